@@ -1,0 +1,46 @@
+//! Decoding limits and leniency: what a decoder accepts before it refuses a message.
+
+use crate::avp::Leniency;
+
+/// Limits and leniency for decoding. The defaults are strict RFC 6733 and bound what a hostile
+/// peer can make a decoder spend: 1 MiB per message, 16 levels of Grouped AVPs, 4096 AVPs in
+/// one list (a message body or one Grouped AVP).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecodeOptions {
+    /// Largest Message-Length accepted (the field itself allows 16 MiB - 1).
+    pub max_message_len: u32,
+    /// Deepest nesting of Grouped AVPs decoded (a top-level AVP is at depth 1).
+    pub max_depth: u32,
+    /// Most AVPs in one list.
+    pub max_avps: u32,
+    /// What malformations to tolerate.
+    pub leniency: Leniency,
+}
+
+impl DecodeOptions {
+    /// Default maximum message length: 1 MiB.
+    pub const DEFAULT_MAX_MESSAGE_LEN: u32 = 1 << 20;
+    /// Default maximum Grouped nesting depth.
+    pub const DEFAULT_MAX_DEPTH: u32 = 16;
+    /// Default maximum AVPs per list.
+    pub const DEFAULT_MAX_AVPS: u32 = 4096;
+
+    /// Strict decoding with the default limits.
+    pub const fn new() -> Self {
+        DecodeOptions {
+            max_message_len: Self::DEFAULT_MAX_MESSAGE_LEN,
+            max_depth: Self::DEFAULT_MAX_DEPTH,
+            max_avps: Self::DEFAULT_MAX_AVPS,
+            leniency: Leniency {
+                reserved_bits: false,
+                nonzero_padding: false,
+            },
+        }
+    }
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}

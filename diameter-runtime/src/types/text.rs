@@ -1,0 +1,255 @@
+//! Text types: UTF8String, DiameterIdentity, IPFilterRule and QoSFilterRule.
+//!
+//! Each keeps the wire bytes (`Bytes`, shared with the input) after checking them once, so
+//! decoding copies nothing and re-encoding gives the same bytes.
+
+use std::fmt;
+
+use bytes::{Bytes, BytesMut};
+
+use super::{AvpType, AvpValue};
+use crate::error::ValueError;
+
+fn utf8(ty: AvpType, data: &[u8]) -> Result<(), ValueError> {
+    std::str::from_utf8(data)
+        .map(|_| ())
+        .map_err(|e| ValueError::Utf8 {
+            ty: ty.as_str(),
+            valid_up_to: e.valid_up_to(),
+        })
+}
+
+/// RFC 6733 4.3.1: an FQDN or realm, in ASCII (IDNs as punycode). We reject what no FQDN or
+/// realm can hold: an empty value, non-ASCII bytes, white space and control characters.
+fn identity(data: &[u8]) -> Result<(), ValueError> {
+    let ty = AvpType::DiameterIdentity.as_str();
+    if data.is_empty() {
+        return Err(ValueError::Invalid {
+            ty,
+            reason: "empty".into(),
+        });
+    }
+    if let Some(b) = data.iter().find(|b| !b.is_ascii_graphic()) {
+        return Err(ValueError::Invalid {
+            ty,
+            reason: format!("byte {b:#04x} is not a printable ASCII character"),
+        });
+    }
+    Ok(())
+}
+
+macro_rules! text_type {
+    ($(#[$doc:meta])* $name:ident, $ty:ident, $check:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+        pub struct $name(Bytes);
+
+        impl $name {
+            /// Checks `bytes` and wraps them.
+            pub fn from_bytes(bytes: Bytes) -> Result<Self, ValueError> {
+                let check: fn(&[u8]) -> Result<(), ValueError> = $check;
+                check(&bytes)?;
+                Ok($name(bytes))
+            }
+
+            /// Wraps a string, checking it as the type requires.
+            pub fn new(s: impl Into<String>) -> Result<Self, ValueError> {
+                Self::from_bytes(Bytes::from(s.into()))
+            }
+
+            /// The text.
+            pub fn as_str(&self) -> &str {
+                // Checked as UTF-8 on construction, so this cannot fail.
+                std::str::from_utf8(&self.0).unwrap_or_default()
+            }
+
+            /// The wire bytes.
+            pub fn as_bytes(&self) -> &Bytes {
+                &self.0
+            }
+
+            /// Length in bytes.
+            pub fn len(&self) -> usize {
+                self.0.len()
+            }
+
+            /// Is it empty?
+            pub fn is_empty(&self) -> bool {
+                self.0.is_empty()
+            }
+        }
+
+        impl AvpValue for $name {
+            const TYPE: AvpType = AvpType::$ty;
+
+            fn decode(data: &Bytes) -> Result<Self, ValueError> {
+                Self::from_bytes(data.clone())
+            }
+            fn encoded_len(&self) -> usize {
+                self.0.len()
+            }
+            fn encode(&self, buf: &mut BytesMut) {
+                buf.extend_from_slice(&self.0);
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(self.as_str(), f)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = ValueError;
+            fn from_str(s: &str) -> Result<Self, ValueError> {
+                Self::new(s)
+            }
+        }
+    };
+}
+
+text_type!(
+    /// UTF8String (RFC 6733 4.3.1): UTF-8 text, checked on decode.
+    ///
+    /// Any Rust string is valid, so it converts `From<&str>` and `From<String>`:
+    /// ```
+    /// use diameter_runtime::types::Utf8String;
+    /// let s = Utf8String::from("client.example;1;2");
+    /// assert_eq!(s, "client.example;1;2");
+    /// ```
+    Utf8String,
+    Utf8String,
+    |b| utf8(AvpType::Utf8String, b)
+);
+
+text_type!(
+    /// DiameterIdentity (RFC 6733 4.3.1): an FQDN or realm in ASCII.
+    ///
+    /// ```
+    /// use diameter_runtime::types::DiameterIdentity;
+    /// assert!(DiameterIdentity::new("peer.example.net").is_ok());
+    /// assert!(DiameterIdentity::new("bad host").is_err());
+    /// ```
+    DiameterIdentity,
+    DiameterIdentity,
+    identity
+);
+
+text_type!(
+    /// IPFilterRule (RFC 6733 4.3.1), kept as its text, e.g. `permit in ip from any to any`.
+    IpFilterRule,
+    IpFilterRule,
+    |b| utf8(AvpType::IpFilterRule, b)
+);
+
+text_type!(
+    /// QoSFilterRule (RFC 4005 / RFC 6733 4.3), kept as its text.
+    QosFilterRule,
+    QosFilterRule,
+    |b| utf8(AvpType::QosFilterRule, b)
+);
+
+impl From<&str> for Utf8String {
+    fn from(s: &str) -> Self {
+        Utf8String(Bytes::copy_from_slice(s.as_bytes()))
+    }
+}
+
+impl From<String> for Utf8String {
+    fn from(s: String) -> Self {
+        Utf8String(Bytes::from(s))
+    }
+}
+
+impl Utf8String {
+    /// A string from static text, without copying.
+    pub const fn from_static(s: &'static str) -> Self {
+        Utf8String(Bytes::from_static(s.as_bytes()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::round_trip;
+
+    #[test]
+    fn utf8_round_trips_and_shares_input() {
+        round_trip(&Utf8String::from(""));
+        round_trip(&Utf8String::from("ünïcødé ✓"));
+        let input = Bytes::from_static("abc".as_bytes());
+        let v = Utf8String::decode(&input).unwrap();
+        assert_eq!(v.as_bytes().as_ptr(), input.as_ptr());
+        assert_eq!(&*v, "abc");
+        assert_eq!(format!("{v:?}"), "\"abc\"");
+    }
+
+    #[test]
+    fn invalid_utf8_is_5004_with_position() {
+        let e = Utf8String::decode(&Bytes::from_static(b"ab\xffcd")).unwrap_err();
+        assert_eq!(
+            e,
+            ValueError::Utf8 {
+                ty: "UTF8String",
+                valid_up_to: 2
+            }
+        );
+        assert_eq!(e.result_code(), 5004);
+        // A truncated multi-byte sequence too.
+        assert!(Utf8String::decode(&Bytes::from_static(b"\xc3")).is_err());
+        assert!(IpFilterRule::decode(&Bytes::from_static(b"\xc3")).is_err());
+    }
+
+    #[test]
+    fn identity_checks() {
+        round_trip(&DiameterIdentity::new("aaa.example.com").unwrap());
+        for bad in ["", "a b", "tab\there", "ünï.example"] {
+            let e = DiameterIdentity::new(bad).unwrap_err();
+            assert_eq!(e.result_code(), 5004, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn filter_rules_are_text() {
+        let r: IpFilterRule = "permit in ip from any to any".parse().unwrap();
+        round_trip(&r);
+        round_trip(&QosFilterRule::new("meter 1 in ip from any to any").unwrap());
+    }
+
+    #[test]
+    fn static_strings_do_not_copy() {
+        let s = Utf8String::from_static("x");
+        assert_eq!(s.as_bytes().as_ptr(), "x".as_ptr());
+    }
+}
