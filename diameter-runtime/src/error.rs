@@ -61,6 +61,16 @@ pub enum DecodeError {
         /// The configured limit.
         limit: u32,
     },
+    /// A typed decoder was given another command.
+    #[error("command {command_code} ({}) is not a {expected}", if *request { "request" } else { "answer" })]
+    UnexpectedCommand {
+        /// The command code found.
+        command_code: u32,
+        /// The R bit found.
+        request: bool,
+        /// The command the decoder decodes.
+        expected: &'static str,
+    },
     /// A malformed AVP.
     #[error(transparent)]
     Avp(#[from] Box<AvpError>),
@@ -84,6 +94,7 @@ impl DecodeError {
             | DecodeError::LengthMismatch { .. } => rc::INVALID_MESSAGE_LENGTH,
             DecodeError::UnsupportedVersion { .. } => rc::UNSUPPORTED_VERSION,
             DecodeError::InvalidHeaderBits { .. } => rc::INVALID_HDR_BITS,
+            DecodeError::UnexpectedCommand { .. } => rc::COMMAND_UNSUPPORTED,
             DecodeError::MessageTooLarge { .. }
             | DecodeError::TooManyAvps { .. }
             | DecodeError::TooDeep { .. } => rc::UNABLE_TO_COMPLY,
@@ -162,7 +173,8 @@ pub struct AvpError {
     pub offset: usize,
     /// Enclosing grouped AVPs, outermost first; empty for a top-level AVP.
     pub path: Vec<PathElem>,
-    /// The AVP to send back in Failed-AVP, as RFC 6733 section 7.5 describes for this error.
+    /// The AVP to send back in Failed-AVP, as RFC 6733 section 7.5 describes for this error,
+    /// without trailing padding (whoever embeds it pads it).
     pub failed_avp: Bytes,
 }
 
@@ -251,6 +263,8 @@ impl AvpError {
         let mut buf = BytesMut::with_capacity(self.failed_avp.len() + AVP_VENDOR_HEADER_LEN + 3);
         let start = crate::avp::begin_avp(&mut buf, parent.code, parent.flags.0, parent.vendor_id);
         buf.extend_from_slice(&self.failed_avp);
+        // The child's padding belongs to the parent's data (RFC 6733 4.4).
+        bytes::BufMut::put_bytes(&mut buf, 0, crate::avp::padding(self.failed_avp.len()));
         crate::avp::finish_avp(&mut buf, start);
         self.failed_avp = buf.freeze();
         self

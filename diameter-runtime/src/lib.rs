@@ -23,15 +23,21 @@
 
 pub mod avp;
 pub mod consts;
+pub mod dictionary;
 pub mod error;
 pub mod frame;
 pub mod header;
 pub mod limits;
 pub mod raw;
+pub mod typed;
 pub mod types;
+
+/// Re-exported so that generated code and users name the same `Bytes`.
+pub use bytes;
 
 pub use avp::{AvpFlags, AvpHeader};
 pub use error::{AvpError, AvpErrorKind, DecodeError, ValueError};
 pub use header::{CommandFlags, Header};
 pub use limits::DecodeOptions;
 pub use raw::{RawAvp, RawMessage};
+pub use typed::{Command, Decoded, Group, Violation};

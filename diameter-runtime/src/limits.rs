@@ -15,6 +15,10 @@ pub struct DecodeOptions {
     pub max_avps: u32,
     /// What malformations to tolerate.
     pub leniency: Leniency,
+    /// Strict validation (the default): an unknown AVP with the M bit is 5001 even where the
+    /// grammar allows other AVPs, and flag bits contradicting the dictionary are 3009. Lenient
+    /// validation accepts both, as many deployed peers need.
+    pub strict: bool,
 }
 
 impl DecodeOptions {
@@ -27,6 +31,7 @@ impl DecodeOptions {
 
     /// Strict decoding with the default limits.
     pub const fn new() -> Self {
+        // Spelled out (not `..Default`) so that it can stay a `const fn`.
         DecodeOptions {
             max_message_len: Self::DEFAULT_MAX_MESSAGE_LEN,
             max_depth: Self::DEFAULT_MAX_DEPTH,
@@ -35,6 +40,7 @@ impl DecodeOptions {
                 reserved_bits: false,
                 nonzero_padding: false,
             },
+            strict: true,
         }
     }
 }
@@ -42,5 +48,19 @@ impl DecodeOptions {
 impl Default for DecodeOptions {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl DecodeOptions {
+    /// Lenient validation and wire leniency: what to use when talking to sloppy peers.
+    pub const fn lenient() -> Self {
+        DecodeOptions {
+            leniency: Leniency {
+                reserved_bits: true,
+                nonzero_padding: true,
+            },
+            strict: false,
+            ..Self::new()
+        }
     }
 }

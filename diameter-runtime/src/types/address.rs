@@ -64,6 +64,13 @@ impl Address {
     }
 }
 
+/// `0.0.0.0`: the value a missing required Address field decodes to.
+impl Default for Address {
+    fn default() -> Self {
+        Address::V4(Ipv4Addr::UNSPECIFIED)
+    }
+}
+
 impl From<IpAddr> for Address {
     fn from(ip: IpAddr) -> Self {
         match ip {

@@ -29,7 +29,7 @@ const ERA1_START_UNIX: i64 = (1i64 << 32) - NTP_UNIX_OFFSET;
 /// assert!(late.ntp_seconds() < 0x8000_0000);
 /// assert_eq!(late.unix(), 2_200_000_000);
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Time(u32);
 
 impl Time {

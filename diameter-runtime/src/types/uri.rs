@@ -204,6 +204,20 @@ impl DiameterUri {
     }
 }
 
+/// `aaa://invalid`: the value a missing required DiameterURI field decodes to.
+impl Default for DiameterUri {
+    fn default() -> Self {
+        DiameterUri {
+            text: Bytes::from_static(b"aaa://invalid"),
+            secure: false,
+            fqdn: 6..13,
+            port: None,
+            transport: None,
+            protocol: None,
+        }
+    }
+}
+
 fn starts_with_ci(s: &str, prefix: &str) -> bool {
     s.get(..prefix.len())
         .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
@@ -240,6 +254,13 @@ impl AvpValue for DiameterUri {
 mod tests {
     use super::*;
     use crate::types::round_trip;
+
+    #[test]
+    fn default_value_is_consistent() {
+        let d = DiameterUri::default();
+        assert_eq!(d, "aaa://invalid".parse().unwrap());
+        assert_eq!(d.fqdn(), "invalid");
+    }
 
     #[test]
     fn defaults() {

@@ -1,0 +1,140 @@
+//! The public entry point for build scripts and tools, in the manner of `prost-build`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::Error;
+use crate::emit::{self, GeneratedFile, Layout, Options};
+
+/// Compiles dictionaries to Rust.
+///
+/// From a user's `build.rs`, extending the shipped dictionaries with a vendor one:
+///
+/// ```no_run
+/// diameter_codegen::Builder::new()
+///     .dictionary("dict/acme.xml")
+///     .extern_path("base", "::diameter_messages::base")
+///     .extern_path("credit_control", "::diameter_messages::credit_control")
+///     .compile()
+///     .unwrap();
+/// // src/lib.rs: pub mod acme { include!(concat!(env!("OUT_DIR"), "/diameter_dictionary.rs")); }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Builder {
+    dictionaries: Vec<PathBuf>,
+    runtime_path: String,
+    externs: BTreeMap<String, String>,
+    layout: Layout,
+    out_dir: Option<PathBuf>,
+    cargo_directives: bool,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Builder {
+    /// A builder writing one file, `diameter_dictionary.rs`, to `OUT_DIR`.
+    pub fn new() -> Self {
+        Builder {
+            dictionaries: Vec::new(),
+            runtime_path: "::diameter_runtime".into(),
+            externs: BTreeMap::new(),
+            layout: Layout::SingleFile("diameter_dictionary.rs".into()),
+            out_dir: None,
+            cargo_directives: true,
+        }
+    }
+
+    /// Adds a root dictionary file (its imports are loaded too).
+    pub fn dictionary(mut self, path: impl AsRef<Path>) -> Self {
+        self.dictionaries.push(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// The path generated code uses for the runtime crate (default `::diameter_runtime`).
+    pub fn runtime_path(mut self, path: impl Into<String>) -> Self {
+        self.runtime_path = path.into();
+        self
+    }
+
+    /// Does not emit generated module `module`; refers to it at `path` instead (e.g. the
+    /// modules `diameter-messages` already provides).
+    pub fn extern_path(mut self, module: impl Into<String>, path: impl Into<String>) -> Self {
+        self.externs.insert(module.into(), path.into());
+        self
+    }
+
+    /// How the files are laid out (default: one file for `include!`).
+    pub fn layout(mut self, layout: Layout) -> Self {
+        self.layout = layout;
+        self
+    }
+
+    /// Where [`Builder::compile`] writes (default: `OUT_DIR`).
+    pub fn out_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.out_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Whether [`Builder::compile`] prints `cargo:rerun-if-changed` lines (default: yes).
+    pub fn cargo_directives(mut self, on: bool) -> Self {
+        self.cargo_directives = on;
+        self
+    }
+
+    /// Loads, checks and emits; returns the files without writing them.
+    pub fn generate(&self) -> Result<Vec<GeneratedFile>, Error> {
+        let model = crate::load(&self.dictionaries)?;
+        let sources = model
+            .files
+            .iter()
+            .map(|f| f.path.display().to_string().replace('\\', "/"))
+            .collect();
+        let opts = Options {
+            runtime_path: self.runtime_path.clone(),
+            externs: self.externs.clone(),
+            layout: self.layout.clone(),
+            sources,
+        };
+        Ok(emit::emit(&model, &opts))
+    }
+
+    /// Generates and writes the files, rewriting only those whose contents changed.
+    pub fn compile(&self) -> Result<Vec<GeneratedFile>, Error> {
+        let files = self.generate()?;
+        let dir = match &self.out_dir {
+            Some(d) => d.clone(),
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or_else(|| Error::Io {
+                    path: PathBuf::from("OUT_DIR"),
+                    source: std::io::Error::other("OUT_DIR is not set and no out_dir was given"),
+                })?,
+        };
+        if self.cargo_directives {
+            if let Ok(model) = crate::load(&self.dictionaries) {
+                for f in &model.files {
+                    println!("cargo:rerun-if-changed={}", f.path.display());
+                }
+            }
+        }
+        std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        for f in &files {
+            let path = dir.join(&f.path);
+            if std::fs::read_to_string(&path).ok().as_deref() == Some(f.contents.as_str()) {
+                continue;
+            }
+            std::fs::write(&path, &f.contents).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        Ok(files)
+    }
+}

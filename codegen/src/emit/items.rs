@@ -1,0 +1,741 @@
+//! The items of one module: dictionary statics, enums, groups and commands.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use super::names;
+use super::plan::Plan;
+use crate::model::{Avp, AvpKey, AvpType, Command, FlagRule, Grammar, Model};
+
+/// One `#[doc]` attribute per line, so that the output reads as `///` comments.
+pub(super) fn docs(text: &str) -> TokenStream {
+    let lines = text.lines().map(|l| {
+        let l = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
+        quote!(#[doc = #l])
+    });
+    quote!(#(#lines)*)
+}
+
+fn ident(s: &str) -> TokenStream {
+    s.parse().unwrap_or_default()
+}
+
+fn path(prefix: &str, name: &str) -> TokenStream {
+    ident(&format!("{prefix}{name}"))
+}
+
+fn flag(rt: &TokenStream, f: FlagRule) -> TokenStream {
+    match f {
+        FlagRule::Must => quote!(#rt::dictionary::FlagRule::Must),
+        FlagRule::May => quote!(#rt::dictionary::FlagRule::May),
+        FlagRule::ShouldNot => quote!(#rt::dictionary::FlagRule::ShouldNot),
+        FlagRule::MustNot => quote!(#rt::dictionary::FlagRule::MustNot),
+    }
+}
+
+fn avp_type(rt: &TokenStream, t: AvpType) -> TokenStream {
+    let v = format_ident!(
+        "{}",
+        match t {
+            AvpType::OctetString => "OctetString",
+            AvpType::Integer32 => "Integer32",
+            AvpType::Integer64 => "Integer64",
+            AvpType::Unsigned32 => "Unsigned32",
+            AvpType::Unsigned64 => "Unsigned64",
+            AvpType::Float32 => "Float32",
+            AvpType::Float64 => "Float64",
+            AvpType::Grouped => "Grouped",
+            AvpType::Address => "Address",
+            AvpType::Time => "Time",
+            AvpType::Utf8String => "Utf8String",
+            AvpType::DiameterIdentity => "DiameterIdentity",
+            AvpType::DiameterUri => "DiameterUri",
+            AvpType::Enumerated => "Enumerated",
+            AvpType::IpFilterRule => "IpFilterRule",
+            AvpType::QosFilterRule => "QosFilterRule",
+        }
+    );
+    quote!(#rt::types::AvpType::#v)
+}
+
+/// The Rust type of an AVP's value, as named from module `from`.
+fn value_type(model: &Model, plan: &Plan, from: &str, avp: &Avp, rt: &TokenStream) -> TokenStream {
+    match avp.ty {
+        AvpType::OctetString => quote!(#rt::bytes::Bytes),
+        AvpType::Integer32 => quote!(i32),
+        AvpType::Integer64 => quote!(i64),
+        AvpType::Unsigned32 => quote!(u32),
+        AvpType::Unsigned64 => quote!(u64),
+        AvpType::Float32 => quote!(f32),
+        AvpType::Float64 => quote!(f64),
+        AvpType::Address => quote!(#rt::types::Address),
+        AvpType::Time => quote!(#rt::types::Time),
+        AvpType::Utf8String => quote!(#rt::types::Utf8String),
+        AvpType::DiameterIdentity => quote!(#rt::types::DiameterIdentity),
+        AvpType::DiameterUri => quote!(#rt::types::DiameterUri),
+        AvpType::IpFilterRule => quote!(#rt::types::IpFilterRule),
+        AvpType::QosFilterRule => quote!(#rt::types::QosFilterRule),
+        AvpType::Enumerated | AvpType::Grouped => {
+            let prefix = plan.path_from(from, plan.avp_module(model, &avp.key));
+            path(&prefix, &names::type_name(&avp.name))
+        }
+    }
+}
+
+/// `defs::X` as named from module `from` (at module level; `inside_defs` from its `defs`).
+fn def_ref(model: &Model, plan: &Plan, from: &str, key: &AvpKey, inside_defs: bool) -> TokenStream {
+    let avp = &model.avps[key];
+    let to = plan.avp_module(model, key);
+    let name = names::def_name(&avp.name);
+    let p = if to == from {
+        if inside_defs {
+            name
+        } else {
+            format!("defs::{name}")
+        }
+    } else {
+        let prefix = plan.path_from(from, to);
+        let up = if inside_defs && plan.is_local(to) {
+            "super::"
+        } else {
+            ""
+        };
+        format!("{up}{prefix}defs::{name}")
+    };
+    ident(&p)
+}
+
+fn doc_avp(avp: &Avp, model: &Model) -> String {
+    let mut d = format!("`{}` (AVP code {}", avp.name, avp.key.code);
+    if avp.key.vendor_id != 0 {
+        let vendor = model
+            .vendors
+            .get(&avp.key.vendor_id)
+            .map(|v| v.name.as_str())
+            .unwrap_or("");
+        d.push_str(&format!(", vendor {} {vendor}", avp.key.vendor_id));
+    }
+    d.push_str(&format!(
+        "), {}; flags M {}, V {}, P {}; {}",
+        avp.ty, avp.flags.m, avp.flags.v, avp.flags.p, avp.spec
+    ));
+    if let Some(s) = &avp.section {
+        d.push_str(&format!(" section {s}"));
+    }
+    d.push('.');
+    let text = avp.doc.split_whitespace().collect::<Vec<_>>().join(" ");
+    if !text.is_empty() {
+        d = format!("{text}\n\n{d}");
+    }
+    d
+}
+
+/// One module's tokens.
+pub fn module(model: &Model, plan: &Plan, m: &str, rt: &TokenStream) -> TokenStream {
+    let avps: Vec<&Avp> = model
+        .avps
+        .values()
+        .filter(|a| plan.avp_module(model, &a.key) == m)
+        .collect();
+    let apps: Vec<_> = model
+        .applications
+        .values()
+        .filter(|a| a.module == m)
+        .collect();
+
+    let mut defs = Vec::new();
+    for avp in &avps {
+        defs.push(avp_def(model, plan, m, avp, rt));
+    }
+    for app in &apps {
+        for cmd in app.commands.values() {
+            for (g, suffix) in [(&cmd.request, "REQUEST"), (&cmd.answer, "ANSWER")] {
+                let name = format_ident!("{}_{suffix}_GRAMMAR", names::def_name(&cmd.name));
+                let body = grammar_def(model, plan, m, g, rt);
+                let doc = format!("Grammar of {}-{}.", cmd.name, suffix.to_lowercase());
+                let doc_docs = docs(&doc);
+                defs.push(
+                    quote! { #doc_docs pub static #name: #rt::dictionary::GrammarDef = #body; },
+                );
+            }
+        }
+    }
+    let mut sorted: Vec<&&Avp> = avps.iter().collect();
+    sorted.sort_by_key(|a| a.key);
+    let dict_avps = sorted.iter().map(|a| {
+        let n = format_ident!("{}", names::def_name(&a.name));
+        quote!(&defs::#n)
+    });
+    let dict_apps = apps.iter().map(|app| {
+        let id = app.id;
+        let name = &app.name;
+        let spec = &app.spec;
+        let vendor = app.vendor_id.unwrap_or(0);
+        let cmds = app.commands.values().map(|c| {
+            let code = c.code;
+            let cname = &c.name;
+            let (ra, aa) = (&c.request_abbrev, &c.answer_abbrev);
+            let rq = format_ident!("{}_REQUEST_GRAMMAR", names::def_name(&c.name));
+            let an = format_ident!("{}_ANSWER_GRAMMAR", names::def_name(&c.name));
+            let pxy = matches!(c.request.header, crate::model::GrammarHeader::Command { proxiable: true, .. });
+            quote! {
+                #rt::dictionary::CommandDef { code: #code, name: #cname, request_abbrev: #ra, answer_abbrev: #aa,
+                    request: &defs::#rq, answer: &defs::#an, proxiable: #pxy }
+            }
+        });
+        quote! {
+            #rt::dictionary::ApplicationDef { id: #id, name: #name, spec: #spec, vendor_id: #vendor, commands: &[#(#cmds),*] }
+        }
+    });
+
+    let mut items = Vec::new();
+    for avp in &avps {
+        match avp.ty {
+            AvpType::Enumerated => items.push(enum_type(model, avp, rt)),
+            AvpType::Grouped => items.push(group_type(model, plan, m, avp, rt)),
+            _ => {}
+        }
+    }
+    for app in &apps {
+        for cmd in app.commands.values() {
+            items.push(command_type(model, plan, m, app.id, cmd, true, rt));
+            items.push(command_type(model, plan, m, app.id, cmd, false, rt));
+        }
+    }
+    let specs: BTreeSet<&str> = avps
+        .iter()
+        .map(|a| a.spec.as_str())
+        .chain(apps.iter().map(|a| a.spec.as_str()))
+        .collect();
+    let mut doc = format!(
+        "Types generated from {}.",
+        specs.into_iter().collect::<Vec<_>>().join(", ")
+    );
+    for app in &apps {
+        doc.push_str(&format!(
+            "\n\nApplication {} ({}): {}.",
+            app.id, app.kind, app.name
+        ));
+    }
+    quote! {
+        #![doc = #doc]
+        #![allow(clippy::too_many_arguments, clippy::match_single_binding)]
+
+        /// Dictionary statics: one [`AvpDef`](#rt::dictionary::AvpDef) per AVP and the grammars.
+        pub mod defs {
+            #(#defs)*
+        }
+
+        /// The AVPs and applications this module defines.
+        pub static DICTIONARY: #rt::dictionary::Dictionary = #rt::dictionary::Dictionary {
+            avps: &[#(#dict_avps),*],
+            applications: &[#(#dict_apps),*],
+        };
+
+        #(#items)*
+    }
+}
+
+fn avp_def(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) -> TokenStream {
+    let name_id = format_ident!("{}", names::def_name(&avp.name));
+    let name = &avp.name;
+    let code = avp.key.code;
+    let vendor = avp.key.vendor_id;
+    let ty = avp_type(rt, avp.ty);
+    let (fm, fv, fp) = (
+        flag(rt, avp.flags.m),
+        flag(rt, avp.flags.v),
+        flag(rt, avp.flags.p),
+    );
+    let enums = avp.enums.iter().map(|e| {
+        let (n, v) = (&e.name, e.value);
+        quote!((#n, #v))
+    });
+    let spec = &avp.spec;
+    let doc_docs = docs(&doc_avp(avp, model));
+    let mut out = TokenStream::new();
+    let grouped = match &avp.grammar {
+        Some(g) => {
+            let gname = format_ident!("{}_GRAMMAR", names::def_name(&avp.name));
+            let body = grammar_def(model, plan, m, g, rt);
+            let gdoc = format!("Member grammar of `{}`.", avp.name);
+            let gdoc_docs = docs(&gdoc);
+            out.extend(
+                quote! { #gdoc_docs pub static #gname: #rt::dictionary::GrammarDef = #body; },
+            );
+            quote!(Some(&#gname))
+        }
+        None => quote!(None),
+    };
+    out.extend(quote! {
+        #doc_docs
+        pub static #name_id: #rt::dictionary::AvpDef = #rt::dictionary::AvpDef {
+            name: #name, code: #code, vendor_id: #vendor, ty: #ty, m: #fm, v: #fv, p: #fp,
+            enums: &[#(#enums),*], grouped: #grouped, spec: #spec,
+        };
+    });
+    out
+}
+
+fn grammar_def(model: &Model, plan: &Plan, m: &str, g: &Grammar, rt: &TokenStream) -> TokenStream {
+    let rules = g.rules.iter().map(|r| {
+        let d = def_ref(model, plan, m, &r.avp, true);
+        let fixed = r.kind == crate::model::RuleKind::Fixed;
+        let min = r.min;
+        let max = match r.max {
+            Some(x) => quote!(Some(#x)),
+            None => quote!(None),
+        };
+        quote!(#rt::dictionary::RuleDef { avp: &#d, fixed: #fixed, min: #min, max: #max })
+    });
+    let ext = g.extensible;
+    quote!(#rt::dictionary::GrammarDef { rules: &[#(#rules),*], extensible: #ext })
+}
+
+fn enum_type(model: &Model, avp: &Avp, rt: &TokenStream) -> TokenStream {
+    let ty = format_ident!("{}", names::type_name(&avp.name));
+    let doc = format!(
+        "{}\n\nOpen: values the dictionary does not list decode and re-encode unchanged.",
+        doc_avp(avp, model)
+    );
+    let doc_docs = docs(&doc);
+    let mut used = BTreeSet::new();
+    let consts: Vec<(proc_macro2::Ident, &str, i32)> = avp
+        .enums
+        .iter()
+        .map(|e| {
+            let mut c = names::const_name(&e.name);
+            if !used.insert(c.clone()) {
+                c = format!("{c}_{}", e.value.unsigned_abs());
+                used.insert(c.clone());
+            }
+            (
+                format_ident!("{}", c.trim_start_matches("r#")),
+                e.name.as_str(),
+                e.value,
+            )
+        })
+        .collect();
+    let const_items = consts.iter().map(|(c, n, v)| {
+        let d_docs = docs(&format!("`{n}` ({v})."));
+        let v = Literal::i32_unsuffixed(*v);
+        quote!(#d_docs pub const #c: Self = Self(#v);)
+    });
+    let arms = consts.iter().map(|(_, n, v)| {
+        let v = Literal::i32_unsuffixed(*v);
+        quote!(#v => Some(#n),)
+    });
+    let unlisted = format!("{}({{}})", avp.name);
+    quote! {
+        #doc_docs
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+        pub struct #ty(pub i32);
+
+        impl #ty {
+            #(#const_items)*
+
+            /// The dictionary name of this value, or `None` when unlisted.
+            pub fn name(self) -> Option<&'static str> {
+                match self.0 {
+                    #(#arms)*
+                    _ => None,
+                }
+            }
+        }
+
+        impl ::core::fmt::Debug for #ty {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                match self.name() {
+                    Some(n) => write!(f, "{}({})", n, self.0),
+                    None => write!(f, #unlisted, self.0),
+                }
+            }
+        }
+
+        impl From<i32> for #ty {
+            fn from(v: i32) -> Self { Self(v) }
+        }
+
+        impl From<#ty> for i32 {
+            fn from(v: #ty) -> i32 { v.0 }
+        }
+
+        impl #rt::types::AvpValue for #ty {
+            const TYPE: #rt::types::AvpType = #rt::types::AvpType::Enumerated;
+            fn decode(data: &#rt::bytes::Bytes) -> Result<Self, #rt::ValueError> {
+                <i32 as #rt::types::AvpValue>::decode(data).map(Self)
+            }
+            fn encoded_len(&self) -> usize { 4 }
+            fn encode(&self, buf: &mut #rt::bytes::BytesMut) {
+                <i32 as #rt::types::AvpValue>::encode(&self.0, buf)
+            }
+        }
+    }
+}
+
+/// A field of a generated struct, derived from one grammar rule.
+struct Field {
+    name: proc_macro2::Ident,
+    ty: TokenStream,
+    slot_ty: TokenStream,
+    shape: Shape,
+    grouped: bool,
+    def: TokenStream,
+    index: usize,
+    fixed_at: Option<usize>,
+    doc: String,
+    dict_name: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    One,
+    Optional,
+    Many,
+    Forbidden,
+}
+
+fn fields(model: &Model, plan: &Plan, m: &str, g: &Grammar, rt: &TokenStream) -> Vec<Field> {
+    // Members whose type can contain itself are boxed, unless a Vec already gives indirection.
+    let boxed = |k: &AvpKey| model.avps.get(k).is_some_and(|a| a.recursive);
+    let mut out = Vec::new();
+    let mut fixed_at = 0usize;
+    let mut used = BTreeSet::new();
+    for (index, r) in g.rules.iter().enumerate() {
+        let avp = &model.avps[&r.avp];
+        let shape = match (r.min, r.max) {
+            (_, Some(0)) => Shape::Forbidden,
+            (1, Some(1)) => Shape::One,
+            (0, Some(1)) => Shape::Optional,
+            _ => Shape::Many,
+        };
+        let mut fname = names::field_name(&avp.name);
+        while !used.insert(fname.clone()) || fname == "other_avps" {
+            fname.push('_');
+        }
+        let mut vt = value_type(model, plan, m, avp, rt);
+        let grouped = avp.ty == AvpType::Grouped;
+        if grouped && shape != Shape::Many && boxed(&r.avp) {
+            vt = quote!(Box<#vt>);
+        }
+        let (ty, slot_ty) = match shape {
+            Shape::One => (vt.clone(), quote!(Option<#vt>)),
+            Shape::Optional => (quote!(Option<#vt>), quote!(Option<#vt>)),
+            Shape::Many | Shape::Forbidden => (quote!(Vec<#vt>), quote!(Vec<#vt>)),
+        };
+        let bounds = match (r.min, r.max) {
+            (a, Some(b)) => format!("{a} to {b}"),
+            (a, None) => format!("at least {a}"),
+        };
+        let kind = match r.kind {
+            crate::model::RuleKind::Fixed => "fixed position, ",
+            _ => "",
+        };
+        let doc = format!("{}\n\nOccurs {kind}{bounds} times.", doc_avp(avp, model));
+        let fa = (r.kind == crate::model::RuleKind::Fixed).then(|| {
+            fixed_at += 1;
+            fixed_at - 1
+        });
+        out.push(Field {
+            name: format_ident!("{}", fname.trim_start_matches("r#")),
+            ty,
+            slot_ty,
+            shape,
+            grouped,
+            def: def_ref(model, plan, m, &r.avp, false),
+            index,
+            fixed_at: fa,
+            doc,
+            dict_name: avp.name.clone(),
+        });
+    }
+    out
+}
+
+/// Struct fields, `new`, decode and encode bodies shared by groups and commands.
+struct Body {
+    decls: TokenStream,
+    new_fn: TokenStream,
+    decode: TokenStream,
+    encode: TokenStream,
+}
+
+fn body(
+    model: &Model,
+    plan: &Plan,
+    m: &str,
+    g: &Grammar,
+    grammar: TokenStream,
+    what: &str,
+    rt: &TokenStream,
+) -> Body {
+    let fs = fields(model, plan, m, g, rt);
+    let keep: Vec<&Field> = fs.iter().filter(|f| f.shape != Shape::Forbidden).collect();
+    let decl_items = keep.iter().map(|f| {
+        let (n, t, d_docs) = (field_ident(&f.name), &f.ty, docs(&f.doc));
+        quote!(#d_docs pub #n: #t,)
+    });
+    let other = if g.extensible {
+        quote!(
+            /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
+            pub other_avps: Vec<#rt::RawAvp>,
+        )
+    } else {
+        quote!()
+    };
+    let decls = quote!(#(#decl_items)* #other);
+
+    // new(): required fields as arguments, in grammar order.
+    let req: Vec<&&Field> = keep.iter().filter(|f| f.shape == Shape::One).collect();
+    let args = req.iter().map(|f| {
+        let (n, t) = (field_ident(&f.name), &f.ty);
+        quote!(#n: #t)
+    });
+    let inits = keep.iter().map(|f| {
+        let n = field_ident(&f.name);
+        if f.shape == Shape::One {
+            quote!(#n,)
+        } else {
+            quote!(#n: Default::default(),)
+        }
+    });
+    let other_init = if g.extensible {
+        quote!(other_avps: Vec::new(),)
+    } else {
+        quote!()
+    };
+    let new_doc = format!(
+        "A {what} with its required AVPs{}; optional and repeated ones start empty.",
+        if req.is_empty() {
+            String::from(" (it has none)")
+        } else {
+            format!(
+                " ({})",
+                req.iter()
+                    .map(|f| format!("`{}`", f.dict_name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    );
+    let new_doc_docs = docs(&new_doc);
+    let new_fn = quote! {
+        #new_doc_docs
+        pub fn new(#(#args),*) -> Self {
+            Self { #(#inits)* #other_init }
+        }
+    };
+
+    // decode
+    let n = fs.len();
+    let slots = keep.iter().map(|f| {
+        let (n, t) = (field_ident(&f.name), &f.slot_ty);
+        quote!(let mut #n: #t = Default::default();)
+    });
+    let other_slot = if g.extensible {
+        quote!(let mut other_avps: Vec<#rt::RawAvp> = Vec::new();)
+    } else {
+        quote!()
+    };
+    let arms = fs.iter().map(|f| {
+        let k = &model.avps[&g.rules[f.index].avp].key;
+        let (code, vendor) = (k.code, k.vendor_id);
+        let i = f.index;
+        let n = field_ident(&f.name);
+        let call = match (f.shape, f.grouped) {
+            (Shape::Forbidden, _) => quote!(ctx.forbidden(&G.rules[#i], a, &mut counts[#i], index)),
+            (Shape::One | Shape::Optional, g) => {
+                let fa = f.fixed_at.unwrap_or(usize::MAX);
+                let fa = if fa == usize::MAX { quote!(usize::MAX) } else { quote!(#fa) };
+                if g {
+                    quote!(ctx.one_group(&G.rules[#i], a, data, &mut #n, &mut counts[#i], index, #fa))
+                } else {
+                    quote!(ctx.one(&G.rules[#i], a, data, &mut #n, &mut counts[#i], index, #fa))
+                }
+            }
+            (Shape::Many, true) => quote!(ctx.many_group(&G.rules[#i], a, data, &mut #n, &mut counts[#i], index)),
+            (Shape::Many, false) => quote!(ctx.many(&G.rules[#i], a, data, &mut #n, &mut counts[#i], index)),
+        };
+        quote!((#code, #vendor) => #call,)
+    });
+    let other_arm = if g.extensible {
+        quote!(_ => ctx.other(G, a, data, Some(&mut other_avps)),)
+    } else {
+        quote!(_ => ctx.other(G, a, data, None),)
+    };
+    let builds = keep.iter().map(|f| {
+        let n = field_ident(&f.name);
+        if f.shape == Shape::One {
+            quote!(#n: #n.unwrap_or_default(),)
+        } else {
+            quote!(#n,)
+        }
+    });
+    let other_build = if g.extensible {
+        quote!(other_avps,)
+    } else {
+        quote!()
+    };
+    let counts_decl = if n == 0 {
+        quote!(let mut counts = [0u32; 0];)
+    } else {
+        quote!(let mut counts = [0u32; #n];)
+    };
+    let decode = quote! {
+        let G: &'static #rt::dictionary::GrammarDef = &#grammar;
+        #counts_decl
+        #(#slots)*
+        #other_slot
+        ctx.walk(data, |ctx, a, index| match (a.header.code, a.header.vendor()) {
+            #(#arms)*
+            #other_arm
+        });
+        ctx.finish(G, &counts);
+        Self { #(#builds)* #other_build }
+    };
+
+    // encode, in grammar order
+    let encs = keep.iter().map(|f| {
+        let n = field_ident(&f.name);
+        let d = &f.def;
+        match (f.shape, f.grouped) {
+            (Shape::One, false) => quote!(#rt::typed::enc::scalar(buf, &#d, &self.#n);),
+            (Shape::One, true) => quote!(#rt::typed::enc::group(buf, &self.#n);),
+            (Shape::Optional, false) => {
+                quote!(if let Some(v) = &self.#n { #rt::typed::enc::scalar(buf, &#d, v); })
+            }
+            (Shape::Optional, true) => {
+                quote!(if let Some(v) = &self.#n { #rt::typed::enc::group(buf, v); })
+            }
+            (_, false) => quote!(for v in &self.#n { #rt::typed::enc::scalar(buf, &#d, v); }),
+            (_, true) => quote!(for v in &self.#n { #rt::typed::enc::group(buf, v); }),
+        }
+    });
+    let other_enc = if g.extensible {
+        quote!(#rt::typed::enc::raw(buf, &self.other_avps);)
+    } else {
+        quote!()
+    };
+    let encode = quote!(#(#encs)* #other_enc);
+    Body {
+        decls,
+        new_fn,
+        decode,
+        encode,
+    }
+}
+
+fn field_ident(n: &proc_macro2::Ident) -> TokenStream {
+    let s = n.to_string();
+    if syn::parse_str::<syn::Ident>(&s).is_ok() {
+        quote!(#n)
+    } else {
+        ident(&format!("r#{s}"))
+    }
+}
+
+fn group_type(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) -> TokenStream {
+    let ty = format_ident!("{}", names::type_name(&avp.name));
+    let Some(g) = &avp.grammar else {
+        return quote!();
+    };
+    let gname = format_ident!("{}_GRAMMAR", names::def_name(&avp.name));
+    let dname = format_ident!("{}", names::def_name(&avp.name));
+    let b = body(model, plan, m, g, quote!(defs::#gname), "group", rt);
+    let (decls, new_fn, decode, encode) = (b.decls, b.new_fn, b.decode, b.encode);
+    let doc_docs = docs(&doc_avp(avp, model));
+    quote! {
+        #doc_docs
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub struct #ty { #decls }
+
+        impl #ty { #new_fn }
+
+        impl #rt::typed::Group for #ty {
+            const DEF: &'static #rt::dictionary::AvpDef = &defs::#dname;
+            #[allow(non_snake_case, unused_mut, unused_variables)]
+            fn decode_group(data: &#rt::bytes::Bytes, ctx: &mut #rt::typed::DecodeCtx<'_>) -> Self {
+                #decode
+            }
+            fn encode_group(&self, buf: &mut #rt::bytes::BytesMut) {
+                #encode
+            }
+        }
+    }
+}
+
+fn command_type(
+    model: &Model,
+    plan: &Plan,
+    m: &str,
+    app_id: u32,
+    cmd: &Command,
+    request: bool,
+    rt: &TokenStream,
+) -> TokenStream {
+    let (g, suffix, abbrev) = if request {
+        (&cmd.request, "Request", &cmd.request_abbrev)
+    } else {
+        (&cmd.answer, "Answer", &cmd.answer_abbrev)
+    };
+    let full = format!("{}-{suffix}", cmd.name);
+    let ty = format_ident!("{}", names::type_name(&full));
+    let gname = format_ident!(
+        "{}_{}_GRAMMAR",
+        names::def_name(&cmd.name),
+        suffix.to_uppercase()
+    );
+    let b = body(model, plan, m, g, quote!(defs::#gname), "message", rt);
+    let (decls, new_fn, decode, encode) = (b.decls, b.new_fn, b.decode, b.encode);
+    let code = cmd.code;
+    let pxy = matches!(
+        cmd.request.header,
+        crate::model::GrammarHeader::Command {
+            proxiable: true,
+            ..
+        }
+    );
+    let spec = model
+        .applications
+        .get(&app_id)
+        .map(|a| a.spec.as_str())
+        .unwrap_or("");
+    let mut doc = format!("{full} ({abbrev}): command code {code}, application {app_id}; {spec}");
+    if let Some(s) = &cmd.section {
+        doc.push_str(&format!(" section {s}"));
+    }
+    doc.push('.');
+    let doc_docs = docs(&doc);
+    quote! {
+        #doc_docs
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub struct #ty { #decls }
+
+        impl #ty { #new_fn }
+
+        impl #rt::typed::Command for #ty {
+            const CODE: u32 = #code;
+            const APPLICATION_ID: u32 = #app_id;
+            const IS_REQUEST: bool = #request;
+            const PROXIABLE: bool = #pxy;
+            const NAME: &'static str = #full;
+            const ABBREV: &'static str = #abbrev;
+            fn known_avp(code: u32, vendor_id: u32) -> Option<&'static #rt::dictionary::AvpDef> {
+                super::avp_def(code, vendor_id)
+            }
+            #[allow(non_snake_case, unused_mut, unused_variables)]
+            fn decode_body(data: &#rt::bytes::Bytes, ctx: &mut #rt::typed::DecodeCtx<'_>) -> Self {
+                #decode
+            }
+            fn encode_body(&self, buf: &mut #rt::bytes::BytesMut) {
+                #encode
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Which module each generated item goes in, and how one module names another's items.
+//!
+//! AVP types (enums, groups, dictionary statics) go in the module of the file that defines the
+//! AVP: the module of that file's first application, or the file's stem when it declares
+//! none. Commands go in their application's module.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use heck::ToSnakeCase;
+
+use crate::model::{AvpKey, Model};
+
+/// The module layout of one generation.
+#[derive(Debug)]
+pub struct Plan {
+    /// Module of each dictionary file.
+    pub file_module: BTreeMap<PathBuf, String>,
+    /// Every module, with the modules its items refer to.
+    pub modules: BTreeMap<String, BTreeSet<String>>,
+    /// Modules supplied by another crate: module name -> Rust path.
+    pub externs: BTreeMap<String, String>,
+}
+
+impl Plan {
+    /// Lays out `model`; modules named in `externs` are referred to, not emitted.
+    pub fn new(model: &Model, externs: &BTreeMap<String, String>) -> Plan {
+        let mut file_module = BTreeMap::new();
+        for app in model.applications.values() {
+            file_module
+                .entry(app.span.file.clone())
+                .or_insert_with(|| app.module.clone());
+        }
+        for f in &model.files {
+            file_module
+                .entry(f.path.clone())
+                .or_insert_with(|| stem_module(&f.path));
+        }
+        let mut plan = Plan {
+            file_module,
+            modules: BTreeMap::new(),
+            externs: externs.clone(),
+        };
+        let mut modules: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for m in plan.file_module.values() {
+            modules.entry(m.clone()).or_default();
+        }
+        for app in model.applications.values() {
+            modules.entry(app.module.clone()).or_default();
+        }
+        let mut uses = |from: &str, key: &AvpKey| {
+            let to = plan.avp_module(model, key).to_string();
+            if to != from {
+                modules.entry(from.to_string()).or_default().insert(to);
+            }
+        };
+        for app in model.applications.values() {
+            for cmd in app.commands.values() {
+                for rule in cmd.request.rules.iter().chain(&cmd.answer.rules) {
+                    uses(&app.module, &rule.avp);
+                }
+            }
+        }
+        for avp in model.avps.values() {
+            let from = plan.avp_module(model, &avp.key).to_string();
+            for rule in avp.grammar.iter().flat_map(|g| &g.rules) {
+                uses(&from, &rule.avp);
+            }
+        }
+        plan.modules = modules;
+        plan
+    }
+
+    /// The module holding the AVP `key`'s items.
+    pub fn avp_module<'a>(&'a self, model: &Model, key: &AvpKey) -> &'a str {
+        model
+            .avps
+            .get(key)
+            .and_then(|a| self.file_module.get(&a.span.file))
+            .map(String::as_str)
+            .unwrap_or("unknown")
+    }
+
+    /// Is `module` emitted by this generation?
+    pub fn is_local(&self, module: &str) -> bool {
+        !self.externs.contains_key(module)
+    }
+
+    /// The modules this generation emits.
+    pub fn local_modules(&self) -> impl Iterator<Item = &String> {
+        self.modules.keys().filter(|m| self.is_local(m))
+    }
+
+    /// The path, as seen from inside module `from`, of module `to`'s items (`""` when the
+    /// same module). Generated modules are siblings, so `super::` reaches any of them.
+    pub fn path_from(&self, from: &str, to: &str) -> String {
+        if let Some(p) = self.externs.get(to) {
+            format!("{p}::")
+        } else if from == to {
+            String::new()
+        } else {
+            format!("super::{to}::")
+        }
+    }
+
+    /// Every module that `module` needs, directly or through others.
+    pub fn closure(&self, module: &str) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![module.to_string()];
+        while let Some(m) = todo.pop() {
+            for d in self.modules.get(&m).into_iter().flatten() {
+                if seen.insert(d.clone()) {
+                    todo.push(d.clone());
+                }
+            }
+        }
+        seen.remove(module);
+        seen
+    }
+}
+
+fn stem_module(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_snake_case())
+        .unwrap_or_default();
+    super::names::field_name(&stem)
+}

@@ -1,0 +1,251 @@
+//! The root file: module declarations, AVP lookup over every module, and the `Message`
+//! dispatch over every command.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::names;
+use super::plan::Plan;
+use crate::model::Model;
+
+fn ident(s: &str) -> TokenStream {
+    s.parse().unwrap_or_default()
+}
+
+/// `#[cfg(feature = "m")]` unless `m` is always on (or features are not used).
+fn cfg(always_on: Option<&Vec<String>>, m: &str) -> TokenStream {
+    match always_on {
+        Some(on) if !on.iter().any(|x| x == m) => {
+            let f = m.trim_start_matches("r#");
+            quote!(#[cfg(feature = #f)])
+        }
+        _ => quote!(),
+    }
+}
+
+/// The root tokens. `always_on` is `Some` for the crate layout (other modules are behind
+/// features); `declare_modules` writes `pub mod m;` lines (crate layout).
+pub fn root(
+    model: &Model,
+    plan: &Plan,
+    rt: &TokenStream,
+    always_on: Option<&Vec<String>>,
+    declare_modules: bool,
+) -> TokenStream {
+    let mut out = TokenStream::new();
+    if declare_modules {
+        out.extend(quote! {
+            //! Typed Diameter messages generated from the XML dictionaries in `dictionaries/`.
+            //!
+            //! One module per application, each behind a cargo feature of its name (`base` is
+            //! always on; `full` enables all). Every command has a request and an answer struct,
+            //! every Grouped AVP a struct and every Enumerated AVP an open newtype. Decoding is
+            //! total and validates the grammar; see [`Message::decode`].
+        });
+        for m in plan.local_modules() {
+            let c = cfg(always_on, m);
+            let i = ident(m);
+            out.extend(quote!(#c pub mod #i;));
+        }
+        // A module needs the modules whose AVPs it uses.
+        for m in plan.local_modules() {
+            let Some(on) = always_on else { continue };
+            if on.contains(m) {
+                continue;
+            }
+            for dep in plan.closure(m) {
+                if on.contains(&dep) || !plan.is_local(&dep) {
+                    continue;
+                }
+                let (fm, fd) = (m.trim_start_matches("r#"), dep.trim_start_matches("r#"));
+                let msg = format!("feature `{fm}` needs feature `{fd}`");
+                out.extend(
+                    quote!(#[cfg(all(feature = #fm, not(feature = #fd)))] compile_error!(#msg);),
+                );
+            }
+        }
+    }
+
+    // Modules whose dictionaries this root searches: local ones (feature-gated) and externs.
+    let mut lookups = Vec::new();
+    let mut dicts = Vec::new();
+    for m in plan.modules.keys() {
+        let (c, p) = if plan.is_local(m) {
+            (cfg(always_on, m), ident(&format!("self::{m}")))
+        } else {
+            (quote!(), ident(&plan.externs[m]))
+        };
+        lookups.push(quote! {
+            #c
+            if let Some(d) = #p::DICTIONARY.avp(code, vendor_id) { return Some(d); }
+        });
+        dicts.push(quote! {
+            #c
+            v.push(&#p::DICTIONARY);
+        });
+    }
+
+    // Every command of every local application.
+    let mut variants = Vec::new();
+    let mut decode_arms = Vec::new();
+    let mut base_arms = Vec::new();
+    let mut name_arms = Vec::new();
+    let mut encode_arms = Vec::new();
+    let mut app_ids = Vec::new();
+    // Variant names: the type name, prefixed by the module where two applications share it.
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    for app in model
+        .applications
+        .values()
+        .filter(|a| plan.is_local(&a.module))
+    {
+        for cmd in app.commands.values() {
+            *seen.entry(names::type_name(&cmd.name)).or_default() += 1;
+        }
+    }
+    for app in model.applications.values() {
+        if !plan.is_local(&app.module) {
+            continue;
+        }
+        let c = cfg(always_on, &app.module);
+        let id = app.id;
+        app_ids.push(quote!(#c if application_id == #id { return true; }));
+        let module = ident(&app.module);
+        for cmd in app.commands.values() {
+            for (request, suffix) in [(true, "Request"), (false, "Answer")] {
+                let full = format!("{}-{suffix}", cmd.name);
+                let ty = format_ident!("{}", names::type_name(&full));
+                let v = if app.id != 0
+                    && seen.get(&names::type_name(&cmd.name)).copied().unwrap_or(0) > 1
+                {
+                    format_ident!("{}{}", names::type_name(&app.module), ty)
+                } else {
+                    ty.clone()
+                };
+                let code = cmd.code;
+                variants.push(quote! {
+                    #c
+                    #[doc = #full]
+                    #v(#module::#ty),
+                });
+                let arm = quote! {
+                    #c
+                    (#id, #code, #request) => {
+                        let d = <#module::#ty as #rt::Command>::decode_in(bytes, opts, known)?;
+                        Ok(#rt::Decoded { message: Message::#v(d.message), violations: d.violations })
+                    }
+                };
+                if id == 0 {
+                    // RFC 6733 session commands serve any application without its own.
+                    let base = quote! {
+                        #c
+                        (_, #code, #request) => {
+                            let d = <#module::#ty as #rt::Command>::decode_in(bytes, opts, known)?;
+                            Ok(#rt::Decoded { message: Message::#v(d.message), violations: d.violations })
+                        }
+                    };
+                    base_arms.push(base);
+                }
+                decode_arms.push(arm);
+                name_arms.push(quote!(#c Message::#v(_) => Some(#full),));
+                encode_arms.push(quote!(#c Message::#v(m) => #rt::Command::encode_body(m, buf),));
+            }
+        }
+    }
+
+    out.extend(quote! {
+        /// The definition of AVP (`code`, `vendor_id`) in any enabled dictionary.
+        pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static #rt::dictionary::AvpDef> {
+            #(#lookups)*
+            None
+        }
+
+        /// Every enabled module's dictionary tables.
+        #[allow(clippy::vec_init_then_push)]
+        pub fn dictionaries() -> Vec<&'static #rt::dictionary::Dictionary> {
+            let mut v: Vec<&'static #rt::dictionary::Dictionary> = Vec::new();
+            #(#dicts)*
+            v
+        }
+
+        fn application_known(application_id: u32) -> bool {
+            #(#app_ids)*
+            let _ = application_id;
+            false
+        }
+
+        /// Any message: a typed command of an enabled application, or the raw form.
+        #[derive(Clone, Debug, PartialEq)]
+        #[allow(clippy::large_enum_variant)]
+        pub enum Message {
+            #(#variants)*
+            /// A command no enabled dictionary defines.
+            Unknown(#rt::RawMessage),
+        }
+
+        impl Message {
+            /// Decodes and validates one whole message strictly, with the default limits.
+            pub fn decode(bytes: #rt::bytes::Bytes) -> Result<#rt::Decoded<Message>, #rt::DecodeError> {
+                Self::decode_with(bytes, &#rt::DecodeOptions::default())
+            }
+
+            /// Decodes and validates one whole message, choosing the type by (application,
+            /// command code, R bit). An unknown command still decodes, to [`Message::Unknown`],
+            /// with a 3007 (unknown application) or 3001 (unknown command) violation.
+            pub fn decode_with(bytes: #rt::bytes::Bytes, opts: &#rt::DecodeOptions) -> Result<#rt::Decoded<Message>, #rt::DecodeError> {
+                Self::decode_in(bytes, opts, avp_def)
+            }
+
+            /// As [`Message::decode_with`], with `known` deciding which AVPs exist.
+            pub fn decode_in(
+                bytes: #rt::bytes::Bytes,
+                opts: &#rt::DecodeOptions,
+                known: fn(u32, u32) -> Option<&'static #rt::dictionary::AvpDef>,
+            ) -> Result<#rt::Decoded<Message>, #rt::DecodeError> {
+                let header = #rt::Header::decode(&bytes)?;
+                let key = (header.application_id, header.command_code, header.flags.is_request());
+                #[allow(unreachable_patterns)]
+                match key {
+                    #(#decode_arms)*
+                    #(#base_arms)*
+                    _ => {
+                        let raw = #rt::RawMessage::decode_with(bytes, opts)?;
+                        let (result_code, message) = if application_known(header.application_id) {
+                            (#rt::consts::result_code::COMMAND_UNSUPPORTED, format!("command {} is not defined for application {}", header.command_code, header.application_id))
+                        } else {
+                            (#rt::consts::result_code::APPLICATION_UNSUPPORTED, format!("application {} is not supported", header.application_id))
+                        };
+                        let violation = #rt::Violation { result_code, avp: None, code: 0, vendor_id: 0, path: Vec::new(), message, failed_avp: None };
+                        Ok(#rt::Decoded { message: Message::Unknown(raw), violations: vec![violation] })
+                    }
+                }
+            }
+
+            /// `"Credit-Control-Request"`, or `None` for an unknown command.
+            pub fn name(&self) -> Option<&'static str> {
+                match self {
+                    #(#name_arms)*
+                    Message::Unknown(_) => None,
+                }
+            }
+
+            /// Appends the message with `header` (its length is computed). The header is taken
+            /// as given, so a base command used by another application keeps that application.
+            pub fn encode(&self, header: &#rt::Header, buf: &mut #rt::bytes::BytesMut) {
+                if let Message::Unknown(raw) = self {
+                    let mut raw = raw.clone();
+                    raw.header = *header;
+                    raw.encode(buf);
+                    return;
+                }
+                let start = #rt::raw::begin_message(buf, header);
+                match self {
+                    #(#encode_arms)*
+                    Message::Unknown(_) => {}
+                }
+                #rt::raw::finish_message(buf, start);
+            }
+        }
+    });
+    out
+}

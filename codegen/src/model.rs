@@ -1,0 +1,391 @@
+//! The checked dictionary model: plain data in ordered maps.
+//!
+//! This is everything the emitter reads. It is built by [`load`](crate::load) only after every
+//! check passed, so names are resolved (every [`Rule`] names an AVP present in
+//! [`Model::avps`]), keys are unique and grammars are well formed.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::span::Span;
+
+/// All vendors, AVPs and applications of a set of dictionaries and their imports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Model {
+    /// Vendors by id.
+    pub vendors: BTreeMap<u32, Vendor>,
+    /// AVPs by (code, vendor id).
+    pub avps: BTreeMap<AvpKey, Avp>,
+    /// Applications by Application-Id.
+    pub applications: BTreeMap<u32, Application>,
+    /// Every file loaded, roots and imports, in load order (each once).
+    pub files: Vec<SourceFile>,
+}
+
+/// What identifies an AVP: its code and vendor (0 for no vendor).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct AvpKey {
+    /// AVP code.
+    pub code: u32,
+    /// Vendor-Id, 0 when the AVP has no vendor (V bit clear, no Vendor-Id field).
+    pub vendor_id: u32,
+}
+
+impl fmt::Display for AvpKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.vendor_id == 0 {
+            write!(f, "code {}", self.code)
+        } else {
+            write!(f, "code {} vendor {}", self.code, self.vendor_id)
+        }
+    }
+}
+
+/// One loaded dictionary file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// Its path (as given, or resolved relative to the importing file).
+    pub path: PathBuf,
+    /// The specification it follows, e.g. `RFC 6733`.
+    pub spec: String,
+    /// The specification's release or date.
+    pub release: String,
+    /// The specification's title, if given.
+    pub title: Option<String>,
+}
+
+/// A vendor (IANA SMI Private Enterprise Number).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vendor {
+    /// Vendor-Id.
+    pub id: u32,
+    /// The name dictionaries refer to it by.
+    pub name: String,
+}
+
+/// An AVP definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Avp {
+    /// Code and vendor.
+    pub key: AvpKey,
+    /// Name as the spec writes it, e.g. `Origin-Host`.
+    pub name: String,
+    /// Data type.
+    pub ty: AvpType,
+    /// Rules for the M, V and P flags.
+    pub flags: FlagRules,
+    /// Values of an `Enumerated` AVP, in dictionary order (empty for other types).
+    pub enums: Vec<EnumValue>,
+    /// Members of a `Grouped` AVP (`None` for other types).
+    pub grammar: Option<Grammar>,
+    /// Documentation text from the dictionary (may be empty).
+    pub doc: String,
+    /// Spec section that defines it.
+    pub section: Option<String>,
+    /// The specification of the file that defines it, e.g. `RFC 4006`.
+    pub spec: String,
+    /// Where it is defined.
+    pub span: Span,
+    /// True for a `Grouped` AVP that can contain itself (directly or through other grouped AVPs)
+    /// through optional or repeated members. The emitter must box such members.
+    pub recursive: bool,
+}
+
+/// AVP data types (RFC 6733 sections 4.2 and 4.3).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum AvpType {
+    /// `OctetString`
+    OctetString,
+    /// `Integer32`
+    Integer32,
+    /// `Integer64`
+    Integer64,
+    /// `Unsigned32`
+    Unsigned32,
+    /// `Unsigned64`
+    Unsigned64,
+    /// `Float32`
+    Float32,
+    /// `Float64`
+    Float64,
+    /// `Grouped`
+    Grouped,
+    /// `Address`
+    Address,
+    /// `Time`
+    Time,
+    /// `UTF8String`
+    Utf8String,
+    /// `DiameterIdentity`
+    DiameterIdentity,
+    /// `DiameterURI`
+    DiameterUri,
+    /// `Enumerated`
+    Enumerated,
+    /// `IPFilterRule`
+    IpFilterRule,
+    /// `QoSFilterRule`
+    QosFilterRule,
+}
+
+impl AvpType {
+    /// Every type, in declaration order.
+    pub const ALL: [AvpType; 16] = [
+        AvpType::OctetString,
+        AvpType::Integer32,
+        AvpType::Integer64,
+        AvpType::Unsigned32,
+        AvpType::Unsigned64,
+        AvpType::Float32,
+        AvpType::Float64,
+        AvpType::Grouped,
+        AvpType::Address,
+        AvpType::Time,
+        AvpType::Utf8String,
+        AvpType::DiameterIdentity,
+        AvpType::DiameterUri,
+        AvpType::Enumerated,
+        AvpType::IpFilterRule,
+        AvpType::QosFilterRule,
+    ];
+
+    /// The RFC spelling, as written in dictionaries (`UTF8String`, `DiameterURI`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AvpType::OctetString => "OctetString",
+            AvpType::Integer32 => "Integer32",
+            AvpType::Integer64 => "Integer64",
+            AvpType::Unsigned32 => "Unsigned32",
+            AvpType::Unsigned64 => "Unsigned64",
+            AvpType::Float32 => "Float32",
+            AvpType::Float64 => "Float64",
+            AvpType::Grouped => "Grouped",
+            AvpType::Address => "Address",
+            AvpType::Time => "Time",
+            AvpType::Utf8String => "UTF8String",
+            AvpType::DiameterIdentity => "DiameterIdentity",
+            AvpType::DiameterUri => "DiameterURI",
+            AvpType::Enumerated => "Enumerated",
+            AvpType::IpFilterRule => "IPFilterRule",
+            AvpType::QosFilterRule => "QoSFilterRule",
+        }
+    }
+
+    /// The type with RFC spelling `name` (exact, case-sensitive).
+    pub fn from_name(name: &str) -> Option<AvpType> {
+        AvpType::ALL.into_iter().find(|ty| ty.as_str() == name)
+    }
+}
+
+impl fmt::Display for AvpType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Rules for an AVP's M, V and P flag bits.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct FlagRules {
+    /// Mandatory bit.
+    pub m: FlagRule,
+    /// Vendor-specific bit.
+    pub v: FlagRule,
+    /// Protected bit.
+    pub p: FlagRule,
+}
+
+/// What the spec says about one flag bit.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum FlagRule {
+    /// `must`: the bit must be set.
+    Must,
+    /// `may`: the bit may be set.
+    May,
+    /// `should-not`: the bit should not be set.
+    ShouldNot,
+    /// `must-not`: the bit must not be set.
+    MustNot,
+}
+
+impl FlagRule {
+    /// Every rule, in declaration order.
+    pub const ALL: [FlagRule; 4] = [
+        FlagRule::Must,
+        FlagRule::May,
+        FlagRule::ShouldNot,
+        FlagRule::MustNot,
+    ];
+
+    /// The dictionary spelling: `must`, `may`, `should-not` or `must-not`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlagRule::Must => "must",
+            FlagRule::May => "may",
+            FlagRule::ShouldNot => "should-not",
+            FlagRule::MustNot => "must-not",
+        }
+    }
+
+    /// The rule spelled `name` in a dictionary.
+    pub fn from_name(name: &str) -> Option<FlagRule> {
+        FlagRule::ALL.into_iter().find(|rule| rule.as_str() == name)
+    }
+}
+
+impl fmt::Display for FlagRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One named value of an `Enumerated` AVP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumValue {
+    /// Name as the spec writes it, e.g. `INITIAL_REQUEST`.
+    pub name: String,
+    /// Wire value.
+    pub value: i32,
+}
+
+/// A Diameter application and its commands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Application {
+    /// Application-Id.
+    pub id: u32,
+    /// Name, e.g. `Diameter Credit Control`.
+    pub name: String,
+    /// Authentication, accounting or base.
+    pub kind: AppKind,
+    /// Vendor for applications advertised in Vendor-Specific-Application-Id.
+    pub vendor_id: Option<u32>,
+    /// Rust module (and cargo feature) the generated code goes in.
+    pub module: String,
+    /// The specification of the file that declares it.
+    pub spec: String,
+    /// Commands by code.
+    pub commands: BTreeMap<u32, Command>,
+    /// Where it is declared (the first declaration when several files declare it alike).
+    pub span: Span,
+}
+
+/// Kind of application.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum AppKind {
+    /// The common messages (application 0), `base`.
+    Base,
+    /// An authentication/authorization application, `auth`.
+    Auth,
+    /// An accounting application, `acct`.
+    Acct,
+}
+
+impl AppKind {
+    /// The dictionary spelling: `base`, `auth` or `acct`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppKind::Base => "base",
+            AppKind::Auth => "auth",
+            AppKind::Acct => "acct",
+        }
+    }
+
+    /// The kind spelled `name` in a dictionary.
+    pub fn from_name(name: &str) -> Option<AppKind> {
+        [AppKind::Base, AppKind::Auth, AppKind::Acct]
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+    }
+}
+
+impl fmt::Display for AppKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A command: its request and answer grammars.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    /// Command-Code.
+    pub code: u32,
+    /// Name, e.g. `Credit-Control`.
+    pub name: String,
+    /// e.g. `CCR`.
+    pub request_abbrev: String,
+    /// e.g. `CCA`.
+    pub answer_abbrev: String,
+    /// Spec section that defines it.
+    pub section: Option<String>,
+    /// Request grammar (its header has `request: true`).
+    pub request: Grammar,
+    /// Answer grammar (its header has `request: false`).
+    pub answer: Grammar,
+    /// Where it is declared.
+    pub span: Span,
+}
+
+/// A command's or grouped AVP's grammar, parsed from the spec's ABNF.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grammar {
+    /// The header line.
+    pub header: GrammarHeader,
+    /// Rules naming AVPs, in grammar order (fixed rules first). The `AVP` wildcard is not
+    /// among them: see `extensible` and `any_min`.
+    pub rules: Vec<Rule>,
+    /// True when `*[ AVP ]` is present: AVPs the grammar does not name may occur.
+    pub extensible: bool,
+    /// Minimum count of the `AVP` wildcard (`N*[ AVP ]`), usually 0.
+    pub any_min: u32,
+    /// Where the grammar text starts.
+    pub span: Span,
+}
+
+/// The first line of a grammar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GrammarHeader {
+    /// `< Diameter Header: CODE[, REQ][, PXY][, ERR] >`
+    Command {
+        /// Command-Code.
+        code: u32,
+        /// `REQ`: the R bit.
+        request: bool,
+        /// `PXY`: the P bit.
+        proxiable: bool,
+        /// `ERR`: the E bit.
+        error: bool,
+    },
+    /// `< AVP Header: CODE [VENDOR-ID] >`
+    Avp {
+        /// AVP code.
+        code: u32,
+        /// Vendor-Id, when the header gives one.
+        vendor_id: Option<u32>,
+    },
+}
+
+/// One grammar rule naming an AVP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// The AVP (resolved).
+    pub avp: AvpKey,
+    /// The AVP's name as written in the grammar.
+    pub name: String,
+    /// Fixed, required or optional.
+    pub kind: RuleKind,
+    /// Minimum occurrences.
+    pub min: u32,
+    /// Maximum occurrences, `None` for unbounded. `Some(0)` (`0*0`) means the AVP must not occur.
+    pub max: Option<u32>,
+}
+
+/// The bracket a rule is written with.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum RuleKind {
+    /// `< X >`: present at this position.
+    Fixed,
+    /// `{ X }`: present.
+    Required,
+    /// `[ X ]`: may be present.
+    Optional,
+}

@@ -1,0 +1,107 @@
+//! The plain syntax tree of one dictionary file, as written: nothing resolved yet.
+//!
+//! Numbers are already checked and parsed; names that refer to other things (vendors, types,
+//! flag rules, application kinds) are kept as text with their span for the lowering pass.
+
+use std::path::PathBuf;
+
+use crate::span::Span;
+
+/// A value and where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Spanned<T> {
+    pub(crate) value: T,
+    pub(crate) span: Span,
+}
+
+/// One dictionary file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct File {
+    pub(crate) path: PathBuf,
+    pub(crate) spec: String,
+    pub(crate) release: String,
+    pub(crate) title: Option<String>,
+    pub(crate) imports: Vec<Import>,
+    pub(crate) vendors: Vec<Vendor>,
+    pub(crate) applications: Vec<Application>,
+    pub(crate) avps: Vec<Avp>,
+}
+
+/// `<import file="..."/>`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Import {
+    /// The path as written, relative to the importing file.
+    pub(crate) file: String,
+    pub(crate) span: Span,
+}
+
+/// `<vendor id="..." name="..."/>`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Vendor {
+    pub(crate) id: u32,
+    pub(crate) name: String,
+    pub(crate) span: Span,
+}
+
+/// `<application>`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Application {
+    pub(crate) id: u32,
+    pub(crate) name: String,
+    /// `type` attribute.
+    pub(crate) kind: Spanned<String>,
+    pub(crate) vendor: Option<Spanned<String>>,
+    pub(crate) module: Spanned<String>,
+    pub(crate) commands: Vec<Command>,
+    pub(crate) span: Span,
+}
+
+/// `<command>`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Command {
+    pub(crate) code: u32,
+    pub(crate) name: String,
+    pub(crate) request_abbrev: String,
+    pub(crate) answer_abbrev: String,
+    pub(crate) section: Option<String>,
+    pub(crate) request: GrammarText,
+    pub(crate) answer: GrammarText,
+    pub(crate) span: Span,
+}
+
+/// The raw ABNF inside `<request>`, `<answer>` or `<grammar>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct GrammarText {
+    /// The element's content (CDATA and text, unescaped).
+    pub(crate) text: String,
+    /// The line the content starts on: line `span.line + n` holds the text after its `n`th newline.
+    pub(crate) span: Span,
+}
+
+/// `<avp>`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Avp {
+    pub(crate) name: Spanned<String>,
+    pub(crate) code: u32,
+    pub(crate) vendor: Option<Spanned<String>>,
+    /// `type` attribute.
+    pub(crate) ty: Spanned<String>,
+    pub(crate) m: Option<Spanned<String>>,
+    pub(crate) v: Option<Spanned<String>>,
+    pub(crate) p: Option<Spanned<String>>,
+    pub(crate) section: Option<String>,
+    pub(crate) enums: Vec<Enum>,
+    /// The `<grammar>` child.
+    pub(crate) grammar: Option<GrammarText>,
+    /// Text directly inside the element, with each line trimmed.
+    pub(crate) doc: String,
+    pub(crate) span: Span,
+}
+
+/// `<enum name="..." value="..."/>`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Enum {
+    pub(crate) name: String,
+    pub(crate) value: i32,
+    pub(crate) span: Span,
+}

@@ -1,0 +1,711 @@
+//! The engine behind generated typed messages: decoding with occurrence-rule validation
+//! (RFC 6733 section 7), encoding in place, and the traits generated types implement.
+//!
+//! Generated code keeps per-type work (field slots in locals, a `match` on AVP codes); this
+//! module holds what is the same for every type: counting occurrences, checking them against
+//! the grammar tables of [`crate::dictionary`], and recording violations with their
+//! Result-Code, path and Failed-AVP.
+
+use bytes::{Bytes, BytesMut};
+
+use crate::avp::{self, AvpFlags, AvpIter, AvpRef};
+use crate::consts::result_code as rc;
+use crate::dictionary::{AvpDef, GrammarDef, RuleDef};
+use crate::error::{AvpError, DecodeError};
+use crate::header::{CommandFlags, Header, HEADER_LEN};
+use crate::limits::DecodeOptions;
+use crate::raw::{self, RawAvp};
+use crate::types::{AvpType, AvpValue};
+
+/// Deepest path kept for violations; deeper nesting still decodes (within the depth limit).
+const MAX_PATH: usize = 32;
+
+/// One problem found while decoding a message: what a receiver would answer and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// The Result-Code RFC 6733 (or the application) gives for it.
+    pub result_code: u32,
+    /// Name of the offending AVP, when the dictionary knows it.
+    pub avp: Option<&'static str>,
+    /// Code of the offending AVP (0 when the problem is not about one AVP).
+    pub code: u32,
+    /// Vendor-Id of the offending AVP.
+    pub vendor_id: u32,
+    /// The enclosing command and Grouped AVPs, outermost first, e.g.
+    /// `["Credit-Control-Request", "Multiple-Services-Credit-Control"]`.
+    pub path: Vec<&'static str>,
+    /// What is wrong, for people.
+    pub message: String,
+    /// The AVP to report in Failed-AVP, nested in its enclosing Grouped AVPs (RFC 6733 7.5).
+    pub failed_avp: Option<Bytes>,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.result_code, self.path.join("/"))?;
+        match self.avp {
+            Some(n) => write!(f, "/{n}")?,
+            None if self.code != 0 => write!(f, "/AVP {}", self.code)?,
+            None => {}
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// A decoded message with every violation found. Decoding is total: missing required AVPs
+/// leave their fields at `Default` values and are reported here.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decoded<T> {
+    /// The message.
+    pub message: T,
+    /// Every violation, in the order found.
+    pub violations: Vec<Violation>,
+}
+
+impl<T> Decoded<T> {
+    /// No violation was found.
+    pub fn is_valid(&self) -> bool {
+        self.violations.is_empty()
+    }
+
+    /// The Result-Code a receiver answers with: 2001 when valid; otherwise that of the first
+    /// protocol error (3xxx), or else of the first violation.
+    pub fn result_code(&self) -> u32 {
+        first_violation(&self.violations).map_or(rc::SUCCESS, |v| v.result_code)
+    }
+
+    /// The message if it is valid, else its violations.
+    pub fn into_result(self) -> Result<T, Vec<Violation>> {
+        if self.violations.is_empty() {
+            Ok(self.message)
+        } else {
+            Err(self.violations)
+        }
+    }
+}
+
+/// The violation that decides the answer: the first protocol error, or else the first one.
+pub fn first_violation(violations: &[Violation]) -> Option<&Violation> {
+    violations
+        .iter()
+        .find(|v| rc::is_protocol_error(v.result_code))
+        .or_else(|| violations.first())
+}
+
+/// Decoding state shared by the generated decoders of one message.
+#[derive(Debug)]
+pub struct DecodeCtx<'o> {
+    opts: &'o DecodeOptions,
+    known: fn(u32, u32) -> Option<&'static AvpDef>,
+    violations: Vec<Violation>,
+    path: [&'static str; MAX_PATH],
+    path_len: usize,
+    depth: u32,
+    /// Set for answers with the E bit: they follow RFC 6733's generic answer-message grammar,
+    /// so the command's required AVPs are not demanded.
+    relaxed: bool,
+}
+
+impl<'o> DecodeCtx<'o> {
+    /// A context for one message. `known` looks up every AVP the dictionaries define (for the
+    /// 5001 check); `root` names the command, e.g. `"Credit-Control-Request"`.
+    pub fn new(
+        opts: &'o DecodeOptions,
+        known: fn(u32, u32) -> Option<&'static AvpDef>,
+        root: &'static str,
+    ) -> Self {
+        let mut path = [""; MAX_PATH];
+        path[0] = root;
+        DecodeCtx {
+            opts,
+            known,
+            violations: Vec::new(),
+            path,
+            path_len: 1,
+            depth: 0,
+            relaxed: false,
+        }
+    }
+
+    /// Do not report missing required AVPs (E-bit answers).
+    pub fn set_relaxed(&mut self, relaxed: bool) {
+        self.relaxed = relaxed;
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &DecodeOptions {
+        self.opts
+    }
+
+    /// The violations found so far.
+    pub fn into_violations(self) -> Vec<Violation> {
+        self.violations
+    }
+
+    fn path(&self) -> Vec<&'static str> {
+        self.path[..self.path_len].to_vec()
+    }
+
+    fn push(
+        &mut self,
+        result_code: u32,
+        avp: Option<&'static str>,
+        code: u32,
+        vendor_id: u32,
+        message: String,
+        failed: Option<Bytes>,
+    ) {
+        let path = self.path();
+        self.violations.push(Violation {
+            result_code,
+            avp,
+            code,
+            vendor_id,
+            path,
+            message,
+            failed_avp: failed,
+        });
+    }
+
+    /// Records a problem with the message header.
+    pub fn header_violation(&mut self, result_code: u32, message: String) {
+        self.push(result_code, None, 0, 0, message, None);
+    }
+
+    /// A rule whose AVP must not occur (`0*0`): every occurrence is 5008.
+    pub fn forbidden(
+        &mut self,
+        rule: &'static RuleDef,
+        a: &AvpRef<'_>,
+        count: &mut u32,
+        index: usize,
+    ) {
+        self.occurrence(rule, a, count, index, usize::MAX);
+    }
+
+    /// Records a malformed AVP that stopped the walk of one list.
+    pub fn malformed(&mut self, e: AvpError) {
+        let name = (self.known)(e.code, e.vendor_id).map(|d| d.name);
+        self.push(
+            e.result_code(),
+            name,
+            e.code,
+            e.vendor_id,
+            e.kind.to_string(),
+            Some(e.failed_avp),
+        );
+    }
+
+    fn check_flags(&mut self, def: &'static AvpDef, a: &AvpRef<'_>) {
+        if !self.opts.strict {
+            return;
+        }
+        let f = a.header.flags;
+        for (rule, set, bit) in [
+            (def.m, f.is_mandatory(), "M"),
+            (def.p, f.is_protected(), "P"),
+        ] {
+            if rule.violated_by(set) {
+                let msg = format!(
+                    "{bit} bit {} but the dictionary says {}",
+                    if set { "set" } else { "clear" },
+                    rule.as_str()
+                );
+                self.push(
+                    rc::INVALID_AVP_BITS,
+                    Some(def.name),
+                    def.code,
+                    def.vendor_id,
+                    msg,
+                    Some(Bytes::copy_from_slice(a.wire)),
+                );
+            }
+        }
+    }
+
+    /// Counts one occurrence of `rule`'s AVP; reports 5009 for the first one past the maximum
+    /// and 5008 for a fixed AVP away from its place. Returns whether to keep the value.
+    fn occurrence(
+        &mut self,
+        rule: &'static RuleDef,
+        a: &AvpRef<'_>,
+        count: &mut u32,
+        index: usize,
+        fixed_at: usize,
+    ) -> bool {
+        *count += 1;
+        self.check_flags(rule.avp, a);
+        if let Some(max) = rule.max {
+            if *count == max + 1 {
+                let msg = if max == 0 {
+                    "not allowed here".to_string()
+                } else {
+                    format!(
+                        "occurs more than {max} time{}",
+                        if max == 1 { "" } else { "s" }
+                    )
+                };
+                let code = if max == 0 {
+                    rc::AVP_NOT_ALLOWED
+                } else {
+                    rc::AVP_OCCURS_TOO_MANY_TIMES
+                };
+                self.push(
+                    code,
+                    Some(rule.avp.name),
+                    rule.avp.code,
+                    rule.avp.vendor_id,
+                    msg,
+                    Some(Bytes::copy_from_slice(a.wire)),
+                );
+            }
+            if *count > max {
+                return false;
+            }
+        }
+        if rule.fixed && index != fixed_at {
+            let msg = format!(
+                "must be AVP number {} of its message or group, found at {}",
+                fixed_at + 1,
+                index + 1
+            );
+            self.push(
+                rc::AVP_NOT_ALLOWED,
+                Some(rule.avp.name),
+                rule.avp.code,
+                rule.avp.vendor_id,
+                msg,
+                Some(Bytes::copy_from_slice(a.wire)),
+            );
+        }
+        true
+    }
+
+    /// Decodes a scalar value for `rule`, reporting 5004/5014 with the AVP as Failed-AVP.
+    fn value<T: AvpValue>(
+        &mut self,
+        rule: &'static RuleDef,
+        a: &AvpRef<'_>,
+        buf: &Bytes,
+    ) -> Option<T> {
+        match T::decode(&buf.slice_ref(a.data)) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let failed = Bytes::copy_from_slice(a.wire);
+                self.push(
+                    e.result_code(),
+                    Some(rule.avp.name),
+                    rule.avp.code,
+                    rule.avp.vendor_id,
+                    e.to_string(),
+                    Some(failed),
+                );
+                None
+            }
+        }
+    }
+
+    /// A scalar field with at most one occurrence (`T` or `Option<T>`).
+    // Flat arguments: called only from generated code, and kept inlinable.
+    #[allow(clippy::too_many_arguments)]
+    pub fn one<T: AvpValue>(
+        &mut self,
+        rule: &'static RuleDef,
+        a: &AvpRef<'_>,
+        buf: &Bytes,
+        slot: &mut Option<T>,
+        count: &mut u32,
+        index: usize,
+        fixed_at: usize,
+    ) {
+        if self.occurrence(rule, a, count, index, fixed_at) && slot.is_none() {
+            *slot = self.value(rule, a, buf);
+        }
+    }
+
+    /// A repeated scalar field.
+    pub fn many<T: AvpValue>(
+        &mut self,
+        rule: &'static RuleDef,
+        a: &AvpRef<'_>,
+        buf: &Bytes,
+        slot: &mut Vec<T>,
+        count: &mut u32,
+        index: usize,
+    ) {
+        if self.occurrence(rule, a, count, index, usize::MAX) {
+            if let Some(v) = self.value(rule, a, buf) {
+                slot.push(v);
+            }
+        }
+    }
+
+    /// A Grouped field with at most one occurrence.
+    // Flat arguments: called only from generated code, and kept inlinable.
+    #[allow(clippy::too_many_arguments)]
+    pub fn one_group<T: Group>(
+        &mut self,
+        rule: &'static RuleDef,
+        a: &AvpRef<'_>,
+        buf: &Bytes,
+        slot: &mut Option<T>,
+        count: &mut u32,
+        index: usize,
+        fixed_at: usize,
+    ) {
+        if self.occurrence(rule, a, count, index, fixed_at) && slot.is_none() {
+            *slot = self.group(rule, a, buf);
+        }
+    }
+
+    /// A repeated Grouped field.
+    pub fn many_group<T: Group>(
+        &mut self,
+        rule: &'static RuleDef,
+        a: &AvpRef<'_>,
+        buf: &Bytes,
+        slot: &mut Vec<T>,
+        count: &mut u32,
+        index: usize,
+    ) {
+        if self.occurrence(rule, a, count, index, usize::MAX) {
+            if let Some(v) = self.group(rule, a, buf) {
+                slot.push(v);
+            }
+        }
+    }
+
+    fn group<T: Group>(
+        &mut self,
+        rule: &'static RuleDef,
+        a: &AvpRef<'_>,
+        buf: &Bytes,
+    ) -> Option<T> {
+        if self.depth + 1 >= self.opts.max_depth {
+            let msg = format!("Grouped AVPs nested deeper than {}", self.opts.max_depth);
+            self.push(
+                rc::UNABLE_TO_COMPLY,
+                Some(rule.avp.name),
+                rule.avp.code,
+                rule.avp.vendor_id,
+                msg,
+                None,
+            );
+            return None;
+        }
+        let before = self.violations.len();
+        self.depth += 1;
+        let pushed = self.path_len < MAX_PATH;
+        if pushed {
+            self.path[self.path_len] = rule.avp.name;
+            self.path_len += 1;
+        }
+        let v = T::decode_group(&buf.slice_ref(a.data), self);
+        if pushed {
+            self.path_len -= 1;
+        }
+        self.depth -= 1;
+        // RFC 6733 7.5: a failure inside a Grouped AVP is reported inside that AVP.
+        for viol in &mut self.violations[before..] {
+            if let Some(inner) = viol.failed_avp.take() {
+                viol.failed_avp = Some(wrap(&a.header, &inner));
+            }
+        }
+        Some(v)
+    }
+
+    /// An AVP the grammar does not name: kept in `extra` when the grammar ends in `*[ AVP ]`,
+    /// otherwise 5008; an unknown AVP with the M bit is also 5001 in strict mode. What is kept
+    /// re-encodes unchanged, violation or not, so a lenient relay loses nothing.
+    pub fn other(
+        &mut self,
+        grammar: &'static GrammarDef,
+        a: &AvpRef<'_>,
+        buf: &Bytes,
+        extra: Option<&mut Vec<RawAvp>>,
+    ) {
+        let (code, vendor) = (a.header.code, a.header.vendor());
+        let def = (self.known)(code, vendor);
+        let wire = || Some(Bytes::copy_from_slice(a.wire));
+        let unsupported = def.is_none() && a.header.flags.is_mandatory();
+        if unsupported && (self.opts.strict || !grammar.extensible) {
+            self.push(
+                rc::AVP_UNSUPPORTED,
+                None,
+                code,
+                vendor,
+                "unknown AVP with the M bit set".into(),
+                wire(),
+            );
+        }
+        match extra {
+            Some(extra) if grammar.extensible => extra.push(RawAvp::from_ref(buf, a)),
+            _ if unsupported => {}
+            _ => {
+                let name = def.map(|d| d.name);
+                self.push(
+                    rc::AVP_NOT_ALLOWED,
+                    name,
+                    code,
+                    vendor,
+                    "not allowed by the grammar".into(),
+                    wire(),
+                );
+            }
+        }
+    }
+
+    /// After the walk of one list: reports required AVPs that did not occur enough (5005,
+    /// with a zero-filled AVP of that code as Failed-AVP).
+    pub fn finish(&mut self, grammar: &'static GrammarDef, counts: &[u32]) {
+        if self.relaxed && self.depth == 0 {
+            return;
+        }
+        for (rule, &n) in grammar.rules.iter().zip(counts) {
+            if n < rule.min {
+                let d = rule.avp;
+                let msg = if rule.min == 1 {
+                    "missing".to_string()
+                } else {
+                    format!("occurs {n} times, at least {} required", rule.min)
+                };
+                self.push(
+                    rc::MISSING_AVP,
+                    Some(d.name),
+                    d.code,
+                    d.vendor_id,
+                    msg,
+                    Some(zero_filled(d)),
+                );
+            }
+        }
+    }
+
+    /// Walks the AVPs of `buf` (a message body or a Grouped AVP's data), calling `field` for
+    /// each; a malformed AVP is recorded and ends the walk.
+    pub fn walk<'b>(
+        &mut self,
+        buf: &'b [u8],
+        mut field: impl FnMut(&mut Self, &AvpRef<'b>, usize),
+    ) {
+        let mut index = 0usize;
+        for r in AvpIter::with_leniency(buf, self.opts.leniency) {
+            match r {
+                Ok(a) => {
+                    if index >= self.opts.max_avps as usize {
+                        let msg = format!("more than {} AVPs", self.opts.max_avps);
+                        self.push(rc::UNABLE_TO_COMPLY, None, 0, 0, msg, None);
+                        return;
+                    }
+                    field(self, &a, index);
+                    index += 1;
+                }
+                Err(e) => {
+                    self.malformed(*e);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn wrap(parent: &crate::avp::AvpHeader, inner: &[u8]) -> Bytes {
+    let mut buf = BytesMut::with_capacity(inner.len() + 16);
+    let start = avp::begin_avp(&mut buf, parent.code, parent.flags.0, parent.vendor_id);
+    buf.extend_from_slice(inner);
+    // The child's padding belongs to the parent's data (RFC 6733 4.4).
+    bytes::BufMut::put_bytes(&mut buf, 0, avp::padding(inner.len()));
+    avp::finish_avp(&mut buf, start);
+    buf.freeze()
+}
+
+/// A zero-filled AVP of `def`'s code with the minimum data length of its type: what RFC 6733
+/// 7.5 asks Failed-AVP to hold for a missing AVP.
+pub fn zero_filled(def: &AvpDef) -> Bytes {
+    let len = match def.ty {
+        AvpType::Integer32
+        | AvpType::Unsigned32
+        | AvpType::Float32
+        | AvpType::Enumerated
+        | AvpType::Time => 4,
+        AvpType::Integer64 | AvpType::Unsigned64 | AvpType::Float64 => 8,
+        AvpType::Address => 6,
+        _ => 0,
+    };
+    let mut buf = BytesMut::with_capacity(12 + len);
+    let vendor = (def.vendor_id != 0).then_some(def.vendor_id);
+    avp::put_avp(
+        &mut buf,
+        def.code,
+        def.default_flags(),
+        vendor,
+        &[0u8; 8][..len],
+    );
+    buf.truncate(buf.len() - avp::padding(len + if vendor.is_some() { 12 } else { 8 }));
+    buf.freeze()
+}
+
+/// A generated Grouped AVP type.
+pub trait Group: Sized + Default {
+    /// Its dictionary entry.
+    const DEF: &'static AvpDef;
+    /// Decodes the AVP data (the children), recording violations in `ctx`.
+    fn decode_group(data: &Bytes, ctx: &mut DecodeCtx<'_>) -> Self;
+    /// Appends the children to `buf`.
+    fn encode_group(&self, buf: &mut BytesMut);
+}
+
+/// A boxed group (for recursive grammars) decodes and encodes as the group.
+impl<T: Group> Group for Box<T> {
+    const DEF: &'static AvpDef = T::DEF;
+    fn decode_group(data: &Bytes, ctx: &mut DecodeCtx<'_>) -> Self {
+        Box::new(T::decode_group(data, ctx))
+    }
+    fn encode_group(&self, buf: &mut BytesMut) {
+        (**self).encode_group(buf);
+    }
+}
+
+/// A generated command type (one of request or answer).
+pub trait Command: Sized + Default {
+    /// Command code.
+    const CODE: u32;
+    /// Application-Id.
+    const APPLICATION_ID: u32;
+    /// Is this the request?
+    const IS_REQUEST: bool;
+    /// Is the P bit set?
+    const PROXIABLE: bool;
+    /// `"Credit-Control-Request"`.
+    const NAME: &'static str;
+    /// `"CCR"`.
+    const ABBREV: &'static str;
+    /// Every AVP the enabled dictionaries know, for the 5001 check.
+    fn known_avp(code: u32, vendor_id: u32) -> Option<&'static AvpDef>;
+    /// Decodes the message body, recording violations in `ctx`.
+    fn decode_body(body: &Bytes, ctx: &mut DecodeCtx<'_>) -> Self;
+    /// Appends the AVPs to `buf`.
+    fn encode_body(&self, buf: &mut BytesMut);
+
+    /// A header for this command: code, application, R and P bits, the given ids.
+    fn header(hop_by_hop: u32, end_to_end: u32) -> Header {
+        let mut flags = 0;
+        if Self::IS_REQUEST {
+            flags |= CommandFlags::REQUEST;
+        }
+        if Self::PROXIABLE {
+            flags |= CommandFlags::PROXIABLE;
+        }
+        Header {
+            version: crate::header::VERSION,
+            length: 0,
+            flags: CommandFlags(flags),
+            command_code: Self::CODE,
+            application_id: Self::APPLICATION_ID,
+            hop_by_hop,
+            end_to_end,
+        }
+    }
+
+    /// Decodes and validates one whole message strictly, with the default limits.
+    fn decode(bytes: Bytes) -> Result<Decoded<Self>, DecodeError> {
+        Self::decode_with(bytes, &DecodeOptions::default())
+    }
+
+    /// Decodes and validates one whole message. Errors are for what makes the message
+    /// unreadable as this command (header, length, another command); everything else is a
+    /// [`Violation`] in the result.
+    fn decode_with(bytes: Bytes, opts: &DecodeOptions) -> Result<Decoded<Self>, DecodeError> {
+        Self::decode_in(bytes, opts, Self::known_avp)
+    }
+
+    /// As [`Command::decode_with`], with `known` deciding which AVPs exist (for 5001): a
+    /// crate that extends the dictionaries passes its own lookup.
+    fn decode_in(
+        bytes: Bytes,
+        opts: &DecodeOptions,
+        known: fn(u32, u32) -> Option<&'static AvpDef>,
+    ) -> Result<Decoded<Self>, DecodeError> {
+        let header = raw::check_message(&bytes, opts)?;
+        if header.command_code != Self::CODE || header.flags.is_request() != Self::IS_REQUEST {
+            return Err(DecodeError::UnexpectedCommand {
+                command_code: header.command_code,
+                request: header.flags.is_request(),
+                expected: Self::NAME,
+            });
+        }
+        let mut ctx = DecodeCtx::new(opts, known, Self::NAME);
+        ctx.set_relaxed(!Self::IS_REQUEST && header.flags.is_error());
+        if opts.strict && header.flags.is_proxiable() != Self::PROXIABLE {
+            // RFC 6733 7.1.3: header bits inconsistent with the command's definition.
+            let msg = format!(
+                "P bit {} but the command is {}proxiable",
+                if header.flags.is_proxiable() {
+                    "set"
+                } else {
+                    "clear"
+                },
+                if Self::PROXIABLE { "" } else { "not " }
+            );
+            ctx.header_violation(rc::INVALID_HDR_BITS, msg);
+        }
+        let message = Self::decode_body(&bytes.slice(HEADER_LEN..), &mut ctx);
+        Ok(Decoded {
+            message,
+            violations: ctx.into_violations(),
+        })
+    }
+
+    /// Appends the whole message, header included, to `buf`.
+    fn encode(&self, hop_by_hop: u32, end_to_end: u32, buf: &mut BytesMut) {
+        let start = raw::begin_message(buf, &Self::header(hop_by_hop, end_to_end));
+        self.encode_body(buf);
+        raw::finish_message(buf, start);
+    }
+
+    /// The whole message as one buffer.
+    fn to_bytes(&self, hop_by_hop: u32, end_to_end: u32) -> Bytes {
+        let mut buf = BytesMut::new();
+        self.encode(hop_by_hop, end_to_end, &mut buf);
+        buf.freeze()
+    }
+}
+
+/// Encoding helpers called by generated code: each writes one whole AVP in place.
+pub mod enc {
+    use super::*;
+
+    fn vendor(def: &AvpDef) -> Option<u32> {
+        (def.vendor_id != 0).then_some(def.vendor_id)
+    }
+
+    /// A scalar AVP.
+    #[inline]
+    pub fn scalar<T: AvpValue>(buf: &mut BytesMut, def: &AvpDef, value: &T) {
+        let start = avp::begin_avp(buf, def.code, def.default_flags(), vendor(def));
+        value.encode(buf);
+        avp::finish_avp(buf, start);
+    }
+
+    /// A Grouped AVP.
+    #[inline]
+    pub fn group<T: Group>(buf: &mut BytesMut, value: &T) {
+        let def = T::DEF;
+        let start = avp::begin_avp(buf, def.code, def.default_flags(), vendor(def));
+        value.encode_group(buf);
+        avp::finish_avp(buf, start);
+    }
+
+    /// AVPs kept raw (`*[ AVP ]`).
+    #[inline]
+    pub fn raw(buf: &mut BytesMut, avps: &[RawAvp]) {
+        for a in avps {
+            a.encode(buf);
+        }
+    }
+
+    /// The flags a sender sets for `def`.
+    pub fn flags(def: &AvpDef) -> AvpFlags {
+        AvpFlags(def.default_flags())
+    }
+}
