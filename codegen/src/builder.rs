@@ -27,6 +27,7 @@ pub struct Builder {
     layout: Layout,
     out_dir: Option<PathBuf>,
     cargo_directives: bool,
+    display_root: Option<PathBuf>,
 }
 
 impl Default for Builder {
@@ -45,6 +46,7 @@ impl Builder {
             layout: Layout::SingleFile("diameter_dictionary.rs".into()),
             out_dir: None,
             cargo_directives: true,
+            display_root: None,
         }
     }
 
@@ -85,13 +87,27 @@ impl Builder {
         self
     }
 
+    /// Names dictionary files in generated headers relative to `root`, so that the output does
+    /// not depend on where the generator runs.
+    pub fn display_root(mut self, root: impl AsRef<Path>) -> Self {
+        self.display_root = Some(root.as_ref().to_path_buf());
+        self
+    }
+
     /// Loads, checks and emits; returns the files without writing them.
     pub fn generate(&self) -> Result<Vec<GeneratedFile>, Error> {
         let model = crate::load(&self.dictionaries)?;
         let sources = model
             .files
             .iter()
-            .map(|f| f.path.display().to_string().replace('\\', "/"))
+            .map(|f| {
+                let shown = self
+                    .display_root
+                    .as_ref()
+                    .and_then(|r| f.path.strip_prefix(r).ok())
+                    .unwrap_or(&f.path);
+                shown.display().to_string().replace('\\', "/")
+            })
             .collect();
         let opts = Options {
             runtime_path: self.runtime_path.clone(),

@@ -21,6 +21,7 @@
 //! assert_eq!(msg.to_bytes(), wire);
 //! ```
 
+pub mod answer;
 pub mod avp;
 pub mod consts;
 pub mod dictionary;

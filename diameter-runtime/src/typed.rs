@@ -74,6 +74,20 @@ impl<T> Decoded<T> {
         first_violation(&self.violations).map_or(rc::SUCCESS, |v| v.result_code)
     }
 
+    /// The answer RFC 6733 requires for the request `request` (its bytes), or `None` when the
+    /// message is valid or is not a request. See [`crate::answer::error_answer`].
+    pub fn error_answer(
+        &self,
+        request: &[u8],
+        id: &crate::answer::Identity,
+    ) -> Option<crate::RawMessage> {
+        crate::answer::error_answer(
+            request,
+            crate::answer::Problem::Violations(&self.violations),
+            id,
+        )
+    }
+
     /// The message if it is valid, else its violations.
     pub fn into_result(self) -> Result<T, Vec<Violation>> {
         if self.violations.is_empty() {
@@ -553,6 +567,49 @@ pub trait Group: Sized + Default {
     fn decode_group(data: &Bytes, ctx: &mut DecodeCtx<'_>) -> Self;
     /// Appends the children to `buf`.
     fn encode_group(&self, buf: &mut BytesMut);
+}
+
+/// Encodes a group as a raw AVP, e.g. to put a vendor's Grouped AVP into another group's
+/// `other_avps`.
+pub fn group_to_raw<T: Group>(value: &T) -> RawAvp {
+    let mut buf = BytesMut::new();
+    value.encode_group(&mut buf);
+    let def = T::DEF;
+    RawAvp::new(
+        def.code,
+        def.default_flags(),
+        (def.vendor_id != 0).then_some(def.vendor_id),
+        buf.freeze(),
+    )
+}
+
+/// Decodes a raw AVP as group `T` (e.g. a vendor AVP found in `other_avps`), validating it;
+/// `known` decides which AVPs exist (for 5001). `None` when the AVP is not `T`'s.
+pub fn group_from_raw<T: Group>(
+    avp: &RawAvp,
+    opts: &DecodeOptions,
+    known: fn(u32, u32) -> Option<&'static AvpDef>,
+) -> Option<Decoded<T>> {
+    let def = T::DEF;
+    if avp.code != def.code || avp.vendor() != def.vendor_id {
+        return None;
+    }
+    let mut ctx = DecodeCtx::new(opts, known, def.name);
+    let message = T::decode_group(&avp.data, &mut ctx);
+    Some(Decoded {
+        message,
+        violations: ctx.into_violations(),
+    })
+}
+
+/// Encodes a scalar value as a raw AVP of `def`, with the flags a sender sets.
+pub fn scalar_to_raw<T: AvpValue>(def: &AvpDef, value: &T) -> RawAvp {
+    RawAvp::from_value(
+        def.code,
+        def.default_flags(),
+        (def.vendor_id != 0).then_some(def.vendor_id),
+        value,
+    )
 }
 
 /// A boxed group (for recursive grammars) decodes and encodes as the group.
