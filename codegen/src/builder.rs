@@ -28,6 +28,7 @@ pub struct Builder {
     out_dir: Option<PathBuf>,
     cargo_directives: bool,
     display_root: Option<PathBuf>,
+    regenerate_hint: String,
 }
 
 impl Default for Builder {
@@ -47,6 +48,7 @@ impl Builder {
             out_dir: None,
             cargo_directives: true,
             display_root: None,
+            regenerate_hint: "it is rebuilt from the dictionaries by the build script".into(),
         }
     }
 
@@ -94,6 +96,13 @@ impl Builder {
         self
     }
 
+    /// What the `@generated` stamp tells readers to do instead of editing (e.g.
+    /// `run cargo xtask regenerate`).
+    pub fn regenerate_hint(mut self, hint: impl Into<String>) -> Self {
+        self.regenerate_hint = hint.into();
+        self
+    }
+
     /// Loads, checks and emits; returns the files without writing them.
     pub fn generate(&self) -> Result<Vec<GeneratedFile>, Error> {
         let model = crate::load(&self.dictionaries)?;
@@ -114,6 +123,7 @@ impl Builder {
             externs: self.externs.clone(),
             layout: self.layout.clone(),
             sources,
+            regenerate_hint: self.regenerate_hint.clone(),
         };
         Ok(emit::emit(&model, &opts))
     }

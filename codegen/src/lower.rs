@@ -15,8 +15,8 @@ use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Error};
 use crate::model::{
-    AppKind, Application, Avp, AvpKey, AvpType, Command, EnumValue, FlagRule, FlagRules, Grammar,
-    GrammarHeader, Model, Rule, SourceFile, Vendor,
+    AppKind, Application, Avp, AvpKey, AvpType, Command, EnumExtension, EnumValue, FlagRule,
+    FlagRules, Grammar, GrammarHeader, Model, Rule, SourceFile, Vendor,
 };
 use crate::parse::abnf::{self, Form};
 use crate::parse::ast::{self, Spanned};
@@ -97,6 +97,9 @@ struct Lower<'a> {
     applications: BTreeMap<u32, Application>,
     /// Module name -> application id and where it was given.
     modules: HashMap<String, (u32, Span)>,
+    enum_extensions: Vec<EnumExtension>,
+    /// Values added by the extensions lowered so far, per AVP: name, value, where.
+    extension_values: HashMap<AvpKey, Vec<(String, i32, Span)>>,
 }
 
 impl<'a> Lower<'a> {
@@ -123,6 +126,8 @@ impl<'a> Lower<'a> {
             avps: BTreeMap::new(),
             applications: BTreeMap::new(),
             modules: HashMap::new(),
+            enum_extensions: Vec::new(),
+            extension_values: HashMap::new(),
         }
     }
 
@@ -173,6 +178,11 @@ impl<'a> Lower<'a> {
             }
         }
         for (index, file) in self.files() {
+            for extension in &file.enum_extensions {
+                self.enum_extension(index, extension);
+            }
+        }
+        for (index, file) in self.files() {
             for application in &file.applications {
                 self.application(index, file, application);
             }
@@ -201,6 +211,7 @@ impl<'a> Lower<'a> {
                     })
                 })
                 .collect(),
+            enum_extensions: self.enum_extensions,
         }
     }
 
@@ -478,6 +489,88 @@ impl<'a> Lower<'a> {
             });
         }
         out
+    }
+
+    /// Lowers one `<enum-extension>` of `file`: the AVP must be an Enumerated one of an imported
+    /// file, and the new names and values must not clash with its own or other extensions'.
+    fn enum_extension(&mut self, file: usize, ext: &ast::EnumExtension) {
+        let name = &ext.avp.value;
+        let Some(key) = self.lookup_avp(file, name, &ext.avp.span) else {
+            return;
+        };
+        let Some(decl) = self.avp_names.get(name) else {
+            return;
+        };
+        let (decl_file, decl_span) = (decl.file, decl.span.clone());
+        if decl_file == file {
+            let message = format!(
+                "AVP `{name}` is defined in this file (at {decl_span}): list the values in its \
+                 own <enum> elements; <enum-extension> is for AVPs of imported files"
+            );
+            self.error(&ext.avp.span, message);
+            return;
+        }
+        let Some(avp) = self.avps.get(&key) else {
+            return;
+        };
+        if avp.ty != AvpType::Enumerated {
+            let message = format!(
+                "<enum-extension> is only for Enumerated AVPs, and `{name}` (at {decl_span}) is {}",
+                avp.ty
+            );
+            self.error(&ext.avp.span, message);
+            return;
+        }
+        if ext.enums.is_empty() {
+            let message = format!("<enum-extension> of `{name}` has no <enum> values");
+            self.error(&ext.span, message);
+            return;
+        }
+
+        // The AVP's own values, with where each is written.
+        let own: Vec<(String, i32, Span)> = self.slots[decl_file]
+            .file
+            .iter()
+            .flat_map(|source| &source.avps)
+            .filter(|avp| avp.name.value == *name)
+            .take(1)
+            .flat_map(|avp| &avp.enums)
+            .map(|e| (e.name.clone(), e.value, e.span.clone()))
+            .collect();
+        let mut added = self.extension_values.remove(&key).unwrap_or_default();
+        let mut values = Vec::new();
+        for value in &ext.enums {
+            let taken = |(n, _, _): &&(String, i32, Span)| *n == value.name;
+            if let Some((_, _, span)) = own.iter().chain(&added).find(taken) {
+                let message = format!(
+                    "enum name `{}` of `{name}` is already defined at {span}",
+                    value.name
+                );
+                self.error(&value.span, message);
+                continue;
+            }
+            let used = |(_, v, _): &&(String, i32, Span)| *v == value.value;
+            if let Some((first, _, span)) = own.iter().chain(&added).find(used) {
+                let message = format!(
+                    "enum value {} of `{}` is already used by `{first}` of `{name}` at {span}",
+                    value.value, value.name
+                );
+                self.error(&value.span, message);
+                continue;
+            }
+            added.push((value.name.clone(), value.value, value.span.clone()));
+            values.push(EnumValue {
+                name: value.name.clone(),
+                value: value.value,
+            });
+        }
+        self.extension_values.insert(key, added);
+        self.enum_extensions.push(EnumExtension {
+            avp: key,
+            values,
+            doc: ext.doc.clone(),
+            span: ext.span.clone(),
+        });
     }
 
     /// Parses a grouped AVP's grammar and checks its header against the AVP.

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use crate::span::Span;
 
 /// All vendors, AVPs and applications of a set of dictionaries and their imports.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Model {
     /// Vendors by id.
     pub vendors: BTreeMap<u32, Vendor>,
@@ -21,6 +21,25 @@ pub struct Model {
     pub applications: BTreeMap<u32, Application>,
     /// Every file loaded, roots and imports, in load order (each once).
     pub files: Vec<SourceFile>,
+    /// Values added to Enumerated AVPs of imported files (`<enum-extension>`), in file order
+    /// (imported files first) and then document order.
+    pub enum_extensions: Vec<EnumExtension>,
+}
+
+impl fmt::Debug for Model {
+    /// Shows `enum_extensions` only when there are some, so that models without extensions
+    /// print as they did before the field existed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("Model");
+        s.field("vendors", &self.vendors)
+            .field("avps", &self.avps)
+            .field("applications", &self.applications)
+            .field("files", &self.files);
+        if !self.enum_extensions.is_empty() {
+            s.field("enum_extensions", &self.enum_extensions);
+        }
+        s.finish()
+    }
 }
 
 /// What identifies an AVP: its code and vendor (0 for no vendor).
@@ -246,6 +265,24 @@ pub struct EnumValue {
     pub name: String,
     /// Wire value.
     pub value: i32,
+}
+
+/// Values one dictionary file adds to an Enumerated AVP defined in a file it imports
+/// (`<enum-extension avp="...">`), e.g. a vendor's extra `Termination-Cause`.
+///
+/// The AVP's own [`Avp::enums`] are unchanged: the extension's values are emitted in the module
+/// of the file declaring the extension, as constants of the AVP's enum type. Names and values
+/// are unique across the AVP's own values and every extension of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumExtension {
+    /// The extended AVP (present in [`Model::avps`], of type `Enumerated`).
+    pub avp: AvpKey,
+    /// The added values, in dictionary order.
+    pub values: Vec<EnumValue>,
+    /// Documentation text from the dictionary (may be empty).
+    pub doc: String,
+    /// Where the `<enum-extension>` is; its file decides the module the values go in.
+    pub span: Span,
 }
 
 /// A Diameter application and its commands.

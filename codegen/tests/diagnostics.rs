@@ -108,6 +108,10 @@ broken! {
     unknown_avp,
     avp_not_imported,
     required_recursion,
+    // Enum extensions
+    enum_extension_shape,
+    enum_extension_target,
+    enum_extension_clash,
     // Commands
     command_header_mismatch,
     command_flags,

@@ -2,281 +2,283 @@
 // Source: dictionaries/rfc6733.xml
 // Source: dictionaries/rfc4006.xml
 
-/*!Types generated from RFC 6733.
-
-Application 3 (acct): Diameter Base Accounting.*/
+//! Types generated from RFC 6733.
+//!
+//! Application 3 (acct): Diameter Base Accounting.
+#![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::too_many_arguments, clippy::match_single_binding)]
-/// Dictionary statics: one [`AvpDef`](#rt::dictionary::AvpDef) per AVP and the grammars.
+/// Dictionary statics: one [`AvpDef`](::diameter_runtime::dictionary::AvpDef) per AVP, and the grammars.
 pub mod defs {
     /// Grammar of Accounting-request.
-    pub static ACCOUNTING_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::SESSION_ID,
-                    fixed: true,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ORIGIN_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ORIGIN_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::DESTINATION_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ACCOUNTING_RECORD_TYPE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ACCOUNTING_RECORD_NUMBER,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ACCT_APPLICATION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::VENDOR_SPECIFIC_APPLICATION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::USER_NAME,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::DESTINATION_HOST,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ACCOUNTING_SUB_SESSION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ACCT_SESSION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ACCT_MULTI_SESSION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ACCT_INTERIM_INTERVAL,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ACCOUNTING_REALTIME_REQUIRED,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ORIGIN_STATE_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::EVENT_TIMESTAMP,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::PROXY_INFO,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ROUTE_RECORD,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-            ],
-            extensible: true,
-        };
+    pub static ACCOUNTING_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::SESSION_ID,
+                fixed: true,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ORIGIN_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ORIGIN_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::DESTINATION_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCOUNTING_RECORD_TYPE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCOUNTING_RECORD_NUMBER,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCT_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::VENDOR_SPECIFIC_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::USER_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::DESTINATION_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCOUNTING_SUB_SESSION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCT_SESSION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCT_MULTI_SESSION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCT_INTERIM_INTERVAL,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCOUNTING_REALTIME_REQUIRED,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ORIGIN_STATE_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::EVENT_TIMESTAMP,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::PROXY_INFO,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ROUTE_RECORD,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+        ],
+        extensible: true,
+    };
     /// Grammar of Accounting-answer.
-    pub static ACCOUNTING_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::SESSION_ID,
-                    fixed: true,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::RESULT_CODE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ORIGIN_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ORIGIN_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ACCOUNTING_RECORD_TYPE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ACCOUNTING_RECORD_NUMBER,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ACCT_APPLICATION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::VENDOR_SPECIFIC_APPLICATION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::USER_NAME,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ACCOUNTING_SUB_SESSION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ACCT_SESSION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ACCT_MULTI_SESSION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ERROR_MESSAGE,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ERROR_REPORTING_HOST,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::FAILED_AVP,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ACCT_INTERIM_INTERVAL,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ACCOUNTING_REALTIME_REQUIRED,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ORIGIN_STATE_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::EVENT_TIMESTAMP,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::PROXY_INFO,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-            ],
-            extensible: true,
-        };
+    pub static ACCOUNTING_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::SESSION_ID,
+                fixed: true,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::RESULT_CODE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ORIGIN_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ORIGIN_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCOUNTING_RECORD_TYPE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCOUNTING_RECORD_NUMBER,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCT_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::VENDOR_SPECIFIC_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::USER_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCOUNTING_SUB_SESSION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCT_SESSION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCT_MULTI_SESSION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ERROR_MESSAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ERROR_REPORTING_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::FAILED_AVP,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCT_INTERIM_INTERVAL,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCOUNTING_REALTIME_REQUIRED,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ORIGIN_STATE_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::EVENT_TIMESTAMP,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::PROXY_INFO,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+        ],
+        extensible: true,
+    };
 }
 /// The AVPs and applications this module defines.
-pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary =
-    ::diameter_runtime::dictionary::Dictionary {
-        avps: &[],
-        applications: &[::diameter_runtime::dictionary::ApplicationDef {
+pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary = ::diameter_runtime::dictionary::Dictionary {
+    avps: &[],
+    applications: &[
+        ::diameter_runtime::dictionary::ApplicationDef {
             id: 3u32,
             name: "Diameter Base Accounting",
             spec: "RFC 6733",
             vendor_id: 0u32,
-            commands: &[::diameter_runtime::dictionary::CommandDef {
-                code: 271u32,
-                name: "Accounting",
-                request_abbrev: "ACR",
-                answer_abbrev: "ACA",
-                request: &defs::ACCOUNTING_REQUEST_GRAMMAR,
-                answer: &defs::ACCOUNTING_ANSWER_GRAMMAR,
-                proxiable: true,
-            }],
-        }],
-    };
+            commands: &[
+                ::diameter_runtime::dictionary::CommandDef {
+                    code: 271u32,
+                    name: "Accounting",
+                    request_abbrev: "ACR",
+                    answer_abbrev: "ACA",
+                    request: &defs::ACCOUNTING_REQUEST_GRAMMAR,
+                    answer: &defs::ACCOUNTING_ANSWER_GRAMMAR,
+                    proxiable: true,
+                },
+            ],
+        },
+    ],
+};
 /// Accounting-Request (ACR): command code 271, application 3; RFC 6733 section 9.7.1, 9.7.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccountingRequest {
@@ -449,211 +451,245 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::ACCOUNTING_REQUEST_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ACCOUNTING_REQUEST_GRAMMAR;
         let mut counts = [0u32; 19usize];
         let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut destination_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut accounting_record_type: Option<super::base::AccountingRecordType> =
-            Default::default();
+        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut destination_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut accounting_record_type: Option<super::base::AccountingRecordType> = Default::default();
         let mut accounting_record_number: Option<u32> = Default::default();
         let mut acct_application_id: Option<u32> = Default::default();
-        let mut vendor_specific_application_id: Option<super::base::VendorSpecificApplicationId> =
-            Default::default();
+        let mut vendor_specific_application_id: Option<
+            super::base::VendorSpecificApplicationId,
+        > = Default::default();
         let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut destination_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut destination_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut accounting_sub_session_id: Option<u64> = Default::default();
         let mut acct_session_id: Option<::diameter_runtime::bytes::Bytes> = Default::default();
-        let mut acct_multi_session_id: Option<::diameter_runtime::types::Utf8String> =
-            Default::default();
+        let mut acct_multi_session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
         let mut acct_interim_interval: Option<u32> = Default::default();
-        let mut accounting_realtime_required: Option<super::base::AccountingRealtimeRequired> =
-            Default::default();
+        let mut accounting_realtime_required: Option<
+            super::base::AccountingRealtimeRequired,
+        > = Default::default();
         let mut origin_state_id: Option<u32> = Default::default();
         let mut event_timestamp: Option<::diameter_runtime::types::Time> = Default::default();
         let mut proxy_info: Vec<super::base::ProxyInfo> = Default::default();
         let mut route_record: Vec<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut session_id,
-                    &mut counts[0usize],
-                    index,
-                    0usize,
-                ),
-                (264u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut origin_host,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (296u32, 0u32) => ctx.one(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut origin_realm,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
-                (283u32, 0u32) => ctx.one(
-                    &G.rules[3usize],
-                    a,
-                    data,
-                    &mut destination_realm,
-                    &mut counts[3usize],
-                    index,
-                    usize::MAX,
-                ),
-                (480u32, 0u32) => ctx.one(
-                    &G.rules[4usize],
-                    a,
-                    data,
-                    &mut accounting_record_type,
-                    &mut counts[4usize],
-                    index,
-                    usize::MAX,
-                ),
-                (485u32, 0u32) => ctx.one(
-                    &G.rules[5usize],
-                    a,
-                    data,
-                    &mut accounting_record_number,
-                    &mut counts[5usize],
-                    index,
-                    usize::MAX,
-                ),
-                (259u32, 0u32) => ctx.one(
-                    &G.rules[6usize],
-                    a,
-                    data,
-                    &mut acct_application_id,
-                    &mut counts[6usize],
-                    index,
-                    usize::MAX,
-                ),
-                (260u32, 0u32) => ctx.one_group(
-                    &G.rules[7usize],
-                    a,
-                    data,
-                    &mut vendor_specific_application_id,
-                    &mut counts[7usize],
-                    index,
-                    usize::MAX,
-                ),
-                (1u32, 0u32) => ctx.one(
-                    &G.rules[8usize],
-                    a,
-                    data,
-                    &mut user_name,
-                    &mut counts[8usize],
-                    index,
-                    usize::MAX,
-                ),
-                (293u32, 0u32) => ctx.one(
-                    &G.rules[9usize],
-                    a,
-                    data,
-                    &mut destination_host,
-                    &mut counts[9usize],
-                    index,
-                    usize::MAX,
-                ),
-                (287u32, 0u32) => ctx.one(
-                    &G.rules[10usize],
-                    a,
-                    data,
-                    &mut accounting_sub_session_id,
-                    &mut counts[10usize],
-                    index,
-                    usize::MAX,
-                ),
-                (44u32, 0u32) => ctx.one(
-                    &G.rules[11usize],
-                    a,
-                    data,
-                    &mut acct_session_id,
-                    &mut counts[11usize],
-                    index,
-                    usize::MAX,
-                ),
-                (50u32, 0u32) => ctx.one(
-                    &G.rules[12usize],
-                    a,
-                    data,
-                    &mut acct_multi_session_id,
-                    &mut counts[12usize],
-                    index,
-                    usize::MAX,
-                ),
-                (85u32, 0u32) => ctx.one(
-                    &G.rules[13usize],
-                    a,
-                    data,
-                    &mut acct_interim_interval,
-                    &mut counts[13usize],
-                    index,
-                    usize::MAX,
-                ),
-                (483u32, 0u32) => ctx.one(
-                    &G.rules[14usize],
-                    a,
-                    data,
-                    &mut accounting_realtime_required,
-                    &mut counts[14usize],
-                    index,
-                    usize::MAX,
-                ),
-                (278u32, 0u32) => ctx.one(
-                    &G.rules[15usize],
-                    a,
-                    data,
-                    &mut origin_state_id,
-                    &mut counts[15usize],
-                    index,
-                    usize::MAX,
-                ),
-                (55u32, 0u32) => ctx.one(
-                    &G.rules[16usize],
-                    a,
-                    data,
-                    &mut event_timestamp,
-                    &mut counts[16usize],
-                    index,
-                    usize::MAX,
-                ),
-                (284u32, 0u32) => ctx.many_group(
-                    &G.rules[17usize],
-                    a,
-                    data,
-                    &mut proxy_info,
-                    &mut counts[17usize],
-                    index,
-                ),
-                (282u32, 0u32) => ctx.many(
-                    &G.rules[18usize],
-                    a,
-                    data,
-                    &mut route_record,
-                    &mut counts[18usize],
-                    index,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut session_id,
+                        &mut counts[0usize],
+                        index,
+                        0usize,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut origin_host,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut origin_realm,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (283u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[3usize],
+                        a,
+                        data,
+                        &mut destination_realm,
+                        &mut counts[3usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (480u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[4usize],
+                        a,
+                        data,
+                        &mut accounting_record_type,
+                        &mut counts[4usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (485u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[5usize],
+                        a,
+                        data,
+                        &mut accounting_record_number,
+                        &mut counts[5usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (259u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[6usize],
+                        a,
+                        data,
+                        &mut acct_application_id,
+                        &mut counts[6usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (260u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[7usize],
+                        a,
+                        data,
+                        &mut vendor_specific_application_id,
+                        &mut counts[7usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[8usize],
+                        a,
+                        data,
+                        &mut user_name,
+                        &mut counts[8usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (293u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[9usize],
+                        a,
+                        data,
+                        &mut destination_host,
+                        &mut counts[9usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (287u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[10usize],
+                        a,
+                        data,
+                        &mut accounting_sub_session_id,
+                        &mut counts[10usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (44u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[11usize],
+                        a,
+                        data,
+                        &mut acct_session_id,
+                        &mut counts[11usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (50u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[12usize],
+                        a,
+                        data,
+                        &mut acct_multi_session_id,
+                        &mut counts[12usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (85u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[13usize],
+                        a,
+                        data,
+                        &mut acct_interim_interval,
+                        &mut counts[13usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (483u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[14usize],
+                        a,
+                        data,
+                        &mut accounting_realtime_required,
+                        &mut counts[14usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[15usize],
+                        a,
+                        data,
+                        &mut origin_state_id,
+                        &mut counts[15usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (55u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[16usize],
+                        a,
+                        data,
+                        &mut event_timestamp,
+                        &mut counts[16usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[17usize],
+                        a,
+                        data,
+                        &mut proxy_info,
+                        &mut counts[17usize],
+                        index,
+                    )
+                }
+                (282u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[18usize],
+                        a,
+                        data,
+                        &mut route_record,
+                        &mut counts[18usize],
+                        index,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             session_id: session_id.unwrap_or_default(),
@@ -710,16 +746,28 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
             &self.accounting_record_number,
         );
         if let Some(v) = &self.acct_application_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::ACCT_APPLICATION_ID, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::ACCT_APPLICATION_ID,
+                v,
+            );
         }
         if let Some(v) = &self.vendor_specific_application_id {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::USER_NAME, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::USER_NAME,
+                v,
+            );
         }
         if let Some(v) = &self.destination_host {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::DESTINATION_HOST, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::DESTINATION_HOST,
+                v,
+            );
         }
         if let Some(v) = &self.accounting_sub_session_id {
             ::diameter_runtime::typed::enc::scalar(
@@ -729,7 +777,11 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
             );
         }
         if let Some(v) = &self.acct_session_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::ACCT_SESSION_ID, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::ACCT_SESSION_ID,
+                v,
+            );
         }
         if let Some(v) = &self.acct_multi_session_id {
             ::diameter_runtime::typed::enc::scalar(
@@ -753,16 +805,28 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
             );
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::ORIGIN_STATE_ID, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::ORIGIN_STATE_ID,
+                v,
+            );
         }
         if let Some(v) = &self.event_timestamp {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::EVENT_TIMESTAMP, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::EVENT_TIMESTAMP,
+                v,
+            );
         }
         for v in &self.proxy_info {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         for v in &self.route_record {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::ROUTE_RECORD, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::ROUTE_RECORD,
+                v,
+            );
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
@@ -946,221 +1010,260 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::ACCOUNTING_ANSWER_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ACCOUNTING_ANSWER_GRAMMAR;
         let mut counts = [0u32; 20usize];
         let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
         let mut result_code: Option<u32> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut accounting_record_type: Option<super::base::AccountingRecordType> =
-            Default::default();
+        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut accounting_record_type: Option<super::base::AccountingRecordType> = Default::default();
         let mut accounting_record_number: Option<u32> = Default::default();
         let mut acct_application_id: Option<u32> = Default::default();
-        let mut vendor_specific_application_id: Option<super::base::VendorSpecificApplicationId> =
-            Default::default();
+        let mut vendor_specific_application_id: Option<
+            super::base::VendorSpecificApplicationId,
+        > = Default::default();
         let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
         let mut accounting_sub_session_id: Option<u64> = Default::default();
         let mut acct_session_id: Option<::diameter_runtime::bytes::Bytes> = Default::default();
-        let mut acct_multi_session_id: Option<::diameter_runtime::types::Utf8String> =
-            Default::default();
+        let mut acct_multi_session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
         let mut error_message: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut error_reporting_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut error_reporting_host: Option<
+            ::diameter_runtime::types::DiameterIdentity,
+        > = Default::default();
         let mut failed_avp: Option<super::base::FailedAvp> = Default::default();
         let mut acct_interim_interval: Option<u32> = Default::default();
-        let mut accounting_realtime_required: Option<super::base::AccountingRealtimeRequired> =
-            Default::default();
+        let mut accounting_realtime_required: Option<
+            super::base::AccountingRealtimeRequired,
+        > = Default::default();
         let mut origin_state_id: Option<u32> = Default::default();
         let mut event_timestamp: Option<::diameter_runtime::types::Time> = Default::default();
         let mut proxy_info: Vec<super::base::ProxyInfo> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut session_id,
-                    &mut counts[0usize],
-                    index,
-                    0usize,
-                ),
-                (268u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut result_code,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (264u32, 0u32) => ctx.one(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut origin_host,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
-                (296u32, 0u32) => ctx.one(
-                    &G.rules[3usize],
-                    a,
-                    data,
-                    &mut origin_realm,
-                    &mut counts[3usize],
-                    index,
-                    usize::MAX,
-                ),
-                (480u32, 0u32) => ctx.one(
-                    &G.rules[4usize],
-                    a,
-                    data,
-                    &mut accounting_record_type,
-                    &mut counts[4usize],
-                    index,
-                    usize::MAX,
-                ),
-                (485u32, 0u32) => ctx.one(
-                    &G.rules[5usize],
-                    a,
-                    data,
-                    &mut accounting_record_number,
-                    &mut counts[5usize],
-                    index,
-                    usize::MAX,
-                ),
-                (259u32, 0u32) => ctx.one(
-                    &G.rules[6usize],
-                    a,
-                    data,
-                    &mut acct_application_id,
-                    &mut counts[6usize],
-                    index,
-                    usize::MAX,
-                ),
-                (260u32, 0u32) => ctx.one_group(
-                    &G.rules[7usize],
-                    a,
-                    data,
-                    &mut vendor_specific_application_id,
-                    &mut counts[7usize],
-                    index,
-                    usize::MAX,
-                ),
-                (1u32, 0u32) => ctx.one(
-                    &G.rules[8usize],
-                    a,
-                    data,
-                    &mut user_name,
-                    &mut counts[8usize],
-                    index,
-                    usize::MAX,
-                ),
-                (287u32, 0u32) => ctx.one(
-                    &G.rules[9usize],
-                    a,
-                    data,
-                    &mut accounting_sub_session_id,
-                    &mut counts[9usize],
-                    index,
-                    usize::MAX,
-                ),
-                (44u32, 0u32) => ctx.one(
-                    &G.rules[10usize],
-                    a,
-                    data,
-                    &mut acct_session_id,
-                    &mut counts[10usize],
-                    index,
-                    usize::MAX,
-                ),
-                (50u32, 0u32) => ctx.one(
-                    &G.rules[11usize],
-                    a,
-                    data,
-                    &mut acct_multi_session_id,
-                    &mut counts[11usize],
-                    index,
-                    usize::MAX,
-                ),
-                (281u32, 0u32) => ctx.one(
-                    &G.rules[12usize],
-                    a,
-                    data,
-                    &mut error_message,
-                    &mut counts[12usize],
-                    index,
-                    usize::MAX,
-                ),
-                (294u32, 0u32) => ctx.one(
-                    &G.rules[13usize],
-                    a,
-                    data,
-                    &mut error_reporting_host,
-                    &mut counts[13usize],
-                    index,
-                    usize::MAX,
-                ),
-                (279u32, 0u32) => ctx.one_group(
-                    &G.rules[14usize],
-                    a,
-                    data,
-                    &mut failed_avp,
-                    &mut counts[14usize],
-                    index,
-                    usize::MAX,
-                ),
-                (85u32, 0u32) => ctx.one(
-                    &G.rules[15usize],
-                    a,
-                    data,
-                    &mut acct_interim_interval,
-                    &mut counts[15usize],
-                    index,
-                    usize::MAX,
-                ),
-                (483u32, 0u32) => ctx.one(
-                    &G.rules[16usize],
-                    a,
-                    data,
-                    &mut accounting_realtime_required,
-                    &mut counts[16usize],
-                    index,
-                    usize::MAX,
-                ),
-                (278u32, 0u32) => ctx.one(
-                    &G.rules[17usize],
-                    a,
-                    data,
-                    &mut origin_state_id,
-                    &mut counts[17usize],
-                    index,
-                    usize::MAX,
-                ),
-                (55u32, 0u32) => ctx.one(
-                    &G.rules[18usize],
-                    a,
-                    data,
-                    &mut event_timestamp,
-                    &mut counts[18usize],
-                    index,
-                    usize::MAX,
-                ),
-                (284u32, 0u32) => ctx.many_group(
-                    &G.rules[19usize],
-                    a,
-                    data,
-                    &mut proxy_info,
-                    &mut counts[19usize],
-                    index,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut session_id,
+                        &mut counts[0usize],
+                        index,
+                        0usize,
+                    )
+                }
+                (268u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut result_code,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut origin_host,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[3usize],
+                        a,
+                        data,
+                        &mut origin_realm,
+                        &mut counts[3usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (480u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[4usize],
+                        a,
+                        data,
+                        &mut accounting_record_type,
+                        &mut counts[4usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (485u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[5usize],
+                        a,
+                        data,
+                        &mut accounting_record_number,
+                        &mut counts[5usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (259u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[6usize],
+                        a,
+                        data,
+                        &mut acct_application_id,
+                        &mut counts[6usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (260u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[7usize],
+                        a,
+                        data,
+                        &mut vendor_specific_application_id,
+                        &mut counts[7usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[8usize],
+                        a,
+                        data,
+                        &mut user_name,
+                        &mut counts[8usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (287u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[9usize],
+                        a,
+                        data,
+                        &mut accounting_sub_session_id,
+                        &mut counts[9usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (44u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[10usize],
+                        a,
+                        data,
+                        &mut acct_session_id,
+                        &mut counts[10usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (50u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[11usize],
+                        a,
+                        data,
+                        &mut acct_multi_session_id,
+                        &mut counts[11usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (281u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[12usize],
+                        a,
+                        data,
+                        &mut error_message,
+                        &mut counts[12usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (294u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[13usize],
+                        a,
+                        data,
+                        &mut error_reporting_host,
+                        &mut counts[13usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (279u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[14usize],
+                        a,
+                        data,
+                        &mut failed_avp,
+                        &mut counts[14usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (85u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[15usize],
+                        a,
+                        data,
+                        &mut acct_interim_interval,
+                        &mut counts[15usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (483u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[16usize],
+                        a,
+                        data,
+                        &mut accounting_realtime_required,
+                        &mut counts[16usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[17usize],
+                        a,
+                        data,
+                        &mut origin_state_id,
+                        &mut counts[17usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (55u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[18usize],
+                        a,
+                        data,
+                        &mut event_timestamp,
+                        &mut counts[18usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[19usize],
+                        a,
+                        data,
+                        &mut proxy_info,
+                        &mut counts[19usize],
+                        index,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             session_id: session_id.unwrap_or_default(),
@@ -1218,13 +1321,21 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
             &self.accounting_record_number,
         );
         if let Some(v) = &self.acct_application_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::ACCT_APPLICATION_ID, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::ACCT_APPLICATION_ID,
+                v,
+            );
         }
         if let Some(v) = &self.vendor_specific_application_id {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::USER_NAME, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::USER_NAME,
+                v,
+            );
         }
         if let Some(v) = &self.accounting_sub_session_id {
             ::diameter_runtime::typed::enc::scalar(
@@ -1234,7 +1345,11 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
             );
         }
         if let Some(v) = &self.acct_session_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::ACCT_SESSION_ID, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::ACCT_SESSION_ID,
+                v,
+            );
         }
         if let Some(v) = &self.acct_multi_session_id {
             ::diameter_runtime::typed::enc::scalar(
@@ -1244,7 +1359,11 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
             );
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::ERROR_MESSAGE, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::ERROR_MESSAGE,
+                v,
+            );
         }
         if let Some(v) = &self.error_reporting_host {
             ::diameter_runtime::typed::enc::scalar(
@@ -1271,10 +1390,18 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
             );
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::ORIGIN_STATE_ID, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::ORIGIN_STATE_ID,
+                v,
+            );
         }
         if let Some(v) = &self.event_timestamp {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::EVENT_TIMESTAMP, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::EVENT_TIMESTAMP,
+                v,
+            );
         }
         for v in &self.proxy_info {
             ::diameter_runtime::typed::enc::group(buf, v);

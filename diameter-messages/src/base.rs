@@ -2,1769 +2,1703 @@
 // Source: dictionaries/rfc6733.xml
 // Source: dictionaries/rfc4006.xml
 
-/*!Types generated from RFC 6733.
-
-Application 0 (base): Diameter Common Messages.*/
+//! Types generated from RFC 6733.
+//!
+//! Application 0 (base): Diameter Common Messages.
+#![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::too_many_arguments, clippy::match_single_binding)]
-/// Dictionary statics: one [`AvpDef`](#rt::dictionary::AvpDef) per AVP and the grammars.
+/// Dictionary statics: one [`AvpDef`](::diameter_runtime::dictionary::AvpDef) per AVP, and the grammars.
 pub mod defs {
     /// The user's name, in Network Access Identifier form.
     ///
     /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    pub static USER_NAME: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "User-Name",
-            code: 1u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Utf8String,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static USER_NAME: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "User-Name",
+        code: 1u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Utf8String,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Opaque server state that the client must return in later re-auth, termination and accounting messages.
     ///
     /// `Class` (AVP code 25), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 8.20.
-    pub static CLASS: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Class",
-            code: 25u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::OctetString,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static CLASS: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Class",
+        code: 25u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::OctetString,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Upper bound, in seconds, on the length of the session (zero or absent: unlimited).
     ///
     /// `Session-Timeout` (AVP code 27), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.13.
-    pub static SESSION_TIMEOUT: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Session-Timeout",
-            code: 27u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static SESSION_TIMEOUT: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Session-Timeout",
+        code: 27u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// State that the agent which added the enclosing Proxy-Info wants back; opaque to everyone else.
     ///
     /// `Proxy-State` (AVP code 33), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 6.7.4.
-    pub static PROXY_STATE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Proxy-State",
-            code: 33u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::OctetString,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static PROXY_STATE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Proxy-State",
+        code: 33u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::OctetString,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// The RADIUS Acct-Session-Id, carried only when translating between RADIUS and Diameter.
     ///
     /// `Acct-Session-Id` (AVP code 44), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 9.8.4.
-    pub static ACCT_SESSION_ID: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Acct-Session-Id",
-            code: 44u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::OctetString,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static ACCT_SESSION_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Acct-Session-Id",
+        code: 44u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::OctetString,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Identifier shared by several related accounting sessions so that they can be linked.
     ///
     /// `Acct-Multi-Session-Id` (AVP code 50), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 9.8.5.
-    pub static ACCT_MULTI_SESSION_ID: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Acct-Multi-Session-Id",
-            code: 50u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Utf8String,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static ACCT_MULTI_SESSION_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Acct-Multi-Session-Id",
+        code: 50u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Utf8String,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// When the reported event happened, in seconds since 1 January 1900 00:00 UTC.
     ///
     /// `Event-Timestamp` (AVP code 55), Time; flags M must, V must-not, P should-not; RFC 6733 section 8.21.
-    pub static EVENT_TIMESTAMP: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Event-Timestamp",
-            code: 55u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Time,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static EVENT_TIMESTAMP: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Event-Timestamp",
+        code: 55u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Time,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Nominal number of seconds between interim accounting records (zero or absent: no interim records).
     ///
     /// `Acct-Interim-Interval` (AVP code 85), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 9.8.2.
-    pub static ACCT_INTERIM_INTERVAL: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Acct-Interim-Interval",
-            code: 85u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static ACCT_INTERIM_INTERVAL: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Acct-Interim-Interval",
+        code: 85u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// One IP address of the sender; CER and CEA carry one instance per local address the node may use.
     ///
     /// `Host-IP-Address` (AVP code 257), Address; flags M must, V must-not, P should-not; RFC 6733 section 5.3.5.
-    pub static HOST_IP_ADDRESS: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Host-IP-Address",
-            code: 257u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Address,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static HOST_IP_ADDRESS: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Host-IP-Address",
+        code: 257u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Address,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
     ///
     /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
-    pub static AUTH_APPLICATION_ID: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Auth-Application-Id",
-            code: 258u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static AUTH_APPLICATION_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Auth-Application-Id",
+        code: 258u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Application-Id of the accounting part of an application, advertised in CER/CEA or matching the header elsewhere.
     ///
     /// `Acct-Application-Id` (AVP code 259), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.9.
-    pub static ACCT_APPLICATION_ID: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Acct-Application-Id",
-            code: 259u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static ACCT_APPLICATION_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Acct-Application-Id",
+        code: 259u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Member grammar of `Vendor-Specific-Application-Id`.
-    pub static VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &VENDOR_ID,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &AUTH_APPLICATION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ACCT_APPLICATION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-            ],
-            extensible: false,
-        };
+    pub static VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_ID,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+        ],
+        extensible: false,
+    };
     /// Advertises or identifies a vendor-specific application; exactly one of Auth-Application-Id or Acct-Application-Id must be inside.
     ///
     /// `Vendor-Specific-Application-Id` (AVP code 260), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.11.
-    pub static VENDOR_SPECIFIC_APPLICATION_ID: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Vendor-Specific-Application-Id",
-            code: 260u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Grouped,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: Some(&VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR),
-            spec: "RFC 6733",
-        };
+    pub static VENDOR_SPECIFIC_APPLICATION_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Vendor-Specific-Application-Id",
+        code: 260u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Grouped,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: Some(&VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR),
+        spec: "RFC 6733",
+    };
     /// How widely the route learned from a redirect answer may be reused (default DONT_CACHE).
     ///
     /// `Redirect-Host-Usage` (AVP code 261), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 6.13.
-    pub static REDIRECT_HOST_USAGE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Redirect-Host-Usage",
-            code: 261u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[
-                ("DONT_CACHE", 0i32),
-                ("ALL_SESSION", 1i32),
-                ("ALL_REALM", 2i32),
-                ("REALM_AND_APPLICATION", 3i32),
-                ("ALL_APPLICATION", 4i32),
-                ("ALL_HOST", 5i32),
-                ("ALL_USER", 6i32),
-            ],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static REDIRECT_HOST_USAGE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Redirect-Host-Usage",
+        code: 261u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[
+            ("DONT_CACHE", 0i32),
+            ("ALL_SESSION", 1i32),
+            ("ALL_REALM", 2i32),
+            ("REALM_AND_APPLICATION", 3i32),
+            ("ALL_APPLICATION", 4i32),
+            ("ALL_HOST", 5i32),
+            ("ALL_USER", 6i32),
+        ],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Longest time, in seconds, that a route learned from a redirect answer may be kept.
     ///
     /// `Redirect-Max-Cache-Time` (AVP code 262), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.14.
-    pub static REDIRECT_MAX_CACHE_TIME: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Redirect-Max-Cache-Time",
-            code: 262u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static REDIRECT_MAX_CACHE_TIME: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Redirect-Max-Cache-Time",
+        code: 262u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
     ///
     /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    pub static SESSION_ID: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Session-Id",
-            code: 263u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Utf8String,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static SESSION_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Session-Id",
+        code: 263u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Utf8String,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Identity of the node that originated the message; present in every message and never changed by relays.
     ///
     /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    pub static ORIGIN_HOST: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Origin-Host",
-            code: 264u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::DiameterIdentity,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static ORIGIN_HOST: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Origin-Host",
+        code: 264u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::DiameterIdentity,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Enterprise Number (never zero) of another vendor whose vendor-specific AVPs the sender understands.
     ///
     /// `Supported-Vendor-Id` (AVP code 265), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.6.
-    pub static SUPPORTED_VENDOR_ID: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Supported-Vendor-Id",
-            code: 265u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static SUPPORTED_VENDOR_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Supported-Vendor-Id",
+        code: 265u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// IANA Private Enterprise Number of the vendor of the sending Diameter software; zero means "ignore this field".
     ///
     /// `Vendor-Id` (AVP code 266), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.3.
-    pub static VENDOR_ID: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Vendor-Id",
-            code: 266u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static VENDOR_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Vendor-Id",
+        code: 266u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Firmware (or software module) revision of the sending device, for debugging.
     ///
     /// `Firmware-Revision` (AVP code 267), Unsigned32; flags M must-not, V must-not, P should-not; RFC 6733 section 5.3.4.
-    pub static FIRMWARE_REVISION: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Firmware-Revision",
-            code: 267u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static FIRMWARE_REVISION: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Firmware-Revision",
+        code: 267u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    pub static RESULT_CODE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Result-Code",
-            code: 268u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static RESULT_CODE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Result-Code",
+        code: 268u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Vendor-assigned product name, expected to stay the same across firmware revisions.
     ///
     /// `Product-Name` (AVP code 269), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 5.3.7.
-    pub static PRODUCT_NAME: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Product-Name",
-            code: 269u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Utf8String,
-            m: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static PRODUCT_NAME: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Product-Name",
+        code: 269u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Utf8String,
+        m: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Bit mask telling the client which later messages (1 re-auth, 2 STR, 4 accounting) must go to the same server without Destination-Host.
     ///
     /// `Session-Binding` (AVP code 270), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.17.
-    pub static SESSION_BINDING: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Session-Binding",
-            code: 270u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static SESSION_BINDING: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Session-Binding",
+        code: 270u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// What the client does when a re-auth or STR cannot be delivered to the bound server (default REFUSE_SERVICE).
     ///
     /// `Session-Server-Failover` (AVP code 271), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.18.
-    pub static SESSION_SERVER_FAILOVER: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Session-Server-Failover",
-            code: 271u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[
-                ("REFUSE_SERVICE", 0i32),
-                ("TRY_AGAIN", 1i32),
-                ("ALLOW_SERVICE", 2i32),
-                ("TRY_AGAIN_ALLOW_SERVICE", 3i32),
-            ],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static SESSION_SERVER_FAILOVER: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Session-Server-Failover",
+        code: 271u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[
+            ("REFUSE_SERVICE", 0i32),
+            ("TRY_AGAIN", 1i32),
+            ("ALLOW_SERVICE", 2i32),
+            ("TRY_AGAIN_ALLOW_SERVICE", 3i32),
+        ],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Seconds the access device gives the user to answer the next round of a multi-round authentication.
     ///
     /// `Multi-Round-Time-Out` (AVP code 272), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.19.
-    pub static MULTI_ROUND_TIME_OUT: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Multi-Round-Time-Out",
-            code: 272u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static MULTI_ROUND_TIME_OUT: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Multi-Round-Time-Out",
+        code: 272u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Why the sender of a DPR wants to close the transport connection, which tells the peer whether to reconnect.
     ///
     /// `Disconnect-Cause` (AVP code 273), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 5.4.3.
-    pub static DISCONNECT_CAUSE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Disconnect-Cause",
-            code: 273u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[
-                ("REBOOTING", 0i32),
-                ("BUSY", 1i32),
-                ("DO_NOT_WANT_TO_TALK_TO_YOU", 2i32),
-            ],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static DISCONNECT_CAUSE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Disconnect-Cause",
+        code: 273u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[
+            ("REBOOTING", 0i32),
+            ("BUSY", 1i32),
+            ("DO_NOT_WANT_TO_TALK_TO_YOU", 2i32),
+        ],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Whether an application request asks for authentication, authorization, or both.
     ///
     /// `Auth-Request-Type` (AVP code 274), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.7.
-    pub static AUTH_REQUEST_TYPE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Auth-Request-Type",
-            code: 274u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[
-                ("AUTHENTICATE_ONLY", 1i32),
-                ("AUTHORIZE_ONLY", 2i32),
-                ("AUTHORIZE_AUTHENTICATE", 3i32),
-            ],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static AUTH_REQUEST_TYPE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Auth-Request-Type",
+        code: 274u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[
+            ("AUTHENTICATE_ONLY", 1i32),
+            ("AUTHORIZE_ONLY", 2i32),
+            ("AUTHORIZE_AUTHENTICATE", 3i32),
+        ],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Seconds the server waits after Authorization-Lifetime expires before releasing the session's resources.
     ///
     /// `Auth-Grace-Period` (AVP code 276), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.10.
-    pub static AUTH_GRACE_PERIOD: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Auth-Grace-Period",
-            code: 276u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static AUTH_GRACE_PERIOD: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Auth-Grace-Period",
+        code: 276u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Whether the server keeps session state, i.e. whether the client must send an STR when the session ends.
     ///
     /// `Auth-Session-State` (AVP code 277), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.11.
-    pub static AUTH_SESSION_STATE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Auth-Session-State",
-            code: 277u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[("STATE_MAINTAINED", 0i32), ("NO_STATE_MAINTAINED", 1i32)],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static AUTH_SESSION_STATE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Auth-Session-State",
+        code: 277u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[("STATE_MAINTAINED", 0i32), ("NO_STATE_MAINTAINED", 1i32)],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
     ///
     /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    pub static ORIGIN_STATE_ID: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Origin-State-Id",
-            code: 278u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static ORIGIN_STATE_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Origin-State-Id",
+        code: 278u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Member grammar of `Failed-AVP`.
-    pub static FAILED_AVP_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[],
-            extensible: true,
-        };
+    pub static FAILED_AVP_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[],
+        extensible: true,
+    };
     /// Copies (or examples) of the AVPs that caused a request to fail.
     ///
     /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
-    pub static FAILED_AVP: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Failed-AVP",
-            code: 279u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Grouped,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: Some(&FAILED_AVP_GRAMMAR),
-            spec: "RFC 6733",
-        };
+    pub static FAILED_AVP: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Failed-AVP",
+        code: 279u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Grouped,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: Some(&FAILED_AVP_GRAMMAR),
+        spec: "RFC 6733",
+    };
     /// Identity of the agent that added the enclosing Proxy-Info.
     ///
     /// `Proxy-Host` (AVP code 280), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.3.
-    pub static PROXY_HOST: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Proxy-Host",
-            code: 280u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::DiameterIdentity,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static PROXY_HOST: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Proxy-Host",
+        code: 280u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::DiameterIdentity,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
     ///
     /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
-    pub static ERROR_MESSAGE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Error-Message",
-            code: 281u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Utf8String,
-            m: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static ERROR_MESSAGE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Error-Message",
+        code: 281u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Utf8String,
+        m: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
     ///
     /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
-    pub static ROUTE_RECORD: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Route-Record",
-            code: 282u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::DiameterIdentity,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static ROUTE_RECORD: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Route-Record",
+        code: 282u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::DiameterIdentity,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Realm a request is routed towards; never sent in answers.
     ///
     /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
-    pub static DESTINATION_REALM: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Destination-Realm",
-            code: 283u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::DiameterIdentity,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static DESTINATION_REALM: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Destination-Realm",
+        code: 283u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::DiameterIdentity,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Member grammar of `Proxy-Info`.
-    pub static PROXY_INFO_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &PROXY_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &PROXY_STATE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-            ],
-            extensible: true,
-        };
+    pub static PROXY_INFO_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PROXY_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PROXY_STATE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+        ],
+        extensible: true,
+    };
     /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
     ///
     /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    pub static PROXY_INFO: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Proxy-Info",
-            code: 284u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Grouped,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: Some(&PROXY_INFO_GRAMMAR),
-            spec: "RFC 6733",
-        };
+    pub static PROXY_INFO: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Proxy-Info",
+        code: 284u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Grouped,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: Some(&PROXY_INFO_GRAMMAR),
+        spec: "RFC 6733",
+    };
     /// Which kind of re-auth the client is expected to perform when Authorization-Lifetime runs out.
     ///
     /// `Re-Auth-Request-Type` (AVP code 285), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.12.
-    pub static RE_AUTH_REQUEST_TYPE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Re-Auth-Request-Type",
-            code: 285u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[("AUTHORIZE_ONLY", 0i32), ("AUTHORIZE_AUTHENTICATE", 1i32)],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static RE_AUTH_REQUEST_TYPE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Re-Auth-Request-Type",
+        code: 285u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[("AUTHORIZE_ONLY", 0i32), ("AUTHORIZE_AUTHENTICATE", 1i32)],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Identifier of an accounting sub-session within the session named by Session-Id.
     ///
     /// `Accounting-Sub-Session-Id` (AVP code 287), Unsigned64; flags M must, V must-not, P should-not; RFC 6733 section 9.8.6.
-    pub static ACCOUNTING_SUB_SESSION_ID: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Accounting-Sub-Session-Id",
-            code: 287u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned64,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static ACCOUNTING_SUB_SESSION_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Accounting-Sub-Session-Id",
+        code: 287u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned64,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Seconds of service allowed before re-authentication or re-authorization is needed (all ones: none expected).
     ///
     /// `Authorization-Lifetime` (AVP code 291), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.9.
-    pub static AUTHORIZATION_LIFETIME: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Authorization-Lifetime",
-            code: 291u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static AUTHORIZATION_LIFETIME: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Authorization-Lifetime",
+        code: 291u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// A host a redirect agent tells the requester to send the request to instead.
     ///
     /// `Redirect-Host` (AVP code 292), DiameterURI; flags M must, V must-not, P should-not; RFC 6733 section 6.12.
-    pub static REDIRECT_HOST: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Redirect-Host",
-            code: 292u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::DiameterUri,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static REDIRECT_HOST: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Redirect-Host",
+        code: 292u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::DiameterUri,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Identity of the node a request is addressed to; never sent in answers.
     ///
     /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
-    pub static DESTINATION_HOST: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Destination-Host",
-            code: 293u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::DiameterIdentity,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static DESTINATION_HOST: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Destination-Host",
+        code: 293u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::DiameterIdentity,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
     ///
     /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
-    pub static ERROR_REPORTING_HOST: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Error-Reporting-Host",
-            code: 294u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::DiameterIdentity,
-            m: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static ERROR_REPORTING_HOST: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Error-Reporting-Host",
+        code: 294u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::DiameterIdentity,
+        m: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Why the access device ended a session.
     ///
     /// `Termination-Cause` (AVP code 295), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.15.
-    pub static TERMINATION_CAUSE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Termination-Cause",
-            code: 295u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[
-                ("DIAMETER_LOGOUT", 1i32),
-                ("DIAMETER_SERVICE_NOT_PROVIDED", 2i32),
-                ("DIAMETER_BAD_ANSWER", 3i32),
-                ("DIAMETER_ADMINISTRATIVE", 4i32),
-                ("DIAMETER_LINK_BROKEN", 5i32),
-                ("DIAMETER_AUTH_EXPIRED", 6i32),
-                ("DIAMETER_USER_MOVED", 7i32),
-                ("DIAMETER_SESSION_TIMEOUT", 8i32),
-            ],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static TERMINATION_CAUSE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Termination-Cause",
+        code: 295u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[
+            ("DIAMETER_LOGOUT", 1i32),
+            ("DIAMETER_SERVICE_NOT_PROVIDED", 2i32),
+            ("DIAMETER_BAD_ANSWER", 3i32),
+            ("DIAMETER_ADMINISTRATIVE", 4i32),
+            ("DIAMETER_LINK_BROKEN", 5i32),
+            ("DIAMETER_AUTH_EXPIRED", 6i32),
+            ("DIAMETER_USER_MOVED", 7i32),
+            ("DIAMETER_SESSION_TIMEOUT", 8i32),
+        ],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Realm of the node that originated the message; present in every message.
     ///
     /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    pub static ORIGIN_REALM: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Origin-Realm",
-            code: 296u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::DiameterIdentity,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static ORIGIN_REALM: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Origin-Realm",
+        code: 296u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::DiameterIdentity,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Member grammar of `Experimental-Result`.
-    pub static EXPERIMENTAL_RESULT_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &VENDOR_ID,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &EXPERIMENTAL_RESULT_CODE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-            ],
-            extensible: false,
-        };
+    pub static EXPERIMENTAL_RESULT_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_ID,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &EXPERIMENTAL_RESULT_CODE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+        ],
+        extensible: false,
+    };
     /// Vendor-specific outcome of a request, used in place of Result-Code.
     ///
     /// `Experimental-Result` (AVP code 297), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.6.
-    pub static EXPERIMENTAL_RESULT: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Experimental-Result",
-            code: 297u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Grouped,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: Some(&EXPERIMENTAL_RESULT_GRAMMAR),
-            spec: "RFC 6733",
-        };
+    pub static EXPERIMENTAL_RESULT: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Experimental-Result",
+        code: 297u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Grouped,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: Some(&EXPERIMENTAL_RESULT_GRAMMAR),
+        spec: "RFC 6733",
+    };
     /// Result value whose meaning is defined by the vendor named in the enclosing Experimental-Result.
     ///
     /// `Experimental-Result-Code` (AVP code 298), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.7.
-    pub static EXPERIMENTAL_RESULT_CODE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Experimental-Result-Code",
-            code: 298u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static EXPERIMENTAL_RESULT_CODE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Experimental-Result-Code",
+        code: 298u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Deprecated in-band security capability advertised in CER/CEA: 0 means no in-band security (NO_INBAND_SECURITY), 1 means TLS.
     ///
     /// `Inband-Security-Id` (AVP code 299), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.10.
-    pub static INBAND_SECURITY_ID: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Inband-Security-Id",
-            code: 299u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static INBAND_SECURITY_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Inband-Security-Id",
+        code: 299u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Member grammar of `E2E-Sequence`.
-    pub static E2E_SEQUENCE_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[],
-            extensible: true,
-        };
+    pub static E2E_SEQUENCE_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[],
+        extensible: true,
+    };
     /// Deprecated anti-replay AVP of the RFC 3588 end-to-end security framework, holding a nonce and a counter.
     ///
     /// `E2E-Sequence` (AVP code 300), Grouped; flags M must, V must-not, P may; RFC 6733 section RFC 3588 6.15.
-    pub static E2E_SEQUENCE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "E2E-Sequence",
-            code: 300u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Grouped,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: Some(&E2E_SEQUENCE_GRAMMAR),
-            spec: "RFC 6733",
-        };
+    pub static E2E_SEQUENCE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "E2E-Sequence",
+        code: 300u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Grouped,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: Some(&E2E_SEQUENCE_GRAMMAR),
+        spec: "RFC 6733",
+    };
     /// Kind of accounting record: a one-off event, or the start, an interim update, or the stop of a session.
     ///
     /// `Accounting-Record-Type` (AVP code 480), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 9.8.1.
-    pub static ACCOUNTING_RECORD_TYPE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Accounting-Record-Type",
-            code: 480u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[
-                ("EVENT_RECORD", 1i32),
-                ("START_RECORD", 2i32),
-                ("INTERIM_RECORD", 3i32),
-                ("STOP_RECORD", 4i32),
-            ],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static ACCOUNTING_RECORD_TYPE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Accounting-Record-Type",
+        code: 480u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[
+            ("EVENT_RECORD", 1i32),
+            ("START_RECORD", 2i32),
+            ("INTERIM_RECORD", 3i32),
+            ("STOP_RECORD", 4i32),
+        ],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// What the client does with the service when accounting records cannot be delivered (default GRANT_AND_STORE).
     ///
     /// `Accounting-Realtime-Required` (AVP code 483), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 9.8.7.
-    pub static ACCOUNTING_REALTIME_REQUIRED: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Accounting-Realtime-Required",
-            code: 483u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[
-                ("DELIVER_AND_GRANT", 1i32),
-                ("GRANT_AND_STORE", 2i32),
-                ("GRANT_AND_LOSE", 3i32),
-            ],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static ACCOUNTING_REALTIME_REQUIRED: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Accounting-Realtime-Required",
+        code: 483u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[
+            ("DELIVER_AND_GRANT", 1i32),
+            ("GRANT_AND_STORE", 2i32),
+            ("GRANT_AND_LOSE", 3i32),
+        ],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Sequence number of the record within its session, which with Session-Id makes a record unique.
     ///
     /// `Accounting-Record-Number` (AVP code 485), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 9.8.3.
-    pub static ACCOUNTING_RECORD_NUMBER: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Accounting-Record-Number",
-            code: 485u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 6733",
-        };
+    pub static ACCOUNTING_RECORD_NUMBER: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Accounting-Record-Number",
+        code: 485u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 6733",
+    };
     /// Grammar of Capabilities-Exchange-request.
-    pub static CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &HOST_IP_ADDRESS,
-                    fixed: false,
-                    min: 1u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &VENDOR_ID,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &PRODUCT_NAME,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_STATE_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &SUPPORTED_VENDOR_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &AUTH_APPLICATION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &INBAND_SECURITY_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ACCT_APPLICATION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &VENDOR_SPECIFIC_APPLICATION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &FIRMWARE_REVISION,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-            ],
-            extensible: true,
-        };
+    pub static CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &HOST_IP_ADDRESS,
+                fixed: false,
+                min: 1u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_ID,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PRODUCT_NAME,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_STATE_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SUPPORTED_VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &INBAND_SECURITY_ID,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FIRMWARE_REVISION,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+        ],
+        extensible: true,
+    };
     /// Grammar of Capabilities-Exchange-answer.
-    pub static CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &RESULT_CODE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &HOST_IP_ADDRESS,
-                    fixed: false,
-                    min: 1u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &VENDOR_ID,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &PRODUCT_NAME,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_STATE_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ERROR_MESSAGE,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &FAILED_AVP,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &SUPPORTED_VENDOR_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &AUTH_APPLICATION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &INBAND_SECURITY_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ACCT_APPLICATION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &VENDOR_SPECIFIC_APPLICATION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &FIRMWARE_REVISION,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-            ],
-            extensible: true,
-        };
+    pub static CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RESULT_CODE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &HOST_IP_ADDRESS,
+                fixed: false,
+                min: 1u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_ID,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PRODUCT_NAME,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_STATE_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_MESSAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FAILED_AVP,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SUPPORTED_VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &INBAND_SECURITY_ID,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FIRMWARE_REVISION,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+        ],
+        extensible: true,
+    };
     /// Grammar of Re-Auth-request.
-    pub static RE_AUTH_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &SESSION_ID,
-                    fixed: true,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &DESTINATION_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &DESTINATION_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &AUTH_APPLICATION_ID,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &RE_AUTH_REQUEST_TYPE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &USER_NAME,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_STATE_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &PROXY_INFO,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ROUTE_RECORD,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-            ],
-            extensible: true,
-        };
+    pub static RE_AUTH_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_ID,
+                fixed: true,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_APPLICATION_ID,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RE_AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &USER_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_STATE_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PROXY_INFO,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ROUTE_RECORD,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+        ],
+        extensible: true,
+    };
     /// Grammar of Re-Auth-answer.
-    pub static RE_AUTH_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &SESSION_ID,
-                    fixed: true,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &RESULT_CODE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &USER_NAME,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_STATE_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ERROR_MESSAGE,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ERROR_REPORTING_HOST,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &FAILED_AVP,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &REDIRECT_HOST,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &REDIRECT_HOST_USAGE,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &REDIRECT_MAX_CACHE_TIME,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &PROXY_INFO,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-            ],
-            extensible: true,
-        };
+    pub static RE_AUTH_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_ID,
+                fixed: true,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RESULT_CODE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &USER_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_STATE_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_MESSAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_REPORTING_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FAILED_AVP,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST_USAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_MAX_CACHE_TIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PROXY_INFO,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+        ],
+        extensible: true,
+    };
     /// Grammar of Abort-Session-request.
-    pub static ABORT_SESSION_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &SESSION_ID,
-                    fixed: true,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &DESTINATION_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &DESTINATION_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &AUTH_APPLICATION_ID,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &USER_NAME,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_STATE_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &PROXY_INFO,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ROUTE_RECORD,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-            ],
-            extensible: true,
-        };
+    pub static ABORT_SESSION_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_ID,
+                fixed: true,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_APPLICATION_ID,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &USER_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_STATE_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PROXY_INFO,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ROUTE_RECORD,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+        ],
+        extensible: true,
+    };
     /// Grammar of Abort-Session-answer.
-    pub static ABORT_SESSION_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &SESSION_ID,
-                    fixed: true,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &RESULT_CODE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &USER_NAME,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_STATE_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ERROR_MESSAGE,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ERROR_REPORTING_HOST,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &FAILED_AVP,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &REDIRECT_HOST,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &REDIRECT_HOST_USAGE,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &REDIRECT_MAX_CACHE_TIME,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &PROXY_INFO,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-            ],
-            extensible: true,
-        };
+    pub static ABORT_SESSION_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_ID,
+                fixed: true,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RESULT_CODE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &USER_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_STATE_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_MESSAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_REPORTING_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FAILED_AVP,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST_USAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_MAX_CACHE_TIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PROXY_INFO,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+        ],
+        extensible: true,
+    };
     /// Grammar of Session-Termination-request.
-    pub static SESSION_TERMINATION_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &SESSION_ID,
-                    fixed: true,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &DESTINATION_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &AUTH_APPLICATION_ID,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &TERMINATION_CAUSE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &USER_NAME,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &DESTINATION_HOST,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CLASS,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_STATE_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &PROXY_INFO,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ROUTE_RECORD,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-            ],
-            extensible: true,
-        };
+    pub static SESSION_TERMINATION_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_ID,
+                fixed: true,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_APPLICATION_ID,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &TERMINATION_CAUSE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &USER_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CLASS,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_STATE_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PROXY_INFO,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ROUTE_RECORD,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+        ],
+        extensible: true,
+    };
     /// Grammar of Session-Termination-answer.
-    pub static SESSION_TERMINATION_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &SESSION_ID,
-                    fixed: true,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &RESULT_CODE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &USER_NAME,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CLASS,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ERROR_MESSAGE,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ERROR_REPORTING_HOST,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &FAILED_AVP,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_STATE_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &REDIRECT_HOST,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &REDIRECT_HOST_USAGE,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &REDIRECT_MAX_CACHE_TIME,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &PROXY_INFO,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-            ],
-            extensible: true,
-        };
+    pub static SESSION_TERMINATION_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_ID,
+                fixed: true,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RESULT_CODE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &USER_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CLASS,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_MESSAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_REPORTING_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FAILED_AVP,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_STATE_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST_USAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_MAX_CACHE_TIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PROXY_INFO,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+        ],
+        extensible: true,
+    };
     /// Grammar of Device-Watchdog-request.
-    pub static DEVICE_WATCHDOG_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_STATE_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-            ],
-            extensible: true,
-        };
+    pub static DEVICE_WATCHDOG_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_STATE_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+        ],
+        extensible: true,
+    };
     /// Grammar of Device-Watchdog-answer.
-    pub static DEVICE_WATCHDOG_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &RESULT_CODE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ERROR_MESSAGE,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &FAILED_AVP,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_STATE_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-            ],
-            extensible: true,
-        };
+    pub static DEVICE_WATCHDOG_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RESULT_CODE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_MESSAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FAILED_AVP,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_STATE_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+        ],
+        extensible: true,
+    };
     /// Grammar of Disconnect-Peer-request.
-    pub static DISCONNECT_PEER_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &DISCONNECT_CAUSE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-            ],
-            extensible: true,
-        };
+    pub static DISCONNECT_PEER_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DISCONNECT_CAUSE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+        ],
+        extensible: true,
+    };
     /// Grammar of Disconnect-Peer-answer.
-    pub static DISCONNECT_PEER_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &RESULT_CODE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ORIGIN_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &ERROR_MESSAGE,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &FAILED_AVP,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-            ],
-            extensible: true,
-        };
+    pub static DISCONNECT_PEER_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RESULT_CODE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_MESSAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FAILED_AVP,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+        ],
+        extensible: true,
+    };
 }
 /// The AVPs and applications this module defines.
-pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary =
-    ::diameter_runtime::dictionary::Dictionary {
-        avps: &[
-            &defs::USER_NAME,
-            &defs::CLASS,
-            &defs::SESSION_TIMEOUT,
-            &defs::PROXY_STATE,
-            &defs::ACCT_SESSION_ID,
-            &defs::ACCT_MULTI_SESSION_ID,
-            &defs::EVENT_TIMESTAMP,
-            &defs::ACCT_INTERIM_INTERVAL,
-            &defs::HOST_IP_ADDRESS,
-            &defs::AUTH_APPLICATION_ID,
-            &defs::ACCT_APPLICATION_ID,
-            &defs::VENDOR_SPECIFIC_APPLICATION_ID,
-            &defs::REDIRECT_HOST_USAGE,
-            &defs::REDIRECT_MAX_CACHE_TIME,
-            &defs::SESSION_ID,
-            &defs::ORIGIN_HOST,
-            &defs::SUPPORTED_VENDOR_ID,
-            &defs::VENDOR_ID,
-            &defs::FIRMWARE_REVISION,
-            &defs::RESULT_CODE,
-            &defs::PRODUCT_NAME,
-            &defs::SESSION_BINDING,
-            &defs::SESSION_SERVER_FAILOVER,
-            &defs::MULTI_ROUND_TIME_OUT,
-            &defs::DISCONNECT_CAUSE,
-            &defs::AUTH_REQUEST_TYPE,
-            &defs::AUTH_GRACE_PERIOD,
-            &defs::AUTH_SESSION_STATE,
-            &defs::ORIGIN_STATE_ID,
-            &defs::FAILED_AVP,
-            &defs::PROXY_HOST,
-            &defs::ERROR_MESSAGE,
-            &defs::ROUTE_RECORD,
-            &defs::DESTINATION_REALM,
-            &defs::PROXY_INFO,
-            &defs::RE_AUTH_REQUEST_TYPE,
-            &defs::ACCOUNTING_SUB_SESSION_ID,
-            &defs::AUTHORIZATION_LIFETIME,
-            &defs::REDIRECT_HOST,
-            &defs::DESTINATION_HOST,
-            &defs::ERROR_REPORTING_HOST,
-            &defs::TERMINATION_CAUSE,
-            &defs::ORIGIN_REALM,
-            &defs::EXPERIMENTAL_RESULT,
-            &defs::EXPERIMENTAL_RESULT_CODE,
-            &defs::INBAND_SECURITY_ID,
-            &defs::E2E_SEQUENCE,
-            &defs::ACCOUNTING_RECORD_TYPE,
-            &defs::ACCOUNTING_REALTIME_REQUIRED,
-            &defs::ACCOUNTING_RECORD_NUMBER,
-        ],
-        applications: &[::diameter_runtime::dictionary::ApplicationDef {
+pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary = ::diameter_runtime::dictionary::Dictionary {
+    avps: &[
+        &defs::USER_NAME,
+        &defs::CLASS,
+        &defs::SESSION_TIMEOUT,
+        &defs::PROXY_STATE,
+        &defs::ACCT_SESSION_ID,
+        &defs::ACCT_MULTI_SESSION_ID,
+        &defs::EVENT_TIMESTAMP,
+        &defs::ACCT_INTERIM_INTERVAL,
+        &defs::HOST_IP_ADDRESS,
+        &defs::AUTH_APPLICATION_ID,
+        &defs::ACCT_APPLICATION_ID,
+        &defs::VENDOR_SPECIFIC_APPLICATION_ID,
+        &defs::REDIRECT_HOST_USAGE,
+        &defs::REDIRECT_MAX_CACHE_TIME,
+        &defs::SESSION_ID,
+        &defs::ORIGIN_HOST,
+        &defs::SUPPORTED_VENDOR_ID,
+        &defs::VENDOR_ID,
+        &defs::FIRMWARE_REVISION,
+        &defs::RESULT_CODE,
+        &defs::PRODUCT_NAME,
+        &defs::SESSION_BINDING,
+        &defs::SESSION_SERVER_FAILOVER,
+        &defs::MULTI_ROUND_TIME_OUT,
+        &defs::DISCONNECT_CAUSE,
+        &defs::AUTH_REQUEST_TYPE,
+        &defs::AUTH_GRACE_PERIOD,
+        &defs::AUTH_SESSION_STATE,
+        &defs::ORIGIN_STATE_ID,
+        &defs::FAILED_AVP,
+        &defs::PROXY_HOST,
+        &defs::ERROR_MESSAGE,
+        &defs::ROUTE_RECORD,
+        &defs::DESTINATION_REALM,
+        &defs::PROXY_INFO,
+        &defs::RE_AUTH_REQUEST_TYPE,
+        &defs::ACCOUNTING_SUB_SESSION_ID,
+        &defs::AUTHORIZATION_LIFETIME,
+        &defs::REDIRECT_HOST,
+        &defs::DESTINATION_HOST,
+        &defs::ERROR_REPORTING_HOST,
+        &defs::TERMINATION_CAUSE,
+        &defs::ORIGIN_REALM,
+        &defs::EXPERIMENTAL_RESULT,
+        &defs::EXPERIMENTAL_RESULT_CODE,
+        &defs::INBAND_SECURITY_ID,
+        &defs::E2E_SEQUENCE,
+        &defs::ACCOUNTING_RECORD_TYPE,
+        &defs::ACCOUNTING_REALTIME_REQUIRED,
+        &defs::ACCOUNTING_RECORD_NUMBER,
+    ],
+    applications: &[
+        ::diameter_runtime::dictionary::ApplicationDef {
             id: 0u32,
             name: "Diameter Common Messages",
             spec: "RFC 6733",
@@ -1825,8 +1759,9 @@ pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary =
                     proxiable: false,
                 },
             ],
-        }],
-    };
+        },
+    ],
+};
 /// Advertises or identifies a vendor-specific application; exactly one of Auth-Application-Id or Acct-Application-Id must be inside.
 ///
 /// `Vendor-Specific-Application-Id` (AVP code 260), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.11.
@@ -1862,51 +1797,56 @@ impl VendorSpecificApplicationId {
     }
 }
 impl ::diameter_runtime::typed::Group for VendorSpecificApplicationId {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef =
-        &defs::VENDOR_SPECIFIC_APPLICATION_ID;
+    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::VENDOR_SPECIFIC_APPLICATION_ID;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR;
         let mut counts = [0u32; 3usize];
         let mut vendor_id: Option<u32> = Default::default();
         let mut auth_application_id: Option<u32> = Default::default();
         let mut acct_application_id: Option<u32> = Default::default();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (266u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut vendor_id,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (258u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut auth_application_id,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (259u32, 0u32) => ctx.one(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut acct_application_id,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (266u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut vendor_id,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (258u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut auth_application_id,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (259u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut acct_application_id,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, None),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             vendor_id: vendor_id.unwrap_or_default(),
@@ -2227,9 +2167,7 @@ pub struct FailedAvp {
 impl FailedAvp {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
-        Self {
-            other_avps: Vec::new(),
-        }
+        Self { other_avps: Vec::new() }
     }
 }
 impl ::diameter_runtime::typed::Group for FailedAvp {
@@ -2242,11 +2180,12 @@ impl ::diameter_runtime::typed::Group for FailedAvp {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::FAILED_AVP_GRAMMAR;
         let mut counts = [0u32; 0];
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self { other_avps }
     }
@@ -2296,33 +2235,37 @@ impl ::diameter_runtime::typed::Group for ProxyInfo {
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::PROXY_INFO_GRAMMAR;
         let mut counts = [0u32; 2usize];
-        let mut proxy_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut proxy_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut proxy_state: Option<::diameter_runtime::bytes::Bytes> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (280u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut proxy_host,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (33u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut proxy_state,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (280u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut proxy_host,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (33u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut proxy_state,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             proxy_host: proxy_host.unwrap_or_default(),
@@ -2332,7 +2275,11 @@ impl ::diameter_runtime::typed::Group for ProxyInfo {
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         ::diameter_runtime::typed::enc::scalar(buf, &defs::PROXY_HOST, &self.proxy_host);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::PROXY_STATE, &self.proxy_state);
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::PROXY_STATE,
+            &self.proxy_state,
+        );
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
 }
@@ -2494,34 +2441,38 @@ impl ::diameter_runtime::typed::Group for ExperimentalResult {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::EXPERIMENTAL_RESULT_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::EXPERIMENTAL_RESULT_GRAMMAR;
         let mut counts = [0u32; 2usize];
         let mut vendor_id: Option<u32> = Default::default();
         let mut experimental_result_code: Option<u32> = Default::default();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (266u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut vendor_id,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (298u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut experimental_result_code,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (266u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut vendor_id,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (298u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut experimental_result_code,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, None),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             vendor_id: vendor_id.unwrap_or_default(),
@@ -2548,9 +2499,7 @@ pub struct E2eSequence {
 impl E2eSequence {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
-        Self {
-            other_avps: Vec::new(),
-        }
+        Self { other_avps: Vec::new() }
     }
 }
 impl ::diameter_runtime::typed::Group for E2eSequence {
@@ -2563,11 +2512,12 @@ impl ::diameter_runtime::typed::Group for E2eSequence {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::E2E_SEQUENCE_GRAMMAR;
         let mut counts = [0u32; 0];
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self { other_avps }
     }
@@ -2811,13 +2761,10 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR;
         let mut counts = [0u32; 12usize];
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut host_ip_address: Vec<::diameter_runtime::types::Address> = Default::default();
         let mut vendor_id: Option<u32> = Default::default();
         let mut product_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
@@ -2826,117 +2773,141 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
         let mut auth_application_id: Vec<u32> = Default::default();
         let mut inband_security_id: Vec<u32> = Default::default();
         let mut acct_application_id: Vec<u32> = Default::default();
-        let mut vendor_specific_application_id: Vec<VendorSpecificApplicationId> =
-            Default::default();
+        let mut vendor_specific_application_id: Vec<VendorSpecificApplicationId> = Default::default();
         let mut firmware_revision: Option<u32> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (264u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut origin_host,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (296u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut origin_realm,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (257u32, 0u32) => ctx.many(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut host_ip_address,
-                    &mut counts[2usize],
-                    index,
-                ),
-                (266u32, 0u32) => ctx.one(
-                    &G.rules[3usize],
-                    a,
-                    data,
-                    &mut vendor_id,
-                    &mut counts[3usize],
-                    index,
-                    usize::MAX,
-                ),
-                (269u32, 0u32) => ctx.one(
-                    &G.rules[4usize],
-                    a,
-                    data,
-                    &mut product_name,
-                    &mut counts[4usize],
-                    index,
-                    usize::MAX,
-                ),
-                (278u32, 0u32) => ctx.one(
-                    &G.rules[5usize],
-                    a,
-                    data,
-                    &mut origin_state_id,
-                    &mut counts[5usize],
-                    index,
-                    usize::MAX,
-                ),
-                (265u32, 0u32) => ctx.many(
-                    &G.rules[6usize],
-                    a,
-                    data,
-                    &mut supported_vendor_id,
-                    &mut counts[6usize],
-                    index,
-                ),
-                (258u32, 0u32) => ctx.many(
-                    &G.rules[7usize],
-                    a,
-                    data,
-                    &mut auth_application_id,
-                    &mut counts[7usize],
-                    index,
-                ),
-                (299u32, 0u32) => ctx.many(
-                    &G.rules[8usize],
-                    a,
-                    data,
-                    &mut inband_security_id,
-                    &mut counts[8usize],
-                    index,
-                ),
-                (259u32, 0u32) => ctx.many(
-                    &G.rules[9usize],
-                    a,
-                    data,
-                    &mut acct_application_id,
-                    &mut counts[9usize],
-                    index,
-                ),
-                (260u32, 0u32) => ctx.many_group(
-                    &G.rules[10usize],
-                    a,
-                    data,
-                    &mut vendor_specific_application_id,
-                    &mut counts[10usize],
-                    index,
-                ),
-                (267u32, 0u32) => ctx.one(
-                    &G.rules[11usize],
-                    a,
-                    data,
-                    &mut firmware_revision,
-                    &mut counts[11usize],
-                    index,
-                    usize::MAX,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (264u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut origin_host,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut origin_realm,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (257u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut host_ip_address,
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (266u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[3usize],
+                        a,
+                        data,
+                        &mut vendor_id,
+                        &mut counts[3usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (269u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[4usize],
+                        a,
+                        data,
+                        &mut product_name,
+                        &mut counts[4usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[5usize],
+                        a,
+                        data,
+                        &mut origin_state_id,
+                        &mut counts[5usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (265u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[6usize],
+                        a,
+                        data,
+                        &mut supported_vendor_id,
+                        &mut counts[6usize],
+                        index,
+                    )
+                }
+                (258u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[7usize],
+                        a,
+                        data,
+                        &mut auth_application_id,
+                        &mut counts[7usize],
+                        index,
+                    )
+                }
+                (299u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[8usize],
+                        a,
+                        data,
+                        &mut inband_security_id,
+                        &mut counts[8usize],
+                        index,
+                    )
+                }
+                (259u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[9usize],
+                        a,
+                        data,
+                        &mut acct_application_id,
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
+                (260u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[10usize],
+                        a,
+                        data,
+                        &mut vendor_specific_application_id,
+                        &mut counts[10usize],
+                        index,
+                    )
+                }
+                (267u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[11usize],
+                        a,
+                        data,
+                        &mut firmware_revision,
+                        &mut counts[11usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             origin_host: origin_host.unwrap_or_default(),
@@ -2955,13 +2926,25 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_HOST, &self.origin_host);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_REALM, &self.origin_realm);
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_HOST,
+            &self.origin_host,
+        );
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_REALM,
+            &self.origin_realm,
+        );
         for v in &self.host_ip_address {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::HOST_IP_ADDRESS, v);
         }
         ::diameter_runtime::typed::enc::scalar(buf, &defs::VENDOR_ID, &self.vendor_id);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::PRODUCT_NAME, &self.product_name);
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::PRODUCT_NAME,
+            &self.product_name,
+        );
         if let Some(v) = &self.origin_state_id {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_STATE_ID, v);
         }
@@ -3129,14 +3112,11 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR;
         let mut counts = [0u32; 15usize];
         let mut result_code: Option<u32> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut host_ip_address: Vec<::diameter_runtime::types::Address> = Default::default();
         let mut vendor_id: Option<u32> = Default::default();
         let mut product_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
@@ -3147,144 +3127,174 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
         let mut auth_application_id: Vec<u32> = Default::default();
         let mut inband_security_id: Vec<u32> = Default::default();
         let mut acct_application_id: Vec<u32> = Default::default();
-        let mut vendor_specific_application_id: Vec<VendorSpecificApplicationId> =
-            Default::default();
+        let mut vendor_specific_application_id: Vec<VendorSpecificApplicationId> = Default::default();
         let mut firmware_revision: Option<u32> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (268u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut result_code,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (264u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut origin_host,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (296u32, 0u32) => ctx.one(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut origin_realm,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
-                (257u32, 0u32) => ctx.many(
-                    &G.rules[3usize],
-                    a,
-                    data,
-                    &mut host_ip_address,
-                    &mut counts[3usize],
-                    index,
-                ),
-                (266u32, 0u32) => ctx.one(
-                    &G.rules[4usize],
-                    a,
-                    data,
-                    &mut vendor_id,
-                    &mut counts[4usize],
-                    index,
-                    usize::MAX,
-                ),
-                (269u32, 0u32) => ctx.one(
-                    &G.rules[5usize],
-                    a,
-                    data,
-                    &mut product_name,
-                    &mut counts[5usize],
-                    index,
-                    usize::MAX,
-                ),
-                (278u32, 0u32) => ctx.one(
-                    &G.rules[6usize],
-                    a,
-                    data,
-                    &mut origin_state_id,
-                    &mut counts[6usize],
-                    index,
-                    usize::MAX,
-                ),
-                (281u32, 0u32) => ctx.one(
-                    &G.rules[7usize],
-                    a,
-                    data,
-                    &mut error_message,
-                    &mut counts[7usize],
-                    index,
-                    usize::MAX,
-                ),
-                (279u32, 0u32) => ctx.one_group(
-                    &G.rules[8usize],
-                    a,
-                    data,
-                    &mut failed_avp,
-                    &mut counts[8usize],
-                    index,
-                    usize::MAX,
-                ),
-                (265u32, 0u32) => ctx.many(
-                    &G.rules[9usize],
-                    a,
-                    data,
-                    &mut supported_vendor_id,
-                    &mut counts[9usize],
-                    index,
-                ),
-                (258u32, 0u32) => ctx.many(
-                    &G.rules[10usize],
-                    a,
-                    data,
-                    &mut auth_application_id,
-                    &mut counts[10usize],
-                    index,
-                ),
-                (299u32, 0u32) => ctx.many(
-                    &G.rules[11usize],
-                    a,
-                    data,
-                    &mut inband_security_id,
-                    &mut counts[11usize],
-                    index,
-                ),
-                (259u32, 0u32) => ctx.many(
-                    &G.rules[12usize],
-                    a,
-                    data,
-                    &mut acct_application_id,
-                    &mut counts[12usize],
-                    index,
-                ),
-                (260u32, 0u32) => ctx.many_group(
-                    &G.rules[13usize],
-                    a,
-                    data,
-                    &mut vendor_specific_application_id,
-                    &mut counts[13usize],
-                    index,
-                ),
-                (267u32, 0u32) => ctx.one(
-                    &G.rules[14usize],
-                    a,
-                    data,
-                    &mut firmware_revision,
-                    &mut counts[14usize],
-                    index,
-                    usize::MAX,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (268u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut result_code,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut origin_host,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut origin_realm,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (257u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[3usize],
+                        a,
+                        data,
+                        &mut host_ip_address,
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                (266u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[4usize],
+                        a,
+                        data,
+                        &mut vendor_id,
+                        &mut counts[4usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (269u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[5usize],
+                        a,
+                        data,
+                        &mut product_name,
+                        &mut counts[5usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[6usize],
+                        a,
+                        data,
+                        &mut origin_state_id,
+                        &mut counts[6usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (281u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[7usize],
+                        a,
+                        data,
+                        &mut error_message,
+                        &mut counts[7usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (279u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[8usize],
+                        a,
+                        data,
+                        &mut failed_avp,
+                        &mut counts[8usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (265u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[9usize],
+                        a,
+                        data,
+                        &mut supported_vendor_id,
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
+                (258u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[10usize],
+                        a,
+                        data,
+                        &mut auth_application_id,
+                        &mut counts[10usize],
+                        index,
+                    )
+                }
+                (299u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[11usize],
+                        a,
+                        data,
+                        &mut inband_security_id,
+                        &mut counts[11usize],
+                        index,
+                    )
+                }
+                (259u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[12usize],
+                        a,
+                        data,
+                        &mut acct_application_id,
+                        &mut counts[12usize],
+                        index,
+                    )
+                }
+                (260u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[13usize],
+                        a,
+                        data,
+                        &mut vendor_specific_application_id,
+                        &mut counts[13usize],
+                        index,
+                    )
+                }
+                (267u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[14usize],
+                        a,
+                        data,
+                        &mut firmware_revision,
+                        &mut counts[14usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             result_code: result_code.unwrap_or_default(),
@@ -3306,14 +3316,30 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::RESULT_CODE, &self.result_code);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_HOST, &self.origin_host);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_REALM, &self.origin_realm);
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::RESULT_CODE,
+            &self.result_code,
+        );
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_HOST,
+            &self.origin_host,
+        );
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_REALM,
+            &self.origin_realm,
+        );
         for v in &self.host_ip_address {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::HOST_IP_ADDRESS, v);
         }
         ::diameter_runtime::typed::enc::scalar(buf, &defs::VENDOR_ID, &self.vendor_id);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::PRODUCT_NAME, &self.product_name);
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::PRODUCT_NAME,
+            &self.product_name,
+        );
         if let Some(v) = &self.origin_state_id {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_STATE_ID, v);
         }
@@ -3464,14 +3490,10 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_REQUEST_GRAMMAR;
         let mut counts = [0u32; 11usize];
         let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut destination_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut destination_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut destination_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut destination_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut auth_application_id: Option<u32> = Default::default();
         let mut re_auth_request_type: Option<ReAuthRequestType> = Default::default();
         let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
@@ -3479,108 +3501,131 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
         let mut proxy_info: Vec<ProxyInfo> = Default::default();
         let mut route_record: Vec<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut session_id,
-                    &mut counts[0usize],
-                    index,
-                    0usize,
-                ),
-                (264u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut origin_host,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (296u32, 0u32) => ctx.one(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut origin_realm,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
-                (283u32, 0u32) => ctx.one(
-                    &G.rules[3usize],
-                    a,
-                    data,
-                    &mut destination_realm,
-                    &mut counts[3usize],
-                    index,
-                    usize::MAX,
-                ),
-                (293u32, 0u32) => ctx.one(
-                    &G.rules[4usize],
-                    a,
-                    data,
-                    &mut destination_host,
-                    &mut counts[4usize],
-                    index,
-                    usize::MAX,
-                ),
-                (258u32, 0u32) => ctx.one(
-                    &G.rules[5usize],
-                    a,
-                    data,
-                    &mut auth_application_id,
-                    &mut counts[5usize],
-                    index,
-                    usize::MAX,
-                ),
-                (285u32, 0u32) => ctx.one(
-                    &G.rules[6usize],
-                    a,
-                    data,
-                    &mut re_auth_request_type,
-                    &mut counts[6usize],
-                    index,
-                    usize::MAX,
-                ),
-                (1u32, 0u32) => ctx.one(
-                    &G.rules[7usize],
-                    a,
-                    data,
-                    &mut user_name,
-                    &mut counts[7usize],
-                    index,
-                    usize::MAX,
-                ),
-                (278u32, 0u32) => ctx.one(
-                    &G.rules[8usize],
-                    a,
-                    data,
-                    &mut origin_state_id,
-                    &mut counts[8usize],
-                    index,
-                    usize::MAX,
-                ),
-                (284u32, 0u32) => ctx.many_group(
-                    &G.rules[9usize],
-                    a,
-                    data,
-                    &mut proxy_info,
-                    &mut counts[9usize],
-                    index,
-                ),
-                (282u32, 0u32) => ctx.many(
-                    &G.rules[10usize],
-                    a,
-                    data,
-                    &mut route_record,
-                    &mut counts[10usize],
-                    index,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut session_id,
+                        &mut counts[0usize],
+                        index,
+                        0usize,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut origin_host,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut origin_realm,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (283u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[3usize],
+                        a,
+                        data,
+                        &mut destination_realm,
+                        &mut counts[3usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (293u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[4usize],
+                        a,
+                        data,
+                        &mut destination_host,
+                        &mut counts[4usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (258u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[5usize],
+                        a,
+                        data,
+                        &mut auth_application_id,
+                        &mut counts[5usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (285u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[6usize],
+                        a,
+                        data,
+                        &mut re_auth_request_type,
+                        &mut counts[6usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[7usize],
+                        a,
+                        data,
+                        &mut user_name,
+                        &mut counts[7usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[8usize],
+                        a,
+                        data,
+                        &mut origin_state_id,
+                        &mut counts[8usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[9usize],
+                        a,
+                        data,
+                        &mut proxy_info,
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
+                (282u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[10usize],
+                        a,
+                        data,
+                        &mut route_record,
+                        &mut counts[10usize],
+                        index,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             session_id: session_id.unwrap_or_default(),
@@ -3599,8 +3644,16 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         ::diameter_runtime::typed::enc::scalar(buf, &defs::SESSION_ID, &self.session_id);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_HOST, &self.origin_host);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_REALM, &self.origin_realm);
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_HOST,
+            &self.origin_host,
+        );
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_REALM,
+            &self.origin_realm,
+        );
         ::diameter_runtime::typed::enc::scalar(
             buf,
             &defs::DESTINATION_REALM,
@@ -3768,141 +3821,167 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
         let mut counts = [0u32; 13usize];
         let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
         let mut result_code: Option<u32> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
         let mut origin_state_id: Option<u32> = Default::default();
         let mut error_message: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut error_reporting_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut error_reporting_host: Option<
+            ::diameter_runtime::types::DiameterIdentity,
+        > = Default::default();
         let mut failed_avp: Option<FailedAvp> = Default::default();
         let mut redirect_host: Vec<::diameter_runtime::types::DiameterUri> = Default::default();
         let mut redirect_host_usage: Option<RedirectHostUsage> = Default::default();
         let mut redirect_max_cache_time: Option<u32> = Default::default();
         let mut proxy_info: Vec<ProxyInfo> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut session_id,
-                    &mut counts[0usize],
-                    index,
-                    0usize,
-                ),
-                (268u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut result_code,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (264u32, 0u32) => ctx.one(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut origin_host,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
-                (296u32, 0u32) => ctx.one(
-                    &G.rules[3usize],
-                    a,
-                    data,
-                    &mut origin_realm,
-                    &mut counts[3usize],
-                    index,
-                    usize::MAX,
-                ),
-                (1u32, 0u32) => ctx.one(
-                    &G.rules[4usize],
-                    a,
-                    data,
-                    &mut user_name,
-                    &mut counts[4usize],
-                    index,
-                    usize::MAX,
-                ),
-                (278u32, 0u32) => ctx.one(
-                    &G.rules[5usize],
-                    a,
-                    data,
-                    &mut origin_state_id,
-                    &mut counts[5usize],
-                    index,
-                    usize::MAX,
-                ),
-                (281u32, 0u32) => ctx.one(
-                    &G.rules[6usize],
-                    a,
-                    data,
-                    &mut error_message,
-                    &mut counts[6usize],
-                    index,
-                    usize::MAX,
-                ),
-                (294u32, 0u32) => ctx.one(
-                    &G.rules[7usize],
-                    a,
-                    data,
-                    &mut error_reporting_host,
-                    &mut counts[7usize],
-                    index,
-                    usize::MAX,
-                ),
-                (279u32, 0u32) => ctx.one_group(
-                    &G.rules[8usize],
-                    a,
-                    data,
-                    &mut failed_avp,
-                    &mut counts[8usize],
-                    index,
-                    usize::MAX,
-                ),
-                (292u32, 0u32) => ctx.many(
-                    &G.rules[9usize],
-                    a,
-                    data,
-                    &mut redirect_host,
-                    &mut counts[9usize],
-                    index,
-                ),
-                (261u32, 0u32) => ctx.one(
-                    &G.rules[10usize],
-                    a,
-                    data,
-                    &mut redirect_host_usage,
-                    &mut counts[10usize],
-                    index,
-                    usize::MAX,
-                ),
-                (262u32, 0u32) => ctx.one(
-                    &G.rules[11usize],
-                    a,
-                    data,
-                    &mut redirect_max_cache_time,
-                    &mut counts[11usize],
-                    index,
-                    usize::MAX,
-                ),
-                (284u32, 0u32) => ctx.many_group(
-                    &G.rules[12usize],
-                    a,
-                    data,
-                    &mut proxy_info,
-                    &mut counts[12usize],
-                    index,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut session_id,
+                        &mut counts[0usize],
+                        index,
+                        0usize,
+                    )
+                }
+                (268u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut result_code,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut origin_host,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[3usize],
+                        a,
+                        data,
+                        &mut origin_realm,
+                        &mut counts[3usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[4usize],
+                        a,
+                        data,
+                        &mut user_name,
+                        &mut counts[4usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[5usize],
+                        a,
+                        data,
+                        &mut origin_state_id,
+                        &mut counts[5usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (281u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[6usize],
+                        a,
+                        data,
+                        &mut error_message,
+                        &mut counts[6usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (294u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[7usize],
+                        a,
+                        data,
+                        &mut error_reporting_host,
+                        &mut counts[7usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (279u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[8usize],
+                        a,
+                        data,
+                        &mut failed_avp,
+                        &mut counts[8usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (292u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[9usize],
+                        a,
+                        data,
+                        &mut redirect_host,
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
+                (261u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[10usize],
+                        a,
+                        data,
+                        &mut redirect_host_usage,
+                        &mut counts[10usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (262u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[11usize],
+                        a,
+                        data,
+                        &mut redirect_max_cache_time,
+                        &mut counts[11usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[12usize],
+                        a,
+                        data,
+                        &mut proxy_info,
+                        &mut counts[12usize],
+                        index,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             session_id: session_id.unwrap_or_default(),
@@ -3923,9 +4002,21 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         ::diameter_runtime::typed::enc::scalar(buf, &defs::SESSION_ID, &self.session_id);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::RESULT_CODE, &self.result_code);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_HOST, &self.origin_host);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_REALM, &self.origin_realm);
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::RESULT_CODE,
+            &self.result_code,
+        );
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_HOST,
+            &self.origin_host,
+        );
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_REALM,
+            &self.origin_realm,
+        );
         if let Some(v) = &self.user_name {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::USER_NAME, v);
         }
@@ -3948,7 +4039,11 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::REDIRECT_HOST_USAGE, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::REDIRECT_MAX_CACHE_TIME, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &defs::REDIRECT_MAX_CACHE_TIME,
+                v,
+            );
         }
         for v in &self.proxy_info {
             ::diameter_runtime::typed::enc::group(buf, v);
@@ -4065,117 +4160,133 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::ABORT_SESSION_REQUEST_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ABORT_SESSION_REQUEST_GRAMMAR;
         let mut counts = [0u32; 10usize];
         let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut destination_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut destination_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut destination_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut destination_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut auth_application_id: Option<u32> = Default::default();
         let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
         let mut origin_state_id: Option<u32> = Default::default();
         let mut proxy_info: Vec<ProxyInfo> = Default::default();
         let mut route_record: Vec<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut session_id,
-                    &mut counts[0usize],
-                    index,
-                    0usize,
-                ),
-                (264u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut origin_host,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (296u32, 0u32) => ctx.one(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut origin_realm,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
-                (283u32, 0u32) => ctx.one(
-                    &G.rules[3usize],
-                    a,
-                    data,
-                    &mut destination_realm,
-                    &mut counts[3usize],
-                    index,
-                    usize::MAX,
-                ),
-                (293u32, 0u32) => ctx.one(
-                    &G.rules[4usize],
-                    a,
-                    data,
-                    &mut destination_host,
-                    &mut counts[4usize],
-                    index,
-                    usize::MAX,
-                ),
-                (258u32, 0u32) => ctx.one(
-                    &G.rules[5usize],
-                    a,
-                    data,
-                    &mut auth_application_id,
-                    &mut counts[5usize],
-                    index,
-                    usize::MAX,
-                ),
-                (1u32, 0u32) => ctx.one(
-                    &G.rules[6usize],
-                    a,
-                    data,
-                    &mut user_name,
-                    &mut counts[6usize],
-                    index,
-                    usize::MAX,
-                ),
-                (278u32, 0u32) => ctx.one(
-                    &G.rules[7usize],
-                    a,
-                    data,
-                    &mut origin_state_id,
-                    &mut counts[7usize],
-                    index,
-                    usize::MAX,
-                ),
-                (284u32, 0u32) => ctx.many_group(
-                    &G.rules[8usize],
-                    a,
-                    data,
-                    &mut proxy_info,
-                    &mut counts[8usize],
-                    index,
-                ),
-                (282u32, 0u32) => ctx.many(
-                    &G.rules[9usize],
-                    a,
-                    data,
-                    &mut route_record,
-                    &mut counts[9usize],
-                    index,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut session_id,
+                        &mut counts[0usize],
+                        index,
+                        0usize,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut origin_host,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut origin_realm,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (283u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[3usize],
+                        a,
+                        data,
+                        &mut destination_realm,
+                        &mut counts[3usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (293u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[4usize],
+                        a,
+                        data,
+                        &mut destination_host,
+                        &mut counts[4usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (258u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[5usize],
+                        a,
+                        data,
+                        &mut auth_application_id,
+                        &mut counts[5usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[6usize],
+                        a,
+                        data,
+                        &mut user_name,
+                        &mut counts[6usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[7usize],
+                        a,
+                        data,
+                        &mut origin_state_id,
+                        &mut counts[7usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[8usize],
+                        a,
+                        data,
+                        &mut proxy_info,
+                        &mut counts[8usize],
+                        index,
+                    )
+                }
+                (282u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[9usize],
+                        a,
+                        data,
+                        &mut route_record,
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             session_id: session_id.unwrap_or_default(),
@@ -4193,8 +4304,16 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         ::diameter_runtime::typed::enc::scalar(buf, &defs::SESSION_ID, &self.session_id);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_HOST, &self.origin_host);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_REALM, &self.origin_realm);
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_HOST,
+            &self.origin_host,
+        );
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_REALM,
+            &self.origin_realm,
+        );
         ::diameter_runtime::typed::enc::scalar(
             buf,
             &defs::DESTINATION_REALM,
@@ -4353,146 +4472,171 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::ABORT_SESSION_ANSWER_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ABORT_SESSION_ANSWER_GRAMMAR;
         let mut counts = [0u32; 13usize];
         let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
         let mut result_code: Option<u32> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
         let mut origin_state_id: Option<u32> = Default::default();
         let mut error_message: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut error_reporting_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut error_reporting_host: Option<
+            ::diameter_runtime::types::DiameterIdentity,
+        > = Default::default();
         let mut failed_avp: Option<FailedAvp> = Default::default();
         let mut redirect_host: Vec<::diameter_runtime::types::DiameterUri> = Default::default();
         let mut redirect_host_usage: Option<RedirectHostUsage> = Default::default();
         let mut redirect_max_cache_time: Option<u32> = Default::default();
         let mut proxy_info: Vec<ProxyInfo> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut session_id,
-                    &mut counts[0usize],
-                    index,
-                    0usize,
-                ),
-                (268u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut result_code,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (264u32, 0u32) => ctx.one(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut origin_host,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
-                (296u32, 0u32) => ctx.one(
-                    &G.rules[3usize],
-                    a,
-                    data,
-                    &mut origin_realm,
-                    &mut counts[3usize],
-                    index,
-                    usize::MAX,
-                ),
-                (1u32, 0u32) => ctx.one(
-                    &G.rules[4usize],
-                    a,
-                    data,
-                    &mut user_name,
-                    &mut counts[4usize],
-                    index,
-                    usize::MAX,
-                ),
-                (278u32, 0u32) => ctx.one(
-                    &G.rules[5usize],
-                    a,
-                    data,
-                    &mut origin_state_id,
-                    &mut counts[5usize],
-                    index,
-                    usize::MAX,
-                ),
-                (281u32, 0u32) => ctx.one(
-                    &G.rules[6usize],
-                    a,
-                    data,
-                    &mut error_message,
-                    &mut counts[6usize],
-                    index,
-                    usize::MAX,
-                ),
-                (294u32, 0u32) => ctx.one(
-                    &G.rules[7usize],
-                    a,
-                    data,
-                    &mut error_reporting_host,
-                    &mut counts[7usize],
-                    index,
-                    usize::MAX,
-                ),
-                (279u32, 0u32) => ctx.one_group(
-                    &G.rules[8usize],
-                    a,
-                    data,
-                    &mut failed_avp,
-                    &mut counts[8usize],
-                    index,
-                    usize::MAX,
-                ),
-                (292u32, 0u32) => ctx.many(
-                    &G.rules[9usize],
-                    a,
-                    data,
-                    &mut redirect_host,
-                    &mut counts[9usize],
-                    index,
-                ),
-                (261u32, 0u32) => ctx.one(
-                    &G.rules[10usize],
-                    a,
-                    data,
-                    &mut redirect_host_usage,
-                    &mut counts[10usize],
-                    index,
-                    usize::MAX,
-                ),
-                (262u32, 0u32) => ctx.one(
-                    &G.rules[11usize],
-                    a,
-                    data,
-                    &mut redirect_max_cache_time,
-                    &mut counts[11usize],
-                    index,
-                    usize::MAX,
-                ),
-                (284u32, 0u32) => ctx.many_group(
-                    &G.rules[12usize],
-                    a,
-                    data,
-                    &mut proxy_info,
-                    &mut counts[12usize],
-                    index,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut session_id,
+                        &mut counts[0usize],
+                        index,
+                        0usize,
+                    )
+                }
+                (268u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut result_code,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut origin_host,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[3usize],
+                        a,
+                        data,
+                        &mut origin_realm,
+                        &mut counts[3usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[4usize],
+                        a,
+                        data,
+                        &mut user_name,
+                        &mut counts[4usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[5usize],
+                        a,
+                        data,
+                        &mut origin_state_id,
+                        &mut counts[5usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (281u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[6usize],
+                        a,
+                        data,
+                        &mut error_message,
+                        &mut counts[6usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (294u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[7usize],
+                        a,
+                        data,
+                        &mut error_reporting_host,
+                        &mut counts[7usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (279u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[8usize],
+                        a,
+                        data,
+                        &mut failed_avp,
+                        &mut counts[8usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (292u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[9usize],
+                        a,
+                        data,
+                        &mut redirect_host,
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
+                (261u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[10usize],
+                        a,
+                        data,
+                        &mut redirect_host_usage,
+                        &mut counts[10usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (262u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[11usize],
+                        a,
+                        data,
+                        &mut redirect_max_cache_time,
+                        &mut counts[11usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[12usize],
+                        a,
+                        data,
+                        &mut proxy_info,
+                        &mut counts[12usize],
+                        index,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             session_id: session_id.unwrap_or_default(),
@@ -4513,9 +4657,21 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         ::diameter_runtime::typed::enc::scalar(buf, &defs::SESSION_ID, &self.session_id);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::RESULT_CODE, &self.result_code);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_HOST, &self.origin_host);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_REALM, &self.origin_realm);
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::RESULT_CODE,
+            &self.result_code,
+        );
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_HOST,
+            &self.origin_host,
+        );
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_REALM,
+            &self.origin_realm,
+        );
         if let Some(v) = &self.user_name {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::USER_NAME, v);
         }
@@ -4538,7 +4694,11 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::REDIRECT_HOST_USAGE, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::REDIRECT_MAX_CACHE_TIME, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &defs::REDIRECT_MAX_CACHE_TIME,
+                v,
+            );
         }
         for v in &self.proxy_info {
             ::diameter_runtime::typed::enc::group(buf, v);
@@ -4669,136 +4829,156 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::SESSION_TERMINATION_REQUEST_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SESSION_TERMINATION_REQUEST_GRAMMAR;
         let mut counts = [0u32; 12usize];
         let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut destination_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut destination_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut auth_application_id: Option<u32> = Default::default();
         let mut termination_cause: Option<TerminationCause> = Default::default();
         let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut destination_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut destination_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut class: Vec<::diameter_runtime::bytes::Bytes> = Default::default();
         let mut origin_state_id: Option<u32> = Default::default();
         let mut proxy_info: Vec<ProxyInfo> = Default::default();
         let mut route_record: Vec<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut session_id,
-                    &mut counts[0usize],
-                    index,
-                    0usize,
-                ),
-                (264u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut origin_host,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (296u32, 0u32) => ctx.one(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut origin_realm,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
-                (283u32, 0u32) => ctx.one(
-                    &G.rules[3usize],
-                    a,
-                    data,
-                    &mut destination_realm,
-                    &mut counts[3usize],
-                    index,
-                    usize::MAX,
-                ),
-                (258u32, 0u32) => ctx.one(
-                    &G.rules[4usize],
-                    a,
-                    data,
-                    &mut auth_application_id,
-                    &mut counts[4usize],
-                    index,
-                    usize::MAX,
-                ),
-                (295u32, 0u32) => ctx.one(
-                    &G.rules[5usize],
-                    a,
-                    data,
-                    &mut termination_cause,
-                    &mut counts[5usize],
-                    index,
-                    usize::MAX,
-                ),
-                (1u32, 0u32) => ctx.one(
-                    &G.rules[6usize],
-                    a,
-                    data,
-                    &mut user_name,
-                    &mut counts[6usize],
-                    index,
-                    usize::MAX,
-                ),
-                (293u32, 0u32) => ctx.one(
-                    &G.rules[7usize],
-                    a,
-                    data,
-                    &mut destination_host,
-                    &mut counts[7usize],
-                    index,
-                    usize::MAX,
-                ),
-                (25u32, 0u32) => ctx.many(
-                    &G.rules[8usize],
-                    a,
-                    data,
-                    &mut class,
-                    &mut counts[8usize],
-                    index,
-                ),
-                (278u32, 0u32) => ctx.one(
-                    &G.rules[9usize],
-                    a,
-                    data,
-                    &mut origin_state_id,
-                    &mut counts[9usize],
-                    index,
-                    usize::MAX,
-                ),
-                (284u32, 0u32) => ctx.many_group(
-                    &G.rules[10usize],
-                    a,
-                    data,
-                    &mut proxy_info,
-                    &mut counts[10usize],
-                    index,
-                ),
-                (282u32, 0u32) => ctx.many(
-                    &G.rules[11usize],
-                    a,
-                    data,
-                    &mut route_record,
-                    &mut counts[11usize],
-                    index,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut session_id,
+                        &mut counts[0usize],
+                        index,
+                        0usize,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut origin_host,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut origin_realm,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (283u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[3usize],
+                        a,
+                        data,
+                        &mut destination_realm,
+                        &mut counts[3usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (258u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[4usize],
+                        a,
+                        data,
+                        &mut auth_application_id,
+                        &mut counts[4usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (295u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[5usize],
+                        a,
+                        data,
+                        &mut termination_cause,
+                        &mut counts[5usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[6usize],
+                        a,
+                        data,
+                        &mut user_name,
+                        &mut counts[6usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (293u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[7usize],
+                        a,
+                        data,
+                        &mut destination_host,
+                        &mut counts[7usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (25u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[8usize],
+                        a,
+                        data,
+                        &mut class,
+                        &mut counts[8usize],
+                        index,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[9usize],
+                        a,
+                        data,
+                        &mut origin_state_id,
+                        &mut counts[9usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[10usize],
+                        a,
+                        data,
+                        &mut proxy_info,
+                        &mut counts[10usize],
+                        index,
+                    )
+                }
+                (282u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[11usize],
+                        a,
+                        data,
+                        &mut route_record,
+                        &mut counts[11usize],
+                        index,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             session_id: session_id.unwrap_or_default(),
@@ -4818,8 +4998,16 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         ::diameter_runtime::typed::enc::scalar(buf, &defs::SESSION_ID, &self.session_id);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_HOST, &self.origin_host);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_REALM, &self.origin_realm);
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_HOST,
+            &self.origin_host,
+        );
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_REALM,
+            &self.origin_realm,
+        );
         ::diameter_runtime::typed::enc::scalar(
             buf,
             &defs::DESTINATION_REALM,
@@ -4991,20 +5179,18 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::SESSION_TERMINATION_ANSWER_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SESSION_TERMINATION_ANSWER_GRAMMAR;
         let mut counts = [0u32; 14usize];
         let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
         let mut result_code: Option<u32> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
         let mut class: Vec<::diameter_runtime::bytes::Bytes> = Default::default();
         let mut error_message: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut error_reporting_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut error_reporting_host: Option<
+            ::diameter_runtime::types::DiameterIdentity,
+        > = Default::default();
         let mut failed_avp: Option<FailedAvp> = Default::default();
         let mut origin_state_id: Option<u32> = Default::default();
         let mut redirect_host: Vec<::diameter_runtime::types::DiameterUri> = Default::default();
@@ -5012,134 +5198,163 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
         let mut redirect_max_cache_time: Option<u32> = Default::default();
         let mut proxy_info: Vec<ProxyInfo> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut session_id,
-                    &mut counts[0usize],
-                    index,
-                    0usize,
-                ),
-                (268u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut result_code,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (264u32, 0u32) => ctx.one(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut origin_host,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
-                (296u32, 0u32) => ctx.one(
-                    &G.rules[3usize],
-                    a,
-                    data,
-                    &mut origin_realm,
-                    &mut counts[3usize],
-                    index,
-                    usize::MAX,
-                ),
-                (1u32, 0u32) => ctx.one(
-                    &G.rules[4usize],
-                    a,
-                    data,
-                    &mut user_name,
-                    &mut counts[4usize],
-                    index,
-                    usize::MAX,
-                ),
-                (25u32, 0u32) => ctx.many(
-                    &G.rules[5usize],
-                    a,
-                    data,
-                    &mut class,
-                    &mut counts[5usize],
-                    index,
-                ),
-                (281u32, 0u32) => ctx.one(
-                    &G.rules[6usize],
-                    a,
-                    data,
-                    &mut error_message,
-                    &mut counts[6usize],
-                    index,
-                    usize::MAX,
-                ),
-                (294u32, 0u32) => ctx.one(
-                    &G.rules[7usize],
-                    a,
-                    data,
-                    &mut error_reporting_host,
-                    &mut counts[7usize],
-                    index,
-                    usize::MAX,
-                ),
-                (279u32, 0u32) => ctx.one_group(
-                    &G.rules[8usize],
-                    a,
-                    data,
-                    &mut failed_avp,
-                    &mut counts[8usize],
-                    index,
-                    usize::MAX,
-                ),
-                (278u32, 0u32) => ctx.one(
-                    &G.rules[9usize],
-                    a,
-                    data,
-                    &mut origin_state_id,
-                    &mut counts[9usize],
-                    index,
-                    usize::MAX,
-                ),
-                (292u32, 0u32) => ctx.many(
-                    &G.rules[10usize],
-                    a,
-                    data,
-                    &mut redirect_host,
-                    &mut counts[10usize],
-                    index,
-                ),
-                (261u32, 0u32) => ctx.one(
-                    &G.rules[11usize],
-                    a,
-                    data,
-                    &mut redirect_host_usage,
-                    &mut counts[11usize],
-                    index,
-                    usize::MAX,
-                ),
-                (262u32, 0u32) => ctx.one(
-                    &G.rules[12usize],
-                    a,
-                    data,
-                    &mut redirect_max_cache_time,
-                    &mut counts[12usize],
-                    index,
-                    usize::MAX,
-                ),
-                (284u32, 0u32) => ctx.many_group(
-                    &G.rules[13usize],
-                    a,
-                    data,
-                    &mut proxy_info,
-                    &mut counts[13usize],
-                    index,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut session_id,
+                        &mut counts[0usize],
+                        index,
+                        0usize,
+                    )
+                }
+                (268u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut result_code,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut origin_host,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[3usize],
+                        a,
+                        data,
+                        &mut origin_realm,
+                        &mut counts[3usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[4usize],
+                        a,
+                        data,
+                        &mut user_name,
+                        &mut counts[4usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (25u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[5usize],
+                        a,
+                        data,
+                        &mut class,
+                        &mut counts[5usize],
+                        index,
+                    )
+                }
+                (281u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[6usize],
+                        a,
+                        data,
+                        &mut error_message,
+                        &mut counts[6usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (294u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[7usize],
+                        a,
+                        data,
+                        &mut error_reporting_host,
+                        &mut counts[7usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (279u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[8usize],
+                        a,
+                        data,
+                        &mut failed_avp,
+                        &mut counts[8usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[9usize],
+                        a,
+                        data,
+                        &mut origin_state_id,
+                        &mut counts[9usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (292u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[10usize],
+                        a,
+                        data,
+                        &mut redirect_host,
+                        &mut counts[10usize],
+                        index,
+                    )
+                }
+                (261u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[11usize],
+                        a,
+                        data,
+                        &mut redirect_host_usage,
+                        &mut counts[11usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (262u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[12usize],
+                        a,
+                        data,
+                        &mut redirect_max_cache_time,
+                        &mut counts[12usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[13usize],
+                        a,
+                        data,
+                        &mut proxy_info,
+                        &mut counts[13usize],
+                        index,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             session_id: session_id.unwrap_or_default(),
@@ -5161,9 +5376,21 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         ::diameter_runtime::typed::enc::scalar(buf, &defs::SESSION_ID, &self.session_id);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::RESULT_CODE, &self.result_code);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_HOST, &self.origin_host);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_REALM, &self.origin_realm);
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::RESULT_CODE,
+            &self.result_code,
+        );
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_HOST,
+            &self.origin_host,
+        );
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_REALM,
+            &self.origin_realm,
+        );
         if let Some(v) = &self.user_name {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::USER_NAME, v);
         }
@@ -5189,7 +5416,11 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::REDIRECT_HOST_USAGE, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::REDIRECT_MAX_CACHE_TIME, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &defs::REDIRECT_MAX_CACHE_TIME,
+                v,
+            );
         }
         for v in &self.proxy_info {
             ::diameter_runtime::typed::enc::group(buf, v);
@@ -5253,47 +5484,51 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogRequest {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::DEVICE_WATCHDOG_REQUEST_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DEVICE_WATCHDOG_REQUEST_GRAMMAR;
         let mut counts = [0u32; 3usize];
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut origin_state_id: Option<u32> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (264u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut origin_host,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (296u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut origin_realm,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (278u32, 0u32) => ctx.one(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut origin_state_id,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (264u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut origin_host,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut origin_realm,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut origin_state_id,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             origin_host: origin_host.unwrap_or_default(),
@@ -5303,8 +5538,16 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogRequest {
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_HOST, &self.origin_host);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_REALM, &self.origin_realm);
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_HOST,
+            &self.origin_host,
+        );
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_REALM,
+            &self.origin_realm,
+        );
         if let Some(v) = &self.origin_state_id {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_STATE_ID, v);
         }
@@ -5389,77 +5632,87 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogAnswer {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR;
         let mut counts = [0u32; 6usize];
         let mut result_code: Option<u32> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut error_message: Option<::diameter_runtime::types::Utf8String> = Default::default();
         let mut failed_avp: Option<FailedAvp> = Default::default();
         let mut origin_state_id: Option<u32> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (268u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut result_code,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (264u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut origin_host,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (296u32, 0u32) => ctx.one(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut origin_realm,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
-                (281u32, 0u32) => ctx.one(
-                    &G.rules[3usize],
-                    a,
-                    data,
-                    &mut error_message,
-                    &mut counts[3usize],
-                    index,
-                    usize::MAX,
-                ),
-                (279u32, 0u32) => ctx.one_group(
-                    &G.rules[4usize],
-                    a,
-                    data,
-                    &mut failed_avp,
-                    &mut counts[4usize],
-                    index,
-                    usize::MAX,
-                ),
-                (278u32, 0u32) => ctx.one(
-                    &G.rules[5usize],
-                    a,
-                    data,
-                    &mut origin_state_id,
-                    &mut counts[5usize],
-                    index,
-                    usize::MAX,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (268u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut result_code,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut origin_host,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut origin_realm,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (281u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[3usize],
+                        a,
+                        data,
+                        &mut error_message,
+                        &mut counts[3usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (279u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[4usize],
+                        a,
+                        data,
+                        &mut failed_avp,
+                        &mut counts[4usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[5usize],
+                        a,
+                        data,
+                        &mut origin_state_id,
+                        &mut counts[5usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             result_code: result_code.unwrap_or_default(),
@@ -5472,9 +5725,21 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogAnswer {
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::RESULT_CODE, &self.result_code);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_HOST, &self.origin_host);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_REALM, &self.origin_realm);
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::RESULT_CODE,
+            &self.result_code,
+        );
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_HOST,
+            &self.origin_host,
+        );
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_REALM,
+            &self.origin_realm,
+        );
         if let Some(v) = &self.error_message {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::ERROR_MESSAGE, v);
         }
@@ -5544,47 +5809,51 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerRequest {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::DISCONNECT_PEER_REQUEST_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DISCONNECT_PEER_REQUEST_GRAMMAR;
         let mut counts = [0u32; 3usize];
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut disconnect_cause: Option<DisconnectCause> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (264u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut origin_host,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (296u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut origin_realm,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (273u32, 0u32) => ctx.one(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut disconnect_cause,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (264u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut origin_host,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut origin_realm,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (273u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut disconnect_cause,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             origin_host: origin_host.unwrap_or_default(),
@@ -5594,8 +5863,16 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerRequest {
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_HOST, &self.origin_host);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_REALM, &self.origin_realm);
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_HOST,
+            &self.origin_host,
+        );
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_REALM,
+            &self.origin_realm,
+        );
         ::diameter_runtime::typed::enc::scalar(
             buf,
             &defs::DISCONNECT_CAUSE,
@@ -5675,67 +5952,75 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerAnswer {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::DISCONNECT_PEER_ANSWER_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DISCONNECT_PEER_ANSWER_GRAMMAR;
         let mut counts = [0u32; 5usize];
         let mut result_code: Option<u32> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut error_message: Option<::diameter_runtime::types::Utf8String> = Default::default();
         let mut failed_avp: Option<FailedAvp> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (268u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut result_code,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (264u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut origin_host,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (296u32, 0u32) => ctx.one(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut origin_realm,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
-                (281u32, 0u32) => ctx.one(
-                    &G.rules[3usize],
-                    a,
-                    data,
-                    &mut error_message,
-                    &mut counts[3usize],
-                    index,
-                    usize::MAX,
-                ),
-                (279u32, 0u32) => ctx.one_group(
-                    &G.rules[4usize],
-                    a,
-                    data,
-                    &mut failed_avp,
-                    &mut counts[4usize],
-                    index,
-                    usize::MAX,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (268u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut result_code,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut origin_host,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut origin_realm,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (281u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[3usize],
+                        a,
+                        data,
+                        &mut error_message,
+                        &mut counts[3usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (279u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[4usize],
+                        a,
+                        data,
+                        &mut failed_avp,
+                        &mut counts[4usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             result_code: result_code.unwrap_or_default(),
@@ -5747,9 +6032,21 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerAnswer {
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::RESULT_CODE, &self.result_code);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_HOST, &self.origin_host);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_REALM, &self.origin_realm);
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::RESULT_CODE,
+            &self.result_code,
+        );
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_HOST,
+            &self.origin_host,
+        );
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::ORIGIN_REALM,
+            &self.origin_realm,
+        );
         if let Some(v) = &self.error_message {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::ERROR_MESSAGE, v);
         }

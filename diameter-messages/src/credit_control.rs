@@ -2,1089 +2,1022 @@
 // Source: dictionaries/rfc6733.xml
 // Source: dictionaries/rfc4006.xml
 
-/*!Types generated from RFC 4006.
-
-Application 4 (auth): Diameter Credit Control.*/
+//! Types generated from RFC 4006.
+//!
+//! Application 4 (auth): Diameter Credit Control.
+#![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::too_many_arguments, clippy::match_single_binding)]
-/// Dictionary statics: one [`AvpDef`](#rt::dictionary::AvpDef) per AVP and the grammars.
+/// Dictionary statics: one [`AvpDef`](::diameter_runtime::dictionary::AvpDef) per AVP, and the grammars.
 pub mod defs {
     /// Name of a filter list configured in the access device, here used to restrict traffic after the final units.
     ///
     /// `Filter-Id` (AVP code 11), UTF8String; flags M must, V must-not, P may; RFC 4006 section RFC 7155 4.4.7.
-    pub static FILTER_ID: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Filter-Id",
-            code: 11u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Utf8String,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static FILTER_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Filter-Id",
+        code: 11u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Utf8String,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Correlates the credit-control requests sent for different components (e.g. transport and service level) of one service.
     ///
     /// `CC-Correlation-Id` (AVP code 411), OctetString; flags M may, V must-not, P may; RFC 4006 section 8.1.
-    pub static CC_CORRELATION_ID: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "CC-Correlation-Id",
-            code: 411u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::OctetString,
-            m: ::diameter_runtime::dictionary::FlagRule::May,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static CC_CORRELATION_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "CC-Correlation-Id",
+        code: 411u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::OctetString,
+        m: ::diameter_runtime::dictionary::FlagRule::May,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Requested, granted or used octets received from the end user.
     ///
     /// `CC-Input-Octets` (AVP code 412), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.24.
-    pub static CC_INPUT_OCTETS: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "CC-Input-Octets",
-            code: 412u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned64,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static CC_INPUT_OCTETS: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "CC-Input-Octets",
+        code: 412u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned64,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Member grammar of `CC-Money`.
-    pub static CC_MONEY_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &UNIT_VALUE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CURRENCY_CODE,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-            ],
-            extensible: false,
-        };
+    pub static CC_MONEY_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &UNIT_VALUE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CURRENCY_CODE,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+        ],
+        extensible: false,
+    };
     /// A monetary amount, preferably with the currency it is expressed in.
     ///
     /// `CC-Money` (AVP code 413), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.22.
-    pub static CC_MONEY: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "CC-Money",
-            code: 413u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Grouped,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: Some(&CC_MONEY_GRAMMAR),
-            spec: "RFC 4006",
-        };
+    pub static CC_MONEY: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "CC-Money",
+        code: 413u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Grouped,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: Some(&CC_MONEY_GRAMMAR),
+        spec: "RFC 4006",
+    };
     /// Requested, granted or used octets sent to the end user.
     ///
     /// `CC-Output-Octets` (AVP code 414), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.25.
-    pub static CC_OUTPUT_OCTETS: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "CC-Output-Octets",
-            code: 414u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned64,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static CC_OUTPUT_OCTETS: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "CC-Output-Octets",
+        code: 414u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned64,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Sequence number of the request within its session, which with Session-Id makes a request unique.
     ///
     /// `CC-Request-Number` (AVP code 415), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.2.
-    pub static CC_REQUEST_NUMBER: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "CC-Request-Number",
-            code: 415u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static CC_REQUEST_NUMBER: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "CC-Request-Number",
+        code: 415u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Why the credit-control request is sent: to open, update or close a credit-control session, or for a one-off event.
     ///
     /// `CC-Request-Type` (AVP code 416), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.3.
-    pub static CC_REQUEST_TYPE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "CC-Request-Type",
-            code: 416u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[
-                ("INITIAL_REQUEST", 1i32),
-                ("UPDATE_REQUEST", 2i32),
-                ("TERMINATION_REQUEST", 3i32),
-                ("EVENT_REQUEST", 4i32),
-            ],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static CC_REQUEST_TYPE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "CC-Request-Type",
+        code: 416u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[
+            ("INITIAL_REQUEST", 1i32),
+            ("UPDATE_REQUEST", 2i32),
+            ("TERMINATION_REQUEST", 3i32),
+            ("EVENT_REQUEST", 4i32),
+        ],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Requested, granted or used units of a service-defined kind (events, points and so on).
     ///
     /// `CC-Service-Specific-Units` (AVP code 417), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.26.
-    pub static CC_SERVICE_SPECIFIC_UNITS: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "CC-Service-Specific-Units",
-            code: 417u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned64,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static CC_SERVICE_SPECIFIC_UNITS: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "CC-Service-Specific-Units",
+        code: 417u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned64,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Whether the credit-control message stream may move to a backup server after a communication failure.
     ///
     /// `CC-Session-Failover` (AVP code 418), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.4.
-    pub static CC_SESSION_FAILOVER: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "CC-Session-Failover",
-            code: 418u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[
-                ("FAILOVER_NOT_SUPPORTED", 0i32),
-                ("FAILOVER_SUPPORTED", 1i32),
-            ],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static CC_SESSION_FAILOVER: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "CC-Session-Failover",
+        code: 418u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[("FAILOVER_NOT_SUPPORTED", 0i32), ("FAILOVER_SUPPORTED", 1i32)],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Identifier of a credit-control sub-session within the session named by Session-Id.
     ///
     /// `CC-Sub-Session-Id` (AVP code 419), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.5.
-    pub static CC_SUB_SESSION_ID: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "CC-Sub-Session-Id",
-            code: 419u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned64,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static CC_SUB_SESSION_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "CC-Sub-Session-Id",
+        code: 419u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned64,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Requested, granted or used time, in seconds.
     ///
     /// `CC-Time` (AVP code 420), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.21.
-    pub static CC_TIME: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "CC-Time",
-            code: 420u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static CC_TIME: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "CC-Time",
+        code: 420u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Requested, granted or used octets counted in both directions together.
     ///
     /// `CC-Total-Octets` (AVP code 421), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.23.
-    pub static CC_TOTAL_OCTETS: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "CC-Total-Octets",
-            code: 421u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned64,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static CC_TOTAL_OCTETS: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "CC-Total-Octets",
+        code: 421u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned64,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Answer to a CHECK_BALANCE request: whether the account can cover the requested service.
     ///
     /// `Check-Balance-Result` (AVP code 422), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.6.
-    pub static CHECK_BALANCE_RESULT: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Check-Balance-Result",
-            code: 422u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[("ENOUGH_CREDIT", 0i32), ("NO_CREDIT", 1i32)],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static CHECK_BALANCE_RESULT: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Check-Balance-Result",
+        code: 422u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[("ENOUGH_CREDIT", 0i32), ("NO_CREDIT", 1i32)],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Member grammar of `Cost-Information`.
-    pub static COST_INFORMATION_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &UNIT_VALUE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CURRENCY_CODE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &COST_UNIT,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-            ],
-            extensible: false,
-        };
+    pub static COST_INFORMATION_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &UNIT_VALUE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CURRENCY_CODE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &COST_UNIT,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+        ],
+        extensible: false,
+    };
     /// Estimated cost of a service (or accumulated cost of the session) that the client may show the end user.
     ///
     /// `Cost-Information` (AVP code 423), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.7.
-    pub static COST_INFORMATION: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Cost-Information",
-            code: 423u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Grouped,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: Some(&COST_INFORMATION_GRAMMAR),
-            spec: "RFC 4006",
-        };
+    pub static COST_INFORMATION: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Cost-Information",
+        code: 423u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Grouped,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: Some(&COST_INFORMATION_GRAMMAR),
+        spec: "RFC 4006",
+    };
     /// Human-readable unit (such as minutes or megabytes) to which a per-unit cost applies.
     ///
     /// `Cost-Unit` (AVP code 424), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.12.
-    pub static COST_UNIT: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Cost-Unit",
-            code: 424u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Utf8String,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static COST_UNIT: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Cost-Unit",
+        code: 424u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Utf8String,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// ISO 4217 numeric code of the currency in which monetary amounts are given.
     ///
     /// `Currency-Code` (AVP code 425), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.11.
-    pub static CURRENCY_CODE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Currency-Code",
-            code: 425u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static CURRENCY_CODE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Currency-Code",
+        code: 425u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Sent in AA requests by a credit-control capable element to say whether a first interrogation or a re-authorization is meant.
     ///
     /// `Credit-Control` (AVP code 426), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.13.
-    pub static CREDIT_CONTROL: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Credit-Control",
-            code: 426u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[("CREDIT_AUTHORIZATION", 0i32), ("RE_AUTHORIZATION", 1i32)],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static CREDIT_CONTROL: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Credit-Control",
+        code: 426u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[("CREDIT_AUTHORIZATION", 0i32), ("RE_AUTHORIZATION", 1i32)],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// What the client does with the service when credit-control messages cannot reach the server (default TERMINATE).
     ///
     /// `Credit-Control-Failure-Handling` (AVP code 427), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.14.
-    pub static CREDIT_CONTROL_FAILURE_HANDLING: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Credit-Control-Failure-Handling",
-            code: 427u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[
-                ("TERMINATE", 0i32),
-                ("CONTINUE", 1i32),
-                ("RETRY_AND_TERMINATE", 2i32),
-            ],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static CREDIT_CONTROL_FAILURE_HANDLING: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Credit-Control-Failure-Handling",
+        code: 427u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[("TERMINATE", 0i32), ("CONTINUE", 1i32), ("RETRY_AND_TERMINATE", 2i32)],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// What the client does when a direct-debiting request cannot reach the server (default TERMINATE_OR_BUFFER).
     ///
     /// `Direct-Debiting-Failure-Handling` (AVP code 428), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.15.
-    pub static DIRECT_DEBITING_FAILURE_HANDLING: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Direct-Debiting-Failure-Handling",
-            code: 428u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[("TERMINATE_OR_BUFFER", 0i32), ("CONTINUE", 1i32)],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static DIRECT_DEBITING_FAILURE_HANDLING: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Direct-Debiting-Failure-Handling",
+        code: 428u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[("TERMINATE_OR_BUFFER", 0i32), ("CONTINUE", 1i32)],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Power of ten applied to Value-Digits inside a Unit-Value.
     ///
     /// `Exponent` (AVP code 429), Integer32; flags M must, V must-not, P may; RFC 4006 section 8.9.
-    pub static EXPONENT: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Exponent",
-            code: 429u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Integer32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static EXPONENT: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Exponent",
+        code: 429u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Integer32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Member grammar of `Final-Unit-Indication`.
-    pub static FINAL_UNIT_INDICATION_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &FINAL_UNIT_ACTION,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &RESTRICTION_FILTER_RULE,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &FILTER_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &REDIRECT_SERVER,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-            ],
-            extensible: false,
-        };
+    pub static FINAL_UNIT_INDICATION_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FINAL_UNIT_ACTION,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RESTRICTION_FILTER_RULE,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FILTER_ID,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_SERVER,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+        ],
+        extensible: false,
+    };
     /// Marks the granted units as the last ones and says what the client does once they are used up.
     ///
     /// `Final-Unit-Indication` (AVP code 430), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.34.
-    pub static FINAL_UNIT_INDICATION: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Final-Unit-Indication",
-            code: 430u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Grouped,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: Some(&FINAL_UNIT_INDICATION_GRAMMAR),
-            spec: "RFC 4006",
-        };
+    pub static FINAL_UNIT_INDICATION: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Final-Unit-Indication",
+        code: 430u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Grouped,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: Some(&FINAL_UNIT_INDICATION_GRAMMAR),
+        spec: "RFC 4006",
+    };
     /// Member grammar of `Granted-Service-Unit`.
-    pub static GRANTED_SERVICE_UNIT_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &TARIFF_TIME_CHANGE,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_TIME,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_MONEY,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_TOTAL_OCTETS,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_INPUT_OCTETS,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_OUTPUT_OCTETS,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_SERVICE_SPECIFIC_UNITS,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-            ],
-            extensible: true,
-        };
+    pub static GRANTED_SERVICE_UNIT_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &TARIFF_TIME_CHANGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_TIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_MONEY,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_TOTAL_OCTETS,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_INPUT_OCTETS,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_OUTPUT_OCTETS,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_SERVICE_SPECIFIC_UNITS,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+        ],
+        extensible: true,
+    };
     /// Units the client may let the end user consume before the service ends or a new request is due.
     ///
     /// `Granted-Service-Unit` (AVP code 431), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.17.
-    pub static GRANTED_SERVICE_UNIT: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Granted-Service-Unit",
-            code: 431u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Grouped,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: Some(&GRANTED_SERVICE_UNIT_GRAMMAR),
-            spec: "RFC 4006",
-        };
+    pub static GRANTED_SERVICE_UNIT: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Granted-Service-Unit",
+        code: 431u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Grouped,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: Some(&GRANTED_SERVICE_UNIT_GRAMMAR),
+        spec: "RFC 4006",
+    };
     /// Identifier of a group of services rated alike, unique together with Service-Context-Id.
     ///
     /// `Rating-Group` (AVP code 432), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.29.
-    pub static RATING_GROUP: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Rating-Group",
-            code: 432u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static RATING_GROUP: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Rating-Group",
+        code: 432u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Format of the address in Redirect-Server-Address.
     ///
     /// `Redirect-Address-Type` (AVP code 433), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.38.
-    pub static REDIRECT_ADDRESS_TYPE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Redirect-Address-Type",
-            code: 433u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[
-                ("IPV4_ADDRESS", 0i32),
-                ("IPV6_ADDRESS", 1i32),
-                ("URL", 2i32),
-                ("SIP_URI", 3i32),
-            ],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static REDIRECT_ADDRESS_TYPE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Redirect-Address-Type",
+        code: 433u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[
+            ("IPV4_ADDRESS", 0i32),
+            ("IPV6_ADDRESS", 1i32),
+            ("URL", 2i32),
+            ("SIP_URI", 3i32),
+        ],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Member grammar of `Redirect-Server`.
-    pub static REDIRECT_SERVER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &REDIRECT_ADDRESS_TYPE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &REDIRECT_SERVER_ADDRESS,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-            ],
-            extensible: false,
-        };
+    pub static REDIRECT_SERVER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_ADDRESS_TYPE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_SERVER_ADDRESS,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+        ],
+        extensible: false,
+    };
     /// Where the user is sent when the account cannot cover the service (required with Final-Unit-Action REDIRECT).
     ///
     /// `Redirect-Server` (AVP code 434), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.37.
-    pub static REDIRECT_SERVER: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Redirect-Server",
-            code: 434u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Grouped,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: Some(&REDIRECT_SERVER_GRAMMAR),
-            spec: "RFC 4006",
-        };
+    pub static REDIRECT_SERVER: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Redirect-Server",
+        code: 434u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Grouped,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: Some(&REDIRECT_SERVER_GRAMMAR),
+        spec: "RFC 4006",
+    };
     /// Address of the redirect server, in the format named by Redirect-Address-Type.
     ///
     /// `Redirect-Server-Address` (AVP code 435), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.39.
-    pub static REDIRECT_SERVER_ADDRESS: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Redirect-Server-Address",
-            code: 435u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Utf8String,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static REDIRECT_SERVER_ADDRESS: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Redirect-Server-Address",
+        code: 435u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Utf8String,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// What an EVENT_REQUEST asks for: debit, refund, balance check or price enquiry.
     ///
     /// `Requested-Action` (AVP code 436), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.41.
-    pub static REQUESTED_ACTION: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Requested-Action",
-            code: 436u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[
-                ("DIRECT_DEBITING", 0i32),
-                ("REFUND_ACCOUNT", 1i32),
-                ("CHECK_BALANCE", 2i32),
-                ("PRICE_ENQUIRY", 3i32),
-            ],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static REQUESTED_ACTION: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Requested-Action",
+        code: 436u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[
+            ("DIRECT_DEBITING", 0i32),
+            ("REFUND_ACCOUNT", 1i32),
+            ("CHECK_BALANCE", 2i32),
+            ("PRICE_ENQUIRY", 3i32),
+        ],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Member grammar of `Requested-Service-Unit`.
-    pub static REQUESTED_SERVICE_UNIT_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_TIME,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_MONEY,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_TOTAL_OCTETS,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_INPUT_OCTETS,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_OUTPUT_OCTETS,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_SERVICE_SPECIFIC_UNITS,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-            ],
-            extensible: true,
-        };
+    pub static REQUESTED_SERVICE_UNIT_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_TIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_MONEY,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_TOTAL_OCTETS,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_INPUT_OCTETS,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_OUTPUT_OCTETS,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_SERVICE_SPECIFIC_UNITS,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+        ],
+        extensible: true,
+    };
     /// Units, or a monetary amount, that the client asks the server to grant.
     ///
     /// `Requested-Service-Unit` (AVP code 437), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.18.
-    pub static REQUESTED_SERVICE_UNIT: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Requested-Service-Unit",
-            code: 437u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Grouped,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: Some(&REQUESTED_SERVICE_UNIT_GRAMMAR),
-            spec: "RFC 4006",
-        };
+    pub static REQUESTED_SERVICE_UNIT: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Requested-Service-Unit",
+        code: 437u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Grouped,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: Some(&REQUESTED_SERVICE_UNIT_GRAMMAR),
+        spec: "RFC 4006",
+    };
     /// IP filter for traffic that stays allowed after the final units are used; everything else is dropped.
     ///
     /// `Restriction-Filter-Rule` (AVP code 438), IPFilterRule; flags M must, V must-not, P may; RFC 4006 section 8.36.
-    pub static RESTRICTION_FILTER_RULE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Restriction-Filter-Rule",
-            code: 438u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::IpFilterRule,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static RESTRICTION_FILTER_RULE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Restriction-Filter-Rule",
+        code: 438u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::IpFilterRule,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Identifier of a service, unique together with Service-Context-Id.
     ///
     /// `Service-Identifier` (AVP code 439), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.28.
-    pub static SERVICE_IDENTIFIER: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Service-Identifier",
-            code: 439u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static SERVICE_IDENTIFIER: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Service-Identifier",
+        code: 439u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Member grammar of `Service-Parameter-Info`.
-    pub static SERVICE_PARAMETER_INFO_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &SERVICE_PARAMETER_TYPE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &SERVICE_PARAMETER_VALUE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-            ],
-            extensible: false,
-        };
+    pub static SERVICE_PARAMETER_INFO_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SERVICE_PARAMETER_TYPE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SERVICE_PARAMETER_VALUE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+        ],
+        extensible: false,
+    };
     /// A service-specific typed parameter used for pricing or rating.
     ///
     /// `Service-Parameter-Info` (AVP code 440), Grouped; flags M may, V must-not, P may; RFC 4006 section 8.43.
-    pub static SERVICE_PARAMETER_INFO: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Service-Parameter-Info",
-            code: 440u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Grouped,
-            m: ::diameter_runtime::dictionary::FlagRule::May,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: Some(&SERVICE_PARAMETER_INFO_GRAMMAR),
-            spec: "RFC 4006",
-        };
+    pub static SERVICE_PARAMETER_INFO: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Service-Parameter-Info",
+        code: 440u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Grouped,
+        m: ::diameter_runtime::dictionary::FlagRule::May,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: Some(&SERVICE_PARAMETER_INFO_GRAMMAR),
+        spec: "RFC 4006",
+    };
     /// Type of a service parameter, as assigned by whoever allocated the Service-Context-Id.
     ///
     /// `Service-Parameter-Type` (AVP code 441), Unsigned32; flags M may, V must-not, P may; RFC 4006 section 8.44.
-    pub static SERVICE_PARAMETER_TYPE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Service-Parameter-Type",
-            code: 441u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::May,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static SERVICE_PARAMETER_TYPE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Service-Parameter-Type",
+        code: 441u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::May,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Value of a service parameter whose type is given by Service-Parameter-Type.
     ///
     /// `Service-Parameter-Value` (AVP code 442), OctetString; flags M may, V must-not, P may; RFC 4006 section 8.45.
-    pub static SERVICE_PARAMETER_VALUE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Service-Parameter-Value",
-            code: 442u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::OctetString,
-            m: ::diameter_runtime::dictionary::FlagRule::May,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static SERVICE_PARAMETER_VALUE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Service-Parameter-Value",
+        code: 442u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::OctetString,
+        m: ::diameter_runtime::dictionary::FlagRule::May,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Member grammar of `Subscription-Id`.
-    pub static SUBSCRIPTION_ID_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &SUBSCRIPTION_ID_TYPE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &SUBSCRIPTION_ID_DATA,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-            ],
-            extensible: false,
-        };
+    pub static SUBSCRIPTION_ID_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SUBSCRIPTION_ID_TYPE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SUBSCRIPTION_ID_DATA,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+        ],
+        extensible: false,
+    };
     /// Identifies the end user's subscription by a typed identifier.
     ///
     /// `Subscription-Id` (AVP code 443), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.46.
-    pub static SUBSCRIPTION_ID: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Subscription-Id",
-            code: 443u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Grouped,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: Some(&SUBSCRIPTION_ID_GRAMMAR),
-            spec: "RFC 4006",
-        };
+    pub static SUBSCRIPTION_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Subscription-Id",
+        code: 443u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Grouped,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: Some(&SUBSCRIPTION_ID_GRAMMAR),
+        spec: "RFC 4006",
+    };
     /// The subscription identifier itself, in the format named by Subscription-Id-Type.
     ///
     /// `Subscription-Id-Data` (AVP code 444), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.48.
-    pub static SUBSCRIPTION_ID_DATA: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Subscription-Id-Data",
-            code: 444u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Utf8String,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static SUBSCRIPTION_ID_DATA: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Subscription-Id-Data",
+        code: 444u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Utf8String,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Member grammar of `Unit-Value`.
-    pub static UNIT_VALUE_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &VALUE_DIGITS,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &EXPONENT,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-            ],
-            extensible: false,
-        };
+    pub static UNIT_VALUE_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VALUE_DIGITS,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &EXPONENT,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+        ],
+        extensible: false,
+    };
     /// A decimal number given as Value-Digits times ten to the power Exponent (absent exponent means zero).
     ///
     /// `Unit-Value` (AVP code 445), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.8.
-    pub static UNIT_VALUE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Unit-Value",
-            code: 445u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Grouped,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: Some(&UNIT_VALUE_GRAMMAR),
-            spec: "RFC 4006",
-        };
+    pub static UNIT_VALUE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Unit-Value",
+        code: 445u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Grouped,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: Some(&UNIT_VALUE_GRAMMAR),
+        spec: "RFC 4006",
+    };
     /// Member grammar of `Used-Service-Unit`.
-    pub static USED_SERVICE_UNIT_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &TARIFF_CHANGE_USAGE,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_TIME,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_MONEY,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_TOTAL_OCTETS,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_INPUT_OCTETS,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_OUTPUT_OCTETS,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_SERVICE_SPECIFIC_UNITS,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-            ],
-            extensible: true,
-        };
+    pub static USED_SERVICE_UNIT_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &TARIFF_CHANGE_USAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_TIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_MONEY,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_TOTAL_OCTETS,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_INPUT_OCTETS,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_OUTPUT_OCTETS,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_SERVICE_SPECIFIC_UNITS,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+        ],
+        extensible: true,
+    };
     /// Units consumed since the service started or since the previous report.
     ///
     /// `Used-Service-Unit` (AVP code 446), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.19.
-    pub static USED_SERVICE_UNIT: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Used-Service-Unit",
-            code: 446u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Grouped,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: Some(&USED_SERVICE_UNIT_GRAMMAR),
-            spec: "RFC 4006",
-        };
+    pub static USED_SERVICE_UNIT: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Used-Service-Unit",
+        code: 446u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Grouped,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: Some(&USED_SERVICE_UNIT_GRAMMAR),
+        spec: "RFC 4006",
+    };
     /// Significant digits of a Unit-Value, scaled by the accompanying Exponent.
     ///
     /// `Value-Digits` (AVP code 447), Integer64; flags M must, V must-not, P may; RFC 4006 section 8.10.
-    pub static VALUE_DIGITS: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Value-Digits",
-            code: 447u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Integer64,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static VALUE_DIGITS: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Value-Digits",
+        code: 447u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Integer64,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Seconds for which granted units stay valid (or a redirect/restriction lasts) before the client must ask again.
     ///
     /// `Validity-Time` (AVP code 448), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.33.
-    pub static VALIDITY_TIME: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Validity-Time",
-            code: 448u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static VALIDITY_TIME: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Validity-Time",
+        code: 448u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Action taken when the account can no longer pay for the service: end it, redirect the user, or restrict access.
     ///
     /// `Final-Unit-Action` (AVP code 449), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.35.
-    pub static FINAL_UNIT_ACTION: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Final-Unit-Action",
-            code: 449u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[
-                ("TERMINATE", 0i32),
-                ("REDIRECT", 1i32),
-                ("RESTRICT_ACCESS", 2i32),
-            ],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static FINAL_UNIT_ACTION: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Final-Unit-Action",
+        code: 449u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[("TERMINATE", 0i32), ("REDIRECT", 1i32), ("RESTRICT_ACCESS", 2i32)],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Kind of identifier carried in Subscription-Id-Data.
     ///
     /// `Subscription-Id-Type` (AVP code 450), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.47.
-    pub static SUBSCRIPTION_ID_TYPE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Subscription-Id-Type",
-            code: 450u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[
-                ("END_USER_E164", 0i32),
-                ("END_USER_IMSI", 1i32),
-                ("END_USER_SIP_URI", 2i32),
-                ("END_USER_NAI", 3i32),
-                ("END_USER_PRIVATE", 4i32),
-            ],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static SUBSCRIPTION_ID_TYPE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Subscription-Id-Type",
+        code: 450u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[
+            ("END_USER_E164", 0i32),
+            ("END_USER_IMSI", 1i32),
+            ("END_USER_SIP_URI", 2i32),
+            ("END_USER_NAI", 3i32),
+            ("END_USER_PRIVATE", 4i32),
+        ],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Moment at which the tariff of the service changes, in seconds since 1 January 1900 00:00 UTC.
     ///
     /// `Tariff-Time-Change` (AVP code 451), Time; flags M must, V must-not, P may; RFC 4006 section 8.20.
-    pub static TARIFF_TIME_CHANGE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Tariff-Time-Change",
-            code: 451u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Time,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static TARIFF_TIME_CHANGE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Tariff-Time-Change",
+        code: 451u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Time,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Whether units belong before or after a tariff change, or straddle it.
     ///
     /// `Tariff-Change-Usage` (AVP code 452), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.27.
-    pub static TARIFF_CHANGE_USAGE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Tariff-Change-Usage",
-            code: 452u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[
-                ("UNIT_BEFORE_TARIFF_CHANGE", 0i32),
-                ("UNIT_AFTER_TARIFF_CHANGE", 1i32),
-                ("UNIT_INDETERMINATE", 2i32),
-            ],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static TARIFF_CHANGE_USAGE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Tariff-Change-Usage",
+        code: 452u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[
+            ("UNIT_BEFORE_TARIFF_CHANGE", 0i32),
+            ("UNIT_AFTER_TARIFF_CHANGE", 1i32),
+            ("UNIT_INDETERMINATE", 2i32),
+        ],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Identifier of a credit pool within the session.
     ///
     /// `G-S-U-Pool-Identifier` (AVP code 453), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.31.
-    pub static G_S_U_POOL_IDENTIFIER: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "G-S-U-Pool-Identifier",
-            code: 453u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Unsigned32,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static G_S_U_POOL_IDENTIFIER: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "G-S-U-Pool-Identifier",
+        code: 453u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Unsigned32,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Kind of unit pooled into a credit pool.
     ///
     /// `CC-Unit-Type` (AVP code 454), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.32.
-    pub static CC_UNIT_TYPE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "CC-Unit-Type",
-            code: 454u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[
-                ("TIME", 0i32),
-                ("MONEY", 1i32),
-                ("TOTAL-OCTETS", 2i32),
-                ("INPUT-OCTETS", 3i32),
-                ("OUTPUT-OCTETS", 4i32),
-                ("SERVICE-SPECIFIC-UNITS", 5i32),
-            ],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static CC_UNIT_TYPE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "CC-Unit-Type",
+        code: 454u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[
+            ("TIME", 0i32),
+            ("MONEY", 1i32),
+            ("TOTAL-OCTETS", 2i32),
+            ("INPUT-OCTETS", 3i32),
+            ("OUTPUT-OCTETS", 4i32),
+            ("SERVICE-SPECIFIC-UNITS", 5i32),
+        ],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Whether the client can handle credit control for several services independently within one (sub-)session.
     ///
     /// `Multiple-Services-Indicator` (AVP code 455), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.40.
-    pub static MULTIPLE_SERVICES_INDICATOR: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Multiple-Services-Indicator",
-            code: 455u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[
-                ("MULTIPLE_SERVICES_NOT_SUPPORTED", 0i32),
-                ("MULTIPLE_SERVICES_SUPPORTED", 1i32),
-            ],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static MULTIPLE_SERVICES_INDICATOR: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Multiple-Services-Indicator",
+        code: 455u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[
+            ("MULTIPLE_SERVICES_NOT_SUPPORTED", 0i32),
+            ("MULTIPLE_SERVICES_SUPPORTED", 1i32),
+        ],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Member grammar of `Multiple-Services-Credit-Control`.
-    pub static MULTIPLE_SERVICES_CREDIT_CONTROL_GRAMMAR:
-        ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static MULTIPLE_SERVICES_CREDIT_CONTROL_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
         rules: &[
             ::diameter_runtime::dictionary::RuleDef {
                 avp: &GRANTED_SERVICE_UNIT,
@@ -1152,751 +1085,739 @@ pub mod defs {
     /// Credit-control data (requested, granted and used units and related results) for one or more services or one rating group.
     ///
     /// `Multiple-Services-Credit-Control` (AVP code 456), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.16.
-    pub static MULTIPLE_SERVICES_CREDIT_CONTROL: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Multiple-Services-Credit-Control",
-            code: 456u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Grouped,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: Some(&MULTIPLE_SERVICES_CREDIT_CONTROL_GRAMMAR),
-            spec: "RFC 4006",
-        };
+    pub static MULTIPLE_SERVICES_CREDIT_CONTROL: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Multiple-Services-Credit-Control",
+        code: 456u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Grouped,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: Some(&MULTIPLE_SERVICES_CREDIT_CONTROL_GRAMMAR),
+        spec: "RFC 4006",
+    };
     /// Member grammar of `G-S-U-Pool-Reference`.
-    pub static G_S_U_POOL_REFERENCE_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &G_S_U_POOL_IDENTIFIER,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_UNIT_TYPE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &UNIT_VALUE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-            ],
-            extensible: false,
-        };
+    pub static G_S_U_POOL_REFERENCE_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &G_S_U_POOL_IDENTIFIER,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_UNIT_TYPE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &UNIT_VALUE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+        ],
+        extensible: false,
+    };
     /// Ties the granted units of one type to a credit pool of the session, with the multiplier into pool units.
     ///
     /// `G-S-U-Pool-Reference` (AVP code 457), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.30.
-    pub static G_S_U_POOL_REFERENCE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "G-S-U-Pool-Reference",
-            code: 457u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Grouped,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: Some(&G_S_U_POOL_REFERENCE_GRAMMAR),
-            spec: "RFC 4006",
-        };
+    pub static G_S_U_POOL_REFERENCE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "G-S-U-Pool-Reference",
+        code: 457u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Grouped,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: Some(&G_S_U_POOL_REFERENCE_GRAMMAR),
+        spec: "RFC 4006",
+    };
     /// Member grammar of `User-Equipment-Info`.
-    pub static USER_EQUIPMENT_INFO_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &USER_EQUIPMENT_INFO_TYPE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &USER_EQUIPMENT_INFO_VALUE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-            ],
-            extensible: false,
-        };
+    pub static USER_EQUIPMENT_INFO_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &USER_EQUIPMENT_INFO_TYPE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &USER_EQUIPMENT_INFO_VALUE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+        ],
+        extensible: false,
+    };
     /// Identity and capability of the terminal the subscriber is using.
     ///
     /// `User-Equipment-Info` (AVP code 458), Grouped; flags M may, V must-not, P may; RFC 4006 section 8.49.
-    pub static USER_EQUIPMENT_INFO: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "User-Equipment-Info",
-            code: 458u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Grouped,
-            m: ::diameter_runtime::dictionary::FlagRule::May,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: Some(&USER_EQUIPMENT_INFO_GRAMMAR),
-            spec: "RFC 4006",
-        };
+    pub static USER_EQUIPMENT_INFO: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "User-Equipment-Info",
+        code: 458u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Grouped,
+        m: ::diameter_runtime::dictionary::FlagRule::May,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: Some(&USER_EQUIPMENT_INFO_GRAMMAR),
+        spec: "RFC 4006",
+    };
     /// Kind of terminal identifier carried in User-Equipment-Info-Value.
     ///
     /// `User-Equipment-Info-Type` (AVP code 459), Enumerated; flags M may, V must-not, P may; RFC 4006 section 8.50.
-    pub static USER_EQUIPMENT_INFO_TYPE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "User-Equipment-Info-Type",
-            code: 459u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Enumerated,
-            m: ::diameter_runtime::dictionary::FlagRule::May,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[
-                ("IMEISV", 0i32),
-                ("MAC", 1i32),
-                ("EUI64", 2i32),
-                ("MODIFIED_EUI64", 3i32),
-            ],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static USER_EQUIPMENT_INFO_TYPE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "User-Equipment-Info-Type",
+        code: 459u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Enumerated,
+        m: ::diameter_runtime::dictionary::FlagRule::May,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[
+            ("IMEISV", 0i32),
+            ("MAC", 1i32),
+            ("EUI64", 2i32),
+            ("MODIFIED_EUI64", 3i32),
+        ],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// The terminal identifier itself, in the format named by User-Equipment-Info-Type.
     ///
     /// `User-Equipment-Info-Value` (AVP code 460), OctetString; flags M may, V must-not, P may; RFC 4006 section 8.51.
-    pub static USER_EQUIPMENT_INFO_VALUE: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "User-Equipment-Info-Value",
-            code: 460u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::OctetString,
-            m: ::diameter_runtime::dictionary::FlagRule::May,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static USER_EQUIPMENT_INFO_VALUE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "User-Equipment-Info-Value",
+        code: 460u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::OctetString,
+        m: ::diameter_runtime::dictionary::FlagRule::May,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Identifier ("service-context@domain") of the service-specific document that governs the request.
     ///
     /// `Service-Context-Id` (AVP code 461), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.42.
-    pub static SERVICE_CONTEXT_ID: ::diameter_runtime::dictionary::AvpDef =
-        ::diameter_runtime::dictionary::AvpDef {
-            name: "Service-Context-Id",
-            code: 461u32,
-            vendor_id: 0u32,
-            ty: ::diameter_runtime::types::AvpType::Utf8String,
-            m: ::diameter_runtime::dictionary::FlagRule::Must,
-            v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-            p: ::diameter_runtime::dictionary::FlagRule::May,
-            enums: &[],
-            grouped: None,
-            spec: "RFC 4006",
-        };
+    pub static SERVICE_CONTEXT_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+        name: "Service-Context-Id",
+        code: 461u32,
+        vendor_id: 0u32,
+        ty: ::diameter_runtime::types::AvpType::Utf8String,
+        m: ::diameter_runtime::dictionary::FlagRule::Must,
+        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
+        p: ::diameter_runtime::dictionary::FlagRule::May,
+        enums: &[],
+        grouped: None,
+        spec: "RFC 4006",
+    };
     /// Grammar of Re-Auth-request.
-    pub static RE_AUTH_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::SESSION_ID,
-                    fixed: true,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ORIGIN_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ORIGIN_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::DESTINATION_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::DESTINATION_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::AUTH_APPLICATION_ID,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::RE_AUTH_REQUEST_TYPE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::USER_NAME,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ORIGIN_STATE_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_SUB_SESSION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &G_S_U_POOL_IDENTIFIER,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &SERVICE_IDENTIFIER,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &RATING_GROUP,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::PROXY_INFO,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ROUTE_RECORD,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-            ],
-            extensible: true,
-        };
+    pub static RE_AUTH_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::SESSION_ID,
+                fixed: true,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ORIGIN_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ORIGIN_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::DESTINATION_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::DESTINATION_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::AUTH_APPLICATION_ID,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::RE_AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::USER_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ORIGIN_STATE_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_SUB_SESSION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &G_S_U_POOL_IDENTIFIER,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SERVICE_IDENTIFIER,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RATING_GROUP,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::PROXY_INFO,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ROUTE_RECORD,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+        ],
+        extensible: true,
+    };
     /// Grammar of Re-Auth-answer.
-    pub static RE_AUTH_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::SESSION_ID,
-                    fixed: true,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::RESULT_CODE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ORIGIN_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ORIGIN_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::USER_NAME,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ORIGIN_STATE_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ERROR_MESSAGE,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ERROR_REPORTING_HOST,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::FAILED_AVP,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::REDIRECT_HOST,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::REDIRECT_HOST_USAGE,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::REDIRECT_MAX_CACHE_TIME,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_SUB_SESSION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &G_S_U_POOL_IDENTIFIER,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &SERVICE_IDENTIFIER,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &RATING_GROUP,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::PROXY_INFO,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-            ],
-            extensible: true,
-        };
+    pub static RE_AUTH_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::SESSION_ID,
+                fixed: true,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::RESULT_CODE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ORIGIN_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ORIGIN_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::USER_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ORIGIN_STATE_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ERROR_MESSAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ERROR_REPORTING_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::FAILED_AVP,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::REDIRECT_HOST,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::REDIRECT_HOST_USAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::REDIRECT_MAX_CACHE_TIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_SUB_SESSION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &G_S_U_POOL_IDENTIFIER,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SERVICE_IDENTIFIER,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RATING_GROUP,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::PROXY_INFO,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+        ],
+        extensible: true,
+    };
     /// Grammar of Credit-Control-request.
-    pub static CREDIT_CONTROL_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::SESSION_ID,
-                    fixed: true,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ORIGIN_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ORIGIN_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::DESTINATION_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::AUTH_APPLICATION_ID,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &SERVICE_CONTEXT_ID,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_REQUEST_TYPE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_REQUEST_NUMBER,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::DESTINATION_HOST,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::USER_NAME,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_SUB_SESSION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ACCT_MULTI_SESSION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ORIGIN_STATE_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::EVENT_TIMESTAMP,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &SUBSCRIPTION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &SERVICE_IDENTIFIER,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::TERMINATION_CAUSE,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &REQUESTED_SERVICE_UNIT,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &REQUESTED_ACTION,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &USED_SERVICE_UNIT,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &MULTIPLE_SERVICES_INDICATOR,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &MULTIPLE_SERVICES_CREDIT_CONTROL,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &SERVICE_PARAMETER_INFO,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_CORRELATION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &USER_EQUIPMENT_INFO,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::PROXY_INFO,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ROUTE_RECORD,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-            ],
-            extensible: true,
-        };
+    pub static CREDIT_CONTROL_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::SESSION_ID,
+                fixed: true,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ORIGIN_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ORIGIN_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::DESTINATION_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::AUTH_APPLICATION_ID,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SERVICE_CONTEXT_ID,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_REQUEST_TYPE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_REQUEST_NUMBER,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::DESTINATION_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::USER_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_SUB_SESSION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCT_MULTI_SESSION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ORIGIN_STATE_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::EVENT_TIMESTAMP,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SUBSCRIPTION_ID,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SERVICE_IDENTIFIER,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::TERMINATION_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REQUESTED_SERVICE_UNIT,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REQUESTED_ACTION,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &USED_SERVICE_UNIT,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &MULTIPLE_SERVICES_INDICATOR,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &MULTIPLE_SERVICES_CREDIT_CONTROL,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SERVICE_PARAMETER_INFO,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_CORRELATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &USER_EQUIPMENT_INFO,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::PROXY_INFO,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ROUTE_RECORD,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+        ],
+        extensible: true,
+    };
     /// Grammar of Credit-Control-answer.
-    pub static CREDIT_CONTROL_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef =
-        ::diameter_runtime::dictionary::GrammarDef {
-            rules: &[
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::SESSION_ID,
-                    fixed: true,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::RESULT_CODE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ORIGIN_HOST,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ORIGIN_REALM,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::AUTH_APPLICATION_ID,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_REQUEST_TYPE,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_REQUEST_NUMBER,
-                    fixed: false,
-                    min: 1u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::USER_NAME,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_SESSION_FAILOVER,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CC_SUB_SESSION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ACCT_MULTI_SESSION_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ORIGIN_STATE_ID,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::EVENT_TIMESTAMP,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &GRANTED_SERVICE_UNIT,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &MULTIPLE_SERVICES_CREDIT_CONTROL,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &COST_INFORMATION,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &FINAL_UNIT_INDICATION,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CHECK_BALANCE_RESULT,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &CREDIT_CONTROL_FAILURE_HANDLING,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &DIRECT_DEBITING_FAILURE_HANDLING,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &VALIDITY_TIME,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::REDIRECT_HOST,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::REDIRECT_HOST_USAGE,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::REDIRECT_MAX_CACHE_TIME,
-                    fixed: false,
-                    min: 0u32,
-                    max: Some(1u32),
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::PROXY_INFO,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::ROUTE_RECORD,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-                ::diameter_runtime::dictionary::RuleDef {
-                    avp: &super::super::base::defs::FAILED_AVP,
-                    fixed: false,
-                    min: 0u32,
-                    max: None,
-                },
-            ],
-            extensible: true,
-        };
+    pub static CREDIT_CONTROL_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+        rules: &[
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::SESSION_ID,
+                fixed: true,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::RESULT_CODE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ORIGIN_HOST,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ORIGIN_REALM,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::AUTH_APPLICATION_ID,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_REQUEST_TYPE,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_REQUEST_NUMBER,
+                fixed: false,
+                min: 1u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::USER_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_SESSION_FAILOVER,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_SUB_SESSION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCT_MULTI_SESSION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ORIGIN_STATE_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::EVENT_TIMESTAMP,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &GRANTED_SERVICE_UNIT,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &MULTIPLE_SERVICES_CREDIT_CONTROL,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &COST_INFORMATION,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FINAL_UNIT_INDICATION,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CHECK_BALANCE_RESULT,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CREDIT_CONTROL_FAILURE_HANDLING,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DIRECT_DEBITING_FAILURE_HANDLING,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VALIDITY_TIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::REDIRECT_HOST,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::REDIRECT_HOST_USAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::REDIRECT_MAX_CACHE_TIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(1u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::PROXY_INFO,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ROUTE_RECORD,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::FAILED_AVP,
+                fixed: false,
+                min: 0u32,
+                max: None,
+            },
+        ],
+        extensible: true,
+    };
 }
 /// The AVPs and applications this module defines.
-pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary =
-    ::diameter_runtime::dictionary::Dictionary {
-        avps: &[
-            &defs::FILTER_ID,
-            &defs::CC_CORRELATION_ID,
-            &defs::CC_INPUT_OCTETS,
-            &defs::CC_MONEY,
-            &defs::CC_OUTPUT_OCTETS,
-            &defs::CC_REQUEST_NUMBER,
-            &defs::CC_REQUEST_TYPE,
-            &defs::CC_SERVICE_SPECIFIC_UNITS,
-            &defs::CC_SESSION_FAILOVER,
-            &defs::CC_SUB_SESSION_ID,
-            &defs::CC_TIME,
-            &defs::CC_TOTAL_OCTETS,
-            &defs::CHECK_BALANCE_RESULT,
-            &defs::COST_INFORMATION,
-            &defs::COST_UNIT,
-            &defs::CURRENCY_CODE,
-            &defs::CREDIT_CONTROL,
-            &defs::CREDIT_CONTROL_FAILURE_HANDLING,
-            &defs::DIRECT_DEBITING_FAILURE_HANDLING,
-            &defs::EXPONENT,
-            &defs::FINAL_UNIT_INDICATION,
-            &defs::GRANTED_SERVICE_UNIT,
-            &defs::RATING_GROUP,
-            &defs::REDIRECT_ADDRESS_TYPE,
-            &defs::REDIRECT_SERVER,
-            &defs::REDIRECT_SERVER_ADDRESS,
-            &defs::REQUESTED_ACTION,
-            &defs::REQUESTED_SERVICE_UNIT,
-            &defs::RESTRICTION_FILTER_RULE,
-            &defs::SERVICE_IDENTIFIER,
-            &defs::SERVICE_PARAMETER_INFO,
-            &defs::SERVICE_PARAMETER_TYPE,
-            &defs::SERVICE_PARAMETER_VALUE,
-            &defs::SUBSCRIPTION_ID,
-            &defs::SUBSCRIPTION_ID_DATA,
-            &defs::UNIT_VALUE,
-            &defs::USED_SERVICE_UNIT,
-            &defs::VALUE_DIGITS,
-            &defs::VALIDITY_TIME,
-            &defs::FINAL_UNIT_ACTION,
-            &defs::SUBSCRIPTION_ID_TYPE,
-            &defs::TARIFF_TIME_CHANGE,
-            &defs::TARIFF_CHANGE_USAGE,
-            &defs::G_S_U_POOL_IDENTIFIER,
-            &defs::CC_UNIT_TYPE,
-            &defs::MULTIPLE_SERVICES_INDICATOR,
-            &defs::MULTIPLE_SERVICES_CREDIT_CONTROL,
-            &defs::G_S_U_POOL_REFERENCE,
-            &defs::USER_EQUIPMENT_INFO,
-            &defs::USER_EQUIPMENT_INFO_TYPE,
-            &defs::USER_EQUIPMENT_INFO_VALUE,
-            &defs::SERVICE_CONTEXT_ID,
-        ],
-        applications: &[::diameter_runtime::dictionary::ApplicationDef {
+pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary = ::diameter_runtime::dictionary::Dictionary {
+    avps: &[
+        &defs::FILTER_ID,
+        &defs::CC_CORRELATION_ID,
+        &defs::CC_INPUT_OCTETS,
+        &defs::CC_MONEY,
+        &defs::CC_OUTPUT_OCTETS,
+        &defs::CC_REQUEST_NUMBER,
+        &defs::CC_REQUEST_TYPE,
+        &defs::CC_SERVICE_SPECIFIC_UNITS,
+        &defs::CC_SESSION_FAILOVER,
+        &defs::CC_SUB_SESSION_ID,
+        &defs::CC_TIME,
+        &defs::CC_TOTAL_OCTETS,
+        &defs::CHECK_BALANCE_RESULT,
+        &defs::COST_INFORMATION,
+        &defs::COST_UNIT,
+        &defs::CURRENCY_CODE,
+        &defs::CREDIT_CONTROL,
+        &defs::CREDIT_CONTROL_FAILURE_HANDLING,
+        &defs::DIRECT_DEBITING_FAILURE_HANDLING,
+        &defs::EXPONENT,
+        &defs::FINAL_UNIT_INDICATION,
+        &defs::GRANTED_SERVICE_UNIT,
+        &defs::RATING_GROUP,
+        &defs::REDIRECT_ADDRESS_TYPE,
+        &defs::REDIRECT_SERVER,
+        &defs::REDIRECT_SERVER_ADDRESS,
+        &defs::REQUESTED_ACTION,
+        &defs::REQUESTED_SERVICE_UNIT,
+        &defs::RESTRICTION_FILTER_RULE,
+        &defs::SERVICE_IDENTIFIER,
+        &defs::SERVICE_PARAMETER_INFO,
+        &defs::SERVICE_PARAMETER_TYPE,
+        &defs::SERVICE_PARAMETER_VALUE,
+        &defs::SUBSCRIPTION_ID,
+        &defs::SUBSCRIPTION_ID_DATA,
+        &defs::UNIT_VALUE,
+        &defs::USED_SERVICE_UNIT,
+        &defs::VALUE_DIGITS,
+        &defs::VALIDITY_TIME,
+        &defs::FINAL_UNIT_ACTION,
+        &defs::SUBSCRIPTION_ID_TYPE,
+        &defs::TARIFF_TIME_CHANGE,
+        &defs::TARIFF_CHANGE_USAGE,
+        &defs::G_S_U_POOL_IDENTIFIER,
+        &defs::CC_UNIT_TYPE,
+        &defs::MULTIPLE_SERVICES_INDICATOR,
+        &defs::MULTIPLE_SERVICES_CREDIT_CONTROL,
+        &defs::G_S_U_POOL_REFERENCE,
+        &defs::USER_EQUIPMENT_INFO,
+        &defs::USER_EQUIPMENT_INFO_TYPE,
+        &defs::USER_EQUIPMENT_INFO_VALUE,
+        &defs::SERVICE_CONTEXT_ID,
+    ],
+    applications: &[
+        ::diameter_runtime::dictionary::ApplicationDef {
             id: 4u32,
             name: "Diameter Credit Control",
             spec: "RFC 4006",
@@ -1921,8 +1842,9 @@ pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary =
                     proxiable: true,
                 },
             ],
-        }],
-    };
+        },
+    ],
+};
 /// A monetary amount, preferably with the currency it is expressed in.
 ///
 /// `CC-Money` (AVP code 413), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.22.
@@ -1961,29 +1883,34 @@ impl ::diameter_runtime::typed::Group for CcMoney {
         let mut counts = [0u32; 2usize];
         let mut unit_value: Option<UnitValue> = Default::default();
         let mut currency_code: Option<u32> = Default::default();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (445u32, 0u32) => ctx.one_group(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut unit_value,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (425u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut currency_code,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (445u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut unit_value,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (425u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut currency_code,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, None),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             unit_value: unit_value.unwrap_or_default(),
@@ -2203,44 +2130,50 @@ impl ::diameter_runtime::typed::Group for CostInformation {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::COST_INFORMATION_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::COST_INFORMATION_GRAMMAR;
         let mut counts = [0u32; 3usize];
         let mut unit_value: Option<UnitValue> = Default::default();
         let mut currency_code: Option<u32> = Default::default();
         let mut cost_unit: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (445u32, 0u32) => ctx.one_group(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut unit_value,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (425u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut currency_code,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (424u32, 0u32) => ctx.one(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut cost_unit,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (445u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut unit_value,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (425u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut currency_code,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (424u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut cost_unit,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, None),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             unit_value: unit_value.unwrap_or_default(),
@@ -2250,7 +2183,11 @@ impl ::diameter_runtime::typed::Group for CostInformation {
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         ::diameter_runtime::typed::enc::group(buf, &self.unit_value);
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::CURRENCY_CODE, &self.currency_code);
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::CURRENCY_CODE,
+            &self.currency_code,
+        );
         if let Some(v) = &self.cost_unit {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::COST_UNIT, v);
         }
@@ -2466,53 +2403,60 @@ impl ::diameter_runtime::typed::Group for FinalUnitIndication {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::FINAL_UNIT_INDICATION_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::FINAL_UNIT_INDICATION_GRAMMAR;
         let mut counts = [0u32; 4usize];
         let mut final_unit_action: Option<FinalUnitAction> = Default::default();
-        let mut restriction_filter_rule: Vec<::diameter_runtime::types::IpFilterRule> =
-            Default::default();
+        let mut restriction_filter_rule: Vec<::diameter_runtime::types::IpFilterRule> = Default::default();
         let mut filter_id: Vec<::diameter_runtime::types::Utf8String> = Default::default();
         let mut redirect_server: Option<RedirectServer> = Default::default();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (449u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut final_unit_action,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (438u32, 0u32) => ctx.many(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut restriction_filter_rule,
-                    &mut counts[1usize],
-                    index,
-                ),
-                (11u32, 0u32) => ctx.many(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut filter_id,
-                    &mut counts[2usize],
-                    index,
-                ),
-                (434u32, 0u32) => ctx.one_group(
-                    &G.rules[3usize],
-                    a,
-                    data,
-                    &mut redirect_server,
-                    &mut counts[3usize],
-                    index,
-                    usize::MAX,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (449u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut final_unit_action,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (438u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut restriction_filter_rule,
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (11u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut filter_id,
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (434u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[3usize],
+                        a,
+                        data,
+                        &mut redirect_server,
+                        &mut counts[3usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, None),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             final_unit_action: final_unit_action.unwrap_or_default(),
@@ -2528,7 +2472,11 @@ impl ::diameter_runtime::typed::Group for FinalUnitIndication {
             &self.final_unit_action,
         );
         for v in &self.restriction_filter_rule {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::RESTRICTION_FILTER_RULE, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &defs::RESTRICTION_FILTER_RULE,
+                v,
+            );
         }
         for v in &self.filter_id {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::FILTER_ID, v);
@@ -2610,8 +2558,7 @@ impl ::diameter_runtime::typed::Group for GrantedServiceUnit {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::GRANTED_SERVICE_UNIT_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::GRANTED_SERVICE_UNIT_GRAMMAR;
         let mut counts = [0u32; 7usize];
         let mut tariff_time_change: Option<::diameter_runtime::types::Time> = Default::default();
         let mut cc_time: Option<u32> = Default::default();
@@ -2621,74 +2568,89 @@ impl ::diameter_runtime::typed::Group for GrantedServiceUnit {
         let mut cc_output_octets: Option<u64> = Default::default();
         let mut cc_service_specific_units: Option<u64> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (451u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut tariff_time_change,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (420u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut cc_time,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (413u32, 0u32) => ctx.one_group(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut cc_money,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
-                (421u32, 0u32) => ctx.one(
-                    &G.rules[3usize],
-                    a,
-                    data,
-                    &mut cc_total_octets,
-                    &mut counts[3usize],
-                    index,
-                    usize::MAX,
-                ),
-                (412u32, 0u32) => ctx.one(
-                    &G.rules[4usize],
-                    a,
-                    data,
-                    &mut cc_input_octets,
-                    &mut counts[4usize],
-                    index,
-                    usize::MAX,
-                ),
-                (414u32, 0u32) => ctx.one(
-                    &G.rules[5usize],
-                    a,
-                    data,
-                    &mut cc_output_octets,
-                    &mut counts[5usize],
-                    index,
-                    usize::MAX,
-                ),
-                (417u32, 0u32) => ctx.one(
-                    &G.rules[6usize],
-                    a,
-                    data,
-                    &mut cc_service_specific_units,
-                    &mut counts[6usize],
-                    index,
-                    usize::MAX,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (451u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut tariff_time_change,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (420u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut cc_time,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (413u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut cc_money,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (421u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[3usize],
+                        a,
+                        data,
+                        &mut cc_total_octets,
+                        &mut counts[3usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (412u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[4usize],
+                        a,
+                        data,
+                        &mut cc_input_octets,
+                        &mut counts[4usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (414u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[5usize],
+                        a,
+                        data,
+                        &mut cc_output_octets,
+                        &mut counts[5usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (417u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[6usize],
+                        a,
+                        data,
+                        &mut cc_service_specific_units,
+                        &mut counts[6usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             tariff_time_change,
@@ -2721,7 +2683,11 @@ impl ::diameter_runtime::typed::Group for GrantedServiceUnit {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_OUTPUT_OCTETS, v);
         }
         if let Some(v) = &self.cc_service_specific_units {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_SERVICE_SPECIFIC_UNITS, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &defs::CC_SERVICE_SPECIFIC_UNITS,
+                v,
+            );
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
@@ -2825,31 +2791,35 @@ impl ::diameter_runtime::typed::Group for RedirectServer {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::REDIRECT_SERVER_GRAMMAR;
         let mut counts = [0u32; 2usize];
         let mut redirect_address_type: Option<RedirectAddressType> = Default::default();
-        let mut redirect_server_address: Option<::diameter_runtime::types::Utf8String> =
-            Default::default();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (433u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut redirect_address_type,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (435u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut redirect_server_address,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
+        let mut redirect_server_address: Option<::diameter_runtime::types::Utf8String> = Default::default();
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (433u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut redirect_address_type,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (435u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut redirect_server_address,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, None),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             redirect_address_type: redirect_address_type.unwrap_or_default(),
@@ -2993,8 +2963,7 @@ impl ::diameter_runtime::typed::Group for RequestedServiceUnit {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::REQUESTED_SERVICE_UNIT_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::REQUESTED_SERVICE_UNIT_GRAMMAR;
         let mut counts = [0u32; 6usize];
         let mut cc_time: Option<u32> = Default::default();
         let mut cc_money: Option<CcMoney> = Default::default();
@@ -3003,65 +2972,78 @@ impl ::diameter_runtime::typed::Group for RequestedServiceUnit {
         let mut cc_output_octets: Option<u64> = Default::default();
         let mut cc_service_specific_units: Option<u64> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (420u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut cc_time,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (413u32, 0u32) => ctx.one_group(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut cc_money,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (421u32, 0u32) => ctx.one(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut cc_total_octets,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
-                (412u32, 0u32) => ctx.one(
-                    &G.rules[3usize],
-                    a,
-                    data,
-                    &mut cc_input_octets,
-                    &mut counts[3usize],
-                    index,
-                    usize::MAX,
-                ),
-                (414u32, 0u32) => ctx.one(
-                    &G.rules[4usize],
-                    a,
-                    data,
-                    &mut cc_output_octets,
-                    &mut counts[4usize],
-                    index,
-                    usize::MAX,
-                ),
-                (417u32, 0u32) => ctx.one(
-                    &G.rules[5usize],
-                    a,
-                    data,
-                    &mut cc_service_specific_units,
-                    &mut counts[5usize],
-                    index,
-                    usize::MAX,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (420u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut cc_time,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (413u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut cc_money,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (421u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut cc_total_octets,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (412u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[3usize],
+                        a,
+                        data,
+                        &mut cc_input_octets,
+                        &mut counts[3usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (414u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[4usize],
+                        a,
+                        data,
+                        &mut cc_output_octets,
+                        &mut counts[4usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (417u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[5usize],
+                        a,
+                        data,
+                        &mut cc_service_specific_units,
+                        &mut counts[5usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             cc_time,
@@ -3090,7 +3072,11 @@ impl ::diameter_runtime::typed::Group for RequestedServiceUnit {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_OUTPUT_OCTETS, v);
         }
         if let Some(v) = &self.cc_service_specific_units {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_SERVICE_SPECIFIC_UNITS, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &defs::CC_SERVICE_SPECIFIC_UNITS,
+                v,
+            );
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
@@ -3132,35 +3118,38 @@ impl ::diameter_runtime::typed::Group for ServiceParameterInfo {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::SERVICE_PARAMETER_INFO_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SERVICE_PARAMETER_INFO_GRAMMAR;
         let mut counts = [0u32; 2usize];
         let mut service_parameter_type: Option<u32> = Default::default();
-        let mut service_parameter_value: Option<::diameter_runtime::bytes::Bytes> =
-            Default::default();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (441u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut service_parameter_type,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (442u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut service_parameter_value,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
+        let mut service_parameter_value: Option<::diameter_runtime::bytes::Bytes> = Default::default();
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (441u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut service_parameter_type,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (442u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut service_parameter_value,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, None),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             service_parameter_type: service_parameter_type.unwrap_or_default(),
@@ -3220,31 +3209,35 @@ impl ::diameter_runtime::typed::Group for SubscriptionId {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SUBSCRIPTION_ID_GRAMMAR;
         let mut counts = [0u32; 2usize];
         let mut subscription_id_type: Option<SubscriptionIdType> = Default::default();
-        let mut subscription_id_data: Option<::diameter_runtime::types::Utf8String> =
-            Default::default();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (450u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut subscription_id_type,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (444u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut subscription_id_data,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
+        let mut subscription_id_data: Option<::diameter_runtime::types::Utf8String> = Default::default();
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (450u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut subscription_id_type,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (444u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut subscription_id_data,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, None),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             subscription_id_type: subscription_id_type.unwrap_or_default(),
@@ -3302,29 +3295,34 @@ impl ::diameter_runtime::typed::Group for UnitValue {
         let mut counts = [0u32; 2usize];
         let mut value_digits: Option<i64> = Default::default();
         let mut exponent: Option<i32> = Default::default();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (447u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut value_digits,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (429u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut exponent,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (447u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut value_digits,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (429u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut exponent,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, None),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             value_digits: value_digits.unwrap_or_default(),
@@ -3332,7 +3330,11 @@ impl ::diameter_runtime::typed::Group for UnitValue {
         }
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::VALUE_DIGITS, &self.value_digits);
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::VALUE_DIGITS,
+            &self.value_digits,
+        );
         if let Some(v) = &self.exponent {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::EXPONENT, v);
         }
@@ -3410,8 +3412,7 @@ impl ::diameter_runtime::typed::Group for UsedServiceUnit {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::USED_SERVICE_UNIT_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::USED_SERVICE_UNIT_GRAMMAR;
         let mut counts = [0u32; 7usize];
         let mut tariff_change_usage: Option<TariffChangeUsage> = Default::default();
         let mut cc_time: Option<u32> = Default::default();
@@ -3421,74 +3422,89 @@ impl ::diameter_runtime::typed::Group for UsedServiceUnit {
         let mut cc_output_octets: Option<u64> = Default::default();
         let mut cc_service_specific_units: Option<u64> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (452u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut tariff_change_usage,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (420u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut cc_time,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (413u32, 0u32) => ctx.one_group(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut cc_money,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
-                (421u32, 0u32) => ctx.one(
-                    &G.rules[3usize],
-                    a,
-                    data,
-                    &mut cc_total_octets,
-                    &mut counts[3usize],
-                    index,
-                    usize::MAX,
-                ),
-                (412u32, 0u32) => ctx.one(
-                    &G.rules[4usize],
-                    a,
-                    data,
-                    &mut cc_input_octets,
-                    &mut counts[4usize],
-                    index,
-                    usize::MAX,
-                ),
-                (414u32, 0u32) => ctx.one(
-                    &G.rules[5usize],
-                    a,
-                    data,
-                    &mut cc_output_octets,
-                    &mut counts[5usize],
-                    index,
-                    usize::MAX,
-                ),
-                (417u32, 0u32) => ctx.one(
-                    &G.rules[6usize],
-                    a,
-                    data,
-                    &mut cc_service_specific_units,
-                    &mut counts[6usize],
-                    index,
-                    usize::MAX,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (452u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut tariff_change_usage,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (420u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut cc_time,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (413u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut cc_money,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (421u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[3usize],
+                        a,
+                        data,
+                        &mut cc_total_octets,
+                        &mut counts[3usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (412u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[4usize],
+                        a,
+                        data,
+                        &mut cc_input_octets,
+                        &mut counts[4usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (414u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[5usize],
+                        a,
+                        data,
+                        &mut cc_output_octets,
+                        &mut counts[5usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (417u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[6usize],
+                        a,
+                        data,
+                        &mut cc_service_specific_units,
+                        &mut counts[6usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             tariff_change_usage,
@@ -3521,7 +3537,11 @@ impl ::diameter_runtime::typed::Group for UsedServiceUnit {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_OUTPUT_OCTETS, v);
         }
         if let Some(v) = &self.cc_service_specific_units {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_SERVICE_SPECIFIC_UNITS, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &defs::CC_SERVICE_SPECIFIC_UNITS,
+                v,
+            );
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
@@ -3905,15 +3925,13 @@ impl MultipleServicesCreditControl {
     }
 }
 impl ::diameter_runtime::typed::Group for MultipleServicesCreditControl {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef =
-        &defs::MULTIPLE_SERVICES_CREDIT_CONTROL;
+    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::MULTIPLE_SERVICES_CREDIT_CONTROL;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::MULTIPLE_SERVICES_CREDIT_CONTROL_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::MULTIPLE_SERVICES_CREDIT_CONTROL_GRAMMAR;
         let mut counts = [0u32; 10usize];
         let mut granted_service_unit: Option<GrantedServiceUnit> = Default::default();
         let mut requested_service_unit: Option<RequestedServiceUnit> = Default::default();
@@ -3926,98 +3944,119 @@ impl ::diameter_runtime::typed::Group for MultipleServicesCreditControl {
         let mut result_code: Option<u32> = Default::default();
         let mut final_unit_indication: Option<FinalUnitIndication> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (431u32, 0u32) => ctx.one_group(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut granted_service_unit,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (437u32, 0u32) => ctx.one_group(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut requested_service_unit,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (446u32, 0u32) => ctx.many_group(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut used_service_unit,
-                    &mut counts[2usize],
-                    index,
-                ),
-                (452u32, 0u32) => ctx.one(
-                    &G.rules[3usize],
-                    a,
-                    data,
-                    &mut tariff_change_usage,
-                    &mut counts[3usize],
-                    index,
-                    usize::MAX,
-                ),
-                (439u32, 0u32) => ctx.many(
-                    &G.rules[4usize],
-                    a,
-                    data,
-                    &mut service_identifier,
-                    &mut counts[4usize],
-                    index,
-                ),
-                (432u32, 0u32) => ctx.one(
-                    &G.rules[5usize],
-                    a,
-                    data,
-                    &mut rating_group,
-                    &mut counts[5usize],
-                    index,
-                    usize::MAX,
-                ),
-                (457u32, 0u32) => ctx.many_group(
-                    &G.rules[6usize],
-                    a,
-                    data,
-                    &mut g_s_u_pool_reference,
-                    &mut counts[6usize],
-                    index,
-                ),
-                (448u32, 0u32) => ctx.one(
-                    &G.rules[7usize],
-                    a,
-                    data,
-                    &mut validity_time,
-                    &mut counts[7usize],
-                    index,
-                    usize::MAX,
-                ),
-                (268u32, 0u32) => ctx.one(
-                    &G.rules[8usize],
-                    a,
-                    data,
-                    &mut result_code,
-                    &mut counts[8usize],
-                    index,
-                    usize::MAX,
-                ),
-                (430u32, 0u32) => ctx.one_group(
-                    &G.rules[9usize],
-                    a,
-                    data,
-                    &mut final_unit_indication,
-                    &mut counts[9usize],
-                    index,
-                    usize::MAX,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (431u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut granted_service_unit,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (437u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut requested_service_unit,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (446u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut used_service_unit,
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (452u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[3usize],
+                        a,
+                        data,
+                        &mut tariff_change_usage,
+                        &mut counts[3usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (439u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[4usize],
+                        a,
+                        data,
+                        &mut service_identifier,
+                        &mut counts[4usize],
+                        index,
+                    )
+                }
+                (432u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[5usize],
+                        a,
+                        data,
+                        &mut rating_group,
+                        &mut counts[5usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (457u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[6usize],
+                        a,
+                        data,
+                        &mut g_s_u_pool_reference,
+                        &mut counts[6usize],
+                        index,
+                    )
+                }
+                (448u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[7usize],
+                        a,
+                        data,
+                        &mut validity_time,
+                        &mut counts[7usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (268u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[8usize],
+                        a,
+                        data,
+                        &mut result_code,
+                        &mut counts[8usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (430u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[9usize],
+                        a,
+                        data,
+                        &mut final_unit_indication,
+                        &mut counts[9usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             granted_service_unit,
@@ -4059,7 +4098,11 @@ impl ::diameter_runtime::typed::Group for MultipleServicesCreditControl {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::VALIDITY_TIME, v);
         }
         if let Some(v) = &self.result_code {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::RESULT_CODE, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::RESULT_CODE,
+                v,
+            );
         }
         if let Some(v) = &self.final_unit_indication {
             ::diameter_runtime::typed::enc::group(buf, v);
@@ -4112,44 +4155,50 @@ impl ::diameter_runtime::typed::Group for GSUPoolReference {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::G_S_U_POOL_REFERENCE_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::G_S_U_POOL_REFERENCE_GRAMMAR;
         let mut counts = [0u32; 3usize];
         let mut g_s_u_pool_identifier: Option<u32> = Default::default();
         let mut cc_unit_type: Option<CcUnitType> = Default::default();
         let mut unit_value: Option<UnitValue> = Default::default();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (453u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut g_s_u_pool_identifier,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (454u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut cc_unit_type,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (445u32, 0u32) => ctx.one_group(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut unit_value,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (453u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut g_s_u_pool_identifier,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (454u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut cc_unit_type,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (445u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut unit_value,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, None),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             g_s_u_pool_identifier: g_s_u_pool_identifier.unwrap_or_default(),
@@ -4163,7 +4212,11 @@ impl ::diameter_runtime::typed::Group for GSUPoolReference {
             &defs::G_S_U_POOL_IDENTIFIER,
             &self.g_s_u_pool_identifier,
         );
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_UNIT_TYPE, &self.cc_unit_type);
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::CC_UNIT_TYPE,
+            &self.cc_unit_type,
+        );
         ::diameter_runtime::typed::enc::group(buf, &self.unit_value);
     }
 }
@@ -4204,35 +4257,38 @@ impl ::diameter_runtime::typed::Group for UserEquipmentInfo {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::USER_EQUIPMENT_INFO_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::USER_EQUIPMENT_INFO_GRAMMAR;
         let mut counts = [0u32; 2usize];
         let mut user_equipment_info_type: Option<UserEquipmentInfoType> = Default::default();
-        let mut user_equipment_info_value: Option<::diameter_runtime::bytes::Bytes> =
-            Default::default();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (459u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut user_equipment_info_type,
-                    &mut counts[0usize],
-                    index,
-                    usize::MAX,
-                ),
-                (460u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut user_equipment_info_value,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
+        let mut user_equipment_info_value: Option<::diameter_runtime::bytes::Bytes> = Default::default();
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (459u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut user_equipment_info_type,
+                        &mut counts[0usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (460u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut user_equipment_info_value,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
                 _ => ctx.other(G, a, data, None),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             user_equipment_info_type: user_equipment_info_type.unwrap_or_default(),
@@ -4459,14 +4515,10 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_REQUEST_GRAMMAR;
         let mut counts = [0u32; 15usize];
         let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut destination_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut destination_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut destination_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut destination_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut auth_application_id: Option<u32> = Default::default();
         let mut re_auth_request_type: Option<super::base::ReAuthRequestType> = Default::default();
         let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
@@ -4478,144 +4530,175 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
         let mut proxy_info: Vec<super::base::ProxyInfo> = Default::default();
         let mut route_record: Vec<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut session_id,
-                    &mut counts[0usize],
-                    index,
-                    0usize,
-                ),
-                (264u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut origin_host,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (296u32, 0u32) => ctx.one(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut origin_realm,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
-                (283u32, 0u32) => ctx.one(
-                    &G.rules[3usize],
-                    a,
-                    data,
-                    &mut destination_realm,
-                    &mut counts[3usize],
-                    index,
-                    usize::MAX,
-                ),
-                (293u32, 0u32) => ctx.one(
-                    &G.rules[4usize],
-                    a,
-                    data,
-                    &mut destination_host,
-                    &mut counts[4usize],
-                    index,
-                    usize::MAX,
-                ),
-                (258u32, 0u32) => ctx.one(
-                    &G.rules[5usize],
-                    a,
-                    data,
-                    &mut auth_application_id,
-                    &mut counts[5usize],
-                    index,
-                    usize::MAX,
-                ),
-                (285u32, 0u32) => ctx.one(
-                    &G.rules[6usize],
-                    a,
-                    data,
-                    &mut re_auth_request_type,
-                    &mut counts[6usize],
-                    index,
-                    usize::MAX,
-                ),
-                (1u32, 0u32) => ctx.one(
-                    &G.rules[7usize],
-                    a,
-                    data,
-                    &mut user_name,
-                    &mut counts[7usize],
-                    index,
-                    usize::MAX,
-                ),
-                (278u32, 0u32) => ctx.one(
-                    &G.rules[8usize],
-                    a,
-                    data,
-                    &mut origin_state_id,
-                    &mut counts[8usize],
-                    index,
-                    usize::MAX,
-                ),
-                (419u32, 0u32) => ctx.one(
-                    &G.rules[9usize],
-                    a,
-                    data,
-                    &mut cc_sub_session_id,
-                    &mut counts[9usize],
-                    index,
-                    usize::MAX,
-                ),
-                (453u32, 0u32) => ctx.one(
-                    &G.rules[10usize],
-                    a,
-                    data,
-                    &mut g_s_u_pool_identifier,
-                    &mut counts[10usize],
-                    index,
-                    usize::MAX,
-                ),
-                (439u32, 0u32) => ctx.one(
-                    &G.rules[11usize],
-                    a,
-                    data,
-                    &mut service_identifier,
-                    &mut counts[11usize],
-                    index,
-                    usize::MAX,
-                ),
-                (432u32, 0u32) => ctx.one(
-                    &G.rules[12usize],
-                    a,
-                    data,
-                    &mut rating_group,
-                    &mut counts[12usize],
-                    index,
-                    usize::MAX,
-                ),
-                (284u32, 0u32) => ctx.many_group(
-                    &G.rules[13usize],
-                    a,
-                    data,
-                    &mut proxy_info,
-                    &mut counts[13usize],
-                    index,
-                ),
-                (282u32, 0u32) => ctx.many(
-                    &G.rules[14usize],
-                    a,
-                    data,
-                    &mut route_record,
-                    &mut counts[14usize],
-                    index,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut session_id,
+                        &mut counts[0usize],
+                        index,
+                        0usize,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut origin_host,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut origin_realm,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (283u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[3usize],
+                        a,
+                        data,
+                        &mut destination_realm,
+                        &mut counts[3usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (293u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[4usize],
+                        a,
+                        data,
+                        &mut destination_host,
+                        &mut counts[4usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (258u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[5usize],
+                        a,
+                        data,
+                        &mut auth_application_id,
+                        &mut counts[5usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (285u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[6usize],
+                        a,
+                        data,
+                        &mut re_auth_request_type,
+                        &mut counts[6usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[7usize],
+                        a,
+                        data,
+                        &mut user_name,
+                        &mut counts[7usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[8usize],
+                        a,
+                        data,
+                        &mut origin_state_id,
+                        &mut counts[8usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (419u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[9usize],
+                        a,
+                        data,
+                        &mut cc_sub_session_id,
+                        &mut counts[9usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (453u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[10usize],
+                        a,
+                        data,
+                        &mut g_s_u_pool_identifier,
+                        &mut counts[10usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (439u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[11usize],
+                        a,
+                        data,
+                        &mut service_identifier,
+                        &mut counts[11usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (432u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[12usize],
+                        a,
+                        data,
+                        &mut rating_group,
+                        &mut counts[12usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[13usize],
+                        a,
+                        data,
+                        &mut proxy_info,
+                        &mut counts[13usize],
+                        index,
+                    )
+                }
+                (282u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[14usize],
+                        a,
+                        data,
+                        &mut route_record,
+                        &mut counts[14usize],
+                        index,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             session_id: session_id.unwrap_or_default(),
@@ -4673,10 +4756,18 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
             &self.re_auth_request_type,
         );
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::USER_NAME, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::USER_NAME,
+                v,
+            );
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::ORIGIN_STATE_ID, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::ORIGIN_STATE_ID,
+                v,
+            );
         }
         if let Some(v) = &self.cc_sub_session_id {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_SUB_SESSION_ID, v);
@@ -4694,7 +4785,11 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         for v in &self.route_record {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::ROUTE_RECORD, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::ROUTE_RECORD,
+                v,
+            );
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
@@ -4859,15 +4954,14 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
         let mut counts = [0u32; 17usize];
         let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
         let mut result_code: Option<u32> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
         let mut origin_state_id: Option<u32> = Default::default();
         let mut error_message: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut error_reporting_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut error_reporting_host: Option<
+            ::diameter_runtime::types::DiameterIdentity,
+        > = Default::default();
         let mut failed_avp: Option<super::base::FailedAvp> = Default::default();
         let mut redirect_host: Vec<::diameter_runtime::types::DiameterUri> = Default::default();
         let mut redirect_host_usage: Option<super::base::RedirectHostUsage> = Default::default();
@@ -4878,162 +4972,197 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
         let mut rating_group: Option<u32> = Default::default();
         let mut proxy_info: Vec<super::base::ProxyInfo> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut session_id,
-                    &mut counts[0usize],
-                    index,
-                    0usize,
-                ),
-                (268u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut result_code,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (264u32, 0u32) => ctx.one(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut origin_host,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
-                (296u32, 0u32) => ctx.one(
-                    &G.rules[3usize],
-                    a,
-                    data,
-                    &mut origin_realm,
-                    &mut counts[3usize],
-                    index,
-                    usize::MAX,
-                ),
-                (1u32, 0u32) => ctx.one(
-                    &G.rules[4usize],
-                    a,
-                    data,
-                    &mut user_name,
-                    &mut counts[4usize],
-                    index,
-                    usize::MAX,
-                ),
-                (278u32, 0u32) => ctx.one(
-                    &G.rules[5usize],
-                    a,
-                    data,
-                    &mut origin_state_id,
-                    &mut counts[5usize],
-                    index,
-                    usize::MAX,
-                ),
-                (281u32, 0u32) => ctx.one(
-                    &G.rules[6usize],
-                    a,
-                    data,
-                    &mut error_message,
-                    &mut counts[6usize],
-                    index,
-                    usize::MAX,
-                ),
-                (294u32, 0u32) => ctx.one(
-                    &G.rules[7usize],
-                    a,
-                    data,
-                    &mut error_reporting_host,
-                    &mut counts[7usize],
-                    index,
-                    usize::MAX,
-                ),
-                (279u32, 0u32) => ctx.one_group(
-                    &G.rules[8usize],
-                    a,
-                    data,
-                    &mut failed_avp,
-                    &mut counts[8usize],
-                    index,
-                    usize::MAX,
-                ),
-                (292u32, 0u32) => ctx.many(
-                    &G.rules[9usize],
-                    a,
-                    data,
-                    &mut redirect_host,
-                    &mut counts[9usize],
-                    index,
-                ),
-                (261u32, 0u32) => ctx.one(
-                    &G.rules[10usize],
-                    a,
-                    data,
-                    &mut redirect_host_usage,
-                    &mut counts[10usize],
-                    index,
-                    usize::MAX,
-                ),
-                (262u32, 0u32) => ctx.one(
-                    &G.rules[11usize],
-                    a,
-                    data,
-                    &mut redirect_max_cache_time,
-                    &mut counts[11usize],
-                    index,
-                    usize::MAX,
-                ),
-                (419u32, 0u32) => ctx.one(
-                    &G.rules[12usize],
-                    a,
-                    data,
-                    &mut cc_sub_session_id,
-                    &mut counts[12usize],
-                    index,
-                    usize::MAX,
-                ),
-                (453u32, 0u32) => ctx.one(
-                    &G.rules[13usize],
-                    a,
-                    data,
-                    &mut g_s_u_pool_identifier,
-                    &mut counts[13usize],
-                    index,
-                    usize::MAX,
-                ),
-                (439u32, 0u32) => ctx.one(
-                    &G.rules[14usize],
-                    a,
-                    data,
-                    &mut service_identifier,
-                    &mut counts[14usize],
-                    index,
-                    usize::MAX,
-                ),
-                (432u32, 0u32) => ctx.one(
-                    &G.rules[15usize],
-                    a,
-                    data,
-                    &mut rating_group,
-                    &mut counts[15usize],
-                    index,
-                    usize::MAX,
-                ),
-                (284u32, 0u32) => ctx.many_group(
-                    &G.rules[16usize],
-                    a,
-                    data,
-                    &mut proxy_info,
-                    &mut counts[16usize],
-                    index,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut session_id,
+                        &mut counts[0usize],
+                        index,
+                        0usize,
+                    )
+                }
+                (268u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut result_code,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut origin_host,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[3usize],
+                        a,
+                        data,
+                        &mut origin_realm,
+                        &mut counts[3usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[4usize],
+                        a,
+                        data,
+                        &mut user_name,
+                        &mut counts[4usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[5usize],
+                        a,
+                        data,
+                        &mut origin_state_id,
+                        &mut counts[5usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (281u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[6usize],
+                        a,
+                        data,
+                        &mut error_message,
+                        &mut counts[6usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (294u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[7usize],
+                        a,
+                        data,
+                        &mut error_reporting_host,
+                        &mut counts[7usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (279u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[8usize],
+                        a,
+                        data,
+                        &mut failed_avp,
+                        &mut counts[8usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (292u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[9usize],
+                        a,
+                        data,
+                        &mut redirect_host,
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
+                (261u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[10usize],
+                        a,
+                        data,
+                        &mut redirect_host_usage,
+                        &mut counts[10usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (262u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[11usize],
+                        a,
+                        data,
+                        &mut redirect_max_cache_time,
+                        &mut counts[11usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (419u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[12usize],
+                        a,
+                        data,
+                        &mut cc_sub_session_id,
+                        &mut counts[12usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (453u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[13usize],
+                        a,
+                        data,
+                        &mut g_s_u_pool_identifier,
+                        &mut counts[13usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (439u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[14usize],
+                        a,
+                        data,
+                        &mut service_identifier,
+                        &mut counts[14usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (432u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[15usize],
+                        a,
+                        data,
+                        &mut rating_group,
+                        &mut counts[15usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[16usize],
+                        a,
+                        data,
+                        &mut proxy_info,
+                        &mut counts[16usize],
+                        index,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             session_id: session_id.unwrap_or_default(),
@@ -5078,13 +5207,25 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
             &self.origin_realm,
         );
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::USER_NAME, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::USER_NAME,
+                v,
+            );
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::ORIGIN_STATE_ID, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::ORIGIN_STATE_ID,
+                v,
+            );
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::ERROR_MESSAGE, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::ERROR_MESSAGE,
+                v,
+            );
         }
         if let Some(v) = &self.error_reporting_host {
             ::diameter_runtime::typed::enc::scalar(
@@ -5097,10 +5238,18 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         for v in &self.redirect_host {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::REDIRECT_HOST, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::REDIRECT_HOST,
+                v,
+            );
         }
         if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::REDIRECT_HOST_USAGE, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::REDIRECT_HOST_USAGE,
+                v,
+            );
         }
         if let Some(v) = &self.redirect_max_cache_time {
             ::diameter_runtime::typed::enc::scalar(
@@ -5357,27 +5506,20 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::CREDIT_CONTROL_REQUEST_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CREDIT_CONTROL_REQUEST_GRAMMAR;
         let mut counts = [0u32; 27usize];
         let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut destination_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut destination_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut auth_application_id: Option<u32> = Default::default();
-        let mut service_context_id: Option<::diameter_runtime::types::Utf8String> =
-            Default::default();
+        let mut service_context_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
         let mut cc_request_type: Option<CcRequestType> = Default::default();
         let mut cc_request_number: Option<u32> = Default::default();
-        let mut destination_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut destination_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
         let mut cc_sub_session_id: Option<u64> = Default::default();
-        let mut acct_multi_session_id: Option<::diameter_runtime::types::Utf8String> =
-            Default::default();
+        let mut acct_multi_session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
         let mut origin_state_id: Option<u32> = Default::default();
         let mut event_timestamp: Option<::diameter_runtime::types::Time> = Default::default();
         let mut subscription_id: Vec<SubscriptionId> = Default::default();
@@ -5387,256 +5529,310 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
         let mut requested_action: Option<RequestedAction> = Default::default();
         let mut used_service_unit: Vec<UsedServiceUnit> = Default::default();
         let mut multiple_services_indicator: Option<MultipleServicesIndicator> = Default::default();
-        let mut multiple_services_credit_control: Vec<MultipleServicesCreditControl> =
-            Default::default();
+        let mut multiple_services_credit_control: Vec<MultipleServicesCreditControl> = Default::default();
         let mut service_parameter_info: Vec<ServiceParameterInfo> = Default::default();
         let mut cc_correlation_id: Option<::diameter_runtime::bytes::Bytes> = Default::default();
         let mut user_equipment_info: Option<UserEquipmentInfo> = Default::default();
         let mut proxy_info: Vec<super::base::ProxyInfo> = Default::default();
         let mut route_record: Vec<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut session_id,
-                    &mut counts[0usize],
-                    index,
-                    0usize,
-                ),
-                (264u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut origin_host,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (296u32, 0u32) => ctx.one(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut origin_realm,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
-                (283u32, 0u32) => ctx.one(
-                    &G.rules[3usize],
-                    a,
-                    data,
-                    &mut destination_realm,
-                    &mut counts[3usize],
-                    index,
-                    usize::MAX,
-                ),
-                (258u32, 0u32) => ctx.one(
-                    &G.rules[4usize],
-                    a,
-                    data,
-                    &mut auth_application_id,
-                    &mut counts[4usize],
-                    index,
-                    usize::MAX,
-                ),
-                (461u32, 0u32) => ctx.one(
-                    &G.rules[5usize],
-                    a,
-                    data,
-                    &mut service_context_id,
-                    &mut counts[5usize],
-                    index,
-                    usize::MAX,
-                ),
-                (416u32, 0u32) => ctx.one(
-                    &G.rules[6usize],
-                    a,
-                    data,
-                    &mut cc_request_type,
-                    &mut counts[6usize],
-                    index,
-                    usize::MAX,
-                ),
-                (415u32, 0u32) => ctx.one(
-                    &G.rules[7usize],
-                    a,
-                    data,
-                    &mut cc_request_number,
-                    &mut counts[7usize],
-                    index,
-                    usize::MAX,
-                ),
-                (293u32, 0u32) => ctx.one(
-                    &G.rules[8usize],
-                    a,
-                    data,
-                    &mut destination_host,
-                    &mut counts[8usize],
-                    index,
-                    usize::MAX,
-                ),
-                (1u32, 0u32) => ctx.one(
-                    &G.rules[9usize],
-                    a,
-                    data,
-                    &mut user_name,
-                    &mut counts[9usize],
-                    index,
-                    usize::MAX,
-                ),
-                (419u32, 0u32) => ctx.one(
-                    &G.rules[10usize],
-                    a,
-                    data,
-                    &mut cc_sub_session_id,
-                    &mut counts[10usize],
-                    index,
-                    usize::MAX,
-                ),
-                (50u32, 0u32) => ctx.one(
-                    &G.rules[11usize],
-                    a,
-                    data,
-                    &mut acct_multi_session_id,
-                    &mut counts[11usize],
-                    index,
-                    usize::MAX,
-                ),
-                (278u32, 0u32) => ctx.one(
-                    &G.rules[12usize],
-                    a,
-                    data,
-                    &mut origin_state_id,
-                    &mut counts[12usize],
-                    index,
-                    usize::MAX,
-                ),
-                (55u32, 0u32) => ctx.one(
-                    &G.rules[13usize],
-                    a,
-                    data,
-                    &mut event_timestamp,
-                    &mut counts[13usize],
-                    index,
-                    usize::MAX,
-                ),
-                (443u32, 0u32) => ctx.many_group(
-                    &G.rules[14usize],
-                    a,
-                    data,
-                    &mut subscription_id,
-                    &mut counts[14usize],
-                    index,
-                ),
-                (439u32, 0u32) => ctx.one(
-                    &G.rules[15usize],
-                    a,
-                    data,
-                    &mut service_identifier,
-                    &mut counts[15usize],
-                    index,
-                    usize::MAX,
-                ),
-                (295u32, 0u32) => ctx.one(
-                    &G.rules[16usize],
-                    a,
-                    data,
-                    &mut termination_cause,
-                    &mut counts[16usize],
-                    index,
-                    usize::MAX,
-                ),
-                (437u32, 0u32) => ctx.one_group(
-                    &G.rules[17usize],
-                    a,
-                    data,
-                    &mut requested_service_unit,
-                    &mut counts[17usize],
-                    index,
-                    usize::MAX,
-                ),
-                (436u32, 0u32) => ctx.one(
-                    &G.rules[18usize],
-                    a,
-                    data,
-                    &mut requested_action,
-                    &mut counts[18usize],
-                    index,
-                    usize::MAX,
-                ),
-                (446u32, 0u32) => ctx.many_group(
-                    &G.rules[19usize],
-                    a,
-                    data,
-                    &mut used_service_unit,
-                    &mut counts[19usize],
-                    index,
-                ),
-                (455u32, 0u32) => ctx.one(
-                    &G.rules[20usize],
-                    a,
-                    data,
-                    &mut multiple_services_indicator,
-                    &mut counts[20usize],
-                    index,
-                    usize::MAX,
-                ),
-                (456u32, 0u32) => ctx.many_group(
-                    &G.rules[21usize],
-                    a,
-                    data,
-                    &mut multiple_services_credit_control,
-                    &mut counts[21usize],
-                    index,
-                ),
-                (440u32, 0u32) => ctx.many_group(
-                    &G.rules[22usize],
-                    a,
-                    data,
-                    &mut service_parameter_info,
-                    &mut counts[22usize],
-                    index,
-                ),
-                (411u32, 0u32) => ctx.one(
-                    &G.rules[23usize],
-                    a,
-                    data,
-                    &mut cc_correlation_id,
-                    &mut counts[23usize],
-                    index,
-                    usize::MAX,
-                ),
-                (458u32, 0u32) => ctx.one_group(
-                    &G.rules[24usize],
-                    a,
-                    data,
-                    &mut user_equipment_info,
-                    &mut counts[24usize],
-                    index,
-                    usize::MAX,
-                ),
-                (284u32, 0u32) => ctx.many_group(
-                    &G.rules[25usize],
-                    a,
-                    data,
-                    &mut proxy_info,
-                    &mut counts[25usize],
-                    index,
-                ),
-                (282u32, 0u32) => ctx.many(
-                    &G.rules[26usize],
-                    a,
-                    data,
-                    &mut route_record,
-                    &mut counts[26usize],
-                    index,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut session_id,
+                        &mut counts[0usize],
+                        index,
+                        0usize,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut origin_host,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut origin_realm,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (283u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[3usize],
+                        a,
+                        data,
+                        &mut destination_realm,
+                        &mut counts[3usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (258u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[4usize],
+                        a,
+                        data,
+                        &mut auth_application_id,
+                        &mut counts[4usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (461u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[5usize],
+                        a,
+                        data,
+                        &mut service_context_id,
+                        &mut counts[5usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (416u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[6usize],
+                        a,
+                        data,
+                        &mut cc_request_type,
+                        &mut counts[6usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (415u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[7usize],
+                        a,
+                        data,
+                        &mut cc_request_number,
+                        &mut counts[7usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (293u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[8usize],
+                        a,
+                        data,
+                        &mut destination_host,
+                        &mut counts[8usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[9usize],
+                        a,
+                        data,
+                        &mut user_name,
+                        &mut counts[9usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (419u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[10usize],
+                        a,
+                        data,
+                        &mut cc_sub_session_id,
+                        &mut counts[10usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (50u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[11usize],
+                        a,
+                        data,
+                        &mut acct_multi_session_id,
+                        &mut counts[11usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[12usize],
+                        a,
+                        data,
+                        &mut origin_state_id,
+                        &mut counts[12usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (55u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[13usize],
+                        a,
+                        data,
+                        &mut event_timestamp,
+                        &mut counts[13usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (443u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[14usize],
+                        a,
+                        data,
+                        &mut subscription_id,
+                        &mut counts[14usize],
+                        index,
+                    )
+                }
+                (439u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[15usize],
+                        a,
+                        data,
+                        &mut service_identifier,
+                        &mut counts[15usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (295u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[16usize],
+                        a,
+                        data,
+                        &mut termination_cause,
+                        &mut counts[16usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (437u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[17usize],
+                        a,
+                        data,
+                        &mut requested_service_unit,
+                        &mut counts[17usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (436u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[18usize],
+                        a,
+                        data,
+                        &mut requested_action,
+                        &mut counts[18usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (446u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[19usize],
+                        a,
+                        data,
+                        &mut used_service_unit,
+                        &mut counts[19usize],
+                        index,
+                    )
+                }
+                (455u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[20usize],
+                        a,
+                        data,
+                        &mut multiple_services_indicator,
+                        &mut counts[20usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (456u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[21usize],
+                        a,
+                        data,
+                        &mut multiple_services_credit_control,
+                        &mut counts[21usize],
+                        index,
+                    )
+                }
+                (440u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[22usize],
+                        a,
+                        data,
+                        &mut service_parameter_info,
+                        &mut counts[22usize],
+                        index,
+                    )
+                }
+                (411u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[23usize],
+                        a,
+                        data,
+                        &mut cc_correlation_id,
+                        &mut counts[23usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (458u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[24usize],
+                        a,
+                        data,
+                        &mut user_equipment_info,
+                        &mut counts[24usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[25usize],
+                        a,
+                        data,
+                        &mut proxy_info,
+                        &mut counts[25usize],
+                        index,
+                    )
+                }
+                (282u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[26usize],
+                        a,
+                        data,
+                        &mut route_record,
+                        &mut counts[26usize],
+                        index,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             session_id: session_id.unwrap_or_default(),
@@ -5700,17 +5896,29 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
             &defs::SERVICE_CONTEXT_ID,
             &self.service_context_id,
         );
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_REQUEST_TYPE, &self.cc_request_type);
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::CC_REQUEST_TYPE,
+            &self.cc_request_type,
+        );
         ::diameter_runtime::typed::enc::scalar(
             buf,
             &defs::CC_REQUEST_NUMBER,
             &self.cc_request_number,
         );
         if let Some(v) = &self.destination_host {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::DESTINATION_HOST, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::DESTINATION_HOST,
+                v,
+            );
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::USER_NAME, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::USER_NAME,
+                v,
+            );
         }
         if let Some(v) = &self.cc_sub_session_id {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_SUB_SESSION_ID, v);
@@ -5723,10 +5931,18 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
             );
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::ORIGIN_STATE_ID, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::ORIGIN_STATE_ID,
+                v,
+            );
         }
         if let Some(v) = &self.event_timestamp {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::EVENT_TIMESTAMP, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::EVENT_TIMESTAMP,
+                v,
+            );
         }
         for v in &self.subscription_id {
             ::diameter_runtime::typed::enc::group(buf, v);
@@ -5735,7 +5951,11 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::SERVICE_IDENTIFIER, v);
         }
         if let Some(v) = &self.termination_cause {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::TERMINATION_CAUSE, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::TERMINATION_CAUSE,
+                v,
+            );
         }
         if let Some(v) = &self.requested_service_unit {
             ::diameter_runtime::typed::enc::group(buf, v);
@@ -5747,7 +5967,11 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         if let Some(v) = &self.multiple_services_indicator {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::MULTIPLE_SERVICES_INDICATOR, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &defs::MULTIPLE_SERVICES_INDICATOR,
+                v,
+            );
         }
         for v in &self.multiple_services_credit_control {
             ::diameter_runtime::typed::enc::group(buf, v);
@@ -5765,7 +5989,11 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         for v in &self.route_record {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::ROUTE_RECORD, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::ROUTE_RECORD,
+                v,
+            );
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
@@ -5999,35 +6227,30 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
         data: &::diameter_runtime::bytes::Bytes,
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef =
-            &defs::CREDIT_CONTROL_ANSWER_GRAMMAR;
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CREDIT_CONTROL_ANSWER_GRAMMAR;
         let mut counts = [0u32; 27usize];
         let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
         let mut result_code: Option<u32> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> =
-            Default::default();
+        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
+        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut auth_application_id: Option<u32> = Default::default();
         let mut cc_request_type: Option<CcRequestType> = Default::default();
         let mut cc_request_number: Option<u32> = Default::default();
         let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
         let mut cc_session_failover: Option<CcSessionFailover> = Default::default();
         let mut cc_sub_session_id: Option<u64> = Default::default();
-        let mut acct_multi_session_id: Option<::diameter_runtime::types::Utf8String> =
-            Default::default();
+        let mut acct_multi_session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
         let mut origin_state_id: Option<u32> = Default::default();
         let mut event_timestamp: Option<::diameter_runtime::types::Time> = Default::default();
         let mut granted_service_unit: Option<GrantedServiceUnit> = Default::default();
-        let mut multiple_services_credit_control: Vec<MultipleServicesCreditControl> =
-            Default::default();
+        let mut multiple_services_credit_control: Vec<MultipleServicesCreditControl> = Default::default();
         let mut cost_information: Option<CostInformation> = Default::default();
         let mut final_unit_indication: Option<FinalUnitIndication> = Default::default();
         let mut check_balance_result: Option<CheckBalanceResult> = Default::default();
-        let mut credit_control_failure_handling: Option<CreditControlFailureHandling> =
-            Default::default();
-        let mut direct_debiting_failure_handling: Option<DirectDebitingFailureHandling> =
-            Default::default();
+        let mut credit_control_failure_handling: Option<CreditControlFailureHandling> = Default::default();
+        let mut direct_debiting_failure_handling: Option<
+            DirectDebitingFailureHandling,
+        > = Default::default();
         let mut validity_time: Option<u32> = Default::default();
         let mut redirect_host: Vec<::diameter_runtime::types::DiameterUri> = Default::default();
         let mut redirect_host_usage: Option<super::base::RedirectHostUsage> = Default::default();
@@ -6036,249 +6259,304 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
         let mut route_record: Vec<::diameter_runtime::types::DiameterIdentity> = Default::default();
         let mut failed_avp: Vec<super::base::FailedAvp> = Default::default();
         let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
-        ctx.walk(data, |ctx, a, index| {
-            match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => ctx.one(
-                    &G.rules[0usize],
-                    a,
-                    data,
-                    &mut session_id,
-                    &mut counts[0usize],
-                    index,
-                    0usize,
-                ),
-                (268u32, 0u32) => ctx.one(
-                    &G.rules[1usize],
-                    a,
-                    data,
-                    &mut result_code,
-                    &mut counts[1usize],
-                    index,
-                    usize::MAX,
-                ),
-                (264u32, 0u32) => ctx.one(
-                    &G.rules[2usize],
-                    a,
-                    data,
-                    &mut origin_host,
-                    &mut counts[2usize],
-                    index,
-                    usize::MAX,
-                ),
-                (296u32, 0u32) => ctx.one(
-                    &G.rules[3usize],
-                    a,
-                    data,
-                    &mut origin_realm,
-                    &mut counts[3usize],
-                    index,
-                    usize::MAX,
-                ),
-                (258u32, 0u32) => ctx.one(
-                    &G.rules[4usize],
-                    a,
-                    data,
-                    &mut auth_application_id,
-                    &mut counts[4usize],
-                    index,
-                    usize::MAX,
-                ),
-                (416u32, 0u32) => ctx.one(
-                    &G.rules[5usize],
-                    a,
-                    data,
-                    &mut cc_request_type,
-                    &mut counts[5usize],
-                    index,
-                    usize::MAX,
-                ),
-                (415u32, 0u32) => ctx.one(
-                    &G.rules[6usize],
-                    a,
-                    data,
-                    &mut cc_request_number,
-                    &mut counts[6usize],
-                    index,
-                    usize::MAX,
-                ),
-                (1u32, 0u32) => ctx.one(
-                    &G.rules[7usize],
-                    a,
-                    data,
-                    &mut user_name,
-                    &mut counts[7usize],
-                    index,
-                    usize::MAX,
-                ),
-                (418u32, 0u32) => ctx.one(
-                    &G.rules[8usize],
-                    a,
-                    data,
-                    &mut cc_session_failover,
-                    &mut counts[8usize],
-                    index,
-                    usize::MAX,
-                ),
-                (419u32, 0u32) => ctx.one(
-                    &G.rules[9usize],
-                    a,
-                    data,
-                    &mut cc_sub_session_id,
-                    &mut counts[9usize],
-                    index,
-                    usize::MAX,
-                ),
-                (50u32, 0u32) => ctx.one(
-                    &G.rules[10usize],
-                    a,
-                    data,
-                    &mut acct_multi_session_id,
-                    &mut counts[10usize],
-                    index,
-                    usize::MAX,
-                ),
-                (278u32, 0u32) => ctx.one(
-                    &G.rules[11usize],
-                    a,
-                    data,
-                    &mut origin_state_id,
-                    &mut counts[11usize],
-                    index,
-                    usize::MAX,
-                ),
-                (55u32, 0u32) => ctx.one(
-                    &G.rules[12usize],
-                    a,
-                    data,
-                    &mut event_timestamp,
-                    &mut counts[12usize],
-                    index,
-                    usize::MAX,
-                ),
-                (431u32, 0u32) => ctx.one_group(
-                    &G.rules[13usize],
-                    a,
-                    data,
-                    &mut granted_service_unit,
-                    &mut counts[13usize],
-                    index,
-                    usize::MAX,
-                ),
-                (456u32, 0u32) => ctx.many_group(
-                    &G.rules[14usize],
-                    a,
-                    data,
-                    &mut multiple_services_credit_control,
-                    &mut counts[14usize],
-                    index,
-                ),
-                (423u32, 0u32) => ctx.one_group(
-                    &G.rules[15usize],
-                    a,
-                    data,
-                    &mut cost_information,
-                    &mut counts[15usize],
-                    index,
-                    usize::MAX,
-                ),
-                (430u32, 0u32) => ctx.one_group(
-                    &G.rules[16usize],
-                    a,
-                    data,
-                    &mut final_unit_indication,
-                    &mut counts[16usize],
-                    index,
-                    usize::MAX,
-                ),
-                (422u32, 0u32) => ctx.one(
-                    &G.rules[17usize],
-                    a,
-                    data,
-                    &mut check_balance_result,
-                    &mut counts[17usize],
-                    index,
-                    usize::MAX,
-                ),
-                (427u32, 0u32) => ctx.one(
-                    &G.rules[18usize],
-                    a,
-                    data,
-                    &mut credit_control_failure_handling,
-                    &mut counts[18usize],
-                    index,
-                    usize::MAX,
-                ),
-                (428u32, 0u32) => ctx.one(
-                    &G.rules[19usize],
-                    a,
-                    data,
-                    &mut direct_debiting_failure_handling,
-                    &mut counts[19usize],
-                    index,
-                    usize::MAX,
-                ),
-                (448u32, 0u32) => ctx.one(
-                    &G.rules[20usize],
-                    a,
-                    data,
-                    &mut validity_time,
-                    &mut counts[20usize],
-                    index,
-                    usize::MAX,
-                ),
-                (292u32, 0u32) => ctx.many(
-                    &G.rules[21usize],
-                    a,
-                    data,
-                    &mut redirect_host,
-                    &mut counts[21usize],
-                    index,
-                ),
-                (261u32, 0u32) => ctx.one(
-                    &G.rules[22usize],
-                    a,
-                    data,
-                    &mut redirect_host_usage,
-                    &mut counts[22usize],
-                    index,
-                    usize::MAX,
-                ),
-                (262u32, 0u32) => ctx.one(
-                    &G.rules[23usize],
-                    a,
-                    data,
-                    &mut redirect_max_cache_time,
-                    &mut counts[23usize],
-                    index,
-                    usize::MAX,
-                ),
-                (284u32, 0u32) => ctx.many_group(
-                    &G.rules[24usize],
-                    a,
-                    data,
-                    &mut proxy_info,
-                    &mut counts[24usize],
-                    index,
-                ),
-                (282u32, 0u32) => ctx.many(
-                    &G.rules[25usize],
-                    a,
-                    data,
-                    &mut route_record,
-                    &mut counts[25usize],
-                    index,
-                ),
-                (279u32, 0u32) => ctx.many_group(
-                    &G.rules[26usize],
-                    a,
-                    data,
-                    &mut failed_avp,
-                    &mut counts[26usize],
-                    index,
-                ),
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[0usize],
+                        a,
+                        data,
+                        &mut session_id,
+                        &mut counts[0usize],
+                        index,
+                        0usize,
+                    )
+                }
+                (268u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[1usize],
+                        a,
+                        data,
+                        &mut result_code,
+                        &mut counts[1usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[2usize],
+                        a,
+                        data,
+                        &mut origin_host,
+                        &mut counts[2usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[3usize],
+                        a,
+                        data,
+                        &mut origin_realm,
+                        &mut counts[3usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (258u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[4usize],
+                        a,
+                        data,
+                        &mut auth_application_id,
+                        &mut counts[4usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (416u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[5usize],
+                        a,
+                        data,
+                        &mut cc_request_type,
+                        &mut counts[5usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (415u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[6usize],
+                        a,
+                        data,
+                        &mut cc_request_number,
+                        &mut counts[6usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[7usize],
+                        a,
+                        data,
+                        &mut user_name,
+                        &mut counts[7usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (418u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[8usize],
+                        a,
+                        data,
+                        &mut cc_session_failover,
+                        &mut counts[8usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (419u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[9usize],
+                        a,
+                        data,
+                        &mut cc_sub_session_id,
+                        &mut counts[9usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (50u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[10usize],
+                        a,
+                        data,
+                        &mut acct_multi_session_id,
+                        &mut counts[10usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[11usize],
+                        a,
+                        data,
+                        &mut origin_state_id,
+                        &mut counts[11usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (55u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[12usize],
+                        a,
+                        data,
+                        &mut event_timestamp,
+                        &mut counts[12usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (431u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[13usize],
+                        a,
+                        data,
+                        &mut granted_service_unit,
+                        &mut counts[13usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (456u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[14usize],
+                        a,
+                        data,
+                        &mut multiple_services_credit_control,
+                        &mut counts[14usize],
+                        index,
+                    )
+                }
+                (423u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[15usize],
+                        a,
+                        data,
+                        &mut cost_information,
+                        &mut counts[15usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (430u32, 0u32) => {
+                    ctx.one_group(
+                        &G.rules[16usize],
+                        a,
+                        data,
+                        &mut final_unit_indication,
+                        &mut counts[16usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (422u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[17usize],
+                        a,
+                        data,
+                        &mut check_balance_result,
+                        &mut counts[17usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (427u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[18usize],
+                        a,
+                        data,
+                        &mut credit_control_failure_handling,
+                        &mut counts[18usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (428u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[19usize],
+                        a,
+                        data,
+                        &mut direct_debiting_failure_handling,
+                        &mut counts[19usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (448u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[20usize],
+                        a,
+                        data,
+                        &mut validity_time,
+                        &mut counts[20usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (292u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[21usize],
+                        a,
+                        data,
+                        &mut redirect_host,
+                        &mut counts[21usize],
+                        index,
+                    )
+                }
+                (261u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[22usize],
+                        a,
+                        data,
+                        &mut redirect_host_usage,
+                        &mut counts[22usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (262u32, 0u32) => {
+                    ctx.one(
+                        &G.rules[23usize],
+                        a,
+                        data,
+                        &mut redirect_max_cache_time,
+                        &mut counts[23usize],
+                        index,
+                        usize::MAX,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[24usize],
+                        a,
+                        data,
+                        &mut proxy_info,
+                        &mut counts[24usize],
+                        index,
+                    )
+                }
+                (282u32, 0u32) => {
+                    ctx.many(
+                        &G.rules[25usize],
+                        a,
+                        data,
+                        &mut route_record,
+                        &mut counts[25usize],
+                        index,
+                    )
+                }
+                (279u32, 0u32) => {
+                    ctx.many_group(
+                        &G.rules[26usize],
+                        a,
+                        data,
+                        &mut failed_avp,
+                        &mut counts[26usize],
+                        index,
+                    )
+                }
                 _ => ctx.other(G, a, data, Some(&mut other_avps)),
-            }
-        });
+            },
+        );
         ctx.finish(G, &counts);
         Self {
             session_id: session_id.unwrap_or_default(),
@@ -6337,14 +6615,22 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
             &super::base::defs::AUTH_APPLICATION_ID,
             &self.auth_application_id,
         );
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_REQUEST_TYPE, &self.cc_request_type);
+        ::diameter_runtime::typed::enc::scalar(
+            buf,
+            &defs::CC_REQUEST_TYPE,
+            &self.cc_request_type,
+        );
         ::diameter_runtime::typed::enc::scalar(
             buf,
             &defs::CC_REQUEST_NUMBER,
             &self.cc_request_number,
         );
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::USER_NAME, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::USER_NAME,
+                v,
+            );
         }
         if let Some(v) = &self.cc_session_failover {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_SESSION_FAILOVER, v);
@@ -6360,10 +6646,18 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
             );
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::ORIGIN_STATE_ID, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::ORIGIN_STATE_ID,
+                v,
+            );
         }
         if let Some(v) = &self.event_timestamp {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::EVENT_TIMESTAMP, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::EVENT_TIMESTAMP,
+                v,
+            );
         }
         if let Some(v) = &self.granted_service_unit {
             ::diameter_runtime::typed::enc::group(buf, v);
@@ -6381,19 +6675,35 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::CHECK_BALANCE_RESULT, v);
         }
         if let Some(v) = &self.credit_control_failure_handling {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CREDIT_CONTROL_FAILURE_HANDLING, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &defs::CREDIT_CONTROL_FAILURE_HANDLING,
+                v,
+            );
         }
         if let Some(v) = &self.direct_debiting_failure_handling {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::DIRECT_DEBITING_FAILURE_HANDLING, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &defs::DIRECT_DEBITING_FAILURE_HANDLING,
+                v,
+            );
         }
         if let Some(v) = &self.validity_time {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::VALIDITY_TIME, v);
         }
         for v in &self.redirect_host {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::REDIRECT_HOST, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::REDIRECT_HOST,
+                v,
+            );
         }
         if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::REDIRECT_HOST_USAGE, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::REDIRECT_HOST_USAGE,
+                v,
+            );
         }
         if let Some(v) = &self.redirect_max_cache_time {
             ::diameter_runtime::typed::enc::scalar(
@@ -6406,7 +6716,11 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         for v in &self.route_record {
-            ::diameter_runtime::typed::enc::scalar(buf, &super::base::defs::ROUTE_RECORD, v);
+            ::diameter_runtime::typed::enc::scalar(
+                buf,
+                &super::base::defs::ROUTE_RECORD,
+                v,
+            );
         }
         for v in &self.failed_avp {
             ::diameter_runtime::typed::enc::group(buf, v);

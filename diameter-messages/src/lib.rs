@@ -2,6 +2,7 @@
 // Source: dictionaries/rfc6733.xml
 // Source: dictionaries/rfc4006.xml
 
+#![cfg_attr(rustfmt, rustfmt::skip)]
 //! Typed Diameter messages generated from the XML dictionaries in `dictionaries/`.
 //!
 //! One module per application, each behind a cargo feature of its name (`base` is
@@ -35,11 +36,9 @@ pub fn avp_def(
 #[allow(clippy::vec_init_then_push)]
 pub fn dictionaries() -> Vec<&'static ::diameter_runtime::dictionary::Dictionary> {
     let mut v: Vec<&'static ::diameter_runtime::dictionary::Dictionary> = Vec::new();
-    #[cfg(feature = "accounting")]
-    v.push(&self::accounting::DICTIONARY);
+    #[cfg(feature = "accounting")] v.push(&self::accounting::DICTIONARY);
     v.push(&self::base::DICTIONARY);
-    #[cfg(feature = "credit_control")]
-    v.push(&self::credit_control::DICTIONARY);
+    #[cfg(feature = "credit_control")] v.push(&self::credit_control::DICTIONARY);
     v
 }
 fn application_known(application_id: u32) -> bool {
@@ -128,6 +127,7 @@ impl Message {
         opts: &::diameter_runtime::DecodeOptions,
         known: fn(u32, u32) -> Option<&'static ::diameter_runtime::dictionary::AvpDef>,
     ) -> Result<::diameter_runtime::Decoded<Message>, ::diameter_runtime::DecodeError> {
+        let _ = known;
         let header = ::diameter_runtime::Header::decode(&bytes)?;
         let key = (
             header.application_id,
@@ -137,20 +137,22 @@ impl Message {
         #[allow(unreachable_patterns)]
         match key {
             (0u32, 257u32, true) => {
-                let d =
-                    <base::CapabilitiesExchangeRequest as ::diameter_runtime::Command>::decode_in(
-                        bytes, opts, known,
-                    )?;
+                let d = <base::CapabilitiesExchangeRequest as ::diameter_runtime::Command>::decode_in(
+                    bytes,
+                    opts,
+                    known,
+                )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::CapabilitiesExchangeRequest(d.message),
                     violations: d.violations,
                 })
             }
             (0u32, 257u32, false) => {
-                let d =
-                    <base::CapabilitiesExchangeAnswer as ::diameter_runtime::Command>::decode_in(
-                        bytes, opts, known,
-                    )?;
+                let d = <base::CapabilitiesExchangeAnswer as ::diameter_runtime::Command>::decode_in(
+                    bytes,
+                    opts,
+                    known,
+                )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::CapabilitiesExchangeAnswer(d.message),
                     violations: d.violations,
@@ -158,7 +160,9 @@ impl Message {
             }
             (0u32, 258u32, true) => {
                 let d = <base::ReAuthRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::ReAuthRequest(d.message),
@@ -167,7 +171,9 @@ impl Message {
             }
             (0u32, 258u32, false) => {
                 let d = <base::ReAuthAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::ReAuthAnswer(d.message),
@@ -176,7 +182,9 @@ impl Message {
             }
             (0u32, 274u32, true) => {
                 let d = <base::AbortSessionRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::AbortSessionRequest(d.message),
@@ -185,7 +193,9 @@ impl Message {
             }
             (0u32, 274u32, false) => {
                 let d = <base::AbortSessionAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::AbortSessionAnswer(d.message),
@@ -193,10 +203,11 @@ impl Message {
                 })
             }
             (0u32, 275u32, true) => {
-                let d =
-                    <base::SessionTerminationRequest as ::diameter_runtime::Command>::decode_in(
-                        bytes, opts, known,
-                    )?;
+                let d = <base::SessionTerminationRequest as ::diameter_runtime::Command>::decode_in(
+                    bytes,
+                    opts,
+                    known,
+                )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::SessionTerminationRequest(d.message),
                     violations: d.violations,
@@ -204,7 +215,9 @@ impl Message {
             }
             (0u32, 275u32, false) => {
                 let d = <base::SessionTerminationAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::SessionTerminationAnswer(d.message),
@@ -213,7 +226,9 @@ impl Message {
             }
             (0u32, 280u32, true) => {
                 let d = <base::DeviceWatchdogRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::DeviceWatchdogRequest(d.message),
@@ -222,7 +237,9 @@ impl Message {
             }
             (0u32, 280u32, false) => {
                 let d = <base::DeviceWatchdogAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::DeviceWatchdogAnswer(d.message),
@@ -231,7 +248,9 @@ impl Message {
             }
             (0u32, 282u32, true) => {
                 let d = <base::DisconnectPeerRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::DisconnectPeerRequest(d.message),
@@ -240,7 +259,9 @@ impl Message {
             }
             (0u32, 282u32, false) => {
                 let d = <base::DisconnectPeerAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::DisconnectPeerAnswer(d.message),
@@ -250,7 +271,9 @@ impl Message {
             #[cfg(feature = "accounting")]
             (3u32, 271u32, true) => {
                 let d = <accounting::AccountingRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::AccountingRequest(d.message),
@@ -260,7 +283,9 @@ impl Message {
             #[cfg(feature = "accounting")]
             (3u32, 271u32, false) => {
                 let d = <accounting::AccountingAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::AccountingAnswer(d.message),
@@ -270,7 +295,9 @@ impl Message {
             #[cfg(feature = "credit_control")]
             (4u32, 258u32, true) => {
                 let d = <credit_control::ReAuthRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::CreditControlReAuthRequest(d.message),
@@ -280,7 +307,9 @@ impl Message {
             #[cfg(feature = "credit_control")]
             (4u32, 258u32, false) => {
                 let d = <credit_control::ReAuthAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::CreditControlReAuthAnswer(d.message),
@@ -312,20 +341,22 @@ impl Message {
                 })
             }
             (_, 257u32, true) => {
-                let d =
-                    <base::CapabilitiesExchangeRequest as ::diameter_runtime::Command>::decode_in(
-                        bytes, opts, known,
-                    )?;
+                let d = <base::CapabilitiesExchangeRequest as ::diameter_runtime::Command>::decode_in(
+                    bytes,
+                    opts,
+                    known,
+                )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::CapabilitiesExchangeRequest(d.message),
                     violations: d.violations,
                 })
             }
             (_, 257u32, false) => {
-                let d =
-                    <base::CapabilitiesExchangeAnswer as ::diameter_runtime::Command>::decode_in(
-                        bytes, opts, known,
-                    )?;
+                let d = <base::CapabilitiesExchangeAnswer as ::diameter_runtime::Command>::decode_in(
+                    bytes,
+                    opts,
+                    known,
+                )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::CapabilitiesExchangeAnswer(d.message),
                     violations: d.violations,
@@ -333,7 +364,9 @@ impl Message {
             }
             (_, 258u32, true) => {
                 let d = <base::ReAuthRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::ReAuthRequest(d.message),
@@ -342,7 +375,9 @@ impl Message {
             }
             (_, 258u32, false) => {
                 let d = <base::ReAuthAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::ReAuthAnswer(d.message),
@@ -351,7 +386,9 @@ impl Message {
             }
             (_, 274u32, true) => {
                 let d = <base::AbortSessionRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::AbortSessionRequest(d.message),
@@ -360,7 +397,9 @@ impl Message {
             }
             (_, 274u32, false) => {
                 let d = <base::AbortSessionAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::AbortSessionAnswer(d.message),
@@ -368,10 +407,11 @@ impl Message {
                 })
             }
             (_, 275u32, true) => {
-                let d =
-                    <base::SessionTerminationRequest as ::diameter_runtime::Command>::decode_in(
-                        bytes, opts, known,
-                    )?;
+                let d = <base::SessionTerminationRequest as ::diameter_runtime::Command>::decode_in(
+                    bytes,
+                    opts,
+                    known,
+                )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::SessionTerminationRequest(d.message),
                     violations: d.violations,
@@ -379,7 +419,9 @@ impl Message {
             }
             (_, 275u32, false) => {
                 let d = <base::SessionTerminationAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::SessionTerminationAnswer(d.message),
@@ -388,7 +430,9 @@ impl Message {
             }
             (_, 280u32, true) => {
                 let d = <base::DeviceWatchdogRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::DeviceWatchdogRequest(d.message),
@@ -397,7 +441,9 @@ impl Message {
             }
             (_, 280u32, false) => {
                 let d = <base::DeviceWatchdogAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::DeviceWatchdogAnswer(d.message),
@@ -406,7 +452,9 @@ impl Message {
             }
             (_, 282u32, true) => {
                 let d = <base::DisconnectPeerRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::DisconnectPeerRequest(d.message),
@@ -415,7 +463,9 @@ impl Message {
             }
             (_, 282u32, false) => {
                 let d = <base::DisconnectPeerAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes, opts, known,
+                    bytes,
+                    opts,
+                    known,
                 )?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::DisconnectPeerAnswer(d.message),
@@ -424,12 +474,14 @@ impl Message {
             }
             _ => {
                 let raw = ::diameter_runtime::RawMessage::decode_with(bytes, opts)?;
-                let (result_code, message) = if application_known(header.application_id) {
+                let (result_code, message) = if application_known(
+                    header.application_id,
+                ) {
                     (
                         ::diameter_runtime::consts::result_code::COMMAND_UNSUPPORTED,
                         format!(
-                            "command {} is not defined for application {}",
-                            header.command_code, header.application_id
+                            "command {} is not defined for application {}", header
+                            .command_code, header.application_id
                         ),
                     )
                 } else {
@@ -457,8 +509,12 @@ impl Message {
     /// `"Credit-Control-Request"`, or `None` for an unknown command.
     pub fn name(&self) -> Option<&'static str> {
         match self {
-            Message::CapabilitiesExchangeRequest(_) => Some("Capabilities-Exchange-Request"),
-            Message::CapabilitiesExchangeAnswer(_) => Some("Capabilities-Exchange-Answer"),
+            Message::CapabilitiesExchangeRequest(_) => {
+                Some("Capabilities-Exchange-Request")
+            }
+            Message::CapabilitiesExchangeAnswer(_) => {
+                Some("Capabilities-Exchange-Answer")
+            }
             Message::ReAuthRequest(_) => Some("Re-Auth-Request"),
             Message::ReAuthAnswer(_) => Some("Re-Auth-Answer"),
             Message::AbortSessionRequest(_) => Some("Abort-Session-Request"),
@@ -491,6 +547,7 @@ impl Message {
         header: &::diameter_runtime::Header,
         buf: &mut ::diameter_runtime::bytes::BytesMut,
     ) {
+        #[allow(irrefutable_let_patterns)]
         if let Message::Unknown(raw) = self {
             let mut raw = raw.clone();
             raw.header = *header;
@@ -507,22 +564,38 @@ impl Message {
             }
             Message::ReAuthRequest(m) => ::diameter_runtime::Command::encode_body(m, buf),
             Message::ReAuthAnswer(m) => ::diameter_runtime::Command::encode_body(m, buf),
-            Message::AbortSessionRequest(m) => ::diameter_runtime::Command::encode_body(m, buf),
-            Message::AbortSessionAnswer(m) => ::diameter_runtime::Command::encode_body(m, buf),
+            Message::AbortSessionRequest(m) => {
+                ::diameter_runtime::Command::encode_body(m, buf)
+            }
+            Message::AbortSessionAnswer(m) => {
+                ::diameter_runtime::Command::encode_body(m, buf)
+            }
             Message::SessionTerminationRequest(m) => {
                 ::diameter_runtime::Command::encode_body(m, buf)
             }
             Message::SessionTerminationAnswer(m) => {
                 ::diameter_runtime::Command::encode_body(m, buf)
             }
-            Message::DeviceWatchdogRequest(m) => ::diameter_runtime::Command::encode_body(m, buf),
-            Message::DeviceWatchdogAnswer(m) => ::diameter_runtime::Command::encode_body(m, buf),
-            Message::DisconnectPeerRequest(m) => ::diameter_runtime::Command::encode_body(m, buf),
-            Message::DisconnectPeerAnswer(m) => ::diameter_runtime::Command::encode_body(m, buf),
+            Message::DeviceWatchdogRequest(m) => {
+                ::diameter_runtime::Command::encode_body(m, buf)
+            }
+            Message::DeviceWatchdogAnswer(m) => {
+                ::diameter_runtime::Command::encode_body(m, buf)
+            }
+            Message::DisconnectPeerRequest(m) => {
+                ::diameter_runtime::Command::encode_body(m, buf)
+            }
+            Message::DisconnectPeerAnswer(m) => {
+                ::diameter_runtime::Command::encode_body(m, buf)
+            }
             #[cfg(feature = "accounting")]
-            Message::AccountingRequest(m) => ::diameter_runtime::Command::encode_body(m, buf),
+            Message::AccountingRequest(m) => {
+                ::diameter_runtime::Command::encode_body(m, buf)
+            }
             #[cfg(feature = "accounting")]
-            Message::AccountingAnswer(m) => ::diameter_runtime::Command::encode_body(m, buf),
+            Message::AccountingAnswer(m) => {
+                ::diameter_runtime::Command::encode_body(m, buf)
+            }
             #[cfg(feature = "credit_control")]
             Message::CreditControlReAuthRequest(m) => {
                 ::diameter_runtime::Command::encode_body(m, buf)
@@ -532,9 +605,13 @@ impl Message {
                 ::diameter_runtime::Command::encode_body(m, buf)
             }
             #[cfg(feature = "credit_control")]
-            Message::CreditControlRequest(m) => ::diameter_runtime::Command::encode_body(m, buf),
+            Message::CreditControlRequest(m) => {
+                ::diameter_runtime::Command::encode_body(m, buf)
+            }
             #[cfg(feature = "credit_control")]
-            Message::CreditControlAnswer(m) => ::diameter_runtime::Command::encode_body(m, buf),
+            Message::CreditControlAnswer(m) => {
+                ::diameter_runtime::Command::encode_body(m, buf)
+            }
             Message::Unknown(_) => {}
         }
         ::diameter_runtime::raw::finish_message(buf, start);

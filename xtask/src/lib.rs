@@ -31,7 +31,8 @@ pub fn messages_builder() -> Builder {
             always_on: vec!["base".into()],
         })
         .cargo_directives(false)
-        .display_root(&root);
+        .display_root(&root)
+        .regenerate_hint("run cargo xtask regenerate");
     for d in DICTIONARIES {
         b = b.dictionary(root.join(d));
     }

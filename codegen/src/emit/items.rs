@@ -1,13 +1,13 @@
 //! The items of one module: dictionary statics, enums, groups and commands.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::names;
 use super::plan::Plan;
-use crate::model::{Avp, AvpKey, AvpType, Command, FlagRule, Grammar, Model};
+use crate::model::{Avp, AvpKey, AvpType, Command, EnumExtension, FlagRule, Grammar, Model};
 
 /// One `#[doc]` attribute per line, so that the output reads as `///` comments.
 pub(super) fn docs(text: &str) -> TokenStream {
@@ -208,6 +208,7 @@ pub fn module(model: &Model, plan: &Plan, m: &str, rt: &TokenStream) -> TokenStr
             items.push(command_type(model, plan, m, app.id, cmd, false, rt));
         }
     }
+    items.extend(enum_extensions(model, plan, m));
     let specs: BTreeSet<&str> = avps
         .iter()
         .map(|a| a.spec.as_str())
@@ -223,11 +224,26 @@ pub fn module(model: &Model, plan: &Plan, m: &str, rt: &TokenStream) -> TokenStr
             app.id, app.kind, app.name
         ));
     }
+    let inner_doc = doc.lines().map(|l| {
+        let l = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
+        quote!(#![doc = #l])
+    });
+    let defs_doc = format!(
+        " Dictionary statics: one [`AvpDef`]({}::dictionary::AvpDef) per AVP, and the grammars.",
+        rt.to_string().replace(' ', "")
+    );
     quote! {
-        #![doc = #doc]
+        #(#inner_doc)*
+        // Generated code is formatted by the generator (prettyplease); `cargo fmt` leaves it be,
+        // so that the freshness check compares like with like.
+        #![cfg_attr(rustfmt, rustfmt::skip)]
         #![allow(clippy::too_many_arguments, clippy::match_single_binding)]
 
-        /// Dictionary statics: one [`AvpDef`](#rt::dictionary::AvpDef) per AVP and the grammars.
+        #[doc = #defs_doc]
         pub mod defs {
             #(#defs)*
         }
@@ -377,6 +393,90 @@ fn enum_type(model: &Model, avp: &Avp, rt: &TokenStream) -> TokenStream {
             }
         }
     }
+}
+
+/// One `pub mod <avp>_ext` per Enumerated AVP that the dictionaries of module `m` extend
+/// (`<enum-extension>`): the added values as constants of the AVP's own enum type, which lives
+/// in another module or in another crate (`extern_path`), and a `name` lookup covering them.
+fn enum_extensions(model: &Model, plan: &Plan, m: &str) -> Vec<TokenStream> {
+    let mut by_avp: BTreeMap<AvpKey, Vec<&EnumExtension>> = BTreeMap::new();
+    for ext in &model.enum_extensions {
+        if plan.file_module.get(&ext.span.file).map(String::as_str) == Some(m) {
+            by_avp.entry(ext.avp).or_default().push(ext);
+        }
+    }
+    let mut out = Vec::new();
+    for (key, exts) in by_avp {
+        let Some(avp) = model.avps.get(&key) else {
+            continue;
+        };
+        // The enum type as named from inside the `_ext` module, one level below `m`.
+        let to = plan.avp_module(model, &key);
+        let up = if plan.is_local(to) { "super::" } else { "" };
+        let prefix = format!("{up}{}", plan.path_from(m, to));
+        let type_name = names::type_name(&avp.name);
+        let ty = path(&prefix, &type_name);
+        let field = names::field_name(&avp.name);
+        let module = format_ident!("{}_ext", field.trim_start_matches("r#"));
+
+        let mut doc = String::new();
+        for ext in &exts {
+            let text = ext.doc.split_whitespace().collect::<Vec<_>>().join(" ");
+            if !text.is_empty() {
+                doc.push_str(&text);
+                doc.push_str("\n\n");
+            }
+        }
+        let places = exts
+            .iter()
+            .map(|e| e.span.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let home = if plan.is_local(to) {
+            format!("`{type_name}` of module `{to}`")
+        } else {
+            format!("`{prefix}{type_name}`")
+        };
+        doc.push_str(&format!(
+            "Values added to `{}` (AVP code {}) by `<enum-extension>` at {places}, as constants \
+             of its enum type {home}. Like every value the AVP's dictionary does not list, they \
+             decode and re-encode unchanged; these names make them readable.",
+            avp.name, avp.key.code
+        ));
+        let module_docs = docs(&doc);
+
+        let mut used = BTreeSet::new();
+        let mut consts = Vec::new();
+        let mut arms = Vec::new();
+        for value in exts.iter().flat_map(|e| &e.values) {
+            let mut c = names::const_name(&value.name);
+            if !used.insert(c.clone()) {
+                c = format!("{c}_{}", value.value.unsigned_abs());
+                used.insert(c.clone());
+            }
+            let c = format_ident!("{}", c.trim_start_matches("r#"));
+            let (n, v) = (&value.name, Literal::i32_unsuffixed(value.value));
+            let d_docs = docs(&format!("`{n}` ({}).", value.value));
+            consts.push(quote!(#d_docs pub const #c: #ty = #ty(#v);));
+            arms.push(quote!(#v => Some(#n),));
+        }
+        out.push(quote! {
+            #module_docs
+            pub mod #module {
+                #(#consts)*
+
+                /// The dictionary name of `value`: one of the values above, or one the AVP's
+                /// own dictionary lists; `None` when neither lists it.
+                pub fn name(value: #ty) -> Option<&'static str> {
+                    match value.0 {
+                        #(#arms)*
+                        _ => value.name(),
+                    }
+                }
+            }
+        });
+    }
+    out
 }
 
 /// A field of a generated struct, derived from one grammar rule.

@@ -35,6 +35,7 @@ pub fn root(
     let mut out = TokenStream::new();
     if declare_modules {
         out.extend(quote! {
+            #![cfg_attr(rustfmt, rustfmt::skip)]
             //! Typed Diameter messages generated from the XML dictionaries in `dictionaries/`.
             //!
             //! One module per application, each behind a cargo feature of its name (`base` is
@@ -202,6 +203,7 @@ pub fn root(
                 opts: &#rt::DecodeOptions,
                 known: fn(u32, u32) -> Option<&'static #rt::dictionary::AvpDef>,
             ) -> Result<#rt::Decoded<Message>, #rt::DecodeError> {
+                let _ = known; // unused when no command is generated
                 let header = #rt::Header::decode(&bytes)?;
                 let key = (header.application_id, header.command_code, header.flags.is_request());
                 #[allow(unreachable_patterns)]
@@ -232,6 +234,7 @@ pub fn root(
             /// Appends the message with `header` (its length is computed). The header is taken
             /// as given, so a base command used by another application keeps that application.
             pub fn encode(&self, header: &#rt::Header, buf: &mut #rt::bytes::BytesMut) {
+                #[allow(irrefutable_let_patterns)]
                 if let Message::Unknown(raw) = self {
                     let mut raw = raw.clone();
                     raw.header = *header;

@@ -25,6 +25,7 @@ pub(crate) struct File {
     pub(crate) vendors: Vec<Vendor>,
     pub(crate) applications: Vec<Application>,
     pub(crate) avps: Vec<Avp>,
+    pub(crate) enum_extensions: Vec<EnumExtension>,
 }
 
 /// `<import file="..."/>`
@@ -103,5 +104,16 @@ pub(crate) struct Avp {
 pub(crate) struct Enum {
     pub(crate) name: String,
     pub(crate) value: i32,
+    pub(crate) span: Span,
+}
+
+/// `<enum-extension avp="...">`: more values for an Enumerated AVP of an imported file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EnumExtension {
+    /// The extended AVP's name.
+    pub(crate) avp: Spanned<String>,
+    pub(crate) enums: Vec<Enum>,
+    /// Text directly inside the element, with each line trimmed.
+    pub(crate) doc: String,
     pub(crate) span: Span,
 }

@@ -371,6 +371,7 @@ impl<'a> Parser<'a> {
         let mut vendors = Vec::new();
         let mut applications = Vec::new();
         let mut avps = Vec::new();
+        let mut enum_extensions = Vec::new();
         self.children(
             &element,
             |parser, child| {
@@ -379,6 +380,7 @@ impl<'a> Parser<'a> {
                     "vendor" => vendors.extend(parser.vendor(child)?),
                     "application" => applications.extend(parser.application(child)?),
                     "avp" => avps.extend(parser.avp(child)?),
+                    "enum-extension" => enum_extensions.extend(parser.enum_extension(child)?),
                     _ => parser.unknown_element(child, "dictionary")?,
                 }
                 Ok(())
@@ -396,6 +398,7 @@ impl<'a> Parser<'a> {
                 vendors,
                 applications,
                 avps,
+                enum_extensions,
             }),
             _ => None,
         })
@@ -622,6 +625,37 @@ impl<'a> Parser<'a> {
             }),
             _ => None,
         })
+    }
+
+    fn enum_extension(
+        &mut self,
+        element: Element<'a>,
+    ) -> Result<Option<ast::EnumExtension>, Fatal> {
+        let mut attrs = self.attrs(&element);
+        let avp = self.required(&mut attrs, "avp");
+        self.finish(attrs);
+
+        let mut enums = Vec::new();
+        let mut doc = Vec::new();
+        self.children(
+            &element,
+            |parser, child| {
+                if child.name == "enum" {
+                    enums.extend(parser.enumeration(child)?);
+                    Ok(())
+                } else {
+                    parser.unknown_element(child, "enum-extension")
+                }
+            },
+            |_, text, _| doc.push(text),
+        )?;
+
+        Ok(avp.map(|avp| ast::EnumExtension {
+            avp,
+            enums,
+            doc: normalize_doc(&doc.join("\n")),
+            span: self.span(element.offset),
+        }))
     }
 
     fn enumeration(&mut self, element: Element<'a>) -> Result<Option<ast::Enum>, Fatal> {
