@@ -1,0 +1,214 @@
+//! Acme's AVPs and its Termination-Cause value, carried in the shipped RFC 4006 and RFC 6733
+//! messages of `diameter-messages`.
+
+use diameter_messages::base::{SessionTerminationRequest, TerminationCause};
+use diameter_messages::credit_control::{
+    CcRequestType, CreditControlRequest, MultipleServicesCreditControl,
+};
+use diameter_runtime::bytes::Bytes;
+use diameter_runtime::consts::result_code;
+use diameter_runtime::typed::{group_from_raw, group_to_raw, scalar_to_raw, Command};
+use diameter_runtime::types::{DiameterIdentity, Utf8String};
+use diameter_runtime::{DecodeOptions, RawAvp};
+use vendor_dictionary_example::acme;
+use vendor_dictionary_example::acme::acme::{defs, termination_cause_ext, AcmeUsageInfo, AcmeZone};
+
+fn identity(s: &str) -> DiameterIdentity {
+    DiameterIdentity::new(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+}
+
+/// The one AVP `bytes` holds (e.g. a Failed-AVP).
+fn parse_one(bytes: &Bytes) -> RawAvp {
+    let mut avps = diameter_runtime::avp::AvpIter::new(bytes);
+    let first = avps
+        .next()
+        .unwrap_or_else(|| panic!("no AVP"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(avps.next().is_none(), "more than one AVP");
+    RawAvp::from_ref(bytes, &first)
+}
+
+fn ccr() -> CreditControlRequest {
+    CreditControlRequest::new(
+        Utf8String::from("gw.example.net;1;42"),
+        identity("gw.example.net"),
+        identity("example.net"),
+        identity("ocs.example.net"),
+        4,
+        Utf8String::from("32251@3gpp.org"),
+        CcRequestType::INITIAL_REQUEST,
+        0,
+    )
+}
+
+fn usage() -> AcmeUsageInfo {
+    AcmeUsageInfo {
+        acme_tariff_class: 3,
+        acme_zone: Some(AcmeZone::ROAMING),
+        cc_total_octets: Some(1_234_567),
+        other_avps: Vec::new(),
+    }
+}
+
+/// A CCR whose Multiple-Services-Credit-Control carries Acme-Usage-Info in its `other_avps`.
+fn ccr_with_usage() -> CreditControlRequest {
+    let mut mscc = MultipleServicesCreditControl::new();
+    mscc.rating_group = Some(7);
+    mscc.other_avps.push(group_to_raw(&usage()));
+    let mut ccr = ccr();
+    ccr.multiple_services_credit_control.push(mscc);
+    ccr
+}
+
+fn acme_usage_in(ccr: &CreditControlRequest) -> &RawAvp {
+    ccr.multiple_services_credit_control[0]
+        .other_avps
+        .iter()
+        .find(|a| (a.code, a.vendor()) == (defs::ACME_USAGE_INFO.code, 99999))
+        .unwrap_or_else(|| panic!("no Acme-Usage-Info in {ccr:?}"))
+}
+
+#[test]
+fn acme_usage_info_round_trips_inside_mscc() {
+    let sent = ccr_with_usage();
+    let bytes = sent.to_bytes(1, 2);
+    let opts = DecodeOptions::default();
+    assert!(opts.strict);
+
+    // Acme's lookup knows Acme's AVPs and every shipped one: a strict decode finds nothing.
+    let decoded = CreditControlRequest::decode_in(bytes.clone(), &opts, acme::avp_def)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(decoded.violations, []);
+    assert_eq!(decoded.message, sent);
+
+    // The vendor AVP is kept raw by the shipped type; decode it as Acme's group.
+    let raw = acme_usage_in(&decoded.message);
+    assert!(raw.flags.is_mandatory(), "Acme-Usage-Info is m=\"must\"");
+    let usage_back = group_from_raw::<AcmeUsageInfo>(raw, &opts, acme::avp_def)
+        .unwrap_or_else(|| panic!("not an Acme-Usage-Info: {raw:?}"));
+    assert_eq!(usage_back.violations, []);
+    assert_eq!(usage_back.message, usage());
+
+    // Re-encoding the decoded message gives the same bytes.
+    assert_eq!(decoded.message.to_bytes(1, 2), bytes);
+
+    // The crate-wide dispatch of diameter-messages takes Acme's lookup too.
+    let any = diameter_messages::Message::decode_in(bytes, &opts, acme::avp_def)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(any.violations, []);
+    assert_eq!(
+        any.message,
+        diameter_messages::Message::CreditControlRequest(sent)
+    );
+}
+
+/// Acme-Usage-Info is declared `m="must"`, so a peer that only knows the shipped dictionaries
+/// (diameter-messages' own lookup) must answer DIAMETER_AVP_UNSUPPORTED (5001) when strict,
+/// with the AVP as Failed-AVP, even though MSCC's `*[ AVP ]` lets it occur. Acme-Tariff-Class
+/// is `m="may"` (sent with the M bit clear): the same peer ignores it silently.
+#[test]
+fn shipped_dictionary_reports_the_mandatory_acme_avp() {
+    let mut sent = ccr_with_usage();
+    // An M-clear Acme AVP at the top level of the CCR.
+    sent.other_avps
+        .push(scalar_to_raw(&defs::ACME_TARIFF_CLASS, &9u32));
+    assert!(!sent.other_avps[0].flags.is_mandatory());
+    let bytes = sent.to_bytes(1, 2);
+
+    let decoded =
+        diameter_messages::Message::decode(bytes.clone()).unwrap_or_else(|e| panic!("{e}"));
+    let [violation] = decoded.violations.as_slice() else {
+        panic!("one violation expected: {:?}", decoded.violations);
+    };
+    assert_eq!(violation.result_code, result_code::AVP_UNSUPPORTED);
+    assert_eq!(violation.result_code, 5001);
+    assert_eq!((violation.code, violation.vendor_id), (3, 99999));
+    assert_eq!(
+        violation.path,
+        ["Credit-Control-Request", "Multiple-Services-Credit-Control"]
+    );
+    // Failed-AVP holds the offending AVP inside its MSCC (RFC 6733 7.5).
+    let failed = violation
+        .failed_avp
+        .clone()
+        .unwrap_or_else(|| panic!("no Failed-AVP"));
+    let mscc = parse_one(&failed);
+    assert_eq!(mscc.code, 456);
+    assert_eq!(
+        mscc.grouped().unwrap_or_else(|e| panic!("{e}")),
+        [group_to_raw(&usage())]
+    );
+    // The message is still decoded whole, the Acme AVPs kept raw.
+    let diameter_messages::Message::CreditControlRequest(message) = decoded.message else {
+        panic!("not a CCR");
+    };
+    assert_eq!(message, sent);
+
+    // Leniently (not strict), an unknown M-bit AVP where `*[ AVP ]` allows it is no violation.
+    let lenient = DecodeOptions {
+        strict: false,
+        ..DecodeOptions::default()
+    };
+    let decoded =
+        diameter_messages::Message::decode_with(bytes, &lenient).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(decoded.violations, []);
+}
+
+#[test]
+fn termination_cause_extension_round_trips() {
+    let cause = termination_cause_ext::ACME_PREPAID_EXHAUSTED;
+    assert_eq!(cause, TerminationCause(1001));
+    // diameter-messages does not list the value; the extension names it.
+    assert_eq!(cause.name(), None);
+    assert_eq!(
+        termination_cause_ext::name(cause),
+        Some("ACME_PREPAID_EXHAUSTED")
+    );
+    assert_eq!(
+        termination_cause_ext::name(TerminationCause::DIAMETER_LOGOUT),
+        Some("DIAMETER_LOGOUT")
+    );
+
+    // Session-Termination-Request, decoded strictly with the shipped dictionary alone: an
+    // unlisted Enumerated value is legal, decodes and re-encodes unchanged.
+    let sent = SessionTerminationRequest::new(
+        Utf8String::from("gw.example.net;1;42"),
+        identity("gw.example.net"),
+        identity("example.net"),
+        identity("aaa.example.net"),
+        4,
+        cause,
+    );
+    let bytes = sent.to_bytes(5, 6);
+    let decoded =
+        SessionTerminationRequest::decode(bytes.clone()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(decoded.violations, []);
+    assert_eq!(decoded.message.termination_cause, cause);
+    assert_eq!(decoded.message.to_bytes(5, 6), bytes);
+
+    // In a CCR (`[ Termination-Cause ]`), with Acme's lookup.
+    let mut ccr = ccr_with_usage();
+    ccr.cc_request_type = CcRequestType::TERMINATION_REQUEST;
+    ccr.termination_cause = Some(cause);
+    let bytes = ccr.to_bytes(7, 8);
+    let decoded =
+        CreditControlRequest::decode_in(bytes.clone(), &DecodeOptions::default(), acme::avp_def)
+            .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(decoded.violations, []);
+    assert_eq!(decoded.message.termination_cause, Some(cause));
+    assert_eq!(decoded.message.to_bytes(7, 8), bytes);
+}
+
+#[test]
+fn acme_dictionary_is_found_alongside_the_shipped_ones() {
+    let def = acme::avp_def(3, 99999).unwrap_or_else(|| panic!("Acme-Usage-Info"));
+    assert_eq!(def.name, "Acme-Usage-Info");
+    assert_eq!(
+        acme::avp_def(295, 0).map(|d| d.name),
+        Some("Termination-Cause")
+    );
+    assert_eq!(diameter_messages::avp_def(3, 99999), None);
+    // A vendor AVP built with `group_to_raw` is an ordinary AVP on the wire.
+    let raw = group_to_raw(&usage());
+    assert_eq!(parse_one(&raw.wire()), raw);
+}
