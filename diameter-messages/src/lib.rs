@@ -128,7 +128,7 @@ impl Message {
         known: fn(u32, u32) -> Option<&'static ::diameter_runtime::dictionary::AvpDef>,
     ) -> Result<::diameter_runtime::Decoded<Message>, ::diameter_runtime::DecodeError> {
         let _ = known;
-        let header = ::diameter_runtime::Header::decode(&bytes)?;
+        let header = ::diameter_runtime::Header::decode_unchecked(&bytes)?;
         let key = (
             header.application_id,
             header.command_code,

@@ -62,12 +62,12 @@ impl<'a> From<&'a DecodeError> for Problem<'a> {
 /// use diameter_runtime::{RawMessage, header::Header};
 /// let id = Identity { origin_host: "oracle.example".parse().unwrap(), origin_realm: "example".parse().unwrap() };
 /// let mut req = Header::request(272, 4).with_ids(7, 8);
-/// req.flags.0 |= 0x0f; // reserved bits: 3008
+/// req.flags.0 |= 0x0f; // reserved bits: 5013
 /// let mut bytes = vec![];
 /// req.encode(&mut bytes);
 /// let err = RawMessage::decode(bytes.clone().into()).unwrap_err();
 /// let ans = error_answer(&bytes, (&err).into(), &id).unwrap();
-/// assert!(ans.header.flags.is_error());
+/// assert!(!ans.header.flags.is_error()); // 5013 is a permanent failure, not a protocol error
 /// assert_eq!(ans.header.hop_by_hop, 7);
 /// ```
 pub fn error_answer(request: &[u8], problem: Problem<'_>, id: &Identity) -> Option<RawMessage> {

@@ -105,7 +105,9 @@ pub struct AvpRef<'a> {
 /// What the walk tolerates. Strict (all `false`) is the default and what RFC 6733 asks for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Leniency {
-    /// Accept AVPs with reserved flag bits set (otherwise 3009 DIAMETER_INVALID_AVP_BITS).
+    /// Accept reserved flag bits, as RFC 6733 tells receivers to ignore them (sections 3 and
+    /// 4.1); strict decoding reports them: 3009 DIAMETER_INVALID_AVP_BITS on an AVP, 5013
+    /// DIAMETER_INVALID_BIT_IN_HEADER on the header.
     pub reserved_bits: bool,
     /// Accept non-zero padding bytes (otherwise 5014). Such a message does not re-encode
     /// byte-exactly: the encoder always pads with zeros.
@@ -289,9 +291,16 @@ pub fn begin_avp(buf: &mut bytes::BytesMut, code: u32, flags: u8, vendor_id: Opt
 }
 
 /// Finishes the AVP begun at `start`: patches its length in place and pads `buf` with zeros.
+///
+/// # Panics
+/// When the AVP is longer than the 24-bit AVP Length can say (16 MiB - 1): writing a wrong
+/// length would corrupt the stream, and no message read from the wire can be that large.
 pub fn finish_avp(buf: &mut bytes::BytesMut, start: usize) {
     let len = buf.len() - start;
-    debug_assert!(len <= MAX_U24 as usize, "AVP longer than 2^24 - 1 bytes");
+    assert!(
+        len <= MAX_U24 as usize,
+        "AVP of {len} bytes: longer than 2^24 - 1"
+    );
     let field = &mut buf[start + 5..start + 8];
     field.copy_from_slice(&(len as u32).to_be_bytes()[1..]);
     buf.put_bytes(0, padding(len));

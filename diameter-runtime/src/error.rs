@@ -35,7 +35,13 @@ pub enum DecodeError {
         /// Bytes available.
         available: usize,
     },
-    /// Reserved command flag bits set, or R and E together.
+    /// Reserved command flag bits set (RFC 6733 section 3 says senders must clear them).
+    #[error("reserved command flag bits set ({flags:#04x})")]
+    ReservedHeaderBits {
+        /// The flags octet.
+        flags: u8,
+    },
+    /// An invalid combination of command flags: E set in a request.
     #[error("invalid command flags {flags:#04x}")]
     InvalidHeaderBits {
         /// The flags octet.
@@ -94,6 +100,7 @@ impl DecodeError {
             | DecodeError::LengthMismatch { .. } => rc::INVALID_MESSAGE_LENGTH,
             DecodeError::UnsupportedVersion { .. } => rc::UNSUPPORTED_VERSION,
             DecodeError::InvalidHeaderBits { .. } => rc::INVALID_HDR_BITS,
+            DecodeError::ReservedHeaderBits { .. } => rc::INVALID_BIT_IN_HEADER,
             DecodeError::UnexpectedCommand { .. } => rc::COMMAND_UNSUPPORTED,
             DecodeError::MessageTooLarge { .. }
             | DecodeError::TooManyAvps { .. }

@@ -18,7 +18,7 @@ pub enum Frame {
 /// A header that can never start a valid message (version, length below 20 or not a multiple
 /// of 4, a length above `opts.max_message_len`) is an error: the stream cannot be resynchronised
 /// and the connection should be closed. The flags are not judged here; decoding does that, so
-/// that the message can still be answered with 3008.
+/// that the message can still be answered (5013 or 3008).
 ///
 /// ```
 /// use diameter_runtime::frame::{check, Frame};

@@ -129,7 +129,7 @@ impl Header {
     /// Reads a header from the first 20 bytes of `buf`.
     ///
     /// Checks what can be checked from the header alone: version (5011), a length that is at
-    /// least 20 and a multiple of 4 (5015), and the flags (3008: reserved bits, or E with R).
+    /// least 20 and a multiple of 4 (5015), the reserved flag bits (5013) and E with R (3008).
     /// It does not compare the length with `buf.len()`; framing does that.
     pub fn decode(buf: &[u8]) -> Result<Header, DecodeError> {
         let h = Self::decode_unchecked(buf)?;
@@ -157,6 +157,12 @@ impl Header {
 
     /// The checks of [`Header::decode`], on an already read header.
     pub fn check(&self) -> Result<(), DecodeError> {
+        self.check_with(false)
+    }
+
+    /// The checks of [`Header::decode`]; with `allow_reserved`, reserved flag bits are ignored
+    /// as RFC 6733 section 3 tells receivers to (strict decoding reports them as 5013).
+    pub fn check_with(&self, allow_reserved: bool) -> Result<(), DecodeError> {
         if self.version != VERSION {
             return Err(DecodeError::UnsupportedVersion {
                 version: self.version,
@@ -167,7 +173,12 @@ impl Header {
                 length: self.length,
             });
         }
-        if self.flags.reserved() != 0 || (self.flags.is_request() && self.flags.is_error()) {
+        if self.flags.reserved() != 0 && !allow_reserved {
+            return Err(DecodeError::ReservedHeaderBits {
+                flags: self.flags.0,
+            });
+        }
+        if self.flags.is_request() && self.flags.is_error() {
             return Err(DecodeError::InvalidHeaderBits {
                 flags: self.flags.0,
             });
@@ -236,7 +247,9 @@ mod tests {
         assert_eq!(Header::decode(&small).unwrap_err().result_code(), 5015);
         let mut reserved = good.clone();
         reserved[4] = 0x81;
-        assert_eq!(Header::decode(&reserved).unwrap_err().result_code(), 3008);
+        assert_eq!(Header::decode(&reserved).unwrap_err().result_code(), 5013);
+        let h = Header::decode_unchecked(&reserved).unwrap();
+        assert!(h.check_with(true).is_ok());
         let mut req_err = good.clone();
         req_err[4] = 0xa0;
         assert_eq!(Header::decode(&req_err).unwrap_err().result_code(), 3008);

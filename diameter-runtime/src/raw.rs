@@ -109,7 +109,8 @@ impl RawMessage {
 /// The header checks of a whole message: header valid, length equal to the bytes given, and
 /// within the limit.
 pub fn check_message(bytes: &[u8], opts: &DecodeOptions) -> Result<Header, DecodeError> {
-    let header = Header::decode(bytes)?;
+    let header = Header::decode_unchecked(bytes)?;
+    header.check_with(opts.leniency.reserved_bits)?;
     if header.length > opts.max_message_len {
         return Err(DecodeError::MessageTooLarge {
             length: header.length,
@@ -134,8 +135,17 @@ pub fn begin_message(buf: &mut BytesMut, header: &Header) -> usize {
 }
 
 /// Patches the Message-Length of the message begun at `start`.
+///
+/// # Panics
+/// When the message is longer than the 24-bit Message-Length can say (16 MiB - 1); check
+/// [`RawMessage::encoded_len`] first when building messages that large.
 pub fn finish_message(buf: &mut BytesMut, start: usize) {
-    let len = (buf.len() - start) as u32;
+    let len = buf.len() - start;
+    assert!(
+        len <= crate::header::MAX_U24 as usize,
+        "message of {len} bytes: longer than 2^24 - 1"
+    );
+    let len = len as u32;
     buf[start + 1..start + 4].copy_from_slice(&len.to_be_bytes()[1..]);
 }
 
@@ -475,6 +485,19 @@ mod tests {
             ..DecodeOptions::default()
         };
         assert_eq!(walk(&buf, &deep, &|_, _| true, &mut |_, _| {}).unwrap(), 20);
+    }
+
+    #[test]
+    #[should_panic(expected = "longer than 2^24 - 1")]
+    fn oversized_messages_are_refused_not_mislabelled() {
+        let mut m = RawMessage::new(Header::request(1, 0));
+        m.avps.push(RawAvp::new(
+            1,
+            0,
+            None,
+            Bytes::from(vec![0u8; (1 << 24) - 4]),
+        ));
+        let _ = m.to_bytes();
     }
 
     #[test]

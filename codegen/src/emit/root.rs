@@ -204,7 +204,8 @@ pub fn root(
                 known: fn(u32, u32) -> Option<&'static #rt::dictionary::AvpDef>,
             ) -> Result<#rt::Decoded<Message>, #rt::DecodeError> {
                 let _ = known; // unused when no command is generated
-                let header = #rt::Header::decode(&bytes)?;
+                // Judged by the command's decoder, which applies the leniency asked for.
+                let header = #rt::Header::decode_unchecked(&bytes)?;
                 let key = (header.application_id, header.command_code, header.flags.is_request());
                 #[allow(unreachable_patterns)]
                 match key {
