@@ -448,7 +448,7 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ACCOUNTING_REQUEST_GRAMMAR;
@@ -484,7 +484,6 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut session_id,
                         &mut counts[0usize],
                         index,
@@ -495,7 +494,6 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut origin_host,
                         &mut counts[1usize],
                         index,
@@ -506,7 +504,6 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut origin_realm,
                         &mut counts[2usize],
                         index,
@@ -517,7 +514,6 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        data,
                         &mut destination_realm,
                         &mut counts[3usize],
                         index,
@@ -528,7 +524,6 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        data,
                         &mut accounting_record_type,
                         &mut counts[4usize],
                         index,
@@ -539,7 +534,6 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        data,
                         &mut accounting_record_number,
                         &mut counts[5usize],
                         index,
@@ -550,7 +544,6 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[6usize],
                         a,
-                        data,
                         &mut acct_application_id,
                         &mut counts[6usize],
                         index,
@@ -561,7 +554,6 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one_group(
                         &G.rules[7usize],
                         a,
-                        data,
                         &mut vendor_specific_application_id,
                         &mut counts[7usize],
                         index,
@@ -572,7 +564,6 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[8usize],
                         a,
-                        data,
                         &mut user_name,
                         &mut counts[8usize],
                         index,
@@ -583,7 +574,6 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[9usize],
                         a,
-                        data,
                         &mut destination_host,
                         &mut counts[9usize],
                         index,
@@ -594,7 +584,6 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[10usize],
                         a,
-                        data,
                         &mut accounting_sub_session_id,
                         &mut counts[10usize],
                         index,
@@ -605,7 +594,6 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[11usize],
                         a,
-                        data,
                         &mut acct_session_id,
                         &mut counts[11usize],
                         index,
@@ -616,7 +604,6 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[12usize],
                         a,
-                        data,
                         &mut acct_multi_session_id,
                         &mut counts[12usize],
                         index,
@@ -627,7 +614,6 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[13usize],
                         a,
-                        data,
                         &mut acct_interim_interval,
                         &mut counts[13usize],
                         index,
@@ -638,7 +624,6 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[14usize],
                         a,
-                        data,
                         &mut accounting_realtime_required,
                         &mut counts[14usize],
                         index,
@@ -649,7 +634,6 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[15usize],
                         a,
-                        data,
                         &mut origin_state_id,
                         &mut counts[15usize],
                         index,
@@ -660,7 +644,6 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[16usize],
                         a,
-                        data,
                         &mut event_timestamp,
                         &mut counts[16usize],
                         index,
@@ -671,7 +654,6 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.many_group(
                         &G.rules[17usize],
                         a,
-                        data,
                         &mut proxy_info,
                         &mut counts[17usize],
                         index,
@@ -681,16 +663,32 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.many(
                         &G.rules[18usize],
                         a,
-                        data,
                         &mut route_record,
                         &mut counts[18usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        if counts[4usize] < 1u32 {
+            ctx.missing(&G.rules[4usize], counts[4usize]);
+        }
+        if counts[5usize] < 1u32 {
+            ctx.missing(&G.rules[5usize], counts[5usize]);
+        }
         Self {
             session_id: session_id.unwrap_or_default(),
             origin_host: origin_host.unwrap_or_default(),
@@ -1007,7 +1005,7 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ACCOUNTING_ANSWER_GRAMMAR;
@@ -1046,7 +1044,6 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut session_id,
                         &mut counts[0usize],
                         index,
@@ -1057,7 +1054,6 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut result_code,
                         &mut counts[1usize],
                         index,
@@ -1068,7 +1064,6 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut origin_host,
                         &mut counts[2usize],
                         index,
@@ -1079,7 +1074,6 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        data,
                         &mut origin_realm,
                         &mut counts[3usize],
                         index,
@@ -1090,7 +1084,6 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        data,
                         &mut accounting_record_type,
                         &mut counts[4usize],
                         index,
@@ -1101,7 +1094,6 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        data,
                         &mut accounting_record_number,
                         &mut counts[5usize],
                         index,
@@ -1112,7 +1104,6 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[6usize],
                         a,
-                        data,
                         &mut acct_application_id,
                         &mut counts[6usize],
                         index,
@@ -1123,7 +1114,6 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one_group(
                         &G.rules[7usize],
                         a,
-                        data,
                         &mut vendor_specific_application_id,
                         &mut counts[7usize],
                         index,
@@ -1134,7 +1124,6 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[8usize],
                         a,
-                        data,
                         &mut user_name,
                         &mut counts[8usize],
                         index,
@@ -1145,7 +1134,6 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[9usize],
                         a,
-                        data,
                         &mut accounting_sub_session_id,
                         &mut counts[9usize],
                         index,
@@ -1156,7 +1144,6 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[10usize],
                         a,
-                        data,
                         &mut acct_session_id,
                         &mut counts[10usize],
                         index,
@@ -1167,7 +1154,6 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[11usize],
                         a,
-                        data,
                         &mut acct_multi_session_id,
                         &mut counts[11usize],
                         index,
@@ -1178,7 +1164,6 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[12usize],
                         a,
-                        data,
                         &mut error_message,
                         &mut counts[12usize],
                         index,
@@ -1189,7 +1174,6 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[13usize],
                         a,
-                        data,
                         &mut error_reporting_host,
                         &mut counts[13usize],
                         index,
@@ -1200,7 +1184,6 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one_group(
                         &G.rules[14usize],
                         a,
-                        data,
                         &mut failed_avp,
                         &mut counts[14usize],
                         index,
@@ -1211,7 +1194,6 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[15usize],
                         a,
-                        data,
                         &mut acct_interim_interval,
                         &mut counts[15usize],
                         index,
@@ -1222,7 +1204,6 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[16usize],
                         a,
-                        data,
                         &mut accounting_realtime_required,
                         &mut counts[16usize],
                         index,
@@ -1233,7 +1214,6 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[17usize],
                         a,
-                        data,
                         &mut origin_state_id,
                         &mut counts[17usize],
                         index,
@@ -1244,7 +1224,6 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[18usize],
                         a,
-                        data,
                         &mut event_timestamp,
                         &mut counts[18usize],
                         index,
@@ -1255,16 +1234,32 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.many_group(
                         &G.rules[19usize],
                         a,
-                        data,
                         &mut proxy_info,
                         &mut counts[19usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        if counts[4usize] < 1u32 {
+            ctx.missing(&G.rules[4usize], counts[4usize]);
+        }
+        if counts[5usize] < 1u32 {
+            ctx.missing(&G.rules[5usize], counts[5usize]);
+        }
         Self {
             session_id: session_id.unwrap_or_default(),
             result_code: result_code.unwrap_or_default(),

@@ -1800,7 +1800,7 @@ impl ::diameter_runtime::typed::Group for VendorSpecificApplicationId {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::VENDOR_SPECIFIC_APPLICATION_ID;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR;
@@ -1815,7 +1815,6 @@ impl ::diameter_runtime::typed::Group for VendorSpecificApplicationId {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut vendor_id,
                         &mut counts[0usize],
                         index,
@@ -1826,7 +1825,6 @@ impl ::diameter_runtime::typed::Group for VendorSpecificApplicationId {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut auth_application_id,
                         &mut counts[1usize],
                         index,
@@ -1837,17 +1835,18 @@ impl ::diameter_runtime::typed::Group for VendorSpecificApplicationId {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut acct_application_id,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, None),
+                _ => ctx.other(G, a, None),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
         Self {
             vendor_id: vendor_id.unwrap_or_default(),
             auth_application_id,
@@ -2174,7 +2173,7 @@ impl ::diameter_runtime::typed::Group for FailedAvp {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::FAILED_AVP;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::FAILED_AVP_GRAMMAR;
@@ -2183,10 +2182,9 @@ impl ::diameter_runtime::typed::Group for FailedAvp {
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
         Self { other_avps }
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -2230,7 +2228,7 @@ impl ::diameter_runtime::typed::Group for ProxyInfo {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::PROXY_INFO;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::PROXY_INFO_GRAMMAR;
@@ -2245,7 +2243,6 @@ impl ::diameter_runtime::typed::Group for ProxyInfo {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut proxy_host,
                         &mut counts[0usize],
                         index,
@@ -2256,17 +2253,21 @@ impl ::diameter_runtime::typed::Group for ProxyInfo {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut proxy_state,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
         Self {
             proxy_host: proxy_host.unwrap_or_default(),
             proxy_state: proxy_state.unwrap_or_default(),
@@ -2438,7 +2439,7 @@ impl ::diameter_runtime::typed::Group for ExperimentalResult {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::EXPERIMENTAL_RESULT;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::EXPERIMENTAL_RESULT_GRAMMAR;
@@ -2452,7 +2453,6 @@ impl ::diameter_runtime::typed::Group for ExperimentalResult {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut vendor_id,
                         &mut counts[0usize],
                         index,
@@ -2463,17 +2463,21 @@ impl ::diameter_runtime::typed::Group for ExperimentalResult {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut experimental_result_code,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, None),
+                _ => ctx.other(G, a, None),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
         Self {
             vendor_id: vendor_id.unwrap_or_default(),
             experimental_result_code: experimental_result_code.unwrap_or_default(),
@@ -2506,7 +2510,7 @@ impl ::diameter_runtime::typed::Group for E2eSequence {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::E2E_SEQUENCE;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::E2E_SEQUENCE_GRAMMAR;
@@ -2515,10 +2519,9 @@ impl ::diameter_runtime::typed::Group for E2eSequence {
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
         Self { other_avps }
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -2758,7 +2761,7 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR;
@@ -2783,7 +2786,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut origin_host,
                         &mut counts[0usize],
                         index,
@@ -2794,7 +2796,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut origin_realm,
                         &mut counts[1usize],
                         index,
@@ -2805,7 +2806,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.many(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut host_ip_address,
                         &mut counts[2usize],
                         index,
@@ -2815,7 +2815,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        data,
                         &mut vendor_id,
                         &mut counts[3usize],
                         index,
@@ -2826,7 +2825,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        data,
                         &mut product_name,
                         &mut counts[4usize],
                         index,
@@ -2837,7 +2835,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        data,
                         &mut origin_state_id,
                         &mut counts[5usize],
                         index,
@@ -2848,7 +2845,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.many(
                         &G.rules[6usize],
                         a,
-                        data,
                         &mut supported_vendor_id,
                         &mut counts[6usize],
                         index,
@@ -2858,7 +2854,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.many(
                         &G.rules[7usize],
                         a,
-                        data,
                         &mut auth_application_id,
                         &mut counts[7usize],
                         index,
@@ -2868,7 +2863,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.many(
                         &G.rules[8usize],
                         a,
-                        data,
                         &mut inband_security_id,
                         &mut counts[8usize],
                         index,
@@ -2878,7 +2872,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.many(
                         &G.rules[9usize],
                         a,
-                        data,
                         &mut acct_application_id,
                         &mut counts[9usize],
                         index,
@@ -2888,7 +2881,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.many_group(
                         &G.rules[10usize],
                         a,
-                        data,
                         &mut vendor_specific_application_id,
                         &mut counts[10usize],
                         index,
@@ -2898,17 +2890,30 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.one(
                         &G.rules[11usize],
                         a,
-                        data,
                         &mut firmware_revision,
                         &mut counts[11usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        if counts[4usize] < 1u32 {
+            ctx.missing(&G.rules[4usize], counts[4usize]);
+        }
         Self {
             origin_host: origin_host.unwrap_or_default(),
             origin_realm: origin_realm.unwrap_or_default(),
@@ -3109,7 +3114,7 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR;
@@ -3137,7 +3142,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut result_code,
                         &mut counts[0usize],
                         index,
@@ -3148,7 +3152,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut origin_host,
                         &mut counts[1usize],
                         index,
@@ -3159,7 +3162,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut origin_realm,
                         &mut counts[2usize],
                         index,
@@ -3170,7 +3172,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.many(
                         &G.rules[3usize],
                         a,
-                        data,
                         &mut host_ip_address,
                         &mut counts[3usize],
                         index,
@@ -3180,7 +3181,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        data,
                         &mut vendor_id,
                         &mut counts[4usize],
                         index,
@@ -3191,7 +3191,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        data,
                         &mut product_name,
                         &mut counts[5usize],
                         index,
@@ -3202,7 +3201,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.one(
                         &G.rules[6usize],
                         a,
-                        data,
                         &mut origin_state_id,
                         &mut counts[6usize],
                         index,
@@ -3213,7 +3211,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.one(
                         &G.rules[7usize],
                         a,
-                        data,
                         &mut error_message,
                         &mut counts[7usize],
                         index,
@@ -3224,7 +3221,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.one_group(
                         &G.rules[8usize],
                         a,
-                        data,
                         &mut failed_avp,
                         &mut counts[8usize],
                         index,
@@ -3235,7 +3231,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.many(
                         &G.rules[9usize],
                         a,
-                        data,
                         &mut supported_vendor_id,
                         &mut counts[9usize],
                         index,
@@ -3245,7 +3240,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.many(
                         &G.rules[10usize],
                         a,
-                        data,
                         &mut auth_application_id,
                         &mut counts[10usize],
                         index,
@@ -3255,7 +3249,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.many(
                         &G.rules[11usize],
                         a,
-                        data,
                         &mut inband_security_id,
                         &mut counts[11usize],
                         index,
@@ -3265,7 +3258,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.many(
                         &G.rules[12usize],
                         a,
-                        data,
                         &mut acct_application_id,
                         &mut counts[12usize],
                         index,
@@ -3275,7 +3267,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.many_group(
                         &G.rules[13usize],
                         a,
-                        data,
                         &mut vendor_specific_application_id,
                         &mut counts[13usize],
                         index,
@@ -3285,17 +3276,33 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.one(
                         &G.rules[14usize],
                         a,
-                        data,
                         &mut firmware_revision,
                         &mut counts[14usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        if counts[4usize] < 1u32 {
+            ctx.missing(&G.rules[4usize], counts[4usize]);
+        }
+        if counts[5usize] < 1u32 {
+            ctx.missing(&G.rules[5usize], counts[5usize]);
+        }
         Self {
             result_code: result_code.unwrap_or_default(),
             origin_host: origin_host.unwrap_or_default(),
@@ -3484,7 +3491,7 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_REQUEST_GRAMMAR;
@@ -3508,7 +3515,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut session_id,
                         &mut counts[0usize],
                         index,
@@ -3519,7 +3525,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut origin_host,
                         &mut counts[1usize],
                         index,
@@ -3530,7 +3535,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut origin_realm,
                         &mut counts[2usize],
                         index,
@@ -3541,7 +3545,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        data,
                         &mut destination_realm,
                         &mut counts[3usize],
                         index,
@@ -3552,7 +3555,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        data,
                         &mut destination_host,
                         &mut counts[4usize],
                         index,
@@ -3563,7 +3565,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        data,
                         &mut auth_application_id,
                         &mut counts[5usize],
                         index,
@@ -3574,7 +3575,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[6usize],
                         a,
-                        data,
                         &mut re_auth_request_type,
                         &mut counts[6usize],
                         index,
@@ -3585,7 +3585,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[7usize],
                         a,
-                        data,
                         &mut user_name,
                         &mut counts[7usize],
                         index,
@@ -3596,7 +3595,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[8usize],
                         a,
-                        data,
                         &mut origin_state_id,
                         &mut counts[8usize],
                         index,
@@ -3607,7 +3605,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.many_group(
                         &G.rules[9usize],
                         a,
-                        data,
                         &mut proxy_info,
                         &mut counts[9usize],
                         index,
@@ -3617,16 +3614,35 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.many(
                         &G.rules[10usize],
                         a,
-                        data,
                         &mut route_record,
                         &mut counts[10usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        if counts[4usize] < 1u32 {
+            ctx.missing(&G.rules[4usize], counts[4usize]);
+        }
+        if counts[5usize] < 1u32 {
+            ctx.missing(&G.rules[5usize], counts[5usize]);
+        }
+        if counts[6usize] < 1u32 {
+            ctx.missing(&G.rules[6usize], counts[6usize]);
+        }
         Self {
             session_id: session_id.unwrap_or_default(),
             origin_host: origin_host.unwrap_or_default(),
@@ -3814,7 +3830,7 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_ANSWER_GRAMMAR;
@@ -3842,7 +3858,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut session_id,
                         &mut counts[0usize],
                         index,
@@ -3853,7 +3868,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut result_code,
                         &mut counts[1usize],
                         index,
@@ -3864,7 +3878,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut origin_host,
                         &mut counts[2usize],
                         index,
@@ -3875,7 +3888,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        data,
                         &mut origin_realm,
                         &mut counts[3usize],
                         index,
@@ -3886,7 +3898,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        data,
                         &mut user_name,
                         &mut counts[4usize],
                         index,
@@ -3897,7 +3908,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        data,
                         &mut origin_state_id,
                         &mut counts[5usize],
                         index,
@@ -3908,7 +3918,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[6usize],
                         a,
-                        data,
                         &mut error_message,
                         &mut counts[6usize],
                         index,
@@ -3919,7 +3928,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[7usize],
                         a,
-                        data,
                         &mut error_reporting_host,
                         &mut counts[7usize],
                         index,
@@ -3930,7 +3938,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one_group(
                         &G.rules[8usize],
                         a,
-                        data,
                         &mut failed_avp,
                         &mut counts[8usize],
                         index,
@@ -3941,7 +3948,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.many(
                         &G.rules[9usize],
                         a,
-                        data,
                         &mut redirect_host,
                         &mut counts[9usize],
                         index,
@@ -3951,7 +3957,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[10usize],
                         a,
-                        data,
                         &mut redirect_host_usage,
                         &mut counts[10usize],
                         index,
@@ -3962,7 +3967,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[11usize],
                         a,
-                        data,
                         &mut redirect_max_cache_time,
                         &mut counts[11usize],
                         index,
@@ -3973,16 +3977,26 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.many_group(
                         &G.rules[12usize],
                         a,
-                        data,
                         &mut proxy_info,
                         &mut counts[12usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
         Self {
             session_id: session_id.unwrap_or_default(),
             result_code: result_code.unwrap_or_default(),
@@ -4157,7 +4171,7 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ABORT_SESSION_REQUEST_GRAMMAR;
@@ -4180,7 +4194,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut session_id,
                         &mut counts[0usize],
                         index,
@@ -4191,7 +4204,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut origin_host,
                         &mut counts[1usize],
                         index,
@@ -4202,7 +4214,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut origin_realm,
                         &mut counts[2usize],
                         index,
@@ -4213,7 +4224,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        data,
                         &mut destination_realm,
                         &mut counts[3usize],
                         index,
@@ -4224,7 +4234,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        data,
                         &mut destination_host,
                         &mut counts[4usize],
                         index,
@@ -4235,7 +4244,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        data,
                         &mut auth_application_id,
                         &mut counts[5usize],
                         index,
@@ -4246,7 +4254,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
                     ctx.one(
                         &G.rules[6usize],
                         a,
-                        data,
                         &mut user_name,
                         &mut counts[6usize],
                         index,
@@ -4257,7 +4264,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
                     ctx.one(
                         &G.rules[7usize],
                         a,
-                        data,
                         &mut origin_state_id,
                         &mut counts[7usize],
                         index,
@@ -4268,7 +4274,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
                     ctx.many_group(
                         &G.rules[8usize],
                         a,
-                        data,
                         &mut proxy_info,
                         &mut counts[8usize],
                         index,
@@ -4278,16 +4283,32 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
                     ctx.many(
                         &G.rules[9usize],
                         a,
-                        data,
                         &mut route_record,
                         &mut counts[9usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        if counts[4usize] < 1u32 {
+            ctx.missing(&G.rules[4usize], counts[4usize]);
+        }
+        if counts[5usize] < 1u32 {
+            ctx.missing(&G.rules[5usize], counts[5usize]);
+        }
         Self {
             session_id: session_id.unwrap_or_default(),
             origin_host: origin_host.unwrap_or_default(),
@@ -4469,7 +4490,7 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ABORT_SESSION_ANSWER_GRAMMAR;
@@ -4497,7 +4518,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut session_id,
                         &mut counts[0usize],
                         index,
@@ -4508,7 +4528,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut result_code,
                         &mut counts[1usize],
                         index,
@@ -4519,7 +4538,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut origin_host,
                         &mut counts[2usize],
                         index,
@@ -4530,7 +4548,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        data,
                         &mut origin_realm,
                         &mut counts[3usize],
                         index,
@@ -4541,7 +4558,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        data,
                         &mut user_name,
                         &mut counts[4usize],
                         index,
@@ -4552,7 +4568,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        data,
                         &mut origin_state_id,
                         &mut counts[5usize],
                         index,
@@ -4563,7 +4578,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
                     ctx.one(
                         &G.rules[6usize],
                         a,
-                        data,
                         &mut error_message,
                         &mut counts[6usize],
                         index,
@@ -4574,7 +4588,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
                     ctx.one(
                         &G.rules[7usize],
                         a,
-                        data,
                         &mut error_reporting_host,
                         &mut counts[7usize],
                         index,
@@ -4585,7 +4598,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
                     ctx.one_group(
                         &G.rules[8usize],
                         a,
-                        data,
                         &mut failed_avp,
                         &mut counts[8usize],
                         index,
@@ -4596,7 +4608,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
                     ctx.many(
                         &G.rules[9usize],
                         a,
-                        data,
                         &mut redirect_host,
                         &mut counts[9usize],
                         index,
@@ -4606,7 +4617,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
                     ctx.one(
                         &G.rules[10usize],
                         a,
-                        data,
                         &mut redirect_host_usage,
                         &mut counts[10usize],
                         index,
@@ -4617,7 +4627,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
                     ctx.one(
                         &G.rules[11usize],
                         a,
-                        data,
                         &mut redirect_max_cache_time,
                         &mut counts[11usize],
                         index,
@@ -4628,16 +4637,26 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
                     ctx.many_group(
                         &G.rules[12usize],
                         a,
-                        data,
                         &mut proxy_info,
                         &mut counts[12usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
         Self {
             session_id: session_id.unwrap_or_default(),
             result_code: result_code.unwrap_or_default(),
@@ -4826,7 +4845,7 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SESSION_TERMINATION_REQUEST_GRAMMAR;
@@ -4851,7 +4870,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut session_id,
                         &mut counts[0usize],
                         index,
@@ -4862,7 +4880,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut origin_host,
                         &mut counts[1usize],
                         index,
@@ -4873,7 +4890,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut origin_realm,
                         &mut counts[2usize],
                         index,
@@ -4884,7 +4900,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        data,
                         &mut destination_realm,
                         &mut counts[3usize],
                         index,
@@ -4895,7 +4910,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        data,
                         &mut auth_application_id,
                         &mut counts[4usize],
                         index,
@@ -4906,7 +4920,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        data,
                         &mut termination_cause,
                         &mut counts[5usize],
                         index,
@@ -4917,7 +4930,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
                     ctx.one(
                         &G.rules[6usize],
                         a,
-                        data,
                         &mut user_name,
                         &mut counts[6usize],
                         index,
@@ -4928,7 +4940,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
                     ctx.one(
                         &G.rules[7usize],
                         a,
-                        data,
                         &mut destination_host,
                         &mut counts[7usize],
                         index,
@@ -4936,20 +4947,12 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
                     )
                 }
                 (25u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[8usize],
-                        a,
-                        data,
-                        &mut class,
-                        &mut counts[8usize],
-                        index,
-                    )
+                    ctx.many(&G.rules[8usize], a, &mut class, &mut counts[8usize], index)
                 }
                 (278u32, 0u32) => {
                     ctx.one(
                         &G.rules[9usize],
                         a,
-                        data,
                         &mut origin_state_id,
                         &mut counts[9usize],
                         index,
@@ -4960,7 +4963,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
                     ctx.many_group(
                         &G.rules[10usize],
                         a,
-                        data,
                         &mut proxy_info,
                         &mut counts[10usize],
                         index,
@@ -4970,16 +4972,32 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
                     ctx.many(
                         &G.rules[11usize],
                         a,
-                        data,
                         &mut route_record,
                         &mut counts[11usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        if counts[4usize] < 1u32 {
+            ctx.missing(&G.rules[4usize], counts[4usize]);
+        }
+        if counts[5usize] < 1u32 {
+            ctx.missing(&G.rules[5usize], counts[5usize]);
+        }
         Self {
             session_id: session_id.unwrap_or_default(),
             origin_host: origin_host.unwrap_or_default(),
@@ -5176,7 +5194,7 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SESSION_TERMINATION_ANSWER_GRAMMAR;
@@ -5205,7 +5223,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut session_id,
                         &mut counts[0usize],
                         index,
@@ -5216,7 +5233,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut result_code,
                         &mut counts[1usize],
                         index,
@@ -5227,7 +5243,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut origin_host,
                         &mut counts[2usize],
                         index,
@@ -5238,7 +5253,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        data,
                         &mut origin_realm,
                         &mut counts[3usize],
                         index,
@@ -5249,7 +5263,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        data,
                         &mut user_name,
                         &mut counts[4usize],
                         index,
@@ -5257,20 +5270,12 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
                     )
                 }
                 (25u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[5usize],
-                        a,
-                        data,
-                        &mut class,
-                        &mut counts[5usize],
-                        index,
-                    )
+                    ctx.many(&G.rules[5usize], a, &mut class, &mut counts[5usize], index)
                 }
                 (281u32, 0u32) => {
                     ctx.one(
                         &G.rules[6usize],
                         a,
-                        data,
                         &mut error_message,
                         &mut counts[6usize],
                         index,
@@ -5281,7 +5286,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
                     ctx.one(
                         &G.rules[7usize],
                         a,
-                        data,
                         &mut error_reporting_host,
                         &mut counts[7usize],
                         index,
@@ -5292,7 +5296,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
                     ctx.one_group(
                         &G.rules[8usize],
                         a,
-                        data,
                         &mut failed_avp,
                         &mut counts[8usize],
                         index,
@@ -5303,7 +5306,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
                     ctx.one(
                         &G.rules[9usize],
                         a,
-                        data,
                         &mut origin_state_id,
                         &mut counts[9usize],
                         index,
@@ -5314,7 +5316,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
                     ctx.many(
                         &G.rules[10usize],
                         a,
-                        data,
                         &mut redirect_host,
                         &mut counts[10usize],
                         index,
@@ -5324,7 +5325,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
                     ctx.one(
                         &G.rules[11usize],
                         a,
-                        data,
                         &mut redirect_host_usage,
                         &mut counts[11usize],
                         index,
@@ -5335,7 +5335,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
                     ctx.one(
                         &G.rules[12usize],
                         a,
-                        data,
                         &mut redirect_max_cache_time,
                         &mut counts[12usize],
                         index,
@@ -5346,16 +5345,26 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
                     ctx.many_group(
                         &G.rules[13usize],
                         a,
-                        data,
                         &mut proxy_info,
                         &mut counts[13usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
         Self {
             session_id: session_id.unwrap_or_default(),
             result_code: result_code.unwrap_or_default(),
@@ -5481,7 +5490,7 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogRequest {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DEVICE_WATCHDOG_REQUEST_GRAMMAR;
@@ -5497,7 +5506,6 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogRequest {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut origin_host,
                         &mut counts[0usize],
                         index,
@@ -5508,7 +5516,6 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogRequest {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut origin_realm,
                         &mut counts[1usize],
                         index,
@@ -5519,17 +5526,21 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogRequest {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut origin_state_id,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
         Self {
             origin_host: origin_host.unwrap_or_default(),
             origin_realm: origin_realm.unwrap_or_default(),
@@ -5629,7 +5640,7 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogAnswer {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR;
@@ -5648,7 +5659,6 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogAnswer {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut result_code,
                         &mut counts[0usize],
                         index,
@@ -5659,7 +5669,6 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogAnswer {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut origin_host,
                         &mut counts[1usize],
                         index,
@@ -5670,7 +5679,6 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogAnswer {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut origin_realm,
                         &mut counts[2usize],
                         index,
@@ -5681,7 +5689,6 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogAnswer {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        data,
                         &mut error_message,
                         &mut counts[3usize],
                         index,
@@ -5692,7 +5699,6 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogAnswer {
                     ctx.one_group(
                         &G.rules[4usize],
                         a,
-                        data,
                         &mut failed_avp,
                         &mut counts[4usize],
                         index,
@@ -5703,17 +5709,24 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogAnswer {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        data,
                         &mut origin_state_id,
                         &mut counts[5usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
         Self {
             result_code: result_code.unwrap_or_default(),
             origin_host: origin_host.unwrap_or_default(),
@@ -5806,7 +5819,7 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerRequest {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DISCONNECT_PEER_REQUEST_GRAMMAR;
@@ -5822,7 +5835,6 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerRequest {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut origin_host,
                         &mut counts[0usize],
                         index,
@@ -5833,7 +5845,6 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerRequest {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut origin_realm,
                         &mut counts[1usize],
                         index,
@@ -5844,17 +5855,24 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerRequest {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut disconnect_cause,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
         Self {
             origin_host: origin_host.unwrap_or_default(),
             origin_realm: origin_realm.unwrap_or_default(),
@@ -5949,7 +5967,7 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerAnswer {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DISCONNECT_PEER_ANSWER_GRAMMAR;
@@ -5967,7 +5985,6 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerAnswer {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut result_code,
                         &mut counts[0usize],
                         index,
@@ -5978,7 +5995,6 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerAnswer {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut origin_host,
                         &mut counts[1usize],
                         index,
@@ -5989,7 +6005,6 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerAnswer {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut origin_realm,
                         &mut counts[2usize],
                         index,
@@ -6000,7 +6015,6 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerAnswer {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        data,
                         &mut error_message,
                         &mut counts[3usize],
                         index,
@@ -6011,17 +6025,24 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerAnswer {
                     ctx.one_group(
                         &G.rules[4usize],
                         a,
-                        data,
                         &mut failed_avp,
                         &mut counts[4usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
         Self {
             result_code: result_code.unwrap_or_default(),
             origin_host: origin_host.unwrap_or_default(),

@@ -1876,7 +1876,7 @@ impl ::diameter_runtime::typed::Group for CcMoney {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::CC_MONEY;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CC_MONEY_GRAMMAR;
@@ -1890,7 +1890,6 @@ impl ::diameter_runtime::typed::Group for CcMoney {
                     ctx.one_group(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut unit_value,
                         &mut counts[0usize],
                         index,
@@ -1901,17 +1900,18 @@ impl ::diameter_runtime::typed::Group for CcMoney {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut currency_code,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, None),
+                _ => ctx.other(G, a, None),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
         Self {
             unit_value: unit_value.unwrap_or_default(),
             currency_code,
@@ -2127,7 +2127,7 @@ impl ::diameter_runtime::typed::Group for CostInformation {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::COST_INFORMATION;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::COST_INFORMATION_GRAMMAR;
@@ -2142,7 +2142,6 @@ impl ::diameter_runtime::typed::Group for CostInformation {
                     ctx.one_group(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut unit_value,
                         &mut counts[0usize],
                         index,
@@ -2153,7 +2152,6 @@ impl ::diameter_runtime::typed::Group for CostInformation {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut currency_code,
                         &mut counts[1usize],
                         index,
@@ -2164,17 +2162,21 @@ impl ::diameter_runtime::typed::Group for CostInformation {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut cost_unit,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, None),
+                _ => ctx.other(G, a, None),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
         Self {
             unit_value: unit_value.unwrap_or_default(),
             currency_code: currency_code.unwrap_or_default(),
@@ -2400,7 +2402,7 @@ impl ::diameter_runtime::typed::Group for FinalUnitIndication {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::FINAL_UNIT_INDICATION;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::FINAL_UNIT_INDICATION_GRAMMAR;
@@ -2416,7 +2418,6 @@ impl ::diameter_runtime::typed::Group for FinalUnitIndication {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut final_unit_action,
                         &mut counts[0usize],
                         index,
@@ -2427,7 +2428,6 @@ impl ::diameter_runtime::typed::Group for FinalUnitIndication {
                     ctx.many(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut restriction_filter_rule,
                         &mut counts[1usize],
                         index,
@@ -2437,7 +2437,6 @@ impl ::diameter_runtime::typed::Group for FinalUnitIndication {
                     ctx.many(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut filter_id,
                         &mut counts[2usize],
                         index,
@@ -2447,17 +2446,18 @@ impl ::diameter_runtime::typed::Group for FinalUnitIndication {
                     ctx.one_group(
                         &G.rules[3usize],
                         a,
-                        data,
                         &mut redirect_server,
                         &mut counts[3usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, None),
+                _ => ctx.other(G, a, None),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
         Self {
             final_unit_action: final_unit_action.unwrap_or_default(),
             restriction_filter_rule,
@@ -2555,7 +2555,7 @@ impl ::diameter_runtime::typed::Group for GrantedServiceUnit {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::GRANTED_SERVICE_UNIT;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::GRANTED_SERVICE_UNIT_GRAMMAR;
@@ -2575,7 +2575,6 @@ impl ::diameter_runtime::typed::Group for GrantedServiceUnit {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut tariff_time_change,
                         &mut counts[0usize],
                         index,
@@ -2586,7 +2585,6 @@ impl ::diameter_runtime::typed::Group for GrantedServiceUnit {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut cc_time,
                         &mut counts[1usize],
                         index,
@@ -2597,7 +2595,6 @@ impl ::diameter_runtime::typed::Group for GrantedServiceUnit {
                     ctx.one_group(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut cc_money,
                         &mut counts[2usize],
                         index,
@@ -2608,7 +2605,6 @@ impl ::diameter_runtime::typed::Group for GrantedServiceUnit {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        data,
                         &mut cc_total_octets,
                         &mut counts[3usize],
                         index,
@@ -2619,7 +2615,6 @@ impl ::diameter_runtime::typed::Group for GrantedServiceUnit {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        data,
                         &mut cc_input_octets,
                         &mut counts[4usize],
                         index,
@@ -2630,7 +2625,6 @@ impl ::diameter_runtime::typed::Group for GrantedServiceUnit {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        data,
                         &mut cc_output_octets,
                         &mut counts[5usize],
                         index,
@@ -2641,17 +2635,15 @@ impl ::diameter_runtime::typed::Group for GrantedServiceUnit {
                     ctx.one(
                         &G.rules[6usize],
                         a,
-                        data,
                         &mut cc_service_specific_units,
                         &mut counts[6usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
         Self {
             tariff_time_change,
             cc_time,
@@ -2785,7 +2777,7 @@ impl ::diameter_runtime::typed::Group for RedirectServer {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::REDIRECT_SERVER;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::REDIRECT_SERVER_GRAMMAR;
@@ -2799,7 +2791,6 @@ impl ::diameter_runtime::typed::Group for RedirectServer {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut redirect_address_type,
                         &mut counts[0usize],
                         index,
@@ -2810,17 +2801,21 @@ impl ::diameter_runtime::typed::Group for RedirectServer {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut redirect_server_address,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, None),
+                _ => ctx.other(G, a, None),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
         Self {
             redirect_address_type: redirect_address_type.unwrap_or_default(),
             redirect_server_address: redirect_server_address.unwrap_or_default(),
@@ -2960,7 +2955,7 @@ impl ::diameter_runtime::typed::Group for RequestedServiceUnit {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::REQUESTED_SERVICE_UNIT;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::REQUESTED_SERVICE_UNIT_GRAMMAR;
@@ -2979,7 +2974,6 @@ impl ::diameter_runtime::typed::Group for RequestedServiceUnit {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut cc_time,
                         &mut counts[0usize],
                         index,
@@ -2990,7 +2984,6 @@ impl ::diameter_runtime::typed::Group for RequestedServiceUnit {
                     ctx.one_group(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut cc_money,
                         &mut counts[1usize],
                         index,
@@ -3001,7 +2994,6 @@ impl ::diameter_runtime::typed::Group for RequestedServiceUnit {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut cc_total_octets,
                         &mut counts[2usize],
                         index,
@@ -3012,7 +3004,6 @@ impl ::diameter_runtime::typed::Group for RequestedServiceUnit {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        data,
                         &mut cc_input_octets,
                         &mut counts[3usize],
                         index,
@@ -3023,7 +3014,6 @@ impl ::diameter_runtime::typed::Group for RequestedServiceUnit {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        data,
                         &mut cc_output_octets,
                         &mut counts[4usize],
                         index,
@@ -3034,17 +3024,15 @@ impl ::diameter_runtime::typed::Group for RequestedServiceUnit {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        data,
                         &mut cc_service_specific_units,
                         &mut counts[5usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
         Self {
             cc_time,
             cc_money,
@@ -3115,7 +3103,7 @@ impl ::diameter_runtime::typed::Group for ServiceParameterInfo {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::SERVICE_PARAMETER_INFO;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SERVICE_PARAMETER_INFO_GRAMMAR;
@@ -3129,7 +3117,6 @@ impl ::diameter_runtime::typed::Group for ServiceParameterInfo {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut service_parameter_type,
                         &mut counts[0usize],
                         index,
@@ -3140,17 +3127,21 @@ impl ::diameter_runtime::typed::Group for ServiceParameterInfo {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut service_parameter_value,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, None),
+                _ => ctx.other(G, a, None),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
         Self {
             service_parameter_type: service_parameter_type.unwrap_or_default(),
             service_parameter_value: service_parameter_value.unwrap_or_default(),
@@ -3203,7 +3194,7 @@ impl ::diameter_runtime::typed::Group for SubscriptionId {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::SUBSCRIPTION_ID;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SUBSCRIPTION_ID_GRAMMAR;
@@ -3217,7 +3208,6 @@ impl ::diameter_runtime::typed::Group for SubscriptionId {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut subscription_id_type,
                         &mut counts[0usize],
                         index,
@@ -3228,17 +3218,21 @@ impl ::diameter_runtime::typed::Group for SubscriptionId {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut subscription_id_data,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, None),
+                _ => ctx.other(G, a, None),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
         Self {
             subscription_id_type: subscription_id_type.unwrap_or_default(),
             subscription_id_data: subscription_id_data.unwrap_or_default(),
@@ -3288,7 +3282,7 @@ impl ::diameter_runtime::typed::Group for UnitValue {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::UNIT_VALUE;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::UNIT_VALUE_GRAMMAR;
@@ -3302,7 +3296,6 @@ impl ::diameter_runtime::typed::Group for UnitValue {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut value_digits,
                         &mut counts[0usize],
                         index,
@@ -3313,17 +3306,18 @@ impl ::diameter_runtime::typed::Group for UnitValue {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut exponent,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, None),
+                _ => ctx.other(G, a, None),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
         Self {
             value_digits: value_digits.unwrap_or_default(),
             exponent,
@@ -3409,7 +3403,7 @@ impl ::diameter_runtime::typed::Group for UsedServiceUnit {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::USED_SERVICE_UNIT;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::USED_SERVICE_UNIT_GRAMMAR;
@@ -3429,7 +3423,6 @@ impl ::diameter_runtime::typed::Group for UsedServiceUnit {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut tariff_change_usage,
                         &mut counts[0usize],
                         index,
@@ -3440,7 +3433,6 @@ impl ::diameter_runtime::typed::Group for UsedServiceUnit {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut cc_time,
                         &mut counts[1usize],
                         index,
@@ -3451,7 +3443,6 @@ impl ::diameter_runtime::typed::Group for UsedServiceUnit {
                     ctx.one_group(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut cc_money,
                         &mut counts[2usize],
                         index,
@@ -3462,7 +3453,6 @@ impl ::diameter_runtime::typed::Group for UsedServiceUnit {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        data,
                         &mut cc_total_octets,
                         &mut counts[3usize],
                         index,
@@ -3473,7 +3463,6 @@ impl ::diameter_runtime::typed::Group for UsedServiceUnit {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        data,
                         &mut cc_input_octets,
                         &mut counts[4usize],
                         index,
@@ -3484,7 +3473,6 @@ impl ::diameter_runtime::typed::Group for UsedServiceUnit {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        data,
                         &mut cc_output_octets,
                         &mut counts[5usize],
                         index,
@@ -3495,17 +3483,15 @@ impl ::diameter_runtime::typed::Group for UsedServiceUnit {
                     ctx.one(
                         &G.rules[6usize],
                         a,
-                        data,
                         &mut cc_service_specific_units,
                         &mut counts[6usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
         Self {
             tariff_change_usage,
             cc_time,
@@ -3928,7 +3914,7 @@ impl ::diameter_runtime::typed::Group for MultipleServicesCreditControl {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::MULTIPLE_SERVICES_CREDIT_CONTROL;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::MULTIPLE_SERVICES_CREDIT_CONTROL_GRAMMAR;
@@ -3951,7 +3937,6 @@ impl ::diameter_runtime::typed::Group for MultipleServicesCreditControl {
                     ctx.one_group(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut granted_service_unit,
                         &mut counts[0usize],
                         index,
@@ -3962,7 +3947,6 @@ impl ::diameter_runtime::typed::Group for MultipleServicesCreditControl {
                     ctx.one_group(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut requested_service_unit,
                         &mut counts[1usize],
                         index,
@@ -3973,7 +3957,6 @@ impl ::diameter_runtime::typed::Group for MultipleServicesCreditControl {
                     ctx.many_group(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut used_service_unit,
                         &mut counts[2usize],
                         index,
@@ -3983,7 +3966,6 @@ impl ::diameter_runtime::typed::Group for MultipleServicesCreditControl {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        data,
                         &mut tariff_change_usage,
                         &mut counts[3usize],
                         index,
@@ -3994,7 +3976,6 @@ impl ::diameter_runtime::typed::Group for MultipleServicesCreditControl {
                     ctx.many(
                         &G.rules[4usize],
                         a,
-                        data,
                         &mut service_identifier,
                         &mut counts[4usize],
                         index,
@@ -4004,7 +3985,6 @@ impl ::diameter_runtime::typed::Group for MultipleServicesCreditControl {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        data,
                         &mut rating_group,
                         &mut counts[5usize],
                         index,
@@ -4015,7 +3995,6 @@ impl ::diameter_runtime::typed::Group for MultipleServicesCreditControl {
                     ctx.many_group(
                         &G.rules[6usize],
                         a,
-                        data,
                         &mut g_s_u_pool_reference,
                         &mut counts[6usize],
                         index,
@@ -4025,7 +4004,6 @@ impl ::diameter_runtime::typed::Group for MultipleServicesCreditControl {
                     ctx.one(
                         &G.rules[7usize],
                         a,
-                        data,
                         &mut validity_time,
                         &mut counts[7usize],
                         index,
@@ -4036,7 +4014,6 @@ impl ::diameter_runtime::typed::Group for MultipleServicesCreditControl {
                     ctx.one(
                         &G.rules[8usize],
                         a,
-                        data,
                         &mut result_code,
                         &mut counts[8usize],
                         index,
@@ -4047,17 +4024,15 @@ impl ::diameter_runtime::typed::Group for MultipleServicesCreditControl {
                     ctx.one_group(
                         &G.rules[9usize],
                         a,
-                        data,
                         &mut final_unit_indication,
                         &mut counts[9usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
         Self {
             granted_service_unit,
             requested_service_unit,
@@ -4152,7 +4127,7 @@ impl ::diameter_runtime::typed::Group for GSUPoolReference {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::G_S_U_POOL_REFERENCE;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::G_S_U_POOL_REFERENCE_GRAMMAR;
@@ -4167,7 +4142,6 @@ impl ::diameter_runtime::typed::Group for GSUPoolReference {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut g_s_u_pool_identifier,
                         &mut counts[0usize],
                         index,
@@ -4178,7 +4152,6 @@ impl ::diameter_runtime::typed::Group for GSUPoolReference {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut cc_unit_type,
                         &mut counts[1usize],
                         index,
@@ -4189,17 +4162,24 @@ impl ::diameter_runtime::typed::Group for GSUPoolReference {
                     ctx.one_group(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut unit_value,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, None),
+                _ => ctx.other(G, a, None),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
         Self {
             g_s_u_pool_identifier: g_s_u_pool_identifier.unwrap_or_default(),
             cc_unit_type: cc_unit_type.unwrap_or_default(),
@@ -4254,7 +4234,7 @@ impl ::diameter_runtime::typed::Group for UserEquipmentInfo {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::USER_EQUIPMENT_INFO;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::USER_EQUIPMENT_INFO_GRAMMAR;
@@ -4268,7 +4248,6 @@ impl ::diameter_runtime::typed::Group for UserEquipmentInfo {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut user_equipment_info_type,
                         &mut counts[0usize],
                         index,
@@ -4279,17 +4258,21 @@ impl ::diameter_runtime::typed::Group for UserEquipmentInfo {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut user_equipment_info_value,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, data, None),
+                _ => ctx.other(G, a, None),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
         Self {
             user_equipment_info_type: user_equipment_info_type.unwrap_or_default(),
             user_equipment_info_value: user_equipment_info_value.unwrap_or_default(),
@@ -4509,7 +4492,7 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_REQUEST_GRAMMAR;
@@ -4537,7 +4520,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut session_id,
                         &mut counts[0usize],
                         index,
@@ -4548,7 +4530,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut origin_host,
                         &mut counts[1usize],
                         index,
@@ -4559,7 +4540,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut origin_realm,
                         &mut counts[2usize],
                         index,
@@ -4570,7 +4550,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        data,
                         &mut destination_realm,
                         &mut counts[3usize],
                         index,
@@ -4581,7 +4560,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        data,
                         &mut destination_host,
                         &mut counts[4usize],
                         index,
@@ -4592,7 +4570,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        data,
                         &mut auth_application_id,
                         &mut counts[5usize],
                         index,
@@ -4603,7 +4580,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[6usize],
                         a,
-                        data,
                         &mut re_auth_request_type,
                         &mut counts[6usize],
                         index,
@@ -4614,7 +4590,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[7usize],
                         a,
-                        data,
                         &mut user_name,
                         &mut counts[7usize],
                         index,
@@ -4625,7 +4600,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[8usize],
                         a,
-                        data,
                         &mut origin_state_id,
                         &mut counts[8usize],
                         index,
@@ -4636,7 +4610,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[9usize],
                         a,
-                        data,
                         &mut cc_sub_session_id,
                         &mut counts[9usize],
                         index,
@@ -4647,7 +4620,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[10usize],
                         a,
-                        data,
                         &mut g_s_u_pool_identifier,
                         &mut counts[10usize],
                         index,
@@ -4658,7 +4630,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[11usize],
                         a,
-                        data,
                         &mut service_identifier,
                         &mut counts[11usize],
                         index,
@@ -4669,7 +4640,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[12usize],
                         a,
-                        data,
                         &mut rating_group,
                         &mut counts[12usize],
                         index,
@@ -4680,7 +4650,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.many_group(
                         &G.rules[13usize],
                         a,
-                        data,
                         &mut proxy_info,
                         &mut counts[13usize],
                         index,
@@ -4690,16 +4659,35 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.many(
                         &G.rules[14usize],
                         a,
-                        data,
                         &mut route_record,
                         &mut counts[14usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        if counts[4usize] < 1u32 {
+            ctx.missing(&G.rules[4usize], counts[4usize]);
+        }
+        if counts[5usize] < 1u32 {
+            ctx.missing(&G.rules[5usize], counts[5usize]);
+        }
+        if counts[6usize] < 1u32 {
+            ctx.missing(&G.rules[6usize], counts[6usize]);
+        }
         Self {
             session_id: session_id.unwrap_or_default(),
             origin_host: origin_host.unwrap_or_default(),
@@ -4947,7 +4935,7 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_ANSWER_GRAMMAR;
@@ -4979,7 +4967,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut session_id,
                         &mut counts[0usize],
                         index,
@@ -4990,7 +4977,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut result_code,
                         &mut counts[1usize],
                         index,
@@ -5001,7 +4987,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut origin_host,
                         &mut counts[2usize],
                         index,
@@ -5012,7 +4997,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        data,
                         &mut origin_realm,
                         &mut counts[3usize],
                         index,
@@ -5023,7 +5007,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        data,
                         &mut user_name,
                         &mut counts[4usize],
                         index,
@@ -5034,7 +5017,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        data,
                         &mut origin_state_id,
                         &mut counts[5usize],
                         index,
@@ -5045,7 +5027,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[6usize],
                         a,
-                        data,
                         &mut error_message,
                         &mut counts[6usize],
                         index,
@@ -5056,7 +5037,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[7usize],
                         a,
-                        data,
                         &mut error_reporting_host,
                         &mut counts[7usize],
                         index,
@@ -5067,7 +5047,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one_group(
                         &G.rules[8usize],
                         a,
-                        data,
                         &mut failed_avp,
                         &mut counts[8usize],
                         index,
@@ -5078,7 +5057,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.many(
                         &G.rules[9usize],
                         a,
-                        data,
                         &mut redirect_host,
                         &mut counts[9usize],
                         index,
@@ -5088,7 +5066,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[10usize],
                         a,
-                        data,
                         &mut redirect_host_usage,
                         &mut counts[10usize],
                         index,
@@ -5099,7 +5076,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[11usize],
                         a,
-                        data,
                         &mut redirect_max_cache_time,
                         &mut counts[11usize],
                         index,
@@ -5110,7 +5086,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[12usize],
                         a,
-                        data,
                         &mut cc_sub_session_id,
                         &mut counts[12usize],
                         index,
@@ -5121,7 +5096,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[13usize],
                         a,
-                        data,
                         &mut g_s_u_pool_identifier,
                         &mut counts[13usize],
                         index,
@@ -5132,7 +5106,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[14usize],
                         a,
-                        data,
                         &mut service_identifier,
                         &mut counts[14usize],
                         index,
@@ -5143,7 +5116,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[15usize],
                         a,
-                        data,
                         &mut rating_group,
                         &mut counts[15usize],
                         index,
@@ -5154,16 +5126,26 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.many_group(
                         &G.rules[16usize],
                         a,
-                        data,
                         &mut proxy_info,
                         &mut counts[16usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
         Self {
             session_id: session_id.unwrap_or_default(),
             result_code: result_code.unwrap_or_default(),
@@ -5503,7 +5485,7 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CREDIT_CONTROL_REQUEST_GRAMMAR;
@@ -5543,7 +5525,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut session_id,
                         &mut counts[0usize],
                         index,
@@ -5554,7 +5535,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut origin_host,
                         &mut counts[1usize],
                         index,
@@ -5565,7 +5545,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut origin_realm,
                         &mut counts[2usize],
                         index,
@@ -5576,7 +5555,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        data,
                         &mut destination_realm,
                         &mut counts[3usize],
                         index,
@@ -5587,7 +5565,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        data,
                         &mut auth_application_id,
                         &mut counts[4usize],
                         index,
@@ -5598,7 +5575,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        data,
                         &mut service_context_id,
                         &mut counts[5usize],
                         index,
@@ -5609,7 +5585,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[6usize],
                         a,
-                        data,
                         &mut cc_request_type,
                         &mut counts[6usize],
                         index,
@@ -5620,7 +5595,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[7usize],
                         a,
-                        data,
                         &mut cc_request_number,
                         &mut counts[7usize],
                         index,
@@ -5631,7 +5605,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[8usize],
                         a,
-                        data,
                         &mut destination_host,
                         &mut counts[8usize],
                         index,
@@ -5642,7 +5615,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[9usize],
                         a,
-                        data,
                         &mut user_name,
                         &mut counts[9usize],
                         index,
@@ -5653,7 +5625,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[10usize],
                         a,
-                        data,
                         &mut cc_sub_session_id,
                         &mut counts[10usize],
                         index,
@@ -5664,7 +5635,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[11usize],
                         a,
-                        data,
                         &mut acct_multi_session_id,
                         &mut counts[11usize],
                         index,
@@ -5675,7 +5645,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[12usize],
                         a,
-                        data,
                         &mut origin_state_id,
                         &mut counts[12usize],
                         index,
@@ -5686,7 +5655,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[13usize],
                         a,
-                        data,
                         &mut event_timestamp,
                         &mut counts[13usize],
                         index,
@@ -5697,7 +5665,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.many_group(
                         &G.rules[14usize],
                         a,
-                        data,
                         &mut subscription_id,
                         &mut counts[14usize],
                         index,
@@ -5707,7 +5674,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[15usize],
                         a,
-                        data,
                         &mut service_identifier,
                         &mut counts[15usize],
                         index,
@@ -5718,7 +5684,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[16usize],
                         a,
-                        data,
                         &mut termination_cause,
                         &mut counts[16usize],
                         index,
@@ -5729,7 +5694,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one_group(
                         &G.rules[17usize],
                         a,
-                        data,
                         &mut requested_service_unit,
                         &mut counts[17usize],
                         index,
@@ -5740,7 +5704,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[18usize],
                         a,
-                        data,
                         &mut requested_action,
                         &mut counts[18usize],
                         index,
@@ -5751,7 +5714,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.many_group(
                         &G.rules[19usize],
                         a,
-                        data,
                         &mut used_service_unit,
                         &mut counts[19usize],
                         index,
@@ -5761,7 +5723,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[20usize],
                         a,
-                        data,
                         &mut multiple_services_indicator,
                         &mut counts[20usize],
                         index,
@@ -5772,7 +5733,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.many_group(
                         &G.rules[21usize],
                         a,
-                        data,
                         &mut multiple_services_credit_control,
                         &mut counts[21usize],
                         index,
@@ -5782,7 +5742,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.many_group(
                         &G.rules[22usize],
                         a,
-                        data,
                         &mut service_parameter_info,
                         &mut counts[22usize],
                         index,
@@ -5792,7 +5751,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[23usize],
                         a,
-                        data,
                         &mut cc_correlation_id,
                         &mut counts[23usize],
                         index,
@@ -5803,7 +5761,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one_group(
                         &G.rules[24usize],
                         a,
-                        data,
                         &mut user_equipment_info,
                         &mut counts[24usize],
                         index,
@@ -5814,7 +5771,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.many_group(
                         &G.rules[25usize],
                         a,
-                        data,
                         &mut proxy_info,
                         &mut counts[25usize],
                         index,
@@ -5824,16 +5780,38 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.many(
                         &G.rules[26usize],
                         a,
-                        data,
                         &mut route_record,
                         &mut counts[26usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        if counts[4usize] < 1u32 {
+            ctx.missing(&G.rules[4usize], counts[4usize]);
+        }
+        if counts[5usize] < 1u32 {
+            ctx.missing(&G.rules[5usize], counts[5usize]);
+        }
+        if counts[6usize] < 1u32 {
+            ctx.missing(&G.rules[6usize], counts[6usize]);
+        }
+        if counts[7usize] < 1u32 {
+            ctx.missing(&G.rules[7usize], counts[7usize]);
+        }
         Self {
             session_id: session_id.unwrap_or_default(),
             origin_host: origin_host.unwrap_or_default(),
@@ -6224,7 +6202,7 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &::diameter_runtime::bytes::Bytes,
+        data: &[u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CREDIT_CONTROL_ANSWER_GRAMMAR;
@@ -6266,7 +6244,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        data,
                         &mut session_id,
                         &mut counts[0usize],
                         index,
@@ -6277,7 +6254,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        data,
                         &mut result_code,
                         &mut counts[1usize],
                         index,
@@ -6288,7 +6264,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        data,
                         &mut origin_host,
                         &mut counts[2usize],
                         index,
@@ -6299,7 +6274,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        data,
                         &mut origin_realm,
                         &mut counts[3usize],
                         index,
@@ -6310,7 +6284,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        data,
                         &mut auth_application_id,
                         &mut counts[4usize],
                         index,
@@ -6321,7 +6294,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        data,
                         &mut cc_request_type,
                         &mut counts[5usize],
                         index,
@@ -6332,7 +6304,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[6usize],
                         a,
-                        data,
                         &mut cc_request_number,
                         &mut counts[6usize],
                         index,
@@ -6343,7 +6314,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[7usize],
                         a,
-                        data,
                         &mut user_name,
                         &mut counts[7usize],
                         index,
@@ -6354,7 +6324,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[8usize],
                         a,
-                        data,
                         &mut cc_session_failover,
                         &mut counts[8usize],
                         index,
@@ -6365,7 +6334,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[9usize],
                         a,
-                        data,
                         &mut cc_sub_session_id,
                         &mut counts[9usize],
                         index,
@@ -6376,7 +6344,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[10usize],
                         a,
-                        data,
                         &mut acct_multi_session_id,
                         &mut counts[10usize],
                         index,
@@ -6387,7 +6354,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[11usize],
                         a,
-                        data,
                         &mut origin_state_id,
                         &mut counts[11usize],
                         index,
@@ -6398,7 +6364,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[12usize],
                         a,
-                        data,
                         &mut event_timestamp,
                         &mut counts[12usize],
                         index,
@@ -6409,7 +6374,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one_group(
                         &G.rules[13usize],
                         a,
-                        data,
                         &mut granted_service_unit,
                         &mut counts[13usize],
                         index,
@@ -6420,7 +6384,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.many_group(
                         &G.rules[14usize],
                         a,
-                        data,
                         &mut multiple_services_credit_control,
                         &mut counts[14usize],
                         index,
@@ -6430,7 +6393,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one_group(
                         &G.rules[15usize],
                         a,
-                        data,
                         &mut cost_information,
                         &mut counts[15usize],
                         index,
@@ -6441,7 +6403,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one_group(
                         &G.rules[16usize],
                         a,
-                        data,
                         &mut final_unit_indication,
                         &mut counts[16usize],
                         index,
@@ -6452,7 +6413,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[17usize],
                         a,
-                        data,
                         &mut check_balance_result,
                         &mut counts[17usize],
                         index,
@@ -6463,7 +6423,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[18usize],
                         a,
-                        data,
                         &mut credit_control_failure_handling,
                         &mut counts[18usize],
                         index,
@@ -6474,7 +6433,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[19usize],
                         a,
-                        data,
                         &mut direct_debiting_failure_handling,
                         &mut counts[19usize],
                         index,
@@ -6485,7 +6443,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[20usize],
                         a,
-                        data,
                         &mut validity_time,
                         &mut counts[20usize],
                         index,
@@ -6496,7 +6453,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.many(
                         &G.rules[21usize],
                         a,
-                        data,
                         &mut redirect_host,
                         &mut counts[21usize],
                         index,
@@ -6506,7 +6462,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[22usize],
                         a,
-                        data,
                         &mut redirect_host_usage,
                         &mut counts[22usize],
                         index,
@@ -6517,7 +6472,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[23usize],
                         a,
-                        data,
                         &mut redirect_max_cache_time,
                         &mut counts[23usize],
                         index,
@@ -6528,7 +6482,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.many_group(
                         &G.rules[24usize],
                         a,
-                        data,
                         &mut proxy_info,
                         &mut counts[24usize],
                         index,
@@ -6538,7 +6491,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.many(
                         &G.rules[25usize],
                         a,
-                        data,
                         &mut route_record,
                         &mut counts[25usize],
                         index,
@@ -6548,16 +6500,35 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.many_group(
                         &G.rules[26usize],
                         a,
-                        data,
                         &mut failed_avp,
                         &mut counts[26usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, data, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut other_avps)),
             },
         );
-        ctx.finish(G, &counts);
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        if counts[4usize] < 1u32 {
+            ctx.missing(&G.rules[4usize], counts[4usize]);
+        }
+        if counts[5usize] < 1u32 {
+            ctx.missing(&G.rules[5usize], counts[5usize]);
+        }
+        if counts[6usize] < 1u32 {
+            ctx.missing(&G.rules[6usize], counts[6usize]);
+        }
         Self {
             session_id: session_id.unwrap_or_default(),
             result_code: result_code.unwrap_or_default(),

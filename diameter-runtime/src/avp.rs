@@ -133,7 +133,6 @@ pub struct AvpIter<'a> {
     buf: &'a [u8],
     pos: usize,
     leniency: Leniency,
-    failed: bool,
 }
 
 impl<'a> AvpIter<'a> {
@@ -148,7 +147,6 @@ impl<'a> AvpIter<'a> {
             buf,
             pos: 0,
             leniency,
-            failed: false,
         }
     }
 
@@ -157,9 +155,10 @@ impl<'a> AvpIter<'a> {
         self.pos
     }
 
+    #[inline(always)]
     fn next_avp(&mut self) -> Result<AvpRef<'a>, Box<AvpError>> {
         let start = self.pos;
-        let rest = &self.buf[start..];
+        let rest = self.buf.get(start..).unwrap_or_default();
         if rest.len() < AVP_HEADER_LEN {
             // RFC 6733 7.5 (5014): pad an incomplete header with zeros up to the minimum.
             let mut failed = [0u8; AVP_HEADER_LEN];
@@ -266,11 +265,14 @@ impl<'a> Iterator for AvpIter<'a> {
     type Item = Result<AvpRef<'a>, Box<AvpError>>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.failed || self.pos >= self.buf.len() {
+        if self.pos >= self.buf.len() {
             return None;
         }
         let r = self.next_avp();
-        self.failed = r.is_err();
+        if r.is_err() {
+            // Nothing after a malformed AVP can be trusted: end the walk.
+            self.pos = self.buf.len();
+        }
         Some(r)
     }
 }
@@ -280,13 +282,27 @@ impl<'a> Iterator for AvpIter<'a> {
 /// finishing the parent: no intermediate buffer is needed.
 pub fn begin_avp(buf: &mut bytes::BytesMut, code: u32, flags: u8, vendor_id: Option<u32>) -> usize {
     let start = buf.len();
-    AvpHeader {
-        code,
-        flags: AvpFlags(flags),
-        length: 0,
-        vendor_id,
+    // One copy of the whole header: cheaper than three bounds-checked puts.
+    let mut h = [0u8; AVP_VENDOR_HEADER_LEN];
+    h[..4].copy_from_slice(&code.to_be_bytes());
+    let len = match vendor_id {
+        Some(v) => {
+            h[4] = flags | AvpFlags::VENDOR;
+            h[8..].copy_from_slice(&v.to_be_bytes());
+            AVP_VENDOR_HEADER_LEN
+        }
+        None => {
+            h[4] = flags & !AvpFlags::VENDOR;
+            AVP_HEADER_LEN
+        }
+    };
+    // Constant-size copies compile to plain stores, not a memcpy call.
+    if len == AVP_VENDOR_HEADER_LEN {
+        buf.extend_from_slice(&h);
+    } else {
+        let h8: [u8; AVP_HEADER_LEN] = [h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]];
+        buf.extend_from_slice(&h8);
     }
-    .encode(buf);
     start
 }
 
@@ -303,7 +319,12 @@ pub fn finish_avp(buf: &mut bytes::BytesMut, start: usize) {
     );
     let field = &mut buf[start + 5..start + 8];
     field.copy_from_slice(&(len as u32).to_be_bytes()[1..]);
-    buf.put_bytes(0, padding(len));
+    match padding(len) {
+        1 => buf.extend_from_slice(&[0u8; 1]),
+        2 => buf.extend_from_slice(&[0u8; 2]),
+        3 => buf.extend_from_slice(&[0u8; 3]),
+        _ => {}
+    }
 }
 
 /// Writes a whole AVP whose data is already at hand.

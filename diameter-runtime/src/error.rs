@@ -203,6 +203,9 @@ fn path_suffix(path: &[PathElem]) -> String {
 
 impl AvpError {
     /// An error whose Failed-AVP is `wire`, the offending AVP as it came (or a fixed-up copy).
+    // Errors are rare: keep their construction out of the decoders' hot loops.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn from_wire(kind: AvpErrorKind, wire: &[u8], offset: usize) -> Box<Self> {
         let word = |i: usize| {
             wire.get(i..i + 4)
@@ -228,6 +231,8 @@ impl AvpError {
 
     /// An error whose length is unusable: Failed-AVP is the header with an empty payload and a
     /// length that matches it (RFC 6733 section 7.5, DIAMETER_INVALID_AVP_LENGTH).
+    #[cold]
+    #[inline(never)]
     pub(crate) fn header_only(
         kind: AvpErrorKind,
         code: u32,

@@ -18,7 +18,7 @@ use crate::raw::{self, RawAvp};
 use crate::types::{AvpType, AvpValue};
 
 /// Deepest path kept for violations; deeper nesting still decodes (within the depth limit).
-const MAX_PATH: usize = 32;
+const MAX_PATH: usize = 16;
 
 /// One problem found while decoding a message: what a receiver would answer and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,6 +111,8 @@ pub fn first_violation(violations: &[Violation]) -> Option<&Violation> {
 pub struct DecodeCtx<'o> {
     opts: &'o DecodeOptions,
     known: fn(u32, u32) -> Option<&'static AvpDef>,
+    /// The buffer every decoded slice belongs to; values share it.
+    owner: Bytes,
     violations: Vec<Violation>,
     path: [&'static str; MAX_PATH],
     path_len: usize,
@@ -122,17 +124,20 @@ pub struct DecodeCtx<'o> {
 
 impl<'o> DecodeCtx<'o> {
     /// A context for one message. `known` looks up every AVP the dictionaries define (for the
-    /// 5001 check); `root` names the command, e.g. `"Credit-Control-Request"`.
+    /// 5001 check); `root` names the command, e.g. `"Credit-Control-Request"`; `owner` is the
+    /// buffer the walked slices come from (octet and text values share it).
     pub fn new(
         opts: &'o DecodeOptions,
         known: fn(u32, u32) -> Option<&'static AvpDef>,
         root: &'static str,
+        owner: Bytes,
     ) -> Self {
         let mut path = [""; MAX_PATH];
         path[0] = root;
         DecodeCtx {
             opts,
             known,
+            owner,
             violations: Vec::new(),
             path,
             path_len: 1,
@@ -210,10 +215,19 @@ impl<'o> DecodeCtx<'o> {
         );
     }
 
+    #[inline(always)]
     fn check_flags(&mut self, def: &'static AvpDef, a: &AvpRef<'_>) {
-        if !self.opts.strict {
-            return;
+        use crate::dictionary::FlagRule::{Must, MustNot};
+        let f = a.header.flags;
+        let wrong = |rule, set: bool| matches!((rule, set), (Must, false) | (MustNot, true));
+        if wrong(def.m, f.is_mandatory()) || wrong(def.p, f.is_protected()) {
+            self.bad_flags(def, a);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn bad_flags(&mut self, def: &'static AvpDef, a: &AvpRef<'_>) {
         let f = a.header.flags;
         for (rule, set, bit) in [
             (def.m, f.is_mandatory(), "M"),
@@ -239,6 +253,7 @@ impl<'o> DecodeCtx<'o> {
 
     /// Counts one occurrence of `rule`'s AVP; reports 5009 for the first one past the maximum
     /// and 5008 for a fixed AVP away from its place. Returns whether to keep the value.
+    #[inline(always)]
     fn occurrence(
         &mut self,
         rule: &'static RuleDef,
@@ -248,75 +263,92 @@ impl<'o> DecodeCtx<'o> {
         fixed_at: usize,
     ) -> bool {
         *count += 1;
-        self.check_flags(rule.avp, a);
+        if self.opts.strict {
+            self.check_flags(rule.avp, a);
+        }
         if let Some(max) = rule.max {
-            if *count == max + 1 {
-                let msg = if max == 0 {
-                    "not allowed here".to_string()
-                } else {
-                    format!(
-                        "occurs more than {max} time{}",
-                        if max == 1 { "" } else { "s" }
-                    )
-                };
-                let code = if max == 0 {
-                    rc::AVP_NOT_ALLOWED
-                } else {
-                    rc::AVP_OCCURS_TOO_MANY_TIMES
-                };
-                self.push(
-                    code,
-                    Some(rule.avp.name),
-                    rule.avp.code,
-                    rule.avp.vendor_id,
-                    msg,
-                    Some(Bytes::copy_from_slice(a.wire)),
-                );
-            }
             if *count > max {
+                if *count == max + 1 {
+                    self.excess(rule, a, max);
+                }
                 return false;
             }
         }
         if rule.fixed && index != fixed_at {
-            let msg = format!(
-                "must be AVP number {} of its message or group, found at {}",
-                fixed_at + 1,
-                index + 1
-            );
-            self.push(
-                rc::AVP_NOT_ALLOWED,
-                Some(rule.avp.name),
-                rule.avp.code,
-                rule.avp.vendor_id,
-                msg,
-                Some(Bytes::copy_from_slice(a.wire)),
-            );
+            self.misplaced(rule, a, index, fixed_at);
         }
         true
     }
 
+    #[cold]
+    #[inline(never)]
+    fn excess(&mut self, rule: &'static RuleDef, a: &AvpRef<'_>, max: u32) {
+        let (code, msg) = if max == 0 {
+            (rc::AVP_NOT_ALLOWED, "not allowed here".to_string())
+        } else {
+            let s = if max == 1 { "" } else { "s" };
+            (
+                rc::AVP_OCCURS_TOO_MANY_TIMES,
+                format!("occurs more than {max} time{s}"),
+            )
+        };
+        let d = rule.avp;
+        self.push(
+            code,
+            Some(d.name),
+            d.code,
+            d.vendor_id,
+            msg,
+            Some(Bytes::copy_from_slice(a.wire)),
+        );
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn misplaced(&mut self, rule: &'static RuleDef, a: &AvpRef<'_>, index: usize, fixed_at: usize) {
+        let msg = format!(
+            "must be AVP number {} of its message or group, found at {}",
+            fixed_at + 1,
+            index + 1
+        );
+        let d = rule.avp;
+        self.push(
+            rc::AVP_NOT_ALLOWED,
+            Some(d.name),
+            d.code,
+            d.vendor_id,
+            msg,
+            Some(Bytes::copy_from_slice(a.wire)),
+        );
+    }
+
     /// Decodes a scalar value for `rule`, reporting 5004/5014 with the AVP as Failed-AVP.
-    fn value<T: AvpValue>(
+    fn value<T: AvpValue>(&mut self, rule: &'static RuleDef, a: &AvpRef<'_>) -> Option<T> {
+        match T::decode_in(a.data, &self.owner) {
+            Ok(v) => Some(v),
+            Err(e) => self.invalid(rule, a, e),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn invalid<T>(
         &mut self,
         rule: &'static RuleDef,
         a: &AvpRef<'_>,
-        buf: &Bytes,
+        e: crate::error::ValueError,
     ) -> Option<T> {
-        match T::decode(&buf.slice_ref(a.data)) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                let failed = Bytes::copy_from_slice(a.wire);
-                self.push(
-                    e.result_code(),
-                    Some(rule.avp.name),
-                    rule.avp.code,
-                    rule.avp.vendor_id,
-                    e.to_string(),
-                    Some(failed),
-                );
-                None
-            }
-        }
+        let d = rule.avp;
+        let failed = Some(Bytes::copy_from_slice(a.wire));
+        self.push(
+            e.result_code(),
+            Some(d.name),
+            d.code,
+            d.vendor_id,
+            e.to_string(),
+            failed,
+        );
+        None
     }
 
     /// A scalar field with at most one occurrence (`T` or `Option<T>`).
@@ -326,14 +358,13 @@ impl<'o> DecodeCtx<'o> {
         &mut self,
         rule: &'static RuleDef,
         a: &AvpRef<'_>,
-        buf: &Bytes,
         slot: &mut Option<T>,
         count: &mut u32,
         index: usize,
         fixed_at: usize,
     ) {
         if self.occurrence(rule, a, count, index, fixed_at) && slot.is_none() {
-            *slot = self.value(rule, a, buf);
+            *slot = self.value(rule, a);
         }
     }
 
@@ -342,13 +373,12 @@ impl<'o> DecodeCtx<'o> {
         &mut self,
         rule: &'static RuleDef,
         a: &AvpRef<'_>,
-        buf: &Bytes,
         slot: &mut Vec<T>,
         count: &mut u32,
         index: usize,
     ) {
         if self.occurrence(rule, a, count, index, usize::MAX) {
-            if let Some(v) = self.value(rule, a, buf) {
+            if let Some(v) = self.value(rule, a) {
                 slot.push(v);
             }
         }
@@ -361,14 +391,13 @@ impl<'o> DecodeCtx<'o> {
         &mut self,
         rule: &'static RuleDef,
         a: &AvpRef<'_>,
-        buf: &Bytes,
         slot: &mut Option<T>,
         count: &mut u32,
         index: usize,
         fixed_at: usize,
     ) {
         if self.occurrence(rule, a, count, index, fixed_at) && slot.is_none() {
-            *slot = self.group(rule, a, buf);
+            *slot = self.group(rule, a);
         }
     }
 
@@ -377,24 +406,18 @@ impl<'o> DecodeCtx<'o> {
         &mut self,
         rule: &'static RuleDef,
         a: &AvpRef<'_>,
-        buf: &Bytes,
         slot: &mut Vec<T>,
         count: &mut u32,
         index: usize,
     ) {
         if self.occurrence(rule, a, count, index, usize::MAX) {
-            if let Some(v) = self.group(rule, a, buf) {
+            if let Some(v) = self.group(rule, a) {
                 slot.push(v);
             }
         }
     }
 
-    fn group<T: Group>(
-        &mut self,
-        rule: &'static RuleDef,
-        a: &AvpRef<'_>,
-        buf: &Bytes,
-    ) -> Option<T> {
+    fn group<T: Group>(&mut self, rule: &'static RuleDef, a: &AvpRef<'_>) -> Option<T> {
         if self.depth + 1 >= self.opts.max_depth {
             let msg = format!("Grouped AVPs nested deeper than {}", self.opts.max_depth);
             self.push(
@@ -414,7 +437,7 @@ impl<'o> DecodeCtx<'o> {
             self.path[self.path_len] = rule.avp.name;
             self.path_len += 1;
         }
-        let v = T::decode_group(&buf.slice_ref(a.data), self);
+        let v = T::decode_group(a.data, self);
         if pushed {
             self.path_len -= 1;
         }
@@ -435,7 +458,6 @@ impl<'o> DecodeCtx<'o> {
         &mut self,
         grammar: &'static GrammarDef,
         a: &AvpRef<'_>,
-        buf: &Bytes,
         extra: Option<&mut Vec<RawAvp>>,
     ) {
         let (code, vendor) = (a.header.code, a.header.vendor());
@@ -453,7 +475,7 @@ impl<'o> DecodeCtx<'o> {
             );
         }
         match extra {
-            Some(extra) if grammar.extensible => extra.push(RawAvp::from_ref(buf, a)),
+            Some(extra) if grammar.extensible => extra.push(RawAvp::from_ref(&self.owner, a)),
             _ if unsupported => {}
             _ => {
                 let name = def.map(|d| d.name);
@@ -469,30 +491,28 @@ impl<'o> DecodeCtx<'o> {
         }
     }
 
-    /// After the walk of one list: reports required AVPs that did not occur enough (5005,
-    /// with a zero-filled AVP of that code as Failed-AVP).
-    pub fn finish(&mut self, grammar: &'static GrammarDef, counts: &[u32]) {
+    /// Reports that `rule`'s AVP occurred `n` times, fewer than its minimum (5005, with a
+    /// zero-filled AVP of that code as Failed-AVP). Generated code calls it only when `n` is
+    /// below the minimum.
+    #[cold]
+    pub fn missing(&mut self, rule: &'static RuleDef, n: u32) {
         if self.relaxed && self.depth == 0 {
             return;
         }
-        for (rule, &n) in grammar.rules.iter().zip(counts) {
-            if n < rule.min {
-                let d = rule.avp;
-                let msg = if rule.min == 1 {
-                    "missing".to_string()
-                } else {
-                    format!("occurs {n} times, at least {} required", rule.min)
-                };
-                self.push(
-                    rc::MISSING_AVP,
-                    Some(d.name),
-                    d.code,
-                    d.vendor_id,
-                    msg,
-                    Some(zero_filled(d)),
-                );
-            }
-        }
+        let d = rule.avp;
+        let msg = if rule.min == 1 {
+            "missing".to_string()
+        } else {
+            format!("occurs {n} times, at least {} required", rule.min)
+        };
+        self.push(
+            rc::MISSING_AVP,
+            Some(d.name),
+            d.code,
+            d.vendor_id,
+            msg,
+            Some(zero_filled(d)),
+        );
     }
 
     /// Walks the AVPs of `buf` (a message body or a Grouped AVP's data), calling `field` for
@@ -563,8 +583,9 @@ pub fn zero_filled(def: &AvpDef) -> Bytes {
 pub trait Group: Sized + Default {
     /// Its dictionary entry.
     const DEF: &'static AvpDef;
-    /// Decodes the AVP data (the children), recording violations in `ctx`.
-    fn decode_group(data: &Bytes, ctx: &mut DecodeCtx<'_>) -> Self;
+    /// Decodes the AVP data (the children, a slice of the context's buffer), recording
+    /// violations in `ctx`.
+    fn decode_group(data: &[u8], ctx: &mut DecodeCtx<'_>) -> Self;
     /// Appends the children to `buf`.
     fn encode_group(&self, buf: &mut BytesMut);
 }
@@ -594,7 +615,7 @@ pub fn group_from_raw<T: Group>(
     if avp.code != def.code || avp.vendor() != def.vendor_id {
         return None;
     }
-    let mut ctx = DecodeCtx::new(opts, known, def.name);
+    let mut ctx = DecodeCtx::new(opts, known, def.name, avp.data.clone());
     let message = T::decode_group(&avp.data, &mut ctx);
     Some(Decoded {
         message,
@@ -615,7 +636,7 @@ pub fn scalar_to_raw<T: AvpValue>(def: &AvpDef, value: &T) -> RawAvp {
 /// A boxed group (for recursive grammars) decodes and encodes as the group.
 impl<T: Group> Group for Box<T> {
     const DEF: &'static AvpDef = T::DEF;
-    fn decode_group(data: &Bytes, ctx: &mut DecodeCtx<'_>) -> Self {
+    fn decode_group(data: &[u8], ctx: &mut DecodeCtx<'_>) -> Self {
         Box::new(T::decode_group(data, ctx))
     }
     fn encode_group(&self, buf: &mut BytesMut) {
@@ -639,8 +660,9 @@ pub trait Command: Sized + Default {
     const ABBREV: &'static str;
     /// Every AVP the enabled dictionaries know, for the 5001 check.
     fn known_avp(code: u32, vendor_id: u32) -> Option<&'static AvpDef>;
-    /// Decodes the message body, recording violations in `ctx`.
-    fn decode_body(body: &Bytes, ctx: &mut DecodeCtx<'_>) -> Self;
+    /// Decodes the message body (a slice of the context's buffer), recording violations in
+    /// `ctx`.
+    fn decode_body(body: &[u8], ctx: &mut DecodeCtx<'_>) -> Self;
     /// Appends the AVPs to `buf`.
     fn encode_body(&self, buf: &mut BytesMut);
 
@@ -691,7 +713,7 @@ pub trait Command: Sized + Default {
                 expected: Self::NAME,
             });
         }
-        let mut ctx = DecodeCtx::new(opts, known, Self::NAME);
+        let mut ctx = DecodeCtx::new(opts, known, Self::NAME, bytes.clone());
         ctx.set_relaxed(!Self::IS_REQUEST && header.flags.is_error());
         if opts.strict && header.flags.is_proxiable() != Self::PROXIABLE {
             // RFC 6733 7.1.3: header bits inconsistent with the command's definition.
@@ -706,7 +728,7 @@ pub trait Command: Sized + Default {
             );
             ctx.header_violation(rc::INVALID_HDR_BITS, msg);
         }
-        let message = Self::decode_body(&bytes.slice(HEADER_LEN..), &mut ctx);
+        let message = Self::decode_body(&bytes[HEADER_LEN..], &mut ctx);
         Ok(Decoded {
             message,
             violations: ctx.into_violations(),

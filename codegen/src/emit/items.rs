@@ -652,22 +652,30 @@ fn body(
             (Shape::Forbidden, _) => quote!(ctx.forbidden(&G.rules[#i], a, &mut counts[#i], index)),
             (Shape::One | Shape::Optional, g) => {
                 let fa = f.fixed_at.unwrap_or(usize::MAX);
-                let fa = if fa == usize::MAX { quote!(usize::MAX) } else { quote!(#fa) };
-                if g {
-                    quote!(ctx.one_group(&G.rules[#i], a, data, &mut #n, &mut counts[#i], index, #fa))
+                let fa = if fa == usize::MAX {
+                    quote!(usize::MAX)
                 } else {
-                    quote!(ctx.one(&G.rules[#i], a, data, &mut #n, &mut counts[#i], index, #fa))
+                    quote!(#fa)
+                };
+                if g {
+                    quote!(ctx.one_group(&G.rules[#i], a, &mut #n, &mut counts[#i], index, #fa))
+                } else {
+                    quote!(ctx.one(&G.rules[#i], a, &mut #n, &mut counts[#i], index, #fa))
                 }
             }
-            (Shape::Many, true) => quote!(ctx.many_group(&G.rules[#i], a, data, &mut #n, &mut counts[#i], index)),
-            (Shape::Many, false) => quote!(ctx.many(&G.rules[#i], a, data, &mut #n, &mut counts[#i], index)),
+            (Shape::Many, true) => {
+                quote!(ctx.many_group(&G.rules[#i], a, &mut #n, &mut counts[#i], index))
+            }
+            (Shape::Many, false) => {
+                quote!(ctx.many(&G.rules[#i], a, &mut #n, &mut counts[#i], index))
+            }
         };
         quote!((#code, #vendor) => #call,)
     });
     let other_arm = if g.extensible {
-        quote!(_ => ctx.other(G, a, data, Some(&mut other_avps)),)
+        quote!(_ => ctx.other(G, a, Some(&mut other_avps)),)
     } else {
-        quote!(_ => ctx.other(G, a, data, None),)
+        quote!(_ => ctx.other(G, a, None),)
     };
     let builds = keep.iter().map(|f| {
         let n = field_ident(&f.name);
@@ -682,6 +690,11 @@ fn body(
     } else {
         quote!()
     };
+    // Only rules with a minimum can be missing: check those, inline.
+    let missing = fs.iter().filter(|f| g.rules[f.index].min > 0).map(|f| {
+        let (i, min) = (f.index, g.rules[f.index].min);
+        quote!(if counts[#i] < #min { ctx.missing(&G.rules[#i], counts[#i]); })
+    });
     let counts_decl = if n == 0 {
         quote!(let mut counts = [0u32; 0];)
     } else {
@@ -696,7 +709,7 @@ fn body(
             #(#arms)*
             #other_arm
         });
-        ctx.finish(G, &counts);
+        #(#missing)*
         Self { #(#builds)* #other_build }
     };
 
@@ -760,7 +773,7 @@ fn group_type(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) 
         impl #rt::typed::Group for #ty {
             const DEF: &'static #rt::dictionary::AvpDef = &defs::#dname;
             #[allow(non_snake_case, unused_mut, unused_variables)]
-            fn decode_group(data: &#rt::bytes::Bytes, ctx: &mut #rt::typed::DecodeCtx<'_>) -> Self {
+            fn decode_group(data: &[u8], ctx: &mut #rt::typed::DecodeCtx<'_>) -> Self {
                 #decode
             }
             fn encode_group(&self, buf: &mut #rt::bytes::BytesMut) {
@@ -830,7 +843,7 @@ fn command_type(
                 super::avp_def(code, vendor_id)
             }
             #[allow(non_snake_case, unused_mut, unused_variables)]
-            fn decode_body(data: &#rt::bytes::Bytes, ctx: &mut #rt::typed::DecodeCtx<'_>) -> Self {
+            fn decode_body(data: &[u8], ctx: &mut #rt::typed::DecodeCtx<'_>) -> Self {
                 #decode
             }
             fn encode_body(&self, buf: &mut #rt::bytes::BytesMut) {

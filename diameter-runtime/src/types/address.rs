@@ -110,6 +110,10 @@ impl AvpValue for Address {
     const TYPE: AvpType = AvpType::Address;
 
     fn decode(data: &Bytes) -> Result<Self, ValueError> {
+        Self::decode_in(data, data)
+    }
+
+    fn decode_in(data: &[u8], owner: &Bytes) -> Result<Self, ValueError> {
         let length = |expected| ValueError::Length {
             ty: "Address",
             expected,
@@ -130,7 +134,7 @@ impl AvpValue for Address {
             }
             family => Address::Other {
                 family,
-                data: data.slice(2..),
+                data: owner.slice_ref(rest),
             },
         })
     }

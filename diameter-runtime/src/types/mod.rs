@@ -37,6 +37,12 @@ pub trait AvpValue: Sized {
     /// Decodes the AVP data (padding excluded). Octet and text types keep a slice of `data`.
     fn decode(data: &Bytes) -> Result<Self, ValueError>;
 
+    /// Decodes `data`, a slice of `owner`. Octet and text types share `owner`'s buffer; the
+    /// others read `data` alone, so no reference count is touched. Typed decoding uses this.
+    fn decode_in(data: &[u8], owner: &Bytes) -> Result<Self, ValueError> {
+        Self::decode(&owner.slice_ref(data))
+    }
+
     /// Number of data bytes [`AvpValue::encode`] writes (padding excluded).
     fn encoded_len(&self) -> usize;
 
@@ -142,6 +148,9 @@ impl AvpValue for Bytes {
 
     fn decode(data: &Bytes) -> Result<Self, ValueError> {
         Ok(data.clone())
+    }
+    fn decode_in(data: &[u8], owner: &Bytes) -> Result<Self, ValueError> {
+        Ok(owner.slice_ref(data))
     }
     fn encoded_len(&self) -> usize {
         self.len()

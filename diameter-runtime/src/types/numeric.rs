@@ -11,7 +11,11 @@ macro_rules! fixed {
             const TYPE: AvpType = AvpType::$ty;
 
             fn decode(data: &Bytes) -> Result<Self, ValueError> {
-                let arr: [u8; $n] = data[..].try_into().map_err(|_| ValueError::Length {
+                Self::decode_in(data, data)
+            }
+            #[inline]
+            fn decode_in(data: &[u8], _owner: &Bytes) -> Result<Self, ValueError> {
+                let arr: [u8; $n] = data.try_into().map_err(|_| ValueError::Length {
                     ty: AvpType::$ty.as_str(),
                     expected: $expected,
                     actual: data.len(),

@@ -85,6 +85,11 @@ macro_rules! text_type {
             fn decode(data: &Bytes) -> Result<Self, ValueError> {
                 Self::from_bytes(data.clone())
             }
+            fn decode_in(data: &[u8], owner: &Bytes) -> Result<Self, ValueError> {
+                let check: fn(&[u8]) -> Result<(), ValueError> = $check;
+                check(data)?;
+                Ok($name(owner.slice_ref(data)))
+            }
             fn encoded_len(&self) -> usize {
                 self.0.len()
             }

@@ -179,7 +179,10 @@ impl AvpValue for Time {
     const TYPE: AvpType = AvpType::Time;
 
     fn decode(data: &Bytes) -> Result<Self, ValueError> {
-        let arr: [u8; 4] = data[..].try_into().map_err(|_| ValueError::Length {
+        Self::decode_in(data, data)
+    }
+    fn decode_in(data: &[u8], _owner: &Bytes) -> Result<Self, ValueError> {
+        let arr: [u8; 4] = data.try_into().map_err(|_| ValueError::Length {
             ty: "Time",
             expected: "4",
             actual: data.len(),
