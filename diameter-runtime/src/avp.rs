@@ -280,6 +280,7 @@ impl<'a> Iterator for AvpIter<'a> {
 /// Begins an AVP in `buf`: writes its header with a zero length and returns the offset to give
 /// to [`finish_avp`] once the data is written. Grouped AVPs nest by calling this again before
 /// finishing the parent: no intermediate buffer is needed.
+#[inline]
 pub fn begin_avp(buf: &mut bytes::BytesMut, code: u32, flags: u8, vendor_id: Option<u32>) -> usize {
     let start = buf.len();
     // One copy of the whole header: cheaper than three bounds-checked puts.
@@ -311,6 +312,7 @@ pub fn begin_avp(buf: &mut bytes::BytesMut, code: u32, flags: u8, vendor_id: Opt
 /// # Panics
 /// When the AVP is longer than the 24-bit AVP Length can say (16 MiB - 1): writing a wrong
 /// length would corrupt the stream, and no message read from the wire can be that large.
+#[inline]
 pub fn finish_avp(buf: &mut bytes::BytesMut, start: usize) {
     let len = buf.len() - start;
     assert!(

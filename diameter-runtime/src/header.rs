@@ -188,11 +188,17 @@ impl Header {
 
     /// Writes the header; the length written is `self.length`.
     pub fn encode(&self, buf: &mut impl BufMut) {
-        buf.put_u32((u32::from(self.version) << 24) | (self.length & MAX_U24));
-        buf.put_u32((u32::from(self.flags.0) << 24) | (self.command_code & MAX_U24));
-        buf.put_u32(self.application_id);
-        buf.put_u32(self.hop_by_hop);
-        buf.put_u32(self.end_to_end);
+        let mut h = [0u8; HEADER_LEN];
+        h[..4].copy_from_slice(
+            &((u32::from(self.version) << 24) | (self.length & MAX_U24)).to_be_bytes(),
+        );
+        h[4..8].copy_from_slice(
+            &((u32::from(self.flags.0) << 24) | (self.command_code & MAX_U24)).to_be_bytes(),
+        );
+        h[8..12].copy_from_slice(&self.application_id.to_be_bytes());
+        h[12..16].copy_from_slice(&self.hop_by_hop.to_be_bytes());
+        h[16..].copy_from_slice(&self.end_to_end.to_be_bytes());
+        buf.put_slice(&h);
     }
 }
 

@@ -1,12 +1,12 @@
 //! Integer32/64, Unsigned32/64 and Float32/64: big-endian, fixed length.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 
 use super::{AvpType, AvpValue};
 use crate::error::ValueError;
 
 macro_rules! fixed {
-    ($t:ty, $ty:ident, $n:literal, $put:ident, $expected:literal) => {
+    ($t:ty, $ty:ident, $n:literal, $expected:literal) => {
         impl AvpValue for $t {
             const TYPE: AvpType = AvpType::$ty;
 
@@ -25,19 +25,22 @@ macro_rules! fixed {
             fn encoded_len(&self) -> usize {
                 $n
             }
+            #[inline]
             fn encode(&self, buf: &mut BytesMut) {
-                buf.$put(*self);
+                // `extend_from_slice` of a fixed-size array inlines to plain stores; the
+                // `BufMut::put_*` path ends in a non-inlined `put_slice` call.
+                buf.extend_from_slice(&self.to_be_bytes());
             }
         }
     };
 }
 
-fixed!(i32, Integer32, 4, put_i32, "4");
-fixed!(i64, Integer64, 8, put_i64, "8");
-fixed!(u32, Unsigned32, 4, put_u32, "4");
-fixed!(u64, Unsigned64, 8, put_u64, "8");
-fixed!(f32, Float32, 4, put_f32, "4");
-fixed!(f64, Float64, 8, put_f64, "8");
+fixed!(i32, Integer32, 4, "4");
+fixed!(i64, Integer64, 8, "8");
+fixed!(u32, Unsigned32, 4, "4");
+fixed!(u64, Unsigned64, 8, "8");
+fixed!(f32, Float32, 4, "4");
+fixed!(f64, Float64, 8, "8");
 
 #[cfg(test)]
 mod tests {
