@@ -105,6 +105,10 @@ impl Builder {
 
     /// Loads, checks and emits; returns the files without writing them.
     pub fn generate(&self) -> Result<Vec<GeneratedFile>, Error> {
+        self.load_and_emit().map(|(_, files)| files)
+    }
+
+    fn load_and_emit(&self) -> Result<(crate::Model, Vec<GeneratedFile>), Error> {
         let model = crate::load(&self.dictionaries)?;
         let sources = model
             .files
@@ -125,12 +129,13 @@ impl Builder {
             sources,
             regenerate_hint: self.regenerate_hint.clone(),
         };
-        Ok(emit::emit(&model, &opts))
+        let files = emit::emit(&model, &opts);
+        Ok((model, files))
     }
 
     /// Generates and writes the files, rewriting only those whose contents changed.
     pub fn compile(&self) -> Result<Vec<GeneratedFile>, Error> {
-        let files = self.generate()?;
+        let (model, files) = self.load_and_emit()?;
         let dir = match &self.out_dir {
             Some(d) => d.clone(),
             None => std::env::var_os("OUT_DIR")
@@ -141,10 +146,8 @@ impl Builder {
                 })?,
         };
         if self.cargo_directives {
-            if let Ok(model) = crate::load(&self.dictionaries) {
-                for f in &model.files {
-                    println!("cargo:rerun-if-changed={}", f.path.display());
-                }
+            for f in &model.files {
+                println!("cargo:rerun-if-changed={}", f.path.display());
             }
         }
         std::fs::create_dir_all(&dir).map_err(|source| Error::Io {

@@ -129,25 +129,17 @@ pub fn root(
                     #[doc = #full]
                     #v(#module::#ty),
                 });
-                let arm = quote! {
-                    #c
-                    (#id, #code, #request) => {
+                let body = quote! {
+                    {
                         let d = <#module::#ty as #rt::Command>::decode_in(bytes, opts, known)?;
                         Ok(#rt::Decoded { message: Message::#v(d.message), violations: d.violations })
                     }
                 };
                 if id == 0 {
                     // RFC 6733 session commands serve any application without its own.
-                    let base = quote! {
-                        #c
-                        (_, #code, #request) => {
-                            let d = <#module::#ty as #rt::Command>::decode_in(bytes, opts, known)?;
-                            Ok(#rt::Decoded { message: Message::#v(d.message), violations: d.violations })
-                        }
-                    };
-                    base_arms.push(base);
+                    base_arms.push(quote!(#c (_, #code, #request) => #body));
                 }
-                decode_arms.push(arm);
+                decode_arms.push(quote!(#c (#id, #code, #request) => #body));
                 name_arms.push(quote!(#c Message::#v(_) => Some(#full),));
                 encode_arms.push(quote!(#c Message::#v(m) => #rt::Command::encode_body(m, buf),));
             }
