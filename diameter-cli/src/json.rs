@@ -343,7 +343,7 @@ impl MessageView {
         let (avps, stopped) = walk(&bytes[20..], 1, opts);
         self.avps = Some(avps);
         self.unparsed = stopped.map(|(_, at)| hex::encode(&bytes[20 + at..]));
-        match Message::decode_with(bytes, opts) {
+        match Message::decode_with(&bytes, opts) {
             Ok(d) => {
                 self.command = Some(d.message.name().map(str::to_string));
                 self.result_code = Some(d.result_code());
@@ -436,8 +436,8 @@ fn avp_view(a: &AvpRef<'_>, depth: u32, opts: &DecodeOptions) -> AvpView {
 
 type Rendered = (ValueView, Option<Option<&'static str>>, Option<String>);
 
-fn scalar<T: AvpValue>(data: &[u8], f: impl FnOnce(T) -> ValueView) -> Rendered {
-    match T::decode(&Bytes::copy_from_slice(data)) {
+fn scalar<'a, T: AvpValue<'a>>(data: &'a [u8], f: impl FnOnce(T) -> ValueView) -> Rendered {
+    match T::decode(data) {
         Ok(v) => (f(v), None, None),
         Err(e) => (ValueView::Hex(hex::encode(data)), None, Some(e.to_string())),
     }

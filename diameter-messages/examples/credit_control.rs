@@ -7,17 +7,17 @@ use diameter_messages::credit_control::{
 use diameter_messages::Message;
 use diameter_runtime::answer::Identity;
 use diameter_runtime::typed::Command;
-use diameter_runtime::types::Utf8String;
+use diameter_runtime::types::{DiameterIdentity, Utf8String};
 use diameter_runtime::RawMessage;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut ccr = CreditControlRequest::new(
-        Utf8String::from("client.example;1;1"), // Session-Id
-        "client.example".parse()?,              // Origin-Host
-        "example".parse()?,                     // Origin-Realm
-        "ocs.example".parse()?,                 // Destination-Realm
-        4,                                      // Auth-Application-Id
-        Utf8String::from("32251@3gpp.org"),     // Service-Context-Id
+        Utf8String::from("client.example;1;1"),        // Session-Id
+        DiameterIdentity::borrowed("client.example")?, // Origin-Host
+        "example".parse()?,                            // Origin-Realm
+        "ocs.example".parse()?,                        // Destination-Realm
+        4,                                             // Auth-Application-Id
+        Utf8String::from("32251@3gpp.org"),            // Service-Context-Id
         CcRequestType::INITIAL_REQUEST,
         0, // CC-Request-Number
     );
@@ -29,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bytes = ccr.to_bytes(1, 1);
     println!("encoded {} bytes", bytes.len());
 
-    let decoded = Message::decode(bytes.clone())?;
+    let decoded = Message::decode(&bytes)?;
     assert!(decoded.is_valid());
     println!(
         "decoded {:?}, result {}",
@@ -41,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut raw = RawMessage::decode(bytes)?;
     raw.avps.retain(|a| a.code != 415);
     let broken = raw.to_bytes();
-    let decoded = Message::decode(broken.clone())?;
+    let decoded = Message::decode(&broken)?;
     for v in &decoded.violations {
         println!("violation: {v}");
     }

@@ -281,31 +281,31 @@ pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary = ::diameter_r
 };
 /// Accounting-Request (ACR): command code 271, application 3; RFC 6733 section 9.7.1, 9.7.2.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct AccountingRequest {
+pub struct AccountingRequest<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
     ///
     /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
     ///
     /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String,
+    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
     /// Identity of the node that originated the message; present in every message and never changed by relays.
     ///
     /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm of the node that originated the message; present in every message.
     ///
     /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm a request is routed towards; never sent in answers.
     ///
     /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
     ///
     /// Occurs 1 to 1 times.
-    pub destination_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Kind of accounting record: a one-off event, or the start, an interim update, or the stop of a session.
     ///
     /// `Accounting-Record-Type` (AVP code 480), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 9.8.1.
@@ -335,13 +335,13 @@ pub struct AccountingRequest {
     /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
     ///
     /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String>,
+    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Identity of the node a request is addressed to; never sent in answers.
     ///
     /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
     ///
     /// Occurs 0 to 1 times.
-    pub destination_host: Option<::diameter_runtime::types::DiameterIdentity>,
+    pub destination_host: Option<::diameter_runtime::types::DiameterIdentity<'a>>,
     /// Identifier of an accounting sub-session within the session named by Session-Id.
     ///
     /// `Accounting-Sub-Session-Id` (AVP code 287), Unsigned64; flags M must, V must-not, P should-not; RFC 6733 section 9.8.6.
@@ -353,13 +353,13 @@ pub struct AccountingRequest {
     /// `Acct-Session-Id` (AVP code 44), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 9.8.4.
     ///
     /// Occurs 0 to 1 times.
-    pub acct_session_id: Option<::diameter_runtime::bytes::Bytes>,
+    pub acct_session_id: Option<::diameter_runtime::types::OctetString<'a>>,
     /// Identifier shared by several related accounting sessions so that they can be linked.
     ///
     /// `Acct-Multi-Session-Id` (AVP code 50), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 9.8.5.
     ///
     /// Occurs 0 to 1 times.
-    pub acct_multi_session_id: Option<::diameter_runtime::types::Utf8String>,
+    pub acct_multi_session_id: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Nominal number of seconds between interim accounting records (zero or absent: no interim records).
     ///
     /// `Acct-Interim-Interval` (AVP code 85), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 9.8.2.
@@ -389,23 +389,23 @@ pub struct AccountingRequest {
     /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
     ///
     /// Occurs at least 0 times.
-    pub proxy_info: Vec<super::base::ProxyInfo>,
+    pub proxy_info: Vec<super::base::ProxyInfo<'a>>,
     /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
     ///
     /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
     ///
     /// Occurs at least 0 times.
-    pub route_record: Vec<::diameter_runtime::types::DiameterIdentity>,
+    pub route_record: Vec<::diameter_runtime::types::DiameterIdentity<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl AccountingRequest {
+impl<'a> AccountingRequest<'a> {
     /// A message with its required AVPs (`Session-Id`, `Origin-Host`, `Origin-Realm`, `Destination-Realm`, `Accounting-Record-Type`, `Accounting-Record-Number`); optional and repeated ones start empty.
     pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String,
-        origin_host: ::diameter_runtime::types::DiameterIdentity,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity,
-        destination_realm: ::diameter_runtime::types::DiameterIdentity,
+        session_id: ::diameter_runtime::types::Utf8String<'a>,
+        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
+        destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
         accounting_record_type: super::base::AccountingRecordType,
         accounting_record_number: u32,
     ) -> Self {
@@ -433,7 +433,7 @@ impl AccountingRequest {
         }
     }
 }
-impl ::diameter_runtime::typed::Command for AccountingRequest {
+impl<'a> ::diameter_runtime::typed::Command<'a> for AccountingRequest<'a> {
     const CODE: u32 = 271u32;
     const APPLICATION_ID: u32 = 3u32;
     const IS_REQUEST: bool = true;
@@ -448,35 +448,12 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ACCOUNTING_REQUEST_GRAMMAR;
         let mut counts = [0u32; 19usize];
-        let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut destination_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut accounting_record_type: Option<super::base::AccountingRecordType> = Default::default();
-        let mut accounting_record_number: Option<u32> = Default::default();
-        let mut acct_application_id: Option<u32> = Default::default();
-        let mut vendor_specific_application_id: Option<
-            super::base::VendorSpecificApplicationId,
-        > = Default::default();
-        let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut destination_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut accounting_sub_session_id: Option<u64> = Default::default();
-        let mut acct_session_id: Option<::diameter_runtime::bytes::Bytes> = Default::default();
-        let mut acct_multi_session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut acct_interim_interval: Option<u32> = Default::default();
-        let mut accounting_realtime_required: Option<
-            super::base::AccountingRealtimeRequired,
-        > = Default::default();
-        let mut origin_state_id: Option<u32> = Default::default();
-        let mut event_timestamp: Option<::diameter_runtime::types::Time> = Default::default();
-        let mut proxy_info: Vec<super::base::ProxyInfo> = Default::default();
-        let mut route_record: Vec<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -484,7 +461,7 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut session_id,
+                        &mut self.session_id,
                         &mut counts[0usize],
                         index,
                         0usize,
@@ -494,7 +471,7 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut origin_host,
+                        &mut self.origin_host,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -504,7 +481,7 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        &mut origin_realm,
+                        &mut self.origin_realm,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
@@ -514,7 +491,7 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        &mut destination_realm,
+                        &mut self.destination_realm,
                         &mut counts[3usize],
                         index,
                         usize::MAX,
@@ -524,7 +501,7 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        &mut accounting_record_type,
+                        &mut self.accounting_record_type,
                         &mut counts[4usize],
                         index,
                         usize::MAX,
@@ -534,117 +511,117 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        &mut accounting_record_number,
+                        &mut self.accounting_record_number,
                         &mut counts[5usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (259u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[6usize],
                         a,
-                        &mut acct_application_id,
+                        &mut self.acct_application_id,
                         &mut counts[6usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (260u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[7usize],
                         a,
-                        &mut vendor_specific_application_id,
+                        &mut self.vendor_specific_application_id,
                         &mut counts[7usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[8usize],
                         a,
-                        &mut user_name,
+                        &mut self.user_name,
                         &mut counts[8usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (293u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[9usize],
                         a,
-                        &mut destination_host,
+                        &mut self.destination_host,
                         &mut counts[9usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (287u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[10usize],
                         a,
-                        &mut accounting_sub_session_id,
+                        &mut self.accounting_sub_session_id,
                         &mut counts[10usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (44u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[11usize],
                         a,
-                        &mut acct_session_id,
+                        &mut self.acct_session_id,
                         &mut counts[11usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (50u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[12usize],
                         a,
-                        &mut acct_multi_session_id,
+                        &mut self.acct_multi_session_id,
                         &mut counts[12usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (85u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[13usize],
                         a,
-                        &mut acct_interim_interval,
+                        &mut self.acct_interim_interval,
                         &mut counts[13usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (483u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[14usize],
                         a,
-                        &mut accounting_realtime_required,
+                        &mut self.accounting_realtime_required,
                         &mut counts[14usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[15usize],
                         a,
-                        &mut origin_state_id,
+                        &mut self.origin_state_id,
                         &mut counts[15usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (55u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[16usize],
                         a,
-                        &mut event_timestamp,
+                        &mut self.event_timestamp,
                         &mut counts[16usize],
                         index,
                         usize::MAX,
@@ -654,7 +631,7 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.many_group(
                         &G.rules[17usize],
                         a,
-                        &mut proxy_info,
+                        &mut self.proxy_info,
                         &mut counts[17usize],
                         index,
                     )
@@ -663,12 +640,12 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
                     ctx.many(
                         &G.rules[18usize],
                         a,
-                        &mut route_record,
+                        &mut self.route_record,
                         &mut counts[18usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
         if counts[0usize] < 1u32 {
@@ -688,28 +665,6 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
         }
         if counts[5usize] < 1u32 {
             ctx.missing(&G.rules[5usize], counts[5usize]);
-        }
-        Self {
-            session_id: session_id.unwrap_or_default(),
-            origin_host: origin_host.unwrap_or_default(),
-            origin_realm: origin_realm.unwrap_or_default(),
-            destination_realm: destination_realm.unwrap_or_default(),
-            accounting_record_type: accounting_record_type.unwrap_or_default(),
-            accounting_record_number: accounting_record_number.unwrap_or_default(),
-            acct_application_id,
-            vendor_specific_application_id,
-            user_name,
-            destination_host,
-            accounting_sub_session_id,
-            acct_session_id,
-            acct_multi_session_id,
-            acct_interim_interval,
-            accounting_realtime_required,
-            origin_state_id,
-            event_timestamp,
-            proxy_info,
-            route_record,
-            other_avps,
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -829,15 +784,78 @@ impl ::diameter_runtime::typed::Command for AccountingRequest {
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
 }
+impl ::diameter_runtime::types::IntoOwned for AccountingRequest<'_> {
+    type Owned = AccountingRequest<'static>;
+    fn into_owned(self) -> AccountingRequest<'static> {
+        AccountingRequest {
+            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.session_id,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_host,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_realm,
+            ),
+            destination_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.destination_realm,
+            ),
+            accounting_record_type: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.accounting_record_type,
+            ),
+            accounting_record_number: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.accounting_record_number,
+            ),
+            acct_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.acct_application_id,
+            ),
+            vendor_specific_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.vendor_specific_application_id,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
+            destination_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.destination_host,
+            ),
+            accounting_sub_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.accounting_sub_session_id,
+            ),
+            acct_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.acct_session_id,
+            ),
+            acct_multi_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.acct_multi_session_id,
+            ),
+            acct_interim_interval: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.acct_interim_interval,
+            ),
+            accounting_realtime_required: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.accounting_realtime_required,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_state_id,
+            ),
+            event_timestamp: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.event_timestamp,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.proxy_info,
+            ),
+            route_record: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.route_record,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+}
 /// Accounting-Answer (ACA): command code 271, application 3; RFC 6733 section 9.7.1, 9.7.2.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct AccountingAnswer {
+pub struct AccountingAnswer<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
     ///
     /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
     ///
     /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String,
+    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
     /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
@@ -849,13 +867,13 @@ pub struct AccountingAnswer {
     /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm of the node that originated the message; present in every message.
     ///
     /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Kind of accounting record: a one-off event, or the start, an interim update, or the stop of a session.
     ///
     /// `Accounting-Record-Type` (AVP code 480), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 9.8.1.
@@ -885,7 +903,7 @@ pub struct AccountingAnswer {
     /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
     ///
     /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String>,
+    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Identifier of an accounting sub-session within the session named by Session-Id.
     ///
     /// `Accounting-Sub-Session-Id` (AVP code 287), Unsigned64; flags M must, V must-not, P should-not; RFC 6733 section 9.8.6.
@@ -897,31 +915,31 @@ pub struct AccountingAnswer {
     /// `Acct-Session-Id` (AVP code 44), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 9.8.4.
     ///
     /// Occurs 0 to 1 times.
-    pub acct_session_id: Option<::diameter_runtime::bytes::Bytes>,
+    pub acct_session_id: Option<::diameter_runtime::types::OctetString<'a>>,
     /// Identifier shared by several related accounting sessions so that they can be linked.
     ///
     /// `Acct-Multi-Session-Id` (AVP code 50), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 9.8.5.
     ///
     /// Occurs 0 to 1 times.
-    pub acct_multi_session_id: Option<::diameter_runtime::types::Utf8String>,
+    pub acct_multi_session_id: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
     ///
     /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
     ///
     /// Occurs 0 to 1 times.
-    pub error_message: Option<::diameter_runtime::types::Utf8String>,
+    pub error_message: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
     ///
     /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
     ///
     /// Occurs 0 to 1 times.
-    pub error_reporting_host: Option<::diameter_runtime::types::DiameterIdentity>,
+    pub error_reporting_host: Option<::diameter_runtime::types::DiameterIdentity<'a>>,
     /// Copies (or examples) of the AVPs that caused a request to fail.
     ///
     /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
     ///
     /// Occurs 0 to 1 times.
-    pub failed_avp: Option<super::base::FailedAvp>,
+    pub failed_avp: Option<super::base::FailedAvp<'a>>,
     /// Nominal number of seconds between interim accounting records (zero or absent: no interim records).
     ///
     /// `Acct-Interim-Interval` (AVP code 85), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 9.8.2.
@@ -951,17 +969,17 @@ pub struct AccountingAnswer {
     /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
     ///
     /// Occurs at least 0 times.
-    pub proxy_info: Vec<super::base::ProxyInfo>,
+    pub proxy_info: Vec<super::base::ProxyInfo<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl AccountingAnswer {
+impl<'a> AccountingAnswer<'a> {
     /// A message with its required AVPs (`Session-Id`, `Result-Code`, `Origin-Host`, `Origin-Realm`, `Accounting-Record-Type`, `Accounting-Record-Number`); optional and repeated ones start empty.
     pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String,
+        session_id: ::diameter_runtime::types::Utf8String<'a>,
         result_code: u32,
-        origin_host: ::diameter_runtime::types::DiameterIdentity,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity,
+        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
         accounting_record_type: super::base::AccountingRecordType,
         accounting_record_number: u32,
     ) -> Self {
@@ -990,7 +1008,7 @@ impl AccountingAnswer {
         }
     }
 }
-impl ::diameter_runtime::typed::Command for AccountingAnswer {
+impl<'a> ::diameter_runtime::typed::Command<'a> for AccountingAnswer<'a> {
     const CODE: u32 = 271u32;
     const APPLICATION_ID: u32 = 3u32;
     const IS_REQUEST: bool = false;
@@ -1005,38 +1023,12 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ACCOUNTING_ANSWER_GRAMMAR;
         let mut counts = [0u32; 20usize];
-        let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut result_code: Option<u32> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut accounting_record_type: Option<super::base::AccountingRecordType> = Default::default();
-        let mut accounting_record_number: Option<u32> = Default::default();
-        let mut acct_application_id: Option<u32> = Default::default();
-        let mut vendor_specific_application_id: Option<
-            super::base::VendorSpecificApplicationId,
-        > = Default::default();
-        let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut accounting_sub_session_id: Option<u64> = Default::default();
-        let mut acct_session_id: Option<::diameter_runtime::bytes::Bytes> = Default::default();
-        let mut acct_multi_session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut error_message: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut error_reporting_host: Option<
-            ::diameter_runtime::types::DiameterIdentity,
-        > = Default::default();
-        let mut failed_avp: Option<super::base::FailedAvp> = Default::default();
-        let mut acct_interim_interval: Option<u32> = Default::default();
-        let mut accounting_realtime_required: Option<
-            super::base::AccountingRealtimeRequired,
-        > = Default::default();
-        let mut origin_state_id: Option<u32> = Default::default();
-        let mut event_timestamp: Option<::diameter_runtime::types::Time> = Default::default();
-        let mut proxy_info: Vec<super::base::ProxyInfo> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -1044,7 +1036,7 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut session_id,
+                        &mut self.session_id,
                         &mut counts[0usize],
                         index,
                         0usize,
@@ -1054,7 +1046,7 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut result_code,
+                        &mut self.result_code,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -1064,7 +1056,7 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        &mut origin_host,
+                        &mut self.origin_host,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
@@ -1074,7 +1066,7 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        &mut origin_realm,
+                        &mut self.origin_realm,
                         &mut counts[3usize],
                         index,
                         usize::MAX,
@@ -1084,7 +1076,7 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        &mut accounting_record_type,
+                        &mut self.accounting_record_type,
                         &mut counts[4usize],
                         index,
                         usize::MAX,
@@ -1094,137 +1086,137 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        &mut accounting_record_number,
+                        &mut self.accounting_record_number,
                         &mut counts[5usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (259u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[6usize],
                         a,
-                        &mut acct_application_id,
+                        &mut self.acct_application_id,
                         &mut counts[6usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (260u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[7usize],
                         a,
-                        &mut vendor_specific_application_id,
+                        &mut self.vendor_specific_application_id,
                         &mut counts[7usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[8usize],
                         a,
-                        &mut user_name,
+                        &mut self.user_name,
                         &mut counts[8usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (287u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[9usize],
                         a,
-                        &mut accounting_sub_session_id,
+                        &mut self.accounting_sub_session_id,
                         &mut counts[9usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (44u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[10usize],
                         a,
-                        &mut acct_session_id,
+                        &mut self.acct_session_id,
                         &mut counts[10usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (50u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[11usize],
                         a,
-                        &mut acct_multi_session_id,
+                        &mut self.acct_multi_session_id,
                         &mut counts[11usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (281u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[12usize],
                         a,
-                        &mut error_message,
+                        &mut self.error_message,
                         &mut counts[12usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (294u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[13usize],
                         a,
-                        &mut error_reporting_host,
+                        &mut self.error_reporting_host,
                         &mut counts[13usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (279u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[14usize],
                         a,
-                        &mut failed_avp,
+                        &mut self.failed_avp,
                         &mut counts[14usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (85u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[15usize],
                         a,
-                        &mut acct_interim_interval,
+                        &mut self.acct_interim_interval,
                         &mut counts[15usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (483u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[16usize],
                         a,
-                        &mut accounting_realtime_required,
+                        &mut self.accounting_realtime_required,
                         &mut counts[16usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[17usize],
                         a,
-                        &mut origin_state_id,
+                        &mut self.origin_state_id,
                         &mut counts[17usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (55u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[18usize],
                         a,
-                        &mut event_timestamp,
+                        &mut self.event_timestamp,
                         &mut counts[18usize],
                         index,
                         usize::MAX,
@@ -1234,12 +1226,12 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
                     ctx.many_group(
                         &G.rules[19usize],
                         a,
-                        &mut proxy_info,
+                        &mut self.proxy_info,
                         &mut counts[19usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
         if counts[0usize] < 1u32 {
@@ -1259,29 +1251,6 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
         }
         if counts[5usize] < 1u32 {
             ctx.missing(&G.rules[5usize], counts[5usize]);
-        }
-        Self {
-            session_id: session_id.unwrap_or_default(),
-            result_code: result_code.unwrap_or_default(),
-            origin_host: origin_host.unwrap_or_default(),
-            origin_realm: origin_realm.unwrap_or_default(),
-            accounting_record_type: accounting_record_type.unwrap_or_default(),
-            accounting_record_number: accounting_record_number.unwrap_or_default(),
-            acct_application_id,
-            vendor_specific_application_id,
-            user_name,
-            accounting_sub_session_id,
-            acct_session_id,
-            acct_multi_session_id,
-            error_message,
-            error_reporting_host,
-            failed_avp,
-            acct_interim_interval,
-            accounting_realtime_required,
-            origin_state_id,
-            event_timestamp,
-            proxy_info,
-            other_avps,
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -1402,5 +1371,71 @@ impl ::diameter_runtime::typed::Command for AccountingAnswer {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for AccountingAnswer<'_> {
+    type Owned = AccountingAnswer<'static>;
+    fn into_owned(self) -> AccountingAnswer<'static> {
+        AccountingAnswer {
+            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.session_id,
+            ),
+            result_code: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.result_code,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_host,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_realm,
+            ),
+            accounting_record_type: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.accounting_record_type,
+            ),
+            accounting_record_number: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.accounting_record_number,
+            ),
+            acct_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.acct_application_id,
+            ),
+            vendor_specific_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.vendor_specific_application_id,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
+            accounting_sub_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.accounting_sub_session_id,
+            ),
+            acct_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.acct_session_id,
+            ),
+            acct_multi_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.acct_multi_session_id,
+            ),
+            error_message: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.error_message,
+            ),
+            error_reporting_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.error_reporting_host,
+            ),
+            failed_avp: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.failed_avp,
+            ),
+            acct_interim_interval: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.acct_interim_interval,
+            ),
+            accounting_realtime_required: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.accounting_realtime_required,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_state_id,
+            ),
+            event_timestamp: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.event_timestamp,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.proxy_info,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
     }
 }

@@ -1796,18 +1796,16 @@ impl VendorSpecificApplicationId {
         }
     }
 }
-impl ::diameter_runtime::typed::Group for VendorSpecificApplicationId {
+impl<'a> ::diameter_runtime::typed::Group<'a> for VendorSpecificApplicationId {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::VENDOR_SPECIFIC_APPLICATION_ID;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR;
         let mut counts = [0u32; 3usize];
-        let mut vendor_id: Option<u32> = Default::default();
-        let mut auth_application_id: Option<u32> = Default::default();
-        let mut acct_application_id: Option<u32> = Default::default();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -1815,27 +1813,27 @@ impl ::diameter_runtime::typed::Group for VendorSpecificApplicationId {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut vendor_id,
+                        &mut self.vendor_id,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (258u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[1usize],
                         a,
-                        &mut auth_application_id,
+                        &mut self.auth_application_id,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (259u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[2usize],
                         a,
-                        &mut acct_application_id,
+                        &mut self.acct_application_id,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
@@ -1847,11 +1845,6 @@ impl ::diameter_runtime::typed::Group for VendorSpecificApplicationId {
         if counts[0usize] < 1u32 {
             ctx.missing(&G.rules[0usize], counts[0usize]);
         }
-        Self {
-            vendor_id: vendor_id.unwrap_or_default(),
-            auth_application_id,
-            acct_application_id,
-        }
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         ::diameter_runtime::typed::enc::scalar(buf, &defs::VENDOR_ID, &self.vendor_id);
@@ -1861,6 +1854,12 @@ impl ::diameter_runtime::typed::Group for VendorSpecificApplicationId {
         if let Some(v) = &self.acct_application_id {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::ACCT_APPLICATION_ID, v);
         }
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for VendorSpecificApplicationId {
+    type Owned = VendorSpecificApplicationId;
+    fn into_owned(self) -> VendorSpecificApplicationId {
+        self
     }
 }
 /// How widely the route learned from a redirect answer may be reused (default DONT_CACHE).
@@ -1917,18 +1916,23 @@ impl From<RedirectHostUsage> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for RedirectHostUsage {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for RedirectHostUsage {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for RedirectHostUsage {
+    type Owned = RedirectHostUsage;
+    fn into_owned(self) -> RedirectHostUsage {
+        self
     }
 }
 /// What the client does when a re-auth or STR cannot be delivered to the bound server (default REFUSE_SERVICE).
@@ -1976,18 +1980,23 @@ impl From<SessionServerFailover> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for SessionServerFailover {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for SessionServerFailover {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for SessionServerFailover {
+    type Owned = SessionServerFailover;
+    fn into_owned(self) -> SessionServerFailover {
+        self
     }
 }
 /// Why the sender of a DPR wants to close the transport connection, which tells the peer whether to reconnect.
@@ -2032,18 +2041,23 @@ impl From<DisconnectCause> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for DisconnectCause {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for DisconnectCause {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for DisconnectCause {
+    type Owned = DisconnectCause;
+    fn into_owned(self) -> DisconnectCause {
+        self
     }
 }
 /// Whether an application request asks for authentication, authorization, or both.
@@ -2088,18 +2102,23 @@ impl From<AuthRequestType> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for AuthRequestType {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for AuthRequestType {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for AuthRequestType {
+    type Owned = AuthRequestType;
+    fn into_owned(self) -> AuthRequestType {
+        self
     }
 }
 /// Whether the server keeps session state, i.e. whether the client must send an STR when the session ends.
@@ -2141,81 +2160,93 @@ impl From<AuthSessionState> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for AuthSessionState {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for AuthSessionState {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for AuthSessionState {
+    type Owned = AuthSessionState;
+    fn into_owned(self) -> AuthSessionState {
+        self
     }
 }
 /// Copies (or examples) of the AVPs that caused a request to fail.
 ///
 /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct FailedAvp {
+pub struct FailedAvp<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl FailedAvp {
+impl<'a> FailedAvp<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { other_avps: Vec::new() }
     }
 }
-impl ::diameter_runtime::typed::Group for FailedAvp {
+impl<'a> ::diameter_runtime::typed::Group<'a> for FailedAvp<'a> {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::FAILED_AVP;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::FAILED_AVP_GRAMMAR;
         let mut counts = [0u32; 0];
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
-        Self { other_avps }
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for FailedAvp<'_> {
+    type Owned = FailedAvp<'static>;
+    fn into_owned(self) -> FailedAvp<'static> {
+        FailedAvp {
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
     }
 }
 /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
 ///
 /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ProxyInfo {
+pub struct ProxyInfo<'a> {
     /// Identity of the agent that added the enclosing Proxy-Info.
     ///
     /// `Proxy-Host` (AVP code 280), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.3.
     ///
     /// Occurs 1 to 1 times.
-    pub proxy_host: ::diameter_runtime::types::DiameterIdentity,
+    pub proxy_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// State that the agent which added the enclosing Proxy-Info wants back; opaque to everyone else.
     ///
     /// `Proxy-State` (AVP code 33), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 6.7.4.
     ///
     /// Occurs 1 to 1 times.
-    pub proxy_state: ::diameter_runtime::bytes::Bytes,
+    pub proxy_state: ::diameter_runtime::types::OctetString<'a>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl ProxyInfo {
+impl<'a> ProxyInfo<'a> {
     /// A group with its required AVPs (`Proxy-Host`, `Proxy-State`); optional and repeated ones start empty.
     pub fn new(
-        proxy_host: ::diameter_runtime::types::DiameterIdentity,
-        proxy_state: ::diameter_runtime::bytes::Bytes,
+        proxy_host: ::diameter_runtime::types::DiameterIdentity<'a>,
+        proxy_state: ::diameter_runtime::types::OctetString<'a>,
     ) -> Self {
         Self {
             proxy_host,
@@ -2224,18 +2255,16 @@ impl ProxyInfo {
         }
     }
 }
-impl ::diameter_runtime::typed::Group for ProxyInfo {
+impl<'a> ::diameter_runtime::typed::Group<'a> for ProxyInfo<'a> {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::PROXY_INFO;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::PROXY_INFO_GRAMMAR;
         let mut counts = [0u32; 2usize];
-        let mut proxy_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut proxy_state: Option<::diameter_runtime::bytes::Bytes> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -2243,7 +2272,7 @@ impl ::diameter_runtime::typed::Group for ProxyInfo {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut proxy_host,
+                        &mut self.proxy_host,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
@@ -2253,13 +2282,13 @@ impl ::diameter_runtime::typed::Group for ProxyInfo {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut proxy_state,
+                        &mut self.proxy_state,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
         if counts[0usize] < 1u32 {
@@ -2267,11 +2296,6 @@ impl ::diameter_runtime::typed::Group for ProxyInfo {
         }
         if counts[1usize] < 1u32 {
             ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
-        Self {
-            proxy_host: proxy_host.unwrap_or_default(),
-            proxy_state: proxy_state.unwrap_or_default(),
-            other_avps,
         }
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -2282,6 +2306,20 @@ impl ::diameter_runtime::typed::Group for ProxyInfo {
             &self.proxy_state,
         );
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for ProxyInfo<'_> {
+    type Owned = ProxyInfo<'static>;
+    fn into_owned(self) -> ProxyInfo<'static> {
+        ProxyInfo {
+            proxy_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.proxy_host,
+            ),
+            proxy_state: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.proxy_state,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
     }
 }
 /// Which kind of re-auth the client is expected to perform when Authorization-Lifetime runs out.
@@ -2323,18 +2361,23 @@ impl From<ReAuthRequestType> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for ReAuthRequestType {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for ReAuthRequestType {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for ReAuthRequestType {
+    type Owned = ReAuthRequestType;
+    fn into_owned(self) -> ReAuthRequestType {
+        self
     }
 }
 /// Why the access device ended a session.
@@ -2394,18 +2437,23 @@ impl From<TerminationCause> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for TerminationCause {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for TerminationCause {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for TerminationCause {
+    type Owned = TerminationCause;
+    fn into_owned(self) -> TerminationCause {
+        self
     }
 }
 /// Vendor-specific outcome of a request, used in place of Result-Code.
@@ -2435,17 +2483,16 @@ impl ExperimentalResult {
         }
     }
 }
-impl ::diameter_runtime::typed::Group for ExperimentalResult {
+impl<'a> ::diameter_runtime::typed::Group<'a> for ExperimentalResult {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::EXPERIMENTAL_RESULT;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::EXPERIMENTAL_RESULT_GRAMMAR;
         let mut counts = [0u32; 2usize];
-        let mut vendor_id: Option<u32> = Default::default();
-        let mut experimental_result_code: Option<u32> = Default::default();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -2453,7 +2500,7 @@ impl ::diameter_runtime::typed::Group for ExperimentalResult {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut vendor_id,
+                        &mut self.vendor_id,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
@@ -2463,7 +2510,7 @@ impl ::diameter_runtime::typed::Group for ExperimentalResult {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut experimental_result_code,
+                        &mut self.experimental_result_code,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -2478,10 +2525,6 @@ impl ::diameter_runtime::typed::Group for ExperimentalResult {
         if counts[1usize] < 1u32 {
             ctx.missing(&G.rules[1usize], counts[1usize]);
         }
-        Self {
-            vendor_id: vendor_id.unwrap_or_default(),
-            experimental_result_code: experimental_result_code.unwrap_or_default(),
-        }
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         ::diameter_runtime::typed::enc::scalar(buf, &defs::VENDOR_ID, &self.vendor_id);
@@ -2492,40 +2535,53 @@ impl ::diameter_runtime::typed::Group for ExperimentalResult {
         );
     }
 }
+impl ::diameter_runtime::types::IntoOwned for ExperimentalResult {
+    type Owned = ExperimentalResult;
+    fn into_owned(self) -> ExperimentalResult {
+        self
+    }
+}
 /// Deprecated anti-replay AVP of the RFC 3588 end-to-end security framework, holding a nonce and a counter.
 ///
 /// `E2E-Sequence` (AVP code 300), Grouped; flags M must, V must-not, P may; RFC 6733 section RFC 3588 6.15.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct E2eSequence {
+pub struct E2eSequence<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl E2eSequence {
+impl<'a> E2eSequence<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { other_avps: Vec::new() }
     }
 }
-impl ::diameter_runtime::typed::Group for E2eSequence {
+impl<'a> ::diameter_runtime::typed::Group<'a> for E2eSequence<'a> {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::E2E_SEQUENCE;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::E2E_SEQUENCE_GRAMMAR;
         let mut counts = [0u32; 0];
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
-        Self { other_avps }
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for E2eSequence<'_> {
+    type Owned = E2eSequence<'static>;
+    fn into_owned(self) -> E2eSequence<'static> {
+        E2eSequence {
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
     }
 }
 /// Kind of accounting record: a one-off event, or the start, an interim update, or the stop of a session.
@@ -2573,18 +2629,23 @@ impl From<AccountingRecordType> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for AccountingRecordType {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for AccountingRecordType {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for AccountingRecordType {
+    type Owned = AccountingRecordType;
+    fn into_owned(self) -> AccountingRecordType {
+        self
     }
 }
 /// What the client does with the service when accounting records cannot be delivered (default GRANT_AND_STORE).
@@ -2629,35 +2690,40 @@ impl From<AccountingRealtimeRequired> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for AccountingRealtimeRequired {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for AccountingRealtimeRequired {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for AccountingRealtimeRequired {
+    type Owned = AccountingRealtimeRequired;
+    fn into_owned(self) -> AccountingRealtimeRequired {
+        self
     }
 }
 /// Capabilities-Exchange-Request (CER): command code 257, application 0; RFC 6733 section 5.3.1, 5.3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct CapabilitiesExchangeRequest {
+pub struct CapabilitiesExchangeRequest<'a> {
     /// Identity of the node that originated the message; present in every message and never changed by relays.
     ///
     /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm of the node that originated the message; present in every message.
     ///
     /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// One IP address of the sender; CER and CEA carry one instance per local address the node may use.
     ///
     /// `Host-IP-Address` (AVP code 257), Address; flags M must, V must-not, P should-not; RFC 6733 section 5.3.5.
@@ -2675,7 +2741,7 @@ pub struct CapabilitiesExchangeRequest {
     /// `Product-Name` (AVP code 269), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 5.3.7.
     ///
     /// Occurs 1 to 1 times.
-    pub product_name: ::diameter_runtime::types::Utf8String,
+    pub product_name: ::diameter_runtime::types::Utf8String<'a>,
     /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
     ///
     /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
@@ -2719,15 +2785,15 @@ pub struct CapabilitiesExchangeRequest {
     /// Occurs 0 to 1 times.
     pub firmware_revision: Option<u32>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl CapabilitiesExchangeRequest {
+impl<'a> CapabilitiesExchangeRequest<'a> {
     /// A message with its required AVPs (`Origin-Host`, `Origin-Realm`, `Vendor-Id`, `Product-Name`); optional and repeated ones start empty.
     pub fn new(
-        origin_host: ::diameter_runtime::types::DiameterIdentity,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity,
+        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
         vendor_id: u32,
-        product_name: ::diameter_runtime::types::Utf8String,
+        product_name: ::diameter_runtime::types::Utf8String<'a>,
     ) -> Self {
         Self {
             origin_host,
@@ -2746,7 +2812,7 @@ impl CapabilitiesExchangeRequest {
         }
     }
 }
-impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
+impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeRequest<'a> {
     const CODE: u32 = 257u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = true;
@@ -2761,24 +2827,12 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR;
         let mut counts = [0u32; 12usize];
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut host_ip_address: Vec<::diameter_runtime::types::Address> = Default::default();
-        let mut vendor_id: Option<u32> = Default::default();
-        let mut product_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_state_id: Option<u32> = Default::default();
-        let mut supported_vendor_id: Vec<u32> = Default::default();
-        let mut auth_application_id: Vec<u32> = Default::default();
-        let mut inband_security_id: Vec<u32> = Default::default();
-        let mut acct_application_id: Vec<u32> = Default::default();
-        let mut vendor_specific_application_id: Vec<VendorSpecificApplicationId> = Default::default();
-        let mut firmware_revision: Option<u32> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -2786,7 +2840,7 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut origin_host,
+                        &mut self.origin_host,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
@@ -2796,7 +2850,7 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut origin_realm,
+                        &mut self.origin_realm,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -2806,7 +2860,7 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.many(
                         &G.rules[2usize],
                         a,
-                        &mut host_ip_address,
+                        &mut self.host_ip_address,
                         &mut counts[2usize],
                         index,
                     )
@@ -2815,7 +2869,7 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        &mut vendor_id,
+                        &mut self.vendor_id,
                         &mut counts[3usize],
                         index,
                         usize::MAX,
@@ -2825,17 +2879,17 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        &mut product_name,
+                        &mut self.product_name,
                         &mut counts[4usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[5usize],
                         a,
-                        &mut origin_state_id,
+                        &mut self.origin_state_id,
                         &mut counts[5usize],
                         index,
                         usize::MAX,
@@ -2845,7 +2899,7 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.many(
                         &G.rules[6usize],
                         a,
-                        &mut supported_vendor_id,
+                        &mut self.supported_vendor_id,
                         &mut counts[6usize],
                         index,
                     )
@@ -2854,7 +2908,7 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.many(
                         &G.rules[7usize],
                         a,
-                        &mut auth_application_id,
+                        &mut self.auth_application_id,
                         &mut counts[7usize],
                         index,
                     )
@@ -2863,7 +2917,7 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.many(
                         &G.rules[8usize],
                         a,
-                        &mut inband_security_id,
+                        &mut self.inband_security_id,
                         &mut counts[8usize],
                         index,
                     )
@@ -2872,7 +2926,7 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.many(
                         &G.rules[9usize],
                         a,
-                        &mut acct_application_id,
+                        &mut self.acct_application_id,
                         &mut counts[9usize],
                         index,
                     )
@@ -2881,22 +2935,22 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
                     ctx.many_group(
                         &G.rules[10usize],
                         a,
-                        &mut vendor_specific_application_id,
+                        &mut self.vendor_specific_application_id,
                         &mut counts[10usize],
                         index,
                     )
                 }
                 (267u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[11usize],
                         a,
-                        &mut firmware_revision,
+                        &mut self.firmware_revision,
                         &mut counts[11usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
         if counts[0usize] < 1u32 {
@@ -2913,21 +2967,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
         }
         if counts[4usize] < 1u32 {
             ctx.missing(&G.rules[4usize], counts[4usize]);
-        }
-        Self {
-            origin_host: origin_host.unwrap_or_default(),
-            origin_realm: origin_realm.unwrap_or_default(),
-            host_ip_address,
-            vendor_id: vendor_id.unwrap_or_default(),
-            product_name: product_name.unwrap_or_default(),
-            origin_state_id,
-            supported_vendor_id,
-            auth_application_id,
-            inband_security_id,
-            acct_application_id,
-            vendor_specific_application_id,
-            firmware_revision,
-            other_avps,
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -2974,9 +3013,51 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeRequest {
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
 }
+impl ::diameter_runtime::types::IntoOwned for CapabilitiesExchangeRequest<'_> {
+    type Owned = CapabilitiesExchangeRequest<'static>;
+    fn into_owned(self) -> CapabilitiesExchangeRequest<'static> {
+        CapabilitiesExchangeRequest {
+            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_host,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_realm,
+            ),
+            host_ip_address: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.host_ip_address,
+            ),
+            vendor_id: ::diameter_runtime::types::IntoOwned::into_owned(self.vendor_id),
+            product_name: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.product_name,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_state_id,
+            ),
+            supported_vendor_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.supported_vendor_id,
+            ),
+            auth_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.auth_application_id,
+            ),
+            inband_security_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.inband_security_id,
+            ),
+            acct_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.acct_application_id,
+            ),
+            vendor_specific_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.vendor_specific_application_id,
+            ),
+            firmware_revision: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.firmware_revision,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+}
 /// Capabilities-Exchange-Answer (CEA): command code 257, application 0; RFC 6733 section 5.3.1, 5.3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct CapabilitiesExchangeAnswer {
+pub struct CapabilitiesExchangeAnswer<'a> {
     /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
@@ -2988,13 +3069,13 @@ pub struct CapabilitiesExchangeAnswer {
     /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm of the node that originated the message; present in every message.
     ///
     /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// One IP address of the sender; CER and CEA carry one instance per local address the node may use.
     ///
     /// `Host-IP-Address` (AVP code 257), Address; flags M must, V must-not, P should-not; RFC 6733 section 5.3.5.
@@ -3012,7 +3093,7 @@ pub struct CapabilitiesExchangeAnswer {
     /// `Product-Name` (AVP code 269), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 5.3.7.
     ///
     /// Occurs 1 to 1 times.
-    pub product_name: ::diameter_runtime::types::Utf8String,
+    pub product_name: ::diameter_runtime::types::Utf8String<'a>,
     /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
     ///
     /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
@@ -3024,13 +3105,13 @@ pub struct CapabilitiesExchangeAnswer {
     /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
     ///
     /// Occurs 0 to 1 times.
-    pub error_message: Option<::diameter_runtime::types::Utf8String>,
+    pub error_message: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Copies (or examples) of the AVPs that caused a request to fail.
     ///
     /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
     ///
     /// Occurs 0 to 1 times.
-    pub failed_avp: Option<FailedAvp>,
+    pub failed_avp: Option<FailedAvp<'a>>,
     /// Enterprise Number (never zero) of another vendor whose vendor-specific AVPs the sender understands.
     ///
     /// `Supported-Vendor-Id` (AVP code 265), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.6.
@@ -3068,16 +3149,16 @@ pub struct CapabilitiesExchangeAnswer {
     /// Occurs 0 to 1 times.
     pub firmware_revision: Option<u32>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl CapabilitiesExchangeAnswer {
+impl<'a> CapabilitiesExchangeAnswer<'a> {
     /// A message with its required AVPs (`Result-Code`, `Origin-Host`, `Origin-Realm`, `Vendor-Id`, `Product-Name`); optional and repeated ones start empty.
     pub fn new(
         result_code: u32,
-        origin_host: ::diameter_runtime::types::DiameterIdentity,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity,
+        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
         vendor_id: u32,
-        product_name: ::diameter_runtime::types::Utf8String,
+        product_name: ::diameter_runtime::types::Utf8String<'a>,
     ) -> Self {
         Self {
             result_code,
@@ -3099,7 +3180,7 @@ impl CapabilitiesExchangeAnswer {
         }
     }
 }
-impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
+impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeAnswer<'a> {
     const CODE: u32 = 257u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = false;
@@ -3114,27 +3195,12 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR;
         let mut counts = [0u32; 15usize];
-        let mut result_code: Option<u32> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut host_ip_address: Vec<::diameter_runtime::types::Address> = Default::default();
-        let mut vendor_id: Option<u32> = Default::default();
-        let mut product_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_state_id: Option<u32> = Default::default();
-        let mut error_message: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut failed_avp: Option<FailedAvp> = Default::default();
-        let mut supported_vendor_id: Vec<u32> = Default::default();
-        let mut auth_application_id: Vec<u32> = Default::default();
-        let mut inband_security_id: Vec<u32> = Default::default();
-        let mut acct_application_id: Vec<u32> = Default::default();
-        let mut vendor_specific_application_id: Vec<VendorSpecificApplicationId> = Default::default();
-        let mut firmware_revision: Option<u32> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -3142,7 +3208,7 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut result_code,
+                        &mut self.result_code,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
@@ -3152,7 +3218,7 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut origin_host,
+                        &mut self.origin_host,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -3162,7 +3228,7 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        &mut origin_realm,
+                        &mut self.origin_realm,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
@@ -3172,7 +3238,7 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.many(
                         &G.rules[3usize],
                         a,
-                        &mut host_ip_address,
+                        &mut self.host_ip_address,
                         &mut counts[3usize],
                         index,
                     )
@@ -3181,7 +3247,7 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        &mut vendor_id,
+                        &mut self.vendor_id,
                         &mut counts[4usize],
                         index,
                         usize::MAX,
@@ -3191,37 +3257,37 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        &mut product_name,
+                        &mut self.product_name,
                         &mut counts[5usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[6usize],
                         a,
-                        &mut origin_state_id,
+                        &mut self.origin_state_id,
                         &mut counts[6usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (281u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[7usize],
                         a,
-                        &mut error_message,
+                        &mut self.error_message,
                         &mut counts[7usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (279u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[8usize],
                         a,
-                        &mut failed_avp,
+                        &mut self.failed_avp,
                         &mut counts[8usize],
                         index,
                         usize::MAX,
@@ -3231,7 +3297,7 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.many(
                         &G.rules[9usize],
                         a,
-                        &mut supported_vendor_id,
+                        &mut self.supported_vendor_id,
                         &mut counts[9usize],
                         index,
                     )
@@ -3240,7 +3306,7 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.many(
                         &G.rules[10usize],
                         a,
-                        &mut auth_application_id,
+                        &mut self.auth_application_id,
                         &mut counts[10usize],
                         index,
                     )
@@ -3249,7 +3315,7 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.many(
                         &G.rules[11usize],
                         a,
-                        &mut inband_security_id,
+                        &mut self.inband_security_id,
                         &mut counts[11usize],
                         index,
                     )
@@ -3258,7 +3324,7 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.many(
                         &G.rules[12usize],
                         a,
-                        &mut acct_application_id,
+                        &mut self.acct_application_id,
                         &mut counts[12usize],
                         index,
                     )
@@ -3267,22 +3333,22 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
                     ctx.many_group(
                         &G.rules[13usize],
                         a,
-                        &mut vendor_specific_application_id,
+                        &mut self.vendor_specific_application_id,
                         &mut counts[13usize],
                         index,
                     )
                 }
                 (267u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[14usize],
                         a,
-                        &mut firmware_revision,
+                        &mut self.firmware_revision,
                         &mut counts[14usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
         if counts[0usize] < 1u32 {
@@ -3302,24 +3368,6 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
         }
         if counts[5usize] < 1u32 {
             ctx.missing(&G.rules[5usize], counts[5usize]);
-        }
-        Self {
-            result_code: result_code.unwrap_or_default(),
-            origin_host: origin_host.unwrap_or_default(),
-            origin_realm: origin_realm.unwrap_or_default(),
-            host_ip_address,
-            vendor_id: vendor_id.unwrap_or_default(),
-            product_name: product_name.unwrap_or_default(),
-            origin_state_id,
-            error_message,
-            failed_avp,
-            supported_vendor_id,
-            auth_application_id,
-            inband_security_id,
-            acct_application_id,
-            vendor_specific_application_id,
-            firmware_revision,
-            other_avps,
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -3377,39 +3425,90 @@ impl ::diameter_runtime::typed::Command for CapabilitiesExchangeAnswer {
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
 }
+impl ::diameter_runtime::types::IntoOwned for CapabilitiesExchangeAnswer<'_> {
+    type Owned = CapabilitiesExchangeAnswer<'static>;
+    fn into_owned(self) -> CapabilitiesExchangeAnswer<'static> {
+        CapabilitiesExchangeAnswer {
+            result_code: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.result_code,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_host,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_realm,
+            ),
+            host_ip_address: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.host_ip_address,
+            ),
+            vendor_id: ::diameter_runtime::types::IntoOwned::into_owned(self.vendor_id),
+            product_name: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.product_name,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_state_id,
+            ),
+            error_message: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.error_message,
+            ),
+            failed_avp: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.failed_avp,
+            ),
+            supported_vendor_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.supported_vendor_id,
+            ),
+            auth_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.auth_application_id,
+            ),
+            inband_security_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.inband_security_id,
+            ),
+            acct_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.acct_application_id,
+            ),
+            vendor_specific_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.vendor_specific_application_id,
+            ),
+            firmware_revision: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.firmware_revision,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+}
 /// Re-Auth-Request (RAR): command code 258, application 0; RFC 6733 section 8.3.1, 8.3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ReAuthRequest {
+pub struct ReAuthRequest<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
     ///
     /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
     ///
     /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String,
+    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
     /// Identity of the node that originated the message; present in every message and never changed by relays.
     ///
     /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm of the node that originated the message; present in every message.
     ///
     /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm a request is routed towards; never sent in answers.
     ///
     /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
     ///
     /// Occurs 1 to 1 times.
-    pub destination_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Identity of the node a request is addressed to; never sent in answers.
     ///
     /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
     ///
     /// Occurs 1 to 1 times.
-    pub destination_host: ::diameter_runtime::types::DiameterIdentity,
+    pub destination_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
     ///
     /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
@@ -3427,7 +3526,7 @@ pub struct ReAuthRequest {
     /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
     ///
     /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String>,
+    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
     ///
     /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
@@ -3439,24 +3538,24 @@ pub struct ReAuthRequest {
     /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
     ///
     /// Occurs at least 0 times.
-    pub proxy_info: Vec<ProxyInfo>,
+    pub proxy_info: Vec<ProxyInfo<'a>>,
     /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
     ///
     /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
     ///
     /// Occurs at least 0 times.
-    pub route_record: Vec<::diameter_runtime::types::DiameterIdentity>,
+    pub route_record: Vec<::diameter_runtime::types::DiameterIdentity<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl ReAuthRequest {
+impl<'a> ReAuthRequest<'a> {
     /// A message with its required AVPs (`Session-Id`, `Origin-Host`, `Origin-Realm`, `Destination-Realm`, `Destination-Host`, `Auth-Application-Id`, `Re-Auth-Request-Type`); optional and repeated ones start empty.
     pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String,
-        origin_host: ::diameter_runtime::types::DiameterIdentity,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity,
-        destination_realm: ::diameter_runtime::types::DiameterIdentity,
-        destination_host: ::diameter_runtime::types::DiameterIdentity,
+        session_id: ::diameter_runtime::types::Utf8String<'a>,
+        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
+        destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
+        destination_host: ::diameter_runtime::types::DiameterIdentity<'a>,
         auth_application_id: u32,
         re_auth_request_type: ReAuthRequestType,
     ) -> Self {
@@ -3476,7 +3575,7 @@ impl ReAuthRequest {
         }
     }
 }
-impl ::diameter_runtime::typed::Command for ReAuthRequest {
+impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthRequest<'a> {
     const CODE: u32 = 258u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = true;
@@ -3491,23 +3590,12 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_REQUEST_GRAMMAR;
         let mut counts = [0u32; 11usize];
-        let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut destination_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut destination_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut auth_application_id: Option<u32> = Default::default();
-        let mut re_auth_request_type: Option<ReAuthRequestType> = Default::default();
-        let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_state_id: Option<u32> = Default::default();
-        let mut proxy_info: Vec<ProxyInfo> = Default::default();
-        let mut route_record: Vec<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -3515,7 +3603,7 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut session_id,
+                        &mut self.session_id,
                         &mut counts[0usize],
                         index,
                         0usize,
@@ -3525,7 +3613,7 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut origin_host,
+                        &mut self.origin_host,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -3535,7 +3623,7 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        &mut origin_realm,
+                        &mut self.origin_realm,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
@@ -3545,7 +3633,7 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        &mut destination_realm,
+                        &mut self.destination_realm,
                         &mut counts[3usize],
                         index,
                         usize::MAX,
@@ -3555,7 +3643,7 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        &mut destination_host,
+                        &mut self.destination_host,
                         &mut counts[4usize],
                         index,
                         usize::MAX,
@@ -3565,7 +3653,7 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        &mut auth_application_id,
+                        &mut self.auth_application_id,
                         &mut counts[5usize],
                         index,
                         usize::MAX,
@@ -3575,27 +3663,27 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[6usize],
                         a,
-                        &mut re_auth_request_type,
+                        &mut self.re_auth_request_type,
                         &mut counts[6usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[7usize],
                         a,
-                        &mut user_name,
+                        &mut self.user_name,
                         &mut counts[7usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[8usize],
                         a,
-                        &mut origin_state_id,
+                        &mut self.origin_state_id,
                         &mut counts[8usize],
                         index,
                         usize::MAX,
@@ -3605,7 +3693,7 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.many_group(
                         &G.rules[9usize],
                         a,
-                        &mut proxy_info,
+                        &mut self.proxy_info,
                         &mut counts[9usize],
                         index,
                     )
@@ -3614,12 +3702,12 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.many(
                         &G.rules[10usize],
                         a,
-                        &mut route_record,
+                        &mut self.route_record,
                         &mut counts[10usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
         if counts[0usize] < 1u32 {
@@ -3642,20 +3730,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
         }
         if counts[6usize] < 1u32 {
             ctx.missing(&G.rules[6usize], counts[6usize]);
-        }
-        Self {
-            session_id: session_id.unwrap_or_default(),
-            origin_host: origin_host.unwrap_or_default(),
-            origin_realm: origin_realm.unwrap_or_default(),
-            destination_realm: destination_realm.unwrap_or_default(),
-            destination_host: destination_host.unwrap_or_default(),
-            auth_application_id: auth_application_id.unwrap_or_default(),
-            re_auth_request_type: re_auth_request_type.unwrap_or_default(),
-            user_name,
-            origin_state_id,
-            proxy_info,
-            route_record,
-            other_avps,
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -3705,15 +3779,54 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
 }
+impl ::diameter_runtime::types::IntoOwned for ReAuthRequest<'_> {
+    type Owned = ReAuthRequest<'static>;
+    fn into_owned(self) -> ReAuthRequest<'static> {
+        ReAuthRequest {
+            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.session_id,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_host,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_realm,
+            ),
+            destination_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.destination_realm,
+            ),
+            destination_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.destination_host,
+            ),
+            auth_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.auth_application_id,
+            ),
+            re_auth_request_type: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.re_auth_request_type,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_state_id,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.proxy_info,
+            ),
+            route_record: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.route_record,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+}
 /// Re-Auth-Answer (RAA): command code 258, application 0; RFC 6733 section 8.3.1, 8.3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ReAuthAnswer {
+pub struct ReAuthAnswer<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
     ///
     /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
     ///
     /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String,
+    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
     /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
@@ -3725,19 +3838,19 @@ pub struct ReAuthAnswer {
     /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm of the node that originated the message; present in every message.
     ///
     /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// The user's name, in Network Access Identifier form.
     ///
     /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
     ///
     /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String>,
+    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
     ///
     /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
@@ -3749,19 +3862,19 @@ pub struct ReAuthAnswer {
     /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
     ///
     /// Occurs 0 to 1 times.
-    pub error_message: Option<::diameter_runtime::types::Utf8String>,
+    pub error_message: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
     ///
     /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
     ///
     /// Occurs 0 to 1 times.
-    pub error_reporting_host: Option<::diameter_runtime::types::DiameterIdentity>,
+    pub error_reporting_host: Option<::diameter_runtime::types::DiameterIdentity<'a>>,
     /// Copies (or examples) of the AVPs that caused a request to fail.
     ///
     /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
     ///
     /// Occurs 0 to 1 times.
-    pub failed_avp: Option<FailedAvp>,
+    pub failed_avp: Option<FailedAvp<'a>>,
     /// A host a redirect agent tells the requester to send the request to instead.
     ///
     /// `Redirect-Host` (AVP code 292), DiameterURI; flags M must, V must-not, P should-not; RFC 6733 section 6.12.
@@ -3785,17 +3898,17 @@ pub struct ReAuthAnswer {
     /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
     ///
     /// Occurs at least 0 times.
-    pub proxy_info: Vec<ProxyInfo>,
+    pub proxy_info: Vec<ProxyInfo<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl ReAuthAnswer {
+impl<'a> ReAuthAnswer<'a> {
     /// A message with its required AVPs (`Session-Id`, `Result-Code`, `Origin-Host`, `Origin-Realm`); optional and repeated ones start empty.
     pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String,
+        session_id: ::diameter_runtime::types::Utf8String<'a>,
         result_code: u32,
-        origin_host: ::diameter_runtime::types::DiameterIdentity,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity,
+        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     ) -> Self {
         Self {
             session_id,
@@ -3815,7 +3928,7 @@ impl ReAuthAnswer {
         }
     }
 }
-impl ::diameter_runtime::typed::Command for ReAuthAnswer {
+impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthAnswer<'a> {
     const CODE: u32 = 258u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = false;
@@ -3830,27 +3943,12 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_ANSWER_GRAMMAR;
         let mut counts = [0u32; 13usize];
-        let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut result_code: Option<u32> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_state_id: Option<u32> = Default::default();
-        let mut error_message: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut error_reporting_host: Option<
-            ::diameter_runtime::types::DiameterIdentity,
-        > = Default::default();
-        let mut failed_avp: Option<FailedAvp> = Default::default();
-        let mut redirect_host: Vec<::diameter_runtime::types::DiameterUri> = Default::default();
-        let mut redirect_host_usage: Option<RedirectHostUsage> = Default::default();
-        let mut redirect_max_cache_time: Option<u32> = Default::default();
-        let mut proxy_info: Vec<ProxyInfo> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -3858,7 +3956,7 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut session_id,
+                        &mut self.session_id,
                         &mut counts[0usize],
                         index,
                         0usize,
@@ -3868,7 +3966,7 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut result_code,
+                        &mut self.result_code,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -3878,7 +3976,7 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        &mut origin_host,
+                        &mut self.origin_host,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
@@ -3888,57 +3986,57 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        &mut origin_realm,
+                        &mut self.origin_realm,
                         &mut counts[3usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[4usize],
                         a,
-                        &mut user_name,
+                        &mut self.user_name,
                         &mut counts[4usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[5usize],
                         a,
-                        &mut origin_state_id,
+                        &mut self.origin_state_id,
                         &mut counts[5usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (281u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[6usize],
                         a,
-                        &mut error_message,
+                        &mut self.error_message,
                         &mut counts[6usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (294u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[7usize],
                         a,
-                        &mut error_reporting_host,
+                        &mut self.error_reporting_host,
                         &mut counts[7usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (279u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[8usize],
                         a,
-                        &mut failed_avp,
+                        &mut self.failed_avp,
                         &mut counts[8usize],
                         index,
                         usize::MAX,
@@ -3948,26 +4046,26 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.many(
                         &G.rules[9usize],
                         a,
-                        &mut redirect_host,
+                        &mut self.redirect_host,
                         &mut counts[9usize],
                         index,
                     )
                 }
                 (261u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[10usize],
                         a,
-                        &mut redirect_host_usage,
+                        &mut self.redirect_host_usage,
                         &mut counts[10usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (262u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[11usize],
                         a,
-                        &mut redirect_max_cache_time,
+                        &mut self.redirect_max_cache_time,
                         &mut counts[11usize],
                         index,
                         usize::MAX,
@@ -3977,12 +4075,12 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.many_group(
                         &G.rules[12usize],
                         a,
-                        &mut proxy_info,
+                        &mut self.proxy_info,
                         &mut counts[12usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
         if counts[0usize] < 1u32 {
@@ -3996,22 +4094,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
         }
         if counts[3usize] < 1u32 {
             ctx.missing(&G.rules[3usize], counts[3usize]);
-        }
-        Self {
-            session_id: session_id.unwrap_or_default(),
-            result_code: result_code.unwrap_or_default(),
-            origin_host: origin_host.unwrap_or_default(),
-            origin_realm: origin_realm.unwrap_or_default(),
-            user_name,
-            origin_state_id,
-            error_message,
-            error_reporting_host,
-            failed_avp,
-            redirect_host,
-            redirect_host_usage,
-            redirect_max_cache_time,
-            proxy_info,
-            other_avps,
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -4065,39 +4147,84 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
 }
+impl ::diameter_runtime::types::IntoOwned for ReAuthAnswer<'_> {
+    type Owned = ReAuthAnswer<'static>;
+    fn into_owned(self) -> ReAuthAnswer<'static> {
+        ReAuthAnswer {
+            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.session_id,
+            ),
+            result_code: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.result_code,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_host,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_realm,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_state_id,
+            ),
+            error_message: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.error_message,
+            ),
+            error_reporting_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.error_reporting_host,
+            ),
+            failed_avp: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.failed_avp,
+            ),
+            redirect_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.redirect_host,
+            ),
+            redirect_host_usage: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.redirect_host_usage,
+            ),
+            redirect_max_cache_time: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.redirect_max_cache_time,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.proxy_info,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+}
 /// Abort-Session-Request (ASR): command code 274, application 0; RFC 6733 section 8.5.1, 8.5.2.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct AbortSessionRequest {
+pub struct AbortSessionRequest<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
     ///
     /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
     ///
     /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String,
+    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
     /// Identity of the node that originated the message; present in every message and never changed by relays.
     ///
     /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm of the node that originated the message; present in every message.
     ///
     /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm a request is routed towards; never sent in answers.
     ///
     /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
     ///
     /// Occurs 1 to 1 times.
-    pub destination_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Identity of the node a request is addressed to; never sent in answers.
     ///
     /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
     ///
     /// Occurs 1 to 1 times.
-    pub destination_host: ::diameter_runtime::types::DiameterIdentity,
+    pub destination_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
     ///
     /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
@@ -4109,7 +4236,7 @@ pub struct AbortSessionRequest {
     /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
     ///
     /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String>,
+    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
     ///
     /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
@@ -4121,24 +4248,24 @@ pub struct AbortSessionRequest {
     /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
     ///
     /// Occurs at least 0 times.
-    pub proxy_info: Vec<ProxyInfo>,
+    pub proxy_info: Vec<ProxyInfo<'a>>,
     /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
     ///
     /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
     ///
     /// Occurs at least 0 times.
-    pub route_record: Vec<::diameter_runtime::types::DiameterIdentity>,
+    pub route_record: Vec<::diameter_runtime::types::DiameterIdentity<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl AbortSessionRequest {
+impl<'a> AbortSessionRequest<'a> {
     /// A message with its required AVPs (`Session-Id`, `Origin-Host`, `Origin-Realm`, `Destination-Realm`, `Destination-Host`, `Auth-Application-Id`); optional and repeated ones start empty.
     pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String,
-        origin_host: ::diameter_runtime::types::DiameterIdentity,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity,
-        destination_realm: ::diameter_runtime::types::DiameterIdentity,
-        destination_host: ::diameter_runtime::types::DiameterIdentity,
+        session_id: ::diameter_runtime::types::Utf8String<'a>,
+        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
+        destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
+        destination_host: ::diameter_runtime::types::DiameterIdentity<'a>,
         auth_application_id: u32,
     ) -> Self {
         Self {
@@ -4156,7 +4283,7 @@ impl AbortSessionRequest {
         }
     }
 }
-impl ::diameter_runtime::typed::Command for AbortSessionRequest {
+impl<'a> ::diameter_runtime::typed::Command<'a> for AbortSessionRequest<'a> {
     const CODE: u32 = 274u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = true;
@@ -4171,22 +4298,12 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ABORT_SESSION_REQUEST_GRAMMAR;
         let mut counts = [0u32; 10usize];
-        let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut destination_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut destination_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut auth_application_id: Option<u32> = Default::default();
-        let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_state_id: Option<u32> = Default::default();
-        let mut proxy_info: Vec<ProxyInfo> = Default::default();
-        let mut route_record: Vec<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -4194,7 +4311,7 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut session_id,
+                        &mut self.session_id,
                         &mut counts[0usize],
                         index,
                         0usize,
@@ -4204,7 +4321,7 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut origin_host,
+                        &mut self.origin_host,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -4214,7 +4331,7 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        &mut origin_realm,
+                        &mut self.origin_realm,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
@@ -4224,7 +4341,7 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        &mut destination_realm,
+                        &mut self.destination_realm,
                         &mut counts[3usize],
                         index,
                         usize::MAX,
@@ -4234,7 +4351,7 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        &mut destination_host,
+                        &mut self.destination_host,
                         &mut counts[4usize],
                         index,
                         usize::MAX,
@@ -4244,27 +4361,27 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        &mut auth_application_id,
+                        &mut self.auth_application_id,
                         &mut counts[5usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[6usize],
                         a,
-                        &mut user_name,
+                        &mut self.user_name,
                         &mut counts[6usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[7usize],
                         a,
-                        &mut origin_state_id,
+                        &mut self.origin_state_id,
                         &mut counts[7usize],
                         index,
                         usize::MAX,
@@ -4274,7 +4391,7 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
                     ctx.many_group(
                         &G.rules[8usize],
                         a,
-                        &mut proxy_info,
+                        &mut self.proxy_info,
                         &mut counts[8usize],
                         index,
                     )
@@ -4283,12 +4400,12 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
                     ctx.many(
                         &G.rules[9usize],
                         a,
-                        &mut route_record,
+                        &mut self.route_record,
                         &mut counts[9usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
         if counts[0usize] < 1u32 {
@@ -4308,19 +4425,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
         }
         if counts[5usize] < 1u32 {
             ctx.missing(&G.rules[5usize], counts[5usize]);
-        }
-        Self {
-            session_id: session_id.unwrap_or_default(),
-            origin_host: origin_host.unwrap_or_default(),
-            origin_realm: origin_realm.unwrap_or_default(),
-            destination_realm: destination_realm.unwrap_or_default(),
-            destination_host: destination_host.unwrap_or_default(),
-            auth_application_id: auth_application_id.unwrap_or_default(),
-            user_name,
-            origin_state_id,
-            proxy_info,
-            route_record,
-            other_avps,
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -4365,15 +4469,51 @@ impl ::diameter_runtime::typed::Command for AbortSessionRequest {
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
 }
+impl ::diameter_runtime::types::IntoOwned for AbortSessionRequest<'_> {
+    type Owned = AbortSessionRequest<'static>;
+    fn into_owned(self) -> AbortSessionRequest<'static> {
+        AbortSessionRequest {
+            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.session_id,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_host,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_realm,
+            ),
+            destination_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.destination_realm,
+            ),
+            destination_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.destination_host,
+            ),
+            auth_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.auth_application_id,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_state_id,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.proxy_info,
+            ),
+            route_record: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.route_record,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+}
 /// Abort-Session-Answer (ASA): command code 274, application 0; RFC 6733 section 8.5.1, 8.5.2.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct AbortSessionAnswer {
+pub struct AbortSessionAnswer<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
     ///
     /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
     ///
     /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String,
+    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
     /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
@@ -4385,19 +4525,19 @@ pub struct AbortSessionAnswer {
     /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm of the node that originated the message; present in every message.
     ///
     /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// The user's name, in Network Access Identifier form.
     ///
     /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
     ///
     /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String>,
+    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
     ///
     /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
@@ -4409,19 +4549,19 @@ pub struct AbortSessionAnswer {
     /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
     ///
     /// Occurs 0 to 1 times.
-    pub error_message: Option<::diameter_runtime::types::Utf8String>,
+    pub error_message: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
     ///
     /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
     ///
     /// Occurs 0 to 1 times.
-    pub error_reporting_host: Option<::diameter_runtime::types::DiameterIdentity>,
+    pub error_reporting_host: Option<::diameter_runtime::types::DiameterIdentity<'a>>,
     /// Copies (or examples) of the AVPs that caused a request to fail.
     ///
     /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
     ///
     /// Occurs 0 to 1 times.
-    pub failed_avp: Option<FailedAvp>,
+    pub failed_avp: Option<FailedAvp<'a>>,
     /// A host a redirect agent tells the requester to send the request to instead.
     ///
     /// `Redirect-Host` (AVP code 292), DiameterURI; flags M must, V must-not, P should-not; RFC 6733 section 6.12.
@@ -4445,17 +4585,17 @@ pub struct AbortSessionAnswer {
     /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
     ///
     /// Occurs at least 0 times.
-    pub proxy_info: Vec<ProxyInfo>,
+    pub proxy_info: Vec<ProxyInfo<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl AbortSessionAnswer {
+impl<'a> AbortSessionAnswer<'a> {
     /// A message with its required AVPs (`Session-Id`, `Result-Code`, `Origin-Host`, `Origin-Realm`); optional and repeated ones start empty.
     pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String,
+        session_id: ::diameter_runtime::types::Utf8String<'a>,
         result_code: u32,
-        origin_host: ::diameter_runtime::types::DiameterIdentity,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity,
+        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     ) -> Self {
         Self {
             session_id,
@@ -4475,7 +4615,7 @@ impl AbortSessionAnswer {
         }
     }
 }
-impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
+impl<'a> ::diameter_runtime::typed::Command<'a> for AbortSessionAnswer<'a> {
     const CODE: u32 = 274u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = false;
@@ -4490,27 +4630,12 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ABORT_SESSION_ANSWER_GRAMMAR;
         let mut counts = [0u32; 13usize];
-        let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut result_code: Option<u32> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_state_id: Option<u32> = Default::default();
-        let mut error_message: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut error_reporting_host: Option<
-            ::diameter_runtime::types::DiameterIdentity,
-        > = Default::default();
-        let mut failed_avp: Option<FailedAvp> = Default::default();
-        let mut redirect_host: Vec<::diameter_runtime::types::DiameterUri> = Default::default();
-        let mut redirect_host_usage: Option<RedirectHostUsage> = Default::default();
-        let mut redirect_max_cache_time: Option<u32> = Default::default();
-        let mut proxy_info: Vec<ProxyInfo> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -4518,7 +4643,7 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut session_id,
+                        &mut self.session_id,
                         &mut counts[0usize],
                         index,
                         0usize,
@@ -4528,7 +4653,7 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut result_code,
+                        &mut self.result_code,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -4538,7 +4663,7 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        &mut origin_host,
+                        &mut self.origin_host,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
@@ -4548,57 +4673,57 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        &mut origin_realm,
+                        &mut self.origin_realm,
                         &mut counts[3usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[4usize],
                         a,
-                        &mut user_name,
+                        &mut self.user_name,
                         &mut counts[4usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[5usize],
                         a,
-                        &mut origin_state_id,
+                        &mut self.origin_state_id,
                         &mut counts[5usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (281u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[6usize],
                         a,
-                        &mut error_message,
+                        &mut self.error_message,
                         &mut counts[6usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (294u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[7usize],
                         a,
-                        &mut error_reporting_host,
+                        &mut self.error_reporting_host,
                         &mut counts[7usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (279u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[8usize],
                         a,
-                        &mut failed_avp,
+                        &mut self.failed_avp,
                         &mut counts[8usize],
                         index,
                         usize::MAX,
@@ -4608,26 +4733,26 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
                     ctx.many(
                         &G.rules[9usize],
                         a,
-                        &mut redirect_host,
+                        &mut self.redirect_host,
                         &mut counts[9usize],
                         index,
                     )
                 }
                 (261u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[10usize],
                         a,
-                        &mut redirect_host_usage,
+                        &mut self.redirect_host_usage,
                         &mut counts[10usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (262u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[11usize],
                         a,
-                        &mut redirect_max_cache_time,
+                        &mut self.redirect_max_cache_time,
                         &mut counts[11usize],
                         index,
                         usize::MAX,
@@ -4637,12 +4762,12 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
                     ctx.many_group(
                         &G.rules[12usize],
                         a,
-                        &mut proxy_info,
+                        &mut self.proxy_info,
                         &mut counts[12usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
         if counts[0usize] < 1u32 {
@@ -4656,22 +4781,6 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
         }
         if counts[3usize] < 1u32 {
             ctx.missing(&G.rules[3usize], counts[3usize]);
-        }
-        Self {
-            session_id: session_id.unwrap_or_default(),
-            result_code: result_code.unwrap_or_default(),
-            origin_host: origin_host.unwrap_or_default(),
-            origin_realm: origin_realm.unwrap_or_default(),
-            user_name,
-            origin_state_id,
-            error_message,
-            error_reporting_host,
-            failed_avp,
-            redirect_host,
-            redirect_host_usage,
-            redirect_max_cache_time,
-            proxy_info,
-            other_avps,
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -4725,33 +4834,78 @@ impl ::diameter_runtime::typed::Command for AbortSessionAnswer {
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
 }
+impl ::diameter_runtime::types::IntoOwned for AbortSessionAnswer<'_> {
+    type Owned = AbortSessionAnswer<'static>;
+    fn into_owned(self) -> AbortSessionAnswer<'static> {
+        AbortSessionAnswer {
+            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.session_id,
+            ),
+            result_code: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.result_code,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_host,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_realm,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_state_id,
+            ),
+            error_message: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.error_message,
+            ),
+            error_reporting_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.error_reporting_host,
+            ),
+            failed_avp: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.failed_avp,
+            ),
+            redirect_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.redirect_host,
+            ),
+            redirect_host_usage: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.redirect_host_usage,
+            ),
+            redirect_max_cache_time: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.redirect_max_cache_time,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.proxy_info,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+}
 /// Session-Termination-Request (STR): command code 275, application 0; RFC 6733 section 8.4.1, 8.4.2.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct SessionTerminationRequest {
+pub struct SessionTerminationRequest<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
     ///
     /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
     ///
     /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String,
+    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
     /// Identity of the node that originated the message; present in every message and never changed by relays.
     ///
     /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm of the node that originated the message; present in every message.
     ///
     /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm a request is routed towards; never sent in answers.
     ///
     /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
     ///
     /// Occurs 1 to 1 times.
-    pub destination_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
     ///
     /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
@@ -4769,19 +4923,19 @@ pub struct SessionTerminationRequest {
     /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
     ///
     /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String>,
+    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Identity of the node a request is addressed to; never sent in answers.
     ///
     /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
     ///
     /// Occurs 0 to 1 times.
-    pub destination_host: Option<::diameter_runtime::types::DiameterIdentity>,
+    pub destination_host: Option<::diameter_runtime::types::DiameterIdentity<'a>>,
     /// Opaque server state that the client must return in later re-auth, termination and accounting messages.
     ///
     /// `Class` (AVP code 25), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 8.20.
     ///
     /// Occurs at least 0 times.
-    pub class: Vec<::diameter_runtime::bytes::Bytes>,
+    pub class: Vec<::diameter_runtime::types::OctetString<'a>>,
     /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
     ///
     /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
@@ -4793,23 +4947,23 @@ pub struct SessionTerminationRequest {
     /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
     ///
     /// Occurs at least 0 times.
-    pub proxy_info: Vec<ProxyInfo>,
+    pub proxy_info: Vec<ProxyInfo<'a>>,
     /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
     ///
     /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
     ///
     /// Occurs at least 0 times.
-    pub route_record: Vec<::diameter_runtime::types::DiameterIdentity>,
+    pub route_record: Vec<::diameter_runtime::types::DiameterIdentity<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl SessionTerminationRequest {
+impl<'a> SessionTerminationRequest<'a> {
     /// A message with its required AVPs (`Session-Id`, `Origin-Host`, `Origin-Realm`, `Destination-Realm`, `Auth-Application-Id`, `Termination-Cause`); optional and repeated ones start empty.
     pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String,
-        origin_host: ::diameter_runtime::types::DiameterIdentity,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity,
-        destination_realm: ::diameter_runtime::types::DiameterIdentity,
+        session_id: ::diameter_runtime::types::Utf8String<'a>,
+        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
+        destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
         auth_application_id: u32,
         termination_cause: TerminationCause,
     ) -> Self {
@@ -4830,7 +4984,7 @@ impl SessionTerminationRequest {
         }
     }
 }
-impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
+impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationRequest<'a> {
     const CODE: u32 = 275u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = true;
@@ -4845,24 +4999,12 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SESSION_TERMINATION_REQUEST_GRAMMAR;
         let mut counts = [0u32; 12usize];
-        let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut destination_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut auth_application_id: Option<u32> = Default::default();
-        let mut termination_cause: Option<TerminationCause> = Default::default();
-        let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut destination_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut class: Vec<::diameter_runtime::bytes::Bytes> = Default::default();
-        let mut origin_state_id: Option<u32> = Default::default();
-        let mut proxy_info: Vec<ProxyInfo> = Default::default();
-        let mut route_record: Vec<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -4870,7 +5012,7 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut session_id,
+                        &mut self.session_id,
                         &mut counts[0usize],
                         index,
                         0usize,
@@ -4880,7 +5022,7 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut origin_host,
+                        &mut self.origin_host,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -4890,7 +5032,7 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        &mut origin_realm,
+                        &mut self.origin_realm,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
@@ -4900,7 +5042,7 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        &mut destination_realm,
+                        &mut self.destination_realm,
                         &mut counts[3usize],
                         index,
                         usize::MAX,
@@ -4910,7 +5052,7 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        &mut auth_application_id,
+                        &mut self.auth_application_id,
                         &mut counts[4usize],
                         index,
                         usize::MAX,
@@ -4920,40 +5062,46 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        &mut termination_cause,
+                        &mut self.termination_cause,
                         &mut counts[5usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[6usize],
                         a,
-                        &mut user_name,
+                        &mut self.user_name,
                         &mut counts[6usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (293u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[7usize],
                         a,
-                        &mut destination_host,
+                        &mut self.destination_host,
                         &mut counts[7usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (25u32, 0u32) => {
-                    ctx.many(&G.rules[8usize], a, &mut class, &mut counts[8usize], index)
+                    ctx.many(
+                        &G.rules[8usize],
+                        a,
+                        &mut self.class,
+                        &mut counts[8usize],
+                        index,
+                    )
                 }
                 (278u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[9usize],
                         a,
-                        &mut origin_state_id,
+                        &mut self.origin_state_id,
                         &mut counts[9usize],
                         index,
                         usize::MAX,
@@ -4963,7 +5111,7 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
                     ctx.many_group(
                         &G.rules[10usize],
                         a,
-                        &mut proxy_info,
+                        &mut self.proxy_info,
                         &mut counts[10usize],
                         index,
                     )
@@ -4972,12 +5120,12 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
                     ctx.many(
                         &G.rules[11usize],
                         a,
-                        &mut route_record,
+                        &mut self.route_record,
                         &mut counts[11usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
         if counts[0usize] < 1u32 {
@@ -4997,21 +5145,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
         }
         if counts[5usize] < 1u32 {
             ctx.missing(&G.rules[5usize], counts[5usize]);
-        }
-        Self {
-            session_id: session_id.unwrap_or_default(),
-            origin_host: origin_host.unwrap_or_default(),
-            origin_realm: origin_realm.unwrap_or_default(),
-            destination_realm: destination_realm.unwrap_or_default(),
-            auth_application_id: auth_application_id.unwrap_or_default(),
-            termination_cause: termination_cause.unwrap_or_default(),
-            user_name,
-            destination_host,
-            class,
-            origin_state_id,
-            proxy_info,
-            route_record,
-            other_avps,
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -5062,15 +5195,55 @@ impl ::diameter_runtime::typed::Command for SessionTerminationRequest {
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
 }
+impl ::diameter_runtime::types::IntoOwned for SessionTerminationRequest<'_> {
+    type Owned = SessionTerminationRequest<'static>;
+    fn into_owned(self) -> SessionTerminationRequest<'static> {
+        SessionTerminationRequest {
+            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.session_id,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_host,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_realm,
+            ),
+            destination_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.destination_realm,
+            ),
+            auth_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.auth_application_id,
+            ),
+            termination_cause: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.termination_cause,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
+            destination_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.destination_host,
+            ),
+            class: ::diameter_runtime::types::IntoOwned::into_owned(self.class),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_state_id,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.proxy_info,
+            ),
+            route_record: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.route_record,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+}
 /// Session-Termination-Answer (STA): command code 275, application 0; RFC 6733 section 8.4.1, 8.4.2.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct SessionTerminationAnswer {
+pub struct SessionTerminationAnswer<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
     ///
     /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
     ///
     /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String,
+    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
     /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
@@ -5082,43 +5255,43 @@ pub struct SessionTerminationAnswer {
     /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm of the node that originated the message; present in every message.
     ///
     /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// The user's name, in Network Access Identifier form.
     ///
     /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
     ///
     /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String>,
+    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Opaque server state that the client must return in later re-auth, termination and accounting messages.
     ///
     /// `Class` (AVP code 25), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 8.20.
     ///
     /// Occurs at least 0 times.
-    pub class: Vec<::diameter_runtime::bytes::Bytes>,
+    pub class: Vec<::diameter_runtime::types::OctetString<'a>>,
     /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
     ///
     /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
     ///
     /// Occurs 0 to 1 times.
-    pub error_message: Option<::diameter_runtime::types::Utf8String>,
+    pub error_message: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
     ///
     /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
     ///
     /// Occurs 0 to 1 times.
-    pub error_reporting_host: Option<::diameter_runtime::types::DiameterIdentity>,
+    pub error_reporting_host: Option<::diameter_runtime::types::DiameterIdentity<'a>>,
     /// Copies (or examples) of the AVPs that caused a request to fail.
     ///
     /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
     ///
     /// Occurs 0 to 1 times.
-    pub failed_avp: Option<FailedAvp>,
+    pub failed_avp: Option<FailedAvp<'a>>,
     /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
     ///
     /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
@@ -5148,17 +5321,17 @@ pub struct SessionTerminationAnswer {
     /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
     ///
     /// Occurs at least 0 times.
-    pub proxy_info: Vec<ProxyInfo>,
+    pub proxy_info: Vec<ProxyInfo<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl SessionTerminationAnswer {
+impl<'a> SessionTerminationAnswer<'a> {
     /// A message with its required AVPs (`Session-Id`, `Result-Code`, `Origin-Host`, `Origin-Realm`); optional and repeated ones start empty.
     pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String,
+        session_id: ::diameter_runtime::types::Utf8String<'a>,
         result_code: u32,
-        origin_host: ::diameter_runtime::types::DiameterIdentity,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity,
+        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     ) -> Self {
         Self {
             session_id,
@@ -5179,7 +5352,7 @@ impl SessionTerminationAnswer {
         }
     }
 }
-impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
+impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationAnswer<'a> {
     const CODE: u32 = 275u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = false;
@@ -5194,28 +5367,12 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SESSION_TERMINATION_ANSWER_GRAMMAR;
         let mut counts = [0u32; 14usize];
-        let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut result_code: Option<u32> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut class: Vec<::diameter_runtime::bytes::Bytes> = Default::default();
-        let mut error_message: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut error_reporting_host: Option<
-            ::diameter_runtime::types::DiameterIdentity,
-        > = Default::default();
-        let mut failed_avp: Option<FailedAvp> = Default::default();
-        let mut origin_state_id: Option<u32> = Default::default();
-        let mut redirect_host: Vec<::diameter_runtime::types::DiameterUri> = Default::default();
-        let mut redirect_host_usage: Option<RedirectHostUsage> = Default::default();
-        let mut redirect_max_cache_time: Option<u32> = Default::default();
-        let mut proxy_info: Vec<ProxyInfo> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -5223,7 +5380,7 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut session_id,
+                        &mut self.session_id,
                         &mut counts[0usize],
                         index,
                         0usize,
@@ -5233,7 +5390,7 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut result_code,
+                        &mut self.result_code,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -5243,7 +5400,7 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        &mut origin_host,
+                        &mut self.origin_host,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
@@ -5253,60 +5410,66 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        &mut origin_realm,
+                        &mut self.origin_realm,
                         &mut counts[3usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[4usize],
                         a,
-                        &mut user_name,
+                        &mut self.user_name,
                         &mut counts[4usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (25u32, 0u32) => {
-                    ctx.many(&G.rules[5usize], a, &mut class, &mut counts[5usize], index)
+                    ctx.many(
+                        &G.rules[5usize],
+                        a,
+                        &mut self.class,
+                        &mut counts[5usize],
+                        index,
+                    )
                 }
                 (281u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[6usize],
                         a,
-                        &mut error_message,
+                        &mut self.error_message,
                         &mut counts[6usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (294u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[7usize],
                         a,
-                        &mut error_reporting_host,
+                        &mut self.error_reporting_host,
                         &mut counts[7usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (279u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[8usize],
                         a,
-                        &mut failed_avp,
+                        &mut self.failed_avp,
                         &mut counts[8usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[9usize],
                         a,
-                        &mut origin_state_id,
+                        &mut self.origin_state_id,
                         &mut counts[9usize],
                         index,
                         usize::MAX,
@@ -5316,26 +5479,26 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
                     ctx.many(
                         &G.rules[10usize],
                         a,
-                        &mut redirect_host,
+                        &mut self.redirect_host,
                         &mut counts[10usize],
                         index,
                     )
                 }
                 (261u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[11usize],
                         a,
-                        &mut redirect_host_usage,
+                        &mut self.redirect_host_usage,
                         &mut counts[11usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (262u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[12usize],
                         a,
-                        &mut redirect_max_cache_time,
+                        &mut self.redirect_max_cache_time,
                         &mut counts[12usize],
                         index,
                         usize::MAX,
@@ -5345,12 +5508,12 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
                     ctx.many_group(
                         &G.rules[13usize],
                         a,
-                        &mut proxy_info,
+                        &mut self.proxy_info,
                         &mut counts[13usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
         if counts[0usize] < 1u32 {
@@ -5364,23 +5527,6 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
         }
         if counts[3usize] < 1u32 {
             ctx.missing(&G.rules[3usize], counts[3usize]);
-        }
-        Self {
-            session_id: session_id.unwrap_or_default(),
-            result_code: result_code.unwrap_or_default(),
-            origin_host: origin_host.unwrap_or_default(),
-            origin_realm: origin_realm.unwrap_or_default(),
-            user_name,
-            class,
-            error_message,
-            error_reporting_host,
-            failed_avp,
-            origin_state_id,
-            redirect_host,
-            redirect_host_usage,
-            redirect_max_cache_time,
-            proxy_info,
-            other_avps,
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -5437,21 +5583,67 @@ impl ::diameter_runtime::typed::Command for SessionTerminationAnswer {
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
 }
+impl ::diameter_runtime::types::IntoOwned for SessionTerminationAnswer<'_> {
+    type Owned = SessionTerminationAnswer<'static>;
+    fn into_owned(self) -> SessionTerminationAnswer<'static> {
+        SessionTerminationAnswer {
+            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.session_id,
+            ),
+            result_code: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.result_code,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_host,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_realm,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
+            class: ::diameter_runtime::types::IntoOwned::into_owned(self.class),
+            error_message: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.error_message,
+            ),
+            error_reporting_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.error_reporting_host,
+            ),
+            failed_avp: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.failed_avp,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_state_id,
+            ),
+            redirect_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.redirect_host,
+            ),
+            redirect_host_usage: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.redirect_host_usage,
+            ),
+            redirect_max_cache_time: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.redirect_max_cache_time,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.proxy_info,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+}
 /// Device-Watchdog-Request (DWR): command code 280, application 0; RFC 6733 section 5.5.1, 5.5.2.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct DeviceWatchdogRequest {
+pub struct DeviceWatchdogRequest<'a> {
     /// Identity of the node that originated the message; present in every message and never changed by relays.
     ///
     /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm of the node that originated the message; present in every message.
     ///
     /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
     ///
     /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
@@ -5459,13 +5651,13 @@ pub struct DeviceWatchdogRequest {
     /// Occurs 0 to 1 times.
     pub origin_state_id: Option<u32>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl DeviceWatchdogRequest {
+impl<'a> DeviceWatchdogRequest<'a> {
     /// A message with its required AVPs (`Origin-Host`, `Origin-Realm`); optional and repeated ones start empty.
     pub fn new(
-        origin_host: ::diameter_runtime::types::DiameterIdentity,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity,
+        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     ) -> Self {
         Self {
             origin_host,
@@ -5475,7 +5667,7 @@ impl DeviceWatchdogRequest {
         }
     }
 }
-impl ::diameter_runtime::typed::Command for DeviceWatchdogRequest {
+impl<'a> ::diameter_runtime::typed::Command<'a> for DeviceWatchdogRequest<'a> {
     const CODE: u32 = 280u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = true;
@@ -5490,15 +5682,12 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogRequest {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DEVICE_WATCHDOG_REQUEST_GRAMMAR;
         let mut counts = [0u32; 3usize];
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut origin_state_id: Option<u32> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -5506,7 +5695,7 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogRequest {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut origin_host,
+                        &mut self.origin_host,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
@@ -5516,23 +5705,23 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogRequest {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut origin_realm,
+                        &mut self.origin_realm,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[2usize],
                         a,
-                        &mut origin_state_id,
+                        &mut self.origin_state_id,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
         if counts[0usize] < 1u32 {
@@ -5540,12 +5729,6 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogRequest {
         }
         if counts[1usize] < 1u32 {
             ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
-        Self {
-            origin_host: origin_host.unwrap_or_default(),
-            origin_realm: origin_realm.unwrap_or_default(),
-            origin_state_id,
-            other_avps,
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -5565,9 +5748,26 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogRequest {
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
 }
+impl ::diameter_runtime::types::IntoOwned for DeviceWatchdogRequest<'_> {
+    type Owned = DeviceWatchdogRequest<'static>;
+    fn into_owned(self) -> DeviceWatchdogRequest<'static> {
+        DeviceWatchdogRequest {
+            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_host,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_realm,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_state_id,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+}
 /// Device-Watchdog-Answer (DWA): command code 280, application 0; RFC 6733 section 5.5.1, 5.5.2.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct DeviceWatchdogAnswer {
+pub struct DeviceWatchdogAnswer<'a> {
     /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
@@ -5579,25 +5779,25 @@ pub struct DeviceWatchdogAnswer {
     /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm of the node that originated the message; present in every message.
     ///
     /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
     ///
     /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
     ///
     /// Occurs 0 to 1 times.
-    pub error_message: Option<::diameter_runtime::types::Utf8String>,
+    pub error_message: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Copies (or examples) of the AVPs that caused a request to fail.
     ///
     /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
     ///
     /// Occurs 0 to 1 times.
-    pub failed_avp: Option<FailedAvp>,
+    pub failed_avp: Option<FailedAvp<'a>>,
     /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
     ///
     /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
@@ -5605,14 +5805,14 @@ pub struct DeviceWatchdogAnswer {
     /// Occurs 0 to 1 times.
     pub origin_state_id: Option<u32>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl DeviceWatchdogAnswer {
+impl<'a> DeviceWatchdogAnswer<'a> {
     /// A message with its required AVPs (`Result-Code`, `Origin-Host`, `Origin-Realm`); optional and repeated ones start empty.
     pub fn new(
         result_code: u32,
-        origin_host: ::diameter_runtime::types::DiameterIdentity,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity,
+        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     ) -> Self {
         Self {
             result_code,
@@ -5625,7 +5825,7 @@ impl DeviceWatchdogAnswer {
         }
     }
 }
-impl ::diameter_runtime::typed::Command for DeviceWatchdogAnswer {
+impl<'a> ::diameter_runtime::typed::Command<'a> for DeviceWatchdogAnswer<'a> {
     const CODE: u32 = 280u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = false;
@@ -5640,18 +5840,12 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogAnswer {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR;
         let mut counts = [0u32; 6usize];
-        let mut result_code: Option<u32> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut error_message: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut failed_avp: Option<FailedAvp> = Default::default();
-        let mut origin_state_id: Option<u32> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -5659,7 +5853,7 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogAnswer {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut result_code,
+                        &mut self.result_code,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
@@ -5669,7 +5863,7 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogAnswer {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut origin_host,
+                        &mut self.origin_host,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -5679,43 +5873,43 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogAnswer {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        &mut origin_realm,
+                        &mut self.origin_realm,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (281u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[3usize],
                         a,
-                        &mut error_message,
+                        &mut self.error_message,
                         &mut counts[3usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (279u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[4usize],
                         a,
-                        &mut failed_avp,
+                        &mut self.failed_avp,
                         &mut counts[4usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[5usize],
                         a,
-                        &mut origin_state_id,
+                        &mut self.origin_state_id,
                         &mut counts[5usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
         if counts[0usize] < 1u32 {
@@ -5726,15 +5920,6 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogAnswer {
         }
         if counts[2usize] < 1u32 {
             ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
-        Self {
-            result_code: result_code.unwrap_or_default(),
-            origin_host: origin_host.unwrap_or_default(),
-            origin_realm: origin_realm.unwrap_or_default(),
-            error_message,
-            failed_avp,
-            origin_state_id,
-            other_avps,
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -5765,21 +5950,47 @@ impl ::diameter_runtime::typed::Command for DeviceWatchdogAnswer {
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
 }
+impl ::diameter_runtime::types::IntoOwned for DeviceWatchdogAnswer<'_> {
+    type Owned = DeviceWatchdogAnswer<'static>;
+    fn into_owned(self) -> DeviceWatchdogAnswer<'static> {
+        DeviceWatchdogAnswer {
+            result_code: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.result_code,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_host,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_realm,
+            ),
+            error_message: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.error_message,
+            ),
+            failed_avp: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.failed_avp,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_state_id,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+}
 /// Disconnect-Peer-Request (DPR): command code 282, application 0; RFC 6733 section 5.4.1, 5.4.2.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct DisconnectPeerRequest {
+pub struct DisconnectPeerRequest<'a> {
     /// Identity of the node that originated the message; present in every message and never changed by relays.
     ///
     /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm of the node that originated the message; present in every message.
     ///
     /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Why the sender of a DPR wants to close the transport connection, which tells the peer whether to reconnect.
     ///
     /// `Disconnect-Cause` (AVP code 273), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 5.4.3.
@@ -5787,13 +5998,13 @@ pub struct DisconnectPeerRequest {
     /// Occurs 1 to 1 times.
     pub disconnect_cause: DisconnectCause,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl DisconnectPeerRequest {
+impl<'a> DisconnectPeerRequest<'a> {
     /// A message with its required AVPs (`Origin-Host`, `Origin-Realm`, `Disconnect-Cause`); optional and repeated ones start empty.
     pub fn new(
-        origin_host: ::diameter_runtime::types::DiameterIdentity,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity,
+        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
         disconnect_cause: DisconnectCause,
     ) -> Self {
         Self {
@@ -5804,7 +6015,7 @@ impl DisconnectPeerRequest {
         }
     }
 }
-impl ::diameter_runtime::typed::Command for DisconnectPeerRequest {
+impl<'a> ::diameter_runtime::typed::Command<'a> for DisconnectPeerRequest<'a> {
     const CODE: u32 = 282u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = true;
@@ -5819,15 +6030,12 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerRequest {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DISCONNECT_PEER_REQUEST_GRAMMAR;
         let mut counts = [0u32; 3usize];
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut disconnect_cause: Option<DisconnectCause> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -5835,7 +6043,7 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerRequest {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut origin_host,
+                        &mut self.origin_host,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
@@ -5845,7 +6053,7 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerRequest {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut origin_realm,
+                        &mut self.origin_realm,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -5855,13 +6063,13 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerRequest {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        &mut disconnect_cause,
+                        &mut self.disconnect_cause,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
         if counts[0usize] < 1u32 {
@@ -5872,12 +6080,6 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerRequest {
         }
         if counts[2usize] < 1u32 {
             ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
-        Self {
-            origin_host: origin_host.unwrap_or_default(),
-            origin_realm: origin_realm.unwrap_or_default(),
-            disconnect_cause: disconnect_cause.unwrap_or_default(),
-            other_avps,
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -5899,9 +6101,26 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerRequest {
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
 }
+impl ::diameter_runtime::types::IntoOwned for DisconnectPeerRequest<'_> {
+    type Owned = DisconnectPeerRequest<'static>;
+    fn into_owned(self) -> DisconnectPeerRequest<'static> {
+        DisconnectPeerRequest {
+            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_host,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_realm,
+            ),
+            disconnect_cause: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.disconnect_cause,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+}
 /// Disconnect-Peer-Answer (DPA): command code 282, application 0; RFC 6733 section 5.4.1, 5.4.2.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct DisconnectPeerAnswer {
+pub struct DisconnectPeerAnswer<'a> {
     /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
@@ -5913,34 +6132,34 @@ pub struct DisconnectPeerAnswer {
     /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm of the node that originated the message; present in every message.
     ///
     /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
     ///
     /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
     ///
     /// Occurs 0 to 1 times.
-    pub error_message: Option<::diameter_runtime::types::Utf8String>,
+    pub error_message: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Copies (or examples) of the AVPs that caused a request to fail.
     ///
     /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
     ///
     /// Occurs 0 to 1 times.
-    pub failed_avp: Option<FailedAvp>,
+    pub failed_avp: Option<FailedAvp<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl DisconnectPeerAnswer {
+impl<'a> DisconnectPeerAnswer<'a> {
     /// A message with its required AVPs (`Result-Code`, `Origin-Host`, `Origin-Realm`); optional and repeated ones start empty.
     pub fn new(
         result_code: u32,
-        origin_host: ::diameter_runtime::types::DiameterIdentity,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity,
+        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     ) -> Self {
         Self {
             result_code,
@@ -5952,7 +6171,7 @@ impl DisconnectPeerAnswer {
         }
     }
 }
-impl ::diameter_runtime::typed::Command for DisconnectPeerAnswer {
+impl<'a> ::diameter_runtime::typed::Command<'a> for DisconnectPeerAnswer<'a> {
     const CODE: u32 = 282u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = false;
@@ -5967,17 +6186,12 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerAnswer {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DISCONNECT_PEER_ANSWER_GRAMMAR;
         let mut counts = [0u32; 5usize];
-        let mut result_code: Option<u32> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut error_message: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut failed_avp: Option<FailedAvp> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -5985,7 +6199,7 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerAnswer {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut result_code,
+                        &mut self.result_code,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
@@ -5995,7 +6209,7 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerAnswer {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut origin_host,
+                        &mut self.origin_host,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -6005,33 +6219,33 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerAnswer {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        &mut origin_realm,
+                        &mut self.origin_realm,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (281u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[3usize],
                         a,
-                        &mut error_message,
+                        &mut self.error_message,
                         &mut counts[3usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (279u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[4usize],
                         a,
-                        &mut failed_avp,
+                        &mut self.failed_avp,
                         &mut counts[4usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
         if counts[0usize] < 1u32 {
@@ -6042,14 +6256,6 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerAnswer {
         }
         if counts[2usize] < 1u32 {
             ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
-        Self {
-            result_code: result_code.unwrap_or_default(),
-            origin_host: origin_host.unwrap_or_default(),
-            origin_realm: origin_realm.unwrap_or_default(),
-            error_message,
-            failed_avp,
-            other_avps,
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -6075,5 +6281,28 @@ impl ::diameter_runtime::typed::Command for DisconnectPeerAnswer {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for DisconnectPeerAnswer<'_> {
+    type Owned = DisconnectPeerAnswer<'static>;
+    fn into_owned(self) -> DisconnectPeerAnswer<'static> {
+        DisconnectPeerAnswer {
+            result_code: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.result_code,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_host,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_realm,
+            ),
+            error_message: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.error_message,
+            ),
+            failed_avp: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.failed_avp,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
     }
 }

@@ -1872,17 +1872,16 @@ impl CcMoney {
         }
     }
 }
-impl ::diameter_runtime::typed::Group for CcMoney {
+impl<'a> ::diameter_runtime::typed::Group<'a> for CcMoney {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::CC_MONEY;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CC_MONEY_GRAMMAR;
         let mut counts = [0u32; 2usize];
-        let mut unit_value: Option<UnitValue> = Default::default();
-        let mut currency_code: Option<u32> = Default::default();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -1890,17 +1889,17 @@ impl ::diameter_runtime::typed::Group for CcMoney {
                     ctx.one_group(
                         &G.rules[0usize],
                         a,
-                        &mut unit_value,
+                        &mut self.unit_value,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (425u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[1usize],
                         a,
-                        &mut currency_code,
+                        &mut self.currency_code,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -1912,16 +1911,18 @@ impl ::diameter_runtime::typed::Group for CcMoney {
         if counts[0usize] < 1u32 {
             ctx.missing(&G.rules[0usize], counts[0usize]);
         }
-        Self {
-            unit_value: unit_value.unwrap_or_default(),
-            currency_code,
-        }
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         ::diameter_runtime::typed::enc::group(buf, &self.unit_value);
         if let Some(v) = &self.currency_code {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::CURRENCY_CODE, v);
         }
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for CcMoney {
+    type Owned = CcMoney;
+    fn into_owned(self) -> CcMoney {
+        self
     }
 }
 /// Why the credit-control request is sent: to open, update or close a credit-control session, or for a one-off event.
@@ -1969,18 +1970,23 @@ impl From<CcRequestType> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for CcRequestType {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for CcRequestType {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for CcRequestType {
+    type Owned = CcRequestType;
+    fn into_owned(self) -> CcRequestType {
+        self
     }
 }
 /// Whether the credit-control message stream may move to a backup server after a communication failure.
@@ -2022,18 +2028,23 @@ impl From<CcSessionFailover> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for CcSessionFailover {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for CcSessionFailover {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for CcSessionFailover {
+    type Owned = CcSessionFailover;
+    fn into_owned(self) -> CcSessionFailover {
+        self
     }
 }
 /// Answer to a CHECK_BALANCE request: whether the account can cover the requested service.
@@ -2075,25 +2086,30 @@ impl From<CheckBalanceResult> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for CheckBalanceResult {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for CheckBalanceResult {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for CheckBalanceResult {
+    type Owned = CheckBalanceResult;
+    fn into_owned(self) -> CheckBalanceResult {
+        self
     }
 }
 /// Estimated cost of a service (or accumulated cost of the session) that the client may show the end user.
 ///
 /// `Cost-Information` (AVP code 423), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.7.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct CostInformation {
+pub struct CostInformation<'a> {
     /// A decimal number given as Value-Digits times ten to the power Exponent (absent exponent means zero).
     ///
     /// `Unit-Value` (AVP code 445), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.8.
@@ -2111,9 +2127,9 @@ pub struct CostInformation {
     /// `Cost-Unit` (AVP code 424), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.12.
     ///
     /// Occurs 0 to 1 times.
-    pub cost_unit: Option<::diameter_runtime::types::Utf8String>,
+    pub cost_unit: Option<::diameter_runtime::types::Utf8String<'a>>,
 }
-impl CostInformation {
+impl<'a> CostInformation<'a> {
     /// A group with its required AVPs (`Unit-Value`, `Currency-Code`); optional and repeated ones start empty.
     pub fn new(unit_value: UnitValue, currency_code: u32) -> Self {
         Self {
@@ -2123,18 +2139,16 @@ impl CostInformation {
         }
     }
 }
-impl ::diameter_runtime::typed::Group for CostInformation {
+impl<'a> ::diameter_runtime::typed::Group<'a> for CostInformation<'a> {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::COST_INFORMATION;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::COST_INFORMATION_GRAMMAR;
         let mut counts = [0u32; 3usize];
-        let mut unit_value: Option<UnitValue> = Default::default();
-        let mut currency_code: Option<u32> = Default::default();
-        let mut cost_unit: Option<::diameter_runtime::types::Utf8String> = Default::default();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -2142,7 +2156,7 @@ impl ::diameter_runtime::typed::Group for CostInformation {
                     ctx.one_group(
                         &G.rules[0usize],
                         a,
-                        &mut unit_value,
+                        &mut self.unit_value,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
@@ -2152,17 +2166,17 @@ impl ::diameter_runtime::typed::Group for CostInformation {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut currency_code,
+                        &mut self.currency_code,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (424u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[2usize],
                         a,
-                        &mut cost_unit,
+                        &mut self.cost_unit,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
@@ -2177,11 +2191,6 @@ impl ::diameter_runtime::typed::Group for CostInformation {
         if counts[1usize] < 1u32 {
             ctx.missing(&G.rules[1usize], counts[1usize]);
         }
-        Self {
-            unit_value: unit_value.unwrap_or_default(),
-            currency_code: currency_code.unwrap_or_default(),
-            cost_unit,
-        }
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         ::diameter_runtime::typed::enc::group(buf, &self.unit_value);
@@ -2192,6 +2201,20 @@ impl ::diameter_runtime::typed::Group for CostInformation {
         );
         if let Some(v) = &self.cost_unit {
             ::diameter_runtime::typed::enc::scalar(buf, &defs::COST_UNIT, v);
+        }
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for CostInformation<'_> {
+    type Owned = CostInformation<'static>;
+    fn into_owned(self) -> CostInformation<'static> {
+        CostInformation {
+            unit_value: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.unit_value,
+            ),
+            currency_code: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.currency_code,
+            ),
+            cost_unit: ::diameter_runtime::types::IntoOwned::into_owned(self.cost_unit),
         }
     }
 }
@@ -2234,18 +2257,23 @@ impl From<CreditControl> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for CreditControl {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for CreditControl {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for CreditControl {
+    type Owned = CreditControl;
+    fn into_owned(self) -> CreditControl {
+        self
     }
 }
 /// What the client does with the service when credit-control messages cannot reach the server (default TERMINATE).
@@ -2290,18 +2318,23 @@ impl From<CreditControlFailureHandling> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for CreditControlFailureHandling {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for CreditControlFailureHandling {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for CreditControlFailureHandling {
+    type Owned = CreditControlFailureHandling;
+    fn into_owned(self) -> CreditControlFailureHandling {
+        self
     }
 }
 /// What the client does when a direct-debiting request cannot reach the server (default TERMINATE_OR_BUFFER).
@@ -2343,25 +2376,30 @@ impl From<DirectDebitingFailureHandling> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for DirectDebitingFailureHandling {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for DirectDebitingFailureHandling {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for DirectDebitingFailureHandling {
+    type Owned = DirectDebitingFailureHandling;
+    fn into_owned(self) -> DirectDebitingFailureHandling {
+        self
     }
 }
 /// Marks the granted units as the last ones and says what the client does once they are used up.
 ///
 /// `Final-Unit-Indication` (AVP code 430), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.34.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct FinalUnitIndication {
+pub struct FinalUnitIndication<'a> {
     /// Action taken when the account can no longer pay for the service: end it, redirect the user, or restrict access.
     ///
     /// `Final-Unit-Action` (AVP code 449), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.35.
@@ -2373,21 +2411,21 @@ pub struct FinalUnitIndication {
     /// `Restriction-Filter-Rule` (AVP code 438), IPFilterRule; flags M must, V must-not, P may; RFC 4006 section 8.36.
     ///
     /// Occurs at least 0 times.
-    pub restriction_filter_rule: Vec<::diameter_runtime::types::IpFilterRule>,
+    pub restriction_filter_rule: Vec<::diameter_runtime::types::IpFilterRule<'a>>,
     /// Name of a filter list configured in the access device, here used to restrict traffic after the final units.
     ///
     /// `Filter-Id` (AVP code 11), UTF8String; flags M must, V must-not, P may; RFC 4006 section RFC 7155 4.4.7.
     ///
     /// Occurs at least 0 times.
-    pub filter_id: Vec<::diameter_runtime::types::Utf8String>,
+    pub filter_id: Vec<::diameter_runtime::types::Utf8String<'a>>,
     /// Where the user is sent when the account cannot cover the service (required with Final-Unit-Action REDIRECT).
     ///
     /// `Redirect-Server` (AVP code 434), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.37.
     ///
     /// Occurs 0 to 1 times.
-    pub redirect_server: Option<RedirectServer>,
+    pub redirect_server: Option<RedirectServer<'a>>,
 }
-impl FinalUnitIndication {
+impl<'a> FinalUnitIndication<'a> {
     /// A group with its required AVPs (`Final-Unit-Action`); optional and repeated ones start empty.
     pub fn new(final_unit_action: FinalUnitAction) -> Self {
         Self {
@@ -2398,19 +2436,16 @@ impl FinalUnitIndication {
         }
     }
 }
-impl ::diameter_runtime::typed::Group for FinalUnitIndication {
+impl<'a> ::diameter_runtime::typed::Group<'a> for FinalUnitIndication<'a> {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::FINAL_UNIT_INDICATION;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::FINAL_UNIT_INDICATION_GRAMMAR;
         let mut counts = [0u32; 4usize];
-        let mut final_unit_action: Option<FinalUnitAction> = Default::default();
-        let mut restriction_filter_rule: Vec<::diameter_runtime::types::IpFilterRule> = Default::default();
-        let mut filter_id: Vec<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut redirect_server: Option<RedirectServer> = Default::default();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -2418,7 +2453,7 @@ impl ::diameter_runtime::typed::Group for FinalUnitIndication {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut final_unit_action,
+                        &mut self.final_unit_action,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
@@ -2428,7 +2463,7 @@ impl ::diameter_runtime::typed::Group for FinalUnitIndication {
                     ctx.many(
                         &G.rules[1usize],
                         a,
-                        &mut restriction_filter_rule,
+                        &mut self.restriction_filter_rule,
                         &mut counts[1usize],
                         index,
                     )
@@ -2437,16 +2472,16 @@ impl ::diameter_runtime::typed::Group for FinalUnitIndication {
                     ctx.many(
                         &G.rules[2usize],
                         a,
-                        &mut filter_id,
+                        &mut self.filter_id,
                         &mut counts[2usize],
                         index,
                     )
                 }
                 (434u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[3usize],
                         a,
-                        &mut redirect_server,
+                        &mut self.redirect_server,
                         &mut counts[3usize],
                         index,
                         usize::MAX,
@@ -2457,12 +2492,6 @@ impl ::diameter_runtime::typed::Group for FinalUnitIndication {
         );
         if counts[0usize] < 1u32 {
             ctx.missing(&G.rules[0usize], counts[0usize]);
-        }
-        Self {
-            final_unit_action: final_unit_action.unwrap_or_default(),
-            restriction_filter_rule,
-            filter_id,
-            redirect_server,
         }
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -2486,11 +2515,28 @@ impl ::diameter_runtime::typed::Group for FinalUnitIndication {
         }
     }
 }
+impl ::diameter_runtime::types::IntoOwned for FinalUnitIndication<'_> {
+    type Owned = FinalUnitIndication<'static>;
+    fn into_owned(self) -> FinalUnitIndication<'static> {
+        FinalUnitIndication {
+            final_unit_action: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.final_unit_action,
+            ),
+            restriction_filter_rule: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.restriction_filter_rule,
+            ),
+            filter_id: ::diameter_runtime::types::IntoOwned::into_owned(self.filter_id),
+            redirect_server: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.redirect_server,
+            ),
+        }
+    }
+}
 /// Units the client may let the end user consume before the service ends or a new request is due.
 ///
 /// `Granted-Service-Unit` (AVP code 431), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.17.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct GrantedServiceUnit {
+pub struct GrantedServiceUnit<'a> {
     /// Moment at which the tariff of the service changes, in seconds since 1 January 1900 00:00 UTC.
     ///
     /// `Tariff-Time-Change` (AVP code 451), Time; flags M must, V must-not, P may; RFC 4006 section 8.20.
@@ -2534,9 +2580,9 @@ pub struct GrantedServiceUnit {
     /// Occurs 0 to 1 times.
     pub cc_service_specific_units: Option<u64>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl GrantedServiceUnit {
+impl<'a> GrantedServiceUnit<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self {
@@ -2551,109 +2597,92 @@ impl GrantedServiceUnit {
         }
     }
 }
-impl ::diameter_runtime::typed::Group for GrantedServiceUnit {
+impl<'a> ::diameter_runtime::typed::Group<'a> for GrantedServiceUnit<'a> {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::GRANTED_SERVICE_UNIT;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::GRANTED_SERVICE_UNIT_GRAMMAR;
         let mut counts = [0u32; 7usize];
-        let mut tariff_time_change: Option<::diameter_runtime::types::Time> = Default::default();
-        let mut cc_time: Option<u32> = Default::default();
-        let mut cc_money: Option<CcMoney> = Default::default();
-        let mut cc_total_octets: Option<u64> = Default::default();
-        let mut cc_input_octets: Option<u64> = Default::default();
-        let mut cc_output_octets: Option<u64> = Default::default();
-        let mut cc_service_specific_units: Option<u64> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (451u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[0usize],
                         a,
-                        &mut tariff_time_change,
+                        &mut self.tariff_time_change,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (420u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[1usize],
                         a,
-                        &mut cc_time,
+                        &mut self.cc_time,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (413u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[2usize],
                         a,
-                        &mut cc_money,
+                        &mut self.cc_money,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (421u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[3usize],
                         a,
-                        &mut cc_total_octets,
+                        &mut self.cc_total_octets,
                         &mut counts[3usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (412u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[4usize],
                         a,
-                        &mut cc_input_octets,
+                        &mut self.cc_input_octets,
                         &mut counts[4usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (414u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[5usize],
                         a,
-                        &mut cc_output_octets,
+                        &mut self.cc_output_octets,
                         &mut counts[5usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (417u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[6usize],
                         a,
-                        &mut cc_service_specific_units,
+                        &mut self.cc_service_specific_units,
                         &mut counts[6usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
-        Self {
-            tariff_time_change,
-            cc_time,
-            cc_money,
-            cc_total_octets,
-            cc_input_octets,
-            cc_output_octets,
-            cc_service_specific_units,
-            other_avps,
-        }
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         if let Some(v) = &self.tariff_time_change {
@@ -2682,6 +2711,31 @@ impl ::diameter_runtime::typed::Group for GrantedServiceUnit {
             );
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for GrantedServiceUnit<'_> {
+    type Owned = GrantedServiceUnit<'static>;
+    fn into_owned(self) -> GrantedServiceUnit<'static> {
+        GrantedServiceUnit {
+            tariff_time_change: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.tariff_time_change,
+            ),
+            cc_time: ::diameter_runtime::types::IntoOwned::into_owned(self.cc_time),
+            cc_money: ::diameter_runtime::types::IntoOwned::into_owned(self.cc_money),
+            cc_total_octets: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_total_octets,
+            ),
+            cc_input_octets: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_input_octets,
+            ),
+            cc_output_octets: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_output_octets,
+            ),
+            cc_service_specific_units: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_service_specific_units,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
     }
 }
 /// Format of the address in Redirect-Server-Address.
@@ -2729,25 +2783,30 @@ impl From<RedirectAddressType> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for RedirectAddressType {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for RedirectAddressType {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for RedirectAddressType {
+    type Owned = RedirectAddressType;
+    fn into_owned(self) -> RedirectAddressType {
+        self
     }
 }
 /// Where the user is sent when the account cannot cover the service (required with Final-Unit-Action REDIRECT).
 ///
 /// `Redirect-Server` (AVP code 434), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.37.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct RedirectServer {
+pub struct RedirectServer<'a> {
     /// Format of the address in Redirect-Server-Address.
     ///
     /// `Redirect-Address-Type` (AVP code 433), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.38.
@@ -2759,13 +2818,13 @@ pub struct RedirectServer {
     /// `Redirect-Server-Address` (AVP code 435), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.39.
     ///
     /// Occurs 1 to 1 times.
-    pub redirect_server_address: ::diameter_runtime::types::Utf8String,
+    pub redirect_server_address: ::diameter_runtime::types::Utf8String<'a>,
 }
-impl RedirectServer {
+impl<'a> RedirectServer<'a> {
     /// A group with its required AVPs (`Redirect-Address-Type`, `Redirect-Server-Address`); optional and repeated ones start empty.
     pub fn new(
         redirect_address_type: RedirectAddressType,
-        redirect_server_address: ::diameter_runtime::types::Utf8String,
+        redirect_server_address: ::diameter_runtime::types::Utf8String<'a>,
     ) -> Self {
         Self {
             redirect_address_type,
@@ -2773,17 +2832,16 @@ impl RedirectServer {
         }
     }
 }
-impl ::diameter_runtime::typed::Group for RedirectServer {
+impl<'a> ::diameter_runtime::typed::Group<'a> for RedirectServer<'a> {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::REDIRECT_SERVER;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::REDIRECT_SERVER_GRAMMAR;
         let mut counts = [0u32; 2usize];
-        let mut redirect_address_type: Option<RedirectAddressType> = Default::default();
-        let mut redirect_server_address: Option<::diameter_runtime::types::Utf8String> = Default::default();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -2791,7 +2849,7 @@ impl ::diameter_runtime::typed::Group for RedirectServer {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut redirect_address_type,
+                        &mut self.redirect_address_type,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
@@ -2801,7 +2859,7 @@ impl ::diameter_runtime::typed::Group for RedirectServer {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut redirect_server_address,
+                        &mut self.redirect_server_address,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -2816,10 +2874,6 @@ impl ::diameter_runtime::typed::Group for RedirectServer {
         if counts[1usize] < 1u32 {
             ctx.missing(&G.rules[1usize], counts[1usize]);
         }
-        Self {
-            redirect_address_type: redirect_address_type.unwrap_or_default(),
-            redirect_server_address: redirect_server_address.unwrap_or_default(),
-        }
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         ::diameter_runtime::typed::enc::scalar(
@@ -2832,6 +2886,19 @@ impl ::diameter_runtime::typed::Group for RedirectServer {
             &defs::REDIRECT_SERVER_ADDRESS,
             &self.redirect_server_address,
         );
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for RedirectServer<'_> {
+    type Owned = RedirectServer<'static>;
+    fn into_owned(self) -> RedirectServer<'static> {
+        RedirectServer {
+            redirect_address_type: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.redirect_address_type,
+            ),
+            redirect_server_address: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.redirect_server_address,
+            ),
+        }
     }
 }
 /// What an EVENT_REQUEST asks for: debit, refund, balance check or price enquiry.
@@ -2879,25 +2946,30 @@ impl From<RequestedAction> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for RequestedAction {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for RequestedAction {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for RequestedAction {
+    type Owned = RequestedAction;
+    fn into_owned(self) -> RequestedAction {
+        self
     }
 }
 /// Units, or a monetary amount, that the client asks the server to grant.
 ///
 /// `Requested-Service-Unit` (AVP code 437), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.18.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct RequestedServiceUnit {
+pub struct RequestedServiceUnit<'a> {
     /// Requested, granted or used time, in seconds.
     ///
     /// `CC-Time` (AVP code 420), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.21.
@@ -2935,9 +3007,9 @@ pub struct RequestedServiceUnit {
     /// Occurs 0 to 1 times.
     pub cc_service_specific_units: Option<u64>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl RequestedServiceUnit {
+impl<'a> RequestedServiceUnit<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self {
@@ -2951,97 +3023,82 @@ impl RequestedServiceUnit {
         }
     }
 }
-impl ::diameter_runtime::typed::Group for RequestedServiceUnit {
+impl<'a> ::diameter_runtime::typed::Group<'a> for RequestedServiceUnit<'a> {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::REQUESTED_SERVICE_UNIT;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::REQUESTED_SERVICE_UNIT_GRAMMAR;
         let mut counts = [0u32; 6usize];
-        let mut cc_time: Option<u32> = Default::default();
-        let mut cc_money: Option<CcMoney> = Default::default();
-        let mut cc_total_octets: Option<u64> = Default::default();
-        let mut cc_input_octets: Option<u64> = Default::default();
-        let mut cc_output_octets: Option<u64> = Default::default();
-        let mut cc_service_specific_units: Option<u64> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (420u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[0usize],
                         a,
-                        &mut cc_time,
+                        &mut self.cc_time,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (413u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[1usize],
                         a,
-                        &mut cc_money,
+                        &mut self.cc_money,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (421u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[2usize],
                         a,
-                        &mut cc_total_octets,
+                        &mut self.cc_total_octets,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (412u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[3usize],
                         a,
-                        &mut cc_input_octets,
+                        &mut self.cc_input_octets,
                         &mut counts[3usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (414u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[4usize],
                         a,
-                        &mut cc_output_octets,
+                        &mut self.cc_output_octets,
                         &mut counts[4usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (417u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[5usize],
                         a,
-                        &mut cc_service_specific_units,
+                        &mut self.cc_service_specific_units,
                         &mut counts[5usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
-        Self {
-            cc_time,
-            cc_money,
-            cc_total_octets,
-            cc_input_octets,
-            cc_output_octets,
-            cc_service_specific_units,
-            other_avps,
-        }
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         if let Some(v) = &self.cc_time {
@@ -3069,11 +3126,33 @@ impl ::diameter_runtime::typed::Group for RequestedServiceUnit {
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
 }
+impl ::diameter_runtime::types::IntoOwned for RequestedServiceUnit<'_> {
+    type Owned = RequestedServiceUnit<'static>;
+    fn into_owned(self) -> RequestedServiceUnit<'static> {
+        RequestedServiceUnit {
+            cc_time: ::diameter_runtime::types::IntoOwned::into_owned(self.cc_time),
+            cc_money: ::diameter_runtime::types::IntoOwned::into_owned(self.cc_money),
+            cc_total_octets: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_total_octets,
+            ),
+            cc_input_octets: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_input_octets,
+            ),
+            cc_output_octets: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_output_octets,
+            ),
+            cc_service_specific_units: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_service_specific_units,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+}
 /// A service-specific typed parameter used for pricing or rating.
 ///
 /// `Service-Parameter-Info` (AVP code 440), Grouped; flags M may, V must-not, P may; RFC 4006 section 8.43.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ServiceParameterInfo {
+pub struct ServiceParameterInfo<'a> {
     /// Type of a service parameter, as assigned by whoever allocated the Service-Context-Id.
     ///
     /// `Service-Parameter-Type` (AVP code 441), Unsigned32; flags M may, V must-not, P may; RFC 4006 section 8.44.
@@ -3085,13 +3164,13 @@ pub struct ServiceParameterInfo {
     /// `Service-Parameter-Value` (AVP code 442), OctetString; flags M may, V must-not, P may; RFC 4006 section 8.45.
     ///
     /// Occurs 1 to 1 times.
-    pub service_parameter_value: ::diameter_runtime::bytes::Bytes,
+    pub service_parameter_value: ::diameter_runtime::types::OctetString<'a>,
 }
-impl ServiceParameterInfo {
+impl<'a> ServiceParameterInfo<'a> {
     /// A group with its required AVPs (`Service-Parameter-Type`, `Service-Parameter-Value`); optional and repeated ones start empty.
     pub fn new(
         service_parameter_type: u32,
-        service_parameter_value: ::diameter_runtime::bytes::Bytes,
+        service_parameter_value: ::diameter_runtime::types::OctetString<'a>,
     ) -> Self {
         Self {
             service_parameter_type,
@@ -3099,17 +3178,16 @@ impl ServiceParameterInfo {
         }
     }
 }
-impl ::diameter_runtime::typed::Group for ServiceParameterInfo {
+impl<'a> ::diameter_runtime::typed::Group<'a> for ServiceParameterInfo<'a> {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::SERVICE_PARAMETER_INFO;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SERVICE_PARAMETER_INFO_GRAMMAR;
         let mut counts = [0u32; 2usize];
-        let mut service_parameter_type: Option<u32> = Default::default();
-        let mut service_parameter_value: Option<::diameter_runtime::bytes::Bytes> = Default::default();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -3117,7 +3195,7 @@ impl ::diameter_runtime::typed::Group for ServiceParameterInfo {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut service_parameter_type,
+                        &mut self.service_parameter_type,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
@@ -3127,7 +3205,7 @@ impl ::diameter_runtime::typed::Group for ServiceParameterInfo {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut service_parameter_value,
+                        &mut self.service_parameter_value,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -3141,10 +3219,6 @@ impl ::diameter_runtime::typed::Group for ServiceParameterInfo {
         }
         if counts[1usize] < 1u32 {
             ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
-        Self {
-            service_parameter_type: service_parameter_type.unwrap_or_default(),
-            service_parameter_value: service_parameter_value.unwrap_or_default(),
         }
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -3160,11 +3234,24 @@ impl ::diameter_runtime::typed::Group for ServiceParameterInfo {
         );
     }
 }
+impl ::diameter_runtime::types::IntoOwned for ServiceParameterInfo<'_> {
+    type Owned = ServiceParameterInfo<'static>;
+    fn into_owned(self) -> ServiceParameterInfo<'static> {
+        ServiceParameterInfo {
+            service_parameter_type: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.service_parameter_type,
+            ),
+            service_parameter_value: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.service_parameter_value,
+            ),
+        }
+    }
+}
 /// Identifies the end user's subscription by a typed identifier.
 ///
 /// `Subscription-Id` (AVP code 443), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.46.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct SubscriptionId {
+pub struct SubscriptionId<'a> {
     /// Kind of identifier carried in Subscription-Id-Data.
     ///
     /// `Subscription-Id-Type` (AVP code 450), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.47.
@@ -3176,13 +3263,13 @@ pub struct SubscriptionId {
     /// `Subscription-Id-Data` (AVP code 444), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.48.
     ///
     /// Occurs 1 to 1 times.
-    pub subscription_id_data: ::diameter_runtime::types::Utf8String,
+    pub subscription_id_data: ::diameter_runtime::types::Utf8String<'a>,
 }
-impl SubscriptionId {
+impl<'a> SubscriptionId<'a> {
     /// A group with its required AVPs (`Subscription-Id-Type`, `Subscription-Id-Data`); optional and repeated ones start empty.
     pub fn new(
         subscription_id_type: SubscriptionIdType,
-        subscription_id_data: ::diameter_runtime::types::Utf8String,
+        subscription_id_data: ::diameter_runtime::types::Utf8String<'a>,
     ) -> Self {
         Self {
             subscription_id_type,
@@ -3190,17 +3277,16 @@ impl SubscriptionId {
         }
     }
 }
-impl ::diameter_runtime::typed::Group for SubscriptionId {
+impl<'a> ::diameter_runtime::typed::Group<'a> for SubscriptionId<'a> {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::SUBSCRIPTION_ID;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SUBSCRIPTION_ID_GRAMMAR;
         let mut counts = [0u32; 2usize];
-        let mut subscription_id_type: Option<SubscriptionIdType> = Default::default();
-        let mut subscription_id_data: Option<::diameter_runtime::types::Utf8String> = Default::default();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -3208,7 +3294,7 @@ impl ::diameter_runtime::typed::Group for SubscriptionId {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut subscription_id_type,
+                        &mut self.subscription_id_type,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
@@ -3218,7 +3304,7 @@ impl ::diameter_runtime::typed::Group for SubscriptionId {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut subscription_id_data,
+                        &mut self.subscription_id_data,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -3233,10 +3319,6 @@ impl ::diameter_runtime::typed::Group for SubscriptionId {
         if counts[1usize] < 1u32 {
             ctx.missing(&G.rules[1usize], counts[1usize]);
         }
-        Self {
-            subscription_id_type: subscription_id_type.unwrap_or_default(),
-            subscription_id_data: subscription_id_data.unwrap_or_default(),
-        }
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         ::diameter_runtime::typed::enc::scalar(
@@ -3249,6 +3331,19 @@ impl ::diameter_runtime::typed::Group for SubscriptionId {
             &defs::SUBSCRIPTION_ID_DATA,
             &self.subscription_id_data,
         );
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for SubscriptionId<'_> {
+    type Owned = SubscriptionId<'static>;
+    fn into_owned(self) -> SubscriptionId<'static> {
+        SubscriptionId {
+            subscription_id_type: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.subscription_id_type,
+            ),
+            subscription_id_data: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.subscription_id_data,
+            ),
+        }
     }
 }
 /// A decimal number given as Value-Digits times ten to the power Exponent (absent exponent means zero).
@@ -3278,17 +3373,16 @@ impl UnitValue {
         }
     }
 }
-impl ::diameter_runtime::typed::Group for UnitValue {
+impl<'a> ::diameter_runtime::typed::Group<'a> for UnitValue {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::UNIT_VALUE;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::UNIT_VALUE_GRAMMAR;
         let mut counts = [0u32; 2usize];
-        let mut value_digits: Option<i64> = Default::default();
-        let mut exponent: Option<i32> = Default::default();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -3296,17 +3390,17 @@ impl ::diameter_runtime::typed::Group for UnitValue {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut value_digits,
+                        &mut self.value_digits,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (429u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[1usize],
                         a,
-                        &mut exponent,
+                        &mut self.exponent,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -3317,10 +3411,6 @@ impl ::diameter_runtime::typed::Group for UnitValue {
         );
         if counts[0usize] < 1u32 {
             ctx.missing(&G.rules[0usize], counts[0usize]);
-        }
-        Self {
-            value_digits: value_digits.unwrap_or_default(),
-            exponent,
         }
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -3334,11 +3424,17 @@ impl ::diameter_runtime::typed::Group for UnitValue {
         }
     }
 }
+impl ::diameter_runtime::types::IntoOwned for UnitValue {
+    type Owned = UnitValue;
+    fn into_owned(self) -> UnitValue {
+        self
+    }
+}
 /// Units consumed since the service started or since the previous report.
 ///
 /// `Used-Service-Unit` (AVP code 446), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.19.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct UsedServiceUnit {
+pub struct UsedServiceUnit<'a> {
     /// Whether units belong before or after a tariff change, or straddle it.
     ///
     /// `Tariff-Change-Usage` (AVP code 452), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.27.
@@ -3382,9 +3478,9 @@ pub struct UsedServiceUnit {
     /// Occurs 0 to 1 times.
     pub cc_service_specific_units: Option<u64>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl UsedServiceUnit {
+impl<'a> UsedServiceUnit<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self {
@@ -3399,109 +3495,92 @@ impl UsedServiceUnit {
         }
     }
 }
-impl ::diameter_runtime::typed::Group for UsedServiceUnit {
+impl<'a> ::diameter_runtime::typed::Group<'a> for UsedServiceUnit<'a> {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::USED_SERVICE_UNIT;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::USED_SERVICE_UNIT_GRAMMAR;
         let mut counts = [0u32; 7usize];
-        let mut tariff_change_usage: Option<TariffChangeUsage> = Default::default();
-        let mut cc_time: Option<u32> = Default::default();
-        let mut cc_money: Option<CcMoney> = Default::default();
-        let mut cc_total_octets: Option<u64> = Default::default();
-        let mut cc_input_octets: Option<u64> = Default::default();
-        let mut cc_output_octets: Option<u64> = Default::default();
-        let mut cc_service_specific_units: Option<u64> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (452u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[0usize],
                         a,
-                        &mut tariff_change_usage,
+                        &mut self.tariff_change_usage,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (420u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[1usize],
                         a,
-                        &mut cc_time,
+                        &mut self.cc_time,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (413u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[2usize],
                         a,
-                        &mut cc_money,
+                        &mut self.cc_money,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (421u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[3usize],
                         a,
-                        &mut cc_total_octets,
+                        &mut self.cc_total_octets,
                         &mut counts[3usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (412u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[4usize],
                         a,
-                        &mut cc_input_octets,
+                        &mut self.cc_input_octets,
                         &mut counts[4usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (414u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[5usize],
                         a,
-                        &mut cc_output_octets,
+                        &mut self.cc_output_octets,
                         &mut counts[5usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (417u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[6usize],
                         a,
-                        &mut cc_service_specific_units,
+                        &mut self.cc_service_specific_units,
                         &mut counts[6usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
-        Self {
-            tariff_change_usage,
-            cc_time,
-            cc_money,
-            cc_total_octets,
-            cc_input_octets,
-            cc_output_octets,
-            cc_service_specific_units,
-            other_avps,
-        }
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         if let Some(v) = &self.tariff_change_usage {
@@ -3530,6 +3609,31 @@ impl ::diameter_runtime::typed::Group for UsedServiceUnit {
             );
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for UsedServiceUnit<'_> {
+    type Owned = UsedServiceUnit<'static>;
+    fn into_owned(self) -> UsedServiceUnit<'static> {
+        UsedServiceUnit {
+            tariff_change_usage: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.tariff_change_usage,
+            ),
+            cc_time: ::diameter_runtime::types::IntoOwned::into_owned(self.cc_time),
+            cc_money: ::diameter_runtime::types::IntoOwned::into_owned(self.cc_money),
+            cc_total_octets: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_total_octets,
+            ),
+            cc_input_octets: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_input_octets,
+            ),
+            cc_output_octets: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_output_octets,
+            ),
+            cc_service_specific_units: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_service_specific_units,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
     }
 }
 /// Action taken when the account can no longer pay for the service: end it, redirect the user, or restrict access.
@@ -3574,18 +3678,23 @@ impl From<FinalUnitAction> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for FinalUnitAction {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for FinalUnitAction {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for FinalUnitAction {
+    type Owned = FinalUnitAction;
+    fn into_owned(self) -> FinalUnitAction {
+        self
     }
 }
 /// Kind of identifier carried in Subscription-Id-Data.
@@ -3636,18 +3745,23 @@ impl From<SubscriptionIdType> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for SubscriptionIdType {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for SubscriptionIdType {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for SubscriptionIdType {
+    type Owned = SubscriptionIdType;
+    fn into_owned(self) -> SubscriptionIdType {
+        self
     }
 }
 /// Whether units belong before or after a tariff change, or straddle it.
@@ -3692,18 +3806,23 @@ impl From<TariffChangeUsage> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for TariffChangeUsage {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for TariffChangeUsage {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for TariffChangeUsage {
+    type Owned = TariffChangeUsage;
+    fn into_owned(self) -> TariffChangeUsage {
+        self
     }
 }
 /// Kind of unit pooled into a credit pool.
@@ -3757,18 +3876,23 @@ impl From<CcUnitType> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for CcUnitType {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for CcUnitType {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for CcUnitType {
+    type Owned = CcUnitType;
+    fn into_owned(self) -> CcUnitType {
+        self
     }
 }
 /// Whether the client can handle credit control for several services independently within one (sub-)session.
@@ -3810,43 +3934,48 @@ impl From<MultipleServicesIndicator> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for MultipleServicesIndicator {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for MultipleServicesIndicator {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for MultipleServicesIndicator {
+    type Owned = MultipleServicesIndicator;
+    fn into_owned(self) -> MultipleServicesIndicator {
+        self
     }
 }
 /// Credit-control data (requested, granted and used units and related results) for one or more services or one rating group.
 ///
 /// `Multiple-Services-Credit-Control` (AVP code 456), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.16.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct MultipleServicesCreditControl {
+pub struct MultipleServicesCreditControl<'a> {
     /// Units the client may let the end user consume before the service ends or a new request is due.
     ///
     /// `Granted-Service-Unit` (AVP code 431), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.17.
     ///
     /// Occurs 0 to 1 times.
-    pub granted_service_unit: Option<GrantedServiceUnit>,
+    pub granted_service_unit: Option<GrantedServiceUnit<'a>>,
     /// Units, or a monetary amount, that the client asks the server to grant.
     ///
     /// `Requested-Service-Unit` (AVP code 437), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.18.
     ///
     /// Occurs 0 to 1 times.
-    pub requested_service_unit: Option<RequestedServiceUnit>,
+    pub requested_service_unit: Option<RequestedServiceUnit<'a>>,
     /// Units consumed since the service started or since the previous report.
     ///
     /// `Used-Service-Unit` (AVP code 446), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.19.
     ///
     /// Occurs at least 0 times.
-    pub used_service_unit: Vec<UsedServiceUnit>,
+    pub used_service_unit: Vec<UsedServiceUnit<'a>>,
     /// Whether units belong before or after a tariff change, or straddle it.
     ///
     /// `Tariff-Change-Usage` (AVP code 452), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.27.
@@ -3888,11 +4017,11 @@ pub struct MultipleServicesCreditControl {
     /// `Final-Unit-Indication` (AVP code 430), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.34.
     ///
     /// Occurs 0 to 1 times.
-    pub final_unit_indication: Option<FinalUnitIndication>,
+    pub final_unit_indication: Option<FinalUnitIndication<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl MultipleServicesCreditControl {
+impl<'a> MultipleServicesCreditControl<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self {
@@ -3910,44 +4039,34 @@ impl MultipleServicesCreditControl {
         }
     }
 }
-impl ::diameter_runtime::typed::Group for MultipleServicesCreditControl {
+impl<'a> ::diameter_runtime::typed::Group<'a> for MultipleServicesCreditControl<'a> {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::MULTIPLE_SERVICES_CREDIT_CONTROL;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::MULTIPLE_SERVICES_CREDIT_CONTROL_GRAMMAR;
         let mut counts = [0u32; 10usize];
-        let mut granted_service_unit: Option<GrantedServiceUnit> = Default::default();
-        let mut requested_service_unit: Option<RequestedServiceUnit> = Default::default();
-        let mut used_service_unit: Vec<UsedServiceUnit> = Default::default();
-        let mut tariff_change_usage: Option<TariffChangeUsage> = Default::default();
-        let mut service_identifier: Vec<u32> = Default::default();
-        let mut rating_group: Option<u32> = Default::default();
-        let mut g_s_u_pool_reference: Vec<GSUPoolReference> = Default::default();
-        let mut validity_time: Option<u32> = Default::default();
-        let mut result_code: Option<u32> = Default::default();
-        let mut final_unit_indication: Option<FinalUnitIndication> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (431u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[0usize],
                         a,
-                        &mut granted_service_unit,
+                        &mut self.granted_service_unit,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (437u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[1usize],
                         a,
-                        &mut requested_service_unit,
+                        &mut self.requested_service_unit,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -3957,16 +4076,16 @@ impl ::diameter_runtime::typed::Group for MultipleServicesCreditControl {
                     ctx.many_group(
                         &G.rules[2usize],
                         a,
-                        &mut used_service_unit,
+                        &mut self.used_service_unit,
                         &mut counts[2usize],
                         index,
                     )
                 }
                 (452u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[3usize],
                         a,
-                        &mut tariff_change_usage,
+                        &mut self.tariff_change_usage,
                         &mut counts[3usize],
                         index,
                         usize::MAX,
@@ -3976,16 +4095,16 @@ impl ::diameter_runtime::typed::Group for MultipleServicesCreditControl {
                     ctx.many(
                         &G.rules[4usize],
                         a,
-                        &mut service_identifier,
+                        &mut self.service_identifier,
                         &mut counts[4usize],
                         index,
                     )
                 }
                 (432u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[5usize],
                         a,
-                        &mut rating_group,
+                        &mut self.rating_group,
                         &mut counts[5usize],
                         index,
                         usize::MAX,
@@ -3995,57 +4114,44 @@ impl ::diameter_runtime::typed::Group for MultipleServicesCreditControl {
                     ctx.many_group(
                         &G.rules[6usize],
                         a,
-                        &mut g_s_u_pool_reference,
+                        &mut self.g_s_u_pool_reference,
                         &mut counts[6usize],
                         index,
                     )
                 }
                 (448u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[7usize],
                         a,
-                        &mut validity_time,
+                        &mut self.validity_time,
                         &mut counts[7usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (268u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[8usize],
                         a,
-                        &mut result_code,
+                        &mut self.result_code,
                         &mut counts[8usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (430u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[9usize],
                         a,
-                        &mut final_unit_indication,
+                        &mut self.final_unit_indication,
                         &mut counts[9usize],
                         index,
                         usize::MAX,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
-        Self {
-            granted_service_unit,
-            requested_service_unit,
-            used_service_unit,
-            tariff_change_usage,
-            service_identifier,
-            rating_group,
-            g_s_u_pool_reference,
-            validity_time,
-            result_code,
-            final_unit_indication,
-            other_avps,
-        }
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         if let Some(v) = &self.granted_service_unit {
@@ -4083,6 +4189,44 @@ impl ::diameter_runtime::typed::Group for MultipleServicesCreditControl {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for MultipleServicesCreditControl<'_> {
+    type Owned = MultipleServicesCreditControl<'static>;
+    fn into_owned(self) -> MultipleServicesCreditControl<'static> {
+        MultipleServicesCreditControl {
+            granted_service_unit: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.granted_service_unit,
+            ),
+            requested_service_unit: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.requested_service_unit,
+            ),
+            used_service_unit: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.used_service_unit,
+            ),
+            tariff_change_usage: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.tariff_change_usage,
+            ),
+            service_identifier: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.service_identifier,
+            ),
+            rating_group: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.rating_group,
+            ),
+            g_s_u_pool_reference: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.g_s_u_pool_reference,
+            ),
+            validity_time: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.validity_time,
+            ),
+            result_code: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.result_code,
+            ),
+            final_unit_indication: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.final_unit_indication,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
     }
 }
 /// Ties the granted units of one type to a credit pool of the session, with the multiplier into pool units.
@@ -4123,18 +4267,16 @@ impl GSUPoolReference {
         }
     }
 }
-impl ::diameter_runtime::typed::Group for GSUPoolReference {
+impl<'a> ::diameter_runtime::typed::Group<'a> for GSUPoolReference {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::G_S_U_POOL_REFERENCE;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::G_S_U_POOL_REFERENCE_GRAMMAR;
         let mut counts = [0u32; 3usize];
-        let mut g_s_u_pool_identifier: Option<u32> = Default::default();
-        let mut cc_unit_type: Option<CcUnitType> = Default::default();
-        let mut unit_value: Option<UnitValue> = Default::default();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -4142,7 +4284,7 @@ impl ::diameter_runtime::typed::Group for GSUPoolReference {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut g_s_u_pool_identifier,
+                        &mut self.g_s_u_pool_identifier,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
@@ -4152,7 +4294,7 @@ impl ::diameter_runtime::typed::Group for GSUPoolReference {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut cc_unit_type,
+                        &mut self.cc_unit_type,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -4162,7 +4304,7 @@ impl ::diameter_runtime::typed::Group for GSUPoolReference {
                     ctx.one_group(
                         &G.rules[2usize],
                         a,
-                        &mut unit_value,
+                        &mut self.unit_value,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
@@ -4180,11 +4322,6 @@ impl ::diameter_runtime::typed::Group for GSUPoolReference {
         if counts[2usize] < 1u32 {
             ctx.missing(&G.rules[2usize], counts[2usize]);
         }
-        Self {
-            g_s_u_pool_identifier: g_s_u_pool_identifier.unwrap_or_default(),
-            cc_unit_type: cc_unit_type.unwrap_or_default(),
-            unit_value: unit_value.unwrap_or_default(),
-        }
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         ::diameter_runtime::typed::enc::scalar(
@@ -4200,11 +4337,17 @@ impl ::diameter_runtime::typed::Group for GSUPoolReference {
         ::diameter_runtime::typed::enc::group(buf, &self.unit_value);
     }
 }
+impl ::diameter_runtime::types::IntoOwned for GSUPoolReference {
+    type Owned = GSUPoolReference;
+    fn into_owned(self) -> GSUPoolReference {
+        self
+    }
+}
 /// Identity and capability of the terminal the subscriber is using.
 ///
 /// `User-Equipment-Info` (AVP code 458), Grouped; flags M may, V must-not, P may; RFC 4006 section 8.49.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct UserEquipmentInfo {
+pub struct UserEquipmentInfo<'a> {
     /// Kind of terminal identifier carried in User-Equipment-Info-Value.
     ///
     /// `User-Equipment-Info-Type` (AVP code 459), Enumerated; flags M may, V must-not, P may; RFC 4006 section 8.50.
@@ -4216,13 +4359,13 @@ pub struct UserEquipmentInfo {
     /// `User-Equipment-Info-Value` (AVP code 460), OctetString; flags M may, V must-not, P may; RFC 4006 section 8.51.
     ///
     /// Occurs 1 to 1 times.
-    pub user_equipment_info_value: ::diameter_runtime::bytes::Bytes,
+    pub user_equipment_info_value: ::diameter_runtime::types::OctetString<'a>,
 }
-impl UserEquipmentInfo {
+impl<'a> UserEquipmentInfo<'a> {
     /// A group with its required AVPs (`User-Equipment-Info-Type`, `User-Equipment-Info-Value`); optional and repeated ones start empty.
     pub fn new(
         user_equipment_info_type: UserEquipmentInfoType,
-        user_equipment_info_value: ::diameter_runtime::bytes::Bytes,
+        user_equipment_info_value: ::diameter_runtime::types::OctetString<'a>,
     ) -> Self {
         Self {
             user_equipment_info_type,
@@ -4230,17 +4373,16 @@ impl UserEquipmentInfo {
         }
     }
 }
-impl ::diameter_runtime::typed::Group for UserEquipmentInfo {
+impl<'a> ::diameter_runtime::typed::Group<'a> for UserEquipmentInfo<'a> {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::USER_EQUIPMENT_INFO;
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_group(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::USER_EQUIPMENT_INFO_GRAMMAR;
         let mut counts = [0u32; 2usize];
-        let mut user_equipment_info_type: Option<UserEquipmentInfoType> = Default::default();
-        let mut user_equipment_info_value: Option<::diameter_runtime::bytes::Bytes> = Default::default();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -4248,7 +4390,7 @@ impl ::diameter_runtime::typed::Group for UserEquipmentInfo {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut user_equipment_info_type,
+                        &mut self.user_equipment_info_type,
                         &mut counts[0usize],
                         index,
                         usize::MAX,
@@ -4258,7 +4400,7 @@ impl ::diameter_runtime::typed::Group for UserEquipmentInfo {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut user_equipment_info_value,
+                        &mut self.user_equipment_info_value,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -4273,10 +4415,6 @@ impl ::diameter_runtime::typed::Group for UserEquipmentInfo {
         if counts[1usize] < 1u32 {
             ctx.missing(&G.rules[1usize], counts[1usize]);
         }
-        Self {
-            user_equipment_info_type: user_equipment_info_type.unwrap_or_default(),
-            user_equipment_info_value: user_equipment_info_value.unwrap_or_default(),
-        }
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         ::diameter_runtime::typed::enc::scalar(
@@ -4289,6 +4427,19 @@ impl ::diameter_runtime::typed::Group for UserEquipmentInfo {
             &defs::USER_EQUIPMENT_INFO_VALUE,
             &self.user_equipment_info_value,
         );
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for UserEquipmentInfo<'_> {
+    type Owned = UserEquipmentInfo<'static>;
+    fn into_owned(self) -> UserEquipmentInfo<'static> {
+        UserEquipmentInfo {
+            user_equipment_info_type: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.user_equipment_info_type,
+            ),
+            user_equipment_info_value: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.user_equipment_info_value,
+            ),
+        }
     }
 }
 /// Kind of terminal identifier carried in User-Equipment-Info-Value.
@@ -4336,53 +4487,58 @@ impl From<UserEquipmentInfoType> for i32 {
         v.0
     }
 }
-impl ::diameter_runtime::types::AvpValue for UserEquipmentInfoType {
+impl<'a> ::diameter_runtime::types::AvpValue<'a> for UserEquipmentInfoType {
     const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    fn decode(
-        data: &::diameter_runtime::bytes::Bytes,
-    ) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue>::decode(data).map(Self)
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
     }
     fn encoded_len(&self) -> usize {
         4
     }
     fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue>::encode(&self.0, buf)
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for UserEquipmentInfoType {
+    type Owned = UserEquipmentInfoType;
+    fn into_owned(self) -> UserEquipmentInfoType {
+        self
     }
 }
 /// Re-Auth-Request (RAR): command code 258, application 4; RFC 4006 section 5.5, 10.2.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ReAuthRequest {
+pub struct ReAuthRequest<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
     ///
     /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
     ///
     /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String,
+    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
     /// Identity of the node that originated the message; present in every message and never changed by relays.
     ///
     /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm of the node that originated the message; present in every message.
     ///
     /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm a request is routed towards; never sent in answers.
     ///
     /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
     ///
     /// Occurs 1 to 1 times.
-    pub destination_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Identity of the node a request is addressed to; never sent in answers.
     ///
     /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
     ///
     /// Occurs 1 to 1 times.
-    pub destination_host: ::diameter_runtime::types::DiameterIdentity,
+    pub destination_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
     ///
     /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
@@ -4400,7 +4556,7 @@ pub struct ReAuthRequest {
     /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
     ///
     /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String>,
+    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
     ///
     /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
@@ -4436,24 +4592,24 @@ pub struct ReAuthRequest {
     /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
     ///
     /// Occurs at least 0 times.
-    pub proxy_info: Vec<super::base::ProxyInfo>,
+    pub proxy_info: Vec<super::base::ProxyInfo<'a>>,
     /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
     ///
     /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
     ///
     /// Occurs at least 0 times.
-    pub route_record: Vec<::diameter_runtime::types::DiameterIdentity>,
+    pub route_record: Vec<::diameter_runtime::types::DiameterIdentity<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl ReAuthRequest {
+impl<'a> ReAuthRequest<'a> {
     /// A message with its required AVPs (`Session-Id`, `Origin-Host`, `Origin-Realm`, `Destination-Realm`, `Destination-Host`, `Auth-Application-Id`, `Re-Auth-Request-Type`); optional and repeated ones start empty.
     pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String,
-        origin_host: ::diameter_runtime::types::DiameterIdentity,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity,
-        destination_realm: ::diameter_runtime::types::DiameterIdentity,
-        destination_host: ::diameter_runtime::types::DiameterIdentity,
+        session_id: ::diameter_runtime::types::Utf8String<'a>,
+        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
+        destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
+        destination_host: ::diameter_runtime::types::DiameterIdentity<'a>,
         auth_application_id: u32,
         re_auth_request_type: super::base::ReAuthRequestType,
     ) -> Self {
@@ -4477,7 +4633,7 @@ impl ReAuthRequest {
         }
     }
 }
-impl ::diameter_runtime::typed::Command for ReAuthRequest {
+impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthRequest<'a> {
     const CODE: u32 = 258u32;
     const APPLICATION_ID: u32 = 4u32;
     const IS_REQUEST: bool = true;
@@ -4492,27 +4648,12 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_REQUEST_GRAMMAR;
         let mut counts = [0u32; 15usize];
-        let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut destination_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut destination_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut auth_application_id: Option<u32> = Default::default();
-        let mut re_auth_request_type: Option<super::base::ReAuthRequestType> = Default::default();
-        let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_state_id: Option<u32> = Default::default();
-        let mut cc_sub_session_id: Option<u64> = Default::default();
-        let mut g_s_u_pool_identifier: Option<u32> = Default::default();
-        let mut service_identifier: Option<u32> = Default::default();
-        let mut rating_group: Option<u32> = Default::default();
-        let mut proxy_info: Vec<super::base::ProxyInfo> = Default::default();
-        let mut route_record: Vec<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -4520,7 +4661,7 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut session_id,
+                        &mut self.session_id,
                         &mut counts[0usize],
                         index,
                         0usize,
@@ -4530,7 +4671,7 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut origin_host,
+                        &mut self.origin_host,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -4540,7 +4681,7 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        &mut origin_realm,
+                        &mut self.origin_realm,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
@@ -4550,7 +4691,7 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        &mut destination_realm,
+                        &mut self.destination_realm,
                         &mut counts[3usize],
                         index,
                         usize::MAX,
@@ -4560,7 +4701,7 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        &mut destination_host,
+                        &mut self.destination_host,
                         &mut counts[4usize],
                         index,
                         usize::MAX,
@@ -4570,7 +4711,7 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        &mut auth_application_id,
+                        &mut self.auth_application_id,
                         &mut counts[5usize],
                         index,
                         usize::MAX,
@@ -4580,67 +4721,67 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.one(
                         &G.rules[6usize],
                         a,
-                        &mut re_auth_request_type,
+                        &mut self.re_auth_request_type,
                         &mut counts[6usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[7usize],
                         a,
-                        &mut user_name,
+                        &mut self.user_name,
                         &mut counts[7usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[8usize],
                         a,
-                        &mut origin_state_id,
+                        &mut self.origin_state_id,
                         &mut counts[8usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (419u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[9usize],
                         a,
-                        &mut cc_sub_session_id,
+                        &mut self.cc_sub_session_id,
                         &mut counts[9usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (453u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[10usize],
                         a,
-                        &mut g_s_u_pool_identifier,
+                        &mut self.g_s_u_pool_identifier,
                         &mut counts[10usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (439u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[11usize],
                         a,
-                        &mut service_identifier,
+                        &mut self.service_identifier,
                         &mut counts[11usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (432u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[12usize],
                         a,
-                        &mut rating_group,
+                        &mut self.rating_group,
                         &mut counts[12usize],
                         index,
                         usize::MAX,
@@ -4650,7 +4791,7 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.many_group(
                         &G.rules[13usize],
                         a,
-                        &mut proxy_info,
+                        &mut self.proxy_info,
                         &mut counts[13usize],
                         index,
                     )
@@ -4659,12 +4800,12 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
                     ctx.many(
                         &G.rules[14usize],
                         a,
-                        &mut route_record,
+                        &mut self.route_record,
                         &mut counts[14usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
         if counts[0usize] < 1u32 {
@@ -4687,24 +4828,6 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
         }
         if counts[6usize] < 1u32 {
             ctx.missing(&G.rules[6usize], counts[6usize]);
-        }
-        Self {
-            session_id: session_id.unwrap_or_default(),
-            origin_host: origin_host.unwrap_or_default(),
-            origin_realm: origin_realm.unwrap_or_default(),
-            destination_realm: destination_realm.unwrap_or_default(),
-            destination_host: destination_host.unwrap_or_default(),
-            auth_application_id: auth_application_id.unwrap_or_default(),
-            re_auth_request_type: re_auth_request_type.unwrap_or_default(),
-            user_name,
-            origin_state_id,
-            cc_sub_session_id,
-            g_s_u_pool_identifier,
-            service_identifier,
-            rating_group,
-            proxy_info,
-            route_record,
-            other_avps,
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -4782,15 +4905,66 @@ impl ::diameter_runtime::typed::Command for ReAuthRequest {
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
 }
+impl ::diameter_runtime::types::IntoOwned for ReAuthRequest<'_> {
+    type Owned = ReAuthRequest<'static>;
+    fn into_owned(self) -> ReAuthRequest<'static> {
+        ReAuthRequest {
+            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.session_id,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_host,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_realm,
+            ),
+            destination_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.destination_realm,
+            ),
+            destination_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.destination_host,
+            ),
+            auth_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.auth_application_id,
+            ),
+            re_auth_request_type: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.re_auth_request_type,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_state_id,
+            ),
+            cc_sub_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_sub_session_id,
+            ),
+            g_s_u_pool_identifier: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.g_s_u_pool_identifier,
+            ),
+            service_identifier: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.service_identifier,
+            ),
+            rating_group: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.rating_group,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.proxy_info,
+            ),
+            route_record: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.route_record,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+}
 /// Re-Auth-Answer (RAA): command code 258, application 4; RFC 4006 section 5.5, 10.2.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ReAuthAnswer {
+pub struct ReAuthAnswer<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
     ///
     /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
     ///
     /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String,
+    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
     /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
@@ -4802,19 +4976,19 @@ pub struct ReAuthAnswer {
     /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm of the node that originated the message; present in every message.
     ///
     /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// The user's name, in Network Access Identifier form.
     ///
     /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
     ///
     /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String>,
+    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
     ///
     /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
@@ -4826,19 +5000,19 @@ pub struct ReAuthAnswer {
     /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
     ///
     /// Occurs 0 to 1 times.
-    pub error_message: Option<::diameter_runtime::types::Utf8String>,
+    pub error_message: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
     ///
     /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
     ///
     /// Occurs 0 to 1 times.
-    pub error_reporting_host: Option<::diameter_runtime::types::DiameterIdentity>,
+    pub error_reporting_host: Option<::diameter_runtime::types::DiameterIdentity<'a>>,
     /// Copies (or examples) of the AVPs that caused a request to fail.
     ///
     /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
     ///
     /// Occurs 0 to 1 times.
-    pub failed_avp: Option<super::base::FailedAvp>,
+    pub failed_avp: Option<super::base::FailedAvp<'a>>,
     /// A host a redirect agent tells the requester to send the request to instead.
     ///
     /// `Redirect-Host` (AVP code 292), DiameterURI; flags M must, V must-not, P should-not; RFC 6733 section 6.12.
@@ -4886,17 +5060,17 @@ pub struct ReAuthAnswer {
     /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
     ///
     /// Occurs at least 0 times.
-    pub proxy_info: Vec<super::base::ProxyInfo>,
+    pub proxy_info: Vec<super::base::ProxyInfo<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl ReAuthAnswer {
+impl<'a> ReAuthAnswer<'a> {
     /// A message with its required AVPs (`Session-Id`, `Result-Code`, `Origin-Host`, `Origin-Realm`); optional and repeated ones start empty.
     pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String,
+        session_id: ::diameter_runtime::types::Utf8String<'a>,
         result_code: u32,
-        origin_host: ::diameter_runtime::types::DiameterIdentity,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity,
+        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     ) -> Self {
         Self {
             session_id,
@@ -4920,7 +5094,7 @@ impl ReAuthAnswer {
         }
     }
 }
-impl ::diameter_runtime::typed::Command for ReAuthAnswer {
+impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthAnswer<'a> {
     const CODE: u32 = 258u32;
     const APPLICATION_ID: u32 = 4u32;
     const IS_REQUEST: bool = false;
@@ -4935,31 +5109,12 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_ANSWER_GRAMMAR;
         let mut counts = [0u32; 17usize];
-        let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut result_code: Option<u32> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_state_id: Option<u32> = Default::default();
-        let mut error_message: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut error_reporting_host: Option<
-            ::diameter_runtime::types::DiameterIdentity,
-        > = Default::default();
-        let mut failed_avp: Option<super::base::FailedAvp> = Default::default();
-        let mut redirect_host: Vec<::diameter_runtime::types::DiameterUri> = Default::default();
-        let mut redirect_host_usage: Option<super::base::RedirectHostUsage> = Default::default();
-        let mut redirect_max_cache_time: Option<u32> = Default::default();
-        let mut cc_sub_session_id: Option<u64> = Default::default();
-        let mut g_s_u_pool_identifier: Option<u32> = Default::default();
-        let mut service_identifier: Option<u32> = Default::default();
-        let mut rating_group: Option<u32> = Default::default();
-        let mut proxy_info: Vec<super::base::ProxyInfo> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -4967,7 +5122,7 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut session_id,
+                        &mut self.session_id,
                         &mut counts[0usize],
                         index,
                         0usize,
@@ -4977,7 +5132,7 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut result_code,
+                        &mut self.result_code,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -4987,7 +5142,7 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        &mut origin_host,
+                        &mut self.origin_host,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
@@ -4997,57 +5152,57 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        &mut origin_realm,
+                        &mut self.origin_realm,
                         &mut counts[3usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[4usize],
                         a,
-                        &mut user_name,
+                        &mut self.user_name,
                         &mut counts[4usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[5usize],
                         a,
-                        &mut origin_state_id,
+                        &mut self.origin_state_id,
                         &mut counts[5usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (281u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[6usize],
                         a,
-                        &mut error_message,
+                        &mut self.error_message,
                         &mut counts[6usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (294u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[7usize],
                         a,
-                        &mut error_reporting_host,
+                        &mut self.error_reporting_host,
                         &mut counts[7usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (279u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[8usize],
                         a,
-                        &mut failed_avp,
+                        &mut self.failed_avp,
                         &mut counts[8usize],
                         index,
                         usize::MAX,
@@ -5057,66 +5212,66 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.many(
                         &G.rules[9usize],
                         a,
-                        &mut redirect_host,
+                        &mut self.redirect_host,
                         &mut counts[9usize],
                         index,
                     )
                 }
                 (261u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[10usize],
                         a,
-                        &mut redirect_host_usage,
+                        &mut self.redirect_host_usage,
                         &mut counts[10usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (262u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[11usize],
                         a,
-                        &mut redirect_max_cache_time,
+                        &mut self.redirect_max_cache_time,
                         &mut counts[11usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (419u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[12usize],
                         a,
-                        &mut cc_sub_session_id,
+                        &mut self.cc_sub_session_id,
                         &mut counts[12usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (453u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[13usize],
                         a,
-                        &mut g_s_u_pool_identifier,
+                        &mut self.g_s_u_pool_identifier,
                         &mut counts[13usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (439u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[14usize],
                         a,
-                        &mut service_identifier,
+                        &mut self.service_identifier,
                         &mut counts[14usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (432u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[15usize],
                         a,
-                        &mut rating_group,
+                        &mut self.rating_group,
                         &mut counts[15usize],
                         index,
                         usize::MAX,
@@ -5126,12 +5281,12 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
                     ctx.many_group(
                         &G.rules[16usize],
                         a,
-                        &mut proxy_info,
+                        &mut self.proxy_info,
                         &mut counts[16usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
         if counts[0usize] < 1u32 {
@@ -5145,26 +5300,6 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
         }
         if counts[3usize] < 1u32 {
             ctx.missing(&G.rules[3usize], counts[3usize]);
-        }
-        Self {
-            session_id: session_id.unwrap_or_default(),
-            result_code: result_code.unwrap_or_default(),
-            origin_host: origin_host.unwrap_or_default(),
-            origin_realm: origin_realm.unwrap_or_default(),
-            user_name,
-            origin_state_id,
-            error_message,
-            error_reporting_host,
-            failed_avp,
-            redirect_host,
-            redirect_host_usage,
-            redirect_max_cache_time,
-            cc_sub_session_id,
-            g_s_u_pool_identifier,
-            service_identifier,
-            rating_group,
-            proxy_info,
-            other_avps,
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -5258,33 +5393,90 @@ impl ::diameter_runtime::typed::Command for ReAuthAnswer {
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
 }
+impl ::diameter_runtime::types::IntoOwned for ReAuthAnswer<'_> {
+    type Owned = ReAuthAnswer<'static>;
+    fn into_owned(self) -> ReAuthAnswer<'static> {
+        ReAuthAnswer {
+            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.session_id,
+            ),
+            result_code: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.result_code,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_host,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_realm,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_state_id,
+            ),
+            error_message: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.error_message,
+            ),
+            error_reporting_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.error_reporting_host,
+            ),
+            failed_avp: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.failed_avp,
+            ),
+            redirect_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.redirect_host,
+            ),
+            redirect_host_usage: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.redirect_host_usage,
+            ),
+            redirect_max_cache_time: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.redirect_max_cache_time,
+            ),
+            cc_sub_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_sub_session_id,
+            ),
+            g_s_u_pool_identifier: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.g_s_u_pool_identifier,
+            ),
+            service_identifier: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.service_identifier,
+            ),
+            rating_group: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.rating_group,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.proxy_info,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+}
 /// Credit-Control-Request (CCR): command code 272, application 4; RFC 4006 section 3.1, 3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct CreditControlRequest {
+pub struct CreditControlRequest<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
     ///
     /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
     ///
     /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String,
+    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
     /// Identity of the node that originated the message; present in every message and never changed by relays.
     ///
     /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm of the node that originated the message; present in every message.
     ///
     /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm a request is routed towards; never sent in answers.
     ///
     /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
     ///
     /// Occurs 1 to 1 times.
-    pub destination_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
     ///
     /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
@@ -5296,7 +5488,7 @@ pub struct CreditControlRequest {
     /// `Service-Context-Id` (AVP code 461), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.42.
     ///
     /// Occurs 1 to 1 times.
-    pub service_context_id: ::diameter_runtime::types::Utf8String,
+    pub service_context_id: ::diameter_runtime::types::Utf8String<'a>,
     /// Why the credit-control request is sent: to open, update or close a credit-control session, or for a one-off event.
     ///
     /// `CC-Request-Type` (AVP code 416), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.3.
@@ -5314,13 +5506,13 @@ pub struct CreditControlRequest {
     /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
     ///
     /// Occurs 0 to 1 times.
-    pub destination_host: Option<::diameter_runtime::types::DiameterIdentity>,
+    pub destination_host: Option<::diameter_runtime::types::DiameterIdentity<'a>>,
     /// The user's name, in Network Access Identifier form.
     ///
     /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
     ///
     /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String>,
+    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Identifier of a credit-control sub-session within the session named by Session-Id.
     ///
     /// `CC-Sub-Session-Id` (AVP code 419), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.5.
@@ -5332,7 +5524,7 @@ pub struct CreditControlRequest {
     /// `Acct-Multi-Session-Id` (AVP code 50), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 9.8.5.
     ///
     /// Occurs 0 to 1 times.
-    pub acct_multi_session_id: Option<::diameter_runtime::types::Utf8String>,
+    pub acct_multi_session_id: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
     ///
     /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
@@ -5350,7 +5542,7 @@ pub struct CreditControlRequest {
     /// `Subscription-Id` (AVP code 443), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.46.
     ///
     /// Occurs at least 0 times.
-    pub subscription_id: Vec<SubscriptionId>,
+    pub subscription_id: Vec<SubscriptionId<'a>>,
     /// Identifier of a service, unique together with Service-Context-Id.
     ///
     /// `Service-Identifier` (AVP code 439), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.28.
@@ -5368,7 +5560,7 @@ pub struct CreditControlRequest {
     /// `Requested-Service-Unit` (AVP code 437), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.18.
     ///
     /// Occurs 0 to 1 times.
-    pub requested_service_unit: Option<RequestedServiceUnit>,
+    pub requested_service_unit: Option<RequestedServiceUnit<'a>>,
     /// What an EVENT_REQUEST asks for: debit, refund, balance check or price enquiry.
     ///
     /// `Requested-Action` (AVP code 436), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.41.
@@ -5380,7 +5572,7 @@ pub struct CreditControlRequest {
     /// `Used-Service-Unit` (AVP code 446), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.19.
     ///
     /// Occurs at least 0 times.
-    pub used_service_unit: Vec<UsedServiceUnit>,
+    pub used_service_unit: Vec<UsedServiceUnit<'a>>,
     /// Whether the client can handle credit control for several services independently within one (sub-)session.
     ///
     /// `Multiple-Services-Indicator` (AVP code 455), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.40.
@@ -5392,49 +5584,49 @@ pub struct CreditControlRequest {
     /// `Multiple-Services-Credit-Control` (AVP code 456), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.16.
     ///
     /// Occurs at least 0 times.
-    pub multiple_services_credit_control: Vec<MultipleServicesCreditControl>,
+    pub multiple_services_credit_control: Vec<MultipleServicesCreditControl<'a>>,
     /// A service-specific typed parameter used for pricing or rating.
     ///
     /// `Service-Parameter-Info` (AVP code 440), Grouped; flags M may, V must-not, P may; RFC 4006 section 8.43.
     ///
     /// Occurs at least 0 times.
-    pub service_parameter_info: Vec<ServiceParameterInfo>,
+    pub service_parameter_info: Vec<ServiceParameterInfo<'a>>,
     /// Correlates the credit-control requests sent for different components (e.g. transport and service level) of one service.
     ///
     /// `CC-Correlation-Id` (AVP code 411), OctetString; flags M may, V must-not, P may; RFC 4006 section 8.1.
     ///
     /// Occurs 0 to 1 times.
-    pub cc_correlation_id: Option<::diameter_runtime::bytes::Bytes>,
+    pub cc_correlation_id: Option<::diameter_runtime::types::OctetString<'a>>,
     /// Identity and capability of the terminal the subscriber is using.
     ///
     /// `User-Equipment-Info` (AVP code 458), Grouped; flags M may, V must-not, P may; RFC 4006 section 8.49.
     ///
     /// Occurs 0 to 1 times.
-    pub user_equipment_info: Option<UserEquipmentInfo>,
+    pub user_equipment_info: Option<UserEquipmentInfo<'a>>,
     /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
     ///
     /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
     ///
     /// Occurs at least 0 times.
-    pub proxy_info: Vec<super::base::ProxyInfo>,
+    pub proxy_info: Vec<super::base::ProxyInfo<'a>>,
     /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
     ///
     /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
     ///
     /// Occurs at least 0 times.
-    pub route_record: Vec<::diameter_runtime::types::DiameterIdentity>,
+    pub route_record: Vec<::diameter_runtime::types::DiameterIdentity<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl CreditControlRequest {
+impl<'a> CreditControlRequest<'a> {
     /// A message with its required AVPs (`Session-Id`, `Origin-Host`, `Origin-Realm`, `Destination-Realm`, `Auth-Application-Id`, `Service-Context-Id`, `CC-Request-Type`, `CC-Request-Number`); optional and repeated ones start empty.
     pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String,
-        origin_host: ::diameter_runtime::types::DiameterIdentity,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity,
-        destination_realm: ::diameter_runtime::types::DiameterIdentity,
+        session_id: ::diameter_runtime::types::Utf8String<'a>,
+        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
+        destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
         auth_application_id: u32,
-        service_context_id: ::diameter_runtime::types::Utf8String,
+        service_context_id: ::diameter_runtime::types::Utf8String<'a>,
         cc_request_type: CcRequestType,
         cc_request_number: u32,
     ) -> Self {
@@ -5470,7 +5662,7 @@ impl CreditControlRequest {
         }
     }
 }
-impl ::diameter_runtime::typed::Command for CreditControlRequest {
+impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlRequest<'a> {
     const CODE: u32 = 272u32;
     const APPLICATION_ID: u32 = 4u32;
     const IS_REQUEST: bool = true;
@@ -5485,39 +5677,12 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CREDIT_CONTROL_REQUEST_GRAMMAR;
         let mut counts = [0u32; 27usize];
-        let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut destination_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut auth_application_id: Option<u32> = Default::default();
-        let mut service_context_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut cc_request_type: Option<CcRequestType> = Default::default();
-        let mut cc_request_number: Option<u32> = Default::default();
-        let mut destination_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut cc_sub_session_id: Option<u64> = Default::default();
-        let mut acct_multi_session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_state_id: Option<u32> = Default::default();
-        let mut event_timestamp: Option<::diameter_runtime::types::Time> = Default::default();
-        let mut subscription_id: Vec<SubscriptionId> = Default::default();
-        let mut service_identifier: Option<u32> = Default::default();
-        let mut termination_cause: Option<super::base::TerminationCause> = Default::default();
-        let mut requested_service_unit: Option<RequestedServiceUnit> = Default::default();
-        let mut requested_action: Option<RequestedAction> = Default::default();
-        let mut used_service_unit: Vec<UsedServiceUnit> = Default::default();
-        let mut multiple_services_indicator: Option<MultipleServicesIndicator> = Default::default();
-        let mut multiple_services_credit_control: Vec<MultipleServicesCreditControl> = Default::default();
-        let mut service_parameter_info: Vec<ServiceParameterInfo> = Default::default();
-        let mut cc_correlation_id: Option<::diameter_runtime::bytes::Bytes> = Default::default();
-        let mut user_equipment_info: Option<UserEquipmentInfo> = Default::default();
-        let mut proxy_info: Vec<super::base::ProxyInfo> = Default::default();
-        let mut route_record: Vec<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -5525,7 +5690,7 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut session_id,
+                        &mut self.session_id,
                         &mut counts[0usize],
                         index,
                         0usize,
@@ -5535,7 +5700,7 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut origin_host,
+                        &mut self.origin_host,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -5545,7 +5710,7 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        &mut origin_realm,
+                        &mut self.origin_realm,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
@@ -5555,7 +5720,7 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        &mut destination_realm,
+                        &mut self.destination_realm,
                         &mut counts[3usize],
                         index,
                         usize::MAX,
@@ -5565,7 +5730,7 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        &mut auth_application_id,
+                        &mut self.auth_application_id,
                         &mut counts[4usize],
                         index,
                         usize::MAX,
@@ -5575,7 +5740,7 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        &mut service_context_id,
+                        &mut self.service_context_id,
                         &mut counts[5usize],
                         index,
                         usize::MAX,
@@ -5585,7 +5750,7 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[6usize],
                         a,
-                        &mut cc_request_type,
+                        &mut self.cc_request_type,
                         &mut counts[6usize],
                         index,
                         usize::MAX,
@@ -5595,67 +5760,67 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.one(
                         &G.rules[7usize],
                         a,
-                        &mut cc_request_number,
+                        &mut self.cc_request_number,
                         &mut counts[7usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (293u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[8usize],
                         a,
-                        &mut destination_host,
+                        &mut self.destination_host,
                         &mut counts[8usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[9usize],
                         a,
-                        &mut user_name,
+                        &mut self.user_name,
                         &mut counts[9usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (419u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[10usize],
                         a,
-                        &mut cc_sub_session_id,
+                        &mut self.cc_sub_session_id,
                         &mut counts[10usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (50u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[11usize],
                         a,
-                        &mut acct_multi_session_id,
+                        &mut self.acct_multi_session_id,
                         &mut counts[11usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[12usize],
                         a,
-                        &mut origin_state_id,
+                        &mut self.origin_state_id,
                         &mut counts[12usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (55u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[13usize],
                         a,
-                        &mut event_timestamp,
+                        &mut self.event_timestamp,
                         &mut counts[13usize],
                         index,
                         usize::MAX,
@@ -5665,46 +5830,46 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.many_group(
                         &G.rules[14usize],
                         a,
-                        &mut subscription_id,
+                        &mut self.subscription_id,
                         &mut counts[14usize],
                         index,
                     )
                 }
                 (439u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[15usize],
                         a,
-                        &mut service_identifier,
+                        &mut self.service_identifier,
                         &mut counts[15usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (295u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[16usize],
                         a,
-                        &mut termination_cause,
+                        &mut self.termination_cause,
                         &mut counts[16usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (437u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[17usize],
                         a,
-                        &mut requested_service_unit,
+                        &mut self.requested_service_unit,
                         &mut counts[17usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (436u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[18usize],
                         a,
-                        &mut requested_action,
+                        &mut self.requested_action,
                         &mut counts[18usize],
                         index,
                         usize::MAX,
@@ -5714,16 +5879,16 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.many_group(
                         &G.rules[19usize],
                         a,
-                        &mut used_service_unit,
+                        &mut self.used_service_unit,
                         &mut counts[19usize],
                         index,
                     )
                 }
                 (455u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[20usize],
                         a,
-                        &mut multiple_services_indicator,
+                        &mut self.multiple_services_indicator,
                         &mut counts[20usize],
                         index,
                         usize::MAX,
@@ -5733,7 +5898,7 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.many_group(
                         &G.rules[21usize],
                         a,
-                        &mut multiple_services_credit_control,
+                        &mut self.multiple_services_credit_control,
                         &mut counts[21usize],
                         index,
                     )
@@ -5742,26 +5907,26 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.many_group(
                         &G.rules[22usize],
                         a,
-                        &mut service_parameter_info,
+                        &mut self.service_parameter_info,
                         &mut counts[22usize],
                         index,
                     )
                 }
                 (411u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[23usize],
                         a,
-                        &mut cc_correlation_id,
+                        &mut self.cc_correlation_id,
                         &mut counts[23usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (458u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[24usize],
                         a,
-                        &mut user_equipment_info,
+                        &mut self.user_equipment_info,
                         &mut counts[24usize],
                         index,
                         usize::MAX,
@@ -5771,7 +5936,7 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.many_group(
                         &G.rules[25usize],
                         a,
-                        &mut proxy_info,
+                        &mut self.proxy_info,
                         &mut counts[25usize],
                         index,
                     )
@@ -5780,12 +5945,12 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
                     ctx.many(
                         &G.rules[26usize],
                         a,
-                        &mut route_record,
+                        &mut self.route_record,
                         &mut counts[26usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
         if counts[0usize] < 1u32 {
@@ -5811,36 +5976,6 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
         }
         if counts[7usize] < 1u32 {
             ctx.missing(&G.rules[7usize], counts[7usize]);
-        }
-        Self {
-            session_id: session_id.unwrap_or_default(),
-            origin_host: origin_host.unwrap_or_default(),
-            origin_realm: origin_realm.unwrap_or_default(),
-            destination_realm: destination_realm.unwrap_or_default(),
-            auth_application_id: auth_application_id.unwrap_or_default(),
-            service_context_id: service_context_id.unwrap_or_default(),
-            cc_request_type: cc_request_type.unwrap_or_default(),
-            cc_request_number: cc_request_number.unwrap_or_default(),
-            destination_host,
-            user_name,
-            cc_sub_session_id,
-            acct_multi_session_id,
-            origin_state_id,
-            event_timestamp,
-            subscription_id,
-            service_identifier,
-            termination_cause,
-            requested_service_unit,
-            requested_action,
-            used_service_unit,
-            multiple_services_indicator,
-            multiple_services_credit_control,
-            service_parameter_info,
-            cc_correlation_id,
-            user_equipment_info,
-            proxy_info,
-            route_record,
-            other_avps,
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -5976,15 +6111,102 @@ impl ::diameter_runtime::typed::Command for CreditControlRequest {
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
 }
+impl ::diameter_runtime::types::IntoOwned for CreditControlRequest<'_> {
+    type Owned = CreditControlRequest<'static>;
+    fn into_owned(self) -> CreditControlRequest<'static> {
+        CreditControlRequest {
+            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.session_id,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_host,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_realm,
+            ),
+            destination_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.destination_realm,
+            ),
+            auth_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.auth_application_id,
+            ),
+            service_context_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.service_context_id,
+            ),
+            cc_request_type: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_request_type,
+            ),
+            cc_request_number: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_request_number,
+            ),
+            destination_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.destination_host,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
+            cc_sub_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_sub_session_id,
+            ),
+            acct_multi_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.acct_multi_session_id,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_state_id,
+            ),
+            event_timestamp: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.event_timestamp,
+            ),
+            subscription_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.subscription_id,
+            ),
+            service_identifier: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.service_identifier,
+            ),
+            termination_cause: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.termination_cause,
+            ),
+            requested_service_unit: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.requested_service_unit,
+            ),
+            requested_action: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.requested_action,
+            ),
+            used_service_unit: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.used_service_unit,
+            ),
+            multiple_services_indicator: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.multiple_services_indicator,
+            ),
+            multiple_services_credit_control: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.multiple_services_credit_control,
+            ),
+            service_parameter_info: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.service_parameter_info,
+            ),
+            cc_correlation_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_correlation_id,
+            ),
+            user_equipment_info: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.user_equipment_info,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.proxy_info,
+            ),
+            route_record: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.route_record,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+}
 /// Credit-Control-Answer (CCA): command code 272, application 4; RFC 4006 section 3.1, 3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct CreditControlAnswer {
+pub struct CreditControlAnswer<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
     ///
     /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
     ///
     /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String,
+    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
     /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
@@ -5996,13 +6218,13 @@ pub struct CreditControlAnswer {
     /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Realm of the node that originated the message; present in every message.
     ///
     /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
     ///
     /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity,
+    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
     /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
     ///
     /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
@@ -6026,7 +6248,7 @@ pub struct CreditControlAnswer {
     /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
     ///
     /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String>,
+    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Whether the credit-control message stream may move to a backup server after a communication failure.
     ///
     /// `CC-Session-Failover` (AVP code 418), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.4.
@@ -6044,7 +6266,7 @@ pub struct CreditControlAnswer {
     /// `Acct-Multi-Session-Id` (AVP code 50), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 9.8.5.
     ///
     /// Occurs 0 to 1 times.
-    pub acct_multi_session_id: Option<::diameter_runtime::types::Utf8String>,
+    pub acct_multi_session_id: Option<::diameter_runtime::types::Utf8String<'a>>,
     /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
     ///
     /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
@@ -6062,25 +6284,25 @@ pub struct CreditControlAnswer {
     /// `Granted-Service-Unit` (AVP code 431), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.17.
     ///
     /// Occurs 0 to 1 times.
-    pub granted_service_unit: Option<GrantedServiceUnit>,
+    pub granted_service_unit: Option<GrantedServiceUnit<'a>>,
     /// Credit-control data (requested, granted and used units and related results) for one or more services or one rating group.
     ///
     /// `Multiple-Services-Credit-Control` (AVP code 456), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.16.
     ///
     /// Occurs at least 0 times.
-    pub multiple_services_credit_control: Vec<MultipleServicesCreditControl>,
+    pub multiple_services_credit_control: Vec<MultipleServicesCreditControl<'a>>,
     /// Estimated cost of a service (or accumulated cost of the session) that the client may show the end user.
     ///
     /// `Cost-Information` (AVP code 423), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.7.
     ///
     /// Occurs 0 to 1 times.
-    pub cost_information: Option<CostInformation>,
+    pub cost_information: Option<CostInformation<'a>>,
     /// Marks the granted units as the last ones and says what the client does once they are used up.
     ///
     /// `Final-Unit-Indication` (AVP code 430), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.34.
     ///
     /// Occurs 0 to 1 times.
-    pub final_unit_indication: Option<FinalUnitIndication>,
+    pub final_unit_indication: Option<FinalUnitIndication<'a>>,
     /// Answer to a CHECK_BALANCE request: whether the account can cover the requested service.
     ///
     /// `Check-Balance-Result` (AVP code 422), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.6.
@@ -6128,29 +6350,29 @@ pub struct CreditControlAnswer {
     /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
     ///
     /// Occurs at least 0 times.
-    pub proxy_info: Vec<super::base::ProxyInfo>,
+    pub proxy_info: Vec<super::base::ProxyInfo<'a>>,
     /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
     ///
     /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
     ///
     /// Occurs at least 0 times.
-    pub route_record: Vec<::diameter_runtime::types::DiameterIdentity>,
+    pub route_record: Vec<::diameter_runtime::types::DiameterIdentity<'a>>,
     /// Copies (or examples) of the AVPs that caused a request to fail.
     ///
     /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
     ///
     /// Occurs at least 0 times.
-    pub failed_avp: Vec<super::base::FailedAvp>,
+    pub failed_avp: Vec<super::base::FailedAvp<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp>,
+    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
-impl CreditControlAnswer {
+impl<'a> CreditControlAnswer<'a> {
     /// A message with its required AVPs (`Session-Id`, `Result-Code`, `Origin-Host`, `Origin-Realm`, `Auth-Application-Id`, `CC-Request-Type`, `CC-Request-Number`); optional and repeated ones start empty.
     pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String,
+        session_id: ::diameter_runtime::types::Utf8String<'a>,
         result_code: u32,
-        origin_host: ::diameter_runtime::types::DiameterIdentity,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity,
+        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
         auth_application_id: u32,
         cc_request_type: CcRequestType,
         cc_request_number: u32,
@@ -6187,7 +6409,7 @@ impl CreditControlAnswer {
         }
     }
 }
-impl ::diameter_runtime::typed::Command for CreditControlAnswer {
+impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlAnswer<'a> {
     const CODE: u32 = 272u32;
     const APPLICATION_ID: u32 = 4u32;
     const IS_REQUEST: bool = false;
@@ -6202,41 +6424,12 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
     }
     #[allow(non_snake_case, unused_mut, unused_variables)]
     fn decode_body(
-        data: &[u8],
+        &mut self,
+        data: &'a [u8],
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
+    ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CREDIT_CONTROL_ANSWER_GRAMMAR;
         let mut counts = [0u32; 27usize];
-        let mut session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut result_code: Option<u32> = Default::default();
-        let mut origin_host: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut origin_realm: Option<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut auth_application_id: Option<u32> = Default::default();
-        let mut cc_request_type: Option<CcRequestType> = Default::default();
-        let mut cc_request_number: Option<u32> = Default::default();
-        let mut user_name: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut cc_session_failover: Option<CcSessionFailover> = Default::default();
-        let mut cc_sub_session_id: Option<u64> = Default::default();
-        let mut acct_multi_session_id: Option<::diameter_runtime::types::Utf8String> = Default::default();
-        let mut origin_state_id: Option<u32> = Default::default();
-        let mut event_timestamp: Option<::diameter_runtime::types::Time> = Default::default();
-        let mut granted_service_unit: Option<GrantedServiceUnit> = Default::default();
-        let mut multiple_services_credit_control: Vec<MultipleServicesCreditControl> = Default::default();
-        let mut cost_information: Option<CostInformation> = Default::default();
-        let mut final_unit_indication: Option<FinalUnitIndication> = Default::default();
-        let mut check_balance_result: Option<CheckBalanceResult> = Default::default();
-        let mut credit_control_failure_handling: Option<CreditControlFailureHandling> = Default::default();
-        let mut direct_debiting_failure_handling: Option<
-            DirectDebitingFailureHandling,
-        > = Default::default();
-        let mut validity_time: Option<u32> = Default::default();
-        let mut redirect_host: Vec<::diameter_runtime::types::DiameterUri> = Default::default();
-        let mut redirect_host_usage: Option<super::base::RedirectHostUsage> = Default::default();
-        let mut redirect_max_cache_time: Option<u32> = Default::default();
-        let mut proxy_info: Vec<super::base::ProxyInfo> = Default::default();
-        let mut route_record: Vec<::diameter_runtime::types::DiameterIdentity> = Default::default();
-        let mut failed_avp: Vec<super::base::FailedAvp> = Default::default();
-        let mut other_avps: Vec<::diameter_runtime::RawAvp> = Vec::new();
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -6244,7 +6437,7 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[0usize],
                         a,
-                        &mut session_id,
+                        &mut self.session_id,
                         &mut counts[0usize],
                         index,
                         0usize,
@@ -6254,7 +6447,7 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[1usize],
                         a,
-                        &mut result_code,
+                        &mut self.result_code,
                         &mut counts[1usize],
                         index,
                         usize::MAX,
@@ -6264,7 +6457,7 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[2usize],
                         a,
-                        &mut origin_host,
+                        &mut self.origin_host,
                         &mut counts[2usize],
                         index,
                         usize::MAX,
@@ -6274,7 +6467,7 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[3usize],
                         a,
-                        &mut origin_realm,
+                        &mut self.origin_realm,
                         &mut counts[3usize],
                         index,
                         usize::MAX,
@@ -6284,7 +6477,7 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[4usize],
                         a,
-                        &mut auth_application_id,
+                        &mut self.auth_application_id,
                         &mut counts[4usize],
                         index,
                         usize::MAX,
@@ -6294,7 +6487,7 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[5usize],
                         a,
-                        &mut cc_request_type,
+                        &mut self.cc_request_type,
                         &mut counts[5usize],
                         index,
                         usize::MAX,
@@ -6304,77 +6497,77 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.one(
                         &G.rules[6usize],
                         a,
-                        &mut cc_request_number,
+                        &mut self.cc_request_number,
                         &mut counts[6usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[7usize],
                         a,
-                        &mut user_name,
+                        &mut self.user_name,
                         &mut counts[7usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (418u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[8usize],
                         a,
-                        &mut cc_session_failover,
+                        &mut self.cc_session_failover,
                         &mut counts[8usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (419u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[9usize],
                         a,
-                        &mut cc_sub_session_id,
+                        &mut self.cc_sub_session_id,
                         &mut counts[9usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (50u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[10usize],
                         a,
-                        &mut acct_multi_session_id,
+                        &mut self.acct_multi_session_id,
                         &mut counts[10usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[11usize],
                         a,
-                        &mut origin_state_id,
+                        &mut self.origin_state_id,
                         &mut counts[11usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (55u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[12usize],
                         a,
-                        &mut event_timestamp,
+                        &mut self.event_timestamp,
                         &mut counts[12usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (431u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[13usize],
                         a,
-                        &mut granted_service_unit,
+                        &mut self.granted_service_unit,
                         &mut counts[13usize],
                         index,
                         usize::MAX,
@@ -6384,66 +6577,66 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.many_group(
                         &G.rules[14usize],
                         a,
-                        &mut multiple_services_credit_control,
+                        &mut self.multiple_services_credit_control,
                         &mut counts[14usize],
                         index,
                     )
                 }
                 (423u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[15usize],
                         a,
-                        &mut cost_information,
+                        &mut self.cost_information,
                         &mut counts[15usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (430u32, 0u32) => {
-                    ctx.one_group(
+                    ctx.opt_group(
                         &G.rules[16usize],
                         a,
-                        &mut final_unit_indication,
+                        &mut self.final_unit_indication,
                         &mut counts[16usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (422u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[17usize],
                         a,
-                        &mut check_balance_result,
+                        &mut self.check_balance_result,
                         &mut counts[17usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (427u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[18usize],
                         a,
-                        &mut credit_control_failure_handling,
+                        &mut self.credit_control_failure_handling,
                         &mut counts[18usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (428u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[19usize],
                         a,
-                        &mut direct_debiting_failure_handling,
+                        &mut self.direct_debiting_failure_handling,
                         &mut counts[19usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (448u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[20usize],
                         a,
-                        &mut validity_time,
+                        &mut self.validity_time,
                         &mut counts[20usize],
                         index,
                         usize::MAX,
@@ -6453,26 +6646,26 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.many(
                         &G.rules[21usize],
                         a,
-                        &mut redirect_host,
+                        &mut self.redirect_host,
                         &mut counts[21usize],
                         index,
                     )
                 }
                 (261u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[22usize],
                         a,
-                        &mut redirect_host_usage,
+                        &mut self.redirect_host_usage,
                         &mut counts[22usize],
                         index,
                         usize::MAX,
                     )
                 }
                 (262u32, 0u32) => {
-                    ctx.one(
+                    ctx.opt(
                         &G.rules[23usize],
                         a,
-                        &mut redirect_max_cache_time,
+                        &mut self.redirect_max_cache_time,
                         &mut counts[23usize],
                         index,
                         usize::MAX,
@@ -6482,7 +6675,7 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.many_group(
                         &G.rules[24usize],
                         a,
-                        &mut proxy_info,
+                        &mut self.proxy_info,
                         &mut counts[24usize],
                         index,
                     )
@@ -6491,7 +6684,7 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.many(
                         &G.rules[25usize],
                         a,
-                        &mut route_record,
+                        &mut self.route_record,
                         &mut counts[25usize],
                         index,
                     )
@@ -6500,12 +6693,12 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
                     ctx.many_group(
                         &G.rules[26usize],
                         a,
-                        &mut failed_avp,
+                        &mut self.failed_avp,
                         &mut counts[26usize],
                         index,
                     )
                 }
-                _ => ctx.other(G, a, Some(&mut other_avps)),
+                _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
         if counts[0usize] < 1u32 {
@@ -6528,36 +6721,6 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
         }
         if counts[6usize] < 1u32 {
             ctx.missing(&G.rules[6usize], counts[6usize]);
-        }
-        Self {
-            session_id: session_id.unwrap_or_default(),
-            result_code: result_code.unwrap_or_default(),
-            origin_host: origin_host.unwrap_or_default(),
-            origin_realm: origin_realm.unwrap_or_default(),
-            auth_application_id: auth_application_id.unwrap_or_default(),
-            cc_request_type: cc_request_type.unwrap_or_default(),
-            cc_request_number: cc_request_number.unwrap_or_default(),
-            user_name,
-            cc_session_failover,
-            cc_sub_session_id,
-            acct_multi_session_id,
-            origin_state_id,
-            event_timestamp,
-            granted_service_unit,
-            multiple_services_credit_control,
-            cost_information,
-            final_unit_indication,
-            check_balance_result,
-            credit_control_failure_handling,
-            direct_debiting_failure_handling,
-            validity_time,
-            redirect_host,
-            redirect_host_usage,
-            redirect_max_cache_time,
-            proxy_info,
-            route_record,
-            failed_avp,
-            other_avps,
         }
     }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
@@ -6697,5 +6860,92 @@ impl ::diameter_runtime::typed::Command for CreditControlAnswer {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+    }
+}
+impl ::diameter_runtime::types::IntoOwned for CreditControlAnswer<'_> {
+    type Owned = CreditControlAnswer<'static>;
+    fn into_owned(self) -> CreditControlAnswer<'static> {
+        CreditControlAnswer {
+            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.session_id,
+            ),
+            result_code: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.result_code,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_host,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_realm,
+            ),
+            auth_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.auth_application_id,
+            ),
+            cc_request_type: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_request_type,
+            ),
+            cc_request_number: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_request_number,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
+            cc_session_failover: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_session_failover,
+            ),
+            cc_sub_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cc_sub_session_id,
+            ),
+            acct_multi_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.acct_multi_session_id,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.origin_state_id,
+            ),
+            event_timestamp: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.event_timestamp,
+            ),
+            granted_service_unit: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.granted_service_unit,
+            ),
+            multiple_services_credit_control: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.multiple_services_credit_control,
+            ),
+            cost_information: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.cost_information,
+            ),
+            final_unit_indication: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.final_unit_indication,
+            ),
+            check_balance_result: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.check_balance_result,
+            ),
+            credit_control_failure_handling: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.credit_control_failure_handling,
+            ),
+            direct_debiting_failure_handling: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.direct_debiting_failure_handling,
+            ),
+            validity_time: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.validity_time,
+            ),
+            redirect_host: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.redirect_host,
+            ),
+            redirect_host_usage: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.redirect_host_usage,
+            ),
+            redirect_max_cache_time: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.redirect_max_cache_time,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.proxy_info,
+            ),
+            route_record: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.route_record,
+            ),
+            failed_avp: ::diameter_runtime::types::IntoOwned::into_owned(
+                self.failed_avp,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
     }
 }

@@ -56,79 +56,195 @@ fn application_known(application_id: u32) -> bool {
     let _ = application_id;
     false
 }
-/// Any message: a typed command of an enabled application, or the raw form.
+/// Any message: a typed command of an enabled application, or the raw form. Text and
+/// octet values borrow the decoded buffer (`'a`); `into_owned` gives a `'static` message.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
-pub enum Message {
+pub enum Message<'a> {
     ///Capabilities-Exchange-Request
-    CapabilitiesExchangeRequest(base::CapabilitiesExchangeRequest),
+    CapabilitiesExchangeRequest(base::CapabilitiesExchangeRequest<'a>),
     ///Capabilities-Exchange-Answer
-    CapabilitiesExchangeAnswer(base::CapabilitiesExchangeAnswer),
+    CapabilitiesExchangeAnswer(base::CapabilitiesExchangeAnswer<'a>),
     ///Re-Auth-Request
-    ReAuthRequest(base::ReAuthRequest),
+    ReAuthRequest(base::ReAuthRequest<'a>),
     ///Re-Auth-Answer
-    ReAuthAnswer(base::ReAuthAnswer),
+    ReAuthAnswer(base::ReAuthAnswer<'a>),
     ///Abort-Session-Request
-    AbortSessionRequest(base::AbortSessionRequest),
+    AbortSessionRequest(base::AbortSessionRequest<'a>),
     ///Abort-Session-Answer
-    AbortSessionAnswer(base::AbortSessionAnswer),
+    AbortSessionAnswer(base::AbortSessionAnswer<'a>),
     ///Session-Termination-Request
-    SessionTerminationRequest(base::SessionTerminationRequest),
+    SessionTerminationRequest(base::SessionTerminationRequest<'a>),
     ///Session-Termination-Answer
-    SessionTerminationAnswer(base::SessionTerminationAnswer),
+    SessionTerminationAnswer(base::SessionTerminationAnswer<'a>),
     ///Device-Watchdog-Request
-    DeviceWatchdogRequest(base::DeviceWatchdogRequest),
+    DeviceWatchdogRequest(base::DeviceWatchdogRequest<'a>),
     ///Device-Watchdog-Answer
-    DeviceWatchdogAnswer(base::DeviceWatchdogAnswer),
+    DeviceWatchdogAnswer(base::DeviceWatchdogAnswer<'a>),
     ///Disconnect-Peer-Request
-    DisconnectPeerRequest(base::DisconnectPeerRequest),
+    DisconnectPeerRequest(base::DisconnectPeerRequest<'a>),
     ///Disconnect-Peer-Answer
-    DisconnectPeerAnswer(base::DisconnectPeerAnswer),
+    DisconnectPeerAnswer(base::DisconnectPeerAnswer<'a>),
     #[cfg(feature = "accounting")]
     ///Accounting-Request
-    AccountingRequest(accounting::AccountingRequest),
+    AccountingRequest(accounting::AccountingRequest<'a>),
     #[cfg(feature = "accounting")]
     ///Accounting-Answer
-    AccountingAnswer(accounting::AccountingAnswer),
+    AccountingAnswer(accounting::AccountingAnswer<'a>),
     #[cfg(feature = "credit_control")]
     ///Re-Auth-Request
-    CreditControlReAuthRequest(credit_control::ReAuthRequest),
+    CreditControlReAuthRequest(credit_control::ReAuthRequest<'a>),
     #[cfg(feature = "credit_control")]
     ///Re-Auth-Answer
-    CreditControlReAuthAnswer(credit_control::ReAuthAnswer),
+    CreditControlReAuthAnswer(credit_control::ReAuthAnswer<'a>),
     #[cfg(feature = "credit_control")]
     ///Credit-Control-Request
-    CreditControlRequest(credit_control::CreditControlRequest),
+    CreditControlRequest(credit_control::CreditControlRequest<'a>),
     #[cfg(feature = "credit_control")]
     ///Credit-Control-Answer
-    CreditControlAnswer(credit_control::CreditControlAnswer),
+    CreditControlAnswer(credit_control::CreditControlAnswer<'a>),
     /// A command no enabled dictionary defines.
-    Unknown(::diameter_runtime::RawMessage),
+    Unknown(::diameter_runtime::RawMessage<'a>),
 }
-impl Message {
+impl ::diameter_runtime::types::IntoOwned for Message<'_> {
+    type Owned = Message<'static>;
+    fn into_owned(self) -> Message<'static> {
+        match self {
+            Message::CapabilitiesExchangeRequest(m) => {
+                Message::CapabilitiesExchangeRequest(
+                    ::diameter_runtime::types::IntoOwned::into_owned(m),
+                )
+            }
+            Message::CapabilitiesExchangeAnswer(m) => {
+                Message::CapabilitiesExchangeAnswer(
+                    ::diameter_runtime::types::IntoOwned::into_owned(m),
+                )
+            }
+            Message::ReAuthRequest(m) => {
+                Message::ReAuthRequest(
+                    ::diameter_runtime::types::IntoOwned::into_owned(m),
+                )
+            }
+            Message::ReAuthAnswer(m) => {
+                Message::ReAuthAnswer(
+                    ::diameter_runtime::types::IntoOwned::into_owned(m),
+                )
+            }
+            Message::AbortSessionRequest(m) => {
+                Message::AbortSessionRequest(
+                    ::diameter_runtime::types::IntoOwned::into_owned(m),
+                )
+            }
+            Message::AbortSessionAnswer(m) => {
+                Message::AbortSessionAnswer(
+                    ::diameter_runtime::types::IntoOwned::into_owned(m),
+                )
+            }
+            Message::SessionTerminationRequest(m) => {
+                Message::SessionTerminationRequest(
+                    ::diameter_runtime::types::IntoOwned::into_owned(m),
+                )
+            }
+            Message::SessionTerminationAnswer(m) => {
+                Message::SessionTerminationAnswer(
+                    ::diameter_runtime::types::IntoOwned::into_owned(m),
+                )
+            }
+            Message::DeviceWatchdogRequest(m) => {
+                Message::DeviceWatchdogRequest(
+                    ::diameter_runtime::types::IntoOwned::into_owned(m),
+                )
+            }
+            Message::DeviceWatchdogAnswer(m) => {
+                Message::DeviceWatchdogAnswer(
+                    ::diameter_runtime::types::IntoOwned::into_owned(m),
+                )
+            }
+            Message::DisconnectPeerRequest(m) => {
+                Message::DisconnectPeerRequest(
+                    ::diameter_runtime::types::IntoOwned::into_owned(m),
+                )
+            }
+            Message::DisconnectPeerAnswer(m) => {
+                Message::DisconnectPeerAnswer(
+                    ::diameter_runtime::types::IntoOwned::into_owned(m),
+                )
+            }
+            #[cfg(feature = "accounting")]
+            Message::AccountingRequest(m) => {
+                Message::AccountingRequest(
+                    ::diameter_runtime::types::IntoOwned::into_owned(m),
+                )
+            }
+            #[cfg(feature = "accounting")]
+            Message::AccountingAnswer(m) => {
+                Message::AccountingAnswer(
+                    ::diameter_runtime::types::IntoOwned::into_owned(m),
+                )
+            }
+            #[cfg(feature = "credit_control")]
+            Message::CreditControlReAuthRequest(m) => {
+                Message::CreditControlReAuthRequest(
+                    ::diameter_runtime::types::IntoOwned::into_owned(m),
+                )
+            }
+            #[cfg(feature = "credit_control")]
+            Message::CreditControlReAuthAnswer(m) => {
+                Message::CreditControlReAuthAnswer(
+                    ::diameter_runtime::types::IntoOwned::into_owned(m),
+                )
+            }
+            #[cfg(feature = "credit_control")]
+            Message::CreditControlRequest(m) => {
+                Message::CreditControlRequest(
+                    ::diameter_runtime::types::IntoOwned::into_owned(m),
+                )
+            }
+            #[cfg(feature = "credit_control")]
+            Message::CreditControlAnswer(m) => {
+                Message::CreditControlAnswer(
+                    ::diameter_runtime::types::IntoOwned::into_owned(m),
+                )
+            }
+            Message::Unknown(m) => {
+                Message::Unknown(::diameter_runtime::types::IntoOwned::into_owned(m))
+            }
+        }
+    }
+}
+impl<'a> Message<'a> {
     /// Decodes and validates one whole message strictly, with the default limits.
     pub fn decode(
-        bytes: ::diameter_runtime::bytes::Bytes,
-    ) -> Result<::diameter_runtime::Decoded<Message>, ::diameter_runtime::DecodeError> {
+        bytes: &'a [u8],
+    ) -> Result<
+        ::diameter_runtime::Decoded<Message<'a>>,
+        ::diameter_runtime::DecodeError,
+    > {
         Self::decode_with(bytes, &::diameter_runtime::DecodeOptions::default())
     }
     /// Decodes and validates one whole message, choosing the type by (application,
     /// command code, R bit). An unknown command still decodes, to [`Message::Unknown`],
     /// with a 3007 (unknown application) or 3001 (unknown command) violation.
     pub fn decode_with(
-        bytes: ::diameter_runtime::bytes::Bytes,
+        bytes: &'a [u8],
         opts: &::diameter_runtime::DecodeOptions,
-    ) -> Result<::diameter_runtime::Decoded<Message>, ::diameter_runtime::DecodeError> {
+    ) -> Result<
+        ::diameter_runtime::Decoded<Message<'a>>,
+        ::diameter_runtime::DecodeError,
+    > {
         Self::decode_in(bytes, opts, avp_def)
     }
     /// As [`Message::decode_with`], with `known` deciding which AVPs exist.
     pub fn decode_in(
-        bytes: ::diameter_runtime::bytes::Bytes,
+        bytes: &'a [u8],
         opts: &::diameter_runtime::DecodeOptions,
         known: fn(u32, u32) -> Option<&'static ::diameter_runtime::dictionary::AvpDef>,
-    ) -> Result<::diameter_runtime::Decoded<Message>, ::diameter_runtime::DecodeError> {
+    ) -> Result<
+        ::diameter_runtime::Decoded<Message<'a>>,
+        ::diameter_runtime::DecodeError,
+    > {
         let _ = known;
-        let header = ::diameter_runtime::Header::decode_unchecked(&bytes)?;
+        let header = ::diameter_runtime::Header::decode_unchecked(bytes)?;
         let key = (
             header.application_id,
             header.command_code,
@@ -137,132 +253,108 @@ impl Message {
         #[allow(unreachable_patterns)]
         match key {
             (0u32, 257u32, true) => {
-                let d = <base::CapabilitiesExchangeRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::CapabilitiesExchangeRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::CapabilitiesExchangeRequest(d.message),
                     violations: d.violations,
                 })
             }
             (0u32, 257u32, false) => {
-                let d = <base::CapabilitiesExchangeAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::CapabilitiesExchangeAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::CapabilitiesExchangeAnswer(d.message),
                     violations: d.violations,
                 })
             }
             (0u32, 258u32, true) => {
-                let d = <base::ReAuthRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::ReAuthRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::ReAuthRequest(d.message),
                     violations: d.violations,
                 })
             }
             (0u32, 258u32, false) => {
-                let d = <base::ReAuthAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::ReAuthAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::ReAuthAnswer(d.message),
                     violations: d.violations,
                 })
             }
             (0u32, 274u32, true) => {
-                let d = <base::AbortSessionRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::AbortSessionRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::AbortSessionRequest(d.message),
                     violations: d.violations,
                 })
             }
             (0u32, 274u32, false) => {
-                let d = <base::AbortSessionAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::AbortSessionAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::AbortSessionAnswer(d.message),
                     violations: d.violations,
                 })
             }
             (0u32, 275u32, true) => {
-                let d = <base::SessionTerminationRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::SessionTerminationRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::SessionTerminationRequest(d.message),
                     violations: d.violations,
                 })
             }
             (0u32, 275u32, false) => {
-                let d = <base::SessionTerminationAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::SessionTerminationAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::SessionTerminationAnswer(d.message),
                     violations: d.violations,
                 })
             }
             (0u32, 280u32, true) => {
-                let d = <base::DeviceWatchdogRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::DeviceWatchdogRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::DeviceWatchdogRequest(d.message),
                     violations: d.violations,
                 })
             }
             (0u32, 280u32, false) => {
-                let d = <base::DeviceWatchdogAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::DeviceWatchdogAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::DeviceWatchdogAnswer(d.message),
                     violations: d.violations,
                 })
             }
             (0u32, 282u32, true) => {
-                let d = <base::DisconnectPeerRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::DisconnectPeerRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::DisconnectPeerRequest(d.message),
                     violations: d.violations,
                 })
             }
             (0u32, 282u32, false) => {
-                let d = <base::DisconnectPeerAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::DisconnectPeerAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::DisconnectPeerAnswer(d.message),
                     violations: d.violations,
@@ -270,11 +362,9 @@ impl Message {
             }
             #[cfg(feature = "accounting")]
             (3u32, 271u32, true) => {
-                let d = <accounting::AccountingRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <accounting::AccountingRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::AccountingRequest(d.message),
                     violations: d.violations,
@@ -282,11 +372,9 @@ impl Message {
             }
             #[cfg(feature = "accounting")]
             (3u32, 271u32, false) => {
-                let d = <accounting::AccountingAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <accounting::AccountingAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::AccountingAnswer(d.message),
                     violations: d.violations,
@@ -294,11 +382,9 @@ impl Message {
             }
             #[cfg(feature = "credit_control")]
             (4u32, 258u32, true) => {
-                let d = <credit_control::ReAuthRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <credit_control::ReAuthRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::CreditControlReAuthRequest(d.message),
                     violations: d.violations,
@@ -306,11 +392,9 @@ impl Message {
             }
             #[cfg(feature = "credit_control")]
             (4u32, 258u32, false) => {
-                let d = <credit_control::ReAuthAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <credit_control::ReAuthAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::CreditControlReAuthAnswer(d.message),
                     violations: d.violations,
@@ -318,11 +402,9 @@ impl Message {
             }
             #[cfg(feature = "credit_control")]
             (4u32, 272u32, true) => {
-                let d = <credit_control::CreditControlRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <credit_control::CreditControlRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::CreditControlRequest(d.message),
                     violations: d.violations,
@@ -330,150 +412,124 @@ impl Message {
             }
             #[cfg(feature = "credit_control")]
             (4u32, 272u32, false) => {
-                let d = <credit_control::CreditControlAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <credit_control::CreditControlAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::CreditControlAnswer(d.message),
                     violations: d.violations,
                 })
             }
             (_, 257u32, true) => {
-                let d = <base::CapabilitiesExchangeRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::CapabilitiesExchangeRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::CapabilitiesExchangeRequest(d.message),
                     violations: d.violations,
                 })
             }
             (_, 257u32, false) => {
-                let d = <base::CapabilitiesExchangeAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::CapabilitiesExchangeAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::CapabilitiesExchangeAnswer(d.message),
                     violations: d.violations,
                 })
             }
             (_, 258u32, true) => {
-                let d = <base::ReAuthRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::ReAuthRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::ReAuthRequest(d.message),
                     violations: d.violations,
                 })
             }
             (_, 258u32, false) => {
-                let d = <base::ReAuthAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::ReAuthAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::ReAuthAnswer(d.message),
                     violations: d.violations,
                 })
             }
             (_, 274u32, true) => {
-                let d = <base::AbortSessionRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::AbortSessionRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::AbortSessionRequest(d.message),
                     violations: d.violations,
                 })
             }
             (_, 274u32, false) => {
-                let d = <base::AbortSessionAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::AbortSessionAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::AbortSessionAnswer(d.message),
                     violations: d.violations,
                 })
             }
             (_, 275u32, true) => {
-                let d = <base::SessionTerminationRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::SessionTerminationRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::SessionTerminationRequest(d.message),
                     violations: d.violations,
                 })
             }
             (_, 275u32, false) => {
-                let d = <base::SessionTerminationAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::SessionTerminationAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::SessionTerminationAnswer(d.message),
                     violations: d.violations,
                 })
             }
             (_, 280u32, true) => {
-                let d = <base::DeviceWatchdogRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::DeviceWatchdogRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::DeviceWatchdogRequest(d.message),
                     violations: d.violations,
                 })
             }
             (_, 280u32, false) => {
-                let d = <base::DeviceWatchdogAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::DeviceWatchdogAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::DeviceWatchdogAnswer(d.message),
                     violations: d.violations,
                 })
             }
             (_, 282u32, true) => {
-                let d = <base::DisconnectPeerRequest as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::DisconnectPeerRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::DisconnectPeerRequest(d.message),
                     violations: d.violations,
                 })
             }
             (_, 282u32, false) => {
-                let d = <base::DisconnectPeerAnswer as ::diameter_runtime::Command>::decode_in(
-                    bytes,
-                    opts,
-                    known,
-                )?;
+                let d = <base::DisconnectPeerAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::DisconnectPeerAnswer(d.message),
                     violations: d.violations,
                 })
             }
             _ => {
-                let raw = ::diameter_runtime::RawMessage::decode_with(bytes, opts)?;
+                let raw = ::diameter_runtime::RawMessage::parse(bytes, opts)?;
                 let (result_code, message) = if application_known(
                     header.application_id,
                 ) {

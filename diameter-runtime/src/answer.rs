@@ -15,9 +15,9 @@ use crate::types::DiameterIdentity;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Identity {
     /// Origin-Host of answers.
-    pub origin_host: DiameterIdentity,
+    pub origin_host: DiameterIdentity<'static>,
     /// Origin-Realm of answers.
-    pub origin_realm: DiameterIdentity,
+    pub origin_realm: DiameterIdentity<'static>,
 }
 
 /// Why a request is rejected.
@@ -70,7 +70,11 @@ impl<'a> From<&'a DecodeError> for Problem<'a> {
 /// assert!(!ans.header.flags.is_error()); // 5013 is a permanent failure, not a protocol error
 /// assert_eq!(ans.header.hop_by_hop, 7);
 /// ```
-pub fn error_answer(request: &[u8], problem: Problem<'_>, id: &Identity) -> Option<RawMessage> {
+pub fn error_answer(
+    request: &[u8],
+    problem: Problem<'_>,
+    id: &Identity,
+) -> Option<RawMessage<'static>> {
     let req = Header::decode_unchecked(request).ok()?;
     if !req.flags.is_request() {
         return None;
@@ -117,13 +121,13 @@ pub fn error_answer(request: &[u8], problem: Problem<'_>, id: &Identity) -> Opti
         avp_code::ORIGIN_HOST,
         flags,
         None,
-        id.origin_host.as_bytes().clone(),
+        id.origin_host.as_octets().clone(),
     ));
     ans.avps.push(RawAvp::new(
         avp_code::ORIGIN_REALM,
         flags,
         None,
-        id.origin_realm.as_bytes().clone(),
+        id.origin_realm.as_octets().clone(),
     ));
     ans.avps.push(RawAvp::from_value(
         avp_code::RESULT_CODE,
@@ -177,7 +181,7 @@ mod tests {
         }
     }
 
-    fn request() -> RawMessage {
+    fn request() -> RawMessage<'static> {
         let mut m = RawMessage::new(Header::request(272, 4).with_ids(11, 22));
         m.avps.push(RawAvp::from_value(
             263,

@@ -155,8 +155,53 @@ impl<'a> AvpIter<'a> {
         self.pos
     }
 
+    /// The common case, as few branches as the checks need: a well-formed AVP.
     #[inline(always)]
     fn next_avp(&mut self) -> Result<AvpRef<'a>, Box<AvpError>> {
+        let start = self.pos;
+        let Some(rest) = self.buf.get(start..) else {
+            return self.next_slow();
+        };
+        let Some(&[c0, c1, c2, c3, flags, l0, l1, l2]) = rest.first_chunk::<8>() else {
+            return self.next_slow();
+        };
+        let len = u32::from_be_bytes([0, l0, l1, l2]) as usize;
+        let (hlen, vendor_id) = if flags & AvpFlags::VENDOR != 0 {
+            match rest.get(8..12) {
+                Some(&[v0, v1, v2, v3]) => (12, Some(u32::from_be_bytes([v0, v1, v2, v3]))),
+                _ => return self.next_slow(),
+            }
+        } else {
+            (8, None)
+        };
+        let padded = (len + 3) & !3;
+        let (Some(wire), Some(pad)) = (rest.get(..len), rest.get(len..padded)) else {
+            return self.next_slow();
+        };
+        if len < hlen
+            || (flags & AvpFlags::RESERVED != 0 && !self.leniency.reserved_bits)
+            || (!self.leniency.nonzero_padding && pad.iter().any(|&b| b != 0))
+        {
+            return self.next_slow();
+        }
+        self.pos = start + padded;
+        Ok(AvpRef {
+            header: AvpHeader {
+                code: u32::from_be_bytes([c0, c1, c2, c3]),
+                flags: AvpFlags(flags),
+                length: len as u32,
+                vendor_id,
+            },
+            data: wire.get(hlen..).unwrap_or_default(),
+            offset: start,
+            wire,
+        })
+    }
+
+    /// Every check again, one at a time, to say exactly what is wrong.
+    #[cold]
+    #[inline(never)]
+    fn next_slow(&mut self) -> Result<AvpRef<'a>, Box<AvpError>> {
         let start = self.pos;
         let rest = self.buf.get(start..).unwrap_or_default();
         if rest.len() < AVP_HEADER_LEN {

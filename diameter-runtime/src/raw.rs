@@ -8,9 +8,10 @@ use crate::avp::{self, AvpFlags, AvpHeader, AvpIter, AvpRef};
 use crate::error::{AvpError, DecodeError};
 use crate::header::{Header, HEADER_LEN};
 use crate::limits::DecodeOptions;
-use crate::types::AvpValue;
+use crate::types::{AvpValue, IntoOwned, OctetString};
 
-/// A message with its AVPs undecoded.
+/// A message with its AVPs undecoded. `RawMessage::decode` gives a `'static` message sharing
+/// the input `Bytes`; [`RawMessage::parse`] one borrowing a byte slice.
 ///
 /// ```
 /// use bytes::Bytes;
@@ -26,16 +27,16 @@ use crate::types::AvpValue;
 /// assert_eq!(back.to_bytes(), wire);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RawMessage {
+pub struct RawMessage<'a> {
     /// The header; its `length` is recomputed on encode.
     pub header: Header,
     /// The top-level AVPs, in order.
-    pub avps: Vec<RawAvp>,
+    pub avps: Vec<RawAvp<'a>>,
 }
 
 /// One AVP: header fields and undecoded data (a slice of the message it came in).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct RawAvp {
+pub struct RawAvp<'a> {
     /// AVP code.
     pub code: u32,
     /// Flags as received, reserved bits included. The V bit follows `vendor_id` on encode.
@@ -43,10 +44,36 @@ pub struct RawAvp {
     /// Vendor-Id, present exactly when the V bit is set.
     pub vendor_id: Option<u32>,
     /// The data, padding excluded.
-    pub data: Bytes,
+    pub data: OctetString<'a>,
 }
 
-impl RawMessage {
+impl RawMessage<'static> {
+    /// Decodes one whole message (exactly one: `bytes.len()` must equal its length) strictly,
+    /// with the default limits. The AVP data shares `bytes`.
+    pub fn decode(bytes: Bytes) -> Result<Self, DecodeError> {
+        Self::decode_with(bytes, &DecodeOptions::default())
+    }
+
+    /// Decodes one whole message with the given limits and leniency; the AVP data shares
+    /// `bytes`.
+    pub fn decode_with(bytes: Bytes, opts: &DecodeOptions) -> Result<Self, DecodeError> {
+        let owner = OctetString::from(bytes.clone());
+        let m = RawMessage::parse(&bytes, opts)?;
+        Ok(RawMessage {
+            header: m.header,
+            avps: m
+                .avps
+                .into_iter()
+                .map(|a| RawAvp {
+                    data: owner.slice_ref(&a.data),
+                    ..a
+                })
+                .collect(),
+        })
+    }
+}
+
+impl<'a> RawMessage<'a> {
     /// An empty message with this header.
     pub fn new(header: Header) -> Self {
         RawMessage {
@@ -55,15 +82,10 @@ impl RawMessage {
         }
     }
 
-    /// Decodes one whole message (exactly one: `bytes.len()` must equal its length) strictly,
-    /// with the default limits.
-    pub fn decode(bytes: Bytes) -> Result<Self, DecodeError> {
-        Self::decode_with(bytes, &DecodeOptions::default())
-    }
-
-    /// Decodes one whole message with the given limits and leniency.
-    pub fn decode_with(bytes: Bytes, opts: &DecodeOptions) -> Result<Self, DecodeError> {
-        let header = check_message(&bytes, opts)?;
+    /// Decodes one whole message (exactly one: `bytes.len()` must equal its length) with the
+    /// given limits and leniency, borrowing the AVP data from `bytes`.
+    pub fn parse(bytes: &'a [u8], opts: &DecodeOptions) -> Result<Self, DecodeError> {
+        let header = check_message(bytes, opts)?;
         // A typical AVP takes 12 to 40 bytes: start near the right size instead of regrowing.
         let mut avps =
             Vec::with_capacity(((bytes.len() - HEADER_LEN) / 24).min(opts.max_avps as usize));
@@ -74,7 +96,7 @@ impl RawMessage {
                     limit: opts.max_avps,
                 });
             }
-            avps.push(RawAvp::from_ref(&bytes, &a));
+            avps.push(RawAvp::borrowed(&a));
         }
         Ok(RawMessage { header, avps })
     }
@@ -101,7 +123,7 @@ impl RawMessage {
     }
 
     /// The first top-level AVP with this code and vendor (0 for none).
-    pub fn find(&self, code: u32, vendor_id: u32) -> Option<&RawAvp> {
+    pub fn find(&self, code: u32, vendor_id: u32) -> Option<&RawAvp<'a>> {
         self.avps
             .iter()
             .find(|a| a.code == code && a.vendor() == vendor_id)
@@ -151,9 +173,36 @@ pub fn finish_message(buf: &mut BytesMut, start: usize) {
     buf[start + 1..start + 4].copy_from_slice(&len.to_be_bytes()[1..]);
 }
 
-impl RawAvp {
+impl IntoOwned for RawMessage<'_> {
+    type Owned = RawMessage<'static>;
+    fn into_owned(self) -> RawMessage<'static> {
+        RawMessage {
+            header: self.header,
+            avps: self.avps.into_owned(),
+        }
+    }
+}
+
+impl IntoOwned for RawAvp<'_> {
+    type Owned = RawAvp<'static>;
+    fn into_owned(self) -> RawAvp<'static> {
+        RawAvp {
+            code: self.code,
+            flags: self.flags,
+            vendor_id: self.vendor_id,
+            data: self.data.into_owned(),
+        }
+    }
+}
+
+impl<'a> RawAvp<'a> {
     /// An AVP from its parts.
-    pub fn new(code: u32, flags: u8, vendor_id: Option<u32>, data: Bytes) -> Self {
+    pub fn new(
+        code: u32,
+        flags: u8,
+        vendor_id: Option<u32>,
+        data: impl Into<OctetString<'a>>,
+    ) -> Self {
         let flags = match vendor_id {
             Some(_) => flags | AvpFlags::VENDOR,
             None => flags & !AvpFlags::VENDOR,
@@ -162,12 +211,12 @@ impl RawAvp {
             code,
             flags: AvpFlags(flags),
             vendor_id,
-            data,
+            data: data.into(),
         }
     }
 
     /// An AVP holding `value`, encoded.
-    pub fn from_value<T: AvpValue>(
+    pub fn from_value<'v, T: AvpValue<'v>>(
         code: u32,
         flags: u8,
         vendor_id: Option<u32>,
@@ -179,7 +228,12 @@ impl RawAvp {
     }
 
     /// A Grouped AVP holding `children`.
-    pub fn grouped_from(code: u32, flags: u8, vendor_id: Option<u32>, children: &[RawAvp]) -> Self {
+    pub fn grouped_from(
+        code: u32,
+        flags: u8,
+        vendor_id: Option<u32>,
+        children: &[RawAvp<'_>],
+    ) -> Self {
         let mut buf = BytesMut::new();
         for c in children {
             c.encode(&mut buf);
@@ -188,12 +242,23 @@ impl RawAvp {
     }
 
     /// The AVP `r` found in `message`, sharing its bytes.
-    pub fn from_ref(message: &Bytes, r: &AvpRef<'_>) -> Self {
+    pub fn from_ref(message: &Bytes, r: &AvpRef<'_>) -> RawAvp<'static> {
         RawAvp {
             code: r.header.code,
             flags: r.header.flags,
             vendor_id: r.header.vendor_id,
-            data: message.slice_ref(r.data),
+            data: OctetString::from(message.slice_ref(r.data)),
+        }
+    }
+
+    /// The AVP `r`, borrowing its data.
+    #[inline]
+    pub fn borrowed(r: &AvpRef<'a>) -> Self {
+        RawAvp {
+            code: r.header.code,
+            flags: r.header.flags,
+            vendor_id: r.header.vendor_id,
+            data: OctetString::borrowed(r.data),
         }
     }
 
@@ -242,13 +307,14 @@ impl RawAvp {
 
     /// Decodes the data as `T`. On failure the error names this AVP and carries it as
     /// Failed-AVP.
-    pub fn value<T: AvpValue>(&self) -> Result<T, Box<AvpError>> {
-        T::decode(&self.data)
+    pub fn value<'s, T: AvpValue<'s>>(&'s self) -> Result<T, Box<AvpError>> {
+        T::decode(self.data.as_bytes())
             .map_err(|e| AvpError::from_wire(crate::error::AvpErrorKind::Value(e), &self.wire(), 0))
     }
 
-    /// Parses the data as a Grouped AVP's children, strictly, with the default limits.
-    pub fn grouped(&self) -> Result<Vec<RawAvp>, Box<AvpError>> {
+    /// Parses the data as a Grouped AVP's children, strictly, with the default limits. The
+    /// children borrow or share the data as this AVP does.
+    pub fn grouped(&self) -> Result<Vec<RawAvp<'a>>, Box<AvpError>> {
         self.grouped_with(&DecodeOptions::default())
             .map_err(|e| match e {
                 DecodeError::Avp(e) => e,
@@ -266,7 +332,7 @@ impl RawAvp {
 
     /// Parses the data as a Grouped AVP's children with the given limits and leniency. An error
     /// in a child is reported inside this AVP (path and Failed-AVP).
-    pub fn grouped_with(&self, opts: &DecodeOptions) -> Result<Vec<RawAvp>, DecodeError> {
+    pub fn grouped_with(&self, opts: &DecodeOptions) -> Result<Vec<RawAvp<'a>>, DecodeError> {
         let mut out = Vec::new();
         for r in AvpIter::with_leniency(&self.data, opts.leniency) {
             let a = r.map_err(|e| e.inside(&self.header()))?;
@@ -275,7 +341,12 @@ impl RawAvp {
                     limit: opts.max_avps,
                 });
             }
-            out.push(RawAvp::from_ref(&self.data, &a));
+            out.push(RawAvp {
+                code: a.header.code,
+                flags: a.header.flags,
+                vendor_id: a.header.vendor_id,
+                data: self.data.slice_ref(a.data),
+            });
         }
         Ok(out)
     }
@@ -347,7 +418,7 @@ mod tests {
     use super::*;
     use crate::header::CommandFlags;
 
-    fn sample() -> RawMessage {
+    fn sample() -> RawMessage<'static> {
         let mut m = RawMessage::new(Header::request(272, 4).with_ids(0x1234, 0x5678));
         m.avps.push(RawAvp::from_value(
             263,

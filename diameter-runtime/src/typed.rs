@@ -15,7 +15,7 @@ use crate::error::{AvpError, DecodeError};
 use crate::header::{CommandFlags, Header, HEADER_LEN};
 use crate::limits::DecodeOptions;
 use crate::raw::{self, RawAvp};
-use crate::types::{AvpType, AvpValue};
+use crate::types::{AvpType, AvpValue, IntoOwned};
 
 /// Deepest path kept for violations; deeper nesting still decodes (within the depth limit).
 const MAX_PATH: usize = 16;
@@ -80,12 +80,23 @@ impl<T> Decoded<T> {
         &self,
         request: &[u8],
         id: &crate::answer::Identity,
-    ) -> Option<crate::RawMessage> {
+    ) -> Option<crate::RawMessage<'static>> {
         crate::answer::error_answer(
             request,
             crate::answer::Problem::Violations(&self.violations),
             id,
         )
+    }
+
+    /// The same, with the message made `'static` (see [`IntoOwned`]).
+    pub fn into_owned(self) -> Decoded<T::Owned>
+    where
+        T: IntoOwned,
+    {
+        Decoded {
+            message: self.message.into_owned(),
+            violations: self.violations,
+        }
     }
 
     /// The message if it is valid, else its violations.
@@ -111,8 +122,6 @@ pub fn first_violation(violations: &[Violation]) -> Option<&Violation> {
 pub struct DecodeCtx<'o> {
     opts: &'o DecodeOptions,
     known: fn(u32, u32) -> Option<&'static AvpDef>,
-    /// The buffer every decoded slice belongs to; values share it.
-    owner: Bytes,
     violations: Vec<Violation>,
     path: [&'static str; MAX_PATH],
     path_len: usize,
@@ -124,20 +133,17 @@ pub struct DecodeCtx<'o> {
 
 impl<'o> DecodeCtx<'o> {
     /// A context for one message. `known` looks up every AVP the dictionaries define (for the
-    /// 5001 check); `root` names the command, e.g. `"Credit-Control-Request"`; `owner` is the
-    /// buffer the walked slices come from (octet and text values share it).
+    /// 5001 check); `root` names the command, e.g. `"Credit-Control-Request"`.
     pub fn new(
         opts: &'o DecodeOptions,
         known: fn(u32, u32) -> Option<&'static AvpDef>,
         root: &'static str,
-        owner: Bytes,
     ) -> Self {
         let mut path = [""; MAX_PATH];
         path[0] = root;
         DecodeCtx {
             opts,
             known,
-            owner,
             violations: Vec::new(),
             path,
             path_len: 1,
@@ -323,8 +329,9 @@ impl<'o> DecodeCtx<'o> {
     }
 
     /// Decodes a scalar value for `rule`, reporting 5004/5014 with the AVP as Failed-AVP.
-    fn value<T: AvpValue>(&mut self, rule: &'static RuleDef, a: &AvpRef<'_>) -> Option<T> {
-        match T::decode_in(a.data, &self.owner) {
+    #[inline(always)]
+    fn value<'a, T: AvpValue<'a>>(&mut self, rule: &'static RuleDef, a: &AvpRef<'a>) -> Option<T> {
+        match T::decode(a.data) {
             Ok(v) => Some(v),
             Err(e) => self.invalid(rule, a, e),
         }
@@ -351,28 +358,49 @@ impl<'o> DecodeCtx<'o> {
         None
     }
 
-    /// A scalar field with at most one occurrence (`T` or `Option<T>`).
+    /// A required scalar field (`{X}` or `<X>`: `T`); the first occurrence is kept.
     // Flat arguments: called only from generated code, and kept inlinable.
     #[allow(clippy::too_many_arguments)]
-    pub fn one<T: AvpValue>(
+    #[inline(always)]
+    pub fn one<'a, T: AvpValue<'a>>(
         &mut self,
         rule: &'static RuleDef,
-        a: &AvpRef<'_>,
+        a: &AvpRef<'a>,
+        slot: &mut T,
+        count: &mut u32,
+        index: usize,
+        fixed_at: usize,
+    ) {
+        if self.occurrence(rule, a, count, index, fixed_at) && *count == 1 {
+            if let Some(v) = self.value(rule, a) {
+                *slot = v;
+            }
+        }
+    }
+
+    /// An optional scalar field (`[X]`: `Option<T>`).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub fn opt<'a, T: AvpValue<'a>>(
+        &mut self,
+        rule: &'static RuleDef,
+        a: &AvpRef<'a>,
         slot: &mut Option<T>,
         count: &mut u32,
         index: usize,
         fixed_at: usize,
     ) {
-        if self.occurrence(rule, a, count, index, fixed_at) && slot.is_none() {
+        if self.occurrence(rule, a, count, index, fixed_at) && *count == 1 {
             *slot = self.value(rule, a);
         }
     }
 
     /// A repeated scalar field.
-    pub fn many<T: AvpValue>(
+    #[inline(always)]
+    pub fn many<'a, T: AvpValue<'a>>(
         &mut self,
         rule: &'static RuleDef,
-        a: &AvpRef<'_>,
+        a: &AvpRef<'a>,
         slot: &mut Vec<T>,
         count: &mut u32,
         index: usize,
@@ -384,81 +412,122 @@ impl<'o> DecodeCtx<'o> {
         }
     }
 
-    /// A Grouped field with at most one occurrence.
-    // Flat arguments: called only from generated code, and kept inlinable.
+    /// A required Grouped field, decoded in place.
     #[allow(clippy::too_many_arguments)]
-    pub fn one_group<T: Group>(
+    #[inline(always)]
+    pub fn one_group<'a, T: Group<'a>>(
         &mut self,
         rule: &'static RuleDef,
-        a: &AvpRef<'_>,
+        a: &AvpRef<'a>,
+        slot: &mut T,
+        count: &mut u32,
+        index: usize,
+        fixed_at: usize,
+    ) {
+        if self.occurrence(rule, a, count, index, fixed_at) && *count == 1 && self.enter(rule) {
+            self.group(a, slot);
+        }
+    }
+
+    /// An optional Grouped field, decoded in place.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub fn opt_group<'a, T: Group<'a>>(
+        &mut self,
+        rule: &'static RuleDef,
+        a: &AvpRef<'a>,
         slot: &mut Option<T>,
         count: &mut u32,
         index: usize,
         fixed_at: usize,
     ) {
-        if self.occurrence(rule, a, count, index, fixed_at) && slot.is_none() {
-            *slot = self.group(rule, a);
+        if self.occurrence(rule, a, count, index, fixed_at) && *count == 1 && self.enter(rule) {
+            let g = slot.insert(T::default());
+            self.group(a, g);
         }
     }
 
-    /// A repeated Grouped field.
-    pub fn many_group<T: Group>(
+    /// A repeated Grouped field, each decoded in place at the end of the vector.
+    #[inline(always)]
+    pub fn many_group<'a, T: Group<'a>>(
         &mut self,
         rule: &'static RuleDef,
-        a: &AvpRef<'_>,
+        a: &AvpRef<'a>,
         slot: &mut Vec<T>,
         count: &mut u32,
         index: usize,
     ) {
-        if self.occurrence(rule, a, count, index, usize::MAX) {
-            if let Some(v) = self.group(rule, a) {
-                slot.push(v);
+        if self.occurrence(rule, a, count, index, usize::MAX) && self.enter(rule) {
+            slot.push(T::default());
+            if let Some(g) = slot.last_mut() {
+                self.group(a, g);
             }
         }
     }
 
-    fn group<T: Group>(&mut self, rule: &'static RuleDef, a: &AvpRef<'_>) -> Option<T> {
-        if self.depth + 1 >= self.opts.max_depth {
-            let msg = format!("Grouped AVPs nested deeper than {}", self.opts.max_depth);
-            self.push(
-                rc::UNABLE_TO_COMPLY,
-                Some(rule.avp.name),
-                rule.avp.code,
-                rule.avp.vendor_id,
-                msg,
-                None,
-            );
-            return None;
+    /// Can one more level of Grouped AVPs be decoded? Records 5012 when not.
+    #[inline(always)]
+    fn enter(&mut self, rule: &'static RuleDef) -> bool {
+        if self.depth + 1 < self.opts.max_depth {
+            return true;
         }
+        self.too_deep(rule);
+        false
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_deep(&mut self, rule: &'static RuleDef) {
+        let msg = format!("Grouped AVPs nested deeper than {}", self.opts.max_depth);
+        self.push(
+            rc::UNABLE_TO_COMPLY,
+            Some(rule.avp.name),
+            rule.avp.code,
+            rule.avp.vendor_id,
+            msg,
+            None,
+        );
+    }
+
+    /// Decodes the children of Grouped AVP `a` into `slot` (its rule already checked).
+    #[inline]
+    fn group<'a, T: Group<'a>>(&mut self, a: &AvpRef<'a>, slot: &mut T) {
         let before = self.violations.len();
         self.depth += 1;
         let pushed = self.path_len < MAX_PATH;
         if pushed {
-            self.path[self.path_len] = rule.avp.name;
+            self.path[self.path_len] = T::DEF.name;
             self.path_len += 1;
         }
-        let v = T::decode_group(a.data, self);
+        slot.decode_group(a.data, self);
         if pushed {
             self.path_len -= 1;
         }
         self.depth -= 1;
-        // RFC 6733 7.5: a failure inside a Grouped AVP is reported inside that AVP.
-        for viol in &mut self.violations[before..] {
+        if self.violations.len() > before {
+            self.nest_failed(before, &a.header);
+        }
+    }
+
+    /// RFC 6733 7.5: a failure inside a Grouped AVP is reported inside that AVP.
+    #[cold]
+    #[inline(never)]
+    fn nest_failed(&mut self, from: usize, parent: &crate::avp::AvpHeader) {
+        for viol in &mut self.violations[from..] {
             if let Some(inner) = viol.failed_avp.take() {
-                viol.failed_avp = Some(wrap(&a.header, &inner));
+                viol.failed_avp = Some(wrap(parent, &inner));
             }
         }
-        Some(v)
     }
 
     /// An AVP the grammar does not name: kept in `extra` when the grammar ends in `*[ AVP ]`,
     /// otherwise 5008; an unknown AVP with the M bit is also 5001 in strict mode. What is kept
     /// re-encodes unchanged, violation or not, so a lenient relay loses nothing.
-    pub fn other(
+    pub fn other<'a>(
         &mut self,
         grammar: &'static GrammarDef,
-        a: &AvpRef<'_>,
-        extra: Option<&mut Vec<RawAvp>>,
+        a: &AvpRef<'a>,
+        extra: Option<&mut Vec<RawAvp<'a>>>,
     ) {
         let (code, vendor) = (a.header.code, a.header.vendor());
         let def = (self.known)(code, vendor);
@@ -475,7 +544,7 @@ impl<'o> DecodeCtx<'o> {
             );
         }
         match extra {
-            Some(extra) if grammar.extensible => extra.push(RawAvp::from_ref(&self.owner, a)),
+            Some(extra) if grammar.extensible => extra.push(RawAvp::borrowed(a)),
             _ if unsupported => {}
             _ => {
                 let name = def.map(|d| d.name);
@@ -517,6 +586,7 @@ impl<'o> DecodeCtx<'o> {
 
     /// Walks the AVPs of `buf` (a message body or a Grouped AVP's data), calling `field` for
     /// each; a malformed AVP is recorded and ends the walk.
+    #[inline(always)]
     pub fn walk<'b>(
         &mut self,
         buf: &'b [u8],
@@ -579,20 +649,20 @@ pub fn zero_filled(def: &AvpDef) -> Bytes {
     buf.freeze()
 }
 
-/// A generated Grouped AVP type.
-pub trait Group: Sized + Default {
+/// A generated Grouped AVP type. `'a` is the lifetime of the buffer it decodes from.
+pub trait Group<'a>: Sized + Default {
     /// Its dictionary entry.
     const DEF: &'static AvpDef;
-    /// Decodes the AVP data (the children, a slice of the context's buffer), recording
+    /// Decodes the AVP data (the children) into `self`, a default value, recording
     /// violations in `ctx`.
-    fn decode_group(data: &[u8], ctx: &mut DecodeCtx<'_>) -> Self;
+    fn decode_group(&mut self, data: &'a [u8], ctx: &mut DecodeCtx<'_>);
     /// Appends the children to `buf`.
     fn encode_group(&self, buf: &mut BytesMut);
 }
 
 /// Encodes a group as a raw AVP, e.g. to put a vendor's Grouped AVP into another group's
 /// `other_avps`.
-pub fn group_to_raw<T: Group>(value: &T) -> RawAvp {
+pub fn group_to_raw<'a, T: Group<'a>>(value: &T) -> RawAvp<'static> {
     let mut buf = BytesMut::new();
     value.encode_group(&mut buf);
     let def = T::DEF;
@@ -606,8 +676,8 @@ pub fn group_to_raw<T: Group>(value: &T) -> RawAvp {
 
 /// Decodes a raw AVP as group `T` (e.g. a vendor AVP found in `other_avps`), validating it;
 /// `known` decides which AVPs exist (for 5001). `None` when the AVP is not `T`'s.
-pub fn group_from_raw<T: Group>(
-    avp: &RawAvp,
+pub fn group_from_raw<'a, T: Group<'a>>(
+    avp: &'a RawAvp<'_>,
     opts: &DecodeOptions,
     known: fn(u32, u32) -> Option<&'static AvpDef>,
 ) -> Option<Decoded<T>> {
@@ -615,8 +685,9 @@ pub fn group_from_raw<T: Group>(
     if avp.code != def.code || avp.vendor() != def.vendor_id {
         return None;
     }
-    let mut ctx = DecodeCtx::new(opts, known, def.name, avp.data.clone());
-    let message = T::decode_group(&avp.data, &mut ctx);
+    let mut ctx = DecodeCtx::new(opts, known, def.name);
+    let mut message = T::default();
+    message.decode_group(avp.data.as_bytes(), &mut ctx);
     Some(Decoded {
         message,
         violations: ctx.into_violations(),
@@ -624,7 +695,7 @@ pub fn group_from_raw<T: Group>(
 }
 
 /// Encodes a scalar value as a raw AVP of `def`, with the flags a sender sets.
-pub fn scalar_to_raw<T: AvpValue>(def: &AvpDef, value: &T) -> RawAvp {
+pub fn scalar_to_raw<'v, T: AvpValue<'v>>(def: &AvpDef, value: &T) -> RawAvp<'static> {
     RawAvp::from_value(
         def.code,
         def.default_flags(),
@@ -634,18 +705,19 @@ pub fn scalar_to_raw<T: AvpValue>(def: &AvpDef, value: &T) -> RawAvp {
 }
 
 /// A boxed group (for recursive grammars) decodes and encodes as the group.
-impl<T: Group> Group for Box<T> {
+impl<'a, T: Group<'a>> Group<'a> for Box<T> {
     const DEF: &'static AvpDef = T::DEF;
-    fn decode_group(data: &[u8], ctx: &mut DecodeCtx<'_>) -> Self {
-        Box::new(T::decode_group(data, ctx))
+    fn decode_group(&mut self, data: &'a [u8], ctx: &mut DecodeCtx<'_>) {
+        (**self).decode_group(data, ctx)
     }
     fn encode_group(&self, buf: &mut BytesMut) {
         (**self).encode_group(buf);
     }
 }
 
-/// A generated command type (one of request or answer).
-pub trait Command: Sized + Default {
+/// A generated command type (one of request or answer). `'a` is the lifetime of the buffer it
+/// decodes from: text and octet fields borrow it; [`IntoOwned`] gives a `'static` message.
+pub trait Command<'a>: Sized + Default {
     /// Command code.
     const CODE: u32;
     /// Application-Id.
@@ -660,9 +732,8 @@ pub trait Command: Sized + Default {
     const ABBREV: &'static str;
     /// Every AVP the enabled dictionaries know, for the 5001 check.
     fn known_avp(code: u32, vendor_id: u32) -> Option<&'static AvpDef>;
-    /// Decodes the message body (a slice of the context's buffer), recording violations in
-    /// `ctx`.
-    fn decode_body(body: &[u8], ctx: &mut DecodeCtx<'_>) -> Self;
+    /// Decodes the message body into `self`, a default value, recording violations in `ctx`.
+    fn decode_body(&mut self, body: &'a [u8], ctx: &mut DecodeCtx<'_>);
     /// Appends the AVPs to `buf`.
     fn encode_body(&self, buf: &mut BytesMut);
 
@@ -686,26 +757,27 @@ pub trait Command: Sized + Default {
         }
     }
 
-    /// Decodes and validates one whole message strictly, with the default limits.
-    fn decode(bytes: Bytes) -> Result<Decoded<Self>, DecodeError> {
+    /// Decodes and validates one whole message strictly, with the default limits. Text and
+    /// octet values borrow `bytes`.
+    fn decode(bytes: &'a [u8]) -> Result<Decoded<Self>, DecodeError> {
         Self::decode_with(bytes, &DecodeOptions::default())
     }
 
     /// Decodes and validates one whole message. Errors are for what makes the message
     /// unreadable as this command (header, length, another command); everything else is a
     /// [`Violation`] in the result.
-    fn decode_with(bytes: Bytes, opts: &DecodeOptions) -> Result<Decoded<Self>, DecodeError> {
+    fn decode_with(bytes: &'a [u8], opts: &DecodeOptions) -> Result<Decoded<Self>, DecodeError> {
         Self::decode_in(bytes, opts, Self::known_avp)
     }
 
     /// As [`Command::decode_with`], with `known` deciding which AVPs exist (for 5001): a
     /// crate that extends the dictionaries passes its own lookup.
     fn decode_in(
-        bytes: Bytes,
+        bytes: &'a [u8],
         opts: &DecodeOptions,
         known: fn(u32, u32) -> Option<&'static AvpDef>,
     ) -> Result<Decoded<Self>, DecodeError> {
-        let header = raw::check_message(&bytes, opts)?;
+        let header = raw::check_message(bytes, opts)?;
         if header.command_code != Self::CODE || header.flags.is_request() != Self::IS_REQUEST {
             return Err(DecodeError::UnexpectedCommand {
                 command_code: header.command_code,
@@ -713,22 +785,13 @@ pub trait Command: Sized + Default {
                 expected: Self::NAME,
             });
         }
-        let mut ctx = DecodeCtx::new(opts, known, Self::NAME, bytes.clone());
+        let mut ctx = DecodeCtx::new(opts, known, Self::NAME);
         ctx.set_relaxed(!Self::IS_REQUEST && header.flags.is_error());
         if opts.strict && header.flags.is_proxiable() != Self::PROXIABLE {
-            // RFC 6733 7.1.3: header bits inconsistent with the command's definition.
-            let msg = format!(
-                "P bit {} but the command is {}proxiable",
-                if header.flags.is_proxiable() {
-                    "set"
-                } else {
-                    "clear"
-                },
-                if Self::PROXIABLE { "" } else { "not " }
-            );
-            ctx.header_violation(rc::INVALID_HDR_BITS, msg);
+            proxiable_mismatch(&mut ctx, header.flags.is_proxiable(), Self::PROXIABLE);
         }
-        let message = Self::decode_body(&bytes[HEADER_LEN..], &mut ctx);
+        let mut message = Self::default();
+        message.decode_body(bytes.get(HEADER_LEN..).unwrap_or_default(), &mut ctx);
         Ok(Decoded {
             message,
             violations: ctx.into_violations(),
@@ -750,6 +813,18 @@ pub trait Command: Sized + Default {
     }
 }
 
+/// RFC 6733 7.1.3: header bits inconsistent with the command's definition.
+#[cold]
+#[inline(never)]
+fn proxiable_mismatch(ctx: &mut DecodeCtx<'_>, set: bool, proxiable: bool) {
+    let msg = format!(
+        "P bit {} but the command is {}proxiable",
+        if set { "set" } else { "clear" },
+        if proxiable { "" } else { "not " }
+    );
+    ctx.header_violation(rc::INVALID_HDR_BITS, msg);
+}
+
 /// Encoding helpers called by generated code: each writes one whole AVP in place.
 pub mod enc {
     use super::*;
@@ -760,7 +835,7 @@ pub mod enc {
 
     /// A scalar AVP.
     #[inline]
-    pub fn scalar<T: AvpValue>(buf: &mut BytesMut, def: &AvpDef, value: &T) {
+    pub fn scalar<'v, T: AvpValue<'v>>(buf: &mut BytesMut, def: &AvpDef, value: &T) {
         let start = avp::begin_avp(buf, def.code, def.default_flags(), vendor(def));
         value.encode(buf);
         avp::finish_avp(buf, start);
@@ -768,7 +843,7 @@ pub mod enc {
 
     /// A Grouped AVP.
     #[inline]
-    pub fn group<T: Group>(buf: &mut BytesMut, value: &T) {
+    pub fn group<'a, T: Group<'a>>(buf: &mut BytesMut, value: &T) {
         let def = T::DEF;
         let start = avp::begin_avp(buf, def.code, def.default_flags(), vendor(def));
         value.encode_group(buf);
@@ -777,7 +852,7 @@ pub mod enc {
 
     /// AVPs kept raw (`*[ AVP ]`).
     #[inline]
-    pub fn raw(buf: &mut BytesMut, avps: &[RawAvp]) {
+    pub fn raw(buf: &mut BytesMut, avps: &[RawAvp<'_>]) {
         for a in avps {
             a.encode(buf);
         }

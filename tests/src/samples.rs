@@ -6,13 +6,13 @@ use std::net::Ipv4Addr;
 
 use diameter_messages::{accounting, base, credit_control as cc};
 use diameter_runtime::typed::Command;
-use diameter_runtime::types::{Address, DiameterIdentity, Time, Utf8String};
+use diameter_runtime::types::{Address, DiameterIdentity, OctetString, Time, Utf8String};
 
-fn id(s: &str) -> DiameterIdentity {
+fn id(s: &str) -> DiameterIdentity<'static> {
     s.parse().expect("valid identity")
 }
 
-fn text(s: &str) -> Utf8String {
+fn text(s: &str) -> Utf8String<'_> {
     Utf8String::from(s)
 }
 
@@ -86,7 +86,7 @@ pub fn messages() -> Vec<(String, Vec<u8>)> {
         4,
         base::TerminationCause::DIAMETER_LOGOUT,
     );
-    str_.class = vec![bytes::Bytes::from_static(b"class-1")];
+    str_.class = vec![OctetString::from_static(b"class-1")];
     push("STR", str_.to_bytes(5, 5));
     push(
         "STA",
@@ -167,7 +167,7 @@ pub fn messages() -> Vec<(String, Vec<u8>)> {
     }];
     ccr.user_equipment_info = Some(cc::UserEquipmentInfo::new(
         cc::UserEquipmentInfoType::IMEISV,
-        bytes::Bytes::from_static(b"\x35\x12\x34\x56\x78\x90\x12\x34"),
+        OctetString::from_static(b"\x35\x12\x34\x56\x78\x90\x12\x34"),
     ));
     push("CCR", ccr.to_bytes(8, 8));
 

@@ -28,7 +28,7 @@ fn case(name: &str) -> Vec<u8> {
     cases().remove(name).unwrap()
 }
 
-fn decode(bytes: &[u8]) -> Result<RawMessage, DecodeError> {
+fn decode(bytes: &[u8]) -> Result<RawMessage<'static>, DecodeError> {
     RawMessage::decode(Bytes::copy_from_slice(bytes))
 }
 

@@ -27,7 +27,7 @@ fn generated_source_snapshot() {
     insta::assert_snapshot!("edge_rs", files[0].contents);
 }
 
-fn request() -> EdgeCaseRequest {
+fn request() -> EdgeCaseRequest<'static> {
     let mut r = EdgeCaseRequest::new(
         Utf8String::from("s;1"),
         "h.example"
@@ -48,7 +48,7 @@ fn awkward_names_and_bounds() {
     assert_eq!(Type::SELF.0, -2);
     assert_eq!(Type(77).name(), None);
     let bytes = r.to_bytes(1, 2);
-    let d = EdgeCaseRequest::decode(bytes.clone()).unwrap();
+    let d = EdgeCaseRequest::decode(&bytes).unwrap();
     assert!(d.violations.is_empty(), "{:#?}", d.violations);
     assert_eq!(d.message, r);
     assert_eq!(d.message.to_bytes(1, 2), bytes);
@@ -59,7 +59,9 @@ fn two_to_three_and_forbidden() {
     // 2*3: one is too few (5005), four is too many (5009 on the fourth).
     let mut r = request();
     r.avp_3gpp_counter = vec![1];
-    let d = EdgeCaseRequest::decode(r.to_bytes(0, 0)).unwrap();
+    let d = EdgeCaseRequest::decode(&r.to_bytes(0, 0))
+        .unwrap()
+        .into_owned();
     assert_eq!(
         d.violations
             .iter()
@@ -68,7 +70,9 @@ fn two_to_three_and_forbidden() {
         vec![5005]
     );
     r.avp_3gpp_counter = vec![1, 2, 3, 4];
-    let d = EdgeCaseRequest::decode(r.to_bytes(0, 0)).unwrap();
+    let d = EdgeCaseRequest::decode(&r.to_bytes(0, 0))
+        .unwrap()
+        .into_owned();
     assert_eq!(d.violations.len(), 1);
     assert_eq!(d.violations[0].result_code, 5009);
     assert_eq!(
@@ -83,7 +87,9 @@ fn two_to_three_and_forbidden() {
         Some(10415),
         Bytes::from_static(b"x"),
     ));
-    let d = EdgeCaseRequest::decode(r.to_bytes(0, 0)).unwrap();
+    let d = EdgeCaseRequest::decode(&r.to_bytes(0, 0))
+        .unwrap()
+        .into_owned();
     assert_eq!(d.violations.len(), 1);
     assert_eq!(
         (d.violations[0].result_code, d.violations[0].avp),
@@ -103,7 +109,9 @@ fn recursive_group_round_trips() {
     root.tree = Some(Box::new(inner));
     let mut r = request();
     r.tree = Some(Box::new(root));
-    let d = EdgeCaseRequest::decode(r.to_bytes(5, 6)).unwrap();
+    let d = EdgeCaseRequest::decode(&r.to_bytes(5, 6))
+        .unwrap()
+        .into_owned();
     assert!(d.violations.is_empty(), "{:#?}", d.violations);
     assert_eq!(d.message, r);
 }
@@ -111,14 +119,16 @@ fn recursive_group_round_trips() {
 #[test]
 fn answer_needs_one_or_more_match() {
     let mut a = EdgeCaseAnswer::new(Utf8String::from("s;1"), 2001, "h.example".parse().unwrap());
-    let d = EdgeCaseAnswer::decode(a.to_bytes(0, 0)).unwrap();
+    let d = EdgeCaseAnswer::decode(&a.to_bytes(0, 0))
+        .unwrap()
+        .into_owned();
     assert_eq!(d.violations.len(), 1);
     assert_eq!(
         (d.violations[0].result_code, d.violations[0].avp),
         (5005, Some("Match"))
     );
     a.r#match.push(Address::V4([192, 0, 2, 1].into()));
-    assert!(EdgeCaseAnswer::decode(a.to_bytes(0, 0))
+    assert!(EdgeCaseAnswer::decode(&a.to_bytes(0, 0))
         .unwrap()
         .violations
         .is_empty());

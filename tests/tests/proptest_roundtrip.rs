@@ -17,7 +17,8 @@ use diameter_runtime::frame::{self, Frame};
 use diameter_runtime::header::{CommandFlags, Header, HEADER_LEN};
 use diameter_runtime::raw::walk;
 use diameter_runtime::types::{
-    Address, AvpValue, DiameterIdentity, DiameterUri, IpFilterRule, QosFilterRule, Time, Utf8String,
+    Address, AvpValue, DiameterIdentity, DiameterUri, IpFilterRule, OctetString, QosFilterRule,
+    Time, Utf8String,
 };
 use diameter_runtime::{AvpError, AvpErrorKind, DecodeError, DecodeOptions, RawAvp, RawMessage};
 use proptest::prelude::*;
@@ -152,7 +153,7 @@ fn encode_data(d: &Data) -> Bytes {
     buf.freeze()
 }
 
-fn to_raw(n: &Node) -> RawAvp {
+fn to_raw(n: &Node) -> RawAvp<'static> {
     match n {
         Node::Leaf {
             code,
@@ -230,8 +231,9 @@ fn check_decoded(raw: &RawAvp, node: &Node) -> Result<(), TestCaseError> {
 }
 
 /// Runs every value type's decoder on `data`; none may panic.
-fn decode_every_type(data: &Bytes) {
+fn decode_every_type(data: &[u8]) {
     let _ = <Bytes as AvpValue>::decode(data);
+    let _ = OctetString::decode(data);
     let _ = i32::decode(data);
     let _ = i64::decode(data);
     let _ = u32::decode(data);

@@ -15,7 +15,7 @@ fn typed_messages_decode_cleanly_in_wireshark() {
     assert_eq!(msgs.len(), 18, "9 commands, request and answer");
     // Our own decoder first: every message is valid and round-trips.
     for (label, bytes) in &msgs {
-        let d = diameter_messages::Message::decode(bytes.clone().into()).unwrap();
+        let d = diameter_messages::Message::decode(bytes).unwrap();
         assert!(d.violations.is_empty(), "{label}: {:#?}", d.violations);
     }
     let Some(dir) = oracle::require("tshark", oracle::runs("tshark", &["--version"])) else {

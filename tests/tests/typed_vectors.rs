@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use diameter_messages::Message;
 use diameter_runtime::{DecodeOptions, Header};
 
@@ -36,7 +36,7 @@ fn typed_decode_is_valid_and_reencodes_byte_exactly() {
     let mut failures = Vec::new();
     for (label, bytes) in &vectors {
         let header = Header::decode(bytes).unwrap();
-        let strict = Message::decode(Bytes::from(bytes.clone())).unwrap();
+        let strict = Message::decode(bytes).unwrap();
         for v in &strict.violations {
             if v.result_code != 5001 || !TS32299_M_AVPS.contains(&v.code) {
                 failures.push(format!("{label} (strict): {v}"));
@@ -46,7 +46,7 @@ fn typed_decode_is_valid_and_reencodes_byte_exactly() {
             strict: false,
             ..DecodeOptions::default()
         };
-        let decoded = Message::decode_with(Bytes::from(bytes.clone()), &lenient).unwrap();
+        let decoded = Message::decode_with(bytes, &lenient).unwrap();
         if matches!(decoded.message, Message::Unknown(_)) {
             failures.push(format!("{label}: not decoded as a known command"));
             continue;

@@ -13,7 +13,7 @@ use diameter_runtime::{DecodeOptions, Decoded, RawAvp, RawMessage, Violation};
 
 const VENDOR_3GPP: u32 = 10415;
 
-fn ccr_i() -> RawMessage {
+fn ccr_i() -> RawMessage<'static> {
     let (_, bytes) = diameter_tests::read_vectors("vectors.hex")
         .into_iter()
         .find(|(l, _)| l.as_deref() == Some("CCR-I"))
@@ -24,16 +24,16 @@ fn ccr_i() -> RawMessage {
     m
 }
 
-fn decode(m: &RawMessage) -> Decoded<Message> {
-    Message::decode(m.to_bytes()).unwrap()
+fn decode(m: &RawMessage<'_>) -> Decoded<Message<'static>> {
+    Message::decode(&m.to_bytes()).unwrap().into_owned()
 }
 
-fn only(d: &Decoded<Message>) -> &Violation {
+fn only<'d>(d: &'d Decoded<Message<'_>>) -> &'d Violation {
     assert_eq!(d.violations.len(), 1, "{:#?}", d.violations);
     &d.violations[0]
 }
 
-fn u32_avp(code: u32, v: u32) -> RawAvp {
+fn u32_avp(code: u32, v: u32) -> RawAvp<'static> {
     RawAvp::from_value(code, 0x40, None, &v)
 }
 
@@ -228,7 +228,8 @@ fn unknown_mandatory_avp_is_5001_unless_lenient() {
     assert_eq!(v.failed_avp.as_ref().unwrap(), &unknown.wire());
 
     let lenient = DecodeOptions::lenient();
-    let d = Message::decode_with(m.to_bytes(), &lenient).unwrap();
+    let wire = m.to_bytes();
+    let d = Message::decode_with(&wire, &lenient).unwrap();
     assert!(d.violations.is_empty());
     match &d.message {
         Message::CreditControlRequest(ccr) => assert_eq!(ccr.other_avps, vec![unknown]),
@@ -249,14 +250,14 @@ fn flag_rule_violation_is_3009_with_e_bit_answer() {
     let at = pos(&m, 416);
     m.avps[at].flags.0 = 0;
     let bytes = m.to_bytes();
-    let d = Message::decode(bytes.clone()).unwrap();
+    let d = Message::decode(&bytes).unwrap();
     let v = only(&d);
     assert_eq!((v.result_code, v.avp), (3009, Some("CC-Request-Type")));
     let ans = d.error_answer(&bytes, &id()).unwrap();
     assert!(ans.header.flags.is_error());
     assert_eq!(ans.find(268, 0).unwrap().value::<u32>().unwrap(), 3009);
     // Lenient decoding lets it through.
-    assert!(Message::decode_with(bytes, &DecodeOptions::lenient())
+    assert!(Message::decode_with(&bytes, &DecodeOptions::lenient())
         .unwrap()
         .violations
         .is_empty());
@@ -272,7 +273,7 @@ fn header_bits_against_the_command_are_3008() {
         .unwrap();
     let mut cer = cer;
     cer[4] |= 0x40;
-    let d = Message::decode(Bytes::from(cer)).unwrap();
+    let d = Message::decode(&cer).unwrap();
     assert_eq!(only(&d).result_code, 3008);
 }
 
@@ -297,7 +298,7 @@ fn error_answer_for_two_missing_avps() {
     let mut m = ccr_i();
     m.avps.retain(|a| a.code != 415 && a.code != 416);
     let bytes = m.to_bytes();
-    let d = Message::decode(bytes.clone()).unwrap();
+    let d = Message::decode(&bytes).unwrap();
     assert_eq!(d.violations.len(), 2);
     assert_eq!(d.result_code(), 5005);
     let ans = d.error_answer(&bytes, &id()).unwrap();
@@ -337,7 +338,7 @@ fn broken_vectors_through_the_typed_decoder() {
             .unwrap();
         // Strict: these CCRs also carry 3GPP AVPs with the M bit (5001 for 872/873), so look
         // for the case's own violation among them.
-        let d = Message::decode(Bytes::from(bytes.clone())).unwrap();
+        let d = Message::decode(bytes).unwrap();
         let own = d
             .violations
             .iter()

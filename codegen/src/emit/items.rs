@@ -67,7 +67,7 @@ fn avp_type(rt: &TokenStream, t: AvpType) -> TokenStream {
 /// The Rust type of an AVP's value, as named from module `from`.
 fn value_type(model: &Model, plan: &Plan, from: &str, avp: &Avp, rt: &TokenStream) -> TokenStream {
     match avp.ty {
-        AvpType::OctetString => quote!(#rt::bytes::Bytes),
+        AvpType::OctetString => quote!(#rt::types::OctetString<'a>),
         AvpType::Integer32 => quote!(i32),
         AvpType::Integer64 => quote!(i64),
         AvpType::Unsigned32 => quote!(u32),
@@ -76,14 +76,19 @@ fn value_type(model: &Model, plan: &Plan, from: &str, avp: &Avp, rt: &TokenStrea
         AvpType::Float64 => quote!(f64),
         AvpType::Address => quote!(#rt::types::Address),
         AvpType::Time => quote!(#rt::types::Time),
-        AvpType::Utf8String => quote!(#rt::types::Utf8String),
-        AvpType::DiameterIdentity => quote!(#rt::types::DiameterIdentity),
+        AvpType::Utf8String => quote!(#rt::types::Utf8String<'a>),
+        AvpType::DiameterIdentity => quote!(#rt::types::DiameterIdentity<'a>),
         AvpType::DiameterUri => quote!(#rt::types::DiameterUri),
-        AvpType::IpFilterRule => quote!(#rt::types::IpFilterRule),
-        AvpType::QosFilterRule => quote!(#rt::types::QosFilterRule),
+        AvpType::IpFilterRule => quote!(#rt::types::IpFilterRule<'a>),
+        AvpType::QosFilterRule => quote!(#rt::types::QosFilterRule<'a>),
         AvpType::Enumerated | AvpType::Grouped => {
             let prefix = plan.path_from(from, plan.avp_module(model, &avp.key));
-            path(&prefix, &names::type_name(&avp.name))
+            let p = path(&prefix, &names::type_name(&avp.name));
+            if plan.avp_borrows(model, &avp.key) {
+                quote!(#p<'a>)
+            } else {
+                p
+            }
         }
     }
 }
@@ -382,15 +387,21 @@ fn enum_type(model: &Model, avp: &Avp, rt: &TokenStream) -> TokenStream {
             fn from(v: #ty) -> i32 { v.0 }
         }
 
-        impl #rt::types::AvpValue for #ty {
+        impl<'a> #rt::types::AvpValue<'a> for #ty {
             const TYPE: #rt::types::AvpType = #rt::types::AvpType::Enumerated;
-            fn decode(data: &#rt::bytes::Bytes) -> Result<Self, #rt::ValueError> {
-                <i32 as #rt::types::AvpValue>::decode(data).map(Self)
+            #[inline]
+            fn decode(data: &'a [u8]) -> Result<Self, #rt::ValueError> {
+                <i32 as #rt::types::AvpValue<'a>>::decode(data).map(Self)
             }
             fn encoded_len(&self) -> usize { 4 }
             fn encode(&self, buf: &mut #rt::bytes::BytesMut) {
-                <i32 as #rt::types::AvpValue>::encode(&self.0, buf)
+                <i32 as #rt::types::AvpValue<'a>>::encode(&self.0, buf)
             }
+        }
+
+        impl #rt::types::IntoOwned for #ty {
+            type Owned = #ty;
+            fn into_owned(self) -> #ty { self }
         }
     }
 }
@@ -483,7 +494,6 @@ fn enum_extensions(model: &Model, plan: &Plan, m: &str) -> Vec<TokenStream> {
 struct Field {
     name: proc_macro2::Ident,
     ty: TokenStream,
-    slot_ty: TokenStream,
     shape: Shape,
     grouped: bool,
     def: TokenStream,
@@ -524,10 +534,10 @@ fn fields(model: &Model, plan: &Plan, m: &str, g: &Grammar, rt: &TokenStream) ->
         if grouped && shape != Shape::Many && boxed(&r.avp) {
             vt = quote!(Box<#vt>);
         }
-        let (ty, slot_ty) = match shape {
-            Shape::One => (vt.clone(), quote!(Option<#vt>)),
-            Shape::Optional => (quote!(Option<#vt>), quote!(Option<#vt>)),
-            Shape::Many | Shape::Forbidden => (quote!(Vec<#vt>), quote!(Vec<#vt>)),
+        let ty = match shape {
+            Shape::One => vt.clone(),
+            Shape::Optional => quote!(Option<#vt>),
+            Shape::Many | Shape::Forbidden => quote!(Vec<#vt>),
         };
         let bounds = match (r.min, r.max) {
             (a, Some(b)) => format!("{a} to {b}"),
@@ -545,7 +555,6 @@ fn fields(model: &Model, plan: &Plan, m: &str, g: &Grammar, rt: &TokenStream) ->
         out.push(Field {
             name: format_ident!("{}", fname.trim_start_matches("r#")),
             ty,
-            slot_ty,
             shape,
             grouped,
             def: def_ref(model, plan, m, &r.avp, false),
@@ -558,12 +567,15 @@ fn fields(model: &Model, plan: &Plan, m: &str, g: &Grammar, rt: &TokenStream) ->
     out
 }
 
-/// Struct fields, `new`, decode and encode bodies shared by groups and commands.
+/// Struct fields, `new`, decode, encode and `into_owned` bodies shared by groups and commands.
 struct Body {
     decls: TokenStream,
     new_fn: TokenStream,
     decode: TokenStream,
     encode: TokenStream,
+    into_owned: TokenStream,
+    /// `<'a>` when the struct borrows the decoded buffer, else nothing.
+    lifetime: TokenStream,
 }
 
 fn body(
@@ -584,7 +596,7 @@ fn body(
     let other = if g.extensible {
         quote!(
             /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-            pub other_avps: Vec<#rt::RawAvp>,
+            pub other_avps: Vec<#rt::RawAvp<'a>>,
         )
     } else {
         quote!()
@@ -632,63 +644,44 @@ fn body(
         }
     };
 
-    // decode
+    // decode, in place: `self` starts as `Default`; counts are locals.
     let n = fs.len();
-    let slots = keep.iter().map(|f| {
-        let (n, t) = (field_ident(&f.name), &f.slot_ty);
-        quote!(let mut #n: #t = Default::default();)
-    });
-    let other_slot = if g.extensible {
-        quote!(let mut other_avps: Vec<#rt::RawAvp> = Vec::new();)
-    } else {
-        quote!()
-    };
     let arms = fs.iter().map(|f| {
         let k = &model.avps[&g.rules[f.index].avp].key;
         let (code, vendor) = (k.code, k.vendor_id);
         let i = f.index;
         let n = field_ident(&f.name);
+        let fa = match f.fixed_at {
+            Some(fa) => quote!(#fa),
+            None => quote!(usize::MAX),
+        };
         let call = match (f.shape, f.grouped) {
             (Shape::Forbidden, _) => quote!(ctx.forbidden(&G.rules[#i], a, &mut counts[#i], index)),
-            (Shape::One | Shape::Optional, g) => {
-                let fa = f.fixed_at.unwrap_or(usize::MAX);
-                let fa = if fa == usize::MAX {
-                    quote!(usize::MAX)
-                } else {
-                    quote!(#fa)
-                };
-                if g {
-                    quote!(ctx.one_group(&G.rules[#i], a, &mut #n, &mut counts[#i], index, #fa))
-                } else {
-                    quote!(ctx.one(&G.rules[#i], a, &mut #n, &mut counts[#i], index, #fa))
-                }
+            (Shape::One, false) => {
+                quote!(ctx.one(&G.rules[#i], a, &mut self.#n, &mut counts[#i], index, #fa))
+            }
+            (Shape::One, true) => {
+                quote!(ctx.one_group(&G.rules[#i], a, &mut self.#n, &mut counts[#i], index, #fa))
+            }
+            (Shape::Optional, false) => {
+                quote!(ctx.opt(&G.rules[#i], a, &mut self.#n, &mut counts[#i], index, #fa))
+            }
+            (Shape::Optional, true) => {
+                quote!(ctx.opt_group(&G.rules[#i], a, &mut self.#n, &mut counts[#i], index, #fa))
             }
             (Shape::Many, true) => {
-                quote!(ctx.many_group(&G.rules[#i], a, &mut #n, &mut counts[#i], index))
+                quote!(ctx.many_group(&G.rules[#i], a, &mut self.#n, &mut counts[#i], index))
             }
             (Shape::Many, false) => {
-                quote!(ctx.many(&G.rules[#i], a, &mut #n, &mut counts[#i], index))
+                quote!(ctx.many(&G.rules[#i], a, &mut self.#n, &mut counts[#i], index))
             }
         };
         quote!((#code, #vendor) => #call,)
     });
     let other_arm = if g.extensible {
-        quote!(_ => ctx.other(G, a, Some(&mut other_avps)),)
+        quote!(_ => ctx.other(G, a, Some(&mut self.other_avps)),)
     } else {
         quote!(_ => ctx.other(G, a, None),)
-    };
-    let builds = keep.iter().map(|f| {
-        let n = field_ident(&f.name);
-        if f.shape == Shape::One {
-            quote!(#n: #n.unwrap_or_default(),)
-        } else {
-            quote!(#n,)
-        }
-    });
-    let other_build = if g.extensible {
-        quote!(other_avps,)
-    } else {
-        quote!()
     };
     // Only rules with a minimum can be missing: check those, inline.
     let missing = fs.iter().filter(|f| g.rules[f.index].min > 0).map(|f| {
@@ -703,14 +696,29 @@ fn body(
     let decode = quote! {
         let G: &'static #rt::dictionary::GrammarDef = &#grammar;
         #counts_decl
-        #(#slots)*
-        #other_slot
         ctx.walk(data, |ctx, a, index| match (a.header.code, a.header.vendor()) {
             #(#arms)*
             #other_arm
         });
         #(#missing)*
-        Self { #(#builds)* #other_build }
+    };
+
+    // into_owned: every field made 'static (a move when nothing is borrowed).
+    let borrows = plan.borrows(model, g);
+    let lifetime = if borrows { quote!(<'a>) } else { quote!() };
+    let into_owned = if borrows {
+        let moves = keep.iter().map(|f| {
+            let n = field_ident(&f.name);
+            quote!(#n: #rt::types::IntoOwned::into_owned(self.#n),)
+        });
+        let other_move = if g.extensible {
+            quote!(other_avps: #rt::types::IntoOwned::into_owned(self.other_avps),)
+        } else {
+            quote!()
+        };
+        quote!(#(#moves)* #other_move)
+    } else {
+        quote!()
     };
 
     // encode, in grammar order
@@ -741,6 +749,8 @@ fn body(
         new_fn,
         decode,
         encode,
+        into_owned,
+        lifetime,
     }
 }
 
@@ -762,22 +772,50 @@ fn group_type(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) 
     let dname = format_ident!("{}", names::def_name(&avp.name));
     let b = body(model, plan, m, g, quote!(defs::#gname), "group", rt);
     let (decls, new_fn, decode, encode) = (b.decls, b.new_fn, b.decode, b.encode);
+    let owned = owned_impl(&ty, &b.lifetime, &b.into_owned, rt);
+    let lt = b.lifetime;
     let doc_docs = docs(&doc_avp(avp, model));
     quote! {
         #doc_docs
         #[derive(Clone, Debug, Default, PartialEq)]
-        pub struct #ty { #decls }
+        pub struct #ty #lt { #decls }
 
-        impl #ty { #new_fn }
+        impl #lt #ty #lt { #new_fn }
 
-        impl #rt::typed::Group for #ty {
+        impl<'a> #rt::typed::Group<'a> for #ty #lt {
             const DEF: &'static #rt::dictionary::AvpDef = &defs::#dname;
             #[allow(non_snake_case, unused_mut, unused_variables)]
-            fn decode_group(data: &[u8], ctx: &mut #rt::typed::DecodeCtx<'_>) -> Self {
+            fn decode_group(&mut self, data: &'a [u8], ctx: &mut #rt::typed::DecodeCtx<'_>) {
                 #decode
             }
             fn encode_group(&self, buf: &mut #rt::bytes::BytesMut) {
                 #encode
+            }
+        }
+
+        #owned
+    }
+}
+
+/// `impl IntoOwned`: the same type with `'static` for a borrowing one, itself otherwise.
+fn owned_impl(
+    ty: &proc_macro2::Ident,
+    lifetime: &TokenStream,
+    body: &TokenStream,
+    rt: &TokenStream,
+) -> TokenStream {
+    if lifetime.is_empty() {
+        quote! {
+            impl #rt::types::IntoOwned for #ty {
+                type Owned = #ty;
+                fn into_owned(self) -> #ty { self }
+            }
+        }
+    } else {
+        quote! {
+            impl #rt::types::IntoOwned for #ty<'_> {
+                type Owned = #ty<'static>;
+                fn into_owned(self) -> #ty<'static> { #ty { #body } }
             }
         }
     }
@@ -806,6 +844,8 @@ fn command_type(
     );
     let b = body(model, plan, m, g, quote!(defs::#gname), "message", rt);
     let (decls, new_fn, decode, encode) = (b.decls, b.new_fn, b.decode, b.encode);
+    let owned = owned_impl(&ty, &b.lifetime, &b.into_owned, rt);
+    let lt = b.lifetime;
     let code = cmd.code;
     let pxy = matches!(
         cmd.request.header,
@@ -828,11 +868,11 @@ fn command_type(
     quote! {
         #doc_docs
         #[derive(Clone, Debug, Default, PartialEq)]
-        pub struct #ty { #decls }
+        pub struct #ty #lt { #decls }
 
-        impl #ty { #new_fn }
+        impl #lt #ty #lt { #new_fn }
 
-        impl #rt::typed::Command for #ty {
+        impl<'a> #rt::typed::Command<'a> for #ty #lt {
             const CODE: u32 = #code;
             const APPLICATION_ID: u32 = #app_id;
             const IS_REQUEST: bool = #request;
@@ -843,12 +883,14 @@ fn command_type(
                 super::avp_def(code, vendor_id)
             }
             #[allow(non_snake_case, unused_mut, unused_variables)]
-            fn decode_body(data: &[u8], ctx: &mut #rt::typed::DecodeCtx<'_>) -> Self {
+            fn decode_body(&mut self, data: &'a [u8], ctx: &mut #rt::typed::DecodeCtx<'_>) {
                 #decode
             }
             fn encode_body(&self, buf: &mut #rt::bytes::BytesMut) {
                 #encode
             }
         }
+
+        #owned
     }
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use heck::ToSnakeCase;
 
-use crate::model::{AvpKey, Model};
+use crate::model::{AvpKey, AvpType, Grammar, Model};
 
 /// The module layout of one generation.
 #[derive(Debug)]
@@ -20,6 +20,8 @@ pub struct Plan {
     pub modules: BTreeMap<String, BTreeSet<String>>,
     /// Modules supplied by another crate: module name -> Rust path.
     pub externs: BTreeMap<String, String>,
+    /// Grouped AVPs whose type borrows the decoded buffer (has a lifetime `'a`).
+    pub borrowing: BTreeSet<AvpKey>,
 }
 
 impl Plan {
@@ -40,7 +42,23 @@ impl Plan {
             file_module,
             modules: BTreeMap::new(),
             externs: externs.clone(),
+            borrowing: BTreeSet::new(),
         };
+        // A type borrows when a field does: text, octets, kept AVPs, or a borrowing group.
+        // Iterate to a fixed point, as groups may contain each other.
+        loop {
+            let more: Vec<AvpKey> = model
+                .avps
+                .values()
+                .filter(|a| !plan.borrowing.contains(&a.key))
+                .filter(|a| a.grammar.as_ref().is_some_and(|g| plan.borrows(model, g)))
+                .map(|a| a.key)
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            plan.borrowing.extend(more);
+        }
         let mut modules: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for m in plan.file_module.values() {
             modules.entry(m.clone()).or_default();
@@ -79,6 +97,30 @@ impl Plan {
             .and_then(|a| self.file_module.get(&a.span.file))
             .map(String::as_str)
             .unwrap_or("unknown")
+    }
+
+    /// Does the type of AVP `key`'s values borrow the decoded buffer?
+    pub fn avp_borrows(&self, model: &Model, key: &AvpKey) -> bool {
+        match model.avps.get(key).map(|a| a.ty) {
+            Some(AvpType::Grouped) => self.borrowing.contains(key),
+            Some(t) => matches!(
+                t,
+                AvpType::OctetString
+                    | AvpType::Utf8String
+                    | AvpType::DiameterIdentity
+                    | AvpType::IpFilterRule
+                    | AvpType::QosFilterRule
+            ),
+            None => false,
+        }
+    }
+
+    /// Does the struct generated from grammar `g` borrow the decoded buffer?
+    pub fn borrows(&self, model: &Model, g: &Grammar) -> bool {
+        g.extensible
+            || g.rules
+                .iter()
+                .any(|r| r.max != Some(0) && self.avp_borrows(model, &r.avp))
     }
 
     /// Is `module` emitted by this generation?

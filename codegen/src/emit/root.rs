@@ -92,6 +92,7 @@ pub fn root(
     let mut base_arms = Vec::new();
     let mut name_arms = Vec::new();
     let mut encode_arms = Vec::new();
+    let mut owned_arms = Vec::new();
     let mut app_ids = Vec::new();
     // Variant names: the type name, prefixed by the module where two applications share it.
     let mut seen = std::collections::BTreeMap::<String, usize>::new();
@@ -113,9 +114,17 @@ pub fn root(
         app_ids.push(quote!(#c if application_id == #id { return true; }));
         let module = ident(&app.module);
         for cmd in app.commands.values() {
-            for (request, suffix) in [(true, "Request"), (false, "Answer")] {
+            for (request, suffix, grammar) in [
+                (true, "Request", &cmd.request),
+                (false, "Answer", &cmd.answer),
+            ] {
                 let full = format!("{}-{suffix}", cmd.name);
                 let ty = format_ident!("{}", names::type_name(&full));
+                let lt = if plan.borrows(model, grammar) {
+                    quote!(<'a>)
+                } else {
+                    quote!()
+                };
                 let v = if app.id != 0
                     && seen.get(&names::type_name(&cmd.name)).copied().unwrap_or(0) > 1
                 {
@@ -127,11 +136,11 @@ pub fn root(
                 variants.push(quote! {
                     #c
                     #[doc = #full]
-                    #v(#module::#ty),
+                    #v(#module::#ty #lt),
                 });
                 let body = quote! {
                     {
-                        let d = <#module::#ty as #rt::Command>::decode_in(bytes, opts, known)?;
+                        let d = <#module::#ty #lt as #rt::Command<'a>>::decode_in(bytes, opts, known)?;
                         Ok(#rt::Decoded { message: Message::#v(d.message), violations: d.violations })
                     }
                 };
@@ -142,6 +151,9 @@ pub fn root(
                 decode_arms.push(quote!(#c (#id, #code, #request) => #body));
                 name_arms.push(quote!(#c Message::#v(_) => Some(#full),));
                 encode_arms.push(quote!(#c Message::#v(m) => #rt::Command::encode_body(m, buf),));
+                owned_arms.push(
+                    quote!(#c Message::#v(m) => Message::#v(#rt::types::IntoOwned::into_owned(m)),),
+                );
             }
         }
     }
@@ -167,44 +179,55 @@ pub fn root(
             false
         }
 
-        /// Any message: a typed command of an enabled application, or the raw form.
+        /// Any message: a typed command of an enabled application, or the raw form. Text and
+        /// octet values borrow the decoded buffer (`'a`); `into_owned` gives a `'static` message.
         #[derive(Clone, Debug, PartialEq)]
         #[allow(clippy::large_enum_variant)]
-        pub enum Message {
+        pub enum Message<'a> {
             #(#variants)*
             /// A command no enabled dictionary defines.
-            Unknown(#rt::RawMessage),
+            Unknown(#rt::RawMessage<'a>),
         }
 
-        impl Message {
+        impl #rt::types::IntoOwned for Message<'_> {
+            type Owned = Message<'static>;
+            fn into_owned(self) -> Message<'static> {
+                match self {
+                    #(#owned_arms)*
+                    Message::Unknown(m) => Message::Unknown(#rt::types::IntoOwned::into_owned(m)),
+                }
+            }
+        }
+
+        impl<'a> Message<'a> {
             /// Decodes and validates one whole message strictly, with the default limits.
-            pub fn decode(bytes: #rt::bytes::Bytes) -> Result<#rt::Decoded<Message>, #rt::DecodeError> {
+            pub fn decode(bytes: &'a [u8]) -> Result<#rt::Decoded<Message<'a>>, #rt::DecodeError> {
                 Self::decode_with(bytes, &#rt::DecodeOptions::default())
             }
 
             /// Decodes and validates one whole message, choosing the type by (application,
             /// command code, R bit). An unknown command still decodes, to [`Message::Unknown`],
             /// with a 3007 (unknown application) or 3001 (unknown command) violation.
-            pub fn decode_with(bytes: #rt::bytes::Bytes, opts: &#rt::DecodeOptions) -> Result<#rt::Decoded<Message>, #rt::DecodeError> {
+            pub fn decode_with(bytes: &'a [u8], opts: &#rt::DecodeOptions) -> Result<#rt::Decoded<Message<'a>>, #rt::DecodeError> {
                 Self::decode_in(bytes, opts, avp_def)
             }
 
             /// As [`Message::decode_with`], with `known` deciding which AVPs exist.
             pub fn decode_in(
-                bytes: #rt::bytes::Bytes,
+                bytes: &'a [u8],
                 opts: &#rt::DecodeOptions,
                 known: fn(u32, u32) -> Option<&'static #rt::dictionary::AvpDef>,
-            ) -> Result<#rt::Decoded<Message>, #rt::DecodeError> {
+            ) -> Result<#rt::Decoded<Message<'a>>, #rt::DecodeError> {
                 let _ = known; // unused when no command is generated
                 // Judged by the command's decoder, which applies the leniency asked for.
-                let header = #rt::Header::decode_unchecked(&bytes)?;
+                let header = #rt::Header::decode_unchecked(bytes)?;
                 let key = (header.application_id, header.command_code, header.flags.is_request());
                 #[allow(unreachable_patterns)]
                 match key {
                     #(#decode_arms)*
                     #(#base_arms)*
                     _ => {
-                        let raw = #rt::RawMessage::decode_with(bytes, opts)?;
+                        let raw = #rt::RawMessage::parse(bytes, opts)?;
                         let (result_code, message) = if application_known(header.application_id) {
                             (#rt::consts::result_code::COMMAND_UNSUPPORTED, format!("command {} is not defined for application {}", header.command_code, header.application_id))
                         } else {

@@ -106,14 +106,10 @@ impl fmt::Display for Address {
     }
 }
 
-impl AvpValue for Address {
+impl<'a> AvpValue<'a> for Address {
     const TYPE: AvpType = AvpType::Address;
 
-    fn decode(data: &Bytes) -> Result<Self, ValueError> {
-        Self::decode_in(data, data)
-    }
-
-    fn decode_in(data: &[u8], owner: &Bytes) -> Result<Self, ValueError> {
+    fn decode(data: &'a [u8]) -> Result<Self, ValueError> {
         let length = |expected| ValueError::Length {
             ty: "Address",
             expected,
@@ -134,7 +130,7 @@ impl AvpValue for Address {
             }
             family => Address::Other {
                 family,
-                data: owner.slice_ref(rest),
+                data: Bytes::copy_from_slice(rest),
             },
         })
     }

@@ -1,12 +1,15 @@
 //! The RFC 6733 basic (section 4.2) and derived (section 4.3) AVP data types.
 //!
 //! Each type implements [`AvpValue`]: decoding from the AVP data (padding excluded) and encoding
-//! back to it. Octet and text values share the buffer they were decoded from (`bytes::Bytes`).
+//! back to it. Octet and text values borrow the buffer they were decoded from (lifetime `'a`);
+//! [`IntoOwned`] turns them, and every generated type holding them, into `'static` values.
 //! Integer32/64, Unsigned32/64 and Float32/64 are Rust's `i32`, `i64`, `u32`, `u64`, `f32`,
-//! `f64`; OctetString is [`bytes::Bytes`]; Enumerated is `i32` (generated enums wrap it).
+//! `f64`; OctetString is [`OctetString`]; Enumerated is `i32` (generated enums wrap it).
+//! Address and DiameterURI are rare and parsed: they own their data (decoding copies it).
 
 mod address;
 mod numeric;
+mod octets;
 mod text;
 mod time;
 mod uri;
@@ -14,6 +17,7 @@ mod uri;
 use bytes::{Bytes, BytesMut};
 
 pub use address::{Address, AddressFamily};
+pub use octets::OctetString;
 pub use text::{DiameterIdentity, IpFilterRule, QosFilterRule, Utf8String};
 pub use time::Time;
 pub use uri::{AaaProtocol, DiameterUri, Transport};
@@ -28,20 +32,14 @@ use crate::error::ValueError;
 /// let mut buf = bytes::BytesMut::new();
 /// v.encode(&mut buf);
 /// assert_eq!(v.encoded_len(), buf.len());
-/// assert_eq!(Utf8String::decode(&buf.freeze()).unwrap(), v);
+/// assert_eq!(Utf8String::decode(&buf).unwrap(), v);
 /// ```
-pub trait AvpValue: Sized {
+pub trait AvpValue<'a>: Sized {
     /// The data type as RFC 6733 names it, e.g. `"Unsigned32"`.
     const TYPE: AvpType;
 
-    /// Decodes the AVP data (padding excluded). Octet and text types keep a slice of `data`.
-    fn decode(data: &Bytes) -> Result<Self, ValueError>;
-
-    /// Decodes `data`, a slice of `owner`. Octet and text types share `owner`'s buffer; the
-    /// others read `data` alone, so no reference count is touched. Typed decoding uses this.
-    fn decode_in(data: &[u8], owner: &Bytes) -> Result<Self, ValueError> {
-        Self::decode(&owner.slice_ref(data))
-    }
+    /// Decodes the AVP data (padding excluded). Octet and text types borrow `data`.
+    fn decode(data: &'a [u8]) -> Result<Self, ValueError>;
 
     /// Number of data bytes [`AvpValue::encode`] writes (padding excluded).
     fn encoded_len(&self) -> usize;
@@ -142,15 +140,78 @@ impl std::fmt::Display for AvpType {
     }
 }
 
-/// OctetString: the data as is, sharing the input buffer.
-impl AvpValue for Bytes {
+/// Values that borrow the buffer they were decoded from, turned into `'static` ones that can be
+/// kept or sent to another task. Generated groups and commands implement it too.
+///
+/// ```
+/// use diameter_runtime::types::{IntoOwned, Utf8String};
+/// fn keep(s: Utf8String<'static>) -> Utf8String<'static> { s }
+/// let wire = String::from("session;1");
+/// let borrowed = Utf8String::from(wire.as_str());
+/// let kept = keep(borrowed.into_owned());
+/// drop(wire);
+/// assert_eq!(kept, "session;1");
+/// ```
+pub trait IntoOwned {
+    /// The `'static` form.
+    type Owned: 'static;
+    /// Copies what is borrowed; moves what is owned.
+    fn into_owned(self) -> Self::Owned;
+}
+
+macro_rules! owned_already {
+    ($($t:ty),*) => {$(
+        impl IntoOwned for $t {
+            type Owned = $t;
+            #[inline]
+            fn into_owned(self) -> $t {
+                self
+            }
+        }
+    )*};
+}
+
+owned_already!(
+    i32,
+    i64,
+    u32,
+    u64,
+    f32,
+    f64,
+    Bytes,
+    Address,
+    Time,
+    DiameterUri
+);
+
+impl<T: IntoOwned> IntoOwned for Option<T> {
+    type Owned = Option<T::Owned>;
+    fn into_owned(self) -> Self::Owned {
+        self.map(T::into_owned)
+    }
+}
+
+impl<T: IntoOwned> IntoOwned for Vec<T> {
+    type Owned = Vec<T::Owned>;
+    fn into_owned(self) -> Self::Owned {
+        self.into_iter().map(T::into_owned).collect()
+    }
+}
+
+impl<T: IntoOwned> IntoOwned for Box<T> {
+    type Owned = Box<T::Owned>;
+    fn into_owned(self) -> Self::Owned {
+        Box::new((*self).into_owned())
+    }
+}
+
+/// An owned OctetString: the data copied into a `Bytes`. Generated types use [`OctetString`],
+/// which borrows instead.
+impl<'a> AvpValue<'a> for Bytes {
     const TYPE: AvpType = AvpType::OctetString;
 
-    fn decode(data: &Bytes) -> Result<Self, ValueError> {
-        Ok(data.clone())
-    }
-    fn decode_in(data: &[u8], owner: &Bytes) -> Result<Self, ValueError> {
-        Ok(owner.slice_ref(data))
+    fn decode(data: &'a [u8]) -> Result<Self, ValueError> {
+        Ok(Bytes::copy_from_slice(data))
     }
     fn encoded_len(&self) -> usize {
         self.len()
@@ -161,13 +222,17 @@ impl AvpValue for Bytes {
 }
 
 #[cfg(test)]
-pub(crate) fn round_trip<T: AvpValue + PartialEq + std::fmt::Debug>(v: &T) -> Bytes {
+pub(crate) fn round_trip<'a, T>(v: &T) -> Bytes
+where
+    T: AvpValue<'a> + PartialEq + std::fmt::Debug,
+{
     let mut buf = BytesMut::new();
     v.encode(&mut buf);
     assert_eq!(buf.len(), v.encoded_len(), "encoded_len of {v:?}");
-    let bytes = buf.freeze();
-    assert_eq!(&T::decode(&bytes).expect("decodes"), v);
-    bytes
+    // Leaked so that borrowing types of any lifetime can decode from it (tests only).
+    let bytes: &'static [u8] = Box::leak(buf.to_vec().into_boxed_slice());
+    assert_eq!(&T::decode(bytes).expect("decodes"), v);
+    buf.freeze()
 }
 
 #[cfg(test)]
@@ -184,10 +249,10 @@ mod tests {
     }
 
     #[test]
-    fn octet_string_is_zero_copy() {
+    fn owned_octet_string_copies() {
         let input = Bytes::from_static(b"\x00\x01binary\xff");
         let v = <Bytes as AvpValue>::decode(&input).unwrap();
-        assert_eq!(v.as_ptr(), input.as_ptr());
+        assert_eq!(v, input);
         round_trip(&Bytes::new());
         round_trip(&input);
     }

@@ -1,20 +1,17 @@
 //! Integer32/64, Unsigned32/64 and Float32/64: big-endian, fixed length.
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 
 use super::{AvpType, AvpValue};
 use crate::error::ValueError;
 
 macro_rules! fixed {
     ($t:ty, $ty:ident, $n:literal, $expected:literal) => {
-        impl AvpValue for $t {
+        impl<'a> AvpValue<'a> for $t {
             const TYPE: AvpType = AvpType::$ty;
 
-            fn decode(data: &Bytes) -> Result<Self, ValueError> {
-                Self::decode_in(data, data)
-            }
             #[inline]
-            fn decode_in(data: &[u8], _owner: &Bytes) -> Result<Self, ValueError> {
+            fn decode(data: &'a [u8]) -> Result<Self, ValueError> {
                 let arr: [u8; $n] = data.try_into().map_err(|_| ValueError::Length {
                     ty: AvpType::$ty.as_str(),
                     expected: $expected,
@@ -83,14 +80,14 @@ mod tests {
     #[test]
     fn wrong_lengths_are_5014() {
         for len in [0usize, 3, 5, 8] {
-            let e = u32::decode(&Bytes::from(vec![0; len])).unwrap_err();
+            let e = u32::decode(&vec![0; len]).unwrap_err();
             assert_eq!(e.result_code(), 5014, "len {len}");
             assert!(e.to_string().contains("Unsigned32"));
         }
-        assert!(i64::decode(&Bytes::from(vec![0; 4])).is_err());
-        assert!(f32::decode(&Bytes::from(vec![0; 8])).is_err());
-        assert!(u64::decode(&Bytes::from(vec![0; 7])).is_err());
-        assert!(i32::decode(&Bytes::from(vec![0; 13])).is_err());
-        assert!(f64::decode(&Bytes::from(vec![0; 9])).is_err());
+        assert!(i64::decode(&[0; 4]).is_err());
+        assert!(f32::decode(&[0; 8]).is_err());
+        assert!(u64::decode(&[0; 7]).is_err());
+        assert!(i32::decode(&[0; 13]).is_err());
+        assert!(f64::decode(&[0; 9]).is_err());
     }
 }

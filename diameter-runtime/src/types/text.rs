@@ -1,13 +1,13 @@
 //! Text types: UTF8String, DiameterIdentity, IPFilterRule and QoSFilterRule.
 //!
-//! Each keeps the wire bytes (`Bytes`, shared with the input) after checking them once, so
-//! decoding copies nothing and re-encoding gives the same bytes.
+//! Each keeps the wire bytes (an [`OctetString`], borrowed from the input) after checking them
+//! once, so decoding copies nothing and re-encoding gives the same bytes.
 
 use std::fmt;
 
 use bytes::{Bytes, BytesMut};
 
-use super::{AvpType, AvpValue};
+use super::{AvpType, AvpValue, IntoOwned, OctetString};
 use crate::error::ValueError;
 
 fn utf8(ty: AvpType, data: &[u8]) -> Result<(), ValueError> {
@@ -42,29 +42,46 @@ macro_rules! text_type {
     ($(#[$doc:meta])* $name:ident, $ty:ident, $check:expr) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-        pub struct $name(Bytes);
+        pub struct $name<'a>(OctetString<'a>);
 
-        impl $name {
-            /// Checks `bytes` and wraps them.
+        impl<'a> $name<'a> {
+            const CHECK: fn(&[u8]) -> Result<(), ValueError> = $check;
+
+            /// Checks `bytes` and wraps them (owned).
             pub fn from_bytes(bytes: Bytes) -> Result<Self, ValueError> {
-                let check: fn(&[u8]) -> Result<(), ValueError> = $check;
-                check(&bytes)?;
-                Ok($name(bytes))
+                Self::CHECK(&bytes)?;
+                Ok($name(OctetString::from(bytes)))
             }
 
-            /// Wraps a string, checking it as the type requires.
+            /// Checks `bytes` and wraps them, borrowed.
+            pub fn from_borrowed(bytes: &'a [u8]) -> Result<Self, ValueError> {
+                Self::CHECK(bytes)?;
+                Ok($name(OctetString::borrowed(bytes)))
+            }
+
+            /// Wraps a string (owned), checking it as the type requires.
             pub fn new(s: impl Into<String>) -> Result<Self, ValueError> {
                 Self::from_bytes(Bytes::from(s.into()))
+            }
+
+            /// Wraps a borrowed string, checking it as the type requires; copies nothing.
+            pub fn borrowed(s: &'a str) -> Result<Self, ValueError> {
+                Self::from_borrowed(s.as_bytes())
             }
 
             /// The text.
             pub fn as_str(&self) -> &str {
                 // Checked as UTF-8 on construction, so this cannot fail.
-                std::str::from_utf8(&self.0).unwrap_or_default()
+                std::str::from_utf8(self.0.as_bytes()).unwrap_or_default()
             }
 
             /// The wire bytes.
-            pub fn as_bytes(&self) -> &Bytes {
+            pub fn as_bytes(&self) -> &[u8] {
+                self.0.as_bytes()
+            }
+
+            /// The wire bytes as an [`OctetString`] (borrowed or owned as this value is).
+            pub fn as_octets(&self) -> &OctetString<'a> {
                 &self.0
             }
 
@@ -77,65 +94,74 @@ macro_rules! text_type {
             pub fn is_empty(&self) -> bool {
                 self.0.is_empty()
             }
+
+            /// A `'static` value sharing `owner` when the text is borrowed from it; see
+            /// [`OctetString::into_shared`].
+            pub fn into_shared(self, owner: &Bytes) -> $name<'static> {
+                $name(self.0.into_shared(owner))
+            }
         }
 
-        impl AvpValue for $name {
+        impl IntoOwned for $name<'_> {
+            type Owned = $name<'static>;
+            fn into_owned(self) -> $name<'static> {
+                $name(self.0.into_owned())
+            }
+        }
+
+        impl<'a> AvpValue<'a> for $name<'a> {
             const TYPE: AvpType = AvpType::$ty;
 
-            fn decode(data: &Bytes) -> Result<Self, ValueError> {
-                Self::from_bytes(data.clone())
-            }
-            fn decode_in(data: &[u8], owner: &Bytes) -> Result<Self, ValueError> {
-                let check: fn(&[u8]) -> Result<(), ValueError> = $check;
-                check(data)?;
-                Ok($name(owner.slice_ref(data)))
+            #[inline]
+            fn decode(data: &'a [u8]) -> Result<Self, ValueError> {
+                Self::from_borrowed(data)
             }
             fn encoded_len(&self) -> usize {
                 self.0.len()
             }
             fn encode(&self, buf: &mut BytesMut) {
-                buf.extend_from_slice(&self.0);
+                buf.extend_from_slice(self.0.as_bytes());
             }
         }
 
-        impl std::ops::Deref for $name {
+        impl std::ops::Deref for $name<'_> {
             type Target = str;
             fn deref(&self) -> &str {
                 self.as_str()
             }
         }
 
-        impl AsRef<str> for $name {
+        impl AsRef<str> for $name<'_> {
             fn as_ref(&self) -> &str {
                 self.as_str()
             }
         }
 
-        impl fmt::Display for $name {
+        impl fmt::Display for $name<'_> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl fmt::Debug for $name {
+        impl fmt::Debug for $name<'_> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 fmt::Debug::fmt(self.as_str(), f)
             }
         }
 
-        impl PartialEq<str> for $name {
+        impl PartialEq<str> for $name<'_> {
             fn eq(&self, other: &str) -> bool {
                 self.as_str() == other
             }
         }
 
-        impl PartialEq<&str> for $name {
+        impl PartialEq<&str> for $name<'_> {
             fn eq(&self, other: &&str) -> bool {
                 self.as_str() == *other
             }
         }
 
-        impl std::str::FromStr for $name {
+        impl std::str::FromStr for $name<'static> {
             type Err = ValueError;
             fn from_str(s: &str) -> Result<Self, ValueError> {
                 Self::new(s)
@@ -185,22 +211,23 @@ text_type!(
     |b| utf8(AvpType::QosFilterRule, b)
 );
 
-impl From<&str> for Utf8String {
-    fn from(s: &str) -> Self {
-        Utf8String(Bytes::copy_from_slice(s.as_bytes()))
+/// Borrows: copies nothing.
+impl<'a> From<&'a str> for Utf8String<'a> {
+    fn from(s: &'a str) -> Self {
+        Utf8String(OctetString::borrowed(s.as_bytes()))
     }
 }
 
-impl From<String> for Utf8String {
+impl From<String> for Utf8String<'_> {
     fn from(s: String) -> Self {
-        Utf8String(Bytes::from(s))
+        Utf8String(OctetString::from(s))
     }
 }
 
-impl Utf8String {
+impl Utf8String<'static> {
     /// A string from static text, without copying.
     pub const fn from_static(s: &'static str) -> Self {
-        Utf8String(Bytes::from_static(s.as_bytes()))
+        Utf8String(OctetString::from_static(s.as_bytes()))
     }
 }
 
@@ -213,8 +240,8 @@ mod tests {
     fn utf8_round_trips_and_shares_input() {
         round_trip(&Utf8String::from(""));
         round_trip(&Utf8String::from("ünïcødé ✓"));
-        let input = Bytes::from_static("abc".as_bytes());
-        let v = Utf8String::decode(&input).unwrap();
+        let input = "abc".as_bytes();
+        let v = Utf8String::decode(input).unwrap();
         assert_eq!(v.as_bytes().as_ptr(), input.as_ptr());
         assert_eq!(&*v, "abc");
         assert_eq!(format!("{v:?}"), "\"abc\"");
@@ -222,7 +249,7 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_5004_with_position() {
-        let e = Utf8String::decode(&Bytes::from_static(b"ab\xffcd")).unwrap_err();
+        let e = Utf8String::decode(b"ab\xffcd").unwrap_err();
         assert_eq!(
             e,
             ValueError::Utf8 {
@@ -232,8 +259,8 @@ mod tests {
         );
         assert_eq!(e.result_code(), 5004);
         // A truncated multi-byte sequence too.
-        assert!(Utf8String::decode(&Bytes::from_static(b"\xc3")).is_err());
-        assert!(IpFilterRule::decode(&Bytes::from_static(b"\xc3")).is_err());
+        assert!(Utf8String::decode(b"\xc3").is_err());
+        assert!(IpFilterRule::decode(b"\xc3").is_err());
     }
 
     #[test]
@@ -253,8 +280,14 @@ mod tests {
     }
 
     #[test]
-    fn static_strings_do_not_copy() {
+    fn static_and_borrowed_strings_do_not_copy() {
         let s = Utf8String::from_static("x");
         assert_eq!(s.as_bytes().as_ptr(), "x".as_ptr());
+        let owned = String::from("peer.example");
+        let id = DiameterIdentity::borrowed(&owned).unwrap();
+        assert_eq!(id.as_bytes().as_ptr(), owned.as_ptr());
+        let kept: DiameterIdentity<'static> = id.into_owned();
+        drop(owned);
+        assert_eq!(kept, "peer.example");
     }
 }

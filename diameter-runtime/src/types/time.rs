@@ -7,7 +7,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{BufMut, BytesMut};
 
 use super::{AvpType, AvpValue};
 use crate::error::ValueError;
@@ -175,13 +175,11 @@ impl fmt::Display for Time {
     }
 }
 
-impl AvpValue for Time {
+impl<'a> AvpValue<'a> for Time {
     const TYPE: AvpType = AvpType::Time;
 
-    fn decode(data: &Bytes) -> Result<Self, ValueError> {
-        Self::decode_in(data, data)
-    }
-    fn decode_in(data: &[u8], _owner: &Bytes) -> Result<Self, ValueError> {
+    #[inline]
+    fn decode(data: &'a [u8]) -> Result<Self, ValueError> {
         let arr: [u8; 4] = data.try_into().map_err(|_| ValueError::Length {
             ty: "Time",
             expected: "4",
@@ -280,11 +278,6 @@ mod tests {
             &round_trip(&Time::from_ntp_seconds(0xe93d_fba5))[..],
             &[0xe9, 0x3d, 0xfb, 0xa5]
         );
-        assert_eq!(
-            Time::decode(&Bytes::from_static(&[1, 2, 3]))
-                .unwrap_err()
-                .result_code(),
-            5014
-        );
+        assert_eq!(Time::decode(&[1, 2, 3]).unwrap_err().result_code(), 5014);
     }
 }

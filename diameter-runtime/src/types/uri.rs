@@ -236,11 +236,12 @@ impl fmt::Display for DiameterUri {
     }
 }
 
-impl AvpValue for DiameterUri {
+impl<'a> AvpValue<'a> for DiameterUri {
     const TYPE: AvpType = AvpType::DiameterUri;
 
-    fn decode(data: &Bytes) -> Result<Self, ValueError> {
-        Self::from_bytes(data.clone())
+    /// Parses a copy of `data`: URIs are rare, and owning keeps the type simple.
+    fn decode(data: &'a [u8]) -> Result<Self, ValueError> {
+        Self::from_bytes(Bytes::copy_from_slice(data))
     }
     fn encoded_len(&self) -> usize {
         self.text.len()

@@ -13,12 +13,12 @@ use diameter_runtime::{DecodeOptions, RawAvp};
 use vendor_dictionary_example::acme;
 use vendor_dictionary_example::acme::acme::{defs, termination_cause_ext, AcmeUsageInfo, AcmeZone};
 
-fn identity(s: &str) -> DiameterIdentity {
+fn identity(s: &str) -> DiameterIdentity<'static> {
     DiameterIdentity::new(s).unwrap_or_else(|e| panic!("{s}: {e}"))
 }
 
 /// The one AVP `bytes` holds (e.g. a Failed-AVP).
-fn parse_one(bytes: &Bytes) -> RawAvp {
+fn parse_one(bytes: &Bytes) -> RawAvp<'static> {
     let mut avps = diameter_runtime::avp::AvpIter::new(bytes);
     let first = avps
         .next()
@@ -28,7 +28,7 @@ fn parse_one(bytes: &Bytes) -> RawAvp {
     RawAvp::from_ref(bytes, &first)
 }
 
-fn ccr() -> CreditControlRequest {
+fn ccr() -> CreditControlRequest<'static> {
     CreditControlRequest::new(
         Utf8String::from("gw.example.net;1;42"),
         identity("gw.example.net"),
@@ -41,7 +41,7 @@ fn ccr() -> CreditControlRequest {
     )
 }
 
-fn usage() -> AcmeUsageInfo {
+fn usage() -> AcmeUsageInfo<'static> {
     AcmeUsageInfo {
         acme_tariff_class: 3,
         acme_zone: Some(AcmeZone::ROAMING),
@@ -51,7 +51,7 @@ fn usage() -> AcmeUsageInfo {
 }
 
 /// A CCR whose Multiple-Services-Credit-Control carries Acme-Usage-Info in its `other_avps`.
-fn ccr_with_usage() -> CreditControlRequest {
+fn ccr_with_usage() -> CreditControlRequest<'static> {
     let mut mscc = MultipleServicesCreditControl::new();
     mscc.rating_group = Some(7);
     mscc.other_avps.push(group_to_raw(&usage()));
@@ -60,7 +60,7 @@ fn ccr_with_usage() -> CreditControlRequest {
     ccr
 }
 
-fn acme_usage_in(ccr: &CreditControlRequest) -> &RawAvp {
+fn acme_usage_in<'m>(ccr: &'m CreditControlRequest<'_>) -> &'m RawAvp<'m> {
     ccr.multiple_services_credit_control[0]
         .other_avps
         .iter()
@@ -76,7 +76,7 @@ fn acme_usage_info_round_trips_inside_mscc() {
     assert!(opts.strict);
 
     // Acme's lookup knows Acme's AVPs and every shipped one: a strict decode finds nothing.
-    let decoded = CreditControlRequest::decode_in(bytes.clone(), &opts, acme::avp_def)
+    let decoded = CreditControlRequest::decode_in(&bytes, &opts, acme::avp_def)
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(decoded.violations, []);
     assert_eq!(decoded.message, sent);
@@ -93,7 +93,7 @@ fn acme_usage_info_round_trips_inside_mscc() {
     assert_eq!(decoded.message.to_bytes(1, 2), bytes);
 
     // The crate-wide dispatch of diameter-messages takes Acme's lookup too.
-    let any = diameter_messages::Message::decode_in(bytes, &opts, acme::avp_def)
+    let any = diameter_messages::Message::decode_in(&bytes, &opts, acme::avp_def)
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(any.violations, []);
     assert_eq!(
@@ -115,8 +115,7 @@ fn shipped_dictionary_reports_the_mandatory_acme_avp() {
     assert!(!sent.other_avps[0].flags.is_mandatory());
     let bytes = sent.to_bytes(1, 2);
 
-    let decoded =
-        diameter_messages::Message::decode(bytes.clone()).unwrap_or_else(|e| panic!("{e}"));
+    let decoded = diameter_messages::Message::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
     let [violation] = decoded.violations.as_slice() else {
         panic!("one violation expected: {:?}", decoded.violations);
     };
@@ -150,7 +149,7 @@ fn shipped_dictionary_reports_the_mandatory_acme_avp() {
         ..DecodeOptions::default()
     };
     let decoded =
-        diameter_messages::Message::decode_with(bytes, &lenient).unwrap_or_else(|e| panic!("{e}"));
+        diameter_messages::Message::decode_with(&bytes, &lenient).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(decoded.violations, []);
 }
 
@@ -180,8 +179,7 @@ fn termination_cause_extension_round_trips() {
         cause,
     );
     let bytes = sent.to_bytes(5, 6);
-    let decoded =
-        SessionTerminationRequest::decode(bytes.clone()).unwrap_or_else(|e| panic!("{e}"));
+    let decoded = SessionTerminationRequest::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(decoded.violations, []);
     assert_eq!(decoded.message.termination_cause, cause);
     assert_eq!(decoded.message.to_bytes(5, 6), bytes);
@@ -191,9 +189,8 @@ fn termination_cause_extension_round_trips() {
     ccr.cc_request_type = CcRequestType::TERMINATION_REQUEST;
     ccr.termination_cause = Some(cause);
     let bytes = ccr.to_bytes(7, 8);
-    let decoded =
-        CreditControlRequest::decode_in(bytes.clone(), &DecodeOptions::default(), acme::avp_def)
-            .unwrap_or_else(|e| panic!("{e}"));
+    let decoded = CreditControlRequest::decode_in(&bytes, &DecodeOptions::default(), acme::avp_def)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(decoded.violations, []);
     assert_eq!(decoded.message.termination_cause, Some(cause));
     assert_eq!(decoded.message.to_bytes(7, 8), bytes);
