@@ -460,176 +460,267 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AccountingRequest<'a> {
                 (263u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.session_id,
                         &mut counts[0usize],
                         index,
-                        0usize,
                     )
                 }
                 (264u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_host,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (296u32, 0u32) => {
                     ctx.one(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_realm,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (283u32, 0u32) => {
                     ctx.one(
                         &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.destination_realm,
                         &mut counts[3usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (480u32, 0u32) => {
                     ctx.one(
                         &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.accounting_record_type,
                         &mut counts[4usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (485u32, 0u32) => {
                     ctx.one(
                         &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.accounting_record_number,
                         &mut counts[5usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (259u32, 0u32) => {
                     ctx.opt(
                         &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.acct_application_id,
                         &mut counts[6usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (260u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.vendor_specific_application_id,
                         &mut counts[7usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
                     ctx.opt(
                         &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.user_name,
                         &mut counts[8usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (293u32, 0u32) => {
                     ctx.opt(
                         &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.destination_host,
                         &mut counts[9usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (287u32, 0u32) => {
                     ctx.opt(
                         &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.accounting_sub_session_id,
                         &mut counts[10usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (44u32, 0u32) => {
                     ctx.opt(
                         &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.acct_session_id,
                         &mut counts[11usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (50u32, 0u32) => {
                     ctx.opt(
                         &G.rules[12usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.acct_multi_session_id,
                         &mut counts[12usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (85u32, 0u32) => {
                     ctx.opt(
                         &G.rules[13usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.acct_interim_interval,
                         &mut counts[13usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (483u32, 0u32) => {
                     ctx.opt(
                         &G.rules[14usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.accounting_realtime_required,
                         &mut counts[14usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
                     ctx.opt(
                         &G.rules[15usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_state_id,
                         &mut counts[15usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (55u32, 0u32) => {
                     ctx.opt(
                         &G.rules[16usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.event_timestamp,
                         &mut counts[16usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (284u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[17usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.proxy_info,
                         &mut counts[17usize],
@@ -639,6 +730,12 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AccountingRequest<'a> {
                 (282u32, 0u32) => {
                     ctx.many(
                         &G.rules[18usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.route_record,
                         &mut counts[18usize],
@@ -1035,196 +1132,297 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AccountingAnswer<'a> {
                 (263u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.session_id,
                         &mut counts[0usize],
                         index,
-                        0usize,
                     )
                 }
                 (268u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.result_code,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (264u32, 0u32) => {
                     ctx.one(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_host,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (296u32, 0u32) => {
                     ctx.one(
                         &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_realm,
                         &mut counts[3usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (480u32, 0u32) => {
                     ctx.one(
                         &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.accounting_record_type,
                         &mut counts[4usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (485u32, 0u32) => {
                     ctx.one(
                         &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.accounting_record_number,
                         &mut counts[5usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (259u32, 0u32) => {
                     ctx.opt(
                         &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.acct_application_id,
                         &mut counts[6usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (260u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.vendor_specific_application_id,
                         &mut counts[7usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
                     ctx.opt(
                         &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.user_name,
                         &mut counts[8usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (287u32, 0u32) => {
                     ctx.opt(
                         &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.accounting_sub_session_id,
                         &mut counts[9usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (44u32, 0u32) => {
                     ctx.opt(
                         &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.acct_session_id,
                         &mut counts[10usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (50u32, 0u32) => {
                     ctx.opt(
                         &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.acct_multi_session_id,
                         &mut counts[11usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (281u32, 0u32) => {
                     ctx.opt(
                         &G.rules[12usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.error_message,
                         &mut counts[12usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (294u32, 0u32) => {
                     ctx.opt(
                         &G.rules[13usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.error_reporting_host,
                         &mut counts[13usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (279u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[14usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.failed_avp,
                         &mut counts[14usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (85u32, 0u32) => {
                     ctx.opt(
                         &G.rules[15usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.acct_interim_interval,
                         &mut counts[15usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (483u32, 0u32) => {
                     ctx.opt(
                         &G.rules[16usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.accounting_realtime_required,
                         &mut counts[16usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
                     ctx.opt(
                         &G.rules[17usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_state_id,
                         &mut counts[17usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (55u32, 0u32) => {
                     ctx.opt(
                         &G.rules[18usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.event_timestamp,
                         &mut counts[18usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (284u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[19usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.proxy_info,
                         &mut counts[19usize],

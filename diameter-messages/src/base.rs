@@ -1812,31 +1812,46 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for VendorSpecificApplicationId {
                 (266u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.vendor_id,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (258u32, 0u32) => {
                     ctx.opt(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.auth_application_id,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (259u32, 0u32) => {
                     ctx.opt(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.acct_application_id,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, None),
@@ -2271,21 +2286,31 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for ProxyInfo<'a> {
                 (280u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.proxy_host,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (33u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.proxy_state,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, Some(&mut self.other_avps)),
@@ -2499,21 +2524,31 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for ExperimentalResult {
                 (266u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.vendor_id,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (298u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.experimental_result_code,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, None),
@@ -2839,26 +2874,42 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeRequest<
                 (264u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_host,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (296u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_realm,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (257u32, 0u32) => {
                     ctx.many(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.host_ip_address,
                         &mut counts[2usize],
@@ -2868,36 +2919,57 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeRequest<
                 (266u32, 0u32) => {
                     ctx.one(
                         &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.vendor_id,
                         &mut counts[3usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (269u32, 0u32) => {
                     ctx.one(
                         &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.product_name,
                         &mut counts[4usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
                     ctx.opt(
                         &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_state_id,
                         &mut counts[5usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (265u32, 0u32) => {
                     ctx.many(
                         &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.supported_vendor_id,
                         &mut counts[6usize],
@@ -2907,6 +2979,12 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeRequest<
                 (258u32, 0u32) => {
                     ctx.many(
                         &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.auth_application_id,
                         &mut counts[7usize],
@@ -2916,6 +2994,12 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeRequest<
                 (299u32, 0u32) => {
                     ctx.many(
                         &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.inband_security_id,
                         &mut counts[8usize],
@@ -2925,6 +3009,12 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeRequest<
                 (259u32, 0u32) => {
                     ctx.many(
                         &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.acct_application_id,
                         &mut counts[9usize],
@@ -2934,6 +3024,12 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeRequest<
                 (260u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.vendor_specific_application_id,
                         &mut counts[10usize],
@@ -2943,11 +3039,16 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeRequest<
                 (267u32, 0u32) => {
                     ctx.opt(
                         &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.firmware_revision,
                         &mut counts[11usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, Some(&mut self.other_avps)),
@@ -3207,36 +3308,57 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeAnswer<'
                 (268u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.result_code,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (264u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_host,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (296u32, 0u32) => {
                     ctx.one(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_realm,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (257u32, 0u32) => {
                     ctx.many(
                         &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.host_ip_address,
                         &mut counts[3usize],
@@ -3246,56 +3368,87 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeAnswer<'
                 (266u32, 0u32) => {
                     ctx.one(
                         &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.vendor_id,
                         &mut counts[4usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (269u32, 0u32) => {
                     ctx.one(
                         &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.product_name,
                         &mut counts[5usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
                     ctx.opt(
                         &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_state_id,
                         &mut counts[6usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (281u32, 0u32) => {
                     ctx.opt(
                         &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.error_message,
                         &mut counts[7usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (279u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.failed_avp,
                         &mut counts[8usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (265u32, 0u32) => {
                     ctx.many(
                         &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.supported_vendor_id,
                         &mut counts[9usize],
@@ -3305,6 +3458,12 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeAnswer<'
                 (258u32, 0u32) => {
                     ctx.many(
                         &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.auth_application_id,
                         &mut counts[10usize],
@@ -3314,6 +3473,12 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeAnswer<'
                 (299u32, 0u32) => {
                     ctx.many(
                         &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.inband_security_id,
                         &mut counts[11usize],
@@ -3323,6 +3488,12 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeAnswer<'
                 (259u32, 0u32) => {
                     ctx.many(
                         &G.rules[12usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.acct_application_id,
                         &mut counts[12usize],
@@ -3332,6 +3503,12 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeAnswer<'
                 (260u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[13usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.vendor_specific_application_id,
                         &mut counts[13usize],
@@ -3341,11 +3518,16 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeAnswer<'
                 (267u32, 0u32) => {
                     ctx.opt(
                         &G.rules[14usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.firmware_revision,
                         &mut counts[14usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, Some(&mut self.other_avps)),
@@ -3602,96 +3784,147 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthRequest<'a> {
                 (263u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.session_id,
                         &mut counts[0usize],
                         index,
-                        0usize,
                     )
                 }
                 (264u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_host,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (296u32, 0u32) => {
                     ctx.one(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_realm,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (283u32, 0u32) => {
                     ctx.one(
                         &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.destination_realm,
                         &mut counts[3usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (293u32, 0u32) => {
                     ctx.one(
                         &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.destination_host,
                         &mut counts[4usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (258u32, 0u32) => {
                     ctx.one(
                         &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.auth_application_id,
                         &mut counts[5usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (285u32, 0u32) => {
                     ctx.one(
                         &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.re_auth_request_type,
                         &mut counts[6usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
                     ctx.opt(
                         &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.user_name,
                         &mut counts[7usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
                     ctx.opt(
                         &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_state_id,
                         &mut counts[8usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (284u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.proxy_info,
                         &mut counts[9usize],
@@ -3701,6 +3934,12 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthRequest<'a> {
                 (282u32, 0u32) => {
                     ctx.many(
                         &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.route_record,
                         &mut counts[10usize],
@@ -3955,96 +4194,147 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthAnswer<'a> {
                 (263u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.session_id,
                         &mut counts[0usize],
                         index,
-                        0usize,
                     )
                 }
                 (268u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.result_code,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (264u32, 0u32) => {
                     ctx.one(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_host,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (296u32, 0u32) => {
                     ctx.one(
                         &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_realm,
                         &mut counts[3usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
                     ctx.opt(
                         &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.user_name,
                         &mut counts[4usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
                     ctx.opt(
                         &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_state_id,
                         &mut counts[5usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (281u32, 0u32) => {
                     ctx.opt(
                         &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.error_message,
                         &mut counts[6usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (294u32, 0u32) => {
                     ctx.opt(
                         &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.error_reporting_host,
                         &mut counts[7usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (279u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.failed_avp,
                         &mut counts[8usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (292u32, 0u32) => {
                     ctx.many(
                         &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.redirect_host,
                         &mut counts[9usize],
@@ -4054,26 +4344,42 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthAnswer<'a> {
                 (261u32, 0u32) => {
                     ctx.opt(
                         &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.redirect_host_usage,
                         &mut counts[10usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (262u32, 0u32) => {
                     ctx.opt(
                         &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.redirect_max_cache_time,
                         &mut counts[11usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (284u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[12usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.proxy_info,
                         &mut counts[12usize],
@@ -4310,86 +4616,132 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AbortSessionRequest<'a> {
                 (263u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.session_id,
                         &mut counts[0usize],
                         index,
-                        0usize,
                     )
                 }
                 (264u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_host,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (296u32, 0u32) => {
                     ctx.one(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_realm,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (283u32, 0u32) => {
                     ctx.one(
                         &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.destination_realm,
                         &mut counts[3usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (293u32, 0u32) => {
                     ctx.one(
                         &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.destination_host,
                         &mut counts[4usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (258u32, 0u32) => {
                     ctx.one(
                         &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.auth_application_id,
                         &mut counts[5usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
                     ctx.opt(
                         &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.user_name,
                         &mut counts[6usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
                     ctx.opt(
                         &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_state_id,
                         &mut counts[7usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (284u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.proxy_info,
                         &mut counts[8usize],
@@ -4399,6 +4751,12 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AbortSessionRequest<'a> {
                 (282u32, 0u32) => {
                     ctx.many(
                         &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.route_record,
                         &mut counts[9usize],
@@ -4642,96 +5000,147 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AbortSessionAnswer<'a> {
                 (263u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.session_id,
                         &mut counts[0usize],
                         index,
-                        0usize,
                     )
                 }
                 (268u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.result_code,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (264u32, 0u32) => {
                     ctx.one(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_host,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (296u32, 0u32) => {
                     ctx.one(
                         &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_realm,
                         &mut counts[3usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
                     ctx.opt(
                         &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.user_name,
                         &mut counts[4usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
                     ctx.opt(
                         &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_state_id,
                         &mut counts[5usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (281u32, 0u32) => {
                     ctx.opt(
                         &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.error_message,
                         &mut counts[6usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (294u32, 0u32) => {
                     ctx.opt(
                         &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.error_reporting_host,
                         &mut counts[7usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (279u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.failed_avp,
                         &mut counts[8usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (292u32, 0u32) => {
                     ctx.many(
                         &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.redirect_host,
                         &mut counts[9usize],
@@ -4741,26 +5150,42 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AbortSessionAnswer<'a> {
                 (261u32, 0u32) => {
                     ctx.opt(
                         &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.redirect_host_usage,
                         &mut counts[10usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (262u32, 0u32) => {
                     ctx.opt(
                         &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.redirect_max_cache_time,
                         &mut counts[11usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (284u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[12usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.proxy_info,
                         &mut counts[12usize],
@@ -5011,86 +5436,132 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationRequest<'a
                 (263u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.session_id,
                         &mut counts[0usize],
                         index,
-                        0usize,
                     )
                 }
                 (264u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_host,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (296u32, 0u32) => {
                     ctx.one(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_realm,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (283u32, 0u32) => {
                     ctx.one(
                         &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.destination_realm,
                         &mut counts[3usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (258u32, 0u32) => {
                     ctx.one(
                         &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.auth_application_id,
                         &mut counts[4usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (295u32, 0u32) => {
                     ctx.one(
                         &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.termination_cause,
                         &mut counts[5usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
                     ctx.opt(
                         &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.user_name,
                         &mut counts[6usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (293u32, 0u32) => {
                     ctx.opt(
                         &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.destination_host,
                         &mut counts[7usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (25u32, 0u32) => {
                     ctx.many(
                         &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.class,
                         &mut counts[8usize],
@@ -5100,16 +5571,27 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationRequest<'a
                 (278u32, 0u32) => {
                     ctx.opt(
                         &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_state_id,
                         &mut counts[9usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (284u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.proxy_info,
                         &mut counts[10usize],
@@ -5119,6 +5601,12 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationRequest<'a
                 (282u32, 0u32) => {
                     ctx.many(
                         &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.route_record,
                         &mut counts[11usize],
@@ -5379,56 +5867,87 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationAnswer<'a>
                 (263u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.session_id,
                         &mut counts[0usize],
                         index,
-                        0usize,
                     )
                 }
                 (268u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.result_code,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (264u32, 0u32) => {
                     ctx.one(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_host,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (296u32, 0u32) => {
                     ctx.one(
                         &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_realm,
                         &mut counts[3usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
                     ctx.opt(
                         &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.user_name,
                         &mut counts[4usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (25u32, 0u32) => {
                     ctx.many(
                         &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.class,
                         &mut counts[5usize],
@@ -5438,46 +5957,72 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationAnswer<'a>
                 (281u32, 0u32) => {
                     ctx.opt(
                         &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.error_message,
                         &mut counts[6usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (294u32, 0u32) => {
                     ctx.opt(
                         &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.error_reporting_host,
                         &mut counts[7usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (279u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.failed_avp,
                         &mut counts[8usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
                     ctx.opt(
                         &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_state_id,
                         &mut counts[9usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (292u32, 0u32) => {
                     ctx.many(
                         &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.redirect_host,
                         &mut counts[10usize],
@@ -5487,26 +6032,42 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationAnswer<'a>
                 (261u32, 0u32) => {
                     ctx.opt(
                         &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.redirect_host_usage,
                         &mut counts[11usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (262u32, 0u32) => {
                     ctx.opt(
                         &G.rules[12usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.redirect_max_cache_time,
                         &mut counts[12usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (284u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[13usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.proxy_info,
                         &mut counts[13usize],
@@ -5694,31 +6255,46 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DeviceWatchdogRequest<'a> {
                 (264u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_host,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (296u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_realm,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
                     ctx.opt(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_state_id,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, Some(&mut self.other_avps)),
@@ -5852,61 +6428,91 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DeviceWatchdogAnswer<'a> {
                 (268u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.result_code,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (264u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_host,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (296u32, 0u32) => {
                     ctx.one(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_realm,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (281u32, 0u32) => {
                     ctx.opt(
                         &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.error_message,
                         &mut counts[3usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (279u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.failed_avp,
                         &mut counts[4usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
                     ctx.opt(
                         &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_state_id,
                         &mut counts[5usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, Some(&mut self.other_avps)),
@@ -6042,31 +6648,46 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DisconnectPeerRequest<'a> {
                 (264u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_host,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (296u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_realm,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (273u32, 0u32) => {
                     ctx.one(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.disconnect_cause,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, Some(&mut self.other_avps)),
@@ -6198,51 +6819,76 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DisconnectPeerAnswer<'a> {
                 (268u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.result_code,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (264u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_host,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (296u32, 0u32) => {
                     ctx.one(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_realm,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (281u32, 0u32) => {
                     ctx.opt(
                         &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.error_message,
                         &mut counts[3usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (279u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.failed_avp,
                         &mut counts[4usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, Some(&mut self.other_avps)),

@@ -1888,21 +1888,31 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for CcMoney {
                 (445u32, 0u32) => {
                     ctx.one_group(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.unit_value,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (425u32, 0u32) => {
                     ctx.opt(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.currency_code,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, None),
@@ -2155,31 +2165,46 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for CostInformation<'a> {
                 (445u32, 0u32) => {
                     ctx.one_group(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.unit_value,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (425u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.currency_code,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (424u32, 0u32) => {
                     ctx.opt(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cost_unit,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, None),
@@ -2452,16 +2477,27 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for FinalUnitIndication<'a> {
                 (449u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.final_unit_action,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (438u32, 0u32) => {
                     ctx.many(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.restriction_filter_rule,
                         &mut counts[1usize],
@@ -2471,6 +2507,12 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for FinalUnitIndication<'a> {
                 (11u32, 0u32) => {
                     ctx.many(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.filter_id,
                         &mut counts[2usize],
@@ -2480,11 +2522,16 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for FinalUnitIndication<'a> {
                 (434u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.redirect_server,
                         &mut counts[3usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, None),
@@ -2613,71 +2660,106 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for GrantedServiceUnit<'a> {
                 (451u32, 0u32) => {
                     ctx.opt(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.tariff_time_change,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (420u32, 0u32) => {
                     ctx.opt(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_time,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (413u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_money,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (421u32, 0u32) => {
                     ctx.opt(
                         &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_total_octets,
                         &mut counts[3usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (412u32, 0u32) => {
                     ctx.opt(
                         &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_input_octets,
                         &mut counts[4usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (414u32, 0u32) => {
                     ctx.opt(
                         &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_output_octets,
                         &mut counts[5usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (417u32, 0u32) => {
                     ctx.opt(
                         &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_service_specific_units,
                         &mut counts[6usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, Some(&mut self.other_avps)),
@@ -2848,21 +2930,31 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for RedirectServer<'a> {
                 (433u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.redirect_address_type,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (435u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.redirect_server_address,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, None),
@@ -3039,61 +3131,91 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for RequestedServiceUnit<'a> {
                 (420u32, 0u32) => {
                     ctx.opt(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_time,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (413u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_money,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (421u32, 0u32) => {
                     ctx.opt(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_total_octets,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (412u32, 0u32) => {
                     ctx.opt(
                         &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_input_octets,
                         &mut counts[3usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (414u32, 0u32) => {
                     ctx.opt(
                         &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_output_octets,
                         &mut counts[4usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (417u32, 0u32) => {
                     ctx.opt(
                         &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_service_specific_units,
                         &mut counts[5usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, Some(&mut self.other_avps)),
@@ -3194,21 +3316,31 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for ServiceParameterInfo<'a> {
                 (441u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 0,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.service_parameter_type,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (442u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 0,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.service_parameter_value,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, None),
@@ -3293,21 +3425,31 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for SubscriptionId<'a> {
                 (450u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.subscription_id_type,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (444u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.subscription_id_data,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, None),
@@ -3389,21 +3531,31 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for UnitValue {
                 (447u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.value_digits,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (429u32, 0u32) => {
                     ctx.opt(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.exponent,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, None),
@@ -3511,71 +3663,106 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for UsedServiceUnit<'a> {
                 (452u32, 0u32) => {
                     ctx.opt(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.tariff_change_usage,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (420u32, 0u32) => {
                     ctx.opt(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_time,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (413u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_money,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (421u32, 0u32) => {
                     ctx.opt(
                         &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_total_octets,
                         &mut counts[3usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (412u32, 0u32) => {
                     ctx.opt(
                         &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_input_octets,
                         &mut counts[4usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (414u32, 0u32) => {
                     ctx.opt(
                         &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_output_octets,
                         &mut counts[5usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (417u32, 0u32) => {
                     ctx.opt(
                         &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_service_specific_units,
                         &mut counts[6usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, Some(&mut self.other_avps)),
@@ -4055,26 +4242,42 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for MultipleServicesCreditControl<
                 (431u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.granted_service_unit,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (437u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.requested_service_unit,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (446u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.used_service_unit,
                         &mut counts[2usize],
@@ -4084,16 +4287,27 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for MultipleServicesCreditControl<
                 (452u32, 0u32) => {
                     ctx.opt(
                         &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.tariff_change_usage,
                         &mut counts[3usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (439u32, 0u32) => {
                     ctx.many(
                         &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.service_identifier,
                         &mut counts[4usize],
@@ -4103,16 +4317,27 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for MultipleServicesCreditControl<
                 (432u32, 0u32) => {
                     ctx.opt(
                         &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.rating_group,
                         &mut counts[5usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (457u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.g_s_u_pool_reference,
                         &mut counts[6usize],
@@ -4122,31 +4347,46 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for MultipleServicesCreditControl<
                 (448u32, 0u32) => {
                     ctx.opt(
                         &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.validity_time,
                         &mut counts[7usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (268u32, 0u32) => {
                     ctx.opt(
                         &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.result_code,
                         &mut counts[8usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (430u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.final_unit_indication,
                         &mut counts[9usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, Some(&mut self.other_avps)),
@@ -4283,31 +4523,46 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for GSUPoolReference {
                 (453u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.g_s_u_pool_identifier,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (454u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_unit_type,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (445u32, 0u32) => {
                     ctx.one_group(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.unit_value,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, None),
@@ -4389,21 +4644,31 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for UserEquipmentInfo<'a> {
                 (459u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 0,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.user_equipment_info_type,
                         &mut counts[0usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (460u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 0,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.user_equipment_info_value,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 _ => ctx.other(G, a, None),
@@ -4660,136 +4925,207 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthRequest<'a> {
                 (263u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.session_id,
                         &mut counts[0usize],
                         index,
-                        0usize,
                     )
                 }
                 (264u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_host,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (296u32, 0u32) => {
                     ctx.one(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_realm,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (283u32, 0u32) => {
                     ctx.one(
                         &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.destination_realm,
                         &mut counts[3usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (293u32, 0u32) => {
                     ctx.one(
                         &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.destination_host,
                         &mut counts[4usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (258u32, 0u32) => {
                     ctx.one(
                         &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.auth_application_id,
                         &mut counts[5usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (285u32, 0u32) => {
                     ctx.one(
                         &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.re_auth_request_type,
                         &mut counts[6usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
                     ctx.opt(
                         &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.user_name,
                         &mut counts[7usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
                     ctx.opt(
                         &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_state_id,
                         &mut counts[8usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (419u32, 0u32) => {
                     ctx.opt(
                         &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_sub_session_id,
                         &mut counts[9usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (453u32, 0u32) => {
                     ctx.opt(
                         &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.g_s_u_pool_identifier,
                         &mut counts[10usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (439u32, 0u32) => {
                     ctx.opt(
                         &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.service_identifier,
                         &mut counts[11usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (432u32, 0u32) => {
                     ctx.opt(
                         &G.rules[12usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.rating_group,
                         &mut counts[12usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (284u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[13usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.proxy_info,
                         &mut counts[13usize],
@@ -4799,6 +5135,12 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthRequest<'a> {
                 (282u32, 0u32) => {
                     ctx.many(
                         &G.rules[14usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.route_record,
                         &mut counts[14usize],
@@ -5121,96 +5463,147 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthAnswer<'a> {
                 (263u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.session_id,
                         &mut counts[0usize],
                         index,
-                        0usize,
                     )
                 }
                 (268u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.result_code,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (264u32, 0u32) => {
                     ctx.one(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_host,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (296u32, 0u32) => {
                     ctx.one(
                         &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_realm,
                         &mut counts[3usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
                     ctx.opt(
                         &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.user_name,
                         &mut counts[4usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
                     ctx.opt(
                         &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_state_id,
                         &mut counts[5usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (281u32, 0u32) => {
                     ctx.opt(
                         &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.error_message,
                         &mut counts[6usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (294u32, 0u32) => {
                     ctx.opt(
                         &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.error_reporting_host,
                         &mut counts[7usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (279u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.failed_avp,
                         &mut counts[8usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (292u32, 0u32) => {
                     ctx.many(
                         &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.redirect_host,
                         &mut counts[9usize],
@@ -5220,66 +5613,102 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthAnswer<'a> {
                 (261u32, 0u32) => {
                     ctx.opt(
                         &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.redirect_host_usage,
                         &mut counts[10usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (262u32, 0u32) => {
                     ctx.opt(
                         &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.redirect_max_cache_time,
                         &mut counts[11usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (419u32, 0u32) => {
                     ctx.opt(
                         &G.rules[12usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_sub_session_id,
                         &mut counts[12usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (453u32, 0u32) => {
                     ctx.opt(
                         &G.rules[13usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.g_s_u_pool_identifier,
                         &mut counts[13usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (439u32, 0u32) => {
                     ctx.opt(
                         &G.rules[14usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.service_identifier,
                         &mut counts[14usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (432u32, 0u32) => {
                     ctx.opt(
                         &G.rules[15usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.rating_group,
                         &mut counts[15usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (284u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[16usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.proxy_info,
                         &mut counts[16usize],
@@ -5689,146 +6118,222 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlRequest<'a> {
                 (263u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.session_id,
                         &mut counts[0usize],
                         index,
-                        0usize,
                     )
                 }
                 (264u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_host,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (296u32, 0u32) => {
                     ctx.one(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_realm,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (283u32, 0u32) => {
                     ctx.one(
                         &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.destination_realm,
                         &mut counts[3usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (258u32, 0u32) => {
                     ctx.one(
                         &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.auth_application_id,
                         &mut counts[4usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (461u32, 0u32) => {
                     ctx.one(
                         &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.service_context_id,
                         &mut counts[5usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (416u32, 0u32) => {
                     ctx.one(
                         &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_request_type,
                         &mut counts[6usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (415u32, 0u32) => {
                     ctx.one(
                         &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_request_number,
                         &mut counts[7usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (293u32, 0u32) => {
                     ctx.opt(
                         &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.destination_host,
                         &mut counts[8usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
                     ctx.opt(
                         &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.user_name,
                         &mut counts[9usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (419u32, 0u32) => {
                     ctx.opt(
                         &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_sub_session_id,
                         &mut counts[10usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (50u32, 0u32) => {
                     ctx.opt(
                         &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.acct_multi_session_id,
                         &mut counts[11usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
                     ctx.opt(
                         &G.rules[12usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_state_id,
                         &mut counts[12usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (55u32, 0u32) => {
                     ctx.opt(
                         &G.rules[13usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.event_timestamp,
                         &mut counts[13usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (443u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[14usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.subscription_id,
                         &mut counts[14usize],
@@ -5838,46 +6343,72 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlRequest<'a> {
                 (439u32, 0u32) => {
                     ctx.opt(
                         &G.rules[15usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.service_identifier,
                         &mut counts[15usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (295u32, 0u32) => {
                     ctx.opt(
                         &G.rules[16usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.termination_cause,
                         &mut counts[16usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (437u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[17usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.requested_service_unit,
                         &mut counts[17usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (436u32, 0u32) => {
                     ctx.opt(
                         &G.rules[18usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.requested_action,
                         &mut counts[18usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (446u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[19usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.used_service_unit,
                         &mut counts[19usize],
@@ -5887,16 +6418,27 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlRequest<'a> {
                 (455u32, 0u32) => {
                     ctx.opt(
                         &G.rules[20usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.multiple_services_indicator,
                         &mut counts[20usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (456u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[21usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.multiple_services_credit_control,
                         &mut counts[21usize],
@@ -5906,6 +6448,12 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlRequest<'a> {
                 (440u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[22usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 0,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.service_parameter_info,
                         &mut counts[22usize],
@@ -5915,26 +6463,42 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlRequest<'a> {
                 (411u32, 0u32) => {
                     ctx.opt(
                         &G.rules[23usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 0,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.cc_correlation_id,
                         &mut counts[23usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (458u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[24usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 0,
+                            flag_bits: 0,
+                        },
                         a,
                         &mut self.user_equipment_info,
                         &mut counts[24usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (284u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[25usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.proxy_info,
                         &mut counts[25usize],
@@ -5944,6 +6508,12 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlRequest<'a> {
                 (282u32, 0u32) => {
                     ctx.many(
                         &G.rules[26usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.route_record,
                         &mut counts[26usize],
@@ -6436,146 +7006,222 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlAnswer<'a> {
                 (263u32, 0u32) => {
                     ctx.one(
                         &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.session_id,
                         &mut counts[0usize],
                         index,
-                        0usize,
                     )
                 }
                 (268u32, 0u32) => {
                     ctx.one(
                         &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.result_code,
                         &mut counts[1usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (264u32, 0u32) => {
                     ctx.one(
                         &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_host,
                         &mut counts[2usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (296u32, 0u32) => {
                     ctx.one(
                         &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_realm,
                         &mut counts[3usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (258u32, 0u32) => {
                     ctx.one(
                         &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.auth_application_id,
                         &mut counts[4usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (416u32, 0u32) => {
                     ctx.one(
                         &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_request_type,
                         &mut counts[5usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (415u32, 0u32) => {
                     ctx.one(
                         &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_request_number,
                         &mut counts[6usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (1u32, 0u32) => {
                     ctx.opt(
                         &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.user_name,
                         &mut counts[7usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (418u32, 0u32) => {
                     ctx.opt(
                         &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_session_failover,
                         &mut counts[8usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (419u32, 0u32) => {
                     ctx.opt(
                         &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cc_sub_session_id,
                         &mut counts[9usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (50u32, 0u32) => {
                     ctx.opt(
                         &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.acct_multi_session_id,
                         &mut counts[10usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (278u32, 0u32) => {
                     ctx.opt(
                         &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.origin_state_id,
                         &mut counts[11usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (55u32, 0u32) => {
                     ctx.opt(
                         &G.rules[12usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.event_timestamp,
                         &mut counts[12usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (431u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[13usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.granted_service_unit,
                         &mut counts[13usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (456u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[14usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.multiple_services_credit_control,
                         &mut counts[14usize],
@@ -6585,66 +7231,102 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlAnswer<'a> {
                 (423u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[15usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.cost_information,
                         &mut counts[15usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (430u32, 0u32) => {
                     ctx.opt_group(
                         &G.rules[16usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.final_unit_indication,
                         &mut counts[16usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (422u32, 0u32) => {
                     ctx.opt(
                         &G.rules[17usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.check_balance_result,
                         &mut counts[17usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (427u32, 0u32) => {
                     ctx.opt(
                         &G.rules[18usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.credit_control_failure_handling,
                         &mut counts[18usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (428u32, 0u32) => {
                     ctx.opt(
                         &G.rules[19usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.direct_debiting_failure_handling,
                         &mut counts[19usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (448u32, 0u32) => {
                     ctx.opt(
                         &G.rules[20usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.validity_time,
                         &mut counts[20usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (292u32, 0u32) => {
                     ctx.many(
                         &G.rules[21usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.redirect_host,
                         &mut counts[21usize],
@@ -6654,26 +7336,42 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlAnswer<'a> {
                 (261u32, 0u32) => {
                     ctx.opt(
                         &G.rules[22usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.redirect_host_usage,
                         &mut counts[22usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (262u32, 0u32) => {
                     ctx.opt(
                         &G.rules[23usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.redirect_max_cache_time,
                         &mut counts[23usize],
                         index,
-                        usize::MAX,
                     )
                 }
                 (284u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[24usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.proxy_info,
                         &mut counts[24usize],
@@ -6683,6 +7381,12 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlAnswer<'a> {
                 (282u32, 0u32) => {
                     ctx.many(
                         &G.rules[25usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.route_record,
                         &mut counts[25usize],
@@ -6692,6 +7396,12 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlAnswer<'a> {
                 (279u32, 0u32) => {
                     ctx.many_group(
                         &G.rules[26usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
                         a,
                         &mut self.failed_avp,
                         &mut counts[26usize],

@@ -155,47 +155,20 @@ impl<'a> AvpIter<'a> {
         self.pos
     }
 
-    /// The common case, as few branches as the checks need: a well-formed AVP.
+    /// Continues a walk of `buf` at `pos` (an AVP boundary).
+    pub(crate) fn at(buf: &'a [u8], pos: usize, leniency: Leniency) -> Self {
+        AvpIter { buf, pos, leniency }
+    }
+
     #[inline(always)]
     fn next_avp(&mut self) -> Result<AvpRef<'a>, Box<AvpError>> {
-        let start = self.pos;
-        let Some(rest) = self.buf.get(start..) else {
-            return self.next_slow();
-        };
-        let Some(&[c0, c1, c2, c3, flags, l0, l1, l2]) = rest.first_chunk::<8>() else {
-            return self.next_slow();
-        };
-        let len = u32::from_be_bytes([0, l0, l1, l2]) as usize;
-        let (hlen, vendor_id) = if flags & AvpFlags::VENDOR != 0 {
-            match rest.get(8..12) {
-                Some(&[v0, v1, v2, v3]) => (12, Some(u32::from_be_bytes([v0, v1, v2, v3]))),
-                _ => return self.next_slow(),
+        match parse_at(self.buf, self.pos, self.leniency) {
+            Some((a, next)) => {
+                self.pos = next;
+                Ok(a)
             }
-        } else {
-            (8, None)
-        };
-        let padded = (len + 3) & !3;
-        let (Some(wire), Some(pad)) = (rest.get(..len), rest.get(len..padded)) else {
-            return self.next_slow();
-        };
-        if len < hlen
-            || (flags & AvpFlags::RESERVED != 0 && !self.leniency.reserved_bits)
-            || (!self.leniency.nonzero_padding && pad.iter().any(|&b| b != 0))
-        {
-            return self.next_slow();
+            None => self.next_slow(),
         }
-        self.pos = start + padded;
-        Ok(AvpRef {
-            header: AvpHeader {
-                code: u32::from_be_bytes([c0, c1, c2, c3]),
-                flags: AvpFlags(flags),
-                length: len as u32,
-                vendor_id,
-            },
-            data: wire.get(hlen..).unwrap_or_default(),
-            offset: start,
-            wire,
-        })
     }
 
     /// Every check again, one at a time, to say exactly what is wrong.
@@ -309,6 +282,7 @@ impl<'a> AvpIter<'a> {
 impl<'a> Iterator for AvpIter<'a> {
     type Item = Result<AvpRef<'a>, Box<AvpError>>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.pos >= self.buf.len() {
             return None;
@@ -320,6 +294,46 @@ impl<'a> Iterator for AvpIter<'a> {
         }
         Some(r)
     }
+}
+
+/// The well-formed AVP at `pos` of `buf` and the offset after it (padding included), with as
+/// few branches as the checks need; `None` when it is malformed in any way (an [`AvpIter`]
+/// at `pos` then says exactly how). Reserved flag bits and non-zero padding are malformed
+/// unless `leniency` accepts them.
+#[inline(always)]
+pub fn parse_at(buf: &[u8], pos: usize, leniency: Leniency) -> Option<(AvpRef<'_>, usize)> {
+    let rest = buf.get(pos..)?;
+    let &[c0, c1, c2, c3, flags, l0, l1, l2] = rest.first_chunk::<8>()?;
+    let len = u32::from_be_bytes([0, l0, l1, l2]) as usize;
+    let (hlen, vendor_id) = if flags & AvpFlags::VENDOR != 0 {
+        let &[v0, v1, v2, v3] = rest.get(8..12)?.first_chunk::<4>()?;
+        (12, Some(u32::from_be_bytes([v0, v1, v2, v3])))
+    } else {
+        (8, None)
+    };
+    let padded = (len + 3) & !3;
+    let wire = rest.get(..len)?;
+    let pad = rest.get(len..padded)?;
+    if len < hlen
+        || (flags & AvpFlags::RESERVED != 0 && !leniency.reserved_bits)
+        || (!leniency.nonzero_padding && pad.iter().any(|&b| b != 0))
+    {
+        return None;
+    }
+    Some((
+        AvpRef {
+            header: AvpHeader {
+                code: u32::from_be_bytes([c0, c1, c2, c3]),
+                flags: AvpFlags(flags),
+                length: len as u32,
+                vendor_id,
+            },
+            data: wire.get(hlen..)?,
+            offset: pos,
+            wire,
+        },
+        pos + padded,
+    ))
 }
 
 /// Begins an AVP in `buf`: writes its header with a zero length and returns the offset to give

@@ -117,6 +117,21 @@ pub fn first_violation(violations: &[Violation]) -> Option<&Violation> {
         .or_else(|| violations.first())
 }
 
+/// What generated code knows at compile time about one grammar rule. Passed as a literal, so
+/// that once inlined the occurrence and flag checks compare against immediates instead of
+/// reading the dictionary tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Occurs {
+    /// Most occurrences; `u32::MAX` when unbounded.
+    pub max: u32,
+    /// Position among the fixed AVPs (`< X >`) at the start; `usize::MAX` for none.
+    pub fixed_at: usize,
+    /// The flag bits (M, P) the dictionary requires set or clear...
+    pub flag_mask: u8,
+    /// ...and their required values: flags `f` are wrong when `f & flag_mask != flag_bits`.
+    pub flag_bits: u8,
+}
+
 /// Decoding state shared by the generated decoders of one message.
 #[derive(Debug)]
 pub struct DecodeCtx<'o> {
@@ -201,11 +216,12 @@ impl<'o> DecodeCtx<'o> {
     pub fn forbidden(
         &mut self,
         rule: &'static RuleDef,
+        occurs: Occurs,
         a: &AvpRef<'_>,
         count: &mut u32,
         index: usize,
     ) {
-        self.occurrence(rule, a, count, index, usize::MAX);
+        self.occurrence(rule, occurs, a, count, index);
     }
 
     /// Records a malformed AVP that stopped the walk of one list.
@@ -219,16 +235,6 @@ impl<'o> DecodeCtx<'o> {
             e.kind.to_string(),
             Some(e.failed_avp),
         );
-    }
-
-    #[inline(always)]
-    fn check_flags(&mut self, def: &'static AvpDef, a: &AvpRef<'_>) {
-        use crate::dictionary::FlagRule::{Must, MustNot};
-        let f = a.header.flags;
-        let wrong = |rule, set: bool| matches!((rule, set), (Must, false) | (MustNot, true));
-        if wrong(def.m, f.is_mandatory()) || wrong(def.p, f.is_protected()) {
-            self.bad_flags(def, a);
-        }
     }
 
     #[cold]
@@ -257,31 +263,30 @@ impl<'o> DecodeCtx<'o> {
         }
     }
 
-    /// Counts one occurrence of `rule`'s AVP; reports 5009 for the first one past the maximum
-    /// and 5008 for a fixed AVP away from its place. Returns whether to keep the value.
+    /// Counts one occurrence of `rule`'s AVP; reports wrong flags (3009, strict), 5009 for the
+    /// first one past the maximum and 5008 for a fixed AVP away from its place. Returns whether
+    /// to keep the value.
     #[inline(always)]
     fn occurrence(
         &mut self,
         rule: &'static RuleDef,
+        occurs: Occurs,
         a: &AvpRef<'_>,
         count: &mut u32,
         index: usize,
-        fixed_at: usize,
     ) -> bool {
         *count += 1;
-        if self.opts.strict {
-            self.check_flags(rule.avp, a);
+        if self.opts.strict && a.header.flags.0 & occurs.flag_mask != occurs.flag_bits {
+            self.bad_flags(rule.avp, a);
         }
-        if let Some(max) = rule.max {
-            if *count > max {
-                if *count == max + 1 {
-                    self.excess(rule, a, max);
-                }
-                return false;
+        if *count > occurs.max {
+            if *count == occurs.max.wrapping_add(1) {
+                self.excess(rule, a, occurs.max);
             }
+            return false;
         }
-        if rule.fixed && index != fixed_at {
-            self.misplaced(rule, a, index, fixed_at);
+        if occurs.fixed_at != usize::MAX && index != occurs.fixed_at {
+            self.misplaced(rule, a, index, occurs.fixed_at);
         }
         true
     }
@@ -365,13 +370,13 @@ impl<'o> DecodeCtx<'o> {
     pub fn one<'a, T: AvpValue<'a>>(
         &mut self,
         rule: &'static RuleDef,
+        occurs: Occurs,
         a: &AvpRef<'a>,
         slot: &mut T,
         count: &mut u32,
         index: usize,
-        fixed_at: usize,
     ) {
-        if self.occurrence(rule, a, count, index, fixed_at) && *count == 1 {
+        if self.occurrence(rule, occurs, a, count, index) && *count == 1 {
             if let Some(v) = self.value(rule, a) {
                 *slot = v;
             }
@@ -384,13 +389,13 @@ impl<'o> DecodeCtx<'o> {
     pub fn opt<'a, T: AvpValue<'a>>(
         &mut self,
         rule: &'static RuleDef,
+        occurs: Occurs,
         a: &AvpRef<'a>,
         slot: &mut Option<T>,
         count: &mut u32,
         index: usize,
-        fixed_at: usize,
     ) {
-        if self.occurrence(rule, a, count, index, fixed_at) && *count == 1 {
+        if self.occurrence(rule, occurs, a, count, index) && *count == 1 {
             *slot = self.value(rule, a);
         }
     }
@@ -400,12 +405,13 @@ impl<'o> DecodeCtx<'o> {
     pub fn many<'a, T: AvpValue<'a>>(
         &mut self,
         rule: &'static RuleDef,
+        occurs: Occurs,
         a: &AvpRef<'a>,
         slot: &mut Vec<T>,
         count: &mut u32,
         index: usize,
     ) {
-        if self.occurrence(rule, a, count, index, usize::MAX) {
+        if self.occurrence(rule, occurs, a, count, index) {
             if let Some(v) = self.value(rule, a) {
                 slot.push(v);
             }
@@ -418,13 +424,13 @@ impl<'o> DecodeCtx<'o> {
     pub fn one_group<'a, T: Group<'a>>(
         &mut self,
         rule: &'static RuleDef,
+        occurs: Occurs,
         a: &AvpRef<'a>,
         slot: &mut T,
         count: &mut u32,
         index: usize,
-        fixed_at: usize,
     ) {
-        if self.occurrence(rule, a, count, index, fixed_at) && *count == 1 && self.enter(rule) {
+        if self.occurrence(rule, occurs, a, count, index) && *count == 1 && self.enter(rule) {
             self.group(a, slot);
         }
     }
@@ -435,13 +441,13 @@ impl<'o> DecodeCtx<'o> {
     pub fn opt_group<'a, T: Group<'a>>(
         &mut self,
         rule: &'static RuleDef,
+        occurs: Occurs,
         a: &AvpRef<'a>,
         slot: &mut Option<T>,
         count: &mut u32,
         index: usize,
-        fixed_at: usize,
     ) {
-        if self.occurrence(rule, a, count, index, fixed_at) && *count == 1 && self.enter(rule) {
+        if self.occurrence(rule, occurs, a, count, index) && *count == 1 && self.enter(rule) {
             let g = slot.insert(T::default());
             self.group(a, g);
         }
@@ -452,12 +458,13 @@ impl<'o> DecodeCtx<'o> {
     pub fn many_group<'a, T: Group<'a>>(
         &mut self,
         rule: &'static RuleDef,
+        occurs: Occurs,
         a: &AvpRef<'a>,
         slot: &mut Vec<T>,
         count: &mut u32,
         index: usize,
     ) {
-        if self.occurrence(rule, a, count, index, usize::MAX) && self.enter(rule) {
+        if self.occurrence(rule, occurs, a, count, index) && self.enter(rule) {
             slot.push(T::default());
             if let Some(g) = slot.last_mut() {
                 self.group(a, g);
@@ -585,31 +592,46 @@ impl<'o> DecodeCtx<'o> {
     }
 
     /// Walks the AVPs of `buf` (a message body or a Grouped AVP's data), calling `field` for
-    /// each; a malformed AVP is recorded and ends the walk.
+    /// each with its index; a malformed AVP is recorded and ends the walk.
     #[inline(always)]
     pub fn walk<'b>(
         &mut self,
         buf: &'b [u8],
         mut field: impl FnMut(&mut Self, &AvpRef<'b>, usize),
     ) {
+        let leniency = self.opts.leniency;
+        let max_avps = self.opts.max_avps as usize;
+        let mut pos = 0usize;
         let mut index = 0usize;
-        for r in AvpIter::with_leniency(buf, self.opts.leniency) {
-            match r {
-                Ok(a) => {
-                    if index >= self.opts.max_avps as usize {
-                        let msg = format!("more than {} AVPs", self.opts.max_avps);
-                        self.push(rc::UNABLE_TO_COMPLY, None, 0, 0, msg, None);
-                        return;
-                    }
-                    field(self, &a, index);
-                    index += 1;
-                }
-                Err(e) => {
-                    self.malformed(*e);
-                    return;
-                }
+        while pos < buf.len() {
+            let Some((a, next)) = avp::parse_at(buf, pos, leniency) else {
+                self.malformed_at(buf, pos);
+                return;
+            };
+            if index >= max_avps {
+                self.too_many_avps();
+                return;
             }
+            field(self, &a, index);
+            index += 1;
+            pos = next;
         }
+    }
+
+    /// The AVP at `pos` is malformed: find out how, and record it.
+    #[cold]
+    #[inline(never)]
+    fn malformed_at(&mut self, buf: &[u8], pos: usize) {
+        if let Some(Err(e)) = AvpIter::at(buf, pos, self.opts.leniency).next() {
+            self.malformed(*e);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_many_avps(&mut self) {
+        let msg = format!("more than {} AVPs", self.opts.max_avps);
+        self.push(rc::UNABLE_TO_COMPLY, None, 0, 0, msg, None);
     }
 }
 

@@ -651,30 +651,46 @@ fn body(
         let (code, vendor) = (k.code, k.vendor_id);
         let i = f.index;
         let n = field_ident(&f.name);
-        let fa = match f.fixed_at {
+        let rule = &g.rules[f.index];
+        let avp = &model.avps[&rule.avp];
+        let max = match rule.max {
+            Some(m) => quote!(#m),
+            None => quote!(u32::MAX),
+        };
+        let fixed_at = match f.fixed_at {
             Some(fa) => quote!(#fa),
             None => quote!(usize::MAX),
         };
-        let call = match (f.shape, f.grouped) {
-            (Shape::Forbidden, _) => quote!(ctx.forbidden(&G.rules[#i], a, &mut counts[#i], index)),
-            (Shape::One, false) => {
-                quote!(ctx.one(&G.rules[#i], a, &mut self.#n, &mut counts[#i], index, #fa))
+        let (mut mask, mut bits) = (0u8, 0u8);
+        for (rule, bit) in [(avp.flags.m, 0x40u8), (avp.flags.p, 0x20)] {
+            match rule {
+                FlagRule::Must => (mask, bits) = (mask | bit, bits | bit),
+                FlagRule::MustNot => mask |= bit,
+                FlagRule::May | FlagRule::ShouldNot => {}
             }
+        }
+        let (mask, bits) = (
+            Literal::u8_unsuffixed(mask),
+            Literal::u8_unsuffixed(bits),
+        );
+        let o = quote!(#rt::typed::Occurs { max: #max, fixed_at: #fixed_at, flag_mask: #mask, flag_bits: #bits });
+        let r = quote!(&G.rules[#i]);
+        let call = match (f.shape, f.grouped) {
+            (Shape::Forbidden, _) => quote!(ctx.forbidden(#r, #o, a, &mut counts[#i], index)),
+            (Shape::One, false) => quote!(ctx.one(#r, #o, a, &mut self.#n, &mut counts[#i], index)),
             (Shape::One, true) => {
-                quote!(ctx.one_group(&G.rules[#i], a, &mut self.#n, &mut counts[#i], index, #fa))
+                quote!(ctx.one_group(#r, #o, a, &mut self.#n, &mut counts[#i], index))
             }
             (Shape::Optional, false) => {
-                quote!(ctx.opt(&G.rules[#i], a, &mut self.#n, &mut counts[#i], index, #fa))
+                quote!(ctx.opt(#r, #o, a, &mut self.#n, &mut counts[#i], index))
             }
             (Shape::Optional, true) => {
-                quote!(ctx.opt_group(&G.rules[#i], a, &mut self.#n, &mut counts[#i], index, #fa))
+                quote!(ctx.opt_group(#r, #o, a, &mut self.#n, &mut counts[#i], index))
             }
             (Shape::Many, true) => {
-                quote!(ctx.many_group(&G.rules[#i], a, &mut self.#n, &mut counts[#i], index))
+                quote!(ctx.many_group(#r, #o, a, &mut self.#n, &mut counts[#i], index))
             }
-            (Shape::Many, false) => {
-                quote!(ctx.many(&G.rules[#i], a, &mut self.#n, &mut counts[#i], index))
-            }
+            (Shape::Many, false) => quote!(ctx.many(#r, #o, a, &mut self.#n, &mut counts[#i], index)),
         };
         quote!((#code, #vendor) => #call,)
     });
