@@ -2764,7 +2764,9 @@ pub struct CapabilitiesExchangeRequest<'a> {
     /// `Host-IP-Address` (AVP code 257), Address; flags M must, V must-not, P should-not; RFC 6733 section 5.3.5.
     ///
     /// Occurs at least 1 times.
-    pub host_ip_address: Vec<::diameter_runtime::types::Address>,
+    pub host_ip_address: ::diameter_runtime::smallvec::SmallVec<
+        [::diameter_runtime::types::Address; 1usize],
+    >,
     /// IANA Private Enterprise Number of the vendor of the sending Diameter software; zero means "ignore this field".
     ///
     /// `Vendor-Id` (AVP code 266), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.3.
@@ -2788,25 +2790,25 @@ pub struct CapabilitiesExchangeRequest<'a> {
     /// `Supported-Vendor-Id` (AVP code 265), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.6.
     ///
     /// Occurs at least 0 times.
-    pub supported_vendor_id: Vec<u32>,
+    pub supported_vendor_id: ::diameter_runtime::smallvec::SmallVec<[u32; 4usize]>,
     /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
     ///
     /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
     ///
     /// Occurs at least 0 times.
-    pub auth_application_id: Vec<u32>,
+    pub auth_application_id: ::diameter_runtime::smallvec::SmallVec<[u32; 4usize]>,
     /// Deprecated in-band security capability advertised in CER/CEA: 0 means no in-band security (NO_INBAND_SECURITY), 1 means TLS.
     ///
     /// `Inband-Security-Id` (AVP code 299), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.10.
     ///
     /// Occurs at least 0 times.
-    pub inband_security_id: Vec<u32>,
+    pub inband_security_id: ::diameter_runtime::smallvec::SmallVec<[u32; 4usize]>,
     /// Application-Id of the accounting part of an application, advertised in CER/CEA or matching the header elsewhere.
     ///
     /// `Acct-Application-Id` (AVP code 259), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.9.
     ///
     /// Occurs at least 0 times.
-    pub acct_application_id: Vec<u32>,
+    pub acct_application_id: ::diameter_runtime::smallvec::SmallVec<[u32; 4usize]>,
     /// Advertises or identifies a vendor-specific application; exactly one of Auth-Application-Id or Acct-Application-Id must be inside.
     ///
     /// `Vendor-Specific-Application-Id` (AVP code 260), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.11.
@@ -3182,7 +3184,9 @@ pub struct CapabilitiesExchangeAnswer<'a> {
     /// `Host-IP-Address` (AVP code 257), Address; flags M must, V must-not, P should-not; RFC 6733 section 5.3.5.
     ///
     /// Occurs at least 1 times.
-    pub host_ip_address: Vec<::diameter_runtime::types::Address>,
+    pub host_ip_address: ::diameter_runtime::smallvec::SmallVec<
+        [::diameter_runtime::types::Address; 1usize],
+    >,
     /// IANA Private Enterprise Number of the vendor of the sending Diameter software; zero means "ignore this field".
     ///
     /// `Vendor-Id` (AVP code 266), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.3.
@@ -3218,25 +3222,25 @@ pub struct CapabilitiesExchangeAnswer<'a> {
     /// `Supported-Vendor-Id` (AVP code 265), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.6.
     ///
     /// Occurs at least 0 times.
-    pub supported_vendor_id: Vec<u32>,
+    pub supported_vendor_id: ::diameter_runtime::smallvec::SmallVec<[u32; 4usize]>,
     /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
     ///
     /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
     ///
     /// Occurs at least 0 times.
-    pub auth_application_id: Vec<u32>,
+    pub auth_application_id: ::diameter_runtime::smallvec::SmallVec<[u32; 4usize]>,
     /// Deprecated in-band security capability advertised in CER/CEA: 0 means no in-band security (NO_INBAND_SECURITY), 1 means TLS.
     ///
     /// `Inband-Security-Id` (AVP code 299), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.10.
     ///
     /// Occurs at least 0 times.
-    pub inband_security_id: Vec<u32>,
+    pub inband_security_id: ::diameter_runtime::smallvec::SmallVec<[u32; 4usize]>,
     /// Application-Id of the accounting part of an application, advertised in CER/CEA or matching the header elsewhere.
     ///
     /// `Acct-Application-Id` (AVP code 259), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.9.
     ///
     /// Occurs at least 0 times.
-    pub acct_application_id: Vec<u32>,
+    pub acct_application_id: ::diameter_runtime::smallvec::SmallVec<[u32; 4usize]>,
     /// Advertises or identifies a vendor-specific application; exactly one of Auth-Application-Id or Acct-Application-Id must be inside.
     ///
     /// `Vendor-Specific-Application-Id` (AVP code 260), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.11.

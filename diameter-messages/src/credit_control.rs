@@ -4174,7 +4174,7 @@ pub struct MultipleServicesCreditControl<'a> {
     /// `Service-Identifier` (AVP code 439), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.28.
     ///
     /// Occurs at least 0 times.
-    pub service_identifier: Vec<u32>,
+    pub service_identifier: ::diameter_runtime::smallvec::SmallVec<[u32; 4usize]>,
     /// Identifier of a group of services rated alike, unique together with Service-Context-Id.
     ///
     /// `Rating-Group` (AVP code 432), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.29.

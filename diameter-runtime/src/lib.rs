@@ -35,6 +35,9 @@ pub mod types;
 
 /// Re-exported so that generated code and users name the same `Bytes`.
 pub use bytes;
+/// Re-exported: short repeated fields of generated types are `SmallVec`s (no allocation for
+/// the usual one or few values); build them with `smallvec![..]` or `.into()` from a `Vec`.
+pub use smallvec;
 
 pub use avp::{AvpFlags, AvpHeader};
 pub use error::{AvpError, AvpErrorKind, DecodeError, ValueError};

@@ -117,6 +117,26 @@ pub fn first_violation(violations: &[Violation]) -> Option<&Violation> {
         .or_else(|| violations.first())
 }
 
+/// A collection a repeated scalar field decodes into.
+pub trait Repeated<T> {
+    /// Appends `v`.
+    fn push_value(&mut self, v: T);
+}
+
+impl<T> Repeated<T> for Vec<T> {
+    #[inline]
+    fn push_value(&mut self, v: T) {
+        self.push(v)
+    }
+}
+
+impl<T, const N: usize> Repeated<T> for smallvec::SmallVec<[T; N]> {
+    #[inline]
+    fn push_value(&mut self, v: T) {
+        self.push(v)
+    }
+}
+
 /// What generated code knows at compile time about one grammar rule. Passed as a literal, so
 /// that once inlined the occurrence and flag checks compare against immediates instead of
 /// reading the dictionary tables.
@@ -400,20 +420,20 @@ impl<'o> DecodeCtx<'o> {
         }
     }
 
-    /// A repeated scalar field.
+    /// A repeated scalar field (`Vec` or `SmallVec`).
     #[inline(always)]
     pub fn many<'a, T: AvpValue<'a>>(
         &mut self,
         rule: &'static RuleDef,
         occurs: Occurs,
         a: &AvpRef<'a>,
-        slot: &mut Vec<T>,
+        slot: &mut impl Repeated<T>,
         count: &mut u32,
         index: usize,
     ) {
         if self.occurrence(rule, occurs, a, count, index) {
             if let Some(v) = self.value(rule, a) {
-                slot.push(v);
+                slot.push_value(v);
             }
         }
     }
@@ -465,7 +485,8 @@ impl<'o> DecodeCtx<'o> {
         index: usize,
     ) {
         if self.occurrence(rule, occurs, a, count, index) && self.enter(rule) {
-            slot.push(T::default());
+            // Written straight into the vector's memory, not built aside and copied in.
+            slot.resize_with(slot.len() + 1, T::default);
             if let Some(g) = slot.last_mut() {
                 self.group(a, g);
             }
@@ -812,12 +833,15 @@ pub trait Command<'a>: Sized + Default {
         if opts.strict && header.flags.is_proxiable() != Self::PROXIABLE {
             proxiable_mismatch(&mut ctx, header.flags.is_proxiable(), Self::PROXIABLE);
         }
-        let mut message = Self::default();
-        message.decode_body(bytes.get(HEADER_LEN..).unwrap_or_default(), &mut ctx);
-        Ok(Decoded {
-            message,
-            violations: ctx.into_violations(),
-        })
+        // Built in place: the message is large, and moving it costs a copy.
+        let mut out = Decoded {
+            message: Self::default(),
+            violations: Vec::new(),
+        };
+        out.message
+            .decode_body(bytes.get(HEADER_LEN..).unwrap_or_default(), &mut ctx);
+        out.violations = ctx.into_violations();
+        Ok(out)
     }
 
     /// Appends the whole message, header included, to `buf`.

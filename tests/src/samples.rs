@@ -5,6 +5,7 @@
 use std::net::Ipv4Addr;
 
 use diameter_messages::{accounting, base, credit_control as cc};
+use diameter_runtime::smallvec::smallvec;
 use diameter_runtime::typed::Command;
 use diameter_runtime::types::{Address, DiameterIdentity, OctetString, Time, Utf8String};
 
@@ -31,11 +32,11 @@ pub fn messages() -> Vec<(String, Vec<u8>)> {
 
     let mut cer =
         base::CapabilitiesExchangeRequest::new(ch.clone(), cr.clone(), 0, text("diameter-rs"));
-    cer.host_ip_address = vec![Address::V4(Ipv4Addr::new(127, 0, 0, 1))];
+    cer.host_ip_address = smallvec![Address::V4(Ipv4Addr::new(127, 0, 0, 1))];
     cer.origin_state_id = Some(7);
-    cer.supported_vendor_id = vec![10415];
-    cer.auth_application_id = vec![4];
-    cer.acct_application_id = vec![3];
+    cer.supported_vendor_id = smallvec![10415];
+    cer.auth_application_id = smallvec![4];
+    cer.acct_application_id = smallvec![3];
     let mut vsai = base::VendorSpecificApplicationId::new(10415);
     vsai.auth_application_id = Some(16777251);
     cer.vendor_specific_application_id = vec![vsai];
@@ -43,8 +44,8 @@ pub fn messages() -> Vec<(String, Vec<u8>)> {
     push("CER", cer.to_bytes(1, 1));
     let mut cea =
         base::CapabilitiesExchangeAnswer::new(2001, sh.clone(), sr.clone(), 0, text("diameter-rs"));
-    cea.host_ip_address = vec![Address::V6(std::net::Ipv6Addr::LOCALHOST)];
-    cea.auth_application_id = vec![4];
+    cea.host_ip_address = smallvec![Address::V6(std::net::Ipv6Addr::LOCALHOST)];
+    cea.auth_application_id = smallvec![4];
     push("CEA", cea.to_bytes(1, 1));
     push(
         "DWR",
@@ -161,7 +162,7 @@ pub fn messages() -> Vec<(String, Vec<u8>)> {
     ccr.multiple_services_credit_control = vec![cc::MultipleServicesCreditControl {
         requested_service_unit: Some(cc::RequestedServiceUnit::default()),
         rating_group: Some(100),
-        service_identifier: vec![1],
+        service_identifier: smallvec![1],
         used_service_unit: vec![usu],
         ..Default::default()
     }];

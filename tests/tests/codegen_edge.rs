@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
 use bytes::Bytes;
+use diameter_runtime::smallvec::smallvec;
 use diameter_runtime::typed::Command;
 use diameter_runtime::types::{Address, DiameterIdentity, Utf8String};
 
@@ -35,7 +36,7 @@ fn request() -> EdgeCaseRequest<'static> {
             .expect("valid identity"),
         Type::TOTAL_OCTETS,
     );
-    r.avp_3gpp_counter = vec![1, 2];
+    r.avp_3gpp_counter = smallvec![1, 2];
     r
 }
 
@@ -58,7 +59,7 @@ fn awkward_names_and_bounds() {
 fn two_to_three_and_forbidden() {
     // 2*3: one is too few (5005), four is too many (5009 on the fourth).
     let mut r = request();
-    r.avp_3gpp_counter = vec![1];
+    r.avp_3gpp_counter = smallvec![1];
     let d = EdgeCaseRequest::decode(&r.to_bytes(0, 0))
         .unwrap()
         .into_owned();
@@ -69,7 +70,7 @@ fn two_to_three_and_forbidden() {
             .collect::<Vec<_>>(),
         vec![5005]
     );
-    r.avp_3gpp_counter = vec![1, 2, 3, 4];
+    r.avp_3gpp_counter = smallvec![1, 2, 3, 4];
     let d = EdgeCaseRequest::decode(&r.to_bytes(0, 0))
         .unwrap()
         .into_owned();

@@ -534,10 +534,11 @@ fn fields(model: &Model, plan: &Plan, m: &str, g: &Grammar, rt: &TokenStream) ->
         if grouped && shape != Shape::Many && boxed(&r.avp) {
             vt = quote!(Box<#vt>);
         }
-        let ty = match shape {
-            Shape::One => vt.clone(),
-            Shape::Optional => quote!(Option<#vt>),
-            Shape::Many | Shape::Forbidden => quote!(Vec<#vt>),
+        let ty = match (shape, inline_capacity(avp.ty)) {
+            (Shape::One, _) => vt.clone(),
+            (Shape::Optional, _) => quote!(Option<#vt>),
+            (Shape::Many, Some(n)) => quote!(#rt::smallvec::SmallVec<[#vt; #n]>),
+            (Shape::Many | Shape::Forbidden, _) => quote!(Vec<#vt>),
         };
         let bounds = match (r.min, r.max) {
             (a, Some(b)) => format!("{a} to {b}"),
@@ -565,6 +566,29 @@ fn fields(model: &Model, plan: &Plan, m: &str, g: &Grammar, rt: &TokenStream) ->
         });
     }
     out
+}
+
+/// How many values a repeated field of this type keeps inline (no allocation): as many as
+/// fit in 16 bytes, at least one. `None` (a `Vec`) for groups, whose structs are large, for
+/// DiameterURI, and for types that borrow: `SmallVec` is invariant in its item type, which
+/// would stop a `Foo<'static>` from being used as a `Foo<'a>`.
+fn inline_capacity(t: AvpType) -> Option<usize> {
+    match t {
+        AvpType::Integer32
+        | AvpType::Unsigned32
+        | AvpType::Float32
+        | AvpType::Enumerated
+        | AvpType::Time => Some(4),
+        AvpType::Integer64 | AvpType::Unsigned64 | AvpType::Float64 => Some(2),
+        AvpType::Address => Some(1),
+        AvpType::OctetString
+        | AvpType::Utf8String
+        | AvpType::DiameterIdentity
+        | AvpType::IpFilterRule
+        | AvpType::QosFilterRule
+        | AvpType::Grouped
+        | AvpType::DiameterUri => None,
+    }
 }
 
 /// Struct fields, `new`, decode, encode and `into_owned` bodies shared by groups and commands.

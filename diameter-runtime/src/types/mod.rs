@@ -198,6 +198,13 @@ impl<T: IntoOwned> IntoOwned for Vec<T> {
     }
 }
 
+impl<T: IntoOwned, const N: usize> IntoOwned for smallvec::SmallVec<[T; N]> {
+    type Owned = smallvec::SmallVec<[T::Owned; N]>;
+    fn into_owned(self) -> Self::Owned {
+        self.into_iter().map(T::into_owned).collect()
+    }
+}
+
 impl<T: IntoOwned> IntoOwned for Box<T> {
     type Owned = Box<T::Owned>;
     fn into_owned(self) -> Self::Owned {
