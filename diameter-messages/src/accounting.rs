@@ -764,119 +764,137 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AccountingRequest<'a> {
             ctx.missing(&G.rules[5usize], counts[5usize]);
         }
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::SESSION_ID,
-            &self.session_id,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::ORIGIN_HOST,
-            &self.origin_host,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::ORIGIN_REALM,
-            &self.origin_realm,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::DESTINATION_REALM,
-            &self.destination_realm,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::ACCOUNTING_RECORD_TYPE,
-            &self.accounting_record_type,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::ACCOUNTING_RECORD_NUMBER,
-            &self.accounting_record_number,
-        );
+    fn body_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.session_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.destination_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.accounting_record_type;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.accounting_record_number;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
         if let Some(v) = &self.acct_application_id {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ACCT_APPLICATION_ID,
-                v,
-            );
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.vendor_specific_application_id {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        if let Some(v) = &self.user_name {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.destination_host {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.accounting_sub_session_id {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.acct_session_id {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.acct_multi_session_id {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.acct_interim_interval {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.accounting_realtime_required {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.origin_state_id {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.event_timestamp {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.proxy_info.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        for v in self.route_record.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
+    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.session_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.destination_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 283u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.accounting_record_type;
+            ::diameter_runtime::typed::enc::scalar(buf, 480u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.accounting_record_number;
+            ::diameter_runtime::typed::enc::scalar(buf, 485u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.acct_application_id {
+            ::diameter_runtime::typed::enc::scalar(buf, 259u32, 64, 0u32, v);
         }
         if let Some(v) = &self.vendor_specific_application_id {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::USER_NAME,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.destination_host {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::DESTINATION_HOST,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 293u32, 64, 0u32, v);
         }
         if let Some(v) = &self.accounting_sub_session_id {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ACCOUNTING_SUB_SESSION_ID,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 287u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_session_id {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ACCT_SESSION_ID,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 44u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_multi_session_id {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ACCT_MULTI_SESSION_ID,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 50u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_interim_interval {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ACCT_INTERIM_INTERVAL,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 85u32, 64, 0u32, v);
         }
         if let Some(v) = &self.accounting_realtime_required {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ACCOUNTING_REALTIME_REQUIRED,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 483u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ORIGIN_STATE_ID,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
         }
         if let Some(v) = &self.event_timestamp {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::EVENT_TIMESTAMP,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 55u32, 64, 0u32, v);
         }
-        for v in &self.proxy_info {
+        for v in self.proxy_info.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
-        for v in &self.route_record {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ROUTE_RECORD,
-                v,
-            );
+        for v in self.route_record.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 282u32, 64, 0u32, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
@@ -1451,121 +1469,142 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AccountingAnswer<'a> {
             ctx.missing(&G.rules[5usize], counts[5usize]);
         }
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::SESSION_ID,
-            &self.session_id,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::RESULT_CODE,
-            &self.result_code,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::ORIGIN_HOST,
-            &self.origin_host,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::ORIGIN_REALM,
-            &self.origin_realm,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::ACCOUNTING_RECORD_TYPE,
-            &self.accounting_record_type,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::ACCOUNTING_RECORD_NUMBER,
-            &self.accounting_record_number,
-        );
+    fn body_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.session_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.result_code;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.accounting_record_type;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.accounting_record_number;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
         if let Some(v) = &self.acct_application_id {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ACCT_APPLICATION_ID,
-                v,
-            );
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.vendor_specific_application_id {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        if let Some(v) = &self.user_name {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.accounting_sub_session_id {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.acct_session_id {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.acct_multi_session_id {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.error_message {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.error_reporting_host {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.failed_avp {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        if let Some(v) = &self.acct_interim_interval {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.accounting_realtime_required {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.origin_state_id {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.event_timestamp {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.proxy_info.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
+    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.session_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.result_code;
+            ::diameter_runtime::typed::enc::scalar(buf, 268u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.accounting_record_type;
+            ::diameter_runtime::typed::enc::scalar(buf, 480u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.accounting_record_number;
+            ::diameter_runtime::typed::enc::scalar(buf, 485u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.acct_application_id {
+            ::diameter_runtime::typed::enc::scalar(buf, 259u32, 64, 0u32, v);
         }
         if let Some(v) = &self.vendor_specific_application_id {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::USER_NAME,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.accounting_sub_session_id {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ACCOUNTING_SUB_SESSION_ID,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 287u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_session_id {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ACCT_SESSION_ID,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 44u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_multi_session_id {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ACCT_MULTI_SESSION_ID,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 50u32, 64, 0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ERROR_MESSAGE,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 281u32, 0, 0u32, v);
         }
         if let Some(v) = &self.error_reporting_host {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ERROR_REPORTING_HOST,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 294u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         if let Some(v) = &self.acct_interim_interval {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ACCT_INTERIM_INTERVAL,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 85u32, 64, 0u32, v);
         }
         if let Some(v) = &self.accounting_realtime_required {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ACCOUNTING_REALTIME_REQUIRED,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 483u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ORIGIN_STATE_ID,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
         }
         if let Some(v) = &self.event_timestamp {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::EVENT_TIMESTAMP,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 55u32, 64, 0u32, v);
         }
-        for v in &self.proxy_info {
+        for v in self.proxy_info.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);

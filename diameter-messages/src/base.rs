@@ -1861,13 +1861,30 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for VendorSpecificApplicationId {
             ctx.missing(&G.rules[0usize], counts[0usize]);
         }
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::VENDOR_ID, &self.vendor_id);
+    fn encoded_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.vendor_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
         if let Some(v) = &self.auth_application_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::AUTH_APPLICATION_ID, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.acct_application_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ACCT_APPLICATION_ID, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n
+    }
+    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.vendor_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 266u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.auth_application_id {
+            ::diameter_runtime::typed::enc::scalar(buf, 258u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.acct_application_id {
+            ::diameter_runtime::typed::enc::scalar(buf, 259u32, 64, 0u32, v);
         }
     }
 }
@@ -2225,6 +2242,11 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for FailedAvp<'a> {
             },
         );
     }
+    fn encoded_len(&self) -> usize {
+        let mut n = 0usize;
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
@@ -2323,13 +2345,28 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for ProxyInfo<'a> {
             ctx.missing(&G.rules[1usize], counts[1usize]);
         }
     }
+    fn encoded_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.proxy_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.proxy_state;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::PROXY_HOST, &self.proxy_host);
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::PROXY_STATE,
-            &self.proxy_state,
-        );
+        {
+            let v = &self.proxy_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 280u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.proxy_state;
+            ::diameter_runtime::typed::enc::scalar(buf, 33u32, 64, 0u32, v);
+        }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
 }
@@ -2561,13 +2598,27 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for ExperimentalResult {
             ctx.missing(&G.rules[1usize], counts[1usize]);
         }
     }
+    fn encoded_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.vendor_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.experimental_result_code;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n
+    }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::VENDOR_ID, &self.vendor_id);
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::EXPERIMENTAL_RESULT_CODE,
-            &self.experimental_result_code,
-        );
+        {
+            let v = &self.vendor_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 266u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.experimental_result_code;
+            ::diameter_runtime::typed::enc::scalar(buf, 298u32, 64, 0u32, v);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for ExperimentalResult {
@@ -2606,6 +2657,11 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for E2eSequence<'a> {
                 _ => ctx.other(G, a, Some(&mut self.other_avps)),
             },
         );
+    }
+    fn encoded_len(&self) -> usize {
+        let mut n = 0usize;
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
     }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
@@ -3072,46 +3128,91 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeRequest<
             ctx.missing(&G.rules[4usize], counts[4usize]);
         }
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_HOST,
-            &self.origin_host,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_REALM,
-            &self.origin_realm,
-        );
-        for v in &self.host_ip_address {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::HOST_IP_ADDRESS, v);
+    fn body_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.origin_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::VENDOR_ID, &self.vendor_id);
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::PRODUCT_NAME,
-            &self.product_name,
-        );
+        {
+            let v = &self.origin_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.host_ip_address.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.vendor_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.product_name;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_STATE_ID, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        for v in &self.supported_vendor_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::SUPPORTED_VENDOR_ID, v);
+        for v in self.supported_vendor_id.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        for v in &self.auth_application_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::AUTH_APPLICATION_ID, v);
+        for v in self.auth_application_id.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        for v in &self.inband_security_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::INBAND_SECURITY_ID, v);
+        for v in self.inband_security_id.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        for v in &self.acct_application_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ACCT_APPLICATION_ID, v);
+        for v in self.acct_application_id.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        for v in &self.vendor_specific_application_id {
+        for v in self.vendor_specific_application_id.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        if let Some(v) = &self.firmware_revision {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
+    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.origin_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+        }
+        for v in self.host_ip_address.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 257u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.vendor_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 266u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.product_name;
+            ::diameter_runtime::typed::enc::scalar(buf, 269u32, 0, 0u32, v);
+        }
+        if let Some(v) = &self.origin_state_id {
+            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+        }
+        for v in self.supported_vendor_id.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 265u32, 64, 0u32, v);
+        }
+        for v in self.auth_application_id.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 258u32, 64, 0u32, v);
+        }
+        for v in self.inband_security_id.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 299u32, 64, 0u32, v);
+        }
+        for v in self.acct_application_id.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 259u32, 64, 0u32, v);
+        }
+        for v in self.vendor_specific_application_id.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         if let Some(v) = &self.firmware_revision {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::FIRMWARE_REVISION, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 267u32, 0, 0u32, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
@@ -3556,57 +3657,111 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeAnswer<'
             ctx.missing(&G.rules[5usize], counts[5usize]);
         }
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::RESULT_CODE,
-            &self.result_code,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_HOST,
-            &self.origin_host,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_REALM,
-            &self.origin_realm,
-        );
-        for v in &self.host_ip_address {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::HOST_IP_ADDRESS, v);
+    fn body_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.result_code;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::VENDOR_ID, &self.vendor_id);
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::PRODUCT_NAME,
-            &self.product_name,
-        );
+        {
+            let v = &self.origin_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.host_ip_address.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.vendor_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.product_name;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_STATE_ID, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ERROR_MESSAGE, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.failed_avp {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        for v in self.supported_vendor_id.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.auth_application_id.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.inband_security_id.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.acct_application_id.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.vendor_specific_application_id.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        if let Some(v) = &self.firmware_revision {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
+    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.result_code;
+            ::diameter_runtime::typed::enc::scalar(buf, 268u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+        }
+        for v in self.host_ip_address.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 257u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.vendor_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 266u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.product_name;
+            ::diameter_runtime::typed::enc::scalar(buf, 269u32, 0, 0u32, v);
+        }
+        if let Some(v) = &self.origin_state_id {
+            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.error_message {
+            ::diameter_runtime::typed::enc::scalar(buf, 281u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
-        for v in &self.supported_vendor_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::SUPPORTED_VENDOR_ID, v);
+        for v in self.supported_vendor_id.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 265u32, 64, 0u32, v);
         }
-        for v in &self.auth_application_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::AUTH_APPLICATION_ID, v);
+        for v in self.auth_application_id.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 258u32, 64, 0u32, v);
         }
-        for v in &self.inband_security_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::INBAND_SECURITY_ID, v);
+        for v in self.inband_security_id.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 299u32, 64, 0u32, v);
         }
-        for v in &self.acct_application_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ACCT_APPLICATION_ID, v);
+        for v in self.acct_application_id.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 259u32, 64, 0u32, v);
         }
-        for v in &self.vendor_specific_application_id {
+        for v in self.vendor_specific_application_id.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         if let Some(v) = &self.firmware_revision {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::FIRMWARE_REVISION, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 267u32, 0, 0u32, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
@@ -3975,49 +4130,91 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthRequest<'a> {
             ctx.missing(&G.rules[6usize], counts[6usize]);
         }
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::SESSION_ID, &self.session_id);
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_HOST,
-            &self.origin_host,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_REALM,
-            &self.origin_realm,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::DESTINATION_REALM,
-            &self.destination_realm,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::DESTINATION_HOST,
-            &self.destination_host,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::AUTH_APPLICATION_ID,
-            &self.auth_application_id,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::RE_AUTH_REQUEST_TYPE,
-            &self.re_auth_request_type,
-        );
+    fn body_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.session_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.destination_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.destination_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.auth_application_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.re_auth_request_type;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::USER_NAME, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_STATE_ID, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        for v in &self.proxy_info {
+        for v in self.proxy_info.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        for v in self.route_record.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
+    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.session_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.destination_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 283u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.destination_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 293u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.auth_application_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 258u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.re_auth_request_type;
+            ::diameter_runtime::typed::enc::scalar(buf, 285u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.user_name {
+            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.origin_state_id {
+            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+        }
+        for v in self.proxy_info.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
-        for v in &self.route_record {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ROUTE_RECORD, v);
+        for v in self.route_record.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 282u32, 64, 0u32, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
@@ -4406,52 +4603,96 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthAnswer<'a> {
             ctx.missing(&G.rules[3usize], counts[3usize]);
         }
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::SESSION_ID, &self.session_id);
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::RESULT_CODE,
-            &self.result_code,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_HOST,
-            &self.origin_host,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_REALM,
-            &self.origin_realm,
-        );
+    fn body_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.session_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.result_code;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::USER_NAME, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_STATE_ID, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ERROR_MESSAGE, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_reporting_host {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ERROR_REPORTING_HOST, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.failed_avp {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        for v in self.redirect_host.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.redirect_host_usage {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.redirect_max_cache_time {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.proxy_info.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
+    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.session_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.result_code;
+            ::diameter_runtime::typed::enc::scalar(buf, 268u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.user_name {
+            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.origin_state_id {
+            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.error_message {
+            ::diameter_runtime::typed::enc::scalar(buf, 281u32, 0, 0u32, v);
+        }
+        if let Some(v) = &self.error_reporting_host {
+            ::diameter_runtime::typed::enc::scalar(buf, 294u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
-        for v in &self.redirect_host {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::REDIRECT_HOST, v);
+        for v in self.redirect_host.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 292u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::REDIRECT_HOST_USAGE, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 261u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &defs::REDIRECT_MAX_CACHE_TIME,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 262u32, 64, 0u32, v);
         }
-        for v in &self.proxy_info {
+        for v in self.proxy_info.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
@@ -4789,44 +5030,83 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AbortSessionRequest<'a> {
             ctx.missing(&G.rules[5usize], counts[5usize]);
         }
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::SESSION_ID, &self.session_id);
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_HOST,
-            &self.origin_host,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_REALM,
-            &self.origin_realm,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::DESTINATION_REALM,
-            &self.destination_realm,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::DESTINATION_HOST,
-            &self.destination_host,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::AUTH_APPLICATION_ID,
-            &self.auth_application_id,
-        );
+    fn body_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.session_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.destination_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.destination_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.auth_application_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::USER_NAME, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_STATE_ID, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        for v in &self.proxy_info {
+        for v in self.proxy_info.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        for v in self.route_record.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
+    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.session_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.destination_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 283u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.destination_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 293u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.auth_application_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 258u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.user_name {
+            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.origin_state_id {
+            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+        }
+        for v in self.proxy_info.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
-        for v in &self.route_record {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ROUTE_RECORD, v);
+        for v in self.route_record.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 282u32, 64, 0u32, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
@@ -5212,52 +5492,96 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AbortSessionAnswer<'a> {
             ctx.missing(&G.rules[3usize], counts[3usize]);
         }
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::SESSION_ID, &self.session_id);
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::RESULT_CODE,
-            &self.result_code,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_HOST,
-            &self.origin_host,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_REALM,
-            &self.origin_realm,
-        );
+    fn body_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.session_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.result_code;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::USER_NAME, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_STATE_ID, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ERROR_MESSAGE, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_reporting_host {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ERROR_REPORTING_HOST, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.failed_avp {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        for v in self.redirect_host.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.redirect_host_usage {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.redirect_max_cache_time {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.proxy_info.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
+    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.session_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.result_code;
+            ::diameter_runtime::typed::enc::scalar(buf, 268u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.user_name {
+            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.origin_state_id {
+            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.error_message {
+            ::diameter_runtime::typed::enc::scalar(buf, 281u32, 0, 0u32, v);
+        }
+        if let Some(v) = &self.error_reporting_host {
+            ::diameter_runtime::typed::enc::scalar(buf, 294u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
-        for v in &self.redirect_host {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::REDIRECT_HOST, v);
+        for v in self.redirect_host.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 292u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::REDIRECT_HOST_USAGE, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 261u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &defs::REDIRECT_MAX_CACHE_TIME,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 262u32, 64, 0u32, v);
         }
-        for v in &self.proxy_info {
+        for v in self.proxy_info.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
@@ -5639,50 +5963,95 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationRequest<'a
             ctx.missing(&G.rules[5usize], counts[5usize]);
         }
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::SESSION_ID, &self.session_id);
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_HOST,
-            &self.origin_host,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_REALM,
-            &self.origin_realm,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::DESTINATION_REALM,
-            &self.destination_realm,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::AUTH_APPLICATION_ID,
-            &self.auth_application_id,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::TERMINATION_CAUSE,
-            &self.termination_cause,
-        );
+    fn body_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.session_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.destination_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.auth_application_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.termination_cause;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::USER_NAME, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.destination_host {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::DESTINATION_HOST, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        for v in &self.class {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CLASS, v);
+        for v in self.class.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_STATE_ID, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        for v in &self.proxy_info {
+        for v in self.proxy_info.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        for v in self.route_record.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
+    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.session_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.destination_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 283u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.auth_application_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 258u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.termination_cause;
+            ::diameter_runtime::typed::enc::scalar(buf, 295u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.user_name {
+            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.destination_host {
+            ::diameter_runtime::typed::enc::scalar(buf, 293u32, 64, 0u32, v);
+        }
+        for v in self.class.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 25u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.origin_state_id {
+            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+        }
+        for v in self.proxy_info.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
-        for v in &self.route_record {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ROUTE_RECORD, v);
+        for v in self.route_record.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 282u32, 64, 0u32, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
@@ -6094,55 +6463,102 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationAnswer<'a>
             ctx.missing(&G.rules[3usize], counts[3usize]);
         }
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(buf, &defs::SESSION_ID, &self.session_id);
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::RESULT_CODE,
-            &self.result_code,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_HOST,
-            &self.origin_host,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_REALM,
-            &self.origin_realm,
-        );
-        if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::USER_NAME, v);
+    fn body_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.session_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        for v in &self.class {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CLASS, v);
+        {
+            let v = &self.result_code;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.user_name {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.class.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ERROR_MESSAGE, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_reporting_host {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ERROR_REPORTING_HOST, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.failed_avp {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        if let Some(v) = &self.origin_state_id {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.redirect_host.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.redirect_host_usage {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.redirect_max_cache_time {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.proxy_info.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
+    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.session_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.result_code;
+            ::diameter_runtime::typed::enc::scalar(buf, 268u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.user_name {
+            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+        }
+        for v in self.class.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 25u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.error_message {
+            ::diameter_runtime::typed::enc::scalar(buf, 281u32, 0, 0u32, v);
+        }
+        if let Some(v) = &self.error_reporting_host {
+            ::diameter_runtime::typed::enc::scalar(buf, 294u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_STATE_ID, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
         }
-        for v in &self.redirect_host {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::REDIRECT_HOST, v);
+        for v in self.redirect_host.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 292u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::REDIRECT_HOST_USAGE, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 261u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &defs::REDIRECT_MAX_CACHE_TIME,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 262u32, 64, 0u32, v);
         }
-        for v in &self.proxy_info {
+        for v in self.proxy_info.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
@@ -6311,19 +6727,33 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DeviceWatchdogRequest<'a> {
             ctx.missing(&G.rules[1usize], counts[1usize]);
         }
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_HOST,
-            &self.origin_host,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_REALM,
-            &self.origin_realm,
-        );
+    fn body_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.origin_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_STATE_ID, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
+    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.origin_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.origin_state_id {
+            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
@@ -6532,30 +6962,53 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DeviceWatchdogAnswer<'a> {
             ctx.missing(&G.rules[2usize], counts[2usize]);
         }
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::RESULT_CODE,
-            &self.result_code,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_HOST,
-            &self.origin_host,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_REALM,
-            &self.origin_realm,
-        );
+    fn body_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.result_code;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ERROR_MESSAGE, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.failed_avp {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        if let Some(v) = &self.origin_state_id {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
+    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.result_code;
+            ::diameter_runtime::typed::enc::scalar(buf, 268u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.error_message {
+            ::diameter_runtime::typed::enc::scalar(buf, 281u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ORIGIN_STATE_ID, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
@@ -6707,22 +7160,36 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DisconnectPeerRequest<'a> {
             ctx.missing(&G.rules[2usize], counts[2usize]);
         }
     }
+    fn body_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.origin_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.disconnect_cause;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
     fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_HOST,
-            &self.origin_host,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_REALM,
-            &self.origin_realm,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::DISCONNECT_CAUSE,
-            &self.disconnect_cause,
-        );
+        {
+            let v = &self.origin_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.disconnect_cause;
+            ::diameter_runtime::typed::enc::scalar(buf, 273u32, 64, 0u32, v);
+        }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
 }
@@ -6908,24 +7375,44 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DisconnectPeerAnswer<'a> {
             ctx.missing(&G.rules[2usize], counts[2usize]);
         }
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::RESULT_CODE,
-            &self.result_code,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_HOST,
-            &self.origin_host,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::ORIGIN_REALM,
-            &self.origin_realm,
-        );
+    fn body_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.result_code;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::ERROR_MESSAGE, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.failed_avp {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
+    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.result_code;
+            ::diameter_runtime::typed::enc::scalar(buf, 268u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.error_message {
+            ::diameter_runtime::typed::enc::scalar(buf, 281u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
             ::diameter_runtime::typed::enc::group(buf, v);

@@ -1922,10 +1922,24 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for CcMoney {
             ctx.missing(&G.rules[0usize], counts[0usize]);
         }
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::group(buf, &self.unit_value);
+    fn encoded_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.unit_value;
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
         if let Some(v) = &self.currency_code {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CURRENCY_CODE, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n
+    }
+    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.unit_value;
+            ::diameter_runtime::typed::enc::group(buf, v);
+        }
+        if let Some(v) = &self.currency_code {
+            ::diameter_runtime::typed::enc::scalar(buf, 425u32, 64, 0u32, v);
         }
     }
 }
@@ -2217,15 +2231,32 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for CostInformation<'a> {
             ctx.missing(&G.rules[1usize], counts[1usize]);
         }
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::group(buf, &self.unit_value);
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::CURRENCY_CODE,
-            &self.currency_code,
-        );
+    fn encoded_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.unit_value;
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        {
+            let v = &self.currency_code;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
         if let Some(v) = &self.cost_unit {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::COST_UNIT, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n
+    }
+    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.unit_value;
+            ::diameter_runtime::typed::enc::group(buf, v);
+        }
+        {
+            let v = &self.currency_code;
+            ::diameter_runtime::typed::enc::scalar(buf, 425u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.cost_unit {
+            ::diameter_runtime::typed::enc::scalar(buf, 424u32, 64, 0u32, v);
         }
     }
 }
@@ -2541,21 +2572,33 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for FinalUnitIndication<'a> {
             ctx.missing(&G.rules[0usize], counts[0usize]);
         }
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::FINAL_UNIT_ACTION,
-            &self.final_unit_action,
-        );
-        for v in &self.restriction_filter_rule {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &defs::RESTRICTION_FILTER_RULE,
-                v,
-            );
+    fn encoded_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.final_unit_action;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        for v in &self.filter_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::FILTER_ID, v);
+        for v in self.restriction_filter_rule.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.filter_id.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.redirect_server {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        n
+    }
+    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.final_unit_action;
+            ::diameter_runtime::typed::enc::scalar(buf, 449u32, 64, 0u32, v);
+        }
+        for v in self.restriction_filter_rule.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 438u32, 64, 0u32, v);
+        }
+        for v in self.filter_id.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 11u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_server {
             ::diameter_runtime::typed::enc::group(buf, v);
@@ -2766,31 +2809,53 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for GrantedServiceUnit<'a> {
             },
         );
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encoded_len(&self) -> usize {
+        let mut n = 0usize;
         if let Some(v) = &self.tariff_time_change {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::TARIFF_TIME_CHANGE, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_time {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_TIME, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.cc_money {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        if let Some(v) = &self.cc_total_octets {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.cc_input_octets {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.cc_output_octets {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.cc_service_specific_units {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
+    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        if let Some(v) = &self.tariff_time_change {
+            ::diameter_runtime::typed::enc::scalar(buf, 451u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.cc_time {
+            ::diameter_runtime::typed::enc::scalar(buf, 420u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_money {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         if let Some(v) = &self.cc_total_octets {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_TOTAL_OCTETS, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 421u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_input_octets {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_INPUT_OCTETS, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 412u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_output_octets {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_OUTPUT_OCTETS, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 414u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_service_specific_units {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &defs::CC_SERVICE_SPECIFIC_UNITS,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 417u32, 64, 0u32, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
@@ -2967,17 +3032,27 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for RedirectServer<'a> {
             ctx.missing(&G.rules[1usize], counts[1usize]);
         }
     }
+    fn encoded_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.redirect_address_type;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.redirect_server_address;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n
+    }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::REDIRECT_ADDRESS_TYPE,
-            &self.redirect_address_type,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::REDIRECT_SERVER_ADDRESS,
-            &self.redirect_server_address,
-        );
+        {
+            let v = &self.redirect_address_type;
+            ::diameter_runtime::typed::enc::scalar(buf, 433u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.redirect_server_address;
+            ::diameter_runtime::typed::enc::scalar(buf, 435u32, 64, 0u32, v);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for RedirectServer<'_> {
@@ -3222,28 +3297,47 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for RequestedServiceUnit<'a> {
             },
         );
     }
+    fn encoded_len(&self) -> usize {
+        let mut n = 0usize;
+        if let Some(v) = &self.cc_time {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.cc_money {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        if let Some(v) = &self.cc_total_octets {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.cc_input_octets {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.cc_output_octets {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.cc_service_specific_units {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         if let Some(v) = &self.cc_time {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_TIME, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 420u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_money {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         if let Some(v) = &self.cc_total_octets {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_TOTAL_OCTETS, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 421u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_input_octets {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_INPUT_OCTETS, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 412u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_output_octets {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_OUTPUT_OCTETS, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 414u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_service_specific_units {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &defs::CC_SERVICE_SPECIFIC_UNITS,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 417u32, 64, 0u32, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
@@ -3353,17 +3447,27 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for ServiceParameterInfo<'a> {
             ctx.missing(&G.rules[1usize], counts[1usize]);
         }
     }
+    fn encoded_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.service_parameter_type;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.service_parameter_value;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n
+    }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::SERVICE_PARAMETER_TYPE,
-            &self.service_parameter_type,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::SERVICE_PARAMETER_VALUE,
-            &self.service_parameter_value,
-        );
+        {
+            let v = &self.service_parameter_type;
+            ::diameter_runtime::typed::enc::scalar(buf, 441u32, 0, 0u32, v);
+        }
+        {
+            let v = &self.service_parameter_value;
+            ::diameter_runtime::typed::enc::scalar(buf, 442u32, 0, 0u32, v);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for ServiceParameterInfo<'_> {
@@ -3462,17 +3566,27 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for SubscriptionId<'a> {
             ctx.missing(&G.rules[1usize], counts[1usize]);
         }
     }
+    fn encoded_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.subscription_id_type;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.subscription_id_data;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n
+    }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::SUBSCRIPTION_ID_TYPE,
-            &self.subscription_id_type,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::SUBSCRIPTION_ID_DATA,
-            &self.subscription_id_data,
-        );
+        {
+            let v = &self.subscription_id_type;
+            ::diameter_runtime::typed::enc::scalar(buf, 450u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.subscription_id_data;
+            ::diameter_runtime::typed::enc::scalar(buf, 444u32, 64, 0u32, v);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for SubscriptionId<'_> {
@@ -3565,14 +3679,24 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for UnitValue {
             ctx.missing(&G.rules[0usize], counts[0usize]);
         }
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::VALUE_DIGITS,
-            &self.value_digits,
-        );
+    fn encoded_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.value_digits;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
         if let Some(v) = &self.exponent {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::EXPONENT, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n
+    }
+    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.value_digits;
+            ::diameter_runtime::typed::enc::scalar(buf, 447u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.exponent {
+            ::diameter_runtime::typed::enc::scalar(buf, 429u32, 64, 0u32, v);
         }
     }
 }
@@ -3769,31 +3893,53 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for UsedServiceUnit<'a> {
             },
         );
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encoded_len(&self) -> usize {
+        let mut n = 0usize;
         if let Some(v) = &self.tariff_change_usage {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::TARIFF_CHANGE_USAGE, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_time {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_TIME, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.cc_money {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        if let Some(v) = &self.cc_total_octets {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.cc_input_octets {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.cc_output_octets {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.cc_service_specific_units {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
+    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        if let Some(v) = &self.tariff_change_usage {
+            ::diameter_runtime::typed::enc::scalar(buf, 452u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.cc_time {
+            ::diameter_runtime::typed::enc::scalar(buf, 420u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_money {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         if let Some(v) = &self.cc_total_octets {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_TOTAL_OCTETS, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 421u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_input_octets {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_INPUT_OCTETS, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 412u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_output_octets {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_OUTPUT_OCTETS, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 414u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_service_specific_units {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &defs::CC_SERVICE_SPECIFIC_UNITS,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 417u32, 64, 0u32, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
@@ -4393,6 +4539,41 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for MultipleServicesCreditControl<
             },
         );
     }
+    fn encoded_len(&self) -> usize {
+        let mut n = 0usize;
+        if let Some(v) = &self.granted_service_unit {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        if let Some(v) = &self.requested_service_unit {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        for v in self.used_service_unit.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        if let Some(v) = &self.tariff_change_usage {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.service_identifier.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.rating_group {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.g_s_u_pool_reference.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        if let Some(v) = &self.validity_time {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.result_code {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.final_unit_indication {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
         if let Some(v) = &self.granted_service_unit {
             ::diameter_runtime::typed::enc::group(buf, v);
@@ -4400,30 +4581,26 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for MultipleServicesCreditControl<
         if let Some(v) = &self.requested_service_unit {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
-        for v in &self.used_service_unit {
+        for v in self.used_service_unit.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         if let Some(v) = &self.tariff_change_usage {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::TARIFF_CHANGE_USAGE, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 452u32, 64, 0u32, v);
         }
-        for v in &self.service_identifier {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::SERVICE_IDENTIFIER, v);
+        for v in self.service_identifier.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 439u32, 64, 0u32, v);
         }
         if let Some(v) = &self.rating_group {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::RATING_GROUP, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 432u32, 64, 0u32, v);
         }
-        for v in &self.g_s_u_pool_reference {
+        for v in self.g_s_u_pool_reference.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         if let Some(v) = &self.validity_time {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::VALIDITY_TIME, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 448u32, 64, 0u32, v);
         }
         if let Some(v) = &self.result_code {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::RESULT_CODE,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 268u32, 64, 0u32, v);
         }
         if let Some(v) = &self.final_unit_indication {
             ::diameter_runtime::typed::enc::group(buf, v);
@@ -4578,18 +4755,35 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for GSUPoolReference {
             ctx.missing(&G.rules[2usize], counts[2usize]);
         }
     }
+    fn encoded_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.g_s_u_pool_identifier;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.cc_unit_type;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.unit_value;
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        n
+    }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::G_S_U_POOL_IDENTIFIER,
-            &self.g_s_u_pool_identifier,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::CC_UNIT_TYPE,
-            &self.cc_unit_type,
-        );
-        ::diameter_runtime::typed::enc::group(buf, &self.unit_value);
+        {
+            let v = &self.g_s_u_pool_identifier;
+            ::diameter_runtime::typed::enc::scalar(buf, 453u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.cc_unit_type;
+            ::diameter_runtime::typed::enc::scalar(buf, 454u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.unit_value;
+            ::diameter_runtime::typed::enc::group(buf, v);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for GSUPoolReference {
@@ -4681,17 +4875,27 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for UserEquipmentInfo<'a> {
             ctx.missing(&G.rules[1usize], counts[1usize]);
         }
     }
+    fn encoded_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.user_equipment_info_type;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.user_equipment_info_value;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n
+    }
     fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::USER_EQUIPMENT_INFO_TYPE,
-            &self.user_equipment_info_type,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::USER_EQUIPMENT_INFO_VALUE,
-            &self.user_equipment_info_value,
-        );
+        {
+            let v = &self.user_equipment_info_type;
+            ::diameter_runtime::typed::enc::scalar(buf, 459u32, 0, 0u32, v);
+        }
+        {
+            let v = &self.user_equipment_info_value;
+            ::diameter_runtime::typed::enc::scalar(buf, 460u32, 0, 0u32, v);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for UserEquipmentInfo<'_> {
@@ -5172,77 +5376,115 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthRequest<'a> {
             ctx.missing(&G.rules[6usize], counts[6usize]);
         }
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::SESSION_ID,
-            &self.session_id,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::ORIGIN_HOST,
-            &self.origin_host,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::ORIGIN_REALM,
-            &self.origin_realm,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::DESTINATION_REALM,
-            &self.destination_realm,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::DESTINATION_HOST,
-            &self.destination_host,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::AUTH_APPLICATION_ID,
-            &self.auth_application_id,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::RE_AUTH_REQUEST_TYPE,
-            &self.re_auth_request_type,
-        );
+    fn body_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.session_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.destination_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.destination_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.auth_application_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.re_auth_request_type;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::USER_NAME,
-                v,
-            );
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ORIGIN_STATE_ID,
-                v,
-            );
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_sub_session_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_SUB_SESSION_ID, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.g_s_u_pool_identifier {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::G_S_U_POOL_IDENTIFIER, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.service_identifier {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::SERVICE_IDENTIFIER, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.rating_group {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::RATING_GROUP, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        for v in &self.proxy_info {
+        for v in self.proxy_info.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        for v in self.route_record.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
+    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.session_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.destination_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 283u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.destination_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 293u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.auth_application_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 258u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.re_auth_request_type;
+            ::diameter_runtime::typed::enc::scalar(buf, 285u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.user_name {
+            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.origin_state_id {
+            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.cc_sub_session_id {
+            ::diameter_runtime::typed::enc::scalar(buf, 419u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.g_s_u_pool_identifier {
+            ::diameter_runtime::typed::enc::scalar(buf, 453u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.service_identifier {
+            ::diameter_runtime::typed::enc::scalar(buf, 439u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.rating_group {
+            ::diameter_runtime::typed::enc::scalar(buf, 432u32, 64, 0u32, v);
+        }
+        for v in self.proxy_info.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
-        for v in &self.route_record {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ROUTE_RECORD,
-                v,
-            );
+        for v in self.route_record.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 282u32, 64, 0u32, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
@@ -5731,92 +5973,120 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthAnswer<'a> {
             ctx.missing(&G.rules[3usize], counts[3usize]);
         }
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::SESSION_ID,
-            &self.session_id,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::RESULT_CODE,
-            &self.result_code,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::ORIGIN_HOST,
-            &self.origin_host,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::ORIGIN_REALM,
-            &self.origin_realm,
-        );
+    fn body_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.session_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.result_code;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::USER_NAME,
-                v,
-            );
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ORIGIN_STATE_ID,
-                v,
-            );
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ERROR_MESSAGE,
-                v,
-            );
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_reporting_host {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ERROR_REPORTING_HOST,
-                v,
-            );
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.failed_avp {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        for v in self.redirect_host.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.redirect_host_usage {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.redirect_max_cache_time {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.cc_sub_session_id {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.g_s_u_pool_identifier {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.service_identifier {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.rating_group {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.proxy_info.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
+    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.session_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.result_code;
+            ::diameter_runtime::typed::enc::scalar(buf, 268u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.user_name {
+            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.origin_state_id {
+            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.error_message {
+            ::diameter_runtime::typed::enc::scalar(buf, 281u32, 0, 0u32, v);
+        }
+        if let Some(v) = &self.error_reporting_host {
+            ::diameter_runtime::typed::enc::scalar(buf, 294u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
-        for v in &self.redirect_host {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::REDIRECT_HOST,
-                v,
-            );
+        for v in self.redirect_host.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 292u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::REDIRECT_HOST_USAGE,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 261u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::REDIRECT_MAX_CACHE_TIME,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 262u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_sub_session_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_SUB_SESSION_ID, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 419u32, 64, 0u32, v);
         }
         if let Some(v) = &self.g_s_u_pool_identifier {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::G_S_U_POOL_IDENTIFIER, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 453u32, 64, 0u32, v);
         }
         if let Some(v) = &self.service_identifier {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::SERVICE_IDENTIFIER, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 439u32, 64, 0u32, v);
         }
         if let Some(v) = &self.rating_group {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::RATING_GROUP, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 432u32, 64, 0u32, v);
         }
-        for v in &self.proxy_info {
+        for v in self.proxy_info.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
@@ -6548,135 +6818,189 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlRequest<'a> {
             ctx.missing(&G.rules[7usize], counts[7usize]);
         }
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::SESSION_ID,
-            &self.session_id,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::ORIGIN_HOST,
-            &self.origin_host,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::ORIGIN_REALM,
-            &self.origin_realm,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::DESTINATION_REALM,
-            &self.destination_realm,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::AUTH_APPLICATION_ID,
-            &self.auth_application_id,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::SERVICE_CONTEXT_ID,
-            &self.service_context_id,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::CC_REQUEST_TYPE,
-            &self.cc_request_type,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::CC_REQUEST_NUMBER,
-            &self.cc_request_number,
-        );
+    fn body_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.session_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.destination_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.auth_application_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.service_context_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.cc_request_type;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.cc_request_number;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
         if let Some(v) = &self.destination_host {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::DESTINATION_HOST,
-                v,
-            );
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::USER_NAME,
-                v,
-            );
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_sub_session_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_SUB_SESSION_ID, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.acct_multi_session_id {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ACCT_MULTI_SESSION_ID,
-                v,
-            );
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ORIGIN_STATE_ID,
-                v,
-            );
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.event_timestamp {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::EVENT_TIMESTAMP,
-                v,
-            );
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        for v in &self.subscription_id {
+        for v in self.subscription_id.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        if let Some(v) = &self.service_identifier {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.termination_cause {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.requested_service_unit {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        if let Some(v) = &self.requested_action {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.used_service_unit.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        if let Some(v) = &self.multiple_services_indicator {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.multiple_services_credit_control.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        for v in self.service_parameter_info.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        if let Some(v) = &self.cc_correlation_id {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.user_equipment_info {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        for v in self.proxy_info.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        for v in self.route_record.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
+    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.session_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.destination_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 283u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.auth_application_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 258u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.service_context_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 461u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.cc_request_type;
+            ::diameter_runtime::typed::enc::scalar(buf, 416u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.cc_request_number;
+            ::diameter_runtime::typed::enc::scalar(buf, 415u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.destination_host {
+            ::diameter_runtime::typed::enc::scalar(buf, 293u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.user_name {
+            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.cc_sub_session_id {
+            ::diameter_runtime::typed::enc::scalar(buf, 419u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.acct_multi_session_id {
+            ::diameter_runtime::typed::enc::scalar(buf, 50u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.origin_state_id {
+            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.event_timestamp {
+            ::diameter_runtime::typed::enc::scalar(buf, 55u32, 64, 0u32, v);
+        }
+        for v in self.subscription_id.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         if let Some(v) = &self.service_identifier {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::SERVICE_IDENTIFIER, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 439u32, 64, 0u32, v);
         }
         if let Some(v) = &self.termination_cause {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::TERMINATION_CAUSE,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 295u32, 64, 0u32, v);
         }
         if let Some(v) = &self.requested_service_unit {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         if let Some(v) = &self.requested_action {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::REQUESTED_ACTION, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 436u32, 64, 0u32, v);
         }
-        for v in &self.used_service_unit {
+        for v in self.used_service_unit.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         if let Some(v) = &self.multiple_services_indicator {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &defs::MULTIPLE_SERVICES_INDICATOR,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 455u32, 64, 0u32, v);
         }
-        for v in &self.multiple_services_credit_control {
+        for v in self.multiple_services_credit_control.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
-        for v in &self.service_parameter_info {
+        for v in self.service_parameter_info.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         if let Some(v) = &self.cc_correlation_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_CORRELATION_ID, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 411u32, 0, 0u32, v);
         }
         if let Some(v) = &self.user_equipment_info {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
-        for v in &self.proxy_info {
+        for v in self.proxy_info.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
-        for v in &self.route_record {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ROUTE_RECORD,
-                v,
-            );
+        for v in self.route_record.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 282u32, 64, 0u32, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
     }
@@ -7433,80 +7757,150 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlAnswer<'a> {
             ctx.missing(&G.rules[6usize], counts[6usize]);
         }
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::SESSION_ID,
-            &self.session_id,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::RESULT_CODE,
-            &self.result_code,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::ORIGIN_HOST,
-            &self.origin_host,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::ORIGIN_REALM,
-            &self.origin_realm,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &super::base::defs::AUTH_APPLICATION_ID,
-            &self.auth_application_id,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::CC_REQUEST_TYPE,
-            &self.cc_request_type,
-        );
-        ::diameter_runtime::typed::enc::scalar(
-            buf,
-            &defs::CC_REQUEST_NUMBER,
-            &self.cc_request_number,
-        );
+    fn body_len(&self) -> usize {
+        let mut n = 0usize;
+        {
+            let v = &self.session_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.result_code;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.auth_application_id;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.cc_request_type;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        {
+            let v = &self.cc_request_number;
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::USER_NAME,
-                v,
-            );
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_session_failover {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_SESSION_FAILOVER, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_sub_session_id {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CC_SUB_SESSION_ID, v);
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.acct_multi_session_id {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ACCT_MULTI_SESSION_ID,
-                v,
-            );
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ORIGIN_STATE_ID,
-                v,
-            );
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.event_timestamp {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::EVENT_TIMESTAMP,
-                v,
-            );
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.granted_service_unit {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        for v in self.multiple_services_credit_control.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        if let Some(v) = &self.cost_information {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        if let Some(v) = &self.final_unit_indication {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        if let Some(v) = &self.check_balance_result {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.credit_control_failure_handling {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.direct_debiting_failure_handling {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.validity_time {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.redirect_host.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.redirect_host_usage {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        if let Some(v) = &self.redirect_max_cache_time {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.proxy_info.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        for v in self.route_record.iter() {
+            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+        }
+        for v in self.failed_avp.iter() {
+            n += ::diameter_runtime::typed::enc::group_len(v);
+        }
+        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        n
+    }
+    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+        {
+            let v = &self.session_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.result_code;
+            ::diameter_runtime::typed::enc::scalar(buf, 268u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_host;
+            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.origin_realm;
+            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.auth_application_id;
+            ::diameter_runtime::typed::enc::scalar(buf, 258u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.cc_request_type;
+            ::diameter_runtime::typed::enc::scalar(buf, 416u32, 64, 0u32, v);
+        }
+        {
+            let v = &self.cc_request_number;
+            ::diameter_runtime::typed::enc::scalar(buf, 415u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.user_name {
+            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.cc_session_failover {
+            ::diameter_runtime::typed::enc::scalar(buf, 418u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.cc_sub_session_id {
+            ::diameter_runtime::typed::enc::scalar(buf, 419u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.acct_multi_session_id {
+            ::diameter_runtime::typed::enc::scalar(buf, 50u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.origin_state_id {
+            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+        }
+        if let Some(v) = &self.event_timestamp {
+            ::diameter_runtime::typed::enc::scalar(buf, 55u32, 64, 0u32, v);
         }
         if let Some(v) = &self.granted_service_unit {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
-        for v in &self.multiple_services_credit_control {
+        for v in self.multiple_services_credit_control.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         if let Some(v) = &self.cost_information {
@@ -7516,57 +7910,33 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlAnswer<'a> {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         if let Some(v) = &self.check_balance_result {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::CHECK_BALANCE_RESULT, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 422u32, 64, 0u32, v);
         }
         if let Some(v) = &self.credit_control_failure_handling {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &defs::CREDIT_CONTROL_FAILURE_HANDLING,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 427u32, 64, 0u32, v);
         }
         if let Some(v) = &self.direct_debiting_failure_handling {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &defs::DIRECT_DEBITING_FAILURE_HANDLING,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 428u32, 64, 0u32, v);
         }
         if let Some(v) = &self.validity_time {
-            ::diameter_runtime::typed::enc::scalar(buf, &defs::VALIDITY_TIME, v);
+            ::diameter_runtime::typed::enc::scalar(buf, 448u32, 64, 0u32, v);
         }
-        for v in &self.redirect_host {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::REDIRECT_HOST,
-                v,
-            );
+        for v in self.redirect_host.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 292u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::REDIRECT_HOST_USAGE,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 261u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::REDIRECT_MAX_CACHE_TIME,
-                v,
-            );
+            ::diameter_runtime::typed::enc::scalar(buf, 262u32, 64, 0u32, v);
         }
-        for v in &self.proxy_info {
+        for v in self.proxy_info.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
-        for v in &self.route_record {
-            ::diameter_runtime::typed::enc::scalar(
-                buf,
-                &super::base::defs::ROUTE_RECORD,
-                v,
-            );
+        for v in self.route_record.iter() {
+            ::diameter_runtime::typed::enc::scalar(buf, 282u32, 64, 0u32, v);
         }
-        for v in &self.failed_avp {
+        for v in self.failed_avp.iter() {
             ::diameter_runtime::typed::enc::group(buf, v);
         }
         ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);

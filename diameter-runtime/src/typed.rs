@@ -699,6 +699,8 @@ pub trait Group<'a>: Sized + Default {
     /// Decodes the AVP data (the children) into `self`, a default value, recording
     /// violations in `ctx`.
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut DecodeCtx<'_>);
+    /// Bytes the children take on the wire (the Grouped AVP's data length).
+    fn encoded_len(&self) -> usize;
     /// Appends the children to `buf`.
     fn encode_group(&self, buf: &mut BytesMut);
 }
@@ -753,6 +755,9 @@ impl<'a, T: Group<'a>> Group<'a> for Box<T> {
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut DecodeCtx<'_>) {
         (**self).decode_group(data, ctx)
     }
+    fn encoded_len(&self) -> usize {
+        (**self).encoded_len()
+    }
     fn encode_group(&self, buf: &mut BytesMut) {
         (**self).encode_group(buf);
     }
@@ -777,6 +782,8 @@ pub trait Command<'a>: Sized + Default {
     fn known_avp(code: u32, vendor_id: u32) -> Option<&'static AvpDef>;
     /// Decodes the message body into `self`, a default value, recording violations in `ctx`.
     fn decode_body(&mut self, body: &'a [u8], ctx: &mut DecodeCtx<'_>);
+    /// Bytes the AVPs take on the wire (the message length without the header).
+    fn body_len(&self) -> usize;
     /// Appends the AVPs to `buf`.
     fn encode_body(&self, buf: &mut BytesMut);
 
@@ -844,11 +851,24 @@ pub trait Command<'a>: Sized + Default {
         Ok(out)
     }
 
-    /// Appends the whole message, header included, to `buf`.
+    /// Appends the whole message, header included, to `buf`: its length is computed first, so
+    /// `buf` grows at most once and every length is written once.
+    ///
+    /// # Panics
+    /// When the message is longer than the 24-bit Message-Length can say (16 MiB - 1).
     fn encode(&self, hop_by_hop: u32, end_to_end: u32, buf: &mut BytesMut) {
-        let start = raw::begin_message(buf, &Self::header(hop_by_hop, end_to_end));
+        let len = HEADER_LEN + self.body_len();
+        assert!(
+            len <= crate::header::MAX_U24 as usize,
+            "message of {len} bytes: longer than 2^24 - 1"
+        );
+        buf.reserve(len);
+        let mut header = Self::header(hop_by_hop, end_to_end);
+        header.length = len as u32;
+        let start = buf.len();
+        header.encode(buf);
         self.encode_body(buf);
-        raw::finish_message(buf, start);
+        debug_assert_eq!(buf.len() - start, len, "body_len agrees with encode_body");
     }
 
     /// The whole message as one buffer.
@@ -873,27 +893,105 @@ fn proxiable_mismatch(ctx: &mut DecodeCtx<'_>, set: bool, proxiable: bool) {
 
 /// Encoding helpers called by generated code: each writes one whole AVP in place.
 pub mod enc {
+    //! Lengths are computed before writing ([`Group::encoded_len`]), so each header is written
+    //! once with its final length: no patching, and one `reserve` per message.
     use super::*;
+    use crate::avp::{AVP_HEADER_LEN, AVP_VENDOR_HEADER_LEN};
+    use crate::header::MAX_U24;
 
-    fn vendor(def: &AvpDef) -> Option<u32> {
-        (def.vendor_id != 0).then_some(def.vendor_id)
+    /// Size of an AVP header: 12 with a Vendor-Id, else 8.
+    #[inline(always)]
+    pub const fn header_len(vendor_id: u32) -> usize {
+        if vendor_id != 0 {
+            AVP_VENDOR_HEADER_LEN
+        } else {
+            AVP_HEADER_LEN
+        }
     }
 
-    /// A scalar AVP.
-    #[inline]
-    pub fn scalar<'v, T: AvpValue<'v>>(buf: &mut BytesMut, def: &AvpDef, value: &T) {
-        let start = avp::begin_avp(buf, def.code, def.default_flags(), vendor(def));
+    /// Bytes an AVP takes on the wire, padding included, given its header and data lengths.
+    #[inline(always)]
+    pub const fn padded(avp_len: usize) -> usize {
+        (avp_len + 3) & !3
+    }
+
+    /// Writes an AVP header of AVP Length `len` (header and data, padding excluded).
+    ///
+    /// # Panics
+    /// When `len` does not fit the 24-bit AVP Length, rather than write a wrong one.
+    #[inline(always)]
+    pub fn header(buf: &mut BytesMut, code: u32, flags: u8, vendor_id: u32, len: usize) {
+        assert!(
+            len <= MAX_U24 as usize,
+            "AVP of {len} bytes: longer than 2^24 - 1"
+        );
+        let c = code.to_be_bytes();
+        let l = (len as u32).to_be_bytes();
+        if vendor_id != 0 {
+            let v = vendor_id.to_be_bytes();
+            let f = flags | AvpFlags::VENDOR;
+            buf.extend_from_slice(&[
+                c[0], c[1], c[2], c[3], f, l[1], l[2], l[3], v[0], v[1], v[2], v[3],
+            ]);
+        } else {
+            let f = flags & !AvpFlags::VENDOR;
+            buf.extend_from_slice(&[c[0], c[1], c[2], c[3], f, l[1], l[2], l[3]]);
+        }
+    }
+
+    /// Zero padding after an AVP of AVP Length `len`.
+    #[inline(always)]
+    pub fn pad(buf: &mut BytesMut, len: usize) {
+        match len & 3 {
+            1 => buf.extend_from_slice(&[0u8; 3]),
+            2 => buf.extend_from_slice(&[0u8; 2]),
+            3 => buf.extend_from_slice(&[0u8; 1]),
+            _ => {}
+        }
+    }
+
+    /// Wire size of a scalar AVP holding `value`, padding included.
+    #[inline(always)]
+    pub fn scalar_len<'v, T: AvpValue<'v>>(vendor_id: u32, value: &T) -> usize {
+        padded(header_len(vendor_id) + value.encoded_len())
+    }
+
+    /// A scalar AVP; generated code passes the code, flags (M when the dictionary says must)
+    /// and Vendor-Id (0 for none) as constants.
+    #[inline(always)]
+    pub fn scalar<'v, T: AvpValue<'v>>(
+        buf: &mut BytesMut,
+        code: u32,
+        flags: u8,
+        vendor_id: u32,
+        value: &T,
+    ) {
+        let len = header_len(vendor_id) + value.encoded_len();
+        header(buf, code, flags, vendor_id, len);
         value.encode(buf);
-        avp::finish_avp(buf, start);
+        pad(buf, len);
     }
 
-    /// A Grouped AVP.
+    /// Wire size of a Grouped AVP holding `value`, padding included.
+    #[inline]
+    pub fn group_len<'a, T: Group<'a>>(value: &T) -> usize {
+        padded(header_len(T::DEF.vendor_id) + value.encoded_len())
+    }
+
+    /// A Grouped AVP, with the flags a sender sets for it.
     #[inline]
     pub fn group<'a, T: Group<'a>>(buf: &mut BytesMut, value: &T) {
         let def = T::DEF;
-        let start = avp::begin_avp(buf, def.code, def.default_flags(), vendor(def));
+        let len = header_len(def.vendor_id) + value.encoded_len();
+        header(buf, def.code, def.default_flags(), def.vendor_id, len);
         value.encode_group(buf);
-        avp::finish_avp(buf, start);
+        pad(buf, len);
+    }
+
+    /// Wire size of AVPs kept raw.
+    #[inline]
+    pub fn raw_len(avps: &[RawAvp<'_>]) -> usize {
+        avps.iter().map(RawAvp::encoded_len).sum()
     }
 
     /// AVPs kept raw (`*[ AVP ]`).

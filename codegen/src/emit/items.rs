@@ -496,11 +496,12 @@ struct Field {
     ty: TokenStream,
     shape: Shape,
     grouped: bool,
-    def: TokenStream,
     index: usize,
     fixed_at: Option<usize>,
     doc: String,
     dict_name: String,
+    /// Code, flags a sender sets (M when the rule is must) and Vendor-Id (0 for none).
+    wire: (u32, u8, u32),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -558,11 +559,15 @@ fn fields(model: &Model, plan: &Plan, m: &str, g: &Grammar, rt: &TokenStream) ->
             ty,
             shape,
             grouped,
-            def: def_ref(model, plan, m, &r.avp, false),
             index,
             fixed_at: fa,
             doc,
             dict_name: avp.name.clone(),
+            wire: (
+                avp.key.code,
+                if avp.flags.m == FlagRule::Must { 0x40 } else { 0 },
+                avp.key.vendor_id,
+            ),
         });
     }
     out
@@ -597,6 +602,7 @@ struct Body {
     new_fn: TokenStream,
     decode: TokenStream,
     encode: TokenStream,
+    encoded_len: TokenStream,
     into_owned: TokenStream,
     /// `<'a>` when the struct borrows the decoded buffer, else nothing.
     lifetime: TokenStream,
@@ -761,34 +767,56 @@ fn body(
         quote!()
     };
 
-    // encode, in grammar order
-    let encs = keep.iter().map(|f| {
+    // encode, in grammar order, and the length it will take (computed first, so that every
+    // header is written once with its final length).
+    let mut encs = Vec::new();
+    let mut lens = Vec::new();
+    for f in &keep {
         let n = field_ident(&f.name);
-        let d = &f.def;
-        match (f.shape, f.grouped) {
-            (Shape::One, false) => quote!(#rt::typed::enc::scalar(buf, &#d, &self.#n);),
-            (Shape::One, true) => quote!(#rt::typed::enc::group(buf, &self.#n);),
-            (Shape::Optional, false) => {
-                quote!(if let Some(v) = &self.#n { #rt::typed::enc::scalar(buf, &#d, v); })
+        let (code, flags, vendor) = f.wire;
+        let flags = Literal::u8_unsuffixed(flags);
+        let (put, size) = if f.grouped {
+            (
+                quote!(#rt::typed::enc::group(buf, v);),
+                quote!(#rt::typed::enc::group_len(v)),
+            )
+        } else {
+            (
+                quote!(#rt::typed::enc::scalar(buf, #code, #flags, #vendor, v);),
+                quote!(#rt::typed::enc::scalar_len(#vendor, v)),
+            )
+        };
+        match f.shape {
+            Shape::One => {
+                encs.push(quote!({ let v = &self.#n; #put }));
+                lens.push(quote!({ let v = &self.#n; n += #size; }));
             }
-            (Shape::Optional, true) => {
-                quote!(if let Some(v) = &self.#n { #rt::typed::enc::group(buf, v); })
+            Shape::Optional => {
+                encs.push(quote!(if let Some(v) = &self.#n { #put }));
+                lens.push(quote!(if let Some(v) = &self.#n { n += #size; }));
             }
-            (_, false) => quote!(for v in &self.#n { #rt::typed::enc::scalar(buf, &#d, v); }),
-            (_, true) => quote!(for v in &self.#n { #rt::typed::enc::group(buf, v); }),
+            Shape::Many | Shape::Forbidden => {
+                encs.push(quote!(for v in self.#n.iter() { #put }));
+                lens.push(quote!(for v in self.#n.iter() { n += #size; }));
+            }
         }
-    });
-    let other_enc = if g.extensible {
-        quote!(#rt::typed::enc::raw(buf, &self.other_avps);)
-    } else {
-        quote!()
+    }
+    if g.extensible {
+        encs.push(quote!(#rt::typed::enc::raw(buf, &self.other_avps);));
+        lens.push(quote!(n += #rt::typed::enc::raw_len(&self.other_avps);));
+    }
+    let encode = quote!(#(#encs)*);
+    let encoded_len = quote! {
+        let mut n = 0usize;
+        #(#lens)*
+        n
     };
-    let encode = quote!(#(#encs)* #other_enc);
     Body {
         decls,
         new_fn,
         decode,
         encode,
+        encoded_len,
         into_owned,
         lifetime,
     }
@@ -812,6 +840,7 @@ fn group_type(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) 
     let dname = format_ident!("{}", names::def_name(&avp.name));
     let b = body(model, plan, m, g, quote!(defs::#gname), "group", rt);
     let (decls, new_fn, decode, encode) = (b.decls, b.new_fn, b.decode, b.encode);
+    let encoded_len = b.encoded_len;
     let owned = owned_impl(&ty, &b.lifetime, &b.into_owned, rt);
     let lt = b.lifetime;
     let doc_docs = docs(&doc_avp(avp, model));
@@ -827,6 +856,9 @@ fn group_type(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) 
             #[allow(non_snake_case, unused_mut, unused_variables)]
             fn decode_group(&mut self, data: &'a [u8], ctx: &mut #rt::typed::DecodeCtx<'_>) {
                 #decode
+            }
+            fn encoded_len(&self) -> usize {
+                #encoded_len
             }
             fn encode_group(&self, buf: &mut #rt::bytes::BytesMut) {
                 #encode
@@ -884,6 +916,7 @@ fn command_type(
     );
     let b = body(model, plan, m, g, quote!(defs::#gname), "message", rt);
     let (decls, new_fn, decode, encode) = (b.decls, b.new_fn, b.decode, b.encode);
+    let encoded_len = b.encoded_len;
     let owned = owned_impl(&ty, &b.lifetime, &b.into_owned, rt);
     let lt = b.lifetime;
     let code = cmd.code;
@@ -925,6 +958,9 @@ fn command_type(
             #[allow(non_snake_case, unused_mut, unused_variables)]
             fn decode_body(&mut self, data: &'a [u8], ctx: &mut #rt::typed::DecodeCtx<'_>) {
                 #decode
+            }
+            fn body_len(&self) -> usize {
+                #encoded_len
             }
             fn encode_body(&self, buf: &mut #rt::bytes::BytesMut) {
                 #encode
