@@ -832,71 +832,71 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AccountingRequest<'a> {
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         {
             let v = &self.destination_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 283u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 283u32, 64, 0u32, v);
         }
         {
             let v = &self.accounting_record_type;
-            ::diameter_runtime::typed::enc::scalar(buf, 480u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 480u32, 64, 0u32, v);
         }
         {
             let v = &self.accounting_record_number;
-            ::diameter_runtime::typed::enc::scalar(buf, 485u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 485u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_application_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 259u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 259u32, 64, 0u32, v);
         }
         if let Some(v) = &self.vendor_specific_application_id {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.destination_host {
-            ::diameter_runtime::typed::enc::scalar(buf, 293u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 293u32, 64, 0u32, v);
         }
         if let Some(v) = &self.accounting_sub_session_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 287u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 287u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_session_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 44u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 44u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_multi_session_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 50u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 50u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_interim_interval {
-            ::diameter_runtime::typed::enc::scalar(buf, 85u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 85u32, 64, 0u32, v);
         }
         if let Some(v) = &self.accounting_realtime_required {
-            ::diameter_runtime::typed::enc::scalar(buf, 483u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 483u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         if let Some(v) = &self.event_timestamp {
-            ::diameter_runtime::typed::enc::scalar(buf, 55u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 55u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         for v in self.route_record.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 282u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 282u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for AccountingRequest<'_> {
@@ -1540,74 +1540,74 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AccountingAnswer<'a> {
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.result_code;
-            ::diameter_runtime::typed::enc::scalar(buf, 268u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 268u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         {
             let v = &self.accounting_record_type;
-            ::diameter_runtime::typed::enc::scalar(buf, 480u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 480u32, 64, 0u32, v);
         }
         {
             let v = &self.accounting_record_number;
-            ::diameter_runtime::typed::enc::scalar(buf, 485u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 485u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_application_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 259u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 259u32, 64, 0u32, v);
         }
         if let Some(v) = &self.vendor_specific_application_id {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.accounting_sub_session_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 287u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 287u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_session_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 44u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 44u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_multi_session_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 50u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 50u32, 64, 0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(buf, 281u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 281u32, 0, 0u32, v);
         }
         if let Some(v) = &self.error_reporting_host {
-            ::diameter_runtime::typed::enc::scalar(buf, 294u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 294u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         if let Some(v) = &self.acct_interim_interval {
-            ::diameter_runtime::typed::enc::scalar(buf, 85u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 85u32, 64, 0u32, v);
         }
         if let Some(v) = &self.accounting_realtime_required {
-            ::diameter_runtime::typed::enc::scalar(buf, 483u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 483u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         if let Some(v) = &self.event_timestamp {
-            ::diameter_runtime::typed::enc::scalar(buf, 55u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 55u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for AccountingAnswer<'_> {

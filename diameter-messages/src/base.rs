@@ -1875,16 +1875,16 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for VendorSpecificApplicationId {
         }
         n
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.vendor_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 266u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 266u32, 64, 0u32, v);
         }
         if let Some(v) = &self.auth_application_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 258u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 258u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_application_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 259u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 259u32, 64, 0u32, v);
         }
     }
 }
@@ -1957,8 +1957,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for RedirectHostUsage {
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for RedirectHostUsage {
@@ -2021,8 +2022,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for SessionServerFailover {
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for SessionServerFailover {
@@ -2082,8 +2084,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for DisconnectCause {
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for DisconnectCause {
@@ -2143,8 +2146,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for AuthRequestType {
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for AuthRequestType {
@@ -2201,8 +2205,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for AuthSessionState {
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for AuthSessionState {
@@ -2247,8 +2252,8 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for FailedAvp<'a> {
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for FailedAvp<'_> {
@@ -2358,16 +2363,16 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for ProxyInfo<'a> {
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.proxy_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 280u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 280u32, 64, 0u32, v);
         }
         {
             let v = &self.proxy_state;
-            ::diameter_runtime::typed::enc::scalar(buf, 33u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 33u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for ProxyInfo<'_> {
@@ -2432,8 +2437,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for ReAuthRequestType {
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for ReAuthRequestType {
@@ -2508,8 +2514,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for TerminationCause {
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for TerminationCause {
@@ -2610,14 +2617,14 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for ExperimentalResult {
         }
         n
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.vendor_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 266u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 266u32, 64, 0u32, v);
         }
         {
             let v = &self.experimental_result_code;
-            ::diameter_runtime::typed::enc::scalar(buf, 298u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 298u32, 64, 0u32, v);
         }
     }
 }
@@ -2663,8 +2670,8 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for E2eSequence<'a> {
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for E2eSequence<'_> {
@@ -2729,8 +2736,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for AccountingRecordType {
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for AccountingRecordType {
@@ -2790,8 +2798,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for AccountingRealtimeRequired 
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for AccountingRealtimeRequired {
@@ -3173,48 +3182,48 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeRequest<
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         for v in self.host_ip_address.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 257u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 257u32, 64, 0u32, v);
         }
         {
             let v = &self.vendor_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 266u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 266u32, 64, 0u32, v);
         }
         {
             let v = &self.product_name;
-            ::diameter_runtime::typed::enc::scalar(buf, 269u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 269u32, 0, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         for v in self.supported_vendor_id.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 265u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 265u32, 64, 0u32, v);
         }
         for v in self.auth_application_id.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 258u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 258u32, 64, 0u32, v);
         }
         for v in self.inband_security_id.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 299u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 299u32, 64, 0u32, v);
         }
         for v in self.acct_application_id.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 259u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 259u32, 64, 0u32, v);
         }
         for v in self.vendor_specific_application_id.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         if let Some(v) = &self.firmware_revision {
-            ::diameter_runtime::typed::enc::scalar(buf, 267u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 267u32, 0, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for CapabilitiesExchangeRequest<'_> {
@@ -3712,58 +3721,58 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeAnswer<'
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.result_code;
-            ::diameter_runtime::typed::enc::scalar(buf, 268u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 268u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         for v in self.host_ip_address.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 257u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 257u32, 64, 0u32, v);
         }
         {
             let v = &self.vendor_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 266u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 266u32, 64, 0u32, v);
         }
         {
             let v = &self.product_name;
-            ::diameter_runtime::typed::enc::scalar(buf, 269u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 269u32, 0, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(buf, 281u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 281u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         for v in self.supported_vendor_id.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 265u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 265u32, 64, 0u32, v);
         }
         for v in self.auth_application_id.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 258u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 258u32, 64, 0u32, v);
         }
         for v in self.inband_security_id.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 299u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 299u32, 64, 0u32, v);
         }
         for v in self.acct_application_id.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 259u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 259u32, 64, 0u32, v);
         }
         for v in self.vendor_specific_application_id.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         if let Some(v) = &self.firmware_revision {
-            ::diameter_runtime::typed::enc::scalar(buf, 267u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 267u32, 0, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for CapabilitiesExchangeAnswer<'_> {
@@ -4175,48 +4184,48 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthRequest<'a> {
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         {
             let v = &self.destination_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 283u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 283u32, 64, 0u32, v);
         }
         {
             let v = &self.destination_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 293u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 293u32, 64, 0u32, v);
         }
         {
             let v = &self.auth_application_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 258u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 258u32, 64, 0u32, v);
         }
         {
             let v = &self.re_auth_request_type;
-            ::diameter_runtime::typed::enc::scalar(buf, 285u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 285u32, 64, 0u32, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         for v in self.route_record.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 282u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 282u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for ReAuthRequest<'_> {
@@ -4651,51 +4660,51 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthAnswer<'a> {
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.result_code;
-            ::diameter_runtime::typed::enc::scalar(buf, 268u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 268u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(buf, 281u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 281u32, 0, 0u32, v);
         }
         if let Some(v) = &self.error_reporting_host {
-            ::diameter_runtime::typed::enc::scalar(buf, 294u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 294u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         for v in self.redirect_host.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 292u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 292u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::typed::enc::scalar(buf, 261u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 261u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::typed::enc::scalar(buf, 262u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 262u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for ReAuthAnswer<'_> {
@@ -5071,44 +5080,44 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AbortSessionRequest<'a> {
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         {
             let v = &self.destination_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 283u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 283u32, 64, 0u32, v);
         }
         {
             let v = &self.destination_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 293u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 293u32, 64, 0u32, v);
         }
         {
             let v = &self.auth_application_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 258u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 258u32, 64, 0u32, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         for v in self.route_record.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 282u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 282u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for AbortSessionRequest<'_> {
@@ -5540,51 +5549,51 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AbortSessionAnswer<'a> {
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.result_code;
-            ::diameter_runtime::typed::enc::scalar(buf, 268u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 268u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(buf, 281u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 281u32, 0, 0u32, v);
         }
         if let Some(v) = &self.error_reporting_host {
-            ::diameter_runtime::typed::enc::scalar(buf, 294u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 294u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         for v in self.redirect_host.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 292u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 292u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::typed::enc::scalar(buf, 261u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 261u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::typed::enc::scalar(buf, 262u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 262u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for AbortSessionAnswer<'_> {
@@ -6010,50 +6019,50 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationRequest<'a
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         {
             let v = &self.destination_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 283u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 283u32, 64, 0u32, v);
         }
         {
             let v = &self.auth_application_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 258u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 258u32, 64, 0u32, v);
         }
         {
             let v = &self.termination_cause;
-            ::diameter_runtime::typed::enc::scalar(buf, 295u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 295u32, 64, 0u32, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.destination_host {
-            ::diameter_runtime::typed::enc::scalar(buf, 293u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 293u32, 64, 0u32, v);
         }
         for v in self.class.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 25u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 25u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         for v in self.route_record.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 282u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 282u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for SessionTerminationRequest<'_> {
@@ -6514,54 +6523,54 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationAnswer<'a>
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.result_code;
-            ::diameter_runtime::typed::enc::scalar(buf, 268u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 268u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         for v in self.class.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 25u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 25u32, 64, 0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(buf, 281u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 281u32, 0, 0u32, v);
         }
         if let Some(v) = &self.error_reporting_host {
-            ::diameter_runtime::typed::enc::scalar(buf, 294u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 294u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         for v in self.redirect_host.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 292u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 292u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::typed::enc::scalar(buf, 261u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 261u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::typed::enc::scalar(buf, 262u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 262u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for SessionTerminationAnswer<'_> {
@@ -6743,19 +6752,19 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DeviceWatchdogRequest<'a> {
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for DeviceWatchdogRequest<'_> {
@@ -6988,29 +6997,29 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DeviceWatchdogAnswer<'a> {
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.result_code;
-            ::diameter_runtime::typed::enc::scalar(buf, 268u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 268u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(buf, 281u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 281u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for DeviceWatchdogAnswer<'_> {
@@ -7177,20 +7186,20 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DisconnectPeerRequest<'a> {
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         {
             let v = &self.disconnect_cause;
-            ::diameter_runtime::typed::enc::scalar(buf, 273u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 273u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for DisconnectPeerRequest<'_> {
@@ -7398,26 +7407,26 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DisconnectPeerAnswer<'a> {
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.result_code;
-            ::diameter_runtime::typed::enc::scalar(buf, 268u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 268u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(buf, 281u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 281u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for DisconnectPeerAnswer<'_> {

@@ -1933,13 +1933,13 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for CcMoney {
         }
         n
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.unit_value;
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         if let Some(v) = &self.currency_code {
-            ::diameter_runtime::typed::enc::scalar(buf, 425u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 425u32, 64, 0u32, v);
         }
     }
 }
@@ -2003,8 +2003,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for CcRequestType {
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for CcRequestType {
@@ -2061,8 +2062,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for CcSessionFailover {
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for CcSessionFailover {
@@ -2119,8 +2121,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for CheckBalanceResult {
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for CheckBalanceResult {
@@ -2246,17 +2249,17 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for CostInformation<'a> {
         }
         n
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.unit_value;
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         {
             let v = &self.currency_code;
-            ::diameter_runtime::typed::enc::scalar(buf, 425u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 425u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cost_unit {
-            ::diameter_runtime::typed::enc::scalar(buf, 424u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 424u32, 64, 0u32, v);
         }
     }
 }
@@ -2322,8 +2325,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for CreditControl {
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for CreditControl {
@@ -2383,8 +2387,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for CreditControlFailureHandlin
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for CreditControlFailureHandling {
@@ -2441,8 +2446,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for DirectDebitingFailureHandli
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for DirectDebitingFailureHandling {
@@ -2589,19 +2595,19 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for FinalUnitIndication<'a> {
         }
         n
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.final_unit_action;
-            ::diameter_runtime::typed::enc::scalar(buf, 449u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 449u32, 64, 0u32, v);
         }
         for v in self.restriction_filter_rule.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 438u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 438u32, 64, 0u32, v);
         }
         for v in self.filter_id.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 11u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 11u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_server {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
     }
 }
@@ -2835,29 +2841,29 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for GrantedServiceUnit<'a> {
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         if let Some(v) = &self.tariff_time_change {
-            ::diameter_runtime::typed::enc::scalar(buf, 451u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 451u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_time {
-            ::diameter_runtime::typed::enc::scalar(buf, 420u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 420u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_money {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         if let Some(v) = &self.cc_total_octets {
-            ::diameter_runtime::typed::enc::scalar(buf, 421u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 421u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_input_octets {
-            ::diameter_runtime::typed::enc::scalar(buf, 412u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 412u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_output_octets {
-            ::diameter_runtime::typed::enc::scalar(buf, 414u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 414u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_service_specific_units {
-            ::diameter_runtime::typed::enc::scalar(buf, 417u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 417u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for GrantedServiceUnit<'_> {
@@ -2939,8 +2945,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for RedirectAddressType {
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for RedirectAddressType {
@@ -3044,14 +3051,14 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for RedirectServer<'a> {
         }
         n
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.redirect_address_type;
-            ::diameter_runtime::typed::enc::scalar(buf, 433u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 433u32, 64, 0u32, v);
         }
         {
             let v = &self.redirect_server_address;
-            ::diameter_runtime::typed::enc::scalar(buf, 435u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 435u32, 64, 0u32, v);
         }
     }
 }
@@ -3122,8 +3129,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for RequestedAction {
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for RequestedAction {
@@ -3320,26 +3328,26 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for RequestedServiceUnit<'a> {
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         if let Some(v) = &self.cc_time {
-            ::diameter_runtime::typed::enc::scalar(buf, 420u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 420u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_money {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         if let Some(v) = &self.cc_total_octets {
-            ::diameter_runtime::typed::enc::scalar(buf, 421u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 421u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_input_octets {
-            ::diameter_runtime::typed::enc::scalar(buf, 412u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 412u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_output_octets {
-            ::diameter_runtime::typed::enc::scalar(buf, 414u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 414u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_service_specific_units {
-            ::diameter_runtime::typed::enc::scalar(buf, 417u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 417u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for RequestedServiceUnit<'_> {
@@ -3459,14 +3467,14 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for ServiceParameterInfo<'a> {
         }
         n
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.service_parameter_type;
-            ::diameter_runtime::typed::enc::scalar(buf, 441u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 441u32, 0, 0u32, v);
         }
         {
             let v = &self.service_parameter_value;
-            ::diameter_runtime::typed::enc::scalar(buf, 442u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 442u32, 0, 0u32, v);
         }
     }
 }
@@ -3578,14 +3586,14 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for SubscriptionId<'a> {
         }
         n
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.subscription_id_type;
-            ::diameter_runtime::typed::enc::scalar(buf, 450u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 450u32, 64, 0u32, v);
         }
         {
             let v = &self.subscription_id_data;
-            ::diameter_runtime::typed::enc::scalar(buf, 444u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 444u32, 64, 0u32, v);
         }
     }
 }
@@ -3690,13 +3698,13 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for UnitValue {
         }
         n
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.value_digits;
-            ::diameter_runtime::typed::enc::scalar(buf, 447u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 447u32, 64, 0u32, v);
         }
         if let Some(v) = &self.exponent {
-            ::diameter_runtime::typed::enc::scalar(buf, 429u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 429u32, 64, 0u32, v);
         }
     }
 }
@@ -3919,29 +3927,29 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for UsedServiceUnit<'a> {
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         if let Some(v) = &self.tariff_change_usage {
-            ::diameter_runtime::typed::enc::scalar(buf, 452u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 452u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_time {
-            ::diameter_runtime::typed::enc::scalar(buf, 420u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 420u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_money {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         if let Some(v) = &self.cc_total_octets {
-            ::diameter_runtime::typed::enc::scalar(buf, 421u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 421u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_input_octets {
-            ::diameter_runtime::typed::enc::scalar(buf, 412u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 412u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_output_octets {
-            ::diameter_runtime::typed::enc::scalar(buf, 414u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 414u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_service_specific_units {
-            ::diameter_runtime::typed::enc::scalar(buf, 417u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 417u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for UsedServiceUnit<'_> {
@@ -4020,8 +4028,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for FinalUnitAction {
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for FinalUnitAction {
@@ -4087,8 +4096,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for SubscriptionIdType {
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for SubscriptionIdType {
@@ -4148,8 +4158,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for TariffChangeUsage {
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for TariffChangeUsage {
@@ -4218,8 +4229,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for CcUnitType {
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for CcUnitType {
@@ -4276,8 +4288,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for MultipleServicesIndicator {
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for MultipleServicesIndicator {
@@ -4574,38 +4587,38 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for MultipleServicesCreditControl<
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         if let Some(v) = &self.granted_service_unit {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         if let Some(v) = &self.requested_service_unit {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         for v in self.used_service_unit.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         if let Some(v) = &self.tariff_change_usage {
-            ::diameter_runtime::typed::enc::scalar(buf, 452u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 452u32, 64, 0u32, v);
         }
         for v in self.service_identifier.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 439u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 439u32, 64, 0u32, v);
         }
         if let Some(v) = &self.rating_group {
-            ::diameter_runtime::typed::enc::scalar(buf, 432u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 432u32, 64, 0u32, v);
         }
         for v in self.g_s_u_pool_reference.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         if let Some(v) = &self.validity_time {
-            ::diameter_runtime::typed::enc::scalar(buf, 448u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 448u32, 64, 0u32, v);
         }
         if let Some(v) = &self.result_code {
-            ::diameter_runtime::typed::enc::scalar(buf, 268u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 268u32, 64, 0u32, v);
         }
         if let Some(v) = &self.final_unit_indication {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for MultipleServicesCreditControl<'_> {
@@ -4771,18 +4784,18 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for GSUPoolReference {
         }
         n
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.g_s_u_pool_identifier;
-            ::diameter_runtime::typed::enc::scalar(buf, 453u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 453u32, 64, 0u32, v);
         }
         {
             let v = &self.cc_unit_type;
-            ::diameter_runtime::typed::enc::scalar(buf, 454u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 454u32, 64, 0u32, v);
         }
         {
             let v = &self.unit_value;
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
     }
 }
@@ -4887,14 +4900,14 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for UserEquipmentInfo<'a> {
         }
         n
     }
-    fn encode_group(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.user_equipment_info_type;
-            ::diameter_runtime::typed::enc::scalar(buf, 459u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 459u32, 0, 0u32, v);
         }
         {
             let v = &self.user_equipment_info_value;
-            ::diameter_runtime::typed::enc::scalar(buf, 460u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 460u32, 0, 0u32, v);
         }
     }
 }
@@ -4965,8 +4978,9 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for UserEquipmentInfoType {
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode(&self.0, buf)
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
 }
 impl ::diameter_runtime::types::IntoOwned for UserEquipmentInfoType {
@@ -5433,60 +5447,60 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthRequest<'a> {
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         {
             let v = &self.destination_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 283u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 283u32, 64, 0u32, v);
         }
         {
             let v = &self.destination_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 293u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 293u32, 64, 0u32, v);
         }
         {
             let v = &self.auth_application_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 258u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 258u32, 64, 0u32, v);
         }
         {
             let v = &self.re_auth_request_type;
-            ::diameter_runtime::typed::enc::scalar(buf, 285u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 285u32, 64, 0u32, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_sub_session_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 419u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 419u32, 64, 0u32, v);
         }
         if let Some(v) = &self.g_s_u_pool_identifier {
-            ::diameter_runtime::typed::enc::scalar(buf, 453u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 453u32, 64, 0u32, v);
         }
         if let Some(v) = &self.service_identifier {
-            ::diameter_runtime::typed::enc::scalar(buf, 439u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 439u32, 64, 0u32, v);
         }
         if let Some(v) = &self.rating_group {
-            ::diameter_runtime::typed::enc::scalar(buf, 432u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 432u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         for v in self.route_record.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 282u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 282u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for ReAuthRequest<'_> {
@@ -6033,63 +6047,63 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthAnswer<'a> {
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.result_code;
-            ::diameter_runtime::typed::enc::scalar(buf, 268u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 268u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(buf, 281u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 281u32, 0, 0u32, v);
         }
         if let Some(v) = &self.error_reporting_host {
-            ::diameter_runtime::typed::enc::scalar(buf, 294u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 294u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         for v in self.redirect_host.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 292u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 292u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::typed::enc::scalar(buf, 261u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 261u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::typed::enc::scalar(buf, 262u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 262u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_sub_session_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 419u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 419u32, 64, 0u32, v);
         }
         if let Some(v) = &self.g_s_u_pool_identifier {
-            ::diameter_runtime::typed::enc::scalar(buf, 453u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 453u32, 64, 0u32, v);
         }
         if let Some(v) = &self.service_identifier {
-            ::diameter_runtime::typed::enc::scalar(buf, 439u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 439u32, 64, 0u32, v);
         }
         if let Some(v) = &self.rating_group {
-            ::diameter_runtime::typed::enc::scalar(buf, 432u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 432u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for ReAuthAnswer<'_> {
@@ -6912,97 +6926,97 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlRequest<'a> {
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         {
             let v = &self.destination_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 283u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 283u32, 64, 0u32, v);
         }
         {
             let v = &self.auth_application_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 258u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 258u32, 64, 0u32, v);
         }
         {
             let v = &self.service_context_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 461u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 461u32, 64, 0u32, v);
         }
         {
             let v = &self.cc_request_type;
-            ::diameter_runtime::typed::enc::scalar(buf, 416u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 416u32, 64, 0u32, v);
         }
         {
             let v = &self.cc_request_number;
-            ::diameter_runtime::typed::enc::scalar(buf, 415u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 415u32, 64, 0u32, v);
         }
         if let Some(v) = &self.destination_host {
-            ::diameter_runtime::typed::enc::scalar(buf, 293u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 293u32, 64, 0u32, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_sub_session_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 419u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 419u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_multi_session_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 50u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 50u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         if let Some(v) = &self.event_timestamp {
-            ::diameter_runtime::typed::enc::scalar(buf, 55u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 55u32, 64, 0u32, v);
         }
         for v in self.subscription_id.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         if let Some(v) = &self.service_identifier {
-            ::diameter_runtime::typed::enc::scalar(buf, 439u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 439u32, 64, 0u32, v);
         }
         if let Some(v) = &self.termination_cause {
-            ::diameter_runtime::typed::enc::scalar(buf, 295u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 295u32, 64, 0u32, v);
         }
         if let Some(v) = &self.requested_service_unit {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         if let Some(v) = &self.requested_action {
-            ::diameter_runtime::typed::enc::scalar(buf, 436u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 436u32, 64, 0u32, v);
         }
         for v in self.used_service_unit.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         if let Some(v) = &self.multiple_services_indicator {
-            ::diameter_runtime::typed::enc::scalar(buf, 455u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 455u32, 64, 0u32, v);
         }
         for v in self.multiple_services_credit_control.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         for v in self.service_parameter_info.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         if let Some(v) = &self.cc_correlation_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 411u32, 0, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 411u32, 0, 0u32, v);
         }
         if let Some(v) = &self.user_equipment_info {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         for v in self.route_record.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 282u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 282u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for CreditControlRequest<'_> {
@@ -7850,96 +7864,96 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlAnswer<'a> {
         n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
         n
     }
-    fn encode_body(&self, buf: &mut ::diameter_runtime::bytes::BytesMut) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 263u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.result_code;
-            ::diameter_runtime::typed::enc::scalar(buf, 268u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 268u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(buf, 264u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(buf, 296u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         {
             let v = &self.auth_application_id;
-            ::diameter_runtime::typed::enc::scalar(buf, 258u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 258u32, 64, 0u32, v);
         }
         {
             let v = &self.cc_request_type;
-            ::diameter_runtime::typed::enc::scalar(buf, 416u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 416u32, 64, 0u32, v);
         }
         {
             let v = &self.cc_request_number;
-            ::diameter_runtime::typed::enc::scalar(buf, 415u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 415u32, 64, 0u32, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(buf, 1u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_session_failover {
-            ::diameter_runtime::typed::enc::scalar(buf, 418u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 418u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_sub_session_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 419u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 419u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_multi_session_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 50u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 50u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(buf, 278u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         if let Some(v) = &self.event_timestamp {
-            ::diameter_runtime::typed::enc::scalar(buf, 55u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 55u32, 64, 0u32, v);
         }
         if let Some(v) = &self.granted_service_unit {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         for v in self.multiple_services_credit_control.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         if let Some(v) = &self.cost_information {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         if let Some(v) = &self.final_unit_indication {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         if let Some(v) = &self.check_balance_result {
-            ::diameter_runtime::typed::enc::scalar(buf, 422u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 422u32, 64, 0u32, v);
         }
         if let Some(v) = &self.credit_control_failure_handling {
-            ::diameter_runtime::typed::enc::scalar(buf, 427u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 427u32, 64, 0u32, v);
         }
         if let Some(v) = &self.direct_debiting_failure_handling {
-            ::diameter_runtime::typed::enc::scalar(buf, 428u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 428u32, 64, 0u32, v);
         }
         if let Some(v) = &self.validity_time {
-            ::diameter_runtime::typed::enc::scalar(buf, 448u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 448u32, 64, 0u32, v);
         }
         for v in self.redirect_host.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 292u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 292u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::typed::enc::scalar(buf, 261u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 261u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::typed::enc::scalar(buf, 262u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 262u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
         for v in self.route_record.iter() {
-            ::diameter_runtime::typed::enc::scalar(buf, 282u32, 64, 0u32, v);
+            ::diameter_runtime::typed::enc::scalar(w, 282u32, 64, 0u32, v);
         }
         for v in self.failed_avp.iter() {
-            ::diameter_runtime::typed::enc::group(buf, v);
+            ::diameter_runtime::typed::enc::group(w, v);
         }
-        ::diameter_runtime::typed::enc::raw(buf, &self.other_avps);
+        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
     }
 }
 impl ::diameter_runtime::types::IntoOwned for CreditControlAnswer<'_> {

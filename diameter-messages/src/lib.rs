@@ -610,66 +610,158 @@ impl<'a> Message<'a> {
             raw.encode(buf);
             return;
         }
-        let start = ::diameter_runtime::raw::begin_message(buf, header);
         match self {
             Message::CapabilitiesExchangeRequest(m) => {
-                ::diameter_runtime::Command::encode_body(m, buf)
+                ::diameter_runtime::typed::enc::message(
+                    buf,
+                    header,
+                    ::diameter_runtime::Command::body_len(m),
+                    |w| ::diameter_runtime::Command::encode_body(m, w),
+                )
             }
             Message::CapabilitiesExchangeAnswer(m) => {
-                ::diameter_runtime::Command::encode_body(m, buf)
+                ::diameter_runtime::typed::enc::message(
+                    buf,
+                    header,
+                    ::diameter_runtime::Command::body_len(m),
+                    |w| ::diameter_runtime::Command::encode_body(m, w),
+                )
             }
-            Message::ReAuthRequest(m) => ::diameter_runtime::Command::encode_body(m, buf),
-            Message::ReAuthAnswer(m) => ::diameter_runtime::Command::encode_body(m, buf),
+            Message::ReAuthRequest(m) => {
+                ::diameter_runtime::typed::enc::message(
+                    buf,
+                    header,
+                    ::diameter_runtime::Command::body_len(m),
+                    |w| ::diameter_runtime::Command::encode_body(m, w),
+                )
+            }
+            Message::ReAuthAnswer(m) => {
+                ::diameter_runtime::typed::enc::message(
+                    buf,
+                    header,
+                    ::diameter_runtime::Command::body_len(m),
+                    |w| ::diameter_runtime::Command::encode_body(m, w),
+                )
+            }
             Message::AbortSessionRequest(m) => {
-                ::diameter_runtime::Command::encode_body(m, buf)
+                ::diameter_runtime::typed::enc::message(
+                    buf,
+                    header,
+                    ::diameter_runtime::Command::body_len(m),
+                    |w| ::diameter_runtime::Command::encode_body(m, w),
+                )
             }
             Message::AbortSessionAnswer(m) => {
-                ::diameter_runtime::Command::encode_body(m, buf)
+                ::diameter_runtime::typed::enc::message(
+                    buf,
+                    header,
+                    ::diameter_runtime::Command::body_len(m),
+                    |w| ::diameter_runtime::Command::encode_body(m, w),
+                )
             }
             Message::SessionTerminationRequest(m) => {
-                ::diameter_runtime::Command::encode_body(m, buf)
+                ::diameter_runtime::typed::enc::message(
+                    buf,
+                    header,
+                    ::diameter_runtime::Command::body_len(m),
+                    |w| ::diameter_runtime::Command::encode_body(m, w),
+                )
             }
             Message::SessionTerminationAnswer(m) => {
-                ::diameter_runtime::Command::encode_body(m, buf)
+                ::diameter_runtime::typed::enc::message(
+                    buf,
+                    header,
+                    ::diameter_runtime::Command::body_len(m),
+                    |w| ::diameter_runtime::Command::encode_body(m, w),
+                )
             }
             Message::DeviceWatchdogRequest(m) => {
-                ::diameter_runtime::Command::encode_body(m, buf)
+                ::diameter_runtime::typed::enc::message(
+                    buf,
+                    header,
+                    ::diameter_runtime::Command::body_len(m),
+                    |w| ::diameter_runtime::Command::encode_body(m, w),
+                )
             }
             Message::DeviceWatchdogAnswer(m) => {
-                ::diameter_runtime::Command::encode_body(m, buf)
+                ::diameter_runtime::typed::enc::message(
+                    buf,
+                    header,
+                    ::diameter_runtime::Command::body_len(m),
+                    |w| ::diameter_runtime::Command::encode_body(m, w),
+                )
             }
             Message::DisconnectPeerRequest(m) => {
-                ::diameter_runtime::Command::encode_body(m, buf)
+                ::diameter_runtime::typed::enc::message(
+                    buf,
+                    header,
+                    ::diameter_runtime::Command::body_len(m),
+                    |w| ::diameter_runtime::Command::encode_body(m, w),
+                )
             }
             Message::DisconnectPeerAnswer(m) => {
-                ::diameter_runtime::Command::encode_body(m, buf)
+                ::diameter_runtime::typed::enc::message(
+                    buf,
+                    header,
+                    ::diameter_runtime::Command::body_len(m),
+                    |w| ::diameter_runtime::Command::encode_body(m, w),
+                )
             }
             #[cfg(feature = "accounting")]
             Message::AccountingRequest(m) => {
-                ::diameter_runtime::Command::encode_body(m, buf)
+                ::diameter_runtime::typed::enc::message(
+                    buf,
+                    header,
+                    ::diameter_runtime::Command::body_len(m),
+                    |w| ::diameter_runtime::Command::encode_body(m, w),
+                )
             }
             #[cfg(feature = "accounting")]
             Message::AccountingAnswer(m) => {
-                ::diameter_runtime::Command::encode_body(m, buf)
+                ::diameter_runtime::typed::enc::message(
+                    buf,
+                    header,
+                    ::diameter_runtime::Command::body_len(m),
+                    |w| ::diameter_runtime::Command::encode_body(m, w),
+                )
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlReAuthRequest(m) => {
-                ::diameter_runtime::Command::encode_body(m, buf)
+                ::diameter_runtime::typed::enc::message(
+                    buf,
+                    header,
+                    ::diameter_runtime::Command::body_len(m),
+                    |w| ::diameter_runtime::Command::encode_body(m, w),
+                )
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlReAuthAnswer(m) => {
-                ::diameter_runtime::Command::encode_body(m, buf)
+                ::diameter_runtime::typed::enc::message(
+                    buf,
+                    header,
+                    ::diameter_runtime::Command::body_len(m),
+                    |w| ::diameter_runtime::Command::encode_body(m, w),
+                )
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlRequest(m) => {
-                ::diameter_runtime::Command::encode_body(m, buf)
+                ::diameter_runtime::typed::enc::message(
+                    buf,
+                    header,
+                    ::diameter_runtime::Command::body_len(m),
+                    |w| ::diameter_runtime::Command::encode_body(m, w),
+                )
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlAnswer(m) => {
-                ::diameter_runtime::Command::encode_body(m, buf)
+                ::diameter_runtime::typed::enc::message(
+                    buf,
+                    header,
+                    ::diameter_runtime::Command::body_len(m),
+                    |w| ::diameter_runtime::Command::encode_body(m, w),
+                )
             }
             Message::Unknown(_) => {}
         }
-        ::diameter_runtime::raw::finish_message(buf, start);
     }
 }

@@ -188,6 +188,11 @@ impl Header {
 
     /// Writes the header; the length written is `self.length`.
     pub fn encode(&self, buf: &mut impl BufMut) {
+        buf.put_slice(&self.to_array());
+    }
+
+    /// The header's 20 bytes.
+    pub fn to_array(&self) -> [u8; HEADER_LEN] {
         let mut h = [0u8; HEADER_LEN];
         h[..4].copy_from_slice(
             &((u32::from(self.version) << 24) | (self.length & MAX_U24)).to_be_bytes(),
@@ -198,7 +203,7 @@ impl Header {
         h[8..12].copy_from_slice(&self.application_id.to_be_bytes());
         h[12..16].copy_from_slice(&self.hop_by_hop.to_be_bytes());
         h[16..].copy_from_slice(&self.end_to_end.to_be_bytes());
-        buf.put_slice(&h);
+        h
     }
 }
 

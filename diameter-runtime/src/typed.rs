@@ -701,21 +701,21 @@ pub trait Group<'a>: Sized + Default {
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut DecodeCtx<'_>);
     /// Bytes the children take on the wire (the Grouped AVP's data length).
     fn encoded_len(&self) -> usize;
-    /// Appends the children to `buf`.
-    fn encode_group(&self, buf: &mut BytesMut);
+    /// Writes the children ([`Group::encoded_len`] bytes).
+    fn encode_group(&self, w: &mut enc::Writer<'_>);
 }
 
 /// Encodes a group as a raw AVP, e.g. to put a vendor's Grouped AVP into another group's
 /// `other_avps`.
 pub fn group_to_raw<'a, T: Group<'a>>(value: &T) -> RawAvp<'static> {
-    let mut buf = BytesMut::new();
-    value.encode_group(&mut buf);
+    let mut buf = vec![0u8; value.encoded_len()];
+    value.encode_group(&mut enc::Writer::new(&mut buf));
     let def = T::DEF;
     RawAvp::new(
         def.code,
         def.default_flags(),
         (def.vendor_id != 0).then_some(def.vendor_id),
-        buf.freeze(),
+        buf,
     )
 }
 
@@ -758,8 +758,8 @@ impl<'a, T: Group<'a>> Group<'a> for Box<T> {
     fn encoded_len(&self) -> usize {
         (**self).encoded_len()
     }
-    fn encode_group(&self, buf: &mut BytesMut) {
-        (**self).encode_group(buf);
+    fn encode_group(&self, w: &mut enc::Writer<'_>) {
+        (**self).encode_group(w);
     }
 }
 
@@ -784,8 +784,8 @@ pub trait Command<'a>: Sized + Default {
     fn decode_body(&mut self, body: &'a [u8], ctx: &mut DecodeCtx<'_>);
     /// Bytes the AVPs take on the wire (the message length without the header).
     fn body_len(&self) -> usize;
-    /// Appends the AVPs to `buf`.
-    fn encode_body(&self, buf: &mut BytesMut);
+    /// Writes the AVPs ([`Command::body_len`] bytes).
+    fn encode_body(&self, w: &mut enc::Writer<'_>);
 
     /// A header for this command: code, application, R and P bits, the given ids.
     fn header(hop_by_hop: u32, end_to_end: u32) -> Header {
@@ -857,18 +857,12 @@ pub trait Command<'a>: Sized + Default {
     /// # Panics
     /// When the message is longer than the 24-bit Message-Length can say (16 MiB - 1).
     fn encode(&self, hop_by_hop: u32, end_to_end: u32, buf: &mut BytesMut) {
-        let len = HEADER_LEN + self.body_len();
-        assert!(
-            len <= crate::header::MAX_U24 as usize,
-            "message of {len} bytes: longer than 2^24 - 1"
+        enc::message(
+            buf,
+            &Self::header(hop_by_hop, end_to_end),
+            self.body_len(),
+            |w| self.encode_body(w),
         );
-        buf.reserve(len);
-        let mut header = Self::header(hop_by_hop, end_to_end);
-        header.length = len as u32;
-        let start = buf.len();
-        header.encode(buf);
-        self.encode_body(buf);
-        debug_assert_eq!(buf.len() - start, len, "body_len agrees with encode_body");
     }
 
     /// The whole message as one buffer.
@@ -891,13 +885,58 @@ fn proxiable_mismatch(ctx: &mut DecodeCtx<'_>, set: bool, proxiable: bool) {
     ctx.header_violation(rc::INVALID_HDR_BITS, msg);
 }
 
-/// Encoding helpers called by generated code: each writes one whole AVP in place.
+/// Encoding helpers called by generated code: each writes one whole AVP. Lengths are computed
+/// before writing ([`Group::encoded_len`]), the output is sized and zero-filled once, and each
+/// AVP is written once, header with its final length, padding left as the zeros it is.
 pub mod enc {
-    //! Lengths are computed before writing ([`Group::encoded_len`]), so each header is written
-    //! once with its final length: no patching, and one `reserve` per message.
     use super::*;
     use crate::avp::{AVP_HEADER_LEN, AVP_VENDOR_HEADER_LEN};
     use crate::header::MAX_U24;
+
+    /// A cursor over zero-filled output of exactly the size being encoded.
+    ///
+    /// # Panics
+    /// Writing past the end panics: the lengths computed first and the bytes written disagree,
+    /// which only an [`AvpValue`] whose `encoded_len` and `encode_to` disagree can cause.
+    #[derive(Debug)]
+    pub struct Writer<'b> {
+        out: &'b mut [u8],
+        pos: usize,
+    }
+
+    impl<'b> Writer<'b> {
+        /// Writes into `out` from its start. `out` must be zero-filled (padding is skipped).
+        pub fn new(out: &'b mut [u8]) -> Self {
+            Writer { out, pos: 0 }
+        }
+
+        /// Bytes written (or skipped) so far.
+        pub fn position(&self) -> usize {
+            self.pos
+        }
+
+        /// Writes `bytes`.
+        #[inline(always)]
+        pub fn put(&mut self, bytes: &[u8]) {
+            let end = self.pos + bytes.len();
+            self.out[self.pos..end].copy_from_slice(bytes);
+            self.pos = end;
+        }
+
+        /// Writes `value`'s data, `len` (its `encoded_len`) bytes.
+        #[inline(always)]
+        pub fn value<'v, T: AvpValue<'v>>(&mut self, value: &T, len: usize) {
+            let end = self.pos + len;
+            value.encode_to(&mut self.out[self.pos..end]);
+            self.pos = end;
+        }
+
+        /// Leaves `n` bytes as they are (zero): padding.
+        #[inline(always)]
+        pub fn skip(&mut self, n: usize) {
+            self.pos += n;
+        }
+    }
 
     /// Size of an AVP header: 12 with a Vendor-Id, else 8.
     #[inline(always)]
@@ -909,7 +948,7 @@ pub mod enc {
         }
     }
 
-    /// Bytes an AVP takes on the wire, padding included, given its header and data lengths.
+    /// Bytes an AVP takes on the wire, padding included, given its AVP Length.
     #[inline(always)]
     pub const fn padded(avp_len: usize) -> usize {
         (avp_len + 3) & !3
@@ -920,7 +959,7 @@ pub mod enc {
     /// # Panics
     /// When `len` does not fit the 24-bit AVP Length, rather than write a wrong one.
     #[inline(always)]
-    pub fn header(buf: &mut BytesMut, code: u32, flags: u8, vendor_id: u32, len: usize) {
+    pub fn header(w: &mut Writer<'_>, code: u32, flags: u8, vendor_id: u32, len: usize) {
         assert!(
             len <= MAX_U24 as usize,
             "AVP of {len} bytes: longer than 2^24 - 1"
@@ -930,23 +969,12 @@ pub mod enc {
         if vendor_id != 0 {
             let v = vendor_id.to_be_bytes();
             let f = flags | AvpFlags::VENDOR;
-            buf.extend_from_slice(&[
+            w.put(&[
                 c[0], c[1], c[2], c[3], f, l[1], l[2], l[3], v[0], v[1], v[2], v[3],
             ]);
         } else {
             let f = flags & !AvpFlags::VENDOR;
-            buf.extend_from_slice(&[c[0], c[1], c[2], c[3], f, l[1], l[2], l[3]]);
-        }
-    }
-
-    /// Zero padding after an AVP of AVP Length `len`.
-    #[inline(always)]
-    pub fn pad(buf: &mut BytesMut, len: usize) {
-        match len & 3 {
-            1 => buf.extend_from_slice(&[0u8; 3]),
-            2 => buf.extend_from_slice(&[0u8; 2]),
-            3 => buf.extend_from_slice(&[0u8; 1]),
-            _ => {}
+            w.put(&[c[0], c[1], c[2], c[3], f, l[1], l[2], l[3]]);
         }
     }
 
@@ -960,16 +988,17 @@ pub mod enc {
     /// and Vendor-Id (0 for none) as constants.
     #[inline(always)]
     pub fn scalar<'v, T: AvpValue<'v>>(
-        buf: &mut BytesMut,
+        w: &mut Writer<'_>,
         code: u32,
         flags: u8,
         vendor_id: u32,
         value: &T,
     ) {
-        let len = header_len(vendor_id) + value.encoded_len();
-        header(buf, code, flags, vendor_id, len);
-        value.encode(buf);
-        pad(buf, len);
+        let data = value.encoded_len();
+        let len = header_len(vendor_id) + data;
+        header(w, code, flags, vendor_id, len);
+        w.value(value, data);
+        w.skip(padded(len) - len);
     }
 
     /// Wire size of a Grouped AVP holding `value`, padding included.
@@ -980,12 +1009,12 @@ pub mod enc {
 
     /// A Grouped AVP, with the flags a sender sets for it.
     #[inline]
-    pub fn group<'a, T: Group<'a>>(buf: &mut BytesMut, value: &T) {
+    pub fn group<'a, T: Group<'a>>(w: &mut Writer<'_>, value: &T) {
         let def = T::DEF;
         let len = header_len(def.vendor_id) + value.encoded_len();
-        header(buf, def.code, def.default_flags(), def.vendor_id, len);
-        value.encode_group(buf);
-        pad(buf, len);
+        header(w, def.code, def.default_flags(), def.vendor_id, len);
+        value.encode_group(w);
+        w.skip(padded(len) - len);
     }
 
     /// Wire size of AVPs kept raw.
@@ -994,16 +1023,50 @@ pub mod enc {
         avps.iter().map(RawAvp::encoded_len).sum()
     }
 
-    /// AVPs kept raw (`*[ AVP ]`).
+    /// AVPs kept raw (`*[ AVP ]`), flags as they are.
     #[inline]
-    pub fn raw(buf: &mut BytesMut, avps: &[RawAvp<'_>]) {
+    pub fn raw(w: &mut Writer<'_>, avps: &[RawAvp<'_>]) {
         for a in avps {
-            a.encode(buf);
+            let vendor = a.vendor_id.unwrap_or(0);
+            let len = header_len(vendor) + a.data.len();
+            header(w, a.code, a.flags.0, vendor, len);
+            w.put(&a.data);
+            w.skip(padded(len) - len);
         }
     }
 
     /// The flags a sender sets for `def`.
     pub fn flags(def: &AvpDef) -> AvpFlags {
         AvpFlags(def.default_flags())
+    }
+
+    /// Appends message `header` (its length computed) and `body_len` bytes written by `body`.
+    ///
+    /// # Panics
+    /// When the message is longer than the 24-bit Message-Length can say (16 MiB - 1), or when
+    /// `body` writes other than `body_len` bytes.
+    pub fn message(
+        buf: &mut BytesMut,
+        header: &Header,
+        body_len: usize,
+        body: impl FnOnce(&mut Writer<'_>),
+    ) {
+        let len = HEADER_LEN + body_len;
+        assert!(
+            len <= MAX_U24 as usize,
+            "message of {len} bytes: longer than 2^24 - 1"
+        );
+        let start = buf.len();
+        buf.resize(start + len, 0);
+        let mut header = *header;
+        header.length = len as u32;
+        let mut w = Writer::new(&mut buf[start..]);
+        w.put(&header.to_array());
+        body(&mut w);
+        assert_eq!(
+            w.position(),
+            len,
+            "encoded length agrees with the computed one"
+        );
     }
 }

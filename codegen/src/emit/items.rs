@@ -394,8 +394,9 @@ fn enum_type(model: &Model, avp: &Avp, rt: &TokenStream) -> TokenStream {
                 <i32 as #rt::types::AvpValue<'a>>::decode(data).map(Self)
             }
             fn encoded_len(&self) -> usize { 4 }
-            fn encode(&self, buf: &mut #rt::bytes::BytesMut) {
-                <i32 as #rt::types::AvpValue<'a>>::encode(&self.0, buf)
+            #[inline]
+            fn encode_to(&self, out: &mut [u8]) {
+                <i32 as #rt::types::AvpValue<'a>>::encode_to(&self.0, out)
             }
         }
 
@@ -565,7 +566,11 @@ fn fields(model: &Model, plan: &Plan, m: &str, g: &Grammar, rt: &TokenStream) ->
             dict_name: avp.name.clone(),
             wire: (
                 avp.key.code,
-                if avp.flags.m == FlagRule::Must { 0x40 } else { 0 },
+                if avp.flags.m == FlagRule::Must {
+                    0x40
+                } else {
+                    0
+                },
                 avp.key.vendor_id,
             ),
         });
@@ -777,12 +782,12 @@ fn body(
         let flags = Literal::u8_unsuffixed(flags);
         let (put, size) = if f.grouped {
             (
-                quote!(#rt::typed::enc::group(buf, v);),
+                quote!(#rt::typed::enc::group(w, v);),
                 quote!(#rt::typed::enc::group_len(v)),
             )
         } else {
             (
-                quote!(#rt::typed::enc::scalar(buf, #code, #flags, #vendor, v);),
+                quote!(#rt::typed::enc::scalar(w, #code, #flags, #vendor, v);),
                 quote!(#rt::typed::enc::scalar_len(#vendor, v)),
             )
         };
@@ -802,7 +807,7 @@ fn body(
         }
     }
     if g.extensible {
-        encs.push(quote!(#rt::typed::enc::raw(buf, &self.other_avps);));
+        encs.push(quote!(#rt::typed::enc::raw(w, &self.other_avps);));
         lens.push(quote!(n += #rt::typed::enc::raw_len(&self.other_avps);));
     }
     let encode = quote!(#(#encs)*);
@@ -860,7 +865,7 @@ fn group_type(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) 
             fn encoded_len(&self) -> usize {
                 #encoded_len
             }
-            fn encode_group(&self, buf: &mut #rt::bytes::BytesMut) {
+            fn encode_group(&self, w: &mut #rt::typed::enc::Writer<'_>) {
                 #encode
             }
         }
@@ -962,7 +967,7 @@ fn command_type(
             fn body_len(&self) -> usize {
                 #encoded_len
             }
-            fn encode_body(&self, buf: &mut #rt::bytes::BytesMut) {
+            fn encode_body(&self, w: &mut #rt::typed::enc::Writer<'_>) {
                 #encode
             }
         }

@@ -150,7 +150,7 @@ pub fn root(
                 }
                 decode_arms.push(quote!(#c (#id, #code, #request) => #body));
                 name_arms.push(quote!(#c Message::#v(_) => Some(#full),));
-                encode_arms.push(quote!(#c Message::#v(m) => #rt::Command::encode_body(m, buf),));
+                encode_arms.push(quote!(#c Message::#v(m) => #rt::typed::enc::message(buf, header, #rt::Command::body_len(m), |w| #rt::Command::encode_body(m, w)),));
                 owned_arms.push(
                     quote!(#c Message::#v(m) => Message::#v(#rt::types::IntoOwned::into_owned(m)),),
                 );
@@ -257,12 +257,10 @@ pub fn root(
                     raw.encode(buf);
                     return;
                 }
-                let start = #rt::raw::begin_message(buf, header);
                 match self {
                     #(#encode_arms)*
                     Message::Unknown(_) => {}
                 }
-                #rt::raw::finish_message(buf, start);
             }
         }
     });

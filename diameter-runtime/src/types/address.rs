@@ -3,7 +3,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 
 use super::{AvpType, AvpValue};
 use crate::error::ValueError;
@@ -143,12 +143,13 @@ impl<'a> AvpValue<'a> for Address {
         }
     }
 
-    fn encode(&self, buf: &mut BytesMut) {
-        buf.put_u16(self.family());
+    fn encode_to(&self, out: &mut [u8]) {
+        let (family, rest) = out.split_at_mut(2);
+        family.copy_from_slice(&self.family().to_be_bytes());
         match self {
-            Address::V4(a) => buf.put_slice(&a.octets()),
-            Address::V6(a) => buf.put_slice(&a.octets()),
-            Address::Other { data, .. } => buf.put_slice(data),
+            Address::V4(a) => rest.copy_from_slice(&a.octets()),
+            Address::V6(a) => rest.copy_from_slice(&a.octets()),
+            Address::Other { data, .. } => rest.copy_from_slice(data),
         }
     }
 }

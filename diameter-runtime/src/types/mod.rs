@@ -41,11 +41,21 @@ pub trait AvpValue<'a>: Sized {
     /// Decodes the AVP data (padding excluded). Octet and text types borrow `data`.
     fn decode(data: &'a [u8]) -> Result<Self, ValueError>;
 
-    /// Number of data bytes [`AvpValue::encode`] writes (padding excluded).
+    /// Number of data bytes [`AvpValue::encode_to`] writes (padding excluded).
     fn encoded_len(&self) -> usize;
 
+    /// Writes the AVP data into `out`, which is exactly [`AvpValue::encoded_len`] bytes long.
+    ///
+    /// # Panics
+    /// When `out` has another length (a caller's bug).
+    fn encode_to(&self, out: &mut [u8]);
+
     /// Appends the AVP data (no padding) to `buf`.
-    fn encode(&self, buf: &mut BytesMut);
+    fn encode(&self, buf: &mut BytesMut) {
+        let start = buf.len();
+        buf.resize(start + self.encoded_len(), 0);
+        self.encode_to(&mut buf[start..]);
+    }
 }
 
 /// The AVP data types of RFC 6733 sections 4.2 and 4.3.
@@ -223,8 +233,8 @@ impl<'a> AvpValue<'a> for Bytes {
     fn encoded_len(&self) -> usize {
         self.len()
     }
-    fn encode(&self, buf: &mut BytesMut) {
-        buf.extend_from_slice(self);
+    fn encode_to(&self, out: &mut [u8]) {
+        out.copy_from_slice(self);
     }
 }
 

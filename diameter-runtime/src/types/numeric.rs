@@ -1,7 +1,5 @@
 //! Integer32/64, Unsigned32/64 and Float32/64: big-endian, fixed length.
 
-use bytes::BytesMut;
-
 use super::{AvpType, AvpValue};
 use crate::error::ValueError;
 
@@ -23,10 +21,8 @@ macro_rules! fixed {
                 $n
             }
             #[inline]
-            fn encode(&self, buf: &mut BytesMut) {
-                // `extend_from_slice` of a fixed-size array inlines to plain stores; the
-                // `BufMut::put_*` path ends in a non-inlined `put_slice` call.
-                buf.extend_from_slice(&self.to_be_bytes());
+            fn encode_to(&self, out: &mut [u8]) {
+                out.copy_from_slice(&self.to_be_bytes());
             }
         }
     };
@@ -72,7 +68,7 @@ mod tests {
     #[test]
     fn nan_bits_survive() {
         let nan = f64::from_bits(0x7ff8_0000_0000_0001);
-        let mut buf = BytesMut::new();
+        let mut buf = bytes::BytesMut::new();
         nan.encode(&mut buf);
         assert_eq!(f64::decode(&buf.freeze()).unwrap().to_bits(), nan.to_bits());
     }

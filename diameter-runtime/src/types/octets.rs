@@ -303,8 +303,9 @@ impl<'a> AvpValue<'a> for OctetString<'a> {
     fn encoded_len(&self) -> usize {
         self.len()
     }
-    fn encode(&self, buf: &mut BytesMut) {
-        buf.extend_from_slice(self.as_bytes());
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        out.copy_from_slice(self.as_bytes());
     }
 }
 

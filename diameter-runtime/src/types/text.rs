@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 use super::{AvpType, AvpValue, IntoOwned, OctetString};
 use crate::error::ValueError;
@@ -148,8 +148,9 @@ macro_rules! text_type {
             fn encoded_len(&self) -> usize {
                 self.0.len()
             }
-            fn encode(&self, buf: &mut BytesMut) {
-                buf.extend_from_slice(self.0.as_bytes());
+            #[inline]
+            fn encode_to(&self, out: &mut [u8]) {
+                out.copy_from_slice(self.0.as_bytes());
             }
         }
 

@@ -7,8 +7,6 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bytes::{BufMut, BytesMut};
-
 use super::{AvpType, AvpValue};
 use crate::error::ValueError;
 
@@ -190,8 +188,9 @@ impl<'a> AvpValue<'a> for Time {
     fn encoded_len(&self) -> usize {
         4
     }
-    fn encode(&self, buf: &mut BytesMut) {
-        buf.put_u32(self.0);
+    #[inline]
+    fn encode_to(&self, out: &mut [u8]) {
+        out.copy_from_slice(&self.0.to_be_bytes());
     }
 }
 

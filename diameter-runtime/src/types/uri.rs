@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 use super::{AvpType, AvpValue};
 use crate::error::ValueError;
@@ -246,8 +246,8 @@ impl<'a> AvpValue<'a> for DiameterUri {
     fn encoded_len(&self) -> usize {
         self.text.len()
     }
-    fn encode(&self, buf: &mut BytesMut) {
-        buf.extend_from_slice(&self.text);
+    fn encode_to(&self, out: &mut [u8]) {
+        out.copy_from_slice(&self.text);
     }
 }
 
