@@ -829,7 +829,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AccountingRequest<'a> {
         for v in self.route_record.iter() {
             n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -896,7 +898,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AccountingRequest<'a> {
         for v in self.route_record.iter() {
             ::diameter_runtime::typed::enc::scalar(w, 282u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for AccountingRequest<'_> {
@@ -1537,7 +1541,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AccountingAnswer<'a> {
         for v in self.proxy_info.iter() {
             n += ::diameter_runtime::typed::enc::group_len(v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -1607,7 +1613,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AccountingAnswer<'a> {
         for v in self.proxy_info.iter() {
             ::diameter_runtime::typed::enc::group(w, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for AccountingAnswer<'_> {

@@ -2249,11 +2249,15 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for FailedAvp<'a> {
     }
     fn encoded_len(&self) -> usize {
         let mut n = 0usize;
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for FailedAvp<'_> {
@@ -2360,7 +2364,9 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for ProxyInfo<'a> {
             let v = &self.proxy_state;
             n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -2372,7 +2378,9 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for ProxyInfo<'a> {
             let v = &self.proxy_state;
             ::diameter_runtime::typed::enc::scalar(w, 33u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for ProxyInfo<'_> {
@@ -2667,11 +2675,15 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for E2eSequence<'a> {
     }
     fn encoded_len(&self) -> usize {
         let mut n = 0usize;
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for E2eSequence<'_> {
@@ -3179,7 +3191,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeRequest<
         if let Some(v) = &self.firmware_revision {
             n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -3223,7 +3237,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeRequest<
         if let Some(v) = &self.firmware_revision {
             ::diameter_runtime::typed::enc::scalar(w, 267u32, 0, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for CapabilitiesExchangeRequest<'_> {
@@ -3718,7 +3734,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeAnswer<'
         if let Some(v) = &self.firmware_revision {
             n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -3772,7 +3790,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeAnswer<'
         if let Some(v) = &self.firmware_revision {
             ::diameter_runtime::typed::enc::scalar(w, 267u32, 0, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for CapabilitiesExchangeAnswer<'_> {
@@ -4181,7 +4201,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthRequest<'a> {
         for v in self.route_record.iter() {
             n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -4225,7 +4247,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthRequest<'a> {
         for v in self.route_record.iter() {
             ::diameter_runtime::typed::enc::scalar(w, 282u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for ReAuthRequest<'_> {
@@ -4657,7 +4681,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthAnswer<'a> {
         for v in self.proxy_info.iter() {
             n += ::diameter_runtime::typed::enc::group_len(v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -4704,7 +4730,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthAnswer<'a> {
         for v in self.proxy_info.iter() {
             ::diameter_runtime::typed::enc::group(w, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for ReAuthAnswer<'_> {
@@ -5077,7 +5105,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AbortSessionRequest<'a> {
         for v in self.route_record.iter() {
             n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -5117,7 +5147,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AbortSessionRequest<'a> {
         for v in self.route_record.iter() {
             ::diameter_runtime::typed::enc::scalar(w, 282u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for AbortSessionRequest<'_> {
@@ -5546,7 +5578,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AbortSessionAnswer<'a> {
         for v in self.proxy_info.iter() {
             n += ::diameter_runtime::typed::enc::group_len(v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -5593,7 +5627,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AbortSessionAnswer<'a> {
         for v in self.proxy_info.iter() {
             ::diameter_runtime::typed::enc::group(w, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for AbortSessionAnswer<'_> {
@@ -6016,7 +6052,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationRequest<'a
         for v in self.route_record.iter() {
             n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -6062,7 +6100,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationRequest<'a
         for v in self.route_record.iter() {
             ::diameter_runtime::typed::enc::scalar(w, 282u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for SessionTerminationRequest<'_> {
@@ -6520,7 +6560,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationAnswer<'a>
         for v in self.proxy_info.iter() {
             n += ::diameter_runtime::typed::enc::group_len(v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -6570,7 +6612,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationAnswer<'a>
         for v in self.proxy_info.iter() {
             ::diameter_runtime::typed::enc::group(w, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for SessionTerminationAnswer<'_> {
@@ -6749,7 +6793,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DeviceWatchdogRequest<'a> {
         if let Some(v) = &self.origin_state_id {
             n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -6764,7 +6810,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DeviceWatchdogRequest<'a> {
         if let Some(v) = &self.origin_state_id {
             ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for DeviceWatchdogRequest<'_> {
@@ -6994,7 +7042,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DeviceWatchdogAnswer<'a> {
         if let Some(v) = &self.origin_state_id {
             n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -7019,7 +7069,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DeviceWatchdogAnswer<'a> {
         if let Some(v) = &self.origin_state_id {
             ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for DeviceWatchdogAnswer<'_> {
@@ -7183,7 +7235,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DisconnectPeerRequest<'a> {
             let v = &self.disconnect_cause;
             n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -7199,7 +7253,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DisconnectPeerRequest<'a> {
             let v = &self.disconnect_cause;
             ::diameter_runtime::typed::enc::scalar(w, 273u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for DisconnectPeerRequest<'_> {
@@ -7404,7 +7460,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DisconnectPeerAnswer<'a> {
         if let Some(v) = &self.failed_avp {
             n += ::diameter_runtime::typed::enc::group_len(v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -7426,7 +7484,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DisconnectPeerAnswer<'a> {
         if let Some(v) = &self.failed_avp {
             ::diameter_runtime::typed::enc::group(w, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for DisconnectPeerAnswer<'_> {

@@ -2838,7 +2838,9 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for GrantedServiceUnit<'a> {
         if let Some(v) = &self.cc_service_specific_units {
             n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -2863,7 +2865,9 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for GrantedServiceUnit<'a> {
         if let Some(v) = &self.cc_service_specific_units {
             ::diameter_runtime::typed::enc::scalar(w, 417u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for GrantedServiceUnit<'_> {
@@ -3325,7 +3329,9 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for RequestedServiceUnit<'a> {
         if let Some(v) = &self.cc_service_specific_units {
             n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -3347,7 +3353,9 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for RequestedServiceUnit<'a> {
         if let Some(v) = &self.cc_service_specific_units {
             ::diameter_runtime::typed::enc::scalar(w, 417u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for RequestedServiceUnit<'_> {
@@ -3924,7 +3932,9 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for UsedServiceUnit<'a> {
         if let Some(v) = &self.cc_service_specific_units {
             n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -3949,7 +3959,9 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for UsedServiceUnit<'a> {
         if let Some(v) = &self.cc_service_specific_units {
             ::diameter_runtime::typed::enc::scalar(w, 417u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for UsedServiceUnit<'_> {
@@ -4584,7 +4596,9 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for MultipleServicesCreditControl<
         if let Some(v) = &self.final_unit_indication {
             n += ::diameter_runtime::typed::enc::group_len(v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -4618,7 +4632,9 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for MultipleServicesCreditControl<
         if let Some(v) = &self.final_unit_indication {
             ::diameter_runtime::typed::enc::group(w, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for MultipleServicesCreditControl<'_> {
@@ -5444,7 +5460,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthRequest<'a> {
         for v in self.route_record.iter() {
             n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -5500,7 +5518,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthRequest<'a> {
         for v in self.route_record.iter() {
             ::diameter_runtime::typed::enc::scalar(w, 282u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for ReAuthRequest<'_> {
@@ -6044,7 +6064,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthAnswer<'a> {
         for v in self.proxy_info.iter() {
             n += ::diameter_runtime::typed::enc::group_len(v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -6103,7 +6125,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthAnswer<'a> {
         for v in self.proxy_info.iter() {
             ::diameter_runtime::typed::enc::group(w, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for ReAuthAnswer<'_> {
@@ -6923,7 +6947,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlRequest<'a> {
         for v in self.route_record.iter() {
             n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -7016,7 +7042,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlRequest<'a> {
         for v in self.route_record.iter() {
             ::diameter_runtime::typed::enc::scalar(w, 282u32, 64, 0u32, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for CreditControlRequest<'_> {
@@ -7861,7 +7889,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlAnswer<'a> {
         for v in self.failed_avp.iter() {
             n += ::diameter_runtime::typed::enc::group_len(v);
         }
-        n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        if !self.other_avps.is_empty() {
+            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+        }
         n
     }
     fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
@@ -7953,7 +7983,9 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlAnswer<'a> {
         for v in self.failed_avp.iter() {
             ::diameter_runtime::typed::enc::group(w, v);
         }
-        ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        if !self.other_avps.is_empty() {
+            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+        }
     }
 }
 impl ::diameter_runtime::types::IntoOwned for CreditControlAnswer<'_> {

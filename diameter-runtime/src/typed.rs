@@ -931,10 +931,16 @@ pub mod enc {
             self.pos = end;
         }
 
-        /// Leaves `n` bytes as they are (zero): padding.
+        /// Leaves `n` bytes as they are (zero): padding, or room for a header written later.
         #[inline(always)]
         pub fn skip(&mut self, n: usize) {
             self.pos += n;
+        }
+
+        /// Writes `bytes` at `at`, before the current position (a header written last).
+        #[inline(always)]
+        pub fn put_at(&mut self, at: usize, bytes: &[u8]) {
+            self.out[at..at + bytes.len()].copy_from_slice(bytes);
         }
     }
 
@@ -955,11 +961,19 @@ pub mod enc {
     }
 
     /// Writes an AVP header of AVP Length `len` (header and data, padding excluded).
+    #[inline(always)]
+    pub fn header(w: &mut Writer<'_>, code: u32, flags: u8, vendor_id: u32, len: usize) {
+        let at = w.position();
+        w.skip(header_len(vendor_id));
+        header_at(w, at, code, flags, vendor_id, len);
+    }
+
+    /// Writes an AVP header at `at`.
     ///
     /// # Panics
     /// When `len` does not fit the 24-bit AVP Length, rather than write a wrong one.
     #[inline(always)]
-    pub fn header(w: &mut Writer<'_>, code: u32, flags: u8, vendor_id: u32, len: usize) {
+    fn header_at(w: &mut Writer<'_>, at: usize, code: u32, flags: u8, vendor_id: u32, len: usize) {
         assert!(
             len <= MAX_U24 as usize,
             "AVP of {len} bytes: longer than 2^24 - 1"
@@ -969,12 +983,13 @@ pub mod enc {
         if vendor_id != 0 {
             let v = vendor_id.to_be_bytes();
             let f = flags | AvpFlags::VENDOR;
-            w.put(&[
+            let h = [
                 c[0], c[1], c[2], c[3], f, l[1], l[2], l[3], v[0], v[1], v[2], v[3],
-            ]);
+            ];
+            w.put_at(at, &h);
         } else {
             let f = flags & !AvpFlags::VENDOR;
-            w.put(&[c[0], c[1], c[2], c[3], f, l[1], l[2], l[3]]);
+            w.put_at(at, &[c[0], c[1], c[2], c[3], f, l[1], l[2], l[3]]);
         }
     }
 
@@ -1007,14 +1022,17 @@ pub mod enc {
         padded(header_len(T::DEF.vendor_id) + value.encoded_len())
     }
 
-    /// A Grouped AVP, with the flags a sender sets for it.
+    /// A Grouped AVP, with the flags a sender sets for it. Its header is written after its
+    /// children, with the length they took (so nested groups are not measured again).
     #[inline]
     pub fn group<'a, T: Group<'a>>(w: &mut Writer<'_>, value: &T) {
         let def = T::DEF;
-        let len = header_len(def.vendor_id) + value.encoded_len();
-        header(w, def.code, def.default_flags(), def.vendor_id, len);
+        let at = w.position();
+        w.skip(header_len(def.vendor_id));
         value.encode_group(w);
-        w.skip(padded(len) - len);
+        // Children end aligned: every AVP is padded.
+        let len = w.position() - at;
+        header_at(w, at, def.code, def.default_flags(), def.vendor_id, len);
     }
 
     /// Wire size of AVPs kept raw.

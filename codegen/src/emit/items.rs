@@ -807,8 +807,10 @@ fn body(
         }
     }
     if g.extensible {
-        encs.push(quote!(#rt::typed::enc::raw(w, &self.other_avps);));
-        lens.push(quote!(n += #rt::typed::enc::raw_len(&self.other_avps);));
+        encs.push(
+            quote!(if !self.other_avps.is_empty() { #rt::typed::enc::raw(w, &self.other_avps); }),
+        );
+        lens.push(quote!(if !self.other_avps.is_empty() { n += #rt::typed::enc::raw_len(&self.other_avps); }));
     }
     let encode = quote!(#(#encs)*);
     let encoded_len = quote! {
