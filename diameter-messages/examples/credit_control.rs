@@ -7,7 +7,7 @@ use diameter_messages::credit_control::{
 use diameter_messages::Message;
 use diameter_runtime::answer::Identity;
 use diameter_runtime::typed::Command;
-use diameter_runtime::types::{DiameterIdentity, Utf8String};
+use diameter_runtime::types::{DiameterIdentity, IntoOwned, Utf8String};
 use diameter_runtime::RawMessage;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -29,6 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bytes = ccr.to_bytes(1, 1);
     println!("encoded {} bytes", bytes.len());
 
+    // Text fields of the decoded message borrow `bytes`; `into_owned` copies them out.
     let decoded = Message::decode(&bytes)?;
     assert!(decoded.is_valid());
     println!(
@@ -36,9 +37,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         decoded.message.name(),
         decoded.result_code()
     );
+    let kept: Message<'static> = decoded.message.into_owned();
 
     // Drop CC-Request-Number (415): the request is now missing a required AVP.
     let mut raw = RawMessage::decode(bytes)?;
+    assert_eq!(kept.name(), Some("Credit-Control-Request"));
     raw.avps.retain(|a| a.code != 415);
     let broken = raw.to_bytes();
     let decoded = Message::decode(&broken)?;
