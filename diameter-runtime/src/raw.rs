@@ -58,17 +58,11 @@ impl RawMessage<'static> {
     /// `bytes`.
     pub fn decode_with(bytes: Bytes, opts: &DecodeOptions) -> Result<Self, DecodeError> {
         let owner = OctetString::from(bytes.clone());
-        let m = RawMessage::parse(&bytes, opts)?;
-        Ok(RawMessage {
-            header: m.header,
-            avps: m
-                .avps
-                .into_iter()
-                .map(|a| RawAvp {
-                    data: owner.slice_ref(&a.data),
-                    ..a
-                })
-                .collect(),
+        RawMessage::parse_into(&bytes, opts, |a| RawAvp {
+            code: a.header.code,
+            flags: a.header.flags,
+            vendor_id: a.header.vendor_id,
+            data: owner.slice_ref(a.data),
         })
     }
 }
@@ -85,6 +79,15 @@ impl<'a> RawMessage<'a> {
     /// Decodes one whole message (exactly one: `bytes.len()` must equal its length) with the
     /// given limits and leniency, borrowing the AVP data from `bytes`.
     pub fn parse(bytes: &'a [u8], opts: &DecodeOptions) -> Result<Self, DecodeError> {
+        Self::parse_into(bytes, opts, RawAvp::borrowed)
+    }
+
+    /// The walk of `parse`, with `avp` making each kept AVP.
+    fn parse_into<'b>(
+        bytes: &'b [u8],
+        opts: &DecodeOptions,
+        mut avp: impl FnMut(&AvpRef<'b>) -> RawAvp<'a>,
+    ) -> Result<Self, DecodeError> {
         let header = check_message(bytes, opts)?;
         // A typical AVP takes 12 to 40 bytes: start near the right size instead of regrowing.
         let mut avps =
@@ -96,7 +99,7 @@ impl<'a> RawMessage<'a> {
                     limit: opts.max_avps,
                 });
             }
-            avps.push(RawAvp::borrowed(&a));
+            avps.push(avp(&a));
         }
         Ok(RawMessage { header, avps })
     }

@@ -840,15 +840,17 @@ pub trait Command<'a>: Sized + Default {
         if opts.strict && header.flags.is_proxiable() != Self::PROXIABLE {
             proxiable_mismatch(&mut ctx, header.flags.is_proxiable(), Self::PROXIABLE);
         }
-        // Built in place: the message is large, and moving it costs a copy.
-        let mut out = Decoded {
+        // Built where it is returned: the message is large, and moving it costs a copy.
+        let mut result = Ok(Decoded {
             message: Self::default(),
             violations: Vec::new(),
-        };
-        out.message
-            .decode_body(bytes.get(HEADER_LEN..).unwrap_or_default(), &mut ctx);
-        out.violations = ctx.into_violations();
-        Ok(out)
+        });
+        if let Ok(out) = &mut result {
+            out.message
+                .decode_body(bytes.get(HEADER_LEN..).unwrap_or_default(), &mut ctx);
+            out.violations = ctx.into_violations();
+        }
+        result
     }
 
     /// Appends the whole message, header included, to `buf`: its length is computed first, so
