@@ -965,6 +965,93 @@ impl ::diameter_runtime::types::IntoOwned for AccountingRequest<'_> {
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
         }
     }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> AccountingRequest<'static> {
+        AccountingRequest {
+            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.session_id,
+                owner,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_host,
+                owner,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_realm,
+                owner,
+            ),
+            destination_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.destination_realm,
+                owner,
+            ),
+            accounting_record_type: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.accounting_record_type,
+                owner,
+            ),
+            accounting_record_number: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.accounting_record_number,
+                owner,
+            ),
+            acct_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.acct_application_id,
+                owner,
+            ),
+            vendor_specific_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.vendor_specific_application_id,
+                owner,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.user_name,
+                owner,
+            ),
+            destination_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.destination_host,
+                owner,
+            ),
+            accounting_sub_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.accounting_sub_session_id,
+                owner,
+            ),
+            acct_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.acct_session_id,
+                owner,
+            ),
+            acct_multi_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.acct_multi_session_id,
+                owner,
+            ),
+            acct_interim_interval: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.acct_interim_interval,
+                owner,
+            ),
+            accounting_realtime_required: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.accounting_realtime_required,
+                owner,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_state_id,
+                owner,
+            ),
+            event_timestamp: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.event_timestamp,
+                owner,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.proxy_info,
+                owner,
+            ),
+            route_record: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.route_record,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
+        }
+    }
 }
 /// Accounting-Answer (ACA): command code 271, application 3; RFC 6733 section 9.7.1, 9.7.2.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1681,6 +1768,97 @@ impl ::diameter_runtime::types::IntoOwned for AccountingAnswer<'_> {
                 self.proxy_info,
             ),
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> AccountingAnswer<'static> {
+        AccountingAnswer {
+            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.session_id,
+                owner,
+            ),
+            result_code: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.result_code,
+                owner,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_host,
+                owner,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_realm,
+                owner,
+            ),
+            accounting_record_type: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.accounting_record_type,
+                owner,
+            ),
+            accounting_record_number: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.accounting_record_number,
+                owner,
+            ),
+            acct_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.acct_application_id,
+                owner,
+            ),
+            vendor_specific_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.vendor_specific_application_id,
+                owner,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.user_name,
+                owner,
+            ),
+            accounting_sub_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.accounting_sub_session_id,
+                owner,
+            ),
+            acct_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.acct_session_id,
+                owner,
+            ),
+            acct_multi_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.acct_multi_session_id,
+                owner,
+            ),
+            error_message: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.error_message,
+                owner,
+            ),
+            error_reporting_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.error_reporting_host,
+                owner,
+            ),
+            failed_avp: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.failed_avp,
+                owner,
+            ),
+            acct_interim_interval: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.acct_interim_interval,
+                owner,
+            ),
+            accounting_realtime_required: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.accounting_realtime_required,
+                owner,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_state_id,
+                owner,
+            ),
+            event_timestamp: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.event_timestamp,
+                owner,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.proxy_info,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
         }
     }
 }

@@ -2267,6 +2267,17 @@ impl ::diameter_runtime::types::IntoOwned for FailedAvp<'_> {
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
         }
     }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> FailedAvp<'static> {
+        FailedAvp {
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
+        }
+    }
 }
 /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
 ///
@@ -2394,6 +2405,25 @@ impl ::diameter_runtime::types::IntoOwned for ProxyInfo<'_> {
                 self.proxy_state,
             ),
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> ProxyInfo<'static> {
+        ProxyInfo {
+            proxy_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.proxy_host,
+                owner,
+            ),
+            proxy_state: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.proxy_state,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
         }
     }
 }
@@ -2691,6 +2721,17 @@ impl ::diameter_runtime::types::IntoOwned for E2eSequence<'_> {
     fn into_owned(self) -> E2eSequence<'static> {
         E2eSequence {
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> E2eSequence<'static> {
+        E2eSequence {
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
         }
     }
 }
@@ -3283,6 +3324,65 @@ impl ::diameter_runtime::types::IntoOwned for CapabilitiesExchangeRequest<'_> {
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
         }
     }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> CapabilitiesExchangeRequest<'static> {
+        CapabilitiesExchangeRequest {
+            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_host,
+                owner,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_realm,
+                owner,
+            ),
+            host_ip_address: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.host_ip_address,
+                owner,
+            ),
+            vendor_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.vendor_id,
+                owner,
+            ),
+            product_name: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.product_name,
+                owner,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_state_id,
+                owner,
+            ),
+            supported_vendor_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.supported_vendor_id,
+                owner,
+            ),
+            auth_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.auth_application_id,
+                owner,
+            ),
+            inband_security_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.inband_security_id,
+                owner,
+            ),
+            acct_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.acct_application_id,
+                owner,
+            ),
+            vendor_specific_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.vendor_specific_application_id,
+                owner,
+            ),
+            firmware_revision: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.firmware_revision,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
+        }
+    }
 }
 /// Capabilities-Exchange-Answer (CEA): command code 257, application 0; RFC 6733 section 5.3.1, 5.3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -3845,6 +3945,77 @@ impl ::diameter_runtime::types::IntoOwned for CapabilitiesExchangeAnswer<'_> {
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
         }
     }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> CapabilitiesExchangeAnswer<'static> {
+        CapabilitiesExchangeAnswer {
+            result_code: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.result_code,
+                owner,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_host,
+                owner,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_realm,
+                owner,
+            ),
+            host_ip_address: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.host_ip_address,
+                owner,
+            ),
+            vendor_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.vendor_id,
+                owner,
+            ),
+            product_name: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.product_name,
+                owner,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_state_id,
+                owner,
+            ),
+            error_message: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.error_message,
+                owner,
+            ),
+            failed_avp: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.failed_avp,
+                owner,
+            ),
+            supported_vendor_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.supported_vendor_id,
+                owner,
+            ),
+            auth_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.auth_application_id,
+                owner,
+            ),
+            inband_security_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.inband_security_id,
+                owner,
+            ),
+            acct_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.acct_application_id,
+                owner,
+            ),
+            vendor_specific_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.vendor_specific_application_id,
+                owner,
+            ),
+            firmware_revision: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.firmware_revision,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
+        }
+    }
 }
 /// Re-Auth-Request (RAR): command code 258, application 0; RFC 6733 section 8.3.1, 8.3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -4288,6 +4459,61 @@ impl ::diameter_runtime::types::IntoOwned for ReAuthRequest<'_> {
                 self.route_record,
             ),
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> ReAuthRequest<'static> {
+        ReAuthRequest {
+            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.session_id,
+                owner,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_host,
+                owner,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_realm,
+                owner,
+            ),
+            destination_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.destination_realm,
+                owner,
+            ),
+            destination_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.destination_host,
+                owner,
+            ),
+            auth_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.auth_application_id,
+                owner,
+            ),
+            re_auth_request_type: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.re_auth_request_type,
+                owner,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.user_name,
+                owner,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_state_id,
+                owner,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.proxy_info,
+                owner,
+            ),
+            route_record: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.route_record,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
         }
     }
 }
@@ -4779,6 +5005,69 @@ impl ::diameter_runtime::types::IntoOwned for ReAuthAnswer<'_> {
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
         }
     }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> ReAuthAnswer<'static> {
+        ReAuthAnswer {
+            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.session_id,
+                owner,
+            ),
+            result_code: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.result_code,
+                owner,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_host,
+                owner,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_realm,
+                owner,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.user_name,
+                owner,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_state_id,
+                owner,
+            ),
+            error_message: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.error_message,
+                owner,
+            ),
+            error_reporting_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.error_reporting_host,
+                owner,
+            ),
+            failed_avp: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.failed_avp,
+                owner,
+            ),
+            redirect_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.redirect_host,
+                owner,
+            ),
+            redirect_host_usage: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.redirect_host_usage,
+                owner,
+            ),
+            redirect_max_cache_time: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.redirect_max_cache_time,
+                owner,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.proxy_info,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
+        }
+    }
 }
 /// Abort-Session-Request (ASR): command code 274, application 0; RFC 6733 section 8.5.1, 8.5.2.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -5185,6 +5474,57 @@ impl ::diameter_runtime::types::IntoOwned for AbortSessionRequest<'_> {
                 self.route_record,
             ),
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> AbortSessionRequest<'static> {
+        AbortSessionRequest {
+            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.session_id,
+                owner,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_host,
+                owner,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_realm,
+                owner,
+            ),
+            destination_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.destination_realm,
+                owner,
+            ),
+            destination_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.destination_host,
+                owner,
+            ),
+            auth_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.auth_application_id,
+                owner,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.user_name,
+                owner,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_state_id,
+                owner,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.proxy_info,
+                owner,
+            ),
+            route_record: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.route_record,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
         }
     }
 }
@@ -5676,6 +6016,69 @@ impl ::diameter_runtime::types::IntoOwned for AbortSessionAnswer<'_> {
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
         }
     }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> AbortSessionAnswer<'static> {
+        AbortSessionAnswer {
+            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.session_id,
+                owner,
+            ),
+            result_code: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.result_code,
+                owner,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_host,
+                owner,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_realm,
+                owner,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.user_name,
+                owner,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_state_id,
+                owner,
+            ),
+            error_message: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.error_message,
+                owner,
+            ),
+            error_reporting_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.error_reporting_host,
+                owner,
+            ),
+            failed_avp: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.failed_avp,
+                owner,
+            ),
+            redirect_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.redirect_host,
+                owner,
+            ),
+            redirect_host_usage: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.redirect_host_usage,
+                owner,
+            ),
+            redirect_max_cache_time: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.redirect_max_cache_time,
+                owner,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.proxy_info,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
+        }
+    }
 }
 /// Session-Termination-Request (STR): command code 275, application 0; RFC 6733 section 8.4.1, 8.4.2.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -6142,6 +6545,62 @@ impl ::diameter_runtime::types::IntoOwned for SessionTerminationRequest<'_> {
                 self.route_record,
             ),
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> SessionTerminationRequest<'static> {
+        SessionTerminationRequest {
+            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.session_id,
+                owner,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_host,
+                owner,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_realm,
+                owner,
+            ),
+            destination_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.destination_realm,
+                owner,
+            ),
+            auth_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.auth_application_id,
+                owner,
+            ),
+            termination_cause: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.termination_cause,
+                owner,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.user_name,
+                owner,
+            ),
+            destination_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.destination_host,
+                owner,
+            ),
+            class: ::diameter_runtime::types::IntoOwned::into_shared(self.class, owner),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_state_id,
+                owner,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.proxy_info,
+                owner,
+            ),
+            route_record: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.route_record,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
         }
     }
 }
@@ -6662,6 +7121,70 @@ impl ::diameter_runtime::types::IntoOwned for SessionTerminationAnswer<'_> {
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
         }
     }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> SessionTerminationAnswer<'static> {
+        SessionTerminationAnswer {
+            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.session_id,
+                owner,
+            ),
+            result_code: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.result_code,
+                owner,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_host,
+                owner,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_realm,
+                owner,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.user_name,
+                owner,
+            ),
+            class: ::diameter_runtime::types::IntoOwned::into_shared(self.class, owner),
+            error_message: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.error_message,
+                owner,
+            ),
+            error_reporting_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.error_reporting_host,
+                owner,
+            ),
+            failed_avp: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.failed_avp,
+                owner,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_state_id,
+                owner,
+            ),
+            redirect_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.redirect_host,
+                owner,
+            ),
+            redirect_host_usage: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.redirect_host_usage,
+                owner,
+            ),
+            redirect_max_cache_time: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.redirect_max_cache_time,
+                owner,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.proxy_info,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
+        }
+    }
 }
 /// Device-Watchdog-Request (DWR): command code 280, application 0; RFC 6733 section 5.5.1, 5.5.2.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -6829,6 +7352,29 @@ impl ::diameter_runtime::types::IntoOwned for DeviceWatchdogRequest<'_> {
                 self.origin_state_id,
             ),
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> DeviceWatchdogRequest<'static> {
+        DeviceWatchdogRequest {
+            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_host,
+                owner,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_realm,
+                owner,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_state_id,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
         }
     }
 }
@@ -7099,6 +7645,41 @@ impl ::diameter_runtime::types::IntoOwned for DeviceWatchdogAnswer<'_> {
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
         }
     }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> DeviceWatchdogAnswer<'static> {
+        DeviceWatchdogAnswer {
+            result_code: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.result_code,
+                owner,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_host,
+                owner,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_realm,
+                owner,
+            ),
+            error_message: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.error_message,
+                owner,
+            ),
+            failed_avp: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.failed_avp,
+                owner,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_state_id,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
+        }
+    }
 }
 /// Disconnect-Peer-Request (DPR): command code 282, application 0; RFC 6733 section 5.4.1, 5.4.2.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -7272,6 +7853,29 @@ impl ::diameter_runtime::types::IntoOwned for DisconnectPeerRequest<'_> {
                 self.disconnect_cause,
             ),
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> DisconnectPeerRequest<'static> {
+        DisconnectPeerRequest {
+            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_host,
+                owner,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_realm,
+                owner,
+            ),
+            disconnect_cause: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.disconnect_cause,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
         }
     }
 }
@@ -7509,6 +8113,37 @@ impl ::diameter_runtime::types::IntoOwned for DisconnectPeerAnswer<'_> {
                 self.failed_avp,
             ),
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> DisconnectPeerAnswer<'static> {
+        DisconnectPeerAnswer {
+            result_code: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.result_code,
+                owner,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_host,
+                owner,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_realm,
+                owner,
+            ),
+            error_message: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.error_message,
+                owner,
+            ),
+            failed_avp: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.failed_avp,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
         }
     }
 }

@@ -2276,6 +2276,25 @@ impl ::diameter_runtime::types::IntoOwned for CostInformation<'_> {
             cost_unit: ::diameter_runtime::types::IntoOwned::into_owned(self.cost_unit),
         }
     }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> CostInformation<'static> {
+        CostInformation {
+            unit_value: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.unit_value,
+                owner,
+            ),
+            currency_code: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.currency_code,
+                owner,
+            ),
+            cost_unit: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cost_unit,
+                owner,
+            ),
+        }
+    }
 }
 /// Sent in AA requests by a credit-control capable element to say whether a first interrogation or a re-authorization is meant.
 ///
@@ -2627,6 +2646,29 @@ impl ::diameter_runtime::types::IntoOwned for FinalUnitIndication<'_> {
             ),
         }
     }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> FinalUnitIndication<'static> {
+        FinalUnitIndication {
+            final_unit_action: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.final_unit_action,
+                owner,
+            ),
+            restriction_filter_rule: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.restriction_filter_rule,
+                owner,
+            ),
+            filter_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.filter_id,
+                owner,
+            ),
+            redirect_server: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.redirect_server,
+                owner,
+            ),
+        }
+    }
 }
 /// Units the client may let the end user consume before the service ends or a new request is due.
 ///
@@ -2894,6 +2936,45 @@ impl ::diameter_runtime::types::IntoOwned for GrantedServiceUnit<'_> {
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
         }
     }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> GrantedServiceUnit<'static> {
+        GrantedServiceUnit {
+            tariff_time_change: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.tariff_time_change,
+                owner,
+            ),
+            cc_time: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_time,
+                owner,
+            ),
+            cc_money: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_money,
+                owner,
+            ),
+            cc_total_octets: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_total_octets,
+                owner,
+            ),
+            cc_input_octets: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_input_octets,
+                owner,
+            ),
+            cc_output_octets: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_output_octets,
+                owner,
+            ),
+            cc_service_specific_units: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_service_specific_units,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
+        }
+    }
 }
 /// Format of the address in Redirect-Server-Address.
 ///
@@ -3075,6 +3156,21 @@ impl ::diameter_runtime::types::IntoOwned for RedirectServer<'_> {
             ),
             redirect_server_address: ::diameter_runtime::types::IntoOwned::into_owned(
                 self.redirect_server_address,
+            ),
+        }
+    }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> RedirectServer<'static> {
+        RedirectServer {
+            redirect_address_type: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.redirect_address_type,
+                owner,
+            ),
+            redirect_server_address: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.redirect_server_address,
+                owner,
             ),
         }
     }
@@ -3379,6 +3475,41 @@ impl ::diameter_runtime::types::IntoOwned for RequestedServiceUnit<'_> {
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
         }
     }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> RequestedServiceUnit<'static> {
+        RequestedServiceUnit {
+            cc_time: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_time,
+                owner,
+            ),
+            cc_money: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_money,
+                owner,
+            ),
+            cc_total_octets: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_total_octets,
+                owner,
+            ),
+            cc_input_octets: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_input_octets,
+                owner,
+            ),
+            cc_output_octets: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_output_octets,
+                owner,
+            ),
+            cc_service_specific_units: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_service_specific_units,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
+        }
+    }
 }
 /// A service-specific typed parameter used for pricing or rating.
 ///
@@ -3498,6 +3629,21 @@ impl ::diameter_runtime::types::IntoOwned for ServiceParameterInfo<'_> {
             ),
         }
     }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> ServiceParameterInfo<'static> {
+        ServiceParameterInfo {
+            service_parameter_type: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.service_parameter_type,
+                owner,
+            ),
+            service_parameter_value: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.service_parameter_value,
+                owner,
+            ),
+        }
+    }
 }
 /// Identifies the end user's subscription by a typed identifier.
 ///
@@ -3614,6 +3760,21 @@ impl ::diameter_runtime::types::IntoOwned for SubscriptionId<'_> {
             ),
             subscription_id_data: ::diameter_runtime::types::IntoOwned::into_owned(
                 self.subscription_id_data,
+            ),
+        }
+    }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> SubscriptionId<'static> {
+        SubscriptionId {
+            subscription_id_type: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.subscription_id_type,
+                owner,
+            ),
+            subscription_id_data: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.subscription_id_data,
+                owner,
             ),
         }
     }
@@ -3986,6 +4147,45 @@ impl ::diameter_runtime::types::IntoOwned for UsedServiceUnit<'_> {
                 self.cc_service_specific_units,
             ),
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> UsedServiceUnit<'static> {
+        UsedServiceUnit {
+            tariff_change_usage: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.tariff_change_usage,
+                owner,
+            ),
+            cc_time: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_time,
+                owner,
+            ),
+            cc_money: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_money,
+                owner,
+            ),
+            cc_total_octets: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_total_octets,
+                owner,
+            ),
+            cc_input_octets: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_input_octets,
+                owner,
+            ),
+            cc_output_octets: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_output_octets,
+                owner,
+            ),
+            cc_service_specific_units: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_service_specific_units,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
         }
     }
 }
@@ -4674,6 +4874,57 @@ impl ::diameter_runtime::types::IntoOwned for MultipleServicesCreditControl<'_> 
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
         }
     }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> MultipleServicesCreditControl<'static> {
+        MultipleServicesCreditControl {
+            granted_service_unit: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.granted_service_unit,
+                owner,
+            ),
+            requested_service_unit: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.requested_service_unit,
+                owner,
+            ),
+            used_service_unit: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.used_service_unit,
+                owner,
+            ),
+            tariff_change_usage: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.tariff_change_usage,
+                owner,
+            ),
+            service_identifier: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.service_identifier,
+                owner,
+            ),
+            rating_group: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.rating_group,
+                owner,
+            ),
+            g_s_u_pool_reference: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.g_s_u_pool_reference,
+                owner,
+            ),
+            validity_time: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.validity_time,
+                owner,
+            ),
+            result_code: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.result_code,
+                owner,
+            ),
+            final_unit_indication: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.final_unit_indication,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
+        }
+    }
 }
 /// Ties the granted units of one type to a credit pool of the session, with the multiplier into pool units.
 ///
@@ -4936,6 +5187,21 @@ impl ::diameter_runtime::types::IntoOwned for UserEquipmentInfo<'_> {
             ),
             user_equipment_info_value: ::diameter_runtime::types::IntoOwned::into_owned(
                 self.user_equipment_info_value,
+            ),
+        }
+    }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> UserEquipmentInfo<'static> {
+        UserEquipmentInfo {
+            user_equipment_info_type: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.user_equipment_info_type,
+                owner,
+            ),
+            user_equipment_info_value: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.user_equipment_info_value,
+                owner,
             ),
         }
     }
@@ -5573,6 +5839,77 @@ impl ::diameter_runtime::types::IntoOwned for ReAuthRequest<'_> {
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
         }
     }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> ReAuthRequest<'static> {
+        ReAuthRequest {
+            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.session_id,
+                owner,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_host,
+                owner,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_realm,
+                owner,
+            ),
+            destination_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.destination_realm,
+                owner,
+            ),
+            destination_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.destination_host,
+                owner,
+            ),
+            auth_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.auth_application_id,
+                owner,
+            ),
+            re_auth_request_type: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.re_auth_request_type,
+                owner,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.user_name,
+                owner,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_state_id,
+                owner,
+            ),
+            cc_sub_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_sub_session_id,
+                owner,
+            ),
+            g_s_u_pool_identifier: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.g_s_u_pool_identifier,
+                owner,
+            ),
+            service_identifier: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.service_identifier,
+                owner,
+            ),
+            rating_group: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.rating_group,
+                owner,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.proxy_info,
+                owner,
+            ),
+            route_record: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.route_record,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
+        }
+    }
 }
 /// Re-Auth-Answer (RAA): command code 258, application 4; RFC 4006 section 5.5, 10.2.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -6184,6 +6521,85 @@ impl ::diameter_runtime::types::IntoOwned for ReAuthAnswer<'_> {
                 self.proxy_info,
             ),
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> ReAuthAnswer<'static> {
+        ReAuthAnswer {
+            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.session_id,
+                owner,
+            ),
+            result_code: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.result_code,
+                owner,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_host,
+                owner,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_realm,
+                owner,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.user_name,
+                owner,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_state_id,
+                owner,
+            ),
+            error_message: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.error_message,
+                owner,
+            ),
+            error_reporting_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.error_reporting_host,
+                owner,
+            ),
+            failed_avp: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.failed_avp,
+                owner,
+            ),
+            redirect_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.redirect_host,
+                owner,
+            ),
+            redirect_host_usage: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.redirect_host_usage,
+                owner,
+            ),
+            redirect_max_cache_time: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.redirect_max_cache_time,
+                owner,
+            ),
+            cc_sub_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_sub_session_id,
+                owner,
+            ),
+            g_s_u_pool_identifier: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.g_s_u_pool_identifier,
+                owner,
+            ),
+            service_identifier: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.service_identifier,
+                owner,
+            ),
+            rating_group: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.rating_group,
+                owner,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.proxy_info,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
         }
     }
 }
@@ -7133,6 +7549,125 @@ impl ::diameter_runtime::types::IntoOwned for CreditControlRequest<'_> {
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
         }
     }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> CreditControlRequest<'static> {
+        CreditControlRequest {
+            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.session_id,
+                owner,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_host,
+                owner,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_realm,
+                owner,
+            ),
+            destination_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.destination_realm,
+                owner,
+            ),
+            auth_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.auth_application_id,
+                owner,
+            ),
+            service_context_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.service_context_id,
+                owner,
+            ),
+            cc_request_type: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_request_type,
+                owner,
+            ),
+            cc_request_number: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_request_number,
+                owner,
+            ),
+            destination_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.destination_host,
+                owner,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.user_name,
+                owner,
+            ),
+            cc_sub_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_sub_session_id,
+                owner,
+            ),
+            acct_multi_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.acct_multi_session_id,
+                owner,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_state_id,
+                owner,
+            ),
+            event_timestamp: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.event_timestamp,
+                owner,
+            ),
+            subscription_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.subscription_id,
+                owner,
+            ),
+            service_identifier: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.service_identifier,
+                owner,
+            ),
+            termination_cause: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.termination_cause,
+                owner,
+            ),
+            requested_service_unit: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.requested_service_unit,
+                owner,
+            ),
+            requested_action: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.requested_action,
+                owner,
+            ),
+            used_service_unit: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.used_service_unit,
+                owner,
+            ),
+            multiple_services_indicator: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.multiple_services_indicator,
+                owner,
+            ),
+            multiple_services_credit_control: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.multiple_services_credit_control,
+                owner,
+            ),
+            service_parameter_info: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.service_parameter_info,
+                owner,
+            ),
+            cc_correlation_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_correlation_id,
+                owner,
+            ),
+            user_equipment_info: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.user_equipment_info,
+                owner,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.proxy_info,
+                owner,
+            ),
+            route_record: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.route_record,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
+        }
+    }
 }
 /// Credit-Control-Answer (CCA): command code 272, application 4; RFC 4006 section 3.1, 3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -8072,6 +8607,125 @@ impl ::diameter_runtime::types::IntoOwned for CreditControlAnswer<'_> {
                 self.failed_avp,
             ),
             other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
+        }
+    }
+    fn into_shared(
+        self,
+        owner: &::diameter_runtime::bytes::Bytes,
+    ) -> CreditControlAnswer<'static> {
+        CreditControlAnswer {
+            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.session_id,
+                owner,
+            ),
+            result_code: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.result_code,
+                owner,
+            ),
+            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_host,
+                owner,
+            ),
+            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_realm,
+                owner,
+            ),
+            auth_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.auth_application_id,
+                owner,
+            ),
+            cc_request_type: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_request_type,
+                owner,
+            ),
+            cc_request_number: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_request_number,
+                owner,
+            ),
+            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.user_name,
+                owner,
+            ),
+            cc_session_failover: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_session_failover,
+                owner,
+            ),
+            cc_sub_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cc_sub_session_id,
+                owner,
+            ),
+            acct_multi_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.acct_multi_session_id,
+                owner,
+            ),
+            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.origin_state_id,
+                owner,
+            ),
+            event_timestamp: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.event_timestamp,
+                owner,
+            ),
+            granted_service_unit: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.granted_service_unit,
+                owner,
+            ),
+            multiple_services_credit_control: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.multiple_services_credit_control,
+                owner,
+            ),
+            cost_information: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.cost_information,
+                owner,
+            ),
+            final_unit_indication: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.final_unit_indication,
+                owner,
+            ),
+            check_balance_result: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.check_balance_result,
+                owner,
+            ),
+            credit_control_failure_handling: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.credit_control_failure_handling,
+                owner,
+            ),
+            direct_debiting_failure_handling: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.direct_debiting_failure_handling,
+                owner,
+            ),
+            validity_time: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.validity_time,
+                owner,
+            ),
+            redirect_host: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.redirect_host,
+                owner,
+            ),
+            redirect_host_usage: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.redirect_host_usage,
+                owner,
+            ),
+            redirect_max_cache_time: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.redirect_max_cache_time,
+                owner,
+            ),
+            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.proxy_info,
+                owner,
+            ),
+            route_record: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.route_record,
+                owner,
+            ),
+            failed_avp: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.failed_avp,
+                owner,
+            ),
+            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
+                self.other_avps,
+                owner,
+            ),
         }
     }
 }

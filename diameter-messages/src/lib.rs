@@ -211,6 +211,111 @@ impl ::diameter_runtime::types::IntoOwned for Message<'_> {
             }
         }
     }
+    fn into_shared(self, owner: &::diameter_runtime::bytes::Bytes) -> Message<'static> {
+        match self {
+            Message::CapabilitiesExchangeRequest(m) => {
+                Message::CapabilitiesExchangeRequest(
+                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
+                )
+            }
+            Message::CapabilitiesExchangeAnswer(m) => {
+                Message::CapabilitiesExchangeAnswer(
+                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
+                )
+            }
+            Message::ReAuthRequest(m) => {
+                Message::ReAuthRequest(
+                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
+                )
+            }
+            Message::ReAuthAnswer(m) => {
+                Message::ReAuthAnswer(
+                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
+                )
+            }
+            Message::AbortSessionRequest(m) => {
+                Message::AbortSessionRequest(
+                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
+                )
+            }
+            Message::AbortSessionAnswer(m) => {
+                Message::AbortSessionAnswer(
+                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
+                )
+            }
+            Message::SessionTerminationRequest(m) => {
+                Message::SessionTerminationRequest(
+                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
+                )
+            }
+            Message::SessionTerminationAnswer(m) => {
+                Message::SessionTerminationAnswer(
+                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
+                )
+            }
+            Message::DeviceWatchdogRequest(m) => {
+                Message::DeviceWatchdogRequest(
+                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
+                )
+            }
+            Message::DeviceWatchdogAnswer(m) => {
+                Message::DeviceWatchdogAnswer(
+                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
+                )
+            }
+            Message::DisconnectPeerRequest(m) => {
+                Message::DisconnectPeerRequest(
+                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
+                )
+            }
+            Message::DisconnectPeerAnswer(m) => {
+                Message::DisconnectPeerAnswer(
+                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
+                )
+            }
+            #[cfg(feature = "accounting")]
+            Message::AccountingRequest(m) => {
+                Message::AccountingRequest(
+                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
+                )
+            }
+            #[cfg(feature = "accounting")]
+            Message::AccountingAnswer(m) => {
+                Message::AccountingAnswer(
+                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
+                )
+            }
+            #[cfg(feature = "credit_control")]
+            Message::CreditControlReAuthRequest(m) => {
+                Message::CreditControlReAuthRequest(
+                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
+                )
+            }
+            #[cfg(feature = "credit_control")]
+            Message::CreditControlReAuthAnswer(m) => {
+                Message::CreditControlReAuthAnswer(
+                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
+                )
+            }
+            #[cfg(feature = "credit_control")]
+            Message::CreditControlRequest(m) => {
+                Message::CreditControlRequest(
+                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
+                )
+            }
+            #[cfg(feature = "credit_control")]
+            Message::CreditControlAnswer(m) => {
+                Message::CreditControlAnswer(
+                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
+                )
+            }
+            Message::Unknown(m) => {
+                Message::Unknown(
+                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
+                )
+            }
+        }
+    }
 }
 impl<'a> Message<'a> {
     /// Decodes and validates one whole message strictly, with the default limits.

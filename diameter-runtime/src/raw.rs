@@ -184,6 +184,12 @@ impl IntoOwned for RawMessage<'_> {
             avps: self.avps.into_owned(),
         }
     }
+    fn into_shared(self, owner: &Bytes) -> RawMessage<'static> {
+        RawMessage {
+            header: self.header,
+            avps: self.avps.into_shared(owner),
+        }
+    }
 }
 
 impl IntoOwned for RawAvp<'_> {
@@ -194,6 +200,12 @@ impl IntoOwned for RawAvp<'_> {
             flags: self.flags,
             vendor_id: self.vendor_id,
             data: self.data.into_owned(),
+        }
+    }
+    fn into_shared(self, owner: &Bytes) -> RawAvp<'static> {
+        RawAvp {
+            data: self.data.into_shared(owner),
+            ..self
         }
     }
 }

@@ -99,6 +99,18 @@ impl<T> Decoded<T> {
         }
     }
 
+    /// The same, with the message made `'static` by sharing `owner`, the buffer it was decoded
+    /// from (see [`IntoOwned::into_shared`]): no copy.
+    pub fn into_shared(self, owner: &Bytes) -> Decoded<T::Owned>
+    where
+        T: IntoOwned,
+    {
+        Decoded {
+            message: self.message.into_shared(owner),
+            violations: self.violations,
+        }
+    }
+
     /// The message if it is valid, else its violations.
     pub fn into_result(self) -> Result<T, Vec<Violation>> {
         if self.violations.is_empty() {

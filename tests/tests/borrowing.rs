@@ -71,3 +71,29 @@ fn any_message_into_owned() {
     assert_eq!(d.message.name(), Some("Credit-Control-Request"));
     assert!(d.is_valid());
 }
+
+#[test]
+fn into_shared_keeps_pointing_into_the_frame() {
+    let frame = bytes::Bytes::from(reference_ccr());
+    let d = Message::decode(&frame).unwrap().into_shared(&frame);
+    let Message::CreditControlRequest(ccr) = &d.message else {
+        panic!("not a CCR: {:?}", d.message.name());
+    };
+    let range = frame.as_ptr_range();
+    // Shared, not copied: the values still point into the frame, now kept alive by `Bytes`.
+    assert!(range.contains(&ccr.session_id.as_bytes().as_ptr()));
+    let uei = ccr.user_equipment_info.as_ref().unwrap();
+    assert!(range.contains(&uei.user_equipment_info_value.as_bytes().as_ptr()));
+    // `into_owned` of a borrowed decode copies instead.
+    let copy = Message::decode(&frame).unwrap().message.into_owned();
+    let Message::CreditControlRequest(copied) = &copy else {
+        unreachable!()
+    };
+    assert!(!range.contains(&copied.session_id.as_bytes().as_ptr()));
+    assert_eq!(copy, d.message);
+    drop(frame);
+    assert_eq!(
+        copied.session_id,
+        "ocs-client.example.com;1234567890;1;app-gy"
+    );
+}

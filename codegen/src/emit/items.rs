@@ -608,7 +608,8 @@ struct Body {
     decode: TokenStream,
     encode: TokenStream,
     encoded_len: TokenStream,
-    into_owned: TokenStream,
+    /// Field lists of `into_owned` and `into_shared`.
+    into_owned: (TokenStream, TokenStream),
     /// `<'a>` when the struct borrows the decoded buffer, else nothing.
     lifetime: TokenStream,
 }
@@ -757,19 +758,22 @@ fn body(
     // into_owned: every field made 'static (a move when nothing is borrowed).
     let borrows = plan.borrows(model, g);
     let lifetime = if borrows { quote!(<'a>) } else { quote!() };
+    // The field list of `into_owned` (or, with `into_shared`, of that); empty when nothing
+    // borrows.
     let into_owned = if borrows {
-        let moves = keep.iter().map(|f| {
-            let n = field_ident(&f.name);
-            quote!(#n: #rt::types::IntoOwned::into_owned(self.#n),)
-        });
-        let other_move = if g.extensible {
-            quote!(other_avps: #rt::types::IntoOwned::into_owned(self.other_avps),)
-        } else {
-            quote!()
-        };
-        quote!(#(#moves)* #other_move)
+        let mut names: Vec<TokenStream> = keep.iter().map(|f| field_ident(&f.name)).collect();
+        if g.extensible {
+            names.push(quote!(other_avps));
+        }
+        let owned = names
+            .iter()
+            .map(|n| quote!(#n: #rt::types::IntoOwned::into_owned(self.#n),));
+        let shared = names
+            .iter()
+            .map(|n| quote!(#n: #rt::types::IntoOwned::into_shared(self.#n, owner),));
+        (quote!(#(#owned)*), quote!(#(#shared)*))
     } else {
-        quote!()
+        (quote!(), quote!())
     };
 
     // encode, in grammar order, and the length it will take (computed first, so that every
@@ -880,7 +884,7 @@ fn group_type(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) 
 fn owned_impl(
     ty: &proc_macro2::Ident,
     lifetime: &TokenStream,
-    body: &TokenStream,
+    (owned, shared): &(TokenStream, TokenStream),
     rt: &TokenStream,
 ) -> TokenStream {
     if lifetime.is_empty() {
@@ -894,7 +898,8 @@ fn owned_impl(
         quote! {
             impl #rt::types::IntoOwned for #ty<'_> {
                 type Owned = #ty<'static>;
-                fn into_owned(self) -> #ty<'static> { #ty { #body } }
+                fn into_owned(self) -> #ty<'static> { #ty { #owned } }
+                fn into_shared(self, owner: &#rt::bytes::Bytes) -> #ty<'static> { #ty { #shared } }
             }
         }
     }

@@ -93,6 +93,7 @@ pub fn root(
     let mut name_arms = Vec::new();
     let mut encode_arms = Vec::new();
     let mut owned_arms = Vec::new();
+    let mut shared_arms = Vec::new();
     let mut app_ids = Vec::new();
     // Variant names: the type name, prefixed by the module where two applications share it.
     let mut seen = std::collections::BTreeMap::<String, usize>::new();
@@ -154,6 +155,9 @@ pub fn root(
                 owned_arms.push(
                     quote!(#c Message::#v(m) => Message::#v(#rt::types::IntoOwned::into_owned(m)),),
                 );
+                shared_arms.push(quote!(
+                    #c Message::#v(m) => Message::#v(#rt::types::IntoOwned::into_shared(m, owner)),
+                ));
             }
         }
     }
@@ -195,6 +199,12 @@ pub fn root(
                 match self {
                     #(#owned_arms)*
                     Message::Unknown(m) => Message::Unknown(#rt::types::IntoOwned::into_owned(m)),
+                }
+            }
+            fn into_shared(self, owner: &#rt::bytes::Bytes) -> Message<'static> {
+                match self {
+                    #(#shared_arms)*
+                    Message::Unknown(m) => Message::Unknown(#rt::types::IntoOwned::into_shared(m, owner)),
                 }
             }
         }

@@ -162,11 +162,17 @@ impl std::fmt::Display for AvpType {
 /// drop(wire);
 /// assert_eq!(kept, "session;1");
 /// ```
-pub trait IntoOwned {
+pub trait IntoOwned: Sized {
     /// The `'static` form.
     type Owned: 'static;
     /// Copies what is borrowed; moves what is owned.
     fn into_owned(self) -> Self::Owned;
+    /// As [`IntoOwned::into_owned`], but what is borrowed from `owner` shares it (a reference
+    /// count, no copy): the way to keep a message decoded from a `Bytes` frame.
+    fn into_shared(self, owner: &Bytes) -> Self::Owned {
+        let _ = owner;
+        self.into_owned()
+    }
 }
 
 macro_rules! owned_already {
@@ -199,12 +205,18 @@ impl<T: IntoOwned> IntoOwned for Option<T> {
     fn into_owned(self) -> Self::Owned {
         self.map(T::into_owned)
     }
+    fn into_shared(self, owner: &Bytes) -> Self::Owned {
+        self.map(|v| v.into_shared(owner))
+    }
 }
 
 impl<T: IntoOwned> IntoOwned for Vec<T> {
     type Owned = Vec<T::Owned>;
     fn into_owned(self) -> Self::Owned {
         self.into_iter().map(T::into_owned).collect()
+    }
+    fn into_shared(self, owner: &Bytes) -> Self::Owned {
+        self.into_iter().map(|v| v.into_shared(owner)).collect()
     }
 }
 
@@ -213,12 +225,18 @@ impl<T: IntoOwned, const N: usize> IntoOwned for smallvec::SmallVec<[T; N]> {
     fn into_owned(self) -> Self::Owned {
         self.into_iter().map(T::into_owned).collect()
     }
+    fn into_shared(self, owner: &Bytes) -> Self::Owned {
+        self.into_iter().map(|v| v.into_shared(owner)).collect()
+    }
 }
 
 impl<T: IntoOwned> IntoOwned for Box<T> {
     type Owned = Box<T::Owned>;
     fn into_owned(self) -> Self::Owned {
         Box::new((*self).into_owned())
+    }
+    fn into_shared(self, owner: &Bytes) -> Self::Owned {
+        Box::new((*self).into_shared(owner))
     }
 }
 

@@ -21,7 +21,7 @@ enum Repr<'a> {
 /// OctetString (RFC 6733 4.2): arbitrary bytes.
 ///
 /// Decoding borrows the AVP data from the input, so a decoded message copies nothing and
-/// touches no reference count; [`IntoOwned::into_owned`] (or [`OctetString::into_shared`],
+/// touches no reference count; [`IntoOwned::into_owned`] (or [`IntoOwned::into_shared`],
 /// without copying) gives a `'static` value to keep or send elsewhere. Built values can borrow
 /// too (`From<&[u8]>`), or own their bytes (`From<Vec<u8>>`, `From<Bytes>`).
 ///
@@ -106,20 +106,30 @@ impl<'a> OctetString<'a> {
             }
         }
     }
+}
 
-    /// A `'static` value sharing `owner` when the bytes are borrowed from it (no copy, one
-    /// reference count); other borrowed bytes are copied. Use it with the buffer a message was
-    /// decoded from to keep decoded values without copying them.
+impl IntoOwned for OctetString<'_> {
+    type Owned = OctetString<'static>;
+    /// Copies borrowed bytes; owned ones are moved.
+    fn into_owned(self) -> OctetString<'static> {
+        match self.0 {
+            Repr::Borrowed(b) => OctetString(Repr::Shared(Bytes::copy_from_slice(b))),
+            Repr::Shared(b) => OctetString(Repr::Shared(b)),
+        }
+    }
+
+    /// Shares `owner` when the bytes are borrowed from it (no copy, one reference count);
+    /// other borrowed bytes are copied.
     ///
     /// ```
     /// use bytes::Bytes;
-    /// use diameter_runtime::types::OctetString;
+    /// use diameter_runtime::types::{IntoOwned, OctetString};
     /// let wire = Bytes::from_static(b"\x01\x02\x03\x04");
     /// let v = OctetString::borrowed(&wire[1..3]);
     /// let kept = v.into_shared(&wire);
     /// assert_eq!(kept.as_bytes().as_ptr(), wire[1..].as_ptr());
     /// ```
-    pub fn into_shared(self, owner: &Bytes) -> OctetString<'static> {
+    fn into_shared(self, owner: &Bytes) -> OctetString<'static> {
         match self.0 {
             Repr::Shared(b) => OctetString(Repr::Shared(b)),
             Repr::Borrowed(b) => {
@@ -133,17 +143,6 @@ impl<'a> OctetString<'a> {
                     OctetString(Repr::Shared(Bytes::copy_from_slice(b)))
                 }
             }
-        }
-    }
-}
-
-impl IntoOwned for OctetString<'_> {
-    type Owned = OctetString<'static>;
-    /// Copies borrowed bytes; owned ones are moved.
-    fn into_owned(self) -> OctetString<'static> {
-        match self.0 {
-            Repr::Borrowed(b) => OctetString(Repr::Shared(Bytes::copy_from_slice(b))),
-            Repr::Shared(b) => OctetString(Repr::Shared(b)),
         }
     }
 }

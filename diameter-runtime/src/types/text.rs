@@ -123,18 +123,15 @@ macro_rules! text_type {
             pub fn is_empty(&self) -> bool {
                 self.0.is_empty()
             }
-
-            /// A `'static` value sharing `owner` when the text is borrowed from it; see
-            /// [`OctetString::into_shared`].
-            pub fn into_shared(self, owner: &Bytes) -> $name<'static> {
-                $name(self.0.into_shared(owner))
-            }
         }
 
         impl IntoOwned for $name<'_> {
             type Owned = $name<'static>;
             fn into_owned(self) -> $name<'static> {
                 $name(self.0.into_owned())
+            }
+            fn into_shared(self, owner: &Bytes) -> $name<'static> {
+                $name(self.0.into_shared(owner))
             }
         }
 
