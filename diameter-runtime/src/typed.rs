@@ -937,24 +937,18 @@ pub mod enc {
             self.pos = end;
         }
 
-        /// Writes `value`'s data, `len` (its `encoded_len`) bytes.
-        #[inline(always)]
-        pub fn value<'v, T: AvpValue<'v>>(&mut self, value: &T, len: usize) {
-            let end = self.pos + len;
-            value.encode_to(&mut self.out[self.pos..end]);
-            self.pos = end;
-        }
-
-        /// Leaves `n` bytes as they are (zero): padding, or room for a header written later.
+        /// Leaves `n` bytes as they are (zero): room for a header written later.
         #[inline(always)]
         pub fn skip(&mut self, n: usize) {
             self.pos += n;
         }
 
-        /// Writes `bytes` at `at`, before the current position (a header written last).
+        /// The next `n` bytes, to write in place (one bounds check for a whole AVP).
         #[inline(always)]
-        pub fn put_at(&mut self, at: usize, bytes: &[u8]) {
-            self.out[at..at + bytes.len()].copy_from_slice(bytes);
+        pub fn take(&mut self, n: usize) -> &mut [u8] {
+            let at = self.pos;
+            self.pos += n;
+            &mut self.out[at..at + n]
         }
     }
 
@@ -977,17 +971,15 @@ pub mod enc {
     /// Writes an AVP header of AVP Length `len` (header and data, padding excluded).
     #[inline(always)]
     pub fn header(w: &mut Writer<'_>, code: u32, flags: u8, vendor_id: u32, len: usize) {
-        let at = w.position();
-        w.skip(header_len(vendor_id));
-        header_at(w, at, code, flags, vendor_id, len);
+        write_header(w.take(header_len(vendor_id)), code, flags, vendor_id, len);
     }
 
-    /// Writes an AVP header at `at`.
+    /// Writes an AVP header at the start of `out` (at least [`header_len`] bytes).
     ///
     /// # Panics
     /// When `len` does not fit the 24-bit AVP Length, rather than write a wrong one.
     #[inline(always)]
-    fn header_at(w: &mut Writer<'_>, at: usize, code: u32, flags: u8, vendor_id: u32, len: usize) {
+    fn write_header(out: &mut [u8], code: u32, flags: u8, vendor_id: u32, len: usize) {
         assert!(
             len <= MAX_U24 as usize,
             "AVP of {len} bytes: longer than 2^24 - 1"
@@ -1000,10 +992,10 @@ pub mod enc {
             let h = [
                 c[0], c[1], c[2], c[3], f, l[1], l[2], l[3], v[0], v[1], v[2], v[3],
             ];
-            w.put_at(at, &h);
+            out[..AVP_VENDOR_HEADER_LEN].copy_from_slice(&h);
         } else {
             let f = flags & !AvpFlags::VENDOR;
-            w.put_at(at, &[c[0], c[1], c[2], c[3], f, l[1], l[2], l[3]]);
+            out[..AVP_HEADER_LEN].copy_from_slice(&[c[0], c[1], c[2], c[3], f, l[1], l[2], l[3]]);
         }
     }
 
@@ -1023,11 +1015,12 @@ pub mod enc {
         vendor_id: u32,
         value: &T,
     ) {
-        let data = value.encoded_len();
-        let len = header_len(vendor_id) + data;
-        header(w, code, flags, vendor_id, len);
-        w.value(value, data);
-        w.skip(padded(len) - len);
+        let hlen = header_len(vendor_id);
+        let len = hlen + value.encoded_len();
+        // The whole AVP at once: for fixed-size values every offset below is a constant.
+        let out = w.take(padded(len));
+        write_header(out, code, flags, vendor_id, len);
+        value.encode_to(&mut out[hlen..len]);
     }
 
     /// Wire size of a Grouped AVP holding `value`, padding included.
@@ -1046,7 +1039,13 @@ pub mod enc {
         value.encode_group(w);
         // Children end aligned: every AVP is padded.
         let len = w.position() - at;
-        header_at(w, at, def.code, def.default_flags(), def.vendor_id, len);
+        write_header(
+            &mut w.out[at..],
+            def.code,
+            def.default_flags(),
+            def.vendor_id,
+            len,
+        );
     }
 
     /// Wire size of AVPs kept raw.
@@ -1060,10 +1059,11 @@ pub mod enc {
     pub fn raw(w: &mut Writer<'_>, avps: &[RawAvp<'_>]) {
         for a in avps {
             let vendor = a.vendor_id.unwrap_or(0);
-            let len = header_len(vendor) + a.data.len();
-            header(w, a.code, a.flags.0, vendor, len);
-            w.put(&a.data);
-            w.skip(padded(len) - len);
+            let hlen = header_len(vendor);
+            let len = hlen + a.data.len();
+            let out = w.take(padded(len));
+            write_header(out, a.code, a.flags.0, vendor, len);
+            out[hlen..len].copy_from_slice(&a.data);
         }
     }
 
