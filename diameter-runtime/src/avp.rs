@@ -305,21 +305,33 @@ pub fn parse_at(buf: &[u8], pos: usize, leniency: Leniency) -> Option<(AvpRef<'_
     let rest = buf.get(pos..)?;
     let &[c0, c1, c2, c3, flags, l0, l1, l2] = rest.first_chunk::<8>()?;
     let len = u32::from_be_bytes([0, l0, l1, l2]) as usize;
-    let (hlen, vendor_id) = if flags & AvpFlags::VENDOR != 0 {
-        let &[v0, v1, v2, v3] = rest.get(8..12)?.first_chunk::<4>()?;
-        (12, Some(u32::from_be_bytes([v0, v1, v2, v3])))
-    } else {
-        (8, None)
-    };
     let padded = (len + 3) & !3;
-    let wire = rest.get(..len)?;
-    let pad = rest.get(len..padded)?;
-    if len < hlen
-        || (flags & AvpFlags::RESERVED != 0 && !leniency.reserved_bits)
-        || (!leniency.nonzero_padding && pad.iter().any(|&b| b != 0))
-    {
+    // One bounds check for the AVP and its padding; the slices below stay within it.
+    let avp = rest.get(..padded)?;
+    let vendor = flags & AvpFlags::VENDOR != 0;
+    let hlen = if vendor {
+        AVP_VENDOR_HEADER_LEN
+    } else {
+        AVP_HEADER_LEN
+    };
+    if len < hlen || (flags & AvpFlags::RESERVED != 0 && !leniency.reserved_bits) {
         return None;
     }
+    if padded != len && !leniency.nonzero_padding {
+        // The padding is the low (padded - len) bytes of the AVP's last big-endian word.
+        let &[w0, w1, w2, w3] = avp.get(padded - 4..)?.first_chunk::<4>()?;
+        let mask = (1u32 << (8 * (padded - len))) - 1;
+        if u32::from_be_bytes([w0, w1, w2, w3]) & mask != 0 {
+            return None;
+        }
+    }
+    let vendor_id = if vendor {
+        let &[v0, v1, v2, v3] = avp.get(8..12)?.first_chunk::<4>()?;
+        Some(u32::from_be_bytes([v0, v1, v2, v3]))
+    } else {
+        None
+    };
+    let wire = avp.get(..len)?;
     Some((
         AvpRef {
             header: AvpHeader {

@@ -637,8 +637,9 @@ impl<'o> DecodeCtx<'o> {
         let mut pos = 0usize;
         let mut index = 0usize;
         while pos < buf.len() {
-            let Some((a, next)) = avp::parse_at(buf, pos, leniency) else {
-                self.malformed_at(buf, pos);
+            let Some((a, next)) =
+                avp::parse_at(buf, pos, leniency).or_else(|| self.slow_at(buf, pos))
+            else {
                 return;
             };
             if index >= max_avps {
@@ -651,12 +652,18 @@ impl<'o> DecodeCtx<'o> {
         }
     }
 
-    /// The AVP at `pos` is malformed: find out how, and record it.
+    /// The fast path refused the AVP at `pos`: let the careful walk say what is wrong and
+    /// record it (`None`: the walk ends), or, should it find nothing wrong, go on with it.
     #[cold]
     #[inline(never)]
-    fn malformed_at(&mut self, buf: &[u8], pos: usize) {
-        if let Some(Err(e)) = AvpIter::at(buf, pos, self.opts.leniency).next() {
-            self.malformed(*e);
+    fn slow_at<'b>(&mut self, buf: &'b [u8], pos: usize) -> Option<(AvpRef<'b>, usize)> {
+        let mut iter = AvpIter::at(buf, pos, self.opts.leniency);
+        match iter.next()? {
+            Ok(a) => Some((a, iter.position())),
+            Err(e) => {
+                self.malformed(*e);
+                None
+            }
         }
     }
 
