@@ -4,9 +4,9 @@
 //!   with and without Vendor-Id, data of any length including 0 and non-multiples of 4, Grouped
 //!   AVPs built with `RawAvp::grouped_from`) encode, decode to the same message, re-encode to
 //!   the same bytes, and `raw::walk` visits exactly their AVPs in order.
-//! - Arbitrary bytes, and valid messages with bytes flipped or cut, never make the decoder,
-//!   framing, the walk or any value type's decoder panic; and whatever decodes strictly
-//!   re-encodes byte-exactly.
+//! - Arbitrary bytes, and valid messages with bytes flipped or cut, never make the decoder
+//!   (raw or typed), framing, the walk or any value type's decoder panic; and whatever decodes
+//!   strictly re-encodes byte-exactly.
 #![allow(clippy::unwrap_used)]
 
 use std::net::IpAddr;
@@ -313,6 +313,12 @@ fn hostile(bytes: &[u8]) -> Result<(), TestCaseError> {
     }
     let _ = frame::peek_header(bytes);
     let _ = Header::decode(bytes);
+    // The typed decoder too (its fast AVP walk must agree with AvpIter: a debug assertion).
+    for opts in [DecodeOptions::default(), DecodeOptions::lenient()] {
+        if let Ok(d) = diameter_messages::Message::decode_with(bytes, &opts) {
+            let _ = d.result_code();
+        }
+    }
     match RawMessage::decode(Bytes::copy_from_slice(bytes)) {
         Ok(msg) => {
             prop_assert_eq!(&msg.to_bytes()[..], bytes);
@@ -416,6 +422,25 @@ proptest! {
         let mut msg = RawMessage::new(header);
         msg.avps = nodes.iter().map(to_raw).collect();
         let mut wire = msg.to_bytes().to_vec();
+        for (at, x) in &flips {
+            let i = at.index(wire.len());
+            wire[i] ^= x;
+        }
+        if let Some(cut) = cut {
+            wire.truncate(cut.index(wire.len() + 1));
+        }
+        hostile(&wire)?;
+    }
+
+    #[test]
+    fn damaged_known_commands_never_panic(
+        which in any::<prop::sample::Index>(),
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), 1..=255u8), 0..4),
+        cut in proptest::option::of(any::<prop::sample::Index>()),
+    ) {
+        // The kept vectors are typed commands, so the typed decoders walk the damage.
+        let vectors = diameter_tests::read_vectors("vectors.hex");
+        let mut wire = vectors[which.index(vectors.len())].1.clone();
         for (at, x) in &flips {
             let i = at.index(wire.len());
             wire[i] ^= x;
