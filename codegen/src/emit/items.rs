@@ -755,11 +755,10 @@ fn body(
         #(#missing)*
     };
 
-    // into_owned: every field made 'static (a move when nothing is borrowed).
+    // into_owned / into_shared: every field made 'static; the field lists are empty (the
+    // value itself is returned) when nothing borrows.
     let borrows = plan.borrows(model, g);
     let lifetime = if borrows { quote!(<'a>) } else { quote!() };
-    // The field list of `into_owned` (or, with `into_shared`, of that); empty when nothing
-    // borrows.
     let into_owned = if borrows {
         let mut names: Vec<TokenStream> = keep.iter().map(|f| field_ident(&f.name)).collect();
         if g.extensible {
