@@ -781,7 +781,7 @@ impl<'a> Lower<'a> {
         }
 
         for command in &app.commands {
-            if let Some(command) = self.command(file, command) {
+            if let Some(command) = self.command(file, app.id, command) {
                 self.add_command(app.id, command);
             }
         }
@@ -816,9 +816,9 @@ impl<'a> Lower<'a> {
         }
     }
 
-    fn command(&mut self, file: usize, command: &ast::Command) -> Option<Command> {
-        let request = self.command_grammar(command, &command.request, true);
-        let answer = self.command_grammar(command, &command.answer, false);
+    fn command(&mut self, file: usize, app: u32, command: &ast::Command) -> Option<Command> {
+        let request = self.command_grammar(app, command, &command.request, true);
+        let answer = self.command_grammar(app, command, &command.answer, false);
         if let (Some(request), Some(answer)) = (&request, &answer) {
             if let (
                 GrammarHeader::Command { proxiable: req, .. },
@@ -848,6 +848,7 @@ impl<'a> Lower<'a> {
     /// Parses a command's request or answer grammar and checks its header.
     fn command_grammar(
         &mut self,
+        app: u32,
         command: &ast::Command,
         text: &ast::GrammarText,
         is_request: bool,
@@ -876,10 +877,17 @@ impl<'a> Lower<'a> {
             code,
             request,
             error,
+            application_id,
             ..
         } = grammar.header
         {
             let span = &grammar.header_span;
+            if let Some(id) = application_id.filter(|&id| id != app) {
+                let message = format!(
+                    "the {what} header names application {id} but the command is in application {app}"
+                );
+                self.error(span, message);
+            }
             if code != command.code {
                 let message = format!(
                     "the {what} header has code {code} but command `{}` has code {}",

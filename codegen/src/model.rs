@@ -381,7 +381,7 @@ pub struct Grammar {
 /// The first line of a grammar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum GrammarHeader {
-    /// `< Diameter Header: CODE[, REQ][, PXY][, ERR] >`
+    /// `< Diameter Header: CODE[, REQ][, PXY][, ERR][, APPLICATION-ID] >`
     Command {
         /// Command-Code.
         code: u32,
@@ -391,6 +391,9 @@ pub enum GrammarHeader {
         proxiable: bool,
         /// `ERR`: the E bit.
         error: bool,
+        /// The Application-Id that 3GPP specifications write after the flags (e.g.
+        /// `< Diameter Header: 316, REQ, PXY, 16777251 >`), when given.
+        application_id: Option<u32>,
     },
     /// `< AVP Header: CODE [VENDOR-ID] >`
     Avp {

@@ -89,7 +89,8 @@ fn grammars_keep_every_rule_in_order() {
             code: 8_388_999,
             request: true,
             proxiable: true,
-            error: false
+            error: false,
+            application_id: None,
         }
     );
     let rules: Vec<(&str, RuleKind, u32, Option<u32>)> = request

@@ -35,7 +35,8 @@ fn credit_control_request_starts_with_session_id() {
             code: 272,
             request: true,
             proxiable: true,
-            error: false
+            error: false,
+            application_id: None,
         }
     );
     let first = &ccr.request.rules[0];

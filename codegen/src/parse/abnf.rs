@@ -347,8 +347,30 @@ impl Parser<'_> {
     fn command_header(&mut self) -> Result<GrammarHeader, Stop> {
         let code = self.number("the command code")?;
         let (mut request, mut proxiable, mut error) = (false, false, false);
+        let mut application_id = None;
         while self.eat(&Tok::Comma) {
-            let (flag, span) = self.word("`REQ`, `PXY` or `ERR`")?;
+            let (flag, span) = self.word("`REQ`, `PXY`, `ERR` or the Application-Id")?;
+            if flag.bytes().all(|b| b.is_ascii_digit()) {
+                // 3GPP style: the Application-Id closes the header.
+                let Ok(id) = flag.parse() else {
+                    self.error(
+                        span,
+                        format!("Application-Id `{flag}` does not fit 32 bits"),
+                    );
+                    return Err(Stop);
+                };
+                application_id = Some(id);
+                if !self.eat(&Tok::Gt) {
+                    return self.unexpected("`>` after the Application-Id");
+                }
+                return Ok(GrammarHeader::Command {
+                    code,
+                    request,
+                    proxiable,
+                    error,
+                    application_id,
+                });
+            }
             let slot = match flag.as_str() {
                 "REQ" => &mut request,
                 "PXY" => &mut proxiable,
@@ -373,6 +395,7 @@ impl Parser<'_> {
             request,
             proxiable,
             error,
+            application_id,
         })
     }
 
@@ -517,7 +540,8 @@ mod tests {
                 code: 272,
                 request: true,
                 proxiable: true,
-                error: false
+                error: false,
+                application_id: None,
             }
         );
         assert!(grammar.rules.is_empty());
@@ -534,7 +558,24 @@ mod tests {
                 code: 1,
                 request: false,
                 proxiable: true,
-                error: true
+                error: true,
+                application_id: None,
+            }
+        );
+
+        // 3GPP specifications end the header with the Application-Id.
+        let grammar = ok(
+            "< Update-Location-Request> ::= < Diameter Header: 316, REQ, PXY, 16777251 >",
+            Form::Command,
+        );
+        assert_eq!(
+            grammar.header,
+            GrammarHeader::Command {
+                code: 316,
+                request: true,
+                proxiable: true,
+                error: false,
+                application_id: Some(16777251),
             }
         );
     }
