@@ -77,3 +77,26 @@ fn emitted_against_an_extern_enum() {
         Builder::new().extern_path("base", "::shipped::base")
     ));
 }
+
+#[test]
+fn extending_module_needs_the_enum_module_feature() {
+    // Crate layout, `base` behind a feature too: `vendor` uses base's enum only through its
+    // extension, and must still declare that it needs `base`.
+    let files = Builder::new()
+        .dictionary(VENDOR)
+        .layout(diameter_codegen::Layout::Crate {
+            always_on: Vec::new(),
+        })
+        .generate()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let lib = files
+        .iter()
+        .find(|f| f.path.ends_with("lib.rs"))
+        .unwrap_or_else(|| panic!("no lib.rs"));
+    assert!(
+        lib.contents
+            .contains("compile_error!(\"feature `vendor` needs feature `base`\")"),
+        "{}",
+        lib.contents
+    );
+}

@@ -85,6 +85,12 @@ impl Plan {
                 uses(&from, &rule.avp);
             }
         }
+        // An `<enum-extension>` names the extended enum's type from its file's module.
+        for ext in &model.enum_extensions {
+            if let Some(from) = plan.file_module.get(&ext.span.file).cloned() {
+                uses(&from, &ext.avp);
+            }
+        }
         plan.modules = modules;
         plan
     }
