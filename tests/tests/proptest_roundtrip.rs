@@ -304,6 +304,21 @@ fn check_failed_avp(e: &AvpError) -> Result<(), TestCaseError> {
 
 /// Everything a receiver may run on untrusted bytes: none may panic, and a strict decode that
 /// succeeds re-encodes to the same bytes.
+/// XORs the bytes at `flips` and cuts the message at `cut`.
+fn damage(
+    wire: &mut Vec<u8>,
+    flips: &[(prop::sample::Index, u8)],
+    cut: Option<prop::sample::Index>,
+) {
+    for (at, x) in flips {
+        let i = at.index(wire.len());
+        wire[i] ^= x;
+    }
+    if let Some(cut) = cut {
+        wire.truncate(cut.index(wire.len() + 1));
+    }
+}
+
 fn hostile(bytes: &[u8]) -> Result<(), TestCaseError> {
     let opts = DecodeOptions::default();
     match frame::check(bytes, &opts) {
@@ -422,13 +437,7 @@ proptest! {
         let mut msg = RawMessage::new(header);
         msg.avps = nodes.iter().map(to_raw).collect();
         let mut wire = msg.to_bytes().to_vec();
-        for (at, x) in &flips {
-            let i = at.index(wire.len());
-            wire[i] ^= x;
-        }
-        if let Some(cut) = cut {
-            wire.truncate(cut.index(wire.len() + 1));
-        }
+        damage(&mut wire, &flips, cut);
         hostile(&wire)?;
     }
 
@@ -441,13 +450,7 @@ proptest! {
         // The kept vectors are typed commands, so the typed decoders walk the damage.
         let vectors = diameter_tests::read_vectors("vectors.hex");
         let mut wire = vectors[which.index(vectors.len())].1.clone();
-        for (at, x) in &flips {
-            let i = at.index(wire.len());
-            wire[i] ^= x;
-        }
-        if let Some(cut) = cut {
-            wire.truncate(cut.index(wire.len() + 1));
-        }
+        damage(&mut wire, &flips, cut);
         hostile(&wire)?;
     }
 
