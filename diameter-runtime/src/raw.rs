@@ -57,13 +57,7 @@ impl RawMessage<'static> {
     /// Decodes one whole message with the given limits and leniency; the AVP data shares
     /// `bytes`.
     pub fn decode_with(bytes: Bytes, opts: &DecodeOptions) -> Result<Self, DecodeError> {
-        let owner = OctetString::from(bytes.clone());
-        RawMessage::parse_into(&bytes, opts, |a| RawAvp {
-            code: a.header.code,
-            flags: a.header.flags,
-            vendor_id: a.header.vendor_id,
-            data: owner.slice_ref(a.data),
-        })
+        RawMessage::parse_into(&bytes, opts, |a| RawAvp::from_ref(&bytes, a))
     }
 }
 

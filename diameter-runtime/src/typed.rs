@@ -976,13 +976,8 @@ pub mod enc {
         (avp_len + 3) & !3
     }
 
-    /// Writes an AVP header of AVP Length `len` (header and data, padding excluded).
-    #[inline(always)]
-    pub fn header(w: &mut Writer<'_>, code: u32, flags: u8, vendor_id: u32, len: usize) {
-        write_header(w.take(header_len(vendor_id)), code, flags, vendor_id, len);
-    }
-
-    /// Writes an AVP header at the start of `out` (at least [`header_len`] bytes).
+    /// Writes an AVP header of AVP Length `len` (header and data, padding excluded) at the
+    /// start of `out` (at least [`header_len`] bytes).
     ///
     /// # Panics
     /// When `len` does not fit the 24-bit AVP Length, rather than write a wrong one.

@@ -683,12 +683,11 @@ fn body(
     // decode, in place: `self` starts as `Default`; counts are locals.
     let n = fs.len();
     let arms = fs.iter().map(|f| {
-        let k = &model.avps[&g.rules[f.index].avp].key;
-        let (code, vendor) = (k.code, k.vendor_id);
         let i = f.index;
         let n = field_ident(&f.name);
-        let rule = &g.rules[f.index];
+        let rule = &g.rules[i];
         let avp = &model.avps[&rule.avp];
+        let (code, vendor) = (avp.key.code, avp.key.vendor_id);
         let max = match rule.max {
             Some(m) => quote!(#m),
             None => quote!(u32::MAX),
