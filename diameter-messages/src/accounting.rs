@@ -1053,6 +1053,623 @@ impl ::diameter_runtime::types::IntoOwned for AccountingRequest<'_> {
         }
     }
 }
+/// A checked, zero-allocation view of [`AccountingRequest`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct AccountingRequestView<'a> {
+    data: &'a [u8],
+    at: [u32; 19usize],
+}
+impl<'a> AccountingRequestView<'a> {
+    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
+    ///
+    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
+    ///
+    /// Occurs fixed position, 1 to 1 times.
+    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Identity of the node that originated the message; present in every message and never changed by relays.
+    ///
+    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+    /// Realm of the node that originated the message; present in every message.
+    ///
+    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    }
+    /// Realm a request is routed towards; never sent in answers.
+    ///
+    /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn destination_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    }
+    /// Kind of accounting record: a one-off event, or the start, an interim update, or the stop of a session.
+    ///
+    /// `Accounting-Record-Type` (AVP code 480), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 9.8.1.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn accounting_record_type(&self) -> super::base::AccountingRecordType {
+        ::diameter_runtime::view::one(self.data, self.at[4usize])
+    }
+    /// Sequence number of the record within its session, which with Session-Id makes a record unique.
+    ///
+    /// `Accounting-Record-Number` (AVP code 485), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 9.8.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn accounting_record_number(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[5usize])
+    }
+    /// Application-Id of the accounting part of an application, advertised in CER/CEA or matching the header elsewhere.
+    ///
+    /// `Acct-Application-Id` (AVP code 259), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.9.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn acct_application_id(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+    }
+    /// Advertises or identifies a vendor-specific application; exactly one of Auth-Application-Id or Acct-Application-Id must be inside.
+    ///
+    /// `Vendor-Specific-Application-Id` (AVP code 260), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.11.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn vendor_specific_application_id(
+        &self,
+    ) -> Option<super::base::VendorSpecificApplicationIdView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[7usize])
+    }
+    /// The user's name, in Network Access Identifier form.
+    ///
+    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[8usize])
+    }
+    /// Identity of the node a request is addressed to; never sent in answers.
+    ///
+    /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn destination_host(
+        &self,
+    ) -> Option<::diameter_runtime::types::DiameterIdentity<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[9usize])
+    }
+    /// Identifier of an accounting sub-session within the session named by Session-Id.
+    ///
+    /// `Accounting-Sub-Session-Id` (AVP code 287), Unsigned64; flags M must, V must-not, P should-not; RFC 6733 section 9.8.6.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn accounting_sub_session_id(&self) -> Option<u64> {
+        ::diameter_runtime::view::opt(self.data, self.at[10usize])
+    }
+    /// The RADIUS Acct-Session-Id, carried only when translating between RADIUS and Diameter.
+    ///
+    /// `Acct-Session-Id` (AVP code 44), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 9.8.4.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn acct_session_id(&self) -> Option<::diameter_runtime::types::OctetString<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[11usize])
+    }
+    /// Identifier shared by several related accounting sessions so that they can be linked.
+    ///
+    /// `Acct-Multi-Session-Id` (AVP code 50), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 9.8.5.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn acct_multi_session_id(
+        &self,
+    ) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[12usize])
+    }
+    /// Nominal number of seconds between interim accounting records (zero or absent: no interim records).
+    ///
+    /// `Acct-Interim-Interval` (AVP code 85), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 9.8.2.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn acct_interim_interval(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[13usize])
+    }
+    /// What the client does with the service when accounting records cannot be delivered (default GRANT_AND_STORE).
+    ///
+    /// `Accounting-Realtime-Required` (AVP code 483), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 9.8.7.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn accounting_realtime_required(
+        &self,
+    ) -> Option<super::base::AccountingRealtimeRequired> {
+        ::diameter_runtime::view::opt(self.data, self.at[14usize])
+    }
+    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
+    ///
+    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn origin_state_id(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[15usize])
+    }
+    /// When the reported event happened, in seconds since 1 January 1900 00:00 UTC.
+    ///
+    /// `Event-Timestamp` (AVP code 55), Time; flags M must, V must-not, P should-not; RFC 6733 section 8.21.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn event_timestamp(&self) -> Option<::diameter_runtime::types::Time> {
+        ::diameter_runtime::view::opt(self.data, self.at[16usize])
+    }
+    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
+    ///
+    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
+    ///
+    /// Occurs at least 0 times.
+    pub fn proxy_info(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, super::base::ProxyInfoView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[17usize],
+            (284u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
+    ///
+    /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
+    ///
+    /// Occurs at least 0 times.
+    pub fn route_record(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<
+        'a,
+        ::diameter_runtime::types::DiameterIdentity<'a>,
+    > {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[18usize],
+            (282u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a> {
+    type Command = AccountingRequest<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    fn check_body(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ACCOUNTING_REQUEST_GRAMMAR;
+        let mut counts = [0u32; 19usize];
+        let mut at = [0u32; 19usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (283u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[3usize],
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                (480u32, 0u32) => {
+                    ctx.view::<
+                            super::base::AccountingRecordType,
+                        >(
+                        &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[4usize],
+                        &mut counts[4usize],
+                        index,
+                    )
+                }
+                (485u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[5usize],
+                        &mut counts[5usize],
+                        index,
+                    )
+                }
+                (259u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[6usize],
+                        &mut counts[6usize],
+                        index,
+                    )
+                }
+                (260u32, 0u32) => {
+                    ctx.view_group::<
+                            super::base::VendorSpecificApplicationIdView<'a>,
+                        >(
+                        &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[7usize],
+                        &mut counts[7usize],
+                        index,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[8usize],
+                        &mut counts[8usize],
+                        index,
+                    )
+                }
+                (293u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[9usize],
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
+                (287u32, 0u32) => {
+                    ctx.view::<
+                            u64,
+                        >(
+                        &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[10usize],
+                        &mut counts[10usize],
+                        index,
+                    )
+                }
+                (44u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::OctetString<'a>,
+                        >(
+                        &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[11usize],
+                        &mut counts[11usize],
+                        index,
+                    )
+                }
+                (50u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[12usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[12usize],
+                        &mut counts[12usize],
+                        index,
+                    )
+                }
+                (85u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[13usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[13usize],
+                        &mut counts[13usize],
+                        index,
+                    )
+                }
+                (483u32, 0u32) => {
+                    ctx.view::<
+                            super::base::AccountingRealtimeRequired,
+                        >(
+                        &G.rules[14usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[14usize],
+                        &mut counts[14usize],
+                        index,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[15usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[15usize],
+                        &mut counts[15usize],
+                        index,
+                    )
+                }
+                (55u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Time,
+                        >(
+                        &G.rules[16usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[16usize],
+                        &mut counts[16usize],
+                        index,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.view_group::<
+                            super::base::ProxyInfoView<'a>,
+                        >(
+                        &G.rules[17usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[17usize],
+                        &mut counts[17usize],
+                        index,
+                    )
+                }
+                (282u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[18usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[18usize],
+                        &mut counts[18usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        if counts[4usize] < 1u32 {
+            ctx.missing(&G.rules[4usize], counts[4usize]);
+        }
+        if counts[5usize] < 1u32 {
+            ctx.missing(&G.rules[5usize], counts[5usize]);
+        }
+        Self { data, at }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (263u32, 0u32) => Some(0usize),
+            (264u32, 0u32) => Some(1usize),
+            (296u32, 0u32) => Some(2usize),
+            (283u32, 0u32) => Some(3usize),
+            (480u32, 0u32) => Some(4usize),
+            (485u32, 0u32) => Some(5usize),
+            (259u32, 0u32) => Some(6usize),
+            (260u32, 0u32) => Some(7usize),
+            (1u32, 0u32) => Some(8usize),
+            (293u32, 0u32) => Some(9usize),
+            (287u32, 0u32) => Some(10usize),
+            (44u32, 0u32) => Some(11usize),
+            (50u32, 0u32) => Some(12usize),
+            (85u32, 0u32) => Some(13usize),
+            (483u32, 0u32) => Some(14usize),
+            (278u32, 0u32) => Some(15usize),
+            (55u32, 0u32) => Some(16usize),
+            (284u32, 0u32) => Some(17usize),
+            (282u32, 0u32) => Some(18usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_command(&self) -> AccountingRequest<'a> {
+        AccountingRequest {
+            session_id: self.session_id(),
+            origin_host: self.origin_host(),
+            origin_realm: self.origin_realm(),
+            destination_realm: self.destination_realm(),
+            accounting_record_type: self.accounting_record_type(),
+            accounting_record_number: self.accounting_record_number(),
+            acct_application_id: self.acct_application_id(),
+            vendor_specific_application_id: self
+                .vendor_specific_application_id()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            user_name: self.user_name(),
+            destination_host: self.destination_host(),
+            accounting_sub_session_id: self.accounting_sub_session_id(),
+            acct_session_id: self.acct_session_id(),
+            acct_multi_session_id: self.acct_multi_session_id(),
+            acct_interim_interval: self.acct_interim_interval(),
+            accounting_realtime_required: self.accounting_realtime_required(),
+            origin_state_id: self.origin_state_id(),
+            event_timestamp: self.event_timestamp(),
+            proxy_info: self
+                .proxy_info()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            route_record: self.route_record().collect(),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for AccountingRequestView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(
+            &::diameter_runtime::view::CommandView::to_command(self),
+            f,
+        )
+    }
+}
 /// Accounting-Answer (ACA): command code 271, application 3; RFC 6733 section 9.7.1, 9.7.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccountingAnswer<'a> {
@@ -1860,5 +2477,641 @@ impl ::diameter_runtime::types::IntoOwned for AccountingAnswer<'_> {
                 owner,
             ),
         }
+    }
+}
+/// A checked, zero-allocation view of [`AccountingAnswer`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct AccountingAnswerView<'a> {
+    data: &'a [u8],
+    at: [u32; 20usize],
+}
+impl<'a> AccountingAnswerView<'a> {
+    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
+    ///
+    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
+    ///
+    /// Occurs fixed position, 1 to 1 times.
+    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    ///
+    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn result_code(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+    /// Identity of the node that originated the message; present in every message and never changed by relays.
+    ///
+    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    }
+    /// Realm of the node that originated the message; present in every message.
+    ///
+    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    }
+    /// Kind of accounting record: a one-off event, or the start, an interim update, or the stop of a session.
+    ///
+    /// `Accounting-Record-Type` (AVP code 480), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 9.8.1.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn accounting_record_type(&self) -> super::base::AccountingRecordType {
+        ::diameter_runtime::view::one(self.data, self.at[4usize])
+    }
+    /// Sequence number of the record within its session, which with Session-Id makes a record unique.
+    ///
+    /// `Accounting-Record-Number` (AVP code 485), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 9.8.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn accounting_record_number(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[5usize])
+    }
+    /// Application-Id of the accounting part of an application, advertised in CER/CEA or matching the header elsewhere.
+    ///
+    /// `Acct-Application-Id` (AVP code 259), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.9.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn acct_application_id(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+    }
+    /// Advertises or identifies a vendor-specific application; exactly one of Auth-Application-Id or Acct-Application-Id must be inside.
+    ///
+    /// `Vendor-Specific-Application-Id` (AVP code 260), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.11.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn vendor_specific_application_id(
+        &self,
+    ) -> Option<super::base::VendorSpecificApplicationIdView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[7usize])
+    }
+    /// The user's name, in Network Access Identifier form.
+    ///
+    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[8usize])
+    }
+    /// Identifier of an accounting sub-session within the session named by Session-Id.
+    ///
+    /// `Accounting-Sub-Session-Id` (AVP code 287), Unsigned64; flags M must, V must-not, P should-not; RFC 6733 section 9.8.6.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn accounting_sub_session_id(&self) -> Option<u64> {
+        ::diameter_runtime::view::opt(self.data, self.at[9usize])
+    }
+    /// The RADIUS Acct-Session-Id, carried only when translating between RADIUS and Diameter.
+    ///
+    /// `Acct-Session-Id` (AVP code 44), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 9.8.4.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn acct_session_id(&self) -> Option<::diameter_runtime::types::OctetString<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[10usize])
+    }
+    /// Identifier shared by several related accounting sessions so that they can be linked.
+    ///
+    /// `Acct-Multi-Session-Id` (AVP code 50), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 9.8.5.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn acct_multi_session_id(
+        &self,
+    ) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[11usize])
+    }
+    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
+    ///
+    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn error_message(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[12usize])
+    }
+    /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
+    ///
+    /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn error_reporting_host(
+        &self,
+    ) -> Option<::diameter_runtime::types::DiameterIdentity<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[13usize])
+    }
+    /// Copies (or examples) of the AVPs that caused a request to fail.
+    ///
+    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn failed_avp(&self) -> Option<super::base::FailedAvpView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[14usize])
+    }
+    /// Nominal number of seconds between interim accounting records (zero or absent: no interim records).
+    ///
+    /// `Acct-Interim-Interval` (AVP code 85), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 9.8.2.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn acct_interim_interval(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[15usize])
+    }
+    /// What the client does with the service when accounting records cannot be delivered (default GRANT_AND_STORE).
+    ///
+    /// `Accounting-Realtime-Required` (AVP code 483), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 9.8.7.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn accounting_realtime_required(
+        &self,
+    ) -> Option<super::base::AccountingRealtimeRequired> {
+        ::diameter_runtime::view::opt(self.data, self.at[16usize])
+    }
+    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
+    ///
+    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn origin_state_id(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[17usize])
+    }
+    /// When the reported event happened, in seconds since 1 January 1900 00:00 UTC.
+    ///
+    /// `Event-Timestamp` (AVP code 55), Time; flags M must, V must-not, P should-not; RFC 6733 section 8.21.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn event_timestamp(&self) -> Option<::diameter_runtime::types::Time> {
+        ::diameter_runtime::view::opt(self.data, self.at[18usize])
+    }
+    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
+    ///
+    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
+    ///
+    /// Occurs at least 0 times.
+    pub fn proxy_info(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, super::base::ProxyInfoView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[19usize],
+            (284u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> {
+    type Command = AccountingAnswer<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    fn check_body(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ACCOUNTING_ANSWER_GRAMMAR;
+        let mut counts = [0u32; 20usize];
+        let mut at = [0u32; 20usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (268u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[3usize],
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                (480u32, 0u32) => {
+                    ctx.view::<
+                            super::base::AccountingRecordType,
+                        >(
+                        &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[4usize],
+                        &mut counts[4usize],
+                        index,
+                    )
+                }
+                (485u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[5usize],
+                        &mut counts[5usize],
+                        index,
+                    )
+                }
+                (259u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[6usize],
+                        &mut counts[6usize],
+                        index,
+                    )
+                }
+                (260u32, 0u32) => {
+                    ctx.view_group::<
+                            super::base::VendorSpecificApplicationIdView<'a>,
+                        >(
+                        &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[7usize],
+                        &mut counts[7usize],
+                        index,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[8usize],
+                        &mut counts[8usize],
+                        index,
+                    )
+                }
+                (287u32, 0u32) => {
+                    ctx.view::<
+                            u64,
+                        >(
+                        &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[9usize],
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
+                (44u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::OctetString<'a>,
+                        >(
+                        &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[10usize],
+                        &mut counts[10usize],
+                        index,
+                    )
+                }
+                (50u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[11usize],
+                        &mut counts[11usize],
+                        index,
+                    )
+                }
+                (281u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[12usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[12usize],
+                        &mut counts[12usize],
+                        index,
+                    )
+                }
+                (294u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[13usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[13usize],
+                        &mut counts[13usize],
+                        index,
+                    )
+                }
+                (279u32, 0u32) => {
+                    ctx.view_group::<
+                            super::base::FailedAvpView<'a>,
+                        >(
+                        &G.rules[14usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[14usize],
+                        &mut counts[14usize],
+                        index,
+                    )
+                }
+                (85u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[15usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[15usize],
+                        &mut counts[15usize],
+                        index,
+                    )
+                }
+                (483u32, 0u32) => {
+                    ctx.view::<
+                            super::base::AccountingRealtimeRequired,
+                        >(
+                        &G.rules[16usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[16usize],
+                        &mut counts[16usize],
+                        index,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[17usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[17usize],
+                        &mut counts[17usize],
+                        index,
+                    )
+                }
+                (55u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Time,
+                        >(
+                        &G.rules[18usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[18usize],
+                        &mut counts[18usize],
+                        index,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.view_group::<
+                            super::base::ProxyInfoView<'a>,
+                        >(
+                        &G.rules[19usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[19usize],
+                        &mut counts[19usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        if counts[4usize] < 1u32 {
+            ctx.missing(&G.rules[4usize], counts[4usize]);
+        }
+        if counts[5usize] < 1u32 {
+            ctx.missing(&G.rules[5usize], counts[5usize]);
+        }
+        Self { data, at }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (263u32, 0u32) => Some(0usize),
+            (268u32, 0u32) => Some(1usize),
+            (264u32, 0u32) => Some(2usize),
+            (296u32, 0u32) => Some(3usize),
+            (480u32, 0u32) => Some(4usize),
+            (485u32, 0u32) => Some(5usize),
+            (259u32, 0u32) => Some(6usize),
+            (260u32, 0u32) => Some(7usize),
+            (1u32, 0u32) => Some(8usize),
+            (287u32, 0u32) => Some(9usize),
+            (44u32, 0u32) => Some(10usize),
+            (50u32, 0u32) => Some(11usize),
+            (281u32, 0u32) => Some(12usize),
+            (294u32, 0u32) => Some(13usize),
+            (279u32, 0u32) => Some(14usize),
+            (85u32, 0u32) => Some(15usize),
+            (483u32, 0u32) => Some(16usize),
+            (278u32, 0u32) => Some(17usize),
+            (55u32, 0u32) => Some(18usize),
+            (284u32, 0u32) => Some(19usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_command(&self) -> AccountingAnswer<'a> {
+        AccountingAnswer {
+            session_id: self.session_id(),
+            result_code: self.result_code(),
+            origin_host: self.origin_host(),
+            origin_realm: self.origin_realm(),
+            accounting_record_type: self.accounting_record_type(),
+            accounting_record_number: self.accounting_record_number(),
+            acct_application_id: self.acct_application_id(),
+            vendor_specific_application_id: self
+                .vendor_specific_application_id()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            user_name: self.user_name(),
+            accounting_sub_session_id: self.accounting_sub_session_id(),
+            acct_session_id: self.acct_session_id(),
+            acct_multi_session_id: self.acct_multi_session_id(),
+            error_message: self.error_message(),
+            error_reporting_host: self.error_reporting_host(),
+            failed_avp: self
+                .failed_avp()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            acct_interim_interval: self.acct_interim_interval(),
+            accounting_realtime_required: self.accounting_realtime_required(),
+            origin_state_id: self.origin_state_id(),
+            event_timestamp: self.event_timestamp(),
+            proxy_info: self
+                .proxy_info()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for AccountingAnswerView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(
+            &::diameter_runtime::view::CommandView::to_command(self),
+            f,
+        )
     }
 }

@@ -1894,6 +1894,144 @@ impl ::diameter_runtime::types::IntoOwned for VendorSpecificApplicationId {
         self
     }
 }
+/// A checked, zero-allocation view of [`VendorSpecificApplicationId`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct VendorSpecificApplicationIdView<'a> {
+    data: &'a [u8],
+    at: [u32; 3usize],
+}
+impl<'a> VendorSpecificApplicationIdView<'a> {
+    /// IANA Private Enterprise Number of the vendor of the sending Diameter software; zero means "ignore this field".
+    ///
+    /// `Vendor-Id` (AVP code 266), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn vendor_id(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
+    ///
+    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn auth_application_id(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[1usize])
+    }
+    /// Application-Id of the accounting part of an application, advertised in CER/CEA or matching the header elsewhere.
+    ///
+    /// `Acct-Application-Id` (AVP code 259), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.9.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn acct_application_id(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[2usize])
+    }
+}
+impl<'a> ::diameter_runtime::view::GroupView<'a>
+for VendorSpecificApplicationIdView<'a> {
+    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::VENDOR_SPECIFIC_APPLICATION_ID;
+    type Group = VendorSpecificApplicationId;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    #[inline]
+    fn check_group(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR;
+        let mut counts = [0u32; 3usize];
+        let mut at = [0u32; 3usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (266u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (258u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (259u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                _ => ctx.other(G, a, None),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        Self { data, at }
+    }
+    fn index_group(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            at: ::diameter_runtime::view::index(data, Self::slot),
+        }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (266u32, 0u32) => Some(0usize),
+            (258u32, 0u32) => Some(1usize),
+            (259u32, 0u32) => Some(2usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_group(&self) -> VendorSpecificApplicationId {
+        VendorSpecificApplicationId {
+            vendor_id: self.vendor_id(),
+            auth_application_id: self.auth_application_id(),
+            acct_application_id: self.acct_application_id(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for VendorSpecificApplicationIdView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+    }
+}
 /// How widely the route learned from a redirect answer may be reused (default DONT_CACHE).
 ///
 /// `Redirect-Host-Usage` (AVP code 261), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 6.13.
@@ -2279,6 +2417,68 @@ impl ::diameter_runtime::types::IntoOwned for FailedAvp<'_> {
         }
     }
 }
+/// A checked, zero-allocation view of [`FailedAvp`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct FailedAvpView<'a> {
+    data: &'a [u8],
+    #[allow(dead_code)]
+    at: [u32; 0usize],
+}
+impl<'a> FailedAvpView<'a> {
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::GroupView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::GroupView<'a> for FailedAvpView<'a> {
+    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::FAILED_AVP;
+    type Group = FailedAvp<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    #[inline]
+    fn check_group(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::FAILED_AVP_GRAMMAR;
+        let mut counts = [0u32; 0];
+        let mut at = [0u32; 0usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        Self { data, at }
+    }
+    fn index_group(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            at: ::diameter_runtime::view::index(data, Self::slot),
+        }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_group(&self) -> FailedAvp<'a> {
+        FailedAvp {
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for FailedAvpView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+    }
+}
 /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
 ///
 /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
@@ -2425,6 +2625,127 @@ impl ::diameter_runtime::types::IntoOwned for ProxyInfo<'_> {
                 owner,
             ),
         }
+    }
+}
+/// A checked, zero-allocation view of [`ProxyInfo`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct ProxyInfoView<'a> {
+    data: &'a [u8],
+    at: [u32; 2usize],
+}
+impl<'a> ProxyInfoView<'a> {
+    /// Identity of the agent that added the enclosing Proxy-Info.
+    ///
+    /// `Proxy-Host` (AVP code 280), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn proxy_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// State that the agent which added the enclosing Proxy-Info wants back; opaque to everyone else.
+    ///
+    /// `Proxy-State` (AVP code 33), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 6.7.4.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn proxy_state(&self) -> ::diameter_runtime::types::OctetString<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::GroupView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::GroupView<'a> for ProxyInfoView<'a> {
+    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::PROXY_INFO;
+    type Group = ProxyInfo<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    #[inline]
+    fn check_group(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::PROXY_INFO_GRAMMAR;
+        let mut counts = [0u32; 2usize];
+        let mut at = [0u32; 2usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (280u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (33u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::OctetString<'a>,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        Self { data, at }
+    }
+    fn index_group(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            at: ::diameter_runtime::view::index(data, Self::slot),
+        }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (280u32, 0u32) => Some(0usize),
+            (33u32, 0u32) => Some(1usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_group(&self) -> ProxyInfo<'a> {
+        ProxyInfo {
+            proxy_host: self.proxy_host(),
+            proxy_state: self.proxy_state(),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for ProxyInfoView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
     }
 }
 /// Which kind of re-auth the client is expected to perform when Authorization-Lifetime runs out.
@@ -2672,6 +2993,119 @@ impl ::diameter_runtime::types::IntoOwned for ExperimentalResult {
         self
     }
 }
+/// A checked, zero-allocation view of [`ExperimentalResult`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct ExperimentalResultView<'a> {
+    data: &'a [u8],
+    at: [u32; 2usize],
+}
+impl<'a> ExperimentalResultView<'a> {
+    /// IANA Private Enterprise Number of the vendor of the sending Diameter software; zero means "ignore this field".
+    ///
+    /// `Vendor-Id` (AVP code 266), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn vendor_id(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Result value whose meaning is defined by the vendor named in the enclosing Experimental-Result.
+    ///
+    /// `Experimental-Result-Code` (AVP code 298), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.7.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn experimental_result_code(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+}
+impl<'a> ::diameter_runtime::view::GroupView<'a> for ExperimentalResultView<'a> {
+    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::EXPERIMENTAL_RESULT;
+    type Group = ExperimentalResult;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    #[inline]
+    fn check_group(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::EXPERIMENTAL_RESULT_GRAMMAR;
+        let mut counts = [0u32; 2usize];
+        let mut at = [0u32; 2usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (266u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (298u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                _ => ctx.other(G, a, None),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        Self { data, at }
+    }
+    fn index_group(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            at: ::diameter_runtime::view::index(data, Self::slot),
+        }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (266u32, 0u32) => Some(0usize),
+            (298u32, 0u32) => Some(1usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_group(&self) -> ExperimentalResult {
+        ExperimentalResult {
+            vendor_id: self.vendor_id(),
+            experimental_result_code: self.experimental_result_code(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for ExperimentalResultView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+    }
+}
 /// Deprecated anti-replay AVP of the RFC 3588 end-to-end security framework, holding a nonce and a counter.
 ///
 /// `E2E-Sequence` (AVP code 300), Grouped; flags M must, V must-not, P may; RFC 6733 section RFC 3588 6.15.
@@ -2733,6 +3167,68 @@ impl ::diameter_runtime::types::IntoOwned for E2eSequence<'_> {
                 owner,
             ),
         }
+    }
+}
+/// A checked, zero-allocation view of [`E2eSequence`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct E2eSequenceView<'a> {
+    data: &'a [u8],
+    #[allow(dead_code)]
+    at: [u32; 0usize],
+}
+impl<'a> E2eSequenceView<'a> {
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::GroupView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::GroupView<'a> for E2eSequenceView<'a> {
+    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::E2E_SEQUENCE;
+    type Group = E2eSequence<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    #[inline]
+    fn check_group(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::E2E_SEQUENCE_GRAMMAR;
+        let mut counts = [0u32; 0];
+        let mut at = [0u32; 0usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        Self { data, at }
+    }
+    fn index_group(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            at: ::diameter_runtime::view::index(data, Self::slot),
+        }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_group(&self) -> E2eSequence<'a> {
+        E2eSequence {
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for E2eSequenceView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
     }
 }
 /// Kind of accounting record: a one-off event, or the start, an interim update, or the stop of a session.
@@ -3384,6 +3880,439 @@ impl ::diameter_runtime::types::IntoOwned for CapabilitiesExchangeRequest<'_> {
         }
     }
 }
+/// A checked, zero-allocation view of [`CapabilitiesExchangeRequest`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct CapabilitiesExchangeRequestView<'a> {
+    data: &'a [u8],
+    at: [u32; 12usize],
+}
+impl<'a> CapabilitiesExchangeRequestView<'a> {
+    /// Identity of the node that originated the message; present in every message and never changed by relays.
+    ///
+    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Realm of the node that originated the message; present in every message.
+    ///
+    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+    /// One IP address of the sender; CER and CEA carry one instance per local address the node may use.
+    ///
+    /// `Host-IP-Address` (AVP code 257), Address; flags M must, V must-not, P should-not; RFC 6733 section 5.3.5.
+    ///
+    /// Occurs at least 1 times.
+    pub fn host_ip_address(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, ::diameter_runtime::types::Address> {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[2usize],
+            (257u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// IANA Private Enterprise Number of the vendor of the sending Diameter software; zero means "ignore this field".
+    ///
+    /// `Vendor-Id` (AVP code 266), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn vendor_id(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    }
+    /// Vendor-assigned product name, expected to stay the same across firmware revisions.
+    ///
+    /// `Product-Name` (AVP code 269), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 5.3.7.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn product_name(&self) -> ::diameter_runtime::types::Utf8String<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[4usize])
+    }
+    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
+    ///
+    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn origin_state_id(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[5usize])
+    }
+    /// Enterprise Number (never zero) of another vendor whose vendor-specific AVPs the sender understands.
+    ///
+    /// `Supported-Vendor-Id` (AVP code 265), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.6.
+    ///
+    /// Occurs at least 0 times.
+    pub fn supported_vendor_id(&self) -> ::diameter_runtime::view::Iter<'a, u32> {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[6usize],
+            (265u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
+    ///
+    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
+    ///
+    /// Occurs at least 0 times.
+    pub fn auth_application_id(&self) -> ::diameter_runtime::view::Iter<'a, u32> {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[7usize],
+            (258u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Deprecated in-band security capability advertised in CER/CEA: 0 means no in-band security (NO_INBAND_SECURITY), 1 means TLS.
+    ///
+    /// `Inband-Security-Id` (AVP code 299), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.10.
+    ///
+    /// Occurs at least 0 times.
+    pub fn inband_security_id(&self) -> ::diameter_runtime::view::Iter<'a, u32> {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[8usize],
+            (299u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Application-Id of the accounting part of an application, advertised in CER/CEA or matching the header elsewhere.
+    ///
+    /// `Acct-Application-Id` (AVP code 259), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.9.
+    ///
+    /// Occurs at least 0 times.
+    pub fn acct_application_id(&self) -> ::diameter_runtime::view::Iter<'a, u32> {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[9usize],
+            (259u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Advertises or identifies a vendor-specific application; exactly one of Auth-Application-Id or Acct-Application-Id must be inside.
+    ///
+    /// `Vendor-Specific-Application-Id` (AVP code 260), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.11.
+    ///
+    /// Occurs at least 0 times.
+    pub fn vendor_specific_application_id(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, VendorSpecificApplicationIdView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[10usize],
+            (260u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Firmware (or software module) revision of the sending device, for debugging.
+    ///
+    /// `Firmware-Revision` (AVP code 267), Unsigned32; flags M must-not, V must-not, P should-not; RFC 6733 section 5.3.4.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn firmware_revision(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[11usize])
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::CommandView<'a>
+for CapabilitiesExchangeRequestView<'a> {
+    type Command = CapabilitiesExchangeRequest<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    fn check_body(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR;
+        let mut counts = [0u32; 12usize];
+        let mut at = [0u32; 12usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (264u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (257u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Address,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (266u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[3usize],
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                (269u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[4usize],
+                        &mut counts[4usize],
+                        index,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[5usize],
+                        &mut counts[5usize],
+                        index,
+                    )
+                }
+                (265u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[6usize],
+                        &mut counts[6usize],
+                        index,
+                    )
+                }
+                (258u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[7usize],
+                        &mut counts[7usize],
+                        index,
+                    )
+                }
+                (299u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[8usize],
+                        &mut counts[8usize],
+                        index,
+                    )
+                }
+                (259u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[9usize],
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
+                (260u32, 0u32) => {
+                    ctx.view_group::<
+                            VendorSpecificApplicationIdView<'a>,
+                        >(
+                        &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[10usize],
+                        &mut counts[10usize],
+                        index,
+                    )
+                }
+                (267u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[11usize],
+                        &mut counts[11usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        if counts[4usize] < 1u32 {
+            ctx.missing(&G.rules[4usize], counts[4usize]);
+        }
+        Self { data, at }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (264u32, 0u32) => Some(0usize),
+            (296u32, 0u32) => Some(1usize),
+            (257u32, 0u32) => Some(2usize),
+            (266u32, 0u32) => Some(3usize),
+            (269u32, 0u32) => Some(4usize),
+            (278u32, 0u32) => Some(5usize),
+            (265u32, 0u32) => Some(6usize),
+            (258u32, 0u32) => Some(7usize),
+            (299u32, 0u32) => Some(8usize),
+            (259u32, 0u32) => Some(9usize),
+            (260u32, 0u32) => Some(10usize),
+            (267u32, 0u32) => Some(11usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_command(&self) -> CapabilitiesExchangeRequest<'a> {
+        CapabilitiesExchangeRequest {
+            origin_host: self.origin_host(),
+            origin_realm: self.origin_realm(),
+            host_ip_address: self.host_ip_address().collect(),
+            vendor_id: self.vendor_id(),
+            product_name: self.product_name(),
+            origin_state_id: self.origin_state_id(),
+            supported_vendor_id: self.supported_vendor_id().collect(),
+            auth_application_id: self.auth_application_id().collect(),
+            inband_security_id: self.inband_security_id().collect(),
+            acct_application_id: self.acct_application_id().collect(),
+            vendor_specific_application_id: self
+                .vendor_specific_application_id()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            firmware_revision: self.firmware_revision(),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for CapabilitiesExchangeRequestView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(
+            &::diameter_runtime::view::CommandView::to_command(self),
+            f,
+        )
+    }
+}
 /// Capabilities-Exchange-Answer (CEA): command code 257, application 0; RFC 6733 section 5.3.1, 5.3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapabilitiesExchangeAnswer<'a> {
@@ -4017,6 +4946,525 @@ impl ::diameter_runtime::types::IntoOwned for CapabilitiesExchangeAnswer<'_> {
         }
     }
 }
+/// A checked, zero-allocation view of [`CapabilitiesExchangeAnswer`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct CapabilitiesExchangeAnswerView<'a> {
+    data: &'a [u8],
+    at: [u32; 15usize],
+}
+impl<'a> CapabilitiesExchangeAnswerView<'a> {
+    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    ///
+    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn result_code(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Identity of the node that originated the message; present in every message and never changed by relays.
+    ///
+    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+    /// Realm of the node that originated the message; present in every message.
+    ///
+    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    }
+    /// One IP address of the sender; CER and CEA carry one instance per local address the node may use.
+    ///
+    /// `Host-IP-Address` (AVP code 257), Address; flags M must, V must-not, P should-not; RFC 6733 section 5.3.5.
+    ///
+    /// Occurs at least 1 times.
+    pub fn host_ip_address(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, ::diameter_runtime::types::Address> {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[3usize],
+            (257u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// IANA Private Enterprise Number of the vendor of the sending Diameter software; zero means "ignore this field".
+    ///
+    /// `Vendor-Id` (AVP code 266), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn vendor_id(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[4usize])
+    }
+    /// Vendor-assigned product name, expected to stay the same across firmware revisions.
+    ///
+    /// `Product-Name` (AVP code 269), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 5.3.7.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn product_name(&self) -> ::diameter_runtime::types::Utf8String<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[5usize])
+    }
+    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
+    ///
+    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn origin_state_id(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+    }
+    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
+    ///
+    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn error_message(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+    }
+    /// Copies (or examples) of the AVPs that caused a request to fail.
+    ///
+    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn failed_avp(&self) -> Option<FailedAvpView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[8usize])
+    }
+    /// Enterprise Number (never zero) of another vendor whose vendor-specific AVPs the sender understands.
+    ///
+    /// `Supported-Vendor-Id` (AVP code 265), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.6.
+    ///
+    /// Occurs at least 0 times.
+    pub fn supported_vendor_id(&self) -> ::diameter_runtime::view::Iter<'a, u32> {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[9usize],
+            (265u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
+    ///
+    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
+    ///
+    /// Occurs at least 0 times.
+    pub fn auth_application_id(&self) -> ::diameter_runtime::view::Iter<'a, u32> {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[10usize],
+            (258u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Deprecated in-band security capability advertised in CER/CEA: 0 means no in-band security (NO_INBAND_SECURITY), 1 means TLS.
+    ///
+    /// `Inband-Security-Id` (AVP code 299), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.10.
+    ///
+    /// Occurs at least 0 times.
+    pub fn inband_security_id(&self) -> ::diameter_runtime::view::Iter<'a, u32> {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[11usize],
+            (299u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Application-Id of the accounting part of an application, advertised in CER/CEA or matching the header elsewhere.
+    ///
+    /// `Acct-Application-Id` (AVP code 259), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.9.
+    ///
+    /// Occurs at least 0 times.
+    pub fn acct_application_id(&self) -> ::diameter_runtime::view::Iter<'a, u32> {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[12usize],
+            (259u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Advertises or identifies a vendor-specific application; exactly one of Auth-Application-Id or Acct-Application-Id must be inside.
+    ///
+    /// `Vendor-Specific-Application-Id` (AVP code 260), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.11.
+    ///
+    /// Occurs at least 0 times.
+    pub fn vendor_specific_application_id(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, VendorSpecificApplicationIdView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[13usize],
+            (260u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Firmware (or software module) revision of the sending device, for debugging.
+    ///
+    /// `Firmware-Revision` (AVP code 267), Unsigned32; flags M must-not, V must-not, P should-not; RFC 6733 section 5.3.4.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn firmware_revision(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[14usize])
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::CommandView<'a>
+for CapabilitiesExchangeAnswerView<'a> {
+    type Command = CapabilitiesExchangeAnswer<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    fn check_body(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR;
+        let mut counts = [0u32; 15usize];
+        let mut at = [0u32; 15usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (268u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (257u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Address,
+                        >(
+                        &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[3usize],
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                (266u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[4usize],
+                        &mut counts[4usize],
+                        index,
+                    )
+                }
+                (269u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[5usize],
+                        &mut counts[5usize],
+                        index,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[6usize],
+                        &mut counts[6usize],
+                        index,
+                    )
+                }
+                (281u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[7usize],
+                        &mut counts[7usize],
+                        index,
+                    )
+                }
+                (279u32, 0u32) => {
+                    ctx.view_group::<
+                            FailedAvpView<'a>,
+                        >(
+                        &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[8usize],
+                        &mut counts[8usize],
+                        index,
+                    )
+                }
+                (265u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[9usize],
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
+                (258u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[10usize],
+                        &mut counts[10usize],
+                        index,
+                    )
+                }
+                (299u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[11usize],
+                        &mut counts[11usize],
+                        index,
+                    )
+                }
+                (259u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[12usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[12usize],
+                        &mut counts[12usize],
+                        index,
+                    )
+                }
+                (260u32, 0u32) => {
+                    ctx.view_group::<
+                            VendorSpecificApplicationIdView<'a>,
+                        >(
+                        &G.rules[13usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[13usize],
+                        &mut counts[13usize],
+                        index,
+                    )
+                }
+                (267u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[14usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[14usize],
+                        &mut counts[14usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        if counts[4usize] < 1u32 {
+            ctx.missing(&G.rules[4usize], counts[4usize]);
+        }
+        if counts[5usize] < 1u32 {
+            ctx.missing(&G.rules[5usize], counts[5usize]);
+        }
+        Self { data, at }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (268u32, 0u32) => Some(0usize),
+            (264u32, 0u32) => Some(1usize),
+            (296u32, 0u32) => Some(2usize),
+            (257u32, 0u32) => Some(3usize),
+            (266u32, 0u32) => Some(4usize),
+            (269u32, 0u32) => Some(5usize),
+            (278u32, 0u32) => Some(6usize),
+            (281u32, 0u32) => Some(7usize),
+            (279u32, 0u32) => Some(8usize),
+            (265u32, 0u32) => Some(9usize),
+            (258u32, 0u32) => Some(10usize),
+            (299u32, 0u32) => Some(11usize),
+            (259u32, 0u32) => Some(12usize),
+            (260u32, 0u32) => Some(13usize),
+            (267u32, 0u32) => Some(14usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_command(&self) -> CapabilitiesExchangeAnswer<'a> {
+        CapabilitiesExchangeAnswer {
+            result_code: self.result_code(),
+            origin_host: self.origin_host(),
+            origin_realm: self.origin_realm(),
+            host_ip_address: self.host_ip_address().collect(),
+            vendor_id: self.vendor_id(),
+            product_name: self.product_name(),
+            origin_state_id: self.origin_state_id(),
+            error_message: self.error_message(),
+            failed_avp: self
+                .failed_avp()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            supported_vendor_id: self.supported_vendor_id().collect(),
+            auth_application_id: self.auth_application_id().collect(),
+            inband_security_id: self.inband_security_id().collect(),
+            acct_application_id: self.acct_application_id().collect(),
+            vendor_specific_application_id: self
+                .vendor_specific_application_id()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            firmware_revision: self.firmware_revision(),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for CapabilitiesExchangeAnswerView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(
+            &::diameter_runtime::view::CommandView::to_command(self),
+            f,
+        )
+    }
+}
 /// Re-Auth-Request (RAR): command code 258, application 0; RFC 6733 section 8.3.1, 8.3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReAuthRequest<'a> {
@@ -4515,6 +5963,398 @@ impl ::diameter_runtime::types::IntoOwned for ReAuthRequest<'_> {
                 owner,
             ),
         }
+    }
+}
+/// A checked, zero-allocation view of [`ReAuthRequest`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct ReAuthRequestView<'a> {
+    data: &'a [u8],
+    at: [u32; 11usize],
+}
+impl<'a> ReAuthRequestView<'a> {
+    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
+    ///
+    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
+    ///
+    /// Occurs fixed position, 1 to 1 times.
+    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Identity of the node that originated the message; present in every message and never changed by relays.
+    ///
+    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+    /// Realm of the node that originated the message; present in every message.
+    ///
+    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    }
+    /// Realm a request is routed towards; never sent in answers.
+    ///
+    /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn destination_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    }
+    /// Identity of the node a request is addressed to; never sent in answers.
+    ///
+    /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn destination_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[4usize])
+    }
+    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
+    ///
+    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn auth_application_id(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[5usize])
+    }
+    /// Which kind of re-auth the client is expected to perform when Authorization-Lifetime runs out.
+    ///
+    /// `Re-Auth-Request-Type` (AVP code 285), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.12.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn re_auth_request_type(&self) -> ReAuthRequestType {
+        ::diameter_runtime::view::one(self.data, self.at[6usize])
+    }
+    /// The user's name, in Network Access Identifier form.
+    ///
+    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+    }
+    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
+    ///
+    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn origin_state_id(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[8usize])
+    }
+    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
+    ///
+    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
+    ///
+    /// Occurs at least 0 times.
+    pub fn proxy_info(&self) -> ::diameter_runtime::view::Iter<'a, ProxyInfoView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[9usize],
+            (284u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
+    ///
+    /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
+    ///
+    /// Occurs at least 0 times.
+    pub fn route_record(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<
+        'a,
+        ::diameter_runtime::types::DiameterIdentity<'a>,
+    > {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[10usize],
+            (282u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
+    type Command = ReAuthRequest<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    fn check_body(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_REQUEST_GRAMMAR;
+        let mut counts = [0u32; 11usize];
+        let mut at = [0u32; 11usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (283u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[3usize],
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                (293u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[4usize],
+                        &mut counts[4usize],
+                        index,
+                    )
+                }
+                (258u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[5usize],
+                        &mut counts[5usize],
+                        index,
+                    )
+                }
+                (285u32, 0u32) => {
+                    ctx.view::<
+                            ReAuthRequestType,
+                        >(
+                        &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[6usize],
+                        &mut counts[6usize],
+                        index,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[7usize],
+                        &mut counts[7usize],
+                        index,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[8usize],
+                        &mut counts[8usize],
+                        index,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.view_group::<
+                            ProxyInfoView<'a>,
+                        >(
+                        &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[9usize],
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
+                (282u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[10usize],
+                        &mut counts[10usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        if counts[4usize] < 1u32 {
+            ctx.missing(&G.rules[4usize], counts[4usize]);
+        }
+        if counts[5usize] < 1u32 {
+            ctx.missing(&G.rules[5usize], counts[5usize]);
+        }
+        if counts[6usize] < 1u32 {
+            ctx.missing(&G.rules[6usize], counts[6usize]);
+        }
+        Self { data, at }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (263u32, 0u32) => Some(0usize),
+            (264u32, 0u32) => Some(1usize),
+            (296u32, 0u32) => Some(2usize),
+            (283u32, 0u32) => Some(3usize),
+            (293u32, 0u32) => Some(4usize),
+            (258u32, 0u32) => Some(5usize),
+            (285u32, 0u32) => Some(6usize),
+            (1u32, 0u32) => Some(7usize),
+            (278u32, 0u32) => Some(8usize),
+            (284u32, 0u32) => Some(9usize),
+            (282u32, 0u32) => Some(10usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_command(&self) -> ReAuthRequest<'a> {
+        ReAuthRequest {
+            session_id: self.session_id(),
+            origin_host: self.origin_host(),
+            origin_realm: self.origin_realm(),
+            destination_realm: self.destination_realm(),
+            destination_host: self.destination_host(),
+            auth_application_id: self.auth_application_id(),
+            re_auth_request_type: self.re_auth_request_type(),
+            user_name: self.user_name(),
+            origin_state_id: self.origin_state_id(),
+            proxy_info: self
+                .proxy_info()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            route_record: self.route_record().collect(),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for ReAuthRequestView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(
+            &::diameter_runtime::view::CommandView::to_command(self),
+            f,
+        )
     }
 }
 /// Re-Auth-Answer (RAA): command code 258, application 0; RFC 6733 section 8.3.1, 8.3.2.
@@ -5069,6 +6909,444 @@ impl ::diameter_runtime::types::IntoOwned for ReAuthAnswer<'_> {
         }
     }
 }
+/// A checked, zero-allocation view of [`ReAuthAnswer`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct ReAuthAnswerView<'a> {
+    data: &'a [u8],
+    at: [u32; 13usize],
+}
+impl<'a> ReAuthAnswerView<'a> {
+    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
+    ///
+    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
+    ///
+    /// Occurs fixed position, 1 to 1 times.
+    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    ///
+    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn result_code(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+    /// Identity of the node that originated the message; present in every message and never changed by relays.
+    ///
+    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    }
+    /// Realm of the node that originated the message; present in every message.
+    ///
+    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    }
+    /// The user's name, in Network Access Identifier form.
+    ///
+    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[4usize])
+    }
+    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
+    ///
+    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn origin_state_id(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[5usize])
+    }
+    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
+    ///
+    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn error_message(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+    }
+    /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
+    ///
+    /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn error_reporting_host(
+        &self,
+    ) -> Option<::diameter_runtime::types::DiameterIdentity<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+    }
+    /// Copies (or examples) of the AVPs that caused a request to fail.
+    ///
+    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn failed_avp(&self) -> Option<FailedAvpView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[8usize])
+    }
+    /// A host a redirect agent tells the requester to send the request to instead.
+    ///
+    /// `Redirect-Host` (AVP code 292), DiameterURI; flags M must, V must-not, P should-not; RFC 6733 section 6.12.
+    ///
+    /// Occurs at least 0 times.
+    pub fn redirect_host(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, ::diameter_runtime::types::DiameterUri> {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[9usize],
+            (292u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// How widely the route learned from a redirect answer may be reused (default DONT_CACHE).
+    ///
+    /// `Redirect-Host-Usage` (AVP code 261), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 6.13.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn redirect_host_usage(&self) -> Option<RedirectHostUsage> {
+        ::diameter_runtime::view::opt(self.data, self.at[10usize])
+    }
+    /// Longest time, in seconds, that a route learned from a redirect answer may be kept.
+    ///
+    /// `Redirect-Max-Cache-Time` (AVP code 262), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.14.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn redirect_max_cache_time(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[11usize])
+    }
+    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
+    ///
+    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
+    ///
+    /// Occurs at least 0 times.
+    pub fn proxy_info(&self) -> ::diameter_runtime::view::Iter<'a, ProxyInfoView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[12usize],
+            (284u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
+    type Command = ReAuthAnswer<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    fn check_body(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_ANSWER_GRAMMAR;
+        let mut counts = [0u32; 13usize];
+        let mut at = [0u32; 13usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (268u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[3usize],
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[4usize],
+                        &mut counts[4usize],
+                        index,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[5usize],
+                        &mut counts[5usize],
+                        index,
+                    )
+                }
+                (281u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[6usize],
+                        &mut counts[6usize],
+                        index,
+                    )
+                }
+                (294u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[7usize],
+                        &mut counts[7usize],
+                        index,
+                    )
+                }
+                (279u32, 0u32) => {
+                    ctx.view_group::<
+                            FailedAvpView<'a>,
+                        >(
+                        &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[8usize],
+                        &mut counts[8usize],
+                        index,
+                    )
+                }
+                (292u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterUri,
+                        >(
+                        &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[9usize],
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
+                (261u32, 0u32) => {
+                    ctx.view::<
+                            RedirectHostUsage,
+                        >(
+                        &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[10usize],
+                        &mut counts[10usize],
+                        index,
+                    )
+                }
+                (262u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[11usize],
+                        &mut counts[11usize],
+                        index,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.view_group::<
+                            ProxyInfoView<'a>,
+                        >(
+                        &G.rules[12usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[12usize],
+                        &mut counts[12usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        Self { data, at }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (263u32, 0u32) => Some(0usize),
+            (268u32, 0u32) => Some(1usize),
+            (264u32, 0u32) => Some(2usize),
+            (296u32, 0u32) => Some(3usize),
+            (1u32, 0u32) => Some(4usize),
+            (278u32, 0u32) => Some(5usize),
+            (281u32, 0u32) => Some(6usize),
+            (294u32, 0u32) => Some(7usize),
+            (279u32, 0u32) => Some(8usize),
+            (292u32, 0u32) => Some(9usize),
+            (261u32, 0u32) => Some(10usize),
+            (262u32, 0u32) => Some(11usize),
+            (284u32, 0u32) => Some(12usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_command(&self) -> ReAuthAnswer<'a> {
+        ReAuthAnswer {
+            session_id: self.session_id(),
+            result_code: self.result_code(),
+            origin_host: self.origin_host(),
+            origin_realm: self.origin_realm(),
+            user_name: self.user_name(),
+            origin_state_id: self.origin_state_id(),
+            error_message: self.error_message(),
+            error_reporting_host: self.error_reporting_host(),
+            failed_avp: self
+                .failed_avp()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            redirect_host: self.redirect_host().collect(),
+            redirect_host_usage: self.redirect_host_usage(),
+            redirect_max_cache_time: self.redirect_max_cache_time(),
+            proxy_info: self
+                .proxy_info()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for ReAuthAnswerView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(
+            &::diameter_runtime::view::CommandView::to_command(self),
+            f,
+        )
+    }
+}
 /// Abort-Session-Request (ASR): command code 274, application 0; RFC 6733 section 8.5.1, 8.5.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AbortSessionRequest<'a> {
@@ -5526,6 +7804,368 @@ impl ::diameter_runtime::types::IntoOwned for AbortSessionRequest<'_> {
                 owner,
             ),
         }
+    }
+}
+/// A checked, zero-allocation view of [`AbortSessionRequest`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct AbortSessionRequestView<'a> {
+    data: &'a [u8],
+    at: [u32; 10usize],
+}
+impl<'a> AbortSessionRequestView<'a> {
+    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
+    ///
+    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
+    ///
+    /// Occurs fixed position, 1 to 1 times.
+    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Identity of the node that originated the message; present in every message and never changed by relays.
+    ///
+    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+    /// Realm of the node that originated the message; present in every message.
+    ///
+    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    }
+    /// Realm a request is routed towards; never sent in answers.
+    ///
+    /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn destination_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    }
+    /// Identity of the node a request is addressed to; never sent in answers.
+    ///
+    /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn destination_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[4usize])
+    }
+    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
+    ///
+    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn auth_application_id(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[5usize])
+    }
+    /// The user's name, in Network Access Identifier form.
+    ///
+    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+    }
+    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
+    ///
+    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn origin_state_id(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+    }
+    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
+    ///
+    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
+    ///
+    /// Occurs at least 0 times.
+    pub fn proxy_info(&self) -> ::diameter_runtime::view::Iter<'a, ProxyInfoView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[8usize],
+            (284u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
+    ///
+    /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
+    ///
+    /// Occurs at least 0 times.
+    pub fn route_record(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<
+        'a,
+        ::diameter_runtime::types::DiameterIdentity<'a>,
+    > {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[9usize],
+            (282u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'a> {
+    type Command = AbortSessionRequest<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    fn check_body(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ABORT_SESSION_REQUEST_GRAMMAR;
+        let mut counts = [0u32; 10usize];
+        let mut at = [0u32; 10usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (283u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[3usize],
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                (293u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[4usize],
+                        &mut counts[4usize],
+                        index,
+                    )
+                }
+                (258u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[5usize],
+                        &mut counts[5usize],
+                        index,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[6usize],
+                        &mut counts[6usize],
+                        index,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[7usize],
+                        &mut counts[7usize],
+                        index,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.view_group::<
+                            ProxyInfoView<'a>,
+                        >(
+                        &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[8usize],
+                        &mut counts[8usize],
+                        index,
+                    )
+                }
+                (282u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[9usize],
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        if counts[4usize] < 1u32 {
+            ctx.missing(&G.rules[4usize], counts[4usize]);
+        }
+        if counts[5usize] < 1u32 {
+            ctx.missing(&G.rules[5usize], counts[5usize]);
+        }
+        Self { data, at }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (263u32, 0u32) => Some(0usize),
+            (264u32, 0u32) => Some(1usize),
+            (296u32, 0u32) => Some(2usize),
+            (283u32, 0u32) => Some(3usize),
+            (293u32, 0u32) => Some(4usize),
+            (258u32, 0u32) => Some(5usize),
+            (1u32, 0u32) => Some(6usize),
+            (278u32, 0u32) => Some(7usize),
+            (284u32, 0u32) => Some(8usize),
+            (282u32, 0u32) => Some(9usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_command(&self) -> AbortSessionRequest<'a> {
+        AbortSessionRequest {
+            session_id: self.session_id(),
+            origin_host: self.origin_host(),
+            origin_realm: self.origin_realm(),
+            destination_realm: self.destination_realm(),
+            destination_host: self.destination_host(),
+            auth_application_id: self.auth_application_id(),
+            user_name: self.user_name(),
+            origin_state_id: self.origin_state_id(),
+            proxy_info: self
+                .proxy_info()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            route_record: self.route_record().collect(),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for AbortSessionRequestView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(
+            &::diameter_runtime::view::CommandView::to_command(self),
+            f,
+        )
     }
 }
 /// Abort-Session-Answer (ASA): command code 274, application 0; RFC 6733 section 8.5.1, 8.5.2.
@@ -6080,6 +8720,444 @@ impl ::diameter_runtime::types::IntoOwned for AbortSessionAnswer<'_> {
         }
     }
 }
+/// A checked, zero-allocation view of [`AbortSessionAnswer`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct AbortSessionAnswerView<'a> {
+    data: &'a [u8],
+    at: [u32; 13usize],
+}
+impl<'a> AbortSessionAnswerView<'a> {
+    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
+    ///
+    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
+    ///
+    /// Occurs fixed position, 1 to 1 times.
+    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    ///
+    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn result_code(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+    /// Identity of the node that originated the message; present in every message and never changed by relays.
+    ///
+    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    }
+    /// Realm of the node that originated the message; present in every message.
+    ///
+    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    }
+    /// The user's name, in Network Access Identifier form.
+    ///
+    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[4usize])
+    }
+    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
+    ///
+    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn origin_state_id(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[5usize])
+    }
+    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
+    ///
+    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn error_message(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+    }
+    /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
+    ///
+    /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn error_reporting_host(
+        &self,
+    ) -> Option<::diameter_runtime::types::DiameterIdentity<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+    }
+    /// Copies (or examples) of the AVPs that caused a request to fail.
+    ///
+    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn failed_avp(&self) -> Option<FailedAvpView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[8usize])
+    }
+    /// A host a redirect agent tells the requester to send the request to instead.
+    ///
+    /// `Redirect-Host` (AVP code 292), DiameterURI; flags M must, V must-not, P should-not; RFC 6733 section 6.12.
+    ///
+    /// Occurs at least 0 times.
+    pub fn redirect_host(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, ::diameter_runtime::types::DiameterUri> {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[9usize],
+            (292u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// How widely the route learned from a redirect answer may be reused (default DONT_CACHE).
+    ///
+    /// `Redirect-Host-Usage` (AVP code 261), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 6.13.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn redirect_host_usage(&self) -> Option<RedirectHostUsage> {
+        ::diameter_runtime::view::opt(self.data, self.at[10usize])
+    }
+    /// Longest time, in seconds, that a route learned from a redirect answer may be kept.
+    ///
+    /// `Redirect-Max-Cache-Time` (AVP code 262), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.14.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn redirect_max_cache_time(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[11usize])
+    }
+    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
+    ///
+    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
+    ///
+    /// Occurs at least 0 times.
+    pub fn proxy_info(&self) -> ::diameter_runtime::view::Iter<'a, ProxyInfoView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[12usize],
+            (284u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a> {
+    type Command = AbortSessionAnswer<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    fn check_body(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ABORT_SESSION_ANSWER_GRAMMAR;
+        let mut counts = [0u32; 13usize];
+        let mut at = [0u32; 13usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (268u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[3usize],
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[4usize],
+                        &mut counts[4usize],
+                        index,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[5usize],
+                        &mut counts[5usize],
+                        index,
+                    )
+                }
+                (281u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[6usize],
+                        &mut counts[6usize],
+                        index,
+                    )
+                }
+                (294u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[7usize],
+                        &mut counts[7usize],
+                        index,
+                    )
+                }
+                (279u32, 0u32) => {
+                    ctx.view_group::<
+                            FailedAvpView<'a>,
+                        >(
+                        &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[8usize],
+                        &mut counts[8usize],
+                        index,
+                    )
+                }
+                (292u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterUri,
+                        >(
+                        &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[9usize],
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
+                (261u32, 0u32) => {
+                    ctx.view::<
+                            RedirectHostUsage,
+                        >(
+                        &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[10usize],
+                        &mut counts[10usize],
+                        index,
+                    )
+                }
+                (262u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[11usize],
+                        &mut counts[11usize],
+                        index,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.view_group::<
+                            ProxyInfoView<'a>,
+                        >(
+                        &G.rules[12usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[12usize],
+                        &mut counts[12usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        Self { data, at }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (263u32, 0u32) => Some(0usize),
+            (268u32, 0u32) => Some(1usize),
+            (264u32, 0u32) => Some(2usize),
+            (296u32, 0u32) => Some(3usize),
+            (1u32, 0u32) => Some(4usize),
+            (278u32, 0u32) => Some(5usize),
+            (281u32, 0u32) => Some(6usize),
+            (294u32, 0u32) => Some(7usize),
+            (279u32, 0u32) => Some(8usize),
+            (292u32, 0u32) => Some(9usize),
+            (261u32, 0u32) => Some(10usize),
+            (262u32, 0u32) => Some(11usize),
+            (284u32, 0u32) => Some(12usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_command(&self) -> AbortSessionAnswer<'a> {
+        AbortSessionAnswer {
+            session_id: self.session_id(),
+            result_code: self.result_code(),
+            origin_host: self.origin_host(),
+            origin_realm: self.origin_realm(),
+            user_name: self.user_name(),
+            origin_state_id: self.origin_state_id(),
+            error_message: self.error_message(),
+            error_reporting_host: self.error_reporting_host(),
+            failed_avp: self
+                .failed_avp()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            redirect_host: self.redirect_host().collect(),
+            redirect_host_usage: self.redirect_host_usage(),
+            redirect_max_cache_time: self.redirect_max_cache_time(),
+            proxy_info: self
+                .proxy_info()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for AbortSessionAnswerView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(
+            &::diameter_runtime::view::CommandView::to_command(self),
+            f,
+        )
+    }
+}
 /// Session-Termination-Request (STR): command code 275, application 0; RFC 6733 section 8.4.1, 8.4.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SessionTerminationRequest<'a> {
@@ -6602,6 +9680,432 @@ impl ::diameter_runtime::types::IntoOwned for SessionTerminationRequest<'_> {
                 owner,
             ),
         }
+    }
+}
+/// A checked, zero-allocation view of [`SessionTerminationRequest`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct SessionTerminationRequestView<'a> {
+    data: &'a [u8],
+    at: [u32; 12usize],
+}
+impl<'a> SessionTerminationRequestView<'a> {
+    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
+    ///
+    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
+    ///
+    /// Occurs fixed position, 1 to 1 times.
+    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Identity of the node that originated the message; present in every message and never changed by relays.
+    ///
+    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+    /// Realm of the node that originated the message; present in every message.
+    ///
+    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    }
+    /// Realm a request is routed towards; never sent in answers.
+    ///
+    /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn destination_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    }
+    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
+    ///
+    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn auth_application_id(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[4usize])
+    }
+    /// Why the access device ended a session.
+    ///
+    /// `Termination-Cause` (AVP code 295), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.15.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn termination_cause(&self) -> TerminationCause {
+        ::diameter_runtime::view::one(self.data, self.at[5usize])
+    }
+    /// The user's name, in Network Access Identifier form.
+    ///
+    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+    }
+    /// Identity of the node a request is addressed to; never sent in answers.
+    ///
+    /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn destination_host(
+        &self,
+    ) -> Option<::diameter_runtime::types::DiameterIdentity<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+    }
+    /// Opaque server state that the client must return in later re-auth, termination and accounting messages.
+    ///
+    /// `Class` (AVP code 25), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 8.20.
+    ///
+    /// Occurs at least 0 times.
+    pub fn class(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, ::diameter_runtime::types::OctetString<'a>> {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[8usize],
+            (25u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
+    ///
+    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn origin_state_id(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[9usize])
+    }
+    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
+    ///
+    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
+    ///
+    /// Occurs at least 0 times.
+    pub fn proxy_info(&self) -> ::diameter_runtime::view::Iter<'a, ProxyInfoView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[10usize],
+            (284u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
+    ///
+    /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
+    ///
+    /// Occurs at least 0 times.
+    pub fn route_record(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<
+        'a,
+        ::diameter_runtime::types::DiameterIdentity<'a>,
+    > {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[11usize],
+            (282u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::CommandView<'a>
+for SessionTerminationRequestView<'a> {
+    type Command = SessionTerminationRequest<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    fn check_body(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SESSION_TERMINATION_REQUEST_GRAMMAR;
+        let mut counts = [0u32; 12usize];
+        let mut at = [0u32; 12usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (283u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[3usize],
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                (258u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[4usize],
+                        &mut counts[4usize],
+                        index,
+                    )
+                }
+                (295u32, 0u32) => {
+                    ctx.view::<
+                            TerminationCause,
+                        >(
+                        &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[5usize],
+                        &mut counts[5usize],
+                        index,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[6usize],
+                        &mut counts[6usize],
+                        index,
+                    )
+                }
+                (293u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[7usize],
+                        &mut counts[7usize],
+                        index,
+                    )
+                }
+                (25u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::OctetString<'a>,
+                        >(
+                        &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[8usize],
+                        &mut counts[8usize],
+                        index,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[9usize],
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.view_group::<
+                            ProxyInfoView<'a>,
+                        >(
+                        &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[10usize],
+                        &mut counts[10usize],
+                        index,
+                    )
+                }
+                (282u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[11usize],
+                        &mut counts[11usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        if counts[4usize] < 1u32 {
+            ctx.missing(&G.rules[4usize], counts[4usize]);
+        }
+        if counts[5usize] < 1u32 {
+            ctx.missing(&G.rules[5usize], counts[5usize]);
+        }
+        Self { data, at }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (263u32, 0u32) => Some(0usize),
+            (264u32, 0u32) => Some(1usize),
+            (296u32, 0u32) => Some(2usize),
+            (283u32, 0u32) => Some(3usize),
+            (258u32, 0u32) => Some(4usize),
+            (295u32, 0u32) => Some(5usize),
+            (1u32, 0u32) => Some(6usize),
+            (293u32, 0u32) => Some(7usize),
+            (25u32, 0u32) => Some(8usize),
+            (278u32, 0u32) => Some(9usize),
+            (284u32, 0u32) => Some(10usize),
+            (282u32, 0u32) => Some(11usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_command(&self) -> SessionTerminationRequest<'a> {
+        SessionTerminationRequest {
+            session_id: self.session_id(),
+            origin_host: self.origin_host(),
+            origin_realm: self.origin_realm(),
+            destination_realm: self.destination_realm(),
+            auth_application_id: self.auth_application_id(),
+            termination_cause: self.termination_cause(),
+            user_name: self.user_name(),
+            destination_host: self.destination_host(),
+            class: self.class().collect(),
+            origin_state_id: self.origin_state_id(),
+            proxy_info: self
+                .proxy_info()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            route_record: self.route_record().collect(),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for SessionTerminationRequestView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(
+            &::diameter_runtime::view::CommandView::to_command(self),
+            f,
+        )
     }
 }
 /// Session-Termination-Answer (STA): command code 275, application 0; RFC 6733 section 8.4.1, 8.4.2.
@@ -7186,6 +10690,478 @@ impl ::diameter_runtime::types::IntoOwned for SessionTerminationAnswer<'_> {
         }
     }
 }
+/// A checked, zero-allocation view of [`SessionTerminationAnswer`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct SessionTerminationAnswerView<'a> {
+    data: &'a [u8],
+    at: [u32; 14usize],
+}
+impl<'a> SessionTerminationAnswerView<'a> {
+    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
+    ///
+    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
+    ///
+    /// Occurs fixed position, 1 to 1 times.
+    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    ///
+    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn result_code(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+    /// Identity of the node that originated the message; present in every message and never changed by relays.
+    ///
+    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    }
+    /// Realm of the node that originated the message; present in every message.
+    ///
+    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    }
+    /// The user's name, in Network Access Identifier form.
+    ///
+    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[4usize])
+    }
+    /// Opaque server state that the client must return in later re-auth, termination and accounting messages.
+    ///
+    /// `Class` (AVP code 25), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 8.20.
+    ///
+    /// Occurs at least 0 times.
+    pub fn class(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, ::diameter_runtime::types::OctetString<'a>> {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[5usize],
+            (25u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
+    ///
+    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn error_message(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+    }
+    /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
+    ///
+    /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn error_reporting_host(
+        &self,
+    ) -> Option<::diameter_runtime::types::DiameterIdentity<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+    }
+    /// Copies (or examples) of the AVPs that caused a request to fail.
+    ///
+    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn failed_avp(&self) -> Option<FailedAvpView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[8usize])
+    }
+    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
+    ///
+    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn origin_state_id(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[9usize])
+    }
+    /// A host a redirect agent tells the requester to send the request to instead.
+    ///
+    /// `Redirect-Host` (AVP code 292), DiameterURI; flags M must, V must-not, P should-not; RFC 6733 section 6.12.
+    ///
+    /// Occurs at least 0 times.
+    pub fn redirect_host(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, ::diameter_runtime::types::DiameterUri> {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[10usize],
+            (292u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// How widely the route learned from a redirect answer may be reused (default DONT_CACHE).
+    ///
+    /// `Redirect-Host-Usage` (AVP code 261), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 6.13.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn redirect_host_usage(&self) -> Option<RedirectHostUsage> {
+        ::diameter_runtime::view::opt(self.data, self.at[11usize])
+    }
+    /// Longest time, in seconds, that a route learned from a redirect answer may be kept.
+    ///
+    /// `Redirect-Max-Cache-Time` (AVP code 262), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.14.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn redirect_max_cache_time(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[12usize])
+    }
+    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
+    ///
+    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
+    ///
+    /// Occurs at least 0 times.
+    pub fn proxy_info(&self) -> ::diameter_runtime::view::Iter<'a, ProxyInfoView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[13usize],
+            (284u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerView<'a> {
+    type Command = SessionTerminationAnswer<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    fn check_body(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SESSION_TERMINATION_ANSWER_GRAMMAR;
+        let mut counts = [0u32; 14usize];
+        let mut at = [0u32; 14usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (268u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[3usize],
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[4usize],
+                        &mut counts[4usize],
+                        index,
+                    )
+                }
+                (25u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::OctetString<'a>,
+                        >(
+                        &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[5usize],
+                        &mut counts[5usize],
+                        index,
+                    )
+                }
+                (281u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[6usize],
+                        &mut counts[6usize],
+                        index,
+                    )
+                }
+                (294u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[7usize],
+                        &mut counts[7usize],
+                        index,
+                    )
+                }
+                (279u32, 0u32) => {
+                    ctx.view_group::<
+                            FailedAvpView<'a>,
+                        >(
+                        &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[8usize],
+                        &mut counts[8usize],
+                        index,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[9usize],
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
+                (292u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterUri,
+                        >(
+                        &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[10usize],
+                        &mut counts[10usize],
+                        index,
+                    )
+                }
+                (261u32, 0u32) => {
+                    ctx.view::<
+                            RedirectHostUsage,
+                        >(
+                        &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[11usize],
+                        &mut counts[11usize],
+                        index,
+                    )
+                }
+                (262u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[12usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[12usize],
+                        &mut counts[12usize],
+                        index,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.view_group::<
+                            ProxyInfoView<'a>,
+                        >(
+                        &G.rules[13usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[13usize],
+                        &mut counts[13usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        Self { data, at }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (263u32, 0u32) => Some(0usize),
+            (268u32, 0u32) => Some(1usize),
+            (264u32, 0u32) => Some(2usize),
+            (296u32, 0u32) => Some(3usize),
+            (1u32, 0u32) => Some(4usize),
+            (25u32, 0u32) => Some(5usize),
+            (281u32, 0u32) => Some(6usize),
+            (294u32, 0u32) => Some(7usize),
+            (279u32, 0u32) => Some(8usize),
+            (278u32, 0u32) => Some(9usize),
+            (292u32, 0u32) => Some(10usize),
+            (261u32, 0u32) => Some(11usize),
+            (262u32, 0u32) => Some(12usize),
+            (284u32, 0u32) => Some(13usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_command(&self) -> SessionTerminationAnswer<'a> {
+        SessionTerminationAnswer {
+            session_id: self.session_id(),
+            result_code: self.result_code(),
+            origin_host: self.origin_host(),
+            origin_realm: self.origin_realm(),
+            user_name: self.user_name(),
+            class: self.class().collect(),
+            error_message: self.error_message(),
+            error_reporting_host: self.error_reporting_host(),
+            failed_avp: self
+                .failed_avp()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            origin_state_id: self.origin_state_id(),
+            redirect_host: self.redirect_host().collect(),
+            redirect_host_usage: self.redirect_host_usage(),
+            redirect_max_cache_time: self.redirect_max_cache_time(),
+            proxy_info: self
+                .proxy_info()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for SessionTerminationAnswerView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(
+            &::diameter_runtime::view::CommandView::to_command(self),
+            f,
+        )
+    }
+}
 /// Device-Watchdog-Request (DWR): command code 280, application 0; RFC 6733 section 5.5.1, 5.5.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceWatchdogRequest<'a> {
@@ -7376,6 +11352,149 @@ impl ::diameter_runtime::types::IntoOwned for DeviceWatchdogRequest<'_> {
                 owner,
             ),
         }
+    }
+}
+/// A checked, zero-allocation view of [`DeviceWatchdogRequest`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct DeviceWatchdogRequestView<'a> {
+    data: &'a [u8],
+    at: [u32; 3usize],
+}
+impl<'a> DeviceWatchdogRequestView<'a> {
+    /// Identity of the node that originated the message; present in every message and never changed by relays.
+    ///
+    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Realm of the node that originated the message; present in every message.
+    ///
+    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
+    ///
+    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn origin_state_id(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[2usize])
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogRequestView<'a> {
+    type Command = DeviceWatchdogRequest<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    fn check_body(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DEVICE_WATCHDOG_REQUEST_GRAMMAR;
+        let mut counts = [0u32; 3usize];
+        let mut at = [0u32; 3usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (264u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        Self { data, at }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (264u32, 0u32) => Some(0usize),
+            (296u32, 0u32) => Some(1usize),
+            (278u32, 0u32) => Some(2usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_command(&self) -> DeviceWatchdogRequest<'a> {
+        DeviceWatchdogRequest {
+            origin_host: self.origin_host(),
+            origin_realm: self.origin_realm(),
+            origin_state_id: self.origin_state_id(),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for DeviceWatchdogRequestView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(
+            &::diameter_runtime::view::CommandView::to_command(self),
+            f,
+        )
     }
 }
 /// Device-Watchdog-Answer (DWA): command code 280, application 0; RFC 6733 section 5.5.1, 5.5.2.
@@ -7681,6 +11800,235 @@ impl ::diameter_runtime::types::IntoOwned for DeviceWatchdogAnswer<'_> {
         }
     }
 }
+/// A checked, zero-allocation view of [`DeviceWatchdogAnswer`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct DeviceWatchdogAnswerView<'a> {
+    data: &'a [u8],
+    at: [u32; 6usize],
+}
+impl<'a> DeviceWatchdogAnswerView<'a> {
+    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    ///
+    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn result_code(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Identity of the node that originated the message; present in every message and never changed by relays.
+    ///
+    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+    /// Realm of the node that originated the message; present in every message.
+    ///
+    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    }
+    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
+    ///
+    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn error_message(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[3usize])
+    }
+    /// Copies (or examples) of the AVPs that caused a request to fail.
+    ///
+    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn failed_avp(&self) -> Option<FailedAvpView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[4usize])
+    }
+    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
+    ///
+    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn origin_state_id(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[5usize])
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogAnswerView<'a> {
+    type Command = DeviceWatchdogAnswer<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    fn check_body(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR;
+        let mut counts = [0u32; 6usize];
+        let mut at = [0u32; 6usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (268u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (281u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[3usize],
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                (279u32, 0u32) => {
+                    ctx.view_group::<
+                            FailedAvpView<'a>,
+                        >(
+                        &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[4usize],
+                        &mut counts[4usize],
+                        index,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[5usize],
+                        &mut counts[5usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        Self { data, at }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (268u32, 0u32) => Some(0usize),
+            (264u32, 0u32) => Some(1usize),
+            (296u32, 0u32) => Some(2usize),
+            (281u32, 0u32) => Some(3usize),
+            (279u32, 0u32) => Some(4usize),
+            (278u32, 0u32) => Some(5usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_command(&self) -> DeviceWatchdogAnswer<'a> {
+        DeviceWatchdogAnswer {
+            result_code: self.result_code(),
+            origin_host: self.origin_host(),
+            origin_realm: self.origin_realm(),
+            error_message: self.error_message(),
+            failed_avp: self
+                .failed_avp()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            origin_state_id: self.origin_state_id(),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for DeviceWatchdogAnswerView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(
+            &::diameter_runtime::view::CommandView::to_command(self),
+            f,
+        )
+    }
+}
 /// Disconnect-Peer-Request (DPR): command code 282, application 0; RFC 6733 section 5.4.1, 5.4.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DisconnectPeerRequest<'a> {
@@ -7877,6 +12225,152 @@ impl ::diameter_runtime::types::IntoOwned for DisconnectPeerRequest<'_> {
                 owner,
             ),
         }
+    }
+}
+/// A checked, zero-allocation view of [`DisconnectPeerRequest`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct DisconnectPeerRequestView<'a> {
+    data: &'a [u8],
+    at: [u32; 3usize],
+}
+impl<'a> DisconnectPeerRequestView<'a> {
+    /// Identity of the node that originated the message; present in every message and never changed by relays.
+    ///
+    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Realm of the node that originated the message; present in every message.
+    ///
+    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+    /// Why the sender of a DPR wants to close the transport connection, which tells the peer whether to reconnect.
+    ///
+    /// `Disconnect-Cause` (AVP code 273), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 5.4.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn disconnect_cause(&self) -> DisconnectCause {
+        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerRequestView<'a> {
+    type Command = DisconnectPeerRequest<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    fn check_body(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DISCONNECT_PEER_REQUEST_GRAMMAR;
+        let mut counts = [0u32; 3usize];
+        let mut at = [0u32; 3usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (264u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (273u32, 0u32) => {
+                    ctx.view::<
+                            DisconnectCause,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        Self { data, at }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (264u32, 0u32) => Some(0usize),
+            (296u32, 0u32) => Some(1usize),
+            (273u32, 0u32) => Some(2usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_command(&self) -> DisconnectPeerRequest<'a> {
+        DisconnectPeerRequest {
+            origin_host: self.origin_host(),
+            origin_realm: self.origin_realm(),
+            disconnect_cause: self.disconnect_cause(),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for DisconnectPeerRequestView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(
+            &::diameter_runtime::view::CommandView::to_command(self),
+            f,
+        )
     }
 }
 /// Disconnect-Peer-Answer (DPA): command code 282, application 0; RFC 6733 section 5.4.1, 5.4.2.
@@ -8145,5 +12639,207 @@ impl ::diameter_runtime::types::IntoOwned for DisconnectPeerAnswer<'_> {
                 owner,
             ),
         }
+    }
+}
+/// A checked, zero-allocation view of [`DisconnectPeerAnswer`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct DisconnectPeerAnswerView<'a> {
+    data: &'a [u8],
+    at: [u32; 5usize],
+}
+impl<'a> DisconnectPeerAnswerView<'a> {
+    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    ///
+    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn result_code(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Identity of the node that originated the message; present in every message and never changed by relays.
+    ///
+    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+    /// Realm of the node that originated the message; present in every message.
+    ///
+    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    }
+    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
+    ///
+    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn error_message(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[3usize])
+    }
+    /// Copies (or examples) of the AVPs that caused a request to fail.
+    ///
+    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn failed_avp(&self) -> Option<FailedAvpView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[4usize])
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerAnswerView<'a> {
+    type Command = DisconnectPeerAnswer<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    fn check_body(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DISCONNECT_PEER_ANSWER_GRAMMAR;
+        let mut counts = [0u32; 5usize];
+        let mut at = [0u32; 5usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (268u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (281u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[3usize],
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                (279u32, 0u32) => {
+                    ctx.view_group::<
+                            FailedAvpView<'a>,
+                        >(
+                        &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[4usize],
+                        &mut counts[4usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        Self { data, at }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (268u32, 0u32) => Some(0usize),
+            (264u32, 0u32) => Some(1usize),
+            (296u32, 0u32) => Some(2usize),
+            (281u32, 0u32) => Some(3usize),
+            (279u32, 0u32) => Some(4usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_command(&self) -> DisconnectPeerAnswer<'a> {
+        DisconnectPeerAnswer {
+            result_code: self.result_code(),
+            origin_host: self.origin_host(),
+            origin_realm: self.origin_realm(),
+            error_message: self.error_message(),
+            failed_avp: self
+                .failed_avp()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for DisconnectPeerAnswerView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(
+            &::diameter_runtime::view::CommandView::to_command(self),
+            f,
+        )
     }
 }

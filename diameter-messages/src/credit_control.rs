@@ -1949,6 +1949,118 @@ impl ::diameter_runtime::types::IntoOwned for CcMoney {
         self
     }
 }
+/// A checked, zero-allocation view of [`CcMoney`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct CcMoneyView<'a> {
+    data: &'a [u8],
+    at: [u32; 2usize],
+}
+impl<'a> CcMoneyView<'a> {
+    /// A decimal number given as Value-Digits times ten to the power Exponent (absent exponent means zero).
+    ///
+    /// `Unit-Value` (AVP code 445), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.8.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn unit_value(&self) -> UnitValueView<'a> {
+        ::diameter_runtime::view::group(self.data, self.at[0usize])
+    }
+    /// ISO 4217 numeric code of the currency in which monetary amounts are given.
+    ///
+    /// `Currency-Code` (AVP code 425), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.11.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn currency_code(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[1usize])
+    }
+}
+impl<'a> ::diameter_runtime::view::GroupView<'a> for CcMoneyView<'a> {
+    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::CC_MONEY;
+    type Group = CcMoney;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    #[inline]
+    fn check_group(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CC_MONEY_GRAMMAR;
+        let mut counts = [0u32; 2usize];
+        let mut at = [0u32; 2usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (445u32, 0u32) => {
+                    ctx.view_group::<
+                            UnitValueView<'a>,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (425u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                _ => ctx.other(G, a, None),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        Self { data, at }
+    }
+    fn index_group(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            at: ::diameter_runtime::view::index(data, Self::slot),
+        }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (445u32, 0u32) => Some(0usize),
+            (425u32, 0u32) => Some(1usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_group(&self) -> CcMoney {
+        CcMoney {
+            unit_value: ::diameter_runtime::view::GroupView::to_group(
+                &self.unit_value(),
+            ),
+            currency_code: self.currency_code(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for CcMoneyView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+    }
+}
 /// Why the credit-control request is sent: to open, update or close a credit-control session, or for a one-off event.
 ///
 /// `CC-Request-Type` (AVP code 416), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.3.
@@ -2294,6 +2406,148 @@ impl ::diameter_runtime::types::IntoOwned for CostInformation<'_> {
                 owner,
             ),
         }
+    }
+}
+/// A checked, zero-allocation view of [`CostInformation`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct CostInformationView<'a> {
+    data: &'a [u8],
+    at: [u32; 3usize],
+}
+impl<'a> CostInformationView<'a> {
+    /// A decimal number given as Value-Digits times ten to the power Exponent (absent exponent means zero).
+    ///
+    /// `Unit-Value` (AVP code 445), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.8.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn unit_value(&self) -> UnitValueView<'a> {
+        ::diameter_runtime::view::group(self.data, self.at[0usize])
+    }
+    /// ISO 4217 numeric code of the currency in which monetary amounts are given.
+    ///
+    /// `Currency-Code` (AVP code 425), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.11.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn currency_code(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+    /// Human-readable unit (such as minutes or megabytes) to which a per-unit cost applies.
+    ///
+    /// `Cost-Unit` (AVP code 424), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.12.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cost_unit(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[2usize])
+    }
+}
+impl<'a> ::diameter_runtime::view::GroupView<'a> for CostInformationView<'a> {
+    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::COST_INFORMATION;
+    type Group = CostInformation<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    #[inline]
+    fn check_group(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::COST_INFORMATION_GRAMMAR;
+        let mut counts = [0u32; 3usize];
+        let mut at = [0u32; 3usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (445u32, 0u32) => {
+                    ctx.view_group::<
+                            UnitValueView<'a>,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (425u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (424u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                _ => ctx.other(G, a, None),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        Self { data, at }
+    }
+    fn index_group(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            at: ::diameter_runtime::view::index(data, Self::slot),
+        }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (445u32, 0u32) => Some(0usize),
+            (425u32, 0u32) => Some(1usize),
+            (424u32, 0u32) => Some(2usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_group(&self) -> CostInformation<'a> {
+        CostInformation {
+            unit_value: ::diameter_runtime::view::GroupView::to_group(
+                &self.unit_value(),
+            ),
+            currency_code: self.currency_code(),
+            cost_unit: self.cost_unit(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for CostInformationView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
     }
 }
 /// Sent in AA requests by a credit-control capable element to say whether a first interrogation or a re-authorization is meant.
@@ -2670,6 +2924,189 @@ impl ::diameter_runtime::types::IntoOwned for FinalUnitIndication<'_> {
         }
     }
 }
+/// A checked, zero-allocation view of [`FinalUnitIndication`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct FinalUnitIndicationView<'a> {
+    data: &'a [u8],
+    at: [u32; 4usize],
+}
+impl<'a> FinalUnitIndicationView<'a> {
+    /// Action taken when the account can no longer pay for the service: end it, redirect the user, or restrict access.
+    ///
+    /// `Final-Unit-Action` (AVP code 449), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.35.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn final_unit_action(&self) -> FinalUnitAction {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// IP filter for traffic that stays allowed after the final units are used; everything else is dropped.
+    ///
+    /// `Restriction-Filter-Rule` (AVP code 438), IPFilterRule; flags M must, V must-not, P may; RFC 4006 section 8.36.
+    ///
+    /// Occurs at least 0 times.
+    pub fn restriction_filter_rule(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<
+        'a,
+        ::diameter_runtime::types::IpFilterRule<'a>,
+    > {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[1usize],
+            (438u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Name of a filter list configured in the access device, here used to restrict traffic after the final units.
+    ///
+    /// `Filter-Id` (AVP code 11), UTF8String; flags M must, V must-not, P may; RFC 4006 section RFC 7155 4.4.7.
+    ///
+    /// Occurs at least 0 times.
+    pub fn filter_id(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, ::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[2usize],
+            (11u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Where the user is sent when the account cannot cover the service (required with Final-Unit-Action REDIRECT).
+    ///
+    /// `Redirect-Server` (AVP code 434), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.37.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn redirect_server(&self) -> Option<RedirectServerView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[3usize])
+    }
+}
+impl<'a> ::diameter_runtime::view::GroupView<'a> for FinalUnitIndicationView<'a> {
+    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::FINAL_UNIT_INDICATION;
+    type Group = FinalUnitIndication<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    #[inline]
+    fn check_group(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::FINAL_UNIT_INDICATION_GRAMMAR;
+        let mut counts = [0u32; 4usize];
+        let mut at = [0u32; 4usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (449u32, 0u32) => {
+                    ctx.view::<
+                            FinalUnitAction,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (438u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::IpFilterRule<'a>,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (11u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (434u32, 0u32) => {
+                    ctx.view_group::<
+                            RedirectServerView<'a>,
+                        >(
+                        &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[3usize],
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                _ => ctx.other(G, a, None),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        Self { data, at }
+    }
+    fn index_group(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            at: ::diameter_runtime::view::index(data, Self::slot),
+        }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (449u32, 0u32) => Some(0usize),
+            (438u32, 0u32) => Some(1usize),
+            (11u32, 0u32) => Some(2usize),
+            (434u32, 0u32) => Some(3usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_group(&self) -> FinalUnitIndication<'a> {
+        FinalUnitIndication {
+            final_unit_action: self.final_unit_action(),
+            restriction_filter_rule: self.restriction_filter_rule().collect(),
+            filter_id: self.filter_id().collect(),
+            redirect_server: self
+                .redirect_server()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for FinalUnitIndicationView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+    }
+}
 /// Units the client may let the end user consume before the service ends or a new request is due.
 ///
 /// `Granted-Service-Unit` (AVP code 431), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.17.
@@ -2976,6 +3413,258 @@ impl ::diameter_runtime::types::IntoOwned for GrantedServiceUnit<'_> {
         }
     }
 }
+/// A checked, zero-allocation view of [`GrantedServiceUnit`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct GrantedServiceUnitView<'a> {
+    data: &'a [u8],
+    at: [u32; 7usize],
+}
+impl<'a> GrantedServiceUnitView<'a> {
+    /// Moment at which the tariff of the service changes, in seconds since 1 January 1900 00:00 UTC.
+    ///
+    /// `Tariff-Time-Change` (AVP code 451), Time; flags M must, V must-not, P may; RFC 4006 section 8.20.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn tariff_time_change(&self) -> Option<::diameter_runtime::types::Time> {
+        ::diameter_runtime::view::opt(self.data, self.at[0usize])
+    }
+    /// Requested, granted or used time, in seconds.
+    ///
+    /// `CC-Time` (AVP code 420), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.21.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_time(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[1usize])
+    }
+    /// A monetary amount, preferably with the currency it is expressed in.
+    ///
+    /// `CC-Money` (AVP code 413), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.22.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_money(&self) -> Option<CcMoneyView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[2usize])
+    }
+    /// Requested, granted or used octets counted in both directions together.
+    ///
+    /// `CC-Total-Octets` (AVP code 421), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.23.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_total_octets(&self) -> Option<u64> {
+        ::diameter_runtime::view::opt(self.data, self.at[3usize])
+    }
+    /// Requested, granted or used octets received from the end user.
+    ///
+    /// `CC-Input-Octets` (AVP code 412), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.24.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_input_octets(&self) -> Option<u64> {
+        ::diameter_runtime::view::opt(self.data, self.at[4usize])
+    }
+    /// Requested, granted or used octets sent to the end user.
+    ///
+    /// `CC-Output-Octets` (AVP code 414), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.25.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_output_octets(&self) -> Option<u64> {
+        ::diameter_runtime::view::opt(self.data, self.at[5usize])
+    }
+    /// Requested, granted or used units of a service-defined kind (events, points and so on).
+    ///
+    /// `CC-Service-Specific-Units` (AVP code 417), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.26.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_service_specific_units(&self) -> Option<u64> {
+        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::GroupView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::GroupView<'a> for GrantedServiceUnitView<'a> {
+    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::GRANTED_SERVICE_UNIT;
+    type Group = GrantedServiceUnit<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    #[inline]
+    fn check_group(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::GRANTED_SERVICE_UNIT_GRAMMAR;
+        let mut counts = [0u32; 7usize];
+        let mut at = [0u32; 7usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (451u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Time,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (420u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (413u32, 0u32) => {
+                    ctx.view_group::<
+                            CcMoneyView<'a>,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (421u32, 0u32) => {
+                    ctx.view::<
+                            u64,
+                        >(
+                        &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[3usize],
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                (412u32, 0u32) => {
+                    ctx.view::<
+                            u64,
+                        >(
+                        &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[4usize],
+                        &mut counts[4usize],
+                        index,
+                    )
+                }
+                (414u32, 0u32) => {
+                    ctx.view::<
+                            u64,
+                        >(
+                        &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[5usize],
+                        &mut counts[5usize],
+                        index,
+                    )
+                }
+                (417u32, 0u32) => {
+                    ctx.view::<
+                            u64,
+                        >(
+                        &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[6usize],
+                        &mut counts[6usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        Self { data, at }
+    }
+    fn index_group(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            at: ::diameter_runtime::view::index(data, Self::slot),
+        }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (451u32, 0u32) => Some(0usize),
+            (420u32, 0u32) => Some(1usize),
+            (413u32, 0u32) => Some(2usize),
+            (421u32, 0u32) => Some(3usize),
+            (412u32, 0u32) => Some(4usize),
+            (414u32, 0u32) => Some(5usize),
+            (417u32, 0u32) => Some(6usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_group(&self) -> GrantedServiceUnit<'a> {
+        GrantedServiceUnit {
+            tariff_time_change: self.tariff_time_change(),
+            cc_time: self.cc_time(),
+            cc_money: self
+                .cc_money()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            cc_total_octets: self.cc_total_octets(),
+            cc_input_octets: self.cc_input_octets(),
+            cc_output_octets: self.cc_output_octets(),
+            cc_service_specific_units: self.cc_service_specific_units(),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for GrantedServiceUnitView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+    }
+}
 /// Format of the address in Redirect-Server-Address.
 ///
 /// `Redirect-Address-Type` (AVP code 433), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.38.
@@ -3173,6 +3862,119 @@ impl ::diameter_runtime::types::IntoOwned for RedirectServer<'_> {
                 owner,
             ),
         }
+    }
+}
+/// A checked, zero-allocation view of [`RedirectServer`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct RedirectServerView<'a> {
+    data: &'a [u8],
+    at: [u32; 2usize],
+}
+impl<'a> RedirectServerView<'a> {
+    /// Format of the address in Redirect-Server-Address.
+    ///
+    /// `Redirect-Address-Type` (AVP code 433), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.38.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn redirect_address_type(&self) -> RedirectAddressType {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Address of the redirect server, in the format named by Redirect-Address-Type.
+    ///
+    /// `Redirect-Server-Address` (AVP code 435), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.39.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn redirect_server_address(&self) -> ::diameter_runtime::types::Utf8String<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+}
+impl<'a> ::diameter_runtime::view::GroupView<'a> for RedirectServerView<'a> {
+    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::REDIRECT_SERVER;
+    type Group = RedirectServer<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    #[inline]
+    fn check_group(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::REDIRECT_SERVER_GRAMMAR;
+        let mut counts = [0u32; 2usize];
+        let mut at = [0u32; 2usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (433u32, 0u32) => {
+                    ctx.view::<
+                            RedirectAddressType,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (435u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                _ => ctx.other(G, a, None),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        Self { data, at }
+    }
+    fn index_group(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            at: ::diameter_runtime::view::index(data, Self::slot),
+        }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (433u32, 0u32) => Some(0usize),
+            (435u32, 0u32) => Some(1usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_group(&self) -> RedirectServer<'a> {
+        RedirectServer {
+            redirect_address_type: self.redirect_address_type(),
+            redirect_server_address: self.redirect_server_address(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for RedirectServerView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
     }
 }
 /// What an EVENT_REQUEST asks for: debit, refund, balance check or price enquiry.
@@ -3511,6 +4313,231 @@ impl ::diameter_runtime::types::IntoOwned for RequestedServiceUnit<'_> {
         }
     }
 }
+/// A checked, zero-allocation view of [`RequestedServiceUnit`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct RequestedServiceUnitView<'a> {
+    data: &'a [u8],
+    at: [u32; 6usize],
+}
+impl<'a> RequestedServiceUnitView<'a> {
+    /// Requested, granted or used time, in seconds.
+    ///
+    /// `CC-Time` (AVP code 420), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.21.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_time(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[0usize])
+    }
+    /// A monetary amount, preferably with the currency it is expressed in.
+    ///
+    /// `CC-Money` (AVP code 413), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.22.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_money(&self) -> Option<CcMoneyView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[1usize])
+    }
+    /// Requested, granted or used octets counted in both directions together.
+    ///
+    /// `CC-Total-Octets` (AVP code 421), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.23.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_total_octets(&self) -> Option<u64> {
+        ::diameter_runtime::view::opt(self.data, self.at[2usize])
+    }
+    /// Requested, granted or used octets received from the end user.
+    ///
+    /// `CC-Input-Octets` (AVP code 412), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.24.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_input_octets(&self) -> Option<u64> {
+        ::diameter_runtime::view::opt(self.data, self.at[3usize])
+    }
+    /// Requested, granted or used octets sent to the end user.
+    ///
+    /// `CC-Output-Octets` (AVP code 414), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.25.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_output_octets(&self) -> Option<u64> {
+        ::diameter_runtime::view::opt(self.data, self.at[4usize])
+    }
+    /// Requested, granted or used units of a service-defined kind (events, points and so on).
+    ///
+    /// `CC-Service-Specific-Units` (AVP code 417), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.26.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_service_specific_units(&self) -> Option<u64> {
+        ::diameter_runtime::view::opt(self.data, self.at[5usize])
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::GroupView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::GroupView<'a> for RequestedServiceUnitView<'a> {
+    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::REQUESTED_SERVICE_UNIT;
+    type Group = RequestedServiceUnit<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    #[inline]
+    fn check_group(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::REQUESTED_SERVICE_UNIT_GRAMMAR;
+        let mut counts = [0u32; 6usize];
+        let mut at = [0u32; 6usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (420u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (413u32, 0u32) => {
+                    ctx.view_group::<
+                            CcMoneyView<'a>,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (421u32, 0u32) => {
+                    ctx.view::<
+                            u64,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (412u32, 0u32) => {
+                    ctx.view::<
+                            u64,
+                        >(
+                        &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[3usize],
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                (414u32, 0u32) => {
+                    ctx.view::<
+                            u64,
+                        >(
+                        &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[4usize],
+                        &mut counts[4usize],
+                        index,
+                    )
+                }
+                (417u32, 0u32) => {
+                    ctx.view::<
+                            u64,
+                        >(
+                        &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[5usize],
+                        &mut counts[5usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        Self { data, at }
+    }
+    fn index_group(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            at: ::diameter_runtime::view::index(data, Self::slot),
+        }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (420u32, 0u32) => Some(0usize),
+            (413u32, 0u32) => Some(1usize),
+            (421u32, 0u32) => Some(2usize),
+            (412u32, 0u32) => Some(3usize),
+            (414u32, 0u32) => Some(4usize),
+            (417u32, 0u32) => Some(5usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_group(&self) -> RequestedServiceUnit<'a> {
+        RequestedServiceUnit {
+            cc_time: self.cc_time(),
+            cc_money: self
+                .cc_money()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            cc_total_octets: self.cc_total_octets(),
+            cc_input_octets: self.cc_input_octets(),
+            cc_output_octets: self.cc_output_octets(),
+            cc_service_specific_units: self.cc_service_specific_units(),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for RequestedServiceUnitView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+    }
+}
 /// A service-specific typed parameter used for pricing or rating.
 ///
 /// `Service-Parameter-Info` (AVP code 440), Grouped; flags M may, V must-not, P may; RFC 4006 section 8.43.
@@ -3643,6 +4670,119 @@ impl ::diameter_runtime::types::IntoOwned for ServiceParameterInfo<'_> {
                 owner,
             ),
         }
+    }
+}
+/// A checked, zero-allocation view of [`ServiceParameterInfo`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct ServiceParameterInfoView<'a> {
+    data: &'a [u8],
+    at: [u32; 2usize],
+}
+impl<'a> ServiceParameterInfoView<'a> {
+    /// Type of a service parameter, as assigned by whoever allocated the Service-Context-Id.
+    ///
+    /// `Service-Parameter-Type` (AVP code 441), Unsigned32; flags M may, V must-not, P may; RFC 4006 section 8.44.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn service_parameter_type(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Value of a service parameter whose type is given by Service-Parameter-Type.
+    ///
+    /// `Service-Parameter-Value` (AVP code 442), OctetString; flags M may, V must-not, P may; RFC 4006 section 8.45.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn service_parameter_value(&self) -> ::diameter_runtime::types::OctetString<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+}
+impl<'a> ::diameter_runtime::view::GroupView<'a> for ServiceParameterInfoView<'a> {
+    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::SERVICE_PARAMETER_INFO;
+    type Group = ServiceParameterInfo<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    #[inline]
+    fn check_group(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SERVICE_PARAMETER_INFO_GRAMMAR;
+        let mut counts = [0u32; 2usize];
+        let mut at = [0u32; 2usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (441u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 0,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (442u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::OctetString<'a>,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 0,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                _ => ctx.other(G, a, None),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        Self { data, at }
+    }
+    fn index_group(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            at: ::diameter_runtime::view::index(data, Self::slot),
+        }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (441u32, 0u32) => Some(0usize),
+            (442u32, 0u32) => Some(1usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_group(&self) -> ServiceParameterInfo<'a> {
+        ServiceParameterInfo {
+            service_parameter_type: self.service_parameter_type(),
+            service_parameter_value: self.service_parameter_value(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for ServiceParameterInfoView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
     }
 }
 /// Identifies the end user's subscription by a typed identifier.
@@ -3779,6 +4919,119 @@ impl ::diameter_runtime::types::IntoOwned for SubscriptionId<'_> {
         }
     }
 }
+/// A checked, zero-allocation view of [`SubscriptionId`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct SubscriptionIdView<'a> {
+    data: &'a [u8],
+    at: [u32; 2usize],
+}
+impl<'a> SubscriptionIdView<'a> {
+    /// Kind of identifier carried in Subscription-Id-Data.
+    ///
+    /// `Subscription-Id-Type` (AVP code 450), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.47.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn subscription_id_type(&self) -> SubscriptionIdType {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// The subscription identifier itself, in the format named by Subscription-Id-Type.
+    ///
+    /// `Subscription-Id-Data` (AVP code 444), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.48.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn subscription_id_data(&self) -> ::diameter_runtime::types::Utf8String<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+}
+impl<'a> ::diameter_runtime::view::GroupView<'a> for SubscriptionIdView<'a> {
+    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::SUBSCRIPTION_ID;
+    type Group = SubscriptionId<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    #[inline]
+    fn check_group(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SUBSCRIPTION_ID_GRAMMAR;
+        let mut counts = [0u32; 2usize];
+        let mut at = [0u32; 2usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (450u32, 0u32) => {
+                    ctx.view::<
+                            SubscriptionIdType,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (444u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                _ => ctx.other(G, a, None),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        Self { data, at }
+    }
+    fn index_group(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            at: ::diameter_runtime::view::index(data, Self::slot),
+        }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (450u32, 0u32) => Some(0usize),
+            (444u32, 0u32) => Some(1usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_group(&self) -> SubscriptionId<'a> {
+        SubscriptionId {
+            subscription_id_type: self.subscription_id_type(),
+            subscription_id_data: self.subscription_id_data(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for SubscriptionIdView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+    }
+}
 /// A decimal number given as Value-Digits times ten to the power Exponent (absent exponent means zero).
 ///
 /// `Unit-Value` (AVP code 445), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.8.
@@ -3881,6 +5134,116 @@ impl ::diameter_runtime::types::IntoOwned for UnitValue {
     type Owned = UnitValue;
     fn into_owned(self) -> UnitValue {
         self
+    }
+}
+/// A checked, zero-allocation view of [`UnitValue`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct UnitValueView<'a> {
+    data: &'a [u8],
+    at: [u32; 2usize],
+}
+impl<'a> UnitValueView<'a> {
+    /// Significant digits of a Unit-Value, scaled by the accompanying Exponent.
+    ///
+    /// `Value-Digits` (AVP code 447), Integer64; flags M must, V must-not, P may; RFC 4006 section 8.10.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn value_digits(&self) -> i64 {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Power of ten applied to Value-Digits inside a Unit-Value.
+    ///
+    /// `Exponent` (AVP code 429), Integer32; flags M must, V must-not, P may; RFC 4006 section 8.9.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn exponent(&self) -> Option<i32> {
+        ::diameter_runtime::view::opt(self.data, self.at[1usize])
+    }
+}
+impl<'a> ::diameter_runtime::view::GroupView<'a> for UnitValueView<'a> {
+    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::UNIT_VALUE;
+    type Group = UnitValue;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    #[inline]
+    fn check_group(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::UNIT_VALUE_GRAMMAR;
+        let mut counts = [0u32; 2usize];
+        let mut at = [0u32; 2usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (447u32, 0u32) => {
+                    ctx.view::<
+                            i64,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (429u32, 0u32) => {
+                    ctx.view::<
+                            i32,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                _ => ctx.other(G, a, None),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        Self { data, at }
+    }
+    fn index_group(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            at: ::diameter_runtime::view::index(data, Self::slot),
+        }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (447u32, 0u32) => Some(0usize),
+            (429u32, 0u32) => Some(1usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_group(&self) -> UnitValue {
+        UnitValue {
+            value_digits: self.value_digits(),
+            exponent: self.exponent(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for UnitValueView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
     }
 }
 /// Units consumed since the service started or since the previous report.
@@ -4187,6 +5550,258 @@ impl ::diameter_runtime::types::IntoOwned for UsedServiceUnit<'_> {
                 owner,
             ),
         }
+    }
+}
+/// A checked, zero-allocation view of [`UsedServiceUnit`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct UsedServiceUnitView<'a> {
+    data: &'a [u8],
+    at: [u32; 7usize],
+}
+impl<'a> UsedServiceUnitView<'a> {
+    /// Whether units belong before or after a tariff change, or straddle it.
+    ///
+    /// `Tariff-Change-Usage` (AVP code 452), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.27.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn tariff_change_usage(&self) -> Option<TariffChangeUsage> {
+        ::diameter_runtime::view::opt(self.data, self.at[0usize])
+    }
+    /// Requested, granted or used time, in seconds.
+    ///
+    /// `CC-Time` (AVP code 420), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.21.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_time(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[1usize])
+    }
+    /// A monetary amount, preferably with the currency it is expressed in.
+    ///
+    /// `CC-Money` (AVP code 413), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.22.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_money(&self) -> Option<CcMoneyView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[2usize])
+    }
+    /// Requested, granted or used octets counted in both directions together.
+    ///
+    /// `CC-Total-Octets` (AVP code 421), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.23.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_total_octets(&self) -> Option<u64> {
+        ::diameter_runtime::view::opt(self.data, self.at[3usize])
+    }
+    /// Requested, granted or used octets received from the end user.
+    ///
+    /// `CC-Input-Octets` (AVP code 412), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.24.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_input_octets(&self) -> Option<u64> {
+        ::diameter_runtime::view::opt(self.data, self.at[4usize])
+    }
+    /// Requested, granted or used octets sent to the end user.
+    ///
+    /// `CC-Output-Octets` (AVP code 414), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.25.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_output_octets(&self) -> Option<u64> {
+        ::diameter_runtime::view::opt(self.data, self.at[5usize])
+    }
+    /// Requested, granted or used units of a service-defined kind (events, points and so on).
+    ///
+    /// `CC-Service-Specific-Units` (AVP code 417), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.26.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_service_specific_units(&self) -> Option<u64> {
+        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::GroupView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::GroupView<'a> for UsedServiceUnitView<'a> {
+    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::USED_SERVICE_UNIT;
+    type Group = UsedServiceUnit<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    #[inline]
+    fn check_group(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::USED_SERVICE_UNIT_GRAMMAR;
+        let mut counts = [0u32; 7usize];
+        let mut at = [0u32; 7usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (452u32, 0u32) => {
+                    ctx.view::<
+                            TariffChangeUsage,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (420u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (413u32, 0u32) => {
+                    ctx.view_group::<
+                            CcMoneyView<'a>,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (421u32, 0u32) => {
+                    ctx.view::<
+                            u64,
+                        >(
+                        &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[3usize],
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                (412u32, 0u32) => {
+                    ctx.view::<
+                            u64,
+                        >(
+                        &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[4usize],
+                        &mut counts[4usize],
+                        index,
+                    )
+                }
+                (414u32, 0u32) => {
+                    ctx.view::<
+                            u64,
+                        >(
+                        &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[5usize],
+                        &mut counts[5usize],
+                        index,
+                    )
+                }
+                (417u32, 0u32) => {
+                    ctx.view::<
+                            u64,
+                        >(
+                        &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[6usize],
+                        &mut counts[6usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        Self { data, at }
+    }
+    fn index_group(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            at: ::diameter_runtime::view::index(data, Self::slot),
+        }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (452u32, 0u32) => Some(0usize),
+            (420u32, 0u32) => Some(1usize),
+            (413u32, 0u32) => Some(2usize),
+            (421u32, 0u32) => Some(3usize),
+            (412u32, 0u32) => Some(4usize),
+            (414u32, 0u32) => Some(5usize),
+            (417u32, 0u32) => Some(6usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_group(&self) -> UsedServiceUnit<'a> {
+        UsedServiceUnit {
+            tariff_change_usage: self.tariff_change_usage(),
+            cc_time: self.cc_time(),
+            cc_money: self
+                .cc_money()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            cc_total_octets: self.cc_total_octets(),
+            cc_input_octets: self.cc_input_octets(),
+            cc_output_octets: self.cc_output_octets(),
+            cc_service_specific_units: self.cc_service_specific_units(),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for UsedServiceUnitView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
     }
 }
 /// Action taken when the account can no longer pay for the service: end it, redirect the user, or restrict access.
@@ -4926,6 +6541,369 @@ impl ::diameter_runtime::types::IntoOwned for MultipleServicesCreditControl<'_> 
         }
     }
 }
+/// A checked, zero-allocation view of [`MultipleServicesCreditControl`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct MultipleServicesCreditControlView<'a> {
+    data: &'a [u8],
+    at: [u32; 10usize],
+}
+impl<'a> MultipleServicesCreditControlView<'a> {
+    /// Units the client may let the end user consume before the service ends or a new request is due.
+    ///
+    /// `Granted-Service-Unit` (AVP code 431), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.17.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn granted_service_unit(&self) -> Option<GrantedServiceUnitView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[0usize])
+    }
+    /// Units, or a monetary amount, that the client asks the server to grant.
+    ///
+    /// `Requested-Service-Unit` (AVP code 437), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.18.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn requested_service_unit(&self) -> Option<RequestedServiceUnitView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[1usize])
+    }
+    /// Units consumed since the service started or since the previous report.
+    ///
+    /// `Used-Service-Unit` (AVP code 446), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.19.
+    ///
+    /// Occurs at least 0 times.
+    pub fn used_service_unit(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, UsedServiceUnitView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[2usize],
+            (446u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Whether units belong before or after a tariff change, or straddle it.
+    ///
+    /// `Tariff-Change-Usage` (AVP code 452), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.27.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn tariff_change_usage(&self) -> Option<TariffChangeUsage> {
+        ::diameter_runtime::view::opt(self.data, self.at[3usize])
+    }
+    /// Identifier of a service, unique together with Service-Context-Id.
+    ///
+    /// `Service-Identifier` (AVP code 439), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.28.
+    ///
+    /// Occurs at least 0 times.
+    pub fn service_identifier(&self) -> ::diameter_runtime::view::Iter<'a, u32> {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[4usize],
+            (439u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Identifier of a group of services rated alike, unique together with Service-Context-Id.
+    ///
+    /// `Rating-Group` (AVP code 432), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.29.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn rating_group(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[5usize])
+    }
+    /// Ties the granted units of one type to a credit pool of the session, with the multiplier into pool units.
+    ///
+    /// `G-S-U-Pool-Reference` (AVP code 457), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.30.
+    ///
+    /// Occurs at least 0 times.
+    pub fn g_s_u_pool_reference(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, GSUPoolReferenceView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[6usize],
+            (457u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Seconds for which granted units stay valid (or a redirect/restriction lasts) before the client must ask again.
+    ///
+    /// `Validity-Time` (AVP code 448), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.33.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn validity_time(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+    }
+    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    ///
+    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn result_code(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[8usize])
+    }
+    /// Marks the granted units as the last ones and says what the client does once they are used up.
+    ///
+    /// `Final-Unit-Indication` (AVP code 430), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.34.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn final_unit_indication(&self) -> Option<FinalUnitIndicationView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[9usize])
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::GroupView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::GroupView<'a>
+for MultipleServicesCreditControlView<'a> {
+    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::MULTIPLE_SERVICES_CREDIT_CONTROL;
+    type Group = MultipleServicesCreditControl<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    #[inline]
+    fn check_group(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::MULTIPLE_SERVICES_CREDIT_CONTROL_GRAMMAR;
+        let mut counts = [0u32; 10usize];
+        let mut at = [0u32; 10usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (431u32, 0u32) => {
+                    ctx.view_group::<
+                            GrantedServiceUnitView<'a>,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (437u32, 0u32) => {
+                    ctx.view_group::<
+                            RequestedServiceUnitView<'a>,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (446u32, 0u32) => {
+                    ctx.view_group::<
+                            UsedServiceUnitView<'a>,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (452u32, 0u32) => {
+                    ctx.view::<
+                            TariffChangeUsage,
+                        >(
+                        &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[3usize],
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                (439u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[4usize],
+                        &mut counts[4usize],
+                        index,
+                    )
+                }
+                (432u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[5usize],
+                        &mut counts[5usize],
+                        index,
+                    )
+                }
+                (457u32, 0u32) => {
+                    ctx.view_group::<
+                            GSUPoolReferenceView<'a>,
+                        >(
+                        &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[6usize],
+                        &mut counts[6usize],
+                        index,
+                    )
+                }
+                (448u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[7usize],
+                        &mut counts[7usize],
+                        index,
+                    )
+                }
+                (268u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[8usize],
+                        &mut counts[8usize],
+                        index,
+                    )
+                }
+                (430u32, 0u32) => {
+                    ctx.view_group::<
+                            FinalUnitIndicationView<'a>,
+                        >(
+                        &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[9usize],
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        Self { data, at }
+    }
+    fn index_group(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            at: ::diameter_runtime::view::index(data, Self::slot),
+        }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (431u32, 0u32) => Some(0usize),
+            (437u32, 0u32) => Some(1usize),
+            (446u32, 0u32) => Some(2usize),
+            (452u32, 0u32) => Some(3usize),
+            (439u32, 0u32) => Some(4usize),
+            (432u32, 0u32) => Some(5usize),
+            (457u32, 0u32) => Some(6usize),
+            (448u32, 0u32) => Some(7usize),
+            (268u32, 0u32) => Some(8usize),
+            (430u32, 0u32) => Some(9usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_group(&self) -> MultipleServicesCreditControl<'a> {
+        MultipleServicesCreditControl {
+            granted_service_unit: self
+                .granted_service_unit()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            requested_service_unit: self
+                .requested_service_unit()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            used_service_unit: self
+                .used_service_unit()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            tariff_change_usage: self.tariff_change_usage(),
+            service_identifier: self.service_identifier().collect(),
+            rating_group: self.rating_group(),
+            g_s_u_pool_reference: self
+                .g_s_u_pool_reference()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            validity_time: self.validity_time(),
+            result_code: self.result_code(),
+            final_unit_indication: self
+                .final_unit_indication()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for MultipleServicesCreditControlView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+    }
+}
 /// Ties the granted units of one type to a credit pool of the session, with the multiplier into pool units.
 ///
 /// `G-S-U-Pool-Reference` (AVP code 457), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.30.
@@ -5072,6 +7050,149 @@ impl ::diameter_runtime::types::IntoOwned for GSUPoolReference {
         self
     }
 }
+/// A checked, zero-allocation view of [`GSUPoolReference`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct GSUPoolReferenceView<'a> {
+    data: &'a [u8],
+    at: [u32; 3usize],
+}
+impl<'a> GSUPoolReferenceView<'a> {
+    /// Identifier of a credit pool within the session.
+    ///
+    /// `G-S-U-Pool-Identifier` (AVP code 453), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.31.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn g_s_u_pool_identifier(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Kind of unit pooled into a credit pool.
+    ///
+    /// `CC-Unit-Type` (AVP code 454), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.32.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn cc_unit_type(&self) -> CcUnitType {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+    /// A decimal number given as Value-Digits times ten to the power Exponent (absent exponent means zero).
+    ///
+    /// `Unit-Value` (AVP code 445), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.8.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn unit_value(&self) -> UnitValueView<'a> {
+        ::diameter_runtime::view::group(self.data, self.at[2usize])
+    }
+}
+impl<'a> ::diameter_runtime::view::GroupView<'a> for GSUPoolReferenceView<'a> {
+    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::G_S_U_POOL_REFERENCE;
+    type Group = GSUPoolReference;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    #[inline]
+    fn check_group(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::G_S_U_POOL_REFERENCE_GRAMMAR;
+        let mut counts = [0u32; 3usize];
+        let mut at = [0u32; 3usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (453u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (454u32, 0u32) => {
+                    ctx.view::<
+                            CcUnitType,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (445u32, 0u32) => {
+                    ctx.view_group::<
+                            UnitValueView<'a>,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                _ => ctx.other(G, a, None),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        Self { data, at }
+    }
+    fn index_group(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            at: ::diameter_runtime::view::index(data, Self::slot),
+        }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (453u32, 0u32) => Some(0usize),
+            (454u32, 0u32) => Some(1usize),
+            (445u32, 0u32) => Some(2usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_group(&self) -> GSUPoolReference {
+        GSUPoolReference {
+            g_s_u_pool_identifier: self.g_s_u_pool_identifier(),
+            cc_unit_type: self.cc_unit_type(),
+            unit_value: ::diameter_runtime::view::GroupView::to_group(&self.unit_value()),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for GSUPoolReferenceView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+    }
+}
 /// Identity and capability of the terminal the subscriber is using.
 ///
 /// `User-Equipment-Info` (AVP code 458), Grouped; flags M may, V must-not, P may; RFC 4006 section 8.49.
@@ -5204,6 +7325,121 @@ impl ::diameter_runtime::types::IntoOwned for UserEquipmentInfo<'_> {
                 owner,
             ),
         }
+    }
+}
+/// A checked, zero-allocation view of [`UserEquipmentInfo`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct UserEquipmentInfoView<'a> {
+    data: &'a [u8],
+    at: [u32; 2usize],
+}
+impl<'a> UserEquipmentInfoView<'a> {
+    /// Kind of terminal identifier carried in User-Equipment-Info-Value.
+    ///
+    /// `User-Equipment-Info-Type` (AVP code 459), Enumerated; flags M may, V must-not, P may; RFC 4006 section 8.50.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn user_equipment_info_type(&self) -> UserEquipmentInfoType {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// The terminal identifier itself, in the format named by User-Equipment-Info-Type.
+    ///
+    /// `User-Equipment-Info-Value` (AVP code 460), OctetString; flags M may, V must-not, P may; RFC 4006 section 8.51.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn user_equipment_info_value(
+        &self,
+    ) -> ::diameter_runtime::types::OctetString<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+}
+impl<'a> ::diameter_runtime::view::GroupView<'a> for UserEquipmentInfoView<'a> {
+    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::USER_EQUIPMENT_INFO;
+    type Group = UserEquipmentInfo<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    #[inline]
+    fn check_group(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::USER_EQUIPMENT_INFO_GRAMMAR;
+        let mut counts = [0u32; 2usize];
+        let mut at = [0u32; 2usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (459u32, 0u32) => {
+                    ctx.view::<
+                            UserEquipmentInfoType,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 0,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (460u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::OctetString<'a>,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 0,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                _ => ctx.other(G, a, None),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        Self { data, at }
+    }
+    fn index_group(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            at: ::diameter_runtime::view::index(data, Self::slot),
+        }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (459u32, 0u32) => Some(0usize),
+            (460u32, 0u32) => Some(1usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_group(&self) -> UserEquipmentInfo<'a> {
+        UserEquipmentInfo {
+            user_equipment_info_type: self.user_equipment_info_type(),
+            user_equipment_info_value: self.user_equipment_info_value(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for UserEquipmentInfoView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
     }
 }
 /// Kind of terminal identifier carried in User-Equipment-Info-Value.
@@ -5911,6 +8147,508 @@ impl ::diameter_runtime::types::IntoOwned for ReAuthRequest<'_> {
         }
     }
 }
+/// A checked, zero-allocation view of [`ReAuthRequest`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct ReAuthRequestView<'a> {
+    data: &'a [u8],
+    at: [u32; 15usize],
+}
+impl<'a> ReAuthRequestView<'a> {
+    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
+    ///
+    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
+    ///
+    /// Occurs fixed position, 1 to 1 times.
+    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Identity of the node that originated the message; present in every message and never changed by relays.
+    ///
+    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+    /// Realm of the node that originated the message; present in every message.
+    ///
+    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    }
+    /// Realm a request is routed towards; never sent in answers.
+    ///
+    /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn destination_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    }
+    /// Identity of the node a request is addressed to; never sent in answers.
+    ///
+    /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn destination_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[4usize])
+    }
+    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
+    ///
+    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn auth_application_id(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[5usize])
+    }
+    /// Which kind of re-auth the client is expected to perform when Authorization-Lifetime runs out.
+    ///
+    /// `Re-Auth-Request-Type` (AVP code 285), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.12.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn re_auth_request_type(&self) -> super::base::ReAuthRequestType {
+        ::diameter_runtime::view::one(self.data, self.at[6usize])
+    }
+    /// The user's name, in Network Access Identifier form.
+    ///
+    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+    }
+    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
+    ///
+    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn origin_state_id(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[8usize])
+    }
+    /// Identifier of a credit-control sub-session within the session named by Session-Id.
+    ///
+    /// `CC-Sub-Session-Id` (AVP code 419), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.5.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_sub_session_id(&self) -> Option<u64> {
+        ::diameter_runtime::view::opt(self.data, self.at[9usize])
+    }
+    /// Identifier of a credit pool within the session.
+    ///
+    /// `G-S-U-Pool-Identifier` (AVP code 453), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.31.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn g_s_u_pool_identifier(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[10usize])
+    }
+    /// Identifier of a service, unique together with Service-Context-Id.
+    ///
+    /// `Service-Identifier` (AVP code 439), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.28.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn service_identifier(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[11usize])
+    }
+    /// Identifier of a group of services rated alike, unique together with Service-Context-Id.
+    ///
+    /// `Rating-Group` (AVP code 432), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.29.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn rating_group(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[12usize])
+    }
+    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
+    ///
+    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
+    ///
+    /// Occurs at least 0 times.
+    pub fn proxy_info(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, super::base::ProxyInfoView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[13usize],
+            (284u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
+    ///
+    /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
+    ///
+    /// Occurs at least 0 times.
+    pub fn route_record(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<
+        'a,
+        ::diameter_runtime::types::DiameterIdentity<'a>,
+    > {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[14usize],
+            (282u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
+    type Command = ReAuthRequest<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    fn check_body(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_REQUEST_GRAMMAR;
+        let mut counts = [0u32; 15usize];
+        let mut at = [0u32; 15usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (283u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[3usize],
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                (293u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[4usize],
+                        &mut counts[4usize],
+                        index,
+                    )
+                }
+                (258u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[5usize],
+                        &mut counts[5usize],
+                        index,
+                    )
+                }
+                (285u32, 0u32) => {
+                    ctx.view::<
+                            super::base::ReAuthRequestType,
+                        >(
+                        &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[6usize],
+                        &mut counts[6usize],
+                        index,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[7usize],
+                        &mut counts[7usize],
+                        index,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[8usize],
+                        &mut counts[8usize],
+                        index,
+                    )
+                }
+                (419u32, 0u32) => {
+                    ctx.view::<
+                            u64,
+                        >(
+                        &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[9usize],
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
+                (453u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[10usize],
+                        &mut counts[10usize],
+                        index,
+                    )
+                }
+                (439u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[11usize],
+                        &mut counts[11usize],
+                        index,
+                    )
+                }
+                (432u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[12usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[12usize],
+                        &mut counts[12usize],
+                        index,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.view_group::<
+                            super::base::ProxyInfoView<'a>,
+                        >(
+                        &G.rules[13usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[13usize],
+                        &mut counts[13usize],
+                        index,
+                    )
+                }
+                (282u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[14usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[14usize],
+                        &mut counts[14usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        if counts[4usize] < 1u32 {
+            ctx.missing(&G.rules[4usize], counts[4usize]);
+        }
+        if counts[5usize] < 1u32 {
+            ctx.missing(&G.rules[5usize], counts[5usize]);
+        }
+        if counts[6usize] < 1u32 {
+            ctx.missing(&G.rules[6usize], counts[6usize]);
+        }
+        Self { data, at }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (263u32, 0u32) => Some(0usize),
+            (264u32, 0u32) => Some(1usize),
+            (296u32, 0u32) => Some(2usize),
+            (283u32, 0u32) => Some(3usize),
+            (293u32, 0u32) => Some(4usize),
+            (258u32, 0u32) => Some(5usize),
+            (285u32, 0u32) => Some(6usize),
+            (1u32, 0u32) => Some(7usize),
+            (278u32, 0u32) => Some(8usize),
+            (419u32, 0u32) => Some(9usize),
+            (453u32, 0u32) => Some(10usize),
+            (439u32, 0u32) => Some(11usize),
+            (432u32, 0u32) => Some(12usize),
+            (284u32, 0u32) => Some(13usize),
+            (282u32, 0u32) => Some(14usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_command(&self) -> ReAuthRequest<'a> {
+        ReAuthRequest {
+            session_id: self.session_id(),
+            origin_host: self.origin_host(),
+            origin_realm: self.origin_realm(),
+            destination_realm: self.destination_realm(),
+            destination_host: self.destination_host(),
+            auth_application_id: self.auth_application_id(),
+            re_auth_request_type: self.re_auth_request_type(),
+            user_name: self.user_name(),
+            origin_state_id: self.origin_state_id(),
+            cc_sub_session_id: self.cc_sub_session_id(),
+            g_s_u_pool_identifier: self.g_s_u_pool_identifier(),
+            service_identifier: self.service_identifier(),
+            rating_group: self.rating_group(),
+            proxy_info: self
+                .proxy_info()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            route_record: self.route_record().collect(),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for ReAuthRequestView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(
+            &::diameter_runtime::view::CommandView::to_command(self),
+            f,
+        )
+    }
+}
 /// Re-Auth-Answer (RAA): command code 258, application 4; RFC 4006 section 5.5, 10.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReAuthAnswer<'a> {
@@ -6601,6 +9339,554 @@ impl ::diameter_runtime::types::IntoOwned for ReAuthAnswer<'_> {
                 owner,
             ),
         }
+    }
+}
+/// A checked, zero-allocation view of [`ReAuthAnswer`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct ReAuthAnswerView<'a> {
+    data: &'a [u8],
+    at: [u32; 17usize],
+}
+impl<'a> ReAuthAnswerView<'a> {
+    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
+    ///
+    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
+    ///
+    /// Occurs fixed position, 1 to 1 times.
+    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    ///
+    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn result_code(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+    /// Identity of the node that originated the message; present in every message and never changed by relays.
+    ///
+    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    }
+    /// Realm of the node that originated the message; present in every message.
+    ///
+    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    }
+    /// The user's name, in Network Access Identifier form.
+    ///
+    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[4usize])
+    }
+    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
+    ///
+    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn origin_state_id(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[5usize])
+    }
+    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
+    ///
+    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn error_message(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+    }
+    /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
+    ///
+    /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn error_reporting_host(
+        &self,
+    ) -> Option<::diameter_runtime::types::DiameterIdentity<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+    }
+    /// Copies (or examples) of the AVPs that caused a request to fail.
+    ///
+    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn failed_avp(&self) -> Option<super::base::FailedAvpView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[8usize])
+    }
+    /// A host a redirect agent tells the requester to send the request to instead.
+    ///
+    /// `Redirect-Host` (AVP code 292), DiameterURI; flags M must, V must-not, P should-not; RFC 6733 section 6.12.
+    ///
+    /// Occurs at least 0 times.
+    pub fn redirect_host(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, ::diameter_runtime::types::DiameterUri> {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[9usize],
+            (292u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// How widely the route learned from a redirect answer may be reused (default DONT_CACHE).
+    ///
+    /// `Redirect-Host-Usage` (AVP code 261), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 6.13.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn redirect_host_usage(&self) -> Option<super::base::RedirectHostUsage> {
+        ::diameter_runtime::view::opt(self.data, self.at[10usize])
+    }
+    /// Longest time, in seconds, that a route learned from a redirect answer may be kept.
+    ///
+    /// `Redirect-Max-Cache-Time` (AVP code 262), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.14.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn redirect_max_cache_time(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[11usize])
+    }
+    /// Identifier of a credit-control sub-session within the session named by Session-Id.
+    ///
+    /// `CC-Sub-Session-Id` (AVP code 419), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.5.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_sub_session_id(&self) -> Option<u64> {
+        ::diameter_runtime::view::opt(self.data, self.at[12usize])
+    }
+    /// Identifier of a credit pool within the session.
+    ///
+    /// `G-S-U-Pool-Identifier` (AVP code 453), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.31.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn g_s_u_pool_identifier(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[13usize])
+    }
+    /// Identifier of a service, unique together with Service-Context-Id.
+    ///
+    /// `Service-Identifier` (AVP code 439), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.28.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn service_identifier(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[14usize])
+    }
+    /// Identifier of a group of services rated alike, unique together with Service-Context-Id.
+    ///
+    /// `Rating-Group` (AVP code 432), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.29.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn rating_group(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[15usize])
+    }
+    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
+    ///
+    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
+    ///
+    /// Occurs at least 0 times.
+    pub fn proxy_info(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, super::base::ProxyInfoView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[16usize],
+            (284u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
+    type Command = ReAuthAnswer<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    fn check_body(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_ANSWER_GRAMMAR;
+        let mut counts = [0u32; 17usize];
+        let mut at = [0u32; 17usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (268u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[3usize],
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[4usize],
+                        &mut counts[4usize],
+                        index,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[5usize],
+                        &mut counts[5usize],
+                        index,
+                    )
+                }
+                (281u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[6usize],
+                        &mut counts[6usize],
+                        index,
+                    )
+                }
+                (294u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[7usize],
+                        &mut counts[7usize],
+                        index,
+                    )
+                }
+                (279u32, 0u32) => {
+                    ctx.view_group::<
+                            super::base::FailedAvpView<'a>,
+                        >(
+                        &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[8usize],
+                        &mut counts[8usize],
+                        index,
+                    )
+                }
+                (292u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterUri,
+                        >(
+                        &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[9usize],
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
+                (261u32, 0u32) => {
+                    ctx.view::<
+                            super::base::RedirectHostUsage,
+                        >(
+                        &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[10usize],
+                        &mut counts[10usize],
+                        index,
+                    )
+                }
+                (262u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[11usize],
+                        &mut counts[11usize],
+                        index,
+                    )
+                }
+                (419u32, 0u32) => {
+                    ctx.view::<
+                            u64,
+                        >(
+                        &G.rules[12usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[12usize],
+                        &mut counts[12usize],
+                        index,
+                    )
+                }
+                (453u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[13usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[13usize],
+                        &mut counts[13usize],
+                        index,
+                    )
+                }
+                (439u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[14usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[14usize],
+                        &mut counts[14usize],
+                        index,
+                    )
+                }
+                (432u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[15usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[15usize],
+                        &mut counts[15usize],
+                        index,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.view_group::<
+                            super::base::ProxyInfoView<'a>,
+                        >(
+                        &G.rules[16usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[16usize],
+                        &mut counts[16usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        Self { data, at }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (263u32, 0u32) => Some(0usize),
+            (268u32, 0u32) => Some(1usize),
+            (264u32, 0u32) => Some(2usize),
+            (296u32, 0u32) => Some(3usize),
+            (1u32, 0u32) => Some(4usize),
+            (278u32, 0u32) => Some(5usize),
+            (281u32, 0u32) => Some(6usize),
+            (294u32, 0u32) => Some(7usize),
+            (279u32, 0u32) => Some(8usize),
+            (292u32, 0u32) => Some(9usize),
+            (261u32, 0u32) => Some(10usize),
+            (262u32, 0u32) => Some(11usize),
+            (419u32, 0u32) => Some(12usize),
+            (453u32, 0u32) => Some(13usize),
+            (439u32, 0u32) => Some(14usize),
+            (432u32, 0u32) => Some(15usize),
+            (284u32, 0u32) => Some(16usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_command(&self) -> ReAuthAnswer<'a> {
+        ReAuthAnswer {
+            session_id: self.session_id(),
+            result_code: self.result_code(),
+            origin_host: self.origin_host(),
+            origin_realm: self.origin_realm(),
+            user_name: self.user_name(),
+            origin_state_id: self.origin_state_id(),
+            error_message: self.error_message(),
+            error_reporting_host: self.error_reporting_host(),
+            failed_avp: self
+                .failed_avp()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            redirect_host: self.redirect_host().collect(),
+            redirect_host_usage: self.redirect_host_usage(),
+            redirect_max_cache_time: self.redirect_max_cache_time(),
+            cc_sub_session_id: self.cc_sub_session_id(),
+            g_s_u_pool_identifier: self.g_s_u_pool_identifier(),
+            service_identifier: self.service_identifier(),
+            rating_group: self.rating_group(),
+            proxy_info: self
+                .proxy_info()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for ReAuthAnswerView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(
+            &::diameter_runtime::view::CommandView::to_command(self),
+            f,
+        )
     }
 }
 /// Credit-Control-Request (CCR): command code 272, application 4; RFC 4006 section 3.1, 3.2.
@@ -7669,6 +10955,885 @@ impl ::diameter_runtime::types::IntoOwned for CreditControlRequest<'_> {
         }
     }
 }
+/// A checked, zero-allocation view of [`CreditControlRequest`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct CreditControlRequestView<'a> {
+    data: &'a [u8],
+    at: [u32; 27usize],
+}
+impl<'a> CreditControlRequestView<'a> {
+    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
+    ///
+    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
+    ///
+    /// Occurs fixed position, 1 to 1 times.
+    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Identity of the node that originated the message; present in every message and never changed by relays.
+    ///
+    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+    /// Realm of the node that originated the message; present in every message.
+    ///
+    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    }
+    /// Realm a request is routed towards; never sent in answers.
+    ///
+    /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn destination_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    }
+    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
+    ///
+    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn auth_application_id(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[4usize])
+    }
+    /// Identifier ("service-context@domain") of the service-specific document that governs the request.
+    ///
+    /// `Service-Context-Id` (AVP code 461), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.42.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn service_context_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[5usize])
+    }
+    /// Why the credit-control request is sent: to open, update or close a credit-control session, or for a one-off event.
+    ///
+    /// `CC-Request-Type` (AVP code 416), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn cc_request_type(&self) -> CcRequestType {
+        ::diameter_runtime::view::one(self.data, self.at[6usize])
+    }
+    /// Sequence number of the request within its session, which with Session-Id makes a request unique.
+    ///
+    /// `CC-Request-Number` (AVP code 415), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.2.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn cc_request_number(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[7usize])
+    }
+    /// Identity of the node a request is addressed to; never sent in answers.
+    ///
+    /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn destination_host(
+        &self,
+    ) -> Option<::diameter_runtime::types::DiameterIdentity<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[8usize])
+    }
+    /// The user's name, in Network Access Identifier form.
+    ///
+    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[9usize])
+    }
+    /// Identifier of a credit-control sub-session within the session named by Session-Id.
+    ///
+    /// `CC-Sub-Session-Id` (AVP code 419), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.5.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_sub_session_id(&self) -> Option<u64> {
+        ::diameter_runtime::view::opt(self.data, self.at[10usize])
+    }
+    /// Identifier shared by several related accounting sessions so that they can be linked.
+    ///
+    /// `Acct-Multi-Session-Id` (AVP code 50), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 9.8.5.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn acct_multi_session_id(
+        &self,
+    ) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[11usize])
+    }
+    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
+    ///
+    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn origin_state_id(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[12usize])
+    }
+    /// When the reported event happened, in seconds since 1 January 1900 00:00 UTC.
+    ///
+    /// `Event-Timestamp` (AVP code 55), Time; flags M must, V must-not, P should-not; RFC 6733 section 8.21.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn event_timestamp(&self) -> Option<::diameter_runtime::types::Time> {
+        ::diameter_runtime::view::opt(self.data, self.at[13usize])
+    }
+    /// Identifies the end user's subscription by a typed identifier.
+    ///
+    /// `Subscription-Id` (AVP code 443), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.46.
+    ///
+    /// Occurs at least 0 times.
+    pub fn subscription_id(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, SubscriptionIdView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[14usize],
+            (443u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Identifier of a service, unique together with Service-Context-Id.
+    ///
+    /// `Service-Identifier` (AVP code 439), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.28.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn service_identifier(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[15usize])
+    }
+    /// Why the access device ended a session.
+    ///
+    /// `Termination-Cause` (AVP code 295), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.15.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn termination_cause(&self) -> Option<super::base::TerminationCause> {
+        ::diameter_runtime::view::opt(self.data, self.at[16usize])
+    }
+    /// Units, or a monetary amount, that the client asks the server to grant.
+    ///
+    /// `Requested-Service-Unit` (AVP code 437), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.18.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn requested_service_unit(&self) -> Option<RequestedServiceUnitView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[17usize])
+    }
+    /// What an EVENT_REQUEST asks for: debit, refund, balance check or price enquiry.
+    ///
+    /// `Requested-Action` (AVP code 436), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.41.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn requested_action(&self) -> Option<RequestedAction> {
+        ::diameter_runtime::view::opt(self.data, self.at[18usize])
+    }
+    /// Units consumed since the service started or since the previous report.
+    ///
+    /// `Used-Service-Unit` (AVP code 446), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.19.
+    ///
+    /// Occurs at least 0 times.
+    pub fn used_service_unit(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, UsedServiceUnitView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[19usize],
+            (446u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Whether the client can handle credit control for several services independently within one (sub-)session.
+    ///
+    /// `Multiple-Services-Indicator` (AVP code 455), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.40.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn multiple_services_indicator(&self) -> Option<MultipleServicesIndicator> {
+        ::diameter_runtime::view::opt(self.data, self.at[20usize])
+    }
+    /// Credit-control data (requested, granted and used units and related results) for one or more services or one rating group.
+    ///
+    /// `Multiple-Services-Credit-Control` (AVP code 456), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.16.
+    ///
+    /// Occurs at least 0 times.
+    pub fn multiple_services_credit_control(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, MultipleServicesCreditControlView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[21usize],
+            (456u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// A service-specific typed parameter used for pricing or rating.
+    ///
+    /// `Service-Parameter-Info` (AVP code 440), Grouped; flags M may, V must-not, P may; RFC 4006 section 8.43.
+    ///
+    /// Occurs at least 0 times.
+    pub fn service_parameter_info(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, ServiceParameterInfoView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[22usize],
+            (440u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Correlates the credit-control requests sent for different components (e.g. transport and service level) of one service.
+    ///
+    /// `CC-Correlation-Id` (AVP code 411), OctetString; flags M may, V must-not, P may; RFC 4006 section 8.1.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_correlation_id(
+        &self,
+    ) -> Option<::diameter_runtime::types::OctetString<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[23usize])
+    }
+    /// Identity and capability of the terminal the subscriber is using.
+    ///
+    /// `User-Equipment-Info` (AVP code 458), Grouped; flags M may, V must-not, P may; RFC 4006 section 8.49.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn user_equipment_info(&self) -> Option<UserEquipmentInfoView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[24usize])
+    }
+    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
+    ///
+    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
+    ///
+    /// Occurs at least 0 times.
+    pub fn proxy_info(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, super::base::ProxyInfoView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[25usize],
+            (284u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
+    ///
+    /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
+    ///
+    /// Occurs at least 0 times.
+    pub fn route_record(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<
+        'a,
+        ::diameter_runtime::types::DiameterIdentity<'a>,
+    > {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[26usize],
+            (282u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<'a> {
+    type Command = CreditControlRequest<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    fn check_body(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CREDIT_CONTROL_REQUEST_GRAMMAR;
+        let mut counts = [0u32; 27usize];
+        let mut at = [0u32; 27usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (283u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[3usize],
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                (258u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[4usize],
+                        &mut counts[4usize],
+                        index,
+                    )
+                }
+                (461u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[5usize],
+                        &mut counts[5usize],
+                        index,
+                    )
+                }
+                (416u32, 0u32) => {
+                    ctx.view::<
+                            CcRequestType,
+                        >(
+                        &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[6usize],
+                        &mut counts[6usize],
+                        index,
+                    )
+                }
+                (415u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[7usize],
+                        &mut counts[7usize],
+                        index,
+                    )
+                }
+                (293u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[8usize],
+                        &mut counts[8usize],
+                        index,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[9usize],
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
+                (419u32, 0u32) => {
+                    ctx.view::<
+                            u64,
+                        >(
+                        &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[10usize],
+                        &mut counts[10usize],
+                        index,
+                    )
+                }
+                (50u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[11usize],
+                        &mut counts[11usize],
+                        index,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[12usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[12usize],
+                        &mut counts[12usize],
+                        index,
+                    )
+                }
+                (55u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Time,
+                        >(
+                        &G.rules[13usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[13usize],
+                        &mut counts[13usize],
+                        index,
+                    )
+                }
+                (443u32, 0u32) => {
+                    ctx.view_group::<
+                            SubscriptionIdView<'a>,
+                        >(
+                        &G.rules[14usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[14usize],
+                        &mut counts[14usize],
+                        index,
+                    )
+                }
+                (439u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[15usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[15usize],
+                        &mut counts[15usize],
+                        index,
+                    )
+                }
+                (295u32, 0u32) => {
+                    ctx.view::<
+                            super::base::TerminationCause,
+                        >(
+                        &G.rules[16usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[16usize],
+                        &mut counts[16usize],
+                        index,
+                    )
+                }
+                (437u32, 0u32) => {
+                    ctx.view_group::<
+                            RequestedServiceUnitView<'a>,
+                        >(
+                        &G.rules[17usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[17usize],
+                        &mut counts[17usize],
+                        index,
+                    )
+                }
+                (436u32, 0u32) => {
+                    ctx.view::<
+                            RequestedAction,
+                        >(
+                        &G.rules[18usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[18usize],
+                        &mut counts[18usize],
+                        index,
+                    )
+                }
+                (446u32, 0u32) => {
+                    ctx.view_group::<
+                            UsedServiceUnitView<'a>,
+                        >(
+                        &G.rules[19usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[19usize],
+                        &mut counts[19usize],
+                        index,
+                    )
+                }
+                (455u32, 0u32) => {
+                    ctx.view::<
+                            MultipleServicesIndicator,
+                        >(
+                        &G.rules[20usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[20usize],
+                        &mut counts[20usize],
+                        index,
+                    )
+                }
+                (456u32, 0u32) => {
+                    ctx.view_group::<
+                            MultipleServicesCreditControlView<'a>,
+                        >(
+                        &G.rules[21usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[21usize],
+                        &mut counts[21usize],
+                        index,
+                    )
+                }
+                (440u32, 0u32) => {
+                    ctx.view_group::<
+                            ServiceParameterInfoView<'a>,
+                        >(
+                        &G.rules[22usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 0,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[22usize],
+                        &mut counts[22usize],
+                        index,
+                    )
+                }
+                (411u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::OctetString<'a>,
+                        >(
+                        &G.rules[23usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 0,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[23usize],
+                        &mut counts[23usize],
+                        index,
+                    )
+                }
+                (458u32, 0u32) => {
+                    ctx.view_group::<
+                            UserEquipmentInfoView<'a>,
+                        >(
+                        &G.rules[24usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 0,
+                            flag_bits: 0,
+                        },
+                        a,
+                        &mut at[24usize],
+                        &mut counts[24usize],
+                        index,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.view_group::<
+                            super::base::ProxyInfoView<'a>,
+                        >(
+                        &G.rules[25usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[25usize],
+                        &mut counts[25usize],
+                        index,
+                    )
+                }
+                (282u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[26usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[26usize],
+                        &mut counts[26usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        if counts[4usize] < 1u32 {
+            ctx.missing(&G.rules[4usize], counts[4usize]);
+        }
+        if counts[5usize] < 1u32 {
+            ctx.missing(&G.rules[5usize], counts[5usize]);
+        }
+        if counts[6usize] < 1u32 {
+            ctx.missing(&G.rules[6usize], counts[6usize]);
+        }
+        if counts[7usize] < 1u32 {
+            ctx.missing(&G.rules[7usize], counts[7usize]);
+        }
+        Self { data, at }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (263u32, 0u32) => Some(0usize),
+            (264u32, 0u32) => Some(1usize),
+            (296u32, 0u32) => Some(2usize),
+            (283u32, 0u32) => Some(3usize),
+            (258u32, 0u32) => Some(4usize),
+            (461u32, 0u32) => Some(5usize),
+            (416u32, 0u32) => Some(6usize),
+            (415u32, 0u32) => Some(7usize),
+            (293u32, 0u32) => Some(8usize),
+            (1u32, 0u32) => Some(9usize),
+            (419u32, 0u32) => Some(10usize),
+            (50u32, 0u32) => Some(11usize),
+            (278u32, 0u32) => Some(12usize),
+            (55u32, 0u32) => Some(13usize),
+            (443u32, 0u32) => Some(14usize),
+            (439u32, 0u32) => Some(15usize),
+            (295u32, 0u32) => Some(16usize),
+            (437u32, 0u32) => Some(17usize),
+            (436u32, 0u32) => Some(18usize),
+            (446u32, 0u32) => Some(19usize),
+            (455u32, 0u32) => Some(20usize),
+            (456u32, 0u32) => Some(21usize),
+            (440u32, 0u32) => Some(22usize),
+            (411u32, 0u32) => Some(23usize),
+            (458u32, 0u32) => Some(24usize),
+            (284u32, 0u32) => Some(25usize),
+            (282u32, 0u32) => Some(26usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_command(&self) -> CreditControlRequest<'a> {
+        CreditControlRequest {
+            session_id: self.session_id(),
+            origin_host: self.origin_host(),
+            origin_realm: self.origin_realm(),
+            destination_realm: self.destination_realm(),
+            auth_application_id: self.auth_application_id(),
+            service_context_id: self.service_context_id(),
+            cc_request_type: self.cc_request_type(),
+            cc_request_number: self.cc_request_number(),
+            destination_host: self.destination_host(),
+            user_name: self.user_name(),
+            cc_sub_session_id: self.cc_sub_session_id(),
+            acct_multi_session_id: self.acct_multi_session_id(),
+            origin_state_id: self.origin_state_id(),
+            event_timestamp: self.event_timestamp(),
+            subscription_id: self
+                .subscription_id()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            service_identifier: self.service_identifier(),
+            termination_cause: self.termination_cause(),
+            requested_service_unit: self
+                .requested_service_unit()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            requested_action: self.requested_action(),
+            used_service_unit: self
+                .used_service_unit()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            multiple_services_indicator: self.multiple_services_indicator(),
+            multiple_services_credit_control: self
+                .multiple_services_credit_control()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            service_parameter_info: self
+                .service_parameter_info()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            cc_correlation_id: self.cc_correlation_id(),
+            user_equipment_info: self
+                .user_equipment_info()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            proxy_info: self
+                .proxy_info()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            route_record: self.route_record().collect(),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for CreditControlRequestView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(
+            &::diameter_runtime::view::CommandView::to_command(self),
+            f,
+        )
+    }
+}
 /// Credit-Control-Answer (CCA): command code 272, application 4; RFC 4006 section 3.1, 3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreditControlAnswer<'a> {
@@ -8727,5 +12892,870 @@ impl ::diameter_runtime::types::IntoOwned for CreditControlAnswer<'_> {
                 owner,
             ),
         }
+    }
+}
+/// A checked, zero-allocation view of [`CreditControlAnswer`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+#[derive(Clone, Copy)]
+pub struct CreditControlAnswerView<'a> {
+    data: &'a [u8],
+    at: [u32; 27usize],
+}
+impl<'a> CreditControlAnswerView<'a> {
+    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
+    ///
+    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
+    ///
+    /// Occurs fixed position, 1 to 1 times.
+    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    }
+    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    ///
+    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn result_code(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    }
+    /// Identity of the node that originated the message; present in every message and never changed by relays.
+    ///
+    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    }
+    /// Realm of the node that originated the message; present in every message.
+    ///
+    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
+        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    }
+    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
+    ///
+    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn auth_application_id(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[4usize])
+    }
+    /// Why the credit-control request is sent: to open, update or close a credit-control session, or for a one-off event.
+    ///
+    /// `CC-Request-Type` (AVP code 416), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.3.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn cc_request_type(&self) -> CcRequestType {
+        ::diameter_runtime::view::one(self.data, self.at[5usize])
+    }
+    /// Sequence number of the request within its session, which with Session-Id makes a request unique.
+    ///
+    /// `CC-Request-Number` (AVP code 415), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.2.
+    ///
+    /// Occurs 1 to 1 times.
+    pub fn cc_request_number(&self) -> u32 {
+        ::diameter_runtime::view::one(self.data, self.at[6usize])
+    }
+    /// The user's name, in Network Access Identifier form.
+    ///
+    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+    }
+    /// Whether the credit-control message stream may move to a backup server after a communication failure.
+    ///
+    /// `CC-Session-Failover` (AVP code 418), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.4.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_session_failover(&self) -> Option<CcSessionFailover> {
+        ::diameter_runtime::view::opt(self.data, self.at[8usize])
+    }
+    /// Identifier of a credit-control sub-session within the session named by Session-Id.
+    ///
+    /// `CC-Sub-Session-Id` (AVP code 419), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.5.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cc_sub_session_id(&self) -> Option<u64> {
+        ::diameter_runtime::view::opt(self.data, self.at[9usize])
+    }
+    /// Identifier shared by several related accounting sessions so that they can be linked.
+    ///
+    /// `Acct-Multi-Session-Id` (AVP code 50), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 9.8.5.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn acct_multi_session_id(
+        &self,
+    ) -> Option<::diameter_runtime::types::Utf8String<'a>> {
+        ::diameter_runtime::view::opt(self.data, self.at[10usize])
+    }
+    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
+    ///
+    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn origin_state_id(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[11usize])
+    }
+    /// When the reported event happened, in seconds since 1 January 1900 00:00 UTC.
+    ///
+    /// `Event-Timestamp` (AVP code 55), Time; flags M must, V must-not, P should-not; RFC 6733 section 8.21.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn event_timestamp(&self) -> Option<::diameter_runtime::types::Time> {
+        ::diameter_runtime::view::opt(self.data, self.at[12usize])
+    }
+    /// Units the client may let the end user consume before the service ends or a new request is due.
+    ///
+    /// `Granted-Service-Unit` (AVP code 431), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.17.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn granted_service_unit(&self) -> Option<GrantedServiceUnitView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[13usize])
+    }
+    /// Credit-control data (requested, granted and used units and related results) for one or more services or one rating group.
+    ///
+    /// `Multiple-Services-Credit-Control` (AVP code 456), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.16.
+    ///
+    /// Occurs at least 0 times.
+    pub fn multiple_services_credit_control(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, MultipleServicesCreditControlView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[14usize],
+            (456u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Estimated cost of a service (or accumulated cost of the session) that the client may show the end user.
+    ///
+    /// `Cost-Information` (AVP code 423), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.7.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn cost_information(&self) -> Option<CostInformationView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[15usize])
+    }
+    /// Marks the granted units as the last ones and says what the client does once they are used up.
+    ///
+    /// `Final-Unit-Indication` (AVP code 430), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.34.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn final_unit_indication(&self) -> Option<FinalUnitIndicationView<'a>> {
+        ::diameter_runtime::view::opt_group(self.data, self.at[16usize])
+    }
+    /// Answer to a CHECK_BALANCE request: whether the account can cover the requested service.
+    ///
+    /// `Check-Balance-Result` (AVP code 422), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.6.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn check_balance_result(&self) -> Option<CheckBalanceResult> {
+        ::diameter_runtime::view::opt(self.data, self.at[17usize])
+    }
+    /// What the client does with the service when credit-control messages cannot reach the server (default TERMINATE).
+    ///
+    /// `Credit-Control-Failure-Handling` (AVP code 427), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.14.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn credit_control_failure_handling(
+        &self,
+    ) -> Option<CreditControlFailureHandling> {
+        ::diameter_runtime::view::opt(self.data, self.at[18usize])
+    }
+    /// What the client does when a direct-debiting request cannot reach the server (default TERMINATE_OR_BUFFER).
+    ///
+    /// `Direct-Debiting-Failure-Handling` (AVP code 428), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.15.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn direct_debiting_failure_handling(
+        &self,
+    ) -> Option<DirectDebitingFailureHandling> {
+        ::diameter_runtime::view::opt(self.data, self.at[19usize])
+    }
+    /// Seconds for which granted units stay valid (or a redirect/restriction lasts) before the client must ask again.
+    ///
+    /// `Validity-Time` (AVP code 448), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.33.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn validity_time(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[20usize])
+    }
+    /// A host a redirect agent tells the requester to send the request to instead.
+    ///
+    /// `Redirect-Host` (AVP code 292), DiameterURI; flags M must, V must-not, P should-not; RFC 6733 section 6.12.
+    ///
+    /// Occurs at least 0 times.
+    pub fn redirect_host(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, ::diameter_runtime::types::DiameterUri> {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[21usize],
+            (292u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// How widely the route learned from a redirect answer may be reused (default DONT_CACHE).
+    ///
+    /// `Redirect-Host-Usage` (AVP code 261), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 6.13.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn redirect_host_usage(&self) -> Option<super::base::RedirectHostUsage> {
+        ::diameter_runtime::view::opt(self.data, self.at[22usize])
+    }
+    /// Longest time, in seconds, that a route learned from a redirect answer may be kept.
+    ///
+    /// `Redirect-Max-Cache-Time` (AVP code 262), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.14.
+    ///
+    /// Occurs 0 to 1 times.
+    pub fn redirect_max_cache_time(&self) -> Option<u32> {
+        ::diameter_runtime::view::opt(self.data, self.at[23usize])
+    }
+    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
+    ///
+    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
+    ///
+    /// Occurs at least 0 times.
+    pub fn proxy_info(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, super::base::ProxyInfoView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[24usize],
+            (284u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
+    ///
+    /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
+    ///
+    /// Occurs at least 0 times.
+    pub fn route_record(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<
+        'a,
+        ::diameter_runtime::types::DiameterIdentity<'a>,
+    > {
+        ::diameter_runtime::view::many(
+            self.data,
+            self.at[25usize],
+            (282u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// Copies (or examples) of the AVPs that caused a request to fail.
+    ///
+    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
+    ///
+    /// Occurs at least 0 times.
+    pub fn failed_avp(
+        &self,
+    ) -> ::diameter_runtime::view::Iter<'a, super::base::FailedAvpView<'a>> {
+        ::diameter_runtime::view::many_group(
+            self.data,
+            self.at[26usize],
+            (279u32, 0u32),
+            u32::MAX,
+        )
+    }
+    /// AVPs the grammar does not name (`*[ AVP ]`), as received.
+    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
+        ::diameter_runtime::view::others(
+            self.data,
+            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
+        )
+    }
+}
+impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'a> {
+    type Command = CreditControlAnswer<'a>;
+    #[allow(non_snake_case, unused_mut, unused_variables)]
+    fn check_body(
+        data: &'a [u8],
+        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
+    ) -> Self {
+        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CREDIT_CONTROL_ANSWER_GRAMMAR;
+        let mut counts = [0u32; 27usize];
+        let mut at = [0u32; 27usize];
+        ctx.walk(
+            data,
+            |ctx, a, index| match (a.header.code, a.header.vendor()) {
+                (263u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[0usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: 0usize,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[0usize],
+                        &mut counts[0usize],
+                        index,
+                    )
+                }
+                (268u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[1usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[1usize],
+                        &mut counts[1usize],
+                        index,
+                    )
+                }
+                (264u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[2usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[2usize],
+                        &mut counts[2usize],
+                        index,
+                    )
+                }
+                (296u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[3usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[3usize],
+                        &mut counts[3usize],
+                        index,
+                    )
+                }
+                (258u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[4usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[4usize],
+                        &mut counts[4usize],
+                        index,
+                    )
+                }
+                (416u32, 0u32) => {
+                    ctx.view::<
+                            CcRequestType,
+                        >(
+                        &G.rules[5usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[5usize],
+                        &mut counts[5usize],
+                        index,
+                    )
+                }
+                (415u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[6usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[6usize],
+                        &mut counts[6usize],
+                        index,
+                    )
+                }
+                (1u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[7usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[7usize],
+                        &mut counts[7usize],
+                        index,
+                    )
+                }
+                (418u32, 0u32) => {
+                    ctx.view::<
+                            CcSessionFailover,
+                        >(
+                        &G.rules[8usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[8usize],
+                        &mut counts[8usize],
+                        index,
+                    )
+                }
+                (419u32, 0u32) => {
+                    ctx.view::<
+                            u64,
+                        >(
+                        &G.rules[9usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[9usize],
+                        &mut counts[9usize],
+                        index,
+                    )
+                }
+                (50u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Utf8String<'a>,
+                        >(
+                        &G.rules[10usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[10usize],
+                        &mut counts[10usize],
+                        index,
+                    )
+                }
+                (278u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[11usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[11usize],
+                        &mut counts[11usize],
+                        index,
+                    )
+                }
+                (55u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::Time,
+                        >(
+                        &G.rules[12usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[12usize],
+                        &mut counts[12usize],
+                        index,
+                    )
+                }
+                (431u32, 0u32) => {
+                    ctx.view_group::<
+                            GrantedServiceUnitView<'a>,
+                        >(
+                        &G.rules[13usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[13usize],
+                        &mut counts[13usize],
+                        index,
+                    )
+                }
+                (456u32, 0u32) => {
+                    ctx.view_group::<
+                            MultipleServicesCreditControlView<'a>,
+                        >(
+                        &G.rules[14usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[14usize],
+                        &mut counts[14usize],
+                        index,
+                    )
+                }
+                (423u32, 0u32) => {
+                    ctx.view_group::<
+                            CostInformationView<'a>,
+                        >(
+                        &G.rules[15usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[15usize],
+                        &mut counts[15usize],
+                        index,
+                    )
+                }
+                (430u32, 0u32) => {
+                    ctx.view_group::<
+                            FinalUnitIndicationView<'a>,
+                        >(
+                        &G.rules[16usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[16usize],
+                        &mut counts[16usize],
+                        index,
+                    )
+                }
+                (422u32, 0u32) => {
+                    ctx.view::<
+                            CheckBalanceResult,
+                        >(
+                        &G.rules[17usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[17usize],
+                        &mut counts[17usize],
+                        index,
+                    )
+                }
+                (427u32, 0u32) => {
+                    ctx.view::<
+                            CreditControlFailureHandling,
+                        >(
+                        &G.rules[18usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[18usize],
+                        &mut counts[18usize],
+                        index,
+                    )
+                }
+                (428u32, 0u32) => {
+                    ctx.view::<
+                            DirectDebitingFailureHandling,
+                        >(
+                        &G.rules[19usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[19usize],
+                        &mut counts[19usize],
+                        index,
+                    )
+                }
+                (448u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[20usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[20usize],
+                        &mut counts[20usize],
+                        index,
+                    )
+                }
+                (292u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterUri,
+                        >(
+                        &G.rules[21usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[21usize],
+                        &mut counts[21usize],
+                        index,
+                    )
+                }
+                (261u32, 0u32) => {
+                    ctx.view::<
+                            super::base::RedirectHostUsage,
+                        >(
+                        &G.rules[22usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[22usize],
+                        &mut counts[22usize],
+                        index,
+                    )
+                }
+                (262u32, 0u32) => {
+                    ctx.view::<
+                            u32,
+                        >(
+                        &G.rules[23usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: 1u32,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[23usize],
+                        &mut counts[23usize],
+                        index,
+                    )
+                }
+                (284u32, 0u32) => {
+                    ctx.view_group::<
+                            super::base::ProxyInfoView<'a>,
+                        >(
+                        &G.rules[24usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[24usize],
+                        &mut counts[24usize],
+                        index,
+                    )
+                }
+                (282u32, 0u32) => {
+                    ctx.view::<
+                            ::diameter_runtime::types::DiameterIdentity<'a>,
+                        >(
+                        &G.rules[25usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[25usize],
+                        &mut counts[25usize],
+                        index,
+                    )
+                }
+                (279u32, 0u32) => {
+                    ctx.view_group::<
+                            super::base::FailedAvpView<'a>,
+                        >(
+                        &G.rules[26usize],
+                        ::diameter_runtime::typed::Occurs {
+                            max: u32::MAX,
+                            fixed_at: usize::MAX,
+                            flag_mask: 64,
+                            flag_bits: 64,
+                        },
+                        a,
+                        &mut at[26usize],
+                        &mut counts[26usize],
+                        index,
+                    )
+                }
+                _ => ctx.other_in_view(G, a),
+            },
+        );
+        if counts[0usize] < 1u32 {
+            ctx.missing(&G.rules[0usize], counts[0usize]);
+        }
+        if counts[1usize] < 1u32 {
+            ctx.missing(&G.rules[1usize], counts[1usize]);
+        }
+        if counts[2usize] < 1u32 {
+            ctx.missing(&G.rules[2usize], counts[2usize]);
+        }
+        if counts[3usize] < 1u32 {
+            ctx.missing(&G.rules[3usize], counts[3usize]);
+        }
+        if counts[4usize] < 1u32 {
+            ctx.missing(&G.rules[4usize], counts[4usize]);
+        }
+        if counts[5usize] < 1u32 {
+            ctx.missing(&G.rules[5usize], counts[5usize]);
+        }
+        if counts[6usize] < 1u32 {
+            ctx.missing(&G.rules[6usize], counts[6usize]);
+        }
+        Self { data, at }
+    }
+    fn slot(code: u32, vendor_id: u32) -> Option<usize> {
+        match (code, vendor_id) {
+            (263u32, 0u32) => Some(0usize),
+            (268u32, 0u32) => Some(1usize),
+            (264u32, 0u32) => Some(2usize),
+            (296u32, 0u32) => Some(3usize),
+            (258u32, 0u32) => Some(4usize),
+            (416u32, 0u32) => Some(5usize),
+            (415u32, 0u32) => Some(6usize),
+            (1u32, 0u32) => Some(7usize),
+            (418u32, 0u32) => Some(8usize),
+            (419u32, 0u32) => Some(9usize),
+            (50u32, 0u32) => Some(10usize),
+            (278u32, 0u32) => Some(11usize),
+            (55u32, 0u32) => Some(12usize),
+            (431u32, 0u32) => Some(13usize),
+            (456u32, 0u32) => Some(14usize),
+            (423u32, 0u32) => Some(15usize),
+            (430u32, 0u32) => Some(16usize),
+            (422u32, 0u32) => Some(17usize),
+            (427u32, 0u32) => Some(18usize),
+            (428u32, 0u32) => Some(19usize),
+            (448u32, 0u32) => Some(20usize),
+            (292u32, 0u32) => Some(21usize),
+            (261u32, 0u32) => Some(22usize),
+            (262u32, 0u32) => Some(23usize),
+            (284u32, 0u32) => Some(24usize),
+            (282u32, 0u32) => Some(25usize),
+            (279u32, 0u32) => Some(26usize),
+            _ => None,
+        }
+    }
+    fn data(&self) -> &'a [u8] {
+        self.data
+    }
+    fn to_command(&self) -> CreditControlAnswer<'a> {
+        CreditControlAnswer {
+            session_id: self.session_id(),
+            result_code: self.result_code(),
+            origin_host: self.origin_host(),
+            origin_realm: self.origin_realm(),
+            auth_application_id: self.auth_application_id(),
+            cc_request_type: self.cc_request_type(),
+            cc_request_number: self.cc_request_number(),
+            user_name: self.user_name(),
+            cc_session_failover: self.cc_session_failover(),
+            cc_sub_session_id: self.cc_sub_session_id(),
+            acct_multi_session_id: self.acct_multi_session_id(),
+            origin_state_id: self.origin_state_id(),
+            event_timestamp: self.event_timestamp(),
+            granted_service_unit: self
+                .granted_service_unit()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            multiple_services_credit_control: self
+                .multiple_services_credit_control()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            cost_information: self
+                .cost_information()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            final_unit_indication: self
+                .final_unit_indication()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            check_balance_result: self.check_balance_result(),
+            credit_control_failure_handling: self.credit_control_failure_handling(),
+            direct_debiting_failure_handling: self.direct_debiting_failure_handling(),
+            validity_time: self.validity_time(),
+            redirect_host: self.redirect_host().collect(),
+            redirect_host_usage: self.redirect_host_usage(),
+            redirect_max_cache_time: self.redirect_max_cache_time(),
+            proxy_info: self
+                .proxy_info()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            route_record: self.route_record().collect(),
+            failed_avp: self
+                .failed_avp()
+                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .collect(),
+            other_avps: self.other_avps().collect(),
+        }
+    }
+}
+/// Shows the fields, as the struct does.
+impl ::core::fmt::Debug for CreditControlAnswerView<'_> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(
+            &::diameter_runtime::view::CommandView::to_command(self),
+            f,
+        )
     }
 }

@@ -32,6 +32,7 @@ pub mod limits;
 pub mod raw;
 pub mod typed;
 pub mod types;
+pub mod view;
 
 /// Re-exported so that generated code and users name the same `Bytes`.
 pub use bytes;
@@ -45,3 +46,4 @@ pub use header::{CommandFlags, Header};
 pub use limits::DecodeOptions;
 pub use raw::{RawAvp, RawMessage};
 pub use typed::{Command, Decoded, Group, Violation};
+pub use view::{CommandView, GroupView};

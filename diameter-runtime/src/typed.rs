@@ -170,7 +170,9 @@ pub struct DecodeCtx<'o> {
     opts: &'o DecodeOptions,
     known: fn(u32, u32) -> Option<&'static AvpDef>,
     violations: Vec<Violation>,
-    path: [&'static str; MAX_PATH],
+    /// The names of the enclosing command and groups; `None` (zero) past `path_len`, so that
+    /// a new context is zero-filled rather than written name by name.
+    path: [Option<&'static str>; MAX_PATH],
     path_len: usize,
     depth: u32,
     /// Set for answers with the E bit: they follow RFC 6733's generic answer-message grammar,
@@ -186,8 +188,8 @@ impl<'o> DecodeCtx<'o> {
         known: fn(u32, u32) -> Option<&'static AvpDef>,
         root: &'static str,
     ) -> Self {
-        let mut path = [""; MAX_PATH];
-        path[0] = root;
+        let mut path = [None; MAX_PATH];
+        path[0] = Some(root);
         DecodeCtx {
             opts,
             known,
@@ -215,7 +217,11 @@ impl<'o> DecodeCtx<'o> {
     }
 
     fn path(&self) -> Vec<&'static str> {
-        self.path[..self.path_len].to_vec()
+        self.path[..self.path_len]
+            .iter()
+            .flatten()
+            .copied()
+            .collect()
     }
 
     fn push(
@@ -271,8 +277,8 @@ impl<'o> DecodeCtx<'o> {
 
     #[cold]
     #[inline(never)]
-    fn bad_flags(&mut self, def: &'static AvpDef, a: &AvpRef<'_>) {
-        let f = a.header.flags;
+    fn bad_flags(&mut self, def: &'static AvpDef, wire: &[u8]) {
+        let f = header_of(wire).flags;
         for (rule, set, bit) in [
             (def.m, f.is_mandatory(), "M"),
             (def.p, f.is_protected(), "P"),
@@ -289,7 +295,7 @@ impl<'o> DecodeCtx<'o> {
                     def.code,
                     def.vendor_id,
                     msg,
-                    Some(Bytes::copy_from_slice(a.wire)),
+                    Some(Bytes::copy_from_slice(wire)),
                 );
             }
         }
@@ -309,23 +315,23 @@ impl<'o> DecodeCtx<'o> {
     ) -> bool {
         *count += 1;
         if self.opts.strict && a.header.flags.0 & occurs.flag_mask != occurs.flag_bits {
-            self.bad_flags(rule.avp, a);
+            self.bad_flags(rule.avp, a.wire);
         }
         if *count > occurs.max {
             if *count == occurs.max.wrapping_add(1) {
-                self.excess(rule, a, occurs.max);
+                self.excess(rule, a.wire, occurs.max);
             }
             return false;
         }
         if occurs.fixed_at != usize::MAX && index != occurs.fixed_at {
-            self.misplaced(rule, a, index, occurs.fixed_at);
+            self.misplaced(rule, a.wire, index, occurs.fixed_at);
         }
         true
     }
 
     #[cold]
     #[inline(never)]
-    fn excess(&mut self, rule: &'static RuleDef, a: &AvpRef<'_>, max: u32) {
+    fn excess(&mut self, rule: &'static RuleDef, wire: &[u8], max: u32) {
         let (code, msg) = if max == 0 {
             (rc::AVP_NOT_ALLOWED, "not allowed here".to_string())
         } else {
@@ -342,13 +348,13 @@ impl<'o> DecodeCtx<'o> {
             d.code,
             d.vendor_id,
             msg,
-            Some(Bytes::copy_from_slice(a.wire)),
+            Some(Bytes::copy_from_slice(wire)),
         );
     }
 
     #[cold]
     #[inline(never)]
-    fn misplaced(&mut self, rule: &'static RuleDef, a: &AvpRef<'_>, index: usize, fixed_at: usize) {
+    fn misplaced(&mut self, rule: &'static RuleDef, wire: &[u8], index: usize, fixed_at: usize) {
         let msg = format!(
             "must be AVP number {} of its message or group, found at {}",
             fixed_at + 1,
@@ -361,7 +367,7 @@ impl<'o> DecodeCtx<'o> {
             d.code,
             d.vendor_id,
             msg,
-            Some(Bytes::copy_from_slice(a.wire)),
+            Some(Bytes::copy_from_slice(wire)),
         );
     }
 
@@ -370,7 +376,7 @@ impl<'o> DecodeCtx<'o> {
     fn value<'a, T: AvpValue<'a>>(&mut self, rule: &'static RuleDef, a: &AvpRef<'a>) -> Option<T> {
         match T::decode(a.data) {
             Ok(v) => Some(v),
-            Err(e) => self.invalid(rule, a, e),
+            Err(e) => self.invalid(rule, a.wire, e),
         }
     }
 
@@ -379,11 +385,11 @@ impl<'o> DecodeCtx<'o> {
     fn invalid<T>(
         &mut self,
         rule: &'static RuleDef,
-        a: &AvpRef<'_>,
+        wire: &[u8],
         e: crate::error::ValueError,
     ) -> Option<T> {
         let d = rule.avp;
-        let failed = Some(Bytes::copy_from_slice(a.wire));
+        let failed = Some(Bytes::copy_from_slice(wire));
         self.push(
             e.result_code(),
             Some(d.name),
@@ -505,6 +511,53 @@ impl<'o> DecodeCtx<'o> {
         }
     }
 
+    /// A scalar field of a view ([`crate::view`]): the checks of [`DecodeCtx::one`],
+    /// [`DecodeCtx::opt`] or [`DecodeCtx::many`] (the same for all three once `occurs` says
+    /// how many may occur), the value checked and dropped, and where the field's first AVP is:
+    /// `slot` holds its offset + 1 (0 while absent).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub fn view<'a, T: AvpValue<'a>>(
+        &mut self,
+        rule: &'static RuleDef,
+        occurs: Occurs,
+        a: &AvpRef<'a>,
+        slot: &mut u32,
+        count: &mut u32,
+        index: usize,
+    ) {
+        if self.occurrence(rule, occurs, a, count, index) {
+            // Checked only: the view decodes the value again when asked.
+            let _ = self.value::<T>(rule, a);
+        }
+        if *slot == 0 {
+            *slot = a.offset as u32 + 1;
+        }
+    }
+
+    /// A Grouped field of a view: its children checked by `V` (and not kept), as
+    /// [`DecodeCtx::one_group`] and the others would decode them.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub fn view_group<'a, V: crate::view::GroupView<'a>>(
+        &mut self,
+        rule: &'static RuleDef,
+        occurs: Occurs,
+        a: &AvpRef<'a>,
+        slot: &mut u32,
+        count: &mut u32,
+        index: usize,
+    ) {
+        if self.occurrence(rule, occurs, a, count, index) && self.enter(rule) {
+            self.nested(a, V::DEF.name, |ctx| {
+                V::check_group(a.data, ctx);
+            });
+        }
+        if *slot == 0 {
+            *slot = a.offset as u32 + 1;
+        }
+    }
+
     /// Can one more level of Grouped AVPs be decoded? Records 5012 when not.
     #[inline(always)]
     fn enter(&mut self, rule: &'static RuleDef) -> bool {
@@ -532,30 +585,38 @@ impl<'o> DecodeCtx<'o> {
     /// Decodes the children of Grouped AVP `a` into `slot` (its rule already checked).
     #[inline]
     fn group<'a, T: Group<'a>>(&mut self, a: &AvpRef<'a>, slot: &mut T) {
+        self.nested(a, T::DEF.name, |ctx| slot.decode_group(a.data, ctx));
+    }
+
+    /// Runs `f` over the children of Grouped AVP `a` (named `name`), one level deeper, and
+    /// nests what it reports in `a`.
+    #[inline]
+    fn nested(&mut self, a: &AvpRef<'_>, name: &'static str, f: impl FnOnce(&mut Self)) {
         let before = self.violations.len();
         self.depth += 1;
         let pushed = self.path_len < MAX_PATH;
         if pushed {
-            self.path[self.path_len] = T::DEF.name;
+            self.path[self.path_len] = Some(name);
             self.path_len += 1;
         }
-        slot.decode_group(a.data, self);
+        f(self);
         if pushed {
             self.path_len -= 1;
         }
         self.depth -= 1;
         if self.violations.len() > before {
-            self.nest_failed(before, &a.header);
+            self.nest_failed(before, a.wire);
         }
     }
 
     /// RFC 6733 7.5: a failure inside a Grouped AVP is reported inside that AVP.
     #[cold]
     #[inline(never)]
-    fn nest_failed(&mut self, from: usize, parent: &crate::avp::AvpHeader) {
+    fn nest_failed(&mut self, from: usize, parent: &[u8]) {
+        let parent = header_of(parent);
         for viol in &mut self.violations[from..] {
             if let Some(inner) = viol.failed_avp.take() {
-                viol.failed_avp = Some(wrap(parent, &inner));
+                viol.failed_avp = Some(wrap(&parent, &inner));
             }
         }
     }
@@ -569,10 +630,26 @@ impl<'o> DecodeCtx<'o> {
         a: &AvpRef<'a>,
         extra: Option<&mut Vec<RawAvp<'a>>>,
     ) {
-        let (code, vendor) = (a.header.code, a.header.vendor());
+        if self.check_other(grammar, a.wire) {
+            if let Some(extra) = extra {
+                extra.push(RawAvp::borrowed(a));
+            }
+        }
+    }
+
+    /// [`DecodeCtx::other`] for a view, which finds kept AVPs again when asked
+    /// ([`crate::view::others`]): the same checks, nothing stored.
+    pub fn other_in_view(&mut self, grammar: &'static GrammarDef, a: &AvpRef<'_>) {
+        self.check_other(grammar, a.wire);
+    }
+
+    /// The checks of [`DecodeCtx::other`]; returns whether the grammar keeps the AVP.
+    fn check_other(&mut self, grammar: &'static GrammarDef, wire: &[u8]) -> bool {
+        let h = header_of(wire);
+        let (code, vendor) = (h.code, h.vendor());
         let def = (self.known)(code, vendor);
-        let wire = || Some(Bytes::copy_from_slice(a.wire));
-        let unsupported = def.is_none() && a.header.flags.is_mandatory();
+        let failed = || Some(Bytes::copy_from_slice(wire));
+        let unsupported = def.is_none() && h.flags.is_mandatory();
         if unsupported && (self.opts.strict || !grammar.extensible) {
             self.push(
                 rc::AVP_UNSUPPORTED,
@@ -580,24 +657,24 @@ impl<'o> DecodeCtx<'o> {
                 code,
                 vendor,
                 "unknown AVP with the M bit set".into(),
-                wire(),
+                failed(),
             );
         }
-        match extra {
-            Some(extra) if grammar.extensible => extra.push(RawAvp::borrowed(a)),
-            _ if unsupported => {}
-            _ => {
-                let name = def.map(|d| d.name);
-                self.push(
-                    rc::AVP_NOT_ALLOWED,
-                    name,
-                    code,
-                    vendor,
-                    "not allowed by the grammar".into(),
-                    wire(),
-                );
-            }
+        if grammar.extensible {
+            return true;
         }
+        if !unsupported {
+            let name = def.map(|d| d.name);
+            self.push(
+                rc::AVP_NOT_ALLOWED,
+                name,
+                code,
+                vendor,
+                "not allowed by the grammar".into(),
+                failed(),
+            );
+        }
+        false
     }
 
     /// Reports that `rule`'s AVP occurred `n` times, fewer than its minimum (5005, with a
@@ -673,6 +750,23 @@ impl<'o> DecodeCtx<'o> {
     fn too_many_avps(&mut self) {
         let msg = format!("more than {} AVPs", self.opts.max_avps);
         self.push(rc::UNABLE_TO_COMPLY, None, 0, 0, msg, None);
+    }
+}
+
+/// The header of an AVP that a walk already accepted, read again from its bytes: cold paths
+/// take only the AVP's bytes, so that the hot loop need not keep a whole [`AvpRef`] in memory.
+fn header_of(wire: &[u8]) -> crate::avp::AvpHeader {
+    let word = |at: usize| {
+        wire.get(at..at + 4)
+            .and_then(|w| w.first_chunk::<4>())
+            .map_or(0, |w| u32::from_be_bytes(*w))
+    };
+    let flags = AvpFlags(wire.get(4).copied().unwrap_or(0));
+    crate::avp::AvpHeader {
+        code: word(0),
+        flags,
+        length: word(4) & 0x00ff_ffff,
+        vendor_id: flags.is_vendor().then(|| word(8)),
     }
 }
 
@@ -847,19 +941,9 @@ pub trait Command<'a>: Sized + Default {
         opts: &DecodeOptions,
         known: fn(u32, u32) -> Option<&'static AvpDef>,
     ) -> Result<Decoded<Self>, DecodeError> {
-        let header = raw::check_message(bytes, opts)?;
-        if header.command_code != Self::CODE || header.flags.is_request() != Self::IS_REQUEST {
-            return Err(DecodeError::UnexpectedCommand {
-                command_code: header.command_code,
-                request: header.flags.is_request(),
-                expected: Self::NAME,
-            });
-        }
+        let header = check_header::<Self>(bytes, opts)?;
         let mut ctx = DecodeCtx::new(opts, known, Self::NAME);
-        ctx.set_relaxed(!Self::IS_REQUEST && header.flags.is_error());
-        if opts.strict && header.flags.is_proxiable() != Self::PROXIABLE {
-            proxiable_mismatch(&mut ctx, header.flags.is_proxiable(), Self::PROXIABLE);
-        }
+        start::<Self>(&mut ctx, &header);
         // Built where it is returned: the message is large, and moving it costs a copy.
         let mut result = Ok(Decoded {
             message: Self::default(),
@@ -892,6 +976,31 @@ pub trait Command<'a>: Sized + Default {
         let mut buf = BytesMut::new();
         self.encode(hop_by_hop, end_to_end, &mut buf);
         buf.freeze()
+    }
+}
+
+/// Checks the header of a whole message `bytes` for command `C`.
+pub(crate) fn check_header<'a, C: Command<'a>>(
+    bytes: &[u8],
+    opts: &DecodeOptions,
+) -> Result<Header, DecodeError> {
+    let header = raw::check_message(bytes, opts)?;
+    if header.command_code != C::CODE || header.flags.is_request() != C::IS_REQUEST {
+        return Err(DecodeError::UnexpectedCommand {
+            command_code: header.command_code,
+            request: header.flags.is_request(),
+            expected: C::NAME,
+        });
+    }
+    Ok(header)
+}
+
+/// Readies `ctx` for the body of a `C` with `header` (checked by [`check_header`]). Apart from
+/// making the context, which is large enough that returning it inside a `Result` costs a copy.
+pub(crate) fn start<'a, C: Command<'a>>(ctx: &mut DecodeCtx<'_>, header: &Header) {
+    ctx.set_relaxed(!C::IS_REQUEST && header.flags.is_error());
+    if ctx.opts.strict && header.flags.is_proxiable() != C::PROXIABLE {
+        proxiable_mismatch(ctx, header.flags.is_proxiable(), C::PROXIABLE);
     }
 }
 

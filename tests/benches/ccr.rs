@@ -7,6 +7,9 @@
 //!   dictionary names, and sums the codes; allocates nothing. The baseline.
 //! - `typed_decode_validate`: `CreditControlRequest::decode_with`, strict (the default options):
 //!   header, AVP walk, flag rules, grammar occurrence rules, every value decoded and checked.
+//! - `typed_view_decode_validate`: `CreditControlRequestView::decode_with`, strict: the same
+//!   walk and checks (the same violations), keeping one offset per field instead of the values;
+//!   allocates nothing.
 //! - `typed_encode_reused_buffer`: the decoded typed message encoded into a `BytesMut` cleared
 //!   before each iteration (capacity kept).
 //! - `diameter_crate_decode` / `diameter_crate_encode`: `diameter::DiameterMessage` with the
@@ -63,6 +66,9 @@ fn profile(fx: &Fixture, name: &str, iters: usize) {
         "typed_decode_validate" => profile_loop(iters, || {
             black_box(fx.typed_decode()).unwrap();
         }),
+        "typed_view_decode_validate" => profile_loop(iters, || {
+            black_box(fx.typed_view_decode()).unwrap();
+        }),
         "typed_encode_reused_buffer" => profile_loop(iters, || {
             fx.typed_encode(&mut buf);
             black_box(buf.len());
@@ -98,6 +104,9 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("ccr_reference");
     g.bench_function("header_walk", |b| b.iter(|| fx.header_walk()));
     g.bench_function("typed_decode_validate", |b| b.iter(|| fx.typed_decode()));
+    g.bench_function("typed_view_decode_validate", |b| {
+        b.iter(|| fx.typed_view_decode())
+    });
     g.bench_function("typed_encode_reused_buffer", |b| {
         b.iter(|| {
             fx.typed_encode(&mut buf);

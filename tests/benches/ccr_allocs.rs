@@ -73,6 +73,12 @@ fn main() {
             }),
         ),
         (
+            "typed_view_decode_validate",
+            per_call(|| {
+                black_box(fx.typed_view_decode()).unwrap();
+            }),
+        ),
+        (
             "typed_encode_reused_buffer",
             per_call(|| {
                 fx.typed_encode(&mut buf);

@@ -492,28 +492,40 @@ fn enum_extensions(model: &Model, plan: &Plan, m: &str) -> Vec<TokenStream> {
 }
 
 /// A field of a generated struct, derived from one grammar rule.
-struct Field {
-    name: proc_macro2::Ident,
-    ty: TokenStream,
-    shape: Shape,
-    grouped: bool,
-    index: usize,
-    fixed_at: Option<usize>,
-    doc: String,
-    dict_name: String,
+pub(super) struct Field {
+    pub(super) name: proc_macro2::Ident,
+    pub(super) ty: TokenStream,
+    /// The type of one value (a group's struct unboxed).
+    pub(super) value: TokenStream,
+    /// Boxed in the struct (a recursive group).
+    pub(super) boxed: bool,
+    /// The group's view type, for Grouped fields.
+    pub(super) view: Option<TokenStream>,
+    pub(super) shape: Shape,
+    pub(super) grouped: bool,
+    pub(super) index: usize,
+    pub(super) fixed_at: Option<usize>,
+    pub(super) doc: String,
+    pub(super) dict_name: String,
     /// Code, flags a sender sets (M when the rule is must) and Vendor-Id (0 for none).
-    wire: (u32, u8, u32),
+    pub(super) wire: (u32, u8, u32),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Shape {
+pub(super) enum Shape {
     One,
     Optional,
     Many,
     Forbidden,
 }
 
-fn fields(model: &Model, plan: &Plan, m: &str, g: &Grammar, rt: &TokenStream) -> Vec<Field> {
+pub(super) fn fields(
+    model: &Model,
+    plan: &Plan,
+    m: &str,
+    g: &Grammar,
+    rt: &TokenStream,
+) -> Vec<Field> {
     // Members whose type can contain itself are boxed, unless a Vec already gives indirection.
     let boxed = |k: &AvpKey| model.avps.get(k).is_some_and(|a| a.recursive);
     let mut out = Vec::new();
@@ -531,11 +543,14 @@ fn fields(model: &Model, plan: &Plan, m: &str, g: &Grammar, rt: &TokenStream) ->
         while !used.insert(fname.clone()) || fname == "other_avps" {
             fname.push('_');
         }
-        let mut vt = value_type(model, plan, m, avp, rt);
+        let value = value_type(model, plan, m, avp, rt);
+        let mut vt = value.clone();
         let grouped = avp.ty == AvpType::Grouped;
-        if grouped && shape != Shape::Many && boxed(&r.avp) {
+        let is_boxed = grouped && shape != Shape::Many && boxed(&r.avp);
+        if is_boxed {
             vt = quote!(Box<#vt>);
         }
+        let view = grouped.then(|| view_type(plan, m, model, avp));
         let ty = match (shape, inline_capacity(avp.ty)) {
             (Shape::One, _) => vt.clone(),
             (Shape::Optional, _) => quote!(Option<#vt>),
@@ -558,6 +573,9 @@ fn fields(model: &Model, plan: &Plan, m: &str, g: &Grammar, rt: &TokenStream) ->
         out.push(Field {
             name: format_ident!("{}", fname.trim_start_matches("r#")),
             ty,
+            value,
+            boxed: is_boxed,
+            view,
             shape,
             grouped,
             index,
@@ -685,30 +703,8 @@ fn body(
     let arms = fs.iter().map(|f| {
         let i = f.index;
         let n = field_ident(&f.name);
-        let rule = &g.rules[i];
-        let avp = &model.avps[&rule.avp];
-        let (code, vendor) = (avp.key.code, avp.key.vendor_id);
-        let max = match rule.max {
-            Some(m) => quote!(#m),
-            None => quote!(u32::MAX),
-        };
-        let fixed_at = match f.fixed_at {
-            Some(fa) => quote!(#fa),
-            None => quote!(usize::MAX),
-        };
-        let (mut mask, mut bits) = (0u8, 0u8);
-        for (rule, bit) in [(avp.flags.m, 0x40u8), (avp.flags.p, 0x20)] {
-            match rule {
-                FlagRule::Must => (mask, bits) = (mask | bit, bits | bit),
-                FlagRule::MustNot => mask |= bit,
-                FlagRule::May | FlagRule::ShouldNot => {}
-            }
-        }
-        let (mask, bits) = (
-            Literal::u8_unsuffixed(mask),
-            Literal::u8_unsuffixed(bits),
-        );
-        let o = quote!(#rt::typed::Occurs { max: #max, fixed_at: #fixed_at, flag_mask: #mask, flag_bits: #bits });
+        let (code, _, vendor) = f.wire;
+        let o = occurs(model, g, f, rt);
         let r = quote!(&G.rules[#i]);
         let call = match (f.shape, f.grouped) {
             (Shape::Forbidden, _) => quote!(ctx.forbidden(#r, #o, a, &mut counts[#i], index)),
@@ -725,7 +721,9 @@ fn body(
             (Shape::Many, true) => {
                 quote!(ctx.many_group(#r, #o, a, &mut self.#n, &mut counts[#i], index))
             }
-            (Shape::Many, false) => quote!(ctx.many(#r, #o, a, &mut self.#n, &mut counts[#i], index)),
+            (Shape::Many, false) => {
+                quote!(ctx.many(#r, #o, a, &mut self.#n, &mut counts[#i], index))
+            }
         };
         quote!((#code, #vendor) => #call,)
     });
@@ -734,16 +732,8 @@ fn body(
     } else {
         quote!(_ => ctx.other(G, a, None),)
     };
-    // Only rules with a minimum can be missing: check those, inline.
-    let missing = fs.iter().filter(|f| g.rules[f.index].min > 0).map(|f| {
-        let (i, min) = (f.index, g.rules[f.index].min);
-        quote!(if counts[#i] < #min { ctx.missing(&G.rules[#i], counts[#i]); })
-    });
-    let counts_decl = if n == 0 {
-        quote!(let mut counts = [0u32; 0];)
-    } else {
-        quote!(let mut counts = [0u32; #n];)
-    };
+    let missing = missing_checks(g, &fs);
+    let counts_decl = counts_decl(n);
     let decode = quote! {
         let G: &'static #rt::dictionary::GrammarDef = &#grammar;
         #counts_decl
@@ -751,7 +741,7 @@ fn body(
             #(#arms)*
             #other_arm
         });
-        #(#missing)*
+        #missing
     };
 
     // into_owned / into_shared: every field made 'static; the field lists are empty (the
@@ -831,7 +821,56 @@ fn body(
     }
 }
 
-fn field_ident(n: &proc_macro2::Ident) -> TokenStream {
+/// The `Occurs` literal of field `f`: what the decoder checks against immediates.
+pub(super) fn occurs(model: &Model, g: &Grammar, f: &Field, rt: &TokenStream) -> TokenStream {
+    let rule = &g.rules[f.index];
+    let avp = &model.avps[&rule.avp];
+    let max = match rule.max {
+        Some(m) => quote!(#m),
+        None => quote!(u32::MAX),
+    };
+    let fixed_at = match f.fixed_at {
+        Some(fa) => quote!(#fa),
+        None => quote!(usize::MAX),
+    };
+    let (mut mask, mut bits) = (0u8, 0u8);
+    for (rule, bit) in [(avp.flags.m, 0x40u8), (avp.flags.p, 0x20)] {
+        match rule {
+            FlagRule::Must => (mask, bits) = (mask | bit, bits | bit),
+            FlagRule::MustNot => mask |= bit,
+            FlagRule::May | FlagRule::ShouldNot => {}
+        }
+    }
+    let (mask, bits) = (Literal::u8_unsuffixed(mask), Literal::u8_unsuffixed(bits));
+    quote!(#rt::typed::Occurs { max: #max, fixed_at: #fixed_at, flag_mask: #mask, flag_bits: #bits })
+}
+
+/// `let mut counts = [0u32; n];`
+pub(super) fn counts_decl(n: usize) -> TokenStream {
+    if n == 0 {
+        quote!(let mut counts = [0u32; 0];)
+    } else {
+        quote!(let mut counts = [0u32; #n];)
+    }
+}
+
+/// After the walk: only rules with a minimum can be missing; check those, inline.
+pub(super) fn missing_checks(g: &Grammar, fs: &[Field]) -> TokenStream {
+    let checks = fs.iter().filter(|f| g.rules[f.index].min > 0).map(|f| {
+        let (i, min) = (f.index, g.rules[f.index].min);
+        quote!(if counts[#i] < #min { ctx.missing(&G.rules[#i], counts[#i]); })
+    });
+    quote!(#(#checks)*)
+}
+
+/// The view type of Grouped AVP `avp`, as named from module `from`.
+fn view_type(plan: &Plan, from: &str, model: &Model, avp: &Avp) -> TokenStream {
+    let prefix = plan.path_from(from, plan.avp_module(model, &avp.key));
+    let p = path(&prefix, &format!("{}View", names::type_name(&avp.name)));
+    quote!(#p<'a>)
+}
+
+pub(super) fn field_ident(n: &proc_macro2::Ident) -> TokenStream {
     let s = n.to_string();
     if syn::parse_str::<syn::Ident>(&s).is_ok() {
         quote!(#n)
@@ -852,6 +891,17 @@ fn group_type(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) 
     let encoded_len = b.encoded_len;
     let owned = owned_impl(&ty, &b.lifetime, &b.into_owned, rt);
     let lt = b.lifetime;
+    let view = super::views::view(
+        model,
+        plan,
+        m,
+        g,
+        &quote!(defs::#gname),
+        &ty,
+        &lt,
+        super::views::Target::Group { def: &dname },
+        rt,
+    );
     let doc_docs = docs(&doc_avp(avp, model));
     quote! {
         #doc_docs
@@ -875,6 +925,8 @@ fn group_type(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) 
         }
 
         #owned
+
+        #view
     }
 }
 
@@ -929,6 +981,17 @@ fn command_type(
     let encoded_len = b.encoded_len;
     let owned = owned_impl(&ty, &b.lifetime, &b.into_owned, rt);
     let lt = b.lifetime;
+    let view = super::views::view(
+        model,
+        plan,
+        m,
+        g,
+        &quote!(defs::#gname),
+        &ty,
+        &lt,
+        super::views::Target::Command,
+        rt,
+    );
     let code = cmd.code;
     let pxy = matches!(
         cmd.request.header,
@@ -978,5 +1041,7 @@ fn command_type(
         }
 
         #owned
+
+        #view
     }
 }

@@ -6,11 +6,13 @@ use std::io::Cursor;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use diameter_messages::credit_control::CreditControlRequest;
+use diameter_messages::credit_control::{CreditControlRequest, CreditControlRequestView};
 use diameter_runtime::header::HEADER_LEN;
 use diameter_runtime::raw::walk;
 use diameter_runtime::types::{AvpType, IntoOwned};
-use diameter_runtime::{Command, DecodeError, DecodeOptions, Decoded, Header, RawMessage};
+use diameter_runtime::{
+    Command, CommandView, DecodeError, DecodeOptions, Decoded, Header, RawMessage,
+};
 
 /// AVPs in the reference CCR, Grouped children included.
 pub const AVPS_IN_CCR: usize = 29;
@@ -184,6 +186,12 @@ impl Fixture {
     #[inline]
     pub fn typed_decode(&self) -> Result<Decoded<CreditControlRequest<'_>>, DecodeError> {
         CreditControlRequest::decode_with(black_box(&self.ccr[..]), &self.opts)
+    }
+
+    /// Typed decode with validation into the zero-allocation view, strict.
+    #[inline]
+    pub fn typed_view_decode(&self) -> Result<Decoded<CreditControlRequestView<'_>>, DecodeError> {
+        CreditControlRequestView::decode_with(black_box(&self.ccr[..]), &self.opts)
     }
 
     /// Typed encode into `buf`, cleared first (its capacity is kept).
