@@ -1259,7 +1259,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (263u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[0usize],
@@ -1271,12 +1271,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (264u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[1usize],
@@ -1288,12 +1287,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (296u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[2usize],
@@ -1305,12 +1303,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 (283u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[3usize],
@@ -1322,12 +1319,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                         },
                         a,
                         &mut at[3usize],
-                        &mut counts[3usize],
                         index,
                     )
                 }
                 (480u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             super::base::AccountingRecordType,
                         >(
                         &G.rules[4usize],
@@ -1339,12 +1335,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                         },
                         a,
                         &mut at[4usize],
-                        &mut counts[4usize],
                         index,
                     )
                 }
                 (485u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[5usize],
@@ -1356,12 +1351,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                         },
                         a,
                         &mut at[5usize],
-                        &mut counts[5usize],
                         index,
                     )
                 }
                 (259u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[6usize],
@@ -1373,12 +1367,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                         },
                         a,
                         &mut at[6usize],
-                        &mut counts[6usize],
                         index,
                     )
                 }
                 (260u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             super::base::VendorSpecificApplicationIdView<'a>,
                         >(
                         &G.rules[7usize],
@@ -1390,12 +1383,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                         },
                         a,
                         &mut at[7usize],
-                        &mut counts[7usize],
                         index,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[8usize],
@@ -1407,12 +1399,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                         },
                         a,
                         &mut at[8usize],
-                        &mut counts[8usize],
                         index,
                     )
                 }
                 (293u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[9usize],
@@ -1424,12 +1415,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                         },
                         a,
                         &mut at[9usize],
-                        &mut counts[9usize],
                         index,
                     )
                 }
                 (287u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u64,
                         >(
                         &G.rules[10usize],
@@ -1441,12 +1431,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                         },
                         a,
                         &mut at[10usize],
-                        &mut counts[10usize],
                         index,
                     )
                 }
                 (44u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::OctetString<'a>,
                         >(
                         &G.rules[11usize],
@@ -1458,12 +1447,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                         },
                         a,
                         &mut at[11usize],
-                        &mut counts[11usize],
                         index,
                     )
                 }
                 (50u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[12usize],
@@ -1475,12 +1463,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                         },
                         a,
                         &mut at[12usize],
-                        &mut counts[12usize],
                         index,
                     )
                 }
                 (85u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[13usize],
@@ -1492,12 +1479,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                         },
                         a,
                         &mut at[13usize],
-                        &mut counts[13usize],
                         index,
                     )
                 }
                 (483u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             super::base::AccountingRealtimeRequired,
                         >(
                         &G.rules[14usize],
@@ -1509,12 +1495,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                         },
                         a,
                         &mut at[14usize],
-                        &mut counts[14usize],
                         index,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[15usize],
@@ -1526,12 +1511,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                         },
                         a,
                         &mut at[15usize],
-                        &mut counts[15usize],
                         index,
                     )
                 }
                 (55u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Time,
                         >(
                         &G.rules[16usize],
@@ -1543,7 +1527,6 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                         },
                         a,
                         &mut at[16usize],
-                        &mut counts[16usize],
                         index,
                     )
                 }
@@ -1584,23 +1567,23 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
+        if at[2usize] == 0 {
+            ctx.missing(&G.rules[2usize], 0);
         }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
+        if at[3usize] == 0 {
+            ctx.missing(&G.rules[3usize], 0);
         }
-        if counts[4usize] < 1u32 {
-            ctx.missing(&G.rules[4usize], counts[4usize]);
+        if at[4usize] == 0 {
+            ctx.missing(&G.rules[4usize], 0);
         }
-        if counts[5usize] < 1u32 {
-            ctx.missing(&G.rules[5usize], counts[5usize]);
+        if at[5usize] == 0 {
+            ctx.missing(&G.rules[5usize], 0);
         }
         Self { data, at }
     }
@@ -2683,7 +2666,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (263u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[0usize],
@@ -2695,12 +2678,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (268u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[1usize],
@@ -2712,12 +2694,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (264u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[2usize],
@@ -2729,12 +2710,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 (296u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[3usize],
@@ -2746,12 +2726,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                         },
                         a,
                         &mut at[3usize],
-                        &mut counts[3usize],
                         index,
                     )
                 }
                 (480u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             super::base::AccountingRecordType,
                         >(
                         &G.rules[4usize],
@@ -2763,12 +2742,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                         },
                         a,
                         &mut at[4usize],
-                        &mut counts[4usize],
                         index,
                     )
                 }
                 (485u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[5usize],
@@ -2780,12 +2758,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                         },
                         a,
                         &mut at[5usize],
-                        &mut counts[5usize],
                         index,
                     )
                 }
                 (259u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[6usize],
@@ -2797,12 +2774,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                         },
                         a,
                         &mut at[6usize],
-                        &mut counts[6usize],
                         index,
                     )
                 }
                 (260u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             super::base::VendorSpecificApplicationIdView<'a>,
                         >(
                         &G.rules[7usize],
@@ -2814,12 +2790,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                         },
                         a,
                         &mut at[7usize],
-                        &mut counts[7usize],
                         index,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[8usize],
@@ -2831,12 +2806,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                         },
                         a,
                         &mut at[8usize],
-                        &mut counts[8usize],
                         index,
                     )
                 }
                 (287u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u64,
                         >(
                         &G.rules[9usize],
@@ -2848,12 +2822,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                         },
                         a,
                         &mut at[9usize],
-                        &mut counts[9usize],
                         index,
                     )
                 }
                 (44u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::OctetString<'a>,
                         >(
                         &G.rules[10usize],
@@ -2865,12 +2838,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                         },
                         a,
                         &mut at[10usize],
-                        &mut counts[10usize],
                         index,
                     )
                 }
                 (50u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[11usize],
@@ -2882,12 +2854,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                         },
                         a,
                         &mut at[11usize],
-                        &mut counts[11usize],
                         index,
                     )
                 }
                 (281u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[12usize],
@@ -2899,12 +2870,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                         },
                         a,
                         &mut at[12usize],
-                        &mut counts[12usize],
                         index,
                     )
                 }
                 (294u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[13usize],
@@ -2916,12 +2886,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                         },
                         a,
                         &mut at[13usize],
-                        &mut counts[13usize],
                         index,
                     )
                 }
                 (279u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             super::base::FailedAvpView<'a>,
                         >(
                         &G.rules[14usize],
@@ -2933,12 +2902,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                         },
                         a,
                         &mut at[14usize],
-                        &mut counts[14usize],
                         index,
                     )
                 }
                 (85u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[15usize],
@@ -2950,12 +2918,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                         },
                         a,
                         &mut at[15usize],
-                        &mut counts[15usize],
                         index,
                     )
                 }
                 (483u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             super::base::AccountingRealtimeRequired,
                         >(
                         &G.rules[16usize],
@@ -2967,12 +2934,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                         },
                         a,
                         &mut at[16usize],
-                        &mut counts[16usize],
                         index,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[17usize],
@@ -2984,12 +2950,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                         },
                         a,
                         &mut at[17usize],
-                        &mut counts[17usize],
                         index,
                     )
                 }
                 (55u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Time,
                         >(
                         &G.rules[18usize],
@@ -3001,7 +2966,6 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                         },
                         a,
                         &mut at[18usize],
-                        &mut counts[18usize],
                         index,
                     )
                 }
@@ -3025,23 +2989,23 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
+        if at[2usize] == 0 {
+            ctx.missing(&G.rules[2usize], 0);
         }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
+        if at[3usize] == 0 {
+            ctx.missing(&G.rules[3usize], 0);
         }
-        if counts[4usize] < 1u32 {
-            ctx.missing(&G.rules[4usize], counts[4usize]);
+        if at[4usize] == 0 {
+            ctx.missing(&G.rules[4usize], 0);
         }
-        if counts[5usize] < 1u32 {
-            ctx.missing(&G.rules[5usize], counts[5usize]);
+        if at[5usize] == 0 {
+            ctx.missing(&G.rules[5usize], 0);
         }
         Self { data, at }
     }

@@ -1943,7 +1943,7 @@ for VendorSpecificApplicationIdView<'a> {
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (266u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[0usize],
@@ -1955,12 +1955,11 @@ for VendorSpecificApplicationIdView<'a> {
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (258u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[1usize],
@@ -1972,12 +1971,11 @@ for VendorSpecificApplicationIdView<'a> {
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (259u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[2usize],
@@ -1989,15 +1987,14 @@ for VendorSpecificApplicationIdView<'a> {
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
         Self { data, at }
     }
@@ -2674,7 +2671,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for ProxyInfoView<'a> {
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (280u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[0usize],
@@ -2686,12 +2683,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for ProxyInfoView<'a> {
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (33u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::OctetString<'a>,
                         >(
                         &G.rules[1usize],
@@ -2703,18 +2699,17 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for ProxyInfoView<'a> {
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
         Self { data, at }
     }
@@ -3033,7 +3028,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for ExperimentalResultView<'a> 
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (266u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[0usize],
@@ -3045,12 +3040,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for ExperimentalResultView<'a> 
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (298u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[1usize],
@@ -3062,18 +3056,17 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for ExperimentalResultView<'a> 
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
         Self { data, at }
     }
@@ -4040,7 +4033,7 @@ for CapabilitiesExchangeRequestView<'a> {
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (264u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[0usize],
@@ -4052,12 +4045,11 @@ for CapabilitiesExchangeRequestView<'a> {
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (296u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[1usize],
@@ -4069,7 +4061,6 @@ for CapabilitiesExchangeRequestView<'a> {
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
@@ -4091,7 +4082,7 @@ for CapabilitiesExchangeRequestView<'a> {
                     )
                 }
                 (266u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[3usize],
@@ -4103,12 +4094,11 @@ for CapabilitiesExchangeRequestView<'a> {
                         },
                         a,
                         &mut at[3usize],
-                        &mut counts[3usize],
                         index,
                     )
                 }
                 (269u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[4usize],
@@ -4120,12 +4110,11 @@ for CapabilitiesExchangeRequestView<'a> {
                         },
                         a,
                         &mut at[4usize],
-                        &mut counts[4usize],
                         index,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[5usize],
@@ -4137,7 +4126,6 @@ for CapabilitiesExchangeRequestView<'a> {
                         },
                         a,
                         &mut at[5usize],
-                        &mut counts[5usize],
                         index,
                     )
                 }
@@ -4227,7 +4215,7 @@ for CapabilitiesExchangeRequestView<'a> {
                     )
                 }
                 (267u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[11usize],
@@ -4239,27 +4227,26 @@ for CapabilitiesExchangeRequestView<'a> {
                         },
                         a,
                         &mut at[11usize],
-                        &mut counts[11usize],
                         index,
                     )
                 }
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
         if counts[2usize] < 1u32 {
             ctx.missing(&G.rules[2usize], counts[2usize]);
         }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
+        if at[3usize] == 0 {
+            ctx.missing(&G.rules[3usize], 0);
         }
-        if counts[4usize] < 1u32 {
-            ctx.missing(&G.rules[4usize], counts[4usize]);
+        if at[4usize] == 0 {
+            ctx.missing(&G.rules[4usize], 0);
         }
         Self { data, at }
     }
@@ -5130,7 +5117,7 @@ for CapabilitiesExchangeAnswerView<'a> {
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (268u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[0usize],
@@ -5142,12 +5129,11 @@ for CapabilitiesExchangeAnswerView<'a> {
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (264u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[1usize],
@@ -5159,12 +5145,11 @@ for CapabilitiesExchangeAnswerView<'a> {
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (296u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[2usize],
@@ -5176,7 +5161,6 @@ for CapabilitiesExchangeAnswerView<'a> {
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
@@ -5198,7 +5182,7 @@ for CapabilitiesExchangeAnswerView<'a> {
                     )
                 }
                 (266u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[4usize],
@@ -5210,12 +5194,11 @@ for CapabilitiesExchangeAnswerView<'a> {
                         },
                         a,
                         &mut at[4usize],
-                        &mut counts[4usize],
                         index,
                     )
                 }
                 (269u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[5usize],
@@ -5227,12 +5210,11 @@ for CapabilitiesExchangeAnswerView<'a> {
                         },
                         a,
                         &mut at[5usize],
-                        &mut counts[5usize],
                         index,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[6usize],
@@ -5244,12 +5226,11 @@ for CapabilitiesExchangeAnswerView<'a> {
                         },
                         a,
                         &mut at[6usize],
-                        &mut counts[6usize],
                         index,
                     )
                 }
                 (281u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[7usize],
@@ -5261,12 +5242,11 @@ for CapabilitiesExchangeAnswerView<'a> {
                         },
                         a,
                         &mut at[7usize],
-                        &mut counts[7usize],
                         index,
                     )
                 }
                 (279u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             FailedAvpView<'a>,
                         >(
                         &G.rules[8usize],
@@ -5278,7 +5258,6 @@ for CapabilitiesExchangeAnswerView<'a> {
                         },
                         a,
                         &mut at[8usize],
-                        &mut counts[8usize],
                         index,
                     )
                 }
@@ -5368,7 +5347,7 @@ for CapabilitiesExchangeAnswerView<'a> {
                     )
                 }
                 (267u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[14usize],
@@ -5380,30 +5359,29 @@ for CapabilitiesExchangeAnswerView<'a> {
                         },
                         a,
                         &mut at[14usize],
-                        &mut counts[14usize],
                         index,
                     )
                 }
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
+        if at[2usize] == 0 {
+            ctx.missing(&G.rules[2usize], 0);
         }
         if counts[3usize] < 1u32 {
             ctx.missing(&G.rules[3usize], counts[3usize]);
         }
-        if counts[4usize] < 1u32 {
-            ctx.missing(&G.rules[4usize], counts[4usize]);
+        if at[4usize] == 0 {
+            ctx.missing(&G.rules[4usize], 0);
         }
-        if counts[5usize] < 1u32 {
-            ctx.missing(&G.rules[5usize], counts[5usize]);
+        if at[5usize] == 0 {
+            ctx.missing(&G.rules[5usize], 0);
         }
         Self { data, at }
     }
@@ -6097,7 +6075,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (263u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[0usize],
@@ -6109,12 +6087,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (264u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[1usize],
@@ -6126,12 +6103,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (296u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[2usize],
@@ -6143,12 +6119,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 (283u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[3usize],
@@ -6160,12 +6135,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[3usize],
-                        &mut counts[3usize],
                         index,
                     )
                 }
                 (293u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[4usize],
@@ -6177,12 +6151,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[4usize],
-                        &mut counts[4usize],
                         index,
                     )
                 }
                 (258u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[5usize],
@@ -6194,12 +6167,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[5usize],
-                        &mut counts[5usize],
                         index,
                     )
                 }
                 (285u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ReAuthRequestType,
                         >(
                         &G.rules[6usize],
@@ -6211,12 +6183,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[6usize],
-                        &mut counts[6usize],
                         index,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[7usize],
@@ -6228,12 +6199,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[7usize],
-                        &mut counts[7usize],
                         index,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[8usize],
@@ -6245,7 +6215,6 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[8usize],
-                        &mut counts[8usize],
                         index,
                     )
                 }
@@ -6286,26 +6255,26 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
+        if at[2usize] == 0 {
+            ctx.missing(&G.rules[2usize], 0);
         }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
+        if at[3usize] == 0 {
+            ctx.missing(&G.rules[3usize], 0);
         }
-        if counts[4usize] < 1u32 {
-            ctx.missing(&G.rules[4usize], counts[4usize]);
+        if at[4usize] == 0 {
+            ctx.missing(&G.rules[4usize], 0);
         }
-        if counts[5usize] < 1u32 {
-            ctx.missing(&G.rules[5usize], counts[5usize]);
+        if at[5usize] == 0 {
+            ctx.missing(&G.rules[5usize], 0);
         }
-        if counts[6usize] < 1u32 {
-            ctx.missing(&G.rules[6usize], counts[6usize]);
+        if at[6usize] == 0 {
+            ctx.missing(&G.rules[6usize], 0);
         }
         Self { data, at }
     }
@@ -7056,7 +7025,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (263u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[0usize],
@@ -7068,12 +7037,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (268u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[1usize],
@@ -7085,12 +7053,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (264u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[2usize],
@@ -7102,12 +7069,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 (296u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[3usize],
@@ -7119,12 +7085,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[3usize],
-                        &mut counts[3usize],
                         index,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[4usize],
@@ -7136,12 +7101,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[4usize],
-                        &mut counts[4usize],
                         index,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[5usize],
@@ -7153,12 +7117,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[5usize],
-                        &mut counts[5usize],
                         index,
                     )
                 }
                 (281u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[6usize],
@@ -7170,12 +7133,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[6usize],
-                        &mut counts[6usize],
                         index,
                     )
                 }
                 (294u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[7usize],
@@ -7187,12 +7149,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[7usize],
-                        &mut counts[7usize],
                         index,
                     )
                 }
                 (279u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             FailedAvpView<'a>,
                         >(
                         &G.rules[8usize],
@@ -7204,7 +7165,6 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[8usize],
-                        &mut counts[8usize],
                         index,
                     )
                 }
@@ -7226,7 +7186,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                     )
                 }
                 (261u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             RedirectHostUsage,
                         >(
                         &G.rules[10usize],
@@ -7238,12 +7198,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[10usize],
-                        &mut counts[10usize],
                         index,
                     )
                 }
                 (262u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[11usize],
@@ -7255,7 +7214,6 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[11usize],
-                        &mut counts[11usize],
                         index,
                     )
                 }
@@ -7279,17 +7237,17 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
+        if at[2usize] == 0 {
+            ctx.missing(&G.rules[2usize], 0);
         }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
+        if at[3usize] == 0 {
+            ctx.missing(&G.rules[3usize], 0);
         }
         Self { data, at }
     }
@@ -7930,7 +7888,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (263u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[0usize],
@@ -7942,12 +7900,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (264u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[1usize],
@@ -7959,12 +7916,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (296u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[2usize],
@@ -7976,12 +7932,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 (283u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[3usize],
@@ -7993,12 +7948,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
                         },
                         a,
                         &mut at[3usize],
-                        &mut counts[3usize],
                         index,
                     )
                 }
                 (293u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[4usize],
@@ -8010,12 +7964,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
                         },
                         a,
                         &mut at[4usize],
-                        &mut counts[4usize],
                         index,
                     )
                 }
                 (258u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[5usize],
@@ -8027,12 +7980,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
                         },
                         a,
                         &mut at[5usize],
-                        &mut counts[5usize],
                         index,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[6usize],
@@ -8044,12 +7996,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
                         },
                         a,
                         &mut at[6usize],
-                        &mut counts[6usize],
                         index,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[7usize],
@@ -8061,7 +8012,6 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
                         },
                         a,
                         &mut at[7usize],
-                        &mut counts[7usize],
                         index,
                     )
                 }
@@ -8102,23 +8052,23 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
+        if at[2usize] == 0 {
+            ctx.missing(&G.rules[2usize], 0);
         }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
+        if at[3usize] == 0 {
+            ctx.missing(&G.rules[3usize], 0);
         }
-        if counts[4usize] < 1u32 {
-            ctx.missing(&G.rules[4usize], counts[4usize]);
+        if at[4usize] == 0 {
+            ctx.missing(&G.rules[4usize], 0);
         }
-        if counts[5usize] < 1u32 {
-            ctx.missing(&G.rules[5usize], counts[5usize]);
+        if at[5usize] == 0 {
+            ctx.missing(&G.rules[5usize], 0);
         }
         Self { data, at }
     }
@@ -8867,7 +8817,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (263u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[0usize],
@@ -8879,12 +8829,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (268u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[1usize],
@@ -8896,12 +8845,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (264u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[2usize],
@@ -8913,12 +8861,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 (296u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[3usize],
@@ -8930,12 +8877,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                         },
                         a,
                         &mut at[3usize],
-                        &mut counts[3usize],
                         index,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[4usize],
@@ -8947,12 +8893,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                         },
                         a,
                         &mut at[4usize],
-                        &mut counts[4usize],
                         index,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[5usize],
@@ -8964,12 +8909,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                         },
                         a,
                         &mut at[5usize],
-                        &mut counts[5usize],
                         index,
                     )
                 }
                 (281u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[6usize],
@@ -8981,12 +8925,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                         },
                         a,
                         &mut at[6usize],
-                        &mut counts[6usize],
                         index,
                     )
                 }
                 (294u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[7usize],
@@ -8998,12 +8941,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                         },
                         a,
                         &mut at[7usize],
-                        &mut counts[7usize],
                         index,
                     )
                 }
                 (279u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             FailedAvpView<'a>,
                         >(
                         &G.rules[8usize],
@@ -9015,7 +8957,6 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                         },
                         a,
                         &mut at[8usize],
-                        &mut counts[8usize],
                         index,
                     )
                 }
@@ -9037,7 +8978,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                     )
                 }
                 (261u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             RedirectHostUsage,
                         >(
                         &G.rules[10usize],
@@ -9049,12 +8990,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                         },
                         a,
                         &mut at[10usize],
-                        &mut counts[10usize],
                         index,
                     )
                 }
                 (262u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[11usize],
@@ -9066,7 +9006,6 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                         },
                         a,
                         &mut at[11usize],
-                        &mut counts[11usize],
                         index,
                     )
                 }
@@ -9090,17 +9029,17 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
+        if at[2usize] == 0 {
+            ctx.missing(&G.rules[2usize], 0);
         }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
+        if at[3usize] == 0 {
+            ctx.missing(&G.rules[3usize], 0);
         }
         Self { data, at }
     }
@@ -9832,7 +9771,7 @@ for SessionTerminationRequestView<'a> {
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (263u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[0usize],
@@ -9844,12 +9783,11 @@ for SessionTerminationRequestView<'a> {
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (264u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[1usize],
@@ -9861,12 +9799,11 @@ for SessionTerminationRequestView<'a> {
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (296u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[2usize],
@@ -9878,12 +9815,11 @@ for SessionTerminationRequestView<'a> {
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 (283u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[3usize],
@@ -9895,12 +9831,11 @@ for SessionTerminationRequestView<'a> {
                         },
                         a,
                         &mut at[3usize],
-                        &mut counts[3usize],
                         index,
                     )
                 }
                 (258u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[4usize],
@@ -9912,12 +9847,11 @@ for SessionTerminationRequestView<'a> {
                         },
                         a,
                         &mut at[4usize],
-                        &mut counts[4usize],
                         index,
                     )
                 }
                 (295u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             TerminationCause,
                         >(
                         &G.rules[5usize],
@@ -9929,12 +9863,11 @@ for SessionTerminationRequestView<'a> {
                         },
                         a,
                         &mut at[5usize],
-                        &mut counts[5usize],
                         index,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[6usize],
@@ -9946,12 +9879,11 @@ for SessionTerminationRequestView<'a> {
                         },
                         a,
                         &mut at[6usize],
-                        &mut counts[6usize],
                         index,
                     )
                 }
                 (293u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[7usize],
@@ -9963,7 +9895,6 @@ for SessionTerminationRequestView<'a> {
                         },
                         a,
                         &mut at[7usize],
-                        &mut counts[7usize],
                         index,
                     )
                 }
@@ -9985,7 +9916,7 @@ for SessionTerminationRequestView<'a> {
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[9usize],
@@ -9997,7 +9928,6 @@ for SessionTerminationRequestView<'a> {
                         },
                         a,
                         &mut at[9usize],
-                        &mut counts[9usize],
                         index,
                     )
                 }
@@ -10038,23 +9968,23 @@ for SessionTerminationRequestView<'a> {
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
+        if at[2usize] == 0 {
+            ctx.missing(&G.rules[2usize], 0);
         }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
+        if at[3usize] == 0 {
+            ctx.missing(&G.rules[3usize], 0);
         }
-        if counts[4usize] < 1u32 {
-            ctx.missing(&G.rules[4usize], counts[4usize]);
+        if at[4usize] == 0 {
+            ctx.missing(&G.rules[4usize], 0);
         }
-        if counts[5usize] < 1u32 {
-            ctx.missing(&G.rules[5usize], counts[5usize]);
+        if at[5usize] == 0 {
+            ctx.missing(&G.rules[5usize], 0);
         }
         Self { data, at }
     }
@@ -10852,7 +10782,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (263u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[0usize],
@@ -10864,12 +10794,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (268u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[1usize],
@@ -10881,12 +10810,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (264u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[2usize],
@@ -10898,12 +10826,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 (296u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[3usize],
@@ -10915,12 +10842,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                         },
                         a,
                         &mut at[3usize],
-                        &mut counts[3usize],
                         index,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[4usize],
@@ -10932,7 +10858,6 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                         },
                         a,
                         &mut at[4usize],
-                        &mut counts[4usize],
                         index,
                     )
                 }
@@ -10954,7 +10879,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                     )
                 }
                 (281u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[6usize],
@@ -10966,12 +10891,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                         },
                         a,
                         &mut at[6usize],
-                        &mut counts[6usize],
                         index,
                     )
                 }
                 (294u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[7usize],
@@ -10983,12 +10907,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                         },
                         a,
                         &mut at[7usize],
-                        &mut counts[7usize],
                         index,
                     )
                 }
                 (279u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             FailedAvpView<'a>,
                         >(
                         &G.rules[8usize],
@@ -11000,12 +10923,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                         },
                         a,
                         &mut at[8usize],
-                        &mut counts[8usize],
                         index,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[9usize],
@@ -11017,7 +10939,6 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                         },
                         a,
                         &mut at[9usize],
-                        &mut counts[9usize],
                         index,
                     )
                 }
@@ -11039,7 +10960,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                     )
                 }
                 (261u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             RedirectHostUsage,
                         >(
                         &G.rules[11usize],
@@ -11051,12 +10972,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                         },
                         a,
                         &mut at[11usize],
-                        &mut counts[11usize],
                         index,
                     )
                 }
                 (262u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[12usize],
@@ -11068,7 +10988,6 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                         },
                         a,
                         &mut at[12usize],
-                        &mut counts[12usize],
                         index,
                     )
                 }
@@ -11092,17 +11011,17 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
+        if at[2usize] == 0 {
+            ctx.missing(&G.rules[2usize], 0);
         }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
+        if at[3usize] == 0 {
+            ctx.missing(&G.rules[3usize], 0);
         }
         Self { data, at }
     }
@@ -11407,7 +11326,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogRequestView
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (264u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[0usize],
@@ -11419,12 +11338,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogRequestView
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (296u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[1usize],
@@ -11436,12 +11354,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogRequestView
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[2usize],
@@ -11453,18 +11370,17 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogRequestView
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
         Self { data, at }
     }
@@ -11877,7 +11793,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogAnswerView<
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (268u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[0usize],
@@ -11889,12 +11805,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogAnswerView<
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (264u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[1usize],
@@ -11906,12 +11821,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogAnswerView<
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (296u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[2usize],
@@ -11923,12 +11837,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogAnswerView<
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 (281u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[3usize],
@@ -11940,12 +11853,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogAnswerView<
                         },
                         a,
                         &mut at[3usize],
-                        &mut counts[3usize],
                         index,
                     )
                 }
                 (279u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             FailedAvpView<'a>,
                         >(
                         &G.rules[4usize],
@@ -11957,12 +11869,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogAnswerView<
                         },
                         a,
                         &mut at[4usize],
-                        &mut counts[4usize],
                         index,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[5usize],
@@ -11974,21 +11885,20 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogAnswerView<
                         },
                         a,
                         &mut at[5usize],
-                        &mut counts[5usize],
                         index,
                     )
                 }
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
+        if at[2usize] == 0 {
+            ctx.missing(&G.rules[2usize], 0);
         }
         Self { data, at }
     }
@@ -12280,7 +12190,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerRequestView
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (264u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[0usize],
@@ -12292,12 +12202,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerRequestView
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (296u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[1usize],
@@ -12309,12 +12218,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerRequestView
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (273u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             DisconnectCause,
                         >(
                         &G.rules[2usize],
@@ -12326,21 +12234,20 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerRequestView
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
+        if at[2usize] == 0 {
+            ctx.missing(&G.rules[2usize], 0);
         }
         Self { data, at }
     }
@@ -12710,7 +12617,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerAnswerView<
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (268u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[0usize],
@@ -12722,12 +12629,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerAnswerView<
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (264u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[1usize],
@@ -12739,12 +12645,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerAnswerView<
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (296u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[2usize],
@@ -12756,12 +12661,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerAnswerView<
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 (281u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[3usize],
@@ -12773,12 +12677,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerAnswerView<
                         },
                         a,
                         &mut at[3usize],
-                        &mut counts[3usize],
                         index,
                     )
                 }
                 (279u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             FailedAvpView<'a>,
                         >(
                         &G.rules[4usize],
@@ -12790,21 +12693,20 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerAnswerView<
                         },
                         a,
                         &mut at[4usize],
-                        &mut counts[4usize],
                         index,
                     )
                 }
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
+        if at[2usize] == 0 {
+            ctx.missing(&G.rules[2usize], 0);
         }
         Self { data, at }
     }

@@ -1989,7 +1989,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for CcMoneyView<'a> {
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (445u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             UnitValueView<'a>,
                         >(
                         &G.rules[0usize],
@@ -2001,12 +2001,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for CcMoneyView<'a> {
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (425u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[1usize],
@@ -2018,15 +2017,14 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for CcMoneyView<'a> {
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
         Self { data, at }
     }
@@ -2456,7 +2454,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for CostInformationView<'a> {
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (445u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             UnitValueView<'a>,
                         >(
                         &G.rules[0usize],
@@ -2468,12 +2466,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for CostInformationView<'a> {
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (425u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[1usize],
@@ -2485,12 +2482,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for CostInformationView<'a> {
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (424u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[2usize],
@@ -2502,18 +2498,17 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for CostInformationView<'a> {
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
         Self { data, at }
     }
@@ -2997,7 +2992,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for FinalUnitIndicationView<'a>
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (449u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             FinalUnitAction,
                         >(
                         &G.rules[0usize],
@@ -3009,7 +3004,6 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for FinalUnitIndicationView<'a>
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
@@ -3048,7 +3042,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for FinalUnitIndicationView<'a>
                     )
                 }
                 (434u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             RedirectServerView<'a>,
                         >(
                         &G.rules[3usize],
@@ -3060,15 +3054,14 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for FinalUnitIndicationView<'a>
                         },
                         a,
                         &mut at[3usize],
-                        &mut counts[3usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
         Self { data, at }
     }
@@ -3500,7 +3493,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GrantedServiceUnitView<'a> 
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (451u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Time,
                         >(
                         &G.rules[0usize],
@@ -3512,12 +3505,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GrantedServiceUnitView<'a> 
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (420u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[1usize],
@@ -3529,12 +3521,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GrantedServiceUnitView<'a> 
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (413u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             CcMoneyView<'a>,
                         >(
                         &G.rules[2usize],
@@ -3546,12 +3537,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GrantedServiceUnitView<'a> 
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 (421u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u64,
                         >(
                         &G.rules[3usize],
@@ -3563,12 +3553,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GrantedServiceUnitView<'a> 
                         },
                         a,
                         &mut at[3usize],
-                        &mut counts[3usize],
                         index,
                     )
                 }
                 (412u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u64,
                         >(
                         &G.rules[4usize],
@@ -3580,12 +3569,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GrantedServiceUnitView<'a> 
                         },
                         a,
                         &mut at[4usize],
-                        &mut counts[4usize],
                         index,
                     )
                 }
                 (414u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u64,
                         >(
                         &G.rules[5usize],
@@ -3597,12 +3585,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GrantedServiceUnitView<'a> 
                         },
                         a,
                         &mut at[5usize],
-                        &mut counts[5usize],
                         index,
                     )
                 }
                 (417u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u64,
                         >(
                         &G.rules[6usize],
@@ -3614,7 +3601,6 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GrantedServiceUnitView<'a> 
                         },
                         a,
                         &mut at[6usize],
-                        &mut counts[6usize],
                         index,
                     )
                 }
@@ -3904,7 +3890,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RedirectServerView<'a> {
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (433u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             RedirectAddressType,
                         >(
                         &G.rules[0usize],
@@ -3916,12 +3902,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RedirectServerView<'a> {
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (435u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[1usize],
@@ -3933,18 +3918,17 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RedirectServerView<'a> {
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
         Self { data, at }
     }
@@ -4392,7 +4376,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RequestedServiceUnitView<'a
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (420u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[0usize],
@@ -4404,12 +4388,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RequestedServiceUnitView<'a
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (413u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             CcMoneyView<'a>,
                         >(
                         &G.rules[1usize],
@@ -4421,12 +4404,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RequestedServiceUnitView<'a
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (421u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u64,
                         >(
                         &G.rules[2usize],
@@ -4438,12 +4420,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RequestedServiceUnitView<'a
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 (412u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u64,
                         >(
                         &G.rules[3usize],
@@ -4455,12 +4436,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RequestedServiceUnitView<'a
                         },
                         a,
                         &mut at[3usize],
-                        &mut counts[3usize],
                         index,
                     )
                 }
                 (414u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u64,
                         >(
                         &G.rules[4usize],
@@ -4472,12 +4452,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RequestedServiceUnitView<'a
                         },
                         a,
                         &mut at[4usize],
-                        &mut counts[4usize],
                         index,
                     )
                 }
                 (417u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u64,
                         >(
                         &G.rules[5usize],
@@ -4489,7 +4468,6 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RequestedServiceUnitView<'a
                         },
                         a,
                         &mut at[5usize],
-                        &mut counts[5usize],
                         index,
                     )
                 }
@@ -4712,7 +4690,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for ServiceParameterInfoView<'a
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (441u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[0usize],
@@ -4724,12 +4702,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for ServiceParameterInfoView<'a
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (442u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::OctetString<'a>,
                         >(
                         &G.rules[1usize],
@@ -4741,18 +4718,17 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for ServiceParameterInfoView<'a
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
         Self { data, at }
     }
@@ -4959,7 +4935,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for SubscriptionIdView<'a> {
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (450u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             SubscriptionIdType,
                         >(
                         &G.rules[0usize],
@@ -4971,12 +4947,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for SubscriptionIdView<'a> {
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (444u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[1usize],
@@ -4988,18 +4963,17 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for SubscriptionIdView<'a> {
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
         Self { data, at }
     }
@@ -5176,7 +5150,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UnitValueView<'a> {
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (447u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             i64,
                         >(
                         &G.rules[0usize],
@@ -5188,12 +5162,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UnitValueView<'a> {
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (429u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             i32,
                         >(
                         &G.rules[1usize],
@@ -5205,15 +5178,14 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UnitValueView<'a> {
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
         Self { data, at }
     }
@@ -5639,7 +5611,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UsedServiceUnitView<'a> {
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (452u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             TariffChangeUsage,
                         >(
                         &G.rules[0usize],
@@ -5651,12 +5623,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UsedServiceUnitView<'a> {
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (420u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[1usize],
@@ -5668,12 +5639,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UsedServiceUnitView<'a> {
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (413u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             CcMoneyView<'a>,
                         >(
                         &G.rules[2usize],
@@ -5685,12 +5655,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UsedServiceUnitView<'a> {
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 (421u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u64,
                         >(
                         &G.rules[3usize],
@@ -5702,12 +5671,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UsedServiceUnitView<'a> {
                         },
                         a,
                         &mut at[3usize],
-                        &mut counts[3usize],
                         index,
                     )
                 }
                 (412u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u64,
                         >(
                         &G.rules[4usize],
@@ -5719,12 +5687,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UsedServiceUnitView<'a> {
                         },
                         a,
                         &mut at[4usize],
-                        &mut counts[4usize],
                         index,
                     )
                 }
                 (414u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u64,
                         >(
                         &G.rules[5usize],
@@ -5736,12 +5703,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UsedServiceUnitView<'a> {
                         },
                         a,
                         &mut at[5usize],
-                        &mut counts[5usize],
                         index,
                     )
                 }
                 (417u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u64,
                         >(
                         &G.rules[6usize],
@@ -5753,7 +5719,6 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UsedServiceUnitView<'a> {
                         },
                         a,
                         &mut at[6usize],
-                        &mut counts[6usize],
                         index,
                     )
                 }
@@ -6672,7 +6637,7 @@ for MultipleServicesCreditControlView<'a> {
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (431u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             GrantedServiceUnitView<'a>,
                         >(
                         &G.rules[0usize],
@@ -6684,12 +6649,11 @@ for MultipleServicesCreditControlView<'a> {
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (437u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             RequestedServiceUnitView<'a>,
                         >(
                         &G.rules[1usize],
@@ -6701,7 +6665,6 @@ for MultipleServicesCreditControlView<'a> {
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
@@ -6723,7 +6686,7 @@ for MultipleServicesCreditControlView<'a> {
                     )
                 }
                 (452u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             TariffChangeUsage,
                         >(
                         &G.rules[3usize],
@@ -6735,7 +6698,6 @@ for MultipleServicesCreditControlView<'a> {
                         },
                         a,
                         &mut at[3usize],
-                        &mut counts[3usize],
                         index,
                     )
                 }
@@ -6757,7 +6719,7 @@ for MultipleServicesCreditControlView<'a> {
                     )
                 }
                 (432u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[5usize],
@@ -6769,7 +6731,6 @@ for MultipleServicesCreditControlView<'a> {
                         },
                         a,
                         &mut at[5usize],
-                        &mut counts[5usize],
                         index,
                     )
                 }
@@ -6791,7 +6752,7 @@ for MultipleServicesCreditControlView<'a> {
                     )
                 }
                 (448u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[7usize],
@@ -6803,12 +6764,11 @@ for MultipleServicesCreditControlView<'a> {
                         },
                         a,
                         &mut at[7usize],
-                        &mut counts[7usize],
                         index,
                     )
                 }
                 (268u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[8usize],
@@ -6820,12 +6780,11 @@ for MultipleServicesCreditControlView<'a> {
                         },
                         a,
                         &mut at[8usize],
-                        &mut counts[8usize],
                         index,
                     )
                 }
                 (430u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             FinalUnitIndicationView<'a>,
                         >(
                         &G.rules[9usize],
@@ -6837,7 +6796,6 @@ for MultipleServicesCreditControlView<'a> {
                         },
                         a,
                         &mut at[9usize],
-                        &mut counts[9usize],
                         index,
                     )
                 }
@@ -7098,7 +7056,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GSUPoolReferenceView<'a> {
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (453u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[0usize],
@@ -7110,12 +7068,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GSUPoolReferenceView<'a> {
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (454u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             CcUnitType,
                         >(
                         &G.rules[1usize],
@@ -7127,12 +7084,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GSUPoolReferenceView<'a> {
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (445u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             UnitValueView<'a>,
                         >(
                         &G.rules[2usize],
@@ -7144,21 +7100,20 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GSUPoolReferenceView<'a> {
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
+        if at[2usize] == 0 {
+            ctx.missing(&G.rules[2usize], 0);
         }
         Self { data, at }
     }
@@ -7369,7 +7324,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UserEquipmentInfoView<'a> {
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (459u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             UserEquipmentInfoType,
                         >(
                         &G.rules[0usize],
@@ -7381,12 +7336,11 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UserEquipmentInfoView<'a> {
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (460u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::OctetString<'a>,
                         >(
                         &G.rules[1usize],
@@ -7398,18 +7352,17 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UserEquipmentInfoView<'a> {
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
         Self { data, at }
     }
@@ -8313,7 +8266,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (263u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[0usize],
@@ -8325,12 +8278,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (264u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[1usize],
@@ -8342,12 +8294,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (296u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[2usize],
@@ -8359,12 +8310,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 (283u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[3usize],
@@ -8376,12 +8326,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[3usize],
-                        &mut counts[3usize],
                         index,
                     )
                 }
                 (293u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[4usize],
@@ -8393,12 +8342,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[4usize],
-                        &mut counts[4usize],
                         index,
                     )
                 }
                 (258u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[5usize],
@@ -8410,12 +8358,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[5usize],
-                        &mut counts[5usize],
                         index,
                     )
                 }
                 (285u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             super::base::ReAuthRequestType,
                         >(
                         &G.rules[6usize],
@@ -8427,12 +8374,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[6usize],
-                        &mut counts[6usize],
                         index,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[7usize],
@@ -8444,12 +8390,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[7usize],
-                        &mut counts[7usize],
                         index,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[8usize],
@@ -8461,12 +8406,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[8usize],
-                        &mut counts[8usize],
                         index,
                     )
                 }
                 (419u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u64,
                         >(
                         &G.rules[9usize],
@@ -8478,12 +8422,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[9usize],
-                        &mut counts[9usize],
                         index,
                     )
                 }
                 (453u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[10usize],
@@ -8495,12 +8438,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[10usize],
-                        &mut counts[10usize],
                         index,
                     )
                 }
                 (439u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[11usize],
@@ -8512,12 +8454,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[11usize],
-                        &mut counts[11usize],
                         index,
                     )
                 }
                 (432u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[12usize],
@@ -8529,7 +8470,6 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                         },
                         a,
                         &mut at[12usize],
-                        &mut counts[12usize],
                         index,
                     )
                 }
@@ -8570,26 +8510,26 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
+        if at[2usize] == 0 {
+            ctx.missing(&G.rules[2usize], 0);
         }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
+        if at[3usize] == 0 {
+            ctx.missing(&G.rules[3usize], 0);
         }
-        if counts[4usize] < 1u32 {
-            ctx.missing(&G.rules[4usize], counts[4usize]);
+        if at[4usize] == 0 {
+            ctx.missing(&G.rules[4usize], 0);
         }
-        if counts[5usize] < 1u32 {
-            ctx.missing(&G.rules[5usize], counts[5usize]);
+        if at[5usize] == 0 {
+            ctx.missing(&G.rules[5usize], 0);
         }
-        if counts[6usize] < 1u32 {
-            ctx.missing(&G.rules[6usize], counts[6usize]);
+        if at[6usize] == 0 {
+            ctx.missing(&G.rules[6usize], 0);
         }
         Self { data, at }
     }
@@ -9522,7 +9462,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (263u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[0usize],
@@ -9534,12 +9474,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (268u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[1usize],
@@ -9551,12 +9490,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (264u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[2usize],
@@ -9568,12 +9506,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 (296u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[3usize],
@@ -9585,12 +9522,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[3usize],
-                        &mut counts[3usize],
                         index,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[4usize],
@@ -9602,12 +9538,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[4usize],
-                        &mut counts[4usize],
                         index,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[5usize],
@@ -9619,12 +9554,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[5usize],
-                        &mut counts[5usize],
                         index,
                     )
                 }
                 (281u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[6usize],
@@ -9636,12 +9570,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[6usize],
-                        &mut counts[6usize],
                         index,
                     )
                 }
                 (294u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[7usize],
@@ -9653,12 +9586,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[7usize],
-                        &mut counts[7usize],
                         index,
                     )
                 }
                 (279u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             super::base::FailedAvpView<'a>,
                         >(
                         &G.rules[8usize],
@@ -9670,7 +9602,6 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[8usize],
-                        &mut counts[8usize],
                         index,
                     )
                 }
@@ -9692,7 +9623,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                     )
                 }
                 (261u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             super::base::RedirectHostUsage,
                         >(
                         &G.rules[10usize],
@@ -9704,12 +9635,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[10usize],
-                        &mut counts[10usize],
                         index,
                     )
                 }
                 (262u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[11usize],
@@ -9721,12 +9651,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[11usize],
-                        &mut counts[11usize],
                         index,
                     )
                 }
                 (419u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u64,
                         >(
                         &G.rules[12usize],
@@ -9738,12 +9667,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[12usize],
-                        &mut counts[12usize],
                         index,
                     )
                 }
                 (453u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[13usize],
@@ -9755,12 +9683,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[13usize],
-                        &mut counts[13usize],
                         index,
                     )
                 }
                 (439u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[14usize],
@@ -9772,12 +9699,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[14usize],
-                        &mut counts[14usize],
                         index,
                     )
                 }
                 (432u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[15usize],
@@ -9789,7 +9715,6 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                         },
                         a,
                         &mut at[15usize],
-                        &mut counts[15usize],
                         index,
                     )
                 }
@@ -9813,17 +9738,17 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
+        if at[2usize] == 0 {
+            ctx.missing(&G.rules[2usize], 0);
         }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
+        if at[3usize] == 0 {
+            ctx.missing(&G.rules[3usize], 0);
         }
         Self { data, at }
     }
@@ -11251,7 +11176,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (263u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[0usize],
@@ -11263,12 +11188,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (264u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[1usize],
@@ -11280,12 +11204,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (296u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[2usize],
@@ -11297,12 +11220,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 (283u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[3usize],
@@ -11314,12 +11236,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                         },
                         a,
                         &mut at[3usize],
-                        &mut counts[3usize],
                         index,
                     )
                 }
                 (258u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[4usize],
@@ -11331,12 +11252,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                         },
                         a,
                         &mut at[4usize],
-                        &mut counts[4usize],
                         index,
                     )
                 }
                 (461u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[5usize],
@@ -11348,12 +11268,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                         },
                         a,
                         &mut at[5usize],
-                        &mut counts[5usize],
                         index,
                     )
                 }
                 (416u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             CcRequestType,
                         >(
                         &G.rules[6usize],
@@ -11365,12 +11284,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                         },
                         a,
                         &mut at[6usize],
-                        &mut counts[6usize],
                         index,
                     )
                 }
                 (415u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[7usize],
@@ -11382,12 +11300,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                         },
                         a,
                         &mut at[7usize],
-                        &mut counts[7usize],
                         index,
                     )
                 }
                 (293u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[8usize],
@@ -11399,12 +11316,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                         },
                         a,
                         &mut at[8usize],
-                        &mut counts[8usize],
                         index,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[9usize],
@@ -11416,12 +11332,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                         },
                         a,
                         &mut at[9usize],
-                        &mut counts[9usize],
                         index,
                     )
                 }
                 (419u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u64,
                         >(
                         &G.rules[10usize],
@@ -11433,12 +11348,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                         },
                         a,
                         &mut at[10usize],
-                        &mut counts[10usize],
                         index,
                     )
                 }
                 (50u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[11usize],
@@ -11450,12 +11364,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                         },
                         a,
                         &mut at[11usize],
-                        &mut counts[11usize],
                         index,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[12usize],
@@ -11467,12 +11380,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                         },
                         a,
                         &mut at[12usize],
-                        &mut counts[12usize],
                         index,
                     )
                 }
                 (55u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Time,
                         >(
                         &G.rules[13usize],
@@ -11484,7 +11396,6 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                         },
                         a,
                         &mut at[13usize],
-                        &mut counts[13usize],
                         index,
                     )
                 }
@@ -11506,7 +11417,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                     )
                 }
                 (439u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[15usize],
@@ -11518,12 +11429,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                         },
                         a,
                         &mut at[15usize],
-                        &mut counts[15usize],
                         index,
                     )
                 }
                 (295u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             super::base::TerminationCause,
                         >(
                         &G.rules[16usize],
@@ -11535,12 +11445,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                         },
                         a,
                         &mut at[16usize],
-                        &mut counts[16usize],
                         index,
                     )
                 }
                 (437u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             RequestedServiceUnitView<'a>,
                         >(
                         &G.rules[17usize],
@@ -11552,12 +11461,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                         },
                         a,
                         &mut at[17usize],
-                        &mut counts[17usize],
                         index,
                     )
                 }
                 (436u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             RequestedAction,
                         >(
                         &G.rules[18usize],
@@ -11569,7 +11477,6 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                         },
                         a,
                         &mut at[18usize],
-                        &mut counts[18usize],
                         index,
                     )
                 }
@@ -11591,7 +11498,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                     )
                 }
                 (455u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             MultipleServicesIndicator,
                         >(
                         &G.rules[20usize],
@@ -11603,7 +11510,6 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                         },
                         a,
                         &mut at[20usize],
-                        &mut counts[20usize],
                         index,
                     )
                 }
@@ -11642,7 +11548,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                     )
                 }
                 (411u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::OctetString<'a>,
                         >(
                         &G.rules[23usize],
@@ -11654,12 +11560,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                         },
                         a,
                         &mut at[23usize],
-                        &mut counts[23usize],
                         index,
                     )
                 }
                 (458u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             UserEquipmentInfoView<'a>,
                         >(
                         &G.rules[24usize],
@@ -11671,7 +11576,6 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                         },
                         a,
                         &mut at[24usize],
-                        &mut counts[24usize],
                         index,
                     )
                 }
@@ -11712,29 +11616,29 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
+        if at[2usize] == 0 {
+            ctx.missing(&G.rules[2usize], 0);
         }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
+        if at[3usize] == 0 {
+            ctx.missing(&G.rules[3usize], 0);
         }
-        if counts[4usize] < 1u32 {
-            ctx.missing(&G.rules[4usize], counts[4usize]);
+        if at[4usize] == 0 {
+            ctx.missing(&G.rules[4usize], 0);
         }
-        if counts[5usize] < 1u32 {
-            ctx.missing(&G.rules[5usize], counts[5usize]);
+        if at[5usize] == 0 {
+            ctx.missing(&G.rules[5usize], 0);
         }
-        if counts[6usize] < 1u32 {
-            ctx.missing(&G.rules[6usize], counts[6usize]);
+        if at[6usize] == 0 {
+            ctx.missing(&G.rules[6usize], 0);
         }
-        if counts[7usize] < 1u32 {
-            ctx.missing(&G.rules[7usize], counts[7usize]);
+        if at[7usize] == 0 {
+            ctx.missing(&G.rules[7usize], 0);
         }
         Self { data, at }
     }
@@ -13183,7 +13087,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 (263u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[0usize],
@@ -13195,12 +13099,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[0usize],
-                        &mut counts[0usize],
                         index,
                     )
                 }
                 (268u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[1usize],
@@ -13212,12 +13115,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[1usize],
-                        &mut counts[1usize],
                         index,
                     )
                 }
                 (264u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[2usize],
@@ -13229,12 +13131,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[2usize],
-                        &mut counts[2usize],
                         index,
                     )
                 }
                 (296u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::DiameterIdentity<'a>,
                         >(
                         &G.rules[3usize],
@@ -13246,12 +13147,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[3usize],
-                        &mut counts[3usize],
                         index,
                     )
                 }
                 (258u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[4usize],
@@ -13263,12 +13163,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[4usize],
-                        &mut counts[4usize],
                         index,
                     )
                 }
                 (416u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             CcRequestType,
                         >(
                         &G.rules[5usize],
@@ -13280,12 +13179,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[5usize],
-                        &mut counts[5usize],
                         index,
                     )
                 }
                 (415u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[6usize],
@@ -13297,12 +13195,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[6usize],
-                        &mut counts[6usize],
                         index,
                     )
                 }
                 (1u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[7usize],
@@ -13314,12 +13211,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[7usize],
-                        &mut counts[7usize],
                         index,
                     )
                 }
                 (418u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             CcSessionFailover,
                         >(
                         &G.rules[8usize],
@@ -13331,12 +13227,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[8usize],
-                        &mut counts[8usize],
                         index,
                     )
                 }
                 (419u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u64,
                         >(
                         &G.rules[9usize],
@@ -13348,12 +13243,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[9usize],
-                        &mut counts[9usize],
                         index,
                     )
                 }
                 (50u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Utf8String<'a>,
                         >(
                         &G.rules[10usize],
@@ -13365,12 +13259,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[10usize],
-                        &mut counts[10usize],
                         index,
                     )
                 }
                 (278u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[11usize],
@@ -13382,12 +13275,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[11usize],
-                        &mut counts[11usize],
                         index,
                     )
                 }
                 (55u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             ::diameter_runtime::types::Time,
                         >(
                         &G.rules[12usize],
@@ -13399,12 +13291,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[12usize],
-                        &mut counts[12usize],
                         index,
                     )
                 }
                 (431u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             GrantedServiceUnitView<'a>,
                         >(
                         &G.rules[13usize],
@@ -13416,7 +13307,6 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[13usize],
-                        &mut counts[13usize],
                         index,
                     )
                 }
@@ -13438,7 +13328,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                     )
                 }
                 (423u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             CostInformationView<'a>,
                         >(
                         &G.rules[15usize],
@@ -13450,12 +13340,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[15usize],
-                        &mut counts[15usize],
                         index,
                     )
                 }
                 (430u32, 0u32) => {
-                    ctx.view_group::<
+                    ctx.view_single_group::<
                             FinalUnitIndicationView<'a>,
                         >(
                         &G.rules[16usize],
@@ -13467,12 +13356,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[16usize],
-                        &mut counts[16usize],
                         index,
                     )
                 }
                 (422u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             CheckBalanceResult,
                         >(
                         &G.rules[17usize],
@@ -13484,12 +13372,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[17usize],
-                        &mut counts[17usize],
                         index,
                     )
                 }
                 (427u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             CreditControlFailureHandling,
                         >(
                         &G.rules[18usize],
@@ -13501,12 +13388,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[18usize],
-                        &mut counts[18usize],
                         index,
                     )
                 }
                 (428u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             DirectDebitingFailureHandling,
                         >(
                         &G.rules[19usize],
@@ -13518,12 +13404,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[19usize],
-                        &mut counts[19usize],
                         index,
                     )
                 }
                 (448u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[20usize],
@@ -13535,7 +13420,6 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[20usize],
-                        &mut counts[20usize],
                         index,
                     )
                 }
@@ -13557,7 +13441,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                     )
                 }
                 (261u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             super::base::RedirectHostUsage,
                         >(
                         &G.rules[22usize],
@@ -13569,12 +13453,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[22usize],
-                        &mut counts[22usize],
                         index,
                     )
                 }
                 (262u32, 0u32) => {
-                    ctx.view::<
+                    ctx.view_single::<
                             u32,
                         >(
                         &G.rules[23usize],
@@ -13586,7 +13469,6 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                         },
                         a,
                         &mut at[23usize],
-                        &mut counts[23usize],
                         index,
                     )
                 }
@@ -13644,26 +13526,26 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+        if at[0usize] == 0 {
+            ctx.missing(&G.rules[0usize], 0);
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
+        if at[1usize] == 0 {
+            ctx.missing(&G.rules[1usize], 0);
         }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
+        if at[2usize] == 0 {
+            ctx.missing(&G.rules[2usize], 0);
         }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
+        if at[3usize] == 0 {
+            ctx.missing(&G.rules[3usize], 0);
         }
-        if counts[4usize] < 1u32 {
-            ctx.missing(&G.rules[4usize], counts[4usize]);
+        if at[4usize] == 0 {
+            ctx.missing(&G.rules[4usize], 0);
         }
-        if counts[5usize] < 1u32 {
-            ctx.missing(&G.rules[5usize], counts[5usize]);
+        if at[5usize] == 0 {
+            ctx.missing(&G.rules[5usize], 0);
         }
-        if counts[6usize] < 1u32 {
-            ctx.missing(&G.rules[6usize], counts[6usize]);
+        if at[6usize] == 0 {
+            ctx.missing(&G.rules[6usize], 0);
         }
         Self { data, at }
     }

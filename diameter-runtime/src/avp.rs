@@ -314,7 +314,13 @@ pub fn parse_at(buf: &[u8], pos: usize, leniency: Leniency) -> Option<(AvpRef<'_
     } else {
         AVP_HEADER_LEN
     };
-    if len < hlen || (flags & AvpFlags::RESERVED != 0 && !leniency.reserved_bits) {
+    // A mask rather than `&& !leniency.reserved_bits`: one test in the loop, once hoisted.
+    let reserved = if leniency.reserved_bits {
+        0
+    } else {
+        AvpFlags::RESERVED
+    };
+    if len < hlen || flags & reserved != 0 {
         return None;
     }
     if padded != len && !leniency.nonzero_padding {

@@ -535,6 +535,68 @@ impl<'o> DecodeCtx<'o> {
         }
     }
 
+    /// A single scalar field of a view (`{X}`, `<X>` or `[X]`: at most one occurrence), as
+    /// [`DecodeCtx::view`] checks it but counting in `slot` itself: a second occurrence is 5009
+    /// once, marked by [`crate::view::EXCESS_REPORTED`] in `slot`.
+    #[inline(always)]
+    pub fn view_single<'a, T: AvpValue<'a>>(
+        &mut self,
+        rule: &'static RuleDef,
+        occurs: Occurs,
+        a: &AvpRef<'a>,
+        slot: &mut u32,
+        index: usize,
+    ) {
+        if self.single(rule, occurs, a, slot, index) {
+            let _ = self.value::<T>(rule, a);
+        }
+    }
+
+    /// A single Grouped field of a view, counted in `slot` as [`DecodeCtx::view_single`] does.
+    #[inline(always)]
+    pub fn view_single_group<'a, V: crate::view::GroupView<'a>>(
+        &mut self,
+        rule: &'static RuleDef,
+        occurs: Occurs,
+        a: &AvpRef<'a>,
+        slot: &mut u32,
+        index: usize,
+    ) {
+        if self.single(rule, occurs, a, slot, index) && self.enter(rule) {
+            self.nested(a, V::DEF.name, |ctx| {
+                V::check_group(a.data, ctx);
+            });
+        }
+    }
+
+    /// [`DecodeCtx::occurrence`] for a rule of at most one occurrence, counted by `slot` (the
+    /// offset + 1 of the first occurrence, 0 before it). Returns whether this is the first.
+    #[inline(always)]
+    fn single(
+        &mut self,
+        rule: &'static RuleDef,
+        occurs: Occurs,
+        a: &AvpRef<'_>,
+        slot: &mut u32,
+        index: usize,
+    ) -> bool {
+        if self.opts.strict && a.header.flags.0 & occurs.flag_mask != occurs.flag_bits {
+            self.bad_flags(rule.avp, a.wire);
+        }
+        if *slot != 0 {
+            if *slot & crate::view::EXCESS_REPORTED == 0 {
+                *slot |= crate::view::EXCESS_REPORTED;
+                self.excess(rule, a.wire, 1);
+            }
+            return false;
+        }
+        *slot = a.offset as u32 + 1;
+        if occurs.fixed_at != usize::MAX && index != occurs.fixed_at {
+            self.misplaced(rule, a.wire, index, occurs.fixed_at);
+        }
+        true
+    }
+
     /// A Grouped field of a view: its children checked by `V` (and not kept), as
     /// [`DecodeCtx::one_group`] and the others would decode them.
     #[allow(clippy::too_many_arguments)]

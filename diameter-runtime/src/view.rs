@@ -113,10 +113,14 @@ pub trait CommandView<'a>: Copy {
     }
 }
 
+/// Set in a single field's offset once its second occurrence has been reported (5009), so
+/// that a third is not. Offsets stay below 2^24 (the longest message), so the bit is free.
+pub const EXCESS_REPORTED: u32 = 1 << 31;
+
 /// The AVP whose offset + 1 is `at` in `data` (0: none).
 #[inline]
 pub fn avp_at(data: &[u8], at: u32) -> Option<AvpRef<'_>> {
-    let pos = (at as usize).checked_sub(1)?;
+    let pos = ((at & !EXCESS_REPORTED) as usize).checked_sub(1)?;
     avp::parse_at(data, pos, TOLERANT).map(|(a, _)| a)
 }
 

@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use super::items::{counts_decl, docs, field_ident, fields, missing_checks, occurs, Shape};
+use super::items::{counts_decl, docs, field_ident, fields, occurs, Shape};
 use super::plan::Plan;
 use crate::model::{Grammar, Model};
 
@@ -47,8 +47,15 @@ pub(super) fn view(
         let o = occurs(model, g, f, rt);
         let r = quote!(&G.rules[#i]);
         let value = &f.value;
+        let single = matches!(f.shape, Shape::One | Shape::Optional);
         let call = match (f.shape, &f.view) {
             (Shape::Forbidden, _) => quote!(ctx.forbidden(#r, #o, a, &mut counts[#i], index)),
+            (_, Some(v)) if single => {
+                quote!(ctx.view_single_group::<#v>(#r, #o, a, &mut at[#i], index))
+            }
+            (_, None) if single => {
+                quote!(ctx.view_single::<#value>(#r, #o, a, &mut at[#i], index))
+            }
             (_, Some(v)) => {
                 quote!(ctx.view_group::<#v>(#r, #o, a, &mut at[#i], &mut counts[#i], index))
             }
@@ -63,7 +70,16 @@ pub(super) fn view(
     } else {
         quote!(_ => ctx.other(G, a, None),)
     };
-    let missing = missing_checks(g, &fs);
+    // A single field's offset is its count: 0 when missing.
+    let missing = fs.iter().filter(|f| g.rules[f.index].min > 0).map(|f| {
+        let (i, min) = (f.index, g.rules[f.index].min);
+        if matches!(f.shape, Shape::One | Shape::Optional) {
+            quote!(if at[#i] == 0 { ctx.missing(&G.rules[#i], 0); })
+        } else {
+            quote!(if counts[#i] < #min { ctx.missing(&G.rules[#i], counts[#i]); })
+        }
+    });
+    let missing = quote!(#(#missing)*);
     let counts = counts_decl(n);
     let check = quote! {
         let G: &'static #rt::dictionary::GrammarDef = &#grammar;
