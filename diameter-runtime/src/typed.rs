@@ -775,9 +775,12 @@ impl<'o> DecodeCtx<'o> {
         let max_avps = self.opts.max_avps as usize;
         let mut pos = 0usize;
         let mut index = 0usize;
-        while pos < buf.len() {
+        loop {
+            // The parse's own bounds check also finds the end of the list.
             let Some((a, next)) = avp::parse_at(buf, pos, leniency) else {
-                self.malformed_at(buf, pos);
+                if pos < buf.len() {
+                    self.malformed_at(buf, pos);
+                }
                 return;
             };
             if index >= max_avps {

@@ -10,11 +10,18 @@ use bytes::Bytes;
 use super::{AvpType, AvpValue, IntoOwned, OctetString};
 use crate::error::ValueError;
 
+#[inline]
 fn utf8(ty: AvpType, data: &[u8]) -> Result<(), ValueError> {
     // Most Diameter text is ASCII: a word-at-a-time check, then the full one only if needed.
     if data.is_ascii() {
         return Ok(());
     }
+    utf8_full(ty, data)
+}
+
+#[cold]
+#[inline(never)]
+fn utf8_full(ty: AvpType, data: &[u8]) -> Result<(), ValueError> {
     std::str::from_utf8(data)
         .map(|_| ())
         .map_err(|e| ValueError::Utf8 {
@@ -25,7 +32,18 @@ fn utf8(ty: AvpType, data: &[u8]) -> Result<(), ValueError> {
 
 /// RFC 6733 4.3.1: an FQDN or realm, in ASCII (IDNs as punycode). We reject what no FQDN or
 /// realm can hold: an empty value, non-ASCII bytes, white space and control characters.
+#[inline]
 fn identity(data: &[u8]) -> Result<(), ValueError> {
+    if !data.is_empty() && all_graphic(data) {
+        return Ok(());
+    }
+    not_identity(data)
+}
+
+/// Says what makes `data` no DiameterIdentity.
+#[cold]
+#[inline(never)]
+fn not_identity(data: &[u8]) -> Result<(), ValueError> {
     let ty = AvpType::DiameterIdentity.as_str();
     if data.is_empty() {
         return Err(ValueError::Invalid {
@@ -33,17 +51,13 @@ fn identity(data: &[u8]) -> Result<(), ValueError> {
             reason: "empty".into(),
         });
     }
-    if all_graphic(data) {
-        return Ok(());
-    }
-    // Only to say which byte is wrong.
-    if let Some(b) = data.iter().find(|b| !b.is_ascii_graphic()) {
-        return Err(ValueError::Invalid {
+    match data.iter().find(|b| !b.is_ascii_graphic()) {
+        Some(b) => Err(ValueError::Invalid {
             ty,
             reason: format!("byte {b:#04x} is not a printable ASCII character"),
-        });
+        }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Are all bytes printable ASCII (0x21 to 0x7e)? Eight bytes at a time: a tail shorter than
@@ -87,6 +101,7 @@ macro_rules! text_type {
             }
 
             /// Checks `bytes` and wraps them, borrowed.
+            #[inline]
             pub fn from_borrowed(bytes: &'a [u8]) -> Result<Self, ValueError> {
                 Self::CHECK(bytes)?;
                 Ok($name(OctetString::borrowed(bytes)))
