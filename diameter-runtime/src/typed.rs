@@ -17,9 +17,6 @@ use crate::limits::DecodeOptions;
 use crate::raw::{self, RawAvp};
 use crate::types::{AvpType, AvpValue, IntoOwned};
 
-/// Deepest path kept for violations; deeper nesting still decodes (within the depth limit).
-const MAX_PATH: usize = 16;
-
 /// One problem found while decoding a message: what a receiver would answer and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
@@ -170,10 +167,10 @@ pub struct DecodeCtx<'o> {
     opts: &'o DecodeOptions,
     known: fn(u32, u32) -> Option<&'static AvpDef>,
     violations: Vec<Violation>,
-    /// The names of the enclosing command and groups; `None` (zero) past `path_len`, so that
-    /// a new context is zero-filled rather than written name by name.
-    path: [Option<&'static str>; MAX_PATH],
-    path_len: usize,
+    /// The command (or outermost group) being decoded: the start of every violation's path.
+    /// The groups in between are added as the decoders return (see `nested`), so that the
+    /// walk keeps no path of its own.
+    root: &'static str,
     depth: u32,
     /// Set for answers with the E bit: they follow RFC 6733's generic answer-message grammar,
     /// so the command's required AVPs are not demanded.
@@ -188,14 +185,11 @@ impl<'o> DecodeCtx<'o> {
         known: fn(u32, u32) -> Option<&'static AvpDef>,
         root: &'static str,
     ) -> Self {
-        let mut path = [None; MAX_PATH];
-        path[0] = Some(root);
         DecodeCtx {
             opts,
             known,
             violations: Vec::new(),
-            path,
-            path_len: 1,
+            root,
             depth: 0,
             relaxed: false,
         }
@@ -216,14 +210,6 @@ impl<'o> DecodeCtx<'o> {
         self.violations
     }
 
-    fn path(&self) -> Vec<&'static str> {
-        self.path[..self.path_len]
-            .iter()
-            .flatten()
-            .copied()
-            .collect()
-    }
-
     fn push(
         &mut self,
         result_code: u32,
@@ -233,7 +219,7 @@ impl<'o> DecodeCtx<'o> {
         message: String,
         failed: Option<Bytes>,
     ) {
-        let path = self.path();
+        let path = vec![self.root];
         self.violations.push(Violation {
             result_code,
             avp,
@@ -652,31 +638,26 @@ impl<'o> DecodeCtx<'o> {
 
     /// Runs `f` over the children of Grouped AVP `a` (named `name`), one level deeper, and
     /// nests what it reports in `a`.
-    #[inline]
+    #[inline(always)]
     fn nested(&mut self, a: &AvpRef<'_>, name: &'static str, f: impl FnOnce(&mut Self)) {
         let before = self.violations.len();
         self.depth += 1;
-        let pushed = self.path_len < MAX_PATH;
-        if pushed {
-            self.path[self.path_len] = Some(name);
-            self.path_len += 1;
-        }
         f(self);
-        if pushed {
-            self.path_len -= 1;
-        }
         self.depth -= 1;
         if self.violations.len() > before {
-            self.nest_failed(before, a.wire);
+            self.nest_failed(before, a.wire, name);
         }
     }
 
-    /// RFC 6733 7.5: a failure inside a Grouped AVP is reported inside that AVP.
+    /// RFC 6733 7.5: a failure inside a Grouped AVP is reported inside that AVP. Its name
+    /// goes into the violation's path after the root: levels further out do the same as
+    /// their decoders return, so the path ends up outermost first.
     #[cold]
     #[inline(never)]
-    fn nest_failed(&mut self, from: usize, parent: &[u8]) {
+    fn nest_failed(&mut self, from: usize, parent: &[u8], name: &'static str) {
         let parent = header_of(parent);
         for viol in &mut self.violations[from..] {
+            viol.path.insert(1, name);
             if let Some(inner) = viol.failed_avp.take() {
                 viol.failed_avp = Some(wrap(&parent, &inner));
             }
