@@ -1,14 +1,14 @@
-//! Builds a Credit-Control-Request, encodes it, decodes it back, then breaks it and prints the
-//! error answer RFC 6733 requires. Run with `cargo run -p diameter-messages --example credit_control`.
+//! Builds a Credit-Control-Request, encodes it, decodes it back (as a struct, then as a
+//! zero-allocation view), then breaks it and prints the error answer RFC 6733 requires. Run with `cargo run -p diameter-messages --example credit_control`.
 
 use diameter_messages::credit_control::{
-    CcRequestType, CreditControlRequest, MultipleServicesCreditControl,
+    CcRequestType, CreditControlRequest, CreditControlRequestView, MultipleServicesCreditControl,
 };
 use diameter_messages::Message;
 use diameter_runtime::answer::Identity;
 use diameter_runtime::typed::Command;
 use diameter_runtime::types::{DiameterIdentity, IntoOwned, Utf8String};
-use diameter_runtime::RawMessage;
+use diameter_runtime::{CommandView, RawMessage};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut ccr = CreditControlRequest::new(
@@ -38,6 +38,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         decoded.result_code()
     );
     let kept: Message<'static> = decoded.message.into_owned();
+
+    // The same checks through a view: nothing allocated, each field read when asked.
+    let view = CreditControlRequestView::decode(&bytes)?;
+    assert!(view.is_valid());
+    let ccr = view.message;
+    println!("view: session {}", ccr.session_id().as_str());
+    for mscc in ccr.multiple_services_credit_control() {
+        println!("view: rating group {:?}", mscc.rating_group());
+    }
 
     // Drop CC-Request-Number (415): the request is now missing a required AVP.
     let mut raw = RawMessage::decode(bytes)?;
