@@ -1254,7 +1254,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ACCOUNTING_REQUEST_GRAMMAR;
         let mut counts = [0u32; 19usize];
-        let mut at = [0u32; 19usize];
+        let mut out = Self { data, at: [0u32; 19usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -1270,7 +1270,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -1286,7 +1286,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -1302,7 +1302,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
@@ -1318,7 +1318,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[3usize],
+                        &mut out.at[3usize],
                         index,
                     )
                 }
@@ -1334,7 +1334,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[4usize],
+                        &mut out.at[4usize],
                         index,
                     )
                 }
@@ -1350,7 +1350,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[5usize],
+                        &mut out.at[5usize],
                         index,
                     )
                 }
@@ -1366,7 +1366,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[6usize],
+                        &mut out.at[6usize],
                         index,
                     )
                 }
@@ -1382,7 +1382,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[7usize],
+                        &mut out.at[7usize],
                         index,
                     )
                 }
@@ -1398,7 +1398,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[8usize],
+                        &mut out.at[8usize],
                         index,
                     )
                 }
@@ -1414,7 +1414,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[9usize],
+                        &mut out.at[9usize],
                         index,
                     )
                 }
@@ -1430,7 +1430,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[10usize],
+                        &mut out.at[10usize],
                         index,
                     )
                 }
@@ -1446,7 +1446,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[11usize],
+                        &mut out.at[11usize],
                         index,
                     )
                 }
@@ -1462,7 +1462,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[12usize],
+                        &mut out.at[12usize],
                         index,
                     )
                 }
@@ -1478,7 +1478,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[13usize],
+                        &mut out.at[13usize],
                         index,
                     )
                 }
@@ -1494,7 +1494,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[14usize],
+                        &mut out.at[14usize],
                         index,
                     )
                 }
@@ -1510,7 +1510,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[15usize],
+                        &mut out.at[15usize],
                         index,
                     )
                 }
@@ -1526,7 +1526,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[16usize],
+                        &mut out.at[16usize],
                         index,
                     )
                 }
@@ -1542,7 +1542,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[17usize],
+                        &mut out.at[17usize],
                         &mut counts[17usize],
                         index,
                     )
@@ -1559,7 +1559,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[18usize],
+                        &mut out.at[18usize],
                         &mut counts[18usize],
                         index,
                     )
@@ -1567,25 +1567,25 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        if at[2usize] == 0 {
+        if out.at[2usize] == 0 {
             ctx.missing(&G.rules[2usize], 0);
         }
-        if at[3usize] == 0 {
+        if out.at[3usize] == 0 {
             ctx.missing(&G.rules[3usize], 0);
         }
-        if at[4usize] == 0 {
+        if out.at[4usize] == 0 {
             ctx.missing(&G.rules[4usize], 0);
         }
-        if at[5usize] == 0 {
+        if out.at[5usize] == 0 {
             ctx.missing(&G.rules[5usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -2661,7 +2661,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ACCOUNTING_ANSWER_GRAMMAR;
         let mut counts = [0u32; 20usize];
-        let mut at = [0u32; 20usize];
+        let mut out = Self { data, at: [0u32; 20usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -2677,7 +2677,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -2693,7 +2693,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -2709,7 +2709,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
@@ -2725,7 +2725,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[3usize],
+                        &mut out.at[3usize],
                         index,
                     )
                 }
@@ -2741,7 +2741,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[4usize],
+                        &mut out.at[4usize],
                         index,
                     )
                 }
@@ -2757,7 +2757,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[5usize],
+                        &mut out.at[5usize],
                         index,
                     )
                 }
@@ -2773,7 +2773,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[6usize],
+                        &mut out.at[6usize],
                         index,
                     )
                 }
@@ -2789,7 +2789,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[7usize],
+                        &mut out.at[7usize],
                         index,
                     )
                 }
@@ -2805,7 +2805,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[8usize],
+                        &mut out.at[8usize],
                         index,
                     )
                 }
@@ -2821,7 +2821,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[9usize],
+                        &mut out.at[9usize],
                         index,
                     )
                 }
@@ -2837,7 +2837,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[10usize],
+                        &mut out.at[10usize],
                         index,
                     )
                 }
@@ -2853,7 +2853,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[11usize],
+                        &mut out.at[11usize],
                         index,
                     )
                 }
@@ -2869,7 +2869,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[12usize],
+                        &mut out.at[12usize],
                         index,
                     )
                 }
@@ -2885,7 +2885,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[13usize],
+                        &mut out.at[13usize],
                         index,
                     )
                 }
@@ -2901,7 +2901,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[14usize],
+                        &mut out.at[14usize],
                         index,
                     )
                 }
@@ -2917,7 +2917,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[15usize],
+                        &mut out.at[15usize],
                         index,
                     )
                 }
@@ -2933,7 +2933,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[16usize],
+                        &mut out.at[16usize],
                         index,
                     )
                 }
@@ -2949,7 +2949,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[17usize],
+                        &mut out.at[17usize],
                         index,
                     )
                 }
@@ -2965,7 +2965,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[18usize],
+                        &mut out.at[18usize],
                         index,
                     )
                 }
@@ -2981,7 +2981,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[19usize],
+                        &mut out.at[19usize],
                         &mut counts[19usize],
                         index,
                     )
@@ -2989,25 +2989,25 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        if at[2usize] == 0 {
+        if out.at[2usize] == 0 {
             ctx.missing(&G.rules[2usize], 0);
         }
-        if at[3usize] == 0 {
+        if out.at[3usize] == 0 {
             ctx.missing(&G.rules[3usize], 0);
         }
-        if at[4usize] == 0 {
+        if out.at[4usize] == 0 {
             ctx.missing(&G.rules[4usize], 0);
         }
-        if at[5usize] == 0 {
+        if out.at[5usize] == 0 {
             ctx.missing(&G.rules[5usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {

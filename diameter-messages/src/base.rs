@@ -1938,7 +1938,7 @@ for VendorSpecificApplicationIdView<'a> {
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR;
         let mut counts = [0u32; 3usize];
-        let mut at = [0u32; 3usize];
+        let mut out = Self { data, at: [0u32; 3usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -1954,7 +1954,7 @@ for VendorSpecificApplicationIdView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -1970,7 +1970,7 @@ for VendorSpecificApplicationIdView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -1986,17 +1986,17 @@ for VendorSpecificApplicationIdView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
@@ -2441,14 +2441,14 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for FailedAvpView<'a> {
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::FAILED_AVP_GRAMMAR;
         let mut counts = [0u32; 0];
-        let mut at = [0u32; 0usize];
+        let mut out = Self { data, at: [0u32; 0usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 _ => ctx.other_in_view(G, a),
             },
         );
-        Self { data, at }
+        out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
@@ -2666,7 +2666,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for ProxyInfoView<'a> {
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::PROXY_INFO_GRAMMAR;
         let mut counts = [0u32; 2usize];
-        let mut at = [0u32; 2usize];
+        let mut out = Self { data, at: [0u32; 2usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -2682,7 +2682,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for ProxyInfoView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -2698,20 +2698,20 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for ProxyInfoView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
@@ -3023,7 +3023,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for ExperimentalResultView<'a> 
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::EXPERIMENTAL_RESULT_GRAMMAR;
         let mut counts = [0u32; 2usize];
-        let mut at = [0u32; 2usize];
+        let mut out = Self { data, at: [0u32; 2usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -3039,7 +3039,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for ExperimentalResultView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -3055,20 +3055,20 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for ExperimentalResultView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
@@ -3189,14 +3189,14 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for E2eSequenceView<'a> {
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::E2E_SEQUENCE_GRAMMAR;
         let mut counts = [0u32; 0];
-        let mut at = [0u32; 0usize];
+        let mut out = Self { data, at: [0u32; 0usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
                 _ => ctx.other_in_view(G, a),
             },
         );
-        Self { data, at }
+        out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
@@ -4028,7 +4028,7 @@ for CapabilitiesExchangeRequestView<'a> {
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR;
         let mut counts = [0u32; 12usize];
-        let mut at = [0u32; 12usize];
+        let mut out = Self { data, at: [0u32; 12usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -4044,7 +4044,7 @@ for CapabilitiesExchangeRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -4060,7 +4060,7 @@ for CapabilitiesExchangeRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -4076,7 +4076,7 @@ for CapabilitiesExchangeRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         &mut counts[2usize],
                         index,
                     )
@@ -4093,7 +4093,7 @@ for CapabilitiesExchangeRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[3usize],
+                        &mut out.at[3usize],
                         index,
                     )
                 }
@@ -4109,7 +4109,7 @@ for CapabilitiesExchangeRequestView<'a> {
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[4usize],
+                        &mut out.at[4usize],
                         index,
                     )
                 }
@@ -4125,7 +4125,7 @@ for CapabilitiesExchangeRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[5usize],
+                        &mut out.at[5usize],
                         index,
                     )
                 }
@@ -4141,7 +4141,7 @@ for CapabilitiesExchangeRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[6usize],
+                        &mut out.at[6usize],
                         &mut counts[6usize],
                         index,
                     )
@@ -4158,7 +4158,7 @@ for CapabilitiesExchangeRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[7usize],
+                        &mut out.at[7usize],
                         &mut counts[7usize],
                         index,
                     )
@@ -4175,7 +4175,7 @@ for CapabilitiesExchangeRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[8usize],
+                        &mut out.at[8usize],
                         &mut counts[8usize],
                         index,
                     )
@@ -4192,7 +4192,7 @@ for CapabilitiesExchangeRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[9usize],
+                        &mut out.at[9usize],
                         &mut counts[9usize],
                         index,
                     )
@@ -4209,7 +4209,7 @@ for CapabilitiesExchangeRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[10usize],
+                        &mut out.at[10usize],
                         &mut counts[10usize],
                         index,
                     )
@@ -4226,29 +4226,29 @@ for CapabilitiesExchangeRequestView<'a> {
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[11usize],
+                        &mut out.at[11usize],
                         index,
                     )
                 }
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
         if counts[2usize] < 1u32 {
             ctx.missing(&G.rules[2usize], counts[2usize]);
         }
-        if at[3usize] == 0 {
+        if out.at[3usize] == 0 {
             ctx.missing(&G.rules[3usize], 0);
         }
-        if at[4usize] == 0 {
+        if out.at[4usize] == 0 {
             ctx.missing(&G.rules[4usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -5112,7 +5112,7 @@ for CapabilitiesExchangeAnswerView<'a> {
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR;
         let mut counts = [0u32; 15usize];
-        let mut at = [0u32; 15usize];
+        let mut out = Self { data, at: [0u32; 15usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -5128,7 +5128,7 @@ for CapabilitiesExchangeAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -5144,7 +5144,7 @@ for CapabilitiesExchangeAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -5160,7 +5160,7 @@ for CapabilitiesExchangeAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
@@ -5176,7 +5176,7 @@ for CapabilitiesExchangeAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[3usize],
+                        &mut out.at[3usize],
                         &mut counts[3usize],
                         index,
                     )
@@ -5193,7 +5193,7 @@ for CapabilitiesExchangeAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[4usize],
+                        &mut out.at[4usize],
                         index,
                     )
                 }
@@ -5209,7 +5209,7 @@ for CapabilitiesExchangeAnswerView<'a> {
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[5usize],
+                        &mut out.at[5usize],
                         index,
                     )
                 }
@@ -5225,7 +5225,7 @@ for CapabilitiesExchangeAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[6usize],
+                        &mut out.at[6usize],
                         index,
                     )
                 }
@@ -5241,7 +5241,7 @@ for CapabilitiesExchangeAnswerView<'a> {
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[7usize],
+                        &mut out.at[7usize],
                         index,
                     )
                 }
@@ -5257,7 +5257,7 @@ for CapabilitiesExchangeAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[8usize],
+                        &mut out.at[8usize],
                         index,
                     )
                 }
@@ -5273,7 +5273,7 @@ for CapabilitiesExchangeAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[9usize],
+                        &mut out.at[9usize],
                         &mut counts[9usize],
                         index,
                     )
@@ -5290,7 +5290,7 @@ for CapabilitiesExchangeAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[10usize],
+                        &mut out.at[10usize],
                         &mut counts[10usize],
                         index,
                     )
@@ -5307,7 +5307,7 @@ for CapabilitiesExchangeAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[11usize],
+                        &mut out.at[11usize],
                         &mut counts[11usize],
                         index,
                     )
@@ -5324,7 +5324,7 @@ for CapabilitiesExchangeAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[12usize],
+                        &mut out.at[12usize],
                         &mut counts[12usize],
                         index,
                     )
@@ -5341,7 +5341,7 @@ for CapabilitiesExchangeAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[13usize],
+                        &mut out.at[13usize],
                         &mut counts[13usize],
                         index,
                     )
@@ -5358,32 +5358,32 @@ for CapabilitiesExchangeAnswerView<'a> {
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[14usize],
+                        &mut out.at[14usize],
                         index,
                     )
                 }
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        if at[2usize] == 0 {
+        if out.at[2usize] == 0 {
             ctx.missing(&G.rules[2usize], 0);
         }
         if counts[3usize] < 1u32 {
             ctx.missing(&G.rules[3usize], counts[3usize]);
         }
-        if at[4usize] == 0 {
+        if out.at[4usize] == 0 {
             ctx.missing(&G.rules[4usize], 0);
         }
-        if at[5usize] == 0 {
+        if out.at[5usize] == 0 {
             ctx.missing(&G.rules[5usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -6070,7 +6070,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_REQUEST_GRAMMAR;
         let mut counts = [0u32; 11usize];
-        let mut at = [0u32; 11usize];
+        let mut out = Self { data, at: [0u32; 11usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -6086,7 +6086,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -6102,7 +6102,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -6118,7 +6118,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
@@ -6134,7 +6134,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[3usize],
+                        &mut out.at[3usize],
                         index,
                     )
                 }
@@ -6150,7 +6150,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[4usize],
+                        &mut out.at[4usize],
                         index,
                     )
                 }
@@ -6166,7 +6166,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[5usize],
+                        &mut out.at[5usize],
                         index,
                     )
                 }
@@ -6182,7 +6182,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[6usize],
+                        &mut out.at[6usize],
                         index,
                     )
                 }
@@ -6198,7 +6198,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[7usize],
+                        &mut out.at[7usize],
                         index,
                     )
                 }
@@ -6214,7 +6214,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[8usize],
+                        &mut out.at[8usize],
                         index,
                     )
                 }
@@ -6230,7 +6230,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[9usize],
+                        &mut out.at[9usize],
                         &mut counts[9usize],
                         index,
                     )
@@ -6247,7 +6247,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[10usize],
+                        &mut out.at[10usize],
                         &mut counts[10usize],
                         index,
                     )
@@ -6255,28 +6255,28 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        if at[2usize] == 0 {
+        if out.at[2usize] == 0 {
             ctx.missing(&G.rules[2usize], 0);
         }
-        if at[3usize] == 0 {
+        if out.at[3usize] == 0 {
             ctx.missing(&G.rules[3usize], 0);
         }
-        if at[4usize] == 0 {
+        if out.at[4usize] == 0 {
             ctx.missing(&G.rules[4usize], 0);
         }
-        if at[5usize] == 0 {
+        if out.at[5usize] == 0 {
             ctx.missing(&G.rules[5usize], 0);
         }
-        if at[6usize] == 0 {
+        if out.at[6usize] == 0 {
             ctx.missing(&G.rules[6usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -7020,7 +7020,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_ANSWER_GRAMMAR;
         let mut counts = [0u32; 13usize];
-        let mut at = [0u32; 13usize];
+        let mut out = Self { data, at: [0u32; 13usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -7036,7 +7036,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -7052,7 +7052,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -7068,7 +7068,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
@@ -7084,7 +7084,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[3usize],
+                        &mut out.at[3usize],
                         index,
                     )
                 }
@@ -7100,7 +7100,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[4usize],
+                        &mut out.at[4usize],
                         index,
                     )
                 }
@@ -7116,7 +7116,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[5usize],
+                        &mut out.at[5usize],
                         index,
                     )
                 }
@@ -7132,7 +7132,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[6usize],
+                        &mut out.at[6usize],
                         index,
                     )
                 }
@@ -7148,7 +7148,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[7usize],
+                        &mut out.at[7usize],
                         index,
                     )
                 }
@@ -7164,7 +7164,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[8usize],
+                        &mut out.at[8usize],
                         index,
                     )
                 }
@@ -7180,7 +7180,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[9usize],
+                        &mut out.at[9usize],
                         &mut counts[9usize],
                         index,
                     )
@@ -7197,7 +7197,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[10usize],
+                        &mut out.at[10usize],
                         index,
                     )
                 }
@@ -7213,7 +7213,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[11usize],
+                        &mut out.at[11usize],
                         index,
                     )
                 }
@@ -7229,7 +7229,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[12usize],
+                        &mut out.at[12usize],
                         &mut counts[12usize],
                         index,
                     )
@@ -7237,19 +7237,19 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        if at[2usize] == 0 {
+        if out.at[2usize] == 0 {
             ctx.missing(&G.rules[2usize], 0);
         }
-        if at[3usize] == 0 {
+        if out.at[3usize] == 0 {
             ctx.missing(&G.rules[3usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -7883,7 +7883,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ABORT_SESSION_REQUEST_GRAMMAR;
         let mut counts = [0u32; 10usize];
-        let mut at = [0u32; 10usize];
+        let mut out = Self { data, at: [0u32; 10usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -7899,7 +7899,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -7915,7 +7915,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -7931,7 +7931,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
@@ -7947,7 +7947,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[3usize],
+                        &mut out.at[3usize],
                         index,
                     )
                 }
@@ -7963,7 +7963,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[4usize],
+                        &mut out.at[4usize],
                         index,
                     )
                 }
@@ -7979,7 +7979,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[5usize],
+                        &mut out.at[5usize],
                         index,
                     )
                 }
@@ -7995,7 +7995,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[6usize],
+                        &mut out.at[6usize],
                         index,
                     )
                 }
@@ -8011,7 +8011,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[7usize],
+                        &mut out.at[7usize],
                         index,
                     )
                 }
@@ -8027,7 +8027,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[8usize],
+                        &mut out.at[8usize],
                         &mut counts[8usize],
                         index,
                     )
@@ -8044,7 +8044,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[9usize],
+                        &mut out.at[9usize],
                         &mut counts[9usize],
                         index,
                     )
@@ -8052,25 +8052,25 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        if at[2usize] == 0 {
+        if out.at[2usize] == 0 {
             ctx.missing(&G.rules[2usize], 0);
         }
-        if at[3usize] == 0 {
+        if out.at[3usize] == 0 {
             ctx.missing(&G.rules[3usize], 0);
         }
-        if at[4usize] == 0 {
+        if out.at[4usize] == 0 {
             ctx.missing(&G.rules[4usize], 0);
         }
-        if at[5usize] == 0 {
+        if out.at[5usize] == 0 {
             ctx.missing(&G.rules[5usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -8812,7 +8812,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ABORT_SESSION_ANSWER_GRAMMAR;
         let mut counts = [0u32; 13usize];
-        let mut at = [0u32; 13usize];
+        let mut out = Self { data, at: [0u32; 13usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -8828,7 +8828,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -8844,7 +8844,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -8860,7 +8860,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
@@ -8876,7 +8876,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[3usize],
+                        &mut out.at[3usize],
                         index,
                     )
                 }
@@ -8892,7 +8892,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[4usize],
+                        &mut out.at[4usize],
                         index,
                     )
                 }
@@ -8908,7 +8908,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[5usize],
+                        &mut out.at[5usize],
                         index,
                     )
                 }
@@ -8924,7 +8924,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[6usize],
+                        &mut out.at[6usize],
                         index,
                     )
                 }
@@ -8940,7 +8940,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[7usize],
+                        &mut out.at[7usize],
                         index,
                     )
                 }
@@ -8956,7 +8956,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[8usize],
+                        &mut out.at[8usize],
                         index,
                     )
                 }
@@ -8972,7 +8972,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[9usize],
+                        &mut out.at[9usize],
                         &mut counts[9usize],
                         index,
                     )
@@ -8989,7 +8989,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[10usize],
+                        &mut out.at[10usize],
                         index,
                     )
                 }
@@ -9005,7 +9005,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[11usize],
+                        &mut out.at[11usize],
                         index,
                     )
                 }
@@ -9021,7 +9021,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[12usize],
+                        &mut out.at[12usize],
                         &mut counts[12usize],
                         index,
                     )
@@ -9029,19 +9029,19 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        if at[2usize] == 0 {
+        if out.at[2usize] == 0 {
             ctx.missing(&G.rules[2usize], 0);
         }
-        if at[3usize] == 0 {
+        if out.at[3usize] == 0 {
             ctx.missing(&G.rules[3usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -9766,7 +9766,7 @@ for SessionTerminationRequestView<'a> {
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SESSION_TERMINATION_REQUEST_GRAMMAR;
         let mut counts = [0u32; 12usize];
-        let mut at = [0u32; 12usize];
+        let mut out = Self { data, at: [0u32; 12usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -9782,7 +9782,7 @@ for SessionTerminationRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -9798,7 +9798,7 @@ for SessionTerminationRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -9814,7 +9814,7 @@ for SessionTerminationRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
@@ -9830,7 +9830,7 @@ for SessionTerminationRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[3usize],
+                        &mut out.at[3usize],
                         index,
                     )
                 }
@@ -9846,7 +9846,7 @@ for SessionTerminationRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[4usize],
+                        &mut out.at[4usize],
                         index,
                     )
                 }
@@ -9862,7 +9862,7 @@ for SessionTerminationRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[5usize],
+                        &mut out.at[5usize],
                         index,
                     )
                 }
@@ -9878,7 +9878,7 @@ for SessionTerminationRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[6usize],
+                        &mut out.at[6usize],
                         index,
                     )
                 }
@@ -9894,7 +9894,7 @@ for SessionTerminationRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[7usize],
+                        &mut out.at[7usize],
                         index,
                     )
                 }
@@ -9910,7 +9910,7 @@ for SessionTerminationRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[8usize],
+                        &mut out.at[8usize],
                         &mut counts[8usize],
                         index,
                     )
@@ -9927,7 +9927,7 @@ for SessionTerminationRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[9usize],
+                        &mut out.at[9usize],
                         index,
                     )
                 }
@@ -9943,7 +9943,7 @@ for SessionTerminationRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[10usize],
+                        &mut out.at[10usize],
                         &mut counts[10usize],
                         index,
                     )
@@ -9960,7 +9960,7 @@ for SessionTerminationRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[11usize],
+                        &mut out.at[11usize],
                         &mut counts[11usize],
                         index,
                     )
@@ -9968,25 +9968,25 @@ for SessionTerminationRequestView<'a> {
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        if at[2usize] == 0 {
+        if out.at[2usize] == 0 {
             ctx.missing(&G.rules[2usize], 0);
         }
-        if at[3usize] == 0 {
+        if out.at[3usize] == 0 {
             ctx.missing(&G.rules[3usize], 0);
         }
-        if at[4usize] == 0 {
+        if out.at[4usize] == 0 {
             ctx.missing(&G.rules[4usize], 0);
         }
-        if at[5usize] == 0 {
+        if out.at[5usize] == 0 {
             ctx.missing(&G.rules[5usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -10777,7 +10777,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SESSION_TERMINATION_ANSWER_GRAMMAR;
         let mut counts = [0u32; 14usize];
-        let mut at = [0u32; 14usize];
+        let mut out = Self { data, at: [0u32; 14usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -10793,7 +10793,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -10809,7 +10809,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -10825,7 +10825,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
@@ -10841,7 +10841,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[3usize],
+                        &mut out.at[3usize],
                         index,
                     )
                 }
@@ -10857,7 +10857,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[4usize],
+                        &mut out.at[4usize],
                         index,
                     )
                 }
@@ -10873,7 +10873,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[5usize],
+                        &mut out.at[5usize],
                         &mut counts[5usize],
                         index,
                     )
@@ -10890,7 +10890,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[6usize],
+                        &mut out.at[6usize],
                         index,
                     )
                 }
@@ -10906,7 +10906,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[7usize],
+                        &mut out.at[7usize],
                         index,
                     )
                 }
@@ -10922,7 +10922,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[8usize],
+                        &mut out.at[8usize],
                         index,
                     )
                 }
@@ -10938,7 +10938,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[9usize],
+                        &mut out.at[9usize],
                         index,
                     )
                 }
@@ -10954,7 +10954,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[10usize],
+                        &mut out.at[10usize],
                         &mut counts[10usize],
                         index,
                     )
@@ -10971,7 +10971,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[11usize],
+                        &mut out.at[11usize],
                         index,
                     )
                 }
@@ -10987,7 +10987,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[12usize],
+                        &mut out.at[12usize],
                         index,
                     )
                 }
@@ -11003,7 +11003,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[13usize],
+                        &mut out.at[13usize],
                         &mut counts[13usize],
                         index,
                     )
@@ -11011,19 +11011,19 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        if at[2usize] == 0 {
+        if out.at[2usize] == 0 {
             ctx.missing(&G.rules[2usize], 0);
         }
-        if at[3usize] == 0 {
+        if out.at[3usize] == 0 {
             ctx.missing(&G.rules[3usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -11321,7 +11321,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogRequestView
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DEVICE_WATCHDOG_REQUEST_GRAMMAR;
         let mut counts = [0u32; 3usize];
-        let mut at = [0u32; 3usize];
+        let mut out = Self { data, at: [0u32; 3usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -11337,7 +11337,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogRequestView
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -11353,7 +11353,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogRequestView
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -11369,20 +11369,20 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogRequestView
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -11788,7 +11788,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogAnswerView<
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR;
         let mut counts = [0u32; 6usize];
-        let mut at = [0u32; 6usize];
+        let mut out = Self { data, at: [0u32; 6usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -11804,7 +11804,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogAnswerView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -11820,7 +11820,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogAnswerView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -11836,7 +11836,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogAnswerView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
@@ -11852,7 +11852,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogAnswerView<
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[3usize],
+                        &mut out.at[3usize],
                         index,
                     )
                 }
@@ -11868,7 +11868,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogAnswerView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[4usize],
+                        &mut out.at[4usize],
                         index,
                     )
                 }
@@ -11884,23 +11884,23 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogAnswerView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[5usize],
+                        &mut out.at[5usize],
                         index,
                     )
                 }
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        if at[2usize] == 0 {
+        if out.at[2usize] == 0 {
             ctx.missing(&G.rules[2usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -12185,7 +12185,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerRequestView
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DISCONNECT_PEER_REQUEST_GRAMMAR;
         let mut counts = [0u32; 3usize];
-        let mut at = [0u32; 3usize];
+        let mut out = Self { data, at: [0u32; 3usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -12201,7 +12201,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerRequestView
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -12217,7 +12217,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerRequestView
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -12233,23 +12233,23 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerRequestView
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        if at[2usize] == 0 {
+        if out.at[2usize] == 0 {
             ctx.missing(&G.rules[2usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -12612,7 +12612,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerAnswerView<
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DISCONNECT_PEER_ANSWER_GRAMMAR;
         let mut counts = [0u32; 5usize];
-        let mut at = [0u32; 5usize];
+        let mut out = Self { data, at: [0u32; 5usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -12628,7 +12628,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerAnswerView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -12644,7 +12644,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerAnswerView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -12660,7 +12660,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerAnswerView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
@@ -12676,7 +12676,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerAnswerView<
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[3usize],
+                        &mut out.at[3usize],
                         index,
                     )
                 }
@@ -12692,23 +12692,23 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerAnswerView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[4usize],
+                        &mut out.at[4usize],
                         index,
                     )
                 }
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        if at[2usize] == 0 {
+        if out.at[2usize] == 0 {
             ctx.missing(&G.rules[2usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {

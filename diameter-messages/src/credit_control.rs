@@ -1984,7 +1984,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for CcMoneyView<'a> {
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CC_MONEY_GRAMMAR;
         let mut counts = [0u32; 2usize];
-        let mut at = [0u32; 2usize];
+        let mut out = Self { data, at: [0u32; 2usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -2000,7 +2000,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for CcMoneyView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -2016,17 +2016,17 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for CcMoneyView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
@@ -2449,7 +2449,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for CostInformationView<'a> {
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::COST_INFORMATION_GRAMMAR;
         let mut counts = [0u32; 3usize];
-        let mut at = [0u32; 3usize];
+        let mut out = Self { data, at: [0u32; 3usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -2465,7 +2465,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for CostInformationView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -2481,7 +2481,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for CostInformationView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -2497,20 +2497,20 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for CostInformationView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
@@ -2987,7 +2987,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for FinalUnitIndicationView<'a>
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::FINAL_UNIT_INDICATION_GRAMMAR;
         let mut counts = [0u32; 4usize];
-        let mut at = [0u32; 4usize];
+        let mut out = Self { data, at: [0u32; 4usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -3003,7 +3003,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for FinalUnitIndicationView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -3019,7 +3019,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for FinalUnitIndicationView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         &mut counts[1usize],
                         index,
                     )
@@ -3036,7 +3036,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for FinalUnitIndicationView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         &mut counts[2usize],
                         index,
                     )
@@ -3053,17 +3053,17 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for FinalUnitIndicationView<'a>
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[3usize],
+                        &mut out.at[3usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
@@ -3488,7 +3488,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GrantedServiceUnitView<'a> 
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::GRANTED_SERVICE_UNIT_GRAMMAR;
         let mut counts = [0u32; 7usize];
-        let mut at = [0u32; 7usize];
+        let mut out = Self { data, at: [0u32; 7usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -3504,7 +3504,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GrantedServiceUnitView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -3520,7 +3520,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GrantedServiceUnitView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -3536,7 +3536,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GrantedServiceUnitView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
@@ -3552,7 +3552,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GrantedServiceUnitView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[3usize],
+                        &mut out.at[3usize],
                         index,
                     )
                 }
@@ -3568,7 +3568,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GrantedServiceUnitView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[4usize],
+                        &mut out.at[4usize],
                         index,
                     )
                 }
@@ -3584,7 +3584,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GrantedServiceUnitView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[5usize],
+                        &mut out.at[5usize],
                         index,
                     )
                 }
@@ -3600,14 +3600,14 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GrantedServiceUnitView<'a> 
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[6usize],
+                        &mut out.at[6usize],
                         index,
                     )
                 }
                 _ => ctx.other_in_view(G, a),
             },
         );
-        Self { data, at }
+        out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
@@ -3885,7 +3885,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RedirectServerView<'a> {
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::REDIRECT_SERVER_GRAMMAR;
         let mut counts = [0u32; 2usize];
-        let mut at = [0u32; 2usize];
+        let mut out = Self { data, at: [0u32; 2usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -3901,7 +3901,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RedirectServerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -3917,20 +3917,20 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RedirectServerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
@@ -4371,7 +4371,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RequestedServiceUnitView<'a
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::REQUESTED_SERVICE_UNIT_GRAMMAR;
         let mut counts = [0u32; 6usize];
-        let mut at = [0u32; 6usize];
+        let mut out = Self { data, at: [0u32; 6usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -4387,7 +4387,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RequestedServiceUnitView<'a
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -4403,7 +4403,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RequestedServiceUnitView<'a
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -4419,7 +4419,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RequestedServiceUnitView<'a
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
@@ -4435,7 +4435,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RequestedServiceUnitView<'a
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[3usize],
+                        &mut out.at[3usize],
                         index,
                     )
                 }
@@ -4451,7 +4451,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RequestedServiceUnitView<'a
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[4usize],
+                        &mut out.at[4usize],
                         index,
                     )
                 }
@@ -4467,14 +4467,14 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RequestedServiceUnitView<'a
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[5usize],
+                        &mut out.at[5usize],
                         index,
                     )
                 }
                 _ => ctx.other_in_view(G, a),
             },
         );
-        Self { data, at }
+        out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
@@ -4685,7 +4685,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for ServiceParameterInfoView<'a
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SERVICE_PARAMETER_INFO_GRAMMAR;
         let mut counts = [0u32; 2usize];
-        let mut at = [0u32; 2usize];
+        let mut out = Self { data, at: [0u32; 2usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -4701,7 +4701,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for ServiceParameterInfoView<'a
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -4717,20 +4717,20 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for ServiceParameterInfoView<'a
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
@@ -4930,7 +4930,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for SubscriptionIdView<'a> {
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SUBSCRIPTION_ID_GRAMMAR;
         let mut counts = [0u32; 2usize];
-        let mut at = [0u32; 2usize];
+        let mut out = Self { data, at: [0u32; 2usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -4946,7 +4946,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for SubscriptionIdView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -4962,20 +4962,20 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for SubscriptionIdView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
@@ -5145,7 +5145,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UnitValueView<'a> {
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::UNIT_VALUE_GRAMMAR;
         let mut counts = [0u32; 2usize];
-        let mut at = [0u32; 2usize];
+        let mut out = Self { data, at: [0u32; 2usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -5161,7 +5161,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UnitValueView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -5177,17 +5177,17 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UnitValueView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
@@ -5606,7 +5606,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UsedServiceUnitView<'a> {
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::USED_SERVICE_UNIT_GRAMMAR;
         let mut counts = [0u32; 7usize];
-        let mut at = [0u32; 7usize];
+        let mut out = Self { data, at: [0u32; 7usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -5622,7 +5622,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UsedServiceUnitView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -5638,7 +5638,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UsedServiceUnitView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -5654,7 +5654,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UsedServiceUnitView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
@@ -5670,7 +5670,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UsedServiceUnitView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[3usize],
+                        &mut out.at[3usize],
                         index,
                     )
                 }
@@ -5686,7 +5686,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UsedServiceUnitView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[4usize],
+                        &mut out.at[4usize],
                         index,
                     )
                 }
@@ -5702,7 +5702,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UsedServiceUnitView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[5usize],
+                        &mut out.at[5usize],
                         index,
                     )
                 }
@@ -5718,14 +5718,14 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UsedServiceUnitView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[6usize],
+                        &mut out.at[6usize],
                         index,
                     )
                 }
                 _ => ctx.other_in_view(G, a),
             },
         );
-        Self { data, at }
+        out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
@@ -6632,7 +6632,7 @@ for MultipleServicesCreditControlView<'a> {
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::MULTIPLE_SERVICES_CREDIT_CONTROL_GRAMMAR;
         let mut counts = [0u32; 10usize];
-        let mut at = [0u32; 10usize];
+        let mut out = Self { data, at: [0u32; 10usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -6648,7 +6648,7 @@ for MultipleServicesCreditControlView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -6664,7 +6664,7 @@ for MultipleServicesCreditControlView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -6680,7 +6680,7 @@ for MultipleServicesCreditControlView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         &mut counts[2usize],
                         index,
                     )
@@ -6697,7 +6697,7 @@ for MultipleServicesCreditControlView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[3usize],
+                        &mut out.at[3usize],
                         index,
                     )
                 }
@@ -6713,7 +6713,7 @@ for MultipleServicesCreditControlView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[4usize],
+                        &mut out.at[4usize],
                         &mut counts[4usize],
                         index,
                     )
@@ -6730,7 +6730,7 @@ for MultipleServicesCreditControlView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[5usize],
+                        &mut out.at[5usize],
                         index,
                     )
                 }
@@ -6746,7 +6746,7 @@ for MultipleServicesCreditControlView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[6usize],
+                        &mut out.at[6usize],
                         &mut counts[6usize],
                         index,
                     )
@@ -6763,7 +6763,7 @@ for MultipleServicesCreditControlView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[7usize],
+                        &mut out.at[7usize],
                         index,
                     )
                 }
@@ -6779,7 +6779,7 @@ for MultipleServicesCreditControlView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[8usize],
+                        &mut out.at[8usize],
                         index,
                     )
                 }
@@ -6795,14 +6795,14 @@ for MultipleServicesCreditControlView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[9usize],
+                        &mut out.at[9usize],
                         index,
                     )
                 }
                 _ => ctx.other_in_view(G, a),
             },
         );
-        Self { data, at }
+        out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
@@ -7051,7 +7051,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GSUPoolReferenceView<'a> {
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::G_S_U_POOL_REFERENCE_GRAMMAR;
         let mut counts = [0u32; 3usize];
-        let mut at = [0u32; 3usize];
+        let mut out = Self { data, at: [0u32; 3usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -7067,7 +7067,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GSUPoolReferenceView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -7083,7 +7083,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GSUPoolReferenceView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -7099,23 +7099,23 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GSUPoolReferenceView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        if at[2usize] == 0 {
+        if out.at[2usize] == 0 {
             ctx.missing(&G.rules[2usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
@@ -7319,7 +7319,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UserEquipmentInfoView<'a> {
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::USER_EQUIPMENT_INFO_GRAMMAR;
         let mut counts = [0u32; 2usize];
-        let mut at = [0u32; 2usize];
+        let mut out = Self { data, at: [0u32; 2usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -7335,7 +7335,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UserEquipmentInfoView<'a> {
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -7351,20 +7351,20 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UserEquipmentInfoView<'a> {
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
                 _ => ctx.other(G, a, None),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
@@ -8261,7 +8261,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_REQUEST_GRAMMAR;
         let mut counts = [0u32; 15usize];
-        let mut at = [0u32; 15usize];
+        let mut out = Self { data, at: [0u32; 15usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -8277,7 +8277,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -8293,7 +8293,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -8309,7 +8309,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
@@ -8325,7 +8325,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[3usize],
+                        &mut out.at[3usize],
                         index,
                     )
                 }
@@ -8341,7 +8341,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[4usize],
+                        &mut out.at[4usize],
                         index,
                     )
                 }
@@ -8357,7 +8357,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[5usize],
+                        &mut out.at[5usize],
                         index,
                     )
                 }
@@ -8373,7 +8373,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[6usize],
+                        &mut out.at[6usize],
                         index,
                     )
                 }
@@ -8389,7 +8389,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[7usize],
+                        &mut out.at[7usize],
                         index,
                     )
                 }
@@ -8405,7 +8405,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[8usize],
+                        &mut out.at[8usize],
                         index,
                     )
                 }
@@ -8421,7 +8421,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[9usize],
+                        &mut out.at[9usize],
                         index,
                     )
                 }
@@ -8437,7 +8437,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[10usize],
+                        &mut out.at[10usize],
                         index,
                     )
                 }
@@ -8453,7 +8453,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[11usize],
+                        &mut out.at[11usize],
                         index,
                     )
                 }
@@ -8469,7 +8469,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[12usize],
+                        &mut out.at[12usize],
                         index,
                     )
                 }
@@ -8485,7 +8485,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[13usize],
+                        &mut out.at[13usize],
                         &mut counts[13usize],
                         index,
                     )
@@ -8502,7 +8502,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[14usize],
+                        &mut out.at[14usize],
                         &mut counts[14usize],
                         index,
                     )
@@ -8510,28 +8510,28 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        if at[2usize] == 0 {
+        if out.at[2usize] == 0 {
             ctx.missing(&G.rules[2usize], 0);
         }
-        if at[3usize] == 0 {
+        if out.at[3usize] == 0 {
             ctx.missing(&G.rules[3usize], 0);
         }
-        if at[4usize] == 0 {
+        if out.at[4usize] == 0 {
             ctx.missing(&G.rules[4usize], 0);
         }
-        if at[5usize] == 0 {
+        if out.at[5usize] == 0 {
             ctx.missing(&G.rules[5usize], 0);
         }
-        if at[6usize] == 0 {
+        if out.at[6usize] == 0 {
             ctx.missing(&G.rules[6usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -9457,7 +9457,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_ANSWER_GRAMMAR;
         let mut counts = [0u32; 17usize];
-        let mut at = [0u32; 17usize];
+        let mut out = Self { data, at: [0u32; 17usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -9473,7 +9473,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -9489,7 +9489,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -9505,7 +9505,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
@@ -9521,7 +9521,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[3usize],
+                        &mut out.at[3usize],
                         index,
                     )
                 }
@@ -9537,7 +9537,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[4usize],
+                        &mut out.at[4usize],
                         index,
                     )
                 }
@@ -9553,7 +9553,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[5usize],
+                        &mut out.at[5usize],
                         index,
                     )
                 }
@@ -9569,7 +9569,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[6usize],
+                        &mut out.at[6usize],
                         index,
                     )
                 }
@@ -9585,7 +9585,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[7usize],
+                        &mut out.at[7usize],
                         index,
                     )
                 }
@@ -9601,7 +9601,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[8usize],
+                        &mut out.at[8usize],
                         index,
                     )
                 }
@@ -9617,7 +9617,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[9usize],
+                        &mut out.at[9usize],
                         &mut counts[9usize],
                         index,
                     )
@@ -9634,7 +9634,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[10usize],
+                        &mut out.at[10usize],
                         index,
                     )
                 }
@@ -9650,7 +9650,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[11usize],
+                        &mut out.at[11usize],
                         index,
                     )
                 }
@@ -9666,7 +9666,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[12usize],
+                        &mut out.at[12usize],
                         index,
                     )
                 }
@@ -9682,7 +9682,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[13usize],
+                        &mut out.at[13usize],
                         index,
                     )
                 }
@@ -9698,7 +9698,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[14usize],
+                        &mut out.at[14usize],
                         index,
                     )
                 }
@@ -9714,7 +9714,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[15usize],
+                        &mut out.at[15usize],
                         index,
                     )
                 }
@@ -9730,7 +9730,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[16usize],
+                        &mut out.at[16usize],
                         &mut counts[16usize],
                         index,
                     )
@@ -9738,19 +9738,19 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        if at[2usize] == 0 {
+        if out.at[2usize] == 0 {
             ctx.missing(&G.rules[2usize], 0);
         }
-        if at[3usize] == 0 {
+        if out.at[3usize] == 0 {
             ctx.missing(&G.rules[3usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -11171,7 +11171,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CREDIT_CONTROL_REQUEST_GRAMMAR;
         let mut counts = [0u32; 27usize];
-        let mut at = [0u32; 27usize];
+        let mut out = Self { data, at: [0u32; 27usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -11187,7 +11187,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -11203,7 +11203,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -11219,7 +11219,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
@@ -11235,7 +11235,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[3usize],
+                        &mut out.at[3usize],
                         index,
                     )
                 }
@@ -11251,7 +11251,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[4usize],
+                        &mut out.at[4usize],
                         index,
                     )
                 }
@@ -11267,7 +11267,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[5usize],
+                        &mut out.at[5usize],
                         index,
                     )
                 }
@@ -11283,7 +11283,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[6usize],
+                        &mut out.at[6usize],
                         index,
                     )
                 }
@@ -11299,7 +11299,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[7usize],
+                        &mut out.at[7usize],
                         index,
                     )
                 }
@@ -11315,7 +11315,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[8usize],
+                        &mut out.at[8usize],
                         index,
                     )
                 }
@@ -11331,7 +11331,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[9usize],
+                        &mut out.at[9usize],
                         index,
                     )
                 }
@@ -11347,7 +11347,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[10usize],
+                        &mut out.at[10usize],
                         index,
                     )
                 }
@@ -11363,7 +11363,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[11usize],
+                        &mut out.at[11usize],
                         index,
                     )
                 }
@@ -11379,7 +11379,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[12usize],
+                        &mut out.at[12usize],
                         index,
                     )
                 }
@@ -11395,7 +11395,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[13usize],
+                        &mut out.at[13usize],
                         index,
                     )
                 }
@@ -11411,7 +11411,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[14usize],
+                        &mut out.at[14usize],
                         &mut counts[14usize],
                         index,
                     )
@@ -11428,7 +11428,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[15usize],
+                        &mut out.at[15usize],
                         index,
                     )
                 }
@@ -11444,7 +11444,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[16usize],
+                        &mut out.at[16usize],
                         index,
                     )
                 }
@@ -11460,7 +11460,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[17usize],
+                        &mut out.at[17usize],
                         index,
                     )
                 }
@@ -11476,7 +11476,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[18usize],
+                        &mut out.at[18usize],
                         index,
                     )
                 }
@@ -11492,7 +11492,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[19usize],
+                        &mut out.at[19usize],
                         &mut counts[19usize],
                         index,
                     )
@@ -11509,7 +11509,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[20usize],
+                        &mut out.at[20usize],
                         index,
                     )
                 }
@@ -11525,7 +11525,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[21usize],
+                        &mut out.at[21usize],
                         &mut counts[21usize],
                         index,
                     )
@@ -11542,7 +11542,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[22usize],
+                        &mut out.at[22usize],
                         &mut counts[22usize],
                         index,
                     )
@@ -11559,7 +11559,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[23usize],
+                        &mut out.at[23usize],
                         index,
                     )
                 }
@@ -11575,7 +11575,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 0,
                         },
                         a,
-                        &mut at[24usize],
+                        &mut out.at[24usize],
                         index,
                     )
                 }
@@ -11591,7 +11591,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[25usize],
+                        &mut out.at[25usize],
                         &mut counts[25usize],
                         index,
                     )
@@ -11608,7 +11608,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[26usize],
+                        &mut out.at[26usize],
                         &mut counts[26usize],
                         index,
                     )
@@ -11616,31 +11616,31 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        if at[2usize] == 0 {
+        if out.at[2usize] == 0 {
             ctx.missing(&G.rules[2usize], 0);
         }
-        if at[3usize] == 0 {
+        if out.at[3usize] == 0 {
             ctx.missing(&G.rules[3usize], 0);
         }
-        if at[4usize] == 0 {
+        if out.at[4usize] == 0 {
             ctx.missing(&G.rules[4usize], 0);
         }
-        if at[5usize] == 0 {
+        if out.at[5usize] == 0 {
             ctx.missing(&G.rules[5usize], 0);
         }
-        if at[6usize] == 0 {
+        if out.at[6usize] == 0 {
             ctx.missing(&G.rules[6usize], 0);
         }
-        if at[7usize] == 0 {
+        if out.at[7usize] == 0 {
             ctx.missing(&G.rules[7usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -13082,7 +13082,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CREDIT_CONTROL_ANSWER_GRAMMAR;
         let mut counts = [0u32; 27usize];
-        let mut at = [0u32; 27usize];
+        let mut out = Self { data, at: [0u32; 27usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -13098,7 +13098,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[0usize],
+                        &mut out.at[0usize],
                         index,
                     )
                 }
@@ -13114,7 +13114,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[1usize],
+                        &mut out.at[1usize],
                         index,
                     )
                 }
@@ -13130,7 +13130,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[2usize],
+                        &mut out.at[2usize],
                         index,
                     )
                 }
@@ -13146,7 +13146,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[3usize],
+                        &mut out.at[3usize],
                         index,
                     )
                 }
@@ -13162,7 +13162,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[4usize],
+                        &mut out.at[4usize],
                         index,
                     )
                 }
@@ -13178,7 +13178,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[5usize],
+                        &mut out.at[5usize],
                         index,
                     )
                 }
@@ -13194,7 +13194,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[6usize],
+                        &mut out.at[6usize],
                         index,
                     )
                 }
@@ -13210,7 +13210,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[7usize],
+                        &mut out.at[7usize],
                         index,
                     )
                 }
@@ -13226,7 +13226,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[8usize],
+                        &mut out.at[8usize],
                         index,
                     )
                 }
@@ -13242,7 +13242,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[9usize],
+                        &mut out.at[9usize],
                         index,
                     )
                 }
@@ -13258,7 +13258,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[10usize],
+                        &mut out.at[10usize],
                         index,
                     )
                 }
@@ -13274,7 +13274,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[11usize],
+                        &mut out.at[11usize],
                         index,
                     )
                 }
@@ -13290,7 +13290,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[12usize],
+                        &mut out.at[12usize],
                         index,
                     )
                 }
@@ -13306,7 +13306,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[13usize],
+                        &mut out.at[13usize],
                         index,
                     )
                 }
@@ -13322,7 +13322,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[14usize],
+                        &mut out.at[14usize],
                         &mut counts[14usize],
                         index,
                     )
@@ -13339,7 +13339,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[15usize],
+                        &mut out.at[15usize],
                         index,
                     )
                 }
@@ -13355,7 +13355,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[16usize],
+                        &mut out.at[16usize],
                         index,
                     )
                 }
@@ -13371,7 +13371,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[17usize],
+                        &mut out.at[17usize],
                         index,
                     )
                 }
@@ -13387,7 +13387,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[18usize],
+                        &mut out.at[18usize],
                         index,
                     )
                 }
@@ -13403,7 +13403,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[19usize],
+                        &mut out.at[19usize],
                         index,
                     )
                 }
@@ -13419,7 +13419,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[20usize],
+                        &mut out.at[20usize],
                         index,
                     )
                 }
@@ -13435,7 +13435,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[21usize],
+                        &mut out.at[21usize],
                         &mut counts[21usize],
                         index,
                     )
@@ -13452,7 +13452,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[22usize],
+                        &mut out.at[22usize],
                         index,
                     )
                 }
@@ -13468,7 +13468,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[23usize],
+                        &mut out.at[23usize],
                         index,
                     )
                 }
@@ -13484,7 +13484,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[24usize],
+                        &mut out.at[24usize],
                         &mut counts[24usize],
                         index,
                     )
@@ -13501,7 +13501,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[25usize],
+                        &mut out.at[25usize],
                         &mut counts[25usize],
                         index,
                     )
@@ -13518,7 +13518,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                             flag_bits: 64,
                         },
                         a,
-                        &mut at[26usize],
+                        &mut out.at[26usize],
                         &mut counts[26usize],
                         index,
                     )
@@ -13526,28 +13526,28 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
                 _ => ctx.other_in_view(G, a),
             },
         );
-        if at[0usize] == 0 {
+        if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
-        if at[1usize] == 0 {
+        if out.at[1usize] == 0 {
             ctx.missing(&G.rules[1usize], 0);
         }
-        if at[2usize] == 0 {
+        if out.at[2usize] == 0 {
             ctx.missing(&G.rules[2usize], 0);
         }
-        if at[3usize] == 0 {
+        if out.at[3usize] == 0 {
             ctx.missing(&G.rules[3usize], 0);
         }
-        if at[4usize] == 0 {
+        if out.at[4usize] == 0 {
             ctx.missing(&G.rules[4usize], 0);
         }
-        if at[5usize] == 0 {
+        if out.at[5usize] == 0 {
             ctx.missing(&G.rules[5usize], 0);
         }
-        if at[6usize] == 0 {
+        if out.at[6usize] == 0 {
             ctx.missing(&G.rules[6usize], 0);
         }
-        Self { data, at }
+        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {

@@ -51,16 +51,16 @@ pub(super) fn view(
         let call = match (f.shape, &f.view) {
             (Shape::Forbidden, _) => quote!(ctx.forbidden(#r, #o, a, &mut counts[#i], index)),
             (_, Some(v)) if single => {
-                quote!(ctx.view_single_group::<#v>(#r, #o, a, &mut at[#i], index))
+                quote!(ctx.view_single_group::<#v>(#r, #o, a, &mut out.at[#i], index))
             }
             (_, None) if single => {
-                quote!(ctx.view_single::<#value>(#r, #o, a, &mut at[#i], index))
+                quote!(ctx.view_single::<#value>(#r, #o, a, &mut out.at[#i], index))
             }
             (_, Some(v)) => {
-                quote!(ctx.view_group::<#v>(#r, #o, a, &mut at[#i], &mut counts[#i], index))
+                quote!(ctx.view_group::<#v>(#r, #o, a, &mut out.at[#i], &mut counts[#i], index))
             }
             (_, None) => {
-                quote!(ctx.view::<#value>(#r, #o, a, &mut at[#i], &mut counts[#i], index))
+                quote!(ctx.view::<#value>(#r, #o, a, &mut out.at[#i], &mut counts[#i], index))
             }
         };
         quote!((#code, #vendor) => #call,)
@@ -74,7 +74,7 @@ pub(super) fn view(
     let missing = fs.iter().filter(|f| g.rules[f.index].min > 0).map(|f| {
         let (i, min) = (f.index, g.rules[f.index].min);
         if matches!(f.shape, Shape::One | Shape::Optional) {
-            quote!(if at[#i] == 0 { ctx.missing(&G.rules[#i], 0); })
+            quote!(if out.at[#i] == 0 { ctx.missing(&G.rules[#i], 0); })
         } else {
             quote!(if counts[#i] < #min { ctx.missing(&G.rules[#i], counts[#i]); })
         }
@@ -84,13 +84,14 @@ pub(super) fn view(
     let check = quote! {
         let G: &'static #rt::dictionary::GrammarDef = &#grammar;
         #counts
-        let mut at = [0u32; #n];
+        // Built where it is returned: the offsets are written in place, not copied there.
+        let mut out = Self { data, at: [0u32; #n] };
         ctx.walk(data, |ctx, a, index| match (a.header.code, a.header.vendor()) {
             #(#arms)*
             #other_arm
         });
         #missing
-        Self { data, at }
+        out
     };
 
     let slot_arms = fs.iter().map(|f| {
