@@ -21,22 +21,24 @@ use std::fmt::Debug;
 use std::hint::black_box;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
-use diameter_messages::base::TerminationCause;
 use diameter_messages::credit_control::{
-    CcRequestType, CreditControlRequest, CreditControlRequestView, MultipleServicesCreditControl,
-    RequestedServiceUnit, SubscriptionId, SubscriptionIdType, UsedServiceUnit, UserEquipmentInfo,
+    CcRequestType, CreditControlRequest, CreditControlRequestView, SubscriptionIdType,
     UserEquipmentInfoType,
 };
 use diameter_runtime::header::HEADER_LEN;
 use diameter_runtime::raw::walk;
-use diameter_runtime::types::{AvpType, DiameterIdentity, OctetString, Time, Utf8String};
-use diameter_runtime::{Command, CommandView, DecodeOptions, GroupView, Header, RawAvp, Violation};
+use diameter_runtime::types::AvpType;
+use diameter_runtime::{Command, CommandView, DecodeOptions, GroupView, Header, Violation};
 use proptest::collection::vec;
 use proptest::option::of;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
+
+mod strategies;
+
+use strategies::ccr;
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -471,124 +473,6 @@ fn damaged_vectors_decode_alike_as_struct_and_view() {
         tally.iter().all(|&n| n >= runs / 50),
         "{tally:?} of {runs} runs"
     );
-}
-
-// The random CCRs of `proptest_typed.rs`.
-
-fn identity() -> impl Strategy<Value = DiameterIdentity<'static>> {
-    "[a-z][a-z0-9-]{0,20}(\\.[a-z]{2,8}){1,3}".prop_map(|s| DiameterIdentity::new(s).unwrap())
-}
-
-fn text() -> impl Strategy<Value = Utf8String<'static>> {
-    // Any Unicode, so multi-byte characters and every padding length occur.
-    any::<String>().prop_map(Utf8String::from)
-}
-
-fn octets() -> impl Strategy<Value = OctetString<'static>> {
-    vec(any::<u8>(), 0..24).prop_map(OctetString::from)
-}
-
-fn rsu() -> impl Strategy<Value = RequestedServiceUnit<'static>> {
-    (of(any::<u32>()), of(any::<u64>()), of(any::<u64>())).prop_map(|(t, o, i)| {
-        RequestedServiceUnit {
-            cc_time: t,
-            cc_total_octets: o,
-            cc_input_octets: i,
-            ..Default::default()
-        }
-    })
-}
-
-fn usu() -> impl Strategy<Value = UsedServiceUnit<'static>> {
-    (of(any::<u32>()), of(any::<u64>())).prop_map(|(t, o)| UsedServiceUnit {
-        cc_time: t,
-        cc_total_octets: o,
-        ..Default::default()
-    })
-}
-
-/// A vendor AVP without the M bit: kept in `other_avps`, valid in strict mode.
-fn vendor_avp() -> impl Strategy<Value = RawAvp<'static>> {
-    (1u32..5000, vec(any::<u8>(), 0..11))
-        .prop_map(|(code, data)| RawAvp::new(code, 0, Some(99_999), data))
-}
-
-fn mscc() -> impl Strategy<Value = MultipleServicesCreditControl<'static>> {
-    (
-        of(any::<u32>()),
-        vec(any::<u32>(), 0..7),
-        of(rsu()),
-        vec(usu(), 0..3),
-        vec(vendor_avp(), 0..2),
-    )
-        .prop_map(|(rg, si, rsu, usu, other)| MultipleServicesCreditControl {
-            rating_group: rg,
-            service_identifier: si.into(),
-            requested_service_unit: rsu,
-            used_service_unit: usu,
-            other_avps: other,
-            ..Default::default()
-        })
-}
-
-fn subscription() -> impl Strategy<Value = SubscriptionId<'static>> {
-    (0i32..5, text()).prop_map(|(t, d)| SubscriptionId::new(SubscriptionIdType(t), d))
-}
-
-fn ccr() -> impl Strategy<Value = CreditControlRequest<'static>> {
-    let head = (
-        text(),
-        identity(),
-        identity(),
-        identity(),
-        1i32..5,
-        any::<u32>(),
-        of(identity()),
-        of(text()),
-        of(any::<u64>()),
-        of(any::<u32>()),
-        of(any::<u32>()),
-    );
-    let tail = (
-        vec(subscription(), 0..3),
-        of(1i32..9),
-        vec(mscc(), 0..5),
-        of(octets()),
-        of(octets()),
-        vec(identity(), 0..3),
-        vec(vendor_avp(), 0..3),
-    );
-    (head, tail).prop_map(
-        |(
-            (sid, oh, or, dr, rt, rn, dh, un, sub, osi, ts),
-            (subs, cause, msccs, corr, uei, rr, other),
-        )| {
-            let mut m = CreditControlRequest::new(
-                sid,
-                oh,
-                or,
-                dr,
-                4,
-                Utf8String::from("32251@3gpp.org"),
-                CcRequestType(rt),
-                rn,
-            );
-            m.destination_host = dh;
-            m.user_name = un;
-            m.cc_sub_session_id = sub;
-            m.origin_state_id = osi;
-            m.event_timestamp = ts.and_then(|s| Time::from_unix(i64::from(s)));
-            m.subscription_id = subs;
-            m.termination_cause = cause.map(TerminationCause);
-            m.multiple_services_credit_control = msccs;
-            m.cc_correlation_id = corr;
-            m.user_equipment_info =
-                uei.map(|v| UserEquipmentInfo::new(UserEquipmentInfoType::MAC, v));
-            m.route_record = rr;
-            m.other_avps = other;
-            m
-        },
-    )
 }
 
 /// A manual runner rather than `proptest!`, so that the allocation count never runs while
