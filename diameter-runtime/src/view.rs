@@ -60,8 +60,10 @@ pub trait GroupView<'a>: Copy {
 /// A generated view of a command (request or answer). `'a` is the lifetime of the buffer it
 /// reads.
 ///
-/// ```
-/// # #[cfg(any())] {
+/// With the generated `diameter-messages` crate (a runnable version is its `credit_control`
+/// example):
+///
+/// ```ignore
 /// let decoded = CreditControlRequestView::decode(&bytes)?;
 /// if !decoded.is_valid() {
 ///     // answer with decoded.error_answer(..)
@@ -70,7 +72,6 @@ pub trait GroupView<'a>: Copy {
 /// for mscc in ccr.multiple_services_credit_control() {
 ///     let units = mscc.requested_service_unit();
 /// }
-/// # }
 /// ```
 pub trait CommandView<'a>: Copy {
     /// The struct this view reads as.
