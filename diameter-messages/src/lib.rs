@@ -56,6 +56,610 @@ fn application_known(application_id: u32) -> bool {
     let _ = application_id;
     false
 }
+/// A command no enabled dictionary defines, raw, with its 3007 (unknown application)
+/// or 3001 (unknown command) violation.
+fn unknown<'a>(
+    bytes: &'a [u8],
+    opts: &::diameter_runtime::DecodeOptions,
+    header: &::diameter_runtime::Header,
+) -> Result<
+    (::diameter_runtime::RawMessage<'a>, ::diameter_runtime::Violation),
+    ::diameter_runtime::DecodeError,
+> {
+    let raw = ::diameter_runtime::RawMessage::parse(bytes, opts)?;
+    let (result_code, message) = if application_known(header.application_id) {
+        (
+            ::diameter_runtime::consts::result_code::COMMAND_UNSUPPORTED,
+            format!(
+                "command {} is not defined for application {}", header.command_code,
+                header.application_id
+            ),
+        )
+    } else {
+        (
+            ::diameter_runtime::consts::result_code::APPLICATION_UNSUPPORTED,
+            format!("application {} is not supported", header.application_id),
+        )
+    };
+    let violation = ::diameter_runtime::Violation {
+        result_code,
+        avp: None,
+        code: 0,
+        vendor_id: 0,
+        path: Vec::new(),
+        message,
+        failed_avp: None,
+    };
+    Ok((raw, violation))
+}
+/// Any message as a checked, zero-allocation view (see `diameter_runtime::view`): the
+/// view of a typed command of an enabled application, or the raw form.
+#[derive(Clone, Debug)]
+pub enum MessageView<'a> {
+    ///Capabilities-Exchange-Request
+    CapabilitiesExchangeRequest(base::CapabilitiesExchangeRequestView<'a>),
+    ///Capabilities-Exchange-Answer
+    CapabilitiesExchangeAnswer(base::CapabilitiesExchangeAnswerView<'a>),
+    ///Re-Auth-Request
+    ReAuthRequest(base::ReAuthRequestView<'a>),
+    ///Re-Auth-Answer
+    ReAuthAnswer(base::ReAuthAnswerView<'a>),
+    ///Abort-Session-Request
+    AbortSessionRequest(base::AbortSessionRequestView<'a>),
+    ///Abort-Session-Answer
+    AbortSessionAnswer(base::AbortSessionAnswerView<'a>),
+    ///Session-Termination-Request
+    SessionTerminationRequest(base::SessionTerminationRequestView<'a>),
+    ///Session-Termination-Answer
+    SessionTerminationAnswer(base::SessionTerminationAnswerView<'a>),
+    ///Device-Watchdog-Request
+    DeviceWatchdogRequest(base::DeviceWatchdogRequestView<'a>),
+    ///Device-Watchdog-Answer
+    DeviceWatchdogAnswer(base::DeviceWatchdogAnswerView<'a>),
+    ///Disconnect-Peer-Request
+    DisconnectPeerRequest(base::DisconnectPeerRequestView<'a>),
+    ///Disconnect-Peer-Answer
+    DisconnectPeerAnswer(base::DisconnectPeerAnswerView<'a>),
+    #[cfg(feature = "accounting")]
+    ///Accounting-Request
+    AccountingRequest(accounting::AccountingRequestView<'a>),
+    #[cfg(feature = "accounting")]
+    ///Accounting-Answer
+    AccountingAnswer(accounting::AccountingAnswerView<'a>),
+    #[cfg(feature = "credit_control")]
+    ///Re-Auth-Request
+    CreditControlReAuthRequest(credit_control::ReAuthRequestView<'a>),
+    #[cfg(feature = "credit_control")]
+    ///Re-Auth-Answer
+    CreditControlReAuthAnswer(credit_control::ReAuthAnswerView<'a>),
+    #[cfg(feature = "credit_control")]
+    ///Credit-Control-Request
+    CreditControlRequest(credit_control::CreditControlRequestView<'a>),
+    #[cfg(feature = "credit_control")]
+    ///Credit-Control-Answer
+    CreditControlAnswer(credit_control::CreditControlAnswerView<'a>),
+    /// A command no enabled dictionary defines.
+    Unknown(::diameter_runtime::RawMessage<'a>),
+}
+impl<'a> MessageView<'a> {
+    /// Decodes and checks one whole message strictly, with the default limits.
+    pub fn decode(
+        bytes: &'a [u8],
+    ) -> Result<
+        ::diameter_runtime::Decoded<MessageView<'a>>,
+        ::diameter_runtime::DecodeError,
+    > {
+        Self::decode_with(bytes, &::diameter_runtime::DecodeOptions::default())
+    }
+    /// Decodes and checks one whole message, choosing the view by (application,
+    /// command code, R bit), with the violations [`Message::decode_with`] gives.
+    pub fn decode_with(
+        bytes: &'a [u8],
+        opts: &::diameter_runtime::DecodeOptions,
+    ) -> Result<
+        ::diameter_runtime::Decoded<MessageView<'a>>,
+        ::diameter_runtime::DecodeError,
+    > {
+        Self::decode_in(bytes, opts, avp_def)
+    }
+    /// As [`MessageView::decode_with`], with `known` deciding which AVPs exist.
+    pub fn decode_in(
+        bytes: &'a [u8],
+        opts: &::diameter_runtime::DecodeOptions,
+        known: fn(u32, u32) -> Option<&'static ::diameter_runtime::dictionary::AvpDef>,
+    ) -> Result<
+        ::diameter_runtime::Decoded<MessageView<'a>>,
+        ::diameter_runtime::DecodeError,
+    > {
+        let _ = known;
+        let header = ::diameter_runtime::Header::decode_unchecked(bytes)?;
+        let key = (
+            header.application_id,
+            header.command_code,
+            header.flags.is_request(),
+        );
+        #[allow(unreachable_patterns)]
+        match key {
+            (0u32, 257u32, true) => {
+                let d = <base::CapabilitiesExchangeRequestView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::CapabilitiesExchangeRequest(d.message),
+                    violations: d.violations,
+                })
+            }
+            (0u32, 257u32, false) => {
+                let d = <base::CapabilitiesExchangeAnswerView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::CapabilitiesExchangeAnswer(d.message),
+                    violations: d.violations,
+                })
+            }
+            (0u32, 258u32, true) => {
+                let d = <base::ReAuthRequestView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::ReAuthRequest(d.message),
+                    violations: d.violations,
+                })
+            }
+            (0u32, 258u32, false) => {
+                let d = <base::ReAuthAnswerView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::ReAuthAnswer(d.message),
+                    violations: d.violations,
+                })
+            }
+            (0u32, 274u32, true) => {
+                let d = <base::AbortSessionRequestView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::AbortSessionRequest(d.message),
+                    violations: d.violations,
+                })
+            }
+            (0u32, 274u32, false) => {
+                let d = <base::AbortSessionAnswerView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::AbortSessionAnswer(d.message),
+                    violations: d.violations,
+                })
+            }
+            (0u32, 275u32, true) => {
+                let d = <base::SessionTerminationRequestView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::SessionTerminationRequest(d.message),
+                    violations: d.violations,
+                })
+            }
+            (0u32, 275u32, false) => {
+                let d = <base::SessionTerminationAnswerView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::SessionTerminationAnswer(d.message),
+                    violations: d.violations,
+                })
+            }
+            (0u32, 280u32, true) => {
+                let d = <base::DeviceWatchdogRequestView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::DeviceWatchdogRequest(d.message),
+                    violations: d.violations,
+                })
+            }
+            (0u32, 280u32, false) => {
+                let d = <base::DeviceWatchdogAnswerView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::DeviceWatchdogAnswer(d.message),
+                    violations: d.violations,
+                })
+            }
+            (0u32, 282u32, true) => {
+                let d = <base::DisconnectPeerRequestView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::DisconnectPeerRequest(d.message),
+                    violations: d.violations,
+                })
+            }
+            (0u32, 282u32, false) => {
+                let d = <base::DisconnectPeerAnswerView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::DisconnectPeerAnswer(d.message),
+                    violations: d.violations,
+                })
+            }
+            #[cfg(feature = "accounting")]
+            (3u32, 271u32, true) => {
+                let d = <accounting::AccountingRequestView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::AccountingRequest(d.message),
+                    violations: d.violations,
+                })
+            }
+            #[cfg(feature = "accounting")]
+            (3u32, 271u32, false) => {
+                let d = <accounting::AccountingAnswerView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::AccountingAnswer(d.message),
+                    violations: d.violations,
+                })
+            }
+            #[cfg(feature = "credit_control")]
+            (4u32, 258u32, true) => {
+                let d = <credit_control::ReAuthRequestView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::CreditControlReAuthRequest(d.message),
+                    violations: d.violations,
+                })
+            }
+            #[cfg(feature = "credit_control")]
+            (4u32, 258u32, false) => {
+                let d = <credit_control::ReAuthAnswerView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::CreditControlReAuthAnswer(d.message),
+                    violations: d.violations,
+                })
+            }
+            #[cfg(feature = "credit_control")]
+            (4u32, 272u32, true) => {
+                let d = <credit_control::CreditControlRequestView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::CreditControlRequest(d.message),
+                    violations: d.violations,
+                })
+            }
+            #[cfg(feature = "credit_control")]
+            (4u32, 272u32, false) => {
+                let d = <credit_control::CreditControlAnswerView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::CreditControlAnswer(d.message),
+                    violations: d.violations,
+                })
+            }
+            (_, 257u32, true) => {
+                let d = <base::CapabilitiesExchangeRequestView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::CapabilitiesExchangeRequest(d.message),
+                    violations: d.violations,
+                })
+            }
+            (_, 257u32, false) => {
+                let d = <base::CapabilitiesExchangeAnswerView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::CapabilitiesExchangeAnswer(d.message),
+                    violations: d.violations,
+                })
+            }
+            (_, 258u32, true) => {
+                let d = <base::ReAuthRequestView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::ReAuthRequest(d.message),
+                    violations: d.violations,
+                })
+            }
+            (_, 258u32, false) => {
+                let d = <base::ReAuthAnswerView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::ReAuthAnswer(d.message),
+                    violations: d.violations,
+                })
+            }
+            (_, 274u32, true) => {
+                let d = <base::AbortSessionRequestView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::AbortSessionRequest(d.message),
+                    violations: d.violations,
+                })
+            }
+            (_, 274u32, false) => {
+                let d = <base::AbortSessionAnswerView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::AbortSessionAnswer(d.message),
+                    violations: d.violations,
+                })
+            }
+            (_, 275u32, true) => {
+                let d = <base::SessionTerminationRequestView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::SessionTerminationRequest(d.message),
+                    violations: d.violations,
+                })
+            }
+            (_, 275u32, false) => {
+                let d = <base::SessionTerminationAnswerView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::SessionTerminationAnswer(d.message),
+                    violations: d.violations,
+                })
+            }
+            (_, 280u32, true) => {
+                let d = <base::DeviceWatchdogRequestView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::DeviceWatchdogRequest(d.message),
+                    violations: d.violations,
+                })
+            }
+            (_, 280u32, false) => {
+                let d = <base::DeviceWatchdogAnswerView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::DeviceWatchdogAnswer(d.message),
+                    violations: d.violations,
+                })
+            }
+            (_, 282u32, true) => {
+                let d = <base::DisconnectPeerRequestView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::DisconnectPeerRequest(d.message),
+                    violations: d.violations,
+                })
+            }
+            (_, 282u32, false) => {
+                let d = <base::DisconnectPeerAnswerView<
+                    'a,
+                > as ::diameter_runtime::CommandView<
+                    'a,
+                >>::decode_in(bytes, opts, known)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::DisconnectPeerAnswer(d.message),
+                    violations: d.violations,
+                })
+            }
+            _ => {
+                let (raw, violation) = unknown(bytes, opts, &header)?;
+                Ok(::diameter_runtime::Decoded {
+                    message: MessageView::Unknown(raw),
+                    violations: vec![violation],
+                })
+            }
+        }
+    }
+    /// `"Credit-Control-Request"`, or `None` for an unknown command.
+    pub fn name(&self) -> Option<&'static str> {
+        match self {
+            MessageView::CapabilitiesExchangeRequest(_) => {
+                Some("Capabilities-Exchange-Request")
+            }
+            MessageView::CapabilitiesExchangeAnswer(_) => {
+                Some("Capabilities-Exchange-Answer")
+            }
+            MessageView::ReAuthRequest(_) => Some("Re-Auth-Request"),
+            MessageView::ReAuthAnswer(_) => Some("Re-Auth-Answer"),
+            MessageView::AbortSessionRequest(_) => Some("Abort-Session-Request"),
+            MessageView::AbortSessionAnswer(_) => Some("Abort-Session-Answer"),
+            MessageView::SessionTerminationRequest(_) => {
+                Some("Session-Termination-Request")
+            }
+            MessageView::SessionTerminationAnswer(_) => {
+                Some("Session-Termination-Answer")
+            }
+            MessageView::DeviceWatchdogRequest(_) => Some("Device-Watchdog-Request"),
+            MessageView::DeviceWatchdogAnswer(_) => Some("Device-Watchdog-Answer"),
+            MessageView::DisconnectPeerRequest(_) => Some("Disconnect-Peer-Request"),
+            MessageView::DisconnectPeerAnswer(_) => Some("Disconnect-Peer-Answer"),
+            #[cfg(feature = "accounting")]
+            MessageView::AccountingRequest(_) => Some("Accounting-Request"),
+            #[cfg(feature = "accounting")]
+            MessageView::AccountingAnswer(_) => Some("Accounting-Answer"),
+            #[cfg(feature = "credit_control")]
+            MessageView::CreditControlReAuthRequest(_) => Some("Re-Auth-Request"),
+            #[cfg(feature = "credit_control")]
+            MessageView::CreditControlReAuthAnswer(_) => Some("Re-Auth-Answer"),
+            #[cfg(feature = "credit_control")]
+            MessageView::CreditControlRequest(_) => Some("Credit-Control-Request"),
+            #[cfg(feature = "credit_control")]
+            MessageView::CreditControlAnswer(_) => Some("Credit-Control-Answer"),
+            MessageView::Unknown(_) => None,
+        }
+    }
+    /// The message with every field decoded (nothing checked again).
+    pub fn to_message(&self) -> Message<'a> {
+        match self {
+            MessageView::CapabilitiesExchangeRequest(v) => {
+                Message::CapabilitiesExchangeRequest(
+                    ::diameter_runtime::CommandView::to_command(v),
+                )
+            }
+            MessageView::CapabilitiesExchangeAnswer(v) => {
+                Message::CapabilitiesExchangeAnswer(
+                    ::diameter_runtime::CommandView::to_command(v),
+                )
+            }
+            MessageView::ReAuthRequest(v) => {
+                Message::ReAuthRequest(::diameter_runtime::CommandView::to_command(v))
+            }
+            MessageView::ReAuthAnswer(v) => {
+                Message::ReAuthAnswer(::diameter_runtime::CommandView::to_command(v))
+            }
+            MessageView::AbortSessionRequest(v) => {
+                Message::AbortSessionRequest(
+                    ::diameter_runtime::CommandView::to_command(v),
+                )
+            }
+            MessageView::AbortSessionAnswer(v) => {
+                Message::AbortSessionAnswer(
+                    ::diameter_runtime::CommandView::to_command(v),
+                )
+            }
+            MessageView::SessionTerminationRequest(v) => {
+                Message::SessionTerminationRequest(
+                    ::diameter_runtime::CommandView::to_command(v),
+                )
+            }
+            MessageView::SessionTerminationAnswer(v) => {
+                Message::SessionTerminationAnswer(
+                    ::diameter_runtime::CommandView::to_command(v),
+                )
+            }
+            MessageView::DeviceWatchdogRequest(v) => {
+                Message::DeviceWatchdogRequest(
+                    ::diameter_runtime::CommandView::to_command(v),
+                )
+            }
+            MessageView::DeviceWatchdogAnswer(v) => {
+                Message::DeviceWatchdogAnswer(
+                    ::diameter_runtime::CommandView::to_command(v),
+                )
+            }
+            MessageView::DisconnectPeerRequest(v) => {
+                Message::DisconnectPeerRequest(
+                    ::diameter_runtime::CommandView::to_command(v),
+                )
+            }
+            MessageView::DisconnectPeerAnswer(v) => {
+                Message::DisconnectPeerAnswer(
+                    ::diameter_runtime::CommandView::to_command(v),
+                )
+            }
+            #[cfg(feature = "accounting")]
+            MessageView::AccountingRequest(v) => {
+                Message::AccountingRequest(
+                    ::diameter_runtime::CommandView::to_command(v),
+                )
+            }
+            #[cfg(feature = "accounting")]
+            MessageView::AccountingAnswer(v) => {
+                Message::AccountingAnswer(::diameter_runtime::CommandView::to_command(v))
+            }
+            #[cfg(feature = "credit_control")]
+            MessageView::CreditControlReAuthRequest(v) => {
+                Message::CreditControlReAuthRequest(
+                    ::diameter_runtime::CommandView::to_command(v),
+                )
+            }
+            #[cfg(feature = "credit_control")]
+            MessageView::CreditControlReAuthAnswer(v) => {
+                Message::CreditControlReAuthAnswer(
+                    ::diameter_runtime::CommandView::to_command(v),
+                )
+            }
+            #[cfg(feature = "credit_control")]
+            MessageView::CreditControlRequest(v) => {
+                Message::CreditControlRequest(
+                    ::diameter_runtime::CommandView::to_command(v),
+                )
+            }
+            #[cfg(feature = "credit_control")]
+            MessageView::CreditControlAnswer(v) => {
+                Message::CreditControlAnswer(
+                    ::diameter_runtime::CommandView::to_command(v),
+                )
+            }
+            MessageView::Unknown(raw) => Message::Unknown(raw.clone()),
+        }
+    }
+}
 /// Any message: a typed command of an enabled application, or the raw form. Text and
 /// octet values borrow the decoded buffer (`'a`); `into_owned` gives a `'static` message.
 #[derive(Clone, Debug, PartialEq)]
@@ -634,32 +1238,7 @@ impl<'a> Message<'a> {
                 })
             }
             _ => {
-                let raw = ::diameter_runtime::RawMessage::parse(bytes, opts)?;
-                let (result_code, message) = if application_known(
-                    header.application_id,
-                ) {
-                    (
-                        ::diameter_runtime::consts::result_code::COMMAND_UNSUPPORTED,
-                        format!(
-                            "command {} is not defined for application {}", header
-                            .command_code, header.application_id
-                        ),
-                    )
-                } else {
-                    (
-                        ::diameter_runtime::consts::result_code::APPLICATION_UNSUPPORTED,
-                        format!("application {} is not supported", header.application_id),
-                    )
-                };
-                let violation = ::diameter_runtime::Violation {
-                    result_code,
-                    avp: None,
-                    code: 0,
-                    vendor_id: 0,
-                    path: Vec::new(),
-                    message,
-                    failed_avp: None,
-                };
+                let (raw, violation) = unknown(bytes, opts, &header)?;
                 Ok(::diameter_runtime::Decoded {
                     message: Message::Unknown(raw),
                     violations: vec![violation],

@@ -94,6 +94,12 @@ pub fn root(
     let mut encode_arms = Vec::new();
     let mut owned_arms = Vec::new();
     let mut shared_arms = Vec::new();
+    // The same for `MessageView`.
+    let mut view_variants = Vec::new();
+    let mut view_decode_arms = Vec::new();
+    let mut view_base_arms = Vec::new();
+    let mut view_name_arms = Vec::new();
+    let mut view_to_arms = Vec::new();
     let mut app_ids = Vec::new();
     // Variant names: the type name, prefixed by the module where two applications share it.
     let mut seen = std::collections::BTreeMap::<String, usize>::new();
@@ -158,6 +164,27 @@ pub fn root(
                 shared_arms.push(quote!(
                     #c Message::#v(m) => Message::#v(#rt::types::IntoOwned::into_shared(m, owner)),
                 ));
+
+                let vty = format_ident!("{ty}View");
+                view_variants.push(quote! {
+                    #c
+                    #[doc = #full]
+                    #v(#module::#vty<'a>),
+                });
+                let body = quote! {
+                    {
+                        let d = <#module::#vty<'a> as #rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                        Ok(#rt::Decoded { message: MessageView::#v(d.message), violations: d.violations })
+                    }
+                };
+                if id == 0 {
+                    view_base_arms.push(quote!(#c (_, #code, #request) => #body));
+                }
+                view_decode_arms.push(quote!(#c (#id, #code, #request) => #body));
+                view_name_arms.push(quote!(#c MessageView::#v(_) => Some(#full),));
+                view_to_arms.push(quote!(
+                    #c MessageView::#v(v) => Message::#v(#rt::CommandView::to_command(v)),
+                ));
             }
         }
     }
@@ -181,6 +208,81 @@ pub fn root(
             #(#app_ids)*
             let _ = application_id;
             false
+        }
+
+        /// A command no enabled dictionary defines, raw, with its 3007 (unknown application)
+        /// or 3001 (unknown command) violation.
+        fn unknown<'a>(
+            bytes: &'a [u8],
+            opts: &#rt::DecodeOptions,
+            header: &#rt::Header,
+        ) -> Result<(#rt::RawMessage<'a>, #rt::Violation), #rt::DecodeError> {
+            let raw = #rt::RawMessage::parse(bytes, opts)?;
+            let (result_code, message) = if application_known(header.application_id) {
+                (#rt::consts::result_code::COMMAND_UNSUPPORTED, format!("command {} is not defined for application {}", header.command_code, header.application_id))
+            } else {
+                (#rt::consts::result_code::APPLICATION_UNSUPPORTED, format!("application {} is not supported", header.application_id))
+            };
+            let violation = #rt::Violation { result_code, avp: None, code: 0, vendor_id: 0, path: Vec::new(), message, failed_avp: None };
+            Ok((raw, violation))
+        }
+
+        /// Any message as a checked, zero-allocation view (see `diameter_runtime::view`): the
+        /// view of a typed command of an enabled application, or the raw form.
+        #[derive(Clone, Debug)]
+        pub enum MessageView<'a> {
+            #(#view_variants)*
+            /// A command no enabled dictionary defines.
+            Unknown(#rt::RawMessage<'a>),
+        }
+
+        impl<'a> MessageView<'a> {
+            /// Decodes and checks one whole message strictly, with the default limits.
+            pub fn decode(bytes: &'a [u8]) -> Result<#rt::Decoded<MessageView<'a>>, #rt::DecodeError> {
+                Self::decode_with(bytes, &#rt::DecodeOptions::default())
+            }
+
+            /// Decodes and checks one whole message, choosing the view by (application,
+            /// command code, R bit), with the violations [`Message::decode_with`] gives.
+            pub fn decode_with(bytes: &'a [u8], opts: &#rt::DecodeOptions) -> Result<#rt::Decoded<MessageView<'a>>, #rt::DecodeError> {
+                Self::decode_in(bytes, opts, avp_def)
+            }
+
+            /// As [`MessageView::decode_with`], with `known` deciding which AVPs exist.
+            pub fn decode_in(
+                bytes: &'a [u8],
+                opts: &#rt::DecodeOptions,
+                known: fn(u32, u32) -> Option<&'static #rt::dictionary::AvpDef>,
+            ) -> Result<#rt::Decoded<MessageView<'a>>, #rt::DecodeError> {
+                let _ = known; // unused when no command is generated
+                let header = #rt::Header::decode_unchecked(bytes)?;
+                let key = (header.application_id, header.command_code, header.flags.is_request());
+                #[allow(unreachable_patterns)]
+                match key {
+                    #(#view_decode_arms)*
+                    #(#view_base_arms)*
+                    _ => {
+                        let (raw, violation) = unknown(bytes, opts, &header)?;
+                        Ok(#rt::Decoded { message: MessageView::Unknown(raw), violations: vec![violation] })
+                    }
+                }
+            }
+
+            /// `"Credit-Control-Request"`, or `None` for an unknown command.
+            pub fn name(&self) -> Option<&'static str> {
+                match self {
+                    #(#view_name_arms)*
+                    MessageView::Unknown(_) => None,
+                }
+            }
+
+            /// The message with every field decoded (nothing checked again).
+            pub fn to_message(&self) -> Message<'a> {
+                match self {
+                    #(#view_to_arms)*
+                    MessageView::Unknown(raw) => Message::Unknown(raw.clone()),
+                }
+            }
         }
 
         /// Any message: a typed command of an enabled application, or the raw form. Text and
@@ -237,13 +339,7 @@ pub fn root(
                     #(#decode_arms)*
                     #(#base_arms)*
                     _ => {
-                        let raw = #rt::RawMessage::parse(bytes, opts)?;
-                        let (result_code, message) = if application_known(header.application_id) {
-                            (#rt::consts::result_code::COMMAND_UNSUPPORTED, format!("command {} is not defined for application {}", header.command_code, header.application_id))
-                        } else {
-                            (#rt::consts::result_code::APPLICATION_UNSUPPORTED, format!("application {} is not supported", header.application_id))
-                        };
-                        let violation = #rt::Violation { result_code, avp: None, code: 0, vendor_id: 0, path: Vec::new(), message, failed_avp: None };
+                        let (raw, violation) = unknown(bytes, opts, &header)?;
                         Ok(#rt::Decoded { message: Message::Unknown(raw), violations: vec![violation] })
                     }
                 }
