@@ -1138,13 +1138,20 @@ pub mod enc {
     /// When `len` does not fit the 24-bit AVP Length, rather than write a wrong one.
     #[inline(always)]
     fn write_header(out: &mut [u8], code: u32, flags: u8, vendor_id: u32, len: usize) {
+        write_header_as(out, code, flags, (vendor_id != 0).then_some(vendor_id), len);
+    }
+
+    /// [`write_header`] with the Vendor-Id field as an AVP kept raw has it: present (the V bit
+    /// set) even when it is 0, as a peer may send.
+    #[inline(always)]
+    fn write_header_as(out: &mut [u8], code: u32, flags: u8, vendor_id: Option<u32>, len: usize) {
         assert!(
             len <= MAX_U24 as usize,
             "AVP of {len} bytes: longer than 2^24 - 1"
         );
         let c = code.to_be_bytes();
         let l = (len as u32).to_be_bytes();
-        if vendor_id != 0 {
+        if let Some(vendor_id) = vendor_id {
             let v = vendor_id.to_be_bytes();
             let f = flags | AvpFlags::VENDOR;
             let h = [
@@ -1216,11 +1223,16 @@ pub mod enc {
     #[inline]
     pub fn raw(w: &mut Writer<'_>, avps: &[RawAvp<'_>]) {
         for a in avps {
-            let vendor = a.vendor_id.unwrap_or(0);
-            let hlen = header_len(vendor);
+            // The header as received: a Vendor-Id of 0 is still written (as `encoded_len`
+            // counts it), so the AVP re-encodes unchanged.
+            let hlen = if a.vendor_id.is_some() {
+                AVP_VENDOR_HEADER_LEN
+            } else {
+                AVP_HEADER_LEN
+            };
             let len = hlen + a.data.len();
             let out = w.take(padded(len));
-            write_header(out, a.code, a.flags.0, vendor, len);
+            write_header_as(out, a.code, a.flags.0, a.vendor_id, len);
             out[hlen..len].copy_from_slice(&a.data);
         }
     }

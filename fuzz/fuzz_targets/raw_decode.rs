@@ -11,8 +11,8 @@ use diameter_runtime::frame::{self, Frame};
 use diameter_runtime::header::Header;
 use diameter_runtime::raw::walk;
 use diameter_runtime::types::{
-    Address, AvpValue, DiameterIdentity, DiameterUri, IpFilterRule, OctetString, QosFilterRule, Time,
-    Utf8String,
+    Address, AvpValue, DiameterIdentity, DiameterUri, IpFilterRule, OctetString, QosFilterRule,
+    Time, Utf8String,
 };
 use diameter_runtime::{AvpErrorKind, DecodeError, DecodeOptions, RawAvp, RawMessage};
 use libfuzzer_sys::fuzz_target;
