@@ -134,3 +134,62 @@ fn answer_needs_one_or_more_match() {
         .violations
         .is_empty());
 }
+
+/// The views of the edge cases: the same violations as the structs (2*3 too few and too many,
+/// the forbidden AVP), a keyword accessor, the 2*3 maximum honoured by the repeated field's
+/// iterator, and recursion read through nested views.
+#[test]
+fn views_read_the_edge_cases_as_the_structs_do() {
+    use diameter_runtime::view::{CommandView, GroupView};
+    use edge::edge::EdgeCaseRequestView;
+
+    let mut cases = Vec::new();
+    let mut r = request();
+    let mut inner = Tree::new(Type::SELF);
+    inner.leaf.push(Leaf {
+        tree: Some(Box::new(Tree::new(Type::V_2G))),
+        avp_3gpp_counter: Some(9),
+    });
+    let mut root = Tree::new(Type::TOTAL_OCTETS);
+    root.tree = Some(Box::new(inner));
+    r.tree = Some(Box::new(root));
+    cases.push(r.to_bytes(1, 2));
+    for counters in [&[1u64][..], &[1, 2, 3, 4]] {
+        let mut r = request();
+        r.avp_3gpp_counter = counters.iter().copied().collect();
+        cases.push(r.to_bytes(0, 0));
+    }
+    let mut r = request();
+    r.other_avps.push(diameter_runtime::RawAvp::new(
+        3,
+        0xc0,
+        Some(10415),
+        Bytes::from_static(b"x"),
+    ));
+    cases.push(r.to_bytes(0, 0));
+
+    for bytes in &cases {
+        let s = EdgeCaseRequest::decode(bytes).unwrap();
+        let v = EdgeCaseRequestView::decode(bytes).unwrap();
+        assert_eq!(v.violations, s.violations);
+        assert_eq!(v.message.to_command(), s.message);
+        assert_eq!(v.message.r#type(), s.message.r#type);
+        // At most 3 counters are read, as the struct keeps at most 3.
+        assert!(v.message.avp_3gpp_counter().count() <= 3);
+    }
+
+    // Recursion: Tree -> Tree -> Leaf -> Tree, read view by view.
+    let v = EdgeCaseRequestView::decode(&cases[0]).unwrap().message;
+    let root = v.tree().unwrap();
+    assert_eq!(root.r#type(), Type::TOTAL_OCTETS);
+    let inner = root.tree().unwrap();
+    let leaf = inner.leaf().next().unwrap();
+    assert_eq!(leaf.avp_3gpp_counter(), Some(9));
+    assert_eq!(leaf.tree().unwrap().r#type(), Type::V_2G);
+    assert_eq!(Some(Box::new(root.to_group())), r_tree(&cases[0]));
+}
+
+/// The struct decoder's `tree` field of `bytes`.
+fn r_tree(bytes: &[u8]) -> Option<Box<Tree>> {
+    EdgeCaseRequest::decode(bytes).unwrap().message.tree
+}
