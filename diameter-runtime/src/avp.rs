@@ -306,8 +306,6 @@ pub fn parse_at(buf: &[u8], pos: usize, leniency: Leniency) -> Option<(AvpRef<'_
     let &[c0, c1, c2, c3, flags, l0, l1, l2] = rest.first_chunk::<8>()?;
     let len = u32::from_be_bytes([0, l0, l1, l2]) as usize;
     let padded = (len + 3) & !3;
-    // One bounds check for the AVP and its padding; the slices below stay within it.
-    let avp = rest.get(..padded)?;
     let vendor = flags & AvpFlags::VENDOR != 0;
     let hlen = if vendor {
         AVP_VENDOR_HEADER_LEN
@@ -323,21 +321,24 @@ pub fn parse_at(buf: &[u8], pos: usize, leniency: Leniency) -> Option<(AvpRef<'_
     if len < hlen || flags & reserved != 0 {
         return None;
     }
-    if padded != len && !leniency.nonzero_padding {
+    // One bounds check for the AVP and its padding; the splits below stay within it.
+    let avp = rest.get(..padded)?;
+    let (wire, padding) = avp.split_at_checked(len)?;
+    if !padding.is_empty() && !leniency.nonzero_padding {
         // The padding is the low (padded - len) bytes of the AVP's last big-endian word.
-        let &[w0, w1, w2, w3] = avp.get(padded - 4..)?.first_chunk::<4>()?;
-        let mask = (1u32 << (8 * (padded - len))) - 1;
+        let &[w0, w1, w2, w3] = avp.last_chunk::<4>()?;
+        let mask = (1u32 << (8 * padding.len())) - 1;
         if u32::from_be_bytes([w0, w1, w2, w3]) & mask != 0 {
             return None;
         }
     }
+    let (head, data) = wire.split_at_checked(hlen)?;
     let vendor_id = if vendor {
-        let &[v0, v1, v2, v3] = avp.get(8..12)?.first_chunk::<4>()?;
+        let &[v0, v1, v2, v3] = head.last_chunk::<4>()?;
         Some(u32::from_be_bytes([v0, v1, v2, v3]))
     } else {
         None
     };
-    let wire = avp.get(..len)?;
     Some((
         AvpRef {
             header: AvpHeader {
@@ -346,7 +347,7 @@ pub fn parse_at(buf: &[u8], pos: usize, leniency: Leniency) -> Option<(AvpRef<'_
                 length: len as u32,
                 vendor_id,
             },
-            data: wire.get(hlen..)?,
+            data,
             offset: pos,
             wire,
         },
