@@ -305,7 +305,8 @@ pub fn parse_at(buf: &[u8], pos: usize, leniency: Leniency) -> Option<(AvpRef<'_
     let rest = buf.get(pos..)?;
     let &[c0, c1, c2, c3, flags, l0, l1, l2] = rest.first_chunk::<8>()?;
     let len = u32::from_be_bytes([0, l0, l1, l2]) as usize;
-    let padded = (len + 3) & !3;
+    // Written as an addition so that the compiler knows `padded >= len` (one check fewer).
+    let padded = len + (len.wrapping_neg() & 3);
     let vendor = flags & AvpFlags::VENDOR != 0;
     let hlen = if vendor {
         AVP_VENDOR_HEADER_LEN
