@@ -303,8 +303,11 @@ impl<'a> Iterator for AvpIter<'a> {
 #[inline(always)]
 pub fn parse_at(buf: &[u8], pos: usize, leniency: Leniency) -> Option<(AvpRef<'_>, usize)> {
     let rest = buf.get(pos..)?;
-    let &[c0, c1, c2, c3, flags, l0, l1, l2] = rest.first_chunk::<8>()?;
-    let len = u32::from_be_bytes([0, l0, l1, l2]) as usize;
+    let &[c0, c1, c2, c3, f, l0, l1, l2] = rest.first_chunk::<8>()?;
+    // Flags and length read as one word (one load and a byte swap), then split.
+    let word = u32::from_be_bytes([f, l0, l1, l2]);
+    let flags = (word >> 24) as u8;
+    let len = (word & 0x00ff_ffff) as usize;
     // Written as an addition so that the compiler knows `padded >= len` (one check fewer).
     let padded = len + (len.wrapping_neg() & 3);
     let vendor = flags & AvpFlags::VENDOR != 0;
