@@ -54,6 +54,22 @@ pub fn read_vectors(name: &str) -> Vec<Vector> {
     read_hex_file(vectors_dir().join(name))
 }
 
+/// The labelled messages of `vectors.hex` whose Application-Id is in `apps`, e.g. `[0, 3, 4]`
+/// for the applications the shipped dictionaries define (S6a and Sh come later).
+///
+/// # Panics
+/// On an unlabelled line or a message without a whole header: the kept file has neither.
+pub fn vectors_of(apps: &[u32]) -> Vec<(String, Vec<u8>)> {
+    read_vectors("vectors.hex")
+        .into_iter()
+        .map(|(label, bytes)| (label.expect("vectors.hex lines are labelled"), bytes))
+        .filter(|(_, bytes)| {
+            let h = diameter_runtime::Header::decode(bytes).expect("header");
+            apps.contains(&h.application_id)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,15 +14,7 @@ const TS32299_M_AVPS: [u32; 2] = [872, 873];
 
 /// The vectors of applications 0, 3 and 4 (the S6a and Sh ones belong to later dictionaries).
 fn base_and_cc_vectors() -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    for (label, bytes) in diameter_tests::read_vectors("vectors.hex") {
-        let label = label.expect("vectors.hex lines are labelled");
-        let h = Header::decode(&bytes).expect("header");
-        if [0, 3, 4].contains(&h.application_id) {
-            out.push((label, bytes));
-        }
-    }
-    out
+    diameter_tests::vectors_of(&[0, 3, 4])
 }
 
 #[test]

@@ -62,15 +62,7 @@ const MODES: [(&str, DecodeOptions); 2] = [
 /// The vectors of applications 0, 3 and 4 (the S6a and Sh ones belong to later dictionaries),
 /// as `typed_vectors.rs` reads them.
 fn base_and_cc_vectors() -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    for (label, bytes) in diameter_tests::read_vectors("vectors.hex") {
-        let label = label.expect("vectors.hex lines are labelled");
-        let h = Header::decode(&bytes).expect("header");
-        if [0, 3, 4].contains(&h.application_id) {
-            out.push((label, bytes));
-        }
-    }
-    out
+    diameter_tests::vectors_of(&[0, 3, 4])
 }
 
 fn reference_ccr() -> Vec<u8> {
