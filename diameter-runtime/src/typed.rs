@@ -1083,7 +1083,16 @@ pub mod enc {
 
     impl<'b> Writer<'b> {
         /// Writes into `out` from its start. `out` must be zero-filled (padding is skipped).
+        ///
+        /// # Panics
+        /// When `out` is longer than the 24-bit lengths of Diameter can say (16 MiB - 1). Checked
+        /// once here: every AVP then written fits in `out`, so its length fits too.
         pub fn new(out: &'b mut [u8]) -> Self {
+            assert!(
+                out.len() <= MAX_U24 as usize,
+                "{} bytes to encode: longer than 2^24 - 1",
+                out.len()
+            );
             Writer { out, pos: 0 }
         }
 
@@ -1132,10 +1141,8 @@ pub mod enc {
     }
 
     /// Writes an AVP header of AVP Length `len` (header and data, padding excluded) at the
-    /// start of `out` (at least [`header_len`] bytes).
-    ///
-    /// # Panics
-    /// When `len` does not fit the 24-bit AVP Length, rather than write a wrong one.
+    /// start of `out` (at least [`header_len`] bytes, taken from a [`Writer`], so that `len`
+    /// fits the 24-bit AVP Length).
     #[inline(always)]
     fn write_header(out: &mut [u8], code: u32, flags: u8, vendor_id: u32, len: usize) {
         write_header_as(out, code, flags, (vendor_id != 0).then_some(vendor_id), len);
@@ -1145,10 +1152,8 @@ pub mod enc {
     /// set) even when it is 0, as a peer may send.
     #[inline(always)]
     fn write_header_as(out: &mut [u8], code: u32, flags: u8, vendor_id: Option<u32>, len: usize) {
-        assert!(
-            len <= MAX_U24 as usize,
-            "AVP of {len} bytes: longer than 2^24 - 1"
-        );
+        // `len` fits 24 bits: the AVP fits in its `Writer`, which `Writer::new` checked.
+        debug_assert!(len <= MAX_U24 as usize);
         let c = code.to_be_bytes();
         let l = (len as u32).to_be_bytes();
         if let Some(vendor_id) = vendor_id {

@@ -94,3 +94,26 @@ fn kept_avp_with_vendor_id_zero_reencodes_unchanged() {
     let again = d.message.to_bytes(header.hop_by_hop, header.end_to_end);
     assert_eq!(&again[..], &wire[..]);
 }
+
+/// A message the 24-bit Message-Length cannot describe is refused with a panic (the encoder's
+/// documented contract), never written with a wrong length.
+#[test]
+#[should_panic(expected = "longer than 2^24 - 1")]
+fn typed_encode_of_a_message_over_16_mib_panics_rather_than_lie() {
+    use diameter_messages::credit_control::CreditControlRequest;
+    use diameter_runtime::types::IntoOwned;
+    use diameter_runtime::{Command, RawAvp};
+
+    let ccr = diameter_tests::read_vectors("ccr-reference.hex")
+        .into_iter()
+        .next()
+        .unwrap()
+        .1;
+    let mut m = CreditControlRequest::decode(&ccr)
+        .unwrap()
+        .message
+        .into_owned();
+    m.other_avps
+        .push(RawAvp::new(9999, 0, None, vec![0u8; 1 << 24]));
+    let _ = m.to_bytes(1, 1);
+}
