@@ -630,6 +630,8 @@ struct Body {
     into_owned: (TokenStream, TokenStream),
     /// `<'a>` when the struct borrows the decoded buffer, else nothing.
     lifetime: TokenStream,
+    /// The fields, for the view.
+    fields: Vec<Field>,
 }
 
 fn body(
@@ -732,7 +734,7 @@ fn body(
     } else {
         quote!(_ => ctx.other(G, a, None),)
     };
-    let missing = missing_checks(g, &fs);
+    let missing = missing_checks(g, &fs, None);
     let counts_decl = counts_decl(n);
     let decode = quote! {
         let G: &'static #rt::dictionary::GrammarDef = &#grammar;
@@ -818,6 +820,7 @@ fn body(
         encoded_len,
         into_owned,
         lifetime,
+        fields: fs,
     }
 }
 
@@ -854,11 +857,21 @@ pub(super) fn counts_decl(n: usize) -> TokenStream {
     }
 }
 
-/// After the walk: only rules with a minimum can be missing; check those, inline.
-pub(super) fn missing_checks(g: &Grammar, fs: &[Field]) -> TokenStream {
+/// After the walk: only rules with a minimum can be missing; check those, inline. A view
+/// passes its offsets array (`offsets`): a single field's offset is its count, 0 when missing.
+pub(super) fn missing_checks(
+    g: &Grammar,
+    fs: &[Field],
+    offsets: Option<&TokenStream>,
+) -> TokenStream {
     let checks = fs.iter().filter(|f| g.rules[f.index].min > 0).map(|f| {
         let (i, min) = (f.index, g.rules[f.index].min);
-        quote!(if counts[#i] < #min { ctx.missing(&G.rules[#i], counts[#i]); })
+        match offsets {
+            Some(at) if matches!(f.shape, Shape::One | Shape::Optional) => {
+                quote!(if #at[#i] == 0 { ctx.missing(&G.rules[#i], 0); })
+            }
+            _ => quote!(if counts[#i] < #min { ctx.missing(&G.rules[#i], counts[#i]); }),
+        }
     });
     quote!(#(#checks)*)
 }
@@ -893,9 +906,8 @@ fn group_type(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) 
     let lt = b.lifetime;
     let view = super::views::view(
         model,
-        plan,
-        m,
         g,
+        &b.fields,
         &quote!(defs::#gname),
         &ty,
         &lt,
@@ -983,9 +995,8 @@ fn command_type(
     let lt = b.lifetime;
     let view = super::views::view(
         model,
-        plan,
-        m,
         g,
+        &b.fields,
         &quote!(defs::#gname),
         &ty,
         &lt,

@@ -4,8 +4,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use super::items::{counts_decl, docs, field_ident, fields, occurs, Shape};
-use super::plan::Plan;
+use super::items::{counts_decl, docs, field_ident, missing_checks, occurs, Field, Shape};
 use crate::model::{Grammar, Model};
 
 /// What a view reads as.
@@ -17,20 +16,18 @@ pub(super) enum Target<'t> {
 }
 
 /// The view of struct `ty` (`lt` its lifetime, if any), whose grammar is `g` (`grammar` its
-/// static).
+/// static) and fields `fs`.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn view(
     model: &Model,
-    plan: &Plan,
-    m: &str,
     g: &Grammar,
+    fs: &[Field],
     grammar: &TokenStream,
     ty: &Ident,
     lt: &TokenStream,
     target: Target<'_>,
     rt: &TokenStream,
 ) -> TokenStream {
-    let fs = fields(model, plan, m, g, rt);
     let n = fs.len();
     let vty = format_ident!("{ty}View");
     let doc = format!(
@@ -70,16 +67,7 @@ pub(super) fn view(
     } else {
         quote!(_ => ctx.other(G, a, None),)
     };
-    // A single field's offset is its count: 0 when missing.
-    let missing = fs.iter().filter(|f| g.rules[f.index].min > 0).map(|f| {
-        let (i, min) = (f.index, g.rules[f.index].min);
-        if matches!(f.shape, Shape::One | Shape::Optional) {
-            quote!(if out.at[#i] == 0 { ctx.missing(&G.rules[#i], 0); })
-        } else {
-            quote!(if counts[#i] < #min { ctx.missing(&G.rules[#i], counts[#i]); })
-        }
-    });
-    let missing = quote!(#(#missing)*);
+    let missing = missing_checks(g, fs, Some(&quote!(out.at)));
     let counts = counts_decl(n);
     let check = quote! {
         let G: &'static #rt::dictionary::GrammarDef = &#grammar;
