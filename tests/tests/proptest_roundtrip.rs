@@ -23,6 +23,10 @@ use diameter_runtime::types::{
 use diameter_runtime::{AvpError, AvpErrorKind, DecodeError, DecodeOptions, RawAvp, RawMessage};
 use proptest::prelude::*;
 
+mod strategies;
+
+use strategies::damage;
+
 /// Grouped AVPs get codes with the top bit set, leaves codes without, so a walk can tell them
 /// apart by code alone.
 const GROUPED_BIT: u32 = 0x8000_0000;
@@ -304,21 +308,6 @@ fn check_failed_avp(e: &AvpError) -> Result<(), TestCaseError> {
 
 /// Everything a receiver may run on untrusted bytes: none may panic, and a strict decode that
 /// succeeds re-encodes to the same bytes.
-/// XORs the bytes at `flips` and cuts the message at `cut`.
-fn damage(
-    wire: &mut Vec<u8>,
-    flips: &[(prop::sample::Index, u8)],
-    cut: Option<prop::sample::Index>,
-) {
-    for (at, x) in flips {
-        let i = at.index(wire.len());
-        wire[i] ^= x;
-    }
-    if let Some(cut) = cut {
-        wire.truncate(cut.index(wire.len() + 1));
-    }
-}
-
 fn hostile(bytes: &[u8]) -> Result<(), TestCaseError> {
     let opts = DecodeOptions::default();
     match frame::check(bytes, &opts) {

@@ -1,6 +1,8 @@
-//! Random typed messages shared by the property tests: Credit-Control-Requests with optional
-//! fields present or not, repeated fields empty, single or many, nested groups, octets of every
-//! padding length and vendor AVPs in `other_avps`.
+//! Random inputs shared by the property tests: Credit-Control-Requests with optional fields
+//! present or not, repeated fields empty, single or many, nested groups, octets of every
+//! padding length and vendor AVPs in `other_avps`; and damage to a message's bytes.
+// Each test binary uses part of it.
+#![allow(dead_code)]
 
 use diameter_messages::base::TerminationCause;
 use diameter_messages::credit_control::{
@@ -12,6 +14,7 @@ use diameter_runtime::RawAvp;
 use proptest::collection::vec;
 use proptest::option::of;
 use proptest::prelude::*;
+use proptest::sample::Index;
 
 fn identity() -> impl Strategy<Value = DiameterIdentity<'static>> {
     "[a-z][a-z0-9-]{0,20}(\\.[a-z]{2,8}){1,3}".prop_map(|s| DiameterIdentity::new(s).unwrap())
@@ -127,4 +130,15 @@ pub fn ccr() -> impl Strategy<Value = CreditControlRequest<'static>> {
             m
         },
     )
+}
+
+/// XORs the bytes at `flips` (indexes into the message) and cuts it at `cut`.
+pub fn damage(wire: &mut Vec<u8>, flips: &[(Index, u8)], cut: Option<Index>) {
+    for (at, x) in flips {
+        let i = at.index(wire.len());
+        wire[i] ^= x;
+    }
+    if let Some(cut) = cut {
+        wire.truncate(cut.index(wire.len() + 1));
+    }
 }
