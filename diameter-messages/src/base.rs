@@ -2096,6 +2096,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for RedirectHostUsage {
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
+    }
 }
 impl ::diameter_runtime::types::IntoOwned for RedirectHostUsage {
     type Owned = RedirectHostUsage;
@@ -2161,6 +2165,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for SessionServerFailover {
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
+    }
 }
 impl ::diameter_runtime::types::IntoOwned for SessionServerFailover {
     type Owned = SessionServerFailover;
@@ -2222,6 +2230,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for DisconnectCause {
     #[inline]
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
+    }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
     }
 }
 impl ::diameter_runtime::types::IntoOwned for DisconnectCause {
@@ -2285,6 +2297,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for AuthRequestType {
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
+    }
 }
 impl ::diameter_runtime::types::IntoOwned for AuthRequestType {
     type Owned = AuthRequestType;
@@ -2343,6 +2359,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for AuthSessionState {
     #[inline]
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
+    }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
     }
 }
 impl ::diameter_runtime::types::IntoOwned for AuthSessionState {
@@ -2795,6 +2815,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for ReAuthRequestType {
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
+    }
 }
 impl ::diameter_runtime::types::IntoOwned for ReAuthRequestType {
     type Owned = ReAuthRequestType;
@@ -2871,6 +2895,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for TerminationCause {
     #[inline]
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
+    }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
     }
 }
 impl ::diameter_runtime::types::IntoOwned for TerminationCause {
@@ -3282,6 +3310,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for AccountingRecordType {
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
+    }
 }
 impl ::diameter_runtime::types::IntoOwned for AccountingRecordType {
     type Owned = AccountingRecordType;
@@ -3343,6 +3375,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for AccountingRealtimeRequired 
     #[inline]
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
+    }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
     }
 }
 impl ::diameter_runtime::types::IntoOwned for AccountingRealtimeRequired {

@@ -2117,6 +2117,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for CcRequestType {
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
+    }
 }
 impl ::diameter_runtime::types::IntoOwned for CcRequestType {
     type Owned = CcRequestType;
@@ -2176,6 +2180,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for CcSessionFailover {
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
+    }
 }
 impl ::diameter_runtime::types::IntoOwned for CcSessionFailover {
     type Owned = CcSessionFailover;
@@ -2234,6 +2242,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for CheckBalanceResult {
     #[inline]
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
+    }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
     }
 }
 impl ::diameter_runtime::types::IntoOwned for CheckBalanceResult {
@@ -2597,6 +2609,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for CreditControl {
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
+    }
 }
 impl ::diameter_runtime::types::IntoOwned for CreditControl {
     type Owned = CreditControl;
@@ -2659,6 +2675,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for CreditControlFailureHandlin
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
+    }
 }
 impl ::diameter_runtime::types::IntoOwned for CreditControlFailureHandling {
     type Owned = CreditControlFailureHandling;
@@ -2717,6 +2737,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for DirectDebitingFailureHandli
     #[inline]
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
+    }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
     }
 }
 impl ::diameter_runtime::types::IntoOwned for DirectDebitingFailureHandling {
@@ -3709,6 +3733,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for RedirectAddressType {
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
+    }
 }
 impl ::diameter_runtime::types::IntoOwned for RedirectAddressType {
     type Owned = RedirectAddressType;
@@ -4018,6 +4046,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for RequestedAction {
     #[inline]
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
+    }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
     }
 }
 impl ::diameter_runtime::types::IntoOwned for RequestedAction {
@@ -5824,6 +5856,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for FinalUnitAction {
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
+    }
 }
 impl ::diameter_runtime::types::IntoOwned for FinalUnitAction {
     type Owned = FinalUnitAction;
@@ -5892,6 +5928,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for SubscriptionIdType {
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
+    }
 }
 impl ::diameter_runtime::types::IntoOwned for SubscriptionIdType {
     type Owned = SubscriptionIdType;
@@ -5953,6 +5993,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for TariffChangeUsage {
     #[inline]
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
+    }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
     }
 }
 impl ::diameter_runtime::types::IntoOwned for TariffChangeUsage {
@@ -6025,6 +6069,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for CcUnitType {
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
     }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
+    }
 }
 impl ::diameter_runtime::types::IntoOwned for CcUnitType {
     type Owned = CcUnitType;
@@ -6083,6 +6131,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for MultipleServicesIndicator {
     #[inline]
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
+    }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
     }
 }
 impl ::diameter_runtime::types::IntoOwned for MultipleServicesIndicator {
@@ -7452,6 +7504,10 @@ impl<'a> ::diameter_runtime::types::AvpValue<'a> for UserEquipmentInfoType {
     #[inline]
     fn encode_to(&self, out: &mut [u8]) {
         <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
+    }
+    #[inline]
+    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
+        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
     }
 }
 impl ::diameter_runtime::types::IntoOwned for UserEquipmentInfoType {

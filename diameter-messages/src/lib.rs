@@ -1299,7 +1299,7 @@ impl<'a> Message<'a> {
                 ::diameter_runtime::typed::enc::message(
                     buf,
                     header,
-                    ::diameter_runtime::Command::body_len(m),
+                    || ::diameter_runtime::Command::body_len(m),
                     |w| ::diameter_runtime::Command::encode_body(m, w),
                 )
             }
@@ -1307,7 +1307,7 @@ impl<'a> Message<'a> {
                 ::diameter_runtime::typed::enc::message(
                     buf,
                     header,
-                    ::diameter_runtime::Command::body_len(m),
+                    || ::diameter_runtime::Command::body_len(m),
                     |w| ::diameter_runtime::Command::encode_body(m, w),
                 )
             }
@@ -1315,7 +1315,7 @@ impl<'a> Message<'a> {
                 ::diameter_runtime::typed::enc::message(
                     buf,
                     header,
-                    ::diameter_runtime::Command::body_len(m),
+                    || ::diameter_runtime::Command::body_len(m),
                     |w| ::diameter_runtime::Command::encode_body(m, w),
                 )
             }
@@ -1323,7 +1323,7 @@ impl<'a> Message<'a> {
                 ::diameter_runtime::typed::enc::message(
                     buf,
                     header,
-                    ::diameter_runtime::Command::body_len(m),
+                    || ::diameter_runtime::Command::body_len(m),
                     |w| ::diameter_runtime::Command::encode_body(m, w),
                 )
             }
@@ -1331,7 +1331,7 @@ impl<'a> Message<'a> {
                 ::diameter_runtime::typed::enc::message(
                     buf,
                     header,
-                    ::diameter_runtime::Command::body_len(m),
+                    || ::diameter_runtime::Command::body_len(m),
                     |w| ::diameter_runtime::Command::encode_body(m, w),
                 )
             }
@@ -1339,7 +1339,7 @@ impl<'a> Message<'a> {
                 ::diameter_runtime::typed::enc::message(
                     buf,
                     header,
-                    ::diameter_runtime::Command::body_len(m),
+                    || ::diameter_runtime::Command::body_len(m),
                     |w| ::diameter_runtime::Command::encode_body(m, w),
                 )
             }
@@ -1347,7 +1347,7 @@ impl<'a> Message<'a> {
                 ::diameter_runtime::typed::enc::message(
                     buf,
                     header,
-                    ::diameter_runtime::Command::body_len(m),
+                    || ::diameter_runtime::Command::body_len(m),
                     |w| ::diameter_runtime::Command::encode_body(m, w),
                 )
             }
@@ -1355,7 +1355,7 @@ impl<'a> Message<'a> {
                 ::diameter_runtime::typed::enc::message(
                     buf,
                     header,
-                    ::diameter_runtime::Command::body_len(m),
+                    || ::diameter_runtime::Command::body_len(m),
                     |w| ::diameter_runtime::Command::encode_body(m, w),
                 )
             }
@@ -1363,7 +1363,7 @@ impl<'a> Message<'a> {
                 ::diameter_runtime::typed::enc::message(
                     buf,
                     header,
-                    ::diameter_runtime::Command::body_len(m),
+                    || ::diameter_runtime::Command::body_len(m),
                     |w| ::diameter_runtime::Command::encode_body(m, w),
                 )
             }
@@ -1371,7 +1371,7 @@ impl<'a> Message<'a> {
                 ::diameter_runtime::typed::enc::message(
                     buf,
                     header,
-                    ::diameter_runtime::Command::body_len(m),
+                    || ::diameter_runtime::Command::body_len(m),
                     |w| ::diameter_runtime::Command::encode_body(m, w),
                 )
             }
@@ -1379,7 +1379,7 @@ impl<'a> Message<'a> {
                 ::diameter_runtime::typed::enc::message(
                     buf,
                     header,
-                    ::diameter_runtime::Command::body_len(m),
+                    || ::diameter_runtime::Command::body_len(m),
                     |w| ::diameter_runtime::Command::encode_body(m, w),
                 )
             }
@@ -1387,7 +1387,7 @@ impl<'a> Message<'a> {
                 ::diameter_runtime::typed::enc::message(
                     buf,
                     header,
-                    ::diameter_runtime::Command::body_len(m),
+                    || ::diameter_runtime::Command::body_len(m),
                     |w| ::diameter_runtime::Command::encode_body(m, w),
                 )
             }
@@ -1396,7 +1396,7 @@ impl<'a> Message<'a> {
                 ::diameter_runtime::typed::enc::message(
                     buf,
                     header,
-                    ::diameter_runtime::Command::body_len(m),
+                    || ::diameter_runtime::Command::body_len(m),
                     |w| ::diameter_runtime::Command::encode_body(m, w),
                 )
             }
@@ -1405,7 +1405,7 @@ impl<'a> Message<'a> {
                 ::diameter_runtime::typed::enc::message(
                     buf,
                     header,
-                    ::diameter_runtime::Command::body_len(m),
+                    || ::diameter_runtime::Command::body_len(m),
                     |w| ::diameter_runtime::Command::encode_body(m, w),
                 )
             }
@@ -1414,7 +1414,7 @@ impl<'a> Message<'a> {
                 ::diameter_runtime::typed::enc::message(
                     buf,
                     header,
-                    ::diameter_runtime::Command::body_len(m),
+                    || ::diameter_runtime::Command::body_len(m),
                     |w| ::diameter_runtime::Command::encode_body(m, w),
                 )
             }
@@ -1423,7 +1423,7 @@ impl<'a> Message<'a> {
                 ::diameter_runtime::typed::enc::message(
                     buf,
                     header,
-                    ::diameter_runtime::Command::body_len(m),
+                    || ::diameter_runtime::Command::body_len(m),
                     |w| ::diameter_runtime::Command::encode_body(m, w),
                 )
             }
@@ -1432,7 +1432,7 @@ impl<'a> Message<'a> {
                 ::diameter_runtime::typed::enc::message(
                     buf,
                     header,
-                    ::diameter_runtime::Command::body_len(m),
+                    || ::diameter_runtime::Command::body_len(m),
                     |w| ::diameter_runtime::Command::encode_body(m, w),
                 )
             }
@@ -1441,7 +1441,7 @@ impl<'a> Message<'a> {
                 ::diameter_runtime::typed::enc::message(
                     buf,
                     header,
-                    ::diameter_runtime::Command::body_len(m),
+                    || ::diameter_runtime::Command::body_len(m),
                     |w| ::diameter_runtime::Command::encode_body(m, w),
                 )
             }

@@ -286,7 +286,7 @@ impl<'a> RawAvp<'a> {
         }
     }
 
-    fn header_len(&self) -> usize {
+    pub(crate) fn header_len(&self) -> usize {
         if self.vendor_id.is_some() {
             avp::AVP_VENDOR_HEADER_LEN
         } else {

@@ -12,7 +12,7 @@ use crate::avp::{self, AvpFlags, AvpIter, AvpRef};
 use crate::consts::result_code as rc;
 use crate::dictionary::{AvpDef, GrammarDef, RuleDef};
 use crate::error::{AvpError, DecodeError};
-use crate::header::{CommandFlags, Header, HEADER_LEN};
+use crate::header::{CommandFlags, Header, HEADER_LEN, MAX_U24};
 use crate::limits::DecodeOptions;
 use crate::raw::{self, RawAvp};
 use crate::types::{AvpType, AvpValue, IntoOwned};
@@ -867,15 +867,26 @@ pub trait Group<'a>: Sized + Default {
 
 /// Encodes a group as a raw AVP, e.g. to put a vendor's Grouped AVP into another group's
 /// `other_avps`.
+///
+/// # Panics
+/// When the group is longer than the 24-bit AVP Length can say (16 MiB - 1).
 pub fn group_to_raw<'a, T: Group<'a>>(value: &T) -> RawAvp<'static> {
-    let mut buf = vec![0u8; value.encoded_len()];
-    value.encode_group(&mut enc::Writer::new(&mut buf));
+    let mut buf = BytesMut::with_capacity(value.encoded_len());
+    // The limit leaves room for the AVP's own header.
+    let max = MAX_U24 as usize - avp::AVP_VENDOR_HEADER_LEN;
+    enc::append(
+        &mut buf,
+        max,
+        "Grouped AVP data",
+        || value.encoded_len(),
+        |w| value.encode_group(w),
+    );
     let def = T::DEF;
     RawAvp::new(
         def.code,
         def.default_flags(),
         (def.vendor_id != 0).then_some(def.vendor_id),
-        buf,
+        buf.freeze(),
     )
 }
 
@@ -1003,8 +1014,9 @@ pub trait Command<'a>: Sized + Default {
         result
     }
 
-    /// Appends the whole message, header included, to `buf`: its length is computed first, so
-    /// `buf` grows at most once and every length is written once.
+    /// Appends the whole message, header included, to `buf` ([`enc::message`]): in one pass
+    /// into a reused buffer with room for it, without measuring or zero-filling; a buffer
+    /// without room is grown once, to the size measured.
     ///
     /// # Panics
     /// When the message is longer than the 24-bit Message-Length can say (16 MiB - 1).
@@ -1012,7 +1024,7 @@ pub trait Command<'a>: Sized + Default {
         enc::message(
             buf,
             &Self::header(hop_by_hop, end_to_end),
-            self.body_len(),
+            || self.body_len(),
             |w| self.encode_body(w),
         );
     }
@@ -1062,218 +1074,4 @@ fn proxiable_mismatch(ctx: &mut DecodeCtx<'_>, set: bool, proxiable: bool) {
     ctx.header_violation(rc::INVALID_HDR_BITS, msg);
 }
 
-/// Encoding helpers called by generated code: each writes one whole AVP. Lengths are computed
-/// before writing ([`Group::encoded_len`]), the output is sized and zero-filled once, and each
-/// AVP is written once, header with its final length, padding left as the zeros it is.
-pub mod enc {
-    use super::*;
-    use crate::avp::{AVP_HEADER_LEN, AVP_VENDOR_HEADER_LEN};
-    use crate::header::MAX_U24;
-
-    /// A cursor over zero-filled output of exactly the size being encoded.
-    ///
-    /// # Panics
-    /// Writing past the end panics: the lengths computed first and the bytes written disagree,
-    /// which only an [`AvpValue`] whose `encoded_len` and `encode_to` disagree can cause.
-    #[derive(Debug)]
-    pub struct Writer<'b> {
-        out: &'b mut [u8],
-        pos: usize,
-    }
-
-    impl<'b> Writer<'b> {
-        /// Writes into `out` from its start. `out` must be zero-filled (padding is skipped).
-        ///
-        /// # Panics
-        /// When `out` is longer than the 24-bit lengths of Diameter can say (16 MiB - 1). Checked
-        /// once here: every AVP then written fits in `out`, so its length fits too.
-        pub fn new(out: &'b mut [u8]) -> Self {
-            assert!(
-                out.len() <= MAX_U24 as usize,
-                "{} bytes to encode: longer than 2^24 - 1",
-                out.len()
-            );
-            Writer { out, pos: 0 }
-        }
-
-        /// Bytes written (or skipped) so far.
-        pub fn position(&self) -> usize {
-            self.pos
-        }
-
-        /// Writes `bytes`.
-        #[inline(always)]
-        pub fn put(&mut self, bytes: &[u8]) {
-            let end = self.pos + bytes.len();
-            self.out[self.pos..end].copy_from_slice(bytes);
-            self.pos = end;
-        }
-
-        /// Leaves `n` bytes as they are (zero): room for a header written later.
-        #[inline(always)]
-        pub fn skip(&mut self, n: usize) {
-            self.pos += n;
-        }
-
-        /// The next `n` bytes, to write in place (one bounds check for a whole AVP).
-        #[inline(always)]
-        pub fn take(&mut self, n: usize) -> &mut [u8] {
-            let at = self.pos;
-            self.pos += n;
-            &mut self.out[at..at + n]
-        }
-    }
-
-    /// Size of an AVP header: 12 with a Vendor-Id, else 8.
-    #[inline(always)]
-    pub const fn header_len(vendor_id: u32) -> usize {
-        if vendor_id != 0 {
-            AVP_VENDOR_HEADER_LEN
-        } else {
-            AVP_HEADER_LEN
-        }
-    }
-
-    /// Bytes an AVP takes on the wire, padding included, given its AVP Length.
-    #[inline(always)]
-    pub const fn padded(avp_len: usize) -> usize {
-        (avp_len + 3) & !3
-    }
-
-    /// Writes an AVP header of AVP Length `len` (header and data, padding excluded) at the
-    /// start of `out` (at least [`header_len`] bytes, taken from a [`Writer`], so that `len`
-    /// fits the 24-bit AVP Length).
-    #[inline(always)]
-    fn write_header(out: &mut [u8], code: u32, flags: u8, vendor_id: u32, len: usize) {
-        write_header_as(out, code, flags, (vendor_id != 0).then_some(vendor_id), len);
-    }
-
-    /// [`write_header`] with the Vendor-Id field as an AVP kept raw has it: present (the V bit
-    /// set) even when it is 0, as a peer may send.
-    #[inline(always)]
-    fn write_header_as(out: &mut [u8], code: u32, flags: u8, vendor_id: Option<u32>, len: usize) {
-        // `len` fits 24 bits: the AVP fits in its `Writer`, which `Writer::new` checked.
-        debug_assert!(len <= MAX_U24 as usize);
-        let c = code.to_be_bytes();
-        let l = (len as u32).to_be_bytes();
-        if let Some(vendor_id) = vendor_id {
-            let v = vendor_id.to_be_bytes();
-            let f = flags | AvpFlags::VENDOR;
-            let h = [
-                c[0], c[1], c[2], c[3], f, l[1], l[2], l[3], v[0], v[1], v[2], v[3],
-            ];
-            out[..AVP_VENDOR_HEADER_LEN].copy_from_slice(&h);
-        } else {
-            let f = flags & !AvpFlags::VENDOR;
-            out[..AVP_HEADER_LEN].copy_from_slice(&[c[0], c[1], c[2], c[3], f, l[1], l[2], l[3]]);
-        }
-    }
-
-    /// Wire size of a scalar AVP holding `value`, padding included.
-    #[inline(always)]
-    pub fn scalar_len<'v, T: AvpValue<'v>>(vendor_id: u32, value: &T) -> usize {
-        padded(header_len(vendor_id) + value.encoded_len())
-    }
-
-    /// A scalar AVP; generated code passes the code, flags (M when the dictionary says must)
-    /// and Vendor-Id (0 for none) as constants.
-    #[inline(always)]
-    pub fn scalar<'v, T: AvpValue<'v>>(
-        w: &mut Writer<'_>,
-        code: u32,
-        flags: u8,
-        vendor_id: u32,
-        value: &T,
-    ) {
-        let hlen = header_len(vendor_id);
-        let len = hlen + value.encoded_len();
-        // The whole AVP at once: for fixed-size values every offset below is a constant.
-        let out = w.take(padded(len));
-        write_header(out, code, flags, vendor_id, len);
-        value.encode_to(&mut out[hlen..len]);
-    }
-
-    /// Wire size of a Grouped AVP holding `value`, padding included.
-    #[inline]
-    pub fn group_len<'a, T: Group<'a>>(value: &T) -> usize {
-        padded(header_len(T::DEF.vendor_id) + value.encoded_len())
-    }
-
-    /// A Grouped AVP, with the flags a sender sets for it. Its header is written after its
-    /// children, with the length they took (so nested groups are not measured again).
-    #[inline]
-    pub fn group<'a, T: Group<'a>>(w: &mut Writer<'_>, value: &T) {
-        let def = T::DEF;
-        let at = w.position();
-        w.skip(header_len(def.vendor_id));
-        value.encode_group(w);
-        // Children end aligned: every AVP is padded.
-        let len = w.position() - at;
-        write_header(
-            &mut w.out[at..],
-            def.code,
-            def.default_flags(),
-            def.vendor_id,
-            len,
-        );
-    }
-
-    /// Wire size of AVPs kept raw.
-    #[inline]
-    pub fn raw_len(avps: &[RawAvp<'_>]) -> usize {
-        avps.iter().map(RawAvp::encoded_len).sum()
-    }
-
-    /// AVPs kept raw (`*[ AVP ]`), flags as they are.
-    #[inline]
-    pub fn raw(w: &mut Writer<'_>, avps: &[RawAvp<'_>]) {
-        for a in avps {
-            // The header as received: a Vendor-Id of 0 is still written (as `encoded_len`
-            // counts it), so the AVP re-encodes unchanged.
-            let hlen = if a.vendor_id.is_some() {
-                AVP_VENDOR_HEADER_LEN
-            } else {
-                AVP_HEADER_LEN
-            };
-            let len = hlen + a.data.len();
-            let out = w.take(padded(len));
-            write_header_as(out, a.code, a.flags.0, a.vendor_id, len);
-            out[hlen..len].copy_from_slice(&a.data);
-        }
-    }
-
-    /// The flags a sender sets for `def`.
-    pub fn flags(def: &AvpDef) -> AvpFlags {
-        AvpFlags(def.default_flags())
-    }
-
-    /// Appends message `header` (its length computed) and `body_len` bytes written by `body`.
-    ///
-    /// # Panics
-    /// When the message is longer than the 24-bit Message-Length can say (16 MiB - 1), or when
-    /// `body` writes other than `body_len` bytes.
-    pub fn message(
-        buf: &mut BytesMut,
-        header: &Header,
-        body_len: usize,
-        body: impl FnOnce(&mut Writer<'_>),
-    ) {
-        let len = HEADER_LEN + body_len;
-        assert!(
-            len <= MAX_U24 as usize,
-            "message of {len} bytes: longer than 2^24 - 1"
-        );
-        let start = buf.len();
-        buf.resize(start + len, 0);
-        let mut header = *header;
-        header.length = len as u32;
-        let mut w = Writer::new(&mut buf[start..]);
-        w.put(&header.to_array());
-        body(&mut w);
-        assert_eq!(
-            w.position(),
-            len,
-            "encoded length agrees with the computed one"
-        );
-    }
-}
+pub mod enc;

@@ -96,10 +96,13 @@ fn kept_avp_with_vendor_id_zero_reencodes_unchanged() {
 }
 
 /// A message the 24-bit Message-Length cannot describe is refused with a panic (the encoder's
-/// documented contract), never written with a wrong length.
+/// documented contract), never written with a wrong length, and the buffer is left as it was:
+/// whether the message is counted first (no room) or written in one pass (room enough).
 #[test]
-#[should_panic(expected = "longer than 2^24 - 1")]
 fn typed_encode_of_a_message_over_16_mib_panics_rather_than_lie() {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+
+    use bytes::BytesMut;
     use diameter_messages::credit_control::CreditControlRequest;
     use diameter_runtime::types::IntoOwned;
     use diameter_runtime::{Command, RawAvp};
@@ -115,5 +118,15 @@ fn typed_encode_of_a_message_over_16_mib_panics_rather_than_lie() {
         .into_owned();
     m.other_avps
         .push(RawAvp::new(9999, 0, None, vec![0u8; 1 << 24]));
-    let _ = m.to_bytes(1, 1);
+    for room in [0, 17 << 20] {
+        let mut buf = BytesMut::with_capacity(4 + room);
+        buf.extend_from_slice(b"kept");
+        let panic = catch_unwind(AssertUnwindSafe(|| m.encode(1, 1, &mut buf))).unwrap_err();
+        let text = panic.downcast_ref::<String>().unwrap();
+        assert!(
+            text.contains("longer than a 24-bit length allows (16777215)"),
+            "{text}"
+        );
+        assert_eq!(&buf[..], b"kept", "room {room}");
+    }
 }

@@ -398,6 +398,10 @@ fn enum_type(model: &Model, avp: &Avp, rt: &TokenStream) -> TokenStream {
             fn encode_to(&self, out: &mut [u8]) {
                 <i32 as #rt::types::AvpValue<'a>>::encode_to(&self.0, out)
             }
+            #[inline]
+            fn wire(&self) -> #rt::types::Wire<'_> {
+                #rt::types::Wire::copied(&self.0.to_be_bytes())
+            }
         }
 
         impl #rt::types::IntoOwned for #ty {

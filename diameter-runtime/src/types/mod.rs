@@ -13,6 +13,7 @@ mod octets;
 mod text;
 mod time;
 mod uri;
+mod wire;
 
 use bytes::{Bytes, BytesMut};
 
@@ -21,6 +22,7 @@ pub use octets::OctetString;
 pub use text::{DiameterIdentity, IpFilterRule, QosFilterRule, Utf8String};
 pub use time::Time;
 pub use uri::{AaaProtocol, DiameterUri, Transport};
+pub use wire::Wire;
 
 use crate::error::ValueError;
 
@@ -50,11 +52,25 @@ pub trait AvpValue<'a>: Sized {
     /// When `out` has another length (a caller's bug).
     fn encode_to(&self, out: &mut [u8]);
 
+    /// The AVP data (no padding): the [`AvpValue::encoded_len`] bytes that
+    /// [`AvpValue::encode_to`] writes. Typed messages encode through this method.
+    ///
+    /// The default builds them with `encode_to` ([`Wire::build`]); the types of this crate
+    /// override it to lend their bytes, or to build short ones without zeroing first.
+    ///
+    /// ```
+    /// use diameter_runtime::types::{AvpValue, Utf8String};
+    /// assert_eq!(&*7u32.wire(), [0, 0, 0, 7]);
+    /// assert_eq!(&*Utf8String::from("hé").wire(), "hé".as_bytes());
+    /// ```
+    #[inline]
+    fn wire(&self) -> Wire<'_> {
+        Wire::build(self.encoded_len(), |out| self.encode_to(out))
+    }
+
     /// Appends the AVP data (no padding) to `buf`.
     fn encode(&self, buf: &mut BytesMut) {
-        let start = buf.len();
-        buf.resize(start + self.encoded_len(), 0);
-        self.encode_to(&mut buf[start..]);
+        buf.extend_from_slice(&self.wire());
     }
 }
 
@@ -253,6 +269,10 @@ impl<'a> AvpValue<'a> for Bytes {
     }
     fn encode_to(&self, out: &mut [u8]) {
         out.copy_from_slice(self);
+    }
+    #[inline]
+    fn wire(&self) -> Wire<'_> {
+        Wire::Borrowed(self)
     }
 }
 

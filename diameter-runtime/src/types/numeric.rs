@@ -1,6 +1,6 @@
 //! Integer32/64, Unsigned32/64 and Float32/64: big-endian, fixed length.
 
-use super::{AvpType, AvpValue};
+use super::{AvpType, AvpValue, Wire};
 use crate::error::ValueError;
 
 macro_rules! fixed {
@@ -23,6 +23,10 @@ macro_rules! fixed {
             #[inline]
             fn encode_to(&self, out: &mut [u8]) {
                 out.copy_from_slice(&self.to_be_bytes());
+            }
+            #[inline]
+            fn wire(&self) -> Wire<'_> {
+                Wire::copied(&self.to_be_bytes())
             }
         }
     };

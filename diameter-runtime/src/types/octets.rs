@@ -6,7 +6,7 @@ use std::hash::{Hash, Hasher};
 
 use bytes::{Bytes, BytesMut};
 
-use super::{AvpType, AvpValue, IntoOwned};
+use super::{AvpType, AvpValue, IntoOwned, Wire};
 use crate::error::ValueError;
 
 /// The storage behind [`OctetString`] and the text types.
@@ -305,6 +305,10 @@ impl<'a> AvpValue<'a> for OctetString<'a> {
     #[inline]
     fn encode_to(&self, out: &mut [u8]) {
         out.copy_from_slice(self.as_bytes());
+    }
+    #[inline]
+    fn wire(&self) -> Wire<'_> {
+        Wire::Borrowed(self.as_bytes())
     }
 }
 

@@ -7,7 +7,7 @@ use std::fmt;
 
 use bytes::Bytes;
 
-use super::{AvpType, AvpValue, IntoOwned, OctetString};
+use super::{AvpType, AvpValue, IntoOwned, OctetString, Wire};
 use crate::error::ValueError;
 
 #[inline]
@@ -167,6 +167,10 @@ macro_rules! text_type {
             #[inline]
             fn encode_to(&self, out: &mut [u8]) {
                 out.copy_from_slice(self.0.as_bytes());
+            }
+            #[inline]
+            fn wire(&self) -> Wire<'_> {
+                Wire::Borrowed(self.0.as_bytes())
             }
         }
 

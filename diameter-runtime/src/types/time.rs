@@ -7,7 +7,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::{AvpType, AvpValue};
+use super::{AvpType, AvpValue, Wire};
 use crate::error::ValueError;
 
 /// Seconds from 1900-01-01 to 1970-01-01.
@@ -191,6 +191,10 @@ impl<'a> AvpValue<'a> for Time {
     #[inline]
     fn encode_to(&self, out: &mut [u8]) {
         out.copy_from_slice(&self.0.to_be_bytes());
+    }
+    #[inline]
+    fn wire(&self) -> Wire<'_> {
+        Wire::copied(&self.0.to_be_bytes())
     }
 }
 

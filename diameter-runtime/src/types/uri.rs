@@ -5,7 +5,7 @@ use std::fmt;
 
 use bytes::Bytes;
 
-use super::{AvpType, AvpValue};
+use super::{AvpType, AvpValue, Wire};
 use crate::error::ValueError;
 
 /// Transport named by a DiameterURI.
@@ -248,6 +248,9 @@ impl<'a> AvpValue<'a> for DiameterUri {
     }
     fn encode_to(&self, out: &mut [u8]) {
         out.copy_from_slice(&self.text);
+    }
+    fn wire(&self) -> Wire<'_> {
+        Wire::Borrowed(&self.text)
     }
 }
 

@@ -1,0 +1,340 @@
+//! Encoding helpers called by generated code: each appends one whole AVP in one pass.
+//!
+//! A message is written straight into the spare capacity of the output buffer: no length is
+//! measured first and nothing is zero-filled. A scalar AVP's header is written with its final
+//! length, and its padding as part of it; a Grouped AVP's length and the message's are
+//! patched in once their contents are written. A message that does not fit in the spare
+//! capacity is measured ([`Command::body_len`](super::Command::body_len)), room is reserved
+//! once, and it is written again: so a reused buffer costs one pass, a fresh one two.
+
+use std::mem::MaybeUninit;
+
+use bytes::buf::UninitSlice;
+use bytes::BytesMut;
+
+use super::Group;
+use crate::avp::{AvpFlags, AVP_HEADER_LEN, AVP_VENDOR_HEADER_LEN};
+use crate::dictionary::AvpDef;
+use crate::header::{Header, HEADER_LEN, MAX_U24};
+use crate::raw::RawAvp;
+use crate::types::AvpValue;
+
+/// Where an encoding message goes: the spare capacity of the output buffer.
+///
+/// Only this module makes writers. Each write either writes every byte it adds to
+/// `position()`, or adds nothing and marks the writer short: so the bytes before the position
+/// are always initialised, the invariant [`message`] relies on to show them.
+#[derive(Debug)]
+pub struct Writer<'b> {
+    out: &'b mut [MaybeUninit<u8>],
+    /// Bytes written so far.
+    pos: usize,
+    /// A write did not fit: what was written is to be thrown away.
+    short: bool,
+}
+
+impl Writer<'_> {
+    /// Bytes written so far: where the next byte goes.
+    #[inline(always)]
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// The `n` bytes of room at `at`, the position; `None` (and the writer marked short)
+    /// when they do not fit. The caller writes all of them, then moves the position past
+    /// them: after the bytes, not before, so that nothing comes between that store and the
+    /// next write's load, and the compiler keeps the position in a register from one AVP to
+    /// the next.
+    #[inline(always)]
+    fn room(&mut self, at: usize, n: usize) -> Option<&mut [MaybeUninit<u8>]> {
+        let room = at.checked_add(n).and_then(|end| self.out.get_mut(at..end));
+        if room.is_none() {
+            self.short = true;
+        }
+        room
+    }
+
+    /// Appends `bytes`.
+    #[inline(always)]
+    pub fn put(&mut self, bytes: &[u8]) {
+        let at = self.pos;
+        let n = bytes.len();
+        if let Some(room) = self.room(at, n) {
+            copy(room, bytes);
+            self.pos = at + n;
+        }
+    }
+
+    /// Appends a whole AVP, padded: header `word` (code, flags and AVP Length, in the order
+    /// of the wire), the Vendor-Id when given, then `data`. One bounds check for all of it.
+    #[inline(always)]
+    fn avp(&mut self, word: u64, vendor_id: Option<u32>, data: &[u8]) {
+        let hlen = if vendor_id.is_some() {
+            AVP_VENDOR_HEADER_LEN
+        } else {
+            AVP_HEADER_LEN
+        };
+        // No overflow: a slice is at most isize::MAX bytes long.
+        let n = hlen + ((data.len() + 3) & !3);
+        let at = self.pos;
+        let Some(room) = self.room(at, n) else {
+            return;
+        };
+        // The last word first, zero: the padding, under whatever the header and the data
+        // then write over it (an AVP is at least 8 bytes long).
+        if let Some(last) = room.last_chunk_mut::<4>() {
+            *last = [MaybeUninit::new(0); 4];
+        }
+        let (head, rest) = room.split_at_mut(hlen);
+        let (first, vendor) = head.split_at_mut(AVP_HEADER_LEN);
+        fill(first, &word.to_be_bytes());
+        if let Some(v) = vendor_id {
+            fill(vendor, &v.to_be_bytes());
+        }
+        copy(&mut rest[..data.len()], data);
+        self.pos = at + n;
+    }
+
+    /// Overwrites bytes already written at `at` (a header written after its contents).
+    #[inline(always)]
+    fn patch(&mut self, at: usize, bytes: &[u8]) {
+        let end = at.saturating_add(bytes.len());
+        if end <= self.pos {
+            UninitSlice::uninit(&mut self.out[at..end]).copy_from_slice(bytes);
+        }
+    }
+}
+
+/// Writes `bytes` into `out` (of the same length, a constant here: stores, not a call).
+#[inline(always)]
+fn fill(out: &mut [MaybeUninit<u8>], bytes: &[u8]) {
+    for (o, b) in out.iter_mut().zip(bytes) {
+        *o = MaybeUninit::new(*b);
+    }
+}
+
+/// Copies `src` into `out`, of the same length. Up to 32 bytes (most text AVPs: hosts,
+/// realms, numbers) as two overlapping chunks of a constant size, loads and stores in line;
+/// longer ones with `memcpy`.
+#[inline(always)]
+fn copy(out: &mut [MaybeUninit<u8>], src: &[u8]) {
+    #[inline(always)]
+    fn chunks<const N: usize>(out: &mut [MaybeUninit<u8>], src: &[u8]) {
+        if let (Some(o), Some(s)) = (out.first_chunk_mut::<N>(), src.first_chunk::<N>()) {
+            *o = s.map(MaybeUninit::new);
+        }
+        if let (Some(o), Some(s)) = (out.last_chunk_mut::<N>(), src.last_chunk::<N>()) {
+            *o = s.map(MaybeUninit::new);
+        }
+    }
+    match src.len() {
+        0 => {}
+        1..=3 => fill(out, src),
+        4..=7 => chunks::<4>(out, src),
+        8..=15 => chunks::<8>(out, src),
+        16..=32 => chunks::<16>(out, src),
+        _ => UninitSlice::uninit(out).copy_from_slice(src),
+    }
+}
+
+/// Size of an AVP header: 12 with a Vendor-Id, else 8.
+#[inline(always)]
+pub const fn header_len(vendor_id: u32) -> usize {
+    if vendor_id != 0 {
+        AVP_VENDOR_HEADER_LEN
+    } else {
+        AVP_HEADER_LEN
+    }
+}
+
+/// Bytes an AVP takes on the wire, padding included, given its AVP Length.
+#[inline(always)]
+pub const fn padded(avp_len: usize) -> usize {
+    (avp_len + 3) & !3
+}
+
+/// The first 8 bytes of an AVP header, as one big-endian word: `code`, `flags` (the V bit set
+/// when `vendor`) and AVP Length `len` (header and data, padding excluded). Built in a
+/// register and stored whole: bytes stored one at a time and then copied as a word would
+/// stall the store forwarding. Past 24 bits the length is cut short, but then so is the
+/// message, which [`message`] refuses to finish.
+#[inline(always)]
+fn header_word(code: u32, flags: u8, vendor: bool, len: usize) -> u64 {
+    let flags = if vendor {
+        flags | AvpFlags::VENDOR
+    } else {
+        flags & !AvpFlags::VENDOR
+    };
+    u64::from(code) << 32 | u64::from(flags) << 24 | (len as u64 & 0xff_ffff)
+}
+
+/// The Vendor-Id field of a dictionary AVP: present when not 0.
+#[inline(always)]
+fn vendor(vendor_id: u32) -> Option<u32> {
+    (vendor_id != 0).then_some(vendor_id)
+}
+
+/// Wire size of a scalar AVP holding `value`, padding included.
+#[inline(always)]
+pub fn scalar_len<'v, T: AvpValue<'v>>(vendor_id: u32, value: &T) -> usize {
+    padded(header_len(vendor_id) + value.encoded_len())
+}
+
+/// A scalar AVP; generated code passes the code, flags (M when the dictionary says must) and
+/// Vendor-Id (0 for none) as constants.
+#[inline(always)]
+pub fn scalar<'v, T: AvpValue<'v>>(
+    w: &mut Writer<'_>,
+    code: u32,
+    flags: u8,
+    vendor_id: u32,
+    value: &T,
+) {
+    let data = value.wire();
+    let len = header_len(vendor_id) + data.len();
+    let word = header_word(code, flags, vendor_id != 0, len);
+    w.avp(word, vendor(vendor_id), &data);
+}
+
+/// Wire size of a Grouped AVP holding `value`, padding included.
+#[inline]
+pub fn group_len<'a, T: Group<'a>>(value: &T) -> usize {
+    padded(header_len(T::DEF.vendor_id) + value.encoded_len())
+}
+
+/// A Grouped AVP, with the flags a sender sets for it. Its header is written after its
+/// children, with the length they took (so nothing is measured first).
+#[inline]
+pub fn group<'a, T: Group<'a>>(w: &mut Writer<'_>, value: &T) {
+    let def = T::DEF;
+    let at = w.position();
+    // Room for the first header word, patched below; the Vendor-Id is known already.
+    w.put(&[0; AVP_HEADER_LEN]);
+    if def.vendor_id != 0 {
+        w.put(&def.vendor_id.to_be_bytes());
+    }
+    value.encode_group(w);
+    // Children end aligned: every AVP is padded.
+    let len = w.position() - at;
+    let word = header_word(def.code, def.default_flags(), def.vendor_id != 0, len);
+    w.patch(at, &word.to_be_bytes());
+}
+
+/// Wire size of AVPs kept raw.
+#[inline]
+pub fn raw_len(avps: &[RawAvp<'_>]) -> usize {
+    avps.iter().map(RawAvp::encoded_len).sum()
+}
+
+/// AVPs kept raw (`*[ AVP ]`), flags and Vendor-Id field as received (even a Vendor-Id of 0),
+/// so that they re-encode unchanged.
+#[inline]
+pub fn raw(w: &mut Writer<'_>, avps: &[RawAvp<'_>]) {
+    for a in avps {
+        let len = a.header_len() + a.data.len();
+        let word = header_word(a.code, a.flags.0, a.vendor_id.is_some(), len);
+        w.avp(word, a.vendor_id, &a.data);
+    }
+}
+
+/// The flags a sender sets for `def`.
+pub fn flags(def: &AvpDef) -> AvpFlags {
+    AvpFlags(def.default_flags())
+}
+
+/// Appends message `header` (its length patched in) and the AVPs `body` writes: in one pass
+/// when `buf`'s spare capacity holds the message (a reused buffer); otherwise `body_len`
+/// measures the AVPs, room is reserved once, and `body` is called again.
+///
+/// # Panics
+/// When the message is longer than the 24-bit Message-Length can say (16 MiB - 1), or when
+/// `body` writes more than `body_len` said (a bug in an [`AvpValue`] implementation); `buf`
+/// is then left as it was.
+pub fn message(
+    buf: &mut BytesMut,
+    header: &Header,
+    body_len: impl FnOnce() -> usize,
+    body: impl Fn(&mut Writer<'_>),
+) {
+    let start = buf.len();
+    let header = header.to_array();
+    let len = append(
+        buf,
+        MAX_U24 as usize,
+        "message",
+        || HEADER_LEN + body_len(),
+        |w| {
+            w.put(&header);
+            body(w);
+        },
+    );
+    buf[start + 1..start + 4].copy_from_slice(&(len as u32).to_be_bytes()[1..]);
+}
+
+/// Appends what `body` writes to `buf` and returns its length: in one pass when it fits in
+/// `buf`'s spare capacity, else room is reserved for the `len()` bytes it takes and `body`
+/// is called again.
+///
+/// # Panics
+/// When `body` takes more than `max` bytes (`what` names them in the message), or more than
+/// `len()` said; `buf` is then left as it was.
+pub(crate) fn append(
+    buf: &mut BytesMut,
+    max: usize,
+    what: &str,
+    len: impl FnOnce() -> usize,
+    body: impl Fn(&mut Writer<'_>),
+) -> usize {
+    let written = match write(buf, &body) {
+        Some(n) => n,
+        None => {
+            let needed = len();
+            if needed > max {
+                too_long(what, needed, max);
+            }
+            buf.reserve(needed);
+            match write(buf, &body) {
+                Some(n) => n,
+                None => panic!("the {what} took more than the {needed} bytes measured"),
+            }
+        }
+    };
+    if written > max {
+        too_long(what, written, max);
+    }
+    let end = buf.len() + written;
+    #[allow(unsafe_code)]
+    // SAFETY: the `written` bytes after the buffer's length are initialised: `write` returns
+    // its writer's position, before which every byte was written (see `Writer`).
+    unsafe {
+        buf.set_len(end);
+    }
+    written
+}
+
+#[cold]
+#[inline(never)]
+fn too_long(what: &str, len: usize, max: usize) -> ! {
+    panic!("{what} of {len} bytes: longer than a 24-bit length allows ({max})");
+}
+
+/// Writes into `buf`'s spare capacity: the number of bytes written, or `None` when they did
+/// not all fit.
+#[inline(always)]
+fn write(buf: &mut BytesMut, body: &impl Fn(&mut Writer<'_>)) -> Option<usize> {
+    let out = buf.spare_capacity_mut();
+    let room = (out.as_ptr(), out.len());
+    let mut w = Writer {
+        out,
+        pos: 0,
+        short: false,
+    };
+    body(&mut w);
+    // No writer can be made outside this module for `body` to swap in, but the invariant
+    // `append` relies on is cheap to check: the writer still holds the same room.
+    assert!(
+        (w.out.as_ptr(), w.out.len()) == room,
+        "the writer given was the one used"
+    );
+    (!w.short).then_some(w.pos)
+}
