@@ -15,11 +15,9 @@
 //!   one allocates nothing (counted by `stats_alloc`'s global allocator, in this binary only).
 #![allow(clippy::unwrap_used)]
 
-use std::alloc::System;
 use std::cell::Cell;
 use std::fmt::Debug;
 use std::hint::black_box;
-use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
 use diameter_messages::credit_control::{
     CcRequestType, CreditControlRequest, CreditControlRequestView, SubscriptionIdType,
@@ -35,23 +33,12 @@ use proptest::option::of;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
+mod counting;
 mod strategies;
 
+use counting::{allocations, not_counting, CALLS};
 use strategies::{ccr, damage};
-
-#[global_allocator]
-static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
-
-/// The allocation count is process-wide: the test counting holds this lock exclusively, every
-/// other test of this binary shares it, so that none allocates meanwhile.
-static COUNTING: RwLock<()> = RwLock::new(());
-
-/// Held by every test but the one counting allocations.
-fn not_counting() -> RwLockReadGuard<'static, ()> {
-    COUNTING.read().unwrap_or_else(PoisonError::into_inner)
-}
 
 /// The two decoding modes every comparison runs in.
 const MODES: [(&str, DecodeOptions); 2] = [
@@ -349,8 +336,7 @@ fn reference_ccr_reads_through_its_view() {
 
 #[test]
 fn view_is_copy_and_decodes_and_reads_without_allocating() {
-    // Alone: the count is of every thread's allocations.
-    let _alone = COUNTING.write().unwrap_or_else(PoisonError::into_inner);
+    let _alone = counting::counting();
     assert!(!std::mem::needs_drop::<CreditControlRequestView>());
 
     let wire = reference_ccr();
@@ -402,22 +388,6 @@ fn view_is_copy_and_decodes_and_reads_without_allocating() {
         "a view allocates nothing on a valid message: {by_view} in {CALLS} calls"
     );
 }
-
-/// Allocations and reallocations while `f` runs [`CALLS`] times, after a warm-up call. The
-/// counter sees every thread: the test harness's own few allocations meanwhile are noise far
-/// below one per call, which is what an allocating decoder would show.
-fn allocations(f: impl Fn()) -> usize {
-    f();
-    let region = Region::new(GLOBAL);
-    for _ in 0..CALLS {
-        f();
-    }
-    let s = region.change();
-    s.allocations + s.reallocations
-}
-
-/// Calls per allocation count.
-const CALLS: usize = 1000;
 
 /// Makes the Message-Length say the length `wire` has (after [`damage`]), so that decoding
 /// reaches the damaged AVPs rather than stop at the header.

@@ -338,3 +338,79 @@ fn write(buf: &mut BytesMut, body: &impl Fn(&mut Writer<'_>)) -> Option<usize> {
     );
     (!w.short).then_some(w.pos)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::avp::put_avp;
+
+    /// Bytes 1, 2, 3, ... (never 0, so that a byte left unwritten would show).
+    fn pattern(n: usize) -> Vec<u8> {
+        (0..n).map(|i| (i % 251 + 1) as u8).collect()
+    }
+
+    /// `body` appended after "x" into a buffer with `room` bytes of spare capacity.
+    fn appended(room: usize, len: usize, body: impl Fn(&mut Writer<'_>)) -> BytesMut {
+        let mut buf = BytesMut::with_capacity(1 + room);
+        buf.extend_from_slice(b"x");
+        let n = append(&mut buf, usize::MAX, "test", || len, body);
+        assert_eq!(n, len);
+        buf
+    }
+
+    #[test]
+    fn put_copies_every_length_whatever_the_room() {
+        for n in 0..=80 {
+            let data = pattern(n);
+            for room in [0, n / 2, n, n + 7] {
+                let buf = appended(room, n, |w| w.put(&data));
+                assert_eq!(&buf[1..], &data[..], "{n} bytes, room {room}");
+                assert_eq!(buf[0], b'x');
+            }
+        }
+    }
+
+    #[test]
+    fn raw_avps_encode_as_the_raw_codec_does() {
+        // Every data length through the padding cycle and the inline copy's chunk sizes,
+        // with and without a Vendor-Id (0 included: kept as received).
+        for n in 0..=70 {
+            for vendor_id in [None, Some(0), Some(10415)] {
+                let avps = [RawAvp::new(1, 0x40, vendor_id, pattern(n))];
+                let mut expected = BytesMut::new();
+                put_avp(&mut expected, 1, 0x40, vendor_id, &pattern(n));
+                for room in [0, expected.len() - 1, expected.len()] {
+                    let buf = appended(room, raw_len(&avps), |w| raw(w, &avps));
+                    assert_eq!(&buf[1..], &expected[..], "{n} bytes, {vendor_id:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn short_writer_throws_its_bytes_away_and_writes_again() {
+        let data = pattern(30);
+        let calls = std::cell::Cell::new(0);
+        let buf = appended(10, 30, |w| {
+            calls.set(calls.get() + 1);
+            w.put(&data[..20]);
+            w.put(&data[20..]);
+        });
+        assert_eq!(calls.get(), 2, "one short pass, one that fits");
+        assert_eq!(&buf[1..], &data[..]);
+    }
+
+    #[test]
+    #[should_panic(expected = "took more than the 4 bytes measured")]
+    fn writing_more_than_measured_panics() {
+        appended(0, 4, |w| w.put(&[1; 64]));
+    }
+
+    #[test]
+    fn header_word_sets_the_vendor_bit_as_the_vendor_id_is_present() {
+        let w = header_word(263, 0xc0, false, 0x12_3456);
+        assert_eq!(w.to_be_bytes(), [0, 0, 1, 7, 0x40, 0x12, 0x34, 0x56]);
+        let w = header_word(263, 0x40, true, 12);
+        assert_eq!(w.to_be_bytes(), [0, 0, 1, 7, 0xc0, 0, 0, 12]);
+    }
+}

@@ -294,6 +294,40 @@ where
 mod tests {
     use super::*;
 
+    /// A value type of a user's, with only the required methods: `n` bytes 0xab.
+    #[derive(Debug, PartialEq)]
+    struct Filler(usize);
+
+    impl<'a> AvpValue<'a> for Filler {
+        const TYPE: AvpType = AvpType::OctetString;
+        fn decode(data: &'a [u8]) -> Result<Self, ValueError> {
+            Ok(Filler(data.len()))
+        }
+        fn encoded_len(&self) -> usize {
+            self.0
+        }
+        fn encode_to(&self, out: &mut [u8]) {
+            out.fill(0xab);
+        }
+    }
+
+    #[test]
+    fn default_wire_builds_short_values_inline_and_long_ones_on_the_heap() {
+        for n in [0, 5, Wire::INLINE, Wire::INLINE + 1, 100] {
+            let value = Filler(n);
+            let wire = value.wire();
+            assert_eq!(&*wire, &vec![0xab; n][..]);
+            assert_eq!(
+                matches!(wire, Wire::Inline { .. }),
+                n <= Wire::INLINE,
+                "{n}"
+            );
+            let mut buf = BytesMut::from(&b"x"[..]);
+            Filler(n).encode(&mut buf);
+            assert_eq!(&buf[1..], &vec![0xab; n][..]);
+        }
+    }
+
     #[test]
     fn type_names_round_trip() {
         for t in AvpType::ALL {
