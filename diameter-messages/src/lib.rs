@@ -1289,9 +1289,7 @@ impl<'a> Message<'a> {
     ) {
         #[allow(irrefutable_let_patterns)]
         if let Message::Unknown(raw) = self {
-            let mut raw = raw.clone();
-            raw.header = *header;
-            raw.encode(buf);
+            raw.encode_as(header, buf);
             return;
         }
         match self {

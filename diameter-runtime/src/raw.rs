@@ -103,13 +103,24 @@ impl<'a> RawMessage<'a> {
         HEADER_LEN + self.avps.iter().map(RawAvp::encoded_len).sum::<usize>()
     }
 
-    /// Appends the message to `buf`, with its length computed.
+    /// Appends the message to `buf`, with its length computed: in one pass into a buffer
+    /// with room for it ([`enc::message`](crate::typed::enc::message)).
+    ///
+    /// # Panics
+    /// When the message is longer than the 24-bit Message-Length can say (16 MiB - 1).
     pub fn encode(&self, buf: &mut BytesMut) {
-        let start = begin_message(buf, &self.header);
-        for a in &self.avps {
-            a.encode(buf);
-        }
-        finish_message(buf, start);
+        self.encode_as(&self.header, buf);
+    }
+
+    /// [`RawMessage::encode`] with `header` in place of the message's own (its length is
+    /// computed): e.g. to forward the AVPs with other identifiers.
+    pub fn encode_as(&self, header: &Header, buf: &mut BytesMut) {
+        crate::typed::enc::message(
+            buf,
+            header,
+            || self.encoded_len() - HEADER_LEN,
+            |w| crate::typed::enc::raw(w, &self.avps),
+        );
     }
 
     /// The message as one buffer.
@@ -570,7 +581,7 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "longer than 2^24 - 1")]
+    #[should_panic(expected = "longer than a 24-bit length allows (16777215)")]
     fn oversized_messages_are_refused_not_mislabelled() {
         let mut m = RawMessage::new(Header::request(1, 0));
         m.avps.push(RawAvp::new(

@@ -358,9 +358,7 @@ pub fn root(
             pub fn encode(&self, header: &#rt::Header, buf: &mut #rt::bytes::BytesMut) {
                 #[allow(irrefutable_let_patterns)]
                 if let Message::Unknown(raw) = self {
-                    let mut raw = raw.clone();
-                    raw.header = *header;
-                    raw.encode(buf);
+                    raw.encode_as(header, buf);
                     return;
                 }
                 match self {
