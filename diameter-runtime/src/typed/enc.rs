@@ -24,13 +24,22 @@ use crate::types::AvpValue;
 /// Only this module makes writers. Each write either writes every byte it adds to
 /// `position()`, or adds nothing and marks the writer short: so the bytes before the position
 /// are always initialised, the invariant [`message`] relies on to show them.
-#[derive(Debug)]
 pub struct Writer<'b> {
     out: &'b mut [MaybeUninit<u8>],
     /// Bytes written so far.
     pos: usize,
     /// A write did not fit: what was written is to be thrown away.
     short: bool,
+}
+
+impl std::fmt::Debug for Writer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("position", &self.pos)
+            .field("room", &self.out.len())
+            .field("short", &self.short)
+            .finish()
+    }
 }
 
 impl Writer<'_> {
