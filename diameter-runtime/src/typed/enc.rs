@@ -76,7 +76,10 @@ impl Writer<'_> {
 
     /// Appends a whole AVP, padded: header `word` (code, flags and AVP Length, in the order
     /// of the wire), the Vendor-Id when given, then `data`. One bounds check for all of it.
-    #[inline(always)]
+    // `inline`, not `inline(always)` (which debug builds honour too): called for every field
+    // of every generated type, it made a debug build of diameter-messages 20% slower, and
+    // release builds inline it anyway.
+    #[inline]
     fn avp(&mut self, word: u64, vendor_id: Option<u32>, data: &[u8]) {
         let hlen = if vendor_id.is_some() {
             AVP_VENDOR_HEADER_LEN
@@ -125,7 +128,7 @@ fn fill(out: &mut [MaybeUninit<u8>], bytes: &[u8]) {
 /// Copies `src` into `out`, of the same length. Up to 32 bytes (most text AVPs: hosts,
 /// realms, numbers) as two overlapping chunks of a constant size, loads and stores in line;
 /// longer ones with `memcpy`.
-#[inline(always)]
+#[inline]
 fn copy(out: &mut [MaybeUninit<u8>], src: &[u8]) {
     #[inline(always)]
     fn chunks<const N: usize>(out: &mut [MaybeUninit<u8>], src: &[u8]) {
