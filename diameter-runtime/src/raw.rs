@@ -297,7 +297,7 @@ impl<'a> RawAvp<'a> {
         }
     }
 
-    pub(crate) fn header_len(&self) -> usize {
+    fn header_len(&self) -> usize {
         if self.vendor_id.is_some() {
             avp::AVP_VENDOR_HEADER_LEN
         } else {
