@@ -768,138 +768,138 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AccountingRequest<'a> {
         let mut n = 0usize;
         {
             let v = &self.session_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.destination_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.accounting_record_type;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.accounting_record_number;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.acct_application_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.vendor_specific_application_id {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.destination_host {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.accounting_sub_session_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.acct_session_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.acct_multi_session_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.acct_interim_interval {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.accounting_realtime_required {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.event_timestamp {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         for v in self.route_record.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         {
             let v = &self.destination_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 283u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 283u32, 64, 0u32, v);
         }
         {
             let v = &self.accounting_record_type;
-            ::diameter_runtime::typed::enc::scalar(w, 480u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 480u32, 64, 0u32, v);
         }
         {
             let v = &self.accounting_record_number;
-            ::diameter_runtime::typed::enc::scalar(w, 485u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 485u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_application_id {
-            ::diameter_runtime::typed::enc::scalar(w, 259u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 259u32, 64, 0u32, v);
         }
         if let Some(v) = &self.vendor_specific_application_id {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.destination_host {
-            ::diameter_runtime::typed::enc::scalar(w, 293u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 293u32, 64, 0u32, v);
         }
         if let Some(v) = &self.accounting_sub_session_id {
-            ::diameter_runtime::typed::enc::scalar(w, 287u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 287u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_session_id {
-            ::diameter_runtime::typed::enc::scalar(w, 44u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 44u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_multi_session_id {
-            ::diameter_runtime::typed::enc::scalar(w, 50u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 50u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_interim_interval {
-            ::diameter_runtime::typed::enc::scalar(w, 85u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 85u32, 64, 0u32, v);
         }
         if let Some(v) = &self.accounting_realtime_required {
-            ::diameter_runtime::typed::enc::scalar(w, 483u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 483u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         if let Some(v) = &self.event_timestamp {
-            ::diameter_runtime::typed::enc::scalar(w, 55u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 55u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         for v in self.route_record.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 282u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 282u32, 64, 0u32, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -2164,144 +2164,144 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AccountingAnswer<'a> {
         let mut n = 0usize;
         {
             let v = &self.session_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.result_code;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.accounting_record_type;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.accounting_record_number;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.acct_application_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.vendor_specific_application_id {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.accounting_sub_session_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.acct_session_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.acct_multi_session_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_message {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_reporting_host {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if let Some(v) = &self.acct_interim_interval {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.accounting_realtime_required {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.event_timestamp {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.result_code;
-            ::diameter_runtime::typed::enc::scalar(w, 268u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 268u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         {
             let v = &self.accounting_record_type;
-            ::diameter_runtime::typed::enc::scalar(w, 480u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 480u32, 64, 0u32, v);
         }
         {
             let v = &self.accounting_record_number;
-            ::diameter_runtime::typed::enc::scalar(w, 485u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 485u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_application_id {
-            ::diameter_runtime::typed::enc::scalar(w, 259u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 259u32, 64, 0u32, v);
         }
         if let Some(v) = &self.vendor_specific_application_id {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.accounting_sub_session_id {
-            ::diameter_runtime::typed::enc::scalar(w, 287u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 287u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_session_id {
-            ::diameter_runtime::typed::enc::scalar(w, 44u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 44u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_multi_session_id {
-            ::diameter_runtime::typed::enc::scalar(w, 50u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 50u32, 64, 0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(w, 281u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 281u32, 0, 0u32, v);
         }
         if let Some(v) = &self.error_reporting_host {
-            ::diameter_runtime::typed::enc::scalar(w, 294u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 294u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if let Some(v) = &self.acct_interim_interval {
-            ::diameter_runtime::typed::enc::scalar(w, 85u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 85u32, 64, 0u32, v);
         }
         if let Some(v) = &self.accounting_realtime_required {
-            ::diameter_runtime::typed::enc::scalar(w, 483u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 483u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         if let Some(v) = &self.event_timestamp {
-            ::diameter_runtime::typed::enc::scalar(w, 55u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 55u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }

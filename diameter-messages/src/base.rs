@@ -1865,26 +1865,26 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for VendorSpecificApplicationId {
         let mut n = 0usize;
         {
             let v = &self.vendor_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.auth_application_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.acct_application_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         n
     }
-    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.vendor_id;
-            ::diameter_runtime::typed::enc::scalar(w, 266u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 266u32, 64, 0u32, v);
         }
         if let Some(v) = &self.auth_application_id {
-            ::diameter_runtime::typed::enc::scalar(w, 258u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 258u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_application_id {
-            ::diameter_runtime::typed::enc::scalar(w, 259u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 259u32, 64, 0u32, v);
         }
     }
 }
@@ -2405,13 +2405,13 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for FailedAvp<'a> {
     fn encoded_len(&self) -> usize {
         let mut n = 0usize;
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -2586,28 +2586,28 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for ProxyInfo<'a> {
         let mut n = 0usize;
         {
             let v = &self.proxy_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.proxy_state;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.proxy_host;
-            ::diameter_runtime::typed::enc::scalar(w, 280u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 280u32, 64, 0u32, v);
         }
         {
             let v = &self.proxy_state;
-            ::diameter_runtime::typed::enc::scalar(w, 33u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 33u32, 64, 0u32, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -2991,22 +2991,22 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for ExperimentalResult {
         let mut n = 0usize;
         {
             let v = &self.vendor_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.experimental_result_code;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         n
     }
-    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.vendor_id;
-            ::diameter_runtime::typed::enc::scalar(w, 266u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 266u32, 64, 0u32, v);
         }
         {
             let v = &self.experimental_result_code;
-            ::diameter_runtime::typed::enc::scalar(w, 298u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 298u32, 64, 0u32, v);
         }
     }
 }
@@ -3161,13 +3161,13 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for E2eSequence<'a> {
     fn encoded_len(&self) -> usize {
         let mut n = 0usize;
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -3719,92 +3719,92 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeRequest<
         let mut n = 0usize;
         {
             let v = &self.origin_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.host_ip_address.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.vendor_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.product_name;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.supported_vendor_id.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.auth_application_id.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.inband_security_id.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.acct_application_id.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.vendor_specific_application_id.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if let Some(v) = &self.firmware_revision {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         for v in self.host_ip_address.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 257u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 257u32, 64, 0u32, v);
         }
         {
             let v = &self.vendor_id;
-            ::diameter_runtime::typed::enc::scalar(w, 266u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 266u32, 64, 0u32, v);
         }
         {
             let v = &self.product_name;
-            ::diameter_runtime::typed::enc::scalar(w, 269u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 269u32, 0, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         for v in self.supported_vendor_id.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 265u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 265u32, 64, 0u32, v);
         }
         for v in self.auth_application_id.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 258u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 258u32, 64, 0u32, v);
         }
         for v in self.inband_security_id.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 299u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 299u32, 64, 0u32, v);
         }
         for v in self.acct_application_id.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 259u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 259u32, 64, 0u32, v);
         }
         for v in self.vendor_specific_application_id.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if let Some(v) = &self.firmware_revision {
-            ::diameter_runtime::typed::enc::scalar(w, 267u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 267u32, 0, 0u32, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -4738,112 +4738,112 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeAnswer<'
         let mut n = 0usize;
         {
             let v = &self.result_code;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.host_ip_address.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.vendor_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.product_name;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_message {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         for v in self.supported_vendor_id.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.auth_application_id.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.inband_security_id.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.acct_application_id.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.vendor_specific_application_id.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if let Some(v) = &self.firmware_revision {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.result_code;
-            ::diameter_runtime::typed::enc::scalar(w, 268u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 268u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         for v in self.host_ip_address.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 257u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 257u32, 64, 0u32, v);
         }
         {
             let v = &self.vendor_id;
-            ::diameter_runtime::typed::enc::scalar(w, 266u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 266u32, 64, 0u32, v);
         }
         {
             let v = &self.product_name;
-            ::diameter_runtime::typed::enc::scalar(w, 269u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 269u32, 0, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(w, 281u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 281u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         for v in self.supported_vendor_id.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 265u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 265u32, 64, 0u32, v);
         }
         for v in self.auth_application_id.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 258u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 258u32, 64, 0u32, v);
         }
         for v in self.inband_security_id.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 299u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 299u32, 64, 0u32, v);
         }
         for v in self.acct_application_id.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 259u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 259u32, 64, 0u32, v);
         }
         for v in self.vendor_specific_application_id.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if let Some(v) = &self.firmware_revision {
-            ::diameter_runtime::typed::enc::scalar(w, 267u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 267u32, 0, 0u32, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -5796,92 +5796,92 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthRequest<'a> {
         let mut n = 0usize;
         {
             let v = &self.session_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.destination_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.destination_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.auth_application_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.re_auth_request_type;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         for v in self.route_record.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         {
             let v = &self.destination_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 283u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 283u32, 64, 0u32, v);
         }
         {
             let v = &self.destination_host;
-            ::diameter_runtime::typed::enc::scalar(w, 293u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 293u32, 64, 0u32, v);
         }
         {
             let v = &self.auth_application_id;
-            ::diameter_runtime::typed::enc::scalar(w, 258u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 258u32, 64, 0u32, v);
         }
         {
             let v = &self.re_auth_request_type;
-            ::diameter_runtime::typed::enc::scalar(w, 285u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 285u32, 64, 0u32, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         for v in self.route_record.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 282u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 282u32, 64, 0u32, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -6711,98 +6711,98 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthAnswer<'a> {
         let mut n = 0usize;
         {
             let v = &self.session_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.result_code;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_message {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_reporting_host {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         for v in self.redirect_host.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.redirect_host_usage {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.result_code;
-            ::diameter_runtime::typed::enc::scalar(w, 268u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 268u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(w, 281u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 281u32, 0, 0u32, v);
         }
         if let Some(v) = &self.error_reporting_host {
-            ::diameter_runtime::typed::enc::scalar(w, 294u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 294u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         for v in self.redirect_host.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 292u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 292u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::typed::enc::scalar(w, 261u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 261u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::typed::enc::scalar(w, 262u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 262u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -7632,84 +7632,84 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AbortSessionRequest<'a> {
         let mut n = 0usize;
         {
             let v = &self.session_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.destination_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.destination_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.auth_application_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         for v in self.route_record.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         {
             let v = &self.destination_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 283u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 283u32, 64, 0u32, v);
         }
         {
             let v = &self.destination_host;
-            ::diameter_runtime::typed::enc::scalar(w, 293u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 293u32, 64, 0u32, v);
         }
         {
             let v = &self.auth_application_id;
-            ::diameter_runtime::typed::enc::scalar(w, 258u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 258u32, 64, 0u32, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         for v in self.route_record.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 282u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 282u32, 64, 0u32, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -8503,98 +8503,98 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AbortSessionAnswer<'a> {
         let mut n = 0usize;
         {
             let v = &self.session_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.result_code;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_message {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_reporting_host {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         for v in self.redirect_host.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.redirect_host_usage {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.result_code;
-            ::diameter_runtime::typed::enc::scalar(w, 268u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 268u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(w, 281u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 281u32, 0, 0u32, v);
         }
         if let Some(v) = &self.error_reporting_host {
-            ::diameter_runtime::typed::enc::scalar(w, 294u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 294u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         for v in self.redirect_host.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 292u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 292u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::typed::enc::scalar(w, 261u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 261u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::typed::enc::scalar(w, 262u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 262u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -9468,96 +9468,96 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationRequest<'a
         let mut n = 0usize;
         {
             let v = &self.session_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.destination_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.auth_application_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.termination_cause;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.destination_host {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.class.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         for v in self.route_record.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         {
             let v = &self.destination_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 283u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 283u32, 64, 0u32, v);
         }
         {
             let v = &self.auth_application_id;
-            ::diameter_runtime::typed::enc::scalar(w, 258u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 258u32, 64, 0u32, v);
         }
         {
             let v = &self.termination_cause;
-            ::diameter_runtime::typed::enc::scalar(w, 295u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 295u32, 64, 0u32, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.destination_host {
-            ::diameter_runtime::typed::enc::scalar(w, 293u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 293u32, 64, 0u32, v);
         }
         for v in self.class.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 25u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 25u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         for v in self.route_record.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 282u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 282u32, 64, 0u32, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -10445,104 +10445,104 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationAnswer<'a>
         let mut n = 0usize;
         {
             let v = &self.session_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.result_code;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.class.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_message {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_reporting_host {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.redirect_host.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.redirect_host_usage {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.result_code;
-            ::diameter_runtime::typed::enc::scalar(w, 268u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 268u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         for v in self.class.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 25u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 25u32, 64, 0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(w, 281u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 281u32, 0, 0u32, v);
         }
         if let Some(v) = &self.error_reporting_host {
-            ::diameter_runtime::typed::enc::scalar(w, 294u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 294u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         for v in self.redirect_host.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 292u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 292u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::typed::enc::scalar(w, 261u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 261u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::typed::enc::scalar(w, 262u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 262u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -11238,34 +11238,34 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DeviceWatchdogRequest<'a> {
         let mut n = 0usize;
         {
             let v = &self.origin_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -11640,54 +11640,54 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DeviceWatchdogAnswer<'a> {
         let mut n = 0usize;
         {
             let v = &self.result_code;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_message {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.result_code;
-            ::diameter_runtime::typed::enc::scalar(w, 268u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 268u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(w, 281u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 281u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -12100,36 +12100,36 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DisconnectPeerRequest<'a> {
         let mut n = 0usize;
         {
             let v = &self.origin_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.disconnect_cause;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         {
             let v = &self.disconnect_cause;
-            ::diameter_runtime::typed::enc::scalar(w, 273u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 273u32, 64, 0u32, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -12485,48 +12485,48 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DisconnectPeerAnswer<'a> {
         let mut n = 0usize;
         {
             let v = &self.result_code;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_message {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.result_code;
-            ::diameter_runtime::typed::enc::scalar(w, 268u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 268u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(w, 281u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 281u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }

@@ -1926,20 +1926,20 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for CcMoney {
         let mut n = 0usize;
         {
             let v = &self.unit_value;
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if let Some(v) = &self.currency_code {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         n
     }
-    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.unit_value;
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if let Some(v) = &self.currency_code {
-            ::diameter_runtime::typed::enc::scalar(w, 425u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 425u32, 64, 0u32, v);
         }
     }
 }
@@ -2360,28 +2360,28 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for CostInformation<'a> {
         let mut n = 0usize;
         {
             let v = &self.unit_value;
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         {
             let v = &self.currency_code;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cost_unit {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         n
     }
-    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.unit_value;
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         {
             let v = &self.currency_code;
-            ::diameter_runtime::typed::enc::scalar(w, 425u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 425u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cost_unit {
-            ::diameter_runtime::typed::enc::scalar(w, 424u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 424u32, 64, 0u32, v);
         }
     }
 }
@@ -2874,32 +2874,32 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for FinalUnitIndication<'a> {
         let mut n = 0usize;
         {
             let v = &self.final_unit_action;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.restriction_filter_rule.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.filter_id.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.redirect_server {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         n
     }
-    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.final_unit_action;
-            ::diameter_runtime::typed::enc::scalar(w, 449u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 449u32, 64, 0u32, v);
         }
         for v in self.restriction_filter_rule.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 438u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 438u32, 64, 0u32, v);
         }
         for v in self.filter_id.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 11u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 11u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_server {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
     }
 }
@@ -3314,55 +3314,55 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for GrantedServiceUnit<'a> {
     fn encoded_len(&self) -> usize {
         let mut n = 0usize;
         if let Some(v) = &self.tariff_time_change {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_time {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_money {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if let Some(v) = &self.cc_total_octets {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_input_octets {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_output_octets {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_service_specific_units {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         if let Some(v) = &self.tariff_time_change {
-            ::diameter_runtime::typed::enc::scalar(w, 451u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 451u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_time {
-            ::diameter_runtime::typed::enc::scalar(w, 420u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 420u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_money {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if let Some(v) = &self.cc_total_octets {
-            ::diameter_runtime::typed::enc::scalar(w, 421u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 421u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_input_octets {
-            ::diameter_runtime::typed::enc::scalar(w, 412u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 412u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_output_octets {
-            ::diameter_runtime::typed::enc::scalar(w, 414u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 414u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_service_specific_units {
-            ::diameter_runtime::typed::enc::scalar(w, 417u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 417u32, 64, 0u32, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -3831,22 +3831,22 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for RedirectServer<'a> {
         let mut n = 0usize;
         {
             let v = &self.redirect_address_type;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.redirect_server_address;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         n
     }
-    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.redirect_address_type;
-            ::diameter_runtime::typed::enc::scalar(w, 433u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 433u32, 64, 0u32, v);
         }
         {
             let v = &self.redirect_server_address;
-            ::diameter_runtime::typed::enc::scalar(w, 435u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 435u32, 64, 0u32, v);
         }
     }
 }
@@ -4226,49 +4226,49 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for RequestedServiceUnit<'a> {
     fn encoded_len(&self) -> usize {
         let mut n = 0usize;
         if let Some(v) = &self.cc_time {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_money {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if let Some(v) = &self.cc_total_octets {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_input_octets {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_output_octets {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_service_specific_units {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         if let Some(v) = &self.cc_time {
-            ::diameter_runtime::typed::enc::scalar(w, 420u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 420u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_money {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if let Some(v) = &self.cc_total_octets {
-            ::diameter_runtime::typed::enc::scalar(w, 421u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 421u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_input_octets {
-            ::diameter_runtime::typed::enc::scalar(w, 412u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 412u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_output_octets {
-            ::diameter_runtime::typed::enc::scalar(w, 414u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 414u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_service_specific_units {
-            ::diameter_runtime::typed::enc::scalar(w, 417u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 417u32, 64, 0u32, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -4635,22 +4635,22 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for ServiceParameterInfo<'a> {
         let mut n = 0usize;
         {
             let v = &self.service_parameter_type;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.service_parameter_value;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         n
     }
-    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.service_parameter_type;
-            ::diameter_runtime::typed::enc::scalar(w, 441u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 441u32, 0, 0u32, v);
         }
         {
             let v = &self.service_parameter_value;
-            ::diameter_runtime::typed::enc::scalar(w, 442u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 442u32, 0, 0u32, v);
         }
     }
 }
@@ -4880,22 +4880,22 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for SubscriptionId<'a> {
         let mut n = 0usize;
         {
             let v = &self.subscription_id_type;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.subscription_id_data;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         n
     }
-    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.subscription_id_type;
-            ::diameter_runtime::typed::enc::scalar(w, 450u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 450u32, 64, 0u32, v);
         }
         {
             let v = &self.subscription_id_data;
-            ::diameter_runtime::typed::enc::scalar(w, 444u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 444u32, 64, 0u32, v);
         }
     }
 }
@@ -5119,20 +5119,20 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for UnitValue {
         let mut n = 0usize;
         {
             let v = &self.value_digits;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.exponent {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         n
     }
-    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.value_digits;
-            ::diameter_runtime::typed::enc::scalar(w, 447u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 447u32, 64, 0u32, v);
         }
         if let Some(v) = &self.exponent {
-            ::diameter_runtime::typed::enc::scalar(w, 429u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 429u32, 64, 0u32, v);
         }
     }
 }
@@ -5440,55 +5440,55 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for UsedServiceUnit<'a> {
     fn encoded_len(&self) -> usize {
         let mut n = 0usize;
         if let Some(v) = &self.tariff_change_usage {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_time {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_money {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if let Some(v) = &self.cc_total_octets {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_input_octets {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_output_octets {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_service_specific_units {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         if let Some(v) = &self.tariff_change_usage {
-            ::diameter_runtime::typed::enc::scalar(w, 452u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 452u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_time {
-            ::diameter_runtime::typed::enc::scalar(w, 420u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 420u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_money {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if let Some(v) = &self.cc_total_octets {
-            ::diameter_runtime::typed::enc::scalar(w, 421u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 421u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_input_octets {
-            ::diameter_runtime::typed::enc::scalar(w, 412u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 412u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_output_octets {
-            ::diameter_runtime::typed::enc::scalar(w, 414u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 414u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_service_specific_units {
-            ::diameter_runtime::typed::enc::scalar(w, 417u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 417u32, 64, 0u32, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -6399,73 +6399,73 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for MultipleServicesCreditControl<
     fn encoded_len(&self) -> usize {
         let mut n = 0usize;
         if let Some(v) = &self.granted_service_unit {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if let Some(v) = &self.requested_service_unit {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         for v in self.used_service_unit.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if let Some(v) = &self.tariff_change_usage {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.service_identifier.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.rating_group {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.g_s_u_pool_reference.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if let Some(v) = &self.validity_time {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.result_code {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.final_unit_indication {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         if let Some(v) = &self.granted_service_unit {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if let Some(v) = &self.requested_service_unit {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         for v in self.used_service_unit.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if let Some(v) = &self.tariff_change_usage {
-            ::diameter_runtime::typed::enc::scalar(w, 452u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 452u32, 64, 0u32, v);
         }
         for v in self.service_identifier.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 439u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 439u32, 64, 0u32, v);
         }
         if let Some(v) = &self.rating_group {
-            ::diameter_runtime::typed::enc::scalar(w, 432u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 432u32, 64, 0u32, v);
         }
         for v in self.g_s_u_pool_reference.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if let Some(v) = &self.validity_time {
-            ::diameter_runtime::typed::enc::scalar(w, 448u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 448u32, 64, 0u32, v);
         }
         if let Some(v) = &self.result_code {
-            ::diameter_runtime::typed::enc::scalar(w, 268u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 268u32, 64, 0u32, v);
         }
         if let Some(v) = &self.final_unit_indication {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -7027,30 +7027,30 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for GSUPoolReference {
         let mut n = 0usize;
         {
             let v = &self.g_s_u_pool_identifier;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.cc_unit_type;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.unit_value;
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         n
     }
-    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.g_s_u_pool_identifier;
-            ::diameter_runtime::typed::enc::scalar(w, 453u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 453u32, 64, 0u32, v);
         }
         {
             let v = &self.cc_unit_type;
-            ::diameter_runtime::typed::enc::scalar(w, 454u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 454u32, 64, 0u32, v);
         }
         {
             let v = &self.unit_value;
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
     }
 }
@@ -7287,22 +7287,22 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for UserEquipmentInfo<'a> {
         let mut n = 0usize;
         {
             let v = &self.user_equipment_info_type;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.user_equipment_info_value;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         n
     }
-    fn encode_group(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.user_equipment_info_type;
-            ::diameter_runtime::typed::enc::scalar(w, 459u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 459u32, 0, 0u32, v);
         }
         {
             let v = &self.user_equipment_info_value;
-            ::diameter_runtime::typed::enc::scalar(w, 460u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 460u32, 0, 0u32, v);
         }
     }
 }
@@ -7921,116 +7921,116 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthRequest<'a> {
         let mut n = 0usize;
         {
             let v = &self.session_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.destination_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.destination_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.auth_application_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.re_auth_request_type;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_sub_session_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.g_s_u_pool_identifier {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.service_identifier {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.rating_group {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         for v in self.route_record.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         {
             let v = &self.destination_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 283u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 283u32, 64, 0u32, v);
         }
         {
             let v = &self.destination_host;
-            ::diameter_runtime::typed::enc::scalar(w, 293u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 293u32, 64, 0u32, v);
         }
         {
             let v = &self.auth_application_id;
-            ::diameter_runtime::typed::enc::scalar(w, 258u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 258u32, 64, 0u32, v);
         }
         {
             let v = &self.re_auth_request_type;
-            ::diameter_runtime::typed::enc::scalar(w, 285u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 285u32, 64, 0u32, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_sub_session_id {
-            ::diameter_runtime::typed::enc::scalar(w, 419u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 419u32, 64, 0u32, v);
         }
         if let Some(v) = &self.g_s_u_pool_identifier {
-            ::diameter_runtime::typed::enc::scalar(w, 453u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 453u32, 64, 0u32, v);
         }
         if let Some(v) = &self.service_identifier {
-            ::diameter_runtime::typed::enc::scalar(w, 439u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 439u32, 64, 0u32, v);
         }
         if let Some(v) = &self.rating_group {
-            ::diameter_runtime::typed::enc::scalar(w, 432u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 432u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         for v in self.route_record.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 282u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 282u32, 64, 0u32, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -9082,122 +9082,122 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthAnswer<'a> {
         let mut n = 0usize;
         {
             let v = &self.session_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.result_code;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_message {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.error_reporting_host {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         for v in self.redirect_host.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.redirect_host_usage {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_sub_session_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.g_s_u_pool_identifier {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.service_identifier {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.rating_group {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.result_code;
-            ::diameter_runtime::typed::enc::scalar(w, 268u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 268u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         if let Some(v) = &self.error_message {
-            ::diameter_runtime::typed::enc::scalar(w, 281u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 281u32, 0, 0u32, v);
         }
         if let Some(v) = &self.error_reporting_host {
-            ::diameter_runtime::typed::enc::scalar(w, 294u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 294u32, 0, 0u32, v);
         }
         if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         for v in self.redirect_host.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 292u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 292u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::typed::enc::scalar(w, 261u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 261u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::typed::enc::scalar(w, 262u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 262u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_sub_session_id {
-            ::diameter_runtime::typed::enc::scalar(w, 419u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 419u32, 64, 0u32, v);
         }
         if let Some(v) = &self.g_s_u_pool_identifier {
-            ::diameter_runtime::typed::enc::scalar(w, 453u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 453u32, 64, 0u32, v);
         }
         if let Some(v) = &self.service_identifier {
-            ::diameter_runtime::typed::enc::scalar(w, 439u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 439u32, 64, 0u32, v);
         }
         if let Some(v) = &self.rating_group {
-            ::diameter_runtime::typed::enc::scalar(w, 432u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 432u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -10543,190 +10543,190 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlRequest<'a> {
         let mut n = 0usize;
         {
             let v = &self.session_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.destination_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.auth_application_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.service_context_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.cc_request_type;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.cc_request_number;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.destination_host {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_sub_session_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.acct_multi_session_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.event_timestamp {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.subscription_id.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if let Some(v) = &self.service_identifier {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.termination_cause {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.requested_service_unit {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if let Some(v) = &self.requested_action {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.used_service_unit.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if let Some(v) = &self.multiple_services_indicator {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.multiple_services_credit_control.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         for v in self.service_parameter_info.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if let Some(v) = &self.cc_correlation_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.user_equipment_info {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         for v in self.route_record.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         {
             let v = &self.destination_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 283u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 283u32, 64, 0u32, v);
         }
         {
             let v = &self.auth_application_id;
-            ::diameter_runtime::typed::enc::scalar(w, 258u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 258u32, 64, 0u32, v);
         }
         {
             let v = &self.service_context_id;
-            ::diameter_runtime::typed::enc::scalar(w, 461u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 461u32, 64, 0u32, v);
         }
         {
             let v = &self.cc_request_type;
-            ::diameter_runtime::typed::enc::scalar(w, 416u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 416u32, 64, 0u32, v);
         }
         {
             let v = &self.cc_request_number;
-            ::diameter_runtime::typed::enc::scalar(w, 415u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 415u32, 64, 0u32, v);
         }
         if let Some(v) = &self.destination_host {
-            ::diameter_runtime::typed::enc::scalar(w, 293u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 293u32, 64, 0u32, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_sub_session_id {
-            ::diameter_runtime::typed::enc::scalar(w, 419u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 419u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_multi_session_id {
-            ::diameter_runtime::typed::enc::scalar(w, 50u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 50u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         if let Some(v) = &self.event_timestamp {
-            ::diameter_runtime::typed::enc::scalar(w, 55u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 55u32, 64, 0u32, v);
         }
         for v in self.subscription_id.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if let Some(v) = &self.service_identifier {
-            ::diameter_runtime::typed::enc::scalar(w, 439u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 439u32, 64, 0u32, v);
         }
         if let Some(v) = &self.termination_cause {
-            ::diameter_runtime::typed::enc::scalar(w, 295u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 295u32, 64, 0u32, v);
         }
         if let Some(v) = &self.requested_service_unit {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if let Some(v) = &self.requested_action {
-            ::diameter_runtime::typed::enc::scalar(w, 436u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 436u32, 64, 0u32, v);
         }
         for v in self.used_service_unit.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if let Some(v) = &self.multiple_services_indicator {
-            ::diameter_runtime::typed::enc::scalar(w, 455u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 455u32, 64, 0u32, v);
         }
         for v in self.multiple_services_credit_control.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         for v in self.service_parameter_info.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if let Some(v) = &self.cc_correlation_id {
-            ::diameter_runtime::typed::enc::scalar(w, 411u32, 0, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 411u32, 0, 0u32, v);
         }
         if let Some(v) = &self.user_equipment_info {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         for v in self.route_record.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 282u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 282u32, 64, 0u32, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }
@@ -12463,188 +12463,188 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlAnswer<'a> {
         let mut n = 0usize;
         {
             let v = &self.session_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.result_code;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_host;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.origin_realm;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.auth_application_id;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.cc_request_type;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         {
             let v = &self.cc_request_number;
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_session_failover {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.cc_sub_session_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.acct_multi_session_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.event_timestamp {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.granted_service_unit {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         for v in self.multiple_services_credit_control.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if let Some(v) = &self.cost_information {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if let Some(v) = &self.final_unit_indication {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if let Some(v) = &self.check_balance_result {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.credit_control_failure_handling {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.direct_debiting_failure_handling {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.validity_time {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.redirect_host.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.redirect_host_usage {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         for v in self.route_record.iter() {
-            n += ::diameter_runtime::typed::enc::scalar_len(0u32, v);
+            n += ::diameter_runtime::enc::scalar_len(0u32, v);
         }
         for v in self.failed_avp.iter() {
-            n += ::diameter_runtime::typed::enc::group_len(v);
+            n += ::diameter_runtime::typed::group_len(v);
         }
         if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::typed::enc::raw_len(&self.other_avps);
+            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
         }
         n
     }
-    fn encode_body(&self, w: &mut ::diameter_runtime::typed::enc::Writer<'_>) {
+    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
         {
             let v = &self.session_id;
-            ::diameter_runtime::typed::enc::scalar(w, 263u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
         }
         {
             let v = &self.result_code;
-            ::diameter_runtime::typed::enc::scalar(w, 268u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 268u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_host;
-            ::diameter_runtime::typed::enc::scalar(w, 264u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
         }
         {
             let v = &self.origin_realm;
-            ::diameter_runtime::typed::enc::scalar(w, 296u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
         }
         {
             let v = &self.auth_application_id;
-            ::diameter_runtime::typed::enc::scalar(w, 258u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 258u32, 64, 0u32, v);
         }
         {
             let v = &self.cc_request_type;
-            ::diameter_runtime::typed::enc::scalar(w, 416u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 416u32, 64, 0u32, v);
         }
         {
             let v = &self.cc_request_number;
-            ::diameter_runtime::typed::enc::scalar(w, 415u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 415u32, 64, 0u32, v);
         }
         if let Some(v) = &self.user_name {
-            ::diameter_runtime::typed::enc::scalar(w, 1u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_session_failover {
-            ::diameter_runtime::typed::enc::scalar(w, 418u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 418u32, 64, 0u32, v);
         }
         if let Some(v) = &self.cc_sub_session_id {
-            ::diameter_runtime::typed::enc::scalar(w, 419u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 419u32, 64, 0u32, v);
         }
         if let Some(v) = &self.acct_multi_session_id {
-            ::diameter_runtime::typed::enc::scalar(w, 50u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 50u32, 64, 0u32, v);
         }
         if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::typed::enc::scalar(w, 278u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
         }
         if let Some(v) = &self.event_timestamp {
-            ::diameter_runtime::typed::enc::scalar(w, 55u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 55u32, 64, 0u32, v);
         }
         if let Some(v) = &self.granted_service_unit {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         for v in self.multiple_services_credit_control.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if let Some(v) = &self.cost_information {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if let Some(v) = &self.final_unit_indication {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if let Some(v) = &self.check_balance_result {
-            ::diameter_runtime::typed::enc::scalar(w, 422u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 422u32, 64, 0u32, v);
         }
         if let Some(v) = &self.credit_control_failure_handling {
-            ::diameter_runtime::typed::enc::scalar(w, 427u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 427u32, 64, 0u32, v);
         }
         if let Some(v) = &self.direct_debiting_failure_handling {
-            ::diameter_runtime::typed::enc::scalar(w, 428u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 428u32, 64, 0u32, v);
         }
         if let Some(v) = &self.validity_time {
-            ::diameter_runtime::typed::enc::scalar(w, 448u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 448u32, 64, 0u32, v);
         }
         for v in self.redirect_host.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 292u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 292u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::typed::enc::scalar(w, 261u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 261u32, 64, 0u32, v);
         }
         if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::typed::enc::scalar(w, 262u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 262u32, 64, 0u32, v);
         }
         for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         for v in self.route_record.iter() {
-            ::diameter_runtime::typed::enc::scalar(w, 282u32, 64, 0u32, v);
+            ::diameter_runtime::enc::scalar(w, 282u32, 64, 0u32, v);
         }
         for v in self.failed_avp.iter() {
-            ::diameter_runtime::typed::enc::group(w, v);
+            ::diameter_runtime::typed::put_group(w, v);
         }
         if !self.other_avps.is_empty() {
-            ::diameter_runtime::typed::enc::raw(w, &self.other_avps);
+            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
         }
     }
 }

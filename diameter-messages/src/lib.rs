@@ -1294,7 +1294,7 @@ impl<'a> Message<'a> {
         }
         match self {
             Message::CapabilitiesExchangeRequest(m) => {
-                ::diameter_runtime::typed::enc::message(
+                ::diameter_runtime::enc::message(
                     buf,
                     header,
                     || ::diameter_runtime::Command::body_len(m),
@@ -1302,7 +1302,7 @@ impl<'a> Message<'a> {
                 )
             }
             Message::CapabilitiesExchangeAnswer(m) => {
-                ::diameter_runtime::typed::enc::message(
+                ::diameter_runtime::enc::message(
                     buf,
                     header,
                     || ::diameter_runtime::Command::body_len(m),
@@ -1310,7 +1310,7 @@ impl<'a> Message<'a> {
                 )
             }
             Message::ReAuthRequest(m) => {
-                ::diameter_runtime::typed::enc::message(
+                ::diameter_runtime::enc::message(
                     buf,
                     header,
                     || ::diameter_runtime::Command::body_len(m),
@@ -1318,7 +1318,7 @@ impl<'a> Message<'a> {
                 )
             }
             Message::ReAuthAnswer(m) => {
-                ::diameter_runtime::typed::enc::message(
+                ::diameter_runtime::enc::message(
                     buf,
                     header,
                     || ::diameter_runtime::Command::body_len(m),
@@ -1326,7 +1326,7 @@ impl<'a> Message<'a> {
                 )
             }
             Message::AbortSessionRequest(m) => {
-                ::diameter_runtime::typed::enc::message(
+                ::diameter_runtime::enc::message(
                     buf,
                     header,
                     || ::diameter_runtime::Command::body_len(m),
@@ -1334,7 +1334,7 @@ impl<'a> Message<'a> {
                 )
             }
             Message::AbortSessionAnswer(m) => {
-                ::diameter_runtime::typed::enc::message(
+                ::diameter_runtime::enc::message(
                     buf,
                     header,
                     || ::diameter_runtime::Command::body_len(m),
@@ -1342,7 +1342,7 @@ impl<'a> Message<'a> {
                 )
             }
             Message::SessionTerminationRequest(m) => {
-                ::diameter_runtime::typed::enc::message(
+                ::diameter_runtime::enc::message(
                     buf,
                     header,
                     || ::diameter_runtime::Command::body_len(m),
@@ -1350,7 +1350,7 @@ impl<'a> Message<'a> {
                 )
             }
             Message::SessionTerminationAnswer(m) => {
-                ::diameter_runtime::typed::enc::message(
+                ::diameter_runtime::enc::message(
                     buf,
                     header,
                     || ::diameter_runtime::Command::body_len(m),
@@ -1358,7 +1358,7 @@ impl<'a> Message<'a> {
                 )
             }
             Message::DeviceWatchdogRequest(m) => {
-                ::diameter_runtime::typed::enc::message(
+                ::diameter_runtime::enc::message(
                     buf,
                     header,
                     || ::diameter_runtime::Command::body_len(m),
@@ -1366,7 +1366,7 @@ impl<'a> Message<'a> {
                 )
             }
             Message::DeviceWatchdogAnswer(m) => {
-                ::diameter_runtime::typed::enc::message(
+                ::diameter_runtime::enc::message(
                     buf,
                     header,
                     || ::diameter_runtime::Command::body_len(m),
@@ -1374,7 +1374,7 @@ impl<'a> Message<'a> {
                 )
             }
             Message::DisconnectPeerRequest(m) => {
-                ::diameter_runtime::typed::enc::message(
+                ::diameter_runtime::enc::message(
                     buf,
                     header,
                     || ::diameter_runtime::Command::body_len(m),
@@ -1382,7 +1382,7 @@ impl<'a> Message<'a> {
                 )
             }
             Message::DisconnectPeerAnswer(m) => {
-                ::diameter_runtime::typed::enc::message(
+                ::diameter_runtime::enc::message(
                     buf,
                     header,
                     || ::diameter_runtime::Command::body_len(m),
@@ -1391,7 +1391,7 @@ impl<'a> Message<'a> {
             }
             #[cfg(feature = "accounting")]
             Message::AccountingRequest(m) => {
-                ::diameter_runtime::typed::enc::message(
+                ::diameter_runtime::enc::message(
                     buf,
                     header,
                     || ::diameter_runtime::Command::body_len(m),
@@ -1400,7 +1400,7 @@ impl<'a> Message<'a> {
             }
             #[cfg(feature = "accounting")]
             Message::AccountingAnswer(m) => {
-                ::diameter_runtime::typed::enc::message(
+                ::diameter_runtime::enc::message(
                     buf,
                     header,
                     || ::diameter_runtime::Command::body_len(m),
@@ -1409,7 +1409,7 @@ impl<'a> Message<'a> {
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlReAuthRequest(m) => {
-                ::diameter_runtime::typed::enc::message(
+                ::diameter_runtime::enc::message(
                     buf,
                     header,
                     || ::diameter_runtime::Command::body_len(m),
@@ -1418,7 +1418,7 @@ impl<'a> Message<'a> {
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlReAuthAnswer(m) => {
-                ::diameter_runtime::typed::enc::message(
+                ::diameter_runtime::enc::message(
                     buf,
                     header,
                     || ::diameter_runtime::Command::body_len(m),
@@ -1427,7 +1427,7 @@ impl<'a> Message<'a> {
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlRequest(m) => {
-                ::diameter_runtime::typed::enc::message(
+                ::diameter_runtime::enc::message(
                     buf,
                     header,
                     || ::diameter_runtime::Command::body_len(m),
@@ -1436,7 +1436,7 @@ impl<'a> Message<'a> {
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlAnswer(m) => {
-                ::diameter_runtime::typed::enc::message(
+                ::diameter_runtime::enc::message(
                     buf,
                     header,
                     || ::diameter_runtime::Command::body_len(m),

@@ -8,8 +8,8 @@ use crate::consts::{avp_code, result_code};
 use crate::error::DecodeError;
 use crate::header::{CommandFlags, Header};
 use crate::raw::{RawAvp, RawMessage};
-use crate::typed::{first_violation, Violation};
 use crate::types::DiameterIdentity;
+use crate::violation::{first_violation, Violation};
 
 /// The answering node.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -25,6 +25,7 @@ pub mod answer;
 pub mod avp;
 pub mod consts;
 pub mod dictionary;
+pub mod enc;
 pub mod error;
 pub mod frame;
 pub mod header;
@@ -33,6 +34,7 @@ pub mod raw;
 pub mod typed;
 pub mod types;
 pub mod view;
+pub mod violation;
 
 /// Re-exported so that generated code and users name the same `Bytes`.
 pub use bytes;

@@ -104,7 +104,7 @@ impl<'a> RawMessage<'a> {
     }
 
     /// Appends the message to `buf`, with its length computed: in one pass into a buffer
-    /// with room for it ([`enc::message`](crate::typed::enc::message)).
+    /// with room for it ([`enc::message`](crate::enc::message)).
     ///
     /// # Panics
     /// When the message is longer than the 24-bit Message-Length can say (16 MiB - 1).
@@ -115,11 +115,11 @@ impl<'a> RawMessage<'a> {
     /// [`RawMessage::encode`] with `header` in place of the message's own (its length is
     /// computed): e.g. to forward the AVPs with other identifiers.
     pub fn encode_as(&self, header: &Header, buf: &mut BytesMut) {
-        crate::typed::enc::message(
+        crate::enc::message(
             buf,
             header,
             || self.encoded_len() - HEADER_LEN,
-            |w| crate::typed::enc::raw(w, &self.avps),
+            |w| put_raw(w, &self.avps),
         );
     }
 
@@ -431,6 +431,21 @@ fn walk_level<'a>(
         }
     }
     Ok(count)
+}
+
+/// Wire size of AVPs kept raw.
+#[inline]
+pub fn raw_len(avps: &[RawAvp<'_>]) -> usize {
+    avps.iter().map(RawAvp::encoded_len).sum()
+}
+
+/// Writes AVPs kept raw (`*[ AVP ]`), flags and Vendor-Id field as received (even a Vendor-Id
+/// of 0), so that they re-encode unchanged.
+#[inline]
+pub fn put_raw(w: &mut crate::enc::Writer<'_>, avps: &[RawAvp<'_>]) {
+    for a in avps {
+        w.avp(a.code, a.flags.0, a.vendor_id, &a.data);
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Typed encoding into output buffers of every kind. The encoder writes in one pass into a
 //! buffer's spare capacity when the message fits, and otherwise measures the message, grows
-//! the buffer once and writes again (`diameter_runtime::typed::enc`). Whatever the room:
+//! the buffer once and writes again (`diameter_runtime::enc`). Whatever the room:
 //!
 //! - every kept vector of applications 0, 3 and 4, and random CCRs, encode to the same bytes
 //!   after whatever the buffer held before, with room for none, some, exactly all or more of

@@ -780,13 +780,13 @@ fn body(
         let flags = Literal::u8_unsuffixed(flags);
         let (put, size) = if f.grouped {
             (
-                quote!(#rt::typed::enc::group(w, v);),
-                quote!(#rt::typed::enc::group_len(v)),
+                quote!(#rt::typed::put_group(w, v);),
+                quote!(#rt::typed::group_len(v)),
             )
         } else {
             (
-                quote!(#rt::typed::enc::scalar(w, #code, #flags, #vendor, v);),
-                quote!(#rt::typed::enc::scalar_len(#vendor, v)),
+                quote!(#rt::enc::scalar(w, #code, #flags, #vendor, v);),
+                quote!(#rt::enc::scalar_len(#vendor, v)),
             )
         };
         match f.shape {
@@ -806,9 +806,11 @@ fn body(
     }
     if g.extensible {
         encs.push(
-            quote!(if !self.other_avps.is_empty() { #rt::typed::enc::raw(w, &self.other_avps); }),
+            quote!(if !self.other_avps.is_empty() { #rt::raw::put_raw(w, &self.other_avps); }),
         );
-        lens.push(quote!(if !self.other_avps.is_empty() { n += #rt::typed::enc::raw_len(&self.other_avps); }));
+        lens.push(
+            quote!(if !self.other_avps.is_empty() { n += #rt::raw::raw_len(&self.other_avps); }),
+        );
     }
     let encode = quote!(#(#encs)*);
     let encoded_len = quote! {
@@ -935,7 +937,7 @@ fn group_type(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) 
             fn encoded_len(&self) -> usize {
                 #encoded_len
             }
-            fn encode_group(&self, w: &mut #rt::typed::enc::Writer<'_>) {
+            fn encode_group(&self, w: &mut #rt::enc::Writer<'_>) {
                 #encode
             }
         }
@@ -1050,7 +1052,7 @@ fn command_type(
             fn body_len(&self) -> usize {
                 #encoded_len
             }
-            fn encode_body(&self, w: &mut #rt::typed::enc::Writer<'_>) {
+            fn encode_body(&self, w: &mut #rt::enc::Writer<'_>) {
                 #encode
             }
         }

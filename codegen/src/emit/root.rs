@@ -157,7 +157,7 @@ pub fn root(
                 }
                 decode_arms.push(quote!(#c (#id, #code, #request) => #body));
                 name_arms.push(quote!(#c Message::#v(_) => Some(#full),));
-                encode_arms.push(quote!(#c Message::#v(m) => #rt::typed::enc::message(buf, header, || #rt::Command::body_len(m), |w| #rt::Command::encode_body(m, w)),));
+                encode_arms.push(quote!(#c Message::#v(m) => #rt::enc::message(buf, header, || #rt::Command::body_len(m), |w| #rt::Command::encode_body(m, w)),));
                 owned_arms.push(
                     quote!(#c Message::#v(m) => Message::#v(#rt::types::IntoOwned::into_owned(m)),),
                 );

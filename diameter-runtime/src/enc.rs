@@ -1,10 +1,11 @@
-//! Encoding helpers called by generated code: each appends one whole AVP in one pass.
+//! The AVP writer: every AVP the runtime encodes (typed fields, raw AVPs, Failed-AVP) is
+//! written through [`Writer`], each in one pass.
 //!
 //! A message is written straight into the spare capacity of the output buffer: no length is
 //! measured first and nothing is zero-filled. A scalar AVP's header is written with its final
 //! length, and its padding as part of it; a Grouped AVP's length and the message's are
 //! patched in once their contents are written. A message that does not fit in the spare
-//! capacity is measured ([`Command::body_len`](super::Command::body_len)), room is reserved
+//! capacity is measured ([`Command::body_len`](crate::typed::Command::body_len)), room is reserved
 //! once, and it is written again: so a reused buffer costs one pass, a fresh one two.
 
 use std::mem::MaybeUninit;
@@ -12,11 +13,9 @@ use std::mem::MaybeUninit;
 use bytes::buf::UninitSlice;
 use bytes::BytesMut;
 
-use super::Group;
 use crate::avp::{AvpFlags, AVP_HEADER_LEN, AVP_VENDOR_HEADER_LEN};
 use crate::dictionary::AvpDef;
 use crate::header::{Header, HEADER_LEN, MAX_U24};
-use crate::raw::RawAvp;
 use crate::types::AvpValue;
 
 /// Where an encoding message goes: the spare capacity of the output buffer.
@@ -81,7 +80,7 @@ impl Writer<'_> {
     // of every generated type, it made a debug build of diameter-messages 20% slower, and
     // release builds inline it anyway.
     #[inline]
-    fn avp(&mut self, code: u32, flags: u8, vendor_id: Option<u32>, data: &[u8]) {
+    pub fn avp(&mut self, code: u32, flags: u8, vendor_id: Option<u32>, data: &[u8]) {
         let hlen = if vendor_id.is_some() {
             AVP_VENDOR_HEADER_LEN
         } else {
@@ -107,6 +106,28 @@ impl Writer<'_> {
         }
         copy(&mut rest[..data.len()], data);
         self.pos = at + n;
+    }
+
+    /// Starts a Grouped AVP: room for its first header word (written by
+    /// [`Writer::end_group`] once the children are), then its Vendor-Id when given. Returns
+    /// where the AVP starts.
+    #[inline]
+    pub fn begin_group(&mut self, vendor_id: Option<u32>) -> usize {
+        let at = self.pos;
+        self.put(&[0; AVP_HEADER_LEN]);
+        if let Some(v) = vendor_id {
+            self.put(&v.to_be_bytes());
+        }
+        at
+    }
+
+    /// Ends the Grouped AVP begun at `at`: its header word, with the length its children took
+    /// (they end aligned: every AVP is padded).
+    #[inline]
+    pub fn end_group(&mut self, at: usize, code: u32, flags: u8, vendor: bool) {
+        let len = self.pos.saturating_sub(at);
+        let word = header_word(code, flags, vendor, len);
+        self.patch(at, &word.to_be_bytes());
     }
 
     /// Overwrites bytes already written at `at` (a header written after its contents).
@@ -205,45 +226,6 @@ pub fn scalar<'v, T: AvpValue<'v>>(
     value: &T,
 ) {
     w.avp(code, flags, vendor(vendor_id), &value.wire());
-}
-
-/// Wire size of a Grouped AVP holding `value`, padding included.
-#[inline]
-pub fn group_len<'a, T: Group<'a>>(value: &T) -> usize {
-    padded(header_len(T::DEF.vendor_id) + value.encoded_len())
-}
-
-/// A Grouped AVP, with the flags a sender sets for it. Its header is written after its
-/// children, with the length they took (so nothing is measured first).
-#[inline]
-pub fn group<'a, T: Group<'a>>(w: &mut Writer<'_>, value: &T) {
-    let def = T::DEF;
-    let at = w.position();
-    // Room for the first header word, patched below; the Vendor-Id is known already.
-    w.put(&[0; AVP_HEADER_LEN]);
-    if def.vendor_id != 0 {
-        w.put(&def.vendor_id.to_be_bytes());
-    }
-    value.encode_group(w);
-    // Children end aligned: every AVP is padded.
-    let len = w.position() - at;
-    let word = header_word(def.code, def.default_flags(), def.vendor_id != 0, len);
-    w.patch(at, &word.to_be_bytes());
-}
-
-/// Wire size of AVPs kept raw.
-#[inline]
-pub fn raw_len(avps: &[RawAvp<'_>]) -> usize {
-    avps.iter().map(RawAvp::encoded_len).sum()
-}
-
-/// AVPs kept raw (`*[ AVP ]`), flags and Vendor-Id field as received (even a Vendor-Id of 0),
-/// so that they re-encode unchanged.
-#[inline]
-pub fn raw(w: &mut Writer<'_>, avps: &[RawAvp<'_>]) {
-    for a in avps {
-        w.avp(a.code, a.flags.0, a.vendor_id, &a.data);
-    }
 }
 
 /// The flags a sender sets for `def`.
@@ -352,6 +334,7 @@ fn write(buf: &mut BytesMut, body: &impl Fn(&mut Writer<'_>)) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::avp::put_avp;
+    use crate::raw::{put_raw, raw_len, RawAvp};
 
     /// Bytes 1, 2, 3, ... (never 0, so that a byte left unwritten would show).
     fn pattern(n: usize) -> Vec<u8> {
@@ -389,7 +372,7 @@ mod tests {
                 let mut expected = BytesMut::new();
                 put_avp(&mut expected, 1, 0x40, vendor_id, &pattern(n));
                 for room in [0, expected.len() - 1, expected.len()] {
-                    let buf = appended(room, raw_len(&avps), |w| raw(w, &avps));
+                    let buf = appended(room, raw_len(&avps), |w| put_raw(w, &avps));
                     assert_eq!(&buf[1..], &expected[..], "{n} bytes, {vendor_id:?}");
                 }
             }

@@ -1,0 +1,584 @@
+//! [`DecodeCtx`]: the state generated decoders share while walking one message, counting
+//! occurrences against the grammar and recording violations with their Result-Code, path and
+//! Failed-AVP.
+
+use bytes::Bytes;
+
+use super::failed::{header_of, wrap, zero_filled};
+use super::Group;
+use crate::avp::{self, AvpIter, AvpRef};
+use crate::consts::result_code as rc;
+use crate::dictionary::{AvpDef, GrammarDef, RuleDef};
+use crate::error::AvpError;
+use crate::limits::DecodeOptions;
+use crate::raw::RawAvp;
+use crate::types::AvpValue;
+use crate::violation::Violation;
+
+/// A collection a repeated scalar field decodes into.
+pub trait Repeated<T> {
+    /// Appends `v`.
+    fn push_value(&mut self, v: T);
+}
+
+impl<T> Repeated<T> for Vec<T> {
+    #[inline]
+    fn push_value(&mut self, v: T) {
+        self.push(v)
+    }
+}
+
+impl<T, const N: usize> Repeated<T> for smallvec::SmallVec<[T; N]> {
+    #[inline]
+    fn push_value(&mut self, v: T) {
+        self.push(v)
+    }
+}
+
+/// What generated code knows at compile time about one grammar rule. Passed as a literal, so
+/// that once inlined the occurrence and flag checks compare against immediates instead of
+/// reading the dictionary tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Occurs {
+    /// Most occurrences; `u32::MAX` when unbounded.
+    pub max: u32,
+    /// Position among the fixed AVPs (`< X >`) at the start; `usize::MAX` for none.
+    pub fixed_at: usize,
+    /// The flag bits (M, P) the dictionary requires set or clear...
+    pub flag_mask: u8,
+    /// ...and their required values: flags `f` are wrong when `f & flag_mask != flag_bits`.
+    pub flag_bits: u8,
+}
+
+/// Decoding state shared by the generated decoders of one message.
+#[derive(Debug)]
+pub struct DecodeCtx<'o> {
+    opts: &'o DecodeOptions,
+    known: fn(u32, u32) -> Option<&'static AvpDef>,
+    violations: Vec<Violation>,
+    /// The command (or outermost group) being decoded: the start of every violation's path.
+    /// The groups in between are added as the decoders return (see `nested`), so that the
+    /// walk keeps no path of its own.
+    root: &'static str,
+    depth: u32,
+    /// Set for answers with the E bit: they follow RFC 6733's generic answer-message grammar,
+    /// so the command's required AVPs are not demanded.
+    relaxed: bool,
+}
+
+impl<'o> DecodeCtx<'o> {
+    /// A context for one message. `known` looks up every AVP the dictionaries define (for the
+    /// 5001 check); `root` names the command, e.g. `"Credit-Control-Request"`.
+    pub fn new(
+        opts: &'o DecodeOptions,
+        known: fn(u32, u32) -> Option<&'static AvpDef>,
+        root: &'static str,
+    ) -> Self {
+        DecodeCtx {
+            opts,
+            known,
+            violations: Vec::new(),
+            root,
+            depth: 0,
+            relaxed: false,
+        }
+    }
+
+    /// Do not report missing required AVPs (E-bit answers).
+    pub fn set_relaxed(&mut self, relaxed: bool) {
+        self.relaxed = relaxed;
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &DecodeOptions {
+        self.opts
+    }
+
+    /// The violations found so far.
+    pub fn into_violations(self) -> Vec<Violation> {
+        self.violations
+    }
+
+    fn push(
+        &mut self,
+        result_code: u32,
+        avp: Option<&'static str>,
+        code: u32,
+        vendor_id: u32,
+        message: String,
+        failed: Option<Bytes>,
+    ) {
+        let path = vec![self.root];
+        self.violations.push(Violation {
+            result_code,
+            avp,
+            code,
+            vendor_id,
+            path,
+            message,
+            failed_avp: failed,
+        });
+    }
+
+    /// Records a problem with the message header.
+    pub fn header_violation(&mut self, result_code: u32, message: String) {
+        self.push(result_code, None, 0, 0, message, None);
+    }
+
+    /// A rule whose AVP must not occur (`0*0`): every occurrence is 5008.
+    pub fn forbidden(
+        &mut self,
+        rule: &'static RuleDef,
+        occurs: Occurs,
+        a: &AvpRef<'_>,
+        count: &mut u32,
+        index: usize,
+    ) {
+        self.occurrence(rule, occurs, a, count, index);
+    }
+
+    /// Records a malformed AVP that stopped the walk of one list.
+    pub fn malformed(&mut self, e: AvpError) {
+        let name = (self.known)(e.code, e.vendor_id).map(|d| d.name);
+        self.push(
+            e.result_code(),
+            name,
+            e.code,
+            e.vendor_id,
+            e.kind.to_string(),
+            Some(e.failed_avp),
+        );
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn bad_flags(&mut self, def: &'static AvpDef, wire: &[u8]) {
+        let f = header_of(wire).flags;
+        for (rule, set, bit) in [
+            (def.m, f.is_mandatory(), "M"),
+            (def.p, f.is_protected(), "P"),
+        ] {
+            if rule.violated_by(set) {
+                let msg = format!(
+                    "{bit} bit {} but the dictionary says {}",
+                    if set { "set" } else { "clear" },
+                    rule.as_str()
+                );
+                self.push(
+                    rc::INVALID_AVP_BITS,
+                    Some(def.name),
+                    def.code,
+                    def.vendor_id,
+                    msg,
+                    Some(Bytes::copy_from_slice(wire)),
+                );
+            }
+        }
+    }
+
+    /// Counts one occurrence of `rule`'s AVP; reports wrong flags (3009, strict), 5009 for the
+    /// first one past the maximum and 5008 for a fixed AVP away from its place. Returns whether
+    /// to keep the value.
+    #[inline(always)]
+    pub(crate) fn occurrence(
+        &mut self,
+        rule: &'static RuleDef,
+        occurs: Occurs,
+        a: &AvpRef<'_>,
+        count: &mut u32,
+        index: usize,
+    ) -> bool {
+        *count += 1;
+        if self.opts.strict && a.header.flags.0 & occurs.flag_mask != occurs.flag_bits {
+            self.bad_flags(rule.avp, a.wire);
+        }
+        if *count > occurs.max {
+            if *count == occurs.max.wrapping_add(1) {
+                self.excess(rule, a.wire, occurs.max);
+            }
+            return false;
+        }
+        if occurs.fixed_at != usize::MAX && index != occurs.fixed_at {
+            self.misplaced(rule, a.wire, index, occurs.fixed_at);
+        }
+        true
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn excess(&mut self, rule: &'static RuleDef, wire: &[u8], max: u32) {
+        let (code, msg) = if max == 0 {
+            (rc::AVP_NOT_ALLOWED, "not allowed here".to_string())
+        } else {
+            let s = if max == 1 { "" } else { "s" };
+            (
+                rc::AVP_OCCURS_TOO_MANY_TIMES,
+                format!("occurs more than {max} time{s}"),
+            )
+        };
+        let d = rule.avp;
+        self.push(
+            code,
+            Some(d.name),
+            d.code,
+            d.vendor_id,
+            msg,
+            Some(Bytes::copy_from_slice(wire)),
+        );
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn misplaced(
+        &mut self,
+        rule: &'static RuleDef,
+        wire: &[u8],
+        index: usize,
+        fixed_at: usize,
+    ) {
+        let msg = format!(
+            "must be AVP number {} of its message or group, found at {}",
+            fixed_at + 1,
+            index + 1
+        );
+        let d = rule.avp;
+        self.push(
+            rc::AVP_NOT_ALLOWED,
+            Some(d.name),
+            d.code,
+            d.vendor_id,
+            msg,
+            Some(Bytes::copy_from_slice(wire)),
+        );
+    }
+
+    /// Decodes a scalar value for `rule`, reporting 5004/5014 with the AVP as Failed-AVP.
+    #[inline(always)]
+    pub(crate) fn value<'a, T: AvpValue<'a>>(
+        &mut self,
+        rule: &'static RuleDef,
+        a: &AvpRef<'a>,
+    ) -> Option<T> {
+        match T::decode(a.data) {
+            Ok(v) => Some(v),
+            Err(e) => self.invalid(rule, a.wire, e),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn invalid<T>(
+        &mut self,
+        rule: &'static RuleDef,
+        wire: &[u8],
+        e: crate::error::ValueError,
+    ) -> Option<T> {
+        let d = rule.avp;
+        let failed = Some(Bytes::copy_from_slice(wire));
+        self.push(
+            e.result_code(),
+            Some(d.name),
+            d.code,
+            d.vendor_id,
+            e.to_string(),
+            failed,
+        );
+        None
+    }
+
+    /// A required scalar field (`{X}` or `<X>`: `T`); the first occurrence is kept.
+    // Flat arguments: called only from generated code, and kept inlinable.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub fn one<'a, T: AvpValue<'a>>(
+        &mut self,
+        rule: &'static RuleDef,
+        occurs: Occurs,
+        a: &AvpRef<'a>,
+        slot: &mut T,
+        count: &mut u32,
+        index: usize,
+    ) {
+        if self.occurrence(rule, occurs, a, count, index) && *count == 1 {
+            if let Some(v) = self.value(rule, a) {
+                *slot = v;
+            }
+        }
+    }
+
+    /// An optional scalar field (`[X]`: `Option<T>`).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub fn opt<'a, T: AvpValue<'a>>(
+        &mut self,
+        rule: &'static RuleDef,
+        occurs: Occurs,
+        a: &AvpRef<'a>,
+        slot: &mut Option<T>,
+        count: &mut u32,
+        index: usize,
+    ) {
+        if self.occurrence(rule, occurs, a, count, index) && *count == 1 {
+            *slot = self.value(rule, a);
+        }
+    }
+
+    /// A repeated scalar field (`Vec` or `SmallVec`).
+    #[inline(always)]
+    pub fn many<'a, T: AvpValue<'a>>(
+        &mut self,
+        rule: &'static RuleDef,
+        occurs: Occurs,
+        a: &AvpRef<'a>,
+        slot: &mut impl Repeated<T>,
+        count: &mut u32,
+        index: usize,
+    ) {
+        if self.occurrence(rule, occurs, a, count, index) {
+            if let Some(v) = self.value(rule, a) {
+                slot.push_value(v);
+            }
+        }
+    }
+
+    /// A required Grouped field, decoded in place.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub fn one_group<'a, T: Group<'a>>(
+        &mut self,
+        rule: &'static RuleDef,
+        occurs: Occurs,
+        a: &AvpRef<'a>,
+        slot: &mut T,
+        count: &mut u32,
+        index: usize,
+    ) {
+        if self.occurrence(rule, occurs, a, count, index) && *count == 1 && self.enter(rule) {
+            self.group(a, slot);
+        }
+    }
+
+    /// An optional Grouped field, decoded in place.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub fn opt_group<'a, T: Group<'a>>(
+        &mut self,
+        rule: &'static RuleDef,
+        occurs: Occurs,
+        a: &AvpRef<'a>,
+        slot: &mut Option<T>,
+        count: &mut u32,
+        index: usize,
+    ) {
+        if self.occurrence(rule, occurs, a, count, index) && *count == 1 && self.enter(rule) {
+            let g = slot.insert(T::default());
+            self.group(a, g);
+        }
+    }
+
+    /// A repeated Grouped field, each decoded in place at the end of the vector.
+    #[inline(always)]
+    pub fn many_group<'a, T: Group<'a>>(
+        &mut self,
+        rule: &'static RuleDef,
+        occurs: Occurs,
+        a: &AvpRef<'a>,
+        slot: &mut Vec<T>,
+        count: &mut u32,
+        index: usize,
+    ) {
+        if self.occurrence(rule, occurs, a, count, index) && self.enter(rule) {
+            // Written straight into the vector's memory, not built aside and copied in.
+            slot.resize_with(slot.len() + 1, T::default);
+            if let Some(g) = slot.last_mut() {
+                self.group(a, g);
+            }
+        }
+    }
+
+    /// Can one more level of Grouped AVPs be decoded? Records 5012 when not.
+    #[inline(always)]
+    pub(crate) fn enter(&mut self, rule: &'static RuleDef) -> bool {
+        if self.depth + 1 < self.opts.max_depth {
+            return true;
+        }
+        self.too_deep(rule);
+        false
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_deep(&mut self, rule: &'static RuleDef) {
+        let msg = format!("Grouped AVPs nested deeper than {}", self.opts.max_depth);
+        self.push(
+            rc::UNABLE_TO_COMPLY,
+            Some(rule.avp.name),
+            rule.avp.code,
+            rule.avp.vendor_id,
+            msg,
+            None,
+        );
+    }
+
+    /// Decodes the children of Grouped AVP `a` into `slot` (its rule already checked).
+    #[inline]
+    fn group<'a, T: Group<'a>>(&mut self, a: &AvpRef<'a>, slot: &mut T) {
+        self.nested(a, T::DEF.name, |ctx| slot.decode_group(a.data, ctx));
+    }
+
+    /// Runs `f` over the children of Grouped AVP `a` (named `name`), one level deeper, and
+    /// nests what it reports in `a`.
+    #[inline(always)]
+    pub(crate) fn nested(&mut self, a: &AvpRef<'_>, name: &'static str, f: impl FnOnce(&mut Self)) {
+        let before = self.violations.len();
+        self.depth += 1;
+        f(self);
+        self.depth -= 1;
+        if self.violations.len() > before {
+            self.nest_failed(before, a.wire, name);
+        }
+    }
+
+    /// RFC 6733 7.5: a failure inside a Grouped AVP is reported inside that AVP. Its name
+    /// goes into the violation's path after the root: levels further out do the same as
+    /// their decoders return, so the path ends up outermost first.
+    #[cold]
+    #[inline(never)]
+    fn nest_failed(&mut self, from: usize, parent: &[u8], name: &'static str) {
+        let parent = header_of(parent);
+        for viol in &mut self.violations[from..] {
+            viol.path.insert(1, name);
+            if let Some(inner) = viol.failed_avp.take() {
+                viol.failed_avp = Some(wrap(&parent, &inner));
+            }
+        }
+    }
+
+    /// An AVP the grammar does not name: kept in `extra` when the grammar ends in `*[ AVP ]`,
+    /// otherwise 5008; an unknown AVP with the M bit is also 5001 in strict mode. What is kept
+    /// re-encodes unchanged, violation or not, so a lenient relay loses nothing.
+    pub fn other<'a>(
+        &mut self,
+        grammar: &'static GrammarDef,
+        a: &AvpRef<'a>,
+        extra: Option<&mut Vec<RawAvp<'a>>>,
+    ) {
+        if self.check_other(grammar, a.wire) {
+            if let Some(extra) = extra {
+                extra.push(RawAvp::borrowed(a));
+            }
+        }
+    }
+
+    /// The checks of [`DecodeCtx::other`]; returns whether the grammar keeps the AVP.
+    pub(crate) fn check_other(&mut self, grammar: &'static GrammarDef, wire: &[u8]) -> bool {
+        let h = header_of(wire);
+        let (code, vendor) = (h.code, h.vendor());
+        let def = (self.known)(code, vendor);
+        let failed = || Some(Bytes::copy_from_slice(wire));
+        let unsupported = def.is_none() && h.flags.is_mandatory();
+        if unsupported && (self.opts.strict || !grammar.extensible) {
+            self.push(
+                rc::AVP_UNSUPPORTED,
+                None,
+                code,
+                vendor,
+                "unknown AVP with the M bit set".into(),
+                failed(),
+            );
+        }
+        if grammar.extensible {
+            return true;
+        }
+        if !unsupported {
+            let name = def.map(|d| d.name);
+            self.push(
+                rc::AVP_NOT_ALLOWED,
+                name,
+                code,
+                vendor,
+                "not allowed by the grammar".into(),
+                failed(),
+            );
+        }
+        false
+    }
+
+    /// Reports that `rule`'s AVP occurred `n` times, fewer than its minimum (5005, with a
+    /// zero-filled AVP of that code as Failed-AVP). Generated code calls it only when `n` is
+    /// below the minimum.
+    #[cold]
+    pub fn missing(&mut self, rule: &'static RuleDef, n: u32) {
+        if self.relaxed && self.depth == 0 {
+            return;
+        }
+        let d = rule.avp;
+        let msg = if rule.min == 1 {
+            "missing".to_string()
+        } else {
+            format!("occurs {n} times, at least {} required", rule.min)
+        };
+        self.push(
+            rc::MISSING_AVP,
+            Some(d.name),
+            d.code,
+            d.vendor_id,
+            msg,
+            Some(zero_filled(d)),
+        );
+    }
+
+    /// Walks the AVPs of `buf` (a message body or a Grouped AVP's data), calling `field` for
+    /// each with its index; a malformed AVP is recorded and ends the walk.
+    #[inline(always)]
+    pub fn walk<'b>(
+        &mut self,
+        buf: &'b [u8],
+        mut field: impl FnMut(&mut Self, &AvpRef<'b>, usize),
+    ) {
+        let leniency = self.opts.leniency;
+        let max_avps = self.opts.max_avps as usize;
+        let mut pos = 0usize;
+        let mut index = 0usize;
+        loop {
+            // The parse's own bounds check also finds the end of the list.
+            let Some((a, next)) = avp::parse_at(buf, pos, leniency) else {
+                if pos < buf.len() {
+                    self.malformed_at(buf, pos);
+                }
+                return;
+            };
+            if index >= max_avps {
+                self.too_many_avps();
+                return;
+            }
+            field(self, &a, index);
+            index += 1;
+            pos = next;
+        }
+    }
+
+    /// The fast path refused the AVP at `pos`: let the careful walk say what is wrong, and
+    /// record it. (Kept out of the loop: merging a way back into it costs the hot path.)
+    #[cold]
+    #[inline(never)]
+    fn malformed_at(&mut self, buf: &[u8], pos: usize) {
+        match AvpIter::at(buf, pos, self.opts.leniency).next() {
+            Some(Err(e)) => self.malformed(*e),
+            // The two walks check the same things; should they ever disagree, say so rather
+            // than end the walk silently.
+            _ => {
+                debug_assert!(false, "avp::parse_at refused an AVP that AvpIter accepts");
+                let msg = format!("AVP at offset {pos} refused by the fast path");
+                self.push(rc::INVALID_AVP_LENGTH, None, 0, 0, msg, None);
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_many_avps(&mut self) {
+        let msg = format!("more than {} AVPs", self.opts.max_avps);
+        self.push(rc::UNABLE_TO_COMPLY, None, 0, 0, msg, None);
+    }
+}

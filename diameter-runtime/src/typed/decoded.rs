@@ -1,0 +1,76 @@
+//! [`Decoded`]: a typed message and the violations found while decoding it.
+
+use bytes::Bytes;
+
+use crate::consts::result_code as rc;
+use crate::types::IntoOwned;
+use crate::violation::{first_violation, Violation};
+
+/// A decoded message with every violation found. Decoding is total: missing required AVPs
+/// leave their fields at `Default` values and are reported here.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decoded<T> {
+    /// The message.
+    pub message: T,
+    /// Every violation, in the order found.
+    pub violations: Vec<Violation>,
+}
+
+impl<T> Decoded<T> {
+    /// No violation was found.
+    pub fn is_valid(&self) -> bool {
+        self.violations.is_empty()
+    }
+
+    /// The Result-Code a receiver answers with: 2001 when valid; otherwise that of the first
+    /// protocol error (3xxx), or else of the first violation.
+    pub fn result_code(&self) -> u32 {
+        first_violation(&self.violations).map_or(rc::SUCCESS, |v| v.result_code)
+    }
+
+    /// The answer RFC 6733 requires for the request `request` (its bytes), or `None` when the
+    /// message is valid or is not a request. See [`crate::answer::error_answer`].
+    pub fn error_answer(
+        &self,
+        request: &[u8],
+        id: &crate::answer::Identity,
+    ) -> Option<crate::RawMessage<'static>> {
+        crate::answer::error_answer(
+            request,
+            crate::answer::Problem::Violations(&self.violations),
+            id,
+        )
+    }
+
+    /// The same, with the message made `'static` (see [`IntoOwned`]).
+    pub fn into_owned(self) -> Decoded<T::Owned>
+    where
+        T: IntoOwned,
+    {
+        Decoded {
+            message: self.message.into_owned(),
+            violations: self.violations,
+        }
+    }
+
+    /// The same, with the message made `'static` by sharing `owner`, the buffer it was decoded
+    /// from (see [`IntoOwned::into_shared`]): no copy.
+    pub fn into_shared(self, owner: &Bytes) -> Decoded<T::Owned>
+    where
+        T: IntoOwned,
+    {
+        Decoded {
+            message: self.message.into_shared(owner),
+            violations: self.violations,
+        }
+    }
+
+    /// The message if it is valid, else its violations.
+    pub fn into_result(self) -> Result<T, Vec<Violation>> {
+        if self.violations.is_empty() {
+            Ok(self.message)
+        } else {
+            Err(self.violations)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! What a decoder found wrong with a message: a [`Violation`] carries the Result-Code to
+//! answer with, where in the message it is, and the Failed-AVP to report.
+
+use bytes::Bytes;
+
+use crate::consts::result_code as rc;
+
+/// One problem found while decoding a message: what a receiver would answer and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// The Result-Code RFC 6733 (or the application) gives for it.
+    pub result_code: u32,
+    /// Name of the offending AVP, when the dictionary knows it.
+    pub avp: Option<&'static str>,
+    /// Code of the offending AVP (0 when the problem is not about one AVP).
+    pub code: u32,
+    /// Vendor-Id of the offending AVP.
+    pub vendor_id: u32,
+    /// The enclosing command and Grouped AVPs, outermost first, e.g.
+    /// `["Credit-Control-Request", "Multiple-Services-Credit-Control"]`.
+    pub path: Vec<&'static str>,
+    /// What is wrong, for people.
+    pub message: String,
+    /// The AVP to report in Failed-AVP, nested in its enclosing Grouped AVPs (RFC 6733 7.5).
+    pub failed_avp: Option<Bytes>,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.result_code, self.path.join("/"))?;
+        match self.avp {
+            Some(n) => write!(f, "/{n}")?,
+            None if self.code != 0 => write!(f, "/AVP {}", self.code)?,
+            None => {}
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+/// The violation that decides the answer: the first protocol error, or else the first one.
+pub fn first_violation(violations: &[Violation]) -> Option<&Violation> {
+    violations
+        .iter()
+        .find(|v| rc::is_protocol_error(v.result_code))
+        .or_else(|| violations.first())
+}
