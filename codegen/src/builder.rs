@@ -5,23 +5,29 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Error;
 use crate::emit::{self, GeneratedFile, Layout, Options};
+use crate::lower::{self, Source};
+use crate::shipped;
 
 /// Compiles dictionaries to Rust.
 ///
-/// From a user's `build.rs`, extending the shipped dictionaries with a vendor one:
+/// From a user's `build.rs`, extending the shipped dictionaries with a vendor one whose
+/// `<import file="rfc4006.xml"/>` names a [shipped](crate::shipped) dictionary:
 ///
 /// ```no_run
 /// diameter_codegen::Builder::new()
 ///     .dictionary("dict/acme.xml")
-///     .extern_path("base", "::diameter_messages::base")
-///     .extern_path("credit_control", "::diameter_messages::credit_control")
+///     // The shipped modules (base, accounting, credit_control) are diameter-messages' own.
+///     .extern_shipped("::diameter_messages")
 ///     .compile()
 ///     .unwrap();
 /// // src/lib.rs: pub mod acme { include!(concat!(env!("OUT_DIR"), "/diameter_dictionary.rs")); }
+/// // then `acme::decode(&bytes)` decodes any diameter-messages `Message`, knowing Acme's AVPs.
 /// ```
 #[derive(Clone, Debug)]
 pub struct Builder {
-    dictionaries: Vec<PathBuf>,
+    dictionaries: Vec<Root>,
+    include_dirs: Vec<PathBuf>,
+    shipped_crate: Option<String>,
     runtime_path: String,
     externs: BTreeMap<String, String>,
     layout: Layout,
@@ -29,6 +35,13 @@ pub struct Builder {
     cargo_directives: bool,
     display_root: Option<PathBuf>,
     regenerate_hint: String,
+}
+
+/// A root dictionary: a file, or a shipped one by name.
+#[derive(Clone, Debug)]
+enum Root {
+    File(PathBuf),
+    Shipped(String),
 }
 
 impl Default for Builder {
@@ -42,6 +55,8 @@ impl Builder {
     pub fn new() -> Self {
         Builder {
             dictionaries: Vec::new(),
+            include_dirs: Vec::new(),
+            shipped_crate: None,
             runtime_path: "::diameter_runtime".into(),
             externs: BTreeMap::new(),
             layout: Layout::SingleFile("diameter_dictionary.rs".into()),
@@ -54,7 +69,38 @@ impl Builder {
 
     /// Adds a root dictionary file (its imports are loaded too).
     pub fn dictionary(mut self, path: impl AsRef<Path>) -> Self {
-        self.dictionaries.push(path.as_ref().to_path_buf());
+        self.dictionaries
+            .push(Root::File(path.as_ref().to_path_buf()));
+        self
+    }
+
+    /// Adds a [shipped](crate::shipped) dictionary as a root, by name (`rfc4006.xml`).
+    /// `cargo xtask regenerate` builds `diameter-messages` this way.
+    pub fn shipped_dictionary(mut self, name: impl Into<String>) -> Self {
+        self.dictionaries.push(Root::Shipped(name.into()));
+        self
+    }
+
+    /// Adds a directory where `<import file=".."/>` looks for a file not found beside the
+    /// importing one (searched in the order given, before the shipped dictionaries), like
+    /// protoc's `-I`.
+    pub fn include_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.include_dirs.push(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Says that the [shipped](crate::shipped) dictionaries are compiled already, in the crate
+    /// at `path` (`::diameter_messages`): every module defined by a shipped file this generation
+    /// loads is referred to there (as [`Builder::extern_path`] would) instead of generated, and
+    /// the generated root gets functions that decode that crate's `Message` knowing this
+    /// generation's AVPs too: `decode`, `decode_with`, `decode_view`, `decode_view_with`, and
+    /// for a Grouped AVP kept raw in `other_avps`, `decode_group`, `decode_group_with` and
+    /// `find_group`.
+    ///
+    /// The crate must have the features of those modules enabled (`credit_control` for
+    /// `rfc4006.xml`).
+    pub fn extern_shipped(mut self, path: impl Into<String>) -> Self {
+        self.shipped_crate = Some(path.into());
         self
     }
 
@@ -109,7 +155,45 @@ impl Builder {
     }
 
     fn load_and_emit(&self) -> Result<(crate::Model, Vec<GeneratedFile>), Error> {
-        let model = crate::load(&self.dictionaries)?;
+        let roots = self
+            .dictionaries
+            .iter()
+            .map(|root| match root {
+                Root::File(path) => Ok(Source::file(path)),
+                Root::Shipped(name) => {
+                    shipped::find(name)
+                        .map(Source::Shipped)
+                        .ok_or_else(|| Error::Io {
+                            path: Path::new(shipped::DISPLAY_DIR).join(name),
+                            source: std::io::Error::new(
+                                std::io::ErrorKind::NotFound,
+                                format!(
+                                    "no shipped dictionary of that name ({})",
+                                    shipped::names()
+                                ),
+                            ),
+                        })
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let model = lower::load(&roots, &self.include_dirs)?;
+        let mut externs = self.externs.clone();
+        if let Some(krate) = &self.shipped_crate {
+            // The modules a shipped file defines, as the emitter lays them out: its AVPs' module
+            // and each of its applications' modules.
+            let plan = emit::Plan::new(&model, &BTreeMap::new());
+            let apps = model
+                .applications
+                .values()
+                .map(|app| (&app.span.file, &app.module));
+            for (file, module) in plan.file_module.iter().chain(apps) {
+                if shipped::is_shipped(file) {
+                    externs
+                        .entry(module.clone())
+                        .or_insert_with(|| format!("{krate}::{module}"));
+                }
+            }
+        }
         let sources = model
             .files
             .iter()
@@ -124,7 +208,8 @@ impl Builder {
             .collect();
         let opts = Options {
             runtime_path: self.runtime_path.clone(),
-            externs: self.externs.clone(),
+            externs,
+            shipped_crate: self.shipped_crate.clone(),
             layout: self.layout.clone(),
             sources,
             regenerate_hint: self.regenerate_hint.clone(),
@@ -146,7 +231,8 @@ impl Builder {
                 })?,
         };
         if self.cargo_directives {
-            for f in &model.files {
+            // Shipped files are part of this crate: cargo rebuilds it when they change.
+            for f in model.files.iter().filter(|f| !shipped::is_shipped(&f.path)) {
                 println!("cargo:rerun-if-changed={}", f.path.display());
             }
         }

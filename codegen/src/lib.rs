@@ -29,6 +29,7 @@ pub mod emit;
 mod lower;
 pub mod model;
 mod parse;
+pub mod shipped;
 pub mod span;
 
 use std::path::Path;
@@ -44,8 +45,9 @@ pub use span::Span;
 
 /// Loads the dictionaries `roots` and every file they import, checks them and returns the model.
 ///
-/// Imports are resolved relative to the importing file; each file is loaded once however often
-/// it is reached. Spans in diagnostics and in the model use the paths as given (so relative
+/// An import is resolved relative to the importing file, else among the [`shipped`]
+/// dictionaries by name (`<import file="rfc4006.xml"/>`); each file is loaded once however often
+/// it is reached. ([`Builder::include_dir`] adds directories to search in between.) Spans in diagnostics and in the model use the paths as given (so relative
 /// roots give relative spans).
 ///
 /// # Errors
@@ -53,6 +55,9 @@ pub use span::Span;
 /// [`Error::Io`] when a root cannot be read; [`Error::Diagnostics`] with every problem found
 /// otherwise (an unreadable import is a diagnostic at its `<import>`).
 pub fn load(roots: &[impl AsRef<Path>]) -> Result<Model, Error> {
-    let roots: Vec<&Path> = roots.iter().map(AsRef::as_ref).collect();
-    lower::load(&roots)
+    let roots: Vec<lower::Source> = roots
+        .iter()
+        .map(|root| lower::Source::file(root.as_ref()))
+        .collect();
+    lower::load(&roots, &[])
 }

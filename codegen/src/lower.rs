@@ -11,7 +11,7 @@ mod imports;
 mod recursion;
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Error};
 use crate::model::{
@@ -21,13 +21,15 @@ use crate::model::{
 use crate::parse::abnf::{self, Form};
 use crate::parse::ast::{self, Spanned};
 use crate::span::Span;
-use imports::{normalize, Loader, Slot};
+pub(crate) use imports::Source;
+use imports::{Loader, Slot};
 
-/// Loads `roots` and their imports and lowers them into a [`Model`].
-pub(crate) fn load(roots: &[&Path]) -> Result<Model, Error> {
-    let mut loader = Loader::default();
+/// Loads `roots` and their imports (found through `include_dirs` when not beside the importing
+/// file) and lowers them into a [`Model`].
+pub(crate) fn load(roots: &[Source], include_dirs: &[PathBuf]) -> Result<Model, Error> {
+    let mut loader = Loader::new(include_dirs);
     for root in roots {
-        loader.visit(root, normalize(root), None)?;
+        loader.visit(root, None)?;
     }
     let Loader { slots, diags, .. } = loader;
     if !diags.is_empty() {

@@ -1,12 +1,17 @@
 //! Project tasks, shared by `cargo xtask` and the freshness test: how `diameter-messages` is
 //! generated from `dictionaries/` with the public `diameter_codegen::Builder`.
+//!
+//! The dictionaries are taken as `diameter-codegen` ships them (embedded from `dictionaries/`),
+//! the same way a user's build script imports them, so that what the compiler ships is what
+//! `diameter-messages` was generated from.
 
 use std::path::{Path, PathBuf};
 
 use diameter_codegen::{Builder, GeneratedFile, Layout};
 
-/// The root dictionaries of the `diameter-messages` crate (imports are followed).
-pub const DICTIONARIES: &[&str] = &["dictionaries/rfc6733.xml", "dictionaries/rfc4006.xml"];
+/// The root dictionaries of the `diameter-messages` crate, by their shipped names (imports
+/// are followed).
+pub const DICTIONARIES: &[&str] = &["rfc6733.xml", "rfc4006.xml"];
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
@@ -21,20 +26,18 @@ pub fn messages_src() -> PathBuf {
     workspace_root().join("diameter-messages/src")
 }
 
-/// The builder `cargo xtask regenerate` uses. Generated `Source:` lines name the dictionaries
-/// relative to the workspace root, so the output is machine independent.
+/// The builder `cargo xtask regenerate` uses. Generated `Source:` lines name the shipped
+/// dictionaries (`<shipped>/rfc4006.xml`), so the output is machine independent.
 pub fn messages_builder() -> Builder {
-    let root = workspace_root();
     let mut b = Builder::new()
         .runtime_path("::diameter_runtime")
         .layout(Layout::Crate {
             always_on: vec!["base".into()],
         })
         .cargo_directives(false)
-        .display_root(&root)
         .regenerate_hint("run cargo xtask regenerate");
     for d in DICTIONARIES {
-        b = b.dictionary(root.join(d));
+        b = b.shipped_dictionary(*d);
     }
     b
 }

@@ -5,6 +5,7 @@
 //! locals, a `match` on AVP keys) and in-place encode calling the runtime's `typed` engine.
 //! The root file declares the modules and the dispatch over every command.
 
+mod extend;
 mod items;
 pub mod names;
 mod plan;
@@ -38,6 +39,9 @@ pub struct Options {
     pub runtime_path: String,
     /// Modules supplied by another crate: module name -> its Rust path.
     pub externs: BTreeMap<String, String>,
+    /// The crate holding the shipped dictionaries' modules (`::diameter_messages`), when this
+    /// generation extends it: the root then gets `decode` and friends over its `Message`.
+    pub shipped_crate: Option<String>,
     /// File layout.
     pub layout: Layout,
     /// Dictionary files named in the generated header, e.g. `dictionaries/rfc4006.xml`.
@@ -73,7 +77,11 @@ pub fn emit(model: &Model, opts: &Options) -> Vec<GeneratedFile> {
                 path: "lib.rs".into(),
                 contents: format!(
                     "{header}{}",
-                    format(root::root(model, &plan, &rt, Some(always_on), true))
+                    format(root_with_extension(
+                        root::root(model, &plan, &rt, Some(always_on), true),
+                        opts,
+                        &rt
+                    ))
                 ),
             }];
             for (m, tokens) in modules {
@@ -85,7 +93,8 @@ pub fn emit(model: &Model, opts: &Options) -> Vec<GeneratedFile> {
             files
         }
         Layout::SingleFile(name) => {
-            let mut all = root::root(model, &plan, &rt, None, false);
+            let mut all =
+                root_with_extension(root::root(model, &plan, &rt, None, false), opts, &rt);
             for (m, tokens) in modules {
                 let ident: TokenStream = m.parse().unwrap_or_default();
                 all.extend(quote::quote! {
@@ -99,6 +108,14 @@ pub fn emit(model: &Model, opts: &Options) -> Vec<GeneratedFile> {
             }]
         }
     }
+}
+
+/// `root`, followed by the items of [`extend`] when the generation extends the shipped crate.
+fn root_with_extension(mut root: TokenStream, opts: &Options, rt: &TokenStream) -> TokenStream {
+    if let Some(krate) = &opts.shipped_crate {
+        root.extend(extend::root_items(rt, krate));
+    }
+    root
 }
 
 fn header_comment(opts: &Options) -> String {

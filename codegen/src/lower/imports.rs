@@ -1,11 +1,17 @@
 //! Loading the root files and everything they import: each file once, import cycles reported.
+//!
+//! `<import file="x.xml"/>` means, in this order: `x.xml` beside the importing file, in the
+//! first include directory that has it (`Builder::include_dir`, like protoc's `-I`), or the
+//! shipped dictionary of that name ([`crate::shipped`]).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Error};
 use crate::parse::{ast, xml};
+use crate::shipped::{self, ShippedFile};
 use crate::span::Span;
 
 /// Removes `.` and resolves `..` lexically, for display (`a/b/../c.xml` -> `a/c.xml`).
@@ -30,9 +36,44 @@ pub(super) fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// Where a dictionary file comes from.
+#[derive(Clone, Debug)]
+pub(crate) enum Source {
+    /// A file on disk: `path` to read, `display` (normalized) for spans.
+    File { path: PathBuf, display: PathBuf },
+    /// A dictionary shipped inside this crate.
+    Shipped(&'static ShippedFile),
+}
+
+impl Source {
+    /// A root file given by path.
+    pub(crate) fn file(path: &Path) -> Source {
+        Source::File {
+            path: path.to_path_buf(),
+            display: normalize(path),
+        }
+    }
+
+    fn display(&self) -> PathBuf {
+        match self {
+            Source::File { display, .. } => display.clone(),
+            Source::Shipped(f) => f.display_path(),
+        }
+    }
+}
+
+/// What makes two ways of reaching a file the same file.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Identity {
+    /// The canonical path.
+    File(PathBuf),
+    /// The shipped file's name.
+    Shipped(&'static str),
+}
+
 /// One file reached through the roots or imports.
 pub(super) struct Slot {
-    /// Display path (normalized).
+    /// Display path (normalized; `<shipped>/name` for a shipped file).
     pub(super) path: PathBuf,
     /// `None` when it failed to parse.
     pub(super) file: Option<ast::File>,
@@ -42,29 +83,49 @@ pub(super) struct Slot {
     loading: bool,
 }
 
-#[derive(Default)]
-pub(super) struct Loader {
+pub(super) struct Loader<'i> {
     pub(super) slots: Vec<Slot>,
-    /// Canonical path -> slot, so each file is loaded once however it is reached.
-    by_identity: HashMap<PathBuf, usize>,
+    /// Searched, in order, for an import not found beside the importing file.
+    include_dirs: &'i [PathBuf],
+    /// File identity -> slot, so each file is loaded once however it is reached.
+    by_identity: HashMap<Identity, usize>,
     /// The import chain being followed.
     stack: Vec<usize>,
     pub(super) diags: Vec<Diagnostic>,
 }
 
-impl Loader {
-    /// Loads `path` (shown as `display`) unless loaded already, and its imports. `import` is the
-    /// `<import>` that names it, `None` for a root. Returns its slot, or `None` when it could
-    /// not be loaded (reported) or closes an import cycle (reported).
+impl<'i> Loader<'i> {
+    /// A loader resolving imports through `include_dirs` (after the importing file's own
+    /// directory, before the shipped dictionaries).
+    pub(super) fn new(include_dirs: &'i [PathBuf]) -> Self {
+        Loader {
+            slots: Vec::new(),
+            include_dirs,
+            by_identity: HashMap::new(),
+            stack: Vec::new(),
+            diags: Vec::new(),
+        }
+    }
+
+    /// Loads `source` unless loaded already, and its imports. `import` is the `<import>` that
+    /// names it, `None` for a root. Returns its slot, or `None` when it could not be loaded
+    /// (reported) or closes an import cycle (reported).
     pub(super) fn visit(
         &mut self,
-        path: &Path,
-        display: PathBuf,
+        source: &Source,
         import: Option<&Span>,
     ) -> Result<Option<usize>, Error> {
-        let identity = match fs::canonicalize(path) {
-            Ok(identity) => identity,
-            Err(source) => return self.unreadable(display, import, source),
+        let display = source.display();
+        let (identity, text) = match source {
+            Source::File { path, .. } => {
+                let read = fs::canonicalize(path)
+                    .and_then(|identity| Ok((identity, fs::read_to_string(path)?)));
+                match read {
+                    Ok((identity, text)) => (Identity::File(identity), Cow::Owned(text)),
+                    Err(source) => return self.unreadable(display, import, source),
+                }
+            }
+            Source::Shipped(f) => (Identity::Shipped(f.name), Cow::Borrowed(f.text)),
         };
         if let Some(&index) = self.by_identity.get(&identity) {
             if !self.slots[index].loading {
@@ -82,10 +143,6 @@ impl Loader {
             }
             return Ok(None);
         }
-        let text = match fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(source) => return self.unreadable(display, import, source),
-        };
 
         let index = self.slots.len();
         self.slots.push(Slot {
@@ -98,16 +155,14 @@ impl Loader {
         match xml::parse(&display, &text) {
             Ok(file) => {
                 self.stack.push(index);
-                let dir = path.parent().unwrap_or(Path::new(""));
-                let display_dir = display.parent().unwrap_or(Path::new(""));
                 let mut imports = Vec::new();
                 for import in &file.imports {
-                    let target = self.visit(
-                        &dir.join(&import.file),
-                        normalize(&display_dir.join(&import.file)),
-                        Some(&import.span),
-                    )?;
-                    imports.extend(target);
+                    match self.resolve(source, &import.file) {
+                        Ok(target) => imports.extend(self.visit(&target, Some(&import.span))?),
+                        Err(message) => self
+                            .diags
+                            .push(Diagnostic::new(import.span.clone(), message)),
+                    }
                 }
                 self.stack.pop();
                 self.slots[index].file = Some(file);
@@ -117,6 +172,53 @@ impl Loader {
         }
         self.slots[index].loading = false;
         Ok(Some(index))
+    }
+
+    /// Finds the file `<import file="name"/>` in `from` means: beside `from`, else in the
+    /// include directories, else among the shipped dictionaries. A shipped file imports only
+    /// shipped files, so that what it means never depends on the user's files.
+    fn resolve(&self, from: &Source, name: &str) -> Result<Source, String> {
+        let (path, display) = match from {
+            Source::Shipped(_) => {
+                return shipped::find(name).map(Source::Shipped).ok_or_else(|| {
+                    format!(
+                        "cannot find imported file {name} among the shipped dictionaries ({})",
+                        shipped::names()
+                    )
+                })
+            }
+            Source::File { path, display } => (path, display),
+        };
+        let dir = path.parent().unwrap_or(Path::new(""));
+        let beside = dir.join(name);
+        let display_dir = display.parent().unwrap_or(Path::new(""));
+        if beside.is_file() {
+            return Ok(Source::File {
+                path: beside,
+                display: normalize(&display_dir.join(name)),
+            });
+        }
+        if let Some(found) = self
+            .include_dirs
+            .iter()
+            .map(|dir| dir.join(name))
+            .find(|path| path.is_file())
+        {
+            return Ok(Source::file(&found));
+        }
+        if let Some(f) = shipped::find(name) {
+            return Ok(Source::Shipped(f));
+        }
+        let mut looked = vec![match display_dir.as_os_str().is_empty() {
+            true => ".".to_string(),
+            false => display_dir.display().to_string(),
+        }];
+        looked.extend(self.include_dirs.iter().map(|d| d.display().to_string()));
+        Err(format!(
+            "cannot find imported file {name}: not in {} nor among the shipped dictionaries ({})",
+            looked.join(", "),
+            shipped::names()
+        ))
     }
 
     fn unreadable(

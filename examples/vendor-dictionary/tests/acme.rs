@@ -7,7 +7,7 @@ use diameter_messages::credit_control::{
 };
 use diameter_runtime::bytes::Bytes;
 use diameter_runtime::consts::result_code;
-use diameter_runtime::typed::{group_from_raw, group_to_raw, scalar_to_raw, Command};
+use diameter_runtime::typed::{group_to_raw, scalar_to_raw, Command};
 use diameter_runtime::types::{DiameterIdentity, Utf8String};
 use diameter_runtime::{DecodeOptions, RawAvp};
 use vendor_dictionary_example::acme;
@@ -72,34 +72,60 @@ fn acme_usage_in<'m>(ccr: &'m CreditControlRequest<'_>) -> &'m RawAvp<'m> {
 fn acme_usage_info_round_trips_inside_mscc() {
     let sent = ccr_with_usage();
     let bytes = sent.to_bytes(1, 2);
-    let opts = DecodeOptions::default();
-    assert!(opts.strict);
+    assert_eq!(bytes, vendor_dictionary_example::gateway_ccr());
 
-    // Acme's lookup knows Acme's AVPs and every shipped one: a strict decode finds nothing.
-    let decoded = CreditControlRequest::decode_in(&bytes, &opts, acme::avp_def)
-        .unwrap_or_else(|e| panic!("{e}"));
+    // One call: the shipped message types, with Acme's AVPs known, strictly: nothing is wrong.
+    let decoded = acme::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(decoded.violations, []);
-    assert_eq!(decoded.message, sent);
+    let diameter_messages::Message::CreditControlRequest(ccr) = &decoded.message else {
+        panic!("not a CCR: {:?}", decoded.message);
+    };
+    assert_eq!(ccr, &sent);
 
-    // The vendor AVP is kept raw by the shipped type; decode it as Acme's group.
-    let raw = acme_usage_in(&decoded.message);
-    assert!(raw.flags.is_mandatory(), "Acme-Usage-Info is m=\"must\"");
-    let usage_back = group_from_raw::<AcmeUsageInfo>(raw, &opts, acme::avp_def)
-        .unwrap_or_else(|| panic!("not an Acme-Usage-Info: {raw:?}"));
+    // The vendor AVP is kept raw by the shipped type; one call finds and decodes it.
+    let mscc = &ccr.multiple_services_credit_control[0];
+    let usage_back = acme::find_group::<AcmeUsageInfo>(&mscc.other_avps)
+        .unwrap_or_else(|| panic!("no Acme-Usage-Info in {mscc:?}"));
     assert_eq!(usage_back.violations, []);
     assert_eq!(usage_back.message, usage());
+    let raw = acme_usage_in(ccr);
+    assert!(raw.flags.is_mandatory(), "Acme-Usage-Info is m=\"must\"");
+    assert_eq!(acme::decode_group::<AcmeUsageInfo>(raw), Some(usage_back));
+    // Another group is not found, and an AVP of another type does not decode as the group.
+    assert_eq!(acme::find_group::<AcmeUsageInfo>(&ccr.other_avps), None);
+    assert_eq!(
+        acme::decode_group::<MultipleServicesCreditControl>(raw),
+        None
+    );
 
     // Re-encoding the decoded message gives the same bytes.
-    assert_eq!(decoded.message.to_bytes(1, 2), bytes);
+    assert_eq!(ccr.to_bytes(1, 2), bytes);
 
-    // The crate-wide dispatch of diameter-messages takes Acme's lookup too.
-    let any = diameter_messages::Message::decode_in(&bytes, &opts, acme::avp_def)
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(any.violations, []);
-    assert_eq!(
-        any.message,
-        diameter_messages::Message::CreditControlRequest(sent)
+    // The view: the same verdict, and the same struct when asked for.
+    let view = acme::decode_view(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(view.violations, []);
+    assert_eq!(view.message.to_message(), decoded.message);
+}
+
+/// The one-call decoder rejects what it should: an Acme group whose required
+/// Acme-Tariff-Class is missing is 5005 (DIAMETER_MISSING_AVP) when decoded.
+#[test]
+fn acme_group_without_its_required_avp_is_reported() {
+    let mut mscc = MultipleServicesCreditControl::new();
+    let incomplete = diameter_runtime::RawAvp::new(
+        defs::ACME_USAGE_INFO.code,
+        defs::ACME_USAGE_INFO.default_flags(),
+        Some(99999),
+        scalar_to_raw(&defs::ACME_ZONE, &AcmeZone::HOME).wire(),
     );
+    mscc.other_avps.push(incomplete);
+    let usage = acme::find_group::<AcmeUsageInfo>(&mscc.other_avps)
+        .unwrap_or_else(|| panic!("the group is there"));
+    let [violation] = usage.violations.as_slice() else {
+        panic!("one violation expected: {:?}", usage.violations);
+    };
+    assert_eq!(violation.result_code, result_code::MISSING_AVP);
+    assert_eq!(usage.message.acme_zone, Some(AcmeZone::HOME));
 }
 
 /// Acme-Usage-Info is declared `m="must"`, so a peer that only knows the shipped dictionaries
@@ -184,16 +210,18 @@ fn termination_cause_extension_round_trips() {
     assert_eq!(decoded.message.termination_cause, cause);
     assert_eq!(decoded.message.to_bytes(5, 6), bytes);
 
-    // In a CCR (`[ Termination-Cause ]`), with Acme's lookup.
+    // In a CCR (`[ Termination-Cause ]`), with Acme's AVPs known.
     let mut ccr = ccr_with_usage();
     ccr.cc_request_type = CcRequestType::TERMINATION_REQUEST;
     ccr.termination_cause = Some(cause);
     let bytes = ccr.to_bytes(7, 8);
-    let decoded = CreditControlRequest::decode_in(&bytes, &DecodeOptions::default(), acme::avp_def)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let decoded = acme::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(decoded.violations, []);
-    assert_eq!(decoded.message.termination_cause, Some(cause));
-    assert_eq!(decoded.message.to_bytes(7, 8), bytes);
+    let diameter_messages::Message::CreditControlRequest(back) = decoded.message else {
+        panic!("not a CCR");
+    };
+    assert_eq!(back.termination_cause, Some(cause));
+    assert_eq!(back.to_bytes(7, 8), bytes);
 }
 
 #[test]
