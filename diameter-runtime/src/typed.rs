@@ -692,6 +692,10 @@ impl<'o> DecodeCtx<'o> {
         let (code, vendor) = (h.code, h.vendor());
         let def = (self.known)(code, vendor);
         let failed = || Some(Bytes::copy_from_slice(wire));
+        // An excluded AVP is known, is 5008 and is kept like any other (see `occurrence`).
+        if def.is_some() && self.excluded(grammar, wire) {
+            return grammar.extensible;
+        }
         let unsupported = def.is_none() && h.flags.is_mandatory();
         if unsupported && (self.opts.strict || !grammar.extensible) {
             self.push(
@@ -1075,3 +1079,4 @@ fn proxiable_mismatch(ctx: &mut DecodeCtx<'_>, set: bool, proxiable: bool) {
 }
 
 pub mod enc;
+mod occurrence;
