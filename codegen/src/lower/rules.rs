@@ -85,7 +85,8 @@ impl Lower<'_> {
             let cells: Vec<&str> = row.occurs.value.split_whitespace().collect();
             if cells.len() != columns.len() {
                 let message = format!(
-                    "{} cells for {} commands: give one of `0`, `0+`, `0-1`, `1`, `1+` per column",
+                    "{} cell(s) for {} commands: give one of `0`, `0+`, `0-1`, `1`, `1+` per \
+                     column",
                     cells.len(),
                     columns.len()
                 );
