@@ -9,7 +9,7 @@
 
 use bytes::{Bytes, BytesMut};
 use diameter_messages::{Message, MessageView};
-use diameter_runtime::{RawAvp, RawMessage, Violation};
+use diameter_runtime::{CommandFlags, RawAvp, RawMessage, Violation};
 
 /// AVP codes used below (RFC 6733).
 const SESSION_ID: u32 = 263;
@@ -102,6 +102,21 @@ fn dwr_with_result_code_is_5008() {
         (5008, Some("Result-Code"), RESULT_CODE)
     );
     assert_eq!(v.failed_avp.as_deref(), Some(&wire(&rc)[..]));
+}
+
+/// RFC 6733 7.2: an answer with the E bit follows the generic answer-message grammar, which
+/// allows Error-Reporting-Host in any answer; DWA's `0` for it does not apply there.
+#[test]
+fn error_answers_follow_answer_message_not_the_table() {
+    let mut m = vector("DWA");
+    let erh = RawAvp::new(294, 0, None, Bytes::from_static(b"relay.example.net"));
+    m.avps.push(erh);
+    let vs = violations(&m);
+    assert_eq!(only(&vs).result_code, 5008);
+    m.header.flags = m.header.flags.with(CommandFlags::ERROR, true);
+    m.avps.retain(|a| a.code != RESULT_CODE);
+    m.avps.push(u32_avp(RESULT_CODE, 3002));
+    assert!(violations(&m).is_empty(), "{:#?}", violations(&m));
 }
 
 /// RFC 4006 10.1: Service-Context-Id is `0` in CCA; Granted-Service-Unit `0` in CCR.

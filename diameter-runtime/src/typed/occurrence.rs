@@ -15,8 +15,14 @@ use crate::dictionary::GrammarDef;
 
 impl DecodeCtx<'_> {
     /// Reports AVP `wire`, which `grammar` names by no rule of its own, as 5008 when the
-    /// grammar excludes it (a `0*0` rule). Returns whether it did.
+    /// grammar excludes it (a `0*0` rule). Returns whether it did. An answer with the E bit
+    /// follows RFC 6733 7.2's generic `answer-message` grammar (which ends in `*[ AVP ]` and
+    /// allows e.g. Error-Reporting-Host in any answer), not its command's: no exclusion
+    /// applies at its top level.
     pub(super) fn excluded(&mut self, grammar: &'static GrammarDef, wire: &[u8]) -> bool {
+        if self.relaxed && self.depth == 0 {
+            return false;
+        }
         let h = header_of(wire);
         let (code, vendor) = (h.code, h.vendor());
         let Some(rule) = grammar
