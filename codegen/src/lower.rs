@@ -9,6 +9,7 @@
 
 mod imports;
 mod recursion;
+mod rules;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -16,7 +17,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{Diagnostic, Error};
 use crate::model::{
     AppKind, Application, Avp, AvpKey, AvpType, Command, EnumExtension, EnumValue, FlagRule,
-    FlagRules, Grammar, GrammarHeader, Model, Rule, SourceFile, Vendor,
+    FlagRules, Grammar, GrammarHeader, Model, NamedValues, Rule, SourceFile, Vendor,
 };
 use crate::parse::abnf::{self, Form};
 use crate::parse::ast::{self, Spanned};
@@ -85,6 +86,8 @@ struct PendingAvpGrammar {
     key: AvpKey,
     file: usize,
     grammar: abnf::Grammar,
+    /// Its `<exactly-one>` choices, lowered once the grammar is resolved.
+    choices: Vec<ast::ExactlyOne>,
 }
 
 struct Lower<'a> {
@@ -102,6 +105,9 @@ struct Lower<'a> {
     enum_extensions: Vec<EnumExtension>,
     /// Values added by the extensions lowered so far, per AVP: name, value, where.
     extension_values: HashMap<AvpKey, Vec<(String, i32, Span)>>,
+    values: Vec<NamedValues>,
+    /// Names given so far to values of each Unsigned32 AVP: name, value, where.
+    named_values: HashMap<AvpKey, Vec<(String, u32, Span)>>,
 }
 
 impl<'a> Lower<'a> {
@@ -130,6 +136,8 @@ impl<'a> Lower<'a> {
             modules: HashMap::new(),
             enum_extensions: Vec::new(),
             extension_values: HashMap::new(),
+            values: Vec::new(),
+            named_values: HashMap::new(),
         }
     }
 
@@ -172,21 +180,39 @@ impl<'a> Lower<'a> {
                 pending.extend(self.avp(index, file, avp));
             }
         }
-        for PendingAvpGrammar { key, file, grammar } in pending {
+        for pending in pending {
+            let PendingAvpGrammar {
+                key,
+                file,
+                grammar,
+                choices,
+            } = pending;
             if let Some(grammar) = self.resolve_grammar(file, grammar) {
                 if let Some(avp) = self.avps.get_mut(&key) {
                     avp.grammar = Some(grammar);
                 }
+                self.exactly_one(key, &choices);
             }
         }
         for (index, file) in self.files() {
             for extension in &file.enum_extensions {
                 self.enum_extension(index, extension);
             }
+            for values in &file.values {
+                self.values(index, values);
+            }
         }
         for (index, file) in self.files() {
             for application in &file.applications {
                 self.application(index, file, application);
+            }
+        }
+        // Tables last: their columns may name commands any file adds to the application.
+        for (index, file) in self.files() {
+            for application in &file.applications {
+                for table in &application.occurrence_tables {
+                    self.occurrence_table(index, application.id, table);
+                }
             }
         }
         self.recursion();
@@ -214,6 +240,7 @@ impl<'a> Lower<'a> {
                 })
                 .collect(),
             enum_extensions: self.enum_extensions,
+            values: self.values,
         }
     }
 
@@ -377,6 +404,13 @@ impl<'a> Lower<'a> {
 
         let enums = self.enums(avp, ty);
         let grammar = self.avp_grammar(avp, ty, key);
+        if let (Some(ty), Some(first)) = (ty, avp.exactly_one.first()) {
+            if ty != AvpType::Grouped {
+                let message =
+                    format!("<exactly-one> is only allowed in Grouped AVPs, and `{name}` is {ty}");
+                self.error(&first.span, message);
+            }
+        }
 
         let (Some(ty), Some(key), Some(flags), false) = (ty, key, flags, broken) else {
             return None;
@@ -397,7 +431,12 @@ impl<'a> Lower<'a> {
                 recursive: false,
             },
         );
-        grammar.map(|grammar| PendingAvpGrammar { key, file, grammar })
+        grammar.map(|grammar| PendingAvpGrammar {
+            key,
+            file,
+            grammar,
+            choices: avp.exactly_one.clone(),
+        })
     }
 
     /// Flag rules with their defaults; `vendor_id` is `None` when the vendor did not resolve.
@@ -658,6 +697,7 @@ impl<'a> Lower<'a> {
             rules,
             extensible: grammar.any.is_some(),
             any_min: grammar.any.unwrap_or(0),
+            one_of: Vec::new(),
             span: grammar.name_span,
         })
     }

@@ -24,6 +24,9 @@ pub struct Model {
     /// Values added to Enumerated AVPs of imported files (`<enum-extension>`), in file order
     /// (imported files first) and then document order.
     pub enum_extensions: Vec<EnumExtension>,
+    /// Names given to values of Unsigned32 AVPs (`<values>`, e.g. Result-Code), in file order
+    /// (imported files first) and then document order.
+    pub values: Vec<NamedValues>,
 }
 
 impl fmt::Debug for Model {
@@ -37,6 +40,9 @@ impl fmt::Debug for Model {
             .field("files", &self.files);
         if !self.enum_extensions.is_empty() {
             s.field("enum_extensions", &self.enum_extensions);
+        }
+        if !self.values.is_empty() {
+            s.field("values", &self.values);
         }
         s.finish()
     }
@@ -285,6 +291,29 @@ pub struct EnumExtension {
     pub span: Span,
 }
 
+/// Names one dictionary file gives to values of an Unsigned32 AVP (`<values avp="...">`), e.g.
+/// the Result-Code values of RFC 6733 section 7.1. The AVP's type is unchanged (`u32`): the
+/// names serve people (tools, logs). Names and values are unique across every `<values>` of
+/// the AVP in all loaded files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedValues {
+    /// The AVP (present in [`Model::avps`], of type `Unsigned32`).
+    pub avp: AvpKey,
+    /// The values, in dictionary order.
+    pub values: Vec<NamedValue>,
+    /// Where the `<values>` element is; its file decides the module the table goes in.
+    pub span: Span,
+}
+
+/// One named value of an Unsigned32 AVP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedValue {
+    /// Name as the spec writes it, e.g. `DIAMETER_SUCCESS`.
+    pub name: String,
+    /// Wire value.
+    pub value: u32,
+}
+
 /// A Diameter application and its commands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Application {
@@ -354,7 +383,8 @@ pub struct Command {
     pub answer_abbrev: String,
     /// Spec section that defines it.
     pub section: Option<String>,
-    /// Request grammar (its header has `request: true`).
+    /// Request grammar (its header has `request: true`). The AVPs an `<occurrence-table>`
+    /// marks `0` for the request are appended to its rules as `0*0 [ X ]`.
     pub request: Grammar,
     /// Answer grammar (its header has `request: false`).
     pub answer: Grammar,
@@ -367,13 +397,18 @@ pub struct Command {
 pub struct Grammar {
     /// The header line.
     pub header: GrammarHeader,
-    /// Rules naming AVPs, in grammar order (fixed rules first). The `AVP` wildcard is not
-    /// among them: see `extensible` and `any_min`.
+    /// Rules naming AVPs, in grammar order (fixed rules first), then the AVPs an occurrence
+    /// table excludes (`0*0`, see [`Command`]). The `AVP` wildcard is not among them: see
+    /// `extensible` and `any_min`.
     pub rules: Vec<Rule>,
     /// True when `*[ AVP ]` is present: AVPs the grammar does not name may occur.
     pub extensible: bool,
     /// Minimum count of the `AVP` wildcard (`N*[ AVP ]`), usually 0.
     pub any_min: u32,
+    /// Choices (`<exactly-one>`): each a list of indices into `rules`, of optional single
+    /// rules (`[ X ]`) of which exactly one must occur (RFC 6733 6.11's
+    /// Vendor-Specific-Application-Id: Auth- or Acct-Application-Id).
+    pub one_of: Vec<Vec<usize>>,
     /// Where the grammar text starts.
     pub span: Span,
 }

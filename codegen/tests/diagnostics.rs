@@ -112,6 +112,10 @@ broken! {
     enum_extension_shape,
     enum_extension_target,
     enum_extension_clash,
+    // Rules outside the ABNF (lower/rules.rs)
+    occurrence_table,
+    exactly_one,
+    values,
     // Commands
     command_header_mismatch,
     command_flags,

@@ -121,3 +121,111 @@ fn rfc6733_base_application() {
     assert_eq!(origin_host.ty, AvpType::DiameterIdentity);
     assert_eq!(model.files.len(), 2);
 }
+
+/// The names a grammar excludes (`0*0`), which the occurrence tables add.
+fn excluded(grammar: &diameter_codegen::Grammar) -> Vec<&str> {
+    grammar
+        .rules
+        .iter()
+        .filter(|rule| rule.max == Some(0))
+        .map(|rule| rule.name.as_str())
+        .collect()
+}
+
+/// RFC 6733 section 10 and RFC 4006 section 10: the AVPs marked `0` are excluded.
+#[test]
+fn occurrence_tables_exclude_what_the_rfcs_mark_0() {
+    let model = load_both();
+    let base = &model.applications[&0];
+    for code in [257, 282, 280] {
+        let command = &base.commands[&code];
+        for grammar in [&command.request, &command.answer] {
+            assert!(
+                excluded(grammar).contains(&"Session-Id"),
+                "{}",
+                command.name
+            );
+        }
+    }
+    for app in model.applications.values() {
+        for command in app.commands.values() {
+            // Result-Code is `0` in every request of both RFCs' tables.
+            assert!(
+                excluded(&command.request).contains(&"Result-Code"),
+                "{} in application {}",
+                command.request_abbrev,
+                app.id
+            );
+            assert!(!excluded(&command.answer).contains(&"Result-Code"));
+        }
+    }
+    // The one deviation: CER and CEA list Inband-Security-Id, so it is not excluded there.
+    let cer = &base.commands[&257];
+    assert!(!excluded(&cer.request).contains(&"Inband-Security-Id"));
+    assert!(excluded(&base.commands[&280].request).contains(&"Inband-Security-Id"));
+    // RFC 4006: Service-Context-Id is `0` in CCA; Granted-Service-Unit in CCR.
+    let ccr = &model.applications[&4].commands[&272];
+    assert!(excluded(&ccr.answer).contains(&"Service-Context-Id"));
+    assert!(excluded(&ccr.request).contains(&"Granted-Service-Unit"));
+    // The credit-control RAR carries RFC 6733's RAR column too.
+    let rar = &model.applications[&4].commands[&258];
+    assert_eq!(
+        excluded(&rar.request),
+        excluded(&base.commands[&258].request)
+    );
+    // Counts, row for row: RFC 6733 10.1 has 39 rows; its CER column has 12 non-zero cells
+    // (with Inband-Security-Id), DWR's 3; 10.2's ACR and ACA 5 zeros each; RFC 4006 10.1's
+    // CCR and CCA 13 each.
+    assert_eq!(excluded(&cer.request).len(), 39 - 12);
+    assert_eq!(excluded(&base.commands[&280].request).len(), 39 - 3);
+    let acr = &model.applications[&3].commands[&271];
+    assert_eq!(
+        (excluded(&acr.request).len(), excluded(&acr.answer).len()),
+        (5, 5)
+    );
+    assert_eq!(
+        (excluded(&ccr.request).len(), excluded(&ccr.answer).len()),
+        (13, 13)
+    );
+}
+
+/// RFC 6733 6.11: exactly one of Auth- and Acct-Application-Id in a VSAI.
+#[test]
+fn vendor_specific_application_id_has_one_choice() {
+    let model = load_both();
+    let grammar = avp(&model, "Vendor-Specific-Application-Id")
+        .grammar
+        .as_ref()
+        .unwrap_or_else(|| panic!("VSAI is grouped"));
+    let names: Vec<Vec<&str>> = grammar
+        .one_of
+        .iter()
+        .map(|choice| {
+            choice
+                .iter()
+                .map(|&i| grammar.rules[i].name.as_str())
+                .collect()
+        })
+        .collect();
+    assert_eq!(names, [["Auth-Application-Id", "Acct-Application-Id"]]);
+}
+
+/// Result-Code values: RFC 6733 7.1 in rfc6733.xml, RFC 4006 9 in rfc4006.xml.
+#[test]
+fn result_code_values_come_from_both_files() {
+    let model = load_both();
+    let counts: Vec<(usize, &str)> = model
+        .values
+        .iter()
+        .map(|v| {
+            let file = v
+                .span
+                .file
+                .file_name()
+                .and_then(|f| f.to_str())
+                .unwrap_or("");
+            (v.values.len(), file)
+        })
+        .collect();
+    assert_eq!(counts, [(33, "rfc6733.xml"), (5, "rfc4006.xml")]);
+}

@@ -284,6 +284,11 @@ impl MessageView {
         v
     }
 
+    /// Could the message be framed (it has no `error`), whatever its violations?
+    pub fn is_framed(&self) -> bool {
+        self.error.is_none()
+    }
+
     /// Was the message read, and is it valid (Result-Code 2001)?
     pub fn is_ok(&self) -> bool {
         self.error.is_none() && self.result_code == Some(2001)

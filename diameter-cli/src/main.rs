@@ -8,8 +8,10 @@
 //! diameter dict --command CCR
 //! ```
 //!
-//! Exit status: 0 when every message was read and is valid (Result-Code 2001), 1 when some
-//! message could not be framed, decoded or encoded, or breaks its grammar, 2 when the command
+//! Exit status: 0 when every message could be read (framed, or encoded); violations of a
+//! message's grammar are data in the output, not a failure of the tool, unless `decode
+//! --fail-on-invalid` asks for them to be. 1 when some message could not be framed or encoded
+//! (or, with `--fail-on-invalid`, is not valid: Result-Code other than 2001), 2 when the command
 //! could not run at all (bad usage, unreadable file).
 //!
 //! The JSON shapes are the contract written down in `shared/CLI-JSON.md`.
@@ -34,9 +36,10 @@ use diameter_runtime::DecodeOptions;
     version,
     about,
     long_about = None,
-    after_help = "Exit status: 0 when every message was read and is valid (Result-Code 2001); \
-                  1 when a message could not be framed, decoded or encoded, or breaks its \
-                  grammar; 2 when the command could not run (bad usage, unreadable file)."
+    after_help = "Exit status: 0 when every message could be framed (decode) or encoded \
+                  (encode), violations or not; 1 when a message could not be, or with \
+                  `decode --fail-on-invalid` when a message is not valid (Result-Code other \
+                  than 2001); 2 when the command could not run (bad usage, unreadable file)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -60,6 +63,10 @@ enum Command {
         /// contradicting the dictionary, reserved AVP bits and non-zero padding are accepted.
         #[arg(long)]
         lenient: bool,
+        /// Exit 1 when any message is not valid (Result-Code other than 2001), not only when
+        /// one cannot be framed.
+        #[arg(long)]
+        fail_on_invalid: bool,
     },
     /// Encode messages given as JSON (the `decode --format json` form) to hex or binary.
     Encode {
@@ -123,7 +130,8 @@ fn main() -> ExitCode {
             file,
             format,
             lenient,
-        } => decode(file.as_deref(), format, lenient),
+            fail_on_invalid,
+        } => decode(file.as_deref(), format, lenient, fail_on_invalid),
         Command::Encode {
             file,
             format,
@@ -154,8 +162,14 @@ fn write_out(out: &mut impl Write, bytes: &[u8]) -> Result<bool, Fatal> {
     }
 }
 
-/// `diameter decode`: returns whether every message was valid.
-fn decode(file: Option<&str>, format: DecodeFormat, lenient: bool) -> Result<bool, Fatal> {
+/// `diameter decode`: returns whether every message could be framed (and, when
+/// `fail_on_invalid`, is valid).
+fn decode(
+    file: Option<&str>,
+    format: DecodeFormat,
+    lenient: bool,
+    fail_on_invalid: bool,
+) -> Result<bool, Fatal> {
     let data = input::read_all(file)?;
     let opts = if lenient {
         DecodeOptions::lenient()
@@ -168,7 +182,11 @@ fn decode(file: Option<&str>, format: DecodeFormat, lenient: bool) -> Result<boo
     let mut all_ok = true;
     for (i, item) in items.into_iter().enumerate() {
         let view = json::MessageView::from_item(item, &opts);
-        all_ok &= view.is_ok();
+        all_ok &= if fail_on_invalid {
+            view.is_ok()
+        } else {
+            view.is_framed()
+        };
         let text = match format {
             DecodeFormat::Json => {
                 let mut s = serde_json::to_string(&view)?;

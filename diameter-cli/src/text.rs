@@ -13,53 +13,9 @@ use std::fmt::Write;
 
 use crate::json::{AvpView, MessageView, ValueView, ViolationView};
 
-/// The RFC 6733 / RFC 4006 name of a Result-Code, when it has one.
-pub fn result_code_name(code: u32) -> Option<&'static str> {
-    Some(match code {
-        1001 => "DIAMETER_MULTI_ROUND_AUTH",
-        2001 => "DIAMETER_SUCCESS",
-        2002 => "DIAMETER_LIMITED_SUCCESS",
-        3001 => "DIAMETER_COMMAND_UNSUPPORTED",
-        3002 => "DIAMETER_UNABLE_TO_DELIVER",
-        3003 => "DIAMETER_REALM_NOT_SERVED",
-        3004 => "DIAMETER_TOO_BUSY",
-        3005 => "DIAMETER_LOOP_DETECTED",
-        3006 => "DIAMETER_REDIRECT_INDICATION",
-        3007 => "DIAMETER_APPLICATION_UNSUPPORTED",
-        3008 => "DIAMETER_INVALID_HDR_BITS",
-        3009 => "DIAMETER_INVALID_AVP_BITS",
-        3010 => "DIAMETER_UNKNOWN_PEER",
-        4001 => "DIAMETER_AUTHENTICATION_REJECTED",
-        4002 => "DIAMETER_OUT_OF_SPACE",
-        4003 => "ELECTION_LOST",
-        4010 => "DIAMETER_END_USER_SERVICE_DENIED",
-        4011 => "DIAMETER_CREDIT_CONTROL_NOT_APPLICABLE",
-        4012 => "DIAMETER_CREDIT_LIMIT_REACHED",
-        5001 => "DIAMETER_AVP_UNSUPPORTED",
-        5002 => "DIAMETER_UNKNOWN_SESSION_ID",
-        5003 => "DIAMETER_AUTHORIZATION_REJECTED",
-        5004 => "DIAMETER_INVALID_AVP_VALUE",
-        5005 => "DIAMETER_MISSING_AVP",
-        5006 => "DIAMETER_RESOURCES_EXCEEDED",
-        5007 => "DIAMETER_CONTRADICTING_AVPS",
-        5008 => "DIAMETER_AVP_NOT_ALLOWED",
-        5009 => "DIAMETER_AVP_OCCURS_TOO_MANY_TIMES",
-        5010 => "DIAMETER_NO_COMMON_APPLICATION",
-        5011 => "DIAMETER_UNSUPPORTED_VERSION",
-        5012 => "DIAMETER_UNABLE_TO_COMPLY",
-        5013 => "DIAMETER_INVALID_BIT_IN_HEADER",
-        5014 => "DIAMETER_INVALID_AVP_LENGTH",
-        5015 => "DIAMETER_INVALID_MESSAGE_LENGTH",
-        5016 => "DIAMETER_INVALID_AVP_BIT_COMBO",
-        5017 => "DIAMETER_NO_COMMON_SECURITY",
-        5030 => "DIAMETER_USER_UNKNOWN",
-        5031 => "DIAMETER_RATING_FAILED",
-        _ => return None,
-    })
-}
-
 fn code_with_name(code: u32) -> String {
-    match result_code_name(code) {
+    // Names come from the dictionaries (`<values avp="Result-Code">`).
+    match diameter_messages::result_code_name(code) {
         Some(n) => format!("{code} {n}"),
         None => code.to_string(),
     }

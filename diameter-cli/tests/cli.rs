@@ -334,7 +334,14 @@ fn broken_messages_are_reported_and_the_rest_still_prints() {
             }
             let rc = b["result_code"].as_u64().unwrap();
             assert!(b.get("error").is_some() || rc != 2001, "{label:?}: {b}");
-            assert_ne!(r.code, 0, "{label:?}");
+            // Violations are data: only a message that cannot be framed fails the tool...
+            let framed = b.get("error").is_none();
+            assert_eq!(r.code, if framed { 0 } else { 1 }, "{label:?}");
+            // ...unless any invalid message is asked to.
+            args.push("--fail-on-invalid");
+            let strict = run(&args, &hex_lines(&[&good_before, bad, &good_after]));
+            assert_eq!(strict.code, 1, "{label:?}");
+            assert_eq!(strict.stdout, r.stdout, "{label:?}");
             assert!(!b["violations"].as_array().unwrap().is_empty(), "{label:?}");
             for v in b["violations"].as_array().unwrap() {
                 for key in ["result_code", "avp", "code", "vendor_id", "path", "message"] {
@@ -768,7 +775,8 @@ fn malformed_messages_round_trip_too() {
     assert_eq!(cases.len(), 9);
     let input: Vec<&[u8]> = cases.iter().map(|(_, b)| b.as_slice()).collect();
     let decoded = run(&["decode", "--format", "json"], &hex_lines(&input));
-    assert_ne!(decoded.code, 0);
+    // Every one of them is framed: their violations do not fail the tool.
+    assert_eq!(decoded.code, 0, "{}", decoded.stderr);
     let encoded = run(&["encode"], &decoded.stdout);
     assert_eq!(encoded.code, 0, "{}", encoded.stderr);
     for ((label, want), got) in cases.iter().zip(encoded.text().lines()) {

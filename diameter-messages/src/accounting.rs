@@ -126,8 +126,39 @@ pub mod defs {
                 min: 0u32,
                 max: None,
             },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::AUTH_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ERROR_REPORTING_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::FAILED_AVP,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::RESULT_CODE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::TERMINATION_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
         ],
         extensible: true,
+        one_of: &[],
     };
     /// Grammar of Accounting-answer.
     pub static ACCOUNTING_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
@@ -252,8 +283,39 @@ pub mod defs {
                 min: 0u32,
                 max: None,
             },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::AUTH_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::DESTINATION_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::DESTINATION_REALM,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ROUTE_RECORD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::TERMINATION_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
         ],
         extensible: true,
+        one_of: &[],
     };
 }
 /// The AVPs and applications this module defines.
@@ -453,7 +515,7 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AccountingRequest<'a> {
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ACCOUNTING_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 19usize];
+        let mut counts = [0u32; 24usize];
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -1057,7 +1119,7 @@ impl ::diameter_runtime::types::IntoOwned for AccountingRequest<'_> {
 #[derive(Clone, Copy)]
 pub struct AccountingRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 19usize],
+    at: [u32; 24usize],
 }
 impl<'a> AccountingRequestView<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
@@ -1253,8 +1315,8 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ACCOUNTING_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 19usize];
-        let mut out = Self { data, at: [0u32; 19usize] };
+        let mut counts = [0u32; 24usize];
+        let mut out = Self { data, at: [0u32; 24usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -1662,7 +1724,7 @@ pub struct AccountingAnswer<'a> {
     ///
     /// Occurs fixed position, 1 to 1 times.
     pub session_id: ::diameter_runtime::types::Utf8String<'a>,
-    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
     ///
@@ -1834,7 +1896,7 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AccountingAnswer<'a> {
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ACCOUNTING_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 20usize];
+        let mut counts = [0u32; 25usize];
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -2466,7 +2528,7 @@ impl ::diameter_runtime::types::IntoOwned for AccountingAnswer<'_> {
 #[derive(Clone, Copy)]
 pub struct AccountingAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 20usize],
+    at: [u32; 25usize],
 }
 impl<'a> AccountingAnswerView<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
@@ -2477,7 +2539,7 @@ impl<'a> AccountingAnswerView<'a> {
     pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
         ::diameter_runtime::view::one(self.data, self.at[0usize])
     }
-    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
     ///
@@ -2660,8 +2722,8 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ACCOUNTING_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 20usize];
-        let mut out = Self { data, at: [0u32; 20usize] };
+        let mut counts = [0u32; 25usize];
+        let mut out = Self { data, at: [0u32; 25usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -3077,5 +3139,13 @@ impl ::core::fmt::Debug for AccountingAnswerView<'_> {
             &::diameter_runtime::view::CommandView::to_command(self),
             f,
         )
+    }
+}
+/// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
+/// `vendor_id`), e.g. a Result-Code; `None` when they name none.
+pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str> {
+    #[allow(clippy::match_single_binding)]
+    match (code, vendor_id, value) {
+        _ => None,
     }
 }

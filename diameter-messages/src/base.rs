@@ -197,6 +197,7 @@ pub mod defs {
             },
         ],
         extensible: false,
+        one_of: &[&[1usize, 2usize]],
     };
     /// Advertises or identifies a vendor-specific application; exactly one of Auth-Application-Id or Acct-Application-Id must be inside.
     ///
@@ -326,7 +327,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 6733",
     };
-    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
     pub static RESULT_CODE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
@@ -493,6 +494,7 @@ pub mod defs {
     pub static FAILED_AVP_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
         rules: &[],
         extensible: true,
+        one_of: &[],
     };
     /// Copies (or examples) of the AVPs that caused a request to fail.
     ///
@@ -586,6 +588,7 @@ pub mod defs {
             },
         ],
         extensible: true,
+        one_of: &[],
     };
     /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
     ///
@@ -748,6 +751,7 @@ pub mod defs {
             },
         ],
         extensible: false,
+        one_of: &[],
     };
     /// Vendor-specific outcome of a request, used in place of Result-Code.
     ///
@@ -798,6 +802,7 @@ pub mod defs {
     pub static E2E_SEQUENCE_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
         rules: &[],
         extensible: true,
+        one_of: &[],
     };
     /// Deprecated anti-replay AVP of the RFC 3588 end-to-end security framework, holding a nonce and a counter.
     ///
@@ -943,8 +948,171 @@ pub mod defs {
                 min: 0u32,
                 max: Some(1u32),
             },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_INTERIM_INTERVAL,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCOUNTING_REALTIME_REQUIRED,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_GRACE_PERIOD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_SESSION_STATE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTHORIZATION_LIFETIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CLASS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_REALM,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DISCONNECT_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_MESSAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_REPORTING_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FAILED_AVP,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &MULTI_ROUND_TIME_OUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PROXY_INFO,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST_USAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_MAX_CACHE_TIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RESULT_CODE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RE_AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ROUTE_RECORD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_BINDING,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_SERVER_FAILOVER,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_TIMEOUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &TERMINATION_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &USER_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
         ],
         extensible: true,
+        one_of: &[],
     };
     /// Grammar of Capabilities-Exchange-answer.
     pub static CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
@@ -1039,8 +1207,153 @@ pub mod defs {
                 min: 0u32,
                 max: Some(1u32),
             },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_INTERIM_INTERVAL,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCOUNTING_REALTIME_REQUIRED,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_GRACE_PERIOD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_SESSION_STATE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTHORIZATION_LIFETIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CLASS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_REALM,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DISCONNECT_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_REPORTING_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &MULTI_ROUND_TIME_OUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PROXY_INFO,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST_USAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_MAX_CACHE_TIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RE_AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ROUTE_RECORD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_BINDING,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_SERVER_FAILOVER,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_TIMEOUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &TERMINATION_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &USER_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
         ],
         extensible: true,
+        one_of: &[],
     };
     /// Grammar of Re-Auth-request.
     pub static RE_AUTH_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
@@ -1111,8 +1424,165 @@ pub mod defs {
                 min: 0u32,
                 max: None,
             },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_GRACE_PERIOD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_SESSION_STATE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTHORIZATION_LIFETIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CLASS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DISCONNECT_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_MESSAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_REPORTING_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FAILED_AVP,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FIRMWARE_REVISION,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &HOST_IP_ADDRESS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &INBAND_SECURITY_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &MULTI_ROUND_TIME_OUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PRODUCT_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST_USAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_MAX_CACHE_TIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RESULT_CODE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_BINDING,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_SERVER_FAILOVER,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_TIMEOUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SUPPORTED_VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &TERMINATION_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
         ],
         extensible: true,
+        one_of: &[],
     };
     /// Grammar of Re-Auth-answer.
     pub static RE_AUTH_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
@@ -1195,8 +1665,165 @@ pub mod defs {
                 min: 0u32,
                 max: None,
             },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_INTERIM_INTERVAL,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCOUNTING_REALTIME_REQUIRED,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_GRACE_PERIOD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_SESSION_STATE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTHORIZATION_LIFETIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CLASS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_REALM,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DISCONNECT_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FIRMWARE_REVISION,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &HOST_IP_ADDRESS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &INBAND_SECURITY_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &MULTI_ROUND_TIME_OUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PRODUCT_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RE_AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ROUTE_RECORD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_BINDING,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_SERVER_FAILOVER,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_TIMEOUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SUPPORTED_VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &TERMINATION_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
         ],
         extensible: true,
+        one_of: &[],
     };
     /// Grammar of Abort-Session-request.
     pub static ABORT_SESSION_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
@@ -1261,8 +1888,183 @@ pub mod defs {
                 min: 0u32,
                 max: None,
             },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_INTERIM_INTERVAL,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCOUNTING_REALTIME_REQUIRED,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_GRACE_PERIOD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_SESSION_STATE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTHORIZATION_LIFETIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CLASS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DISCONNECT_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_MESSAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_REPORTING_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FAILED_AVP,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FIRMWARE_REVISION,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &HOST_IP_ADDRESS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &INBAND_SECURITY_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &MULTI_ROUND_TIME_OUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PRODUCT_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST_USAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_MAX_CACHE_TIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RESULT_CODE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RE_AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_BINDING,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_SERVER_FAILOVER,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_TIMEOUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SUPPORTED_VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &TERMINATION_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
         ],
         extensible: true,
+        one_of: &[],
     };
     /// Grammar of Abort-Session-answer.
     pub static ABORT_SESSION_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
@@ -1345,8 +2147,165 @@ pub mod defs {
                 min: 0u32,
                 max: None,
             },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_INTERIM_INTERVAL,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCOUNTING_REALTIME_REQUIRED,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_GRACE_PERIOD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_SESSION_STATE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTHORIZATION_LIFETIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CLASS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_REALM,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DISCONNECT_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FIRMWARE_REVISION,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &HOST_IP_ADDRESS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &INBAND_SECURITY_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &MULTI_ROUND_TIME_OUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PRODUCT_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RE_AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ROUTE_RECORD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_BINDING,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_SERVER_FAILOVER,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_TIMEOUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SUPPORTED_VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &TERMINATION_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
         ],
         extensible: true,
+        one_of: &[],
     };
     /// Grammar of Session-Termination-request.
     pub static SESSION_TERMINATION_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
@@ -1423,8 +2382,171 @@ pub mod defs {
                 min: 0u32,
                 max: None,
             },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_INTERIM_INTERVAL,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCOUNTING_REALTIME_REQUIRED,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_GRACE_PERIOD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_SESSION_STATE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTHORIZATION_LIFETIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DISCONNECT_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_MESSAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_REPORTING_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FAILED_AVP,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FIRMWARE_REVISION,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &HOST_IP_ADDRESS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &INBAND_SECURITY_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &MULTI_ROUND_TIME_OUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PRODUCT_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST_USAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_MAX_CACHE_TIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RESULT_CODE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RE_AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_BINDING,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_SERVER_FAILOVER,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_TIMEOUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SUPPORTED_VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
         ],
         extensible: true,
+        one_of: &[],
     };
     /// Grammar of Session-Termination-answer.
     pub static SESSION_TERMINATION_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
@@ -1513,8 +2635,159 @@ pub mod defs {
                 min: 0u32,
                 max: None,
             },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_INTERIM_INTERVAL,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCOUNTING_REALTIME_REQUIRED,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_GRACE_PERIOD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_SESSION_STATE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTHORIZATION_LIFETIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_REALM,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DISCONNECT_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FIRMWARE_REVISION,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &HOST_IP_ADDRESS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &INBAND_SECURITY_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &MULTI_ROUND_TIME_OUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PRODUCT_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RE_AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ROUTE_RECORD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_BINDING,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_SERVER_FAILOVER,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_TIMEOUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SUPPORTED_VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &TERMINATION_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
         ],
         extensible: true,
+        one_of: &[],
     };
     /// Grammar of Device-Watchdog-request.
     pub static DEVICE_WATCHDOG_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
@@ -1537,8 +2810,225 @@ pub mod defs {
                 min: 0u32,
                 max: Some(1u32),
             },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_INTERIM_INTERVAL,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCOUNTING_REALTIME_REQUIRED,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_GRACE_PERIOD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_SESSION_STATE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTHORIZATION_LIFETIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CLASS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_REALM,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DISCONNECT_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_MESSAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_REPORTING_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FAILED_AVP,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FIRMWARE_REVISION,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &HOST_IP_ADDRESS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &INBAND_SECURITY_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &MULTI_ROUND_TIME_OUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PRODUCT_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PROXY_INFO,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST_USAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_MAX_CACHE_TIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RESULT_CODE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RE_AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ROUTE_RECORD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_BINDING,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_SERVER_FAILOVER,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_TIMEOUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SUPPORTED_VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &TERMINATION_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &USER_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
         ],
         extensible: true,
+        one_of: &[],
     };
     /// Grammar of Device-Watchdog-answer.
     pub static DEVICE_WATCHDOG_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
@@ -1579,8 +3069,207 @@ pub mod defs {
                 min: 0u32,
                 max: Some(1u32),
             },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_INTERIM_INTERVAL,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCOUNTING_REALTIME_REQUIRED,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_GRACE_PERIOD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_SESSION_STATE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTHORIZATION_LIFETIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CLASS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_REALM,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DISCONNECT_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_REPORTING_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FIRMWARE_REVISION,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &HOST_IP_ADDRESS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &INBAND_SECURITY_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &MULTI_ROUND_TIME_OUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PRODUCT_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PROXY_INFO,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST_USAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_MAX_CACHE_TIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RE_AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ROUTE_RECORD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_BINDING,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_SERVER_FAILOVER,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_TIMEOUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SUPPORTED_VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &TERMINATION_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &USER_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
         ],
         extensible: true,
+        one_of: &[],
     };
     /// Grammar of Disconnect-Peer-request.
     pub static DISCONNECT_PEER_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
@@ -1603,8 +3292,225 @@ pub mod defs {
                 min: 1u32,
                 max: Some(1u32),
             },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_INTERIM_INTERVAL,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCOUNTING_REALTIME_REQUIRED,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_GRACE_PERIOD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_SESSION_STATE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTHORIZATION_LIFETIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CLASS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_REALM,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_MESSAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_REPORTING_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FAILED_AVP,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FIRMWARE_REVISION,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &HOST_IP_ADDRESS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &INBAND_SECURITY_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &MULTI_ROUND_TIME_OUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_STATE_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PRODUCT_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PROXY_INFO,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST_USAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_MAX_CACHE_TIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RESULT_CODE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RE_AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ROUTE_RECORD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_BINDING,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_SERVER_FAILOVER,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_TIMEOUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SUPPORTED_VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &TERMINATION_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &USER_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
         ],
         extensible: true,
+        one_of: &[],
     };
     /// Grammar of Disconnect-Peer-answer.
     pub static DISCONNECT_PEER_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
@@ -1639,8 +3545,213 @@ pub mod defs {
                 min: 0u32,
                 max: Some(1u32),
             },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_INTERIM_INTERVAL,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCOUNTING_REALTIME_REQUIRED,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ACCT_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_GRACE_PERIOD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTH_SESSION_STATE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &AUTHORIZATION_LIFETIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CLASS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DESTINATION_REALM,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DISCONNECT_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ERROR_REPORTING_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FIRMWARE_REVISION,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &HOST_IP_ADDRESS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &INBAND_SECURITY_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &MULTI_ROUND_TIME_OUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ORIGIN_STATE_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PRODUCT_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &PROXY_INFO,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_HOST_USAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REDIRECT_MAX_CACHE_TIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &RE_AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &ROUTE_RECORD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_BINDING,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_SERVER_FAILOVER,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SESSION_TIMEOUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SUPPORTED_VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &TERMINATION_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &USER_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
         ],
         extensible: true,
+        one_of: &[],
     };
 }
 /// The AVPs and applications this module defines.
@@ -1860,6 +3971,7 @@ impl<'a> ::diameter_runtime::typed::Group<'a> for VendorSpecificApplicationId {
         if counts[0usize] < 1u32 {
             ctx.missing(&G.rules[0usize], counts[0usize]);
         }
+        ctx.one_of(G, data, &counts);
     }
     fn encoded_len(&self) -> usize {
         let mut n = 0usize;
@@ -1996,6 +4108,7 @@ for VendorSpecificApplicationIdView<'a> {
         if out.at[0usize] == 0 {
             ctx.missing(&G.rules[0usize], 0);
         }
+        ctx.one_of(G, data, &out.at);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
@@ -3512,7 +5625,7 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeRequest<
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 12usize];
+        let mut counts = [0u32; 39usize];
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -3913,7 +6026,7 @@ impl ::diameter_runtime::types::IntoOwned for CapabilitiesExchangeRequest<'_> {
 #[derive(Clone, Copy)]
 pub struct CapabilitiesExchangeRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 12usize],
+    at: [u32; 39usize],
 }
 impl<'a> CapabilitiesExchangeRequestView<'a> {
     /// Identity of the node that originated the message; present in every message and never changed by relays.
@@ -4063,8 +6176,8 @@ for CapabilitiesExchangeRequestView<'a> {
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 12usize];
-        let mut out = Self { data, at: [0u32; 12usize] };
+        let mut counts = [0u32; 39usize];
+        let mut out = Self { data, at: [0u32; 39usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -4339,7 +6452,7 @@ impl ::core::fmt::Debug for CapabilitiesExchangeRequestView<'_> {
 /// Capabilities-Exchange-Answer (CEA): command code 257, application 0; RFC 6733 section 5.3.1, 5.3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapabilitiesExchangeAnswer<'a> {
-    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
     ///
@@ -4483,7 +6596,7 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeAnswer<'
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 15usize];
+        let mut counts = [0u32; 39usize];
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -4973,10 +7086,10 @@ impl ::diameter_runtime::types::IntoOwned for CapabilitiesExchangeAnswer<'_> {
 #[derive(Clone, Copy)]
 pub struct CapabilitiesExchangeAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 15usize],
+    at: [u32; 39usize],
 }
 impl<'a> CapabilitiesExchangeAnswerView<'a> {
-    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
     ///
@@ -5147,8 +7260,8 @@ for CapabilitiesExchangeAnswerView<'a> {
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 15usize];
-        let mut out = Self { data, at: [0u32; 15usize] };
+        let mut counts = [0u32; 39usize];
+        let mut out = Self { data, at: [0u32; 39usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -5598,7 +7711,7 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthRequest<'a> {
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 11usize];
+        let mut counts = [0u32; 37usize];
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -5983,7 +8096,7 @@ impl ::diameter_runtime::types::IntoOwned for ReAuthRequest<'_> {
 #[derive(Clone, Copy)]
 pub struct ReAuthRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 11usize],
+    at: [u32; 37usize],
 }
 impl<'a> ReAuthRequestView<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
@@ -6105,8 +8218,8 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 11usize];
-        let mut out = Self { data, at: [0u32; 11usize] };
+        let mut counts = [0u32; 37usize];
+        let mut out = Self { data, at: [0u32; 37usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -6371,7 +8484,7 @@ pub struct ReAuthAnswer<'a> {
     ///
     /// Occurs fixed position, 1 to 1 times.
     pub session_id: ::diameter_runtime::types::Utf8String<'a>,
-    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
     ///
@@ -6492,7 +8605,7 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthAnswer<'a> {
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 13usize];
+        let mut counts = [0u32; 39usize];
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -6918,7 +9031,7 @@ impl ::diameter_runtime::types::IntoOwned for ReAuthAnswer<'_> {
 #[derive(Clone, Copy)]
 pub struct ReAuthAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 13usize],
+    at: [u32; 39usize],
 }
 impl<'a> ReAuthAnswerView<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
@@ -6929,7 +9042,7 @@ impl<'a> ReAuthAnswerView<'a> {
     pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
         ::diameter_runtime::view::one(self.data, self.at[0usize])
     }
-    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
     ///
@@ -7055,8 +9168,8 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 13usize];
-        let mut out = Self { data, at: [0u32; 13usize] };
+        let mut counts = [0u32; 39usize];
+        let mut out = Self { data, at: [0u32; 39usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -7452,7 +9565,7 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AbortSessionRequest<'a> {
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ABORT_SESSION_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 10usize];
+        let mut counts = [0u32; 39usize];
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -7804,7 +9917,7 @@ impl ::diameter_runtime::types::IntoOwned for AbortSessionRequest<'_> {
 #[derive(Clone, Copy)]
 pub struct AbortSessionRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 10usize],
+    at: [u32; 39usize],
 }
 impl<'a> AbortSessionRequestView<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
@@ -7918,8 +10031,8 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ABORT_SESSION_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 10usize];
-        let mut out = Self { data, at: [0u32; 10usize] };
+        let mut counts = [0u32; 39usize];
+        let mut out = Self { data, at: [0u32; 39usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -8163,7 +10276,7 @@ pub struct AbortSessionAnswer<'a> {
     ///
     /// Occurs fixed position, 1 to 1 times.
     pub session_id: ::diameter_runtime::types::Utf8String<'a>,
-    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
     ///
@@ -8284,7 +10397,7 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for AbortSessionAnswer<'a> {
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ABORT_SESSION_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 13usize];
+        let mut counts = [0u32; 39usize];
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -8710,7 +10823,7 @@ impl ::diameter_runtime::types::IntoOwned for AbortSessionAnswer<'_> {
 #[derive(Clone, Copy)]
 pub struct AbortSessionAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 13usize],
+    at: [u32; 39usize],
 }
 impl<'a> AbortSessionAnswerView<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
@@ -8721,7 +10834,7 @@ impl<'a> AbortSessionAnswerView<'a> {
     pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
         ::diameter_runtime::view::one(self.data, self.at[0usize])
     }
-    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
     ///
@@ -8847,8 +10960,8 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ABORT_SESSION_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 13usize];
-        let mut out = Self { data, at: [0u32; 13usize] };
+        let mut counts = [0u32; 39usize];
+        let mut out = Self { data, at: [0u32; 39usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -9258,7 +11371,7 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationRequest<'a
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SESSION_TERMINATION_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 12usize];
+        let mut counts = [0u32; 39usize];
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -9661,7 +11774,7 @@ impl ::diameter_runtime::types::IntoOwned for SessionTerminationRequest<'_> {
 #[derive(Clone, Copy)]
 pub struct SessionTerminationRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 12usize],
+    at: [u32; 39usize],
 }
 impl<'a> SessionTerminationRequestView<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
@@ -9801,8 +11914,8 @@ for SessionTerminationRequestView<'a> {
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SESSION_TERMINATION_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 12usize];
-        let mut out = Self { data, at: [0u32; 12usize] };
+        let mut counts = [0u32; 39usize];
+        let mut out = Self { data, at: [0u32; 39usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -10083,7 +12196,7 @@ pub struct SessionTerminationAnswer<'a> {
     ///
     /// Occurs fixed position, 1 to 1 times.
     pub session_id: ::diameter_runtime::types::Utf8String<'a>,
-    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
     ///
@@ -10211,7 +12324,7 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationAnswer<'a>
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SESSION_TERMINATION_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 14usize];
+        let mut counts = [0u32; 39usize];
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -10660,7 +12773,7 @@ impl ::diameter_runtime::types::IntoOwned for SessionTerminationAnswer<'_> {
 #[derive(Clone, Copy)]
 pub struct SessionTerminationAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 14usize],
+    at: [u32; 39usize],
 }
 impl<'a> SessionTerminationAnswerView<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
@@ -10671,7 +12784,7 @@ impl<'a> SessionTerminationAnswerView<'a> {
     pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
         ::diameter_runtime::view::one(self.data, self.at[0usize])
     }
-    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
     ///
@@ -10812,8 +12925,8 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SESSION_TERMINATION_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 14usize];
-        let mut out = Self { data, at: [0u32; 14usize] };
+        let mut counts = [0u32; 39usize];
+        let mut out = Self { data, at: [0u32; 39usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -11175,7 +13288,7 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DeviceWatchdogRequest<'a> {
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DEVICE_WATCHDOG_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 3usize];
+        let mut counts = [0u32; 39usize];
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -11313,7 +13426,7 @@ impl ::diameter_runtime::types::IntoOwned for DeviceWatchdogRequest<'_> {
 #[derive(Clone, Copy)]
 pub struct DeviceWatchdogRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 3usize],
+    at: [u32; 39usize],
 }
 impl<'a> DeviceWatchdogRequestView<'a> {
     /// Identity of the node that originated the message; present in every message and never changed by relays.
@@ -11356,8 +13469,8 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogRequestView
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DEVICE_WATCHDOG_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 3usize];
-        let mut out = Self { data, at: [0u32; 3usize] };
+        let mut counts = [0u32; 39usize];
+        let mut out = Self { data, at: [0u32; 39usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -11452,7 +13565,7 @@ impl ::core::fmt::Debug for DeviceWatchdogRequestView<'_> {
 /// Device-Watchdog-Answer (DWA): command code 280, application 0; RFC 6733 section 5.5.1, 5.5.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceWatchdogAnswer<'a> {
-    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
     ///
@@ -11529,7 +13642,7 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DeviceWatchdogAnswer<'a> {
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 6usize];
+        let mut counts = [0u32; 39usize];
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -11756,10 +13869,10 @@ impl ::diameter_runtime::types::IntoOwned for DeviceWatchdogAnswer<'_> {
 #[derive(Clone, Copy)]
 pub struct DeviceWatchdogAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 6usize],
+    at: [u32; 39usize],
 }
 impl<'a> DeviceWatchdogAnswerView<'a> {
-    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
     ///
@@ -11823,8 +13936,8 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogAnswerView<
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 6usize];
-        let mut out = Self { data, at: [0u32; 6usize] };
+        let mut counts = [0u32; 39usize];
+        let mut out = Self { data, at: [0u32; 39usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -12034,7 +14147,7 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DisconnectPeerRequest<'a> {
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DISCONNECT_PEER_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 3usize];
+        let mut counts = [0u32; 39usize];
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -12177,7 +14290,7 @@ impl ::diameter_runtime::types::IntoOwned for DisconnectPeerRequest<'_> {
 #[derive(Clone, Copy)]
 pub struct DisconnectPeerRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 3usize],
+    at: [u32; 39usize],
 }
 impl<'a> DisconnectPeerRequestView<'a> {
     /// Identity of the node that originated the message; present in every message and never changed by relays.
@@ -12220,8 +14333,8 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerRequestView
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DISCONNECT_PEER_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 3usize];
-        let mut out = Self { data, at: [0u32; 3usize] };
+        let mut counts = [0u32; 39usize];
+        let mut out = Self { data, at: [0u32; 39usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -12319,7 +14432,7 @@ impl ::core::fmt::Debug for DisconnectPeerRequestView<'_> {
 /// Disconnect-Peer-Answer (DPA): command code 282, application 0; RFC 6733 section 5.4.1, 5.4.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DisconnectPeerAnswer<'a> {
-    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
     ///
@@ -12389,7 +14502,7 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for DisconnectPeerAnswer<'a> {
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DISCONNECT_PEER_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 5usize];
+        let mut counts = [0u32; 39usize];
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -12588,10 +14701,10 @@ impl ::diameter_runtime::types::IntoOwned for DisconnectPeerAnswer<'_> {
 #[derive(Clone, Copy)]
 pub struct DisconnectPeerAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 5usize],
+    at: [u32; 39usize],
 }
 impl<'a> DisconnectPeerAnswerView<'a> {
-    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
     ///
@@ -12647,8 +14760,8 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerAnswerView<
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DISCONNECT_PEER_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 5usize];
-        let mut out = Self { data, at: [0u32; 5usize] };
+        let mut counts = [0u32; 39usize];
+        let mut out = Self { data, at: [0u32; 39usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -12779,5 +14892,46 @@ impl ::core::fmt::Debug for DisconnectPeerAnswerView<'_> {
             &::diameter_runtime::view::CommandView::to_command(self),
             f,
         )
+    }
+}
+/// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
+/// `vendor_id`), e.g. a Result-Code; `None` when they name none.
+pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str> {
+    #[allow(clippy::match_single_binding)]
+    match (code, vendor_id, value) {
+        (268u32, 0u32, 1001u32) => Some("DIAMETER_MULTI_ROUND_AUTH"),
+        (268u32, 0u32, 2001u32) => Some("DIAMETER_SUCCESS"),
+        (268u32, 0u32, 2002u32) => Some("DIAMETER_LIMITED_SUCCESS"),
+        (268u32, 0u32, 3001u32) => Some("DIAMETER_COMMAND_UNSUPPORTED"),
+        (268u32, 0u32, 3002u32) => Some("DIAMETER_UNABLE_TO_DELIVER"),
+        (268u32, 0u32, 3003u32) => Some("DIAMETER_REALM_NOT_SERVED"),
+        (268u32, 0u32, 3004u32) => Some("DIAMETER_TOO_BUSY"),
+        (268u32, 0u32, 3005u32) => Some("DIAMETER_LOOP_DETECTED"),
+        (268u32, 0u32, 3006u32) => Some("DIAMETER_REDIRECT_INDICATION"),
+        (268u32, 0u32, 3007u32) => Some("DIAMETER_APPLICATION_UNSUPPORTED"),
+        (268u32, 0u32, 3008u32) => Some("DIAMETER_INVALID_HDR_BITS"),
+        (268u32, 0u32, 3009u32) => Some("DIAMETER_INVALID_AVP_BITS"),
+        (268u32, 0u32, 3010u32) => Some("DIAMETER_UNKNOWN_PEER"),
+        (268u32, 0u32, 4001u32) => Some("DIAMETER_AUTHENTICATION_REJECTED"),
+        (268u32, 0u32, 4002u32) => Some("DIAMETER_OUT_OF_SPACE"),
+        (268u32, 0u32, 4003u32) => Some("ELECTION_LOST"),
+        (268u32, 0u32, 5001u32) => Some("DIAMETER_AVP_UNSUPPORTED"),
+        (268u32, 0u32, 5002u32) => Some("DIAMETER_UNKNOWN_SESSION_ID"),
+        (268u32, 0u32, 5003u32) => Some("DIAMETER_AUTHORIZATION_REJECTED"),
+        (268u32, 0u32, 5004u32) => Some("DIAMETER_INVALID_AVP_VALUE"),
+        (268u32, 0u32, 5005u32) => Some("DIAMETER_MISSING_AVP"),
+        (268u32, 0u32, 5006u32) => Some("DIAMETER_RESOURCES_EXCEEDED"),
+        (268u32, 0u32, 5007u32) => Some("DIAMETER_CONTRADICTING_AVPS"),
+        (268u32, 0u32, 5008u32) => Some("DIAMETER_AVP_NOT_ALLOWED"),
+        (268u32, 0u32, 5009u32) => Some("DIAMETER_AVP_OCCURS_TOO_MANY_TIMES"),
+        (268u32, 0u32, 5010u32) => Some("DIAMETER_NO_COMMON_APPLICATION"),
+        (268u32, 0u32, 5011u32) => Some("DIAMETER_UNSUPPORTED_VERSION"),
+        (268u32, 0u32, 5012u32) => Some("DIAMETER_UNABLE_TO_COMPLY"),
+        (268u32, 0u32, 5013u32) => Some("DIAMETER_INVALID_BIT_IN_HEADER"),
+        (268u32, 0u32, 5014u32) => Some("DIAMETER_INVALID_AVP_LENGTH"),
+        (268u32, 0u32, 5015u32) => Some("DIAMETER_INVALID_MESSAGE_LENGTH"),
+        (268u32, 0u32, 5016u32) => Some("DIAMETER_INVALID_AVP_BIT_COMBO"),
+        (268u32, 0u32, 5017u32) => Some("DIAMETER_NO_COMMON_SECURITY"),
+        _ => None,
     }
 }

@@ -71,6 +71,7 @@ pub mod defs {
             },
         ],
         extensible: false,
+        one_of: &[],
     };
     /// A monetary amount, preferably with the currency it is expressed in.
     ///
@@ -250,6 +251,7 @@ pub mod defs {
             },
         ],
         extensible: false,
+        one_of: &[],
     };
     /// Estimated cost of a service (or accumulated cost of the session) that the client may show the end user.
     ///
@@ -385,6 +387,7 @@ pub mod defs {
             },
         ],
         extensible: false,
+        one_of: &[],
     };
     /// Marks the granted units as the last ones and says what the client does once they are used up.
     ///
@@ -448,6 +451,7 @@ pub mod defs {
             },
         ],
         extensible: true,
+        one_of: &[],
     };
     /// Units the client may let the end user consume before the service ends or a new request is due.
     ///
@@ -516,6 +520,7 @@ pub mod defs {
             },
         ],
         extensible: false,
+        one_of: &[],
     };
     /// Where the user is sent when the account cannot cover the service (required with Final-Unit-Action REDIRECT).
     ///
@@ -608,6 +613,7 @@ pub mod defs {
             },
         ],
         extensible: true,
+        one_of: &[],
     };
     /// Units, or a monetary amount, that the client asks the server to grant.
     ///
@@ -671,6 +677,7 @@ pub mod defs {
             },
         ],
         extensible: false,
+        one_of: &[],
     };
     /// A service-specific typed parameter used for pricing or rating.
     ///
@@ -734,6 +741,7 @@ pub mod defs {
             },
         ],
         extensible: false,
+        one_of: &[],
     };
     /// Identifies the end user's subscription by a typed identifier.
     ///
@@ -782,6 +790,7 @@ pub mod defs {
             },
         ],
         extensible: false,
+        one_of: &[],
     };
     /// A decimal number given as Value-Digits times ten to the power Exponent (absent exponent means zero).
     ///
@@ -845,6 +854,7 @@ pub mod defs {
             },
         ],
         extensible: true,
+        one_of: &[],
     };
     /// Units consumed since the service started or since the previous report.
     ///
@@ -1081,6 +1091,7 @@ pub mod defs {
             },
         ],
         extensible: true,
+        one_of: &[],
     };
     /// Credit-control data (requested, granted and used units and related results) for one or more services or one rating group.
     ///
@@ -1120,6 +1131,7 @@ pub mod defs {
             },
         ],
         extensible: false,
+        one_of: &[],
     };
     /// Ties the granted units of one type to a credit pool of the session, with the multiplier into pool units.
     ///
@@ -1153,6 +1165,7 @@ pub mod defs {
             },
         ],
         extensible: false,
+        one_of: &[],
     };
     /// Identity and capability of the terminal the subscriber is using.
     ///
@@ -1312,8 +1325,165 @@ pub mod defs {
                 min: 0u32,
                 max: None,
             },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCT_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::AUTH_GRACE_PERIOD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::AUTH_SESSION_STATE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::AUTHORIZATION_LIFETIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::CLASS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::DISCONNECT_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ERROR_MESSAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ERROR_REPORTING_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::FAILED_AVP,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::FIRMWARE_REVISION,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::HOST_IP_ADDRESS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::INBAND_SECURITY_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::MULTI_ROUND_TIME_OUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::PRODUCT_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::REDIRECT_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::REDIRECT_HOST_USAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::REDIRECT_MAX_CACHE_TIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::RESULT_CODE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::SESSION_BINDING,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::SESSION_SERVER_FAILOVER,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::SESSION_TIMEOUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::SUPPORTED_VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::TERMINATION_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::VENDOR_SPECIFIC_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
         ],
         extensible: true,
+        one_of: &[],
     };
     /// Grammar of Re-Auth-answer.
     pub static RE_AUTH_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
@@ -1420,8 +1590,165 @@ pub mod defs {
                 min: 0u32,
                 max: None,
             },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCT_INTERIM_INTERVAL,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCOUNTING_REALTIME_REQUIRED,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ACCT_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::AUTH_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::AUTH_GRACE_PERIOD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::AUTH_SESSION_STATE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::AUTHORIZATION_LIFETIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::CLASS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::DESTINATION_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::DESTINATION_REALM,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::DISCONNECT_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::FIRMWARE_REVISION,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::HOST_IP_ADDRESS,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::INBAND_SECURITY_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::MULTI_ROUND_TIME_OUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::PRODUCT_NAME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::RE_AUTH_REQUEST_TYPE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::ROUTE_RECORD,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::SESSION_BINDING,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::SESSION_SERVER_FAILOVER,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::SESSION_TIMEOUT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::SUPPORTED_VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::TERMINATION_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::VENDOR_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::VENDOR_SPECIFIC_APPLICATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
         ],
         extensible: true,
+        one_of: &[],
     };
     /// Grammar of Credit-Control-request.
     pub static CREDIT_CONTROL_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
@@ -1588,8 +1915,87 @@ pub mod defs {
                 min: 0u32,
                 max: None,
             },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_SESSION_FAILOVER,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CHECK_BALANCE_RESULT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &COST_INFORMATION,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CREDIT_CONTROL_FAILURE_HANDLING,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &DIRECT_DEBITING_FAILURE_HANDLING,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::FAILED_AVP,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &FINAL_UNIT_INDICATION,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &GRANTED_SERVICE_UNIT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::REDIRECT_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::REDIRECT_HOST_USAGE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::REDIRECT_MAX_CACHE_TIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::RESULT_CODE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &VALIDITY_TIME,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
         ],
         extensible: true,
+        one_of: &[],
     };
     /// Grammar of Credit-Control-answer.
     pub static CREDIT_CONTROL_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
@@ -1756,8 +2162,87 @@ pub mod defs {
                 min: 0u32,
                 max: None,
             },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &CC_CORRELATION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::DESTINATION_HOST,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::DESTINATION_REALM,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &MULTIPLE_SERVICES_INDICATOR,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REQUESTED_ACTION,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &REQUESTED_SERVICE_UNIT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SERVICE_CONTEXT_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SERVICE_IDENTIFIER,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SERVICE_PARAMETER_INFO,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &SUBSCRIPTION_ID,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &super::super::base::defs::TERMINATION_CAUSE,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &USER_EQUIPMENT_INFO,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
+            ::diameter_runtime::dictionary::RuleDef {
+                avp: &USED_SERVICE_UNIT,
+                fixed: false,
+                min: 0u32,
+                max: Some(0u32),
+            },
         ],
         extensible: true,
+        one_of: &[],
     };
 }
 /// The AVPs and applications this module defines.
@@ -6196,7 +6681,7 @@ pub struct MultipleServicesCreditControl<'a> {
     ///
     /// Occurs 0 to 1 times.
     pub validity_time: Option<u32>,
-    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
     ///
@@ -6648,7 +7133,7 @@ impl<'a> MultipleServicesCreditControlView<'a> {
     pub fn validity_time(&self) -> Option<u32> {
         ::diameter_runtime::view::opt(self.data, self.at[7usize])
     }
-    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
     ///
@@ -7663,7 +8148,7 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthRequest<'a> {
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 15usize];
+        let mut counts = [0u32; 41usize];
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -8160,7 +8645,7 @@ impl ::diameter_runtime::types::IntoOwned for ReAuthRequest<'_> {
 #[derive(Clone, Copy)]
 pub struct ReAuthRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 15usize],
+    at: [u32; 41usize],
 }
 impl<'a> ReAuthRequestView<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
@@ -8316,8 +8801,8 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 15usize];
-        let mut out = Self { data, at: [0u32; 15usize] };
+        let mut counts = [0u32; 41usize];
+        let mut out = Self { data, at: [0u32; 41usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -8654,7 +9139,7 @@ pub struct ReAuthAnswer<'a> {
     ///
     /// Occurs fixed position, 1 to 1 times.
     pub session_id: ::diameter_runtime::types::Utf8String<'a>,
-    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
     ///
@@ -8803,7 +9288,7 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthAnswer<'a> {
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 17usize];
+        let mut counts = [0u32; 43usize];
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -9341,7 +9826,7 @@ impl ::diameter_runtime::types::IntoOwned for ReAuthAnswer<'_> {
 #[derive(Clone, Copy)]
 pub struct ReAuthAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 17usize],
+    at: [u32; 43usize],
 }
 impl<'a> ReAuthAnswerView<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
@@ -9352,7 +9837,7 @@ impl<'a> ReAuthAnswerView<'a> {
     pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
         ::diameter_runtime::view::one(self.data, self.at[0usize])
     }
-    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
     ///
@@ -9512,8 +9997,8 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 17usize];
-        let mut out = Self { data, at: [0u32; 17usize] };
+        let mut counts = [0u32; 43usize];
+        let mut out = Self { data, at: [0u32; 43usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -10102,7 +10587,7 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlRequest<'a> {
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CREDIT_CONTROL_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 27usize];
+        let mut counts = [0u32; 40usize];
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -10940,7 +11425,7 @@ impl ::diameter_runtime::types::IntoOwned for CreditControlRequest<'_> {
 #[derive(Clone, Copy)]
 pub struct CreditControlRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 27usize],
+    at: [u32; 40usize],
 }
 impl<'a> CreditControlRequestView<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
@@ -11226,8 +11711,8 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CREDIT_CONTROL_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 27usize];
-        let mut out = Self { data, at: [0u32; 27usize] };
+        let mut counts = [0u32; 40usize];
+        let mut out = Self { data, at: [0u32; 40usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -11803,7 +12288,7 @@ pub struct CreditControlAnswer<'a> {
     ///
     /// Occurs fixed position, 1 to 1 times.
     pub session_id: ::diameter_runtime::types::Utf8String<'a>,
-    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
     ///
@@ -12025,7 +12510,7 @@ impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlAnswer<'a> {
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CREDIT_CONTROL_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 27usize];
+        let mut counts = [0u32; 40usize];
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -12858,7 +13343,7 @@ impl ::diameter_runtime::types::IntoOwned for CreditControlAnswer<'_> {
 #[derive(Clone, Copy)]
 pub struct CreditControlAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 27usize],
+    at: [u32; 40usize],
 }
 impl<'a> CreditControlAnswerView<'a> {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
@@ -12869,7 +13354,7 @@ impl<'a> CreditControlAnswerView<'a> {
     pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
         ::diameter_runtime::view::one(self.data, self.at[0usize])
     }
-    /// Outcome of a request, reported in every answer (values listed in the comment at the top of this file).
+    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
     ///
@@ -13137,8 +13622,8 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
         ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
     ) -> Self {
         let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CREDIT_CONTROL_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 27usize];
-        let mut out = Self { data, at: [0u32; 27usize] };
+        let mut counts = [0u32; 40usize];
+        let mut out = Self { data, at: [0u32; 40usize] };
         ctx.walk(
             data,
             |ctx, a, index| match (a.header.code, a.header.vendor()) {
@@ -13695,5 +14180,18 @@ impl ::core::fmt::Debug for CreditControlAnswerView<'_> {
             &::diameter_runtime::view::CommandView::to_command(self),
             f,
         )
+    }
+}
+/// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
+/// `vendor_id`), e.g. a Result-Code; `None` when they name none.
+pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str> {
+    #[allow(clippy::match_single_binding)]
+    match (code, vendor_id, value) {
+        (268u32, 0u32, 4010u32) => Some("DIAMETER_END_USER_SERVICE_DENIED"),
+        (268u32, 0u32, 4011u32) => Some("DIAMETER_CREDIT_CONTROL_NOT_APPLICABLE"),
+        (268u32, 0u32, 4012u32) => Some("DIAMETER_CREDIT_LIMIT_REACHED"),
+        (268u32, 0u32, 5030u32) => Some("DIAMETER_USER_UNKNOWN"),
+        (268u32, 0u32, 5031u32) => Some("DIAMETER_RATING_FAILED"),
+        _ => None,
     }
 }

@@ -14,6 +14,28 @@ pub mod accounting;
 pub mod base;
 #[cfg(feature = "credit_control")]
 pub mod credit_control;
+/// The name any enabled dictionary gives to `value` of Unsigned32 AVP (`code`,
+/// `vendor_id`) (`<values>` in the XML), e.g. `DIAMETER_SUCCESS` for Result-Code 2001.
+pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str> {
+    #[cfg(feature = "accounting")]
+    if let Some(n) = self::accounting::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    if let Some(n) = self::base::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "credit_control")]
+    if let Some(n) = self::credit_control::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    let _ = (code, vendor_id, value);
+    None
+}
+/// The name of Result-Code `value` in any enabled dictionary, e.g.
+/// `DIAMETER_SUCCESS` for 2001.
+pub fn result_code_name(value: u32) -> Option<&'static str> {
+    value_name(268u32, 0u32, value)
+}
 /// The definition of AVP (`code`, `vendor_id`) in any enabled dictionary.
 pub fn avp_def(
     code: u32,

@@ -106,6 +106,9 @@ pub struct GrammarDef {
     pub rules: &'static [RuleDef],
     /// Ends in `*[ AVP ]`: AVPs the rules don't name may occur.
     pub extensible: bool,
+    /// Choices: each lists indices into `rules` of which exactly one must occur (none is
+    /// 5005, several 5009; RFC 6733 6.11). Empty for most grammars.
+    pub one_of: &'static [&'static [usize]],
 }
 
 /// One command of an application.
@@ -244,6 +247,7 @@ mod tests {
             max: Some(1),
         }],
         extensible: true,
+        one_of: &[],
     };
     static AVPS: [AvpDef; 2] = [
         AvpDef {

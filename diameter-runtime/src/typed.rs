@@ -266,6 +266,7 @@ pub fn put_group<'a, T: Group<'a>>(w: &mut Writer<'_>, value: &T) {
 pub mod ctx;
 pub mod decoded;
 pub mod failed;
+mod occurrence;
 
 pub use crate::violation::{first_violation, Violation};
 pub use ctx::{DecodeCtx, Occurs, Repeated};

@@ -214,6 +214,7 @@ pub fn module(model: &Model, plan: &Plan, m: &str, rt: &TokenStream) -> TokenStr
         }
     }
     items.extend(enum_extensions(model, plan, m));
+    items.push(super::rules::value_names(model, plan, m));
     let specs: BTreeSet<&str> = avps
         .iter()
         .map(|a| a.spec.as_str())
@@ -316,7 +317,8 @@ fn grammar_def(model: &Model, plan: &Plan, m: &str, g: &Grammar, rt: &TokenStrea
         quote!(#rt::dictionary::RuleDef { avp: &#d, fixed: #fixed, min: #min, max: #max })
     });
     let ext = g.extensible;
-    quote!(#rt::dictionary::GrammarDef { rules: &[#(#rules),*], extensible: #ext })
+    let one_of = super::rules::one_of_def(g);
+    quote!(#rt::dictionary::GrammarDef { rules: &[#(#rules),*], extensible: #ext, #one_of })
 }
 
 fn enum_type(model: &Model, avp: &Avp, rt: &TokenStream) -> TokenStream {
@@ -706,7 +708,8 @@ fn body(
 
     // decode, in place: `self` starts as `Default`; counts are locals.
     let n = fs.len();
-    let arms = fs.iter().map(|f| {
+    // Excluded AVPs (`0*0`) get no arm: `ctx.other` finds their rule (see `emit::rules`).
+    let arms = fs.iter().filter(|f| super::rules::has_arm(f)).map(|f| {
         let i = f.index;
         let n = field_ident(&f.name);
         let (code, _, vendor) = f.wire;
@@ -739,6 +742,7 @@ fn body(
         quote!(_ => ctx.other(G, a, None),)
     };
     let missing = missing_checks(g, &fs, None);
+    let one_of = super::rules::one_of_check(g, quote!(counts));
     let counts_decl = counts_decl(n);
     let decode = quote! {
         let G: &'static #rt::dictionary::GrammarDef = &#grammar;
@@ -748,6 +752,7 @@ fn body(
             #other_arm
         });
         #missing
+        #one_of
     };
 
     // into_owned / into_shared: every field made 'static; the field lists are empty (the

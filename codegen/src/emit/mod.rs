@@ -10,6 +10,7 @@ mod items;
 pub mod names;
 mod plan;
 mod root;
+mod rules;
 mod views;
 
 use std::collections::BTreeMap;

@@ -70,6 +70,7 @@ pub fn root(
     // Modules whose dictionaries this root searches: local ones (feature-gated) and externs.
     let mut lookups = Vec::new();
     let mut dicts = Vec::new();
+    let mut module_paths = Vec::new();
     for m in plan.modules.keys() {
         let (c, p) = if plan.is_local(m) {
             (cfg(always_on, m), ident(&format!("self::{m}")))
@@ -84,6 +85,7 @@ pub fn root(
             #c
             v.push(&#p::DICTIONARY);
         });
+        module_paths.push((c, p));
     }
 
     // Every command of every local application.
@@ -189,6 +191,7 @@ pub fn root(
         }
     }
 
+    out.extend(super::rules::root_value_names(model, &module_paths));
     out.extend(quote! {
         /// The definition of AVP (`code`, `vendor_id`) in any enabled dictionary.
         pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static #rt::dictionary::AvpDef> {

@@ -38,7 +38,7 @@ pub(super) fn view(
     let doc_docs = docs(&doc);
 
     // The checking decoder: the struct's `match`, with offsets for slots.
-    let arms = fs.iter().map(|f| {
+    let arms = fs.iter().filter(|f| super::rules::has_arm(f)).map(|f| {
         let i = f.index;
         let (code, _, vendor) = f.wire;
         let o = occurs(model, g, f, rt);
@@ -68,6 +68,7 @@ pub(super) fn view(
         quote!(_ => ctx.other(G, a, None),)
     };
     let missing = missing_checks(g, fs, Some(&quote!(out.at)));
+    let one_of = super::rules::one_of_check(g, quote!(out.at));
     let counts = counts_decl(n);
     let check = quote! {
         let G: &'static #rt::dictionary::GrammarDef = &#grammar;
@@ -79,10 +80,11 @@ pub(super) fn view(
             #other_arm
         });
         #missing
+        #one_of
         out
     };
 
-    let slot_arms = fs.iter().map(|f| {
+    let slot_arms = fs.iter().filter(|f| super::rules::has_arm(f)).map(|f| {
         let (i, (code, _, vendor)) = (f.index, f.wire);
         quote!((#code, #vendor) => Some(#i),)
     });

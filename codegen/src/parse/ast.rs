@@ -26,6 +26,8 @@ pub(crate) struct File {
     pub(crate) applications: Vec<Application>,
     pub(crate) avps: Vec<Avp>,
     pub(crate) enum_extensions: Vec<EnumExtension>,
+    /// `<values>` elements: names for values of Unsigned32 AVPs.
+    pub(crate) values: Vec<Values>,
 }
 
 /// `<import file="..."/>`
@@ -54,6 +56,25 @@ pub(crate) struct Application {
     pub(crate) vendor: Option<Spanned<String>>,
     pub(crate) module: Spanned<String>,
     pub(crate) commands: Vec<Command>,
+    /// `<occurrence-table>` children.
+    pub(crate) occurrence_tables: Vec<OccurrenceTable>,
+    pub(crate) span: Span,
+}
+
+/// `<occurrence-table commands="CER CEA ...">`: a spec's AVP occurrence table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OccurrenceTable {
+    /// The column heads: request or answer abbreviations, separated by whitespace.
+    pub(crate) commands: Spanned<String>,
+    pub(crate) rows: Vec<OccurrenceRow>,
+    pub(crate) span: Span,
+}
+
+/// `<row avp="..." occurs="0 0-1 ..."/>`: one AVP's cells, one per column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OccurrenceRow {
+    pub(crate) avp: Spanned<String>,
+    pub(crate) occurs: Spanned<String>,
     pub(crate) span: Span,
 }
 
@@ -94,6 +115,8 @@ pub(crate) struct Avp {
     pub(crate) enums: Vec<Enum>,
     /// The `<grammar>` child.
     pub(crate) grammar: Option<GrammarText>,
+    /// `<exactly-one>` children.
+    pub(crate) exactly_one: Vec<ExactlyOne>,
     /// Text directly inside the element, with each line trimmed.
     pub(crate) doc: String,
     pub(crate) span: Span,
@@ -115,5 +138,30 @@ pub(crate) struct EnumExtension {
     pub(crate) enums: Vec<Enum>,
     /// Text directly inside the element, with each line trimmed.
     pub(crate) doc: String,
+    pub(crate) span: Span,
+}
+
+/// `<exactly-one avps="A B"/>`: exactly one of the named members of a Grouped AVP occurs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ExactlyOne {
+    /// The member names, separated by whitespace.
+    pub(crate) avps: Spanned<String>,
+    pub(crate) span: Span,
+}
+
+/// `<values avp="...">`: names for values of an Unsigned32 AVP (e.g. Result-Code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Values {
+    /// The AVP's name.
+    pub(crate) avp: Spanned<String>,
+    pub(crate) values: Vec<Value>,
+    pub(crate) span: Span,
+}
+
+/// `<value name="..." value="..."/>`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Value {
+    pub(crate) name: String,
+    pub(crate) value: u32,
     pub(crate) span: Span,
 }

@@ -372,6 +372,7 @@ impl<'a> Parser<'a> {
         let mut applications = Vec::new();
         let mut avps = Vec::new();
         let mut enum_extensions = Vec::new();
+        let mut values = Vec::new();
         self.children(
             &element,
             |parser, child| {
@@ -381,6 +382,7 @@ impl<'a> Parser<'a> {
                     "application" => applications.extend(parser.application(child)?),
                     "avp" => avps.extend(parser.avp(child)?),
                     "enum-extension" => enum_extensions.extend(parser.enum_extension(child)?),
+                    "values" => values.extend(parser.values(child)?),
                     _ => parser.unknown_element(child, "dictionary")?,
                 }
                 Ok(())
@@ -399,6 +401,7 @@ impl<'a> Parser<'a> {
                 applications,
                 avps,
                 enum_extensions,
+                values,
             }),
             _ => None,
         })
@@ -441,15 +444,19 @@ impl<'a> Parser<'a> {
         self.finish(attrs);
 
         let mut commands = Vec::new();
+        let mut occurrence_tables = Vec::new();
         self.children(
             &element,
-            |parser, child| {
-                if child.name == "command" {
+            |parser, child| match child.name.as_str() {
+                "command" => {
                     commands.extend(parser.command(child)?);
                     Ok(())
-                } else {
-                    parser.unknown_element(child, "application")
                 }
+                "occurrence-table" => {
+                    occurrence_tables.extend(parser.occurrence_table(child)?);
+                    Ok(())
+                }
+                _ => parser.unknown_element(child, "application"),
             },
             |parser, text, offset| parser.no_text("application", &text, offset),
         )?;
@@ -462,6 +469,7 @@ impl<'a> Parser<'a> {
                 vendor,
                 module,
                 commands,
+                occurrence_tables,
                 span: self.span(element.offset),
             }),
             _ => None,
@@ -586,12 +594,14 @@ impl<'a> Parser<'a> {
 
         let mut enums = Vec::new();
         let mut grammar: Option<ast::GrammarText> = None;
+        let mut exactly_one = Vec::new();
         let mut doc = Vec::new();
         self.children(
             &element,
             |parser, child| {
                 match child.name.as_str() {
                     "enum" => enums.extend(parser.enumeration(child)?),
+                    "exactly-one" => exactly_one.extend(parser.exactly_one(child)?),
                     "grammar" => {
                         let offset = child.offset;
                         let text = parser.grammar_text(child)?;
@@ -620,6 +630,7 @@ impl<'a> Parser<'a> {
                 section: section.map(|section| section.value),
                 enums,
                 grammar,
+                exactly_one,
                 doc: normalize_doc(&doc.join("\n")),
                 span: self.span(element.offset),
             }),
@@ -676,6 +687,95 @@ impl<'a> Parser<'a> {
             }),
             _ => None,
         })
+    }
+}
+
+impl<'a> Parser<'a> {
+    /// Reads `<occurrence-table commands="...">` and its `<row>` children.
+    fn occurrence_table(
+        &mut self,
+        element: Element<'a>,
+    ) -> Result<Option<ast::OccurrenceTable>, Fatal> {
+        let mut attrs = self.attrs(&element);
+        let commands = self.required(&mut attrs, "commands");
+        // The spec section the table comes from, for people reading the dictionary.
+        let _section = self.optional(&mut attrs, "section");
+        self.finish(attrs);
+        let mut rows = Vec::new();
+        self.children(
+            &element,
+            |parser, child| {
+                if child.name != "row" {
+                    return parser.unknown_element(child, "occurrence-table");
+                }
+                let mut attrs = parser.attrs(&child);
+                let avp = parser.required(&mut attrs, "avp");
+                let occurs = parser.required(&mut attrs, "occurs");
+                parser.finish(attrs);
+                parser.no_content(&child)?;
+                if let (Some(avp), Some(occurs)) = (avp, occurs) {
+                    let span = parser.span(child.offset);
+                    rows.push(ast::OccurrenceRow { avp, occurs, span });
+                }
+                Ok(())
+            },
+            |parser, text, offset| parser.no_text("occurrence-table", &text, offset),
+        )?;
+        Ok(commands.map(|commands| ast::OccurrenceTable {
+            commands,
+            rows,
+            span: self.span(element.offset),
+        }))
+    }
+
+    /// Reads `<exactly-one avps="..."/>`.
+    fn exactly_one(&mut self, element: Element<'a>) -> Result<Option<ast::ExactlyOne>, Fatal> {
+        let mut attrs = self.attrs(&element);
+        let avps = self.required(&mut attrs, "avps");
+        self.finish(attrs);
+        self.no_content(&element)?;
+        Ok(avps.map(|avps| ast::ExactlyOne {
+            avps,
+            span: self.span(element.offset),
+        }))
+    }
+
+    /// Reads `<values avp="...">` and its `<value name="..." value="..."/>` children.
+    fn values(&mut self, element: Element<'a>) -> Result<Option<ast::Values>, Fatal> {
+        let mut attrs = self.attrs(&element);
+        let avp = self.required(&mut attrs, "avp");
+        // The spec section defining the values, for people reading the dictionary.
+        let _section = self.optional(&mut attrs, "section");
+        self.finish(attrs);
+        let mut values = Vec::new();
+        self.children(
+            &element,
+            |parser, child| {
+                if child.name != "value" {
+                    return parser.unknown_element(child, "values");
+                }
+                let mut attrs = parser.attrs(&child);
+                let name = parser.required(&mut attrs, "name");
+                let value = parser.u32(&mut attrs, "value");
+                parser.finish(attrs);
+                parser.no_content(&child)?;
+                if let (Some(name), Some(value)) = (name, value) {
+                    let span = parser.span(child.offset);
+                    values.push(ast::Value {
+                        name: name.value,
+                        value,
+                        span,
+                    });
+                }
+                Ok(())
+            },
+            |parser, text, offset| parser.no_text("values", &text, offset),
+        )?;
+        Ok(avp.map(|avp| ast::Values {
+            avp,
+            values,
+            span: self.span(element.offset),
+        }))
     }
 }
 

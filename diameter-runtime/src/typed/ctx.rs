@@ -60,10 +60,10 @@ pub struct DecodeCtx<'o> {
     /// The groups in between are added as the decoders return (see `nested`), so that the
     /// walk keeps no path of its own.
     root: &'static str,
-    depth: u32,
+    pub(crate) depth: u32,
     /// Set for answers with the E bit: they follow RFC 6733's generic answer-message grammar,
     /// so the command's required AVPs are not demanded.
-    relaxed: bool,
+    pub(crate) relaxed: bool,
 }
 
 impl<'o> DecodeCtx<'o> {
@@ -99,7 +99,7 @@ impl<'o> DecodeCtx<'o> {
         self.violations
     }
 
-    fn push(
+    pub(crate) fn push(
         &mut self,
         result_code: u32,
         avp: Option<&'static str>,
@@ -476,6 +476,10 @@ impl<'o> DecodeCtx<'o> {
         let (code, vendor) = (h.code, h.vendor());
         let def = (self.known)(code, vendor);
         let failed = || Some(Bytes::copy_from_slice(wire));
+        // An excluded AVP is known, is 5008 and is kept like any other (see `occurrence`).
+        if def.is_some() && self.excluded(grammar, wire) {
+            return grammar.extensible;
+        }
         let unsupported = def.is_none() && h.flags.is_mandatory();
         if unsupported && (self.opts.strict || !grammar.extensible) {
             self.push(

@@ -1,0 +1,100 @@
+//! What the emitter writes for the rules outside the ABNF: choices (`one_of` in the grammar
+//! statics and the check call after a walk) and the names of Unsigned32 values (`<values>`,
+//! e.g. Result-Code) per module and over every module.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::items::{Field, Shape};
+use super::plan::Plan;
+use crate::model::{Grammar, Model};
+
+/// Whether field `f` gets a `match` arm in the decoders and a slot in the view. An AVP the
+/// grammar excludes (`0*0`, e.g. from an occurrence table) does not: it reaches the runtime's
+/// `ctx.other`, which finds its rule in the grammar static and reports 5008. So excluded
+/// AVPs cost data, not code, and are kept among the other AVPs like any unnamed one.
+pub(super) fn has_arm(f: &Field) -> bool {
+    f.shape != Shape::Forbidden
+}
+
+/// The `one_of` field of a `GrammarDef` literal: the choices as rule indices.
+pub(super) fn one_of_def(g: &Grammar) -> TokenStream {
+    let choices = g.one_of.iter().map(|members| quote!(&[#(#members),*]));
+    quote!(one_of: &[#(#choices),*])
+}
+
+/// The check of the grammar's choices after the walk, or nothing when it has none. `seen` is
+/// the array telling which rules occurred (the struct's counts, the view's offsets).
+pub(super) fn one_of_check(g: &Grammar, seen: TokenStream) -> TokenStream {
+    if g.one_of.is_empty() {
+        return quote!();
+    }
+    quote!(ctx.one_of(G, data, &#seen);)
+}
+
+/// Module `m`'s `value_name`: the names its dictionary files give to values of Unsigned32
+/// AVPs (`<values>`), looked up by AVP code, Vendor-Id and value.
+pub(super) fn value_names(model: &Model, plan: &Plan, m: &str) -> TokenStream {
+    let arms = model
+        .values
+        .iter()
+        .filter(|v| plan.file_module.get(&v.span.file).map(String::as_str) == Some(m))
+        .flat_map(|v| {
+            let (code, vendor) = (v.avp.code, v.avp.vendor_id);
+            v.values.iter().map(move |value| {
+                let (n, x) = (&value.name, value.value);
+                quote!((#code, #vendor, #x) => Some(#n),)
+            })
+        });
+    quote! {
+        /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
+        /// `vendor_id`), e.g. a Result-Code; `None` when they name none.
+        pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str> {
+            #[allow(clippy::match_single_binding)]
+            match (code, vendor_id, value) {
+                #(#arms)*
+                _ => None,
+            }
+        }
+    }
+}
+
+/// The root's `value_name` over every enabled module, and `result_code_name` for the AVP named
+/// `Result-Code` when the dictionaries define it. `modules` pairs each module's `cfg`
+/// attribute with its path.
+pub(super) fn root_value_names(
+    model: &Model,
+    modules: &[(TokenStream, TokenStream)],
+) -> TokenStream {
+    let lookups = modules.iter().map(|(c, p)| {
+        quote! {
+            #c
+            if let Some(n) = #p::value_name(code, vendor_id, value) { return Some(n); }
+        }
+    });
+    let result_code = model
+        .avps
+        .values()
+        .find(|avp| avp.name == "Result-Code")
+        .map(|avp| {
+            let (code, vendor) = (avp.key.code, avp.key.vendor_id);
+            quote! {
+                /// The name of Result-Code `value` in any enabled dictionary, e.g.
+                /// `DIAMETER_SUCCESS` for 2001.
+                pub fn result_code_name(value: u32) -> Option<&'static str> {
+                    value_name(#code, #vendor, value)
+                }
+            }
+        });
+    quote! {
+        /// The name any enabled dictionary gives to `value` of Unsigned32 AVP (`code`,
+        /// `vendor_id`) (`<values>` in the XML), e.g. `DIAMETER_SUCCESS` for Result-Code 2001.
+        pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str> {
+            #(#lookups)*
+            let _ = (code, vendor_id, value);
+            None
+        }
+
+        #result_code
+    }
+}
