@@ -5,6 +5,7 @@
 //! locals, a `match` on AVP keys) and in-place encode calling the runtime's `typed` engine.
 //! The root file declares the modules and the dispatch over every command.
 
+mod builders;
 mod items;
 pub mod names;
 mod plan;
@@ -98,6 +99,15 @@ pub fn emit(model: &Model, opts: &Options) -> Vec<GeneratedFile> {
                 contents: format!("{header}{}", format(all)),
             }]
         }
+    }
+}
+
+/// The cargo features of the crate `emit` lays out with [`Layout::Crate`], feature name ->
+/// the features it enables (see the crate's `Cargo.toml`); empty for other layouts.
+pub fn cargo_features(model: &Model, opts: &Options) -> BTreeMap<String, Vec<String>> {
+    match opts.layout {
+        Layout::Crate { .. } => root::features(&Plan::new(model, &opts.externs)),
+        Layout::SingleFile(_) => BTreeMap::new(),
     }
 }
 
