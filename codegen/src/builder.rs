@@ -154,7 +154,15 @@ impl Builder {
         self.load_and_emit().map(|(_, files)| files)
     }
 
-    fn load_and_emit(&self) -> Result<(crate::Model, Vec<GeneratedFile>), Error> {
+    /// The cargo features of the generated crate (with [`Layout::Crate`]): one per module,
+    /// naming the features of the modules whose types it uses, and `full` naming every
+    /// module. A tool writes them into the crate's `Cargo.toml`.
+    pub fn cargo_features(&self) -> Result<BTreeMap<String, Vec<String>>, Error> {
+        let (model, opts) = self.load()?;
+        Ok(emit::cargo_features(&model, &opts))
+    }
+
+    fn load(&self) -> Result<(crate::Model, Options), Error> {
         let roots = self
             .dictionaries
             .iter()
@@ -214,6 +222,11 @@ impl Builder {
             sources,
             regenerate_hint: self.regenerate_hint.clone(),
         };
+        Ok((model, opts))
+    }
+
+    fn load_and_emit(&self) -> Result<(crate::Model, Vec<GeneratedFile>), Error> {
+        let (model, opts) = self.load()?;
         let files = emit::emit(&model, &opts);
         Ok((model, files))
     }

@@ -450,7 +450,7 @@ fn typed_value(
         AvpType::DiameterIdentity => {
             let s = text(v)?;
             if !lenient {
-                DiameterIdentity::new(s)
+                DiameterIdentity::try_from(s)
                     .map_err(|e| format!("{e} (--lenient writes it anyway)"))?;
             }
             Bytes::copy_from_slice(s.as_bytes())
@@ -458,7 +458,7 @@ fn typed_value(
         AvpType::DiameterUri => {
             let s = text(v)?;
             if !lenient {
-                s.parse::<DiameterUri>()
+                DiameterUri::try_from(s)
                     .map_err(|e| format!("{e} (--lenient writes it anyway)"))?;
             }
             Bytes::copy_from_slice(s.as_bytes())

@@ -395,10 +395,9 @@ fn framing_error(bytes: &[u8], opts: &DecodeOptions) -> Option<DecodeError> {
 
 /// The tree walk tolerates what it can (reserved bits, non-zero padding), to show as much as
 /// possible; the violations say what a strict receiver thinks of it.
-const WALK_LENIENCY: Leniency = Leniency {
-    reserved_bits: true,
-    nonzero_padding: true,
-};
+const WALK_LENIENCY: Leniency = Leniency::strict()
+    .with_reserved_bits(true)
+    .with_nonzero_padding(true);
 
 /// The AVPs of `buf` at nesting `depth` (1 for the message body); when a malformed AVP
 /// stopped the walk, why and at which offset of `buf`.

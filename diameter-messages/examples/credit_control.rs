@@ -1,28 +1,25 @@
 //! Builds a Credit-Control-Request, encodes it, decodes it back (as a struct, then as a
-//! zero-allocation view), then breaks it and prints the error answer RFC 6733 requires. Run with `cargo run -p diameter-messages --example credit_control`.
+//! zero-allocation view), then breaks it and prints the error answer RFC 6733 requires. Run
+//! with `cargo run -p diameter-messages --example credit_control`.
 
-use diameter_messages::credit_control::{
-    CcRequestType, CreditControlRequest, CreditControlRequestView, MultipleServicesCreditControl,
-};
-use diameter_messages::Message;
+use diameter_messages::prelude::*;
 use diameter_runtime::answer::Identity;
-use diameter_runtime::typed::Command;
-use diameter_runtime::types::{DiameterIdentity, IntoOwned, Utf8String};
-use diameter_runtime::{CommandView, RawMessage};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut ccr = CreditControlRequest::new(
-        Utf8String::from("client.example;1;1"),        // Session-Id
-        DiameterIdentity::borrowed("client.example")?, // Origin-Host
-        "example".parse()?,                            // Origin-Realm
-        "ocs.example".parse()?,                        // Destination-Realm
-        4,                                             // Auth-Application-Id
-        Utf8String::from("32251@3gpp.org"),            // Service-Context-Id
-        CcRequestType::INITIAL_REQUEST,
-        0, // CC-Request-Number
-    );
+    // Required AVPs by name; `build` names any left out.
+    let mut ccr = credit_control::CreditControlRequest::builder()
+        .session_id("client.example;1;1")
+        .origin_host(DiameterIdentity::from_static("client.example"))
+        .origin_realm(DiameterIdentity::from_static("example"))
+        .destination_realm(DiameterIdentity::try_from("ocs.example")?)
+        .auth_application_id(4)
+        .service_context_id("32251@3gpp.org")
+        .cc_request_type(credit_control::CcRequestType::INITIAL_REQUEST)
+        .cc_request_number(0)
+        .build()?;
+    // Optional and repeated AVPs are plain fields.
     ccr.multiple_services_credit_control
-        .push(MultipleServicesCreditControl {
+        .push(credit_control::MultipleServicesCreditControl {
             rating_group: Some(100),
             ..Default::default()
         });
@@ -40,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let kept: Message<'static> = decoded.message.into_owned();
 
     // The same checks through a view: nothing allocated, each field read when asked.
-    let view = CreditControlRequestView::decode(&bytes)?;
+    let view = credit_control::CreditControlRequestView::decode(&bytes)?;
     assert!(view.is_valid());
     let ccr = view.message;
     println!("view: session {}", ccr.session_id().as_str());
@@ -58,8 +55,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("violation: {v}");
     }
     let me = Identity {
-        origin_host: "ocs.example".parse()?,
-        origin_realm: "example".parse()?,
+        origin_host: DiameterIdentity::from_static("ocs.example"),
+        origin_realm: DiameterIdentity::from_static("example"),
     };
     if let Some(answer) = decoded.error_answer(&broken, &me) {
         let code = answer.find(268, 0).map(|a| a.value::<u32>()).transpose()?;

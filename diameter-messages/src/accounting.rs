@@ -462,36 +462,121 @@ pub struct AccountingRequest<'a> {
     pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
 impl<'a> AccountingRequest<'a> {
-    /// A message with its required AVPs (`Session-Id`, `Origin-Host`, `Origin-Realm`, `Destination-Realm`, `Accounting-Record-Type`, `Accounting-Record-Number`); optional and repeated ones start empty.
-    pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String<'a>,
-        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-        destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-        accounting_record_type: super::base::AccountingRecordType,
-        accounting_record_number: u32,
+    /// Starts a [`AccountingRequestBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> AccountingRequestBuilder<'a> {
+        AccountingRequestBuilder {
+            value: Self::default(),
+            given: [false; 6usize],
+        }
+    }
+}
+/// A builder of this message: one setter per required AVP, then [`AccountingRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct AccountingRequestBuilder<'a> {
+    value: AccountingRequest<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 6usize],
+}
+impl<'a> AccountingRequestBuilder<'a> {
+    ///Sets `Session-Id`.
+    pub fn session_id(
+        mut self,
+        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
     ) -> Self {
-        Self {
-            session_id,
-            origin_host,
-            origin_realm,
-            destination_realm,
-            accounting_record_type,
-            accounting_record_number,
-            acct_application_id: Default::default(),
-            vendor_specific_application_id: Default::default(),
-            user_name: Default::default(),
-            destination_host: Default::default(),
-            accounting_sub_session_id: Default::default(),
-            acct_session_id: Default::default(),
-            acct_multi_session_id: Default::default(),
-            acct_interim_interval: Default::default(),
-            accounting_realtime_required: Default::default(),
-            origin_state_id: Default::default(),
-            event_timestamp: Default::default(),
-            proxy_info: Default::default(),
-            route_record: Default::default(),
-            other_avps: Vec::new(),
+        self.value.session_id = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Origin-Host`.
+    pub fn origin_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_host = v.into();
+        self.given[1usize] = true;
+        self
+    }
+    ///Sets `Origin-Realm`.
+    pub fn origin_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_realm = v.into();
+        self.given[2usize] = true;
+        self
+    }
+    ///Sets `Destination-Realm`.
+    pub fn destination_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.destination_realm = v.into();
+        self.given[3usize] = true;
+        self
+    }
+    ///Sets `Accounting-Record-Type`.
+    pub fn accounting_record_type(
+        mut self,
+        v: impl Into<super::base::AccountingRecordType>,
+    ) -> Self {
+        self.value.accounting_record_type = v.into();
+        self.given[4usize] = true;
+        self
+    }
+    ///Sets `Accounting-Record-Number`.
+    pub fn accounting_record_number(mut self, v: u32) -> Self {
+        self.value.accounting_record_number = v;
+        self.given[5usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(
+            &defs::ACCOUNTING_REQUEST_GRAMMAR,
+            &self.given,
+        )
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(
+        self,
+    ) -> Result<AccountingRequest<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Accounting-Request",
+            &defs::ACCOUNTING_REQUEST_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
+}
+impl<'a> ::diameter_runtime::CommandBuilder<'a> for AccountingRequestBuilder<'a> {
+    type Command = AccountingRequest<'a>;
+    fn build(self) -> Result<AccountingRequest<'a>, ::diameter_runtime::MissingAvps> {
+        AccountingRequestBuilder::build(self)
+    }
+    #[allow(unused_variables)]
+    fn fill_origin(
+        &mut self,
+        host: &::diameter_runtime::types::DiameterIdentity<'a>,
+        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+    ) {
+        if !self.given[1usize] {
+            self.value.origin_host = host.clone();
+            self.given[1usize] = true;
+        }
+        if !self.given[2usize] {
+            self.value.origin_realm = realm.clone();
+            self.given[2usize] = true;
+        }
+    }
+    #[allow(unused_variables)]
+    fn fill_session_id(
+        &mut self,
+        session_id: &::diameter_runtime::types::Utf8String<'a>,
+    ) {
+        if !self.given[0usize] {
+            self.value.session_id = session_id.clone();
+            self.given[0usize] = true;
         }
     }
 }
@@ -1842,37 +1927,113 @@ pub struct AccountingAnswer<'a> {
     pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
 impl<'a> AccountingAnswer<'a> {
-    /// A message with its required AVPs (`Session-Id`, `Result-Code`, `Origin-Host`, `Origin-Realm`, `Accounting-Record-Type`, `Accounting-Record-Number`); optional and repeated ones start empty.
-    pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String<'a>,
-        result_code: u32,
-        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-        accounting_record_type: super::base::AccountingRecordType,
-        accounting_record_number: u32,
+    /// Starts a [`AccountingAnswerBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> AccountingAnswerBuilder<'a> {
+        AccountingAnswerBuilder {
+            value: Self::default(),
+            given: [false; 6usize],
+        }
+    }
+}
+/// A builder of this message: one setter per required AVP, then [`AccountingAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct AccountingAnswerBuilder<'a> {
+    value: AccountingAnswer<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 6usize],
+}
+impl<'a> AccountingAnswerBuilder<'a> {
+    ///Sets `Session-Id`.
+    pub fn session_id(
+        mut self,
+        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
     ) -> Self {
-        Self {
-            session_id,
-            result_code,
-            origin_host,
-            origin_realm,
-            accounting_record_type,
-            accounting_record_number,
-            acct_application_id: Default::default(),
-            vendor_specific_application_id: Default::default(),
-            user_name: Default::default(),
-            accounting_sub_session_id: Default::default(),
-            acct_session_id: Default::default(),
-            acct_multi_session_id: Default::default(),
-            error_message: Default::default(),
-            error_reporting_host: Default::default(),
-            failed_avp: Default::default(),
-            acct_interim_interval: Default::default(),
-            accounting_realtime_required: Default::default(),
-            origin_state_id: Default::default(),
-            event_timestamp: Default::default(),
-            proxy_info: Default::default(),
-            other_avps: Vec::new(),
+        self.value.session_id = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Result-Code`.
+    pub fn result_code(mut self, v: u32) -> Self {
+        self.value.result_code = v;
+        self.given[1usize] = true;
+        self
+    }
+    ///Sets `Origin-Host`.
+    pub fn origin_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_host = v.into();
+        self.given[2usize] = true;
+        self
+    }
+    ///Sets `Origin-Realm`.
+    pub fn origin_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_realm = v.into();
+        self.given[3usize] = true;
+        self
+    }
+    ///Sets `Accounting-Record-Type`.
+    pub fn accounting_record_type(
+        mut self,
+        v: impl Into<super::base::AccountingRecordType>,
+    ) -> Self {
+        self.value.accounting_record_type = v.into();
+        self.given[4usize] = true;
+        self
+    }
+    ///Sets `Accounting-Record-Number`.
+    pub fn accounting_record_number(mut self, v: u32) -> Self {
+        self.value.accounting_record_number = v;
+        self.given[5usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(&defs::ACCOUNTING_ANSWER_GRAMMAR, &self.given)
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(self) -> Result<AccountingAnswer<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Accounting-Answer",
+            &defs::ACCOUNTING_ANSWER_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
+}
+impl<'a> ::diameter_runtime::CommandBuilder<'a> for AccountingAnswerBuilder<'a> {
+    type Command = AccountingAnswer<'a>;
+    fn build(self) -> Result<AccountingAnswer<'a>, ::diameter_runtime::MissingAvps> {
+        AccountingAnswerBuilder::build(self)
+    }
+    #[allow(unused_variables)]
+    fn fill_origin(
+        &mut self,
+        host: &::diameter_runtime::types::DiameterIdentity<'a>,
+        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+    ) {
+        if !self.given[2usize] {
+            self.value.origin_host = host.clone();
+            self.given[2usize] = true;
+        }
+        if !self.given[3usize] {
+            self.value.origin_realm = realm.clone();
+            self.given[3usize] = true;
+        }
+    }
+    #[allow(unused_variables)]
+    fn fill_session_id(
+        &mut self,
+        session_id: &::diameter_runtime::types::Utf8String<'a>,
+    ) {
+        if !self.given[0usize] {
+            self.value.session_id = session_id.clone();
+            self.given[0usize] = true;
         }
     }
 }

@@ -3902,9 +3902,49 @@ impl VendorSpecificApplicationId {
     pub fn new(vendor_id: u32) -> Self {
         Self {
             vendor_id,
-            auth_application_id: Default::default(),
-            acct_application_id: Default::default(),
+            ..Default::default()
         }
+    }
+    /// Starts a [`VendorSpecificApplicationIdBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> VendorSpecificApplicationIdBuilder {
+        VendorSpecificApplicationIdBuilder {
+            value: Self::default(),
+            given: [false; 1usize],
+        }
+    }
+}
+/// A builder of this group: one setter per required AVP, then [`VendorSpecificApplicationIdBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct VendorSpecificApplicationIdBuilder {
+    value: VendorSpecificApplicationId,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 1usize],
+}
+impl VendorSpecificApplicationIdBuilder {
+    ///Sets `Vendor-Id`.
+    pub fn vendor_id(mut self, v: u32) -> Self {
+        self.value.vendor_id = v;
+        self.given[0usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(
+            &defs::VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR,
+            &self.given,
+        )
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(
+        self,
+    ) -> Result<VendorSpecificApplicationId, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Vendor-Specific-Application-Id",
+            &defs::VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
     }
 }
 impl<'a> ::diameter_runtime::typed::Group<'a> for VendorSpecificApplicationId {
@@ -4495,7 +4535,7 @@ pub struct FailedAvp<'a> {
 impl<'a> FailedAvp<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
-        Self { other_avps: Vec::new() }
+        Self { ..Default::default() }
     }
 }
 impl<'a> ::diameter_runtime::typed::Group<'a> for FailedAvp<'a> {
@@ -4638,8 +4678,56 @@ impl<'a> ProxyInfo<'a> {
         Self {
             proxy_host,
             proxy_state,
-            other_avps: Vec::new(),
+            ..Default::default()
         }
+    }
+    /// Starts a [`ProxyInfoBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> ProxyInfoBuilder<'a> {
+        ProxyInfoBuilder {
+            value: Self::default(),
+            given: [false; 2usize],
+        }
+    }
+}
+/// A builder of this group: one setter per required AVP, then [`ProxyInfoBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ProxyInfoBuilder<'a> {
+    value: ProxyInfo<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 2usize],
+}
+impl<'a> ProxyInfoBuilder<'a> {
+    ///Sets `Proxy-Host`.
+    pub fn proxy_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.proxy_host = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Proxy-State`.
+    pub fn proxy_state(
+        mut self,
+        v: impl Into<::diameter_runtime::types::OctetString<'a>>,
+    ) -> Self {
+        self.value.proxy_state = v.into();
+        self.given[1usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(&defs::PROXY_INFO_GRAMMAR, &self.given)
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(self) -> Result<ProxyInfo<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Proxy-Info",
+            &defs::PROXY_INFO_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
     }
 }
 impl<'a> ::diameter_runtime::typed::Group<'a> for ProxyInfo<'a> {
@@ -5046,6 +5134,51 @@ impl ExperimentalResult {
             experimental_result_code,
         }
     }
+    /// Starts a [`ExperimentalResultBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> ExperimentalResultBuilder {
+        ExperimentalResultBuilder {
+            value: Self::default(),
+            given: [false; 2usize],
+        }
+    }
+}
+/// A builder of this group: one setter per required AVP, then [`ExperimentalResultBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ExperimentalResultBuilder {
+    value: ExperimentalResult,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 2usize],
+}
+impl ExperimentalResultBuilder {
+    ///Sets `Vendor-Id`.
+    pub fn vendor_id(mut self, v: u32) -> Self {
+        self.value.vendor_id = v;
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Experimental-Result-Code`.
+    pub fn experimental_result_code(mut self, v: u32) -> Self {
+        self.value.experimental_result_code = v;
+        self.given[1usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(
+            &defs::EXPERIMENTAL_RESULT_GRAMMAR,
+            &self.given,
+        )
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(self) -> Result<ExperimentalResult, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Experimental-Result",
+            &defs::EXPERIMENTAL_RESULT_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
 }
 impl<'a> ::diameter_runtime::typed::Group<'a> for ExperimentalResult {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::EXPERIMENTAL_RESULT;
@@ -5251,7 +5384,7 @@ pub struct E2eSequence<'a> {
 impl<'a> E2eSequence<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
-        Self { other_avps: Vec::new() }
+        Self { ..Default::default() }
     }
 }
 impl<'a> ::diameter_runtime::typed::Group<'a> for E2eSequence<'a> {
@@ -5581,29 +5714,103 @@ pub struct CapabilitiesExchangeRequest<'a> {
     pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
 impl<'a> CapabilitiesExchangeRequest<'a> {
-    /// A message with its required AVPs (`Origin-Host`, `Origin-Realm`, `Vendor-Id`, `Product-Name`); optional and repeated ones start empty.
-    pub fn new(
-        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-        vendor_id: u32,
-        product_name: ::diameter_runtime::types::Utf8String<'a>,
-    ) -> Self {
-        Self {
-            origin_host,
-            origin_realm,
-            host_ip_address: Default::default(),
-            vendor_id,
-            product_name,
-            origin_state_id: Default::default(),
-            supported_vendor_id: Default::default(),
-            auth_application_id: Default::default(),
-            inband_security_id: Default::default(),
-            acct_application_id: Default::default(),
-            vendor_specific_application_id: Default::default(),
-            firmware_revision: Default::default(),
-            other_avps: Vec::new(),
+    /// Starts a [`CapabilitiesExchangeRequestBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> CapabilitiesExchangeRequestBuilder<'a> {
+        CapabilitiesExchangeRequestBuilder {
+            value: Self::default(),
+            given: [false; 4usize],
         }
     }
+}
+/// A builder of this message: one setter per required AVP, then [`CapabilitiesExchangeRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct CapabilitiesExchangeRequestBuilder<'a> {
+    value: CapabilitiesExchangeRequest<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 4usize],
+}
+impl<'a> CapabilitiesExchangeRequestBuilder<'a> {
+    ///Sets `Origin-Host`.
+    pub fn origin_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_host = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Origin-Realm`.
+    pub fn origin_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_realm = v.into();
+        self.given[1usize] = true;
+        self
+    }
+    ///Sets `Vendor-Id`.
+    pub fn vendor_id(mut self, v: u32) -> Self {
+        self.value.vendor_id = v;
+        self.given[2usize] = true;
+        self
+    }
+    ///Sets `Product-Name`.
+    pub fn product_name(
+        mut self,
+        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
+    ) -> Self {
+        self.value.product_name = v.into();
+        self.given[3usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(
+            &defs::CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR,
+            &self.given,
+        )
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(
+        self,
+    ) -> Result<CapabilitiesExchangeRequest<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Capabilities-Exchange-Request",
+            &defs::CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
+}
+impl<'a> ::diameter_runtime::CommandBuilder<'a>
+for CapabilitiesExchangeRequestBuilder<'a> {
+    type Command = CapabilitiesExchangeRequest<'a>;
+    fn build(
+        self,
+    ) -> Result<CapabilitiesExchangeRequest<'a>, ::diameter_runtime::MissingAvps> {
+        CapabilitiesExchangeRequestBuilder::build(self)
+    }
+    #[allow(unused_variables)]
+    fn fill_origin(
+        &mut self,
+        host: &::diameter_runtime::types::DiameterIdentity<'a>,
+        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+    ) {
+        if !self.given[0usize] {
+            self.value.origin_host = host.clone();
+            self.given[0usize] = true;
+        }
+        if !self.given[1usize] {
+            self.value.origin_realm = realm.clone();
+            self.given[1usize] = true;
+        }
+    }
+    #[allow(unused_variables)]
+    fn fill_session_id(
+        &mut self,
+        session_id: &::diameter_runtime::types::Utf8String<'a>,
+    ) {}
 }
 impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeRequest<'a> {
     const CODE: u32 = 257u32;
@@ -6548,33 +6755,109 @@ pub struct CapabilitiesExchangeAnswer<'a> {
     pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
 impl<'a> CapabilitiesExchangeAnswer<'a> {
-    /// A message with its required AVPs (`Result-Code`, `Origin-Host`, `Origin-Realm`, `Vendor-Id`, `Product-Name`); optional and repeated ones start empty.
-    pub fn new(
-        result_code: u32,
-        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-        vendor_id: u32,
-        product_name: ::diameter_runtime::types::Utf8String<'a>,
-    ) -> Self {
-        Self {
-            result_code,
-            origin_host,
-            origin_realm,
-            host_ip_address: Default::default(),
-            vendor_id,
-            product_name,
-            origin_state_id: Default::default(),
-            error_message: Default::default(),
-            failed_avp: Default::default(),
-            supported_vendor_id: Default::default(),
-            auth_application_id: Default::default(),
-            inband_security_id: Default::default(),
-            acct_application_id: Default::default(),
-            vendor_specific_application_id: Default::default(),
-            firmware_revision: Default::default(),
-            other_avps: Vec::new(),
+    /// Starts a [`CapabilitiesExchangeAnswerBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> CapabilitiesExchangeAnswerBuilder<'a> {
+        CapabilitiesExchangeAnswerBuilder {
+            value: Self::default(),
+            given: [false; 5usize],
         }
     }
+}
+/// A builder of this message: one setter per required AVP, then [`CapabilitiesExchangeAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct CapabilitiesExchangeAnswerBuilder<'a> {
+    value: CapabilitiesExchangeAnswer<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 5usize],
+}
+impl<'a> CapabilitiesExchangeAnswerBuilder<'a> {
+    ///Sets `Result-Code`.
+    pub fn result_code(mut self, v: u32) -> Self {
+        self.value.result_code = v;
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Origin-Host`.
+    pub fn origin_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_host = v.into();
+        self.given[1usize] = true;
+        self
+    }
+    ///Sets `Origin-Realm`.
+    pub fn origin_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_realm = v.into();
+        self.given[2usize] = true;
+        self
+    }
+    ///Sets `Vendor-Id`.
+    pub fn vendor_id(mut self, v: u32) -> Self {
+        self.value.vendor_id = v;
+        self.given[3usize] = true;
+        self
+    }
+    ///Sets `Product-Name`.
+    pub fn product_name(
+        mut self,
+        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
+    ) -> Self {
+        self.value.product_name = v.into();
+        self.given[4usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(
+            &defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR,
+            &self.given,
+        )
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(
+        self,
+    ) -> Result<CapabilitiesExchangeAnswer<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Capabilities-Exchange-Answer",
+            &defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
+}
+impl<'a> ::diameter_runtime::CommandBuilder<'a>
+for CapabilitiesExchangeAnswerBuilder<'a> {
+    type Command = CapabilitiesExchangeAnswer<'a>;
+    fn build(
+        self,
+    ) -> Result<CapabilitiesExchangeAnswer<'a>, ::diameter_runtime::MissingAvps> {
+        CapabilitiesExchangeAnswerBuilder::build(self)
+    }
+    #[allow(unused_variables)]
+    fn fill_origin(
+        &mut self,
+        host: &::diameter_runtime::types::DiameterIdentity<'a>,
+        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+    ) {
+        if !self.given[1usize] {
+            self.value.origin_host = host.clone();
+            self.given[1usize] = true;
+        }
+        if !self.given[2usize] {
+            self.value.origin_realm = realm.clone();
+            self.given[2usize] = true;
+        }
+    }
+    #[allow(unused_variables)]
+    fn fill_session_id(
+        &mut self,
+        session_id: &::diameter_runtime::types::Utf8String<'a>,
+    ) {}
 }
 impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeAnswer<'a> {
     const CODE: u32 = 257u32;
@@ -7665,29 +7948,122 @@ pub struct ReAuthRequest<'a> {
     pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
 impl<'a> ReAuthRequest<'a> {
-    /// A message with its required AVPs (`Session-Id`, `Origin-Host`, `Origin-Realm`, `Destination-Realm`, `Destination-Host`, `Auth-Application-Id`, `Re-Auth-Request-Type`); optional and repeated ones start empty.
-    pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String<'a>,
-        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-        destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-        destination_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        auth_application_id: u32,
-        re_auth_request_type: ReAuthRequestType,
+    /// Starts a [`ReAuthRequestBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> ReAuthRequestBuilder<'a> {
+        ReAuthRequestBuilder {
+            value: Self::default(),
+            given: [false; 7usize],
+        }
+    }
+}
+/// A builder of this message: one setter per required AVP, then [`ReAuthRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ReAuthRequestBuilder<'a> {
+    value: ReAuthRequest<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 7usize],
+}
+impl<'a> ReAuthRequestBuilder<'a> {
+    ///Sets `Session-Id`.
+    pub fn session_id(
+        mut self,
+        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
     ) -> Self {
-        Self {
-            session_id,
-            origin_host,
-            origin_realm,
-            destination_realm,
-            destination_host,
-            auth_application_id,
-            re_auth_request_type,
-            user_name: Default::default(),
-            origin_state_id: Default::default(),
-            proxy_info: Default::default(),
-            route_record: Default::default(),
-            other_avps: Vec::new(),
+        self.value.session_id = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Origin-Host`.
+    pub fn origin_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_host = v.into();
+        self.given[1usize] = true;
+        self
+    }
+    ///Sets `Origin-Realm`.
+    pub fn origin_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_realm = v.into();
+        self.given[2usize] = true;
+        self
+    }
+    ///Sets `Destination-Realm`.
+    pub fn destination_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.destination_realm = v.into();
+        self.given[3usize] = true;
+        self
+    }
+    ///Sets `Destination-Host`.
+    pub fn destination_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.destination_host = v.into();
+        self.given[4usize] = true;
+        self
+    }
+    ///Sets `Auth-Application-Id`.
+    pub fn auth_application_id(mut self, v: u32) -> Self {
+        self.value.auth_application_id = v;
+        self.given[5usize] = true;
+        self
+    }
+    ///Sets `Re-Auth-Request-Type`.
+    pub fn re_auth_request_type(mut self, v: impl Into<ReAuthRequestType>) -> Self {
+        self.value.re_auth_request_type = v.into();
+        self.given[6usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(&defs::RE_AUTH_REQUEST_GRAMMAR, &self.given)
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(self) -> Result<ReAuthRequest<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Re-Auth-Request",
+            &defs::RE_AUTH_REQUEST_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
+}
+impl<'a> ::diameter_runtime::CommandBuilder<'a> for ReAuthRequestBuilder<'a> {
+    type Command = ReAuthRequest<'a>;
+    fn build(self) -> Result<ReAuthRequest<'a>, ::diameter_runtime::MissingAvps> {
+        ReAuthRequestBuilder::build(self)
+    }
+    #[allow(unused_variables)]
+    fn fill_origin(
+        &mut self,
+        host: &::diameter_runtime::types::DiameterIdentity<'a>,
+        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+    ) {
+        if !self.given[1usize] {
+            self.value.origin_host = host.clone();
+            self.given[1usize] = true;
+        }
+        if !self.given[2usize] {
+            self.value.origin_realm = realm.clone();
+            self.given[2usize] = true;
+        }
+    }
+    #[allow(unused_variables)]
+    fn fill_session_id(
+        &mut self,
+        session_id: &::diameter_runtime::types::Utf8String<'a>,
+    ) {
+        if !self.given[0usize] {
+            self.value.session_id = session_id.clone();
+            self.given[0usize] = true;
         }
     }
 }
@@ -8560,28 +8936,98 @@ pub struct ReAuthAnswer<'a> {
     pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
 impl<'a> ReAuthAnswer<'a> {
-    /// A message with its required AVPs (`Session-Id`, `Result-Code`, `Origin-Host`, `Origin-Realm`); optional and repeated ones start empty.
-    pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String<'a>,
-        result_code: u32,
-        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
+    /// Starts a [`ReAuthAnswerBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> ReAuthAnswerBuilder<'a> {
+        ReAuthAnswerBuilder {
+            value: Self::default(),
+            given: [false; 4usize],
+        }
+    }
+}
+/// A builder of this message: one setter per required AVP, then [`ReAuthAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ReAuthAnswerBuilder<'a> {
+    value: ReAuthAnswer<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 4usize],
+}
+impl<'a> ReAuthAnswerBuilder<'a> {
+    ///Sets `Session-Id`.
+    pub fn session_id(
+        mut self,
+        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
     ) -> Self {
-        Self {
-            session_id,
-            result_code,
-            origin_host,
-            origin_realm,
-            user_name: Default::default(),
-            origin_state_id: Default::default(),
-            error_message: Default::default(),
-            error_reporting_host: Default::default(),
-            failed_avp: Default::default(),
-            redirect_host: Default::default(),
-            redirect_host_usage: Default::default(),
-            redirect_max_cache_time: Default::default(),
-            proxy_info: Default::default(),
-            other_avps: Vec::new(),
+        self.value.session_id = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Result-Code`.
+    pub fn result_code(mut self, v: u32) -> Self {
+        self.value.result_code = v;
+        self.given[1usize] = true;
+        self
+    }
+    ///Sets `Origin-Host`.
+    pub fn origin_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_host = v.into();
+        self.given[2usize] = true;
+        self
+    }
+    ///Sets `Origin-Realm`.
+    pub fn origin_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_realm = v.into();
+        self.given[3usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(&defs::RE_AUTH_ANSWER_GRAMMAR, &self.given)
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(self) -> Result<ReAuthAnswer<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Re-Auth-Answer",
+            &defs::RE_AUTH_ANSWER_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
+}
+impl<'a> ::diameter_runtime::CommandBuilder<'a> for ReAuthAnswerBuilder<'a> {
+    type Command = ReAuthAnswer<'a>;
+    fn build(self) -> Result<ReAuthAnswer<'a>, ::diameter_runtime::MissingAvps> {
+        ReAuthAnswerBuilder::build(self)
+    }
+    #[allow(unused_variables)]
+    fn fill_origin(
+        &mut self,
+        host: &::diameter_runtime::types::DiameterIdentity<'a>,
+        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+    ) {
+        if !self.given[2usize] {
+            self.value.origin_host = host.clone();
+            self.given[2usize] = true;
+        }
+        if !self.given[3usize] {
+            self.value.origin_realm = realm.clone();
+            self.given[3usize] = true;
+        }
+    }
+    #[allow(unused_variables)]
+    fn fill_session_id(
+        &mut self,
+        session_id: &::diameter_runtime::types::Utf8String<'a>,
+    ) {
+        if !self.given[0usize] {
+            self.value.session_id = session_id.clone();
+            self.given[0usize] = true;
         }
     }
 }
@@ -9521,27 +9967,121 @@ pub struct AbortSessionRequest<'a> {
     pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
 impl<'a> AbortSessionRequest<'a> {
-    /// A message with its required AVPs (`Session-Id`, `Origin-Host`, `Origin-Realm`, `Destination-Realm`, `Destination-Host`, `Auth-Application-Id`); optional and repeated ones start empty.
-    pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String<'a>,
-        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-        destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-        destination_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        auth_application_id: u32,
+    /// Starts a [`AbortSessionRequestBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> AbortSessionRequestBuilder<'a> {
+        AbortSessionRequestBuilder {
+            value: Self::default(),
+            given: [false; 6usize],
+        }
+    }
+}
+/// A builder of this message: one setter per required AVP, then [`AbortSessionRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct AbortSessionRequestBuilder<'a> {
+    value: AbortSessionRequest<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 6usize],
+}
+impl<'a> AbortSessionRequestBuilder<'a> {
+    ///Sets `Session-Id`.
+    pub fn session_id(
+        mut self,
+        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
     ) -> Self {
-        Self {
-            session_id,
-            origin_host,
-            origin_realm,
-            destination_realm,
-            destination_host,
-            auth_application_id,
-            user_name: Default::default(),
-            origin_state_id: Default::default(),
-            proxy_info: Default::default(),
-            route_record: Default::default(),
-            other_avps: Vec::new(),
+        self.value.session_id = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Origin-Host`.
+    pub fn origin_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_host = v.into();
+        self.given[1usize] = true;
+        self
+    }
+    ///Sets `Origin-Realm`.
+    pub fn origin_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_realm = v.into();
+        self.given[2usize] = true;
+        self
+    }
+    ///Sets `Destination-Realm`.
+    pub fn destination_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.destination_realm = v.into();
+        self.given[3usize] = true;
+        self
+    }
+    ///Sets `Destination-Host`.
+    pub fn destination_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.destination_host = v.into();
+        self.given[4usize] = true;
+        self
+    }
+    ///Sets `Auth-Application-Id`.
+    pub fn auth_application_id(mut self, v: u32) -> Self {
+        self.value.auth_application_id = v;
+        self.given[5usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(
+            &defs::ABORT_SESSION_REQUEST_GRAMMAR,
+            &self.given,
+        )
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(
+        self,
+    ) -> Result<AbortSessionRequest<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Abort-Session-Request",
+            &defs::ABORT_SESSION_REQUEST_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
+}
+impl<'a> ::diameter_runtime::CommandBuilder<'a> for AbortSessionRequestBuilder<'a> {
+    type Command = AbortSessionRequest<'a>;
+    fn build(self) -> Result<AbortSessionRequest<'a>, ::diameter_runtime::MissingAvps> {
+        AbortSessionRequestBuilder::build(self)
+    }
+    #[allow(unused_variables)]
+    fn fill_origin(
+        &mut self,
+        host: &::diameter_runtime::types::DiameterIdentity<'a>,
+        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+    ) {
+        if !self.given[1usize] {
+            self.value.origin_host = host.clone();
+            self.given[1usize] = true;
+        }
+        if !self.given[2usize] {
+            self.value.origin_realm = realm.clone();
+            self.given[2usize] = true;
+        }
+    }
+    #[allow(unused_variables)]
+    fn fill_session_id(
+        &mut self,
+        session_id: &::diameter_runtime::types::Utf8String<'a>,
+    ) {
+        if !self.given[0usize] {
+            self.value.session_id = session_id.clone();
+            self.given[0usize] = true;
         }
     }
 }
@@ -10352,28 +10892,103 @@ pub struct AbortSessionAnswer<'a> {
     pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
 impl<'a> AbortSessionAnswer<'a> {
-    /// A message with its required AVPs (`Session-Id`, `Result-Code`, `Origin-Host`, `Origin-Realm`); optional and repeated ones start empty.
-    pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String<'a>,
-        result_code: u32,
-        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
+    /// Starts a [`AbortSessionAnswerBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> AbortSessionAnswerBuilder<'a> {
+        AbortSessionAnswerBuilder {
+            value: Self::default(),
+            given: [false; 4usize],
+        }
+    }
+}
+/// A builder of this message: one setter per required AVP, then [`AbortSessionAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct AbortSessionAnswerBuilder<'a> {
+    value: AbortSessionAnswer<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 4usize],
+}
+impl<'a> AbortSessionAnswerBuilder<'a> {
+    ///Sets `Session-Id`.
+    pub fn session_id(
+        mut self,
+        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
     ) -> Self {
-        Self {
-            session_id,
-            result_code,
-            origin_host,
-            origin_realm,
-            user_name: Default::default(),
-            origin_state_id: Default::default(),
-            error_message: Default::default(),
-            error_reporting_host: Default::default(),
-            failed_avp: Default::default(),
-            redirect_host: Default::default(),
-            redirect_host_usage: Default::default(),
-            redirect_max_cache_time: Default::default(),
-            proxy_info: Default::default(),
-            other_avps: Vec::new(),
+        self.value.session_id = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Result-Code`.
+    pub fn result_code(mut self, v: u32) -> Self {
+        self.value.result_code = v;
+        self.given[1usize] = true;
+        self
+    }
+    ///Sets `Origin-Host`.
+    pub fn origin_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_host = v.into();
+        self.given[2usize] = true;
+        self
+    }
+    ///Sets `Origin-Realm`.
+    pub fn origin_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_realm = v.into();
+        self.given[3usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(
+            &defs::ABORT_SESSION_ANSWER_GRAMMAR,
+            &self.given,
+        )
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(
+        self,
+    ) -> Result<AbortSessionAnswer<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Abort-Session-Answer",
+            &defs::ABORT_SESSION_ANSWER_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
+}
+impl<'a> ::diameter_runtime::CommandBuilder<'a> for AbortSessionAnswerBuilder<'a> {
+    type Command = AbortSessionAnswer<'a>;
+    fn build(self) -> Result<AbortSessionAnswer<'a>, ::diameter_runtime::MissingAvps> {
+        AbortSessionAnswerBuilder::build(self)
+    }
+    #[allow(unused_variables)]
+    fn fill_origin(
+        &mut self,
+        host: &::diameter_runtime::types::DiameterIdentity<'a>,
+        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+    ) {
+        if !self.given[2usize] {
+            self.value.origin_host = host.clone();
+            self.given[2usize] = true;
+        }
+        if !self.given[3usize] {
+            self.value.origin_realm = realm.clone();
+            self.given[3usize] = true;
+        }
+    }
+    #[allow(unused_variables)]
+    fn fill_session_id(
+        &mut self,
+        session_id: &::diameter_runtime::types::Utf8String<'a>,
+    ) {
+        if !self.given[0usize] {
+            self.value.session_id = session_id.clone();
+            self.given[0usize] = true;
         }
     }
 }
@@ -11325,29 +11940,121 @@ pub struct SessionTerminationRequest<'a> {
     pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
 impl<'a> SessionTerminationRequest<'a> {
-    /// A message with its required AVPs (`Session-Id`, `Origin-Host`, `Origin-Realm`, `Destination-Realm`, `Auth-Application-Id`, `Termination-Cause`); optional and repeated ones start empty.
-    pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String<'a>,
-        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-        destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-        auth_application_id: u32,
-        termination_cause: TerminationCause,
+    /// Starts a [`SessionTerminationRequestBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> SessionTerminationRequestBuilder<'a> {
+        SessionTerminationRequestBuilder {
+            value: Self::default(),
+            given: [false; 6usize],
+        }
+    }
+}
+/// A builder of this message: one setter per required AVP, then [`SessionTerminationRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct SessionTerminationRequestBuilder<'a> {
+    value: SessionTerminationRequest<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 6usize],
+}
+impl<'a> SessionTerminationRequestBuilder<'a> {
+    ///Sets `Session-Id`.
+    pub fn session_id(
+        mut self,
+        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
     ) -> Self {
-        Self {
-            session_id,
-            origin_host,
-            origin_realm,
-            destination_realm,
-            auth_application_id,
-            termination_cause,
-            user_name: Default::default(),
-            destination_host: Default::default(),
-            class: Default::default(),
-            origin_state_id: Default::default(),
-            proxy_info: Default::default(),
-            route_record: Default::default(),
-            other_avps: Vec::new(),
+        self.value.session_id = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Origin-Host`.
+    pub fn origin_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_host = v.into();
+        self.given[1usize] = true;
+        self
+    }
+    ///Sets `Origin-Realm`.
+    pub fn origin_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_realm = v.into();
+        self.given[2usize] = true;
+        self
+    }
+    ///Sets `Destination-Realm`.
+    pub fn destination_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.destination_realm = v.into();
+        self.given[3usize] = true;
+        self
+    }
+    ///Sets `Auth-Application-Id`.
+    pub fn auth_application_id(mut self, v: u32) -> Self {
+        self.value.auth_application_id = v;
+        self.given[4usize] = true;
+        self
+    }
+    ///Sets `Termination-Cause`.
+    pub fn termination_cause(mut self, v: impl Into<TerminationCause>) -> Self {
+        self.value.termination_cause = v.into();
+        self.given[5usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(
+            &defs::SESSION_TERMINATION_REQUEST_GRAMMAR,
+            &self.given,
+        )
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(
+        self,
+    ) -> Result<SessionTerminationRequest<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Session-Termination-Request",
+            &defs::SESSION_TERMINATION_REQUEST_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
+}
+impl<'a> ::diameter_runtime::CommandBuilder<'a>
+for SessionTerminationRequestBuilder<'a> {
+    type Command = SessionTerminationRequest<'a>;
+    fn build(
+        self,
+    ) -> Result<SessionTerminationRequest<'a>, ::diameter_runtime::MissingAvps> {
+        SessionTerminationRequestBuilder::build(self)
+    }
+    #[allow(unused_variables)]
+    fn fill_origin(
+        &mut self,
+        host: &::diameter_runtime::types::DiameterIdentity<'a>,
+        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+    ) {
+        if !self.given[1usize] {
+            self.value.origin_host = host.clone();
+            self.given[1usize] = true;
+        }
+        if !self.given[2usize] {
+            self.value.origin_realm = realm.clone();
+            self.given[2usize] = true;
+        }
+    }
+    #[allow(unused_variables)]
+    fn fill_session_id(
+        &mut self,
+        session_id: &::diameter_runtime::types::Utf8String<'a>,
+    ) {
+        if !self.given[0usize] {
+            self.value.session_id = session_id.clone();
+            self.given[0usize] = true;
         }
     }
 }
@@ -12278,29 +12985,105 @@ pub struct SessionTerminationAnswer<'a> {
     pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
 impl<'a> SessionTerminationAnswer<'a> {
-    /// A message with its required AVPs (`Session-Id`, `Result-Code`, `Origin-Host`, `Origin-Realm`); optional and repeated ones start empty.
-    pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String<'a>,
-        result_code: u32,
-        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
+    /// Starts a [`SessionTerminationAnswerBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> SessionTerminationAnswerBuilder<'a> {
+        SessionTerminationAnswerBuilder {
+            value: Self::default(),
+            given: [false; 4usize],
+        }
+    }
+}
+/// A builder of this message: one setter per required AVP, then [`SessionTerminationAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct SessionTerminationAnswerBuilder<'a> {
+    value: SessionTerminationAnswer<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 4usize],
+}
+impl<'a> SessionTerminationAnswerBuilder<'a> {
+    ///Sets `Session-Id`.
+    pub fn session_id(
+        mut self,
+        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
     ) -> Self {
-        Self {
-            session_id,
-            result_code,
-            origin_host,
-            origin_realm,
-            user_name: Default::default(),
-            class: Default::default(),
-            error_message: Default::default(),
-            error_reporting_host: Default::default(),
-            failed_avp: Default::default(),
-            origin_state_id: Default::default(),
-            redirect_host: Default::default(),
-            redirect_host_usage: Default::default(),
-            redirect_max_cache_time: Default::default(),
-            proxy_info: Default::default(),
-            other_avps: Vec::new(),
+        self.value.session_id = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Result-Code`.
+    pub fn result_code(mut self, v: u32) -> Self {
+        self.value.result_code = v;
+        self.given[1usize] = true;
+        self
+    }
+    ///Sets `Origin-Host`.
+    pub fn origin_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_host = v.into();
+        self.given[2usize] = true;
+        self
+    }
+    ///Sets `Origin-Realm`.
+    pub fn origin_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_realm = v.into();
+        self.given[3usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(
+            &defs::SESSION_TERMINATION_ANSWER_GRAMMAR,
+            &self.given,
+        )
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(
+        self,
+    ) -> Result<SessionTerminationAnswer<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Session-Termination-Answer",
+            &defs::SESSION_TERMINATION_ANSWER_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
+}
+impl<'a> ::diameter_runtime::CommandBuilder<'a> for SessionTerminationAnswerBuilder<'a> {
+    type Command = SessionTerminationAnswer<'a>;
+    fn build(
+        self,
+    ) -> Result<SessionTerminationAnswer<'a>, ::diameter_runtime::MissingAvps> {
+        SessionTerminationAnswerBuilder::build(self)
+    }
+    #[allow(unused_variables)]
+    fn fill_origin(
+        &mut self,
+        host: &::diameter_runtime::types::DiameterIdentity<'a>,
+        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+    ) {
+        if !self.given[2usize] {
+            self.value.origin_host = host.clone();
+            self.given[2usize] = true;
+        }
+        if !self.given[3usize] {
+            self.value.origin_realm = realm.clone();
+            self.given[3usize] = true;
+        }
+    }
+    #[allow(unused_variables)]
+    fn fill_session_id(
+        &mut self,
+        session_id: &::diameter_runtime::types::Utf8String<'a>,
+    ) {
+        if !self.given[0usize] {
+            self.value.session_id = session_id.clone();
+            self.given[0usize] = true;
         }
     }
 }
@@ -13263,10 +14046,90 @@ impl<'a> DeviceWatchdogRequest<'a> {
         Self {
             origin_host,
             origin_realm,
-            origin_state_id: Default::default(),
-            other_avps: Vec::new(),
+            ..Default::default()
         }
     }
+    /// Starts a [`DeviceWatchdogRequestBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> DeviceWatchdogRequestBuilder<'a> {
+        DeviceWatchdogRequestBuilder {
+            value: Self::default(),
+            given: [false; 2usize],
+        }
+    }
+}
+/// A builder of this message: one setter per required AVP, then [`DeviceWatchdogRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct DeviceWatchdogRequestBuilder<'a> {
+    value: DeviceWatchdogRequest<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 2usize],
+}
+impl<'a> DeviceWatchdogRequestBuilder<'a> {
+    ///Sets `Origin-Host`.
+    pub fn origin_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_host = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Origin-Realm`.
+    pub fn origin_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_realm = v.into();
+        self.given[1usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(
+            &defs::DEVICE_WATCHDOG_REQUEST_GRAMMAR,
+            &self.given,
+        )
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(
+        self,
+    ) -> Result<DeviceWatchdogRequest<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Device-Watchdog-Request",
+            &defs::DEVICE_WATCHDOG_REQUEST_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
+}
+impl<'a> ::diameter_runtime::CommandBuilder<'a> for DeviceWatchdogRequestBuilder<'a> {
+    type Command = DeviceWatchdogRequest<'a>;
+    fn build(
+        self,
+    ) -> Result<DeviceWatchdogRequest<'a>, ::diameter_runtime::MissingAvps> {
+        DeviceWatchdogRequestBuilder::build(self)
+    }
+    #[allow(unused_variables)]
+    fn fill_origin(
+        &mut self,
+        host: &::diameter_runtime::types::DiameterIdentity<'a>,
+        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+    ) {
+        if !self.given[0usize] {
+            self.value.origin_host = host.clone();
+            self.given[0usize] = true;
+        }
+        if !self.given[1usize] {
+            self.value.origin_realm = realm.clone();
+            self.given[1usize] = true;
+        }
+    }
+    #[allow(unused_variables)]
+    fn fill_session_id(
+        &mut self,
+        session_id: &::diameter_runtime::types::Utf8String<'a>,
+    ) {}
 }
 impl<'a> ::diameter_runtime::typed::Command<'a> for DeviceWatchdogRequest<'a> {
     const CODE: u32 = 280u32;
@@ -13615,12 +14478,94 @@ impl<'a> DeviceWatchdogAnswer<'a> {
             result_code,
             origin_host,
             origin_realm,
-            error_message: Default::default(),
-            failed_avp: Default::default(),
-            origin_state_id: Default::default(),
-            other_avps: Vec::new(),
+            ..Default::default()
         }
     }
+    /// Starts a [`DeviceWatchdogAnswerBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> DeviceWatchdogAnswerBuilder<'a> {
+        DeviceWatchdogAnswerBuilder {
+            value: Self::default(),
+            given: [false; 3usize],
+        }
+    }
+}
+/// A builder of this message: one setter per required AVP, then [`DeviceWatchdogAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct DeviceWatchdogAnswerBuilder<'a> {
+    value: DeviceWatchdogAnswer<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 3usize],
+}
+impl<'a> DeviceWatchdogAnswerBuilder<'a> {
+    ///Sets `Result-Code`.
+    pub fn result_code(mut self, v: u32) -> Self {
+        self.value.result_code = v;
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Origin-Host`.
+    pub fn origin_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_host = v.into();
+        self.given[1usize] = true;
+        self
+    }
+    ///Sets `Origin-Realm`.
+    pub fn origin_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_realm = v.into();
+        self.given[2usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(
+            &defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR,
+            &self.given,
+        )
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(
+        self,
+    ) -> Result<DeviceWatchdogAnswer<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Device-Watchdog-Answer",
+            &defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
+}
+impl<'a> ::diameter_runtime::CommandBuilder<'a> for DeviceWatchdogAnswerBuilder<'a> {
+    type Command = DeviceWatchdogAnswer<'a>;
+    fn build(self) -> Result<DeviceWatchdogAnswer<'a>, ::diameter_runtime::MissingAvps> {
+        DeviceWatchdogAnswerBuilder::build(self)
+    }
+    #[allow(unused_variables)]
+    fn fill_origin(
+        &mut self,
+        host: &::diameter_runtime::types::DiameterIdentity<'a>,
+        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+    ) {
+        if !self.given[1usize] {
+            self.value.origin_host = host.clone();
+            self.given[1usize] = true;
+        }
+        if !self.given[2usize] {
+            self.value.origin_realm = realm.clone();
+            self.given[2usize] = true;
+        }
+    }
+    #[allow(unused_variables)]
+    fn fill_session_id(
+        &mut self,
+        session_id: &::diameter_runtime::types::Utf8String<'a>,
+    ) {}
 }
 impl<'a> ::diameter_runtime::typed::Command<'a> for DeviceWatchdogAnswer<'a> {
     const CODE: u32 = 280u32;
@@ -14123,9 +15068,96 @@ impl<'a> DisconnectPeerRequest<'a> {
             origin_host,
             origin_realm,
             disconnect_cause,
-            other_avps: Vec::new(),
+            ..Default::default()
         }
     }
+    /// Starts a [`DisconnectPeerRequestBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> DisconnectPeerRequestBuilder<'a> {
+        DisconnectPeerRequestBuilder {
+            value: Self::default(),
+            given: [false; 3usize],
+        }
+    }
+}
+/// A builder of this message: one setter per required AVP, then [`DisconnectPeerRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct DisconnectPeerRequestBuilder<'a> {
+    value: DisconnectPeerRequest<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 3usize],
+}
+impl<'a> DisconnectPeerRequestBuilder<'a> {
+    ///Sets `Origin-Host`.
+    pub fn origin_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_host = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Origin-Realm`.
+    pub fn origin_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_realm = v.into();
+        self.given[1usize] = true;
+        self
+    }
+    ///Sets `Disconnect-Cause`.
+    pub fn disconnect_cause(mut self, v: impl Into<DisconnectCause>) -> Self {
+        self.value.disconnect_cause = v.into();
+        self.given[2usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(
+            &defs::DISCONNECT_PEER_REQUEST_GRAMMAR,
+            &self.given,
+        )
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(
+        self,
+    ) -> Result<DisconnectPeerRequest<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Disconnect-Peer-Request",
+            &defs::DISCONNECT_PEER_REQUEST_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
+}
+impl<'a> ::diameter_runtime::CommandBuilder<'a> for DisconnectPeerRequestBuilder<'a> {
+    type Command = DisconnectPeerRequest<'a>;
+    fn build(
+        self,
+    ) -> Result<DisconnectPeerRequest<'a>, ::diameter_runtime::MissingAvps> {
+        DisconnectPeerRequestBuilder::build(self)
+    }
+    #[allow(unused_variables)]
+    fn fill_origin(
+        &mut self,
+        host: &::diameter_runtime::types::DiameterIdentity<'a>,
+        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+    ) {
+        if !self.given[0usize] {
+            self.value.origin_host = host.clone();
+            self.given[0usize] = true;
+        }
+        if !self.given[1usize] {
+            self.value.origin_realm = realm.clone();
+            self.given[1usize] = true;
+        }
+    }
+    #[allow(unused_variables)]
+    fn fill_session_id(
+        &mut self,
+        session_id: &::diameter_runtime::types::Utf8String<'a>,
+    ) {}
 }
 impl<'a> ::diameter_runtime::typed::Command<'a> for DisconnectPeerRequest<'a> {
     const CODE: u32 = 282u32;
@@ -14476,11 +15508,94 @@ impl<'a> DisconnectPeerAnswer<'a> {
             result_code,
             origin_host,
             origin_realm,
-            error_message: Default::default(),
-            failed_avp: Default::default(),
-            other_avps: Vec::new(),
+            ..Default::default()
         }
     }
+    /// Starts a [`DisconnectPeerAnswerBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> DisconnectPeerAnswerBuilder<'a> {
+        DisconnectPeerAnswerBuilder {
+            value: Self::default(),
+            given: [false; 3usize],
+        }
+    }
+}
+/// A builder of this message: one setter per required AVP, then [`DisconnectPeerAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct DisconnectPeerAnswerBuilder<'a> {
+    value: DisconnectPeerAnswer<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 3usize],
+}
+impl<'a> DisconnectPeerAnswerBuilder<'a> {
+    ///Sets `Result-Code`.
+    pub fn result_code(mut self, v: u32) -> Self {
+        self.value.result_code = v;
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Origin-Host`.
+    pub fn origin_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_host = v.into();
+        self.given[1usize] = true;
+        self
+    }
+    ///Sets `Origin-Realm`.
+    pub fn origin_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_realm = v.into();
+        self.given[2usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(
+            &defs::DISCONNECT_PEER_ANSWER_GRAMMAR,
+            &self.given,
+        )
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(
+        self,
+    ) -> Result<DisconnectPeerAnswer<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Disconnect-Peer-Answer",
+            &defs::DISCONNECT_PEER_ANSWER_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
+}
+impl<'a> ::diameter_runtime::CommandBuilder<'a> for DisconnectPeerAnswerBuilder<'a> {
+    type Command = DisconnectPeerAnswer<'a>;
+    fn build(self) -> Result<DisconnectPeerAnswer<'a>, ::diameter_runtime::MissingAvps> {
+        DisconnectPeerAnswerBuilder::build(self)
+    }
+    #[allow(unused_variables)]
+    fn fill_origin(
+        &mut self,
+        host: &::diameter_runtime::types::DiameterIdentity<'a>,
+        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+    ) {
+        if !self.given[1usize] {
+            self.value.origin_host = host.clone();
+            self.given[1usize] = true;
+        }
+        if !self.given[2usize] {
+            self.value.origin_realm = realm.clone();
+            self.given[2usize] = true;
+        }
+    }
+    #[allow(unused_variables)]
+    fn fill_session_id(
+        &mut self,
+        session_id: &::diameter_runtime::types::Utf8String<'a>,
+    ) {}
 }
 impl<'a> ::diameter_runtime::typed::Command<'a> for DisconnectPeerAnswer<'a> {
     const CODE: u32 = 282u32;

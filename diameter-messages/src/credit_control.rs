@@ -2353,8 +2353,44 @@ impl CcMoney {
     pub fn new(unit_value: UnitValue) -> Self {
         Self {
             unit_value,
-            currency_code: Default::default(),
+            ..Default::default()
         }
+    }
+    /// Starts a [`CcMoneyBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> CcMoneyBuilder {
+        CcMoneyBuilder {
+            value: Self::default(),
+            given: [false; 1usize],
+        }
+    }
+}
+/// A builder of this group: one setter per required AVP, then [`CcMoneyBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct CcMoneyBuilder {
+    value: CcMoney,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 1usize],
+}
+impl CcMoneyBuilder {
+    ///Sets `Unit-Value`.
+    pub fn unit_value(mut self, v: impl Into<UnitValue>) -> Self {
+        self.value.unit_value = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(&defs::CC_MONEY_GRAMMAR, &self.given)
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(self) -> Result<CcMoney, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "CC-Money",
+            &defs::CC_MONEY_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
     }
 }
 impl<'a> ::diameter_runtime::typed::Group<'a> for CcMoney {
@@ -2769,8 +2805,50 @@ impl<'a> CostInformation<'a> {
         Self {
             unit_value,
             currency_code,
-            cost_unit: Default::default(),
+            ..Default::default()
         }
+    }
+    /// Starts a [`CostInformationBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> CostInformationBuilder<'a> {
+        CostInformationBuilder {
+            value: Self::default(),
+            given: [false; 2usize],
+        }
+    }
+}
+/// A builder of this group: one setter per required AVP, then [`CostInformationBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct CostInformationBuilder<'a> {
+    value: CostInformation<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 2usize],
+}
+impl<'a> CostInformationBuilder<'a> {
+    ///Sets `Unit-Value`.
+    pub fn unit_value(mut self, v: impl Into<UnitValue>) -> Self {
+        self.value.unit_value = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Currency-Code`.
+    pub fn currency_code(mut self, v: u32) -> Self {
+        self.value.currency_code = v;
+        self.given[1usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(&defs::COST_INFORMATION_GRAMMAR, &self.given)
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(self) -> Result<CostInformation<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Cost-Information",
+            &defs::COST_INFORMATION_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
     }
 }
 impl<'a> ::diameter_runtime::typed::Group<'a> for CostInformation<'a> {
@@ -3269,10 +3347,49 @@ impl<'a> FinalUnitIndication<'a> {
     pub fn new(final_unit_action: FinalUnitAction) -> Self {
         Self {
             final_unit_action,
-            restriction_filter_rule: Default::default(),
-            filter_id: Default::default(),
-            redirect_server: Default::default(),
+            ..Default::default()
         }
+    }
+    /// Starts a [`FinalUnitIndicationBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> FinalUnitIndicationBuilder<'a> {
+        FinalUnitIndicationBuilder {
+            value: Self::default(),
+            given: [false; 1usize],
+        }
+    }
+}
+/// A builder of this group: one setter per required AVP, then [`FinalUnitIndicationBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct FinalUnitIndicationBuilder<'a> {
+    value: FinalUnitIndication<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 1usize],
+}
+impl<'a> FinalUnitIndicationBuilder<'a> {
+    ///Sets `Final-Unit-Action`.
+    pub fn final_unit_action(mut self, v: impl Into<FinalUnitAction>) -> Self {
+        self.value.final_unit_action = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(
+            &defs::FINAL_UNIT_INDICATION_GRAMMAR,
+            &self.given,
+        )
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(
+        self,
+    ) -> Result<FinalUnitIndication<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Final-Unit-Indication",
+            &defs::FINAL_UNIT_INDICATION_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
     }
 }
 impl<'a> ::diameter_runtime::typed::Group<'a> for FinalUnitIndication<'a> {
@@ -3662,16 +3779,7 @@ pub struct GrantedServiceUnit<'a> {
 impl<'a> GrantedServiceUnit<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
-        Self {
-            tariff_time_change: Default::default(),
-            cc_time: Default::default(),
-            cc_money: Default::default(),
-            cc_total_octets: Default::default(),
-            cc_input_octets: Default::default(),
-            cc_output_octets: Default::default(),
-            cc_service_specific_units: Default::default(),
-            other_avps: Vec::new(),
-        }
+        Self { ..Default::default() }
     }
 }
 impl<'a> ::diameter_runtime::typed::Group<'a> for GrantedServiceUnit<'a> {
@@ -4258,6 +4366,51 @@ impl<'a> RedirectServer<'a> {
             redirect_server_address,
         }
     }
+    /// Starts a [`RedirectServerBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> RedirectServerBuilder<'a> {
+        RedirectServerBuilder {
+            value: Self::default(),
+            given: [false; 2usize],
+        }
+    }
+}
+/// A builder of this group: one setter per required AVP, then [`RedirectServerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct RedirectServerBuilder<'a> {
+    value: RedirectServer<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 2usize],
+}
+impl<'a> RedirectServerBuilder<'a> {
+    ///Sets `Redirect-Address-Type`.
+    pub fn redirect_address_type(mut self, v: impl Into<RedirectAddressType>) -> Self {
+        self.value.redirect_address_type = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Redirect-Server-Address`.
+    pub fn redirect_server_address(
+        mut self,
+        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
+    ) -> Self {
+        self.value.redirect_server_address = v.into();
+        self.given[1usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(&defs::REDIRECT_SERVER_GRAMMAR, &self.given)
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(self) -> Result<RedirectServer<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Redirect-Server",
+            &defs::REDIRECT_SERVER_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
 }
 impl<'a> ::diameter_runtime::typed::Group<'a> for RedirectServer<'a> {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::REDIRECT_SERVER;
@@ -4590,15 +4743,7 @@ pub struct RequestedServiceUnit<'a> {
 impl<'a> RequestedServiceUnit<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
-        Self {
-            cc_time: Default::default(),
-            cc_money: Default::default(),
-            cc_total_octets: Default::default(),
-            cc_input_octets: Default::default(),
-            cc_output_octets: Default::default(),
-            cc_service_specific_units: Default::default(),
-            other_avps: Vec::new(),
-        }
+        Self { ..Default::default() }
     }
 }
 impl<'a> ::diameter_runtime::typed::Group<'a> for RequestedServiceUnit<'a> {
@@ -5062,6 +5207,56 @@ impl<'a> ServiceParameterInfo<'a> {
             service_parameter_value,
         }
     }
+    /// Starts a [`ServiceParameterInfoBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> ServiceParameterInfoBuilder<'a> {
+        ServiceParameterInfoBuilder {
+            value: Self::default(),
+            given: [false; 2usize],
+        }
+    }
+}
+/// A builder of this group: one setter per required AVP, then [`ServiceParameterInfoBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ServiceParameterInfoBuilder<'a> {
+    value: ServiceParameterInfo<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 2usize],
+}
+impl<'a> ServiceParameterInfoBuilder<'a> {
+    ///Sets `Service-Parameter-Type`.
+    pub fn service_parameter_type(mut self, v: u32) -> Self {
+        self.value.service_parameter_type = v;
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Service-Parameter-Value`.
+    pub fn service_parameter_value(
+        mut self,
+        v: impl Into<::diameter_runtime::types::OctetString<'a>>,
+    ) -> Self {
+        self.value.service_parameter_value = v.into();
+        self.given[1usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(
+            &defs::SERVICE_PARAMETER_INFO_GRAMMAR,
+            &self.given,
+        )
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(
+        self,
+    ) -> Result<ServiceParameterInfo<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Service-Parameter-Info",
+            &defs::SERVICE_PARAMETER_INFO_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
 }
 impl<'a> ::diameter_runtime::typed::Group<'a> for ServiceParameterInfo<'a> {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::SERVICE_PARAMETER_INFO;
@@ -5307,6 +5502,51 @@ impl<'a> SubscriptionId<'a> {
             subscription_id_data,
         }
     }
+    /// Starts a [`SubscriptionIdBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> SubscriptionIdBuilder<'a> {
+        SubscriptionIdBuilder {
+            value: Self::default(),
+            given: [false; 2usize],
+        }
+    }
+}
+/// A builder of this group: one setter per required AVP, then [`SubscriptionIdBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct SubscriptionIdBuilder<'a> {
+    value: SubscriptionId<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 2usize],
+}
+impl<'a> SubscriptionIdBuilder<'a> {
+    ///Sets `Subscription-Id-Type`.
+    pub fn subscription_id_type(mut self, v: impl Into<SubscriptionIdType>) -> Self {
+        self.value.subscription_id_type = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Subscription-Id-Data`.
+    pub fn subscription_id_data(
+        mut self,
+        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
+    ) -> Self {
+        self.value.subscription_id_data = v.into();
+        self.given[1usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(&defs::SUBSCRIPTION_ID_GRAMMAR, &self.given)
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(self) -> Result<SubscriptionId<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Subscription-Id",
+            &defs::SUBSCRIPTION_ID_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
 }
 impl<'a> ::diameter_runtime::typed::Group<'a> for SubscriptionId<'a> {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::SUBSCRIPTION_ID;
@@ -5546,8 +5786,44 @@ impl UnitValue {
     pub fn new(value_digits: i64) -> Self {
         Self {
             value_digits,
-            exponent: Default::default(),
+            ..Default::default()
         }
+    }
+    /// Starts a [`UnitValueBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> UnitValueBuilder {
+        UnitValueBuilder {
+            value: Self::default(),
+            given: [false; 1usize],
+        }
+    }
+}
+/// A builder of this group: one setter per required AVP, then [`UnitValueBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct UnitValueBuilder {
+    value: UnitValue,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 1usize],
+}
+impl UnitValueBuilder {
+    ///Sets `Value-Digits`.
+    pub fn value_digits(mut self, v: i64) -> Self {
+        self.value.value_digits = v;
+        self.given[0usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(&defs::UNIT_VALUE_GRAMMAR, &self.given)
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(self) -> Result<UnitValue, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Unit-Value",
+            &defs::UNIT_VALUE_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
     }
 }
 impl<'a> ::diameter_runtime::typed::Group<'a> for UnitValue {
@@ -5788,16 +6064,7 @@ pub struct UsedServiceUnit<'a> {
 impl<'a> UsedServiceUnit<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
-        Self {
-            tariff_change_usage: Default::default(),
-            cc_time: Default::default(),
-            cc_money: Default::default(),
-            cc_total_octets: Default::default(),
-            cc_input_octets: Default::default(),
-            cc_output_octets: Default::default(),
-            cc_service_specific_units: Default::default(),
-            other_avps: Vec::new(),
-        }
+        Self { ..Default::default() }
     }
 }
 impl<'a> ::diameter_runtime::typed::Group<'a> for UsedServiceUnit<'a> {
@@ -6699,19 +6966,7 @@ pub struct MultipleServicesCreditControl<'a> {
 impl<'a> MultipleServicesCreditControl<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
-        Self {
-            granted_service_unit: Default::default(),
-            requested_service_unit: Default::default(),
-            used_service_unit: Default::default(),
-            tariff_change_usage: Default::default(),
-            service_identifier: Default::default(),
-            rating_group: Default::default(),
-            g_s_u_pool_reference: Default::default(),
-            validity_time: Default::default(),
-            result_code: Default::default(),
-            final_unit_indication: Default::default(),
-            other_avps: Vec::new(),
-        }
+        Self { ..Default::default() }
     }
 }
 impl<'a> ::diameter_runtime::typed::Group<'a> for MultipleServicesCreditControl<'a> {
@@ -7436,6 +7691,57 @@ impl GSUPoolReference {
             unit_value,
         }
     }
+    /// Starts a [`GSUPoolReferenceBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> GSUPoolReferenceBuilder {
+        GSUPoolReferenceBuilder {
+            value: Self::default(),
+            given: [false; 3usize],
+        }
+    }
+}
+/// A builder of this group: one setter per required AVP, then [`GSUPoolReferenceBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct GSUPoolReferenceBuilder {
+    value: GSUPoolReference,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 3usize],
+}
+impl GSUPoolReferenceBuilder {
+    ///Sets `G-S-U-Pool-Identifier`.
+    pub fn g_s_u_pool_identifier(mut self, v: u32) -> Self {
+        self.value.g_s_u_pool_identifier = v;
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `CC-Unit-Type`.
+    pub fn cc_unit_type(mut self, v: impl Into<CcUnitType>) -> Self {
+        self.value.cc_unit_type = v.into();
+        self.given[1usize] = true;
+        self
+    }
+    ///Sets `Unit-Value`.
+    pub fn unit_value(mut self, v: impl Into<UnitValue>) -> Self {
+        self.value.unit_value = v.into();
+        self.given[2usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(
+            &defs::G_S_U_POOL_REFERENCE_GRAMMAR,
+            &self.given,
+        )
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(self) -> Result<GSUPoolReference, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "G-S-U-Pool-Reference",
+            &defs::G_S_U_POOL_REFERENCE_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
 }
 impl<'a> ::diameter_runtime::typed::Group<'a> for GSUPoolReference {
     const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::G_S_U_POOL_REFERENCE;
@@ -7713,6 +8019,59 @@ impl<'a> UserEquipmentInfo<'a> {
             user_equipment_info_type,
             user_equipment_info_value,
         }
+    }
+    /// Starts a [`UserEquipmentInfoBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> UserEquipmentInfoBuilder<'a> {
+        UserEquipmentInfoBuilder {
+            value: Self::default(),
+            given: [false; 2usize],
+        }
+    }
+}
+/// A builder of this group: one setter per required AVP, then [`UserEquipmentInfoBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct UserEquipmentInfoBuilder<'a> {
+    value: UserEquipmentInfo<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 2usize],
+}
+impl<'a> UserEquipmentInfoBuilder<'a> {
+    ///Sets `User-Equipment-Info-Type`.
+    pub fn user_equipment_info_type(
+        mut self,
+        v: impl Into<UserEquipmentInfoType>,
+    ) -> Self {
+        self.value.user_equipment_info_type = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `User-Equipment-Info-Value`.
+    pub fn user_equipment_info_value(
+        mut self,
+        v: impl Into<::diameter_runtime::types::OctetString<'a>>,
+    ) -> Self {
+        self.value.user_equipment_info_value = v.into();
+        self.given[1usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(
+            &defs::USER_EQUIPMENT_INFO_GRAMMAR,
+            &self.given,
+        )
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(
+        self,
+    ) -> Result<UserEquipmentInfo<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "User-Equipment-Info",
+            &defs::USER_EQUIPMENT_INFO_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
     }
 }
 impl<'a> ::diameter_runtime::typed::Group<'a> for UserEquipmentInfo<'a> {
@@ -8098,33 +8457,125 @@ pub struct ReAuthRequest<'a> {
     pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
 impl<'a> ReAuthRequest<'a> {
-    /// A message with its required AVPs (`Session-Id`, `Origin-Host`, `Origin-Realm`, `Destination-Realm`, `Destination-Host`, `Auth-Application-Id`, `Re-Auth-Request-Type`); optional and repeated ones start empty.
-    pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String<'a>,
-        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-        destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-        destination_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        auth_application_id: u32,
-        re_auth_request_type: super::base::ReAuthRequestType,
+    /// Starts a [`ReAuthRequestBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> ReAuthRequestBuilder<'a> {
+        ReAuthRequestBuilder {
+            value: Self::default(),
+            given: [false; 7usize],
+        }
+    }
+}
+/// A builder of this message: one setter per required AVP, then [`ReAuthRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ReAuthRequestBuilder<'a> {
+    value: ReAuthRequest<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 7usize],
+}
+impl<'a> ReAuthRequestBuilder<'a> {
+    ///Sets `Session-Id`.
+    pub fn session_id(
+        mut self,
+        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
     ) -> Self {
-        Self {
-            session_id,
-            origin_host,
-            origin_realm,
-            destination_realm,
-            destination_host,
-            auth_application_id,
-            re_auth_request_type,
-            user_name: Default::default(),
-            origin_state_id: Default::default(),
-            cc_sub_session_id: Default::default(),
-            g_s_u_pool_identifier: Default::default(),
-            service_identifier: Default::default(),
-            rating_group: Default::default(),
-            proxy_info: Default::default(),
-            route_record: Default::default(),
-            other_avps: Vec::new(),
+        self.value.session_id = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Origin-Host`.
+    pub fn origin_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_host = v.into();
+        self.given[1usize] = true;
+        self
+    }
+    ///Sets `Origin-Realm`.
+    pub fn origin_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_realm = v.into();
+        self.given[2usize] = true;
+        self
+    }
+    ///Sets `Destination-Realm`.
+    pub fn destination_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.destination_realm = v.into();
+        self.given[3usize] = true;
+        self
+    }
+    ///Sets `Destination-Host`.
+    pub fn destination_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.destination_host = v.into();
+        self.given[4usize] = true;
+        self
+    }
+    ///Sets `Auth-Application-Id`.
+    pub fn auth_application_id(mut self, v: u32) -> Self {
+        self.value.auth_application_id = v;
+        self.given[5usize] = true;
+        self
+    }
+    ///Sets `Re-Auth-Request-Type`.
+    pub fn re_auth_request_type(
+        mut self,
+        v: impl Into<super::base::ReAuthRequestType>,
+    ) -> Self {
+        self.value.re_auth_request_type = v.into();
+        self.given[6usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(&defs::RE_AUTH_REQUEST_GRAMMAR, &self.given)
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(self) -> Result<ReAuthRequest<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Re-Auth-Request",
+            &defs::RE_AUTH_REQUEST_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
+}
+impl<'a> ::diameter_runtime::CommandBuilder<'a> for ReAuthRequestBuilder<'a> {
+    type Command = ReAuthRequest<'a>;
+    fn build(self) -> Result<ReAuthRequest<'a>, ::diameter_runtime::MissingAvps> {
+        ReAuthRequestBuilder::build(self)
+    }
+    #[allow(unused_variables)]
+    fn fill_origin(
+        &mut self,
+        host: &::diameter_runtime::types::DiameterIdentity<'a>,
+        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+    ) {
+        if !self.given[1usize] {
+            self.value.origin_host = host.clone();
+            self.given[1usize] = true;
+        }
+        if !self.given[2usize] {
+            self.value.origin_realm = realm.clone();
+            self.given[2usize] = true;
+        }
+    }
+    #[allow(unused_variables)]
+    fn fill_session_id(
+        &mut self,
+        session_id: &::diameter_runtime::types::Utf8String<'a>,
+    ) {
+        if !self.given[0usize] {
+            self.value.session_id = session_id.clone();
+            self.given[0usize] = true;
         }
     }
 }
@@ -9239,32 +9690,98 @@ pub struct ReAuthAnswer<'a> {
     pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
 impl<'a> ReAuthAnswer<'a> {
-    /// A message with its required AVPs (`Session-Id`, `Result-Code`, `Origin-Host`, `Origin-Realm`); optional and repeated ones start empty.
-    pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String<'a>,
-        result_code: u32,
-        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
+    /// Starts a [`ReAuthAnswerBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> ReAuthAnswerBuilder<'a> {
+        ReAuthAnswerBuilder {
+            value: Self::default(),
+            given: [false; 4usize],
+        }
+    }
+}
+/// A builder of this message: one setter per required AVP, then [`ReAuthAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ReAuthAnswerBuilder<'a> {
+    value: ReAuthAnswer<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 4usize],
+}
+impl<'a> ReAuthAnswerBuilder<'a> {
+    ///Sets `Session-Id`.
+    pub fn session_id(
+        mut self,
+        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
     ) -> Self {
-        Self {
-            session_id,
-            result_code,
-            origin_host,
-            origin_realm,
-            user_name: Default::default(),
-            origin_state_id: Default::default(),
-            error_message: Default::default(),
-            error_reporting_host: Default::default(),
-            failed_avp: Default::default(),
-            redirect_host: Default::default(),
-            redirect_host_usage: Default::default(),
-            redirect_max_cache_time: Default::default(),
-            cc_sub_session_id: Default::default(),
-            g_s_u_pool_identifier: Default::default(),
-            service_identifier: Default::default(),
-            rating_group: Default::default(),
-            proxy_info: Default::default(),
-            other_avps: Vec::new(),
+        self.value.session_id = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Result-Code`.
+    pub fn result_code(mut self, v: u32) -> Self {
+        self.value.result_code = v;
+        self.given[1usize] = true;
+        self
+    }
+    ///Sets `Origin-Host`.
+    pub fn origin_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_host = v.into();
+        self.given[2usize] = true;
+        self
+    }
+    ///Sets `Origin-Realm`.
+    pub fn origin_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_realm = v.into();
+        self.given[3usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(&defs::RE_AUTH_ANSWER_GRAMMAR, &self.given)
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(self) -> Result<ReAuthAnswer<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Re-Auth-Answer",
+            &defs::RE_AUTH_ANSWER_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
+}
+impl<'a> ::diameter_runtime::CommandBuilder<'a> for ReAuthAnswerBuilder<'a> {
+    type Command = ReAuthAnswer<'a>;
+    fn build(self) -> Result<ReAuthAnswer<'a>, ::diameter_runtime::MissingAvps> {
+        ReAuthAnswerBuilder::build(self)
+    }
+    #[allow(unused_variables)]
+    fn fill_origin(
+        &mut self,
+        host: &::diameter_runtime::types::DiameterIdentity<'a>,
+        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+    ) {
+        if !self.given[2usize] {
+            self.value.origin_host = host.clone();
+            self.given[2usize] = true;
+        }
+        if !self.given[3usize] {
+            self.value.origin_realm = realm.clone();
+            self.given[3usize] = true;
+        }
+    }
+    #[allow(unused_variables)]
+    fn fill_session_id(
+        &mut self,
+        session_id: &::diameter_runtime::types::Utf8String<'a>,
+    ) {
+        if !self.given[0usize] {
+            self.value.session_id = session_id.clone();
+            self.given[0usize] = true;
         }
     }
 }
@@ -10524,46 +11041,133 @@ pub struct CreditControlRequest<'a> {
     pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
 impl<'a> CreditControlRequest<'a> {
-    /// A message with its required AVPs (`Session-Id`, `Origin-Host`, `Origin-Realm`, `Destination-Realm`, `Auth-Application-Id`, `Service-Context-Id`, `CC-Request-Type`, `CC-Request-Number`); optional and repeated ones start empty.
-    pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String<'a>,
-        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-        destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-        auth_application_id: u32,
-        service_context_id: ::diameter_runtime::types::Utf8String<'a>,
-        cc_request_type: CcRequestType,
-        cc_request_number: u32,
+    /// Starts a [`CreditControlRequestBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> CreditControlRequestBuilder<'a> {
+        CreditControlRequestBuilder {
+            value: Self::default(),
+            given: [false; 8usize],
+        }
+    }
+}
+/// A builder of this message: one setter per required AVP, then [`CreditControlRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct CreditControlRequestBuilder<'a> {
+    value: CreditControlRequest<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 8usize],
+}
+impl<'a> CreditControlRequestBuilder<'a> {
+    ///Sets `Session-Id`.
+    pub fn session_id(
+        mut self,
+        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
     ) -> Self {
-        Self {
-            session_id,
-            origin_host,
-            origin_realm,
-            destination_realm,
-            auth_application_id,
-            service_context_id,
-            cc_request_type,
-            cc_request_number,
-            destination_host: Default::default(),
-            user_name: Default::default(),
-            cc_sub_session_id: Default::default(),
-            acct_multi_session_id: Default::default(),
-            origin_state_id: Default::default(),
-            event_timestamp: Default::default(),
-            subscription_id: Default::default(),
-            service_identifier: Default::default(),
-            termination_cause: Default::default(),
-            requested_service_unit: Default::default(),
-            requested_action: Default::default(),
-            used_service_unit: Default::default(),
-            multiple_services_indicator: Default::default(),
-            multiple_services_credit_control: Default::default(),
-            service_parameter_info: Default::default(),
-            cc_correlation_id: Default::default(),
-            user_equipment_info: Default::default(),
-            proxy_info: Default::default(),
-            route_record: Default::default(),
-            other_avps: Vec::new(),
+        self.value.session_id = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Origin-Host`.
+    pub fn origin_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_host = v.into();
+        self.given[1usize] = true;
+        self
+    }
+    ///Sets `Origin-Realm`.
+    pub fn origin_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_realm = v.into();
+        self.given[2usize] = true;
+        self
+    }
+    ///Sets `Destination-Realm`.
+    pub fn destination_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.destination_realm = v.into();
+        self.given[3usize] = true;
+        self
+    }
+    ///Sets `Auth-Application-Id`.
+    pub fn auth_application_id(mut self, v: u32) -> Self {
+        self.value.auth_application_id = v;
+        self.given[4usize] = true;
+        self
+    }
+    ///Sets `Service-Context-Id`.
+    pub fn service_context_id(
+        mut self,
+        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
+    ) -> Self {
+        self.value.service_context_id = v.into();
+        self.given[5usize] = true;
+        self
+    }
+    ///Sets `CC-Request-Type`.
+    pub fn cc_request_type(mut self, v: impl Into<CcRequestType>) -> Self {
+        self.value.cc_request_type = v.into();
+        self.given[6usize] = true;
+        self
+    }
+    ///Sets `CC-Request-Number`.
+    pub fn cc_request_number(mut self, v: u32) -> Self {
+        self.value.cc_request_number = v;
+        self.given[7usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(
+            &defs::CREDIT_CONTROL_REQUEST_GRAMMAR,
+            &self.given,
+        )
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(
+        self,
+    ) -> Result<CreditControlRequest<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Credit-Control-Request",
+            &defs::CREDIT_CONTROL_REQUEST_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
+}
+impl<'a> ::diameter_runtime::CommandBuilder<'a> for CreditControlRequestBuilder<'a> {
+    type Command = CreditControlRequest<'a>;
+    fn build(self) -> Result<CreditControlRequest<'a>, ::diameter_runtime::MissingAvps> {
+        CreditControlRequestBuilder::build(self)
+    }
+    #[allow(unused_variables)]
+    fn fill_origin(
+        &mut self,
+        host: &::diameter_runtime::types::DiameterIdentity<'a>,
+        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+    ) {
+        if !self.given[1usize] {
+            self.value.origin_host = host.clone();
+            self.given[1usize] = true;
+        }
+        if !self.given[2usize] {
+            self.value.origin_realm = realm.clone();
+            self.given[2usize] = true;
+        }
+    }
+    #[allow(unused_variables)]
+    fn fill_session_id(
+        &mut self,
+        session_id: &::diameter_runtime::types::Utf8String<'a>,
+    ) {
+        if !self.given[0usize] {
+            self.value.session_id = session_id.clone();
+            self.given[0usize] = true;
         }
     }
 }
@@ -12448,45 +13052,121 @@ pub struct CreditControlAnswer<'a> {
     pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
 }
 impl<'a> CreditControlAnswer<'a> {
-    /// A message with its required AVPs (`Session-Id`, `Result-Code`, `Origin-Host`, `Origin-Realm`, `Auth-Application-Id`, `CC-Request-Type`, `CC-Request-Number`); optional and repeated ones start empty.
-    pub fn new(
-        session_id: ::diameter_runtime::types::Utf8String<'a>,
-        result_code: u32,
-        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-        auth_application_id: u32,
-        cc_request_type: CcRequestType,
-        cc_request_number: u32,
+    /// Starts a [`CreditControlAnswerBuilder`], for setting AVPs by name and a checked `build()`.
+    pub fn builder() -> CreditControlAnswerBuilder<'a> {
+        CreditControlAnswerBuilder {
+            value: Self::default(),
+            given: [false; 7usize],
+        }
+    }
+}
+/// A builder of this message: one setter per required AVP, then [`CreditControlAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct CreditControlAnswerBuilder<'a> {
+    value: CreditControlAnswer<'a>,
+    /// Which required AVPs were given, in grammar order.
+    given: [bool; 7usize],
+}
+impl<'a> CreditControlAnswerBuilder<'a> {
+    ///Sets `Session-Id`.
+    pub fn session_id(
+        mut self,
+        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
     ) -> Self {
-        Self {
-            session_id,
-            result_code,
-            origin_host,
-            origin_realm,
-            auth_application_id,
-            cc_request_type,
-            cc_request_number,
-            user_name: Default::default(),
-            cc_session_failover: Default::default(),
-            cc_sub_session_id: Default::default(),
-            acct_multi_session_id: Default::default(),
-            origin_state_id: Default::default(),
-            event_timestamp: Default::default(),
-            granted_service_unit: Default::default(),
-            multiple_services_credit_control: Default::default(),
-            cost_information: Default::default(),
-            final_unit_indication: Default::default(),
-            check_balance_result: Default::default(),
-            credit_control_failure_handling: Default::default(),
-            direct_debiting_failure_handling: Default::default(),
-            validity_time: Default::default(),
-            redirect_host: Default::default(),
-            redirect_host_usage: Default::default(),
-            redirect_max_cache_time: Default::default(),
-            proxy_info: Default::default(),
-            route_record: Default::default(),
-            failed_avp: Default::default(),
-            other_avps: Vec::new(),
+        self.value.session_id = v.into();
+        self.given[0usize] = true;
+        self
+    }
+    ///Sets `Result-Code`.
+    pub fn result_code(mut self, v: u32) -> Self {
+        self.value.result_code = v;
+        self.given[1usize] = true;
+        self
+    }
+    ///Sets `Origin-Host`.
+    pub fn origin_host(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_host = v.into();
+        self.given[2usize] = true;
+        self
+    }
+    ///Sets `Origin-Realm`.
+    pub fn origin_realm(
+        mut self,
+        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
+    ) -> Self {
+        self.value.origin_realm = v.into();
+        self.given[3usize] = true;
+        self
+    }
+    ///Sets `Auth-Application-Id`.
+    pub fn auth_application_id(mut self, v: u32) -> Self {
+        self.value.auth_application_id = v;
+        self.given[4usize] = true;
+        self
+    }
+    ///Sets `CC-Request-Type`.
+    pub fn cc_request_type(mut self, v: impl Into<CcRequestType>) -> Self {
+        self.value.cc_request_type = v.into();
+        self.given[5usize] = true;
+        self
+    }
+    ///Sets `CC-Request-Number`.
+    pub fn cc_request_number(mut self, v: u32) -> Self {
+        self.value.cc_request_number = v;
+        self.given[6usize] = true;
+        self
+    }
+    /// The dictionary names of the required AVPs not given yet, in grammar order.
+    pub fn missing(&self) -> Vec<&'static str> {
+        ::diameter_runtime::build::missing(
+            &defs::CREDIT_CONTROL_ANSWER_GRAMMAR,
+            &self.given,
+        )
+    }
+    /// The value, or the required AVPs not given.
+    pub fn build(
+        self,
+    ) -> Result<CreditControlAnswer<'a>, ::diameter_runtime::MissingAvps> {
+        ::diameter_runtime::build::check(
+            "Credit-Control-Answer",
+            &defs::CREDIT_CONTROL_ANSWER_GRAMMAR,
+            &self.given,
+        )?;
+        Ok(self.value)
+    }
+}
+impl<'a> ::diameter_runtime::CommandBuilder<'a> for CreditControlAnswerBuilder<'a> {
+    type Command = CreditControlAnswer<'a>;
+    fn build(self) -> Result<CreditControlAnswer<'a>, ::diameter_runtime::MissingAvps> {
+        CreditControlAnswerBuilder::build(self)
+    }
+    #[allow(unused_variables)]
+    fn fill_origin(
+        &mut self,
+        host: &::diameter_runtime::types::DiameterIdentity<'a>,
+        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+    ) {
+        if !self.given[2usize] {
+            self.value.origin_host = host.clone();
+            self.given[2usize] = true;
+        }
+        if !self.given[3usize] {
+            self.value.origin_realm = realm.clone();
+            self.given[3usize] = true;
+        }
+    }
+    #[allow(unused_variables)]
+    fn fill_session_id(
+        &mut self,
+        session_id: &::diameter_runtime::types::Utf8String<'a>,
+    ) {
+        if !self.given[0usize] {
+            self.value.session_id = session_id.clone();
+            self.given[0usize] = true;
         }
     }
 }

@@ -8,12 +8,34 @@
 //! One module per application, each behind a cargo feature of its name (`base` is
 //! always on; `full` enables all). Every command has a request and an answer struct,
 //! every Grouped AVP a struct and every Enumerated AVP an open newtype. Decoding is
-//! total and validates the grammar; see [`Message::decode`].
+//! total and validates the grammar; see [`Message::decode`]. One `use` brings what a
+//! program needs: `use diameter_messages::prelude::*;` (see [`prelude`]).
 #[cfg(feature = "accounting")]
 pub mod accounting;
 pub mod base;
 #[cfg(feature = "credit_control")]
 pub mod credit_control;
+/// Everything the usual program names, for `use diameter_messages::prelude::*;`: the
+/// application modules, [`Message`] and [`MessageView`], the runtime's traits
+/// (`Command`, `CommandView`, `CommandBuilder`, `IntoOwned`, ...), options, errors, value
+/// types and the `Identity` an error answer is sent from.
+pub mod prelude {
+    #[cfg(feature = "accounting")]
+    pub use super::accounting;
+    pub use super::base;
+    #[cfg(feature = "credit_control")]
+    pub use super::credit_control;
+    pub use super::{Message, MessageView};
+    pub use ::diameter_runtime::{
+        Command, CommandBuilder, CommandView, DecodeError, DecodeOptions, Decoded, Group,
+        GroupView, MissingAvps, RawAvp, RawMessage, Violation,
+    };
+    pub use ::diameter_runtime::answer::Identity;
+    pub use ::diameter_runtime::types::{
+        Address, DiameterIdentity, DiameterUri, IntoOwned, IpFilterRule, OctetString,
+        QosFilterRule, Time, Utf8String,
+    };
+}
 /// The name any enabled dictionary gives to `value` of Unsigned32 AVP (`code`,
 /// `vendor_id`) (`<values>` in the XML), e.g. `DIAMETER_SUCCESS` for Result-Code 2001.
 pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str> {
@@ -116,7 +138,11 @@ fn unknown<'a>(
 }
 /// Any message as a checked, zero-allocation view (see `diameter_runtime::view`): the
 /// view of a typed command of an enabled application, or the raw form.
+///
+/// Non-exhaustive: which variants exist depends on the cargo features enabled anywhere
+/// in the build, so a `match` needs a `_` arm.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum MessageView<'a> {
     ///Capabilities-Exchange-Request
     CapabilitiesExchangeRequest(base::CapabilitiesExchangeRequestView<'a>),
@@ -684,8 +710,12 @@ impl<'a> MessageView<'a> {
 }
 /// Any message: a typed command of an enabled application, or the raw form. Text and
 /// octet values borrow the decoded buffer (`'a`); `into_owned` gives a `'static` message.
+///
+/// Non-exhaustive: which variants exist depends on the cargo features enabled anywhere
+/// in the build, so a `match` needs a `_` arm.
 #[derive(Clone, Debug, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum Message<'a> {
     ///Capabilities-Exchange-Request
     CapabilitiesExchangeRequest(base::CapabilitiesExchangeRequest<'a>),
@@ -1302,9 +1332,132 @@ impl<'a> Message<'a> {
             Message::Unknown(_) => None,
         }
     }
+    /// Appends the whole message to `buf` with the header its command defines and the
+    /// given ids, as `Command::encode` does (an unknown command keeps its header, with
+    /// these ids).
+    pub fn encode(
+        &self,
+        hop_by_hop: u32,
+        end_to_end: u32,
+        buf: &mut ::diameter_runtime::bytes::BytesMut,
+    ) {
+        self.encode_with_header(&self.header(hop_by_hop, end_to_end), buf);
+    }
+    /// The whole message as one buffer (see [`Message::encode`]).
+    pub fn to_bytes(
+        &self,
+        hop_by_hop: u32,
+        end_to_end: u32,
+    ) -> ::diameter_runtime::bytes::Bytes {
+        let mut buf = ::diameter_runtime::bytes::BytesMut::new();
+        self.encode(hop_by_hop, end_to_end, &mut buf);
+        buf.freeze()
+    }
+    /// The header a typed command defines, with the given ids (an unknown command's own).
+    fn header(&self, hop_by_hop: u32, end_to_end: u32) -> ::diameter_runtime::Header {
+        match self {
+            Message::CapabilitiesExchangeRequest(_) => {
+                <base::CapabilitiesExchangeRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            Message::CapabilitiesExchangeAnswer(_) => {
+                <base::CapabilitiesExchangeAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            Message::ReAuthRequest(_) => {
+                <base::ReAuthRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            Message::ReAuthAnswer(_) => {
+                <base::ReAuthAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            Message::AbortSessionRequest(_) => {
+                <base::AbortSessionRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            Message::AbortSessionAnswer(_) => {
+                <base::AbortSessionAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            Message::SessionTerminationRequest(_) => {
+                <base::SessionTerminationRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            Message::SessionTerminationAnswer(_) => {
+                <base::SessionTerminationAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            Message::DeviceWatchdogRequest(_) => {
+                <base::DeviceWatchdogRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            Message::DeviceWatchdogAnswer(_) => {
+                <base::DeviceWatchdogAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            Message::DisconnectPeerRequest(_) => {
+                <base::DisconnectPeerRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            Message::DisconnectPeerAnswer(_) => {
+                <base::DisconnectPeerAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "accounting")]
+            Message::AccountingRequest(_) => {
+                <accounting::AccountingRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "accounting")]
+            Message::AccountingAnswer(_) => {
+                <accounting::AccountingAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "credit_control")]
+            Message::CreditControlReAuthRequest(_) => {
+                <credit_control::ReAuthRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "credit_control")]
+            Message::CreditControlReAuthAnswer(_) => {
+                <credit_control::ReAuthAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "credit_control")]
+            Message::CreditControlRequest(_) => {
+                <credit_control::CreditControlRequest<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "credit_control")]
+            Message::CreditControlAnswer(_) => {
+                <credit_control::CreditControlAnswer<
+                    'a,
+                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            Message::Unknown(raw) => raw.header.with_ids(hop_by_hop, end_to_end),
+        }
+    }
     /// Appends the message with `header` (its length is computed). The header is taken
     /// as given, so a base command used by another application keeps that application.
-    pub fn encode(
+    pub fn encode_with_header(
         &self,
         header: &::diameter_runtime::Header,
         buf: &mut ::diameter_runtime::bytes::BytesMut,
@@ -1316,154 +1469,64 @@ impl<'a> Message<'a> {
         }
         match self {
             Message::CapabilitiesExchangeRequest(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                ::diameter_runtime::Command::encode_with_header(m, header, buf)
             }
             Message::CapabilitiesExchangeAnswer(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                ::diameter_runtime::Command::encode_with_header(m, header, buf)
             }
             Message::ReAuthRequest(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                ::diameter_runtime::Command::encode_with_header(m, header, buf)
             }
             Message::ReAuthAnswer(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                ::diameter_runtime::Command::encode_with_header(m, header, buf)
             }
             Message::AbortSessionRequest(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                ::diameter_runtime::Command::encode_with_header(m, header, buf)
             }
             Message::AbortSessionAnswer(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                ::diameter_runtime::Command::encode_with_header(m, header, buf)
             }
             Message::SessionTerminationRequest(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                ::diameter_runtime::Command::encode_with_header(m, header, buf)
             }
             Message::SessionTerminationAnswer(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                ::diameter_runtime::Command::encode_with_header(m, header, buf)
             }
             Message::DeviceWatchdogRequest(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                ::diameter_runtime::Command::encode_with_header(m, header, buf)
             }
             Message::DeviceWatchdogAnswer(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                ::diameter_runtime::Command::encode_with_header(m, header, buf)
             }
             Message::DisconnectPeerRequest(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                ::diameter_runtime::Command::encode_with_header(m, header, buf)
             }
             Message::DisconnectPeerAnswer(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                ::diameter_runtime::Command::encode_with_header(m, header, buf)
             }
             #[cfg(feature = "accounting")]
             Message::AccountingRequest(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                ::diameter_runtime::Command::encode_with_header(m, header, buf)
             }
             #[cfg(feature = "accounting")]
             Message::AccountingAnswer(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                ::diameter_runtime::Command::encode_with_header(m, header, buf)
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlReAuthRequest(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                ::diameter_runtime::Command::encode_with_header(m, header, buf)
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlReAuthAnswer(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                ::diameter_runtime::Command::encode_with_header(m, header, buf)
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlRequest(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                ::diameter_runtime::Command::encode_with_header(m, header, buf)
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlAnswer(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                ::diameter_runtime::Command::encode_with_header(m, header, buf)
             }
             Message::Unknown(_) => {}
         }

@@ -60,7 +60,11 @@ impl<'a> From<&'a DecodeError> for Problem<'a> {
 /// ```
 /// use diameter_runtime::answer::{error_answer, Identity};
 /// use diameter_runtime::{RawMessage, header::Header};
-/// let id = Identity { origin_host: "oracle.example".parse().unwrap(), origin_realm: "example".parse().unwrap() };
+/// use diameter_runtime::types::DiameterIdentity;
+/// let id = Identity {
+///     origin_host: DiameterIdentity::from_static("oracle.example"),
+///     origin_realm: DiameterIdentity::from_static("example"),
+/// };
 /// let mut req = Header::request(272, 4).with_ids(7, 8);
 /// req.flags.0 |= 0x0f; // reserved bits: 5013
 /// let mut bytes = vec![];
@@ -176,8 +180,8 @@ mod tests {
 
     fn id() -> Identity {
         Identity {
-            origin_host: "server.example".parse().unwrap(),
-            origin_realm: "example".parse().unwrap(),
+            origin_host: DiameterIdentity::from_static("server.example"),
+            origin_realm: DiameterIdentity::from_static("example"),
         }
     }
 

@@ -103,7 +103,9 @@ pub struct AvpRef<'a> {
 }
 
 /// What the walk tolerates. Strict (all `false`) is the default and what RFC 6733 asks for.
+/// Non-exhaustive: build it from [`Leniency::strict`] with the `with_` methods.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Leniency {
     /// Accept reserved flag bits, as RFC 6733 tells receivers to ignore them (sections 3 and
     /// 4.1); strict decoding reports them: 3009 DIAMETER_INVALID_AVP_BITS on an AVP, 5013
@@ -112,6 +114,28 @@ pub struct Leniency {
     /// Accept non-zero padding bytes (otherwise 5014). Such a message does not re-encode
     /// byte-exactly: the encoder always pads with zeros.
     pub nonzero_padding: bool,
+}
+
+impl Leniency {
+    /// Nothing tolerated (the default).
+    pub const fn strict() -> Self {
+        Leniency {
+            reserved_bits: false,
+            nonzero_padding: false,
+        }
+    }
+
+    /// With reserved flag bits accepted (`true`) or reported.
+    pub const fn with_reserved_bits(mut self, on: bool) -> Self {
+        self.reserved_bits = on;
+        self
+    }
+
+    /// With non-zero padding accepted (`true`) or reported.
+    pub const fn with_nonzero_padding(mut self, on: bool) -> Self {
+        self.nonzero_padding = on;
+        self
+    }
 }
 
 /// An iterator over the AVPs of a buffer holding a sequence of them (a message body or the

@@ -6,8 +6,9 @@ use bytes::{Bytes, BytesMut};
 use crate::avp::{AvpFlags, AvpHeader, AVP_VENDOR_HEADER_LEN};
 use crate::consts::result_code as rc;
 
-/// An error that makes a whole message unreadable.
+/// An error that makes a whole message unreadable. Non-exhaustive: a later version may add kinds.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DecodeError {
     /// Fewer bytes than a 20-byte header.
     #[error("truncated message: {len} bytes, a header needs 20")]
@@ -118,8 +119,9 @@ impl DecodeError {
     }
 }
 
-/// What is wrong with an AVP.
+/// What is wrong with an AVP. Non-exhaustive: a later version may add kinds.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AvpErrorKind {
     /// Fewer than 8 bytes left for a header.
     #[error("only {available} bytes left for an AVP header")]
@@ -302,8 +304,9 @@ impl AvpError {
     }
 }
 
-/// A value that is not valid for its type.
+/// A value that is not valid for its type. Non-exhaustive: a later version may add kinds.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ValueError {
     /// The data length is wrong for the type (e.g. 5 bytes for an Unsigned32).
     #[error("{ty} data of {actual} bytes, expected {expected}")]

@@ -23,6 +23,7 @@
 
 pub mod answer;
 pub mod avp;
+pub mod build;
 pub mod consts;
 pub mod dictionary;
 pub mod enc;
@@ -42,7 +43,8 @@ pub use bytes;
 /// the usual one or few values); build them with `smallvec![..]` or `.into()` from a `Vec`.
 pub use smallvec;
 
-pub use avp::{AvpFlags, AvpHeader};
+pub use avp::{AvpFlags, AvpHeader, Leniency};
+pub use build::{CommandBuilder, MissingAvps};
 pub use error::{AvpError, AvpErrorKind, DecodeError, ValueError};
 pub use header::{CommandFlags, Header};
 pub use limits::DecodeOptions;

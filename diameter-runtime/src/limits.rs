@@ -5,7 +5,17 @@ use crate::avp::Leniency;
 /// Limits and leniency for decoding. The defaults are strict RFC 6733 and bound what a hostile
 /// peer can make a decoder spend: 1 MiB per message, 16 levels of Grouped AVPs, 4096 AVPs in
 /// one list (a message body or one Grouped AVP).
+///
+/// Non-exhaustive, so that a later version can add options: start from
+/// [`DecodeOptions::new`] (strict) or [`DecodeOptions::lenient`] and change what you need.
+///
+/// ```
+/// use diameter_runtime::DecodeOptions;
+/// let opts = DecodeOptions::new().with_max_depth(4).with_strict(false);
+/// assert_eq!((opts.max_depth, opts.strict), (4, false));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DecodeOptions {
     /// Largest Message-Length accepted (the field itself allows 16 MiB - 1).
     pub max_message_len: u32,
@@ -36,10 +46,7 @@ impl DecodeOptions {
             max_message_len: Self::DEFAULT_MAX_MESSAGE_LEN,
             max_depth: Self::DEFAULT_MAX_DEPTH,
             max_avps: Self::DEFAULT_MAX_AVPS,
-            leniency: Leniency {
-                reserved_bits: false,
-                nonzero_padding: false,
-            },
+            leniency: Leniency::strict(),
             strict: true,
         }
     }
@@ -55,12 +62,41 @@ impl DecodeOptions {
     /// Lenient validation and wire leniency: what to use when talking to sloppy peers.
     pub const fn lenient() -> Self {
         DecodeOptions {
-            leniency: Leniency {
-                reserved_bits: true,
-                nonzero_padding: true,
-            },
+            leniency: Leniency::strict()
+                .with_reserved_bits(true)
+                .with_nonzero_padding(true),
             strict: false,
             ..Self::new()
         }
+    }
+
+    /// With `max_message_len` as the largest Message-Length accepted.
+    pub const fn with_max_message_len(mut self, max_message_len: u32) -> Self {
+        self.max_message_len = max_message_len;
+        self
+    }
+
+    /// With `max_depth` as the deepest Grouped nesting decoded.
+    pub const fn with_max_depth(mut self, max_depth: u32) -> Self {
+        self.max_depth = max_depth;
+        self
+    }
+
+    /// With `max_avps` as the most AVPs in one list.
+    pub const fn with_max_avps(mut self, max_avps: u32) -> Self {
+        self.max_avps = max_avps;
+        self
+    }
+
+    /// With the wire malformations `leniency` tolerates.
+    pub const fn with_leniency(mut self, leniency: Leniency) -> Self {
+        self.leniency = leniency;
+        self
+    }
+
+    /// With strict (`true`) or lenient validation (see [`DecodeOptions::strict`]).
+    pub const fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
     }
 }

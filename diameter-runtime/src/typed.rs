@@ -201,6 +201,16 @@ pub trait Command<'a>: Sized + Default {
         );
     }
 
+    /// Appends the whole message with `header` taken as given (its length is computed), e.g.
+    /// a base session command sent for another application, or a message re-encoded with the
+    /// header it was received with.
+    ///
+    /// # Panics
+    /// When the message is longer than the 24-bit Message-Length can say (16 MiB - 1).
+    fn encode_with_header(&self, header: &Header, buf: &mut BytesMut) {
+        enc::message(buf, header, || self.body_len(), |w| self.encode_body(w));
+    }
+
     /// The whole message as one buffer.
     fn to_bytes(&self, hop_by_hop: u32, end_to_end: u32) -> Bytes {
         let mut buf = BytesMut::new();

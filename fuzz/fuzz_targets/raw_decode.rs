@@ -104,13 +104,11 @@ fn on_error(e: &DecodeError) {
 
 fuzz_target!(|data: &[u8]| {
     let strict = DecodeOptions::default();
-    let lenient = DecodeOptions {
-        leniency: Leniency {
-            reserved_bits: true,
-            nonzero_padding: true,
-        },
-        ..DecodeOptions::default()
-    };
+    let lenient = DecodeOptions::new().with_leniency(
+        Leniency::strict()
+            .with_reserved_bits(true)
+            .with_nonzero_padding(true),
+    );
     let _ = Header::decode(data);
     let _ = frame::peek_header(data);
     match frame::check(data, &strict) {

@@ -6,6 +6,12 @@
 pub mod oracle;
 pub mod samples;
 
+/// The Rust examples of the repository's README, compiled and run as doctests, so that the
+/// first thing a newcomer reads builds (with its single `use`).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 use std::path::{Path, PathBuf};
 
 /// One message of a vector file: its label (`None` for a bare hex line) and its bytes.

@@ -10,8 +10,10 @@ use diameter_runtime::typed::Command;
 use diameter_runtime::types::{Address, DiameterIdentity, OctetString, Time, Utf8String};
 
 fn id(s: &str) -> DiameterIdentity<'static> {
-    s.parse().expect("valid identity")
+    DiameterIdentity::try_from(s.to_owned()).expect("valid identity")
 }
+
+const ALL: &str = "every required AVP is given";
 
 fn text(s: &str) -> Utf8String<'_> {
     Utf8String::from(s)
@@ -30,8 +32,13 @@ pub fn messages() -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<(String, Vec<u8>)> = Vec::new();
     let mut push = |label: &str, bytes: bytes::Bytes| out.push((label.to_string(), bytes.to_vec()));
 
-    let mut cer =
-        base::CapabilitiesExchangeRequest::new(ch.clone(), cr.clone(), 0, text("diameter-rs"));
+    let mut cer = base::CapabilitiesExchangeRequest::builder()
+        .origin_host(ch.clone())
+        .origin_realm(cr.clone())
+        .vendor_id(0)
+        .product_name(text("diameter-rs"))
+        .build()
+        .expect(ALL);
     cer.host_ip_address = smallvec![Address::V4(Ipv4Addr::new(127, 0, 0, 1))];
     cer.origin_state_id = Some(7);
     cer.supported_vendor_id = smallvec![10415];
@@ -42,8 +49,14 @@ pub fn messages() -> Vec<(String, Vec<u8>)> {
     cer.vendor_specific_application_id = vec![vsai];
     cer.firmware_revision = Some(1);
     push("CER", cer.to_bytes(1, 1));
-    let mut cea =
-        base::CapabilitiesExchangeAnswer::new(2001, sh.clone(), sr.clone(), 0, text("diameter-rs"));
+    let mut cea = base::CapabilitiesExchangeAnswer::builder()
+        .result_code(2001)
+        .origin_host(sh.clone())
+        .origin_realm(sr.clone())
+        .vendor_id(0)
+        .product_name(text("diameter-rs"))
+        .build()
+        .expect(ALL);
     cea.host_ip_address = smallvec![Address::V6(std::net::Ipv6Addr::LOCALHOST)];
     cea.auth_application_id = smallvec![4];
     push("CEA", cea.to_bytes(1, 1));
@@ -65,85 +78,111 @@ pub fn messages() -> Vec<(String, Vec<u8>)> {
         base::DisconnectPeerAnswer::new(2001, sh.clone(), sr.clone()).to_bytes(3, 3),
     );
 
-    let rar = base::ReAuthRequest::new(
-        sid.clone(),
-        sh.clone(),
-        sr.clone(),
-        cr.clone(),
-        ch.clone(),
-        4,
-        base::ReAuthRequestType::AUTHORIZE_ONLY,
-    );
+    let rar = base::ReAuthRequest::builder()
+        .session_id(sid.clone())
+        .origin_host(sh.clone())
+        .origin_realm(sr.clone())
+        .destination_realm(cr.clone())
+        .destination_host(ch.clone())
+        .auth_application_id(4)
+        .re_auth_request_type(base::ReAuthRequestType::AUTHORIZE_ONLY)
+        .build()
+        .expect(ALL);
     push("RAR-base", rar.to_bytes(4, 4));
     push(
         "RAA-base",
-        base::ReAuthAnswer::new(sid.clone(), 2001, ch.clone(), cr.clone()).to_bytes(4, 4),
+        base::ReAuthAnswer::builder()
+            .session_id(sid.clone())
+            .result_code(2001)
+            .origin_host(ch.clone())
+            .origin_realm(cr.clone())
+            .build()
+            .expect(ALL)
+            .to_bytes(4, 4),
     );
-    let mut str_ = base::SessionTerminationRequest::new(
-        sid.clone(),
-        ch.clone(),
-        cr.clone(),
-        sr.clone(),
-        4,
-        base::TerminationCause::DIAMETER_LOGOUT,
-    );
+    let mut str_ = base::SessionTerminationRequest::builder()
+        .session_id(sid.clone())
+        .origin_host(ch.clone())
+        .origin_realm(cr.clone())
+        .destination_realm(sr.clone())
+        .auth_application_id(4)
+        .termination_cause(base::TerminationCause::DIAMETER_LOGOUT)
+        .build()
+        .expect(ALL);
     str_.class = vec![OctetString::from_static(b"class-1")];
     push("STR", str_.to_bytes(5, 5));
     push(
         "STA",
-        base::SessionTerminationAnswer::new(sid.clone(), 2001, sh.clone(), sr.clone())
+        base::SessionTerminationAnswer::builder()
+            .session_id(sid.clone())
+            .result_code(2001)
+            .origin_host(sh.clone())
+            .origin_realm(sr.clone())
+            .build()
+            .expect(ALL)
             .to_bytes(5, 5),
     );
     push(
         "ASR",
-        base::AbortSessionRequest::new(
-            sid.clone(),
-            sh.clone(),
-            sr.clone(),
-            cr.clone(),
-            ch.clone(),
-            4,
-        )
-        .to_bytes(6, 6),
+        base::AbortSessionRequest::builder()
+            .session_id(sid.clone())
+            .origin_host(sh.clone())
+            .origin_realm(sr.clone())
+            .destination_realm(cr.clone())
+            .destination_host(ch.clone())
+            .auth_application_id(4)
+            .build()
+            .expect(ALL)
+            .to_bytes(6, 6),
     );
     push(
         "ASA",
-        base::AbortSessionAnswer::new(sid.clone(), 2001, ch.clone(), cr.clone()).to_bytes(6, 6),
+        base::AbortSessionAnswer::builder()
+            .session_id(sid.clone())
+            .result_code(2001)
+            .origin_host(ch.clone())
+            .origin_realm(cr.clone())
+            .build()
+            .expect(ALL)
+            .to_bytes(6, 6),
     );
 
-    let mut acr = accounting::AccountingRequest::new(
-        sid.clone(),
-        ch.clone(),
-        cr.clone(),
-        sr.clone(),
-        base::AccountingRecordType::START_RECORD,
-        0,
-    );
+    let mut acr = accounting::AccountingRequest::builder()
+        .session_id(sid.clone())
+        .origin_host(ch.clone())
+        .origin_realm(cr.clone())
+        .destination_realm(sr.clone())
+        .accounting_record_type(base::AccountingRecordType::START_RECORD)
+        .accounting_record_number(0)
+        .build()
+        .expect(ALL);
     acr.acct_application_id = Some(3);
     acr.event_timestamp = Some(Time::from_ntp_seconds(0xe93d_fba5));
     acr.acct_interim_interval = Some(300);
     push("ACR", acr.to_bytes(7, 7));
-    let mut aca = accounting::AccountingAnswer::new(
-        sid.clone(),
-        2001,
-        sh.clone(),
-        sr.clone(),
-        base::AccountingRecordType::START_RECORD,
-        0,
-    );
+    let mut aca = accounting::AccountingAnswer::builder()
+        .session_id(sid.clone())
+        .result_code(2001)
+        .origin_host(sh.clone())
+        .origin_realm(sr.clone())
+        .accounting_record_type(base::AccountingRecordType::START_RECORD)
+        .accounting_record_number(0)
+        .build()
+        .expect(ALL);
     aca.acct_application_id = Some(3);
     push("ACA", aca.to_bytes(7, 7));
 
-    let mut ccr = cc::CreditControlRequest::new(
-        sid.clone(),
-        ch.clone(),
-        cr.clone(),
-        sr.clone(),
-        4,
-        text("32251@3gpp.org"),
-        cc::CcRequestType::INITIAL_REQUEST,
-        0,
-    );
+    let mut ccr = cc::CreditControlRequest::builder()
+        .session_id(sid.clone())
+        .origin_host(ch.clone())
+        .origin_realm(cr.clone())
+        .destination_realm(sr.clone())
+        .auth_application_id(4)
+        .service_context_id(text("32251@3gpp.org"))
+        .cc_request_type(cc::CcRequestType::INITIAL_REQUEST)
+        .cc_request_number(0)
+        .build()
+        .expect(ALL);
     ccr.event_timestamp = Some(Time::from_ntp_seconds(0xe93d_fba5));
     ccr.subscription_id = vec![
         cc::SubscriptionId::new(cc::SubscriptionIdType::END_USER_E164, text("491701234567")),
@@ -172,15 +211,16 @@ pub fn messages() -> Vec<(String, Vec<u8>)> {
     ));
     push("CCR", ccr.to_bytes(8, 8));
 
-    let mut cca = cc::CreditControlAnswer::new(
-        sid.clone(),
-        2001,
-        sh.clone(),
-        sr.clone(),
-        4,
-        cc::CcRequestType::INITIAL_REQUEST,
-        0,
-    );
+    let mut cca = cc::CreditControlAnswer::builder()
+        .session_id(sid.clone())
+        .result_code(2001)
+        .origin_host(sh.clone())
+        .origin_realm(sr.clone())
+        .auth_application_id(4)
+        .cc_request_type(cc::CcRequestType::INITIAL_REQUEST)
+        .cc_request_number(0)
+        .build()
+        .expect(ALL);
     let money = cc::CcMoney {
         unit_value: cc::UnitValue {
             exponent: Some(-2),
@@ -211,20 +251,28 @@ pub fn messages() -> Vec<(String, Vec<u8>)> {
     cca.cc_session_failover = Some(cc::CcSessionFailover::FAILOVER_SUPPORTED);
     push("CCA", cca.to_bytes(8, 8));
 
-    let mut rar = cc::ReAuthRequest::new(
-        sid.clone(),
-        sh.clone(),
-        sr.clone(),
-        cr.clone(),
-        ch.clone(),
-        4,
-        base::ReAuthRequestType::AUTHORIZE_ONLY,
-    );
+    let mut rar = cc::ReAuthRequest::builder()
+        .session_id(sid.clone())
+        .origin_host(sh.clone())
+        .origin_realm(sr.clone())
+        .destination_realm(cr.clone())
+        .destination_host(ch.clone())
+        .auth_application_id(4)
+        .re_auth_request_type(base::ReAuthRequestType::AUTHORIZE_ONLY)
+        .build()
+        .expect(ALL);
     rar.rating_group = Some(100);
     push("RAR-cc", rar.to_bytes(9, 9));
     push(
         "RAA-cc",
-        cc::ReAuthAnswer::new(sid, 2001, ch, cr).to_bytes(9, 9),
+        cc::ReAuthAnswer::builder()
+            .session_id(sid)
+            .result_code(2001)
+            .origin_host(ch)
+            .origin_realm(cr)
+            .build()
+            .expect(ALL)
+            .to_bytes(9, 9),
     );
     out
 }

@@ -141,13 +141,7 @@ fn nonzero_padding_is_5014_unless_lenient() {
     );
     // Lenient decoding accepts it, but the re-encode pads with zeros.
     let wire = case("broken-nonzero-padding");
-    let lenient = DecodeOptions {
-        leniency: Leniency {
-            nonzero_padding: true,
-            ..Leniency::default()
-        },
-        ..DecodeOptions::default()
-    };
+    let lenient = DecodeOptions::new().with_leniency(Leniency::strict().with_nonzero_padding(true));
     let msg = RawMessage::decode_with(Bytes::from(wire.clone()), &lenient).unwrap();
     let again = msg.to_bytes();
     assert_ne!(&again[..], &wire[..]);
@@ -167,13 +161,7 @@ fn reserved_avp_flags_are_3009_unless_lenient() {
         hex::encode(&e.failed_avp),
         format!("000001285f000012{}", hex::encode("test.local"))
     );
-    let lenient = DecodeOptions {
-        leniency: Leniency {
-            reserved_bits: true,
-            ..Leniency::default()
-        },
-        ..DecodeOptions::default()
-    };
+    let lenient = DecodeOptions::new().with_leniency(Leniency::strict().with_reserved_bits(true));
     let wire = case("broken-avp-reserved-flags");
     let msg = RawMessage::decode_with(Bytes::from(wire.clone()), &lenient).unwrap();
     assert_eq!(msg.find(296, 0).unwrap().flags.0, 0x5f);

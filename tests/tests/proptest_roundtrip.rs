@@ -278,10 +278,7 @@ fn check_failed_avp(e: &AvpError) -> Result<(), TestCaseError> {
     if matches!(e.kind, AvpErrorKind::HeaderTruncated { .. }) {
         return Ok(());
     }
-    let leniency = Leniency {
-        reserved_bits: true,
-        ..Leniency::default()
-    };
+    let leniency = Leniency::strict().with_reserved_bits(true);
     let codes: Vec<u32> = e.path.iter().map(|p| p.code).chain([e.code]).collect();
     let mut level = e.failed_avp.to_vec();
     level.resize(level.len().next_multiple_of(4), 0);

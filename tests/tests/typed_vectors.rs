@@ -34,10 +34,7 @@ fn typed_decode_is_valid_and_reencodes_byte_exactly() {
                 failures.push(format!("{label} (strict): {v}"));
             }
         }
-        let lenient = DecodeOptions {
-            strict: false,
-            ..DecodeOptions::default()
-        };
+        let lenient = DecodeOptions::new().with_strict(false);
         let decoded = Message::decode_with(bytes, &lenient).unwrap();
         if matches!(decoded.message, Message::Unknown(_)) {
             failures.push(format!("{label}: not decoded as a known command"));
@@ -48,7 +45,7 @@ fn typed_decode_is_valid_and_reencodes_byte_exactly() {
             failures.push(format!("{label}: {}", v.join("; ")));
         }
         let mut buf = BytesMut::new();
-        decoded.message.encode(&header, &mut buf);
+        decoded.message.encode_with_header(&header, &mut buf);
         if buf[..] != bytes[..] {
             failures.push(format!(
                 "{label}: re-encoding differs\n  in  {}\n  out {}",

@@ -9,6 +9,7 @@
 use bytes::{Bytes, BytesMut};
 use diameter_messages::Message;
 use diameter_runtime::answer::Identity;
+use diameter_runtime::types::DiameterIdentity;
 use diameter_runtime::{DecodeOptions, Decoded, RawAvp, RawMessage, Violation};
 
 const VENDOR_3GPP: u32 = 10415;
@@ -43,8 +44,8 @@ fn pos(m: &RawMessage, code: u32) -> usize {
 
 fn id() -> Identity {
     Identity {
-        origin_host: "server.test.local".parse().unwrap(),
-        origin_realm: "test.local".parse().unwrap(),
+        origin_host: DiameterIdentity::from_static("server.test.local"),
+        origin_realm: DiameterIdentity::from_static("test.local"),
     }
 }
 

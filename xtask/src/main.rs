@@ -1,5 +1,6 @@
-//! `cargo xtask regenerate [--check]`: rewrites `diameter-messages/src` from `dictionaries/`
-//! with the public `diameter_codegen::Builder`, or checks that it is up to date.
+//! `cargo xtask regenerate [--check]`: rewrites `diameter-messages/src` and the feature table
+//! of its `Cargo.toml` from `dictionaries/` with the public `diameter_codegen::Builder`, or
+//! checks that they are up to date.
 
 use std::process::ExitCode;
 
@@ -27,12 +28,10 @@ fn main() -> ExitCode {
         eprintln!("generated code is out of date: run cargo xtask regenerate");
         return ExitCode::FAILURE;
     }
-    let out = xtask::messages_src();
     for f in &files {
-        let path = out.join(&f.path);
-        if stale.contains(&path) {
-            if let Err(e) = std::fs::write(&path, &f.contents) {
-                eprintln!("cannot write {}: {e}", path.display());
+        if stale.contains(&f.path) {
+            if let Err(e) = std::fs::write(&f.path, &f.contents) {
+                eprintln!("cannot write {}: {e}", f.path.display());
                 return ExitCode::FAILURE;
             }
         }

@@ -625,10 +625,9 @@ fn inline_capacity(t: AvpType) -> Option<usize> {
     }
 }
 
-/// Struct fields, `new`, decode, encode and `into_owned` bodies shared by groups and commands.
+/// Struct fields, decode, encode and `into_owned` bodies shared by groups and commands.
 struct Body {
     decls: TokenStream,
-    new_fn: TokenStream,
     decode: TokenStream,
     encode: TokenStream,
     encoded_len: TokenStream,
@@ -646,7 +645,6 @@ fn body(
     m: &str,
     g: &Grammar,
     grammar: TokenStream,
-    what: &str,
     rt: &TokenStream,
 ) -> Body {
     let fs = fields(model, plan, m, g, rt);
@@ -664,47 +662,6 @@ fn body(
         quote!()
     };
     let decls = quote!(#(#decl_items)* #other);
-
-    // new(): required fields as arguments, in grammar order.
-    let req: Vec<&&Field> = keep.iter().filter(|f| f.shape == Shape::One).collect();
-    let args = req.iter().map(|f| {
-        let (n, t) = (field_ident(&f.name), &f.ty);
-        quote!(#n: #t)
-    });
-    let inits = keep.iter().map(|f| {
-        let n = field_ident(&f.name);
-        if f.shape == Shape::One {
-            quote!(#n,)
-        } else {
-            quote!(#n: Default::default(),)
-        }
-    });
-    let other_init = if g.extensible {
-        quote!(other_avps: Vec::new(),)
-    } else {
-        quote!()
-    };
-    let new_doc = format!(
-        "A {what} with its required AVPs{}; optional and repeated ones start empty.",
-        if req.is_empty() {
-            String::from(" (it has none)")
-        } else {
-            format!(
-                " ({})",
-                req.iter()
-                    .map(|f| format!("`{}`", f.dict_name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }
-    );
-    let new_doc_docs = docs(&new_doc);
-    let new_fn = quote! {
-        #new_doc_docs
-        pub fn new(#(#args),*) -> Self {
-            Self { #(#inits)* #other_init }
-        }
-    };
 
     // decode, in place: `self` starts as `Default`; counts are locals.
     let n = fs.len();
@@ -825,7 +782,6 @@ fn body(
     };
     Body {
         decls,
-        new_fn,
         decode,
         encode,
         encoded_len,
@@ -910,8 +866,22 @@ fn group_type(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) 
     };
     let gname = format_ident!("{}_GRAMMAR", names::def_name(&avp.name));
     let dname = format_ident!("{}", names::def_name(&avp.name));
-    let b = body(model, plan, m, g, quote!(defs::#gname), "group", rt);
-    let (decls, new_fn, decode, encode) = (b.decls, b.new_fn, b.decode, b.encode);
+    let b = body(model, plan, m, g, quote!(defs::#gname), rt);
+    let (decls, decode, encode) = (b.decls, b.decode, b.encode);
+    let ctors = super::builders::constructors(
+        model,
+        g,
+        &b.fields,
+        &super::builders::Target {
+            ty: &ty,
+            lifetime: &b.lifetime,
+            name: &avp.name,
+            what: "group",
+            command: false,
+            grammar: quote!(defs::#gname),
+        },
+        rt,
+    );
     let encoded_len = b.encoded_len;
     let owned = owned_impl(&ty, &b.lifetime, &b.into_owned, rt);
     let lt = b.lifetime;
@@ -931,7 +901,7 @@ fn group_type(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) 
         #[derive(Clone, Debug, Default, PartialEq)]
         pub struct #ty #lt { #decls }
 
-        impl #lt #ty #lt { #new_fn }
+        #ctors
 
         impl<'a> #rt::typed::Group<'a> for #ty #lt {
             const DEF: &'static #rt::dictionary::AvpDef = &defs::#dname;
@@ -999,8 +969,22 @@ fn command_type(
         names::def_name(&cmd.name),
         suffix.to_uppercase()
     );
-    let b = body(model, plan, m, g, quote!(defs::#gname), "message", rt);
-    let (decls, new_fn, decode, encode) = (b.decls, b.new_fn, b.decode, b.encode);
+    let b = body(model, plan, m, g, quote!(defs::#gname), rt);
+    let (decls, decode, encode) = (b.decls, b.decode, b.encode);
+    let ctors = super::builders::constructors(
+        model,
+        g,
+        &b.fields,
+        &super::builders::Target {
+            ty: &ty,
+            lifetime: &b.lifetime,
+            name: &full,
+            what: "message",
+            command: true,
+            grammar: quote!(defs::#gname),
+        },
+        rt,
+    );
     let encoded_len = b.encoded_len;
     let owned = owned_impl(&ty, &b.lifetime, &b.into_owned, rt);
     let lt = b.lifetime;
@@ -1038,7 +1022,7 @@ fn command_type(
         #[derive(Clone, Debug, Default, PartialEq)]
         pub struct #ty #lt { #decls }
 
-        impl #lt #ty #lt { #new_fn }
+        #ctors
 
         impl<'a> #rt::typed::Command<'a> for #ty #lt {
             const CODE: u32 = #code;

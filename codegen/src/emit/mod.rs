@@ -5,6 +5,7 @@
 //! locals, a `match` on AVP keys) and in-place encode calling the runtime's `typed` engine.
 //! The root file declares the modules and the dispatch over every command.
 
+mod builders;
 mod extend;
 mod items;
 pub mod names;
@@ -117,6 +118,15 @@ fn root_with_extension(mut root: TokenStream, opts: &Options, rt: &TokenStream) 
         root.extend(extend::root_items(rt, krate));
     }
     root
+}
+
+/// The cargo features of the crate `emit` lays out with [`Layout::Crate`], feature name ->
+/// the features it enables (see the crate's `Cargo.toml`); empty for other layouts.
+pub fn cargo_features(model: &Model, opts: &Options) -> BTreeMap<String, Vec<String>> {
+    match opts.layout {
+        Layout::Crate { .. } => root::features(&Plan::new(model, &opts.externs)),
+        Layout::SingleFile(_) => BTreeMap::new(),
+    }
 }
 
 fn header_comment(opts: &Options) -> String {

@@ -1,6 +1,8 @@
 //! The root file: module declarations, AVP lookup over every module, and the `Message`
 //! dispatch over every command.
 
+use std::collections::BTreeMap;
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -41,13 +43,15 @@ pub fn root(
             //! One module per application, each behind a cargo feature of its name (`base` is
             //! always on; `full` enables all). Every command has a request and an answer struct,
             //! every Grouped AVP a struct and every Enumerated AVP an open newtype. Decoding is
-            //! total and validates the grammar; see [`Message::decode`].
+            //! total and validates the grammar; see [`Message::decode`]. One `use` brings what a
+            //! program needs: `use diameter_messages::prelude::*;` (see [`prelude`]).
         });
         for m in plan.local_modules() {
             let c = cfg(always_on, m);
             let i = ident(m);
             out.extend(quote!(#c pub mod #i;));
         }
+        out.extend(prelude(plan, rt, always_on));
         // A module needs the modules whose AVPs it uses.
         for m in plan.local_modules() {
             let Some(on) = always_on else { continue };
@@ -94,6 +98,7 @@ pub fn root(
     let mut base_arms = Vec::new();
     let mut name_arms = Vec::new();
     let mut encode_arms = Vec::new();
+    let mut header_arms = Vec::new();
     let mut owned_arms = Vec::new();
     let mut shared_arms = Vec::new();
     // The same for `MessageView`.
@@ -159,7 +164,10 @@ pub fn root(
                 }
                 decode_arms.push(quote!(#c (#id, #code, #request) => #body));
                 name_arms.push(quote!(#c Message::#v(_) => Some(#full),));
-                encode_arms.push(quote!(#c Message::#v(m) => #rt::enc::message(buf, header, || #rt::Command::body_len(m), |w| #rt::Command::encode_body(m, w)),));
+                header_arms.push(quote!(#c Message::#v(_) => <#module::#ty #lt as #rt::Command<'a>>::header(hop_by_hop, end_to_end),));
+                encode_arms.push(
+                    quote!(#c Message::#v(m) => #rt::Command::encode_with_header(m, header, buf),),
+                );
                 owned_arms.push(
                     quote!(#c Message::#v(m) => Message::#v(#rt::types::IntoOwned::into_owned(m)),),
                 );
@@ -232,7 +240,11 @@ pub fn root(
 
         /// Any message as a checked, zero-allocation view (see `diameter_runtime::view`): the
         /// view of a typed command of an enabled application, or the raw form.
+        ///
+        /// Non-exhaustive: which variants exist depends on the cargo features enabled anywhere
+        /// in the build, so a `match` needs a `_` arm.
         #[derive(Clone, Debug)]
+        #[non_exhaustive]
         pub enum MessageView<'a> {
             #(#view_variants)*
             /// A command no enabled dictionary defines.
@@ -290,8 +302,12 @@ pub fn root(
 
         /// Any message: a typed command of an enabled application, or the raw form. Text and
         /// octet values borrow the decoded buffer (`'a`); `into_owned` gives a `'static` message.
+        ///
+        /// Non-exhaustive: which variants exist depends on the cargo features enabled anywhere
+        /// in the build, so a `match` needs a `_` arm.
         #[derive(Clone, Debug, PartialEq)]
         #[allow(clippy::large_enum_variant)]
+        #[non_exhaustive]
         pub enum Message<'a> {
             #(#variants)*
             /// A command no enabled dictionary defines.
@@ -356,9 +372,31 @@ pub fn root(
                 }
             }
 
+            /// Appends the whole message to `buf` with the header its command defines and the
+            /// given ids, as `Command::encode` does (an unknown command keeps its header, with
+            /// these ids).
+            pub fn encode(&self, hop_by_hop: u32, end_to_end: u32, buf: &mut #rt::bytes::BytesMut) {
+                self.encode_with_header(&self.header(hop_by_hop, end_to_end), buf);
+            }
+
+            /// The whole message as one buffer (see [`Message::encode`]).
+            pub fn to_bytes(&self, hop_by_hop: u32, end_to_end: u32) -> #rt::bytes::Bytes {
+                let mut buf = #rt::bytes::BytesMut::new();
+                self.encode(hop_by_hop, end_to_end, &mut buf);
+                buf.freeze()
+            }
+
+            /// The header a typed command defines, with the given ids (an unknown command's own).
+            fn header(&self, hop_by_hop: u32, end_to_end: u32) -> #rt::Header {
+                match self {
+                    #(#header_arms)*
+                    Message::Unknown(raw) => raw.header.with_ids(hop_by_hop, end_to_end),
+                }
+            }
+
             /// Appends the message with `header` (its length is computed). The header is taken
             /// as given, so a base command used by another application keeps that application.
-            pub fn encode(&self, header: &#rt::Header, buf: &mut #rt::bytes::BytesMut) {
+            pub fn encode_with_header(&self, header: &#rt::Header, buf: &mut #rt::bytes::BytesMut) {
                 #[allow(irrefutable_let_patterns)]
                 if let Message::Unknown(raw) = self {
                     raw.encode_as(header, buf);
@@ -371,5 +409,53 @@ pub fn root(
             }
         }
     });
+    out
+}
+
+/// `pub mod prelude`: what a program using the crate names, behind one `use`.
+fn prelude(plan: &Plan, rt: &TokenStream, always_on: Option<&Vec<String>>) -> TokenStream {
+    let modules = plan.local_modules().map(|m| {
+        let (c, i) = (cfg(always_on, m), ident(m));
+        quote!(#c pub use super::#i;)
+    });
+    quote! {
+        /// Everything the usual program names, for `use diameter_messages::prelude::*;`: the
+        /// application modules, [`Message`] and [`MessageView`], the runtime's traits
+        /// (`Command`, `CommandView`, `CommandBuilder`, `IntoOwned`, ...), options, errors, value
+        /// types and the `Identity` an error answer is sent from.
+        pub mod prelude {
+            #(#modules)*
+            pub use super::{Message, MessageView};
+            pub use #rt::{
+                Command, CommandBuilder, CommandView, DecodeError, DecodeOptions, Decoded, Group,
+                GroupView, MissingAvps, RawAvp, RawMessage, Violation,
+            };
+            pub use #rt::answer::Identity;
+            pub use #rt::types::{
+                Address, DiameterIdentity, DiameterUri, IntoOwned, IpFilterRule, OctetString,
+                QosFilterRule, Time, Utf8String,
+            };
+        }
+    }
+}
+
+/// The cargo features of a crate laid out by `Layout::Crate`: one per module, enabling the
+/// features of the modules it uses (always-on modules have an empty feature, so that a
+/// dependency on them can still be written), and `full` enabling every module.
+pub fn features(plan: &Plan) -> BTreeMap<String, Vec<String>> {
+    let name = |m: &str| m.trim_start_matches("r#").to_string();
+    let mut out = BTreeMap::new();
+    for m in plan.local_modules() {
+        let deps = plan.modules[m]
+            .iter()
+            .filter(|d| plan.is_local(d))
+            .map(|d| name(d))
+            .collect();
+        out.insert(name(m), deps);
+    }
+    out.insert(
+        "full".into(),
+        plan.local_modules().map(|m| name(m)).collect(),
+    );
     out
 }

@@ -107,16 +107,6 @@ macro_rules! text_type {
                 Ok($name(OctetString::borrowed(bytes)))
             }
 
-            /// Wraps a string (owned), checking it as the type requires.
-            pub fn new(s: impl Into<String>) -> Result<Self, ValueError> {
-                Self::from_bytes(Bytes::from(s.into()))
-            }
-
-            /// Wraps a borrowed string, checking it as the type requires; copies nothing.
-            pub fn borrowed(s: &'a str) -> Result<Self, ValueError> {
-                Self::from_borrowed(s.as_bytes())
-            }
-
             /// The text.
             pub fn as_str(&self) -> &str {
                 // Checked as UTF-8 on construction, so this cannot fail.
@@ -210,22 +200,17 @@ macro_rules! text_type {
                 self.as_str() == *other
             }
         }
-
-        impl std::str::FromStr for $name<'static> {
-            type Err = ValueError;
-            fn from_str(s: &str) -> Result<Self, ValueError> {
-                Self::new(s)
-            }
-        }
     };
 }
 
 text_type!(
     /// UTF8String (RFC 6733 4.3.1): UTF-8 text, checked on decode.
     ///
-    /// Any Rust string is valid, so it converts `From<&str>` and `From<String>`:
+    /// Any Rust string is valid, so it converts `From<&str>` (borrowing, no copy) and
+    /// `From<String>`; `from_static` makes one in a `const`:
     /// ```
     /// use diameter_runtime::types::Utf8String;
+    /// const SERVICE: Utf8String<'static> = Utf8String::from_static("32251@3gpp.org");
     /// let s = Utf8String::from("client.example;1;2");
     /// assert_eq!(s, "client.example;1;2");
     /// ```
@@ -235,12 +220,23 @@ text_type!(
 );
 
 text_type!(
-    /// DiameterIdentity (RFC 6733 4.3.1): an FQDN or realm in ASCII.
+    /// DiameterIdentity (RFC 6733 4.3.1): an FQDN or realm in ASCII: not empty, printable
+    /// characters only.
     ///
+    /// Not every string is one, so a string converts with `TryFrom` (`&str` borrows, `String`
+    /// is kept); a literal can be checked at compile time with `from_static` in a `const`:
     /// ```
     /// use diameter_runtime::types::DiameterIdentity;
-    /// assert!(DiameterIdentity::new("peer.example.net").is_ok());
-    /// assert!(DiameterIdentity::new("bad host").is_err());
+    /// const REALM: DiameterIdentity<'static> = DiameterIdentity::from_static("example.net");
+    /// assert!(DiameterIdentity::try_from("peer.example.net").is_ok());
+    /// assert!(DiameterIdentity::try_from("bad host").is_err());
+    /// assert_eq!(REALM, "example.net");
+    /// ```
+    ///
+    /// A bad literal in a `const` fails to compile:
+    /// ```compile_fail
+    /// use diameter_runtime::types::DiameterIdentity;
+    /// const BAD: DiameterIdentity<'static> = DiameterIdentity::from_static("bad host");
     /// ```
     DiameterIdentity,
     DiameterIdentity,
@@ -261,23 +257,68 @@ text_type!(
     |b| utf8(AvpType::QosFilterRule, b)
 );
 
-/// Borrows: copies nothing.
-impl<'a> From<&'a str> for Utf8String<'a> {
-    fn from(s: &'a str) -> Self {
-        Utf8String(OctetString::borrowed(s.as_bytes()))
+/// The text types that any Rust string is: conversions that cannot fail.
+macro_rules! infallible_text {
+    ($($name:ident),*) => {$(
+        /// Borrows: copies nothing.
+        impl<'a> From<&'a str> for $name<'a> {
+            fn from(s: &'a str) -> Self {
+                $name(OctetString::borrowed(s.as_bytes()))
+            }
+        }
+
+        impl From<String> for $name<'_> {
+            fn from(s: String) -> Self {
+                $name(OctetString::from(s))
+            }
+        }
+
+        impl $name<'static> {
+            /// A value from static text, without copying; usable in a `const`.
+            pub const fn from_static(s: &'static str) -> Self {
+                $name(OctetString::from_static(s.as_bytes()))
+            }
+        }
+    )*};
+}
+
+infallible_text!(Utf8String, IpFilterRule, QosFilterRule);
+
+/// Checks, borrowing: copies nothing.
+impl<'a> TryFrom<&'a str> for DiameterIdentity<'a> {
+    type Error = ValueError;
+    fn try_from(s: &'a str) -> Result<Self, ValueError> {
+        Self::from_borrowed(s.as_bytes())
     }
 }
 
-impl From<String> for Utf8String<'_> {
-    fn from(s: String) -> Self {
-        Utf8String(OctetString::from(s))
+/// Checks, keeping the string's buffer.
+impl TryFrom<String> for DiameterIdentity<'_> {
+    type Error = ValueError;
+    fn try_from(s: String) -> Result<Self, ValueError> {
+        Self::from_bytes(Bytes::from(s))
     }
 }
 
-impl Utf8String<'static> {
-    /// A string from static text, without copying.
+impl DiameterIdentity<'static> {
+    /// An identity from a literal, without copying.
+    ///
+    /// # Panics
+    /// When `s` is not a DiameterIdentity (empty, or a byte that is not printable ASCII). In a
+    /// `const` item that is a compile error, so write literals there:
+    /// `const HOST: DiameterIdentity<'static> = DiameterIdentity::from_static("a.example");`
     pub const fn from_static(s: &'static str) -> Self {
-        Utf8String(OctetString::from_static(s.as_bytes()))
+        let b = s.as_bytes();
+        assert!(!b.is_empty(), "a DiameterIdentity is not empty");
+        let mut i = 0;
+        while i < b.len() {
+            assert!(
+                b[i].is_ascii_graphic(),
+                "a DiameterIdentity holds printable ASCII characters only"
+            );
+            i += 1;
+        }
+        DiameterIdentity(OctetString::from_static(b))
     }
 }
 
@@ -332,18 +373,29 @@ mod tests {
 
     #[test]
     fn identity_checks() {
-        round_trip(&DiameterIdentity::new("aaa.example.com").unwrap());
+        round_trip(&DiameterIdentity::try_from("aaa.example.com").unwrap());
+        round_trip(&DiameterIdentity::from_static("aaa.example.com"));
         for bad in ["", "a b", "tab\there", "ünï.example"] {
-            let e = DiameterIdentity::new(bad).unwrap_err();
+            let e = DiameterIdentity::try_from(bad).unwrap_err();
+            assert_eq!(e.result_code(), 5004, "{bad:?}");
+            let e = DiameterIdentity::try_from(bad.to_string()).unwrap_err();
             assert_eq!(e.result_code(), 5004, "{bad:?}");
         }
     }
 
     #[test]
+    #[should_panic(expected = "printable ASCII")]
+    fn a_bad_static_identity_panics_outside_const() {
+        let literal = "bad host";
+        let _ = DiameterIdentity::from_static(literal);
+    }
+
+    #[test]
     fn filter_rules_are_text() {
-        let r: IpFilterRule = "permit in ip from any to any".parse().unwrap();
+        let r = IpFilterRule::from("permit in ip from any to any");
         round_trip(&r);
-        round_trip(&QosFilterRule::new("meter 1 in ip from any to any").unwrap());
+        round_trip(&QosFilterRule::from_static("meter 1 in ip from any to any"));
+        round_trip(&QosFilterRule::from(String::from("meter 2")));
     }
 
     #[test]
@@ -351,7 +403,7 @@ mod tests {
         let s = Utf8String::from_static("x");
         assert_eq!(s.as_bytes().as_ptr(), "x".as_ptr());
         let owned = String::from("peer.example");
-        let id = DiameterIdentity::borrowed(&owned).unwrap();
+        let id = DiameterIdentity::try_from(owned.as_str()).unwrap();
         assert_eq!(id.as_bytes().as_ptr(), owned.as_ptr());
         let kept: DiameterIdentity<'static> = id.into_owned();
         drop(owned);

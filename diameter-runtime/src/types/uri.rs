@@ -35,7 +35,7 @@ pub enum AaaProtocol {
 ///
 /// ```
 /// use diameter_runtime::types::{DiameterUri, Transport};
-/// let u: DiameterUri = "aaas://peer.example.net;transport=sctp".parse().unwrap();
+/// let u = DiameterUri::try_from("aaas://peer.example.net;transport=sctp").unwrap();
 /// assert!(u.is_secure());
 /// assert_eq!(u.fqdn(), "peer.example.net");
 /// assert_eq!(u.port(), 5658); // the default for aaas
@@ -141,35 +141,6 @@ impl DiameterUri {
         Ok(uri)
     }
 
-    /// Builds a URI from its parts; `None` leaves a part out of the text (its default applies).
-    pub fn new(
-        secure: bool,
-        fqdn: &str,
-        port: Option<u16>,
-        transport: Option<Transport>,
-        protocol: Option<AaaProtocol>,
-    ) -> Result<Self, ValueError> {
-        let mut s = format!("{}://{fqdn}", if secure { "aaas" } else { "aaa" });
-        if let Some(p) = port {
-            s.push_str(&format!(":{p}"));
-        }
-        if let Some(t) = transport {
-            s.push_str(match t {
-                Transport::Tcp => ";transport=tcp",
-                Transport::Sctp => ";transport=sctp",
-                Transport::Udp => ";transport=udp",
-            });
-        }
-        if let Some(p) = protocol {
-            s.push_str(match p {
-                AaaProtocol::Diameter => ";protocol=diameter",
-                AaaProtocol::Radius => ";protocol=radius",
-                AaaProtocol::TacacsPlus => ";protocol=tacacs+",
-            });
-        }
-        Self::from_bytes(Bytes::from(s))
-    }
-
     /// `aaas://`: transport security is used.
     pub fn is_secure(&self) -> bool {
         self.secure
@@ -223,10 +194,19 @@ fn starts_with_ci(s: &str, prefix: &str) -> bool {
         .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
 }
 
-impl std::str::FromStr for DiameterUri {
-    type Err = ValueError;
-    fn from_str(s: &str) -> Result<Self, ValueError> {
+/// Parses a copy of `s`.
+impl TryFrom<&str> for DiameterUri {
+    type Error = ValueError;
+    fn try_from(s: &str) -> Result<Self, ValueError> {
         Self::from_bytes(Bytes::copy_from_slice(s.as_bytes()))
+    }
+}
+
+/// Parses `s`, keeping its buffer.
+impl TryFrom<String> for DiameterUri {
+    type Error = ValueError;
+    fn try_from(s: String) -> Result<Self, ValueError> {
+        Self::from_bytes(Bytes::from(s))
     }
 }
 
@@ -262,13 +242,13 @@ mod tests {
     #[test]
     fn default_value_is_consistent() {
         let d = DiameterUri::default();
-        assert_eq!(d, "aaa://invalid".parse().unwrap());
+        assert_eq!(d, DiameterUri::try_from("aaa://invalid").unwrap());
         assert_eq!(d.fqdn(), "invalid");
     }
 
     #[test]
     fn defaults() {
-        let u: DiameterUri = "aaa://host.example.com".parse().unwrap();
+        let u = DiameterUri::try_from("aaa://host.example.com").unwrap();
         assert!(!u.is_secure());
         assert_eq!((u.port(), u.explicit_port()), (3868, None));
         assert_eq!(u.transport(), Transport::Tcp);
@@ -287,25 +267,17 @@ mod tests {
             "aaa://host.example.com:1813;transport=udp;protocol=radius",
             "aaas://host.example.com:5658;transport=sctp;protocol=tacacs+",
         ] {
-            let u: DiameterUri = s.parse().unwrap_or_else(|e| panic!("{s}: {e}"));
+            let u = DiameterUri::try_from(s).unwrap_or_else(|e| panic!("{s}: {e}"));
             assert_eq!(u.fqdn(), "host.example.com");
             assert_eq!(u.to_string(), s);
             round_trip(&u);
         }
-        let u: DiameterUri = "aaa://host.example.com:1813;transport=udp;protocol=radius"
-            .parse()
+        let u = DiameterUri::try_from("aaa://host.example.com:1813;transport=udp;protocol=radius")
             .unwrap();
         assert_eq!(
             (u.port(), u.transport(), u.protocol()),
             (1813, Transport::Udp, AaaProtocol::Radius)
         );
-    }
-
-    #[test]
-    fn builder_matches_parser() {
-        let u = DiameterUri::new(true, "a.example", Some(7), Some(Transport::Sctp), None).unwrap();
-        assert_eq!(u.as_str(), "aaas://a.example:7;transport=sctp");
-        assert_eq!(u.port(), 7);
     }
 
     #[test]
@@ -325,7 +297,7 @@ mod tests {
             "aaa://host;transport",
             "aaa://host;",
         ] {
-            let e = s.parse::<DiameterUri>().unwrap_err();
+            let e = DiameterUri::try_from(s).unwrap_err();
             assert_eq!(e.result_code(), 5004, "{s}");
         }
     }

@@ -32,7 +32,7 @@ use diameter_messages::credit_control::{
 };
 use diameter_runtime::bytes::Bytes;
 use diameter_runtime::typed::{group_to_raw, Command};
-use diameter_runtime::types::{DiameterIdentity, Utf8String};
+use diameter_runtime::types::DiameterIdentity;
 
 /// The code generated from `dict/acme.xml`.
 ///
@@ -52,9 +52,6 @@ pub mod acme {
 /// A Credit-Control-Request as Acme's gateway sends it: its Multiple-Services-Credit-Control
 /// carries an `Acme-Usage-Info` (tariff class 3, roaming, 1,234,567 octets).
 pub fn gateway_ccr() -> Bytes {
-    let identity = |s: &'static str| {
-        DiameterIdentity::new(s).unwrap_or_else(|e| panic!("{s} is a valid identity: {e}"))
-    };
     let usage = acme::acme::AcmeUsageInfo {
         acme_tariff_class: 3,
         acme_zone: Some(acme::acme::AcmeZone::ROAMING),
@@ -64,16 +61,17 @@ pub fn gateway_ccr() -> Bytes {
     let mut mscc = MultipleServicesCreditControl::new();
     mscc.rating_group = Some(7);
     mscc.other_avps.push(group_to_raw(&usage));
-    let mut ccr = CreditControlRequest::new(
-        Utf8String::from("gw.example.net;1;42"),
-        identity("gw.example.net"),
-        identity("example.net"),
-        identity("ocs.example.net"),
-        4,
-        Utf8String::from("32251@3gpp.org"),
-        CcRequestType::INITIAL_REQUEST,
-        0,
-    );
+    let mut ccr = CreditControlRequest::builder()
+        .session_id("gw.example.net;1;42")
+        .origin_host(DiameterIdentity::from_static("gw.example.net"))
+        .origin_realm(DiameterIdentity::from_static("example.net"))
+        .destination_realm(DiameterIdentity::from_static("ocs.example.net"))
+        .auth_application_id(4)
+        .service_context_id("32251@3gpp.org")
+        .cc_request_type(CcRequestType::INITIAL_REQUEST)
+        .cc_request_number(0)
+        .build()
+        .unwrap_or_else(|e| panic!("every required AVP is given: {e}"));
     ccr.multiple_services_credit_control.push(mscc);
     ccr.to_bytes(1, 2)
 }

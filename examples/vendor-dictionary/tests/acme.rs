@@ -13,8 +13,8 @@ use diameter_runtime::{DecodeOptions, RawAvp};
 use vendor_dictionary_example::acme;
 use vendor_dictionary_example::acme::acme::{defs, termination_cause_ext, AcmeUsageInfo, AcmeZone};
 
-fn identity(s: &str) -> DiameterIdentity<'static> {
-    DiameterIdentity::new(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+fn identity(s: &'static str) -> DiameterIdentity<'static> {
+    DiameterIdentity::from_static(s)
 }
 
 /// The one AVP `bytes` holds (e.g. a Failed-AVP).
@@ -29,16 +29,17 @@ fn parse_one(bytes: &Bytes) -> RawAvp<'static> {
 }
 
 fn ccr() -> CreditControlRequest<'static> {
-    CreditControlRequest::new(
-        Utf8String::from("gw.example.net;1;42"),
-        identity("gw.example.net"),
-        identity("example.net"),
-        identity("ocs.example.net"),
-        4,
-        Utf8String::from("32251@3gpp.org"),
-        CcRequestType::INITIAL_REQUEST,
-        0,
-    )
+    CreditControlRequest::builder()
+        .session_id("gw.example.net;1;42")
+        .origin_host(identity("gw.example.net"))
+        .origin_realm(identity("example.net"))
+        .destination_realm(identity("ocs.example.net"))
+        .auth_application_id(4)
+        .service_context_id("32251@3gpp.org")
+        .cc_request_type(CcRequestType::INITIAL_REQUEST)
+        .cc_request_number(0)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn usage() -> AcmeUsageInfo<'static> {
@@ -170,10 +171,7 @@ fn shipped_dictionary_reports_the_mandatory_acme_avp() {
     assert_eq!(message, sent);
 
     // Leniently (not strict), an unknown M-bit AVP where `*[ AVP ]` allows it is no violation.
-    let lenient = DecodeOptions {
-        strict: false,
-        ..DecodeOptions::default()
-    };
+    let lenient = DecodeOptions::new().with_strict(false);
     let decoded =
         diameter_messages::Message::decode_with(&bytes, &lenient).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(decoded.violations, []);
@@ -196,14 +194,15 @@ fn termination_cause_extension_round_trips() {
 
     // Session-Termination-Request, decoded strictly with the shipped dictionary alone: an
     // unlisted Enumerated value is legal, decodes and re-encodes unchanged.
-    let sent = SessionTerminationRequest::new(
-        Utf8String::from("gw.example.net;1;42"),
-        identity("gw.example.net"),
-        identity("example.net"),
-        identity("aaa.example.net"),
-        4,
-        cause,
-    );
+    let sent = SessionTerminationRequest::builder()
+        .session_id(Utf8String::from("gw.example.net;1;42"))
+        .origin_host(identity("gw.example.net"))
+        .origin_realm(identity("example.net"))
+        .destination_realm(identity("aaa.example.net"))
+        .auth_application_id(4)
+        .termination_cause(cause)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
     let bytes = sent.to_bytes(5, 6);
     let decoded = SessionTerminationRequest::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(decoded.violations, []);

@@ -17,7 +17,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 
 fn identity() -> impl Strategy<Value = DiameterIdentity<'static>> {
-    "[a-z][a-z0-9-]{0,20}(\\.[a-z]{2,8}){1,3}".prop_map(|s| DiameterIdentity::new(s).unwrap())
+    "[a-z][a-z0-9-]{0,20}(\\.[a-z]{2,8}){1,3}".prop_map(|s| DiameterIdentity::try_from(s).unwrap())
 }
 
 fn text() -> impl Strategy<Value = Utf8String<'static>> {
@@ -104,16 +104,17 @@ pub fn ccr() -> impl Strategy<Value = CreditControlRequest<'static>> {
             (sid, oh, or, dr, rt, rn, dh, un, sub, osi, ts),
             (subs, cause, msccs, corr, uei, rr, other),
         )| {
-            let mut m = CreditControlRequest::new(
-                sid,
-                oh,
-                or,
-                dr,
-                4,
-                Utf8String::from("32251@3gpp.org"),
-                CcRequestType(rt),
-                rn,
-            );
+            let mut m = CreditControlRequest::builder()
+                .session_id(sid)
+                .origin_host(oh)
+                .origin_realm(or)
+                .destination_realm(dr)
+                .auth_application_id(4)
+                .service_context_id(Utf8String::from("32251@3gpp.org"))
+                .cc_request_type(CcRequestType(rt))
+                .cc_request_number(rn)
+                .build()
+                .unwrap();
             m.destination_host = dh;
             m.user_name = un;
             m.cc_sub_session_id = sub;
