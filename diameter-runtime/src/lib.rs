@@ -27,6 +27,7 @@ pub mod consts;
 pub mod dictionary;
 pub mod enc;
 pub mod error;
+mod failed;
 pub mod frame;
 pub mod header;
 pub mod limits;

@@ -9,7 +9,6 @@
 //!
 //! - [`ctx`]: the decode context of one message (occurrences, violations);
 //! - [`decoded`]: a typed message with its violations;
-//! - [`failed`]: the bytes of Failed-AVP;
 //! - here: the traits generated types implement, and the entry points they share.
 
 use bytes::{Bytes, BytesMut};
@@ -265,9 +264,8 @@ pub fn put_group<'a, T: Group<'a>>(w: &mut Writer<'_>, value: &T) {
 
 pub mod ctx;
 pub mod decoded;
-pub mod failed;
 
+pub use crate::failed::zero_filled;
 pub use crate::violation::{first_violation, Violation};
 pub use ctx::{DecodeCtx, Occurs, Repeated};
 pub use decoded::Decoded;
-pub use failed::zero_filled;

@@ -4,12 +4,12 @@
 
 use bytes::Bytes;
 
-use super::failed::{header_of, wrap, zero_filled};
 use super::Group;
 use crate::avp::{self, AvpIter, AvpRef};
 use crate::consts::result_code as rc;
 use crate::dictionary::{AvpDef, GrammarDef, RuleDef};
 use crate::error::AvpError;
+use crate::failed::{header_of, nest, zero_filled};
 use crate::limits::DecodeOptions;
 use crate::raw::RawAvp;
 use crate::types::AvpValue;
@@ -449,7 +449,7 @@ impl<'o> DecodeCtx<'o> {
         for viol in &mut self.violations[from..] {
             viol.path.insert(1, name);
             if let Some(inner) = viol.failed_avp.take() {
-                viol.failed_avp = Some(wrap(&parent, &inner));
+                viol.failed_avp = Some(nest(&parent, &inner));
             }
         }
     }
