@@ -48,5 +48,5 @@ pub use error::{AvpError, AvpErrorKind, DecodeError, ValueError};
 pub use header::{CommandFlags, Header};
 pub use limits::DecodeOptions;
 pub use raw::{RawAvp, RawMessage};
-pub use typed::{Command, Decoded, Group, Violation};
+pub use typed::{Command, Decoded, Group, Note, NoteKind, Violation};
 pub use view::{CommandView, GroupView};
