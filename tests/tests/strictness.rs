@@ -163,7 +163,7 @@ fn failed_avp_copies_are_reported_as_received() {
         }
     }
     let failed = RawAvp::grouped_from(279, 0x40, None, std::slice::from_ref(&unknown));
-    m.avps.push(failed.clone());
+    m.avps.push(failed);
     let bytes = m.to_bytes();
     for opts in [DecodeOptions::default(), DecodeOptions::pedantic()] {
         let d = Message::decode_with(&bytes, &opts).unwrap();
