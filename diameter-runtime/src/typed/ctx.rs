@@ -62,6 +62,8 @@ pub struct DecodeCtx<'o> {
     /// A protocol error (3xxx) is among `violations`: one found past the bound is kept only
     /// when none is, so that the Result-Code decided is right.
     protocol_error: bool,
+    /// Failed-AVP's grammar, looked up the first time an unknown M-bit AVP asks for it.
+    failed_grammar: Option<Option<&'static GrammarDef>>,
     /// The command (or outermost group) being decoded: the start of every violation's path.
     /// The groups in between are added as the decoders return (see `nested`), so that the
     /// walk keeps no path of its own.
@@ -87,6 +89,7 @@ impl<'o> DecodeCtx<'o> {
             notes: Vec::new(),
             dropped: 0,
             protocol_error: false,
+            failed_grammar: None,
             root,
             depth: 0,
             relaxed: false,
@@ -616,10 +619,12 @@ impl<'o> DecodeCtx<'o> {
     /// Is `grammar` that of Failed-AVP (RFC 6733 7.5), whose AVPs are copies of what failed at
     /// the peer? They are reported as received: never 5001 for their M bit. Asked only on the
     /// rare path of an unknown M-bit AVP.
-    fn copies(&self, grammar: &'static GrammarDef) -> bool {
-        (self.known)(crate::consts::avp_code::FAILED_AVP, 0)
-            .and_then(|d| d.grouped)
-            .is_some_and(|g| std::ptr::eq(g, grammar))
+    fn copies(&mut self, grammar: &'static GrammarDef) -> bool {
+        let known = self.known;
+        let failed = *self
+            .failed_grammar
+            .get_or_insert_with(|| known(crate::consts::avp_code::FAILED_AVP, 0)?.grouped);
+        failed.is_some_and(|g| std::ptr::eq(g, grammar))
     }
 
     /// Reports that `rule`'s AVP occurred `n` times, fewer than its minimum (5005, with a
