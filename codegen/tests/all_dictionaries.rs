@@ -18,7 +18,7 @@ fn dictionaries() -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|x| x == "xml"))
         .filter(|p| {
             only.as_deref()
-                .is_none_or(|o| p.file_name().is_some_and(|n| n == o))
+                .map_or(true, |o| p.file_name().is_some_and(|n| n == o))
         })
         .collect();
     files.sort();
@@ -50,7 +50,10 @@ fn every_dictionary_loads_with_its_imports() {
         match load(&[file]) {
             Ok(model) => {
                 let [a, c, g, n, e] = counts(&model, file);
-                let name = file.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+                let name = file
+                    .file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default();
                 println!("{name}\t{a}\t{c}\t{g}\t{n}\t{e}");
             }
             Err(error) => failures.push(format!("{}:\n{error}", file.display())),

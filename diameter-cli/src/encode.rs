@@ -12,7 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::{BufMut, Bytes, BytesMut};
 use diameter_runtime::avp::AvpFlags;
 use diameter_runtime::dictionary::AvpDef;
-use diameter_runtime::header::{CommandFlags, Header, MAX_U24, VERSION};
+use diameter_runtime::header::{CommandFlags, Header, HEADER_LEN, MAX_U24, VERSION};
 use diameter_runtime::types::{AvpType, DiameterIdentity, DiameterUri, Time};
 use diameter_runtime::{RawAvp, RawMessage};
 use serde_json::{Map, Value};
@@ -249,10 +249,17 @@ pub fn encode_message(v: &Value, lenient: bool, ids: &mut IdGenerator) -> Result
     if total > MAX_U24 as usize {
         return Err(format!("the message would be {total} bytes, over 2^24 - 1"));
     }
+    // Through the runtime's one AVP writer, the unparsed bytes after the AVPs.
     let mut buf = BytesMut::with_capacity(total);
-    msg.encode(&mut buf);
-    buf.extend_from_slice(&unparsed);
-    diameter_runtime::raw::finish_message(&mut buf, 0);
+    diameter_runtime::enc::message(
+        &mut buf,
+        &msg.header,
+        || total - HEADER_LEN,
+        |w| {
+            diameter_runtime::raw::put_raw(w, &msg.avps);
+            w.put(&unparsed);
+        },
+    );
     Ok(buf.freeze())
 }
 

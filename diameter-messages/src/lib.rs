@@ -234,10 +234,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::CapabilitiesExchangeRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::CapabilitiesExchangeRequest))
             }
             (0u32, 257u32, false) => {
                 let d = <base::CapabilitiesExchangeAnswerView<
@@ -245,10 +242,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::CapabilitiesExchangeAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::CapabilitiesExchangeAnswer))
             }
             (0u32, 258u32, true) => {
                 let d = <base::ReAuthRequestView<
@@ -256,10 +250,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::ReAuthRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::ReAuthRequest))
             }
             (0u32, 258u32, false) => {
                 let d = <base::ReAuthAnswerView<
@@ -267,10 +258,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::ReAuthAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::ReAuthAnswer))
             }
             (0u32, 274u32, true) => {
                 let d = <base::AbortSessionRequestView<
@@ -278,10 +266,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::AbortSessionRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::AbortSessionRequest))
             }
             (0u32, 274u32, false) => {
                 let d = <base::AbortSessionAnswerView<
@@ -289,10 +274,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::AbortSessionAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::AbortSessionAnswer))
             }
             (0u32, 275u32, true) => {
                 let d = <base::SessionTerminationRequestView<
@@ -300,10 +282,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::SessionTerminationRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::SessionTerminationRequest))
             }
             (0u32, 275u32, false) => {
                 let d = <base::SessionTerminationAnswerView<
@@ -311,10 +290,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::SessionTerminationAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::SessionTerminationAnswer))
             }
             (0u32, 280u32, true) => {
                 let d = <base::DeviceWatchdogRequestView<
@@ -322,10 +298,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::DeviceWatchdogRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::DeviceWatchdogRequest))
             }
             (0u32, 280u32, false) => {
                 let d = <base::DeviceWatchdogAnswerView<
@@ -333,10 +306,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::DeviceWatchdogAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::DeviceWatchdogAnswer))
             }
             (0u32, 282u32, true) => {
                 let d = <base::DisconnectPeerRequestView<
@@ -344,10 +314,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::DisconnectPeerRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::DisconnectPeerRequest))
             }
             (0u32, 282u32, false) => {
                 let d = <base::DisconnectPeerAnswerView<
@@ -355,10 +322,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::DisconnectPeerAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::DisconnectPeerAnswer))
             }
             #[cfg(feature = "accounting")]
             (3u32, 271u32, true) => {
@@ -367,10 +331,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::AccountingRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::AccountingRequest))
             }
             #[cfg(feature = "accounting")]
             (3u32, 271u32, false) => {
@@ -379,10 +340,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::AccountingAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::AccountingAnswer))
             }
             #[cfg(feature = "credit_control")]
             (4u32, 258u32, true) => {
@@ -391,10 +349,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::CreditControlReAuthRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::CreditControlReAuthRequest))
             }
             #[cfg(feature = "credit_control")]
             (4u32, 258u32, false) => {
@@ -403,10 +358,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::CreditControlReAuthAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::CreditControlReAuthAnswer))
             }
             #[cfg(feature = "credit_control")]
             (4u32, 272u32, true) => {
@@ -415,10 +367,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::CreditControlRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::CreditControlRequest))
             }
             #[cfg(feature = "credit_control")]
             (4u32, 272u32, false) => {
@@ -427,10 +376,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::CreditControlAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::CreditControlAnswer))
             }
             (_, 257u32, true) => {
                 let d = <base::CapabilitiesExchangeRequestView<
@@ -438,10 +384,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::CapabilitiesExchangeRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::CapabilitiesExchangeRequest))
             }
             (_, 257u32, false) => {
                 let d = <base::CapabilitiesExchangeAnswerView<
@@ -449,10 +392,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::CapabilitiesExchangeAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::CapabilitiesExchangeAnswer))
             }
             (_, 258u32, true) => {
                 let d = <base::ReAuthRequestView<
@@ -460,10 +400,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::ReAuthRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::ReAuthRequest))
             }
             (_, 258u32, false) => {
                 let d = <base::ReAuthAnswerView<
@@ -471,10 +408,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::ReAuthAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::ReAuthAnswer))
             }
             (_, 274u32, true) => {
                 let d = <base::AbortSessionRequestView<
@@ -482,10 +416,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::AbortSessionRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::AbortSessionRequest))
             }
             (_, 274u32, false) => {
                 let d = <base::AbortSessionAnswerView<
@@ -493,10 +424,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::AbortSessionAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::AbortSessionAnswer))
             }
             (_, 275u32, true) => {
                 let d = <base::SessionTerminationRequestView<
@@ -504,10 +432,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::SessionTerminationRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::SessionTerminationRequest))
             }
             (_, 275u32, false) => {
                 let d = <base::SessionTerminationAnswerView<
@@ -515,10 +440,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::SessionTerminationAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::SessionTerminationAnswer))
             }
             (_, 280u32, true) => {
                 let d = <base::DeviceWatchdogRequestView<
@@ -526,10 +448,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::DeviceWatchdogRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::DeviceWatchdogRequest))
             }
             (_, 280u32, false) => {
                 let d = <base::DeviceWatchdogAnswerView<
@@ -537,10 +456,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::DeviceWatchdogAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::DeviceWatchdogAnswer))
             }
             (_, 282u32, true) => {
                 let d = <base::DisconnectPeerRequestView<
@@ -548,10 +464,7 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::DisconnectPeerRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::DisconnectPeerRequest))
             }
             (_, 282u32, false) => {
                 let d = <base::DisconnectPeerAnswerView<
@@ -559,17 +472,16 @@ impl<'a> MessageView<'a> {
                 > as ::diameter_runtime::CommandView<
                     'a,
                 >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::DisconnectPeerAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(MessageView::DisconnectPeerAnswer))
             }
             _ => {
                 let (raw, violation) = unknown(bytes, opts, &header)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: MessageView::Unknown(raw),
-                    violations: vec![violation],
-                })
+                Ok(
+                    ::diameter_runtime::Decoded::with_violations(
+                        MessageView::Unknown(raw),
+                        vec![violation],
+                    ),
+                )
             }
         }
     }
@@ -1017,284 +929,196 @@ impl<'a> Message<'a> {
                 let d = <base::CapabilitiesExchangeRequest<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::CapabilitiesExchangeRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::CapabilitiesExchangeRequest))
             }
             (0u32, 257u32, false) => {
                 let d = <base::CapabilitiesExchangeAnswer<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::CapabilitiesExchangeAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::CapabilitiesExchangeAnswer))
             }
             (0u32, 258u32, true) => {
                 let d = <base::ReAuthRequest<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::ReAuthRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::ReAuthRequest))
             }
             (0u32, 258u32, false) => {
                 let d = <base::ReAuthAnswer<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::ReAuthAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::ReAuthAnswer))
             }
             (0u32, 274u32, true) => {
                 let d = <base::AbortSessionRequest<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::AbortSessionRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::AbortSessionRequest))
             }
             (0u32, 274u32, false) => {
                 let d = <base::AbortSessionAnswer<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::AbortSessionAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::AbortSessionAnswer))
             }
             (0u32, 275u32, true) => {
                 let d = <base::SessionTerminationRequest<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::SessionTerminationRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::SessionTerminationRequest))
             }
             (0u32, 275u32, false) => {
                 let d = <base::SessionTerminationAnswer<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::SessionTerminationAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::SessionTerminationAnswer))
             }
             (0u32, 280u32, true) => {
                 let d = <base::DeviceWatchdogRequest<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::DeviceWatchdogRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::DeviceWatchdogRequest))
             }
             (0u32, 280u32, false) => {
                 let d = <base::DeviceWatchdogAnswer<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::DeviceWatchdogAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::DeviceWatchdogAnswer))
             }
             (0u32, 282u32, true) => {
                 let d = <base::DisconnectPeerRequest<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::DisconnectPeerRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::DisconnectPeerRequest))
             }
             (0u32, 282u32, false) => {
                 let d = <base::DisconnectPeerAnswer<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::DisconnectPeerAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::DisconnectPeerAnswer))
             }
             #[cfg(feature = "accounting")]
             (3u32, 271u32, true) => {
                 let d = <accounting::AccountingRequest<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::AccountingRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::AccountingRequest))
             }
             #[cfg(feature = "accounting")]
             (3u32, 271u32, false) => {
                 let d = <accounting::AccountingAnswer<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::AccountingAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::AccountingAnswer))
             }
             #[cfg(feature = "credit_control")]
             (4u32, 258u32, true) => {
                 let d = <credit_control::ReAuthRequest<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::CreditControlReAuthRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::CreditControlReAuthRequest))
             }
             #[cfg(feature = "credit_control")]
             (4u32, 258u32, false) => {
                 let d = <credit_control::ReAuthAnswer<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::CreditControlReAuthAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::CreditControlReAuthAnswer))
             }
             #[cfg(feature = "credit_control")]
             (4u32, 272u32, true) => {
                 let d = <credit_control::CreditControlRequest<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::CreditControlRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::CreditControlRequest))
             }
             #[cfg(feature = "credit_control")]
             (4u32, 272u32, false) => {
                 let d = <credit_control::CreditControlAnswer<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::CreditControlAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::CreditControlAnswer))
             }
             (_, 257u32, true) => {
                 let d = <base::CapabilitiesExchangeRequest<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::CapabilitiesExchangeRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::CapabilitiesExchangeRequest))
             }
             (_, 257u32, false) => {
                 let d = <base::CapabilitiesExchangeAnswer<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::CapabilitiesExchangeAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::CapabilitiesExchangeAnswer))
             }
             (_, 258u32, true) => {
                 let d = <base::ReAuthRequest<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::ReAuthRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::ReAuthRequest))
             }
             (_, 258u32, false) => {
                 let d = <base::ReAuthAnswer<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::ReAuthAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::ReAuthAnswer))
             }
             (_, 274u32, true) => {
                 let d = <base::AbortSessionRequest<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::AbortSessionRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::AbortSessionRequest))
             }
             (_, 274u32, false) => {
                 let d = <base::AbortSessionAnswer<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::AbortSessionAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::AbortSessionAnswer))
             }
             (_, 275u32, true) => {
                 let d = <base::SessionTerminationRequest<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::SessionTerminationRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::SessionTerminationRequest))
             }
             (_, 275u32, false) => {
                 let d = <base::SessionTerminationAnswer<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::SessionTerminationAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::SessionTerminationAnswer))
             }
             (_, 280u32, true) => {
                 let d = <base::DeviceWatchdogRequest<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::DeviceWatchdogRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::DeviceWatchdogRequest))
             }
             (_, 280u32, false) => {
                 let d = <base::DeviceWatchdogAnswer<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::DeviceWatchdogAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::DeviceWatchdogAnswer))
             }
             (_, 282u32, true) => {
                 let d = <base::DisconnectPeerRequest<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::DisconnectPeerRequest(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::DisconnectPeerRequest))
             }
             (_, 282u32, false) => {
                 let d = <base::DisconnectPeerAnswer<
                     'a,
                 > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::DisconnectPeerAnswer(d.message),
-                    violations: d.violations,
-                })
+                Ok(d.map(Message::DisconnectPeerAnswer))
             }
             _ => {
                 let (raw, violation) = unknown(bytes, opts, &header)?;
-                Ok(::diameter_runtime::Decoded {
-                    message: Message::Unknown(raw),
-                    violations: vec![violation],
-                })
+                Ok(
+                    ::diameter_runtime::Decoded::with_violations(
+                        Message::Unknown(raw),
+                        vec![violation],
+                    ),
+                )
             }
         }
     }

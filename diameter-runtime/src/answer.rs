@@ -1,9 +1,9 @@
 //! Building the answer RFC 6733 requires when a request is rejected: Result-Code, Failed-AVP,
 //! the E bit for protocol errors, Origin-Host/Realm, Session-Id and Proxy-Info.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 
-use crate::avp::{self, AvpFlags, AvpIter};
+use crate::avp::{AvpFlags, AvpIter};
 use crate::consts::{avp_code, result_code};
 use crate::error::DecodeError;
 use crate::header::{CommandFlags, Header};
@@ -147,16 +147,11 @@ pub fn error_answer(
         Bytes::from(message),
     ));
     if !failed.is_empty() {
-        let mut data = BytesMut::new();
-        for f in &failed {
-            data.extend_from_slice(f);
-            data.put_bytes(0, avp::padding(f.len()));
-        }
         ans.avps.push(RawAvp::new(
             avp_code::FAILED_AVP,
             flags,
             None,
-            data.freeze(),
+            crate::failed::entries(&failed),
         ));
     }
     for p in top

@@ -383,75 +383,16 @@ pub fn parse_at(buf: &[u8], pos: usize, leniency: Leniency) -> Option<(AvpRef<'_
     ))
 }
 
-/// Begins an AVP in `buf`: writes its header with a zero length and returns the offset to give
-/// to [`finish_avp`] once the data is written. Grouped AVPs nest by calling this again before
-/// finishing the parent: no intermediate buffer is needed.
-#[inline]
-pub fn begin_avp(buf: &mut bytes::BytesMut, code: u32, flags: u8, vendor_id: Option<u32>) -> usize {
-    let start = buf.len();
-    // One copy of the whole header: cheaper than three bounds-checked puts.
-    let mut h = [0u8; AVP_VENDOR_HEADER_LEN];
-    h[..4].copy_from_slice(&code.to_be_bytes());
-    let len = match vendor_id {
-        Some(v) => {
-            h[4] = flags | AvpFlags::VENDOR;
-            h[8..].copy_from_slice(&v.to_be_bytes());
-            AVP_VENDOR_HEADER_LEN
-        }
-        None => {
-            h[4] = flags & !AvpFlags::VENDOR;
-            AVP_HEADER_LEN
-        }
-    };
-    // Constant-size copies compile to plain stores, not a memcpy call.
-    if len == AVP_VENDOR_HEADER_LEN {
-        buf.extend_from_slice(&h);
-    } else {
-        let h8: [u8; AVP_HEADER_LEN] = [h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]];
-        buf.extend_from_slice(&h8);
-    }
-    start
-}
-
-/// Finishes the AVP begun at `start`: patches its length in place and pads `buf` with zeros.
-///
-/// # Panics
-/// When the AVP is longer than the 24-bit AVP Length can say (16 MiB - 1): writing a wrong
-/// length would corrupt the stream, and no message read from the wire can be that large.
-#[inline]
-pub fn finish_avp(buf: &mut bytes::BytesMut, start: usize) {
-    let len = buf.len() - start;
-    assert!(
-        len <= MAX_U24 as usize,
-        "AVP of {len} bytes: longer than 2^24 - 1"
-    );
-    let field = &mut buf[start + 5..start + 8];
-    field.copy_from_slice(&(len as u32).to_be_bytes()[1..]);
-    match padding(len) {
-        1 => buf.extend_from_slice(&[0u8; 1]),
-        2 => buf.extend_from_slice(&[0u8; 2]),
-        3 => buf.extend_from_slice(&[0u8; 3]),
-        _ => {}
-    }
-}
-
-/// Writes a whole AVP whose data is already at hand.
-pub fn put_avp(
-    buf: &mut bytes::BytesMut,
-    code: u32,
-    flags: u8,
-    vendor_id: Option<u32>,
-    data: &[u8],
-) {
-    let start = begin_avp(buf, code, flags, vendor_id);
-    buf.put_slice(data);
-    finish_avp(buf, start);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::raw::RawAvp;
     use bytes::BytesMut;
+
+    /// An AVP appended to `buf` as the encoder writes it.
+    fn put_avp(buf: &mut BytesMut, code: u32, flags: u8, vendor_id: Option<u32>, data: &[u8]) {
+        RawAvp::new(code, flags, vendor_id, data.to_vec()).encode(buf);
+    }
 
     fn one(buf: &[u8]) -> Result<AvpRef<'_>, Box<AvpError>> {
         AvpIter::new(buf).next().unwrap()
@@ -487,12 +428,12 @@ mod tests {
 
     #[test]
     fn nested_lengths_are_patched() {
+        let kids = [
+            RawAvp::new(432, 0x40, None, vec![0, 0, 0, 100]),
+            RawAvp::grouped_from(437, 0x40, None, &[]),
+        ];
         let mut buf = BytesMut::new();
-        let outer = begin_avp(&mut buf, 456, 0x40, None);
-        put_avp(&mut buf, 432, 0x40, None, &[0, 0, 0, 100]);
-        let inner = begin_avp(&mut buf, 437, 0x40, None);
-        finish_avp(&mut buf, inner);
-        finish_avp(&mut buf, outer);
+        RawAvp::grouped_from(456, 0x40, None, &kids).encode(&mut buf);
         let top = one(&buf).unwrap();
         assert_eq!(top.header.length, 8 + 12 + 8);
         let kids: Vec<_> = AvpIter::new(top.data).map(Result::unwrap).collect();

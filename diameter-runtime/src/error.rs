@@ -1,9 +1,9 @@
 //! Typed decode errors, each mapped to the RFC 6733 Result-Code a receiver answers with and
 //! carrying what the Failed-AVP AVP of that answer must hold.
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
-use crate::avp::{AvpFlags, AvpHeader, AVP_VENDOR_HEADER_LEN};
+use crate::avp::{AvpFlags, AvpHeader};
 use crate::consts::result_code as rc;
 
 /// An error that makes a whole message unreadable. Non-exhaustive: a later version may add kinds.
@@ -244,9 +244,7 @@ impl AvpError {
     ) -> Box<Self> {
         // A V bit whose Vendor-Id is cut off still gets a (zero) Vendor-Id field.
         let vendor_field = flags.is_vendor().then(|| vendor_id.unwrap_or(0));
-        let mut buf = BytesMut::with_capacity(AVP_VENDOR_HEADER_LEN);
-        let start = crate::avp::begin_avp(&mut buf, code, flags.0, vendor_field);
-        crate::avp::finish_avp(&mut buf, start);
+        let failed_avp = crate::failed::unpadded(code, flags.0, vendor_field, &[]);
         Box::new(AvpError {
             kind,
             code,
@@ -254,7 +252,7 @@ impl AvpError {
             flags: flags.0,
             offset,
             path: Vec::new(),
-            failed_avp: buf.freeze(),
+            failed_avp,
         })
     }
 
@@ -274,13 +272,7 @@ impl AvpError {
                 vendor_id: parent.vendor(),
             },
         );
-        let mut buf = BytesMut::with_capacity(self.failed_avp.len() + AVP_VENDOR_HEADER_LEN + 3);
-        let start = crate::avp::begin_avp(&mut buf, parent.code, parent.flags.0, parent.vendor_id);
-        buf.extend_from_slice(&self.failed_avp);
-        // The child's padding belongs to the parent's data (RFC 6733 4.4).
-        bytes::BufMut::put_bytes(&mut buf, 0, crate::avp::padding(self.failed_avp.len()));
-        crate::avp::finish_avp(&mut buf, start);
-        self.failed_avp = buf.freeze();
+        self.failed_avp = crate::failed::nest(parent, &self.failed_avp);
         self
     }
 

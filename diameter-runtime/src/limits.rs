@@ -25,10 +25,22 @@ pub struct DecodeOptions {
     pub max_avps: u32,
     /// What malformations to tolerate.
     pub leniency: Leniency,
-    /// Strict validation (the default): an unknown AVP with the M bit is 5001 even where the
-    /// grammar allows other AVPs, and flag bits contradicting the dictionary are 3009. Lenient
-    /// validation accepts both, as many deployed peers need.
+    /// Strict validation (the default): what breaks interoperability is a violation. An
+    /// unknown AVP with the M bit is 5001 even where the grammar allows other AVPs, and a P bit
+    /// set on a command that is not proxiable is 3008. Lenient validation accepts both, as many
+    /// deployed peers need. ARCHITECTURE.md has the table of every such verdict.
     pub strict: bool,
+    /// Pedantic validation (off by default): also reject deviations a final destination can
+    /// process, which strict decoding records as [`Note`](crate::typed::Note)s: a P bit clear
+    /// on a proxiable command (3008), an AVP's M or P bit against its dictionary entry (3009).
+    /// Needs `strict`.
+    pub pedantic: bool,
+    /// Most violations kept per message (at least one is always kept). Those past it are
+    /// counted in [`Decoded::dropped`](crate::Decoded::dropped), not built: an answer carries
+    /// only what fits anyway, and a hostile message should cost no more than an honest one.
+    /// The first protocol error (3xxx) is kept even past the bound, so that the Result-Code
+    /// decided is the one all violations would give. Notes are bounded the same way.
+    pub max_violations: u32,
 }
 
 impl DecodeOptions {
@@ -38,6 +50,8 @@ impl DecodeOptions {
     pub const DEFAULT_MAX_DEPTH: u32 = 16;
     /// Default maximum AVPs per list.
     pub const DEFAULT_MAX_AVPS: u32 = 4096;
+    /// Default maximum violations kept per message.
+    pub const DEFAULT_MAX_VIOLATIONS: u32 = 32;
 
     /// Strict decoding with the default limits.
     pub const fn new() -> Self {
@@ -48,6 +62,8 @@ impl DecodeOptions {
             max_avps: Self::DEFAULT_MAX_AVPS,
             leniency: Leniency::strict(),
             strict: true,
+            pedantic: false,
+            max_violations: Self::DEFAULT_MAX_VIOLATIONS,
         }
     }
 }
@@ -98,5 +114,29 @@ impl DecodeOptions {
     pub const fn with_strict(mut self, strict: bool) -> Self {
         self.strict = strict;
         self
+    }
+
+    /// With (`true`) or without pedantic verdicts (see
+    /// [`DecodeOptions::pedantic`](DecodeOptions#structfield.pedantic)).
+    pub const fn with_pedantic(mut self, pedantic: bool) -> Self {
+        self.pedantic = pedantic;
+        self
+    }
+
+    /// With `max_violations` as the most violations (and notes) kept per message; past it they
+    /// are only counted.
+    pub const fn with_max_violations(mut self, max_violations: u32) -> Self {
+        self.max_violations = max_violations;
+        self
+    }
+
+    /// Strict decoding that also rejects harmless deviations from the dictionaries (see
+    /// [`DecodeOptions::pedantic`](DecodeOptions#structfield.pedantic)): for testing a peer's
+    /// conformance, not for serving traffic.
+    pub const fn pedantic() -> Self {
+        DecodeOptions {
+            pedantic: true,
+            ..Self::new()
+        }
     }
 }

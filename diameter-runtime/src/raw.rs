@@ -158,29 +158,6 @@ pub fn check_message(bytes: &[u8], opts: &DecodeOptions) -> Result<Header, Decod
     Ok(header)
 }
 
-/// Begins a message in `buf`: writes the header with its length to be patched by
-/// [`finish_message`]. Returns the offset of the header.
-pub fn begin_message(buf: &mut BytesMut, header: &Header) -> usize {
-    let start = buf.len();
-    header.encode(buf);
-    start
-}
-
-/// Patches the Message-Length of the message begun at `start`.
-///
-/// # Panics
-/// When the message is longer than the 24-bit Message-Length can say (16 MiB - 1); check
-/// [`RawMessage::encoded_len`] first when building messages that large.
-pub fn finish_message(buf: &mut BytesMut, start: usize) {
-    let len = buf.len() - start;
-    assert!(
-        len <= crate::header::MAX_U24 as usize,
-        "message of {len} bytes: longer than 2^24 - 1"
-    );
-    let len = len as u32;
-    buf[start + 1..start + 4].copy_from_slice(&len.to_be_bytes()[1..]);
-}
-
 impl IntoOwned for RawMessage<'_> {
     type Owned = RawMessage<'static>;
     fn into_owned(self) -> RawMessage<'static> {
@@ -312,17 +289,22 @@ impl<'a> RawAvp<'a> {
     }
 
     /// Appends the AVP, padded, to `buf`.
+    ///
+    /// # Panics
+    /// When the AVP is longer than the 24-bit AVP Length can say (16 MiB - 1).
     pub fn encode(&self, buf: &mut BytesMut) {
-        avp::put_avp(buf, self.code, self.flags.0, self.vendor_id, &self.data);
+        crate::enc::append(
+            buf,
+            crate::header::MAX_U24 as usize,
+            "AVP",
+            || self.encoded_len(),
+            |w| put_raw(w, std::slice::from_ref(self)),
+        );
     }
 
     /// The AVP as on the wire (padding excluded), e.g. for a Failed-AVP.
     pub fn wire(&self) -> Bytes {
-        let mut buf = BytesMut::with_capacity(self.encoded_len());
-        self.encode(&mut buf);
-        let len = self.header_len() + self.data.len();
-        buf.truncate(len);
-        buf.freeze()
+        crate::failed::unpadded(self.code, self.flags.0, self.vendor_id, &self.data)
     }
 
     /// Decodes the data as `T`. On failure the error names this AVP and carries it as

@@ -9,7 +9,6 @@
 //!
 //! - [`ctx`]: the decode context of one message (occurrences, violations);
 //! - [`decoded`]: a typed message with its violations;
-//! - [`failed`]: the bytes of Failed-AVP;
 //! - here: the traits generated types implement, and the entry points they share.
 
 use bytes::{Bytes, BytesMut};
@@ -76,10 +75,7 @@ pub fn group_from_raw<'a, T: Group<'a>>(
     let mut ctx = DecodeCtx::new(opts, known, def.name);
     let mut message = T::default();
     message.decode_group(avp.data.as_bytes(), &mut ctx);
-    Some(Decoded {
-        message,
-        violations: ctx.into_violations(),
-    })
+    Some(ctx.finish(message))
 }
 
 /// Encodes a scalar value as a raw AVP of `def`, with the flags a sender sets.
@@ -174,14 +170,11 @@ pub trait Command<'a>: Sized + Default {
         let mut ctx = DecodeCtx::new(opts, known, Self::NAME);
         start::<Self>(&mut ctx, &header);
         // Built where it is returned: the message is large, and moving it costs a copy.
-        let mut result = Ok(Decoded {
-            message: Self::default(),
-            violations: Vec::new(),
-        });
+        let mut result = Ok(Decoded::with_violations(Self::default(), Vec::new()));
         if let Ok(out) = &mut result {
             out.message
                 .decode_body(bytes.get(HEADER_LEN..).unwrap_or_default(), &mut ctx);
-            out.violations = ctx.into_violations();
+            ctx.finish_into(out);
         }
         result
     }
@@ -240,20 +233,27 @@ pub(crate) fn check_header<'a, C: Command<'a>>(
 pub(crate) fn start<'a, C: Command<'a>>(ctx: &mut DecodeCtx<'_>, header: &Header) {
     ctx.set_relaxed(!C::IS_REQUEST && header.flags.is_error());
     if ctx.options().strict && header.flags.is_proxiable() != C::PROXIABLE {
-        proxiable_mismatch(ctx, header.flags.is_proxiable(), C::PROXIABLE);
+        proxiable_mismatch(ctx, header.flags.is_proxiable());
     }
 }
 
-/// RFC 6733 7.1.3: header bits inconsistent with the command's definition.
+/// RFC 6733 7.1.3: the P bit against the command's definition. Set on a command that is not
+/// proxiable, it asks agents to route what the application says they must not: 3008. Clear on
+/// a proxiable one, it only forbids proxying this message, which its destination can still
+/// process (deployed charging clients send CCRs so): a note, 3008 only when pedantic.
 #[cold]
 #[inline(never)]
-fn proxiable_mismatch(ctx: &mut DecodeCtx<'_>, set: bool, proxiable: bool) {
-    let msg = format!(
-        "P bit {} but the command is {}proxiable",
-        if set { "set" } else { "clear" },
-        if proxiable { "" } else { "not " }
-    );
-    ctx.header_violation(rc::INVALID_HDR_BITS, msg);
+fn proxiable_mismatch(ctx: &mut DecodeCtx<'_>, set: bool) {
+    if set {
+        let msg = "P bit set but the command is not proxiable".to_string();
+        ctx.header_violation(rc::INVALID_HDR_BITS, msg);
+    } else if ctx.options().pedantic {
+        let msg = "P bit clear but the command is proxiable".to_string();
+        ctx.header_violation(rc::INVALID_HDR_BITS, msg);
+    } else {
+        let msg = "P bit clear on a proxiable command: not to be proxied".to_string();
+        ctx.note(NoteKind::NotProxiable, None, 0, 0, msg);
+    }
 }
 
 /// Wire size of a Grouped AVP holding `value`, padding included.
@@ -275,10 +275,9 @@ pub fn put_group<'a, T: Group<'a>>(w: &mut Writer<'_>, value: &T) {
 
 pub mod ctx;
 pub mod decoded;
-pub mod failed;
 mod occurrence;
 
-pub use crate::violation::{first_violation, Violation};
+pub use crate::failed::zero_filled;
+pub use crate::violation::{first_violation, Note, NoteKind, Violation};
 pub use ctx::{DecodeCtx, Occurs, Repeated};
 pub use decoded::Decoded;
-pub use failed::zero_filled;

@@ -107,10 +107,7 @@ pub trait CommandView<'a>: Copy {
         let mut ctx = DecodeCtx::new(opts, known, Self::Command::NAME);
         start::<Self::Command>(&mut ctx, &header);
         let message = Self::check_body(bytes.get(HEADER_LEN..).unwrap_or_default(), &mut ctx);
-        Ok(Decoded {
-            message,
-            violations: ctx.into_violations(),
-        })
+        Ok(ctx.finish(message))
     }
 }
 

@@ -36,6 +36,48 @@ impl std::fmt::Display for Violation {
         write!(f, ": {}", self.message)
     }
 }
+/// What kind of deviation a [`Note`] records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NoteKind {
+    /// A request of a proxiable command with the P bit clear: it must not be proxied, but its
+    /// destination processes it (3008 only when pedantic).
+    NotProxiable,
+    /// An AVP's M or P bit against its dictionary entry, on an AVP the receiver knows: the M
+    /// bit only asks the receiver to understand the AVP, which it does (3009 only when
+    /// pedantic).
+    FlagBits,
+    /// An unknown AVP with the M bit, accepted because decoding is lenient (5001 otherwise).
+    UnknownMandatory,
+}
+
+/// A deviation from the dictionaries that costs the receiver nothing: recorded for people and
+/// monitoring, but not a [`Violation`], so it changes no Result-Code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// What kind of deviation.
+    pub kind: NoteKind,
+    /// Name of the AVP concerned, when the dictionary knows it.
+    pub avp: Option<&'static str>,
+    /// Code of the AVP concerned (0 when about the header).
+    pub code: u32,
+    /// Vendor-Id of the AVP concerned.
+    pub vendor_id: u32,
+    /// What was seen, for people.
+    pub message: String,
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.avp {
+            Some(n) => write!(f, "{n}: ")?,
+            None if self.code != 0 => write!(f, "AVP {}: ", self.code)?,
+            None => {}
+        }
+        f.write_str(&self.message)
+    }
+}
+
 /// The violation that decides the answer: the first protocol error, or else the first one.
 pub fn first_violation(violations: &[Violation]) -> Option<&Violation> {
     violations

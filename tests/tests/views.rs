@@ -2,8 +2,9 @@
 //! stand for: decoding a message as a view must find exactly what decoding it as the struct
 //! finds, and `to_command()` must rebuild the very struct.
 //!
-//! - Every kept vector of applications 0, 3 and 4, strict and lenient: the same violations
-//!   (Result-Codes, paths, Failed-AVPs), and `to_command()` equal to the decoded struct.
+//! - Every kept vector of applications 0, 3 and 4, strict, lenient and pedantic: the same
+//!   violations (Result-Codes, paths, Failed-AVPs) and notes, and `to_command()` equal to the
+//!   decoded struct.
 //! - The reference CCR: accessors (Grouped ones and repeated ones included) give its values,
 //!   `to_group()` gives the struct's groups, `to_command()` re-encodes to the input bytes.
 //! - Random CCRs (the generator of `proptest_typed.rs`): no violation either way, and
@@ -40,10 +41,11 @@ mod strategies;
 use counting::{allocations, not_counting, CALLS};
 use strategies::{ccr, damage};
 
-/// The two decoding modes every comparison runs in.
-const MODES: [(&str, DecodeOptions); 2] = [
+/// The decoding modes every comparison runs in.
+const MODES: [(&str, DecodeOptions); 3] = [
     ("strict", DecodeOptions::new()),
     ("lenient", DecodeOptions::lenient()),
+    ("pedantic", DecodeOptions::pedantic()),
 ];
 
 /// The vectors of applications 0, 3 and 4 (the S6a and Sh ones belong to later dictionaries),
@@ -125,6 +127,12 @@ where
                     "violations differ:\n  struct {}\n  view   {}",
                     show(&s.violations),
                     show(&v.violations)
+                ));
+            }
+            if (&s.notes, s.dropped) != (&v.notes, v.dropped) {
+                return Err(format!(
+                    "notes or dropped counts differ: struct {:?} {}, view {:?} {}",
+                    s.notes, s.dropped, v.notes, v.dropped
                 ));
             }
             if !compare_messages {
@@ -237,6 +245,7 @@ fn message_view_dispatches_as_message_does() {
             match (by_struct, by_view) {
                 (Ok(s), Ok(v)) => {
                     assert_eq!(v.violations, s.violations, "{label:?} ({mode})");
+                    assert_eq!(v.notes, s.notes, "{label:?} ({mode})");
                     assert_eq!(v.message.name(), s.message.name(), "{label:?} ({mode})");
                     assert_eq!(v.message.to_message(), s.message, "{label:?} ({mode})");
                     unknown += usize::from(matches!(v.message, MessageView::Unknown(_)));

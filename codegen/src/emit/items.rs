@@ -732,8 +732,9 @@ fn body(
         (quote!(), quote!())
     };
 
-    // encode, in grammar order, and the length it will take (computed first, so that every
-    // header is written once with its final length).
+    // encode, in grammar order, and the length it takes: the writer writes in one pass (a
+    // Grouped AVP's header after its children) and asks the length only when the buffer's
+    // spare capacity is too small (see `enc::message`).
     let mut encs = Vec::new();
     let mut lens = Vec::new();
     for f in &keep {

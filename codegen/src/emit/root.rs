@@ -155,7 +155,7 @@ pub fn root(
                 let body = quote! {
                     {
                         let d = <#module::#ty #lt as #rt::Command<'a>>::decode_in(bytes, opts, known)?;
-                        Ok(#rt::Decoded { message: Message::#v(d.message), violations: d.violations })
+                        Ok(d.map(Message::#v))
                     }
                 };
                 if id == 0 {
@@ -184,7 +184,7 @@ pub fn root(
                 let body = quote! {
                     {
                         let d = <#module::#vty<'a> as #rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
-                        Ok(#rt::Decoded { message: MessageView::#v(d.message), violations: d.violations })
+                        Ok(d.map(MessageView::#v))
                     }
                 };
                 if id == 0 {
@@ -278,7 +278,7 @@ pub fn root(
                     #(#view_base_arms)*
                     _ => {
                         let (raw, violation) = unknown(bytes, opts, &header)?;
-                        Ok(#rt::Decoded { message: MessageView::Unknown(raw), violations: vec![violation] })
+                        Ok(#rt::Decoded::with_violations(MessageView::Unknown(raw), vec![violation]))
                     }
                 }
             }
@@ -359,7 +359,7 @@ pub fn root(
                     #(#base_arms)*
                     _ => {
                         let (raw, violation) = unknown(bytes, opts, &header)?;
-                        Ok(#rt::Decoded { message: Message::Unknown(raw), violations: vec![violation] })
+                        Ok(#rt::Decoded::with_violations(Message::Unknown(raw), vec![violation]))
                     }
                 }
             }

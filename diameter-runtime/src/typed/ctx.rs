@@ -4,16 +4,16 @@
 
 use bytes::Bytes;
 
-use super::failed::{header_of, wrap, zero_filled};
-use super::Group;
+use super::{Decoded, Group};
 use crate::avp::{self, AvpIter, AvpRef};
 use crate::consts::result_code as rc;
 use crate::dictionary::{AvpDef, GrammarDef, RuleDef};
 use crate::error::AvpError;
+use crate::failed::{header_of, nest, zero_filled};
 use crate::limits::DecodeOptions;
 use crate::raw::RawAvp;
 use crate::types::AvpValue;
-use crate::violation::Violation;
+use crate::violation::{Note, NoteKind, Violation};
 
 /// A collection a repeated scalar field decodes into.
 pub trait Repeated<T> {
@@ -56,6 +56,14 @@ pub struct DecodeCtx<'o> {
     opts: &'o DecodeOptions,
     known: fn(u32, u32) -> Option<&'static AvpDef>,
     violations: Vec<Violation>,
+    notes: Vec<Note>,
+    /// Violations found past `opts.max_violations`, counted and not built.
+    dropped: u32,
+    /// A protocol error (3xxx) is among `violations`: one found past the bound is kept only
+    /// when none is, so that the Result-Code decided is right.
+    protocol_error: bool,
+    /// Failed-AVP's grammar, looked up the first time an unknown M-bit AVP asks for it.
+    failed_grammar: Option<Option<&'static GrammarDef>>,
     /// The command (or outermost group) being decoded: the start of every violation's path.
     /// The groups in between are added as the decoders return (see `nested`), so that the
     /// walk keeps no path of its own.
@@ -78,6 +86,10 @@ impl<'o> DecodeCtx<'o> {
             opts,
             known,
             violations: Vec::new(),
+            notes: Vec::new(),
+            dropped: 0,
+            protocol_error: false,
+            failed_grammar: None,
             root,
             depth: 0,
             relaxed: false,
@@ -94,11 +106,66 @@ impl<'o> DecodeCtx<'o> {
         self.opts
     }
 
-    /// The violations found so far.
+    /// The violations found.
     pub fn into_violations(self) -> Vec<Violation> {
         self.violations
     }
 
+    /// `message` with what was found decoding it.
+    pub fn finish<T>(self, message: T) -> Decoded<T> {
+        Decoded {
+            message,
+            violations: self.violations,
+            notes: self.notes,
+            dropped: self.dropped,
+        }
+    }
+
+    /// Puts what was found into `out` (built in place by the caller).
+    pub(crate) fn finish_into<T>(self, out: &mut Decoded<T>) {
+        out.violations = self.violations;
+        out.notes = self.notes;
+        out.dropped = self.dropped;
+    }
+
+    /// Is a violation with `result_code` to be kept? Past the bound it is only counted, before
+    /// anything (message, Failed-AVP bytes) is built for it, unless it is the first protocol
+    /// error: that one decides the Result-Code however many violations came before it.
+    #[inline]
+    pub(crate) fn keeps(&mut self, result_code: u32) -> bool {
+        let max = self.opts.max_violations.max(1) as usize;
+        if self.violations.len() < max
+            || (!self.protocol_error && rc::is_protocol_error(result_code))
+        {
+            return true;
+        }
+        self.dropped = self.dropped.saturating_add(1);
+        false
+    }
+
+    /// Records a harmless deviation (see [`Note`]), within the same bound as violations.
+    #[cold]
+    #[inline(never)]
+    pub fn note(
+        &mut self,
+        kind: NoteKind,
+        avp: Option<&'static str>,
+        code: u32,
+        vendor_id: u32,
+        message: String,
+    ) {
+        if self.notes.len() < self.opts.max_violations as usize {
+            self.notes.push(Note {
+                kind,
+                avp,
+                code,
+                vendor_id,
+                message,
+            });
+        }
+    }
+
+    /// Records a violation; callers have asked [`DecodeCtx::keeps`] first.
     pub(crate) fn push(
         &mut self,
         result_code: u32,
@@ -109,6 +176,7 @@ impl<'o> DecodeCtx<'o> {
         failed: Option<Bytes>,
     ) {
         let path = vec![self.root];
+        self.protocol_error |= rc::is_protocol_error(result_code);
         self.violations.push(Violation {
             result_code,
             avp,
@@ -122,6 +190,9 @@ impl<'o> DecodeCtx<'o> {
 
     /// Records a problem with the message header.
     pub fn header_violation(&mut self, result_code: u32, message: String) {
+        if !self.keeps(result_code) {
+            return;
+        }
         self.push(result_code, None, 0, 0, message, None);
     }
 
@@ -139,6 +210,9 @@ impl<'o> DecodeCtx<'o> {
 
     /// Records a malformed AVP that stopped the walk of one list.
     pub fn malformed(&mut self, e: AvpError) {
+        if !self.keeps(e.result_code()) {
+            return;
+        }
         let name = (self.known)(e.code, e.vendor_id).map(|d| d.name);
         self.push(
             e.result_code(),
@@ -150,6 +224,9 @@ impl<'o> DecodeCtx<'o> {
         );
     }
 
+    /// An AVP the receiver knows, with its M or P bit against the dictionary. The M bit asks
+    /// the receiver to understand the AVP, which it does, and the P bit is obsolete: a note,
+    /// 3009 only when pedantic (deployed gateways send Origin-Host without the M bit).
     #[cold]
     #[inline(never)]
     pub(crate) fn bad_flags(&mut self, def: &'static AvpDef, wire: &[u8]) {
@@ -164,6 +241,19 @@ impl<'o> DecodeCtx<'o> {
                     if set { "set" } else { "clear" },
                     rule.as_str()
                 );
+                if !self.opts.pedantic {
+                    self.note(
+                        NoteKind::FlagBits,
+                        Some(def.name),
+                        def.code,
+                        def.vendor_id,
+                        msg,
+                    );
+                    continue;
+                }
+                if !self.keeps(rc::INVALID_AVP_BITS) {
+                    return;
+                }
                 self.push(
                     rc::INVALID_AVP_BITS,
                     Some(def.name),
@@ -207,6 +297,14 @@ impl<'o> DecodeCtx<'o> {
     #[cold]
     #[inline(never)]
     pub(crate) fn excess(&mut self, rule: &'static RuleDef, wire: &[u8], max: u32) {
+        let code = if max == 0 {
+            rc::AVP_NOT_ALLOWED
+        } else {
+            rc::AVP_OCCURS_TOO_MANY_TIMES
+        };
+        if !self.keeps(code) {
+            return;
+        }
         let (code, msg) = if max == 0 {
             (rc::AVP_NOT_ALLOWED, "not allowed here".to_string())
         } else {
@@ -236,6 +334,9 @@ impl<'o> DecodeCtx<'o> {
         index: usize,
         fixed_at: usize,
     ) {
+        if !self.keeps(rc::AVP_NOT_ALLOWED) {
+            return;
+        }
         let msg = format!(
             "must be AVP number {} of its message or group, found at {}",
             fixed_at + 1,
@@ -273,6 +374,9 @@ impl<'o> DecodeCtx<'o> {
         wire: &[u8],
         e: crate::error::ValueError,
     ) -> Option<T> {
+        if !self.keeps(e.result_code()) {
+            return None;
+        }
         let d = rule.avp;
         let failed = Some(Bytes::copy_from_slice(wire));
         self.push(
@@ -409,6 +513,9 @@ impl<'o> DecodeCtx<'o> {
     #[cold]
     #[inline(never)]
     fn too_deep(&mut self, rule: &'static RuleDef) {
+        if !self.keeps(rc::UNABLE_TO_COMPLY) {
+            return;
+        }
         let msg = format!("Grouped AVPs nested deeper than {}", self.opts.max_depth);
         self.push(
             rc::UNABLE_TO_COMPLY,
@@ -449,7 +556,7 @@ impl<'o> DecodeCtx<'o> {
         for viol in &mut self.violations[from..] {
             viol.path.insert(1, name);
             if let Some(inner) = viol.failed_avp.take() {
-                viol.failed_avp = Some(wrap(&parent, &inner));
+                viol.failed_avp = Some(nest(&parent, &inner));
             }
         }
     }
@@ -480,21 +587,26 @@ impl<'o> DecodeCtx<'o> {
         if def.is_some() && self.excluded(grammar, wire) {
             return grammar.extensible;
         }
-        let unsupported = def.is_none() && h.flags.is_mandatory();
+        let unsupported = def.is_none() && h.flags.is_mandatory() && !self.copies(grammar);
         if unsupported && (self.opts.strict || !grammar.extensible) {
-            self.push(
-                rc::AVP_UNSUPPORTED,
-                None,
-                code,
-                vendor,
-                "unknown AVP with the M bit set".into(),
-                failed(),
-            );
+            if self.keeps(rc::AVP_UNSUPPORTED) {
+                self.push(
+                    rc::AVP_UNSUPPORTED,
+                    None,
+                    code,
+                    vendor,
+                    "unknown AVP with the M bit set".into(),
+                    failed(),
+                );
+            }
+        } else if unsupported {
+            let msg = "unknown AVP with the M bit set, accepted (lenient)".to_string();
+            self.note(NoteKind::UnknownMandatory, None, code, vendor, msg);
         }
         if grammar.extensible {
             return true;
         }
-        if !unsupported {
+        if !unsupported && self.keeps(rc::AVP_NOT_ALLOWED) {
             let name = def.map(|d| d.name);
             self.push(
                 rc::AVP_NOT_ALLOWED,
@@ -508,12 +620,23 @@ impl<'o> DecodeCtx<'o> {
         false
     }
 
+    /// Is `grammar` that of Failed-AVP (RFC 6733 7.5), whose AVPs are copies of what failed at
+    /// the peer? They are reported as received: never 5001 for their M bit. Asked only on the
+    /// rare path of an unknown M-bit AVP.
+    fn copies(&mut self, grammar: &'static GrammarDef) -> bool {
+        let known = self.known;
+        let failed = *self
+            .failed_grammar
+            .get_or_insert_with(|| known(crate::consts::avp_code::FAILED_AVP, 0)?.grouped);
+        failed.is_some_and(|g| std::ptr::eq(g, grammar))
+    }
+
     /// Reports that `rule`'s AVP occurred `n` times, fewer than its minimum (5005, with a
     /// zero-filled AVP of that code as Failed-AVP). Generated code calls it only when `n` is
     /// below the minimum.
     #[cold]
     pub fn missing(&mut self, rule: &'static RuleDef, n: u32) {
-        if self.relaxed && self.depth == 0 {
+        if (self.relaxed && self.depth == 0) || !self.keeps(rc::MISSING_AVP) {
             return;
         }
         let d = rule.avp;
@@ -573,6 +696,9 @@ impl<'o> DecodeCtx<'o> {
             // than end the walk silently.
             _ => {
                 debug_assert!(false, "avp::parse_at refused an AVP that AvpIter accepts");
+                if !self.keeps(rc::INVALID_AVP_LENGTH) {
+                    return;
+                }
                 let msg = format!("AVP at offset {pos} refused by the fast path");
                 self.push(rc::INVALID_AVP_LENGTH, None, 0, 0, msg, None);
             }
@@ -582,6 +708,9 @@ impl<'o> DecodeCtx<'o> {
     #[cold]
     #[inline(never)]
     fn too_many_avps(&mut self) {
+        if !self.keeps(rc::UNABLE_TO_COMPLY) {
+            return;
+        }
         let msg = format!("more than {} AVPs", self.opts.max_avps);
         self.push(rc::UNABLE_TO_COMPLY, None, 0, 0, msg, None);
     }

@@ -4,7 +4,7 @@ use bytes::Bytes;
 
 use crate::consts::result_code as rc;
 use crate::types::IntoOwned;
-use crate::violation::{first_violation, Violation};
+use crate::violation::{first_violation, Note, Violation};
 
 /// A decoded message with every violation found. Decoding is total: missing required AVPs
 /// leave their fields at `Default` values and are reported here.
@@ -12,14 +12,41 @@ use crate::violation::{first_violation, Violation};
 pub struct Decoded<T> {
     /// The message.
     pub message: T,
-    /// Every violation, in the order found.
+    /// The violations found, in order, up to
+    /// [`DecodeOptions::max_violations`](crate::DecodeOptions#structfield.max_violations)
+    /// (and the first protocol error past it).
     pub violations: Vec<Violation>,
+    /// Harmless deviations from the dictionaries, bounded as the violations are: no
+    /// Result-Code is decided by them.
+    pub notes: Vec<Note>,
+    /// How many violations were found past the bound and not kept.
+    pub dropped: u32,
 }
 
 impl<T> Decoded<T> {
+    /// A message with `violations`, no note and nothing dropped.
+    pub fn with_violations(message: T, violations: Vec<Violation>) -> Self {
+        Decoded {
+            message,
+            violations,
+            notes: Vec::new(),
+            dropped: 0,
+        }
+    }
+
+    /// The same violations and notes about `f(message)`, e.g. a command wrapped in an enum.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Decoded<U> {
+        Decoded {
+            message: f(self.message),
+            violations: self.violations,
+            notes: self.notes,
+            dropped: self.dropped,
+        }
+    }
+
     /// No violation was found.
     pub fn is_valid(&self) -> bool {
-        self.violations.is_empty()
+        self.violations.is_empty() && self.dropped == 0
     }
 
     /// The Result-Code a receiver answers with: 2001 when valid; otherwise that of the first
@@ -47,10 +74,7 @@ impl<T> Decoded<T> {
     where
         T: IntoOwned,
     {
-        Decoded {
-            message: self.message.into_owned(),
-            violations: self.violations,
-        }
+        self.map(T::into_owned)
     }
 
     /// The same, with the message made `'static` by sharing `owner`, the buffer it was decoded
@@ -59,10 +83,7 @@ impl<T> Decoded<T> {
     where
         T: IntoOwned,
     {
-        Decoded {
-            message: self.message.into_shared(owner),
-            violations: self.violations,
-        }
+        self.map(|m| m.into_shared(owner))
     }
 
     /// The message if it is valid, else its violations.

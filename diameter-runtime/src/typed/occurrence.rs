@@ -8,11 +8,11 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::failed::{header_of, zero_filled};
 use super::DecodeCtx;
 use crate::avp::{self, AvpIter};
 use crate::consts::result_code as rc;
 use crate::dictionary::GrammarDef;
+use crate::failed::{header_of, zero_filled};
 
 impl DecodeCtx<'_> {
     /// Reports AVP `wire`, which `grammar` names by no rule of its own, as 5008 when the
@@ -34,6 +34,9 @@ impl DecodeCtx<'_> {
             return false;
         };
         let d = rule.avp;
+        if !self.keeps(rc::AVP_NOT_ALLOWED) {
+            return true;
+        }
         self.push(
             rc::AVP_NOT_ALLOWED,
             Some(d.name),
@@ -83,7 +86,7 @@ impl DecodeCtx<'_> {
             .collect::<Vec<_>>()
             .join(", ");
         if present == 0 {
-            if self.relaxed && self.depth == 0 {
+            if (self.relaxed && self.depth == 0) || !self.keeps(rc::MISSING_AVP) {
                 return;
             }
             let mut example = BytesMut::new();
@@ -107,6 +110,9 @@ impl DecodeCtx<'_> {
                 None => first = Some(key),
                 Some(f) if f == key => {}
                 Some(_) => {
+                    if !self.keeps(rc::AVP_OCCURS_TOO_MANY_TIMES) {
+                        return;
+                    }
                     let msg = format!("exactly one of {names} is allowed, found {present}");
                     let wire = Bytes::copy_from_slice(a.wire);
                     self.push(
