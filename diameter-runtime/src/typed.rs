@@ -31,9 +31,7 @@ pub trait Group<'a>: Sized + Default {
     /// Decodes the AVP data (the children) into `self`, a default value, recording
     /// violations in `ctx`.
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut DecodeCtx<'_>);
-    /// Bytes the children take on the wire (the Grouped AVP's data length).
-    fn encoded_len(&self) -> usize;
-    /// Writes the children ([`Group::encoded_len`] bytes).
+    /// Writes the children (the Grouped AVP's data).
     fn encode_group(&self, w: &mut Writer<'_>);
 }
 
@@ -43,16 +41,10 @@ pub trait Group<'a>: Sized + Default {
 /// # Panics
 /// When the group is longer than the 24-bit AVP Length can say (16 MiB - 1).
 pub fn group_to_raw<'a, T: Group<'a>>(value: &T) -> RawAvp<'static> {
-    let mut buf = BytesMut::with_capacity(value.encoded_len());
+    let mut buf = BytesMut::new();
     // The limit leaves room for the AVP's own header.
     let max = MAX_U24 as usize - avp::AVP_VENDOR_HEADER_LEN;
-    enc::append(
-        &mut buf,
-        max,
-        "Grouped AVP data",
-        || value.encoded_len(),
-        |w| value.encode_group(w),
-    );
+    enc::append(&mut buf, max, "Grouped AVP data", |w| value.encode_group(w));
     let def = T::DEF;
     RawAvp::new(
         def.code,
@@ -98,9 +90,6 @@ impl<'a, T: Group<'a>> Group<'a> for Box<T> {
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut DecodeCtx<'_>) {
         (**self).decode_group(data, ctx)
     }
-    fn encoded_len(&self) -> usize {
-        (**self).encoded_len()
-    }
     fn encode_group(&self, w: &mut Writer<'_>) {
         (**self).encode_group(w);
     }
@@ -125,9 +114,7 @@ pub trait Command<'a>: Sized + Default {
     fn known_avp(code: u32, vendor_id: u32) -> Option<&'static AvpDef>;
     /// Decodes the message body into `self`, a default value, recording violations in `ctx`.
     fn decode_body(&mut self, body: &'a [u8], ctx: &mut DecodeCtx<'_>);
-    /// Bytes the AVPs take on the wire (the message length without the header).
-    fn body_len(&self) -> usize;
-    /// Writes the AVPs ([`Command::body_len`] bytes).
+    /// Writes the AVPs.
     fn encode_body(&self, w: &mut Writer<'_>);
 
     /// A header for this command: code, application, R and P bits, the given ids.
@@ -188,17 +175,14 @@ pub trait Command<'a>: Sized + Default {
 
     /// Appends the whole message, header included, to `buf` ([`enc::message`]): in one pass
     /// into a reused buffer with room for it, without measuring or zero-filling; a buffer
-    /// without room is grown once, to the size measured.
+    /// without room is grown once, to the size the first pass measured.
     ///
     /// # Panics
     /// When the message is longer than the 24-bit Message-Length can say (16 MiB - 1).
     fn encode(&self, hop_by_hop: u32, end_to_end: u32, buf: &mut BytesMut) {
-        enc::message(
-            buf,
-            &Self::header(hop_by_hop, end_to_end),
-            || self.body_len(),
-            |w| self.encode_body(w),
-        );
+        enc::message(buf, &Self::header(hop_by_hop, end_to_end), |w| {
+            self.encode_body(w)
+        });
     }
 
     /// The whole message as one buffer.
@@ -246,12 +230,6 @@ fn proxiable_mismatch(ctx: &mut DecodeCtx<'_>, set: bool, proxiable: bool) {
     ctx.header_violation(rc::INVALID_HDR_BITS, msg);
 }
 
-/// Wire size of a Grouped AVP holding `value`, padding included.
-#[inline]
-pub fn group_len<'a, T: Group<'a>>(value: &T) -> usize {
-    enc::padded(enc::header_len(T::DEF.vendor_id) + value.encoded_len())
-}
-
 /// Writes a Grouped AVP, with the flags a sender sets for it. Its header is written after its
 /// children, with the length they took (so nothing is measured first).
 #[inline]
@@ -266,8 +244,10 @@ pub fn put_group<'a, T: Group<'a>>(w: &mut Writer<'_>, value: &T) {
 pub mod ctx;
 pub mod decoded;
 pub mod failed;
+pub mod fields;
 
 pub use crate::violation::{first_violation, Violation};
-pub use ctx::{DecodeCtx, Occurs, Repeated};
+pub use ctx::{DecodeCtx, Repeated};
 pub use decoded::Decoded;
 pub use failed::zero_filled;
+pub use fields::{Fields, Occurs};

@@ -29,10 +29,19 @@ pub fn root(
     model: &Model,
     plan: &Plan,
     rt: &TokenStream,
+    runtime: &TokenStream,
     always_on: Option<&Vec<String>>,
     declare_modules: bool,
 ) -> TokenStream {
     let mut out = TokenStream::new();
+    // After the inner attributes and docs of the crate layout (below) comes this.
+    let version = super::RUNTIME_INTERFACE;
+    let prelude = quote! {
+        #[allow(unused_imports)]
+        use #runtime::__private as rt;
+        // Fails to compile, saying why, against a runtime of another interface version.
+        const _: () = rt::check_version(#version);
+    };
     if declare_modules {
         out.extend(quote! {
             #![cfg_attr(rustfmt, rustfmt::skip)]
@@ -67,6 +76,8 @@ pub fn root(
         }
     }
 
+    out.extend(prelude);
+
     // Modules whose dictionaries this root searches: local ones (feature-gated) and externs.
     let mut lookups = Vec::new();
     let mut dicts = Vec::new();
@@ -93,7 +104,6 @@ pub fn root(
     let mut name_arms = Vec::new();
     let mut encode_arms = Vec::new();
     let mut owned_arms = Vec::new();
-    let mut shared_arms = Vec::new();
     // The same for `MessageView`.
     let mut view_variants = Vec::new();
     let mut view_decode_arms = Vec::new();
@@ -157,13 +167,8 @@ pub fn root(
                 }
                 decode_arms.push(quote!(#c (#id, #code, #request) => #body));
                 name_arms.push(quote!(#c Message::#v(_) => Some(#full),));
-                encode_arms.push(quote!(#c Message::#v(m) => #rt::enc::message(buf, header, || #rt::Command::body_len(m), |w| #rt::Command::encode_body(m, w)),));
-                owned_arms.push(
-                    quote!(#c Message::#v(m) => Message::#v(#rt::types::IntoOwned::into_owned(m)),),
-                );
-                shared_arms.push(quote!(
-                    #c Message::#v(m) => Message::#v(#rt::types::IntoOwned::into_shared(m, owner)),
-                ));
+                encode_arms.push(quote!(#c Message::#v(m) => #rt::enc::message(buf, header, |w| #rt::Command::encode_body(m, w)),));
+                owned_arms.push(quote!(#c Message::#v(m) => Message::#v(m.into_owned_in(owner)),));
 
                 let vty = format_ident!("{ty}View");
                 view_variants.push(quote! {
@@ -295,18 +300,12 @@ pub fn root(
             Unknown(#rt::RawMessage<'a>),
         }
 
-        impl #rt::types::IntoOwned for Message<'_> {
+        impl #rt::IntoOwned for Message<'_> {
             type Owned = Message<'static>;
-            fn into_owned(self) -> Message<'static> {
+            fn into_owned_in(self, owner: Option<&#rt::Bytes>) -> Message<'static> {
                 match self {
                     #(#owned_arms)*
-                    Message::Unknown(m) => Message::Unknown(#rt::types::IntoOwned::into_owned(m)),
-                }
-            }
-            fn into_shared(self, owner: &#rt::bytes::Bytes) -> Message<'static> {
-                match self {
-                    #(#shared_arms)*
-                    Message::Unknown(m) => Message::Unknown(#rt::types::IntoOwned::into_shared(m, owner)),
+                    Message::Unknown(m) => Message::Unknown(m.into_owned_in(owner)),
                 }
             }
         }
