@@ -14,11 +14,11 @@ pub mod accounting;
 pub mod base;
 #[cfg(feature = "credit_control")]
 pub mod credit_control;
+#[allow(unused_imports)]
+use ::diameter_runtime::__private as rt;
+const _: () = rt::check_version(1u32);
 /// The definition of AVP (`code`, `vendor_id`) in any enabled dictionary.
-pub fn avp_def(
-    code: u32,
-    vendor_id: u32,
-) -> Option<&'static ::diameter_runtime::dictionary::AvpDef> {
+pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::AvpDef> {
     #[cfg(feature = "accounting")]
     if let Some(d) = self::accounting::DICTIONARY.avp(code, vendor_id) {
         return Some(d);
@@ -34,8 +34,8 @@ pub fn avp_def(
 }
 /// Every enabled module's dictionary tables.
 #[allow(clippy::vec_init_then_push)]
-pub fn dictionaries() -> Vec<&'static ::diameter_runtime::dictionary::Dictionary> {
-    let mut v: Vec<&'static ::diameter_runtime::dictionary::Dictionary> = Vec::new();
+pub fn dictionaries() -> Vec<&'static rt::dictionary::Dictionary> {
+    let mut v: Vec<&'static rt::dictionary::Dictionary> = Vec::new();
     #[cfg(feature = "accounting")] v.push(&self::accounting::DICTIONARY);
     v.push(&self::base::DICTIONARY);
     #[cfg(feature = "credit_control")] v.push(&self::credit_control::DICTIONARY);
@@ -60,16 +60,13 @@ fn application_known(application_id: u32) -> bool {
 /// or 3001 (unknown command) violation.
 fn unknown<'a>(
     bytes: &'a [u8],
-    opts: &::diameter_runtime::DecodeOptions,
-    header: &::diameter_runtime::Header,
-) -> Result<
-    (::diameter_runtime::RawMessage<'a>, ::diameter_runtime::Violation),
-    ::diameter_runtime::DecodeError,
-> {
-    let raw = ::diameter_runtime::RawMessage::parse(bytes, opts)?;
+    opts: &rt::DecodeOptions,
+    header: &rt::Header,
+) -> Result<(rt::RawMessage<'a>, rt::Violation), rt::DecodeError> {
+    let raw = rt::RawMessage::parse(bytes, opts)?;
     let (result_code, message) = if application_known(header.application_id) {
         (
-            ::diameter_runtime::consts::result_code::COMMAND_UNSUPPORTED,
+            rt::consts::result_code::COMMAND_UNSUPPORTED,
             format!(
                 "command {} is not defined for application {}", header.command_code,
                 header.application_id
@@ -77,11 +74,11 @@ fn unknown<'a>(
         )
     } else {
         (
-            ::diameter_runtime::consts::result_code::APPLICATION_UNSUPPORTED,
+            rt::consts::result_code::APPLICATION_UNSUPPORTED,
             format!("application {} is not supported", header.application_id),
         )
     };
-    let violation = ::diameter_runtime::Violation {
+    let violation = rt::Violation {
         result_code,
         avp: None,
         code: 0,
@@ -139,40 +136,31 @@ pub enum MessageView<'a> {
     ///Credit-Control-Answer
     CreditControlAnswer(credit_control::CreditControlAnswerView<'a>),
     /// A command no enabled dictionary defines.
-    Unknown(::diameter_runtime::RawMessage<'a>),
+    Unknown(rt::RawMessage<'a>),
 }
 impl<'a> MessageView<'a> {
     /// Decodes and checks one whole message strictly, with the default limits.
     pub fn decode(
         bytes: &'a [u8],
-    ) -> Result<
-        ::diameter_runtime::Decoded<MessageView<'a>>,
-        ::diameter_runtime::DecodeError,
-    > {
-        Self::decode_with(bytes, &::diameter_runtime::DecodeOptions::default())
+    ) -> Result<rt::Decoded<MessageView<'a>>, rt::DecodeError> {
+        Self::decode_with(bytes, &rt::DecodeOptions::default())
     }
     /// Decodes and checks one whole message, choosing the view by (application,
     /// command code, R bit), with the violations [`Message::decode_with`] gives.
     pub fn decode_with(
         bytes: &'a [u8],
-        opts: &::diameter_runtime::DecodeOptions,
-    ) -> Result<
-        ::diameter_runtime::Decoded<MessageView<'a>>,
-        ::diameter_runtime::DecodeError,
-    > {
+        opts: &rt::DecodeOptions,
+    ) -> Result<rt::Decoded<MessageView<'a>>, rt::DecodeError> {
         Self::decode_in(bytes, opts, avp_def)
     }
     /// As [`MessageView::decode_with`], with `known` deciding which AVPs exist.
     pub fn decode_in(
         bytes: &'a [u8],
-        opts: &::diameter_runtime::DecodeOptions,
-        known: fn(u32, u32) -> Option<&'static ::diameter_runtime::dictionary::AvpDef>,
-    ) -> Result<
-        ::diameter_runtime::Decoded<MessageView<'a>>,
-        ::diameter_runtime::DecodeError,
-    > {
+        opts: &rt::DecodeOptions,
+        known: fn(u32, u32) -> Option<&'static rt::dictionary::AvpDef>,
+    ) -> Result<rt::Decoded<MessageView<'a>>, rt::DecodeError> {
         let _ = known;
-        let header = ::diameter_runtime::Header::decode_unchecked(bytes)?;
+        let header = rt::Header::decode_unchecked(bytes)?;
         let key = (
             header.application_id,
             header.command_code,
@@ -183,10 +171,8 @@ impl<'a> MessageView<'a> {
             (0u32, 257u32, true) => {
                 let d = <base::CapabilitiesExchangeRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::CapabilitiesExchangeRequest(d.message),
                     violations: d.violations,
                 })
@@ -194,10 +180,8 @@ impl<'a> MessageView<'a> {
             (0u32, 257u32, false) => {
                 let d = <base::CapabilitiesExchangeAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::CapabilitiesExchangeAnswer(d.message),
                     violations: d.violations,
                 })
@@ -205,10 +189,8 @@ impl<'a> MessageView<'a> {
             (0u32, 258u32, true) => {
                 let d = <base::ReAuthRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::ReAuthRequest(d.message),
                     violations: d.violations,
                 })
@@ -216,10 +198,8 @@ impl<'a> MessageView<'a> {
             (0u32, 258u32, false) => {
                 let d = <base::ReAuthAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::ReAuthAnswer(d.message),
                     violations: d.violations,
                 })
@@ -227,10 +207,8 @@ impl<'a> MessageView<'a> {
             (0u32, 274u32, true) => {
                 let d = <base::AbortSessionRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::AbortSessionRequest(d.message),
                     violations: d.violations,
                 })
@@ -238,10 +216,8 @@ impl<'a> MessageView<'a> {
             (0u32, 274u32, false) => {
                 let d = <base::AbortSessionAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::AbortSessionAnswer(d.message),
                     violations: d.violations,
                 })
@@ -249,10 +225,8 @@ impl<'a> MessageView<'a> {
             (0u32, 275u32, true) => {
                 let d = <base::SessionTerminationRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::SessionTerminationRequest(d.message),
                     violations: d.violations,
                 })
@@ -260,10 +234,8 @@ impl<'a> MessageView<'a> {
             (0u32, 275u32, false) => {
                 let d = <base::SessionTerminationAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::SessionTerminationAnswer(d.message),
                     violations: d.violations,
                 })
@@ -271,10 +243,8 @@ impl<'a> MessageView<'a> {
             (0u32, 280u32, true) => {
                 let d = <base::DeviceWatchdogRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::DeviceWatchdogRequest(d.message),
                     violations: d.violations,
                 })
@@ -282,10 +252,8 @@ impl<'a> MessageView<'a> {
             (0u32, 280u32, false) => {
                 let d = <base::DeviceWatchdogAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::DeviceWatchdogAnswer(d.message),
                     violations: d.violations,
                 })
@@ -293,10 +261,8 @@ impl<'a> MessageView<'a> {
             (0u32, 282u32, true) => {
                 let d = <base::DisconnectPeerRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::DisconnectPeerRequest(d.message),
                     violations: d.violations,
                 })
@@ -304,10 +270,8 @@ impl<'a> MessageView<'a> {
             (0u32, 282u32, false) => {
                 let d = <base::DisconnectPeerAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::DisconnectPeerAnswer(d.message),
                     violations: d.violations,
                 })
@@ -316,10 +280,8 @@ impl<'a> MessageView<'a> {
             (3u32, 271u32, true) => {
                 let d = <accounting::AccountingRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::AccountingRequest(d.message),
                     violations: d.violations,
                 })
@@ -328,10 +290,8 @@ impl<'a> MessageView<'a> {
             (3u32, 271u32, false) => {
                 let d = <accounting::AccountingAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::AccountingAnswer(d.message),
                     violations: d.violations,
                 })
@@ -340,10 +300,8 @@ impl<'a> MessageView<'a> {
             (4u32, 258u32, true) => {
                 let d = <credit_control::ReAuthRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::CreditControlReAuthRequest(d.message),
                     violations: d.violations,
                 })
@@ -352,10 +310,8 @@ impl<'a> MessageView<'a> {
             (4u32, 258u32, false) => {
                 let d = <credit_control::ReAuthAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::CreditControlReAuthAnswer(d.message),
                     violations: d.violations,
                 })
@@ -364,10 +320,8 @@ impl<'a> MessageView<'a> {
             (4u32, 272u32, true) => {
                 let d = <credit_control::CreditControlRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::CreditControlRequest(d.message),
                     violations: d.violations,
                 })
@@ -376,10 +330,8 @@ impl<'a> MessageView<'a> {
             (4u32, 272u32, false) => {
                 let d = <credit_control::CreditControlAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::CreditControlAnswer(d.message),
                     violations: d.violations,
                 })
@@ -387,10 +339,8 @@ impl<'a> MessageView<'a> {
             (_, 257u32, true) => {
                 let d = <base::CapabilitiesExchangeRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::CapabilitiesExchangeRequest(d.message),
                     violations: d.violations,
                 })
@@ -398,10 +348,8 @@ impl<'a> MessageView<'a> {
             (_, 257u32, false) => {
                 let d = <base::CapabilitiesExchangeAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::CapabilitiesExchangeAnswer(d.message),
                     violations: d.violations,
                 })
@@ -409,10 +357,8 @@ impl<'a> MessageView<'a> {
             (_, 258u32, true) => {
                 let d = <base::ReAuthRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::ReAuthRequest(d.message),
                     violations: d.violations,
                 })
@@ -420,10 +366,8 @@ impl<'a> MessageView<'a> {
             (_, 258u32, false) => {
                 let d = <base::ReAuthAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::ReAuthAnswer(d.message),
                     violations: d.violations,
                 })
@@ -431,10 +375,8 @@ impl<'a> MessageView<'a> {
             (_, 274u32, true) => {
                 let d = <base::AbortSessionRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::AbortSessionRequest(d.message),
                     violations: d.violations,
                 })
@@ -442,10 +384,8 @@ impl<'a> MessageView<'a> {
             (_, 274u32, false) => {
                 let d = <base::AbortSessionAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::AbortSessionAnswer(d.message),
                     violations: d.violations,
                 })
@@ -453,10 +393,8 @@ impl<'a> MessageView<'a> {
             (_, 275u32, true) => {
                 let d = <base::SessionTerminationRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::SessionTerminationRequest(d.message),
                     violations: d.violations,
                 })
@@ -464,10 +402,8 @@ impl<'a> MessageView<'a> {
             (_, 275u32, false) => {
                 let d = <base::SessionTerminationAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::SessionTerminationAnswer(d.message),
                     violations: d.violations,
                 })
@@ -475,10 +411,8 @@ impl<'a> MessageView<'a> {
             (_, 280u32, true) => {
                 let d = <base::DeviceWatchdogRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::DeviceWatchdogRequest(d.message),
                     violations: d.violations,
                 })
@@ -486,10 +420,8 @@ impl<'a> MessageView<'a> {
             (_, 280u32, false) => {
                 let d = <base::DeviceWatchdogAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::DeviceWatchdogAnswer(d.message),
                     violations: d.violations,
                 })
@@ -497,10 +429,8 @@ impl<'a> MessageView<'a> {
             (_, 282u32, true) => {
                 let d = <base::DisconnectPeerRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::DisconnectPeerRequest(d.message),
                     violations: d.violations,
                 })
@@ -508,17 +438,15 @@ impl<'a> MessageView<'a> {
             (_, 282u32, false) => {
                 let d = <base::DisconnectPeerAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: MessageView::DisconnectPeerAnswer(d.message),
                     violations: d.violations,
                 })
             }
             _ => {
                 let (raw, violation) = unknown(bytes, opts, &header)?;
-                Ok(::diameter_runtime::Decoded {
+                Ok(rt::Decoded {
                     message: MessageView::Unknown(raw),
                     violations: vec![violation],
                 })
@@ -567,94 +495,64 @@ impl<'a> MessageView<'a> {
     pub fn to_message(&self) -> Message<'a> {
         match self {
             MessageView::CapabilitiesExchangeRequest(v) => {
-                Message::CapabilitiesExchangeRequest(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::CapabilitiesExchangeRequest(rt::CommandView::to_command(v))
             }
             MessageView::CapabilitiesExchangeAnswer(v) => {
-                Message::CapabilitiesExchangeAnswer(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::CapabilitiesExchangeAnswer(rt::CommandView::to_command(v))
             }
             MessageView::ReAuthRequest(v) => {
-                Message::ReAuthRequest(::diameter_runtime::CommandView::to_command(v))
+                Message::ReAuthRequest(rt::CommandView::to_command(v))
             }
             MessageView::ReAuthAnswer(v) => {
-                Message::ReAuthAnswer(::diameter_runtime::CommandView::to_command(v))
+                Message::ReAuthAnswer(rt::CommandView::to_command(v))
             }
             MessageView::AbortSessionRequest(v) => {
-                Message::AbortSessionRequest(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::AbortSessionRequest(rt::CommandView::to_command(v))
             }
             MessageView::AbortSessionAnswer(v) => {
-                Message::AbortSessionAnswer(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::AbortSessionAnswer(rt::CommandView::to_command(v))
             }
             MessageView::SessionTerminationRequest(v) => {
-                Message::SessionTerminationRequest(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::SessionTerminationRequest(rt::CommandView::to_command(v))
             }
             MessageView::SessionTerminationAnswer(v) => {
-                Message::SessionTerminationAnswer(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::SessionTerminationAnswer(rt::CommandView::to_command(v))
             }
             MessageView::DeviceWatchdogRequest(v) => {
-                Message::DeviceWatchdogRequest(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::DeviceWatchdogRequest(rt::CommandView::to_command(v))
             }
             MessageView::DeviceWatchdogAnswer(v) => {
-                Message::DeviceWatchdogAnswer(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::DeviceWatchdogAnswer(rt::CommandView::to_command(v))
             }
             MessageView::DisconnectPeerRequest(v) => {
-                Message::DisconnectPeerRequest(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::DisconnectPeerRequest(rt::CommandView::to_command(v))
             }
             MessageView::DisconnectPeerAnswer(v) => {
-                Message::DisconnectPeerAnswer(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::DisconnectPeerAnswer(rt::CommandView::to_command(v))
             }
             #[cfg(feature = "accounting")]
             MessageView::AccountingRequest(v) => {
-                Message::AccountingRequest(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::AccountingRequest(rt::CommandView::to_command(v))
             }
             #[cfg(feature = "accounting")]
             MessageView::AccountingAnswer(v) => {
-                Message::AccountingAnswer(::diameter_runtime::CommandView::to_command(v))
+                Message::AccountingAnswer(rt::CommandView::to_command(v))
             }
             #[cfg(feature = "credit_control")]
             MessageView::CreditControlReAuthRequest(v) => {
-                Message::CreditControlReAuthRequest(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::CreditControlReAuthRequest(rt::CommandView::to_command(v))
             }
             #[cfg(feature = "credit_control")]
             MessageView::CreditControlReAuthAnswer(v) => {
-                Message::CreditControlReAuthAnswer(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::CreditControlReAuthAnswer(rt::CommandView::to_command(v))
             }
             #[cfg(feature = "credit_control")]
             MessageView::CreditControlRequest(v) => {
-                Message::CreditControlRequest(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::CreditControlRequest(rt::CommandView::to_command(v))
             }
             #[cfg(feature = "credit_control")]
             MessageView::CreditControlAnswer(v) => {
-                Message::CreditControlAnswer(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::CreditControlAnswer(rt::CommandView::to_command(v))
             }
             MessageView::Unknown(raw) => Message::Unknown(raw.clone()),
         }
@@ -708,252 +606,94 @@ pub enum Message<'a> {
     ///Credit-Control-Answer
     CreditControlAnswer(credit_control::CreditControlAnswer<'a>),
     /// A command no enabled dictionary defines.
-    Unknown(::diameter_runtime::RawMessage<'a>),
+    Unknown(rt::RawMessage<'a>),
 }
-impl ::diameter_runtime::types::IntoOwned for Message<'_> {
+impl rt::IntoOwned for Message<'_> {
     type Owned = Message<'static>;
-    fn into_owned(self) -> Message<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> Message<'static> {
         match self {
             Message::CapabilitiesExchangeRequest(m) => {
-                Message::CapabilitiesExchangeRequest(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::CapabilitiesExchangeRequest(m.into_owned_in(owner))
             }
             Message::CapabilitiesExchangeAnswer(m) => {
-                Message::CapabilitiesExchangeAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::CapabilitiesExchangeAnswer(m.into_owned_in(owner))
             }
-            Message::ReAuthRequest(m) => {
-                Message::ReAuthRequest(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
-            }
-            Message::ReAuthAnswer(m) => {
-                Message::ReAuthAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
-            }
+            Message::ReAuthRequest(m) => Message::ReAuthRequest(m.into_owned_in(owner)),
+            Message::ReAuthAnswer(m) => Message::ReAuthAnswer(m.into_owned_in(owner)),
             Message::AbortSessionRequest(m) => {
-                Message::AbortSessionRequest(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::AbortSessionRequest(m.into_owned_in(owner))
             }
             Message::AbortSessionAnswer(m) => {
-                Message::AbortSessionAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::AbortSessionAnswer(m.into_owned_in(owner))
             }
             Message::SessionTerminationRequest(m) => {
-                Message::SessionTerminationRequest(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::SessionTerminationRequest(m.into_owned_in(owner))
             }
             Message::SessionTerminationAnswer(m) => {
-                Message::SessionTerminationAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::SessionTerminationAnswer(m.into_owned_in(owner))
             }
             Message::DeviceWatchdogRequest(m) => {
-                Message::DeviceWatchdogRequest(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::DeviceWatchdogRequest(m.into_owned_in(owner))
             }
             Message::DeviceWatchdogAnswer(m) => {
-                Message::DeviceWatchdogAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::DeviceWatchdogAnswer(m.into_owned_in(owner))
             }
             Message::DisconnectPeerRequest(m) => {
-                Message::DisconnectPeerRequest(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::DisconnectPeerRequest(m.into_owned_in(owner))
             }
             Message::DisconnectPeerAnswer(m) => {
-                Message::DisconnectPeerAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::DisconnectPeerAnswer(m.into_owned_in(owner))
             }
             #[cfg(feature = "accounting")]
             Message::AccountingRequest(m) => {
-                Message::AccountingRequest(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::AccountingRequest(m.into_owned_in(owner))
             }
             #[cfg(feature = "accounting")]
             Message::AccountingAnswer(m) => {
-                Message::AccountingAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::AccountingAnswer(m.into_owned_in(owner))
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlReAuthRequest(m) => {
-                Message::CreditControlReAuthRequest(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::CreditControlReAuthRequest(m.into_owned_in(owner))
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlReAuthAnswer(m) => {
-                Message::CreditControlReAuthAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::CreditControlReAuthAnswer(m.into_owned_in(owner))
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlRequest(m) => {
-                Message::CreditControlRequest(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::CreditControlRequest(m.into_owned_in(owner))
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlAnswer(m) => {
-                Message::CreditControlAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::CreditControlAnswer(m.into_owned_in(owner))
             }
-            Message::Unknown(m) => {
-                Message::Unknown(::diameter_runtime::types::IntoOwned::into_owned(m))
-            }
-        }
-    }
-    fn into_shared(self, owner: &::diameter_runtime::bytes::Bytes) -> Message<'static> {
-        match self {
-            Message::CapabilitiesExchangeRequest(m) => {
-                Message::CapabilitiesExchangeRequest(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::CapabilitiesExchangeAnswer(m) => {
-                Message::CapabilitiesExchangeAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::ReAuthRequest(m) => {
-                Message::ReAuthRequest(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::ReAuthAnswer(m) => {
-                Message::ReAuthAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::AbortSessionRequest(m) => {
-                Message::AbortSessionRequest(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::AbortSessionAnswer(m) => {
-                Message::AbortSessionAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::SessionTerminationRequest(m) => {
-                Message::SessionTerminationRequest(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::SessionTerminationAnswer(m) => {
-                Message::SessionTerminationAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::DeviceWatchdogRequest(m) => {
-                Message::DeviceWatchdogRequest(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::DeviceWatchdogAnswer(m) => {
-                Message::DeviceWatchdogAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::DisconnectPeerRequest(m) => {
-                Message::DisconnectPeerRequest(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::DisconnectPeerAnswer(m) => {
-                Message::DisconnectPeerAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            #[cfg(feature = "accounting")]
-            Message::AccountingRequest(m) => {
-                Message::AccountingRequest(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            #[cfg(feature = "accounting")]
-            Message::AccountingAnswer(m) => {
-                Message::AccountingAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            #[cfg(feature = "credit_control")]
-            Message::CreditControlReAuthRequest(m) => {
-                Message::CreditControlReAuthRequest(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            #[cfg(feature = "credit_control")]
-            Message::CreditControlReAuthAnswer(m) => {
-                Message::CreditControlReAuthAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            #[cfg(feature = "credit_control")]
-            Message::CreditControlRequest(m) => {
-                Message::CreditControlRequest(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            #[cfg(feature = "credit_control")]
-            Message::CreditControlAnswer(m) => {
-                Message::CreditControlAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::Unknown(m) => {
-                Message::Unknown(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
+            Message::Unknown(m) => Message::Unknown(m.into_owned_in(owner)),
         }
     }
 }
 impl<'a> Message<'a> {
     /// Decodes and validates one whole message strictly, with the default limits.
-    pub fn decode(
-        bytes: &'a [u8],
-    ) -> Result<
-        ::diameter_runtime::Decoded<Message<'a>>,
-        ::diameter_runtime::DecodeError,
-    > {
-        Self::decode_with(bytes, &::diameter_runtime::DecodeOptions::default())
+    pub fn decode(bytes: &'a [u8]) -> Result<rt::Decoded<Message<'a>>, rt::DecodeError> {
+        Self::decode_with(bytes, &rt::DecodeOptions::default())
     }
     /// Decodes and validates one whole message, choosing the type by (application,
     /// command code, R bit). An unknown command still decodes, to [`Message::Unknown`],
     /// with a 3007 (unknown application) or 3001 (unknown command) violation.
     pub fn decode_with(
         bytes: &'a [u8],
-        opts: &::diameter_runtime::DecodeOptions,
-    ) -> Result<
-        ::diameter_runtime::Decoded<Message<'a>>,
-        ::diameter_runtime::DecodeError,
-    > {
+        opts: &rt::DecodeOptions,
+    ) -> Result<rt::Decoded<Message<'a>>, rt::DecodeError> {
         Self::decode_in(bytes, opts, avp_def)
     }
     /// As [`Message::decode_with`], with `known` deciding which AVPs exist.
     pub fn decode_in(
         bytes: &'a [u8],
-        opts: &::diameter_runtime::DecodeOptions,
-        known: fn(u32, u32) -> Option<&'static ::diameter_runtime::dictionary::AvpDef>,
-    ) -> Result<
-        ::diameter_runtime::Decoded<Message<'a>>,
-        ::diameter_runtime::DecodeError,
-    > {
+        opts: &rt::DecodeOptions,
+        known: fn(u32, u32) -> Option<&'static rt::dictionary::AvpDef>,
+    ) -> Result<rt::Decoded<Message<'a>>, rt::DecodeError> {
         let _ = known;
-        let header = ::diameter_runtime::Header::decode_unchecked(bytes)?;
+        let header = rt::Header::decode_unchecked(bytes)?;
         let key = (
             header.application_id,
             header.command_code,
@@ -964,8 +704,8 @@ impl<'a> Message<'a> {
             (0u32, 257u32, true) => {
                 let d = <base::CapabilitiesExchangeRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::CapabilitiesExchangeRequest(d.message),
                     violations: d.violations,
                 })
@@ -973,8 +713,8 @@ impl<'a> Message<'a> {
             (0u32, 257u32, false) => {
                 let d = <base::CapabilitiesExchangeAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::CapabilitiesExchangeAnswer(d.message),
                     violations: d.violations,
                 })
@@ -982,8 +722,8 @@ impl<'a> Message<'a> {
             (0u32, 258u32, true) => {
                 let d = <base::ReAuthRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::ReAuthRequest(d.message),
                     violations: d.violations,
                 })
@@ -991,8 +731,8 @@ impl<'a> Message<'a> {
             (0u32, 258u32, false) => {
                 let d = <base::ReAuthAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::ReAuthAnswer(d.message),
                     violations: d.violations,
                 })
@@ -1000,8 +740,8 @@ impl<'a> Message<'a> {
             (0u32, 274u32, true) => {
                 let d = <base::AbortSessionRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::AbortSessionRequest(d.message),
                     violations: d.violations,
                 })
@@ -1009,8 +749,8 @@ impl<'a> Message<'a> {
             (0u32, 274u32, false) => {
                 let d = <base::AbortSessionAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::AbortSessionAnswer(d.message),
                     violations: d.violations,
                 })
@@ -1018,8 +758,8 @@ impl<'a> Message<'a> {
             (0u32, 275u32, true) => {
                 let d = <base::SessionTerminationRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::SessionTerminationRequest(d.message),
                     violations: d.violations,
                 })
@@ -1027,8 +767,8 @@ impl<'a> Message<'a> {
             (0u32, 275u32, false) => {
                 let d = <base::SessionTerminationAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::SessionTerminationAnswer(d.message),
                     violations: d.violations,
                 })
@@ -1036,8 +776,8 @@ impl<'a> Message<'a> {
             (0u32, 280u32, true) => {
                 let d = <base::DeviceWatchdogRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::DeviceWatchdogRequest(d.message),
                     violations: d.violations,
                 })
@@ -1045,8 +785,8 @@ impl<'a> Message<'a> {
             (0u32, 280u32, false) => {
                 let d = <base::DeviceWatchdogAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::DeviceWatchdogAnswer(d.message),
                     violations: d.violations,
                 })
@@ -1054,8 +794,8 @@ impl<'a> Message<'a> {
             (0u32, 282u32, true) => {
                 let d = <base::DisconnectPeerRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::DisconnectPeerRequest(d.message),
                     violations: d.violations,
                 })
@@ -1063,8 +803,8 @@ impl<'a> Message<'a> {
             (0u32, 282u32, false) => {
                 let d = <base::DisconnectPeerAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::DisconnectPeerAnswer(d.message),
                     violations: d.violations,
                 })
@@ -1073,8 +813,8 @@ impl<'a> Message<'a> {
             (3u32, 271u32, true) => {
                 let d = <accounting::AccountingRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::AccountingRequest(d.message),
                     violations: d.violations,
                 })
@@ -1083,8 +823,8 @@ impl<'a> Message<'a> {
             (3u32, 271u32, false) => {
                 let d = <accounting::AccountingAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::AccountingAnswer(d.message),
                     violations: d.violations,
                 })
@@ -1093,8 +833,8 @@ impl<'a> Message<'a> {
             (4u32, 258u32, true) => {
                 let d = <credit_control::ReAuthRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::CreditControlReAuthRequest(d.message),
                     violations: d.violations,
                 })
@@ -1103,8 +843,8 @@ impl<'a> Message<'a> {
             (4u32, 258u32, false) => {
                 let d = <credit_control::ReAuthAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::CreditControlReAuthAnswer(d.message),
                     violations: d.violations,
                 })
@@ -1113,8 +853,8 @@ impl<'a> Message<'a> {
             (4u32, 272u32, true) => {
                 let d = <credit_control::CreditControlRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::CreditControlRequest(d.message),
                     violations: d.violations,
                 })
@@ -1123,8 +863,8 @@ impl<'a> Message<'a> {
             (4u32, 272u32, false) => {
                 let d = <credit_control::CreditControlAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::CreditControlAnswer(d.message),
                     violations: d.violations,
                 })
@@ -1132,8 +872,8 @@ impl<'a> Message<'a> {
             (_, 257u32, true) => {
                 let d = <base::CapabilitiesExchangeRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::CapabilitiesExchangeRequest(d.message),
                     violations: d.violations,
                 })
@@ -1141,8 +881,8 @@ impl<'a> Message<'a> {
             (_, 257u32, false) => {
                 let d = <base::CapabilitiesExchangeAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::CapabilitiesExchangeAnswer(d.message),
                     violations: d.violations,
                 })
@@ -1150,8 +890,8 @@ impl<'a> Message<'a> {
             (_, 258u32, true) => {
                 let d = <base::ReAuthRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::ReAuthRequest(d.message),
                     violations: d.violations,
                 })
@@ -1159,8 +899,8 @@ impl<'a> Message<'a> {
             (_, 258u32, false) => {
                 let d = <base::ReAuthAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::ReAuthAnswer(d.message),
                     violations: d.violations,
                 })
@@ -1168,8 +908,8 @@ impl<'a> Message<'a> {
             (_, 274u32, true) => {
                 let d = <base::AbortSessionRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::AbortSessionRequest(d.message),
                     violations: d.violations,
                 })
@@ -1177,8 +917,8 @@ impl<'a> Message<'a> {
             (_, 274u32, false) => {
                 let d = <base::AbortSessionAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::AbortSessionAnswer(d.message),
                     violations: d.violations,
                 })
@@ -1186,8 +926,8 @@ impl<'a> Message<'a> {
             (_, 275u32, true) => {
                 let d = <base::SessionTerminationRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::SessionTerminationRequest(d.message),
                     violations: d.violations,
                 })
@@ -1195,8 +935,8 @@ impl<'a> Message<'a> {
             (_, 275u32, false) => {
                 let d = <base::SessionTerminationAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::SessionTerminationAnswer(d.message),
                     violations: d.violations,
                 })
@@ -1204,8 +944,8 @@ impl<'a> Message<'a> {
             (_, 280u32, true) => {
                 let d = <base::DeviceWatchdogRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::DeviceWatchdogRequest(d.message),
                     violations: d.violations,
                 })
@@ -1213,8 +953,8 @@ impl<'a> Message<'a> {
             (_, 280u32, false) => {
                 let d = <base::DeviceWatchdogAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::DeviceWatchdogAnswer(d.message),
                     violations: d.violations,
                 })
@@ -1222,8 +962,8 @@ impl<'a> Message<'a> {
             (_, 282u32, true) => {
                 let d = <base::DisconnectPeerRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::DisconnectPeerRequest(d.message),
                     violations: d.violations,
                 })
@@ -1231,15 +971,15 @@ impl<'a> Message<'a> {
             (_, 282u32, false) => {
                 let d = <base::DisconnectPeerAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
-                Ok(::diameter_runtime::Decoded {
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(rt::Decoded {
                     message: Message::DisconnectPeerAnswer(d.message),
                     violations: d.violations,
                 })
             }
             _ => {
                 let (raw, violation) = unknown(bytes, opts, &header)?;
-                Ok(::diameter_runtime::Decoded {
+                Ok(rt::Decoded {
                     message: Message::Unknown(raw),
                     violations: vec![violation],
                 })
@@ -1282,11 +1022,7 @@ impl<'a> Message<'a> {
     }
     /// Appends the message with `header` (its length is computed). The header is taken
     /// as given, so a base command used by another application keeps that application.
-    pub fn encode(
-        &self,
-        header: &::diameter_runtime::Header,
-        buf: &mut ::diameter_runtime::bytes::BytesMut,
-    ) {
+    pub fn encode(&self, header: &rt::Header, buf: &mut rt::bytes::BytesMut) {
         #[allow(irrefutable_let_patterns)]
         if let Message::Unknown(raw) = self {
             raw.encode_as(header, buf);
@@ -1294,154 +1030,64 @@ impl<'a> Message<'a> {
         }
         match self {
             Message::CapabilitiesExchangeRequest(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                rt::enc::message(buf, header, |w| rt::Command::encode_body(m, w))
             }
             Message::CapabilitiesExchangeAnswer(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                rt::enc::message(buf, header, |w| rt::Command::encode_body(m, w))
             }
             Message::ReAuthRequest(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                rt::enc::message(buf, header, |w| rt::Command::encode_body(m, w))
             }
             Message::ReAuthAnswer(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                rt::enc::message(buf, header, |w| rt::Command::encode_body(m, w))
             }
             Message::AbortSessionRequest(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                rt::enc::message(buf, header, |w| rt::Command::encode_body(m, w))
             }
             Message::AbortSessionAnswer(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                rt::enc::message(buf, header, |w| rt::Command::encode_body(m, w))
             }
             Message::SessionTerminationRequest(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                rt::enc::message(buf, header, |w| rt::Command::encode_body(m, w))
             }
             Message::SessionTerminationAnswer(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                rt::enc::message(buf, header, |w| rt::Command::encode_body(m, w))
             }
             Message::DeviceWatchdogRequest(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                rt::enc::message(buf, header, |w| rt::Command::encode_body(m, w))
             }
             Message::DeviceWatchdogAnswer(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                rt::enc::message(buf, header, |w| rt::Command::encode_body(m, w))
             }
             Message::DisconnectPeerRequest(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                rt::enc::message(buf, header, |w| rt::Command::encode_body(m, w))
             }
             Message::DisconnectPeerAnswer(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                rt::enc::message(buf, header, |w| rt::Command::encode_body(m, w))
             }
             #[cfg(feature = "accounting")]
             Message::AccountingRequest(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                rt::enc::message(buf, header, |w| rt::Command::encode_body(m, w))
             }
             #[cfg(feature = "accounting")]
             Message::AccountingAnswer(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                rt::enc::message(buf, header, |w| rt::Command::encode_body(m, w))
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlReAuthRequest(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                rt::enc::message(buf, header, |w| rt::Command::encode_body(m, w))
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlReAuthAnswer(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                rt::enc::message(buf, header, |w| rt::Command::encode_body(m, w))
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlRequest(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                rt::enc::message(buf, header, |w| rt::Command::encode_body(m, w))
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlAnswer(m) => {
-                ::diameter_runtime::enc::message(
-                    buf,
-                    header,
-                    || ::diameter_runtime::Command::body_len(m),
-                    |w| ::diameter_runtime::Command::encode_body(m, w),
-                )
+                rt::enc::message(buf, header, |w| rt::Command::encode_body(m, w))
             }
             Message::Unknown(_) => {}
         }
