@@ -73,7 +73,8 @@ impl Writer<'_> {
         if let Some(room) = self.room(at, n) {
             copy(room, bytes);
         }
-        self.pos = at.saturating_add(n);
+        // No overflow: the position stays below what was measured or the room.
+        self.pos = at + n;
     }
 
     /// Appends a whole AVP, padded: its header (`code`, `flags` with the V bit set as
@@ -94,7 +95,7 @@ impl Writer<'_> {
         let n = hlen + ((data.len() + 3) & !3);
         let at = self.pos;
         let Some(room) = self.room(at, n) else {
-            self.pos = at.saturating_add(n);
+            self.pos = at + n;
             return;
         };
         // The last word first, zero: the padding, under whatever the header and the data

@@ -46,9 +46,23 @@ pub fn put<'v, T: AvpValue<'v>>(w: &mut Writer<'_>, code: u32, flags: u8, vendor
     crate::enc::scalar(w, code, flags, vendor, v);
 }
 
-/// One scalar AVP per value of an optional or repeated field (`&Option<T>`, `&Vec<T>`,
-/// `&SmallVec<..>`).
-#[inline]
+/// An optional scalar field. (Not `put_all` over the `Option`: the loop an `Option`
+/// iterator leaves behind cost 3% of encoding the reference CCR.)
+#[inline(always)]
+pub fn put_opt<'v, T: AvpValue<'v>>(
+    w: &mut Writer<'_>,
+    code: u32,
+    flags: u8,
+    vendor: u32,
+    v: &Option<T>,
+) {
+    if let Some(v) = v {
+        crate::enc::scalar(w, code, flags, vendor, v);
+    }
+}
+
+/// One scalar AVP per value of a repeated field (`&Vec<T>`, `&SmallVec<..>`).
+#[inline(always)]
 pub fn put_all<'r, 'v: 'r, T: AvpValue<'v> + 'r>(
     w: &mut Writer<'_>,
     code: u32,
@@ -67,8 +81,16 @@ pub fn put_group<'a, T: Group<'a>>(w: &mut Writer<'_>, v: &T) {
     crate::typed::put_group(w, v);
 }
 
-/// One Grouped AVP per value of an optional or repeated group field.
-#[inline]
+/// An optional group field (boxed or not).
+#[inline(always)]
+pub fn put_opt_group<'a, T: Group<'a>>(w: &mut Writer<'_>, v: &Option<T>) {
+    if let Some(v) = v {
+        crate::typed::put_group(w, v);
+    }
+}
+
+/// One Grouped AVP per value of a repeated group field.
+#[inline(always)]
 pub fn put_groups<'r, 'a: 'r, T: Group<'a> + 'r>(
     w: &mut Writer<'_>,
     values: impl IntoIterator<Item = &'r T>,

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use diameter_codegen::{Builder, GeneratedFile, Layout};
 
+pub mod probe;
+
 /// The root dictionaries of the `diameter-messages` crate (imports are followed).
 pub const DICTIONARIES: &[&str] = &["dictionaries/rfc6733.xml", "dictionaries/rfc4006.xml"];
 
@@ -51,4 +53,15 @@ pub fn stale_files() -> Result<(Vec<GeneratedFile>, Vec<PathBuf>), diameter_code
         .map(|(path, _)| path)
         .collect();
     Ok((files, stale))
+}
+
+/// Generated lines of the probe crate's dictionary (`dir/dict/probe.xml`), compiled as its
+/// build.rs does.
+pub fn probe_lines(dir: &Path) -> Result<usize, diameter_codegen::Error> {
+    let files = Builder::new()
+        .dictionary(dir.join("dict/probe.xml"))
+        .extern_path("base", "::diameter_messages::base")
+        .extern_path("accounting", "::diameter_messages::accounting")
+        .generate()?;
+    Ok(files.iter().map(|f| f.contents.lines().count()).sum())
 }

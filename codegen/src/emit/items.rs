@@ -668,30 +668,36 @@ fn body(
         let k = Literal::usize_unsuffixed(f.index);
         let n = field_ident(&f.name);
         let call = match (f.shape, f.grouped) {
-            (Shape::Forbidden, _) => quote!(s.forbidden(#k, a)),
-            (Shape::One, false) => quote!(s.one(#k, a, &mut self.#n)),
-            (Shape::One, true) => quote!(s.one_group(#k, a, &mut self.#n)),
-            (Shape::Optional, false) => quote!(s.opt(#k, a, &mut self.#n)),
-            (Shape::Optional, true) => quote!(s.opt_group(#k, a, &mut self.#n)),
-            (Shape::Many, true) => quote!(s.many_group(#k, a, &mut self.#n)),
-            (Shape::Many, false) => quote!(s.many(#k, a, &mut self.#n)),
+            (Shape::Forbidden, _) => quote!(s.forbidden(#k, &a)),
+            (Shape::One, false) => quote!(s.one(#k, &a, &mut self.#n)),
+            (Shape::One, true) => quote!(s.one_group(#k, &a, &mut self.#n)),
+            (Shape::Optional, false) => quote!(s.opt(#k, &a, &mut self.#n)),
+            (Shape::Optional, true) => quote!(s.opt_group(#k, &a, &mut self.#n)),
+            (Shape::Many, true) => quote!(s.many_group(#k, &a, &mut self.#n)),
+            (Shape::Many, false) => quote!(s.many(#k, &a, &mut self.#n)),
         };
         let key = key_pattern(f);
         quote!(#key => #call,)
     });
     let other_arm = if g.extensible {
-        quote!(_ => s.other(a, Some(&mut self.other_avps)),)
+        quote!(_ => s.other(&a, Some(&mut self.other_avps)),)
     } else {
-        quote!(_ => s.other(a, None),)
+        quote!(_ => s.other(&a, None),)
     };
     let start = fields_start(refs);
+    let needs = fs.iter().filter(|f| g.rules[f.index].min > 0).map(|f| {
+        let k = Literal::usize_unsuffixed(f.index);
+        quote!(s.need(#k);)
+    });
     let decode = quote! {
         #start
-        s.walk(data, |s, a| match (a.header.code, a.header.vendor()) {
-            #(#arms)*
-            #other_arm
-        });
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                #(#arms)*
+                #other_arm
+            }
+        }
+        #(#needs)*
     };
 
     // into_owned_in: every field made 'static; empty (the value itself is returned) when
@@ -723,8 +729,10 @@ fn body(
         );
         encs.push(match (f.shape, f.grouped) {
             (Shape::One, true) => quote!(#rt::put_group(w, &self.#n);),
+            (Shape::Optional, true) => quote!(#rt::put_opt_group(w, &self.#n);),
             (_, true) => quote!(#rt::put_groups(w, &self.#n);),
             (Shape::One, false) => quote!(#rt::put(w, #code, #flags, #vendor, &self.#n);),
+            (Shape::Optional, false) => quote!(#rt::put_opt(w, #code, #flags, #vendor, &self.#n);),
             (_, false) => quote!(#rt::put_all(w, #code, #flags, #vendor, &self.#n);),
         });
     }
@@ -820,7 +828,8 @@ fn occurs_table(
             }
         }
         let (mask, bits) = (Literal::u8_unsuffixed(mask), Literal::u8_unsuffixed(bits));
-        quote!(#rt::Occurs::new(#max, #fixed, #mask, #bits))
+        let min = Literal::u32_unsuffixed(rule.min);
+        quote!(#rt::Occurs::new(#min, #max, #fixed, #mask, #bits))
     });
     let n = Literal::usize_unsuffixed(g.rules.len());
     quote! {

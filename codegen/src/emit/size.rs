@@ -2,14 +2,14 @@
 //! would be larger than `Builder::box_groups_above` bytes.
 //!
 //! The emitter does not compile what it writes, so sizes are estimated from the field types,
-//! as the runtime's types are laid out on 64-bit targets (checked against `size_of` by a test
-//! of diameter-messages). A decoded message is zeroed, written in place and dropped whole: a
+//! as the runtime's types are laid out on 64-bit targets (roughly: an estimate decides, not a
+//! layout). A decoded message is zeroed, written in place and dropped whole: a
 //! large optional group that is absent costs its size in every decode, boxed it costs a
 //! pointer (and an allocation when present).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{AvpKey, AvpType, Model};
+use crate::model::{AvpKey, AvpType, Grammar, Model};
 
 /// Estimated bytes of one value of AVP type `t` (not a group).
 fn scalar_size(t: AvpType) -> usize {
@@ -65,6 +65,14 @@ pub(super) fn boxing(model: &Model, names: &BTreeSet<String>, threshold: Option<
     for key in keys {
         size_of_group(model, &key, threshold, &mut b, &mut BTreeSet::new());
     }
+    // The commands' own members (whose boxing the groups above did not decide).
+    for app in model.applications.values() {
+        for cmd in app.commands.values() {
+            for g in [&cmd.request, &cmd.answer] {
+                size_of_members(model, g, threshold, &mut b, &mut BTreeSet::new());
+            }
+        }
+    }
     b
 }
 
@@ -86,6 +94,20 @@ fn size_of_group(
         // A cycle: the member on it is boxed (recursive), a pointer.
         return 8;
     }
+    let size = size_of_members(model, g, threshold, b, visiting);
+    visiting.remove(key);
+    b.sizes.insert(*key, size);
+    size
+}
+
+/// The estimated size of the struct of grammar `g`, deciding its members' boxing.
+fn size_of_members(
+    model: &Model,
+    g: &Grammar,
+    threshold: Option<usize>,
+    b: &mut Boxing,
+    visiting: &mut BTreeSet<AvpKey>,
+) -> usize {
     let mut size = 0;
     for r in &g.rules {
         let Some(avp) = model.avps.get(&r.avp) else {
@@ -127,7 +149,5 @@ fn size_of_group(
     if g.extensible {
         size += 24;
     }
-    visiting.remove(key);
-    b.sizes.insert(*key, size);
     size
 }

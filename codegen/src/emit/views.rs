@@ -42,20 +42,28 @@ pub(super) fn view(
         let value = &f.value;
         let single = matches!(f.shape, Shape::One | Shape::Optional);
         let call = match (f.shape, &f.view) {
-            (Shape::Forbidden, _) => quote!(s.forbidden(#k, a)),
-            (_, Some(v)) if single => quote!(s.view_single_group::<#v>(#k, a, &mut out.at[#k])),
-            (_, None) if single => quote!(s.view_single::<#value>(#k, a, &mut out.at[#k])),
-            (_, Some(v)) => quote!(s.view_group::<#v>(#k, a, &mut out.at[#k])),
-            (_, None) => quote!(s.view::<#value>(#k, a, &mut out.at[#k])),
+            (Shape::Forbidden, _) => quote!(s.forbidden(#k, &a)),
+            (_, Some(v)) if single => quote!(s.view_single_group::<#v>(#k, &a, &mut out.at[#k])),
+            (_, None) if single => quote!(s.view_single::<#value>(#k, &a, &mut out.at[#k])),
+            (_, Some(v)) => quote!(s.view_group::<#v>(#k, &a, &mut out.at[#k])),
+            (_, None) => quote!(s.view::<#value>(#k, &a, &mut out.at[#k])),
         };
         let key = key_pattern(f);
         quote!(#key => #call,)
     });
     let other_arm = if g.extensible {
-        quote!(_ => s.other_in_view(a),)
+        quote!(_ => s.other_in_view(&a),)
     } else {
-        quote!(_ => s.other(a, None),)
+        quote!(_ => s.other(&a, None),)
     };
+    let needs = fs.iter().filter(|f| g.rules[f.index].min > 0).map(|f| {
+        let k = Literal::usize_unsuffixed(f.index);
+        if matches!(f.shape, Shape::One | Shape::Optional) {
+            quote!(s.need_at(#k, out.at[#k]);)
+        } else {
+            quote!(s.need(#k);)
+        }
+    });
     let start = fields_start(refs);
     let out_mut = if n == 0 { quote!() } else { quote!(mut) };
     let nl = Literal::usize_unsuffixed(n);
@@ -63,11 +71,13 @@ pub(super) fn view(
         // Built where it is returned: the offsets are written in place, not copied there.
         let #out_mut out = Self { data, at: [0; #nl] };
         #start
-        s.walk(data, |s, a| match (a.header.code, a.header.vendor()) {
-            #(#arms)*
-            #other_arm
-        });
-        s.finish_view(&out.at);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                #(#arms)*
+                #other_arm
+            }
+        }
+        #(#needs)*
         out
     };
 
