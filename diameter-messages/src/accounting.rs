@@ -76,25 +76,25 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const ACCOUNTING_REQUEST_OCCURS: [rt::Occurs; 19] = [
-        rt::Occurs::new(1, 0, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
     /// Grammar of Accounting-answer.
     pub static ACCOUNTING_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
@@ -159,26 +159,26 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const ACCOUNTING_ANSWER_OCCURS: [rt::Occurs; 20] = [
-        rt::Occurs::new(1, 0, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 0),
-        rt::Occurs::new(1, usize::MAX, 64, 0),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
 }
 /// The AVPs and applications this module defines.
@@ -295,32 +295,36 @@ impl<'a> rt::Command<'a> for AccountingRequest<'a> {
     fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
         let mut s = ctx
             .fields(&defs::ACCOUNTING_REQUEST_GRAMMAR, &defs::ACCOUNTING_REQUEST_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.one(0, a, &mut self.session_id),
-                (264, 0) => s.one(1, a, &mut self.origin_host),
-                (296, 0) => s.one(2, a, &mut self.origin_realm),
-                (283, 0) => s.one(3, a, &mut self.destination_realm),
-                (480, 0) => s.one(4, a, &mut self.accounting_record_type),
-                (485, 0) => s.one(5, a, &mut self.accounting_record_number),
-                (259, 0) => s.opt(6, a, &mut self.acct_application_id),
-                (260, 0) => s.opt_group(7, a, &mut self.vendor_specific_application_id),
-                (1, 0) => s.opt(8, a, &mut self.user_name),
-                (293, 0) => s.opt(9, a, &mut self.destination_host),
-                (287, 0) => s.opt(10, a, &mut self.accounting_sub_session_id),
-                (44, 0) => s.opt(11, a, &mut self.acct_session_id),
-                (50, 0) => s.opt(12, a, &mut self.acct_multi_session_id),
-                (85, 0) => s.opt(13, a, &mut self.acct_interim_interval),
-                (483, 0) => s.opt(14, a, &mut self.accounting_realtime_required),
-                (278, 0) => s.opt(15, a, &mut self.origin_state_id),
-                (55, 0) => s.opt(16, a, &mut self.event_timestamp),
-                (284, 0) => s.many_group(17, a, &mut self.proxy_info),
-                (282, 0) => s.many(18, a, &mut self.route_record),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (264, 0) => s.one(1, &a, &mut self.origin_host),
+                (296, 0) => s.one(2, &a, &mut self.origin_realm),
+                (283, 0) => s.one(3, &a, &mut self.destination_realm),
+                (480, 0) => s.one(4, &a, &mut self.accounting_record_type),
+                (485, 0) => s.one(5, &a, &mut self.accounting_record_number),
+                (259, 0) => s.opt(6, &a, &mut self.acct_application_id),
+                (260, 0) => s.opt_group(7, &a, &mut self.vendor_specific_application_id),
+                (1, 0) => s.opt(8, &a, &mut self.user_name),
+                (293, 0) => s.opt(9, &a, &mut self.destination_host),
+                (287, 0) => s.opt(10, &a, &mut self.accounting_sub_session_id),
+                (44, 0) => s.opt(11, &a, &mut self.acct_session_id),
+                (50, 0) => s.opt(12, &a, &mut self.acct_multi_session_id),
+                (85, 0) => s.opt(13, &a, &mut self.acct_interim_interval),
+                (483, 0) => s.opt(14, &a, &mut self.accounting_realtime_required),
+                (278, 0) => s.opt(15, &a, &mut self.origin_state_id),
+                (55, 0) => s.opt(16, &a, &mut self.event_timestamp),
+                (284, 0) => s.many_group(17, &a, &mut self.proxy_info),
+                (282, 0) => s.many(18, &a, &mut self.route_record),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
+        s.need(4);
+        s.need(5);
     }
     fn encode_body(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 263, 64, 0, &self.session_id);
@@ -329,17 +333,17 @@ impl<'a> rt::Command<'a> for AccountingRequest<'a> {
         rt::put(w, 283, 64, 0, &self.destination_realm);
         rt::put(w, 480, 64, 0, &self.accounting_record_type);
         rt::put(w, 485, 64, 0, &self.accounting_record_number);
-        rt::put_all(w, 259, 64, 0, &self.acct_application_id);
-        rt::put_groups(w, &self.vendor_specific_application_id);
-        rt::put_all(w, 1, 64, 0, &self.user_name);
-        rt::put_all(w, 293, 64, 0, &self.destination_host);
-        rt::put_all(w, 287, 64, 0, &self.accounting_sub_session_id);
-        rt::put_all(w, 44, 64, 0, &self.acct_session_id);
-        rt::put_all(w, 50, 64, 0, &self.acct_multi_session_id);
-        rt::put_all(w, 85, 64, 0, &self.acct_interim_interval);
-        rt::put_all(w, 483, 64, 0, &self.accounting_realtime_required);
-        rt::put_all(w, 278, 64, 0, &self.origin_state_id);
-        rt::put_all(w, 55, 64, 0, &self.event_timestamp);
+        rt::put_opt(w, 259, 64, 0, &self.acct_application_id);
+        rt::put_opt_group(w, &self.vendor_specific_application_id);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 293, 64, 0, &self.destination_host);
+        rt::put_opt(w, 287, 64, 0, &self.accounting_sub_session_id);
+        rt::put_opt(w, 44, 64, 0, &self.acct_session_id);
+        rt::put_opt(w, 50, 64, 0, &self.acct_multi_session_id);
+        rt::put_opt(w, 85, 64, 0, &self.acct_interim_interval);
+        rt::put_opt(w, 483, 64, 0, &self.accounting_realtime_required);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 55, 64, 0, &self.event_timestamp);
         rt::put_groups(w, &self.proxy_info);
         rt::put_all(w, 282, 64, 0, &self.route_record);
         rt::put_raw(w, &self.other_avps);
@@ -476,56 +480,60 @@ impl<'a> rt::CommandView<'a> for AccountingRequestView<'a> {
         let mut out = Self { data, at: [0; 19] };
         let mut s = ctx
             .fields(&defs::ACCOUNTING_REQUEST_GRAMMAR, &defs::ACCOUNTING_REQUEST_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, a, &mut out.at[0]),
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
                 (264, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(1, a, &mut out.at[1])
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
                 (296, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(2, a, &mut out.at[2])
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
                 (283, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(3, a, &mut out.at[3])
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
                 (480, 0) => {
                     s.view_single::<
                             super::base::AccountingRecordType,
-                        >(4, a, &mut out.at[4])
+                        >(4, &a, &mut out.at[4])
                 }
-                (485, 0) => s.view_single::<u32>(5, a, &mut out.at[5]),
-                (259, 0) => s.view_single::<u32>(6, a, &mut out.at[6]),
+                (485, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
+                (259, 0) => s.view_single::<u32>(6, &a, &mut out.at[6]),
                 (260, 0) => {
                     s.view_single_group::<
                             super::base::VendorSpecificApplicationIdView<'a>,
-                        >(7, a, &mut out.at[7])
+                        >(7, &a, &mut out.at[7])
                 }
-                (1, 0) => s.view_single::<rt::Utf8String<'a>>(8, a, &mut out.at[8]),
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(8, &a, &mut out.at[8]),
                 (293, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(9, a, &mut out.at[9])
+                    s.view_single::<rt::DiameterIdentity<'a>>(9, &a, &mut out.at[9])
                 }
-                (287, 0) => s.view_single::<u64>(10, a, &mut out.at[10]),
-                (44, 0) => s.view_single::<rt::OctetString<'a>>(11, a, &mut out.at[11]),
-                (50, 0) => s.view_single::<rt::Utf8String<'a>>(12, a, &mut out.at[12]),
-                (85, 0) => s.view_single::<u32>(13, a, &mut out.at[13]),
+                (287, 0) => s.view_single::<u64>(10, &a, &mut out.at[10]),
+                (44, 0) => s.view_single::<rt::OctetString<'a>>(11, &a, &mut out.at[11]),
+                (50, 0) => s.view_single::<rt::Utf8String<'a>>(12, &a, &mut out.at[12]),
+                (85, 0) => s.view_single::<u32>(13, &a, &mut out.at[13]),
                 (483, 0) => {
                     s.view_single::<
                             super::base::AccountingRealtimeRequired,
-                        >(14, a, &mut out.at[14])
+                        >(14, &a, &mut out.at[14])
                 }
-                (278, 0) => s.view_single::<u32>(15, a, &mut out.at[15]),
-                (55, 0) => s.view_single::<rt::Time>(16, a, &mut out.at[16]),
+                (278, 0) => s.view_single::<u32>(15, &a, &mut out.at[15]),
+                (55, 0) => s.view_single::<rt::Time>(16, &a, &mut out.at[16]),
                 (284, 0) => {
                     s.view_group::<
                             super::base::ProxyInfoView<'a>,
-                        >(17, a, &mut out.at[17])
+                        >(17, &a, &mut out.at[17])
                 }
-                (282, 0) => s.view::<rt::DiameterIdentity<'a>>(18, a, &mut out.at[18]),
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+                (282, 0) => s.view::<rt::DiameterIdentity<'a>>(18, &a, &mut out.at[18]),
+                _ => s.other_in_view(&a),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
+        s.need_at(4, out.at[4]);
+        s.need_at(5, out.at[5]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
@@ -682,33 +690,37 @@ impl<'a> rt::Command<'a> for AccountingAnswer<'a> {
     fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
         let mut s = ctx
             .fields(&defs::ACCOUNTING_ANSWER_GRAMMAR, &defs::ACCOUNTING_ANSWER_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.one(0, a, &mut self.session_id),
-                (268, 0) => s.one(1, a, &mut self.result_code),
-                (264, 0) => s.one(2, a, &mut self.origin_host),
-                (296, 0) => s.one(3, a, &mut self.origin_realm),
-                (480, 0) => s.one(4, a, &mut self.accounting_record_type),
-                (485, 0) => s.one(5, a, &mut self.accounting_record_number),
-                (259, 0) => s.opt(6, a, &mut self.acct_application_id),
-                (260, 0) => s.opt_group(7, a, &mut self.vendor_specific_application_id),
-                (1, 0) => s.opt(8, a, &mut self.user_name),
-                (287, 0) => s.opt(9, a, &mut self.accounting_sub_session_id),
-                (44, 0) => s.opt(10, a, &mut self.acct_session_id),
-                (50, 0) => s.opt(11, a, &mut self.acct_multi_session_id),
-                (281, 0) => s.opt(12, a, &mut self.error_message),
-                (294, 0) => s.opt(13, a, &mut self.error_reporting_host),
-                (279, 0) => s.opt_group(14, a, &mut self.failed_avp),
-                (85, 0) => s.opt(15, a, &mut self.acct_interim_interval),
-                (483, 0) => s.opt(16, a, &mut self.accounting_realtime_required),
-                (278, 0) => s.opt(17, a, &mut self.origin_state_id),
-                (55, 0) => s.opt(18, a, &mut self.event_timestamp),
-                (284, 0) => s.many_group(19, a, &mut self.proxy_info),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (268, 0) => s.one(1, &a, &mut self.result_code),
+                (264, 0) => s.one(2, &a, &mut self.origin_host),
+                (296, 0) => s.one(3, &a, &mut self.origin_realm),
+                (480, 0) => s.one(4, &a, &mut self.accounting_record_type),
+                (485, 0) => s.one(5, &a, &mut self.accounting_record_number),
+                (259, 0) => s.opt(6, &a, &mut self.acct_application_id),
+                (260, 0) => s.opt_group(7, &a, &mut self.vendor_specific_application_id),
+                (1, 0) => s.opt(8, &a, &mut self.user_name),
+                (287, 0) => s.opt(9, &a, &mut self.accounting_sub_session_id),
+                (44, 0) => s.opt(10, &a, &mut self.acct_session_id),
+                (50, 0) => s.opt(11, &a, &mut self.acct_multi_session_id),
+                (281, 0) => s.opt(12, &a, &mut self.error_message),
+                (294, 0) => s.opt(13, &a, &mut self.error_reporting_host),
+                (279, 0) => s.opt_group(14, &a, &mut self.failed_avp),
+                (85, 0) => s.opt(15, &a, &mut self.acct_interim_interval),
+                (483, 0) => s.opt(16, &a, &mut self.accounting_realtime_required),
+                (278, 0) => s.opt(17, &a, &mut self.origin_state_id),
+                (55, 0) => s.opt(18, &a, &mut self.event_timestamp),
+                (284, 0) => s.many_group(19, &a, &mut self.proxy_info),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
+        s.need(4);
+        s.need(5);
     }
     fn encode_body(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 263, 64, 0, &self.session_id);
@@ -717,19 +729,19 @@ impl<'a> rt::Command<'a> for AccountingAnswer<'a> {
         rt::put(w, 296, 64, 0, &self.origin_realm);
         rt::put(w, 480, 64, 0, &self.accounting_record_type);
         rt::put(w, 485, 64, 0, &self.accounting_record_number);
-        rt::put_all(w, 259, 64, 0, &self.acct_application_id);
-        rt::put_groups(w, &self.vendor_specific_application_id);
-        rt::put_all(w, 1, 64, 0, &self.user_name);
-        rt::put_all(w, 287, 64, 0, &self.accounting_sub_session_id);
-        rt::put_all(w, 44, 64, 0, &self.acct_session_id);
-        rt::put_all(w, 50, 64, 0, &self.acct_multi_session_id);
-        rt::put_all(w, 281, 0, 0, &self.error_message);
-        rt::put_all(w, 294, 0, 0, &self.error_reporting_host);
-        rt::put_groups(w, &self.failed_avp);
-        rt::put_all(w, 85, 64, 0, &self.acct_interim_interval);
-        rt::put_all(w, 483, 64, 0, &self.accounting_realtime_required);
-        rt::put_all(w, 278, 64, 0, &self.origin_state_id);
-        rt::put_all(w, 55, 64, 0, &self.event_timestamp);
+        rt::put_opt(w, 259, 64, 0, &self.acct_application_id);
+        rt::put_opt_group(w, &self.vendor_specific_application_id);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 287, 64, 0, &self.accounting_sub_session_id);
+        rt::put_opt(w, 44, 64, 0, &self.acct_session_id);
+        rt::put_opt(w, 50, 64, 0, &self.acct_multi_session_id);
+        rt::put_opt(w, 281, 0, 0, &self.error_message);
+        rt::put_opt(w, 294, 0, 0, &self.error_reporting_host);
+        rt::put_opt_group(w, &self.failed_avp);
+        rt::put_opt(w, 85, 64, 0, &self.acct_interim_interval);
+        rt::put_opt(w, 483, 64, 0, &self.accounting_realtime_required);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 55, 64, 0, &self.event_timestamp);
         rt::put_groups(w, &self.proxy_info);
         rt::put_raw(w, &self.other_avps);
     }
@@ -870,59 +882,63 @@ impl<'a> rt::CommandView<'a> for AccountingAnswerView<'a> {
         let mut out = Self { data, at: [0; 20] };
         let mut s = ctx
             .fields(&defs::ACCOUNTING_ANSWER_GRAMMAR, &defs::ACCOUNTING_ANSWER_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, a, &mut out.at[0]),
-                (268, 0) => s.view_single::<u32>(1, a, &mut out.at[1]),
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
+                (268, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
                 (264, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(2, a, &mut out.at[2])
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
                 (296, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(3, a, &mut out.at[3])
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
                 (480, 0) => {
                     s.view_single::<
                             super::base::AccountingRecordType,
-                        >(4, a, &mut out.at[4])
+                        >(4, &a, &mut out.at[4])
                 }
-                (485, 0) => s.view_single::<u32>(5, a, &mut out.at[5]),
-                (259, 0) => s.view_single::<u32>(6, a, &mut out.at[6]),
+                (485, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
+                (259, 0) => s.view_single::<u32>(6, &a, &mut out.at[6]),
                 (260, 0) => {
                     s.view_single_group::<
                             super::base::VendorSpecificApplicationIdView<'a>,
-                        >(7, a, &mut out.at[7])
+                        >(7, &a, &mut out.at[7])
                 }
-                (1, 0) => s.view_single::<rt::Utf8String<'a>>(8, a, &mut out.at[8]),
-                (287, 0) => s.view_single::<u64>(9, a, &mut out.at[9]),
-                (44, 0) => s.view_single::<rt::OctetString<'a>>(10, a, &mut out.at[10]),
-                (50, 0) => s.view_single::<rt::Utf8String<'a>>(11, a, &mut out.at[11]),
-                (281, 0) => s.view_single::<rt::Utf8String<'a>>(12, a, &mut out.at[12]),
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(8, &a, &mut out.at[8]),
+                (287, 0) => s.view_single::<u64>(9, &a, &mut out.at[9]),
+                (44, 0) => s.view_single::<rt::OctetString<'a>>(10, &a, &mut out.at[10]),
+                (50, 0) => s.view_single::<rt::Utf8String<'a>>(11, &a, &mut out.at[11]),
+                (281, 0) => s.view_single::<rt::Utf8String<'a>>(12, &a, &mut out.at[12]),
                 (294, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(13, a, &mut out.at[13])
+                    s.view_single::<rt::DiameterIdentity<'a>>(13, &a, &mut out.at[13])
                 }
                 (279, 0) => {
                     s.view_single_group::<
                             super::base::FailedAvpView<'a>,
-                        >(14, a, &mut out.at[14])
+                        >(14, &a, &mut out.at[14])
                 }
-                (85, 0) => s.view_single::<u32>(15, a, &mut out.at[15]),
+                (85, 0) => s.view_single::<u32>(15, &a, &mut out.at[15]),
                 (483, 0) => {
                     s.view_single::<
                             super::base::AccountingRealtimeRequired,
-                        >(16, a, &mut out.at[16])
+                        >(16, &a, &mut out.at[16])
                 }
-                (278, 0) => s.view_single::<u32>(17, a, &mut out.at[17]),
-                (55, 0) => s.view_single::<rt::Time>(18, a, &mut out.at[18]),
+                (278, 0) => s.view_single::<u32>(17, &a, &mut out.at[17]),
+                (55, 0) => s.view_single::<rt::Time>(18, &a, &mut out.at[18]),
                 (284, 0) => {
                     s.view_group::<
                             super::base::ProxyInfoView<'a>,
-                        >(19, a, &mut out.at[19])
+                        >(19, &a, &mut out.at[19])
                 }
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+                _ => s.other_in_view(&a),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
+        s.need_at(4, out.at[4]);
+        s.need_at(5, out.at[5]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {

@@ -190,9 +190,9 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const VENDOR_SPECIFIC_APPLICATION_ID_OCCURS: [rt::Occurs; 3] = [
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
     /// Advertises or identifies a vendor-specific application; exactly one of Auth-Application-Id or Acct-Application-Id must be inside.
     ///
@@ -573,8 +573,8 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const PROXY_INFO_OCCURS: [rt::Occurs; 2] = [
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
     ];
     /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
     ///
@@ -730,8 +730,8 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const EXPERIMENTAL_RESULT_OCCURS: [rt::Occurs; 2] = [
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
     ];
     /// Vendor-specific outcome of a request, used in place of Result-Code.
     ///
@@ -874,18 +874,18 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const CAPABILITIES_EXCHANGE_REQUEST_OCCURS: [rt::Occurs; 12] = [
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 0),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 0),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
     /// Grammar of Capabilities-Exchange-answer.
     pub static CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
@@ -910,21 +910,21 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const CAPABILITIES_EXCHANGE_ANSWER_OCCURS: [rt::Occurs; 15] = [
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 0),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 0),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 0),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
     /// Grammar of Re-Auth-request.
     pub static RE_AUTH_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
@@ -945,17 +945,17 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const RE_AUTH_REQUEST_OCCURS: [rt::Occurs; 11] = [
-        rt::Occurs::new(1, 0, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
     /// Grammar of Re-Auth-answer.
     pub static RE_AUTH_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
@@ -978,19 +978,19 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const RE_AUTH_ANSWER_OCCURS: [rt::Occurs; 13] = [
-        rt::Occurs::new(1, 0, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 0),
-        rt::Occurs::new(1, usize::MAX, 64, 0),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
     /// Grammar of Abort-Session-request.
     pub static ABORT_SESSION_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
@@ -1010,16 +1010,16 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const ABORT_SESSION_REQUEST_OCCURS: [rt::Occurs; 10] = [
-        rt::Occurs::new(1, 0, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
     /// Grammar of Abort-Session-answer.
     pub static ABORT_SESSION_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
@@ -1042,19 +1042,19 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const ABORT_SESSION_ANSWER_OCCURS: [rt::Occurs; 13] = [
-        rt::Occurs::new(1, 0, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 0),
-        rt::Occurs::new(1, usize::MAX, 64, 0),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
     /// Grammar of Session-Termination-request.
     pub static SESSION_TERMINATION_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
@@ -1076,18 +1076,18 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const SESSION_TERMINATION_REQUEST_OCCURS: [rt::Occurs; 12] = [
-        rt::Occurs::new(1, 0, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
     /// Grammar of Session-Termination-answer.
     pub static SESSION_TERMINATION_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
@@ -1111,20 +1111,20 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const SESSION_TERMINATION_ANSWER_OCCURS: [rt::Occurs; 14] = [
-        rt::Occurs::new(1, 0, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 0),
-        rt::Occurs::new(1, usize::MAX, 64, 0),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
     /// Grammar of Device-Watchdog-request.
     pub static DEVICE_WATCHDOG_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
@@ -1137,9 +1137,9 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const DEVICE_WATCHDOG_REQUEST_OCCURS: [rt::Occurs; 3] = [
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
     /// Grammar of Device-Watchdog-answer.
     pub static DEVICE_WATCHDOG_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
@@ -1155,12 +1155,12 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const DEVICE_WATCHDOG_ANSWER_OCCURS: [rt::Occurs; 6] = [
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 0),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
     /// Grammar of Disconnect-Peer-request.
     pub static DISCONNECT_PEER_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
@@ -1173,9 +1173,9 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const DISCONNECT_PEER_REQUEST_OCCURS: [rt::Occurs; 3] = [
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
     ];
     /// Grammar of Disconnect-Peer-answer.
     pub static DISCONNECT_PEER_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
@@ -1190,11 +1190,11 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const DISCONNECT_PEER_ANSWER_OCCURS: [rt::Occurs; 5] = [
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 0),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
 }
 /// The AVPs and applications this module defines.
@@ -1344,21 +1344,20 @@ impl<'a> rt::Group<'a> for VendorSpecificApplicationId {
                 &defs::VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR,
                 &defs::VENDOR_SPECIFIC_APPLICATION_ID_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (266, 0) => s.one(0, a, &mut self.vendor_id),
-                (258, 0) => s.opt(1, a, &mut self.auth_application_id),
-                (259, 0) => s.opt(2, a, &mut self.acct_application_id),
-                _ => s.other(a, None),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (266, 0) => s.one(0, &a, &mut self.vendor_id),
+                (258, 0) => s.opt(1, &a, &mut self.auth_application_id),
+                (259, 0) => s.opt(2, &a, &mut self.acct_application_id),
+                _ => s.other(&a, None),
+            }
+        }
+        s.need(0);
     }
     fn encode_group(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 266, 64, 0, &self.vendor_id);
-        rt::put_all(w, 258, 64, 0, &self.auth_application_id);
-        rt::put_all(w, 259, 64, 0, &self.acct_application_id);
+        rt::put_opt(w, 258, 64, 0, &self.auth_application_id);
+        rt::put_opt(w, 259, 64, 0, &self.acct_application_id);
     }
 }
 impl rt::IntoOwned for VendorSpecificApplicationId {
@@ -1398,16 +1397,15 @@ impl<'a> rt::GroupView<'a> for VendorSpecificApplicationIdView<'a> {
                 &defs::VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR,
                 &defs::VENDOR_SPECIFIC_APPLICATION_ID_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (266, 0) => s.view_single::<u32>(0, a, &mut out.at[0]),
-                (258, 0) => s.view_single::<u32>(1, a, &mut out.at[1]),
-                (259, 0) => s.view_single::<u32>(2, a, &mut out.at[2]),
-                _ => s.other(a, None),
-            },
-        );
-        s.finish_view(&out.at);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (266, 0) => s.view_single::<u32>(0, &a, &mut out.at[0]),
+                (258, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
+                (259, 0) => s.view_single::<u32>(2, &a, &mut out.at[2]),
+                _ => s.other(&a, None),
+            }
+        }
+        s.need_at(0, out.at[0]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
@@ -1574,13 +1572,11 @@ impl<'a> rt::Group<'a> for FailedAvp<'a> {
     const DEF: &'static rt::AvpDef = &defs::FAILED_AVP;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
         let mut s = ctx.fields(&defs::FAILED_AVP_GRAMMAR, &defs::FAILED_AVP_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
     }
     fn encode_group(&self, w: &mut rt::Writer<'_>) {
         rt::put_raw(w, &self.other_avps);
@@ -1614,13 +1610,11 @@ impl<'a> rt::GroupView<'a> for FailedAvpView<'a> {
     fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
         let out = Self { data, at: [0; 0] };
         let mut s = ctx.fields(&defs::FAILED_AVP_GRAMMAR, &defs::FAILED_AVP_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                _ => s.other_in_view(&a),
+            }
+        }
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
@@ -1676,15 +1670,15 @@ impl<'a> rt::Group<'a> for ProxyInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::PROXY_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
         let mut s = ctx.fields(&defs::PROXY_INFO_GRAMMAR, &defs::PROXY_INFO_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (280, 0) => s.one(0, a, &mut self.proxy_host),
-                (33, 0) => s.one(1, a, &mut self.proxy_state),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (280, 0) => s.one(0, &a, &mut self.proxy_host),
+                (33, 0) => s.one(1, &a, &mut self.proxy_state),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
+        s.need(0);
+        s.need(1);
     }
     fn encode_group(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 280, 64, 0, &self.proxy_host);
@@ -1729,17 +1723,17 @@ impl<'a> rt::GroupView<'a> for ProxyInfoView<'a> {
     fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
         let mut out = Self { data, at: [0; 2] };
         let mut s = ctx.fields(&defs::PROXY_INFO_GRAMMAR, &defs::PROXY_INFO_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
                 (280, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(0, a, &mut out.at[0])
+                    s.view_single::<rt::DiameterIdentity<'a>>(0, &a, &mut out.at[0])
                 }
-                (33, 0) => s.view_single::<rt::OctetString<'a>>(1, a, &mut out.at[1]),
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+                (33, 0) => s.view_single::<rt::OctetString<'a>>(1, &a, &mut out.at[1]),
+                _ => s.other_in_view(&a),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
@@ -1851,15 +1845,15 @@ impl<'a> rt::Group<'a> for ExperimentalResult {
                 &defs::EXPERIMENTAL_RESULT_GRAMMAR,
                 &defs::EXPERIMENTAL_RESULT_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (266, 0) => s.one(0, a, &mut self.vendor_id),
-                (298, 0) => s.one(1, a, &mut self.experimental_result_code),
-                _ => s.other(a, None),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (266, 0) => s.one(0, &a, &mut self.vendor_id),
+                (298, 0) => s.one(1, &a, &mut self.experimental_result_code),
+                _ => s.other(&a, None),
+            }
+        }
+        s.need(0);
+        s.need(1);
     }
     fn encode_group(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 266, 64, 0, &self.vendor_id);
@@ -1899,15 +1893,15 @@ impl<'a> rt::GroupView<'a> for ExperimentalResultView<'a> {
                 &defs::EXPERIMENTAL_RESULT_GRAMMAR,
                 &defs::EXPERIMENTAL_RESULT_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (266, 0) => s.view_single::<u32>(0, a, &mut out.at[0]),
-                (298, 0) => s.view_single::<u32>(1, a, &mut out.at[1]),
-                _ => s.other(a, None),
-            },
-        );
-        s.finish_view(&out.at);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (266, 0) => s.view_single::<u32>(0, &a, &mut out.at[0]),
+                (298, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
+                _ => s.other(&a, None),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
@@ -1955,13 +1949,11 @@ impl<'a> rt::Group<'a> for E2eSequence<'a> {
     const DEF: &'static rt::AvpDef = &defs::E2E_SEQUENCE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
         let mut s = ctx.fields(&defs::E2E_SEQUENCE_GRAMMAR, &defs::E2E_SEQUENCE_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
     }
     fn encode_group(&self, w: &mut rt::Writer<'_>) {
         rt::put_raw(w, &self.other_avps);
@@ -1995,13 +1987,11 @@ impl<'a> rt::GroupView<'a> for E2eSequenceView<'a> {
     fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
         let out = Self { data, at: [0; 0] };
         let mut s = ctx.fields(&defs::E2E_SEQUENCE_GRAMMAR, &defs::E2E_SEQUENCE_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                _ => s.other_in_view(&a),
+            }
+        }
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
@@ -2146,25 +2136,30 @@ impl<'a> rt::Command<'a> for CapabilitiesExchangeRequest<'a> {
                 &defs::CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR,
                 &defs::CAPABILITIES_EXCHANGE_REQUEST_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (264, 0) => s.one(0, a, &mut self.origin_host),
-                (296, 0) => s.one(1, a, &mut self.origin_realm),
-                (257, 0) => s.many(2, a, &mut self.host_ip_address),
-                (266, 0) => s.one(3, a, &mut self.vendor_id),
-                (269, 0) => s.one(4, a, &mut self.product_name),
-                (278, 0) => s.opt(5, a, &mut self.origin_state_id),
-                (265, 0) => s.many(6, a, &mut self.supported_vendor_id),
-                (258, 0) => s.many(7, a, &mut self.auth_application_id),
-                (299, 0) => s.many(8, a, &mut self.inband_security_id),
-                (259, 0) => s.many(9, a, &mut self.acct_application_id),
-                (260, 0) => s.many_group(10, a, &mut self.vendor_specific_application_id),
-                (267, 0) => s.opt(11, a, &mut self.firmware_revision),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (264, 0) => s.one(0, &a, &mut self.origin_host),
+                (296, 0) => s.one(1, &a, &mut self.origin_realm),
+                (257, 0) => s.many(2, &a, &mut self.host_ip_address),
+                (266, 0) => s.one(3, &a, &mut self.vendor_id),
+                (269, 0) => s.one(4, &a, &mut self.product_name),
+                (278, 0) => s.opt(5, &a, &mut self.origin_state_id),
+                (265, 0) => s.many(6, &a, &mut self.supported_vendor_id),
+                (258, 0) => s.many(7, &a, &mut self.auth_application_id),
+                (299, 0) => s.many(8, &a, &mut self.inband_security_id),
+                (259, 0) => s.many(9, &a, &mut self.acct_application_id),
+                (260, 0) => {
+                    s.many_group(10, &a, &mut self.vendor_specific_application_id)
+                }
+                (267, 0) => s.opt(11, &a, &mut self.firmware_revision),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
+        s.need(4);
     }
     fn encode_body(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 264, 64, 0, &self.origin_host);
@@ -2172,13 +2167,13 @@ impl<'a> rt::Command<'a> for CapabilitiesExchangeRequest<'a> {
         rt::put_all(w, 257, 64, 0, &self.host_ip_address);
         rt::put(w, 266, 64, 0, &self.vendor_id);
         rt::put(w, 269, 0, 0, &self.product_name);
-        rt::put_all(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
         rt::put_all(w, 265, 64, 0, &self.supported_vendor_id);
         rt::put_all(w, 258, 64, 0, &self.auth_application_id);
         rt::put_all(w, 299, 64, 0, &self.inband_security_id);
         rt::put_all(w, 259, 64, 0, &self.acct_application_id);
         rt::put_groups(w, &self.vendor_specific_application_id);
-        rt::put_all(w, 267, 0, 0, &self.firmware_revision);
+        rt::put_opt(w, 267, 0, 0, &self.firmware_revision);
         rt::put_raw(w, &self.other_avps);
     }
 }
@@ -2278,33 +2273,36 @@ impl<'a> rt::CommandView<'a> for CapabilitiesExchangeRequestView<'a> {
                 &defs::CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR,
                 &defs::CAPABILITIES_EXCHANGE_REQUEST_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
                 (264, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(0, a, &mut out.at[0])
+                    s.view_single::<rt::DiameterIdentity<'a>>(0, &a, &mut out.at[0])
                 }
                 (296, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(1, a, &mut out.at[1])
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
-                (257, 0) => s.view::<rt::Address>(2, a, &mut out.at[2]),
-                (266, 0) => s.view_single::<u32>(3, a, &mut out.at[3]),
-                (269, 0) => s.view_single::<rt::Utf8String<'a>>(4, a, &mut out.at[4]),
-                (278, 0) => s.view_single::<u32>(5, a, &mut out.at[5]),
-                (265, 0) => s.view::<u32>(6, a, &mut out.at[6]),
-                (258, 0) => s.view::<u32>(7, a, &mut out.at[7]),
-                (299, 0) => s.view::<u32>(8, a, &mut out.at[8]),
-                (259, 0) => s.view::<u32>(9, a, &mut out.at[9]),
+                (257, 0) => s.view::<rt::Address>(2, &a, &mut out.at[2]),
+                (266, 0) => s.view_single::<u32>(3, &a, &mut out.at[3]),
+                (269, 0) => s.view_single::<rt::Utf8String<'a>>(4, &a, &mut out.at[4]),
+                (278, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
+                (265, 0) => s.view::<u32>(6, &a, &mut out.at[6]),
+                (258, 0) => s.view::<u32>(7, &a, &mut out.at[7]),
+                (299, 0) => s.view::<u32>(8, &a, &mut out.at[8]),
+                (259, 0) => s.view::<u32>(9, &a, &mut out.at[9]),
                 (260, 0) => {
                     s.view_group::<
                             VendorSpecificApplicationIdView<'a>,
-                        >(10, a, &mut out.at[10])
+                        >(10, &a, &mut out.at[10])
                 }
-                (267, 0) => s.view_single::<u32>(11, a, &mut out.at[11]),
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+                (267, 0) => s.view_single::<u32>(11, &a, &mut out.at[11]),
+                _ => s.other_in_view(&a),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need(2);
+        s.need_at(3, out.at[3]);
+        s.need_at(4, out.at[4]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
@@ -2435,28 +2433,34 @@ impl<'a> rt::Command<'a> for CapabilitiesExchangeAnswer<'a> {
                 &defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR,
                 &defs::CAPABILITIES_EXCHANGE_ANSWER_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (268, 0) => s.one(0, a, &mut self.result_code),
-                (264, 0) => s.one(1, a, &mut self.origin_host),
-                (296, 0) => s.one(2, a, &mut self.origin_realm),
-                (257, 0) => s.many(3, a, &mut self.host_ip_address),
-                (266, 0) => s.one(4, a, &mut self.vendor_id),
-                (269, 0) => s.one(5, a, &mut self.product_name),
-                (278, 0) => s.opt(6, a, &mut self.origin_state_id),
-                (281, 0) => s.opt(7, a, &mut self.error_message),
-                (279, 0) => s.opt_group(8, a, &mut self.failed_avp),
-                (265, 0) => s.many(9, a, &mut self.supported_vendor_id),
-                (258, 0) => s.many(10, a, &mut self.auth_application_id),
-                (299, 0) => s.many(11, a, &mut self.inband_security_id),
-                (259, 0) => s.many(12, a, &mut self.acct_application_id),
-                (260, 0) => s.many_group(13, a, &mut self.vendor_specific_application_id),
-                (267, 0) => s.opt(14, a, &mut self.firmware_revision),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (268, 0) => s.one(0, &a, &mut self.result_code),
+                (264, 0) => s.one(1, &a, &mut self.origin_host),
+                (296, 0) => s.one(2, &a, &mut self.origin_realm),
+                (257, 0) => s.many(3, &a, &mut self.host_ip_address),
+                (266, 0) => s.one(4, &a, &mut self.vendor_id),
+                (269, 0) => s.one(5, &a, &mut self.product_name),
+                (278, 0) => s.opt(6, &a, &mut self.origin_state_id),
+                (281, 0) => s.opt(7, &a, &mut self.error_message),
+                (279, 0) => s.opt_group(8, &a, &mut self.failed_avp),
+                (265, 0) => s.many(9, &a, &mut self.supported_vendor_id),
+                (258, 0) => s.many(10, &a, &mut self.auth_application_id),
+                (299, 0) => s.many(11, &a, &mut self.inband_security_id),
+                (259, 0) => s.many(12, &a, &mut self.acct_application_id),
+                (260, 0) => {
+                    s.many_group(13, &a, &mut self.vendor_specific_application_id)
+                }
+                (267, 0) => s.opt(14, &a, &mut self.firmware_revision),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
+        s.need(4);
+        s.need(5);
     }
     fn encode_body(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 268, 64, 0, &self.result_code);
@@ -2465,15 +2469,15 @@ impl<'a> rt::Command<'a> for CapabilitiesExchangeAnswer<'a> {
         rt::put_all(w, 257, 64, 0, &self.host_ip_address);
         rt::put(w, 266, 64, 0, &self.vendor_id);
         rt::put(w, 269, 0, 0, &self.product_name);
-        rt::put_all(w, 278, 64, 0, &self.origin_state_id);
-        rt::put_all(w, 281, 0, 0, &self.error_message);
-        rt::put_groups(w, &self.failed_avp);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 281, 0, 0, &self.error_message);
+        rt::put_opt_group(w, &self.failed_avp);
         rt::put_all(w, 265, 64, 0, &self.supported_vendor_id);
         rt::put_all(w, 258, 64, 0, &self.auth_application_id);
         rt::put_all(w, 299, 64, 0, &self.inband_security_id);
         rt::put_all(w, 259, 64, 0, &self.acct_application_id);
         rt::put_groups(w, &self.vendor_specific_application_id);
-        rt::put_all(w, 267, 0, 0, &self.firmware_revision);
+        rt::put_opt(w, 267, 0, 0, &self.firmware_revision);
         rt::put_raw(w, &self.other_avps);
     }
 }
@@ -2588,38 +2592,42 @@ impl<'a> rt::CommandView<'a> for CapabilitiesExchangeAnswerView<'a> {
                 &defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR,
                 &defs::CAPABILITIES_EXCHANGE_ANSWER_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (268, 0) => s.view_single::<u32>(0, a, &mut out.at[0]),
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (268, 0) => s.view_single::<u32>(0, &a, &mut out.at[0]),
                 (264, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(1, a, &mut out.at[1])
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
                 (296, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(2, a, &mut out.at[2])
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
-                (257, 0) => s.view::<rt::Address>(3, a, &mut out.at[3]),
-                (266, 0) => s.view_single::<u32>(4, a, &mut out.at[4]),
-                (269, 0) => s.view_single::<rt::Utf8String<'a>>(5, a, &mut out.at[5]),
-                (278, 0) => s.view_single::<u32>(6, a, &mut out.at[6]),
-                (281, 0) => s.view_single::<rt::Utf8String<'a>>(7, a, &mut out.at[7]),
+                (257, 0) => s.view::<rt::Address>(3, &a, &mut out.at[3]),
+                (266, 0) => s.view_single::<u32>(4, &a, &mut out.at[4]),
+                (269, 0) => s.view_single::<rt::Utf8String<'a>>(5, &a, &mut out.at[5]),
+                (278, 0) => s.view_single::<u32>(6, &a, &mut out.at[6]),
+                (281, 0) => s.view_single::<rt::Utf8String<'a>>(7, &a, &mut out.at[7]),
                 (279, 0) => {
-                    s.view_single_group::<FailedAvpView<'a>>(8, a, &mut out.at[8])
+                    s.view_single_group::<FailedAvpView<'a>>(8, &a, &mut out.at[8])
                 }
-                (265, 0) => s.view::<u32>(9, a, &mut out.at[9]),
-                (258, 0) => s.view::<u32>(10, a, &mut out.at[10]),
-                (299, 0) => s.view::<u32>(11, a, &mut out.at[11]),
-                (259, 0) => s.view::<u32>(12, a, &mut out.at[12]),
+                (265, 0) => s.view::<u32>(9, &a, &mut out.at[9]),
+                (258, 0) => s.view::<u32>(10, &a, &mut out.at[10]),
+                (299, 0) => s.view::<u32>(11, &a, &mut out.at[11]),
+                (259, 0) => s.view::<u32>(12, &a, &mut out.at[12]),
                 (260, 0) => {
                     s.view_group::<
                             VendorSpecificApplicationIdView<'a>,
-                        >(13, a, &mut out.at[13])
+                        >(13, &a, &mut out.at[13])
                 }
-                (267, 0) => s.view_single::<u32>(14, a, &mut out.at[14]),
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+                (267, 0) => s.view_single::<u32>(14, &a, &mut out.at[14]),
+                _ => s.other_in_view(&a),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need(3);
+        s.need_at(4, out.at[4]);
+        s.need_at(5, out.at[5]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
@@ -2743,24 +2751,29 @@ impl<'a> rt::Command<'a> for ReAuthRequest<'a> {
     fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
         let mut s = ctx
             .fields(&defs::RE_AUTH_REQUEST_GRAMMAR, &defs::RE_AUTH_REQUEST_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.one(0, a, &mut self.session_id),
-                (264, 0) => s.one(1, a, &mut self.origin_host),
-                (296, 0) => s.one(2, a, &mut self.origin_realm),
-                (283, 0) => s.one(3, a, &mut self.destination_realm),
-                (293, 0) => s.one(4, a, &mut self.destination_host),
-                (258, 0) => s.one(5, a, &mut self.auth_application_id),
-                (285, 0) => s.one(6, a, &mut self.re_auth_request_type),
-                (1, 0) => s.opt(7, a, &mut self.user_name),
-                (278, 0) => s.opt(8, a, &mut self.origin_state_id),
-                (284, 0) => s.many_group(9, a, &mut self.proxy_info),
-                (282, 0) => s.many(10, a, &mut self.route_record),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (264, 0) => s.one(1, &a, &mut self.origin_host),
+                (296, 0) => s.one(2, &a, &mut self.origin_realm),
+                (283, 0) => s.one(3, &a, &mut self.destination_realm),
+                (293, 0) => s.one(4, &a, &mut self.destination_host),
+                (258, 0) => s.one(5, &a, &mut self.auth_application_id),
+                (285, 0) => s.one(6, &a, &mut self.re_auth_request_type),
+                (1, 0) => s.opt(7, &a, &mut self.user_name),
+                (278, 0) => s.opt(8, &a, &mut self.origin_state_id),
+                (284, 0) => s.many_group(9, &a, &mut self.proxy_info),
+                (282, 0) => s.many(10, &a, &mut self.route_record),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
+        s.need(4);
+        s.need(5);
+        s.need(6);
     }
     fn encode_body(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 263, 64, 0, &self.session_id);
@@ -2770,8 +2783,8 @@ impl<'a> rt::Command<'a> for ReAuthRequest<'a> {
         rt::put(w, 293, 64, 0, &self.destination_host);
         rt::put(w, 258, 64, 0, &self.auth_application_id);
         rt::put(w, 285, 64, 0, &self.re_auth_request_type);
-        rt::put_all(w, 1, 64, 0, &self.user_name);
-        rt::put_all(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
         rt::put_groups(w, &self.proxy_info);
         rt::put_all(w, 282, 64, 0, &self.route_record);
         rt::put_raw(w, &self.other_avps);
@@ -2858,32 +2871,37 @@ impl<'a> rt::CommandView<'a> for ReAuthRequestView<'a> {
         let mut out = Self { data, at: [0; 11] };
         let mut s = ctx
             .fields(&defs::RE_AUTH_REQUEST_GRAMMAR, &defs::RE_AUTH_REQUEST_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, a, &mut out.at[0]),
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
                 (264, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(1, a, &mut out.at[1])
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
                 (296, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(2, a, &mut out.at[2])
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
                 (283, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(3, a, &mut out.at[3])
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
                 (293, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(4, a, &mut out.at[4])
+                    s.view_single::<rt::DiameterIdentity<'a>>(4, &a, &mut out.at[4])
                 }
-                (258, 0) => s.view_single::<u32>(5, a, &mut out.at[5]),
-                (285, 0) => s.view_single::<ReAuthRequestType>(6, a, &mut out.at[6]),
-                (1, 0) => s.view_single::<rt::Utf8String<'a>>(7, a, &mut out.at[7]),
-                (278, 0) => s.view_single::<u32>(8, a, &mut out.at[8]),
-                (284, 0) => s.view_group::<ProxyInfoView<'a>>(9, a, &mut out.at[9]),
-                (282, 0) => s.view::<rt::DiameterIdentity<'a>>(10, a, &mut out.at[10]),
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+                (258, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
+                (285, 0) => s.view_single::<ReAuthRequestType>(6, &a, &mut out.at[6]),
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(7, &a, &mut out.at[7]),
+                (278, 0) => s.view_single::<u32>(8, &a, &mut out.at[8]),
+                (284, 0) => s.view_group::<ProxyInfoView<'a>>(9, &a, &mut out.at[9]),
+                (282, 0) => s.view::<rt::DiameterIdentity<'a>>(10, &a, &mut out.at[10]),
+                _ => s.other_in_view(&a),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
+        s.need_at(4, out.at[4]);
+        s.need_at(5, out.at[5]);
+        s.need_at(6, out.at[6]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
@@ -2999,40 +3017,42 @@ impl<'a> rt::Command<'a> for ReAuthAnswer<'a> {
     fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
         let mut s = ctx
             .fields(&defs::RE_AUTH_ANSWER_GRAMMAR, &defs::RE_AUTH_ANSWER_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.one(0, a, &mut self.session_id),
-                (268, 0) => s.one(1, a, &mut self.result_code),
-                (264, 0) => s.one(2, a, &mut self.origin_host),
-                (296, 0) => s.one(3, a, &mut self.origin_realm),
-                (1, 0) => s.opt(4, a, &mut self.user_name),
-                (278, 0) => s.opt(5, a, &mut self.origin_state_id),
-                (281, 0) => s.opt(6, a, &mut self.error_message),
-                (294, 0) => s.opt(7, a, &mut self.error_reporting_host),
-                (279, 0) => s.opt_group(8, a, &mut self.failed_avp),
-                (292, 0) => s.many(9, a, &mut self.redirect_host),
-                (261, 0) => s.opt(10, a, &mut self.redirect_host_usage),
-                (262, 0) => s.opt(11, a, &mut self.redirect_max_cache_time),
-                (284, 0) => s.many_group(12, a, &mut self.proxy_info),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (268, 0) => s.one(1, &a, &mut self.result_code),
+                (264, 0) => s.one(2, &a, &mut self.origin_host),
+                (296, 0) => s.one(3, &a, &mut self.origin_realm),
+                (1, 0) => s.opt(4, &a, &mut self.user_name),
+                (278, 0) => s.opt(5, &a, &mut self.origin_state_id),
+                (281, 0) => s.opt(6, &a, &mut self.error_message),
+                (294, 0) => s.opt(7, &a, &mut self.error_reporting_host),
+                (279, 0) => s.opt_group(8, &a, &mut self.failed_avp),
+                (292, 0) => s.many(9, &a, &mut self.redirect_host),
+                (261, 0) => s.opt(10, &a, &mut self.redirect_host_usage),
+                (262, 0) => s.opt(11, &a, &mut self.redirect_max_cache_time),
+                (284, 0) => s.many_group(12, &a, &mut self.proxy_info),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
     }
     fn encode_body(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 263, 64, 0, &self.session_id);
         rt::put(w, 268, 64, 0, &self.result_code);
         rt::put(w, 264, 64, 0, &self.origin_host);
         rt::put(w, 296, 64, 0, &self.origin_realm);
-        rt::put_all(w, 1, 64, 0, &self.user_name);
-        rt::put_all(w, 278, 64, 0, &self.origin_state_id);
-        rt::put_all(w, 281, 0, 0, &self.error_message);
-        rt::put_all(w, 294, 0, 0, &self.error_reporting_host);
-        rt::put_groups(w, &self.failed_avp);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 281, 0, 0, &self.error_message);
+        rt::put_opt(w, 294, 0, 0, &self.error_reporting_host);
+        rt::put_opt_group(w, &self.failed_avp);
         rt::put_all(w, 292, 64, 0, &self.redirect_host);
-        rt::put_all(w, 261, 64, 0, &self.redirect_host_usage);
-        rt::put_all(w, 262, 64, 0, &self.redirect_max_cache_time);
+        rt::put_opt(w, 261, 64, 0, &self.redirect_host_usage);
+        rt::put_opt(w, 262, 64, 0, &self.redirect_max_cache_time);
         rt::put_groups(w, &self.proxy_info);
         rt::put_raw(w, &self.other_avps);
     }
@@ -3128,34 +3148,36 @@ impl<'a> rt::CommandView<'a> for ReAuthAnswerView<'a> {
         let mut out = Self { data, at: [0; 13] };
         let mut s = ctx
             .fields(&defs::RE_AUTH_ANSWER_GRAMMAR, &defs::RE_AUTH_ANSWER_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, a, &mut out.at[0]),
-                (268, 0) => s.view_single::<u32>(1, a, &mut out.at[1]),
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
+                (268, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
                 (264, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(2, a, &mut out.at[2])
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
                 (296, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(3, a, &mut out.at[3])
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
-                (1, 0) => s.view_single::<rt::Utf8String<'a>>(4, a, &mut out.at[4]),
-                (278, 0) => s.view_single::<u32>(5, a, &mut out.at[5]),
-                (281, 0) => s.view_single::<rt::Utf8String<'a>>(6, a, &mut out.at[6]),
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(4, &a, &mut out.at[4]),
+                (278, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
+                (281, 0) => s.view_single::<rt::Utf8String<'a>>(6, &a, &mut out.at[6]),
                 (294, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(7, a, &mut out.at[7])
+                    s.view_single::<rt::DiameterIdentity<'a>>(7, &a, &mut out.at[7])
                 }
                 (279, 0) => {
-                    s.view_single_group::<FailedAvpView<'a>>(8, a, &mut out.at[8])
+                    s.view_single_group::<FailedAvpView<'a>>(8, &a, &mut out.at[8])
                 }
-                (292, 0) => s.view::<rt::DiameterUri>(9, a, &mut out.at[9]),
-                (261, 0) => s.view_single::<RedirectHostUsage>(10, a, &mut out.at[10]),
-                (262, 0) => s.view_single::<u32>(11, a, &mut out.at[11]),
-                (284, 0) => s.view_group::<ProxyInfoView<'a>>(12, a, &mut out.at[12]),
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+                (292, 0) => s.view::<rt::DiameterUri>(9, &a, &mut out.at[9]),
+                (261, 0) => s.view_single::<RedirectHostUsage>(10, &a, &mut out.at[10]),
+                (262, 0) => s.view_single::<u32>(11, &a, &mut out.at[11]),
+                (284, 0) => s.view_group::<ProxyInfoView<'a>>(12, &a, &mut out.at[12]),
+                _ => s.other_in_view(&a),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
@@ -3271,23 +3293,27 @@ impl<'a> rt::Command<'a> for AbortSessionRequest<'a> {
                 &defs::ABORT_SESSION_REQUEST_GRAMMAR,
                 &defs::ABORT_SESSION_REQUEST_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.one(0, a, &mut self.session_id),
-                (264, 0) => s.one(1, a, &mut self.origin_host),
-                (296, 0) => s.one(2, a, &mut self.origin_realm),
-                (283, 0) => s.one(3, a, &mut self.destination_realm),
-                (293, 0) => s.one(4, a, &mut self.destination_host),
-                (258, 0) => s.one(5, a, &mut self.auth_application_id),
-                (1, 0) => s.opt(6, a, &mut self.user_name),
-                (278, 0) => s.opt(7, a, &mut self.origin_state_id),
-                (284, 0) => s.many_group(8, a, &mut self.proxy_info),
-                (282, 0) => s.many(9, a, &mut self.route_record),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (264, 0) => s.one(1, &a, &mut self.origin_host),
+                (296, 0) => s.one(2, &a, &mut self.origin_realm),
+                (283, 0) => s.one(3, &a, &mut self.destination_realm),
+                (293, 0) => s.one(4, &a, &mut self.destination_host),
+                (258, 0) => s.one(5, &a, &mut self.auth_application_id),
+                (1, 0) => s.opt(6, &a, &mut self.user_name),
+                (278, 0) => s.opt(7, &a, &mut self.origin_state_id),
+                (284, 0) => s.many_group(8, &a, &mut self.proxy_info),
+                (282, 0) => s.many(9, &a, &mut self.route_record),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
+        s.need(4);
+        s.need(5);
     }
     fn encode_body(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 263, 64, 0, &self.session_id);
@@ -3296,8 +3322,8 @@ impl<'a> rt::Command<'a> for AbortSessionRequest<'a> {
         rt::put(w, 283, 64, 0, &self.destination_realm);
         rt::put(w, 293, 64, 0, &self.destination_host);
         rt::put(w, 258, 64, 0, &self.auth_application_id);
-        rt::put_all(w, 1, 64, 0, &self.user_name);
-        rt::put_all(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
         rt::put_groups(w, &self.proxy_info);
         rt::put_all(w, 282, 64, 0, &self.route_record);
         rt::put_raw(w, &self.other_avps);
@@ -3382,31 +3408,35 @@ impl<'a> rt::CommandView<'a> for AbortSessionRequestView<'a> {
                 &defs::ABORT_SESSION_REQUEST_GRAMMAR,
                 &defs::ABORT_SESSION_REQUEST_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, a, &mut out.at[0]),
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
                 (264, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(1, a, &mut out.at[1])
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
                 (296, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(2, a, &mut out.at[2])
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
                 (283, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(3, a, &mut out.at[3])
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
                 (293, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(4, a, &mut out.at[4])
+                    s.view_single::<rt::DiameterIdentity<'a>>(4, &a, &mut out.at[4])
                 }
-                (258, 0) => s.view_single::<u32>(5, a, &mut out.at[5]),
-                (1, 0) => s.view_single::<rt::Utf8String<'a>>(6, a, &mut out.at[6]),
-                (278, 0) => s.view_single::<u32>(7, a, &mut out.at[7]),
-                (284, 0) => s.view_group::<ProxyInfoView<'a>>(8, a, &mut out.at[8]),
-                (282, 0) => s.view::<rt::DiameterIdentity<'a>>(9, a, &mut out.at[9]),
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+                (258, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(6, &a, &mut out.at[6]),
+                (278, 0) => s.view_single::<u32>(7, &a, &mut out.at[7]),
+                (284, 0) => s.view_group::<ProxyInfoView<'a>>(8, &a, &mut out.at[8]),
+                (282, 0) => s.view::<rt::DiameterIdentity<'a>>(9, &a, &mut out.at[9]),
+                _ => s.other_in_view(&a),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
+        s.need_at(4, out.at[4]);
+        s.need_at(5, out.at[5]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
@@ -3523,40 +3553,42 @@ impl<'a> rt::Command<'a> for AbortSessionAnswer<'a> {
                 &defs::ABORT_SESSION_ANSWER_GRAMMAR,
                 &defs::ABORT_SESSION_ANSWER_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.one(0, a, &mut self.session_id),
-                (268, 0) => s.one(1, a, &mut self.result_code),
-                (264, 0) => s.one(2, a, &mut self.origin_host),
-                (296, 0) => s.one(3, a, &mut self.origin_realm),
-                (1, 0) => s.opt(4, a, &mut self.user_name),
-                (278, 0) => s.opt(5, a, &mut self.origin_state_id),
-                (281, 0) => s.opt(6, a, &mut self.error_message),
-                (294, 0) => s.opt(7, a, &mut self.error_reporting_host),
-                (279, 0) => s.opt_group(8, a, &mut self.failed_avp),
-                (292, 0) => s.many(9, a, &mut self.redirect_host),
-                (261, 0) => s.opt(10, a, &mut self.redirect_host_usage),
-                (262, 0) => s.opt(11, a, &mut self.redirect_max_cache_time),
-                (284, 0) => s.many_group(12, a, &mut self.proxy_info),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (268, 0) => s.one(1, &a, &mut self.result_code),
+                (264, 0) => s.one(2, &a, &mut self.origin_host),
+                (296, 0) => s.one(3, &a, &mut self.origin_realm),
+                (1, 0) => s.opt(4, &a, &mut self.user_name),
+                (278, 0) => s.opt(5, &a, &mut self.origin_state_id),
+                (281, 0) => s.opt(6, &a, &mut self.error_message),
+                (294, 0) => s.opt(7, &a, &mut self.error_reporting_host),
+                (279, 0) => s.opt_group(8, &a, &mut self.failed_avp),
+                (292, 0) => s.many(9, &a, &mut self.redirect_host),
+                (261, 0) => s.opt(10, &a, &mut self.redirect_host_usage),
+                (262, 0) => s.opt(11, &a, &mut self.redirect_max_cache_time),
+                (284, 0) => s.many_group(12, &a, &mut self.proxy_info),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
     }
     fn encode_body(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 263, 64, 0, &self.session_id);
         rt::put(w, 268, 64, 0, &self.result_code);
         rt::put(w, 264, 64, 0, &self.origin_host);
         rt::put(w, 296, 64, 0, &self.origin_realm);
-        rt::put_all(w, 1, 64, 0, &self.user_name);
-        rt::put_all(w, 278, 64, 0, &self.origin_state_id);
-        rt::put_all(w, 281, 0, 0, &self.error_message);
-        rt::put_all(w, 294, 0, 0, &self.error_reporting_host);
-        rt::put_groups(w, &self.failed_avp);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 281, 0, 0, &self.error_message);
+        rt::put_opt(w, 294, 0, 0, &self.error_reporting_host);
+        rt::put_opt_group(w, &self.failed_avp);
         rt::put_all(w, 292, 64, 0, &self.redirect_host);
-        rt::put_all(w, 261, 64, 0, &self.redirect_host_usage);
-        rt::put_all(w, 262, 64, 0, &self.redirect_max_cache_time);
+        rt::put_opt(w, 261, 64, 0, &self.redirect_host_usage);
+        rt::put_opt(w, 262, 64, 0, &self.redirect_max_cache_time);
         rt::put_groups(w, &self.proxy_info);
         rt::put_raw(w, &self.other_avps);
     }
@@ -3655,34 +3687,36 @@ impl<'a> rt::CommandView<'a> for AbortSessionAnswerView<'a> {
                 &defs::ABORT_SESSION_ANSWER_GRAMMAR,
                 &defs::ABORT_SESSION_ANSWER_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, a, &mut out.at[0]),
-                (268, 0) => s.view_single::<u32>(1, a, &mut out.at[1]),
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
+                (268, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
                 (264, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(2, a, &mut out.at[2])
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
                 (296, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(3, a, &mut out.at[3])
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
-                (1, 0) => s.view_single::<rt::Utf8String<'a>>(4, a, &mut out.at[4]),
-                (278, 0) => s.view_single::<u32>(5, a, &mut out.at[5]),
-                (281, 0) => s.view_single::<rt::Utf8String<'a>>(6, a, &mut out.at[6]),
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(4, &a, &mut out.at[4]),
+                (278, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
+                (281, 0) => s.view_single::<rt::Utf8String<'a>>(6, &a, &mut out.at[6]),
                 (294, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(7, a, &mut out.at[7])
+                    s.view_single::<rt::DiameterIdentity<'a>>(7, &a, &mut out.at[7])
                 }
                 (279, 0) => {
-                    s.view_single_group::<FailedAvpView<'a>>(8, a, &mut out.at[8])
+                    s.view_single_group::<FailedAvpView<'a>>(8, &a, &mut out.at[8])
                 }
-                (292, 0) => s.view::<rt::DiameterUri>(9, a, &mut out.at[9]),
-                (261, 0) => s.view_single::<RedirectHostUsage>(10, a, &mut out.at[10]),
-                (262, 0) => s.view_single::<u32>(11, a, &mut out.at[11]),
-                (284, 0) => s.view_group::<ProxyInfoView<'a>>(12, a, &mut out.at[12]),
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+                (292, 0) => s.view::<rt::DiameterUri>(9, &a, &mut out.at[9]),
+                (261, 0) => s.view_single::<RedirectHostUsage>(10, &a, &mut out.at[10]),
+                (262, 0) => s.view_single::<u32>(11, &a, &mut out.at[11]),
+                (284, 0) => s.view_group::<ProxyInfoView<'a>>(12, &a, &mut out.at[12]),
+                _ => s.other_in_view(&a),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
@@ -3804,25 +3838,29 @@ impl<'a> rt::Command<'a> for SessionTerminationRequest<'a> {
                 &defs::SESSION_TERMINATION_REQUEST_GRAMMAR,
                 &defs::SESSION_TERMINATION_REQUEST_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.one(0, a, &mut self.session_id),
-                (264, 0) => s.one(1, a, &mut self.origin_host),
-                (296, 0) => s.one(2, a, &mut self.origin_realm),
-                (283, 0) => s.one(3, a, &mut self.destination_realm),
-                (258, 0) => s.one(4, a, &mut self.auth_application_id),
-                (295, 0) => s.one(5, a, &mut self.termination_cause),
-                (1, 0) => s.opt(6, a, &mut self.user_name),
-                (293, 0) => s.opt(7, a, &mut self.destination_host),
-                (25, 0) => s.many(8, a, &mut self.class),
-                (278, 0) => s.opt(9, a, &mut self.origin_state_id),
-                (284, 0) => s.many_group(10, a, &mut self.proxy_info),
-                (282, 0) => s.many(11, a, &mut self.route_record),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (264, 0) => s.one(1, &a, &mut self.origin_host),
+                (296, 0) => s.one(2, &a, &mut self.origin_realm),
+                (283, 0) => s.one(3, &a, &mut self.destination_realm),
+                (258, 0) => s.one(4, &a, &mut self.auth_application_id),
+                (295, 0) => s.one(5, &a, &mut self.termination_cause),
+                (1, 0) => s.opt(6, &a, &mut self.user_name),
+                (293, 0) => s.opt(7, &a, &mut self.destination_host),
+                (25, 0) => s.many(8, &a, &mut self.class),
+                (278, 0) => s.opt(9, &a, &mut self.origin_state_id),
+                (284, 0) => s.many_group(10, &a, &mut self.proxy_info),
+                (282, 0) => s.many(11, &a, &mut self.route_record),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
+        s.need(4);
+        s.need(5);
     }
     fn encode_body(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 263, 64, 0, &self.session_id);
@@ -3831,10 +3869,10 @@ impl<'a> rt::Command<'a> for SessionTerminationRequest<'a> {
         rt::put(w, 283, 64, 0, &self.destination_realm);
         rt::put(w, 258, 64, 0, &self.auth_application_id);
         rt::put(w, 295, 64, 0, &self.termination_cause);
-        rt::put_all(w, 1, 64, 0, &self.user_name);
-        rt::put_all(w, 293, 64, 0, &self.destination_host);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 293, 64, 0, &self.destination_host);
         rt::put_all(w, 25, 64, 0, &self.class);
-        rt::put_all(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
         rt::put_groups(w, &self.proxy_info);
         rt::put_all(w, 282, 64, 0, &self.route_record);
         rt::put_raw(w, &self.other_avps);
@@ -3932,33 +3970,37 @@ impl<'a> rt::CommandView<'a> for SessionTerminationRequestView<'a> {
                 &defs::SESSION_TERMINATION_REQUEST_GRAMMAR,
                 &defs::SESSION_TERMINATION_REQUEST_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, a, &mut out.at[0]),
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
                 (264, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(1, a, &mut out.at[1])
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
                 (296, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(2, a, &mut out.at[2])
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
                 (283, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(3, a, &mut out.at[3])
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
-                (258, 0) => s.view_single::<u32>(4, a, &mut out.at[4]),
-                (295, 0) => s.view_single::<TerminationCause>(5, a, &mut out.at[5]),
-                (1, 0) => s.view_single::<rt::Utf8String<'a>>(6, a, &mut out.at[6]),
+                (258, 0) => s.view_single::<u32>(4, &a, &mut out.at[4]),
+                (295, 0) => s.view_single::<TerminationCause>(5, &a, &mut out.at[5]),
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(6, &a, &mut out.at[6]),
                 (293, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(7, a, &mut out.at[7])
+                    s.view_single::<rt::DiameterIdentity<'a>>(7, &a, &mut out.at[7])
                 }
-                (25, 0) => s.view::<rt::OctetString<'a>>(8, a, &mut out.at[8]),
-                (278, 0) => s.view_single::<u32>(9, a, &mut out.at[9]),
-                (284, 0) => s.view_group::<ProxyInfoView<'a>>(10, a, &mut out.at[10]),
-                (282, 0) => s.view::<rt::DiameterIdentity<'a>>(11, a, &mut out.at[11]),
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+                (25, 0) => s.view::<rt::OctetString<'a>>(8, &a, &mut out.at[8]),
+                (278, 0) => s.view_single::<u32>(9, &a, &mut out.at[9]),
+                (284, 0) => s.view_group::<ProxyInfoView<'a>>(10, &a, &mut out.at[10]),
+                (282, 0) => s.view::<rt::DiameterIdentity<'a>>(11, &a, &mut out.at[11]),
+                _ => s.other_in_view(&a),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
+        s.need_at(4, out.at[4]);
+        s.need_at(5, out.at[5]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
@@ -4082,42 +4124,44 @@ impl<'a> rt::Command<'a> for SessionTerminationAnswer<'a> {
                 &defs::SESSION_TERMINATION_ANSWER_GRAMMAR,
                 &defs::SESSION_TERMINATION_ANSWER_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.one(0, a, &mut self.session_id),
-                (268, 0) => s.one(1, a, &mut self.result_code),
-                (264, 0) => s.one(2, a, &mut self.origin_host),
-                (296, 0) => s.one(3, a, &mut self.origin_realm),
-                (1, 0) => s.opt(4, a, &mut self.user_name),
-                (25, 0) => s.many(5, a, &mut self.class),
-                (281, 0) => s.opt(6, a, &mut self.error_message),
-                (294, 0) => s.opt(7, a, &mut self.error_reporting_host),
-                (279, 0) => s.opt_group(8, a, &mut self.failed_avp),
-                (278, 0) => s.opt(9, a, &mut self.origin_state_id),
-                (292, 0) => s.many(10, a, &mut self.redirect_host),
-                (261, 0) => s.opt(11, a, &mut self.redirect_host_usage),
-                (262, 0) => s.opt(12, a, &mut self.redirect_max_cache_time),
-                (284, 0) => s.many_group(13, a, &mut self.proxy_info),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (268, 0) => s.one(1, &a, &mut self.result_code),
+                (264, 0) => s.one(2, &a, &mut self.origin_host),
+                (296, 0) => s.one(3, &a, &mut self.origin_realm),
+                (1, 0) => s.opt(4, &a, &mut self.user_name),
+                (25, 0) => s.many(5, &a, &mut self.class),
+                (281, 0) => s.opt(6, &a, &mut self.error_message),
+                (294, 0) => s.opt(7, &a, &mut self.error_reporting_host),
+                (279, 0) => s.opt_group(8, &a, &mut self.failed_avp),
+                (278, 0) => s.opt(9, &a, &mut self.origin_state_id),
+                (292, 0) => s.many(10, &a, &mut self.redirect_host),
+                (261, 0) => s.opt(11, &a, &mut self.redirect_host_usage),
+                (262, 0) => s.opt(12, &a, &mut self.redirect_max_cache_time),
+                (284, 0) => s.many_group(13, &a, &mut self.proxy_info),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
     }
     fn encode_body(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 263, 64, 0, &self.session_id);
         rt::put(w, 268, 64, 0, &self.result_code);
         rt::put(w, 264, 64, 0, &self.origin_host);
         rt::put(w, 296, 64, 0, &self.origin_realm);
-        rt::put_all(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
         rt::put_all(w, 25, 64, 0, &self.class);
-        rt::put_all(w, 281, 0, 0, &self.error_message);
-        rt::put_all(w, 294, 0, 0, &self.error_reporting_host);
-        rt::put_groups(w, &self.failed_avp);
-        rt::put_all(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 281, 0, 0, &self.error_message);
+        rt::put_opt(w, 294, 0, 0, &self.error_reporting_host);
+        rt::put_opt_group(w, &self.failed_avp);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
         rt::put_all(w, 292, 64, 0, &self.redirect_host);
-        rt::put_all(w, 261, 64, 0, &self.redirect_host_usage);
-        rt::put_all(w, 262, 64, 0, &self.redirect_max_cache_time);
+        rt::put_opt(w, 261, 64, 0, &self.redirect_host_usage);
+        rt::put_opt(w, 262, 64, 0, &self.redirect_max_cache_time);
         rt::put_groups(w, &self.proxy_info);
         rt::put_raw(w, &self.other_avps);
     }
@@ -4224,35 +4268,37 @@ impl<'a> rt::CommandView<'a> for SessionTerminationAnswerView<'a> {
                 &defs::SESSION_TERMINATION_ANSWER_GRAMMAR,
                 &defs::SESSION_TERMINATION_ANSWER_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, a, &mut out.at[0]),
-                (268, 0) => s.view_single::<u32>(1, a, &mut out.at[1]),
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
+                (268, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
                 (264, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(2, a, &mut out.at[2])
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
                 (296, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(3, a, &mut out.at[3])
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
-                (1, 0) => s.view_single::<rt::Utf8String<'a>>(4, a, &mut out.at[4]),
-                (25, 0) => s.view::<rt::OctetString<'a>>(5, a, &mut out.at[5]),
-                (281, 0) => s.view_single::<rt::Utf8String<'a>>(6, a, &mut out.at[6]),
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(4, &a, &mut out.at[4]),
+                (25, 0) => s.view::<rt::OctetString<'a>>(5, &a, &mut out.at[5]),
+                (281, 0) => s.view_single::<rt::Utf8String<'a>>(6, &a, &mut out.at[6]),
                 (294, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(7, a, &mut out.at[7])
+                    s.view_single::<rt::DiameterIdentity<'a>>(7, &a, &mut out.at[7])
                 }
                 (279, 0) => {
-                    s.view_single_group::<FailedAvpView<'a>>(8, a, &mut out.at[8])
+                    s.view_single_group::<FailedAvpView<'a>>(8, &a, &mut out.at[8])
                 }
-                (278, 0) => s.view_single::<u32>(9, a, &mut out.at[9]),
-                (292, 0) => s.view::<rt::DiameterUri>(10, a, &mut out.at[10]),
-                (261, 0) => s.view_single::<RedirectHostUsage>(11, a, &mut out.at[11]),
-                (262, 0) => s.view_single::<u32>(12, a, &mut out.at[12]),
-                (284, 0) => s.view_group::<ProxyInfoView<'a>>(13, a, &mut out.at[13]),
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+                (278, 0) => s.view_single::<u32>(9, &a, &mut out.at[9]),
+                (292, 0) => s.view::<rt::DiameterUri>(10, &a, &mut out.at[10]),
+                (261, 0) => s.view_single::<RedirectHostUsage>(11, &a, &mut out.at[11]),
+                (262, 0) => s.view_single::<u32>(12, &a, &mut out.at[12]),
+                (284, 0) => s.view_group::<ProxyInfoView<'a>>(13, &a, &mut out.at[13]),
+                _ => s.other_in_view(&a),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
@@ -4345,21 +4391,21 @@ impl<'a> rt::Command<'a> for DeviceWatchdogRequest<'a> {
                 &defs::DEVICE_WATCHDOG_REQUEST_GRAMMAR,
                 &defs::DEVICE_WATCHDOG_REQUEST_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (264, 0) => s.one(0, a, &mut self.origin_host),
-                (296, 0) => s.one(1, a, &mut self.origin_realm),
-                (278, 0) => s.opt(2, a, &mut self.origin_state_id),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (264, 0) => s.one(0, &a, &mut self.origin_host),
+                (296, 0) => s.one(1, &a, &mut self.origin_realm),
+                (278, 0) => s.opt(2, &a, &mut self.origin_state_id),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
+        s.need(0);
+        s.need(1);
     }
     fn encode_body(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 264, 64, 0, &self.origin_host);
         rt::put(w, 296, 64, 0, &self.origin_realm);
-        rt::put_all(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
         rt::put_raw(w, &self.other_avps);
     }
 }
@@ -4407,20 +4453,20 @@ impl<'a> rt::CommandView<'a> for DeviceWatchdogRequestView<'a> {
                 &defs::DEVICE_WATCHDOG_REQUEST_GRAMMAR,
                 &defs::DEVICE_WATCHDOG_REQUEST_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
                 (264, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(0, a, &mut out.at[0])
+                    s.view_single::<rt::DiameterIdentity<'a>>(0, &a, &mut out.at[0])
                 }
                 (296, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(1, a, &mut out.at[1])
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
-                (278, 0) => s.view_single::<u32>(2, a, &mut out.at[2]),
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+                (278, 0) => s.view_single::<u32>(2, &a, &mut out.at[2]),
+                _ => s.other_in_view(&a),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
@@ -4501,27 +4547,28 @@ impl<'a> rt::Command<'a> for DeviceWatchdogAnswer<'a> {
                 &defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR,
                 &defs::DEVICE_WATCHDOG_ANSWER_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (268, 0) => s.one(0, a, &mut self.result_code),
-                (264, 0) => s.one(1, a, &mut self.origin_host),
-                (296, 0) => s.one(2, a, &mut self.origin_realm),
-                (281, 0) => s.opt(3, a, &mut self.error_message),
-                (279, 0) => s.opt_group(4, a, &mut self.failed_avp),
-                (278, 0) => s.opt(5, a, &mut self.origin_state_id),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (268, 0) => s.one(0, &a, &mut self.result_code),
+                (264, 0) => s.one(1, &a, &mut self.origin_host),
+                (296, 0) => s.one(2, &a, &mut self.origin_realm),
+                (281, 0) => s.opt(3, &a, &mut self.error_message),
+                (279, 0) => s.opt_group(4, &a, &mut self.failed_avp),
+                (278, 0) => s.opt(5, &a, &mut self.origin_state_id),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
     }
     fn encode_body(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 268, 64, 0, &self.result_code);
         rt::put(w, 264, 64, 0, &self.origin_host);
         rt::put(w, 296, 64, 0, &self.origin_realm);
-        rt::put_all(w, 281, 0, 0, &self.error_message);
-        rt::put_groups(w, &self.failed_avp);
-        rt::put_all(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 281, 0, 0, &self.error_message);
+        rt::put_opt_group(w, &self.failed_avp);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
         rt::put_raw(w, &self.other_avps);
     }
 }
@@ -4584,25 +4631,26 @@ impl<'a> rt::CommandView<'a> for DeviceWatchdogAnswerView<'a> {
                 &defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR,
                 &defs::DEVICE_WATCHDOG_ANSWER_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (268, 0) => s.view_single::<u32>(0, a, &mut out.at[0]),
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (268, 0) => s.view_single::<u32>(0, &a, &mut out.at[0]),
                 (264, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(1, a, &mut out.at[1])
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
                 (296, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(2, a, &mut out.at[2])
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
-                (281, 0) => s.view_single::<rt::Utf8String<'a>>(3, a, &mut out.at[3]),
+                (281, 0) => s.view_single::<rt::Utf8String<'a>>(3, &a, &mut out.at[3]),
                 (279, 0) => {
-                    s.view_single_group::<FailedAvpView<'a>>(4, a, &mut out.at[4])
+                    s.view_single_group::<FailedAvpView<'a>>(4, &a, &mut out.at[4])
                 }
-                (278, 0) => s.view_single::<u32>(5, a, &mut out.at[5]),
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+                (278, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
+                _ => s.other_in_view(&a),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
@@ -4680,16 +4728,17 @@ impl<'a> rt::Command<'a> for DisconnectPeerRequest<'a> {
                 &defs::DISCONNECT_PEER_REQUEST_GRAMMAR,
                 &defs::DISCONNECT_PEER_REQUEST_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (264, 0) => s.one(0, a, &mut self.origin_host),
-                (296, 0) => s.one(1, a, &mut self.origin_realm),
-                (273, 0) => s.one(2, a, &mut self.disconnect_cause),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (264, 0) => s.one(0, &a, &mut self.origin_host),
+                (296, 0) => s.one(1, &a, &mut self.origin_realm),
+                (273, 0) => s.one(2, &a, &mut self.disconnect_cause),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
     }
     fn encode_body(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 264, 64, 0, &self.origin_host);
@@ -4742,20 +4791,21 @@ impl<'a> rt::CommandView<'a> for DisconnectPeerRequestView<'a> {
                 &defs::DISCONNECT_PEER_REQUEST_GRAMMAR,
                 &defs::DISCONNECT_PEER_REQUEST_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
                 (264, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(0, a, &mut out.at[0])
+                    s.view_single::<rt::DiameterIdentity<'a>>(0, &a, &mut out.at[0])
                 }
                 (296, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(1, a, &mut out.at[1])
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
-                (273, 0) => s.view_single::<DisconnectCause>(2, a, &mut out.at[2]),
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+                (273, 0) => s.view_single::<DisconnectCause>(2, &a, &mut out.at[2]),
+                _ => s.other_in_view(&a),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
@@ -4833,25 +4883,26 @@ impl<'a> rt::Command<'a> for DisconnectPeerAnswer<'a> {
                 &defs::DISCONNECT_PEER_ANSWER_GRAMMAR,
                 &defs::DISCONNECT_PEER_ANSWER_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (268, 0) => s.one(0, a, &mut self.result_code),
-                (264, 0) => s.one(1, a, &mut self.origin_host),
-                (296, 0) => s.one(2, a, &mut self.origin_realm),
-                (281, 0) => s.opt(3, a, &mut self.error_message),
-                (279, 0) => s.opt_group(4, a, &mut self.failed_avp),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (268, 0) => s.one(0, &a, &mut self.result_code),
+                (264, 0) => s.one(1, &a, &mut self.origin_host),
+                (296, 0) => s.one(2, &a, &mut self.origin_realm),
+                (281, 0) => s.opt(3, &a, &mut self.error_message),
+                (279, 0) => s.opt_group(4, &a, &mut self.failed_avp),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
     }
     fn encode_body(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 268, 64, 0, &self.result_code);
         rt::put(w, 264, 64, 0, &self.origin_host);
         rt::put(w, 296, 64, 0, &self.origin_realm);
-        rt::put_all(w, 281, 0, 0, &self.error_message);
-        rt::put_groups(w, &self.failed_avp);
+        rt::put_opt(w, 281, 0, 0, &self.error_message);
+        rt::put_opt_group(w, &self.failed_avp);
         rt::put_raw(w, &self.other_avps);
     }
 }
@@ -4909,24 +4960,25 @@ impl<'a> rt::CommandView<'a> for DisconnectPeerAnswerView<'a> {
                 &defs::DISCONNECT_PEER_ANSWER_GRAMMAR,
                 &defs::DISCONNECT_PEER_ANSWER_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (268, 0) => s.view_single::<u32>(0, a, &mut out.at[0]),
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (268, 0) => s.view_single::<u32>(0, &a, &mut out.at[0]),
                 (264, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(1, a, &mut out.at[1])
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
                 (296, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(2, a, &mut out.at[2])
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
-                (281, 0) => s.view_single::<rt::Utf8String<'a>>(3, a, &mut out.at[3]),
+                (281, 0) => s.view_single::<rt::Utf8String<'a>>(3, &a, &mut out.at[3]),
                 (279, 0) => {
-                    s.view_single_group::<FailedAvpView<'a>>(4, a, &mut out.at[4])
+                    s.view_single_group::<FailedAvpView<'a>>(4, &a, &mut out.at[4])
                 }
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+                _ => s.other_in_view(&a),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {

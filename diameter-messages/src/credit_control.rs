@@ -69,8 +69,8 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const CC_MONEY_OCCURS: [rt::Occurs; 2] = [
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
     /// A monetary amount, preferably with the currency it is expressed in.
     ///
@@ -238,9 +238,9 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const COST_INFORMATION_OCCURS: [rt::Occurs; 3] = [
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
     /// Estimated cost of a service (or accumulated cost of the session) that the client may show the end user.
     ///
@@ -359,10 +359,10 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const FINAL_UNIT_INDICATION_OCCURS: [rt::Occurs; 4] = [
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
     /// Marks the granted units as the last ones and says what the client does once they are used up.
     ///
@@ -394,13 +394,13 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const GRANTED_SERVICE_UNIT_OCCURS: [rt::Occurs; 7] = [
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
     /// Units the client may let the end user consume before the service ends or a new request is due.
     ///
@@ -457,8 +457,8 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const REDIRECT_SERVER_OCCURS: [rt::Occurs; 2] = [
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
     ];
     /// Where the user is sent when the account cannot cover the service (required with Final-Unit-Action REDIRECT).
     ///
@@ -524,12 +524,12 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const REQUESTED_SERVICE_UNIT_OCCURS: [rt::Occurs; 6] = [
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
     /// Units, or a monetary amount, that the client asks the server to grant.
     ///
@@ -586,8 +586,8 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const SERVICE_PARAMETER_INFO_OCCURS: [rt::Occurs; 2] = [
-        rt::Occurs::new(1, usize::MAX, 0, 0),
-        rt::Occurs::new(1, usize::MAX, 0, 0),
+        rt::Occurs::new(1, 1, usize::MAX, 0, 0),
+        rt::Occurs::new(1, 1, usize::MAX, 0, 0),
     ];
     /// A service-specific typed parameter used for pricing or rating.
     ///
@@ -644,8 +644,8 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const SUBSCRIPTION_ID_OCCURS: [rt::Occurs; 2] = [
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
     ];
     /// Identifies the end user's subscription by a typed identifier.
     ///
@@ -687,8 +687,8 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const UNIT_VALUE_OCCURS: [rt::Occurs; 2] = [
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
     /// A decimal number given as Value-Digits times ten to the power Exponent (absent exponent means zero).
     ///
@@ -720,13 +720,13 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const USED_SERVICE_UNIT_OCCURS: [rt::Occurs; 7] = [
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
     /// Units consumed since the service started or since the previous report.
     ///
@@ -916,16 +916,16 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const MULTIPLE_SERVICES_CREDIT_CONTROL_OCCURS: [rt::Occurs; 10] = [
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
     /// Credit-control data (requested, granted and used units and related results) for one or more services or one rating group.
     ///
@@ -953,9 +953,9 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const G_S_U_POOL_REFERENCE_OCCURS: [rt::Occurs; 3] = [
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
     ];
     /// Ties the granted units of one type to a credit pool of the session, with the multiplier into pool units.
     ///
@@ -982,8 +982,8 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const USER_EQUIPMENT_INFO_OCCURS: [rt::Occurs; 2] = [
-        rt::Occurs::new(1, usize::MAX, 0, 0),
-        rt::Occurs::new(1, usize::MAX, 0, 0),
+        rt::Occurs::new(1, 1, usize::MAX, 0, 0),
+        rt::Occurs::new(1, 1, usize::MAX, 0, 0),
     ];
     /// Identity and capability of the terminal the subscriber is using.
     ///
@@ -1068,21 +1068,21 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const RE_AUTH_REQUEST_OCCURS: [rt::Occurs; 15] = [
-        rt::Occurs::new(1, 0, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
     /// Grammar of Re-Auth-answer.
     pub static RE_AUTH_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
@@ -1114,23 +1114,23 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const RE_AUTH_ANSWER_OCCURS: [rt::Occurs; 17] = [
-        rt::Occurs::new(1, 0, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 0),
-        rt::Occurs::new(1, usize::MAX, 64, 0),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
     /// Grammar of Credit-Control-request.
     pub static CREDIT_CONTROL_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
@@ -1172,33 +1172,33 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const CREDIT_CONTROL_REQUEST_OCCURS: [rt::Occurs; 27] = [
-        rt::Occurs::new(1, 0, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 0, 0),
-        rt::Occurs::new(1, usize::MAX, 0, 0),
-        rt::Occurs::new(1, usize::MAX, 0, 0),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 0, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 0, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 0, 0),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
     /// Grammar of Credit-Control-answer.
     pub static CREDIT_CONTROL_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
@@ -1245,33 +1245,33 @@ pub mod defs {
     };
     #[doc(hidden)]
     pub const CREDIT_CONTROL_ANSWER_OCCURS: [rt::Occurs; 27] = [
-        rt::Occurs::new(1, 0, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(1, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
 }
 /// The AVPs and applications this module defines.
@@ -1380,19 +1380,18 @@ impl<'a> rt::Group<'a> for CcMoney {
     const DEF: &'static rt::AvpDef = &defs::CC_MONEY;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
         let mut s = ctx.fields(&defs::CC_MONEY_GRAMMAR, &defs::CC_MONEY_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (445, 0) => s.one_group(0, a, &mut self.unit_value),
-                (425, 0) => s.opt(1, a, &mut self.currency_code),
-                _ => s.other(a, None),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (445, 0) => s.one_group(0, &a, &mut self.unit_value),
+                (425, 0) => s.opt(1, &a, &mut self.currency_code),
+                _ => s.other(&a, None),
+            }
+        }
+        s.need(0);
     }
     fn encode_group(&self, w: &mut rt::Writer<'_>) {
         rt::put_group(w, &self.unit_value);
-        rt::put_all(w, 425, 64, 0, &self.currency_code);
+        rt::put_opt(w, 425, 64, 0, &self.currency_code);
     }
 }
 impl rt::IntoOwned for CcMoney {
@@ -1424,17 +1423,16 @@ impl<'a> rt::GroupView<'a> for CcMoneyView<'a> {
     fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
         let mut out = Self { data, at: [0; 2] };
         let mut s = ctx.fields(&defs::CC_MONEY_GRAMMAR, &defs::CC_MONEY_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
                 (445, 0) => {
-                    s.view_single_group::<UnitValueView<'a>>(0, a, &mut out.at[0])
+                    s.view_single_group::<UnitValueView<'a>>(0, &a, &mut out.at[0])
                 }
-                (425, 0) => s.view_single::<u32>(1, a, &mut out.at[1]),
-                _ => s.other(a, None),
-            },
-        );
-        s.finish_view(&out.at);
+                (425, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
+                _ => s.other(&a, None),
+            }
+        }
+        s.need_at(0, out.at[0]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
@@ -1551,21 +1549,21 @@ impl<'a> rt::Group<'a> for CostInformation<'a> {
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
         let mut s = ctx
             .fields(&defs::COST_INFORMATION_GRAMMAR, &defs::COST_INFORMATION_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (445, 0) => s.one_group(0, a, &mut self.unit_value),
-                (425, 0) => s.one(1, a, &mut self.currency_code),
-                (424, 0) => s.opt(2, a, &mut self.cost_unit),
-                _ => s.other(a, None),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (445, 0) => s.one_group(0, &a, &mut self.unit_value),
+                (425, 0) => s.one(1, &a, &mut self.currency_code),
+                (424, 0) => s.opt(2, &a, &mut self.cost_unit),
+                _ => s.other(&a, None),
+            }
+        }
+        s.need(0);
+        s.need(1);
     }
     fn encode_group(&self, w: &mut rt::Writer<'_>) {
         rt::put_group(w, &self.unit_value);
         rt::put(w, 425, 64, 0, &self.currency_code);
-        rt::put_all(w, 424, 64, 0, &self.cost_unit);
+        rt::put_opt(w, 424, 64, 0, &self.cost_unit);
     }
 }
 impl rt::IntoOwned for CostInformation<'_> {
@@ -1606,18 +1604,18 @@ impl<'a> rt::GroupView<'a> for CostInformationView<'a> {
         let mut out = Self { data, at: [0; 3] };
         let mut s = ctx
             .fields(&defs::COST_INFORMATION_GRAMMAR, &defs::COST_INFORMATION_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
                 (445, 0) => {
-                    s.view_single_group::<UnitValueView<'a>>(0, a, &mut out.at[0])
+                    s.view_single_group::<UnitValueView<'a>>(0, &a, &mut out.at[0])
                 }
-                (425, 0) => s.view_single::<u32>(1, a, &mut out.at[1]),
-                (424, 0) => s.view_single::<rt::Utf8String<'a>>(2, a, &mut out.at[2]),
-                _ => s.other(a, None),
-            },
-        );
-        s.finish_view(&out.at);
+                (425, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
+                (424, 0) => s.view_single::<rt::Utf8String<'a>>(2, &a, &mut out.at[2]),
+                _ => s.other(&a, None),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
@@ -1739,23 +1737,22 @@ impl<'a> rt::Group<'a> for FinalUnitIndication<'a> {
                 &defs::FINAL_UNIT_INDICATION_GRAMMAR,
                 &defs::FINAL_UNIT_INDICATION_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (449, 0) => s.one(0, a, &mut self.final_unit_action),
-                (438, 0) => s.many(1, a, &mut self.restriction_filter_rule),
-                (11, 0) => s.many(2, a, &mut self.filter_id),
-                (434, 0) => s.opt_group(3, a, &mut self.redirect_server),
-                _ => s.other(a, None),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (449, 0) => s.one(0, &a, &mut self.final_unit_action),
+                (438, 0) => s.many(1, &a, &mut self.restriction_filter_rule),
+                (11, 0) => s.many(2, &a, &mut self.filter_id),
+                (434, 0) => s.opt_group(3, &a, &mut self.redirect_server),
+                _ => s.other(&a, None),
+            }
+        }
+        s.need(0);
     }
     fn encode_group(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 449, 64, 0, &self.final_unit_action);
         rt::put_all(w, 438, 64, 0, &self.restriction_filter_rule);
         rt::put_all(w, 11, 64, 0, &self.filter_id);
-        rt::put_groups(w, &self.redirect_server);
+        rt::put_opt_group(w, &self.redirect_server);
     }
 }
 impl rt::IntoOwned for FinalUnitIndication<'_> {
@@ -1804,19 +1801,18 @@ impl<'a> rt::GroupView<'a> for FinalUnitIndicationView<'a> {
                 &defs::FINAL_UNIT_INDICATION_GRAMMAR,
                 &defs::FINAL_UNIT_INDICATION_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (449, 0) => s.view_single::<FinalUnitAction>(0, a, &mut out.at[0]),
-                (438, 0) => s.view::<rt::IpFilterRule<'a>>(1, a, &mut out.at[1]),
-                (11, 0) => s.view::<rt::Utf8String<'a>>(2, a, &mut out.at[2]),
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (449, 0) => s.view_single::<FinalUnitAction>(0, &a, &mut out.at[0]),
+                (438, 0) => s.view::<rt::IpFilterRule<'a>>(1, &a, &mut out.at[1]),
+                (11, 0) => s.view::<rt::Utf8String<'a>>(2, &a, &mut out.at[2]),
                 (434, 0) => {
-                    s.view_single_group::<RedirectServerView<'a>>(3, a, &mut out.at[3])
+                    s.view_single_group::<RedirectServerView<'a>>(3, &a, &mut out.at[3])
                 }
-                _ => s.other(a, None),
-            },
-        );
-        s.finish_view(&out.at);
+                _ => s.other(&a, None),
+            }
+        }
+        s.need_at(0, out.at[0]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
@@ -1895,29 +1891,27 @@ impl<'a> rt::Group<'a> for GrantedServiceUnit<'a> {
                 &defs::GRANTED_SERVICE_UNIT_GRAMMAR,
                 &defs::GRANTED_SERVICE_UNIT_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (451, 0) => s.opt(0, a, &mut self.tariff_time_change),
-                (420, 0) => s.opt(1, a, &mut self.cc_time),
-                (413, 0) => s.opt_group(2, a, &mut self.cc_money),
-                (421, 0) => s.opt(3, a, &mut self.cc_total_octets),
-                (412, 0) => s.opt(4, a, &mut self.cc_input_octets),
-                (414, 0) => s.opt(5, a, &mut self.cc_output_octets),
-                (417, 0) => s.opt(6, a, &mut self.cc_service_specific_units),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (451, 0) => s.opt(0, &a, &mut self.tariff_time_change),
+                (420, 0) => s.opt(1, &a, &mut self.cc_time),
+                (413, 0) => s.opt_group(2, &a, &mut self.cc_money),
+                (421, 0) => s.opt(3, &a, &mut self.cc_total_octets),
+                (412, 0) => s.opt(4, &a, &mut self.cc_input_octets),
+                (414, 0) => s.opt(5, &a, &mut self.cc_output_octets),
+                (417, 0) => s.opt(6, &a, &mut self.cc_service_specific_units),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
     }
     fn encode_group(&self, w: &mut rt::Writer<'_>) {
-        rt::put_all(w, 451, 64, 0, &self.tariff_time_change);
-        rt::put_all(w, 420, 64, 0, &self.cc_time);
-        rt::put_groups(w, &self.cc_money);
-        rt::put_all(w, 421, 64, 0, &self.cc_total_octets);
-        rt::put_all(w, 412, 64, 0, &self.cc_input_octets);
-        rt::put_all(w, 414, 64, 0, &self.cc_output_octets);
-        rt::put_all(w, 417, 64, 0, &self.cc_service_specific_units);
+        rt::put_opt(w, 451, 64, 0, &self.tariff_time_change);
+        rt::put_opt(w, 420, 64, 0, &self.cc_time);
+        rt::put_opt_group(w, &self.cc_money);
+        rt::put_opt(w, 421, 64, 0, &self.cc_total_octets);
+        rt::put_opt(w, 412, 64, 0, &self.cc_input_octets);
+        rt::put_opt(w, 414, 64, 0, &self.cc_output_octets);
+        rt::put_opt(w, 417, 64, 0, &self.cc_service_specific_units);
         rt::put_raw(w, &self.other_avps);
     }
 }
@@ -1989,20 +1983,18 @@ impl<'a> rt::GroupView<'a> for GrantedServiceUnitView<'a> {
                 &defs::GRANTED_SERVICE_UNIT_GRAMMAR,
                 &defs::GRANTED_SERVICE_UNIT_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (451, 0) => s.view_single::<rt::Time>(0, a, &mut out.at[0]),
-                (420, 0) => s.view_single::<u32>(1, a, &mut out.at[1]),
-                (413, 0) => s.view_single_group::<CcMoneyView<'a>>(2, a, &mut out.at[2]),
-                (421, 0) => s.view_single::<u64>(3, a, &mut out.at[3]),
-                (412, 0) => s.view_single::<u64>(4, a, &mut out.at[4]),
-                (414, 0) => s.view_single::<u64>(5, a, &mut out.at[5]),
-                (417, 0) => s.view_single::<u64>(6, a, &mut out.at[6]),
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (451, 0) => s.view_single::<rt::Time>(0, &a, &mut out.at[0]),
+                (420, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
+                (413, 0) => s.view_single_group::<CcMoneyView<'a>>(2, &a, &mut out.at[2]),
+                (421, 0) => s.view_single::<u64>(3, &a, &mut out.at[3]),
+                (412, 0) => s.view_single::<u64>(4, &a, &mut out.at[4]),
+                (414, 0) => s.view_single::<u64>(5, &a, &mut out.at[5]),
+                (417, 0) => s.view_single::<u64>(6, &a, &mut out.at[6]),
+                _ => s.other_in_view(&a),
+            }
+        }
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
@@ -2094,15 +2086,15 @@ impl<'a> rt::Group<'a> for RedirectServer<'a> {
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
         let mut s = ctx
             .fields(&defs::REDIRECT_SERVER_GRAMMAR, &defs::REDIRECT_SERVER_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (433, 0) => s.one(0, a, &mut self.redirect_address_type),
-                (435, 0) => s.one(1, a, &mut self.redirect_server_address),
-                _ => s.other(a, None),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (433, 0) => s.one(0, &a, &mut self.redirect_address_type),
+                (435, 0) => s.one(1, &a, &mut self.redirect_server_address),
+                _ => s.other(&a, None),
+            }
+        }
+        s.need(0);
+        s.need(1);
     }
     fn encode_group(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 433, 64, 0, &self.redirect_address_type);
@@ -2142,15 +2134,15 @@ impl<'a> rt::GroupView<'a> for RedirectServerView<'a> {
         let mut out = Self { data, at: [0; 2] };
         let mut s = ctx
             .fields(&defs::REDIRECT_SERVER_GRAMMAR, &defs::REDIRECT_SERVER_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (433, 0) => s.view_single::<RedirectAddressType>(0, a, &mut out.at[0]),
-                (435, 0) => s.view_single::<rt::Utf8String<'a>>(1, a, &mut out.at[1]),
-                _ => s.other(a, None),
-            },
-        );
-        s.finish_view(&out.at);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (433, 0) => s.view_single::<RedirectAddressType>(0, &a, &mut out.at[0]),
+                (435, 0) => s.view_single::<rt::Utf8String<'a>>(1, &a, &mut out.at[1]),
+                _ => s.other(&a, None),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
@@ -2246,27 +2238,25 @@ impl<'a> rt::Group<'a> for RequestedServiceUnit<'a> {
                 &defs::REQUESTED_SERVICE_UNIT_GRAMMAR,
                 &defs::REQUESTED_SERVICE_UNIT_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (420, 0) => s.opt(0, a, &mut self.cc_time),
-                (413, 0) => s.opt_group(1, a, &mut self.cc_money),
-                (421, 0) => s.opt(2, a, &mut self.cc_total_octets),
-                (412, 0) => s.opt(3, a, &mut self.cc_input_octets),
-                (414, 0) => s.opt(4, a, &mut self.cc_output_octets),
-                (417, 0) => s.opt(5, a, &mut self.cc_service_specific_units),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (420, 0) => s.opt(0, &a, &mut self.cc_time),
+                (413, 0) => s.opt_group(1, &a, &mut self.cc_money),
+                (421, 0) => s.opt(2, &a, &mut self.cc_total_octets),
+                (412, 0) => s.opt(3, &a, &mut self.cc_input_octets),
+                (414, 0) => s.opt(4, &a, &mut self.cc_output_octets),
+                (417, 0) => s.opt(5, &a, &mut self.cc_service_specific_units),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
     }
     fn encode_group(&self, w: &mut rt::Writer<'_>) {
-        rt::put_all(w, 420, 64, 0, &self.cc_time);
-        rt::put_groups(w, &self.cc_money);
-        rt::put_all(w, 421, 64, 0, &self.cc_total_octets);
-        rt::put_all(w, 412, 64, 0, &self.cc_input_octets);
-        rt::put_all(w, 414, 64, 0, &self.cc_output_octets);
-        rt::put_all(w, 417, 64, 0, &self.cc_service_specific_units);
+        rt::put_opt(w, 420, 64, 0, &self.cc_time);
+        rt::put_opt_group(w, &self.cc_money);
+        rt::put_opt(w, 421, 64, 0, &self.cc_total_octets);
+        rt::put_opt(w, 412, 64, 0, &self.cc_input_octets);
+        rt::put_opt(w, 414, 64, 0, &self.cc_output_octets);
+        rt::put_opt(w, 417, 64, 0, &self.cc_service_specific_units);
         rt::put_raw(w, &self.other_avps);
     }
 }
@@ -2333,19 +2323,17 @@ impl<'a> rt::GroupView<'a> for RequestedServiceUnitView<'a> {
                 &defs::REQUESTED_SERVICE_UNIT_GRAMMAR,
                 &defs::REQUESTED_SERVICE_UNIT_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (420, 0) => s.view_single::<u32>(0, a, &mut out.at[0]),
-                (413, 0) => s.view_single_group::<CcMoneyView<'a>>(1, a, &mut out.at[1]),
-                (421, 0) => s.view_single::<u64>(2, a, &mut out.at[2]),
-                (412, 0) => s.view_single::<u64>(3, a, &mut out.at[3]),
-                (414, 0) => s.view_single::<u64>(4, a, &mut out.at[4]),
-                (417, 0) => s.view_single::<u64>(5, a, &mut out.at[5]),
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (420, 0) => s.view_single::<u32>(0, &a, &mut out.at[0]),
+                (413, 0) => s.view_single_group::<CcMoneyView<'a>>(1, &a, &mut out.at[1]),
+                (421, 0) => s.view_single::<u64>(2, &a, &mut out.at[2]),
+                (412, 0) => s.view_single::<u64>(3, &a, &mut out.at[3]),
+                (414, 0) => s.view_single::<u64>(4, &a, &mut out.at[4]),
+                (417, 0) => s.view_single::<u64>(5, &a, &mut out.at[5]),
+                _ => s.other_in_view(&a),
+            }
+        }
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
@@ -2414,15 +2402,15 @@ impl<'a> rt::Group<'a> for ServiceParameterInfo<'a> {
                 &defs::SERVICE_PARAMETER_INFO_GRAMMAR,
                 &defs::SERVICE_PARAMETER_INFO_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (441, 0) => s.one(0, a, &mut self.service_parameter_type),
-                (442, 0) => s.one(1, a, &mut self.service_parameter_value),
-                _ => s.other(a, None),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (441, 0) => s.one(0, &a, &mut self.service_parameter_type),
+                (442, 0) => s.one(1, &a, &mut self.service_parameter_value),
+                _ => s.other(&a, None),
+            }
+        }
+        s.need(0);
+        s.need(1);
     }
     fn encode_group(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 441, 0, 0, &self.service_parameter_type);
@@ -2465,15 +2453,15 @@ impl<'a> rt::GroupView<'a> for ServiceParameterInfoView<'a> {
                 &defs::SERVICE_PARAMETER_INFO_GRAMMAR,
                 &defs::SERVICE_PARAMETER_INFO_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (441, 0) => s.view_single::<u32>(0, a, &mut out.at[0]),
-                (442, 0) => s.view_single::<rt::OctetString<'a>>(1, a, &mut out.at[1]),
-                _ => s.other(a, None),
-            },
-        );
-        s.finish_view(&out.at);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (441, 0) => s.view_single::<u32>(0, &a, &mut out.at[0]),
+                (442, 0) => s.view_single::<rt::OctetString<'a>>(1, &a, &mut out.at[1]),
+                _ => s.other(&a, None),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
@@ -2530,15 +2518,15 @@ impl<'a> rt::Group<'a> for SubscriptionId<'a> {
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
         let mut s = ctx
             .fields(&defs::SUBSCRIPTION_ID_GRAMMAR, &defs::SUBSCRIPTION_ID_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (450, 0) => s.one(0, a, &mut self.subscription_id_type),
-                (444, 0) => s.one(1, a, &mut self.subscription_id_data),
-                _ => s.other(a, None),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (450, 0) => s.one(0, &a, &mut self.subscription_id_type),
+                (444, 0) => s.one(1, &a, &mut self.subscription_id_data),
+                _ => s.other(&a, None),
+            }
+        }
+        s.need(0);
+        s.need(1);
     }
     fn encode_group(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 450, 64, 0, &self.subscription_id_type);
@@ -2578,15 +2566,15 @@ impl<'a> rt::GroupView<'a> for SubscriptionIdView<'a> {
         let mut out = Self { data, at: [0; 2] };
         let mut s = ctx
             .fields(&defs::SUBSCRIPTION_ID_GRAMMAR, &defs::SUBSCRIPTION_ID_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (450, 0) => s.view_single::<SubscriptionIdType>(0, a, &mut out.at[0]),
-                (444, 0) => s.view_single::<rt::Utf8String<'a>>(1, a, &mut out.at[1]),
-                _ => s.other(a, None),
-            },
-        );
-        s.finish_view(&out.at);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (450, 0) => s.view_single::<SubscriptionIdType>(0, &a, &mut out.at[0]),
+                (444, 0) => s.view_single::<rt::Utf8String<'a>>(1, &a, &mut out.at[1]),
+                _ => s.other(&a, None),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
@@ -2639,19 +2627,18 @@ impl<'a> rt::Group<'a> for UnitValue {
     const DEF: &'static rt::AvpDef = &defs::UNIT_VALUE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
         let mut s = ctx.fields(&defs::UNIT_VALUE_GRAMMAR, &defs::UNIT_VALUE_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (447, 0) => s.one(0, a, &mut self.value_digits),
-                (429, 0) => s.opt(1, a, &mut self.exponent),
-                _ => s.other(a, None),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (447, 0) => s.one(0, &a, &mut self.value_digits),
+                (429, 0) => s.opt(1, &a, &mut self.exponent),
+                _ => s.other(&a, None),
+            }
+        }
+        s.need(0);
     }
     fn encode_group(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 447, 64, 0, &self.value_digits);
-        rt::put_all(w, 429, 64, 0, &self.exponent);
+        rt::put_opt(w, 429, 64, 0, &self.exponent);
     }
 }
 impl rt::IntoOwned for UnitValue {
@@ -2683,15 +2670,14 @@ impl<'a> rt::GroupView<'a> for UnitValueView<'a> {
     fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
         let mut out = Self { data, at: [0; 2] };
         let mut s = ctx.fields(&defs::UNIT_VALUE_GRAMMAR, &defs::UNIT_VALUE_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (447, 0) => s.view_single::<i64>(0, a, &mut out.at[0]),
-                (429, 0) => s.view_single::<i32>(1, a, &mut out.at[1]),
-                _ => s.other(a, None),
-            },
-        );
-        s.finish_view(&out.at);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (447, 0) => s.view_single::<i64>(0, &a, &mut out.at[0]),
+                (429, 0) => s.view_single::<i32>(1, &a, &mut out.at[1]),
+                _ => s.other(&a, None),
+            }
+        }
+        s.need_at(0, out.at[0]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
@@ -2763,29 +2749,27 @@ impl<'a> rt::Group<'a> for UsedServiceUnit<'a> {
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
         let mut s = ctx
             .fields(&defs::USED_SERVICE_UNIT_GRAMMAR, &defs::USED_SERVICE_UNIT_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (452, 0) => s.opt(0, a, &mut self.tariff_change_usage),
-                (420, 0) => s.opt(1, a, &mut self.cc_time),
-                (413, 0) => s.opt_group(2, a, &mut self.cc_money),
-                (421, 0) => s.opt(3, a, &mut self.cc_total_octets),
-                (412, 0) => s.opt(4, a, &mut self.cc_input_octets),
-                (414, 0) => s.opt(5, a, &mut self.cc_output_octets),
-                (417, 0) => s.opt(6, a, &mut self.cc_service_specific_units),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (452, 0) => s.opt(0, &a, &mut self.tariff_change_usage),
+                (420, 0) => s.opt(1, &a, &mut self.cc_time),
+                (413, 0) => s.opt_group(2, &a, &mut self.cc_money),
+                (421, 0) => s.opt(3, &a, &mut self.cc_total_octets),
+                (412, 0) => s.opt(4, &a, &mut self.cc_input_octets),
+                (414, 0) => s.opt(5, &a, &mut self.cc_output_octets),
+                (417, 0) => s.opt(6, &a, &mut self.cc_service_specific_units),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
     }
     fn encode_group(&self, w: &mut rt::Writer<'_>) {
-        rt::put_all(w, 452, 64, 0, &self.tariff_change_usage);
-        rt::put_all(w, 420, 64, 0, &self.cc_time);
-        rt::put_groups(w, &self.cc_money);
-        rt::put_all(w, 421, 64, 0, &self.cc_total_octets);
-        rt::put_all(w, 412, 64, 0, &self.cc_input_octets);
-        rt::put_all(w, 414, 64, 0, &self.cc_output_octets);
-        rt::put_all(w, 417, 64, 0, &self.cc_service_specific_units);
+        rt::put_opt(w, 452, 64, 0, &self.tariff_change_usage);
+        rt::put_opt(w, 420, 64, 0, &self.cc_time);
+        rt::put_opt_group(w, &self.cc_money);
+        rt::put_opt(w, 421, 64, 0, &self.cc_total_octets);
+        rt::put_opt(w, 412, 64, 0, &self.cc_input_octets);
+        rt::put_opt(w, 414, 64, 0, &self.cc_output_octets);
+        rt::put_opt(w, 417, 64, 0, &self.cc_service_specific_units);
         rt::put_raw(w, &self.other_avps);
     }
 }
@@ -2854,20 +2838,18 @@ impl<'a> rt::GroupView<'a> for UsedServiceUnitView<'a> {
         let mut out = Self { data, at: [0; 7] };
         let mut s = ctx
             .fields(&defs::USED_SERVICE_UNIT_GRAMMAR, &defs::USED_SERVICE_UNIT_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (452, 0) => s.view_single::<TariffChangeUsage>(0, a, &mut out.at[0]),
-                (420, 0) => s.view_single::<u32>(1, a, &mut out.at[1]),
-                (413, 0) => s.view_single_group::<CcMoneyView<'a>>(2, a, &mut out.at[2]),
-                (421, 0) => s.view_single::<u64>(3, a, &mut out.at[3]),
-                (412, 0) => s.view_single::<u64>(4, a, &mut out.at[4]),
-                (414, 0) => s.view_single::<u64>(5, a, &mut out.at[5]),
-                (417, 0) => s.view_single::<u64>(6, a, &mut out.at[6]),
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (452, 0) => s.view_single::<TariffChangeUsage>(0, &a, &mut out.at[0]),
+                (420, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
+                (413, 0) => s.view_single_group::<CcMoneyView<'a>>(2, &a, &mut out.at[2]),
+                (421, 0) => s.view_single::<u64>(3, &a, &mut out.at[3]),
+                (412, 0) => s.view_single::<u64>(4, &a, &mut out.at[4]),
+                (414, 0) => s.view_single::<u64>(5, &a, &mut out.at[5]),
+                (417, 0) => s.view_single::<u64>(6, &a, &mut out.at[6]),
+                _ => s.other_in_view(&a),
+            }
+        }
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
@@ -3079,35 +3061,33 @@ impl<'a> rt::Group<'a> for MultipleServicesCreditControl<'a> {
                 &defs::MULTIPLE_SERVICES_CREDIT_CONTROL_GRAMMAR,
                 &defs::MULTIPLE_SERVICES_CREDIT_CONTROL_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (431, 0) => s.opt_group(0, a, &mut self.granted_service_unit),
-                (437, 0) => s.opt_group(1, a, &mut self.requested_service_unit),
-                (446, 0) => s.many_group(2, a, &mut self.used_service_unit),
-                (452, 0) => s.opt(3, a, &mut self.tariff_change_usage),
-                (439, 0) => s.many(4, a, &mut self.service_identifier),
-                (432, 0) => s.opt(5, a, &mut self.rating_group),
-                (457, 0) => s.many_group(6, a, &mut self.g_s_u_pool_reference),
-                (448, 0) => s.opt(7, a, &mut self.validity_time),
-                (268, 0) => s.opt(8, a, &mut self.result_code),
-                (430, 0) => s.opt_group(9, a, &mut self.final_unit_indication),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (431, 0) => s.opt_group(0, &a, &mut self.granted_service_unit),
+                (437, 0) => s.opt_group(1, &a, &mut self.requested_service_unit),
+                (446, 0) => s.many_group(2, &a, &mut self.used_service_unit),
+                (452, 0) => s.opt(3, &a, &mut self.tariff_change_usage),
+                (439, 0) => s.many(4, &a, &mut self.service_identifier),
+                (432, 0) => s.opt(5, &a, &mut self.rating_group),
+                (457, 0) => s.many_group(6, &a, &mut self.g_s_u_pool_reference),
+                (448, 0) => s.opt(7, &a, &mut self.validity_time),
+                (268, 0) => s.opt(8, &a, &mut self.result_code),
+                (430, 0) => s.opt_group(9, &a, &mut self.final_unit_indication),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
     }
     fn encode_group(&self, w: &mut rt::Writer<'_>) {
-        rt::put_groups(w, &self.granted_service_unit);
-        rt::put_groups(w, &self.requested_service_unit);
+        rt::put_opt_group(w, &self.granted_service_unit);
+        rt::put_opt_group(w, &self.requested_service_unit);
         rt::put_groups(w, &self.used_service_unit);
-        rt::put_all(w, 452, 64, 0, &self.tariff_change_usage);
+        rt::put_opt(w, 452, 64, 0, &self.tariff_change_usage);
         rt::put_all(w, 439, 64, 0, &self.service_identifier);
-        rt::put_all(w, 432, 64, 0, &self.rating_group);
+        rt::put_opt(w, 432, 64, 0, &self.rating_group);
         rt::put_groups(w, &self.g_s_u_pool_reference);
-        rt::put_all(w, 448, 64, 0, &self.validity_time);
-        rt::put_all(w, 268, 64, 0, &self.result_code);
-        rt::put_groups(w, &self.final_unit_indication);
+        rt::put_opt(w, 448, 64, 0, &self.validity_time);
+        rt::put_opt(w, 268, 64, 0, &self.result_code);
+        rt::put_opt_group(w, &self.final_unit_indication);
         rt::put_raw(w, &self.other_avps);
     }
 }
@@ -3195,37 +3175,37 @@ impl<'a> rt::GroupView<'a> for MultipleServicesCreditControlView<'a> {
                 &defs::MULTIPLE_SERVICES_CREDIT_CONTROL_GRAMMAR,
                 &defs::MULTIPLE_SERVICES_CREDIT_CONTROL_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
                 (431, 0) => {
                     s.view_single_group::<
                             GrantedServiceUnitView<'a>,
-                        >(0, a, &mut out.at[0])
+                        >(0, &a, &mut out.at[0])
                 }
                 (437, 0) => {
                     s.view_single_group::<
                             RequestedServiceUnitView<'a>,
-                        >(1, a, &mut out.at[1])
+                        >(1, &a, &mut out.at[1])
                 }
-                (446, 0) => s.view_group::<UsedServiceUnitView<'a>>(2, a, &mut out.at[2]),
-                (452, 0) => s.view_single::<TariffChangeUsage>(3, a, &mut out.at[3]),
-                (439, 0) => s.view::<u32>(4, a, &mut out.at[4]),
-                (432, 0) => s.view_single::<u32>(5, a, &mut out.at[5]),
+                (446, 0) => {
+                    s.view_group::<UsedServiceUnitView<'a>>(2, &a, &mut out.at[2])
+                }
+                (452, 0) => s.view_single::<TariffChangeUsage>(3, &a, &mut out.at[3]),
+                (439, 0) => s.view::<u32>(4, &a, &mut out.at[4]),
+                (432, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
                 (457, 0) => {
-                    s.view_group::<GSUPoolReferenceView<'a>>(6, a, &mut out.at[6])
+                    s.view_group::<GSUPoolReferenceView<'a>>(6, &a, &mut out.at[6])
                 }
-                (448, 0) => s.view_single::<u32>(7, a, &mut out.at[7]),
-                (268, 0) => s.view_single::<u32>(8, a, &mut out.at[8]),
+                (448, 0) => s.view_single::<u32>(7, &a, &mut out.at[7]),
+                (268, 0) => s.view_single::<u32>(8, &a, &mut out.at[8]),
                 (430, 0) => {
                     s.view_single_group::<
                             FinalUnitIndicationView<'a>,
-                        >(9, a, &mut out.at[9])
+                        >(9, &a, &mut out.at[9])
                 }
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+                _ => s.other_in_view(&a),
+            }
+        }
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
@@ -3306,16 +3286,17 @@ impl<'a> rt::Group<'a> for GSUPoolReference {
                 &defs::G_S_U_POOL_REFERENCE_GRAMMAR,
                 &defs::G_S_U_POOL_REFERENCE_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (453, 0) => s.one(0, a, &mut self.g_s_u_pool_identifier),
-                (454, 0) => s.one(1, a, &mut self.cc_unit_type),
-                (445, 0) => s.one_group(2, a, &mut self.unit_value),
-                _ => s.other(a, None),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (453, 0) => s.one(0, &a, &mut self.g_s_u_pool_identifier),
+                (454, 0) => s.one(1, &a, &mut self.cc_unit_type),
+                (445, 0) => s.one_group(2, &a, &mut self.unit_value),
+                _ => s.other(&a, None),
+            }
+        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
     }
     fn encode_group(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 453, 64, 0, &self.g_s_u_pool_identifier);
@@ -3360,18 +3341,19 @@ impl<'a> rt::GroupView<'a> for GSUPoolReferenceView<'a> {
                 &defs::G_S_U_POOL_REFERENCE_GRAMMAR,
                 &defs::G_S_U_POOL_REFERENCE_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (453, 0) => s.view_single::<u32>(0, a, &mut out.at[0]),
-                (454, 0) => s.view_single::<CcUnitType>(1, a, &mut out.at[1]),
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (453, 0) => s.view_single::<u32>(0, &a, &mut out.at[0]),
+                (454, 0) => s.view_single::<CcUnitType>(1, &a, &mut out.at[1]),
                 (445, 0) => {
-                    s.view_single_group::<UnitValueView<'a>>(2, a, &mut out.at[2])
+                    s.view_single_group::<UnitValueView<'a>>(2, &a, &mut out.at[2])
                 }
-                _ => s.other(a, None),
-            },
-        );
-        s.finish_view(&out.at);
+                _ => s.other(&a, None),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
@@ -3433,15 +3415,15 @@ impl<'a> rt::Group<'a> for UserEquipmentInfo<'a> {
                 &defs::USER_EQUIPMENT_INFO_GRAMMAR,
                 &defs::USER_EQUIPMENT_INFO_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (459, 0) => s.one(0, a, &mut self.user_equipment_info_type),
-                (460, 0) => s.one(1, a, &mut self.user_equipment_info_value),
-                _ => s.other(a, None),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (459, 0) => s.one(0, &a, &mut self.user_equipment_info_type),
+                (460, 0) => s.one(1, &a, &mut self.user_equipment_info_value),
+                _ => s.other(&a, None),
+            }
+        }
+        s.need(0);
+        s.need(1);
     }
     fn encode_group(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 459, 0, 0, &self.user_equipment_info_type);
@@ -3486,15 +3468,15 @@ impl<'a> rt::GroupView<'a> for UserEquipmentInfoView<'a> {
                 &defs::USER_EQUIPMENT_INFO_GRAMMAR,
                 &defs::USER_EQUIPMENT_INFO_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (459, 0) => s.view_single::<UserEquipmentInfoType>(0, a, &mut out.at[0]),
-                (460, 0) => s.view_single::<rt::OctetString<'a>>(1, a, &mut out.at[1]),
-                _ => s.other(a, None),
-            },
-        );
-        s.finish_view(&out.at);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (459, 0) => s.view_single::<UserEquipmentInfoType>(0, &a, &mut out.at[0]),
+                (460, 0) => s.view_single::<rt::OctetString<'a>>(1, &a, &mut out.at[1]),
+                _ => s.other(&a, None),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
@@ -3630,28 +3612,33 @@ impl<'a> rt::Command<'a> for ReAuthRequest<'a> {
     fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
         let mut s = ctx
             .fields(&defs::RE_AUTH_REQUEST_GRAMMAR, &defs::RE_AUTH_REQUEST_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.one(0, a, &mut self.session_id),
-                (264, 0) => s.one(1, a, &mut self.origin_host),
-                (296, 0) => s.one(2, a, &mut self.origin_realm),
-                (283, 0) => s.one(3, a, &mut self.destination_realm),
-                (293, 0) => s.one(4, a, &mut self.destination_host),
-                (258, 0) => s.one(5, a, &mut self.auth_application_id),
-                (285, 0) => s.one(6, a, &mut self.re_auth_request_type),
-                (1, 0) => s.opt(7, a, &mut self.user_name),
-                (278, 0) => s.opt(8, a, &mut self.origin_state_id),
-                (419, 0) => s.opt(9, a, &mut self.cc_sub_session_id),
-                (453, 0) => s.opt(10, a, &mut self.g_s_u_pool_identifier),
-                (439, 0) => s.opt(11, a, &mut self.service_identifier),
-                (432, 0) => s.opt(12, a, &mut self.rating_group),
-                (284, 0) => s.many_group(13, a, &mut self.proxy_info),
-                (282, 0) => s.many(14, a, &mut self.route_record),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (264, 0) => s.one(1, &a, &mut self.origin_host),
+                (296, 0) => s.one(2, &a, &mut self.origin_realm),
+                (283, 0) => s.one(3, &a, &mut self.destination_realm),
+                (293, 0) => s.one(4, &a, &mut self.destination_host),
+                (258, 0) => s.one(5, &a, &mut self.auth_application_id),
+                (285, 0) => s.one(6, &a, &mut self.re_auth_request_type),
+                (1, 0) => s.opt(7, &a, &mut self.user_name),
+                (278, 0) => s.opt(8, &a, &mut self.origin_state_id),
+                (419, 0) => s.opt(9, &a, &mut self.cc_sub_session_id),
+                (453, 0) => s.opt(10, &a, &mut self.g_s_u_pool_identifier),
+                (439, 0) => s.opt(11, &a, &mut self.service_identifier),
+                (432, 0) => s.opt(12, &a, &mut self.rating_group),
+                (284, 0) => s.many_group(13, &a, &mut self.proxy_info),
+                (282, 0) => s.many(14, &a, &mut self.route_record),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
+        s.need(4);
+        s.need(5);
+        s.need(6);
     }
     fn encode_body(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 263, 64, 0, &self.session_id);
@@ -3661,12 +3648,12 @@ impl<'a> rt::Command<'a> for ReAuthRequest<'a> {
         rt::put(w, 293, 64, 0, &self.destination_host);
         rt::put(w, 258, 64, 0, &self.auth_application_id);
         rt::put(w, 285, 64, 0, &self.re_auth_request_type);
-        rt::put_all(w, 1, 64, 0, &self.user_name);
-        rt::put_all(w, 278, 64, 0, &self.origin_state_id);
-        rt::put_all(w, 419, 64, 0, &self.cc_sub_session_id);
-        rt::put_all(w, 453, 64, 0, &self.g_s_u_pool_identifier);
-        rt::put_all(w, 439, 64, 0, &self.service_identifier);
-        rt::put_all(w, 432, 64, 0, &self.rating_group);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 419, 64, 0, &self.cc_sub_session_id);
+        rt::put_opt(w, 453, 64, 0, &self.g_s_u_pool_identifier);
+        rt::put_opt(w, 439, 64, 0, &self.service_identifier);
+        rt::put_opt(w, 432, 64, 0, &self.rating_group);
         rt::put_groups(w, &self.proxy_info);
         rt::put_all(w, 282, 64, 0, &self.route_record);
         rt::put_raw(w, &self.other_avps);
@@ -3773,42 +3760,49 @@ impl<'a> rt::CommandView<'a> for ReAuthRequestView<'a> {
         let mut out = Self { data, at: [0; 15] };
         let mut s = ctx
             .fields(&defs::RE_AUTH_REQUEST_GRAMMAR, &defs::RE_AUTH_REQUEST_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, a, &mut out.at[0]),
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
                 (264, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(1, a, &mut out.at[1])
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
                 (296, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(2, a, &mut out.at[2])
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
                 (283, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(3, a, &mut out.at[3])
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
                 (293, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(4, a, &mut out.at[4])
+                    s.view_single::<rt::DiameterIdentity<'a>>(4, &a, &mut out.at[4])
                 }
-                (258, 0) => s.view_single::<u32>(5, a, &mut out.at[5]),
+                (258, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
                 (285, 0) => {
-                    s.view_single::<super::base::ReAuthRequestType>(6, a, &mut out.at[6])
+                    s.view_single::<
+                            super::base::ReAuthRequestType,
+                        >(6, &a, &mut out.at[6])
                 }
-                (1, 0) => s.view_single::<rt::Utf8String<'a>>(7, a, &mut out.at[7]),
-                (278, 0) => s.view_single::<u32>(8, a, &mut out.at[8]),
-                (419, 0) => s.view_single::<u64>(9, a, &mut out.at[9]),
-                (453, 0) => s.view_single::<u32>(10, a, &mut out.at[10]),
-                (439, 0) => s.view_single::<u32>(11, a, &mut out.at[11]),
-                (432, 0) => s.view_single::<u32>(12, a, &mut out.at[12]),
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(7, &a, &mut out.at[7]),
+                (278, 0) => s.view_single::<u32>(8, &a, &mut out.at[8]),
+                (419, 0) => s.view_single::<u64>(9, &a, &mut out.at[9]),
+                (453, 0) => s.view_single::<u32>(10, &a, &mut out.at[10]),
+                (439, 0) => s.view_single::<u32>(11, &a, &mut out.at[11]),
+                (432, 0) => s.view_single::<u32>(12, &a, &mut out.at[12]),
                 (284, 0) => {
                     s.view_group::<
                             super::base::ProxyInfoView<'a>,
-                        >(13, a, &mut out.at[13])
+                        >(13, &a, &mut out.at[13])
                 }
-                (282, 0) => s.view::<rt::DiameterIdentity<'a>>(14, a, &mut out.at[14]),
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+                (282, 0) => s.view::<rt::DiameterIdentity<'a>>(14, &a, &mut out.at[14]),
+                _ => s.other_in_view(&a),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
+        s.need_at(4, out.at[4]);
+        s.need_at(5, out.at[5]);
+        s.need_at(6, out.at[6]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
@@ -3944,48 +3938,50 @@ impl<'a> rt::Command<'a> for ReAuthAnswer<'a> {
     fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
         let mut s = ctx
             .fields(&defs::RE_AUTH_ANSWER_GRAMMAR, &defs::RE_AUTH_ANSWER_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.one(0, a, &mut self.session_id),
-                (268, 0) => s.one(1, a, &mut self.result_code),
-                (264, 0) => s.one(2, a, &mut self.origin_host),
-                (296, 0) => s.one(3, a, &mut self.origin_realm),
-                (1, 0) => s.opt(4, a, &mut self.user_name),
-                (278, 0) => s.opt(5, a, &mut self.origin_state_id),
-                (281, 0) => s.opt(6, a, &mut self.error_message),
-                (294, 0) => s.opt(7, a, &mut self.error_reporting_host),
-                (279, 0) => s.opt_group(8, a, &mut self.failed_avp),
-                (292, 0) => s.many(9, a, &mut self.redirect_host),
-                (261, 0) => s.opt(10, a, &mut self.redirect_host_usage),
-                (262, 0) => s.opt(11, a, &mut self.redirect_max_cache_time),
-                (419, 0) => s.opt(12, a, &mut self.cc_sub_session_id),
-                (453, 0) => s.opt(13, a, &mut self.g_s_u_pool_identifier),
-                (439, 0) => s.opt(14, a, &mut self.service_identifier),
-                (432, 0) => s.opt(15, a, &mut self.rating_group),
-                (284, 0) => s.many_group(16, a, &mut self.proxy_info),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (268, 0) => s.one(1, &a, &mut self.result_code),
+                (264, 0) => s.one(2, &a, &mut self.origin_host),
+                (296, 0) => s.one(3, &a, &mut self.origin_realm),
+                (1, 0) => s.opt(4, &a, &mut self.user_name),
+                (278, 0) => s.opt(5, &a, &mut self.origin_state_id),
+                (281, 0) => s.opt(6, &a, &mut self.error_message),
+                (294, 0) => s.opt(7, &a, &mut self.error_reporting_host),
+                (279, 0) => s.opt_group(8, &a, &mut self.failed_avp),
+                (292, 0) => s.many(9, &a, &mut self.redirect_host),
+                (261, 0) => s.opt(10, &a, &mut self.redirect_host_usage),
+                (262, 0) => s.opt(11, &a, &mut self.redirect_max_cache_time),
+                (419, 0) => s.opt(12, &a, &mut self.cc_sub_session_id),
+                (453, 0) => s.opt(13, &a, &mut self.g_s_u_pool_identifier),
+                (439, 0) => s.opt(14, &a, &mut self.service_identifier),
+                (432, 0) => s.opt(15, &a, &mut self.rating_group),
+                (284, 0) => s.many_group(16, &a, &mut self.proxy_info),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
     }
     fn encode_body(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 263, 64, 0, &self.session_id);
         rt::put(w, 268, 64, 0, &self.result_code);
         rt::put(w, 264, 64, 0, &self.origin_host);
         rt::put(w, 296, 64, 0, &self.origin_realm);
-        rt::put_all(w, 1, 64, 0, &self.user_name);
-        rt::put_all(w, 278, 64, 0, &self.origin_state_id);
-        rt::put_all(w, 281, 0, 0, &self.error_message);
-        rt::put_all(w, 294, 0, 0, &self.error_reporting_host);
-        rt::put_groups(w, &self.failed_avp);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 281, 0, 0, &self.error_message);
+        rt::put_opt(w, 294, 0, 0, &self.error_reporting_host);
+        rt::put_opt_group(w, &self.failed_avp);
         rt::put_all(w, 292, 64, 0, &self.redirect_host);
-        rt::put_all(w, 261, 64, 0, &self.redirect_host_usage);
-        rt::put_all(w, 262, 64, 0, &self.redirect_max_cache_time);
-        rt::put_all(w, 419, 64, 0, &self.cc_sub_session_id);
-        rt::put_all(w, 453, 64, 0, &self.g_s_u_pool_identifier);
-        rt::put_all(w, 439, 64, 0, &self.service_identifier);
-        rt::put_all(w, 432, 64, 0, &self.rating_group);
+        rt::put_opt(w, 261, 64, 0, &self.redirect_host_usage);
+        rt::put_opt(w, 262, 64, 0, &self.redirect_max_cache_time);
+        rt::put_opt(w, 419, 64, 0, &self.cc_sub_session_id);
+        rt::put_opt(w, 453, 64, 0, &self.g_s_u_pool_identifier);
+        rt::put_opt(w, 439, 64, 0, &self.service_identifier);
+        rt::put_opt(w, 432, 64, 0, &self.rating_group);
         rt::put_groups(w, &self.proxy_info);
         rt::put_raw(w, &self.other_avps);
     }
@@ -4101,48 +4097,50 @@ impl<'a> rt::CommandView<'a> for ReAuthAnswerView<'a> {
         let mut out = Self { data, at: [0; 17] };
         let mut s = ctx
             .fields(&defs::RE_AUTH_ANSWER_GRAMMAR, &defs::RE_AUTH_ANSWER_OCCURS);
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, a, &mut out.at[0]),
-                (268, 0) => s.view_single::<u32>(1, a, &mut out.at[1]),
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
+                (268, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
                 (264, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(2, a, &mut out.at[2])
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
                 (296, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(3, a, &mut out.at[3])
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
-                (1, 0) => s.view_single::<rt::Utf8String<'a>>(4, a, &mut out.at[4]),
-                (278, 0) => s.view_single::<u32>(5, a, &mut out.at[5]),
-                (281, 0) => s.view_single::<rt::Utf8String<'a>>(6, a, &mut out.at[6]),
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(4, &a, &mut out.at[4]),
+                (278, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
+                (281, 0) => s.view_single::<rt::Utf8String<'a>>(6, &a, &mut out.at[6]),
                 (294, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(7, a, &mut out.at[7])
+                    s.view_single::<rt::DiameterIdentity<'a>>(7, &a, &mut out.at[7])
                 }
                 (279, 0) => {
                     s.view_single_group::<
                             super::base::FailedAvpView<'a>,
-                        >(8, a, &mut out.at[8])
+                        >(8, &a, &mut out.at[8])
                 }
-                (292, 0) => s.view::<rt::DiameterUri>(9, a, &mut out.at[9]),
+                (292, 0) => s.view::<rt::DiameterUri>(9, &a, &mut out.at[9]),
                 (261, 0) => {
                     s.view_single::<
                             super::base::RedirectHostUsage,
-                        >(10, a, &mut out.at[10])
+                        >(10, &a, &mut out.at[10])
                 }
-                (262, 0) => s.view_single::<u32>(11, a, &mut out.at[11]),
-                (419, 0) => s.view_single::<u64>(12, a, &mut out.at[12]),
-                (453, 0) => s.view_single::<u32>(13, a, &mut out.at[13]),
-                (439, 0) => s.view_single::<u32>(14, a, &mut out.at[14]),
-                (432, 0) => s.view_single::<u32>(15, a, &mut out.at[15]),
+                (262, 0) => s.view_single::<u32>(11, &a, &mut out.at[11]),
+                (419, 0) => s.view_single::<u64>(12, &a, &mut out.at[12]),
+                (453, 0) => s.view_single::<u32>(13, &a, &mut out.at[13]),
+                (439, 0) => s.view_single::<u32>(14, &a, &mut out.at[14]),
+                (432, 0) => s.view_single::<u32>(15, &a, &mut out.at[15]),
                 (284, 0) => {
                     s.view_group::<
                             super::base::ProxyInfoView<'a>,
-                        >(16, a, &mut out.at[16])
+                        >(16, &a, &mut out.at[16])
                 }
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+                _ => s.other_in_view(&a),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
@@ -4319,42 +4317,48 @@ impl<'a> rt::Command<'a> for CreditControlRequest<'a> {
                 &defs::CREDIT_CONTROL_REQUEST_GRAMMAR,
                 &defs::CREDIT_CONTROL_REQUEST_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.one(0, a, &mut self.session_id),
-                (264, 0) => s.one(1, a, &mut self.origin_host),
-                (296, 0) => s.one(2, a, &mut self.origin_realm),
-                (283, 0) => s.one(3, a, &mut self.destination_realm),
-                (258, 0) => s.one(4, a, &mut self.auth_application_id),
-                (461, 0) => s.one(5, a, &mut self.service_context_id),
-                (416, 0) => s.one(6, a, &mut self.cc_request_type),
-                (415, 0) => s.one(7, a, &mut self.cc_request_number),
-                (293, 0) => s.opt(8, a, &mut self.destination_host),
-                (1, 0) => s.opt(9, a, &mut self.user_name),
-                (419, 0) => s.opt(10, a, &mut self.cc_sub_session_id),
-                (50, 0) => s.opt(11, a, &mut self.acct_multi_session_id),
-                (278, 0) => s.opt(12, a, &mut self.origin_state_id),
-                (55, 0) => s.opt(13, a, &mut self.event_timestamp),
-                (443, 0) => s.many_group(14, a, &mut self.subscription_id),
-                (439, 0) => s.opt(15, a, &mut self.service_identifier),
-                (295, 0) => s.opt(16, a, &mut self.termination_cause),
-                (437, 0) => s.opt_group(17, a, &mut self.requested_service_unit),
-                (436, 0) => s.opt(18, a, &mut self.requested_action),
-                (446, 0) => s.many_group(19, a, &mut self.used_service_unit),
-                (455, 0) => s.opt(20, a, &mut self.multiple_services_indicator),
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (264, 0) => s.one(1, &a, &mut self.origin_host),
+                (296, 0) => s.one(2, &a, &mut self.origin_realm),
+                (283, 0) => s.one(3, &a, &mut self.destination_realm),
+                (258, 0) => s.one(4, &a, &mut self.auth_application_id),
+                (461, 0) => s.one(5, &a, &mut self.service_context_id),
+                (416, 0) => s.one(6, &a, &mut self.cc_request_type),
+                (415, 0) => s.one(7, &a, &mut self.cc_request_number),
+                (293, 0) => s.opt(8, &a, &mut self.destination_host),
+                (1, 0) => s.opt(9, &a, &mut self.user_name),
+                (419, 0) => s.opt(10, &a, &mut self.cc_sub_session_id),
+                (50, 0) => s.opt(11, &a, &mut self.acct_multi_session_id),
+                (278, 0) => s.opt(12, &a, &mut self.origin_state_id),
+                (55, 0) => s.opt(13, &a, &mut self.event_timestamp),
+                (443, 0) => s.many_group(14, &a, &mut self.subscription_id),
+                (439, 0) => s.opt(15, &a, &mut self.service_identifier),
+                (295, 0) => s.opt(16, &a, &mut self.termination_cause),
+                (437, 0) => s.opt_group(17, &a, &mut self.requested_service_unit),
+                (436, 0) => s.opt(18, &a, &mut self.requested_action),
+                (446, 0) => s.many_group(19, &a, &mut self.used_service_unit),
+                (455, 0) => s.opt(20, &a, &mut self.multiple_services_indicator),
                 (456, 0) => {
-                    s.many_group(21, a, &mut self.multiple_services_credit_control)
+                    s.many_group(21, &a, &mut self.multiple_services_credit_control)
                 }
-                (440, 0) => s.many_group(22, a, &mut self.service_parameter_info),
-                (411, 0) => s.opt(23, a, &mut self.cc_correlation_id),
-                (458, 0) => s.opt_group(24, a, &mut self.user_equipment_info),
-                (284, 0) => s.many_group(25, a, &mut self.proxy_info),
-                (282, 0) => s.many(26, a, &mut self.route_record),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+                (440, 0) => s.many_group(22, &a, &mut self.service_parameter_info),
+                (411, 0) => s.opt(23, &a, &mut self.cc_correlation_id),
+                (458, 0) => s.opt_group(24, &a, &mut self.user_equipment_info),
+                (284, 0) => s.many_group(25, &a, &mut self.proxy_info),
+                (282, 0) => s.many(26, &a, &mut self.route_record),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
+        s.need(4);
+        s.need(5);
+        s.need(6);
+        s.need(7);
     }
     fn encode_body(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 263, 64, 0, &self.session_id);
@@ -4365,23 +4369,23 @@ impl<'a> rt::Command<'a> for CreditControlRequest<'a> {
         rt::put(w, 461, 64, 0, &self.service_context_id);
         rt::put(w, 416, 64, 0, &self.cc_request_type);
         rt::put(w, 415, 64, 0, &self.cc_request_number);
-        rt::put_all(w, 293, 64, 0, &self.destination_host);
-        rt::put_all(w, 1, 64, 0, &self.user_name);
-        rt::put_all(w, 419, 64, 0, &self.cc_sub_session_id);
-        rt::put_all(w, 50, 64, 0, &self.acct_multi_session_id);
-        rt::put_all(w, 278, 64, 0, &self.origin_state_id);
-        rt::put_all(w, 55, 64, 0, &self.event_timestamp);
+        rt::put_opt(w, 293, 64, 0, &self.destination_host);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 419, 64, 0, &self.cc_sub_session_id);
+        rt::put_opt(w, 50, 64, 0, &self.acct_multi_session_id);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 55, 64, 0, &self.event_timestamp);
         rt::put_groups(w, &self.subscription_id);
-        rt::put_all(w, 439, 64, 0, &self.service_identifier);
-        rt::put_all(w, 295, 64, 0, &self.termination_cause);
-        rt::put_groups(w, &self.requested_service_unit);
-        rt::put_all(w, 436, 64, 0, &self.requested_action);
+        rt::put_opt(w, 439, 64, 0, &self.service_identifier);
+        rt::put_opt(w, 295, 64, 0, &self.termination_cause);
+        rt::put_opt_group(w, &self.requested_service_unit);
+        rt::put_opt(w, 436, 64, 0, &self.requested_action);
         rt::put_groups(w, &self.used_service_unit);
-        rt::put_all(w, 455, 64, 0, &self.multiple_services_indicator);
+        rt::put_opt(w, 455, 64, 0, &self.multiple_services_indicator);
         rt::put_groups(w, &self.multiple_services_credit_control);
         rt::put_groups(w, &self.service_parameter_info);
-        rt::put_all(w, 411, 0, 0, &self.cc_correlation_id);
-        rt::put_groups(w, &self.user_equipment_info);
+        rt::put_opt(w, 411, 0, 0, &self.cc_correlation_id);
+        rt::put_opt_group(w, &self.user_equipment_info);
         rt::put_groups(w, &self.proxy_info);
         rt::put_all(w, 282, 64, 0, &self.route_record);
         rt::put_raw(w, &self.other_avps);
@@ -4557,76 +4561,82 @@ impl<'a> rt::CommandView<'a> for CreditControlRequestView<'a> {
                 &defs::CREDIT_CONTROL_REQUEST_GRAMMAR,
                 &defs::CREDIT_CONTROL_REQUEST_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, a, &mut out.at[0]),
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
                 (264, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(1, a, &mut out.at[1])
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
                 (296, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(2, a, &mut out.at[2])
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
                 (283, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(3, a, &mut out.at[3])
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
-                (258, 0) => s.view_single::<u32>(4, a, &mut out.at[4]),
-                (461, 0) => s.view_single::<rt::Utf8String<'a>>(5, a, &mut out.at[5]),
-                (416, 0) => s.view_single::<CcRequestType>(6, a, &mut out.at[6]),
-                (415, 0) => s.view_single::<u32>(7, a, &mut out.at[7]),
+                (258, 0) => s.view_single::<u32>(4, &a, &mut out.at[4]),
+                (461, 0) => s.view_single::<rt::Utf8String<'a>>(5, &a, &mut out.at[5]),
+                (416, 0) => s.view_single::<CcRequestType>(6, &a, &mut out.at[6]),
+                (415, 0) => s.view_single::<u32>(7, &a, &mut out.at[7]),
                 (293, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(8, a, &mut out.at[8])
+                    s.view_single::<rt::DiameterIdentity<'a>>(8, &a, &mut out.at[8])
                 }
-                (1, 0) => s.view_single::<rt::Utf8String<'a>>(9, a, &mut out.at[9]),
-                (419, 0) => s.view_single::<u64>(10, a, &mut out.at[10]),
-                (50, 0) => s.view_single::<rt::Utf8String<'a>>(11, a, &mut out.at[11]),
-                (278, 0) => s.view_single::<u32>(12, a, &mut out.at[12]),
-                (55, 0) => s.view_single::<rt::Time>(13, a, &mut out.at[13]),
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(9, &a, &mut out.at[9]),
+                (419, 0) => s.view_single::<u64>(10, &a, &mut out.at[10]),
+                (50, 0) => s.view_single::<rt::Utf8String<'a>>(11, &a, &mut out.at[11]),
+                (278, 0) => s.view_single::<u32>(12, &a, &mut out.at[12]),
+                (55, 0) => s.view_single::<rt::Time>(13, &a, &mut out.at[13]),
                 (443, 0) => {
-                    s.view_group::<SubscriptionIdView<'a>>(14, a, &mut out.at[14])
+                    s.view_group::<SubscriptionIdView<'a>>(14, &a, &mut out.at[14])
                 }
-                (439, 0) => s.view_single::<u32>(15, a, &mut out.at[15]),
+                (439, 0) => s.view_single::<u32>(15, &a, &mut out.at[15]),
                 (295, 0) => {
                     s.view_single::<
                             super::base::TerminationCause,
-                        >(16, a, &mut out.at[16])
+                        >(16, &a, &mut out.at[16])
                 }
                 (437, 0) => {
                     s.view_single_group::<
                             RequestedServiceUnitView<'a>,
-                        >(17, a, &mut out.at[17])
+                        >(17, &a, &mut out.at[17])
                 }
-                (436, 0) => s.view_single::<RequestedAction>(18, a, &mut out.at[18]),
+                (436, 0) => s.view_single::<RequestedAction>(18, &a, &mut out.at[18]),
                 (446, 0) => {
-                    s.view_group::<UsedServiceUnitView<'a>>(19, a, &mut out.at[19])
+                    s.view_group::<UsedServiceUnitView<'a>>(19, &a, &mut out.at[19])
                 }
                 (455, 0) => {
-                    s.view_single::<MultipleServicesIndicator>(20, a, &mut out.at[20])
+                    s.view_single::<MultipleServicesIndicator>(20, &a, &mut out.at[20])
                 }
                 (456, 0) => {
                     s.view_group::<
                             MultipleServicesCreditControlView<'a>,
-                        >(21, a, &mut out.at[21])
+                        >(21, &a, &mut out.at[21])
                 }
                 (440, 0) => {
-                    s.view_group::<ServiceParameterInfoView<'a>>(22, a, &mut out.at[22])
+                    s.view_group::<ServiceParameterInfoView<'a>>(22, &a, &mut out.at[22])
                 }
-                (411, 0) => s.view_single::<rt::OctetString<'a>>(23, a, &mut out.at[23]),
+                (411, 0) => s.view_single::<rt::OctetString<'a>>(23, &a, &mut out.at[23]),
                 (458, 0) => {
                     s.view_single_group::<
                             UserEquipmentInfoView<'a>,
-                        >(24, a, &mut out.at[24])
+                        >(24, &a, &mut out.at[24])
                 }
                 (284, 0) => {
                     s.view_group::<
                             super::base::ProxyInfoView<'a>,
-                        >(25, a, &mut out.at[25])
+                        >(25, &a, &mut out.at[25])
                 }
-                (282, 0) => s.view::<rt::DiameterIdentity<'a>>(26, a, &mut out.at[26]),
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+                (282, 0) => s.view::<rt::DiameterIdentity<'a>>(26, &a, &mut out.at[26]),
+                _ => s.other_in_view(&a),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
+        s.need_at(4, out.at[4]);
+        s.need_at(5, out.at[5]);
+        s.need_at(6, out.at[6]);
+        s.need_at(7, out.at[7]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
@@ -4828,42 +4838,47 @@ impl<'a> rt::Command<'a> for CreditControlAnswer<'a> {
                 &defs::CREDIT_CONTROL_ANSWER_GRAMMAR,
                 &defs::CREDIT_CONTROL_ANSWER_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.one(0, a, &mut self.session_id),
-                (268, 0) => s.one(1, a, &mut self.result_code),
-                (264, 0) => s.one(2, a, &mut self.origin_host),
-                (296, 0) => s.one(3, a, &mut self.origin_realm),
-                (258, 0) => s.one(4, a, &mut self.auth_application_id),
-                (416, 0) => s.one(5, a, &mut self.cc_request_type),
-                (415, 0) => s.one(6, a, &mut self.cc_request_number),
-                (1, 0) => s.opt(7, a, &mut self.user_name),
-                (418, 0) => s.opt(8, a, &mut self.cc_session_failover),
-                (419, 0) => s.opt(9, a, &mut self.cc_sub_session_id),
-                (50, 0) => s.opt(10, a, &mut self.acct_multi_session_id),
-                (278, 0) => s.opt(11, a, &mut self.origin_state_id),
-                (55, 0) => s.opt(12, a, &mut self.event_timestamp),
-                (431, 0) => s.opt_group(13, a, &mut self.granted_service_unit),
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (268, 0) => s.one(1, &a, &mut self.result_code),
+                (264, 0) => s.one(2, &a, &mut self.origin_host),
+                (296, 0) => s.one(3, &a, &mut self.origin_realm),
+                (258, 0) => s.one(4, &a, &mut self.auth_application_id),
+                (416, 0) => s.one(5, &a, &mut self.cc_request_type),
+                (415, 0) => s.one(6, &a, &mut self.cc_request_number),
+                (1, 0) => s.opt(7, &a, &mut self.user_name),
+                (418, 0) => s.opt(8, &a, &mut self.cc_session_failover),
+                (419, 0) => s.opt(9, &a, &mut self.cc_sub_session_id),
+                (50, 0) => s.opt(10, &a, &mut self.acct_multi_session_id),
+                (278, 0) => s.opt(11, &a, &mut self.origin_state_id),
+                (55, 0) => s.opt(12, &a, &mut self.event_timestamp),
+                (431, 0) => s.opt_group(13, &a, &mut self.granted_service_unit),
                 (456, 0) => {
-                    s.many_group(14, a, &mut self.multiple_services_credit_control)
+                    s.many_group(14, &a, &mut self.multiple_services_credit_control)
                 }
-                (423, 0) => s.opt_group(15, a, &mut self.cost_information),
-                (430, 0) => s.opt_group(16, a, &mut self.final_unit_indication),
-                (422, 0) => s.opt(17, a, &mut self.check_balance_result),
-                (427, 0) => s.opt(18, a, &mut self.credit_control_failure_handling),
-                (428, 0) => s.opt(19, a, &mut self.direct_debiting_failure_handling),
-                (448, 0) => s.opt(20, a, &mut self.validity_time),
-                (292, 0) => s.many(21, a, &mut self.redirect_host),
-                (261, 0) => s.opt(22, a, &mut self.redirect_host_usage),
-                (262, 0) => s.opt(23, a, &mut self.redirect_max_cache_time),
-                (284, 0) => s.many_group(24, a, &mut self.proxy_info),
-                (282, 0) => s.many(25, a, &mut self.route_record),
-                (279, 0) => s.many_group(26, a, &mut self.failed_avp),
-                _ => s.other(a, Some(&mut self.other_avps)),
-            },
-        );
-        s.finish();
+                (423, 0) => s.opt_group(15, &a, &mut self.cost_information),
+                (430, 0) => s.opt_group(16, &a, &mut self.final_unit_indication),
+                (422, 0) => s.opt(17, &a, &mut self.check_balance_result),
+                (427, 0) => s.opt(18, &a, &mut self.credit_control_failure_handling),
+                (428, 0) => s.opt(19, &a, &mut self.direct_debiting_failure_handling),
+                (448, 0) => s.opt(20, &a, &mut self.validity_time),
+                (292, 0) => s.many(21, &a, &mut self.redirect_host),
+                (261, 0) => s.opt(22, &a, &mut self.redirect_host_usage),
+                (262, 0) => s.opt(23, &a, &mut self.redirect_max_cache_time),
+                (284, 0) => s.many_group(24, &a, &mut self.proxy_info),
+                (282, 0) => s.many(25, &a, &mut self.route_record),
+                (279, 0) => s.many_group(26, &a, &mut self.failed_avp),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
+        s.need(4);
+        s.need(5);
+        s.need(6);
     }
     fn encode_body(&self, w: &mut rt::Writer<'_>) {
         rt::put(w, 263, 64, 0, &self.session_id);
@@ -4873,23 +4888,23 @@ impl<'a> rt::Command<'a> for CreditControlAnswer<'a> {
         rt::put(w, 258, 64, 0, &self.auth_application_id);
         rt::put(w, 416, 64, 0, &self.cc_request_type);
         rt::put(w, 415, 64, 0, &self.cc_request_number);
-        rt::put_all(w, 1, 64, 0, &self.user_name);
-        rt::put_all(w, 418, 64, 0, &self.cc_session_failover);
-        rt::put_all(w, 419, 64, 0, &self.cc_sub_session_id);
-        rt::put_all(w, 50, 64, 0, &self.acct_multi_session_id);
-        rt::put_all(w, 278, 64, 0, &self.origin_state_id);
-        rt::put_all(w, 55, 64, 0, &self.event_timestamp);
-        rt::put_groups(w, &self.granted_service_unit);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 418, 64, 0, &self.cc_session_failover);
+        rt::put_opt(w, 419, 64, 0, &self.cc_sub_session_id);
+        rt::put_opt(w, 50, 64, 0, &self.acct_multi_session_id);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 55, 64, 0, &self.event_timestamp);
+        rt::put_opt_group(w, &self.granted_service_unit);
         rt::put_groups(w, &self.multiple_services_credit_control);
-        rt::put_groups(w, &self.cost_information);
-        rt::put_groups(w, &self.final_unit_indication);
-        rt::put_all(w, 422, 64, 0, &self.check_balance_result);
-        rt::put_all(w, 427, 64, 0, &self.credit_control_failure_handling);
-        rt::put_all(w, 428, 64, 0, &self.direct_debiting_failure_handling);
-        rt::put_all(w, 448, 64, 0, &self.validity_time);
+        rt::put_opt_group(w, &self.cost_information);
+        rt::put_opt_group(w, &self.final_unit_indication);
+        rt::put_opt(w, 422, 64, 0, &self.check_balance_result);
+        rt::put_opt(w, 427, 64, 0, &self.credit_control_failure_handling);
+        rt::put_opt(w, 428, 64, 0, &self.direct_debiting_failure_handling);
+        rt::put_opt(w, 448, 64, 0, &self.validity_time);
         rt::put_all(w, 292, 64, 0, &self.redirect_host);
-        rt::put_all(w, 261, 64, 0, &self.redirect_host_usage);
-        rt::put_all(w, 262, 64, 0, &self.redirect_max_cache_time);
+        rt::put_opt(w, 261, 64, 0, &self.redirect_host_usage);
+        rt::put_opt(w, 262, 64, 0, &self.redirect_max_cache_time);
         rt::put_groups(w, &self.proxy_info);
         rt::put_all(w, 282, 64, 0, &self.route_record);
         rt::put_groups(w, &self.failed_avp);
@@ -5072,78 +5087,85 @@ impl<'a> rt::CommandView<'a> for CreditControlAnswerView<'a> {
                 &defs::CREDIT_CONTROL_ANSWER_GRAMMAR,
                 &defs::CREDIT_CONTROL_ANSWER_OCCURS,
             );
-        s.walk(
-            data,
-            |s, a| match (a.header.code, a.header.vendor()) {
-                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, a, &mut out.at[0]),
-                (268, 0) => s.view_single::<u32>(1, a, &mut out.at[1]),
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
+                (268, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
                 (264, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(2, a, &mut out.at[2])
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
                 (296, 0) => {
-                    s.view_single::<rt::DiameterIdentity<'a>>(3, a, &mut out.at[3])
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
-                (258, 0) => s.view_single::<u32>(4, a, &mut out.at[4]),
-                (416, 0) => s.view_single::<CcRequestType>(5, a, &mut out.at[5]),
-                (415, 0) => s.view_single::<u32>(6, a, &mut out.at[6]),
-                (1, 0) => s.view_single::<rt::Utf8String<'a>>(7, a, &mut out.at[7]),
-                (418, 0) => s.view_single::<CcSessionFailover>(8, a, &mut out.at[8]),
-                (419, 0) => s.view_single::<u64>(9, a, &mut out.at[9]),
-                (50, 0) => s.view_single::<rt::Utf8String<'a>>(10, a, &mut out.at[10]),
-                (278, 0) => s.view_single::<u32>(11, a, &mut out.at[11]),
-                (55, 0) => s.view_single::<rt::Time>(12, a, &mut out.at[12]),
+                (258, 0) => s.view_single::<u32>(4, &a, &mut out.at[4]),
+                (416, 0) => s.view_single::<CcRequestType>(5, &a, &mut out.at[5]),
+                (415, 0) => s.view_single::<u32>(6, &a, &mut out.at[6]),
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(7, &a, &mut out.at[7]),
+                (418, 0) => s.view_single::<CcSessionFailover>(8, &a, &mut out.at[8]),
+                (419, 0) => s.view_single::<u64>(9, &a, &mut out.at[9]),
+                (50, 0) => s.view_single::<rt::Utf8String<'a>>(10, &a, &mut out.at[10]),
+                (278, 0) => s.view_single::<u32>(11, &a, &mut out.at[11]),
+                (55, 0) => s.view_single::<rt::Time>(12, &a, &mut out.at[12]),
                 (431, 0) => {
                     s.view_single_group::<
                             GrantedServiceUnitView<'a>,
-                        >(13, a, &mut out.at[13])
+                        >(13, &a, &mut out.at[13])
                 }
                 (456, 0) => {
                     s.view_group::<
                             MultipleServicesCreditControlView<'a>,
-                        >(14, a, &mut out.at[14])
+                        >(14, &a, &mut out.at[14])
                 }
                 (423, 0) => {
                     s.view_single_group::<
                             CostInformationView<'a>,
-                        >(15, a, &mut out.at[15])
+                        >(15, &a, &mut out.at[15])
                 }
                 (430, 0) => {
                     s.view_single_group::<
                             FinalUnitIndicationView<'a>,
-                        >(16, a, &mut out.at[16])
+                        >(16, &a, &mut out.at[16])
                 }
-                (422, 0) => s.view_single::<CheckBalanceResult>(17, a, &mut out.at[17]),
+                (422, 0) => s.view_single::<CheckBalanceResult>(17, &a, &mut out.at[17]),
                 (427, 0) => {
-                    s.view_single::<CreditControlFailureHandling>(18, a, &mut out.at[18])
+                    s.view_single::<
+                            CreditControlFailureHandling,
+                        >(18, &a, &mut out.at[18])
                 }
                 (428, 0) => {
                     s.view_single::<
                             DirectDebitingFailureHandling,
-                        >(19, a, &mut out.at[19])
+                        >(19, &a, &mut out.at[19])
                 }
-                (448, 0) => s.view_single::<u32>(20, a, &mut out.at[20]),
-                (292, 0) => s.view::<rt::DiameterUri>(21, a, &mut out.at[21]),
+                (448, 0) => s.view_single::<u32>(20, &a, &mut out.at[20]),
+                (292, 0) => s.view::<rt::DiameterUri>(21, &a, &mut out.at[21]),
                 (261, 0) => {
                     s.view_single::<
                             super::base::RedirectHostUsage,
-                        >(22, a, &mut out.at[22])
+                        >(22, &a, &mut out.at[22])
                 }
-                (262, 0) => s.view_single::<u32>(23, a, &mut out.at[23]),
+                (262, 0) => s.view_single::<u32>(23, &a, &mut out.at[23]),
                 (284, 0) => {
                     s.view_group::<
                             super::base::ProxyInfoView<'a>,
-                        >(24, a, &mut out.at[24])
+                        >(24, &a, &mut out.at[24])
                 }
-                (282, 0) => s.view::<rt::DiameterIdentity<'a>>(25, a, &mut out.at[25]),
+                (282, 0) => s.view::<rt::DiameterIdentity<'a>>(25, &a, &mut out.at[25]),
                 (279, 0) => {
                     s.view_group::<
                             super::base::FailedAvpView<'a>,
-                        >(26, a, &mut out.at[26])
+                        >(26, &a, &mut out.at[26])
                 }
-                _ => s.other_in_view(a),
-            },
-        );
-        s.finish_view(&out.at);
+                _ => s.other_in_view(&a),
+            }
+        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
+        s.need_at(4, out.at[4]);
+        s.need_at(5, out.at[5]);
+        s.need_at(6, out.at[6]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
