@@ -5,7 +5,7 @@
 //! measured first and nothing is zero-filled. A scalar AVP's header is written with its final
 //! length, and its padding as part of it; a Grouped AVP's length and the message's are
 //! patched in once their contents are written. A message that does not fit in the spare
-//! capacity is measured by the same pass (a short writer counts the bytes it cannot write),
+//! capacity is measured by the same pass (a short writer counts the bytes it does not write),
 //! room is reserved once, and it is written again: so a reused buffer costs one pass, a
 //! fresh one two, and no type needs a separate function to measure itself.
 
@@ -22,16 +22,18 @@ use crate::types::AvpValue;
 /// Where an encoding message goes: the spare capacity of the output buffer.
 ///
 /// Only this module makes writers. Each write either writes every byte it adds to
-/// `position()`, or writes nothing and marks the writer short: so while a writer is not
-/// short, the bytes before the position are initialised, the invariant [`message`] relies on
-/// to show them. A short writer goes on moving its position past what it would have written,
-/// so that at the end its position is the length the output needs.
+/// `position()`, or adds nothing, marks the writer short and counts the bytes it did not
+/// write: so the bytes before the position are always initialised, the invariant [`message`]
+/// relies on to show them, and at the end the position plus the bytes not written is the
+/// length the output needs.
 pub struct Writer<'b> {
     out: &'b mut [MaybeUninit<u8>],
     /// Bytes written so far.
     pos: usize,
-    /// A write did not fit: what was written is to be thrown away, and `pos` only measures.
+    /// A write did not fit: what was written is to be thrown away.
     short: bool,
+    /// Bytes of the writes that did not fit: with `pos`, what the output needs.
+    missing: usize,
 }
 
 impl std::fmt::Debug for Writer<'_> {
@@ -51,16 +53,19 @@ impl Writer<'_> {
         self.pos
     }
 
-    /// The `n` bytes of room at `at`, the position; `None` (and the writer marked short)
-    /// when they do not fit. The caller writes all of them, then moves the position past
-    /// them (whether they fit or not: a short writer measures): after the bytes, not before,
-    /// so that nothing comes between that store and the next write's load, and the compiler
-    /// keeps the position in a register from one AVP to the next.
+    /// The `n` bytes of room at `at`, the position; `None` (the writer marked short, the
+    /// bytes counted as missing) when they do not fit. The caller writes all of them, then
+    /// moves the position past them: after the bytes, not before, so that nothing comes
+    /// between that store and the next write's load, and the compiler keeps the position in a
+    /// register from one AVP to the next. (Moving the position past bytes that did not fit,
+    /// to measure, cost 3% of encoding the reference CCR: the compiler no longer knew the
+    /// position within the room.)
     #[inline(always)]
     fn room(&mut self, at: usize, n: usize) -> Option<&mut [MaybeUninit<u8>]> {
         let room = at.checked_add(n).and_then(|end| self.out.get_mut(at..end));
         if room.is_none() {
             self.short = true;
+            self.missing = self.missing.saturating_add(n);
         }
         room
     }
@@ -72,9 +77,8 @@ impl Writer<'_> {
         let n = bytes.len();
         if let Some(room) = self.room(at, n) {
             copy(room, bytes);
+            self.pos = at + n;
         }
-        // No overflow: the position stays below what was measured or the room.
-        self.pos = at + n;
     }
 
     /// Appends a whole AVP, padded: its header (`code`, `flags` with the V bit set as
@@ -95,7 +99,6 @@ impl Writer<'_> {
         let n = hlen + ((data.len() + 3) & !3);
         let at = self.pos;
         let Some(room) = self.room(at, n) else {
-            self.pos = at + n;
             return;
         };
         // The last word first, zero: the padding, under whatever the header and the data
@@ -135,15 +138,12 @@ impl Writer<'_> {
         self.patch(at, &word.to_be_bytes());
     }
 
-    /// Overwrites bytes already written at `at` (a header written after its contents). When
-    /// they were not written (the writer is short), there is nothing to overwrite.
+    /// Overwrites bytes already written at `at` (a header written after its contents).
     #[inline(always)]
     fn patch(&mut self, at: usize, bytes: &[u8]) {
         let end = at.saturating_add(bytes.len());
         if end <= self.pos {
-            if let Some(out) = self.out.get_mut(at..end) {
-                UninitSlice::uninit(out).copy_from_slice(bytes);
-            }
+            UninitSlice::uninit(&mut self.out[at..end]).copy_from_slice(bytes);
         }
     }
 }
@@ -217,6 +217,7 @@ fn vendor(vendor_id: u32) -> Option<u32> {
     (vendor_id != 0).then_some(vendor_id)
 }
 
+#[doc(hidden)]
 /// A scalar AVP; generated code passes the code, flags (M when the dictionary says must) and
 /// Vendor-Id (0 for none) as constants.
 #[inline(always)]
@@ -308,6 +309,7 @@ fn write(buf: &mut BytesMut, body: &impl Fn(&mut Writer<'_>)) -> Result<usize, u
         out,
         pos: 0,
         short: false,
+        missing: 0,
     };
     body(&mut w);
     // No writer can be made outside this module for `body` to swap in, but the invariant
@@ -317,7 +319,7 @@ fn write(buf: &mut BytesMut, body: &impl Fn(&mut Writer<'_>)) -> Result<usize, u
         "the writer given was the one used"
     );
     if w.short {
-        Err(w.pos)
+        Err(w.pos.saturating_add(w.missing))
     } else {
         Ok(w.pos)
     }
