@@ -230,6 +230,7 @@ fn proxiable_mismatch(ctx: &mut DecodeCtx<'_>, set: bool, proxiable: bool) {
     ctx.header_violation(rc::INVALID_HDR_BITS, msg);
 }
 
+#[doc(hidden)]
 /// Writes a Grouped AVP, with the flags a sender sets for it. Its header is written after its
 /// children, with the length they took (so nothing is measured first).
 #[inline]
@@ -244,10 +245,12 @@ pub fn put_group<'a, T: Group<'a>>(w: &mut Writer<'_>, value: &T) {
 pub mod ctx;
 pub mod decoded;
 pub mod failed;
+#[doc(hidden)]
 pub mod fields;
 
 pub use crate::violation::{first_violation, Violation};
 pub use ctx::{DecodeCtx, Repeated};
 pub use decoded::Decoded;
 pub use failed::zero_filled;
+#[doc(hidden)]
 pub use fields::{Fields, Occurs};

@@ -118,6 +118,7 @@ pub trait CommandView<'a>: Copy {
 /// that a third is not. Offsets stay below 2^24 (the longest message), so the bit is free.
 pub const EXCESS_REPORTED: u32 = 1 << 31;
 
+#[doc(hidden)]
 /// The AVP whose offset + 1 is `at` in `data` (0: none).
 #[inline]
 pub fn avp_at(data: &[u8], at: u32) -> Option<AvpRef<'_>> {
@@ -125,6 +126,7 @@ pub fn avp_at(data: &[u8], at: u32) -> Option<AvpRef<'_>> {
     avp::parse_at(data, pos, TOLERANT).map(|(a, _)| a)
 }
 
+#[doc(hidden)]
 /// Where the first AVP of each field is in `data` (offset + 1; 0 for none), by `slot`.
 pub fn index<const N: usize>(data: &[u8], slot: impl Fn(u32, u32) -> Option<usize>) -> [u32; N] {
     let mut at = [0u32; N];
@@ -140,6 +142,7 @@ pub fn index<const N: usize>(data: &[u8], slot: impl Fn(u32, u32) -> Option<usiz
     at
 }
 
+#[doc(hidden)]
 /// A required field (`{X}`): its value, or the `Default` the struct would hold when the
 /// message lacks it or it is invalid.
 #[inline]
@@ -147,24 +150,28 @@ pub fn one<'a, T: AvpValue<'a> + Default>(data: &'a [u8], at: u32) -> T {
     opt(data, at).unwrap_or_default()
 }
 
+#[doc(hidden)]
 /// An optional field (`[X]`).
 #[inline]
 pub fn opt<'a, T: AvpValue<'a>>(data: &'a [u8], at: u32) -> Option<T> {
     T::decode(avp_at(data, at)?.data).ok()
 }
 
+#[doc(hidden)]
 /// A required Grouped field: its view (an empty group when the message lacks it).
 #[inline]
 pub fn group<'a, V: GroupView<'a>>(data: &'a [u8], at: u32) -> V {
     V::index_group(avp_at(data, at).map_or(&[][..], |a| a.data))
 }
 
+#[doc(hidden)]
 /// An optional Grouped field.
 #[inline]
 pub fn opt_group<'a, V: GroupView<'a>>(data: &'a [u8], at: u32) -> Option<V> {
     avp_at(data, at).map(|a| V::index_group(a.data))
 }
 
+#[doc(hidden)]
 /// A repeated field of AVP `key` (code, Vendor-Id) occurring at most `max` times.
 #[inline]
 pub fn many<'a, T: AvpValue<'a>>(
@@ -176,6 +183,7 @@ pub fn many<'a, T: AvpValue<'a>>(
     Iter::new(data, at, key, max, decode_value::<T>)
 }
 
+#[doc(hidden)]
 /// A repeated Grouped field of AVP `key` occurring at most `max` times.
 #[inline]
 pub fn many_group<'a, V: GroupView<'a>>(
@@ -187,6 +195,7 @@ pub fn many_group<'a, V: GroupView<'a>>(
     Iter::new(data, at, key, max, index_group::<V>)
 }
 
+#[doc(hidden)]
 /// The AVPs of `data` that `slot` does not name (`*[ AVP ]`).
 #[inline]
 pub fn others(data: &[u8], slot: fn(u32, u32) -> Option<usize>) -> Others<'_> {
