@@ -258,10 +258,36 @@ pub fn decode(bytes: &[u8]) -> (usize, usize) {
     let view = probe::MessageView::decode(bytes).map_or(0, |d| d.violations.len());
     (message, view)
 }
-"#,
+"#
+        .to_string()
+            + &sizes_test(),
     )?;
     Ok(Probe {
         dir: dir.to_path_buf(),
         rules,
     })
+}
+
+/// A test printing the size of every command struct and `*-Information` group (`cargo test
+/// -- --nocapture` in the probe crate): what boxing large optional groups changes.
+fn sizes_test() -> String {
+    let mut t =
+        String::from("\n#[test]\nfn sizes() {\n    use std::mem::size_of;\n    let sizes = [\n");
+    for c in 0..COMMANDS {
+        let _ = writeln!(
+            t,
+            "        (\"Probe{c}Request\", size_of::<probe::probe::Probe{c}Request>()),"
+        );
+    }
+    for i in AVPS - INFORMATION + 1..=AVPS {
+        let _ = writeln!(
+            t,
+            "        (\"Probe{i}Information\", size_of::<probe::probe::Probe{i}Information>()),"
+        );
+    }
+    t.push_str(
+        "    ];\n    let max = sizes.iter().max_by_key(|s| s.1).unwrap();\n    \
+         println!(\"largest: {} {} bytes; Probe0Request {} bytes\", max.0, max.1, sizes[0].1);\n}\n",
+    );
+    t
 }
