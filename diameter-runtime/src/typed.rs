@@ -96,7 +96,8 @@ impl<'a, T: Group<'a>> Group<'a> for Box<T> {
 }
 
 /// A generated command type (one of request or answer). `'a` is the lifetime of the buffer it
-/// decodes from: text and octet fields borrow it; [`IntoOwned`] gives a `'static` message.
+/// decodes from: text and octet fields borrow it; [`IntoOwned`](crate::types::IntoOwned) gives
+/// a `'static` message.
 pub trait Command<'a>: Sized + Default {
     /// Command code.
     const CODE: u32;
