@@ -1,6 +1,6 @@
 //! The public entry point for build scripts and tools, in the manner of `prost-build`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Error;
@@ -35,6 +35,8 @@ pub struct Builder {
     cargo_directives: bool,
     display_root: Option<PathBuf>,
     regenerate_hint: String,
+    boxed: BTreeSet<String>,
+    box_above: Option<usize>,
 }
 
 /// A root dictionary: a file, or a shipped one by name.
@@ -64,7 +66,24 @@ impl Builder {
             cargo_directives: true,
             display_root: None,
             regenerate_hint: "it is rebuilt from the dictionaries by the build script".into(),
+            boxed: BTreeSet::new(),
+            box_above: Some(emit::DEFAULT_BOX_ABOVE),
         }
+    }
+
+    /// Boxes every field holding Grouped AVP `avp` (its dictionary name, e.g.
+    /// `"Service-Information"`), required ones included: a message that usually lacks it then
+    /// carries a pointer, not the whole group, through every decode, move and drop.
+    pub fn boxed(mut self, avp: impl Into<String>) -> Self {
+        self.boxed.insert(avp.into());
+        self
+    }
+
+    /// Boxes optional group fields whose struct is estimated larger than `bytes` (default
+    /// 256); `None` boxes only the groups named by [`Builder::boxed`] and recursive ones.
+    pub fn box_groups_above(mut self, bytes: Option<usize>) -> Self {
+        self.box_above = bytes;
+        self
     }
 
     /// Adds a root dictionary file (its imports are loaded too).
@@ -221,6 +240,8 @@ impl Builder {
             layout: self.layout.clone(),
             sources,
             regenerate_hint: self.regenerate_hint.clone(),
+            boxed: self.boxed.clone(),
+            box_above: self.box_above,
         };
         Ok((model, opts))
     }

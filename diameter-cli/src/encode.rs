@@ -12,7 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::{BufMut, Bytes, BytesMut};
 use diameter_runtime::avp::AvpFlags;
 use diameter_runtime::dictionary::AvpDef;
-use diameter_runtime::header::{CommandFlags, Header, HEADER_LEN, MAX_U24, VERSION};
+use diameter_runtime::header::{CommandFlags, Header, MAX_U24, VERSION};
 use diameter_runtime::types::{AvpType, DiameterIdentity, DiameterUri, Time};
 use diameter_runtime::{RawAvp, RawMessage};
 use serde_json::{Map, Value};
@@ -251,15 +251,10 @@ pub fn encode_message(v: &Value, lenient: bool, ids: &mut IdGenerator) -> Result
     }
     // Through the runtime's one AVP writer, the unparsed bytes after the AVPs.
     let mut buf = BytesMut::with_capacity(total);
-    diameter_runtime::enc::message(
-        &mut buf,
-        &msg.header,
-        || total - HEADER_LEN,
-        |w| {
-            diameter_runtime::raw::put_raw(w, &msg.avps);
-            w.put(&unparsed);
-        },
-    );
+    diameter_runtime::enc::message(&mut buf, &msg.header, |w| {
+        diameter_runtime::raw::put_raw(w, &msg.avps);
+        w.put(&unparsed);
+    });
     Ok(buf.freeze())
 }
 

@@ -7,328 +7,213 @@
 //! Application 3 (acct): Diameter Base Accounting.
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::too_many_arguments, clippy::match_single_binding)]
-/// Dictionary statics: one [`AvpDef`](::diameter_runtime::dictionary::AvpDef) per AVP, and the grammars.
+#[allow(unused_imports)]
+use ::diameter_runtime::__private as rt;
+/// Dictionary statics: one [`AvpDef`](rt::AvpDef) per AVP (its documentation), the grammars, and per grammar the `Occurs` table its decoders check against.
 pub mod defs {
+    #![allow(unused_imports)]
+    use super::rt::{self, AvpDef, GrammarDef};
+    use super::rt::{AvpType::*, FlagRule::*};
     /// Grammar of Accounting-request.
-    pub static ACCOUNTING_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static ACCOUNTING_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::SESSION_ID,
-                fixed: true,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ORIGIN_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ORIGIN_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::DESTINATION_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCOUNTING_RECORD_TYPE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCOUNTING_RECORD_NUMBER,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCT_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::VENDOR_SPECIFIC_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::USER_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::DESTINATION_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCOUNTING_SUB_SESSION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCT_SESSION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCT_MULTI_SESSION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCT_INTERIM_INTERVAL,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCOUNTING_REALTIME_REQUIRED,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ORIGIN_STATE_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::EVENT_TIMESTAMP,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::PROXY_INFO,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ROUTE_RECORD,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::AUTH_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ERROR_REPORTING_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::FAILED_AVP,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::RESULT_CODE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::TERMINATION_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
+            rt::rule(&super::super::base::defs::SESSION_ID, true, 1, Some(1)),
+            rt::rule(&super::super::base::defs::ORIGIN_HOST, false, 1, Some(1)),
+            rt::rule(&super::super::base::defs::ORIGIN_REALM, false, 1, Some(1)),
+            rt::rule(&super::super::base::defs::DESTINATION_REALM, false, 1, Some(1)),
+            rt::rule(
+                &super::super::base::defs::ACCOUNTING_RECORD_TYPE,
+                false,
+                1,
+                Some(1),
+            ),
+            rt::rule(
+                &super::super::base::defs::ACCOUNTING_RECORD_NUMBER,
+                false,
+                1,
+                Some(1),
+            ),
+            rt::rule(&super::super::base::defs::ACCT_APPLICATION_ID, false, 0, Some(1)),
+            rt::rule(
+                &super::super::base::defs::VENDOR_SPECIFIC_APPLICATION_ID,
+                false,
+                0,
+                Some(1),
+            ),
+            rt::rule(&super::super::base::defs::USER_NAME, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::DESTINATION_HOST, false, 0, Some(1)),
+            rt::rule(
+                &super::super::base::defs::ACCOUNTING_SUB_SESSION_ID,
+                false,
+                0,
+                Some(1),
+            ),
+            rt::rule(&super::super::base::defs::ACCT_SESSION_ID, false, 0, Some(1)),
+            rt::rule(
+                &super::super::base::defs::ACCT_MULTI_SESSION_ID,
+                false,
+                0,
+                Some(1),
+            ),
+            rt::rule(
+                &super::super::base::defs::ACCT_INTERIM_INTERVAL,
+                false,
+                0,
+                Some(1),
+            ),
+            rt::rule(
+                &super::super::base::defs::ACCOUNTING_REALTIME_REQUIRED,
+                false,
+                0,
+                Some(1),
+            ),
+            rt::rule(&super::super::base::defs::ORIGIN_STATE_ID, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::EVENT_TIMESTAMP, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::PROXY_INFO, false, 0, None),
+            rt::rule(&super::super::base::defs::ROUTE_RECORD, false, 0, None),
+            rt::rule(&super::super::base::defs::AUTH_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::ERROR_REPORTING_HOST, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::FAILED_AVP, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::RESULT_CODE, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::TERMINATION_CAUSE, false, 0, Some(0)),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const ACCOUNTING_REQUEST_OCCURS: [rt::Occurs; 24] = [
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+    ];
     /// Grammar of Accounting-answer.
-    pub static ACCOUNTING_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static ACCOUNTING_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::SESSION_ID,
-                fixed: true,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::RESULT_CODE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ORIGIN_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ORIGIN_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCOUNTING_RECORD_TYPE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCOUNTING_RECORD_NUMBER,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCT_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::VENDOR_SPECIFIC_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::USER_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCOUNTING_SUB_SESSION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCT_SESSION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCT_MULTI_SESSION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ERROR_MESSAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ERROR_REPORTING_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::FAILED_AVP,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCT_INTERIM_INTERVAL,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCOUNTING_REALTIME_REQUIRED,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ORIGIN_STATE_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::EVENT_TIMESTAMP,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::PROXY_INFO,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::AUTH_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::DESTINATION_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::DESTINATION_REALM,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ROUTE_RECORD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::TERMINATION_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
+            rt::rule(&super::super::base::defs::SESSION_ID, true, 1, Some(1)),
+            rt::rule(&super::super::base::defs::RESULT_CODE, false, 1, Some(1)),
+            rt::rule(&super::super::base::defs::ORIGIN_HOST, false, 1, Some(1)),
+            rt::rule(&super::super::base::defs::ORIGIN_REALM, false, 1, Some(1)),
+            rt::rule(
+                &super::super::base::defs::ACCOUNTING_RECORD_TYPE,
+                false,
+                1,
+                Some(1),
+            ),
+            rt::rule(
+                &super::super::base::defs::ACCOUNTING_RECORD_NUMBER,
+                false,
+                1,
+                Some(1),
+            ),
+            rt::rule(&super::super::base::defs::ACCT_APPLICATION_ID, false, 0, Some(1)),
+            rt::rule(
+                &super::super::base::defs::VENDOR_SPECIFIC_APPLICATION_ID,
+                false,
+                0,
+                Some(1),
+            ),
+            rt::rule(&super::super::base::defs::USER_NAME, false, 0, Some(1)),
+            rt::rule(
+                &super::super::base::defs::ACCOUNTING_SUB_SESSION_ID,
+                false,
+                0,
+                Some(1),
+            ),
+            rt::rule(&super::super::base::defs::ACCT_SESSION_ID, false, 0, Some(1)),
+            rt::rule(
+                &super::super::base::defs::ACCT_MULTI_SESSION_ID,
+                false,
+                0,
+                Some(1),
+            ),
+            rt::rule(&super::super::base::defs::ERROR_MESSAGE, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::ERROR_REPORTING_HOST, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::FAILED_AVP, false, 0, Some(1)),
+            rt::rule(
+                &super::super::base::defs::ACCT_INTERIM_INTERVAL,
+                false,
+                0,
+                Some(1),
+            ),
+            rt::rule(
+                &super::super::base::defs::ACCOUNTING_REALTIME_REQUIRED,
+                false,
+                0,
+                Some(1),
+            ),
+            rt::rule(&super::super::base::defs::ORIGIN_STATE_ID, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::EVENT_TIMESTAMP, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::PROXY_INFO, false, 0, None),
+            rt::rule(&super::super::base::defs::AUTH_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::DESTINATION_HOST, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::DESTINATION_REALM, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::ROUTE_RECORD, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::TERMINATION_CAUSE, false, 0, Some(0)),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const ACCOUNTING_ANSWER_OCCURS: [rt::Occurs; 25] = [
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+    ];
 }
 /// The AVPs and applications this module defines.
-pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary = ::diameter_runtime::dictionary::Dictionary {
+pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
     avps: &[],
     applications: &[
-        ::diameter_runtime::dictionary::ApplicationDef {
+        rt::dictionary::ApplicationDef {
             id: 3u32,
             name: "Diameter Base Accounting",
             spec: "RFC 6733",
             vendor_id: 0u32,
             commands: &[
-                ::diameter_runtime::dictionary::CommandDef {
+                rt::dictionary::CommandDef {
                     code: 271u32,
                     name: "Accounting",
                     request_abbrev: "ACR",
@@ -344,122 +229,46 @@ pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary = ::diameter_r
 /// Accounting-Request (ACR): command code 271, application 3; RFC 6733 section 9.7.1, 9.7.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccountingRequest<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm a request is routed towards; never sent in answers.
-    ///
-    /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
-    ///
-    /// Occurs 1 to 1 times.
-    pub destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Kind of accounting record: a one-off event, or the start, an interim update, or the stop of a session.
-    ///
-    /// `Accounting-Record-Type` (AVP code 480), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 9.8.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
+    pub session_id: rt::Utf8String<'a>,
+    /// [`Origin-Host`](super::base::defs::ORIGIN_HOST), required.
+    pub origin_host: rt::DiameterIdentity<'a>,
+    /// [`Origin-Realm`](super::base::defs::ORIGIN_REALM), required.
+    pub origin_realm: rt::DiameterIdentity<'a>,
+    /// [`Destination-Realm`](super::base::defs::DESTINATION_REALM), required.
+    pub destination_realm: rt::DiameterIdentity<'a>,
+    /// [`Accounting-Record-Type`](super::base::defs::ACCOUNTING_RECORD_TYPE), required.
     pub accounting_record_type: super::base::AccountingRecordType,
-    /// Sequence number of the record within its session, which with Session-Id makes a record unique.
-    ///
-    /// `Accounting-Record-Number` (AVP code 485), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 9.8.3.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Accounting-Record-Number`](super::base::defs::ACCOUNTING_RECORD_NUMBER), required.
     pub accounting_record_number: u32,
-    /// Application-Id of the accounting part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Acct-Application-Id` (AVP code 259), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.9.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Acct-Application-Id`](super::base::defs::ACCT_APPLICATION_ID), optional.
     pub acct_application_id: Option<u32>,
-    /// Advertises or identifies a vendor-specific application; exactly one of Auth-Application-Id or Acct-Application-Id must be inside.
-    ///
-    /// `Vendor-Specific-Application-Id` (AVP code 260), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.11.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Vendor-Specific-Application-Id`](super::base::defs::VENDOR_SPECIFIC_APPLICATION_ID), optional.
     pub vendor_specific_application_id: Option<super::base::VendorSpecificApplicationId>,
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Identity of the node a request is addressed to; never sent in answers.
-    ///
-    /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
-    ///
-    /// Occurs 0 to 1 times.
-    pub destination_host: Option<::diameter_runtime::types::DiameterIdentity<'a>>,
-    /// Identifier of an accounting sub-session within the session named by Session-Id.
-    ///
-    /// `Accounting-Sub-Session-Id` (AVP code 287), Unsigned64; flags M must, V must-not, P should-not; RFC 6733 section 9.8.6.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`User-Name`](super::base::defs::USER_NAME), optional.
+    pub user_name: Option<rt::Utf8String<'a>>,
+    /// [`Destination-Host`](super::base::defs::DESTINATION_HOST), optional.
+    pub destination_host: Option<rt::DiameterIdentity<'a>>,
+    /// [`Accounting-Sub-Session-Id`](super::base::defs::ACCOUNTING_SUB_SESSION_ID), optional.
     pub accounting_sub_session_id: Option<u64>,
-    /// The RADIUS Acct-Session-Id, carried only when translating between RADIUS and Diameter.
-    ///
-    /// `Acct-Session-Id` (AVP code 44), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 9.8.4.
-    ///
-    /// Occurs 0 to 1 times.
-    pub acct_session_id: Option<::diameter_runtime::types::OctetString<'a>>,
-    /// Identifier shared by several related accounting sessions so that they can be linked.
-    ///
-    /// `Acct-Multi-Session-Id` (AVP code 50), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 9.8.5.
-    ///
-    /// Occurs 0 to 1 times.
-    pub acct_multi_session_id: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Nominal number of seconds between interim accounting records (zero or absent: no interim records).
-    ///
-    /// `Acct-Interim-Interval` (AVP code 85), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 9.8.2.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Acct-Session-Id`](super::base::defs::ACCT_SESSION_ID), optional.
+    pub acct_session_id: Option<rt::OctetString<'a>>,
+    /// [`Acct-Multi-Session-Id`](super::base::defs::ACCT_MULTI_SESSION_ID), optional.
+    pub acct_multi_session_id: Option<rt::Utf8String<'a>>,
+    /// [`Acct-Interim-Interval`](super::base::defs::ACCT_INTERIM_INTERVAL), optional.
     pub acct_interim_interval: Option<u32>,
-    /// What the client does with the service when accounting records cannot be delivered (default GRANT_AND_STORE).
-    ///
-    /// `Accounting-Realtime-Required` (AVP code 483), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 9.8.7.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Accounting-Realtime-Required`](super::base::defs::ACCOUNTING_REALTIME_REQUIRED), optional.
     pub accounting_realtime_required: Option<super::base::AccountingRealtimeRequired>,
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-State-Id`](super::base::defs::ORIGIN_STATE_ID), optional.
     pub origin_state_id: Option<u32>,
-    /// When the reported event happened, in seconds since 1 January 1900 00:00 UTC.
-    ///
-    /// `Event-Timestamp` (AVP code 55), Time; flags M must, V must-not, P should-not; RFC 6733 section 8.21.
-    ///
-    /// Occurs 0 to 1 times.
-    pub event_timestamp: Option<::diameter_runtime::types::Time>,
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Event-Timestamp`](super::base::defs::EVENT_TIMESTAMP), optional.
+    pub event_timestamp: Option<rt::Time>,
+    /// [`Proxy-Info`](super::base::defs::PROXY_INFO), at least 0 times.
     pub proxy_info: Vec<super::base::ProxyInfo<'a>>,
-    /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
-    ///
-    /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
-    ///
-    /// Occurs at least 0 times.
-    pub route_record: Vec<::diameter_runtime::types::DiameterIdentity<'a>>,
+    /// [`Route-Record`](super::base::defs::ROUTE_RECORD), at least 0 times.
+    pub route_record: Vec<rt::DiameterIdentity<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> AccountingRequest<'a> {
     /// Starts a [`AccountingRequestBuilder`], for setting AVPs by name and a checked `build()`.
@@ -480,37 +289,25 @@ pub struct AccountingRequestBuilder<'a> {
 }
 impl<'a> AccountingRequestBuilder<'a> {
     ///Sets `Session-Id`.
-    pub fn session_id(
-        mut self,
-        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
-    ) -> Self {
+    pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
         self.value.session_id = v.into();
         self.given[0usize] = true;
         self
     }
     ///Sets `Origin-Host`.
-    pub fn origin_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_host = v.into();
         self.given[1usize] = true;
         self
     }
     ///Sets `Origin-Realm`.
-    pub fn origin_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_realm = v.into();
         self.given[2usize] = true;
         self
     }
     ///Sets `Destination-Realm`.
-    pub fn destination_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn destination_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.destination_realm = v.into();
         self.given[3usize] = true;
         self
@@ -532,16 +329,11 @@ impl<'a> AccountingRequestBuilder<'a> {
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(
-            &defs::ACCOUNTING_REQUEST_GRAMMAR,
-            &self.given,
-        )
+        rt::build::missing(&defs::ACCOUNTING_REQUEST_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(
-        self,
-    ) -> Result<AccountingRequest<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<AccountingRequest<'a>, rt::MissingAvps> {
+        rt::build::check(
             "Accounting-Request",
             &defs::ACCOUNTING_REQUEST_GRAMMAR,
             &self.given,
@@ -549,16 +341,16 @@ impl<'a> AccountingRequestBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::CommandBuilder<'a> for AccountingRequestBuilder<'a> {
+impl<'a> rt::CommandBuilder<'a> for AccountingRequestBuilder<'a> {
     type Command = AccountingRequest<'a>;
-    fn build(self) -> Result<AccountingRequest<'a>, ::diameter_runtime::MissingAvps> {
+    fn build(self) -> Result<AccountingRequest<'a>, rt::MissingAvps> {
         AccountingRequestBuilder::build(self)
     }
     #[allow(unused_variables)]
     fn fill_origin(
         &mut self,
-        host: &::diameter_runtime::types::DiameterIdentity<'a>,
-        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+        host: &rt::types::DiameterIdentity<'a>,
+        realm: &rt::types::DiameterIdentity<'a>,
     ) {
         if !self.given[1usize] {
             self.value.origin_host = host.clone();
@@ -570,1191 +362,288 @@ impl<'a> ::diameter_runtime::CommandBuilder<'a> for AccountingRequestBuilder<'a>
         }
     }
     #[allow(unused_variables)]
-    fn fill_session_id(
-        &mut self,
-        session_id: &::diameter_runtime::types::Utf8String<'a>,
-    ) {
+    fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {
         if !self.given[0usize] {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
     }
 }
-impl<'a> ::diameter_runtime::typed::Command<'a> for AccountingRequest<'a> {
+impl<'a> rt::Command<'a> for AccountingRequest<'a> {
     const CODE: u32 = 271u32;
     const APPLICATION_ID: u32 = 3u32;
     const IS_REQUEST: bool = true;
     const PROXIABLE: bool = true;
     const NAME: &'static str = "Accounting-Request";
     const ABBREV: &'static str = "ACR";
-    fn known_avp(
-        code: u32,
-        vendor_id: u32,
-    ) -> Option<&'static ::diameter_runtime::dictionary::AvpDef> {
+    fn known_avp(code: u32, vendor_id: u32) -> Option<&'static rt::AvpDef> {
         super::avp_def(code, vendor_id)
     }
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_body(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ACCOUNTING_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 24usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.session_id,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (264u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_host,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (296u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_realm,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (283u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.destination_realm,
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                (480u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.accounting_record_type,
-                        &mut counts[4usize],
-                        index,
-                    )
-                }
-                (485u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.accounting_record_number,
-                        &mut counts[5usize],
-                        index,
-                    )
-                }
-                (259u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.acct_application_id,
-                        &mut counts[6usize],
-                        index,
-                    )
-                }
-                (260u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.vendor_specific_application_id,
-                        &mut counts[7usize],
-                        index,
-                    )
-                }
-                (1u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.user_name,
-                        &mut counts[8usize],
-                        index,
-                    )
-                }
-                (293u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.destination_host,
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                (287u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.accounting_sub_session_id,
-                        &mut counts[10usize],
-                        index,
-                    )
-                }
-                (44u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.acct_session_id,
-                        &mut counts[11usize],
-                        index,
-                    )
-                }
-                (50u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[12usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.acct_multi_session_id,
-                        &mut counts[12usize],
-                        index,
-                    )
-                }
-                (85u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[13usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.acct_interim_interval,
-                        &mut counts[13usize],
-                        index,
-                    )
-                }
-                (483u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[14usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.accounting_realtime_required,
-                        &mut counts[14usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[15usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_state_id,
-                        &mut counts[15usize],
-                        index,
-                    )
-                }
-                (55u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[16usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.event_timestamp,
-                        &mut counts[16usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[17usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.proxy_info,
-                        &mut counts[17usize],
-                        index,
-                    )
-                }
-                (282u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[18usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.route_record,
-                        &mut counts[18usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+    fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(&defs::ACCOUNTING_REQUEST_GRAMMAR, &defs::ACCOUNTING_REQUEST_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (264, 0) => s.one(1, &a, &mut self.origin_host),
+                (296, 0) => s.one(2, &a, &mut self.origin_realm),
+                (283, 0) => s.one(3, &a, &mut self.destination_realm),
+                (480, 0) => s.one(4, &a, &mut self.accounting_record_type),
+                (485, 0) => s.one(5, &a, &mut self.accounting_record_number),
+                (259, 0) => s.opt(6, &a, &mut self.acct_application_id),
+                (260, 0) => s.opt_group(7, &a, &mut self.vendor_specific_application_id),
+                (1, 0) => s.opt(8, &a, &mut self.user_name),
+                (293, 0) => s.opt(9, &a, &mut self.destination_host),
+                (287, 0) => s.opt(10, &a, &mut self.accounting_sub_session_id),
+                (44, 0) => s.opt(11, &a, &mut self.acct_session_id),
+                (50, 0) => s.opt(12, &a, &mut self.acct_multi_session_id),
+                (85, 0) => s.opt(13, &a, &mut self.acct_interim_interval),
+                (483, 0) => s.opt(14, &a, &mut self.accounting_realtime_required),
+                (278, 0) => s.opt(15, &a, &mut self.origin_state_id),
+                (55, 0) => s.opt(16, &a, &mut self.event_timestamp),
+                (284, 0) => s.many_group(17, &a, &mut self.proxy_info),
+                (282, 0) => s.many(18, &a, &mut self.route_record),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
-        }
-        if counts[4usize] < 1u32 {
-            ctx.missing(&G.rules[4usize], counts[4usize]);
-        }
-        if counts[5usize] < 1u32 {
-            ctx.missing(&G.rules[5usize], counts[5usize]);
-        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
+        s.need(4);
+        s.need(5);
     }
-    fn body_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.session_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.destination_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.accounting_record_type;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.accounting_record_number;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.acct_application_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.vendor_specific_application_id {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.destination_host {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.accounting_sub_session_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.acct_session_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.acct_multi_session_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.acct_interim_interval {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.accounting_realtime_required {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.event_timestamp {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        for v in self.route_record.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.session_id;
-            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.destination_realm;
-            ::diameter_runtime::enc::scalar(w, 283u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.accounting_record_type;
-            ::diameter_runtime::enc::scalar(w, 480u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.accounting_record_number;
-            ::diameter_runtime::enc::scalar(w, 485u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.acct_application_id {
-            ::diameter_runtime::enc::scalar(w, 259u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.vendor_specific_application_id {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if let Some(v) = &self.user_name {
-            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.destination_host {
-            ::diameter_runtime::enc::scalar(w, 293u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.accounting_sub_session_id {
-            ::diameter_runtime::enc::scalar(w, 287u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.acct_session_id {
-            ::diameter_runtime::enc::scalar(w, 44u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.acct_multi_session_id {
-            ::diameter_runtime::enc::scalar(w, 50u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.acct_interim_interval {
-            ::diameter_runtime::enc::scalar(w, 85u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.accounting_realtime_required {
-            ::diameter_runtime::enc::scalar(w, 483u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.event_timestamp {
-            ::diameter_runtime::enc::scalar(w, 55u32, 64, 0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        for v in self.route_record.iter() {
-            ::diameter_runtime::enc::scalar(w, 282u32, 64, 0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_body(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 263, 64, 0, &self.session_id);
+        rt::put(w, 264, 64, 0, &self.origin_host);
+        rt::put(w, 296, 64, 0, &self.origin_realm);
+        rt::put(w, 283, 64, 0, &self.destination_realm);
+        rt::put(w, 480, 64, 0, &self.accounting_record_type);
+        rt::put(w, 485, 64, 0, &self.accounting_record_number);
+        rt::put_opt(w, 259, 64, 0, &self.acct_application_id);
+        rt::put_opt_group(w, &self.vendor_specific_application_id);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 293, 64, 0, &self.destination_host);
+        rt::put_opt(w, 287, 64, 0, &self.accounting_sub_session_id);
+        rt::put_opt(w, 44, 64, 0, &self.acct_session_id);
+        rt::put_opt(w, 50, 64, 0, &self.acct_multi_session_id);
+        rt::put_opt(w, 85, 64, 0, &self.acct_interim_interval);
+        rt::put_opt(w, 483, 64, 0, &self.accounting_realtime_required);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 55, 64, 0, &self.event_timestamp);
+        rt::put_groups(w, &self.proxy_info);
+        rt::put_all(w, 282, 64, 0, &self.route_record);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for AccountingRequest<'_> {
+impl rt::IntoOwned for AccountingRequest<'_> {
     type Owned = AccountingRequest<'static>;
-    fn into_owned(self) -> AccountingRequest<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> AccountingRequest<'static> {
         AccountingRequest {
-            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.session_id,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_host,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_realm,
-            ),
-            destination_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.destination_realm,
-            ),
-            accounting_record_type: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.accounting_record_type,
-            ),
-            accounting_record_number: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.accounting_record_number,
-            ),
-            acct_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.acct_application_id,
-            ),
-            vendor_specific_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.vendor_specific_application_id,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
-            destination_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.destination_host,
-            ),
-            accounting_sub_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.accounting_sub_session_id,
-            ),
-            acct_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.acct_session_id,
-            ),
-            acct_multi_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.acct_multi_session_id,
-            ),
-            acct_interim_interval: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.acct_interim_interval,
-            ),
-            accounting_realtime_required: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.accounting_realtime_required,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_state_id,
-            ),
-            event_timestamp: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.event_timestamp,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.proxy_info,
-            ),
-            route_record: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.route_record,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> AccountingRequest<'static> {
-        AccountingRequest {
-            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.session_id,
-                owner,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_host,
-                owner,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_realm,
-                owner,
-            ),
-            destination_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.destination_realm,
-                owner,
-            ),
-            accounting_record_type: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.accounting_record_type,
-                owner,
-            ),
-            accounting_record_number: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.accounting_record_number,
-                owner,
-            ),
-            acct_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.acct_application_id,
-                owner,
-            ),
-            vendor_specific_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.vendor_specific_application_id,
-                owner,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.user_name,
-                owner,
-            ),
-            destination_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.destination_host,
-                owner,
-            ),
-            accounting_sub_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.accounting_sub_session_id,
-                owner,
-            ),
-            acct_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.acct_session_id,
-                owner,
-            ),
-            acct_multi_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.acct_multi_session_id,
-                owner,
-            ),
-            acct_interim_interval: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.acct_interim_interval,
-                owner,
-            ),
-            accounting_realtime_required: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.accounting_realtime_required,
-                owner,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_state_id,
-                owner,
-            ),
-            event_timestamp: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.event_timestamp,
-                owner,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.proxy_info,
-                owner,
-            ),
-            route_record: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.route_record,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            session_id: self.session_id.into_owned_in(owner),
+            origin_host: self.origin_host.into_owned_in(owner),
+            origin_realm: self.origin_realm.into_owned_in(owner),
+            destination_realm: self.destination_realm.into_owned_in(owner),
+            accounting_record_type: self.accounting_record_type.into_owned_in(owner),
+            accounting_record_number: self.accounting_record_number.into_owned_in(owner),
+            acct_application_id: self.acct_application_id.into_owned_in(owner),
+            vendor_specific_application_id: self
+                .vendor_specific_application_id
+                .into_owned_in(owner),
+            user_name: self.user_name.into_owned_in(owner),
+            destination_host: self.destination_host.into_owned_in(owner),
+            accounting_sub_session_id: self
+                .accounting_sub_session_id
+                .into_owned_in(owner),
+            acct_session_id: self.acct_session_id.into_owned_in(owner),
+            acct_multi_session_id: self.acct_multi_session_id.into_owned_in(owner),
+            acct_interim_interval: self.acct_interim_interval.into_owned_in(owner),
+            accounting_realtime_required: self
+                .accounting_realtime_required
+                .into_owned_in(owner),
+            origin_state_id: self.origin_state_id.into_owned_in(owner),
+            event_timestamp: self.event_timestamp.into_owned_in(owner),
+            proxy_info: self.proxy_info.into_owned_in(owner),
+            route_record: self.route_record.into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`AccountingRequest`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`AccountingRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AccountingRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 24usize],
+    at: [u32; 24],
 }
 impl<'a> AccountingRequestView<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
+    pub fn session_id(&self) -> rt::Utf8String<'a> {
+        rt::view::one(self.data, self.at[0])
     }
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    /// [`Origin-Host`](super::base::defs::ORIGIN_HOST), required.
+    pub fn origin_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[1])
     }
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    /// [`Origin-Realm`](super::base::defs::ORIGIN_REALM), required.
+    pub fn origin_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[2])
     }
-    /// Realm a request is routed towards; never sent in answers.
-    ///
-    /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn destination_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    /// [`Destination-Realm`](super::base::defs::DESTINATION_REALM), required.
+    pub fn destination_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[3])
     }
-    /// Kind of accounting record: a one-off event, or the start, an interim update, or the stop of a session.
-    ///
-    /// `Accounting-Record-Type` (AVP code 480), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 9.8.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Accounting-Record-Type`](super::base::defs::ACCOUNTING_RECORD_TYPE), required.
     pub fn accounting_record_type(&self) -> super::base::AccountingRecordType {
-        ::diameter_runtime::view::one(self.data, self.at[4usize])
+        rt::view::one(self.data, self.at[4])
     }
-    /// Sequence number of the record within its session, which with Session-Id makes a record unique.
-    ///
-    /// `Accounting-Record-Number` (AVP code 485), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 9.8.3.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Accounting-Record-Number`](super::base::defs::ACCOUNTING_RECORD_NUMBER), required.
     pub fn accounting_record_number(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[5usize])
+        rt::view::one(self.data, self.at[5])
     }
-    /// Application-Id of the accounting part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Acct-Application-Id` (AVP code 259), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.9.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Acct-Application-Id`](super::base::defs::ACCT_APPLICATION_ID), optional.
     pub fn acct_application_id(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+        rt::view::opt(self.data, self.at[6])
     }
-    /// Advertises or identifies a vendor-specific application; exactly one of Auth-Application-Id or Acct-Application-Id must be inside.
-    ///
-    /// `Vendor-Specific-Application-Id` (AVP code 260), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.11.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Vendor-Specific-Application-Id`](super::base::defs::VENDOR_SPECIFIC_APPLICATION_ID), optional.
     pub fn vendor_specific_application_id(
         &self,
     ) -> Option<super::base::VendorSpecificApplicationIdView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[7usize])
+        rt::view::opt_group(self.data, self.at[7])
     }
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[8usize])
+    /// [`User-Name`](super::base::defs::USER_NAME), optional.
+    pub fn user_name(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[8])
     }
-    /// Identity of the node a request is addressed to; never sent in answers.
-    ///
-    /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn destination_host(
-        &self,
-    ) -> Option<::diameter_runtime::types::DiameterIdentity<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[9usize])
+    /// [`Destination-Host`](super::base::defs::DESTINATION_HOST), optional.
+    pub fn destination_host(&self) -> Option<rt::DiameterIdentity<'a>> {
+        rt::view::opt(self.data, self.at[9])
     }
-    /// Identifier of an accounting sub-session within the session named by Session-Id.
-    ///
-    /// `Accounting-Sub-Session-Id` (AVP code 287), Unsigned64; flags M must, V must-not, P should-not; RFC 6733 section 9.8.6.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Accounting-Sub-Session-Id`](super::base::defs::ACCOUNTING_SUB_SESSION_ID), optional.
     pub fn accounting_sub_session_id(&self) -> Option<u64> {
-        ::diameter_runtime::view::opt(self.data, self.at[10usize])
+        rt::view::opt(self.data, self.at[10])
     }
-    /// The RADIUS Acct-Session-Id, carried only when translating between RADIUS and Diameter.
-    ///
-    /// `Acct-Session-Id` (AVP code 44), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 9.8.4.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn acct_session_id(&self) -> Option<::diameter_runtime::types::OctetString<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[11usize])
+    /// [`Acct-Session-Id`](super::base::defs::ACCT_SESSION_ID), optional.
+    pub fn acct_session_id(&self) -> Option<rt::OctetString<'a>> {
+        rt::view::opt(self.data, self.at[11])
     }
-    /// Identifier shared by several related accounting sessions so that they can be linked.
-    ///
-    /// `Acct-Multi-Session-Id` (AVP code 50), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 9.8.5.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn acct_multi_session_id(
-        &self,
-    ) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[12usize])
+    /// [`Acct-Multi-Session-Id`](super::base::defs::ACCT_MULTI_SESSION_ID), optional.
+    pub fn acct_multi_session_id(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[12])
     }
-    /// Nominal number of seconds between interim accounting records (zero or absent: no interim records).
-    ///
-    /// `Acct-Interim-Interval` (AVP code 85), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 9.8.2.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Acct-Interim-Interval`](super::base::defs::ACCT_INTERIM_INTERVAL), optional.
     pub fn acct_interim_interval(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[13usize])
+        rt::view::opt(self.data, self.at[13])
     }
-    /// What the client does with the service when accounting records cannot be delivered (default GRANT_AND_STORE).
-    ///
-    /// `Accounting-Realtime-Required` (AVP code 483), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 9.8.7.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Accounting-Realtime-Required`](super::base::defs::ACCOUNTING_REALTIME_REQUIRED), optional.
     pub fn accounting_realtime_required(
         &self,
     ) -> Option<super::base::AccountingRealtimeRequired> {
-        ::diameter_runtime::view::opt(self.data, self.at[14usize])
+        rt::view::opt(self.data, self.at[14])
     }
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-State-Id`](super::base::defs::ORIGIN_STATE_ID), optional.
     pub fn origin_state_id(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[15usize])
+        rt::view::opt(self.data, self.at[15])
     }
-    /// When the reported event happened, in seconds since 1 January 1900 00:00 UTC.
-    ///
-    /// `Event-Timestamp` (AVP code 55), Time; flags M must, V must-not, P should-not; RFC 6733 section 8.21.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn event_timestamp(&self) -> Option<::diameter_runtime::types::Time> {
-        ::diameter_runtime::view::opt(self.data, self.at[16usize])
+    /// [`Event-Timestamp`](super::base::defs::EVENT_TIMESTAMP), optional.
+    pub fn event_timestamp(&self) -> Option<rt::Time> {
+        rt::view::opt(self.data, self.at[16])
     }
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
-    pub fn proxy_info(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, super::base::ProxyInfoView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[17usize],
-            (284u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Proxy-Info`](super::base::defs::PROXY_INFO), at least 0 times.
+    pub fn proxy_info(&self) -> rt::Iter<'a, super::base::ProxyInfoView<'a>> {
+        rt::view::many_group(self.data, self.at[17], (284, 0), u32::MAX)
     }
-    /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
-    ///
-    /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
-    ///
-    /// Occurs at least 0 times.
-    pub fn route_record(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<
-        'a,
-        ::diameter_runtime::types::DiameterIdentity<'a>,
-    > {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[18usize],
-            (282u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Route-Record`](super::base::defs::ROUTE_RECORD), at least 0 times.
+    pub fn route_record(&self) -> rt::Iter<'a, rt::DiameterIdentity<'a>> {
+        rt::view::many(self.data, self.at[18], (282, 0), u32::MAX)
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a> {
+impl<'a> rt::CommandView<'a> for AccountingRequestView<'a> {
     type Command = AccountingRequest<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn check_body(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ACCOUNTING_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 24usize];
-        let mut out = Self { data, at: [0u32; 24usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 24] };
+        let mut s = ctx
+            .fields(&defs::ACCOUNTING_REQUEST_GRAMMAR, &defs::ACCOUNTING_REQUEST_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
+                (264, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
-                (264u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
+                (296, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
-                (296u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
+                (283, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
-                (283u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[3usize],
-                        index,
-                    )
-                }
-                (480u32, 0u32) => {
-                    ctx.view_single::<
+                (480, 0) => {
+                    s.view_single::<
                             super::base::AccountingRecordType,
-                        >(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[4usize],
-                        index,
-                    )
+                        >(4, &a, &mut out.at[4])
                 }
-                (485u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[5usize],
-                        index,
-                    )
-                }
-                (259u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[6usize],
-                        index,
-                    )
-                }
-                (260u32, 0u32) => {
-                    ctx.view_single_group::<
+                (485, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
+                (259, 0) => s.view_single::<u32>(6, &a, &mut out.at[6]),
+                (260, 0) => {
+                    s.view_single_group::<
                             super::base::VendorSpecificApplicationIdView<'a>,
-                        >(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[7usize],
-                        index,
-                    )
+                        >(7, &a, &mut out.at[7])
                 }
-                (1u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[8usize],
-                        index,
-                    )
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(8, &a, &mut out.at[8]),
+                (293, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(9, &a, &mut out.at[9])
                 }
-                (293u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[9usize],
-                        index,
-                    )
-                }
-                (287u32, 0u32) => {
-                    ctx.view_single::<
-                            u64,
-                        >(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[10usize],
-                        index,
-                    )
-                }
-                (44u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::OctetString<'a>,
-                        >(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[11usize],
-                        index,
-                    )
-                }
-                (50u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[12usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[12usize],
-                        index,
-                    )
-                }
-                (85u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[13usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[13usize],
-                        index,
-                    )
-                }
-                (483u32, 0u32) => {
-                    ctx.view_single::<
+                (287, 0) => s.view_single::<u64>(10, &a, &mut out.at[10]),
+                (44, 0) => s.view_single::<rt::OctetString<'a>>(11, &a, &mut out.at[11]),
+                (50, 0) => s.view_single::<rt::Utf8String<'a>>(12, &a, &mut out.at[12]),
+                (85, 0) => s.view_single::<u32>(13, &a, &mut out.at[13]),
+                (483, 0) => {
+                    s.view_single::<
                             super::base::AccountingRealtimeRequired,
-                        >(
-                        &G.rules[14usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[14usize],
-                        index,
-                    )
+                        >(14, &a, &mut out.at[14])
                 }
-                (278u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[15usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[15usize],
-                        index,
-                    )
-                }
-                (55u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Time,
-                        >(
-                        &G.rules[16usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[16usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.view_group::<
+                (278, 0) => s.view_single::<u32>(15, &a, &mut out.at[15]),
+                (55, 0) => s.view_single::<rt::Time>(16, &a, &mut out.at[16]),
+                (284, 0) => {
+                    s.view_group::<
                             super::base::ProxyInfoView<'a>,
-                        >(
-                        &G.rules[17usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[17usize],
-                        &mut counts[17usize],
-                        index,
-                    )
+                        >(17, &a, &mut out.at[17])
                 }
-                (282u32, 0u32) => {
-                    ctx.view::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[18usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[18usize],
-                        &mut counts[18usize],
-                        index,
-                    )
-                }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                (282, 0) => s.view::<rt::DiameterIdentity<'a>>(18, &a, &mut out.at[18]),
+                _ => s.other_in_view(&a),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
-        if out.at[2usize] == 0 {
-            ctx.missing(&G.rules[2usize], 0);
-        }
-        if out.at[3usize] == 0 {
-            ctx.missing(&G.rules[3usize], 0);
-        }
-        if out.at[4usize] == 0 {
-            ctx.missing(&G.rules[4usize], 0);
-        }
-        if out.at[5usize] == 0 {
-            ctx.missing(&G.rules[5usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
+        s.need_at(4, out.at[4]);
+        s.need_at(5, out.at[5]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (263u32, 0u32) => Some(0usize),
-            (264u32, 0u32) => Some(1usize),
-            (296u32, 0u32) => Some(2usize),
-            (283u32, 0u32) => Some(3usize),
-            (480u32, 0u32) => Some(4usize),
-            (485u32, 0u32) => Some(5usize),
-            (259u32, 0u32) => Some(6usize),
-            (260u32, 0u32) => Some(7usize),
-            (1u32, 0u32) => Some(8usize),
-            (293u32, 0u32) => Some(9usize),
-            (287u32, 0u32) => Some(10usize),
-            (44u32, 0u32) => Some(11usize),
-            (50u32, 0u32) => Some(12usize),
-            (85u32, 0u32) => Some(13usize),
-            (483u32, 0u32) => Some(14usize),
-            (278u32, 0u32) => Some(15usize),
-            (55u32, 0u32) => Some(16usize),
-            (284u32, 0u32) => Some(17usize),
-            (282u32, 0u32) => Some(18usize),
+            (263, 0) => Some(0),
+            (264, 0) => Some(1),
+            (296, 0) => Some(2),
+            (283, 0) => Some(3),
+            (480, 0) => Some(4),
+            (485, 0) => Some(5),
+            (259, 0) => Some(6),
+            (260, 0) => Some(7),
+            (1, 0) => Some(8),
+            (293, 0) => Some(9),
+            (287, 0) => Some(10),
+            (44, 0) => Some(11),
+            (50, 0) => Some(12),
+            (85, 0) => Some(13),
+            (483, 0) => Some(14),
+            (278, 0) => Some(15),
+            (55, 0) => Some(16),
+            (284, 0) => Some(17),
+            (282, 0) => Some(18),
             _ => None,
         }
     }
@@ -1772,7 +661,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
             acct_application_id: self.acct_application_id(),
             vendor_specific_application_id: self
                 .vendor_specific_application_id()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+                .map(rt::owned),
             user_name: self.user_name(),
             destination_host: self.destination_host(),
             accounting_sub_session_id: self.accounting_sub_session_id(),
@@ -1782,10 +671,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
             accounting_realtime_required: self.accounting_realtime_required(),
             origin_state_id: self.origin_state_id(),
             event_timestamp: self.event_timestamp(),
-            proxy_info: self
-                .proxy_info()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
-                .collect(),
+            proxy_info: self.proxy_info().map(rt::owned).collect(),
             route_record: self.route_record().collect(),
             other_avps: self.other_avps().collect(),
         }
@@ -1794,137 +680,54 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingRequestView<'a>
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AccountingRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(
-            &::diameter_runtime::view::CommandView::to_command(self),
-            f,
-        )
+        ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
 /// Accounting-Answer (ACA): command code 271, application 3; RFC 6733 section 9.7.1, 9.7.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccountingAnswer<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
-    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
-    ///
-    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
+    pub session_id: rt::Utf8String<'a>,
+    /// [`Result-Code`](super::base::defs::RESULT_CODE), required.
     pub result_code: u32,
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Kind of accounting record: a one-off event, or the start, an interim update, or the stop of a session.
-    ///
-    /// `Accounting-Record-Type` (AVP code 480), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 9.8.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Origin-Host`](super::base::defs::ORIGIN_HOST), required.
+    pub origin_host: rt::DiameterIdentity<'a>,
+    /// [`Origin-Realm`](super::base::defs::ORIGIN_REALM), required.
+    pub origin_realm: rt::DiameterIdentity<'a>,
+    /// [`Accounting-Record-Type`](super::base::defs::ACCOUNTING_RECORD_TYPE), required.
     pub accounting_record_type: super::base::AccountingRecordType,
-    /// Sequence number of the record within its session, which with Session-Id makes a record unique.
-    ///
-    /// `Accounting-Record-Number` (AVP code 485), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 9.8.3.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Accounting-Record-Number`](super::base::defs::ACCOUNTING_RECORD_NUMBER), required.
     pub accounting_record_number: u32,
-    /// Application-Id of the accounting part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Acct-Application-Id` (AVP code 259), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.9.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Acct-Application-Id`](super::base::defs::ACCT_APPLICATION_ID), optional.
     pub acct_application_id: Option<u32>,
-    /// Advertises or identifies a vendor-specific application; exactly one of Auth-Application-Id or Acct-Application-Id must be inside.
-    ///
-    /// `Vendor-Specific-Application-Id` (AVP code 260), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.11.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Vendor-Specific-Application-Id`](super::base::defs::VENDOR_SPECIFIC_APPLICATION_ID), optional.
     pub vendor_specific_application_id: Option<super::base::VendorSpecificApplicationId>,
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Identifier of an accounting sub-session within the session named by Session-Id.
-    ///
-    /// `Accounting-Sub-Session-Id` (AVP code 287), Unsigned64; flags M must, V must-not, P should-not; RFC 6733 section 9.8.6.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`User-Name`](super::base::defs::USER_NAME), optional.
+    pub user_name: Option<rt::Utf8String<'a>>,
+    /// [`Accounting-Sub-Session-Id`](super::base::defs::ACCOUNTING_SUB_SESSION_ID), optional.
     pub accounting_sub_session_id: Option<u64>,
-    /// The RADIUS Acct-Session-Id, carried only when translating between RADIUS and Diameter.
-    ///
-    /// `Acct-Session-Id` (AVP code 44), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 9.8.4.
-    ///
-    /// Occurs 0 to 1 times.
-    pub acct_session_id: Option<::diameter_runtime::types::OctetString<'a>>,
-    /// Identifier shared by several related accounting sessions so that they can be linked.
-    ///
-    /// `Acct-Multi-Session-Id` (AVP code 50), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 9.8.5.
-    ///
-    /// Occurs 0 to 1 times.
-    pub acct_multi_session_id: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
-    ///
-    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
-    ///
-    /// Occurs 0 to 1 times.
-    pub error_message: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
-    ///
-    /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
-    ///
-    /// Occurs 0 to 1 times.
-    pub error_reporting_host: Option<::diameter_runtime::types::DiameterIdentity<'a>>,
-    /// Copies (or examples) of the AVPs that caused a request to fail.
-    ///
-    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Acct-Session-Id`](super::base::defs::ACCT_SESSION_ID), optional.
+    pub acct_session_id: Option<rt::OctetString<'a>>,
+    /// [`Acct-Multi-Session-Id`](super::base::defs::ACCT_MULTI_SESSION_ID), optional.
+    pub acct_multi_session_id: Option<rt::Utf8String<'a>>,
+    /// [`Error-Message`](super::base::defs::ERROR_MESSAGE), optional.
+    pub error_message: Option<rt::Utf8String<'a>>,
+    /// [`Error-Reporting-Host`](super::base::defs::ERROR_REPORTING_HOST), optional.
+    pub error_reporting_host: Option<rt::DiameterIdentity<'a>>,
+    /// [`Failed-AVP`](super::base::defs::FAILED_AVP), optional.
     pub failed_avp: Option<super::base::FailedAvp<'a>>,
-    /// Nominal number of seconds between interim accounting records (zero or absent: no interim records).
-    ///
-    /// `Acct-Interim-Interval` (AVP code 85), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 9.8.2.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Acct-Interim-Interval`](super::base::defs::ACCT_INTERIM_INTERVAL), optional.
     pub acct_interim_interval: Option<u32>,
-    /// What the client does with the service when accounting records cannot be delivered (default GRANT_AND_STORE).
-    ///
-    /// `Accounting-Realtime-Required` (AVP code 483), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 9.8.7.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Accounting-Realtime-Required`](super::base::defs::ACCOUNTING_REALTIME_REQUIRED), optional.
     pub accounting_realtime_required: Option<super::base::AccountingRealtimeRequired>,
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-State-Id`](super::base::defs::ORIGIN_STATE_ID), optional.
     pub origin_state_id: Option<u32>,
-    /// When the reported event happened, in seconds since 1 January 1900 00:00 UTC.
-    ///
-    /// `Event-Timestamp` (AVP code 55), Time; flags M must, V must-not, P should-not; RFC 6733 section 8.21.
-    ///
-    /// Occurs 0 to 1 times.
-    pub event_timestamp: Option<::diameter_runtime::types::Time>,
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Event-Timestamp`](super::base::defs::EVENT_TIMESTAMP), optional.
+    pub event_timestamp: Option<rt::Time>,
+    /// [`Proxy-Info`](super::base::defs::PROXY_INFO), at least 0 times.
     pub proxy_info: Vec<super::base::ProxyInfo<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> AccountingAnswer<'a> {
     /// Starts a [`AccountingAnswerBuilder`], for setting AVPs by name and a checked `build()`.
@@ -1945,10 +748,7 @@ pub struct AccountingAnswerBuilder<'a> {
 }
 impl<'a> AccountingAnswerBuilder<'a> {
     ///Sets `Session-Id`.
-    pub fn session_id(
-        mut self,
-        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
-    ) -> Self {
+    pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
         self.value.session_id = v.into();
         self.given[0usize] = true;
         self
@@ -1960,19 +760,13 @@ impl<'a> AccountingAnswerBuilder<'a> {
         self
     }
     ///Sets `Origin-Host`.
-    pub fn origin_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_host = v.into();
         self.given[2usize] = true;
         self
     }
     ///Sets `Origin-Realm`.
-    pub fn origin_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_realm = v.into();
         self.given[3usize] = true;
         self
@@ -1994,11 +788,11 @@ impl<'a> AccountingAnswerBuilder<'a> {
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(&defs::ACCOUNTING_ANSWER_GRAMMAR, &self.given)
+        rt::build::missing(&defs::ACCOUNTING_ANSWER_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(self) -> Result<AccountingAnswer<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<AccountingAnswer<'a>, rt::MissingAvps> {
+        rt::build::check(
             "Accounting-Answer",
             &defs::ACCOUNTING_ANSWER_GRAMMAR,
             &self.given,
@@ -2006,16 +800,16 @@ impl<'a> AccountingAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::CommandBuilder<'a> for AccountingAnswerBuilder<'a> {
+impl<'a> rt::CommandBuilder<'a> for AccountingAnswerBuilder<'a> {
     type Command = AccountingAnswer<'a>;
-    fn build(self) -> Result<AccountingAnswer<'a>, ::diameter_runtime::MissingAvps> {
+    fn build(self) -> Result<AccountingAnswer<'a>, rt::MissingAvps> {
         AccountingAnswerBuilder::build(self)
     }
     #[allow(unused_variables)]
     fn fill_origin(
         &mut self,
-        host: &::diameter_runtime::types::DiameterIdentity<'a>,
-        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+        host: &rt::types::DiameterIdentity<'a>,
+        realm: &rt::types::DiameterIdentity<'a>,
     ) {
         if !self.given[2usize] {
             self.value.origin_host = host.clone();
@@ -2027,1233 +821,299 @@ impl<'a> ::diameter_runtime::CommandBuilder<'a> for AccountingAnswerBuilder<'a> 
         }
     }
     #[allow(unused_variables)]
-    fn fill_session_id(
-        &mut self,
-        session_id: &::diameter_runtime::types::Utf8String<'a>,
-    ) {
+    fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {
         if !self.given[0usize] {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
     }
 }
-impl<'a> ::diameter_runtime::typed::Command<'a> for AccountingAnswer<'a> {
+impl<'a> rt::Command<'a> for AccountingAnswer<'a> {
     const CODE: u32 = 271u32;
     const APPLICATION_ID: u32 = 3u32;
     const IS_REQUEST: bool = false;
     const PROXIABLE: bool = true;
     const NAME: &'static str = "Accounting-Answer";
     const ABBREV: &'static str = "ACA";
-    fn known_avp(
-        code: u32,
-        vendor_id: u32,
-    ) -> Option<&'static ::diameter_runtime::dictionary::AvpDef> {
+    fn known_avp(code: u32, vendor_id: u32) -> Option<&'static rt::AvpDef> {
         super::avp_def(code, vendor_id)
     }
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_body(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ACCOUNTING_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 25usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.session_id,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (268u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.result_code,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (264u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_host,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (296u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_realm,
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                (480u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.accounting_record_type,
-                        &mut counts[4usize],
-                        index,
-                    )
-                }
-                (485u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.accounting_record_number,
-                        &mut counts[5usize],
-                        index,
-                    )
-                }
-                (259u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.acct_application_id,
-                        &mut counts[6usize],
-                        index,
-                    )
-                }
-                (260u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.vendor_specific_application_id,
-                        &mut counts[7usize],
-                        index,
-                    )
-                }
-                (1u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.user_name,
-                        &mut counts[8usize],
-                        index,
-                    )
-                }
-                (287u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.accounting_sub_session_id,
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                (44u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.acct_session_id,
-                        &mut counts[10usize],
-                        index,
-                    )
-                }
-                (50u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.acct_multi_session_id,
-                        &mut counts[11usize],
-                        index,
-                    )
-                }
-                (281u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[12usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.error_message,
-                        &mut counts[12usize],
-                        index,
-                    )
-                }
-                (294u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[13usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.error_reporting_host,
-                        &mut counts[13usize],
-                        index,
-                    )
-                }
-                (279u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[14usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.failed_avp,
-                        &mut counts[14usize],
-                        index,
-                    )
-                }
-                (85u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[15usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.acct_interim_interval,
-                        &mut counts[15usize],
-                        index,
-                    )
-                }
-                (483u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[16usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.accounting_realtime_required,
-                        &mut counts[16usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[17usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_state_id,
-                        &mut counts[17usize],
-                        index,
-                    )
-                }
-                (55u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[18usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.event_timestamp,
-                        &mut counts[18usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[19usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.proxy_info,
-                        &mut counts[19usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+    fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(&defs::ACCOUNTING_ANSWER_GRAMMAR, &defs::ACCOUNTING_ANSWER_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (268, 0) => s.one(1, &a, &mut self.result_code),
+                (264, 0) => s.one(2, &a, &mut self.origin_host),
+                (296, 0) => s.one(3, &a, &mut self.origin_realm),
+                (480, 0) => s.one(4, &a, &mut self.accounting_record_type),
+                (485, 0) => s.one(5, &a, &mut self.accounting_record_number),
+                (259, 0) => s.opt(6, &a, &mut self.acct_application_id),
+                (260, 0) => s.opt_group(7, &a, &mut self.vendor_specific_application_id),
+                (1, 0) => s.opt(8, &a, &mut self.user_name),
+                (287, 0) => s.opt(9, &a, &mut self.accounting_sub_session_id),
+                (44, 0) => s.opt(10, &a, &mut self.acct_session_id),
+                (50, 0) => s.opt(11, &a, &mut self.acct_multi_session_id),
+                (281, 0) => s.opt(12, &a, &mut self.error_message),
+                (294, 0) => s.opt(13, &a, &mut self.error_reporting_host),
+                (279, 0) => s.opt_group(14, &a, &mut self.failed_avp),
+                (85, 0) => s.opt(15, &a, &mut self.acct_interim_interval),
+                (483, 0) => s.opt(16, &a, &mut self.accounting_realtime_required),
+                (278, 0) => s.opt(17, &a, &mut self.origin_state_id),
+                (55, 0) => s.opt(18, &a, &mut self.event_timestamp),
+                (284, 0) => s.many_group(19, &a, &mut self.proxy_info),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
-        }
-        if counts[4usize] < 1u32 {
-            ctx.missing(&G.rules[4usize], counts[4usize]);
-        }
-        if counts[5usize] < 1u32 {
-            ctx.missing(&G.rules[5usize], counts[5usize]);
-        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
+        s.need(4);
+        s.need(5);
     }
-    fn body_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.session_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.result_code;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.accounting_record_type;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.accounting_record_number;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.acct_application_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.vendor_specific_application_id {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.accounting_sub_session_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.acct_session_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.acct_multi_session_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.error_message {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.error_reporting_host {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.failed_avp {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if let Some(v) = &self.acct_interim_interval {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.accounting_realtime_required {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.event_timestamp {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.session_id;
-            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.result_code;
-            ::diameter_runtime::enc::scalar(w, 268u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.accounting_record_type;
-            ::diameter_runtime::enc::scalar(w, 480u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.accounting_record_number;
-            ::diameter_runtime::enc::scalar(w, 485u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.acct_application_id {
-            ::diameter_runtime::enc::scalar(w, 259u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.vendor_specific_application_id {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if let Some(v) = &self.user_name {
-            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.accounting_sub_session_id {
-            ::diameter_runtime::enc::scalar(w, 287u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.acct_session_id {
-            ::diameter_runtime::enc::scalar(w, 44u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.acct_multi_session_id {
-            ::diameter_runtime::enc::scalar(w, 50u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.error_message {
-            ::diameter_runtime::enc::scalar(w, 281u32, 0, 0u32, v);
-        }
-        if let Some(v) = &self.error_reporting_host {
-            ::diameter_runtime::enc::scalar(w, 294u32, 0, 0u32, v);
-        }
-        if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if let Some(v) = &self.acct_interim_interval {
-            ::diameter_runtime::enc::scalar(w, 85u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.accounting_realtime_required {
-            ::diameter_runtime::enc::scalar(w, 483u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.event_timestamp {
-            ::diameter_runtime::enc::scalar(w, 55u32, 64, 0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_body(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 263, 64, 0, &self.session_id);
+        rt::put(w, 268, 64, 0, &self.result_code);
+        rt::put(w, 264, 64, 0, &self.origin_host);
+        rt::put(w, 296, 64, 0, &self.origin_realm);
+        rt::put(w, 480, 64, 0, &self.accounting_record_type);
+        rt::put(w, 485, 64, 0, &self.accounting_record_number);
+        rt::put_opt(w, 259, 64, 0, &self.acct_application_id);
+        rt::put_opt_group(w, &self.vendor_specific_application_id);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 287, 64, 0, &self.accounting_sub_session_id);
+        rt::put_opt(w, 44, 64, 0, &self.acct_session_id);
+        rt::put_opt(w, 50, 64, 0, &self.acct_multi_session_id);
+        rt::put_opt(w, 281, 0, 0, &self.error_message);
+        rt::put_opt(w, 294, 0, 0, &self.error_reporting_host);
+        rt::put_opt_group(w, &self.failed_avp);
+        rt::put_opt(w, 85, 64, 0, &self.acct_interim_interval);
+        rt::put_opt(w, 483, 64, 0, &self.accounting_realtime_required);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 55, 64, 0, &self.event_timestamp);
+        rt::put_groups(w, &self.proxy_info);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for AccountingAnswer<'_> {
+impl rt::IntoOwned for AccountingAnswer<'_> {
     type Owned = AccountingAnswer<'static>;
-    fn into_owned(self) -> AccountingAnswer<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> AccountingAnswer<'static> {
         AccountingAnswer {
-            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.session_id,
-            ),
-            result_code: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.result_code,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_host,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_realm,
-            ),
-            accounting_record_type: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.accounting_record_type,
-            ),
-            accounting_record_number: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.accounting_record_number,
-            ),
-            acct_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.acct_application_id,
-            ),
-            vendor_specific_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.vendor_specific_application_id,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
-            accounting_sub_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.accounting_sub_session_id,
-            ),
-            acct_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.acct_session_id,
-            ),
-            acct_multi_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.acct_multi_session_id,
-            ),
-            error_message: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.error_message,
-            ),
-            error_reporting_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.error_reporting_host,
-            ),
-            failed_avp: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.failed_avp,
-            ),
-            acct_interim_interval: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.acct_interim_interval,
-            ),
-            accounting_realtime_required: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.accounting_realtime_required,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_state_id,
-            ),
-            event_timestamp: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.event_timestamp,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.proxy_info,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> AccountingAnswer<'static> {
-        AccountingAnswer {
-            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.session_id,
-                owner,
-            ),
-            result_code: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.result_code,
-                owner,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_host,
-                owner,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_realm,
-                owner,
-            ),
-            accounting_record_type: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.accounting_record_type,
-                owner,
-            ),
-            accounting_record_number: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.accounting_record_number,
-                owner,
-            ),
-            acct_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.acct_application_id,
-                owner,
-            ),
-            vendor_specific_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.vendor_specific_application_id,
-                owner,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.user_name,
-                owner,
-            ),
-            accounting_sub_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.accounting_sub_session_id,
-                owner,
-            ),
-            acct_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.acct_session_id,
-                owner,
-            ),
-            acct_multi_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.acct_multi_session_id,
-                owner,
-            ),
-            error_message: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.error_message,
-                owner,
-            ),
-            error_reporting_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.error_reporting_host,
-                owner,
-            ),
-            failed_avp: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.failed_avp,
-                owner,
-            ),
-            acct_interim_interval: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.acct_interim_interval,
-                owner,
-            ),
-            accounting_realtime_required: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.accounting_realtime_required,
-                owner,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_state_id,
-                owner,
-            ),
-            event_timestamp: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.event_timestamp,
-                owner,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.proxy_info,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            session_id: self.session_id.into_owned_in(owner),
+            result_code: self.result_code.into_owned_in(owner),
+            origin_host: self.origin_host.into_owned_in(owner),
+            origin_realm: self.origin_realm.into_owned_in(owner),
+            accounting_record_type: self.accounting_record_type.into_owned_in(owner),
+            accounting_record_number: self.accounting_record_number.into_owned_in(owner),
+            acct_application_id: self.acct_application_id.into_owned_in(owner),
+            vendor_specific_application_id: self
+                .vendor_specific_application_id
+                .into_owned_in(owner),
+            user_name: self.user_name.into_owned_in(owner),
+            accounting_sub_session_id: self
+                .accounting_sub_session_id
+                .into_owned_in(owner),
+            acct_session_id: self.acct_session_id.into_owned_in(owner),
+            acct_multi_session_id: self.acct_multi_session_id.into_owned_in(owner),
+            error_message: self.error_message.into_owned_in(owner),
+            error_reporting_host: self.error_reporting_host.into_owned_in(owner),
+            failed_avp: self.failed_avp.into_owned_in(owner),
+            acct_interim_interval: self.acct_interim_interval.into_owned_in(owner),
+            accounting_realtime_required: self
+                .accounting_realtime_required
+                .into_owned_in(owner),
+            origin_state_id: self.origin_state_id.into_owned_in(owner),
+            event_timestamp: self.event_timestamp.into_owned_in(owner),
+            proxy_info: self.proxy_info.into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`AccountingAnswer`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`AccountingAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AccountingAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 25usize],
+    at: [u32; 25],
 }
 impl<'a> AccountingAnswerView<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
+    pub fn session_id(&self) -> rt::Utf8String<'a> {
+        rt::view::one(self.data, self.at[0])
     }
-    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
-    ///
-    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Result-Code`](super::base::defs::RESULT_CODE), required.
     pub fn result_code(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+        rt::view::one(self.data, self.at[1])
     }
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    /// [`Origin-Host`](super::base::defs::ORIGIN_HOST), required.
+    pub fn origin_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[2])
     }
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    /// [`Origin-Realm`](super::base::defs::ORIGIN_REALM), required.
+    pub fn origin_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[3])
     }
-    /// Kind of accounting record: a one-off event, or the start, an interim update, or the stop of a session.
-    ///
-    /// `Accounting-Record-Type` (AVP code 480), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 9.8.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Accounting-Record-Type`](super::base::defs::ACCOUNTING_RECORD_TYPE), required.
     pub fn accounting_record_type(&self) -> super::base::AccountingRecordType {
-        ::diameter_runtime::view::one(self.data, self.at[4usize])
+        rt::view::one(self.data, self.at[4])
     }
-    /// Sequence number of the record within its session, which with Session-Id makes a record unique.
-    ///
-    /// `Accounting-Record-Number` (AVP code 485), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 9.8.3.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Accounting-Record-Number`](super::base::defs::ACCOUNTING_RECORD_NUMBER), required.
     pub fn accounting_record_number(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[5usize])
+        rt::view::one(self.data, self.at[5])
     }
-    /// Application-Id of the accounting part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Acct-Application-Id` (AVP code 259), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.9.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Acct-Application-Id`](super::base::defs::ACCT_APPLICATION_ID), optional.
     pub fn acct_application_id(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+        rt::view::opt(self.data, self.at[6])
     }
-    /// Advertises or identifies a vendor-specific application; exactly one of Auth-Application-Id or Acct-Application-Id must be inside.
-    ///
-    /// `Vendor-Specific-Application-Id` (AVP code 260), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.11.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Vendor-Specific-Application-Id`](super::base::defs::VENDOR_SPECIFIC_APPLICATION_ID), optional.
     pub fn vendor_specific_application_id(
         &self,
     ) -> Option<super::base::VendorSpecificApplicationIdView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[7usize])
+        rt::view::opt_group(self.data, self.at[7])
     }
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[8usize])
+    /// [`User-Name`](super::base::defs::USER_NAME), optional.
+    pub fn user_name(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[8])
     }
-    /// Identifier of an accounting sub-session within the session named by Session-Id.
-    ///
-    /// `Accounting-Sub-Session-Id` (AVP code 287), Unsigned64; flags M must, V must-not, P should-not; RFC 6733 section 9.8.6.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Accounting-Sub-Session-Id`](super::base::defs::ACCOUNTING_SUB_SESSION_ID), optional.
     pub fn accounting_sub_session_id(&self) -> Option<u64> {
-        ::diameter_runtime::view::opt(self.data, self.at[9usize])
+        rt::view::opt(self.data, self.at[9])
     }
-    /// The RADIUS Acct-Session-Id, carried only when translating between RADIUS and Diameter.
-    ///
-    /// `Acct-Session-Id` (AVP code 44), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 9.8.4.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn acct_session_id(&self) -> Option<::diameter_runtime::types::OctetString<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[10usize])
+    /// [`Acct-Session-Id`](super::base::defs::ACCT_SESSION_ID), optional.
+    pub fn acct_session_id(&self) -> Option<rt::OctetString<'a>> {
+        rt::view::opt(self.data, self.at[10])
     }
-    /// Identifier shared by several related accounting sessions so that they can be linked.
-    ///
-    /// `Acct-Multi-Session-Id` (AVP code 50), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 9.8.5.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn acct_multi_session_id(
-        &self,
-    ) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[11usize])
+    /// [`Acct-Multi-Session-Id`](super::base::defs::ACCT_MULTI_SESSION_ID), optional.
+    pub fn acct_multi_session_id(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[11])
     }
-    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
-    ///
-    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn error_message(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[12usize])
+    /// [`Error-Message`](super::base::defs::ERROR_MESSAGE), optional.
+    pub fn error_message(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[12])
     }
-    /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
-    ///
-    /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn error_reporting_host(
-        &self,
-    ) -> Option<::diameter_runtime::types::DiameterIdentity<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[13usize])
+    /// [`Error-Reporting-Host`](super::base::defs::ERROR_REPORTING_HOST), optional.
+    pub fn error_reporting_host(&self) -> Option<rt::DiameterIdentity<'a>> {
+        rt::view::opt(self.data, self.at[13])
     }
-    /// Copies (or examples) of the AVPs that caused a request to fail.
-    ///
-    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Failed-AVP`](super::base::defs::FAILED_AVP), optional.
     pub fn failed_avp(&self) -> Option<super::base::FailedAvpView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[14usize])
+        rt::view::opt_group(self.data, self.at[14])
     }
-    /// Nominal number of seconds between interim accounting records (zero or absent: no interim records).
-    ///
-    /// `Acct-Interim-Interval` (AVP code 85), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 9.8.2.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Acct-Interim-Interval`](super::base::defs::ACCT_INTERIM_INTERVAL), optional.
     pub fn acct_interim_interval(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[15usize])
+        rt::view::opt(self.data, self.at[15])
     }
-    /// What the client does with the service when accounting records cannot be delivered (default GRANT_AND_STORE).
-    ///
-    /// `Accounting-Realtime-Required` (AVP code 483), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 9.8.7.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Accounting-Realtime-Required`](super::base::defs::ACCOUNTING_REALTIME_REQUIRED), optional.
     pub fn accounting_realtime_required(
         &self,
     ) -> Option<super::base::AccountingRealtimeRequired> {
-        ::diameter_runtime::view::opt(self.data, self.at[16usize])
+        rt::view::opt(self.data, self.at[16])
     }
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-State-Id`](super::base::defs::ORIGIN_STATE_ID), optional.
     pub fn origin_state_id(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[17usize])
+        rt::view::opt(self.data, self.at[17])
     }
-    /// When the reported event happened, in seconds since 1 January 1900 00:00 UTC.
-    ///
-    /// `Event-Timestamp` (AVP code 55), Time; flags M must, V must-not, P should-not; RFC 6733 section 8.21.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn event_timestamp(&self) -> Option<::diameter_runtime::types::Time> {
-        ::diameter_runtime::view::opt(self.data, self.at[18usize])
+    /// [`Event-Timestamp`](super::base::defs::EVENT_TIMESTAMP), optional.
+    pub fn event_timestamp(&self) -> Option<rt::Time> {
+        rt::view::opt(self.data, self.at[18])
     }
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
-    pub fn proxy_info(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, super::base::ProxyInfoView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[19usize],
-            (284u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Proxy-Info`](super::base::defs::PROXY_INFO), at least 0 times.
+    pub fn proxy_info(&self) -> rt::Iter<'a, super::base::ProxyInfoView<'a>> {
+        rt::view::many_group(self.data, self.at[19], (284, 0), u32::MAX)
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> {
+impl<'a> rt::CommandView<'a> for AccountingAnswerView<'a> {
     type Command = AccountingAnswer<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn check_body(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ACCOUNTING_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 25usize];
-        let mut out = Self { data, at: [0u32; 25usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 25] };
+        let mut s = ctx
+            .fields(&defs::ACCOUNTING_ANSWER_GRAMMAR, &defs::ACCOUNTING_ANSWER_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
+                (268, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
+                (264, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
-                (268u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
+                (296, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
-                (264u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
-                }
-                (296u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[3usize],
-                        index,
-                    )
-                }
-                (480u32, 0u32) => {
-                    ctx.view_single::<
+                (480, 0) => {
+                    s.view_single::<
                             super::base::AccountingRecordType,
-                        >(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[4usize],
-                        index,
-                    )
+                        >(4, &a, &mut out.at[4])
                 }
-                (485u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[5usize],
-                        index,
-                    )
-                }
-                (259u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[6usize],
-                        index,
-                    )
-                }
-                (260u32, 0u32) => {
-                    ctx.view_single_group::<
+                (485, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
+                (259, 0) => s.view_single::<u32>(6, &a, &mut out.at[6]),
+                (260, 0) => {
+                    s.view_single_group::<
                             super::base::VendorSpecificApplicationIdView<'a>,
-                        >(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[7usize],
-                        index,
-                    )
+                        >(7, &a, &mut out.at[7])
                 }
-                (1u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[8usize],
-                        index,
-                    )
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(8, &a, &mut out.at[8]),
+                (287, 0) => s.view_single::<u64>(9, &a, &mut out.at[9]),
+                (44, 0) => s.view_single::<rt::OctetString<'a>>(10, &a, &mut out.at[10]),
+                (50, 0) => s.view_single::<rt::Utf8String<'a>>(11, &a, &mut out.at[11]),
+                (281, 0) => s.view_single::<rt::Utf8String<'a>>(12, &a, &mut out.at[12]),
+                (294, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(13, &a, &mut out.at[13])
                 }
-                (287u32, 0u32) => {
-                    ctx.view_single::<
-                            u64,
-                        >(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[9usize],
-                        index,
-                    )
-                }
-                (44u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::OctetString<'a>,
-                        >(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[10usize],
-                        index,
-                    )
-                }
-                (50u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[11usize],
-                        index,
-                    )
-                }
-                (281u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[12usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[12usize],
-                        index,
-                    )
-                }
-                (294u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[13usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[13usize],
-                        index,
-                    )
-                }
-                (279u32, 0u32) => {
-                    ctx.view_single_group::<
+                (279, 0) => {
+                    s.view_single_group::<
                             super::base::FailedAvpView<'a>,
-                        >(
-                        &G.rules[14usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[14usize],
-                        index,
-                    )
+                        >(14, &a, &mut out.at[14])
                 }
-                (85u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[15usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[15usize],
-                        index,
-                    )
-                }
-                (483u32, 0u32) => {
-                    ctx.view_single::<
+                (85, 0) => s.view_single::<u32>(15, &a, &mut out.at[15]),
+                (483, 0) => {
+                    s.view_single::<
                             super::base::AccountingRealtimeRequired,
-                        >(
-                        &G.rules[16usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[16usize],
-                        index,
-                    )
+                        >(16, &a, &mut out.at[16])
                 }
-                (278u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[17usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[17usize],
-                        index,
-                    )
-                }
-                (55u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Time,
-                        >(
-                        &G.rules[18usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[18usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.view_group::<
+                (278, 0) => s.view_single::<u32>(17, &a, &mut out.at[17]),
+                (55, 0) => s.view_single::<rt::Time>(18, &a, &mut out.at[18]),
+                (284, 0) => {
+                    s.view_group::<
                             super::base::ProxyInfoView<'a>,
-                        >(
-                        &G.rules[19usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[19usize],
-                        &mut counts[19usize],
-                        index,
-                    )
+                        >(19, &a, &mut out.at[19])
                 }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                _ => s.other_in_view(&a),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
-        if out.at[2usize] == 0 {
-            ctx.missing(&G.rules[2usize], 0);
-        }
-        if out.at[3usize] == 0 {
-            ctx.missing(&G.rules[3usize], 0);
-        }
-        if out.at[4usize] == 0 {
-            ctx.missing(&G.rules[4usize], 0);
-        }
-        if out.at[5usize] == 0 {
-            ctx.missing(&G.rules[5usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
+        s.need_at(4, out.at[4]);
+        s.need_at(5, out.at[5]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (263u32, 0u32) => Some(0usize),
-            (268u32, 0u32) => Some(1usize),
-            (264u32, 0u32) => Some(2usize),
-            (296u32, 0u32) => Some(3usize),
-            (480u32, 0u32) => Some(4usize),
-            (485u32, 0u32) => Some(5usize),
-            (259u32, 0u32) => Some(6usize),
-            (260u32, 0u32) => Some(7usize),
-            (1u32, 0u32) => Some(8usize),
-            (287u32, 0u32) => Some(9usize),
-            (44u32, 0u32) => Some(10usize),
-            (50u32, 0u32) => Some(11usize),
-            (281u32, 0u32) => Some(12usize),
-            (294u32, 0u32) => Some(13usize),
-            (279u32, 0u32) => Some(14usize),
-            (85u32, 0u32) => Some(15usize),
-            (483u32, 0u32) => Some(16usize),
-            (278u32, 0u32) => Some(17usize),
-            (55u32, 0u32) => Some(18usize),
-            (284u32, 0u32) => Some(19usize),
+            (263, 0) => Some(0),
+            (268, 0) => Some(1),
+            (264, 0) => Some(2),
+            (296, 0) => Some(3),
+            (480, 0) => Some(4),
+            (485, 0) => Some(5),
+            (259, 0) => Some(6),
+            (260, 0) => Some(7),
+            (1, 0) => Some(8),
+            (287, 0) => Some(9),
+            (44, 0) => Some(10),
+            (50, 0) => Some(11),
+            (281, 0) => Some(12),
+            (294, 0) => Some(13),
+            (279, 0) => Some(14),
+            (85, 0) => Some(15),
+            (483, 0) => Some(16),
+            (278, 0) => Some(17),
+            (55, 0) => Some(18),
+            (284, 0) => Some(19),
             _ => None,
         }
     }
@@ -3271,24 +1131,19 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
             acct_application_id: self.acct_application_id(),
             vendor_specific_application_id: self
                 .vendor_specific_application_id()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+                .map(rt::owned),
             user_name: self.user_name(),
             accounting_sub_session_id: self.accounting_sub_session_id(),
             acct_session_id: self.acct_session_id(),
             acct_multi_session_id: self.acct_multi_session_id(),
             error_message: self.error_message(),
             error_reporting_host: self.error_reporting_host(),
-            failed_avp: self
-                .failed_avp()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            failed_avp: self.failed_avp().map(rt::owned),
             acct_interim_interval: self.acct_interim_interval(),
             accounting_realtime_required: self.accounting_realtime_required(),
             origin_state_id: self.origin_state_id(),
             event_timestamp: self.event_timestamp(),
-            proxy_info: self
-                .proxy_info()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
-                .collect(),
+            proxy_info: self.proxy_info().map(rt::owned).collect(),
             other_avps: self.other_avps().collect(),
         }
     }
@@ -3296,10 +1151,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AccountingAnswerView<'a> 
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AccountingAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(
-            &::diameter_runtime::view::CommandView::to_command(self),
-            f,
-        )
+        ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,

@@ -7,19 +7,24 @@
 //! Application 0 (base): Diameter Common Messages.
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::too_many_arguments, clippy::match_single_binding)]
-/// Dictionary statics: one [`AvpDef`](::diameter_runtime::dictionary::AvpDef) per AVP, and the grammars.
+#[allow(unused_imports)]
+use ::diameter_runtime::__private as rt;
+/// Dictionary statics: one [`AvpDef`](rt::AvpDef) per AVP (its documentation), the grammars, and per grammar the `Occurs` table its decoders check against.
 pub mod defs {
+    #![allow(unused_imports)]
+    use super::rt::{self, AvpDef, GrammarDef};
+    use super::rt::{AvpType::*, FlagRule::*};
     /// The user's name, in Network Access Identifier form.
     ///
     /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    pub static USER_NAME: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static USER_NAME: AvpDef = AvpDef {
         name: "User-Name",
-        code: 1u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Utf8String,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 1,
+        vendor_id: 0,
+        ty: Utf8String,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -27,14 +32,14 @@ pub mod defs {
     /// Opaque server state that the client must return in later re-auth, termination and accounting messages.
     ///
     /// `Class` (AVP code 25), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 8.20.
-    pub static CLASS: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static CLASS: AvpDef = AvpDef {
         name: "Class",
-        code: 25u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::OctetString,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 25,
+        vendor_id: 0,
+        ty: OctetString,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -42,14 +47,14 @@ pub mod defs {
     /// Upper bound, in seconds, on the length of the session (zero or absent: unlimited).
     ///
     /// `Session-Timeout` (AVP code 27), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.13.
-    pub static SESSION_TIMEOUT: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static SESSION_TIMEOUT: AvpDef = AvpDef {
         name: "Session-Timeout",
-        code: 27u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 27,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -57,14 +62,14 @@ pub mod defs {
     /// State that the agent which added the enclosing Proxy-Info wants back; opaque to everyone else.
     ///
     /// `Proxy-State` (AVP code 33), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 6.7.4.
-    pub static PROXY_STATE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static PROXY_STATE: AvpDef = AvpDef {
         name: "Proxy-State",
-        code: 33u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::OctetString,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 33,
+        vendor_id: 0,
+        ty: OctetString,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -72,14 +77,14 @@ pub mod defs {
     /// The RADIUS Acct-Session-Id, carried only when translating between RADIUS and Diameter.
     ///
     /// `Acct-Session-Id` (AVP code 44), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 9.8.4.
-    pub static ACCT_SESSION_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static ACCT_SESSION_ID: AvpDef = AvpDef {
         name: "Acct-Session-Id",
-        code: 44u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::OctetString,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 44,
+        vendor_id: 0,
+        ty: OctetString,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -87,14 +92,14 @@ pub mod defs {
     /// Identifier shared by several related accounting sessions so that they can be linked.
     ///
     /// `Acct-Multi-Session-Id` (AVP code 50), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 9.8.5.
-    pub static ACCT_MULTI_SESSION_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static ACCT_MULTI_SESSION_ID: AvpDef = AvpDef {
         name: "Acct-Multi-Session-Id",
-        code: 50u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Utf8String,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 50,
+        vendor_id: 0,
+        ty: Utf8String,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -102,14 +107,14 @@ pub mod defs {
     /// When the reported event happened, in seconds since 1 January 1900 00:00 UTC.
     ///
     /// `Event-Timestamp` (AVP code 55), Time; flags M must, V must-not, P should-not; RFC 6733 section 8.21.
-    pub static EVENT_TIMESTAMP: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static EVENT_TIMESTAMP: AvpDef = AvpDef {
         name: "Event-Timestamp",
-        code: 55u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Time,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 55,
+        vendor_id: 0,
+        ty: Time,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -117,14 +122,14 @@ pub mod defs {
     /// Nominal number of seconds between interim accounting records (zero or absent: no interim records).
     ///
     /// `Acct-Interim-Interval` (AVP code 85), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 9.8.2.
-    pub static ACCT_INTERIM_INTERVAL: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static ACCT_INTERIM_INTERVAL: AvpDef = AvpDef {
         name: "Acct-Interim-Interval",
-        code: 85u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 85,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -132,14 +137,14 @@ pub mod defs {
     /// One IP address of the sender; CER and CEA carry one instance per local address the node may use.
     ///
     /// `Host-IP-Address` (AVP code 257), Address; flags M must, V must-not, P should-not; RFC 6733 section 5.3.5.
-    pub static HOST_IP_ADDRESS: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static HOST_IP_ADDRESS: AvpDef = AvpDef {
         name: "Host-IP-Address",
-        code: 257u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Address,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 257,
+        vendor_id: 0,
+        ty: Address,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -147,14 +152,14 @@ pub mod defs {
     /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
     ///
     /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
-    pub static AUTH_APPLICATION_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static AUTH_APPLICATION_ID: AvpDef = AvpDef {
         name: "Auth-Application-Id",
-        code: 258u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 258,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -162,54 +167,45 @@ pub mod defs {
     /// Application-Id of the accounting part of an application, advertised in CER/CEA or matching the header elsewhere.
     ///
     /// `Acct-Application-Id` (AVP code 259), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.9.
-    pub static ACCT_APPLICATION_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static ACCT_APPLICATION_ID: AvpDef = AvpDef {
         name: "Acct-Application-Id",
-        code: 259u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 259,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
     };
     /// Member grammar of `Vendor-Specific-Application-Id`.
-    pub static VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_ID,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
+            rt::rule(&VENDOR_ID, false, 1, Some(1)),
+            rt::rule(&AUTH_APPLICATION_ID, false, 0, Some(1)),
+            rt::rule(&ACCT_APPLICATION_ID, false, 0, Some(1)),
         ],
         extensible: false,
         one_of: &[&[1usize, 2usize]],
     };
+    #[doc(hidden)]
+    pub const VENDOR_SPECIFIC_APPLICATION_ID_OCCURS: [rt::Occurs; 3] = [
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+    ];
     /// Advertises or identifies a vendor-specific application; exactly one of Auth-Application-Id or Acct-Application-Id must be inside.
     ///
     /// `Vendor-Specific-Application-Id` (AVP code 260), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.11.
-    pub static VENDOR_SPECIFIC_APPLICATION_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static VENDOR_SPECIFIC_APPLICATION_ID: AvpDef = AvpDef {
         name: "Vendor-Specific-Application-Id",
-        code: 260u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Grouped,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 260,
+        vendor_id: 0,
+        ty: Grouped,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: Some(&VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR),
         spec: "RFC 6733",
@@ -217,22 +213,22 @@ pub mod defs {
     /// How widely the route learned from a redirect answer may be reused (default DONT_CACHE).
     ///
     /// `Redirect-Host-Usage` (AVP code 261), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 6.13.
-    pub static REDIRECT_HOST_USAGE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static REDIRECT_HOST_USAGE: AvpDef = AvpDef {
         name: "Redirect-Host-Usage",
-        code: 261u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 261,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[
-            ("DONT_CACHE", 0i32),
-            ("ALL_SESSION", 1i32),
-            ("ALL_REALM", 2i32),
-            ("REALM_AND_APPLICATION", 3i32),
-            ("ALL_APPLICATION", 4i32),
-            ("ALL_HOST", 5i32),
-            ("ALL_USER", 6i32),
+            ("DONT_CACHE", 0),
+            ("ALL_SESSION", 1),
+            ("ALL_REALM", 2),
+            ("REALM_AND_APPLICATION", 3),
+            ("ALL_APPLICATION", 4),
+            ("ALL_HOST", 5),
+            ("ALL_USER", 6),
         ],
         grouped: None,
         spec: "RFC 6733",
@@ -240,14 +236,14 @@ pub mod defs {
     /// Longest time, in seconds, that a route learned from a redirect answer may be kept.
     ///
     /// `Redirect-Max-Cache-Time` (AVP code 262), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.14.
-    pub static REDIRECT_MAX_CACHE_TIME: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static REDIRECT_MAX_CACHE_TIME: AvpDef = AvpDef {
         name: "Redirect-Max-Cache-Time",
-        code: 262u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 262,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -255,14 +251,14 @@ pub mod defs {
     /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
     ///
     /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    pub static SESSION_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static SESSION_ID: AvpDef = AvpDef {
         name: "Session-Id",
-        code: 263u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Utf8String,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 263,
+        vendor_id: 0,
+        ty: Utf8String,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -270,14 +266,14 @@ pub mod defs {
     /// Identity of the node that originated the message; present in every message and never changed by relays.
     ///
     /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    pub static ORIGIN_HOST: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static ORIGIN_HOST: AvpDef = AvpDef {
         name: "Origin-Host",
-        code: 264u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::DiameterIdentity,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 264,
+        vendor_id: 0,
+        ty: DiameterIdentity,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -285,14 +281,14 @@ pub mod defs {
     /// Enterprise Number (never zero) of another vendor whose vendor-specific AVPs the sender understands.
     ///
     /// `Supported-Vendor-Id` (AVP code 265), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.6.
-    pub static SUPPORTED_VENDOR_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static SUPPORTED_VENDOR_ID: AvpDef = AvpDef {
         name: "Supported-Vendor-Id",
-        code: 265u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 265,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -300,14 +296,14 @@ pub mod defs {
     /// IANA Private Enterprise Number of the vendor of the sending Diameter software; zero means "ignore this field".
     ///
     /// `Vendor-Id` (AVP code 266), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.3.
-    pub static VENDOR_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static VENDOR_ID: AvpDef = AvpDef {
         name: "Vendor-Id",
-        code: 266u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 266,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -315,14 +311,14 @@ pub mod defs {
     /// Firmware (or software module) revision of the sending device, for debugging.
     ///
     /// `Firmware-Revision` (AVP code 267), Unsigned32; flags M must-not, V must-not, P should-not; RFC 6733 section 5.3.4.
-    pub static FIRMWARE_REVISION: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static FIRMWARE_REVISION: AvpDef = AvpDef {
         name: "Firmware-Revision",
-        code: 267u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 267,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: MustNot,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -330,14 +326,14 @@ pub mod defs {
     /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
     ///
     /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    pub static RESULT_CODE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static RESULT_CODE: AvpDef = AvpDef {
         name: "Result-Code",
-        code: 268u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 268,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -345,14 +341,14 @@ pub mod defs {
     /// Vendor-assigned product name, expected to stay the same across firmware revisions.
     ///
     /// `Product-Name` (AVP code 269), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 5.3.7.
-    pub static PRODUCT_NAME: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static PRODUCT_NAME: AvpDef = AvpDef {
         name: "Product-Name",
-        code: 269u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Utf8String,
-        m: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 269,
+        vendor_id: 0,
+        ty: Utf8String,
+        m: MustNot,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -360,14 +356,14 @@ pub mod defs {
     /// Bit mask telling the client which later messages (1 re-auth, 2 STR, 4 accounting) must go to the same server without Destination-Host.
     ///
     /// `Session-Binding` (AVP code 270), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.17.
-    pub static SESSION_BINDING: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static SESSION_BINDING: AvpDef = AvpDef {
         name: "Session-Binding",
-        code: 270u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 270,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -375,19 +371,19 @@ pub mod defs {
     /// What the client does when a re-auth or STR cannot be delivered to the bound server (default REFUSE_SERVICE).
     ///
     /// `Session-Server-Failover` (AVP code 271), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.18.
-    pub static SESSION_SERVER_FAILOVER: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static SESSION_SERVER_FAILOVER: AvpDef = AvpDef {
         name: "Session-Server-Failover",
-        code: 271u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 271,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[
-            ("REFUSE_SERVICE", 0i32),
-            ("TRY_AGAIN", 1i32),
-            ("ALLOW_SERVICE", 2i32),
-            ("TRY_AGAIN_ALLOW_SERVICE", 3i32),
+            ("REFUSE_SERVICE", 0),
+            ("TRY_AGAIN", 1),
+            ("ALLOW_SERVICE", 2),
+            ("TRY_AGAIN_ALLOW_SERVICE", 3),
         ],
         grouped: None,
         spec: "RFC 6733",
@@ -395,14 +391,14 @@ pub mod defs {
     /// Seconds the access device gives the user to answer the next round of a multi-round authentication.
     ///
     /// `Multi-Round-Time-Out` (AVP code 272), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.19.
-    pub static MULTI_ROUND_TIME_OUT: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static MULTI_ROUND_TIME_OUT: AvpDef = AvpDef {
         name: "Multi-Round-Time-Out",
-        code: 272u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 272,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -410,37 +406,33 @@ pub mod defs {
     /// Why the sender of a DPR wants to close the transport connection, which tells the peer whether to reconnect.
     ///
     /// `Disconnect-Cause` (AVP code 273), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 5.4.3.
-    pub static DISCONNECT_CAUSE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static DISCONNECT_CAUSE: AvpDef = AvpDef {
         name: "Disconnect-Cause",
-        code: 273u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-        enums: &[
-            ("REBOOTING", 0i32),
-            ("BUSY", 1i32),
-            ("DO_NOT_WANT_TO_TALK_TO_YOU", 2i32),
-        ],
+        code: 273,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
+        enums: &[("REBOOTING", 0), ("BUSY", 1), ("DO_NOT_WANT_TO_TALK_TO_YOU", 2)],
         grouped: None,
         spec: "RFC 6733",
     };
     /// Whether an application request asks for authentication, authorization, or both.
     ///
     /// `Auth-Request-Type` (AVP code 274), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.7.
-    pub static AUTH_REQUEST_TYPE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static AUTH_REQUEST_TYPE: AvpDef = AvpDef {
         name: "Auth-Request-Type",
-        code: 274u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 274,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[
-            ("AUTHENTICATE_ONLY", 1i32),
-            ("AUTHORIZE_ONLY", 2i32),
-            ("AUTHORIZE_AUTHENTICATE", 3i32),
+            ("AUTHENTICATE_ONLY", 1),
+            ("AUTHORIZE_ONLY", 2),
+            ("AUTHORIZE_AUTHENTICATE", 3),
         ],
         grouped: None,
         spec: "RFC 6733",
@@ -448,14 +440,14 @@ pub mod defs {
     /// Seconds the server waits after Authorization-Lifetime expires before releasing the session's resources.
     ///
     /// `Auth-Grace-Period` (AVP code 276), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.10.
-    pub static AUTH_GRACE_PERIOD: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static AUTH_GRACE_PERIOD: AvpDef = AvpDef {
         name: "Auth-Grace-Period",
-        code: 276u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 276,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -463,50 +455,52 @@ pub mod defs {
     /// Whether the server keeps session state, i.e. whether the client must send an STR when the session ends.
     ///
     /// `Auth-Session-State` (AVP code 277), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.11.
-    pub static AUTH_SESSION_STATE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static AUTH_SESSION_STATE: AvpDef = AvpDef {
         name: "Auth-Session-State",
-        code: 277u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-        enums: &[("STATE_MAINTAINED", 0i32), ("NO_STATE_MAINTAINED", 1i32)],
+        code: 277,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
+        enums: &[("STATE_MAINTAINED", 0), ("NO_STATE_MAINTAINED", 1)],
         grouped: None,
         spec: "RFC 6733",
     };
     /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
     ///
     /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    pub static ORIGIN_STATE_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static ORIGIN_STATE_ID: AvpDef = AvpDef {
         name: "Origin-State-Id",
-        code: 278u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 278,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
     };
     /// Member grammar of `Failed-AVP`.
-    pub static FAILED_AVP_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static FAILED_AVP_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const FAILED_AVP_OCCURS: [rt::Occurs; 0] = [];
     /// Copies (or examples) of the AVPs that caused a request to fail.
     ///
     /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
-    pub static FAILED_AVP: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static FAILED_AVP: AvpDef = AvpDef {
         name: "Failed-AVP",
-        code: 279u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Grouped,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 279,
+        vendor_id: 0,
+        ty: Grouped,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: Some(&FAILED_AVP_GRAMMAR),
         spec: "RFC 6733",
@@ -514,14 +508,14 @@ pub mod defs {
     /// Identity of the agent that added the enclosing Proxy-Info.
     ///
     /// `Proxy-Host` (AVP code 280), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.3.
-    pub static PROXY_HOST: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static PROXY_HOST: AvpDef = AvpDef {
         name: "Proxy-Host",
-        code: 280u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::DiameterIdentity,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 280,
+        vendor_id: 0,
+        ty: DiameterIdentity,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -529,14 +523,14 @@ pub mod defs {
     /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
     ///
     /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
-    pub static ERROR_MESSAGE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static ERROR_MESSAGE: AvpDef = AvpDef {
         name: "Error-Message",
-        code: 281u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Utf8String,
-        m: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 281,
+        vendor_id: 0,
+        ty: Utf8String,
+        m: MustNot,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -544,14 +538,14 @@ pub mod defs {
     /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
     ///
     /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
-    pub static ROUTE_RECORD: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static ROUTE_RECORD: AvpDef = AvpDef {
         name: "Route-Record",
-        code: 282u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::DiameterIdentity,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 282,
+        vendor_id: 0,
+        ty: DiameterIdentity,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -559,48 +553,43 @@ pub mod defs {
     /// Realm a request is routed towards; never sent in answers.
     ///
     /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
-    pub static DESTINATION_REALM: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static DESTINATION_REALM: AvpDef = AvpDef {
         name: "Destination-Realm",
-        code: 283u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::DiameterIdentity,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 283,
+        vendor_id: 0,
+        ty: DiameterIdentity,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
     };
     /// Member grammar of `Proxy-Info`.
-    pub static PROXY_INFO_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static PROXY_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PROXY_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PROXY_STATE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
+            rt::rule(&PROXY_HOST, false, 1, Some(1)),
+            rt::rule(&PROXY_STATE, false, 1, Some(1)),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const PROXY_INFO_OCCURS: [rt::Occurs; 2] = [
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+    ];
     /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
     ///
     /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    pub static PROXY_INFO: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static PROXY_INFO: AvpDef = AvpDef {
         name: "Proxy-Info",
-        code: 284u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Grouped,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 284,
+        vendor_id: 0,
+        ty: Grouped,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: Some(&PROXY_INFO_GRAMMAR),
         spec: "RFC 6733",
@@ -608,29 +597,29 @@ pub mod defs {
     /// Which kind of re-auth the client is expected to perform when Authorization-Lifetime runs out.
     ///
     /// `Re-Auth-Request-Type` (AVP code 285), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.12.
-    pub static RE_AUTH_REQUEST_TYPE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static RE_AUTH_REQUEST_TYPE: AvpDef = AvpDef {
         name: "Re-Auth-Request-Type",
-        code: 285u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
-        enums: &[("AUTHORIZE_ONLY", 0i32), ("AUTHORIZE_AUTHENTICATE", 1i32)],
+        code: 285,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
+        enums: &[("AUTHORIZE_ONLY", 0), ("AUTHORIZE_AUTHENTICATE", 1)],
         grouped: None,
         spec: "RFC 6733",
     };
     /// Identifier of an accounting sub-session within the session named by Session-Id.
     ///
     /// `Accounting-Sub-Session-Id` (AVP code 287), Unsigned64; flags M must, V must-not, P should-not; RFC 6733 section 9.8.6.
-    pub static ACCOUNTING_SUB_SESSION_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static ACCOUNTING_SUB_SESSION_ID: AvpDef = AvpDef {
         name: "Accounting-Sub-Session-Id",
-        code: 287u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned64,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 287,
+        vendor_id: 0,
+        ty: Unsigned64,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -638,14 +627,14 @@ pub mod defs {
     /// Seconds of service allowed before re-authentication or re-authorization is needed (all ones: none expected).
     ///
     /// `Authorization-Lifetime` (AVP code 291), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.9.
-    pub static AUTHORIZATION_LIFETIME: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static AUTHORIZATION_LIFETIME: AvpDef = AvpDef {
         name: "Authorization-Lifetime",
-        code: 291u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 291,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -653,14 +642,14 @@ pub mod defs {
     /// A host a redirect agent tells the requester to send the request to instead.
     ///
     /// `Redirect-Host` (AVP code 292), DiameterURI; flags M must, V must-not, P should-not; RFC 6733 section 6.12.
-    pub static REDIRECT_HOST: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static REDIRECT_HOST: AvpDef = AvpDef {
         name: "Redirect-Host",
-        code: 292u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::DiameterUri,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 292,
+        vendor_id: 0,
+        ty: DiameterUri,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -668,14 +657,14 @@ pub mod defs {
     /// Identity of the node a request is addressed to; never sent in answers.
     ///
     /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
-    pub static DESTINATION_HOST: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static DESTINATION_HOST: AvpDef = AvpDef {
         name: "Destination-Host",
-        code: 293u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::DiameterIdentity,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 293,
+        vendor_id: 0,
+        ty: DiameterIdentity,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -683,14 +672,14 @@ pub mod defs {
     /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
     ///
     /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
-    pub static ERROR_REPORTING_HOST: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static ERROR_REPORTING_HOST: AvpDef = AvpDef {
         name: "Error-Reporting-Host",
-        code: 294u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::DiameterIdentity,
-        m: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 294,
+        vendor_id: 0,
+        ty: DiameterIdentity,
+        m: MustNot,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -698,23 +687,23 @@ pub mod defs {
     /// Why the access device ended a session.
     ///
     /// `Termination-Cause` (AVP code 295), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.15.
-    pub static TERMINATION_CAUSE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static TERMINATION_CAUSE: AvpDef = AvpDef {
         name: "Termination-Cause",
-        code: 295u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 295,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[
-            ("DIAMETER_LOGOUT", 1i32),
-            ("DIAMETER_SERVICE_NOT_PROVIDED", 2i32),
-            ("DIAMETER_BAD_ANSWER", 3i32),
-            ("DIAMETER_ADMINISTRATIVE", 4i32),
-            ("DIAMETER_LINK_BROKEN", 5i32),
-            ("DIAMETER_AUTH_EXPIRED", 6i32),
-            ("DIAMETER_USER_MOVED", 7i32),
-            ("DIAMETER_SESSION_TIMEOUT", 8i32),
+            ("DIAMETER_LOGOUT", 1),
+            ("DIAMETER_SERVICE_NOT_PROVIDED", 2),
+            ("DIAMETER_BAD_ANSWER", 3),
+            ("DIAMETER_ADMINISTRATIVE", 4),
+            ("DIAMETER_LINK_BROKEN", 5),
+            ("DIAMETER_AUTH_EXPIRED", 6),
+            ("DIAMETER_USER_MOVED", 7),
+            ("DIAMETER_SESSION_TIMEOUT", 8),
         ],
         grouped: None,
         spec: "RFC 6733",
@@ -722,48 +711,43 @@ pub mod defs {
     /// Realm of the node that originated the message; present in every message.
     ///
     /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    pub static ORIGIN_REALM: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static ORIGIN_REALM: AvpDef = AvpDef {
         name: "Origin-Realm",
-        code: 296u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::DiameterIdentity,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 296,
+        vendor_id: 0,
+        ty: DiameterIdentity,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
     };
     /// Member grammar of `Experimental-Result`.
-    pub static EXPERIMENTAL_RESULT_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static EXPERIMENTAL_RESULT_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_ID,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &EXPERIMENTAL_RESULT_CODE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
+            rt::rule(&VENDOR_ID, false, 1, Some(1)),
+            rt::rule(&EXPERIMENTAL_RESULT_CODE, false, 1, Some(1)),
         ],
         extensible: false,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const EXPERIMENTAL_RESULT_OCCURS: [rt::Occurs; 2] = [
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+    ];
     /// Vendor-specific outcome of a request, used in place of Result-Code.
     ///
     /// `Experimental-Result` (AVP code 297), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.6.
-    pub static EXPERIMENTAL_RESULT: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static EXPERIMENTAL_RESULT: AvpDef = AvpDef {
         name: "Experimental-Result",
-        code: 297u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Grouped,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 297,
+        vendor_id: 0,
+        ty: Grouped,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: Some(&EXPERIMENTAL_RESULT_GRAMMAR),
         spec: "RFC 6733",
@@ -771,14 +755,14 @@ pub mod defs {
     /// Result value whose meaning is defined by the vendor named in the enclosing Experimental-Result.
     ///
     /// `Experimental-Result-Code` (AVP code 298), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.7.
-    pub static EXPERIMENTAL_RESULT_CODE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static EXPERIMENTAL_RESULT_CODE: AvpDef = AvpDef {
         name: "Experimental-Result-Code",
-        code: 298u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 298,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
@@ -786,35 +770,37 @@ pub mod defs {
     /// Deprecated in-band security capability advertised in CER/CEA: 0 means no in-band security (NO_INBAND_SECURITY), 1 means TLS.
     ///
     /// `Inband-Security-Id` (AVP code 299), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.10.
-    pub static INBAND_SECURITY_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static INBAND_SECURITY_ID: AvpDef = AvpDef {
         name: "Inband-Security-Id",
-        code: 299u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 299,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
     };
     /// Member grammar of `E2E-Sequence`.
-    pub static E2E_SEQUENCE_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static E2E_SEQUENCE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const E2E_SEQUENCE_OCCURS: [rt::Occurs; 0] = [];
     /// Deprecated anti-replay AVP of the RFC 3588 end-to-end security framework, holding a nonce and a counter.
     ///
     /// `E2E-Sequence` (AVP code 300), Grouped; flags M must, V must-not, P may; RFC 6733 section RFC 3588 6.15.
-    pub static E2E_SEQUENCE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static E2E_SEQUENCE: AvpDef = AvpDef {
         name: "E2E-Sequence",
-        code: 300u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Grouped,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 300,
+        vendor_id: 0,
+        ty: Grouped,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: Some(&E2E_SEQUENCE_GRAMMAR),
         spec: "RFC 6733",
@@ -822,19 +808,19 @@ pub mod defs {
     /// Kind of accounting record: a one-off event, or the start, an interim update, or the stop of a session.
     ///
     /// `Accounting-Record-Type` (AVP code 480), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 9.8.1.
-    pub static ACCOUNTING_RECORD_TYPE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static ACCOUNTING_RECORD_TYPE: AvpDef = AvpDef {
         name: "Accounting-Record-Type",
-        code: 480u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 480,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[
-            ("EVENT_RECORD", 1i32),
-            ("START_RECORD", 2i32),
-            ("INTERIM_RECORD", 3i32),
-            ("STOP_RECORD", 4i32),
+            ("EVENT_RECORD", 1),
+            ("START_RECORD", 2),
+            ("INTERIM_RECORD", 3),
+            ("STOP_RECORD", 4),
         ],
         grouped: None,
         spec: "RFC 6733",
@@ -842,18 +828,18 @@ pub mod defs {
     /// What the client does with the service when accounting records cannot be delivered (default GRANT_AND_STORE).
     ///
     /// `Accounting-Realtime-Required` (AVP code 483), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 9.8.7.
-    pub static ACCOUNTING_REALTIME_REQUIRED: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static ACCOUNTING_REALTIME_REQUIRED: AvpDef = AvpDef {
         name: "Accounting-Realtime-Required",
-        code: 483u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 483,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[
-            ("DELIVER_AND_GRANT", 1i32),
-            ("GRANT_AND_STORE", 2i32),
-            ("GRANT_AND_LOSE", 3i32),
+            ("DELIVER_AND_GRANT", 1),
+            ("GRANT_AND_STORE", 2),
+            ("GRANT_AND_LOSE", 3),
         ],
         grouped: None,
         spec: "RFC 6733",
@@ -861,2901 +847,1073 @@ pub mod defs {
     /// Sequence number of the record within its session, which with Session-Id makes a record unique.
     ///
     /// `Accounting-Record-Number` (AVP code 485), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 9.8.3.
-    pub static ACCOUNTING_RECORD_NUMBER: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static ACCOUNTING_RECORD_NUMBER: AvpDef = AvpDef {
         name: "Accounting-Record-Number",
-        code: 485u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::ShouldNot,
+        code: 485,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: ShouldNot,
         enums: &[],
         grouped: None,
         spec: "RFC 6733",
     };
     /// Grammar of Capabilities-Exchange-request.
-    pub static CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &HOST_IP_ADDRESS,
-                fixed: false,
-                min: 1u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_ID,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PRODUCT_NAME,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_STATE_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SUPPORTED_VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &INBAND_SECURITY_ID,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FIRMWARE_REVISION,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_INTERIM_INTERVAL,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCOUNTING_REALTIME_REQUIRED,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_GRACE_PERIOD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_SESSION_STATE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTHORIZATION_LIFETIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CLASS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_REALM,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DISCONNECT_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_MESSAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_REPORTING_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FAILED_AVP,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &MULTI_ROUND_TIME_OUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PROXY_INFO,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST_USAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_MAX_CACHE_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RESULT_CODE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RE_AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ROUTE_RECORD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_BINDING,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_SERVER_FAILOVER,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_TIMEOUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &TERMINATION_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &USER_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
+            rt::rule(&ORIGIN_HOST, false, 1, Some(1)),
+            rt::rule(&ORIGIN_REALM, false, 1, Some(1)),
+            rt::rule(&HOST_IP_ADDRESS, false, 1, None),
+            rt::rule(&VENDOR_ID, false, 1, Some(1)),
+            rt::rule(&PRODUCT_NAME, false, 1, Some(1)),
+            rt::rule(&ORIGIN_STATE_ID, false, 0, Some(1)),
+            rt::rule(&SUPPORTED_VENDOR_ID, false, 0, None),
+            rt::rule(&AUTH_APPLICATION_ID, false, 0, None),
+            rt::rule(&INBAND_SECURITY_ID, false, 0, None),
+            rt::rule(&ACCT_APPLICATION_ID, false, 0, None),
+            rt::rule(&VENDOR_SPECIFIC_APPLICATION_ID, false, 0, None),
+            rt::rule(&FIRMWARE_REVISION, false, 0, Some(1)),
+            rt::rule(&ACCT_INTERIM_INTERVAL, false, 0, Some(0)),
+            rt::rule(&ACCOUNTING_REALTIME_REQUIRED, false, 0, Some(0)),
+            rt::rule(&AUTH_GRACE_PERIOD, false, 0, Some(0)),
+            rt::rule(&AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&AUTH_SESSION_STATE, false, 0, Some(0)),
+            rt::rule(&AUTHORIZATION_LIFETIME, false, 0, Some(0)),
+            rt::rule(&CLASS, false, 0, Some(0)),
+            rt::rule(&DESTINATION_HOST, false, 0, Some(0)),
+            rt::rule(&DESTINATION_REALM, false, 0, Some(0)),
+            rt::rule(&DISCONNECT_CAUSE, false, 0, Some(0)),
+            rt::rule(&ERROR_MESSAGE, false, 0, Some(0)),
+            rt::rule(&ERROR_REPORTING_HOST, false, 0, Some(0)),
+            rt::rule(&FAILED_AVP, false, 0, Some(0)),
+            rt::rule(&MULTI_ROUND_TIME_OUT, false, 0, Some(0)),
+            rt::rule(&PROXY_INFO, false, 0, Some(0)),
+            rt::rule(&REDIRECT_HOST, false, 0, Some(0)),
+            rt::rule(&REDIRECT_HOST_USAGE, false, 0, Some(0)),
+            rt::rule(&REDIRECT_MAX_CACHE_TIME, false, 0, Some(0)),
+            rt::rule(&RESULT_CODE, false, 0, Some(0)),
+            rt::rule(&RE_AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&ROUTE_RECORD, false, 0, Some(0)),
+            rt::rule(&SESSION_BINDING, false, 0, Some(0)),
+            rt::rule(&SESSION_ID, false, 0, Some(0)),
+            rt::rule(&SESSION_SERVER_FAILOVER, false, 0, Some(0)),
+            rt::rule(&SESSION_TIMEOUT, false, 0, Some(0)),
+            rt::rule(&TERMINATION_CAUSE, false, 0, Some(0)),
+            rt::rule(&USER_NAME, false, 0, Some(0)),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const CAPABILITIES_EXCHANGE_REQUEST_OCCURS: [rt::Occurs; 39] = [
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+    ];
     /// Grammar of Capabilities-Exchange-answer.
-    pub static CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RESULT_CODE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &HOST_IP_ADDRESS,
-                fixed: false,
-                min: 1u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_ID,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PRODUCT_NAME,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_STATE_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_MESSAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FAILED_AVP,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SUPPORTED_VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &INBAND_SECURITY_ID,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FIRMWARE_REVISION,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_INTERIM_INTERVAL,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCOUNTING_REALTIME_REQUIRED,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_GRACE_PERIOD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_SESSION_STATE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTHORIZATION_LIFETIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CLASS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_REALM,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DISCONNECT_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_REPORTING_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &MULTI_ROUND_TIME_OUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PROXY_INFO,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST_USAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_MAX_CACHE_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RE_AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ROUTE_RECORD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_BINDING,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_SERVER_FAILOVER,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_TIMEOUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &TERMINATION_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &USER_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
+            rt::rule(&RESULT_CODE, false, 1, Some(1)),
+            rt::rule(&ORIGIN_HOST, false, 1, Some(1)),
+            rt::rule(&ORIGIN_REALM, false, 1, Some(1)),
+            rt::rule(&HOST_IP_ADDRESS, false, 1, None),
+            rt::rule(&VENDOR_ID, false, 1, Some(1)),
+            rt::rule(&PRODUCT_NAME, false, 1, Some(1)),
+            rt::rule(&ORIGIN_STATE_ID, false, 0, Some(1)),
+            rt::rule(&ERROR_MESSAGE, false, 0, Some(1)),
+            rt::rule(&FAILED_AVP, false, 0, Some(1)),
+            rt::rule(&SUPPORTED_VENDOR_ID, false, 0, None),
+            rt::rule(&AUTH_APPLICATION_ID, false, 0, None),
+            rt::rule(&INBAND_SECURITY_ID, false, 0, None),
+            rt::rule(&ACCT_APPLICATION_ID, false, 0, None),
+            rt::rule(&VENDOR_SPECIFIC_APPLICATION_ID, false, 0, None),
+            rt::rule(&FIRMWARE_REVISION, false, 0, Some(1)),
+            rt::rule(&ACCT_INTERIM_INTERVAL, false, 0, Some(0)),
+            rt::rule(&ACCOUNTING_REALTIME_REQUIRED, false, 0, Some(0)),
+            rt::rule(&AUTH_GRACE_PERIOD, false, 0, Some(0)),
+            rt::rule(&AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&AUTH_SESSION_STATE, false, 0, Some(0)),
+            rt::rule(&AUTHORIZATION_LIFETIME, false, 0, Some(0)),
+            rt::rule(&CLASS, false, 0, Some(0)),
+            rt::rule(&DESTINATION_HOST, false, 0, Some(0)),
+            rt::rule(&DESTINATION_REALM, false, 0, Some(0)),
+            rt::rule(&DISCONNECT_CAUSE, false, 0, Some(0)),
+            rt::rule(&ERROR_REPORTING_HOST, false, 0, Some(0)),
+            rt::rule(&MULTI_ROUND_TIME_OUT, false, 0, Some(0)),
+            rt::rule(&PROXY_INFO, false, 0, Some(0)),
+            rt::rule(&REDIRECT_HOST, false, 0, Some(0)),
+            rt::rule(&REDIRECT_HOST_USAGE, false, 0, Some(0)),
+            rt::rule(&REDIRECT_MAX_CACHE_TIME, false, 0, Some(0)),
+            rt::rule(&RE_AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&ROUTE_RECORD, false, 0, Some(0)),
+            rt::rule(&SESSION_BINDING, false, 0, Some(0)),
+            rt::rule(&SESSION_ID, false, 0, Some(0)),
+            rt::rule(&SESSION_SERVER_FAILOVER, false, 0, Some(0)),
+            rt::rule(&SESSION_TIMEOUT, false, 0, Some(0)),
+            rt::rule(&TERMINATION_CAUSE, false, 0, Some(0)),
+            rt::rule(&USER_NAME, false, 0, Some(0)),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const CAPABILITIES_EXCHANGE_ANSWER_OCCURS: [rt::Occurs; 39] = [
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+    ];
     /// Grammar of Re-Auth-request.
-    pub static RE_AUTH_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static RE_AUTH_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_ID,
-                fixed: true,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_APPLICATION_ID,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RE_AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &USER_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_STATE_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PROXY_INFO,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ROUTE_RECORD,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_GRACE_PERIOD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_SESSION_STATE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTHORIZATION_LIFETIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CLASS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DISCONNECT_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_MESSAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_REPORTING_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FAILED_AVP,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FIRMWARE_REVISION,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &HOST_IP_ADDRESS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &INBAND_SECURITY_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &MULTI_ROUND_TIME_OUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PRODUCT_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST_USAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_MAX_CACHE_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RESULT_CODE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_BINDING,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_SERVER_FAILOVER,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_TIMEOUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SUPPORTED_VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &TERMINATION_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
+            rt::rule(&SESSION_ID, true, 1, Some(1)),
+            rt::rule(&ORIGIN_HOST, false, 1, Some(1)),
+            rt::rule(&ORIGIN_REALM, false, 1, Some(1)),
+            rt::rule(&DESTINATION_REALM, false, 1, Some(1)),
+            rt::rule(&DESTINATION_HOST, false, 1, Some(1)),
+            rt::rule(&AUTH_APPLICATION_ID, false, 1, Some(1)),
+            rt::rule(&RE_AUTH_REQUEST_TYPE, false, 1, Some(1)),
+            rt::rule(&USER_NAME, false, 0, Some(1)),
+            rt::rule(&ORIGIN_STATE_ID, false, 0, Some(1)),
+            rt::rule(&PROXY_INFO, false, 0, None),
+            rt::rule(&ROUTE_RECORD, false, 0, None),
+            rt::rule(&ACCT_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&AUTH_GRACE_PERIOD, false, 0, Some(0)),
+            rt::rule(&AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&AUTH_SESSION_STATE, false, 0, Some(0)),
+            rt::rule(&AUTHORIZATION_LIFETIME, false, 0, Some(0)),
+            rt::rule(&CLASS, false, 0, Some(0)),
+            rt::rule(&DISCONNECT_CAUSE, false, 0, Some(0)),
+            rt::rule(&ERROR_MESSAGE, false, 0, Some(0)),
+            rt::rule(&ERROR_REPORTING_HOST, false, 0, Some(0)),
+            rt::rule(&FAILED_AVP, false, 0, Some(0)),
+            rt::rule(&FIRMWARE_REVISION, false, 0, Some(0)),
+            rt::rule(&HOST_IP_ADDRESS, false, 0, Some(0)),
+            rt::rule(&INBAND_SECURITY_ID, false, 0, Some(0)),
+            rt::rule(&MULTI_ROUND_TIME_OUT, false, 0, Some(0)),
+            rt::rule(&PRODUCT_NAME, false, 0, Some(0)),
+            rt::rule(&REDIRECT_HOST, false, 0, Some(0)),
+            rt::rule(&REDIRECT_HOST_USAGE, false, 0, Some(0)),
+            rt::rule(&REDIRECT_MAX_CACHE_TIME, false, 0, Some(0)),
+            rt::rule(&RESULT_CODE, false, 0, Some(0)),
+            rt::rule(&SESSION_BINDING, false, 0, Some(0)),
+            rt::rule(&SESSION_SERVER_FAILOVER, false, 0, Some(0)),
+            rt::rule(&SESSION_TIMEOUT, false, 0, Some(0)),
+            rt::rule(&SUPPORTED_VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&TERMINATION_CAUSE, false, 0, Some(0)),
+            rt::rule(&VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&VENDOR_SPECIFIC_APPLICATION_ID, false, 0, Some(0)),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const RE_AUTH_REQUEST_OCCURS: [rt::Occurs; 37] = [
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+    ];
     /// Grammar of Re-Auth-answer.
-    pub static RE_AUTH_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static RE_AUTH_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_ID,
-                fixed: true,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RESULT_CODE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &USER_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_STATE_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_MESSAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_REPORTING_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FAILED_AVP,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST_USAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_MAX_CACHE_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PROXY_INFO,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_INTERIM_INTERVAL,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCOUNTING_REALTIME_REQUIRED,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_GRACE_PERIOD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_SESSION_STATE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTHORIZATION_LIFETIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CLASS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_REALM,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DISCONNECT_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FIRMWARE_REVISION,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &HOST_IP_ADDRESS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &INBAND_SECURITY_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &MULTI_ROUND_TIME_OUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PRODUCT_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RE_AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ROUTE_RECORD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_BINDING,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_SERVER_FAILOVER,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_TIMEOUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SUPPORTED_VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &TERMINATION_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
+            rt::rule(&SESSION_ID, true, 1, Some(1)),
+            rt::rule(&RESULT_CODE, false, 1, Some(1)),
+            rt::rule(&ORIGIN_HOST, false, 1, Some(1)),
+            rt::rule(&ORIGIN_REALM, false, 1, Some(1)),
+            rt::rule(&USER_NAME, false, 0, Some(1)),
+            rt::rule(&ORIGIN_STATE_ID, false, 0, Some(1)),
+            rt::rule(&ERROR_MESSAGE, false, 0, Some(1)),
+            rt::rule(&ERROR_REPORTING_HOST, false, 0, Some(1)),
+            rt::rule(&FAILED_AVP, false, 0, Some(1)),
+            rt::rule(&REDIRECT_HOST, false, 0, None),
+            rt::rule(&REDIRECT_HOST_USAGE, false, 0, Some(1)),
+            rt::rule(&REDIRECT_MAX_CACHE_TIME, false, 0, Some(1)),
+            rt::rule(&PROXY_INFO, false, 0, None),
+            rt::rule(&ACCT_INTERIM_INTERVAL, false, 0, Some(0)),
+            rt::rule(&ACCOUNTING_REALTIME_REQUIRED, false, 0, Some(0)),
+            rt::rule(&ACCT_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&AUTH_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&AUTH_GRACE_PERIOD, false, 0, Some(0)),
+            rt::rule(&AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&AUTH_SESSION_STATE, false, 0, Some(0)),
+            rt::rule(&AUTHORIZATION_LIFETIME, false, 0, Some(0)),
+            rt::rule(&CLASS, false, 0, Some(0)),
+            rt::rule(&DESTINATION_HOST, false, 0, Some(0)),
+            rt::rule(&DESTINATION_REALM, false, 0, Some(0)),
+            rt::rule(&DISCONNECT_CAUSE, false, 0, Some(0)),
+            rt::rule(&FIRMWARE_REVISION, false, 0, Some(0)),
+            rt::rule(&HOST_IP_ADDRESS, false, 0, Some(0)),
+            rt::rule(&INBAND_SECURITY_ID, false, 0, Some(0)),
+            rt::rule(&MULTI_ROUND_TIME_OUT, false, 0, Some(0)),
+            rt::rule(&PRODUCT_NAME, false, 0, Some(0)),
+            rt::rule(&RE_AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&ROUTE_RECORD, false, 0, Some(0)),
+            rt::rule(&SESSION_BINDING, false, 0, Some(0)),
+            rt::rule(&SESSION_SERVER_FAILOVER, false, 0, Some(0)),
+            rt::rule(&SESSION_TIMEOUT, false, 0, Some(0)),
+            rt::rule(&SUPPORTED_VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&TERMINATION_CAUSE, false, 0, Some(0)),
+            rt::rule(&VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&VENDOR_SPECIFIC_APPLICATION_ID, false, 0, Some(0)),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const RE_AUTH_ANSWER_OCCURS: [rt::Occurs; 39] = [
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+    ];
     /// Grammar of Abort-Session-request.
-    pub static ABORT_SESSION_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static ABORT_SESSION_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_ID,
-                fixed: true,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_APPLICATION_ID,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &USER_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_STATE_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PROXY_INFO,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ROUTE_RECORD,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_INTERIM_INTERVAL,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCOUNTING_REALTIME_REQUIRED,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_GRACE_PERIOD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_SESSION_STATE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTHORIZATION_LIFETIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CLASS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DISCONNECT_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_MESSAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_REPORTING_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FAILED_AVP,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FIRMWARE_REVISION,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &HOST_IP_ADDRESS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &INBAND_SECURITY_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &MULTI_ROUND_TIME_OUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PRODUCT_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST_USAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_MAX_CACHE_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RESULT_CODE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RE_AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_BINDING,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_SERVER_FAILOVER,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_TIMEOUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SUPPORTED_VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &TERMINATION_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
+            rt::rule(&SESSION_ID, true, 1, Some(1)),
+            rt::rule(&ORIGIN_HOST, false, 1, Some(1)),
+            rt::rule(&ORIGIN_REALM, false, 1, Some(1)),
+            rt::rule(&DESTINATION_REALM, false, 1, Some(1)),
+            rt::rule(&DESTINATION_HOST, false, 1, Some(1)),
+            rt::rule(&AUTH_APPLICATION_ID, false, 1, Some(1)),
+            rt::rule(&USER_NAME, false, 0, Some(1)),
+            rt::rule(&ORIGIN_STATE_ID, false, 0, Some(1)),
+            rt::rule(&PROXY_INFO, false, 0, None),
+            rt::rule(&ROUTE_RECORD, false, 0, None),
+            rt::rule(&ACCT_INTERIM_INTERVAL, false, 0, Some(0)),
+            rt::rule(&ACCOUNTING_REALTIME_REQUIRED, false, 0, Some(0)),
+            rt::rule(&ACCT_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&AUTH_GRACE_PERIOD, false, 0, Some(0)),
+            rt::rule(&AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&AUTH_SESSION_STATE, false, 0, Some(0)),
+            rt::rule(&AUTHORIZATION_LIFETIME, false, 0, Some(0)),
+            rt::rule(&CLASS, false, 0, Some(0)),
+            rt::rule(&DISCONNECT_CAUSE, false, 0, Some(0)),
+            rt::rule(&ERROR_MESSAGE, false, 0, Some(0)),
+            rt::rule(&ERROR_REPORTING_HOST, false, 0, Some(0)),
+            rt::rule(&FAILED_AVP, false, 0, Some(0)),
+            rt::rule(&FIRMWARE_REVISION, false, 0, Some(0)),
+            rt::rule(&HOST_IP_ADDRESS, false, 0, Some(0)),
+            rt::rule(&INBAND_SECURITY_ID, false, 0, Some(0)),
+            rt::rule(&MULTI_ROUND_TIME_OUT, false, 0, Some(0)),
+            rt::rule(&PRODUCT_NAME, false, 0, Some(0)),
+            rt::rule(&REDIRECT_HOST, false, 0, Some(0)),
+            rt::rule(&REDIRECT_HOST_USAGE, false, 0, Some(0)),
+            rt::rule(&REDIRECT_MAX_CACHE_TIME, false, 0, Some(0)),
+            rt::rule(&RESULT_CODE, false, 0, Some(0)),
+            rt::rule(&RE_AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&SESSION_BINDING, false, 0, Some(0)),
+            rt::rule(&SESSION_SERVER_FAILOVER, false, 0, Some(0)),
+            rt::rule(&SESSION_TIMEOUT, false, 0, Some(0)),
+            rt::rule(&SUPPORTED_VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&TERMINATION_CAUSE, false, 0, Some(0)),
+            rt::rule(&VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&VENDOR_SPECIFIC_APPLICATION_ID, false, 0, Some(0)),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const ABORT_SESSION_REQUEST_OCCURS: [rt::Occurs; 39] = [
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+    ];
     /// Grammar of Abort-Session-answer.
-    pub static ABORT_SESSION_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static ABORT_SESSION_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_ID,
-                fixed: true,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RESULT_CODE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &USER_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_STATE_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_MESSAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_REPORTING_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FAILED_AVP,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST_USAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_MAX_CACHE_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PROXY_INFO,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_INTERIM_INTERVAL,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCOUNTING_REALTIME_REQUIRED,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_GRACE_PERIOD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_SESSION_STATE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTHORIZATION_LIFETIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CLASS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_REALM,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DISCONNECT_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FIRMWARE_REVISION,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &HOST_IP_ADDRESS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &INBAND_SECURITY_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &MULTI_ROUND_TIME_OUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PRODUCT_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RE_AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ROUTE_RECORD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_BINDING,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_SERVER_FAILOVER,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_TIMEOUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SUPPORTED_VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &TERMINATION_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
+            rt::rule(&SESSION_ID, true, 1, Some(1)),
+            rt::rule(&RESULT_CODE, false, 1, Some(1)),
+            rt::rule(&ORIGIN_HOST, false, 1, Some(1)),
+            rt::rule(&ORIGIN_REALM, false, 1, Some(1)),
+            rt::rule(&USER_NAME, false, 0, Some(1)),
+            rt::rule(&ORIGIN_STATE_ID, false, 0, Some(1)),
+            rt::rule(&ERROR_MESSAGE, false, 0, Some(1)),
+            rt::rule(&ERROR_REPORTING_HOST, false, 0, Some(1)),
+            rt::rule(&FAILED_AVP, false, 0, Some(1)),
+            rt::rule(&REDIRECT_HOST, false, 0, None),
+            rt::rule(&REDIRECT_HOST_USAGE, false, 0, Some(1)),
+            rt::rule(&REDIRECT_MAX_CACHE_TIME, false, 0, Some(1)),
+            rt::rule(&PROXY_INFO, false, 0, None),
+            rt::rule(&ACCT_INTERIM_INTERVAL, false, 0, Some(0)),
+            rt::rule(&ACCOUNTING_REALTIME_REQUIRED, false, 0, Some(0)),
+            rt::rule(&ACCT_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&AUTH_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&AUTH_GRACE_PERIOD, false, 0, Some(0)),
+            rt::rule(&AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&AUTH_SESSION_STATE, false, 0, Some(0)),
+            rt::rule(&AUTHORIZATION_LIFETIME, false, 0, Some(0)),
+            rt::rule(&CLASS, false, 0, Some(0)),
+            rt::rule(&DESTINATION_HOST, false, 0, Some(0)),
+            rt::rule(&DESTINATION_REALM, false, 0, Some(0)),
+            rt::rule(&DISCONNECT_CAUSE, false, 0, Some(0)),
+            rt::rule(&FIRMWARE_REVISION, false, 0, Some(0)),
+            rt::rule(&HOST_IP_ADDRESS, false, 0, Some(0)),
+            rt::rule(&INBAND_SECURITY_ID, false, 0, Some(0)),
+            rt::rule(&MULTI_ROUND_TIME_OUT, false, 0, Some(0)),
+            rt::rule(&PRODUCT_NAME, false, 0, Some(0)),
+            rt::rule(&RE_AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&ROUTE_RECORD, false, 0, Some(0)),
+            rt::rule(&SESSION_BINDING, false, 0, Some(0)),
+            rt::rule(&SESSION_SERVER_FAILOVER, false, 0, Some(0)),
+            rt::rule(&SESSION_TIMEOUT, false, 0, Some(0)),
+            rt::rule(&SUPPORTED_VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&TERMINATION_CAUSE, false, 0, Some(0)),
+            rt::rule(&VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&VENDOR_SPECIFIC_APPLICATION_ID, false, 0, Some(0)),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const ABORT_SESSION_ANSWER_OCCURS: [rt::Occurs; 39] = [
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+    ];
     /// Grammar of Session-Termination-request.
-    pub static SESSION_TERMINATION_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static SESSION_TERMINATION_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_ID,
-                fixed: true,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_APPLICATION_ID,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &TERMINATION_CAUSE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &USER_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CLASS,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_STATE_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PROXY_INFO,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ROUTE_RECORD,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_INTERIM_INTERVAL,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCOUNTING_REALTIME_REQUIRED,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_GRACE_PERIOD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_SESSION_STATE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTHORIZATION_LIFETIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DISCONNECT_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_MESSAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_REPORTING_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FAILED_AVP,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FIRMWARE_REVISION,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &HOST_IP_ADDRESS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &INBAND_SECURITY_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &MULTI_ROUND_TIME_OUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PRODUCT_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST_USAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_MAX_CACHE_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RESULT_CODE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RE_AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_BINDING,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_SERVER_FAILOVER,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_TIMEOUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SUPPORTED_VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
+            rt::rule(&SESSION_ID, true, 1, Some(1)),
+            rt::rule(&ORIGIN_HOST, false, 1, Some(1)),
+            rt::rule(&ORIGIN_REALM, false, 1, Some(1)),
+            rt::rule(&DESTINATION_REALM, false, 1, Some(1)),
+            rt::rule(&AUTH_APPLICATION_ID, false, 1, Some(1)),
+            rt::rule(&TERMINATION_CAUSE, false, 1, Some(1)),
+            rt::rule(&USER_NAME, false, 0, Some(1)),
+            rt::rule(&DESTINATION_HOST, false, 0, Some(1)),
+            rt::rule(&CLASS, false, 0, None),
+            rt::rule(&ORIGIN_STATE_ID, false, 0, Some(1)),
+            rt::rule(&PROXY_INFO, false, 0, None),
+            rt::rule(&ROUTE_RECORD, false, 0, None),
+            rt::rule(&ACCT_INTERIM_INTERVAL, false, 0, Some(0)),
+            rt::rule(&ACCOUNTING_REALTIME_REQUIRED, false, 0, Some(0)),
+            rt::rule(&ACCT_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&AUTH_GRACE_PERIOD, false, 0, Some(0)),
+            rt::rule(&AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&AUTH_SESSION_STATE, false, 0, Some(0)),
+            rt::rule(&AUTHORIZATION_LIFETIME, false, 0, Some(0)),
+            rt::rule(&DISCONNECT_CAUSE, false, 0, Some(0)),
+            rt::rule(&ERROR_MESSAGE, false, 0, Some(0)),
+            rt::rule(&ERROR_REPORTING_HOST, false, 0, Some(0)),
+            rt::rule(&FAILED_AVP, false, 0, Some(0)),
+            rt::rule(&FIRMWARE_REVISION, false, 0, Some(0)),
+            rt::rule(&HOST_IP_ADDRESS, false, 0, Some(0)),
+            rt::rule(&INBAND_SECURITY_ID, false, 0, Some(0)),
+            rt::rule(&MULTI_ROUND_TIME_OUT, false, 0, Some(0)),
+            rt::rule(&PRODUCT_NAME, false, 0, Some(0)),
+            rt::rule(&REDIRECT_HOST, false, 0, Some(0)),
+            rt::rule(&REDIRECT_HOST_USAGE, false, 0, Some(0)),
+            rt::rule(&REDIRECT_MAX_CACHE_TIME, false, 0, Some(0)),
+            rt::rule(&RESULT_CODE, false, 0, Some(0)),
+            rt::rule(&RE_AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&SESSION_BINDING, false, 0, Some(0)),
+            rt::rule(&SESSION_SERVER_FAILOVER, false, 0, Some(0)),
+            rt::rule(&SESSION_TIMEOUT, false, 0, Some(0)),
+            rt::rule(&SUPPORTED_VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&VENDOR_SPECIFIC_APPLICATION_ID, false, 0, Some(0)),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const SESSION_TERMINATION_REQUEST_OCCURS: [rt::Occurs; 39] = [
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+    ];
     /// Grammar of Session-Termination-answer.
-    pub static SESSION_TERMINATION_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static SESSION_TERMINATION_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_ID,
-                fixed: true,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RESULT_CODE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &USER_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CLASS,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_MESSAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_REPORTING_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FAILED_AVP,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_STATE_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST_USAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_MAX_CACHE_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PROXY_INFO,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_INTERIM_INTERVAL,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCOUNTING_REALTIME_REQUIRED,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_GRACE_PERIOD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_SESSION_STATE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTHORIZATION_LIFETIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_REALM,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DISCONNECT_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FIRMWARE_REVISION,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &HOST_IP_ADDRESS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &INBAND_SECURITY_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &MULTI_ROUND_TIME_OUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PRODUCT_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RE_AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ROUTE_RECORD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_BINDING,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_SERVER_FAILOVER,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_TIMEOUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SUPPORTED_VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &TERMINATION_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
+            rt::rule(&SESSION_ID, true, 1, Some(1)),
+            rt::rule(&RESULT_CODE, false, 1, Some(1)),
+            rt::rule(&ORIGIN_HOST, false, 1, Some(1)),
+            rt::rule(&ORIGIN_REALM, false, 1, Some(1)),
+            rt::rule(&USER_NAME, false, 0, Some(1)),
+            rt::rule(&CLASS, false, 0, None),
+            rt::rule(&ERROR_MESSAGE, false, 0, Some(1)),
+            rt::rule(&ERROR_REPORTING_HOST, false, 0, Some(1)),
+            rt::rule(&FAILED_AVP, false, 0, Some(1)),
+            rt::rule(&ORIGIN_STATE_ID, false, 0, Some(1)),
+            rt::rule(&REDIRECT_HOST, false, 0, None),
+            rt::rule(&REDIRECT_HOST_USAGE, false, 0, Some(1)),
+            rt::rule(&REDIRECT_MAX_CACHE_TIME, false, 0, Some(1)),
+            rt::rule(&PROXY_INFO, false, 0, None),
+            rt::rule(&ACCT_INTERIM_INTERVAL, false, 0, Some(0)),
+            rt::rule(&ACCOUNTING_REALTIME_REQUIRED, false, 0, Some(0)),
+            rt::rule(&ACCT_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&AUTH_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&AUTH_GRACE_PERIOD, false, 0, Some(0)),
+            rt::rule(&AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&AUTH_SESSION_STATE, false, 0, Some(0)),
+            rt::rule(&AUTHORIZATION_LIFETIME, false, 0, Some(0)),
+            rt::rule(&DESTINATION_HOST, false, 0, Some(0)),
+            rt::rule(&DESTINATION_REALM, false, 0, Some(0)),
+            rt::rule(&DISCONNECT_CAUSE, false, 0, Some(0)),
+            rt::rule(&FIRMWARE_REVISION, false, 0, Some(0)),
+            rt::rule(&HOST_IP_ADDRESS, false, 0, Some(0)),
+            rt::rule(&INBAND_SECURITY_ID, false, 0, Some(0)),
+            rt::rule(&MULTI_ROUND_TIME_OUT, false, 0, Some(0)),
+            rt::rule(&PRODUCT_NAME, false, 0, Some(0)),
+            rt::rule(&RE_AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&ROUTE_RECORD, false, 0, Some(0)),
+            rt::rule(&SESSION_BINDING, false, 0, Some(0)),
+            rt::rule(&SESSION_SERVER_FAILOVER, false, 0, Some(0)),
+            rt::rule(&SESSION_TIMEOUT, false, 0, Some(0)),
+            rt::rule(&SUPPORTED_VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&TERMINATION_CAUSE, false, 0, Some(0)),
+            rt::rule(&VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&VENDOR_SPECIFIC_APPLICATION_ID, false, 0, Some(0)),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const SESSION_TERMINATION_ANSWER_OCCURS: [rt::Occurs; 39] = [
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+    ];
     /// Grammar of Device-Watchdog-request.
-    pub static DEVICE_WATCHDOG_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static DEVICE_WATCHDOG_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_STATE_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_INTERIM_INTERVAL,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCOUNTING_REALTIME_REQUIRED,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_GRACE_PERIOD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_SESSION_STATE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTHORIZATION_LIFETIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CLASS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_REALM,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DISCONNECT_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_MESSAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_REPORTING_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FAILED_AVP,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FIRMWARE_REVISION,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &HOST_IP_ADDRESS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &INBAND_SECURITY_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &MULTI_ROUND_TIME_OUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PRODUCT_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PROXY_INFO,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST_USAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_MAX_CACHE_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RESULT_CODE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RE_AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ROUTE_RECORD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_BINDING,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_SERVER_FAILOVER,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_TIMEOUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SUPPORTED_VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &TERMINATION_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &USER_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
+            rt::rule(&ORIGIN_HOST, false, 1, Some(1)),
+            rt::rule(&ORIGIN_REALM, false, 1, Some(1)),
+            rt::rule(&ORIGIN_STATE_ID, false, 0, Some(1)),
+            rt::rule(&ACCT_INTERIM_INTERVAL, false, 0, Some(0)),
+            rt::rule(&ACCOUNTING_REALTIME_REQUIRED, false, 0, Some(0)),
+            rt::rule(&ACCT_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&AUTH_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&AUTH_GRACE_PERIOD, false, 0, Some(0)),
+            rt::rule(&AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&AUTH_SESSION_STATE, false, 0, Some(0)),
+            rt::rule(&AUTHORIZATION_LIFETIME, false, 0, Some(0)),
+            rt::rule(&CLASS, false, 0, Some(0)),
+            rt::rule(&DESTINATION_HOST, false, 0, Some(0)),
+            rt::rule(&DESTINATION_REALM, false, 0, Some(0)),
+            rt::rule(&DISCONNECT_CAUSE, false, 0, Some(0)),
+            rt::rule(&ERROR_MESSAGE, false, 0, Some(0)),
+            rt::rule(&ERROR_REPORTING_HOST, false, 0, Some(0)),
+            rt::rule(&FAILED_AVP, false, 0, Some(0)),
+            rt::rule(&FIRMWARE_REVISION, false, 0, Some(0)),
+            rt::rule(&HOST_IP_ADDRESS, false, 0, Some(0)),
+            rt::rule(&INBAND_SECURITY_ID, false, 0, Some(0)),
+            rt::rule(&MULTI_ROUND_TIME_OUT, false, 0, Some(0)),
+            rt::rule(&PRODUCT_NAME, false, 0, Some(0)),
+            rt::rule(&PROXY_INFO, false, 0, Some(0)),
+            rt::rule(&REDIRECT_HOST, false, 0, Some(0)),
+            rt::rule(&REDIRECT_HOST_USAGE, false, 0, Some(0)),
+            rt::rule(&REDIRECT_MAX_CACHE_TIME, false, 0, Some(0)),
+            rt::rule(&RESULT_CODE, false, 0, Some(0)),
+            rt::rule(&RE_AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&ROUTE_RECORD, false, 0, Some(0)),
+            rt::rule(&SESSION_BINDING, false, 0, Some(0)),
+            rt::rule(&SESSION_ID, false, 0, Some(0)),
+            rt::rule(&SESSION_SERVER_FAILOVER, false, 0, Some(0)),
+            rt::rule(&SESSION_TIMEOUT, false, 0, Some(0)),
+            rt::rule(&SUPPORTED_VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&TERMINATION_CAUSE, false, 0, Some(0)),
+            rt::rule(&USER_NAME, false, 0, Some(0)),
+            rt::rule(&VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&VENDOR_SPECIFIC_APPLICATION_ID, false, 0, Some(0)),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const DEVICE_WATCHDOG_REQUEST_OCCURS: [rt::Occurs; 39] = [
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+    ];
     /// Grammar of Device-Watchdog-answer.
-    pub static DEVICE_WATCHDOG_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static DEVICE_WATCHDOG_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RESULT_CODE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_MESSAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FAILED_AVP,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_STATE_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_INTERIM_INTERVAL,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCOUNTING_REALTIME_REQUIRED,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_GRACE_PERIOD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_SESSION_STATE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTHORIZATION_LIFETIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CLASS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_REALM,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DISCONNECT_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_REPORTING_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FIRMWARE_REVISION,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &HOST_IP_ADDRESS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &INBAND_SECURITY_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &MULTI_ROUND_TIME_OUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PRODUCT_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PROXY_INFO,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST_USAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_MAX_CACHE_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RE_AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ROUTE_RECORD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_BINDING,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_SERVER_FAILOVER,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_TIMEOUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SUPPORTED_VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &TERMINATION_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &USER_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
+            rt::rule(&RESULT_CODE, false, 1, Some(1)),
+            rt::rule(&ORIGIN_HOST, false, 1, Some(1)),
+            rt::rule(&ORIGIN_REALM, false, 1, Some(1)),
+            rt::rule(&ERROR_MESSAGE, false, 0, Some(1)),
+            rt::rule(&FAILED_AVP, false, 0, Some(1)),
+            rt::rule(&ORIGIN_STATE_ID, false, 0, Some(1)),
+            rt::rule(&ACCT_INTERIM_INTERVAL, false, 0, Some(0)),
+            rt::rule(&ACCOUNTING_REALTIME_REQUIRED, false, 0, Some(0)),
+            rt::rule(&ACCT_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&AUTH_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&AUTH_GRACE_PERIOD, false, 0, Some(0)),
+            rt::rule(&AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&AUTH_SESSION_STATE, false, 0, Some(0)),
+            rt::rule(&AUTHORIZATION_LIFETIME, false, 0, Some(0)),
+            rt::rule(&CLASS, false, 0, Some(0)),
+            rt::rule(&DESTINATION_HOST, false, 0, Some(0)),
+            rt::rule(&DESTINATION_REALM, false, 0, Some(0)),
+            rt::rule(&DISCONNECT_CAUSE, false, 0, Some(0)),
+            rt::rule(&ERROR_REPORTING_HOST, false, 0, Some(0)),
+            rt::rule(&FIRMWARE_REVISION, false, 0, Some(0)),
+            rt::rule(&HOST_IP_ADDRESS, false, 0, Some(0)),
+            rt::rule(&INBAND_SECURITY_ID, false, 0, Some(0)),
+            rt::rule(&MULTI_ROUND_TIME_OUT, false, 0, Some(0)),
+            rt::rule(&PRODUCT_NAME, false, 0, Some(0)),
+            rt::rule(&PROXY_INFO, false, 0, Some(0)),
+            rt::rule(&REDIRECT_HOST, false, 0, Some(0)),
+            rt::rule(&REDIRECT_HOST_USAGE, false, 0, Some(0)),
+            rt::rule(&REDIRECT_MAX_CACHE_TIME, false, 0, Some(0)),
+            rt::rule(&RE_AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&ROUTE_RECORD, false, 0, Some(0)),
+            rt::rule(&SESSION_BINDING, false, 0, Some(0)),
+            rt::rule(&SESSION_ID, false, 0, Some(0)),
+            rt::rule(&SESSION_SERVER_FAILOVER, false, 0, Some(0)),
+            rt::rule(&SESSION_TIMEOUT, false, 0, Some(0)),
+            rt::rule(&SUPPORTED_VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&TERMINATION_CAUSE, false, 0, Some(0)),
+            rt::rule(&USER_NAME, false, 0, Some(0)),
+            rt::rule(&VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&VENDOR_SPECIFIC_APPLICATION_ID, false, 0, Some(0)),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const DEVICE_WATCHDOG_ANSWER_OCCURS: [rt::Occurs; 39] = [
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+    ];
     /// Grammar of Disconnect-Peer-request.
-    pub static DISCONNECT_PEER_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static DISCONNECT_PEER_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DISCONNECT_CAUSE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_INTERIM_INTERVAL,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCOUNTING_REALTIME_REQUIRED,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_GRACE_PERIOD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_SESSION_STATE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTHORIZATION_LIFETIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CLASS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_REALM,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_MESSAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_REPORTING_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FAILED_AVP,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FIRMWARE_REVISION,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &HOST_IP_ADDRESS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &INBAND_SECURITY_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &MULTI_ROUND_TIME_OUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_STATE_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PRODUCT_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PROXY_INFO,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST_USAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_MAX_CACHE_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RESULT_CODE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RE_AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ROUTE_RECORD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_BINDING,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_SERVER_FAILOVER,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_TIMEOUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SUPPORTED_VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &TERMINATION_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &USER_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
+            rt::rule(&ORIGIN_HOST, false, 1, Some(1)),
+            rt::rule(&ORIGIN_REALM, false, 1, Some(1)),
+            rt::rule(&DISCONNECT_CAUSE, false, 1, Some(1)),
+            rt::rule(&ACCT_INTERIM_INTERVAL, false, 0, Some(0)),
+            rt::rule(&ACCOUNTING_REALTIME_REQUIRED, false, 0, Some(0)),
+            rt::rule(&ACCT_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&AUTH_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&AUTH_GRACE_PERIOD, false, 0, Some(0)),
+            rt::rule(&AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&AUTH_SESSION_STATE, false, 0, Some(0)),
+            rt::rule(&AUTHORIZATION_LIFETIME, false, 0, Some(0)),
+            rt::rule(&CLASS, false, 0, Some(0)),
+            rt::rule(&DESTINATION_HOST, false, 0, Some(0)),
+            rt::rule(&DESTINATION_REALM, false, 0, Some(0)),
+            rt::rule(&ERROR_MESSAGE, false, 0, Some(0)),
+            rt::rule(&ERROR_REPORTING_HOST, false, 0, Some(0)),
+            rt::rule(&FAILED_AVP, false, 0, Some(0)),
+            rt::rule(&FIRMWARE_REVISION, false, 0, Some(0)),
+            rt::rule(&HOST_IP_ADDRESS, false, 0, Some(0)),
+            rt::rule(&INBAND_SECURITY_ID, false, 0, Some(0)),
+            rt::rule(&MULTI_ROUND_TIME_OUT, false, 0, Some(0)),
+            rt::rule(&ORIGIN_STATE_ID, false, 0, Some(0)),
+            rt::rule(&PRODUCT_NAME, false, 0, Some(0)),
+            rt::rule(&PROXY_INFO, false, 0, Some(0)),
+            rt::rule(&REDIRECT_HOST, false, 0, Some(0)),
+            rt::rule(&REDIRECT_HOST_USAGE, false, 0, Some(0)),
+            rt::rule(&REDIRECT_MAX_CACHE_TIME, false, 0, Some(0)),
+            rt::rule(&RESULT_CODE, false, 0, Some(0)),
+            rt::rule(&RE_AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&ROUTE_RECORD, false, 0, Some(0)),
+            rt::rule(&SESSION_BINDING, false, 0, Some(0)),
+            rt::rule(&SESSION_ID, false, 0, Some(0)),
+            rt::rule(&SESSION_SERVER_FAILOVER, false, 0, Some(0)),
+            rt::rule(&SESSION_TIMEOUT, false, 0, Some(0)),
+            rt::rule(&SUPPORTED_VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&TERMINATION_CAUSE, false, 0, Some(0)),
+            rt::rule(&USER_NAME, false, 0, Some(0)),
+            rt::rule(&VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&VENDOR_SPECIFIC_APPLICATION_ID, false, 0, Some(0)),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const DISCONNECT_PEER_REQUEST_OCCURS: [rt::Occurs; 39] = [
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+    ];
     /// Grammar of Disconnect-Peer-answer.
-    pub static DISCONNECT_PEER_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static DISCONNECT_PEER_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RESULT_CODE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_MESSAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FAILED_AVP,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_INTERIM_INTERVAL,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCOUNTING_REALTIME_REQUIRED,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ACCT_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_GRACE_PERIOD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTH_SESSION_STATE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &AUTHORIZATION_LIFETIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CLASS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DESTINATION_REALM,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DISCONNECT_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ERROR_REPORTING_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FIRMWARE_REVISION,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &HOST_IP_ADDRESS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &INBAND_SECURITY_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &MULTI_ROUND_TIME_OUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ORIGIN_STATE_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PRODUCT_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &PROXY_INFO,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_HOST_USAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_MAX_CACHE_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RE_AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &ROUTE_RECORD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_BINDING,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_SERVER_FAILOVER,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SESSION_TIMEOUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SUPPORTED_VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &TERMINATION_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &USER_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VENDOR_SPECIFIC_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
+            rt::rule(&RESULT_CODE, false, 1, Some(1)),
+            rt::rule(&ORIGIN_HOST, false, 1, Some(1)),
+            rt::rule(&ORIGIN_REALM, false, 1, Some(1)),
+            rt::rule(&ERROR_MESSAGE, false, 0, Some(1)),
+            rt::rule(&FAILED_AVP, false, 0, Some(1)),
+            rt::rule(&ACCT_INTERIM_INTERVAL, false, 0, Some(0)),
+            rt::rule(&ACCOUNTING_REALTIME_REQUIRED, false, 0, Some(0)),
+            rt::rule(&ACCT_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&AUTH_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&AUTH_GRACE_PERIOD, false, 0, Some(0)),
+            rt::rule(&AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&AUTH_SESSION_STATE, false, 0, Some(0)),
+            rt::rule(&AUTHORIZATION_LIFETIME, false, 0, Some(0)),
+            rt::rule(&CLASS, false, 0, Some(0)),
+            rt::rule(&DESTINATION_HOST, false, 0, Some(0)),
+            rt::rule(&DESTINATION_REALM, false, 0, Some(0)),
+            rt::rule(&DISCONNECT_CAUSE, false, 0, Some(0)),
+            rt::rule(&ERROR_REPORTING_HOST, false, 0, Some(0)),
+            rt::rule(&FIRMWARE_REVISION, false, 0, Some(0)),
+            rt::rule(&HOST_IP_ADDRESS, false, 0, Some(0)),
+            rt::rule(&INBAND_SECURITY_ID, false, 0, Some(0)),
+            rt::rule(&MULTI_ROUND_TIME_OUT, false, 0, Some(0)),
+            rt::rule(&ORIGIN_STATE_ID, false, 0, Some(0)),
+            rt::rule(&PRODUCT_NAME, false, 0, Some(0)),
+            rt::rule(&PROXY_INFO, false, 0, Some(0)),
+            rt::rule(&REDIRECT_HOST, false, 0, Some(0)),
+            rt::rule(&REDIRECT_HOST_USAGE, false, 0, Some(0)),
+            rt::rule(&REDIRECT_MAX_CACHE_TIME, false, 0, Some(0)),
+            rt::rule(&RE_AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&ROUTE_RECORD, false, 0, Some(0)),
+            rt::rule(&SESSION_BINDING, false, 0, Some(0)),
+            rt::rule(&SESSION_ID, false, 0, Some(0)),
+            rt::rule(&SESSION_SERVER_FAILOVER, false, 0, Some(0)),
+            rt::rule(&SESSION_TIMEOUT, false, 0, Some(0)),
+            rt::rule(&SUPPORTED_VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&TERMINATION_CAUSE, false, 0, Some(0)),
+            rt::rule(&USER_NAME, false, 0, Some(0)),
+            rt::rule(&VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&VENDOR_SPECIFIC_APPLICATION_ID, false, 0, Some(0)),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const DISCONNECT_PEER_ANSWER_OCCURS: [rt::Occurs; 39] = [
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+    ];
 }
 /// The AVPs and applications this module defines.
-pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary = ::diameter_runtime::dictionary::Dictionary {
+pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
     avps: &[
         &defs::USER_NAME,
         &defs::CLASS,
@@ -3809,13 +1967,13 @@ pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary = ::diameter_r
         &defs::ACCOUNTING_RECORD_NUMBER,
     ],
     applications: &[
-        ::diameter_runtime::dictionary::ApplicationDef {
+        rt::dictionary::ApplicationDef {
             id: 0u32,
             name: "Diameter Common Messages",
             spec: "RFC 6733",
             vendor_id: 0u32,
             commands: &[
-                ::diameter_runtime::dictionary::CommandDef {
+                rt::dictionary::CommandDef {
                     code: 257u32,
                     name: "Capabilities-Exchange",
                     request_abbrev: "CER",
@@ -3824,7 +1982,7 @@ pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary = ::diameter_r
                     answer: &defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR,
                     proxiable: false,
                 },
-                ::diameter_runtime::dictionary::CommandDef {
+                rt::dictionary::CommandDef {
                     code: 258u32,
                     name: "Re-Auth",
                     request_abbrev: "RAR",
@@ -3833,7 +1991,7 @@ pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary = ::diameter_r
                     answer: &defs::RE_AUTH_ANSWER_GRAMMAR,
                     proxiable: true,
                 },
-                ::diameter_runtime::dictionary::CommandDef {
+                rt::dictionary::CommandDef {
                     code: 274u32,
                     name: "Abort-Session",
                     request_abbrev: "ASR",
@@ -3842,7 +2000,7 @@ pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary = ::diameter_r
                     answer: &defs::ABORT_SESSION_ANSWER_GRAMMAR,
                     proxiable: true,
                 },
-                ::diameter_runtime::dictionary::CommandDef {
+                rt::dictionary::CommandDef {
                     code: 275u32,
                     name: "Session-Termination",
                     request_abbrev: "STR",
@@ -3851,7 +2009,7 @@ pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary = ::diameter_r
                     answer: &defs::SESSION_TERMINATION_ANSWER_GRAMMAR,
                     proxiable: true,
                 },
-                ::diameter_runtime::dictionary::CommandDef {
+                rt::dictionary::CommandDef {
                     code: 280u32,
                     name: "Device-Watchdog",
                     request_abbrev: "DWR",
@@ -3860,7 +2018,7 @@ pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary = ::diameter_r
                     answer: &defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR,
                     proxiable: false,
                 },
-                ::diameter_runtime::dictionary::CommandDef {
+                rt::dictionary::CommandDef {
                     code: 282u32,
                     name: "Disconnect-Peer",
                     request_abbrev: "DPR",
@@ -3873,28 +2031,14 @@ pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary = ::diameter_r
         },
     ],
 };
-/// Advertises or identifies a vendor-specific application; exactly one of Auth-Application-Id or Acct-Application-Id must be inside.
-///
-/// `Vendor-Specific-Application-Id` (AVP code 260), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.11.
+/// The Grouped AVP [`Vendor-Specific-Application-Id`](defs::VENDOR_SPECIFIC_APPLICATION_ID).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VendorSpecificApplicationId {
-    /// IANA Private Enterprise Number of the vendor of the sending Diameter software; zero means "ignore this field".
-    ///
-    /// `Vendor-Id` (AVP code 266), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.3.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Vendor-Id`](defs::VENDOR_ID), required.
     pub vendor_id: u32,
-    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Auth-Application-Id`](defs::AUTH_APPLICATION_ID), optional.
     pub auth_application_id: Option<u32>,
-    /// Application-Id of the accounting part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Acct-Application-Id` (AVP code 259), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.9.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Acct-Application-Id`](defs::ACCT_APPLICATION_ID), optional.
     pub acct_application_id: Option<u32>,
 }
 impl VendorSpecificApplicationId {
@@ -3930,16 +2074,11 @@ impl VendorSpecificApplicationIdBuilder {
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(
-            &defs::VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR,
-            &self.given,
-        )
+        rt::build::missing(&defs::VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(
-        self,
-    ) -> Result<VendorSpecificApplicationId, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<VendorSpecificApplicationId, rt::MissingAvps> {
+        rt::build::check(
             "Vendor-Specific-Application-Id",
             &defs::VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR,
             &self.given,
@@ -3947,221 +2086,91 @@ impl VendorSpecificApplicationIdBuilder {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::typed::Group<'a> for VendorSpecificApplicationId {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::VENDOR_SPECIFIC_APPLICATION_ID;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_group(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR;
-        let mut counts = [0u32; 3usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (266u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.vendor_id,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (258u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.auth_application_id,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (259u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.acct_application_id,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+impl<'a> rt::Group<'a> for VendorSpecificApplicationId {
+    const DEF: &'static rt::AvpDef = &defs::VENDOR_SPECIFIC_APPLICATION_ID;
+    fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(
+                &defs::VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR,
+                &defs::VENDOR_SPECIFIC_APPLICATION_ID_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (266, 0) => s.one(0, &a, &mut self.vendor_id),
+                (258, 0) => s.opt(1, &a, &mut self.auth_application_id),
+                (259, 0) => s.opt(2, &a, &mut self.acct_application_id),
+                _ => s.other(&a, None),
+            }
         }
-        ctx.one_of(G, data, &counts);
+        s.need(0);
+        s.one_of(data);
     }
-    fn encoded_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.vendor_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.auth_application_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.acct_application_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        n
-    }
-    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.vendor_id;
-            ::diameter_runtime::enc::scalar(w, 266u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.auth_application_id {
-            ::diameter_runtime::enc::scalar(w, 258u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.acct_application_id {
-            ::diameter_runtime::enc::scalar(w, 259u32, 64, 0u32, v);
-        }
+    fn encode_group(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 266, 64, 0, &self.vendor_id);
+        rt::put_opt(w, 258, 64, 0, &self.auth_application_id);
+        rt::put_opt(w, 259, 64, 0, &self.acct_application_id);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for VendorSpecificApplicationId {
+impl rt::IntoOwned for VendorSpecificApplicationId {
     type Owned = VendorSpecificApplicationId;
-    fn into_owned(self) -> VendorSpecificApplicationId {
+    fn into_owned_in(self, _: Option<&rt::Bytes>) -> VendorSpecificApplicationId {
         self
     }
 }
-/// A checked, zero-allocation view of [`VendorSpecificApplicationId`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`VendorSpecificApplicationId`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct VendorSpecificApplicationIdView<'a> {
     data: &'a [u8],
-    at: [u32; 3usize],
+    at: [u32; 3],
 }
 impl<'a> VendorSpecificApplicationIdView<'a> {
-    /// IANA Private Enterprise Number of the vendor of the sending Diameter software; zero means "ignore this field".
-    ///
-    /// `Vendor-Id` (AVP code 266), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.3.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Vendor-Id`](defs::VENDOR_ID), required.
     pub fn vendor_id(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+        rt::view::one(self.data, self.at[0])
     }
-    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Auth-Application-Id`](defs::AUTH_APPLICATION_ID), optional.
     pub fn auth_application_id(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[1usize])
+        rt::view::opt(self.data, self.at[1])
     }
-    /// Application-Id of the accounting part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Acct-Application-Id` (AVP code 259), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.9.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Acct-Application-Id`](defs::ACCT_APPLICATION_ID), optional.
     pub fn acct_application_id(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[2usize])
+        rt::view::opt(self.data, self.at[2])
     }
 }
-impl<'a> ::diameter_runtime::view::GroupView<'a>
-for VendorSpecificApplicationIdView<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::VENDOR_SPECIFIC_APPLICATION_ID;
+impl<'a> rt::GroupView<'a> for VendorSpecificApplicationIdView<'a> {
+    const DEF: &'static rt::AvpDef = &defs::VENDOR_SPECIFIC_APPLICATION_ID;
     type Group = VendorSpecificApplicationId;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
     #[inline]
-    fn check_group(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR;
-        let mut counts = [0u32; 3usize];
-        let mut out = Self { data, at: [0u32; 3usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (266u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
-                }
-                (258u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
-                }
-                (259u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+    fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 3] };
+        let mut s = ctx
+            .fields(
+                &defs::VENDOR_SPECIFIC_APPLICATION_ID_GRAMMAR,
+                &defs::VENDOR_SPECIFIC_APPLICATION_ID_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (266, 0) => s.view_single::<u32>(0, &a, &mut out.at[0]),
+                (258, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
+                (259, 0) => s.view_single::<u32>(2, &a, &mut out.at[2]),
+                _ => s.other(&a, None),
+            }
         }
-        ctx.one_of(G, data, &out.at);
+        s.need_at(0, out.at[0]);
+        s.one_of_at(data, &out.at);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
             data,
-            at: ::diameter_runtime::view::index(data, Self::slot),
+            at: rt::view::index(data, Self::slot),
         }
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (266u32, 0u32) => Some(0usize),
-            (258u32, 0u32) => Some(1usize),
-            (259u32, 0u32) => Some(2usize),
+            (266, 0) => Some(0),
+            (258, 0) => Some(1),
+            (259, 0) => Some(2),
             _ => None,
         }
     }
@@ -4179,14 +2188,10 @@ for VendorSpecificApplicationIdView<'a> {
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for VendorSpecificApplicationIdView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+        ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
-/// How widely the route learned from a redirect answer may be reused (default DONT_CACHE).
-///
-/// `Redirect-Host-Usage` (AVP code 261), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 6.13.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+/// The Enumerated AVP [`Redirect-Host-Usage`](defs::REDIRECT_HOST_USAGE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct RedirectHostUsage(pub i32);
 impl RedirectHostUsage {
@@ -4218,53 +2223,8 @@ impl RedirectHostUsage {
         }
     }
 }
-impl ::core::fmt::Debug for RedirectHostUsage {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "Redirect-Host-Usage({})", self.0),
-        }
-    }
-}
-impl From<i32> for RedirectHostUsage {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<RedirectHostUsage> for i32 {
-    fn from(v: RedirectHostUsage) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for RedirectHostUsage {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for RedirectHostUsage {
-    type Owned = RedirectHostUsage;
-    fn into_owned(self) -> RedirectHostUsage {
-        self
-    }
-}
-/// What the client does when a re-auth or STR cannot be delivered to the bound server (default REFUSE_SERVICE).
-///
-/// `Session-Server-Failover` (AVP code 271), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.18.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+rt::enumerated!(RedirectHostUsage, "Redirect-Host-Usage");
+/// The Enumerated AVP [`Session-Server-Failover`](defs::SESSION_SERVER_FAILOVER); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SessionServerFailover(pub i32);
 impl SessionServerFailover {
@@ -4287,53 +2247,8 @@ impl SessionServerFailover {
         }
     }
 }
-impl ::core::fmt::Debug for SessionServerFailover {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "Session-Server-Failover({})", self.0),
-        }
-    }
-}
-impl From<i32> for SessionServerFailover {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<SessionServerFailover> for i32 {
-    fn from(v: SessionServerFailover) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for SessionServerFailover {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for SessionServerFailover {
-    type Owned = SessionServerFailover;
-    fn into_owned(self) -> SessionServerFailover {
-        self
-    }
-}
-/// Why the sender of a DPR wants to close the transport connection, which tells the peer whether to reconnect.
-///
-/// `Disconnect-Cause` (AVP code 273), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 5.4.3.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+rt::enumerated!(SessionServerFailover, "Session-Server-Failover");
+/// The Enumerated AVP [`Disconnect-Cause`](defs::DISCONNECT_CAUSE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct DisconnectCause(pub i32);
 impl DisconnectCause {
@@ -4353,53 +2268,8 @@ impl DisconnectCause {
         }
     }
 }
-impl ::core::fmt::Debug for DisconnectCause {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "Disconnect-Cause({})", self.0),
-        }
-    }
-}
-impl From<i32> for DisconnectCause {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<DisconnectCause> for i32 {
-    fn from(v: DisconnectCause) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for DisconnectCause {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for DisconnectCause {
-    type Owned = DisconnectCause;
-    fn into_owned(self) -> DisconnectCause {
-        self
-    }
-}
-/// Whether an application request asks for authentication, authorization, or both.
-///
-/// `Auth-Request-Type` (AVP code 274), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.7.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+rt::enumerated!(DisconnectCause, "Disconnect-Cause");
+/// The Enumerated AVP [`Auth-Request-Type`](defs::AUTH_REQUEST_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct AuthRequestType(pub i32);
 impl AuthRequestType {
@@ -4419,53 +2289,8 @@ impl AuthRequestType {
         }
     }
 }
-impl ::core::fmt::Debug for AuthRequestType {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "Auth-Request-Type({})", self.0),
-        }
-    }
-}
-impl From<i32> for AuthRequestType {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<AuthRequestType> for i32 {
-    fn from(v: AuthRequestType) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for AuthRequestType {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for AuthRequestType {
-    type Owned = AuthRequestType;
-    fn into_owned(self) -> AuthRequestType {
-        self
-    }
-}
-/// Whether the server keeps session state, i.e. whether the client must send an STR when the session ends.
-///
-/// `Auth-Session-State` (AVP code 277), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.11.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+rt::enumerated!(AuthRequestType, "Auth-Request-Type");
+/// The Enumerated AVP [`Auth-Session-State`](defs::AUTH_SESSION_STATE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct AuthSessionState(pub i32);
 impl AuthSessionState {
@@ -4482,55 +2307,12 @@ impl AuthSessionState {
         }
     }
 }
-impl ::core::fmt::Debug for AuthSessionState {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "Auth-Session-State({})", self.0),
-        }
-    }
-}
-impl From<i32> for AuthSessionState {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<AuthSessionState> for i32 {
-    fn from(v: AuthSessionState) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for AuthSessionState {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for AuthSessionState {
-    type Owned = AuthSessionState;
-    fn into_owned(self) -> AuthSessionState {
-        self
-    }
-}
-/// Copies (or examples) of the AVPs that caused a request to fail.
-///
-/// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
+rt::enumerated!(AuthSessionState, "Auth-Session-State");
+/// The Grouped AVP [`Failed-AVP`](defs::FAILED_AVP).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FailedAvp<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> FailedAvp<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
@@ -4538,95 +2320,59 @@ impl<'a> FailedAvp<'a> {
         Self { ..Default::default() }
     }
 }
-impl<'a> ::diameter_runtime::typed::Group<'a> for FailedAvp<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::FAILED_AVP;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_group(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::FAILED_AVP_GRAMMAR;
-        let mut counts = [0u32; 0];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
-    }
-    fn encoded_len(&self) -> usize {
-        let mut n = 0usize;
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
+impl<'a> rt::Group<'a> for FailedAvp<'a> {
+    const DEF: &'static rt::AvpDef = &defs::FAILED_AVP;
+    fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx.fields(&defs::FAILED_AVP_GRAMMAR, &defs::FAILED_AVP_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
         }
-        n
     }
-    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_group(&self, w: &mut rt::Writer<'_>) {
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for FailedAvp<'_> {
+impl rt::IntoOwned for FailedAvp<'_> {
     type Owned = FailedAvp<'static>;
-    fn into_owned(self) -> FailedAvp<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> FailedAvp<'static> {
         FailedAvp {
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> FailedAvp<'static> {
-        FailedAvp {
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`FailedAvp`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`FailedAvp`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct FailedAvpView<'a> {
     data: &'a [u8],
     #[allow(dead_code)]
-    at: [u32; 0usize],
+    at: [u32; 0],
 }
 impl<'a> FailedAvpView<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::GroupView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::GroupView<'a> for FailedAvpView<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::FAILED_AVP;
+impl<'a> rt::GroupView<'a> for FailedAvpView<'a> {
+    const DEF: &'static rt::AvpDef = &defs::FAILED_AVP;
     type Group = FailedAvp<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
     #[inline]
-    fn check_group(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::FAILED_AVP_GRAMMAR;
-        let mut counts = [0u32; 0];
-        let mut out = Self { data, at: [0u32; 0usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                _ => ctx.other_in_view(G, a),
-            },
-        );
+    fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let out = Self { data, at: [0; 0] };
+        let mut s = ctx.fields(&defs::FAILED_AVP_GRAMMAR, &defs::FAILED_AVP_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                _ => s.other_in_view(&a),
+            }
+        }
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
             data,
-            at: ::diameter_runtime::view::index(data, Self::slot),
+            at: rt::view::index(data, Self::slot),
         }
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
@@ -4646,34 +2392,24 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for FailedAvpView<'a> {
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for FailedAvpView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+        ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
-/// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-///
-/// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
+/// The Grouped AVP [`Proxy-Info`](defs::PROXY_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProxyInfo<'a> {
-    /// Identity of the agent that added the enclosing Proxy-Info.
-    ///
-    /// `Proxy-Host` (AVP code 280), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub proxy_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// State that the agent which added the enclosing Proxy-Info wants back; opaque to everyone else.
-    ///
-    /// `Proxy-State` (AVP code 33), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 6.7.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub proxy_state: ::diameter_runtime::types::OctetString<'a>,
+    /// [`Proxy-Host`](defs::PROXY_HOST), required.
+    pub proxy_host: rt::DiameterIdentity<'a>,
+    /// [`Proxy-State`](defs::PROXY_STATE), required.
+    pub proxy_state: rt::OctetString<'a>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> ProxyInfo<'a> {
     /// A group with its required AVPs (`Proxy-Host`, `Proxy-State`); optional and repeated ones start empty.
     pub fn new(
-        proxy_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        proxy_state: ::diameter_runtime::types::OctetString<'a>,
+        proxy_host: rt::DiameterIdentity<'a>,
+        proxy_state: rt::OctetString<'a>,
     ) -> Self {
         Self {
             proxy_host,
@@ -4699,251 +2435,107 @@ pub struct ProxyInfoBuilder<'a> {
 }
 impl<'a> ProxyInfoBuilder<'a> {
     ///Sets `Proxy-Host`.
-    pub fn proxy_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn proxy_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.proxy_host = v.into();
         self.given[0usize] = true;
         self
     }
     ///Sets `Proxy-State`.
-    pub fn proxy_state(
-        mut self,
-        v: impl Into<::diameter_runtime::types::OctetString<'a>>,
-    ) -> Self {
+    pub fn proxy_state(mut self, v: impl Into<rt::OctetString<'a>>) -> Self {
         self.value.proxy_state = v.into();
         self.given[1usize] = true;
         self
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(&defs::PROXY_INFO_GRAMMAR, &self.given)
+        rt::build::missing(&defs::PROXY_INFO_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(self) -> Result<ProxyInfo<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
-            "Proxy-Info",
-            &defs::PROXY_INFO_GRAMMAR,
-            &self.given,
-        )?;
+    pub fn build(self) -> Result<ProxyInfo<'a>, rt::MissingAvps> {
+        rt::build::check("Proxy-Info", &defs::PROXY_INFO_GRAMMAR, &self.given)?;
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::typed::Group<'a> for ProxyInfo<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::PROXY_INFO;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_group(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::PROXY_INFO_GRAMMAR;
-        let mut counts = [0u32; 2usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (280u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.proxy_host,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (33u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.proxy_state,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+impl<'a> rt::Group<'a> for ProxyInfo<'a> {
+    const DEF: &'static rt::AvpDef = &defs::PROXY_INFO;
+    fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx.fields(&defs::PROXY_INFO_GRAMMAR, &defs::PROXY_INFO_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (280, 0) => s.one(0, &a, &mut self.proxy_host),
+                (33, 0) => s.one(1, &a, &mut self.proxy_state),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
+        s.need(0);
+        s.need(1);
     }
-    fn encoded_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.proxy_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.proxy_state;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.proxy_host;
-            ::diameter_runtime::enc::scalar(w, 280u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.proxy_state;
-            ::diameter_runtime::enc::scalar(w, 33u32, 64, 0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_group(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 280, 64, 0, &self.proxy_host);
+        rt::put(w, 33, 64, 0, &self.proxy_state);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for ProxyInfo<'_> {
+impl rt::IntoOwned for ProxyInfo<'_> {
     type Owned = ProxyInfo<'static>;
-    fn into_owned(self) -> ProxyInfo<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ProxyInfo<'static> {
         ProxyInfo {
-            proxy_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.proxy_host,
-            ),
-            proxy_state: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.proxy_state,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> ProxyInfo<'static> {
-        ProxyInfo {
-            proxy_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.proxy_host,
-                owner,
-            ),
-            proxy_state: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.proxy_state,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            proxy_host: self.proxy_host.into_owned_in(owner),
+            proxy_state: self.proxy_state.into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`ProxyInfo`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`ProxyInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ProxyInfoView<'a> {
     data: &'a [u8],
-    at: [u32; 2usize],
+    at: [u32; 2],
 }
 impl<'a> ProxyInfoView<'a> {
-    /// Identity of the agent that added the enclosing Proxy-Info.
-    ///
-    /// `Proxy-Host` (AVP code 280), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn proxy_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    /// [`Proxy-Host`](defs::PROXY_HOST), required.
+    pub fn proxy_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[0])
     }
-    /// State that the agent which added the enclosing Proxy-Info wants back; opaque to everyone else.
-    ///
-    /// `Proxy-State` (AVP code 33), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 6.7.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn proxy_state(&self) -> ::diameter_runtime::types::OctetString<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    /// [`Proxy-State`](defs::PROXY_STATE), required.
+    pub fn proxy_state(&self) -> rt::OctetString<'a> {
+        rt::view::one(self.data, self.at[1])
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::GroupView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::GroupView<'a> for ProxyInfoView<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::PROXY_INFO;
+impl<'a> rt::GroupView<'a> for ProxyInfoView<'a> {
+    const DEF: &'static rt::AvpDef = &defs::PROXY_INFO;
     type Group = ProxyInfo<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
     #[inline]
-    fn check_group(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::PROXY_INFO_GRAMMAR;
-        let mut counts = [0u32; 2usize];
-        let mut out = Self { data, at: [0u32; 2usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (280u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 2] };
+        let mut s = ctx.fields(&defs::PROXY_INFO_GRAMMAR, &defs::PROXY_INFO_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (280, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(0, &a, &mut out.at[0])
                 }
-                (33u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::OctetString<'a>,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
-                }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                (33, 0) => s.view_single::<rt::OctetString<'a>>(1, &a, &mut out.at[1]),
+                _ => s.other_in_view(&a),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
             data,
-            at: ::diameter_runtime::view::index(data, Self::slot),
+            at: rt::view::index(data, Self::slot),
         }
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (280u32, 0u32) => Some(0usize),
-            (33u32, 0u32) => Some(1usize),
+            (280, 0) => Some(0),
+            (33, 0) => Some(1),
             _ => None,
         }
     }
@@ -4961,14 +2553,10 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for ProxyInfoView<'a> {
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ProxyInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+        ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
-/// Which kind of re-auth the client is expected to perform when Authorization-Lifetime runs out.
-///
-/// `Re-Auth-Request-Type` (AVP code 285), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.12.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+/// The Enumerated AVP [`Re-Auth-Request-Type`](defs::RE_AUTH_REQUEST_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ReAuthRequestType(pub i32);
 impl ReAuthRequestType {
@@ -4985,53 +2573,8 @@ impl ReAuthRequestType {
         }
     }
 }
-impl ::core::fmt::Debug for ReAuthRequestType {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "Re-Auth-Request-Type({})", self.0),
-        }
-    }
-}
-impl From<i32> for ReAuthRequestType {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<ReAuthRequestType> for i32 {
-    fn from(v: ReAuthRequestType) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for ReAuthRequestType {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for ReAuthRequestType {
-    type Owned = ReAuthRequestType;
-    fn into_owned(self) -> ReAuthRequestType {
-        self
-    }
-}
-/// Why the access device ended a session.
-///
-/// `Termination-Cause` (AVP code 295), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.15.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+rt::enumerated!(ReAuthRequestType, "Re-Auth-Request-Type");
+/// The Enumerated AVP [`Termination-Cause`](defs::TERMINATION_CAUSE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct TerminationCause(pub i32);
 impl TerminationCause {
@@ -5066,64 +2609,13 @@ impl TerminationCause {
         }
     }
 }
-impl ::core::fmt::Debug for TerminationCause {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "Termination-Cause({})", self.0),
-        }
-    }
-}
-impl From<i32> for TerminationCause {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<TerminationCause> for i32 {
-    fn from(v: TerminationCause) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for TerminationCause {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for TerminationCause {
-    type Owned = TerminationCause;
-    fn into_owned(self) -> TerminationCause {
-        self
-    }
-}
-/// Vendor-specific outcome of a request, used in place of Result-Code.
-///
-/// `Experimental-Result` (AVP code 297), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.6.
+rt::enumerated!(TerminationCause, "Termination-Cause");
+/// The Grouped AVP [`Experimental-Result`](defs::EXPERIMENTAL_RESULT).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExperimentalResult {
-    /// IANA Private Enterprise Number of the vendor of the sending Diameter software; zero means "ignore this field".
-    ///
-    /// `Vendor-Id` (AVP code 266), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.3.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Vendor-Id`](defs::VENDOR_ID), required.
     pub vendor_id: u32,
-    /// Result value whose meaning is defined by the vendor named in the enclosing Experimental-Result.
-    ///
-    /// `Experimental-Result-Code` (AVP code 298), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.7.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Experimental-Result-Code`](defs::EXPERIMENTAL_RESULT_CODE), required.
     pub experimental_result_code: u32,
 }
 impl ExperimentalResult {
@@ -5165,14 +2657,11 @@ impl ExperimentalResultBuilder {
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(
-            &defs::EXPERIMENTAL_RESULT_GRAMMAR,
-            &self.given,
-        )
+        rt::build::missing(&defs::EXPERIMENTAL_RESULT_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(self) -> Result<ExperimentalResult, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<ExperimentalResult, rt::MissingAvps> {
+        rt::build::check(
             "Experimental-Result",
             &defs::EXPERIMENTAL_RESULT_GRAMMAR,
             &self.given,
@@ -5180,180 +2669,83 @@ impl ExperimentalResultBuilder {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::typed::Group<'a> for ExperimentalResult {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::EXPERIMENTAL_RESULT;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_group(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::EXPERIMENTAL_RESULT_GRAMMAR;
-        let mut counts = [0u32; 2usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (266u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.vendor_id,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (298u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.experimental_result_code,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+impl<'a> rt::Group<'a> for ExperimentalResult {
+    const DEF: &'static rt::AvpDef = &defs::EXPERIMENTAL_RESULT;
+    fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(
+                &defs::EXPERIMENTAL_RESULT_GRAMMAR,
+                &defs::EXPERIMENTAL_RESULT_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (266, 0) => s.one(0, &a, &mut self.vendor_id),
+                (298, 0) => s.one(1, &a, &mut self.experimental_result_code),
+                _ => s.other(&a, None),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
+        s.need(0);
+        s.need(1);
     }
-    fn encoded_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.vendor_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.experimental_result_code;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        n
-    }
-    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.vendor_id;
-            ::diameter_runtime::enc::scalar(w, 266u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.experimental_result_code;
-            ::diameter_runtime::enc::scalar(w, 298u32, 64, 0u32, v);
-        }
+    fn encode_group(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 266, 64, 0, &self.vendor_id);
+        rt::put(w, 298, 64, 0, &self.experimental_result_code);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for ExperimentalResult {
+impl rt::IntoOwned for ExperimentalResult {
     type Owned = ExperimentalResult;
-    fn into_owned(self) -> ExperimentalResult {
+    fn into_owned_in(self, _: Option<&rt::Bytes>) -> ExperimentalResult {
         self
     }
 }
-/// A checked, zero-allocation view of [`ExperimentalResult`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`ExperimentalResult`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ExperimentalResultView<'a> {
     data: &'a [u8],
-    at: [u32; 2usize],
+    at: [u32; 2],
 }
 impl<'a> ExperimentalResultView<'a> {
-    /// IANA Private Enterprise Number of the vendor of the sending Diameter software; zero means "ignore this field".
-    ///
-    /// `Vendor-Id` (AVP code 266), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.3.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Vendor-Id`](defs::VENDOR_ID), required.
     pub fn vendor_id(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+        rt::view::one(self.data, self.at[0])
     }
-    /// Result value whose meaning is defined by the vendor named in the enclosing Experimental-Result.
-    ///
-    /// `Experimental-Result-Code` (AVP code 298), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.7.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Experimental-Result-Code`](defs::EXPERIMENTAL_RESULT_CODE), required.
     pub fn experimental_result_code(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+        rt::view::one(self.data, self.at[1])
     }
 }
-impl<'a> ::diameter_runtime::view::GroupView<'a> for ExperimentalResultView<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::EXPERIMENTAL_RESULT;
+impl<'a> rt::GroupView<'a> for ExperimentalResultView<'a> {
+    const DEF: &'static rt::AvpDef = &defs::EXPERIMENTAL_RESULT;
     type Group = ExperimentalResult;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
     #[inline]
-    fn check_group(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::EXPERIMENTAL_RESULT_GRAMMAR;
-        let mut counts = [0u32; 2usize];
-        let mut out = Self { data, at: [0u32; 2usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (266u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
-                }
-                (298u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+    fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 2] };
+        let mut s = ctx
+            .fields(
+                &defs::EXPERIMENTAL_RESULT_GRAMMAR,
+                &defs::EXPERIMENTAL_RESULT_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (266, 0) => s.view_single::<u32>(0, &a, &mut out.at[0]),
+                (298, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
+                _ => s.other(&a, None),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
             data,
-            at: ::diameter_runtime::view::index(data, Self::slot),
+            at: rt::view::index(data, Self::slot),
         }
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (266u32, 0u32) => Some(0usize),
-            (298u32, 0u32) => Some(1usize),
+            (266, 0) => Some(0),
+            (298, 0) => Some(1),
             _ => None,
         }
     }
@@ -5370,16 +2762,14 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for ExperimentalResultView<'a> 
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ExperimentalResultView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+        ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
-/// Deprecated anti-replay AVP of the RFC 3588 end-to-end security framework, holding a nonce and a counter.
-///
-/// `E2E-Sequence` (AVP code 300), Grouped; flags M must, V must-not, P may; RFC 6733 section RFC 3588 6.15.
+/// The Grouped AVP [`E2E-Sequence`](defs::E2E_SEQUENCE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct E2eSequence<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> E2eSequence<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
@@ -5387,95 +2777,59 @@ impl<'a> E2eSequence<'a> {
         Self { ..Default::default() }
     }
 }
-impl<'a> ::diameter_runtime::typed::Group<'a> for E2eSequence<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::E2E_SEQUENCE;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_group(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::E2E_SEQUENCE_GRAMMAR;
-        let mut counts = [0u32; 0];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
-    }
-    fn encoded_len(&self) -> usize {
-        let mut n = 0usize;
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
+impl<'a> rt::Group<'a> for E2eSequence<'a> {
+    const DEF: &'static rt::AvpDef = &defs::E2E_SEQUENCE;
+    fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx.fields(&defs::E2E_SEQUENCE_GRAMMAR, &defs::E2E_SEQUENCE_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
         }
-        n
     }
-    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_group(&self, w: &mut rt::Writer<'_>) {
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for E2eSequence<'_> {
+impl rt::IntoOwned for E2eSequence<'_> {
     type Owned = E2eSequence<'static>;
-    fn into_owned(self) -> E2eSequence<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> E2eSequence<'static> {
         E2eSequence {
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> E2eSequence<'static> {
-        E2eSequence {
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`E2eSequence`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`E2eSequence`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct E2eSequenceView<'a> {
     data: &'a [u8],
     #[allow(dead_code)]
-    at: [u32; 0usize],
+    at: [u32; 0],
 }
 impl<'a> E2eSequenceView<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::GroupView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::GroupView<'a> for E2eSequenceView<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::E2E_SEQUENCE;
+impl<'a> rt::GroupView<'a> for E2eSequenceView<'a> {
+    const DEF: &'static rt::AvpDef = &defs::E2E_SEQUENCE;
     type Group = E2eSequence<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
     #[inline]
-    fn check_group(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::E2E_SEQUENCE_GRAMMAR;
-        let mut counts = [0u32; 0];
-        let mut out = Self { data, at: [0u32; 0usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                _ => ctx.other_in_view(G, a),
-            },
-        );
+    fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let out = Self { data, at: [0; 0] };
+        let mut s = ctx.fields(&defs::E2E_SEQUENCE_GRAMMAR, &defs::E2E_SEQUENCE_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                _ => s.other_in_view(&a),
+            }
+        }
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
             data,
-            at: ::diameter_runtime::view::index(data, Self::slot),
+            at: rt::view::index(data, Self::slot),
         }
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
@@ -5495,14 +2849,10 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for E2eSequenceView<'a> {
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for E2eSequenceView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+        ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
-/// Kind of accounting record: a one-off event, or the start, an interim update, or the stop of a session.
-///
-/// `Accounting-Record-Type` (AVP code 480), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 9.8.1.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+/// The Enumerated AVP [`Accounting-Record-Type`](defs::ACCOUNTING_RECORD_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct AccountingRecordType(pub i32);
 impl AccountingRecordType {
@@ -5525,53 +2875,8 @@ impl AccountingRecordType {
         }
     }
 }
-impl ::core::fmt::Debug for AccountingRecordType {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "Accounting-Record-Type({})", self.0),
-        }
-    }
-}
-impl From<i32> for AccountingRecordType {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<AccountingRecordType> for i32 {
-    fn from(v: AccountingRecordType) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for AccountingRecordType {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for AccountingRecordType {
-    type Owned = AccountingRecordType;
-    fn into_owned(self) -> AccountingRecordType {
-        self
-    }
-}
-/// What the client does with the service when accounting records cannot be delivered (default GRANT_AND_STORE).
-///
-/// `Accounting-Realtime-Required` (AVP code 483), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 9.8.7.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+rt::enumerated!(AccountingRecordType, "Accounting-Record-Type");
+/// The Enumerated AVP [`Accounting-Realtime-Required`](defs::ACCOUNTING_REALTIME_REQUIRED); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct AccountingRealtimeRequired(pub i32);
 impl AccountingRealtimeRequired {
@@ -5591,127 +2896,36 @@ impl AccountingRealtimeRequired {
         }
     }
 }
-impl ::core::fmt::Debug for AccountingRealtimeRequired {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "Accounting-Realtime-Required({})", self.0),
-        }
-    }
-}
-impl From<i32> for AccountingRealtimeRequired {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<AccountingRealtimeRequired> for i32 {
-    fn from(v: AccountingRealtimeRequired) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for AccountingRealtimeRequired {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for AccountingRealtimeRequired {
-    type Owned = AccountingRealtimeRequired;
-    fn into_owned(self) -> AccountingRealtimeRequired {
-        self
-    }
-}
+rt::enumerated!(AccountingRealtimeRequired, "Accounting-Realtime-Required");
 /// Capabilities-Exchange-Request (CER): command code 257, application 0; RFC 6733 section 5.3.1, 5.3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapabilitiesExchangeRequest<'a> {
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// One IP address of the sender; CER and CEA carry one instance per local address the node may use.
-    ///
-    /// `Host-IP-Address` (AVP code 257), Address; flags M must, V must-not, P should-not; RFC 6733 section 5.3.5.
-    ///
-    /// Occurs at least 1 times.
-    pub host_ip_address: ::diameter_runtime::smallvec::SmallVec<
-        [::diameter_runtime::types::Address; 1usize],
-    >,
-    /// IANA Private Enterprise Number of the vendor of the sending Diameter software; zero means "ignore this field".
-    ///
-    /// `Vendor-Id` (AVP code 266), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.3.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub origin_host: rt::DiameterIdentity<'a>,
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub origin_realm: rt::DiameterIdentity<'a>,
+    /// [`Host-IP-Address`](defs::HOST_IP_ADDRESS), at least 1 times.
+    pub host_ip_address: rt::SmallVec<[rt::Address; 1usize]>,
+    /// [`Vendor-Id`](defs::VENDOR_ID), required.
     pub vendor_id: u32,
-    /// Vendor-assigned product name, expected to stay the same across firmware revisions.
-    ///
-    /// `Product-Name` (AVP code 269), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 5.3.7.
-    ///
-    /// Occurs 1 to 1 times.
-    pub product_name: ::diameter_runtime::types::Utf8String<'a>,
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Product-Name`](defs::PRODUCT_NAME), required.
+    pub product_name: rt::Utf8String<'a>,
+    /// [`Origin-State-Id`](defs::ORIGIN_STATE_ID), optional.
     pub origin_state_id: Option<u32>,
-    /// Enterprise Number (never zero) of another vendor whose vendor-specific AVPs the sender understands.
-    ///
-    /// `Supported-Vendor-Id` (AVP code 265), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.6.
-    ///
-    /// Occurs at least 0 times.
-    pub supported_vendor_id: ::diameter_runtime::smallvec::SmallVec<[u32; 4usize]>,
-    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
-    ///
-    /// Occurs at least 0 times.
-    pub auth_application_id: ::diameter_runtime::smallvec::SmallVec<[u32; 4usize]>,
-    /// Deprecated in-band security capability advertised in CER/CEA: 0 means no in-band security (NO_INBAND_SECURITY), 1 means TLS.
-    ///
-    /// `Inband-Security-Id` (AVP code 299), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.10.
-    ///
-    /// Occurs at least 0 times.
-    pub inband_security_id: ::diameter_runtime::smallvec::SmallVec<[u32; 4usize]>,
-    /// Application-Id of the accounting part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Acct-Application-Id` (AVP code 259), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.9.
-    ///
-    /// Occurs at least 0 times.
-    pub acct_application_id: ::diameter_runtime::smallvec::SmallVec<[u32; 4usize]>,
-    /// Advertises or identifies a vendor-specific application; exactly one of Auth-Application-Id or Acct-Application-Id must be inside.
-    ///
-    /// `Vendor-Specific-Application-Id` (AVP code 260), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.11.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Supported-Vendor-Id`](defs::SUPPORTED_VENDOR_ID), at least 0 times.
+    pub supported_vendor_id: rt::SmallVec<[u32; 4usize]>,
+    /// [`Auth-Application-Id`](defs::AUTH_APPLICATION_ID), at least 0 times.
+    pub auth_application_id: rt::SmallVec<[u32; 4usize]>,
+    /// [`Inband-Security-Id`](defs::INBAND_SECURITY_ID), at least 0 times.
+    pub inband_security_id: rt::SmallVec<[u32; 4usize]>,
+    /// [`Acct-Application-Id`](defs::ACCT_APPLICATION_ID), at least 0 times.
+    pub acct_application_id: rt::SmallVec<[u32; 4usize]>,
+    /// [`Vendor-Specific-Application-Id`](defs::VENDOR_SPECIFIC_APPLICATION_ID), at least 0 times.
     pub vendor_specific_application_id: Vec<VendorSpecificApplicationId>,
-    /// Firmware (or software module) revision of the sending device, for debugging.
-    ///
-    /// `Firmware-Revision` (AVP code 267), Unsigned32; flags M must-not, V must-not, P should-not; RFC 6733 section 5.3.4.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Firmware-Revision`](defs::FIRMWARE_REVISION), optional.
     pub firmware_revision: Option<u32>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> CapabilitiesExchangeRequest<'a> {
     /// Starts a [`CapabilitiesExchangeRequestBuilder`], for setting AVPs by name and a checked `build()`.
@@ -5732,19 +2946,13 @@ pub struct CapabilitiesExchangeRequestBuilder<'a> {
 }
 impl<'a> CapabilitiesExchangeRequestBuilder<'a> {
     ///Sets `Origin-Host`.
-    pub fn origin_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_host = v.into();
         self.given[0usize] = true;
         self
     }
     ///Sets `Origin-Realm`.
-    pub fn origin_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_realm = v.into();
         self.given[1usize] = true;
         self
@@ -5756,26 +2964,18 @@ impl<'a> CapabilitiesExchangeRequestBuilder<'a> {
         self
     }
     ///Sets `Product-Name`.
-    pub fn product_name(
-        mut self,
-        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
-    ) -> Self {
+    pub fn product_name(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
         self.value.product_name = v.into();
         self.given[3usize] = true;
         self
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(
-            &defs::CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR,
-            &self.given,
-        )
+        rt::build::missing(&defs::CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(
-        self,
-    ) -> Result<CapabilitiesExchangeRequest<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<CapabilitiesExchangeRequest<'a>, rt::MissingAvps> {
+        rt::build::check(
             "Capabilities-Exchange-Request",
             &defs::CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR,
             &self.given,
@@ -5783,19 +2983,16 @@ impl<'a> CapabilitiesExchangeRequestBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::CommandBuilder<'a>
-for CapabilitiesExchangeRequestBuilder<'a> {
+impl<'a> rt::CommandBuilder<'a> for CapabilitiesExchangeRequestBuilder<'a> {
     type Command = CapabilitiesExchangeRequest<'a>;
-    fn build(
-        self,
-    ) -> Result<CapabilitiesExchangeRequest<'a>, ::diameter_runtime::MissingAvps> {
+    fn build(self) -> Result<CapabilitiesExchangeRequest<'a>, rt::MissingAvps> {
         CapabilitiesExchangeRequestBuilder::build(self)
     }
     #[allow(unused_variables)]
     fn fill_origin(
         &mut self,
-        host: &::diameter_runtime::types::DiameterIdentity<'a>,
-        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+        host: &rt::types::DiameterIdentity<'a>,
+        realm: &rt::types::DiameterIdentity<'a>,
     ) {
         if !self.given[0usize] {
             self.value.origin_host = host.clone();
@@ -5807,819 +3004,207 @@ for CapabilitiesExchangeRequestBuilder<'a> {
         }
     }
     #[allow(unused_variables)]
-    fn fill_session_id(
-        &mut self,
-        session_id: &::diameter_runtime::types::Utf8String<'a>,
-    ) {}
+    fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {}
 }
-impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeRequest<'a> {
+impl<'a> rt::Command<'a> for CapabilitiesExchangeRequest<'a> {
     const CODE: u32 = 257u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = true;
     const PROXIABLE: bool = false;
     const NAME: &'static str = "Capabilities-Exchange-Request";
     const ABBREV: &'static str = "CER";
-    fn known_avp(
-        code: u32,
-        vendor_id: u32,
-    ) -> Option<&'static ::diameter_runtime::dictionary::AvpDef> {
+    fn known_avp(code: u32, vendor_id: u32) -> Option<&'static rt::AvpDef> {
         super::avp_def(code, vendor_id)
     }
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_body(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (264u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_host,
-                        &mut counts[0usize],
-                        index,
-                    )
+    fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(
+                &defs::CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR,
+                &defs::CAPABILITIES_EXCHANGE_REQUEST_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (264, 0) => s.one(0, &a, &mut self.origin_host),
+                (296, 0) => s.one(1, &a, &mut self.origin_realm),
+                (257, 0) => s.many(2, &a, &mut self.host_ip_address),
+                (266, 0) => s.one(3, &a, &mut self.vendor_id),
+                (269, 0) => s.one(4, &a, &mut self.product_name),
+                (278, 0) => s.opt(5, &a, &mut self.origin_state_id),
+                (265, 0) => s.many(6, &a, &mut self.supported_vendor_id),
+                (258, 0) => s.many(7, &a, &mut self.auth_application_id),
+                (299, 0) => s.many(8, &a, &mut self.inband_security_id),
+                (259, 0) => s.many(9, &a, &mut self.acct_application_id),
+                (260, 0) => {
+                    s.many_group(10, &a, &mut self.vendor_specific_application_id)
                 }
-                (296u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_realm,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (257u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.host_ip_address,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (266u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.vendor_id,
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                (269u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.product_name,
-                        &mut counts[4usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_state_id,
-                        &mut counts[5usize],
-                        index,
-                    )
-                }
-                (265u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.supported_vendor_id,
-                        &mut counts[6usize],
-                        index,
-                    )
-                }
-                (258u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.auth_application_id,
-                        &mut counts[7usize],
-                        index,
-                    )
-                }
-                (299u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.inband_security_id,
-                        &mut counts[8usize],
-                        index,
-                    )
-                }
-                (259u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.acct_application_id,
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                (260u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.vendor_specific_application_id,
-                        &mut counts[10usize],
-                        index,
-                    )
-                }
-                (267u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.firmware_revision,
-                        &mut counts[11usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+                (267, 0) => s.opt(11, &a, &mut self.firmware_revision),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
-        }
-        if counts[4usize] < 1u32 {
-            ctx.missing(&G.rules[4usize], counts[4usize]);
-        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
+        s.need(4);
     }
-    fn body_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.origin_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.host_ip_address.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.vendor_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.product_name;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.supported_vendor_id.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.auth_application_id.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.inband_security_id.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.acct_application_id.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.vendor_specific_application_id.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if let Some(v) = &self.firmware_revision {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.origin_host;
-            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
-        }
-        for v in self.host_ip_address.iter() {
-            ::diameter_runtime::enc::scalar(w, 257u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.vendor_id;
-            ::diameter_runtime::enc::scalar(w, 266u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.product_name;
-            ::diameter_runtime::enc::scalar(w, 269u32, 0, 0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
-        }
-        for v in self.supported_vendor_id.iter() {
-            ::diameter_runtime::enc::scalar(w, 265u32, 64, 0u32, v);
-        }
-        for v in self.auth_application_id.iter() {
-            ::diameter_runtime::enc::scalar(w, 258u32, 64, 0u32, v);
-        }
-        for v in self.inband_security_id.iter() {
-            ::diameter_runtime::enc::scalar(w, 299u32, 64, 0u32, v);
-        }
-        for v in self.acct_application_id.iter() {
-            ::diameter_runtime::enc::scalar(w, 259u32, 64, 0u32, v);
-        }
-        for v in self.vendor_specific_application_id.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if let Some(v) = &self.firmware_revision {
-            ::diameter_runtime::enc::scalar(w, 267u32, 0, 0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_body(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 264, 64, 0, &self.origin_host);
+        rt::put(w, 296, 64, 0, &self.origin_realm);
+        rt::put_all(w, 257, 64, 0, &self.host_ip_address);
+        rt::put(w, 266, 64, 0, &self.vendor_id);
+        rt::put(w, 269, 0, 0, &self.product_name);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_all(w, 265, 64, 0, &self.supported_vendor_id);
+        rt::put_all(w, 258, 64, 0, &self.auth_application_id);
+        rt::put_all(w, 299, 64, 0, &self.inband_security_id);
+        rt::put_all(w, 259, 64, 0, &self.acct_application_id);
+        rt::put_groups(w, &self.vendor_specific_application_id);
+        rt::put_opt(w, 267, 0, 0, &self.firmware_revision);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for CapabilitiesExchangeRequest<'_> {
+impl rt::IntoOwned for CapabilitiesExchangeRequest<'_> {
     type Owned = CapabilitiesExchangeRequest<'static>;
-    fn into_owned(self) -> CapabilitiesExchangeRequest<'static> {
-        CapabilitiesExchangeRequest {
-            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_host,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_realm,
-            ),
-            host_ip_address: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.host_ip_address,
-            ),
-            vendor_id: ::diameter_runtime::types::IntoOwned::into_owned(self.vendor_id),
-            product_name: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.product_name,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_state_id,
-            ),
-            supported_vendor_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.supported_vendor_id,
-            ),
-            auth_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.auth_application_id,
-            ),
-            inband_security_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.inband_security_id,
-            ),
-            acct_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.acct_application_id,
-            ),
-            vendor_specific_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.vendor_specific_application_id,
-            ),
-            firmware_revision: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.firmware_revision,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
+    fn into_owned_in(
         self,
-        owner: &::diameter_runtime::bytes::Bytes,
+        owner: Option<&rt::Bytes>,
     ) -> CapabilitiesExchangeRequest<'static> {
         CapabilitiesExchangeRequest {
-            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_host,
-                owner,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_realm,
-                owner,
-            ),
-            host_ip_address: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.host_ip_address,
-                owner,
-            ),
-            vendor_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.vendor_id,
-                owner,
-            ),
-            product_name: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.product_name,
-                owner,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_state_id,
-                owner,
-            ),
-            supported_vendor_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.supported_vendor_id,
-                owner,
-            ),
-            auth_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.auth_application_id,
-                owner,
-            ),
-            inband_security_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.inband_security_id,
-                owner,
-            ),
-            acct_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.acct_application_id,
-                owner,
-            ),
-            vendor_specific_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.vendor_specific_application_id,
-                owner,
-            ),
-            firmware_revision: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.firmware_revision,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            origin_host: self.origin_host.into_owned_in(owner),
+            origin_realm: self.origin_realm.into_owned_in(owner),
+            host_ip_address: self.host_ip_address.into_owned_in(owner),
+            vendor_id: self.vendor_id.into_owned_in(owner),
+            product_name: self.product_name.into_owned_in(owner),
+            origin_state_id: self.origin_state_id.into_owned_in(owner),
+            supported_vendor_id: self.supported_vendor_id.into_owned_in(owner),
+            auth_application_id: self.auth_application_id.into_owned_in(owner),
+            inband_security_id: self.inband_security_id.into_owned_in(owner),
+            acct_application_id: self.acct_application_id.into_owned_in(owner),
+            vendor_specific_application_id: self
+                .vendor_specific_application_id
+                .into_owned_in(owner),
+            firmware_revision: self.firmware_revision.into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`CapabilitiesExchangeRequest`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`CapabilitiesExchangeRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct CapabilitiesExchangeRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 39usize],
+    at: [u32; 39],
 }
 impl<'a> CapabilitiesExchangeRequestView<'a> {
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub fn origin_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[0])
     }
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub fn origin_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[1])
     }
-    /// One IP address of the sender; CER and CEA carry one instance per local address the node may use.
-    ///
-    /// `Host-IP-Address` (AVP code 257), Address; flags M must, V must-not, P should-not; RFC 6733 section 5.3.5.
-    ///
-    /// Occurs at least 1 times.
-    pub fn host_ip_address(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, ::diameter_runtime::types::Address> {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[2usize],
-            (257u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Host-IP-Address`](defs::HOST_IP_ADDRESS), at least 1 times.
+    pub fn host_ip_address(&self) -> rt::Iter<'a, rt::Address> {
+        rt::view::many(self.data, self.at[2], (257, 0), u32::MAX)
     }
-    /// IANA Private Enterprise Number of the vendor of the sending Diameter software; zero means "ignore this field".
-    ///
-    /// `Vendor-Id` (AVP code 266), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.3.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Vendor-Id`](defs::VENDOR_ID), required.
     pub fn vendor_id(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[3usize])
+        rt::view::one(self.data, self.at[3])
     }
-    /// Vendor-assigned product name, expected to stay the same across firmware revisions.
-    ///
-    /// `Product-Name` (AVP code 269), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 5.3.7.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn product_name(&self) -> ::diameter_runtime::types::Utf8String<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[4usize])
+    /// [`Product-Name`](defs::PRODUCT_NAME), required.
+    pub fn product_name(&self) -> rt::Utf8String<'a> {
+        rt::view::one(self.data, self.at[4])
     }
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-State-Id`](defs::ORIGIN_STATE_ID), optional.
     pub fn origin_state_id(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[5usize])
+        rt::view::opt(self.data, self.at[5])
     }
-    /// Enterprise Number (never zero) of another vendor whose vendor-specific AVPs the sender understands.
-    ///
-    /// `Supported-Vendor-Id` (AVP code 265), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.6.
-    ///
-    /// Occurs at least 0 times.
-    pub fn supported_vendor_id(&self) -> ::diameter_runtime::view::Iter<'a, u32> {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[6usize],
-            (265u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Supported-Vendor-Id`](defs::SUPPORTED_VENDOR_ID), at least 0 times.
+    pub fn supported_vendor_id(&self) -> rt::Iter<'a, u32> {
+        rt::view::many(self.data, self.at[6], (265, 0), u32::MAX)
     }
-    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
-    ///
-    /// Occurs at least 0 times.
-    pub fn auth_application_id(&self) -> ::diameter_runtime::view::Iter<'a, u32> {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[7usize],
-            (258u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Auth-Application-Id`](defs::AUTH_APPLICATION_ID), at least 0 times.
+    pub fn auth_application_id(&self) -> rt::Iter<'a, u32> {
+        rt::view::many(self.data, self.at[7], (258, 0), u32::MAX)
     }
-    /// Deprecated in-band security capability advertised in CER/CEA: 0 means no in-band security (NO_INBAND_SECURITY), 1 means TLS.
-    ///
-    /// `Inband-Security-Id` (AVP code 299), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.10.
-    ///
-    /// Occurs at least 0 times.
-    pub fn inband_security_id(&self) -> ::diameter_runtime::view::Iter<'a, u32> {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[8usize],
-            (299u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Inband-Security-Id`](defs::INBAND_SECURITY_ID), at least 0 times.
+    pub fn inband_security_id(&self) -> rt::Iter<'a, u32> {
+        rt::view::many(self.data, self.at[8], (299, 0), u32::MAX)
     }
-    /// Application-Id of the accounting part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Acct-Application-Id` (AVP code 259), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.9.
-    ///
-    /// Occurs at least 0 times.
-    pub fn acct_application_id(&self) -> ::diameter_runtime::view::Iter<'a, u32> {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[9usize],
-            (259u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Acct-Application-Id`](defs::ACCT_APPLICATION_ID), at least 0 times.
+    pub fn acct_application_id(&self) -> rt::Iter<'a, u32> {
+        rt::view::many(self.data, self.at[9], (259, 0), u32::MAX)
     }
-    /// Advertises or identifies a vendor-specific application; exactly one of Auth-Application-Id or Acct-Application-Id must be inside.
-    ///
-    /// `Vendor-Specific-Application-Id` (AVP code 260), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.11.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Vendor-Specific-Application-Id`](defs::VENDOR_SPECIFIC_APPLICATION_ID), at least 0 times.
     pub fn vendor_specific_application_id(
         &self,
-    ) -> ::diameter_runtime::view::Iter<'a, VendorSpecificApplicationIdView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[10usize],
-            (260u32, 0u32),
-            u32::MAX,
-        )
+    ) -> rt::Iter<'a, VendorSpecificApplicationIdView<'a>> {
+        rt::view::many_group(self.data, self.at[10], (260, 0), u32::MAX)
     }
-    /// Firmware (or software module) revision of the sending device, for debugging.
-    ///
-    /// `Firmware-Revision` (AVP code 267), Unsigned32; flags M must-not, V must-not, P should-not; RFC 6733 section 5.3.4.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Firmware-Revision`](defs::FIRMWARE_REVISION), optional.
     pub fn firmware_revision(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[11usize])
+        rt::view::opt(self.data, self.at[11])
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::CommandView<'a>
-for CapabilitiesExchangeRequestView<'a> {
+impl<'a> rt::CommandView<'a> for CapabilitiesExchangeRequestView<'a> {
     type Command = CapabilitiesExchangeRequest<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn check_body(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        let mut out = Self { data, at: [0u32; 39usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (264u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 39] };
+        let mut s = ctx
+            .fields(
+                &defs::CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR,
+                &defs::CAPABILITIES_EXCHANGE_REQUEST_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (264, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(0, &a, &mut out.at[0])
                 }
-                (296u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
+                (296, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
-                (257u32, 0u32) => {
-                    ctx.view::<
-                            ::diameter_runtime::types::Address,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (266u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[3usize],
-                        index,
-                    )
-                }
-                (269u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[4usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[5usize],
-                        index,
-                    )
-                }
-                (265u32, 0u32) => {
-                    ctx.view::<
-                            u32,
-                        >(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[6usize],
-                        &mut counts[6usize],
-                        index,
-                    )
-                }
-                (258u32, 0u32) => {
-                    ctx.view::<
-                            u32,
-                        >(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[7usize],
-                        &mut counts[7usize],
-                        index,
-                    )
-                }
-                (299u32, 0u32) => {
-                    ctx.view::<
-                            u32,
-                        >(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[8usize],
-                        &mut counts[8usize],
-                        index,
-                    )
-                }
-                (259u32, 0u32) => {
-                    ctx.view::<
-                            u32,
-                        >(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[9usize],
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                (260u32, 0u32) => {
-                    ctx.view_group::<
+                (257, 0) => s.view::<rt::Address>(2, &a, &mut out.at[2]),
+                (266, 0) => s.view_single::<u32>(3, &a, &mut out.at[3]),
+                (269, 0) => s.view_single::<rt::Utf8String<'a>>(4, &a, &mut out.at[4]),
+                (278, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
+                (265, 0) => s.view::<u32>(6, &a, &mut out.at[6]),
+                (258, 0) => s.view::<u32>(7, &a, &mut out.at[7]),
+                (299, 0) => s.view::<u32>(8, &a, &mut out.at[8]),
+                (259, 0) => s.view::<u32>(9, &a, &mut out.at[9]),
+                (260, 0) => {
+                    s.view_group::<
                             VendorSpecificApplicationIdView<'a>,
-                        >(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[10usize],
-                        &mut counts[10usize],
-                        index,
-                    )
+                        >(10, &a, &mut out.at[10])
                 }
-                (267u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[11usize],
-                        index,
-                    )
-                }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                (267, 0) => s.view_single::<u32>(11, &a, &mut out.at[11]),
+                _ => s.other_in_view(&a),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
-        if out.at[3usize] == 0 {
-            ctx.missing(&G.rules[3usize], 0);
-        }
-        if out.at[4usize] == 0 {
-            ctx.missing(&G.rules[4usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need(2);
+        s.need_at(3, out.at[3]);
+        s.need_at(4, out.at[4]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (264u32, 0u32) => Some(0usize),
-            (296u32, 0u32) => Some(1usize),
-            (257u32, 0u32) => Some(2usize),
-            (266u32, 0u32) => Some(3usize),
-            (269u32, 0u32) => Some(4usize),
-            (278u32, 0u32) => Some(5usize),
-            (265u32, 0u32) => Some(6usize),
-            (258u32, 0u32) => Some(7usize),
-            (299u32, 0u32) => Some(8usize),
-            (259u32, 0u32) => Some(9usize),
-            (260u32, 0u32) => Some(10usize),
-            (267u32, 0u32) => Some(11usize),
+            (264, 0) => Some(0),
+            (296, 0) => Some(1),
+            (257, 0) => Some(2),
+            (266, 0) => Some(3),
+            (269, 0) => Some(4),
+            (278, 0) => Some(5),
+            (265, 0) => Some(6),
+            (258, 0) => Some(7),
+            (299, 0) => Some(8),
+            (259, 0) => Some(9),
+            (260, 0) => Some(10),
+            (267, 0) => Some(11),
             _ => None,
         }
     }
@@ -6640,7 +3225,7 @@ for CapabilitiesExchangeRequestView<'a> {
             acct_application_id: self.acct_application_id().collect(),
             vendor_specific_application_id: self
                 .vendor_specific_application_id()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .map(rt::owned)
                 .collect(),
             firmware_revision: self.firmware_revision(),
             other_avps: self.other_avps().collect(),
@@ -6650,109 +3235,44 @@ for CapabilitiesExchangeRequestView<'a> {
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for CapabilitiesExchangeRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(
-            &::diameter_runtime::view::CommandView::to_command(self),
-            f,
-        )
+        ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
 /// Capabilities-Exchange-Answer (CEA): command code 257, application 0; RFC 6733 section 5.3.1, 5.3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapabilitiesExchangeAnswer<'a> {
-    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
-    ///
-    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Result-Code`](defs::RESULT_CODE), required.
     pub result_code: u32,
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// One IP address of the sender; CER and CEA carry one instance per local address the node may use.
-    ///
-    /// `Host-IP-Address` (AVP code 257), Address; flags M must, V must-not, P should-not; RFC 6733 section 5.3.5.
-    ///
-    /// Occurs at least 1 times.
-    pub host_ip_address: ::diameter_runtime::smallvec::SmallVec<
-        [::diameter_runtime::types::Address; 1usize],
-    >,
-    /// IANA Private Enterprise Number of the vendor of the sending Diameter software; zero means "ignore this field".
-    ///
-    /// `Vendor-Id` (AVP code 266), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.3.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub origin_host: rt::DiameterIdentity<'a>,
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub origin_realm: rt::DiameterIdentity<'a>,
+    /// [`Host-IP-Address`](defs::HOST_IP_ADDRESS), at least 1 times.
+    pub host_ip_address: rt::SmallVec<[rt::Address; 1usize]>,
+    /// [`Vendor-Id`](defs::VENDOR_ID), required.
     pub vendor_id: u32,
-    /// Vendor-assigned product name, expected to stay the same across firmware revisions.
-    ///
-    /// `Product-Name` (AVP code 269), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 5.3.7.
-    ///
-    /// Occurs 1 to 1 times.
-    pub product_name: ::diameter_runtime::types::Utf8String<'a>,
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Product-Name`](defs::PRODUCT_NAME), required.
+    pub product_name: rt::Utf8String<'a>,
+    /// [`Origin-State-Id`](defs::ORIGIN_STATE_ID), optional.
     pub origin_state_id: Option<u32>,
-    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
-    ///
-    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
-    ///
-    /// Occurs 0 to 1 times.
-    pub error_message: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Copies (or examples) of the AVPs that caused a request to fail.
-    ///
-    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Error-Message`](defs::ERROR_MESSAGE), optional.
+    pub error_message: Option<rt::Utf8String<'a>>,
+    /// [`Failed-AVP`](defs::FAILED_AVP), optional.
     pub failed_avp: Option<FailedAvp<'a>>,
-    /// Enterprise Number (never zero) of another vendor whose vendor-specific AVPs the sender understands.
-    ///
-    /// `Supported-Vendor-Id` (AVP code 265), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.6.
-    ///
-    /// Occurs at least 0 times.
-    pub supported_vendor_id: ::diameter_runtime::smallvec::SmallVec<[u32; 4usize]>,
-    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
-    ///
-    /// Occurs at least 0 times.
-    pub auth_application_id: ::diameter_runtime::smallvec::SmallVec<[u32; 4usize]>,
-    /// Deprecated in-band security capability advertised in CER/CEA: 0 means no in-band security (NO_INBAND_SECURITY), 1 means TLS.
-    ///
-    /// `Inband-Security-Id` (AVP code 299), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.10.
-    ///
-    /// Occurs at least 0 times.
-    pub inband_security_id: ::diameter_runtime::smallvec::SmallVec<[u32; 4usize]>,
-    /// Application-Id of the accounting part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Acct-Application-Id` (AVP code 259), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.9.
-    ///
-    /// Occurs at least 0 times.
-    pub acct_application_id: ::diameter_runtime::smallvec::SmallVec<[u32; 4usize]>,
-    /// Advertises or identifies a vendor-specific application; exactly one of Auth-Application-Id or Acct-Application-Id must be inside.
-    ///
-    /// `Vendor-Specific-Application-Id` (AVP code 260), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.11.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Supported-Vendor-Id`](defs::SUPPORTED_VENDOR_ID), at least 0 times.
+    pub supported_vendor_id: rt::SmallVec<[u32; 4usize]>,
+    /// [`Auth-Application-Id`](defs::AUTH_APPLICATION_ID), at least 0 times.
+    pub auth_application_id: rt::SmallVec<[u32; 4usize]>,
+    /// [`Inband-Security-Id`](defs::INBAND_SECURITY_ID), at least 0 times.
+    pub inband_security_id: rt::SmallVec<[u32; 4usize]>,
+    /// [`Acct-Application-Id`](defs::ACCT_APPLICATION_ID), at least 0 times.
+    pub acct_application_id: rt::SmallVec<[u32; 4usize]>,
+    /// [`Vendor-Specific-Application-Id`](defs::VENDOR_SPECIFIC_APPLICATION_ID), at least 0 times.
     pub vendor_specific_application_id: Vec<VendorSpecificApplicationId>,
-    /// Firmware (or software module) revision of the sending device, for debugging.
-    ///
-    /// `Firmware-Revision` (AVP code 267), Unsigned32; flags M must-not, V must-not, P should-not; RFC 6733 section 5.3.4.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Firmware-Revision`](defs::FIRMWARE_REVISION), optional.
     pub firmware_revision: Option<u32>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> CapabilitiesExchangeAnswer<'a> {
     /// Starts a [`CapabilitiesExchangeAnswerBuilder`], for setting AVPs by name and a checked `build()`.
@@ -6779,19 +3299,13 @@ impl<'a> CapabilitiesExchangeAnswerBuilder<'a> {
         self
     }
     ///Sets `Origin-Host`.
-    pub fn origin_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_host = v.into();
         self.given[1usize] = true;
         self
     }
     ///Sets `Origin-Realm`.
-    pub fn origin_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_realm = v.into();
         self.given[2usize] = true;
         self
@@ -6803,26 +3317,18 @@ impl<'a> CapabilitiesExchangeAnswerBuilder<'a> {
         self
     }
     ///Sets `Product-Name`.
-    pub fn product_name(
-        mut self,
-        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
-    ) -> Self {
+    pub fn product_name(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
         self.value.product_name = v.into();
         self.given[4usize] = true;
         self
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(
-            &defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR,
-            &self.given,
-        )
+        rt::build::missing(&defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(
-        self,
-    ) -> Result<CapabilitiesExchangeAnswer<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<CapabilitiesExchangeAnswer<'a>, rt::MissingAvps> {
+        rt::build::check(
             "Capabilities-Exchange-Answer",
             &defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR,
             &self.given,
@@ -6830,19 +3336,16 @@ impl<'a> CapabilitiesExchangeAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::CommandBuilder<'a>
-for CapabilitiesExchangeAnswerBuilder<'a> {
+impl<'a> rt::CommandBuilder<'a> for CapabilitiesExchangeAnswerBuilder<'a> {
     type Command = CapabilitiesExchangeAnswer<'a>;
-    fn build(
-        self,
-    ) -> Result<CapabilitiesExchangeAnswer<'a>, ::diameter_runtime::MissingAvps> {
+    fn build(self) -> Result<CapabilitiesExchangeAnswer<'a>, rt::MissingAvps> {
         CapabilitiesExchangeAnswerBuilder::build(self)
     }
     #[allow(unused_variables)]
     fn fill_origin(
         &mut self,
-        host: &::diameter_runtime::types::DiameterIdentity<'a>,
-        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+        host: &rt::types::DiameterIdentity<'a>,
+        realm: &rt::types::DiameterIdentity<'a>,
     ) {
         if !self.given[1usize] {
             self.value.origin_host = host.clone();
@@ -6854,986 +3357,238 @@ for CapabilitiesExchangeAnswerBuilder<'a> {
         }
     }
     #[allow(unused_variables)]
-    fn fill_session_id(
-        &mut self,
-        session_id: &::diameter_runtime::types::Utf8String<'a>,
-    ) {}
+    fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {}
 }
-impl<'a> ::diameter_runtime::typed::Command<'a> for CapabilitiesExchangeAnswer<'a> {
+impl<'a> rt::Command<'a> for CapabilitiesExchangeAnswer<'a> {
     const CODE: u32 = 257u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = false;
     const PROXIABLE: bool = false;
     const NAME: &'static str = "Capabilities-Exchange-Answer";
     const ABBREV: &'static str = "CEA";
-    fn known_avp(
-        code: u32,
-        vendor_id: u32,
-    ) -> Option<&'static ::diameter_runtime::dictionary::AvpDef> {
+    fn known_avp(code: u32, vendor_id: u32) -> Option<&'static rt::AvpDef> {
         super::avp_def(code, vendor_id)
     }
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_body(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (268u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.result_code,
-                        &mut counts[0usize],
-                        index,
-                    )
+    fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(
+                &defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR,
+                &defs::CAPABILITIES_EXCHANGE_ANSWER_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (268, 0) => s.one(0, &a, &mut self.result_code),
+                (264, 0) => s.one(1, &a, &mut self.origin_host),
+                (296, 0) => s.one(2, &a, &mut self.origin_realm),
+                (257, 0) => s.many(3, &a, &mut self.host_ip_address),
+                (266, 0) => s.one(4, &a, &mut self.vendor_id),
+                (269, 0) => s.one(5, &a, &mut self.product_name),
+                (278, 0) => s.opt(6, &a, &mut self.origin_state_id),
+                (281, 0) => s.opt(7, &a, &mut self.error_message),
+                (279, 0) => s.opt_group(8, &a, &mut self.failed_avp),
+                (265, 0) => s.many(9, &a, &mut self.supported_vendor_id),
+                (258, 0) => s.many(10, &a, &mut self.auth_application_id),
+                (299, 0) => s.many(11, &a, &mut self.inband_security_id),
+                (259, 0) => s.many(12, &a, &mut self.acct_application_id),
+                (260, 0) => {
+                    s.many_group(13, &a, &mut self.vendor_specific_application_id)
                 }
-                (264u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_host,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (296u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_realm,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (257u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.host_ip_address,
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                (266u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.vendor_id,
-                        &mut counts[4usize],
-                        index,
-                    )
-                }
-                (269u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.product_name,
-                        &mut counts[5usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_state_id,
-                        &mut counts[6usize],
-                        index,
-                    )
-                }
-                (281u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.error_message,
-                        &mut counts[7usize],
-                        index,
-                    )
-                }
-                (279u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.failed_avp,
-                        &mut counts[8usize],
-                        index,
-                    )
-                }
-                (265u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.supported_vendor_id,
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                (258u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.auth_application_id,
-                        &mut counts[10usize],
-                        index,
-                    )
-                }
-                (299u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.inband_security_id,
-                        &mut counts[11usize],
-                        index,
-                    )
-                }
-                (259u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[12usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.acct_application_id,
-                        &mut counts[12usize],
-                        index,
-                    )
-                }
-                (260u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[13usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.vendor_specific_application_id,
-                        &mut counts[13usize],
-                        index,
-                    )
-                }
-                (267u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[14usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.firmware_revision,
-                        &mut counts[14usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+                (267, 0) => s.opt(14, &a, &mut self.firmware_revision),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
-        }
-        if counts[4usize] < 1u32 {
-            ctx.missing(&G.rules[4usize], counts[4usize]);
-        }
-        if counts[5usize] < 1u32 {
-            ctx.missing(&G.rules[5usize], counts[5usize]);
-        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
+        s.need(4);
+        s.need(5);
     }
-    fn body_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.result_code;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.host_ip_address.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.vendor_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.product_name;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.error_message {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.failed_avp {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        for v in self.supported_vendor_id.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.auth_application_id.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.inband_security_id.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.acct_application_id.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.vendor_specific_application_id.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if let Some(v) = &self.firmware_revision {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.result_code;
-            ::diameter_runtime::enc::scalar(w, 268u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
-        }
-        for v in self.host_ip_address.iter() {
-            ::diameter_runtime::enc::scalar(w, 257u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.vendor_id;
-            ::diameter_runtime::enc::scalar(w, 266u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.product_name;
-            ::diameter_runtime::enc::scalar(w, 269u32, 0, 0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.error_message {
-            ::diameter_runtime::enc::scalar(w, 281u32, 0, 0u32, v);
-        }
-        if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        for v in self.supported_vendor_id.iter() {
-            ::diameter_runtime::enc::scalar(w, 265u32, 64, 0u32, v);
-        }
-        for v in self.auth_application_id.iter() {
-            ::diameter_runtime::enc::scalar(w, 258u32, 64, 0u32, v);
-        }
-        for v in self.inband_security_id.iter() {
-            ::diameter_runtime::enc::scalar(w, 299u32, 64, 0u32, v);
-        }
-        for v in self.acct_application_id.iter() {
-            ::diameter_runtime::enc::scalar(w, 259u32, 64, 0u32, v);
-        }
-        for v in self.vendor_specific_application_id.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if let Some(v) = &self.firmware_revision {
-            ::diameter_runtime::enc::scalar(w, 267u32, 0, 0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_body(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 268, 64, 0, &self.result_code);
+        rt::put(w, 264, 64, 0, &self.origin_host);
+        rt::put(w, 296, 64, 0, &self.origin_realm);
+        rt::put_all(w, 257, 64, 0, &self.host_ip_address);
+        rt::put(w, 266, 64, 0, &self.vendor_id);
+        rt::put(w, 269, 0, 0, &self.product_name);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 281, 0, 0, &self.error_message);
+        rt::put_opt_group(w, &self.failed_avp);
+        rt::put_all(w, 265, 64, 0, &self.supported_vendor_id);
+        rt::put_all(w, 258, 64, 0, &self.auth_application_id);
+        rt::put_all(w, 299, 64, 0, &self.inband_security_id);
+        rt::put_all(w, 259, 64, 0, &self.acct_application_id);
+        rt::put_groups(w, &self.vendor_specific_application_id);
+        rt::put_opt(w, 267, 0, 0, &self.firmware_revision);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for CapabilitiesExchangeAnswer<'_> {
+impl rt::IntoOwned for CapabilitiesExchangeAnswer<'_> {
     type Owned = CapabilitiesExchangeAnswer<'static>;
-    fn into_owned(self) -> CapabilitiesExchangeAnswer<'static> {
-        CapabilitiesExchangeAnswer {
-            result_code: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.result_code,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_host,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_realm,
-            ),
-            host_ip_address: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.host_ip_address,
-            ),
-            vendor_id: ::diameter_runtime::types::IntoOwned::into_owned(self.vendor_id),
-            product_name: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.product_name,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_state_id,
-            ),
-            error_message: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.error_message,
-            ),
-            failed_avp: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.failed_avp,
-            ),
-            supported_vendor_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.supported_vendor_id,
-            ),
-            auth_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.auth_application_id,
-            ),
-            inband_security_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.inband_security_id,
-            ),
-            acct_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.acct_application_id,
-            ),
-            vendor_specific_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.vendor_specific_application_id,
-            ),
-            firmware_revision: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.firmware_revision,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
+    fn into_owned_in(
         self,
-        owner: &::diameter_runtime::bytes::Bytes,
+        owner: Option<&rt::Bytes>,
     ) -> CapabilitiesExchangeAnswer<'static> {
         CapabilitiesExchangeAnswer {
-            result_code: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.result_code,
-                owner,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_host,
-                owner,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_realm,
-                owner,
-            ),
-            host_ip_address: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.host_ip_address,
-                owner,
-            ),
-            vendor_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.vendor_id,
-                owner,
-            ),
-            product_name: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.product_name,
-                owner,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_state_id,
-                owner,
-            ),
-            error_message: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.error_message,
-                owner,
-            ),
-            failed_avp: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.failed_avp,
-                owner,
-            ),
-            supported_vendor_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.supported_vendor_id,
-                owner,
-            ),
-            auth_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.auth_application_id,
-                owner,
-            ),
-            inband_security_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.inband_security_id,
-                owner,
-            ),
-            acct_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.acct_application_id,
-                owner,
-            ),
-            vendor_specific_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.vendor_specific_application_id,
-                owner,
-            ),
-            firmware_revision: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.firmware_revision,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            result_code: self.result_code.into_owned_in(owner),
+            origin_host: self.origin_host.into_owned_in(owner),
+            origin_realm: self.origin_realm.into_owned_in(owner),
+            host_ip_address: self.host_ip_address.into_owned_in(owner),
+            vendor_id: self.vendor_id.into_owned_in(owner),
+            product_name: self.product_name.into_owned_in(owner),
+            origin_state_id: self.origin_state_id.into_owned_in(owner),
+            error_message: self.error_message.into_owned_in(owner),
+            failed_avp: self.failed_avp.into_owned_in(owner),
+            supported_vendor_id: self.supported_vendor_id.into_owned_in(owner),
+            auth_application_id: self.auth_application_id.into_owned_in(owner),
+            inband_security_id: self.inband_security_id.into_owned_in(owner),
+            acct_application_id: self.acct_application_id.into_owned_in(owner),
+            vendor_specific_application_id: self
+                .vendor_specific_application_id
+                .into_owned_in(owner),
+            firmware_revision: self.firmware_revision.into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`CapabilitiesExchangeAnswer`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`CapabilitiesExchangeAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct CapabilitiesExchangeAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 39usize],
+    at: [u32; 39],
 }
 impl<'a> CapabilitiesExchangeAnswerView<'a> {
-    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
-    ///
-    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Result-Code`](defs::RESULT_CODE), required.
     pub fn result_code(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+        rt::view::one(self.data, self.at[0])
     }
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub fn origin_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[1])
     }
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub fn origin_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[2])
     }
-    /// One IP address of the sender; CER and CEA carry one instance per local address the node may use.
-    ///
-    /// `Host-IP-Address` (AVP code 257), Address; flags M must, V must-not, P should-not; RFC 6733 section 5.3.5.
-    ///
-    /// Occurs at least 1 times.
-    pub fn host_ip_address(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, ::diameter_runtime::types::Address> {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[3usize],
-            (257u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Host-IP-Address`](defs::HOST_IP_ADDRESS), at least 1 times.
+    pub fn host_ip_address(&self) -> rt::Iter<'a, rt::Address> {
+        rt::view::many(self.data, self.at[3], (257, 0), u32::MAX)
     }
-    /// IANA Private Enterprise Number of the vendor of the sending Diameter software; zero means "ignore this field".
-    ///
-    /// `Vendor-Id` (AVP code 266), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.3.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Vendor-Id`](defs::VENDOR_ID), required.
     pub fn vendor_id(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[4usize])
+        rt::view::one(self.data, self.at[4])
     }
-    /// Vendor-assigned product name, expected to stay the same across firmware revisions.
-    ///
-    /// `Product-Name` (AVP code 269), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 5.3.7.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn product_name(&self) -> ::diameter_runtime::types::Utf8String<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[5usize])
+    /// [`Product-Name`](defs::PRODUCT_NAME), required.
+    pub fn product_name(&self) -> rt::Utf8String<'a> {
+        rt::view::one(self.data, self.at[5])
     }
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-State-Id`](defs::ORIGIN_STATE_ID), optional.
     pub fn origin_state_id(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+        rt::view::opt(self.data, self.at[6])
     }
-    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
-    ///
-    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn error_message(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+    /// [`Error-Message`](defs::ERROR_MESSAGE), optional.
+    pub fn error_message(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[7])
     }
-    /// Copies (or examples) of the AVPs that caused a request to fail.
-    ///
-    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Failed-AVP`](defs::FAILED_AVP), optional.
     pub fn failed_avp(&self) -> Option<FailedAvpView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[8usize])
+        rt::view::opt_group(self.data, self.at[8])
     }
-    /// Enterprise Number (never zero) of another vendor whose vendor-specific AVPs the sender understands.
-    ///
-    /// `Supported-Vendor-Id` (AVP code 265), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 5.3.6.
-    ///
-    /// Occurs at least 0 times.
-    pub fn supported_vendor_id(&self) -> ::diameter_runtime::view::Iter<'a, u32> {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[9usize],
-            (265u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Supported-Vendor-Id`](defs::SUPPORTED_VENDOR_ID), at least 0 times.
+    pub fn supported_vendor_id(&self) -> rt::Iter<'a, u32> {
+        rt::view::many(self.data, self.at[9], (265, 0), u32::MAX)
     }
-    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
-    ///
-    /// Occurs at least 0 times.
-    pub fn auth_application_id(&self) -> ::diameter_runtime::view::Iter<'a, u32> {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[10usize],
-            (258u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Auth-Application-Id`](defs::AUTH_APPLICATION_ID), at least 0 times.
+    pub fn auth_application_id(&self) -> rt::Iter<'a, u32> {
+        rt::view::many(self.data, self.at[10], (258, 0), u32::MAX)
     }
-    /// Deprecated in-band security capability advertised in CER/CEA: 0 means no in-band security (NO_INBAND_SECURITY), 1 means TLS.
-    ///
-    /// `Inband-Security-Id` (AVP code 299), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.10.
-    ///
-    /// Occurs at least 0 times.
-    pub fn inband_security_id(&self) -> ::diameter_runtime::view::Iter<'a, u32> {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[11usize],
-            (299u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Inband-Security-Id`](defs::INBAND_SECURITY_ID), at least 0 times.
+    pub fn inband_security_id(&self) -> rt::Iter<'a, u32> {
+        rt::view::many(self.data, self.at[11], (299, 0), u32::MAX)
     }
-    /// Application-Id of the accounting part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Acct-Application-Id` (AVP code 259), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.9.
-    ///
-    /// Occurs at least 0 times.
-    pub fn acct_application_id(&self) -> ::diameter_runtime::view::Iter<'a, u32> {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[12usize],
-            (259u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Acct-Application-Id`](defs::ACCT_APPLICATION_ID), at least 0 times.
+    pub fn acct_application_id(&self) -> rt::Iter<'a, u32> {
+        rt::view::many(self.data, self.at[12], (259, 0), u32::MAX)
     }
-    /// Advertises or identifies a vendor-specific application; exactly one of Auth-Application-Id or Acct-Application-Id must be inside.
-    ///
-    /// `Vendor-Specific-Application-Id` (AVP code 260), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.11.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Vendor-Specific-Application-Id`](defs::VENDOR_SPECIFIC_APPLICATION_ID), at least 0 times.
     pub fn vendor_specific_application_id(
         &self,
-    ) -> ::diameter_runtime::view::Iter<'a, VendorSpecificApplicationIdView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[13usize],
-            (260u32, 0u32),
-            u32::MAX,
-        )
+    ) -> rt::Iter<'a, VendorSpecificApplicationIdView<'a>> {
+        rt::view::many_group(self.data, self.at[13], (260, 0), u32::MAX)
     }
-    /// Firmware (or software module) revision of the sending device, for debugging.
-    ///
-    /// `Firmware-Revision` (AVP code 267), Unsigned32; flags M must-not, V must-not, P should-not; RFC 6733 section 5.3.4.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Firmware-Revision`](defs::FIRMWARE_REVISION), optional.
     pub fn firmware_revision(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[14usize])
+        rt::view::opt(self.data, self.at[14])
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::CommandView<'a>
-for CapabilitiesExchangeAnswerView<'a> {
+impl<'a> rt::CommandView<'a> for CapabilitiesExchangeAnswerView<'a> {
     type Command = CapabilitiesExchangeAnswer<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn check_body(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        let mut out = Self { data, at: [0u32; 39usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (268u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 39] };
+        let mut s = ctx
+            .fields(
+                &defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR,
+                &defs::CAPABILITIES_EXCHANGE_ANSWER_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (268, 0) => s.view_single::<u32>(0, &a, &mut out.at[0]),
+                (264, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
-                (264u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
+                (296, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
-                (296u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
+                (257, 0) => s.view::<rt::Address>(3, &a, &mut out.at[3]),
+                (266, 0) => s.view_single::<u32>(4, &a, &mut out.at[4]),
+                (269, 0) => s.view_single::<rt::Utf8String<'a>>(5, &a, &mut out.at[5]),
+                (278, 0) => s.view_single::<u32>(6, &a, &mut out.at[6]),
+                (281, 0) => s.view_single::<rt::Utf8String<'a>>(7, &a, &mut out.at[7]),
+                (279, 0) => {
+                    s.view_single_group::<FailedAvpView<'a>>(8, &a, &mut out.at[8])
                 }
-                (257u32, 0u32) => {
-                    ctx.view::<
-                            ::diameter_runtime::types::Address,
-                        >(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[3usize],
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                (266u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[4usize],
-                        index,
-                    )
-                }
-                (269u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[5usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[6usize],
-                        index,
-                    )
-                }
-                (281u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[7usize],
-                        index,
-                    )
-                }
-                (279u32, 0u32) => {
-                    ctx.view_single_group::<
-                            FailedAvpView<'a>,
-                        >(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[8usize],
-                        index,
-                    )
-                }
-                (265u32, 0u32) => {
-                    ctx.view::<
-                            u32,
-                        >(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[9usize],
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                (258u32, 0u32) => {
-                    ctx.view::<
-                            u32,
-                        >(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[10usize],
-                        &mut counts[10usize],
-                        index,
-                    )
-                }
-                (299u32, 0u32) => {
-                    ctx.view::<
-                            u32,
-                        >(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[11usize],
-                        &mut counts[11usize],
-                        index,
-                    )
-                }
-                (259u32, 0u32) => {
-                    ctx.view::<
-                            u32,
-                        >(
-                        &G.rules[12usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[12usize],
-                        &mut counts[12usize],
-                        index,
-                    )
-                }
-                (260u32, 0u32) => {
-                    ctx.view_group::<
+                (265, 0) => s.view::<u32>(9, &a, &mut out.at[9]),
+                (258, 0) => s.view::<u32>(10, &a, &mut out.at[10]),
+                (299, 0) => s.view::<u32>(11, &a, &mut out.at[11]),
+                (259, 0) => s.view::<u32>(12, &a, &mut out.at[12]),
+                (260, 0) => {
+                    s.view_group::<
                             VendorSpecificApplicationIdView<'a>,
-                        >(
-                        &G.rules[13usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[13usize],
-                        &mut counts[13usize],
-                        index,
-                    )
+                        >(13, &a, &mut out.at[13])
                 }
-                (267u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[14usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[14usize],
-                        index,
-                    )
-                }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                (267, 0) => s.view_single::<u32>(14, &a, &mut out.at[14]),
+                _ => s.other_in_view(&a),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
-        if out.at[2usize] == 0 {
-            ctx.missing(&G.rules[2usize], 0);
-        }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
-        }
-        if out.at[4usize] == 0 {
-            ctx.missing(&G.rules[4usize], 0);
-        }
-        if out.at[5usize] == 0 {
-            ctx.missing(&G.rules[5usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need(3);
+        s.need_at(4, out.at[4]);
+        s.need_at(5, out.at[5]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (268u32, 0u32) => Some(0usize),
-            (264u32, 0u32) => Some(1usize),
-            (296u32, 0u32) => Some(2usize),
-            (257u32, 0u32) => Some(3usize),
-            (266u32, 0u32) => Some(4usize),
-            (269u32, 0u32) => Some(5usize),
-            (278u32, 0u32) => Some(6usize),
-            (281u32, 0u32) => Some(7usize),
-            (279u32, 0u32) => Some(8usize),
-            (265u32, 0u32) => Some(9usize),
-            (258u32, 0u32) => Some(10usize),
-            (299u32, 0u32) => Some(11usize),
-            (259u32, 0u32) => Some(12usize),
-            (260u32, 0u32) => Some(13usize),
-            (267u32, 0u32) => Some(14usize),
+            (268, 0) => Some(0),
+            (264, 0) => Some(1),
+            (296, 0) => Some(2),
+            (257, 0) => Some(3),
+            (266, 0) => Some(4),
+            (269, 0) => Some(5),
+            (278, 0) => Some(6),
+            (281, 0) => Some(7),
+            (279, 0) => Some(8),
+            (265, 0) => Some(9),
+            (258, 0) => Some(10),
+            (299, 0) => Some(11),
+            (259, 0) => Some(12),
+            (260, 0) => Some(13),
+            (267, 0) => Some(14),
             _ => None,
         }
     }
@@ -7850,16 +3605,14 @@ for CapabilitiesExchangeAnswerView<'a> {
             product_name: self.product_name(),
             origin_state_id: self.origin_state_id(),
             error_message: self.error_message(),
-            failed_avp: self
-                .failed_avp()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            failed_avp: self.failed_avp().map(rt::owned),
             supported_vendor_id: self.supported_vendor_id().collect(),
             auth_application_id: self.auth_application_id().collect(),
             inband_security_id: self.inband_security_id().collect(),
             acct_application_id: self.acct_application_id().collect(),
             vendor_specific_application_id: self
                 .vendor_specific_application_id()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .map(rt::owned)
                 .collect(),
             firmware_revision: self.firmware_revision(),
             other_avps: self.other_avps().collect(),
@@ -7869,83 +3622,36 @@ for CapabilitiesExchangeAnswerView<'a> {
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for CapabilitiesExchangeAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(
-            &::diameter_runtime::view::CommandView::to_command(self),
-            f,
-        )
+        ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
 /// Re-Auth-Request (RAR): command code 258, application 0; RFC 6733 section 8.3.1, 8.3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReAuthRequest<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm a request is routed towards; never sent in answers.
-    ///
-    /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
-    ///
-    /// Occurs 1 to 1 times.
-    pub destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Identity of the node a request is addressed to; never sent in answers.
-    ///
-    /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
-    ///
-    /// Occurs 1 to 1 times.
-    pub destination_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Session-Id`](defs::SESSION_ID), required, at its fixed position.
+    pub session_id: rt::Utf8String<'a>,
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub origin_host: rt::DiameterIdentity<'a>,
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub origin_realm: rt::DiameterIdentity<'a>,
+    /// [`Destination-Realm`](defs::DESTINATION_REALM), required.
+    pub destination_realm: rt::DiameterIdentity<'a>,
+    /// [`Destination-Host`](defs::DESTINATION_HOST), required.
+    pub destination_host: rt::DiameterIdentity<'a>,
+    /// [`Auth-Application-Id`](defs::AUTH_APPLICATION_ID), required.
     pub auth_application_id: u32,
-    /// Which kind of re-auth the client is expected to perform when Authorization-Lifetime runs out.
-    ///
-    /// `Re-Auth-Request-Type` (AVP code 285), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.12.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Re-Auth-Request-Type`](defs::RE_AUTH_REQUEST_TYPE), required.
     pub re_auth_request_type: ReAuthRequestType,
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`User-Name`](defs::USER_NAME), optional.
+    pub user_name: Option<rt::Utf8String<'a>>,
+    /// [`Origin-State-Id`](defs::ORIGIN_STATE_ID), optional.
     pub origin_state_id: Option<u32>,
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Proxy-Info`](defs::PROXY_INFO), at least 0 times.
     pub proxy_info: Vec<ProxyInfo<'a>>,
-    /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
-    ///
-    /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
-    ///
-    /// Occurs at least 0 times.
-    pub route_record: Vec<::diameter_runtime::types::DiameterIdentity<'a>>,
+    /// [`Route-Record`](defs::ROUTE_RECORD), at least 0 times.
+    pub route_record: Vec<rt::DiameterIdentity<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> ReAuthRequest<'a> {
     /// Starts a [`ReAuthRequestBuilder`], for setting AVPs by name and a checked `build()`.
@@ -7966,46 +3672,31 @@ pub struct ReAuthRequestBuilder<'a> {
 }
 impl<'a> ReAuthRequestBuilder<'a> {
     ///Sets `Session-Id`.
-    pub fn session_id(
-        mut self,
-        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
-    ) -> Self {
+    pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
         self.value.session_id = v.into();
         self.given[0usize] = true;
         self
     }
     ///Sets `Origin-Host`.
-    pub fn origin_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_host = v.into();
         self.given[1usize] = true;
         self
     }
     ///Sets `Origin-Realm`.
-    pub fn origin_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_realm = v.into();
         self.given[2usize] = true;
         self
     }
     ///Sets `Destination-Realm`.
-    pub fn destination_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn destination_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.destination_realm = v.into();
         self.given[3usize] = true;
         self
     }
     ///Sets `Destination-Host`.
-    pub fn destination_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn destination_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.destination_host = v.into();
         self.given[4usize] = true;
         self
@@ -8024,11 +3715,11 @@ impl<'a> ReAuthRequestBuilder<'a> {
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(&defs::RE_AUTH_REQUEST_GRAMMAR, &self.given)
+        rt::build::missing(&defs::RE_AUTH_REQUEST_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(self) -> Result<ReAuthRequest<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<ReAuthRequest<'a>, rt::MissingAvps> {
+        rt::build::check(
             "Re-Auth-Request",
             &defs::RE_AUTH_REQUEST_GRAMMAR,
             &self.given,
@@ -8036,16 +3727,16 @@ impl<'a> ReAuthRequestBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::CommandBuilder<'a> for ReAuthRequestBuilder<'a> {
+impl<'a> rt::CommandBuilder<'a> for ReAuthRequestBuilder<'a> {
     type Command = ReAuthRequest<'a>;
-    fn build(self) -> Result<ReAuthRequest<'a>, ::diameter_runtime::MissingAvps> {
+    fn build(self) -> Result<ReAuthRequest<'a>, rt::MissingAvps> {
         ReAuthRequestBuilder::build(self)
     }
     #[allow(unused_variables)]
     fn fill_origin(
         &mut self,
-        host: &::diameter_runtime::types::DiameterIdentity<'a>,
-        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+        host: &rt::types::DiameterIdentity<'a>,
+        realm: &rt::types::DiameterIdentity<'a>,
     ) {
         if !self.given[1usize] {
             self.value.origin_host = host.clone();
@@ -8057,765 +3748,192 @@ impl<'a> ::diameter_runtime::CommandBuilder<'a> for ReAuthRequestBuilder<'a> {
         }
     }
     #[allow(unused_variables)]
-    fn fill_session_id(
-        &mut self,
-        session_id: &::diameter_runtime::types::Utf8String<'a>,
-    ) {
+    fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {
         if !self.given[0usize] {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
     }
 }
-impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthRequest<'a> {
+impl<'a> rt::Command<'a> for ReAuthRequest<'a> {
     const CODE: u32 = 258u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = true;
     const PROXIABLE: bool = true;
     const NAME: &'static str = "Re-Auth-Request";
     const ABBREV: &'static str = "RAR";
-    fn known_avp(
-        code: u32,
-        vendor_id: u32,
-    ) -> Option<&'static ::diameter_runtime::dictionary::AvpDef> {
+    fn known_avp(code: u32, vendor_id: u32) -> Option<&'static rt::AvpDef> {
         super::avp_def(code, vendor_id)
     }
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_body(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 37usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.session_id,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (264u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_host,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (296u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_realm,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (283u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.destination_realm,
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                (293u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.destination_host,
-                        &mut counts[4usize],
-                        index,
-                    )
-                }
-                (258u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.auth_application_id,
-                        &mut counts[5usize],
-                        index,
-                    )
-                }
-                (285u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.re_auth_request_type,
-                        &mut counts[6usize],
-                        index,
-                    )
-                }
-                (1u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.user_name,
-                        &mut counts[7usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_state_id,
-                        &mut counts[8usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.proxy_info,
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                (282u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.route_record,
-                        &mut counts[10usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+    fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(&defs::RE_AUTH_REQUEST_GRAMMAR, &defs::RE_AUTH_REQUEST_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (264, 0) => s.one(1, &a, &mut self.origin_host),
+                (296, 0) => s.one(2, &a, &mut self.origin_realm),
+                (283, 0) => s.one(3, &a, &mut self.destination_realm),
+                (293, 0) => s.one(4, &a, &mut self.destination_host),
+                (258, 0) => s.one(5, &a, &mut self.auth_application_id),
+                (285, 0) => s.one(6, &a, &mut self.re_auth_request_type),
+                (1, 0) => s.opt(7, &a, &mut self.user_name),
+                (278, 0) => s.opt(8, &a, &mut self.origin_state_id),
+                (284, 0) => s.many_group(9, &a, &mut self.proxy_info),
+                (282, 0) => s.many(10, &a, &mut self.route_record),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
-        }
-        if counts[4usize] < 1u32 {
-            ctx.missing(&G.rules[4usize], counts[4usize]);
-        }
-        if counts[5usize] < 1u32 {
-            ctx.missing(&G.rules[5usize], counts[5usize]);
-        }
-        if counts[6usize] < 1u32 {
-            ctx.missing(&G.rules[6usize], counts[6usize]);
-        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
+        s.need(4);
+        s.need(5);
+        s.need(6);
     }
-    fn body_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.session_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.destination_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.destination_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.auth_application_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.re_auth_request_type;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        for v in self.route_record.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.session_id;
-            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.destination_realm;
-            ::diameter_runtime::enc::scalar(w, 283u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.destination_host;
-            ::diameter_runtime::enc::scalar(w, 293u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.auth_application_id;
-            ::diameter_runtime::enc::scalar(w, 258u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.re_auth_request_type;
-            ::diameter_runtime::enc::scalar(w, 285u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.user_name {
-            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        for v in self.route_record.iter() {
-            ::diameter_runtime::enc::scalar(w, 282u32, 64, 0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_body(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 263, 64, 0, &self.session_id);
+        rt::put(w, 264, 64, 0, &self.origin_host);
+        rt::put(w, 296, 64, 0, &self.origin_realm);
+        rt::put(w, 283, 64, 0, &self.destination_realm);
+        rt::put(w, 293, 64, 0, &self.destination_host);
+        rt::put(w, 258, 64, 0, &self.auth_application_id);
+        rt::put(w, 285, 64, 0, &self.re_auth_request_type);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_groups(w, &self.proxy_info);
+        rt::put_all(w, 282, 64, 0, &self.route_record);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for ReAuthRequest<'_> {
+impl rt::IntoOwned for ReAuthRequest<'_> {
     type Owned = ReAuthRequest<'static>;
-    fn into_owned(self) -> ReAuthRequest<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ReAuthRequest<'static> {
         ReAuthRequest {
-            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.session_id,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_host,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_realm,
-            ),
-            destination_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.destination_realm,
-            ),
-            destination_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.destination_host,
-            ),
-            auth_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.auth_application_id,
-            ),
-            re_auth_request_type: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.re_auth_request_type,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_state_id,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.proxy_info,
-            ),
-            route_record: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.route_record,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> ReAuthRequest<'static> {
-        ReAuthRequest {
-            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.session_id,
-                owner,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_host,
-                owner,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_realm,
-                owner,
-            ),
-            destination_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.destination_realm,
-                owner,
-            ),
-            destination_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.destination_host,
-                owner,
-            ),
-            auth_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.auth_application_id,
-                owner,
-            ),
-            re_auth_request_type: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.re_auth_request_type,
-                owner,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.user_name,
-                owner,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_state_id,
-                owner,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.proxy_info,
-                owner,
-            ),
-            route_record: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.route_record,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            session_id: self.session_id.into_owned_in(owner),
+            origin_host: self.origin_host.into_owned_in(owner),
+            origin_realm: self.origin_realm.into_owned_in(owner),
+            destination_realm: self.destination_realm.into_owned_in(owner),
+            destination_host: self.destination_host.into_owned_in(owner),
+            auth_application_id: self.auth_application_id.into_owned_in(owner),
+            re_auth_request_type: self.re_auth_request_type.into_owned_in(owner),
+            user_name: self.user_name.into_owned_in(owner),
+            origin_state_id: self.origin_state_id.into_owned_in(owner),
+            proxy_info: self.proxy_info.into_owned_in(owner),
+            route_record: self.route_record.into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`ReAuthRequest`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`ReAuthRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ReAuthRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 37usize],
+    at: [u32; 37],
 }
 impl<'a> ReAuthRequestView<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    /// [`Session-Id`](defs::SESSION_ID), required, at its fixed position.
+    pub fn session_id(&self) -> rt::Utf8String<'a> {
+        rt::view::one(self.data, self.at[0])
     }
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub fn origin_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[1])
     }
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub fn origin_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[2])
     }
-    /// Realm a request is routed towards; never sent in answers.
-    ///
-    /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn destination_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    /// [`Destination-Realm`](defs::DESTINATION_REALM), required.
+    pub fn destination_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[3])
     }
-    /// Identity of the node a request is addressed to; never sent in answers.
-    ///
-    /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn destination_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[4usize])
+    /// [`Destination-Host`](defs::DESTINATION_HOST), required.
+    pub fn destination_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[4])
     }
-    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Auth-Application-Id`](defs::AUTH_APPLICATION_ID), required.
     pub fn auth_application_id(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[5usize])
+        rt::view::one(self.data, self.at[5])
     }
-    /// Which kind of re-auth the client is expected to perform when Authorization-Lifetime runs out.
-    ///
-    /// `Re-Auth-Request-Type` (AVP code 285), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.12.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Re-Auth-Request-Type`](defs::RE_AUTH_REQUEST_TYPE), required.
     pub fn re_auth_request_type(&self) -> ReAuthRequestType {
-        ::diameter_runtime::view::one(self.data, self.at[6usize])
+        rt::view::one(self.data, self.at[6])
     }
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+    /// [`User-Name`](defs::USER_NAME), optional.
+    pub fn user_name(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[7])
     }
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-State-Id`](defs::ORIGIN_STATE_ID), optional.
     pub fn origin_state_id(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[8usize])
+        rt::view::opt(self.data, self.at[8])
     }
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
-    pub fn proxy_info(&self) -> ::diameter_runtime::view::Iter<'a, ProxyInfoView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[9usize],
-            (284u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Proxy-Info`](defs::PROXY_INFO), at least 0 times.
+    pub fn proxy_info(&self) -> rt::Iter<'a, ProxyInfoView<'a>> {
+        rt::view::many_group(self.data, self.at[9], (284, 0), u32::MAX)
     }
-    /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
-    ///
-    /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
-    ///
-    /// Occurs at least 0 times.
-    pub fn route_record(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<
-        'a,
-        ::diameter_runtime::types::DiameterIdentity<'a>,
-    > {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[10usize],
-            (282u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Route-Record`](defs::ROUTE_RECORD), at least 0 times.
+    pub fn route_record(&self) -> rt::Iter<'a, rt::DiameterIdentity<'a>> {
+        rt::view::many(self.data, self.at[10], (282, 0), u32::MAX)
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
+impl<'a> rt::CommandView<'a> for ReAuthRequestView<'a> {
     type Command = ReAuthRequest<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn check_body(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 37usize];
-        let mut out = Self { data, at: [0u32; 37usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 37] };
+        let mut s = ctx
+            .fields(&defs::RE_AUTH_REQUEST_GRAMMAR, &defs::RE_AUTH_REQUEST_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
+                (264, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
-                (264u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
+                (296, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
-                (296u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
+                (283, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
-                (283u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[3usize],
-                        index,
-                    )
+                (293, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(4, &a, &mut out.at[4])
                 }
-                (293u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[4usize],
-                        index,
-                    )
-                }
-                (258u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[5usize],
-                        index,
-                    )
-                }
-                (285u32, 0u32) => {
-                    ctx.view_single::<
-                            ReAuthRequestType,
-                        >(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[6usize],
-                        index,
-                    )
-                }
-                (1u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[7usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[8usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.view_group::<
-                            ProxyInfoView<'a>,
-                        >(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[9usize],
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                (282u32, 0u32) => {
-                    ctx.view::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[10usize],
-                        &mut counts[10usize],
-                        index,
-                    )
-                }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                (258, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
+                (285, 0) => s.view_single::<ReAuthRequestType>(6, &a, &mut out.at[6]),
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(7, &a, &mut out.at[7]),
+                (278, 0) => s.view_single::<u32>(8, &a, &mut out.at[8]),
+                (284, 0) => s.view_group::<ProxyInfoView<'a>>(9, &a, &mut out.at[9]),
+                (282, 0) => s.view::<rt::DiameterIdentity<'a>>(10, &a, &mut out.at[10]),
+                _ => s.other_in_view(&a),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
-        if out.at[2usize] == 0 {
-            ctx.missing(&G.rules[2usize], 0);
-        }
-        if out.at[3usize] == 0 {
-            ctx.missing(&G.rules[3usize], 0);
-        }
-        if out.at[4usize] == 0 {
-            ctx.missing(&G.rules[4usize], 0);
-        }
-        if out.at[5usize] == 0 {
-            ctx.missing(&G.rules[5usize], 0);
-        }
-        if out.at[6usize] == 0 {
-            ctx.missing(&G.rules[6usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
+        s.need_at(4, out.at[4]);
+        s.need_at(5, out.at[5]);
+        s.need_at(6, out.at[6]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (263u32, 0u32) => Some(0usize),
-            (264u32, 0u32) => Some(1usize),
-            (296u32, 0u32) => Some(2usize),
-            (283u32, 0u32) => Some(3usize),
-            (293u32, 0u32) => Some(4usize),
-            (258u32, 0u32) => Some(5usize),
-            (285u32, 0u32) => Some(6usize),
-            (1u32, 0u32) => Some(7usize),
-            (278u32, 0u32) => Some(8usize),
-            (284u32, 0u32) => Some(9usize),
-            (282u32, 0u32) => Some(10usize),
+            (263, 0) => Some(0),
+            (264, 0) => Some(1),
+            (296, 0) => Some(2),
+            (283, 0) => Some(3),
+            (293, 0) => Some(4),
+            (258, 0) => Some(5),
+            (285, 0) => Some(6),
+            (1, 0) => Some(7),
+            (278, 0) => Some(8),
+            (284, 0) => Some(9),
+            (282, 0) => Some(10),
             _ => None,
         }
     }
@@ -8833,10 +3951,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
             re_auth_request_type: self.re_auth_request_type(),
             user_name: self.user_name(),
             origin_state_id: self.origin_state_id(),
-            proxy_info: self
-                .proxy_info()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
-                .collect(),
+            proxy_info: self.proxy_info().map(rt::owned).collect(),
             route_record: self.route_record().collect(),
             other_avps: self.other_avps().collect(),
         }
@@ -8845,95 +3960,40 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ReAuthRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(
-            &::diameter_runtime::view::CommandView::to_command(self),
-            f,
-        )
+        ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
 /// Re-Auth-Answer (RAA): command code 258, application 0; RFC 6733 section 8.3.1, 8.3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReAuthAnswer<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
-    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
-    ///
-    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Session-Id`](defs::SESSION_ID), required, at its fixed position.
+    pub session_id: rt::Utf8String<'a>,
+    /// [`Result-Code`](defs::RESULT_CODE), required.
     pub result_code: u32,
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub origin_host: rt::DiameterIdentity<'a>,
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub origin_realm: rt::DiameterIdentity<'a>,
+    /// [`User-Name`](defs::USER_NAME), optional.
+    pub user_name: Option<rt::Utf8String<'a>>,
+    /// [`Origin-State-Id`](defs::ORIGIN_STATE_ID), optional.
     pub origin_state_id: Option<u32>,
-    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
-    ///
-    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
-    ///
-    /// Occurs 0 to 1 times.
-    pub error_message: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
-    ///
-    /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
-    ///
-    /// Occurs 0 to 1 times.
-    pub error_reporting_host: Option<::diameter_runtime::types::DiameterIdentity<'a>>,
-    /// Copies (or examples) of the AVPs that caused a request to fail.
-    ///
-    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Error-Message`](defs::ERROR_MESSAGE), optional.
+    pub error_message: Option<rt::Utf8String<'a>>,
+    /// [`Error-Reporting-Host`](defs::ERROR_REPORTING_HOST), optional.
+    pub error_reporting_host: Option<rt::DiameterIdentity<'a>>,
+    /// [`Failed-AVP`](defs::FAILED_AVP), optional.
     pub failed_avp: Option<FailedAvp<'a>>,
-    /// A host a redirect agent tells the requester to send the request to instead.
-    ///
-    /// `Redirect-Host` (AVP code 292), DiameterURI; flags M must, V must-not, P should-not; RFC 6733 section 6.12.
-    ///
-    /// Occurs at least 0 times.
-    pub redirect_host: Vec<::diameter_runtime::types::DiameterUri>,
-    /// How widely the route learned from a redirect answer may be reused (default DONT_CACHE).
-    ///
-    /// `Redirect-Host-Usage` (AVP code 261), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 6.13.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Redirect-Host`](defs::REDIRECT_HOST), at least 0 times.
+    pub redirect_host: Vec<rt::DiameterUri>,
+    /// [`Redirect-Host-Usage`](defs::REDIRECT_HOST_USAGE), optional.
     pub redirect_host_usage: Option<RedirectHostUsage>,
-    /// Longest time, in seconds, that a route learned from a redirect answer may be kept.
-    ///
-    /// `Redirect-Max-Cache-Time` (AVP code 262), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.14.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Redirect-Max-Cache-Time`](defs::REDIRECT_MAX_CACHE_TIME), optional.
     pub redirect_max_cache_time: Option<u32>,
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Proxy-Info`](defs::PROXY_INFO), at least 0 times.
     pub proxy_info: Vec<ProxyInfo<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> ReAuthAnswer<'a> {
     /// Starts a [`ReAuthAnswerBuilder`], for setting AVPs by name and a checked `build()`.
@@ -8954,10 +4014,7 @@ pub struct ReAuthAnswerBuilder<'a> {
 }
 impl<'a> ReAuthAnswerBuilder<'a> {
     ///Sets `Session-Id`.
-    pub fn session_id(
-        mut self,
-        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
-    ) -> Self {
+    pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
         self.value.session_id = v.into();
         self.given[0usize] = true;
         self
@@ -8969,47 +4026,37 @@ impl<'a> ReAuthAnswerBuilder<'a> {
         self
     }
     ///Sets `Origin-Host`.
-    pub fn origin_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_host = v.into();
         self.given[2usize] = true;
         self
     }
     ///Sets `Origin-Realm`.
-    pub fn origin_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_realm = v.into();
         self.given[3usize] = true;
         self
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(&defs::RE_AUTH_ANSWER_GRAMMAR, &self.given)
+        rt::build::missing(&defs::RE_AUTH_ANSWER_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(self) -> Result<ReAuthAnswer<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
-            "Re-Auth-Answer",
-            &defs::RE_AUTH_ANSWER_GRAMMAR,
-            &self.given,
-        )?;
+    pub fn build(self) -> Result<ReAuthAnswer<'a>, rt::MissingAvps> {
+        rt::build::check("Re-Auth-Answer", &defs::RE_AUTH_ANSWER_GRAMMAR, &self.given)?;
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::CommandBuilder<'a> for ReAuthAnswerBuilder<'a> {
+impl<'a> rt::CommandBuilder<'a> for ReAuthAnswerBuilder<'a> {
     type Command = ReAuthAnswer<'a>;
-    fn build(self) -> Result<ReAuthAnswer<'a>, ::diameter_runtime::MissingAvps> {
+    fn build(self) -> Result<ReAuthAnswer<'a>, rt::MissingAvps> {
         ReAuthAnswerBuilder::build(self)
     }
     #[allow(unused_variables)]
     fn fill_origin(
         &mut self,
-        host: &::diameter_runtime::types::DiameterIdentity<'a>,
-        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+        host: &rt::types::DiameterIdentity<'a>,
+        realm: &rt::types::DiameterIdentity<'a>,
     ) {
         if !self.given[2usize] {
             self.value.origin_host = host.clone();
@@ -9021,846 +4068,204 @@ impl<'a> ::diameter_runtime::CommandBuilder<'a> for ReAuthAnswerBuilder<'a> {
         }
     }
     #[allow(unused_variables)]
-    fn fill_session_id(
-        &mut self,
-        session_id: &::diameter_runtime::types::Utf8String<'a>,
-    ) {
+    fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {
         if !self.given[0usize] {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
     }
 }
-impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthAnswer<'a> {
+impl<'a> rt::Command<'a> for ReAuthAnswer<'a> {
     const CODE: u32 = 258u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = false;
     const PROXIABLE: bool = true;
     const NAME: &'static str = "Re-Auth-Answer";
     const ABBREV: &'static str = "RAA";
-    fn known_avp(
-        code: u32,
-        vendor_id: u32,
-    ) -> Option<&'static ::diameter_runtime::dictionary::AvpDef> {
+    fn known_avp(code: u32, vendor_id: u32) -> Option<&'static rt::AvpDef> {
         super::avp_def(code, vendor_id)
     }
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_body(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.session_id,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (268u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.result_code,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (264u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_host,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (296u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_realm,
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                (1u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.user_name,
-                        &mut counts[4usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_state_id,
-                        &mut counts[5usize],
-                        index,
-                    )
-                }
-                (281u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.error_message,
-                        &mut counts[6usize],
-                        index,
-                    )
-                }
-                (294u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.error_reporting_host,
-                        &mut counts[7usize],
-                        index,
-                    )
-                }
-                (279u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.failed_avp,
-                        &mut counts[8usize],
-                        index,
-                    )
-                }
-                (292u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.redirect_host,
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                (261u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.redirect_host_usage,
-                        &mut counts[10usize],
-                        index,
-                    )
-                }
-                (262u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.redirect_max_cache_time,
-                        &mut counts[11usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[12usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.proxy_info,
-                        &mut counts[12usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+    fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(&defs::RE_AUTH_ANSWER_GRAMMAR, &defs::RE_AUTH_ANSWER_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (268, 0) => s.one(1, &a, &mut self.result_code),
+                (264, 0) => s.one(2, &a, &mut self.origin_host),
+                (296, 0) => s.one(3, &a, &mut self.origin_realm),
+                (1, 0) => s.opt(4, &a, &mut self.user_name),
+                (278, 0) => s.opt(5, &a, &mut self.origin_state_id),
+                (281, 0) => s.opt(6, &a, &mut self.error_message),
+                (294, 0) => s.opt(7, &a, &mut self.error_reporting_host),
+                (279, 0) => s.opt_group(8, &a, &mut self.failed_avp),
+                (292, 0) => s.many(9, &a, &mut self.redirect_host),
+                (261, 0) => s.opt(10, &a, &mut self.redirect_host_usage),
+                (262, 0) => s.opt(11, &a, &mut self.redirect_max_cache_time),
+                (284, 0) => s.many_group(12, &a, &mut self.proxy_info),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
-        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
     }
-    fn body_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.session_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.result_code;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.error_message {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.error_reporting_host {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.failed_avp {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        for v in self.redirect_host.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.redirect_host_usage {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.redirect_max_cache_time {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.session_id;
-            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.result_code;
-            ::diameter_runtime::enc::scalar(w, 268u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.user_name {
-            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.error_message {
-            ::diameter_runtime::enc::scalar(w, 281u32, 0, 0u32, v);
-        }
-        if let Some(v) = &self.error_reporting_host {
-            ::diameter_runtime::enc::scalar(w, 294u32, 0, 0u32, v);
-        }
-        if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        for v in self.redirect_host.iter() {
-            ::diameter_runtime::enc::scalar(w, 292u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::enc::scalar(w, 261u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::enc::scalar(w, 262u32, 64, 0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_body(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 263, 64, 0, &self.session_id);
+        rt::put(w, 268, 64, 0, &self.result_code);
+        rt::put(w, 264, 64, 0, &self.origin_host);
+        rt::put(w, 296, 64, 0, &self.origin_realm);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 281, 0, 0, &self.error_message);
+        rt::put_opt(w, 294, 0, 0, &self.error_reporting_host);
+        rt::put_opt_group(w, &self.failed_avp);
+        rt::put_all(w, 292, 64, 0, &self.redirect_host);
+        rt::put_opt(w, 261, 64, 0, &self.redirect_host_usage);
+        rt::put_opt(w, 262, 64, 0, &self.redirect_max_cache_time);
+        rt::put_groups(w, &self.proxy_info);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for ReAuthAnswer<'_> {
+impl rt::IntoOwned for ReAuthAnswer<'_> {
     type Owned = ReAuthAnswer<'static>;
-    fn into_owned(self) -> ReAuthAnswer<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ReAuthAnswer<'static> {
         ReAuthAnswer {
-            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.session_id,
-            ),
-            result_code: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.result_code,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_host,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_realm,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_state_id,
-            ),
-            error_message: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.error_message,
-            ),
-            error_reporting_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.error_reporting_host,
-            ),
-            failed_avp: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.failed_avp,
-            ),
-            redirect_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.redirect_host,
-            ),
-            redirect_host_usage: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.redirect_host_usage,
-            ),
-            redirect_max_cache_time: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.redirect_max_cache_time,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.proxy_info,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> ReAuthAnswer<'static> {
-        ReAuthAnswer {
-            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.session_id,
-                owner,
-            ),
-            result_code: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.result_code,
-                owner,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_host,
-                owner,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_realm,
-                owner,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.user_name,
-                owner,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_state_id,
-                owner,
-            ),
-            error_message: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.error_message,
-                owner,
-            ),
-            error_reporting_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.error_reporting_host,
-                owner,
-            ),
-            failed_avp: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.failed_avp,
-                owner,
-            ),
-            redirect_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.redirect_host,
-                owner,
-            ),
-            redirect_host_usage: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.redirect_host_usage,
-                owner,
-            ),
-            redirect_max_cache_time: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.redirect_max_cache_time,
-                owner,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.proxy_info,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            session_id: self.session_id.into_owned_in(owner),
+            result_code: self.result_code.into_owned_in(owner),
+            origin_host: self.origin_host.into_owned_in(owner),
+            origin_realm: self.origin_realm.into_owned_in(owner),
+            user_name: self.user_name.into_owned_in(owner),
+            origin_state_id: self.origin_state_id.into_owned_in(owner),
+            error_message: self.error_message.into_owned_in(owner),
+            error_reporting_host: self.error_reporting_host.into_owned_in(owner),
+            failed_avp: self.failed_avp.into_owned_in(owner),
+            redirect_host: self.redirect_host.into_owned_in(owner),
+            redirect_host_usage: self.redirect_host_usage.into_owned_in(owner),
+            redirect_max_cache_time: self.redirect_max_cache_time.into_owned_in(owner),
+            proxy_info: self.proxy_info.into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`ReAuthAnswer`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`ReAuthAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ReAuthAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 39usize],
+    at: [u32; 39],
 }
 impl<'a> ReAuthAnswerView<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    /// [`Session-Id`](defs::SESSION_ID), required, at its fixed position.
+    pub fn session_id(&self) -> rt::Utf8String<'a> {
+        rt::view::one(self.data, self.at[0])
     }
-    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
-    ///
-    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Result-Code`](defs::RESULT_CODE), required.
     pub fn result_code(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+        rt::view::one(self.data, self.at[1])
     }
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub fn origin_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[2])
     }
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub fn origin_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[3])
     }
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[4usize])
+    /// [`User-Name`](defs::USER_NAME), optional.
+    pub fn user_name(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[4])
     }
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-State-Id`](defs::ORIGIN_STATE_ID), optional.
     pub fn origin_state_id(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[5usize])
+        rt::view::opt(self.data, self.at[5])
     }
-    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
-    ///
-    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn error_message(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+    /// [`Error-Message`](defs::ERROR_MESSAGE), optional.
+    pub fn error_message(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[6])
     }
-    /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
-    ///
-    /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn error_reporting_host(
-        &self,
-    ) -> Option<::diameter_runtime::types::DiameterIdentity<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+    /// [`Error-Reporting-Host`](defs::ERROR_REPORTING_HOST), optional.
+    pub fn error_reporting_host(&self) -> Option<rt::DiameterIdentity<'a>> {
+        rt::view::opt(self.data, self.at[7])
     }
-    /// Copies (or examples) of the AVPs that caused a request to fail.
-    ///
-    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Failed-AVP`](defs::FAILED_AVP), optional.
     pub fn failed_avp(&self) -> Option<FailedAvpView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[8usize])
+        rt::view::opt_group(self.data, self.at[8])
     }
-    /// A host a redirect agent tells the requester to send the request to instead.
-    ///
-    /// `Redirect-Host` (AVP code 292), DiameterURI; flags M must, V must-not, P should-not; RFC 6733 section 6.12.
-    ///
-    /// Occurs at least 0 times.
-    pub fn redirect_host(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, ::diameter_runtime::types::DiameterUri> {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[9usize],
-            (292u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Redirect-Host`](defs::REDIRECT_HOST), at least 0 times.
+    pub fn redirect_host(&self) -> rt::Iter<'a, rt::DiameterUri> {
+        rt::view::many(self.data, self.at[9], (292, 0), u32::MAX)
     }
-    /// How widely the route learned from a redirect answer may be reused (default DONT_CACHE).
-    ///
-    /// `Redirect-Host-Usage` (AVP code 261), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 6.13.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Redirect-Host-Usage`](defs::REDIRECT_HOST_USAGE), optional.
     pub fn redirect_host_usage(&self) -> Option<RedirectHostUsage> {
-        ::diameter_runtime::view::opt(self.data, self.at[10usize])
+        rt::view::opt(self.data, self.at[10])
     }
-    /// Longest time, in seconds, that a route learned from a redirect answer may be kept.
-    ///
-    /// `Redirect-Max-Cache-Time` (AVP code 262), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.14.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Redirect-Max-Cache-Time`](defs::REDIRECT_MAX_CACHE_TIME), optional.
     pub fn redirect_max_cache_time(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[11usize])
+        rt::view::opt(self.data, self.at[11])
     }
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
-    pub fn proxy_info(&self) -> ::diameter_runtime::view::Iter<'a, ProxyInfoView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[12usize],
-            (284u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Proxy-Info`](defs::PROXY_INFO), at least 0 times.
+    pub fn proxy_info(&self) -> rt::Iter<'a, ProxyInfoView<'a>> {
+        rt::view::many_group(self.data, self.at[12], (284, 0), u32::MAX)
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
+impl<'a> rt::CommandView<'a> for ReAuthAnswerView<'a> {
     type Command = ReAuthAnswer<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn check_body(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        let mut out = Self { data, at: [0u32; 39usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 39] };
+        let mut s = ctx
+            .fields(&defs::RE_AUTH_ANSWER_GRAMMAR, &defs::RE_AUTH_ANSWER_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
+                (268, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
+                (264, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
-                (268u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
+                (296, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
-                (264u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(4, &a, &mut out.at[4]),
+                (278, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
+                (281, 0) => s.view_single::<rt::Utf8String<'a>>(6, &a, &mut out.at[6]),
+                (294, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(7, &a, &mut out.at[7])
                 }
-                (296u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[3usize],
-                        index,
-                    )
+                (279, 0) => {
+                    s.view_single_group::<FailedAvpView<'a>>(8, &a, &mut out.at[8])
                 }
-                (1u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[4usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[5usize],
-                        index,
-                    )
-                }
-                (281u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[6usize],
-                        index,
-                    )
-                }
-                (294u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[7usize],
-                        index,
-                    )
-                }
-                (279u32, 0u32) => {
-                    ctx.view_single_group::<
-                            FailedAvpView<'a>,
-                        >(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[8usize],
-                        index,
-                    )
-                }
-                (292u32, 0u32) => {
-                    ctx.view::<
-                            ::diameter_runtime::types::DiameterUri,
-                        >(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[9usize],
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                (261u32, 0u32) => {
-                    ctx.view_single::<
-                            RedirectHostUsage,
-                        >(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[10usize],
-                        index,
-                    )
-                }
-                (262u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[11usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.view_group::<
-                            ProxyInfoView<'a>,
-                        >(
-                        &G.rules[12usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[12usize],
-                        &mut counts[12usize],
-                        index,
-                    )
-                }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                (292, 0) => s.view::<rt::DiameterUri>(9, &a, &mut out.at[9]),
+                (261, 0) => s.view_single::<RedirectHostUsage>(10, &a, &mut out.at[10]),
+                (262, 0) => s.view_single::<u32>(11, &a, &mut out.at[11]),
+                (284, 0) => s.view_group::<ProxyInfoView<'a>>(12, &a, &mut out.at[12]),
+                _ => s.other_in_view(&a),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
-        if out.at[2usize] == 0 {
-            ctx.missing(&G.rules[2usize], 0);
-        }
-        if out.at[3usize] == 0 {
-            ctx.missing(&G.rules[3usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (263u32, 0u32) => Some(0usize),
-            (268u32, 0u32) => Some(1usize),
-            (264u32, 0u32) => Some(2usize),
-            (296u32, 0u32) => Some(3usize),
-            (1u32, 0u32) => Some(4usize),
-            (278u32, 0u32) => Some(5usize),
-            (281u32, 0u32) => Some(6usize),
-            (294u32, 0u32) => Some(7usize),
-            (279u32, 0u32) => Some(8usize),
-            (292u32, 0u32) => Some(9usize),
-            (261u32, 0u32) => Some(10usize),
-            (262u32, 0u32) => Some(11usize),
-            (284u32, 0u32) => Some(12usize),
+            (263, 0) => Some(0),
+            (268, 0) => Some(1),
+            (264, 0) => Some(2),
+            (296, 0) => Some(3),
+            (1, 0) => Some(4),
+            (278, 0) => Some(5),
+            (281, 0) => Some(6),
+            (294, 0) => Some(7),
+            (279, 0) => Some(8),
+            (292, 0) => Some(9),
+            (261, 0) => Some(10),
+            (262, 0) => Some(11),
+            (284, 0) => Some(12),
             _ => None,
         }
     }
@@ -9877,16 +4282,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
             origin_state_id: self.origin_state_id(),
             error_message: self.error_message(),
             error_reporting_host: self.error_reporting_host(),
-            failed_avp: self
-                .failed_avp()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            failed_avp: self.failed_avp().map(rt::owned),
             redirect_host: self.redirect_host().collect(),
             redirect_host_usage: self.redirect_host_usage(),
             redirect_max_cache_time: self.redirect_max_cache_time(),
-            proxy_info: self
-                .proxy_info()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
-                .collect(),
+            proxy_info: self.proxy_info().map(rt::owned).collect(),
             other_avps: self.other_avps().collect(),
         }
     }
@@ -9894,77 +4294,34 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ReAuthAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(
-            &::diameter_runtime::view::CommandView::to_command(self),
-            f,
-        )
+        ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
 /// Abort-Session-Request (ASR): command code 274, application 0; RFC 6733 section 8.5.1, 8.5.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AbortSessionRequest<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm a request is routed towards; never sent in answers.
-    ///
-    /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
-    ///
-    /// Occurs 1 to 1 times.
-    pub destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Identity of the node a request is addressed to; never sent in answers.
-    ///
-    /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
-    ///
-    /// Occurs 1 to 1 times.
-    pub destination_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Session-Id`](defs::SESSION_ID), required, at its fixed position.
+    pub session_id: rt::Utf8String<'a>,
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub origin_host: rt::DiameterIdentity<'a>,
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub origin_realm: rt::DiameterIdentity<'a>,
+    /// [`Destination-Realm`](defs::DESTINATION_REALM), required.
+    pub destination_realm: rt::DiameterIdentity<'a>,
+    /// [`Destination-Host`](defs::DESTINATION_HOST), required.
+    pub destination_host: rt::DiameterIdentity<'a>,
+    /// [`Auth-Application-Id`](defs::AUTH_APPLICATION_ID), required.
     pub auth_application_id: u32,
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`User-Name`](defs::USER_NAME), optional.
+    pub user_name: Option<rt::Utf8String<'a>>,
+    /// [`Origin-State-Id`](defs::ORIGIN_STATE_ID), optional.
     pub origin_state_id: Option<u32>,
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Proxy-Info`](defs::PROXY_INFO), at least 0 times.
     pub proxy_info: Vec<ProxyInfo<'a>>,
-    /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
-    ///
-    /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
-    ///
-    /// Occurs at least 0 times.
-    pub route_record: Vec<::diameter_runtime::types::DiameterIdentity<'a>>,
+    /// [`Route-Record`](defs::ROUTE_RECORD), at least 0 times.
+    pub route_record: Vec<rt::DiameterIdentity<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> AbortSessionRequest<'a> {
     /// Starts a [`AbortSessionRequestBuilder`], for setting AVPs by name and a checked `build()`.
@@ -9985,46 +4342,31 @@ pub struct AbortSessionRequestBuilder<'a> {
 }
 impl<'a> AbortSessionRequestBuilder<'a> {
     ///Sets `Session-Id`.
-    pub fn session_id(
-        mut self,
-        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
-    ) -> Self {
+    pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
         self.value.session_id = v.into();
         self.given[0usize] = true;
         self
     }
     ///Sets `Origin-Host`.
-    pub fn origin_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_host = v.into();
         self.given[1usize] = true;
         self
     }
     ///Sets `Origin-Realm`.
-    pub fn origin_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_realm = v.into();
         self.given[2usize] = true;
         self
     }
     ///Sets `Destination-Realm`.
-    pub fn destination_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn destination_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.destination_realm = v.into();
         self.given[3usize] = true;
         self
     }
     ///Sets `Destination-Host`.
-    pub fn destination_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn destination_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.destination_host = v.into();
         self.given[4usize] = true;
         self
@@ -10037,16 +4379,11 @@ impl<'a> AbortSessionRequestBuilder<'a> {
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(
-            &defs::ABORT_SESSION_REQUEST_GRAMMAR,
-            &self.given,
-        )
+        rt::build::missing(&defs::ABORT_SESSION_REQUEST_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(
-        self,
-    ) -> Result<AbortSessionRequest<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<AbortSessionRequest<'a>, rt::MissingAvps> {
+        rt::build::check(
             "Abort-Session-Request",
             &defs::ABORT_SESSION_REQUEST_GRAMMAR,
             &self.given,
@@ -10054,16 +4391,16 @@ impl<'a> AbortSessionRequestBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::CommandBuilder<'a> for AbortSessionRequestBuilder<'a> {
+impl<'a> rt::CommandBuilder<'a> for AbortSessionRequestBuilder<'a> {
     type Command = AbortSessionRequest<'a>;
-    fn build(self) -> Result<AbortSessionRequest<'a>, ::diameter_runtime::MissingAvps> {
+    fn build(self) -> Result<AbortSessionRequest<'a>, rt::MissingAvps> {
         AbortSessionRequestBuilder::build(self)
     }
     #[allow(unused_variables)]
     fn fill_origin(
         &mut self,
-        host: &::diameter_runtime::types::DiameterIdentity<'a>,
-        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+        host: &rt::types::DiameterIdentity<'a>,
+        realm: &rt::types::DiameterIdentity<'a>,
     ) {
         if !self.given[1usize] {
             self.value.origin_host = host.clone();
@@ -10075,704 +4412,187 @@ impl<'a> ::diameter_runtime::CommandBuilder<'a> for AbortSessionRequestBuilder<'
         }
     }
     #[allow(unused_variables)]
-    fn fill_session_id(
-        &mut self,
-        session_id: &::diameter_runtime::types::Utf8String<'a>,
-    ) {
+    fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {
         if !self.given[0usize] {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
     }
 }
-impl<'a> ::diameter_runtime::typed::Command<'a> for AbortSessionRequest<'a> {
+impl<'a> rt::Command<'a> for AbortSessionRequest<'a> {
     const CODE: u32 = 274u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = true;
     const PROXIABLE: bool = true;
     const NAME: &'static str = "Abort-Session-Request";
     const ABBREV: &'static str = "ASR";
-    fn known_avp(
-        code: u32,
-        vendor_id: u32,
-    ) -> Option<&'static ::diameter_runtime::dictionary::AvpDef> {
+    fn known_avp(code: u32, vendor_id: u32) -> Option<&'static rt::AvpDef> {
         super::avp_def(code, vendor_id)
     }
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_body(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ABORT_SESSION_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.session_id,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (264u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_host,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (296u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_realm,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (283u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.destination_realm,
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                (293u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.destination_host,
-                        &mut counts[4usize],
-                        index,
-                    )
-                }
-                (258u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.auth_application_id,
-                        &mut counts[5usize],
-                        index,
-                    )
-                }
-                (1u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.user_name,
-                        &mut counts[6usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_state_id,
-                        &mut counts[7usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.proxy_info,
-                        &mut counts[8usize],
-                        index,
-                    )
-                }
-                (282u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.route_record,
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+    fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(
+                &defs::ABORT_SESSION_REQUEST_GRAMMAR,
+                &defs::ABORT_SESSION_REQUEST_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (264, 0) => s.one(1, &a, &mut self.origin_host),
+                (296, 0) => s.one(2, &a, &mut self.origin_realm),
+                (283, 0) => s.one(3, &a, &mut self.destination_realm),
+                (293, 0) => s.one(4, &a, &mut self.destination_host),
+                (258, 0) => s.one(5, &a, &mut self.auth_application_id),
+                (1, 0) => s.opt(6, &a, &mut self.user_name),
+                (278, 0) => s.opt(7, &a, &mut self.origin_state_id),
+                (284, 0) => s.many_group(8, &a, &mut self.proxy_info),
+                (282, 0) => s.many(9, &a, &mut self.route_record),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
-        }
-        if counts[4usize] < 1u32 {
-            ctx.missing(&G.rules[4usize], counts[4usize]);
-        }
-        if counts[5usize] < 1u32 {
-            ctx.missing(&G.rules[5usize], counts[5usize]);
-        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
+        s.need(4);
+        s.need(5);
     }
-    fn body_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.session_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.destination_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.destination_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.auth_application_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        for v in self.route_record.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.session_id;
-            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.destination_realm;
-            ::diameter_runtime::enc::scalar(w, 283u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.destination_host;
-            ::diameter_runtime::enc::scalar(w, 293u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.auth_application_id;
-            ::diameter_runtime::enc::scalar(w, 258u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.user_name {
-            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        for v in self.route_record.iter() {
-            ::diameter_runtime::enc::scalar(w, 282u32, 64, 0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_body(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 263, 64, 0, &self.session_id);
+        rt::put(w, 264, 64, 0, &self.origin_host);
+        rt::put(w, 296, 64, 0, &self.origin_realm);
+        rt::put(w, 283, 64, 0, &self.destination_realm);
+        rt::put(w, 293, 64, 0, &self.destination_host);
+        rt::put(w, 258, 64, 0, &self.auth_application_id);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_groups(w, &self.proxy_info);
+        rt::put_all(w, 282, 64, 0, &self.route_record);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for AbortSessionRequest<'_> {
+impl rt::IntoOwned for AbortSessionRequest<'_> {
     type Owned = AbortSessionRequest<'static>;
-    fn into_owned(self) -> AbortSessionRequest<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> AbortSessionRequest<'static> {
         AbortSessionRequest {
-            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.session_id,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_host,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_realm,
-            ),
-            destination_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.destination_realm,
-            ),
-            destination_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.destination_host,
-            ),
-            auth_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.auth_application_id,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_state_id,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.proxy_info,
-            ),
-            route_record: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.route_record,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> AbortSessionRequest<'static> {
-        AbortSessionRequest {
-            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.session_id,
-                owner,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_host,
-                owner,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_realm,
-                owner,
-            ),
-            destination_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.destination_realm,
-                owner,
-            ),
-            destination_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.destination_host,
-                owner,
-            ),
-            auth_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.auth_application_id,
-                owner,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.user_name,
-                owner,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_state_id,
-                owner,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.proxy_info,
-                owner,
-            ),
-            route_record: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.route_record,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            session_id: self.session_id.into_owned_in(owner),
+            origin_host: self.origin_host.into_owned_in(owner),
+            origin_realm: self.origin_realm.into_owned_in(owner),
+            destination_realm: self.destination_realm.into_owned_in(owner),
+            destination_host: self.destination_host.into_owned_in(owner),
+            auth_application_id: self.auth_application_id.into_owned_in(owner),
+            user_name: self.user_name.into_owned_in(owner),
+            origin_state_id: self.origin_state_id.into_owned_in(owner),
+            proxy_info: self.proxy_info.into_owned_in(owner),
+            route_record: self.route_record.into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`AbortSessionRequest`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`AbortSessionRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AbortSessionRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 39usize],
+    at: [u32; 39],
 }
 impl<'a> AbortSessionRequestView<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    /// [`Session-Id`](defs::SESSION_ID), required, at its fixed position.
+    pub fn session_id(&self) -> rt::Utf8String<'a> {
+        rt::view::one(self.data, self.at[0])
     }
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub fn origin_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[1])
     }
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub fn origin_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[2])
     }
-    /// Realm a request is routed towards; never sent in answers.
-    ///
-    /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn destination_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    /// [`Destination-Realm`](defs::DESTINATION_REALM), required.
+    pub fn destination_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[3])
     }
-    /// Identity of the node a request is addressed to; never sent in answers.
-    ///
-    /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn destination_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[4usize])
+    /// [`Destination-Host`](defs::DESTINATION_HOST), required.
+    pub fn destination_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[4])
     }
-    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Auth-Application-Id`](defs::AUTH_APPLICATION_ID), required.
     pub fn auth_application_id(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[5usize])
+        rt::view::one(self.data, self.at[5])
     }
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+    /// [`User-Name`](defs::USER_NAME), optional.
+    pub fn user_name(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[6])
     }
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-State-Id`](defs::ORIGIN_STATE_ID), optional.
     pub fn origin_state_id(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+        rt::view::opt(self.data, self.at[7])
     }
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
-    pub fn proxy_info(&self) -> ::diameter_runtime::view::Iter<'a, ProxyInfoView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[8usize],
-            (284u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Proxy-Info`](defs::PROXY_INFO), at least 0 times.
+    pub fn proxy_info(&self) -> rt::Iter<'a, ProxyInfoView<'a>> {
+        rt::view::many_group(self.data, self.at[8], (284, 0), u32::MAX)
     }
-    /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
-    ///
-    /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
-    ///
-    /// Occurs at least 0 times.
-    pub fn route_record(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<
-        'a,
-        ::diameter_runtime::types::DiameterIdentity<'a>,
-    > {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[9usize],
-            (282u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Route-Record`](defs::ROUTE_RECORD), at least 0 times.
+    pub fn route_record(&self) -> rt::Iter<'a, rt::DiameterIdentity<'a>> {
+        rt::view::many(self.data, self.at[9], (282, 0), u32::MAX)
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'a> {
+impl<'a> rt::CommandView<'a> for AbortSessionRequestView<'a> {
     type Command = AbortSessionRequest<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn check_body(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ABORT_SESSION_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        let mut out = Self { data, at: [0u32; 39usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 39] };
+        let mut s = ctx
+            .fields(
+                &defs::ABORT_SESSION_REQUEST_GRAMMAR,
+                &defs::ABORT_SESSION_REQUEST_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
+                (264, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
-                (264u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
+                (296, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
-                (296u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
+                (283, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
-                (283u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[3usize],
-                        index,
-                    )
+                (293, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(4, &a, &mut out.at[4])
                 }
-                (293u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[4usize],
-                        index,
-                    )
-                }
-                (258u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[5usize],
-                        index,
-                    )
-                }
-                (1u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[6usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[7usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.view_group::<
-                            ProxyInfoView<'a>,
-                        >(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[8usize],
-                        &mut counts[8usize],
-                        index,
-                    )
-                }
-                (282u32, 0u32) => {
-                    ctx.view::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[9usize],
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                (258, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(6, &a, &mut out.at[6]),
+                (278, 0) => s.view_single::<u32>(7, &a, &mut out.at[7]),
+                (284, 0) => s.view_group::<ProxyInfoView<'a>>(8, &a, &mut out.at[8]),
+                (282, 0) => s.view::<rt::DiameterIdentity<'a>>(9, &a, &mut out.at[9]),
+                _ => s.other_in_view(&a),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
-        if out.at[2usize] == 0 {
-            ctx.missing(&G.rules[2usize], 0);
-        }
-        if out.at[3usize] == 0 {
-            ctx.missing(&G.rules[3usize], 0);
-        }
-        if out.at[4usize] == 0 {
-            ctx.missing(&G.rules[4usize], 0);
-        }
-        if out.at[5usize] == 0 {
-            ctx.missing(&G.rules[5usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
+        s.need_at(4, out.at[4]);
+        s.need_at(5, out.at[5]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (263u32, 0u32) => Some(0usize),
-            (264u32, 0u32) => Some(1usize),
-            (296u32, 0u32) => Some(2usize),
-            (283u32, 0u32) => Some(3usize),
-            (293u32, 0u32) => Some(4usize),
-            (258u32, 0u32) => Some(5usize),
-            (1u32, 0u32) => Some(6usize),
-            (278u32, 0u32) => Some(7usize),
-            (284u32, 0u32) => Some(8usize),
-            (282u32, 0u32) => Some(9usize),
+            (263, 0) => Some(0),
+            (264, 0) => Some(1),
+            (296, 0) => Some(2),
+            (283, 0) => Some(3),
+            (293, 0) => Some(4),
+            (258, 0) => Some(5),
+            (1, 0) => Some(6),
+            (278, 0) => Some(7),
+            (284, 0) => Some(8),
+            (282, 0) => Some(9),
             _ => None,
         }
     }
@@ -10789,10 +4609,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
             auth_application_id: self.auth_application_id(),
             user_name: self.user_name(),
             origin_state_id: self.origin_state_id(),
-            proxy_info: self
-                .proxy_info()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
-                .collect(),
+            proxy_info: self.proxy_info().map(rt::owned).collect(),
             route_record: self.route_record().collect(),
             other_avps: self.other_avps().collect(),
         }
@@ -10801,95 +4618,40 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionRequestView<'
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AbortSessionRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(
-            &::diameter_runtime::view::CommandView::to_command(self),
-            f,
-        )
+        ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
 /// Abort-Session-Answer (ASA): command code 274, application 0; RFC 6733 section 8.5.1, 8.5.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AbortSessionAnswer<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
-    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
-    ///
-    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Session-Id`](defs::SESSION_ID), required, at its fixed position.
+    pub session_id: rt::Utf8String<'a>,
+    /// [`Result-Code`](defs::RESULT_CODE), required.
     pub result_code: u32,
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub origin_host: rt::DiameterIdentity<'a>,
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub origin_realm: rt::DiameterIdentity<'a>,
+    /// [`User-Name`](defs::USER_NAME), optional.
+    pub user_name: Option<rt::Utf8String<'a>>,
+    /// [`Origin-State-Id`](defs::ORIGIN_STATE_ID), optional.
     pub origin_state_id: Option<u32>,
-    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
-    ///
-    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
-    ///
-    /// Occurs 0 to 1 times.
-    pub error_message: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
-    ///
-    /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
-    ///
-    /// Occurs 0 to 1 times.
-    pub error_reporting_host: Option<::diameter_runtime::types::DiameterIdentity<'a>>,
-    /// Copies (or examples) of the AVPs that caused a request to fail.
-    ///
-    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Error-Message`](defs::ERROR_MESSAGE), optional.
+    pub error_message: Option<rt::Utf8String<'a>>,
+    /// [`Error-Reporting-Host`](defs::ERROR_REPORTING_HOST), optional.
+    pub error_reporting_host: Option<rt::DiameterIdentity<'a>>,
+    /// [`Failed-AVP`](defs::FAILED_AVP), optional.
     pub failed_avp: Option<FailedAvp<'a>>,
-    /// A host a redirect agent tells the requester to send the request to instead.
-    ///
-    /// `Redirect-Host` (AVP code 292), DiameterURI; flags M must, V must-not, P should-not; RFC 6733 section 6.12.
-    ///
-    /// Occurs at least 0 times.
-    pub redirect_host: Vec<::diameter_runtime::types::DiameterUri>,
-    /// How widely the route learned from a redirect answer may be reused (default DONT_CACHE).
-    ///
-    /// `Redirect-Host-Usage` (AVP code 261), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 6.13.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Redirect-Host`](defs::REDIRECT_HOST), at least 0 times.
+    pub redirect_host: Vec<rt::DiameterUri>,
+    /// [`Redirect-Host-Usage`](defs::REDIRECT_HOST_USAGE), optional.
     pub redirect_host_usage: Option<RedirectHostUsage>,
-    /// Longest time, in seconds, that a route learned from a redirect answer may be kept.
-    ///
-    /// `Redirect-Max-Cache-Time` (AVP code 262), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.14.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Redirect-Max-Cache-Time`](defs::REDIRECT_MAX_CACHE_TIME), optional.
     pub redirect_max_cache_time: Option<u32>,
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Proxy-Info`](defs::PROXY_INFO), at least 0 times.
     pub proxy_info: Vec<ProxyInfo<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> AbortSessionAnswer<'a> {
     /// Starts a [`AbortSessionAnswerBuilder`], for setting AVPs by name and a checked `build()`.
@@ -10910,10 +4672,7 @@ pub struct AbortSessionAnswerBuilder<'a> {
 }
 impl<'a> AbortSessionAnswerBuilder<'a> {
     ///Sets `Session-Id`.
-    pub fn session_id(
-        mut self,
-        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
-    ) -> Self {
+    pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
         self.value.session_id = v.into();
         self.given[0usize] = true;
         self
@@ -10925,35 +4684,24 @@ impl<'a> AbortSessionAnswerBuilder<'a> {
         self
     }
     ///Sets `Origin-Host`.
-    pub fn origin_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_host = v.into();
         self.given[2usize] = true;
         self
     }
     ///Sets `Origin-Realm`.
-    pub fn origin_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_realm = v.into();
         self.given[3usize] = true;
         self
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(
-            &defs::ABORT_SESSION_ANSWER_GRAMMAR,
-            &self.given,
-        )
+        rt::build::missing(&defs::ABORT_SESSION_ANSWER_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(
-        self,
-    ) -> Result<AbortSessionAnswer<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<AbortSessionAnswer<'a>, rt::MissingAvps> {
+        rt::build::check(
             "Abort-Session-Answer",
             &defs::ABORT_SESSION_ANSWER_GRAMMAR,
             &self.given,
@@ -10961,16 +4709,16 @@ impl<'a> AbortSessionAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::CommandBuilder<'a> for AbortSessionAnswerBuilder<'a> {
+impl<'a> rt::CommandBuilder<'a> for AbortSessionAnswerBuilder<'a> {
     type Command = AbortSessionAnswer<'a>;
-    fn build(self) -> Result<AbortSessionAnswer<'a>, ::diameter_runtime::MissingAvps> {
+    fn build(self) -> Result<AbortSessionAnswer<'a>, rt::MissingAvps> {
         AbortSessionAnswerBuilder::build(self)
     }
     #[allow(unused_variables)]
     fn fill_origin(
         &mut self,
-        host: &::diameter_runtime::types::DiameterIdentity<'a>,
-        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+        host: &rt::types::DiameterIdentity<'a>,
+        realm: &rt::types::DiameterIdentity<'a>,
     ) {
         if !self.given[2usize] {
             self.value.origin_host = host.clone();
@@ -10982,846 +4730,210 @@ impl<'a> ::diameter_runtime::CommandBuilder<'a> for AbortSessionAnswerBuilder<'a
         }
     }
     #[allow(unused_variables)]
-    fn fill_session_id(
-        &mut self,
-        session_id: &::diameter_runtime::types::Utf8String<'a>,
-    ) {
+    fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {
         if !self.given[0usize] {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
     }
 }
-impl<'a> ::diameter_runtime::typed::Command<'a> for AbortSessionAnswer<'a> {
+impl<'a> rt::Command<'a> for AbortSessionAnswer<'a> {
     const CODE: u32 = 274u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = false;
     const PROXIABLE: bool = true;
     const NAME: &'static str = "Abort-Session-Answer";
     const ABBREV: &'static str = "ASA";
-    fn known_avp(
-        code: u32,
-        vendor_id: u32,
-    ) -> Option<&'static ::diameter_runtime::dictionary::AvpDef> {
+    fn known_avp(code: u32, vendor_id: u32) -> Option<&'static rt::AvpDef> {
         super::avp_def(code, vendor_id)
     }
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_body(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ABORT_SESSION_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.session_id,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (268u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.result_code,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (264u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_host,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (296u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_realm,
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                (1u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.user_name,
-                        &mut counts[4usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_state_id,
-                        &mut counts[5usize],
-                        index,
-                    )
-                }
-                (281u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.error_message,
-                        &mut counts[6usize],
-                        index,
-                    )
-                }
-                (294u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.error_reporting_host,
-                        &mut counts[7usize],
-                        index,
-                    )
-                }
-                (279u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.failed_avp,
-                        &mut counts[8usize],
-                        index,
-                    )
-                }
-                (292u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.redirect_host,
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                (261u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.redirect_host_usage,
-                        &mut counts[10usize],
-                        index,
-                    )
-                }
-                (262u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.redirect_max_cache_time,
-                        &mut counts[11usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[12usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.proxy_info,
-                        &mut counts[12usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+    fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(
+                &defs::ABORT_SESSION_ANSWER_GRAMMAR,
+                &defs::ABORT_SESSION_ANSWER_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (268, 0) => s.one(1, &a, &mut self.result_code),
+                (264, 0) => s.one(2, &a, &mut self.origin_host),
+                (296, 0) => s.one(3, &a, &mut self.origin_realm),
+                (1, 0) => s.opt(4, &a, &mut self.user_name),
+                (278, 0) => s.opt(5, &a, &mut self.origin_state_id),
+                (281, 0) => s.opt(6, &a, &mut self.error_message),
+                (294, 0) => s.opt(7, &a, &mut self.error_reporting_host),
+                (279, 0) => s.opt_group(8, &a, &mut self.failed_avp),
+                (292, 0) => s.many(9, &a, &mut self.redirect_host),
+                (261, 0) => s.opt(10, &a, &mut self.redirect_host_usage),
+                (262, 0) => s.opt(11, &a, &mut self.redirect_max_cache_time),
+                (284, 0) => s.many_group(12, &a, &mut self.proxy_info),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
-        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
     }
-    fn body_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.session_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.result_code;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.error_message {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.error_reporting_host {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.failed_avp {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        for v in self.redirect_host.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.redirect_host_usage {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.redirect_max_cache_time {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.session_id;
-            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.result_code;
-            ::diameter_runtime::enc::scalar(w, 268u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.user_name {
-            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.error_message {
-            ::diameter_runtime::enc::scalar(w, 281u32, 0, 0u32, v);
-        }
-        if let Some(v) = &self.error_reporting_host {
-            ::diameter_runtime::enc::scalar(w, 294u32, 0, 0u32, v);
-        }
-        if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        for v in self.redirect_host.iter() {
-            ::diameter_runtime::enc::scalar(w, 292u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::enc::scalar(w, 261u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::enc::scalar(w, 262u32, 64, 0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_body(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 263, 64, 0, &self.session_id);
+        rt::put(w, 268, 64, 0, &self.result_code);
+        rt::put(w, 264, 64, 0, &self.origin_host);
+        rt::put(w, 296, 64, 0, &self.origin_realm);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 281, 0, 0, &self.error_message);
+        rt::put_opt(w, 294, 0, 0, &self.error_reporting_host);
+        rt::put_opt_group(w, &self.failed_avp);
+        rt::put_all(w, 292, 64, 0, &self.redirect_host);
+        rt::put_opt(w, 261, 64, 0, &self.redirect_host_usage);
+        rt::put_opt(w, 262, 64, 0, &self.redirect_max_cache_time);
+        rt::put_groups(w, &self.proxy_info);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for AbortSessionAnswer<'_> {
+impl rt::IntoOwned for AbortSessionAnswer<'_> {
     type Owned = AbortSessionAnswer<'static>;
-    fn into_owned(self) -> AbortSessionAnswer<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> AbortSessionAnswer<'static> {
         AbortSessionAnswer {
-            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.session_id,
-            ),
-            result_code: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.result_code,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_host,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_realm,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_state_id,
-            ),
-            error_message: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.error_message,
-            ),
-            error_reporting_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.error_reporting_host,
-            ),
-            failed_avp: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.failed_avp,
-            ),
-            redirect_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.redirect_host,
-            ),
-            redirect_host_usage: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.redirect_host_usage,
-            ),
-            redirect_max_cache_time: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.redirect_max_cache_time,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.proxy_info,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> AbortSessionAnswer<'static> {
-        AbortSessionAnswer {
-            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.session_id,
-                owner,
-            ),
-            result_code: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.result_code,
-                owner,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_host,
-                owner,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_realm,
-                owner,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.user_name,
-                owner,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_state_id,
-                owner,
-            ),
-            error_message: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.error_message,
-                owner,
-            ),
-            error_reporting_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.error_reporting_host,
-                owner,
-            ),
-            failed_avp: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.failed_avp,
-                owner,
-            ),
-            redirect_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.redirect_host,
-                owner,
-            ),
-            redirect_host_usage: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.redirect_host_usage,
-                owner,
-            ),
-            redirect_max_cache_time: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.redirect_max_cache_time,
-                owner,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.proxy_info,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            session_id: self.session_id.into_owned_in(owner),
+            result_code: self.result_code.into_owned_in(owner),
+            origin_host: self.origin_host.into_owned_in(owner),
+            origin_realm: self.origin_realm.into_owned_in(owner),
+            user_name: self.user_name.into_owned_in(owner),
+            origin_state_id: self.origin_state_id.into_owned_in(owner),
+            error_message: self.error_message.into_owned_in(owner),
+            error_reporting_host: self.error_reporting_host.into_owned_in(owner),
+            failed_avp: self.failed_avp.into_owned_in(owner),
+            redirect_host: self.redirect_host.into_owned_in(owner),
+            redirect_host_usage: self.redirect_host_usage.into_owned_in(owner),
+            redirect_max_cache_time: self.redirect_max_cache_time.into_owned_in(owner),
+            proxy_info: self.proxy_info.into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`AbortSessionAnswer`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`AbortSessionAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AbortSessionAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 39usize],
+    at: [u32; 39],
 }
 impl<'a> AbortSessionAnswerView<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    /// [`Session-Id`](defs::SESSION_ID), required, at its fixed position.
+    pub fn session_id(&self) -> rt::Utf8String<'a> {
+        rt::view::one(self.data, self.at[0])
     }
-    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
-    ///
-    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Result-Code`](defs::RESULT_CODE), required.
     pub fn result_code(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+        rt::view::one(self.data, self.at[1])
     }
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub fn origin_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[2])
     }
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub fn origin_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[3])
     }
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[4usize])
+    /// [`User-Name`](defs::USER_NAME), optional.
+    pub fn user_name(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[4])
     }
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-State-Id`](defs::ORIGIN_STATE_ID), optional.
     pub fn origin_state_id(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[5usize])
+        rt::view::opt(self.data, self.at[5])
     }
-    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
-    ///
-    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn error_message(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+    /// [`Error-Message`](defs::ERROR_MESSAGE), optional.
+    pub fn error_message(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[6])
     }
-    /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
-    ///
-    /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn error_reporting_host(
-        &self,
-    ) -> Option<::diameter_runtime::types::DiameterIdentity<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+    /// [`Error-Reporting-Host`](defs::ERROR_REPORTING_HOST), optional.
+    pub fn error_reporting_host(&self) -> Option<rt::DiameterIdentity<'a>> {
+        rt::view::opt(self.data, self.at[7])
     }
-    /// Copies (or examples) of the AVPs that caused a request to fail.
-    ///
-    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Failed-AVP`](defs::FAILED_AVP), optional.
     pub fn failed_avp(&self) -> Option<FailedAvpView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[8usize])
+        rt::view::opt_group(self.data, self.at[8])
     }
-    /// A host a redirect agent tells the requester to send the request to instead.
-    ///
-    /// `Redirect-Host` (AVP code 292), DiameterURI; flags M must, V must-not, P should-not; RFC 6733 section 6.12.
-    ///
-    /// Occurs at least 0 times.
-    pub fn redirect_host(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, ::diameter_runtime::types::DiameterUri> {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[9usize],
-            (292u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Redirect-Host`](defs::REDIRECT_HOST), at least 0 times.
+    pub fn redirect_host(&self) -> rt::Iter<'a, rt::DiameterUri> {
+        rt::view::many(self.data, self.at[9], (292, 0), u32::MAX)
     }
-    /// How widely the route learned from a redirect answer may be reused (default DONT_CACHE).
-    ///
-    /// `Redirect-Host-Usage` (AVP code 261), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 6.13.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Redirect-Host-Usage`](defs::REDIRECT_HOST_USAGE), optional.
     pub fn redirect_host_usage(&self) -> Option<RedirectHostUsage> {
-        ::diameter_runtime::view::opt(self.data, self.at[10usize])
+        rt::view::opt(self.data, self.at[10])
     }
-    /// Longest time, in seconds, that a route learned from a redirect answer may be kept.
-    ///
-    /// `Redirect-Max-Cache-Time` (AVP code 262), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.14.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Redirect-Max-Cache-Time`](defs::REDIRECT_MAX_CACHE_TIME), optional.
     pub fn redirect_max_cache_time(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[11usize])
+        rt::view::opt(self.data, self.at[11])
     }
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
-    pub fn proxy_info(&self) -> ::diameter_runtime::view::Iter<'a, ProxyInfoView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[12usize],
-            (284u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Proxy-Info`](defs::PROXY_INFO), at least 0 times.
+    pub fn proxy_info(&self) -> rt::Iter<'a, ProxyInfoView<'a>> {
+        rt::view::many_group(self.data, self.at[12], (284, 0), u32::MAX)
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a> {
+impl<'a> rt::CommandView<'a> for AbortSessionAnswerView<'a> {
     type Command = AbortSessionAnswer<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn check_body(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::ABORT_SESSION_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        let mut out = Self { data, at: [0u32; 39usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 39] };
+        let mut s = ctx
+            .fields(
+                &defs::ABORT_SESSION_ANSWER_GRAMMAR,
+                &defs::ABORT_SESSION_ANSWER_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
+                (268, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
+                (264, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
-                (268u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
+                (296, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
-                (264u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(4, &a, &mut out.at[4]),
+                (278, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
+                (281, 0) => s.view_single::<rt::Utf8String<'a>>(6, &a, &mut out.at[6]),
+                (294, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(7, &a, &mut out.at[7])
                 }
-                (296u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[3usize],
-                        index,
-                    )
+                (279, 0) => {
+                    s.view_single_group::<FailedAvpView<'a>>(8, &a, &mut out.at[8])
                 }
-                (1u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[4usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[5usize],
-                        index,
-                    )
-                }
-                (281u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[6usize],
-                        index,
-                    )
-                }
-                (294u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[7usize],
-                        index,
-                    )
-                }
-                (279u32, 0u32) => {
-                    ctx.view_single_group::<
-                            FailedAvpView<'a>,
-                        >(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[8usize],
-                        index,
-                    )
-                }
-                (292u32, 0u32) => {
-                    ctx.view::<
-                            ::diameter_runtime::types::DiameterUri,
-                        >(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[9usize],
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                (261u32, 0u32) => {
-                    ctx.view_single::<
-                            RedirectHostUsage,
-                        >(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[10usize],
-                        index,
-                    )
-                }
-                (262u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[11usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.view_group::<
-                            ProxyInfoView<'a>,
-                        >(
-                        &G.rules[12usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[12usize],
-                        &mut counts[12usize],
-                        index,
-                    )
-                }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                (292, 0) => s.view::<rt::DiameterUri>(9, &a, &mut out.at[9]),
+                (261, 0) => s.view_single::<RedirectHostUsage>(10, &a, &mut out.at[10]),
+                (262, 0) => s.view_single::<u32>(11, &a, &mut out.at[11]),
+                (284, 0) => s.view_group::<ProxyInfoView<'a>>(12, &a, &mut out.at[12]),
+                _ => s.other_in_view(&a),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
-        if out.at[2usize] == 0 {
-            ctx.missing(&G.rules[2usize], 0);
-        }
-        if out.at[3usize] == 0 {
-            ctx.missing(&G.rules[3usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (263u32, 0u32) => Some(0usize),
-            (268u32, 0u32) => Some(1usize),
-            (264u32, 0u32) => Some(2usize),
-            (296u32, 0u32) => Some(3usize),
-            (1u32, 0u32) => Some(4usize),
-            (278u32, 0u32) => Some(5usize),
-            (281u32, 0u32) => Some(6usize),
-            (294u32, 0u32) => Some(7usize),
-            (279u32, 0u32) => Some(8usize),
-            (292u32, 0u32) => Some(9usize),
-            (261u32, 0u32) => Some(10usize),
-            (262u32, 0u32) => Some(11usize),
-            (284u32, 0u32) => Some(12usize),
+            (263, 0) => Some(0),
+            (268, 0) => Some(1),
+            (264, 0) => Some(2),
+            (296, 0) => Some(3),
+            (1, 0) => Some(4),
+            (278, 0) => Some(5),
+            (281, 0) => Some(6),
+            (294, 0) => Some(7),
+            (279, 0) => Some(8),
+            (292, 0) => Some(9),
+            (261, 0) => Some(10),
+            (262, 0) => Some(11),
+            (284, 0) => Some(12),
             _ => None,
         }
     }
@@ -11838,16 +4950,11 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
             origin_state_id: self.origin_state_id(),
             error_message: self.error_message(),
             error_reporting_host: self.error_reporting_host(),
-            failed_avp: self
-                .failed_avp()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            failed_avp: self.failed_avp().map(rt::owned),
             redirect_host: self.redirect_host().collect(),
             redirect_host_usage: self.redirect_host_usage(),
             redirect_max_cache_time: self.redirect_max_cache_time(),
-            proxy_info: self
-                .proxy_info()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
-                .collect(),
+            proxy_info: self.proxy_info().map(rt::owned).collect(),
             other_avps: self.other_avps().collect(),
         }
     }
@@ -11855,89 +4962,38 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for AbortSessionAnswerView<'a
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AbortSessionAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(
-            &::diameter_runtime::view::CommandView::to_command(self),
-            f,
-        )
+        ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
 /// Session-Termination-Request (STR): command code 275, application 0; RFC 6733 section 8.4.1, 8.4.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SessionTerminationRequest<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm a request is routed towards; never sent in answers.
-    ///
-    /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
-    ///
-    /// Occurs 1 to 1 times.
-    pub destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Session-Id`](defs::SESSION_ID), required, at its fixed position.
+    pub session_id: rt::Utf8String<'a>,
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub origin_host: rt::DiameterIdentity<'a>,
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub origin_realm: rt::DiameterIdentity<'a>,
+    /// [`Destination-Realm`](defs::DESTINATION_REALM), required.
+    pub destination_realm: rt::DiameterIdentity<'a>,
+    /// [`Auth-Application-Id`](defs::AUTH_APPLICATION_ID), required.
     pub auth_application_id: u32,
-    /// Why the access device ended a session.
-    ///
-    /// `Termination-Cause` (AVP code 295), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.15.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Termination-Cause`](defs::TERMINATION_CAUSE), required.
     pub termination_cause: TerminationCause,
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Identity of the node a request is addressed to; never sent in answers.
-    ///
-    /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
-    ///
-    /// Occurs 0 to 1 times.
-    pub destination_host: Option<::diameter_runtime::types::DiameterIdentity<'a>>,
-    /// Opaque server state that the client must return in later re-auth, termination and accounting messages.
-    ///
-    /// `Class` (AVP code 25), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 8.20.
-    ///
-    /// Occurs at least 0 times.
-    pub class: Vec<::diameter_runtime::types::OctetString<'a>>,
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`User-Name`](defs::USER_NAME), optional.
+    pub user_name: Option<rt::Utf8String<'a>>,
+    /// [`Destination-Host`](defs::DESTINATION_HOST), optional.
+    pub destination_host: Option<rt::DiameterIdentity<'a>>,
+    /// [`Class`](defs::CLASS), at least 0 times.
+    pub class: Vec<rt::OctetString<'a>>,
+    /// [`Origin-State-Id`](defs::ORIGIN_STATE_ID), optional.
     pub origin_state_id: Option<u32>,
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Proxy-Info`](defs::PROXY_INFO), at least 0 times.
     pub proxy_info: Vec<ProxyInfo<'a>>,
-    /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
-    ///
-    /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
-    ///
-    /// Occurs at least 0 times.
-    pub route_record: Vec<::diameter_runtime::types::DiameterIdentity<'a>>,
+    /// [`Route-Record`](defs::ROUTE_RECORD), at least 0 times.
+    pub route_record: Vec<rt::DiameterIdentity<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> SessionTerminationRequest<'a> {
     /// Starts a [`SessionTerminationRequestBuilder`], for setting AVPs by name and a checked `build()`.
@@ -11958,37 +5014,25 @@ pub struct SessionTerminationRequestBuilder<'a> {
 }
 impl<'a> SessionTerminationRequestBuilder<'a> {
     ///Sets `Session-Id`.
-    pub fn session_id(
-        mut self,
-        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
-    ) -> Self {
+    pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
         self.value.session_id = v.into();
         self.given[0usize] = true;
         self
     }
     ///Sets `Origin-Host`.
-    pub fn origin_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_host = v.into();
         self.given[1usize] = true;
         self
     }
     ///Sets `Origin-Realm`.
-    pub fn origin_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_realm = v.into();
         self.given[2usize] = true;
         self
     }
     ///Sets `Destination-Realm`.
-    pub fn destination_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn destination_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.destination_realm = v.into();
         self.given[3usize] = true;
         self
@@ -12007,16 +5051,11 @@ impl<'a> SessionTerminationRequestBuilder<'a> {
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(
-            &defs::SESSION_TERMINATION_REQUEST_GRAMMAR,
-            &self.given,
-        )
+        rt::build::missing(&defs::SESSION_TERMINATION_REQUEST_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(
-        self,
-    ) -> Result<SessionTerminationRequest<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<SessionTerminationRequest<'a>, rt::MissingAvps> {
+        rt::build::check(
             "Session-Termination-Request",
             &defs::SESSION_TERMINATION_REQUEST_GRAMMAR,
             &self.given,
@@ -12024,19 +5063,16 @@ impl<'a> SessionTerminationRequestBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::CommandBuilder<'a>
-for SessionTerminationRequestBuilder<'a> {
+impl<'a> rt::CommandBuilder<'a> for SessionTerminationRequestBuilder<'a> {
     type Command = SessionTerminationRequest<'a>;
-    fn build(
-        self,
-    ) -> Result<SessionTerminationRequest<'a>, ::diameter_runtime::MissingAvps> {
+    fn build(self) -> Result<SessionTerminationRequest<'a>, rt::MissingAvps> {
         SessionTerminationRequestBuilder::build(self)
     }
     #[allow(unused_variables)]
     fn fill_origin(
         &mut self,
-        host: &::diameter_runtime::types::DiameterIdentity<'a>,
-        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+        host: &rt::types::DiameterIdentity<'a>,
+        realm: &rt::types::DiameterIdentity<'a>,
     ) {
         if !self.given[1usize] {
             self.value.origin_host = host.clone();
@@ -12048,816 +5084,208 @@ for SessionTerminationRequestBuilder<'a> {
         }
     }
     #[allow(unused_variables)]
-    fn fill_session_id(
-        &mut self,
-        session_id: &::diameter_runtime::types::Utf8String<'a>,
-    ) {
+    fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {
         if !self.given[0usize] {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
     }
 }
-impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationRequest<'a> {
+impl<'a> rt::Command<'a> for SessionTerminationRequest<'a> {
     const CODE: u32 = 275u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = true;
     const PROXIABLE: bool = true;
     const NAME: &'static str = "Session-Termination-Request";
     const ABBREV: &'static str = "STR";
-    fn known_avp(
-        code: u32,
-        vendor_id: u32,
-    ) -> Option<&'static ::diameter_runtime::dictionary::AvpDef> {
+    fn known_avp(code: u32, vendor_id: u32) -> Option<&'static rt::AvpDef> {
         super::avp_def(code, vendor_id)
     }
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_body(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SESSION_TERMINATION_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.session_id,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (264u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_host,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (296u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_realm,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (283u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.destination_realm,
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                (258u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.auth_application_id,
-                        &mut counts[4usize],
-                        index,
-                    )
-                }
-                (295u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.termination_cause,
-                        &mut counts[5usize],
-                        index,
-                    )
-                }
-                (1u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.user_name,
-                        &mut counts[6usize],
-                        index,
-                    )
-                }
-                (293u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.destination_host,
-                        &mut counts[7usize],
-                        index,
-                    )
-                }
-                (25u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.class,
-                        &mut counts[8usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_state_id,
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.proxy_info,
-                        &mut counts[10usize],
-                        index,
-                    )
-                }
-                (282u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.route_record,
-                        &mut counts[11usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+    fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(
+                &defs::SESSION_TERMINATION_REQUEST_GRAMMAR,
+                &defs::SESSION_TERMINATION_REQUEST_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (264, 0) => s.one(1, &a, &mut self.origin_host),
+                (296, 0) => s.one(2, &a, &mut self.origin_realm),
+                (283, 0) => s.one(3, &a, &mut self.destination_realm),
+                (258, 0) => s.one(4, &a, &mut self.auth_application_id),
+                (295, 0) => s.one(5, &a, &mut self.termination_cause),
+                (1, 0) => s.opt(6, &a, &mut self.user_name),
+                (293, 0) => s.opt(7, &a, &mut self.destination_host),
+                (25, 0) => s.many(8, &a, &mut self.class),
+                (278, 0) => s.opt(9, &a, &mut self.origin_state_id),
+                (284, 0) => s.many_group(10, &a, &mut self.proxy_info),
+                (282, 0) => s.many(11, &a, &mut self.route_record),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
-        }
-        if counts[4usize] < 1u32 {
-            ctx.missing(&G.rules[4usize], counts[4usize]);
-        }
-        if counts[5usize] < 1u32 {
-            ctx.missing(&G.rules[5usize], counts[5usize]);
-        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
+        s.need(4);
+        s.need(5);
     }
-    fn body_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.session_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.destination_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.auth_application_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.termination_cause;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.destination_host {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.class.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        for v in self.route_record.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.session_id;
-            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.destination_realm;
-            ::diameter_runtime::enc::scalar(w, 283u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.auth_application_id;
-            ::diameter_runtime::enc::scalar(w, 258u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.termination_cause;
-            ::diameter_runtime::enc::scalar(w, 295u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.user_name {
-            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.destination_host {
-            ::diameter_runtime::enc::scalar(w, 293u32, 64, 0u32, v);
-        }
-        for v in self.class.iter() {
-            ::diameter_runtime::enc::scalar(w, 25u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        for v in self.route_record.iter() {
-            ::diameter_runtime::enc::scalar(w, 282u32, 64, 0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_body(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 263, 64, 0, &self.session_id);
+        rt::put(w, 264, 64, 0, &self.origin_host);
+        rt::put(w, 296, 64, 0, &self.origin_realm);
+        rt::put(w, 283, 64, 0, &self.destination_realm);
+        rt::put(w, 258, 64, 0, &self.auth_application_id);
+        rt::put(w, 295, 64, 0, &self.termination_cause);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 293, 64, 0, &self.destination_host);
+        rt::put_all(w, 25, 64, 0, &self.class);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_groups(w, &self.proxy_info);
+        rt::put_all(w, 282, 64, 0, &self.route_record);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for SessionTerminationRequest<'_> {
+impl rt::IntoOwned for SessionTerminationRequest<'_> {
     type Owned = SessionTerminationRequest<'static>;
-    fn into_owned(self) -> SessionTerminationRequest<'static> {
-        SessionTerminationRequest {
-            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.session_id,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_host,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_realm,
-            ),
-            destination_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.destination_realm,
-            ),
-            auth_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.auth_application_id,
-            ),
-            termination_cause: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.termination_cause,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
-            destination_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.destination_host,
-            ),
-            class: ::diameter_runtime::types::IntoOwned::into_owned(self.class),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_state_id,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.proxy_info,
-            ),
-            route_record: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.route_record,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
+    fn into_owned_in(
         self,
-        owner: &::diameter_runtime::bytes::Bytes,
+        owner: Option<&rt::Bytes>,
     ) -> SessionTerminationRequest<'static> {
         SessionTerminationRequest {
-            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.session_id,
-                owner,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_host,
-                owner,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_realm,
-                owner,
-            ),
-            destination_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.destination_realm,
-                owner,
-            ),
-            auth_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.auth_application_id,
-                owner,
-            ),
-            termination_cause: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.termination_cause,
-                owner,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.user_name,
-                owner,
-            ),
-            destination_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.destination_host,
-                owner,
-            ),
-            class: ::diameter_runtime::types::IntoOwned::into_shared(self.class, owner),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_state_id,
-                owner,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.proxy_info,
-                owner,
-            ),
-            route_record: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.route_record,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            session_id: self.session_id.into_owned_in(owner),
+            origin_host: self.origin_host.into_owned_in(owner),
+            origin_realm: self.origin_realm.into_owned_in(owner),
+            destination_realm: self.destination_realm.into_owned_in(owner),
+            auth_application_id: self.auth_application_id.into_owned_in(owner),
+            termination_cause: self.termination_cause.into_owned_in(owner),
+            user_name: self.user_name.into_owned_in(owner),
+            destination_host: self.destination_host.into_owned_in(owner),
+            class: self.class.into_owned_in(owner),
+            origin_state_id: self.origin_state_id.into_owned_in(owner),
+            proxy_info: self.proxy_info.into_owned_in(owner),
+            route_record: self.route_record.into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`SessionTerminationRequest`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`SessionTerminationRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct SessionTerminationRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 39usize],
+    at: [u32; 39],
 }
 impl<'a> SessionTerminationRequestView<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    /// [`Session-Id`](defs::SESSION_ID), required, at its fixed position.
+    pub fn session_id(&self) -> rt::Utf8String<'a> {
+        rt::view::one(self.data, self.at[0])
     }
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub fn origin_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[1])
     }
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub fn origin_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[2])
     }
-    /// Realm a request is routed towards; never sent in answers.
-    ///
-    /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn destination_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    /// [`Destination-Realm`](defs::DESTINATION_REALM), required.
+    pub fn destination_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[3])
     }
-    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Auth-Application-Id`](defs::AUTH_APPLICATION_ID), required.
     pub fn auth_application_id(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[4usize])
+        rt::view::one(self.data, self.at[4])
     }
-    /// Why the access device ended a session.
-    ///
-    /// `Termination-Cause` (AVP code 295), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.15.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Termination-Cause`](defs::TERMINATION_CAUSE), required.
     pub fn termination_cause(&self) -> TerminationCause {
-        ::diameter_runtime::view::one(self.data, self.at[5usize])
+        rt::view::one(self.data, self.at[5])
     }
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+    /// [`User-Name`](defs::USER_NAME), optional.
+    pub fn user_name(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[6])
     }
-    /// Identity of the node a request is addressed to; never sent in answers.
-    ///
-    /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn destination_host(
-        &self,
-    ) -> Option<::diameter_runtime::types::DiameterIdentity<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+    /// [`Destination-Host`](defs::DESTINATION_HOST), optional.
+    pub fn destination_host(&self) -> Option<rt::DiameterIdentity<'a>> {
+        rt::view::opt(self.data, self.at[7])
     }
-    /// Opaque server state that the client must return in later re-auth, termination and accounting messages.
-    ///
-    /// `Class` (AVP code 25), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 8.20.
-    ///
-    /// Occurs at least 0 times.
-    pub fn class(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, ::diameter_runtime::types::OctetString<'a>> {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[8usize],
-            (25u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Class`](defs::CLASS), at least 0 times.
+    pub fn class(&self) -> rt::Iter<'a, rt::OctetString<'a>> {
+        rt::view::many(self.data, self.at[8], (25, 0), u32::MAX)
     }
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-State-Id`](defs::ORIGIN_STATE_ID), optional.
     pub fn origin_state_id(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[9usize])
+        rt::view::opt(self.data, self.at[9])
     }
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
-    pub fn proxy_info(&self) -> ::diameter_runtime::view::Iter<'a, ProxyInfoView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[10usize],
-            (284u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Proxy-Info`](defs::PROXY_INFO), at least 0 times.
+    pub fn proxy_info(&self) -> rt::Iter<'a, ProxyInfoView<'a>> {
+        rt::view::many_group(self.data, self.at[10], (284, 0), u32::MAX)
     }
-    /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
-    ///
-    /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
-    ///
-    /// Occurs at least 0 times.
-    pub fn route_record(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<
-        'a,
-        ::diameter_runtime::types::DiameterIdentity<'a>,
-    > {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[11usize],
-            (282u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Route-Record`](defs::ROUTE_RECORD), at least 0 times.
+    pub fn route_record(&self) -> rt::Iter<'a, rt::DiameterIdentity<'a>> {
+        rt::view::many(self.data, self.at[11], (282, 0), u32::MAX)
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::CommandView<'a>
-for SessionTerminationRequestView<'a> {
+impl<'a> rt::CommandView<'a> for SessionTerminationRequestView<'a> {
     type Command = SessionTerminationRequest<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn check_body(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SESSION_TERMINATION_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        let mut out = Self { data, at: [0u32; 39usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 39] };
+        let mut s = ctx
+            .fields(
+                &defs::SESSION_TERMINATION_REQUEST_GRAMMAR,
+                &defs::SESSION_TERMINATION_REQUEST_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
+                (264, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
-                (264u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
+                (296, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
-                (296u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
+                (283, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
-                (283u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[3usize],
-                        index,
-                    )
+                (258, 0) => s.view_single::<u32>(4, &a, &mut out.at[4]),
+                (295, 0) => s.view_single::<TerminationCause>(5, &a, &mut out.at[5]),
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(6, &a, &mut out.at[6]),
+                (293, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(7, &a, &mut out.at[7])
                 }
-                (258u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[4usize],
-                        index,
-                    )
-                }
-                (295u32, 0u32) => {
-                    ctx.view_single::<
-                            TerminationCause,
-                        >(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[5usize],
-                        index,
-                    )
-                }
-                (1u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[6usize],
-                        index,
-                    )
-                }
-                (293u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[7usize],
-                        index,
-                    )
-                }
-                (25u32, 0u32) => {
-                    ctx.view::<
-                            ::diameter_runtime::types::OctetString<'a>,
-                        >(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[8usize],
-                        &mut counts[8usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[9usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.view_group::<
-                            ProxyInfoView<'a>,
-                        >(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[10usize],
-                        &mut counts[10usize],
-                        index,
-                    )
-                }
-                (282u32, 0u32) => {
-                    ctx.view::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[11usize],
-                        &mut counts[11usize],
-                        index,
-                    )
-                }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                (25, 0) => s.view::<rt::OctetString<'a>>(8, &a, &mut out.at[8]),
+                (278, 0) => s.view_single::<u32>(9, &a, &mut out.at[9]),
+                (284, 0) => s.view_group::<ProxyInfoView<'a>>(10, &a, &mut out.at[10]),
+                (282, 0) => s.view::<rt::DiameterIdentity<'a>>(11, &a, &mut out.at[11]),
+                _ => s.other_in_view(&a),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
-        if out.at[2usize] == 0 {
-            ctx.missing(&G.rules[2usize], 0);
-        }
-        if out.at[3usize] == 0 {
-            ctx.missing(&G.rules[3usize], 0);
-        }
-        if out.at[4usize] == 0 {
-            ctx.missing(&G.rules[4usize], 0);
-        }
-        if out.at[5usize] == 0 {
-            ctx.missing(&G.rules[5usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
+        s.need_at(4, out.at[4]);
+        s.need_at(5, out.at[5]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (263u32, 0u32) => Some(0usize),
-            (264u32, 0u32) => Some(1usize),
-            (296u32, 0u32) => Some(2usize),
-            (283u32, 0u32) => Some(3usize),
-            (258u32, 0u32) => Some(4usize),
-            (295u32, 0u32) => Some(5usize),
-            (1u32, 0u32) => Some(6usize),
-            (293u32, 0u32) => Some(7usize),
-            (25u32, 0u32) => Some(8usize),
-            (278u32, 0u32) => Some(9usize),
-            (284u32, 0u32) => Some(10usize),
-            (282u32, 0u32) => Some(11usize),
+            (263, 0) => Some(0),
+            (264, 0) => Some(1),
+            (296, 0) => Some(2),
+            (283, 0) => Some(3),
+            (258, 0) => Some(4),
+            (295, 0) => Some(5),
+            (1, 0) => Some(6),
+            (293, 0) => Some(7),
+            (25, 0) => Some(8),
+            (278, 0) => Some(9),
+            (284, 0) => Some(10),
+            (282, 0) => Some(11),
             _ => None,
         }
     }
@@ -12876,10 +5304,7 @@ for SessionTerminationRequestView<'a> {
             destination_host: self.destination_host(),
             class: self.class().collect(),
             origin_state_id: self.origin_state_id(),
-            proxy_info: self
-                .proxy_info()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
-                .collect(),
+            proxy_info: self.proxy_info().map(rt::owned).collect(),
             route_record: self.route_record().collect(),
             other_avps: self.other_avps().collect(),
         }
@@ -12888,101 +5313,42 @@ for SessionTerminationRequestView<'a> {
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for SessionTerminationRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(
-            &::diameter_runtime::view::CommandView::to_command(self),
-            f,
-        )
+        ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
 /// Session-Termination-Answer (STA): command code 275, application 0; RFC 6733 section 8.4.1, 8.4.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SessionTerminationAnswer<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
-    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
-    ///
-    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Session-Id`](defs::SESSION_ID), required, at its fixed position.
+    pub session_id: rt::Utf8String<'a>,
+    /// [`Result-Code`](defs::RESULT_CODE), required.
     pub result_code: u32,
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Opaque server state that the client must return in later re-auth, termination and accounting messages.
-    ///
-    /// `Class` (AVP code 25), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 8.20.
-    ///
-    /// Occurs at least 0 times.
-    pub class: Vec<::diameter_runtime::types::OctetString<'a>>,
-    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
-    ///
-    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
-    ///
-    /// Occurs 0 to 1 times.
-    pub error_message: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
-    ///
-    /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
-    ///
-    /// Occurs 0 to 1 times.
-    pub error_reporting_host: Option<::diameter_runtime::types::DiameterIdentity<'a>>,
-    /// Copies (or examples) of the AVPs that caused a request to fail.
-    ///
-    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub origin_host: rt::DiameterIdentity<'a>,
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub origin_realm: rt::DiameterIdentity<'a>,
+    /// [`User-Name`](defs::USER_NAME), optional.
+    pub user_name: Option<rt::Utf8String<'a>>,
+    /// [`Class`](defs::CLASS), at least 0 times.
+    pub class: Vec<rt::OctetString<'a>>,
+    /// [`Error-Message`](defs::ERROR_MESSAGE), optional.
+    pub error_message: Option<rt::Utf8String<'a>>,
+    /// [`Error-Reporting-Host`](defs::ERROR_REPORTING_HOST), optional.
+    pub error_reporting_host: Option<rt::DiameterIdentity<'a>>,
+    /// [`Failed-AVP`](defs::FAILED_AVP), optional.
     pub failed_avp: Option<FailedAvp<'a>>,
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-State-Id`](defs::ORIGIN_STATE_ID), optional.
     pub origin_state_id: Option<u32>,
-    /// A host a redirect agent tells the requester to send the request to instead.
-    ///
-    /// `Redirect-Host` (AVP code 292), DiameterURI; flags M must, V must-not, P should-not; RFC 6733 section 6.12.
-    ///
-    /// Occurs at least 0 times.
-    pub redirect_host: Vec<::diameter_runtime::types::DiameterUri>,
-    /// How widely the route learned from a redirect answer may be reused (default DONT_CACHE).
-    ///
-    /// `Redirect-Host-Usage` (AVP code 261), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 6.13.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Redirect-Host`](defs::REDIRECT_HOST), at least 0 times.
+    pub redirect_host: Vec<rt::DiameterUri>,
+    /// [`Redirect-Host-Usage`](defs::REDIRECT_HOST_USAGE), optional.
     pub redirect_host_usage: Option<RedirectHostUsage>,
-    /// Longest time, in seconds, that a route learned from a redirect answer may be kept.
-    ///
-    /// `Redirect-Max-Cache-Time` (AVP code 262), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.14.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Redirect-Max-Cache-Time`](defs::REDIRECT_MAX_CACHE_TIME), optional.
     pub redirect_max_cache_time: Option<u32>,
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Proxy-Info`](defs::PROXY_INFO), at least 0 times.
     pub proxy_info: Vec<ProxyInfo<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> SessionTerminationAnswer<'a> {
     /// Starts a [`SessionTerminationAnswerBuilder`], for setting AVPs by name and a checked `build()`.
@@ -13003,10 +5369,7 @@ pub struct SessionTerminationAnswerBuilder<'a> {
 }
 impl<'a> SessionTerminationAnswerBuilder<'a> {
     ///Sets `Session-Id`.
-    pub fn session_id(
-        mut self,
-        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
-    ) -> Self {
+    pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
         self.value.session_id = v.into();
         self.given[0usize] = true;
         self
@@ -13018,35 +5381,24 @@ impl<'a> SessionTerminationAnswerBuilder<'a> {
         self
     }
     ///Sets `Origin-Host`.
-    pub fn origin_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_host = v.into();
         self.given[2usize] = true;
         self
     }
     ///Sets `Origin-Realm`.
-    pub fn origin_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_realm = v.into();
         self.given[3usize] = true;
         self
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(
-            &defs::SESSION_TERMINATION_ANSWER_GRAMMAR,
-            &self.given,
-        )
+        rt::build::missing(&defs::SESSION_TERMINATION_ANSWER_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(
-        self,
-    ) -> Result<SessionTerminationAnswer<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<SessionTerminationAnswer<'a>, rt::MissingAvps> {
+        rt::build::check(
             "Session-Termination-Answer",
             &defs::SESSION_TERMINATION_ANSWER_GRAMMAR,
             &self.given,
@@ -13054,18 +5406,16 @@ impl<'a> SessionTerminationAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::CommandBuilder<'a> for SessionTerminationAnswerBuilder<'a> {
+impl<'a> rt::CommandBuilder<'a> for SessionTerminationAnswerBuilder<'a> {
     type Command = SessionTerminationAnswer<'a>;
-    fn build(
-        self,
-    ) -> Result<SessionTerminationAnswer<'a>, ::diameter_runtime::MissingAvps> {
+    fn build(self) -> Result<SessionTerminationAnswer<'a>, rt::MissingAvps> {
         SessionTerminationAnswerBuilder::build(self)
     }
     #[allow(unused_variables)]
     fn fill_origin(
         &mut self,
-        host: &::diameter_runtime::types::DiameterIdentity<'a>,
-        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+        host: &rt::types::DiameterIdentity<'a>,
+        realm: &rt::types::DiameterIdentity<'a>,
     ) {
         if !self.given[2usize] {
             self.value.origin_host = host.clone();
@@ -13077,902 +5427,222 @@ impl<'a> ::diameter_runtime::CommandBuilder<'a> for SessionTerminationAnswerBuil
         }
     }
     #[allow(unused_variables)]
-    fn fill_session_id(
-        &mut self,
-        session_id: &::diameter_runtime::types::Utf8String<'a>,
-    ) {
+    fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {
         if !self.given[0usize] {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
     }
 }
-impl<'a> ::diameter_runtime::typed::Command<'a> for SessionTerminationAnswer<'a> {
+impl<'a> rt::Command<'a> for SessionTerminationAnswer<'a> {
     const CODE: u32 = 275u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = false;
     const PROXIABLE: bool = true;
     const NAME: &'static str = "Session-Termination-Answer";
     const ABBREV: &'static str = "STA";
-    fn known_avp(
-        code: u32,
-        vendor_id: u32,
-    ) -> Option<&'static ::diameter_runtime::dictionary::AvpDef> {
+    fn known_avp(code: u32, vendor_id: u32) -> Option<&'static rt::AvpDef> {
         super::avp_def(code, vendor_id)
     }
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_body(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SESSION_TERMINATION_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.session_id,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (268u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.result_code,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (264u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_host,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (296u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_realm,
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                (1u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.user_name,
-                        &mut counts[4usize],
-                        index,
-                    )
-                }
-                (25u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.class,
-                        &mut counts[5usize],
-                        index,
-                    )
-                }
-                (281u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.error_message,
-                        &mut counts[6usize],
-                        index,
-                    )
-                }
-                (294u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.error_reporting_host,
-                        &mut counts[7usize],
-                        index,
-                    )
-                }
-                (279u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.failed_avp,
-                        &mut counts[8usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_state_id,
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                (292u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.redirect_host,
-                        &mut counts[10usize],
-                        index,
-                    )
-                }
-                (261u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.redirect_host_usage,
-                        &mut counts[11usize],
-                        index,
-                    )
-                }
-                (262u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[12usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.redirect_max_cache_time,
-                        &mut counts[12usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[13usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.proxy_info,
-                        &mut counts[13usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+    fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(
+                &defs::SESSION_TERMINATION_ANSWER_GRAMMAR,
+                &defs::SESSION_TERMINATION_ANSWER_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (268, 0) => s.one(1, &a, &mut self.result_code),
+                (264, 0) => s.one(2, &a, &mut self.origin_host),
+                (296, 0) => s.one(3, &a, &mut self.origin_realm),
+                (1, 0) => s.opt(4, &a, &mut self.user_name),
+                (25, 0) => s.many(5, &a, &mut self.class),
+                (281, 0) => s.opt(6, &a, &mut self.error_message),
+                (294, 0) => s.opt(7, &a, &mut self.error_reporting_host),
+                (279, 0) => s.opt_group(8, &a, &mut self.failed_avp),
+                (278, 0) => s.opt(9, &a, &mut self.origin_state_id),
+                (292, 0) => s.many(10, &a, &mut self.redirect_host),
+                (261, 0) => s.opt(11, &a, &mut self.redirect_host_usage),
+                (262, 0) => s.opt(12, &a, &mut self.redirect_max_cache_time),
+                (284, 0) => s.many_group(13, &a, &mut self.proxy_info),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
-        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
     }
-    fn body_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.session_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.result_code;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.class.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.error_message {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.error_reporting_host {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.failed_avp {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.redirect_host.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.redirect_host_usage {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.redirect_max_cache_time {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.session_id;
-            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.result_code;
-            ::diameter_runtime::enc::scalar(w, 268u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.user_name {
-            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
-        }
-        for v in self.class.iter() {
-            ::diameter_runtime::enc::scalar(w, 25u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.error_message {
-            ::diameter_runtime::enc::scalar(w, 281u32, 0, 0u32, v);
-        }
-        if let Some(v) = &self.error_reporting_host {
-            ::diameter_runtime::enc::scalar(w, 294u32, 0, 0u32, v);
-        }
-        if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
-        }
-        for v in self.redirect_host.iter() {
-            ::diameter_runtime::enc::scalar(w, 292u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::enc::scalar(w, 261u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::enc::scalar(w, 262u32, 64, 0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_body(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 263, 64, 0, &self.session_id);
+        rt::put(w, 268, 64, 0, &self.result_code);
+        rt::put(w, 264, 64, 0, &self.origin_host);
+        rt::put(w, 296, 64, 0, &self.origin_realm);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_all(w, 25, 64, 0, &self.class);
+        rt::put_opt(w, 281, 0, 0, &self.error_message);
+        rt::put_opt(w, 294, 0, 0, &self.error_reporting_host);
+        rt::put_opt_group(w, &self.failed_avp);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_all(w, 292, 64, 0, &self.redirect_host);
+        rt::put_opt(w, 261, 64, 0, &self.redirect_host_usage);
+        rt::put_opt(w, 262, 64, 0, &self.redirect_max_cache_time);
+        rt::put_groups(w, &self.proxy_info);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for SessionTerminationAnswer<'_> {
+impl rt::IntoOwned for SessionTerminationAnswer<'_> {
     type Owned = SessionTerminationAnswer<'static>;
-    fn into_owned(self) -> SessionTerminationAnswer<'static> {
-        SessionTerminationAnswer {
-            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.session_id,
-            ),
-            result_code: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.result_code,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_host,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_realm,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
-            class: ::diameter_runtime::types::IntoOwned::into_owned(self.class),
-            error_message: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.error_message,
-            ),
-            error_reporting_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.error_reporting_host,
-            ),
-            failed_avp: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.failed_avp,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_state_id,
-            ),
-            redirect_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.redirect_host,
-            ),
-            redirect_host_usage: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.redirect_host_usage,
-            ),
-            redirect_max_cache_time: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.redirect_max_cache_time,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.proxy_info,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
+    fn into_owned_in(
         self,
-        owner: &::diameter_runtime::bytes::Bytes,
+        owner: Option<&rt::Bytes>,
     ) -> SessionTerminationAnswer<'static> {
         SessionTerminationAnswer {
-            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.session_id,
-                owner,
-            ),
-            result_code: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.result_code,
-                owner,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_host,
-                owner,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_realm,
-                owner,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.user_name,
-                owner,
-            ),
-            class: ::diameter_runtime::types::IntoOwned::into_shared(self.class, owner),
-            error_message: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.error_message,
-                owner,
-            ),
-            error_reporting_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.error_reporting_host,
-                owner,
-            ),
-            failed_avp: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.failed_avp,
-                owner,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_state_id,
-                owner,
-            ),
-            redirect_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.redirect_host,
-                owner,
-            ),
-            redirect_host_usage: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.redirect_host_usage,
-                owner,
-            ),
-            redirect_max_cache_time: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.redirect_max_cache_time,
-                owner,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.proxy_info,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            session_id: self.session_id.into_owned_in(owner),
+            result_code: self.result_code.into_owned_in(owner),
+            origin_host: self.origin_host.into_owned_in(owner),
+            origin_realm: self.origin_realm.into_owned_in(owner),
+            user_name: self.user_name.into_owned_in(owner),
+            class: self.class.into_owned_in(owner),
+            error_message: self.error_message.into_owned_in(owner),
+            error_reporting_host: self.error_reporting_host.into_owned_in(owner),
+            failed_avp: self.failed_avp.into_owned_in(owner),
+            origin_state_id: self.origin_state_id.into_owned_in(owner),
+            redirect_host: self.redirect_host.into_owned_in(owner),
+            redirect_host_usage: self.redirect_host_usage.into_owned_in(owner),
+            redirect_max_cache_time: self.redirect_max_cache_time.into_owned_in(owner),
+            proxy_info: self.proxy_info.into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`SessionTerminationAnswer`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`SessionTerminationAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct SessionTerminationAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 39usize],
+    at: [u32; 39],
 }
 impl<'a> SessionTerminationAnswerView<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    /// [`Session-Id`](defs::SESSION_ID), required, at its fixed position.
+    pub fn session_id(&self) -> rt::Utf8String<'a> {
+        rt::view::one(self.data, self.at[0])
     }
-    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
-    ///
-    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Result-Code`](defs::RESULT_CODE), required.
     pub fn result_code(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+        rt::view::one(self.data, self.at[1])
     }
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub fn origin_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[2])
     }
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub fn origin_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[3])
     }
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[4usize])
+    /// [`User-Name`](defs::USER_NAME), optional.
+    pub fn user_name(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[4])
     }
-    /// Opaque server state that the client must return in later re-auth, termination and accounting messages.
-    ///
-    /// `Class` (AVP code 25), OctetString; flags M must, V must-not, P should-not; RFC 6733 section 8.20.
-    ///
-    /// Occurs at least 0 times.
-    pub fn class(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, ::diameter_runtime::types::OctetString<'a>> {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[5usize],
-            (25u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Class`](defs::CLASS), at least 0 times.
+    pub fn class(&self) -> rt::Iter<'a, rt::OctetString<'a>> {
+        rt::view::many(self.data, self.at[5], (25, 0), u32::MAX)
     }
-    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
-    ///
-    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn error_message(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+    /// [`Error-Message`](defs::ERROR_MESSAGE), optional.
+    pub fn error_message(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[6])
     }
-    /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
-    ///
-    /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn error_reporting_host(
-        &self,
-    ) -> Option<::diameter_runtime::types::DiameterIdentity<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+    /// [`Error-Reporting-Host`](defs::ERROR_REPORTING_HOST), optional.
+    pub fn error_reporting_host(&self) -> Option<rt::DiameterIdentity<'a>> {
+        rt::view::opt(self.data, self.at[7])
     }
-    /// Copies (or examples) of the AVPs that caused a request to fail.
-    ///
-    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Failed-AVP`](defs::FAILED_AVP), optional.
     pub fn failed_avp(&self) -> Option<FailedAvpView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[8usize])
+        rt::view::opt_group(self.data, self.at[8])
     }
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-State-Id`](defs::ORIGIN_STATE_ID), optional.
     pub fn origin_state_id(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[9usize])
+        rt::view::opt(self.data, self.at[9])
     }
-    /// A host a redirect agent tells the requester to send the request to instead.
-    ///
-    /// `Redirect-Host` (AVP code 292), DiameterURI; flags M must, V must-not, P should-not; RFC 6733 section 6.12.
-    ///
-    /// Occurs at least 0 times.
-    pub fn redirect_host(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, ::diameter_runtime::types::DiameterUri> {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[10usize],
-            (292u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Redirect-Host`](defs::REDIRECT_HOST), at least 0 times.
+    pub fn redirect_host(&self) -> rt::Iter<'a, rt::DiameterUri> {
+        rt::view::many(self.data, self.at[10], (292, 0), u32::MAX)
     }
-    /// How widely the route learned from a redirect answer may be reused (default DONT_CACHE).
-    ///
-    /// `Redirect-Host-Usage` (AVP code 261), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 6.13.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Redirect-Host-Usage`](defs::REDIRECT_HOST_USAGE), optional.
     pub fn redirect_host_usage(&self) -> Option<RedirectHostUsage> {
-        ::diameter_runtime::view::opt(self.data, self.at[11usize])
+        rt::view::opt(self.data, self.at[11])
     }
-    /// Longest time, in seconds, that a route learned from a redirect answer may be kept.
-    ///
-    /// `Redirect-Max-Cache-Time` (AVP code 262), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.14.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Redirect-Max-Cache-Time`](defs::REDIRECT_MAX_CACHE_TIME), optional.
     pub fn redirect_max_cache_time(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[12usize])
+        rt::view::opt(self.data, self.at[12])
     }
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
-    pub fn proxy_info(&self) -> ::diameter_runtime::view::Iter<'a, ProxyInfoView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[13usize],
-            (284u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Proxy-Info`](defs::PROXY_INFO), at least 0 times.
+    pub fn proxy_info(&self) -> rt::Iter<'a, ProxyInfoView<'a>> {
+        rt::view::many_group(self.data, self.at[13], (284, 0), u32::MAX)
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerView<'a> {
+impl<'a> rt::CommandView<'a> for SessionTerminationAnswerView<'a> {
     type Command = SessionTerminationAnswer<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn check_body(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SESSION_TERMINATION_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        let mut out = Self { data, at: [0u32; 39usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 39] };
+        let mut s = ctx
+            .fields(
+                &defs::SESSION_TERMINATION_ANSWER_GRAMMAR,
+                &defs::SESSION_TERMINATION_ANSWER_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
+                (268, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
+                (264, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
-                (268u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
+                (296, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
-                (264u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(4, &a, &mut out.at[4]),
+                (25, 0) => s.view::<rt::OctetString<'a>>(5, &a, &mut out.at[5]),
+                (281, 0) => s.view_single::<rt::Utf8String<'a>>(6, &a, &mut out.at[6]),
+                (294, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(7, &a, &mut out.at[7])
                 }
-                (296u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[3usize],
-                        index,
-                    )
+                (279, 0) => {
+                    s.view_single_group::<FailedAvpView<'a>>(8, &a, &mut out.at[8])
                 }
-                (1u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[4usize],
-                        index,
-                    )
-                }
-                (25u32, 0u32) => {
-                    ctx.view::<
-                            ::diameter_runtime::types::OctetString<'a>,
-                        >(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[5usize],
-                        &mut counts[5usize],
-                        index,
-                    )
-                }
-                (281u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[6usize],
-                        index,
-                    )
-                }
-                (294u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[7usize],
-                        index,
-                    )
-                }
-                (279u32, 0u32) => {
-                    ctx.view_single_group::<
-                            FailedAvpView<'a>,
-                        >(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[8usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[9usize],
-                        index,
-                    )
-                }
-                (292u32, 0u32) => {
-                    ctx.view::<
-                            ::diameter_runtime::types::DiameterUri,
-                        >(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[10usize],
-                        &mut counts[10usize],
-                        index,
-                    )
-                }
-                (261u32, 0u32) => {
-                    ctx.view_single::<
-                            RedirectHostUsage,
-                        >(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[11usize],
-                        index,
-                    )
-                }
-                (262u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[12usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[12usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.view_group::<
-                            ProxyInfoView<'a>,
-                        >(
-                        &G.rules[13usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[13usize],
-                        &mut counts[13usize],
-                        index,
-                    )
-                }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                (278, 0) => s.view_single::<u32>(9, &a, &mut out.at[9]),
+                (292, 0) => s.view::<rt::DiameterUri>(10, &a, &mut out.at[10]),
+                (261, 0) => s.view_single::<RedirectHostUsage>(11, &a, &mut out.at[11]),
+                (262, 0) => s.view_single::<u32>(12, &a, &mut out.at[12]),
+                (284, 0) => s.view_group::<ProxyInfoView<'a>>(13, &a, &mut out.at[13]),
+                _ => s.other_in_view(&a),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
-        if out.at[2usize] == 0 {
-            ctx.missing(&G.rules[2usize], 0);
-        }
-        if out.at[3usize] == 0 {
-            ctx.missing(&G.rules[3usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (263u32, 0u32) => Some(0usize),
-            (268u32, 0u32) => Some(1usize),
-            (264u32, 0u32) => Some(2usize),
-            (296u32, 0u32) => Some(3usize),
-            (1u32, 0u32) => Some(4usize),
-            (25u32, 0u32) => Some(5usize),
-            (281u32, 0u32) => Some(6usize),
-            (294u32, 0u32) => Some(7usize),
-            (279u32, 0u32) => Some(8usize),
-            (278u32, 0u32) => Some(9usize),
-            (292u32, 0u32) => Some(10usize),
-            (261u32, 0u32) => Some(11usize),
-            (262u32, 0u32) => Some(12usize),
-            (284u32, 0u32) => Some(13usize),
+            (263, 0) => Some(0),
+            (268, 0) => Some(1),
+            (264, 0) => Some(2),
+            (296, 0) => Some(3),
+            (1, 0) => Some(4),
+            (25, 0) => Some(5),
+            (281, 0) => Some(6),
+            (294, 0) => Some(7),
+            (279, 0) => Some(8),
+            (278, 0) => Some(9),
+            (292, 0) => Some(10),
+            (261, 0) => Some(11),
+            (262, 0) => Some(12),
+            (284, 0) => Some(13),
             _ => None,
         }
     }
@@ -13989,17 +5659,12 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
             class: self.class().collect(),
             error_message: self.error_message(),
             error_reporting_host: self.error_reporting_host(),
-            failed_avp: self
-                .failed_avp()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            failed_avp: self.failed_avp().map(rt::owned),
             origin_state_id: self.origin_state_id(),
             redirect_host: self.redirect_host().collect(),
             redirect_host_usage: self.redirect_host_usage(),
             redirect_max_cache_time: self.redirect_max_cache_time(),
-            proxy_info: self
-                .proxy_info()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
-                .collect(),
+            proxy_info: self.proxy_info().map(rt::owned).collect(),
             other_avps: self.other_avps().collect(),
         }
     }
@@ -14007,41 +5672,26 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for SessionTerminationAnswerV
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for SessionTerminationAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(
-            &::diameter_runtime::view::CommandView::to_command(self),
-            f,
-        )
+        ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
 /// Device-Watchdog-Request (DWR): command code 280, application 0; RFC 6733 section 5.5.1, 5.5.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceWatchdogRequest<'a> {
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub origin_host: rt::DiameterIdentity<'a>,
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub origin_realm: rt::DiameterIdentity<'a>,
+    /// [`Origin-State-Id`](defs::ORIGIN_STATE_ID), optional.
     pub origin_state_id: Option<u32>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> DeviceWatchdogRequest<'a> {
     /// A message with its required AVPs (`Origin-Host`, `Origin-Realm`); optional and repeated ones start empty.
     pub fn new(
-        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_host: rt::DiameterIdentity<'a>,
+        origin_realm: rt::DiameterIdentity<'a>,
     ) -> Self {
         Self {
             origin_host,
@@ -14067,35 +5717,24 @@ pub struct DeviceWatchdogRequestBuilder<'a> {
 }
 impl<'a> DeviceWatchdogRequestBuilder<'a> {
     ///Sets `Origin-Host`.
-    pub fn origin_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_host = v.into();
         self.given[0usize] = true;
         self
     }
     ///Sets `Origin-Realm`.
-    pub fn origin_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_realm = v.into();
         self.given[1usize] = true;
         self
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(
-            &defs::DEVICE_WATCHDOG_REQUEST_GRAMMAR,
-            &self.given,
-        )
+        rt::build::missing(&defs::DEVICE_WATCHDOG_REQUEST_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(
-        self,
-    ) -> Result<DeviceWatchdogRequest<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<DeviceWatchdogRequest<'a>, rt::MissingAvps> {
+        rt::build::check(
             "Device-Watchdog-Request",
             &defs::DEVICE_WATCHDOG_REQUEST_GRAMMAR,
             &self.given,
@@ -14103,18 +5742,16 @@ impl<'a> DeviceWatchdogRequestBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::CommandBuilder<'a> for DeviceWatchdogRequestBuilder<'a> {
+impl<'a> rt::CommandBuilder<'a> for DeviceWatchdogRequestBuilder<'a> {
     type Command = DeviceWatchdogRequest<'a>;
-    fn build(
-        self,
-    ) -> Result<DeviceWatchdogRequest<'a>, ::diameter_runtime::MissingAvps> {
+    fn build(self) -> Result<DeviceWatchdogRequest<'a>, rt::MissingAvps> {
         DeviceWatchdogRequestBuilder::build(self)
     }
     #[allow(unused_variables)]
     fn fill_origin(
         &mut self,
-        host: &::diameter_runtime::types::DiameterIdentity<'a>,
-        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+        host: &rt::types::DiameterIdentity<'a>,
+        realm: &rt::types::DiameterIdentity<'a>,
     ) {
         if !self.given[0usize] {
             self.value.origin_host = host.clone();
@@ -14126,281 +5763,107 @@ impl<'a> ::diameter_runtime::CommandBuilder<'a> for DeviceWatchdogRequestBuilder
         }
     }
     #[allow(unused_variables)]
-    fn fill_session_id(
-        &mut self,
-        session_id: &::diameter_runtime::types::Utf8String<'a>,
-    ) {}
+    fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {}
 }
-impl<'a> ::diameter_runtime::typed::Command<'a> for DeviceWatchdogRequest<'a> {
+impl<'a> rt::Command<'a> for DeviceWatchdogRequest<'a> {
     const CODE: u32 = 280u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = true;
     const PROXIABLE: bool = false;
     const NAME: &'static str = "Device-Watchdog-Request";
     const ABBREV: &'static str = "DWR";
-    fn known_avp(
-        code: u32,
-        vendor_id: u32,
-    ) -> Option<&'static ::diameter_runtime::dictionary::AvpDef> {
+    fn known_avp(code: u32, vendor_id: u32) -> Option<&'static rt::AvpDef> {
         super::avp_def(code, vendor_id)
     }
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_body(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DEVICE_WATCHDOG_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (264u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_host,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (296u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_realm,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_state_id,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+    fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(
+                &defs::DEVICE_WATCHDOG_REQUEST_GRAMMAR,
+                &defs::DEVICE_WATCHDOG_REQUEST_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (264, 0) => s.one(0, &a, &mut self.origin_host),
+                (296, 0) => s.one(1, &a, &mut self.origin_realm),
+                (278, 0) => s.opt(2, &a, &mut self.origin_state_id),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
+        s.need(0);
+        s.need(1);
     }
-    fn body_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.origin_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.origin_host;
-            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_body(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 264, 64, 0, &self.origin_host);
+        rt::put(w, 296, 64, 0, &self.origin_realm);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for DeviceWatchdogRequest<'_> {
+impl rt::IntoOwned for DeviceWatchdogRequest<'_> {
     type Owned = DeviceWatchdogRequest<'static>;
-    fn into_owned(self) -> DeviceWatchdogRequest<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> DeviceWatchdogRequest<'static> {
         DeviceWatchdogRequest {
-            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_host,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_realm,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_state_id,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> DeviceWatchdogRequest<'static> {
-        DeviceWatchdogRequest {
-            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_host,
-                owner,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_realm,
-                owner,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_state_id,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            origin_host: self.origin_host.into_owned_in(owner),
+            origin_realm: self.origin_realm.into_owned_in(owner),
+            origin_state_id: self.origin_state_id.into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`DeviceWatchdogRequest`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`DeviceWatchdogRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct DeviceWatchdogRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 39usize],
+    at: [u32; 39],
 }
 impl<'a> DeviceWatchdogRequestView<'a> {
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub fn origin_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[0])
     }
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub fn origin_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[1])
     }
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-State-Id`](defs::ORIGIN_STATE_ID), optional.
     pub fn origin_state_id(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[2usize])
+        rt::view::opt(self.data, self.at[2])
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogRequestView<'a> {
+impl<'a> rt::CommandView<'a> for DeviceWatchdogRequestView<'a> {
     type Command = DeviceWatchdogRequest<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn check_body(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DEVICE_WATCHDOG_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        let mut out = Self { data, at: [0u32; 39usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (264u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 39] };
+        let mut s = ctx
+            .fields(
+                &defs::DEVICE_WATCHDOG_REQUEST_GRAMMAR,
+                &defs::DEVICE_WATCHDOG_REQUEST_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (264, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(0, &a, &mut out.at[0])
                 }
-                (296u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
+                (296, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
-                (278u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
-                }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                (278, 0) => s.view_single::<u32>(2, &a, &mut out.at[2]),
+                _ => s.other_in_view(&a),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (264u32, 0u32) => Some(0usize),
-            (296u32, 0u32) => Some(1usize),
-            (278u32, 0u32) => Some(2usize),
+            (264, 0) => Some(0),
+            (296, 0) => Some(1),
+            (278, 0) => Some(2),
             _ => None,
         }
     }
@@ -14419,60 +5882,33 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogRequestView
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for DeviceWatchdogRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(
-            &::diameter_runtime::view::CommandView::to_command(self),
-            f,
-        )
+        ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
 /// Device-Watchdog-Answer (DWA): command code 280, application 0; RFC 6733 section 5.5.1, 5.5.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceWatchdogAnswer<'a> {
-    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
-    ///
-    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Result-Code`](defs::RESULT_CODE), required.
     pub result_code: u32,
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
-    ///
-    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
-    ///
-    /// Occurs 0 to 1 times.
-    pub error_message: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Copies (or examples) of the AVPs that caused a request to fail.
-    ///
-    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub origin_host: rt::DiameterIdentity<'a>,
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub origin_realm: rt::DiameterIdentity<'a>,
+    /// [`Error-Message`](defs::ERROR_MESSAGE), optional.
+    pub error_message: Option<rt::Utf8String<'a>>,
+    /// [`Failed-AVP`](defs::FAILED_AVP), optional.
     pub failed_avp: Option<FailedAvp<'a>>,
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-State-Id`](defs::ORIGIN_STATE_ID), optional.
     pub origin_state_id: Option<u32>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> DeviceWatchdogAnswer<'a> {
     /// A message with its required AVPs (`Result-Code`, `Origin-Host`, `Origin-Realm`); optional and repeated ones start empty.
     pub fn new(
         result_code: u32,
-        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_host: rt::DiameterIdentity<'a>,
+        origin_realm: rt::DiameterIdentity<'a>,
     ) -> Self {
         Self {
             result_code,
@@ -14505,35 +5941,24 @@ impl<'a> DeviceWatchdogAnswerBuilder<'a> {
         self
     }
     ///Sets `Origin-Host`.
-    pub fn origin_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_host = v.into();
         self.given[1usize] = true;
         self
     }
     ///Sets `Origin-Realm`.
-    pub fn origin_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_realm = v.into();
         self.given[2usize] = true;
         self
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(
-            &defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR,
-            &self.given,
-        )
+        rt::build::missing(&defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(
-        self,
-    ) -> Result<DeviceWatchdogAnswer<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<DeviceWatchdogAnswer<'a>, rt::MissingAvps> {
+        rt::build::check(
             "Device-Watchdog-Answer",
             &defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR,
             &self.given,
@@ -14541,16 +5966,16 @@ impl<'a> DeviceWatchdogAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::CommandBuilder<'a> for DeviceWatchdogAnswerBuilder<'a> {
+impl<'a> rt::CommandBuilder<'a> for DeviceWatchdogAnswerBuilder<'a> {
     type Command = DeviceWatchdogAnswer<'a>;
-    fn build(self) -> Result<DeviceWatchdogAnswer<'a>, ::diameter_runtime::MissingAvps> {
+    fn build(self) -> Result<DeviceWatchdogAnswer<'a>, rt::MissingAvps> {
         DeviceWatchdogAnswerBuilder::build(self)
     }
     #[allow(unused_variables)]
     fn fill_origin(
         &mut self,
-        host: &::diameter_runtime::types::DiameterIdentity<'a>,
-        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+        host: &rt::types::DiameterIdentity<'a>,
+        realm: &rt::types::DiameterIdentity<'a>,
     ) {
         if !self.given[1usize] {
             self.value.origin_host = host.clone();
@@ -14562,448 +5987,138 @@ impl<'a> ::diameter_runtime::CommandBuilder<'a> for DeviceWatchdogAnswerBuilder<
         }
     }
     #[allow(unused_variables)]
-    fn fill_session_id(
-        &mut self,
-        session_id: &::diameter_runtime::types::Utf8String<'a>,
-    ) {}
+    fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {}
 }
-impl<'a> ::diameter_runtime::typed::Command<'a> for DeviceWatchdogAnswer<'a> {
+impl<'a> rt::Command<'a> for DeviceWatchdogAnswer<'a> {
     const CODE: u32 = 280u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = false;
     const PROXIABLE: bool = false;
     const NAME: &'static str = "Device-Watchdog-Answer";
     const ABBREV: &'static str = "DWA";
-    fn known_avp(
-        code: u32,
-        vendor_id: u32,
-    ) -> Option<&'static ::diameter_runtime::dictionary::AvpDef> {
+    fn known_avp(code: u32, vendor_id: u32) -> Option<&'static rt::AvpDef> {
         super::avp_def(code, vendor_id)
     }
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_body(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (268u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.result_code,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (264u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_host,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (296u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_realm,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (281u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.error_message,
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                (279u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.failed_avp,
-                        &mut counts[4usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_state_id,
-                        &mut counts[5usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+    fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(
+                &defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR,
+                &defs::DEVICE_WATCHDOG_ANSWER_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (268, 0) => s.one(0, &a, &mut self.result_code),
+                (264, 0) => s.one(1, &a, &mut self.origin_host),
+                (296, 0) => s.one(2, &a, &mut self.origin_realm),
+                (281, 0) => s.opt(3, &a, &mut self.error_message),
+                (279, 0) => s.opt_group(4, &a, &mut self.failed_avp),
+                (278, 0) => s.opt(5, &a, &mut self.origin_state_id),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
     }
-    fn body_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.result_code;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.error_message {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.failed_avp {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.result_code;
-            ::diameter_runtime::enc::scalar(w, 268u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.error_message {
-            ::diameter_runtime::enc::scalar(w, 281u32, 0, 0u32, v);
-        }
-        if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_body(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 268, 64, 0, &self.result_code);
+        rt::put(w, 264, 64, 0, &self.origin_host);
+        rt::put(w, 296, 64, 0, &self.origin_realm);
+        rt::put_opt(w, 281, 0, 0, &self.error_message);
+        rt::put_opt_group(w, &self.failed_avp);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for DeviceWatchdogAnswer<'_> {
+impl rt::IntoOwned for DeviceWatchdogAnswer<'_> {
     type Owned = DeviceWatchdogAnswer<'static>;
-    fn into_owned(self) -> DeviceWatchdogAnswer<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> DeviceWatchdogAnswer<'static> {
         DeviceWatchdogAnswer {
-            result_code: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.result_code,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_host,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_realm,
-            ),
-            error_message: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.error_message,
-            ),
-            failed_avp: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.failed_avp,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_state_id,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> DeviceWatchdogAnswer<'static> {
-        DeviceWatchdogAnswer {
-            result_code: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.result_code,
-                owner,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_host,
-                owner,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_realm,
-                owner,
-            ),
-            error_message: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.error_message,
-                owner,
-            ),
-            failed_avp: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.failed_avp,
-                owner,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_state_id,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            result_code: self.result_code.into_owned_in(owner),
+            origin_host: self.origin_host.into_owned_in(owner),
+            origin_realm: self.origin_realm.into_owned_in(owner),
+            error_message: self.error_message.into_owned_in(owner),
+            failed_avp: self.failed_avp.into_owned_in(owner),
+            origin_state_id: self.origin_state_id.into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`DeviceWatchdogAnswer`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`DeviceWatchdogAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct DeviceWatchdogAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 39usize],
+    at: [u32; 39],
 }
 impl<'a> DeviceWatchdogAnswerView<'a> {
-    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
-    ///
-    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Result-Code`](defs::RESULT_CODE), required.
     pub fn result_code(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+        rt::view::one(self.data, self.at[0])
     }
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub fn origin_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[1])
     }
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub fn origin_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[2])
     }
-    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
-    ///
-    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn error_message(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[3usize])
+    /// [`Error-Message`](defs::ERROR_MESSAGE), optional.
+    pub fn error_message(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[3])
     }
-    /// Copies (or examples) of the AVPs that caused a request to fail.
-    ///
-    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Failed-AVP`](defs::FAILED_AVP), optional.
     pub fn failed_avp(&self) -> Option<FailedAvpView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[4usize])
+        rt::view::opt_group(self.data, self.at[4])
     }
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-State-Id`](defs::ORIGIN_STATE_ID), optional.
     pub fn origin_state_id(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[5usize])
+        rt::view::opt(self.data, self.at[5])
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogAnswerView<'a> {
+impl<'a> rt::CommandView<'a> for DeviceWatchdogAnswerView<'a> {
     type Command = DeviceWatchdogAnswer<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn check_body(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        let mut out = Self { data, at: [0u32; 39usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (268u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 39] };
+        let mut s = ctx
+            .fields(
+                &defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR,
+                &defs::DEVICE_WATCHDOG_ANSWER_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (268, 0) => s.view_single::<u32>(0, &a, &mut out.at[0]),
+                (264, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
-                (264u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
+                (296, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
-                (296u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
+                (281, 0) => s.view_single::<rt::Utf8String<'a>>(3, &a, &mut out.at[3]),
+                (279, 0) => {
+                    s.view_single_group::<FailedAvpView<'a>>(4, &a, &mut out.at[4])
                 }
-                (281u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[3usize],
-                        index,
-                    )
-                }
-                (279u32, 0u32) => {
-                    ctx.view_single_group::<
-                            FailedAvpView<'a>,
-                        >(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[4usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[5usize],
-                        index,
-                    )
-                }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                (278, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
+                _ => s.other_in_view(&a),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
-        if out.at[2usize] == 0 {
-            ctx.missing(&G.rules[2usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (268u32, 0u32) => Some(0usize),
-            (264u32, 0u32) => Some(1usize),
-            (296u32, 0u32) => Some(2usize),
-            (281u32, 0u32) => Some(3usize),
-            (279u32, 0u32) => Some(4usize),
-            (278u32, 0u32) => Some(5usize),
+            (268, 0) => Some(0),
+            (264, 0) => Some(1),
+            (296, 0) => Some(2),
+            (281, 0) => Some(3),
+            (279, 0) => Some(4),
+            (278, 0) => Some(5),
             _ => None,
         }
     }
@@ -15016,9 +6131,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogAnswerView<
             origin_host: self.origin_host(),
             origin_realm: self.origin_realm(),
             error_message: self.error_message(),
-            failed_avp: self
-                .failed_avp()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            failed_avp: self.failed_avp().map(rt::owned),
             origin_state_id: self.origin_state_id(),
             other_avps: self.other_avps().collect(),
         }
@@ -15027,41 +6140,26 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DeviceWatchdogAnswerView<
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for DeviceWatchdogAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(
-            &::diameter_runtime::view::CommandView::to_command(self),
-            f,
-        )
+        ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
 /// Disconnect-Peer-Request (DPR): command code 282, application 0; RFC 6733 section 5.4.1, 5.4.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DisconnectPeerRequest<'a> {
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Why the sender of a DPR wants to close the transport connection, which tells the peer whether to reconnect.
-    ///
-    /// `Disconnect-Cause` (AVP code 273), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 5.4.3.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub origin_host: rt::DiameterIdentity<'a>,
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub origin_realm: rt::DiameterIdentity<'a>,
+    /// [`Disconnect-Cause`](defs::DISCONNECT_CAUSE), required.
     pub disconnect_cause: DisconnectCause,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> DisconnectPeerRequest<'a> {
     /// A message with its required AVPs (`Origin-Host`, `Origin-Realm`, `Disconnect-Cause`); optional and repeated ones start empty.
     pub fn new(
-        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_host: rt::DiameterIdentity<'a>,
+        origin_realm: rt::DiameterIdentity<'a>,
         disconnect_cause: DisconnectCause,
     ) -> Self {
         Self {
@@ -15089,19 +6187,13 @@ pub struct DisconnectPeerRequestBuilder<'a> {
 }
 impl<'a> DisconnectPeerRequestBuilder<'a> {
     ///Sets `Origin-Host`.
-    pub fn origin_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_host = v.into();
         self.given[0usize] = true;
         self
     }
     ///Sets `Origin-Realm`.
-    pub fn origin_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_realm = v.into();
         self.given[1usize] = true;
         self
@@ -15114,16 +6206,11 @@ impl<'a> DisconnectPeerRequestBuilder<'a> {
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(
-            &defs::DISCONNECT_PEER_REQUEST_GRAMMAR,
-            &self.given,
-        )
+        rt::build::missing(&defs::DISCONNECT_PEER_REQUEST_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(
-        self,
-    ) -> Result<DisconnectPeerRequest<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<DisconnectPeerRequest<'a>, rt::MissingAvps> {
+        rt::build::check(
             "Disconnect-Peer-Request",
             &defs::DISCONNECT_PEER_REQUEST_GRAMMAR,
             &self.given,
@@ -15131,18 +6218,16 @@ impl<'a> DisconnectPeerRequestBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::CommandBuilder<'a> for DisconnectPeerRequestBuilder<'a> {
+impl<'a> rt::CommandBuilder<'a> for DisconnectPeerRequestBuilder<'a> {
     type Command = DisconnectPeerRequest<'a>;
-    fn build(
-        self,
-    ) -> Result<DisconnectPeerRequest<'a>, ::diameter_runtime::MissingAvps> {
+    fn build(self) -> Result<DisconnectPeerRequest<'a>, rt::MissingAvps> {
         DisconnectPeerRequestBuilder::build(self)
     }
     #[allow(unused_variables)]
     fn fill_origin(
         &mut self,
-        host: &::diameter_runtime::types::DiameterIdentity<'a>,
-        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+        host: &rt::types::DiameterIdentity<'a>,
+        realm: &rt::types::DiameterIdentity<'a>,
     ) {
         if !self.given[0usize] {
             self.value.origin_host = host.clone();
@@ -15154,289 +6239,109 @@ impl<'a> ::diameter_runtime::CommandBuilder<'a> for DisconnectPeerRequestBuilder
         }
     }
     #[allow(unused_variables)]
-    fn fill_session_id(
-        &mut self,
-        session_id: &::diameter_runtime::types::Utf8String<'a>,
-    ) {}
+    fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {}
 }
-impl<'a> ::diameter_runtime::typed::Command<'a> for DisconnectPeerRequest<'a> {
+impl<'a> rt::Command<'a> for DisconnectPeerRequest<'a> {
     const CODE: u32 = 282u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = true;
     const PROXIABLE: bool = false;
     const NAME: &'static str = "Disconnect-Peer-Request";
     const ABBREV: &'static str = "DPR";
-    fn known_avp(
-        code: u32,
-        vendor_id: u32,
-    ) -> Option<&'static ::diameter_runtime::dictionary::AvpDef> {
+    fn known_avp(code: u32, vendor_id: u32) -> Option<&'static rt::AvpDef> {
         super::avp_def(code, vendor_id)
     }
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_body(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DISCONNECT_PEER_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (264u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_host,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (296u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_realm,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (273u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.disconnect_cause,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+    fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(
+                &defs::DISCONNECT_PEER_REQUEST_GRAMMAR,
+                &defs::DISCONNECT_PEER_REQUEST_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (264, 0) => s.one(0, &a, &mut self.origin_host),
+                (296, 0) => s.one(1, &a, &mut self.origin_realm),
+                (273, 0) => s.one(2, &a, &mut self.disconnect_cause),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
     }
-    fn body_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.origin_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.disconnect_cause;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.origin_host;
-            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.disconnect_cause;
-            ::diameter_runtime::enc::scalar(w, 273u32, 64, 0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_body(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 264, 64, 0, &self.origin_host);
+        rt::put(w, 296, 64, 0, &self.origin_realm);
+        rt::put(w, 273, 64, 0, &self.disconnect_cause);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for DisconnectPeerRequest<'_> {
+impl rt::IntoOwned for DisconnectPeerRequest<'_> {
     type Owned = DisconnectPeerRequest<'static>;
-    fn into_owned(self) -> DisconnectPeerRequest<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> DisconnectPeerRequest<'static> {
         DisconnectPeerRequest {
-            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_host,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_realm,
-            ),
-            disconnect_cause: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.disconnect_cause,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> DisconnectPeerRequest<'static> {
-        DisconnectPeerRequest {
-            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_host,
-                owner,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_realm,
-                owner,
-            ),
-            disconnect_cause: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.disconnect_cause,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            origin_host: self.origin_host.into_owned_in(owner),
+            origin_realm: self.origin_realm.into_owned_in(owner),
+            disconnect_cause: self.disconnect_cause.into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`DisconnectPeerRequest`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`DisconnectPeerRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct DisconnectPeerRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 39usize],
+    at: [u32; 39],
 }
 impl<'a> DisconnectPeerRequestView<'a> {
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub fn origin_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[0])
     }
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub fn origin_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[1])
     }
-    /// Why the sender of a DPR wants to close the transport connection, which tells the peer whether to reconnect.
-    ///
-    /// `Disconnect-Cause` (AVP code 273), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 5.4.3.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Disconnect-Cause`](defs::DISCONNECT_CAUSE), required.
     pub fn disconnect_cause(&self) -> DisconnectCause {
-        ::diameter_runtime::view::one(self.data, self.at[2usize])
+        rt::view::one(self.data, self.at[2])
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerRequestView<'a> {
+impl<'a> rt::CommandView<'a> for DisconnectPeerRequestView<'a> {
     type Command = DisconnectPeerRequest<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn check_body(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DISCONNECT_PEER_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        let mut out = Self { data, at: [0u32; 39usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (264u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 39] };
+        let mut s = ctx
+            .fields(
+                &defs::DISCONNECT_PEER_REQUEST_GRAMMAR,
+                &defs::DISCONNECT_PEER_REQUEST_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (264, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(0, &a, &mut out.at[0])
                 }
-                (296u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
+                (296, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
-                (273u32, 0u32) => {
-                    ctx.view_single::<
-                            DisconnectCause,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
-                }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                (273, 0) => s.view_single::<DisconnectCause>(2, &a, &mut out.at[2]),
+                _ => s.other_in_view(&a),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
-        if out.at[2usize] == 0 {
-            ctx.missing(&G.rules[2usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (264u32, 0u32) => Some(0usize),
-            (296u32, 0u32) => Some(1usize),
-            (273u32, 0u32) => Some(2usize),
+            (264, 0) => Some(0),
+            (296, 0) => Some(1),
+            (273, 0) => Some(2),
             _ => None,
         }
     }
@@ -15455,54 +6360,31 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerRequestView
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for DisconnectPeerRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(
-            &::diameter_runtime::view::CommandView::to_command(self),
-            f,
-        )
+        ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
 /// Disconnect-Peer-Answer (DPA): command code 282, application 0; RFC 6733 section 5.4.1, 5.4.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DisconnectPeerAnswer<'a> {
-    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
-    ///
-    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Result-Code`](defs::RESULT_CODE), required.
     pub result_code: u32,
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
-    ///
-    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
-    ///
-    /// Occurs 0 to 1 times.
-    pub error_message: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Copies (or examples) of the AVPs that caused a request to fail.
-    ///
-    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub origin_host: rt::DiameterIdentity<'a>,
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub origin_realm: rt::DiameterIdentity<'a>,
+    /// [`Error-Message`](defs::ERROR_MESSAGE), optional.
+    pub error_message: Option<rt::Utf8String<'a>>,
+    /// [`Failed-AVP`](defs::FAILED_AVP), optional.
     pub failed_avp: Option<FailedAvp<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> DisconnectPeerAnswer<'a> {
     /// A message with its required AVPs (`Result-Code`, `Origin-Host`, `Origin-Realm`); optional and repeated ones start empty.
     pub fn new(
         result_code: u32,
-        origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-        origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
+        origin_host: rt::DiameterIdentity<'a>,
+        origin_realm: rt::DiameterIdentity<'a>,
     ) -> Self {
         Self {
             result_code,
@@ -15535,35 +6417,24 @@ impl<'a> DisconnectPeerAnswerBuilder<'a> {
         self
     }
     ///Sets `Origin-Host`.
-    pub fn origin_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_host = v.into();
         self.given[1usize] = true;
         self
     }
     ///Sets `Origin-Realm`.
-    pub fn origin_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_realm = v.into();
         self.given[2usize] = true;
         self
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(
-            &defs::DISCONNECT_PEER_ANSWER_GRAMMAR,
-            &self.given,
-        )
+        rt::build::missing(&defs::DISCONNECT_PEER_ANSWER_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(
-        self,
-    ) -> Result<DisconnectPeerAnswer<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<DisconnectPeerAnswer<'a>, rt::MissingAvps> {
+        rt::build::check(
             "Disconnect-Peer-Answer",
             &defs::DISCONNECT_PEER_ANSWER_GRAMMAR,
             &self.given,
@@ -15571,16 +6442,16 @@ impl<'a> DisconnectPeerAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::CommandBuilder<'a> for DisconnectPeerAnswerBuilder<'a> {
+impl<'a> rt::CommandBuilder<'a> for DisconnectPeerAnswerBuilder<'a> {
     type Command = DisconnectPeerAnswer<'a>;
-    fn build(self) -> Result<DisconnectPeerAnswer<'a>, ::diameter_runtime::MissingAvps> {
+    fn build(self) -> Result<DisconnectPeerAnswer<'a>, rt::MissingAvps> {
         DisconnectPeerAnswerBuilder::build(self)
     }
     #[allow(unused_variables)]
     fn fill_origin(
         &mut self,
-        host: &::diameter_runtime::types::DiameterIdentity<'a>,
-        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+        host: &rt::types::DiameterIdentity<'a>,
+        realm: &rt::types::DiameterIdentity<'a>,
     ) {
         if !self.given[1usize] {
             self.value.origin_host = host.clone();
@@ -15592,395 +6463,129 @@ impl<'a> ::diameter_runtime::CommandBuilder<'a> for DisconnectPeerAnswerBuilder<
         }
     }
     #[allow(unused_variables)]
-    fn fill_session_id(
-        &mut self,
-        session_id: &::diameter_runtime::types::Utf8String<'a>,
-    ) {}
+    fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {}
 }
-impl<'a> ::diameter_runtime::typed::Command<'a> for DisconnectPeerAnswer<'a> {
+impl<'a> rt::Command<'a> for DisconnectPeerAnswer<'a> {
     const CODE: u32 = 282u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = false;
     const PROXIABLE: bool = false;
     const NAME: &'static str = "Disconnect-Peer-Answer";
     const ABBREV: &'static str = "DPA";
-    fn known_avp(
-        code: u32,
-        vendor_id: u32,
-    ) -> Option<&'static ::diameter_runtime::dictionary::AvpDef> {
+    fn known_avp(code: u32, vendor_id: u32) -> Option<&'static rt::AvpDef> {
         super::avp_def(code, vendor_id)
     }
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_body(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DISCONNECT_PEER_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (268u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.result_code,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (264u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_host,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (296u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_realm,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (281u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.error_message,
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                (279u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.failed_avp,
-                        &mut counts[4usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+    fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(
+                &defs::DISCONNECT_PEER_ANSWER_GRAMMAR,
+                &defs::DISCONNECT_PEER_ANSWER_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (268, 0) => s.one(0, &a, &mut self.result_code),
+                (264, 0) => s.one(1, &a, &mut self.origin_host),
+                (296, 0) => s.one(2, &a, &mut self.origin_realm),
+                (281, 0) => s.opt(3, &a, &mut self.error_message),
+                (279, 0) => s.opt_group(4, &a, &mut self.failed_avp),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
     }
-    fn body_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.result_code;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.error_message {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.failed_avp {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.result_code;
-            ::diameter_runtime::enc::scalar(w, 268u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.error_message {
-            ::diameter_runtime::enc::scalar(w, 281u32, 0, 0u32, v);
-        }
-        if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_body(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 268, 64, 0, &self.result_code);
+        rt::put(w, 264, 64, 0, &self.origin_host);
+        rt::put(w, 296, 64, 0, &self.origin_realm);
+        rt::put_opt(w, 281, 0, 0, &self.error_message);
+        rt::put_opt_group(w, &self.failed_avp);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for DisconnectPeerAnswer<'_> {
+impl rt::IntoOwned for DisconnectPeerAnswer<'_> {
     type Owned = DisconnectPeerAnswer<'static>;
-    fn into_owned(self) -> DisconnectPeerAnswer<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> DisconnectPeerAnswer<'static> {
         DisconnectPeerAnswer {
-            result_code: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.result_code,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_host,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_realm,
-            ),
-            error_message: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.error_message,
-            ),
-            failed_avp: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.failed_avp,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> DisconnectPeerAnswer<'static> {
-        DisconnectPeerAnswer {
-            result_code: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.result_code,
-                owner,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_host,
-                owner,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_realm,
-                owner,
-            ),
-            error_message: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.error_message,
-                owner,
-            ),
-            failed_avp: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.failed_avp,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            result_code: self.result_code.into_owned_in(owner),
+            origin_host: self.origin_host.into_owned_in(owner),
+            origin_realm: self.origin_realm.into_owned_in(owner),
+            error_message: self.error_message.into_owned_in(owner),
+            failed_avp: self.failed_avp.into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`DisconnectPeerAnswer`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`DisconnectPeerAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct DisconnectPeerAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 39usize],
+    at: [u32; 39],
 }
 impl<'a> DisconnectPeerAnswerView<'a> {
-    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
-    ///
-    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Result-Code`](defs::RESULT_CODE), required.
     pub fn result_code(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+        rt::view::one(self.data, self.at[0])
     }
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    /// [`Origin-Host`](defs::ORIGIN_HOST), required.
+    pub fn origin_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[1])
     }
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    /// [`Origin-Realm`](defs::ORIGIN_REALM), required.
+    pub fn origin_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[2])
     }
-    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
-    ///
-    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn error_message(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[3usize])
+    /// [`Error-Message`](defs::ERROR_MESSAGE), optional.
+    pub fn error_message(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[3])
     }
-    /// Copies (or examples) of the AVPs that caused a request to fail.
-    ///
-    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Failed-AVP`](defs::FAILED_AVP), optional.
     pub fn failed_avp(&self) -> Option<FailedAvpView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[4usize])
+        rt::view::opt_group(self.data, self.at[4])
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerAnswerView<'a> {
+impl<'a> rt::CommandView<'a> for DisconnectPeerAnswerView<'a> {
     type Command = DisconnectPeerAnswer<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn check_body(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::DISCONNECT_PEER_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 39usize];
-        let mut out = Self { data, at: [0u32; 39usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (268u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 39] };
+        let mut s = ctx
+            .fields(
+                &defs::DISCONNECT_PEER_ANSWER_GRAMMAR,
+                &defs::DISCONNECT_PEER_ANSWER_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (268, 0) => s.view_single::<u32>(0, &a, &mut out.at[0]),
+                (264, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
-                (264u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
+                (296, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
-                (296u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
+                (281, 0) => s.view_single::<rt::Utf8String<'a>>(3, &a, &mut out.at[3]),
+                (279, 0) => {
+                    s.view_single_group::<FailedAvpView<'a>>(4, &a, &mut out.at[4])
                 }
-                (281u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[3usize],
-                        index,
-                    )
-                }
-                (279u32, 0u32) => {
-                    ctx.view_single_group::<
-                            FailedAvpView<'a>,
-                        >(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[4usize],
-                        index,
-                    )
-                }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                _ => s.other_in_view(&a),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
-        if out.at[2usize] == 0 {
-            ctx.missing(&G.rules[2usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (268u32, 0u32) => Some(0usize),
-            (264u32, 0u32) => Some(1usize),
-            (296u32, 0u32) => Some(2usize),
-            (281u32, 0u32) => Some(3usize),
-            (279u32, 0u32) => Some(4usize),
+            (268, 0) => Some(0),
+            (264, 0) => Some(1),
+            (296, 0) => Some(2),
+            (281, 0) => Some(3),
+            (279, 0) => Some(4),
             _ => None,
         }
     }
@@ -15993,9 +6598,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerAnswerView<
             origin_host: self.origin_host(),
             origin_realm: self.origin_realm(),
             error_message: self.error_message(),
-            failed_avp: self
-                .failed_avp()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            failed_avp: self.failed_avp().map(rt::owned),
             other_avps: self.other_avps().collect(),
         }
     }
@@ -16003,10 +6606,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for DisconnectPeerAnswerView<
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for DisconnectPeerAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(
-            &::diameter_runtime::view::CommandView::to_command(self),
-            f,
-        )
+        ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,

@@ -7,19 +7,24 @@
 //! Application 4 (auth): Diameter Credit Control.
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::too_many_arguments, clippy::match_single_binding)]
-/// Dictionary statics: one [`AvpDef`](::diameter_runtime::dictionary::AvpDef) per AVP, and the grammars.
+#[allow(unused_imports)]
+use ::diameter_runtime::__private as rt;
+/// Dictionary statics: one [`AvpDef`](rt::AvpDef) per AVP (its documentation), the grammars, and per grammar the `Occurs` table its decoders check against.
 pub mod defs {
+    #![allow(unused_imports)]
+    use super::rt::{self, AvpDef, GrammarDef};
+    use super::rt::{AvpType::*, FlagRule::*};
     /// Name of a filter list configured in the access device, here used to restrict traffic after the final units.
     ///
     /// `Filter-Id` (AVP code 11), UTF8String; flags M must, V must-not, P may; RFC 4006 section RFC 7155 4.4.7.
-    pub static FILTER_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static FILTER_ID: AvpDef = AvpDef {
         name: "Filter-Id",
-        code: 11u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Utf8String,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 11,
+        vendor_id: 0,
+        ty: Utf8String,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
@@ -27,14 +32,14 @@ pub mod defs {
     /// Correlates the credit-control requests sent for different components (e.g. transport and service level) of one service.
     ///
     /// `CC-Correlation-Id` (AVP code 411), OctetString; flags M may, V must-not, P may; RFC 4006 section 8.1.
-    pub static CC_CORRELATION_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static CC_CORRELATION_ID: AvpDef = AvpDef {
         name: "CC-Correlation-Id",
-        code: 411u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::OctetString,
-        m: ::diameter_runtime::dictionary::FlagRule::May,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 411,
+        vendor_id: 0,
+        ty: OctetString,
+        m: May,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
@@ -42,48 +47,43 @@ pub mod defs {
     /// Requested, granted or used octets received from the end user.
     ///
     /// `CC-Input-Octets` (AVP code 412), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.24.
-    pub static CC_INPUT_OCTETS: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static CC_INPUT_OCTETS: AvpDef = AvpDef {
         name: "CC-Input-Octets",
-        code: 412u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned64,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 412,
+        vendor_id: 0,
+        ty: Unsigned64,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
     };
     /// Member grammar of `CC-Money`.
-    pub static CC_MONEY_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static CC_MONEY_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &UNIT_VALUE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CURRENCY_CODE,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
+            rt::rule(&UNIT_VALUE, false, 1, Some(1)),
+            rt::rule(&CURRENCY_CODE, false, 0, Some(1)),
         ],
         extensible: false,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const CC_MONEY_OCCURS: [rt::Occurs; 2] = [
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+    ];
     /// A monetary amount, preferably with the currency it is expressed in.
     ///
     /// `CC-Money` (AVP code 413), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.22.
-    pub static CC_MONEY: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static CC_MONEY: AvpDef = AvpDef {
         name: "CC-Money",
-        code: 413u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Grouped,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 413,
+        vendor_id: 0,
+        ty: Grouped,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: Some(&CC_MONEY_GRAMMAR),
         spec: "RFC 4006",
@@ -91,14 +91,14 @@ pub mod defs {
     /// Requested, granted or used octets sent to the end user.
     ///
     /// `CC-Output-Octets` (AVP code 414), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.25.
-    pub static CC_OUTPUT_OCTETS: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static CC_OUTPUT_OCTETS: AvpDef = AvpDef {
         name: "CC-Output-Octets",
-        code: 414u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned64,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 414,
+        vendor_id: 0,
+        ty: Unsigned64,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
@@ -106,14 +106,14 @@ pub mod defs {
     /// Sequence number of the request within its session, which with Session-Id makes a request unique.
     ///
     /// `CC-Request-Number` (AVP code 415), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.2.
-    pub static CC_REQUEST_NUMBER: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static CC_REQUEST_NUMBER: AvpDef = AvpDef {
         name: "CC-Request-Number",
-        code: 415u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 415,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
@@ -121,19 +121,19 @@ pub mod defs {
     /// Why the credit-control request is sent: to open, update or close a credit-control session, or for a one-off event.
     ///
     /// `CC-Request-Type` (AVP code 416), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.3.
-    pub static CC_REQUEST_TYPE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static CC_REQUEST_TYPE: AvpDef = AvpDef {
         name: "CC-Request-Type",
-        code: 416u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 416,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[
-            ("INITIAL_REQUEST", 1i32),
-            ("UPDATE_REQUEST", 2i32),
-            ("TERMINATION_REQUEST", 3i32),
-            ("EVENT_REQUEST", 4i32),
+            ("INITIAL_REQUEST", 1),
+            ("UPDATE_REQUEST", 2),
+            ("TERMINATION_REQUEST", 3),
+            ("EVENT_REQUEST", 4),
         ],
         grouped: None,
         spec: "RFC 4006",
@@ -141,14 +141,14 @@ pub mod defs {
     /// Requested, granted or used units of a service-defined kind (events, points and so on).
     ///
     /// `CC-Service-Specific-Units` (AVP code 417), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.26.
-    pub static CC_SERVICE_SPECIFIC_UNITS: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static CC_SERVICE_SPECIFIC_UNITS: AvpDef = AvpDef {
         name: "CC-Service-Specific-Units",
-        code: 417u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned64,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 417,
+        vendor_id: 0,
+        ty: Unsigned64,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
@@ -156,29 +156,29 @@ pub mod defs {
     /// Whether the credit-control message stream may move to a backup server after a communication failure.
     ///
     /// `CC-Session-Failover` (AVP code 418), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.4.
-    pub static CC_SESSION_FAILOVER: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static CC_SESSION_FAILOVER: AvpDef = AvpDef {
         name: "CC-Session-Failover",
-        code: 418u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
-        enums: &[("FAILOVER_NOT_SUPPORTED", 0i32), ("FAILOVER_SUPPORTED", 1i32)],
+        code: 418,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: May,
+        enums: &[("FAILOVER_NOT_SUPPORTED", 0), ("FAILOVER_SUPPORTED", 1)],
         grouped: None,
         spec: "RFC 4006",
     };
     /// Identifier of a credit-control sub-session within the session named by Session-Id.
     ///
     /// `CC-Sub-Session-Id` (AVP code 419), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.5.
-    pub static CC_SUB_SESSION_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static CC_SUB_SESSION_ID: AvpDef = AvpDef {
         name: "CC-Sub-Session-Id",
-        code: 419u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned64,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 419,
+        vendor_id: 0,
+        ty: Unsigned64,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
@@ -186,14 +186,14 @@ pub mod defs {
     /// Requested, granted or used time, in seconds.
     ///
     /// `CC-Time` (AVP code 420), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.21.
-    pub static CC_TIME: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static CC_TIME: AvpDef = AvpDef {
         name: "CC-Time",
-        code: 420u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 420,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
@@ -201,14 +201,14 @@ pub mod defs {
     /// Requested, granted or used octets counted in both directions together.
     ///
     /// `CC-Total-Octets` (AVP code 421), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.23.
-    pub static CC_TOTAL_OCTETS: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static CC_TOTAL_OCTETS: AvpDef = AvpDef {
         name: "CC-Total-Octets",
-        code: 421u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned64,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 421,
+        vendor_id: 0,
+        ty: Unsigned64,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
@@ -216,54 +216,45 @@ pub mod defs {
     /// Answer to a CHECK_BALANCE request: whether the account can cover the requested service.
     ///
     /// `Check-Balance-Result` (AVP code 422), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.6.
-    pub static CHECK_BALANCE_RESULT: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static CHECK_BALANCE_RESULT: AvpDef = AvpDef {
         name: "Check-Balance-Result",
-        code: 422u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
-        enums: &[("ENOUGH_CREDIT", 0i32), ("NO_CREDIT", 1i32)],
+        code: 422,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: May,
+        enums: &[("ENOUGH_CREDIT", 0), ("NO_CREDIT", 1)],
         grouped: None,
         spec: "RFC 4006",
     };
     /// Member grammar of `Cost-Information`.
-    pub static COST_INFORMATION_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static COST_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &UNIT_VALUE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CURRENCY_CODE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &COST_UNIT,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
+            rt::rule(&UNIT_VALUE, false, 1, Some(1)),
+            rt::rule(&CURRENCY_CODE, false, 1, Some(1)),
+            rt::rule(&COST_UNIT, false, 0, Some(1)),
         ],
         extensible: false,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const COST_INFORMATION_OCCURS: [rt::Occurs; 3] = [
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+    ];
     /// Estimated cost of a service (or accumulated cost of the session) that the client may show the end user.
     ///
     /// `Cost-Information` (AVP code 423), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.7.
-    pub static COST_INFORMATION: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static COST_INFORMATION: AvpDef = AvpDef {
         name: "Cost-Information",
-        code: 423u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Grouped,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 423,
+        vendor_id: 0,
+        ty: Grouped,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: Some(&COST_INFORMATION_GRAMMAR),
         spec: "RFC 4006",
@@ -271,14 +262,14 @@ pub mod defs {
     /// Human-readable unit (such as minutes or megabytes) to which a per-unit cost applies.
     ///
     /// `Cost-Unit` (AVP code 424), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.12.
-    pub static COST_UNIT: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static COST_UNIT: AvpDef = AvpDef {
         name: "Cost-Unit",
-        code: 424u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Utf8String,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 424,
+        vendor_id: 0,
+        ty: Utf8String,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
@@ -286,14 +277,14 @@ pub mod defs {
     /// ISO 4217 numeric code of the currency in which monetary amounts are given.
     ///
     /// `Currency-Code` (AVP code 425), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.11.
-    pub static CURRENCY_CODE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static CURRENCY_CODE: AvpDef = AvpDef {
         name: "Currency-Code",
-        code: 425u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 425,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
@@ -301,169 +292,131 @@ pub mod defs {
     /// Sent in AA requests by a credit-control capable element to say whether a first interrogation or a re-authorization is meant.
     ///
     /// `Credit-Control` (AVP code 426), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.13.
-    pub static CREDIT_CONTROL: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static CREDIT_CONTROL: AvpDef = AvpDef {
         name: "Credit-Control",
-        code: 426u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
-        enums: &[("CREDIT_AUTHORIZATION", 0i32), ("RE_AUTHORIZATION", 1i32)],
+        code: 426,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: May,
+        enums: &[("CREDIT_AUTHORIZATION", 0), ("RE_AUTHORIZATION", 1)],
         grouped: None,
         spec: "RFC 4006",
     };
     /// What the client does with the service when credit-control messages cannot reach the server (default TERMINATE).
     ///
     /// `Credit-Control-Failure-Handling` (AVP code 427), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.14.
-    pub static CREDIT_CONTROL_FAILURE_HANDLING: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static CREDIT_CONTROL_FAILURE_HANDLING: AvpDef = AvpDef {
         name: "Credit-Control-Failure-Handling",
-        code: 427u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
-        enums: &[("TERMINATE", 0i32), ("CONTINUE", 1i32), ("RETRY_AND_TERMINATE", 2i32)],
+        code: 427,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: May,
+        enums: &[("TERMINATE", 0), ("CONTINUE", 1), ("RETRY_AND_TERMINATE", 2)],
         grouped: None,
         spec: "RFC 4006",
     };
     /// What the client does when a direct-debiting request cannot reach the server (default TERMINATE_OR_BUFFER).
     ///
     /// `Direct-Debiting-Failure-Handling` (AVP code 428), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.15.
-    pub static DIRECT_DEBITING_FAILURE_HANDLING: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static DIRECT_DEBITING_FAILURE_HANDLING: AvpDef = AvpDef {
         name: "Direct-Debiting-Failure-Handling",
-        code: 428u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
-        enums: &[("TERMINATE_OR_BUFFER", 0i32), ("CONTINUE", 1i32)],
+        code: 428,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: May,
+        enums: &[("TERMINATE_OR_BUFFER", 0), ("CONTINUE", 1)],
         grouped: None,
         spec: "RFC 4006",
     };
     /// Power of ten applied to Value-Digits inside a Unit-Value.
     ///
     /// `Exponent` (AVP code 429), Integer32; flags M must, V must-not, P may; RFC 4006 section 8.9.
-    pub static EXPONENT: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static EXPONENT: AvpDef = AvpDef {
         name: "Exponent",
-        code: 429u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Integer32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 429,
+        vendor_id: 0,
+        ty: Integer32,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
     };
     /// Member grammar of `Final-Unit-Indication`.
-    pub static FINAL_UNIT_INDICATION_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static FINAL_UNIT_INDICATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FINAL_UNIT_ACTION,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RESTRICTION_FILTER_RULE,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FILTER_ID,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_SERVER,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
+            rt::rule(&FINAL_UNIT_ACTION, false, 1, Some(1)),
+            rt::rule(&RESTRICTION_FILTER_RULE, false, 0, None),
+            rt::rule(&FILTER_ID, false, 0, None),
+            rt::rule(&REDIRECT_SERVER, false, 0, Some(1)),
         ],
         extensible: false,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const FINAL_UNIT_INDICATION_OCCURS: [rt::Occurs; 4] = [
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+    ];
     /// Marks the granted units as the last ones and says what the client does once they are used up.
     ///
     /// `Final-Unit-Indication` (AVP code 430), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.34.
-    pub static FINAL_UNIT_INDICATION: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static FINAL_UNIT_INDICATION: AvpDef = AvpDef {
         name: "Final-Unit-Indication",
-        code: 430u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Grouped,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 430,
+        vendor_id: 0,
+        ty: Grouped,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: Some(&FINAL_UNIT_INDICATION_GRAMMAR),
         spec: "RFC 4006",
     };
     /// Member grammar of `Granted-Service-Unit`.
-    pub static GRANTED_SERVICE_UNIT_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static GRANTED_SERVICE_UNIT_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &TARIFF_TIME_CHANGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_MONEY,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_TOTAL_OCTETS,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_INPUT_OCTETS,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_OUTPUT_OCTETS,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_SERVICE_SPECIFIC_UNITS,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
+            rt::rule(&TARIFF_TIME_CHANGE, false, 0, Some(1)),
+            rt::rule(&CC_TIME, false, 0, Some(1)),
+            rt::rule(&CC_MONEY, false, 0, Some(1)),
+            rt::rule(&CC_TOTAL_OCTETS, false, 0, Some(1)),
+            rt::rule(&CC_INPUT_OCTETS, false, 0, Some(1)),
+            rt::rule(&CC_OUTPUT_OCTETS, false, 0, Some(1)),
+            rt::rule(&CC_SERVICE_SPECIFIC_UNITS, false, 0, Some(1)),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const GRANTED_SERVICE_UNIT_OCCURS: [rt::Occurs; 7] = [
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+    ];
     /// Units the client may let the end user consume before the service ends or a new request is due.
     ///
     /// `Granted-Service-Unit` (AVP code 431), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.17.
-    pub static GRANTED_SERVICE_UNIT: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static GRANTED_SERVICE_UNIT: AvpDef = AvpDef {
         name: "Granted-Service-Unit",
-        code: 431u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Grouped,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 431,
+        vendor_id: 0,
+        ty: Grouped,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: Some(&GRANTED_SERVICE_UNIT_GRAMMAR),
         spec: "RFC 4006",
@@ -471,14 +424,14 @@ pub mod defs {
     /// Identifier of a group of services rated alike, unique together with Service-Context-Id.
     ///
     /// `Rating-Group` (AVP code 432), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.29.
-    pub static RATING_GROUP: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static RATING_GROUP: AvpDef = AvpDef {
         name: "Rating-Group",
-        code: 432u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 432,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
@@ -486,53 +439,43 @@ pub mod defs {
     /// Format of the address in Redirect-Server-Address.
     ///
     /// `Redirect-Address-Type` (AVP code 433), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.38.
-    pub static REDIRECT_ADDRESS_TYPE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static REDIRECT_ADDRESS_TYPE: AvpDef = AvpDef {
         name: "Redirect-Address-Type",
-        code: 433u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
-        enums: &[
-            ("IPV4_ADDRESS", 0i32),
-            ("IPV6_ADDRESS", 1i32),
-            ("URL", 2i32),
-            ("SIP_URI", 3i32),
-        ],
+        code: 433,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: May,
+        enums: &[("IPV4_ADDRESS", 0), ("IPV6_ADDRESS", 1), ("URL", 2), ("SIP_URI", 3)],
         grouped: None,
         spec: "RFC 4006",
     };
     /// Member grammar of `Redirect-Server`.
-    pub static REDIRECT_SERVER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static REDIRECT_SERVER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_ADDRESS_TYPE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REDIRECT_SERVER_ADDRESS,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
+            rt::rule(&REDIRECT_ADDRESS_TYPE, false, 1, Some(1)),
+            rt::rule(&REDIRECT_SERVER_ADDRESS, false, 1, Some(1)),
         ],
         extensible: false,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const REDIRECT_SERVER_OCCURS: [rt::Occurs; 2] = [
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+    ];
     /// Where the user is sent when the account cannot cover the service (required with Final-Unit-Action REDIRECT).
     ///
     /// `Redirect-Server` (AVP code 434), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.37.
-    pub static REDIRECT_SERVER: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static REDIRECT_SERVER: AvpDef = AvpDef {
         name: "Redirect-Server",
-        code: 434u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Grouped,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 434,
+        vendor_id: 0,
+        ty: Grouped,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: Some(&REDIRECT_SERVER_GRAMMAR),
         spec: "RFC 4006",
@@ -540,14 +483,14 @@ pub mod defs {
     /// Address of the redirect server, in the format named by Redirect-Address-Type.
     ///
     /// `Redirect-Server-Address` (AVP code 435), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.39.
-    pub static REDIRECT_SERVER_ADDRESS: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static REDIRECT_SERVER_ADDRESS: AvpDef = AvpDef {
         name: "Redirect-Server-Address",
-        code: 435u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Utf8String,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 435,
+        vendor_id: 0,
+        ty: Utf8String,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
@@ -555,77 +498,56 @@ pub mod defs {
     /// What an EVENT_REQUEST asks for: debit, refund, balance check or price enquiry.
     ///
     /// `Requested-Action` (AVP code 436), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.41.
-    pub static REQUESTED_ACTION: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static REQUESTED_ACTION: AvpDef = AvpDef {
         name: "Requested-Action",
-        code: 436u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 436,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[
-            ("DIRECT_DEBITING", 0i32),
-            ("REFUND_ACCOUNT", 1i32),
-            ("CHECK_BALANCE", 2i32),
-            ("PRICE_ENQUIRY", 3i32),
+            ("DIRECT_DEBITING", 0),
+            ("REFUND_ACCOUNT", 1),
+            ("CHECK_BALANCE", 2),
+            ("PRICE_ENQUIRY", 3),
         ],
         grouped: None,
         spec: "RFC 4006",
     };
     /// Member grammar of `Requested-Service-Unit`.
-    pub static REQUESTED_SERVICE_UNIT_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static REQUESTED_SERVICE_UNIT_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_MONEY,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_TOTAL_OCTETS,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_INPUT_OCTETS,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_OUTPUT_OCTETS,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_SERVICE_SPECIFIC_UNITS,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
+            rt::rule(&CC_TIME, false, 0, Some(1)),
+            rt::rule(&CC_MONEY, false, 0, Some(1)),
+            rt::rule(&CC_TOTAL_OCTETS, false, 0, Some(1)),
+            rt::rule(&CC_INPUT_OCTETS, false, 0, Some(1)),
+            rt::rule(&CC_OUTPUT_OCTETS, false, 0, Some(1)),
+            rt::rule(&CC_SERVICE_SPECIFIC_UNITS, false, 0, Some(1)),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const REQUESTED_SERVICE_UNIT_OCCURS: [rt::Occurs; 6] = [
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+    ];
     /// Units, or a monetary amount, that the client asks the server to grant.
     ///
     /// `Requested-Service-Unit` (AVP code 437), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.18.
-    pub static REQUESTED_SERVICE_UNIT: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static REQUESTED_SERVICE_UNIT: AvpDef = AvpDef {
         name: "Requested-Service-Unit",
-        code: 437u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Grouped,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 437,
+        vendor_id: 0,
+        ty: Grouped,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: Some(&REQUESTED_SERVICE_UNIT_GRAMMAR),
         spec: "RFC 4006",
@@ -633,14 +555,14 @@ pub mod defs {
     /// IP filter for traffic that stays allowed after the final units are used; everything else is dropped.
     ///
     /// `Restriction-Filter-Rule` (AVP code 438), IPFilterRule; flags M must, V must-not, P may; RFC 4006 section 8.36.
-    pub static RESTRICTION_FILTER_RULE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static RESTRICTION_FILTER_RULE: AvpDef = AvpDef {
         name: "Restriction-Filter-Rule",
-        code: 438u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::IpFilterRule,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 438,
+        vendor_id: 0,
+        ty: IpFilterRule,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
@@ -648,48 +570,43 @@ pub mod defs {
     /// Identifier of a service, unique together with Service-Context-Id.
     ///
     /// `Service-Identifier` (AVP code 439), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.28.
-    pub static SERVICE_IDENTIFIER: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static SERVICE_IDENTIFIER: AvpDef = AvpDef {
         name: "Service-Identifier",
-        code: 439u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 439,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
     };
     /// Member grammar of `Service-Parameter-Info`.
-    pub static SERVICE_PARAMETER_INFO_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static SERVICE_PARAMETER_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SERVICE_PARAMETER_TYPE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SERVICE_PARAMETER_VALUE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
+            rt::rule(&SERVICE_PARAMETER_TYPE, false, 1, Some(1)),
+            rt::rule(&SERVICE_PARAMETER_VALUE, false, 1, Some(1)),
         ],
         extensible: false,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const SERVICE_PARAMETER_INFO_OCCURS: [rt::Occurs; 2] = [
+        rt::Occurs::new(1, 1, usize::MAX, 0, 0),
+        rt::Occurs::new(1, 1, usize::MAX, 0, 0),
+    ];
     /// A service-specific typed parameter used for pricing or rating.
     ///
     /// `Service-Parameter-Info` (AVP code 440), Grouped; flags M may, V must-not, P may; RFC 4006 section 8.43.
-    pub static SERVICE_PARAMETER_INFO: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static SERVICE_PARAMETER_INFO: AvpDef = AvpDef {
         name: "Service-Parameter-Info",
-        code: 440u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Grouped,
-        m: ::diameter_runtime::dictionary::FlagRule::May,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 440,
+        vendor_id: 0,
+        ty: Grouped,
+        m: May,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: Some(&SERVICE_PARAMETER_INFO_GRAMMAR),
         spec: "RFC 4006",
@@ -697,14 +614,14 @@ pub mod defs {
     /// Type of a service parameter, as assigned by whoever allocated the Service-Context-Id.
     ///
     /// `Service-Parameter-Type` (AVP code 441), Unsigned32; flags M may, V must-not, P may; RFC 4006 section 8.44.
-    pub static SERVICE_PARAMETER_TYPE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static SERVICE_PARAMETER_TYPE: AvpDef = AvpDef {
         name: "Service-Parameter-Type",
-        code: 441u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::May,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 441,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: May,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
@@ -712,48 +629,43 @@ pub mod defs {
     /// Value of a service parameter whose type is given by Service-Parameter-Type.
     ///
     /// `Service-Parameter-Value` (AVP code 442), OctetString; flags M may, V must-not, P may; RFC 4006 section 8.45.
-    pub static SERVICE_PARAMETER_VALUE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static SERVICE_PARAMETER_VALUE: AvpDef = AvpDef {
         name: "Service-Parameter-Value",
-        code: 442u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::OctetString,
-        m: ::diameter_runtime::dictionary::FlagRule::May,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 442,
+        vendor_id: 0,
+        ty: OctetString,
+        m: May,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
     };
     /// Member grammar of `Subscription-Id`.
-    pub static SUBSCRIPTION_ID_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static SUBSCRIPTION_ID_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SUBSCRIPTION_ID_TYPE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SUBSCRIPTION_ID_DATA,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
+            rt::rule(&SUBSCRIPTION_ID_TYPE, false, 1, Some(1)),
+            rt::rule(&SUBSCRIPTION_ID_DATA, false, 1, Some(1)),
         ],
         extensible: false,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const SUBSCRIPTION_ID_OCCURS: [rt::Occurs; 2] = [
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+    ];
     /// Identifies the end user's subscription by a typed identifier.
     ///
     /// `Subscription-Id` (AVP code 443), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.46.
-    pub static SUBSCRIPTION_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static SUBSCRIPTION_ID: AvpDef = AvpDef {
         name: "Subscription-Id",
-        code: 443u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Grouped,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 443,
+        vendor_id: 0,
+        ty: Grouped,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: Some(&SUBSCRIPTION_ID_GRAMMAR),
         spec: "RFC 4006",
@@ -761,112 +673,82 @@ pub mod defs {
     /// The subscription identifier itself, in the format named by Subscription-Id-Type.
     ///
     /// `Subscription-Id-Data` (AVP code 444), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.48.
-    pub static SUBSCRIPTION_ID_DATA: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static SUBSCRIPTION_ID_DATA: AvpDef = AvpDef {
         name: "Subscription-Id-Data",
-        code: 444u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Utf8String,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 444,
+        vendor_id: 0,
+        ty: Utf8String,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
     };
     /// Member grammar of `Unit-Value`.
-    pub static UNIT_VALUE_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static UNIT_VALUE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VALUE_DIGITS,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &EXPONENT,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
+            rt::rule(&VALUE_DIGITS, false, 1, Some(1)),
+            rt::rule(&EXPONENT, false, 0, Some(1)),
         ],
         extensible: false,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const UNIT_VALUE_OCCURS: [rt::Occurs; 2] = [
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+    ];
     /// A decimal number given as Value-Digits times ten to the power Exponent (absent exponent means zero).
     ///
     /// `Unit-Value` (AVP code 445), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.8.
-    pub static UNIT_VALUE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static UNIT_VALUE: AvpDef = AvpDef {
         name: "Unit-Value",
-        code: 445u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Grouped,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 445,
+        vendor_id: 0,
+        ty: Grouped,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: Some(&UNIT_VALUE_GRAMMAR),
         spec: "RFC 4006",
     };
     /// Member grammar of `Used-Service-Unit`.
-    pub static USED_SERVICE_UNIT_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static USED_SERVICE_UNIT_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &TARIFF_CHANGE_USAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_MONEY,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_TOTAL_OCTETS,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_INPUT_OCTETS,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_OUTPUT_OCTETS,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_SERVICE_SPECIFIC_UNITS,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
+            rt::rule(&TARIFF_CHANGE_USAGE, false, 0, Some(1)),
+            rt::rule(&CC_TIME, false, 0, Some(1)),
+            rt::rule(&CC_MONEY, false, 0, Some(1)),
+            rt::rule(&CC_TOTAL_OCTETS, false, 0, Some(1)),
+            rt::rule(&CC_INPUT_OCTETS, false, 0, Some(1)),
+            rt::rule(&CC_OUTPUT_OCTETS, false, 0, Some(1)),
+            rt::rule(&CC_SERVICE_SPECIFIC_UNITS, false, 0, Some(1)),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const USED_SERVICE_UNIT_OCCURS: [rt::Occurs; 7] = [
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+    ];
     /// Units consumed since the service started or since the previous report.
     ///
     /// `Used-Service-Unit` (AVP code 446), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.19.
-    pub static USED_SERVICE_UNIT: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static USED_SERVICE_UNIT: AvpDef = AvpDef {
         name: "Used-Service-Unit",
-        code: 446u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Grouped,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 446,
+        vendor_id: 0,
+        ty: Grouped,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: Some(&USED_SERVICE_UNIT_GRAMMAR),
         spec: "RFC 4006",
@@ -874,14 +756,14 @@ pub mod defs {
     /// Significant digits of a Unit-Value, scaled by the accompanying Exponent.
     ///
     /// `Value-Digits` (AVP code 447), Integer64; flags M must, V must-not, P may; RFC 4006 section 8.10.
-    pub static VALUE_DIGITS: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static VALUE_DIGITS: AvpDef = AvpDef {
         name: "Value-Digits",
-        code: 447u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Integer64,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 447,
+        vendor_id: 0,
+        ty: Integer64,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
@@ -889,14 +771,14 @@ pub mod defs {
     /// Seconds for which granted units stay valid (or a redirect/restriction lasts) before the client must ask again.
     ///
     /// `Validity-Time` (AVP code 448), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.33.
-    pub static VALIDITY_TIME: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static VALIDITY_TIME: AvpDef = AvpDef {
         name: "Validity-Time",
-        code: 448u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 448,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
@@ -904,35 +786,35 @@ pub mod defs {
     /// Action taken when the account can no longer pay for the service: end it, redirect the user, or restrict access.
     ///
     /// `Final-Unit-Action` (AVP code 449), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.35.
-    pub static FINAL_UNIT_ACTION: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static FINAL_UNIT_ACTION: AvpDef = AvpDef {
         name: "Final-Unit-Action",
-        code: 449u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
-        enums: &[("TERMINATE", 0i32), ("REDIRECT", 1i32), ("RESTRICT_ACCESS", 2i32)],
+        code: 449,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: May,
+        enums: &[("TERMINATE", 0), ("REDIRECT", 1), ("RESTRICT_ACCESS", 2)],
         grouped: None,
         spec: "RFC 4006",
     };
     /// Kind of identifier carried in Subscription-Id-Data.
     ///
     /// `Subscription-Id-Type` (AVP code 450), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.47.
-    pub static SUBSCRIPTION_ID_TYPE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static SUBSCRIPTION_ID_TYPE: AvpDef = AvpDef {
         name: "Subscription-Id-Type",
-        code: 450u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 450,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[
-            ("END_USER_E164", 0i32),
-            ("END_USER_IMSI", 1i32),
-            ("END_USER_SIP_URI", 2i32),
-            ("END_USER_NAI", 3i32),
-            ("END_USER_PRIVATE", 4i32),
+            ("END_USER_E164", 0),
+            ("END_USER_IMSI", 1),
+            ("END_USER_SIP_URI", 2),
+            ("END_USER_NAI", 3),
+            ("END_USER_PRIVATE", 4),
         ],
         grouped: None,
         spec: "RFC 4006",
@@ -940,14 +822,14 @@ pub mod defs {
     /// Moment at which the tariff of the service changes, in seconds since 1 January 1900 00:00 UTC.
     ///
     /// `Tariff-Time-Change` (AVP code 451), Time; flags M must, V must-not, P may; RFC 4006 section 8.20.
-    pub static TARIFF_TIME_CHANGE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static TARIFF_TIME_CHANGE: AvpDef = AvpDef {
         name: "Tariff-Time-Change",
-        code: 451u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Time,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 451,
+        vendor_id: 0,
+        ty: Time,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
@@ -955,18 +837,18 @@ pub mod defs {
     /// Whether units belong before or after a tariff change, or straddle it.
     ///
     /// `Tariff-Change-Usage` (AVP code 452), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.27.
-    pub static TARIFF_CHANGE_USAGE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static TARIFF_CHANGE_USAGE: AvpDef = AvpDef {
         name: "Tariff-Change-Usage",
-        code: 452u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 452,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[
-            ("UNIT_BEFORE_TARIFF_CHANGE", 0i32),
-            ("UNIT_AFTER_TARIFF_CHANGE", 1i32),
-            ("UNIT_INDETERMINATE", 2i32),
+            ("UNIT_BEFORE_TARIFF_CHANGE", 0),
+            ("UNIT_AFTER_TARIFF_CHANGE", 1),
+            ("UNIT_INDETERMINATE", 2),
         ],
         grouped: None,
         spec: "RFC 4006",
@@ -974,14 +856,14 @@ pub mod defs {
     /// Identifier of a credit pool within the session.
     ///
     /// `G-S-U-Pool-Identifier` (AVP code 453), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.31.
-    pub static G_S_U_POOL_IDENTIFIER: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static G_S_U_POOL_IDENTIFIER: AvpDef = AvpDef {
         name: "G-S-U-Pool-Identifier",
-        code: 453u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Unsigned32,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 453,
+        vendor_id: 0,
+        ty: Unsigned32,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
@@ -989,21 +871,21 @@ pub mod defs {
     /// Kind of unit pooled into a credit pool.
     ///
     /// `CC-Unit-Type` (AVP code 454), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.32.
-    pub static CC_UNIT_TYPE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static CC_UNIT_TYPE: AvpDef = AvpDef {
         name: "CC-Unit-Type",
-        code: 454u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 454,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[
-            ("TIME", 0i32),
-            ("MONEY", 1i32),
-            ("TOTAL-OCTETS", 2i32),
-            ("INPUT-OCTETS", 3i32),
-            ("OUTPUT-OCTETS", 4i32),
-            ("SERVICE-SPECIFIC-UNITS", 5i32),
+            ("TIME", 0),
+            ("MONEY", 1),
+            ("TOTAL-OCTETS", 2),
+            ("INPUT-OCTETS", 3),
+            ("OUTPUT-OCTETS", 4),
+            ("SERVICE-SPECIFIC-UNITS", 5),
         ],
         grouped: None,
         spec: "RFC 4006",
@@ -1011,173 +893,122 @@ pub mod defs {
     /// Whether the client can handle credit control for several services independently within one (sub-)session.
     ///
     /// `Multiple-Services-Indicator` (AVP code 455), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.40.
-    pub static MULTIPLE_SERVICES_INDICATOR: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static MULTIPLE_SERVICES_INDICATOR: AvpDef = AvpDef {
         name: "Multiple-Services-Indicator",
-        code: 455u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 455,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[
-            ("MULTIPLE_SERVICES_NOT_SUPPORTED", 0i32),
-            ("MULTIPLE_SERVICES_SUPPORTED", 1i32),
+            ("MULTIPLE_SERVICES_NOT_SUPPORTED", 0),
+            ("MULTIPLE_SERVICES_SUPPORTED", 1),
         ],
         grouped: None,
         spec: "RFC 4006",
     };
     /// Member grammar of `Multiple-Services-Credit-Control`.
-    pub static MULTIPLE_SERVICES_CREDIT_CONTROL_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static MULTIPLE_SERVICES_CREDIT_CONTROL_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &GRANTED_SERVICE_UNIT,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REQUESTED_SERVICE_UNIT,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &USED_SERVICE_UNIT,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &TARIFF_CHANGE_USAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SERVICE_IDENTIFIER,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RATING_GROUP,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &G_S_U_POOL_REFERENCE,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VALIDITY_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::RESULT_CODE,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FINAL_UNIT_INDICATION,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
+            rt::rule(&GRANTED_SERVICE_UNIT, false, 0, Some(1)),
+            rt::rule(&REQUESTED_SERVICE_UNIT, false, 0, Some(1)),
+            rt::rule(&USED_SERVICE_UNIT, false, 0, None),
+            rt::rule(&TARIFF_CHANGE_USAGE, false, 0, Some(1)),
+            rt::rule(&SERVICE_IDENTIFIER, false, 0, None),
+            rt::rule(&RATING_GROUP, false, 0, Some(1)),
+            rt::rule(&G_S_U_POOL_REFERENCE, false, 0, None),
+            rt::rule(&VALIDITY_TIME, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::RESULT_CODE, false, 0, Some(1)),
+            rt::rule(&FINAL_UNIT_INDICATION, false, 0, Some(1)),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const MULTIPLE_SERVICES_CREDIT_CONTROL_OCCURS: [rt::Occurs; 10] = [
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+    ];
     /// Credit-control data (requested, granted and used units and related results) for one or more services or one rating group.
     ///
     /// `Multiple-Services-Credit-Control` (AVP code 456), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.16.
-    pub static MULTIPLE_SERVICES_CREDIT_CONTROL: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static MULTIPLE_SERVICES_CREDIT_CONTROL: AvpDef = AvpDef {
         name: "Multiple-Services-Credit-Control",
-        code: 456u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Grouped,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 456,
+        vendor_id: 0,
+        ty: Grouped,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: Some(&MULTIPLE_SERVICES_CREDIT_CONTROL_GRAMMAR),
         spec: "RFC 4006",
     };
     /// Member grammar of `G-S-U-Pool-Reference`.
-    pub static G_S_U_POOL_REFERENCE_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static G_S_U_POOL_REFERENCE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &G_S_U_POOL_IDENTIFIER,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_UNIT_TYPE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &UNIT_VALUE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
+            rt::rule(&G_S_U_POOL_IDENTIFIER, false, 1, Some(1)),
+            rt::rule(&CC_UNIT_TYPE, false, 1, Some(1)),
+            rt::rule(&UNIT_VALUE, false, 1, Some(1)),
         ],
         extensible: false,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const G_S_U_POOL_REFERENCE_OCCURS: [rt::Occurs; 3] = [
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+    ];
     /// Ties the granted units of one type to a credit pool of the session, with the multiplier into pool units.
     ///
     /// `G-S-U-Pool-Reference` (AVP code 457), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.30.
-    pub static G_S_U_POOL_REFERENCE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static G_S_U_POOL_REFERENCE: AvpDef = AvpDef {
         name: "G-S-U-Pool-Reference",
-        code: 457u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Grouped,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 457,
+        vendor_id: 0,
+        ty: Grouped,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: Some(&G_S_U_POOL_REFERENCE_GRAMMAR),
         spec: "RFC 4006",
     };
     /// Member grammar of `User-Equipment-Info`.
-    pub static USER_EQUIPMENT_INFO_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static USER_EQUIPMENT_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &USER_EQUIPMENT_INFO_TYPE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &USER_EQUIPMENT_INFO_VALUE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
+            rt::rule(&USER_EQUIPMENT_INFO_TYPE, false, 1, Some(1)),
+            rt::rule(&USER_EQUIPMENT_INFO_VALUE, false, 1, Some(1)),
         ],
         extensible: false,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const USER_EQUIPMENT_INFO_OCCURS: [rt::Occurs; 2] = [
+        rt::Occurs::new(1, 1, usize::MAX, 0, 0),
+        rt::Occurs::new(1, 1, usize::MAX, 0, 0),
+    ];
     /// Identity and capability of the terminal the subscriber is using.
     ///
     /// `User-Equipment-Info` (AVP code 458), Grouped; flags M may, V must-not, P may; RFC 4006 section 8.49.
-    pub static USER_EQUIPMENT_INFO: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static USER_EQUIPMENT_INFO: AvpDef = AvpDef {
         name: "User-Equipment-Info",
-        code: 458u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Grouped,
-        m: ::diameter_runtime::dictionary::FlagRule::May,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 458,
+        vendor_id: 0,
+        ty: Grouped,
+        m: May,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: Some(&USER_EQUIPMENT_INFO_GRAMMAR),
         spec: "RFC 4006",
@@ -1185,34 +1016,29 @@ pub mod defs {
     /// Kind of terminal identifier carried in User-Equipment-Info-Value.
     ///
     /// `User-Equipment-Info-Type` (AVP code 459), Enumerated; flags M may, V must-not, P may; RFC 4006 section 8.50.
-    pub static USER_EQUIPMENT_INFO_TYPE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static USER_EQUIPMENT_INFO_TYPE: AvpDef = AvpDef {
         name: "User-Equipment-Info-Type",
-        code: 459u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Enumerated,
-        m: ::diameter_runtime::dictionary::FlagRule::May,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
-        enums: &[
-            ("IMEISV", 0i32),
-            ("MAC", 1i32),
-            ("EUI64", 2i32),
-            ("MODIFIED_EUI64", 3i32),
-        ],
+        code: 459,
+        vendor_id: 0,
+        ty: Enumerated,
+        m: May,
+        v: MustNot,
+        p: May,
+        enums: &[("IMEISV", 0), ("MAC", 1), ("EUI64", 2), ("MODIFIED_EUI64", 3)],
         grouped: None,
         spec: "RFC 4006",
     };
     /// The terminal identifier itself, in the format named by User-Equipment-Info-Type.
     ///
     /// `User-Equipment-Info-Value` (AVP code 460), OctetString; flags M may, V must-not, P may; RFC 4006 section 8.51.
-    pub static USER_EQUIPMENT_INFO_VALUE: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static USER_EQUIPMENT_INFO_VALUE: AvpDef = AvpDef {
         name: "User-Equipment-Info-Value",
-        code: 460u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::OctetString,
-        m: ::diameter_runtime::dictionary::FlagRule::May,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 460,
+        vendor_id: 0,
+        ty: OctetString,
+        m: May,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
@@ -1220,1033 +1046,459 @@ pub mod defs {
     /// Identifier ("service-context@domain") of the service-specific document that governs the request.
     ///
     /// `Service-Context-Id` (AVP code 461), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.42.
-    pub static SERVICE_CONTEXT_ID: ::diameter_runtime::dictionary::AvpDef = ::diameter_runtime::dictionary::AvpDef {
+    pub static SERVICE_CONTEXT_ID: AvpDef = AvpDef {
         name: "Service-Context-Id",
-        code: 461u32,
-        vendor_id: 0u32,
-        ty: ::diameter_runtime::types::AvpType::Utf8String,
-        m: ::diameter_runtime::dictionary::FlagRule::Must,
-        v: ::diameter_runtime::dictionary::FlagRule::MustNot,
-        p: ::diameter_runtime::dictionary::FlagRule::May,
+        code: 461,
+        vendor_id: 0,
+        ty: Utf8String,
+        m: Must,
+        v: MustNot,
+        p: May,
         enums: &[],
         grouped: None,
         spec: "RFC 4006",
     };
     /// Grammar of Re-Auth-request.
-    pub static RE_AUTH_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static RE_AUTH_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::SESSION_ID,
-                fixed: true,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ORIGIN_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ORIGIN_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::DESTINATION_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::DESTINATION_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::AUTH_APPLICATION_ID,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::RE_AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::USER_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ORIGIN_STATE_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_SUB_SESSION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &G_S_U_POOL_IDENTIFIER,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SERVICE_IDENTIFIER,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RATING_GROUP,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::PROXY_INFO,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ROUTE_RECORD,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCT_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::AUTH_GRACE_PERIOD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::AUTH_SESSION_STATE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::AUTHORIZATION_LIFETIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::CLASS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::DISCONNECT_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ERROR_MESSAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ERROR_REPORTING_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::FAILED_AVP,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::FIRMWARE_REVISION,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::HOST_IP_ADDRESS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::INBAND_SECURITY_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::MULTI_ROUND_TIME_OUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::PRODUCT_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::REDIRECT_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::REDIRECT_HOST_USAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::REDIRECT_MAX_CACHE_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::RESULT_CODE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::SESSION_BINDING,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::SESSION_SERVER_FAILOVER,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::SESSION_TIMEOUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::SUPPORTED_VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::TERMINATION_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::VENDOR_SPECIFIC_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
+            rt::rule(&super::super::base::defs::SESSION_ID, true, 1, Some(1)),
+            rt::rule(&super::super::base::defs::ORIGIN_HOST, false, 1, Some(1)),
+            rt::rule(&super::super::base::defs::ORIGIN_REALM, false, 1, Some(1)),
+            rt::rule(&super::super::base::defs::DESTINATION_REALM, false, 1, Some(1)),
+            rt::rule(&super::super::base::defs::DESTINATION_HOST, false, 1, Some(1)),
+            rt::rule(&super::super::base::defs::AUTH_APPLICATION_ID, false, 1, Some(1)),
+            rt::rule(&super::super::base::defs::RE_AUTH_REQUEST_TYPE, false, 1, Some(1)),
+            rt::rule(&super::super::base::defs::USER_NAME, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::ORIGIN_STATE_ID, false, 0, Some(1)),
+            rt::rule(&CC_SUB_SESSION_ID, false, 0, Some(1)),
+            rt::rule(&G_S_U_POOL_IDENTIFIER, false, 0, Some(1)),
+            rt::rule(&SERVICE_IDENTIFIER, false, 0, Some(1)),
+            rt::rule(&RATING_GROUP, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::PROXY_INFO, false, 0, None),
+            rt::rule(&super::super::base::defs::ROUTE_RECORD, false, 0, None),
+            rt::rule(&super::super::base::defs::ACCT_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::AUTH_GRACE_PERIOD, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::AUTH_SESSION_STATE, false, 0, Some(0)),
+            rt::rule(
+                &super::super::base::defs::AUTHORIZATION_LIFETIME,
+                false,
+                0,
+                Some(0),
+            ),
+            rt::rule(&super::super::base::defs::CLASS, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::DISCONNECT_CAUSE, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::ERROR_MESSAGE, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::ERROR_REPORTING_HOST, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::FAILED_AVP, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::FIRMWARE_REVISION, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::HOST_IP_ADDRESS, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::INBAND_SECURITY_ID, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::MULTI_ROUND_TIME_OUT, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::PRODUCT_NAME, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::REDIRECT_HOST, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::REDIRECT_HOST_USAGE, false, 0, Some(0)),
+            rt::rule(
+                &super::super::base::defs::REDIRECT_MAX_CACHE_TIME,
+                false,
+                0,
+                Some(0),
+            ),
+            rt::rule(&super::super::base::defs::RESULT_CODE, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::SESSION_BINDING, false, 0, Some(0)),
+            rt::rule(
+                &super::super::base::defs::SESSION_SERVER_FAILOVER,
+                false,
+                0,
+                Some(0),
+            ),
+            rt::rule(&super::super::base::defs::SESSION_TIMEOUT, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::SUPPORTED_VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::TERMINATION_CAUSE, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::VENDOR_ID, false, 0, Some(0)),
+            rt::rule(
+                &super::super::base::defs::VENDOR_SPECIFIC_APPLICATION_ID,
+                false,
+                0,
+                Some(0),
+            ),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const RE_AUTH_REQUEST_OCCURS: [rt::Occurs; 41] = [
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+    ];
     /// Grammar of Re-Auth-answer.
-    pub static RE_AUTH_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static RE_AUTH_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::SESSION_ID,
-                fixed: true,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::RESULT_CODE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ORIGIN_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ORIGIN_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::USER_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ORIGIN_STATE_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ERROR_MESSAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ERROR_REPORTING_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::FAILED_AVP,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::REDIRECT_HOST,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::REDIRECT_HOST_USAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::REDIRECT_MAX_CACHE_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_SUB_SESSION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &G_S_U_POOL_IDENTIFIER,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SERVICE_IDENTIFIER,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &RATING_GROUP,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::PROXY_INFO,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCT_INTERIM_INTERVAL,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCOUNTING_REALTIME_REQUIRED,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCT_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::AUTH_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::AUTH_GRACE_PERIOD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::AUTH_SESSION_STATE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::AUTHORIZATION_LIFETIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::CLASS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::DESTINATION_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::DESTINATION_REALM,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::DISCONNECT_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::FIRMWARE_REVISION,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::HOST_IP_ADDRESS,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::INBAND_SECURITY_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::MULTI_ROUND_TIME_OUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::PRODUCT_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::RE_AUTH_REQUEST_TYPE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ROUTE_RECORD,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::SESSION_BINDING,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::SESSION_SERVER_FAILOVER,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::SESSION_TIMEOUT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::SUPPORTED_VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::TERMINATION_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::VENDOR_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::VENDOR_SPECIFIC_APPLICATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
+            rt::rule(&super::super::base::defs::SESSION_ID, true, 1, Some(1)),
+            rt::rule(&super::super::base::defs::RESULT_CODE, false, 1, Some(1)),
+            rt::rule(&super::super::base::defs::ORIGIN_HOST, false, 1, Some(1)),
+            rt::rule(&super::super::base::defs::ORIGIN_REALM, false, 1, Some(1)),
+            rt::rule(&super::super::base::defs::USER_NAME, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::ORIGIN_STATE_ID, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::ERROR_MESSAGE, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::ERROR_REPORTING_HOST, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::FAILED_AVP, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::REDIRECT_HOST, false, 0, None),
+            rt::rule(&super::super::base::defs::REDIRECT_HOST_USAGE, false, 0, Some(1)),
+            rt::rule(
+                &super::super::base::defs::REDIRECT_MAX_CACHE_TIME,
+                false,
+                0,
+                Some(1),
+            ),
+            rt::rule(&CC_SUB_SESSION_ID, false, 0, Some(1)),
+            rt::rule(&G_S_U_POOL_IDENTIFIER, false, 0, Some(1)),
+            rt::rule(&SERVICE_IDENTIFIER, false, 0, Some(1)),
+            rt::rule(&RATING_GROUP, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::PROXY_INFO, false, 0, None),
+            rt::rule(
+                &super::super::base::defs::ACCT_INTERIM_INTERVAL,
+                false,
+                0,
+                Some(0),
+            ),
+            rt::rule(
+                &super::super::base::defs::ACCOUNTING_REALTIME_REQUIRED,
+                false,
+                0,
+                Some(0),
+            ),
+            rt::rule(&super::super::base::defs::ACCT_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::AUTH_APPLICATION_ID, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::AUTH_GRACE_PERIOD, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::AUTH_SESSION_STATE, false, 0, Some(0)),
+            rt::rule(
+                &super::super::base::defs::AUTHORIZATION_LIFETIME,
+                false,
+                0,
+                Some(0),
+            ),
+            rt::rule(&super::super::base::defs::CLASS, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::DESTINATION_HOST, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::DESTINATION_REALM, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::DISCONNECT_CAUSE, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::FIRMWARE_REVISION, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::HOST_IP_ADDRESS, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::INBAND_SECURITY_ID, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::MULTI_ROUND_TIME_OUT, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::PRODUCT_NAME, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::RE_AUTH_REQUEST_TYPE, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::ROUTE_RECORD, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::SESSION_BINDING, false, 0, Some(0)),
+            rt::rule(
+                &super::super::base::defs::SESSION_SERVER_FAILOVER,
+                false,
+                0,
+                Some(0),
+            ),
+            rt::rule(&super::super::base::defs::SESSION_TIMEOUT, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::SUPPORTED_VENDOR_ID, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::TERMINATION_CAUSE, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::VENDOR_ID, false, 0, Some(0)),
+            rt::rule(
+                &super::super::base::defs::VENDOR_SPECIFIC_APPLICATION_ID,
+                false,
+                0,
+                Some(0),
+            ),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const RE_AUTH_ANSWER_OCCURS: [rt::Occurs; 43] = [
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+    ];
     /// Grammar of Credit-Control-request.
-    pub static CREDIT_CONTROL_REQUEST_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static CREDIT_CONTROL_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::SESSION_ID,
-                fixed: true,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ORIGIN_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ORIGIN_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::DESTINATION_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::AUTH_APPLICATION_ID,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SERVICE_CONTEXT_ID,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_REQUEST_TYPE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_REQUEST_NUMBER,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::DESTINATION_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::USER_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_SUB_SESSION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCT_MULTI_SESSION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ORIGIN_STATE_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::EVENT_TIMESTAMP,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SUBSCRIPTION_ID,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SERVICE_IDENTIFIER,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::TERMINATION_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REQUESTED_SERVICE_UNIT,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REQUESTED_ACTION,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &USED_SERVICE_UNIT,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &MULTIPLE_SERVICES_INDICATOR,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &MULTIPLE_SERVICES_CREDIT_CONTROL,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SERVICE_PARAMETER_INFO,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_CORRELATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &USER_EQUIPMENT_INFO,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::PROXY_INFO,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ROUTE_RECORD,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_SESSION_FAILOVER,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CHECK_BALANCE_RESULT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &COST_INFORMATION,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CREDIT_CONTROL_FAILURE_HANDLING,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DIRECT_DEBITING_FAILURE_HANDLING,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::FAILED_AVP,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FINAL_UNIT_INDICATION,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &GRANTED_SERVICE_UNIT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::REDIRECT_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::REDIRECT_HOST_USAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::REDIRECT_MAX_CACHE_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::RESULT_CODE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VALIDITY_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
+            rt::rule(&super::super::base::defs::SESSION_ID, true, 1, Some(1)),
+            rt::rule(&super::super::base::defs::ORIGIN_HOST, false, 1, Some(1)),
+            rt::rule(&super::super::base::defs::ORIGIN_REALM, false, 1, Some(1)),
+            rt::rule(&super::super::base::defs::DESTINATION_REALM, false, 1, Some(1)),
+            rt::rule(&super::super::base::defs::AUTH_APPLICATION_ID, false, 1, Some(1)),
+            rt::rule(&SERVICE_CONTEXT_ID, false, 1, Some(1)),
+            rt::rule(&CC_REQUEST_TYPE, false, 1, Some(1)),
+            rt::rule(&CC_REQUEST_NUMBER, false, 1, Some(1)),
+            rt::rule(&super::super::base::defs::DESTINATION_HOST, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::USER_NAME, false, 0, Some(1)),
+            rt::rule(&CC_SUB_SESSION_ID, false, 0, Some(1)),
+            rt::rule(
+                &super::super::base::defs::ACCT_MULTI_SESSION_ID,
+                false,
+                0,
+                Some(1),
+            ),
+            rt::rule(&super::super::base::defs::ORIGIN_STATE_ID, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::EVENT_TIMESTAMP, false, 0, Some(1)),
+            rt::rule(&SUBSCRIPTION_ID, false, 0, None),
+            rt::rule(&SERVICE_IDENTIFIER, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::TERMINATION_CAUSE, false, 0, Some(1)),
+            rt::rule(&REQUESTED_SERVICE_UNIT, false, 0, Some(1)),
+            rt::rule(&REQUESTED_ACTION, false, 0, Some(1)),
+            rt::rule(&USED_SERVICE_UNIT, false, 0, None),
+            rt::rule(&MULTIPLE_SERVICES_INDICATOR, false, 0, Some(1)),
+            rt::rule(&MULTIPLE_SERVICES_CREDIT_CONTROL, false, 0, None),
+            rt::rule(&SERVICE_PARAMETER_INFO, false, 0, None),
+            rt::rule(&CC_CORRELATION_ID, false, 0, Some(1)),
+            rt::rule(&USER_EQUIPMENT_INFO, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::PROXY_INFO, false, 0, None),
+            rt::rule(&super::super::base::defs::ROUTE_RECORD, false, 0, None),
+            rt::rule(&CC_SESSION_FAILOVER, false, 0, Some(0)),
+            rt::rule(&CHECK_BALANCE_RESULT, false, 0, Some(0)),
+            rt::rule(&COST_INFORMATION, false, 0, Some(0)),
+            rt::rule(&CREDIT_CONTROL_FAILURE_HANDLING, false, 0, Some(0)),
+            rt::rule(&DIRECT_DEBITING_FAILURE_HANDLING, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::FAILED_AVP, false, 0, Some(0)),
+            rt::rule(&FINAL_UNIT_INDICATION, false, 0, Some(0)),
+            rt::rule(&GRANTED_SERVICE_UNIT, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::REDIRECT_HOST, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::REDIRECT_HOST_USAGE, false, 0, Some(0)),
+            rt::rule(
+                &super::super::base::defs::REDIRECT_MAX_CACHE_TIME,
+                false,
+                0,
+                Some(0),
+            ),
+            rt::rule(&super::super::base::defs::RESULT_CODE, false, 0, Some(0)),
+            rt::rule(&VALIDITY_TIME, false, 0, Some(0)),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const CREDIT_CONTROL_REQUEST_OCCURS: [rt::Occurs; 40] = [
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 0, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 0, 0),
+        rt::Occurs::new(0, 1, usize::MAX, 0, 0),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+    ];
     /// Grammar of Credit-Control-answer.
-    pub static CREDIT_CONTROL_ANSWER_GRAMMAR: ::diameter_runtime::dictionary::GrammarDef = ::diameter_runtime::dictionary::GrammarDef {
+    pub static CREDIT_CONTROL_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::SESSION_ID,
-                fixed: true,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::RESULT_CODE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ORIGIN_HOST,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ORIGIN_REALM,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::AUTH_APPLICATION_ID,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_REQUEST_TYPE,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_REQUEST_NUMBER,
-                fixed: false,
-                min: 1u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::USER_NAME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_SESSION_FAILOVER,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_SUB_SESSION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ACCT_MULTI_SESSION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ORIGIN_STATE_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::EVENT_TIMESTAMP,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &GRANTED_SERVICE_UNIT,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &MULTIPLE_SERVICES_CREDIT_CONTROL,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &COST_INFORMATION,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &FINAL_UNIT_INDICATION,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CHECK_BALANCE_RESULT,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CREDIT_CONTROL_FAILURE_HANDLING,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &DIRECT_DEBITING_FAILURE_HANDLING,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &VALIDITY_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::REDIRECT_HOST,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::REDIRECT_HOST_USAGE,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::REDIRECT_MAX_CACHE_TIME,
-                fixed: false,
-                min: 0u32,
-                max: Some(1u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::PROXY_INFO,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::ROUTE_RECORD,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::FAILED_AVP,
-                fixed: false,
-                min: 0u32,
-                max: None,
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &CC_CORRELATION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::DESTINATION_HOST,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::DESTINATION_REALM,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &MULTIPLE_SERVICES_INDICATOR,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REQUESTED_ACTION,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &REQUESTED_SERVICE_UNIT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SERVICE_CONTEXT_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SERVICE_IDENTIFIER,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SERVICE_PARAMETER_INFO,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &SUBSCRIPTION_ID,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &super::super::base::defs::TERMINATION_CAUSE,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &USER_EQUIPMENT_INFO,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
-            ::diameter_runtime::dictionary::RuleDef {
-                avp: &USED_SERVICE_UNIT,
-                fixed: false,
-                min: 0u32,
-                max: Some(0u32),
-            },
+            rt::rule(&super::super::base::defs::SESSION_ID, true, 1, Some(1)),
+            rt::rule(&super::super::base::defs::RESULT_CODE, false, 1, Some(1)),
+            rt::rule(&super::super::base::defs::ORIGIN_HOST, false, 1, Some(1)),
+            rt::rule(&super::super::base::defs::ORIGIN_REALM, false, 1, Some(1)),
+            rt::rule(&super::super::base::defs::AUTH_APPLICATION_ID, false, 1, Some(1)),
+            rt::rule(&CC_REQUEST_TYPE, false, 1, Some(1)),
+            rt::rule(&CC_REQUEST_NUMBER, false, 1, Some(1)),
+            rt::rule(&super::super::base::defs::USER_NAME, false, 0, Some(1)),
+            rt::rule(&CC_SESSION_FAILOVER, false, 0, Some(1)),
+            rt::rule(&CC_SUB_SESSION_ID, false, 0, Some(1)),
+            rt::rule(
+                &super::super::base::defs::ACCT_MULTI_SESSION_ID,
+                false,
+                0,
+                Some(1),
+            ),
+            rt::rule(&super::super::base::defs::ORIGIN_STATE_ID, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::EVENT_TIMESTAMP, false, 0, Some(1)),
+            rt::rule(&GRANTED_SERVICE_UNIT, false, 0, Some(1)),
+            rt::rule(&MULTIPLE_SERVICES_CREDIT_CONTROL, false, 0, None),
+            rt::rule(&COST_INFORMATION, false, 0, Some(1)),
+            rt::rule(&FINAL_UNIT_INDICATION, false, 0, Some(1)),
+            rt::rule(&CHECK_BALANCE_RESULT, false, 0, Some(1)),
+            rt::rule(&CREDIT_CONTROL_FAILURE_HANDLING, false, 0, Some(1)),
+            rt::rule(&DIRECT_DEBITING_FAILURE_HANDLING, false, 0, Some(1)),
+            rt::rule(&VALIDITY_TIME, false, 0, Some(1)),
+            rt::rule(&super::super::base::defs::REDIRECT_HOST, false, 0, None),
+            rt::rule(&super::super::base::defs::REDIRECT_HOST_USAGE, false, 0, Some(1)),
+            rt::rule(
+                &super::super::base::defs::REDIRECT_MAX_CACHE_TIME,
+                false,
+                0,
+                Some(1),
+            ),
+            rt::rule(&super::super::base::defs::PROXY_INFO, false, 0, None),
+            rt::rule(&super::super::base::defs::ROUTE_RECORD, false, 0, None),
+            rt::rule(&super::super::base::defs::FAILED_AVP, false, 0, None),
+            rt::rule(&CC_CORRELATION_ID, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::DESTINATION_HOST, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::DESTINATION_REALM, false, 0, Some(0)),
+            rt::rule(&MULTIPLE_SERVICES_INDICATOR, false, 0, Some(0)),
+            rt::rule(&REQUESTED_ACTION, false, 0, Some(0)),
+            rt::rule(&REQUESTED_SERVICE_UNIT, false, 0, Some(0)),
+            rt::rule(&SERVICE_CONTEXT_ID, false, 0, Some(0)),
+            rt::rule(&SERVICE_IDENTIFIER, false, 0, Some(0)),
+            rt::rule(&SERVICE_PARAMETER_INFO, false, 0, Some(0)),
+            rt::rule(&SUBSCRIPTION_ID, false, 0, Some(0)),
+            rt::rule(&super::super::base::defs::TERMINATION_CAUSE, false, 0, Some(0)),
+            rt::rule(&USER_EQUIPMENT_INFO, false, 0, Some(0)),
+            rt::rule(&USED_SERVICE_UNIT, false, 0, Some(0)),
         ],
         extensible: true,
         one_of: &[],
     };
+    #[doc(hidden)]
+    pub const CREDIT_CONTROL_ANSWER_OCCURS: [rt::Occurs; 40] = [
+        rt::Occurs::new(1, 1, 0, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(1, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 1, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 0, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 0, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+        rt::Occurs::new(0, 0, usize::MAX, 0, 0),
+        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
+    ];
 }
 /// The AVPs and applications this module defines.
-pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary = ::diameter_runtime::dictionary::Dictionary {
+pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
     avps: &[
         &defs::FILTER_ID,
         &defs::CC_CORRELATION_ID,
@@ -2302,13 +1554,13 @@ pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary = ::diameter_r
         &defs::SERVICE_CONTEXT_ID,
     ],
     applications: &[
-        ::diameter_runtime::dictionary::ApplicationDef {
+        rt::dictionary::ApplicationDef {
             id: 4u32,
             name: "Diameter Credit Control",
             spec: "RFC 4006",
             vendor_id: 0u32,
             commands: &[
-                ::diameter_runtime::dictionary::CommandDef {
+                rt::dictionary::CommandDef {
                     code: 258u32,
                     name: "Re-Auth",
                     request_abbrev: "RAR",
@@ -2317,7 +1569,7 @@ pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary = ::diameter_r
                     answer: &defs::RE_AUTH_ANSWER_GRAMMAR,
                     proxiable: true,
                 },
-                ::diameter_runtime::dictionary::CommandDef {
+                rt::dictionary::CommandDef {
                     code: 272u32,
                     name: "Credit-Control",
                     request_abbrev: "CCR",
@@ -2330,22 +1582,12 @@ pub static DICTIONARY: ::diameter_runtime::dictionary::Dictionary = ::diameter_r
         },
     ],
 };
-/// A monetary amount, preferably with the currency it is expressed in.
-///
-/// `CC-Money` (AVP code 413), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.22.
+/// The Grouped AVP [`CC-Money`](defs::CC_MONEY).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CcMoney {
-    /// A decimal number given as Value-Digits times ten to the power Exponent (absent exponent means zero).
-    ///
-    /// `Unit-Value` (AVP code 445), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.8.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Unit-Value`](defs::UNIT_VALUE), required.
     pub unit_value: UnitValue,
-    /// ISO 4217 numeric code of the currency in which monetary amounts are given.
-    ///
-    /// `Currency-Code` (AVP code 425), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.11.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Currency-Code`](defs::CURRENCY_CODE), optional.
     pub currency_code: Option<u32>,
 }
 impl CcMoney {
@@ -2381,184 +1623,83 @@ impl CcMoneyBuilder {
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(&defs::CC_MONEY_GRAMMAR, &self.given)
+        rt::build::missing(&defs::CC_MONEY_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(self) -> Result<CcMoney, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
-            "CC-Money",
-            &defs::CC_MONEY_GRAMMAR,
-            &self.given,
-        )?;
+    pub fn build(self) -> Result<CcMoney, rt::MissingAvps> {
+        rt::build::check("CC-Money", &defs::CC_MONEY_GRAMMAR, &self.given)?;
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::typed::Group<'a> for CcMoney {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::CC_MONEY;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_group(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CC_MONEY_GRAMMAR;
-        let mut counts = [0u32; 2usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (445u32, 0u32) => {
-                    ctx.one_group(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.unit_value,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (425u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.currency_code,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+impl<'a> rt::Group<'a> for CcMoney {
+    const DEF: &'static rt::AvpDef = &defs::CC_MONEY;
+    fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx.fields(&defs::CC_MONEY_GRAMMAR, &defs::CC_MONEY_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (445, 0) => s.one_group(0, &a, &mut self.unit_value),
+                (425, 0) => s.opt(1, &a, &mut self.currency_code),
+                _ => s.other(&a, None),
+            }
         }
+        s.need(0);
     }
-    fn encoded_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.unit_value;
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if let Some(v) = &self.currency_code {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        n
-    }
-    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.unit_value;
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if let Some(v) = &self.currency_code {
-            ::diameter_runtime::enc::scalar(w, 425u32, 64, 0u32, v);
-        }
+    fn encode_group(&self, w: &mut rt::Writer<'_>) {
+        rt::put_group(w, &self.unit_value);
+        rt::put_opt(w, 425, 64, 0, &self.currency_code);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for CcMoney {
+impl rt::IntoOwned for CcMoney {
     type Owned = CcMoney;
-    fn into_owned(self) -> CcMoney {
+    fn into_owned_in(self, _: Option<&rt::Bytes>) -> CcMoney {
         self
     }
 }
-/// A checked, zero-allocation view of [`CcMoney`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`CcMoney`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct CcMoneyView<'a> {
     data: &'a [u8],
-    at: [u32; 2usize],
+    at: [u32; 2],
 }
 impl<'a> CcMoneyView<'a> {
-    /// A decimal number given as Value-Digits times ten to the power Exponent (absent exponent means zero).
-    ///
-    /// `Unit-Value` (AVP code 445), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.8.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Unit-Value`](defs::UNIT_VALUE), required.
     pub fn unit_value(&self) -> UnitValueView<'a> {
-        ::diameter_runtime::view::group(self.data, self.at[0usize])
+        rt::view::group(self.data, self.at[0])
     }
-    /// ISO 4217 numeric code of the currency in which monetary amounts are given.
-    ///
-    /// `Currency-Code` (AVP code 425), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.11.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Currency-Code`](defs::CURRENCY_CODE), optional.
     pub fn currency_code(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[1usize])
+        rt::view::opt(self.data, self.at[1])
     }
 }
-impl<'a> ::diameter_runtime::view::GroupView<'a> for CcMoneyView<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::CC_MONEY;
+impl<'a> rt::GroupView<'a> for CcMoneyView<'a> {
+    const DEF: &'static rt::AvpDef = &defs::CC_MONEY;
     type Group = CcMoney;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
     #[inline]
-    fn check_group(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CC_MONEY_GRAMMAR;
-        let mut counts = [0u32; 2usize];
-        let mut out = Self { data, at: [0u32; 2usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (445u32, 0u32) => {
-                    ctx.view_single_group::<
-                            UnitValueView<'a>,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 2] };
+        let mut s = ctx.fields(&defs::CC_MONEY_GRAMMAR, &defs::CC_MONEY_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (445, 0) => {
+                    s.view_single_group::<UnitValueView<'a>>(0, &a, &mut out.at[0])
                 }
-                (425u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                (425, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
+                _ => s.other(&a, None),
+            }
         }
+        s.need_at(0, out.at[0]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
             data,
-            at: ::diameter_runtime::view::index(data, Self::slot),
+            at: rt::view::index(data, Self::slot),
         }
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (445u32, 0u32) => Some(0usize),
-            (425u32, 0u32) => Some(1usize),
+            (445, 0) => Some(0),
+            (425, 0) => Some(1),
             _ => None,
         }
     }
@@ -2567,9 +1708,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for CcMoneyView<'a> {
     }
     fn to_group(&self) -> CcMoney {
         CcMoney {
-            unit_value: ::diameter_runtime::view::GroupView::to_group(
-                &self.unit_value(),
-            ),
+            unit_value: rt::owned(self.unit_value()),
             currency_code: self.currency_code(),
         }
     }
@@ -2577,14 +1716,10 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for CcMoneyView<'a> {
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for CcMoneyView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+        ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
-/// Why the credit-control request is sent: to open, update or close a credit-control session, or for a one-off event.
-///
-/// `CC-Request-Type` (AVP code 416), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.3.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+/// The Enumerated AVP [`CC-Request-Type`](defs::CC_REQUEST_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CcRequestType(pub i32);
 impl CcRequestType {
@@ -2607,53 +1742,8 @@ impl CcRequestType {
         }
     }
 }
-impl ::core::fmt::Debug for CcRequestType {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "CC-Request-Type({})", self.0),
-        }
-    }
-}
-impl From<i32> for CcRequestType {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<CcRequestType> for i32 {
-    fn from(v: CcRequestType) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for CcRequestType {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for CcRequestType {
-    type Owned = CcRequestType;
-    fn into_owned(self) -> CcRequestType {
-        self
-    }
-}
-/// Whether the credit-control message stream may move to a backup server after a communication failure.
-///
-/// `CC-Session-Failover` (AVP code 418), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.4.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+rt::enumerated!(CcRequestType, "CC-Request-Type");
+/// The Enumerated AVP [`CC-Session-Failover`](defs::CC_SESSION_FAILOVER); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CcSessionFailover(pub i32);
 impl CcSessionFailover {
@@ -2670,53 +1760,8 @@ impl CcSessionFailover {
         }
     }
 }
-impl ::core::fmt::Debug for CcSessionFailover {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "CC-Session-Failover({})", self.0),
-        }
-    }
-}
-impl From<i32> for CcSessionFailover {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<CcSessionFailover> for i32 {
-    fn from(v: CcSessionFailover) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for CcSessionFailover {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for CcSessionFailover {
-    type Owned = CcSessionFailover;
-    fn into_owned(self) -> CcSessionFailover {
-        self
-    }
-}
-/// Answer to a CHECK_BALANCE request: whether the account can cover the requested service.
-///
-/// `Check-Balance-Result` (AVP code 422), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.6.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+rt::enumerated!(CcSessionFailover, "CC-Session-Failover");
+/// The Enumerated AVP [`Check-Balance-Result`](defs::CHECK_BALANCE_RESULT); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CheckBalanceResult(pub i32);
 impl CheckBalanceResult {
@@ -2733,71 +1778,16 @@ impl CheckBalanceResult {
         }
     }
 }
-impl ::core::fmt::Debug for CheckBalanceResult {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "Check-Balance-Result({})", self.0),
-        }
-    }
-}
-impl From<i32> for CheckBalanceResult {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<CheckBalanceResult> for i32 {
-    fn from(v: CheckBalanceResult) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for CheckBalanceResult {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for CheckBalanceResult {
-    type Owned = CheckBalanceResult;
-    fn into_owned(self) -> CheckBalanceResult {
-        self
-    }
-}
-/// Estimated cost of a service (or accumulated cost of the session) that the client may show the end user.
-///
-/// `Cost-Information` (AVP code 423), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.7.
+rt::enumerated!(CheckBalanceResult, "Check-Balance-Result");
+/// The Grouped AVP [`Cost-Information`](defs::COST_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CostInformation<'a> {
-    /// A decimal number given as Value-Digits times ten to the power Exponent (absent exponent means zero).
-    ///
-    /// `Unit-Value` (AVP code 445), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.8.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Unit-Value`](defs::UNIT_VALUE), required.
     pub unit_value: UnitValue,
-    /// ISO 4217 numeric code of the currency in which monetary amounts are given.
-    ///
-    /// `Currency-Code` (AVP code 425), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.11.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Currency-Code`](defs::CURRENCY_CODE), required.
     pub currency_code: u32,
-    /// Human-readable unit (such as minutes or megabytes) to which a per-unit cost applies.
-    ///
-    /// `Cost-Unit` (AVP code 424), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.12.
-    ///
-    /// Occurs 0 to 1 times.
-    pub cost_unit: Option<::diameter_runtime::types::Utf8String<'a>>,
+    /// [`Cost-Unit`](defs::COST_UNIT), optional.
+    pub cost_unit: Option<rt::Utf8String<'a>>,
 }
 impl<'a> CostInformation<'a> {
     /// A group with its required AVPs (`Unit-Value`, `Currency-Code`); optional and repeated ones start empty.
@@ -2839,11 +1829,11 @@ impl<'a> CostInformationBuilder<'a> {
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(&defs::COST_INFORMATION_GRAMMAR, &self.given)
+        rt::build::missing(&defs::COST_INFORMATION_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(self) -> Result<CostInformation<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<CostInformation<'a>, rt::MissingAvps> {
+        rt::build::check(
             "Cost-Information",
             &defs::COST_INFORMATION_GRAMMAR,
             &self.given,
@@ -2851,253 +1841,91 @@ impl<'a> CostInformationBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::typed::Group<'a> for CostInformation<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::COST_INFORMATION;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_group(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::COST_INFORMATION_GRAMMAR;
-        let mut counts = [0u32; 3usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (445u32, 0u32) => {
-                    ctx.one_group(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.unit_value,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (425u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.currency_code,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (424u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cost_unit,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+impl<'a> rt::Group<'a> for CostInformation<'a> {
+    const DEF: &'static rt::AvpDef = &defs::COST_INFORMATION;
+    fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(&defs::COST_INFORMATION_GRAMMAR, &defs::COST_INFORMATION_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (445, 0) => s.one_group(0, &a, &mut self.unit_value),
+                (425, 0) => s.one(1, &a, &mut self.currency_code),
+                (424, 0) => s.opt(2, &a, &mut self.cost_unit),
+                _ => s.other(&a, None),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
+        s.need(0);
+        s.need(1);
     }
-    fn encoded_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.unit_value;
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        {
-            let v = &self.currency_code;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.cost_unit {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        n
-    }
-    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.unit_value;
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        {
-            let v = &self.currency_code;
-            ::diameter_runtime::enc::scalar(w, 425u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.cost_unit {
-            ::diameter_runtime::enc::scalar(w, 424u32, 64, 0u32, v);
-        }
+    fn encode_group(&self, w: &mut rt::Writer<'_>) {
+        rt::put_group(w, &self.unit_value);
+        rt::put(w, 425, 64, 0, &self.currency_code);
+        rt::put_opt(w, 424, 64, 0, &self.cost_unit);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for CostInformation<'_> {
+impl rt::IntoOwned for CostInformation<'_> {
     type Owned = CostInformation<'static>;
-    fn into_owned(self) -> CostInformation<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> CostInformation<'static> {
         CostInformation {
-            unit_value: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.unit_value,
-            ),
-            currency_code: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.currency_code,
-            ),
-            cost_unit: ::diameter_runtime::types::IntoOwned::into_owned(self.cost_unit),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> CostInformation<'static> {
-        CostInformation {
-            unit_value: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.unit_value,
-                owner,
-            ),
-            currency_code: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.currency_code,
-                owner,
-            ),
-            cost_unit: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cost_unit,
-                owner,
-            ),
+            unit_value: self.unit_value.into_owned_in(owner),
+            currency_code: self.currency_code.into_owned_in(owner),
+            cost_unit: self.cost_unit.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`CostInformation`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`CostInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct CostInformationView<'a> {
     data: &'a [u8],
-    at: [u32; 3usize],
+    at: [u32; 3],
 }
 impl<'a> CostInformationView<'a> {
-    /// A decimal number given as Value-Digits times ten to the power Exponent (absent exponent means zero).
-    ///
-    /// `Unit-Value` (AVP code 445), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.8.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Unit-Value`](defs::UNIT_VALUE), required.
     pub fn unit_value(&self) -> UnitValueView<'a> {
-        ::diameter_runtime::view::group(self.data, self.at[0usize])
+        rt::view::group(self.data, self.at[0])
     }
-    /// ISO 4217 numeric code of the currency in which monetary amounts are given.
-    ///
-    /// `Currency-Code` (AVP code 425), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.11.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Currency-Code`](defs::CURRENCY_CODE), required.
     pub fn currency_code(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+        rt::view::one(self.data, self.at[1])
     }
-    /// Human-readable unit (such as minutes or megabytes) to which a per-unit cost applies.
-    ///
-    /// `Cost-Unit` (AVP code 424), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.12.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn cost_unit(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[2usize])
+    /// [`Cost-Unit`](defs::COST_UNIT), optional.
+    pub fn cost_unit(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[2])
     }
 }
-impl<'a> ::diameter_runtime::view::GroupView<'a> for CostInformationView<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::COST_INFORMATION;
+impl<'a> rt::GroupView<'a> for CostInformationView<'a> {
+    const DEF: &'static rt::AvpDef = &defs::COST_INFORMATION;
     type Group = CostInformation<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
     #[inline]
-    fn check_group(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::COST_INFORMATION_GRAMMAR;
-        let mut counts = [0u32; 3usize];
-        let mut out = Self { data, at: [0u32; 3usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (445u32, 0u32) => {
-                    ctx.view_single_group::<
-                            UnitValueView<'a>,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 3] };
+        let mut s = ctx
+            .fields(&defs::COST_INFORMATION_GRAMMAR, &defs::COST_INFORMATION_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (445, 0) => {
+                    s.view_single_group::<UnitValueView<'a>>(0, &a, &mut out.at[0])
                 }
-                (425u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
-                }
-                (424u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                (425, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
+                (424, 0) => s.view_single::<rt::Utf8String<'a>>(2, &a, &mut out.at[2]),
+                _ => s.other(&a, None),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
             data,
-            at: ::diameter_runtime::view::index(data, Self::slot),
+            at: rt::view::index(data, Self::slot),
         }
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (445u32, 0u32) => Some(0usize),
-            (425u32, 0u32) => Some(1usize),
-            (424u32, 0u32) => Some(2usize),
+            (445, 0) => Some(0),
+            (425, 0) => Some(1),
+            (424, 0) => Some(2),
             _ => None,
         }
     }
@@ -3106,9 +1934,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for CostInformationView<'a> {
     }
     fn to_group(&self) -> CostInformation<'a> {
         CostInformation {
-            unit_value: ::diameter_runtime::view::GroupView::to_group(
-                &self.unit_value(),
-            ),
+            unit_value: rt::owned(self.unit_value()),
             currency_code: self.currency_code(),
             cost_unit: self.cost_unit(),
         }
@@ -3117,14 +1943,10 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for CostInformationView<'a> {
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for CostInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+        ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
-/// Sent in AA requests by a credit-control capable element to say whether a first interrogation or a re-authorization is meant.
-///
-/// `Credit-Control` (AVP code 426), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.13.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+/// The Enumerated AVP [`Credit-Control`](defs::CREDIT_CONTROL); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CreditControl(pub i32);
 impl CreditControl {
@@ -3141,53 +1963,8 @@ impl CreditControl {
         }
     }
 }
-impl ::core::fmt::Debug for CreditControl {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "Credit-Control({})", self.0),
-        }
-    }
-}
-impl From<i32> for CreditControl {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<CreditControl> for i32 {
-    fn from(v: CreditControl) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for CreditControl {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for CreditControl {
-    type Owned = CreditControl;
-    fn into_owned(self) -> CreditControl {
-        self
-    }
-}
-/// What the client does with the service when credit-control messages cannot reach the server (default TERMINATE).
-///
-/// `Credit-Control-Failure-Handling` (AVP code 427), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.14.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+rt::enumerated!(CreditControl, "Credit-Control");
+/// The Enumerated AVP [`Credit-Control-Failure-Handling`](defs::CREDIT_CONTROL_FAILURE_HANDLING); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CreditControlFailureHandling(pub i32);
 impl CreditControlFailureHandling {
@@ -3207,53 +1984,8 @@ impl CreditControlFailureHandling {
         }
     }
 }
-impl ::core::fmt::Debug for CreditControlFailureHandling {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "Credit-Control-Failure-Handling({})", self.0),
-        }
-    }
-}
-impl From<i32> for CreditControlFailureHandling {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<CreditControlFailureHandling> for i32 {
-    fn from(v: CreditControlFailureHandling) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for CreditControlFailureHandling {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for CreditControlFailureHandling {
-    type Owned = CreditControlFailureHandling;
-    fn into_owned(self) -> CreditControlFailureHandling {
-        self
-    }
-}
-/// What the client does when a direct-debiting request cannot reach the server (default TERMINATE_OR_BUFFER).
-///
-/// `Direct-Debiting-Failure-Handling` (AVP code 428), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.15.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+rt::enumerated!(CreditControlFailureHandling, "Credit-Control-Failure-Handling");
+/// The Enumerated AVP [`Direct-Debiting-Failure-Handling`](defs::DIRECT_DEBITING_FAILURE_HANDLING); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct DirectDebitingFailureHandling(pub i32);
 impl DirectDebitingFailureHandling {
@@ -3270,76 +2002,17 @@ impl DirectDebitingFailureHandling {
         }
     }
 }
-impl ::core::fmt::Debug for DirectDebitingFailureHandling {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "Direct-Debiting-Failure-Handling({})", self.0),
-        }
-    }
-}
-impl From<i32> for DirectDebitingFailureHandling {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<DirectDebitingFailureHandling> for i32 {
-    fn from(v: DirectDebitingFailureHandling) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for DirectDebitingFailureHandling {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for DirectDebitingFailureHandling {
-    type Owned = DirectDebitingFailureHandling;
-    fn into_owned(self) -> DirectDebitingFailureHandling {
-        self
-    }
-}
-/// Marks the granted units as the last ones and says what the client does once they are used up.
-///
-/// `Final-Unit-Indication` (AVP code 430), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.34.
+rt::enumerated!(DirectDebitingFailureHandling, "Direct-Debiting-Failure-Handling");
+/// The Grouped AVP [`Final-Unit-Indication`](defs::FINAL_UNIT_INDICATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FinalUnitIndication<'a> {
-    /// Action taken when the account can no longer pay for the service: end it, redirect the user, or restrict access.
-    ///
-    /// `Final-Unit-Action` (AVP code 449), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.35.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Final-Unit-Action`](defs::FINAL_UNIT_ACTION), required.
     pub final_unit_action: FinalUnitAction,
-    /// IP filter for traffic that stays allowed after the final units are used; everything else is dropped.
-    ///
-    /// `Restriction-Filter-Rule` (AVP code 438), IPFilterRule; flags M must, V must-not, P may; RFC 4006 section 8.36.
-    ///
-    /// Occurs at least 0 times.
-    pub restriction_filter_rule: Vec<::diameter_runtime::types::IpFilterRule<'a>>,
-    /// Name of a filter list configured in the access device, here used to restrict traffic after the final units.
-    ///
-    /// `Filter-Id` (AVP code 11), UTF8String; flags M must, V must-not, P may; RFC 4006 section RFC 7155 4.4.7.
-    ///
-    /// Occurs at least 0 times.
-    pub filter_id: Vec<::diameter_runtime::types::Utf8String<'a>>,
-    /// Where the user is sent when the account cannot cover the service (required with Final-Unit-Action REDIRECT).
-    ///
-    /// `Redirect-Server` (AVP code 434), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.37.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Restriction-Filter-Rule`](defs::RESTRICTION_FILTER_RULE), at least 0 times.
+    pub restriction_filter_rule: Vec<rt::IpFilterRule<'a>>,
+    /// [`Filter-Id`](defs::FILTER_ID), at least 0 times.
+    pub filter_id: Vec<rt::Utf8String<'a>>,
+    /// [`Redirect-Server`](defs::REDIRECT_SERVER), optional.
     pub redirect_server: Option<RedirectServer<'a>>,
 }
 impl<'a> FinalUnitIndication<'a> {
@@ -3375,16 +2048,11 @@ impl<'a> FinalUnitIndicationBuilder<'a> {
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(
-            &defs::FINAL_UNIT_INDICATION_GRAMMAR,
-            &self.given,
-        )
+        rt::build::missing(&defs::FINAL_UNIT_INDICATION_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(
-        self,
-    ) -> Result<FinalUnitIndication<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<FinalUnitIndication<'a>, rt::MissingAvps> {
+        rt::build::check(
             "Final-Unit-Indication",
             &defs::FINAL_UNIT_INDICATION_GRAMMAR,
             &self.given,
@@ -3392,317 +2060,104 @@ impl<'a> FinalUnitIndicationBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::typed::Group<'a> for FinalUnitIndication<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::FINAL_UNIT_INDICATION;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_group(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::FINAL_UNIT_INDICATION_GRAMMAR;
-        let mut counts = [0u32; 4usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (449u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.final_unit_action,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (438u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.restriction_filter_rule,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (11u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.filter_id,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (434u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.redirect_server,
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+impl<'a> rt::Group<'a> for FinalUnitIndication<'a> {
+    const DEF: &'static rt::AvpDef = &defs::FINAL_UNIT_INDICATION;
+    fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(
+                &defs::FINAL_UNIT_INDICATION_GRAMMAR,
+                &defs::FINAL_UNIT_INDICATION_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (449, 0) => s.one(0, &a, &mut self.final_unit_action),
+                (438, 0) => s.many(1, &a, &mut self.restriction_filter_rule),
+                (11, 0) => s.many(2, &a, &mut self.filter_id),
+                (434, 0) => s.opt_group(3, &a, &mut self.redirect_server),
+                _ => s.other(&a, None),
+            }
         }
+        s.need(0);
     }
-    fn encoded_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.final_unit_action;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.restriction_filter_rule.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.filter_id.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.redirect_server {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        n
-    }
-    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.final_unit_action;
-            ::diameter_runtime::enc::scalar(w, 449u32, 64, 0u32, v);
-        }
-        for v in self.restriction_filter_rule.iter() {
-            ::diameter_runtime::enc::scalar(w, 438u32, 64, 0u32, v);
-        }
-        for v in self.filter_id.iter() {
-            ::diameter_runtime::enc::scalar(w, 11u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.redirect_server {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
+    fn encode_group(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 449, 64, 0, &self.final_unit_action);
+        rt::put_all(w, 438, 64, 0, &self.restriction_filter_rule);
+        rt::put_all(w, 11, 64, 0, &self.filter_id);
+        rt::put_opt_group(w, &self.redirect_server);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for FinalUnitIndication<'_> {
+impl rt::IntoOwned for FinalUnitIndication<'_> {
     type Owned = FinalUnitIndication<'static>;
-    fn into_owned(self) -> FinalUnitIndication<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> FinalUnitIndication<'static> {
         FinalUnitIndication {
-            final_unit_action: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.final_unit_action,
-            ),
-            restriction_filter_rule: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.restriction_filter_rule,
-            ),
-            filter_id: ::diameter_runtime::types::IntoOwned::into_owned(self.filter_id),
-            redirect_server: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.redirect_server,
-            ),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> FinalUnitIndication<'static> {
-        FinalUnitIndication {
-            final_unit_action: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.final_unit_action,
-                owner,
-            ),
-            restriction_filter_rule: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.restriction_filter_rule,
-                owner,
-            ),
-            filter_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.filter_id,
-                owner,
-            ),
-            redirect_server: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.redirect_server,
-                owner,
-            ),
+            final_unit_action: self.final_unit_action.into_owned_in(owner),
+            restriction_filter_rule: self.restriction_filter_rule.into_owned_in(owner),
+            filter_id: self.filter_id.into_owned_in(owner),
+            redirect_server: self.redirect_server.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`FinalUnitIndication`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`FinalUnitIndication`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct FinalUnitIndicationView<'a> {
     data: &'a [u8],
-    at: [u32; 4usize],
+    at: [u32; 4],
 }
 impl<'a> FinalUnitIndicationView<'a> {
-    /// Action taken when the account can no longer pay for the service: end it, redirect the user, or restrict access.
-    ///
-    /// `Final-Unit-Action` (AVP code 449), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.35.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Final-Unit-Action`](defs::FINAL_UNIT_ACTION), required.
     pub fn final_unit_action(&self) -> FinalUnitAction {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+        rt::view::one(self.data, self.at[0])
     }
-    /// IP filter for traffic that stays allowed after the final units are used; everything else is dropped.
-    ///
-    /// `Restriction-Filter-Rule` (AVP code 438), IPFilterRule; flags M must, V must-not, P may; RFC 4006 section 8.36.
-    ///
-    /// Occurs at least 0 times.
-    pub fn restriction_filter_rule(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<
-        'a,
-        ::diameter_runtime::types::IpFilterRule<'a>,
-    > {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[1usize],
-            (438u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Restriction-Filter-Rule`](defs::RESTRICTION_FILTER_RULE), at least 0 times.
+    pub fn restriction_filter_rule(&self) -> rt::Iter<'a, rt::IpFilterRule<'a>> {
+        rt::view::many(self.data, self.at[1], (438, 0), u32::MAX)
     }
-    /// Name of a filter list configured in the access device, here used to restrict traffic after the final units.
-    ///
-    /// `Filter-Id` (AVP code 11), UTF8String; flags M must, V must-not, P may; RFC 4006 section RFC 7155 4.4.7.
-    ///
-    /// Occurs at least 0 times.
-    pub fn filter_id(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, ::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[2usize],
-            (11u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Filter-Id`](defs::FILTER_ID), at least 0 times.
+    pub fn filter_id(&self) -> rt::Iter<'a, rt::Utf8String<'a>> {
+        rt::view::many(self.data, self.at[2], (11, 0), u32::MAX)
     }
-    /// Where the user is sent when the account cannot cover the service (required with Final-Unit-Action REDIRECT).
-    ///
-    /// `Redirect-Server` (AVP code 434), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.37.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Redirect-Server`](defs::REDIRECT_SERVER), optional.
     pub fn redirect_server(&self) -> Option<RedirectServerView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[3usize])
+        rt::view::opt_group(self.data, self.at[3])
     }
 }
-impl<'a> ::diameter_runtime::view::GroupView<'a> for FinalUnitIndicationView<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::FINAL_UNIT_INDICATION;
+impl<'a> rt::GroupView<'a> for FinalUnitIndicationView<'a> {
+    const DEF: &'static rt::AvpDef = &defs::FINAL_UNIT_INDICATION;
     type Group = FinalUnitIndication<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
     #[inline]
-    fn check_group(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::FINAL_UNIT_INDICATION_GRAMMAR;
-        let mut counts = [0u32; 4usize];
-        let mut out = Self { data, at: [0u32; 4usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (449u32, 0u32) => {
-                    ctx.view_single::<
-                            FinalUnitAction,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 4] };
+        let mut s = ctx
+            .fields(
+                &defs::FINAL_UNIT_INDICATION_GRAMMAR,
+                &defs::FINAL_UNIT_INDICATION_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (449, 0) => s.view_single::<FinalUnitAction>(0, &a, &mut out.at[0]),
+                (438, 0) => s.view::<rt::IpFilterRule<'a>>(1, &a, &mut out.at[1]),
+                (11, 0) => s.view::<rt::Utf8String<'a>>(2, &a, &mut out.at[2]),
+                (434, 0) => {
+                    s.view_single_group::<RedirectServerView<'a>>(3, &a, &mut out.at[3])
                 }
-                (438u32, 0u32) => {
-                    ctx.view::<
-                            ::diameter_runtime::types::IpFilterRule<'a>,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (11u32, 0u32) => {
-                    ctx.view::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (434u32, 0u32) => {
-                    ctx.view_single_group::<
-                            RedirectServerView<'a>,
-                        >(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[3usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                _ => s.other(&a, None),
+            }
         }
+        s.need_at(0, out.at[0]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
             data,
-            at: ::diameter_runtime::view::index(data, Self::slot),
+            at: rt::view::index(data, Self::slot),
         }
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (449u32, 0u32) => Some(0usize),
-            (438u32, 0u32) => Some(1usize),
-            (11u32, 0u32) => Some(2usize),
-            (434u32, 0u32) => Some(3usize),
+            (449, 0) => Some(0),
+            (438, 0) => Some(1),
+            (11, 0) => Some(2),
+            (434, 0) => Some(3),
             _ => None,
         }
     }
@@ -3714,67 +2169,35 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for FinalUnitIndicationView<'a>
             final_unit_action: self.final_unit_action(),
             restriction_filter_rule: self.restriction_filter_rule().collect(),
             filter_id: self.filter_id().collect(),
-            redirect_server: self
-                .redirect_server()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            redirect_server: self.redirect_server().map(rt::owned),
         }
     }
 }
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for FinalUnitIndicationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+        ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
-/// Units the client may let the end user consume before the service ends or a new request is due.
-///
-/// `Granted-Service-Unit` (AVP code 431), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.17.
+/// The Grouped AVP [`Granted-Service-Unit`](defs::GRANTED_SERVICE_UNIT).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GrantedServiceUnit<'a> {
-    /// Moment at which the tariff of the service changes, in seconds since 1 January 1900 00:00 UTC.
-    ///
-    /// `Tariff-Time-Change` (AVP code 451), Time; flags M must, V must-not, P may; RFC 4006 section 8.20.
-    ///
-    /// Occurs 0 to 1 times.
-    pub tariff_time_change: Option<::diameter_runtime::types::Time>,
-    /// Requested, granted or used time, in seconds.
-    ///
-    /// `CC-Time` (AVP code 420), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.21.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Tariff-Time-Change`](defs::TARIFF_TIME_CHANGE), optional.
+    pub tariff_time_change: Option<rt::Time>,
+    /// [`CC-Time`](defs::CC_TIME), optional.
     pub cc_time: Option<u32>,
-    /// A monetary amount, preferably with the currency it is expressed in.
-    ///
-    /// `CC-Money` (AVP code 413), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.22.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Money`](defs::CC_MONEY), optional.
     pub cc_money: Option<CcMoney>,
-    /// Requested, granted or used octets counted in both directions together.
-    ///
-    /// `CC-Total-Octets` (AVP code 421), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.23.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Total-Octets`](defs::CC_TOTAL_OCTETS), optional.
     pub cc_total_octets: Option<u64>,
-    /// Requested, granted or used octets received from the end user.
-    ///
-    /// `CC-Input-Octets` (AVP code 412), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.24.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Input-Octets`](defs::CC_INPUT_OCTETS), optional.
     pub cc_input_octets: Option<u64>,
-    /// Requested, granted or used octets sent to the end user.
-    ///
-    /// `CC-Output-Octets` (AVP code 414), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.25.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Output-Octets`](defs::CC_OUTPUT_OCTETS), optional.
     pub cc_output_octets: Option<u64>,
-    /// Requested, granted or used units of a service-defined kind (events, points and so on).
-    ///
-    /// `CC-Service-Specific-Units` (AVP code 417), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.26.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Service-Specific-Units`](defs::CC_SERVICE_SPECIFIC_UNITS), optional.
     pub cc_service_specific_units: Option<u64>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> GrantedServiceUnit<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
@@ -3782,465 +2205,135 @@ impl<'a> GrantedServiceUnit<'a> {
         Self { ..Default::default() }
     }
 }
-impl<'a> ::diameter_runtime::typed::Group<'a> for GrantedServiceUnit<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::GRANTED_SERVICE_UNIT;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_group(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::GRANTED_SERVICE_UNIT_GRAMMAR;
-        let mut counts = [0u32; 7usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (451u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.tariff_time_change,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (420u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_time,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (413u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_money,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (421u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_total_octets,
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                (412u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_input_octets,
-                        &mut counts[4usize],
-                        index,
-                    )
-                }
-                (414u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_output_octets,
-                        &mut counts[5usize],
-                        index,
-                    )
-                }
-                (417u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_service_specific_units,
-                        &mut counts[6usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
+impl<'a> rt::Group<'a> for GrantedServiceUnit<'a> {
+    const DEF: &'static rt::AvpDef = &defs::GRANTED_SERVICE_UNIT;
+    fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(
+                &defs::GRANTED_SERVICE_UNIT_GRAMMAR,
+                &defs::GRANTED_SERVICE_UNIT_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (451, 0) => s.opt(0, &a, &mut self.tariff_time_change),
+                (420, 0) => s.opt(1, &a, &mut self.cc_time),
+                (413, 0) => s.opt_group(2, &a, &mut self.cc_money),
+                (421, 0) => s.opt(3, &a, &mut self.cc_total_octets),
+                (412, 0) => s.opt(4, &a, &mut self.cc_input_octets),
+                (414, 0) => s.opt(5, &a, &mut self.cc_output_octets),
+                (417, 0) => s.opt(6, &a, &mut self.cc_service_specific_units),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
     }
-    fn encoded_len(&self) -> usize {
-        let mut n = 0usize;
-        if let Some(v) = &self.tariff_time_change {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.cc_time {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.cc_money {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if let Some(v) = &self.cc_total_octets {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.cc_input_octets {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.cc_output_octets {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.cc_service_specific_units {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        if let Some(v) = &self.tariff_time_change {
-            ::diameter_runtime::enc::scalar(w, 451u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.cc_time {
-            ::diameter_runtime::enc::scalar(w, 420u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.cc_money {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if let Some(v) = &self.cc_total_octets {
-            ::diameter_runtime::enc::scalar(w, 421u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.cc_input_octets {
-            ::diameter_runtime::enc::scalar(w, 412u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.cc_output_octets {
-            ::diameter_runtime::enc::scalar(w, 414u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.cc_service_specific_units {
-            ::diameter_runtime::enc::scalar(w, 417u32, 64, 0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_group(&self, w: &mut rt::Writer<'_>) {
+        rt::put_opt(w, 451, 64, 0, &self.tariff_time_change);
+        rt::put_opt(w, 420, 64, 0, &self.cc_time);
+        rt::put_opt_group(w, &self.cc_money);
+        rt::put_opt(w, 421, 64, 0, &self.cc_total_octets);
+        rt::put_opt(w, 412, 64, 0, &self.cc_input_octets);
+        rt::put_opt(w, 414, 64, 0, &self.cc_output_octets);
+        rt::put_opt(w, 417, 64, 0, &self.cc_service_specific_units);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for GrantedServiceUnit<'_> {
+impl rt::IntoOwned for GrantedServiceUnit<'_> {
     type Owned = GrantedServiceUnit<'static>;
-    fn into_owned(self) -> GrantedServiceUnit<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> GrantedServiceUnit<'static> {
         GrantedServiceUnit {
-            tariff_time_change: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.tariff_time_change,
-            ),
-            cc_time: ::diameter_runtime::types::IntoOwned::into_owned(self.cc_time),
-            cc_money: ::diameter_runtime::types::IntoOwned::into_owned(self.cc_money),
-            cc_total_octets: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_total_octets,
-            ),
-            cc_input_octets: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_input_octets,
-            ),
-            cc_output_octets: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_output_octets,
-            ),
-            cc_service_specific_units: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_service_specific_units,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> GrantedServiceUnit<'static> {
-        GrantedServiceUnit {
-            tariff_time_change: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.tariff_time_change,
-                owner,
-            ),
-            cc_time: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_time,
-                owner,
-            ),
-            cc_money: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_money,
-                owner,
-            ),
-            cc_total_octets: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_total_octets,
-                owner,
-            ),
-            cc_input_octets: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_input_octets,
-                owner,
-            ),
-            cc_output_octets: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_output_octets,
-                owner,
-            ),
-            cc_service_specific_units: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_service_specific_units,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            tariff_time_change: self.tariff_time_change.into_owned_in(owner),
+            cc_time: self.cc_time.into_owned_in(owner),
+            cc_money: self.cc_money.into_owned_in(owner),
+            cc_total_octets: self.cc_total_octets.into_owned_in(owner),
+            cc_input_octets: self.cc_input_octets.into_owned_in(owner),
+            cc_output_octets: self.cc_output_octets.into_owned_in(owner),
+            cc_service_specific_units: self
+                .cc_service_specific_units
+                .into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`GrantedServiceUnit`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`GrantedServiceUnit`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct GrantedServiceUnitView<'a> {
     data: &'a [u8],
-    at: [u32; 7usize],
+    at: [u32; 7],
 }
 impl<'a> GrantedServiceUnitView<'a> {
-    /// Moment at which the tariff of the service changes, in seconds since 1 January 1900 00:00 UTC.
-    ///
-    /// `Tariff-Time-Change` (AVP code 451), Time; flags M must, V must-not, P may; RFC 4006 section 8.20.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn tariff_time_change(&self) -> Option<::diameter_runtime::types::Time> {
-        ::diameter_runtime::view::opt(self.data, self.at[0usize])
+    /// [`Tariff-Time-Change`](defs::TARIFF_TIME_CHANGE), optional.
+    pub fn tariff_time_change(&self) -> Option<rt::Time> {
+        rt::view::opt(self.data, self.at[0])
     }
-    /// Requested, granted or used time, in seconds.
-    ///
-    /// `CC-Time` (AVP code 420), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.21.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Time`](defs::CC_TIME), optional.
     pub fn cc_time(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[1usize])
+        rt::view::opt(self.data, self.at[1])
     }
-    /// A monetary amount, preferably with the currency it is expressed in.
-    ///
-    /// `CC-Money` (AVP code 413), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.22.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Money`](defs::CC_MONEY), optional.
     pub fn cc_money(&self) -> Option<CcMoneyView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[2usize])
+        rt::view::opt_group(self.data, self.at[2])
     }
-    /// Requested, granted or used octets counted in both directions together.
-    ///
-    /// `CC-Total-Octets` (AVP code 421), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.23.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Total-Octets`](defs::CC_TOTAL_OCTETS), optional.
     pub fn cc_total_octets(&self) -> Option<u64> {
-        ::diameter_runtime::view::opt(self.data, self.at[3usize])
+        rt::view::opt(self.data, self.at[3])
     }
-    /// Requested, granted or used octets received from the end user.
-    ///
-    /// `CC-Input-Octets` (AVP code 412), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.24.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Input-Octets`](defs::CC_INPUT_OCTETS), optional.
     pub fn cc_input_octets(&self) -> Option<u64> {
-        ::diameter_runtime::view::opt(self.data, self.at[4usize])
+        rt::view::opt(self.data, self.at[4])
     }
-    /// Requested, granted or used octets sent to the end user.
-    ///
-    /// `CC-Output-Octets` (AVP code 414), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.25.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Output-Octets`](defs::CC_OUTPUT_OCTETS), optional.
     pub fn cc_output_octets(&self) -> Option<u64> {
-        ::diameter_runtime::view::opt(self.data, self.at[5usize])
+        rt::view::opt(self.data, self.at[5])
     }
-    /// Requested, granted or used units of a service-defined kind (events, points and so on).
-    ///
-    /// `CC-Service-Specific-Units` (AVP code 417), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.26.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Service-Specific-Units`](defs::CC_SERVICE_SPECIFIC_UNITS), optional.
     pub fn cc_service_specific_units(&self) -> Option<u64> {
-        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+        rt::view::opt(self.data, self.at[6])
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::GroupView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::GroupView<'a> for GrantedServiceUnitView<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::GRANTED_SERVICE_UNIT;
+impl<'a> rt::GroupView<'a> for GrantedServiceUnitView<'a> {
+    const DEF: &'static rt::AvpDef = &defs::GRANTED_SERVICE_UNIT;
     type Group = GrantedServiceUnit<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
     #[inline]
-    fn check_group(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::GRANTED_SERVICE_UNIT_GRAMMAR;
-        let mut counts = [0u32; 7usize];
-        let mut out = Self { data, at: [0u32; 7usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (451u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Time,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
-                }
-                (420u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
-                }
-                (413u32, 0u32) => {
-                    ctx.view_single_group::<
-                            CcMoneyView<'a>,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
-                }
-                (421u32, 0u32) => {
-                    ctx.view_single::<
-                            u64,
-                        >(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[3usize],
-                        index,
-                    )
-                }
-                (412u32, 0u32) => {
-                    ctx.view_single::<
-                            u64,
-                        >(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[4usize],
-                        index,
-                    )
-                }
-                (414u32, 0u32) => {
-                    ctx.view_single::<
-                            u64,
-                        >(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[5usize],
-                        index,
-                    )
-                }
-                (417u32, 0u32) => {
-                    ctx.view_single::<
-                            u64,
-                        >(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[6usize],
-                        index,
-                    )
-                }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
+    fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 7] };
+        let mut s = ctx
+            .fields(
+                &defs::GRANTED_SERVICE_UNIT_GRAMMAR,
+                &defs::GRANTED_SERVICE_UNIT_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (451, 0) => s.view_single::<rt::Time>(0, &a, &mut out.at[0]),
+                (420, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
+                (413, 0) => s.view_single_group::<CcMoneyView<'a>>(2, &a, &mut out.at[2]),
+                (421, 0) => s.view_single::<u64>(3, &a, &mut out.at[3]),
+                (412, 0) => s.view_single::<u64>(4, &a, &mut out.at[4]),
+                (414, 0) => s.view_single::<u64>(5, &a, &mut out.at[5]),
+                (417, 0) => s.view_single::<u64>(6, &a, &mut out.at[6]),
+                _ => s.other_in_view(&a),
+            }
+        }
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
             data,
-            at: ::diameter_runtime::view::index(data, Self::slot),
+            at: rt::view::index(data, Self::slot),
         }
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (451u32, 0u32) => Some(0usize),
-            (420u32, 0u32) => Some(1usize),
-            (413u32, 0u32) => Some(2usize),
-            (421u32, 0u32) => Some(3usize),
-            (412u32, 0u32) => Some(4usize),
-            (414u32, 0u32) => Some(5usize),
-            (417u32, 0u32) => Some(6usize),
+            (451, 0) => Some(0),
+            (420, 0) => Some(1),
+            (413, 0) => Some(2),
+            (421, 0) => Some(3),
+            (412, 0) => Some(4),
+            (414, 0) => Some(5),
+            (417, 0) => Some(6),
             _ => None,
         }
     }
@@ -4251,9 +2344,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GrantedServiceUnitView<'a> 
         GrantedServiceUnit {
             tariff_time_change: self.tariff_time_change(),
             cc_time: self.cc_time(),
-            cc_money: self
-                .cc_money()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            cc_money: self.cc_money().map(rt::owned),
             cc_total_octets: self.cc_total_octets(),
             cc_input_octets: self.cc_input_octets(),
             cc_output_octets: self.cc_output_octets(),
@@ -4265,14 +2356,10 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GrantedServiceUnitView<'a> 
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for GrantedServiceUnitView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+        ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
-/// Format of the address in Redirect-Server-Address.
-///
-/// `Redirect-Address-Type` (AVP code 433), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.38.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+/// The Enumerated AVP [`Redirect-Address-Type`](defs::REDIRECT_ADDRESS_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct RedirectAddressType(pub i32);
 impl RedirectAddressType {
@@ -4295,71 +2382,20 @@ impl RedirectAddressType {
         }
     }
 }
-impl ::core::fmt::Debug for RedirectAddressType {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "Redirect-Address-Type({})", self.0),
-        }
-    }
-}
-impl From<i32> for RedirectAddressType {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<RedirectAddressType> for i32 {
-    fn from(v: RedirectAddressType) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for RedirectAddressType {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for RedirectAddressType {
-    type Owned = RedirectAddressType;
-    fn into_owned(self) -> RedirectAddressType {
-        self
-    }
-}
-/// Where the user is sent when the account cannot cover the service (required with Final-Unit-Action REDIRECT).
-///
-/// `Redirect-Server` (AVP code 434), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.37.
+rt::enumerated!(RedirectAddressType, "Redirect-Address-Type");
+/// The Grouped AVP [`Redirect-Server`](defs::REDIRECT_SERVER).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RedirectServer<'a> {
-    /// Format of the address in Redirect-Server-Address.
-    ///
-    /// `Redirect-Address-Type` (AVP code 433), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.38.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Redirect-Address-Type`](defs::REDIRECT_ADDRESS_TYPE), required.
     pub redirect_address_type: RedirectAddressType,
-    /// Address of the redirect server, in the format named by Redirect-Address-Type.
-    ///
-    /// `Redirect-Server-Address` (AVP code 435), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.39.
-    ///
-    /// Occurs 1 to 1 times.
-    pub redirect_server_address: ::diameter_runtime::types::Utf8String<'a>,
+    /// [`Redirect-Server-Address`](defs::REDIRECT_SERVER_ADDRESS), required.
+    pub redirect_server_address: rt::Utf8String<'a>,
 }
 impl<'a> RedirectServer<'a> {
     /// A group with its required AVPs (`Redirect-Address-Type`, `Redirect-Server-Address`); optional and repeated ones start empty.
     pub fn new(
         redirect_address_type: RedirectAddressType,
-        redirect_server_address: ::diameter_runtime::types::Utf8String<'a>,
+        redirect_server_address: rt::Utf8String<'a>,
     ) -> Self {
         Self {
             redirect_address_type,
@@ -4390,21 +2426,18 @@ impl<'a> RedirectServerBuilder<'a> {
         self
     }
     ///Sets `Redirect-Server-Address`.
-    pub fn redirect_server_address(
-        mut self,
-        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
-    ) -> Self {
+    pub fn redirect_server_address(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
         self.value.redirect_server_address = v.into();
         self.given[1usize] = true;
         self
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(&defs::REDIRECT_SERVER_GRAMMAR, &self.given)
+        rt::build::missing(&defs::REDIRECT_SERVER_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(self) -> Result<RedirectServer<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<RedirectServer<'a>, rt::MissingAvps> {
+        rt::build::check(
             "Redirect-Server",
             &defs::REDIRECT_SERVER_GRAMMAR,
             &self.given,
@@ -4412,202 +2445,80 @@ impl<'a> RedirectServerBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::typed::Group<'a> for RedirectServer<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::REDIRECT_SERVER;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_group(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::REDIRECT_SERVER_GRAMMAR;
-        let mut counts = [0u32; 2usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (433u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.redirect_address_type,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (435u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.redirect_server_address,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+impl<'a> rt::Group<'a> for RedirectServer<'a> {
+    const DEF: &'static rt::AvpDef = &defs::REDIRECT_SERVER;
+    fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(&defs::REDIRECT_SERVER_GRAMMAR, &defs::REDIRECT_SERVER_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (433, 0) => s.one(0, &a, &mut self.redirect_address_type),
+                (435, 0) => s.one(1, &a, &mut self.redirect_server_address),
+                _ => s.other(&a, None),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
+        s.need(0);
+        s.need(1);
     }
-    fn encoded_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.redirect_address_type;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.redirect_server_address;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        n
-    }
-    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.redirect_address_type;
-            ::diameter_runtime::enc::scalar(w, 433u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.redirect_server_address;
-            ::diameter_runtime::enc::scalar(w, 435u32, 64, 0u32, v);
-        }
+    fn encode_group(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 433, 64, 0, &self.redirect_address_type);
+        rt::put(w, 435, 64, 0, &self.redirect_server_address);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for RedirectServer<'_> {
+impl rt::IntoOwned for RedirectServer<'_> {
     type Owned = RedirectServer<'static>;
-    fn into_owned(self) -> RedirectServer<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> RedirectServer<'static> {
         RedirectServer {
-            redirect_address_type: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.redirect_address_type,
-            ),
-            redirect_server_address: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.redirect_server_address,
-            ),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> RedirectServer<'static> {
-        RedirectServer {
-            redirect_address_type: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.redirect_address_type,
-                owner,
-            ),
-            redirect_server_address: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.redirect_server_address,
-                owner,
-            ),
+            redirect_address_type: self.redirect_address_type.into_owned_in(owner),
+            redirect_server_address: self.redirect_server_address.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`RedirectServer`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`RedirectServer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct RedirectServerView<'a> {
     data: &'a [u8],
-    at: [u32; 2usize],
+    at: [u32; 2],
 }
 impl<'a> RedirectServerView<'a> {
-    /// Format of the address in Redirect-Server-Address.
-    ///
-    /// `Redirect-Address-Type` (AVP code 433), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.38.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Redirect-Address-Type`](defs::REDIRECT_ADDRESS_TYPE), required.
     pub fn redirect_address_type(&self) -> RedirectAddressType {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+        rt::view::one(self.data, self.at[0])
     }
-    /// Address of the redirect server, in the format named by Redirect-Address-Type.
-    ///
-    /// `Redirect-Server-Address` (AVP code 435), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.39.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn redirect_server_address(&self) -> ::diameter_runtime::types::Utf8String<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    /// [`Redirect-Server-Address`](defs::REDIRECT_SERVER_ADDRESS), required.
+    pub fn redirect_server_address(&self) -> rt::Utf8String<'a> {
+        rt::view::one(self.data, self.at[1])
     }
 }
-impl<'a> ::diameter_runtime::view::GroupView<'a> for RedirectServerView<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::REDIRECT_SERVER;
+impl<'a> rt::GroupView<'a> for RedirectServerView<'a> {
+    const DEF: &'static rt::AvpDef = &defs::REDIRECT_SERVER;
     type Group = RedirectServer<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
     #[inline]
-    fn check_group(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::REDIRECT_SERVER_GRAMMAR;
-        let mut counts = [0u32; 2usize];
-        let mut out = Self { data, at: [0u32; 2usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (433u32, 0u32) => {
-                    ctx.view_single::<
-                            RedirectAddressType,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
-                }
-                (435u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+    fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 2] };
+        let mut s = ctx
+            .fields(&defs::REDIRECT_SERVER_GRAMMAR, &defs::REDIRECT_SERVER_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (433, 0) => s.view_single::<RedirectAddressType>(0, &a, &mut out.at[0]),
+                (435, 0) => s.view_single::<rt::Utf8String<'a>>(1, &a, &mut out.at[1]),
+                _ => s.other(&a, None),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
             data,
-            at: ::diameter_runtime::view::index(data, Self::slot),
+            at: rt::view::index(data, Self::slot),
         }
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (433u32, 0u32) => Some(0usize),
-            (435u32, 0u32) => Some(1usize),
+            (433, 0) => Some(0),
+            (435, 0) => Some(1),
             _ => None,
         }
     }
@@ -4624,14 +2535,10 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RedirectServerView<'a> {
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for RedirectServerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+        ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
-/// What an EVENT_REQUEST asks for: debit, refund, balance check or price enquiry.
-///
-/// `Requested-Action` (AVP code 436), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.41.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+/// The Enumerated AVP [`Requested-Action`](defs::REQUESTED_ACTION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct RequestedAction(pub i32);
 impl RequestedAction {
@@ -4654,91 +2561,24 @@ impl RequestedAction {
         }
     }
 }
-impl ::core::fmt::Debug for RequestedAction {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "Requested-Action({})", self.0),
-        }
-    }
-}
-impl From<i32> for RequestedAction {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<RequestedAction> for i32 {
-    fn from(v: RequestedAction) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for RequestedAction {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for RequestedAction {
-    type Owned = RequestedAction;
-    fn into_owned(self) -> RequestedAction {
-        self
-    }
-}
-/// Units, or a monetary amount, that the client asks the server to grant.
-///
-/// `Requested-Service-Unit` (AVP code 437), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.18.
+rt::enumerated!(RequestedAction, "Requested-Action");
+/// The Grouped AVP [`Requested-Service-Unit`](defs::REQUESTED_SERVICE_UNIT).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RequestedServiceUnit<'a> {
-    /// Requested, granted or used time, in seconds.
-    ///
-    /// `CC-Time` (AVP code 420), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.21.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Time`](defs::CC_TIME), optional.
     pub cc_time: Option<u32>,
-    /// A monetary amount, preferably with the currency it is expressed in.
-    ///
-    /// `CC-Money` (AVP code 413), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.22.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Money`](defs::CC_MONEY), optional.
     pub cc_money: Option<CcMoney>,
-    /// Requested, granted or used octets counted in both directions together.
-    ///
-    /// `CC-Total-Octets` (AVP code 421), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.23.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Total-Octets`](defs::CC_TOTAL_OCTETS), optional.
     pub cc_total_octets: Option<u64>,
-    /// Requested, granted or used octets received from the end user.
-    ///
-    /// `CC-Input-Octets` (AVP code 412), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.24.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Input-Octets`](defs::CC_INPUT_OCTETS), optional.
     pub cc_input_octets: Option<u64>,
-    /// Requested, granted or used octets sent to the end user.
-    ///
-    /// `CC-Output-Octets` (AVP code 414), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.25.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Output-Octets`](defs::CC_OUTPUT_OCTETS), optional.
     pub cc_output_octets: Option<u64>,
-    /// Requested, granted or used units of a service-defined kind (events, points and so on).
-    ///
-    /// `CC-Service-Specific-Units` (AVP code 417), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.26.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Service-Specific-Units`](defs::CC_SERVICE_SPECIFIC_UNITS), optional.
     pub cc_service_specific_units: Option<u64>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> RequestedServiceUnit<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
@@ -4746,412 +2586,126 @@ impl<'a> RequestedServiceUnit<'a> {
         Self { ..Default::default() }
     }
 }
-impl<'a> ::diameter_runtime::typed::Group<'a> for RequestedServiceUnit<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::REQUESTED_SERVICE_UNIT;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_group(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::REQUESTED_SERVICE_UNIT_GRAMMAR;
-        let mut counts = [0u32; 6usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (420u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_time,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (413u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_money,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (421u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_total_octets,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (412u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_input_octets,
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                (414u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_output_octets,
-                        &mut counts[4usize],
-                        index,
-                    )
-                }
-                (417u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_service_specific_units,
-                        &mut counts[5usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
+impl<'a> rt::Group<'a> for RequestedServiceUnit<'a> {
+    const DEF: &'static rt::AvpDef = &defs::REQUESTED_SERVICE_UNIT;
+    fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(
+                &defs::REQUESTED_SERVICE_UNIT_GRAMMAR,
+                &defs::REQUESTED_SERVICE_UNIT_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (420, 0) => s.opt(0, &a, &mut self.cc_time),
+                (413, 0) => s.opt_group(1, &a, &mut self.cc_money),
+                (421, 0) => s.opt(2, &a, &mut self.cc_total_octets),
+                (412, 0) => s.opt(3, &a, &mut self.cc_input_octets),
+                (414, 0) => s.opt(4, &a, &mut self.cc_output_octets),
+                (417, 0) => s.opt(5, &a, &mut self.cc_service_specific_units),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
     }
-    fn encoded_len(&self) -> usize {
-        let mut n = 0usize;
-        if let Some(v) = &self.cc_time {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.cc_money {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if let Some(v) = &self.cc_total_octets {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.cc_input_octets {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.cc_output_octets {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.cc_service_specific_units {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        if let Some(v) = &self.cc_time {
-            ::diameter_runtime::enc::scalar(w, 420u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.cc_money {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if let Some(v) = &self.cc_total_octets {
-            ::diameter_runtime::enc::scalar(w, 421u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.cc_input_octets {
-            ::diameter_runtime::enc::scalar(w, 412u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.cc_output_octets {
-            ::diameter_runtime::enc::scalar(w, 414u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.cc_service_specific_units {
-            ::diameter_runtime::enc::scalar(w, 417u32, 64, 0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_group(&self, w: &mut rt::Writer<'_>) {
+        rt::put_opt(w, 420, 64, 0, &self.cc_time);
+        rt::put_opt_group(w, &self.cc_money);
+        rt::put_opt(w, 421, 64, 0, &self.cc_total_octets);
+        rt::put_opt(w, 412, 64, 0, &self.cc_input_octets);
+        rt::put_opt(w, 414, 64, 0, &self.cc_output_octets);
+        rt::put_opt(w, 417, 64, 0, &self.cc_service_specific_units);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for RequestedServiceUnit<'_> {
+impl rt::IntoOwned for RequestedServiceUnit<'_> {
     type Owned = RequestedServiceUnit<'static>;
-    fn into_owned(self) -> RequestedServiceUnit<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> RequestedServiceUnit<'static> {
         RequestedServiceUnit {
-            cc_time: ::diameter_runtime::types::IntoOwned::into_owned(self.cc_time),
-            cc_money: ::diameter_runtime::types::IntoOwned::into_owned(self.cc_money),
-            cc_total_octets: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_total_octets,
-            ),
-            cc_input_octets: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_input_octets,
-            ),
-            cc_output_octets: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_output_octets,
-            ),
-            cc_service_specific_units: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_service_specific_units,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> RequestedServiceUnit<'static> {
-        RequestedServiceUnit {
-            cc_time: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_time,
-                owner,
-            ),
-            cc_money: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_money,
-                owner,
-            ),
-            cc_total_octets: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_total_octets,
-                owner,
-            ),
-            cc_input_octets: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_input_octets,
-                owner,
-            ),
-            cc_output_octets: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_output_octets,
-                owner,
-            ),
-            cc_service_specific_units: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_service_specific_units,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            cc_time: self.cc_time.into_owned_in(owner),
+            cc_money: self.cc_money.into_owned_in(owner),
+            cc_total_octets: self.cc_total_octets.into_owned_in(owner),
+            cc_input_octets: self.cc_input_octets.into_owned_in(owner),
+            cc_output_octets: self.cc_output_octets.into_owned_in(owner),
+            cc_service_specific_units: self
+                .cc_service_specific_units
+                .into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`RequestedServiceUnit`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`RequestedServiceUnit`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct RequestedServiceUnitView<'a> {
     data: &'a [u8],
-    at: [u32; 6usize],
+    at: [u32; 6],
 }
 impl<'a> RequestedServiceUnitView<'a> {
-    /// Requested, granted or used time, in seconds.
-    ///
-    /// `CC-Time` (AVP code 420), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.21.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Time`](defs::CC_TIME), optional.
     pub fn cc_time(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[0usize])
+        rt::view::opt(self.data, self.at[0])
     }
-    /// A monetary amount, preferably with the currency it is expressed in.
-    ///
-    /// `CC-Money` (AVP code 413), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.22.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Money`](defs::CC_MONEY), optional.
     pub fn cc_money(&self) -> Option<CcMoneyView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[1usize])
+        rt::view::opt_group(self.data, self.at[1])
     }
-    /// Requested, granted or used octets counted in both directions together.
-    ///
-    /// `CC-Total-Octets` (AVP code 421), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.23.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Total-Octets`](defs::CC_TOTAL_OCTETS), optional.
     pub fn cc_total_octets(&self) -> Option<u64> {
-        ::diameter_runtime::view::opt(self.data, self.at[2usize])
+        rt::view::opt(self.data, self.at[2])
     }
-    /// Requested, granted or used octets received from the end user.
-    ///
-    /// `CC-Input-Octets` (AVP code 412), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.24.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Input-Octets`](defs::CC_INPUT_OCTETS), optional.
     pub fn cc_input_octets(&self) -> Option<u64> {
-        ::diameter_runtime::view::opt(self.data, self.at[3usize])
+        rt::view::opt(self.data, self.at[3])
     }
-    /// Requested, granted or used octets sent to the end user.
-    ///
-    /// `CC-Output-Octets` (AVP code 414), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.25.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Output-Octets`](defs::CC_OUTPUT_OCTETS), optional.
     pub fn cc_output_octets(&self) -> Option<u64> {
-        ::diameter_runtime::view::opt(self.data, self.at[4usize])
+        rt::view::opt(self.data, self.at[4])
     }
-    /// Requested, granted or used units of a service-defined kind (events, points and so on).
-    ///
-    /// `CC-Service-Specific-Units` (AVP code 417), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.26.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Service-Specific-Units`](defs::CC_SERVICE_SPECIFIC_UNITS), optional.
     pub fn cc_service_specific_units(&self) -> Option<u64> {
-        ::diameter_runtime::view::opt(self.data, self.at[5usize])
+        rt::view::opt(self.data, self.at[5])
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::GroupView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::GroupView<'a> for RequestedServiceUnitView<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::REQUESTED_SERVICE_UNIT;
+impl<'a> rt::GroupView<'a> for RequestedServiceUnitView<'a> {
+    const DEF: &'static rt::AvpDef = &defs::REQUESTED_SERVICE_UNIT;
     type Group = RequestedServiceUnit<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
     #[inline]
-    fn check_group(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::REQUESTED_SERVICE_UNIT_GRAMMAR;
-        let mut counts = [0u32; 6usize];
-        let mut out = Self { data, at: [0u32; 6usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (420u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
-                }
-                (413u32, 0u32) => {
-                    ctx.view_single_group::<
-                            CcMoneyView<'a>,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
-                }
-                (421u32, 0u32) => {
-                    ctx.view_single::<
-                            u64,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
-                }
-                (412u32, 0u32) => {
-                    ctx.view_single::<
-                            u64,
-                        >(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[3usize],
-                        index,
-                    )
-                }
-                (414u32, 0u32) => {
-                    ctx.view_single::<
-                            u64,
-                        >(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[4usize],
-                        index,
-                    )
-                }
-                (417u32, 0u32) => {
-                    ctx.view_single::<
-                            u64,
-                        >(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[5usize],
-                        index,
-                    )
-                }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
+    fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 6] };
+        let mut s = ctx
+            .fields(
+                &defs::REQUESTED_SERVICE_UNIT_GRAMMAR,
+                &defs::REQUESTED_SERVICE_UNIT_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (420, 0) => s.view_single::<u32>(0, &a, &mut out.at[0]),
+                (413, 0) => s.view_single_group::<CcMoneyView<'a>>(1, &a, &mut out.at[1]),
+                (421, 0) => s.view_single::<u64>(2, &a, &mut out.at[2]),
+                (412, 0) => s.view_single::<u64>(3, &a, &mut out.at[3]),
+                (414, 0) => s.view_single::<u64>(4, &a, &mut out.at[4]),
+                (417, 0) => s.view_single::<u64>(5, &a, &mut out.at[5]),
+                _ => s.other_in_view(&a),
+            }
+        }
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
             data,
-            at: ::diameter_runtime::view::index(data, Self::slot),
+            at: rt::view::index(data, Self::slot),
         }
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (420u32, 0u32) => Some(0usize),
-            (413u32, 0u32) => Some(1usize),
-            (421u32, 0u32) => Some(2usize),
-            (412u32, 0u32) => Some(3usize),
-            (414u32, 0u32) => Some(4usize),
-            (417u32, 0u32) => Some(5usize),
+            (420, 0) => Some(0),
+            (413, 0) => Some(1),
+            (421, 0) => Some(2),
+            (412, 0) => Some(3),
+            (414, 0) => Some(4),
+            (417, 0) => Some(5),
             _ => None,
         }
     }
@@ -5161,9 +2715,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RequestedServiceUnitView<'a
     fn to_group(&self) -> RequestedServiceUnit<'a> {
         RequestedServiceUnit {
             cc_time: self.cc_time(),
-            cc_money: self
-                .cc_money()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            cc_money: self.cc_money().map(rt::owned),
             cc_total_octets: self.cc_total_octets(),
             cc_input_octets: self.cc_input_octets(),
             cc_output_octets: self.cc_output_octets(),
@@ -5175,32 +2727,22 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for RequestedServiceUnitView<'a
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for RequestedServiceUnitView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+        ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
-/// A service-specific typed parameter used for pricing or rating.
-///
-/// `Service-Parameter-Info` (AVP code 440), Grouped; flags M may, V must-not, P may; RFC 4006 section 8.43.
+/// The Grouped AVP [`Service-Parameter-Info`](defs::SERVICE_PARAMETER_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceParameterInfo<'a> {
-    /// Type of a service parameter, as assigned by whoever allocated the Service-Context-Id.
-    ///
-    /// `Service-Parameter-Type` (AVP code 441), Unsigned32; flags M may, V must-not, P may; RFC 4006 section 8.44.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Service-Parameter-Type`](defs::SERVICE_PARAMETER_TYPE), required.
     pub service_parameter_type: u32,
-    /// Value of a service parameter whose type is given by Service-Parameter-Type.
-    ///
-    /// `Service-Parameter-Value` (AVP code 442), OctetString; flags M may, V must-not, P may; RFC 4006 section 8.45.
-    ///
-    /// Occurs 1 to 1 times.
-    pub service_parameter_value: ::diameter_runtime::types::OctetString<'a>,
+    /// [`Service-Parameter-Value`](defs::SERVICE_PARAMETER_VALUE), required.
+    pub service_parameter_value: rt::OctetString<'a>,
 }
 impl<'a> ServiceParameterInfo<'a> {
     /// A group with its required AVPs (`Service-Parameter-Type`, `Service-Parameter-Value`); optional and repeated ones start empty.
     pub fn new(
         service_parameter_type: u32,
-        service_parameter_value: ::diameter_runtime::types::OctetString<'a>,
+        service_parameter_value: rt::OctetString<'a>,
     ) -> Self {
         Self {
             service_parameter_type,
@@ -5231,26 +2773,18 @@ impl<'a> ServiceParameterInfoBuilder<'a> {
         self
     }
     ///Sets `Service-Parameter-Value`.
-    pub fn service_parameter_value(
-        mut self,
-        v: impl Into<::diameter_runtime::types::OctetString<'a>>,
-    ) -> Self {
+    pub fn service_parameter_value(mut self, v: impl Into<rt::OctetString<'a>>) -> Self {
         self.value.service_parameter_value = v.into();
         self.given[1usize] = true;
         self
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(
-            &defs::SERVICE_PARAMETER_INFO_GRAMMAR,
-            &self.given,
-        )
+        rt::build::missing(&defs::SERVICE_PARAMETER_INFO_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(
-        self,
-    ) -> Result<ServiceParameterInfo<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<ServiceParameterInfo<'a>, rt::MissingAvps> {
+        rt::build::check(
             "Service-Parameter-Info",
             &defs::SERVICE_PARAMETER_INFO_GRAMMAR,
             &self.given,
@@ -5258,202 +2792,86 @@ impl<'a> ServiceParameterInfoBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::typed::Group<'a> for ServiceParameterInfo<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::SERVICE_PARAMETER_INFO;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_group(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SERVICE_PARAMETER_INFO_GRAMMAR;
-        let mut counts = [0u32; 2usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (441u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 0,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.service_parameter_type,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (442u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 0,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.service_parameter_value,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+impl<'a> rt::Group<'a> for ServiceParameterInfo<'a> {
+    const DEF: &'static rt::AvpDef = &defs::SERVICE_PARAMETER_INFO;
+    fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(
+                &defs::SERVICE_PARAMETER_INFO_GRAMMAR,
+                &defs::SERVICE_PARAMETER_INFO_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (441, 0) => s.one(0, &a, &mut self.service_parameter_type),
+                (442, 0) => s.one(1, &a, &mut self.service_parameter_value),
+                _ => s.other(&a, None),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
+        s.need(0);
+        s.need(1);
     }
-    fn encoded_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.service_parameter_type;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.service_parameter_value;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        n
-    }
-    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.service_parameter_type;
-            ::diameter_runtime::enc::scalar(w, 441u32, 0, 0u32, v);
-        }
-        {
-            let v = &self.service_parameter_value;
-            ::diameter_runtime::enc::scalar(w, 442u32, 0, 0u32, v);
-        }
+    fn encode_group(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 441, 0, 0, &self.service_parameter_type);
+        rt::put(w, 442, 0, 0, &self.service_parameter_value);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for ServiceParameterInfo<'_> {
+impl rt::IntoOwned for ServiceParameterInfo<'_> {
     type Owned = ServiceParameterInfo<'static>;
-    fn into_owned(self) -> ServiceParameterInfo<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ServiceParameterInfo<'static> {
         ServiceParameterInfo {
-            service_parameter_type: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.service_parameter_type,
-            ),
-            service_parameter_value: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.service_parameter_value,
-            ),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> ServiceParameterInfo<'static> {
-        ServiceParameterInfo {
-            service_parameter_type: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.service_parameter_type,
-                owner,
-            ),
-            service_parameter_value: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.service_parameter_value,
-                owner,
-            ),
+            service_parameter_type: self.service_parameter_type.into_owned_in(owner),
+            service_parameter_value: self.service_parameter_value.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`ServiceParameterInfo`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`ServiceParameterInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ServiceParameterInfoView<'a> {
     data: &'a [u8],
-    at: [u32; 2usize],
+    at: [u32; 2],
 }
 impl<'a> ServiceParameterInfoView<'a> {
-    /// Type of a service parameter, as assigned by whoever allocated the Service-Context-Id.
-    ///
-    /// `Service-Parameter-Type` (AVP code 441), Unsigned32; flags M may, V must-not, P may; RFC 4006 section 8.44.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Service-Parameter-Type`](defs::SERVICE_PARAMETER_TYPE), required.
     pub fn service_parameter_type(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+        rt::view::one(self.data, self.at[0])
     }
-    /// Value of a service parameter whose type is given by Service-Parameter-Type.
-    ///
-    /// `Service-Parameter-Value` (AVP code 442), OctetString; flags M may, V must-not, P may; RFC 4006 section 8.45.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn service_parameter_value(&self) -> ::diameter_runtime::types::OctetString<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    /// [`Service-Parameter-Value`](defs::SERVICE_PARAMETER_VALUE), required.
+    pub fn service_parameter_value(&self) -> rt::OctetString<'a> {
+        rt::view::one(self.data, self.at[1])
     }
 }
-impl<'a> ::diameter_runtime::view::GroupView<'a> for ServiceParameterInfoView<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::SERVICE_PARAMETER_INFO;
+impl<'a> rt::GroupView<'a> for ServiceParameterInfoView<'a> {
+    const DEF: &'static rt::AvpDef = &defs::SERVICE_PARAMETER_INFO;
     type Group = ServiceParameterInfo<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
     #[inline]
-    fn check_group(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SERVICE_PARAMETER_INFO_GRAMMAR;
-        let mut counts = [0u32; 2usize];
-        let mut out = Self { data, at: [0u32; 2usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (441u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 0,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
-                }
-                (442u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::OctetString<'a>,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 0,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+    fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 2] };
+        let mut s = ctx
+            .fields(
+                &defs::SERVICE_PARAMETER_INFO_GRAMMAR,
+                &defs::SERVICE_PARAMETER_INFO_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (441, 0) => s.view_single::<u32>(0, &a, &mut out.at[0]),
+                (442, 0) => s.view_single::<rt::OctetString<'a>>(1, &a, &mut out.at[1]),
+                _ => s.other(&a, None),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
             data,
-            at: ::diameter_runtime::view::index(data, Self::slot),
+            at: rt::view::index(data, Self::slot),
         }
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (441u32, 0u32) => Some(0usize),
-            (442u32, 0u32) => Some(1usize),
+            (441, 0) => Some(0),
+            (442, 0) => Some(1),
             _ => None,
         }
     }
@@ -5470,32 +2888,22 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for ServiceParameterInfoView<'a
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ServiceParameterInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+        ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
-/// Identifies the end user's subscription by a typed identifier.
-///
-/// `Subscription-Id` (AVP code 443), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.46.
+/// The Grouped AVP [`Subscription-Id`](defs::SUBSCRIPTION_ID).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubscriptionId<'a> {
-    /// Kind of identifier carried in Subscription-Id-Data.
-    ///
-    /// `Subscription-Id-Type` (AVP code 450), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.47.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Subscription-Id-Type`](defs::SUBSCRIPTION_ID_TYPE), required.
     pub subscription_id_type: SubscriptionIdType,
-    /// The subscription identifier itself, in the format named by Subscription-Id-Type.
-    ///
-    /// `Subscription-Id-Data` (AVP code 444), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.48.
-    ///
-    /// Occurs 1 to 1 times.
-    pub subscription_id_data: ::diameter_runtime::types::Utf8String<'a>,
+    /// [`Subscription-Id-Data`](defs::SUBSCRIPTION_ID_DATA), required.
+    pub subscription_id_data: rt::Utf8String<'a>,
 }
 impl<'a> SubscriptionId<'a> {
     /// A group with its required AVPs (`Subscription-Id-Type`, `Subscription-Id-Data`); optional and repeated ones start empty.
     pub fn new(
         subscription_id_type: SubscriptionIdType,
-        subscription_id_data: ::diameter_runtime::types::Utf8String<'a>,
+        subscription_id_data: rt::Utf8String<'a>,
     ) -> Self {
         Self {
             subscription_id_type,
@@ -5526,21 +2934,18 @@ impl<'a> SubscriptionIdBuilder<'a> {
         self
     }
     ///Sets `Subscription-Id-Data`.
-    pub fn subscription_id_data(
-        mut self,
-        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
-    ) -> Self {
+    pub fn subscription_id_data(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
         self.value.subscription_id_data = v.into();
         self.given[1usize] = true;
         self
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(&defs::SUBSCRIPTION_ID_GRAMMAR, &self.given)
+        rt::build::missing(&defs::SUBSCRIPTION_ID_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(self) -> Result<SubscriptionId<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<SubscriptionId<'a>, rt::MissingAvps> {
+        rt::build::check(
             "Subscription-Id",
             &defs::SUBSCRIPTION_ID_GRAMMAR,
             &self.given,
@@ -5548,202 +2953,80 @@ impl<'a> SubscriptionIdBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::typed::Group<'a> for SubscriptionId<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::SUBSCRIPTION_ID;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_group(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SUBSCRIPTION_ID_GRAMMAR;
-        let mut counts = [0u32; 2usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (450u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.subscription_id_type,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (444u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.subscription_id_data,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+impl<'a> rt::Group<'a> for SubscriptionId<'a> {
+    const DEF: &'static rt::AvpDef = &defs::SUBSCRIPTION_ID;
+    fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(&defs::SUBSCRIPTION_ID_GRAMMAR, &defs::SUBSCRIPTION_ID_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (450, 0) => s.one(0, &a, &mut self.subscription_id_type),
+                (444, 0) => s.one(1, &a, &mut self.subscription_id_data),
+                _ => s.other(&a, None),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
+        s.need(0);
+        s.need(1);
     }
-    fn encoded_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.subscription_id_type;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.subscription_id_data;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        n
-    }
-    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.subscription_id_type;
-            ::diameter_runtime::enc::scalar(w, 450u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.subscription_id_data;
-            ::diameter_runtime::enc::scalar(w, 444u32, 64, 0u32, v);
-        }
+    fn encode_group(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 450, 64, 0, &self.subscription_id_type);
+        rt::put(w, 444, 64, 0, &self.subscription_id_data);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for SubscriptionId<'_> {
+impl rt::IntoOwned for SubscriptionId<'_> {
     type Owned = SubscriptionId<'static>;
-    fn into_owned(self) -> SubscriptionId<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> SubscriptionId<'static> {
         SubscriptionId {
-            subscription_id_type: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.subscription_id_type,
-            ),
-            subscription_id_data: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.subscription_id_data,
-            ),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> SubscriptionId<'static> {
-        SubscriptionId {
-            subscription_id_type: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.subscription_id_type,
-                owner,
-            ),
-            subscription_id_data: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.subscription_id_data,
-                owner,
-            ),
+            subscription_id_type: self.subscription_id_type.into_owned_in(owner),
+            subscription_id_data: self.subscription_id_data.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`SubscriptionId`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`SubscriptionId`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct SubscriptionIdView<'a> {
     data: &'a [u8],
-    at: [u32; 2usize],
+    at: [u32; 2],
 }
 impl<'a> SubscriptionIdView<'a> {
-    /// Kind of identifier carried in Subscription-Id-Data.
-    ///
-    /// `Subscription-Id-Type` (AVP code 450), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.47.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Subscription-Id-Type`](defs::SUBSCRIPTION_ID_TYPE), required.
     pub fn subscription_id_type(&self) -> SubscriptionIdType {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+        rt::view::one(self.data, self.at[0])
     }
-    /// The subscription identifier itself, in the format named by Subscription-Id-Type.
-    ///
-    /// `Subscription-Id-Data` (AVP code 444), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.48.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn subscription_id_data(&self) -> ::diameter_runtime::types::Utf8String<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    /// [`Subscription-Id-Data`](defs::SUBSCRIPTION_ID_DATA), required.
+    pub fn subscription_id_data(&self) -> rt::Utf8String<'a> {
+        rt::view::one(self.data, self.at[1])
     }
 }
-impl<'a> ::diameter_runtime::view::GroupView<'a> for SubscriptionIdView<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::SUBSCRIPTION_ID;
+impl<'a> rt::GroupView<'a> for SubscriptionIdView<'a> {
+    const DEF: &'static rt::AvpDef = &defs::SUBSCRIPTION_ID;
     type Group = SubscriptionId<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
     #[inline]
-    fn check_group(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::SUBSCRIPTION_ID_GRAMMAR;
-        let mut counts = [0u32; 2usize];
-        let mut out = Self { data, at: [0u32; 2usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (450u32, 0u32) => {
-                    ctx.view_single::<
-                            SubscriptionIdType,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
-                }
-                (444u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+    fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 2] };
+        let mut s = ctx
+            .fields(&defs::SUBSCRIPTION_ID_GRAMMAR, &defs::SUBSCRIPTION_ID_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (450, 0) => s.view_single::<SubscriptionIdType>(0, &a, &mut out.at[0]),
+                (444, 0) => s.view_single::<rt::Utf8String<'a>>(1, &a, &mut out.at[1]),
+                _ => s.other(&a, None),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
             data,
-            at: ::diameter_runtime::view::index(data, Self::slot),
+            at: rt::view::index(data, Self::slot),
         }
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (450u32, 0u32) => Some(0usize),
-            (444u32, 0u32) => Some(1usize),
+            (450, 0) => Some(0),
+            (444, 0) => Some(1),
             _ => None,
         }
     }
@@ -5760,25 +3043,15 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for SubscriptionIdView<'a> {
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for SubscriptionIdView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+        ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
-/// A decimal number given as Value-Digits times ten to the power Exponent (absent exponent means zero).
-///
-/// `Unit-Value` (AVP code 445), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.8.
+/// The Grouped AVP [`Unit-Value`](defs::UNIT_VALUE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UnitValue {
-    /// Significant digits of a Unit-Value, scaled by the accompanying Exponent.
-    ///
-    /// `Value-Digits` (AVP code 447), Integer64; flags M must, V must-not, P may; RFC 4006 section 8.10.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Value-Digits`](defs::VALUE_DIGITS), required.
     pub value_digits: i64,
-    /// Power of ten applied to Value-Digits inside a Unit-Value.
-    ///
-    /// `Exponent` (AVP code 429), Integer32; flags M must, V must-not, P may; RFC 4006 section 8.9.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Exponent`](defs::EXPONENT), optional.
     pub exponent: Option<i32>,
 }
 impl UnitValue {
@@ -5814,184 +3087,81 @@ impl UnitValueBuilder {
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(&defs::UNIT_VALUE_GRAMMAR, &self.given)
+        rt::build::missing(&defs::UNIT_VALUE_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(self) -> Result<UnitValue, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
-            "Unit-Value",
-            &defs::UNIT_VALUE_GRAMMAR,
-            &self.given,
-        )?;
+    pub fn build(self) -> Result<UnitValue, rt::MissingAvps> {
+        rt::build::check("Unit-Value", &defs::UNIT_VALUE_GRAMMAR, &self.given)?;
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::typed::Group<'a> for UnitValue {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::UNIT_VALUE;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_group(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::UNIT_VALUE_GRAMMAR;
-        let mut counts = [0u32; 2usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (447u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.value_digits,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (429u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.exponent,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+impl<'a> rt::Group<'a> for UnitValue {
+    const DEF: &'static rt::AvpDef = &defs::UNIT_VALUE;
+    fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx.fields(&defs::UNIT_VALUE_GRAMMAR, &defs::UNIT_VALUE_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (447, 0) => s.one(0, &a, &mut self.value_digits),
+                (429, 0) => s.opt(1, &a, &mut self.exponent),
+                _ => s.other(&a, None),
+            }
         }
+        s.need(0);
     }
-    fn encoded_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.value_digits;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.exponent {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        n
-    }
-    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.value_digits;
-            ::diameter_runtime::enc::scalar(w, 447u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.exponent {
-            ::diameter_runtime::enc::scalar(w, 429u32, 64, 0u32, v);
-        }
+    fn encode_group(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 447, 64, 0, &self.value_digits);
+        rt::put_opt(w, 429, 64, 0, &self.exponent);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for UnitValue {
+impl rt::IntoOwned for UnitValue {
     type Owned = UnitValue;
-    fn into_owned(self) -> UnitValue {
+    fn into_owned_in(self, _: Option<&rt::Bytes>) -> UnitValue {
         self
     }
 }
-/// A checked, zero-allocation view of [`UnitValue`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`UnitValue`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct UnitValueView<'a> {
     data: &'a [u8],
-    at: [u32; 2usize],
+    at: [u32; 2],
 }
 impl<'a> UnitValueView<'a> {
-    /// Significant digits of a Unit-Value, scaled by the accompanying Exponent.
-    ///
-    /// `Value-Digits` (AVP code 447), Integer64; flags M must, V must-not, P may; RFC 4006 section 8.10.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Value-Digits`](defs::VALUE_DIGITS), required.
     pub fn value_digits(&self) -> i64 {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+        rt::view::one(self.data, self.at[0])
     }
-    /// Power of ten applied to Value-Digits inside a Unit-Value.
-    ///
-    /// `Exponent` (AVP code 429), Integer32; flags M must, V must-not, P may; RFC 4006 section 8.9.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Exponent`](defs::EXPONENT), optional.
     pub fn exponent(&self) -> Option<i32> {
-        ::diameter_runtime::view::opt(self.data, self.at[1usize])
+        rt::view::opt(self.data, self.at[1])
     }
 }
-impl<'a> ::diameter_runtime::view::GroupView<'a> for UnitValueView<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::UNIT_VALUE;
+impl<'a> rt::GroupView<'a> for UnitValueView<'a> {
+    const DEF: &'static rt::AvpDef = &defs::UNIT_VALUE;
     type Group = UnitValue;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
     #[inline]
-    fn check_group(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::UNIT_VALUE_GRAMMAR;
-        let mut counts = [0u32; 2usize];
-        let mut out = Self { data, at: [0u32; 2usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (447u32, 0u32) => {
-                    ctx.view_single::<
-                            i64,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
-                }
-                (429u32, 0u32) => {
-                    ctx.view_single::<
-                            i32,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+    fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 2] };
+        let mut s = ctx.fields(&defs::UNIT_VALUE_GRAMMAR, &defs::UNIT_VALUE_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (447, 0) => s.view_single::<i64>(0, &a, &mut out.at[0]),
+                (429, 0) => s.view_single::<i32>(1, &a, &mut out.at[1]),
+                _ => s.other(&a, None),
+            }
         }
+        s.need_at(0, out.at[0]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
             data,
-            at: ::diameter_runtime::view::index(data, Self::slot),
+            at: rt::view::index(data, Self::slot),
         }
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (447u32, 0u32) => Some(0usize),
-            (429u32, 0u32) => Some(1usize),
+            (447, 0) => Some(0),
+            (429, 0) => Some(1),
             _ => None,
         }
     }
@@ -6008,58 +3178,28 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UnitValueView<'a> {
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for UnitValueView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+        ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
-/// Units consumed since the service started or since the previous report.
-///
-/// `Used-Service-Unit` (AVP code 446), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.19.
+/// The Grouped AVP [`Used-Service-Unit`](defs::USED_SERVICE_UNIT).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UsedServiceUnit<'a> {
-    /// Whether units belong before or after a tariff change, or straddle it.
-    ///
-    /// `Tariff-Change-Usage` (AVP code 452), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.27.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Tariff-Change-Usage`](defs::TARIFF_CHANGE_USAGE), optional.
     pub tariff_change_usage: Option<TariffChangeUsage>,
-    /// Requested, granted or used time, in seconds.
-    ///
-    /// `CC-Time` (AVP code 420), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.21.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Time`](defs::CC_TIME), optional.
     pub cc_time: Option<u32>,
-    /// A monetary amount, preferably with the currency it is expressed in.
-    ///
-    /// `CC-Money` (AVP code 413), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.22.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Money`](defs::CC_MONEY), optional.
     pub cc_money: Option<CcMoney>,
-    /// Requested, granted or used octets counted in both directions together.
-    ///
-    /// `CC-Total-Octets` (AVP code 421), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.23.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Total-Octets`](defs::CC_TOTAL_OCTETS), optional.
     pub cc_total_octets: Option<u64>,
-    /// Requested, granted or used octets received from the end user.
-    ///
-    /// `CC-Input-Octets` (AVP code 412), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.24.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Input-Octets`](defs::CC_INPUT_OCTETS), optional.
     pub cc_input_octets: Option<u64>,
-    /// Requested, granted or used octets sent to the end user.
-    ///
-    /// `CC-Output-Octets` (AVP code 414), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.25.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Output-Octets`](defs::CC_OUTPUT_OCTETS), optional.
     pub cc_output_octets: Option<u64>,
-    /// Requested, granted or used units of a service-defined kind (events, points and so on).
-    ///
-    /// `CC-Service-Specific-Units` (AVP code 417), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.26.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Service-Specific-Units`](defs::CC_SERVICE_SPECIFIC_UNITS), optional.
     pub cc_service_specific_units: Option<u64>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> UsedServiceUnit<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
@@ -6067,465 +3207,129 @@ impl<'a> UsedServiceUnit<'a> {
         Self { ..Default::default() }
     }
 }
-impl<'a> ::diameter_runtime::typed::Group<'a> for UsedServiceUnit<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::USED_SERVICE_UNIT;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_group(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::USED_SERVICE_UNIT_GRAMMAR;
-        let mut counts = [0u32; 7usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (452u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.tariff_change_usage,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (420u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_time,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (413u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_money,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (421u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_total_octets,
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                (412u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_input_octets,
-                        &mut counts[4usize],
-                        index,
-                    )
-                }
-                (414u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_output_octets,
-                        &mut counts[5usize],
-                        index,
-                    )
-                }
-                (417u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_service_specific_units,
-                        &mut counts[6usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
+impl<'a> rt::Group<'a> for UsedServiceUnit<'a> {
+    const DEF: &'static rt::AvpDef = &defs::USED_SERVICE_UNIT;
+    fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(&defs::USED_SERVICE_UNIT_GRAMMAR, &defs::USED_SERVICE_UNIT_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (452, 0) => s.opt(0, &a, &mut self.tariff_change_usage),
+                (420, 0) => s.opt(1, &a, &mut self.cc_time),
+                (413, 0) => s.opt_group(2, &a, &mut self.cc_money),
+                (421, 0) => s.opt(3, &a, &mut self.cc_total_octets),
+                (412, 0) => s.opt(4, &a, &mut self.cc_input_octets),
+                (414, 0) => s.opt(5, &a, &mut self.cc_output_octets),
+                (417, 0) => s.opt(6, &a, &mut self.cc_service_specific_units),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
     }
-    fn encoded_len(&self) -> usize {
-        let mut n = 0usize;
-        if let Some(v) = &self.tariff_change_usage {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.cc_time {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.cc_money {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if let Some(v) = &self.cc_total_octets {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.cc_input_octets {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.cc_output_octets {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.cc_service_specific_units {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        if let Some(v) = &self.tariff_change_usage {
-            ::diameter_runtime::enc::scalar(w, 452u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.cc_time {
-            ::diameter_runtime::enc::scalar(w, 420u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.cc_money {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if let Some(v) = &self.cc_total_octets {
-            ::diameter_runtime::enc::scalar(w, 421u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.cc_input_octets {
-            ::diameter_runtime::enc::scalar(w, 412u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.cc_output_octets {
-            ::diameter_runtime::enc::scalar(w, 414u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.cc_service_specific_units {
-            ::diameter_runtime::enc::scalar(w, 417u32, 64, 0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_group(&self, w: &mut rt::Writer<'_>) {
+        rt::put_opt(w, 452, 64, 0, &self.tariff_change_usage);
+        rt::put_opt(w, 420, 64, 0, &self.cc_time);
+        rt::put_opt_group(w, &self.cc_money);
+        rt::put_opt(w, 421, 64, 0, &self.cc_total_octets);
+        rt::put_opt(w, 412, 64, 0, &self.cc_input_octets);
+        rt::put_opt(w, 414, 64, 0, &self.cc_output_octets);
+        rt::put_opt(w, 417, 64, 0, &self.cc_service_specific_units);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for UsedServiceUnit<'_> {
+impl rt::IntoOwned for UsedServiceUnit<'_> {
     type Owned = UsedServiceUnit<'static>;
-    fn into_owned(self) -> UsedServiceUnit<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> UsedServiceUnit<'static> {
         UsedServiceUnit {
-            tariff_change_usage: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.tariff_change_usage,
-            ),
-            cc_time: ::diameter_runtime::types::IntoOwned::into_owned(self.cc_time),
-            cc_money: ::diameter_runtime::types::IntoOwned::into_owned(self.cc_money),
-            cc_total_octets: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_total_octets,
-            ),
-            cc_input_octets: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_input_octets,
-            ),
-            cc_output_octets: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_output_octets,
-            ),
-            cc_service_specific_units: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_service_specific_units,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> UsedServiceUnit<'static> {
-        UsedServiceUnit {
-            tariff_change_usage: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.tariff_change_usage,
-                owner,
-            ),
-            cc_time: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_time,
-                owner,
-            ),
-            cc_money: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_money,
-                owner,
-            ),
-            cc_total_octets: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_total_octets,
-                owner,
-            ),
-            cc_input_octets: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_input_octets,
-                owner,
-            ),
-            cc_output_octets: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_output_octets,
-                owner,
-            ),
-            cc_service_specific_units: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_service_specific_units,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            tariff_change_usage: self.tariff_change_usage.into_owned_in(owner),
+            cc_time: self.cc_time.into_owned_in(owner),
+            cc_money: self.cc_money.into_owned_in(owner),
+            cc_total_octets: self.cc_total_octets.into_owned_in(owner),
+            cc_input_octets: self.cc_input_octets.into_owned_in(owner),
+            cc_output_octets: self.cc_output_octets.into_owned_in(owner),
+            cc_service_specific_units: self
+                .cc_service_specific_units
+                .into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`UsedServiceUnit`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`UsedServiceUnit`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct UsedServiceUnitView<'a> {
     data: &'a [u8],
-    at: [u32; 7usize],
+    at: [u32; 7],
 }
 impl<'a> UsedServiceUnitView<'a> {
-    /// Whether units belong before or after a tariff change, or straddle it.
-    ///
-    /// `Tariff-Change-Usage` (AVP code 452), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.27.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Tariff-Change-Usage`](defs::TARIFF_CHANGE_USAGE), optional.
     pub fn tariff_change_usage(&self) -> Option<TariffChangeUsage> {
-        ::diameter_runtime::view::opt(self.data, self.at[0usize])
+        rt::view::opt(self.data, self.at[0])
     }
-    /// Requested, granted or used time, in seconds.
-    ///
-    /// `CC-Time` (AVP code 420), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.21.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Time`](defs::CC_TIME), optional.
     pub fn cc_time(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[1usize])
+        rt::view::opt(self.data, self.at[1])
     }
-    /// A monetary amount, preferably with the currency it is expressed in.
-    ///
-    /// `CC-Money` (AVP code 413), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.22.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Money`](defs::CC_MONEY), optional.
     pub fn cc_money(&self) -> Option<CcMoneyView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[2usize])
+        rt::view::opt_group(self.data, self.at[2])
     }
-    /// Requested, granted or used octets counted in both directions together.
-    ///
-    /// `CC-Total-Octets` (AVP code 421), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.23.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Total-Octets`](defs::CC_TOTAL_OCTETS), optional.
     pub fn cc_total_octets(&self) -> Option<u64> {
-        ::diameter_runtime::view::opt(self.data, self.at[3usize])
+        rt::view::opt(self.data, self.at[3])
     }
-    /// Requested, granted or used octets received from the end user.
-    ///
-    /// `CC-Input-Octets` (AVP code 412), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.24.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Input-Octets`](defs::CC_INPUT_OCTETS), optional.
     pub fn cc_input_octets(&self) -> Option<u64> {
-        ::diameter_runtime::view::opt(self.data, self.at[4usize])
+        rt::view::opt(self.data, self.at[4])
     }
-    /// Requested, granted or used octets sent to the end user.
-    ///
-    /// `CC-Output-Octets` (AVP code 414), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.25.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Output-Octets`](defs::CC_OUTPUT_OCTETS), optional.
     pub fn cc_output_octets(&self) -> Option<u64> {
-        ::diameter_runtime::view::opt(self.data, self.at[5usize])
+        rt::view::opt(self.data, self.at[5])
     }
-    /// Requested, granted or used units of a service-defined kind (events, points and so on).
-    ///
-    /// `CC-Service-Specific-Units` (AVP code 417), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.26.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Service-Specific-Units`](defs::CC_SERVICE_SPECIFIC_UNITS), optional.
     pub fn cc_service_specific_units(&self) -> Option<u64> {
-        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+        rt::view::opt(self.data, self.at[6])
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::GroupView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::GroupView<'a> for UsedServiceUnitView<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::USED_SERVICE_UNIT;
+impl<'a> rt::GroupView<'a> for UsedServiceUnitView<'a> {
+    const DEF: &'static rt::AvpDef = &defs::USED_SERVICE_UNIT;
     type Group = UsedServiceUnit<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
     #[inline]
-    fn check_group(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::USED_SERVICE_UNIT_GRAMMAR;
-        let mut counts = [0u32; 7usize];
-        let mut out = Self { data, at: [0u32; 7usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (452u32, 0u32) => {
-                    ctx.view_single::<
-                            TariffChangeUsage,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
-                }
-                (420u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
-                }
-                (413u32, 0u32) => {
-                    ctx.view_single_group::<
-                            CcMoneyView<'a>,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
-                }
-                (421u32, 0u32) => {
-                    ctx.view_single::<
-                            u64,
-                        >(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[3usize],
-                        index,
-                    )
-                }
-                (412u32, 0u32) => {
-                    ctx.view_single::<
-                            u64,
-                        >(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[4usize],
-                        index,
-                    )
-                }
-                (414u32, 0u32) => {
-                    ctx.view_single::<
-                            u64,
-                        >(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[5usize],
-                        index,
-                    )
-                }
-                (417u32, 0u32) => {
-                    ctx.view_single::<
-                            u64,
-                        >(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[6usize],
-                        index,
-                    )
-                }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
+    fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 7] };
+        let mut s = ctx
+            .fields(&defs::USED_SERVICE_UNIT_GRAMMAR, &defs::USED_SERVICE_UNIT_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (452, 0) => s.view_single::<TariffChangeUsage>(0, &a, &mut out.at[0]),
+                (420, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
+                (413, 0) => s.view_single_group::<CcMoneyView<'a>>(2, &a, &mut out.at[2]),
+                (421, 0) => s.view_single::<u64>(3, &a, &mut out.at[3]),
+                (412, 0) => s.view_single::<u64>(4, &a, &mut out.at[4]),
+                (414, 0) => s.view_single::<u64>(5, &a, &mut out.at[5]),
+                (417, 0) => s.view_single::<u64>(6, &a, &mut out.at[6]),
+                _ => s.other_in_view(&a),
+            }
+        }
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
             data,
-            at: ::diameter_runtime::view::index(data, Self::slot),
+            at: rt::view::index(data, Self::slot),
         }
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (452u32, 0u32) => Some(0usize),
-            (420u32, 0u32) => Some(1usize),
-            (413u32, 0u32) => Some(2usize),
-            (421u32, 0u32) => Some(3usize),
-            (412u32, 0u32) => Some(4usize),
-            (414u32, 0u32) => Some(5usize),
-            (417u32, 0u32) => Some(6usize),
+            (452, 0) => Some(0),
+            (420, 0) => Some(1),
+            (413, 0) => Some(2),
+            (421, 0) => Some(3),
+            (412, 0) => Some(4),
+            (414, 0) => Some(5),
+            (417, 0) => Some(6),
             _ => None,
         }
     }
@@ -6536,9 +3340,7 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UsedServiceUnitView<'a> {
         UsedServiceUnit {
             tariff_change_usage: self.tariff_change_usage(),
             cc_time: self.cc_time(),
-            cc_money: self
-                .cc_money()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            cc_money: self.cc_money().map(rt::owned),
             cc_total_octets: self.cc_total_octets(),
             cc_input_octets: self.cc_input_octets(),
             cc_output_octets: self.cc_output_octets(),
@@ -6550,14 +3352,10 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UsedServiceUnitView<'a> {
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for UsedServiceUnitView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+        ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
-/// Action taken when the account can no longer pay for the service: end it, redirect the user, or restrict access.
-///
-/// `Final-Unit-Action` (AVP code 449), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.35.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+/// The Enumerated AVP [`Final-Unit-Action`](defs::FINAL_UNIT_ACTION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FinalUnitAction(pub i32);
 impl FinalUnitAction {
@@ -6577,53 +3375,8 @@ impl FinalUnitAction {
         }
     }
 }
-impl ::core::fmt::Debug for FinalUnitAction {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "Final-Unit-Action({})", self.0),
-        }
-    }
-}
-impl From<i32> for FinalUnitAction {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<FinalUnitAction> for i32 {
-    fn from(v: FinalUnitAction) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for FinalUnitAction {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for FinalUnitAction {
-    type Owned = FinalUnitAction;
-    fn into_owned(self) -> FinalUnitAction {
-        self
-    }
-}
-/// Kind of identifier carried in Subscription-Id-Data.
-///
-/// `Subscription-Id-Type` (AVP code 450), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.47.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+rt::enumerated!(FinalUnitAction, "Final-Unit-Action");
+/// The Enumerated AVP [`Subscription-Id-Type`](defs::SUBSCRIPTION_ID_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SubscriptionIdType(pub i32);
 impl SubscriptionIdType {
@@ -6649,53 +3402,8 @@ impl SubscriptionIdType {
         }
     }
 }
-impl ::core::fmt::Debug for SubscriptionIdType {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "Subscription-Id-Type({})", self.0),
-        }
-    }
-}
-impl From<i32> for SubscriptionIdType {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<SubscriptionIdType> for i32 {
-    fn from(v: SubscriptionIdType) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for SubscriptionIdType {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for SubscriptionIdType {
-    type Owned = SubscriptionIdType;
-    fn into_owned(self) -> SubscriptionIdType {
-        self
-    }
-}
-/// Whether units belong before or after a tariff change, or straddle it.
-///
-/// `Tariff-Change-Usage` (AVP code 452), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.27.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+rt::enumerated!(SubscriptionIdType, "Subscription-Id-Type");
+/// The Enumerated AVP [`Tariff-Change-Usage`](defs::TARIFF_CHANGE_USAGE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct TariffChangeUsage(pub i32);
 impl TariffChangeUsage {
@@ -6715,53 +3423,8 @@ impl TariffChangeUsage {
         }
     }
 }
-impl ::core::fmt::Debug for TariffChangeUsage {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "Tariff-Change-Usage({})", self.0),
-        }
-    }
-}
-impl From<i32> for TariffChangeUsage {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<TariffChangeUsage> for i32 {
-    fn from(v: TariffChangeUsage) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for TariffChangeUsage {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for TariffChangeUsage {
-    type Owned = TariffChangeUsage;
-    fn into_owned(self) -> TariffChangeUsage {
-        self
-    }
-}
-/// Kind of unit pooled into a credit pool.
-///
-/// `CC-Unit-Type` (AVP code 454), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.32.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+rt::enumerated!(TariffChangeUsage, "Tariff-Change-Usage");
+/// The Enumerated AVP [`CC-Unit-Type`](defs::CC_UNIT_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CcUnitType(pub i32);
 impl CcUnitType {
@@ -6790,53 +3453,8 @@ impl CcUnitType {
         }
     }
 }
-impl ::core::fmt::Debug for CcUnitType {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "CC-Unit-Type({})", self.0),
-        }
-    }
-}
-impl From<i32> for CcUnitType {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<CcUnitType> for i32 {
-    fn from(v: CcUnitType) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for CcUnitType {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for CcUnitType {
-    type Owned = CcUnitType;
-    fn into_owned(self) -> CcUnitType {
-        self
-    }
-}
-/// Whether the client can handle credit control for several services independently within one (sub-)session.
-///
-/// `Multiple-Services-Indicator` (AVP code 455), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.40.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+rt::enumerated!(CcUnitType, "CC-Unit-Type");
+/// The Enumerated AVP [`Multiple-Services-Indicator`](defs::MULTIPLE_SERVICES_INDICATOR); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct MultipleServicesIndicator(pub i32);
 impl MultipleServicesIndicator {
@@ -6853,115 +3471,32 @@ impl MultipleServicesIndicator {
         }
     }
 }
-impl ::core::fmt::Debug for MultipleServicesIndicator {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "Multiple-Services-Indicator({})", self.0),
-        }
-    }
-}
-impl From<i32> for MultipleServicesIndicator {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<MultipleServicesIndicator> for i32 {
-    fn from(v: MultipleServicesIndicator) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for MultipleServicesIndicator {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for MultipleServicesIndicator {
-    type Owned = MultipleServicesIndicator;
-    fn into_owned(self) -> MultipleServicesIndicator {
-        self
-    }
-}
-/// Credit-control data (requested, granted and used units and related results) for one or more services or one rating group.
-///
-/// `Multiple-Services-Credit-Control` (AVP code 456), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.16.
+rt::enumerated!(MultipleServicesIndicator, "Multiple-Services-Indicator");
+/// The Grouped AVP [`Multiple-Services-Credit-Control`](defs::MULTIPLE_SERVICES_CREDIT_CONTROL).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MultipleServicesCreditControl<'a> {
-    /// Units the client may let the end user consume before the service ends or a new request is due.
-    ///
-    /// `Granted-Service-Unit` (AVP code 431), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.17.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Granted-Service-Unit`](defs::GRANTED_SERVICE_UNIT), optional.
     pub granted_service_unit: Option<GrantedServiceUnit<'a>>,
-    /// Units, or a monetary amount, that the client asks the server to grant.
-    ///
-    /// `Requested-Service-Unit` (AVP code 437), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.18.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Requested-Service-Unit`](defs::REQUESTED_SERVICE_UNIT), optional.
     pub requested_service_unit: Option<RequestedServiceUnit<'a>>,
-    /// Units consumed since the service started or since the previous report.
-    ///
-    /// `Used-Service-Unit` (AVP code 446), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.19.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Used-Service-Unit`](defs::USED_SERVICE_UNIT), at least 0 times.
     pub used_service_unit: Vec<UsedServiceUnit<'a>>,
-    /// Whether units belong before or after a tariff change, or straddle it.
-    ///
-    /// `Tariff-Change-Usage` (AVP code 452), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.27.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Tariff-Change-Usage`](defs::TARIFF_CHANGE_USAGE), optional.
     pub tariff_change_usage: Option<TariffChangeUsage>,
-    /// Identifier of a service, unique together with Service-Context-Id.
-    ///
-    /// `Service-Identifier` (AVP code 439), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.28.
-    ///
-    /// Occurs at least 0 times.
-    pub service_identifier: ::diameter_runtime::smallvec::SmallVec<[u32; 4usize]>,
-    /// Identifier of a group of services rated alike, unique together with Service-Context-Id.
-    ///
-    /// `Rating-Group` (AVP code 432), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.29.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Service-Identifier`](defs::SERVICE_IDENTIFIER), at least 0 times.
+    pub service_identifier: rt::SmallVec<[u32; 4usize]>,
+    /// [`Rating-Group`](defs::RATING_GROUP), optional.
     pub rating_group: Option<u32>,
-    /// Ties the granted units of one type to a credit pool of the session, with the multiplier into pool units.
-    ///
-    /// `G-S-U-Pool-Reference` (AVP code 457), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.30.
-    ///
-    /// Occurs at least 0 times.
+    /// [`G-S-U-Pool-Reference`](defs::G_S_U_POOL_REFERENCE), at least 0 times.
     pub g_s_u_pool_reference: Vec<GSUPoolReference>,
-    /// Seconds for which granted units stay valid (or a redirect/restriction lasts) before the client must ask again.
-    ///
-    /// `Validity-Time` (AVP code 448), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.33.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Validity-Time`](defs::VALIDITY_TIME), optional.
     pub validity_time: Option<u32>,
-    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
-    ///
-    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Result-Code`](super::base::defs::RESULT_CODE), optional.
     pub result_code: Option<u32>,
-    /// Marks the granted units as the last ones and says what the client does once they are used up.
-    ///
-    /// `Final-Unit-Indication` (AVP code 430), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.34.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Final-Unit-Indication`](defs::FINAL_UNIT_INDICATION), optional.
     pub final_unit_indication: Option<FinalUnitIndication<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> MultipleServicesCreditControl<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
@@ -6969,651 +3504,179 @@ impl<'a> MultipleServicesCreditControl<'a> {
         Self { ..Default::default() }
     }
 }
-impl<'a> ::diameter_runtime::typed::Group<'a> for MultipleServicesCreditControl<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::MULTIPLE_SERVICES_CREDIT_CONTROL;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_group(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::MULTIPLE_SERVICES_CREDIT_CONTROL_GRAMMAR;
-        let mut counts = [0u32; 10usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (431u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.granted_service_unit,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (437u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.requested_service_unit,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (446u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.used_service_unit,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (452u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.tariff_change_usage,
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                (439u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.service_identifier,
-                        &mut counts[4usize],
-                        index,
-                    )
-                }
-                (432u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.rating_group,
-                        &mut counts[5usize],
-                        index,
-                    )
-                }
-                (457u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.g_s_u_pool_reference,
-                        &mut counts[6usize],
-                        index,
-                    )
-                }
-                (448u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.validity_time,
-                        &mut counts[7usize],
-                        index,
-                    )
-                }
-                (268u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.result_code,
-                        &mut counts[8usize],
-                        index,
-                    )
-                }
-                (430u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.final_unit_indication,
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
+impl<'a> rt::Group<'a> for MultipleServicesCreditControl<'a> {
+    const DEF: &'static rt::AvpDef = &defs::MULTIPLE_SERVICES_CREDIT_CONTROL;
+    fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(
+                &defs::MULTIPLE_SERVICES_CREDIT_CONTROL_GRAMMAR,
+                &defs::MULTIPLE_SERVICES_CREDIT_CONTROL_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (431, 0) => s.opt_group(0, &a, &mut self.granted_service_unit),
+                (437, 0) => s.opt_group(1, &a, &mut self.requested_service_unit),
+                (446, 0) => s.many_group(2, &a, &mut self.used_service_unit),
+                (452, 0) => s.opt(3, &a, &mut self.tariff_change_usage),
+                (439, 0) => s.many(4, &a, &mut self.service_identifier),
+                (432, 0) => s.opt(5, &a, &mut self.rating_group),
+                (457, 0) => s.many_group(6, &a, &mut self.g_s_u_pool_reference),
+                (448, 0) => s.opt(7, &a, &mut self.validity_time),
+                (268, 0) => s.opt(8, &a, &mut self.result_code),
+                (430, 0) => s.opt_group(9, &a, &mut self.final_unit_indication),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
+        }
     }
-    fn encoded_len(&self) -> usize {
-        let mut n = 0usize;
-        if let Some(v) = &self.granted_service_unit {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if let Some(v) = &self.requested_service_unit {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        for v in self.used_service_unit.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if let Some(v) = &self.tariff_change_usage {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.service_identifier.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.rating_group {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.g_s_u_pool_reference.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if let Some(v) = &self.validity_time {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.result_code {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.final_unit_indication {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        if let Some(v) = &self.granted_service_unit {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if let Some(v) = &self.requested_service_unit {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        for v in self.used_service_unit.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if let Some(v) = &self.tariff_change_usage {
-            ::diameter_runtime::enc::scalar(w, 452u32, 64, 0u32, v);
-        }
-        for v in self.service_identifier.iter() {
-            ::diameter_runtime::enc::scalar(w, 439u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.rating_group {
-            ::diameter_runtime::enc::scalar(w, 432u32, 64, 0u32, v);
-        }
-        for v in self.g_s_u_pool_reference.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if let Some(v) = &self.validity_time {
-            ::diameter_runtime::enc::scalar(w, 448u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.result_code {
-            ::diameter_runtime::enc::scalar(w, 268u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.final_unit_indication {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_group(&self, w: &mut rt::Writer<'_>) {
+        rt::put_opt_group(w, &self.granted_service_unit);
+        rt::put_opt_group(w, &self.requested_service_unit);
+        rt::put_groups(w, &self.used_service_unit);
+        rt::put_opt(w, 452, 64, 0, &self.tariff_change_usage);
+        rt::put_all(w, 439, 64, 0, &self.service_identifier);
+        rt::put_opt(w, 432, 64, 0, &self.rating_group);
+        rt::put_groups(w, &self.g_s_u_pool_reference);
+        rt::put_opt(w, 448, 64, 0, &self.validity_time);
+        rt::put_opt(w, 268, 64, 0, &self.result_code);
+        rt::put_opt_group(w, &self.final_unit_indication);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for MultipleServicesCreditControl<'_> {
+impl rt::IntoOwned for MultipleServicesCreditControl<'_> {
     type Owned = MultipleServicesCreditControl<'static>;
-    fn into_owned(self) -> MultipleServicesCreditControl<'static> {
-        MultipleServicesCreditControl {
-            granted_service_unit: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.granted_service_unit,
-            ),
-            requested_service_unit: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.requested_service_unit,
-            ),
-            used_service_unit: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.used_service_unit,
-            ),
-            tariff_change_usage: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.tariff_change_usage,
-            ),
-            service_identifier: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.service_identifier,
-            ),
-            rating_group: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.rating_group,
-            ),
-            g_s_u_pool_reference: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.g_s_u_pool_reference,
-            ),
-            validity_time: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.validity_time,
-            ),
-            result_code: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.result_code,
-            ),
-            final_unit_indication: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.final_unit_indication,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
+    fn into_owned_in(
         self,
-        owner: &::diameter_runtime::bytes::Bytes,
+        owner: Option<&rt::Bytes>,
     ) -> MultipleServicesCreditControl<'static> {
         MultipleServicesCreditControl {
-            granted_service_unit: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.granted_service_unit,
-                owner,
-            ),
-            requested_service_unit: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.requested_service_unit,
-                owner,
-            ),
-            used_service_unit: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.used_service_unit,
-                owner,
-            ),
-            tariff_change_usage: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.tariff_change_usage,
-                owner,
-            ),
-            service_identifier: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.service_identifier,
-                owner,
-            ),
-            rating_group: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.rating_group,
-                owner,
-            ),
-            g_s_u_pool_reference: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.g_s_u_pool_reference,
-                owner,
-            ),
-            validity_time: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.validity_time,
-                owner,
-            ),
-            result_code: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.result_code,
-                owner,
-            ),
-            final_unit_indication: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.final_unit_indication,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            granted_service_unit: self.granted_service_unit.into_owned_in(owner),
+            requested_service_unit: self.requested_service_unit.into_owned_in(owner),
+            used_service_unit: self.used_service_unit.into_owned_in(owner),
+            tariff_change_usage: self.tariff_change_usage.into_owned_in(owner),
+            service_identifier: self.service_identifier.into_owned_in(owner),
+            rating_group: self.rating_group.into_owned_in(owner),
+            g_s_u_pool_reference: self.g_s_u_pool_reference.into_owned_in(owner),
+            validity_time: self.validity_time.into_owned_in(owner),
+            result_code: self.result_code.into_owned_in(owner),
+            final_unit_indication: self.final_unit_indication.into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`MultipleServicesCreditControl`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`MultipleServicesCreditControl`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct MultipleServicesCreditControlView<'a> {
     data: &'a [u8],
-    at: [u32; 10usize],
+    at: [u32; 10],
 }
 impl<'a> MultipleServicesCreditControlView<'a> {
-    /// Units the client may let the end user consume before the service ends or a new request is due.
-    ///
-    /// `Granted-Service-Unit` (AVP code 431), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.17.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Granted-Service-Unit`](defs::GRANTED_SERVICE_UNIT), optional.
     pub fn granted_service_unit(&self) -> Option<GrantedServiceUnitView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[0usize])
+        rt::view::opt_group(self.data, self.at[0])
     }
-    /// Units, or a monetary amount, that the client asks the server to grant.
-    ///
-    /// `Requested-Service-Unit` (AVP code 437), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.18.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Requested-Service-Unit`](defs::REQUESTED_SERVICE_UNIT), optional.
     pub fn requested_service_unit(&self) -> Option<RequestedServiceUnitView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[1usize])
+        rt::view::opt_group(self.data, self.at[1])
     }
-    /// Units consumed since the service started or since the previous report.
-    ///
-    /// `Used-Service-Unit` (AVP code 446), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.19.
-    ///
-    /// Occurs at least 0 times.
-    pub fn used_service_unit(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, UsedServiceUnitView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[2usize],
-            (446u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Used-Service-Unit`](defs::USED_SERVICE_UNIT), at least 0 times.
+    pub fn used_service_unit(&self) -> rt::Iter<'a, UsedServiceUnitView<'a>> {
+        rt::view::many_group(self.data, self.at[2], (446, 0), u32::MAX)
     }
-    /// Whether units belong before or after a tariff change, or straddle it.
-    ///
-    /// `Tariff-Change-Usage` (AVP code 452), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.27.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Tariff-Change-Usage`](defs::TARIFF_CHANGE_USAGE), optional.
     pub fn tariff_change_usage(&self) -> Option<TariffChangeUsage> {
-        ::diameter_runtime::view::opt(self.data, self.at[3usize])
+        rt::view::opt(self.data, self.at[3])
     }
-    /// Identifier of a service, unique together with Service-Context-Id.
-    ///
-    /// `Service-Identifier` (AVP code 439), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.28.
-    ///
-    /// Occurs at least 0 times.
-    pub fn service_identifier(&self) -> ::diameter_runtime::view::Iter<'a, u32> {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[4usize],
-            (439u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Service-Identifier`](defs::SERVICE_IDENTIFIER), at least 0 times.
+    pub fn service_identifier(&self) -> rt::Iter<'a, u32> {
+        rt::view::many(self.data, self.at[4], (439, 0), u32::MAX)
     }
-    /// Identifier of a group of services rated alike, unique together with Service-Context-Id.
-    ///
-    /// `Rating-Group` (AVP code 432), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.29.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Rating-Group`](defs::RATING_GROUP), optional.
     pub fn rating_group(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[5usize])
+        rt::view::opt(self.data, self.at[5])
     }
-    /// Ties the granted units of one type to a credit pool of the session, with the multiplier into pool units.
-    ///
-    /// `G-S-U-Pool-Reference` (AVP code 457), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.30.
-    ///
-    /// Occurs at least 0 times.
-    pub fn g_s_u_pool_reference(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, GSUPoolReferenceView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[6usize],
-            (457u32, 0u32),
-            u32::MAX,
-        )
+    /// [`G-S-U-Pool-Reference`](defs::G_S_U_POOL_REFERENCE), at least 0 times.
+    pub fn g_s_u_pool_reference(&self) -> rt::Iter<'a, GSUPoolReferenceView<'a>> {
+        rt::view::many_group(self.data, self.at[6], (457, 0), u32::MAX)
     }
-    /// Seconds for which granted units stay valid (or a redirect/restriction lasts) before the client must ask again.
-    ///
-    /// `Validity-Time` (AVP code 448), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.33.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Validity-Time`](defs::VALIDITY_TIME), optional.
     pub fn validity_time(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+        rt::view::opt(self.data, self.at[7])
     }
-    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
-    ///
-    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Result-Code`](super::base::defs::RESULT_CODE), optional.
     pub fn result_code(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[8usize])
+        rt::view::opt(self.data, self.at[8])
     }
-    /// Marks the granted units as the last ones and says what the client does once they are used up.
-    ///
-    /// `Final-Unit-Indication` (AVP code 430), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.34.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Final-Unit-Indication`](defs::FINAL_UNIT_INDICATION), optional.
     pub fn final_unit_indication(&self) -> Option<FinalUnitIndicationView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[9usize])
+        rt::view::opt_group(self.data, self.at[9])
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::GroupView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::GroupView<'a>
-for MultipleServicesCreditControlView<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::MULTIPLE_SERVICES_CREDIT_CONTROL;
+impl<'a> rt::GroupView<'a> for MultipleServicesCreditControlView<'a> {
+    const DEF: &'static rt::AvpDef = &defs::MULTIPLE_SERVICES_CREDIT_CONTROL;
     type Group = MultipleServicesCreditControl<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
     #[inline]
-    fn check_group(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::MULTIPLE_SERVICES_CREDIT_CONTROL_GRAMMAR;
-        let mut counts = [0u32; 10usize];
-        let mut out = Self { data, at: [0u32; 10usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (431u32, 0u32) => {
-                    ctx.view_single_group::<
+    fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 10] };
+        let mut s = ctx
+            .fields(
+                &defs::MULTIPLE_SERVICES_CREDIT_CONTROL_GRAMMAR,
+                &defs::MULTIPLE_SERVICES_CREDIT_CONTROL_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (431, 0) => {
+                    s.view_single_group::<
                             GrantedServiceUnitView<'a>,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+                        >(0, &a, &mut out.at[0])
                 }
-                (437u32, 0u32) => {
-                    ctx.view_single_group::<
+                (437, 0) => {
+                    s.view_single_group::<
                             RequestedServiceUnitView<'a>,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
+                        >(1, &a, &mut out.at[1])
                 }
-                (446u32, 0u32) => {
-                    ctx.view_group::<
-                            UsedServiceUnitView<'a>,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        &mut counts[2usize],
-                        index,
-                    )
+                (446, 0) => {
+                    s.view_group::<UsedServiceUnitView<'a>>(2, &a, &mut out.at[2])
                 }
-                (452u32, 0u32) => {
-                    ctx.view_single::<
-                            TariffChangeUsage,
-                        >(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[3usize],
-                        index,
-                    )
+                (452, 0) => s.view_single::<TariffChangeUsage>(3, &a, &mut out.at[3]),
+                (439, 0) => s.view::<u32>(4, &a, &mut out.at[4]),
+                (432, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
+                (457, 0) => {
+                    s.view_group::<GSUPoolReferenceView<'a>>(6, &a, &mut out.at[6])
                 }
-                (439u32, 0u32) => {
-                    ctx.view::<
-                            u32,
-                        >(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[4usize],
-                        &mut counts[4usize],
-                        index,
-                    )
-                }
-                (432u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[5usize],
-                        index,
-                    )
-                }
-                (457u32, 0u32) => {
-                    ctx.view_group::<
-                            GSUPoolReferenceView<'a>,
-                        >(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[6usize],
-                        &mut counts[6usize],
-                        index,
-                    )
-                }
-                (448u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[7usize],
-                        index,
-                    )
-                }
-                (268u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[8usize],
-                        index,
-                    )
-                }
-                (430u32, 0u32) => {
-                    ctx.view_single_group::<
+                (448, 0) => s.view_single::<u32>(7, &a, &mut out.at[7]),
+                (268, 0) => s.view_single::<u32>(8, &a, &mut out.at[8]),
+                (430, 0) => {
+                    s.view_single_group::<
                             FinalUnitIndicationView<'a>,
-                        >(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[9usize],
-                        index,
-                    )
+                        >(9, &a, &mut out.at[9])
                 }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
+                _ => s.other_in_view(&a),
+            }
+        }
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
             data,
-            at: ::diameter_runtime::view::index(data, Self::slot),
+            at: rt::view::index(data, Self::slot),
         }
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (431u32, 0u32) => Some(0usize),
-            (437u32, 0u32) => Some(1usize),
-            (446u32, 0u32) => Some(2usize),
-            (452u32, 0u32) => Some(3usize),
-            (439u32, 0u32) => Some(4usize),
-            (432u32, 0u32) => Some(5usize),
-            (457u32, 0u32) => Some(6usize),
-            (448u32, 0u32) => Some(7usize),
-            (268u32, 0u32) => Some(8usize),
-            (430u32, 0u32) => Some(9usize),
+            (431, 0) => Some(0),
+            (437, 0) => Some(1),
+            (446, 0) => Some(2),
+            (452, 0) => Some(3),
+            (439, 0) => Some(4),
+            (432, 0) => Some(5),
+            (457, 0) => Some(6),
+            (448, 0) => Some(7),
+            (268, 0) => Some(8),
+            (430, 0) => Some(9),
             _ => None,
         }
     }
@@ -7622,28 +3685,16 @@ for MultipleServicesCreditControlView<'a> {
     }
     fn to_group(&self) -> MultipleServicesCreditControl<'a> {
         MultipleServicesCreditControl {
-            granted_service_unit: self
-                .granted_service_unit()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
-            requested_service_unit: self
-                .requested_service_unit()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
-            used_service_unit: self
-                .used_service_unit()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
-                .collect(),
+            granted_service_unit: self.granted_service_unit().map(rt::owned),
+            requested_service_unit: self.requested_service_unit().map(rt::owned),
+            used_service_unit: self.used_service_unit().map(rt::owned).collect(),
             tariff_change_usage: self.tariff_change_usage(),
             service_identifier: self.service_identifier().collect(),
             rating_group: self.rating_group(),
-            g_s_u_pool_reference: self
-                .g_s_u_pool_reference()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
-                .collect(),
+            g_s_u_pool_reference: self.g_s_u_pool_reference().map(rt::owned).collect(),
             validity_time: self.validity_time(),
             result_code: self.result_code(),
-            final_unit_indication: self
-                .final_unit_indication()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            final_unit_indication: self.final_unit_indication().map(rt::owned),
             other_avps: self.other_avps().collect(),
         }
     }
@@ -7651,31 +3702,17 @@ for MultipleServicesCreditControlView<'a> {
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for MultipleServicesCreditControlView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+        ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
-/// Ties the granted units of one type to a credit pool of the session, with the multiplier into pool units.
-///
-/// `G-S-U-Pool-Reference` (AVP code 457), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.30.
+/// The Grouped AVP [`G-S-U-Pool-Reference`](defs::G_S_U_POOL_REFERENCE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GSUPoolReference {
-    /// Identifier of a credit pool within the session.
-    ///
-    /// `G-S-U-Pool-Identifier` (AVP code 453), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.31.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`G-S-U-Pool-Identifier`](defs::G_S_U_POOL_IDENTIFIER), required.
     pub g_s_u_pool_identifier: u32,
-    /// Kind of unit pooled into a credit pool.
-    ///
-    /// `CC-Unit-Type` (AVP code 454), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.32.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`CC-Unit-Type`](defs::CC_UNIT_TYPE), required.
     pub cc_unit_type: CcUnitType,
-    /// A decimal number given as Value-Digits times ten to the power Exponent (absent exponent means zero).
-    ///
-    /// `Unit-Value` (AVP code 445), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.8.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Unit-Value`](defs::UNIT_VALUE), required.
     pub unit_value: UnitValue,
 }
 impl GSUPoolReference {
@@ -7728,14 +3765,11 @@ impl GSUPoolReferenceBuilder {
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(
-            &defs::G_S_U_POOL_REFERENCE_GRAMMAR,
-            &self.given,
-        )
+        rt::build::missing(&defs::G_S_U_POOL_REFERENCE_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(self) -> Result<GSUPoolReference, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<GSUPoolReference, rt::MissingAvps> {
+        rt::build::check(
             "G-S-U-Pool-Reference",
             &defs::G_S_U_POOL_REFERENCE_GRAMMAR,
             &self.given,
@@ -7743,234 +3777,95 @@ impl GSUPoolReferenceBuilder {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::typed::Group<'a> for GSUPoolReference {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::G_S_U_POOL_REFERENCE;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_group(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::G_S_U_POOL_REFERENCE_GRAMMAR;
-        let mut counts = [0u32; 3usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (453u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.g_s_u_pool_identifier,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (454u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_unit_type,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (445u32, 0u32) => {
-                    ctx.one_group(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.unit_value,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+impl<'a> rt::Group<'a> for GSUPoolReference {
+    const DEF: &'static rt::AvpDef = &defs::G_S_U_POOL_REFERENCE;
+    fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(
+                &defs::G_S_U_POOL_REFERENCE_GRAMMAR,
+                &defs::G_S_U_POOL_REFERENCE_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (453, 0) => s.one(0, &a, &mut self.g_s_u_pool_identifier),
+                (454, 0) => s.one(1, &a, &mut self.cc_unit_type),
+                (445, 0) => s.one_group(2, &a, &mut self.unit_value),
+                _ => s.other(&a, None),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
     }
-    fn encoded_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.g_s_u_pool_identifier;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.cc_unit_type;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.unit_value;
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        n
-    }
-    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.g_s_u_pool_identifier;
-            ::diameter_runtime::enc::scalar(w, 453u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.cc_unit_type;
-            ::diameter_runtime::enc::scalar(w, 454u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.unit_value;
-            ::diameter_runtime::typed::put_group(w, v);
-        }
+    fn encode_group(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 453, 64, 0, &self.g_s_u_pool_identifier);
+        rt::put(w, 454, 64, 0, &self.cc_unit_type);
+        rt::put_group(w, &self.unit_value);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for GSUPoolReference {
+impl rt::IntoOwned for GSUPoolReference {
     type Owned = GSUPoolReference;
-    fn into_owned(self) -> GSUPoolReference {
+    fn into_owned_in(self, _: Option<&rt::Bytes>) -> GSUPoolReference {
         self
     }
 }
-/// A checked, zero-allocation view of [`GSUPoolReference`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`GSUPoolReference`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct GSUPoolReferenceView<'a> {
     data: &'a [u8],
-    at: [u32; 3usize],
+    at: [u32; 3],
 }
 impl<'a> GSUPoolReferenceView<'a> {
-    /// Identifier of a credit pool within the session.
-    ///
-    /// `G-S-U-Pool-Identifier` (AVP code 453), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.31.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`G-S-U-Pool-Identifier`](defs::G_S_U_POOL_IDENTIFIER), required.
     pub fn g_s_u_pool_identifier(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+        rt::view::one(self.data, self.at[0])
     }
-    /// Kind of unit pooled into a credit pool.
-    ///
-    /// `CC-Unit-Type` (AVP code 454), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.32.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`CC-Unit-Type`](defs::CC_UNIT_TYPE), required.
     pub fn cc_unit_type(&self) -> CcUnitType {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+        rt::view::one(self.data, self.at[1])
     }
-    /// A decimal number given as Value-Digits times ten to the power Exponent (absent exponent means zero).
-    ///
-    /// `Unit-Value` (AVP code 445), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.8.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Unit-Value`](defs::UNIT_VALUE), required.
     pub fn unit_value(&self) -> UnitValueView<'a> {
-        ::diameter_runtime::view::group(self.data, self.at[2usize])
+        rt::view::group(self.data, self.at[2])
     }
 }
-impl<'a> ::diameter_runtime::view::GroupView<'a> for GSUPoolReferenceView<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::G_S_U_POOL_REFERENCE;
+impl<'a> rt::GroupView<'a> for GSUPoolReferenceView<'a> {
+    const DEF: &'static rt::AvpDef = &defs::G_S_U_POOL_REFERENCE;
     type Group = GSUPoolReference;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
     #[inline]
-    fn check_group(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::G_S_U_POOL_REFERENCE_GRAMMAR;
-        let mut counts = [0u32; 3usize];
-        let mut out = Self { data, at: [0u32; 3usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (453u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 3] };
+        let mut s = ctx
+            .fields(
+                &defs::G_S_U_POOL_REFERENCE_GRAMMAR,
+                &defs::G_S_U_POOL_REFERENCE_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (453, 0) => s.view_single::<u32>(0, &a, &mut out.at[0]),
+                (454, 0) => s.view_single::<CcUnitType>(1, &a, &mut out.at[1]),
+                (445, 0) => {
+                    s.view_single_group::<UnitValueView<'a>>(2, &a, &mut out.at[2])
                 }
-                (454u32, 0u32) => {
-                    ctx.view_single::<
-                            CcUnitType,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
-                }
-                (445u32, 0u32) => {
-                    ctx.view_single_group::<
-                            UnitValueView<'a>,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                _ => s.other(&a, None),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
-        if out.at[2usize] == 0 {
-            ctx.missing(&G.rules[2usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
             data,
-            at: ::diameter_runtime::view::index(data, Self::slot),
+            at: rt::view::index(data, Self::slot),
         }
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (453u32, 0u32) => Some(0usize),
-            (454u32, 0u32) => Some(1usize),
-            (445u32, 0u32) => Some(2usize),
+            (453, 0) => Some(0),
+            (454, 0) => Some(1),
+            (445, 0) => Some(2),
             _ => None,
         }
     }
@@ -7981,39 +3876,29 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for GSUPoolReferenceView<'a> {
         GSUPoolReference {
             g_s_u_pool_identifier: self.g_s_u_pool_identifier(),
             cc_unit_type: self.cc_unit_type(),
-            unit_value: ::diameter_runtime::view::GroupView::to_group(&self.unit_value()),
+            unit_value: rt::owned(self.unit_value()),
         }
     }
 }
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for GSUPoolReferenceView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+        ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
-/// Identity and capability of the terminal the subscriber is using.
-///
-/// `User-Equipment-Info` (AVP code 458), Grouped; flags M may, V must-not, P may; RFC 4006 section 8.49.
+/// The Grouped AVP [`User-Equipment-Info`](defs::USER_EQUIPMENT_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UserEquipmentInfo<'a> {
-    /// Kind of terminal identifier carried in User-Equipment-Info-Value.
-    ///
-    /// `User-Equipment-Info-Type` (AVP code 459), Enumerated; flags M may, V must-not, P may; RFC 4006 section 8.50.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`User-Equipment-Info-Type`](defs::USER_EQUIPMENT_INFO_TYPE), required.
     pub user_equipment_info_type: UserEquipmentInfoType,
-    /// The terminal identifier itself, in the format named by User-Equipment-Info-Type.
-    ///
-    /// `User-Equipment-Info-Value` (AVP code 460), OctetString; flags M may, V must-not, P may; RFC 4006 section 8.51.
-    ///
-    /// Occurs 1 to 1 times.
-    pub user_equipment_info_value: ::diameter_runtime::types::OctetString<'a>,
+    /// [`User-Equipment-Info-Value`](defs::USER_EQUIPMENT_INFO_VALUE), required.
+    pub user_equipment_info_value: rt::OctetString<'a>,
 }
 impl<'a> UserEquipmentInfo<'a> {
     /// A group with its required AVPs (`User-Equipment-Info-Type`, `User-Equipment-Info-Value`); optional and repeated ones start empty.
     pub fn new(
         user_equipment_info_type: UserEquipmentInfoType,
-        user_equipment_info_value: ::diameter_runtime::types::OctetString<'a>,
+        user_equipment_info_value: rt::OctetString<'a>,
     ) -> Self {
         Self {
             user_equipment_info_type,
@@ -8049,7 +3934,7 @@ impl<'a> UserEquipmentInfoBuilder<'a> {
     ///Sets `User-Equipment-Info-Value`.
     pub fn user_equipment_info_value(
         mut self,
-        v: impl Into<::diameter_runtime::types::OctetString<'a>>,
+        v: impl Into<rt::OctetString<'a>>,
     ) -> Self {
         self.value.user_equipment_info_value = v.into();
         self.given[1usize] = true;
@@ -8057,16 +3942,11 @@ impl<'a> UserEquipmentInfoBuilder<'a> {
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(
-            &defs::USER_EQUIPMENT_INFO_GRAMMAR,
-            &self.given,
-        )
+        rt::build::missing(&defs::USER_EQUIPMENT_INFO_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(
-        self,
-    ) -> Result<UserEquipmentInfo<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<UserEquipmentInfo<'a>, rt::MissingAvps> {
+        rt::build::check(
             "User-Equipment-Info",
             &defs::USER_EQUIPMENT_INFO_GRAMMAR,
             &self.given,
@@ -8074,204 +3954,88 @@ impl<'a> UserEquipmentInfoBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::typed::Group<'a> for UserEquipmentInfo<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::USER_EQUIPMENT_INFO;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_group(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::USER_EQUIPMENT_INFO_GRAMMAR;
-        let mut counts = [0u32; 2usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (459u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 0,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.user_equipment_info_type,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (460u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 0,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.user_equipment_info_value,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+impl<'a> rt::Group<'a> for UserEquipmentInfo<'a> {
+    const DEF: &'static rt::AvpDef = &defs::USER_EQUIPMENT_INFO;
+    fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(
+                &defs::USER_EQUIPMENT_INFO_GRAMMAR,
+                &defs::USER_EQUIPMENT_INFO_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (459, 0) => s.one(0, &a, &mut self.user_equipment_info_type),
+                (460, 0) => s.one(1, &a, &mut self.user_equipment_info_value),
+                _ => s.other(&a, None),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
+        s.need(0);
+        s.need(1);
     }
-    fn encoded_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.user_equipment_info_type;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.user_equipment_info_value;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        n
-    }
-    fn encode_group(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.user_equipment_info_type;
-            ::diameter_runtime::enc::scalar(w, 459u32, 0, 0u32, v);
-        }
-        {
-            let v = &self.user_equipment_info_value;
-            ::diameter_runtime::enc::scalar(w, 460u32, 0, 0u32, v);
-        }
+    fn encode_group(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 459, 0, 0, &self.user_equipment_info_type);
+        rt::put(w, 460, 0, 0, &self.user_equipment_info_value);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for UserEquipmentInfo<'_> {
+impl rt::IntoOwned for UserEquipmentInfo<'_> {
     type Owned = UserEquipmentInfo<'static>;
-    fn into_owned(self) -> UserEquipmentInfo<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> UserEquipmentInfo<'static> {
         UserEquipmentInfo {
-            user_equipment_info_type: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.user_equipment_info_type,
-            ),
-            user_equipment_info_value: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.user_equipment_info_value,
-            ),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> UserEquipmentInfo<'static> {
-        UserEquipmentInfo {
-            user_equipment_info_type: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.user_equipment_info_type,
-                owner,
-            ),
-            user_equipment_info_value: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.user_equipment_info_value,
-                owner,
-            ),
+            user_equipment_info_type: self.user_equipment_info_type.into_owned_in(owner),
+            user_equipment_info_value: self
+                .user_equipment_info_value
+                .into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`UserEquipmentInfo`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`UserEquipmentInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct UserEquipmentInfoView<'a> {
     data: &'a [u8],
-    at: [u32; 2usize],
+    at: [u32; 2],
 }
 impl<'a> UserEquipmentInfoView<'a> {
-    /// Kind of terminal identifier carried in User-Equipment-Info-Value.
-    ///
-    /// `User-Equipment-Info-Type` (AVP code 459), Enumerated; flags M may, V must-not, P may; RFC 4006 section 8.50.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`User-Equipment-Info-Type`](defs::USER_EQUIPMENT_INFO_TYPE), required.
     pub fn user_equipment_info_type(&self) -> UserEquipmentInfoType {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+        rt::view::one(self.data, self.at[0])
     }
-    /// The terminal identifier itself, in the format named by User-Equipment-Info-Type.
-    ///
-    /// `User-Equipment-Info-Value` (AVP code 460), OctetString; flags M may, V must-not, P may; RFC 4006 section 8.51.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn user_equipment_info_value(
-        &self,
-    ) -> ::diameter_runtime::types::OctetString<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    /// [`User-Equipment-Info-Value`](defs::USER_EQUIPMENT_INFO_VALUE), required.
+    pub fn user_equipment_info_value(&self) -> rt::OctetString<'a> {
+        rt::view::one(self.data, self.at[1])
     }
 }
-impl<'a> ::diameter_runtime::view::GroupView<'a> for UserEquipmentInfoView<'a> {
-    const DEF: &'static ::diameter_runtime::dictionary::AvpDef = &defs::USER_EQUIPMENT_INFO;
+impl<'a> rt::GroupView<'a> for UserEquipmentInfoView<'a> {
+    const DEF: &'static rt::AvpDef = &defs::USER_EQUIPMENT_INFO;
     type Group = UserEquipmentInfo<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
     #[inline]
-    fn check_group(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::USER_EQUIPMENT_INFO_GRAMMAR;
-        let mut counts = [0u32; 2usize];
-        let mut out = Self { data, at: [0u32; 2usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (459u32, 0u32) => {
-                    ctx.view_single::<
-                            UserEquipmentInfoType,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 0,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
-                }
-                (460u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::OctetString<'a>,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 0,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, None),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+    fn check_group(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 2] };
+        let mut s = ctx
+            .fields(
+                &defs::USER_EQUIPMENT_INFO_GRAMMAR,
+                &defs::USER_EQUIPMENT_INFO_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (459, 0) => s.view_single::<UserEquipmentInfoType>(0, &a, &mut out.at[0]),
+                (460, 0) => s.view_single::<rt::OctetString<'a>>(1, &a, &mut out.at[1]),
+                _ => s.other(&a, None),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
         out
     }
     fn index_group(data: &'a [u8]) -> Self {
         Self {
             data,
-            at: ::diameter_runtime::view::index(data, Self::slot),
+            at: rt::view::index(data, Self::slot),
         }
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (459u32, 0u32) => Some(0usize),
-            (460u32, 0u32) => Some(1usize),
+            (459, 0) => Some(0),
+            (460, 0) => Some(1),
             _ => None,
         }
     }
@@ -8288,14 +4052,10 @@ impl<'a> ::diameter_runtime::view::GroupView<'a> for UserEquipmentInfoView<'a> {
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for UserEquipmentInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&::diameter_runtime::view::GroupView::to_group(self), f)
+        ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
-/// Kind of terminal identifier carried in User-Equipment-Info-Value.
-///
-/// `User-Equipment-Info-Type` (AVP code 459), Enumerated; flags M may, V must-not, P may; RFC 4006 section 8.50.
-///
-/// Open: values the dictionary does not list decode and re-encode unchanged.
+/// The Enumerated AVP [`User-Equipment-Info-Type`](defs::USER_EQUIPMENT_INFO_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct UserEquipmentInfoType(pub i32);
 impl UserEquipmentInfoType {
@@ -8318,143 +4078,42 @@ impl UserEquipmentInfoType {
         }
     }
 }
-impl ::core::fmt::Debug for UserEquipmentInfoType {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{}({})", n, self.0),
-            None => write!(f, "User-Equipment-Info-Type({})", self.0),
-        }
-    }
-}
-impl From<i32> for UserEquipmentInfoType {
-    fn from(v: i32) -> Self {
-        Self(v)
-    }
-}
-impl From<UserEquipmentInfoType> for i32 {
-    fn from(v: UserEquipmentInfoType) -> i32 {
-        v.0
-    }
-}
-impl<'a> ::diameter_runtime::types::AvpValue<'a> for UserEquipmentInfoType {
-    const TYPE: ::diameter_runtime::types::AvpType = ::diameter_runtime::types::AvpType::Enumerated;
-    #[inline]
-    fn decode(data: &'a [u8]) -> Result<Self, ::diameter_runtime::ValueError> {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::decode(data).map(Self)
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-    #[inline]
-    fn encode_to(&self, out: &mut [u8]) {
-        <i32 as ::diameter_runtime::types::AvpValue<'a>>::encode_to(&self.0, out)
-    }
-    #[inline]
-    fn wire(&self) -> ::diameter_runtime::types::Wire<'_> {
-        ::diameter_runtime::types::Wire::copied(&self.0.to_be_bytes())
-    }
-}
-impl ::diameter_runtime::types::IntoOwned for UserEquipmentInfoType {
-    type Owned = UserEquipmentInfoType;
-    fn into_owned(self) -> UserEquipmentInfoType {
-        self
-    }
-}
+rt::enumerated!(UserEquipmentInfoType, "User-Equipment-Info-Type");
 /// Re-Auth-Request (RAR): command code 258, application 4; RFC 4006 section 5.5, 10.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReAuthRequest<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm a request is routed towards; never sent in answers.
-    ///
-    /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
-    ///
-    /// Occurs 1 to 1 times.
-    pub destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Identity of the node a request is addressed to; never sent in answers.
-    ///
-    /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
-    ///
-    /// Occurs 1 to 1 times.
-    pub destination_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
+    pub session_id: rt::Utf8String<'a>,
+    /// [`Origin-Host`](super::base::defs::ORIGIN_HOST), required.
+    pub origin_host: rt::DiameterIdentity<'a>,
+    /// [`Origin-Realm`](super::base::defs::ORIGIN_REALM), required.
+    pub origin_realm: rt::DiameterIdentity<'a>,
+    /// [`Destination-Realm`](super::base::defs::DESTINATION_REALM), required.
+    pub destination_realm: rt::DiameterIdentity<'a>,
+    /// [`Destination-Host`](super::base::defs::DESTINATION_HOST), required.
+    pub destination_host: rt::DiameterIdentity<'a>,
+    /// [`Auth-Application-Id`](super::base::defs::AUTH_APPLICATION_ID), required.
     pub auth_application_id: u32,
-    /// Which kind of re-auth the client is expected to perform when Authorization-Lifetime runs out.
-    ///
-    /// `Re-Auth-Request-Type` (AVP code 285), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.12.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Re-Auth-Request-Type`](super::base::defs::RE_AUTH_REQUEST_TYPE), required.
     pub re_auth_request_type: super::base::ReAuthRequestType,
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`User-Name`](super::base::defs::USER_NAME), optional.
+    pub user_name: Option<rt::Utf8String<'a>>,
+    /// [`Origin-State-Id`](super::base::defs::ORIGIN_STATE_ID), optional.
     pub origin_state_id: Option<u32>,
-    /// Identifier of a credit-control sub-session within the session named by Session-Id.
-    ///
-    /// `CC-Sub-Session-Id` (AVP code 419), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Sub-Session-Id`](defs::CC_SUB_SESSION_ID), optional.
     pub cc_sub_session_id: Option<u64>,
-    /// Identifier of a credit pool within the session.
-    ///
-    /// `G-S-U-Pool-Identifier` (AVP code 453), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.31.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`G-S-U-Pool-Identifier`](defs::G_S_U_POOL_IDENTIFIER), optional.
     pub g_s_u_pool_identifier: Option<u32>,
-    /// Identifier of a service, unique together with Service-Context-Id.
-    ///
-    /// `Service-Identifier` (AVP code 439), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.28.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Service-Identifier`](defs::SERVICE_IDENTIFIER), optional.
     pub service_identifier: Option<u32>,
-    /// Identifier of a group of services rated alike, unique together with Service-Context-Id.
-    ///
-    /// `Rating-Group` (AVP code 432), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.29.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Rating-Group`](defs::RATING_GROUP), optional.
     pub rating_group: Option<u32>,
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Proxy-Info`](super::base::defs::PROXY_INFO), at least 0 times.
     pub proxy_info: Vec<super::base::ProxyInfo<'a>>,
-    /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
-    ///
-    /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
-    ///
-    /// Occurs at least 0 times.
-    pub route_record: Vec<::diameter_runtime::types::DiameterIdentity<'a>>,
+    /// [`Route-Record`](super::base::defs::ROUTE_RECORD), at least 0 times.
+    pub route_record: Vec<rt::DiameterIdentity<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> ReAuthRequest<'a> {
     /// Starts a [`ReAuthRequestBuilder`], for setting AVPs by name and a checked `build()`.
@@ -8475,46 +4134,31 @@ pub struct ReAuthRequestBuilder<'a> {
 }
 impl<'a> ReAuthRequestBuilder<'a> {
     ///Sets `Session-Id`.
-    pub fn session_id(
-        mut self,
-        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
-    ) -> Self {
+    pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
         self.value.session_id = v.into();
         self.given[0usize] = true;
         self
     }
     ///Sets `Origin-Host`.
-    pub fn origin_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_host = v.into();
         self.given[1usize] = true;
         self
     }
     ///Sets `Origin-Realm`.
-    pub fn origin_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_realm = v.into();
         self.given[2usize] = true;
         self
     }
     ///Sets `Destination-Realm`.
-    pub fn destination_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn destination_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.destination_realm = v.into();
         self.given[3usize] = true;
         self
     }
     ///Sets `Destination-Host`.
-    pub fn destination_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn destination_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.destination_host = v.into();
         self.given[4usize] = true;
         self
@@ -8536,11 +4180,11 @@ impl<'a> ReAuthRequestBuilder<'a> {
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(&defs::RE_AUTH_REQUEST_GRAMMAR, &self.given)
+        rt::build::missing(&defs::RE_AUTH_REQUEST_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(self) -> Result<ReAuthRequest<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<ReAuthRequest<'a>, rt::MissingAvps> {
+        rt::build::check(
             "Re-Auth-Request",
             &defs::RE_AUTH_REQUEST_GRAMMAR,
             &self.given,
@@ -8548,16 +4192,16 @@ impl<'a> ReAuthRequestBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::CommandBuilder<'a> for ReAuthRequestBuilder<'a> {
+impl<'a> rt::CommandBuilder<'a> for ReAuthRequestBuilder<'a> {
     type Command = ReAuthRequest<'a>;
-    fn build(self) -> Result<ReAuthRequest<'a>, ::diameter_runtime::MissingAvps> {
+    fn build(self) -> Result<ReAuthRequest<'a>, rt::MissingAvps> {
         ReAuthRequestBuilder::build(self)
     }
     #[allow(unused_variables)]
     fn fill_origin(
         &mut self,
-        host: &::diameter_runtime::types::DiameterIdentity<'a>,
-        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+        host: &rt::types::DiameterIdentity<'a>,
+        realm: &rt::types::DiameterIdentity<'a>,
     ) {
         if !self.given[1usize] {
             self.value.origin_host = host.clone();
@@ -8569,979 +4213,236 @@ impl<'a> ::diameter_runtime::CommandBuilder<'a> for ReAuthRequestBuilder<'a> {
         }
     }
     #[allow(unused_variables)]
-    fn fill_session_id(
-        &mut self,
-        session_id: &::diameter_runtime::types::Utf8String<'a>,
-    ) {
+    fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {
         if !self.given[0usize] {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
     }
 }
-impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthRequest<'a> {
+impl<'a> rt::Command<'a> for ReAuthRequest<'a> {
     const CODE: u32 = 258u32;
     const APPLICATION_ID: u32 = 4u32;
     const IS_REQUEST: bool = true;
     const PROXIABLE: bool = true;
     const NAME: &'static str = "Re-Auth-Request";
     const ABBREV: &'static str = "RAR";
-    fn known_avp(
-        code: u32,
-        vendor_id: u32,
-    ) -> Option<&'static ::diameter_runtime::dictionary::AvpDef> {
+    fn known_avp(code: u32, vendor_id: u32) -> Option<&'static rt::AvpDef> {
         super::avp_def(code, vendor_id)
     }
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_body(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 41usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.session_id,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (264u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_host,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (296u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_realm,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (283u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.destination_realm,
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                (293u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.destination_host,
-                        &mut counts[4usize],
-                        index,
-                    )
-                }
-                (258u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.auth_application_id,
-                        &mut counts[5usize],
-                        index,
-                    )
-                }
-                (285u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.re_auth_request_type,
-                        &mut counts[6usize],
-                        index,
-                    )
-                }
-                (1u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.user_name,
-                        &mut counts[7usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_state_id,
-                        &mut counts[8usize],
-                        index,
-                    )
-                }
-                (419u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_sub_session_id,
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                (453u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.g_s_u_pool_identifier,
-                        &mut counts[10usize],
-                        index,
-                    )
-                }
-                (439u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.service_identifier,
-                        &mut counts[11usize],
-                        index,
-                    )
-                }
-                (432u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[12usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.rating_group,
-                        &mut counts[12usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[13usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.proxy_info,
-                        &mut counts[13usize],
-                        index,
-                    )
-                }
-                (282u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[14usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.route_record,
-                        &mut counts[14usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+    fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(&defs::RE_AUTH_REQUEST_GRAMMAR, &defs::RE_AUTH_REQUEST_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (264, 0) => s.one(1, &a, &mut self.origin_host),
+                (296, 0) => s.one(2, &a, &mut self.origin_realm),
+                (283, 0) => s.one(3, &a, &mut self.destination_realm),
+                (293, 0) => s.one(4, &a, &mut self.destination_host),
+                (258, 0) => s.one(5, &a, &mut self.auth_application_id),
+                (285, 0) => s.one(6, &a, &mut self.re_auth_request_type),
+                (1, 0) => s.opt(7, &a, &mut self.user_name),
+                (278, 0) => s.opt(8, &a, &mut self.origin_state_id),
+                (419, 0) => s.opt(9, &a, &mut self.cc_sub_session_id),
+                (453, 0) => s.opt(10, &a, &mut self.g_s_u_pool_identifier),
+                (439, 0) => s.opt(11, &a, &mut self.service_identifier),
+                (432, 0) => s.opt(12, &a, &mut self.rating_group),
+                (284, 0) => s.many_group(13, &a, &mut self.proxy_info),
+                (282, 0) => s.many(14, &a, &mut self.route_record),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
-        }
-        if counts[4usize] < 1u32 {
-            ctx.missing(&G.rules[4usize], counts[4usize]);
-        }
-        if counts[5usize] < 1u32 {
-            ctx.missing(&G.rules[5usize], counts[5usize]);
-        }
-        if counts[6usize] < 1u32 {
-            ctx.missing(&G.rules[6usize], counts[6usize]);
-        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
+        s.need(4);
+        s.need(5);
+        s.need(6);
     }
-    fn body_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.session_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.destination_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.destination_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.auth_application_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.re_auth_request_type;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.cc_sub_session_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.g_s_u_pool_identifier {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.service_identifier {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.rating_group {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        for v in self.route_record.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.session_id;
-            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.destination_realm;
-            ::diameter_runtime::enc::scalar(w, 283u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.destination_host;
-            ::diameter_runtime::enc::scalar(w, 293u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.auth_application_id;
-            ::diameter_runtime::enc::scalar(w, 258u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.re_auth_request_type;
-            ::diameter_runtime::enc::scalar(w, 285u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.user_name {
-            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.cc_sub_session_id {
-            ::diameter_runtime::enc::scalar(w, 419u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.g_s_u_pool_identifier {
-            ::diameter_runtime::enc::scalar(w, 453u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.service_identifier {
-            ::diameter_runtime::enc::scalar(w, 439u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.rating_group {
-            ::diameter_runtime::enc::scalar(w, 432u32, 64, 0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        for v in self.route_record.iter() {
-            ::diameter_runtime::enc::scalar(w, 282u32, 64, 0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_body(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 263, 64, 0, &self.session_id);
+        rt::put(w, 264, 64, 0, &self.origin_host);
+        rt::put(w, 296, 64, 0, &self.origin_realm);
+        rt::put(w, 283, 64, 0, &self.destination_realm);
+        rt::put(w, 293, 64, 0, &self.destination_host);
+        rt::put(w, 258, 64, 0, &self.auth_application_id);
+        rt::put(w, 285, 64, 0, &self.re_auth_request_type);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 419, 64, 0, &self.cc_sub_session_id);
+        rt::put_opt(w, 453, 64, 0, &self.g_s_u_pool_identifier);
+        rt::put_opt(w, 439, 64, 0, &self.service_identifier);
+        rt::put_opt(w, 432, 64, 0, &self.rating_group);
+        rt::put_groups(w, &self.proxy_info);
+        rt::put_all(w, 282, 64, 0, &self.route_record);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for ReAuthRequest<'_> {
+impl rt::IntoOwned for ReAuthRequest<'_> {
     type Owned = ReAuthRequest<'static>;
-    fn into_owned(self) -> ReAuthRequest<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ReAuthRequest<'static> {
         ReAuthRequest {
-            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.session_id,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_host,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_realm,
-            ),
-            destination_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.destination_realm,
-            ),
-            destination_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.destination_host,
-            ),
-            auth_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.auth_application_id,
-            ),
-            re_auth_request_type: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.re_auth_request_type,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_state_id,
-            ),
-            cc_sub_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_sub_session_id,
-            ),
-            g_s_u_pool_identifier: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.g_s_u_pool_identifier,
-            ),
-            service_identifier: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.service_identifier,
-            ),
-            rating_group: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.rating_group,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.proxy_info,
-            ),
-            route_record: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.route_record,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> ReAuthRequest<'static> {
-        ReAuthRequest {
-            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.session_id,
-                owner,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_host,
-                owner,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_realm,
-                owner,
-            ),
-            destination_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.destination_realm,
-                owner,
-            ),
-            destination_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.destination_host,
-                owner,
-            ),
-            auth_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.auth_application_id,
-                owner,
-            ),
-            re_auth_request_type: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.re_auth_request_type,
-                owner,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.user_name,
-                owner,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_state_id,
-                owner,
-            ),
-            cc_sub_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_sub_session_id,
-                owner,
-            ),
-            g_s_u_pool_identifier: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.g_s_u_pool_identifier,
-                owner,
-            ),
-            service_identifier: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.service_identifier,
-                owner,
-            ),
-            rating_group: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.rating_group,
-                owner,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.proxy_info,
-                owner,
-            ),
-            route_record: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.route_record,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            session_id: self.session_id.into_owned_in(owner),
+            origin_host: self.origin_host.into_owned_in(owner),
+            origin_realm: self.origin_realm.into_owned_in(owner),
+            destination_realm: self.destination_realm.into_owned_in(owner),
+            destination_host: self.destination_host.into_owned_in(owner),
+            auth_application_id: self.auth_application_id.into_owned_in(owner),
+            re_auth_request_type: self.re_auth_request_type.into_owned_in(owner),
+            user_name: self.user_name.into_owned_in(owner),
+            origin_state_id: self.origin_state_id.into_owned_in(owner),
+            cc_sub_session_id: self.cc_sub_session_id.into_owned_in(owner),
+            g_s_u_pool_identifier: self.g_s_u_pool_identifier.into_owned_in(owner),
+            service_identifier: self.service_identifier.into_owned_in(owner),
+            rating_group: self.rating_group.into_owned_in(owner),
+            proxy_info: self.proxy_info.into_owned_in(owner),
+            route_record: self.route_record.into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`ReAuthRequest`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`ReAuthRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ReAuthRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 41usize],
+    at: [u32; 41],
 }
 impl<'a> ReAuthRequestView<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
+    pub fn session_id(&self) -> rt::Utf8String<'a> {
+        rt::view::one(self.data, self.at[0])
     }
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    /// [`Origin-Host`](super::base::defs::ORIGIN_HOST), required.
+    pub fn origin_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[1])
     }
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    /// [`Origin-Realm`](super::base::defs::ORIGIN_REALM), required.
+    pub fn origin_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[2])
     }
-    /// Realm a request is routed towards; never sent in answers.
-    ///
-    /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn destination_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    /// [`Destination-Realm`](super::base::defs::DESTINATION_REALM), required.
+    pub fn destination_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[3])
     }
-    /// Identity of the node a request is addressed to; never sent in answers.
-    ///
-    /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn destination_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[4usize])
+    /// [`Destination-Host`](super::base::defs::DESTINATION_HOST), required.
+    pub fn destination_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[4])
     }
-    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Auth-Application-Id`](super::base::defs::AUTH_APPLICATION_ID), required.
     pub fn auth_application_id(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[5usize])
+        rt::view::one(self.data, self.at[5])
     }
-    /// Which kind of re-auth the client is expected to perform when Authorization-Lifetime runs out.
-    ///
-    /// `Re-Auth-Request-Type` (AVP code 285), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.12.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Re-Auth-Request-Type`](super::base::defs::RE_AUTH_REQUEST_TYPE), required.
     pub fn re_auth_request_type(&self) -> super::base::ReAuthRequestType {
-        ::diameter_runtime::view::one(self.data, self.at[6usize])
+        rt::view::one(self.data, self.at[6])
     }
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+    /// [`User-Name`](super::base::defs::USER_NAME), optional.
+    pub fn user_name(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[7])
     }
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-State-Id`](super::base::defs::ORIGIN_STATE_ID), optional.
     pub fn origin_state_id(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[8usize])
+        rt::view::opt(self.data, self.at[8])
     }
-    /// Identifier of a credit-control sub-session within the session named by Session-Id.
-    ///
-    /// `CC-Sub-Session-Id` (AVP code 419), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Sub-Session-Id`](defs::CC_SUB_SESSION_ID), optional.
     pub fn cc_sub_session_id(&self) -> Option<u64> {
-        ::diameter_runtime::view::opt(self.data, self.at[9usize])
+        rt::view::opt(self.data, self.at[9])
     }
-    /// Identifier of a credit pool within the session.
-    ///
-    /// `G-S-U-Pool-Identifier` (AVP code 453), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.31.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`G-S-U-Pool-Identifier`](defs::G_S_U_POOL_IDENTIFIER), optional.
     pub fn g_s_u_pool_identifier(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[10usize])
+        rt::view::opt(self.data, self.at[10])
     }
-    /// Identifier of a service, unique together with Service-Context-Id.
-    ///
-    /// `Service-Identifier` (AVP code 439), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.28.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Service-Identifier`](defs::SERVICE_IDENTIFIER), optional.
     pub fn service_identifier(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[11usize])
+        rt::view::opt(self.data, self.at[11])
     }
-    /// Identifier of a group of services rated alike, unique together with Service-Context-Id.
-    ///
-    /// `Rating-Group` (AVP code 432), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.29.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Rating-Group`](defs::RATING_GROUP), optional.
     pub fn rating_group(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[12usize])
+        rt::view::opt(self.data, self.at[12])
     }
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
-    pub fn proxy_info(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, super::base::ProxyInfoView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[13usize],
-            (284u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Proxy-Info`](super::base::defs::PROXY_INFO), at least 0 times.
+    pub fn proxy_info(&self) -> rt::Iter<'a, super::base::ProxyInfoView<'a>> {
+        rt::view::many_group(self.data, self.at[13], (284, 0), u32::MAX)
     }
-    /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
-    ///
-    /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
-    ///
-    /// Occurs at least 0 times.
-    pub fn route_record(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<
-        'a,
-        ::diameter_runtime::types::DiameterIdentity<'a>,
-    > {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[14usize],
-            (282u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Route-Record`](super::base::defs::ROUTE_RECORD), at least 0 times.
+    pub fn route_record(&self) -> rt::Iter<'a, rt::DiameterIdentity<'a>> {
+        rt::view::many(self.data, self.at[14], (282, 0), u32::MAX)
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
+impl<'a> rt::CommandView<'a> for ReAuthRequestView<'a> {
     type Command = ReAuthRequest<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn check_body(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 41usize];
-        let mut out = Self { data, at: [0u32; 41usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 41] };
+        let mut s = ctx
+            .fields(&defs::RE_AUTH_REQUEST_GRAMMAR, &defs::RE_AUTH_REQUEST_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
+                (264, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
-                (264u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
+                (296, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
-                (296u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
+                (283, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
-                (283u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[3usize],
-                        index,
-                    )
+                (293, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(4, &a, &mut out.at[4])
                 }
-                (293u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[4usize],
-                        index,
-                    )
-                }
-                (258u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[5usize],
-                        index,
-                    )
-                }
-                (285u32, 0u32) => {
-                    ctx.view_single::<
+                (258, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
+                (285, 0) => {
+                    s.view_single::<
                             super::base::ReAuthRequestType,
-                        >(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[6usize],
-                        index,
-                    )
+                        >(6, &a, &mut out.at[6])
                 }
-                (1u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[7usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[8usize],
-                        index,
-                    )
-                }
-                (419u32, 0u32) => {
-                    ctx.view_single::<
-                            u64,
-                        >(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[9usize],
-                        index,
-                    )
-                }
-                (453u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[10usize],
-                        index,
-                    )
-                }
-                (439u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[11usize],
-                        index,
-                    )
-                }
-                (432u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[12usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[12usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.view_group::<
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(7, &a, &mut out.at[7]),
+                (278, 0) => s.view_single::<u32>(8, &a, &mut out.at[8]),
+                (419, 0) => s.view_single::<u64>(9, &a, &mut out.at[9]),
+                (453, 0) => s.view_single::<u32>(10, &a, &mut out.at[10]),
+                (439, 0) => s.view_single::<u32>(11, &a, &mut out.at[11]),
+                (432, 0) => s.view_single::<u32>(12, &a, &mut out.at[12]),
+                (284, 0) => {
+                    s.view_group::<
                             super::base::ProxyInfoView<'a>,
-                        >(
-                        &G.rules[13usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[13usize],
-                        &mut counts[13usize],
-                        index,
-                    )
+                        >(13, &a, &mut out.at[13])
                 }
-                (282u32, 0u32) => {
-                    ctx.view::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[14usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[14usize],
-                        &mut counts[14usize],
-                        index,
-                    )
-                }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                (282, 0) => s.view::<rt::DiameterIdentity<'a>>(14, &a, &mut out.at[14]),
+                _ => s.other_in_view(&a),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
-        if out.at[2usize] == 0 {
-            ctx.missing(&G.rules[2usize], 0);
-        }
-        if out.at[3usize] == 0 {
-            ctx.missing(&G.rules[3usize], 0);
-        }
-        if out.at[4usize] == 0 {
-            ctx.missing(&G.rules[4usize], 0);
-        }
-        if out.at[5usize] == 0 {
-            ctx.missing(&G.rules[5usize], 0);
-        }
-        if out.at[6usize] == 0 {
-            ctx.missing(&G.rules[6usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
+        s.need_at(4, out.at[4]);
+        s.need_at(5, out.at[5]);
+        s.need_at(6, out.at[6]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (263u32, 0u32) => Some(0usize),
-            (264u32, 0u32) => Some(1usize),
-            (296u32, 0u32) => Some(2usize),
-            (283u32, 0u32) => Some(3usize),
-            (293u32, 0u32) => Some(4usize),
-            (258u32, 0u32) => Some(5usize),
-            (285u32, 0u32) => Some(6usize),
-            (1u32, 0u32) => Some(7usize),
-            (278u32, 0u32) => Some(8usize),
-            (419u32, 0u32) => Some(9usize),
-            (453u32, 0u32) => Some(10usize),
-            (439u32, 0u32) => Some(11usize),
-            (432u32, 0u32) => Some(12usize),
-            (284u32, 0u32) => Some(13usize),
-            (282u32, 0u32) => Some(14usize),
+            (263, 0) => Some(0),
+            (264, 0) => Some(1),
+            (296, 0) => Some(2),
+            (283, 0) => Some(3),
+            (293, 0) => Some(4),
+            (258, 0) => Some(5),
+            (285, 0) => Some(6),
+            (1, 0) => Some(7),
+            (278, 0) => Some(8),
+            (419, 0) => Some(9),
+            (453, 0) => Some(10),
+            (439, 0) => Some(11),
+            (432, 0) => Some(12),
+            (284, 0) => Some(13),
+            (282, 0) => Some(14),
             _ => None,
         }
     }
@@ -9563,10 +4464,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
             g_s_u_pool_identifier: self.g_s_u_pool_identifier(),
             service_identifier: self.service_identifier(),
             rating_group: self.rating_group(),
-            proxy_info: self
-                .proxy_info()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
-                .collect(),
+            proxy_info: self.proxy_info().map(rt::owned).collect(),
             route_record: self.route_record().collect(),
             other_avps: self.other_avps().collect(),
         }
@@ -9575,119 +4473,48 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthRequestView<'a> {
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ReAuthRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(
-            &::diameter_runtime::view::CommandView::to_command(self),
-            f,
-        )
+        ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
 /// Re-Auth-Answer (RAA): command code 258, application 4; RFC 4006 section 5.5, 10.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReAuthAnswer<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
-    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
-    ///
-    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
+    pub session_id: rt::Utf8String<'a>,
+    /// [`Result-Code`](super::base::defs::RESULT_CODE), required.
     pub result_code: u32,
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-Host`](super::base::defs::ORIGIN_HOST), required.
+    pub origin_host: rt::DiameterIdentity<'a>,
+    /// [`Origin-Realm`](super::base::defs::ORIGIN_REALM), required.
+    pub origin_realm: rt::DiameterIdentity<'a>,
+    /// [`User-Name`](super::base::defs::USER_NAME), optional.
+    pub user_name: Option<rt::Utf8String<'a>>,
+    /// [`Origin-State-Id`](super::base::defs::ORIGIN_STATE_ID), optional.
     pub origin_state_id: Option<u32>,
-    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
-    ///
-    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
-    ///
-    /// Occurs 0 to 1 times.
-    pub error_message: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
-    ///
-    /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
-    ///
-    /// Occurs 0 to 1 times.
-    pub error_reporting_host: Option<::diameter_runtime::types::DiameterIdentity<'a>>,
-    /// Copies (or examples) of the AVPs that caused a request to fail.
-    ///
-    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Error-Message`](super::base::defs::ERROR_MESSAGE), optional.
+    pub error_message: Option<rt::Utf8String<'a>>,
+    /// [`Error-Reporting-Host`](super::base::defs::ERROR_REPORTING_HOST), optional.
+    pub error_reporting_host: Option<rt::DiameterIdentity<'a>>,
+    /// [`Failed-AVP`](super::base::defs::FAILED_AVP), optional.
     pub failed_avp: Option<super::base::FailedAvp<'a>>,
-    /// A host a redirect agent tells the requester to send the request to instead.
-    ///
-    /// `Redirect-Host` (AVP code 292), DiameterURI; flags M must, V must-not, P should-not; RFC 6733 section 6.12.
-    ///
-    /// Occurs at least 0 times.
-    pub redirect_host: Vec<::diameter_runtime::types::DiameterUri>,
-    /// How widely the route learned from a redirect answer may be reused (default DONT_CACHE).
-    ///
-    /// `Redirect-Host-Usage` (AVP code 261), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 6.13.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Redirect-Host`](super::base::defs::REDIRECT_HOST), at least 0 times.
+    pub redirect_host: Vec<rt::DiameterUri>,
+    /// [`Redirect-Host-Usage`](super::base::defs::REDIRECT_HOST_USAGE), optional.
     pub redirect_host_usage: Option<super::base::RedirectHostUsage>,
-    /// Longest time, in seconds, that a route learned from a redirect answer may be kept.
-    ///
-    /// `Redirect-Max-Cache-Time` (AVP code 262), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.14.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Redirect-Max-Cache-Time`](super::base::defs::REDIRECT_MAX_CACHE_TIME), optional.
     pub redirect_max_cache_time: Option<u32>,
-    /// Identifier of a credit-control sub-session within the session named by Session-Id.
-    ///
-    /// `CC-Sub-Session-Id` (AVP code 419), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Sub-Session-Id`](defs::CC_SUB_SESSION_ID), optional.
     pub cc_sub_session_id: Option<u64>,
-    /// Identifier of a credit pool within the session.
-    ///
-    /// `G-S-U-Pool-Identifier` (AVP code 453), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.31.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`G-S-U-Pool-Identifier`](defs::G_S_U_POOL_IDENTIFIER), optional.
     pub g_s_u_pool_identifier: Option<u32>,
-    /// Identifier of a service, unique together with Service-Context-Id.
-    ///
-    /// `Service-Identifier` (AVP code 439), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.28.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Service-Identifier`](defs::SERVICE_IDENTIFIER), optional.
     pub service_identifier: Option<u32>,
-    /// Identifier of a group of services rated alike, unique together with Service-Context-Id.
-    ///
-    /// `Rating-Group` (AVP code 432), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.29.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Rating-Group`](defs::RATING_GROUP), optional.
     pub rating_group: Option<u32>,
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Proxy-Info`](super::base::defs::PROXY_INFO), at least 0 times.
     pub proxy_info: Vec<super::base::ProxyInfo<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> ReAuthAnswer<'a> {
     /// Starts a [`ReAuthAnswerBuilder`], for setting AVPs by name and a checked `build()`.
@@ -9708,10 +4535,7 @@ pub struct ReAuthAnswerBuilder<'a> {
 }
 impl<'a> ReAuthAnswerBuilder<'a> {
     ///Sets `Session-Id`.
-    pub fn session_id(
-        mut self,
-        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
-    ) -> Self {
+    pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
         self.value.session_id = v.into();
         self.given[0usize] = true;
         self
@@ -9723,47 +4547,37 @@ impl<'a> ReAuthAnswerBuilder<'a> {
         self
     }
     ///Sets `Origin-Host`.
-    pub fn origin_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_host = v.into();
         self.given[2usize] = true;
         self
     }
     ///Sets `Origin-Realm`.
-    pub fn origin_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_realm = v.into();
         self.given[3usize] = true;
         self
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(&defs::RE_AUTH_ANSWER_GRAMMAR, &self.given)
+        rt::build::missing(&defs::RE_AUTH_ANSWER_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(self) -> Result<ReAuthAnswer<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
-            "Re-Auth-Answer",
-            &defs::RE_AUTH_ANSWER_GRAMMAR,
-            &self.given,
-        )?;
+    pub fn build(self) -> Result<ReAuthAnswer<'a>, rt::MissingAvps> {
+        rt::build::check("Re-Auth-Answer", &defs::RE_AUTH_ANSWER_GRAMMAR, &self.given)?;
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::CommandBuilder<'a> for ReAuthAnswerBuilder<'a> {
+impl<'a> rt::CommandBuilder<'a> for ReAuthAnswerBuilder<'a> {
     type Command = ReAuthAnswer<'a>;
-    fn build(self) -> Result<ReAuthAnswer<'a>, ::diameter_runtime::MissingAvps> {
+    fn build(self) -> Result<ReAuthAnswer<'a>, rt::MissingAvps> {
         ReAuthAnswerBuilder::build(self)
     }
     #[allow(unused_variables)]
     fn fill_origin(
         &mut self,
-        host: &::diameter_runtime::types::DiameterIdentity<'a>,
-        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+        host: &rt::types::DiameterIdentity<'a>,
+        realm: &rt::types::DiameterIdentity<'a>,
     ) {
         if !self.given[2usize] {
             self.value.origin_host = host.clone();
@@ -9775,1060 +4589,250 @@ impl<'a> ::diameter_runtime::CommandBuilder<'a> for ReAuthAnswerBuilder<'a> {
         }
     }
     #[allow(unused_variables)]
-    fn fill_session_id(
-        &mut self,
-        session_id: &::diameter_runtime::types::Utf8String<'a>,
-    ) {
+    fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {
         if !self.given[0usize] {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
     }
 }
-impl<'a> ::diameter_runtime::typed::Command<'a> for ReAuthAnswer<'a> {
+impl<'a> rt::Command<'a> for ReAuthAnswer<'a> {
     const CODE: u32 = 258u32;
     const APPLICATION_ID: u32 = 4u32;
     const IS_REQUEST: bool = false;
     const PROXIABLE: bool = true;
     const NAME: &'static str = "Re-Auth-Answer";
     const ABBREV: &'static str = "RAA";
-    fn known_avp(
-        code: u32,
-        vendor_id: u32,
-    ) -> Option<&'static ::diameter_runtime::dictionary::AvpDef> {
+    fn known_avp(code: u32, vendor_id: u32) -> Option<&'static rt::AvpDef> {
         super::avp_def(code, vendor_id)
     }
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_body(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 43usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.session_id,
-                        &mut counts[0usize],
-                        index,
-                    )
-                }
-                (268u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.result_code,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (264u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_host,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (296u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_realm,
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                (1u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.user_name,
-                        &mut counts[4usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_state_id,
-                        &mut counts[5usize],
-                        index,
-                    )
-                }
-                (281u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.error_message,
-                        &mut counts[6usize],
-                        index,
-                    )
-                }
-                (294u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.error_reporting_host,
-                        &mut counts[7usize],
-                        index,
-                    )
-                }
-                (279u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.failed_avp,
-                        &mut counts[8usize],
-                        index,
-                    )
-                }
-                (292u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.redirect_host,
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                (261u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.redirect_host_usage,
-                        &mut counts[10usize],
-                        index,
-                    )
-                }
-                (262u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.redirect_max_cache_time,
-                        &mut counts[11usize],
-                        index,
-                    )
-                }
-                (419u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[12usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_sub_session_id,
-                        &mut counts[12usize],
-                        index,
-                    )
-                }
-                (453u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[13usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.g_s_u_pool_identifier,
-                        &mut counts[13usize],
-                        index,
-                    )
-                }
-                (439u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[14usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.service_identifier,
-                        &mut counts[14usize],
-                        index,
-                    )
-                }
-                (432u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[15usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.rating_group,
-                        &mut counts[15usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[16usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.proxy_info,
-                        &mut counts[16usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+    fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(&defs::RE_AUTH_ANSWER_GRAMMAR, &defs::RE_AUTH_ANSWER_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (268, 0) => s.one(1, &a, &mut self.result_code),
+                (264, 0) => s.one(2, &a, &mut self.origin_host),
+                (296, 0) => s.one(3, &a, &mut self.origin_realm),
+                (1, 0) => s.opt(4, &a, &mut self.user_name),
+                (278, 0) => s.opt(5, &a, &mut self.origin_state_id),
+                (281, 0) => s.opt(6, &a, &mut self.error_message),
+                (294, 0) => s.opt(7, &a, &mut self.error_reporting_host),
+                (279, 0) => s.opt_group(8, &a, &mut self.failed_avp),
+                (292, 0) => s.many(9, &a, &mut self.redirect_host),
+                (261, 0) => s.opt(10, &a, &mut self.redirect_host_usage),
+                (262, 0) => s.opt(11, &a, &mut self.redirect_max_cache_time),
+                (419, 0) => s.opt(12, &a, &mut self.cc_sub_session_id),
+                (453, 0) => s.opt(13, &a, &mut self.g_s_u_pool_identifier),
+                (439, 0) => s.opt(14, &a, &mut self.service_identifier),
+                (432, 0) => s.opt(15, &a, &mut self.rating_group),
+                (284, 0) => s.many_group(16, &a, &mut self.proxy_info),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
-        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
     }
-    fn body_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.session_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.result_code;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.error_message {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.error_reporting_host {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.failed_avp {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        for v in self.redirect_host.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.redirect_host_usage {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.redirect_max_cache_time {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.cc_sub_session_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.g_s_u_pool_identifier {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.service_identifier {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.rating_group {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.session_id;
-            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.result_code;
-            ::diameter_runtime::enc::scalar(w, 268u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.user_name {
-            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.error_message {
-            ::diameter_runtime::enc::scalar(w, 281u32, 0, 0u32, v);
-        }
-        if let Some(v) = &self.error_reporting_host {
-            ::diameter_runtime::enc::scalar(w, 294u32, 0, 0u32, v);
-        }
-        if let Some(v) = &self.failed_avp {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        for v in self.redirect_host.iter() {
-            ::diameter_runtime::enc::scalar(w, 292u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::enc::scalar(w, 261u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::enc::scalar(w, 262u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.cc_sub_session_id {
-            ::diameter_runtime::enc::scalar(w, 419u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.g_s_u_pool_identifier {
-            ::diameter_runtime::enc::scalar(w, 453u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.service_identifier {
-            ::diameter_runtime::enc::scalar(w, 439u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.rating_group {
-            ::diameter_runtime::enc::scalar(w, 432u32, 64, 0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_body(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 263, 64, 0, &self.session_id);
+        rt::put(w, 268, 64, 0, &self.result_code);
+        rt::put(w, 264, 64, 0, &self.origin_host);
+        rt::put(w, 296, 64, 0, &self.origin_realm);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 281, 0, 0, &self.error_message);
+        rt::put_opt(w, 294, 0, 0, &self.error_reporting_host);
+        rt::put_opt_group(w, &self.failed_avp);
+        rt::put_all(w, 292, 64, 0, &self.redirect_host);
+        rt::put_opt(w, 261, 64, 0, &self.redirect_host_usage);
+        rt::put_opt(w, 262, 64, 0, &self.redirect_max_cache_time);
+        rt::put_opt(w, 419, 64, 0, &self.cc_sub_session_id);
+        rt::put_opt(w, 453, 64, 0, &self.g_s_u_pool_identifier);
+        rt::put_opt(w, 439, 64, 0, &self.service_identifier);
+        rt::put_opt(w, 432, 64, 0, &self.rating_group);
+        rt::put_groups(w, &self.proxy_info);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for ReAuthAnswer<'_> {
+impl rt::IntoOwned for ReAuthAnswer<'_> {
     type Owned = ReAuthAnswer<'static>;
-    fn into_owned(self) -> ReAuthAnswer<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ReAuthAnswer<'static> {
         ReAuthAnswer {
-            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.session_id,
-            ),
-            result_code: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.result_code,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_host,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_realm,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_state_id,
-            ),
-            error_message: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.error_message,
-            ),
-            error_reporting_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.error_reporting_host,
-            ),
-            failed_avp: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.failed_avp,
-            ),
-            redirect_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.redirect_host,
-            ),
-            redirect_host_usage: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.redirect_host_usage,
-            ),
-            redirect_max_cache_time: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.redirect_max_cache_time,
-            ),
-            cc_sub_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_sub_session_id,
-            ),
-            g_s_u_pool_identifier: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.g_s_u_pool_identifier,
-            ),
-            service_identifier: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.service_identifier,
-            ),
-            rating_group: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.rating_group,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.proxy_info,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> ReAuthAnswer<'static> {
-        ReAuthAnswer {
-            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.session_id,
-                owner,
-            ),
-            result_code: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.result_code,
-                owner,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_host,
-                owner,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_realm,
-                owner,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.user_name,
-                owner,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_state_id,
-                owner,
-            ),
-            error_message: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.error_message,
-                owner,
-            ),
-            error_reporting_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.error_reporting_host,
-                owner,
-            ),
-            failed_avp: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.failed_avp,
-                owner,
-            ),
-            redirect_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.redirect_host,
-                owner,
-            ),
-            redirect_host_usage: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.redirect_host_usage,
-                owner,
-            ),
-            redirect_max_cache_time: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.redirect_max_cache_time,
-                owner,
-            ),
-            cc_sub_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_sub_session_id,
-                owner,
-            ),
-            g_s_u_pool_identifier: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.g_s_u_pool_identifier,
-                owner,
-            ),
-            service_identifier: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.service_identifier,
-                owner,
-            ),
-            rating_group: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.rating_group,
-                owner,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.proxy_info,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            session_id: self.session_id.into_owned_in(owner),
+            result_code: self.result_code.into_owned_in(owner),
+            origin_host: self.origin_host.into_owned_in(owner),
+            origin_realm: self.origin_realm.into_owned_in(owner),
+            user_name: self.user_name.into_owned_in(owner),
+            origin_state_id: self.origin_state_id.into_owned_in(owner),
+            error_message: self.error_message.into_owned_in(owner),
+            error_reporting_host: self.error_reporting_host.into_owned_in(owner),
+            failed_avp: self.failed_avp.into_owned_in(owner),
+            redirect_host: self.redirect_host.into_owned_in(owner),
+            redirect_host_usage: self.redirect_host_usage.into_owned_in(owner),
+            redirect_max_cache_time: self.redirect_max_cache_time.into_owned_in(owner),
+            cc_sub_session_id: self.cc_sub_session_id.into_owned_in(owner),
+            g_s_u_pool_identifier: self.g_s_u_pool_identifier.into_owned_in(owner),
+            service_identifier: self.service_identifier.into_owned_in(owner),
+            rating_group: self.rating_group.into_owned_in(owner),
+            proxy_info: self.proxy_info.into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`ReAuthAnswer`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`ReAuthAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ReAuthAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 43usize],
+    at: [u32; 43],
 }
 impl<'a> ReAuthAnswerView<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
+    pub fn session_id(&self) -> rt::Utf8String<'a> {
+        rt::view::one(self.data, self.at[0])
     }
-    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
-    ///
-    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Result-Code`](super::base::defs::RESULT_CODE), required.
     pub fn result_code(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+        rt::view::one(self.data, self.at[1])
     }
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    /// [`Origin-Host`](super::base::defs::ORIGIN_HOST), required.
+    pub fn origin_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[2])
     }
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    /// [`Origin-Realm`](super::base::defs::ORIGIN_REALM), required.
+    pub fn origin_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[3])
     }
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[4usize])
+    /// [`User-Name`](super::base::defs::USER_NAME), optional.
+    pub fn user_name(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[4])
     }
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-State-Id`](super::base::defs::ORIGIN_STATE_ID), optional.
     pub fn origin_state_id(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[5usize])
+        rt::view::opt(self.data, self.at[5])
     }
-    /// Human-readable explanation accompanying an error Result-Code; not meant for automatic processing.
-    ///
-    /// `Error-Message` (AVP code 281), UTF8String; flags M must-not, V must-not, P should-not; RFC 6733 section 7.3.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn error_message(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[6usize])
+    /// [`Error-Message`](super::base::defs::ERROR_MESSAGE), optional.
+    pub fn error_message(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[6])
     }
-    /// Identity of the node that set the error Result-Code, when it is not the answer's Origin-Host.
-    ///
-    /// `Error-Reporting-Host` (AVP code 294), DiameterIdentity; flags M must-not, V must-not, P should-not; RFC 6733 section 7.4.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn error_reporting_host(
-        &self,
-    ) -> Option<::diameter_runtime::types::DiameterIdentity<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+    /// [`Error-Reporting-Host`](super::base::defs::ERROR_REPORTING_HOST), optional.
+    pub fn error_reporting_host(&self) -> Option<rt::DiameterIdentity<'a>> {
+        rt::view::opt(self.data, self.at[7])
     }
-    /// Copies (or examples) of the AVPs that caused a request to fail.
-    ///
-    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Failed-AVP`](super::base::defs::FAILED_AVP), optional.
     pub fn failed_avp(&self) -> Option<super::base::FailedAvpView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[8usize])
+        rt::view::opt_group(self.data, self.at[8])
     }
-    /// A host a redirect agent tells the requester to send the request to instead.
-    ///
-    /// `Redirect-Host` (AVP code 292), DiameterURI; flags M must, V must-not, P should-not; RFC 6733 section 6.12.
-    ///
-    /// Occurs at least 0 times.
-    pub fn redirect_host(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, ::diameter_runtime::types::DiameterUri> {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[9usize],
-            (292u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Redirect-Host`](super::base::defs::REDIRECT_HOST), at least 0 times.
+    pub fn redirect_host(&self) -> rt::Iter<'a, rt::DiameterUri> {
+        rt::view::many(self.data, self.at[9], (292, 0), u32::MAX)
     }
-    /// How widely the route learned from a redirect answer may be reused (default DONT_CACHE).
-    ///
-    /// `Redirect-Host-Usage` (AVP code 261), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 6.13.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Redirect-Host-Usage`](super::base::defs::REDIRECT_HOST_USAGE), optional.
     pub fn redirect_host_usage(&self) -> Option<super::base::RedirectHostUsage> {
-        ::diameter_runtime::view::opt(self.data, self.at[10usize])
+        rt::view::opt(self.data, self.at[10])
     }
-    /// Longest time, in seconds, that a route learned from a redirect answer may be kept.
-    ///
-    /// `Redirect-Max-Cache-Time` (AVP code 262), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.14.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Redirect-Max-Cache-Time`](super::base::defs::REDIRECT_MAX_CACHE_TIME), optional.
     pub fn redirect_max_cache_time(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[11usize])
+        rt::view::opt(self.data, self.at[11])
     }
-    /// Identifier of a credit-control sub-session within the session named by Session-Id.
-    ///
-    /// `CC-Sub-Session-Id` (AVP code 419), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Sub-Session-Id`](defs::CC_SUB_SESSION_ID), optional.
     pub fn cc_sub_session_id(&self) -> Option<u64> {
-        ::diameter_runtime::view::opt(self.data, self.at[12usize])
+        rt::view::opt(self.data, self.at[12])
     }
-    /// Identifier of a credit pool within the session.
-    ///
-    /// `G-S-U-Pool-Identifier` (AVP code 453), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.31.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`G-S-U-Pool-Identifier`](defs::G_S_U_POOL_IDENTIFIER), optional.
     pub fn g_s_u_pool_identifier(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[13usize])
+        rt::view::opt(self.data, self.at[13])
     }
-    /// Identifier of a service, unique together with Service-Context-Id.
-    ///
-    /// `Service-Identifier` (AVP code 439), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.28.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Service-Identifier`](defs::SERVICE_IDENTIFIER), optional.
     pub fn service_identifier(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[14usize])
+        rt::view::opt(self.data, self.at[14])
     }
-    /// Identifier of a group of services rated alike, unique together with Service-Context-Id.
-    ///
-    /// `Rating-Group` (AVP code 432), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.29.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Rating-Group`](defs::RATING_GROUP), optional.
     pub fn rating_group(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[15usize])
+        rt::view::opt(self.data, self.at[15])
     }
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
-    pub fn proxy_info(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, super::base::ProxyInfoView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[16usize],
-            (284u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Proxy-Info`](super::base::defs::PROXY_INFO), at least 0 times.
+    pub fn proxy_info(&self) -> rt::Iter<'a, super::base::ProxyInfoView<'a>> {
+        rt::view::many_group(self.data, self.at[16], (284, 0), u32::MAX)
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
+impl<'a> rt::CommandView<'a> for ReAuthAnswerView<'a> {
     type Command = ReAuthAnswer<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn check_body(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::RE_AUTH_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 43usize];
-        let mut out = Self { data, at: [0u32; 43usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 43] };
+        let mut s = ctx
+            .fields(&defs::RE_AUTH_ANSWER_GRAMMAR, &defs::RE_AUTH_ANSWER_OCCURS);
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
+                (268, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
+                (264, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
-                (268u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
+                (296, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
-                (264u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(4, &a, &mut out.at[4]),
+                (278, 0) => s.view_single::<u32>(5, &a, &mut out.at[5]),
+                (281, 0) => s.view_single::<rt::Utf8String<'a>>(6, &a, &mut out.at[6]),
+                (294, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(7, &a, &mut out.at[7])
                 }
-                (296u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[3usize],
-                        index,
-                    )
-                }
-                (1u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[4usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[5usize],
-                        index,
-                    )
-                }
-                (281u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[6usize],
-                        index,
-                    )
-                }
-                (294u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[7usize],
-                        index,
-                    )
-                }
-                (279u32, 0u32) => {
-                    ctx.view_single_group::<
+                (279, 0) => {
+                    s.view_single_group::<
                             super::base::FailedAvpView<'a>,
-                        >(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[8usize],
-                        index,
-                    )
+                        >(8, &a, &mut out.at[8])
                 }
-                (292u32, 0u32) => {
-                    ctx.view::<
-                            ::diameter_runtime::types::DiameterUri,
-                        >(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[9usize],
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                (261u32, 0u32) => {
-                    ctx.view_single::<
+                (292, 0) => s.view::<rt::DiameterUri>(9, &a, &mut out.at[9]),
+                (261, 0) => {
+                    s.view_single::<
                             super::base::RedirectHostUsage,
-                        >(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[10usize],
-                        index,
-                    )
+                        >(10, &a, &mut out.at[10])
                 }
-                (262u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[11usize],
-                        index,
-                    )
-                }
-                (419u32, 0u32) => {
-                    ctx.view_single::<
-                            u64,
-                        >(
-                        &G.rules[12usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[12usize],
-                        index,
-                    )
-                }
-                (453u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[13usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[13usize],
-                        index,
-                    )
-                }
-                (439u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[14usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[14usize],
-                        index,
-                    )
-                }
-                (432u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[15usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[15usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.view_group::<
+                (262, 0) => s.view_single::<u32>(11, &a, &mut out.at[11]),
+                (419, 0) => s.view_single::<u64>(12, &a, &mut out.at[12]),
+                (453, 0) => s.view_single::<u32>(13, &a, &mut out.at[13]),
+                (439, 0) => s.view_single::<u32>(14, &a, &mut out.at[14]),
+                (432, 0) => s.view_single::<u32>(15, &a, &mut out.at[15]),
+                (284, 0) => {
+                    s.view_group::<
                             super::base::ProxyInfoView<'a>,
-                        >(
-                        &G.rules[16usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[16usize],
-                        &mut counts[16usize],
-                        index,
-                    )
+                        >(16, &a, &mut out.at[16])
                 }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                _ => s.other_in_view(&a),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
-        if out.at[2usize] == 0 {
-            ctx.missing(&G.rules[2usize], 0);
-        }
-        if out.at[3usize] == 0 {
-            ctx.missing(&G.rules[3usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (263u32, 0u32) => Some(0usize),
-            (268u32, 0u32) => Some(1usize),
-            (264u32, 0u32) => Some(2usize),
-            (296u32, 0u32) => Some(3usize),
-            (1u32, 0u32) => Some(4usize),
-            (278u32, 0u32) => Some(5usize),
-            (281u32, 0u32) => Some(6usize),
-            (294u32, 0u32) => Some(7usize),
-            (279u32, 0u32) => Some(8usize),
-            (292u32, 0u32) => Some(9usize),
-            (261u32, 0u32) => Some(10usize),
-            (262u32, 0u32) => Some(11usize),
-            (419u32, 0u32) => Some(12usize),
-            (453u32, 0u32) => Some(13usize),
-            (439u32, 0u32) => Some(14usize),
-            (432u32, 0u32) => Some(15usize),
-            (284u32, 0u32) => Some(16usize),
+            (263, 0) => Some(0),
+            (268, 0) => Some(1),
+            (264, 0) => Some(2),
+            (296, 0) => Some(3),
+            (1, 0) => Some(4),
+            (278, 0) => Some(5),
+            (281, 0) => Some(6),
+            (294, 0) => Some(7),
+            (279, 0) => Some(8),
+            (292, 0) => Some(9),
+            (261, 0) => Some(10),
+            (262, 0) => Some(11),
+            (419, 0) => Some(12),
+            (453, 0) => Some(13),
+            (439, 0) => Some(14),
+            (432, 0) => Some(15),
+            (284, 0) => Some(16),
             _ => None,
         }
     }
@@ -10845,9 +4849,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
             origin_state_id: self.origin_state_id(),
             error_message: self.error_message(),
             error_reporting_host: self.error_reporting_host(),
-            failed_avp: self
-                .failed_avp()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            failed_avp: self.failed_avp().map(rt::owned),
             redirect_host: self.redirect_host().collect(),
             redirect_host_usage: self.redirect_host_usage(),
             redirect_max_cache_time: self.redirect_max_cache_time(),
@@ -10855,10 +4857,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
             g_s_u_pool_identifier: self.g_s_u_pool_identifier(),
             service_identifier: self.service_identifier(),
             rating_group: self.rating_group(),
-            proxy_info: self
-                .proxy_info()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
-                .collect(),
+            proxy_info: self.proxy_info().map(rt::owned).collect(),
             other_avps: self.other_avps().collect(),
         }
     }
@@ -10866,179 +4865,68 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for ReAuthAnswerView<'a> {
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ReAuthAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(
-            &::diameter_runtime::view::CommandView::to_command(self),
-            f,
-        )
+        ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
 /// Credit-Control-Request (CCR): command code 272, application 4; RFC 4006 section 3.1, 3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreditControlRequest<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm a request is routed towards; never sent in answers.
-    ///
-    /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
-    ///
-    /// Occurs 1 to 1 times.
-    pub destination_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
+    pub session_id: rt::Utf8String<'a>,
+    /// [`Origin-Host`](super::base::defs::ORIGIN_HOST), required.
+    pub origin_host: rt::DiameterIdentity<'a>,
+    /// [`Origin-Realm`](super::base::defs::ORIGIN_REALM), required.
+    pub origin_realm: rt::DiameterIdentity<'a>,
+    /// [`Destination-Realm`](super::base::defs::DESTINATION_REALM), required.
+    pub destination_realm: rt::DiameterIdentity<'a>,
+    /// [`Auth-Application-Id`](super::base::defs::AUTH_APPLICATION_ID), required.
     pub auth_application_id: u32,
-    /// Identifier ("service-context@domain") of the service-specific document that governs the request.
-    ///
-    /// `Service-Context-Id` (AVP code 461), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.42.
-    ///
-    /// Occurs 1 to 1 times.
-    pub service_context_id: ::diameter_runtime::types::Utf8String<'a>,
-    /// Why the credit-control request is sent: to open, update or close a credit-control session, or for a one-off event.
-    ///
-    /// `CC-Request-Type` (AVP code 416), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.3.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Service-Context-Id`](defs::SERVICE_CONTEXT_ID), required.
+    pub service_context_id: rt::Utf8String<'a>,
+    /// [`CC-Request-Type`](defs::CC_REQUEST_TYPE), required.
     pub cc_request_type: CcRequestType,
-    /// Sequence number of the request within its session, which with Session-Id makes a request unique.
-    ///
-    /// `CC-Request-Number` (AVP code 415), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.2.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`CC-Request-Number`](defs::CC_REQUEST_NUMBER), required.
     pub cc_request_number: u32,
-    /// Identity of the node a request is addressed to; never sent in answers.
-    ///
-    /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
-    ///
-    /// Occurs 0 to 1 times.
-    pub destination_host: Option<::diameter_runtime::types::DiameterIdentity<'a>>,
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Identifier of a credit-control sub-session within the session named by Session-Id.
-    ///
-    /// `CC-Sub-Session-Id` (AVP code 419), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Destination-Host`](super::base::defs::DESTINATION_HOST), optional.
+    pub destination_host: Option<rt::DiameterIdentity<'a>>,
+    /// [`User-Name`](super::base::defs::USER_NAME), optional.
+    pub user_name: Option<rt::Utf8String<'a>>,
+    /// [`CC-Sub-Session-Id`](defs::CC_SUB_SESSION_ID), optional.
     pub cc_sub_session_id: Option<u64>,
-    /// Identifier shared by several related accounting sessions so that they can be linked.
-    ///
-    /// `Acct-Multi-Session-Id` (AVP code 50), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 9.8.5.
-    ///
-    /// Occurs 0 to 1 times.
-    pub acct_multi_session_id: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Acct-Multi-Session-Id`](super::base::defs::ACCT_MULTI_SESSION_ID), optional.
+    pub acct_multi_session_id: Option<rt::Utf8String<'a>>,
+    /// [`Origin-State-Id`](super::base::defs::ORIGIN_STATE_ID), optional.
     pub origin_state_id: Option<u32>,
-    /// When the reported event happened, in seconds since 1 January 1900 00:00 UTC.
-    ///
-    /// `Event-Timestamp` (AVP code 55), Time; flags M must, V must-not, P should-not; RFC 6733 section 8.21.
-    ///
-    /// Occurs 0 to 1 times.
-    pub event_timestamp: Option<::diameter_runtime::types::Time>,
-    /// Identifies the end user's subscription by a typed identifier.
-    ///
-    /// `Subscription-Id` (AVP code 443), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.46.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Event-Timestamp`](super::base::defs::EVENT_TIMESTAMP), optional.
+    pub event_timestamp: Option<rt::Time>,
+    /// [`Subscription-Id`](defs::SUBSCRIPTION_ID), at least 0 times.
     pub subscription_id: Vec<SubscriptionId<'a>>,
-    /// Identifier of a service, unique together with Service-Context-Id.
-    ///
-    /// `Service-Identifier` (AVP code 439), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.28.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Service-Identifier`](defs::SERVICE_IDENTIFIER), optional.
     pub service_identifier: Option<u32>,
-    /// Why the access device ended a session.
-    ///
-    /// `Termination-Cause` (AVP code 295), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.15.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Termination-Cause`](super::base::defs::TERMINATION_CAUSE), optional.
     pub termination_cause: Option<super::base::TerminationCause>,
-    /// Units, or a monetary amount, that the client asks the server to grant.
-    ///
-    /// `Requested-Service-Unit` (AVP code 437), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.18.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Requested-Service-Unit`](defs::REQUESTED_SERVICE_UNIT), optional.
     pub requested_service_unit: Option<RequestedServiceUnit<'a>>,
-    /// What an EVENT_REQUEST asks for: debit, refund, balance check or price enquiry.
-    ///
-    /// `Requested-Action` (AVP code 436), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.41.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Requested-Action`](defs::REQUESTED_ACTION), optional.
     pub requested_action: Option<RequestedAction>,
-    /// Units consumed since the service started or since the previous report.
-    ///
-    /// `Used-Service-Unit` (AVP code 446), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.19.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Used-Service-Unit`](defs::USED_SERVICE_UNIT), at least 0 times.
     pub used_service_unit: Vec<UsedServiceUnit<'a>>,
-    /// Whether the client can handle credit control for several services independently within one (sub-)session.
-    ///
-    /// `Multiple-Services-Indicator` (AVP code 455), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.40.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Multiple-Services-Indicator`](defs::MULTIPLE_SERVICES_INDICATOR), optional.
     pub multiple_services_indicator: Option<MultipleServicesIndicator>,
-    /// Credit-control data (requested, granted and used units and related results) for one or more services or one rating group.
-    ///
-    /// `Multiple-Services-Credit-Control` (AVP code 456), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.16.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Multiple-Services-Credit-Control`](defs::MULTIPLE_SERVICES_CREDIT_CONTROL), at least 0 times.
     pub multiple_services_credit_control: Vec<MultipleServicesCreditControl<'a>>,
-    /// A service-specific typed parameter used for pricing or rating.
-    ///
-    /// `Service-Parameter-Info` (AVP code 440), Grouped; flags M may, V must-not, P may; RFC 4006 section 8.43.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Service-Parameter-Info`](defs::SERVICE_PARAMETER_INFO), at least 0 times.
     pub service_parameter_info: Vec<ServiceParameterInfo<'a>>,
-    /// Correlates the credit-control requests sent for different components (e.g. transport and service level) of one service.
-    ///
-    /// `CC-Correlation-Id` (AVP code 411), OctetString; flags M may, V must-not, P may; RFC 4006 section 8.1.
-    ///
-    /// Occurs 0 to 1 times.
-    pub cc_correlation_id: Option<::diameter_runtime::types::OctetString<'a>>,
-    /// Identity and capability of the terminal the subscriber is using.
-    ///
-    /// `User-Equipment-Info` (AVP code 458), Grouped; flags M may, V must-not, P may; RFC 4006 section 8.49.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Correlation-Id`](defs::CC_CORRELATION_ID), optional.
+    pub cc_correlation_id: Option<rt::OctetString<'a>>,
+    /// [`User-Equipment-Info`](defs::USER_EQUIPMENT_INFO), optional.
     pub user_equipment_info: Option<UserEquipmentInfo<'a>>,
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Proxy-Info`](super::base::defs::PROXY_INFO), at least 0 times.
     pub proxy_info: Vec<super::base::ProxyInfo<'a>>,
-    /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
-    ///
-    /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
-    ///
-    /// Occurs at least 0 times.
-    pub route_record: Vec<::diameter_runtime::types::DiameterIdentity<'a>>,
+    /// [`Route-Record`](super::base::defs::ROUTE_RECORD), at least 0 times.
+    pub route_record: Vec<rt::DiameterIdentity<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> CreditControlRequest<'a> {
     /// Starts a [`CreditControlRequestBuilder`], for setting AVPs by name and a checked `build()`.
@@ -11059,37 +4947,25 @@ pub struct CreditControlRequestBuilder<'a> {
 }
 impl<'a> CreditControlRequestBuilder<'a> {
     ///Sets `Session-Id`.
-    pub fn session_id(
-        mut self,
-        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
-    ) -> Self {
+    pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
         self.value.session_id = v.into();
         self.given[0usize] = true;
         self
     }
     ///Sets `Origin-Host`.
-    pub fn origin_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_host = v.into();
         self.given[1usize] = true;
         self
     }
     ///Sets `Origin-Realm`.
-    pub fn origin_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_realm = v.into();
         self.given[2usize] = true;
         self
     }
     ///Sets `Destination-Realm`.
-    pub fn destination_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn destination_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.destination_realm = v.into();
         self.given[3usize] = true;
         self
@@ -11101,10 +4977,7 @@ impl<'a> CreditControlRequestBuilder<'a> {
         self
     }
     ///Sets `Service-Context-Id`.
-    pub fn service_context_id(
-        mut self,
-        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
-    ) -> Self {
+    pub fn service_context_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
         self.value.service_context_id = v.into();
         self.given[5usize] = true;
         self
@@ -11123,16 +4996,11 @@ impl<'a> CreditControlRequestBuilder<'a> {
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(
-            &defs::CREDIT_CONTROL_REQUEST_GRAMMAR,
-            &self.given,
-        )
+        rt::build::missing(&defs::CREDIT_CONTROL_REQUEST_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(
-        self,
-    ) -> Result<CreditControlRequest<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<CreditControlRequest<'a>, rt::MissingAvps> {
+        rt::build::check(
             "Credit-Control-Request",
             &defs::CREDIT_CONTROL_REQUEST_GRAMMAR,
             &self.given,
@@ -11140,16 +5008,16 @@ impl<'a> CreditControlRequestBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::CommandBuilder<'a> for CreditControlRequestBuilder<'a> {
+impl<'a> rt::CommandBuilder<'a> for CreditControlRequestBuilder<'a> {
     type Command = CreditControlRequest<'a>;
-    fn build(self) -> Result<CreditControlRequest<'a>, ::diameter_runtime::MissingAvps> {
+    fn build(self) -> Result<CreditControlRequest<'a>, rt::MissingAvps> {
         CreditControlRequestBuilder::build(self)
     }
     #[allow(unused_variables)]
     fn fill_origin(
         &mut self,
-        host: &::diameter_runtime::types::DiameterIdentity<'a>,
-        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+        host: &rt::types::DiameterIdentity<'a>,
+        realm: &rt::types::DiameterIdentity<'a>,
     ) {
         if !self.given[1usize] {
             self.value.origin_host = host.clone();
@@ -11161,1661 +5029,380 @@ impl<'a> ::diameter_runtime::CommandBuilder<'a> for CreditControlRequestBuilder<
         }
     }
     #[allow(unused_variables)]
-    fn fill_session_id(
-        &mut self,
-        session_id: &::diameter_runtime::types::Utf8String<'a>,
-    ) {
+    fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {
         if !self.given[0usize] {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
     }
 }
-impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlRequest<'a> {
+impl<'a> rt::Command<'a> for CreditControlRequest<'a> {
     const CODE: u32 = 272u32;
     const APPLICATION_ID: u32 = 4u32;
     const IS_REQUEST: bool = true;
     const PROXIABLE: bool = true;
     const NAME: &'static str = "Credit-Control-Request";
     const ABBREV: &'static str = "CCR";
-    fn known_avp(
-        code: u32,
-        vendor_id: u32,
-    ) -> Option<&'static ::diameter_runtime::dictionary::AvpDef> {
+    fn known_avp(code: u32, vendor_id: u32) -> Option<&'static rt::AvpDef> {
         super::avp_def(code, vendor_id)
     }
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_body(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CREDIT_CONTROL_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 40usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.session_id,
-                        &mut counts[0usize],
-                        index,
-                    )
+    fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(
+                &defs::CREDIT_CONTROL_REQUEST_GRAMMAR,
+                &defs::CREDIT_CONTROL_REQUEST_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (264, 0) => s.one(1, &a, &mut self.origin_host),
+                (296, 0) => s.one(2, &a, &mut self.origin_realm),
+                (283, 0) => s.one(3, &a, &mut self.destination_realm),
+                (258, 0) => s.one(4, &a, &mut self.auth_application_id),
+                (461, 0) => s.one(5, &a, &mut self.service_context_id),
+                (416, 0) => s.one(6, &a, &mut self.cc_request_type),
+                (415, 0) => s.one(7, &a, &mut self.cc_request_number),
+                (293, 0) => s.opt(8, &a, &mut self.destination_host),
+                (1, 0) => s.opt(9, &a, &mut self.user_name),
+                (419, 0) => s.opt(10, &a, &mut self.cc_sub_session_id),
+                (50, 0) => s.opt(11, &a, &mut self.acct_multi_session_id),
+                (278, 0) => s.opt(12, &a, &mut self.origin_state_id),
+                (55, 0) => s.opt(13, &a, &mut self.event_timestamp),
+                (443, 0) => s.many_group(14, &a, &mut self.subscription_id),
+                (439, 0) => s.opt(15, &a, &mut self.service_identifier),
+                (295, 0) => s.opt(16, &a, &mut self.termination_cause),
+                (437, 0) => s.opt_group(17, &a, &mut self.requested_service_unit),
+                (436, 0) => s.opt(18, &a, &mut self.requested_action),
+                (446, 0) => s.many_group(19, &a, &mut self.used_service_unit),
+                (455, 0) => s.opt(20, &a, &mut self.multiple_services_indicator),
+                (456, 0) => {
+                    s.many_group(21, &a, &mut self.multiple_services_credit_control)
                 }
-                (264u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_host,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (296u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_realm,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (283u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.destination_realm,
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                (258u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.auth_application_id,
-                        &mut counts[4usize],
-                        index,
-                    )
-                }
-                (461u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.service_context_id,
-                        &mut counts[5usize],
-                        index,
-                    )
-                }
-                (416u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_request_type,
-                        &mut counts[6usize],
-                        index,
-                    )
-                }
-                (415u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_request_number,
-                        &mut counts[7usize],
-                        index,
-                    )
-                }
-                (293u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.destination_host,
-                        &mut counts[8usize],
-                        index,
-                    )
-                }
-                (1u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.user_name,
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                (419u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_sub_session_id,
-                        &mut counts[10usize],
-                        index,
-                    )
-                }
-                (50u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.acct_multi_session_id,
-                        &mut counts[11usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[12usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_state_id,
-                        &mut counts[12usize],
-                        index,
-                    )
-                }
-                (55u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[13usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.event_timestamp,
-                        &mut counts[13usize],
-                        index,
-                    )
-                }
-                (443u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[14usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.subscription_id,
-                        &mut counts[14usize],
-                        index,
-                    )
-                }
-                (439u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[15usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.service_identifier,
-                        &mut counts[15usize],
-                        index,
-                    )
-                }
-                (295u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[16usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.termination_cause,
-                        &mut counts[16usize],
-                        index,
-                    )
-                }
-                (437u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[17usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.requested_service_unit,
-                        &mut counts[17usize],
-                        index,
-                    )
-                }
-                (436u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[18usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.requested_action,
-                        &mut counts[18usize],
-                        index,
-                    )
-                }
-                (446u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[19usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.used_service_unit,
-                        &mut counts[19usize],
-                        index,
-                    )
-                }
-                (455u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[20usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.multiple_services_indicator,
-                        &mut counts[20usize],
-                        index,
-                    )
-                }
-                (456u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[21usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.multiple_services_credit_control,
-                        &mut counts[21usize],
-                        index,
-                    )
-                }
-                (440u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[22usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 0,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.service_parameter_info,
-                        &mut counts[22usize],
-                        index,
-                    )
-                }
-                (411u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[23usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 0,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.cc_correlation_id,
-                        &mut counts[23usize],
-                        index,
-                    )
-                }
-                (458u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[24usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 0,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut self.user_equipment_info,
-                        &mut counts[24usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[25usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.proxy_info,
-                        &mut counts[25usize],
-                        index,
-                    )
-                }
-                (282u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[26usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.route_record,
-                        &mut counts[26usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+                (440, 0) => s.many_group(22, &a, &mut self.service_parameter_info),
+                (411, 0) => s.opt(23, &a, &mut self.cc_correlation_id),
+                (458, 0) => s.opt_group(24, &a, &mut self.user_equipment_info),
+                (284, 0) => s.many_group(25, &a, &mut self.proxy_info),
+                (282, 0) => s.many(26, &a, &mut self.route_record),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
-        }
-        if counts[4usize] < 1u32 {
-            ctx.missing(&G.rules[4usize], counts[4usize]);
-        }
-        if counts[5usize] < 1u32 {
-            ctx.missing(&G.rules[5usize], counts[5usize]);
-        }
-        if counts[6usize] < 1u32 {
-            ctx.missing(&G.rules[6usize], counts[6usize]);
-        }
-        if counts[7usize] < 1u32 {
-            ctx.missing(&G.rules[7usize], counts[7usize]);
-        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
+        s.need(4);
+        s.need(5);
+        s.need(6);
+        s.need(7);
     }
-    fn body_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.session_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.destination_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.auth_application_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.service_context_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.cc_request_type;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.cc_request_number;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.destination_host {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.cc_sub_session_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.acct_multi_session_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.event_timestamp {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.subscription_id.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if let Some(v) = &self.service_identifier {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.termination_cause {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.requested_service_unit {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if let Some(v) = &self.requested_action {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.used_service_unit.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if let Some(v) = &self.multiple_services_indicator {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.multiple_services_credit_control.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        for v in self.service_parameter_info.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if let Some(v) = &self.cc_correlation_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.user_equipment_info {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        for v in self.route_record.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.session_id;
-            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.destination_realm;
-            ::diameter_runtime::enc::scalar(w, 283u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.auth_application_id;
-            ::diameter_runtime::enc::scalar(w, 258u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.service_context_id;
-            ::diameter_runtime::enc::scalar(w, 461u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.cc_request_type;
-            ::diameter_runtime::enc::scalar(w, 416u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.cc_request_number;
-            ::diameter_runtime::enc::scalar(w, 415u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.destination_host {
-            ::diameter_runtime::enc::scalar(w, 293u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.user_name {
-            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.cc_sub_session_id {
-            ::diameter_runtime::enc::scalar(w, 419u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.acct_multi_session_id {
-            ::diameter_runtime::enc::scalar(w, 50u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.event_timestamp {
-            ::diameter_runtime::enc::scalar(w, 55u32, 64, 0u32, v);
-        }
-        for v in self.subscription_id.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if let Some(v) = &self.service_identifier {
-            ::diameter_runtime::enc::scalar(w, 439u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.termination_cause {
-            ::diameter_runtime::enc::scalar(w, 295u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.requested_service_unit {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if let Some(v) = &self.requested_action {
-            ::diameter_runtime::enc::scalar(w, 436u32, 64, 0u32, v);
-        }
-        for v in self.used_service_unit.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if let Some(v) = &self.multiple_services_indicator {
-            ::diameter_runtime::enc::scalar(w, 455u32, 64, 0u32, v);
-        }
-        for v in self.multiple_services_credit_control.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        for v in self.service_parameter_info.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if let Some(v) = &self.cc_correlation_id {
-            ::diameter_runtime::enc::scalar(w, 411u32, 0, 0u32, v);
-        }
-        if let Some(v) = &self.user_equipment_info {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        for v in self.route_record.iter() {
-            ::diameter_runtime::enc::scalar(w, 282u32, 64, 0u32, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_body(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 263, 64, 0, &self.session_id);
+        rt::put(w, 264, 64, 0, &self.origin_host);
+        rt::put(w, 296, 64, 0, &self.origin_realm);
+        rt::put(w, 283, 64, 0, &self.destination_realm);
+        rt::put(w, 258, 64, 0, &self.auth_application_id);
+        rt::put(w, 461, 64, 0, &self.service_context_id);
+        rt::put(w, 416, 64, 0, &self.cc_request_type);
+        rt::put(w, 415, 64, 0, &self.cc_request_number);
+        rt::put_opt(w, 293, 64, 0, &self.destination_host);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 419, 64, 0, &self.cc_sub_session_id);
+        rt::put_opt(w, 50, 64, 0, &self.acct_multi_session_id);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 55, 64, 0, &self.event_timestamp);
+        rt::put_groups(w, &self.subscription_id);
+        rt::put_opt(w, 439, 64, 0, &self.service_identifier);
+        rt::put_opt(w, 295, 64, 0, &self.termination_cause);
+        rt::put_opt_group(w, &self.requested_service_unit);
+        rt::put_opt(w, 436, 64, 0, &self.requested_action);
+        rt::put_groups(w, &self.used_service_unit);
+        rt::put_opt(w, 455, 64, 0, &self.multiple_services_indicator);
+        rt::put_groups(w, &self.multiple_services_credit_control);
+        rt::put_groups(w, &self.service_parameter_info);
+        rt::put_opt(w, 411, 0, 0, &self.cc_correlation_id);
+        rt::put_opt_group(w, &self.user_equipment_info);
+        rt::put_groups(w, &self.proxy_info);
+        rt::put_all(w, 282, 64, 0, &self.route_record);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for CreditControlRequest<'_> {
+impl rt::IntoOwned for CreditControlRequest<'_> {
     type Owned = CreditControlRequest<'static>;
-    fn into_owned(self) -> CreditControlRequest<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> CreditControlRequest<'static> {
         CreditControlRequest {
-            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.session_id,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_host,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_realm,
-            ),
-            destination_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.destination_realm,
-            ),
-            auth_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.auth_application_id,
-            ),
-            service_context_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.service_context_id,
-            ),
-            cc_request_type: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_request_type,
-            ),
-            cc_request_number: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_request_number,
-            ),
-            destination_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.destination_host,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
-            cc_sub_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_sub_session_id,
-            ),
-            acct_multi_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.acct_multi_session_id,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_state_id,
-            ),
-            event_timestamp: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.event_timestamp,
-            ),
-            subscription_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.subscription_id,
-            ),
-            service_identifier: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.service_identifier,
-            ),
-            termination_cause: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.termination_cause,
-            ),
-            requested_service_unit: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.requested_service_unit,
-            ),
-            requested_action: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.requested_action,
-            ),
-            used_service_unit: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.used_service_unit,
-            ),
-            multiple_services_indicator: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.multiple_services_indicator,
-            ),
-            multiple_services_credit_control: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.multiple_services_credit_control,
-            ),
-            service_parameter_info: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.service_parameter_info,
-            ),
-            cc_correlation_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_correlation_id,
-            ),
-            user_equipment_info: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.user_equipment_info,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.proxy_info,
-            ),
-            route_record: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.route_record,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> CreditControlRequest<'static> {
-        CreditControlRequest {
-            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.session_id,
-                owner,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_host,
-                owner,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_realm,
-                owner,
-            ),
-            destination_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.destination_realm,
-                owner,
-            ),
-            auth_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.auth_application_id,
-                owner,
-            ),
-            service_context_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.service_context_id,
-                owner,
-            ),
-            cc_request_type: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_request_type,
-                owner,
-            ),
-            cc_request_number: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_request_number,
-                owner,
-            ),
-            destination_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.destination_host,
-                owner,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.user_name,
-                owner,
-            ),
-            cc_sub_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_sub_session_id,
-                owner,
-            ),
-            acct_multi_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.acct_multi_session_id,
-                owner,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_state_id,
-                owner,
-            ),
-            event_timestamp: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.event_timestamp,
-                owner,
-            ),
-            subscription_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.subscription_id,
-                owner,
-            ),
-            service_identifier: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.service_identifier,
-                owner,
-            ),
-            termination_cause: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.termination_cause,
-                owner,
-            ),
-            requested_service_unit: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.requested_service_unit,
-                owner,
-            ),
-            requested_action: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.requested_action,
-                owner,
-            ),
-            used_service_unit: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.used_service_unit,
-                owner,
-            ),
-            multiple_services_indicator: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.multiple_services_indicator,
-                owner,
-            ),
-            multiple_services_credit_control: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.multiple_services_credit_control,
-                owner,
-            ),
-            service_parameter_info: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.service_parameter_info,
-                owner,
-            ),
-            cc_correlation_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_correlation_id,
-                owner,
-            ),
-            user_equipment_info: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.user_equipment_info,
-                owner,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.proxy_info,
-                owner,
-            ),
-            route_record: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.route_record,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            session_id: self.session_id.into_owned_in(owner),
+            origin_host: self.origin_host.into_owned_in(owner),
+            origin_realm: self.origin_realm.into_owned_in(owner),
+            destination_realm: self.destination_realm.into_owned_in(owner),
+            auth_application_id: self.auth_application_id.into_owned_in(owner),
+            service_context_id: self.service_context_id.into_owned_in(owner),
+            cc_request_type: self.cc_request_type.into_owned_in(owner),
+            cc_request_number: self.cc_request_number.into_owned_in(owner),
+            destination_host: self.destination_host.into_owned_in(owner),
+            user_name: self.user_name.into_owned_in(owner),
+            cc_sub_session_id: self.cc_sub_session_id.into_owned_in(owner),
+            acct_multi_session_id: self.acct_multi_session_id.into_owned_in(owner),
+            origin_state_id: self.origin_state_id.into_owned_in(owner),
+            event_timestamp: self.event_timestamp.into_owned_in(owner),
+            subscription_id: self.subscription_id.into_owned_in(owner),
+            service_identifier: self.service_identifier.into_owned_in(owner),
+            termination_cause: self.termination_cause.into_owned_in(owner),
+            requested_service_unit: self.requested_service_unit.into_owned_in(owner),
+            requested_action: self.requested_action.into_owned_in(owner),
+            used_service_unit: self.used_service_unit.into_owned_in(owner),
+            multiple_services_indicator: self
+                .multiple_services_indicator
+                .into_owned_in(owner),
+            multiple_services_credit_control: self
+                .multiple_services_credit_control
+                .into_owned_in(owner),
+            service_parameter_info: self.service_parameter_info.into_owned_in(owner),
+            cc_correlation_id: self.cc_correlation_id.into_owned_in(owner),
+            user_equipment_info: self.user_equipment_info.into_owned_in(owner),
+            proxy_info: self.proxy_info.into_owned_in(owner),
+            route_record: self.route_record.into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`CreditControlRequest`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`CreditControlRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct CreditControlRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 40usize],
+    at: [u32; 40],
 }
 impl<'a> CreditControlRequestView<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
+    pub fn session_id(&self) -> rt::Utf8String<'a> {
+        rt::view::one(self.data, self.at[0])
     }
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+    /// [`Origin-Host`](super::base::defs::ORIGIN_HOST), required.
+    pub fn origin_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[1])
     }
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    /// [`Origin-Realm`](super::base::defs::ORIGIN_REALM), required.
+    pub fn origin_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[2])
     }
-    /// Realm a request is routed towards; never sent in answers.
-    ///
-    /// `Destination-Realm` (AVP code 283), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.6.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn destination_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    /// [`Destination-Realm`](super::base::defs::DESTINATION_REALM), required.
+    pub fn destination_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[3])
     }
-    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Auth-Application-Id`](super::base::defs::AUTH_APPLICATION_ID), required.
     pub fn auth_application_id(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[4usize])
+        rt::view::one(self.data, self.at[4])
     }
-    /// Identifier ("service-context@domain") of the service-specific document that governs the request.
-    ///
-    /// `Service-Context-Id` (AVP code 461), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.42.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn service_context_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[5usize])
+    /// [`Service-Context-Id`](defs::SERVICE_CONTEXT_ID), required.
+    pub fn service_context_id(&self) -> rt::Utf8String<'a> {
+        rt::view::one(self.data, self.at[5])
     }
-    /// Why the credit-control request is sent: to open, update or close a credit-control session, or for a one-off event.
-    ///
-    /// `CC-Request-Type` (AVP code 416), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.3.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`CC-Request-Type`](defs::CC_REQUEST_TYPE), required.
     pub fn cc_request_type(&self) -> CcRequestType {
-        ::diameter_runtime::view::one(self.data, self.at[6usize])
+        rt::view::one(self.data, self.at[6])
     }
-    /// Sequence number of the request within its session, which with Session-Id makes a request unique.
-    ///
-    /// `CC-Request-Number` (AVP code 415), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.2.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`CC-Request-Number`](defs::CC_REQUEST_NUMBER), required.
     pub fn cc_request_number(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[7usize])
+        rt::view::one(self.data, self.at[7])
     }
-    /// Identity of the node a request is addressed to; never sent in answers.
-    ///
-    /// `Destination-Host` (AVP code 293), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.5.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn destination_host(
-        &self,
-    ) -> Option<::diameter_runtime::types::DiameterIdentity<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[8usize])
+    /// [`Destination-Host`](super::base::defs::DESTINATION_HOST), optional.
+    pub fn destination_host(&self) -> Option<rt::DiameterIdentity<'a>> {
+        rt::view::opt(self.data, self.at[8])
     }
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[9usize])
+    /// [`User-Name`](super::base::defs::USER_NAME), optional.
+    pub fn user_name(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[9])
     }
-    /// Identifier of a credit-control sub-session within the session named by Session-Id.
-    ///
-    /// `CC-Sub-Session-Id` (AVP code 419), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Sub-Session-Id`](defs::CC_SUB_SESSION_ID), optional.
     pub fn cc_sub_session_id(&self) -> Option<u64> {
-        ::diameter_runtime::view::opt(self.data, self.at[10usize])
+        rt::view::opt(self.data, self.at[10])
     }
-    /// Identifier shared by several related accounting sessions so that they can be linked.
-    ///
-    /// `Acct-Multi-Session-Id` (AVP code 50), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 9.8.5.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn acct_multi_session_id(
-        &self,
-    ) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[11usize])
+    /// [`Acct-Multi-Session-Id`](super::base::defs::ACCT_MULTI_SESSION_ID), optional.
+    pub fn acct_multi_session_id(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[11])
     }
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-State-Id`](super::base::defs::ORIGIN_STATE_ID), optional.
     pub fn origin_state_id(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[12usize])
+        rt::view::opt(self.data, self.at[12])
     }
-    /// When the reported event happened, in seconds since 1 January 1900 00:00 UTC.
-    ///
-    /// `Event-Timestamp` (AVP code 55), Time; flags M must, V must-not, P should-not; RFC 6733 section 8.21.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn event_timestamp(&self) -> Option<::diameter_runtime::types::Time> {
-        ::diameter_runtime::view::opt(self.data, self.at[13usize])
+    /// [`Event-Timestamp`](super::base::defs::EVENT_TIMESTAMP), optional.
+    pub fn event_timestamp(&self) -> Option<rt::Time> {
+        rt::view::opt(self.data, self.at[13])
     }
-    /// Identifies the end user's subscription by a typed identifier.
-    ///
-    /// `Subscription-Id` (AVP code 443), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.46.
-    ///
-    /// Occurs at least 0 times.
-    pub fn subscription_id(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, SubscriptionIdView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[14usize],
-            (443u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Subscription-Id`](defs::SUBSCRIPTION_ID), at least 0 times.
+    pub fn subscription_id(&self) -> rt::Iter<'a, SubscriptionIdView<'a>> {
+        rt::view::many_group(self.data, self.at[14], (443, 0), u32::MAX)
     }
-    /// Identifier of a service, unique together with Service-Context-Id.
-    ///
-    /// `Service-Identifier` (AVP code 439), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.28.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Service-Identifier`](defs::SERVICE_IDENTIFIER), optional.
     pub fn service_identifier(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[15usize])
+        rt::view::opt(self.data, self.at[15])
     }
-    /// Why the access device ended a session.
-    ///
-    /// `Termination-Cause` (AVP code 295), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 8.15.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Termination-Cause`](super::base::defs::TERMINATION_CAUSE), optional.
     pub fn termination_cause(&self) -> Option<super::base::TerminationCause> {
-        ::diameter_runtime::view::opt(self.data, self.at[16usize])
+        rt::view::opt(self.data, self.at[16])
     }
-    /// Units, or a monetary amount, that the client asks the server to grant.
-    ///
-    /// `Requested-Service-Unit` (AVP code 437), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.18.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Requested-Service-Unit`](defs::REQUESTED_SERVICE_UNIT), optional.
     pub fn requested_service_unit(&self) -> Option<RequestedServiceUnitView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[17usize])
+        rt::view::opt_group(self.data, self.at[17])
     }
-    /// What an EVENT_REQUEST asks for: debit, refund, balance check or price enquiry.
-    ///
-    /// `Requested-Action` (AVP code 436), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.41.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Requested-Action`](defs::REQUESTED_ACTION), optional.
     pub fn requested_action(&self) -> Option<RequestedAction> {
-        ::diameter_runtime::view::opt(self.data, self.at[18usize])
+        rt::view::opt(self.data, self.at[18])
     }
-    /// Units consumed since the service started or since the previous report.
-    ///
-    /// `Used-Service-Unit` (AVP code 446), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.19.
-    ///
-    /// Occurs at least 0 times.
-    pub fn used_service_unit(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, UsedServiceUnitView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[19usize],
-            (446u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Used-Service-Unit`](defs::USED_SERVICE_UNIT), at least 0 times.
+    pub fn used_service_unit(&self) -> rt::Iter<'a, UsedServiceUnitView<'a>> {
+        rt::view::many_group(self.data, self.at[19], (446, 0), u32::MAX)
     }
-    /// Whether the client can handle credit control for several services independently within one (sub-)session.
-    ///
-    /// `Multiple-Services-Indicator` (AVP code 455), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.40.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Multiple-Services-Indicator`](defs::MULTIPLE_SERVICES_INDICATOR), optional.
     pub fn multiple_services_indicator(&self) -> Option<MultipleServicesIndicator> {
-        ::diameter_runtime::view::opt(self.data, self.at[20usize])
+        rt::view::opt(self.data, self.at[20])
     }
-    /// Credit-control data (requested, granted and used units and related results) for one or more services or one rating group.
-    ///
-    /// `Multiple-Services-Credit-Control` (AVP code 456), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.16.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Multiple-Services-Credit-Control`](defs::MULTIPLE_SERVICES_CREDIT_CONTROL), at least 0 times.
     pub fn multiple_services_credit_control(
         &self,
-    ) -> ::diameter_runtime::view::Iter<'a, MultipleServicesCreditControlView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[21usize],
-            (456u32, 0u32),
-            u32::MAX,
-        )
+    ) -> rt::Iter<'a, MultipleServicesCreditControlView<'a>> {
+        rt::view::many_group(self.data, self.at[21], (456, 0), u32::MAX)
     }
-    /// A service-specific typed parameter used for pricing or rating.
-    ///
-    /// `Service-Parameter-Info` (AVP code 440), Grouped; flags M may, V must-not, P may; RFC 4006 section 8.43.
-    ///
-    /// Occurs at least 0 times.
-    pub fn service_parameter_info(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, ServiceParameterInfoView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[22usize],
-            (440u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Service-Parameter-Info`](defs::SERVICE_PARAMETER_INFO), at least 0 times.
+    pub fn service_parameter_info(&self) -> rt::Iter<'a, ServiceParameterInfoView<'a>> {
+        rt::view::many_group(self.data, self.at[22], (440, 0), u32::MAX)
     }
-    /// Correlates the credit-control requests sent for different components (e.g. transport and service level) of one service.
-    ///
-    /// `CC-Correlation-Id` (AVP code 411), OctetString; flags M may, V must-not, P may; RFC 4006 section 8.1.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn cc_correlation_id(
-        &self,
-    ) -> Option<::diameter_runtime::types::OctetString<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[23usize])
+    /// [`CC-Correlation-Id`](defs::CC_CORRELATION_ID), optional.
+    pub fn cc_correlation_id(&self) -> Option<rt::OctetString<'a>> {
+        rt::view::opt(self.data, self.at[23])
     }
-    /// Identity and capability of the terminal the subscriber is using.
-    ///
-    /// `User-Equipment-Info` (AVP code 458), Grouped; flags M may, V must-not, P may; RFC 4006 section 8.49.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`User-Equipment-Info`](defs::USER_EQUIPMENT_INFO), optional.
     pub fn user_equipment_info(&self) -> Option<UserEquipmentInfoView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[24usize])
+        rt::view::opt_group(self.data, self.at[24])
     }
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
-    pub fn proxy_info(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, super::base::ProxyInfoView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[25usize],
-            (284u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Proxy-Info`](super::base::defs::PROXY_INFO), at least 0 times.
+    pub fn proxy_info(&self) -> rt::Iter<'a, super::base::ProxyInfoView<'a>> {
+        rt::view::many_group(self.data, self.at[25], (284, 0), u32::MAX)
     }
-    /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
-    ///
-    /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
-    ///
-    /// Occurs at least 0 times.
-    pub fn route_record(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<
-        'a,
-        ::diameter_runtime::types::DiameterIdentity<'a>,
-    > {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[26usize],
-            (282u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Route-Record`](super::base::defs::ROUTE_RECORD), at least 0 times.
+    pub fn route_record(&self) -> rt::Iter<'a, rt::DiameterIdentity<'a>> {
+        rt::view::many(self.data, self.at[26], (282, 0), u32::MAX)
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<'a> {
+impl<'a> rt::CommandView<'a> for CreditControlRequestView<'a> {
     type Command = CreditControlRequest<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn check_body(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CREDIT_CONTROL_REQUEST_GRAMMAR;
-        let mut counts = [0u32; 40usize];
-        let mut out = Self { data, at: [0u32; 40usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 40] };
+        let mut s = ctx
+            .fields(
+                &defs::CREDIT_CONTROL_REQUEST_GRAMMAR,
+                &defs::CREDIT_CONTROL_REQUEST_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
+                (264, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(1, &a, &mut out.at[1])
                 }
-                (264u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
+                (296, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
-                (296u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
+                (283, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
-                (283u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[3usize],
-                        index,
-                    )
+                (258, 0) => s.view_single::<u32>(4, &a, &mut out.at[4]),
+                (461, 0) => s.view_single::<rt::Utf8String<'a>>(5, &a, &mut out.at[5]),
+                (416, 0) => s.view_single::<CcRequestType>(6, &a, &mut out.at[6]),
+                (415, 0) => s.view_single::<u32>(7, &a, &mut out.at[7]),
+                (293, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(8, &a, &mut out.at[8])
                 }
-                (258u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[4usize],
-                        index,
-                    )
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(9, &a, &mut out.at[9]),
+                (419, 0) => s.view_single::<u64>(10, &a, &mut out.at[10]),
+                (50, 0) => s.view_single::<rt::Utf8String<'a>>(11, &a, &mut out.at[11]),
+                (278, 0) => s.view_single::<u32>(12, &a, &mut out.at[12]),
+                (55, 0) => s.view_single::<rt::Time>(13, &a, &mut out.at[13]),
+                (443, 0) => {
+                    s.view_group::<SubscriptionIdView<'a>>(14, &a, &mut out.at[14])
                 }
-                (461u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[5usize],
-                        index,
-                    )
-                }
-                (416u32, 0u32) => {
-                    ctx.view_single::<
-                            CcRequestType,
-                        >(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[6usize],
-                        index,
-                    )
-                }
-                (415u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[7usize],
-                        index,
-                    )
-                }
-                (293u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[8usize],
-                        index,
-                    )
-                }
-                (1u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[9usize],
-                        index,
-                    )
-                }
-                (419u32, 0u32) => {
-                    ctx.view_single::<
-                            u64,
-                        >(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[10usize],
-                        index,
-                    )
-                }
-                (50u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[11usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[12usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[12usize],
-                        index,
-                    )
-                }
-                (55u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Time,
-                        >(
-                        &G.rules[13usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[13usize],
-                        index,
-                    )
-                }
-                (443u32, 0u32) => {
-                    ctx.view_group::<
-                            SubscriptionIdView<'a>,
-                        >(
-                        &G.rules[14usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[14usize],
-                        &mut counts[14usize],
-                        index,
-                    )
-                }
-                (439u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[15usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[15usize],
-                        index,
-                    )
-                }
-                (295u32, 0u32) => {
-                    ctx.view_single::<
+                (439, 0) => s.view_single::<u32>(15, &a, &mut out.at[15]),
+                (295, 0) => {
+                    s.view_single::<
                             super::base::TerminationCause,
-                        >(
-                        &G.rules[16usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[16usize],
-                        index,
-                    )
+                        >(16, &a, &mut out.at[16])
                 }
-                (437u32, 0u32) => {
-                    ctx.view_single_group::<
+                (437, 0) => {
+                    s.view_single_group::<
                             RequestedServiceUnitView<'a>,
-                        >(
-                        &G.rules[17usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[17usize],
-                        index,
-                    )
+                        >(17, &a, &mut out.at[17])
                 }
-                (436u32, 0u32) => {
-                    ctx.view_single::<
-                            RequestedAction,
-                        >(
-                        &G.rules[18usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[18usize],
-                        index,
-                    )
+                (436, 0) => s.view_single::<RequestedAction>(18, &a, &mut out.at[18]),
+                (446, 0) => {
+                    s.view_group::<UsedServiceUnitView<'a>>(19, &a, &mut out.at[19])
                 }
-                (446u32, 0u32) => {
-                    ctx.view_group::<
-                            UsedServiceUnitView<'a>,
-                        >(
-                        &G.rules[19usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[19usize],
-                        &mut counts[19usize],
-                        index,
-                    )
+                (455, 0) => {
+                    s.view_single::<MultipleServicesIndicator>(20, &a, &mut out.at[20])
                 }
-                (455u32, 0u32) => {
-                    ctx.view_single::<
-                            MultipleServicesIndicator,
-                        >(
-                        &G.rules[20usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[20usize],
-                        index,
-                    )
-                }
-                (456u32, 0u32) => {
-                    ctx.view_group::<
+                (456, 0) => {
+                    s.view_group::<
                             MultipleServicesCreditControlView<'a>,
-                        >(
-                        &G.rules[21usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[21usize],
-                        &mut counts[21usize],
-                        index,
-                    )
+                        >(21, &a, &mut out.at[21])
                 }
-                (440u32, 0u32) => {
-                    ctx.view_group::<
-                            ServiceParameterInfoView<'a>,
-                        >(
-                        &G.rules[22usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 0,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[22usize],
-                        &mut counts[22usize],
-                        index,
-                    )
+                (440, 0) => {
+                    s.view_group::<ServiceParameterInfoView<'a>>(22, &a, &mut out.at[22])
                 }
-                (411u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::OctetString<'a>,
-                        >(
-                        &G.rules[23usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 0,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[23usize],
-                        index,
-                    )
-                }
-                (458u32, 0u32) => {
-                    ctx.view_single_group::<
+                (411, 0) => s.view_single::<rt::OctetString<'a>>(23, &a, &mut out.at[23]),
+                (458, 0) => {
+                    s.view_single_group::<
                             UserEquipmentInfoView<'a>,
-                        >(
-                        &G.rules[24usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 0,
-                            flag_bits: 0,
-                        },
-                        a,
-                        &mut out.at[24usize],
-                        index,
-                    )
+                        >(24, &a, &mut out.at[24])
                 }
-                (284u32, 0u32) => {
-                    ctx.view_group::<
+                (284, 0) => {
+                    s.view_group::<
                             super::base::ProxyInfoView<'a>,
-                        >(
-                        &G.rules[25usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[25usize],
-                        &mut counts[25usize],
-                        index,
-                    )
+                        >(25, &a, &mut out.at[25])
                 }
-                (282u32, 0u32) => {
-                    ctx.view::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[26usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[26usize],
-                        &mut counts[26usize],
-                        index,
-                    )
-                }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                (282, 0) => s.view::<rt::DiameterIdentity<'a>>(26, &a, &mut out.at[26]),
+                _ => s.other_in_view(&a),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
-        if out.at[2usize] == 0 {
-            ctx.missing(&G.rules[2usize], 0);
-        }
-        if out.at[3usize] == 0 {
-            ctx.missing(&G.rules[3usize], 0);
-        }
-        if out.at[4usize] == 0 {
-            ctx.missing(&G.rules[4usize], 0);
-        }
-        if out.at[5usize] == 0 {
-            ctx.missing(&G.rules[5usize], 0);
-        }
-        if out.at[6usize] == 0 {
-            ctx.missing(&G.rules[6usize], 0);
-        }
-        if out.at[7usize] == 0 {
-            ctx.missing(&G.rules[7usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
+        s.need_at(4, out.at[4]);
+        s.need_at(5, out.at[5]);
+        s.need_at(6, out.at[6]);
+        s.need_at(7, out.at[7]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (263u32, 0u32) => Some(0usize),
-            (264u32, 0u32) => Some(1usize),
-            (296u32, 0u32) => Some(2usize),
-            (283u32, 0u32) => Some(3usize),
-            (258u32, 0u32) => Some(4usize),
-            (461u32, 0u32) => Some(5usize),
-            (416u32, 0u32) => Some(6usize),
-            (415u32, 0u32) => Some(7usize),
-            (293u32, 0u32) => Some(8usize),
-            (1u32, 0u32) => Some(9usize),
-            (419u32, 0u32) => Some(10usize),
-            (50u32, 0u32) => Some(11usize),
-            (278u32, 0u32) => Some(12usize),
-            (55u32, 0u32) => Some(13usize),
-            (443u32, 0u32) => Some(14usize),
-            (439u32, 0u32) => Some(15usize),
-            (295u32, 0u32) => Some(16usize),
-            (437u32, 0u32) => Some(17usize),
-            (436u32, 0u32) => Some(18usize),
-            (446u32, 0u32) => Some(19usize),
-            (455u32, 0u32) => Some(20usize),
-            (456u32, 0u32) => Some(21usize),
-            (440u32, 0u32) => Some(22usize),
-            (411u32, 0u32) => Some(23usize),
-            (458u32, 0u32) => Some(24usize),
-            (284u32, 0u32) => Some(25usize),
-            (282u32, 0u32) => Some(26usize),
+            (263, 0) => Some(0),
+            (264, 0) => Some(1),
+            (296, 0) => Some(2),
+            (283, 0) => Some(3),
+            (258, 0) => Some(4),
+            (461, 0) => Some(5),
+            (416, 0) => Some(6),
+            (415, 0) => Some(7),
+            (293, 0) => Some(8),
+            (1, 0) => Some(9),
+            (419, 0) => Some(10),
+            (50, 0) => Some(11),
+            (278, 0) => Some(12),
+            (55, 0) => Some(13),
+            (443, 0) => Some(14),
+            (439, 0) => Some(15),
+            (295, 0) => Some(16),
+            (437, 0) => Some(17),
+            (436, 0) => Some(18),
+            (446, 0) => Some(19),
+            (455, 0) => Some(20),
+            (456, 0) => Some(21),
+            (440, 0) => Some(22),
+            (411, 0) => Some(23),
+            (458, 0) => Some(24),
+            (284, 0) => Some(25),
+            (282, 0) => Some(26),
             _ => None,
         }
     }
@@ -12838,37 +5425,24 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
             acct_multi_session_id: self.acct_multi_session_id(),
             origin_state_id: self.origin_state_id(),
             event_timestamp: self.event_timestamp(),
-            subscription_id: self
-                .subscription_id()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
-                .collect(),
+            subscription_id: self.subscription_id().map(rt::owned).collect(),
             service_identifier: self.service_identifier(),
             termination_cause: self.termination_cause(),
-            requested_service_unit: self
-                .requested_service_unit()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            requested_service_unit: self.requested_service_unit().map(rt::owned),
             requested_action: self.requested_action(),
-            used_service_unit: self
-                .used_service_unit()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
-                .collect(),
+            used_service_unit: self.used_service_unit().map(rt::owned).collect(),
             multiple_services_indicator: self.multiple_services_indicator(),
             multiple_services_credit_control: self
                 .multiple_services_credit_control()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .map(rt::owned)
                 .collect(),
             service_parameter_info: self
                 .service_parameter_info()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .map(rt::owned)
                 .collect(),
             cc_correlation_id: self.cc_correlation_id(),
-            user_equipment_info: self
-                .user_equipment_info()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
-            proxy_info: self
-                .proxy_info()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
-                .collect(),
+            user_equipment_info: self.user_equipment_info().map(rt::owned),
+            proxy_info: self.proxy_info().map(rt::owned).collect(),
             route_record: self.route_record().collect(),
             other_avps: self.other_avps().collect(),
         }
@@ -12877,179 +5451,68 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlRequestView<
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for CreditControlRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(
-            &::diameter_runtime::view::CommandView::to_command(self),
-            f,
-        )
+        ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
 /// Credit-Control-Answer (CCA): command code 272, application 4; RFC 4006 section 3.1, 3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreditControlAnswer<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub session_id: ::diameter_runtime::types::Utf8String<'a>,
-    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
-    ///
-    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
+    pub session_id: rt::Utf8String<'a>,
+    /// [`Result-Code`](super::base::defs::RESULT_CODE), required.
     pub result_code: u32,
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_host: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub origin_realm: ::diameter_runtime::types::DiameterIdentity<'a>,
-    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Origin-Host`](super::base::defs::ORIGIN_HOST), required.
+    pub origin_host: rt::DiameterIdentity<'a>,
+    /// [`Origin-Realm`](super::base::defs::ORIGIN_REALM), required.
+    pub origin_realm: rt::DiameterIdentity<'a>,
+    /// [`Auth-Application-Id`](super::base::defs::AUTH_APPLICATION_ID), required.
     pub auth_application_id: u32,
-    /// Why the credit-control request is sent: to open, update or close a credit-control session, or for a one-off event.
-    ///
-    /// `CC-Request-Type` (AVP code 416), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.3.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`CC-Request-Type`](defs::CC_REQUEST_TYPE), required.
     pub cc_request_type: CcRequestType,
-    /// Sequence number of the request within its session, which with Session-Id makes a request unique.
-    ///
-    /// `CC-Request-Number` (AVP code 415), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.2.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`CC-Request-Number`](defs::CC_REQUEST_NUMBER), required.
     pub cc_request_number: u32,
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub user_name: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Whether the credit-control message stream may move to a backup server after a communication failure.
-    ///
-    /// `CC-Session-Failover` (AVP code 418), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.4.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`User-Name`](super::base::defs::USER_NAME), optional.
+    pub user_name: Option<rt::Utf8String<'a>>,
+    /// [`CC-Session-Failover`](defs::CC_SESSION_FAILOVER), optional.
     pub cc_session_failover: Option<CcSessionFailover>,
-    /// Identifier of a credit-control sub-session within the session named by Session-Id.
-    ///
-    /// `CC-Sub-Session-Id` (AVP code 419), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Sub-Session-Id`](defs::CC_SUB_SESSION_ID), optional.
     pub cc_sub_session_id: Option<u64>,
-    /// Identifier shared by several related accounting sessions so that they can be linked.
-    ///
-    /// `Acct-Multi-Session-Id` (AVP code 50), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 9.8.5.
-    ///
-    /// Occurs 0 to 1 times.
-    pub acct_multi_session_id: Option<::diameter_runtime::types::Utf8String<'a>>,
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Acct-Multi-Session-Id`](super::base::defs::ACCT_MULTI_SESSION_ID), optional.
+    pub acct_multi_session_id: Option<rt::Utf8String<'a>>,
+    /// [`Origin-State-Id`](super::base::defs::ORIGIN_STATE_ID), optional.
     pub origin_state_id: Option<u32>,
-    /// When the reported event happened, in seconds since 1 January 1900 00:00 UTC.
-    ///
-    /// `Event-Timestamp` (AVP code 55), Time; flags M must, V must-not, P should-not; RFC 6733 section 8.21.
-    ///
-    /// Occurs 0 to 1 times.
-    pub event_timestamp: Option<::diameter_runtime::types::Time>,
-    /// Units the client may let the end user consume before the service ends or a new request is due.
-    ///
-    /// `Granted-Service-Unit` (AVP code 431), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.17.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Event-Timestamp`](super::base::defs::EVENT_TIMESTAMP), optional.
+    pub event_timestamp: Option<rt::Time>,
+    /// [`Granted-Service-Unit`](defs::GRANTED_SERVICE_UNIT), optional.
     pub granted_service_unit: Option<GrantedServiceUnit<'a>>,
-    /// Credit-control data (requested, granted and used units and related results) for one or more services or one rating group.
-    ///
-    /// `Multiple-Services-Credit-Control` (AVP code 456), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.16.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Multiple-Services-Credit-Control`](defs::MULTIPLE_SERVICES_CREDIT_CONTROL), at least 0 times.
     pub multiple_services_credit_control: Vec<MultipleServicesCreditControl<'a>>,
-    /// Estimated cost of a service (or accumulated cost of the session) that the client may show the end user.
-    ///
-    /// `Cost-Information` (AVP code 423), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.7.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Cost-Information`](defs::COST_INFORMATION), optional.
     pub cost_information: Option<CostInformation<'a>>,
-    /// Marks the granted units as the last ones and says what the client does once they are used up.
-    ///
-    /// `Final-Unit-Indication` (AVP code 430), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.34.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Final-Unit-Indication`](defs::FINAL_UNIT_INDICATION), optional.
     pub final_unit_indication: Option<FinalUnitIndication<'a>>,
-    /// Answer to a CHECK_BALANCE request: whether the account can cover the requested service.
-    ///
-    /// `Check-Balance-Result` (AVP code 422), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.6.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Check-Balance-Result`](defs::CHECK_BALANCE_RESULT), optional.
     pub check_balance_result: Option<CheckBalanceResult>,
-    /// What the client does with the service when credit-control messages cannot reach the server (default TERMINATE).
-    ///
-    /// `Credit-Control-Failure-Handling` (AVP code 427), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Credit-Control-Failure-Handling`](defs::CREDIT_CONTROL_FAILURE_HANDLING), optional.
     pub credit_control_failure_handling: Option<CreditControlFailureHandling>,
-    /// What the client does when a direct-debiting request cannot reach the server (default TERMINATE_OR_BUFFER).
-    ///
-    /// `Direct-Debiting-Failure-Handling` (AVP code 428), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.15.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Direct-Debiting-Failure-Handling`](defs::DIRECT_DEBITING_FAILURE_HANDLING), optional.
     pub direct_debiting_failure_handling: Option<DirectDebitingFailureHandling>,
-    /// Seconds for which granted units stay valid (or a redirect/restriction lasts) before the client must ask again.
-    ///
-    /// `Validity-Time` (AVP code 448), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.33.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Validity-Time`](defs::VALIDITY_TIME), optional.
     pub validity_time: Option<u32>,
-    /// A host a redirect agent tells the requester to send the request to instead.
-    ///
-    /// `Redirect-Host` (AVP code 292), DiameterURI; flags M must, V must-not, P should-not; RFC 6733 section 6.12.
-    ///
-    /// Occurs at least 0 times.
-    pub redirect_host: Vec<::diameter_runtime::types::DiameterUri>,
-    /// How widely the route learned from a redirect answer may be reused (default DONT_CACHE).
-    ///
-    /// `Redirect-Host-Usage` (AVP code 261), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 6.13.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Redirect-Host`](super::base::defs::REDIRECT_HOST), at least 0 times.
+    pub redirect_host: Vec<rt::DiameterUri>,
+    /// [`Redirect-Host-Usage`](super::base::defs::REDIRECT_HOST_USAGE), optional.
     pub redirect_host_usage: Option<super::base::RedirectHostUsage>,
-    /// Longest time, in seconds, that a route learned from a redirect answer may be kept.
-    ///
-    /// `Redirect-Max-Cache-Time` (AVP code 262), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.14.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Redirect-Max-Cache-Time`](super::base::defs::REDIRECT_MAX_CACHE_TIME), optional.
     pub redirect_max_cache_time: Option<u32>,
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Proxy-Info`](super::base::defs::PROXY_INFO), at least 0 times.
     pub proxy_info: Vec<super::base::ProxyInfo<'a>>,
-    /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
-    ///
-    /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
-    ///
-    /// Occurs at least 0 times.
-    pub route_record: Vec<::diameter_runtime::types::DiameterIdentity<'a>>,
-    /// Copies (or examples) of the AVPs that caused a request to fail.
-    ///
-    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Route-Record`](super::base::defs::ROUTE_RECORD), at least 0 times.
+    pub route_record: Vec<rt::DiameterIdentity<'a>>,
+    /// [`Failed-AVP`](super::base::defs::FAILED_AVP), at least 0 times.
     pub failed_avp: Vec<super::base::FailedAvp<'a>>,
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
-    pub other_avps: Vec<::diameter_runtime::RawAvp<'a>>,
+    pub other_avps: Vec<rt::RawAvp<'a>>,
 }
 impl<'a> CreditControlAnswer<'a> {
     /// Starts a [`CreditControlAnswerBuilder`], for setting AVPs by name and a checked `build()`.
@@ -13070,10 +5533,7 @@ pub struct CreditControlAnswerBuilder<'a> {
 }
 impl<'a> CreditControlAnswerBuilder<'a> {
     ///Sets `Session-Id`.
-    pub fn session_id(
-        mut self,
-        v: impl Into<::diameter_runtime::types::Utf8String<'a>>,
-    ) -> Self {
+    pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
         self.value.session_id = v.into();
         self.given[0usize] = true;
         self
@@ -13085,19 +5545,13 @@ impl<'a> CreditControlAnswerBuilder<'a> {
         self
     }
     ///Sets `Origin-Host`.
-    pub fn origin_host(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_host(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_host = v.into();
         self.given[2usize] = true;
         self
     }
     ///Sets `Origin-Realm`.
-    pub fn origin_realm(
-        mut self,
-        v: impl Into<::diameter_runtime::types::DiameterIdentity<'a>>,
-    ) -> Self {
+    pub fn origin_realm(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
         self.value.origin_realm = v.into();
         self.given[3usize] = true;
         self
@@ -13122,16 +5576,11 @@ impl<'a> CreditControlAnswerBuilder<'a> {
     }
     /// The dictionary names of the required AVPs not given yet, in grammar order.
     pub fn missing(&self) -> Vec<&'static str> {
-        ::diameter_runtime::build::missing(
-            &defs::CREDIT_CONTROL_ANSWER_GRAMMAR,
-            &self.given,
-        )
+        rt::build::missing(&defs::CREDIT_CONTROL_ANSWER_GRAMMAR, &self.given)
     }
     /// The value, or the required AVPs not given.
-    pub fn build(
-        self,
-    ) -> Result<CreditControlAnswer<'a>, ::diameter_runtime::MissingAvps> {
-        ::diameter_runtime::build::check(
+    pub fn build(self) -> Result<CreditControlAnswer<'a>, rt::MissingAvps> {
+        rt::build::check(
             "Credit-Control-Answer",
             &defs::CREDIT_CONTROL_ANSWER_GRAMMAR,
             &self.given,
@@ -13139,16 +5588,16 @@ impl<'a> CreditControlAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
-impl<'a> ::diameter_runtime::CommandBuilder<'a> for CreditControlAnswerBuilder<'a> {
+impl<'a> rt::CommandBuilder<'a> for CreditControlAnswerBuilder<'a> {
     type Command = CreditControlAnswer<'a>;
-    fn build(self) -> Result<CreditControlAnswer<'a>, ::diameter_runtime::MissingAvps> {
+    fn build(self) -> Result<CreditControlAnswer<'a>, rt::MissingAvps> {
         CreditControlAnswerBuilder::build(self)
     }
     #[allow(unused_variables)]
     fn fill_origin(
         &mut self,
-        host: &::diameter_runtime::types::DiameterIdentity<'a>,
-        realm: &::diameter_runtime::types::DiameterIdentity<'a>,
+        host: &rt::types::DiameterIdentity<'a>,
+        realm: &rt::types::DiameterIdentity<'a>,
     ) {
         if !self.given[2usize] {
             self.value.origin_host = host.clone();
@@ -13160,1645 +5609,388 @@ impl<'a> ::diameter_runtime::CommandBuilder<'a> for CreditControlAnswerBuilder<'
         }
     }
     #[allow(unused_variables)]
-    fn fill_session_id(
-        &mut self,
-        session_id: &::diameter_runtime::types::Utf8String<'a>,
-    ) {
+    fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {
         if !self.given[0usize] {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
     }
 }
-impl<'a> ::diameter_runtime::typed::Command<'a> for CreditControlAnswer<'a> {
+impl<'a> rt::Command<'a> for CreditControlAnswer<'a> {
     const CODE: u32 = 272u32;
     const APPLICATION_ID: u32 = 4u32;
     const IS_REQUEST: bool = false;
     const PROXIABLE: bool = true;
     const NAME: &'static str = "Credit-Control-Answer";
     const ABBREV: &'static str = "CCA";
-    fn known_avp(
-        code: u32,
-        vendor_id: u32,
-    ) -> Option<&'static ::diameter_runtime::dictionary::AvpDef> {
+    fn known_avp(code: u32, vendor_id: u32) -> Option<&'static rt::AvpDef> {
         super::avp_def(code, vendor_id)
     }
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn decode_body(
-        &mut self,
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CREDIT_CONTROL_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 40usize];
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.session_id,
-                        &mut counts[0usize],
-                        index,
-                    )
+    fn decode_body(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
+        let mut s = ctx
+            .fields(
+                &defs::CREDIT_CONTROL_ANSWER_GRAMMAR,
+                &defs::CREDIT_CONTROL_ANSWER_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.one(0, &a, &mut self.session_id),
+                (268, 0) => s.one(1, &a, &mut self.result_code),
+                (264, 0) => s.one(2, &a, &mut self.origin_host),
+                (296, 0) => s.one(3, &a, &mut self.origin_realm),
+                (258, 0) => s.one(4, &a, &mut self.auth_application_id),
+                (416, 0) => s.one(5, &a, &mut self.cc_request_type),
+                (415, 0) => s.one(6, &a, &mut self.cc_request_number),
+                (1, 0) => s.opt(7, &a, &mut self.user_name),
+                (418, 0) => s.opt(8, &a, &mut self.cc_session_failover),
+                (419, 0) => s.opt(9, &a, &mut self.cc_sub_session_id),
+                (50, 0) => s.opt(10, &a, &mut self.acct_multi_session_id),
+                (278, 0) => s.opt(11, &a, &mut self.origin_state_id),
+                (55, 0) => s.opt(12, &a, &mut self.event_timestamp),
+                (431, 0) => s.opt_group(13, &a, &mut self.granted_service_unit),
+                (456, 0) => {
+                    s.many_group(14, &a, &mut self.multiple_services_credit_control)
                 }
-                (268u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.result_code,
-                        &mut counts[1usize],
-                        index,
-                    )
-                }
-                (264u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_host,
-                        &mut counts[2usize],
-                        index,
-                    )
-                }
-                (296u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_realm,
-                        &mut counts[3usize],
-                        index,
-                    )
-                }
-                (258u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.auth_application_id,
-                        &mut counts[4usize],
-                        index,
-                    )
-                }
-                (416u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_request_type,
-                        &mut counts[5usize],
-                        index,
-                    )
-                }
-                (415u32, 0u32) => {
-                    ctx.one(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_request_number,
-                        &mut counts[6usize],
-                        index,
-                    )
-                }
-                (1u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.user_name,
-                        &mut counts[7usize],
-                        index,
-                    )
-                }
-                (418u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_session_failover,
-                        &mut counts[8usize],
-                        index,
-                    )
-                }
-                (419u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cc_sub_session_id,
-                        &mut counts[9usize],
-                        index,
-                    )
-                }
-                (50u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.acct_multi_session_id,
-                        &mut counts[10usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.origin_state_id,
-                        &mut counts[11usize],
-                        index,
-                    )
-                }
-                (55u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[12usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.event_timestamp,
-                        &mut counts[12usize],
-                        index,
-                    )
-                }
-                (431u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[13usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.granted_service_unit,
-                        &mut counts[13usize],
-                        index,
-                    )
-                }
-                (456u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[14usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.multiple_services_credit_control,
-                        &mut counts[14usize],
-                        index,
-                    )
-                }
-                (423u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[15usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.cost_information,
-                        &mut counts[15usize],
-                        index,
-                    )
-                }
-                (430u32, 0u32) => {
-                    ctx.opt_group(
-                        &G.rules[16usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.final_unit_indication,
-                        &mut counts[16usize],
-                        index,
-                    )
-                }
-                (422u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[17usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.check_balance_result,
-                        &mut counts[17usize],
-                        index,
-                    )
-                }
-                (427u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[18usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.credit_control_failure_handling,
-                        &mut counts[18usize],
-                        index,
-                    )
-                }
-                (428u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[19usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.direct_debiting_failure_handling,
-                        &mut counts[19usize],
-                        index,
-                    )
-                }
-                (448u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[20usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.validity_time,
-                        &mut counts[20usize],
-                        index,
-                    )
-                }
-                (292u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[21usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.redirect_host,
-                        &mut counts[21usize],
-                        index,
-                    )
-                }
-                (261u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[22usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.redirect_host_usage,
-                        &mut counts[22usize],
-                        index,
-                    )
-                }
-                (262u32, 0u32) => {
-                    ctx.opt(
-                        &G.rules[23usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.redirect_max_cache_time,
-                        &mut counts[23usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[24usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.proxy_info,
-                        &mut counts[24usize],
-                        index,
-                    )
-                }
-                (282u32, 0u32) => {
-                    ctx.many(
-                        &G.rules[25usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.route_record,
-                        &mut counts[25usize],
-                        index,
-                    )
-                }
-                (279u32, 0u32) => {
-                    ctx.many_group(
-                        &G.rules[26usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut self.failed_avp,
-                        &mut counts[26usize],
-                        index,
-                    )
-                }
-                _ => ctx.other(G, a, Some(&mut self.other_avps)),
-            },
-        );
-        if counts[0usize] < 1u32 {
-            ctx.missing(&G.rules[0usize], counts[0usize]);
+                (423, 0) => s.opt_group(15, &a, &mut self.cost_information),
+                (430, 0) => s.opt_group(16, &a, &mut self.final_unit_indication),
+                (422, 0) => s.opt(17, &a, &mut self.check_balance_result),
+                (427, 0) => s.opt(18, &a, &mut self.credit_control_failure_handling),
+                (428, 0) => s.opt(19, &a, &mut self.direct_debiting_failure_handling),
+                (448, 0) => s.opt(20, &a, &mut self.validity_time),
+                (292, 0) => s.many(21, &a, &mut self.redirect_host),
+                (261, 0) => s.opt(22, &a, &mut self.redirect_host_usage),
+                (262, 0) => s.opt(23, &a, &mut self.redirect_max_cache_time),
+                (284, 0) => s.many_group(24, &a, &mut self.proxy_info),
+                (282, 0) => s.many(25, &a, &mut self.route_record),
+                (279, 0) => s.many_group(26, &a, &mut self.failed_avp),
+                _ => s.other(&a, Some(&mut self.other_avps)),
+            }
         }
-        if counts[1usize] < 1u32 {
-            ctx.missing(&G.rules[1usize], counts[1usize]);
-        }
-        if counts[2usize] < 1u32 {
-            ctx.missing(&G.rules[2usize], counts[2usize]);
-        }
-        if counts[3usize] < 1u32 {
-            ctx.missing(&G.rules[3usize], counts[3usize]);
-        }
-        if counts[4usize] < 1u32 {
-            ctx.missing(&G.rules[4usize], counts[4usize]);
-        }
-        if counts[5usize] < 1u32 {
-            ctx.missing(&G.rules[5usize], counts[5usize]);
-        }
-        if counts[6usize] < 1u32 {
-            ctx.missing(&G.rules[6usize], counts[6usize]);
-        }
+        s.need(0);
+        s.need(1);
+        s.need(2);
+        s.need(3);
+        s.need(4);
+        s.need(5);
+        s.need(6);
     }
-    fn body_len(&self) -> usize {
-        let mut n = 0usize;
-        {
-            let v = &self.session_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.result_code;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.auth_application_id;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.cc_request_type;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        {
-            let v = &self.cc_request_number;
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.user_name {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.cc_session_failover {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.cc_sub_session_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.acct_multi_session_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.event_timestamp {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.granted_service_unit {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        for v in self.multiple_services_credit_control.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if let Some(v) = &self.cost_information {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if let Some(v) = &self.final_unit_indication {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if let Some(v) = &self.check_balance_result {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.credit_control_failure_handling {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.direct_debiting_failure_handling {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.validity_time {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.redirect_host.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.redirect_host_usage {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        if let Some(v) = &self.redirect_max_cache_time {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        for v in self.route_record.iter() {
-            n += ::diameter_runtime::enc::scalar_len(0u32, v);
-        }
-        for v in self.failed_avp.iter() {
-            n += ::diameter_runtime::typed::group_len(v);
-        }
-        if !self.other_avps.is_empty() {
-            n += ::diameter_runtime::raw::raw_len(&self.other_avps);
-        }
-        n
-    }
-    fn encode_body(&self, w: &mut ::diameter_runtime::enc::Writer<'_>) {
-        {
-            let v = &self.session_id;
-            ::diameter_runtime::enc::scalar(w, 263u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.result_code;
-            ::diameter_runtime::enc::scalar(w, 268u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_host;
-            ::diameter_runtime::enc::scalar(w, 264u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.origin_realm;
-            ::diameter_runtime::enc::scalar(w, 296u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.auth_application_id;
-            ::diameter_runtime::enc::scalar(w, 258u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.cc_request_type;
-            ::diameter_runtime::enc::scalar(w, 416u32, 64, 0u32, v);
-        }
-        {
-            let v = &self.cc_request_number;
-            ::diameter_runtime::enc::scalar(w, 415u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.user_name {
-            ::diameter_runtime::enc::scalar(w, 1u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.cc_session_failover {
-            ::diameter_runtime::enc::scalar(w, 418u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.cc_sub_session_id {
-            ::diameter_runtime::enc::scalar(w, 419u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.acct_multi_session_id {
-            ::diameter_runtime::enc::scalar(w, 50u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.origin_state_id {
-            ::diameter_runtime::enc::scalar(w, 278u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.event_timestamp {
-            ::diameter_runtime::enc::scalar(w, 55u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.granted_service_unit {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        for v in self.multiple_services_credit_control.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if let Some(v) = &self.cost_information {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if let Some(v) = &self.final_unit_indication {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if let Some(v) = &self.check_balance_result {
-            ::diameter_runtime::enc::scalar(w, 422u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.credit_control_failure_handling {
-            ::diameter_runtime::enc::scalar(w, 427u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.direct_debiting_failure_handling {
-            ::diameter_runtime::enc::scalar(w, 428u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.validity_time {
-            ::diameter_runtime::enc::scalar(w, 448u32, 64, 0u32, v);
-        }
-        for v in self.redirect_host.iter() {
-            ::diameter_runtime::enc::scalar(w, 292u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.redirect_host_usage {
-            ::diameter_runtime::enc::scalar(w, 261u32, 64, 0u32, v);
-        }
-        if let Some(v) = &self.redirect_max_cache_time {
-            ::diameter_runtime::enc::scalar(w, 262u32, 64, 0u32, v);
-        }
-        for v in self.proxy_info.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        for v in self.route_record.iter() {
-            ::diameter_runtime::enc::scalar(w, 282u32, 64, 0u32, v);
-        }
-        for v in self.failed_avp.iter() {
-            ::diameter_runtime::typed::put_group(w, v);
-        }
-        if !self.other_avps.is_empty() {
-            ::diameter_runtime::raw::put_raw(w, &self.other_avps);
-        }
+    fn encode_body(&self, w: &mut rt::Writer<'_>) {
+        rt::put(w, 263, 64, 0, &self.session_id);
+        rt::put(w, 268, 64, 0, &self.result_code);
+        rt::put(w, 264, 64, 0, &self.origin_host);
+        rt::put(w, 296, 64, 0, &self.origin_realm);
+        rt::put(w, 258, 64, 0, &self.auth_application_id);
+        rt::put(w, 416, 64, 0, &self.cc_request_type);
+        rt::put(w, 415, 64, 0, &self.cc_request_number);
+        rt::put_opt(w, 1, 64, 0, &self.user_name);
+        rt::put_opt(w, 418, 64, 0, &self.cc_session_failover);
+        rt::put_opt(w, 419, 64, 0, &self.cc_sub_session_id);
+        rt::put_opt(w, 50, 64, 0, &self.acct_multi_session_id);
+        rt::put_opt(w, 278, 64, 0, &self.origin_state_id);
+        rt::put_opt(w, 55, 64, 0, &self.event_timestamp);
+        rt::put_opt_group(w, &self.granted_service_unit);
+        rt::put_groups(w, &self.multiple_services_credit_control);
+        rt::put_opt_group(w, &self.cost_information);
+        rt::put_opt_group(w, &self.final_unit_indication);
+        rt::put_opt(w, 422, 64, 0, &self.check_balance_result);
+        rt::put_opt(w, 427, 64, 0, &self.credit_control_failure_handling);
+        rt::put_opt(w, 428, 64, 0, &self.direct_debiting_failure_handling);
+        rt::put_opt(w, 448, 64, 0, &self.validity_time);
+        rt::put_all(w, 292, 64, 0, &self.redirect_host);
+        rt::put_opt(w, 261, 64, 0, &self.redirect_host_usage);
+        rt::put_opt(w, 262, 64, 0, &self.redirect_max_cache_time);
+        rt::put_groups(w, &self.proxy_info);
+        rt::put_all(w, 282, 64, 0, &self.route_record);
+        rt::put_groups(w, &self.failed_avp);
+        rt::put_raw(w, &self.other_avps);
     }
 }
-impl ::diameter_runtime::types::IntoOwned for CreditControlAnswer<'_> {
+impl rt::IntoOwned for CreditControlAnswer<'_> {
     type Owned = CreditControlAnswer<'static>;
-    fn into_owned(self) -> CreditControlAnswer<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> CreditControlAnswer<'static> {
         CreditControlAnswer {
-            session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.session_id,
-            ),
-            result_code: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.result_code,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_host,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_realm,
-            ),
-            auth_application_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.auth_application_id,
-            ),
-            cc_request_type: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_request_type,
-            ),
-            cc_request_number: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_request_number,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_owned(self.user_name),
-            cc_session_failover: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_session_failover,
-            ),
-            cc_sub_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cc_sub_session_id,
-            ),
-            acct_multi_session_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.acct_multi_session_id,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.origin_state_id,
-            ),
-            event_timestamp: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.event_timestamp,
-            ),
-            granted_service_unit: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.granted_service_unit,
-            ),
-            multiple_services_credit_control: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.multiple_services_credit_control,
-            ),
-            cost_information: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.cost_information,
-            ),
-            final_unit_indication: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.final_unit_indication,
-            ),
-            check_balance_result: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.check_balance_result,
-            ),
-            credit_control_failure_handling: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.credit_control_failure_handling,
-            ),
-            direct_debiting_failure_handling: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.direct_debiting_failure_handling,
-            ),
-            validity_time: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.validity_time,
-            ),
-            redirect_host: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.redirect_host,
-            ),
-            redirect_host_usage: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.redirect_host_usage,
-            ),
-            redirect_max_cache_time: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.redirect_max_cache_time,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.proxy_info,
-            ),
-            route_record: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.route_record,
-            ),
-            failed_avp: ::diameter_runtime::types::IntoOwned::into_owned(
-                self.failed_avp,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_owned(self.other_avps),
-        }
-    }
-    fn into_shared(
-        self,
-        owner: &::diameter_runtime::bytes::Bytes,
-    ) -> CreditControlAnswer<'static> {
-        CreditControlAnswer {
-            session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.session_id,
-                owner,
-            ),
-            result_code: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.result_code,
-                owner,
-            ),
-            origin_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_host,
-                owner,
-            ),
-            origin_realm: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_realm,
-                owner,
-            ),
-            auth_application_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.auth_application_id,
-                owner,
-            ),
-            cc_request_type: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_request_type,
-                owner,
-            ),
-            cc_request_number: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_request_number,
-                owner,
-            ),
-            user_name: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.user_name,
-                owner,
-            ),
-            cc_session_failover: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_session_failover,
-                owner,
-            ),
-            cc_sub_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cc_sub_session_id,
-                owner,
-            ),
-            acct_multi_session_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.acct_multi_session_id,
-                owner,
-            ),
-            origin_state_id: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.origin_state_id,
-                owner,
-            ),
-            event_timestamp: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.event_timestamp,
-                owner,
-            ),
-            granted_service_unit: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.granted_service_unit,
-                owner,
-            ),
-            multiple_services_credit_control: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.multiple_services_credit_control,
-                owner,
-            ),
-            cost_information: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.cost_information,
-                owner,
-            ),
-            final_unit_indication: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.final_unit_indication,
-                owner,
-            ),
-            check_balance_result: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.check_balance_result,
-                owner,
-            ),
-            credit_control_failure_handling: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.credit_control_failure_handling,
-                owner,
-            ),
-            direct_debiting_failure_handling: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.direct_debiting_failure_handling,
-                owner,
-            ),
-            validity_time: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.validity_time,
-                owner,
-            ),
-            redirect_host: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.redirect_host,
-                owner,
-            ),
-            redirect_host_usage: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.redirect_host_usage,
-                owner,
-            ),
-            redirect_max_cache_time: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.redirect_max_cache_time,
-                owner,
-            ),
-            proxy_info: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.proxy_info,
-                owner,
-            ),
-            route_record: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.route_record,
-                owner,
-            ),
-            failed_avp: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.failed_avp,
-                owner,
-            ),
-            other_avps: ::diameter_runtime::types::IntoOwned::into_shared(
-                self.other_avps,
-                owner,
-            ),
+            session_id: self.session_id.into_owned_in(owner),
+            result_code: self.result_code.into_owned_in(owner),
+            origin_host: self.origin_host.into_owned_in(owner),
+            origin_realm: self.origin_realm.into_owned_in(owner),
+            auth_application_id: self.auth_application_id.into_owned_in(owner),
+            cc_request_type: self.cc_request_type.into_owned_in(owner),
+            cc_request_number: self.cc_request_number.into_owned_in(owner),
+            user_name: self.user_name.into_owned_in(owner),
+            cc_session_failover: self.cc_session_failover.into_owned_in(owner),
+            cc_sub_session_id: self.cc_sub_session_id.into_owned_in(owner),
+            acct_multi_session_id: self.acct_multi_session_id.into_owned_in(owner),
+            origin_state_id: self.origin_state_id.into_owned_in(owner),
+            event_timestamp: self.event_timestamp.into_owned_in(owner),
+            granted_service_unit: self.granted_service_unit.into_owned_in(owner),
+            multiple_services_credit_control: self
+                .multiple_services_credit_control
+                .into_owned_in(owner),
+            cost_information: self.cost_information.into_owned_in(owner),
+            final_unit_indication: self.final_unit_indication.into_owned_in(owner),
+            check_balance_result: self.check_balance_result.into_owned_in(owner),
+            credit_control_failure_handling: self
+                .credit_control_failure_handling
+                .into_owned_in(owner),
+            direct_debiting_failure_handling: self
+                .direct_debiting_failure_handling
+                .into_owned_in(owner),
+            validity_time: self.validity_time.into_owned_in(owner),
+            redirect_host: self.redirect_host.into_owned_in(owner),
+            redirect_host_usage: self.redirect_host_usage.into_owned_in(owner),
+            redirect_max_cache_time: self.redirect_max_cache_time.into_owned_in(owner),
+            proxy_info: self.proxy_info.into_owned_in(owner),
+            route_record: self.route_record.into_owned_in(owner),
+            failed_avp: self.failed_avp.into_owned_in(owner),
+            other_avps: self.other_avps.into_owned_in(owner),
         }
     }
 }
-/// A checked, zero-allocation view of [`CreditControlAnswer`]: each accessor reads its field from the wire when called (see [`::diameter_runtime::view`]).
+/// The checked view of [`CreditControlAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct CreditControlAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 40usize],
+    at: [u32; 40],
 }
 impl<'a> CreditControlAnswerView<'a> {
-    /// Globally unique session identifier, starting with the sender's identity and kept for the whole session.
-    ///
-    /// `Session-Id` (AVP code 263), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.8.
-    ///
-    /// Occurs fixed position, 1 to 1 times.
-    pub fn session_id(&self) -> ::diameter_runtime::types::Utf8String<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[0usize])
+    /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
+    pub fn session_id(&self) -> rt::Utf8String<'a> {
+        rt::view::one(self.data, self.at[0])
     }
-    /// Outcome of a request, reported in every answer; RFC 6733 section 7.1 and the applications name its values.
-    ///
-    /// `Result-Code` (AVP code 268), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 7.1.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Result-Code`](super::base::defs::RESULT_CODE), required.
     pub fn result_code(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[1usize])
+        rt::view::one(self.data, self.at[1])
     }
-    /// Identity of the node that originated the message; present in every message and never changed by relays.
-    ///
-    /// `Origin-Host` (AVP code 264), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.3.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_host(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[2usize])
+    /// [`Origin-Host`](super::base::defs::ORIGIN_HOST), required.
+    pub fn origin_host(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[2])
     }
-    /// Realm of the node that originated the message; present in every message.
-    ///
-    /// `Origin-Realm` (AVP code 296), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.4.
-    ///
-    /// Occurs 1 to 1 times.
-    pub fn origin_realm(&self) -> ::diameter_runtime::types::DiameterIdentity<'a> {
-        ::diameter_runtime::view::one(self.data, self.at[3usize])
+    /// [`Origin-Realm`](super::base::defs::ORIGIN_REALM), required.
+    pub fn origin_realm(&self) -> rt::DiameterIdentity<'a> {
+        rt::view::one(self.data, self.at[3])
     }
-    /// Application-Id of the authentication/authorization part of an application, advertised in CER/CEA or matching the header elsewhere.
-    ///
-    /// `Auth-Application-Id` (AVP code 258), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.8.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`Auth-Application-Id`](super::base::defs::AUTH_APPLICATION_ID), required.
     pub fn auth_application_id(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[4usize])
+        rt::view::one(self.data, self.at[4])
     }
-    /// Why the credit-control request is sent: to open, update or close a credit-control session, or for a one-off event.
-    ///
-    /// `CC-Request-Type` (AVP code 416), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.3.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`CC-Request-Type`](defs::CC_REQUEST_TYPE), required.
     pub fn cc_request_type(&self) -> CcRequestType {
-        ::diameter_runtime::view::one(self.data, self.at[5usize])
+        rt::view::one(self.data, self.at[5])
     }
-    /// Sequence number of the request within its session, which with Session-Id makes a request unique.
-    ///
-    /// `CC-Request-Number` (AVP code 415), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.2.
-    ///
-    /// Occurs 1 to 1 times.
+    /// [`CC-Request-Number`](defs::CC_REQUEST_NUMBER), required.
     pub fn cc_request_number(&self) -> u32 {
-        ::diameter_runtime::view::one(self.data, self.at[6usize])
+        rt::view::one(self.data, self.at[6])
     }
-    /// The user's name, in Network Access Identifier form.
-    ///
-    /// `User-Name` (AVP code 1), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn user_name(&self) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[7usize])
+    /// [`User-Name`](super::base::defs::USER_NAME), optional.
+    pub fn user_name(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[7])
     }
-    /// Whether the credit-control message stream may move to a backup server after a communication failure.
-    ///
-    /// `CC-Session-Failover` (AVP code 418), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.4.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Session-Failover`](defs::CC_SESSION_FAILOVER), optional.
     pub fn cc_session_failover(&self) -> Option<CcSessionFailover> {
-        ::diameter_runtime::view::opt(self.data, self.at[8usize])
+        rt::view::opt(self.data, self.at[8])
     }
-    /// Identifier of a credit-control sub-session within the session named by Session-Id.
-    ///
-    /// `CC-Sub-Session-Id` (AVP code 419), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.5.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`CC-Sub-Session-Id`](defs::CC_SUB_SESSION_ID), optional.
     pub fn cc_sub_session_id(&self) -> Option<u64> {
-        ::diameter_runtime::view::opt(self.data, self.at[9usize])
+        rt::view::opt(self.data, self.at[9])
     }
-    /// Identifier shared by several related accounting sessions so that they can be linked.
-    ///
-    /// `Acct-Multi-Session-Id` (AVP code 50), UTF8String; flags M must, V must-not, P should-not; RFC 6733 section 9.8.5.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn acct_multi_session_id(
-        &self,
-    ) -> Option<::diameter_runtime::types::Utf8String<'a>> {
-        ::diameter_runtime::view::opt(self.data, self.at[10usize])
+    /// [`Acct-Multi-Session-Id`](super::base::defs::ACCT_MULTI_SESSION_ID), optional.
+    pub fn acct_multi_session_id(&self) -> Option<rt::Utf8String<'a>> {
+        rt::view::opt(self.data, self.at[10])
     }
-    /// Counter raised each time the originating node restarts and loses state, letting peers drop its older sessions.
-    ///
-    /// `Origin-State-Id` (AVP code 278), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 8.16.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Origin-State-Id`](super::base::defs::ORIGIN_STATE_ID), optional.
     pub fn origin_state_id(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[11usize])
+        rt::view::opt(self.data, self.at[11])
     }
-    /// When the reported event happened, in seconds since 1 January 1900 00:00 UTC.
-    ///
-    /// `Event-Timestamp` (AVP code 55), Time; flags M must, V must-not, P should-not; RFC 6733 section 8.21.
-    ///
-    /// Occurs 0 to 1 times.
-    pub fn event_timestamp(&self) -> Option<::diameter_runtime::types::Time> {
-        ::diameter_runtime::view::opt(self.data, self.at[12usize])
+    /// [`Event-Timestamp`](super::base::defs::EVENT_TIMESTAMP), optional.
+    pub fn event_timestamp(&self) -> Option<rt::Time> {
+        rt::view::opt(self.data, self.at[12])
     }
-    /// Units the client may let the end user consume before the service ends or a new request is due.
-    ///
-    /// `Granted-Service-Unit` (AVP code 431), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.17.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Granted-Service-Unit`](defs::GRANTED_SERVICE_UNIT), optional.
     pub fn granted_service_unit(&self) -> Option<GrantedServiceUnitView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[13usize])
+        rt::view::opt_group(self.data, self.at[13])
     }
-    /// Credit-control data (requested, granted and used units and related results) for one or more services or one rating group.
-    ///
-    /// `Multiple-Services-Credit-Control` (AVP code 456), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.16.
-    ///
-    /// Occurs at least 0 times.
+    /// [`Multiple-Services-Credit-Control`](defs::MULTIPLE_SERVICES_CREDIT_CONTROL), at least 0 times.
     pub fn multiple_services_credit_control(
         &self,
-    ) -> ::diameter_runtime::view::Iter<'a, MultipleServicesCreditControlView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[14usize],
-            (456u32, 0u32),
-            u32::MAX,
-        )
+    ) -> rt::Iter<'a, MultipleServicesCreditControlView<'a>> {
+        rt::view::many_group(self.data, self.at[14], (456, 0), u32::MAX)
     }
-    /// Estimated cost of a service (or accumulated cost of the session) that the client may show the end user.
-    ///
-    /// `Cost-Information` (AVP code 423), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.7.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Cost-Information`](defs::COST_INFORMATION), optional.
     pub fn cost_information(&self) -> Option<CostInformationView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[15usize])
+        rt::view::opt_group(self.data, self.at[15])
     }
-    /// Marks the granted units as the last ones and says what the client does once they are used up.
-    ///
-    /// `Final-Unit-Indication` (AVP code 430), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.34.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Final-Unit-Indication`](defs::FINAL_UNIT_INDICATION), optional.
     pub fn final_unit_indication(&self) -> Option<FinalUnitIndicationView<'a>> {
-        ::diameter_runtime::view::opt_group(self.data, self.at[16usize])
+        rt::view::opt_group(self.data, self.at[16])
     }
-    /// Answer to a CHECK_BALANCE request: whether the account can cover the requested service.
-    ///
-    /// `Check-Balance-Result` (AVP code 422), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.6.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Check-Balance-Result`](defs::CHECK_BALANCE_RESULT), optional.
     pub fn check_balance_result(&self) -> Option<CheckBalanceResult> {
-        ::diameter_runtime::view::opt(self.data, self.at[17usize])
+        rt::view::opt(self.data, self.at[17])
     }
-    /// What the client does with the service when credit-control messages cannot reach the server (default TERMINATE).
-    ///
-    /// `Credit-Control-Failure-Handling` (AVP code 427), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.14.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Credit-Control-Failure-Handling`](defs::CREDIT_CONTROL_FAILURE_HANDLING), optional.
     pub fn credit_control_failure_handling(
         &self,
     ) -> Option<CreditControlFailureHandling> {
-        ::diameter_runtime::view::opt(self.data, self.at[18usize])
+        rt::view::opt(self.data, self.at[18])
     }
-    /// What the client does when a direct-debiting request cannot reach the server (default TERMINATE_OR_BUFFER).
-    ///
-    /// `Direct-Debiting-Failure-Handling` (AVP code 428), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.15.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Direct-Debiting-Failure-Handling`](defs::DIRECT_DEBITING_FAILURE_HANDLING), optional.
     pub fn direct_debiting_failure_handling(
         &self,
     ) -> Option<DirectDebitingFailureHandling> {
-        ::diameter_runtime::view::opt(self.data, self.at[19usize])
+        rt::view::opt(self.data, self.at[19])
     }
-    /// Seconds for which granted units stay valid (or a redirect/restriction lasts) before the client must ask again.
-    ///
-    /// `Validity-Time` (AVP code 448), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.33.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Validity-Time`](defs::VALIDITY_TIME), optional.
     pub fn validity_time(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[20usize])
+        rt::view::opt(self.data, self.at[20])
     }
-    /// A host a redirect agent tells the requester to send the request to instead.
-    ///
-    /// `Redirect-Host` (AVP code 292), DiameterURI; flags M must, V must-not, P should-not; RFC 6733 section 6.12.
-    ///
-    /// Occurs at least 0 times.
-    pub fn redirect_host(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, ::diameter_runtime::types::DiameterUri> {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[21usize],
-            (292u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Redirect-Host`](super::base::defs::REDIRECT_HOST), at least 0 times.
+    pub fn redirect_host(&self) -> rt::Iter<'a, rt::DiameterUri> {
+        rt::view::many(self.data, self.at[21], (292, 0), u32::MAX)
     }
-    /// How widely the route learned from a redirect answer may be reused (default DONT_CACHE).
-    ///
-    /// `Redirect-Host-Usage` (AVP code 261), Enumerated; flags M must, V must-not, P should-not; RFC 6733 section 6.13.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Redirect-Host-Usage`](super::base::defs::REDIRECT_HOST_USAGE), optional.
     pub fn redirect_host_usage(&self) -> Option<super::base::RedirectHostUsage> {
-        ::diameter_runtime::view::opt(self.data, self.at[22usize])
+        rt::view::opt(self.data, self.at[22])
     }
-    /// Longest time, in seconds, that a route learned from a redirect answer may be kept.
-    ///
-    /// `Redirect-Max-Cache-Time` (AVP code 262), Unsigned32; flags M must, V must-not, P should-not; RFC 6733 section 6.14.
-    ///
-    /// Occurs 0 to 1 times.
+    /// [`Redirect-Max-Cache-Time`](super::base::defs::REDIRECT_MAX_CACHE_TIME), optional.
     pub fn redirect_max_cache_time(&self) -> Option<u32> {
-        ::diameter_runtime::view::opt(self.data, self.at[23usize])
+        rt::view::opt(self.data, self.at[23])
     }
-    /// Identity and opaque local state added by a stateless agent, echoed back to it in the answer.
-    ///
-    /// `Proxy-Info` (AVP code 284), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 6.7.2.
-    ///
-    /// Occurs at least 0 times.
-    pub fn proxy_info(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, super::base::ProxyInfoView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[24usize],
-            (284u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Proxy-Info`](super::base::defs::PROXY_INFO), at least 0 times.
+    pub fn proxy_info(&self) -> rt::Iter<'a, super::base::ProxyInfoView<'a>> {
+        rt::view::many_group(self.data, self.at[24], (284, 0), u32::MAX)
     }
-    /// Identity of a peer a request came from, appended by each agent that forwards it (used for loop detection).
-    ///
-    /// `Route-Record` (AVP code 282), DiameterIdentity; flags M must, V must-not, P should-not; RFC 6733 section 6.7.1.
-    ///
-    /// Occurs at least 0 times.
-    pub fn route_record(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<
-        'a,
-        ::diameter_runtime::types::DiameterIdentity<'a>,
-    > {
-        ::diameter_runtime::view::many(
-            self.data,
-            self.at[25usize],
-            (282u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Route-Record`](super::base::defs::ROUTE_RECORD), at least 0 times.
+    pub fn route_record(&self) -> rt::Iter<'a, rt::DiameterIdentity<'a>> {
+        rt::view::many(self.data, self.at[25], (282, 0), u32::MAX)
     }
-    /// Copies (or examples) of the AVPs that caused a request to fail.
-    ///
-    /// `Failed-AVP` (AVP code 279), Grouped; flags M must, V must-not, P should-not; RFC 6733 section 7.5.
-    ///
-    /// Occurs at least 0 times.
-    pub fn failed_avp(
-        &self,
-    ) -> ::diameter_runtime::view::Iter<'a, super::base::FailedAvpView<'a>> {
-        ::diameter_runtime::view::many_group(
-            self.data,
-            self.at[26usize],
-            (279u32, 0u32),
-            u32::MAX,
-        )
+    /// [`Failed-AVP`](super::base::defs::FAILED_AVP), at least 0 times.
+    pub fn failed_avp(&self) -> rt::Iter<'a, super::base::FailedAvpView<'a>> {
+        rt::view::many_group(self.data, self.at[26], (279, 0), u32::MAX)
     }
     /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-    pub fn other_avps(&self) -> ::diameter_runtime::view::Others<'a> {
-        ::diameter_runtime::view::others(
-            self.data,
-            <Self as ::diameter_runtime::view::CommandView<'a>>::slot,
-        )
+    pub fn other_avps(&self) -> rt::Others<'a> {
+        rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
-impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'a> {
+impl<'a> rt::CommandView<'a> for CreditControlAnswerView<'a> {
     type Command = CreditControlAnswer<'a>;
-    #[allow(non_snake_case, unused_mut, unused_variables)]
-    fn check_body(
-        data: &'a [u8],
-        ctx: &mut ::diameter_runtime::typed::DecodeCtx<'_>,
-    ) -> Self {
-        let G: &'static ::diameter_runtime::dictionary::GrammarDef = &defs::CREDIT_CONTROL_ANSWER_GRAMMAR;
-        let mut counts = [0u32; 40usize];
-        let mut out = Self { data, at: [0u32; 40usize] };
-        ctx.walk(
-            data,
-            |ctx, a, index| match (a.header.code, a.header.vendor()) {
-                (263u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[0usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: 0usize,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[0usize],
-                        index,
-                    )
+    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
+        let mut out = Self { data, at: [0; 40] };
+        let mut s = ctx
+            .fields(
+                &defs::CREDIT_CONTROL_ANSWER_GRAMMAR,
+                &defs::CREDIT_CONTROL_ANSWER_OCCURS,
+            );
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                (263, 0) => s.view_single::<rt::Utf8String<'a>>(0, &a, &mut out.at[0]),
+                (268, 0) => s.view_single::<u32>(1, &a, &mut out.at[1]),
+                (264, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(2, &a, &mut out.at[2])
                 }
-                (268u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[1usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[1usize],
-                        index,
-                    )
+                (296, 0) => {
+                    s.view_single::<rt::DiameterIdentity<'a>>(3, &a, &mut out.at[3])
                 }
-                (264u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[2usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[2usize],
-                        index,
-                    )
-                }
-                (296u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[3usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[3usize],
-                        index,
-                    )
-                }
-                (258u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[4usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[4usize],
-                        index,
-                    )
-                }
-                (416u32, 0u32) => {
-                    ctx.view_single::<
-                            CcRequestType,
-                        >(
-                        &G.rules[5usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[5usize],
-                        index,
-                    )
-                }
-                (415u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[6usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[6usize],
-                        index,
-                    )
-                }
-                (1u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[7usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[7usize],
-                        index,
-                    )
-                }
-                (418u32, 0u32) => {
-                    ctx.view_single::<
-                            CcSessionFailover,
-                        >(
-                        &G.rules[8usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[8usize],
-                        index,
-                    )
-                }
-                (419u32, 0u32) => {
-                    ctx.view_single::<
-                            u64,
-                        >(
-                        &G.rules[9usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[9usize],
-                        index,
-                    )
-                }
-                (50u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Utf8String<'a>,
-                        >(
-                        &G.rules[10usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[10usize],
-                        index,
-                    )
-                }
-                (278u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[11usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[11usize],
-                        index,
-                    )
-                }
-                (55u32, 0u32) => {
-                    ctx.view_single::<
-                            ::diameter_runtime::types::Time,
-                        >(
-                        &G.rules[12usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[12usize],
-                        index,
-                    )
-                }
-                (431u32, 0u32) => {
-                    ctx.view_single_group::<
+                (258, 0) => s.view_single::<u32>(4, &a, &mut out.at[4]),
+                (416, 0) => s.view_single::<CcRequestType>(5, &a, &mut out.at[5]),
+                (415, 0) => s.view_single::<u32>(6, &a, &mut out.at[6]),
+                (1, 0) => s.view_single::<rt::Utf8String<'a>>(7, &a, &mut out.at[7]),
+                (418, 0) => s.view_single::<CcSessionFailover>(8, &a, &mut out.at[8]),
+                (419, 0) => s.view_single::<u64>(9, &a, &mut out.at[9]),
+                (50, 0) => s.view_single::<rt::Utf8String<'a>>(10, &a, &mut out.at[10]),
+                (278, 0) => s.view_single::<u32>(11, &a, &mut out.at[11]),
+                (55, 0) => s.view_single::<rt::Time>(12, &a, &mut out.at[12]),
+                (431, 0) => {
+                    s.view_single_group::<
                             GrantedServiceUnitView<'a>,
-                        >(
-                        &G.rules[13usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[13usize],
-                        index,
-                    )
+                        >(13, &a, &mut out.at[13])
                 }
-                (456u32, 0u32) => {
-                    ctx.view_group::<
+                (456, 0) => {
+                    s.view_group::<
                             MultipleServicesCreditControlView<'a>,
-                        >(
-                        &G.rules[14usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[14usize],
-                        &mut counts[14usize],
-                        index,
-                    )
+                        >(14, &a, &mut out.at[14])
                 }
-                (423u32, 0u32) => {
-                    ctx.view_single_group::<
+                (423, 0) => {
+                    s.view_single_group::<
                             CostInformationView<'a>,
-                        >(
-                        &G.rules[15usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[15usize],
-                        index,
-                    )
+                        >(15, &a, &mut out.at[15])
                 }
-                (430u32, 0u32) => {
-                    ctx.view_single_group::<
+                (430, 0) => {
+                    s.view_single_group::<
                             FinalUnitIndicationView<'a>,
-                        >(
-                        &G.rules[16usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[16usize],
-                        index,
-                    )
+                        >(16, &a, &mut out.at[16])
                 }
-                (422u32, 0u32) => {
-                    ctx.view_single::<
-                            CheckBalanceResult,
-                        >(
-                        &G.rules[17usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[17usize],
-                        index,
-                    )
-                }
-                (427u32, 0u32) => {
-                    ctx.view_single::<
+                (422, 0) => s.view_single::<CheckBalanceResult>(17, &a, &mut out.at[17]),
+                (427, 0) => {
+                    s.view_single::<
                             CreditControlFailureHandling,
-                        >(
-                        &G.rules[18usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[18usize],
-                        index,
-                    )
+                        >(18, &a, &mut out.at[18])
                 }
-                (428u32, 0u32) => {
-                    ctx.view_single::<
+                (428, 0) => {
+                    s.view_single::<
                             DirectDebitingFailureHandling,
-                        >(
-                        &G.rules[19usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[19usize],
-                        index,
-                    )
+                        >(19, &a, &mut out.at[19])
                 }
-                (448u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[20usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[20usize],
-                        index,
-                    )
-                }
-                (292u32, 0u32) => {
-                    ctx.view::<
-                            ::diameter_runtime::types::DiameterUri,
-                        >(
-                        &G.rules[21usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[21usize],
-                        &mut counts[21usize],
-                        index,
-                    )
-                }
-                (261u32, 0u32) => {
-                    ctx.view_single::<
+                (448, 0) => s.view_single::<u32>(20, &a, &mut out.at[20]),
+                (292, 0) => s.view::<rt::DiameterUri>(21, &a, &mut out.at[21]),
+                (261, 0) => {
+                    s.view_single::<
                             super::base::RedirectHostUsage,
-                        >(
-                        &G.rules[22usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[22usize],
-                        index,
-                    )
+                        >(22, &a, &mut out.at[22])
                 }
-                (262u32, 0u32) => {
-                    ctx.view_single::<
-                            u32,
-                        >(
-                        &G.rules[23usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: 1u32,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[23usize],
-                        index,
-                    )
-                }
-                (284u32, 0u32) => {
-                    ctx.view_group::<
+                (262, 0) => s.view_single::<u32>(23, &a, &mut out.at[23]),
+                (284, 0) => {
+                    s.view_group::<
                             super::base::ProxyInfoView<'a>,
-                        >(
-                        &G.rules[24usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[24usize],
-                        &mut counts[24usize],
-                        index,
-                    )
+                        >(24, &a, &mut out.at[24])
                 }
-                (282u32, 0u32) => {
-                    ctx.view::<
-                            ::diameter_runtime::types::DiameterIdentity<'a>,
-                        >(
-                        &G.rules[25usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[25usize],
-                        &mut counts[25usize],
-                        index,
-                    )
-                }
-                (279u32, 0u32) => {
-                    ctx.view_group::<
+                (282, 0) => s.view::<rt::DiameterIdentity<'a>>(25, &a, &mut out.at[25]),
+                (279, 0) => {
+                    s.view_group::<
                             super::base::FailedAvpView<'a>,
-                        >(
-                        &G.rules[26usize],
-                        ::diameter_runtime::typed::Occurs {
-                            max: u32::MAX,
-                            fixed_at: usize::MAX,
-                            flag_mask: 64,
-                            flag_bits: 64,
-                        },
-                        a,
-                        &mut out.at[26usize],
-                        &mut counts[26usize],
-                        index,
-                    )
+                        >(26, &a, &mut out.at[26])
                 }
-                _ => ctx.other_in_view(G, a),
-            },
-        );
-        if out.at[0usize] == 0 {
-            ctx.missing(&G.rules[0usize], 0);
+                _ => s.other_in_view(&a),
+            }
         }
-        if out.at[1usize] == 0 {
-            ctx.missing(&G.rules[1usize], 0);
-        }
-        if out.at[2usize] == 0 {
-            ctx.missing(&G.rules[2usize], 0);
-        }
-        if out.at[3usize] == 0 {
-            ctx.missing(&G.rules[3usize], 0);
-        }
-        if out.at[4usize] == 0 {
-            ctx.missing(&G.rules[4usize], 0);
-        }
-        if out.at[5usize] == 0 {
-            ctx.missing(&G.rules[5usize], 0);
-        }
-        if out.at[6usize] == 0 {
-            ctx.missing(&G.rules[6usize], 0);
-        }
+        s.need_at(0, out.at[0]);
+        s.need_at(1, out.at[1]);
+        s.need_at(2, out.at[2]);
+        s.need_at(3, out.at[3]);
+        s.need_at(4, out.at[4]);
+        s.need_at(5, out.at[5]);
+        s.need_at(6, out.at[6]);
         out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
-            (263u32, 0u32) => Some(0usize),
-            (268u32, 0u32) => Some(1usize),
-            (264u32, 0u32) => Some(2usize),
-            (296u32, 0u32) => Some(3usize),
-            (258u32, 0u32) => Some(4usize),
-            (416u32, 0u32) => Some(5usize),
-            (415u32, 0u32) => Some(6usize),
-            (1u32, 0u32) => Some(7usize),
-            (418u32, 0u32) => Some(8usize),
-            (419u32, 0u32) => Some(9usize),
-            (50u32, 0u32) => Some(10usize),
-            (278u32, 0u32) => Some(11usize),
-            (55u32, 0u32) => Some(12usize),
-            (431u32, 0u32) => Some(13usize),
-            (456u32, 0u32) => Some(14usize),
-            (423u32, 0u32) => Some(15usize),
-            (430u32, 0u32) => Some(16usize),
-            (422u32, 0u32) => Some(17usize),
-            (427u32, 0u32) => Some(18usize),
-            (428u32, 0u32) => Some(19usize),
-            (448u32, 0u32) => Some(20usize),
-            (292u32, 0u32) => Some(21usize),
-            (261u32, 0u32) => Some(22usize),
-            (262u32, 0u32) => Some(23usize),
-            (284u32, 0u32) => Some(24usize),
-            (282u32, 0u32) => Some(25usize),
-            (279u32, 0u32) => Some(26usize),
+            (263, 0) => Some(0),
+            (268, 0) => Some(1),
+            (264, 0) => Some(2),
+            (296, 0) => Some(3),
+            (258, 0) => Some(4),
+            (416, 0) => Some(5),
+            (415, 0) => Some(6),
+            (1, 0) => Some(7),
+            (418, 0) => Some(8),
+            (419, 0) => Some(9),
+            (50, 0) => Some(10),
+            (278, 0) => Some(11),
+            (55, 0) => Some(12),
+            (431, 0) => Some(13),
+            (456, 0) => Some(14),
+            (423, 0) => Some(15),
+            (430, 0) => Some(16),
+            (422, 0) => Some(17),
+            (427, 0) => Some(18),
+            (428, 0) => Some(19),
+            (448, 0) => Some(20),
+            (292, 0) => Some(21),
+            (261, 0) => Some(22),
+            (262, 0) => Some(23),
+            (284, 0) => Some(24),
+            (282, 0) => Some(25),
+            (279, 0) => Some(26),
             _ => None,
         }
     }
@@ -14820,19 +6012,13 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
             acct_multi_session_id: self.acct_multi_session_id(),
             origin_state_id: self.origin_state_id(),
             event_timestamp: self.event_timestamp(),
-            granted_service_unit: self
-                .granted_service_unit()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            granted_service_unit: self.granted_service_unit().map(rt::owned),
             multiple_services_credit_control: self
                 .multiple_services_credit_control()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
+                .map(rt::owned)
                 .collect(),
-            cost_information: self
-                .cost_information()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
-            final_unit_indication: self
-                .final_unit_indication()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v)),
+            cost_information: self.cost_information().map(rt::owned),
+            final_unit_indication: self.final_unit_indication().map(rt::owned),
             check_balance_result: self.check_balance_result(),
             credit_control_failure_handling: self.credit_control_failure_handling(),
             direct_debiting_failure_handling: self.direct_debiting_failure_handling(),
@@ -14840,15 +6026,9 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
             redirect_host: self.redirect_host().collect(),
             redirect_host_usage: self.redirect_host_usage(),
             redirect_max_cache_time: self.redirect_max_cache_time(),
-            proxy_info: self
-                .proxy_info()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
-                .collect(),
+            proxy_info: self.proxy_info().map(rt::owned).collect(),
             route_record: self.route_record().collect(),
-            failed_avp: self
-                .failed_avp()
-                .map(|v| ::diameter_runtime::view::GroupView::to_group(&v))
-                .collect(),
+            failed_avp: self.failed_avp().map(rt::owned).collect(),
             other_avps: self.other_avps().collect(),
         }
     }
@@ -14856,10 +6036,7 @@ impl<'a> ::diameter_runtime::view::CommandView<'a> for CreditControlAnswerView<'
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for CreditControlAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(
-            &::diameter_runtime::view::CommandView::to_command(self),
-            f,
-        )
+        ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,

@@ -36,6 +36,9 @@ pub mod prelude {
         QosFilterRule, Time, Utf8String,
     };
 }
+#[allow(unused_imports)]
+use ::diameter_runtime::__private as rt;
+const _: () = rt::check_version(1u32);
 /// The name any enabled dictionary gives to `value` of Unsigned32 AVP (`code`,
 /// `vendor_id`) (`<values>` in the XML), e.g. `DIAMETER_SUCCESS` for Result-Code 2001.
 pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str> {
@@ -59,10 +62,7 @@ pub fn result_code_name(value: u32) -> Option<&'static str> {
     value_name(268u32, 0u32, value)
 }
 /// The definition of AVP (`code`, `vendor_id`) in any enabled dictionary.
-pub fn avp_def(
-    code: u32,
-    vendor_id: u32,
-) -> Option<&'static ::diameter_runtime::dictionary::AvpDef> {
+pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::AvpDef> {
     #[cfg(feature = "accounting")]
     if let Some(d) = self::accounting::DICTIONARY.avp(code, vendor_id) {
         return Some(d);
@@ -78,8 +78,8 @@ pub fn avp_def(
 }
 /// Every enabled module's dictionary tables.
 #[allow(clippy::vec_init_then_push)]
-pub fn dictionaries() -> Vec<&'static ::diameter_runtime::dictionary::Dictionary> {
-    let mut v: Vec<&'static ::diameter_runtime::dictionary::Dictionary> = Vec::new();
+pub fn dictionaries() -> Vec<&'static rt::dictionary::Dictionary> {
+    let mut v: Vec<&'static rt::dictionary::Dictionary> = Vec::new();
     #[cfg(feature = "accounting")] v.push(&self::accounting::DICTIONARY);
     v.push(&self::base::DICTIONARY);
     #[cfg(feature = "credit_control")] v.push(&self::credit_control::DICTIONARY);
@@ -104,16 +104,13 @@ fn application_known(application_id: u32) -> bool {
 /// or 3001 (unknown command) violation.
 fn unknown<'a>(
     bytes: &'a [u8],
-    opts: &::diameter_runtime::DecodeOptions,
-    header: &::diameter_runtime::Header,
-) -> Result<
-    (::diameter_runtime::RawMessage<'a>, ::diameter_runtime::Violation),
-    ::diameter_runtime::DecodeError,
-> {
-    let raw = ::diameter_runtime::RawMessage::parse(bytes, opts)?;
+    opts: &rt::DecodeOptions,
+    header: &rt::Header,
+) -> Result<(rt::RawMessage<'a>, rt::Violation), rt::DecodeError> {
+    let raw = rt::RawMessage::parse(bytes, opts)?;
     let (result_code, message) = if application_known(header.application_id) {
         (
-            ::diameter_runtime::consts::result_code::COMMAND_UNSUPPORTED,
+            rt::consts::result_code::COMMAND_UNSUPPORTED,
             format!(
                 "command {} is not defined for application {}", header.command_code,
                 header.application_id
@@ -121,11 +118,11 @@ fn unknown<'a>(
         )
     } else {
         (
-            ::diameter_runtime::consts::result_code::APPLICATION_UNSUPPORTED,
+            rt::consts::result_code::APPLICATION_UNSUPPORTED,
             format!("application {} is not supported", header.application_id),
         )
     };
-    let violation = ::diameter_runtime::Violation {
+    let violation = rt::Violation {
         result_code,
         avp: None,
         code: 0,
@@ -187,40 +184,31 @@ pub enum MessageView<'a> {
     ///Credit-Control-Answer
     CreditControlAnswer(credit_control::CreditControlAnswerView<'a>),
     /// A command no enabled dictionary defines.
-    Unknown(::diameter_runtime::RawMessage<'a>),
+    Unknown(rt::RawMessage<'a>),
 }
 impl<'a> MessageView<'a> {
     /// Decodes and checks one whole message strictly, with the default limits.
     pub fn decode(
         bytes: &'a [u8],
-    ) -> Result<
-        ::diameter_runtime::Decoded<MessageView<'a>>,
-        ::diameter_runtime::DecodeError,
-    > {
-        Self::decode_with(bytes, &::diameter_runtime::DecodeOptions::default())
+    ) -> Result<rt::Decoded<MessageView<'a>>, rt::DecodeError> {
+        Self::decode_with(bytes, &rt::DecodeOptions::default())
     }
     /// Decodes and checks one whole message, choosing the view by (application,
     /// command code, R bit), with the violations [`Message::decode_with`] gives.
     pub fn decode_with(
         bytes: &'a [u8],
-        opts: &::diameter_runtime::DecodeOptions,
-    ) -> Result<
-        ::diameter_runtime::Decoded<MessageView<'a>>,
-        ::diameter_runtime::DecodeError,
-    > {
+        opts: &rt::DecodeOptions,
+    ) -> Result<rt::Decoded<MessageView<'a>>, rt::DecodeError> {
         Self::decode_in(bytes, opts, avp_def)
     }
     /// As [`MessageView::decode_with`], with `known` deciding which AVPs exist.
     pub fn decode_in(
         bytes: &'a [u8],
-        opts: &::diameter_runtime::DecodeOptions,
-        known: fn(u32, u32) -> Option<&'static ::diameter_runtime::dictionary::AvpDef>,
-    ) -> Result<
-        ::diameter_runtime::Decoded<MessageView<'a>>,
-        ::diameter_runtime::DecodeError,
-    > {
+        opts: &rt::DecodeOptions,
+        known: fn(u32, u32) -> Option<&'static rt::dictionary::AvpDef>,
+    ) -> Result<rt::Decoded<MessageView<'a>>, rt::DecodeError> {
         let _ = known;
-        let header = ::diameter_runtime::Header::decode_unchecked(bytes)?;
+        let header = rt::Header::decode_unchecked(bytes)?;
         let key = (
             header.application_id,
             header.command_code,
@@ -231,253 +219,193 @@ impl<'a> MessageView<'a> {
             (0u32, 257u32, true) => {
                 let d = <base::CapabilitiesExchangeRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::CapabilitiesExchangeRequest))
             }
             (0u32, 257u32, false) => {
                 let d = <base::CapabilitiesExchangeAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::CapabilitiesExchangeAnswer))
             }
             (0u32, 258u32, true) => {
                 let d = <base::ReAuthRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::ReAuthRequest))
             }
             (0u32, 258u32, false) => {
                 let d = <base::ReAuthAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::ReAuthAnswer))
             }
             (0u32, 274u32, true) => {
                 let d = <base::AbortSessionRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::AbortSessionRequest))
             }
             (0u32, 274u32, false) => {
                 let d = <base::AbortSessionAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::AbortSessionAnswer))
             }
             (0u32, 275u32, true) => {
                 let d = <base::SessionTerminationRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::SessionTerminationRequest))
             }
             (0u32, 275u32, false) => {
                 let d = <base::SessionTerminationAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::SessionTerminationAnswer))
             }
             (0u32, 280u32, true) => {
                 let d = <base::DeviceWatchdogRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::DeviceWatchdogRequest))
             }
             (0u32, 280u32, false) => {
                 let d = <base::DeviceWatchdogAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::DeviceWatchdogAnswer))
             }
             (0u32, 282u32, true) => {
                 let d = <base::DisconnectPeerRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::DisconnectPeerRequest))
             }
             (0u32, 282u32, false) => {
                 let d = <base::DisconnectPeerAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::DisconnectPeerAnswer))
             }
             #[cfg(feature = "accounting")]
             (3u32, 271u32, true) => {
                 let d = <accounting::AccountingRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::AccountingRequest))
             }
             #[cfg(feature = "accounting")]
             (3u32, 271u32, false) => {
                 let d = <accounting::AccountingAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::AccountingAnswer))
             }
             #[cfg(feature = "credit_control")]
             (4u32, 258u32, true) => {
                 let d = <credit_control::ReAuthRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::CreditControlReAuthRequest))
             }
             #[cfg(feature = "credit_control")]
             (4u32, 258u32, false) => {
                 let d = <credit_control::ReAuthAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::CreditControlReAuthAnswer))
             }
             #[cfg(feature = "credit_control")]
             (4u32, 272u32, true) => {
                 let d = <credit_control::CreditControlRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::CreditControlRequest))
             }
             #[cfg(feature = "credit_control")]
             (4u32, 272u32, false) => {
                 let d = <credit_control::CreditControlAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::CreditControlAnswer))
             }
             (_, 257u32, true) => {
                 let d = <base::CapabilitiesExchangeRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::CapabilitiesExchangeRequest))
             }
             (_, 257u32, false) => {
                 let d = <base::CapabilitiesExchangeAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::CapabilitiesExchangeAnswer))
             }
             (_, 258u32, true) => {
                 let d = <base::ReAuthRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::ReAuthRequest))
             }
             (_, 258u32, false) => {
                 let d = <base::ReAuthAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::ReAuthAnswer))
             }
             (_, 274u32, true) => {
                 let d = <base::AbortSessionRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::AbortSessionRequest))
             }
             (_, 274u32, false) => {
                 let d = <base::AbortSessionAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::AbortSessionAnswer))
             }
             (_, 275u32, true) => {
                 let d = <base::SessionTerminationRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::SessionTerminationRequest))
             }
             (_, 275u32, false) => {
                 let d = <base::SessionTerminationAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::SessionTerminationAnswer))
             }
             (_, 280u32, true) => {
                 let d = <base::DeviceWatchdogRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::DeviceWatchdogRequest))
             }
             (_, 280u32, false) => {
                 let d = <base::DeviceWatchdogAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::DeviceWatchdogAnswer))
             }
             (_, 282u32, true) => {
                 let d = <base::DisconnectPeerRequestView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::DisconnectPeerRequest))
             }
             (_, 282u32, false) => {
                 let d = <base::DisconnectPeerAnswerView<
                     'a,
-                > as ::diameter_runtime::CommandView<
-                    'a,
-                >>::decode_in(bytes, opts, known)?;
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::DisconnectPeerAnswer))
             }
             _ => {
                 let (raw, violation) = unknown(bytes, opts, &header)?;
                 Ok(
-                    ::diameter_runtime::Decoded::with_violations(
+                    rt::Decoded::with_violations(
                         MessageView::Unknown(raw),
                         vec![violation],
                     ),
@@ -527,94 +455,64 @@ impl<'a> MessageView<'a> {
     pub fn to_message(&self) -> Message<'a> {
         match self {
             MessageView::CapabilitiesExchangeRequest(v) => {
-                Message::CapabilitiesExchangeRequest(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::CapabilitiesExchangeRequest(rt::CommandView::to_command(v))
             }
             MessageView::CapabilitiesExchangeAnswer(v) => {
-                Message::CapabilitiesExchangeAnswer(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::CapabilitiesExchangeAnswer(rt::CommandView::to_command(v))
             }
             MessageView::ReAuthRequest(v) => {
-                Message::ReAuthRequest(::diameter_runtime::CommandView::to_command(v))
+                Message::ReAuthRequest(rt::CommandView::to_command(v))
             }
             MessageView::ReAuthAnswer(v) => {
-                Message::ReAuthAnswer(::diameter_runtime::CommandView::to_command(v))
+                Message::ReAuthAnswer(rt::CommandView::to_command(v))
             }
             MessageView::AbortSessionRequest(v) => {
-                Message::AbortSessionRequest(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::AbortSessionRequest(rt::CommandView::to_command(v))
             }
             MessageView::AbortSessionAnswer(v) => {
-                Message::AbortSessionAnswer(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::AbortSessionAnswer(rt::CommandView::to_command(v))
             }
             MessageView::SessionTerminationRequest(v) => {
-                Message::SessionTerminationRequest(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::SessionTerminationRequest(rt::CommandView::to_command(v))
             }
             MessageView::SessionTerminationAnswer(v) => {
-                Message::SessionTerminationAnswer(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::SessionTerminationAnswer(rt::CommandView::to_command(v))
             }
             MessageView::DeviceWatchdogRequest(v) => {
-                Message::DeviceWatchdogRequest(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::DeviceWatchdogRequest(rt::CommandView::to_command(v))
             }
             MessageView::DeviceWatchdogAnswer(v) => {
-                Message::DeviceWatchdogAnswer(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::DeviceWatchdogAnswer(rt::CommandView::to_command(v))
             }
             MessageView::DisconnectPeerRequest(v) => {
-                Message::DisconnectPeerRequest(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::DisconnectPeerRequest(rt::CommandView::to_command(v))
             }
             MessageView::DisconnectPeerAnswer(v) => {
-                Message::DisconnectPeerAnswer(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::DisconnectPeerAnswer(rt::CommandView::to_command(v))
             }
             #[cfg(feature = "accounting")]
             MessageView::AccountingRequest(v) => {
-                Message::AccountingRequest(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::AccountingRequest(rt::CommandView::to_command(v))
             }
             #[cfg(feature = "accounting")]
             MessageView::AccountingAnswer(v) => {
-                Message::AccountingAnswer(::diameter_runtime::CommandView::to_command(v))
+                Message::AccountingAnswer(rt::CommandView::to_command(v))
             }
             #[cfg(feature = "credit_control")]
             MessageView::CreditControlReAuthRequest(v) => {
-                Message::CreditControlReAuthRequest(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::CreditControlReAuthRequest(rt::CommandView::to_command(v))
             }
             #[cfg(feature = "credit_control")]
             MessageView::CreditControlReAuthAnswer(v) => {
-                Message::CreditControlReAuthAnswer(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::CreditControlReAuthAnswer(rt::CommandView::to_command(v))
             }
             #[cfg(feature = "credit_control")]
             MessageView::CreditControlRequest(v) => {
-                Message::CreditControlRequest(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::CreditControlRequest(rt::CommandView::to_command(v))
             }
             #[cfg(feature = "credit_control")]
             MessageView::CreditControlAnswer(v) => {
-                Message::CreditControlAnswer(
-                    ::diameter_runtime::CommandView::to_command(v),
-                )
+                Message::CreditControlAnswer(rt::CommandView::to_command(v))
             }
             MessageView::Unknown(raw) => Message::Unknown(raw.clone()),
         }
@@ -672,252 +570,94 @@ pub enum Message<'a> {
     ///Credit-Control-Answer
     CreditControlAnswer(credit_control::CreditControlAnswer<'a>),
     /// A command no enabled dictionary defines.
-    Unknown(::diameter_runtime::RawMessage<'a>),
+    Unknown(rt::RawMessage<'a>),
 }
-impl ::diameter_runtime::types::IntoOwned for Message<'_> {
+impl rt::IntoOwned for Message<'_> {
     type Owned = Message<'static>;
-    fn into_owned(self) -> Message<'static> {
+    fn into_owned_in(self, owner: Option<&rt::Bytes>) -> Message<'static> {
         match self {
             Message::CapabilitiesExchangeRequest(m) => {
-                Message::CapabilitiesExchangeRequest(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::CapabilitiesExchangeRequest(m.into_owned_in(owner))
             }
             Message::CapabilitiesExchangeAnswer(m) => {
-                Message::CapabilitiesExchangeAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::CapabilitiesExchangeAnswer(m.into_owned_in(owner))
             }
-            Message::ReAuthRequest(m) => {
-                Message::ReAuthRequest(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
-            }
-            Message::ReAuthAnswer(m) => {
-                Message::ReAuthAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
-            }
+            Message::ReAuthRequest(m) => Message::ReAuthRequest(m.into_owned_in(owner)),
+            Message::ReAuthAnswer(m) => Message::ReAuthAnswer(m.into_owned_in(owner)),
             Message::AbortSessionRequest(m) => {
-                Message::AbortSessionRequest(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::AbortSessionRequest(m.into_owned_in(owner))
             }
             Message::AbortSessionAnswer(m) => {
-                Message::AbortSessionAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::AbortSessionAnswer(m.into_owned_in(owner))
             }
             Message::SessionTerminationRequest(m) => {
-                Message::SessionTerminationRequest(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::SessionTerminationRequest(m.into_owned_in(owner))
             }
             Message::SessionTerminationAnswer(m) => {
-                Message::SessionTerminationAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::SessionTerminationAnswer(m.into_owned_in(owner))
             }
             Message::DeviceWatchdogRequest(m) => {
-                Message::DeviceWatchdogRequest(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::DeviceWatchdogRequest(m.into_owned_in(owner))
             }
             Message::DeviceWatchdogAnswer(m) => {
-                Message::DeviceWatchdogAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::DeviceWatchdogAnswer(m.into_owned_in(owner))
             }
             Message::DisconnectPeerRequest(m) => {
-                Message::DisconnectPeerRequest(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::DisconnectPeerRequest(m.into_owned_in(owner))
             }
             Message::DisconnectPeerAnswer(m) => {
-                Message::DisconnectPeerAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::DisconnectPeerAnswer(m.into_owned_in(owner))
             }
             #[cfg(feature = "accounting")]
             Message::AccountingRequest(m) => {
-                Message::AccountingRequest(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::AccountingRequest(m.into_owned_in(owner))
             }
             #[cfg(feature = "accounting")]
             Message::AccountingAnswer(m) => {
-                Message::AccountingAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::AccountingAnswer(m.into_owned_in(owner))
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlReAuthRequest(m) => {
-                Message::CreditControlReAuthRequest(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::CreditControlReAuthRequest(m.into_owned_in(owner))
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlReAuthAnswer(m) => {
-                Message::CreditControlReAuthAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::CreditControlReAuthAnswer(m.into_owned_in(owner))
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlRequest(m) => {
-                Message::CreditControlRequest(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::CreditControlRequest(m.into_owned_in(owner))
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlAnswer(m) => {
-                Message::CreditControlAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_owned(m),
-                )
+                Message::CreditControlAnswer(m.into_owned_in(owner))
             }
-            Message::Unknown(m) => {
-                Message::Unknown(::diameter_runtime::types::IntoOwned::into_owned(m))
-            }
-        }
-    }
-    fn into_shared(self, owner: &::diameter_runtime::bytes::Bytes) -> Message<'static> {
-        match self {
-            Message::CapabilitiesExchangeRequest(m) => {
-                Message::CapabilitiesExchangeRequest(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::CapabilitiesExchangeAnswer(m) => {
-                Message::CapabilitiesExchangeAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::ReAuthRequest(m) => {
-                Message::ReAuthRequest(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::ReAuthAnswer(m) => {
-                Message::ReAuthAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::AbortSessionRequest(m) => {
-                Message::AbortSessionRequest(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::AbortSessionAnswer(m) => {
-                Message::AbortSessionAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::SessionTerminationRequest(m) => {
-                Message::SessionTerminationRequest(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::SessionTerminationAnswer(m) => {
-                Message::SessionTerminationAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::DeviceWatchdogRequest(m) => {
-                Message::DeviceWatchdogRequest(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::DeviceWatchdogAnswer(m) => {
-                Message::DeviceWatchdogAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::DisconnectPeerRequest(m) => {
-                Message::DisconnectPeerRequest(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::DisconnectPeerAnswer(m) => {
-                Message::DisconnectPeerAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            #[cfg(feature = "accounting")]
-            Message::AccountingRequest(m) => {
-                Message::AccountingRequest(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            #[cfg(feature = "accounting")]
-            Message::AccountingAnswer(m) => {
-                Message::AccountingAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            #[cfg(feature = "credit_control")]
-            Message::CreditControlReAuthRequest(m) => {
-                Message::CreditControlReAuthRequest(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            #[cfg(feature = "credit_control")]
-            Message::CreditControlReAuthAnswer(m) => {
-                Message::CreditControlReAuthAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            #[cfg(feature = "credit_control")]
-            Message::CreditControlRequest(m) => {
-                Message::CreditControlRequest(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            #[cfg(feature = "credit_control")]
-            Message::CreditControlAnswer(m) => {
-                Message::CreditControlAnswer(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
-            Message::Unknown(m) => {
-                Message::Unknown(
-                    ::diameter_runtime::types::IntoOwned::into_shared(m, owner),
-                )
-            }
+            Message::Unknown(m) => Message::Unknown(m.into_owned_in(owner)),
         }
     }
 }
 impl<'a> Message<'a> {
     /// Decodes and validates one whole message strictly, with the default limits.
-    pub fn decode(
-        bytes: &'a [u8],
-    ) -> Result<
-        ::diameter_runtime::Decoded<Message<'a>>,
-        ::diameter_runtime::DecodeError,
-    > {
-        Self::decode_with(bytes, &::diameter_runtime::DecodeOptions::default())
+    pub fn decode(bytes: &'a [u8]) -> Result<rt::Decoded<Message<'a>>, rt::DecodeError> {
+        Self::decode_with(bytes, &rt::DecodeOptions::default())
     }
     /// Decodes and validates one whole message, choosing the type by (application,
     /// command code, R bit). An unknown command still decodes, to [`Message::Unknown`],
     /// with a 3007 (unknown application) or 3001 (unknown command) violation.
     pub fn decode_with(
         bytes: &'a [u8],
-        opts: &::diameter_runtime::DecodeOptions,
-    ) -> Result<
-        ::diameter_runtime::Decoded<Message<'a>>,
-        ::diameter_runtime::DecodeError,
-    > {
+        opts: &rt::DecodeOptions,
+    ) -> Result<rt::Decoded<Message<'a>>, rt::DecodeError> {
         Self::decode_in(bytes, opts, avp_def)
     }
     /// As [`Message::decode_with`], with `known` deciding which AVPs exist.
     pub fn decode_in(
         bytes: &'a [u8],
-        opts: &::diameter_runtime::DecodeOptions,
-        known: fn(u32, u32) -> Option<&'static ::diameter_runtime::dictionary::AvpDef>,
-    ) -> Result<
-        ::diameter_runtime::Decoded<Message<'a>>,
-        ::diameter_runtime::DecodeError,
-    > {
+        opts: &rt::DecodeOptions,
+        known: fn(u32, u32) -> Option<&'static rt::dictionary::AvpDef>,
+    ) -> Result<rt::Decoded<Message<'a>>, rt::DecodeError> {
         let _ = known;
-        let header = ::diameter_runtime::Header::decode_unchecked(bytes)?;
+        let header = rt::Header::decode_unchecked(bytes)?;
         let key = (
             header.application_id,
             header.command_code,
@@ -928,197 +668,192 @@ impl<'a> Message<'a> {
             (0u32, 257u32, true) => {
                 let d = <base::CapabilitiesExchangeRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::CapabilitiesExchangeRequest))
             }
             (0u32, 257u32, false) => {
                 let d = <base::CapabilitiesExchangeAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::CapabilitiesExchangeAnswer))
             }
             (0u32, 258u32, true) => {
                 let d = <base::ReAuthRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::ReAuthRequest))
             }
             (0u32, 258u32, false) => {
                 let d = <base::ReAuthAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::ReAuthAnswer))
             }
             (0u32, 274u32, true) => {
                 let d = <base::AbortSessionRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::AbortSessionRequest))
             }
             (0u32, 274u32, false) => {
                 let d = <base::AbortSessionAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::AbortSessionAnswer))
             }
             (0u32, 275u32, true) => {
                 let d = <base::SessionTerminationRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::SessionTerminationRequest))
             }
             (0u32, 275u32, false) => {
                 let d = <base::SessionTerminationAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::SessionTerminationAnswer))
             }
             (0u32, 280u32, true) => {
                 let d = <base::DeviceWatchdogRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::DeviceWatchdogRequest))
             }
             (0u32, 280u32, false) => {
                 let d = <base::DeviceWatchdogAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::DeviceWatchdogAnswer))
             }
             (0u32, 282u32, true) => {
                 let d = <base::DisconnectPeerRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::DisconnectPeerRequest))
             }
             (0u32, 282u32, false) => {
                 let d = <base::DisconnectPeerAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::DisconnectPeerAnswer))
             }
             #[cfg(feature = "accounting")]
             (3u32, 271u32, true) => {
                 let d = <accounting::AccountingRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::AccountingRequest))
             }
             #[cfg(feature = "accounting")]
             (3u32, 271u32, false) => {
                 let d = <accounting::AccountingAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::AccountingAnswer))
             }
             #[cfg(feature = "credit_control")]
             (4u32, 258u32, true) => {
                 let d = <credit_control::ReAuthRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::CreditControlReAuthRequest))
             }
             #[cfg(feature = "credit_control")]
             (4u32, 258u32, false) => {
                 let d = <credit_control::ReAuthAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::CreditControlReAuthAnswer))
             }
             #[cfg(feature = "credit_control")]
             (4u32, 272u32, true) => {
                 let d = <credit_control::CreditControlRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::CreditControlRequest))
             }
             #[cfg(feature = "credit_control")]
             (4u32, 272u32, false) => {
                 let d = <credit_control::CreditControlAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::CreditControlAnswer))
             }
             (_, 257u32, true) => {
                 let d = <base::CapabilitiesExchangeRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::CapabilitiesExchangeRequest))
             }
             (_, 257u32, false) => {
                 let d = <base::CapabilitiesExchangeAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::CapabilitiesExchangeAnswer))
             }
             (_, 258u32, true) => {
                 let d = <base::ReAuthRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::ReAuthRequest))
             }
             (_, 258u32, false) => {
                 let d = <base::ReAuthAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::ReAuthAnswer))
             }
             (_, 274u32, true) => {
                 let d = <base::AbortSessionRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::AbortSessionRequest))
             }
             (_, 274u32, false) => {
                 let d = <base::AbortSessionAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::AbortSessionAnswer))
             }
             (_, 275u32, true) => {
                 let d = <base::SessionTerminationRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::SessionTerminationRequest))
             }
             (_, 275u32, false) => {
                 let d = <base::SessionTerminationAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::SessionTerminationAnswer))
             }
             (_, 280u32, true) => {
                 let d = <base::DeviceWatchdogRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::DeviceWatchdogRequest))
             }
             (_, 280u32, false) => {
                 let d = <base::DeviceWatchdogAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::DeviceWatchdogAnswer))
             }
             (_, 282u32, true) => {
                 let d = <base::DisconnectPeerRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::DisconnectPeerRequest))
             }
             (_, 282u32, false) => {
                 let d = <base::DisconnectPeerAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::decode_in(bytes, opts, known)?;
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::DisconnectPeerAnswer))
             }
             _ => {
                 let (raw, violation) = unknown(bytes, opts, &header)?;
-                Ok(
-                    ::diameter_runtime::Decoded::with_violations(
-                        Message::Unknown(raw),
-                        vec![violation],
-                    ),
-                )
+                Ok(rt::Decoded::with_violations(Message::Unknown(raw), vec![violation]))
             }
         }
     }
@@ -1163,118 +898,114 @@ impl<'a> Message<'a> {
         &self,
         hop_by_hop: u32,
         end_to_end: u32,
-        buf: &mut ::diameter_runtime::bytes::BytesMut,
+        buf: &mut rt::bytes::BytesMut,
     ) {
         self.encode_with_header(&self.header(hop_by_hop, end_to_end), buf);
     }
     /// The whole message as one buffer (see [`Message::encode`]).
-    pub fn to_bytes(
-        &self,
-        hop_by_hop: u32,
-        end_to_end: u32,
-    ) -> ::diameter_runtime::bytes::Bytes {
-        let mut buf = ::diameter_runtime::bytes::BytesMut::new();
+    pub fn to_bytes(&self, hop_by_hop: u32, end_to_end: u32) -> rt::bytes::Bytes {
+        let mut buf = rt::bytes::BytesMut::new();
         self.encode(hop_by_hop, end_to_end, &mut buf);
         buf.freeze()
     }
     /// The header a typed command defines, with the given ids (an unknown command's own).
-    fn header(&self, hop_by_hop: u32, end_to_end: u32) -> ::diameter_runtime::Header {
+    fn header(&self, hop_by_hop: u32, end_to_end: u32) -> rt::Header {
         match self {
             Message::CapabilitiesExchangeRequest(_) => {
                 <base::CapabilitiesExchangeRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
             }
             Message::CapabilitiesExchangeAnswer(_) => {
                 <base::CapabilitiesExchangeAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
             }
             Message::ReAuthRequest(_) => {
                 <base::ReAuthRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
             }
             Message::ReAuthAnswer(_) => {
                 <base::ReAuthAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
             }
             Message::AbortSessionRequest(_) => {
                 <base::AbortSessionRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
             }
             Message::AbortSessionAnswer(_) => {
                 <base::AbortSessionAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
             }
             Message::SessionTerminationRequest(_) => {
                 <base::SessionTerminationRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
             }
             Message::SessionTerminationAnswer(_) => {
                 <base::SessionTerminationAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
             }
             Message::DeviceWatchdogRequest(_) => {
                 <base::DeviceWatchdogRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
             }
             Message::DeviceWatchdogAnswer(_) => {
                 <base::DeviceWatchdogAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
             }
             Message::DisconnectPeerRequest(_) => {
                 <base::DisconnectPeerRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
             }
             Message::DisconnectPeerAnswer(_) => {
                 <base::DisconnectPeerAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
             }
             #[cfg(feature = "accounting")]
             Message::AccountingRequest(_) => {
                 <accounting::AccountingRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
             }
             #[cfg(feature = "accounting")]
             Message::AccountingAnswer(_) => {
                 <accounting::AccountingAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlReAuthRequest(_) => {
                 <credit_control::ReAuthRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlReAuthAnswer(_) => {
                 <credit_control::ReAuthAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlRequest(_) => {
                 <credit_control::CreditControlRequest<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlAnswer(_) => {
                 <credit_control::CreditControlAnswer<
                     'a,
-                > as ::diameter_runtime::Command<'a>>::header(hop_by_hop, end_to_end)
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
             }
             Message::Unknown(raw) => raw.header.with_ids(hop_by_hop, end_to_end),
         }
@@ -1283,8 +1014,8 @@ impl<'a> Message<'a> {
     /// as given, so a base command used by another application keeps that application.
     pub fn encode_with_header(
         &self,
-        header: &::diameter_runtime::Header,
-        buf: &mut ::diameter_runtime::bytes::BytesMut,
+        header: &rt::Header,
+        buf: &mut rt::bytes::BytesMut,
     ) {
         #[allow(irrefutable_let_patterns)]
         if let Message::Unknown(raw) = self {
@@ -1293,64 +1024,60 @@ impl<'a> Message<'a> {
         }
         match self {
             Message::CapabilitiesExchangeRequest(m) => {
-                ::diameter_runtime::Command::encode_with_header(m, header, buf)
+                rt::Command::encode_with_header(m, header, buf)
             }
             Message::CapabilitiesExchangeAnswer(m) => {
-                ::diameter_runtime::Command::encode_with_header(m, header, buf)
+                rt::Command::encode_with_header(m, header, buf)
             }
-            Message::ReAuthRequest(m) => {
-                ::diameter_runtime::Command::encode_with_header(m, header, buf)
-            }
-            Message::ReAuthAnswer(m) => {
-                ::diameter_runtime::Command::encode_with_header(m, header, buf)
-            }
+            Message::ReAuthRequest(m) => rt::Command::encode_with_header(m, header, buf),
+            Message::ReAuthAnswer(m) => rt::Command::encode_with_header(m, header, buf),
             Message::AbortSessionRequest(m) => {
-                ::diameter_runtime::Command::encode_with_header(m, header, buf)
+                rt::Command::encode_with_header(m, header, buf)
             }
             Message::AbortSessionAnswer(m) => {
-                ::diameter_runtime::Command::encode_with_header(m, header, buf)
+                rt::Command::encode_with_header(m, header, buf)
             }
             Message::SessionTerminationRequest(m) => {
-                ::diameter_runtime::Command::encode_with_header(m, header, buf)
+                rt::Command::encode_with_header(m, header, buf)
             }
             Message::SessionTerminationAnswer(m) => {
-                ::diameter_runtime::Command::encode_with_header(m, header, buf)
+                rt::Command::encode_with_header(m, header, buf)
             }
             Message::DeviceWatchdogRequest(m) => {
-                ::diameter_runtime::Command::encode_with_header(m, header, buf)
+                rt::Command::encode_with_header(m, header, buf)
             }
             Message::DeviceWatchdogAnswer(m) => {
-                ::diameter_runtime::Command::encode_with_header(m, header, buf)
+                rt::Command::encode_with_header(m, header, buf)
             }
             Message::DisconnectPeerRequest(m) => {
-                ::diameter_runtime::Command::encode_with_header(m, header, buf)
+                rt::Command::encode_with_header(m, header, buf)
             }
             Message::DisconnectPeerAnswer(m) => {
-                ::diameter_runtime::Command::encode_with_header(m, header, buf)
+                rt::Command::encode_with_header(m, header, buf)
             }
             #[cfg(feature = "accounting")]
             Message::AccountingRequest(m) => {
-                ::diameter_runtime::Command::encode_with_header(m, header, buf)
+                rt::Command::encode_with_header(m, header, buf)
             }
             #[cfg(feature = "accounting")]
             Message::AccountingAnswer(m) => {
-                ::diameter_runtime::Command::encode_with_header(m, header, buf)
+                rt::Command::encode_with_header(m, header, buf)
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlReAuthRequest(m) => {
-                ::diameter_runtime::Command::encode_with_header(m, header, buf)
+                rt::Command::encode_with_header(m, header, buf)
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlReAuthAnswer(m) => {
-                ::diameter_runtime::Command::encode_with_header(m, header, buf)
+                rt::Command::encode_with_header(m, header, buf)
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlRequest(m) => {
-                ::diameter_runtime::Command::encode_with_header(m, header, buf)
+                rt::Command::encode_with_header(m, header, buf)
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlAnswer(m) => {
-                ::diameter_runtime::Command::encode_with_header(m, header, buf)
+                rt::Command::encode_with_header(m, header, buf)
             }
             Message::Unknown(_) => {}
         }

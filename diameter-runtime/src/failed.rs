@@ -34,7 +34,7 @@ pub(crate) fn header_of(wire: &[u8]) -> AvpHeader {
 /// message, so they stay below the 24-bit limit `enc::append` checks.
 fn written(len: usize, body: impl Fn(&mut Writer<'_>)) -> BytesMut {
     let mut buf = BytesMut::with_capacity(len);
-    enc::append(&mut buf, MAX_U24 as usize, "Failed-AVP entry", || len, body);
+    enc::append(&mut buf, MAX_U24 as usize, "Failed-AVP entry", body);
     buf
 }
 

@@ -21,6 +21,9 @@
 //! assert_eq!(msg.to_bytes(), wire);
 //! ```
 
+#[doc(hidden)]
+#[path = "generated_api.rs"]
+pub mod __private;
 pub mod answer;
 pub mod avp;
 pub mod build;

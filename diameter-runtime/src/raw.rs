@@ -115,12 +115,7 @@ impl<'a> RawMessage<'a> {
     /// [`RawMessage::encode`] with `header` in place of the message's own (its length is
     /// computed): e.g. to forward the AVPs with other identifiers.
     pub fn encode_as(&self, header: &Header, buf: &mut BytesMut) {
-        crate::enc::message(
-            buf,
-            header,
-            || self.encoded_len() - HEADER_LEN,
-            |w| put_raw(w, &self.avps),
-        );
+        crate::enc::message(buf, header, |w| put_raw(w, &self.avps));
     }
 
     /// The message as one buffer.
@@ -160,34 +155,22 @@ pub fn check_message(bytes: &[u8], opts: &DecodeOptions) -> Result<Header, Decod
 
 impl IntoOwned for RawMessage<'_> {
     type Owned = RawMessage<'static>;
-    fn into_owned(self) -> RawMessage<'static> {
+    fn into_owned_in(self, owner: Option<&Bytes>) -> RawMessage<'static> {
         RawMessage {
             header: self.header,
-            avps: self.avps.into_owned(),
-        }
-    }
-    fn into_shared(self, owner: &Bytes) -> RawMessage<'static> {
-        RawMessage {
-            header: self.header,
-            avps: self.avps.into_shared(owner),
+            avps: self.avps.into_owned_in(owner),
         }
     }
 }
 
 impl IntoOwned for RawAvp<'_> {
     type Owned = RawAvp<'static>;
-    fn into_owned(self) -> RawAvp<'static> {
+    fn into_owned_in(self, owner: Option<&Bytes>) -> RawAvp<'static> {
         RawAvp {
             code: self.code,
             flags: self.flags,
             vendor_id: self.vendor_id,
-            data: self.data.into_owned(),
-        }
-    }
-    fn into_shared(self, owner: &Bytes) -> RawAvp<'static> {
-        RawAvp {
-            data: self.data.into_shared(owner),
-            ..self
+            data: self.data.into_owned_in(owner),
         }
     }
 }
@@ -293,13 +276,9 @@ impl<'a> RawAvp<'a> {
     /// # Panics
     /// When the AVP is longer than the 24-bit AVP Length can say (16 MiB - 1).
     pub fn encode(&self, buf: &mut BytesMut) {
-        crate::enc::append(
-            buf,
-            crate::header::MAX_U24 as usize,
-            "AVP",
-            || self.encoded_len(),
-            |w| put_raw(w, std::slice::from_ref(self)),
-        );
+        crate::enc::append(buf, crate::header::MAX_U24 as usize, "AVP", |w| {
+            put_raw(w, std::slice::from_ref(self))
+        });
     }
 
     /// The AVP as on the wire (padding excluded), e.g. for a Failed-AVP.

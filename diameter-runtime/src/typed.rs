@@ -30,9 +30,7 @@ pub trait Group<'a>: Sized + Default {
     /// Decodes the AVP data (the children) into `self`, a default value, recording
     /// violations in `ctx`.
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut DecodeCtx<'_>);
-    /// Bytes the children take on the wire (the Grouped AVP's data length).
-    fn encoded_len(&self) -> usize;
-    /// Writes the children ([`Group::encoded_len`] bytes).
+    /// Writes the children (the Grouped AVP's data).
     fn encode_group(&self, w: &mut Writer<'_>);
 }
 
@@ -42,16 +40,10 @@ pub trait Group<'a>: Sized + Default {
 /// # Panics
 /// When the group is longer than the 24-bit AVP Length can say (16 MiB - 1).
 pub fn group_to_raw<'a, T: Group<'a>>(value: &T) -> RawAvp<'static> {
-    let mut buf = BytesMut::with_capacity(value.encoded_len());
+    let mut buf = BytesMut::new();
     // The limit leaves room for the AVP's own header.
     let max = MAX_U24 as usize - avp::AVP_VENDOR_HEADER_LEN;
-    enc::append(
-        &mut buf,
-        max,
-        "Grouped AVP data",
-        || value.encoded_len(),
-        |w| value.encode_group(w),
-    );
+    enc::append(&mut buf, max, "Grouped AVP data", |w| value.encode_group(w));
     let def = T::DEF;
     RawAvp::new(
         def.code,
@@ -94,16 +86,14 @@ impl<'a, T: Group<'a>> Group<'a> for Box<T> {
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut DecodeCtx<'_>) {
         (**self).decode_group(data, ctx)
     }
-    fn encoded_len(&self) -> usize {
-        (**self).encoded_len()
-    }
     fn encode_group(&self, w: &mut Writer<'_>) {
         (**self).encode_group(w);
     }
 }
 
 /// A generated command type (one of request or answer). `'a` is the lifetime of the buffer it
-/// decodes from: text and octet fields borrow it; [`IntoOwned`] gives a `'static` message.
+/// decodes from: text and octet fields borrow it; [`IntoOwned`](crate::types::IntoOwned) gives
+/// a `'static` message.
 pub trait Command<'a>: Sized + Default {
     /// Command code.
     const CODE: u32;
@@ -121,9 +111,7 @@ pub trait Command<'a>: Sized + Default {
     fn known_avp(code: u32, vendor_id: u32) -> Option<&'static AvpDef>;
     /// Decodes the message body into `self`, a default value, recording violations in `ctx`.
     fn decode_body(&mut self, body: &'a [u8], ctx: &mut DecodeCtx<'_>);
-    /// Bytes the AVPs take on the wire (the message length without the header).
-    fn body_len(&self) -> usize;
-    /// Writes the AVPs ([`Command::body_len`] bytes).
+    /// Writes the AVPs.
     fn encode_body(&self, w: &mut Writer<'_>);
 
     /// A header for this command: code, application, R and P bits, the given ids.
@@ -181,17 +169,14 @@ pub trait Command<'a>: Sized + Default {
 
     /// Appends the whole message, header included, to `buf` ([`enc::message`]): in one pass
     /// into a reused buffer with room for it, without measuring or zero-filling; a buffer
-    /// without room is grown once, to the size measured.
+    /// without room is grown once, to the size the first pass measured.
     ///
     /// # Panics
     /// When the message is longer than the 24-bit Message-Length can say (16 MiB - 1).
     fn encode(&self, hop_by_hop: u32, end_to_end: u32, buf: &mut BytesMut) {
-        enc::message(
-            buf,
-            &Self::header(hop_by_hop, end_to_end),
-            || self.body_len(),
-            |w| self.encode_body(w),
-        );
+        enc::message(buf, &Self::header(hop_by_hop, end_to_end), |w| {
+            self.encode_body(w)
+        });
     }
 
     /// Appends the whole message with `header` taken as given (its length is computed), e.g.
@@ -201,7 +186,7 @@ pub trait Command<'a>: Sized + Default {
     /// # Panics
     /// When the message is longer than the 24-bit Message-Length can say (16 MiB - 1).
     fn encode_with_header(&self, header: &Header, buf: &mut BytesMut) {
-        enc::message(buf, header, || self.body_len(), |w| self.encode_body(w));
+        enc::message(buf, header, |w| self.encode_body(w));
     }
 
     /// The whole message as one buffer.
@@ -256,12 +241,7 @@ fn proxiable_mismatch(ctx: &mut DecodeCtx<'_>, set: bool) {
     }
 }
 
-/// Wire size of a Grouped AVP holding `value`, padding included.
-#[inline]
-pub fn group_len<'a, T: Group<'a>>(value: &T) -> usize {
-    enc::padded(enc::header_len(T::DEF.vendor_id) + value.encoded_len())
-}
-
+#[doc(hidden)]
 /// Writes a Grouped AVP, with the flags a sender sets for it. Its header is written after its
 /// children, with the length they took (so nothing is measured first).
 #[inline]
@@ -275,9 +255,13 @@ pub fn put_group<'a, T: Group<'a>>(w: &mut Writer<'_>, value: &T) {
 
 pub mod ctx;
 pub mod decoded;
+#[doc(hidden)]
+pub mod fields;
 mod occurrence;
 
 pub use crate::failed::zero_filled;
 pub use crate::violation::{first_violation, Note, NoteKind, Violation};
-pub use ctx::{DecodeCtx, Occurs, Repeated};
+pub use ctx::{DecodeCtx, Repeated};
 pub use decoded::Decoded;
+#[doc(hidden)]
+pub use fields::{Fields, Occurs};

@@ -24,12 +24,12 @@
 //! first malformed one, where the struct's decoder stops.
 
 use crate::avp::{self, AvpRef, Leniency};
-use crate::dictionary::{AvpDef, GrammarDef, RuleDef};
+use crate::dictionary::AvpDef;
 use crate::error::DecodeError;
 use crate::header::HEADER_LEN;
 use crate::limits::DecodeOptions;
 use crate::raw::RawAvp;
-use crate::typed::{check_header, start, Command, DecodeCtx, Decoded, Group, Occurs};
+use crate::typed::{check_header, start, Command, DecodeCtx, Decoded, Fields, Group};
 use crate::types::AvpValue;
 
 /// How accessors read AVP headers: the view's decode already reported what is wrong.
@@ -115,6 +115,7 @@ pub trait CommandView<'a>: Copy {
 /// that a third is not. Offsets stay below 2^24 (the longest message), so the bit is free.
 pub const EXCESS_REPORTED: u32 = 1 << 31;
 
+#[doc(hidden)]
 /// The AVP whose offset + 1 is `at` in `data` (0: none).
 #[inline]
 pub fn avp_at(data: &[u8], at: u32) -> Option<AvpRef<'_>> {
@@ -122,6 +123,7 @@ pub fn avp_at(data: &[u8], at: u32) -> Option<AvpRef<'_>> {
     avp::parse_at(data, pos, TOLERANT).map(|(a, _)| a)
 }
 
+#[doc(hidden)]
 /// Where the first AVP of each field is in `data` (offset + 1; 0 for none), by `slot`.
 pub fn index<const N: usize>(data: &[u8], slot: impl Fn(u32, u32) -> Option<usize>) -> [u32; N] {
     let mut at = [0u32; N];
@@ -137,6 +139,7 @@ pub fn index<const N: usize>(data: &[u8], slot: impl Fn(u32, u32) -> Option<usiz
     at
 }
 
+#[doc(hidden)]
 /// A required field (`{X}`): its value, or the `Default` the struct would hold when the
 /// message lacks it or it is invalid.
 #[inline]
@@ -144,24 +147,28 @@ pub fn one<'a, T: AvpValue<'a> + Default>(data: &'a [u8], at: u32) -> T {
     opt(data, at).unwrap_or_default()
 }
 
+#[doc(hidden)]
 /// An optional field (`[X]`).
 #[inline]
 pub fn opt<'a, T: AvpValue<'a>>(data: &'a [u8], at: u32) -> Option<T> {
     T::decode(avp_at(data, at)?.data).ok()
 }
 
+#[doc(hidden)]
 /// A required Grouped field: its view (an empty group when the message lacks it).
 #[inline]
 pub fn group<'a, V: GroupView<'a>>(data: &'a [u8], at: u32) -> V {
     V::index_group(avp_at(data, at).map_or(&[][..], |a| a.data))
 }
 
+#[doc(hidden)]
 /// An optional Grouped field.
 #[inline]
 pub fn opt_group<'a, V: GroupView<'a>>(data: &'a [u8], at: u32) -> Option<V> {
     avp_at(data, at).map(|a| V::index_group(a.data))
 }
 
+#[doc(hidden)]
 /// A repeated field of AVP `key` (code, Vendor-Id) occurring at most `max` times.
 #[inline]
 pub fn many<'a, T: AvpValue<'a>>(
@@ -173,6 +180,7 @@ pub fn many<'a, T: AvpValue<'a>>(
     Iter::new(data, at, key, max, decode_value::<T>)
 }
 
+#[doc(hidden)]
 /// A repeated Grouped field of AVP `key` occurring at most `max` times.
 #[inline]
 pub fn many_group<'a, V: GroupView<'a>>(
@@ -184,6 +192,7 @@ pub fn many_group<'a, V: GroupView<'a>>(
     Iter::new(data, at, key, max, index_group::<V>)
 }
 
+#[doc(hidden)]
 /// The AVPs of `data` that `slot` does not name (`*[ AVP ]`).
 #[inline]
 pub fn others(data: &[u8], slot: fn(u32, u32) -> Option<usize>) -> Others<'_> {
@@ -270,27 +279,17 @@ impl<'a> Iterator for Others<'a> {
     }
 }
 
-/// The checks of the view's walk: those of the struct decoders ([`DecodeCtx::one`] and the
+/// The checks of the view's walk: those of the struct decoders ([`Fields::one`] and the
 /// others), with each field's place kept instead of its value.
-impl DecodeCtx<'_> {
-    /// A scalar field of a view ([`crate::view`]): the checks of [`DecodeCtx::one`],
-    /// [`DecodeCtx::opt`] or [`DecodeCtx::many`] (the same for all three once `occurs` says
-    /// how many may occur), the value checked and dropped, and where the field's first AVP is:
-    /// `slot` holds its offset + 1 (0 while absent).
-    #[allow(clippy::too_many_arguments)]
+impl<const N: usize> Fields<'_, '_, N> {
+    /// A repeated scalar field of a view: the checks of [`Fields::many`], the value checked
+    /// and dropped, and where the field's first AVP is: `slot` holds its offset + 1 (0 while
+    /// absent).
     #[inline(always)]
-    pub fn view<'a, T: AvpValue<'a>>(
-        &mut self,
-        rule: &'static RuleDef,
-        occurs: Occurs,
-        a: &AvpRef<'a>,
-        slot: &mut u32,
-        count: &mut u32,
-        index: usize,
-    ) {
-        if self.occurrence(rule, occurs, a, count, index) {
+    pub fn view<'a, T: AvpValue<'a>>(&mut self, k: usize, a: &AvpRef<'a>, slot: &mut u32) {
+        if self.counted(k, a) {
             // Checked only: the view decodes the value again when asked.
-            let _ = self.value::<T>(rule, a);
+            let _ = self.ctx.value::<T>(self.rule_at(k), a);
         }
         if *slot == 0 {
             *slot = a.offset as u32 + 1;
@@ -298,82 +297,36 @@ impl DecodeCtx<'_> {
     }
 
     /// A single scalar field of a view (`{X}`, `<X>` or `[X]`: at most one occurrence), as
-    /// [`DecodeCtx::view`] checks it but counting in `slot` itself: a second occurrence is 5009
-    /// once, marked by [`crate::view::EXCESS_REPORTED`] in `slot`.
+    /// [`Fields::view`] checks it but counting in `slot` itself: a second occurrence is 5009
+    /// once, marked by [`EXCESS_REPORTED`] in `slot`.
     #[inline(always)]
-    pub fn view_single<'a, T: AvpValue<'a>>(
-        &mut self,
-        rule: &'static RuleDef,
-        occurs: Occurs,
-        a: &AvpRef<'a>,
-        slot: &mut u32,
-        index: usize,
-    ) {
-        if self.single(rule, occurs, a, slot, index) {
-            let _ = self.value::<T>(rule, a);
+    pub fn view_single<'a, T: AvpValue<'a>>(&mut self, k: usize, a: &AvpRef<'a>, slot: &mut u32) {
+        if self.single(k, a, slot) {
+            let _ = self.ctx.value::<T>(self.rule_at(k), a);
         }
     }
 
-    /// A single Grouped field of a view, counted in `slot` as [`DecodeCtx::view_single`] does.
+    /// A single Grouped field of a view, counted in `slot` as [`Fields::view_single`] does.
     #[inline(always)]
-    pub fn view_single_group<'a, V: crate::view::GroupView<'a>>(
+    pub fn view_single_group<'a, V: GroupView<'a>>(
         &mut self,
-        rule: &'static RuleDef,
-        occurs: Occurs,
+        k: usize,
         a: &AvpRef<'a>,
         slot: &mut u32,
-        index: usize,
     ) {
-        if self.single(rule, occurs, a, slot, index) && self.enter(rule) {
-            self.nested(a, V::DEF.name, |ctx| {
+        if self.single(k, a, slot) && self.ctx.enter(self.rule_at(k)) {
+            self.ctx.nested(a, V::DEF.name, |ctx| {
                 V::check_group(a.data, ctx);
             });
         }
     }
 
-    /// [`DecodeCtx::occurrence`] for a rule of at most one occurrence, counted by `slot` (the
-    /// offset + 1 of the first occurrence, 0 before it). Returns whether this is the first.
+    /// A repeated Grouped field of a view: its children checked by `V` (and not kept), as
+    /// [`Fields::many_group`] would decode them.
     #[inline(always)]
-    fn single(
-        &mut self,
-        rule: &'static RuleDef,
-        occurs: Occurs,
-        a: &AvpRef<'_>,
-        slot: &mut u32,
-        index: usize,
-    ) -> bool {
-        if self.options().strict && a.header.flags.0 & occurs.flag_mask != occurs.flag_bits {
-            self.bad_flags(rule.avp, a.wire);
-        }
-        if *slot != 0 {
-            if *slot & crate::view::EXCESS_REPORTED == 0 {
-                *slot |= crate::view::EXCESS_REPORTED;
-                self.excess(rule, a.wire, 1);
-            }
-            return false;
-        }
-        *slot = a.offset as u32 + 1;
-        if occurs.fixed_at != usize::MAX && index != occurs.fixed_at {
-            self.misplaced(rule, a.wire, index, occurs.fixed_at);
-        }
-        true
-    }
-
-    /// A Grouped field of a view: its children checked by `V` (and not kept), as
-    /// [`DecodeCtx::one_group`] and the others would decode them.
-    #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
-    pub fn view_group<'a, V: crate::view::GroupView<'a>>(
-        &mut self,
-        rule: &'static RuleDef,
-        occurs: Occurs,
-        a: &AvpRef<'a>,
-        slot: &mut u32,
-        count: &mut u32,
-        index: usize,
-    ) {
-        if self.occurrence(rule, occurs, a, count, index) && self.enter(rule) {
-            self.nested(a, V::DEF.name, |ctx| {
+    pub fn view_group<'a, V: GroupView<'a>>(&mut self, k: usize, a: &AvpRef<'a>, slot: &mut u32) {
+        if self.counted(k, a) && self.ctx.enter(self.rule_at(k)) {
+            self.ctx.nested(a, V::DEF.name, |ctx| {
                 V::check_group(a.data, ctx);
             });
         }
@@ -382,9 +335,11 @@ impl DecodeCtx<'_> {
         }
     }
 
-    /// [`DecodeCtx::other`] for a view, which finds kept AVPs again when asked
-    /// ([`crate::view::others`]): the same checks, nothing stored.
-    pub fn other_in_view(&mut self, grammar: &'static GrammarDef, a: &AvpRef<'_>) {
-        self.check_other(grammar, a.wire);
+    /// [`Fields::other`] for a view, which finds kept AVPs again when asked ([`others`]): the
+    /// same checks, nothing stored.
+    #[inline(always)]
+    pub fn other_in_view(&mut self, a: &AvpRef<'_>) {
+        let grammar = self.grammar();
+        self.ctx.check_other(grammar, a.wire);
     }
 }

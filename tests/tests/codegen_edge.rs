@@ -195,3 +195,62 @@ fn views_read_the_edge_cases_as_the_structs_do() {
 fn r_tree(bytes: &[u8]) -> Option<Box<Tree>> {
     EdgeCaseRequest::decode(bytes).unwrap().message.tree
 }
+
+/// A command with a large and a small optional group, for the boxing options.
+const BOXING_XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<dictionary spec="Boxing Test" release="1">
+  <application id="16777998" name="Boxing" type="auth" module="boxing">
+    <command code="8388998" name="Box-Test" request-abbrev="BTR" answer-abbrev="BTA">
+      <request><![CDATA[
+        <BTR> ::= < Diameter Header: 8388998, REQ >
+                  [ Big ]
+                  [ Small ]
+      ]]></request>
+      <answer><![CDATA[
+        <BTA> ::= < Diameter Header: 8388998 >
+                  [ Small ]
+      ]]></answer>
+    </command>
+  </application>
+  <avp name="Text" code="1" type="UTF8String"/>
+  <avp name="Number" code="2" type="Unsigned32"/>
+  <avp name="Small" code="3" type="Grouped">
+    <grammar><![CDATA[ Small ::= < AVP Header: 3 > [ Number ] ]]></grammar>
+  </avp>
+  <avp name="Big" code="4" type="Grouped">
+    <grammar><![CDATA[ Big ::= < AVP Header: 4 > [ Text ] [ Number ] [ Small ] *[ AVP ] ]]></grammar>
+  </avp>
+</dictionary>
+"#;
+
+fn boxing_source(b: diameter_codegen::Builder) -> String {
+    let dir = std::env::temp_dir().join(format!("diameter-boxing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("boxing.xml");
+    std::fs::write(&path, BOXING_XML).unwrap();
+    let files = b.dictionary(&path).generate().unwrap();
+    files.into_iter().map(|f| f.contents).collect()
+}
+
+#[test]
+fn optional_groups_are_boxed_above_the_size_and_by_name() {
+    // Big is estimated at 96 bytes (text, number, Small inline, kept AVPs), Small at 12.
+    let by_size = boxing_source(diameter_codegen::Builder::new().box_groups_above(Some(50)));
+    assert!(
+        by_size.contains("pub big: Option<Box<Big<'a>>>"),
+        "{by_size}"
+    );
+    assert!(by_size.contains("pub small: Option<Small>"));
+    let none = boxing_source(diameter_codegen::Builder::new().box_groups_above(None));
+    assert!(none.contains("pub big: Option<Big<'a>>"));
+    let named = boxing_source(
+        diameter_codegen::Builder::new()
+            .box_groups_above(None)
+            .boxed("Small"),
+    );
+    assert!(named.contains("pub small: Option<Box<Small>>"));
+    assert!(named.contains("pub big: Option<Big<'a>>"));
+    // The default threshold keeps small groups inline.
+    let default = boxing_source(diameter_codegen::Builder::new());
+    assert!(default.contains("pub big: Option<Big<'a>>"));
+}

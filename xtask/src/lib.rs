@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use diameter_codegen::{Builder, GeneratedFile, Layout};
 
+pub mod probe;
+
 /// The root dictionaries of the `diameter-messages` crate, by their shipped names (imports
 /// are followed).
 pub const DICTIONARIES: &[&str] = &["rfc6733.xml", "rfc4006.xml"];
@@ -136,4 +138,15 @@ pub fn with_features(manifest: &str, table: &str) -> Option<String> {
     let begin = begin + manifest[begin..].find('\n')? + 1;
     let end = begin + manifest[begin..].find(FEATURES_END)?;
     Some(format!("{}{table}{}", &manifest[..begin], &manifest[end..]))
+}
+
+/// Generated lines of the probe crate's dictionary (`dir/dict/probe.xml`), compiled as its
+/// build.rs does.
+pub fn probe_lines(dir: &Path) -> Result<usize, diameter_codegen::Error> {
+    let files = Builder::new()
+        .dictionary(dir.join("dict/probe.xml"))
+        .extern_path("base", "::diameter_messages::base")
+        .extern_path("accounting", "::diameter_messages::accounting")
+        .generate()?;
+    Ok(files.iter().map(|f| f.contents.lines().count()).sum())
 }

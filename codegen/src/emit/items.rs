@@ -30,16 +30,18 @@ fn path(prefix: &str, name: &str) -> TokenStream {
     ident(&format!("{prefix}{name}"))
 }
 
-fn flag(rt: &TokenStream, f: FlagRule) -> TokenStream {
+/// A flag rule as named inside `defs` (which imports `FlagRule`'s variants).
+fn flag(f: FlagRule) -> TokenStream {
     match f {
-        FlagRule::Must => quote!(#rt::dictionary::FlagRule::Must),
-        FlagRule::May => quote!(#rt::dictionary::FlagRule::May),
-        FlagRule::ShouldNot => quote!(#rt::dictionary::FlagRule::ShouldNot),
-        FlagRule::MustNot => quote!(#rt::dictionary::FlagRule::MustNot),
+        FlagRule::Must => quote!(Must),
+        FlagRule::May => quote!(May),
+        FlagRule::ShouldNot => quote!(ShouldNot),
+        FlagRule::MustNot => quote!(MustNot),
     }
 }
 
-fn avp_type(rt: &TokenStream, t: AvpType) -> TokenStream {
+/// An AVP type as named inside `defs` (which imports `AvpType`'s variants).
+fn avp_type(t: AvpType) -> TokenStream {
     let v = format_ident!(
         "{}",
         match t {
@@ -61,26 +63,26 @@ fn avp_type(rt: &TokenStream, t: AvpType) -> TokenStream {
             AvpType::QosFilterRule => "QosFilterRule",
         }
     );
-    quote!(#rt::types::AvpType::#v)
+    quote!(#v)
 }
 
 /// The Rust type of an AVP's value, as named from module `from`.
 fn value_type(model: &Model, plan: &Plan, from: &str, avp: &Avp, rt: &TokenStream) -> TokenStream {
     match avp.ty {
-        AvpType::OctetString => quote!(#rt::types::OctetString<'a>),
+        AvpType::OctetString => quote!(#rt::OctetString<'a>),
         AvpType::Integer32 => quote!(i32),
         AvpType::Integer64 => quote!(i64),
         AvpType::Unsigned32 => quote!(u32),
         AvpType::Unsigned64 => quote!(u64),
         AvpType::Float32 => quote!(f32),
         AvpType::Float64 => quote!(f64),
-        AvpType::Address => quote!(#rt::types::Address),
-        AvpType::Time => quote!(#rt::types::Time),
-        AvpType::Utf8String => quote!(#rt::types::Utf8String<'a>),
-        AvpType::DiameterIdentity => quote!(#rt::types::DiameterIdentity<'a>),
-        AvpType::DiameterUri => quote!(#rt::types::DiameterUri),
-        AvpType::IpFilterRule => quote!(#rt::types::IpFilterRule<'a>),
-        AvpType::QosFilterRule => quote!(#rt::types::QosFilterRule<'a>),
+        AvpType::Address => quote!(#rt::Address),
+        AvpType::Time => quote!(#rt::Time),
+        AvpType::Utf8String => quote!(#rt::Utf8String<'a>),
+        AvpType::DiameterIdentity => quote!(#rt::DiameterIdentity<'a>),
+        AvpType::DiameterUri => quote!(#rt::DiameterUri),
+        AvpType::IpFilterRule => quote!(#rt::IpFilterRule<'a>),
+        AvpType::QosFilterRule => quote!(#rt::QosFilterRule<'a>),
         AvpType::Enumerated | AvpType::Grouped => {
             let prefix = plan.path_from(from, plan.avp_module(model, &avp.key));
             let p = path(&prefix, &names::type_name(&avp.name));
@@ -142,7 +144,13 @@ fn doc_avp(avp: &Avp, model: &Model) -> String {
 }
 
 /// One module's tokens.
-pub fn module(model: &Model, plan: &Plan, m: &str, rt: &TokenStream) -> TokenStream {
+pub fn module(
+    model: &Model,
+    plan: &Plan,
+    m: &str,
+    rt: &TokenStream,
+    runtime: &TokenStream,
+) -> TokenStream {
     let avps: Vec<&Avp> = model
         .avps
         .values()
@@ -162,12 +170,12 @@ pub fn module(model: &Model, plan: &Plan, m: &str, rt: &TokenStream) -> TokenStr
         for cmd in app.commands.values() {
             for (g, suffix) in [(&cmd.request, "REQUEST"), (&cmd.answer, "ANSWER")] {
                 let name = format_ident!("{}_{suffix}_GRAMMAR", names::def_name(&cmd.name));
-                let body = grammar_def(model, plan, m, g, rt);
+                let body = grammar_def(model, plan, m, g);
                 let doc = format!("Grammar of {}-{}.", cmd.name, suffix.to_lowercase());
                 let doc_docs = docs(&doc);
-                defs.push(
-                    quote! { #doc_docs pub static #name: #rt::dictionary::GrammarDef = #body; },
-                );
+                defs.push(quote! { #doc_docs pub static #name: GrammarDef = #body; });
+                let oname = format_ident!("{}_{suffix}_OCCURS", names::def_name(&cmd.name));
+                defs.push(occurs_table(model, g, &oname, rt));
             }
         }
     }
@@ -202,7 +210,7 @@ pub fn module(model: &Model, plan: &Plan, m: &str, rt: &TokenStream) -> TokenStr
     let mut items = Vec::new();
     for avp in &avps {
         match avp.ty {
-            AvpType::Enumerated => items.push(enum_type(model, avp, rt)),
+            AvpType::Enumerated => items.push(enum_type(avp, rt)),
             AvpType::Grouped => items.push(group_type(model, plan, m, avp, rt)),
             _ => {}
         }
@@ -238,19 +246,23 @@ pub fn module(model: &Model, plan: &Plan, m: &str, rt: &TokenStream) -> TokenStr
         };
         quote!(#![doc = #l])
     });
-    let defs_doc = format!(
-        " Dictionary statics: one [`AvpDef`]({}::dictionary::AvpDef) per AVP, and the grammars.",
-        rt.to_string().replace(' ', "")
-    );
+    let defs_doc =
+        " Dictionary statics: one [`AvpDef`](rt::AvpDef) per AVP (its documentation), the \
+         grammars, and per grammar the `Occurs` table its decoders check against.";
     quote! {
         #(#inner_doc)*
         // Generated code is formatted by the generator (prettyplease); `cargo fmt` leaves it be,
         // so that the freshness check compares like with like.
         #![cfg_attr(rustfmt, rustfmt::skip)]
         #![allow(clippy::too_many_arguments, clippy::match_single_binding)]
+        #[allow(unused_imports)]
+        use #runtime::__private as rt;
 
         #[doc = #defs_doc]
         pub mod defs {
+            #![allow(unused_imports)]
+            use super::rt::{self, AvpDef, GrammarDef};
+            use super::rt::{AvpType::*, FlagRule::*};
             #(#defs)*
         }
 
@@ -267,16 +279,12 @@ pub fn module(model: &Model, plan: &Plan, m: &str, rt: &TokenStream) -> TokenStr
 fn avp_def(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) -> TokenStream {
     let name_id = format_ident!("{}", names::def_name(&avp.name));
     let name = &avp.name;
-    let code = avp.key.code;
-    let vendor = avp.key.vendor_id;
-    let ty = avp_type(rt, avp.ty);
-    let (fm, fv, fp) = (
-        flag(rt, avp.flags.m),
-        flag(rt, avp.flags.v),
-        flag(rt, avp.flags.p),
-    );
+    let code = Literal::u32_unsuffixed(avp.key.code);
+    let vendor = Literal::u32_unsuffixed(avp.key.vendor_id);
+    let ty = avp_type(avp.ty);
+    let (fm, fv, fp) = (flag(avp.flags.m), flag(avp.flags.v), flag(avp.flags.p));
     let enums = avp.enums.iter().map(|e| {
-        let (n, v) = (&e.name, e.value);
+        let (n, v) = (&e.name, Literal::i32_unsuffixed(e.value));
         quote!((#n, #v))
     });
     let spec = &avp.spec;
@@ -285,19 +293,19 @@ fn avp_def(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) -> 
     let grouped = match &avp.grammar {
         Some(g) => {
             let gname = format_ident!("{}_GRAMMAR", names::def_name(&avp.name));
-            let body = grammar_def(model, plan, m, g, rt);
+            let body = grammar_def(model, plan, m, g);
             let gdoc = format!("Member grammar of `{}`.", avp.name);
             let gdoc_docs = docs(&gdoc);
-            out.extend(
-                quote! { #gdoc_docs pub static #gname: #rt::dictionary::GrammarDef = #body; },
-            );
+            out.extend(quote! { #gdoc_docs pub static #gname: GrammarDef = #body; });
+            let oname = format_ident!("{}_OCCURS", names::def_name(&avp.name));
+            out.extend(occurs_table(model, g, &oname, rt));
             quote!(Some(&#gname))
         }
         None => quote!(None),
     };
     out.extend(quote! {
         #doc_docs
-        pub static #name_id: #rt::dictionary::AvpDef = #rt::dictionary::AvpDef {
+        pub static #name_id: AvpDef = AvpDef {
             name: #name, code: #code, vendor_id: #vendor, ty: #ty, m: #fm, v: #fv, p: #fp,
             enums: &[#(#enums),*], grouped: #grouped, spec: #spec,
         };
@@ -305,27 +313,32 @@ fn avp_def(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) -> 
     out
 }
 
-fn grammar_def(model: &Model, plan: &Plan, m: &str, g: &Grammar, rt: &TokenStream) -> TokenStream {
+fn grammar_def(model: &Model, plan: &Plan, m: &str, g: &Grammar) -> TokenStream {
     let rules = g.rules.iter().map(|r| {
         let d = def_ref(model, plan, m, &r.avp, true);
         let fixed = r.kind == crate::model::RuleKind::Fixed;
-        let min = r.min;
+        let min = Literal::u32_unsuffixed(r.min);
         let max = match r.max {
-            Some(x) => quote!(Some(#x)),
+            Some(x) => {
+                let x = Literal::u32_unsuffixed(x);
+                quote!(Some(#x))
+            }
             None => quote!(None),
         };
-        quote!(#rt::dictionary::RuleDef { avp: &#d, fixed: #fixed, min: #min, max: #max })
+        quote!(rt::rule(&#d, #fixed, #min, #max))
     });
     let ext = g.extensible;
     let one_of = super::rules::one_of_def(g);
-    quote!(#rt::dictionary::GrammarDef { rules: &[#(#rules),*], extensible: #ext, #one_of })
+    quote!(GrammarDef { rules: &[#(#rules),*], extensible: #ext, #one_of })
 }
 
-fn enum_type(model: &Model, avp: &Avp, rt: &TokenStream) -> TokenStream {
+fn enum_type(avp: &Avp, rt: &TokenStream) -> TokenStream {
     let ty = format_ident!("{}", names::type_name(&avp.name));
     let doc = format!(
-        "{}\n\nOpen: values the dictionary does not list decode and re-encode unchanged.",
-        doc_avp(avp, model)
+        "The Enumerated AVP [`{}`](defs::{}); open: values the dictionary does not list \
+         decode and re-encode unchanged.",
+        avp.name,
+        names::def_name(&avp.name)
     );
     let doc_docs = docs(&doc);
     let mut used = BTreeSet::new();
@@ -354,7 +367,7 @@ fn enum_type(model: &Model, avp: &Avp, rt: &TokenStream) -> TokenStream {
         let v = Literal::i32_unsuffixed(*v);
         quote!(#v => Some(#n),)
     });
-    let unlisted = format!("{}({{}})", avp.name);
+    let avp_name = &avp.name;
     quote! {
         #doc_docs
         #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -372,44 +385,7 @@ fn enum_type(model: &Model, avp: &Avp, rt: &TokenStream) -> TokenStream {
             }
         }
 
-        impl ::core::fmt::Debug for #ty {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                match self.name() {
-                    Some(n) => write!(f, "{}({})", n, self.0),
-                    None => write!(f, #unlisted, self.0),
-                }
-            }
-        }
-
-        impl From<i32> for #ty {
-            fn from(v: i32) -> Self { Self(v) }
-        }
-
-        impl From<#ty> for i32 {
-            fn from(v: #ty) -> i32 { v.0 }
-        }
-
-        impl<'a> #rt::types::AvpValue<'a> for #ty {
-            const TYPE: #rt::types::AvpType = #rt::types::AvpType::Enumerated;
-            #[inline]
-            fn decode(data: &'a [u8]) -> Result<Self, #rt::ValueError> {
-                <i32 as #rt::types::AvpValue<'a>>::decode(data).map(Self)
-            }
-            fn encoded_len(&self) -> usize { 4 }
-            #[inline]
-            fn encode_to(&self, out: &mut [u8]) {
-                <i32 as #rt::types::AvpValue<'a>>::encode_to(&self.0, out)
-            }
-            #[inline]
-            fn wire(&self) -> #rt::types::Wire<'_> {
-                #rt::types::Wire::copied(&self.0.to_be_bytes())
-            }
-        }
-
-        impl #rt::types::IntoOwned for #ty {
-            type Owned = #ty;
-            fn into_owned(self) -> #ty { self }
-        }
+        #rt::enumerated!(#ty, #avp_name);
     }
 }
 
@@ -503,14 +479,15 @@ pub(super) struct Field {
     pub(super) ty: TokenStream,
     /// The type of one value (a group's struct unboxed).
     pub(super) value: TokenStream,
-    /// Boxed in the struct (a recursive group).
+    /// Boxed in the struct (a recursive group, or a large optional one).
     pub(super) boxed: bool,
     /// The group's view type, for Grouped fields.
     pub(super) view: Option<TokenStream>,
     pub(super) shape: Shape,
     pub(super) grouped: bool,
     pub(super) index: usize,
-    pub(super) fixed_at: Option<usize>,
+    /// One line: the AVP (linked to its `defs` entry, which holds its documentation) and how
+    /// often it occurs.
     pub(super) doc: String,
     pub(super) dict_name: String,
     /// Code, flags a sender sets (M when the rule is must) and Vendor-Id (0 for none).
@@ -532,10 +509,7 @@ pub(super) fn fields(
     g: &Grammar,
     rt: &TokenStream,
 ) -> Vec<Field> {
-    // Members whose type can contain itself are boxed, unless a Vec already gives indirection.
-    let boxed = |k: &AvpKey| model.avps.get(k).is_some_and(|a| a.recursive);
     let mut out = Vec::new();
-    let mut fixed_at = 0usize;
     let mut used = BTreeSet::new();
     for (index, r) in g.rules.iter().enumerate() {
         let avp = &model.avps[&r.avp];
@@ -552,7 +526,14 @@ pub(super) fn fields(
         let value = value_type(model, plan, m, avp, rt);
         let mut vt = value.clone();
         let grouped = avp.ty == AvpType::Grouped;
-        let is_boxed = grouped && shape != Shape::Many && boxed(&r.avp);
+        // Members whose type can contain itself are boxed, unless a Vec already gives
+        // indirection; so are large optional groups (see `Plan::boxed`).
+        let is_boxed = grouped
+            && match shape {
+                Shape::One => avp.recursive || plan.boxed_always(&r.avp),
+                Shape::Optional => avp.recursive || plan.boxed.contains(&r.avp),
+                Shape::Many | Shape::Forbidden => false,
+            };
         if is_boxed {
             vt = quote!(Box<#vt>);
         }
@@ -560,22 +541,20 @@ pub(super) fn fields(
         let ty = match (shape, inline_capacity(avp.ty)) {
             (Shape::One, _) => vt.clone(),
             (Shape::Optional, _) => quote!(Option<#vt>),
-            (Shape::Many, Some(n)) => quote!(#rt::smallvec::SmallVec<[#vt; #n]>),
+            (Shape::Many, Some(n)) => quote!(#rt::SmallVec<[#vt; #n]>),
             (Shape::Many | Shape::Forbidden, _) => quote!(Vec<#vt>),
         };
-        let bounds = match (r.min, r.max) {
-            (a, Some(b)) => format!("{a} to {b}"),
-            (a, None) => format!("at least {a}"),
+        let how = match (r.min, r.max, r.kind == crate::model::RuleKind::Fixed) {
+            (1, Some(1), true) => "required, at its fixed position".to_string(),
+            (1, Some(1), false) => "required".to_string(),
+            (0, Some(1), _) => "optional".to_string(),
+            (a, Some(b), _) => format!("{a} to {b} times"),
+            (a, None, _) => format!("at least {a} times"),
         };
-        let kind = match r.kind {
-            crate::model::RuleKind::Fixed => "fixed position, ",
-            _ => "",
-        };
-        let doc = format!("{}\n\nOccurs {kind}{bounds} times.", doc_avp(avp, model));
-        let fa = (r.kind == crate::model::RuleKind::Fixed).then(|| {
-            fixed_at += 1;
-            fixed_at - 1
-        });
+        let def = def_ref(model, plan, m, &r.avp, false)
+            .to_string()
+            .replace(' ', "");
+        let doc = format!("[`{}`]({def}), {how}.", avp.name);
         out.push(Field {
             name: format_ident!("{}", fname.trim_start_matches("r#")),
             ty,
@@ -585,7 +564,6 @@ pub(super) fn fields(
             shape,
             grouped,
             index,
-            fixed_at: fa,
             doc,
             dict_name: avp.name.clone(),
             wire: (
@@ -625,18 +603,40 @@ fn inline_capacity(t: AvpType) -> Option<usize> {
     }
 }
 
-/// Struct fields, decode, encode and `into_owned` bodies shared by groups and commands.
+/// Struct fields, decode, encode and `into_owned` bodies shared by groups and commands
+/// (constructors and builders: `emit::builders`).
 struct Body {
     decls: TokenStream,
     decode: TokenStream,
     encode: TokenStream,
-    encoded_len: TokenStream,
-    /// Field lists of `into_owned` and `into_shared`.
-    into_owned: (TokenStream, TokenStream),
+    /// Field list of `into_owned_in`.
+    into_owned: TokenStream,
     /// `<'a>` when the struct borrows the decoded buffer, else nothing.
     lifetime: TokenStream,
     /// The fields, for the view.
     fields: Vec<Field>,
+}
+
+/// `defs::<NAME>_GRAMMAR` and `defs::<NAME>_OCCURS` of one grammar.
+pub(super) struct GrammarRefs {
+    pub(super) grammar: proc_macro2::Ident,
+    pub(super) occurs: proc_macro2::Ident,
+}
+
+/// `ctx.fields(&defs::X_GRAMMAR, &defs::X_OCCURS)`: the walk state of one AVP list.
+pub(super) fn fields_start(refs: &GrammarRefs) -> TokenStream {
+    let (g, o) = (&refs.grammar, &refs.occurs);
+    quote!(let mut s = ctx.fields(&defs::#g, &defs::#o);)
+}
+
+/// `(code, vendor)` of a match arm, as unsuffixed literals.
+pub(super) fn key_pattern(f: &Field) -> TokenStream {
+    let (code, _, vendor) = f.wire;
+    let (code, vendor) = (
+        Literal::u32_unsuffixed(code),
+        Literal::u32_unsuffixed(vendor),
+    );
+    quote!((#code, #vendor))
 }
 
 fn body(
@@ -644,7 +644,7 @@ fn body(
     plan: &Plan,
     m: &str,
     g: &Grammar,
-    grammar: TokenStream,
+    refs: &GrammarRefs,
     rt: &TokenStream,
 ) -> Body {
     let fs = fields(model, plan, m, g, rt);
@@ -663,57 +663,48 @@ fn body(
     };
     let decls = quote!(#(#decl_items)* #other);
 
-    // decode, in place: `self` starts as `Default`; counts are locals.
-    let n = fs.len();
-    // Excluded AVPs (`0*0`) get no arm: `ctx.other` finds their rule (see `emit::rules`).
+    // decode, in place: `self` starts as `Default`; counts live in the walk state `s`.
+    // Excluded AVPs (`0*0`) get no arm: `s.other` finds their rule (see `emit::rules`).
     let arms = fs.iter().filter(|f| super::rules::has_arm(f)).map(|f| {
-        let i = f.index;
+        let k = Literal::usize_unsuffixed(f.index);
         let n = field_ident(&f.name);
-        let (code, _, vendor) = f.wire;
-        let o = occurs(model, g, f, rt);
-        let r = quote!(&G.rules[#i]);
         let call = match (f.shape, f.grouped) {
-            (Shape::Forbidden, _) => quote!(ctx.forbidden(#r, #o, a, &mut counts[#i], index)),
-            (Shape::One, false) => quote!(ctx.one(#r, #o, a, &mut self.#n, &mut counts[#i], index)),
-            (Shape::One, true) => {
-                quote!(ctx.one_group(#r, #o, a, &mut self.#n, &mut counts[#i], index))
-            }
-            (Shape::Optional, false) => {
-                quote!(ctx.opt(#r, #o, a, &mut self.#n, &mut counts[#i], index))
-            }
-            (Shape::Optional, true) => {
-                quote!(ctx.opt_group(#r, #o, a, &mut self.#n, &mut counts[#i], index))
-            }
-            (Shape::Many, true) => {
-                quote!(ctx.many_group(#r, #o, a, &mut self.#n, &mut counts[#i], index))
-            }
-            (Shape::Many, false) => {
-                quote!(ctx.many(#r, #o, a, &mut self.#n, &mut counts[#i], index))
-            }
+            (Shape::Forbidden, _) => quote!(s.forbidden(#k, &a)),
+            (Shape::One, false) => quote!(s.one(#k, &a, &mut self.#n)),
+            (Shape::One, true) => quote!(s.one_group(#k, &a, &mut self.#n)),
+            (Shape::Optional, false) => quote!(s.opt(#k, &a, &mut self.#n)),
+            (Shape::Optional, true) => quote!(s.opt_group(#k, &a, &mut self.#n)),
+            (Shape::Many, true) => quote!(s.many_group(#k, &a, &mut self.#n)),
+            (Shape::Many, false) => quote!(s.many(#k, &a, &mut self.#n)),
         };
-        quote!((#code, #vendor) => #call,)
+        let key = key_pattern(f);
+        quote!(#key => #call,)
     });
     let other_arm = if g.extensible {
-        quote!(_ => ctx.other(G, a, Some(&mut self.other_avps)),)
+        quote!(_ => s.other(&a, Some(&mut self.other_avps)),)
     } else {
-        quote!(_ => ctx.other(G, a, None),)
+        quote!(_ => s.other(&a, None),)
     };
-    let missing = missing_checks(g, &fs, None);
-    let one_of = super::rules::one_of_check(g, quote!(counts));
-    let counts_decl = counts_decl(n);
+    let start = fields_start(refs);
+    let needs = fs.iter().filter(|f| g.rules[f.index].min > 0).map(|f| {
+        let k = Literal::usize_unsuffixed(f.index);
+        quote!(s.need(#k);)
+    });
+    let one_of = super::rules::one_of_check(g, None);
     let decode = quote! {
-        let G: &'static #rt::dictionary::GrammarDef = &#grammar;
-        #counts_decl
-        ctx.walk(data, |ctx, a, index| match (a.header.code, a.header.vendor()) {
-            #(#arms)*
-            #other_arm
-        });
-        #missing
+        #start
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                #(#arms)*
+                #other_arm
+            }
+        }
+        #(#needs)*
         #one_of
     };
 
-    // into_owned / into_shared: every field made 'static; the field lists are empty (the
-    // value itself is returned) when nothing borrows.
+    // into_owned_in: every field made 'static; empty (the value itself is returned) when
+    // nothing borrows.
     let borrows = plan.borrows(model, g);
     let lifetime = if borrows { quote!(<'a>) } else { quote!() };
     let into_owned = if borrows {
@@ -723,125 +714,87 @@ fn body(
         }
         let owned = names
             .iter()
-            .map(|n| quote!(#n: #rt::types::IntoOwned::into_owned(self.#n),));
-        let shared = names
-            .iter()
-            .map(|n| quote!(#n: #rt::types::IntoOwned::into_shared(self.#n, owner),));
-        (quote!(#(#owned)*), quote!(#(#shared)*))
+            .map(|n| quote!(#n: self.#n.into_owned_in(owner),));
+        quote!(#(#owned)*)
     } else {
-        (quote!(), quote!())
+        quote!()
     };
 
-    // encode, in grammar order, and the length it takes: the writer writes in one pass (a
-    // Grouped AVP's header after its children) and asks the length only when the buffer's
-    // spare capacity is too small (see `enc::message`).
+    // encode, in grammar order; each AVP written once (a group's header after its children).
     let mut encs = Vec::new();
-    let mut lens = Vec::new();
     for f in &keep {
         let n = field_ident(&f.name);
         let (code, flags, vendor) = f.wire;
-        let flags = Literal::u8_unsuffixed(flags);
-        let (put, size) = if f.grouped {
-            (
-                quote!(#rt::typed::put_group(w, v);),
-                quote!(#rt::typed::group_len(v)),
-            )
-        } else {
-            (
-                quote!(#rt::enc::scalar(w, #code, #flags, #vendor, v);),
-                quote!(#rt::enc::scalar_len(#vendor, v)),
-            )
-        };
-        match f.shape {
-            Shape::One => {
-                encs.push(quote!({ let v = &self.#n; #put }));
-                lens.push(quote!({ let v = &self.#n; n += #size; }));
-            }
-            Shape::Optional => {
-                encs.push(quote!(if let Some(v) = &self.#n { #put }));
-                lens.push(quote!(if let Some(v) = &self.#n { n += #size; }));
-            }
-            Shape::Many | Shape::Forbidden => {
-                encs.push(quote!(for v in self.#n.iter() { #put }));
-                lens.push(quote!(for v in self.#n.iter() { n += #size; }));
-            }
-        }
+        let (code, flags, vendor) = (
+            Literal::u32_unsuffixed(code),
+            Literal::u8_unsuffixed(flags),
+            Literal::u32_unsuffixed(vendor),
+        );
+        encs.push(match (f.shape, f.grouped) {
+            (Shape::One, true) => quote!(#rt::put_group(w, &self.#n);),
+            (Shape::Optional, true) => quote!(#rt::put_opt_group(w, &self.#n);),
+            (_, true) => quote!(#rt::put_groups(w, &self.#n);),
+            (Shape::One, false) => quote!(#rt::put(w, #code, #flags, #vendor, &self.#n);),
+            (Shape::Optional, false) => quote!(#rt::put_opt(w, #code, #flags, #vendor, &self.#n);),
+            (_, false) => quote!(#rt::put_all(w, #code, #flags, #vendor, &self.#n);),
+        });
     }
     if g.extensible {
-        encs.push(
-            quote!(if !self.other_avps.is_empty() { #rt::raw::put_raw(w, &self.other_avps); }),
-        );
-        lens.push(
-            quote!(if !self.other_avps.is_empty() { n += #rt::raw::raw_len(&self.other_avps); }),
-        );
+        encs.push(quote!(#rt::put_raw(w, &self.other_avps);));
     }
     let encode = quote!(#(#encs)*);
-    let encoded_len = quote! {
-        let mut n = 0usize;
-        #(#lens)*
-        n
-    };
     Body {
         decls,
         decode,
         encode,
-        encoded_len,
         into_owned,
         lifetime,
         fields: fs,
     }
 }
 
-/// The `Occurs` literal of field `f`: what the decoder checks against immediates.
-pub(super) fn occurs(model: &Model, g: &Grammar, f: &Field, rt: &TokenStream) -> TokenStream {
-    let rule = &g.rules[f.index];
-    let avp = &model.avps[&rule.avp];
-    let max = match rule.max {
-        Some(m) => quote!(#m),
-        None => quote!(u32::MAX),
-    };
-    let fixed_at = match f.fixed_at {
-        Some(fa) => quote!(#fa),
-        None => quote!(usize::MAX),
-    };
-    let (mut mask, mut bits) = (0u8, 0u8);
-    for (rule, bit) in [(avp.flags.m, 0x40u8), (avp.flags.p, 0x20)] {
-        match rule {
-            FlagRule::Must => (mask, bits) = (mask | bit, bits | bit),
-            FlagRule::MustNot => mask |= bit,
-            FlagRule::May | FlagRule::ShouldNot => {}
-        }
-    }
-    let (mask, bits) = (Literal::u8_unsuffixed(mask), Literal::u8_unsuffixed(bits));
-    quote!(#rt::typed::Occurs { max: #max, fixed_at: #fixed_at, flag_mask: #mask, flag_bits: #bits })
-}
-
-/// `let mut counts = [0u32; n];`
-pub(super) fn counts_decl(n: usize) -> TokenStream {
-    if n == 0 {
-        quote!(let mut counts = [0u32; 0];)
-    } else {
-        quote!(let mut counts = [0u32; #n];)
-    }
-}
-
-/// After the walk: only rules with a minimum can be missing; check those, inline. A view
-/// passes its offsets array (`offsets`): a single field's offset is its count, 0 when missing.
-pub(super) fn missing_checks(
+/// `pub const <NAME>_OCCURS`: one `Occurs` per rule of `g`, what the decoders of the struct
+/// and of the view check each AVP against (immediates, once inlined).
+fn occurs_table(
+    model: &Model,
     g: &Grammar,
-    fs: &[Field],
-    offsets: Option<&TokenStream>,
+    name: &proc_macro2::Ident,
+    rt: &TokenStream,
 ) -> TokenStream {
-    let checks = fs.iter().filter(|f| g.rules[f.index].min > 0).map(|f| {
-        let (i, min) = (f.index, g.rules[f.index].min);
-        match offsets {
-            Some(at) if matches!(f.shape, Shape::One | Shape::Optional) => {
-                quote!(if #at[#i] == 0 { ctx.missing(&G.rules[#i], 0); })
+    let mut fixed_at = 0usize;
+    let entries = g.rules.iter().map(|rule| {
+        let avp = &model.avps[&rule.avp];
+        let max = match rule.max {
+            Some(m) => {
+                let m = Literal::u32_unsuffixed(m);
+                quote!(#m)
             }
-            _ => quote!(if counts[#i] < #min { ctx.missing(&G.rules[#i], counts[#i]); }),
+            None => quote!(u32::MAX),
+        };
+        let fixed = if rule.kind == crate::model::RuleKind::Fixed {
+            fixed_at += 1;
+            let f = Literal::usize_unsuffixed(fixed_at - 1);
+            quote!(#f)
+        } else {
+            quote!(usize::MAX)
+        };
+        let (mut mask, mut bits) = (0u8, 0u8);
+        for (rule, bit) in [(avp.flags.m, 0x40u8), (avp.flags.p, 0x20)] {
+            match rule {
+                FlagRule::Must => (mask, bits) = (mask | bit, bits | bit),
+                FlagRule::MustNot => mask |= bit,
+                FlagRule::May | FlagRule::ShouldNot => {}
+            }
         }
+        let (mask, bits) = (Literal::u8_unsuffixed(mask), Literal::u8_unsuffixed(bits));
+        let min = Literal::u32_unsuffixed(rule.min);
+        quote!(#rt::Occurs::new(#min, #max, #fixed, #mask, #bits))
     });
-    quote!(#(#checks)*)
+    let n = Literal::usize_unsuffixed(g.rules.len());
+    quote! {
+        #[doc(hidden)]
+        pub const #name: [#rt::Occurs; #n] = [#(#entries),*];
+    }
 }
 
 /// The view type of Grouped AVP `avp`, as named from module `from`.
@@ -865,10 +818,14 @@ fn group_type(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) 
     let Some(g) = &avp.grammar else {
         return quote!();
     };
-    let gname = format_ident!("{}_GRAMMAR", names::def_name(&avp.name));
+    let refs = GrammarRefs {
+        grammar: format_ident!("{}_GRAMMAR", names::def_name(&avp.name)),
+        occurs: format_ident!("{}_OCCURS", names::def_name(&avp.name)),
+    };
     let dname = format_ident!("{}", names::def_name(&avp.name));
-    let b = body(model, plan, m, g, quote!(defs::#gname), rt);
+    let b = body(model, plan, m, g, &refs, rt);
     let (decls, decode, encode) = (b.decls, b.decode, b.encode);
+    let grammar = &refs.grammar;
     let ctors = super::builders::constructors(
         model,
         g,
@@ -879,24 +836,22 @@ fn group_type(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) 
             name: &avp.name,
             what: "group",
             command: false,
-            grammar: quote!(defs::#gname),
+            grammar: quote!(defs::#grammar),
         },
         rt,
     );
-    let encoded_len = b.encoded_len;
     let owned = owned_impl(&ty, &b.lifetime, &b.into_owned, rt);
     let lt = b.lifetime;
     let view = super::views::view(
-        model,
         g,
         &b.fields,
-        &quote!(defs::#gname),
+        &refs,
         &ty,
         &lt,
         super::views::Target::Group { def: &dname },
         rt,
     );
-    let doc_docs = docs(&doc_avp(avp, model));
+    let doc_docs = docs(&format!("The Grouped AVP [`{}`](defs::{dname}).", avp.name));
     quote! {
         #doc_docs
         #[derive(Clone, Debug, Default, PartialEq)]
@@ -904,16 +859,12 @@ fn group_type(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) 
 
         #ctors
 
-        impl<'a> #rt::typed::Group<'a> for #ty #lt {
-            const DEF: &'static #rt::dictionary::AvpDef = &defs::#dname;
-            #[allow(non_snake_case, unused_mut, unused_variables)]
-            fn decode_group(&mut self, data: &'a [u8], ctx: &mut #rt::typed::DecodeCtx<'_>) {
+        impl<'a> #rt::Group<'a> for #ty #lt {
+            const DEF: &'static #rt::AvpDef = &defs::#dname;
+            fn decode_group(&mut self, data: &'a [u8], ctx: &mut #rt::DecodeCtx<'_>) {
                 #decode
             }
-            fn encoded_len(&self) -> usize {
-                #encoded_len
-            }
-            fn encode_group(&self, w: &mut #rt::enc::Writer<'_>) {
+            fn encode_group(&self, w: &mut #rt::Writer<'_>) {
                 #encode
             }
         }
@@ -928,22 +879,23 @@ fn group_type(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) 
 fn owned_impl(
     ty: &proc_macro2::Ident,
     lifetime: &TokenStream,
-    (owned, shared): &(TokenStream, TokenStream),
+    owned: &TokenStream,
     rt: &TokenStream,
 ) -> TokenStream {
     if lifetime.is_empty() {
         quote! {
-            impl #rt::types::IntoOwned for #ty {
+            impl #rt::IntoOwned for #ty {
                 type Owned = #ty;
-                fn into_owned(self) -> #ty { self }
+                fn into_owned_in(self, _: Option<&#rt::Bytes>) -> #ty { self }
             }
         }
     } else {
         quote! {
-            impl #rt::types::IntoOwned for #ty<'_> {
+            impl #rt::IntoOwned for #ty<'_> {
                 type Owned = #ty<'static>;
-                fn into_owned(self) -> #ty<'static> { #ty { #owned } }
-                fn into_shared(self, owner: &#rt::bytes::Bytes) -> #ty<'static> { #ty { #shared } }
+                fn into_owned_in(self, owner: Option<&#rt::Bytes>) -> #ty<'static> {
+                    #ty { #owned }
+                }
             }
         }
     }
@@ -965,13 +917,14 @@ fn command_type(
     };
     let full = format!("{}-{suffix}", cmd.name);
     let ty = format_ident!("{}", names::type_name(&full));
-    let gname = format_ident!(
-        "{}_{}_GRAMMAR",
-        names::def_name(&cmd.name),
-        suffix.to_uppercase()
-    );
-    let b = body(model, plan, m, g, quote!(defs::#gname), rt);
+    let upper = suffix.to_uppercase();
+    let refs = GrammarRefs {
+        grammar: format_ident!("{}_{upper}_GRAMMAR", names::def_name(&cmd.name)),
+        occurs: format_ident!("{}_{upper}_OCCURS", names::def_name(&cmd.name)),
+    };
+    let b = body(model, plan, m, g, &refs, rt);
     let (decls, decode, encode) = (b.decls, b.decode, b.encode);
+    let grammar = &refs.grammar;
     let ctors = super::builders::constructors(
         model,
         g,
@@ -982,18 +935,16 @@ fn command_type(
             name: &full,
             what: "message",
             command: true,
-            grammar: quote!(defs::#gname),
+            grammar: quote!(defs::#grammar),
         },
         rt,
     );
-    let encoded_len = b.encoded_len;
     let owned = owned_impl(&ty, &b.lifetime, &b.into_owned, rt);
     let lt = b.lifetime;
     let view = super::views::view(
-        model,
         g,
         &b.fields,
-        &quote!(defs::#gname),
+        &refs,
         &ty,
         &lt,
         super::views::Target::Command,
@@ -1025,24 +976,20 @@ fn command_type(
 
         #ctors
 
-        impl<'a> #rt::typed::Command<'a> for #ty #lt {
+        impl<'a> #rt::Command<'a> for #ty #lt {
             const CODE: u32 = #code;
             const APPLICATION_ID: u32 = #app_id;
             const IS_REQUEST: bool = #request;
             const PROXIABLE: bool = #pxy;
             const NAME: &'static str = #full;
             const ABBREV: &'static str = #abbrev;
-            fn known_avp(code: u32, vendor_id: u32) -> Option<&'static #rt::dictionary::AvpDef> {
+            fn known_avp(code: u32, vendor_id: u32) -> Option<&'static #rt::AvpDef> {
                 super::avp_def(code, vendor_id)
             }
-            #[allow(non_snake_case, unused_mut, unused_variables)]
-            fn decode_body(&mut self, data: &'a [u8], ctx: &mut #rt::typed::DecodeCtx<'_>) {
+            fn decode_body(&mut self, data: &'a [u8], ctx: &mut #rt::DecodeCtx<'_>) {
                 #decode
             }
-            fn body_len(&self) -> usize {
-                #encoded_len
-            }
-            fn encode_body(&self, w: &mut #rt::enc::Writer<'_>) {
+            fn encode_body(&self, w: &mut #rt::Writer<'_>) {
                 #encode
             }
         }

@@ -12,9 +12,10 @@ pub mod names;
 mod plan;
 mod root;
 mod rules;
+mod size;
 mod views;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::TokenStream;
 
@@ -50,7 +51,22 @@ pub struct Options {
     pub sources: Vec<String>,
     /// How to regenerate, for the header stamp, e.g. `run cargo xtask regenerate`.
     pub regenerate_hint: String,
+    /// Grouped AVPs (dictionary names) whose fields are boxed (`Builder::boxed`).
+    pub boxed: BTreeSet<String>,
+    /// Optional groups whose struct is estimated larger than this many bytes are boxed
+    /// (`Builder::box_groups_above`); `None` boxes none by size.
+    pub box_above: Option<usize>,
 }
+
+/// The version of the runtime's generated-code interface (`diameter_runtime::__private`)
+/// this emitter writes for; generated code checks it at compile time.
+pub const RUNTIME_INTERFACE: u32 = 1;
+
+/// The default of [`Options::box_above`]: optional groups larger than this are boxed. Chosen
+/// on the reference CCR (see ARCHITECTURE.md): the RFC 4006 groups stay inline (the largest,
+/// Multiple-Services-Credit-Control, is repeated and so in a `Vec` anyway), the 3GPP
+/// `*-Information` groups of hundreds of bytes each are boxed.
+pub const DEFAULT_BOX_ABOVE: usize = 256;
 
 /// One generated file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,14 +79,20 @@ pub struct GeneratedFile {
 
 /// Emits the Rust source for `model`.
 pub fn emit(model: &Model, opts: &Options) -> Vec<GeneratedFile> {
-    let plan = Plan::new(model, &opts.externs);
-    let rt: TokenStream = opts
+    let mut plan = Plan::new(model, &opts.externs);
+    let boxing = size::boxing(model, &opts.boxed, opts.box_above);
+    plan.boxed = boxing.optional;
+    plan.boxed_required = boxing.always;
+    let runtime: TokenStream = opts
         .runtime_path
         .parse()
         .unwrap_or_else(|_| quote::quote!(::diameter_runtime));
+    // Generated code names the runtime through `use <runtime>::__private as rt;` at the top
+    // of each module: short paths keep each call on one line.
+    let rt = quote::quote!(rt);
     let mut modules = BTreeMap::new();
     for m in plan.local_modules() {
-        modules.insert(m.clone(), items::module(model, &plan, m, &rt));
+        modules.insert(m.clone(), items::module(model, &plan, m, &rt, &runtime));
     }
     let header = header_comment(opts);
     match &opts.layout {
@@ -80,9 +102,9 @@ pub fn emit(model: &Model, opts: &Options) -> Vec<GeneratedFile> {
                 contents: format!(
                     "{header}{}",
                     format(root_with_extension(
-                        root::root(model, &plan, &rt, Some(always_on), true),
+                        root::root(model, &plan, &rt, &runtime, Some(always_on), true),
                         opts,
-                        &rt
+                        &runtime
                     ))
                 ),
             }];
@@ -95,8 +117,11 @@ pub fn emit(model: &Model, opts: &Options) -> Vec<GeneratedFile> {
             files
         }
         Layout::SingleFile(name) => {
-            let mut all =
-                root_with_extension(root::root(model, &plan, &rt, None, false), opts, &rt);
+            let mut all = root_with_extension(
+                root::root(model, &plan, &rt, &runtime, None, false),
+                opts,
+                &runtime,
+            );
             for (m, tokens) in modules {
                 let ident: TokenStream = m.parse().unwrap_or_default();
                 all.extend(quote::quote! {
@@ -113,6 +138,7 @@ pub fn emit(model: &Model, opts: &Options) -> Vec<GeneratedFile> {
 }
 
 /// `root`, followed by the items of [`extend`] when the generation extends the shipped crate.
+/// They are public API: they name the runtime by its full path, not the private alias.
 fn root_with_extension(mut root: TokenStream, opts: &Options, rt: &TokenStream) -> TokenStream {
     if let Some(krate) = &opts.shipped_crate {
         root.extend(extend::root_items(rt, krate));

@@ -22,6 +22,10 @@ pub struct Plan {
     pub externs: BTreeMap<String, String>,
     /// Grouped AVPs whose type borrows the decoded buffer (has a lifetime `'a`).
     pub borrowing: BTreeSet<AvpKey>,
+    /// Grouped AVPs boxed where they are an optional field (large, or named to be boxed).
+    pub boxed: BTreeSet<AvpKey>,
+    /// Grouped AVPs boxed wherever they are a single field (named to be boxed).
+    pub boxed_required: BTreeSet<AvpKey>,
 }
 
 impl Plan {
@@ -43,6 +47,8 @@ impl Plan {
             modules: BTreeMap::new(),
             externs: externs.clone(),
             borrowing: BTreeSet::new(),
+            boxed: BTreeSet::new(),
+            boxed_required: BTreeSet::new(),
         };
         // A type borrows when a field does: text, octets, kept AVPs, or a borrowing group.
         // Iterate to a fixed point, as groups may contain each other.
@@ -127,6 +133,11 @@ impl Plan {
             || g.rules
                 .iter()
                 .any(|r| r.max != Some(0) && self.avp_borrows(model, &r.avp))
+    }
+
+    /// Is Grouped AVP `key` boxed even where it is a required field?
+    pub fn boxed_always(&self, key: &AvpKey) -> bool {
+        self.boxed_required.contains(key)
     }
 
     /// Is `module` emitted by this generation?

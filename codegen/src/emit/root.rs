@@ -31,10 +31,19 @@ pub fn root(
     model: &Model,
     plan: &Plan,
     rt: &TokenStream,
+    runtime: &TokenStream,
     always_on: Option<&Vec<String>>,
     declare_modules: bool,
 ) -> TokenStream {
     let mut out = TokenStream::new();
+    // After the inner attributes and docs of the crate layout (below) comes this.
+    let version = super::RUNTIME_INTERFACE;
+    let runtime_check = quote! {
+        #[allow(unused_imports)]
+        use #runtime::__private as rt;
+        // Fails to compile, saying why, against a runtime of another interface version.
+        const _: () = rt::check_version(#version);
+    };
     if declare_modules {
         out.extend(quote! {
             #![cfg_attr(rustfmt, rustfmt::skip)]
@@ -51,7 +60,7 @@ pub fn root(
             let i = ident(m);
             out.extend(quote!(#c pub mod #i;));
         }
-        out.extend(prelude(plan, rt, always_on));
+        out.extend(prelude(plan, runtime, always_on));
         // A module needs the modules whose AVPs it uses.
         for m in plan.local_modules() {
             let Some(on) = always_on else { continue };
@@ -70,6 +79,8 @@ pub fn root(
             }
         }
     }
+
+    out.extend(runtime_check);
 
     // Modules whose dictionaries this root searches: local ones (feature-gated) and externs.
     let mut lookups = Vec::new();
@@ -100,7 +111,6 @@ pub fn root(
     let mut encode_arms = Vec::new();
     let mut header_arms = Vec::new();
     let mut owned_arms = Vec::new();
-    let mut shared_arms = Vec::new();
     // The same for `MessageView`.
     let mut view_variants = Vec::new();
     let mut view_decode_arms = Vec::new();
@@ -168,12 +178,7 @@ pub fn root(
                 encode_arms.push(
                     quote!(#c Message::#v(m) => #rt::Command::encode_with_header(m, header, buf),),
                 );
-                owned_arms.push(
-                    quote!(#c Message::#v(m) => Message::#v(#rt::types::IntoOwned::into_owned(m)),),
-                );
-                shared_arms.push(quote!(
-                    #c Message::#v(m) => Message::#v(#rt::types::IntoOwned::into_shared(m, owner)),
-                ));
+                owned_arms.push(quote!(#c Message::#v(m) => Message::#v(m.into_owned_in(owner)),));
 
                 let vty = format_ident!("{ty}View");
                 view_variants.push(quote! {
@@ -314,18 +319,12 @@ pub fn root(
             Unknown(#rt::RawMessage<'a>),
         }
 
-        impl #rt::types::IntoOwned for Message<'_> {
+        impl #rt::IntoOwned for Message<'_> {
             type Owned = Message<'static>;
-            fn into_owned(self) -> Message<'static> {
+            fn into_owned_in(self, owner: Option<&#rt::Bytes>) -> Message<'static> {
                 match self {
                     #(#owned_arms)*
-                    Message::Unknown(m) => Message::Unknown(#rt::types::IntoOwned::into_owned(m)),
-                }
-            }
-            fn into_shared(self, owner: &#rt::bytes::Bytes) -> Message<'static> {
-                match self {
-                    #(#shared_arms)*
-                    Message::Unknown(m) => Message::Unknown(#rt::types::IntoOwned::into_shared(m, owner)),
+                    Message::Unknown(m) => Message::Unknown(m.into_owned_in(owner)),
                 }
             }
         }

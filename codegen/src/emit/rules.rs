@@ -23,13 +23,17 @@ pub(super) fn one_of_def(g: &Grammar) -> TokenStream {
     quote!(one_of: &[#(#choices),*])
 }
 
-/// The check of the grammar's choices after the walk, or nothing when it has none. `seen` is
-/// the array telling which rules occurred (the struct's counts, the view's offsets).
-pub(super) fn one_of_check(g: &Grammar, seen: TokenStream) -> TokenStream {
+/// The check of the grammar's choices after the walk, or nothing when it has none. The
+/// struct's decoder counts in the walk state `s`; a view passes its offsets (`at`), non-zero
+/// for the rules that occurred.
+pub(super) fn one_of_check(g: &Grammar, at: Option<TokenStream>) -> TokenStream {
     if g.one_of.is_empty() {
         return quote!();
     }
-    quote!(ctx.one_of(G, data, &#seen);)
+    match at {
+        None => quote!(s.one_of(data);),
+        Some(at) => quote!(s.one_of_at(data, &#at);),
+    }
 }
 
 /// Module `m`'s `value_name`: the names its dictionary files give to values of Unsigned32

@@ -4,8 +4,10 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use super::items::{counts_decl, docs, field_ident, missing_checks, occurs, Field, Shape};
-use crate::model::{Grammar, Model};
+use proc_macro2::Literal;
+
+use super::items::{docs, field_ident, fields_start, key_pattern, Field, GrammarRefs, Shape};
+use crate::model::Grammar;
 
 /// What a view reads as.
 pub(super) enum Target<'t> {
@@ -15,14 +17,12 @@ pub(super) enum Target<'t> {
     Command,
 }
 
-/// The view of struct `ty` (`lt` its lifetime, if any), whose grammar is `g` (`grammar` its
-/// static) and fields `fs`.
-#[allow(clippy::too_many_arguments)]
+/// The view of struct `ty` (`lt` its lifetime, if any), whose grammar is `g` (`refs` its
+/// statics) and fields `fs`.
 pub(super) fn view(
-    model: &Model,
     g: &Grammar,
     fs: &[Field],
-    grammar: &TokenStream,
+    refs: &GrammarRefs,
     ty: &Ident,
     lt: &TokenStream,
     target: Target<'_>,
@@ -31,62 +31,61 @@ pub(super) fn view(
     let n = fs.len();
     let vty = format_ident!("{ty}View");
     let doc = format!(
-        "A checked, zero-allocation view of [`{ty}`]: each accessor reads its field from the \
-         wire when called (see [`{}::view`]).",
-        rt.to_string().replace(' ', "")
+        "The checked view of [`{ty}`]: each accessor reads its field when called \
+         ([`{rt}::view`])."
     );
     let doc_docs = docs(&doc);
 
     // The checking decoder: the struct's `match`, with offsets for slots.
     let arms = fs.iter().filter(|f| super::rules::has_arm(f)).map(|f| {
-        let i = f.index;
-        let (code, _, vendor) = f.wire;
-        let o = occurs(model, g, f, rt);
-        let r = quote!(&G.rules[#i]);
+        let k = Literal::usize_unsuffixed(f.index);
         let value = &f.value;
         let single = matches!(f.shape, Shape::One | Shape::Optional);
         let call = match (f.shape, &f.view) {
-            (Shape::Forbidden, _) => quote!(ctx.forbidden(#r, #o, a, &mut counts[#i], index)),
-            (_, Some(v)) if single => {
-                quote!(ctx.view_single_group::<#v>(#r, #o, a, &mut out.at[#i], index))
-            }
-            (_, None) if single => {
-                quote!(ctx.view_single::<#value>(#r, #o, a, &mut out.at[#i], index))
-            }
-            (_, Some(v)) => {
-                quote!(ctx.view_group::<#v>(#r, #o, a, &mut out.at[#i], &mut counts[#i], index))
-            }
-            (_, None) => {
-                quote!(ctx.view::<#value>(#r, #o, a, &mut out.at[#i], &mut counts[#i], index))
-            }
+            (Shape::Forbidden, _) => quote!(s.forbidden(#k, &a)),
+            (_, Some(v)) if single => quote!(s.view_single_group::<#v>(#k, &a, &mut out.at[#k])),
+            (_, None) if single => quote!(s.view_single::<#value>(#k, &a, &mut out.at[#k])),
+            (_, Some(v)) => quote!(s.view_group::<#v>(#k, &a, &mut out.at[#k])),
+            (_, None) => quote!(s.view::<#value>(#k, &a, &mut out.at[#k])),
         };
-        quote!((#code, #vendor) => #call,)
+        let key = key_pattern(f);
+        quote!(#key => #call,)
     });
     let other_arm = if g.extensible {
-        quote!(_ => ctx.other_in_view(G, a),)
+        quote!(_ => s.other_in_view(&a),)
     } else {
-        quote!(_ => ctx.other(G, a, None),)
+        quote!(_ => s.other(&a, None),)
     };
-    let missing = missing_checks(g, fs, Some(&quote!(out.at)));
-    let one_of = super::rules::one_of_check(g, quote!(out.at));
-    let counts = counts_decl(n);
+    let needs = fs.iter().filter(|f| g.rules[f.index].min > 0).map(|f| {
+        let k = Literal::usize_unsuffixed(f.index);
+        if matches!(f.shape, Shape::One | Shape::Optional) {
+            quote!(s.need_at(#k, out.at[#k]);)
+        } else {
+            quote!(s.need(#k);)
+        }
+    });
+    let start = fields_start(refs);
+    let one_of = super::rules::one_of_check(g, Some(quote!(out.at)));
+    let out_mut = if n == 0 { quote!() } else { quote!(mut) };
+    let nl = Literal::usize_unsuffixed(n);
     let check = quote! {
-        let G: &'static #rt::dictionary::GrammarDef = &#grammar;
-        #counts
         // Built where it is returned: the offsets are written in place, not copied there.
-        let mut out = Self { data, at: [0u32; #n] };
-        ctx.walk(data, |ctx, a, index| match (a.header.code, a.header.vendor()) {
-            #(#arms)*
-            #other_arm
-        });
-        #missing
+        let #out_mut out = Self { data, at: [0; #nl] };
+        #start
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                #(#arms)*
+                #other_arm
+            }
+        }
+        #(#needs)*
         #one_of
         out
     };
 
     let slot_arms = fs.iter().filter(|f| super::rules::has_arm(f)).map(|f| {
-        let (i, (code, _, vendor)) = (f.index, f.wire);
-        quote!((#code, #vendor) => Some(#i),)
+        let (k, key) = (Literal::usize_unsuffixed(f.index), key_pattern(f));
+        quote!(#key => Some(#k),)
     });
     let slot = quote! {
         fn slot(code: u32, vendor_id: u32) -> Option<usize> {
@@ -102,55 +101,58 @@ pub(super) fn view(
     let mut to_struct = Vec::new();
     for f in fs.iter().filter(|f| f.shape != Shape::Forbidden) {
         let name = field_ident(&f.name);
-        let i = f.index;
-        let (code, _, vendor) = f.wire;
-        let max = match g.rules[i].max {
-            Some(m) => quote!(#m),
+        let k = Literal::usize_unsuffixed(f.index);
+        let key = key_pattern(f);
+        let max = match g.rules[f.index].max {
+            Some(m) => {
+                let m = Literal::u32_unsuffixed(m);
+                quote!(#m)
+            }
             None => quote!(u32::MAX),
         };
         let value = &f.value;
+        let boxed = if f.boxed {
+            quote!(.map(Box::new))
+        } else {
+            quote!()
+        };
         let (ret, body, build) = match (f.shape, &f.view) {
             (Shape::One, None) => (
                 quote!(#value),
-                quote!(#rt::view::one(self.data, self.at[#i])),
+                quote!(#rt::view::one(self.data, self.at[#k])),
                 quote!(self.#name()),
             ),
             (Shape::Optional, None) => (
                 quote!(Option<#value>),
-                quote!(#rt::view::opt(self.data, self.at[#i])),
+                quote!(#rt::view::opt(self.data, self.at[#k])),
                 quote!(self.#name()),
             ),
             (_, None) => (
-                quote!(#rt::view::Iter<'a, #value>),
-                quote!(#rt::view::many(self.data, self.at[#i], (#code, #vendor), #max)),
+                quote!(#rt::Iter<'a, #value>),
+                quote!(#rt::view::many(self.data, self.at[#k], #key, #max)),
                 quote!(self.#name().collect()),
             ),
             (Shape::One, Some(v)) => {
-                let mut build = quote!(#rt::view::GroupView::to_group(&self.#name()));
-                if f.boxed {
-                    build = quote!(Box::new(#build));
-                }
+                let build = if f.boxed {
+                    quote!(Box::new(#rt::owned(self.#name())))
+                } else {
+                    quote!(#rt::owned(self.#name()))
+                };
                 (
                     quote!(#v),
-                    quote!(#rt::view::group(self.data, self.at[#i])),
+                    quote!(#rt::view::group(self.data, self.at[#k])),
                     build,
                 )
             }
-            (Shape::Optional, Some(v)) => {
-                let mut each = quote!(#rt::view::GroupView::to_group(&v));
-                if f.boxed {
-                    each = quote!(Box::new(#each));
-                }
-                (
-                    quote!(Option<#v>),
-                    quote!(#rt::view::opt_group(self.data, self.at[#i])),
-                    quote!(self.#name().map(|v| #each)),
-                )
-            }
+            (Shape::Optional, Some(v)) => (
+                quote!(Option<#v>),
+                quote!(#rt::view::opt_group(self.data, self.at[#k])),
+                quote!(self.#name().map(#rt::owned)#boxed),
+            ),
             (_, Some(v)) => (
-                quote!(#rt::view::Iter<'a, #v>),
-                quote!(#rt::view::many_group(self.data, self.at[#i], (#code, #vendor), #max)),
-                quote!(self.#name().map(|v| #rt::view::GroupView::to_group(&v)).collect()),
+                quote!(#rt::Iter<'a, #v>),
+                quote!(#rt::view::many_group(self.data, self.at[#k], #key, #max)),
+                quote!(self.#name().map(#rt::owned).collect()),
             ),
         };
         let d = docs(&f.doc);
@@ -162,27 +164,25 @@ pub(super) fn view(
     }
     if g.extensible {
         let slot_fn = match target {
-            Target::Group { .. } => quote!(<Self as #rt::view::GroupView<'a>>::slot),
-            Target::Command => quote!(<Self as #rt::view::CommandView<'a>>::slot),
+            Target::Group { .. } => quote!(<Self as #rt::GroupView<'a>>::slot),
+            Target::Command => quote!(<Self as #rt::CommandView<'a>>::slot),
         };
         accessors.push(quote! {
             /// AVPs the grammar does not name (`*[ AVP ]`), as received.
-            pub fn other_avps(&self) -> #rt::view::Others<'a> {
+            pub fn other_avps(&self) -> #rt::Others<'a> {
                 #rt::view::others(self.data, #slot_fn)
             }
         });
         to_struct.push(quote!(other_avps: self.other_avps().collect(),));
     }
 
-    let allow = quote!(#[allow(non_snake_case, unused_mut, unused_variables)]);
     let trait_impl = match target {
         Target::Group { def } => quote! {
-            impl<'a> #rt::view::GroupView<'a> for #vty<'a> {
-                const DEF: &'static #rt::dictionary::AvpDef = &defs::#def;
+            impl<'a> #rt::GroupView<'a> for #vty<'a> {
+                const DEF: &'static #rt::AvpDef = &defs::#def;
                 type Group = #ty #lt;
-                #allow
                 #[inline]
-                fn check_group(data: &'a [u8], ctx: &mut #rt::typed::DecodeCtx<'_>) -> Self {
+                fn check_group(data: &'a [u8], ctx: &mut #rt::DecodeCtx<'_>) -> Self {
                     #check
                 }
                 fn index_group(data: &'a [u8]) -> Self {
@@ -198,10 +198,9 @@ pub(super) fn view(
             }
         },
         Target::Command => quote! {
-            impl<'a> #rt::view::CommandView<'a> for #vty<'a> {
+            impl<'a> #rt::CommandView<'a> for #vty<'a> {
                 type Command = #ty #lt;
-                #allow
-                fn check_body(data: &'a [u8], ctx: &mut #rt::typed::DecodeCtx<'_>) -> Self {
+                fn check_body(data: &'a [u8], ctx: &mut #rt::DecodeCtx<'_>) -> Self {
                     #check
                 }
                 #slot
@@ -215,8 +214,8 @@ pub(super) fn view(
         },
     };
     let to_fn = match target {
-        Target::Group { .. } => quote!(#rt::view::GroupView::to_group(self)),
-        Target::Command => quote!(#rt::view::CommandView::to_command(self)),
+        Target::Group { .. } => quote!(#rt::GroupView::to_group(self)),
+        Target::Command => quote!(#rt::CommandView::to_command(self)),
     };
     // A grammar of only `*[ AVP ]` names no field.
     let dead = if n == 0 {
@@ -230,7 +229,7 @@ pub(super) fn view(
         pub struct #vty<'a> {
             data: &'a [u8],
             #dead
-            at: [u32; #n],
+            at: [u32; #nl],
         }
 
         impl<'a> #vty<'a> {

@@ -1,11 +1,11 @@
-//! [`DecodeCtx`]: the state generated decoders share while walking one message, counting
-//! occurrences against the grammar and recording violations with their Result-Code, path and
-//! Failed-AVP.
+//! [`DecodeCtx`]: the state generated decoders share while walking one message, recording
+//! violations with their Result-Code, path and Failed-AVP. The per-field work of one AVP list
+//! (occurrence counting against the grammar) is [`super::Fields`].
 
 use bytes::Bytes;
 
 use super::{Decoded, Group};
-use crate::avp::{self, AvpIter, AvpRef};
+use crate::avp::{AvpIter, AvpRef};
 use crate::consts::result_code as rc;
 use crate::dictionary::{AvpDef, GrammarDef, RuleDef};
 use crate::error::AvpError;
@@ -33,21 +33,6 @@ impl<T, const N: usize> Repeated<T> for smallvec::SmallVec<[T; N]> {
     fn push_value(&mut self, v: T) {
         self.push(v)
     }
-}
-
-/// What generated code knows at compile time about one grammar rule. Passed as a literal, so
-/// that once inlined the occurrence and flag checks compare against immediates instead of
-/// reading the dictionary tables.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Occurs {
-    /// Most occurrences; `u32::MAX` when unbounded.
-    pub max: u32,
-    /// Position among the fixed AVPs (`< X >`) at the start; `usize::MAX` for none.
-    pub fixed_at: usize,
-    /// The flag bits (M, P) the dictionary requires set or clear...
-    pub flag_mask: u8,
-    /// ...and their required values: flags `f` are wrong when `f & flag_mask != flag_bits`.
-    pub flag_bits: u8,
 }
 
 /// Decoding state shared by the generated decoders of one message.
@@ -196,18 +181,6 @@ impl<'o> DecodeCtx<'o> {
         self.push(result_code, None, 0, 0, message, None);
     }
 
-    /// A rule whose AVP must not occur (`0*0`): every occurrence is 5008.
-    pub fn forbidden(
-        &mut self,
-        rule: &'static RuleDef,
-        occurs: Occurs,
-        a: &AvpRef<'_>,
-        count: &mut u32,
-        index: usize,
-    ) {
-        self.occurrence(rule, occurs, a, count, index);
-    }
-
     /// Records a malformed AVP that stopped the walk of one list.
     pub fn malformed(&mut self, e: AvpError) {
         if !self.keeps(e.result_code()) {
@@ -264,34 +237,6 @@ impl<'o> DecodeCtx<'o> {
                 );
             }
         }
-    }
-
-    /// Counts one occurrence of `rule`'s AVP; reports wrong flags (3009, strict), 5009 for the
-    /// first one past the maximum and 5008 for a fixed AVP away from its place. Returns whether
-    /// to keep the value.
-    #[inline(always)]
-    pub(crate) fn occurrence(
-        &mut self,
-        rule: &'static RuleDef,
-        occurs: Occurs,
-        a: &AvpRef<'_>,
-        count: &mut u32,
-        index: usize,
-    ) -> bool {
-        *count += 1;
-        if self.opts.strict && a.header.flags.0 & occurs.flag_mask != occurs.flag_bits {
-            self.bad_flags(rule.avp, a.wire);
-        }
-        if *count > occurs.max {
-            if *count == occurs.max.wrapping_add(1) {
-                self.excess(rule, a.wire, occurs.max);
-            }
-            return false;
-        }
-        if occurs.fixed_at != usize::MAX && index != occurs.fixed_at {
-            self.misplaced(rule, a.wire, index, occurs.fixed_at);
-        }
-        true
     }
 
     #[cold]
@@ -390,116 +335,6 @@ impl<'o> DecodeCtx<'o> {
         None
     }
 
-    /// A required scalar field (`{X}` or `<X>`: `T`); the first occurrence is kept.
-    // Flat arguments: called only from generated code, and kept inlinable.
-    #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
-    pub fn one<'a, T: AvpValue<'a>>(
-        &mut self,
-        rule: &'static RuleDef,
-        occurs: Occurs,
-        a: &AvpRef<'a>,
-        slot: &mut T,
-        count: &mut u32,
-        index: usize,
-    ) {
-        if self.occurrence(rule, occurs, a, count, index) && *count == 1 {
-            if let Some(v) = self.value(rule, a) {
-                *slot = v;
-            }
-        }
-    }
-
-    /// An optional scalar field (`[X]`: `Option<T>`).
-    #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
-    pub fn opt<'a, T: AvpValue<'a>>(
-        &mut self,
-        rule: &'static RuleDef,
-        occurs: Occurs,
-        a: &AvpRef<'a>,
-        slot: &mut Option<T>,
-        count: &mut u32,
-        index: usize,
-    ) {
-        if self.occurrence(rule, occurs, a, count, index) && *count == 1 {
-            *slot = self.value(rule, a);
-        }
-    }
-
-    /// A repeated scalar field (`Vec` or `SmallVec`).
-    #[inline(always)]
-    pub fn many<'a, T: AvpValue<'a>>(
-        &mut self,
-        rule: &'static RuleDef,
-        occurs: Occurs,
-        a: &AvpRef<'a>,
-        slot: &mut impl Repeated<T>,
-        count: &mut u32,
-        index: usize,
-    ) {
-        if self.occurrence(rule, occurs, a, count, index) {
-            if let Some(v) = self.value(rule, a) {
-                slot.push_value(v);
-            }
-        }
-    }
-
-    /// A required Grouped field, decoded in place.
-    #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
-    pub fn one_group<'a, T: Group<'a>>(
-        &mut self,
-        rule: &'static RuleDef,
-        occurs: Occurs,
-        a: &AvpRef<'a>,
-        slot: &mut T,
-        count: &mut u32,
-        index: usize,
-    ) {
-        if self.occurrence(rule, occurs, a, count, index) && *count == 1 && self.enter(rule) {
-            self.group(a, slot);
-        }
-    }
-
-    /// An optional Grouped field, decoded in place.
-    #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
-    pub fn opt_group<'a, T: Group<'a>>(
-        &mut self,
-        rule: &'static RuleDef,
-        occurs: Occurs,
-        a: &AvpRef<'a>,
-        slot: &mut Option<T>,
-        count: &mut u32,
-        index: usize,
-    ) {
-        if self.occurrence(rule, occurs, a, count, index) && *count == 1 && self.enter(rule) {
-            let g = slot.insert(T::default());
-            self.group(a, g);
-        }
-    }
-
-    /// A repeated Grouped field, each decoded in place at the end of the vector.
-    #[inline(always)]
-    pub fn many_group<'a, T: Group<'a>>(
-        &mut self,
-        rule: &'static RuleDef,
-        occurs: Occurs,
-        a: &AvpRef<'a>,
-        slot: &mut Vec<T>,
-        count: &mut u32,
-        index: usize,
-    ) {
-        if self.occurrence(rule, occurs, a, count, index) && self.enter(rule) {
-            // Written straight into the vector's memory, not built aside and copied in.
-            slot.resize_with(slot.len() + 1, T::default);
-            if let Some(g) = slot.last_mut() {
-                self.group(a, g);
-            }
-        }
-    }
-
     /// Can one more level of Grouped AVPs be decoded? Records 5012 when not.
     #[inline(always)]
     pub(crate) fn enter(&mut self, rule: &'static RuleDef) -> bool {
@@ -529,7 +364,7 @@ impl<'o> DecodeCtx<'o> {
 
     /// Decodes the children of Grouped AVP `a` into `slot` (its rule already checked).
     #[inline]
-    fn group<'a, T: Group<'a>>(&mut self, a: &AvpRef<'a>, slot: &mut T) {
+    pub(crate) fn group<'a, T: Group<'a>>(&mut self, a: &AvpRef<'a>, slot: &mut T) {
         self.nested(a, T::DEF.name, |ctx| slot.decode_group(a.data, ctx));
     }
 
@@ -655,41 +490,11 @@ impl<'o> DecodeCtx<'o> {
         );
     }
 
-    /// Walks the AVPs of `buf` (a message body or a Grouped AVP's data), calling `field` for
-    /// each with its index; a malformed AVP is recorded and ends the walk.
-    #[inline(always)]
-    pub fn walk<'b>(
-        &mut self,
-        buf: &'b [u8],
-        mut field: impl FnMut(&mut Self, &AvpRef<'b>, usize),
-    ) {
-        let leniency = self.opts.leniency;
-        let max_avps = self.opts.max_avps as usize;
-        let mut pos = 0usize;
-        let mut index = 0usize;
-        loop {
-            // The parse's own bounds check also finds the end of the list.
-            let Some((a, next)) = avp::parse_at(buf, pos, leniency) else {
-                if pos < buf.len() {
-                    self.malformed_at(buf, pos);
-                }
-                return;
-            };
-            if index >= max_avps {
-                self.too_many_avps();
-                return;
-            }
-            field(self, &a, index);
-            index += 1;
-            pos = next;
-        }
-    }
-
     /// The fast path refused the AVP at `pos`: let the careful walk say what is wrong, and
     /// record it. (Kept out of the loop: merging a way back into it costs the hot path.)
     #[cold]
     #[inline(never)]
-    fn malformed_at(&mut self, buf: &[u8], pos: usize) {
+    pub(crate) fn malformed_at(&mut self, buf: &[u8], pos: usize) {
         match AvpIter::at(buf, pos, self.opts.leniency).next() {
             Some(Err(e)) => self.malformed(*e),
             // The two walks check the same things; should they ever disagree, say so rather
@@ -707,7 +512,7 @@ impl<'o> DecodeCtx<'o> {
 
     #[cold]
     #[inline(never)]
-    fn too_many_avps(&mut self) {
+    pub(crate) fn too_many_avps(&mut self) {
         if !self.keeps(rc::UNABLE_TO_COMPLY) {
             return;
         }

@@ -181,13 +181,18 @@ impl std::fmt::Display for AvpType {
 pub trait IntoOwned: Sized {
     /// The `'static` form.
     type Owned: 'static;
+    /// The one method to implement: moves what is owned; what is borrowed from `owner` (when
+    /// given) shares it, anything else borrowed is copied. A type holding others passes
+    /// `owner` on to each.
+    fn into_owned_in(self, owner: Option<&Bytes>) -> Self::Owned;
     /// Copies what is borrowed; moves what is owned.
-    fn into_owned(self) -> Self::Owned;
+    fn into_owned(self) -> Self::Owned {
+        self.into_owned_in(None)
+    }
     /// As [`IntoOwned::into_owned`], but what is borrowed from `owner` shares it (a reference
     /// count, no copy): the way to keep a message decoded from a `Bytes` frame.
     fn into_shared(self, owner: &Bytes) -> Self::Owned {
-        let _ = owner;
-        self.into_owned()
+        self.into_owned_in(Some(owner))
     }
 }
 
@@ -196,7 +201,7 @@ macro_rules! owned_already {
         impl IntoOwned for $t {
             type Owned = $t;
             #[inline]
-            fn into_owned(self) -> $t {
+            fn into_owned_in(self, _: Option<&Bytes>) -> $t {
                 self
             }
         }
@@ -218,41 +223,29 @@ owned_already!(
 
 impl<T: IntoOwned> IntoOwned for Option<T> {
     type Owned = Option<T::Owned>;
-    fn into_owned(self) -> Self::Owned {
-        self.map(T::into_owned)
-    }
-    fn into_shared(self, owner: &Bytes) -> Self::Owned {
-        self.map(|v| v.into_shared(owner))
+    fn into_owned_in(self, owner: Option<&Bytes>) -> Self::Owned {
+        self.map(|v| v.into_owned_in(owner))
     }
 }
 
 impl<T: IntoOwned> IntoOwned for Vec<T> {
     type Owned = Vec<T::Owned>;
-    fn into_owned(self) -> Self::Owned {
-        self.into_iter().map(T::into_owned).collect()
-    }
-    fn into_shared(self, owner: &Bytes) -> Self::Owned {
-        self.into_iter().map(|v| v.into_shared(owner)).collect()
+    fn into_owned_in(self, owner: Option<&Bytes>) -> Self::Owned {
+        self.into_iter().map(|v| v.into_owned_in(owner)).collect()
     }
 }
 
 impl<T: IntoOwned, const N: usize> IntoOwned for smallvec::SmallVec<[T; N]> {
     type Owned = smallvec::SmallVec<[T::Owned; N]>;
-    fn into_owned(self) -> Self::Owned {
-        self.into_iter().map(T::into_owned).collect()
-    }
-    fn into_shared(self, owner: &Bytes) -> Self::Owned {
-        self.into_iter().map(|v| v.into_shared(owner)).collect()
+    fn into_owned_in(self, owner: Option<&Bytes>) -> Self::Owned {
+        self.into_iter().map(|v| v.into_owned_in(owner)).collect()
     }
 }
 
 impl<T: IntoOwned> IntoOwned for Box<T> {
     type Owned = Box<T::Owned>;
-    fn into_owned(self) -> Self::Owned {
-        Box::new((*self).into_owned())
-    }
-    fn into_shared(self, owner: &Bytes) -> Self::Owned {
-        Box::new((*self).into_shared(owner))
+    fn into_owned_in(self, owner: Option<&Bytes>) -> Self::Owned {
+        Box::new((*self).into_owned_in(owner))
     }
 }
 

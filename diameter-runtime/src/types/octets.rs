@@ -110,16 +110,8 @@ impl<'a> OctetString<'a> {
 
 impl IntoOwned for OctetString<'_> {
     type Owned = OctetString<'static>;
-    /// Copies borrowed bytes; owned ones are moved.
-    fn into_owned(self) -> OctetString<'static> {
-        match self.0 {
-            Repr::Borrowed(b) => OctetString(Repr::Shared(Bytes::copy_from_slice(b))),
-            Repr::Shared(b) => OctetString(Repr::Shared(b)),
-        }
-    }
-
-    /// Shares `owner` when the bytes are borrowed from it (no copy, one reference count);
-    /// other borrowed bytes are copied.
+    /// Owned bytes are moved. Borrowed ones share `owner` when they lie in it (no copy, one
+    /// reference count), and are copied otherwise.
     ///
     /// ```
     /// use bytes::Bytes;
@@ -129,22 +121,23 @@ impl IntoOwned for OctetString<'_> {
     /// let kept = v.into_shared(&wire);
     /// assert_eq!(kept.as_bytes().as_ptr(), wire[1..].as_ptr());
     /// ```
-    fn into_shared(self, owner: &Bytes) -> OctetString<'static> {
-        match self.0 {
-            Repr::Shared(b) => OctetString(Repr::Shared(b)),
-            Repr::Borrowed(b) => {
-                let range = owner.as_ptr() as usize..owner.as_ptr() as usize + owner.len() + 1;
-                let inside = b.is_empty()
-                    || (range.contains(&(b.as_ptr() as usize))
-                        && range.contains(&(b.as_ptr() as usize + b.len())));
-                if inside {
-                    OctetString(Repr::Shared(owner.slice_ref(b)))
-                } else {
-                    OctetString(Repr::Shared(Bytes::copy_from_slice(b)))
-                }
+    fn into_owned_in(self, owner: Option<&Bytes>) -> OctetString<'static> {
+        match (self.0, owner) {
+            (Repr::Shared(b), _) => OctetString(Repr::Shared(b)),
+            (Repr::Borrowed(b), Some(owner)) if lies_in(b, owner) => {
+                OctetString(Repr::Shared(owner.slice_ref(b)))
             }
+            (Repr::Borrowed(b), _) => OctetString(Repr::Shared(Bytes::copy_from_slice(b))),
         }
     }
+}
+
+/// Is `b` a part of `owner` (what `Bytes::slice_ref` requires)?
+fn lies_in(b: &[u8], owner: &Bytes) -> bool {
+    let range = owner.as_ptr() as usize..owner.as_ptr() as usize + owner.len() + 1;
+    b.is_empty()
+        || (range.contains(&(b.as_ptr() as usize))
+            && range.contains(&(b.as_ptr() as usize + b.len())))
 }
 
 impl Default for OctetString<'_> {

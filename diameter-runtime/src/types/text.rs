@@ -136,11 +136,8 @@ macro_rules! text_type {
 
         impl IntoOwned for $name<'_> {
             type Owned = $name<'static>;
-            fn into_owned(self) -> $name<'static> {
-                $name(self.0.into_owned())
-            }
-            fn into_shared(self, owner: &Bytes) -> $name<'static> {
-                $name(self.0.into_shared(owner))
+            fn into_owned_in(self, owner: Option<&Bytes>) -> $name<'static> {
+                $name(self.0.into_owned_in(owner))
             }
         }
 
