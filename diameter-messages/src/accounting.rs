@@ -81,7 +81,7 @@ pub mod defs {
         one_of: &[],
     };
     #[doc(hidden)]
-    pub const ACCOUNTING_REQUEST_OCCURS: [rt::Occurs; 24] = [
+    pub const ACCOUNTING_REQUEST_OCCURS: [rt::Occurs; 19] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -101,11 +101,6 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
     ];
     /// Grammar of Accounting-answer.
     pub static ACCOUNTING_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
@@ -175,7 +170,7 @@ pub mod defs {
         one_of: &[],
     };
     #[doc(hidden)]
-    pub const ACCOUNTING_ANSWER_OCCURS: [rt::Occurs; 25] = [
+    pub const ACCOUNTING_ANSWER_OCCURS: [rt::Occurs; 20] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -196,11 +191,6 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
     ];
 }
 /// The AVPs and applications this module defines.
@@ -473,7 +463,7 @@ impl rt::IntoOwned for AccountingRequest<'_> {
 #[derive(Clone, Copy)]
 pub struct AccountingRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 24],
+    at: [u32; 19],
 }
 impl<'a> AccountingRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
@@ -563,8 +553,13 @@ impl<'a> AccountingRequestView<'a> {
 }
 impl<'a> rt::CommandView<'a> for AccountingRequestView<'a> {
     type Command = AccountingRequest<'a>;
-    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
-        let mut out = Self { data, at: [0; 24] };
+    fn unchecked(data: &'a [u8]) -> Self {
+        Self { data, at: [0; 19] }
+    }
+    fn check_into(&mut self, ctx: &mut rt::DecodeCtx<'_>) {
+        let data = self.data;
+        #[allow(unused_variables)]
+        let out = self;
         let mut s = ctx
             .fields(&defs::ACCOUNTING_REQUEST_GRAMMAR, &defs::ACCOUNTING_REQUEST_OCCURS);
         while let Some(a) = s.next(data) {
@@ -621,7 +616,6 @@ impl<'a> rt::CommandView<'a> for AccountingRequestView<'a> {
         s.need_at(3, out.at[3]);
         s.need_at(4, out.at[4]);
         s.need_at(5, out.at[5]);
-        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -935,7 +929,7 @@ impl rt::IntoOwned for AccountingAnswer<'_> {
 #[derive(Clone, Copy)]
 pub struct AccountingAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 25],
+    at: [u32; 20],
 }
 impl<'a> AccountingAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
@@ -1029,8 +1023,13 @@ impl<'a> AccountingAnswerView<'a> {
 }
 impl<'a> rt::CommandView<'a> for AccountingAnswerView<'a> {
     type Command = AccountingAnswer<'a>;
-    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
-        let mut out = Self { data, at: [0; 25] };
+    fn unchecked(data: &'a [u8]) -> Self {
+        Self { data, at: [0; 20] }
+    }
+    fn check_into(&mut self, ctx: &mut rt::DecodeCtx<'_>) {
+        let data = self.data;
+        #[allow(unused_variables)]
+        let out = self;
         let mut s = ctx
             .fields(&defs::ACCOUNTING_ANSWER_GRAMMAR, &defs::ACCOUNTING_ANSWER_OCCURS);
         while let Some(a) = s.next(data) {
@@ -1090,7 +1089,6 @@ impl<'a> rt::CommandView<'a> for AccountingAnswerView<'a> {
         s.need_at(3, out.at[3]);
         s.need_at(4, out.at[4]);
         s.need_at(5, out.at[5]);
-        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {

@@ -906,7 +906,7 @@ pub mod defs {
         one_of: &[],
     };
     #[doc(hidden)]
-    pub const CAPABILITIES_EXCHANGE_REQUEST_OCCURS: [rt::Occurs; 39] = [
+    pub const CAPABILITIES_EXCHANGE_REQUEST_OCCURS: [rt::Occurs; 12] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, u32::MAX, usize::MAX, 64, 64),
@@ -919,33 +919,6 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
     ];
     /// Grammar of Capabilities-Exchange-answer.
     pub static CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
@@ -994,7 +967,7 @@ pub mod defs {
         one_of: &[],
     };
     #[doc(hidden)]
-    pub const CAPABILITIES_EXCHANGE_ANSWER_OCCURS: [rt::Occurs; 39] = [
+    pub const CAPABILITIES_EXCHANGE_ANSWER_OCCURS: [rt::Occurs; 15] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -1010,30 +983,6 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
     ];
     /// Grammar of Re-Auth-request.
     pub static RE_AUTH_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
@@ -1080,7 +1029,7 @@ pub mod defs {
         one_of: &[],
     };
     #[doc(hidden)]
-    pub const RE_AUTH_REQUEST_OCCURS: [rt::Occurs; 37] = [
+    pub const RE_AUTH_REQUEST_OCCURS: [rt::Occurs; 11] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -1092,32 +1041,6 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
     ];
     /// Grammar of Re-Auth-answer.
     pub static RE_AUTH_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
@@ -1166,7 +1089,7 @@ pub mod defs {
         one_of: &[],
     };
     #[doc(hidden)]
-    pub const RE_AUTH_ANSWER_OCCURS: [rt::Occurs; 39] = [
+    pub const RE_AUTH_ANSWER_OCCURS: [rt::Occurs; 13] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -1180,32 +1103,6 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
     ];
     /// Grammar of Abort-Session-request.
     pub static ABORT_SESSION_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
@@ -1254,7 +1151,7 @@ pub mod defs {
         one_of: &[],
     };
     #[doc(hidden)]
-    pub const ABORT_SESSION_REQUEST_OCCURS: [rt::Occurs; 39] = [
+    pub const ABORT_SESSION_REQUEST_OCCURS: [rt::Occurs; 10] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -1265,35 +1162,6 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
     ];
     /// Grammar of Abort-Session-answer.
     pub static ABORT_SESSION_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
@@ -1342,7 +1210,7 @@ pub mod defs {
         one_of: &[],
     };
     #[doc(hidden)]
-    pub const ABORT_SESSION_ANSWER_OCCURS: [rt::Occurs; 39] = [
+    pub const ABORT_SESSION_ANSWER_OCCURS: [rt::Occurs; 13] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -1356,32 +1224,6 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
     ];
     /// Grammar of Session-Termination-request.
     pub static SESSION_TERMINATION_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
@@ -1430,7 +1272,7 @@ pub mod defs {
         one_of: &[],
     };
     #[doc(hidden)]
-    pub const SESSION_TERMINATION_REQUEST_OCCURS: [rt::Occurs; 39] = [
+    pub const SESSION_TERMINATION_REQUEST_OCCURS: [rt::Occurs; 12] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -1443,33 +1285,6 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
     ];
     /// Grammar of Session-Termination-answer.
     pub static SESSION_TERMINATION_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
@@ -1518,7 +1333,7 @@ pub mod defs {
         one_of: &[],
     };
     #[doc(hidden)]
-    pub const SESSION_TERMINATION_ANSWER_OCCURS: [rt::Occurs; 39] = [
+    pub const SESSION_TERMINATION_ANSWER_OCCURS: [rt::Occurs; 14] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -1533,31 +1348,6 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
     ];
     /// Grammar of Device-Watchdog-request.
     pub static DEVICE_WATCHDOG_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
@@ -1606,46 +1396,10 @@ pub mod defs {
         one_of: &[],
     };
     #[doc(hidden)]
-    pub const DEVICE_WATCHDOG_REQUEST_OCCURS: [rt::Occurs; 39] = [
+    pub const DEVICE_WATCHDOG_REQUEST_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
     ];
     /// Grammar of Device-Watchdog-answer.
     pub static DEVICE_WATCHDOG_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
@@ -1694,46 +1448,13 @@ pub mod defs {
         one_of: &[],
     };
     #[doc(hidden)]
-    pub const DEVICE_WATCHDOG_ANSWER_OCCURS: [rt::Occurs; 39] = [
+    pub const DEVICE_WATCHDOG_ANSWER_OCCURS: [rt::Occurs; 6] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
     ];
     /// Grammar of Disconnect-Peer-request.
     pub static DISCONNECT_PEER_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
@@ -1782,46 +1503,10 @@ pub mod defs {
         one_of: &[],
     };
     #[doc(hidden)]
-    pub const DISCONNECT_PEER_REQUEST_OCCURS: [rt::Occurs; 39] = [
+    pub const DISCONNECT_PEER_REQUEST_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
     ];
     /// Grammar of Disconnect-Peer-answer.
     pub static DISCONNECT_PEER_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
@@ -1870,46 +1555,12 @@ pub mod defs {
         one_of: &[],
     };
     #[doc(hidden)]
-    pub const DISCONNECT_PEER_ANSWER_OCCURS: [rt::Occurs; 39] = [
+    pub const DISCONNECT_PEER_ANSWER_OCCURS: [rt::Occurs; 5] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
     ];
 }
 /// The AVPs and applications this module defines.
@@ -3092,7 +2743,7 @@ impl rt::IntoOwned for CapabilitiesExchangeRequest<'_> {
 #[derive(Clone, Copy)]
 pub struct CapabilitiesExchangeRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 39],
+    at: [u32; 12],
 }
 impl<'a> CapabilitiesExchangeRequestView<'a> {
     /// [`Origin-Host`](defs::ORIGIN_HOST), required.
@@ -3152,8 +2803,13 @@ impl<'a> CapabilitiesExchangeRequestView<'a> {
 }
 impl<'a> rt::CommandView<'a> for CapabilitiesExchangeRequestView<'a> {
     type Command = CapabilitiesExchangeRequest<'a>;
-    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
-        let mut out = Self { data, at: [0; 39] };
+    fn unchecked(data: &'a [u8]) -> Self {
+        Self { data, at: [0; 12] }
+    }
+    fn check_into(&mut self, ctx: &mut rt::DecodeCtx<'_>) {
+        let data = self.data;
+        #[allow(unused_variables)]
+        let out = self;
         let mut s = ctx
             .fields(
                 &defs::CAPABILITIES_EXCHANGE_REQUEST_GRAMMAR,
@@ -3189,7 +2845,6 @@ impl<'a> rt::CommandView<'a> for CapabilitiesExchangeRequestView<'a> {
         s.need(2);
         s.need_at(3, out.at[3]);
         s.need_at(4, out.at[4]);
-        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -3455,7 +3110,7 @@ impl rt::IntoOwned for CapabilitiesExchangeAnswer<'_> {
 #[derive(Clone, Copy)]
 pub struct CapabilitiesExchangeAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 39],
+    at: [u32; 15],
 }
 impl<'a> CapabilitiesExchangeAnswerView<'a> {
     /// [`Result-Code`](defs::RESULT_CODE), required.
@@ -3527,8 +3182,13 @@ impl<'a> CapabilitiesExchangeAnswerView<'a> {
 }
 impl<'a> rt::CommandView<'a> for CapabilitiesExchangeAnswerView<'a> {
     type Command = CapabilitiesExchangeAnswer<'a>;
-    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
-        let mut out = Self { data, at: [0; 39] };
+    fn unchecked(data: &'a [u8]) -> Self {
+        Self { data, at: [0; 15] }
+    }
+    fn check_into(&mut self, ctx: &mut rt::DecodeCtx<'_>) {
+        let data = self.data;
+        #[allow(unused_variables)]
+        let out = self;
         let mut s = ctx
             .fields(
                 &defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR,
@@ -3570,7 +3230,6 @@ impl<'a> rt::CommandView<'a> for CapabilitiesExchangeAnswerView<'a> {
         s.need(3);
         s.need_at(4, out.at[4]);
         s.need_at(5, out.at[5]);
-        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -3830,7 +3489,7 @@ impl rt::IntoOwned for ReAuthRequest<'_> {
 #[derive(Clone, Copy)]
 pub struct ReAuthRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 37],
+    at: [u32; 11],
 }
 impl<'a> ReAuthRequestView<'a> {
     /// [`Session-Id`](defs::SESSION_ID), required, at its fixed position.
@@ -3884,8 +3543,13 @@ impl<'a> ReAuthRequestView<'a> {
 }
 impl<'a> rt::CommandView<'a> for ReAuthRequestView<'a> {
     type Command = ReAuthRequest<'a>;
-    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
-        let mut out = Self { data, at: [0; 37] };
+    fn unchecked(data: &'a [u8]) -> Self {
+        Self { data, at: [0; 11] }
+    }
+    fn check_into(&mut self, ctx: &mut rt::DecodeCtx<'_>) {
+        let data = self.data;
+        #[allow(unused_variables)]
+        let out = self;
         let mut s = ctx
             .fields(&defs::RE_AUTH_REQUEST_GRAMMAR, &defs::RE_AUTH_REQUEST_OCCURS);
         while let Some(a) = s.next(data) {
@@ -3919,7 +3583,6 @@ impl<'a> rt::CommandView<'a> for ReAuthRequestView<'a> {
         s.need_at(4, out.at[4]);
         s.need_at(5, out.at[5]);
         s.need_at(6, out.at[6]);
-        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -4153,7 +3816,7 @@ impl rt::IntoOwned for ReAuthAnswer<'_> {
 #[derive(Clone, Copy)]
 pub struct ReAuthAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 39],
+    at: [u32; 13],
 }
 impl<'a> ReAuthAnswerView<'a> {
     /// [`Session-Id`](defs::SESSION_ID), required, at its fixed position.
@@ -4215,8 +3878,13 @@ impl<'a> ReAuthAnswerView<'a> {
 }
 impl<'a> rt::CommandView<'a> for ReAuthAnswerView<'a> {
     type Command = ReAuthAnswer<'a>;
-    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
-        let mut out = Self { data, at: [0; 39] };
+    fn unchecked(data: &'a [u8]) -> Self {
+        Self { data, at: [0; 13] }
+    }
+    fn check_into(&mut self, ctx: &mut rt::DecodeCtx<'_>) {
+        let data = self.data;
+        #[allow(unused_variables)]
+        let out = self;
         let mut s = ctx
             .fields(&defs::RE_AUTH_ANSWER_GRAMMAR, &defs::RE_AUTH_ANSWER_OCCURS);
         while let Some(a) = s.next(data) {
@@ -4249,7 +3917,6 @@ impl<'a> rt::CommandView<'a> for ReAuthAnswerView<'a> {
         s.need_at(1, out.at[1]);
         s.need_at(2, out.at[2]);
         s.need_at(3, out.at[3]);
-        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -4493,7 +4160,7 @@ impl rt::IntoOwned for AbortSessionRequest<'_> {
 #[derive(Clone, Copy)]
 pub struct AbortSessionRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 39],
+    at: [u32; 10],
 }
 impl<'a> AbortSessionRequestView<'a> {
     /// [`Session-Id`](defs::SESSION_ID), required, at its fixed position.
@@ -4543,8 +4210,13 @@ impl<'a> AbortSessionRequestView<'a> {
 }
 impl<'a> rt::CommandView<'a> for AbortSessionRequestView<'a> {
     type Command = AbortSessionRequest<'a>;
-    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
-        let mut out = Self { data, at: [0; 39] };
+    fn unchecked(data: &'a [u8]) -> Self {
+        Self { data, at: [0; 10] }
+    }
+    fn check_into(&mut self, ctx: &mut rt::DecodeCtx<'_>) {
+        let data = self.data;
+        #[allow(unused_variables)]
+        let out = self;
         let mut s = ctx
             .fields(
                 &defs::ABORT_SESSION_REQUEST_GRAMMAR,
@@ -4579,7 +4251,6 @@ impl<'a> rt::CommandView<'a> for AbortSessionRequestView<'a> {
         s.need_at(3, out.at[3]);
         s.need_at(4, out.at[4]);
         s.need_at(5, out.at[5]);
-        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -4818,7 +4489,7 @@ impl rt::IntoOwned for AbortSessionAnswer<'_> {
 #[derive(Clone, Copy)]
 pub struct AbortSessionAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 39],
+    at: [u32; 13],
 }
 impl<'a> AbortSessionAnswerView<'a> {
     /// [`Session-Id`](defs::SESSION_ID), required, at its fixed position.
@@ -4880,8 +4551,13 @@ impl<'a> AbortSessionAnswerView<'a> {
 }
 impl<'a> rt::CommandView<'a> for AbortSessionAnswerView<'a> {
     type Command = AbortSessionAnswer<'a>;
-    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
-        let mut out = Self { data, at: [0; 39] };
+    fn unchecked(data: &'a [u8]) -> Self {
+        Self { data, at: [0; 13] }
+    }
+    fn check_into(&mut self, ctx: &mut rt::DecodeCtx<'_>) {
+        let data = self.data;
+        #[allow(unused_variables)]
+        let out = self;
         let mut s = ctx
             .fields(
                 &defs::ABORT_SESSION_ANSWER_GRAMMAR,
@@ -4917,7 +4593,6 @@ impl<'a> rt::CommandView<'a> for AbortSessionAnswerView<'a> {
         s.need_at(1, out.at[1]);
         s.need_at(2, out.at[2]);
         s.need_at(3, out.at[3]);
-        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -5174,7 +4849,7 @@ impl rt::IntoOwned for SessionTerminationRequest<'_> {
 #[derive(Clone, Copy)]
 pub struct SessionTerminationRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 39],
+    at: [u32; 12],
 }
 impl<'a> SessionTerminationRequestView<'a> {
     /// [`Session-Id`](defs::SESSION_ID), required, at its fixed position.
@@ -5232,8 +4907,13 @@ impl<'a> SessionTerminationRequestView<'a> {
 }
 impl<'a> rt::CommandView<'a> for SessionTerminationRequestView<'a> {
     type Command = SessionTerminationRequest<'a>;
-    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
-        let mut out = Self { data, at: [0; 39] };
+    fn unchecked(data: &'a [u8]) -> Self {
+        Self { data, at: [0; 12] }
+    }
+    fn check_into(&mut self, ctx: &mut rt::DecodeCtx<'_>) {
+        let data = self.data;
+        #[allow(unused_variables)]
+        let out = self;
         let mut s = ctx
             .fields(
                 &defs::SESSION_TERMINATION_REQUEST_GRAMMAR,
@@ -5270,7 +4950,6 @@ impl<'a> rt::CommandView<'a> for SessionTerminationRequestView<'a> {
         s.need_at(3, out.at[3]);
         s.need_at(4, out.at[4]);
         s.need_at(5, out.at[5]);
-        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -5521,7 +5200,7 @@ impl rt::IntoOwned for SessionTerminationAnswer<'_> {
 #[derive(Clone, Copy)]
 pub struct SessionTerminationAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 39],
+    at: [u32; 14],
 }
 impl<'a> SessionTerminationAnswerView<'a> {
     /// [`Session-Id`](defs::SESSION_ID), required, at its fixed position.
@@ -5587,8 +5266,13 @@ impl<'a> SessionTerminationAnswerView<'a> {
 }
 impl<'a> rt::CommandView<'a> for SessionTerminationAnswerView<'a> {
     type Command = SessionTerminationAnswer<'a>;
-    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
-        let mut out = Self { data, at: [0; 39] };
+    fn unchecked(data: &'a [u8]) -> Self {
+        Self { data, at: [0; 14] }
+    }
+    fn check_into(&mut self, ctx: &mut rt::DecodeCtx<'_>) {
+        let data = self.data;
+        #[allow(unused_variables)]
+        let out = self;
         let mut s = ctx
             .fields(
                 &defs::SESSION_TERMINATION_ANSWER_GRAMMAR,
@@ -5625,7 +5309,6 @@ impl<'a> rt::CommandView<'a> for SessionTerminationAnswerView<'a> {
         s.need_at(1, out.at[1]);
         s.need_at(2, out.at[2]);
         s.need_at(3, out.at[3]);
-        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -5814,7 +5497,7 @@ impl rt::IntoOwned for DeviceWatchdogRequest<'_> {
 #[derive(Clone, Copy)]
 pub struct DeviceWatchdogRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 39],
+    at: [u32; 3],
 }
 impl<'a> DeviceWatchdogRequestView<'a> {
     /// [`Origin-Host`](defs::ORIGIN_HOST), required.
@@ -5836,8 +5519,13 @@ impl<'a> DeviceWatchdogRequestView<'a> {
 }
 impl<'a> rt::CommandView<'a> for DeviceWatchdogRequestView<'a> {
     type Command = DeviceWatchdogRequest<'a>;
-    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
-        let mut out = Self { data, at: [0; 39] };
+    fn unchecked(data: &'a [u8]) -> Self {
+        Self { data, at: [0; 3] }
+    }
+    fn check_into(&mut self, ctx: &mut rt::DecodeCtx<'_>) {
+        let data = self.data;
+        #[allow(unused_variables)]
+        let out = self;
         let mut s = ctx
             .fields(
                 &defs::DEVICE_WATCHDOG_REQUEST_GRAMMAR,
@@ -5857,7 +5545,6 @@ impl<'a> rt::CommandView<'a> for DeviceWatchdogRequestView<'a> {
         }
         s.need_at(0, out.at[0]);
         s.need_at(1, out.at[1]);
-        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -6048,7 +5735,7 @@ impl rt::IntoOwned for DeviceWatchdogAnswer<'_> {
 #[derive(Clone, Copy)]
 pub struct DeviceWatchdogAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 39],
+    at: [u32; 6],
 }
 impl<'a> DeviceWatchdogAnswerView<'a> {
     /// [`Result-Code`](defs::RESULT_CODE), required.
@@ -6082,8 +5769,13 @@ impl<'a> DeviceWatchdogAnswerView<'a> {
 }
 impl<'a> rt::CommandView<'a> for DeviceWatchdogAnswerView<'a> {
     type Command = DeviceWatchdogAnswer<'a>;
-    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
-        let mut out = Self { data, at: [0; 39] };
+    fn unchecked(data: &'a [u8]) -> Self {
+        Self { data, at: [0; 6] }
+    }
+    fn check_into(&mut self, ctx: &mut rt::DecodeCtx<'_>) {
+        let data = self.data;
+        #[allow(unused_variables)]
+        let out = self;
         let mut s = ctx
             .fields(
                 &defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR,
@@ -6109,7 +5801,6 @@ impl<'a> rt::CommandView<'a> for DeviceWatchdogAnswerView<'a> {
         s.need_at(0, out.at[0]);
         s.need_at(1, out.at[1]);
         s.need_at(2, out.at[2]);
-        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -6291,7 +5982,7 @@ impl rt::IntoOwned for DisconnectPeerRequest<'_> {
 #[derive(Clone, Copy)]
 pub struct DisconnectPeerRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 39],
+    at: [u32; 3],
 }
 impl<'a> DisconnectPeerRequestView<'a> {
     /// [`Origin-Host`](defs::ORIGIN_HOST), required.
@@ -6313,8 +6004,13 @@ impl<'a> DisconnectPeerRequestView<'a> {
 }
 impl<'a> rt::CommandView<'a> for DisconnectPeerRequestView<'a> {
     type Command = DisconnectPeerRequest<'a>;
-    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
-        let mut out = Self { data, at: [0; 39] };
+    fn unchecked(data: &'a [u8]) -> Self {
+        Self { data, at: [0; 3] }
+    }
+    fn check_into(&mut self, ctx: &mut rt::DecodeCtx<'_>) {
+        let data = self.data;
+        #[allow(unused_variables)]
+        let out = self;
         let mut s = ctx
             .fields(
                 &defs::DISCONNECT_PEER_REQUEST_GRAMMAR,
@@ -6335,7 +6031,6 @@ impl<'a> rt::CommandView<'a> for DisconnectPeerRequestView<'a> {
         s.need_at(0, out.at[0]);
         s.need_at(1, out.at[1]);
         s.need_at(2, out.at[2]);
-        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -6521,7 +6216,7 @@ impl rt::IntoOwned for DisconnectPeerAnswer<'_> {
 #[derive(Clone, Copy)]
 pub struct DisconnectPeerAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 39],
+    at: [u32; 5],
 }
 impl<'a> DisconnectPeerAnswerView<'a> {
     /// [`Result-Code`](defs::RESULT_CODE), required.
@@ -6551,8 +6246,13 @@ impl<'a> DisconnectPeerAnswerView<'a> {
 }
 impl<'a> rt::CommandView<'a> for DisconnectPeerAnswerView<'a> {
     type Command = DisconnectPeerAnswer<'a>;
-    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
-        let mut out = Self { data, at: [0; 39] };
+    fn unchecked(data: &'a [u8]) -> Self {
+        Self { data, at: [0; 5] }
+    }
+    fn check_into(&mut self, ctx: &mut rt::DecodeCtx<'_>) {
+        let data = self.data;
+        #[allow(unused_variables)]
+        let out = self;
         let mut s = ctx
             .fields(
                 &defs::DISCONNECT_PEER_ANSWER_GRAMMAR,
@@ -6577,7 +6277,6 @@ impl<'a> rt::CommandView<'a> for DisconnectPeerAnswerView<'a> {
         s.need_at(0, out.at[0]);
         s.need_at(1, out.at[1]);
         s.need_at(2, out.at[2]);
-        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {

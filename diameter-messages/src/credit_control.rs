@@ -1127,7 +1127,7 @@ pub mod defs {
         one_of: &[],
     };
     #[doc(hidden)]
-    pub const RE_AUTH_REQUEST_OCCURS: [rt::Occurs; 41] = [
+    pub const RE_AUTH_REQUEST_OCCURS: [rt::Occurs; 15] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -1143,32 +1143,6 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
     ];
     /// Grammar of Re-Auth-answer.
     pub static RE_AUTH_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
@@ -1251,7 +1225,7 @@ pub mod defs {
         one_of: &[],
     };
     #[doc(hidden)]
-    pub const RE_AUTH_ANSWER_OCCURS: [rt::Occurs; 43] = [
+    pub const RE_AUTH_ANSWER_OCCURS: [rt::Occurs; 17] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -1269,32 +1243,6 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
     ];
     /// Grammar of Credit-Control-request.
     pub static CREDIT_CONTROL_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
@@ -1354,7 +1302,7 @@ pub mod defs {
         one_of: &[],
     };
     #[doc(hidden)]
-    pub const CREDIT_CONTROL_REQUEST_OCCURS: [rt::Occurs; 40] = [
+    pub const CREDIT_CONTROL_REQUEST_OCCURS: [rt::Occurs; 27] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -1382,19 +1330,6 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 0, 0),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
     ];
     /// Grammar of Credit-Control-answer.
     pub static CREDIT_CONTROL_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
@@ -1454,7 +1389,7 @@ pub mod defs {
         one_of: &[],
     };
     #[doc(hidden)]
-    pub const CREDIT_CONTROL_ANSWER_OCCURS: [rt::Occurs; 40] = [
+    pub const CREDIT_CONTROL_ANSWER_OCCURS: [rt::Occurs; 27] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -1482,19 +1417,6 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 0, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 0, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
-        rt::Occurs::new(0, 0, usize::MAX, 0, 0),
-        rt::Occurs::new(0, 0, usize::MAX, 64, 64),
     ];
 }
 /// The AVPs and applications this module defines.
@@ -4307,7 +4229,7 @@ impl rt::IntoOwned for ReAuthRequest<'_> {
 #[derive(Clone, Copy)]
 pub struct ReAuthRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 41],
+    at: [u32; 15],
 }
 impl<'a> ReAuthRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
@@ -4377,8 +4299,13 @@ impl<'a> ReAuthRequestView<'a> {
 }
 impl<'a> rt::CommandView<'a> for ReAuthRequestView<'a> {
     type Command = ReAuthRequest<'a>;
-    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
-        let mut out = Self { data, at: [0; 41] };
+    fn unchecked(data: &'a [u8]) -> Self {
+        Self { data, at: [0; 15] }
+    }
+    fn check_into(&mut self, ctx: &mut rt::DecodeCtx<'_>) {
+        let data = self.data;
+        #[allow(unused_variables)]
+        let out = self;
         let mut s = ctx
             .fields(&defs::RE_AUTH_REQUEST_GRAMMAR, &defs::RE_AUTH_REQUEST_OCCURS);
         while let Some(a) = s.next(data) {
@@ -4424,7 +4351,6 @@ impl<'a> rt::CommandView<'a> for ReAuthRequestView<'a> {
         s.need_at(4, out.at[4]);
         s.need_at(5, out.at[5]);
         s.need_at(6, out.at[6]);
-        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -4686,7 +4612,7 @@ impl rt::IntoOwned for ReAuthAnswer<'_> {
 #[derive(Clone, Copy)]
 pub struct ReAuthAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 43],
+    at: [u32; 17],
 }
 impl<'a> ReAuthAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
@@ -4764,8 +4690,13 @@ impl<'a> ReAuthAnswerView<'a> {
 }
 impl<'a> rt::CommandView<'a> for ReAuthAnswerView<'a> {
     type Command = ReAuthAnswer<'a>;
-    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
-        let mut out = Self { data, at: [0; 43] };
+    fn unchecked(data: &'a [u8]) -> Self {
+        Self { data, at: [0; 17] }
+    }
+    fn check_into(&mut self, ctx: &mut rt::DecodeCtx<'_>) {
+        let data = self.data;
+        #[allow(unused_variables)]
+        let out = self;
         let mut s = ctx
             .fields(&defs::RE_AUTH_ANSWER_GRAMMAR, &defs::RE_AUTH_ANSWER_OCCURS);
         while let Some(a) = s.next(data) {
@@ -4812,7 +4743,6 @@ impl<'a> rt::CommandView<'a> for ReAuthAnswerView<'a> {
         s.need_at(1, out.at[1]);
         s.need_at(2, out.at[2]);
         s.need_at(3, out.at[3]);
-        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -5169,7 +5099,7 @@ impl rt::IntoOwned for CreditControlRequest<'_> {
 #[derive(Clone, Copy)]
 pub struct CreditControlRequestView<'a> {
     data: &'a [u8],
-    at: [u32; 40],
+    at: [u32; 27],
 }
 impl<'a> CreditControlRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
@@ -5289,8 +5219,13 @@ impl<'a> CreditControlRequestView<'a> {
 }
 impl<'a> rt::CommandView<'a> for CreditControlRequestView<'a> {
     type Command = CreditControlRequest<'a>;
-    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
-        let mut out = Self { data, at: [0; 40] };
+    fn unchecked(data: &'a [u8]) -> Self {
+        Self { data, at: [0; 27] }
+    }
+    fn check_into(&mut self, ctx: &mut rt::DecodeCtx<'_>) {
+        let data = self.data;
+        #[allow(unused_variables)]
+        let out = self;
         let mut s = ctx
             .fields(
                 &defs::CREDIT_CONTROL_REQUEST_GRAMMAR,
@@ -5372,7 +5307,6 @@ impl<'a> rt::CommandView<'a> for CreditControlRequestView<'a> {
         s.need_at(5, out.at[5]);
         s.need_at(6, out.at[6]);
         s.need_at(7, out.at[7]);
-        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {
@@ -5750,7 +5684,7 @@ impl rt::IntoOwned for CreditControlAnswer<'_> {
 #[derive(Clone, Copy)]
 pub struct CreditControlAnswerView<'a> {
     data: &'a [u8],
-    at: [u32; 40],
+    at: [u32; 27],
 }
 impl<'a> CreditControlAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
@@ -5874,8 +5808,13 @@ impl<'a> CreditControlAnswerView<'a> {
 }
 impl<'a> rt::CommandView<'a> for CreditControlAnswerView<'a> {
     type Command = CreditControlAnswer<'a>;
-    fn check_body(data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) -> Self {
-        let mut out = Self { data, at: [0; 40] };
+    fn unchecked(data: &'a [u8]) -> Self {
+        Self { data, at: [0; 27] }
+    }
+    fn check_into(&mut self, ctx: &mut rt::DecodeCtx<'_>) {
+        let data = self.data;
+        #[allow(unused_variables)]
+        let out = self;
         let mut s = ctx
             .fields(
                 &defs::CREDIT_CONTROL_ANSWER_GRAMMAR,
@@ -5960,7 +5899,6 @@ impl<'a> rt::CommandView<'a> for CreditControlAnswerView<'a> {
         s.need_at(4, out.at[4]);
         s.need_at(5, out.at[5]);
         s.need_at(6, out.at[6]);
-        out
     }
     fn slot(code: u32, vendor_id: u32) -> Option<usize> {
         match (code, vendor_id) {

@@ -76,9 +76,12 @@ pub trait GroupView<'a>: Copy {
 pub trait CommandView<'a>: Copy {
     /// The struct this view reads as.
     type Command: Command<'a>;
-    /// Checks the message body `body` (the AVPs), recording violations in `ctx`, and notes
-    /// where each field is.
-    fn check_body(body: &'a [u8], ctx: &mut DecodeCtx<'_>) -> Self;
+    /// A view of the message body `body` (the AVPs) that has found no field yet.
+    fn unchecked(body: &'a [u8]) -> Self;
+    /// Checks the body of an [`CommandView::unchecked`] view, recording violations in `ctx`,
+    /// and notes where each field is. (In place: a command's view is large enough that
+    /// returning it costs a copy.)
+    fn check_into(&mut self, ctx: &mut DecodeCtx<'_>);
     /// Which field an AVP (code, Vendor-Id) belongs to: its index among the grammar's rules.
     fn slot(code: u32, vendor_id: u32) -> Option<usize>;
     /// The AVPs this view reads (the message without its header).
@@ -106,8 +109,14 @@ pub trait CommandView<'a>: Copy {
         let header = check_header::<Self::Command>(bytes, opts)?;
         let mut ctx = DecodeCtx::new(opts, known, Self::Command::NAME);
         start::<Self::Command>(&mut ctx, &header);
-        let message = Self::check_body(bytes.get(HEADER_LEN..).unwrap_or_default(), &mut ctx);
-        Ok(ctx.finish(message))
+        // Built where it is returned, and checked there.
+        let body = bytes.get(HEADER_LEN..).unwrap_or_default();
+        let mut result = Ok(Decoded::with_violations(Self::unchecked(body), Vec::new()));
+        if let Ok(decoded) = &mut result {
+            decoded.message.check_into(&mut ctx);
+            ctx.finish_into(decoded);
+        }
+        result
     }
 }
 

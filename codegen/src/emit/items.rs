@@ -762,7 +762,8 @@ fn occurs_table(
     rt: &TokenStream,
 ) -> TokenStream {
     let mut fixed_at = 0usize;
-    let entries = g.rules.iter().map(|rule| {
+    let counted = super::rules::counted(g);
+    let entries = g.rules[..counted].iter().map(|rule| {
         let avp = &model.avps[&rule.avp];
         let max = match rule.max {
             Some(m) => {
@@ -790,7 +791,7 @@ fn occurs_table(
         let min = Literal::u32_unsuffixed(rule.min);
         quote!(#rt::Occurs::new(#min, #max, #fixed, #mask, #bits))
     });
-    let n = Literal::usize_unsuffixed(g.rules.len());
+    let n = Literal::usize_unsuffixed(counted);
     quote! {
         #[doc(hidden)]
         pub const #name: [#rt::Occurs; #n] = [#(#entries),*];

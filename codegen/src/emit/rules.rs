@@ -17,6 +17,16 @@ pub(super) fn has_arm(f: &Field) -> bool {
     f.shape != Shape::Forbidden
 }
 
+/// How many of `g`'s rules are counted by the decoders (their `Occurs` table and a view's
+/// offsets): all up to the last one with a `match` arm. The excluded rules that occurrence
+/// tables append at the end need no counter, nor a slot in every view.
+pub(super) fn counted(g: &Grammar) -> usize {
+    g.rules
+        .iter()
+        .rposition(|r| r.max != Some(0))
+        .map_or(0, |i| i + 1)
+}
+
 /// The `one_of` field of a `GrammarDef` literal: the choices as rule indices.
 pub(super) fn one_of_def(g: &Grammar) -> TokenStream {
     let choices = g.one_of.iter().map(|members| quote!(&[#(#members),*]));

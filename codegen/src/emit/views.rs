@@ -28,7 +28,7 @@ pub(super) fn view(
     target: Target<'_>,
     rt: &TokenStream,
 ) -> TokenStream {
-    let n = fs.len();
+    let n = super::rules::counted(g);
     let vty = format_ident!("{ty}View");
     let doc = format!(
         "The checked view of [`{ty}`]: each accessor reads its field when called \
@@ -68,9 +68,7 @@ pub(super) fn view(
     let one_of = super::rules::one_of_check(g, Some(quote!(out.at)));
     let out_mut = if n == 0 { quote!() } else { quote!(mut) };
     let nl = Literal::usize_unsuffixed(n);
-    let check = quote! {
-        // Built where it is returned: the offsets are written in place, not copied there.
-        let #out_mut out = Self { data, at: [0; #nl] };
+    let walk = quote! {
         #start
         while let Some(a) = s.next(data) {
             match (a.header.code, a.header.vendor()) {
@@ -80,7 +78,19 @@ pub(super) fn view(
         }
         #(#needs)*
         #one_of
+    };
+    // A group's view is small and returned by value; a command's is checked in the result
+    // its caller has already built (`CommandView::decode_in`), so that it is not copied there.
+    let check = quote! {
+        let #out_mut out = Self { data, at: [0; #nl] };
+        #walk
         out
+    };
+    let check_into = quote! {
+        let data = self.data;
+        #[allow(unused_variables)]
+        let out = self;
+        #walk
     };
 
     let slot_arms = fs.iter().filter(|f| super::rules::has_arm(f)).map(|f| {
@@ -200,8 +210,11 @@ pub(super) fn view(
         Target::Command => quote! {
             impl<'a> #rt::CommandView<'a> for #vty<'a> {
                 type Command = #ty #lt;
-                fn check_body(data: &'a [u8], ctx: &mut #rt::DecodeCtx<'_>) -> Self {
-                    #check
+                fn unchecked(data: &'a [u8]) -> Self {
+                    Self { data, at: [0; #nl] }
+                }
+                fn check_into(&mut self, ctx: &mut #rt::DecodeCtx<'_>) {
+                    #check_into
                 }
                 #slot
                 fn data(&self) -> &'a [u8] {
