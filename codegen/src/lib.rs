@@ -39,7 +39,7 @@ pub use diagnostic::{Diagnostic, Error};
 pub use emit::{GeneratedFile, Layout};
 pub use model::{
     AppKind, Application, Avp, AvpKey, AvpType, Command, EnumValue, FlagRule, FlagRules, Grammar,
-    GrammarHeader, Model, Rule, RuleKind, SourceFile, Vendor,
+    GrammarHeader, Model, ProfileKey, Rule, RuleKind, SourceFile, Vendor,
 };
 pub use span::Span;
 

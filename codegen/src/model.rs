@@ -17,8 +17,14 @@ pub struct Model {
     pub vendors: BTreeMap<u32, Vendor>,
     /// AVPs by (code, vendor id).
     pub avps: BTreeMap<AvpKey, Avp>,
-    /// Applications by Application-Id.
+    /// Applications by Application-Id (those declared without a `profile`).
     pub applications: BTreeMap<u32, Application>,
+    /// Applications declared with a `profile` (`<application id="4" ... profile="3gpp">`): the
+    /// same Application-Id with another specification's grammars for its commands (TS 32.299's
+    /// CCR next to RFC 4006's). Kept apart from [`Model::applications`], so that a consumer
+    /// that knows nothing of profiles sees exactly what it saw before; empty unless a loaded
+    /// file declares a profile.
+    pub profiles: BTreeMap<ProfileKey, Application>,
     /// Every file loaded, roots and imports, in load order (each once).
     pub files: Vec<SourceFile>,
     /// Values added to Enumerated AVPs of imported files (`<enum-extension>`), in file order
@@ -36,8 +42,11 @@ impl fmt::Debug for Model {
         let mut s = f.debug_struct("Model");
         s.field("vendors", &self.vendors)
             .field("avps", &self.avps)
-            .field("applications", &self.applications)
-            .field("files", &self.files);
+            .field("applications", &self.applications);
+        if !self.profiles.is_empty() {
+            s.field("profiles", &self.profiles);
+        }
+        s.field("files", &self.files);
         if !self.enum_extensions.is_empty() {
             s.field("enum_extensions", &self.enum_extensions);
         }
@@ -45,6 +54,22 @@ impl fmt::Debug for Model {
             s.field("values", &self.values);
         }
         s.finish()
+    }
+}
+
+/// What identifies an application declared with a profile: its Application-Id and the profile's
+/// name (`3gpp`). Ordered by id, then profile.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct ProfileKey {
+    /// Application-Id.
+    pub id: u32,
+    /// The `profile` attribute, e.g. `3gpp`.
+    pub profile: String,
+}
+
+impl fmt::Display for ProfileKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "application {} profile `{}`", self.id, self.profile)
     }
 }
 

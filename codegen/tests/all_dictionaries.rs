@@ -28,9 +28,11 @@ fn dictionaries() -> Vec<PathBuf> {
 /// Counts of what `file` itself defines (not what it imports).
 fn counts(model: &Model, file: &Path) -> [usize; 5] {
     let own = |span_file: &Path| span_file.file_name() == file.file_name();
+    // Profile-less applications and profiles (`<application ... profile="3gpp">`) alike.
     let apps: Vec<_> = model
         .applications
         .values()
+        .chain(model.profiles.values())
         .filter(|a| own(&a.span.file))
         .collect();
     let commands = apps.iter().map(|a| a.commands.len()).sum();

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::Lower;
+use super::{AppKey, Lower};
 use crate::model::{AvpKey, AvpType, Grammar, NamedValue, NamedValues, Rule, RuleKind};
 use crate::parse::ast;
 use crate::span::Span;
@@ -33,12 +33,17 @@ impl Lower<'_> {
     /// appends a `0*0 [ X ]` rule to that command's grammar. A cell that contradicts the
     /// grammar is an error: `0` where the grammar names the AVP, or an allowed cell where the
     /// grammar neither names it nor ends in `*[ AVP ]`.
-    pub(super) fn occurrence_table(&mut self, file: usize, app: u32, table: &ast::OccurrenceTable) {
+    pub(super) fn occurrence_table(
+        &mut self,
+        file: usize,
+        app: &AppKey,
+        table: &ast::OccurrenceTable,
+    ) {
         // Column heads: (code, is_request) of a command of this application.
         let mut columns: Vec<Option<(u32, bool)>> = Vec::new();
         let mut seen: HashMap<&str, ()> = HashMap::new();
         for abbrev in table.commands.value.split_whitespace() {
-            let found = self.applications.get(&app).and_then(|application| {
+            let found = self.applications.get(app).and_then(|application| {
                 application.commands.values().find_map(|command| {
                     if command.request_abbrev == abbrev {
                         Some((command.code, true))
@@ -55,7 +60,7 @@ impl Lower<'_> {
             } else if found.is_none() {
                 let message = format!(
                     "unknown command `{abbrev}`: the columns are the request or answer \
-                     abbreviations of application {app}'s commands"
+                     abbreviations of {app}'s commands"
                 );
                 self.error(&table.commands.span, message);
             }
@@ -112,7 +117,7 @@ impl Lower<'_> {
     #[allow(clippy::too_many_arguments)]
     fn apply_cell(
         &mut self,
-        app: u32,
+        app: &AppKey,
         code: u32,
         request: bool,
         key: AvpKey,
@@ -122,7 +127,7 @@ impl Lower<'_> {
     ) {
         let Some(command) = self
             .applications
-            .get_mut(&app)
+            .get_mut(app)
             .and_then(|application| application.commands.get_mut(&code))
         else {
             return;

@@ -55,6 +55,9 @@ pub(crate) struct Application {
     pub(crate) kind: Spanned<String>,
     pub(crate) vendor: Option<Spanned<String>>,
     pub(crate) module: Spanned<String>,
+    /// `profile` attribute: the application's commands are another specification's grammars
+    /// for this Application-Id, kept apart from the profile-less declaration.
+    pub(crate) profile: Option<Spanned<String>>,
     pub(crate) commands: Vec<Command>,
     /// `<occurrence-table>` children.
     pub(crate) occurrence_tables: Vec<OccurrenceTable>,

@@ -441,6 +441,7 @@ impl<'a> Parser<'a> {
         let kind = self.required(&mut attrs, "type");
         let vendor = self.optional(&mut attrs, "vendor");
         let module = self.required(&mut attrs, "module");
+        let profile = self.optional(&mut attrs, "profile");
         self.finish(attrs);
 
         let mut commands = Vec::new();
@@ -468,6 +469,7 @@ impl<'a> Parser<'a> {
                 kind,
                 vendor,
                 module,
+                profile,
                 commands,
                 occurrence_tables,
                 span: self.span(element.offset),
