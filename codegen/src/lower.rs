@@ -249,7 +249,13 @@ impl<'a> Lower<'a> {
                     plain.insert(key.id, application);
                 }
                 Some(profile) => {
-                    profiles.insert(ProfileKey { id: key.id, profile }, application);
+                    profiles.insert(
+                        ProfileKey {
+                            id: key.id,
+                            profile,
+                        },
+                        application,
+                    );
                 }
             }
         }
@@ -852,8 +858,10 @@ impl<'a> Lower<'a> {
                     );
                     self.error(&app.module.span, message);
                 } else {
-                    self.modules
-                        .insert(app.module.value.clone(), (key.clone(), app.module.span.clone()));
+                    self.modules.insert(
+                        app.module.value.clone(),
+                        (key.clone(), app.module.span.clone()),
+                    );
                 }
                 self.applications.insert(
                     key.clone(),

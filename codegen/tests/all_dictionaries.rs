@@ -52,7 +52,10 @@ fn every_dictionary_loads_with_its_imports() {
         match load(&[file]) {
             Ok(model) => {
                 let [a, c, g, n, e] = counts(&model, file);
-                let name = file.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+                let name = file
+                    .file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default();
                 println!("{name}\t{a}\t{c}\t{g}\t{n}\t{e}");
             }
             Err(error) => failures.push(format!("{}:\n{error}", file.display())),
