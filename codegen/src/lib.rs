@@ -4,7 +4,7 @@
 //! [`Model`]: plain, ordered data about every vendor, AVP, application, command and grammar.
 //!
 //! The pipeline is: parse (XML and the grammars' ABNF, with spans) -> lower (resolve imports,
-//! vendors and names; check duplicates, cycles, types, flags, enums, grammars) -> [`Model`].
+//! vendors and names; check duplicates, grouped-AVP recursion, types, flags, enums, grammars) -> [`Model`].
 //! Nothing past the model reads XML.
 //!
 //! ```no_run

@@ -2,7 +2,8 @@
 //! everything (grouped-AVP recursion in [`recursion`]) and builds the [`Model`].
 //!
 //! Two phases, each reporting every problem it finds:
-//! 1. loading: read and parse each file once, follow imports, detect import cycles;
+//! 1. loading: read and parse each file once, follow imports (cycles allowed: a file sees
+//!    everything reachable through its imports, itself included when a cycle leads back);
 //! 2. lowering: only when loading found no problem (a file that failed to parse would otherwise
 //!    cause a cascade of "unknown AVP" errors), resolve vendors and AVP names, parse grammars and
 //!    check them against their AVPs and commands, check grouped-AVP recursion.
@@ -164,7 +165,9 @@ impl<'a> Lower<'a> {
     }
 
     /// The parsed files, each after the files it imports (so a definition in an imported file
-    /// counts as the first one when an importing file clashes with it).
+    /// counts as the first one when an importing file clashes with it), except where an import
+    /// closes a cycle: there the file met first on the way down comes last. The order depends
+    /// only on the roots and the files, so diagnostics are reproducible.
     fn files(&self) -> impl Iterator<Item = (usize, &'a ast::File)> {
         fn post_order(slots: &[Slot], index: usize, seen: &mut [bool], out: &mut Vec<usize>) {
             if std::mem::replace(&mut seen[index], true) {

@@ -80,8 +80,9 @@ broken! {
     avp_children,
     // Loading files
     import_missing,
-    import_cycle,
     import_broken,
+    cycle_clash,
+    cycle_recursion,
     // Grammars (parse/abnf.rs)
     abnf_syntax,
     abnf_header,
