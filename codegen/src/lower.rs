@@ -83,6 +83,9 @@ impl std::fmt::Display for AppKey {
     }
 }
 
+/// A name given to a number (a value, a bit) and where: what duplicate checks compare.
+type NameAt = (String, u32, Span);
+
 /// A `<vendor>` declaration.
 struct VendorDecl {
     id: u32,
@@ -125,8 +128,9 @@ struct Lower<'a> {
     /// Values added by the extensions lowered so far, per AVP: name, value, where.
     extension_values: HashMap<AvpKey, Vec<(String, i32, Span)>>,
     values: Vec<NamedValues>,
-    /// Names given so far to values of each Unsigned32 AVP: name, value, where.
-    named_values: HashMap<AvpKey, Vec<(String, u32, Span)>>,
+    /// Names given so far to values of each Unsigned32 AVP, per scope vendor: name, value,
+    /// where.
+    named_values: HashMap<(AvpKey, Option<u32>), Vec<NameAt>>,
 }
 
 impl<'a> Lower<'a> {

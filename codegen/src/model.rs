@@ -318,12 +318,19 @@ pub struct EnumExtension {
 
 /// Names one dictionary file gives to values of an Unsigned32 AVP (`<values avp="...">`), e.g.
 /// the Result-Code values of RFC 6733 section 7.1. The AVP's type is unchanged (`u32`): the
-/// names serve people (tools, logs). Names and values are unique across every `<values>` of
-/// the AVP in all loaded files.
+/// names serve people (tools, logs). Names and values are unique within one scope (the AVP and
+/// [`NamedValues::scope_vendor`]) across every `<values>` in all loaded files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamedValues {
     /// The AVP (present in [`Model::avps`], of type `Unsigned32`).
     pub avp: AvpKey,
+    /// `None`: the names hold whatever the context. `Some(vendor)` (`<values ... vendor="3GPP">`):
+    /// they hold only where the Grouped AVP holding this AVP carries a Vendor-Id of `vendor`,
+    /// as RFC 6733 7.6 says of Experimental-Result: its Vendor-Id tells whose
+    /// Experimental-Result-Code it is. The AVP itself may be vendor 0; a Grouped AVP of
+    /// [`Model::avps`] has both the AVP and Vendor-Id (266) as members. Where a scoped name and
+    /// an unscoped one exist for the same value, the scoped one is meant for that vendor.
+    pub scope_vendor: Option<u32>,
     /// The values, in dictionary order.
     pub values: Vec<NamedValue>,
     /// Where the `<values>` element is; its file decides the module the table goes in.

@@ -117,6 +117,7 @@ broken! {
     occurrence_table,
     exactly_one,
     values,
+    values_vendor,
     // Commands
     command_header_mismatch,
     command_flags,

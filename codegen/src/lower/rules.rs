@@ -9,6 +9,12 @@ use crate::model::{AvpKey, AvpType, Grammar, NamedValue, NamedValues, Rule, Rule
 use crate::parse::ast;
 use crate::span::Span;
 
+/// RFC 6733 5.3.3 Vendor-Id: the sibling whose value a vendor scope is about.
+const VENDOR_ID: AvpKey = AvpKey {
+    code: 266,
+    vendor_id: 0,
+};
+
 /// One cell of an occurrence table (RFC 6733 section 10: `0`, `0+`, `0-1`, `1`, `1+`).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Cell {
@@ -229,7 +235,7 @@ impl Lower<'_> {
     }
 
     /// Lowers one `<values>` of `file`: the AVP must be visible and Unsigned32, and each name
-    /// and value unique among every `<values>` of that AVP.
+    /// and value unique among every `<values>` of that AVP with the same vendor scope.
     pub(super) fn values(&mut self, file: usize, values: &ast::Values) {
         let name = &values.avp.value;
         let Some(key) = self.lookup_avp(file, name, &values.avp.span) else {
@@ -251,17 +257,42 @@ impl Lower<'_> {
             self.error(&values.avp.span, message);
             return;
         }
+        let scope_vendor = match &values.vendor {
+            None => None,
+            Some(vendor) => {
+                let Some(id) = self.resolve_vendor(file, vendor) else {
+                    return;
+                };
+                if !self.beside_vendor_id(key) {
+                    let message = format!(
+                        "vendor-scoped <values> need `{name}` beside a Vendor-Id (266) in a \
+                         Grouped AVP (as Experimental-Result-Code is in Experimental-Result), \
+                         and no loaded Grouped AVP has both"
+                    );
+                    self.error(&vendor.span, message);
+                    return;
+                }
+                Some(id)
+            }
+        };
         if values.values.is_empty() {
             let message = format!("<values> of `{name}` has no <value>");
             self.error(&values.span, message);
             return;
         }
-        let mut known = self.named_values.remove(&key).unwrap_or_default();
+        let scope = match scope_vendor {
+            Some(id) => format!("`{name}` for vendor {id}"),
+            None => format!("`{name}`"),
+        };
+        let mut known = self
+            .named_values
+            .remove(&(key, scope_vendor))
+            .unwrap_or_default();
         let mut out = Vec::new();
         for value in &values.values {
             if let Some((_, _, span)) = known.iter().find(|(n, _, _)| *n == value.name) {
                 let message = format!(
-                    "value name `{}` of `{name}` is already defined at {span}",
+                    "value name `{}` of {scope} is already defined at {span}",
                     value.name
                 );
                 self.error(&value.span, message);
@@ -269,7 +300,7 @@ impl Lower<'_> {
             }
             if let Some((first, _, span)) = known.iter().find(|(_, v, _)| *v == value.value) {
                 let message = format!(
-                    "value {} of `{name}` is already named `{first}` at {span}",
+                    "value {} of {scope} is already named `{first}` at {span}",
                     value.value
                 );
                 self.error(&value.span, message);
@@ -281,11 +312,29 @@ impl Lower<'_> {
                 value: value.value,
             });
         }
-        self.named_values.insert(key, known);
+        self.named_values.insert((key, scope_vendor), known);
         self.values.push(NamedValues {
             avp: key,
+            scope_vendor,
             values: out,
             span: values.span.clone(),
         });
+    }
+
+    /// Is AVP `key` a member of some Grouped AVP that also has a Vendor-Id (RFC 6733 5.3.3)
+    /// member, the Vendor-Id a scope vendor is compared with?
+    pub(super) fn beside_vendor_id(&self, key: AvpKey) -> bool {
+        self.avps
+            .values()
+            .filter_map(|avp| avp.grammar.as_ref())
+            .any(|grammar| {
+                let has = |wanted: AvpKey| {
+                    grammar
+                        .rules
+                        .iter()
+                        .any(|rule| rule.avp == wanted && rule.max != Some(0))
+                };
+                has(key) && has(VENDOR_ID)
+            })
     }
 }

@@ -157,6 +157,9 @@ pub(crate) struct ExactlyOne {
 pub(crate) struct Values {
     /// The AVP's name.
     pub(crate) avp: Spanned<String>,
+    /// `vendor` attribute: the names hold only beside this Vendor-Id (a vendor's
+    /// Experimental-Result-Code values).
+    pub(crate) vendor: Option<Spanned<String>>,
     pub(crate) values: Vec<Value>,
     pub(crate) span: Span,
 }

@@ -742,10 +742,11 @@ impl<'a> Parser<'a> {
         }))
     }
 
-    /// Reads `<values avp="...">` and its `<value name="..." value="..."/>` children.
+    /// Reads `<values avp="..." [vendor="..."]>` and its `<value name="..." value="..."/>` children.
     fn values(&mut self, element: Element<'a>) -> Result<Option<ast::Values>, Fatal> {
         let mut attrs = self.attrs(&element);
         let avp = self.required(&mut attrs, "avp");
+        let vendor = self.optional(&mut attrs, "vendor");
         // The spec section defining the values, for people reading the dictionary.
         let _section = self.optional(&mut attrs, "section");
         self.finish(attrs);
@@ -775,6 +776,7 @@ impl<'a> Parser<'a> {
         )?;
         Ok(avp.map(|avp| ast::Values {
             avp,
+            vendor,
             values,
             span: self.span(element.offset),
         }))
