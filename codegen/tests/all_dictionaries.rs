@@ -16,9 +16,9 @@ fn dictionaries() -> Vec<PathBuf> {
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "xml"))
-        .filter(|p| {
-            only.as_deref()
-                .is_none_or(|o| p.file_name().is_some_and(|n| n == o))
+        .filter(|p| match only.as_deref() {
+            Some(o) => p.file_name().is_some_and(|n| n == o),
+            None => true,
         })
         .collect();
     files.sort();

@@ -9,9 +9,10 @@ use diameter_codegen::{load, Model, ProfileKey};
 /// Writes `files` (name, text) into a fresh directory and returns the path of the first.
 fn write(test: &str, files: &[(&str, &str)]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("diameter-profiles-{}-{test}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
     dir.join(files[0].0)
 }
