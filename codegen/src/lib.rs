@@ -38,8 +38,9 @@ pub use builder::Builder;
 pub use diagnostic::{Diagnostic, Error};
 pub use emit::{GeneratedFile, Layout};
 pub use model::{
-    AppKind, Application, Avp, AvpKey, AvpType, Command, EnumValue, FlagRule, FlagRules, Grammar,
-    GrammarHeader, Model, ProfileKey, Rule, RuleKind, SourceFile, Vendor,
+    AppKind, Application, Avp, AvpKey, AvpType, BitScope, Command, EnumValue, FlagRule, FlagRules,
+    Grammar, GrammarHeader, Model, NamedBit, NamedBits, NamedValue, NamedValues, ProfileKey, Rule,
+    RuleKind, SourceFile, Vendor,
 };
 pub use span::Span;
 

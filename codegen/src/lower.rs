@@ -8,6 +8,7 @@
 //!    cause a cascade of "unknown AVP" errors), resolve vendors and AVP names, parse grammars and
 //!    check them against their AVPs and commands, check grouped-AVP recursion.
 
+mod bits;
 mod imports;
 mod recursion;
 mod rules;
@@ -17,8 +18,9 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Error};
 use crate::model::{
-    AppKind, Application, Avp, AvpKey, AvpType, Command, EnumExtension, EnumValue, FlagRule,
-    FlagRules, Grammar, GrammarHeader, Model, NamedValues, ProfileKey, Rule, SourceFile, Vendor,
+    AppKind, Application, Avp, AvpKey, AvpType, BitScope, Command, EnumExtension, EnumValue,
+    FlagRule, FlagRules, Grammar, GrammarHeader, Model, NamedBits, NamedValues, ProfileKey, Rule,
+    SourceFile, Vendor,
 };
 use crate::parse::abnf::{self, Form};
 use crate::parse::ast::{self, Spanned};
@@ -83,6 +85,12 @@ impl std::fmt::Display for AppKey {
     }
 }
 
+/// RFC 6733 5.3.3 Vendor-Id: the sibling a vendor scope (of `<values>`, `<bits>`) is about.
+const VENDOR_ID: AvpKey = AvpKey {
+    code: 266,
+    vendor_id: 0,
+};
+
 /// A name given to a number (a value, a bit) and where: what duplicate checks compare.
 type NameAt = (String, u32, Span);
 
@@ -131,6 +139,9 @@ struct Lower<'a> {
     /// Names given so far to values of each Unsigned32 AVP, per scope vendor: name, value,
     /// where.
     named_values: HashMap<(AvpKey, Option<u32>), Vec<NameAt>>,
+    bits: Vec<NamedBits>,
+    /// Names given so far to bits of each bit-mask AVP, per scope: name, bit, where.
+    named_bits: HashMap<(AvpKey, BitScope), Vec<NameAt>>,
 }
 
 impl<'a> Lower<'a> {
@@ -161,6 +172,8 @@ impl<'a> Lower<'a> {
             extension_values: HashMap::new(),
             values: Vec::new(),
             named_values: HashMap::new(),
+            bits: Vec::new(),
+            named_bits: HashMap::new(),
         }
     }
 
@@ -244,6 +257,11 @@ impl<'a> Lower<'a> {
                 }
             }
         }
+        for (index, file) in self.files() {
+            for bits in &file.bits {
+                self.bits(index, bits);
+            }
+        }
         self.recursion();
     }
 
@@ -289,6 +307,7 @@ impl<'a> Lower<'a> {
                 .collect(),
             enum_extensions: self.enum_extensions,
             values: self.values,
+            bits: self.bits,
         }
     }
 

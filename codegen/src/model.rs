@@ -33,6 +33,10 @@ pub struct Model {
     /// Names given to values of Unsigned32 AVPs (`<values>`, e.g. Result-Code), in file order
     /// (imported files first) and then document order.
     pub values: Vec<NamedValues>,
+    /// Names given to the bits of bit-mask Unsigned32 AVPs (`<bits>`, e.g. ULR-Flags, or
+    /// Feature-List per application and Feature-List-ID), in file order (imported files first)
+    /// and then document order.
+    pub bits: Vec<NamedBits>,
 }
 
 impl fmt::Debug for Model {
@@ -52,6 +56,9 @@ impl fmt::Debug for Model {
         }
         if !self.values.is_empty() {
             s.field("values", &self.values);
+        }
+        if !self.bits.is_empty() {
+            s.field("bits", &self.bits);
         }
         s.finish()
     }
@@ -344,6 +351,52 @@ pub struct NamedValue {
     pub name: String,
     /// Wire value.
     pub value: u32,
+}
+
+/// Names one dictionary file gives to the bits of a bit-mask Unsigned32 AVP (`<bits
+/// avp="...">`): TS 29.272's ULR-Flags, or the features of a Feature-List. The AVP's type is
+/// unchanged (`u32`); the names serve people (tools, logs, constants). Names and bits are
+/// unique within one scope (the AVP and [`NamedBits::scope`]) across every `<bits>` in all
+/// loaded files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedBits {
+    /// The AVP (present in [`Model::avps`], of type `Unsigned32`).
+    pub avp: AvpKey,
+    /// Where the names hold; all `None` for everywhere.
+    pub scope: BitScope,
+    /// The bits, in dictionary order.
+    pub bits: Vec<NamedBit>,
+    /// Where the `<bits>` element is; its file decides the module the names go in.
+    pub span: Span,
+}
+
+/// Where the names of a [`NamedBits`] hold. Each field given narrows it; a name of a narrower
+/// scope is the one meant where both apply. TS 29.229's Feature-List is the case all three
+/// exist for: its bits mean one feature in S6a's list 1, another in S6a's list 2 or in Sh.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+pub struct BitScope {
+    /// The Vendor-Id beside the AVP in the Grouped AVP holding it (Supported-Features' Vendor-Id).
+    /// A Grouped AVP of [`Model::avps`] has both the AVP and Vendor-Id (266) as members.
+    pub vendor: Option<u32>,
+    /// The Application-Id of the message carrying the AVP. The application is declared (with or
+    /// without a profile) in a loaded file.
+    pub application: Option<u32>,
+    /// The Feature-List-ID (TS 29.229 6.3.30, code 629 vendor 10415) beside the AVP. Only with
+    /// `application`; a Grouped AVP of [`Model::avps`] has both the AVP and Feature-List-ID as
+    /// members.
+    pub list_id: Option<u32>,
+}
+
+/// One named bit of a bit-mask AVP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedBit {
+    /// Name as the spec writes it, e.g. `Single-Registration-Indication` (may hold spaces or
+    /// `/`, as TS 29.272's feature names do: the emitter makes identifiers of it).
+    pub name: String,
+    /// Bit number, 0 (least significant, value 1) to 31: the mask is `1 << bit`.
+    pub bit: u32,
+    /// Documentation text from the dictionary (may be empty).
+    pub doc: String,
 }
 
 /// A Diameter application and its commands.

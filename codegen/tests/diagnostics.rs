@@ -118,6 +118,8 @@ broken! {
     exactly_one,
     values,
     values_vendor,
+    bits,
+    bits_shape,
     // Commands
     command_header_mismatch,
     command_flags,

@@ -4,16 +4,10 @@
 
 use std::collections::HashMap;
 
-use super::{AppKey, Lower};
+use super::{AppKey, Lower, VENDOR_ID};
 use crate::model::{AvpKey, AvpType, Grammar, NamedValue, NamedValues, Rule, RuleKind};
 use crate::parse::ast;
 use crate::span::Span;
-
-/// RFC 6733 5.3.3 Vendor-Id: the sibling whose value a vendor scope is about.
-const VENDOR_ID: AvpKey = AvpKey {
-    code: 266,
-    vendor_id: 0,
-};
 
 /// One cell of an occurrence table (RFC 6733 section 10: `0`, `0+`, `0-1`, `1`, `1+`).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -263,7 +257,7 @@ impl Lower<'_> {
                 let Some(id) = self.resolve_vendor(file, vendor) else {
                     return;
                 };
-                if !self.beside_vendor_id(key) {
+                if !self.beside(key, VENDOR_ID) {
                     let message = format!(
                         "vendor-scoped <values> need `{name}` beside a Vendor-Id (266) in a \
                          Grouped AVP (as Experimental-Result-Code is in Experimental-Result), \
@@ -321,9 +315,9 @@ impl Lower<'_> {
         });
     }
 
-    /// Is AVP `key` a member of some Grouped AVP that also has a Vendor-Id (RFC 6733 5.3.3)
-    /// member, the Vendor-Id a scope vendor is compared with?
-    pub(super) fn beside_vendor_id(&self, key: AvpKey) -> bool {
+    /// Is AVP `key` a member of some Grouped AVP that also has `sibling` as a member (Vendor-Id
+    /// for a vendor scope, Feature-List-ID for a list scope)?
+    pub(super) fn beside(&self, key: AvpKey, sibling: AvpKey) -> bool {
         self.avps
             .values()
             .filter_map(|avp| avp.grammar.as_ref())
@@ -334,7 +328,7 @@ impl Lower<'_> {
                         .iter()
                         .any(|rule| rule.avp == wanted && rule.max != Some(0))
                 };
-                has(key) && has(VENDOR_ID)
+                has(key) && has(sibling)
             })
     }
 }
