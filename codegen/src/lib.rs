@@ -4,7 +4,7 @@
 //! [`Model`]: plain, ordered data about every vendor, AVP, application, command and grammar.
 //!
 //! The pipeline is: parse (XML and the grammars' ABNF, with spans) -> lower (resolve imports,
-//! vendors and names; check duplicates, cycles, types, flags, enums, grammars) -> [`Model`].
+//! vendors and names; check duplicates, grouped-AVP recursion, types, flags, enums, grammars) -> [`Model`].
 //! Nothing past the model reads XML.
 //!
 //! ```no_run
@@ -38,8 +38,9 @@ pub use builder::Builder;
 pub use diagnostic::{Diagnostic, Error};
 pub use emit::{GeneratedFile, Layout};
 pub use model::{
-    AppKind, Application, Avp, AvpKey, AvpType, Command, EnumValue, FlagRule, FlagRules, Grammar,
-    GrammarHeader, Model, Rule, RuleKind, SourceFile, Vendor,
+    AppKind, Application, Avp, AvpKey, AvpType, BitScope, Command, EnumValue, FlagRule, FlagRules,
+    Grammar, GrammarHeader, Model, NamedBit, NamedBits, NamedValue, NamedValues, ProfileKey, Rule,
+    RuleKind, SourceFile, Vendor,
 };
 pub use span::Span;
 

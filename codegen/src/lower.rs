@@ -2,11 +2,13 @@
 //! everything (grouped-AVP recursion in [`recursion`]) and builds the [`Model`].
 //!
 //! Two phases, each reporting every problem it finds:
-//! 1. loading: read and parse each file once, follow imports, detect import cycles;
+//! 1. loading: read and parse each file once, follow imports (cycles allowed: a file sees
+//!    everything reachable through its imports, itself included when a cycle leads back);
 //! 2. lowering: only when loading found no problem (a file that failed to parse would otherwise
 //!    cause a cascade of "unknown AVP" errors), resolve vendors and AVP names, parse grammars and
 //!    check them against their AVPs and commands, check grouped-AVP recursion.
 
+mod bits;
 mod imports;
 mod recursion;
 mod rules;
@@ -16,8 +18,9 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Error};
 use crate::model::{
-    AppKind, Application, Avp, AvpKey, AvpType, Command, EnumExtension, EnumValue, FlagRule,
-    FlagRules, Grammar, GrammarHeader, Model, NamedValues, Rule, SourceFile, Vendor,
+    AppKind, Application, Avp, AvpKey, AvpType, BitScope, Command, EnumExtension, EnumValue,
+    FlagRule, FlagRules, Grammar, GrammarHeader, Model, NamedBits, NamedValues, ProfileKey, Rule,
+    SourceFile, Vendor,
 };
 use crate::parse::abnf::{self, Form};
 use crate::parse::ast::{self, Spanned};
@@ -64,6 +67,33 @@ fn finish(mut diags: Vec<Diagnostic>, slots: &[Slot]) -> Error {
     Error::Diagnostics(diags)
 }
 
+/// What identifies an application while lowering: its Application-Id and, for one declared
+/// with a `profile`, that profile. `into_model` splits them into [`Model::applications`] and
+/// [`Model::profiles`].
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub(crate) struct AppKey {
+    pub(crate) id: u32,
+    pub(crate) profile: Option<String>,
+}
+
+impl std::fmt::Display for AppKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.profile {
+            None => write!(f, "application {}", self.id),
+            Some(profile) => write!(f, "application {} profile `{profile}`", self.id),
+        }
+    }
+}
+
+/// RFC 6733 5.3.3 Vendor-Id: the sibling a vendor scope (of `<values>`, `<bits>`) is about.
+const VENDOR_ID: AvpKey = AvpKey {
+    code: 266,
+    vendor_id: 0,
+};
+
+/// A name given to a number (a value, a bit) and where: what duplicate checks compare.
+type NameAt = (String, u32, Span);
+
 /// A `<vendor>` declaration.
 struct VendorDecl {
     id: u32,
@@ -99,15 +129,19 @@ struct Lower<'a> {
     vendors: BTreeMap<u32, (Vendor, Span)>,
     avp_names: HashMap<String, AvpDecl>,
     avps: BTreeMap<AvpKey, Avp>,
-    applications: BTreeMap<u32, Application>,
-    /// Module name -> application id and where it was given.
-    modules: HashMap<String, (u32, Span)>,
+    applications: BTreeMap<AppKey, Application>,
+    /// Module name -> application (and profile) and where it was given.
+    modules: HashMap<String, (AppKey, Span)>,
     enum_extensions: Vec<EnumExtension>,
     /// Values added by the extensions lowered so far, per AVP: name, value, where.
     extension_values: HashMap<AvpKey, Vec<(String, i32, Span)>>,
     values: Vec<NamedValues>,
-    /// Names given so far to values of each Unsigned32 AVP: name, value, where.
-    named_values: HashMap<AvpKey, Vec<(String, u32, Span)>>,
+    /// Names given so far to values of each Unsigned32 AVP, per scope vendor: name, value,
+    /// where.
+    named_values: HashMap<(AvpKey, Option<u32>), Vec<NameAt>>,
+    bits: Vec<NamedBits>,
+    /// Names given so far to bits of each bit-mask AVP, per scope: name, bit, where.
+    named_bits: HashMap<(AvpKey, BitScope), Vec<NameAt>>,
 }
 
 impl<'a> Lower<'a> {
@@ -138,6 +172,8 @@ impl<'a> Lower<'a> {
             extension_values: HashMap::new(),
             values: Vec::new(),
             named_values: HashMap::new(),
+            bits: Vec::new(),
+            named_bits: HashMap::new(),
         }
     }
 
@@ -146,7 +182,9 @@ impl<'a> Lower<'a> {
     }
 
     /// The parsed files, each after the files it imports (so a definition in an imported file
-    /// counts as the first one when an importing file clashes with it).
+    /// counts as the first one when an importing file clashes with it), except where an import
+    /// closes a cycle: there the file met first on the way down comes last. The order depends
+    /// only on the roots and the files, so diagnostics are reproducible.
     fn files(&self) -> impl Iterator<Item = (usize, &'a ast::File)> {
         fn post_order(slots: &[Slot], index: usize, seen: &mut [bool], out: &mut Vec<usize>) {
             if std::mem::replace(&mut seen[index], true) {
@@ -210,15 +248,42 @@ impl<'a> Lower<'a> {
         // Tables last: their columns may name commands any file adds to the application.
         for (index, file) in self.files() {
             for application in &file.applications {
+                let key = AppKey {
+                    id: application.id,
+                    profile: application.profile.as_ref().map(|p| p.value.clone()),
+                };
                 for table in &application.occurrence_tables {
-                    self.occurrence_table(index, application.id, table);
+                    self.occurrence_table(index, &key, table);
                 }
+            }
+        }
+        for (index, file) in self.files() {
+            for bits in &file.bits {
+                self.bits(index, bits);
             }
         }
         self.recursion();
     }
 
     fn into_model(self) -> Model {
+        let mut plain = BTreeMap::new();
+        let mut profiles = BTreeMap::new();
+        for (key, application) in self.applications {
+            match key.profile {
+                None => {
+                    plain.insert(key.id, application);
+                }
+                Some(profile) => {
+                    profiles.insert(
+                        ProfileKey {
+                            id: key.id,
+                            profile,
+                        },
+                        application,
+                    );
+                }
+            }
+        }
         Model {
             vendors: self
                 .vendors
@@ -226,7 +291,8 @@ impl<'a> Lower<'a> {
                 .map(|(id, (vendor, _))| (id, vendor))
                 .collect(),
             avps: self.avps,
-            applications: self.applications,
+            applications: plain,
+            profiles,
             files: self
                 .slots
                 .iter()
@@ -241,6 +307,7 @@ impl<'a> Lower<'a> {
                 .collect(),
             enum_extensions: self.enum_extensions,
             values: self.values,
+            bits: self.bits,
         }
     }
 
@@ -769,7 +836,22 @@ impl<'a> Lower<'a> {
             self.error(&app.module.span, message);
         }
 
-        match self.applications.get(&app.id) {
+        if let Some(profile) = &app.profile {
+            if !is_valid_profile(&profile.value) {
+                let message = format!(
+                    "invalid profile `{}`: use lowercase ASCII letters, digits and `-`, starting \
+                     with a letter or digit",
+                    profile.value
+                );
+                self.error(&profile.span, message);
+            }
+        }
+        let key = AppKey {
+            id: app.id,
+            profile: app.profile.as_ref().map(|p| p.value.clone()),
+        };
+
+        match self.applications.get(&key) {
             Some(existing) => {
                 // Several files may declare the same application alike, adding commands.
                 let differs: Vec<&str> = [
@@ -787,8 +869,7 @@ impl<'a> Lower<'a> {
                 .collect();
                 if !differs.is_empty() {
                     let message = format!(
-                        "application {} is already declared at {} with another {}",
-                        app.id,
+                        "{key} is already declared at {} with another {}",
                         existing.span,
                         differs.join(", ")
                     );
@@ -798,16 +879,18 @@ impl<'a> Lower<'a> {
             None => {
                 if let Some((other, span)) = self.modules.get(&app.module.value) {
                     let message = format!(
-                        "module `{}` is already used by application {other} at {span}",
+                        "module `{}` is already used by {other} at {span}",
                         app.module.value
                     );
                     self.error(&app.module.span, message);
                 } else {
-                    self.modules
-                        .insert(app.module.value.clone(), (app.id, app.module.span.clone()));
+                    self.modules.insert(
+                        app.module.value.clone(),
+                        (key.clone(), app.module.span.clone()),
+                    );
                 }
                 self.applications.insert(
-                    app.id,
+                    key.clone(),
                     Application {
                         id: app.id,
                         name: app.name.clone(),
@@ -824,18 +907,18 @@ impl<'a> Lower<'a> {
 
         for command in &app.commands {
             if let Some(command) = self.command(file, app.id, command) {
-                self.add_command(app.id, command);
+                self.add_command(&key, command);
             }
         }
     }
 
-    fn add_command(&mut self, app: u32, command: Command) {
-        let Some(application) = self.applications.get_mut(&app) else {
+    fn add_command(&mut self, app: &AppKey, command: Command) {
+        let Some(application) = self.applications.get_mut(app) else {
             return;
         };
         let clash = if let Some(first) = application.commands.get(&command.code) {
             Some(format!(
-                "command code {} is already defined in application {app} at {} (`{}`)",
+                "command code {} is already defined in {app} at {} (`{}`)",
                 command.code, first.span, first.name
             ))
         } else {
@@ -845,7 +928,7 @@ impl<'a> Lower<'a> {
                 .find(|first| first.name == command.name)
                 .map(|first| {
                     format!(
-                        "command `{}` is already defined in application {app} at {}",
+                        "command `{}` is already defined in {app} at {}",
                         command.name, first.span
                     )
                 })
@@ -956,6 +1039,17 @@ impl<'a> Lower<'a> {
     }
 }
 
+/// A profile name: lowercase ASCII letters, digits and `-`, not starting or ending with `-`
+/// (`3gpp`, `etsi-tispan`).
+fn is_valid_profile(profile: &str) -> bool {
+    !profile.is_empty()
+        && !profile.starts_with('-')
+        && !profile.ends_with('-')
+        && profile
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
 fn is_valid_avp_name(name: &str) -> bool {
     !name.is_empty()
         && name != abnf::ANY_AVP
@@ -996,6 +1090,17 @@ mod tests {
         assert!(!is_valid_module("type"));
         assert!(!is_valid_module(""));
         assert!(!is_valid_module("a-b"));
+    }
+
+    #[test]
+    fn profile_names() {
+        assert!(is_valid_profile("3gpp"));
+        assert!(is_valid_profile("etsi-tispan"));
+        assert!(!is_valid_profile(""));
+        assert!(!is_valid_profile("3GPP"));
+        assert!(!is_valid_profile("-x"));
+        assert!(!is_valid_profile("a b"));
+        assert!(!is_valid_profile("a_b"));
     }
 
     #[test]

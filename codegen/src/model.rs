@@ -17,8 +17,14 @@ pub struct Model {
     pub vendors: BTreeMap<u32, Vendor>,
     /// AVPs by (code, vendor id).
     pub avps: BTreeMap<AvpKey, Avp>,
-    /// Applications by Application-Id.
+    /// Applications by Application-Id (those declared without a `profile`).
     pub applications: BTreeMap<u32, Application>,
+    /// Applications declared with a `profile` (`<application id="4" ... profile="3gpp">`): the
+    /// same Application-Id with another specification's grammars for its commands (TS 32.299's
+    /// CCR next to RFC 4006's). Kept apart from [`Model::applications`], so that a consumer
+    /// that knows nothing of profiles sees exactly what it saw before; empty unless a loaded
+    /// file declares a profile.
+    pub profiles: BTreeMap<ProfileKey, Application>,
     /// Every file loaded, roots and imports, in load order (each once).
     pub files: Vec<SourceFile>,
     /// Values added to Enumerated AVPs of imported files (`<enum-extension>`), in file order
@@ -27,6 +33,10 @@ pub struct Model {
     /// Names given to values of Unsigned32 AVPs (`<values>`, e.g. Result-Code), in file order
     /// (imported files first) and then document order.
     pub values: Vec<NamedValues>,
+    /// Names given to the bits of bit-mask Unsigned32 AVPs (`<bits>`, e.g. ULR-Flags, or
+    /// Feature-List per application and Feature-List-ID), in file order (imported files first)
+    /// and then document order.
+    pub bits: Vec<NamedBits>,
 }
 
 impl fmt::Debug for Model {
@@ -36,15 +46,37 @@ impl fmt::Debug for Model {
         let mut s = f.debug_struct("Model");
         s.field("vendors", &self.vendors)
             .field("avps", &self.avps)
-            .field("applications", &self.applications)
-            .field("files", &self.files);
+            .field("applications", &self.applications);
+        if !self.profiles.is_empty() {
+            s.field("profiles", &self.profiles);
+        }
+        s.field("files", &self.files);
         if !self.enum_extensions.is_empty() {
             s.field("enum_extensions", &self.enum_extensions);
         }
         if !self.values.is_empty() {
             s.field("values", &self.values);
         }
+        if !self.bits.is_empty() {
+            s.field("bits", &self.bits);
+        }
         s.finish()
+    }
+}
+
+/// What identifies an application declared with a profile: its Application-Id and the profile's
+/// name (`3gpp`). Ordered by id, then profile.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct ProfileKey {
+    /// Application-Id.
+    pub id: u32,
+    /// The `profile` attribute, e.g. `3gpp`.
+    pub profile: String,
+}
+
+impl fmt::Display for ProfileKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "application {} profile `{}`", self.id, self.profile)
     }
 }
 
@@ -293,12 +325,19 @@ pub struct EnumExtension {
 
 /// Names one dictionary file gives to values of an Unsigned32 AVP (`<values avp="...">`), e.g.
 /// the Result-Code values of RFC 6733 section 7.1. The AVP's type is unchanged (`u32`): the
-/// names serve people (tools, logs). Names and values are unique across every `<values>` of
-/// the AVP in all loaded files.
+/// names serve people (tools, logs). Names and values are unique within one scope (the AVP and
+/// [`NamedValues::scope_vendor`]) across every `<values>` in all loaded files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamedValues {
     /// The AVP (present in [`Model::avps`], of type `Unsigned32`).
     pub avp: AvpKey,
+    /// `None`: the names hold whatever the context. `Some(vendor)` (`<values ... vendor="3GPP">`):
+    /// they hold only where the Grouped AVP holding this AVP carries a Vendor-Id of `vendor`,
+    /// as RFC 6733 7.6 says of Experimental-Result: its Vendor-Id tells whose
+    /// Experimental-Result-Code it is. The AVP itself may be vendor 0; a Grouped AVP of
+    /// [`Model::avps`] has both the AVP and Vendor-Id (266) as members. Where a scoped name and
+    /// an unscoped one exist for the same value, the scoped one is meant for that vendor.
+    pub scope_vendor: Option<u32>,
     /// The values, in dictionary order.
     pub values: Vec<NamedValue>,
     /// Where the `<values>` element is; its file decides the module the table goes in.
@@ -312,6 +351,52 @@ pub struct NamedValue {
     pub name: String,
     /// Wire value.
     pub value: u32,
+}
+
+/// Names one dictionary file gives to the bits of a bit-mask Unsigned32 AVP (`<bits
+/// avp="...">`): TS 29.272's ULR-Flags, or the features of a Feature-List. The AVP's type is
+/// unchanged (`u32`); the names serve people (tools, logs, constants). Names and bits are
+/// unique within one scope (the AVP and [`NamedBits::scope`]) across every `<bits>` in all
+/// loaded files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedBits {
+    /// The AVP (present in [`Model::avps`], of type `Unsigned32`).
+    pub avp: AvpKey,
+    /// Where the names hold; all `None` for everywhere.
+    pub scope: BitScope,
+    /// The bits, in dictionary order.
+    pub bits: Vec<NamedBit>,
+    /// Where the `<bits>` element is; its file decides the module the names go in.
+    pub span: Span,
+}
+
+/// Where the names of a [`NamedBits`] hold. Each field given narrows it; a name of a narrower
+/// scope is the one meant where both apply. TS 29.229's Feature-List is the case all three
+/// exist for: its bits mean one feature in S6a's list 1, another in S6a's list 2 or in Sh.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+pub struct BitScope {
+    /// The Vendor-Id beside the AVP in the Grouped AVP holding it (Supported-Features' Vendor-Id).
+    /// A Grouped AVP of [`Model::avps`] has both the AVP and Vendor-Id (266) as members.
+    pub vendor: Option<u32>,
+    /// The Application-Id of the message carrying the AVP. The application is declared (with or
+    /// without a profile) in a loaded file.
+    pub application: Option<u32>,
+    /// The Feature-List-ID (TS 29.229 6.3.30, code 629 vendor 10415) beside the AVP. Only with
+    /// `application`; a Grouped AVP of [`Model::avps`] has both the AVP and Feature-List-ID as
+    /// members.
+    pub list_id: Option<u32>,
+}
+
+/// One named bit of a bit-mask AVP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedBit {
+    /// Name as the spec writes it, e.g. `Single-Registration-Indication` (may hold spaces or
+    /// `/`, as TS 29.272's feature names do: the emitter makes identifiers of it).
+    pub name: String,
+    /// Bit number, 0 (least significant, value 1) to 31: the mask is `1 << bit`.
+    pub bit: u32,
+    /// Documentation text from the dictionary (may be empty).
+    pub doc: String,
 }
 
 /// A Diameter application and its commands.

@@ -38,7 +38,38 @@ macro_rules! shipped {
     };
 }
 
-shipped!["rfc4006.xml", "rfc6733.xml"];
+shipped![
+    "es283034.xml",
+    "rfc4004.xml",
+    "rfc4006.xml",
+    "rfc5447.xml",
+    "rfc5777.xml",
+    "rfc5778.xml",
+    "rfc6733.xml",
+    "rfc7155.xml",
+    "rfc7683.xml",
+    "rfc7944.xml",
+    "rfc8583.xml",
+    "ts29061.xml",
+    "ts29128.xml",
+    "ts29140.xml",
+    "ts29173.xml",
+    "ts29212.xml",
+    "ts29214.xml",
+    "ts29217.xml",
+    "ts29219.xml",
+    "ts29229.xml",
+    "ts29230.xml",
+    "ts29272.xml",
+    "ts29273.xml",
+    "ts29329.xml",
+    "ts29336.xml",
+    "ts29338.xml",
+    "ts29344.xml",
+    "ts29368.xml",
+    "ts32299.xml",
+    "xs0057.xml",
+];
 
 /// The shipped file called `name` (`rfc4006.xml`; a leading `./` is allowed).
 pub fn find(name: &str) -> Option<&'static ShippedFile> {

@@ -16,9 +16,9 @@ fn dictionaries() -> Vec<PathBuf> {
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "xml"))
-        .filter(|p| {
-            only.as_deref()
-                .map_or(true, |o| p.file_name().is_some_and(|n| n == o))
+        .filter(|p| match only.as_deref() {
+            Some(o) => p.file_name().is_some_and(|n| n == o),
+            None => true,
         })
         .collect();
     files.sort();
@@ -28,9 +28,11 @@ fn dictionaries() -> Vec<PathBuf> {
 /// Counts of what `file` itself defines (not what it imports).
 fn counts(model: &Model, file: &Path) -> [usize; 5] {
     let own = |span_file: &Path| span_file.file_name() == file.file_name();
+    // Profile-less applications and profiles (`<application ... profile="3gpp">`) alike.
     let apps: Vec<_> = model
         .applications
         .values()
+        .chain(model.profiles.values())
         .filter(|a| own(&a.span.file))
         .collect();
     let commands = apps.iter().map(|a| a.commands.len()).sum();

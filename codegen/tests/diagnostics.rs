@@ -80,8 +80,9 @@ broken! {
     avp_children,
     // Loading files
     import_missing,
-    import_cycle,
     import_broken,
+    cycle_clash,
+    cycle_recursion,
     // Grammars (parse/abnf.rs)
     abnf_syntax,
     abnf_header,
@@ -116,6 +117,9 @@ broken! {
     occurrence_table,
     exactly_one,
     values,
+    values_vendor,
+    bits,
+    bits_shape,
     // Commands
     command_header_mismatch,
     command_flags,

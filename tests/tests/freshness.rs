@@ -55,14 +55,16 @@ fn feature_table_follows_the_dictionaries() {
         .iter()
         .find(|f| f.path == xtask::messages_manifest())
         .expect("the manifest is an output");
-    // credit_control uses base's AVPs (Session-Id, Origin-Host, ...), so it enables base.
+    // credit_control uses base's AVPs (Session-Id, Origin-Host, ...) and RFC 7155's
+    // Filter-Id, so it enables base and nasreq.
     assert_eq!(
         features(&manifest.contents),
         [
             r#"accounting = ["base"]"#,
             r#"base = []"#,
-            r#"credit_control = ["base"]"#,
-            r#"full = ["accounting", "base", "credit_control"]"#,
+            r#"credit_control = ["base", "nasreq"]"#,
+            r#"full = ["accounting", "base", "credit_control", "nasreq"]"#,
+            r#"nasreq = ["base"]"#,
         ]
     );
 }
@@ -77,7 +79,7 @@ fn a_hand_edited_feature_table_is_stale() {
         Some(checked_in.as_str())
     );
     // Someone drops the edge to `base`: regenerating would restore it, so the check fails.
-    let edited = checked_in.replace(r#"credit_control = ["base"]"#, "credit_control = []");
+    let edited = checked_in.replace(r#"nasreq = ["base"]"#, "nasreq = []");
     assert_ne!(edited, checked_in);
     let regenerated = xtask::with_features(&edited, &table).unwrap();
     assert_ne!(regenerated, edited, "the hand edit goes unnoticed");

@@ -53,6 +53,9 @@ pub(super) fn value_names(model: &Model, plan: &Plan, m: &str) -> TokenStream {
         .values
         .iter()
         .filter(|v| plan.file_module.get(&v.span.file).map(String::as_str) == Some(m))
+        // Names scoped to a vendor (Experimental-Result-Code) are not the AVP's own: they
+        // depend on the Vendor-Id beside the value, which this lookup does not see.
+        .filter(|v| v.scope_vendor.is_none())
         .flat_map(|v| {
             let (code, vendor) = (v.avp.code, v.avp.vendor_id);
             v.values.iter().map(move |value| {

@@ -1,4 +1,9 @@
-//! Loading the root files and everything they import: each file once, import cycles reported.
+//! Loading the root files and everything they import: each file once, however it is reached.
+//!
+//! Imports may form cycles (3GPP specifications name each other's AVPs: TS 29.272 and
+//! TS 29.336, TS 32.299 and TS 29.272). A file reached again, even while its own imports are
+//! still being followed, is not read again: the import just records the edge, and lowering
+//! makes visible to each file everything reachable through its edges.
 //!
 //! `<import file="x.xml"/>` means, in this order: `x.xml` beside the importing file, in the
 //! first include directory that has it (`Builder::include_dir`, like protoc's `-I`), or the
@@ -77,20 +82,17 @@ pub(super) struct Slot {
     pub(super) path: PathBuf,
     /// `None` when it failed to parse.
     pub(super) file: Option<ast::File>,
-    /// Indexes of the slots it imports (cycles left out).
+    /// Indexes of the slots it imports, in document order (edges closing a cycle included).
     pub(super) imports: Vec<usize>,
-    /// On the import stack right now.
-    loading: bool,
 }
 
 pub(super) struct Loader<'i> {
     pub(super) slots: Vec<Slot>,
     /// Searched, in order, for an import not found beside the importing file.
     include_dirs: &'i [PathBuf],
-    /// File identity -> slot, so each file is loaded once however it is reached.
+    /// File identity -> slot, so each file is loaded once however it is reached (and an
+    /// import cycle ends where it meets a file already reached).
     by_identity: HashMap<Identity, usize>,
-    /// The import chain being followed.
-    stack: Vec<usize>,
     pub(super) diags: Vec<Diagnostic>,
 }
 
@@ -102,14 +104,13 @@ impl<'i> Loader<'i> {
             slots: Vec::new(),
             include_dirs,
             by_identity: HashMap::new(),
-            stack: Vec::new(),
             diags: Vec::new(),
         }
     }
 
-    /// Loads `source` unless loaded already, and its imports. `import` is the `<import>` that
-    /// names it, `None` for a root. Returns its slot, or `None` when it could not be loaded
-    /// (reported) or closes an import cycle (reported).
+    /// Loads `source` unless reached already, and its imports. `import` is the `<import>` that
+    /// names it, `None` for a root. Returns its slot (also when it is reached again through an
+    /// import cycle), or `None` when it could not be read (reported).
     pub(super) fn visit(
         &mut self,
         source: &Source,
@@ -128,20 +129,7 @@ impl<'i> Loader<'i> {
             Source::Shipped(f) => (Identity::Shipped(f.name), Cow::Borrowed(f.text)),
         };
         if let Some(&index) = self.by_identity.get(&identity) {
-            if !self.slots[index].loading {
-                return Ok(Some(index));
-            }
-            let start = self.stack.iter().position(|&i| i == index).unwrap_or(0);
-            let chain: Vec<String> = self.stack[start..]
-                .iter()
-                .chain([&index])
-                .map(|&i| self.slots[i].path.display().to_string())
-                .collect();
-            if let Some(span) = import {
-                let message = format!("import cycle: {}", chain.join(" -> "));
-                self.diags.push(Diagnostic::new(span.clone(), message));
-            }
-            return Ok(None);
+            return Ok(Some(index));
         }
 
         let index = self.slots.len();
@@ -149,12 +137,10 @@ impl<'i> Loader<'i> {
             path: display.clone(),
             file: None,
             imports: Vec::new(),
-            loading: true,
         });
         self.by_identity.insert(identity, index);
         match xml::parse(&display, &text) {
             Ok(file) => {
-                self.stack.push(index);
                 let mut imports = Vec::new();
                 for import in &file.imports {
                     match self.resolve(source, &import.file) {
@@ -164,13 +150,11 @@ impl<'i> Loader<'i> {
                             .push(Diagnostic::new(import.span.clone(), message)),
                     }
                 }
-                self.stack.pop();
                 self.slots[index].file = Some(file);
                 self.slots[index].imports = imports;
             }
             Err(diags) => self.diags.extend(diags),
         }
-        self.slots[index].loading = false;
         Ok(Some(index))
     }
 

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::Lower;
+use super::{AppKey, Lower, VENDOR_ID};
 use crate::model::{AvpKey, AvpType, Grammar, NamedValue, NamedValues, Rule, RuleKind};
 use crate::parse::ast;
 use crate::span::Span;
@@ -33,12 +33,17 @@ impl Lower<'_> {
     /// appends a `0*0 [ X ]` rule to that command's grammar. A cell that contradicts the
     /// grammar is an error: `0` where the grammar names the AVP, or an allowed cell where the
     /// grammar neither names it nor ends in `*[ AVP ]`.
-    pub(super) fn occurrence_table(&mut self, file: usize, app: u32, table: &ast::OccurrenceTable) {
+    pub(super) fn occurrence_table(
+        &mut self,
+        file: usize,
+        app: &AppKey,
+        table: &ast::OccurrenceTable,
+    ) {
         // Column heads: (code, is_request) of a command of this application.
         let mut columns: Vec<Option<(u32, bool)>> = Vec::new();
         let mut seen: HashMap<&str, ()> = HashMap::new();
         for abbrev in table.commands.value.split_whitespace() {
-            let found = self.applications.get(&app).and_then(|application| {
+            let found = self.applications.get(app).and_then(|application| {
                 application.commands.values().find_map(|command| {
                     if command.request_abbrev == abbrev {
                         Some((command.code, true))
@@ -55,7 +60,7 @@ impl Lower<'_> {
             } else if found.is_none() {
                 let message = format!(
                     "unknown command `{abbrev}`: the columns are the request or answer \
-                     abbreviations of application {app}'s commands"
+                     abbreviations of {app}'s commands"
                 );
                 self.error(&table.commands.span, message);
             }
@@ -112,7 +117,7 @@ impl Lower<'_> {
     #[allow(clippy::too_many_arguments)]
     fn apply_cell(
         &mut self,
-        app: u32,
+        app: &AppKey,
         code: u32,
         request: bool,
         key: AvpKey,
@@ -122,7 +127,7 @@ impl Lower<'_> {
     ) {
         let Some(command) = self
             .applications
-            .get_mut(&app)
+            .get_mut(app)
             .and_then(|application| application.commands.get_mut(&code))
         else {
             return;
@@ -224,7 +229,7 @@ impl Lower<'_> {
     }
 
     /// Lowers one `<values>` of `file`: the AVP must be visible and Unsigned32, and each name
-    /// and value unique among every `<values>` of that AVP.
+    /// and value unique among every `<values>` of that AVP with the same vendor scope.
     pub(super) fn values(&mut self, file: usize, values: &ast::Values) {
         let name = &values.avp.value;
         let Some(key) = self.lookup_avp(file, name, &values.avp.span) else {
@@ -246,17 +251,42 @@ impl Lower<'_> {
             self.error(&values.avp.span, message);
             return;
         }
+        let scope_vendor = match &values.vendor {
+            None => None,
+            Some(vendor) => {
+                let Some(id) = self.resolve_vendor(file, vendor) else {
+                    return;
+                };
+                if !self.beside(key, VENDOR_ID) {
+                    let message = format!(
+                        "vendor-scoped <values> need `{name}` beside a Vendor-Id (266) in a \
+                         Grouped AVP (as Experimental-Result-Code is in Experimental-Result), \
+                         and no loaded Grouped AVP has both"
+                    );
+                    self.error(&vendor.span, message);
+                    return;
+                }
+                Some(id)
+            }
+        };
         if values.values.is_empty() {
             let message = format!("<values> of `{name}` has no <value>");
             self.error(&values.span, message);
             return;
         }
-        let mut known = self.named_values.remove(&key).unwrap_or_default();
+        let scope = match scope_vendor {
+            Some(id) => format!("`{name}` for vendor {id}"),
+            None => format!("`{name}`"),
+        };
+        let mut known = self
+            .named_values
+            .remove(&(key, scope_vendor))
+            .unwrap_or_default();
         let mut out = Vec::new();
         for value in &values.values {
             if let Some((_, _, span)) = known.iter().find(|(n, _, _)| *n == value.name) {
                 let message = format!(
-                    "value name `{}` of `{name}` is already defined at {span}",
+                    "value name `{}` of {scope} is already defined at {span}",
                     value.name
                 );
                 self.error(&value.span, message);
@@ -264,7 +294,7 @@ impl Lower<'_> {
             }
             if let Some((first, _, span)) = known.iter().find(|(_, v, _)| *v == value.value) {
                 let message = format!(
-                    "value {} of `{name}` is already named `{first}` at {span}",
+                    "value {} of {scope} is already named `{first}` at {span}",
                     value.value
                 );
                 self.error(&value.span, message);
@@ -276,11 +306,29 @@ impl Lower<'_> {
                 value: value.value,
             });
         }
-        self.named_values.insert(key, known);
+        self.named_values.insert((key, scope_vendor), known);
         self.values.push(NamedValues {
             avp: key,
+            scope_vendor,
             values: out,
             span: values.span.clone(),
         });
+    }
+
+    /// Is AVP `key` a member of some Grouped AVP that also has `sibling` as a member (Vendor-Id
+    /// for a vendor scope, Feature-List-ID for a list scope)?
+    pub(super) fn beside(&self, key: AvpKey, sibling: AvpKey) -> bool {
+        self.avps
+            .values()
+            .filter_map(|avp| avp.grammar.as_ref())
+            .any(|grammar| {
+                let has = |wanted: AvpKey| {
+                    grammar
+                        .rules
+                        .iter()
+                        .any(|rule| rule.avp == wanted && rule.max != Some(0))
+                };
+                has(key) && has(sibling)
+            })
     }
 }

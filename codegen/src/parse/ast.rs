@@ -28,6 +28,8 @@ pub(crate) struct File {
     pub(crate) enum_extensions: Vec<EnumExtension>,
     /// `<values>` elements: names for values of Unsigned32 AVPs.
     pub(crate) values: Vec<Values>,
+    /// `<bits>` elements: names for the bits of bit-mask Unsigned32 AVPs.
+    pub(crate) bits: Vec<Bits>,
 }
 
 /// `<import file="..."/>`
@@ -55,6 +57,9 @@ pub(crate) struct Application {
     pub(crate) kind: Spanned<String>,
     pub(crate) vendor: Option<Spanned<String>>,
     pub(crate) module: Spanned<String>,
+    /// `profile` attribute: the application's commands are another specification's grammars
+    /// for this Application-Id, kept apart from the profile-less declaration.
+    pub(crate) profile: Option<Spanned<String>>,
     pub(crate) commands: Vec<Command>,
     /// `<occurrence-table>` children.
     pub(crate) occurrence_tables: Vec<OccurrenceTable>,
@@ -154,6 +159,9 @@ pub(crate) struct ExactlyOne {
 pub(crate) struct Values {
     /// The AVP's name.
     pub(crate) avp: Spanned<String>,
+    /// `vendor` attribute: the names hold only beside this Vendor-Id (a vendor's
+    /// Experimental-Result-Code values).
+    pub(crate) vendor: Option<Spanned<String>>,
     pub(crate) values: Vec<Value>,
     pub(crate) span: Span,
 }
@@ -163,5 +171,31 @@ pub(crate) struct Values {
 pub(crate) struct Value {
     pub(crate) name: String,
     pub(crate) value: u32,
+    pub(crate) span: Span,
+}
+
+/// `<bits avp="..." [vendor=".."] [application=".."] [list-id=".."]>`: names for the bits of a
+/// bit-mask Unsigned32 AVP (ULR-Flags, Feature-List).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Bits {
+    /// The AVP's name.
+    pub(crate) avp: Spanned<String>,
+    /// The Vendor-Id beside the AVP for which the names hold.
+    pub(crate) vendor: Option<Spanned<String>>,
+    /// The application in whose messages the names hold.
+    pub(crate) application: Option<Spanned<u32>>,
+    /// The Feature-List-ID beside the AVP for which the names hold.
+    pub(crate) list_id: Option<Spanned<u32>>,
+    pub(crate) bits: Vec<Bit>,
+    pub(crate) span: Span,
+}
+
+/// `<bit name="..." bit="N">doc</bit>`: bit 0 is the least significant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Bit {
+    pub(crate) name: String,
+    pub(crate) bit: u32,
+    /// Text inside the element, with each line trimmed.
+    pub(crate) doc: String,
     pub(crate) span: Span,
 }

@@ -373,6 +373,7 @@ impl<'a> Parser<'a> {
         let mut avps = Vec::new();
         let mut enum_extensions = Vec::new();
         let mut values = Vec::new();
+        let mut bits = Vec::new();
         self.children(
             &element,
             |parser, child| {
@@ -383,6 +384,7 @@ impl<'a> Parser<'a> {
                     "avp" => avps.extend(parser.avp(child)?),
                     "enum-extension" => enum_extensions.extend(parser.enum_extension(child)?),
                     "values" => values.extend(parser.values(child)?),
+                    "bits" => bits.extend(parser.bits(child)?),
                     _ => parser.unknown_element(child, "dictionary")?,
                 }
                 Ok(())
@@ -402,6 +404,7 @@ impl<'a> Parser<'a> {
                 avps,
                 enum_extensions,
                 values,
+                bits,
             }),
             _ => None,
         })
@@ -441,6 +444,7 @@ impl<'a> Parser<'a> {
         let kind = self.required(&mut attrs, "type");
         let vendor = self.optional(&mut attrs, "vendor");
         let module = self.required(&mut attrs, "module");
+        let profile = self.optional(&mut attrs, "profile");
         self.finish(attrs);
 
         let mut commands = Vec::new();
@@ -468,6 +472,7 @@ impl<'a> Parser<'a> {
                 kind,
                 vendor,
                 module,
+                profile,
                 commands,
                 occurrence_tables,
                 span: self.span(element.offset),
@@ -740,10 +745,11 @@ impl<'a> Parser<'a> {
         }))
     }
 
-    /// Reads `<values avp="...">` and its `<value name="..." value="..."/>` children.
+    /// Reads `<values avp="..." [vendor="..."]>` and its `<value name="..." value="..."/>` children.
     fn values(&mut self, element: Element<'a>) -> Result<Option<ast::Values>, Fatal> {
         let mut attrs = self.attrs(&element);
         let avp = self.required(&mut attrs, "avp");
+        let vendor = self.optional(&mut attrs, "vendor");
         // The spec section defining the values, for people reading the dictionary.
         let _section = self.optional(&mut attrs, "section");
         self.finish(attrs);
@@ -773,7 +779,78 @@ impl<'a> Parser<'a> {
         )?;
         Ok(avp.map(|avp| ast::Values {
             avp,
+            vendor,
             values,
+            span: self.span(element.offset),
+        }))
+    }
+}
+
+impl<'a> Parser<'a> {
+    /// Takes optional attribute `key` as a decimal `u32`.
+    fn optional_u32(&mut self, attrs: &mut Attrs, key: &str) -> Option<Spanned<u32>> {
+        let attr = self.optional(attrs, key)?;
+        match attr.value.parse::<u32>() {
+            Ok(number) if !attr.value.starts_with('+') => Some(Spanned {
+                value: number,
+                span: attr.span,
+            }),
+            _ => {
+                let message = format!(
+                    "invalid `{key}` `{}` on <{}>: expected a decimal number from 0 to 4294967295",
+                    attr.value, attrs.element
+                );
+                self.error_at(attr.span, message);
+                None
+            }
+        }
+    }
+
+    /// Reads `<bits avp="...">` and its `<bit name="..." bit="N">doc</bit>` children.
+    fn bits(&mut self, element: Element<'a>) -> Result<Option<ast::Bits>, Fatal> {
+        let mut attrs = self.attrs(&element);
+        let avp = self.required(&mut attrs, "avp");
+        let vendor = self.optional(&mut attrs, "vendor");
+        let application = self.optional_u32(&mut attrs, "application");
+        let list_id = self.optional_u32(&mut attrs, "list-id");
+        // The spec section defining the bits, for people reading the dictionary.
+        let _section = self.optional(&mut attrs, "section");
+        self.finish(attrs);
+        let mut bits = Vec::new();
+        self.children(
+            &element,
+            |parser, child| {
+                if child.name != "bit" {
+                    return parser.unknown_element(child, "bits");
+                }
+                let mut attrs = parser.attrs(&child);
+                let name = parser.required(&mut attrs, "name");
+                let bit = parser.u32(&mut attrs, "bit");
+                parser.finish(attrs);
+                let mut doc = Vec::new();
+                parser.children(
+                    &child,
+                    |parser, grandchild| parser.unknown_element(grandchild, "bit"),
+                    |_, text, _| doc.push(text),
+                )?;
+                if let (Some(name), Some(bit)) = (name, bit) {
+                    bits.push(ast::Bit {
+                        name: name.value,
+                        bit,
+                        doc: normalize_doc(&doc.join("\n")),
+                        span: parser.span(child.offset),
+                    });
+                }
+                Ok(())
+            },
+            |parser, text, offset| parser.no_text("bits", &text, offset),
+        )?;
+        Ok(avp.map(|avp| ast::Bits {
+            avp,
+            vendor,
+            application,
+            list_id,
+            bits,
             span: self.span(element.offset),
         }))
     }
