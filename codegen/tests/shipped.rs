@@ -132,7 +132,10 @@ fn a_shipped_root_is_named_and_an_unknown_one_is_an_error() {
     match Builder::new().shipped_dictionary("rfc9999.xml").generate() {
         Err(Error::Io { path, source }) => {
             assert_eq!(path, Path::new("<shipped>/rfc9999.xml"));
-            assert!(source.to_string().contains("rfc4006.xml, rfc5447.xml"), "{source}");
+            assert!(
+                source.to_string().contains("rfc4006.xml, rfc5447.xml"),
+                "{source}"
+            );
         }
         other => panic!("an unknown shipped name is an error: {other:?}"),
     }
