@@ -126,6 +126,9 @@ pub(crate) struct Conn {
     closing: AtomicBool,
     /// Messages received so far: the watchdog reads it as "any traffic".
     rx_count: AtomicU64,
+    /// When the last message arrived, in nanoseconds after `epoch`.
+    last_rx: AtomicU64,
+    epoch: tokio::time::Instant,
     pub(crate) handlers: Arc<Semaphore>,
     max_handlers: usize,
     idle: Notify,
@@ -165,6 +168,8 @@ impl Conn {
             open: AtomicBool::new(false),
             closing: AtomicBool::new(false),
             rx_count: AtomicU64::new(0),
+            last_rx: AtomicU64::new(0),
+            epoch: tokio::time::Instant::now(),
             handlers: Arc::new(Semaphore::new(max_handlers)),
             max_handlers,
             idle: Notify::new(),
@@ -276,6 +281,12 @@ impl Conn {
         self.rx_count.load(Ordering::Relaxed)
     }
 
+    /// When the last message arrived (the connection's start before any did).
+    pub(crate) fn last_rx(&self) -> std::time::Instant {
+        let nanos = self.last_rx.load(Ordering::Relaxed);
+        (self.epoch + Duration::from_nanos(nanos)).into_std()
+    }
+
     /// Is the connection closing or closed?
     pub(crate) fn is_closing(&self) -> bool {
         self.closing.load(Ordering::Acquire)
@@ -312,7 +323,10 @@ impl Conn {
         let _ = self.close_tx.send(true);
         let writer = lock(&self.writer).take();
         if let Some(mut w) = writer {
-            if tokio::time::timeout(self.flush_timeout, &mut w).await.is_err() {
+            if tokio::time::timeout(self.flush_timeout, &mut w)
+                .await
+                .is_err()
+            {
                 w.abort();
             }
         }
@@ -350,7 +364,9 @@ async fn read_loop<R: AsyncRead + Unpin, S: Sink>(
         match frame::check(&buf, &opts) {
             Ok(Frame::Complete(n)) => {
                 let frame = buf.split_to(n).freeze();
-                conn.rx_count.fetch_add(1, Ordering::Relaxed);
+                let since = u64::try_from(conn.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                conn.last_rx.store(since, Ordering::Relaxed);
+                conn.rx_count.fetch_add(1, Ordering::Release);
                 sink.frame(&conn, frame).await;
             }
             Ok(Frame::Incomplete(need)) => {

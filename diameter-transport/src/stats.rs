@@ -78,7 +78,8 @@ impl Counters {
         self.unexpected_answers.fetch_add(1, Ordering::Relaxed);
     }
     pub(crate) fn protocol_error_answered(&self) {
-        self.protocol_errors_answered.fetch_add(1, Ordering::Relaxed);
+        self.protocol_errors_answered
+            .fetch_add(1, Ordering::Relaxed);
     }
     pub(crate) fn answer_received(&self, result_code: u32) {
         bump(&self.answers_received, result_code);

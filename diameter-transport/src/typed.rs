@@ -35,7 +35,7 @@ pub struct Fill<'f> {
     /// This node's Origin-Realm.
     pub origin_realm: &'f DiameterIdentity<'static>,
     /// A fresh Session-Id, for a builder whose command needs one.
-    pub session_id: &'f dyn Fn() -> String,
+    pub session_id: &'f (dyn Fn() -> String + Sync),
 }
 
 /// What [`Node::call`](crate::Node::call) takes: a built request, sent as it is (an empty

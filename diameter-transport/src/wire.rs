@@ -39,8 +39,11 @@ fn identity(s: &str) -> DiameterIdentity<'static> {
 }
 
 fn addresses(caps: &Capabilities, local_ip: Option<IpAddr>) -> smallvec::SmallVec<[Address; 1]> {
-    let mut out: smallvec::SmallVec<[Address; 1]> =
-        caps.host_ip_addresses.iter().map(|ip| (*ip).into()).collect();
+    let mut out: smallvec::SmallVec<[Address; 1]> = caps
+        .host_ip_addresses
+        .iter()
+        .map(|ip| (*ip).into())
+        .collect();
     if out.is_empty() {
         // CER/CEA need one: the address of the connection, when the node configured none.
         out.push(local_ip.unwrap_or(IpAddr::from([127, 0, 0, 1])).into());
@@ -79,7 +82,10 @@ fn from_vendor_specific(groups: &[VendorSpecificApplicationId]) -> Vec<VendorSpe
 }
 
 /// Our CER.
-pub(crate) fn cer(local: &Capabilities, local_ip: Option<IpAddr>) -> CapabilitiesExchangeRequest<'static> {
+pub(crate) fn cer(
+    local: &Capabilities,
+    local_ip: Option<IpAddr>,
+) -> CapabilitiesExchangeRequest<'static> {
     CapabilitiesExchangeRequest {
         origin_host: identity(&local.origin_host),
         origin_realm: identity(&local.origin_realm),
@@ -165,7 +171,8 @@ pub(crate) fn encode<'a, C: Command<'a>>(m: &C, hop_by_hop: u32, end_to_end: u32
 }
 
 pub(crate) fn dwr(local: &Capabilities) -> DeviceWatchdogRequest<'static> {
-    let mut m = DeviceWatchdogRequest::new(identity(&local.origin_host), identity(&local.origin_realm));
+    let mut m =
+        DeviceWatchdogRequest::new(identity(&local.origin_host), identity(&local.origin_realm));
     m.origin_state_id = local.origin_state_id;
     m
 }
@@ -254,7 +261,7 @@ pub(crate) fn scan(msg: &[u8]) -> Scan {
 pub(crate) struct Identities<'s> {
     pub origin_host: &'s [u8],
     pub origin_realm: &'s [u8],
-    pub session_id: &'s dyn Fn() -> Bytes,
+    pub session_id: &'s (dyn Fn() -> Bytes + Sync),
 }
 
 /// Fills empty Session-Id, Origin-Host and Origin-Realm AVPs of `msg` (an empty

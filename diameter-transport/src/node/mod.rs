@@ -57,7 +57,9 @@ use diameter_messages::base::DisconnectCause;
 use diameter_runtime::answer::Identity;
 use diameter_runtime::header::{CommandFlags, Header};
 use diameter_runtime::types::{DiameterIdentity, IntoOwned, Utf8String};
-use diameter_runtime::{Command, CommandBuilder, DecodeError, DecodeOptions, MissingAvps, Violation};
+use diameter_runtime::{
+    Command, CommandBuilder, DecodeError, DecodeOptions, MissingAvps, Violation,
+};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -171,7 +173,10 @@ impl Context {
 
     /// Completes an answer builder: Origin-Host and Origin-Realm of this node, the request's
     /// Session-Id, where the builder was not given them.
-    pub fn fill<'a, B: CommandBuilder<'a>>(&self, mut builder: B) -> Result<B::Command, MissingAvps> {
+    pub fn fill<'a, B: CommandBuilder<'a>>(
+        &self,
+        mut builder: B,
+    ) -> Result<B::Command, MissingAvps> {
         let host: DiameterIdentity<'a> = self.identity.origin_host.clone();
         let realm: DiameterIdentity<'a> = self.identity.origin_realm.clone();
         builder.fill_origin(&host, &realm);
@@ -254,7 +259,11 @@ impl NodeInner {
     /// Picks the connection for a request of `application_id`: the peer named by
     /// Destination-Host when it is open, else the open peers that agreed the application,
     /// in turn.
-    fn pick(&self, application_id: u32, destination_host: Option<&str>) -> Option<(Arc<PeerShared>, Arc<Conn>)> {
+    fn pick(
+        &self,
+        application_id: u32,
+        destination_host: Option<&str>,
+    ) -> Option<(Arc<PeerShared>, Arc<Conn>)> {
         let peers = lock(&self.peers);
         let usable: Vec<(Arc<PeerShared>, Arc<Conn>)> = peers
             .iter()
@@ -341,7 +350,10 @@ impl Node {
 
     /// Runs the initiator side over a connection the caller opened itself; no reconnect.
     pub fn connect_io<I: Io>(&self, io: I) {
-        peer_task::spawn_static(Arc::clone(&self.inner), peer_task::Dial::given(&self.inner, io));
+        peer_task::spawn_static(
+            Arc::clone(&self.inner),
+            peer_task::Dial::given(&self.inner, io),
+        );
     }
 
     /// Waits until at least one peer is open and may carry requests, for at most `limit`.
@@ -494,8 +506,11 @@ fn decode_answer<A: Typed>(frame: &Bytes, opts: &DecodeOptions) -> Result<A, Cal
         let result_code = find(diameter_runtime::consts::avp_code::RESULT_CODE)
             .and_then(|a| a.value::<u32>().ok())
             .unwrap_or(0);
-        let error_message = find(diameter_runtime::consts::avp_code::ERROR_MESSAGE)
-            .and_then(|a| std::str::from_utf8(a.data.as_bytes()).ok().map(str::to_owned));
+        let error_message = find(diameter_runtime::consts::avp_code::ERROR_MESSAGE).and_then(|a| {
+            std::str::from_utf8(a.data.as_bytes())
+                .ok()
+                .map(str::to_owned)
+        });
         return Err(CallError::ErrorAnswer {
             result_code,
             error_message,
@@ -735,7 +750,7 @@ impl NodeBuilder {
             <R as Command<'static>>::CODE,
         );
         // Options are read at registration: set decode options before handlers.
-        self.handlers.insert(key, erase(handler, self.decode.clone()));
+        self.handlers.insert(key, erase(handler, self.decode));
         self
     }
 
@@ -749,7 +764,9 @@ impl NodeBuilder {
     /// The node. Must be called inside a tokio runtime only when used (it spawns nothing).
     pub fn build(self) -> Result<Node, NodeError> {
         let host = self.origin_host.ok_or(NodeError::Missing("Origin-Host"))?;
-        let realm = self.origin_realm.ok_or(NodeError::Missing("Origin-Realm"))?;
+        let realm = self
+            .origin_realm
+            .ok_or(NodeError::Missing("Origin-Realm"))?;
         let ident = |field, v: &str| {
             DiameterIdentity::try_from(v.to_owned()).map_err(|_| NodeError::InvalidIdentity {
                 field,

@@ -15,8 +15,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use diameter_messages::base::{
-    CapabilitiesExchangeAnswer, CapabilitiesExchangeRequest, DisconnectCause,
-    DisconnectPeerRequest,
+    CapabilitiesExchangeAnswer, CapabilitiesExchangeRequest, DisconnectCause, DisconnectPeerRequest,
 };
 use diameter_runtime::answer::{error_answer, Problem};
 use diameter_runtime::consts::{command_code, result_code};
@@ -60,12 +59,15 @@ pub(crate) enum PeerMsg {
     },
 }
 
+/// Starts a connection over a stream the caller opened, once its peer is known.
+type OpenGiven = Box<dyn FnOnce(Arc<PeerShared>) -> Arc<Conn> + Send>;
+
 /// How a static peer is reached.
 pub(crate) enum Dial {
     /// Over TCP, again after each failure.
     Tcp(SocketAddr),
     /// Over a connection opened by the caller, once.
-    Given(Mutex<Option<Box<dyn FnOnce(Arc<PeerShared>) -> Arc<Conn> + Send>>>),
+    Given(Mutex<Option<OpenGiven>>),
 }
 
 impl Dial {
@@ -146,13 +148,18 @@ pub(crate) fn spawn_static(node: Arc<NodeInner>, dial: Dial) {
     tokio::spawn(task.run(true).instrument(span));
 }
 
-fn spawn_conn<I: Io>(node: &Arc<NodeInner>, peer: &Arc<PeerShared>, io: I, leftover: BytesMut) -> Arc<Conn> {
+fn spawn_conn<I: Io>(
+    node: &Arc<NodeInner>,
+    peer: &Arc<PeerShared>,
+    io: I,
+    leftover: BytesMut,
+) -> Arc<Conn> {
     let first_hbh = node.rng().next_u64() as u32;
     Conn::spawn(
         io,
         node.next_conn_id(),
         &node.conn,
-        node.decode.clone(),
+        node.decode,
         leftover,
         first_hbh,
         Arc::new(Dispatch {
@@ -186,7 +193,10 @@ pub(crate) async fn accept<I: Io>(node: Arc<NodeInner>, mut io: I) {
         return;
     };
     if header.command_code != command_code::CAPABILITIES_EXCHANGE || !header.flags.is_request() {
-        tracing::debug!(code = header.command_code, "first message is not a CER: closing");
+        tracing::debug!(
+            code = header.command_code,
+            "first message is not a CER: closing"
+        );
         return;
     }
     let cer = match CapabilitiesExchangeRequest::decode_with(&frame, &node.decode) {
@@ -209,7 +219,10 @@ pub(crate) async fn accept<I: Io>(node: Arc<NodeInner>, mut io: I) {
         let peers = lock(&node.peers);
         peers
             .iter()
-            .find(|p| p.host().is_some_and(|h| h.eq_ignore_ascii_case(&caps.origin_host)))
+            .find(|p| {
+                p.host()
+                    .is_some_and(|h| h.eq_ignore_ascii_case(&caps.origin_host))
+            })
             .cloned()
     };
     let peer = match peer {
@@ -227,7 +240,11 @@ pub(crate) async fn accept<I: Io>(node: Arc<NodeInner>, mut io: I) {
     let _ = peer.tx.send(PeerMsg::NewConn { conn, caps, ids }).await;
 }
 
-async fn read_first<I: Io>(io: &mut I, buf: &mut BytesMut, node: &NodeInner) -> Result<Bytes, ReadEnd> {
+async fn read_first<I: Io>(
+    io: &mut I,
+    buf: &mut BytesMut,
+    node: &NodeInner,
+) -> Result<Bytes, ReadEnd> {
     loop {
         match frame::check(buf, &node.decode) {
             Ok(Frame::Complete(n)) => return Ok(buf.split_to(n).freeze()),
@@ -275,11 +292,20 @@ impl Sink for Dispatch {
 
 /// An application message on an open connection: an answer goes to its caller, a request to
 /// its handler (once a handler permit is free: waiting here stops the reader).
-async fn dispatch_app(node: &Arc<NodeInner>, peer: &Arc<PeerShared>, conn: &Arc<Conn>, frame: Bytes, header: Header) {
+async fn dispatch_app(
+    node: &Arc<NodeInner>,
+    peer: &Arc<PeerShared>,
+    conn: &Arc<Conn>,
+    frame: Bytes,
+    header: Header,
+) {
     if !header.flags.is_request() {
         if !conn.answer(header.hop_by_hop, frame) {
             peer.counters.unexpected_answer();
-            tracing::debug!(hop_by_hop = header.hop_by_hop, "answer to no pending request: dropped");
+            tracing::debug!(
+                hop_by_hop = header.hop_by_hop,
+                "answer to no pending request: dropped"
+            );
         }
         return;
     }
@@ -308,7 +334,9 @@ async fn serve(
     header: Header,
     permit: OwnedSemaphorePermit,
 ) {
-    let command = node.commands.get(header.application_id, header.command_code);
+    let command = node
+        .commands
+        .get(header.application_id, header.command_code);
     peer.counters.request_received();
     command.request_received();
     let scan = wire::scan(&frame);
@@ -326,26 +354,30 @@ async fn serve(
             let ctx = Context {
                 peer_host: peer.host().unwrap_or_default().into(),
                 header,
-                session_id: scan.session_id.and_then(|(a, b)| frame.get(a..b)).map(Bytes::copy_from_slice),
+                session_id: scan
+                    .session_id
+                    .and_then(|(a, b)| frame.get(a..b))
+                    .map(Bytes::copy_from_slice),
                 identity: Arc::clone(&node.identity),
             };
             h(frame.clone(), ctx).await
         }
         None => {
-            let (code, message) = if header.application_id != 0 && !node.serves(header.application_id) {
-                (
-                    result_code::APPLICATION_UNSUPPORTED,
-                    format!("application {} is not supported", header.application_id),
-                )
-            } else {
-                (
-                    result_code::COMMAND_UNSUPPORTED,
-                    format!(
-                        "command {} of application {} is not supported",
-                        header.command_code, header.application_id
-                    ),
-                )
-            };
+            let (code, message) =
+                if header.application_id != 0 && !node.serves(header.application_id) {
+                    (
+                        result_code::APPLICATION_UNSUPPORTED,
+                        format!("application {} is not supported", header.application_id),
+                    )
+                } else {
+                    (
+                        result_code::COMMAND_UNSUPPORTED,
+                        format!(
+                            "command {} of application {} is not supported",
+                            header.command_code, header.application_id
+                        ),
+                    )
+                };
             Handled::Invalid(vec![Violation {
                 result_code: code,
                 avp: None,
@@ -450,7 +482,12 @@ async fn sleep_until(at: Option<Instant>) {
 }
 
 impl PeerTask {
-    fn new(node: Arc<NodeInner>, shared: Arc<PeerShared>, rx: mpsc::Receiver<PeerMsg>, dial: Option<Dial>) -> Self {
+    fn new(
+        node: Arc<NodeInner>,
+        shared: Arc<PeerShared>,
+        rx: mpsc::Receiver<PeerMsg>,
+        dial: Option<Dial>,
+    ) -> Self {
         let machine = PeerMachine::new(node.peer_config.clone());
         let watchdog = Watchdog::new(node.watchdog, node.rng(), now());
         let backoff = Backoff::new(node.backoff.clone(), node.rng());
@@ -568,7 +605,10 @@ impl PeerTask {
                     // listens, then close.
                     tracing::info!(error = %e, "framing error: closing the connection");
                     if let Some(c) = self.conn(role) {
-                        let dpr = wire::dpr(&self.node.local, DisconnectCause::DO_NOT_WANT_TO_TALK_TO_YOU);
+                        let dpr = wire::dpr(
+                            &self.node.local,
+                            DisconnectCause::DO_NOT_WANT_TO_TALK_TO_YOU,
+                        );
                         let bytes = wire::encode(&dpr, c.next_hop_by_hop(), self.node.next_e2e());
                         c.send_priority(bytes).await;
                     }
@@ -596,7 +636,8 @@ impl PeerTask {
         let request = header.flags.is_request();
         match (header.command_code, request) {
             (command_code::CAPABILITIES_EXCHANGE, false) => {
-                let event = match CapabilitiesExchangeAnswer::decode_with(&frame, &self.node.decode) {
+                let event = match CapabilitiesExchangeAnswer::decode_with(&frame, &self.node.decode)
+                {
                     // A CEA with violations still says yes or no; its Result-Code decides.
                     Ok(d) => PeerEvent::IRcvCea {
                         result_code: d.message.result_code,
@@ -643,13 +684,16 @@ impl PeerTask {
             .machine
             .open_conn()
             .and_then(|r| self.conn(r))
-            .map_or(self.seen_rx, |c| c.rx_count());
-        let actions = if rx != self.seen_rx {
+            .map(|c| (c.rx_count(), c.last_rx()));
+        let actions = match rx {
             // Traffic since the last look: a sign of life, as RFC 3539 counts any message.
-            self.seen_rx = rx;
-            self.watchdog.on_receive(false, t)
-        } else {
-            self.watchdog.on_timer(t)
+            // The timer restarts from the last message, so silence is measured from there
+            // (a deadline already past fires again at once, now as silence).
+            Some((count, at)) if count != self.seen_rx => {
+                self.seen_rx = count;
+                self.watchdog.on_receive(false, at.min(t))
+            }
+            _ => self.watchdog.on_timer(t),
         };
         self.watchdog_actions(actions).await;
     }
@@ -764,7 +808,11 @@ impl PeerTask {
             }
             PeerAction::SendDpr { conn, cause } => {
                 let bytes = self.conn(conn).map(|c| {
-                    wire::encode(&wire::dpr(&local, cause), c.next_hop_by_hop(), self.node.next_e2e())
+                    wire::encode(
+                        &wire::dpr(&local, cause),
+                        c.next_hop_by_hop(),
+                        self.node.next_e2e(),
+                    )
                 });
                 if let Some(b) = bytes {
                     self.send_on(conn, b).await;
@@ -772,13 +820,19 @@ impl PeerTask {
             }
             PeerAction::SendDpa { conn } => {
                 let (hbh, e2e) = self.answering;
-                self.send_on(conn, wire::encode(&wire::dpa(&local), hbh, e2e)).await;
+                self.send_on(conn, wire::encode(&wire::dpa(&local), hbh, e2e))
+                    .await;
             }
             PeerAction::SendDwa { conn } => {
                 let (hbh, e2e) = self.answering;
-                self.send_on(conn, wire::encode(&wire::dwa(&local), hbh, e2e)).await;
+                self.send_on(conn, wire::encode(&wire::dwa(&local), hbh, e2e))
+                    .await;
             }
-            PeerAction::ProcessDwa { .. } => {
+            PeerAction::ProcessDwa { conn } => {
+                // The DWA is the traffic the count shows: already accounted for.
+                if let Some(c) = self.conn(conn) {
+                    self.seen_rx = c.rx_count();
+                }
                 let actions = self.watchdog.on_receive(true, now());
                 Box::pin(self.watchdog_actions(actions)).await;
             }
@@ -815,19 +869,24 @@ impl PeerTask {
                 let limit = node.peer_config.connect_timeout;
                 tokio::spawn(
                     async move {
-                        let msg = match tokio::time::timeout(limit, tokio::net::TcpStream::connect(addr)).await {
-                            Ok(Ok(stream)) => {
-                                let _ = stream.set_nodelay(true);
-                                let conn = spawn_conn(&node, &peer, stream, BytesMut::new());
-                                PeerMsg::ConnAck { attempt, conn }
-                            }
-                            Ok(Err(e)) => {
-                                tracing::debug!(error = %e, "connect failed");
-                                PeerMsg::ConnNack { attempt }
-                            }
-                            Err(_) => PeerMsg::ConnNack { attempt },
-                        };
-                        if let Err(mpsc::error::SendError(PeerMsg::ConnAck { conn, .. })) = peer.tx.send(msg).await {
+                        let msg =
+                            match tokio::time::timeout(limit, tokio::net::TcpStream::connect(addr))
+                                .await
+                            {
+                                Ok(Ok(stream)) => {
+                                    let _ = stream.set_nodelay(true);
+                                    let conn = spawn_conn(&node, &peer, stream, BytesMut::new());
+                                    PeerMsg::ConnAck { attempt, conn }
+                                }
+                                Ok(Err(e)) => {
+                                    tracing::debug!(error = %e, "connect failed");
+                                    PeerMsg::ConnNack { attempt }
+                                }
+                                Err(_) => PeerMsg::ConnNack { attempt },
+                            };
+                        if let Err(mpsc::error::SendError(PeerMsg::ConnAck { conn, .. })) =
+                            peer.tx.send(msg).await
+                        {
                             conn.close().await;
                         }
                     }
@@ -838,7 +897,10 @@ impl PeerTask {
                 let open = lock(slot).take();
                 let peer = Arc::clone(&self.shared);
                 let msg = match open {
-                    Some(f) => PeerMsg::ConnAck { attempt, conn: f(Arc::clone(&peer)) },
+                    Some(f) => PeerMsg::ConnAck {
+                        attempt,
+                        conn: f(Arc::clone(&peer)),
+                    },
                     None => PeerMsg::ConnNack { attempt },
                 };
                 tokio::spawn(async move {
