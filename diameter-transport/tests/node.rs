@@ -657,3 +657,57 @@ async fn watchdog_answered_once_then_silent_peer_goes_suspect_and_down() {
     assert!(peer.recv().await.is_none(), "the connection is closed");
     client.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_handler_limit_stops_reading_until_a_handler_finishes() {
+    let started = Arc::new(AtomicUsize::new(0));
+    let release = Arc::new(tokio::sync::Semaphore::new(0));
+    let server = {
+        let (started, release) = (Arc::clone(&started), Arc::clone(&release));
+        node("ocs.example", &[4])
+            .accept_unknown_peers(true)
+            .max_concurrent_handlers(2)
+            .handler(move |ccr: CreditControlRequest<'static>, ctx: Context| {
+                let (started, release) = (Arc::clone(&started), Arc::clone(&release));
+                async move {
+                    started.fetch_add(1, Ordering::SeqCst);
+                    if let Ok(p) = release.acquire().await {
+                        p.forget();
+                    }
+                    answer_ccr(ccr, ctx).await
+                }
+            })
+            .build()
+            .expect("server")
+    };
+    let client = node("pgw.example", &[4]).build().expect("client");
+    let (a, b) = tokio::io::duplex(64 * 1024);
+    server.accept_io(b);
+    client.connect_io(a);
+    assert!(client.wait_open(WAIT).await);
+
+    let calls: Vec<_> = (0..5)
+        .map(|n| {
+            let client = client.clone();
+            tokio::spawn(async move { client.call(ccr(n)).await })
+        })
+        .collect();
+    // The paused clock moves only when every task waits: by then all five requests are on
+    // the server's side of the stream, and only two handlers run.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(started.load(Ordering::SeqCst), 2);
+    release.add_permits(1);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        started.load(Ordering::SeqCst),
+        3,
+        "one finished, one more read"
+    );
+    release.add_permits(4);
+    for call in calls {
+        assert_eq!(call.await.expect("task").expect("answer").result_code, 2001);
+    }
+    assert_eq!(server.peers()[0].counters.requests_received, 5);
+    client.shutdown().await;
+    server.shutdown().await;
+}
