@@ -1,9 +1,9 @@
-//! The Diameter transport: what keeps a connection to a peer up and honest.
+//! The Diameter transport: what keeps a connection to a peer up and honest, and the typed
+//! async node built on it.
 //!
-//! This first layer is *sans-IO*: pure, deterministic state machines and helpers that own no
-//! socket, spawn no task and read no clock. The caller passes each event in with the current
-//! [`Instant`](std::time::Instant) and carries out the actions that come back; a tokio driver
-//! (with a paused clock in tests) is one such caller.
+//! Two layers. The first is *sans-IO*: pure, deterministic state machines and helpers that
+//! own no socket, spawn no task and read no clock. The caller passes each event in with the
+//! current [`Instant`](std::time::Instant) and carries out the actions that come back.
 //!
 //! - [`peer`] — the RFC 6733 section 5.6 peer state machine, election included.
 //! - [`capabilities`] — the capability exchange of CER/CEA as plain functions over plain data:
@@ -12,24 +12,49 @@
 //! - [`session_id`] — Session-Id values per RFC 6733 section 8.8, and the Origin-State-Id.
 //! - [`backoff`] — exponential reconnect delays with jitter.
 //! - [`rng`] — the small seedable generator behind every jitter, so tests are repeatable.
+//!
+//! The second runs them on tokio:
+//!
+//! - [`conn`] — one connection over any [`Io`] (TCP now): framing reader with a maximum
+//!   message size, coalescing writer with a priority lane for the peer layer, pending
+//!   requests by hop-by-hop identifier, a limit on concurrent handlers that pushes back.
+//! - [`Node`] — the peer driver (CER/CEA, DWR/DWA, DPR/DPA with typed base commands; invalid
+//!   requests answered, never fatal), `call` for typed requests and answers, handlers per
+//!   command, events, counters ([`stats`]) and `tracing` spans per peer and per request.
+//! - [`typed`] — which answer type belongs to which request type.
 
 pub mod backoff;
 pub mod capabilities;
+pub mod conn;
+mod node;
 pub mod peer;
 pub mod rng;
 pub mod session_id;
+pub mod stats;
+pub mod typed;
 pub mod watchdog;
+mod wire;
 
 pub use backoff::{Backoff, BackoffConfig};
 pub use capabilities::{
     AcceptPolicy, Application, ApplicationKind, Capabilities, CapabilityError, Negotiated,
     VendorSpecificApp,
 };
+pub use conn::{ConnConfig, Io};
+pub use node::{CallError, Context, Node, NodeBuilder, NodeError, NodeEvent, PeerInfo};
 pub use peer::{Conn, PeerAction, PeerConfig, PeerError, PeerEvent, PeerMachine, PeerState, Step};
 pub use rng::JitterRng;
 pub use session_id::SessionIdGenerator;
+pub use stats::{CommandKey, Snapshot};
+pub use typed::{IntoRequest, Request, Typed};
 pub use watchdog::{Watchdog, WatchdogAction, WatchdogConfig, WatchdogError, WatchdogState};
 
 /// The Disconnect-Cause values of DPR (RFC 6733 section 5.4.3), as the generated base
 /// dictionary defines them.
 pub use diameter_messages::base::DisconnectCause;
+
+/// Re-exported for [`typed_commands!`].
+#[doc(hidden)]
+pub use bytes;
+#[doc(hidden)]
+pub use diameter_runtime::MissingAvps;

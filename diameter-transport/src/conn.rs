@@ -1,0 +1,438 @@
+//! One transport connection: a framing reader, a coalescing writer with a priority lane, the
+//! requests waiting for answers, and the limit on concurrent request handlers.
+//!
+//! The reader frames the byte stream by the header's Message-Length
+//! ([`diameter_runtime::frame`]) and hands each whole message to the connection's [`Sink`];
+//! a length above the configured maximum (or any header that cannot start a message) is a
+//! framing error, the only thing that ends a connection from the reading side. The sink
+//! takes a handler permit before it starts a request handler, so when every permit is taken
+//! the reader stops reading: an overloaded node slows its peer down through TCP's own flow
+//! control instead of queueing without bound.
+//!
+//! The writer owns the write half. Two bounded queues feed it: the priority lane (the peer
+//! layer's CER/CEA, DWR/DWA, DPR/DPA and the node's own error answers) is always emptied
+//! first, so the watchdog is never stuck behind application traffic; the application lane
+//! carries requests and answers. Whatever is queued when the writer wakes is copied into one
+//! buffer and written with one `write_all`: under load many small messages cost one system
+//! call.
+//!
+//! The connection runs over any [`Io`]: TCP now; TLS and SCTP streams plug in the same way.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use diameter_runtime::frame::{self, Frame};
+use diameter_runtime::{DecodeError, DecodeOptions};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot, watch, Notify, Semaphore};
+use tokio::task::JoinHandle;
+
+/// A byte stream a connection runs over. TCP and tokio's in-memory duplex stream (for tests)
+/// implement it; a TLS stream would too (the next step), and an SCTP one.
+pub trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {
+    /// The local address, advertised in CER/CEA as Host-IP-Address when the node has none
+    /// configured.
+    fn local_ip(&self) -> Option<IpAddr> {
+        None
+    }
+    /// The remote address, for logs and events.
+    fn remote_addr(&self) -> Option<SocketAddr> {
+        None
+    }
+}
+
+impl Io for TcpStream {
+    fn local_ip(&self) -> Option<IpAddr> {
+        self.local_addr().ok().map(|a| a.ip())
+    }
+    fn remote_addr(&self) -> Option<SocketAddr> {
+        self.peer_addr().ok()
+    }
+}
+
+impl Io for tokio::io::DuplexStream {}
+
+/// The settings of each connection.
+#[derive(Debug, Clone)]
+pub struct ConnConfig {
+    /// Messages each writer queue holds before senders wait.
+    pub queue_len: usize,
+    /// Request handlers that may run at once on one connection; past it the reader waits.
+    pub max_handlers: usize,
+    /// The writer copies queued messages into one buffer up to this many bytes per write.
+    pub coalesce_bytes: usize,
+    /// How long a closing connection may take to write out what is queued.
+    pub flush_timeout: Duration,
+}
+
+impl Default for ConnConfig {
+    /// 1024 queued messages per lane, 256 concurrent handlers, 64 KiB writes, 5 s to flush.
+    fn default() -> Self {
+        ConnConfig {
+            queue_len: 1024,
+            max_handlers: 256,
+            coalesce_bytes: 64 * 1024,
+            flush_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Why a connection's reader stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadEnd {
+    /// The peer closed the stream (a partial message, if any, is dropped).
+    #[error("the peer closed the connection")]
+    Eof,
+    /// The stream failed.
+    #[error("read failed: {0}")]
+    Io(#[from] std::io::Error),
+    /// A header that cannot start a message, or a message above the maximum length: the
+    /// stream cannot be resynchronised.
+    #[error("framing error: {0}")]
+    Framing(DecodeError),
+    /// The connection was closed from this side.
+    #[error("closed by this node")]
+    Closed,
+}
+
+/// Where a connection's reader delivers messages.
+pub(crate) trait Sink: Send + Sync + 'static {
+    /// One whole message. The reader waits for the returned future before reading on, which
+    /// is how handler permits push back.
+    fn frame(&self, conn: &Arc<Conn>, frame: Bytes) -> impl Future<Output = ()> + Send;
+    /// The reader stopped.
+    fn closed(&self, conn: &Arc<Conn>, end: ReadEnd);
+}
+
+/// The sending side of one request: the answer, or nothing when the connection went away.
+pub(crate) type AnswerRx = oneshot::Receiver<Bytes>;
+
+/// One connection. Shared by the node (sending), its reader and its peer's task.
+#[derive(Debug)]
+pub(crate) struct Conn {
+    pub(crate) id: u64,
+    prio: mpsc::Sender<Bytes>,
+    app: mpsc::Sender<Bytes>,
+    pending: Mutex<HashMap<u32, oneshot::Sender<Bytes>>>,
+    next_hbh: AtomicU32,
+    /// The capability exchange is done: application messages go to handlers and callers.
+    pub(crate) open: AtomicBool,
+    closing: AtomicBool,
+    /// Messages received so far: the watchdog reads it as "any traffic".
+    rx_count: AtomicU64,
+    /// When the last message arrived, in nanoseconds after `epoch`.
+    last_rx: AtomicU64,
+    epoch: tokio::time::Instant,
+    pub(crate) handlers: Arc<Semaphore>,
+    max_handlers: usize,
+    idle: Notify,
+    close_tx: watch::Sender<bool>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+    reader: Mutex<Option<JoinHandle<()>>>,
+    flush_timeout: Duration,
+    pub(crate) local_ip: Option<IpAddr>,
+    pub(crate) remote: Option<SocketAddr>,
+}
+
+impl Conn {
+    /// Starts the reader and writer of `io`. `leftover` holds bytes already read from it
+    /// (after the first message, read before the connection existed).
+    pub(crate) fn spawn<I: Io, S: Sink>(
+        io: I,
+        id: u64,
+        config: &ConnConfig,
+        opts: DecodeOptions,
+        leftover: BytesMut,
+        first_hbh: u32,
+        sink: Arc<S>,
+    ) -> Arc<Conn> {
+        let local_ip = io.local_ip();
+        let remote = io.remote_addr();
+        let (rd, wr) = tokio::io::split(io);
+        let (prio_tx, prio_rx) = mpsc::channel(config.queue_len.max(1));
+        let (app_tx, app_rx) = mpsc::channel(config.queue_len.max(1));
+        let (close_tx, close_rx) = watch::channel(false);
+        let max_handlers = config.max_handlers.max(1);
+        let conn = Arc::new(Conn {
+            id,
+            prio: prio_tx,
+            app: app_tx,
+            pending: Mutex::new(HashMap::new()),
+            next_hbh: AtomicU32::new(first_hbh),
+            open: AtomicBool::new(false),
+            closing: AtomicBool::new(false),
+            rx_count: AtomicU64::new(0),
+            last_rx: AtomicU64::new(0),
+            epoch: tokio::time::Instant::now(),
+            handlers: Arc::new(Semaphore::new(max_handlers)),
+            max_handlers,
+            idle: Notify::new(),
+            close_tx,
+            writer: Mutex::new(None),
+            reader: Mutex::new(None),
+            flush_timeout: config.flush_timeout,
+            local_ip,
+            remote,
+        });
+        let span = tracing::Span::current();
+        let writer = tokio::spawn(write_loop(
+            wr,
+            prio_rx,
+            app_rx,
+            close_rx,
+            config.coalesce_bytes.max(1),
+        ));
+        let reader = {
+            let conn = Arc::clone(&conn);
+            tokio::spawn(tracing::Instrument::instrument(
+                read_loop(conn, rd, leftover, opts, sink),
+                span,
+            ))
+        };
+        *lock(&conn.writer) = Some(writer);
+        *lock(&conn.reader) = Some(reader);
+        conn
+    }
+
+    /// Queues a message of the peer layer (or an error answer) on the priority lane.
+    pub(crate) async fn send_priority(&self, msg: Bytes) -> bool {
+        self.prio.send(msg).await.is_ok()
+    }
+
+    /// Queues an application answer.
+    pub(crate) async fn send_app(&self, msg: Bytes) -> bool {
+        self.app.send(msg).await.is_ok()
+    }
+
+    /// The next hop-by-hop identifier of this connection.
+    pub(crate) fn next_hop_by_hop(&self) -> u32 {
+        self.next_hbh.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Sends a request (its end-to-end identifier set, its hop-by-hop assigned here) and
+    /// returns its hop-by-hop identifier and where the answer will come. `None` when the
+    /// connection is closing or closed.
+    pub(crate) async fn send_request(&self, mut msg: BytesMut) -> Option<(u32, AnswerRx)> {
+        if self.closing.load(Ordering::Acquire) {
+            return None;
+        }
+        let hbh = self.next_hop_by_hop();
+        if msg.len() >= 16 {
+            msg[12..16].copy_from_slice(&hbh.to_be_bytes());
+        }
+        let (tx, rx) = oneshot::channel();
+        lock(&self.pending).insert(hbh, tx);
+        if self.app.send(msg.freeze()).await.is_err() {
+            self.forget(hbh);
+            return None;
+        }
+        Some((hbh, rx))
+    }
+
+    /// Hands an answer to the request waiting for it. `false` when none waits (answered
+    /// already, timed out, or never sent): the caller counts and drops it.
+    pub(crate) fn answer(&self, hop_by_hop: u32, frame: Bytes) -> bool {
+        let waiting = lock(&self.pending).remove(&hop_by_hop);
+        let delivered = match waiting {
+            Some(tx) => {
+                // The caller may have given up in the same instant; the answer is then lost
+                // to it either way, and it reports the timeout.
+                let _ = tx.send(frame);
+                true
+            }
+            None => false,
+        };
+        self.idle.notify_waiters();
+        delivered
+    }
+
+    /// Stops waiting for `hop_by_hop`. `true` when it was still waiting (so the caller's
+    /// timeout stands); `false` when the answer got there first.
+    pub(crate) fn forget(&self, hop_by_hop: u32) -> bool {
+        let removed = lock(&self.pending).remove(&hop_by_hop).is_some();
+        self.idle.notify_waiters();
+        removed
+    }
+
+    /// Requests sent and not yet answered.
+    pub(crate) fn pending_len(&self) -> usize {
+        lock(&self.pending).len()
+    }
+
+    /// Handlers running now.
+    pub(crate) fn handlers_running(&self) -> usize {
+        self.max_handlers
+            .saturating_sub(self.handlers.available_permits())
+    }
+
+    /// A handler finished (its permit is dropped by the caller first).
+    pub(crate) fn handler_done(&self) {
+        self.idle.notify_waiters();
+    }
+
+    /// Messages received so far.
+    pub(crate) fn rx_count(&self) -> u64 {
+        self.rx_count.load(Ordering::Relaxed)
+    }
+
+    /// When the last message arrived (the connection's start before any did).
+    pub(crate) fn last_rx(&self) -> std::time::Instant {
+        let nanos = self.last_rx.load(Ordering::Relaxed);
+        (self.epoch + Duration::from_nanos(nanos)).into_std()
+    }
+
+    /// Is the connection closing or closed?
+    pub(crate) fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::Acquire)
+    }
+
+    /// Closes the connection after the answers in flight, both ways: waits (at most `grace`)
+    /// until no handler runs and no request of ours waits, then closes. New requests are
+    /// refused from now on.
+    pub(crate) async fn close_gracefully(&self, grace: Duration) {
+        self.closing.store(true, Ordering::Release);
+        let drained = async {
+            loop {
+                let notified = self.idle.notified();
+                if self.handlers_running() == 0 && self.pending_len() == 0 {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        if tokio::time::timeout(grace, drained).await.is_err() {
+            tracing::debug!(
+                pending = self.pending_len(),
+                handlers = self.handlers_running(),
+                "grace period over with answers still in flight"
+            );
+        }
+        self.close().await;
+    }
+
+    /// Closes now: the writer writes out what is queued (for at most the flush timeout),
+    /// the reader stops, and every request still waiting fails.
+    pub(crate) async fn close(&self) {
+        self.closing.store(true, Ordering::Release);
+        let _ = self.close_tx.send(true);
+        let writer = lock(&self.writer).take();
+        if let Some(mut w) = writer {
+            if tokio::time::timeout(self.flush_timeout, &mut w)
+                .await
+                .is_err()
+            {
+                w.abort();
+            }
+        }
+        if let Some(r) = lock(&self.reader).take() {
+            r.abort();
+        }
+        // Dropping the senders wakes every waiting caller with "connection gone".
+        lock(&self.pending).clear();
+        self.idle.notify_waiters();
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        if let Some(w) = lock(&self.writer).take() {
+            w.abort();
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A poisoned lock means a panic elsewhere while holding it; the data (a map of senders,
+    // a task handle) is still consistent.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+async fn read_loop<R: AsyncRead + Unpin, S: Sink>(
+    conn: Arc<Conn>,
+    mut rd: R,
+    mut buf: BytesMut,
+    opts: DecodeOptions,
+    sink: Arc<S>,
+) {
+    let end = loop {
+        match frame::check(&buf, &opts) {
+            Ok(Frame::Complete(n)) => {
+                let frame = buf.split_to(n).freeze();
+                let since = u64::try_from(conn.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                conn.last_rx.store(since, Ordering::Relaxed);
+                conn.rx_count.fetch_add(1, Ordering::Release);
+                sink.frame(&conn, frame).await;
+            }
+            Ok(Frame::Incomplete(need)) => {
+                // Read at least a few KiB at a time, and the whole announced message at once
+                // when it is large.
+                buf.reserve(need.saturating_sub(buf.len()).max(8 * 1024));
+                match rd.read_buf(&mut buf).await {
+                    Ok(0) => break ReadEnd::Eof,
+                    Ok(_) => {}
+                    Err(e) => break ReadEnd::Io(e),
+                }
+            }
+            Err(e) => break ReadEnd::Framing(e),
+        }
+    };
+    tracing::debug!(conn = conn.id, %end, "reader stopped");
+    sink.closed(&conn, end);
+}
+
+async fn write_loop<W: AsyncWrite + Unpin>(
+    mut wr: W,
+    mut prio: mpsc::Receiver<Bytes>,
+    mut app: mpsc::Receiver<Bytes>,
+    mut close: watch::Receiver<bool>,
+    coalesce: usize,
+) {
+    let mut out = BytesMut::with_capacity(coalesce);
+    let mut closing = false;
+    loop {
+        if !closing {
+            let first = tokio::select! {
+                biased;
+                m = prio.recv() => m,
+                m = app.recv() => m,
+                _ = close.changed() => { closing = true; None }
+            };
+            match first {
+                Some(m) => out.extend_from_slice(&m),
+                None if closing => {}
+                // Both senders live as long as the connection: it is gone.
+                None => return,
+            }
+        }
+        // Whatever else is queued goes into the same write, the priority lane first.
+        while out.len() < coalesce {
+            let next = match prio.try_recv() {
+                Ok(m) => m,
+                Err(_) => match app.try_recv() {
+                    Ok(m) => m,
+                    Err(_) => break,
+                },
+            };
+            out.extend_from_slice(&next);
+        }
+        if !out.is_empty() {
+            if let Err(e) = wr.write_all(&out).await {
+                tracing::debug!(error = %e, "write failed");
+                return;
+            }
+            out.clear();
+            continue;
+        }
+        if closing {
+            let _ = wr.flush().await;
+            let _ = wr.shutdown().await;
+            return;
+        }
+    }
+}

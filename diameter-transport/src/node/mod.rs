@@ -1,0 +1,835 @@
+//! The node: a Diameter identity with its peers, a typed client (`call`) and typed server
+//! handlers.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use diameter_messages::prelude::*;
+//! use diameter_transport::{Application, Node};
+//!
+//! let server = Node::builder()
+//!     .origin_host("ocs.example")
+//!     .origin_realm("example")
+//!     .applications([Application::auth(4)])
+//!     .handler(|ccr: credit_control::CreditControlRequest<'static>, _ctx| async move {
+//!         // Session-Id, Origin-Host and Origin-Realm left empty are filled in by the node.
+//!         credit_control::CreditControlAnswer {
+//!             result_code: 2001,
+//!             auth_application_id: 4,
+//!             cc_request_type: ccr.cc_request_type,
+//!             cc_request_number: ccr.cc_request_number,
+//!             ..Default::default()
+//!         }
+//!     })
+//!     .build()?;
+//! let addr = server.listen("127.0.0.1:3868".parse()?).await?;
+//!
+//! let client = Node::builder()
+//!     .origin_host("pgw.example")
+//!     .origin_realm("example")
+//!     .applications([Application::auth(4)])
+//!     .build()?;
+//! client.connect(addr);
+//! client.wait_open(std::time::Duration::from_secs(5)).await;
+//! let ccr = credit_control::CreditControlRequest::builder() // Session-Id and Origin-* left to the node
+//!     .destination_realm(DiameterIdentity::from_static("example"))
+//!     .auth_application_id(4)
+//!     .service_context_id("32251@3gpp.org")
+//!     .cc_request_type(credit_control::CcRequestType::INITIAL_REQUEST)
+//!     .cc_request_number(0);
+//! let cca = client.call(ccr).await?;
+//! assert_eq!(cca.result_code, 2001);
+//! # Ok(()) }
+//! ```
+
+mod error;
+mod peer_task;
+
+use std::collections::{BTreeSet, HashMap};
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use diameter_messages::base::DisconnectCause;
+use diameter_runtime::answer::Identity;
+use diameter_runtime::header::{CommandFlags, Header};
+use diameter_runtime::types::{DiameterIdentity, IntoOwned, Utf8String};
+use diameter_runtime::{
+    Command, CommandBuilder, DecodeError, DecodeOptions, MissingAvps, Violation,
+};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tracing::Instrument;
+
+pub use error::{CallError, NodeError};
+
+use crate::backoff::BackoffConfig;
+use crate::capabilities::{AcceptPolicy, Application, ApplicationKind, Capabilities};
+use crate::conn::{Conn, ConnConfig, Io};
+use crate::peer::{Conn as Role, PeerConfig, PeerError, PeerState};
+use crate::rng::JitterRng;
+use crate::session_id::{process_start_secs, SessionIdGenerator};
+use crate::stats::{CommandCounters, CommandKey, Snapshot};
+use crate::typed::{Fill, IntoRequest, Request, Typed};
+use crate::watchdog::{WatchdogConfig, WatchdogState};
+use crate::wire;
+
+use peer_task::{PeerMsg, PeerShared};
+
+/// Something that happened to a peer, for [`NodeBuilder::on_event`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum NodeEvent {
+    /// A CER was received and answered with this Result-Code (2001 when accepted; 3010,
+    /// 5010, ... when refused).
+    CerReceived {
+        /// The CER's Origin-Host.
+        origin_host: String,
+        /// The CEA's Result-Code.
+        result_code: u32,
+    },
+    /// The capability exchange succeeded: the peer is open.
+    Connected {
+        /// The peer's Origin-Host.
+        origin_host: String,
+        /// Which connection stayed open (ours or theirs, after an election).
+        role: Role,
+        /// The remote address, when the transport has one.
+        remote: Option<SocketAddr>,
+    },
+    /// The watchdog changed state: SUSPECT (no requests go there), OKAY again, or DOWN.
+    Watchdog {
+        /// The peer's Origin-Host.
+        origin_host: String,
+        /// The new state.
+        state: WatchdogState,
+    },
+    /// The peer went to Closed.
+    Down {
+        /// The peer's Origin-Host, when the capability exchange got that far.
+        origin_host: Option<String>,
+        /// Why, when it was not an orderly DPR/DPA.
+        error: Option<PeerError>,
+        /// The Disconnect-Cause of the peer's DPR, when it sent one.
+        remote_cause: Option<DisconnectCause>,
+    },
+}
+
+/// What a node knows about one peer now.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct PeerInfo {
+    /// Origin-Host, once known.
+    pub origin_host: Option<String>,
+    /// The RFC 6733 state.
+    pub state: PeerState,
+    /// The RFC 3539 state.
+    pub watchdog: WatchdogState,
+    /// The address dialled, for a peer this node connects to.
+    pub address: Option<SocketAddr>,
+    /// The applications agreed, while open.
+    pub applications: BTreeSet<Application>,
+    /// The peer's counters.
+    pub counters: Snapshot,
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// What a handler made of a request.
+pub(crate) enum Handled {
+    /// The answer, encoded with zero identifiers.
+    Answer(BytesMut),
+    /// The request could not be read.
+    Unreadable(DecodeError),
+    /// The request breaks its grammar.
+    Invalid(Vec<Violation>),
+}
+
+pub(crate) type ErasedHandler = Arc<dyn Fn(Bytes, Context) -> BoxFuture<Handled> + Send + Sync>;
+
+/// What a handler knows besides the request.
+#[derive(Clone, Debug)]
+pub struct Context {
+    peer_host: Arc<str>,
+    header: Header,
+    session_id: Option<Bytes>,
+    identity: Arc<Identity>,
+}
+
+impl Context {
+    /// The Origin-Host of the peer the request came from (the previous hop).
+    pub fn peer_host(&self) -> &str {
+        &self.peer_host
+    }
+
+    /// The request's header (identifiers, flags).
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// Completes an answer builder: Origin-Host and Origin-Realm of this node, the request's
+    /// Session-Id, where the builder was not given them.
+    pub fn fill<'a, B: CommandBuilder<'a>>(
+        &self,
+        mut builder: B,
+    ) -> Result<B::Command, MissingAvps> {
+        let host: DiameterIdentity<'a> = self.identity.origin_host.clone();
+        let realm: DiameterIdentity<'a> = self.identity.origin_realm.clone();
+        builder.fill_origin(&host, &realm);
+        if let Some(s) = &self.session_id {
+            if let Ok(s) = std::str::from_utf8(s) {
+                builder.fill_session_id(&Utf8String::from(s.to_owned()));
+            }
+        }
+        builder.build()
+    }
+}
+
+type EventHook = Arc<dyn Fn(&NodeEvent) + Send + Sync>;
+
+/// The settings and state every task of a node shares.
+pub(crate) struct NodeInner {
+    pub(crate) identity: Arc<Identity>,
+    pub(crate) local: Arc<Capabilities>,
+    pub(crate) local_apps: BTreeSet<u32>,
+    pub(crate) relay: bool,
+    pub(crate) peer_config: PeerConfig,
+    pub(crate) watchdog: WatchdogConfig,
+    pub(crate) backoff: BackoffConfig,
+    pub(crate) conn: ConnConfig,
+    pub(crate) decode: DecodeOptions,
+    pub(crate) request_timeout: Duration,
+    pub(crate) handlers: HashMap<(u32, u32), ErasedHandler>,
+    pub(crate) events: Option<EventHook>,
+    pub(crate) sessions: SessionIdGenerator,
+    pub(crate) peers: Mutex<Vec<Arc<PeerShared>>>,
+    pub(crate) commands: CommandCounters,
+    next_e2e: AtomicU32,
+    next_conn: AtomicU64,
+    next_peer: AtomicUsize,
+    seed: Mutex<JitterRng>,
+    listeners: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for NodeInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node")
+            .field("origin_host", &self.local.origin_host)
+            .field("origin_realm", &self.local.origin_realm)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A poisoned lock means a panic elsewhere while holding it; what it guards (lists,
+    // handles, counters) stays usable.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl NodeInner {
+    pub(crate) fn emit(&self, event: NodeEvent) {
+        tracing::debug!(?event, "peer event");
+        if let Some(hook) = &self.events {
+            hook(&event);
+        }
+    }
+
+    pub(crate) fn next_e2e(&self) -> u32 {
+        self.next_e2e.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) fn next_conn_id(&self) -> u64 {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// A fresh jitter source for a peer (seeded from the node's, so a seeded node repeats).
+    pub(crate) fn rng(&self) -> JitterRng {
+        JitterRng::from_seed(lock(&self.seed).next_u64())
+    }
+
+    /// Does this node serve application `id` (for 3007)?
+    pub(crate) fn serves(&self, id: u32) -> bool {
+        self.relay || self.local_apps.contains(&id)
+    }
+
+    /// Picks the connection for a request of `application_id`: the peer named by
+    /// Destination-Host when it is open, else the open peers that agreed the application,
+    /// in turn.
+    fn pick(
+        &self,
+        application_id: u32,
+        destination_host: Option<&str>,
+    ) -> Option<(Arc<PeerShared>, Arc<Conn>)> {
+        let peers = lock(&self.peers);
+        let usable: Vec<(Arc<PeerShared>, Arc<Conn>)> = peers
+            .iter()
+            .filter_map(|p| {
+                let (conn, negotiated) = p.usable()?;
+                negotiated
+                    .allows(application_id)
+                    .then(|| (Arc::clone(p), conn))
+            })
+            .collect();
+        if let Some(dest) = destination_host {
+            if let Some(hit) = usable
+                .iter()
+                .find(|(p, _)| p.host().is_some_and(|h| h.eq_ignore_ascii_case(dest)))
+            {
+                return Some(hit.clone());
+            }
+        }
+        if usable.is_empty() {
+            return None;
+        }
+        let i = self.next_peer.fetch_add(1, Ordering::Relaxed) % usable.len();
+        usable.into_iter().nth(i)
+    }
+}
+
+/// A Diameter node. Cheap to clone: clones share the node.
+#[derive(Clone, Debug)]
+pub struct Node {
+    inner: Arc<NodeInner>,
+}
+
+impl Node {
+    /// Starts the settings of a node.
+    pub fn builder() -> NodeBuilder {
+        NodeBuilder::default()
+    }
+
+    /// What this node advertises in CER/CEA.
+    pub fn capabilities(&self) -> &Capabilities {
+        &self.inner.local
+    }
+
+    /// Listens for peers on `addr` (port 0 picks one); returns the address bound. Peers not
+    /// configured are refused with 3010 unless the node accepts unknown peers.
+    pub async fn listen(&self, addr: SocketAddr) -> std::io::Result<SocketAddr> {
+        let listener = TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let inner = Arc::clone(&self.inner);
+        let task = tokio::spawn(
+            async move {
+                loop {
+                    match listener.accept().await {
+                        Ok((stream, remote)) => {
+                            let _ = stream.set_nodelay(true);
+                            tracing::debug!(%remote, "accepted");
+                            tokio::spawn(peer_task::accept(Arc::clone(&inner), stream));
+                        }
+                        Err(e) => {
+                            // Out of descriptors and the like: wait a little rather than spin.
+                            tracing::warn!(error = %e, "accept failed");
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                    }
+                }
+            }
+            .instrument(tracing::info_span!("listen", %local)),
+        );
+        lock(&self.inner.listeners).push(task);
+        Ok(local)
+    }
+
+    /// Serves a connection the caller accepted itself (any [`Io`]: a TLS stream, an
+    /// in-memory stream in tests). Its first message must be a CER.
+    pub fn accept_io<I: Io>(&self, io: I) {
+        tokio::spawn(peer_task::accept(Arc::clone(&self.inner), io));
+    }
+
+    /// Connects to a static peer at `addr`, and reconnects with exponential backoff whenever
+    /// the connection fails (not after the peer's DPR saying DO_NOT_WANT_TO_TALK_TO_YOU).
+    pub fn connect(&self, addr: SocketAddr) {
+        peer_task::spawn_static(Arc::clone(&self.inner), peer_task::Dial::Tcp(addr));
+    }
+
+    /// Runs the initiator side over a connection the caller opened itself; no reconnect.
+    pub fn connect_io<I: Io>(&self, io: I) {
+        peer_task::spawn_static(
+            Arc::clone(&self.inner),
+            peer_task::Dial::given(&self.inner, io),
+        );
+    }
+
+    /// Waits until at least one peer is open and may carry requests, for at most `limit`.
+    /// Returns whether one is.
+    pub async fn wait_open(&self, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            if lock(&self.inner.peers).iter().any(|p| p.usable().is_some()) {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            // Polling keeps the peer tasks free of waiter lists; this is a start-up helper.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Sends a request and returns its typed answer.
+    ///
+    /// `request` is a built request or its builder ([`IntoRequest`]); Session-Id, Origin-Host
+    /// and Origin-Realm are filled in when not given (a builder) or empty (a built request);
+    /// hop-by-hop and end-to-end identifiers are always the node's. The peer is the one named
+    /// by Destination-Host if it is open, else any open peer that agreed the application.
+    /// Answers with the E bit set are [`CallError::ErrorAnswer`]; others are returned, whatever
+    /// their Result-Code (a 5xxx of the application is the caller's to read).
+    pub async fn call<Q: IntoRequest>(
+        &self,
+        request: Q,
+    ) -> Result<<Q::Request as Request>::Answer, CallError> {
+        let inner = &*self.inner;
+        let mut buf = BytesMut::new();
+        let session = || inner.sessions.next();
+        let fill = Fill {
+            origin_host: &inner.identity.origin_host,
+            origin_realm: &inner.identity.origin_realm,
+            session_id: &session,
+        };
+        request.encode_request(&fill, &mut buf)?;
+        let scan = wire::scan(&buf);
+        let destination_host = scan
+            .destination_host
+            .and_then(|(a, b)| buf.get(a..b))
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .map(str::to_owned);
+        let session_bytes = || Bytes::from(inner.sessions.next());
+        let mut buf = wire::fill_identities(
+            buf,
+            &scan,
+            &wire::Identities {
+                origin_host: inner.identity.origin_host.as_bytes(),
+                origin_realm: inner.identity.origin_realm.as_bytes(),
+                session_id: &session_bytes,
+            },
+        );
+        let mut header = Header::decode_unchecked(&buf)?;
+        if let Some(app) = wire::session_command_application(&header, &scan) {
+            wire::set_application_id(&mut buf, app);
+            header.application_id = app;
+        }
+        let application_id = header.application_id;
+        let Some((peer, conn)) = inner.pick(application_id, destination_host.as_deref()) else {
+            return Err(CallError::NoPeer { application_id });
+        };
+        let end_to_end = inner.next_e2e();
+        wire::set_ids(&mut buf, 0, end_to_end);
+        let command = inner.commands.get(application_id, header.command_code);
+        let span = tracing::debug_span!(
+            "call",
+            peer = peer.host().as_deref().unwrap_or("?"),
+            app = application_id,
+            code = header.command_code,
+            e2e = end_to_end
+        );
+        async move {
+            let (hop_by_hop, mut rx) = conn.send_request(buf).await.ok_or(CallError::PeerDown)?;
+            peer.counters.request_sent();
+            command.request_sent();
+            let frame = match tokio::time::timeout(inner.request_timeout, &mut rx).await {
+                Ok(Ok(frame)) => frame,
+                Ok(Err(_)) => return Err(CallError::PeerDown),
+                Err(_) => {
+                    if conn.forget(hop_by_hop) {
+                        peer.counters.timeout();
+                        command.timeout();
+                        tracing::debug!(hop_by_hop, "timed out");
+                        return Err(CallError::Timeout(inner.request_timeout));
+                    }
+                    // The answer won the race against the timer: it is in the channel.
+                    rx.await.map_err(|_| CallError::PeerDown)?
+                }
+            };
+            let answer = wire::scan(&frame);
+            let result_code = answer.result_code.unwrap_or(0);
+            peer.counters.answer_received(result_code);
+            command.answer_received(result_code);
+            decode_answer::<<Q::Request as Request>::Answer>(&frame, &inner.decode)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// What the node knows about each peer.
+    pub fn peers(&self) -> Vec<PeerInfo> {
+        lock(&self.inner.peers).iter().map(|p| p.info()).collect()
+    }
+
+    /// The counters of each command sent or received, requests and answers together.
+    pub fn command_counters(&self) -> std::collections::BTreeMap<CommandKey, Snapshot> {
+        self.inner.commands.snapshot()
+    }
+
+    /// Sends DPR (REBOOTING) to every peer, waits for the answers in flight (each peer's
+    /// grace period), and stops listening.
+    pub async fn shutdown(&self) {
+        for l in lock(&self.inner.listeners).drain(..) {
+            l.abort();
+        }
+        let peers: Vec<Arc<PeerShared>> = lock(&self.inner.peers).clone();
+        let mut waits = Vec::new();
+        for p in peers {
+            let (tx, rx) = oneshot::channel();
+            if p.tx
+                .send(PeerMsg::Stop {
+                    cause: DisconnectCause::REBOOTING,
+                    done: tx,
+                })
+                .await
+                .is_ok()
+            {
+                waits.push(rx);
+            }
+        }
+        let limit = self.inner.peer_config.dpa_timeout * 2 + self.inner.conn.flush_timeout;
+        let _ = tokio::time::timeout(limit, async {
+            for w in waits {
+                let _ = w.await;
+            }
+        })
+        .await;
+    }
+}
+
+/// Decodes an answer frame as `A`.
+fn decode_answer<A: Typed>(frame: &Bytes, opts: &DecodeOptions) -> Result<A, CallError> {
+    let header = Header::decode_unchecked(frame)?;
+    if header.flags.is_error() {
+        let raw = diameter_runtime::RawMessage::parse(frame, &DecodeOptions::lenient()).ok();
+        let find = |code| raw.as_ref().and_then(|r| r.find(code, 0));
+        let result_code = find(diameter_runtime::consts::avp_code::RESULT_CODE)
+            .and_then(|a| a.value::<u32>().ok())
+            .unwrap_or(0);
+        let error_message = find(diameter_runtime::consts::avp_code::ERROR_MESSAGE).and_then(|a| {
+            std::str::from_utf8(a.data.as_bytes())
+                .ok()
+                .map(str::to_owned)
+        });
+        return Err(CallError::ErrorAnswer {
+            result_code,
+            error_message,
+        });
+    }
+    let decoded = <A::At<'_> as Command<'_>>::decode_with(frame, opts)?;
+    if !decoded.is_valid() {
+        return Err(CallError::InvalidAnswer {
+            violations: decoded.violations,
+        });
+    }
+    Ok(decoded.message.into_shared(frame))
+}
+
+fn erase<R, F, Fut>(f: F, opts: DecodeOptions) -> ErasedHandler
+where
+    R: Request,
+    F: Fn(R, Context) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = R::Answer> + Send + 'static,
+{
+    let f = Arc::new(f);
+    Arc::new(move |frame: Bytes, ctx: Context| -> BoxFuture<Handled> {
+        let request: R = match <R::At<'_> as Command<'_>>::decode_with(&frame, &opts) {
+            Err(e) => return Box::pin(std::future::ready(Handled::Unreadable(e))),
+            Ok(d) if !d.is_valid() => {
+                return Box::pin(std::future::ready(Handled::Invalid(d.violations)))
+            }
+            Ok(d) => d.message.into_shared(&frame),
+        };
+        let answer = f(request, ctx);
+        Box::pin(async move {
+            let answer = answer.await;
+            let mut buf = BytesMut::new();
+            answer.encode(0, 0, &mut buf);
+            Handled::Answer(buf)
+        })
+    })
+}
+
+/// The settings of a [`Node`].
+#[must_use]
+pub struct NodeBuilder {
+    origin_host: Option<String>,
+    origin_realm: Option<String>,
+    capabilities: Capabilities,
+    accept: AcceptPolicy,
+    peer_timeouts: (Duration, Duration, Duration),
+    watchdog: WatchdogConfig,
+    backoff: BackoffConfig,
+    conn: ConnConfig,
+    decode: DecodeOptions,
+    request_timeout: Duration,
+    handlers: HashMap<(u32, u32), ErasedHandler>,
+    events: Option<EventHook>,
+    seed: Option<u64>,
+}
+
+impl Default for NodeBuilder {
+    fn default() -> Self {
+        NodeBuilder {
+            origin_host: None,
+            origin_realm: None,
+            capabilities: Capabilities {
+                product_name: "diameter-rs".into(),
+                origin_state_id: Some(process_start_secs()),
+                ..Capabilities::default()
+            },
+            accept: AcceptPolicy::default(),
+            peer_timeouts: (
+                Duration::from_secs(10),
+                Duration::from_secs(10),
+                Duration::from_secs(5),
+            ),
+            watchdog: WatchdogConfig::default(),
+            backoff: BackoffConfig::default(),
+            conn: ConnConfig::default(),
+            decode: DecodeOptions::new(),
+            request_timeout: Duration::from_secs(10),
+            handlers: HashMap::new(),
+            events: None,
+            seed: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for NodeBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeBuilder")
+            .field("origin_host", &self.origin_host)
+            .field("capabilities", &self.capabilities)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NodeBuilder {
+    /// This node's Origin-Host (required).
+    pub fn origin_host(mut self, host: impl Into<String>) -> Self {
+        self.origin_host = Some(host.into());
+        self
+    }
+
+    /// This node's Origin-Realm (required).
+    pub fn origin_realm(mut self, realm: impl Into<String>) -> Self {
+        self.origin_realm = Some(realm.into());
+        self
+    }
+
+    /// The applications advertised in CER/CEA (at least one).
+    pub fn applications(mut self, apps: impl IntoIterator<Item = Application>) -> Self {
+        for a in apps {
+            match a.kind {
+                ApplicationKind::Auth => self.capabilities.auth_apps.push(a.id),
+                ApplicationKind::Acct => self.capabilities.acct_apps.push(a.id),
+            }
+        }
+        self
+    }
+
+    /// An application advertised inside Vendor-Specific-Application-Id.
+    pub fn vendor_specific_application(mut self, vendor_id: u32, app: Application) -> Self {
+        self.capabilities = self.capabilities.with_vendor_specific_app(vendor_id, app);
+        self
+    }
+
+    /// Vendor-Id (default 0) and Product-Name (default "diameter-rs").
+    pub fn product(mut self, vendor_id: u32, product_name: impl Into<String>) -> Self {
+        self.capabilities.vendor_id = vendor_id;
+        self.capabilities.product_name = product_name.into();
+        self
+    }
+
+    /// Firmware-Revision.
+    pub fn firmware_revision(mut self, revision: u32) -> Self {
+        self.capabilities.firmware_revision = Some(revision);
+        self
+    }
+
+    /// Supported-Vendor-Id values.
+    pub fn supported_vendor_ids(mut self, ids: impl IntoIterator<Item = u32>) -> Self {
+        self.capabilities.supported_vendor_ids.extend(ids);
+        self
+    }
+
+    /// Host-IP-Address values; by default, the local address of each connection.
+    pub fn host_ip_addresses(mut self, ips: impl IntoIterator<Item = IpAddr>) -> Self {
+        self.capabilities.host_ip_addresses.extend(ips);
+        self
+    }
+
+    /// Origin-State-Id; by default the process start time, stable for the process's life.
+    pub fn origin_state_id(mut self, id: u32) -> Self {
+        self.capabilities.origin_state_id = Some(id);
+        self
+    }
+
+    /// Accept CERs from hosts not configured (default: refused with 3010).
+    pub fn accept_unknown_peers(mut self, accept: bool) -> Self {
+        self.accept.accept_unknown = accept;
+        self
+    }
+
+    /// A host allowed to connect to this node.
+    pub fn allow_peer(mut self, origin_host: impl Into<String>) -> Self {
+        self.accept.known_peers.push(origin_host.into());
+        self
+    }
+
+    /// How long to wait for a connection (10 s), for the CEA (10 s), and for the DPA and the
+    /// answers in flight when disconnecting (the grace period, 5 s).
+    pub fn peer_timeouts(mut self, connect: Duration, cea: Duration, grace: Duration) -> Self {
+        self.peer_timeouts = (connect, cea, grace);
+        self
+    }
+
+    /// The watchdog's Tw (30 s by default).
+    pub fn watchdog(mut self, config: WatchdogConfig) -> Self {
+        self.watchdog = config;
+        self
+    }
+
+    /// Reconnect delays of static peers.
+    pub fn backoff(mut self, config: BackoffConfig) -> Self {
+        self.backoff = config;
+        self
+    }
+
+    /// How long `call` waits for an answer (10 s).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// The largest message accepted (1 MiB); a longer one closes the connection.
+    pub fn max_message_len(mut self, len: u32) -> Self {
+        self.decode = self.decode.with_max_message_len(len);
+        self
+    }
+
+    /// Request handlers that may run at once per connection (256); past it the node stops
+    /// reading from that peer until one finishes.
+    pub fn max_concurrent_handlers(mut self, n: usize) -> Self {
+        self.conn.max_handlers = n;
+        self
+    }
+
+    /// Connection settings (queues, coalescing, flush timeout).
+    pub fn connection(mut self, config: ConnConfig) -> Self {
+        self.conn = config;
+        self
+    }
+
+    /// How received messages are decoded and checked (strict by default). Its
+    /// `max_message_len` is the framing limit.
+    pub fn decode_options(mut self, opts: DecodeOptions) -> Self {
+        self.decode = opts;
+        self
+    }
+
+    /// Seeds the jitter of watchdog and backoff timers, for repeatable tests.
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Serves request type `R` with `handler`. The answer's identifiers, P bit, Origin-Host,
+    /// Origin-Realm and Session-Id are the node's to fill (left empty in the answer, or set
+    /// with [`Context::fill`]). Requests that break their grammar never reach the handler:
+    /// the node answers them (Result-Code, Failed-AVP, E bit).
+    pub fn handler<R, F, Fut>(mut self, handler: F) -> Self
+    where
+        R: Request,
+        F: Fn(R, Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = R::Answer> + Send + 'static,
+    {
+        let key = (
+            <R as Command<'static>>::APPLICATION_ID,
+            <R as Command<'static>>::CODE,
+        );
+        // Options are read at registration: set decode options before handlers.
+        self.handlers.insert(key, erase(handler, self.decode));
+        self
+    }
+
+    /// Calls `hook` on every [`NodeEvent`]. It runs inside the node's tasks: keep it short
+    /// (send to a channel).
+    pub fn on_event(mut self, hook: impl Fn(&NodeEvent) + Send + Sync + 'static) -> Self {
+        self.events = Some(Arc::new(hook));
+        self
+    }
+
+    /// The node. Must be called inside a tokio runtime only when used (it spawns nothing).
+    pub fn build(self) -> Result<Node, NodeError> {
+        let host = self.origin_host.ok_or(NodeError::Missing("Origin-Host"))?;
+        let realm = self
+            .origin_realm
+            .ok_or(NodeError::Missing("Origin-Realm"))?;
+        let ident = |field, v: &str| {
+            DiameterIdentity::try_from(v.to_owned()).map_err(|_| NodeError::InvalidIdentity {
+                field,
+                value: v.to_owned(),
+            })
+        };
+        let identity = Identity {
+            origin_host: ident("Origin-Host", &host)?,
+            origin_realm: ident("Origin-Realm", &realm)?,
+        };
+        let mut local = self.capabilities;
+        local.origin_host = host.clone();
+        local.origin_realm = realm;
+        let apps = local.applications();
+        if apps.is_empty() {
+            return Err(NodeError::NoApplication);
+        }
+        let local_apps = apps.iter().map(|a| a.id).collect();
+        let relay = local.is_relay();
+        let local = Arc::new(local);
+        let accept = Arc::new(self.accept);
+        let mut peer_config = PeerConfig::new(Arc::clone(&local), Arc::clone(&accept));
+        (
+            peer_config.connect_timeout,
+            peer_config.cea_timeout,
+            peer_config.dpa_timeout,
+        ) = self.peer_timeouts;
+        let mut seed = match self.seed {
+            Some(s) => JitterRng::from_seed(s),
+            None => JitterRng::from_entropy(),
+        };
+        // RFC 6733 section 3: end-to-end identifiers start with the low 12 bits of the time in
+        // the high bits and random low bits.
+        let e2e = (process_start_secs() << 20) | (seed.next_u64() as u32 & 0x000f_ffff);
+        Ok(Node {
+            inner: Arc::new(NodeInner {
+                identity: Arc::new(identity),
+                sessions: SessionIdGenerator::new(host),
+                local,
+                local_apps,
+                relay,
+                peer_config,
+                watchdog: self.watchdog,
+                backoff: self.backoff,
+                conn: self.conn,
+                decode: self.decode,
+                request_timeout: self.request_timeout,
+                handlers: self.handlers,
+                events: self.events,
+                peers: Mutex::new(Vec::new()),
+                commands: CommandCounters::default(),
+                next_e2e: AtomicU32::new(e2e),
+                next_conn: AtomicU64::new(1),
+                next_peer: AtomicUsize::new(0),
+                seed: Mutex::new(seed),
+                listeners: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+}
+
+/// Marks an encoded answer as answering `request`: its identifiers and P bit.
+pub(crate) fn answer_header(buf: &mut [u8], request: &Header) {
+    wire::set_ids(buf, request.hop_by_hop, request.end_to_end);
+    wire::set_flag(buf, CommandFlags::PROXIABLE, request.flags.is_proxiable());
+}

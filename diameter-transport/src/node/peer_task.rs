@@ -1,0 +1,1000 @@
+//! The peer driver: one task per peer runs its [`PeerMachine`] and [`Watchdog`], carries out
+//! their actions on the peer's connections, and publishes the open connection for requests.
+//!
+//! Messages take two paths. The peer layer's (CER/CEA, DWR/DWA, DPR/DPA, and anything before
+//! the capability exchange is done) go from the connection's reader to this task; application
+//! requests and answers never do: the reader hands answers to the waiting caller and starts
+//! handlers itself ([`Dispatch`]), so the task is not on the path of every message. The
+//! watchdog still sees all traffic: the reader counts messages, and at each watchdog deadline
+//! the task asks whether the count moved (traffic pushes the timer back) before acting on the
+//! silence.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use diameter_messages::base::{
+    CapabilitiesExchangeAnswer, CapabilitiesExchangeRequest, DisconnectCause, DisconnectPeerRequest,
+};
+use diameter_runtime::answer::{error_answer, Problem};
+use diameter_runtime::consts::{command_code, result_code};
+use diameter_runtime::frame::{self, Frame};
+use diameter_runtime::header::Header;
+use diameter_runtime::{Command, Violation};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit};
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use super::{answer_header, lock, Context, Handled, NodeEvent, NodeInner, PeerInfo};
+use crate::backoff::Backoff;
+use crate::capabilities::{Capabilities, Negotiated};
+use crate::conn::{Conn, Io, ReadEnd, Sink};
+use crate::peer::{Conn as Role, PeerAction, PeerError, PeerEvent, PeerMachine, PeerState};
+use crate::stats::Counters;
+use crate::watchdog::{Watchdog, WatchdogAction, WatchdogState};
+use crate::wire;
+
+/// What a peer's task is told.
+pub(crate) enum PeerMsg {
+    /// Our connection attempt `attempt` succeeded.
+    ConnAck { attempt: u64, conn: Arc<Conn> },
+    /// Our connection attempt `attempt` failed.
+    ConnNack { attempt: u64 },
+    /// The peer connected to us and sent this CER (R-Conn-CER).
+    NewConn {
+        conn: Arc<Conn>,
+        caps: Box<Capabilities>,
+        ids: (u32, u32),
+    },
+    /// A message of the peer layer, or any message before the peer is open.
+    Frame { conn: u64, frame: Bytes },
+    /// A connection's reader stopped.
+    Closed { conn: u64, end: ReadEnd },
+    /// Disconnect with DPR and stop; `done` is told when the peer is closed.
+    Stop {
+        cause: DisconnectCause,
+        done: oneshot::Sender<()>,
+    },
+}
+
+/// Starts a connection over a stream the caller opened, once its peer is known.
+type OpenGiven = Box<dyn FnOnce(Arc<PeerShared>) -> Arc<Conn> + Send>;
+
+/// How a static peer is reached.
+pub(crate) enum Dial {
+    /// Over TCP, again after each failure.
+    Tcp(SocketAddr),
+    /// Over a connection opened by the caller, once.
+    Given(Mutex<Option<OpenGiven>>),
+}
+
+impl Dial {
+    pub(crate) fn given<I: Io>(node: &Arc<NodeInner>, io: I) -> Dial {
+        let node = Arc::clone(node);
+        Dial::Given(Mutex::new(Some(Box::new(move |peer: Arc<PeerShared>| {
+            spawn_conn(&node, &peer, io, BytesMut::new())
+        }))))
+    }
+}
+
+/// What the node and the peer's task share.
+pub(crate) struct PeerShared {
+    pub(crate) tx: mpsc::Sender<PeerMsg>,
+    host: Mutex<Option<String>>,
+    /// The open connection and what it agreed, while the watchdog lets it carry requests.
+    usable: Mutex<Option<(Arc<Conn>, Arc<Negotiated>)>>,
+    status: Mutex<(PeerState, WatchdogState)>,
+    address: Option<SocketAddr>,
+    pub(crate) counters: Counters,
+}
+
+impl PeerShared {
+    pub(crate) fn host(&self) -> Option<String> {
+        lock(&self.host).clone()
+    }
+
+    pub(crate) fn usable(&self) -> Option<(Arc<Conn>, Arc<Negotiated>)> {
+        let u = lock(&self.usable);
+        u.as_ref()
+            .filter(|(c, _)| !c.is_closing())
+            .map(|(c, n)| (Arc::clone(c), Arc::clone(n)))
+    }
+
+    pub(crate) fn info(&self) -> PeerInfo {
+        let (state, watchdog) = *lock(&self.status);
+        PeerInfo {
+            origin_host: self.host(),
+            state,
+            watchdog,
+            address: self.address,
+            applications: lock(&self.usable)
+                .as_ref()
+                .map(|(_, n)| n.common.clone())
+                .unwrap_or_default(),
+            counters: self.counters.snapshot(),
+        }
+    }
+}
+
+fn new_peer(
+    node: &Arc<NodeInner>,
+    host: Option<String>,
+    address: Option<SocketAddr>,
+) -> (Arc<PeerShared>, mpsc::Receiver<PeerMsg>) {
+    let (tx, rx) = mpsc::channel(64);
+    let shared = Arc::new(PeerShared {
+        tx,
+        host: Mutex::new(host),
+        usable: Mutex::new(None),
+        status: Mutex::new((PeerState::Closed, WatchdogState::Initial)),
+        address,
+        counters: Counters::default(),
+    });
+    lock(&node.peers).push(Arc::clone(&shared));
+    (shared, rx)
+}
+
+/// Starts the task of a peer this node connects to.
+pub(crate) fn spawn_static(node: Arc<NodeInner>, dial: Dial) {
+    let address = match &dial {
+        Dial::Tcp(a) => Some(*a),
+        Dial::Given(_) => None,
+    };
+    let (shared, rx) = new_peer(&node, None, address);
+    let task = PeerTask::new(node, shared, rx, Some(dial));
+    let span = tracing::info_span!("peer", addr = ?address);
+    tokio::spawn(task.run(true).instrument(span));
+}
+
+fn spawn_conn<I: Io>(
+    node: &Arc<NodeInner>,
+    peer: &Arc<PeerShared>,
+    io: I,
+    leftover: BytesMut,
+) -> Arc<Conn> {
+    let first_hbh = node.rng().next_u64() as u32;
+    Conn::spawn(
+        io,
+        node.next_conn_id(),
+        &node.conn,
+        node.decode,
+        leftover,
+        first_hbh,
+        Arc::new(Dispatch {
+            node: Arc::clone(node),
+            peer: Arc::clone(peer),
+        }),
+    )
+}
+
+/// Serves a connection a peer opened: reads its CER, finds (or starts) the peer's task and
+/// hands the connection over as R-Conn-CER.
+pub(crate) async fn accept<I: Io>(node: Arc<NodeInner>, mut io: I) {
+    let mut buf = BytesMut::with_capacity(4096);
+    let first = tokio::time::timeout(
+        node.peer_config.cea_timeout,
+        read_first(&mut io, &mut buf, &node),
+    )
+    .await;
+    let frame = match first {
+        Ok(Ok(f)) => f,
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, "no CER: closing");
+            return;
+        }
+        Err(_) => {
+            tracing::debug!("no CER in time: closing");
+            return;
+        }
+    };
+    let Ok(header) = Header::decode_unchecked(&frame) else {
+        return;
+    };
+    if header.command_code != command_code::CAPABILITIES_EXCHANGE || !header.flags.is_request() {
+        tracing::debug!(
+            code = header.command_code,
+            "first message is not a CER: closing"
+        );
+        return;
+    }
+    let cer = match CapabilitiesExchangeRequest::decode_with(&frame, &node.decode) {
+        Ok(d) if d.is_valid() => d.message,
+        other => {
+            // A CER we cannot accept as written is answered (RFC 6733 7.2), then closed.
+            let answer = match &other {
+                Ok(d) => d.error_answer(&frame, &node.identity),
+                Err(e) => error_answer(&frame, Problem::Decode(e), &node.identity),
+            };
+            if let Some(a) = answer {
+                let _ = io.write_all(&a.to_bytes()).await;
+            }
+            let _ = io.shutdown().await;
+            return;
+        }
+    };
+    let caps = Box::new(wire::caps_of_cer(&cer));
+    let peer = {
+        let peers = lock(&node.peers);
+        peers
+            .iter()
+            .find(|p| {
+                p.host()
+                    .is_some_and(|h| h.eq_ignore_ascii_case(&caps.origin_host))
+            })
+            .cloned()
+    };
+    let peer = match peer {
+        Some(p) => p,
+        None => {
+            let (shared, rx) = new_peer(&node, Some(caps.origin_host.clone()), None);
+            let task = PeerTask::new(Arc::clone(&node), Arc::clone(&shared), rx, None);
+            let span = tracing::info_span!("peer", host = %caps.origin_host);
+            tokio::spawn(task.run(false).instrument(span));
+            shared
+        }
+    };
+    let conn = spawn_conn(&node, &peer, io, buf);
+    let ids = (header.hop_by_hop, header.end_to_end);
+    let _ = peer.tx.send(PeerMsg::NewConn { conn, caps, ids }).await;
+}
+
+async fn read_first<I: Io>(
+    io: &mut I,
+    buf: &mut BytesMut,
+    node: &NodeInner,
+) -> Result<Bytes, ReadEnd> {
+    loop {
+        match frame::check(buf, &node.decode) {
+            Ok(Frame::Complete(n)) => return Ok(buf.split_to(n).freeze()),
+            Ok(Frame::Incomplete(need)) => {
+                buf.reserve(need.saturating_sub(buf.len()));
+                if io.read_buf(buf).await? == 0 {
+                    return Err(ReadEnd::Eof);
+                }
+            }
+            Err(e) => return Err(ReadEnd::Framing(e)),
+        }
+    }
+}
+
+/// A connection's reader hands messages here.
+pub(crate) struct Dispatch {
+    node: Arc<NodeInner>,
+    peer: Arc<PeerShared>,
+}
+
+impl Sink for Dispatch {
+    async fn frame(&self, conn: &Arc<Conn>, frame: Bytes) {
+        let Ok(header) = Header::decode_unchecked(&frame) else {
+            return;
+        };
+        if wire::is_base(&header) || !conn.open.load(std::sync::atomic::Ordering::Acquire) {
+            let msg = PeerMsg::Frame {
+                conn: conn.id,
+                frame,
+            };
+            let _ = self.peer.tx.send(msg).await;
+            return;
+        }
+        dispatch_app(&self.node, &self.peer, conn, frame, header).await;
+    }
+
+    fn closed(&self, conn: &Arc<Conn>, end: ReadEnd) {
+        let tx = self.peer.tx.clone();
+        let id = conn.id;
+        tokio::spawn(async move {
+            let _ = tx.send(PeerMsg::Closed { conn: id, end }).await;
+        });
+    }
+}
+
+/// An application message on an open connection: an answer goes to its caller, a request to
+/// its handler (once a handler permit is free: waiting here stops the reader).
+async fn dispatch_app(
+    node: &Arc<NodeInner>,
+    peer: &Arc<PeerShared>,
+    conn: &Arc<Conn>,
+    frame: Bytes,
+    header: Header,
+) {
+    if !header.flags.is_request() {
+        if !conn.answer(header.hop_by_hop, frame) {
+            peer.counters.unexpected_answer();
+            tracing::debug!(
+                hop_by_hop = header.hop_by_hop,
+                "answer to no pending request: dropped"
+            );
+        }
+        return;
+    }
+    let Ok(permit) = Arc::clone(&conn.handlers).acquire_owned().await else {
+        return;
+    };
+    let node = Arc::clone(node);
+    let peer = Arc::clone(peer);
+    let conn = Arc::clone(conn);
+    let span = tracing::debug_span!(
+        "request",
+        app = header.application_id,
+        code = header.command_code,
+        hbh = header.hop_by_hop
+    );
+    tokio::spawn(serve(node, peer, conn, frame, header, permit).instrument(span));
+}
+
+/// Answers one request: by its handler, or by the node when the request is invalid or has no
+/// handler (3001 unknown command, 3007 unsupported application).
+async fn serve(
+    node: Arc<NodeInner>,
+    peer: Arc<PeerShared>,
+    conn: Arc<Conn>,
+    frame: Bytes,
+    header: Header,
+    permit: OwnedSemaphorePermit,
+) {
+    let command = node
+        .commands
+        .get(header.application_id, header.command_code);
+    peer.counters.request_received();
+    command.request_received();
+    let scan = wire::scan(&frame);
+    let handler = node
+        .handlers
+        .get(&(header.application_id, header.command_code))
+        .or_else(|| {
+            // A base session command (RAR, ASR, STR) serves any application the node has.
+            node.serves(header.application_id)
+                .then(|| node.handlers.get(&(0, header.command_code)))
+                .flatten()
+        });
+    let handled = match handler {
+        Some(h) => {
+            let ctx = Context {
+                peer_host: peer.host().unwrap_or_default().into(),
+                header,
+                session_id: scan
+                    .session_id
+                    .and_then(|(a, b)| frame.get(a..b))
+                    .map(Bytes::copy_from_slice),
+                identity: Arc::clone(&node.identity),
+            };
+            h(frame.clone(), ctx).await
+        }
+        None => {
+            let (code, message) =
+                if header.application_id != 0 && !node.serves(header.application_id) {
+                    (
+                        result_code::APPLICATION_UNSUPPORTED,
+                        format!("application {} is not supported", header.application_id),
+                    )
+                } else {
+                    (
+                        result_code::COMMAND_UNSUPPORTED,
+                        format!(
+                            "command {} of application {} is not supported",
+                            header.command_code, header.application_id
+                        ),
+                    )
+                };
+            Handled::Invalid(vec![Violation {
+                result_code: code,
+                avp: None,
+                code: 0,
+                vendor_id: 0,
+                path: Vec::new(),
+                message,
+                failed_avp: None,
+            }])
+        }
+    };
+    let answer = match handled {
+        Handled::Answer(mut buf) => {
+            answer_header(&mut buf, &header);
+            let answer_scan = wire::scan(&buf);
+            let session = || {
+                scan.session_id
+                    .and_then(|(a, b)| frame.get(a..b))
+                    .map(Bytes::copy_from_slice)
+                    .unwrap_or_default()
+            };
+            let buf = wire::fill_identities(
+                buf,
+                &answer_scan,
+                &wire::Identities {
+                    origin_host: node.identity.origin_host.as_bytes(),
+                    origin_realm: node.identity.origin_realm.as_bytes(),
+                    session_id: &session,
+                },
+            );
+            let code = wire::scan(&buf).result_code.unwrap_or(0);
+            Some((buf.freeze(), code))
+        }
+        Handled::Unreadable(e) => {
+            peer.counters.protocol_error_answered();
+            command.protocol_error_answered();
+            reject(&node, &frame, Problem::Decode(&e))
+        }
+        Handled::Invalid(v) => {
+            peer.counters.protocol_error_answered();
+            command.protocol_error_answered();
+            reject(&node, &frame, Problem::Violations(&v))
+        }
+    };
+    if let Some((bytes, code)) = answer {
+        peer.counters.answer_sent(code);
+        command.answer_sent(code);
+        conn.send_app(bytes).await;
+    }
+    drop(permit);
+    conn.handler_done();
+}
+
+/// The node's own answer to a request it will not hand to a handler.
+fn reject(node: &NodeInner, frame: &[u8], problem: Problem<'_>) -> Option<(Bytes, u32)> {
+    let answer = error_answer(frame, problem, &node.identity)?;
+    let code = answer
+        .find(diameter_runtime::consts::avp_code::RESULT_CODE, 0)
+        .and_then(|a| a.value::<u32>().ok())
+        .unwrap_or(0);
+    tracing::debug!(result_code = code, "request answered by the node");
+    Some((answer.to_bytes(), code))
+}
+
+/// One peer's task. See the module documentation.
+struct PeerTask {
+    node: Arc<NodeInner>,
+    shared: Arc<PeerShared>,
+    rx: mpsc::Receiver<PeerMsg>,
+    dial: Option<Dial>,
+    machine: PeerMachine,
+    watchdog: Watchdog,
+    backoff: Backoff,
+    initiator: Option<Arc<Conn>>,
+    responder: Option<Arc<Conn>>,
+    /// The connection of an R-Conn-CER until the machine accepts or rejects it, with the
+    /// CER's identifiers.
+    candidate: Option<(Arc<Conn>, (u32, u32))>,
+    responder_cer: (u32, u32),
+    /// The identifiers of the DWR or DPR being answered.
+    answering: (u32, u32),
+    attempt: u64,
+    reconnect_at: Option<Instant>,
+    reconnect: bool,
+    /// The next Disconnect closes after the answers in flight (an orderly DPR/DPA), not at
+    /// once (a broken connection).
+    graceful: bool,
+    seen_rx: u64,
+    error: Option<PeerError>,
+    stop_waiters: Vec<oneshot::Sender<()>>,
+}
+
+fn now() -> std::time::Instant {
+    Instant::now().into_std()
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl PeerTask {
+    fn new(
+        node: Arc<NodeInner>,
+        shared: Arc<PeerShared>,
+        rx: mpsc::Receiver<PeerMsg>,
+        dial: Option<Dial>,
+    ) -> Self {
+        let machine = PeerMachine::new(node.peer_config.clone());
+        let watchdog = Watchdog::new(node.watchdog, node.rng(), now());
+        let backoff = Backoff::new(node.backoff.clone(), node.rng());
+        let reconnect = matches!(dial, Some(Dial::Tcp(_)));
+        PeerTask {
+            node,
+            shared,
+            rx,
+            dial,
+            machine,
+            watchdog,
+            backoff,
+            initiator: None,
+            responder: None,
+            candidate: None,
+            responder_cer: (0, 0),
+            answering: (0, 0),
+            attempt: 0,
+            reconnect_at: None,
+            reconnect,
+            graceful: false,
+            seen_rx: 0,
+            error: None,
+            stop_waiters: Vec::new(),
+        }
+    }
+
+    async fn run(mut self, start: bool) {
+        if start {
+            self.feed(PeerEvent::Start).await;
+        }
+        loop {
+            let peer_deadline = self.machine.deadline().map(Instant::from_std);
+            let wd_deadline = matches!(
+                self.watchdog.state(),
+                WatchdogState::Okay | WatchdogState::Suspect | WatchdogState::Reopen
+            )
+            .then(|| Instant::from_std(self.watchdog.deadline()));
+            tokio::select! {
+                msg = self.rx.recv() => match msg {
+                    Some(m) => self.on_msg(m).await,
+                    None => break,
+                },
+                _ = sleep_until(peer_deadline) => self.feed(PeerEvent::Timeout).await,
+                _ = sleep_until(wd_deadline) => self.on_watchdog_timer().await,
+                _ = sleep_until(self.reconnect_at) => {
+                    self.reconnect_at = None;
+                    self.feed(PeerEvent::Start).await;
+                }
+            }
+            if self.machine.state() == PeerState::Closed
+                && self.reconnect_at.is_none()
+                && self.candidate.is_none()
+            {
+                break;
+            }
+        }
+        for w in self.stop_waiters.drain(..) {
+            let _ = w.send(());
+        }
+        self.publish(false);
+        lock(&self.node.peers).retain(|p| !Arc::ptr_eq(p, &self.shared));
+        tracing::debug!("peer task ended");
+    }
+
+    fn role_of(&self, conn: u64) -> Option<Role> {
+        if self.initiator.as_ref().is_some_and(|c| c.id == conn) {
+            Some(Role::Initiator)
+        } else if self.responder.as_ref().is_some_and(|c| c.id == conn) {
+            Some(Role::Responder)
+        } else {
+            None
+        }
+    }
+
+    fn conn(&self, role: Role) -> Option<&Arc<Conn>> {
+        match role {
+            Role::Initiator => self.initiator.as_ref(),
+            Role::Responder => self.responder.as_ref(),
+        }
+    }
+
+    async fn on_msg(&mut self, msg: PeerMsg) {
+        match msg {
+            PeerMsg::ConnAck { attempt, conn } if attempt == self.attempt => {
+                self.initiator = Some(conn);
+                self.feed(PeerEvent::IRcvConnAck).await;
+            }
+            PeerMsg::ConnAck { conn, .. } => {
+                // A stale attempt (its timer ran out already).
+                tokio::spawn(async move { conn.close().await });
+            }
+            PeerMsg::ConnNack { attempt } if attempt == self.attempt => {
+                self.feed(PeerEvent::IRcvConnNack).await;
+            }
+            PeerMsg::ConnNack { .. } => {}
+            PeerMsg::NewConn { conn, caps, ids } => {
+                if let Some((old, _)) = self.candidate.replace((conn, ids)) {
+                    tokio::spawn(async move { old.close().await });
+                }
+                self.feed(PeerEvent::RConnCer(caps)).await;
+                // Whatever the machine did not adopt is closed.
+                if let Some((c, _)) = self.candidate.take() {
+                    tokio::spawn(async move { c.close().await });
+                }
+            }
+            PeerMsg::Frame { conn, frame } => self.on_frame(conn, frame).await,
+            PeerMsg::Closed { conn, end } => {
+                let Some(role) = self.role_of(conn) else {
+                    return;
+                };
+                self.graceful = false;
+                if let ReadEnd::Framing(e) = &end {
+                    // The stream is unreadable from here on: say goodbye if the peer still
+                    // listens, then close.
+                    tracing::info!(error = %e, "framing error: closing the connection");
+                    if let Some(c) = self.conn(role) {
+                        let dpr = wire::dpr(
+                            &self.node.local,
+                            DisconnectCause::DO_NOT_WANT_TO_TALK_TO_YOU,
+                        );
+                        let bytes = wire::encode(&dpr, c.next_hop_by_hop(), self.node.next_e2e());
+                        c.send_priority(bytes).await;
+                    }
+                }
+                self.feed(PeerEvent::PeerDisc(role)).await;
+            }
+            PeerMsg::Stop { cause, done } => {
+                self.reconnect = false;
+                self.reconnect_at = None;
+                self.stop_waiters.push(done);
+                self.graceful = true;
+                self.feed(PeerEvent::Stop(cause)).await;
+            }
+        }
+    }
+
+    async fn on_frame(&mut self, conn_id: u64, frame: Bytes) {
+        let Some(role) = self.role_of(conn_id) else {
+            return;
+        };
+        let Ok(header) = Header::decode_unchecked(&frame) else {
+            return;
+        };
+        let ids = (header.hop_by_hop, header.end_to_end);
+        let request = header.flags.is_request();
+        match (header.command_code, request) {
+            (command_code::CAPABILITIES_EXCHANGE, false) => {
+                let event = match CapabilitiesExchangeAnswer::decode_with(&frame, &self.node.decode)
+                {
+                    // A CEA with violations still says yes or no; its Result-Code decides.
+                    Ok(d) => PeerEvent::IRcvCea {
+                        result_code: d.message.result_code,
+                        capabilities: Box::new(wire::caps_of_cea(&d.message)),
+                    },
+                    Err(_) => PeerEvent::IRcvNonCea,
+                };
+                self.feed(event).await;
+            }
+            (command_code::DEVICE_WATCHDOG, true) => {
+                self.answering = ids;
+                self.feed(PeerEvent::RcvDwr(role)).await;
+            }
+            (command_code::DEVICE_WATCHDOG, false) => self.feed(PeerEvent::RcvDwa(role)).await,
+            (command_code::DISCONNECT_PEER, true) => {
+                let cause = DisconnectPeerRequest::decode_with(&frame, &self.node.decode)
+                    .map(|d| d.message.disconnect_cause)
+                    .unwrap_or(DisconnectCause::REBOOTING);
+                self.answering = ids;
+                self.graceful = true;
+                self.feed(PeerEvent::RcvDpr(role, cause)).await;
+            }
+            (command_code::DISCONNECT_PEER, false) => {
+                self.graceful = true;
+                self.feed(PeerEvent::RcvDpa(role)).await;
+            }
+            _ if self.machine.state() == PeerState::WaitICea && role == Role::Initiator => {
+                self.feed(PeerEvent::IRcvNonCea).await;
+            }
+            _ => {
+                // An application message that crossed our setting the connection open: serve
+                // it as the reader would have.
+                let open = self.machine.is_open() || self.machine.state() == PeerState::Closing;
+                if let (true, Some(c)) = (open, self.conn(role).cloned()) {
+                    dispatch_app(&self.node, &self.shared, &c, frame, header).await;
+                }
+            }
+        }
+    }
+
+    async fn on_watchdog_timer(&mut self) {
+        let t = now();
+        let rx = self
+            .machine
+            .open_conn()
+            .and_then(|r| self.conn(r))
+            .map(|c| (c.rx_count(), c.last_rx()));
+        let actions = match rx {
+            // Traffic since the last look: a sign of life, as RFC 3539 counts any message.
+            // The timer restarts from the last message, so silence is measured from there
+            // (a deadline already past fires again at once, now as silence).
+            Some((count, at)) if count != self.seen_rx => {
+                self.seen_rx = count;
+                self.watchdog.on_receive(false, at.min(t))
+            }
+            _ => self.watchdog.on_timer(t),
+        };
+        self.watchdog_actions(actions).await;
+    }
+
+    async fn watchdog_actions(&mut self, actions: crate::watchdog::WatchdogActions) {
+        let host = self.shared.host().unwrap_or_default();
+        for a in actions {
+            match a {
+                WatchdogAction::SendDwr => {
+                    if let Some(c) = self.machine.open_conn().and_then(|r| self.conn(r)) {
+                        let dwr = wire::dwr(&self.node.local);
+                        let bytes = wire::encode(&dwr, c.next_hop_by_hop(), self.node.next_e2e());
+                        c.send_priority(bytes).await;
+                    }
+                }
+                WatchdogAction::Failover => {
+                    self.publish(false);
+                    self.node.emit(NodeEvent::Watchdog {
+                        origin_host: host.clone(),
+                        state: self.watchdog.state(),
+                    });
+                }
+                WatchdogAction::Failback => {
+                    self.publish(true);
+                    self.node.emit(NodeEvent::Watchdog {
+                        origin_host: host.clone(),
+                        state: self.watchdog.state(),
+                    });
+                }
+                WatchdogAction::CloseConnection => {
+                    self.node.emit(NodeEvent::Watchdog {
+                        origin_host: host.clone(),
+                        state: self.watchdog.state(),
+                    });
+                    if let Some(role) = self.machine.open_conn() {
+                        self.graceful = false;
+                        // Boxed: feeding the machine can lead back here.
+                        Box::pin(self.feed(PeerEvent::PeerDisc(role))).await;
+                    }
+                }
+                // Reconnecting is the backoff's job; nothing else is received while REOPEN.
+                WatchdogAction::AttemptOpen | WatchdogAction::Discard => {}
+            }
+        }
+        self.update_status();
+    }
+
+    /// Feeds the machine, carries out its actions, and follows the state change.
+    async fn feed(&mut self, event: PeerEvent) {
+        let step = self.machine.handle(event, now());
+        if step.ignored {
+            tracing::trace!(state = %step.from, "event ignored");
+        }
+        for a in step.actions {
+            self.act(a).await;
+        }
+        if step.from != step.to {
+            tracing::debug!(from = %step.from, to = %step.to, "peer state");
+            self.entered(step.from, step.to).await;
+        }
+        self.update_status();
+    }
+
+    async fn send_on(&self, role: Role, bytes: Bytes) {
+        if let Some(c) = self.conn(role) {
+            c.send_priority(bytes).await;
+        }
+    }
+
+    async fn act(&mut self, action: PeerAction) {
+        let local = Arc::clone(&self.node.local);
+        match action {
+            PeerAction::Connect => self.dial(),
+            PeerAction::Accept => {
+                if let Some((c, ids)) = self.candidate.take() {
+                    self.responder = Some(c);
+                    self.responder_cer = ids;
+                }
+            }
+            PeerAction::Reject { result_code } => {
+                if let Some((c, (hbh, e2e))) = self.candidate.take() {
+                    if let Some(code) = result_code {
+                        let cea = wire::cea(&local, c.local_ip, code);
+                        c.send_priority(wire::encode(&cea, hbh, e2e)).await;
+                        self.node.emit(NodeEvent::CerReceived {
+                            origin_host: self.shared.host().unwrap_or_default(),
+                            result_code: code,
+                        });
+                    }
+                    tokio::spawn(async move { c.close().await });
+                }
+            }
+            PeerAction::SendCer => {
+                if let Some(c) = &self.initiator {
+                    let cer = wire::cer(&local, c.local_ip);
+                    let bytes = wire::encode(&cer, c.next_hop_by_hop(), self.node.next_e2e());
+                    c.send_priority(bytes).await;
+                }
+            }
+            PeerAction::SendCea { result_code } => {
+                if let Some(c) = &self.responder {
+                    let cea = wire::cea(&local, c.local_ip, result_code);
+                    let (hbh, e2e) = self.responder_cer;
+                    // Open before the CEA leaves, so that a request right behind it is served.
+                    c.open.store(true, std::sync::atomic::Ordering::Release);
+                    c.send_priority(wire::encode(&cea, hbh, e2e)).await;
+                    self.node.emit(NodeEvent::CerReceived {
+                        origin_host: self.shared.host().unwrap_or_default(),
+                        result_code,
+                    });
+                }
+            }
+            PeerAction::SendDpr { conn, cause } => {
+                let bytes = self.conn(conn).map(|c| {
+                    wire::encode(
+                        &wire::dpr(&local, cause),
+                        c.next_hop_by_hop(),
+                        self.node.next_e2e(),
+                    )
+                });
+                if let Some(b) = bytes {
+                    self.send_on(conn, b).await;
+                }
+            }
+            PeerAction::SendDpa { conn } => {
+                let (hbh, e2e) = self.answering;
+                self.send_on(conn, wire::encode(&wire::dpa(&local), hbh, e2e))
+                    .await;
+            }
+            PeerAction::SendDwa { conn } => {
+                let (hbh, e2e) = self.answering;
+                self.send_on(conn, wire::encode(&wire::dwa(&local), hbh, e2e))
+                    .await;
+            }
+            PeerAction::ProcessDwa { conn } => {
+                // The DWA is the traffic the count shows: already accounted for.
+                if let Some(c) = self.conn(conn) {
+                    self.seen_rx = c.rx_count();
+                }
+                let actions = self.watchdog.on_receive(true, now());
+                Box::pin(self.watchdog_actions(actions)).await;
+            }
+            // Application messages do not pass through the machine (see the module docs).
+            PeerAction::Send { .. } | PeerAction::Process { .. } => {}
+            PeerAction::Disconnect(role) => {
+                let conn = match role {
+                    Role::Initiator => self.initiator.take(),
+                    Role::Responder => self.responder.take(),
+                };
+                if let Some(c) = conn {
+                    let grace = self.graceful.then_some(self.node.peer_config.dpa_timeout);
+                    tokio::spawn(async move {
+                        match grace {
+                            Some(g) => c.close_gracefully(g).await,
+                            None => c.close().await,
+                        }
+                    });
+                }
+            }
+            PeerAction::Error(e) => {
+                tracing::info!(error = %e, "peer error");
+                self.error = Some(e);
+            }
+        }
+    }
+
+    fn dial(&mut self) {
+        self.attempt += 1;
+        let attempt = self.attempt;
+        match &self.dial {
+            Some(Dial::Tcp(addr)) => {
+                let (addr, node, peer) = (*addr, Arc::clone(&self.node), Arc::clone(&self.shared));
+                let limit = node.peer_config.connect_timeout;
+                tokio::spawn(
+                    async move {
+                        let msg =
+                            match tokio::time::timeout(limit, tokio::net::TcpStream::connect(addr))
+                                .await
+                            {
+                                Ok(Ok(stream)) => {
+                                    let _ = stream.set_nodelay(true);
+                                    let conn = spawn_conn(&node, &peer, stream, BytesMut::new());
+                                    PeerMsg::ConnAck { attempt, conn }
+                                }
+                                Ok(Err(e)) => {
+                                    tracing::debug!(error = %e, "connect failed");
+                                    PeerMsg::ConnNack { attempt }
+                                }
+                                Err(_) => PeerMsg::ConnNack { attempt },
+                            };
+                        if let Err(mpsc::error::SendError(PeerMsg::ConnAck { conn, .. })) =
+                            peer.tx.send(msg).await
+                        {
+                            conn.close().await;
+                        }
+                    }
+                    .in_current_span(),
+                );
+            }
+            Some(Dial::Given(slot)) => {
+                let open = lock(slot).take();
+                let peer = Arc::clone(&self.shared);
+                let msg = match open {
+                    Some(f) => PeerMsg::ConnAck {
+                        attempt,
+                        conn: f(Arc::clone(&peer)),
+                    },
+                    None => PeerMsg::ConnNack { attempt },
+                };
+                tokio::spawn(async move {
+                    let _ = peer.tx.send(msg).await;
+                });
+            }
+            None => {
+                let peer = Arc::clone(&self.shared);
+                tokio::spawn(async move {
+                    let _ = peer.tx.send(PeerMsg::ConnNack { attempt }).await;
+                });
+            }
+        }
+    }
+
+    /// Follows a change of state: opening, leaving open, closing.
+    async fn entered(&mut self, from: PeerState, to: PeerState) {
+        let was_open = matches!(from, PeerState::ROpen | PeerState::IOpen);
+        let is_open = self.machine.is_open();
+        if is_open && !was_open {
+            let role = self.machine.open_conn();
+            let conn = role.and_then(|r| self.conn(r)).cloned();
+            if let Some(remote) = self.machine.remote() {
+                let host = remote.origin_host.clone();
+                *lock(&self.shared.host) = Some(host.clone());
+                tracing::Span::current().record("host", host.as_str());
+                if let Some(c) = &conn {
+                    c.open.store(true, std::sync::atomic::Ordering::Release);
+                    self.seen_rx = c.rx_count();
+                }
+                self.node.emit(NodeEvent::Connected {
+                    origin_host: host,
+                    role: role.unwrap_or(Role::Initiator),
+                    remote: conn.as_ref().and_then(|c| c.remote),
+                });
+            }
+            self.backoff.reset();
+            self.error = None;
+            let actions = self.watchdog.connection_up(now());
+            self.watchdog_actions(actions).await;
+            self.publish(self.watchdog.can_send_requests());
+        }
+        if was_open && !is_open {
+            // Closing or Closed: no new requests; answers in flight still arrive.
+            self.publish(false);
+        }
+        if to == PeerState::Closed {
+            let orderly = self.error.is_none();
+            if was_open || from == PeerState::Closing {
+                let actions = self.watchdog.connection_down(now());
+                // Failover/CloseConnection: the connection is gone already.
+                drop(actions);
+            }
+            if orderly && (was_open || from == PeerState::Closing) {
+                // An orderly close starts the next connection afresh, not in REOPEN.
+                self.watchdog = Watchdog::new(self.node.watchdog, self.node.rng(), now());
+            }
+            let remote_cause = self.machine.remote_disconnect_cause();
+            self.node.emit(NodeEvent::Down {
+                origin_host: self.shared.host(),
+                error: self.error.take(),
+                remote_cause,
+            });
+            for w in self.stop_waiters.drain(..) {
+                let _ = w.send(());
+            }
+            if remote_cause == Some(DisconnectCause::DO_NOT_WANT_TO_TALK_TO_YOU) {
+                self.reconnect = false;
+            }
+            if self.reconnect {
+                if remote_cause == Some(DisconnectCause::REBOOTING) {
+                    self.backoff.reset();
+                }
+                let delay: Duration = self.backoff.next_delay();
+                tracing::debug!(?delay, "reconnecting");
+                self.reconnect_at = Some(Instant::now() + delay);
+            }
+        }
+    }
+
+    fn publish(&self, usable: bool) {
+        let open = self
+            .machine
+            .open_conn()
+            .and_then(|r| self.conn(r))
+            .cloned()
+            .zip(self.machine.negotiated().cloned());
+        *lock(&self.shared.usable) = match open {
+            Some((c, n)) if usable && self.machine.is_open() => Some((c, Arc::new(n))),
+            _ => None,
+        };
+    }
+
+    fn update_status(&self) {
+        *lock(&self.shared.status) = (self.machine.state(), self.watchdog.state());
+    }
+}

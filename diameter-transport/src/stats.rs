@@ -1,0 +1,135 @@
+//! Counters per peer and per command, readable from code.
+//!
+//! Each [`Counters`] is a few atomics and one small map of answers by Result-Code; a node keeps
+//! one per peer and one per command and hands out [`Snapshot`]s of them. Counting takes a
+//! short lock only for the Result-Code map, which holds the handful of codes a node sees.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// The counters of one peer or one command.
+#[derive(Debug, Default)]
+pub struct Counters {
+    requests_sent: AtomicU64,
+    requests_received: AtomicU64,
+    timeouts: AtomicU64,
+    unexpected_answers: AtomicU64,
+    protocol_errors_answered: AtomicU64,
+    answers_received: Mutex<BTreeMap<u32, u64>>,
+    answers_sent: Mutex<BTreeMap<u32, u64>>,
+}
+
+/// A copy of [`Counters`] at one moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Snapshot {
+    /// Requests this node sent.
+    pub requests_sent: u64,
+    /// Requests this node received (answered by a handler or with an error answer).
+    pub requests_received: u64,
+    /// Requests sent that got no answer in time.
+    pub timeouts: u64,
+    /// Answers that matched no pending request (late, duplicated or never asked for): counted
+    /// and dropped.
+    pub unexpected_answers: u64,
+    /// Received requests answered with an error answer by the node itself (a violation, an
+    /// unknown command or application), not by a handler.
+    pub protocol_errors_answered: u64,
+    /// Answers received, by Result-Code (0 when the answer carries none that can be read).
+    pub answers_received: BTreeMap<u32, u64>,
+    /// Answers sent, by Result-Code.
+    pub answers_sent: BTreeMap<u32, u64>,
+}
+
+impl Snapshot {
+    /// Every answer received, whatever its Result-Code.
+    pub fn answers_received_total(&self) -> u64 {
+        self.answers_received.values().sum()
+    }
+
+    /// Every answer sent, whatever its Result-Code.
+    pub fn answers_sent_total(&self) -> u64 {
+        self.answers_sent.values().sum()
+    }
+}
+
+fn bump(map: &Mutex<BTreeMap<u32, u64>>, code: u32) {
+    // A poisoned lock only means another thread panicked while counting: keep counting.
+    let mut m = map.lock().unwrap_or_else(|e| e.into_inner());
+    *m.entry(code).or_default() += 1;
+}
+
+fn copy(map: &Mutex<BTreeMap<u32, u64>>) -> BTreeMap<u32, u64> {
+    map.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+impl Counters {
+    pub(crate) fn request_sent(&self) {
+        self.requests_sent.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn request_received(&self) {
+        self.requests_received.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn timeout(&self) {
+        self.timeouts.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn unexpected_answer(&self) {
+        self.unexpected_answers.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn protocol_error_answered(&self) {
+        self.protocol_errors_answered
+            .fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn answer_received(&self, result_code: u32) {
+        bump(&self.answers_received, result_code);
+    }
+    pub(crate) fn answer_sent(&self, result_code: u32) {
+        bump(&self.answers_sent, result_code);
+    }
+
+    /// The counts now.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            requests_sent: self.requests_sent.load(Ordering::Relaxed),
+            requests_received: self.requests_received.load(Ordering::Relaxed),
+            timeouts: self.timeouts.load(Ordering::Relaxed),
+            unexpected_answers: self.unexpected_answers.load(Ordering::Relaxed),
+            protocol_errors_answered: self.protocol_errors_answered.load(Ordering::Relaxed),
+            answers_received: copy(&self.answers_received),
+            answers_sent: copy(&self.answers_sent),
+        }
+    }
+}
+
+/// A command, as counters are kept: application, command code (requests and their answers
+/// are counted together).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CommandKey {
+    /// The header's Application-Id.
+    pub application_id: u32,
+    /// The command code.
+    pub command_code: u32,
+}
+
+/// Counters per command, created on first use.
+#[derive(Debug, Default)]
+pub(crate) struct CommandCounters {
+    map: Mutex<BTreeMap<CommandKey, std::sync::Arc<Counters>>>,
+}
+
+impl CommandCounters {
+    pub(crate) fn get(&self, application_id: u32, command_code: u32) -> std::sync::Arc<Counters> {
+        let key = CommandKey {
+            application_id,
+            command_code,
+        };
+        let mut m = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        m.entry(key).or_default().clone()
+    }
+
+    pub(crate) fn snapshot(&self) -> BTreeMap<CommandKey, Snapshot> {
+        let m = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        m.iter().map(|(k, c)| (*k, c.snapshot())).collect()
+    }
+}

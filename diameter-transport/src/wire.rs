@@ -1,0 +1,329 @@
+//! What the node does to messages on the wire around the typed API: the base messages of the
+//! peer layer built with the generated types, [`Capabilities`] mapped to and from CER/CEA, and
+//! the few header and AVP touches a node owns (identifiers, the P bit, empty identities filled
+//! in, the Result-Code read for counters).
+
+use std::net::IpAddr;
+
+use bytes::{Bytes, BytesMut};
+use diameter_messages::base::{
+    CapabilitiesExchangeAnswer, CapabilitiesExchangeRequest, DeviceWatchdogAnswer,
+    DeviceWatchdogRequest, DisconnectCause, DisconnectPeerAnswer, DisconnectPeerRequest,
+    VendorSpecificApplicationId,
+};
+use diameter_runtime::avp::AvpIter;
+use diameter_runtime::consts::{application_id, avp_code, command_code, result_code};
+use diameter_runtime::header::{CommandFlags, Header, HEADER_LEN};
+use diameter_runtime::types::{Address, DiameterIdentity, IntoOwned, Utf8String};
+use diameter_runtime::{Command, DecodeOptions, RawAvp, RawMessage};
+
+use crate::capabilities::{Application, ApplicationKind, Capabilities, VendorSpecificApp};
+
+/// Is this a message of the peer layer (CER/CEA, DWR/DWA, DPR/DPA)? RFC 6733 sends them with
+/// Application-Id 0; the code alone decides, as a peer that got the application wrong still
+/// needs its watchdog answered.
+pub(crate) fn is_base(header: &Header) -> bool {
+    matches!(
+        header.command_code,
+        command_code::CAPABILITIES_EXCHANGE
+            | command_code::DEVICE_WATCHDOG
+            | command_code::DISCONNECT_PEER
+    )
+}
+
+fn identity(s: &str) -> DiameterIdentity<'static> {
+    // Origin-Host and Origin-Realm were checked when the node was built; a peer's name that is
+    // not a valid identity still travels as its bytes.
+    DiameterIdentity::try_from(s.to_owned())
+        .unwrap_or_else(|_| DiameterIdentity::from_static("invalid.invalid"))
+}
+
+fn addresses(caps: &Capabilities, local_ip: Option<IpAddr>) -> smallvec::SmallVec<[Address; 1]> {
+    let mut out: smallvec::SmallVec<[Address; 1]> = caps
+        .host_ip_addresses
+        .iter()
+        .map(|ip| (*ip).into())
+        .collect();
+    if out.is_empty() {
+        // CER/CEA need one: the address of the connection, when the node configured none.
+        out.push(local_ip.unwrap_or(IpAddr::from([127, 0, 0, 1])).into());
+    }
+    out
+}
+
+fn vendor_specific(apps: &[VendorSpecificApp]) -> Vec<VendorSpecificApplicationId> {
+    apps.iter()
+        .map(|v| {
+            let mut g = VendorSpecificApplicationId::new(v.vendor_id);
+            match v.application.kind {
+                ApplicationKind::Auth => g.auth_application_id = Some(v.application.id),
+                ApplicationKind::Acct => g.acct_application_id = Some(v.application.id),
+            }
+            g
+        })
+        .collect()
+}
+
+fn from_vendor_specific(groups: &[VendorSpecificApplicationId]) -> Vec<VendorSpecificApp> {
+    groups
+        .iter()
+        .filter_map(|g| {
+            let application = match (g.auth_application_id, g.acct_application_id) {
+                (Some(id), _) => Application::auth(id),
+                (None, Some(id)) => Application::acct(id),
+                (None, None) => return None,
+            };
+            Some(VendorSpecificApp {
+                vendor_id: g.vendor_id,
+                application,
+            })
+        })
+        .collect()
+}
+
+/// Our CER.
+pub(crate) fn cer(
+    local: &Capabilities,
+    local_ip: Option<IpAddr>,
+) -> CapabilitiesExchangeRequest<'static> {
+    CapabilitiesExchangeRequest {
+        origin_host: identity(&local.origin_host),
+        origin_realm: identity(&local.origin_realm),
+        host_ip_address: addresses(local, local_ip),
+        vendor_id: local.vendor_id,
+        product_name: Utf8String::from(local.product_name.clone()),
+        origin_state_id: local.origin_state_id,
+        supported_vendor_id: local.supported_vendor_ids.iter().copied().collect(),
+        auth_application_id: local.auth_apps.iter().copied().collect(),
+        inband_security_id: local.inband_security.iter().copied().collect(),
+        acct_application_id: local.acct_apps.iter().copied().collect(),
+        vendor_specific_application_id: vendor_specific(&local.vendor_specific_apps),
+        firmware_revision: local.firmware_revision,
+        other_avps: Vec::new(),
+    }
+}
+
+/// Our CEA with `result_code`. A refusal still advertises what we are (RFC 6733 5.3.2 lists
+/// the same AVPs), so the peer can tell why.
+pub(crate) fn cea(
+    local: &Capabilities,
+    local_ip: Option<IpAddr>,
+    result_code: u32,
+) -> CapabilitiesExchangeAnswer<'static> {
+    let c = cer(local, local_ip);
+    CapabilitiesExchangeAnswer {
+        result_code,
+        origin_host: c.origin_host,
+        origin_realm: c.origin_realm,
+        host_ip_address: c.host_ip_address,
+        vendor_id: c.vendor_id,
+        product_name: c.product_name,
+        origin_state_id: c.origin_state_id,
+        supported_vendor_id: c.supported_vendor_id,
+        auth_application_id: c.auth_application_id,
+        inband_security_id: c.inband_security_id,
+        acct_application_id: c.acct_application_id,
+        vendor_specific_application_id: c.vendor_specific_application_id,
+        firmware_revision: c.firmware_revision,
+        ..Default::default()
+    }
+}
+
+/// What a CER advertises.
+pub(crate) fn caps_of_cer(m: &CapabilitiesExchangeRequest<'_>) -> Capabilities {
+    Capabilities {
+        origin_host: m.origin_host.as_str().to_owned(),
+        origin_realm: m.origin_realm.as_str().to_owned(),
+        host_ip_addresses: m.host_ip_address.iter().filter_map(Address::ip).collect(),
+        vendor_id: m.vendor_id,
+        product_name: m.product_name.as_str().to_owned(),
+        firmware_revision: m.firmware_revision,
+        origin_state_id: m.origin_state_id,
+        supported_vendor_ids: m.supported_vendor_id.to_vec(),
+        auth_apps: m.auth_application_id.to_vec(),
+        acct_apps: m.acct_application_id.to_vec(),
+        vendor_specific_apps: from_vendor_specific(&m.vendor_specific_application_id),
+        inband_security: m.inband_security_id.to_vec(),
+    }
+}
+
+/// What a CEA advertises.
+pub(crate) fn caps_of_cea(m: &CapabilitiesExchangeAnswer<'_>) -> Capabilities {
+    Capabilities {
+        origin_host: m.origin_host.as_str().to_owned(),
+        origin_realm: m.origin_realm.as_str().to_owned(),
+        host_ip_addresses: m.host_ip_address.iter().filter_map(Address::ip).collect(),
+        vendor_id: m.vendor_id,
+        product_name: m.product_name.as_str().to_owned(),
+        firmware_revision: m.firmware_revision,
+        origin_state_id: m.origin_state_id,
+        supported_vendor_ids: m.supported_vendor_id.to_vec(),
+        auth_apps: m.auth_application_id.to_vec(),
+        acct_apps: m.acct_application_id.to_vec(),
+        vendor_specific_apps: from_vendor_specific(&m.vendor_specific_application_id),
+        inband_security: m.inband_security_id.to_vec(),
+    }
+}
+
+/// Encodes a base message of the peer layer.
+pub(crate) fn encode<'a, C: Command<'a>>(m: &C, hop_by_hop: u32, end_to_end: u32) -> Bytes {
+    m.to_bytes(hop_by_hop, end_to_end)
+}
+
+pub(crate) fn dwr(local: &Capabilities) -> DeviceWatchdogRequest<'static> {
+    let mut m =
+        DeviceWatchdogRequest::new(identity(&local.origin_host), identity(&local.origin_realm));
+    m.origin_state_id = local.origin_state_id;
+    m
+}
+
+pub(crate) fn dwa(local: &Capabilities) -> DeviceWatchdogAnswer<'static> {
+    DeviceWatchdogAnswer {
+        result_code: result_code::SUCCESS,
+        origin_host: identity(&local.origin_host),
+        origin_realm: identity(&local.origin_realm),
+        origin_state_id: local.origin_state_id,
+        ..Default::default()
+    }
+}
+
+pub(crate) fn dpr(local: &Capabilities, cause: DisconnectCause) -> DisconnectPeerRequest<'static> {
+    DisconnectPeerRequest {
+        origin_host: identity(&local.origin_host),
+        origin_realm: identity(&local.origin_realm),
+        disconnect_cause: cause,
+        ..Default::default()
+    }
+}
+
+pub(crate) fn dpa(local: &Capabilities) -> DisconnectPeerAnswer<'static> {
+    DisconnectPeerAnswer {
+        result_code: result_code::SUCCESS,
+        origin_host: identity(&local.origin_host),
+        origin_realm: identity(&local.origin_realm),
+        ..Default::default()
+    }
+}
+
+/// The top-level AVPs of a message a node cares about, found in one walk of their headers.
+#[derive(Debug, Default)]
+pub(crate) struct Scan {
+    /// Session-Id's data, when present.
+    pub session_id: Option<(usize, usize)>,
+    pub origin_host_empty: bool,
+    pub origin_realm_empty: bool,
+    pub session_id_empty: bool,
+    /// Destination-Host's data.
+    pub destination_host: Option<(usize, usize)>,
+    pub auth_application_id: Option<u32>,
+    pub acct_application_id: Option<u32>,
+    pub result_code: Option<u32>,
+}
+
+fn u32_of(data: &[u8]) -> Option<u32> {
+    Some(u32::from_be_bytes(data.try_into().ok()?))
+}
+
+/// Walks the top-level AVP headers of `msg` (a whole message), up to the first malformed one.
+pub(crate) fn scan(msg: &[u8]) -> Scan {
+    let mut s = Scan::default();
+    let Some(body) = msg.get(HEADER_LEN..) else {
+        return s;
+    };
+    for avp in AvpIter::new(body).map_while(Result::ok) {
+        if avp.header.vendor_id.is_some() {
+            continue;
+        }
+        let at = HEADER_LEN + avp.offset + avp.header.header_len();
+        let span = (at, at + avp.data.len());
+        match avp.header.code {
+            avp_code::SESSION_ID => {
+                s.session_id = Some(span);
+                s.session_id_empty = avp.data.is_empty();
+            }
+            avp_code::ORIGIN_HOST => s.origin_host_empty = avp.data.is_empty(),
+            avp_code::ORIGIN_REALM => s.origin_realm_empty = avp.data.is_empty(),
+            avp_code::DESTINATION_HOST => s.destination_host = Some(span),
+            avp_code::AUTH_APPLICATION_ID => {
+                s.auth_application_id = s.auth_application_id.or(u32_of(avp.data))
+            }
+            avp_code::ACCT_APPLICATION_ID => {
+                s.acct_application_id = s.acct_application_id.or(u32_of(avp.data))
+            }
+            avp_code::RESULT_CODE => s.result_code = u32_of(avp.data),
+            _ => {}
+        }
+    }
+    s
+}
+
+/// What to put into the empty identity AVPs of an outgoing message.
+pub(crate) struct Identities<'s> {
+    pub origin_host: &'s [u8],
+    pub origin_realm: &'s [u8],
+    pub session_id: &'s (dyn Fn() -> Bytes + Sync),
+}
+
+/// Fills empty Session-Id, Origin-Host and Origin-Realm AVPs of `msg` (an empty
+/// DiameterIdentity is never valid, and an empty Session-Id names no session: empty means
+/// "the node's to fill"). Untouched, and not copied, when none is empty.
+pub(crate) fn fill_identities(msg: BytesMut, scan: &Scan, ids: &Identities<'_>) -> BytesMut {
+    if !(scan.session_id_empty || scan.origin_host_empty || scan.origin_realm_empty) {
+        return msg;
+    }
+    let lenient = DecodeOptions::lenient();
+    let Ok(raw) = RawMessage::parse(&msg, &lenient) else {
+        return msg;
+    };
+    let mut out = RawMessage::new(raw.header);
+    for avp in &raw.avps {
+        let fill = if avp.vendor_id.is_some() || !avp.data.as_bytes().is_empty() {
+            None
+        } else {
+            match avp.code {
+                avp_code::SESSION_ID => Some((ids.session_id)()),
+                avp_code::ORIGIN_HOST => Some(Bytes::copy_from_slice(ids.origin_host)),
+                avp_code::ORIGIN_REALM => Some(Bytes::copy_from_slice(ids.origin_realm)),
+                _ => None,
+            }
+        };
+        out.avps.push(match fill {
+            Some(data) => RawAvp::new(avp.code, avp.flags.0, None, data),
+            None => avp.clone().into_owned(),
+        });
+    }
+    let mut buf = BytesMut::with_capacity(out.encoded_len());
+    out.encode_as(&raw.header, &mut buf);
+    buf
+}
+
+/// Writes the identifiers into an encoded message's header.
+pub(crate) fn set_ids(msg: &mut [u8], hop_by_hop: u32, end_to_end: u32) {
+    if msg.len() >= HEADER_LEN {
+        msg[12..16].copy_from_slice(&hop_by_hop.to_be_bytes());
+        msg[16..20].copy_from_slice(&end_to_end.to_be_bytes());
+    }
+}
+
+/// Sets or clears a command flag bit in an encoded message's header.
+pub(crate) fn set_flag(msg: &mut [u8], bit: u8, on: bool) {
+    if let Some(f) = msg.get_mut(4) {
+        *f = CommandFlags(*f).with(bit, on).0;
+    }
+}
+
+/// Sets the header's Application-Id of an encoded message.
+pub(crate) fn set_application_id(msg: &mut [u8], id: u32) {
+    if msg.len() >= HEADER_LEN {
+        msg[8..12].copy_from_slice(&id.to_be_bytes());
+    }
+}
+
+/// The application a request of the common application (a base session command: RAR, ASR,
+/// STR) is really for: its Auth- or Acct-Application-Id. Other requests keep theirs.
+pub(crate) fn session_command_application(header: &Header, scan: &Scan) -> Option<u32> {
+    if header.application_id != application_id::COMMON || is_base(header) {
+        return None;
+    }
+    scan.auth_application_id.or(scan.acct_application_id)
+}
