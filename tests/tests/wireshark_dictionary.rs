@@ -163,9 +163,20 @@ fn parse_report(stdout: &str) -> Vec<Reported> {
         .collect()
 }
 
+/// A row of the differences file, for one (vendor, code, kind).
+struct Listed {
+    /// 1-based line in the file.
+    line: usize,
+    /// The "ours" cell.
+    ours: String,
+    /// The "Wireshark" cell.
+    wireshark: String,
+}
+
 /// The differences listed in the file: every table row whose second cell is a list of kinds
-/// (`TYPE`, `MFLAG, VFLAG`, ...) names the `vendor:code` keys in backquotes in its first cell.
-fn parse_listed(text: &str) -> BTreeMap<Difference, usize> {
+/// (`TYPE`, `MFLAG, VFLAG`, ...) names the `vendor:code` keys in backquotes in its first cell,
+/// then our value and Wireshark's.
+fn parse_listed(text: &str) -> BTreeMap<Difference, Listed> {
     let mut listed = BTreeMap::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -181,6 +192,11 @@ fn parse_listed(text: &str) -> BTreeMap<Difference, usize> {
             .map(|w| Kind::from_word(w.trim().trim_matches('`')))
             .collect();
         let Some(kinds) = kinds else { continue };
+        assert!(
+            cells.len() >= 4,
+            "line {}: a row of kinds needs the cells AVP | kind | ours | Wireshark",
+            n + 1
+        );
         let keys: Vec<(u32, u32)> = cells[0]
             .split('`')
             .skip(1)
@@ -199,12 +215,44 @@ fn parse_listed(text: &str) -> BTreeMap<Difference, usize> {
         );
         for (v, c) in keys {
             for &k in &kinds {
-                let dup = listed.insert((v, c, k), n + 1);
+                let row = Listed {
+                    line: n + 1,
+                    ours: cells[2].to_string(),
+                    wireshark: cells[3].to_string(),
+                };
+                let dup = listed.insert((v, c, k), row);
                 assert!(dup.is_none(), "line {}: {v}:{c} {k:?} listed twice", n + 1);
             }
         }
     }
     listed
+}
+
+/// A value as the file or the script writes it, reduced for comparison: no backquotes or
+/// quotes, `(may by default)` read as `may`, flag rules without hyphens, case ignored.
+fn norm(kind: Kind, value: &str) -> String {
+    let mut v = value.trim().trim_matches('`').trim_matches('\'').trim();
+    if let Some(inner) = v
+        .strip_prefix('(')
+        .and_then(|x| x.strip_suffix(" by default)"))
+    {
+        v = inner;
+    }
+    let v = v.trim().to_lowercase();
+    match kind {
+        Kind::MFlag | Kind::VFlag => v.replace('-', ""),
+        _ => v,
+    }
+}
+
+/// What the script reported for one difference.
+struct Found {
+    /// One line for the failure message.
+    text: String,
+    /// Our value.
+    ours: String,
+    /// Wireshark's value (empty for `MISSING`).
+    wireshark: String,
 }
 
 #[test]
@@ -235,7 +283,7 @@ fn every_avp_agrees_with_wireshark_or_the_difference_is_listed() {
     let report = parse_report(&stdout);
     assert_eq!(report.len(), model.avps.len(), "one report line per AVP");
 
-    let mut reported: BTreeMap<Difference, String> = BTreeMap::new();
+    let mut reported: BTreeMap<Difference, Found> = BTreeMap::new();
     let mut by_kind: BTreeMap<Kind, usize> = BTreeMap::new();
     let mut by_file: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for r in &report {
@@ -252,16 +300,19 @@ fn every_avp_agrees_with_wireshark_or_the_difference_is_listed() {
         }
         for (kind, msg) in &r.kinds {
             *by_kind.entry(*kind).or_default() += 1;
-            reported.insert(
-                (r.vendor, r.code, *kind),
-                format!(
+            let wireshark = msg.split_once("wireshark=").map_or("", |(_, w)| w);
+            let found = Found {
+                text: format!(
                     "{file} `{}:{}` {} {msg}, ours={}",
                     r.vendor,
                     r.code,
                     r.name,
                     ours(avp, *kind)
                 ),
-            );
+                ours: ours(avp, *kind),
+                wireshark: wireshark.to_string(),
+            };
+            reported.insert((r.vendor, r.code, *kind), found);
         }
     }
     let agreeing = report.iter().filter(|r| r.kinds.is_empty()).count();
@@ -282,28 +333,44 @@ fn every_avp_agrees_with_wireshark_or_the_difference_is_listed() {
 
     let path = workspace().join("dictionaries/wireshark-differences.md");
     let listed = parse_listed(&std::fs::read_to_string(&path).unwrap());
-    let unlisted: Vec<&String> = reported
+    let unlisted: Vec<&str> = reported
         .iter()
         .filter(|(d, _)| !listed.contains_key(d))
-        .map(|(_, line)| line)
+        .map(|(_, f)| f.text.as_str())
         .collect();
     let stale: Vec<String> = listed
         .iter()
         .filter(|(d, _)| !reported.contains_key(d))
-        .map(|((v, c, k), line)| format!("line {line}: {v}:{c} {}", k.word()))
+        .map(|((v, c, k), row)| format!("line {}: {v}:{c} {}", row.line, k.word()))
+        .collect();
+    // A listed difference whose values moved (our file or Wireshark changed) is stale too:
+    // its reason may no longer hold.
+    let changed: Vec<String> = listed
+        .iter()
+        .filter_map(|(d, row)| Some((d, row, reported.get(d)?)))
+        .filter(|((_, _, k), row, f)| {
+            *k != Kind::Missing
+                && (norm(*k, &row.ours) != norm(*k, &f.ours)
+                    || norm(*k, &row.wireshark) != norm(*k, &f.wireshark))
+        })
+        .map(|(_, row, f)| {
+            format!(
+                "line {}: row says ours={} wireshark={}; now {}",
+                row.line, row.ours, row.wireshark, f.text
+            )
+        })
         .collect();
     assert!(
-        unlisted.is_empty() && stale.is_empty(),
+        unlisted.is_empty() && stale.is_empty() && changed.is_empty(),
         "dictionaries/wireshark-differences.md is out of date.\n\
          Reported by Wireshark but not listed ({}):\n  {}\n\
-         Listed but no longer reported ({}):\n  {}",
+         Listed but no longer reported ({}):\n  {}\n\
+         Listed with other values ({}):\n  {}",
         unlisted.len(),
-        unlisted
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join("\n  "),
+        unlisted.join("\n  "),
         stale.len(),
-        stale.join("\n  ")
+        stale.join("\n  "),
+        changed.len(),
+        changed.join("\n  ")
     );
 }
