@@ -64,10 +64,13 @@ pub fn group_from_raw<'a, T: Group<'a>>(
     if avp.code != def.code || avp.vendor() != def.vendor_id {
         return None;
     }
-    let mut ctx = DecodeCtx::new(opts, known, def.name);
-    let mut message = T::default();
-    message.decode_group(avp.data.as_bytes(), &mut ctx);
-    Some(ctx.finish(message))
+    let mut decoded = Decoded::with_violations(T::default(), Vec::new());
+    let (message, found) = decoded.findings();
+    message.decode_group(
+        avp.data.as_bytes(),
+        &mut DecodeCtx::new(opts, known, def.name, found),
+    );
+    Some(decoded)
 }
 
 /// Encodes a scalar value as a raw AVP of `def`, with the flags a sender sets.
@@ -155,14 +158,14 @@ pub trait Command<'a>: Sized + Default {
         known: fn(u32, u32) -> Option<&'static AvpDef>,
     ) -> Result<Decoded<Self>, DecodeError> {
         let header = check_header::<Self>(bytes, opts)?;
-        let mut ctx = DecodeCtx::new(opts, known, Self::NAME);
-        start::<Self>(&mut ctx, &header);
-        // Built where it is returned: the message is large, and moving it costs a copy.
+        // Built where it is returned (the message is large, and moving it costs a copy), the
+        // context recording into it.
         let mut result = Ok(Decoded::with_violations(Self::default(), Vec::new()));
         if let Ok(out) = &mut result {
-            out.message
-                .decode_body(bytes.get(HEADER_LEN..).unwrap_or_default(), &mut ctx);
-            ctx.finish_into(out);
+            let (message, found) = out.findings();
+            let mut ctx = DecodeCtx::new(opts, known, Self::NAME, found);
+            start::<Self>(&mut ctx, &header);
+            message.decode_body(bytes.get(HEADER_LEN..).unwrap_or_default(), &mut ctx);
         }
         result
     }

@@ -107,14 +107,14 @@ pub trait CommandView<'a>: Copy {
         known: fn(u32, u32) -> Option<&'static AvpDef>,
     ) -> Result<Decoded<Self>, DecodeError> {
         let header = check_header::<Self::Command>(bytes, opts)?;
-        let mut ctx = DecodeCtx::new(opts, known, Self::Command::NAME);
-        start::<Self::Command>(&mut ctx, &header);
-        // Built where it is returned, and checked there.
+        // Built where it is returned, and checked there, the context recording into it.
         let body = bytes.get(HEADER_LEN..).unwrap_or_default();
         let mut result = Ok(Decoded::with_violations(Self::unchecked(body), Vec::new()));
         if let Ok(decoded) = &mut result {
-            decoded.message.check_into(&mut ctx);
-            ctx.finish_into(decoded);
+            let (view, found) = decoded.findings();
+            let mut ctx = DecodeCtx::new(opts, known, Self::Command::NAME, found);
+            start::<Self::Command>(&mut ctx, &header);
+            view.check_into(&mut ctx);
         }
         result
     }

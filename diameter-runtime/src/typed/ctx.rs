@@ -35,15 +35,44 @@ impl<T, const N: usize> Repeated<T> for smallvec::SmallVec<[T; N]> {
     }
 }
 
+/// Where a [`DecodeCtx`] records what it finds: the report fields of the [`Decoded`] its
+/// caller built where the result is returned ([`Decoded::findings`]). Recording there, rather
+/// than in vectors of the context moved into the result at the end, spares every decode the
+/// making, moving and dropping of a second set of (empty) vectors.
+#[derive(Debug)]
+pub(crate) struct Findings<'o> {
+    violations: &'o mut Vec<Violation>,
+    notes: &'o mut Vec<Note>,
+    /// Violations found past `opts.max_violations`, counted and not built.
+    dropped: &'o mut u32,
+}
+
+impl<T> Decoded<T> {
+    /// The message to decode into, and where the decoder records what it finds.
+    pub(crate) fn findings(&mut self) -> (&mut T, Findings<'_>) {
+        let Decoded {
+            message,
+            violations,
+            notes,
+            dropped,
+        } = self;
+        (
+            message,
+            Findings {
+                violations,
+                notes,
+                dropped,
+            },
+        )
+    }
+}
+
 /// Decoding state shared by the generated decoders of one message.
 #[derive(Debug)]
 pub struct DecodeCtx<'o> {
     opts: &'o DecodeOptions,
     known: fn(u32, u32) -> Option<&'static AvpDef>,
-    violations: Vec<Violation>,
-    notes: Vec<Note>,
-    /// Violations found past `opts.max_violations`, counted and not built.
-    dropped: u32,
+    found: Findings<'o>,
     /// A protocol error (3xxx) is among `violations`: one found past the bound is kept only
     /// when none is, so that the Result-Code decided is right.
     protocol_error: bool,
@@ -60,19 +89,19 @@ pub struct DecodeCtx<'o> {
 }
 
 impl<'o> DecodeCtx<'o> {
-    /// A context for one message. `known` looks up every AVP the dictionaries define (for the
-    /// 5001 check); `root` names the command, e.g. `"Credit-Control-Request"`.
-    pub fn new(
+    /// A context for one message, recording into `found`. `known` looks up every AVP the
+    /// dictionaries define (for the 5001 check); `root` names the command, e.g.
+    /// `"Credit-Control-Request"`.
+    pub(crate) fn new(
         opts: &'o DecodeOptions,
         known: fn(u32, u32) -> Option<&'static AvpDef>,
         root: &'static str,
+        found: Findings<'o>,
     ) -> Self {
         DecodeCtx {
             opts,
             known,
-            violations: Vec::new(),
-            notes: Vec::new(),
-            dropped: 0,
+            found,
             protocol_error: false,
             failed_grammar: None,
             root,
@@ -91,40 +120,18 @@ impl<'o> DecodeCtx<'o> {
         self.opts
     }
 
-    /// The violations found.
-    pub fn into_violations(self) -> Vec<Violation> {
-        self.violations
-    }
-
-    /// `message` with what was found decoding it.
-    pub fn finish<T>(self, message: T) -> Decoded<T> {
-        Decoded {
-            message,
-            violations: self.violations,
-            notes: self.notes,
-            dropped: self.dropped,
-        }
-    }
-
-    /// Puts what was found into `out` (built in place by the caller).
-    pub(crate) fn finish_into<T>(self, out: &mut Decoded<T>) {
-        out.violations = self.violations;
-        out.notes = self.notes;
-        out.dropped = self.dropped;
-    }
-
     /// Is a violation with `result_code` to be kept? Past the bound it is only counted, before
     /// anything (message, Failed-AVP bytes) is built for it, unless it is the first protocol
     /// error: that one decides the Result-Code however many violations came before it.
     #[inline]
     pub(crate) fn keeps(&mut self, result_code: u32) -> bool {
         let max = self.opts.max_violations.max(1) as usize;
-        if self.violations.len() < max
+        if self.found.violations.len() < max
             || (!self.protocol_error && rc::is_protocol_error(result_code))
         {
             return true;
         }
-        self.dropped = self.dropped.saturating_add(1);
+        *self.found.dropped = self.found.dropped.saturating_add(1);
         false
     }
 
@@ -139,8 +146,8 @@ impl<'o> DecodeCtx<'o> {
         vendor_id: u32,
         message: String,
     ) {
-        if self.notes.len() < self.opts.max_violations as usize {
-            self.notes.push(Note {
+        if self.found.notes.len() < self.opts.max_violations as usize {
+            self.found.notes.push(Note {
                 kind,
                 avp,
                 code,
@@ -162,7 +169,7 @@ impl<'o> DecodeCtx<'o> {
     ) {
         let path = vec![self.root];
         self.protocol_error |= rc::is_protocol_error(result_code);
-        self.violations.push(Violation {
+        self.found.violations.push(Violation {
             result_code,
             avp,
             code,
@@ -372,11 +379,11 @@ impl<'o> DecodeCtx<'o> {
     /// nests what it reports in `a`.
     #[inline(always)]
     pub(crate) fn nested(&mut self, a: &AvpRef<'_>, name: &'static str, f: impl FnOnce(&mut Self)) {
-        let before = self.violations.len();
+        let before = self.found.violations.len();
         self.depth += 1;
         f(self);
         self.depth -= 1;
-        if self.violations.len() > before {
+        if self.found.violations.len() > before {
             self.nest_failed(before, a.wire, name);
         }
     }
@@ -388,7 +395,7 @@ impl<'o> DecodeCtx<'o> {
     #[inline(never)]
     fn nest_failed(&mut self, from: usize, parent: &[u8], name: &'static str) {
         let parent = header_of(parent);
-        for viol in &mut self.violations[from..] {
+        for viol in &mut self.found.violations[from..] {
             viol.path.insert(1, name);
             if let Some(inner) = viol.failed_avp.take() {
                 viol.failed_avp = Some(nest(&parent, &inner));
