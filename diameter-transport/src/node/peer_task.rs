@@ -648,10 +648,14 @@ impl PeerTask {
                 self.feed(event).await;
             }
             (command_code::DEVICE_WATCHDOG, true) => {
+                self.shared.counters.watchdog_request_received();
                 self.answering = ids;
                 self.feed(PeerEvent::RcvDwr(role)).await;
             }
-            (command_code::DEVICE_WATCHDOG, false) => self.feed(PeerEvent::RcvDwa(role)).await,
+            (command_code::DEVICE_WATCHDOG, false) => {
+                self.shared.counters.watchdog_answer_received();
+                self.feed(PeerEvent::RcvDwa(role)).await;
+            }
             (command_code::DISCONNECT_PEER, true) => {
                 let cause = DisconnectPeerRequest::decode_with(&frame, &self.node.decode)
                     .map(|d| d.message.disconnect_cause)
@@ -706,7 +710,9 @@ impl PeerTask {
                     if let Some(c) = self.machine.open_conn().and_then(|r| self.conn(r)) {
                         let dwr = wire::dwr(&self.node.local);
                         let bytes = wire::encode(&dwr, c.next_hop_by_hop(), self.node.next_e2e());
-                        c.send_priority(bytes).await;
+                        if c.send_priority(bytes).await {
+                            self.shared.counters.watchdog_request_sent();
+                        }
                     }
                 }
                 WatchdogAction::Failover => {
