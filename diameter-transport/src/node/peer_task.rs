@@ -66,6 +66,14 @@ type OpenGiven = Box<dyn FnOnce(Arc<PeerShared>) -> Arc<Conn> + Send>;
 pub(crate) enum Dial {
     /// Over TCP, again after each failure.
     Tcp(SocketAddr),
+    /// Over TLS over TCP (TLS at connect), the server's certificate checked against `name`;
+    /// again after each failure.
+    #[cfg(feature = "tls")]
+    Tls {
+        addr: SocketAddr,
+        name: rustls::pki_types::ServerName<'static>,
+        config: crate::tls::TlsConfig,
+    },
     /// Over a connection opened by the caller, once.
     Given(Mutex<Option<OpenGiven>>),
 }
@@ -140,6 +148,8 @@ fn new_peer(
 pub(crate) fn spawn_static(node: Arc<NodeInner>, dial: Dial) {
     let address = match &dial {
         Dial::Tcp(a) => Some(*a),
+        #[cfg(feature = "tls")]
+        Dial::Tls { addr, .. } => Some(*addr),
         Dial::Given(_) => None,
     };
     let (shared, rx) = new_peer(&node, None, address);
@@ -215,6 +225,19 @@ pub(crate) async fn accept<I: Io>(node: Arc<NodeInner>, mut io: I) {
         }
     };
     let caps = Box::new(wire::caps_of_cer(&cer));
+    if let Err(reason) = check_identity(io.peer_certificate().as_deref(), &caps.origin_host) {
+        // RFC 6733 section 13: a peer whose certificate does not name it is not who it says.
+        tracing::info!(%reason, "CER refused");
+        let cea = wire::cea(&node.local, io.local_ip(), result_code::UNKNOWN_PEER);
+        let bytes = wire::encode(&cea, header.hop_by_hop, header.end_to_end);
+        let _ = io.write_all(&bytes).await;
+        let _ = io.shutdown().await;
+        node.emit(NodeEvent::CerReceived {
+            origin_host: caps.origin_host.clone(),
+            result_code: result_code::UNKNOWN_PEER,
+        });
+        return;
+    }
     let peer = {
         let peers = lock(&node.peers);
         peers
@@ -240,6 +263,22 @@ pub(crate) async fn accept<I: Io>(node: Arc<NodeInner>, mut io: I) {
     let _ = peer.tx.send(PeerMsg::NewConn { conn, caps, ids }).await;
 }
 
+/// Checks a TLS peer's certificate (DER) against the Origin-Host it gave; a connection
+/// without TLS has nothing to check.
+fn check_identity(cert: Option<&[u8]>, origin_host: &str) -> Result<(), String> {
+    match cert {
+        None => Ok(()),
+        #[cfg(feature = "tls")]
+        Some(der) => crate::tls::names_host(der, origin_host),
+        // Without the feature no stream has a certificate.
+        #[cfg(not(feature = "tls"))]
+        Some(_) => {
+            let _ = origin_host;
+            Ok(())
+        }
+    }
+}
+
 async fn read_first<I: Io>(
     io: &mut I,
     buf: &mut BytesMut,
@@ -256,6 +295,20 @@ async fn read_first<I: Io>(
             }
             Err(e) => return Err(ReadEnd::Framing(e)),
         }
+    }
+}
+
+async fn tcp_connect(addr: SocketAddr) -> std::io::Result<tokio::net::TcpStream> {
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    let _ = stream.set_nodelay(true);
+    Ok(stream)
+}
+
+/// Tells the peer's task how a connection attempt went; a connection its task is no longer
+/// there to take is closed.
+async fn deliver(peer: &PeerShared, msg: PeerMsg) {
+    if let Err(mpsc::error::SendError(PeerMsg::ConnAck { conn, .. })) = peer.tx.send(msg).await {
+        conn.close().await;
     }
 }
 
@@ -467,6 +520,8 @@ struct PeerTask {
     graceful: bool,
     seen_rx: u64,
     error: Option<PeerError>,
+    /// Why the last CEA was refused on TLS grounds, reported instead of the machine's error.
+    identity_error: Option<PeerError>,
     stop_waiters: Vec<oneshot::Sender<()>>,
 }
 
@@ -492,6 +547,8 @@ impl PeerTask {
         let watchdog = Watchdog::new(node.watchdog, node.rng(), now());
         let backoff = Backoff::new(node.backoff.clone(), node.rng());
         let reconnect = matches!(dial, Some(Dial::Tcp(_)));
+        #[cfg(feature = "tls")]
+        let reconnect = reconnect || matches!(dial, Some(Dial::Tls { .. }));
         PeerTask {
             node,
             shared,
@@ -511,6 +568,7 @@ impl PeerTask {
             graceful: false,
             seen_rx: 0,
             error: None,
+            identity_error: None,
             stop_waiters: Vec::new(),
         }
     }
@@ -639,10 +697,25 @@ impl PeerTask {
                 let event = match CapabilitiesExchangeAnswer::decode_with(&frame, &self.node.decode)
                 {
                     // A CEA with violations still says yes or no; its Result-Code decides.
-                    Ok(d) => PeerEvent::IRcvCea {
-                        result_code: d.message.result_code,
-                        capabilities: Box::new(wire::caps_of_cea(&d.message)),
-                    },
+                    Ok(d) => {
+                        let caps = wire::caps_of_cea(&d.message);
+                        let cert = self.initiator.as_ref().and_then(|c| c.peer_cert.as_deref());
+                        match check_identity(cert, &caps.origin_host) {
+                            Ok(()) => PeerEvent::IRcvCea {
+                                result_code: d.message.result_code,
+                                capabilities: Box::new(caps),
+                            },
+                            Err(reason) => {
+                                // Not the peer it claims to be: the exchange fails as if no
+                                // CEA came, with this error reported.
+                                self.identity_error = Some(PeerError::Tls {
+                                    origin_host: caps.origin_host,
+                                    reason,
+                                });
+                                PeerEvent::IRcvNonCea
+                            }
+                        }
+                    }
                     Err(_) => PeerEvent::IRcvNonCea,
                 };
                 self.feed(event).await;
@@ -860,6 +933,7 @@ impl PeerTask {
                 }
             }
             PeerAction::Error(e) => {
+                let e = self.identity_error.take().unwrap_or(e);
                 tracing::info!(error = %e, "peer error");
                 self.error = Some(e);
             }
@@ -875,26 +949,49 @@ impl PeerTask {
                 let limit = node.peer_config.connect_timeout;
                 tokio::spawn(
                     async move {
-                        let msg =
-                            match tokio::time::timeout(limit, tokio::net::TcpStream::connect(addr))
-                                .await
-                            {
-                                Ok(Ok(stream)) => {
-                                    let _ = stream.set_nodelay(true);
-                                    let conn = spawn_conn(&node, &peer, stream, BytesMut::new());
-                                    PeerMsg::ConnAck { attempt, conn }
-                                }
-                                Ok(Err(e)) => {
-                                    tracing::debug!(error = %e, "connect failed");
-                                    PeerMsg::ConnNack { attempt }
-                                }
-                                Err(_) => PeerMsg::ConnNack { attempt },
-                            };
-                        if let Err(mpsc::error::SendError(PeerMsg::ConnAck { conn, .. })) =
-                            peer.tx.send(msg).await
-                        {
-                            conn.close().await;
-                        }
+                        let msg = match tokio::time::timeout(limit, tcp_connect(addr)).await {
+                            Ok(Ok(stream)) => {
+                                let conn = spawn_conn(&node, &peer, stream, BytesMut::new());
+                                PeerMsg::ConnAck { attempt, conn }
+                            }
+                            Ok(Err(e)) => {
+                                tracing::debug!(error = %e, "connect failed");
+                                PeerMsg::ConnNack { attempt }
+                            }
+                            Err(_) => PeerMsg::ConnNack { attempt },
+                        };
+                        deliver(&peer, msg).await;
+                    }
+                    .in_current_span(),
+                );
+            }
+            #[cfg(feature = "tls")]
+            Some(Dial::Tls { addr, name, config }) => {
+                let (addr, node, peer) = (*addr, Arc::clone(&self.node), Arc::clone(&self.shared));
+                let (name, connector) = (
+                    name.clone(),
+                    tokio_rustls::TlsConnector::from(Arc::clone(&config.client)),
+                );
+                // The connection timer covers TCP and the TLS handshake.
+                let limit = node.peer_config.connect_timeout;
+                tokio::spawn(
+                    async move {
+                        let open = async {
+                            let stream = tcp_connect(addr).await?;
+                            connector.connect(name, stream).await
+                        };
+                        let msg = match tokio::time::timeout(limit, open).await {
+                            Ok(Ok(stream)) => {
+                                let conn = spawn_conn(&node, &peer, stream, BytesMut::new());
+                                PeerMsg::ConnAck { attempt, conn }
+                            }
+                            Ok(Err(e)) => {
+                                tracing::info!(error = %e, "TLS connect failed");
+                                PeerMsg::ConnNack { attempt }
+                            }
+                            Err(_) => PeerMsg::ConnNack { attempt },
+                        };
+                        deliver(&peer, msg).await;
                     }
                     .in_current_span(),
                 );
