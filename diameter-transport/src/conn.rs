@@ -174,6 +174,11 @@ pub(crate) struct Conn {
     pub(crate) remote: Option<SocketAddr>,
     /// The peer's TLS certificate (DER), when the connection runs TLS.
     pub(crate) peer_cert: Option<Vec<u8>>,
+    /// The CEA the dialer already read: with in-band TLS, CER/CEA go over the plain stream
+    /// before the connection starts. The peer task takes it in place of sending a CER.
+    pre_cea: Mutex<Option<Bytes>>,
+    /// The acceptor already answered the CER (in-band TLS): the peer task must not again.
+    pub(crate) cea_sent: AtomicBool,
 }
 
 impl Conn {
@@ -217,6 +222,8 @@ impl Conn {
             local_ip,
             remote,
             peer_cert,
+            pre_cea: Mutex::new(None),
+            cea_sent: AtomicBool::new(false),
         });
         let span = tracing::Span::current();
         let writer = tokio::spawn(write_loop(
@@ -236,6 +243,17 @@ impl Conn {
         *lock(&conn.writer) = Some(writer);
         *lock(&conn.reader) = Some(reader);
         conn
+    }
+
+    /// Keeps the CEA the dialer read before the connection started (in-band TLS).
+    #[cfg(feature = "tls")]
+    pub(crate) fn set_pre_cea(&self, cea: Bytes) {
+        *lock(&self.pre_cea) = Some(cea);
+    }
+
+    /// Takes the CEA read before the connection started, if any.
+    pub(crate) fn take_pre_cea(&self) -> Option<Bytes> {
+        lock(&self.pre_cea).take()
     }
 
     /// Queues a message of the peer layer (or an error answer) on the priority lane.

@@ -144,8 +144,24 @@ struct FreeDiameter {
 
 impl FreeDiameter {
     fn start(dir: &Path, port: u16, env: &[(&str, &str)]) -> FreeDiameter {
+        FreeDiameter::start_with_cert(dir, port, env, None)
+    }
+
+    /// Starts freeDiameter; `cert` (certificate chain PEM, key PEM) replaces the self-signed
+    /// certificate the script would make (it keeps a `cert.pem` it finds, and trusts it).
+    fn start_with_cert(
+        dir: &Path,
+        port: u16,
+        env: &[(&str, &str)],
+        cert: Option<(&str, &str)>,
+    ) -> FreeDiameter {
         let work =
             std::env::temp_dir().join(format!("diameter-interop-fd-{}-{port}", std::process::id()));
+        if let Some((chain, key)) = cert {
+            std::fs::create_dir_all(&work).expect("work dir");
+            std::fs::write(work.join("cert.pem"), chain).expect("cert.pem");
+            std::fs::write(work.join("key.pem"), key).expect("key.pem");
+        }
         let fd = FreeDiameter {
             script: dir.join("freediameter-peer.sh"),
             port,
@@ -517,6 +533,143 @@ async fn freediameter_client_against_our_node() {
     );
     eprintln!(
         "interop: freeDiameter client -> our node: CER/CEA, 3 CCR/CCA, {answered} DWR/DWA, DPR/DPA in {:.1?}",
+        started.elapsed()
+    );
+}
+
+#[cfg(feature = "tls")]
+/// A CA of this run, freeDiameter's certificate from it (with the CA after it, so that
+/// freeDiameter's TLS_CA, which is its own cert.pem, trusts the CA), and our node's TLS
+/// settings from it.
+fn tls_material(our_host: &str) -> (String, String, diameter_transport::TlsConfig) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().expect("CA key");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).expect("CA");
+    let issue = |name: &str| {
+        let key = KeyPair::generate().expect("key");
+        let cert = CertificateParams::new(vec![name.to_owned()])
+            .expect("params")
+            .signed_by(&key, &ca, &ca_key)
+            .expect("cert");
+        (cert.pem(), key.serialize_pem())
+    };
+    let (fd_cert, fd_key) = issue("peer.test.local");
+    let (our_cert, our_key) = issue(our_host);
+    let ours = diameter_transport::TlsConfig::from_pem(
+        our_cert.as_bytes(),
+        our_key.as_bytes(),
+        ca.pem().as_bytes(),
+    )
+    .expect("TLS config");
+    (format!("{fd_cert}{}", ca.pem()), fd_key, ours)
+}
+
+#[cfg(feature = "tls")]
+/// CER/CEA, CCR/CCA and DPR/DPA with freeDiameter on its TLS port (TLS at connect), both
+/// sides authenticated by certificates of one CA, the Origin-Hosts checked against them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_against_freediameter_tls_at_connect() {
+    let Some(dir) = require(
+        "freeDiameter",
+        &["freeDiameterd", "gcc", "socat", "openssl"],
+    ) else {
+        return;
+    };
+    let started = Instant::now();
+    let host = "rs-tls.test.local";
+    let (fd_chain, fd_key, ours) = tls_material(host);
+    let port = free_port_pair();
+    let fd = FreeDiameter::start_with_cert(&dir, port, &[], Some((&fd_chain, &fd_key)));
+    let (hook, mut ev) = events();
+    let client = node(host).tls(ours).on_event(hook).build().expect("node");
+    client
+        .connect_tls(addr(port + 1), "peer.test.local")
+        .expect("connect_tls");
+    if !client.wait_open(WAIT).await {
+        let log = fd.log();
+        let tail = &log[log.len().saturating_sub(4000)..];
+        panic!("not open over TLS with freeDiameter; its log ends:\n{tail}");
+    }
+    assert!(client.peers()[0].tls, "the connection runs TLS");
+    for n in 0..3 {
+        let cca = client.call(ccr(n)).await.expect("CCA over TLS");
+        assert_eq!(cca.result_code, 2001);
+    }
+    tokio::time::timeout(WAIT, client.shutdown())
+        .await
+        .expect("shutdown in time");
+    let error = wait_for(&mut ev, "Down", |e| match e {
+        NodeEvent::Down { error, .. } => Some(error.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(error, None);
+    eprintln!(
+        "interop: {host} -> freeDiameter over TLS at connect: CER/CEA, 3 CCR/CCA, DPR/DPA in {:.1?}",
+        started.elapsed()
+    );
+}
+
+#[cfg(feature = "tls")]
+/// In-band TLS offered to freeDiameter on its plain port. The oracle script admits peers
+/// with `ALLOW_OLD_TLS ALLOW_IPSEC`, which freeDiameter's acl_wl reduces to "no TLS" (IPsec
+/// is assumed to protect the link), so its CEA carries no Inband-Security-Id: a node that
+/// only offers TLS goes on in the clear, and one that requires it refuses the peer (5017's
+/// reason, on the initiator side).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_offering_inband_tls_to_freediameter() {
+    let Some(dir) = require(
+        "freeDiameter",
+        &["freeDiameterd", "gcc", "socat", "openssl"],
+    ) else {
+        return;
+    };
+    let started = Instant::now();
+    let (fd_chain, fd_key, ours) = tls_material("rs-offer.test.local");
+    let port = free_port_pair();
+    let _fd = FreeDiameter::start_with_cert(&dir, port, &[], Some((&fd_chain, &fd_key)));
+
+    let offering = node("rs-offer.test.local")
+        .tls(ours.clone())
+        .inband_tls(false)
+        .build()
+        .expect("node");
+    offering.connect(addr(port));
+    assert!(offering.wait_open(WAIT).await, "open in the clear");
+    assert!(!offering.peers()[0].tls, "freeDiameter did not take TLS");
+    let cca = offering.call(ccr(0)).await.expect("CCA");
+    assert_eq!(cca.result_code, 2001);
+    tokio::time::timeout(WAIT, offering.shutdown())
+        .await
+        .expect("shutdown in time");
+
+    let (hook, mut ev) = events();
+    let requiring = node("rs-require.test.local")
+        .tls(ours)
+        .inband_tls(true)
+        .on_event(hook)
+        .build()
+        .expect("node");
+    requiring.connect(addr(port));
+    let error = wait_for(&mut ev, "Down", |e| match e {
+        NodeEvent::Down { error, .. } => Some(error.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(
+        matches!(
+            error,
+            Some(diameter_transport::PeerError::Capabilities(
+                diameter_transport::CapabilityError::NoCommonSecurity { .. }
+            ))
+        ),
+        "got {error:?}"
+    );
+    requiring.shutdown().await;
+    eprintln!(
+        "interop: in-band TLS offered/required to freeDiameter: clear / refused in {:.1?}",
         started.elapsed()
     );
 }

@@ -265,3 +265,100 @@ async fn tls_needs_settings() {
     assert!(plain.listen_tls(any_addr()).await.is_err());
     assert!(plain.connect_tls(any_addr(), "b.test.local").is_err());
 }
+
+/// Two nodes offering TLS after CER/CEA, as RFC 3588 had it, over plain TCP listening.
+fn inband_pair(
+    ca: &Ca,
+    client_required: bool,
+    server_required: bool,
+) -> (NodeBuilder, NodeBuilder) {
+    let server = node("srv.test.local")
+        .tls(ca.issue("srv.test.local", &[ca]))
+        .inband_tls(server_required)
+        .accept_unknown_peers(true)
+        .handler(answer_ccr);
+    let client = node("cli.test.local")
+        .tls(ca.issue("cli.test.local", &[ca]))
+        .inband_tls(client_required);
+    (server, client)
+}
+
+#[tokio::test]
+async fn tls_after_cer_cea_when_both_offer_it() {
+    let ca = Ca::new("test CA");
+    let (server, client) = inband_pair(&ca, false, true);
+    let server = server.build().expect("server");
+    let addr = server.listen(any_addr()).await.expect("listen");
+    let client = client.build().expect("client");
+    client.connect(addr);
+    assert!(client.wait_open(WAIT).await, "open");
+    for n in 0..5 {
+        let cca = client.call(ccr(n)).await.expect("CCA after in-band TLS");
+        assert_eq!((cca.result_code, cca.cc_request_number), (2001, n));
+    }
+    assert!(client.peers()[0].tls, "the client's connection runs TLS");
+    assert!(server.peers()[0].tls, "the server's connection runs TLS");
+    client.shutdown().await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_plain_peer_stays_plain_when_tls_is_only_offered() {
+    let ca = Ca::new("test CA");
+    let (server, _) = inband_pair(&ca, false, false);
+    let server = server.build().expect("server");
+    let addr = server.listen(any_addr()).await.expect("listen");
+    let client = node("cli.test.local").build().expect("plain client");
+    client.connect(addr);
+    assert!(client.wait_open(WAIT).await, "open");
+    let cca = client.call(ccr(0)).await.expect("CCA in the clear");
+    assert_eq!(cca.result_code, 2001);
+    assert!(!client.peers()[0].tls);
+    client.shutdown().await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_plain_peer_gets_5017_when_tls_is_required() {
+    let ca = Ca::new("test CA");
+    let (server, _) = inband_pair(&ca, false, true);
+    let (hook, mut server_events) = events();
+    let server = server.on_event(hook).build().expect("server");
+    let addr = server.listen(any_addr()).await.expect("listen");
+    let client = node("cli.test.local").build().expect("plain client");
+    client.connect(addr);
+    let code = wait_for(&mut server_events, |e| match e {
+        NodeEvent::CerReceived { result_code, .. } => Some(*result_code),
+        _ => None,
+    })
+    .await;
+    assert_eq!(code, 5017);
+    client.shutdown().await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn in_band_tls_checks_the_certificate_against_the_cer() {
+    let ca = Ca::new("test CA");
+    let (server, _) = inband_pair(&ca, false, false);
+    let server = server.build().expect("server");
+    let addr = server.listen(any_addr()).await.expect("listen");
+    // The client's certificate names another host than its CER's Origin-Host.
+    let (hook, mut client_events) = events();
+    let client = node("cli.test.local")
+        .tls(ca.issue("someone-else.test.local", &[&ca]))
+        .inband_tls(false)
+        .on_event(hook)
+        .build()
+        .expect("client");
+    client.connect(addr);
+    let error = wait_for(&mut client_events, down).await;
+    assert!(error.is_some(), "the connection is closed");
+    assert!(!client.wait_open(Duration::from_millis(50)).await);
+    assert!(server
+        .peers()
+        .iter()
+        .all(|p| p.origin_host.is_none() || !p.tls));
+    client.shutdown().await;
+    server.shutdown().await;
+}

@@ -42,6 +42,8 @@
 //! ```
 
 mod error;
+#[cfg(feature = "tls")]
+mod inband;
 mod peer_task;
 
 use std::collections::{BTreeSet, HashMap};
@@ -133,6 +135,9 @@ pub struct PeerInfo {
     pub address: Option<SocketAddr>,
     /// The applications agreed, while open.
     pub applications: BTreeSet<Application>,
+    /// The open connection runs TLS (at connect or after CER/CEA), its peer authenticated
+    /// by certificate.
+    pub tls: bool,
     /// The peer's counters.
     pub counters: Snapshot,
 }
@@ -215,6 +220,9 @@ pub(crate) struct NodeInner {
     listeners: Mutex<Vec<JoinHandle<()>>>,
     #[cfg(feature = "tls")]
     pub(crate) tls: Option<crate::tls::TlsConfig>,
+    /// TLS after CER/CEA is offered (RFC 3588).
+    #[cfg(feature = "tls")]
+    inband: bool,
 }
 
 impl std::fmt::Debug for NodeInner {
@@ -238,6 +246,12 @@ impl NodeInner {
         if let Some(hook) = &self.events {
             hook(&event);
         }
+    }
+
+    /// The TLS settings, when this node offers TLS after CER/CEA.
+    #[cfg(feature = "tls")]
+    pub(crate) fn inband_tls(&self) -> Option<crate::tls::TlsConfig> {
+        self.tls.clone().filter(|_| self.inband)
     }
 
     pub(crate) fn next_e2e(&self) -> u32 {
@@ -628,6 +642,8 @@ pub struct NodeBuilder {
     seed: Option<u64>,
     #[cfg(feature = "tls")]
     tls: Option<crate::tls::TlsConfig>,
+    #[cfg(feature = "tls")]
+    inband: bool,
 }
 
 impl Default for NodeBuilder {
@@ -656,6 +672,8 @@ impl Default for NodeBuilder {
             seed: None,
             #[cfg(feature = "tls")]
             tls: None,
+            #[cfg(feature = "tls")]
+            inband: false,
         }
     }
 }
@@ -825,6 +843,23 @@ impl NodeBuilder {
         self
     }
 
+    /// TLS after CER/CEA, the RFC 3588 way, on plain connections ([`Node::listen`],
+    /// [`Node::connect`]): the node advertises Inband-Security-Id TLS (1), and NO_INBAND_SECURITY
+    /// (0) too unless `required`; when both sides offer TLS, the handshake starts right after
+    /// the CEA, and the certificate must name the Origin-Host of the CER/CEA. A peer offering
+    /// only 0 gets 5017 when TLS is required. Needs [`tls`](Self::tls).
+    #[cfg(feature = "tls")]
+    pub fn inband_tls(mut self, required: bool) -> Self {
+        use crate::capabilities::inband_security::{NO_INBAND_SECURITY, TLS};
+        self.inband = true;
+        self.capabilities.inband_security = if required {
+            vec![TLS]
+        } else {
+            vec![NO_INBAND_SECURITY, TLS]
+        };
+        self
+    }
+
     /// Calls `hook` on every [`NodeEvent`]. It runs inside the node's tasks: keep it short
     /// (send to a channel).
     pub fn on_event(mut self, hook: impl Fn(&NodeEvent) + Send + Sync + 'static) -> Self {
@@ -854,6 +889,10 @@ impl NodeBuilder {
         let apps = local.applications();
         if apps.is_empty() {
             return Err(NodeError::NoApplication);
+        }
+        #[cfg(feature = "tls")]
+        if self.inband && self.tls.is_none() {
+            return Err(NodeError::NoTls);
         }
         let local_apps = apps.iter().map(|a| a.id).collect();
         let relay = local.is_relay();
@@ -896,6 +935,8 @@ impl NodeBuilder {
                 listeners: Mutex::new(Vec::new()),
                 #[cfg(feature = "tls")]
                 tls: self.tls,
+                #[cfg(feature = "tls")]
+                inband: self.inband,
             }),
         })
     }

@@ -112,15 +112,19 @@ impl PeerShared {
 
     pub(crate) fn info(&self) -> PeerInfo {
         let (state, watchdog) = *lock(&self.status);
+        // One look at the open connection (a second lock in the same expression would wait
+        // on the first).
+        let (applications, tls) = lock(&self.usable)
+            .as_ref()
+            .map(|(c, n)| (n.common.clone(), c.peer_cert.is_some()))
+            .unwrap_or_default();
         PeerInfo {
             origin_host: self.host(),
             state,
             watchdog,
             address: self.address,
-            applications: lock(&self.usable)
-                .as_ref()
-                .map(|(_, n)| n.common.clone())
-                .unwrap_or_default(),
+            applications,
+            tls,
             counters: self.counters.snapshot(),
         }
     }
@@ -158,7 +162,7 @@ pub(crate) fn spawn_static(node: Arc<NodeInner>, dial: Dial) {
     tokio::spawn(task.run(true).instrument(span));
 }
 
-fn spawn_conn<I: Io>(
+pub(super) fn spawn_conn<I: Io>(
     node: &Arc<NodeInner>,
     peer: &Arc<PeerShared>,
     io: I,
@@ -238,6 +242,36 @@ pub(crate) async fn accept<I: Io>(node: Arc<NodeInner>, mut io: I) {
         });
         return;
     }
+    #[cfg(feature = "tls")]
+    if let Some(config) = node.inband_tls() {
+        if io.peer_certificate().is_none() {
+            let ids = (header.hop_by_hop, header.end_to_end);
+            match super::inband::respond(&node, &config, io, buf, &caps, ids).await {
+                super::inband::Responded::Plain(io, buf) => {
+                    admit(node, io, buf, caps, ids, false).await
+                }
+                super::inband::Responded::Tls(tls) => {
+                    admit(node, *tls, BytesMut::new(), caps, ids, true).await;
+                }
+                super::inband::Responded::Failed => {}
+            }
+            return;
+        }
+    }
+    let ids = (header.hop_by_hop, header.end_to_end);
+    admit(node, io, buf, caps, ids, false).await;
+}
+
+/// Hands an accepted connection to its peer's task (started if the peer is new) as
+/// R-Conn-CER. `cea_sent`: the CEA went out already (in-band TLS).
+async fn admit<I: Io>(
+    node: Arc<NodeInner>,
+    io: I,
+    buf: BytesMut,
+    caps: Box<Capabilities>,
+    ids: (u32, u32),
+    cea_sent: bool,
+) {
     let peer = {
         let peers = lock(&node.peers);
         peers
@@ -259,7 +293,8 @@ pub(crate) async fn accept<I: Io>(node: Arc<NodeInner>, mut io: I) {
         }
     };
     let conn = spawn_conn(&node, &peer, io, buf);
-    let ids = (header.hop_by_hop, header.end_to_end);
+    conn.cea_sent
+        .store(cea_sent, std::sync::atomic::Ordering::Release);
     let _ = peer.tx.send(PeerMsg::NewConn { conn, caps, ids }).await;
 }
 
@@ -279,7 +314,7 @@ fn check_identity(cert: Option<&[u8]>, origin_host: &str) -> Result<(), String> 
     }
 }
 
-async fn read_first<I: Io>(
+pub(super) async fn read_first<I: Io>(
     io: &mut I,
     buf: &mut BytesMut,
     node: &NodeInner,
@@ -866,7 +901,23 @@ impl PeerTask {
                 }
             }
             PeerAction::SendCer => {
-                if let Some(c) = &self.initiator {
+                if let Some((c, cea)) = self
+                    .initiator
+                    .as_ref()
+                    .and_then(|c| c.take_pre_cea().map(|cea| (c.id, cea)))
+                {
+                    // CER/CEA went over the plain stream before TLS (in-band TLS): the CEA
+                    // is read now, as if it had just arrived.
+                    let tx = self.shared.tx.clone();
+                    tokio::spawn(async move {
+                        let _ = tx
+                            .send(PeerMsg::Frame {
+                                conn: c,
+                                frame: cea,
+                            })
+                            .await;
+                    });
+                } else if let Some(c) = &self.initiator {
                     let cer = wire::cer(&local, c.local_ip);
                     let bytes = wire::encode(&cer, c.next_hop_by_hop(), self.node.next_e2e());
                     c.send_priority(bytes).await;
@@ -878,7 +929,10 @@ impl PeerTask {
                     let (hbh, e2e) = self.responder_cer;
                     // Open before the CEA leaves, so that a request right behind it is served.
                     c.open.store(true, std::sync::atomic::Ordering::Release);
-                    c.send_priority(wire::encode(&cea, hbh, e2e)).await;
+                    // With in-band TLS the CEA went out before the handshake.
+                    if !c.cea_sent.swap(false, std::sync::atomic::Ordering::AcqRel) {
+                        c.send_priority(wire::encode(&cea, hbh, e2e)).await;
+                    }
                     self.node.emit(NodeEvent::CerReceived {
                         origin_host: self.shared.host().unwrap_or_default(),
                         result_code,
@@ -950,6 +1004,16 @@ impl PeerTask {
                 tokio::spawn(
                     async move {
                         let msg = match tokio::time::timeout(limit, tcp_connect(addr)).await {
+                            #[cfg(feature = "tls")]
+                            Ok(Ok(stream)) if node.inband_tls().is_some() => {
+                                match super::inband::initiate(&node, &peer, stream).await {
+                                    Ok(conn) => PeerMsg::ConnAck { attempt, conn },
+                                    Err(e) => {
+                                        tracing::info!(error = %e, "in-band TLS failed");
+                                        PeerMsg::ConnNack { attempt }
+                                    }
+                                }
+                            }
                             Ok(Ok(stream)) => {
                                 let conn = spawn_conn(&node, &peer, stream, BytesMut::new());
                                 PeerMsg::ConnAck { attempt, conn }
