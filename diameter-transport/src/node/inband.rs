@@ -40,6 +40,8 @@ pub(crate) enum InbandError {
     Handshake(std::io::Error),
     #[error("bytes arrived between the CEA and the TLS handshake")]
     Unexpected,
+    #[error("in-band TLS is not configured on this node")]
+    NotConfigured,
 }
 
 /// The dialer's side: CER, CEA, then TLS if both sides offered it. The connection returned
@@ -49,7 +51,7 @@ pub(super) async fn initiate(
     peer: &Arc<PeerShared>,
     mut stream: TcpStream,
 ) -> Result<Arc<Conn>, InbandError> {
-    let config = node.inband_tls().ok_or(InbandError::Unexpected)?;
+    let config = node.inband_tls().ok_or(InbandError::NotConfigured)?;
     let cer = wire::cer(&node.local, stream.local_ip());
     let hop_by_hop = node.rng().next_u64() as u32;
     let bytes = wire::encode(&cer, hop_by_hop, node.next_e2e());
