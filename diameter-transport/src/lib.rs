@@ -15,7 +15,7 @@
 //!
 //! The second runs them on tokio:
 //!
-//! - [`conn`] — one connection over any [`Io`] (TCP now): framing reader with a maximum
+//! - [`conn`] — one connection over any [`Io`] (TCP, TLS): framing reader with a maximum
 //!   message size, coalescing writer with a priority lane for the peer layer, pending
 //!   requests by hop-by-hop identifier, a limit on concurrent handlers that pushes back.
 //! - [`Node`] — the peer driver (CER/CEA, DWR/DWA, DPR/DPA with typed base commands; invalid
