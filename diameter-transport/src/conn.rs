@@ -16,7 +16,8 @@
 //! buffer and written with one `write_all`: under load many small messages cost one system
 //! call.
 //!
-//! The connection runs over any [`Io`]: TCP now; TLS and SCTP streams plug in the same way.
+//! The connection runs over any [`Io`]: TCP, TLS over TCP; an SCTP stream would plug in the
+//! same way.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -33,8 +34,8 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, watch, Notify, Semaphore};
 use tokio::task::JoinHandle;
 
-/// A byte stream a connection runs over. TCP and tokio's in-memory duplex stream (for tests)
-/// implement it; a TLS stream would too (the next step), and an SCTP one.
+/// A byte stream a connection runs over. TCP, TLS over any `Io` (feature `tls`) and tokio's
+/// in-memory duplex stream (for tests) implement it; an SCTP stream would too.
 pub trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {
     /// The local address, advertised in CER/CEA as Host-IP-Address when the node has none
     /// configured.
@@ -43,6 +44,11 @@ pub trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {
     }
     /// The remote address, for logs and events.
     fn remote_addr(&self) -> Option<SocketAddr> {
+        None
+    }
+    /// The peer's end-entity certificate (DER) when the stream is TLS: the node checks it
+    /// against the Origin-Host of the peer's CER or CEA.
+    fn peer_certificate(&self) -> Option<Vec<u8>> {
         None
     }
 }
@@ -57,6 +63,34 @@ impl Io for TcpStream {
 }
 
 impl Io for tokio::io::DuplexStream {}
+
+#[cfg(feature = "tls")]
+impl<I: Io> Io for tokio_rustls::client::TlsStream<I> {
+    fn local_ip(&self) -> Option<IpAddr> {
+        self.get_ref().0.local_ip()
+    }
+    fn remote_addr(&self) -> Option<SocketAddr> {
+        self.get_ref().0.remote_addr()
+    }
+    fn peer_certificate(&self) -> Option<Vec<u8>> {
+        let certs = self.get_ref().1.peer_certificates()?;
+        certs.first().map(|c| c.to_vec())
+    }
+}
+
+#[cfg(feature = "tls")]
+impl<I: Io> Io for tokio_rustls::server::TlsStream<I> {
+    fn local_ip(&self) -> Option<IpAddr> {
+        self.get_ref().0.local_ip()
+    }
+    fn remote_addr(&self) -> Option<SocketAddr> {
+        self.get_ref().0.remote_addr()
+    }
+    fn peer_certificate(&self) -> Option<Vec<u8>> {
+        let certs = self.get_ref().1.peer_certificates()?;
+        certs.first().map(|c| c.to_vec())
+    }
+}
 
 /// The settings of each connection.
 #[derive(Debug, Clone)]
@@ -138,6 +172,13 @@ pub(crate) struct Conn {
     flush_timeout: Duration,
     pub(crate) local_ip: Option<IpAddr>,
     pub(crate) remote: Option<SocketAddr>,
+    /// The peer's TLS certificate (DER), when the connection runs TLS.
+    pub(crate) peer_cert: Option<Vec<u8>>,
+    /// The CEA the dialer already read: with in-band TLS, CER/CEA go over the plain stream
+    /// before the connection starts. The peer task takes it in place of sending a CER.
+    pre_cea: Mutex<Option<Bytes>>,
+    /// The acceptor already answered the CER (in-band TLS): the peer task must not again.
+    pub(crate) cea_sent: AtomicBool,
 }
 
 impl Conn {
@@ -154,6 +195,7 @@ impl Conn {
     ) -> Arc<Conn> {
         let local_ip = io.local_ip();
         let remote = io.remote_addr();
+        let peer_cert = io.peer_certificate();
         let (rd, wr) = tokio::io::split(io);
         let (prio_tx, prio_rx) = mpsc::channel(config.queue_len.max(1));
         let (app_tx, app_rx) = mpsc::channel(config.queue_len.max(1));
@@ -179,6 +221,9 @@ impl Conn {
             flush_timeout: config.flush_timeout,
             local_ip,
             remote,
+            peer_cert,
+            pre_cea: Mutex::new(None),
+            cea_sent: AtomicBool::new(false),
         });
         let span = tracing::Span::current();
         let writer = tokio::spawn(write_loop(
@@ -198,6 +243,17 @@ impl Conn {
         *lock(&conn.writer) = Some(writer);
         *lock(&conn.reader) = Some(reader);
         conn
+    }
+
+    /// Keeps the CEA the dialer read before the connection started (in-band TLS).
+    #[cfg(feature = "tls")]
+    pub(crate) fn set_pre_cea(&self, cea: Bytes) {
+        *lock(&self.pre_cea) = Some(cea);
+    }
+
+    /// Takes the CEA read before the connection started, if any.
+    pub(crate) fn take_pre_cea(&self) -> Option<Bytes> {
+        lock(&self.pre_cea).take()
     }
 
     /// Queues a message of the peer layer (or an error answer) on the priority lane.

@@ -15,13 +15,16 @@
 //!
 //! The second runs them on tokio:
 //!
-//! - [`conn`] — one connection over any [`Io`] (TCP now): framing reader with a maximum
+//! - [`conn`] — one connection over any [`Io`] (TCP, TLS): framing reader with a maximum
 //!   message size, coalescing writer with a priority lane for the peer layer, pending
 //!   requests by hop-by-hop identifier, a limit on concurrent handlers that pushes back.
 //! - [`Node`] — the peer driver (CER/CEA, DWR/DWA, DPR/DPA with typed base commands; invalid
 //!   requests answered, never fatal), `call` for typed requests and answers, handlers per
 //!   command, events, counters ([`stats`]) and `tracing` spans per peer and per request.
 //! - [`typed`] — which answer type belongs to which request type.
+//! - [`tls`] (feature `tls`, on by default) — rustls settings, mutual authentication, and the
+//!   peer certificate checked against the Origin-Host of its CER/CEA; TLS at connect and after
+//!   CER/CEA.
 
 pub mod backoff;
 pub mod capabilities;
@@ -31,6 +34,8 @@ pub mod peer;
 pub mod rng;
 pub mod session_id;
 pub mod stats;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod typed;
 pub mod watchdog;
 mod wire;
@@ -46,6 +51,8 @@ pub use peer::{Conn, PeerAction, PeerConfig, PeerError, PeerEvent, PeerMachine, 
 pub use rng::JitterRng;
 pub use session_id::SessionIdGenerator;
 pub use stats::{CommandKey, Snapshot};
+#[cfg(feature = "tls")]
+pub use tls::{TlsConfig, TlsError};
 pub use typed::{IntoRequest, Request, Typed};
 pub use watchdog::{Watchdog, WatchdogAction, WatchdogConfig, WatchdogError, WatchdogState};
 

@@ -219,6 +219,15 @@ pub enum PeerError {
     /// The capability exchange failed on our side or theirs.
     #[error(transparent)]
     Capabilities(#[from] CapabilityError),
+    /// The peer's TLS certificate is not valid for the Origin-Host of its CEA (RFC 6733
+    /// section 13), or the TLS handshake after CER/CEA failed.
+    #[error("TLS identity of {origin_host:?}: {reason}")]
+    Tls {
+        /// The Origin-Host the peer gave.
+        origin_host: String,
+        /// What was wrong.
+        reason: String,
+    },
 }
 
 /// The settings of one peer machine.

@@ -16,6 +16,9 @@ pub struct Counters {
     timeouts: AtomicU64,
     unexpected_answers: AtomicU64,
     protocol_errors_answered: AtomicU64,
+    watchdog_requests_sent: AtomicU64,
+    watchdog_answers_received: AtomicU64,
+    watchdog_requests_received: AtomicU64,
     answers_received: Mutex<BTreeMap<u32, u64>>,
     answers_sent: Mutex<BTreeMap<u32, u64>>,
 }
@@ -36,6 +39,12 @@ pub struct Snapshot {
     /// Received requests answered with an error answer by the node itself (a violation, an
     /// unknown command or application), not by a handler.
     pub protocol_errors_answered: u64,
+    /// DWRs this node sent (per peer; the watchdog's own traffic, not in the request counts).
+    pub watchdog_requests_sent: u64,
+    /// DWAs received (per peer).
+    pub watchdog_answers_received: u64,
+    /// DWRs received from the peer and answered (per peer).
+    pub watchdog_requests_received: u64,
     /// Answers received, by Result-Code (0 when the answer carries none that can be read).
     pub answers_received: BTreeMap<u32, u64>,
     /// Answers sent, by Result-Code.
@@ -81,6 +90,17 @@ impl Counters {
         self.protocol_errors_answered
             .fetch_add(1, Ordering::Relaxed);
     }
+    pub(crate) fn watchdog_request_sent(&self) {
+        self.watchdog_requests_sent.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn watchdog_answer_received(&self) {
+        self.watchdog_answers_received
+            .fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn watchdog_request_received(&self) {
+        self.watchdog_requests_received
+            .fetch_add(1, Ordering::Relaxed);
+    }
     pub(crate) fn answer_received(&self, result_code: u32) {
         bump(&self.answers_received, result_code);
     }
@@ -96,6 +116,9 @@ impl Counters {
             timeouts: self.timeouts.load(Ordering::Relaxed),
             unexpected_answers: self.unexpected_answers.load(Ordering::Relaxed),
             protocol_errors_answered: self.protocol_errors_answered.load(Ordering::Relaxed),
+            watchdog_requests_sent: self.watchdog_requests_sent.load(Ordering::Relaxed),
+            watchdog_answers_received: self.watchdog_answers_received.load(Ordering::Relaxed),
+            watchdog_requests_received: self.watchdog_requests_received.load(Ordering::Relaxed),
             answers_received: copy(&self.answers_received),
             answers_sent: copy(&self.answers_sent),
         }

@@ -60,4 +60,13 @@ pub enum NodeError {
     /// The node advertises no application, so every capability exchange would fail (5010).
     #[error("the node advertises no application")]
     NoApplication,
+    /// TLS was asked for but the node has no [`TlsConfig`](crate::TlsConfig).
+    #[error("TLS asked for, but the node was built without TLS settings")]
+    NoTls,
+    /// A host name is not usable as a TLS server name.
+    #[error("{0:?} is not a valid TLS server name")]
+    InvalidServerName(String),
+    /// Binding a listening socket failed.
+    #[error("listen: {0}")]
+    Io(#[from] std::io::Error),
 }

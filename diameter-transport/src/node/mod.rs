@@ -42,6 +42,8 @@
 //! ```
 
 mod error;
+#[cfg(feature = "tls")]
+mod inband;
 mod peer_task;
 
 use std::collections::{BTreeSet, HashMap};
@@ -133,6 +135,9 @@ pub struct PeerInfo {
     pub address: Option<SocketAddr>,
     /// The applications agreed, while open.
     pub applications: BTreeSet<Application>,
+    /// The open connection runs TLS (at connect or after CER/CEA), its peer authenticated
+    /// by certificate.
+    pub tls: bool,
     /// The peer's counters.
     pub counters: Snapshot,
 }
@@ -213,6 +218,11 @@ pub(crate) struct NodeInner {
     next_peer: AtomicUsize,
     seed: Mutex<JitterRng>,
     listeners: Mutex<Vec<JoinHandle<()>>>,
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<crate::tls::TlsConfig>,
+    /// TLS after CER/CEA is offered (RFC 3588).
+    #[cfg(feature = "tls")]
+    inband: bool,
 }
 
 impl std::fmt::Debug for NodeInner {
@@ -236,6 +246,12 @@ impl NodeInner {
         if let Some(hook) = &self.events {
             hook(&event);
         }
+    }
+
+    /// The TLS settings, when this node offers TLS after CER/CEA.
+    #[cfg(feature = "tls")]
+    pub(crate) fn inband_tls(&self) -> Option<crate::tls::TlsConfig> {
+        self.tls.clone().filter(|_| self.inband)
     }
 
     pub(crate) fn next_e2e(&self) -> u32 {
@@ -334,6 +350,64 @@ impl Node {
         );
         lock(&self.inner.listeners).push(task);
         Ok(local)
+    }
+
+    /// Listens for peers that start TLS at connect (RFC 6733 section 13) on `addr`; returns
+    /// the address bound. Each peer must present a certificate that chains to the configured
+    /// roots and names the Origin-Host of its CER. Needs [`NodeBuilder::tls`].
+    #[cfg(feature = "tls")]
+    pub async fn listen_tls(&self, addr: SocketAddr) -> Result<SocketAddr, NodeError> {
+        let config = self.inner.tls.clone().ok_or(NodeError::NoTls)?;
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::clone(&config.server));
+        let listener = TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let inner = Arc::clone(&self.inner);
+        let limit = inner.peer_config.cea_timeout;
+        let task = tokio::spawn(
+            async move {
+                loop {
+                    match listener.accept().await {
+                        Ok((stream, remote)) => {
+                            let _ = stream.set_nodelay(true);
+                            let (inner, acceptor) = (Arc::clone(&inner), acceptor.clone());
+                            // The handshake runs in its own task, bounded like a CER wait, so
+                            // a slow peer holds up no other.
+                            tokio::spawn(async move {
+                                match tokio::time::timeout(limit, acceptor.accept(stream)).await {
+                                    Ok(Ok(tls)) => peer_task::accept(inner, tls).await,
+                                    Ok(Err(e)) => {
+                                        tracing::info!(%remote, error = %e, "TLS handshake failed");
+                                    }
+                                    Err(_) => tracing::info!(%remote, "TLS handshake timed out"),
+                                }
+                            });
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "accept failed");
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                    }
+                }
+            }
+            .instrument(tracing::info_span!("listen_tls", %local)),
+        );
+        lock(&self.inner.listeners).push(task);
+        Ok(local)
+    }
+
+    /// Connects to a static peer at `addr` with TLS at connect, checking its certificate
+    /// against `host` (and, once its CEA arrives, against the Origin-Host it gives); reconnects
+    /// like [`connect`](Self::connect). Needs [`NodeBuilder::tls`].
+    #[cfg(feature = "tls")]
+    pub fn connect_tls(&self, addr: SocketAddr, host: &str) -> Result<(), NodeError> {
+        let config = self.inner.tls.clone().ok_or(NodeError::NoTls)?;
+        let name = rustls::pki_types::ServerName::try_from(host.to_owned())
+            .map_err(|_| NodeError::InvalidServerName(host.to_owned()))?;
+        peer_task::spawn_static(
+            Arc::clone(&self.inner),
+            peer_task::Dial::Tls { addr, name, config },
+        );
+        Ok(())
     }
 
     /// Serves a connection the caller accepted itself (any [`Io`]: a TLS stream, an
@@ -566,6 +640,10 @@ pub struct NodeBuilder {
     handlers: HashMap<(u32, u32), ErasedHandler>,
     events: Option<EventHook>,
     seed: Option<u64>,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::tls::TlsConfig>,
+    #[cfg(feature = "tls")]
+    inband: bool,
 }
 
 impl Default for NodeBuilder {
@@ -592,6 +670,10 @@ impl Default for NodeBuilder {
             handlers: HashMap::new(),
             events: None,
             seed: None,
+            #[cfg(feature = "tls")]
+            tls: None,
+            #[cfg(feature = "tls")]
+            inband: false,
         }
     }
 }
@@ -754,6 +836,30 @@ impl NodeBuilder {
         self
     }
 
+    /// The TLS settings used by [`Node::listen_tls`], [`Node::connect_tls`] and in-band TLS.
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, config: crate::tls::TlsConfig) -> Self {
+        self.tls = Some(config);
+        self
+    }
+
+    /// TLS after CER/CEA, the RFC 3588 way, on plain connections ([`Node::listen`],
+    /// [`Node::connect`]): the node advertises Inband-Security-Id TLS (1), and NO_INBAND_SECURITY
+    /// (0) too unless `required`; when both sides offer TLS, the handshake starts right after
+    /// the CEA, and the certificate must name the Origin-Host of the CER/CEA. A peer offering
+    /// only 0 gets 5017 when TLS is required. Needs [`tls`](Self::tls).
+    #[cfg(feature = "tls")]
+    pub fn inband_tls(mut self, required: bool) -> Self {
+        use crate::capabilities::inband_security::{NO_INBAND_SECURITY, TLS};
+        self.inband = true;
+        self.capabilities.inband_security = if required {
+            vec![TLS]
+        } else {
+            vec![NO_INBAND_SECURITY, TLS]
+        };
+        self
+    }
+
     /// Calls `hook` on every [`NodeEvent`]. It runs inside the node's tasks: keep it short
     /// (send to a channel).
     pub fn on_event(mut self, hook: impl Fn(&NodeEvent) + Send + Sync + 'static) -> Self {
@@ -783,6 +889,10 @@ impl NodeBuilder {
         let apps = local.applications();
         if apps.is_empty() {
             return Err(NodeError::NoApplication);
+        }
+        #[cfg(feature = "tls")]
+        if self.inband && self.tls.is_none() {
+            return Err(NodeError::NoTls);
         }
         let local_apps = apps.iter().map(|a| a.id).collect();
         let relay = local.is_relay();
@@ -823,6 +933,10 @@ impl NodeBuilder {
                 next_peer: AtomicUsize::new(0),
                 seed: Mutex::new(seed),
                 listeners: Mutex::new(Vec::new()),
+                #[cfg(feature = "tls")]
+                tls: self.tls,
+                #[cfg(feature = "tls")]
+                inband: self.inband,
             }),
         })
     }

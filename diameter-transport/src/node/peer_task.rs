@@ -66,6 +66,14 @@ type OpenGiven = Box<dyn FnOnce(Arc<PeerShared>) -> Arc<Conn> + Send>;
 pub(crate) enum Dial {
     /// Over TCP, again after each failure.
     Tcp(SocketAddr),
+    /// Over TLS over TCP (TLS at connect), the server's certificate checked against `name`;
+    /// again after each failure.
+    #[cfg(feature = "tls")]
+    Tls {
+        addr: SocketAddr,
+        name: rustls::pki_types::ServerName<'static>,
+        config: crate::tls::TlsConfig,
+    },
     /// Over a connection opened by the caller, once.
     Given(Mutex<Option<OpenGiven>>),
 }
@@ -104,15 +112,19 @@ impl PeerShared {
 
     pub(crate) fn info(&self) -> PeerInfo {
         let (state, watchdog) = *lock(&self.status);
+        // One look at the open connection (a second lock in the same expression would wait
+        // on the first).
+        let (applications, tls) = lock(&self.usable)
+            .as_ref()
+            .map(|(c, n)| (n.common.clone(), c.peer_cert.is_some()))
+            .unwrap_or_default();
         PeerInfo {
             origin_host: self.host(),
             state,
             watchdog,
             address: self.address,
-            applications: lock(&self.usable)
-                .as_ref()
-                .map(|(_, n)| n.common.clone())
-                .unwrap_or_default(),
+            applications,
+            tls,
             counters: self.counters.snapshot(),
         }
     }
@@ -140,6 +152,8 @@ fn new_peer(
 pub(crate) fn spawn_static(node: Arc<NodeInner>, dial: Dial) {
     let address = match &dial {
         Dial::Tcp(a) => Some(*a),
+        #[cfg(feature = "tls")]
+        Dial::Tls { addr, .. } => Some(*addr),
         Dial::Given(_) => None,
     };
     let (shared, rx) = new_peer(&node, None, address);
@@ -148,7 +162,7 @@ pub(crate) fn spawn_static(node: Arc<NodeInner>, dial: Dial) {
     tokio::spawn(task.run(true).instrument(span));
 }
 
-fn spawn_conn<I: Io>(
+pub(super) fn spawn_conn<I: Io>(
     node: &Arc<NodeInner>,
     peer: &Arc<PeerShared>,
     io: I,
@@ -215,6 +229,49 @@ pub(crate) async fn accept<I: Io>(node: Arc<NodeInner>, mut io: I) {
         }
     };
     let caps = Box::new(wire::caps_of_cer(&cer));
+    if let Err(reason) = check_identity(io.peer_certificate().as_deref(), &caps.origin_host) {
+        // RFC 6733 section 13: a peer whose certificate does not name it is not who it says.
+        tracing::info!(%reason, "CER refused");
+        let cea = wire::cea(&node.local, io.local_ip(), result_code::UNKNOWN_PEER);
+        let bytes = wire::encode(&cea, header.hop_by_hop, header.end_to_end);
+        let _ = io.write_all(&bytes).await;
+        let _ = io.shutdown().await;
+        node.emit(NodeEvent::CerReceived {
+            origin_host: caps.origin_host.clone(),
+            result_code: result_code::UNKNOWN_PEER,
+        });
+        return;
+    }
+    #[cfg(feature = "tls")]
+    if let Some(config) = node.inband_tls() {
+        if io.peer_certificate().is_none() {
+            let ids = (header.hop_by_hop, header.end_to_end);
+            match super::inband::respond(&node, &config, io, buf, &caps, ids).await {
+                super::inband::Responded::Plain(io, buf) => {
+                    admit(node, io, buf, caps, ids, false).await
+                }
+                super::inband::Responded::Tls(tls) => {
+                    admit(node, *tls, BytesMut::new(), caps, ids, true).await;
+                }
+                super::inband::Responded::Failed => {}
+            }
+            return;
+        }
+    }
+    let ids = (header.hop_by_hop, header.end_to_end);
+    admit(node, io, buf, caps, ids, false).await;
+}
+
+/// Hands an accepted connection to its peer's task (started if the peer is new) as
+/// R-Conn-CER. `cea_sent`: the CEA went out already (in-band TLS).
+async fn admit<I: Io>(
+    node: Arc<NodeInner>,
+    io: I,
+    buf: BytesMut,
+    caps: Box<Capabilities>,
+    ids: (u32, u32),
+    cea_sent: bool,
+) {
     let peer = {
         let peers = lock(&node.peers);
         peers
@@ -236,11 +293,28 @@ pub(crate) async fn accept<I: Io>(node: Arc<NodeInner>, mut io: I) {
         }
     };
     let conn = spawn_conn(&node, &peer, io, buf);
-    let ids = (header.hop_by_hop, header.end_to_end);
+    conn.cea_sent
+        .store(cea_sent, std::sync::atomic::Ordering::Release);
     let _ = peer.tx.send(PeerMsg::NewConn { conn, caps, ids }).await;
 }
 
-async fn read_first<I: Io>(
+/// Checks a TLS peer's certificate (DER) against the Origin-Host it gave; a connection
+/// without TLS has nothing to check.
+fn check_identity(cert: Option<&[u8]>, origin_host: &str) -> Result<(), String> {
+    match cert {
+        None => Ok(()),
+        #[cfg(feature = "tls")]
+        Some(der) => crate::tls::names_host(der, origin_host),
+        // Without the feature no stream has a certificate.
+        #[cfg(not(feature = "tls"))]
+        Some(_) => {
+            let _ = origin_host;
+            Ok(())
+        }
+    }
+}
+
+pub(super) async fn read_first<I: Io>(
     io: &mut I,
     buf: &mut BytesMut,
     node: &NodeInner,
@@ -256,6 +330,20 @@ async fn read_first<I: Io>(
             }
             Err(e) => return Err(ReadEnd::Framing(e)),
         }
+    }
+}
+
+async fn tcp_connect(addr: SocketAddr) -> std::io::Result<tokio::net::TcpStream> {
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    let _ = stream.set_nodelay(true);
+    Ok(stream)
+}
+
+/// Tells the peer's task how a connection attempt went; a connection its task is no longer
+/// there to take is closed.
+async fn deliver(peer: &PeerShared, msg: PeerMsg) {
+    if let Err(mpsc::error::SendError(PeerMsg::ConnAck { conn, .. })) = peer.tx.send(msg).await {
+        conn.close().await;
     }
 }
 
@@ -467,6 +555,8 @@ struct PeerTask {
     graceful: bool,
     seen_rx: u64,
     error: Option<PeerError>,
+    /// Why the last CEA was refused on TLS grounds, reported instead of the machine's error.
+    identity_error: Option<PeerError>,
     stop_waiters: Vec<oneshot::Sender<()>>,
 }
 
@@ -492,6 +582,8 @@ impl PeerTask {
         let watchdog = Watchdog::new(node.watchdog, node.rng(), now());
         let backoff = Backoff::new(node.backoff.clone(), node.rng());
         let reconnect = matches!(dial, Some(Dial::Tcp(_)));
+        #[cfg(feature = "tls")]
+        let reconnect = reconnect || matches!(dial, Some(Dial::Tls { .. }));
         PeerTask {
             node,
             shared,
@@ -511,6 +603,7 @@ impl PeerTask {
             graceful: false,
             seen_rx: 0,
             error: None,
+            identity_error: None,
             stop_waiters: Vec::new(),
         }
     }
@@ -639,19 +732,38 @@ impl PeerTask {
                 let event = match CapabilitiesExchangeAnswer::decode_with(&frame, &self.node.decode)
                 {
                     // A CEA with violations still says yes or no; its Result-Code decides.
-                    Ok(d) => PeerEvent::IRcvCea {
-                        result_code: d.message.result_code,
-                        capabilities: Box::new(wire::caps_of_cea(&d.message)),
-                    },
+                    Ok(d) => {
+                        let caps = wire::caps_of_cea(&d.message);
+                        let cert = self.initiator.as_ref().and_then(|c| c.peer_cert.as_deref());
+                        match check_identity(cert, &caps.origin_host) {
+                            Ok(()) => PeerEvent::IRcvCea {
+                                result_code: d.message.result_code,
+                                capabilities: Box::new(caps),
+                            },
+                            Err(reason) => {
+                                // Not the peer it claims to be: the exchange fails as if no
+                                // CEA came, with this error reported.
+                                self.identity_error = Some(PeerError::Tls {
+                                    origin_host: caps.origin_host,
+                                    reason,
+                                });
+                                PeerEvent::IRcvNonCea
+                            }
+                        }
+                    }
                     Err(_) => PeerEvent::IRcvNonCea,
                 };
                 self.feed(event).await;
             }
             (command_code::DEVICE_WATCHDOG, true) => {
+                self.shared.counters.watchdog_request_received();
                 self.answering = ids;
                 self.feed(PeerEvent::RcvDwr(role)).await;
             }
-            (command_code::DEVICE_WATCHDOG, false) => self.feed(PeerEvent::RcvDwa(role)).await,
+            (command_code::DEVICE_WATCHDOG, false) => {
+                self.shared.counters.watchdog_answer_received();
+                self.feed(PeerEvent::RcvDwa(role)).await;
+            }
             (command_code::DISCONNECT_PEER, true) => {
                 let cause = DisconnectPeerRequest::decode_with(&frame, &self.node.decode)
                     .map(|d| d.message.disconnect_cause)
@@ -706,7 +818,9 @@ impl PeerTask {
                     if let Some(c) = self.machine.open_conn().and_then(|r| self.conn(r)) {
                         let dwr = wire::dwr(&self.node.local);
                         let bytes = wire::encode(&dwr, c.next_hop_by_hop(), self.node.next_e2e());
-                        c.send_priority(bytes).await;
+                        if c.send_priority(bytes).await {
+                            self.shared.counters.watchdog_request_sent();
+                        }
                     }
                 }
                 WatchdogAction::Failover => {
@@ -787,7 +901,23 @@ impl PeerTask {
                 }
             }
             PeerAction::SendCer => {
-                if let Some(c) = &self.initiator {
+                if let Some((c, cea)) = self
+                    .initiator
+                    .as_ref()
+                    .and_then(|c| c.take_pre_cea().map(|cea| (c.id, cea)))
+                {
+                    // CER/CEA went over the plain stream before TLS (in-band TLS): the CEA
+                    // is read now, as if it had just arrived.
+                    let tx = self.shared.tx.clone();
+                    tokio::spawn(async move {
+                        let _ = tx
+                            .send(PeerMsg::Frame {
+                                conn: c,
+                                frame: cea,
+                            })
+                            .await;
+                    });
+                } else if let Some(c) = &self.initiator {
                     let cer = wire::cer(&local, c.local_ip);
                     let bytes = wire::encode(&cer, c.next_hop_by_hop(), self.node.next_e2e());
                     c.send_priority(bytes).await;
@@ -799,7 +929,10 @@ impl PeerTask {
                     let (hbh, e2e) = self.responder_cer;
                     // Open before the CEA leaves, so that a request right behind it is served.
                     c.open.store(true, std::sync::atomic::Ordering::Release);
-                    c.send_priority(wire::encode(&cea, hbh, e2e)).await;
+                    // With in-band TLS the CEA went out before the handshake.
+                    if !c.cea_sent.swap(false, std::sync::atomic::Ordering::AcqRel) {
+                        c.send_priority(wire::encode(&cea, hbh, e2e)).await;
+                    }
                     self.node.emit(NodeEvent::CerReceived {
                         origin_host: self.shared.host().unwrap_or_default(),
                         result_code,
@@ -854,6 +987,7 @@ impl PeerTask {
                 }
             }
             PeerAction::Error(e) => {
+                let e = self.identity_error.take().unwrap_or(e);
                 tracing::info!(error = %e, "peer error");
                 self.error = Some(e);
             }
@@ -869,26 +1003,59 @@ impl PeerTask {
                 let limit = node.peer_config.connect_timeout;
                 tokio::spawn(
                     async move {
-                        let msg =
-                            match tokio::time::timeout(limit, tokio::net::TcpStream::connect(addr))
-                                .await
-                            {
-                                Ok(Ok(stream)) => {
-                                    let _ = stream.set_nodelay(true);
-                                    let conn = spawn_conn(&node, &peer, stream, BytesMut::new());
-                                    PeerMsg::ConnAck { attempt, conn }
+                        let msg = match tokio::time::timeout(limit, tcp_connect(addr)).await {
+                            #[cfg(feature = "tls")]
+                            Ok(Ok(stream)) if node.inband_tls().is_some() => {
+                                match super::inband::initiate(&node, &peer, stream).await {
+                                    Ok(conn) => PeerMsg::ConnAck { attempt, conn },
+                                    Err(e) => {
+                                        tracing::info!(error = %e, "in-band TLS failed");
+                                        PeerMsg::ConnNack { attempt }
+                                    }
                                 }
-                                Ok(Err(e)) => {
-                                    tracing::debug!(error = %e, "connect failed");
-                                    PeerMsg::ConnNack { attempt }
-                                }
-                                Err(_) => PeerMsg::ConnNack { attempt },
-                            };
-                        if let Err(mpsc::error::SendError(PeerMsg::ConnAck { conn, .. })) =
-                            peer.tx.send(msg).await
-                        {
-                            conn.close().await;
-                        }
+                            }
+                            Ok(Ok(stream)) => {
+                                let conn = spawn_conn(&node, &peer, stream, BytesMut::new());
+                                PeerMsg::ConnAck { attempt, conn }
+                            }
+                            Ok(Err(e)) => {
+                                tracing::debug!(error = %e, "connect failed");
+                                PeerMsg::ConnNack { attempt }
+                            }
+                            Err(_) => PeerMsg::ConnNack { attempt },
+                        };
+                        deliver(&peer, msg).await;
+                    }
+                    .in_current_span(),
+                );
+            }
+            #[cfg(feature = "tls")]
+            Some(Dial::Tls { addr, name, config }) => {
+                let (addr, node, peer) = (*addr, Arc::clone(&self.node), Arc::clone(&self.shared));
+                let (name, connector) = (
+                    name.clone(),
+                    tokio_rustls::TlsConnector::from(Arc::clone(&config.client)),
+                );
+                // The connection timer covers TCP and the TLS handshake.
+                let limit = node.peer_config.connect_timeout;
+                tokio::spawn(
+                    async move {
+                        let open = async {
+                            let stream = tcp_connect(addr).await?;
+                            connector.connect(name, stream).await
+                        };
+                        let msg = match tokio::time::timeout(limit, open).await {
+                            Ok(Ok(stream)) => {
+                                let conn = spawn_conn(&node, &peer, stream, BytesMut::new());
+                                PeerMsg::ConnAck { attempt, conn }
+                            }
+                            Ok(Err(e)) => {
+                                tracing::info!(error = %e, "TLS connect failed");
+                                PeerMsg::ConnNack { attempt }
+                            }
+                            Err(_) => PeerMsg::ConnNack { attempt },
+                        };
+                        deliver(&peer, msg).await;
                     }
                     .in_current_span(),
                 );

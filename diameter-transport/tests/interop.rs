@@ -1,0 +1,689 @@
+//! Interoperability with independent Diameter stacks on 127.0.0.1: the Erlang/OTP `diameter`
+//! application and freeDiameter 1.2.1, driven by the scripts of `shared/oracles/` (see
+//! docs/oracles.md). Our node is the client of each (CER/CEA, DWR/DWA over several watchdog
+//! intervals, CCR/CCA, ACR/ACA, DPR/DPA), and each is the client of our node.
+//!
+//! A test whose peer is missing is skipped with a line on standard error, except under
+//! `DIAMETER_REQUIRE_ORACLES=1` (set by `.ci/run`), where it fails. Ports are chosen by the OS
+//! (bound, read, released); every wait is bounded; every process is stopped by its pid
+//! (`kill_on_drop`, or the freeDiameter script's own `stop`, which reads its pid file).
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diameter_messages::accounting::{AccountingAnswer, AccountingRequest};
+use diameter_messages::base::AccountingRecordType;
+use diameter_messages::credit_control::{
+    CcRequestType, CreditControlAnswer, CreditControlRequest, CreditControlRequestBuilder,
+};
+use diameter_messages::prelude::*;
+use diameter_transport::{Application, Context, Node, NodeBuilder, NodeEvent, WatchdogConfig};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+
+/// The bound on every wait for a peer or a message.
+const WAIT: Duration = Duration::from_secs(30);
+/// The shortest Tw RFC 3539 allows: DWRs every 4 to 8 s (Tw with its jitter).
+const TW: Duration = Duration::from_secs(6);
+/// Watchdog exchanges each client test waits for.
+const DWR_ROUNDS: u64 = 3;
+const REALM: &str = "test.local";
+
+/// `shared/oracles/`: `$DIAMETER_ORACLES_DIR`, or `../shared/oracles` beside the workspace.
+fn oracles_dir() -> Option<PathBuf> {
+    let dir = match std::env::var_os("DIAMETER_ORACLES_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/oracles"),
+    };
+    dir.join("README.md").exists().then_some(dir)
+}
+
+/// Is `program` on the PATH?
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(program).is_file()))
+}
+
+/// The oracles directory when every tool in `tools` is installed; otherwise skip (or fail
+/// under `DIAMETER_REQUIRE_ORACLES=1`).
+fn require(what: &str, tools: &[&str]) -> Option<PathBuf> {
+    let missing: Vec<&str> = tools.iter().copied().filter(|t| !on_path(t)).collect();
+    let dir = oracles_dir();
+    if dir.is_some() && missing.is_empty() {
+        return dir;
+    }
+    let why = if dir.is_none() {
+        "shared/oracles not found".to_owned()
+    } else {
+        format!("missing {}", missing.join(", "))
+    };
+    assert!(
+        std::env::var("DIAMETER_REQUIRE_ORACLES").map_or(true, |v| v != "1"),
+        "DIAMETER_REQUIRE_ORACLES=1 but the {what} peer cannot run: {why}"
+    );
+    eprintln!("skipped: {what} peer ({why})");
+    None
+}
+
+/// A port free on 127.0.0.1, with the one above it free too (freeDiameter's TLS port).
+fn free_port_pair() -> u16 {
+    for _ in 0..50 {
+        let first = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = first.local_addr().expect("addr").port();
+        if port < u16::MAX && TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no two consecutive free ports on 127.0.0.1");
+}
+
+fn addr(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+/// The Erlang/OTP peer (`erlang-peer.escript`), killed by pid when dropped.
+struct Otp {
+    child: Child,
+    lines: mpsc::UnboundedReceiver<String>,
+}
+
+impl Otp {
+    fn spawn(dir: &Path, args: &[&str]) -> Otp {
+        let mut child = Command::new("escript")
+            .arg(dir.join("erlang-peer.escript"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start escript");
+        let stdout = child.stdout.take().expect("stdout piped");
+        let (tx, lines) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut rd = BufReader::new(stdout).lines();
+            while let Ok(Some(l)) = rd.next_line().await {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        Otp { child, lines }
+    }
+
+    /// Waits (bounded) for a line starting with `prefix`.
+    async fn line(&mut self, prefix: &str) -> String {
+        let found = tokio::time::timeout(WAIT, async {
+            while let Some(l) = self.lines.recv().await {
+                if l.starts_with(prefix) {
+                    return Some(l);
+                }
+            }
+            None
+        })
+        .await;
+        match found {
+            Ok(Some(l)) => l,
+            Ok(None) => panic!("OTP peer exited before printing {prefix:?}"),
+            Err(_) => panic!("OTP peer printed no {prefix:?} within {WAIT:?}"),
+        }
+    }
+}
+
+/// A freeDiameter peer (`freediameter-peer.sh`), stopped by the script (by pid) when dropped.
+struct FreeDiameter {
+    script: PathBuf,
+    port: u16,
+    work: PathBuf,
+}
+
+impl FreeDiameter {
+    fn start(dir: &Path, port: u16, env: &[(&str, &str)]) -> FreeDiameter {
+        FreeDiameter::start_with_cert(dir, port, env, None)
+    }
+
+    /// Starts freeDiameter; `cert` (certificate chain PEM, key PEM) replaces the self-signed
+    /// certificate the script would make (it keeps a `cert.pem` it finds, and trusts it).
+    fn start_with_cert(
+        dir: &Path,
+        port: u16,
+        env: &[(&str, &str)],
+        cert: Option<(&str, &str)>,
+    ) -> FreeDiameter {
+        let work =
+            std::env::temp_dir().join(format!("diameter-interop-fd-{}-{port}", std::process::id()));
+        if let Some((chain, key)) = cert {
+            std::fs::create_dir_all(&work).expect("work dir");
+            std::fs::write(work.join("cert.pem"), chain).expect("cert.pem");
+            std::fs::write(work.join("key.pem"), key).expect("key.pem");
+        }
+        let fd = FreeDiameter {
+            script: dir.join("freediameter-peer.sh"),
+            port,
+            work,
+        };
+        let out = fd
+            .command("start")
+            .envs(env.iter().copied())
+            .output_blocking();
+        assert!(
+            out.status.success(),
+            "freeDiameter did not start: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        fd
+    }
+
+    fn command(&self, verb: &str) -> std::process::Command {
+        let mut c = std::process::Command::new("bash");
+        c.arg(&self.script)
+            .arg(verb)
+            .arg(self.port.to_string())
+            .env("FD_DIR", &self.work)
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.work.join("freediameter.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for FreeDiameter {
+    fn drop(&mut self) {
+        // The script waits at most 10 s, then kills by pid.
+        let _ = self.command("stop").output_blocking();
+        let _ = std::fs::remove_dir_all(&self.work);
+    }
+}
+
+trait OutputBlocking {
+    fn output_blocking(&mut self) -> std::process::Output;
+}
+
+impl OutputBlocking for std::process::Command {
+    /// Runs the script (which bounds its own waits) from inside the runtime.
+    fn output_blocking(&mut self) -> std::process::Output {
+        tokio::task::block_in_place(|| self.output()).expect("run freediameter-peer.sh")
+    }
+}
+
+/// An event hook and the channel it feeds.
+fn events() -> (
+    impl Fn(&NodeEvent) + Send + Sync + 'static,
+    mpsc::UnboundedReceiver<NodeEvent>,
+) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (move |e: &NodeEvent| drop(tx.send(e.clone())), rx)
+}
+
+async fn wait_for<T>(
+    rx: &mut mpsc::UnboundedReceiver<NodeEvent>,
+    what: &str,
+    mut pick: impl FnMut(&NodeEvent) -> Option<T>,
+) -> T {
+    let found = tokio::time::timeout(WAIT, async {
+        while let Some(e) = rx.recv().await {
+            if let Some(t) = pick(&e) {
+                return Some(t);
+            }
+        }
+        None
+    })
+    .await;
+    match found {
+        Ok(Some(t)) => t,
+        _ => panic!("no {what} event within {WAIT:?}"),
+    }
+}
+
+fn node(host: &str) -> NodeBuilder {
+    Node::builder()
+        .origin_host(host)
+        .origin_realm(REALM)
+        .applications([Application::auth(4), Application::acct(3)])
+        .watchdog(WatchdogConfig::new(TW).expect("Tw"))
+        .request_timeout(Duration::from_secs(10))
+}
+
+fn ccr(n: u32) -> CreditControlRequestBuilder<'static> {
+    CreditControlRequest::builder()
+        .destination_realm(DiameterIdentity::from_static(REALM))
+        .auth_application_id(4)
+        .service_context_id("32251@3gpp.org")
+        .cc_request_type(if n == 0 {
+            CcRequestType::INITIAL_REQUEST
+        } else {
+            CcRequestType::UPDATE_REQUEST
+        })
+        .cc_request_number(n)
+}
+
+async fn answer_ccr(
+    ccr: CreditControlRequest<'static>,
+    _ctx: Context,
+) -> CreditControlAnswer<'static> {
+    CreditControlAnswer {
+        result_code: 2001,
+        auth_application_id: 4,
+        cc_request_type: ccr.cc_request_type,
+        cc_request_number: ccr.cc_request_number,
+        ..Default::default()
+    }
+}
+
+/// Waits until the peer's counters show `rounds` DWR/DWA exchanges started by our node.
+async fn watchdog_rounds(node: &Node, rounds: u64) -> (u64, u64) {
+    let deadline = TW * (rounds as u32 + 2);
+    let got = tokio::time::timeout(deadline, async {
+        loop {
+            let c = node.peers().first().map(|p| p.counters.clone());
+            if let Some(c) = c {
+                if c.watchdog_answers_received >= rounds {
+                    return (c.watchdog_requests_sent, c.watchdog_answers_received);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    got.unwrap_or_else(|_| panic!("{rounds} DWR/DWA exchanges did not happen within {deadline:?}"))
+}
+
+/// The client session every server peer gets: CCR-I/U/T, ACR, DWR/DWA over several Tw,
+/// DPR/DPA. Returns how long it took from the CER.
+async fn client_session(host: &str, port: u16, peer: &str) -> Duration {
+    let started = Instant::now();
+    let (hook, mut ev) = events();
+    let client = node(host).on_event(hook).build().expect("node");
+    client.connect(addr(port));
+    let (remote, role) = wait_for(&mut ev, "Connected", |e| match e {
+        NodeEvent::Connected {
+            origin_host, role, ..
+        } => Some((origin_host.clone(), *role)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(remote, peer);
+    assert_eq!(role, diameter_transport::Conn::Initiator);
+    // The event comes just before the connection is published for requests.
+    assert!(client.wait_open(WAIT).await, "peer open for requests");
+    let info = &client.peers()[0];
+    assert!(
+        info.applications.contains(&Application::auth(4))
+            && info.applications.contains(&Application::acct(3)),
+        "agreed {:?}",
+        info.applications
+    );
+
+    for n in 0..3 {
+        let cca = client.call(ccr(n)).await.expect("CCA");
+        assert_eq!(cca.result_code, 2001, "CCA {n}");
+        assert_eq!(cca.cc_request_number, n);
+        assert_eq!(cca.origin_host.as_bytes(), peer.as_bytes());
+    }
+    // Built whole (the builder sets only required AVPs); Session-Id and Origin-* left empty
+    // are filled in by the node.
+    let acr = AccountingRequest {
+        destination_realm: DiameterIdentity::from_static(REALM),
+        accounting_record_type: AccountingRecordType::EVENT_RECORD,
+        accounting_record_number: 0,
+        acct_application_id: Some(3),
+        ..Default::default()
+    };
+    let aca: AccountingAnswer<'static> = client.call(acr).await.expect("ACA");
+    assert_eq!(aca.result_code, 2001);
+
+    // The watchdog: DWRs go out at each Tw of silence and the peer answers every one.
+    let (sent, answered) = watchdog_rounds(&client, DWR_ROUNDS).await;
+    assert!(answered <= sent, "{answered} DWAs for {sent} DWRs");
+    let counters = &client.peers()[0].counters;
+    assert_eq!(counters.requests_sent, 4);
+    assert_eq!(counters.answers_received.get(&2001), Some(&4));
+    assert_eq!(counters.timeouts + counters.unexpected_answers, 0);
+
+    // DPR/DPA: an orderly close, no error.
+    tokio::time::timeout(WAIT, client.shutdown())
+        .await
+        .expect("shutdown in time");
+    let (error, cause) = wait_for(&mut ev, "Down", |e| match e {
+        NodeEvent::Down {
+            error,
+            remote_cause,
+            ..
+        } => Some((error.clone(), *remote_cause)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(error, None, "DPR/DPA should close without error");
+    assert_eq!(cause, None, "we sent the DPR, not the peer");
+    let took = started.elapsed();
+    eprintln!(
+        "interop: {host} -> {peer}: CER/CEA, 3 CCR, 1 ACR, {answered} DWR/DWA, DPR/DPA in {took:.1?}"
+    );
+    took
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_against_otp() {
+    let Some(dir) = require("Erlang/OTP", &["escript"]) else {
+        return;
+    };
+    let port = free_port_pair();
+    let mut otp = Otp::spawn(
+        &dir,
+        &[
+            &port.to_string(),
+            "--max-seconds",
+            "120",
+            "--host",
+            "erl.test.local",
+        ],
+    );
+    otp.line("LISTENING").await;
+    client_session("rs-otp.test.local", port, "erl.test.local").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_against_freediameter() {
+    let Some(dir) = require(
+        "freeDiameter",
+        &["freeDiameterd", "gcc", "socat", "openssl"],
+    ) else {
+        return;
+    };
+    let port = free_port_pair();
+    let fd = FreeDiameter::start(&dir, port, &[]);
+    client_session("rs-fd.test.local", port, "peer.test.local").await;
+    // freeDiameter logged our messages as it parsed them (its dbg_msg_dumps extension).
+    let log = fd.log();
+    assert!(
+        log.contains("rs-fd.test.local"),
+        "freeDiameter never saw us"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn otp_client_against_our_node() {
+    let Some(dir) = require("Erlang/OTP", &["escript"]) else {
+        return;
+    };
+    let started = Instant::now();
+    let served = Arc::new(AtomicUsize::new(0));
+    let (hook, mut ev) = events();
+    let count = Arc::clone(&served);
+    let server = node("rs-server.test.local")
+        .allow_peer("cli.test.local")
+        .on_event(hook)
+        .handler(move |ccr, ctx| {
+            count.fetch_add(1, Ordering::Relaxed);
+            answer_ccr(ccr, ctx)
+        })
+        .build()
+        .expect("node");
+    let local = server.listen(addr(0)).await.expect("listen");
+    let requests = 20;
+    let mut otp = Otp::spawn(
+        &dir,
+        &[
+            "--connect",
+            &local.port().to_string(),
+            "--requests",
+            &requests.to_string(),
+            "--host",
+            "cli.test.local",
+            "--max-seconds",
+            "60",
+        ],
+    );
+    let done = otp.line("DONE").await;
+    assert_eq!(
+        done,
+        format!("DONE sent={requests} answered={requests} ok={requests}")
+    );
+    let status = tokio::time::timeout(WAIT, otp.child.wait())
+        .await
+        .expect("OTP client exits in time")
+        .expect("wait");
+    assert!(status.success(), "OTP client: {status}");
+    // OTP stops its service with DPR; we answer and see the peer go down in order.
+    let (error, cause) = wait_for(&mut ev, "Down", |e| match e {
+        NodeEvent::Down {
+            error,
+            remote_cause,
+            ..
+        } => Some((error.clone(), *remote_cause)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(error, None);
+    assert!(cause.is_some(), "OTP closes with DPR");
+    assert_eq!(served.load(Ordering::Relaxed), requests);
+    let counters = server.command_counters();
+    let ccr_counts = counters
+        .iter()
+        .find(|(k, _)| k.application_id == 4 && k.command_code == 272)
+        .map(|(_, c)| c.clone())
+        .expect("CCR counted");
+    assert_eq!(ccr_counts.answers_sent.get(&2001), Some(&(requests as u64)));
+    server.shutdown().await;
+    eprintln!(
+        "interop: OTP client -> our node: CER/CEA, {requests} CCR/CCA, DPR/DPA in {:.1?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn freediameter_client_against_our_node() {
+    let Some(dir) = require(
+        "freeDiameter",
+        &["freeDiameterd", "gcc", "socat", "openssl"],
+    ) else {
+        return;
+    };
+    let started = Instant::now();
+    let (hook, mut ev) = events();
+    // Our Tw is longer than freeDiameter's 30 s, and any message resets a watchdog: so the
+    // link stays silent long enough for freeDiameter's DWR to come to us.
+    let server = node("rs-node.test.local")
+        .watchdog(WatchdogConfig::new(Duration::from_secs(60)).expect("Tw"))
+        .allow_peer("peer.test.local")
+        .on_event(hook)
+        .handler(answer_ccr)
+        .build()
+        .expect("node");
+    let local = server.listen(addr(0)).await.expect("listen");
+    let port = free_port_pair();
+    let connect = format!("rs-node.test.local@{}", local.port());
+    let fd = FreeDiameter::start(&dir, port, &[("FD_CONNECT", &connect), ("FD_TC", "5")]);
+    let (remote, role) = wait_for(&mut ev, "Connected", |e| match e {
+        NodeEvent::Connected {
+            origin_host, role, ..
+        } => Some((origin_host.clone(), *role)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(remote, "peer.test.local");
+    assert_eq!(role, diameter_transport::Conn::Responder);
+    assert!(server.wait_open(WAIT).await, "peer open for requests");
+    // Over the connection freeDiameter opened, our node is the client too.
+    for n in 0..3 {
+        let cca = server.call(ccr(n)).await.expect("CCA");
+        assert_eq!(cca.result_code, 2001);
+    }
+    // freeDiameter's DWR (TwTimer 30 s, with jitter) is answered by us.
+    let limit = Duration::from_secs(45);
+    let dwrs = tokio::time::timeout(limit, async {
+        loop {
+            let c = server.peers().first().map(|p| p.counters.clone());
+            if let Some(c) = c.filter(|c| c.watchdog_requests_received >= 1) {
+                return c.watchdog_requests_received;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no DWR from freeDiameter within {limit:?}"));
+    // Our DPR is answered, and the peer goes down in order.
+    tokio::time::timeout(WAIT, server.shutdown())
+        .await
+        .expect("shutdown in time");
+    let error = wait_for(&mut ev, "Down", |e| match e {
+        NodeEvent::Down { error, .. } => Some(error.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(error, None);
+    let log = fd.log();
+    assert!(
+        log.contains("rs-node.test.local"),
+        "freeDiameter never saw us"
+    );
+    eprintln!(
+        "interop: freeDiameter client -> our node: CER/CEA, 3 CCR/CCA, {dwrs} DWR/DWA from it, DPR/DPA in {:.1?}",
+        started.elapsed()
+    );
+}
+
+#[cfg(feature = "tls")]
+/// A CA of this run, freeDiameter's certificate from it (with the CA after it, so that
+/// freeDiameter's TLS_CA, which is its own cert.pem, trusts the CA), and our node's TLS
+/// settings from it.
+fn tls_material(our_host: &str) -> (String, String, diameter_transport::TlsConfig) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().expect("CA key");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).expect("CA");
+    let issue = |name: &str| {
+        let key = KeyPair::generate().expect("key");
+        let cert = CertificateParams::new(vec![name.to_owned()])
+            .expect("params")
+            .signed_by(&key, &ca, &ca_key)
+            .expect("cert");
+        (cert.pem(), key.serialize_pem())
+    };
+    let (fd_cert, fd_key) = issue("peer.test.local");
+    let (our_cert, our_key) = issue(our_host);
+    let ours = diameter_transport::TlsConfig::from_pem(
+        our_cert.as_bytes(),
+        our_key.as_bytes(),
+        ca.pem().as_bytes(),
+    )
+    .expect("TLS config");
+    (format!("{fd_cert}{}", ca.pem()), fd_key, ours)
+}
+
+#[cfg(feature = "tls")]
+/// CER/CEA, CCR/CCA and DPR/DPA with freeDiameter on its TLS port (TLS at connect), both
+/// sides authenticated by certificates of one CA, the Origin-Hosts checked against them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_against_freediameter_tls_at_connect() {
+    let Some(dir) = require(
+        "freeDiameter",
+        &["freeDiameterd", "gcc", "socat", "openssl"],
+    ) else {
+        return;
+    };
+    let started = Instant::now();
+    let host = "rs-tls.test.local";
+    let (fd_chain, fd_key, ours) = tls_material(host);
+    let port = free_port_pair();
+    let fd = FreeDiameter::start_with_cert(&dir, port, &[], Some((&fd_chain, &fd_key)));
+    let (hook, mut ev) = events();
+    let client = node(host).tls(ours).on_event(hook).build().expect("node");
+    client
+        .connect_tls(addr(port + 1), "peer.test.local")
+        .expect("connect_tls");
+    if !client.wait_open(WAIT).await {
+        let log = fd.log();
+        let tail = &log[log.len().saturating_sub(4000)..];
+        panic!("not open over TLS with freeDiameter; its log ends:\n{tail}");
+    }
+    assert!(client.peers()[0].tls, "the connection runs TLS");
+    for n in 0..3 {
+        let cca = client.call(ccr(n)).await.expect("CCA over TLS");
+        assert_eq!(cca.result_code, 2001);
+    }
+    tokio::time::timeout(WAIT, client.shutdown())
+        .await
+        .expect("shutdown in time");
+    let error = wait_for(&mut ev, "Down", |e| match e {
+        NodeEvent::Down { error, .. } => Some(error.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(error, None);
+    eprintln!(
+        "interop: {host} -> freeDiameter over TLS at connect: CER/CEA, 3 CCR/CCA, DPR/DPA in {:.1?}",
+        started.elapsed()
+    );
+}
+
+#[cfg(feature = "tls")]
+/// In-band TLS offered to freeDiameter on its plain port. The oracle script admits peers
+/// with `ALLOW_OLD_TLS ALLOW_IPSEC`, which freeDiameter's acl_wl reduces to "no TLS" (IPsec
+/// is assumed to protect the link), so its CEA carries no Inband-Security-Id: a node that
+/// only offers TLS goes on in the clear, and one that requires it refuses the peer (5017's
+/// reason, on the initiator side).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_offering_inband_tls_to_freediameter() {
+    let Some(dir) = require(
+        "freeDiameter",
+        &["freeDiameterd", "gcc", "socat", "openssl"],
+    ) else {
+        return;
+    };
+    let started = Instant::now();
+    let (fd_chain, fd_key, ours) = tls_material("rs-offer.test.local");
+    let port = free_port_pair();
+    let _fd = FreeDiameter::start_with_cert(&dir, port, &[], Some((&fd_chain, &fd_key)));
+
+    let offering = node("rs-offer.test.local")
+        .tls(ours.clone())
+        .inband_tls(false)
+        .build()
+        .expect("node");
+    offering.connect(addr(port));
+    assert!(offering.wait_open(WAIT).await, "open in the clear");
+    assert!(!offering.peers()[0].tls, "freeDiameter did not take TLS");
+    let cca = offering.call(ccr(0)).await.expect("CCA");
+    assert_eq!(cca.result_code, 2001);
+    tokio::time::timeout(WAIT, offering.shutdown())
+        .await
+        .expect("shutdown in time");
+
+    let (hook, mut ev) = events();
+    let requiring = node("rs-require.test.local")
+        .tls(ours)
+        .inband_tls(true)
+        .on_event(hook)
+        .build()
+        .expect("node");
+    requiring.connect(addr(port));
+    let error = wait_for(&mut ev, "Down", |e| match e {
+        NodeEvent::Down { error, .. } => Some(error.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(
+        matches!(
+            error,
+            Some(diameter_transport::PeerError::Capabilities(
+                diameter_transport::CapabilityError::NoCommonSecurity { .. }
+            ))
+        ),
+        "got {error:?}"
+    );
+    requiring.shutdown().await;
+    eprintln!(
+        "interop: in-band TLS offered/required to freeDiameter: clear / refused in {:.1?}",
+        started.elapsed()
+    );
+}
