@@ -129,40 +129,36 @@ pub(crate) fn cea(
     }
 }
 
+/// What a CER or a CEA advertises: the two generated types carry the same capability fields,
+/// so one body reads either.
+macro_rules! advertised {
+    ($m:expr) => {{
+        let m = $m;
+        Capabilities {
+            origin_host: m.origin_host.as_str().to_owned(),
+            origin_realm: m.origin_realm.as_str().to_owned(),
+            host_ip_addresses: m.host_ip_address.iter().filter_map(Address::ip).collect(),
+            vendor_id: m.vendor_id,
+            product_name: m.product_name.as_str().to_owned(),
+            firmware_revision: m.firmware_revision,
+            origin_state_id: m.origin_state_id,
+            supported_vendor_ids: m.supported_vendor_id.to_vec(),
+            auth_apps: m.auth_application_id.to_vec(),
+            acct_apps: m.acct_application_id.to_vec(),
+            vendor_specific_apps: from_vendor_specific(&m.vendor_specific_application_id),
+            inband_security: m.inband_security_id.to_vec(),
+        }
+    }};
+}
+
 /// What a CER advertises.
 pub(crate) fn caps_of_cer(m: &CapabilitiesExchangeRequest<'_>) -> Capabilities {
-    Capabilities {
-        origin_host: m.origin_host.as_str().to_owned(),
-        origin_realm: m.origin_realm.as_str().to_owned(),
-        host_ip_addresses: m.host_ip_address.iter().filter_map(Address::ip).collect(),
-        vendor_id: m.vendor_id,
-        product_name: m.product_name.as_str().to_owned(),
-        firmware_revision: m.firmware_revision,
-        origin_state_id: m.origin_state_id,
-        supported_vendor_ids: m.supported_vendor_id.to_vec(),
-        auth_apps: m.auth_application_id.to_vec(),
-        acct_apps: m.acct_application_id.to_vec(),
-        vendor_specific_apps: from_vendor_specific(&m.vendor_specific_application_id),
-        inband_security: m.inband_security_id.to_vec(),
-    }
+    advertised!(m)
 }
 
 /// What a CEA advertises.
 pub(crate) fn caps_of_cea(m: &CapabilitiesExchangeAnswer<'_>) -> Capabilities {
-    Capabilities {
-        origin_host: m.origin_host.as_str().to_owned(),
-        origin_realm: m.origin_realm.as_str().to_owned(),
-        host_ip_addresses: m.host_ip_address.iter().filter_map(Address::ip).collect(),
-        vendor_id: m.vendor_id,
-        product_name: m.product_name.as_str().to_owned(),
-        firmware_revision: m.firmware_revision,
-        origin_state_id: m.origin_state_id,
-        supported_vendor_ids: m.supported_vendor_id.to_vec(),
-        auth_apps: m.auth_application_id.to_vec(),
-        acct_apps: m.acct_application_id.to_vec(),
-        vendor_specific_apps: from_vendor_specific(&m.vendor_specific_application_id),
-        inband_security: m.inband_security_id.to_vec(),
-    }
+    advertised!(m)
 }
 
 /// Encodes a base message of the peer layer.
