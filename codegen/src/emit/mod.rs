@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::TokenStream;
 
 use crate::model::Model;
-pub use plan::Plan;
+pub use plan::{all_applications as plan_applications, Plan};
 
 /// How generated files are laid out.
 #[derive(Clone, Debug, PartialEq, Eq)]

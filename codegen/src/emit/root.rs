@@ -119,23 +119,32 @@ pub fn root(
     let mut view_to_arms = Vec::new();
     let mut app_ids = Vec::new();
     // Variant names: the type name, prefixed by the module where two applications share it.
-    let mut seen = std::collections::BTreeMap::<String, usize>::new();
-    for app in model
-        .applications
-        .values()
-        .filter(|a| plan.is_local(&a.module))
+    // Profile-less applications are counted among themselves only, so that compiling in a
+    // profile never renames their variants; a profile's command is prefixed whenever any other
+    // application or profile has a command of its name (`RoCreditControlRequest`).
+    let mut seen = BTreeMap::<String, usize>::new();
+    let mut seen_all = BTreeMap::<String, usize>::new();
+    for (app, profile) in
+        super::plan::all_applications(model).filter(|(a, _)| plan.is_local(&a.module))
     {
         for cmd in app.commands.values() {
-            *seen.entry(names::type_name(&cmd.name)).or_default() += 1;
+            if profile.is_none() {
+                *seen.entry(names::type_name(&cmd.name)).or_default() += 1;
+            }
+            *seen_all.entry(names::type_name(&cmd.name)).or_default() += 1;
         }
     }
-    for app in model.applications.values() {
+    let mut profile_arms = Vec::new();
+    let mut view_profile_arms = Vec::new();
+    for (app, profile) in super::plan::all_applications(model) {
         if !plan.is_local(&app.module) {
             continue;
         }
         let c = cfg(always_on, &app.module);
         let id = app.id;
-        app_ids.push(quote!(#c if application_id == #id { return true; }));
+        if profile.is_none() {
+            app_ids.push(quote!(#c if application_id == #id { return true; }));
+        }
         let module = ident(&app.module);
         for cmd in app.commands.values() {
             for (request, suffix, grammar) in [
@@ -149,8 +158,13 @@ pub fn root(
                 } else {
                     quote!()
                 };
+                let counts = if profile.is_some() { &seen_all } else { &seen };
                 let v = if app.id != 0
-                    && seen.get(&names::type_name(&cmd.name)).copied().unwrap_or(0) > 1
+                    && counts
+                        .get(&names::type_name(&cmd.name))
+                        .copied()
+                        .unwrap_or(0)
+                        > 1
                 {
                     format_ident!("{}{}", names::type_name(&app.module), ty)
                 } else {
@@ -168,11 +182,16 @@ pub fn root(
                         Ok(d.map(Message::#v))
                     }
                 };
-                if id == 0 {
-                    // RFC 6733 session commands serve any application without its own.
-                    base_arms.push(quote!(#c (_, #code, #request) => #body));
+                if let Some(p) = profile {
+                    profile_arms
+                        .push(quote!(#c (#id, #code, #request) if profile == Some(#p) => #body));
+                } else {
+                    if id == 0 {
+                        // RFC 6733 session commands serve any application without its own.
+                        base_arms.push(quote!(#c (_, #code, #request) => #body));
+                    }
+                    decode_arms.push(quote!(#c (#id, #code, #request) => #body));
                 }
-                decode_arms.push(quote!(#c (#id, #code, #request) => #body));
                 name_arms.push(quote!(#c Message::#v(_) => Some(#full),));
                 header_arms.push(quote!(#c Message::#v(_) => <#module::#ty #lt as #rt::Command<'a>>::header(hop_by_hop, end_to_end),));
                 encode_arms.push(
@@ -192,10 +211,15 @@ pub fn root(
                         Ok(d.map(MessageView::#v))
                     }
                 };
-                if id == 0 {
-                    view_base_arms.push(quote!(#c (_, #code, #request) => #body));
+                if let Some(p) = profile {
+                    view_profile_arms
+                        .push(quote!(#c (#id, #code, #request) if profile == Some(#p) => #body));
+                } else {
+                    if id == 0 {
+                        view_base_arms.push(quote!(#c (_, #code, #request) => #body));
+                    }
+                    view_decode_arms.push(quote!(#c (#id, #code, #request) => #body));
                 }
-                view_decode_arms.push(quote!(#c (#id, #code, #request) => #body));
                 view_name_arms.push(quote!(#c MessageView::#v(_) => Some(#full),));
                 view_to_arms.push(quote!(
                     #c MessageView::#v(v) => Message::#v(#rt::CommandView::to_command(v)),
@@ -204,6 +228,20 @@ pub fn root(
         }
     }
 
+    // The profile decoding prefers by default: the first by name. A profile redefines a
+    // command with a richer grammar (TS 32.299's CCR adds Service-Information to RFC 4006's),
+    // and a message valid under the plain grammar is valid under the profile's too.
+    let default_profile = match model.profiles.keys().map(|k| k.profile.as_str()).min() {
+        Some(p) => quote!(Some(#p)),
+        None => quote!(None),
+    };
+    out.extend(quote! {
+        /// The profile whose grammars [`Message::decode`] and [`MessageView::decode`] prefer
+        /// where one redefines a command of an application (TS 32.299's CCR in application 4,
+        /// ACR in application 3): the profile's command wins when its module is compiled in,
+        /// as the richer grammar. [`Message::decode_profile`] chooses another, or none.
+        pub const DEFAULT_PROFILE: Option<&str> = #default_profile;
+    });
     out.extend(super::rules::root_value_names(model, &module_paths));
     out.extend(quote! {
         /// The definition of AVP (`code`, `vendor_id`) in any enabled dictionary.
@@ -274,11 +312,28 @@ pub fn root(
                 opts: &#rt::DecodeOptions,
                 known: fn(u32, u32) -> Option<&'static #rt::dictionary::AvpDef>,
             ) -> Result<#rt::Decoded<MessageView<'a>>, #rt::DecodeError> {
-                let _ = known; // unused when no command is generated
+                Self::decode_profile_in(bytes, opts, known, DEFAULT_PROFILE)
+            }
+
+            /// As [`MessageView::decode_with`], preferring the grammars of `profile` (see
+            /// [`Message::decode_profile`]).
+            pub fn decode_profile(bytes: &'a [u8], opts: &#rt::DecodeOptions, profile: Option<&str>) -> Result<#rt::Decoded<MessageView<'a>>, #rt::DecodeError> {
+                Self::decode_profile_in(bytes, opts, avp_def, profile)
+            }
+
+            /// As [`MessageView::decode_profile`], with `known` deciding which AVPs exist.
+            pub fn decode_profile_in(
+                bytes: &'a [u8],
+                opts: &#rt::DecodeOptions,
+                known: fn(u32, u32) -> Option<&'static #rt::dictionary::AvpDef>,
+                profile: Option<&str>,
+            ) -> Result<#rt::Decoded<MessageView<'a>>, #rt::DecodeError> {
+                let _ = (known, profile); // unused when no command is generated
                 let header = #rt::Header::decode_unchecked(bytes)?;
                 let key = (header.application_id, header.command_code, header.flags.is_request());
                 #[allow(unreachable_patterns)]
                 match key {
+                    #(#view_profile_arms)*
                     #(#view_decode_arms)*
                     #(#view_base_arms)*
                     _ => {
@@ -348,12 +403,32 @@ pub fn root(
                 opts: &#rt::DecodeOptions,
                 known: fn(u32, u32) -> Option<&'static #rt::dictionary::AvpDef>,
             ) -> Result<#rt::Decoded<Message<'a>>, #rt::DecodeError> {
-                let _ = known; // unused when no command is generated
+                Self::decode_profile_in(bytes, opts, known, DEFAULT_PROFILE)
+            }
+
+            /// As [`Message::decode_with`], preferring the grammars of `profile` where it
+            /// redefines a command: `Some("3gpp")` decodes an application 4 CCR as
+            /// `ro::CreditControlRequest` (when the `ro` module is compiled in), `None` as the
+            /// profile-less `credit_control::CreditControlRequest`. A command the profile does not
+            /// define is decoded as without it.
+            pub fn decode_profile(bytes: &'a [u8], opts: &#rt::DecodeOptions, profile: Option<&str>) -> Result<#rt::Decoded<Message<'a>>, #rt::DecodeError> {
+                Self::decode_profile_in(bytes, opts, avp_def, profile)
+            }
+
+            /// As [`Message::decode_profile`], with `known` deciding which AVPs exist.
+            pub fn decode_profile_in(
+                bytes: &'a [u8],
+                opts: &#rt::DecodeOptions,
+                known: fn(u32, u32) -> Option<&'static #rt::dictionary::AvpDef>,
+                profile: Option<&str>,
+            ) -> Result<#rt::Decoded<Message<'a>>, #rt::DecodeError> {
+                let _ = (known, profile); // unused when no command is generated
                 // Judged by the command's decoder, which applies the leniency asked for.
                 let header = #rt::Header::decode_unchecked(bytes)?;
                 let key = (header.application_id, header.command_code, header.flags.is_request());
                 #[allow(unreachable_patterns)]
                 match key {
+                    #(#profile_arms)*
                     #(#decode_arms)*
                     #(#base_arms)*
                     _ => {
