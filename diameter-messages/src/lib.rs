@@ -2,6 +2,33 @@
 // Source: <shipped>/rfc6733.xml
 // Source: <shipped>/rfc4006.xml
 // Source: <shipped>/rfc7155.xml
+// Source: <shipped>/ts29272.xml
+// Source: <shipped>/rfc7683.xml
+// Source: <shipped>/rfc7944.xml
+// Source: <shipped>/rfc8583.xml
+// Source: <shipped>/rfc5778.xml
+// Source: <shipped>/rfc5447.xml
+// Source: <shipped>/rfc4004.xml
+// Source: <shipped>/ts29229.xml
+// Source: <shipped>/ts29212.xml
+// Source: <shipped>/ts29214.xml
+// Source: <shipped>/ts32299.xml
+// Source: <shipped>/ts29061.xml
+// Source: <shipped>/ts29329.xml
+// Source: <shipped>/ts29230.xml
+// Source: <shipped>/ts29336.xml
+// Source: <shipped>/rfc5777.xml
+// Source: <shipped>/ts29338.xml
+// Source: <shipped>/ts29128.xml
+// Source: <shipped>/ts29173.xml
+// Source: <shipped>/ts29140.xml
+// Source: <shipped>/ts29368.xml
+// Source: <shipped>/xs0057.xml
+// Source: <shipped>/es283034.xml
+// Source: <shipped>/ts29273.xml
+// Source: <shipped>/ts29217.xml
+// Source: <shipped>/ts29344.xml
+// Source: <shipped>/ts29219.xml
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 //! Typed Diameter messages generated from the XML dictionaries in `dictionaries/`.
@@ -16,8 +43,68 @@ pub mod accounting;
 pub mod base;
 #[cfg(feature = "credit_control")]
 pub mod credit_control;
+#[cfg(feature = "es283034")]
+pub mod es283034;
 #[cfg(feature = "nasreq")]
 pub mod nasreq;
+#[cfg(feature = "rf")]
+pub mod rf;
+#[cfg(feature = "rfc4004")]
+pub mod rfc4004;
+#[cfg(feature = "rfc5447")]
+pub mod rfc5447;
+#[cfg(feature = "rfc5777")]
+pub mod rfc5777;
+#[cfg(feature = "rfc5778")]
+pub mod rfc5778;
+#[cfg(feature = "rfc7683")]
+pub mod rfc7683;
+#[cfg(feature = "rfc7944")]
+pub mod rfc7944;
+#[cfg(feature = "rfc8583")]
+pub mod rfc8583;
+#[cfg(feature = "ro")]
+pub mod ro;
+#[cfg(feature = "s13")]
+pub mod s13;
+#[cfg(feature = "s6a")]
+pub mod s6a;
+#[cfg(feature = "sh")]
+pub mod sh;
+#[cfg(feature = "sy")]
+pub mod sy;
+#[cfg(feature = "ts29061")]
+pub mod ts29061;
+#[cfg(feature = "ts29128")]
+pub mod ts29128;
+#[cfg(feature = "ts29140")]
+pub mod ts29140;
+#[cfg(feature = "ts29173")]
+pub mod ts29173;
+#[cfg(feature = "ts29212")]
+pub mod ts29212;
+#[cfg(feature = "ts29214")]
+pub mod ts29214;
+#[cfg(feature = "ts29217")]
+pub mod ts29217;
+#[cfg(feature = "ts29229")]
+pub mod ts29229;
+#[cfg(feature = "ts29230")]
+pub mod ts29230;
+#[cfg(feature = "ts29273")]
+pub mod ts29273;
+#[cfg(feature = "ts29336")]
+pub mod ts29336;
+#[cfg(feature = "ts29338")]
+pub mod ts29338;
+#[cfg(feature = "ts29344")]
+pub mod ts29344;
+#[cfg(feature = "ts29368")]
+pub mod ts29368;
+#[cfg(feature = "ts32299")]
+pub mod ts32299;
+#[cfg(feature = "xs0057")]
+pub mod xs0057;
 /// Everything the usual program names, for `use diameter_messages::prelude::*;`: the
 /// application modules, [`Message`] and [`MessageView`], the runtime's traits
 /// (`Command`, `CommandView`, `CommandBuilder`, `IntoOwned`, ...), options, errors, value
@@ -28,8 +115,68 @@ pub mod prelude {
     pub use super::base;
     #[cfg(feature = "credit_control")]
     pub use super::credit_control;
+    #[cfg(feature = "es283034")]
+    pub use super::es283034;
     #[cfg(feature = "nasreq")]
     pub use super::nasreq;
+    #[cfg(feature = "rf")]
+    pub use super::rf;
+    #[cfg(feature = "rfc4004")]
+    pub use super::rfc4004;
+    #[cfg(feature = "rfc5447")]
+    pub use super::rfc5447;
+    #[cfg(feature = "rfc5777")]
+    pub use super::rfc5777;
+    #[cfg(feature = "rfc5778")]
+    pub use super::rfc5778;
+    #[cfg(feature = "rfc7683")]
+    pub use super::rfc7683;
+    #[cfg(feature = "rfc7944")]
+    pub use super::rfc7944;
+    #[cfg(feature = "rfc8583")]
+    pub use super::rfc8583;
+    #[cfg(feature = "ro")]
+    pub use super::ro;
+    #[cfg(feature = "s13")]
+    pub use super::s13;
+    #[cfg(feature = "s6a")]
+    pub use super::s6a;
+    #[cfg(feature = "sh")]
+    pub use super::sh;
+    #[cfg(feature = "sy")]
+    pub use super::sy;
+    #[cfg(feature = "ts29061")]
+    pub use super::ts29061;
+    #[cfg(feature = "ts29128")]
+    pub use super::ts29128;
+    #[cfg(feature = "ts29140")]
+    pub use super::ts29140;
+    #[cfg(feature = "ts29173")]
+    pub use super::ts29173;
+    #[cfg(feature = "ts29212")]
+    pub use super::ts29212;
+    #[cfg(feature = "ts29214")]
+    pub use super::ts29214;
+    #[cfg(feature = "ts29217")]
+    pub use super::ts29217;
+    #[cfg(feature = "ts29229")]
+    pub use super::ts29229;
+    #[cfg(feature = "ts29230")]
+    pub use super::ts29230;
+    #[cfg(feature = "ts29273")]
+    pub use super::ts29273;
+    #[cfg(feature = "ts29336")]
+    pub use super::ts29336;
+    #[cfg(feature = "ts29338")]
+    pub use super::ts29338;
+    #[cfg(feature = "ts29344")]
+    pub use super::ts29344;
+    #[cfg(feature = "ts29368")]
+    pub use super::ts29368;
+    #[cfg(feature = "ts32299")]
+    pub use super::ts32299;
+    #[cfg(feature = "xs0057")]
+    pub use super::xs0057;
     pub use super::{Message, MessageView};
     pub use ::diameter_runtime::{
         Command, CommandBuilder, CommandView, DecodeError, DecodeOptions, Decoded, Group,
@@ -43,9 +190,560 @@ pub mod prelude {
 }
 #[cfg(all(feature = "credit_control", not(feature = "nasreq")))]
 compile_error!("feature `credit_control` needs feature `nasreq`");
+#[cfg(all(feature = "rf", not(feature = "credit_control")))]
+compile_error!("feature `rf` needs feature `credit_control`");
+#[cfg(all(feature = "rf", not(feature = "es283034")))]
+compile_error!("feature `rf` needs feature `es283034`");
+#[cfg(all(feature = "rf", not(feature = "nasreq")))]
+compile_error!("feature `rf` needs feature `nasreq`");
+#[cfg(all(feature = "rf", not(feature = "rfc4004")))]
+compile_error!("feature `rf` needs feature `rfc4004`");
+#[cfg(all(feature = "rf", not(feature = "rfc5447")))]
+compile_error!("feature `rf` needs feature `rfc5447`");
+#[cfg(all(feature = "rf", not(feature = "rfc5777")))]
+compile_error!("feature `rf` needs feature `rfc5777`");
+#[cfg(all(feature = "rf", not(feature = "rfc5778")))]
+compile_error!("feature `rf` needs feature `rfc5778`");
+#[cfg(all(feature = "rf", not(feature = "rfc7683")))]
+compile_error!("feature `rf` needs feature `rfc7683`");
+#[cfg(all(feature = "rf", not(feature = "rfc7944")))]
+compile_error!("feature `rf` needs feature `rfc7944`");
+#[cfg(all(feature = "rf", not(feature = "rfc8583")))]
+compile_error!("feature `rf` needs feature `rfc8583`");
+#[cfg(all(feature = "rf", not(feature = "s6a")))]
+compile_error!("feature `rf` needs feature `s6a`");
+#[cfg(all(feature = "rf", not(feature = "sh")))]
+compile_error!("feature `rf` needs feature `sh`");
+#[cfg(all(feature = "rf", not(feature = "ts29061")))]
+compile_error!("feature `rf` needs feature `ts29061`");
+#[cfg(all(feature = "rf", not(feature = "ts29128")))]
+compile_error!("feature `rf` needs feature `ts29128`");
+#[cfg(all(feature = "rf", not(feature = "ts29140")))]
+compile_error!("feature `rf` needs feature `ts29140`");
+#[cfg(all(feature = "rf", not(feature = "ts29173")))]
+compile_error!("feature `rf` needs feature `ts29173`");
+#[cfg(all(feature = "rf", not(feature = "ts29212")))]
+compile_error!("feature `rf` needs feature `ts29212`");
+#[cfg(all(feature = "rf", not(feature = "ts29214")))]
+compile_error!("feature `rf` needs feature `ts29214`");
+#[cfg(all(feature = "rf", not(feature = "ts29217")))]
+compile_error!("feature `rf` needs feature `ts29217`");
+#[cfg(all(feature = "rf", not(feature = "ts29229")))]
+compile_error!("feature `rf` needs feature `ts29229`");
+#[cfg(all(feature = "rf", not(feature = "ts29273")))]
+compile_error!("feature `rf` needs feature `ts29273`");
+#[cfg(all(feature = "rf", not(feature = "ts29336")))]
+compile_error!("feature `rf` needs feature `ts29336`");
+#[cfg(all(feature = "rf", not(feature = "ts29338")))]
+compile_error!("feature `rf` needs feature `ts29338`");
+#[cfg(all(feature = "rf", not(feature = "ts29344")))]
+compile_error!("feature `rf` needs feature `ts29344`");
+#[cfg(all(feature = "rf", not(feature = "ts29368")))]
+compile_error!("feature `rf` needs feature `ts29368`");
+#[cfg(all(feature = "rf", not(feature = "ts32299")))]
+compile_error!("feature `rf` needs feature `ts32299`");
+#[cfg(all(feature = "rf", not(feature = "xs0057")))]
+compile_error!("feature `rf` needs feature `xs0057`");
+#[cfg(all(feature = "rfc5447", not(feature = "rfc4004")))]
+compile_error!("feature `rfc5447` needs feature `rfc4004`");
+#[cfg(all(feature = "ro", not(feature = "credit_control")))]
+compile_error!("feature `ro` needs feature `credit_control`");
+#[cfg(all(feature = "ro", not(feature = "es283034")))]
+compile_error!("feature `ro` needs feature `es283034`");
+#[cfg(all(feature = "ro", not(feature = "nasreq")))]
+compile_error!("feature `ro` needs feature `nasreq`");
+#[cfg(all(feature = "ro", not(feature = "rfc4004")))]
+compile_error!("feature `ro` needs feature `rfc4004`");
+#[cfg(all(feature = "ro", not(feature = "rfc5447")))]
+compile_error!("feature `ro` needs feature `rfc5447`");
+#[cfg(all(feature = "ro", not(feature = "rfc5777")))]
+compile_error!("feature `ro` needs feature `rfc5777`");
+#[cfg(all(feature = "ro", not(feature = "rfc5778")))]
+compile_error!("feature `ro` needs feature `rfc5778`");
+#[cfg(all(feature = "ro", not(feature = "rfc7683")))]
+compile_error!("feature `ro` needs feature `rfc7683`");
+#[cfg(all(feature = "ro", not(feature = "rfc7944")))]
+compile_error!("feature `ro` needs feature `rfc7944`");
+#[cfg(all(feature = "ro", not(feature = "rfc8583")))]
+compile_error!("feature `ro` needs feature `rfc8583`");
+#[cfg(all(feature = "ro", not(feature = "s6a")))]
+compile_error!("feature `ro` needs feature `s6a`");
+#[cfg(all(feature = "ro", not(feature = "sh")))]
+compile_error!("feature `ro` needs feature `sh`");
+#[cfg(all(feature = "ro", not(feature = "ts29061")))]
+compile_error!("feature `ro` needs feature `ts29061`");
+#[cfg(all(feature = "ro", not(feature = "ts29128")))]
+compile_error!("feature `ro` needs feature `ts29128`");
+#[cfg(all(feature = "ro", not(feature = "ts29140")))]
+compile_error!("feature `ro` needs feature `ts29140`");
+#[cfg(all(feature = "ro", not(feature = "ts29173")))]
+compile_error!("feature `ro` needs feature `ts29173`");
+#[cfg(all(feature = "ro", not(feature = "ts29212")))]
+compile_error!("feature `ro` needs feature `ts29212`");
+#[cfg(all(feature = "ro", not(feature = "ts29214")))]
+compile_error!("feature `ro` needs feature `ts29214`");
+#[cfg(all(feature = "ro", not(feature = "ts29217")))]
+compile_error!("feature `ro` needs feature `ts29217`");
+#[cfg(all(feature = "ro", not(feature = "ts29229")))]
+compile_error!("feature `ro` needs feature `ts29229`");
+#[cfg(all(feature = "ro", not(feature = "ts29273")))]
+compile_error!("feature `ro` needs feature `ts29273`");
+#[cfg(all(feature = "ro", not(feature = "ts29336")))]
+compile_error!("feature `ro` needs feature `ts29336`");
+#[cfg(all(feature = "ro", not(feature = "ts29338")))]
+compile_error!("feature `ro` needs feature `ts29338`");
+#[cfg(all(feature = "ro", not(feature = "ts29344")))]
+compile_error!("feature `ro` needs feature `ts29344`");
+#[cfg(all(feature = "ro", not(feature = "ts29368")))]
+compile_error!("feature `ro` needs feature `ts29368`");
+#[cfg(all(feature = "ro", not(feature = "ts32299")))]
+compile_error!("feature `ro` needs feature `ts32299`");
+#[cfg(all(feature = "ro", not(feature = "xs0057")))]
+compile_error!("feature `ro` needs feature `xs0057`");
+#[cfg(all(feature = "s13", not(feature = "credit_control")))]
+compile_error!("feature `s13` needs feature `credit_control`");
+#[cfg(all(feature = "s13", not(feature = "es283034")))]
+compile_error!("feature `s13` needs feature `es283034`");
+#[cfg(all(feature = "s13", not(feature = "nasreq")))]
+compile_error!("feature `s13` needs feature `nasreq`");
+#[cfg(all(feature = "s13", not(feature = "rfc4004")))]
+compile_error!("feature `s13` needs feature `rfc4004`");
+#[cfg(all(feature = "s13", not(feature = "rfc5447")))]
+compile_error!("feature `s13` needs feature `rfc5447`");
+#[cfg(all(feature = "s13", not(feature = "rfc5777")))]
+compile_error!("feature `s13` needs feature `rfc5777`");
+#[cfg(all(feature = "s13", not(feature = "rfc5778")))]
+compile_error!("feature `s13` needs feature `rfc5778`");
+#[cfg(all(feature = "s13", not(feature = "rfc7683")))]
+compile_error!("feature `s13` needs feature `rfc7683`");
+#[cfg(all(feature = "s13", not(feature = "rfc7944")))]
+compile_error!("feature `s13` needs feature `rfc7944`");
+#[cfg(all(feature = "s13", not(feature = "rfc8583")))]
+compile_error!("feature `s13` needs feature `rfc8583`");
+#[cfg(all(feature = "s13", not(feature = "s6a")))]
+compile_error!("feature `s13` needs feature `s6a`");
+#[cfg(all(feature = "s13", not(feature = "sh")))]
+compile_error!("feature `s13` needs feature `sh`");
+#[cfg(all(feature = "s13", not(feature = "ts29061")))]
+compile_error!("feature `s13` needs feature `ts29061`");
+#[cfg(all(feature = "s13", not(feature = "ts29128")))]
+compile_error!("feature `s13` needs feature `ts29128`");
+#[cfg(all(feature = "s13", not(feature = "ts29140")))]
+compile_error!("feature `s13` needs feature `ts29140`");
+#[cfg(all(feature = "s13", not(feature = "ts29173")))]
+compile_error!("feature `s13` needs feature `ts29173`");
+#[cfg(all(feature = "s13", not(feature = "ts29212")))]
+compile_error!("feature `s13` needs feature `ts29212`");
+#[cfg(all(feature = "s13", not(feature = "ts29214")))]
+compile_error!("feature `s13` needs feature `ts29214`");
+#[cfg(all(feature = "s13", not(feature = "ts29217")))]
+compile_error!("feature `s13` needs feature `ts29217`");
+#[cfg(all(feature = "s13", not(feature = "ts29229")))]
+compile_error!("feature `s13` needs feature `ts29229`");
+#[cfg(all(feature = "s13", not(feature = "ts29273")))]
+compile_error!("feature `s13` needs feature `ts29273`");
+#[cfg(all(feature = "s13", not(feature = "ts29336")))]
+compile_error!("feature `s13` needs feature `ts29336`");
+#[cfg(all(feature = "s13", not(feature = "ts29338")))]
+compile_error!("feature `s13` needs feature `ts29338`");
+#[cfg(all(feature = "s13", not(feature = "ts29344")))]
+compile_error!("feature `s13` needs feature `ts29344`");
+#[cfg(all(feature = "s13", not(feature = "ts29368")))]
+compile_error!("feature `s13` needs feature `ts29368`");
+#[cfg(all(feature = "s13", not(feature = "ts32299")))]
+compile_error!("feature `s13` needs feature `ts32299`");
+#[cfg(all(feature = "s13", not(feature = "xs0057")))]
+compile_error!("feature `s13` needs feature `xs0057`");
+#[cfg(all(feature = "s6a", not(feature = "credit_control")))]
+compile_error!("feature `s6a` needs feature `credit_control`");
+#[cfg(all(feature = "s6a", not(feature = "es283034")))]
+compile_error!("feature `s6a` needs feature `es283034`");
+#[cfg(all(feature = "s6a", not(feature = "nasreq")))]
+compile_error!("feature `s6a` needs feature `nasreq`");
+#[cfg(all(feature = "s6a", not(feature = "rfc4004")))]
+compile_error!("feature `s6a` needs feature `rfc4004`");
+#[cfg(all(feature = "s6a", not(feature = "rfc5447")))]
+compile_error!("feature `s6a` needs feature `rfc5447`");
+#[cfg(all(feature = "s6a", not(feature = "rfc5777")))]
+compile_error!("feature `s6a` needs feature `rfc5777`");
+#[cfg(all(feature = "s6a", not(feature = "rfc5778")))]
+compile_error!("feature `s6a` needs feature `rfc5778`");
+#[cfg(all(feature = "s6a", not(feature = "rfc7683")))]
+compile_error!("feature `s6a` needs feature `rfc7683`");
+#[cfg(all(feature = "s6a", not(feature = "rfc7944")))]
+compile_error!("feature `s6a` needs feature `rfc7944`");
+#[cfg(all(feature = "s6a", not(feature = "rfc8583")))]
+compile_error!("feature `s6a` needs feature `rfc8583`");
+#[cfg(all(feature = "s6a", not(feature = "sh")))]
+compile_error!("feature `s6a` needs feature `sh`");
+#[cfg(all(feature = "s6a", not(feature = "ts29061")))]
+compile_error!("feature `s6a` needs feature `ts29061`");
+#[cfg(all(feature = "s6a", not(feature = "ts29128")))]
+compile_error!("feature `s6a` needs feature `ts29128`");
+#[cfg(all(feature = "s6a", not(feature = "ts29140")))]
+compile_error!("feature `s6a` needs feature `ts29140`");
+#[cfg(all(feature = "s6a", not(feature = "ts29173")))]
+compile_error!("feature `s6a` needs feature `ts29173`");
+#[cfg(all(feature = "s6a", not(feature = "ts29212")))]
+compile_error!("feature `s6a` needs feature `ts29212`");
+#[cfg(all(feature = "s6a", not(feature = "ts29214")))]
+compile_error!("feature `s6a` needs feature `ts29214`");
+#[cfg(all(feature = "s6a", not(feature = "ts29217")))]
+compile_error!("feature `s6a` needs feature `ts29217`");
+#[cfg(all(feature = "s6a", not(feature = "ts29229")))]
+compile_error!("feature `s6a` needs feature `ts29229`");
+#[cfg(all(feature = "s6a", not(feature = "ts29273")))]
+compile_error!("feature `s6a` needs feature `ts29273`");
+#[cfg(all(feature = "s6a", not(feature = "ts29336")))]
+compile_error!("feature `s6a` needs feature `ts29336`");
+#[cfg(all(feature = "s6a", not(feature = "ts29338")))]
+compile_error!("feature `s6a` needs feature `ts29338`");
+#[cfg(all(feature = "s6a", not(feature = "ts29344")))]
+compile_error!("feature `s6a` needs feature `ts29344`");
+#[cfg(all(feature = "s6a", not(feature = "ts29368")))]
+compile_error!("feature `s6a` needs feature `ts29368`");
+#[cfg(all(feature = "s6a", not(feature = "ts32299")))]
+compile_error!("feature `s6a` needs feature `ts32299`");
+#[cfg(all(feature = "s6a", not(feature = "xs0057")))]
+compile_error!("feature `s6a` needs feature `xs0057`");
+#[cfg(all(feature = "sh", not(feature = "credit_control")))]
+compile_error!("feature `sh` needs feature `credit_control`");
+#[cfg(all(feature = "sh", not(feature = "es283034")))]
+compile_error!("feature `sh` needs feature `es283034`");
+#[cfg(all(feature = "sh", not(feature = "nasreq")))]
+compile_error!("feature `sh` needs feature `nasreq`");
+#[cfg(all(feature = "sh", not(feature = "rfc4004")))]
+compile_error!("feature `sh` needs feature `rfc4004`");
+#[cfg(all(feature = "sh", not(feature = "rfc5447")))]
+compile_error!("feature `sh` needs feature `rfc5447`");
+#[cfg(all(feature = "sh", not(feature = "rfc5777")))]
+compile_error!("feature `sh` needs feature `rfc5777`");
+#[cfg(all(feature = "sh", not(feature = "rfc5778")))]
+compile_error!("feature `sh` needs feature `rfc5778`");
+#[cfg(all(feature = "sh", not(feature = "rfc7683")))]
+compile_error!("feature `sh` needs feature `rfc7683`");
+#[cfg(all(feature = "sh", not(feature = "rfc7944")))]
+compile_error!("feature `sh` needs feature `rfc7944`");
+#[cfg(all(feature = "sh", not(feature = "rfc8583")))]
+compile_error!("feature `sh` needs feature `rfc8583`");
+#[cfg(all(feature = "sh", not(feature = "s6a")))]
+compile_error!("feature `sh` needs feature `s6a`");
+#[cfg(all(feature = "sh", not(feature = "ts29061")))]
+compile_error!("feature `sh` needs feature `ts29061`");
+#[cfg(all(feature = "sh", not(feature = "ts29128")))]
+compile_error!("feature `sh` needs feature `ts29128`");
+#[cfg(all(feature = "sh", not(feature = "ts29140")))]
+compile_error!("feature `sh` needs feature `ts29140`");
+#[cfg(all(feature = "sh", not(feature = "ts29173")))]
+compile_error!("feature `sh` needs feature `ts29173`");
+#[cfg(all(feature = "sh", not(feature = "ts29212")))]
+compile_error!("feature `sh` needs feature `ts29212`");
+#[cfg(all(feature = "sh", not(feature = "ts29214")))]
+compile_error!("feature `sh` needs feature `ts29214`");
+#[cfg(all(feature = "sh", not(feature = "ts29217")))]
+compile_error!("feature `sh` needs feature `ts29217`");
+#[cfg(all(feature = "sh", not(feature = "ts29229")))]
+compile_error!("feature `sh` needs feature `ts29229`");
+#[cfg(all(feature = "sh", not(feature = "ts29273")))]
+compile_error!("feature `sh` needs feature `ts29273`");
+#[cfg(all(feature = "sh", not(feature = "ts29336")))]
+compile_error!("feature `sh` needs feature `ts29336`");
+#[cfg(all(feature = "sh", not(feature = "ts29338")))]
+compile_error!("feature `sh` needs feature `ts29338`");
+#[cfg(all(feature = "sh", not(feature = "ts29344")))]
+compile_error!("feature `sh` needs feature `ts29344`");
+#[cfg(all(feature = "sh", not(feature = "ts29368")))]
+compile_error!("feature `sh` needs feature `ts29368`");
+#[cfg(all(feature = "sh", not(feature = "ts32299")))]
+compile_error!("feature `sh` needs feature `ts32299`");
+#[cfg(all(feature = "sh", not(feature = "xs0057")))]
+compile_error!("feature `sh` needs feature `xs0057`");
+#[cfg(all(feature = "sy", not(feature = "credit_control")))]
+compile_error!("feature `sy` needs feature `credit_control`");
+#[cfg(all(feature = "sy", not(feature = "es283034")))]
+compile_error!("feature `sy` needs feature `es283034`");
+#[cfg(all(feature = "sy", not(feature = "nasreq")))]
+compile_error!("feature `sy` needs feature `nasreq`");
+#[cfg(all(feature = "sy", not(feature = "rfc7683")))]
+compile_error!("feature `sy` needs feature `rfc7683`");
+#[cfg(all(feature = "sy", not(feature = "rfc7944")))]
+compile_error!("feature `sy` needs feature `rfc7944`");
+#[cfg(all(feature = "sy", not(feature = "rfc8583")))]
+compile_error!("feature `sy` needs feature `rfc8583`");
+#[cfg(all(feature = "sy", not(feature = "ts29229")))]
+compile_error!("feature `sy` needs feature `ts29229`");
+#[cfg(all(feature = "ts29128", not(feature = "credit_control")))]
+compile_error!("feature `ts29128` needs feature `credit_control`");
+#[cfg(all(feature = "ts29128", not(feature = "es283034")))]
+compile_error!("feature `ts29128` needs feature `es283034`");
+#[cfg(all(feature = "ts29128", not(feature = "nasreq")))]
+compile_error!("feature `ts29128` needs feature `nasreq`");
+#[cfg(all(feature = "ts29128", not(feature = "rfc4004")))]
+compile_error!("feature `ts29128` needs feature `rfc4004`");
+#[cfg(all(feature = "ts29128", not(feature = "rfc5447")))]
+compile_error!("feature `ts29128` needs feature `rfc5447`");
+#[cfg(all(feature = "ts29128", not(feature = "rfc5777")))]
+compile_error!("feature `ts29128` needs feature `rfc5777`");
+#[cfg(all(feature = "ts29128", not(feature = "rfc5778")))]
+compile_error!("feature `ts29128` needs feature `rfc5778`");
+#[cfg(all(feature = "ts29128", not(feature = "rfc7683")))]
+compile_error!("feature `ts29128` needs feature `rfc7683`");
+#[cfg(all(feature = "ts29128", not(feature = "rfc7944")))]
+compile_error!("feature `ts29128` needs feature `rfc7944`");
+#[cfg(all(feature = "ts29128", not(feature = "rfc8583")))]
+compile_error!("feature `ts29128` needs feature `rfc8583`");
+#[cfg(all(feature = "ts29128", not(feature = "s6a")))]
+compile_error!("feature `ts29128` needs feature `s6a`");
+#[cfg(all(feature = "ts29128", not(feature = "sh")))]
+compile_error!("feature `ts29128` needs feature `sh`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29061")))]
+compile_error!("feature `ts29128` needs feature `ts29061`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29140")))]
+compile_error!("feature `ts29128` needs feature `ts29140`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29173")))]
+compile_error!("feature `ts29128` needs feature `ts29173`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29212")))]
+compile_error!("feature `ts29128` needs feature `ts29212`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29214")))]
+compile_error!("feature `ts29128` needs feature `ts29214`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29217")))]
+compile_error!("feature `ts29128` needs feature `ts29217`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29229")))]
+compile_error!("feature `ts29128` needs feature `ts29229`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29273")))]
+compile_error!("feature `ts29128` needs feature `ts29273`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29336")))]
+compile_error!("feature `ts29128` needs feature `ts29336`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29338")))]
+compile_error!("feature `ts29128` needs feature `ts29338`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29344")))]
+compile_error!("feature `ts29128` needs feature `ts29344`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29368")))]
+compile_error!("feature `ts29128` needs feature `ts29368`");
+#[cfg(all(feature = "ts29128", not(feature = "ts32299")))]
+compile_error!("feature `ts29128` needs feature `ts32299`");
+#[cfg(all(feature = "ts29128", not(feature = "xs0057")))]
+compile_error!("feature `ts29128` needs feature `xs0057`");
+#[cfg(all(feature = "ts29212", not(feature = "credit_control")))]
+compile_error!("feature `ts29212` needs feature `credit_control`");
+#[cfg(all(feature = "ts29212", not(feature = "es283034")))]
+compile_error!("feature `ts29212` needs feature `es283034`");
+#[cfg(all(feature = "ts29212", not(feature = "nasreq")))]
+compile_error!("feature `ts29212` needs feature `nasreq`");
+#[cfg(all(feature = "ts29212", not(feature = "rfc4004")))]
+compile_error!("feature `ts29212` needs feature `rfc4004`");
+#[cfg(all(feature = "ts29212", not(feature = "rfc5447")))]
+compile_error!("feature `ts29212` needs feature `rfc5447`");
+#[cfg(all(feature = "ts29212", not(feature = "rfc5777")))]
+compile_error!("feature `ts29212` needs feature `rfc5777`");
+#[cfg(all(feature = "ts29212", not(feature = "rfc5778")))]
+compile_error!("feature `ts29212` needs feature `rfc5778`");
+#[cfg(all(feature = "ts29212", not(feature = "rfc7683")))]
+compile_error!("feature `ts29212` needs feature `rfc7683`");
+#[cfg(all(feature = "ts29212", not(feature = "rfc7944")))]
+compile_error!("feature `ts29212` needs feature `rfc7944`");
+#[cfg(all(feature = "ts29212", not(feature = "rfc8583")))]
+compile_error!("feature `ts29212` needs feature `rfc8583`");
+#[cfg(all(feature = "ts29212", not(feature = "s6a")))]
+compile_error!("feature `ts29212` needs feature `s6a`");
+#[cfg(all(feature = "ts29212", not(feature = "sh")))]
+compile_error!("feature `ts29212` needs feature `sh`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29061")))]
+compile_error!("feature `ts29212` needs feature `ts29061`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29128")))]
+compile_error!("feature `ts29212` needs feature `ts29128`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29140")))]
+compile_error!("feature `ts29212` needs feature `ts29140`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29173")))]
+compile_error!("feature `ts29212` needs feature `ts29173`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29214")))]
+compile_error!("feature `ts29212` needs feature `ts29214`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29217")))]
+compile_error!("feature `ts29212` needs feature `ts29217`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29229")))]
+compile_error!("feature `ts29212` needs feature `ts29229`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29273")))]
+compile_error!("feature `ts29212` needs feature `ts29273`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29336")))]
+compile_error!("feature `ts29212` needs feature `ts29336`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29338")))]
+compile_error!("feature `ts29212` needs feature `ts29338`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29344")))]
+compile_error!("feature `ts29212` needs feature `ts29344`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29368")))]
+compile_error!("feature `ts29212` needs feature `ts29368`");
+#[cfg(all(feature = "ts29212", not(feature = "ts32299")))]
+compile_error!("feature `ts29212` needs feature `ts32299`");
+#[cfg(all(feature = "ts29212", not(feature = "xs0057")))]
+compile_error!("feature `ts29212` needs feature `xs0057`");
+#[cfg(all(feature = "ts29214", not(feature = "credit_control")))]
+compile_error!("feature `ts29214` needs feature `credit_control`");
+#[cfg(all(feature = "ts29214", not(feature = "nasreq")))]
+compile_error!("feature `ts29214` needs feature `nasreq`");
+#[cfg(all(feature = "ts29336", not(feature = "credit_control")))]
+compile_error!("feature `ts29336` needs feature `credit_control`");
+#[cfg(all(feature = "ts29336", not(feature = "es283034")))]
+compile_error!("feature `ts29336` needs feature `es283034`");
+#[cfg(all(feature = "ts29336", not(feature = "nasreq")))]
+compile_error!("feature `ts29336` needs feature `nasreq`");
+#[cfg(all(feature = "ts29336", not(feature = "rfc4004")))]
+compile_error!("feature `ts29336` needs feature `rfc4004`");
+#[cfg(all(feature = "ts29336", not(feature = "rfc5447")))]
+compile_error!("feature `ts29336` needs feature `rfc5447`");
+#[cfg(all(feature = "ts29336", not(feature = "rfc5777")))]
+compile_error!("feature `ts29336` needs feature `rfc5777`");
+#[cfg(all(feature = "ts29336", not(feature = "rfc5778")))]
+compile_error!("feature `ts29336` needs feature `rfc5778`");
+#[cfg(all(feature = "ts29336", not(feature = "rfc7683")))]
+compile_error!("feature `ts29336` needs feature `rfc7683`");
+#[cfg(all(feature = "ts29336", not(feature = "rfc7944")))]
+compile_error!("feature `ts29336` needs feature `rfc7944`");
+#[cfg(all(feature = "ts29336", not(feature = "rfc8583")))]
+compile_error!("feature `ts29336` needs feature `rfc8583`");
+#[cfg(all(feature = "ts29336", not(feature = "s6a")))]
+compile_error!("feature `ts29336` needs feature `s6a`");
+#[cfg(all(feature = "ts29336", not(feature = "sh")))]
+compile_error!("feature `ts29336` needs feature `sh`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29061")))]
+compile_error!("feature `ts29336` needs feature `ts29061`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29128")))]
+compile_error!("feature `ts29336` needs feature `ts29128`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29140")))]
+compile_error!("feature `ts29336` needs feature `ts29140`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29173")))]
+compile_error!("feature `ts29336` needs feature `ts29173`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29212")))]
+compile_error!("feature `ts29336` needs feature `ts29212`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29214")))]
+compile_error!("feature `ts29336` needs feature `ts29214`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29217")))]
+compile_error!("feature `ts29336` needs feature `ts29217`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29229")))]
+compile_error!("feature `ts29336` needs feature `ts29229`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29273")))]
+compile_error!("feature `ts29336` needs feature `ts29273`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29338")))]
+compile_error!("feature `ts29336` needs feature `ts29338`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29344")))]
+compile_error!("feature `ts29336` needs feature `ts29344`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29368")))]
+compile_error!("feature `ts29336` needs feature `ts29368`");
+#[cfg(all(feature = "ts29336", not(feature = "ts32299")))]
+compile_error!("feature `ts29336` needs feature `ts32299`");
+#[cfg(all(feature = "ts29336", not(feature = "xs0057")))]
+compile_error!("feature `ts29336` needs feature `xs0057`");
+#[cfg(all(feature = "ts29344", not(feature = "credit_control")))]
+compile_error!("feature `ts29344` needs feature `credit_control`");
+#[cfg(all(feature = "ts29344", not(feature = "es283034")))]
+compile_error!("feature `ts29344` needs feature `es283034`");
+#[cfg(all(feature = "ts29344", not(feature = "nasreq")))]
+compile_error!("feature `ts29344` needs feature `nasreq`");
+#[cfg(all(feature = "ts29344", not(feature = "rfc4004")))]
+compile_error!("feature `ts29344` needs feature `rfc4004`");
+#[cfg(all(feature = "ts29344", not(feature = "rfc5447")))]
+compile_error!("feature `ts29344` needs feature `rfc5447`");
+#[cfg(all(feature = "ts29344", not(feature = "rfc5777")))]
+compile_error!("feature `ts29344` needs feature `rfc5777`");
+#[cfg(all(feature = "ts29344", not(feature = "rfc5778")))]
+compile_error!("feature `ts29344` needs feature `rfc5778`");
+#[cfg(all(feature = "ts29344", not(feature = "rfc7683")))]
+compile_error!("feature `ts29344` needs feature `rfc7683`");
+#[cfg(all(feature = "ts29344", not(feature = "rfc7944")))]
+compile_error!("feature `ts29344` needs feature `rfc7944`");
+#[cfg(all(feature = "ts29344", not(feature = "rfc8583")))]
+compile_error!("feature `ts29344` needs feature `rfc8583`");
+#[cfg(all(feature = "ts29344", not(feature = "s6a")))]
+compile_error!("feature `ts29344` needs feature `s6a`");
+#[cfg(all(feature = "ts29344", not(feature = "sh")))]
+compile_error!("feature `ts29344` needs feature `sh`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29061")))]
+compile_error!("feature `ts29344` needs feature `ts29061`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29128")))]
+compile_error!("feature `ts29344` needs feature `ts29128`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29140")))]
+compile_error!("feature `ts29344` needs feature `ts29140`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29173")))]
+compile_error!("feature `ts29344` needs feature `ts29173`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29212")))]
+compile_error!("feature `ts29344` needs feature `ts29212`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29214")))]
+compile_error!("feature `ts29344` needs feature `ts29214`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29217")))]
+compile_error!("feature `ts29344` needs feature `ts29217`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29229")))]
+compile_error!("feature `ts29344` needs feature `ts29229`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29273")))]
+compile_error!("feature `ts29344` needs feature `ts29273`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29336")))]
+compile_error!("feature `ts29344` needs feature `ts29336`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29338")))]
+compile_error!("feature `ts29344` needs feature `ts29338`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29368")))]
+compile_error!("feature `ts29344` needs feature `ts29368`");
+#[cfg(all(feature = "ts29344", not(feature = "ts32299")))]
+compile_error!("feature `ts29344` needs feature `ts32299`");
+#[cfg(all(feature = "ts29344", not(feature = "xs0057")))]
+compile_error!("feature `ts29344` needs feature `xs0057`");
+#[cfg(all(feature = "ts32299", not(feature = "credit_control")))]
+compile_error!("feature `ts32299` needs feature `credit_control`");
+#[cfg(all(feature = "ts32299", not(feature = "es283034")))]
+compile_error!("feature `ts32299` needs feature `es283034`");
+#[cfg(all(feature = "ts32299", not(feature = "nasreq")))]
+compile_error!("feature `ts32299` needs feature `nasreq`");
+#[cfg(all(feature = "ts32299", not(feature = "rfc4004")))]
+compile_error!("feature `ts32299` needs feature `rfc4004`");
+#[cfg(all(feature = "ts32299", not(feature = "rfc5447")))]
+compile_error!("feature `ts32299` needs feature `rfc5447`");
+#[cfg(all(feature = "ts32299", not(feature = "rfc5777")))]
+compile_error!("feature `ts32299` needs feature `rfc5777`");
+#[cfg(all(feature = "ts32299", not(feature = "rfc5778")))]
+compile_error!("feature `ts32299` needs feature `rfc5778`");
+#[cfg(all(feature = "ts32299", not(feature = "rfc7683")))]
+compile_error!("feature `ts32299` needs feature `rfc7683`");
+#[cfg(all(feature = "ts32299", not(feature = "rfc7944")))]
+compile_error!("feature `ts32299` needs feature `rfc7944`");
+#[cfg(all(feature = "ts32299", not(feature = "rfc8583")))]
+compile_error!("feature `ts32299` needs feature `rfc8583`");
+#[cfg(all(feature = "ts32299", not(feature = "s6a")))]
+compile_error!("feature `ts32299` needs feature `s6a`");
+#[cfg(all(feature = "ts32299", not(feature = "sh")))]
+compile_error!("feature `ts32299` needs feature `sh`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29061")))]
+compile_error!("feature `ts32299` needs feature `ts29061`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29128")))]
+compile_error!("feature `ts32299` needs feature `ts29128`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29140")))]
+compile_error!("feature `ts32299` needs feature `ts29140`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29173")))]
+compile_error!("feature `ts32299` needs feature `ts29173`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29212")))]
+compile_error!("feature `ts32299` needs feature `ts29212`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29214")))]
+compile_error!("feature `ts32299` needs feature `ts29214`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29217")))]
+compile_error!("feature `ts32299` needs feature `ts29217`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29229")))]
+compile_error!("feature `ts32299` needs feature `ts29229`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29273")))]
+compile_error!("feature `ts32299` needs feature `ts29273`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29336")))]
+compile_error!("feature `ts32299` needs feature `ts29336`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29338")))]
+compile_error!("feature `ts32299` needs feature `ts29338`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29344")))]
+compile_error!("feature `ts32299` needs feature `ts29344`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29368")))]
+compile_error!("feature `ts32299` needs feature `ts29368`");
+#[cfg(all(feature = "ts32299", not(feature = "xs0057")))]
+compile_error!("feature `ts32299` needs feature `xs0057`");
 #[allow(unused_imports)]
 use ::diameter_runtime::__private as rt;
 const _: () = rt::check_version(1u32);
+/// The profile whose grammars [`Message::decode`] and [`MessageView::decode`] prefer
+/// where one redefines a command of an application (TS 32.299's CCR in application 4,
+/// ACR in application 3): the profile's command wins when its module is compiled in,
+/// as the richer grammar. [`Message::decode_profile`] chooses another, or none.
+pub const DEFAULT_PROFILE: Option<&str> = Some("3gpp");
 /// The name any enabled dictionary gives to `value` of Unsigned32 AVP (`code`,
 /// `vendor_id`) (`<values>` in the XML), e.g. `DIAMETER_SUCCESS` for Result-Code 2001.
 pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str> {
@@ -60,8 +758,128 @@ pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str>
     if let Some(n) = self::credit_control::value_name(code, vendor_id, value) {
         return Some(n);
     }
+    #[cfg(feature = "es283034")]
+    if let Some(n) = self::es283034::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
     #[cfg(feature = "nasreq")]
     if let Some(n) = self::nasreq::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "rf")]
+    if let Some(n) = self::rf::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "rfc4004")]
+    if let Some(n) = self::rfc4004::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "rfc5447")]
+    if let Some(n) = self::rfc5447::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "rfc5777")]
+    if let Some(n) = self::rfc5777::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "rfc5778")]
+    if let Some(n) = self::rfc5778::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "rfc7683")]
+    if let Some(n) = self::rfc7683::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "rfc7944")]
+    if let Some(n) = self::rfc7944::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "rfc8583")]
+    if let Some(n) = self::rfc8583::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ro")]
+    if let Some(n) = self::ro::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "s13")]
+    if let Some(n) = self::s13::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "s6a")]
+    if let Some(n) = self::s6a::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "sh")]
+    if let Some(n) = self::sh::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "sy")]
+    if let Some(n) = self::sy::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29061")]
+    if let Some(n) = self::ts29061::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29128")]
+    if let Some(n) = self::ts29128::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29140")]
+    if let Some(n) = self::ts29140::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29173")]
+    if let Some(n) = self::ts29173::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29212")]
+    if let Some(n) = self::ts29212::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29214")]
+    if let Some(n) = self::ts29214::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29217")]
+    if let Some(n) = self::ts29217::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29229")]
+    if let Some(n) = self::ts29229::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29230")]
+    if let Some(n) = self::ts29230::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29273")]
+    if let Some(n) = self::ts29273::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29336")]
+    if let Some(n) = self::ts29336::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29338")]
+    if let Some(n) = self::ts29338::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29344")]
+    if let Some(n) = self::ts29344::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29368")]
+    if let Some(n) = self::ts29368::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts32299")]
+    if let Some(n) = self::ts32299::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "xs0057")]
+    if let Some(n) = self::xs0057::value_name(code, vendor_id, value) {
         return Some(n);
     }
     let _ = (code, vendor_id, value);
@@ -85,8 +903,128 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
     if let Some(d) = self::credit_control::DICTIONARY.avp(code, vendor_id) {
         return Some(d);
     }
+    #[cfg(feature = "es283034")]
+    if let Some(d) = self::es283034::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
     #[cfg(feature = "nasreq")]
     if let Some(d) = self::nasreq::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "rf")]
+    if let Some(d) = self::rf::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "rfc4004")]
+    if let Some(d) = self::rfc4004::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "rfc5447")]
+    if let Some(d) = self::rfc5447::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "rfc5777")]
+    if let Some(d) = self::rfc5777::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "rfc5778")]
+    if let Some(d) = self::rfc5778::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "rfc7683")]
+    if let Some(d) = self::rfc7683::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "rfc7944")]
+    if let Some(d) = self::rfc7944::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "rfc8583")]
+    if let Some(d) = self::rfc8583::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "ro")]
+    if let Some(d) = self::ro::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "s13")]
+    if let Some(d) = self::s13::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "s6a")]
+    if let Some(d) = self::s6a::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "sh")]
+    if let Some(d) = self::sh::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "sy")]
+    if let Some(d) = self::sy::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "ts29061")]
+    if let Some(d) = self::ts29061::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "ts29128")]
+    if let Some(d) = self::ts29128::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "ts29140")]
+    if let Some(d) = self::ts29140::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "ts29173")]
+    if let Some(d) = self::ts29173::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "ts29212")]
+    if let Some(d) = self::ts29212::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "ts29214")]
+    if let Some(d) = self::ts29214::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "ts29217")]
+    if let Some(d) = self::ts29217::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "ts29229")]
+    if let Some(d) = self::ts29229::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "ts29230")]
+    if let Some(d) = self::ts29230::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "ts29273")]
+    if let Some(d) = self::ts29273::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "ts29336")]
+    if let Some(d) = self::ts29336::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "ts29338")]
+    if let Some(d) = self::ts29338::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "ts29344")]
+    if let Some(d) = self::ts29344::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "ts29368")]
+    if let Some(d) = self::ts29368::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "ts32299")]
+    if let Some(d) = self::ts32299::DICTIONARY.avp(code, vendor_id) {
+        return Some(d);
+    }
+    #[cfg(feature = "xs0057")]
+    if let Some(d) = self::xs0057::DICTIONARY.avp(code, vendor_id) {
         return Some(d);
     }
     None
@@ -98,7 +1036,37 @@ pub fn dictionaries() -> Vec<&'static rt::dictionary::Dictionary> {
     #[cfg(feature = "accounting")] v.push(&self::accounting::DICTIONARY);
     v.push(&self::base::DICTIONARY);
     #[cfg(feature = "credit_control")] v.push(&self::credit_control::DICTIONARY);
+    #[cfg(feature = "es283034")] v.push(&self::es283034::DICTIONARY);
     #[cfg(feature = "nasreq")] v.push(&self::nasreq::DICTIONARY);
+    #[cfg(feature = "rf")] v.push(&self::rf::DICTIONARY);
+    #[cfg(feature = "rfc4004")] v.push(&self::rfc4004::DICTIONARY);
+    #[cfg(feature = "rfc5447")] v.push(&self::rfc5447::DICTIONARY);
+    #[cfg(feature = "rfc5777")] v.push(&self::rfc5777::DICTIONARY);
+    #[cfg(feature = "rfc5778")] v.push(&self::rfc5778::DICTIONARY);
+    #[cfg(feature = "rfc7683")] v.push(&self::rfc7683::DICTIONARY);
+    #[cfg(feature = "rfc7944")] v.push(&self::rfc7944::DICTIONARY);
+    #[cfg(feature = "rfc8583")] v.push(&self::rfc8583::DICTIONARY);
+    #[cfg(feature = "ro")] v.push(&self::ro::DICTIONARY);
+    #[cfg(feature = "s13")] v.push(&self::s13::DICTIONARY);
+    #[cfg(feature = "s6a")] v.push(&self::s6a::DICTIONARY);
+    #[cfg(feature = "sh")] v.push(&self::sh::DICTIONARY);
+    #[cfg(feature = "sy")] v.push(&self::sy::DICTIONARY);
+    #[cfg(feature = "ts29061")] v.push(&self::ts29061::DICTIONARY);
+    #[cfg(feature = "ts29128")] v.push(&self::ts29128::DICTIONARY);
+    #[cfg(feature = "ts29140")] v.push(&self::ts29140::DICTIONARY);
+    #[cfg(feature = "ts29173")] v.push(&self::ts29173::DICTIONARY);
+    #[cfg(feature = "ts29212")] v.push(&self::ts29212::DICTIONARY);
+    #[cfg(feature = "ts29214")] v.push(&self::ts29214::DICTIONARY);
+    #[cfg(feature = "ts29217")] v.push(&self::ts29217::DICTIONARY);
+    #[cfg(feature = "ts29229")] v.push(&self::ts29229::DICTIONARY);
+    #[cfg(feature = "ts29230")] v.push(&self::ts29230::DICTIONARY);
+    #[cfg(feature = "ts29273")] v.push(&self::ts29273::DICTIONARY);
+    #[cfg(feature = "ts29336")] v.push(&self::ts29336::DICTIONARY);
+    #[cfg(feature = "ts29338")] v.push(&self::ts29338::DICTIONARY);
+    #[cfg(feature = "ts29344")] v.push(&self::ts29344::DICTIONARY);
+    #[cfg(feature = "ts29368")] v.push(&self::ts29368::DICTIONARY);
+    #[cfg(feature = "ts32299")] v.push(&self::ts32299::DICTIONARY);
+    #[cfg(feature = "xs0057")] v.push(&self::xs0057::DICTIONARY);
     v
 }
 fn application_known(application_id: u32) -> bool {
@@ -115,6 +1083,22 @@ fn application_known(application_id: u32) -> bool {
     }
     #[cfg(feature = "credit_control")]
     if application_id == 4u32 {
+        return true;
+    }
+    #[cfg(feature = "sh")]
+    if application_id == 16777217u32 {
+        return true;
+    }
+    #[cfg(feature = "s6a")]
+    if application_id == 16777251u32 {
+        return true;
+    }
+    #[cfg(feature = "s13")]
+    if application_id == 16777252u32 {
+        return true;
+    }
+    #[cfg(feature = "sy")]
+    if application_id == 16777302u32 {
         return true;
     }
     let _ = application_id;
@@ -233,6 +1217,126 @@ pub enum MessageView<'a> {
     #[cfg(feature = "credit_control")]
     ///Credit-Control-Answer
     CreditControlAnswer(credit_control::CreditControlAnswerView<'a>),
+    #[cfg(feature = "sh")]
+    ///User-Data-Request
+    UserDataRequest(sh::UserDataRequestView<'a>),
+    #[cfg(feature = "sh")]
+    ///User-Data-Answer
+    UserDataAnswer(sh::UserDataAnswerView<'a>),
+    #[cfg(feature = "sh")]
+    ///Profile-Update-Request
+    ProfileUpdateRequest(sh::ProfileUpdateRequestView<'a>),
+    #[cfg(feature = "sh")]
+    ///Profile-Update-Answer
+    ProfileUpdateAnswer(sh::ProfileUpdateAnswerView<'a>),
+    #[cfg(feature = "sh")]
+    ///Subscribe-Notifications-Request
+    SubscribeNotificationsRequest(sh::SubscribeNotificationsRequestView<'a>),
+    #[cfg(feature = "sh")]
+    ///Subscribe-Notifications-Answer
+    SubscribeNotificationsAnswer(sh::SubscribeNotificationsAnswerView<'a>),
+    #[cfg(feature = "sh")]
+    ///Push-Notification-Request
+    PushNotificationRequest(sh::PushNotificationRequestView<'a>),
+    #[cfg(feature = "sh")]
+    ///Push-Notification-Answer
+    PushNotificationAnswer(sh::PushNotificationAnswerView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Update-Location-Request
+    UpdateLocationRequest(s6a::UpdateLocationRequestView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Update-Location-Answer
+    UpdateLocationAnswer(s6a::UpdateLocationAnswerView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Cancel-Location-Request
+    CancelLocationRequest(s6a::CancelLocationRequestView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Cancel-Location-Answer
+    CancelLocationAnswer(s6a::CancelLocationAnswerView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Authentication-Information-Request
+    AuthenticationInformationRequest(s6a::AuthenticationInformationRequestView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Authentication-Information-Answer
+    AuthenticationInformationAnswer(s6a::AuthenticationInformationAnswerView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Insert-Subscriber-Data-Request
+    InsertSubscriberDataRequest(s6a::InsertSubscriberDataRequestView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Insert-Subscriber-Data-Answer
+    InsertSubscriberDataAnswer(s6a::InsertSubscriberDataAnswerView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Delete-Subscriber-Data-Request
+    DeleteSubscriberDataRequest(s6a::DeleteSubscriberDataRequestView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Delete-Subscriber-Data-Answer
+    DeleteSubscriberDataAnswer(s6a::DeleteSubscriberDataAnswerView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Purge-UE-Request
+    PurgeUeRequest(s6a::PurgeUeRequestView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Purge-UE-Answer
+    PurgeUeAnswer(s6a::PurgeUeAnswerView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Reset-Request
+    ResetRequest(s6a::ResetRequestView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Reset-Answer
+    ResetAnswer(s6a::ResetAnswerView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Notify-Request
+    NotifyRequest(s6a::NotifyRequestView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Notify-Answer
+    NotifyAnswer(s6a::NotifyAnswerView<'a>),
+    #[cfg(feature = "s13")]
+    ///ME-Identity-Check-Request
+    MeIdentityCheckRequest(s13::MeIdentityCheckRequestView<'a>),
+    #[cfg(feature = "s13")]
+    ///ME-Identity-Check-Answer
+    MeIdentityCheckAnswer(s13::MeIdentityCheckAnswerView<'a>),
+    #[cfg(feature = "sy")]
+    ///Session-Termination-Request
+    SySessionTerminationRequest(sy::SessionTerminationRequestView<'a>),
+    #[cfg(feature = "sy")]
+    ///Session-Termination-Answer
+    SySessionTerminationAnswer(sy::SessionTerminationAnswerView<'a>),
+    #[cfg(feature = "sy")]
+    ///Spending-Limit-Request
+    SpendingLimitRequest(sy::SpendingLimitRequestView<'a>),
+    #[cfg(feature = "sy")]
+    ///Spending-Limit-Answer
+    SpendingLimitAnswer(sy::SpendingLimitAnswerView<'a>),
+    #[cfg(feature = "sy")]
+    ///Spending-Status-Notification-Request
+    SpendingStatusNotificationRequest(sy::SpendingStatusNotificationRequestView<'a>),
+    #[cfg(feature = "sy")]
+    ///Spending-Status-Notification-Answer
+    SpendingStatusNotificationAnswer(sy::SpendingStatusNotificationAnswerView<'a>),
+    #[cfg(feature = "rf")]
+    ///Accounting-Request
+    RfAccountingRequest(rf::AccountingRequestView<'a>),
+    #[cfg(feature = "rf")]
+    ///Accounting-Answer
+    RfAccountingAnswer(rf::AccountingAnswerView<'a>),
+    #[cfg(feature = "ro")]
+    ///Re-Auth-Request
+    RoReAuthRequest(ro::ReAuthRequestView<'a>),
+    #[cfg(feature = "ro")]
+    ///Re-Auth-Answer
+    RoReAuthAnswer(ro::ReAuthAnswerView<'a>),
+    #[cfg(feature = "ro")]
+    ///Credit-Control-Request
+    RoCreditControlRequest(ro::CreditControlRequestView<'a>),
+    #[cfg(feature = "ro")]
+    ///Credit-Control-Answer
+    RoCreditControlAnswer(ro::CreditControlAnswerView<'a>),
+    #[cfg(feature = "ro")]
+    ///Abort-Session-Request
+    RoAbortSessionRequest(ro::AbortSessionRequestView<'a>),
+    #[cfg(feature = "ro")]
+    ///Abort-Session-Answer
+    RoAbortSessionAnswer(ro::AbortSessionAnswerView<'a>),
     /// A command no enabled dictionary defines.
     Unknown(rt::RawMessage<'a>),
 }
@@ -257,7 +1361,25 @@ impl<'a> MessageView<'a> {
         opts: &rt::DecodeOptions,
         known: fn(u32, u32) -> Option<&'static rt::dictionary::AvpDef>,
     ) -> Result<rt::Decoded<MessageView<'a>>, rt::DecodeError> {
-        let _ = known;
+        Self::decode_profile_in(bytes, opts, known, DEFAULT_PROFILE)
+    }
+    /// As [`MessageView::decode_with`], preferring the grammars of `profile` (see
+    /// [`Message::decode_profile`]).
+    pub fn decode_profile(
+        bytes: &'a [u8],
+        opts: &rt::DecodeOptions,
+        profile: Option<&str>,
+    ) -> Result<rt::Decoded<MessageView<'a>>, rt::DecodeError> {
+        Self::decode_profile_in(bytes, opts, avp_def, profile)
+    }
+    /// As [`MessageView::decode_profile`], with `known` deciding which AVPs exist.
+    pub fn decode_profile_in(
+        bytes: &'a [u8],
+        opts: &rt::DecodeOptions,
+        known: fn(u32, u32) -> Option<&'static rt::dictionary::AvpDef>,
+        profile: Option<&str>,
+    ) -> Result<rt::Decoded<MessageView<'a>>, rt::DecodeError> {
+        let _ = (known, profile);
         let header = rt::Header::decode_unchecked(bytes)?;
         let key = (
             header.application_id,
@@ -266,6 +1388,62 @@ impl<'a> MessageView<'a> {
         );
         #[allow(unreachable_patterns)]
         match key {
+            #[cfg(feature = "rf")]
+            (3u32, 271u32, true) if profile == Some("3gpp") => {
+                let d = <rf::AccountingRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::RfAccountingRequest))
+            }
+            #[cfg(feature = "rf")]
+            (3u32, 271u32, false) if profile == Some("3gpp") => {
+                let d = <rf::AccountingAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::RfAccountingAnswer))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 258u32, true) if profile == Some("3gpp") => {
+                let d = <ro::ReAuthRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::RoReAuthRequest))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 258u32, false) if profile == Some("3gpp") => {
+                let d = <ro::ReAuthAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::RoReAuthAnswer))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 272u32, true) if profile == Some("3gpp") => {
+                let d = <ro::CreditControlRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::RoCreditControlRequest))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 272u32, false) if profile == Some("3gpp") => {
+                let d = <ro::CreditControlAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::RoCreditControlAnswer))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 274u32, true) if profile == Some("3gpp") => {
+                let d = <ro::AbortSessionRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::RoAbortSessionRequest))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 274u32, false) if profile == Some("3gpp") => {
+                let d = <ro::AbortSessionAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::RoAbortSessionAnswer))
+            }
             (0u32, 257u32, true) => {
                 let d = <base::CapabilitiesExchangeRequestView<
                     'a,
@@ -450,6 +1628,230 @@ impl<'a> MessageView<'a> {
                 > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::CreditControlAnswer))
             }
+            #[cfg(feature = "sh")]
+            (16777217u32, 306u32, true) => {
+                let d = <sh::UserDataRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::UserDataRequest))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 306u32, false) => {
+                let d = <sh::UserDataAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::UserDataAnswer))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 307u32, true) => {
+                let d = <sh::ProfileUpdateRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::ProfileUpdateRequest))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 307u32, false) => {
+                let d = <sh::ProfileUpdateAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::ProfileUpdateAnswer))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 308u32, true) => {
+                let d = <sh::SubscribeNotificationsRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::SubscribeNotificationsRequest))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 308u32, false) => {
+                let d = <sh::SubscribeNotificationsAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::SubscribeNotificationsAnswer))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 309u32, true) => {
+                let d = <sh::PushNotificationRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::PushNotificationRequest))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 309u32, false) => {
+                let d = <sh::PushNotificationAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::PushNotificationAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 316u32, true) => {
+                let d = <s6a::UpdateLocationRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::UpdateLocationRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 316u32, false) => {
+                let d = <s6a::UpdateLocationAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::UpdateLocationAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 317u32, true) => {
+                let d = <s6a::CancelLocationRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::CancelLocationRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 317u32, false) => {
+                let d = <s6a::CancelLocationAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::CancelLocationAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 318u32, true) => {
+                let d = <s6a::AuthenticationInformationRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::AuthenticationInformationRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 318u32, false) => {
+                let d = <s6a::AuthenticationInformationAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::AuthenticationInformationAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 319u32, true) => {
+                let d = <s6a::InsertSubscriberDataRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::InsertSubscriberDataRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 319u32, false) => {
+                let d = <s6a::InsertSubscriberDataAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::InsertSubscriberDataAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 320u32, true) => {
+                let d = <s6a::DeleteSubscriberDataRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::DeleteSubscriberDataRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 320u32, false) => {
+                let d = <s6a::DeleteSubscriberDataAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::DeleteSubscriberDataAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 321u32, true) => {
+                let d = <s6a::PurgeUeRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::PurgeUeRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 321u32, false) => {
+                let d = <s6a::PurgeUeAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::PurgeUeAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 322u32, true) => {
+                let d = <s6a::ResetRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::ResetRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 322u32, false) => {
+                let d = <s6a::ResetAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::ResetAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 323u32, true) => {
+                let d = <s6a::NotifyRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::NotifyRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 323u32, false) => {
+                let d = <s6a::NotifyAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::NotifyAnswer))
+            }
+            #[cfg(feature = "s13")]
+            (16777252u32, 324u32, true) => {
+                let d = <s13::MeIdentityCheckRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::MeIdentityCheckRequest))
+            }
+            #[cfg(feature = "s13")]
+            (16777252u32, 324u32, false) => {
+                let d = <s13::MeIdentityCheckAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::MeIdentityCheckAnswer))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 275u32, true) => {
+                let d = <sy::SessionTerminationRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::SySessionTerminationRequest))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 275u32, false) => {
+                let d = <sy::SessionTerminationAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::SySessionTerminationAnswer))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 8388635u32, true) => {
+                let d = <sy::SpendingLimitRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::SpendingLimitRequest))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 8388635u32, false) => {
+                let d = <sy::SpendingLimitAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::SpendingLimitAnswer))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 8388636u32, true) => {
+                let d = <sy::SpendingStatusNotificationRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::SpendingStatusNotificationRequest))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 8388636u32, false) => {
+                let d = <sy::SpendingStatusNotificationAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::SpendingStatusNotificationAnswer))
+            }
             (_, 257u32, true) => {
                 let d = <base::CapabilitiesExchangeRequestView<
                     'a,
@@ -592,6 +1994,110 @@ impl<'a> MessageView<'a> {
             MessageView::CreditControlRequest(_) => Some("Credit-Control-Request"),
             #[cfg(feature = "credit_control")]
             MessageView::CreditControlAnswer(_) => Some("Credit-Control-Answer"),
+            #[cfg(feature = "sh")]
+            MessageView::UserDataRequest(_) => Some("User-Data-Request"),
+            #[cfg(feature = "sh")]
+            MessageView::UserDataAnswer(_) => Some("User-Data-Answer"),
+            #[cfg(feature = "sh")]
+            MessageView::ProfileUpdateRequest(_) => Some("Profile-Update-Request"),
+            #[cfg(feature = "sh")]
+            MessageView::ProfileUpdateAnswer(_) => Some("Profile-Update-Answer"),
+            #[cfg(feature = "sh")]
+            MessageView::SubscribeNotificationsRequest(_) => {
+                Some("Subscribe-Notifications-Request")
+            }
+            #[cfg(feature = "sh")]
+            MessageView::SubscribeNotificationsAnswer(_) => {
+                Some("Subscribe-Notifications-Answer")
+            }
+            #[cfg(feature = "sh")]
+            MessageView::PushNotificationRequest(_) => Some("Push-Notification-Request"),
+            #[cfg(feature = "sh")]
+            MessageView::PushNotificationAnswer(_) => Some("Push-Notification-Answer"),
+            #[cfg(feature = "s6a")]
+            MessageView::UpdateLocationRequest(_) => Some("Update-Location-Request"),
+            #[cfg(feature = "s6a")]
+            MessageView::UpdateLocationAnswer(_) => Some("Update-Location-Answer"),
+            #[cfg(feature = "s6a")]
+            MessageView::CancelLocationRequest(_) => Some("Cancel-Location-Request"),
+            #[cfg(feature = "s6a")]
+            MessageView::CancelLocationAnswer(_) => Some("Cancel-Location-Answer"),
+            #[cfg(feature = "s6a")]
+            MessageView::AuthenticationInformationRequest(_) => {
+                Some("Authentication-Information-Request")
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::AuthenticationInformationAnswer(_) => {
+                Some("Authentication-Information-Answer")
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::InsertSubscriberDataRequest(_) => {
+                Some("Insert-Subscriber-Data-Request")
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::InsertSubscriberDataAnswer(_) => {
+                Some("Insert-Subscriber-Data-Answer")
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::DeleteSubscriberDataRequest(_) => {
+                Some("Delete-Subscriber-Data-Request")
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::DeleteSubscriberDataAnswer(_) => {
+                Some("Delete-Subscriber-Data-Answer")
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::PurgeUeRequest(_) => Some("Purge-UE-Request"),
+            #[cfg(feature = "s6a")]
+            MessageView::PurgeUeAnswer(_) => Some("Purge-UE-Answer"),
+            #[cfg(feature = "s6a")]
+            MessageView::ResetRequest(_) => Some("Reset-Request"),
+            #[cfg(feature = "s6a")]
+            MessageView::ResetAnswer(_) => Some("Reset-Answer"),
+            #[cfg(feature = "s6a")]
+            MessageView::NotifyRequest(_) => Some("Notify-Request"),
+            #[cfg(feature = "s6a")]
+            MessageView::NotifyAnswer(_) => Some("Notify-Answer"),
+            #[cfg(feature = "s13")]
+            MessageView::MeIdentityCheckRequest(_) => Some("ME-Identity-Check-Request"),
+            #[cfg(feature = "s13")]
+            MessageView::MeIdentityCheckAnswer(_) => Some("ME-Identity-Check-Answer"),
+            #[cfg(feature = "sy")]
+            MessageView::SySessionTerminationRequest(_) => {
+                Some("Session-Termination-Request")
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SySessionTerminationAnswer(_) => {
+                Some("Session-Termination-Answer")
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SpendingLimitRequest(_) => Some("Spending-Limit-Request"),
+            #[cfg(feature = "sy")]
+            MessageView::SpendingLimitAnswer(_) => Some("Spending-Limit-Answer"),
+            #[cfg(feature = "sy")]
+            MessageView::SpendingStatusNotificationRequest(_) => {
+                Some("Spending-Status-Notification-Request")
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SpendingStatusNotificationAnswer(_) => {
+                Some("Spending-Status-Notification-Answer")
+            }
+            #[cfg(feature = "rf")]
+            MessageView::RfAccountingRequest(_) => Some("Accounting-Request"),
+            #[cfg(feature = "rf")]
+            MessageView::RfAccountingAnswer(_) => Some("Accounting-Answer"),
+            #[cfg(feature = "ro")]
+            MessageView::RoReAuthRequest(_) => Some("Re-Auth-Request"),
+            #[cfg(feature = "ro")]
+            MessageView::RoReAuthAnswer(_) => Some("Re-Auth-Answer"),
+            #[cfg(feature = "ro")]
+            MessageView::RoCreditControlRequest(_) => Some("Credit-Control-Request"),
+            #[cfg(feature = "ro")]
+            MessageView::RoCreditControlAnswer(_) => Some("Credit-Control-Answer"),
+            #[cfg(feature = "ro")]
+            MessageView::RoAbortSessionRequest(_) => Some("Abort-Session-Request"),
+            #[cfg(feature = "ro")]
+            MessageView::RoAbortSessionAnswer(_) => Some("Abort-Session-Answer"),
             MessageView::Unknown(_) => None,
         }
     }
@@ -696,6 +2202,168 @@ impl<'a> MessageView<'a> {
             MessageView::CreditControlAnswer(v) => {
                 Message::CreditControlAnswer(rt::CommandView::to_command(v))
             }
+            #[cfg(feature = "sh")]
+            MessageView::UserDataRequest(v) => {
+                Message::UserDataRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sh")]
+            MessageView::UserDataAnswer(v) => {
+                Message::UserDataAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sh")]
+            MessageView::ProfileUpdateRequest(v) => {
+                Message::ProfileUpdateRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sh")]
+            MessageView::ProfileUpdateAnswer(v) => {
+                Message::ProfileUpdateAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sh")]
+            MessageView::SubscribeNotificationsRequest(v) => {
+                Message::SubscribeNotificationsRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sh")]
+            MessageView::SubscribeNotificationsAnswer(v) => {
+                Message::SubscribeNotificationsAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sh")]
+            MessageView::PushNotificationRequest(v) => {
+                Message::PushNotificationRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sh")]
+            MessageView::PushNotificationAnswer(v) => {
+                Message::PushNotificationAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::UpdateLocationRequest(v) => {
+                Message::UpdateLocationRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::UpdateLocationAnswer(v) => {
+                Message::UpdateLocationAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::CancelLocationRequest(v) => {
+                Message::CancelLocationRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::CancelLocationAnswer(v) => {
+                Message::CancelLocationAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::AuthenticationInformationRequest(v) => {
+                Message::AuthenticationInformationRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::AuthenticationInformationAnswer(v) => {
+                Message::AuthenticationInformationAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::InsertSubscriberDataRequest(v) => {
+                Message::InsertSubscriberDataRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::InsertSubscriberDataAnswer(v) => {
+                Message::InsertSubscriberDataAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::DeleteSubscriberDataRequest(v) => {
+                Message::DeleteSubscriberDataRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::DeleteSubscriberDataAnswer(v) => {
+                Message::DeleteSubscriberDataAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::PurgeUeRequest(v) => {
+                Message::PurgeUeRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::PurgeUeAnswer(v) => {
+                Message::PurgeUeAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::ResetRequest(v) => {
+                Message::ResetRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::ResetAnswer(v) => {
+                Message::ResetAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::NotifyRequest(v) => {
+                Message::NotifyRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::NotifyAnswer(v) => {
+                Message::NotifyAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s13")]
+            MessageView::MeIdentityCheckRequest(v) => {
+                Message::MeIdentityCheckRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s13")]
+            MessageView::MeIdentityCheckAnswer(v) => {
+                Message::MeIdentityCheckAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SySessionTerminationRequest(v) => {
+                Message::SySessionTerminationRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SySessionTerminationAnswer(v) => {
+                Message::SySessionTerminationAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SpendingLimitRequest(v) => {
+                Message::SpendingLimitRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SpendingLimitAnswer(v) => {
+                Message::SpendingLimitAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SpendingStatusNotificationRequest(v) => {
+                Message::SpendingStatusNotificationRequest(
+                    rt::CommandView::to_command(v),
+                )
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SpendingStatusNotificationAnswer(v) => {
+                Message::SpendingStatusNotificationAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "rf")]
+            MessageView::RfAccountingRequest(v) => {
+                Message::RfAccountingRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "rf")]
+            MessageView::RfAccountingAnswer(v) => {
+                Message::RfAccountingAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "ro")]
+            MessageView::RoReAuthRequest(v) => {
+                Message::RoReAuthRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "ro")]
+            MessageView::RoReAuthAnswer(v) => {
+                Message::RoReAuthAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "ro")]
+            MessageView::RoCreditControlRequest(v) => {
+                Message::RoCreditControlRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "ro")]
+            MessageView::RoCreditControlAnswer(v) => {
+                Message::RoCreditControlAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "ro")]
+            MessageView::RoAbortSessionRequest(v) => {
+                Message::RoAbortSessionRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "ro")]
+            MessageView::RoAbortSessionAnswer(v) => {
+                Message::RoAbortSessionAnswer(rt::CommandView::to_command(v))
+            }
             MessageView::Unknown(raw) => Message::Unknown(raw.clone()),
         }
     }
@@ -781,6 +2449,126 @@ pub enum Message<'a> {
     #[cfg(feature = "credit_control")]
     ///Credit-Control-Answer
     CreditControlAnswer(credit_control::CreditControlAnswer<'a>),
+    #[cfg(feature = "sh")]
+    ///User-Data-Request
+    UserDataRequest(sh::UserDataRequest<'a>),
+    #[cfg(feature = "sh")]
+    ///User-Data-Answer
+    UserDataAnswer(sh::UserDataAnswer<'a>),
+    #[cfg(feature = "sh")]
+    ///Profile-Update-Request
+    ProfileUpdateRequest(sh::ProfileUpdateRequest<'a>),
+    #[cfg(feature = "sh")]
+    ///Profile-Update-Answer
+    ProfileUpdateAnswer(sh::ProfileUpdateAnswer<'a>),
+    #[cfg(feature = "sh")]
+    ///Subscribe-Notifications-Request
+    SubscribeNotificationsRequest(sh::SubscribeNotificationsRequest<'a>),
+    #[cfg(feature = "sh")]
+    ///Subscribe-Notifications-Answer
+    SubscribeNotificationsAnswer(sh::SubscribeNotificationsAnswer<'a>),
+    #[cfg(feature = "sh")]
+    ///Push-Notification-Request
+    PushNotificationRequest(sh::PushNotificationRequest<'a>),
+    #[cfg(feature = "sh")]
+    ///Push-Notification-Answer
+    PushNotificationAnswer(sh::PushNotificationAnswer<'a>),
+    #[cfg(feature = "s6a")]
+    ///Update-Location-Request
+    UpdateLocationRequest(s6a::UpdateLocationRequest<'a>),
+    #[cfg(feature = "s6a")]
+    ///Update-Location-Answer
+    UpdateLocationAnswer(s6a::UpdateLocationAnswer<'a>),
+    #[cfg(feature = "s6a")]
+    ///Cancel-Location-Request
+    CancelLocationRequest(s6a::CancelLocationRequest<'a>),
+    #[cfg(feature = "s6a")]
+    ///Cancel-Location-Answer
+    CancelLocationAnswer(s6a::CancelLocationAnswer<'a>),
+    #[cfg(feature = "s6a")]
+    ///Authentication-Information-Request
+    AuthenticationInformationRequest(s6a::AuthenticationInformationRequest<'a>),
+    #[cfg(feature = "s6a")]
+    ///Authentication-Information-Answer
+    AuthenticationInformationAnswer(s6a::AuthenticationInformationAnswer<'a>),
+    #[cfg(feature = "s6a")]
+    ///Insert-Subscriber-Data-Request
+    InsertSubscriberDataRequest(s6a::InsertSubscriberDataRequest<'a>),
+    #[cfg(feature = "s6a")]
+    ///Insert-Subscriber-Data-Answer
+    InsertSubscriberDataAnswer(s6a::InsertSubscriberDataAnswer<'a>),
+    #[cfg(feature = "s6a")]
+    ///Delete-Subscriber-Data-Request
+    DeleteSubscriberDataRequest(s6a::DeleteSubscriberDataRequest<'a>),
+    #[cfg(feature = "s6a")]
+    ///Delete-Subscriber-Data-Answer
+    DeleteSubscriberDataAnswer(s6a::DeleteSubscriberDataAnswer<'a>),
+    #[cfg(feature = "s6a")]
+    ///Purge-UE-Request
+    PurgeUeRequest(s6a::PurgeUeRequest<'a>),
+    #[cfg(feature = "s6a")]
+    ///Purge-UE-Answer
+    PurgeUeAnswer(s6a::PurgeUeAnswer<'a>),
+    #[cfg(feature = "s6a")]
+    ///Reset-Request
+    ResetRequest(s6a::ResetRequest<'a>),
+    #[cfg(feature = "s6a")]
+    ///Reset-Answer
+    ResetAnswer(s6a::ResetAnswer<'a>),
+    #[cfg(feature = "s6a")]
+    ///Notify-Request
+    NotifyRequest(s6a::NotifyRequest<'a>),
+    #[cfg(feature = "s6a")]
+    ///Notify-Answer
+    NotifyAnswer(s6a::NotifyAnswer<'a>),
+    #[cfg(feature = "s13")]
+    ///ME-Identity-Check-Request
+    MeIdentityCheckRequest(s13::MeIdentityCheckRequest<'a>),
+    #[cfg(feature = "s13")]
+    ///ME-Identity-Check-Answer
+    MeIdentityCheckAnswer(s13::MeIdentityCheckAnswer<'a>),
+    #[cfg(feature = "sy")]
+    ///Session-Termination-Request
+    SySessionTerminationRequest(sy::SessionTerminationRequest<'a>),
+    #[cfg(feature = "sy")]
+    ///Session-Termination-Answer
+    SySessionTerminationAnswer(sy::SessionTerminationAnswer<'a>),
+    #[cfg(feature = "sy")]
+    ///Spending-Limit-Request
+    SpendingLimitRequest(sy::SpendingLimitRequest<'a>),
+    #[cfg(feature = "sy")]
+    ///Spending-Limit-Answer
+    SpendingLimitAnswer(sy::SpendingLimitAnswer<'a>),
+    #[cfg(feature = "sy")]
+    ///Spending-Status-Notification-Request
+    SpendingStatusNotificationRequest(sy::SpendingStatusNotificationRequest<'a>),
+    #[cfg(feature = "sy")]
+    ///Spending-Status-Notification-Answer
+    SpendingStatusNotificationAnswer(sy::SpendingStatusNotificationAnswer<'a>),
+    #[cfg(feature = "rf")]
+    ///Accounting-Request
+    RfAccountingRequest(rf::AccountingRequest<'a>),
+    #[cfg(feature = "rf")]
+    ///Accounting-Answer
+    RfAccountingAnswer(rf::AccountingAnswer<'a>),
+    #[cfg(feature = "ro")]
+    ///Re-Auth-Request
+    RoReAuthRequest(ro::ReAuthRequest<'a>),
+    #[cfg(feature = "ro")]
+    ///Re-Auth-Answer
+    RoReAuthAnswer(ro::ReAuthAnswer<'a>),
+    #[cfg(feature = "ro")]
+    ///Credit-Control-Request
+    RoCreditControlRequest(ro::CreditControlRequest<'a>),
+    #[cfg(feature = "ro")]
+    ///Credit-Control-Answer
+    RoCreditControlAnswer(ro::CreditControlAnswer<'a>),
+    #[cfg(feature = "ro")]
+    ///Abort-Session-Request
+    RoAbortSessionRequest(ro::AbortSessionRequest<'a>),
+    #[cfg(feature = "ro")]
+    ///Abort-Session-Answer
+    RoAbortSessionAnswer(ro::AbortSessionAnswer<'a>),
     /// A command no enabled dictionary defines.
     Unknown(rt::RawMessage<'a>),
 }
@@ -880,6 +2668,150 @@ impl rt::IntoOwned for Message<'_> {
             Message::CreditControlAnswer(m) => {
                 Message::CreditControlAnswer(m.into_owned_in(owner))
             }
+            #[cfg(feature = "sh")]
+            Message::UserDataRequest(m) => {
+                Message::UserDataRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sh")]
+            Message::UserDataAnswer(m) => Message::UserDataAnswer(m.into_owned_in(owner)),
+            #[cfg(feature = "sh")]
+            Message::ProfileUpdateRequest(m) => {
+                Message::ProfileUpdateRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sh")]
+            Message::ProfileUpdateAnswer(m) => {
+                Message::ProfileUpdateAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sh")]
+            Message::SubscribeNotificationsRequest(m) => {
+                Message::SubscribeNotificationsRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sh")]
+            Message::SubscribeNotificationsAnswer(m) => {
+                Message::SubscribeNotificationsAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sh")]
+            Message::PushNotificationRequest(m) => {
+                Message::PushNotificationRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sh")]
+            Message::PushNotificationAnswer(m) => {
+                Message::PushNotificationAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::UpdateLocationRequest(m) => {
+                Message::UpdateLocationRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::UpdateLocationAnswer(m) => {
+                Message::UpdateLocationAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::CancelLocationRequest(m) => {
+                Message::CancelLocationRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::CancelLocationAnswer(m) => {
+                Message::CancelLocationAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::AuthenticationInformationRequest(m) => {
+                Message::AuthenticationInformationRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::AuthenticationInformationAnswer(m) => {
+                Message::AuthenticationInformationAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::InsertSubscriberDataRequest(m) => {
+                Message::InsertSubscriberDataRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::InsertSubscriberDataAnswer(m) => {
+                Message::InsertSubscriberDataAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::DeleteSubscriberDataRequest(m) => {
+                Message::DeleteSubscriberDataRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::DeleteSubscriberDataAnswer(m) => {
+                Message::DeleteSubscriberDataAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::PurgeUeRequest(m) => Message::PurgeUeRequest(m.into_owned_in(owner)),
+            #[cfg(feature = "s6a")]
+            Message::PurgeUeAnswer(m) => Message::PurgeUeAnswer(m.into_owned_in(owner)),
+            #[cfg(feature = "s6a")]
+            Message::ResetRequest(m) => Message::ResetRequest(m.into_owned_in(owner)),
+            #[cfg(feature = "s6a")]
+            Message::ResetAnswer(m) => Message::ResetAnswer(m.into_owned_in(owner)),
+            #[cfg(feature = "s6a")]
+            Message::NotifyRequest(m) => Message::NotifyRequest(m.into_owned_in(owner)),
+            #[cfg(feature = "s6a")]
+            Message::NotifyAnswer(m) => Message::NotifyAnswer(m.into_owned_in(owner)),
+            #[cfg(feature = "s13")]
+            Message::MeIdentityCheckRequest(m) => {
+                Message::MeIdentityCheckRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s13")]
+            Message::MeIdentityCheckAnswer(m) => {
+                Message::MeIdentityCheckAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sy")]
+            Message::SySessionTerminationRequest(m) => {
+                Message::SySessionTerminationRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sy")]
+            Message::SySessionTerminationAnswer(m) => {
+                Message::SySessionTerminationAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingLimitRequest(m) => {
+                Message::SpendingLimitRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingLimitAnswer(m) => {
+                Message::SpendingLimitAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingStatusNotificationRequest(m) => {
+                Message::SpendingStatusNotificationRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingStatusNotificationAnswer(m) => {
+                Message::SpendingStatusNotificationAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "rf")]
+            Message::RfAccountingRequest(m) => {
+                Message::RfAccountingRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "rf")]
+            Message::RfAccountingAnswer(m) => {
+                Message::RfAccountingAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "ro")]
+            Message::RoReAuthRequest(m) => {
+                Message::RoReAuthRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "ro")]
+            Message::RoReAuthAnswer(m) => Message::RoReAuthAnswer(m.into_owned_in(owner)),
+            #[cfg(feature = "ro")]
+            Message::RoCreditControlRequest(m) => {
+                Message::RoCreditControlRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "ro")]
+            Message::RoCreditControlAnswer(m) => {
+                Message::RoCreditControlAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "ro")]
+            Message::RoAbortSessionRequest(m) => {
+                Message::RoAbortSessionRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "ro")]
+            Message::RoAbortSessionAnswer(m) => {
+                Message::RoAbortSessionAnswer(m.into_owned_in(owner))
+            }
             Message::Unknown(m) => Message::Unknown(m.into_owned_in(owner)),
         }
     }
@@ -904,7 +2836,28 @@ impl<'a> Message<'a> {
         opts: &rt::DecodeOptions,
         known: fn(u32, u32) -> Option<&'static rt::dictionary::AvpDef>,
     ) -> Result<rt::Decoded<Message<'a>>, rt::DecodeError> {
-        let _ = known;
+        Self::decode_profile_in(bytes, opts, known, DEFAULT_PROFILE)
+    }
+    /// As [`Message::decode_with`], preferring the grammars of `profile` where it
+    /// redefines a command: `Some("3gpp")` decodes an application 4 CCR as
+    /// `ro::CreditControlRequest` (when the `ro` module is compiled in), `None` as the
+    /// profile-less `credit_control::CreditControlRequest`. A command the profile does not
+    /// define is decoded as without it.
+    pub fn decode_profile(
+        bytes: &'a [u8],
+        opts: &rt::DecodeOptions,
+        profile: Option<&str>,
+    ) -> Result<rt::Decoded<Message<'a>>, rt::DecodeError> {
+        Self::decode_profile_in(bytes, opts, avp_def, profile)
+    }
+    /// As [`Message::decode_profile`], with `known` deciding which AVPs exist.
+    pub fn decode_profile_in(
+        bytes: &'a [u8],
+        opts: &rt::DecodeOptions,
+        known: fn(u32, u32) -> Option<&'static rt::dictionary::AvpDef>,
+        profile: Option<&str>,
+    ) -> Result<rt::Decoded<Message<'a>>, rt::DecodeError> {
+        let _ = (known, profile);
         let header = rt::Header::decode_unchecked(bytes)?;
         let key = (
             header.application_id,
@@ -913,6 +2866,62 @@ impl<'a> Message<'a> {
         );
         #[allow(unreachable_patterns)]
         match key {
+            #[cfg(feature = "rf")]
+            (3u32, 271u32, true) if profile == Some("3gpp") => {
+                let d = <rf::AccountingRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::RfAccountingRequest))
+            }
+            #[cfg(feature = "rf")]
+            (3u32, 271u32, false) if profile == Some("3gpp") => {
+                let d = <rf::AccountingAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::RfAccountingAnswer))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 258u32, true) if profile == Some("3gpp") => {
+                let d = <ro::ReAuthRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::RoReAuthRequest))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 258u32, false) if profile == Some("3gpp") => {
+                let d = <ro::ReAuthAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::RoReAuthAnswer))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 272u32, true) if profile == Some("3gpp") => {
+                let d = <ro::CreditControlRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::RoCreditControlRequest))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 272u32, false) if profile == Some("3gpp") => {
+                let d = <ro::CreditControlAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::RoCreditControlAnswer))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 274u32, true) if profile == Some("3gpp") => {
+                let d = <ro::AbortSessionRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::RoAbortSessionRequest))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 274u32, false) if profile == Some("3gpp") => {
+                let d = <ro::AbortSessionAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::RoAbortSessionAnswer))
+            }
             (0u32, 257u32, true) => {
                 let d = <base::CapabilitiesExchangeRequest<
                     'a,
@@ -1097,6 +3106,230 @@ impl<'a> Message<'a> {
                 > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::CreditControlAnswer))
             }
+            #[cfg(feature = "sh")]
+            (16777217u32, 306u32, true) => {
+                let d = <sh::UserDataRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::UserDataRequest))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 306u32, false) => {
+                let d = <sh::UserDataAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::UserDataAnswer))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 307u32, true) => {
+                let d = <sh::ProfileUpdateRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::ProfileUpdateRequest))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 307u32, false) => {
+                let d = <sh::ProfileUpdateAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::ProfileUpdateAnswer))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 308u32, true) => {
+                let d = <sh::SubscribeNotificationsRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::SubscribeNotificationsRequest))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 308u32, false) => {
+                let d = <sh::SubscribeNotificationsAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::SubscribeNotificationsAnswer))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 309u32, true) => {
+                let d = <sh::PushNotificationRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::PushNotificationRequest))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 309u32, false) => {
+                let d = <sh::PushNotificationAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::PushNotificationAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 316u32, true) => {
+                let d = <s6a::UpdateLocationRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::UpdateLocationRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 316u32, false) => {
+                let d = <s6a::UpdateLocationAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::UpdateLocationAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 317u32, true) => {
+                let d = <s6a::CancelLocationRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::CancelLocationRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 317u32, false) => {
+                let d = <s6a::CancelLocationAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::CancelLocationAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 318u32, true) => {
+                let d = <s6a::AuthenticationInformationRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::AuthenticationInformationRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 318u32, false) => {
+                let d = <s6a::AuthenticationInformationAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::AuthenticationInformationAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 319u32, true) => {
+                let d = <s6a::InsertSubscriberDataRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::InsertSubscriberDataRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 319u32, false) => {
+                let d = <s6a::InsertSubscriberDataAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::InsertSubscriberDataAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 320u32, true) => {
+                let d = <s6a::DeleteSubscriberDataRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::DeleteSubscriberDataRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 320u32, false) => {
+                let d = <s6a::DeleteSubscriberDataAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::DeleteSubscriberDataAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 321u32, true) => {
+                let d = <s6a::PurgeUeRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::PurgeUeRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 321u32, false) => {
+                let d = <s6a::PurgeUeAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::PurgeUeAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 322u32, true) => {
+                let d = <s6a::ResetRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::ResetRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 322u32, false) => {
+                let d = <s6a::ResetAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::ResetAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 323u32, true) => {
+                let d = <s6a::NotifyRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::NotifyRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 323u32, false) => {
+                let d = <s6a::NotifyAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::NotifyAnswer))
+            }
+            #[cfg(feature = "s13")]
+            (16777252u32, 324u32, true) => {
+                let d = <s13::MeIdentityCheckRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::MeIdentityCheckRequest))
+            }
+            #[cfg(feature = "s13")]
+            (16777252u32, 324u32, false) => {
+                let d = <s13::MeIdentityCheckAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::MeIdentityCheckAnswer))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 275u32, true) => {
+                let d = <sy::SessionTerminationRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::SySessionTerminationRequest))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 275u32, false) => {
+                let d = <sy::SessionTerminationAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::SySessionTerminationAnswer))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 8388635u32, true) => {
+                let d = <sy::SpendingLimitRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::SpendingLimitRequest))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 8388635u32, false) => {
+                let d = <sy::SpendingLimitAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::SpendingLimitAnswer))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 8388636u32, true) => {
+                let d = <sy::SpendingStatusNotificationRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::SpendingStatusNotificationRequest))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 8388636u32, false) => {
+                let d = <sy::SpendingStatusNotificationAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::SpendingStatusNotificationAnswer))
+            }
             (_, 257u32, true) => {
                 let d = <base::CapabilitiesExchangeRequest<
                     'a,
@@ -1230,6 +3463,108 @@ impl<'a> Message<'a> {
             Message::CreditControlRequest(_) => Some("Credit-Control-Request"),
             #[cfg(feature = "credit_control")]
             Message::CreditControlAnswer(_) => Some("Credit-Control-Answer"),
+            #[cfg(feature = "sh")]
+            Message::UserDataRequest(_) => Some("User-Data-Request"),
+            #[cfg(feature = "sh")]
+            Message::UserDataAnswer(_) => Some("User-Data-Answer"),
+            #[cfg(feature = "sh")]
+            Message::ProfileUpdateRequest(_) => Some("Profile-Update-Request"),
+            #[cfg(feature = "sh")]
+            Message::ProfileUpdateAnswer(_) => Some("Profile-Update-Answer"),
+            #[cfg(feature = "sh")]
+            Message::SubscribeNotificationsRequest(_) => {
+                Some("Subscribe-Notifications-Request")
+            }
+            #[cfg(feature = "sh")]
+            Message::SubscribeNotificationsAnswer(_) => {
+                Some("Subscribe-Notifications-Answer")
+            }
+            #[cfg(feature = "sh")]
+            Message::PushNotificationRequest(_) => Some("Push-Notification-Request"),
+            #[cfg(feature = "sh")]
+            Message::PushNotificationAnswer(_) => Some("Push-Notification-Answer"),
+            #[cfg(feature = "s6a")]
+            Message::UpdateLocationRequest(_) => Some("Update-Location-Request"),
+            #[cfg(feature = "s6a")]
+            Message::UpdateLocationAnswer(_) => Some("Update-Location-Answer"),
+            #[cfg(feature = "s6a")]
+            Message::CancelLocationRequest(_) => Some("Cancel-Location-Request"),
+            #[cfg(feature = "s6a")]
+            Message::CancelLocationAnswer(_) => Some("Cancel-Location-Answer"),
+            #[cfg(feature = "s6a")]
+            Message::AuthenticationInformationRequest(_) => {
+                Some("Authentication-Information-Request")
+            }
+            #[cfg(feature = "s6a")]
+            Message::AuthenticationInformationAnswer(_) => {
+                Some("Authentication-Information-Answer")
+            }
+            #[cfg(feature = "s6a")]
+            Message::InsertSubscriberDataRequest(_) => {
+                Some("Insert-Subscriber-Data-Request")
+            }
+            #[cfg(feature = "s6a")]
+            Message::InsertSubscriberDataAnswer(_) => {
+                Some("Insert-Subscriber-Data-Answer")
+            }
+            #[cfg(feature = "s6a")]
+            Message::DeleteSubscriberDataRequest(_) => {
+                Some("Delete-Subscriber-Data-Request")
+            }
+            #[cfg(feature = "s6a")]
+            Message::DeleteSubscriberDataAnswer(_) => {
+                Some("Delete-Subscriber-Data-Answer")
+            }
+            #[cfg(feature = "s6a")]
+            Message::PurgeUeRequest(_) => Some("Purge-UE-Request"),
+            #[cfg(feature = "s6a")]
+            Message::PurgeUeAnswer(_) => Some("Purge-UE-Answer"),
+            #[cfg(feature = "s6a")]
+            Message::ResetRequest(_) => Some("Reset-Request"),
+            #[cfg(feature = "s6a")]
+            Message::ResetAnswer(_) => Some("Reset-Answer"),
+            #[cfg(feature = "s6a")]
+            Message::NotifyRequest(_) => Some("Notify-Request"),
+            #[cfg(feature = "s6a")]
+            Message::NotifyAnswer(_) => Some("Notify-Answer"),
+            #[cfg(feature = "s13")]
+            Message::MeIdentityCheckRequest(_) => Some("ME-Identity-Check-Request"),
+            #[cfg(feature = "s13")]
+            Message::MeIdentityCheckAnswer(_) => Some("ME-Identity-Check-Answer"),
+            #[cfg(feature = "sy")]
+            Message::SySessionTerminationRequest(_) => {
+                Some("Session-Termination-Request")
+            }
+            #[cfg(feature = "sy")]
+            Message::SySessionTerminationAnswer(_) => Some("Session-Termination-Answer"),
+            #[cfg(feature = "sy")]
+            Message::SpendingLimitRequest(_) => Some("Spending-Limit-Request"),
+            #[cfg(feature = "sy")]
+            Message::SpendingLimitAnswer(_) => Some("Spending-Limit-Answer"),
+            #[cfg(feature = "sy")]
+            Message::SpendingStatusNotificationRequest(_) => {
+                Some("Spending-Status-Notification-Request")
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingStatusNotificationAnswer(_) => {
+                Some("Spending-Status-Notification-Answer")
+            }
+            #[cfg(feature = "rf")]
+            Message::RfAccountingRequest(_) => Some("Accounting-Request"),
+            #[cfg(feature = "rf")]
+            Message::RfAccountingAnswer(_) => Some("Accounting-Answer"),
+            #[cfg(feature = "ro")]
+            Message::RoReAuthRequest(_) => Some("Re-Auth-Request"),
+            #[cfg(feature = "ro")]
+            Message::RoReAuthAnswer(_) => Some("Re-Auth-Answer"),
+            #[cfg(feature = "ro")]
+            Message::RoCreditControlRequest(_) => Some("Credit-Control-Request"),
+            #[cfg(feature = "ro")]
+            Message::RoCreditControlAnswer(_) => Some("Credit-Control-Answer"),
+            #[cfg(feature = "ro")]
+            Message::RoAbortSessionRequest(_) => Some("Abort-Session-Request"),
+            #[cfg(feature = "ro")]
+            Message::RoAbortSessionAnswer(_) => Some("Abort-Session-Answer"),
             Message::Unknown(_) => None,
         }
     }
@@ -1407,6 +3742,242 @@ impl<'a> Message<'a> {
                     'a,
                 > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
             }
+            #[cfg(feature = "sh")]
+            Message::UserDataRequest(_) => {
+                <sh::UserDataRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sh")]
+            Message::UserDataAnswer(_) => {
+                <sh::UserDataAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sh")]
+            Message::ProfileUpdateRequest(_) => {
+                <sh::ProfileUpdateRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sh")]
+            Message::ProfileUpdateAnswer(_) => {
+                <sh::ProfileUpdateAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sh")]
+            Message::SubscribeNotificationsRequest(_) => {
+                <sh::SubscribeNotificationsRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sh")]
+            Message::SubscribeNotificationsAnswer(_) => {
+                <sh::SubscribeNotificationsAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sh")]
+            Message::PushNotificationRequest(_) => {
+                <sh::PushNotificationRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sh")]
+            Message::PushNotificationAnswer(_) => {
+                <sh::PushNotificationAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::UpdateLocationRequest(_) => {
+                <s6a::UpdateLocationRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::UpdateLocationAnswer(_) => {
+                <s6a::UpdateLocationAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::CancelLocationRequest(_) => {
+                <s6a::CancelLocationRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::CancelLocationAnswer(_) => {
+                <s6a::CancelLocationAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::AuthenticationInformationRequest(_) => {
+                <s6a::AuthenticationInformationRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::AuthenticationInformationAnswer(_) => {
+                <s6a::AuthenticationInformationAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::InsertSubscriberDataRequest(_) => {
+                <s6a::InsertSubscriberDataRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::InsertSubscriberDataAnswer(_) => {
+                <s6a::InsertSubscriberDataAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::DeleteSubscriberDataRequest(_) => {
+                <s6a::DeleteSubscriberDataRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::DeleteSubscriberDataAnswer(_) => {
+                <s6a::DeleteSubscriberDataAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::PurgeUeRequest(_) => {
+                <s6a::PurgeUeRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::PurgeUeAnswer(_) => {
+                <s6a::PurgeUeAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::ResetRequest(_) => {
+                <s6a::ResetRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::ResetAnswer(_) => {
+                <s6a::ResetAnswer<'a> as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::NotifyRequest(_) => {
+                <s6a::NotifyRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::NotifyAnswer(_) => {
+                <s6a::NotifyAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s13")]
+            Message::MeIdentityCheckRequest(_) => {
+                <s13::MeIdentityCheckRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s13")]
+            Message::MeIdentityCheckAnswer(_) => {
+                <s13::MeIdentityCheckAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sy")]
+            Message::SySessionTerminationRequest(_) => {
+                <sy::SessionTerminationRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sy")]
+            Message::SySessionTerminationAnswer(_) => {
+                <sy::SessionTerminationAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingLimitRequest(_) => {
+                <sy::SpendingLimitRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingLimitAnswer(_) => {
+                <sy::SpendingLimitAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingStatusNotificationRequest(_) => {
+                <sy::SpendingStatusNotificationRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingStatusNotificationAnswer(_) => {
+                <sy::SpendingStatusNotificationAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "rf")]
+            Message::RfAccountingRequest(_) => {
+                <rf::AccountingRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "rf")]
+            Message::RfAccountingAnswer(_) => {
+                <rf::AccountingAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoReAuthRequest(_) => {
+                <ro::ReAuthRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoReAuthAnswer(_) => {
+                <ro::ReAuthAnswer<'a> as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoCreditControlRequest(_) => {
+                <ro::CreditControlRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoCreditControlAnswer(_) => {
+                <ro::CreditControlAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoAbortSessionRequest(_) => {
+                <ro::AbortSessionRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoAbortSessionAnswer(_) => {
+                <ro::AbortSessionAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
             Message::Unknown(raw) => raw.header.with_ids(hop_by_hop, end_to_end),
         }
     }
@@ -1513,6 +4084,150 @@ impl<'a> Message<'a> {
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sh")]
+            Message::UserDataRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sh")]
+            Message::UserDataAnswer(m) => rt::Command::encode_with_header(m, header, buf),
+            #[cfg(feature = "sh")]
+            Message::ProfileUpdateRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sh")]
+            Message::ProfileUpdateAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sh")]
+            Message::SubscribeNotificationsRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sh")]
+            Message::SubscribeNotificationsAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sh")]
+            Message::PushNotificationRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sh")]
+            Message::PushNotificationAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::UpdateLocationRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::UpdateLocationAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::CancelLocationRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::CancelLocationAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::AuthenticationInformationRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::AuthenticationInformationAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::InsertSubscriberDataRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::InsertSubscriberDataAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::DeleteSubscriberDataRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::DeleteSubscriberDataAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::PurgeUeRequest(m) => rt::Command::encode_with_header(m, header, buf),
+            #[cfg(feature = "s6a")]
+            Message::PurgeUeAnswer(m) => rt::Command::encode_with_header(m, header, buf),
+            #[cfg(feature = "s6a")]
+            Message::ResetRequest(m) => rt::Command::encode_with_header(m, header, buf),
+            #[cfg(feature = "s6a")]
+            Message::ResetAnswer(m) => rt::Command::encode_with_header(m, header, buf),
+            #[cfg(feature = "s6a")]
+            Message::NotifyRequest(m) => rt::Command::encode_with_header(m, header, buf),
+            #[cfg(feature = "s6a")]
+            Message::NotifyAnswer(m) => rt::Command::encode_with_header(m, header, buf),
+            #[cfg(feature = "s13")]
+            Message::MeIdentityCheckRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s13")]
+            Message::MeIdentityCheckAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sy")]
+            Message::SySessionTerminationRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sy")]
+            Message::SySessionTerminationAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingLimitRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingLimitAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingStatusNotificationRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingStatusNotificationAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "rf")]
+            Message::RfAccountingRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "rf")]
+            Message::RfAccountingAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoReAuthRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoReAuthAnswer(m) => rt::Command::encode_with_header(m, header, buf),
+            #[cfg(feature = "ro")]
+            Message::RoCreditControlRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoCreditControlAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoAbortSessionRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoAbortSessionAnswer(m) => {
                 rt::Command::encode_with_header(m, header, buf)
             }
             Message::Unknown(_) => {}
