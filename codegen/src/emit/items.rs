@@ -224,6 +224,7 @@ pub fn module(
     }
     items.extend(enum_extensions(model, plan, m));
     items.push(super::rules::value_names(model, plan, m));
+    items.push(super::bits::module_items(model, plan, m));
     let specs: BTreeSet<&str> = avps
         .iter()
         .map(|a| a.spec.as_str())

@@ -5,6 +5,7 @@
 //! locals, a `match` on AVP keys) and in-place encode calling the runtime's `typed` engine.
 //! The root file declares the modules and the dispatch over every command.
 
+mod bits;
 mod builders;
 mod extend;
 mod items;

@@ -84,6 +84,7 @@ pub fn root(
 
     // Modules whose dictionaries this root searches: local ones (feature-gated) and externs.
     let mut lookups = Vec::new();
+    let mut arms = Vec::new();
     let mut dicts = Vec::new();
     let mut module_paths = Vec::new();
     for m in plan.modules.keys() {
@@ -92,10 +93,23 @@ pub fn root(
         } else {
             (quote!(), ident(&plan.externs[m]))
         };
-        lookups.push(quote! {
-            #c
-            if let Some(d) = #p::DICTIONARY.avp(code, vendor_id) { return Some(d); }
-        });
+        if plan.is_local(m) {
+            // One match arm per AVP of every local module: the lookup costs the same however
+            // many modules are enabled, instead of searching each in turn.
+            for avp in model
+                .avps
+                .values()
+                .filter(|a| plan.avp_module(model, &a.key) == m)
+            {
+                let n = format_ident!("{}", names::def_name(&avp.name));
+                let (code, vendor) = (avp.key.code, avp.key.vendor_id);
+                arms.push(quote!(#c (#vendor, #code) => Some(&#p::defs::#n),));
+            }
+        } else {
+            lookups.push(quote! {
+                if let Some(d) = #p::DICTIONARY.avp(code, vendor_id) { return Some(d); }
+            });
+        }
         dicts.push(quote! {
             #c
             v.push(&#p::DICTIONARY);
@@ -243,9 +257,25 @@ pub fn root(
         pub const DEFAULT_PROFILE: Option<&str> = #default_profile;
     });
     out.extend(super::rules::root_value_names(model, &module_paths));
+    let local_paths: Vec<_> = plan
+        .modules
+        .keys()
+        .zip(&module_paths)
+        .filter(|(m, _)| plan.is_local(m))
+        .map(|(_, p)| p.clone())
+        .collect();
+    out.extend(super::bits::root_items(model, &local_paths));
     out.extend(quote! {
         /// The definition of AVP (`code`, `vendor_id`) in any enabled dictionary.
         pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static #rt::dictionary::AvpDef> {
+            #[allow(unreachable_patterns)]
+            let local = match (vendor_id, code) {
+                #(#arms)*
+                _ => None,
+            };
+            if local.is_some() {
+                return local;
+            }
             #(#lookups)*
             None
         }
