@@ -272,3 +272,19 @@ pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str>
         _ => None,
     }
 }
+/// The named bits of this module's dictionaries (`<bits>`), one entry per AVP and scope.
+pub static BITS: &[rt::dictionary::BitNames] = &[];
+/// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
+/// `vendor_id`) where the Grouped AVP holding it carries Vendor-Id `scope_vendor`
+/// (`<values vendor=..>`: Experimental-Result-Code); `None` when they name none.
+pub fn scoped_value_name(
+    code: u32,
+    vendor_id: u32,
+    scope_vendor: u32,
+    value: u32,
+) -> Option<&'static str> {
+    #[allow(clippy::match_single_binding)]
+    match (code, vendor_id, scope_vendor, value) {
+        _ => None,
+    }
+}

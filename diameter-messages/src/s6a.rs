@@ -23874,3 +23874,910 @@ pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str>
         _ => None,
     }
 }
+/// The named bits of ULR-Flags (masks).
+pub mod ulr_flags {
+    /// `Single-Registration-Indication`: bit 0.
+    pub const SINGLE_REGISTRATION_INDICATION: u32 = 1 << 0;
+    /// `S6a/S6d-Indicator`: bit 1.
+    pub const S6A_S6D_INDICATOR: u32 = 1 << 1;
+    /// `Skip Subscriber Data`: bit 2.
+    pub const SKIP_SUBSCRIBER_DATA: u32 = 1 << 2;
+    /// `GPRS-Subscription-Data-Indicator`: bit 3.
+    pub const GPRS_SUBSCRIPTION_DATA_INDICATOR: u32 = 1 << 3;
+    /// `Node-Type-Indicator`: bit 4.
+    pub const NODE_TYPE_INDICATOR: u32 = 1 << 4;
+    /// `Initial-Attach-Indicator`: bit 5.
+    pub const INITIAL_ATTACH_INDICATOR: u32 = 1 << 5;
+    /// `PS-LCS-Not-Supported-By-UE`: bit 6.
+    pub const PS_LCS_NOT_SUPPORTED_BY_UE: u32 = 1 << 6;
+    /// `SMS-Only-Indication`: bit 7.
+    pub const SMS_ONLY_INDICATION: u32 = 1 << 7;
+    /// `Dual-Registration-5G-Indicator`: bit 8.
+    pub const DUAL_REGISTRATION_5G_INDICATOR: u32 = 1 << 8;
+    /// `Inter-PLMN-inter-MME handover`: bit 9.
+    pub const INTER_PLMN_INTER_MME_HANDOVER: u32 = 1 << 9;
+    /// `Intra-PLMN-inter-MME handover`: bit 10.
+    pub const INTRA_PLMN_INTER_MME_HANDOVER: u32 = 1 << 10;
+}
+/// The named bits of ULA-Flags (masks).
+pub mod ula_flags {
+    /// `Separation Indication`: bit 0.
+    pub const SEPARATION_INDICATION: u32 = 1 << 0;
+    /// `MME Registered for SMS`: bit 1.
+    pub const MME_REGISTERED_FOR_SMS: u32 = 1 << 1;
+}
+/// The named bits of DSR-Flags (masks).
+pub mod dsr_flags {
+    /// `Regional Subscription Withdrawal`: bit 0.
+    pub const REGIONAL_SUBSCRIPTION_WITHDRAWAL: u32 = 1 << 0;
+    /// `Complete APN Configuration Profile Withdrawal`: bit 1.
+    pub const COMPLETE_APN_CONFIGURATION_PROFILE_WITHDRAWAL: u32 = 1 << 1;
+    /// `Subscribed Charging Characteristics Withdrawal`: bit 2.
+    pub const SUBSCRIBED_CHARGING_CHARACTERISTICS_WITHDRAWAL: u32 = 1 << 2;
+    /// `PDN subscription contexts Withdrawal`: bit 3.
+    pub const PDN_SUBSCRIPTION_CONTEXTS_WITHDRAWAL: u32 = 1 << 3;
+    /// `STN-SR`: bit 4.
+    pub const STN_SR: u32 = 1 << 4;
+    /// `Complete PDP context list Withdrawal`: bit 5.
+    pub const COMPLETE_PDP_CONTEXT_LIST_WITHDRAWAL: u32 = 1 << 5;
+    /// `PDP contexts Withdrawal`: bit 6.
+    pub const PDP_CONTEXTS_WITHDRAWAL: u32 = 1 << 6;
+    /// `Roaming Restricted due to unsupported feature`: bit 7.
+    pub const ROAMING_RESTRICTED_DUE_TO_UNSUPPORTED_FEATURE: u32 = 1 << 7;
+    /// `Trace Data Withdrawal`: bit 8.
+    pub const TRACE_DATA_WITHDRAWAL: u32 = 1 << 8;
+    /// `CSG Deleted`: bit 9.
+    pub const CSG_DELETED: u32 = 1 << 9;
+    /// `APN-OI-Replacement`: bit 10.
+    pub const APN_OI_REPLACEMENT: u32 = 1 << 10;
+    /// `GMLC List Withdrawal`: bit 11.
+    pub const GMLC_LIST_WITHDRAWAL: u32 = 1 << 11;
+    /// `LCS Withdrawal`: bit 12.
+    pub const LCS_WITHDRAWAL: u32 = 1 << 12;
+    /// `SMS Withdrawal`: bit 13.
+    pub const SMS_WITHDRAWAL: u32 = 1 << 13;
+    /// `Subscribed periodic RAU-TAU Timer Withdrawal`: bit 14.
+    pub const SUBSCRIBED_PERIODIC_RAU_TAU_TIMER_WITHDRAWAL: u32 = 1 << 14;
+    /// `Subscribed VSRVCC Withdrawal`: bit 15.
+    pub const SUBSCRIBED_VSRVCC_WITHDRAWAL: u32 = 1 << 15;
+    /// `A-MSISDN Withdrawal`: bit 16.
+    pub const A_MSISDN_WITHDRAWAL: u32 = 1 << 16;
+    /// `ProSe Withdrawal`: bit 17.
+    pub const PRO_SE_WITHDRAWAL: u32 = 1 << 17;
+    /// `Reset-IDs`: bit 18.
+    pub const RESET_I_DS: u32 = 1 << 18;
+    /// `DL-Buffering-Suggested-Packet-Count Withdrawal`: bit 19.
+    pub const DL_BUFFERING_SUGGESTED_PACKET_COUNT_WITHDRAWAL: u32 = 1 << 19;
+    /// `Subscribed IMSI-Group-Id Withdrawal`: bit 20.
+    pub const SUBSCRIBED_IMSI_GROUP_ID_WITHDRAWAL: u32 = 1 << 20;
+    /// `Delete monitoring events`: bit 21.
+    pub const DELETE_MONITORING_EVENTS: u32 = 1 << 21;
+    /// `User Plane Integrity Protection Withdrawal`: bit 22.
+    pub const USER_PLANE_INTEGRITY_PROTECTION_WITHDRAWAL: u32 = 1 << 22;
+    /// `MSISDN Withdrawal`: bit 23.
+    pub const MSISDN_WITHDRAWAL: u32 = 1 << 23;
+    /// `UE Usage Type Withdrawal`: bit 24.
+    pub const UE_USAGE_TYPE_WITHDRAWAL: u32 = 1 << 24;
+    /// `V2X Withdrawal`: bit 25.
+    pub const V2X_WITHDRAWAL: u32 = 1 << 25;
+    /// `External-Identifier-Withdrawal`: bit 26.
+    pub const EXTERNAL_IDENTIFIER_WITHDRAWAL: u32 = 1 << 26;
+    /// `Aerial-UE-Subscription Withdrawal`: bit 27.
+    pub const AERIAL_UE_SUBSCRIPTION_WITHDRAWAL: u32 = 1 << 27;
+    /// `Paging Time Window Subscription Withdrawal`: bit 28.
+    pub const PAGING_TIME_WINDOW_SUBSCRIPTION_WITHDRAWAL: u32 = 1 << 28;
+    /// `Active-Time-Withdrawal`: bit 29.
+    pub const ACTIVE_TIME_WITHDRAWAL: u32 = 1 << 29;
+    /// `eDRX-Cycle-Length-Withdrawal`: bit 30.
+    pub const E_DRX_CYCLE_LENGTH_WITHDRAWAL: u32 = 1 << 30;
+    /// `Service-Gap-Time-Withdrawal`: bit 31.
+    pub const SERVICE_GAP_TIME_WITHDRAWAL: u32 = 1 << 31;
+}
+/// The named bits of DSA-Flags (masks).
+pub mod dsa_flags {
+    /// `Network Node area restricted`: bit 0.
+    pub const NETWORK_NODE_AREA_RESTRICTED: u32 = 1 << 0;
+}
+/// The named bits of HPLMN-ODB (masks).
+pub mod hplmn_odb {
+    /// `HPLMN specific barring type 1`: bit 0.
+    pub const HPLMN_SPECIFIC_BARRING_TYPE_1: u32 = 1 << 0;
+    /// `HPLMN specific barring type 2`: bit 1.
+    pub const HPLMN_SPECIFIC_BARRING_TYPE_2: u32 = 1 << 1;
+    /// `HPLMN specific barring type 3`: bit 2.
+    pub const HPLMN_SPECIFIC_BARRING_TYPE_3: u32 = 1 << 2;
+    /// `HPLMN specific barring type 4`: bit 3.
+    pub const HPLMN_SPECIFIC_BARRING_TYPE_4: u32 = 1 << 3;
+}
+/// The named bits of Operator-Determined-Barring (masks).
+pub mod operator_determined_barring {
+    /// `All Packet Oriented Services Barred`: bit 0.
+    pub const ALL_PACKET_ORIENTED_SERVICES_BARRED: u32 = 1 << 0;
+    /// `Roamer Access HPLMN-AP Barred`: bit 1.
+    pub const ROAMER_ACCESS_HPLMN_AP_BARRED: u32 = 1 << 1;
+    /// `Roamer Access to VPLMN-AP Barred`: bit 2.
+    pub const ROAMER_ACCESS_TO_VPLMN_AP_BARRED: u32 = 1 << 2;
+    /// `Barring of all outgoing calls`: bit 3.
+    pub const BARRING_OF_ALL_OUTGOING_CALLS: u32 = 1 << 3;
+    /// `Barring of all outgoing international calls`: bit 4.
+    pub const BARRING_OF_ALL_OUTGOING_INTERNATIONAL_CALLS: u32 = 1 << 4;
+    /// `Barring of all outgoing international calls except those directed to the home PLMN country`: bit 5.
+    pub const BARRING_OF_ALL_OUTGOING_INTERNATIONAL_CALLS_EXCEPT_THOSE_DIRECTED_TO_THE_HOME_PLMN_COUNTRY: u32 = 1
+        << 5;
+    /// `Barring of all outgoing inter-zonal calls`: bit 6.
+    pub const BARRING_OF_ALL_OUTGOING_INTER_ZONAL_CALLS: u32 = 1 << 6;
+    /// `Barring of all outgoing inter-zonal calls except those directed to the home PLMN country`: bit 7.
+    pub const BARRING_OF_ALL_OUTGOING_INTER_ZONAL_CALLS_EXCEPT_THOSE_DIRECTED_TO_THE_HOME_PLMN_COUNTRY: u32 = 1
+        << 7;
+    /// `Barring of all outgoing international calls except those directed to the home PLMN country and Barring of all outgoing inter-zonal calls`: bit 8.
+    pub const BARRING_OF_ALL_OUTGOING_INTERNATIONAL_CALLS_EXCEPT_THOSE_DIRECTED_TO_THE_HOME_PLMN_COUNTRY_AND_BARRING_OF_ALL_OUTGOING_INTER_ZONAL_CALLS: u32 = 1
+        << 8;
+}
+/// The named bits of Access-Restriction-Data (masks).
+pub mod access_restriction_data {
+    /// `UTRAN Not Allowed`: bit 0.
+    pub const UTRAN_NOT_ALLOWED: u32 = 1 << 0;
+    /// `GERAN Not Allowed`: bit 1.
+    pub const GERAN_NOT_ALLOWED: u32 = 1 << 1;
+    /// `GAN Not Allowed`: bit 2.
+    pub const GAN_NOT_ALLOWED: u32 = 1 << 2;
+    /// `I-HSPA-Evolution Not Allowed`: bit 3.
+    pub const I_HSPA_EVOLUTION_NOT_ALLOWED: u32 = 1 << 3;
+    /// `WB-E-UTRAN Not Allowed`: bit 4.
+    pub const WB_E_UTRAN_NOT_ALLOWED: u32 = 1 << 4;
+    /// `HO-To-Non-3GPP-Access Not Allowed`: bit 5.
+    pub const HO_TO_NON_3GPP_ACCESS_NOT_ALLOWED: u32 = 1 << 5;
+    /// `NB-IoT Not Allowed`: bit 6.
+    pub const NB_IO_T_NOT_ALLOWED: u32 = 1 << 6;
+    /// `Enhanced Coverage Not Allowed`: bit 7.
+    pub const ENHANCED_COVERAGE_NOT_ALLOWED: u32 = 1 << 7;
+    /// `NR as Secondary RAT in E-UTRAN Not Allowed`: bit 8.
+    pub const NR_AS_SECONDARY_RAT_IN_E_UTRAN_NOT_ALLOWED: u32 = 1 << 8;
+    /// `Unlicensed Spectrum as Secondary RAT Not Allowed`: bit 9.
+    pub const UNLICENSED_SPECTRUM_AS_SECONDARY_RAT_NOT_ALLOWED: u32 = 1 << 9;
+    /// `NR in 5GS Not Allowed`: bit 10.
+    pub const NR_IN_5GS_NOT_ALLOWED: u32 = 1 << 10;
+    /// `LTE-M Not Allowed`: bit 11.
+    pub const LTE_M_NOT_ALLOWED: u32 = 1 << 11;
+    /// `WB-E-UTRAN Except LTE-M Not Allowed`: bit 12.
+    pub const WB_E_UTRAN_EXCEPT_LTE_M_NOT_ALLOWED: u32 = 1 << 12;
+    /// `WB-E-UTRAN(LEO) Not Allowed`: bit 13.
+    pub const WB_E_UTRAN_LEO_NOT_ALLOWED: u32 = 1 << 13;
+    /// `WB-E-UTRAN(MEO) Not Allowed`: bit 14.
+    pub const WB_E_UTRAN_MEO_NOT_ALLOWED: u32 = 1 << 14;
+    /// `WB-E-UTRAN(GEO) Not Allowed`: bit 15.
+    pub const WB_E_UTRAN_GEO_NOT_ALLOWED: u32 = 1 << 15;
+    /// `WB-E-UTRAN(OTHERSAT) Not Allowed`: bit 16.
+    pub const WB_E_UTRAN_OTHERSAT_NOT_ALLOWED: u32 = 1 << 16;
+    /// `NB-IoT(LEO) Not Allowed`: bit 17.
+    pub const NB_IO_T_LEO_NOT_ALLOWED: u32 = 1 << 17;
+    /// `NB-IoT(MEO) Not Allowed`: bit 18.
+    pub const NB_IO_T_MEO_NOT_ALLOWED: u32 = 1 << 18;
+    /// `NB-IoT(GEO) Not Allowed`: bit 19.
+    pub const NB_IO_T_GEO_NOT_ALLOWED: u32 = 1 << 19;
+    /// `NB-IoT(OTHERSAT) Not Allowed`: bit 20.
+    pub const NB_IO_T_OTHERSAT_NOT_ALLOWED: u32 = 1 << 20;
+    /// `LTE-M(LEO) Not Allowed`: bit 21.
+    pub const LTE_M_LEO_NOT_ALLOWED: u32 = 1 << 21;
+    /// `LTE-M(MEO) Not Allowed`: bit 22.
+    pub const LTE_M_MEO_NOT_ALLOWED: u32 = 1 << 22;
+    /// `LTE-M(GEO) Not Allowed`: bit 23.
+    pub const LTE_M_GEO_NOT_ALLOWED: u32 = 1 << 23;
+    /// `LTE-M(OTHERSAT) Not Allowed`: bit 24.
+    pub const LTE_M_OTHERSAT_NOT_ALLOWED: u32 = 1 << 24;
+}
+/// The named bits of IDA-Flags (masks).
+pub mod ida_flags {
+    /// `Network Node area restricted`: bit 0.
+    pub const NETWORK_NODE_AREA_RESTRICTED: u32 = 1 << 0;
+}
+/// The named bits of PUA-Flags (masks).
+pub mod pua_flags {
+    /// `Freeze M-TMSI`: bit 0.
+    pub const FREEZE_M_TMSI: u32 = 1 << 0;
+    /// `Freeze P-TMSI`: bit 1.
+    pub const FREEZE_P_TMSI: u32 = 1 << 1;
+}
+/// The named bits of NOR-Flags (masks).
+pub mod nor_flags {
+    /// `Single-Registration-Indication`: bit 0.
+    pub const SINGLE_REGISTRATION_INDICATION: u32 = 1 << 0;
+    /// `SGSN area restricted`: bit 1.
+    pub const SGSN_AREA_RESTRICTED: u32 = 1 << 1;
+    /// `Ready for SM from SGSN`: bit 2.
+    pub const READY_FOR_SM_FROM_SGSN: u32 = 1 << 2;
+    /// `UE Reachable from MME`: bit 3.
+    pub const UE_REACHABLE_FROM_MME: u32 = 1 << 3;
+    /// `UE Reachable from SGSN`: bit 5.
+    pub const UE_REACHABLE_FROM_SGSN: u32 = 1 << 5;
+    /// `Ready for SM from MME`: bit 6.
+    pub const READY_FOR_SM_FROM_MME: u32 = 1 << 6;
+    /// `Homogeneous Support of IMS Voice Over PS Sessions`: bit 7.
+    pub const HOMOGENEOUS_SUPPORT_OF_IMS_VOICE_OVER_PS_SESSIONS: u32 = 1 << 7;
+    /// `S6a/S6d-Indicator`: bit 8.
+    pub const S6A_S6D_INDICATOR: u32 = 1 << 8;
+    /// `Removal of MME Registration for SMS`: bit 9.
+    pub const REMOVAL_OF_MME_REGISTRATION_FOR_SMS: u32 = 1 << 9;
+}
+/// The named bits of IDR-Flags (masks).
+pub mod idr_flags {
+    /// `UE Reachability Request`: bit 0.
+    pub const UE_REACHABILITY_REQUEST: u32 = 1 << 0;
+    /// `T-ADS Data Request`: bit 1.
+    pub const T_ADS_DATA_REQUEST: u32 = 1 << 1;
+    /// `EPS User State Request`: bit 2.
+    pub const EPS_USER_STATE_REQUEST: u32 = 1 << 2;
+    /// `EPS Location Information Request`: bit 3.
+    pub const EPS_LOCATION_INFORMATION_REQUEST: u32 = 1 << 3;
+    /// `Current Location Request`: bit 4.
+    pub const CURRENT_LOCATION_REQUEST: u32 = 1 << 4;
+    /// `Local Time Zone Request`: bit 5.
+    pub const LOCAL_TIME_ZONE_REQUEST: u32 = 1 << 5;
+    /// `Remove SMS Registration`: bit 6.
+    pub const REMOVE_SMS_REGISTRATION: u32 = 1 << 6;
+    /// `RAT-Type Requested`: bit 7.
+    pub const RAT_TYPE_REQUESTED: u32 = 1 << 7;
+    /// `P-CSCF Restoration Request`: bit 8.
+    pub const P_CSCF_RESTORATION_REQUEST: u32 = 1 << 8;
+}
+/// The named bits of MPS-Priority (masks).
+pub mod mps_priority {
+    /// `MPS-CS-Priority`: bit 0.
+    pub const MPS_CS_PRIORITY: u32 = 1 << 0;
+    /// `MPS-EPS-Priority`: bit 1.
+    pub const MPS_EPS_PRIORITY: u32 = 1 << 1;
+}
+/// The named bits of PUR-Flags (masks).
+pub mod pur_flags {
+    /// `UE Purged in MME`: bit 0.
+    pub const UE_PURGED_IN_MME: u32 = 1 << 0;
+    /// `UE Purged in SGSN`: bit 1.
+    pub const UE_PURGED_IN_SGSN: u32 = 1 << 1;
+}
+/// The named bits of CLR-Flags (masks).
+pub mod clr_flags {
+    /// `S6a/S6d-Indicator`: bit 0.
+    pub const S6A_S6D_INDICATOR: u32 = 1 << 0;
+    /// `Reattach-Required`: bit 1.
+    pub const REATTACH_REQUIRED: u32 = 1 << 1;
+}
+/// The named bits of UVR-Flags (masks).
+pub mod uvr_flags {
+    /// `Skip Subscriber Data`: bit 0.
+    pub const SKIP_SUBSCRIBER_DATA: u32 = 1 << 0;
+}
+/// The named bits of UVA-Flags (masks).
+pub mod uva_flags {
+    /// `Temporary Empty VPLMN CSG Subscription Data`: bit 0.
+    pub const TEMPORARY_EMPTY_VPLMN_CSG_SUBSCRIPTION_DATA: u32 = 1 << 0;
+}
+/// The named bits of Subscription-Data-Flags (masks).
+pub mod subscription_data_flags {
+    /// `PS-And-SMS-Only-Service-Provision-Indication`: bit 0.
+    pub const PS_AND_SMS_ONLY_SERVICE_PROVISION_INDICATION: u32 = 1 << 0;
+    /// `SMS-In-SGSN-Allowed-Indication`: bit 1.
+    pub const SMS_IN_SGSN_ALLOWED_INDICATION: u32 = 1 << 1;
+    /// `User Plane Integrity Protection`: bit 2.
+    pub const USER_PLANE_INTEGRITY_PROTECTION: u32 = 1 << 2;
+    /// `PDN-Connection-Restricted`: bit 3.
+    pub const PDN_CONNECTION_RESTRICTED: u32 = 1 << 3;
+    /// `Acknowledgement-Of-Downlink-NAS-Data-PDUs-Disabled`: bit 4.
+    pub const ACKNOWLEDGEMENT_OF_DOWNLINK_NAS_DATA_PD_US_DISABLED: u32 = 1 << 4;
+}
+/// The named bits of AIR-Flags (masks).
+pub mod air_flags {
+    /// `Send UE Usage Type`: bit 0.
+    pub const SEND_UE_USAGE_TYPE: u32 = 1 << 0;
+}
+/// The named bits of V2X-Permission (masks).
+pub mod v2x_permission {
+    /// `Allow V2X communication over PC5 as Vehicle UE`: bit 0.
+    pub const ALLOW_V2X_COMMUNICATION_OVER_PC5_AS_VEHICLE_UE: u32 = 1 << 0;
+    /// `Allow V2X communication over PC5 as Pedestrian UE`: bit 1.
+    pub const ALLOW_V2X_COMMUNICATION_OVER_PC5_AS_PEDESTRIAN_UE: u32 = 1 << 1;
+}
+/// The named bits of Core-Network-Restrictions (masks).
+pub mod core_network_restrictions {
+    /// `5GC not allowed`: bit 1.
+    pub const V_5GC_NOT_ALLOWED: u32 = 1 << 1;
+}
+/// The named bits of WLAN-offloadability-EUTRAN (masks).
+pub mod wlan_offloadability_eutran {
+    /// `WLAN offloadability for E-UTRAN`: bit 0.
+    pub const WLAN_OFFLOADABILITY_FOR_E_UTRAN: u32 = 1 << 0;
+}
+/// The named bits of WLAN-offloadability-UTRAN (masks).
+pub mod wlan_offloadability_utran {
+    /// `WLAN offloadability for UTRAN`: bit 0.
+    pub const WLAN_OFFLOADABILITY_FOR_UTRAN: u32 = 1 << 0;
+}
+/// The named bits of Preferred-Data-Mode (masks).
+pub mod preferred_data_mode {
+    /// `Data over User Plane Preferred`: bit 0.
+    pub const DATA_OVER_USER_PLANE_PREFERRED: u32 = 1 << 0;
+    /// `Data over Control Plane Preferred`: bit 1.
+    pub const DATA_OVER_CONTROL_PLANE_PREFERRED: u32 = 1 << 1;
+}
+/// The named bits of Feature-List (masks).
+pub mod feature_list_1 {
+    /// `ODB-all-APN`: bit 0.
+    pub const ODB_ALL_APN: u32 = 1 << 0;
+    /// `ODB-HPLMN-APN`: bit 1.
+    pub const ODB_HPLMN_APN: u32 = 1 << 1;
+    /// `ODB-VPLMN-APN`: bit 2.
+    pub const ODB_VPLMN_APN: u32 = 1 << 2;
+    /// `ODB-all-OG`: bit 3.
+    pub const ODB_ALL_OG: u32 = 1 << 3;
+    /// `ODB-all-InternationalOG`: bit 4.
+    pub const ODB_ALL_INTERNATIONAL_OG: u32 = 1 << 4;
+    /// `ODB-all-InternationalOGNotToHPLMN-Country`: bit 5.
+    pub const ODB_ALL_INTERNATIONAL_OG_NOT_TO_HPLMN_COUNTRY: u32 = 1 << 5;
+    /// `ODB-all-InterzonalOG`: bit 6.
+    pub const ODB_ALL_INTERZONAL_OG: u32 = 1 << 6;
+    /// `ODB-all-InterzonalOGNotToHPLMN-Country`: bit 7.
+    pub const ODB_ALL_INTERZONAL_OG_NOT_TO_HPLMN_COUNTRY: u32 = 1 << 7;
+    /// `ODB-all-InterzonalOGAndInternationalOGNotToHPLMN-Country`: bit 8.
+    pub const ODB_ALL_INTERZONAL_OG_AND_INTERNATIONAL_OG_NOT_TO_HPLMN_COUNTRY: u32 = 1
+        << 8;
+    /// `RegSub`: bit 9.
+    pub const REG_SUB: u32 = 1 << 9;
+    /// `Trace`: bit 10.
+    pub const TRACE: u32 = 1 << 10;
+    /// `LCS-all-PrivExcep`: bit 11.
+    pub const LCS_ALL_PRIV_EXCEP: u32 = 1 << 11;
+    /// `LCS-Universal`: bit 12.
+    pub const LCS_UNIVERSAL: u32 = 1 << 12;
+    /// `LCS-CallSessionRelated`: bit 13.
+    pub const LCS_CALL_SESSION_RELATED: u32 = 1 << 13;
+    /// `LCS-CallSessionUnrelated`: bit 14.
+    pub const LCS_CALL_SESSION_UNRELATED: u32 = 1 << 14;
+    /// `LCS-PLMNOperator`: bit 15.
+    pub const LCS_PLMN_OPERATOR: u32 = 1 << 15;
+    /// `LCS-ServiceType`: bit 16.
+    pub const LCS_SERVICE_TYPE: u32 = 1 << 16;
+    /// `LCS-all-MOLR-SS`: bit 17.
+    pub const LCS_ALL_MOLR_SS: u32 = 1 << 17;
+    /// `LCS-BasicSelfLocation`: bit 18.
+    pub const LCS_BASIC_SELF_LOCATION: u32 = 1 << 18;
+    /// `LCS-AutonomousSelfLocation`: bit 19.
+    pub const LCS_AUTONOMOUS_SELF_LOCATION: u32 = 1 << 19;
+    /// `LCS-TransferToThirdParty`: bit 20.
+    pub const LCS_TRANSFER_TO_THIRD_PARTY: u32 = 1 << 20;
+    /// `SM-MO-PP`: bit 21.
+    pub const SM_MO_PP: u32 = 1 << 21;
+    /// `Barring-OutgoingCalls`: bit 22.
+    pub const BARRING_OUTGOING_CALLS: u32 = 1 << 22;
+    /// `BAOC`: bit 23.
+    pub const BAOC: u32 = 1 << 23;
+    /// `BOIC`: bit 24.
+    pub const BOIC: u32 = 1 << 24;
+    /// `BOICExHC`: bit 25.
+    pub const BOIC_EX_HC: u32 = 1 << 25;
+    /// `UE-Reachability-Notification`: bit 26.
+    pub const UE_REACHABILITY_NOTIFICATION: u32 = 1 << 26;
+    /// `T-ADS Data Retrieval`: bit 27.
+    pub const T_ADS_DATA_RETRIEVAL: u32 = 1 << 27;
+    /// `State/Location-Information-Retrieval`: bit 28.
+    pub const STATE_LOCATION_INFORMATION_RETRIEVAL: u32 = 1 << 28;
+    /// `Partial Purge`: bit 29.
+    pub const PARTIAL_PURGE: u32 = 1 << 29;
+    /// `Local Time Zone Retrieval`: bit 30.
+    pub const LOCAL_TIME_ZONE_RETRIEVAL: u32 = 1 << 30;
+    /// `Additional MSISDN`: bit 31.
+    pub const ADDITIONAL_MSISDN: u32 = 1 << 31;
+}
+/// The named bits of Feature-List (masks).
+pub mod feature_list_2 {
+    /// `SMS in MME`: bit 0.
+    pub const SMS_IN_MME: u32 = 1 << 0;
+    /// `SMS in SGSN`: bit 1.
+    pub const SMS_IN_SGSN: u32 = 1 << 1;
+    /// `Dia-LCS-all-PrivExcep`: bit 2.
+    pub const DIA_LCS_ALL_PRIV_EXCEP: u32 = 1 << 2;
+    /// `Dia-LCS-Universal`: bit 3.
+    pub const DIA_LCS_UNIVERSAL: u32 = 1 << 3;
+    /// `Dia-LCS-CallSessionRelated`: bit 4.
+    pub const DIA_LCS_CALL_SESSION_RELATED: u32 = 1 << 4;
+    /// `Dia-LCS-CallSessionUnrelated`: bit 5.
+    pub const DIA_LCS_CALL_SESSION_UNRELATED: u32 = 1 << 5;
+    /// `Dia-LCS-PLMNOperator`: bit 6.
+    pub const DIA_LCS_PLMN_OPERATOR: u32 = 1 << 6;
+    /// `Dia-LCS-ServiceType`: bit 7.
+    pub const DIA_LCS_SERVICE_TYPE: u32 = 1 << 7;
+    /// `Dia-LCS-all-MOLR-SS`: bit 8.
+    pub const DIA_LCS_ALL_MOLR_SS: u32 = 1 << 8;
+    /// `Dia-LCS-BasicSelfLocation`: bit 9.
+    pub const DIA_LCS_BASIC_SELF_LOCATION: u32 = 1 << 9;
+    /// `Dia-LCS-AutonomousSelfLocation`: bit 10.
+    pub const DIA_LCS_AUTONOMOUS_SELF_LOCATION: u32 = 1 << 10;
+    /// `Dia-LCS-TransferToThirdParty`: bit 11.
+    pub const DIA_LCS_TRANSFER_TO_THIRD_PARTY: u32 = 1 << 11;
+    /// `Gdd-in-SGSN`: bit 12.
+    pub const GDD_IN_SGSN: u32 = 1 << 12;
+    /// `Optimized-LCS-Proc-Support`: bit 13.
+    pub const OPTIMIZED_LCS_PROC_SUPPORT: u32 = 1 << 13;
+    /// `SGSN CAMEL Capability`: bit 14.
+    pub const SGSN_CAMEL_CAPABILITY: u32 = 1 << 14;
+    /// `ProSe Capability`: bit 15.
+    pub const PRO_SE_CAPABILITY: u32 = 1 << 15;
+    /// `P-CSCF Restoration`: bit 16.
+    pub const P_CSCF_RESTORATION: u32 = 1 << 16;
+    /// `Reset-IDs`: bit 17.
+    pub const RESET_I_DS: u32 = 1 << 17;
+    /// `Communication-Pattern`: bit 18.
+    pub const COMMUNICATION_PATTERN: u32 = 1 << 18;
+    /// `Monitoring-Event`: bit 19.
+    pub const MONITORING_EVENT: u32 = 1 << 19;
+    /// `Dedicated Core Networks`: bit 20.
+    pub const DEDICATED_CORE_NETWORKS: u32 = 1 << 20;
+    /// `Non-IP PDN Type APNs`: bit 21.
+    pub const NON_IP_PDN_TYPE_AP_NS: u32 = 1 << 21;
+    /// `Non-IP PDP Type APNs`: bit 22.
+    pub const NON_IP_PDP_TYPE_AP_NS: u32 = 1 << 22;
+    /// `Removal of MSISDN`: bit 23.
+    pub const REMOVAL_OF_MSISDN: u32 = 1 << 23;
+    /// `Emergency Service Continuity`: bit 24.
+    pub const EMERGENCY_SERVICE_CONTINUITY: u32 = 1 << 24;
+    /// `V2X Capability`: bit 25.
+    pub const V2X_CAPABILITY: u32 = 1 << 25;
+    /// `External-Identifier`: bit 26.
+    pub const EXTERNAL_IDENTIFIER: u32 = 1 << 26;
+    /// `NR as Secondary RAT`: bit 27.
+    pub const NR_AS_SECONDARY_RAT: u32 = 1 << 27;
+}
+/// The named bits of this module's dictionaries (`<bits>`), one entry per AVP and scope.
+pub static BITS: &[rt::dictionary::BitNames] = &[
+    rt::dictionary::BitNames {
+        code: 1405u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[
+            (0u32, "Single-Registration-Indication"),
+            (1u32, "S6a/S6d-Indicator"),
+            (2u32, "Skip Subscriber Data"),
+            (3u32, "GPRS-Subscription-Data-Indicator"),
+            (4u32, "Node-Type-Indicator"),
+            (5u32, "Initial-Attach-Indicator"),
+            (6u32, "PS-LCS-Not-Supported-By-UE"),
+            (7u32, "SMS-Only-Indication"),
+            (8u32, "Dual-Registration-5G-Indicator"),
+            (9u32, "Inter-PLMN-inter-MME handover"),
+            (10u32, "Intra-PLMN-inter-MME handover"),
+        ],
+    },
+    rt::dictionary::BitNames {
+        code: 1406u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[(0u32, "Separation Indication"), (1u32, "MME Registered for SMS")],
+    },
+    rt::dictionary::BitNames {
+        code: 1421u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[
+            (0u32, "Regional Subscription Withdrawal"),
+            (1u32, "Complete APN Configuration Profile Withdrawal"),
+            (2u32, "Subscribed Charging Characteristics Withdrawal"),
+            (3u32, "PDN subscription contexts Withdrawal"),
+            (4u32, "STN-SR"),
+            (5u32, "Complete PDP context list Withdrawal"),
+            (6u32, "PDP contexts Withdrawal"),
+            (7u32, "Roaming Restricted due to unsupported feature"),
+            (8u32, "Trace Data Withdrawal"),
+            (9u32, "CSG Deleted"),
+            (10u32, "APN-OI-Replacement"),
+            (11u32, "GMLC List Withdrawal"),
+            (12u32, "LCS Withdrawal"),
+            (13u32, "SMS Withdrawal"),
+            (14u32, "Subscribed periodic RAU-TAU Timer Withdrawal"),
+            (15u32, "Subscribed VSRVCC Withdrawal"),
+            (16u32, "A-MSISDN Withdrawal"),
+            (17u32, "ProSe Withdrawal"),
+            (18u32, "Reset-IDs"),
+            (19u32, "DL-Buffering-Suggested-Packet-Count Withdrawal"),
+            (20u32, "Subscribed IMSI-Group-Id Withdrawal"),
+            (21u32, "Delete monitoring events"),
+            (22u32, "User Plane Integrity Protection Withdrawal"),
+            (23u32, "MSISDN Withdrawal"),
+            (24u32, "UE Usage Type Withdrawal"),
+            (25u32, "V2X Withdrawal"),
+            (26u32, "External-Identifier-Withdrawal"),
+            (27u32, "Aerial-UE-Subscription Withdrawal"),
+            (28u32, "Paging Time Window Subscription Withdrawal"),
+            (29u32, "Active-Time-Withdrawal"),
+            (30u32, "eDRX-Cycle-Length-Withdrawal"),
+            (31u32, "Service-Gap-Time-Withdrawal"),
+        ],
+    },
+    rt::dictionary::BitNames {
+        code: 1422u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[(0u32, "Network Node area restricted")],
+    },
+    rt::dictionary::BitNames {
+        code: 1418u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[
+            (0u32, "HPLMN specific barring type 1"),
+            (1u32, "HPLMN specific barring type 2"),
+            (2u32, "HPLMN specific barring type 3"),
+            (3u32, "HPLMN specific barring type 4"),
+        ],
+    },
+    rt::dictionary::BitNames {
+        code: 1425u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[
+            (0u32, "All Packet Oriented Services Barred"),
+            (1u32, "Roamer Access HPLMN-AP Barred"),
+            (2u32, "Roamer Access to VPLMN-AP Barred"),
+            (3u32, "Barring of all outgoing calls"),
+            (4u32, "Barring of all outgoing international calls"),
+            (
+                5u32,
+                "Barring of all outgoing international calls except those directed to the home PLMN country",
+            ),
+            (6u32, "Barring of all outgoing inter-zonal calls"),
+            (
+                7u32,
+                "Barring of all outgoing inter-zonal calls except those directed to the home PLMN country",
+            ),
+            (
+                8u32,
+                "Barring of all outgoing international calls except those directed to the home PLMN country and Barring of all outgoing inter-zonal calls",
+            ),
+        ],
+    },
+    rt::dictionary::BitNames {
+        code: 1426u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[
+            (0u32, "UTRAN Not Allowed"),
+            (1u32, "GERAN Not Allowed"),
+            (2u32, "GAN Not Allowed"),
+            (3u32, "I-HSPA-Evolution Not Allowed"),
+            (4u32, "WB-E-UTRAN Not Allowed"),
+            (5u32, "HO-To-Non-3GPP-Access Not Allowed"),
+            (6u32, "NB-IoT Not Allowed"),
+            (7u32, "Enhanced Coverage Not Allowed"),
+            (8u32, "NR as Secondary RAT in E-UTRAN Not Allowed"),
+            (9u32, "Unlicensed Spectrum as Secondary RAT Not Allowed"),
+            (10u32, "NR in 5GS Not Allowed"),
+            (11u32, "LTE-M Not Allowed"),
+            (12u32, "WB-E-UTRAN Except LTE-M Not Allowed"),
+            (13u32, "WB-E-UTRAN(LEO) Not Allowed"),
+            (14u32, "WB-E-UTRAN(MEO) Not Allowed"),
+            (15u32, "WB-E-UTRAN(GEO) Not Allowed"),
+            (16u32, "WB-E-UTRAN(OTHERSAT) Not Allowed"),
+            (17u32, "NB-IoT(LEO) Not Allowed"),
+            (18u32, "NB-IoT(MEO) Not Allowed"),
+            (19u32, "NB-IoT(GEO) Not Allowed"),
+            (20u32, "NB-IoT(OTHERSAT) Not Allowed"),
+            (21u32, "LTE-M(LEO) Not Allowed"),
+            (22u32, "LTE-M(MEO) Not Allowed"),
+            (23u32, "LTE-M(GEO) Not Allowed"),
+            (24u32, "LTE-M(OTHERSAT) Not Allowed"),
+        ],
+    },
+    rt::dictionary::BitNames {
+        code: 1441u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[(0u32, "Network Node area restricted")],
+    },
+    rt::dictionary::BitNames {
+        code: 1442u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[(0u32, "Freeze M-TMSI"), (1u32, "Freeze P-TMSI")],
+    },
+    rt::dictionary::BitNames {
+        code: 1443u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[
+            (0u32, "Single-Registration-Indication"),
+            (1u32, "SGSN area restricted"),
+            (2u32, "Ready for SM from SGSN"),
+            (3u32, "UE Reachable from MME"),
+            (5u32, "UE Reachable from SGSN"),
+            (6u32, "Ready for SM from MME"),
+            (7u32, "Homogeneous Support of IMS Voice Over PS Sessions"),
+            (8u32, "S6a/S6d-Indicator"),
+            (9u32, "Removal of MME Registration for SMS"),
+        ],
+    },
+    rt::dictionary::BitNames {
+        code: 1490u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[
+            (0u32, "UE Reachability Request"),
+            (1u32, "T-ADS Data Request"),
+            (2u32, "EPS User State Request"),
+            (3u32, "EPS Location Information Request"),
+            (4u32, "Current Location Request"),
+            (5u32, "Local Time Zone Request"),
+            (6u32, "Remove SMS Registration"),
+            (7u32, "RAT-Type Requested"),
+            (8u32, "P-CSCF Restoration Request"),
+        ],
+    },
+    rt::dictionary::BitNames {
+        code: 1616u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[(0u32, "MPS-CS-Priority"), (1u32, "MPS-EPS-Priority")],
+    },
+    rt::dictionary::BitNames {
+        code: 1635u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[(0u32, "UE Purged in MME"), (1u32, "UE Purged in SGSN")],
+    },
+    rt::dictionary::BitNames {
+        code: 1638u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[(0u32, "S6a/S6d-Indicator"), (1u32, "Reattach-Required")],
+    },
+    rt::dictionary::BitNames {
+        code: 1639u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[(0u32, "Skip Subscriber Data")],
+    },
+    rt::dictionary::BitNames {
+        code: 1640u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[(0u32, "Temporary Empty VPLMN CSG Subscription Data")],
+    },
+    rt::dictionary::BitNames {
+        code: 1654u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[
+            (0u32, "PS-And-SMS-Only-Service-Provision-Indication"),
+            (1u32, "SMS-In-SGSN-Allowed-Indication"),
+            (2u32, "User Plane Integrity Protection"),
+            (3u32, "PDN-Connection-Restricted"),
+            (4u32, "Acknowledgement-Of-Downlink-NAS-Data-PDUs-Disabled"),
+        ],
+    },
+    rt::dictionary::BitNames {
+        code: 1679u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[(0u32, "Send UE Usage Type")],
+    },
+    rt::dictionary::BitNames {
+        code: 1689u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[
+            (0u32, "Allow V2X communication over PC5 as Vehicle UE"),
+            (1u32, "Allow V2X communication over PC5 as Pedestrian UE"),
+        ],
+    },
+    rt::dictionary::BitNames {
+        code: 1704u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[(1u32, "5GC not allowed")],
+    },
+    rt::dictionary::BitNames {
+        code: 1668u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[(0u32, "WLAN offloadability for E-UTRAN")],
+    },
+    rt::dictionary::BitNames {
+        code: 1669u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[(0u32, "WLAN offloadability for UTRAN")],
+    },
+    rt::dictionary::BitNames {
+        code: 1686u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[
+            (0u32, "Data over User Plane Preferred"),
+            (1u32, "Data over Control Plane Preferred"),
+        ],
+    },
+    rt::dictionary::BitNames {
+        code: 630u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: Some(10415u32),
+            application: Some(16777251u32),
+            list_id: Some(1u32),
+        },
+        bits: &[
+            (0u32, "ODB-all-APN"),
+            (1u32, "ODB-HPLMN-APN"),
+            (2u32, "ODB-VPLMN-APN"),
+            (3u32, "ODB-all-OG"),
+            (4u32, "ODB-all-InternationalOG"),
+            (5u32, "ODB-all-InternationalOGNotToHPLMN-Country"),
+            (6u32, "ODB-all-InterzonalOG"),
+            (7u32, "ODB-all-InterzonalOGNotToHPLMN-Country"),
+            (8u32, "ODB-all-InterzonalOGAndInternationalOGNotToHPLMN-Country"),
+            (9u32, "RegSub"),
+            (10u32, "Trace"),
+            (11u32, "LCS-all-PrivExcep"),
+            (12u32, "LCS-Universal"),
+            (13u32, "LCS-CallSessionRelated"),
+            (14u32, "LCS-CallSessionUnrelated"),
+            (15u32, "LCS-PLMNOperator"),
+            (16u32, "LCS-ServiceType"),
+            (17u32, "LCS-all-MOLR-SS"),
+            (18u32, "LCS-BasicSelfLocation"),
+            (19u32, "LCS-AutonomousSelfLocation"),
+            (20u32, "LCS-TransferToThirdParty"),
+            (21u32, "SM-MO-PP"),
+            (22u32, "Barring-OutgoingCalls"),
+            (23u32, "BAOC"),
+            (24u32, "BOIC"),
+            (25u32, "BOICExHC"),
+            (26u32, "UE-Reachability-Notification"),
+            (27u32, "T-ADS Data Retrieval"),
+            (28u32, "State/Location-Information-Retrieval"),
+            (29u32, "Partial Purge"),
+            (30u32, "Local Time Zone Retrieval"),
+            (31u32, "Additional MSISDN"),
+        ],
+    },
+    rt::dictionary::BitNames {
+        code: 630u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: Some(10415u32),
+            application: Some(16777251u32),
+            list_id: Some(2u32),
+        },
+        bits: &[
+            (0u32, "SMS in MME"),
+            (1u32, "SMS in SGSN"),
+            (2u32, "Dia-LCS-all-PrivExcep"),
+            (3u32, "Dia-LCS-Universal"),
+            (4u32, "Dia-LCS-CallSessionRelated"),
+            (5u32, "Dia-LCS-CallSessionUnrelated"),
+            (6u32, "Dia-LCS-PLMNOperator"),
+            (7u32, "Dia-LCS-ServiceType"),
+            (8u32, "Dia-LCS-all-MOLR-SS"),
+            (9u32, "Dia-LCS-BasicSelfLocation"),
+            (10u32, "Dia-LCS-AutonomousSelfLocation"),
+            (11u32, "Dia-LCS-TransferToThirdParty"),
+            (12u32, "Gdd-in-SGSN"),
+            (13u32, "Optimized-LCS-Proc-Support"),
+            (14u32, "SGSN CAMEL Capability"),
+            (15u32, "ProSe Capability"),
+            (16u32, "P-CSCF Restoration"),
+            (17u32, "Reset-IDs"),
+            (18u32, "Communication-Pattern"),
+            (19u32, "Monitoring-Event"),
+            (20u32, "Dedicated Core Networks"),
+            (21u32, "Non-IP PDN Type APNs"),
+            (22u32, "Non-IP PDP Type APNs"),
+            (23u32, "Removal of MSISDN"),
+            (24u32, "Emergency Service Continuity"),
+            (25u32, "V2X Capability"),
+            (26u32, "External-Identifier"),
+            (27u32, "NR as Secondary RAT"),
+        ],
+    },
+];
+/// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
+/// `vendor_id`) where the Grouped AVP holding it carries Vendor-Id `scope_vendor`
+/// (`<values vendor=..>`: Experimental-Result-Code); `None` when they name none.
+pub fn scoped_value_name(
+    code: u32,
+    vendor_id: u32,
+    scope_vendor: u32,
+    value: u32,
+) -> Option<&'static str> {
+    #[allow(clippy::match_single_binding)]
+    match (code, vendor_id, scope_vendor, value) {
+        _ => None,
+    }
+}

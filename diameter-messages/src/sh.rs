@@ -5751,3 +5751,92 @@ pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str>
         _ => None,
     }
 }
+/// The named bits of Requested-Nodes (masks).
+pub mod requested_nodes {
+    /// `MME`: bit 0. The data asked for are those of the MME.
+    pub const MME: u32 = 1 << 0;
+    /// `SGSN`: bit 1. The data asked for are those of the SGSN.
+    pub const SGSN: u32 = 1 << 1;
+    /// `3GPP-AAA-SERVER-TWAN`: bit 2. The data asked for are those of the 3GPP AAA server serving a trusted WLAN access.
+    pub const V_3GPP_AAA_SERVER_TWAN: u32 = 1 << 2;
+    /// `AMF`: bit 3. The data asked for are those of the AMF (3GPP access).
+    pub const AMF: u32 = 1 << 3;
+}
+/// The named bits of UDR-Flags (masks).
+pub mod udr_flags {
+    /// `Location-Information-EPS-Supported`: bit 0. The AS understands EPS location information in the answer.
+    pub const LOCATION_INFORMATION_EPS_SUPPORTED: u32 = 1 << 0;
+    /// `RAT-Type-Requested`: bit 1. The AS asks for the RAT type together with the requested data.
+    pub const RAT_TYPE_REQUESTED: u32 = 1 << 1;
+}
+/// The named bits of Feature-List (masks).
+pub mod feature_list_1 {
+    /// `Notif-Eff`: bit 0. Notification efficiency: several Data-References and Repository-Data instances in one SNR or PNR.
+    pub const NOTIF_EFF: u32 = 1 << 0;
+    /// `Update-Eff`: bit 1. Update efficiency: several Repository-Data instances in one PUR.
+    pub const UPDATE_EFF: u32 = 1 << 1;
+    /// `Update-Eff-Enhance`: bit 2. Several Data-References in one PUR.
+    pub const UPDATE_EFF_ENHANCE: u32 = 1 << 2;
+    /// `Additional-MSISDN`: bit 3. The HSS may return an additional MSISDN (A-MSISDN) in the user data.
+    pub const ADDITIONAL_MSISDN: u32 = 1 << 3;
+}
+/// The named bits of this module's dictionaries (`<bits>`), one entry per AVP and scope.
+pub static BITS: &[rt::dictionary::BitNames] = &[
+    rt::dictionary::BitNames {
+        code: 713u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[
+            (0u32, "MME"),
+            (1u32, "SGSN"),
+            (2u32, "3GPP-AAA-SERVER-TWAN"),
+            (3u32, "AMF"),
+        ],
+    },
+    rt::dictionary::BitNames {
+        code: 719u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[
+            (0u32, "Location-Information-EPS-Supported"),
+            (1u32, "RAT-Type-Requested"),
+        ],
+    },
+    rt::dictionary::BitNames {
+        code: 630u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: Some(10415u32),
+            application: Some(16777217u32),
+            list_id: Some(1u32),
+        },
+        bits: &[
+            (0u32, "Notif-Eff"),
+            (1u32, "Update-Eff"),
+            (2u32, "Update-Eff-Enhance"),
+            (3u32, "Additional-MSISDN"),
+        ],
+    },
+];
+/// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
+/// `vendor_id`) where the Grouped AVP holding it carries Vendor-Id `scope_vendor`
+/// (`<values vendor=..>`: Experimental-Result-Code); `None` when they name none.
+pub fn scoped_value_name(
+    code: u32,
+    vendor_id: u32,
+    scope_vendor: u32,
+    value: u32,
+) -> Option<&'static str> {
+    #[allow(clippy::match_single_binding)]
+    match (code, vendor_id, scope_vendor, value) {
+        _ => None,
+    }
+}

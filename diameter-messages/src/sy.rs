@@ -3472,3 +3472,37 @@ pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str>
         _ => None,
     }
 }
+/// The named bits of SN-Request-Type (masks).
+pub mod sn_request_type {
+    /// `Normal Request`: bit 0. The SNR reports policy counter status (also the meaning when the AVP is absent).
+    pub const NORMAL_REQUEST: u32 = 1 << 0;
+    /// `Abort Session Request`: bit 1. The OCS asks the PCRF to terminate the Sy session.
+    pub const ABORT_SESSION_REQUEST: u32 = 1 << 1;
+}
+/// The named bits of this module's dictionaries (`<bits>`), one entry per AVP and scope.
+pub static BITS: &[rt::dictionary::BitNames] = &[
+    rt::dictionary::BitNames {
+        code: 2907u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[(0u32, "Normal Request"), (1u32, "Abort Session Request")],
+    },
+];
+/// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
+/// `vendor_id`) where the Grouped AVP holding it carries Vendor-Id `scope_vendor`
+/// (`<values vendor=..>`: Experimental-Result-Code); `None` when they name none.
+pub fn scoped_value_name(
+    code: u32,
+    vendor_id: u32,
+    scope_vendor: u32,
+    value: u32,
+) -> Option<&'static str> {
+    #[allow(clippy::match_single_binding)]
+    match (code, vendor_id, scope_vendor, value) {
+        _ => None,
+    }
+}

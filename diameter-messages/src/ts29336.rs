@@ -4242,3 +4242,77 @@ pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str>
         _ => None,
     }
 }
+/// The named bits of Reachability-Type (masks).
+pub mod reachability_type {
+    /// `Reachability for SMS`: bit 0.
+    pub const REACHABILITY_FOR_SMS: u32 = 1 << 0;
+    /// `Reachability for Data`: bit 1.
+    pub const REACHABILITY_FOR_DATA: u32 = 1 << 1;
+}
+/// The named bits of IMEI-Change (masks).
+pub mod imei_change {
+    /// `IMEI`: bit 0.
+    pub const IMEI: u32 = 1 << 0;
+    /// `IMEISV`: bit 1.
+    pub const IMEISV: u32 = 1 << 1;
+}
+/// The named bits of Battery-Indicator (masks).
+pub mod battery_indicator {
+    /// `NO_BATTERY`: bit 0.
+    pub const NO_BATTERY: u32 = 1 << 0;
+    /// `BATTERY_REPLACEABLE_INDICATION`: bit 1.
+    pub const BATTERY_REPLACEABLE_INDICATION: u32 = 1 << 1;
+    /// `BATTERY_RECHARGEABLE_INDICATION`: bit 2.
+    pub const BATTERY_RECHARGEABLE_INDICATION: u32 = 1 << 2;
+}
+/// The named bits of this module's dictionaries (`<bits>`), one entry per AVP and scope.
+pub static BITS: &[rt::dictionary::BitNames] = &[
+    rt::dictionary::BitNames {
+        code: 3132u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[(0u32, "Reachability for SMS"), (1u32, "Reachability for Data")],
+    },
+    rt::dictionary::BitNames {
+        code: 3141u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[(0u32, "IMEI"), (1u32, "IMEISV")],
+    },
+    rt::dictionary::BitNames {
+        code: 3185u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[
+            (0u32, "NO_BATTERY"),
+            (1u32, "BATTERY_REPLACEABLE_INDICATION"),
+            (2u32, "BATTERY_RECHARGEABLE_INDICATION"),
+        ],
+    },
+];
+/// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
+/// `vendor_id`) where the Grouped AVP holding it carries Vendor-Id `scope_vendor`
+/// (`<values vendor=..>`: Experimental-Result-Code); `None` when they name none.
+pub fn scoped_value_name(
+    code: u32,
+    vendor_id: u32,
+    scope_vendor: u32,
+    value: u32,
+) -> Option<&'static str> {
+    #[allow(clippy::match_single_binding)]
+    match (code, vendor_id, scope_vendor, value) {
+        _ => None,
+    }
+}

@@ -481,3 +481,102 @@ pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str>
         _ => None,
     }
 }
+/// The named bits of ProSe-Permission (masks).
+pub mod pro_se_permission {
+    /// `ProSe Direct Discovery`: bit 0.
+    pub const PRO_SE_DIRECT_DISCOVERY: u32 = 1 << 0;
+    /// `EPC-level ProSe Discovery`: bit 1.
+    pub const EPC_LEVEL_PRO_SE_DISCOVERY: u32 = 1 << 1;
+    /// `EPC support WLAN Direct Discovery and Communication`: bit 2.
+    pub const EPC_SUPPORT_WLAN_DIRECT_DISCOVERY_AND_COMMUNICATION: u32 = 1 << 2;
+    /// `one-to-many ProSe Direct Communication`: bit 3.
+    pub const ONE_TO_MANY_PRO_SE_DIRECT_COMMUNICATION: u32 = 1 << 3;
+    /// `one-to-one ProSe Direct Communication`: bit 4.
+    pub const ONE_TO_ONE_PRO_SE_DIRECT_COMMUNICATION: u32 = 1 << 4;
+    /// `UE-to-Network Relay`: bit 5.
+    pub const UE_TO_NETWORK_RELAY: u32 = 1 << 5;
+    /// `Remote-UE-access`: bit 6.
+    pub const REMOTE_UE_ACCESS: u32 = 1 << 6;
+    /// `Restricted ProSe Direct Discovery`: bit 7.
+    pub const RESTRICTED_PRO_SE_DIRECT_DISCOVERY: u32 = 1 << 7;
+}
+/// The named bits of ProSe-Direct-Allowed (masks).
+pub mod pro_se_direct_allowed {
+    /// `Announce`: bit 0.
+    pub const ANNOUNCE: u32 = 1 << 0;
+    /// `Monitor`: bit 1.
+    pub const MONITOR: u32 = 1 << 1;
+    /// `Communication`: bit 2.
+    pub const COMMUNICATION: u32 = 1 << 2;
+    /// `One-to-one Communication`: bit 3.
+    pub const ONE_TO_ONE_COMMUNICATION: u32 = 1 << 3;
+    /// `Discoverer`: bit 4.
+    pub const DISCOVERER: u32 = 1 << 4;
+    /// `Discoveree`: bit 5.
+    pub const DISCOVEREE: u32 = 1 << 5;
+    /// `Restricted-announce`: bit 6.
+    pub const RESTRICTED_ANNOUNCE: u32 = 1 << 6;
+    /// `Restricted-monitoring`: bit 7.
+    pub const RESTRICTED_MONITORING: u32 = 1 << 7;
+    /// `Application-controlled extension`: bit 8.
+    pub const APPLICATION_CONTROLLED_EXTENSION: u32 = 1 << 8;
+    /// `On-demand announcing`: bit 9.
+    pub const ON_DEMAND_ANNOUNCING: u32 = 1 << 9;
+}
+/// The named bits of this module's dictionaries (`<bits>`), one entry per AVP and scope.
+pub static BITS: &[rt::dictionary::BitNames] = &[
+    rt::dictionary::BitNames {
+        code: 3702u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[
+            (0u32, "ProSe Direct Discovery"),
+            (1u32, "EPC-level ProSe Discovery"),
+            (2u32, "EPC support WLAN Direct Discovery and Communication"),
+            (3u32, "one-to-many ProSe Direct Communication"),
+            (4u32, "one-to-one ProSe Direct Communication"),
+            (5u32, "UE-to-Network Relay"),
+            (6u32, "Remote-UE-access"),
+            (7u32, "Restricted ProSe Direct Discovery"),
+        ],
+    },
+    rt::dictionary::BitNames {
+        code: 3704u32,
+        vendor_id: 10415u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[
+            (0u32, "Announce"),
+            (1u32, "Monitor"),
+            (2u32, "Communication"),
+            (3u32, "One-to-one Communication"),
+            (4u32, "Discoverer"),
+            (5u32, "Discoveree"),
+            (6u32, "Restricted-announce"),
+            (7u32, "Restricted-monitoring"),
+            (8u32, "Application-controlled extension"),
+            (9u32, "On-demand announcing"),
+        ],
+    },
+];
+/// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
+/// `vendor_id`) where the Grouped AVP holding it carries Vendor-Id `scope_vendor`
+/// (`<values vendor=..>`: Experimental-Result-Code); `None` when they name none.
+pub fn scoped_value_name(
+    code: u32,
+    vendor_id: u32,
+    scope_vendor: u32,
+    value: u32,
+) -> Option<&'static str> {
+    #[allow(clippy::match_single_binding)]
+    match (code, vendor_id, scope_vendor, value) {
+        _ => None,
+    }
+}
