@@ -242,19 +242,45 @@ pub fn root(
         }
     }
 
-    // The profile decoding prefers by default: the first by name. A profile redefines a
-    // command with a richer grammar (TS 32.299's CCR adds Service-Information to RFC 4006's),
-    // and a message valid under the plain grammar is valid under the profile's too.
-    let default_profile = match model.profiles.keys().map(|k| k.profile.as_str()).min() {
-        Some(p) => quote!(Some(#p)),
-        None => quote!(None),
-    };
+    // `richest_profile`: the first profile by name with a module compiled in. Profiles
+    // redefine commands with richer grammars (TS 32.299's CCR adds Service-Information to
+    // RFC 4006's), and a message valid under the plain grammar is valid under the profile's.
+    let mut richest = Vec::new();
+    let profile_names: std::collections::BTreeSet<&str> =
+        model.profiles.keys().map(|k| k.profile.as_str()).collect();
+    for p in profile_names {
+        let mods: Vec<&str> = model
+            .profiles
+            .iter()
+            .filter(|(k, a)| k.profile == p && plan.is_local(&a.module))
+            .map(|(_, a)| a.module.trim_start_matches("r#"))
+            .collect();
+        if mods.is_empty() {
+            continue;
+        }
+        let c = match always_on {
+            Some(_) => quote!(#[cfg(any(#(feature = #mods),*))]),
+            None => quote!(),
+        };
+        richest.push(quote!(#c { return Some(#p); }));
+    }
     out.extend(quote! {
-        /// The profile whose grammars [`Message::decode`] and [`MessageView::decode`] prefer
-        /// where one redefines a command of an application (TS 32.299's CCR in application 4,
-        /// ACR in application 3): the profile's command wins when its module is compiled in,
-        /// as the richer grammar. [`Message::decode_profile`] chooses another, or none.
-        pub const DEFAULT_PROFILE: Option<&str> = #default_profile;
+        /// The profile [`Message::decode`] and [`MessageView::decode`] use: none. A command that
+        /// a profile redefines (TS 32.299's CCR in application 4, ACR in application 3) decodes
+        /// as the profile-less application's (`credit_control::CreditControlRequest`), whatever
+        /// features are on, so that enabling a profile changes no program's matches;
+        /// [`Message::decode_profile`] with [`richest_profile`] (as the CLI does) or a name
+        /// chooses the profile's command (`ro::CreditControlRequest`).
+        pub const DEFAULT_PROFILE: Option<&str> = None;
+
+        /// The richest grammar compiled in: the first profile by name whose module is enabled
+        /// (`Some("3gpp")` with `rf` or `ro`), else `None`. A message valid under the
+        /// profile-less grammar is valid under the profile's, which types more of it.
+        #[allow(unreachable_code)]
+        pub fn richest_profile() -> Option<&'static str> {
+            #(#richest)*
+            None
+        }
     });
     out.extend(super::rules::root_value_names(model, &module_paths));
     let local_paths: Vec<_> = plan
