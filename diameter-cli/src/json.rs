@@ -354,7 +354,9 @@ impl MessageView {
         crate::names::fill(&mut avps, self.application_id);
         self.avps = Some(avps);
         self.unparsed = stopped.map(|(_, at)| hex::encode(&bytes[20 + at..]));
-        match Message::decode_with(&bytes, opts) {
+        // The richest grammar compiled in: TS 32.299's CCR over RFC 4006's (see
+        // `diameter_messages::richest_profile`).
+        match Message::decode_profile(&bytes, opts, diameter_messages::richest_profile()) {
             Ok(d) => {
                 self.command = Some(d.message.name().map(str::to_string));
                 self.result_code = Some(d.result_code());
