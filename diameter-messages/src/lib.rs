@@ -739,11 +739,24 @@ compile_error!("feature `ts32299` needs feature `xs0057`");
 #[allow(unused_imports)]
 use ::diameter_runtime::__private as rt;
 const _: () = rt::check_version(1u32);
-/// The profile whose grammars [`Message::decode`] and [`MessageView::decode`] prefer
-/// where one redefines a command of an application (TS 32.299's CCR in application 4,
-/// ACR in application 3): the profile's command wins when its module is compiled in,
-/// as the richer grammar. [`Message::decode_profile`] chooses another, or none.
-pub const DEFAULT_PROFILE: Option<&str> = Some("3gpp");
+/// The profile [`Message::decode`] and [`MessageView::decode`] use: none. A command that
+/// a profile redefines (TS 32.299's CCR in application 4, ACR in application 3) decodes
+/// as the profile-less application's (`credit_control::CreditControlRequest`), whatever
+/// features are on, so that enabling a profile changes no program's matches;
+/// [`Message::decode_profile`] with [`richest_profile`] (as the CLI does) or a name
+/// chooses the profile's command (`ro::CreditControlRequest`).
+pub const DEFAULT_PROFILE: Option<&str> = None;
+/// The richest grammar compiled in: the first profile by name whose module is enabled
+/// (`Some("3gpp")` with `rf` or `ro`), else `None`. A message valid under the
+/// profile-less grammar is valid under the profile's, which types more of it.
+#[allow(unreachable_code)]
+pub fn richest_profile() -> Option<&'static str> {
+    #[cfg(any(feature = "rf", feature = "ro"))]
+    {
+        return Some("3gpp");
+    }
+    None
+}
 /// The name any enabled dictionary gives to `value` of Unsigned32 AVP (`code`,
 /// `vendor_id`) (`<values>` in the XML), e.g. `DIAMETER_SUCCESS` for Result-Code 2001.
 pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str> {
