@@ -102,6 +102,11 @@ fn experimental_result_code_is_named_by_its_vendor() {
         diameter_messages::experimental_result_name(10415, 5001),
         Some("DIAMETER_ERROR_USER_UNKNOWN")
     );
+    assert_eq!(
+        diameter_messages::ts29230::experimental_result_name(10415, 5420),
+        diameter_messages::experimental_result_name(10415, 5420)
+    );
+    assert!(diameter_messages::ts29230::experimental_result_name(10415, 5420).is_some());
     // Another vendor's code 5001 is not 3GPP's.
     assert_eq!(diameter_messages::experimental_result_name(9, 5001), None);
 }

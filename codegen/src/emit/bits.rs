@@ -108,6 +108,29 @@ pub(super) fn module_items(model: &Model, plan: &Plan, m: &str) -> TokenStream {
             }))
         })
         .flatten();
+    // A module naming Experimental-Result-Codes (TS 29.230, TS 29.272, ...) gets the
+    // look-up by the name people search for.
+    let experimental = model
+        .avps
+        .values()
+        .find(|avp| avp.name == "Experimental-Result-Code")
+        .filter(|avp| {
+            model
+                .values
+                .iter()
+                .any(|v| v.avp == avp.key && v.scope_vendor.is_some() && here(&v.span.file))
+        })
+        .map(|avp| {
+            let (code, vendor) = (avp.key.code, avp.key.vendor_id);
+            quote! {
+                /// The name this module's dictionaries give to Experimental-Result-Code `code`
+                /// of vendor `vendor_id` (the Vendor-Id beside it in Experimental-Result).
+                pub fn experimental_result_name(vendor_id: u32, code: u32) -> Option<&'static str> {
+                    scoped_value_name(#code, #vendor, vendor_id, code)
+                }
+            }
+        });
+    out.extend(experimental);
     out.extend(quote! {
         /// The named bits of this module's dictionaries (`<bits>`), one entry per AVP and scope.
         pub static BITS: &[rt::dictionary::BitNames] = &[#(#tables),*];
