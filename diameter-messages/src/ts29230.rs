@@ -54,6 +54,11 @@ pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str>
         _ => None,
     }
 }
+/// The name this module's dictionaries give to Experimental-Result-Code `code`
+/// of vendor `vendor_id` (the Vendor-Id beside it in Experimental-Result).
+pub fn experimental_result_name(vendor_id: u32, code: u32) -> Option<&'static str> {
+    scoped_value_name(298u32, 0u32, vendor_id, code)
+}
 /// The named bits of this module's dictionaries (`<bits>`), one entry per AVP and scope.
 pub static BITS: &[rt::dictionary::BitNames] = &[];
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
