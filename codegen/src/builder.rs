@@ -209,10 +209,8 @@ impl Builder {
             // The modules a shipped file defines, as the emitter lays them out: its AVPs' module
             // and each of its applications' modules.
             let plan = emit::Plan::new(&model, &BTreeMap::new());
-            let apps = model
-                .applications
-                .values()
-                .map(|app| (&app.span.file, &app.module));
+            let apps =
+                emit::plan_applications(&model).map(|(app, _)| (&app.span.file, &app.module));
             for (file, module) in plan.file_module.iter().chain(apps) {
                 if shipped::is_shipped(file) {
                     externs

@@ -527,7 +527,7 @@ mod tests {
         let mut ids = IdGenerator::new();
         let v = json!({"command": "Credit-Control-Request", "avps": [
             {"name": "CC-Request-Type", "enum": "TERMINATION_REQUEST"},
-            {"code": 1, "vendor_id": 10415, "value": "0102"},
+            {"code": 1, "vendor_id": 65535, "value": "0102"},
             {"name": "Event-Timestamp", "value": "2024-01-02T03:04:05Z"},
             {"name": "Host-IP-Address", "value": "8:3439"}]});
         let b = encode_message(&v, false, &mut ids).unwrap();
@@ -536,7 +536,7 @@ mod tests {
         assert_eq!(&b[20..32], &[0, 0, 1, 0xa0, 0x40, 0, 0, 12, 0, 0, 0, 3]);
         assert_eq!(
             &b[32..46],
-            &[0, 0, 0, 1, 0x80, 0, 0, 14, 0, 0, 0x28, 0xaf, 1, 2]
+            &[0, 0, 0, 1, 0x80, 0, 0, 14, 0, 0, 0xff, 0xff, 1, 2]
         );
         let bad = json!({"command": "DWR", "avps": [{"name": "Origin-Host", "value": "a b"}]});
         let e = encode_message(&bad, false, &mut ids).unwrap_err();

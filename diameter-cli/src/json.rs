@@ -126,6 +126,11 @@ pub struct AvpView {
     /// For Enumerated values: the value's name, or null when unlisted.
     #[serde(rename = "enum", skip_serializing_if = "Option::is_none")]
     pub enum_name: Option<Option<&'static str>>,
+    /// For Unsigned32 values the dictionaries name: the value's name (Result-Code,
+    /// Experimental-Result-Code of the vendor beside it), or the names of the bits set in a
+    /// flag AVP; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub names: Option<Vec<&'static str>>,
     /// Why the data is not a valid value of its type (then `value` is the raw hex).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -345,10 +350,13 @@ impl MessageView {
             self.violations = Some(vec![ViolationView::from_error(&e, None)]);
             return;
         }
-        let (avps, stopped) = walk(&bytes[20..], 1, opts);
+        let (mut avps, stopped) = walk(&bytes[20..], 1, opts);
+        crate::names::fill(&mut avps, self.application_id);
         self.avps = Some(avps);
         self.unparsed = stopped.map(|(_, at)| hex::encode(&bytes[20 + at..]));
-        match Message::decode_with(&bytes, opts) {
+        // The richest grammar compiled in: TS 32.299's CCR over RFC 4006's (see
+        // `diameter_messages::richest_profile`).
+        match Message::decode_profile(&bytes, opts, diameter_messages::richest_profile()) {
             Ok(d) => {
                 self.command = Some(d.message.name().map(str::to_string));
                 self.result_code = Some(d.result_code());
@@ -434,6 +442,7 @@ fn avp_view(a: &AvpRef<'_>, depth: u32, opts: &DecodeOptions) -> AvpView {
         ty: def.map(|d| d.ty.as_str()),
         value,
         enum_name,
+        names: None,
         error,
     }
 }

@@ -20,6 +20,7 @@ mod dict;
 mod encode;
 mod input;
 mod json;
+mod names;
 mod pcap;
 mod text;
 

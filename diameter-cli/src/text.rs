@@ -168,7 +168,10 @@ fn render_avp(a: &AvpView, depth: usize, out: &mut String) {
             Some(None) => format!("{v} (unlisted value)"),
             None => v.to_string(),
         },
-        ValueView::Unsigned(v) => v.to_string(),
+        ValueView::Unsigned(v) => match &a.names {
+            Some(n) => format!("{v} ({})", n.join(" | ")),
+            None => v.to_string(),
+        },
         ValueView::F32(v) => v.to_string(),
         ValueView::F64(v) => v.to_string(),
         ValueView::Text(s) => format!("{s:?}"),

@@ -208,24 +208,31 @@ fn ccr_i_json_has_the_contract_keys() {
     assert!(mscc["value"].is_array());
     assert_eq!(avp(&mscc["value"], "Rating-Group")["value"], 100);
     assert_eq!(avp(&mscc["value"], "Rating-Group")["type"], "Unsigned32");
-    // The 3GPP Service-Information (873, M bit) is not in our RFC dictionaries.
-    let si = avps
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["code"] == 873)
-        .unwrap();
-    assert!(si["name"].is_null() && si["type"].is_null());
+    // The 3GPP Service-Information (873, M bit) is known from TS 32.299, and the CLI decodes
+    // with the richest grammar compiled in (the 3GPP profile's CCR), so the message is valid.
+    let si = avp(avps, "Service-Information");
+    assert_eq!(si["type"], "Grouped");
     assert_eq!(si["vendor_id"], 10415);
-    assert!(si["value"].as_str().unwrap().starts_with("000001bb"));
-    // Strict: that AVP is 5001. Each violation has the contract's keys.
-    assert_eq!(m["result_code"], 5001);
-    let v = &m["violations"][0];
+    assert_eq!(m["result_code"], 2001);
+    assert_eq!(m["violations"], serde_json::json!([]));
+    // A violation has the contract's keys: Sh-UDA as python-diameter writes it carries
+    // User-Data with TS 29.229's code 606 (Cx), which Sh does not know, with the M bit.
+    let r = run(
+        &["decode", "--format", "json", &vector_path("vectors.hex")],
+        b"",
+    );
+    let uda = r
+        .objects()
+        .into_iter()
+        .find(|o| o["label"] == "Sh-UDA")
+        .unwrap();
+    assert_eq!(uda["result_code"], 5001);
+    let v = &uda["violations"][0];
     assert_eq!(v["result_code"], 5001);
     assert!(v["avp"].is_null());
-    assert_eq!(v["code"], 873);
+    assert_eq!(v["code"], 606);
     assert_eq!(v["vendor_id"], 10415);
-    assert_eq!(v["path"], serde_json::json!(["Credit-Control-Request"]));
+    assert_eq!(v["path"], serde_json::json!(["User-Data-Answer"]));
     assert!(v["message"].is_string());
     // Lenient: valid.
     let lenient = run(
@@ -264,10 +271,10 @@ fn values_and_unknown_commands() {
         avp(&objs[0]["avps"], "Product-Name")["value"],
         "oracle-client"
     );
-    // An application no dictionary defines: the message still decodes, command is null.
-    assert!(objs[1]["command"].is_null());
+    // S6a (TS 29.272): typed, with its flag bits named.
+    assert_eq!(objs[1]["command"], "Update-Location-Request");
     assert_eq!(objs[1]["command_code"], 316);
-    assert_eq!(objs[1]["result_code"], 3007);
+    assert_eq!(objs[1]["result_code"], 2001);
     assert_eq!(
         avp(&objs[1]["avps"], "User-Name")["value"],
         "001010123456789"
@@ -710,12 +717,14 @@ fn text_tree_shows_enums_and_nesting() {
     assert_eq!(lines[at + 2], "      CC-Total-Octets (421) [M] = 1000000");
     assert!(lines[at + 3..].contains(&"    Rating-Group (432) [M] = 100"));
     assert!(text.contains("result: 2001 DIAMETER_SUCCESS"));
-    // Violations are listed, and the unknown AVP is shown.
+    // Violations are listed, and the unknown AVP is shown (see `ccr_i_json_has_the_contract_keys`
+    // on Sh-UDA's User-Data code 606); flag bits and Experimental-Result-Codes by name.
     let strict = run(&["decode", &vector_path("vectors.hex")], b"").text();
-    assert!(strict.contains(
-        "5001 Credit-Control-Request/AVP 873 (vendor 10415): unknown AVP with the M bit set"
-    ));
-    assert!(strict.contains("Unknown-AVP (873, vendor 10415) [VM] = 0x000001bb"));
+    assert!(strict
+        .contains("5001 User-Data-Answer/AVP 606 (vendor 10415): unknown AVP with the M bit set"));
+    assert!(strict.contains("Unknown-AVP (606, vendor 10415) [VM] = 0x3c3f786d6c"));
+    assert!(strict.contains("CLR-Flags (1638, vendor 10415) [VM] = 2 (Reattach-Required)"));
+    assert!(strict.contains("(DIAMETER_ERROR_"), "{strict}");
 }
 
 /// encode: defaults, names, errors per message without stopping the others.

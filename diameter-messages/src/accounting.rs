@@ -2,6 +2,33 @@
 // Source: <shipped>/rfc6733.xml
 // Source: <shipped>/rfc4006.xml
 // Source: <shipped>/rfc7155.xml
+// Source: <shipped>/ts29272.xml
+// Source: <shipped>/rfc7683.xml
+// Source: <shipped>/rfc7944.xml
+// Source: <shipped>/rfc8583.xml
+// Source: <shipped>/rfc5778.xml
+// Source: <shipped>/rfc5447.xml
+// Source: <shipped>/rfc4004.xml
+// Source: <shipped>/ts29229.xml
+// Source: <shipped>/ts29212.xml
+// Source: <shipped>/ts29214.xml
+// Source: <shipped>/ts32299.xml
+// Source: <shipped>/ts29061.xml
+// Source: <shipped>/ts29329.xml
+// Source: <shipped>/ts29230.xml
+// Source: <shipped>/ts29336.xml
+// Source: <shipped>/rfc5777.xml
+// Source: <shipped>/ts29338.xml
+// Source: <shipped>/ts29128.xml
+// Source: <shipped>/ts29173.xml
+// Source: <shipped>/ts29140.xml
+// Source: <shipped>/ts29368.xml
+// Source: <shipped>/xs0057.xml
+// Source: <shipped>/es283034.xml
+// Source: <shipped>/ts29273.xml
+// Source: <shipped>/ts29217.xml
+// Source: <shipped>/ts29344.xml
+// Source: <shipped>/ts29219.xml
 
 //! Types generated from RFC 6733.
 //!
@@ -1158,6 +1185,22 @@ impl ::core::fmt::Debug for AccountingAnswerView<'_> {
 pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str> {
     #[allow(clippy::match_single_binding)]
     match (code, vendor_id, value) {
+        _ => None,
+    }
+}
+/// The named bits of this module's dictionaries (`<bits>`), one entry per AVP and scope.
+pub static BITS: &[rt::dictionary::BitNames] = &[];
+/// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
+/// `vendor_id`) where the Grouped AVP holding it carries Vendor-Id `scope_vendor`
+/// (`<values vendor=..>`: Experimental-Result-Code); `None` when they name none.
+pub fn scoped_value_name(
+    code: u32,
+    vendor_id: u32,
+    scope_vendor: u32,
+    value: u32,
+) -> Option<&'static str> {
+    #[allow(clippy::match_single_binding)]
+    match (code, vendor_id, scope_vendor, value) {
         _ => None,
     }
 }

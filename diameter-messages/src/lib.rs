@@ -2,6 +2,33 @@
 // Source: <shipped>/rfc6733.xml
 // Source: <shipped>/rfc4006.xml
 // Source: <shipped>/rfc7155.xml
+// Source: <shipped>/ts29272.xml
+// Source: <shipped>/rfc7683.xml
+// Source: <shipped>/rfc7944.xml
+// Source: <shipped>/rfc8583.xml
+// Source: <shipped>/rfc5778.xml
+// Source: <shipped>/rfc5447.xml
+// Source: <shipped>/rfc4004.xml
+// Source: <shipped>/ts29229.xml
+// Source: <shipped>/ts29212.xml
+// Source: <shipped>/ts29214.xml
+// Source: <shipped>/ts32299.xml
+// Source: <shipped>/ts29061.xml
+// Source: <shipped>/ts29329.xml
+// Source: <shipped>/ts29230.xml
+// Source: <shipped>/ts29336.xml
+// Source: <shipped>/rfc5777.xml
+// Source: <shipped>/ts29338.xml
+// Source: <shipped>/ts29128.xml
+// Source: <shipped>/ts29173.xml
+// Source: <shipped>/ts29140.xml
+// Source: <shipped>/ts29368.xml
+// Source: <shipped>/xs0057.xml
+// Source: <shipped>/es283034.xml
+// Source: <shipped>/ts29273.xml
+// Source: <shipped>/ts29217.xml
+// Source: <shipped>/ts29344.xml
+// Source: <shipped>/ts29219.xml
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 //! Typed Diameter messages generated from the XML dictionaries in `dictionaries/`.
@@ -16,8 +43,68 @@ pub mod accounting;
 pub mod base;
 #[cfg(feature = "credit_control")]
 pub mod credit_control;
+#[cfg(feature = "es283034")]
+pub mod es283034;
 #[cfg(feature = "nasreq")]
 pub mod nasreq;
+#[cfg(feature = "rf")]
+pub mod rf;
+#[cfg(feature = "rfc4004")]
+pub mod rfc4004;
+#[cfg(feature = "rfc5447")]
+pub mod rfc5447;
+#[cfg(feature = "rfc5777")]
+pub mod rfc5777;
+#[cfg(feature = "rfc5778")]
+pub mod rfc5778;
+#[cfg(feature = "rfc7683")]
+pub mod rfc7683;
+#[cfg(feature = "rfc7944")]
+pub mod rfc7944;
+#[cfg(feature = "rfc8583")]
+pub mod rfc8583;
+#[cfg(feature = "ro")]
+pub mod ro;
+#[cfg(feature = "s13")]
+pub mod s13;
+#[cfg(feature = "s6a")]
+pub mod s6a;
+#[cfg(feature = "sh")]
+pub mod sh;
+#[cfg(feature = "sy")]
+pub mod sy;
+#[cfg(feature = "ts29061")]
+pub mod ts29061;
+#[cfg(feature = "ts29128")]
+pub mod ts29128;
+#[cfg(feature = "ts29140")]
+pub mod ts29140;
+#[cfg(feature = "ts29173")]
+pub mod ts29173;
+#[cfg(feature = "ts29212")]
+pub mod ts29212;
+#[cfg(feature = "ts29214")]
+pub mod ts29214;
+#[cfg(feature = "ts29217")]
+pub mod ts29217;
+#[cfg(feature = "ts29229")]
+pub mod ts29229;
+#[cfg(feature = "ts29230")]
+pub mod ts29230;
+#[cfg(feature = "ts29273")]
+pub mod ts29273;
+#[cfg(feature = "ts29336")]
+pub mod ts29336;
+#[cfg(feature = "ts29338")]
+pub mod ts29338;
+#[cfg(feature = "ts29344")]
+pub mod ts29344;
+#[cfg(feature = "ts29368")]
+pub mod ts29368;
+#[cfg(feature = "ts32299")]
+pub mod ts32299;
+#[cfg(feature = "xs0057")]
+pub mod xs0057;
 /// Everything the usual program names, for `use diameter_messages::prelude::*;`: the
 /// application modules, [`Message`] and [`MessageView`], the runtime's traits
 /// (`Command`, `CommandView`, `CommandBuilder`, `IntoOwned`, ...), options, errors, value
@@ -28,8 +115,68 @@ pub mod prelude {
     pub use super::base;
     #[cfg(feature = "credit_control")]
     pub use super::credit_control;
+    #[cfg(feature = "es283034")]
+    pub use super::es283034;
     #[cfg(feature = "nasreq")]
     pub use super::nasreq;
+    #[cfg(feature = "rf")]
+    pub use super::rf;
+    #[cfg(feature = "rfc4004")]
+    pub use super::rfc4004;
+    #[cfg(feature = "rfc5447")]
+    pub use super::rfc5447;
+    #[cfg(feature = "rfc5777")]
+    pub use super::rfc5777;
+    #[cfg(feature = "rfc5778")]
+    pub use super::rfc5778;
+    #[cfg(feature = "rfc7683")]
+    pub use super::rfc7683;
+    #[cfg(feature = "rfc7944")]
+    pub use super::rfc7944;
+    #[cfg(feature = "rfc8583")]
+    pub use super::rfc8583;
+    #[cfg(feature = "ro")]
+    pub use super::ro;
+    #[cfg(feature = "s13")]
+    pub use super::s13;
+    #[cfg(feature = "s6a")]
+    pub use super::s6a;
+    #[cfg(feature = "sh")]
+    pub use super::sh;
+    #[cfg(feature = "sy")]
+    pub use super::sy;
+    #[cfg(feature = "ts29061")]
+    pub use super::ts29061;
+    #[cfg(feature = "ts29128")]
+    pub use super::ts29128;
+    #[cfg(feature = "ts29140")]
+    pub use super::ts29140;
+    #[cfg(feature = "ts29173")]
+    pub use super::ts29173;
+    #[cfg(feature = "ts29212")]
+    pub use super::ts29212;
+    #[cfg(feature = "ts29214")]
+    pub use super::ts29214;
+    #[cfg(feature = "ts29217")]
+    pub use super::ts29217;
+    #[cfg(feature = "ts29229")]
+    pub use super::ts29229;
+    #[cfg(feature = "ts29230")]
+    pub use super::ts29230;
+    #[cfg(feature = "ts29273")]
+    pub use super::ts29273;
+    #[cfg(feature = "ts29336")]
+    pub use super::ts29336;
+    #[cfg(feature = "ts29338")]
+    pub use super::ts29338;
+    #[cfg(feature = "ts29344")]
+    pub use super::ts29344;
+    #[cfg(feature = "ts29368")]
+    pub use super::ts29368;
+    #[cfg(feature = "ts32299")]
+    pub use super::ts32299;
+    #[cfg(feature = "xs0057")]
+    pub use super::xs0057;
     pub use super::{Message, MessageView};
     pub use ::diameter_runtime::{
         Command, CommandBuilder, CommandView, DecodeError, DecodeOptions, Decoded, Group,
@@ -43,9 +190,573 @@ pub mod prelude {
 }
 #[cfg(all(feature = "credit_control", not(feature = "nasreq")))]
 compile_error!("feature `credit_control` needs feature `nasreq`");
+#[cfg(all(feature = "rf", not(feature = "credit_control")))]
+compile_error!("feature `rf` needs feature `credit_control`");
+#[cfg(all(feature = "rf", not(feature = "es283034")))]
+compile_error!("feature `rf` needs feature `es283034`");
+#[cfg(all(feature = "rf", not(feature = "nasreq")))]
+compile_error!("feature `rf` needs feature `nasreq`");
+#[cfg(all(feature = "rf", not(feature = "rfc4004")))]
+compile_error!("feature `rf` needs feature `rfc4004`");
+#[cfg(all(feature = "rf", not(feature = "rfc5447")))]
+compile_error!("feature `rf` needs feature `rfc5447`");
+#[cfg(all(feature = "rf", not(feature = "rfc5777")))]
+compile_error!("feature `rf` needs feature `rfc5777`");
+#[cfg(all(feature = "rf", not(feature = "rfc5778")))]
+compile_error!("feature `rf` needs feature `rfc5778`");
+#[cfg(all(feature = "rf", not(feature = "rfc7683")))]
+compile_error!("feature `rf` needs feature `rfc7683`");
+#[cfg(all(feature = "rf", not(feature = "rfc7944")))]
+compile_error!("feature `rf` needs feature `rfc7944`");
+#[cfg(all(feature = "rf", not(feature = "rfc8583")))]
+compile_error!("feature `rf` needs feature `rfc8583`");
+#[cfg(all(feature = "rf", not(feature = "s6a")))]
+compile_error!("feature `rf` needs feature `s6a`");
+#[cfg(all(feature = "rf", not(feature = "sh")))]
+compile_error!("feature `rf` needs feature `sh`");
+#[cfg(all(feature = "rf", not(feature = "ts29061")))]
+compile_error!("feature `rf` needs feature `ts29061`");
+#[cfg(all(feature = "rf", not(feature = "ts29128")))]
+compile_error!("feature `rf` needs feature `ts29128`");
+#[cfg(all(feature = "rf", not(feature = "ts29140")))]
+compile_error!("feature `rf` needs feature `ts29140`");
+#[cfg(all(feature = "rf", not(feature = "ts29173")))]
+compile_error!("feature `rf` needs feature `ts29173`");
+#[cfg(all(feature = "rf", not(feature = "ts29212")))]
+compile_error!("feature `rf` needs feature `ts29212`");
+#[cfg(all(feature = "rf", not(feature = "ts29214")))]
+compile_error!("feature `rf` needs feature `ts29214`");
+#[cfg(all(feature = "rf", not(feature = "ts29217")))]
+compile_error!("feature `rf` needs feature `ts29217`");
+#[cfg(all(feature = "rf", not(feature = "ts29229")))]
+compile_error!("feature `rf` needs feature `ts29229`");
+#[cfg(all(feature = "rf", not(feature = "ts29273")))]
+compile_error!("feature `rf` needs feature `ts29273`");
+#[cfg(all(feature = "rf", not(feature = "ts29336")))]
+compile_error!("feature `rf` needs feature `ts29336`");
+#[cfg(all(feature = "rf", not(feature = "ts29338")))]
+compile_error!("feature `rf` needs feature `ts29338`");
+#[cfg(all(feature = "rf", not(feature = "ts29344")))]
+compile_error!("feature `rf` needs feature `ts29344`");
+#[cfg(all(feature = "rf", not(feature = "ts29368")))]
+compile_error!("feature `rf` needs feature `ts29368`");
+#[cfg(all(feature = "rf", not(feature = "ts32299")))]
+compile_error!("feature `rf` needs feature `ts32299`");
+#[cfg(all(feature = "rf", not(feature = "xs0057")))]
+compile_error!("feature `rf` needs feature `xs0057`");
+#[cfg(all(feature = "rfc5447", not(feature = "rfc4004")))]
+compile_error!("feature `rfc5447` needs feature `rfc4004`");
+#[cfg(all(feature = "ro", not(feature = "credit_control")))]
+compile_error!("feature `ro` needs feature `credit_control`");
+#[cfg(all(feature = "ro", not(feature = "es283034")))]
+compile_error!("feature `ro` needs feature `es283034`");
+#[cfg(all(feature = "ro", not(feature = "nasreq")))]
+compile_error!("feature `ro` needs feature `nasreq`");
+#[cfg(all(feature = "ro", not(feature = "rfc4004")))]
+compile_error!("feature `ro` needs feature `rfc4004`");
+#[cfg(all(feature = "ro", not(feature = "rfc5447")))]
+compile_error!("feature `ro` needs feature `rfc5447`");
+#[cfg(all(feature = "ro", not(feature = "rfc5777")))]
+compile_error!("feature `ro` needs feature `rfc5777`");
+#[cfg(all(feature = "ro", not(feature = "rfc5778")))]
+compile_error!("feature `ro` needs feature `rfc5778`");
+#[cfg(all(feature = "ro", not(feature = "rfc7683")))]
+compile_error!("feature `ro` needs feature `rfc7683`");
+#[cfg(all(feature = "ro", not(feature = "rfc7944")))]
+compile_error!("feature `ro` needs feature `rfc7944`");
+#[cfg(all(feature = "ro", not(feature = "rfc8583")))]
+compile_error!("feature `ro` needs feature `rfc8583`");
+#[cfg(all(feature = "ro", not(feature = "s6a")))]
+compile_error!("feature `ro` needs feature `s6a`");
+#[cfg(all(feature = "ro", not(feature = "sh")))]
+compile_error!("feature `ro` needs feature `sh`");
+#[cfg(all(feature = "ro", not(feature = "ts29061")))]
+compile_error!("feature `ro` needs feature `ts29061`");
+#[cfg(all(feature = "ro", not(feature = "ts29128")))]
+compile_error!("feature `ro` needs feature `ts29128`");
+#[cfg(all(feature = "ro", not(feature = "ts29140")))]
+compile_error!("feature `ro` needs feature `ts29140`");
+#[cfg(all(feature = "ro", not(feature = "ts29173")))]
+compile_error!("feature `ro` needs feature `ts29173`");
+#[cfg(all(feature = "ro", not(feature = "ts29212")))]
+compile_error!("feature `ro` needs feature `ts29212`");
+#[cfg(all(feature = "ro", not(feature = "ts29214")))]
+compile_error!("feature `ro` needs feature `ts29214`");
+#[cfg(all(feature = "ro", not(feature = "ts29217")))]
+compile_error!("feature `ro` needs feature `ts29217`");
+#[cfg(all(feature = "ro", not(feature = "ts29229")))]
+compile_error!("feature `ro` needs feature `ts29229`");
+#[cfg(all(feature = "ro", not(feature = "ts29273")))]
+compile_error!("feature `ro` needs feature `ts29273`");
+#[cfg(all(feature = "ro", not(feature = "ts29336")))]
+compile_error!("feature `ro` needs feature `ts29336`");
+#[cfg(all(feature = "ro", not(feature = "ts29338")))]
+compile_error!("feature `ro` needs feature `ts29338`");
+#[cfg(all(feature = "ro", not(feature = "ts29344")))]
+compile_error!("feature `ro` needs feature `ts29344`");
+#[cfg(all(feature = "ro", not(feature = "ts29368")))]
+compile_error!("feature `ro` needs feature `ts29368`");
+#[cfg(all(feature = "ro", not(feature = "ts32299")))]
+compile_error!("feature `ro` needs feature `ts32299`");
+#[cfg(all(feature = "ro", not(feature = "xs0057")))]
+compile_error!("feature `ro` needs feature `xs0057`");
+#[cfg(all(feature = "s13", not(feature = "credit_control")))]
+compile_error!("feature `s13` needs feature `credit_control`");
+#[cfg(all(feature = "s13", not(feature = "es283034")))]
+compile_error!("feature `s13` needs feature `es283034`");
+#[cfg(all(feature = "s13", not(feature = "nasreq")))]
+compile_error!("feature `s13` needs feature `nasreq`");
+#[cfg(all(feature = "s13", not(feature = "rfc4004")))]
+compile_error!("feature `s13` needs feature `rfc4004`");
+#[cfg(all(feature = "s13", not(feature = "rfc5447")))]
+compile_error!("feature `s13` needs feature `rfc5447`");
+#[cfg(all(feature = "s13", not(feature = "rfc5777")))]
+compile_error!("feature `s13` needs feature `rfc5777`");
+#[cfg(all(feature = "s13", not(feature = "rfc5778")))]
+compile_error!("feature `s13` needs feature `rfc5778`");
+#[cfg(all(feature = "s13", not(feature = "rfc7683")))]
+compile_error!("feature `s13` needs feature `rfc7683`");
+#[cfg(all(feature = "s13", not(feature = "rfc7944")))]
+compile_error!("feature `s13` needs feature `rfc7944`");
+#[cfg(all(feature = "s13", not(feature = "rfc8583")))]
+compile_error!("feature `s13` needs feature `rfc8583`");
+#[cfg(all(feature = "s13", not(feature = "s6a")))]
+compile_error!("feature `s13` needs feature `s6a`");
+#[cfg(all(feature = "s13", not(feature = "sh")))]
+compile_error!("feature `s13` needs feature `sh`");
+#[cfg(all(feature = "s13", not(feature = "ts29061")))]
+compile_error!("feature `s13` needs feature `ts29061`");
+#[cfg(all(feature = "s13", not(feature = "ts29128")))]
+compile_error!("feature `s13` needs feature `ts29128`");
+#[cfg(all(feature = "s13", not(feature = "ts29140")))]
+compile_error!("feature `s13` needs feature `ts29140`");
+#[cfg(all(feature = "s13", not(feature = "ts29173")))]
+compile_error!("feature `s13` needs feature `ts29173`");
+#[cfg(all(feature = "s13", not(feature = "ts29212")))]
+compile_error!("feature `s13` needs feature `ts29212`");
+#[cfg(all(feature = "s13", not(feature = "ts29214")))]
+compile_error!("feature `s13` needs feature `ts29214`");
+#[cfg(all(feature = "s13", not(feature = "ts29217")))]
+compile_error!("feature `s13` needs feature `ts29217`");
+#[cfg(all(feature = "s13", not(feature = "ts29229")))]
+compile_error!("feature `s13` needs feature `ts29229`");
+#[cfg(all(feature = "s13", not(feature = "ts29273")))]
+compile_error!("feature `s13` needs feature `ts29273`");
+#[cfg(all(feature = "s13", not(feature = "ts29336")))]
+compile_error!("feature `s13` needs feature `ts29336`");
+#[cfg(all(feature = "s13", not(feature = "ts29338")))]
+compile_error!("feature `s13` needs feature `ts29338`");
+#[cfg(all(feature = "s13", not(feature = "ts29344")))]
+compile_error!("feature `s13` needs feature `ts29344`");
+#[cfg(all(feature = "s13", not(feature = "ts29368")))]
+compile_error!("feature `s13` needs feature `ts29368`");
+#[cfg(all(feature = "s13", not(feature = "ts32299")))]
+compile_error!("feature `s13` needs feature `ts32299`");
+#[cfg(all(feature = "s13", not(feature = "xs0057")))]
+compile_error!("feature `s13` needs feature `xs0057`");
+#[cfg(all(feature = "s6a", not(feature = "credit_control")))]
+compile_error!("feature `s6a` needs feature `credit_control`");
+#[cfg(all(feature = "s6a", not(feature = "es283034")))]
+compile_error!("feature `s6a` needs feature `es283034`");
+#[cfg(all(feature = "s6a", not(feature = "nasreq")))]
+compile_error!("feature `s6a` needs feature `nasreq`");
+#[cfg(all(feature = "s6a", not(feature = "rfc4004")))]
+compile_error!("feature `s6a` needs feature `rfc4004`");
+#[cfg(all(feature = "s6a", not(feature = "rfc5447")))]
+compile_error!("feature `s6a` needs feature `rfc5447`");
+#[cfg(all(feature = "s6a", not(feature = "rfc5777")))]
+compile_error!("feature `s6a` needs feature `rfc5777`");
+#[cfg(all(feature = "s6a", not(feature = "rfc5778")))]
+compile_error!("feature `s6a` needs feature `rfc5778`");
+#[cfg(all(feature = "s6a", not(feature = "rfc7683")))]
+compile_error!("feature `s6a` needs feature `rfc7683`");
+#[cfg(all(feature = "s6a", not(feature = "rfc7944")))]
+compile_error!("feature `s6a` needs feature `rfc7944`");
+#[cfg(all(feature = "s6a", not(feature = "rfc8583")))]
+compile_error!("feature `s6a` needs feature `rfc8583`");
+#[cfg(all(feature = "s6a", not(feature = "sh")))]
+compile_error!("feature `s6a` needs feature `sh`");
+#[cfg(all(feature = "s6a", not(feature = "ts29061")))]
+compile_error!("feature `s6a` needs feature `ts29061`");
+#[cfg(all(feature = "s6a", not(feature = "ts29128")))]
+compile_error!("feature `s6a` needs feature `ts29128`");
+#[cfg(all(feature = "s6a", not(feature = "ts29140")))]
+compile_error!("feature `s6a` needs feature `ts29140`");
+#[cfg(all(feature = "s6a", not(feature = "ts29173")))]
+compile_error!("feature `s6a` needs feature `ts29173`");
+#[cfg(all(feature = "s6a", not(feature = "ts29212")))]
+compile_error!("feature `s6a` needs feature `ts29212`");
+#[cfg(all(feature = "s6a", not(feature = "ts29214")))]
+compile_error!("feature `s6a` needs feature `ts29214`");
+#[cfg(all(feature = "s6a", not(feature = "ts29217")))]
+compile_error!("feature `s6a` needs feature `ts29217`");
+#[cfg(all(feature = "s6a", not(feature = "ts29229")))]
+compile_error!("feature `s6a` needs feature `ts29229`");
+#[cfg(all(feature = "s6a", not(feature = "ts29273")))]
+compile_error!("feature `s6a` needs feature `ts29273`");
+#[cfg(all(feature = "s6a", not(feature = "ts29336")))]
+compile_error!("feature `s6a` needs feature `ts29336`");
+#[cfg(all(feature = "s6a", not(feature = "ts29338")))]
+compile_error!("feature `s6a` needs feature `ts29338`");
+#[cfg(all(feature = "s6a", not(feature = "ts29344")))]
+compile_error!("feature `s6a` needs feature `ts29344`");
+#[cfg(all(feature = "s6a", not(feature = "ts29368")))]
+compile_error!("feature `s6a` needs feature `ts29368`");
+#[cfg(all(feature = "s6a", not(feature = "ts32299")))]
+compile_error!("feature `s6a` needs feature `ts32299`");
+#[cfg(all(feature = "s6a", not(feature = "xs0057")))]
+compile_error!("feature `s6a` needs feature `xs0057`");
+#[cfg(all(feature = "sh", not(feature = "credit_control")))]
+compile_error!("feature `sh` needs feature `credit_control`");
+#[cfg(all(feature = "sh", not(feature = "es283034")))]
+compile_error!("feature `sh` needs feature `es283034`");
+#[cfg(all(feature = "sh", not(feature = "nasreq")))]
+compile_error!("feature `sh` needs feature `nasreq`");
+#[cfg(all(feature = "sh", not(feature = "rfc4004")))]
+compile_error!("feature `sh` needs feature `rfc4004`");
+#[cfg(all(feature = "sh", not(feature = "rfc5447")))]
+compile_error!("feature `sh` needs feature `rfc5447`");
+#[cfg(all(feature = "sh", not(feature = "rfc5777")))]
+compile_error!("feature `sh` needs feature `rfc5777`");
+#[cfg(all(feature = "sh", not(feature = "rfc5778")))]
+compile_error!("feature `sh` needs feature `rfc5778`");
+#[cfg(all(feature = "sh", not(feature = "rfc7683")))]
+compile_error!("feature `sh` needs feature `rfc7683`");
+#[cfg(all(feature = "sh", not(feature = "rfc7944")))]
+compile_error!("feature `sh` needs feature `rfc7944`");
+#[cfg(all(feature = "sh", not(feature = "rfc8583")))]
+compile_error!("feature `sh` needs feature `rfc8583`");
+#[cfg(all(feature = "sh", not(feature = "s6a")))]
+compile_error!("feature `sh` needs feature `s6a`");
+#[cfg(all(feature = "sh", not(feature = "ts29061")))]
+compile_error!("feature `sh` needs feature `ts29061`");
+#[cfg(all(feature = "sh", not(feature = "ts29128")))]
+compile_error!("feature `sh` needs feature `ts29128`");
+#[cfg(all(feature = "sh", not(feature = "ts29140")))]
+compile_error!("feature `sh` needs feature `ts29140`");
+#[cfg(all(feature = "sh", not(feature = "ts29173")))]
+compile_error!("feature `sh` needs feature `ts29173`");
+#[cfg(all(feature = "sh", not(feature = "ts29212")))]
+compile_error!("feature `sh` needs feature `ts29212`");
+#[cfg(all(feature = "sh", not(feature = "ts29214")))]
+compile_error!("feature `sh` needs feature `ts29214`");
+#[cfg(all(feature = "sh", not(feature = "ts29217")))]
+compile_error!("feature `sh` needs feature `ts29217`");
+#[cfg(all(feature = "sh", not(feature = "ts29229")))]
+compile_error!("feature `sh` needs feature `ts29229`");
+#[cfg(all(feature = "sh", not(feature = "ts29273")))]
+compile_error!("feature `sh` needs feature `ts29273`");
+#[cfg(all(feature = "sh", not(feature = "ts29336")))]
+compile_error!("feature `sh` needs feature `ts29336`");
+#[cfg(all(feature = "sh", not(feature = "ts29338")))]
+compile_error!("feature `sh` needs feature `ts29338`");
+#[cfg(all(feature = "sh", not(feature = "ts29344")))]
+compile_error!("feature `sh` needs feature `ts29344`");
+#[cfg(all(feature = "sh", not(feature = "ts29368")))]
+compile_error!("feature `sh` needs feature `ts29368`");
+#[cfg(all(feature = "sh", not(feature = "ts32299")))]
+compile_error!("feature `sh` needs feature `ts32299`");
+#[cfg(all(feature = "sh", not(feature = "xs0057")))]
+compile_error!("feature `sh` needs feature `xs0057`");
+#[cfg(all(feature = "sy", not(feature = "credit_control")))]
+compile_error!("feature `sy` needs feature `credit_control`");
+#[cfg(all(feature = "sy", not(feature = "es283034")))]
+compile_error!("feature `sy` needs feature `es283034`");
+#[cfg(all(feature = "sy", not(feature = "nasreq")))]
+compile_error!("feature `sy` needs feature `nasreq`");
+#[cfg(all(feature = "sy", not(feature = "rfc7683")))]
+compile_error!("feature `sy` needs feature `rfc7683`");
+#[cfg(all(feature = "sy", not(feature = "rfc7944")))]
+compile_error!("feature `sy` needs feature `rfc7944`");
+#[cfg(all(feature = "sy", not(feature = "rfc8583")))]
+compile_error!("feature `sy` needs feature `rfc8583`");
+#[cfg(all(feature = "sy", not(feature = "ts29229")))]
+compile_error!("feature `sy` needs feature `ts29229`");
+#[cfg(all(feature = "ts29128", not(feature = "credit_control")))]
+compile_error!("feature `ts29128` needs feature `credit_control`");
+#[cfg(all(feature = "ts29128", not(feature = "es283034")))]
+compile_error!("feature `ts29128` needs feature `es283034`");
+#[cfg(all(feature = "ts29128", not(feature = "nasreq")))]
+compile_error!("feature `ts29128` needs feature `nasreq`");
+#[cfg(all(feature = "ts29128", not(feature = "rfc4004")))]
+compile_error!("feature `ts29128` needs feature `rfc4004`");
+#[cfg(all(feature = "ts29128", not(feature = "rfc5447")))]
+compile_error!("feature `ts29128` needs feature `rfc5447`");
+#[cfg(all(feature = "ts29128", not(feature = "rfc5777")))]
+compile_error!("feature `ts29128` needs feature `rfc5777`");
+#[cfg(all(feature = "ts29128", not(feature = "rfc5778")))]
+compile_error!("feature `ts29128` needs feature `rfc5778`");
+#[cfg(all(feature = "ts29128", not(feature = "rfc7683")))]
+compile_error!("feature `ts29128` needs feature `rfc7683`");
+#[cfg(all(feature = "ts29128", not(feature = "rfc7944")))]
+compile_error!("feature `ts29128` needs feature `rfc7944`");
+#[cfg(all(feature = "ts29128", not(feature = "rfc8583")))]
+compile_error!("feature `ts29128` needs feature `rfc8583`");
+#[cfg(all(feature = "ts29128", not(feature = "s6a")))]
+compile_error!("feature `ts29128` needs feature `s6a`");
+#[cfg(all(feature = "ts29128", not(feature = "sh")))]
+compile_error!("feature `ts29128` needs feature `sh`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29061")))]
+compile_error!("feature `ts29128` needs feature `ts29061`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29140")))]
+compile_error!("feature `ts29128` needs feature `ts29140`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29173")))]
+compile_error!("feature `ts29128` needs feature `ts29173`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29212")))]
+compile_error!("feature `ts29128` needs feature `ts29212`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29214")))]
+compile_error!("feature `ts29128` needs feature `ts29214`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29217")))]
+compile_error!("feature `ts29128` needs feature `ts29217`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29229")))]
+compile_error!("feature `ts29128` needs feature `ts29229`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29273")))]
+compile_error!("feature `ts29128` needs feature `ts29273`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29336")))]
+compile_error!("feature `ts29128` needs feature `ts29336`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29338")))]
+compile_error!("feature `ts29128` needs feature `ts29338`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29344")))]
+compile_error!("feature `ts29128` needs feature `ts29344`");
+#[cfg(all(feature = "ts29128", not(feature = "ts29368")))]
+compile_error!("feature `ts29128` needs feature `ts29368`");
+#[cfg(all(feature = "ts29128", not(feature = "ts32299")))]
+compile_error!("feature `ts29128` needs feature `ts32299`");
+#[cfg(all(feature = "ts29128", not(feature = "xs0057")))]
+compile_error!("feature `ts29128` needs feature `xs0057`");
+#[cfg(all(feature = "ts29212", not(feature = "credit_control")))]
+compile_error!("feature `ts29212` needs feature `credit_control`");
+#[cfg(all(feature = "ts29212", not(feature = "es283034")))]
+compile_error!("feature `ts29212` needs feature `es283034`");
+#[cfg(all(feature = "ts29212", not(feature = "nasreq")))]
+compile_error!("feature `ts29212` needs feature `nasreq`");
+#[cfg(all(feature = "ts29212", not(feature = "rfc4004")))]
+compile_error!("feature `ts29212` needs feature `rfc4004`");
+#[cfg(all(feature = "ts29212", not(feature = "rfc5447")))]
+compile_error!("feature `ts29212` needs feature `rfc5447`");
+#[cfg(all(feature = "ts29212", not(feature = "rfc5777")))]
+compile_error!("feature `ts29212` needs feature `rfc5777`");
+#[cfg(all(feature = "ts29212", not(feature = "rfc5778")))]
+compile_error!("feature `ts29212` needs feature `rfc5778`");
+#[cfg(all(feature = "ts29212", not(feature = "rfc7683")))]
+compile_error!("feature `ts29212` needs feature `rfc7683`");
+#[cfg(all(feature = "ts29212", not(feature = "rfc7944")))]
+compile_error!("feature `ts29212` needs feature `rfc7944`");
+#[cfg(all(feature = "ts29212", not(feature = "rfc8583")))]
+compile_error!("feature `ts29212` needs feature `rfc8583`");
+#[cfg(all(feature = "ts29212", not(feature = "s6a")))]
+compile_error!("feature `ts29212` needs feature `s6a`");
+#[cfg(all(feature = "ts29212", not(feature = "sh")))]
+compile_error!("feature `ts29212` needs feature `sh`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29061")))]
+compile_error!("feature `ts29212` needs feature `ts29061`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29128")))]
+compile_error!("feature `ts29212` needs feature `ts29128`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29140")))]
+compile_error!("feature `ts29212` needs feature `ts29140`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29173")))]
+compile_error!("feature `ts29212` needs feature `ts29173`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29214")))]
+compile_error!("feature `ts29212` needs feature `ts29214`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29217")))]
+compile_error!("feature `ts29212` needs feature `ts29217`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29229")))]
+compile_error!("feature `ts29212` needs feature `ts29229`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29273")))]
+compile_error!("feature `ts29212` needs feature `ts29273`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29336")))]
+compile_error!("feature `ts29212` needs feature `ts29336`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29338")))]
+compile_error!("feature `ts29212` needs feature `ts29338`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29344")))]
+compile_error!("feature `ts29212` needs feature `ts29344`");
+#[cfg(all(feature = "ts29212", not(feature = "ts29368")))]
+compile_error!("feature `ts29212` needs feature `ts29368`");
+#[cfg(all(feature = "ts29212", not(feature = "ts32299")))]
+compile_error!("feature `ts29212` needs feature `ts32299`");
+#[cfg(all(feature = "ts29212", not(feature = "xs0057")))]
+compile_error!("feature `ts29212` needs feature `xs0057`");
+#[cfg(all(feature = "ts29214", not(feature = "credit_control")))]
+compile_error!("feature `ts29214` needs feature `credit_control`");
+#[cfg(all(feature = "ts29214", not(feature = "nasreq")))]
+compile_error!("feature `ts29214` needs feature `nasreq`");
+#[cfg(all(feature = "ts29336", not(feature = "credit_control")))]
+compile_error!("feature `ts29336` needs feature `credit_control`");
+#[cfg(all(feature = "ts29336", not(feature = "es283034")))]
+compile_error!("feature `ts29336` needs feature `es283034`");
+#[cfg(all(feature = "ts29336", not(feature = "nasreq")))]
+compile_error!("feature `ts29336` needs feature `nasreq`");
+#[cfg(all(feature = "ts29336", not(feature = "rfc4004")))]
+compile_error!("feature `ts29336` needs feature `rfc4004`");
+#[cfg(all(feature = "ts29336", not(feature = "rfc5447")))]
+compile_error!("feature `ts29336` needs feature `rfc5447`");
+#[cfg(all(feature = "ts29336", not(feature = "rfc5777")))]
+compile_error!("feature `ts29336` needs feature `rfc5777`");
+#[cfg(all(feature = "ts29336", not(feature = "rfc5778")))]
+compile_error!("feature `ts29336` needs feature `rfc5778`");
+#[cfg(all(feature = "ts29336", not(feature = "rfc7683")))]
+compile_error!("feature `ts29336` needs feature `rfc7683`");
+#[cfg(all(feature = "ts29336", not(feature = "rfc7944")))]
+compile_error!("feature `ts29336` needs feature `rfc7944`");
+#[cfg(all(feature = "ts29336", not(feature = "rfc8583")))]
+compile_error!("feature `ts29336` needs feature `rfc8583`");
+#[cfg(all(feature = "ts29336", not(feature = "s6a")))]
+compile_error!("feature `ts29336` needs feature `s6a`");
+#[cfg(all(feature = "ts29336", not(feature = "sh")))]
+compile_error!("feature `ts29336` needs feature `sh`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29061")))]
+compile_error!("feature `ts29336` needs feature `ts29061`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29128")))]
+compile_error!("feature `ts29336` needs feature `ts29128`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29140")))]
+compile_error!("feature `ts29336` needs feature `ts29140`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29173")))]
+compile_error!("feature `ts29336` needs feature `ts29173`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29212")))]
+compile_error!("feature `ts29336` needs feature `ts29212`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29214")))]
+compile_error!("feature `ts29336` needs feature `ts29214`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29217")))]
+compile_error!("feature `ts29336` needs feature `ts29217`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29229")))]
+compile_error!("feature `ts29336` needs feature `ts29229`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29273")))]
+compile_error!("feature `ts29336` needs feature `ts29273`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29338")))]
+compile_error!("feature `ts29336` needs feature `ts29338`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29344")))]
+compile_error!("feature `ts29336` needs feature `ts29344`");
+#[cfg(all(feature = "ts29336", not(feature = "ts29368")))]
+compile_error!("feature `ts29336` needs feature `ts29368`");
+#[cfg(all(feature = "ts29336", not(feature = "ts32299")))]
+compile_error!("feature `ts29336` needs feature `ts32299`");
+#[cfg(all(feature = "ts29336", not(feature = "xs0057")))]
+compile_error!("feature `ts29336` needs feature `xs0057`");
+#[cfg(all(feature = "ts29344", not(feature = "credit_control")))]
+compile_error!("feature `ts29344` needs feature `credit_control`");
+#[cfg(all(feature = "ts29344", not(feature = "es283034")))]
+compile_error!("feature `ts29344` needs feature `es283034`");
+#[cfg(all(feature = "ts29344", not(feature = "nasreq")))]
+compile_error!("feature `ts29344` needs feature `nasreq`");
+#[cfg(all(feature = "ts29344", not(feature = "rfc4004")))]
+compile_error!("feature `ts29344` needs feature `rfc4004`");
+#[cfg(all(feature = "ts29344", not(feature = "rfc5447")))]
+compile_error!("feature `ts29344` needs feature `rfc5447`");
+#[cfg(all(feature = "ts29344", not(feature = "rfc5777")))]
+compile_error!("feature `ts29344` needs feature `rfc5777`");
+#[cfg(all(feature = "ts29344", not(feature = "rfc5778")))]
+compile_error!("feature `ts29344` needs feature `rfc5778`");
+#[cfg(all(feature = "ts29344", not(feature = "rfc7683")))]
+compile_error!("feature `ts29344` needs feature `rfc7683`");
+#[cfg(all(feature = "ts29344", not(feature = "rfc7944")))]
+compile_error!("feature `ts29344` needs feature `rfc7944`");
+#[cfg(all(feature = "ts29344", not(feature = "rfc8583")))]
+compile_error!("feature `ts29344` needs feature `rfc8583`");
+#[cfg(all(feature = "ts29344", not(feature = "s6a")))]
+compile_error!("feature `ts29344` needs feature `s6a`");
+#[cfg(all(feature = "ts29344", not(feature = "sh")))]
+compile_error!("feature `ts29344` needs feature `sh`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29061")))]
+compile_error!("feature `ts29344` needs feature `ts29061`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29128")))]
+compile_error!("feature `ts29344` needs feature `ts29128`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29140")))]
+compile_error!("feature `ts29344` needs feature `ts29140`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29173")))]
+compile_error!("feature `ts29344` needs feature `ts29173`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29212")))]
+compile_error!("feature `ts29344` needs feature `ts29212`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29214")))]
+compile_error!("feature `ts29344` needs feature `ts29214`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29217")))]
+compile_error!("feature `ts29344` needs feature `ts29217`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29229")))]
+compile_error!("feature `ts29344` needs feature `ts29229`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29273")))]
+compile_error!("feature `ts29344` needs feature `ts29273`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29336")))]
+compile_error!("feature `ts29344` needs feature `ts29336`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29338")))]
+compile_error!("feature `ts29344` needs feature `ts29338`");
+#[cfg(all(feature = "ts29344", not(feature = "ts29368")))]
+compile_error!("feature `ts29344` needs feature `ts29368`");
+#[cfg(all(feature = "ts29344", not(feature = "ts32299")))]
+compile_error!("feature `ts29344` needs feature `ts32299`");
+#[cfg(all(feature = "ts29344", not(feature = "xs0057")))]
+compile_error!("feature `ts29344` needs feature `xs0057`");
+#[cfg(all(feature = "ts32299", not(feature = "credit_control")))]
+compile_error!("feature `ts32299` needs feature `credit_control`");
+#[cfg(all(feature = "ts32299", not(feature = "es283034")))]
+compile_error!("feature `ts32299` needs feature `es283034`");
+#[cfg(all(feature = "ts32299", not(feature = "nasreq")))]
+compile_error!("feature `ts32299` needs feature `nasreq`");
+#[cfg(all(feature = "ts32299", not(feature = "rfc4004")))]
+compile_error!("feature `ts32299` needs feature `rfc4004`");
+#[cfg(all(feature = "ts32299", not(feature = "rfc5447")))]
+compile_error!("feature `ts32299` needs feature `rfc5447`");
+#[cfg(all(feature = "ts32299", not(feature = "rfc5777")))]
+compile_error!("feature `ts32299` needs feature `rfc5777`");
+#[cfg(all(feature = "ts32299", not(feature = "rfc5778")))]
+compile_error!("feature `ts32299` needs feature `rfc5778`");
+#[cfg(all(feature = "ts32299", not(feature = "rfc7683")))]
+compile_error!("feature `ts32299` needs feature `rfc7683`");
+#[cfg(all(feature = "ts32299", not(feature = "rfc7944")))]
+compile_error!("feature `ts32299` needs feature `rfc7944`");
+#[cfg(all(feature = "ts32299", not(feature = "rfc8583")))]
+compile_error!("feature `ts32299` needs feature `rfc8583`");
+#[cfg(all(feature = "ts32299", not(feature = "s6a")))]
+compile_error!("feature `ts32299` needs feature `s6a`");
+#[cfg(all(feature = "ts32299", not(feature = "sh")))]
+compile_error!("feature `ts32299` needs feature `sh`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29061")))]
+compile_error!("feature `ts32299` needs feature `ts29061`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29128")))]
+compile_error!("feature `ts32299` needs feature `ts29128`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29140")))]
+compile_error!("feature `ts32299` needs feature `ts29140`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29173")))]
+compile_error!("feature `ts32299` needs feature `ts29173`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29212")))]
+compile_error!("feature `ts32299` needs feature `ts29212`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29214")))]
+compile_error!("feature `ts32299` needs feature `ts29214`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29217")))]
+compile_error!("feature `ts32299` needs feature `ts29217`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29229")))]
+compile_error!("feature `ts32299` needs feature `ts29229`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29273")))]
+compile_error!("feature `ts32299` needs feature `ts29273`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29336")))]
+compile_error!("feature `ts32299` needs feature `ts29336`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29338")))]
+compile_error!("feature `ts32299` needs feature `ts29338`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29344")))]
+compile_error!("feature `ts32299` needs feature `ts29344`");
+#[cfg(all(feature = "ts32299", not(feature = "ts29368")))]
+compile_error!("feature `ts32299` needs feature `ts29368`");
+#[cfg(all(feature = "ts32299", not(feature = "xs0057")))]
+compile_error!("feature `ts32299` needs feature `xs0057`");
 #[allow(unused_imports)]
 use ::diameter_runtime::__private as rt;
 const _: () = rt::check_version(1u32);
+/// The profile [`Message::decode`] and [`MessageView::decode`] use: none. A command that
+/// a profile redefines (TS 32.299's CCR in application 4, ACR in application 3) decodes
+/// as the profile-less application's (`credit_control::CreditControlRequest`), whatever
+/// features are on, so that enabling a profile changes no program's matches;
+/// [`Message::decode_profile`] with [`richest_profile`] (as the CLI does) or a name
+/// chooses the profile's command (`ro::CreditControlRequest`).
+pub const DEFAULT_PROFILE: Option<&str> = None;
+/// The richest grammar compiled in: the first profile by name whose module is enabled
+/// (`Some("3gpp")` with `rf` or `ro`), else `None`. A message valid under the
+/// profile-less grammar is valid under the profile's, which types more of it.
+#[allow(unreachable_code)]
+pub fn richest_profile() -> Option<&'static str> {
+    #[cfg(any(feature = "rf", feature = "ro"))]
+    {
+        return Some("3gpp");
+    }
+    None
+}
 /// The name any enabled dictionary gives to `value` of Unsigned32 AVP (`code`,
 /// `vendor_id`) (`<values>` in the XML), e.g. `DIAMETER_SUCCESS` for Result-Code 2001.
 pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str> {
@@ -60,8 +771,128 @@ pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str>
     if let Some(n) = self::credit_control::value_name(code, vendor_id, value) {
         return Some(n);
     }
+    #[cfg(feature = "es283034")]
+    if let Some(n) = self::es283034::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
     #[cfg(feature = "nasreq")]
     if let Some(n) = self::nasreq::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "rf")]
+    if let Some(n) = self::rf::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "rfc4004")]
+    if let Some(n) = self::rfc4004::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "rfc5447")]
+    if let Some(n) = self::rfc5447::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "rfc5777")]
+    if let Some(n) = self::rfc5777::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "rfc5778")]
+    if let Some(n) = self::rfc5778::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "rfc7683")]
+    if let Some(n) = self::rfc7683::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "rfc7944")]
+    if let Some(n) = self::rfc7944::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "rfc8583")]
+    if let Some(n) = self::rfc8583::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ro")]
+    if let Some(n) = self::ro::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "s13")]
+    if let Some(n) = self::s13::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "s6a")]
+    if let Some(n) = self::s6a::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "sh")]
+    if let Some(n) = self::sh::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "sy")]
+    if let Some(n) = self::sy::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29061")]
+    if let Some(n) = self::ts29061::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29128")]
+    if let Some(n) = self::ts29128::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29140")]
+    if let Some(n) = self::ts29140::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29173")]
+    if let Some(n) = self::ts29173::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29212")]
+    if let Some(n) = self::ts29212::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29214")]
+    if let Some(n) = self::ts29214::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29217")]
+    if let Some(n) = self::ts29217::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29229")]
+    if let Some(n) = self::ts29229::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29230")]
+    if let Some(n) = self::ts29230::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29273")]
+    if let Some(n) = self::ts29273::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29336")]
+    if let Some(n) = self::ts29336::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29338")]
+    if let Some(n) = self::ts29338::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29344")]
+    if let Some(n) = self::ts29344::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29368")]
+    if let Some(n) = self::ts29368::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts32299")]
+    if let Some(n) = self::ts32299::value_name(code, vendor_id, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "xs0057")]
+    if let Some(n) = self::xs0057::value_name(code, vendor_id, value) {
         return Some(n);
     }
     let _ = (code, vendor_id, value);
@@ -72,22 +903,2519 @@ pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str>
 pub fn result_code_name(value: u32) -> Option<&'static str> {
     value_name(268u32, 0u32, value)
 }
-/// The definition of AVP (`code`, `vendor_id`) in any enabled dictionary.
-pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::AvpDef> {
+/// The name any enabled dictionary gives to `value` of Unsigned32 AVP (`code`,
+/// `vendor_id`) where the Grouped AVP holding it carries Vendor-Id `scope_vendor`
+/// (`<values vendor=..>` in the XML).
+pub fn scoped_value_name(
+    code: u32,
+    vendor_id: u32,
+    scope_vendor: u32,
+    value: u32,
+) -> Option<&'static str> {
     #[cfg(feature = "accounting")]
-    if let Some(d) = self::accounting::DICTIONARY.avp(code, vendor_id) {
-        return Some(d);
+    if let Some(n) = self::accounting::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
     }
-    if let Some(d) = self::base::DICTIONARY.avp(code, vendor_id) {
-        return Some(d);
+    if let Some(n) = self::base::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
     }
     #[cfg(feature = "credit_control")]
-    if let Some(d) = self::credit_control::DICTIONARY.avp(code, vendor_id) {
-        return Some(d);
+    if let Some(n) = self::credit_control::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "es283034")]
+    if let Some(n) = self::es283034::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
     }
     #[cfg(feature = "nasreq")]
-    if let Some(d) = self::nasreq::DICTIONARY.avp(code, vendor_id) {
-        return Some(d);
+    if let Some(n) = self::nasreq::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "rf")]
+    if let Some(n) = self::rf::scoped_value_name(code, vendor_id, scope_vendor, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "rfc4004")]
+    if let Some(n) = self::rfc4004::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "rfc5447")]
+    if let Some(n) = self::rfc5447::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "rfc5777")]
+    if let Some(n) = self::rfc5777::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "rfc5778")]
+    if let Some(n) = self::rfc5778::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "rfc7683")]
+    if let Some(n) = self::rfc7683::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "rfc7944")]
+    if let Some(n) = self::rfc7944::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "rfc8583")]
+    if let Some(n) = self::rfc8583::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "ro")]
+    if let Some(n) = self::ro::scoped_value_name(code, vendor_id, scope_vendor, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "s13")]
+    if let Some(n) = self::s13::scoped_value_name(code, vendor_id, scope_vendor, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "s6a")]
+    if let Some(n) = self::s6a::scoped_value_name(code, vendor_id, scope_vendor, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "sh")]
+    if let Some(n) = self::sh::scoped_value_name(code, vendor_id, scope_vendor, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "sy")]
+    if let Some(n) = self::sy::scoped_value_name(code, vendor_id, scope_vendor, value) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29061")]
+    if let Some(n) = self::ts29061::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29128")]
+    if let Some(n) = self::ts29128::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29140")]
+    if let Some(n) = self::ts29140::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29173")]
+    if let Some(n) = self::ts29173::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29212")]
+    if let Some(n) = self::ts29212::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29214")]
+    if let Some(n) = self::ts29214::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29217")]
+    if let Some(n) = self::ts29217::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29229")]
+    if let Some(n) = self::ts29229::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29230")]
+    if let Some(n) = self::ts29230::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29273")]
+    if let Some(n) = self::ts29273::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29336")]
+    if let Some(n) = self::ts29336::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29338")]
+    if let Some(n) = self::ts29338::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29344")]
+    if let Some(n) = self::ts29344::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts29368")]
+    if let Some(n) = self::ts29368::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "ts32299")]
+    if let Some(n) = self::ts32299::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    #[cfg(feature = "xs0057")]
+    if let Some(n) = self::xs0057::scoped_value_name(
+        code,
+        vendor_id,
+        scope_vendor,
+        value,
+    ) {
+        return Some(n);
+    }
+    let _ = (code, vendor_id, scope_vendor, value);
+    None
+}
+/// The name of Experimental-Result-Code `code` of vendor `vendor_id` (the
+/// Vendor-Id beside it in Experimental-Result) in any enabled dictionary, e.g.
+/// `DIAMETER_ERROR_USER_UNKNOWN` for (10415, 5001); else its vendor-less name.
+pub fn experimental_result_name(vendor_id: u32, code: u32) -> Option<&'static str> {
+    scoped_value_name(298u32, 0u32, vendor_id, code)
+        .or_else(|| value_name(298u32, 0u32, code))
+}
+/// Every enabled module's named bits (`<bits>`), narrowest scope first.
+#[allow(clippy::vec_init_then_push)]
+pub fn bit_sets() -> Vec<&'static rt::dictionary::BitNames> {
+    let mut v: Vec<&'static rt::dictionary::BitNames> = Vec::new();
+    #[cfg(feature = "accounting")] v.extend(self::accounting::BITS.iter());
+    v.extend(self::base::BITS.iter());
+    #[cfg(feature = "credit_control")] v.extend(self::credit_control::BITS.iter());
+    #[cfg(feature = "es283034")] v.extend(self::es283034::BITS.iter());
+    #[cfg(feature = "nasreq")] v.extend(self::nasreq::BITS.iter());
+    #[cfg(feature = "rf")] v.extend(self::rf::BITS.iter());
+    #[cfg(feature = "rfc4004")] v.extend(self::rfc4004::BITS.iter());
+    #[cfg(feature = "rfc5447")] v.extend(self::rfc5447::BITS.iter());
+    #[cfg(feature = "rfc5777")] v.extend(self::rfc5777::BITS.iter());
+    #[cfg(feature = "rfc5778")] v.extend(self::rfc5778::BITS.iter());
+    #[cfg(feature = "rfc7683")] v.extend(self::rfc7683::BITS.iter());
+    #[cfg(feature = "rfc7944")] v.extend(self::rfc7944::BITS.iter());
+    #[cfg(feature = "rfc8583")] v.extend(self::rfc8583::BITS.iter());
+    #[cfg(feature = "ro")] v.extend(self::ro::BITS.iter());
+    #[cfg(feature = "s13")] v.extend(self::s13::BITS.iter());
+    #[cfg(feature = "s6a")] v.extend(self::s6a::BITS.iter());
+    #[cfg(feature = "sh")] v.extend(self::sh::BITS.iter());
+    #[cfg(feature = "sy")] v.extend(self::sy::BITS.iter());
+    #[cfg(feature = "ts29061")] v.extend(self::ts29061::BITS.iter());
+    #[cfg(feature = "ts29128")] v.extend(self::ts29128::BITS.iter());
+    #[cfg(feature = "ts29140")] v.extend(self::ts29140::BITS.iter());
+    #[cfg(feature = "ts29173")] v.extend(self::ts29173::BITS.iter());
+    #[cfg(feature = "ts29212")] v.extend(self::ts29212::BITS.iter());
+    #[cfg(feature = "ts29214")] v.extend(self::ts29214::BITS.iter());
+    #[cfg(feature = "ts29217")] v.extend(self::ts29217::BITS.iter());
+    #[cfg(feature = "ts29229")] v.extend(self::ts29229::BITS.iter());
+    #[cfg(feature = "ts29230")] v.extend(self::ts29230::BITS.iter());
+    #[cfg(feature = "ts29273")] v.extend(self::ts29273::BITS.iter());
+    #[cfg(feature = "ts29336")] v.extend(self::ts29336::BITS.iter());
+    #[cfg(feature = "ts29338")] v.extend(self::ts29338::BITS.iter());
+    #[cfg(feature = "ts29344")] v.extend(self::ts29344::BITS.iter());
+    #[cfg(feature = "ts29368")] v.extend(self::ts29368::BITS.iter());
+    #[cfg(feature = "ts32299")] v.extend(self::ts32299::BITS.iter());
+    #[cfg(feature = "xs0057")] v.extend(self::xs0057::BITS.iter());
+    v.sort_by_key(|b| std::cmp::Reverse(b.scope.narrowness()));
+    v
+}
+/// The names of the bits set in `value` of AVP (`code`, `vendor_id`) that hold
+/// whatever the context (unscoped `<bits>`, e.g. ULR-Flags), lowest bit first.
+pub fn bit_names(
+    code: u32,
+    vendor_id: u32,
+    value: u32,
+) -> impl Iterator<Item = &'static str> {
+    bit_names_in(code, vendor_id, &rt::dictionary::BitScope::default(), value)
+        .into_iter()
+}
+/// The names of the bits set in `value` of AVP (`code`, `vendor_id`) seen in
+/// `context` (the Vendor-Id beside it, the message's application, the Feature-List-ID):
+/// per bit, the name of the narrowest scope that holds there, lowest bit first.
+pub fn bit_names_in(
+    code: u32,
+    vendor_id: u32,
+    context: &rt::dictionary::BitScope,
+    value: u32,
+) -> Vec<&'static str> {
+    let sets: Vec<_> = bit_sets()
+        .into_iter()
+        .filter(|b| {
+            b.code == code && b.vendor_id == vendor_id && b.scope.holds_in(context)
+        })
+        .collect();
+    (0..32)
+        .filter(|bit| value & (1 << bit) != 0)
+        .filter_map(|bit| sets.iter().find_map(|s| s.name(bit)))
+        .collect()
+}
+/// The definition of AVP (`code`, `vendor_id`) in any enabled dictionary.
+pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::AvpDef> {
+    #[allow(unreachable_patterns)]
+    let local = match (vendor_id, code) {
+        (0u32, 1u32) => Some(&self::base::defs::USER_NAME),
+        (0u32, 25u32) => Some(&self::base::defs::CLASS),
+        (0u32, 27u32) => Some(&self::base::defs::SESSION_TIMEOUT),
+        (0u32, 33u32) => Some(&self::base::defs::PROXY_STATE),
+        (0u32, 44u32) => Some(&self::base::defs::ACCT_SESSION_ID),
+        (0u32, 50u32) => Some(&self::base::defs::ACCT_MULTI_SESSION_ID),
+        (0u32, 55u32) => Some(&self::base::defs::EVENT_TIMESTAMP),
+        (0u32, 85u32) => Some(&self::base::defs::ACCT_INTERIM_INTERVAL),
+        (0u32, 257u32) => Some(&self::base::defs::HOST_IP_ADDRESS),
+        (0u32, 258u32) => Some(&self::base::defs::AUTH_APPLICATION_ID),
+        (0u32, 259u32) => Some(&self::base::defs::ACCT_APPLICATION_ID),
+        (0u32, 260u32) => Some(&self::base::defs::VENDOR_SPECIFIC_APPLICATION_ID),
+        (0u32, 261u32) => Some(&self::base::defs::REDIRECT_HOST_USAGE),
+        (0u32, 262u32) => Some(&self::base::defs::REDIRECT_MAX_CACHE_TIME),
+        (0u32, 263u32) => Some(&self::base::defs::SESSION_ID),
+        (0u32, 264u32) => Some(&self::base::defs::ORIGIN_HOST),
+        (0u32, 265u32) => Some(&self::base::defs::SUPPORTED_VENDOR_ID),
+        (0u32, 266u32) => Some(&self::base::defs::VENDOR_ID),
+        (0u32, 267u32) => Some(&self::base::defs::FIRMWARE_REVISION),
+        (0u32, 268u32) => Some(&self::base::defs::RESULT_CODE),
+        (0u32, 269u32) => Some(&self::base::defs::PRODUCT_NAME),
+        (0u32, 270u32) => Some(&self::base::defs::SESSION_BINDING),
+        (0u32, 271u32) => Some(&self::base::defs::SESSION_SERVER_FAILOVER),
+        (0u32, 272u32) => Some(&self::base::defs::MULTI_ROUND_TIME_OUT),
+        (0u32, 273u32) => Some(&self::base::defs::DISCONNECT_CAUSE),
+        (0u32, 274u32) => Some(&self::base::defs::AUTH_REQUEST_TYPE),
+        (0u32, 276u32) => Some(&self::base::defs::AUTH_GRACE_PERIOD),
+        (0u32, 277u32) => Some(&self::base::defs::AUTH_SESSION_STATE),
+        (0u32, 278u32) => Some(&self::base::defs::ORIGIN_STATE_ID),
+        (0u32, 279u32) => Some(&self::base::defs::FAILED_AVP),
+        (0u32, 280u32) => Some(&self::base::defs::PROXY_HOST),
+        (0u32, 281u32) => Some(&self::base::defs::ERROR_MESSAGE),
+        (0u32, 282u32) => Some(&self::base::defs::ROUTE_RECORD),
+        (0u32, 283u32) => Some(&self::base::defs::DESTINATION_REALM),
+        (0u32, 284u32) => Some(&self::base::defs::PROXY_INFO),
+        (0u32, 285u32) => Some(&self::base::defs::RE_AUTH_REQUEST_TYPE),
+        (0u32, 287u32) => Some(&self::base::defs::ACCOUNTING_SUB_SESSION_ID),
+        (0u32, 291u32) => Some(&self::base::defs::AUTHORIZATION_LIFETIME),
+        (0u32, 292u32) => Some(&self::base::defs::REDIRECT_HOST),
+        (0u32, 293u32) => Some(&self::base::defs::DESTINATION_HOST),
+        (0u32, 294u32) => Some(&self::base::defs::ERROR_REPORTING_HOST),
+        (0u32, 295u32) => Some(&self::base::defs::TERMINATION_CAUSE),
+        (0u32, 296u32) => Some(&self::base::defs::ORIGIN_REALM),
+        (0u32, 297u32) => Some(&self::base::defs::EXPERIMENTAL_RESULT),
+        (0u32, 298u32) => Some(&self::base::defs::EXPERIMENTAL_RESULT_CODE),
+        (0u32, 299u32) => Some(&self::base::defs::INBAND_SECURITY_ID),
+        (0u32, 300u32) => Some(&self::base::defs::E2E_SEQUENCE),
+        (0u32, 480u32) => Some(&self::base::defs::ACCOUNTING_RECORD_TYPE),
+        (0u32, 483u32) => Some(&self::base::defs::ACCOUNTING_REALTIME_REQUIRED),
+        (0u32, 485u32) => Some(&self::base::defs::ACCOUNTING_RECORD_NUMBER),
+        #[cfg(feature = "credit_control")]
+        (0u32, 411u32) => Some(&self::credit_control::defs::CC_CORRELATION_ID),
+        #[cfg(feature = "credit_control")]
+        (0u32, 412u32) => Some(&self::credit_control::defs::CC_INPUT_OCTETS),
+        #[cfg(feature = "credit_control")]
+        (0u32, 413u32) => Some(&self::credit_control::defs::CC_MONEY),
+        #[cfg(feature = "credit_control")]
+        (0u32, 414u32) => Some(&self::credit_control::defs::CC_OUTPUT_OCTETS),
+        #[cfg(feature = "credit_control")]
+        (0u32, 415u32) => Some(&self::credit_control::defs::CC_REQUEST_NUMBER),
+        #[cfg(feature = "credit_control")]
+        (0u32, 416u32) => Some(&self::credit_control::defs::CC_REQUEST_TYPE),
+        #[cfg(feature = "credit_control")]
+        (0u32, 417u32) => Some(&self::credit_control::defs::CC_SERVICE_SPECIFIC_UNITS),
+        #[cfg(feature = "credit_control")]
+        (0u32, 418u32) => Some(&self::credit_control::defs::CC_SESSION_FAILOVER),
+        #[cfg(feature = "credit_control")]
+        (0u32, 419u32) => Some(&self::credit_control::defs::CC_SUB_SESSION_ID),
+        #[cfg(feature = "credit_control")]
+        (0u32, 420u32) => Some(&self::credit_control::defs::CC_TIME),
+        #[cfg(feature = "credit_control")]
+        (0u32, 421u32) => Some(&self::credit_control::defs::CC_TOTAL_OCTETS),
+        #[cfg(feature = "credit_control")]
+        (0u32, 422u32) => Some(&self::credit_control::defs::CHECK_BALANCE_RESULT),
+        #[cfg(feature = "credit_control")]
+        (0u32, 423u32) => Some(&self::credit_control::defs::COST_INFORMATION),
+        #[cfg(feature = "credit_control")]
+        (0u32, 424u32) => Some(&self::credit_control::defs::COST_UNIT),
+        #[cfg(feature = "credit_control")]
+        (0u32, 425u32) => Some(&self::credit_control::defs::CURRENCY_CODE),
+        #[cfg(feature = "credit_control")]
+        (0u32, 426u32) => Some(&self::credit_control::defs::CREDIT_CONTROL),
+        #[cfg(feature = "credit_control")]
+        (0u32, 427u32) => {
+            Some(&self::credit_control::defs::CREDIT_CONTROL_FAILURE_HANDLING)
+        }
+        #[cfg(feature = "credit_control")]
+        (0u32, 428u32) => {
+            Some(&self::credit_control::defs::DIRECT_DEBITING_FAILURE_HANDLING)
+        }
+        #[cfg(feature = "credit_control")]
+        (0u32, 429u32) => Some(&self::credit_control::defs::EXPONENT),
+        #[cfg(feature = "credit_control")]
+        (0u32, 430u32) => Some(&self::credit_control::defs::FINAL_UNIT_INDICATION),
+        #[cfg(feature = "credit_control")]
+        (0u32, 431u32) => Some(&self::credit_control::defs::GRANTED_SERVICE_UNIT),
+        #[cfg(feature = "credit_control")]
+        (0u32, 432u32) => Some(&self::credit_control::defs::RATING_GROUP),
+        #[cfg(feature = "credit_control")]
+        (0u32, 433u32) => Some(&self::credit_control::defs::REDIRECT_ADDRESS_TYPE),
+        #[cfg(feature = "credit_control")]
+        (0u32, 434u32) => Some(&self::credit_control::defs::REDIRECT_SERVER),
+        #[cfg(feature = "credit_control")]
+        (0u32, 435u32) => Some(&self::credit_control::defs::REDIRECT_SERVER_ADDRESS),
+        #[cfg(feature = "credit_control")]
+        (0u32, 436u32) => Some(&self::credit_control::defs::REQUESTED_ACTION),
+        #[cfg(feature = "credit_control")]
+        (0u32, 437u32) => Some(&self::credit_control::defs::REQUESTED_SERVICE_UNIT),
+        #[cfg(feature = "credit_control")]
+        (0u32, 438u32) => Some(&self::credit_control::defs::RESTRICTION_FILTER_RULE),
+        #[cfg(feature = "credit_control")]
+        (0u32, 439u32) => Some(&self::credit_control::defs::SERVICE_IDENTIFIER),
+        #[cfg(feature = "credit_control")]
+        (0u32, 440u32) => Some(&self::credit_control::defs::SERVICE_PARAMETER_INFO),
+        #[cfg(feature = "credit_control")]
+        (0u32, 441u32) => Some(&self::credit_control::defs::SERVICE_PARAMETER_TYPE),
+        #[cfg(feature = "credit_control")]
+        (0u32, 442u32) => Some(&self::credit_control::defs::SERVICE_PARAMETER_VALUE),
+        #[cfg(feature = "credit_control")]
+        (0u32, 443u32) => Some(&self::credit_control::defs::SUBSCRIPTION_ID),
+        #[cfg(feature = "credit_control")]
+        (0u32, 444u32) => Some(&self::credit_control::defs::SUBSCRIPTION_ID_DATA),
+        #[cfg(feature = "credit_control")]
+        (0u32, 445u32) => Some(&self::credit_control::defs::UNIT_VALUE),
+        #[cfg(feature = "credit_control")]
+        (0u32, 446u32) => Some(&self::credit_control::defs::USED_SERVICE_UNIT),
+        #[cfg(feature = "credit_control")]
+        (0u32, 447u32) => Some(&self::credit_control::defs::VALUE_DIGITS),
+        #[cfg(feature = "credit_control")]
+        (0u32, 448u32) => Some(&self::credit_control::defs::VALIDITY_TIME),
+        #[cfg(feature = "credit_control")]
+        (0u32, 449u32) => Some(&self::credit_control::defs::FINAL_UNIT_ACTION),
+        #[cfg(feature = "credit_control")]
+        (0u32, 450u32) => Some(&self::credit_control::defs::SUBSCRIPTION_ID_TYPE),
+        #[cfg(feature = "credit_control")]
+        (0u32, 451u32) => Some(&self::credit_control::defs::TARIFF_TIME_CHANGE),
+        #[cfg(feature = "credit_control")]
+        (0u32, 452u32) => Some(&self::credit_control::defs::TARIFF_CHANGE_USAGE),
+        #[cfg(feature = "credit_control")]
+        (0u32, 453u32) => Some(&self::credit_control::defs::G_S_U_POOL_IDENTIFIER),
+        #[cfg(feature = "credit_control")]
+        (0u32, 454u32) => Some(&self::credit_control::defs::CC_UNIT_TYPE),
+        #[cfg(feature = "credit_control")]
+        (0u32, 455u32) => Some(&self::credit_control::defs::MULTIPLE_SERVICES_INDICATOR),
+        #[cfg(feature = "credit_control")]
+        (0u32, 456u32) => {
+            Some(&self::credit_control::defs::MULTIPLE_SERVICES_CREDIT_CONTROL)
+        }
+        #[cfg(feature = "credit_control")]
+        (0u32, 457u32) => Some(&self::credit_control::defs::G_S_U_POOL_REFERENCE),
+        #[cfg(feature = "credit_control")]
+        (0u32, 458u32) => Some(&self::credit_control::defs::USER_EQUIPMENT_INFO),
+        #[cfg(feature = "credit_control")]
+        (0u32, 459u32) => Some(&self::credit_control::defs::USER_EQUIPMENT_INFO_TYPE),
+        #[cfg(feature = "credit_control")]
+        (0u32, 460u32) => Some(&self::credit_control::defs::USER_EQUIPMENT_INFO_VALUE),
+        #[cfg(feature = "credit_control")]
+        (0u32, 461u32) => Some(&self::credit_control::defs::SERVICE_CONTEXT_ID),
+        #[cfg(feature = "es283034")]
+        (13019u32, 302u32) => Some(&self::es283034::defs::LOGICAL_ACCESS_ID),
+        #[cfg(feature = "es283034")]
+        (13019u32, 313u32) => Some(&self::es283034::defs::PHYSICAL_ACCESS_ID),
+        #[cfg(feature = "nasreq")]
+        (0u32, 2u32) => Some(&self::nasreq::defs::USER_PASSWORD),
+        #[cfg(feature = "nasreq")]
+        (0u32, 4u32) => Some(&self::nasreq::defs::NAS_IP_ADDRESS),
+        #[cfg(feature = "nasreq")]
+        (0u32, 5u32) => Some(&self::nasreq::defs::NAS_PORT),
+        #[cfg(feature = "nasreq")]
+        (0u32, 6u32) => Some(&self::nasreq::defs::SERVICE_TYPE),
+        #[cfg(feature = "nasreq")]
+        (0u32, 7u32) => Some(&self::nasreq::defs::FRAMED_PROTOCOL),
+        #[cfg(feature = "nasreq")]
+        (0u32, 8u32) => Some(&self::nasreq::defs::FRAMED_IP_ADDRESS),
+        #[cfg(feature = "nasreq")]
+        (0u32, 9u32) => Some(&self::nasreq::defs::FRAMED_IP_NETMASK),
+        #[cfg(feature = "nasreq")]
+        (0u32, 10u32) => Some(&self::nasreq::defs::FRAMED_ROUTING),
+        #[cfg(feature = "nasreq")]
+        (0u32, 11u32) => Some(&self::nasreq::defs::FILTER_ID),
+        #[cfg(feature = "nasreq")]
+        (0u32, 12u32) => Some(&self::nasreq::defs::FRAMED_MTU),
+        #[cfg(feature = "nasreq")]
+        (0u32, 13u32) => Some(&self::nasreq::defs::FRAMED_COMPRESSION),
+        #[cfg(feature = "nasreq")]
+        (0u32, 14u32) => Some(&self::nasreq::defs::LOGIN_IP_HOST),
+        #[cfg(feature = "nasreq")]
+        (0u32, 15u32) => Some(&self::nasreq::defs::LOGIN_SERVICE),
+        #[cfg(feature = "nasreq")]
+        (0u32, 16u32) => Some(&self::nasreq::defs::LOGIN_TCP_PORT),
+        #[cfg(feature = "nasreq")]
+        (0u32, 18u32) => Some(&self::nasreq::defs::REPLY_MESSAGE),
+        #[cfg(feature = "nasreq")]
+        (0u32, 19u32) => Some(&self::nasreq::defs::CALLBACK_NUMBER),
+        #[cfg(feature = "nasreq")]
+        (0u32, 20u32) => Some(&self::nasreq::defs::CALLBACK_ID),
+        #[cfg(feature = "nasreq")]
+        (0u32, 22u32) => Some(&self::nasreq::defs::FRAMED_ROUTE),
+        #[cfg(feature = "nasreq")]
+        (0u32, 23u32) => Some(&self::nasreq::defs::FRAMED_IPX_NETWORK),
+        #[cfg(feature = "nasreq")]
+        (0u32, 24u32) => Some(&self::nasreq::defs::STATE),
+        #[cfg(feature = "nasreq")]
+        (0u32, 28u32) => Some(&self::nasreq::defs::IDLE_TIMEOUT),
+        #[cfg(feature = "nasreq")]
+        (0u32, 30u32) => Some(&self::nasreq::defs::CALLED_STATION_ID),
+        #[cfg(feature = "nasreq")]
+        (0u32, 31u32) => Some(&self::nasreq::defs::CALLING_STATION_ID),
+        #[cfg(feature = "nasreq")]
+        (0u32, 32u32) => Some(&self::nasreq::defs::NAS_IDENTIFIER),
+        #[cfg(feature = "nasreq")]
+        (0u32, 34u32) => Some(&self::nasreq::defs::LOGIN_LAT_SERVICE),
+        #[cfg(feature = "nasreq")]
+        (0u32, 35u32) => Some(&self::nasreq::defs::LOGIN_LAT_NODE),
+        #[cfg(feature = "nasreq")]
+        (0u32, 36u32) => Some(&self::nasreq::defs::LOGIN_LAT_GROUP),
+        #[cfg(feature = "nasreq")]
+        (0u32, 37u32) => Some(&self::nasreq::defs::FRAMED_APPLETALK_LINK),
+        #[cfg(feature = "nasreq")]
+        (0u32, 38u32) => Some(&self::nasreq::defs::FRAMED_APPLETALK_NETWORK),
+        #[cfg(feature = "nasreq")]
+        (0u32, 39u32) => Some(&self::nasreq::defs::FRAMED_APPLETALK_ZONE),
+        #[cfg(feature = "nasreq")]
+        (0u32, 41u32) => Some(&self::nasreq::defs::ACCT_DELAY_TIME),
+        #[cfg(feature = "nasreq")]
+        (0u32, 45u32) => Some(&self::nasreq::defs::ACCT_AUTHENTIC),
+        #[cfg(feature = "nasreq")]
+        (0u32, 46u32) => Some(&self::nasreq::defs::ACCT_SESSION_TIME),
+        #[cfg(feature = "nasreq")]
+        (0u32, 51u32) => Some(&self::nasreq::defs::ACCT_LINK_COUNT),
+        #[cfg(feature = "nasreq")]
+        (0u32, 60u32) => Some(&self::nasreq::defs::CHAP_CHALLENGE),
+        #[cfg(feature = "nasreq")]
+        (0u32, 61u32) => Some(&self::nasreq::defs::NAS_PORT_TYPE),
+        #[cfg(feature = "nasreq")]
+        (0u32, 62u32) => Some(&self::nasreq::defs::PORT_LIMIT),
+        #[cfg(feature = "nasreq")]
+        (0u32, 63u32) => Some(&self::nasreq::defs::LOGIN_LAT_PORT),
+        #[cfg(feature = "nasreq")]
+        (0u32, 64u32) => Some(&self::nasreq::defs::TUNNEL_TYPE),
+        #[cfg(feature = "nasreq")]
+        (0u32, 65u32) => Some(&self::nasreq::defs::TUNNEL_MEDIUM_TYPE),
+        #[cfg(feature = "nasreq")]
+        (0u32, 66u32) => Some(&self::nasreq::defs::TUNNEL_CLIENT_ENDPOINT),
+        #[cfg(feature = "nasreq")]
+        (0u32, 67u32) => Some(&self::nasreq::defs::TUNNEL_SERVER_ENDPOINT),
+        #[cfg(feature = "nasreq")]
+        (0u32, 68u32) => Some(&self::nasreq::defs::ACCT_TUNNEL_CONNECTION),
+        #[cfg(feature = "nasreq")]
+        (0u32, 69u32) => Some(&self::nasreq::defs::TUNNEL_PASSWORD),
+        #[cfg(feature = "nasreq")]
+        (0u32, 70u32) => Some(&self::nasreq::defs::ARAP_PASSWORD),
+        #[cfg(feature = "nasreq")]
+        (0u32, 71u32) => Some(&self::nasreq::defs::ARAP_FEATURES),
+        #[cfg(feature = "nasreq")]
+        (0u32, 72u32) => Some(&self::nasreq::defs::ARAP_ZONE_ACCESS),
+        #[cfg(feature = "nasreq")]
+        (0u32, 73u32) => Some(&self::nasreq::defs::ARAP_SECURITY),
+        #[cfg(feature = "nasreq")]
+        (0u32, 74u32) => Some(&self::nasreq::defs::ARAP_SECURITY_DATA),
+        #[cfg(feature = "nasreq")]
+        (0u32, 75u32) => Some(&self::nasreq::defs::PASSWORD_RETRY),
+        #[cfg(feature = "nasreq")]
+        (0u32, 76u32) => Some(&self::nasreq::defs::PROMPT),
+        #[cfg(feature = "nasreq")]
+        (0u32, 77u32) => Some(&self::nasreq::defs::CONNECT_INFO),
+        #[cfg(feature = "nasreq")]
+        (0u32, 78u32) => Some(&self::nasreq::defs::CONFIGURATION_TOKEN),
+        #[cfg(feature = "nasreq")]
+        (0u32, 81u32) => Some(&self::nasreq::defs::TUNNEL_PRIVATE_GROUP_ID),
+        #[cfg(feature = "nasreq")]
+        (0u32, 82u32) => Some(&self::nasreq::defs::TUNNEL_ASSIGNMENT_ID),
+        #[cfg(feature = "nasreq")]
+        (0u32, 83u32) => Some(&self::nasreq::defs::TUNNEL_PREFERENCE),
+        #[cfg(feature = "nasreq")]
+        (0u32, 84u32) => Some(&self::nasreq::defs::ARAP_CHALLENGE_RESPONSE),
+        #[cfg(feature = "nasreq")]
+        (0u32, 86u32) => Some(&self::nasreq::defs::ACCT_TUNNEL_PACKETS_LOST),
+        #[cfg(feature = "nasreq")]
+        (0u32, 87u32) => Some(&self::nasreq::defs::NAS_PORT_ID),
+        #[cfg(feature = "nasreq")]
+        (0u32, 88u32) => Some(&self::nasreq::defs::FRAMED_POOL),
+        #[cfg(feature = "nasreq")]
+        (0u32, 90u32) => Some(&self::nasreq::defs::TUNNEL_CLIENT_AUTH_ID),
+        #[cfg(feature = "nasreq")]
+        (0u32, 91u32) => Some(&self::nasreq::defs::TUNNEL_SERVER_AUTH_ID),
+        #[cfg(feature = "nasreq")]
+        (0u32, 94u32) => Some(&self::nasreq::defs::ORIGINATING_LINE_INFO),
+        #[cfg(feature = "nasreq")]
+        (0u32, 95u32) => Some(&self::nasreq::defs::NAS_I_PV6_ADDRESS),
+        #[cfg(feature = "nasreq")]
+        (0u32, 96u32) => Some(&self::nasreq::defs::FRAMED_INTERFACE_ID),
+        #[cfg(feature = "nasreq")]
+        (0u32, 97u32) => Some(&self::nasreq::defs::FRAMED_I_PV6_PREFIX),
+        #[cfg(feature = "nasreq")]
+        (0u32, 98u32) => Some(&self::nasreq::defs::LOGIN_I_PV6_HOST),
+        #[cfg(feature = "nasreq")]
+        (0u32, 99u32) => Some(&self::nasreq::defs::FRAMED_I_PV6_ROUTE),
+        #[cfg(feature = "nasreq")]
+        (0u32, 100u32) => Some(&self::nasreq::defs::FRAMED_I_PV6_POOL),
+        #[cfg(feature = "nasreq")]
+        (0u32, 363u32) => Some(&self::nasreq::defs::ACCOUNTING_INPUT_OCTETS),
+        #[cfg(feature = "nasreq")]
+        (0u32, 364u32) => Some(&self::nasreq::defs::ACCOUNTING_OUTPUT_OCTETS),
+        #[cfg(feature = "nasreq")]
+        (0u32, 365u32) => Some(&self::nasreq::defs::ACCOUNTING_INPUT_PACKETS),
+        #[cfg(feature = "nasreq")]
+        (0u32, 366u32) => Some(&self::nasreq::defs::ACCOUNTING_OUTPUT_PACKETS),
+        #[cfg(feature = "nasreq")]
+        (0u32, 400u32) => Some(&self::nasreq::defs::NAS_FILTER_RULE),
+        #[cfg(feature = "nasreq")]
+        (0u32, 401u32) => Some(&self::nasreq::defs::TUNNELING),
+        #[cfg(feature = "nasreq")]
+        (0u32, 402u32) => Some(&self::nasreq::defs::CHAP_AUTH),
+        #[cfg(feature = "nasreq")]
+        (0u32, 403u32) => Some(&self::nasreq::defs::CHAP_ALGORITHM),
+        #[cfg(feature = "nasreq")]
+        (0u32, 404u32) => Some(&self::nasreq::defs::CHAP_IDENT),
+        #[cfg(feature = "nasreq")]
+        (0u32, 405u32) => Some(&self::nasreq::defs::CHAP_RESPONSE),
+        #[cfg(feature = "nasreq")]
+        (0u32, 406u32) => Some(&self::nasreq::defs::ACCOUNTING_AUTH_METHOD),
+        #[cfg(feature = "nasreq")]
+        (0u32, 407u32) => Some(&self::nasreq::defs::QO_S_FILTER_RULE),
+        #[cfg(feature = "nasreq")]
+        (0u32, 408u32) => Some(&self::nasreq::defs::ORIGIN_AAA_PROTOCOL),
+        #[cfg(feature = "rfc4004")]
+        (0u32, 334u32) => Some(&self::rfc4004::defs::MIP_HOME_AGENT_ADDRESS),
+        #[cfg(feature = "rfc4004")]
+        (0u32, 348u32) => Some(&self::rfc4004::defs::MIP_HOME_AGENT_HOST),
+        #[cfg(feature = "rfc5447")]
+        (0u32, 125u32) => Some(&self::rfc5447::defs::MIP6_HOME_LINK_PREFIX),
+        #[cfg(feature = "rfc5447")]
+        (0u32, 486u32) => Some(&self::rfc5447::defs::MIP6_AGENT_INFO),
+        #[cfg(feature = "rfc5777")]
+        (0u32, 561u32) => Some(&self::rfc5777::defs::TIME_OF_DAY_START),
+        #[cfg(feature = "rfc5777")]
+        (0u32, 562u32) => Some(&self::rfc5777::defs::TIME_OF_DAY_END),
+        #[cfg(feature = "rfc5777")]
+        (0u32, 563u32) => Some(&self::rfc5777::defs::DAY_OF_WEEK_MASK),
+        #[cfg(feature = "rfc5778")]
+        (0u32, 493u32) => Some(&self::rfc5778::defs::SERVICE_SELECTION),
+        #[cfg(feature = "rfc7683")]
+        (0u32, 621u32) => Some(&self::rfc7683::defs::OC_SUPPORTED_FEATURES),
+        #[cfg(feature = "rfc7683")]
+        (0u32, 622u32) => Some(&self::rfc7683::defs::OC_FEATURE_VECTOR),
+        #[cfg(feature = "rfc7683")]
+        (0u32, 623u32) => Some(&self::rfc7683::defs::OC_OLR),
+        #[cfg(feature = "rfc7683")]
+        (0u32, 624u32) => Some(&self::rfc7683::defs::OC_SEQUENCE_NUMBER),
+        #[cfg(feature = "rfc7683")]
+        (0u32, 625u32) => Some(&self::rfc7683::defs::OC_VALIDITY_DURATION),
+        #[cfg(feature = "rfc7683")]
+        (0u32, 626u32) => Some(&self::rfc7683::defs::OC_REPORT_TYPE),
+        #[cfg(feature = "rfc7683")]
+        (0u32, 627u32) => Some(&self::rfc7683::defs::OC_REDUCTION_PERCENTAGE),
+        #[cfg(feature = "rfc7944")]
+        (0u32, 301u32) => Some(&self::rfc7944::defs::DRMP),
+        #[cfg(feature = "rfc8583")]
+        (0u32, 649u32) => Some(&self::rfc8583::defs::SOURCE_ID),
+        #[cfg(feature = "rfc8583")]
+        (0u32, 650u32) => Some(&self::rfc8583::defs::LOAD),
+        #[cfg(feature = "rfc8583")]
+        (0u32, 651u32) => Some(&self::rfc8583::defs::LOAD_TYPE),
+        #[cfg(feature = "rfc8583")]
+        (0u32, 652u32) => Some(&self::rfc8583::defs::LOAD_VALUE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1400u32) => Some(&self::s6a::defs::SUBSCRIPTION_DATA),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1401u32) => Some(&self::s6a::defs::TERMINAL_INFORMATION),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1402u32) => Some(&self::s6a::defs::IMEI),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1403u32) => Some(&self::s6a::defs::SOFTWARE_VERSION),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1404u32) => Some(&self::s6a::defs::QO_S_SUBSCRIBED),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1405u32) => Some(&self::s6a::defs::ULR_FLAGS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1406u32) => Some(&self::s6a::defs::ULA_FLAGS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1407u32) => Some(&self::s6a::defs::VISITED_PLMN_ID),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1408u32) => {
+            Some(&self::s6a::defs::REQUESTED_EUTRAN_AUTHENTICATION_INFO)
+        }
+        #[cfg(feature = "s6a")]
+        (10415u32, 1409u32) => {
+            Some(&self::s6a::defs::REQUESTED_UTRAN_GERAN_AUTHENTICATION_INFO)
+        }
+        #[cfg(feature = "s6a")]
+        (10415u32, 1410u32) => Some(&self::s6a::defs::NUMBER_OF_REQUESTED_VECTORS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1411u32) => Some(&self::s6a::defs::RE_SYNCHRONIZATION_INFO),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1412u32) => Some(&self::s6a::defs::IMMEDIATE_RESPONSE_PREFERRED),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1413u32) => Some(&self::s6a::defs::AUTHENTICATION_INFO),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1414u32) => Some(&self::s6a::defs::E_UTRAN_VECTOR),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1415u32) => Some(&self::s6a::defs::UTRAN_VECTOR),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1416u32) => Some(&self::s6a::defs::GERAN_VECTOR),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1417u32) => Some(&self::s6a::defs::NETWORK_ACCESS_MODE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1418u32) => Some(&self::s6a::defs::HPLMN_ODB),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1419u32) => Some(&self::s6a::defs::ITEM_NUMBER),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1420u32) => Some(&self::s6a::defs::CANCELLATION_TYPE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1421u32) => Some(&self::s6a::defs::DSR_FLAGS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1422u32) => Some(&self::s6a::defs::DSA_FLAGS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1423u32) => Some(&self::s6a::defs::CONTEXT_IDENTIFIER),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1424u32) => Some(&self::s6a::defs::SUBSCRIBER_STATUS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1425u32) => Some(&self::s6a::defs::OPERATOR_DETERMINED_BARRING),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1426u32) => Some(&self::s6a::defs::ACCESS_RESTRICTION_DATA),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1427u32) => Some(&self::s6a::defs::APN_OI_REPLACEMENT),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1428u32) => {
+            Some(&self::s6a::defs::ALL_APN_CONFIGURATIONS_INCLUDED_INDICATOR)
+        }
+        #[cfg(feature = "s6a")]
+        (10415u32, 1429u32) => Some(&self::s6a::defs::APN_CONFIGURATION_PROFILE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1430u32) => Some(&self::s6a::defs::APN_CONFIGURATION),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1431u32) => Some(&self::s6a::defs::EPS_SUBSCRIBED_QO_S_PROFILE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1432u32) => Some(&self::s6a::defs::VPLMN_DYNAMIC_ADDRESS_ALLOWED),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1433u32) => Some(&self::s6a::defs::STN_SR),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1434u32) => Some(&self::s6a::defs::ALERT_REASON),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1435u32) => Some(&self::s6a::defs::AMBR),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1436u32) => Some(&self::s6a::defs::CSG_SUBSCRIPTION_DATA),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1437u32) => Some(&self::s6a::defs::CSG_ID),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1438u32) => Some(&self::s6a::defs::PDN_GW_ALLOCATION_TYPE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1439u32) => Some(&self::s6a::defs::EXPIRATION_DATE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1440u32) => {
+            Some(&self::s6a::defs::RAT_FREQUENCY_SELECTION_PRIORITY_ID)
+        }
+        #[cfg(feature = "s6a")]
+        (10415u32, 1441u32) => Some(&self::s6a::defs::IDA_FLAGS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1442u32) => Some(&self::s6a::defs::PUA_FLAGS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1443u32) => Some(&self::s6a::defs::NOR_FLAGS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1444u32) => Some(&self::s6a::defs::USER_ID),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1445u32) => Some(&self::s6a::defs::EQUIPMENT_STATUS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1446u32) => Some(&self::s6a::defs::REGIONAL_SUBSCRIPTION_ZONE_CODE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1447u32) => Some(&self::s6a::defs::RAND),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1448u32) => Some(&self::s6a::defs::XRES),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1449u32) => Some(&self::s6a::defs::AUTN),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1450u32) => Some(&self::s6a::defs::KASME),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1452u32) => Some(&self::s6a::defs::TRACE_COLLECTION_ENTITY),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1453u32) => Some(&self::s6a::defs::KC),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1454u32) => Some(&self::s6a::defs::SRES),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1456u32) => Some(&self::s6a::defs::PDN_TYPE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1457u32) => {
+            Some(&self::s6a::defs::ROAMING_RESTRICTED_DUE_TO_UNSUPPORTED_FEATURE)
+        }
+        #[cfg(feature = "s6a")]
+        (10415u32, 1458u32) => Some(&self::s6a::defs::TRACE_DATA),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1459u32) => Some(&self::s6a::defs::TRACE_REFERENCE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1462u32) => Some(&self::s6a::defs::TRACE_DEPTH),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1463u32) => Some(&self::s6a::defs::TRACE_NE_TYPE_LIST),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1464u32) => Some(&self::s6a::defs::TRACE_INTERFACE_LIST),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1465u32) => Some(&self::s6a::defs::TRACE_EVENT_LIST),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1466u32) => Some(&self::s6a::defs::OMC_ID),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1467u32) => Some(&self::s6a::defs::GPRS_SUBSCRIPTION_DATA),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1468u32) => {
+            Some(&self::s6a::defs::COMPLETE_DATA_LIST_INCLUDED_INDICATOR)
+        }
+        #[cfg(feature = "s6a")]
+        (10415u32, 1469u32) => Some(&self::s6a::defs::PDP_CONTEXT),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1470u32) => Some(&self::s6a::defs::PDP_TYPE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1471u32) => Some(&self::s6a::defs::AVP_3GPP2_MEID),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1472u32) => Some(&self::s6a::defs::SPECIFIC_APN_INFO),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1473u32) => Some(&self::s6a::defs::LCS_INFO),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1474u32) => Some(&self::s6a::defs::GMLC_NUMBER),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1475u32) => Some(&self::s6a::defs::LCS_PRIVACY_EXCEPTION),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1476u32) => Some(&self::s6a::defs::SS_CODE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1477u32) => Some(&self::s6a::defs::SS_STATUS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1478u32) => Some(&self::s6a::defs::NOTIFICATION_TO_UE_USER),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1479u32) => Some(&self::s6a::defs::EXTERNAL_CLIENT),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1480u32) => Some(&self::s6a::defs::CLIENT_IDENTITY),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1481u32) => Some(&self::s6a::defs::GMLC_RESTRICTION),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1482u32) => Some(&self::s6a::defs::PLMN_CLIENT),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1483u32) => Some(&self::s6a::defs::AVP_3GPP_SERVICE_TYPE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1484u32) => Some(&self::s6a::defs::SERVICE_TYPE_IDENTITY),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1485u32) => Some(&self::s6a::defs::MO_LR),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1486u32) => Some(&self::s6a::defs::TELESERVICE_LIST),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1487u32) => Some(&self::s6a::defs::TS_CODE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1488u32) => Some(&self::s6a::defs::CALL_BARRING_INFO),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1489u32) => Some(&self::s6a::defs::SGSN_NUMBER),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1490u32) => Some(&self::s6a::defs::IDR_FLAGS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1491u32) => Some(&self::s6a::defs::ICS_INDICATOR),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1492u32) => {
+            Some(&self::s6a::defs::IMS_VOICE_OVER_PS_SESSIONS_SUPPORTED)
+        }
+        #[cfg(feature = "s6a")]
+        (10415u32, 1493u32) => {
+            Some(&self::s6a::defs::HOMOGENEOUS_SUPPORT_OF_IMS_VOICE_OVER_PS_SESSIONS)
+        }
+        #[cfg(feature = "s6a")]
+        (10415u32, 1494u32) => Some(&self::s6a::defs::LAST_UE_ACTIVITY_TIME),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1495u32) => Some(&self::s6a::defs::EPS_USER_STATE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1496u32) => Some(&self::s6a::defs::EPS_LOCATION_INFORMATION),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1497u32) => Some(&self::s6a::defs::MME_USER_STATE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1498u32) => Some(&self::s6a::defs::SGSN_USER_STATE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1499u32) => Some(&self::s6a::defs::USER_STATE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1600u32) => Some(&self::s6a::defs::MME_LOCATION_INFORMATION),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1601u32) => Some(&self::s6a::defs::SGSN_LOCATION_INFORMATION),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1602u32) => Some(&self::s6a::defs::E_UTRAN_CELL_GLOBAL_IDENTITY),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1603u32) => Some(&self::s6a::defs::TRACKING_AREA_IDENTITY),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1604u32) => Some(&self::s6a::defs::CELL_GLOBAL_IDENTITY),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1605u32) => Some(&self::s6a::defs::ROUTING_AREA_IDENTITY),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1606u32) => Some(&self::s6a::defs::LOCATION_AREA_IDENTITY),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1607u32) => Some(&self::s6a::defs::SERVICE_AREA_IDENTITY),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1608u32) => Some(&self::s6a::defs::GEOGRAPHICAL_INFORMATION),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1609u32) => Some(&self::s6a::defs::GEODETIC_INFORMATION),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1610u32) => Some(&self::s6a::defs::CURRENT_LOCATION_RETRIEVED),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1611u32) => Some(&self::s6a::defs::AGE_OF_LOCATION_INFORMATION),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1612u32) => Some(&self::s6a::defs::ACTIVE_APN),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1613u32) => Some(&self::s6a::defs::SIPTO_PERMISSION),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1614u32) => Some(&self::s6a::defs::ERROR_DIAGNOSTIC),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1615u32) => Some(&self::s6a::defs::UE_SRVCC_CAPABILITY),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1616u32) => Some(&self::s6a::defs::MPS_PRIORITY),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1617u32) => Some(&self::s6a::defs::VPLMN_LIPA_ALLOWED),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1618u32) => Some(&self::s6a::defs::LIPA_PERMISSION),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1619u32) => Some(&self::s6a::defs::SUBSCRIBED_PERIODIC_RAU_TAU_TIMER),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1620u32) => Some(&self::s6a::defs::EXT_PDP_TYPE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1621u32) => Some(&self::s6a::defs::EXT_PDP_ADDRESS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1622u32) => Some(&self::s6a::defs::MDT_CONFIGURATION),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1623u32) => Some(&self::s6a::defs::JOB_TYPE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1624u32) => Some(&self::s6a::defs::AREA_SCOPE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1625u32) => Some(&self::s6a::defs::LIST_OF_MEASUREMENTS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1626u32) => Some(&self::s6a::defs::REPORTING_TRIGGER),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1627u32) => Some(&self::s6a::defs::REPORT_INTERVAL),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1628u32) => Some(&self::s6a::defs::REPORT_AMOUNT),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1629u32) => Some(&self::s6a::defs::EVENT_THRESHOLD_RSRP),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1630u32) => Some(&self::s6a::defs::EVENT_THRESHOLD_RSRQ),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1631u32) => Some(&self::s6a::defs::LOGGING_INTERVAL),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1632u32) => Some(&self::s6a::defs::LOGGING_DURATION),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1633u32) => Some(&self::s6a::defs::RELAY_NODE_INDICATOR),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1634u32) => Some(&self::s6a::defs::MDT_USER_CONSENT),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1635u32) => Some(&self::s6a::defs::PUR_FLAGS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1636u32) => Some(&self::s6a::defs::SUBSCRIBED_VSRVCC),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1637u32) => Some(&self::s6a::defs::EQUIVALENT_PLMN_LIST),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1638u32) => Some(&self::s6a::defs::CLR_FLAGS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1639u32) => Some(&self::s6a::defs::UVR_FLAGS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1640u32) => Some(&self::s6a::defs::UVA_FLAGS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1641u32) => Some(&self::s6a::defs::VPLMN_CSG_SUBSCRIPTION_DATA),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1642u32) => Some(&self::s6a::defs::TIME_ZONE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1643u32) => Some(&self::s6a::defs::A_MSISDN),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1645u32) => Some(&self::s6a::defs::MME_NUMBER_FOR_MT_SMS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1648u32) => Some(&self::s6a::defs::SMS_REGISTER_REQUEST),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1649u32) => Some(&self::s6a::defs::LOCAL_TIME_ZONE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1650u32) => Some(&self::s6a::defs::DAYLIGHT_SAVING_TIME),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1654u32) => Some(&self::s6a::defs::SUBSCRIPTION_DATA_FLAGS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1655u32) => Some(&self::s6a::defs::MEASUREMENT_PERIOD_LTE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1656u32) => Some(&self::s6a::defs::MEASUREMENT_PERIOD_UMTS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1657u32) => Some(&self::s6a::defs::COLLECTION_PERIOD_RRM_LTE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1658u32) => Some(&self::s6a::defs::COLLECTION_PERIOD_RRM_UMTS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1659u32) => Some(&self::s6a::defs::POSITIONING_METHOD),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1660u32) => Some(&self::s6a::defs::MEASUREMENT_QUANTITY),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1661u32) => Some(&self::s6a::defs::EVENT_THRESHOLD_EVENT_1F),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1662u32) => Some(&self::s6a::defs::EVENT_THRESHOLD_EVENT_1I),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1663u32) => Some(&self::s6a::defs::RESTORATION_PRIORITY),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1664u32) => Some(&self::s6a::defs::S_GS_MME_IDENTITY),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1665u32) => Some(&self::s6a::defs::SIPTO_LOCAL_NETWORK_PERMISSION),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1666u32) => Some(&self::s6a::defs::COUPLED_NODE_DIAMETER_ID),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1667u32) => Some(&self::s6a::defs::WLAN_OFFLOADABILITY),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1668u32) => Some(&self::s6a::defs::WLAN_OFFLOADABILITY_EUTRAN),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1669u32) => Some(&self::s6a::defs::WLAN_OFFLOADABILITY_UTRAN),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1670u32) => Some(&self::s6a::defs::RESET_ID),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1671u32) => Some(&self::s6a::defs::MDT_ALLOWED_PLMN_ID),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1672u32) => Some(&self::s6a::defs::ADJACENT_PLM_NS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1673u32) => Some(&self::s6a::defs::ADJACENT_ACCESS_RESTRICTION_DATA),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1674u32) => {
+            Some(&self::s6a::defs::DL_BUFFERING_SUGGESTED_PACKET_COUNT)
+        }
+        #[cfg(feature = "s6a")]
+        (10415u32, 1675u32) => Some(&self::s6a::defs::IMSI_GROUP_ID),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1676u32) => Some(&self::s6a::defs::GROUP_SERVICE_ID),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1677u32) => Some(&self::s6a::defs::GROUP_PLMN_ID),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1678u32) => Some(&self::s6a::defs::LOCAL_GROUP_ID),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1679u32) => Some(&self::s6a::defs::AIR_FLAGS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1680u32) => Some(&self::s6a::defs::UE_USAGE_TYPE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1681u32) => Some(&self::s6a::defs::NON_IP_PDN_TYPE_INDICATOR),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1682u32) => Some(&self::s6a::defs::NON_IP_DATA_DELIVERY_MECHANISM),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1683u32) => Some(&self::s6a::defs::ADDITIONAL_CONTEXT_IDENTIFIER),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1684u32) => Some(&self::s6a::defs::SCEF_REALM),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1685u32) => Some(&self::s6a::defs::SUBSCRIPTION_DATA_DELETION),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1686u32) => Some(&self::s6a::defs::PREFERRED_DATA_MODE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1687u32) => Some(&self::s6a::defs::EMERGENCY_INFO),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1688u32) => Some(&self::s6a::defs::V2X_SUBSCRIPTION_DATA),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1689u32) => Some(&self::s6a::defs::V2X_PERMISSION),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1690u32) => Some(&self::s6a::defs::PDN_CONNECTION_CONTINUITY),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1691u32) => Some(&self::s6a::defs::E_DRX_CYCLE_LENGTH),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1692u32) => Some(&self::s6a::defs::E_DRX_CYCLE_LENGTH_VALUE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1693u32) => Some(&self::s6a::defs::UE_PC5_AMBR),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1694u32) => Some(&self::s6a::defs::MBSFN_AREA),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1695u32) => Some(&self::s6a::defs::MBSFN_AREA_ID),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1696u32) => Some(&self::s6a::defs::CARRIER_FREQUENCY),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1697u32) => Some(&self::s6a::defs::RDS_INDICATOR),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1698u32) => Some(&self::s6a::defs::SERVICE_GAP_TIME),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1699u32) => Some(&self::s6a::defs::AERIAL_UE_SUBSCRIPTION_INFORMATION),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1700u32) => {
+            Some(&self::s6a::defs::BROADCAST_LOCATION_ASSISTANCE_DATA_TYPES)
+        }
+        #[cfg(feature = "s6a")]
+        (10415u32, 1701u32) => Some(&self::s6a::defs::PAGING_TIME_WINDOW),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1702u32) => Some(&self::s6a::defs::OPERATION_MODE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1703u32) => Some(&self::s6a::defs::PAGING_TIME_WINDOW_LENGTH),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1704u32) => Some(&self::s6a::defs::CORE_NETWORK_RESTRICTIONS),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1705u32) => Some(&self::s6a::defs::E_DRX_RELATED_RAT),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1706u32) => Some(&self::s6a::defs::INTERWORKING_5GS_INDICATOR),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1707u32) => Some(&self::s6a::defs::ETHERNET_PDN_TYPE_INDICATOR),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1708u32) => Some(&self::s6a::defs::SUBSCRIBED_ARPI),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1709u32) => Some(&self::s6a::defs::IAB_OPERATION_PERMISSION),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1710u32) => Some(&self::s6a::defs::V2X_SUBSCRIPTION_DATA_NR),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1711u32) => Some(&self::s6a::defs::UE_PC5_QO_S),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1712u32) => Some(&self::s6a::defs::PC5_QO_S_FLOW),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1713u32) => Some(&self::s6a::defs::AVP_5QI),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1714u32) => Some(&self::s6a::defs::PC5_FLOW_BITRATES),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1715u32) => Some(&self::s6a::defs::GUARANTEED_FLOW_BITRATES),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1716u32) => Some(&self::s6a::defs::MAXIMUM_FLOW_BITRATES),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1717u32) => Some(&self::s6a::defs::PC5_RANGE),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1718u32) => Some(&self::s6a::defs::PC5_LINK_AMBR),
+        #[cfg(feature = "s6a")]
+        (10415u32, 1719u32) => Some(&self::s6a::defs::THIRD_CONTEXT_IDENTIFIER),
+        #[cfg(feature = "sh")]
+        (10415u32, 700u32) => Some(&self::sh::defs::USER_IDENTITY),
+        #[cfg(feature = "sh")]
+        (10415u32, 701u32) => Some(&self::sh::defs::MSISDN),
+        #[cfg(feature = "sh")]
+        (10415u32, 702u32) => Some(&self::sh::defs::USER_DATA),
+        #[cfg(feature = "sh")]
+        (10415u32, 703u32) => Some(&self::sh::defs::DATA_REFERENCE),
+        #[cfg(feature = "sh")]
+        (10415u32, 704u32) => Some(&self::sh::defs::SERVICE_INDICATION),
+        #[cfg(feature = "sh")]
+        (10415u32, 705u32) => Some(&self::sh::defs::SUBS_REQ_TYPE),
+        #[cfg(feature = "sh")]
+        (10415u32, 706u32) => Some(&self::sh::defs::REQUESTED_DOMAIN),
+        #[cfg(feature = "sh")]
+        (10415u32, 707u32) => Some(&self::sh::defs::CURRENT_LOCATION),
+        #[cfg(feature = "sh")]
+        (10415u32, 708u32) => Some(&self::sh::defs::IDENTITY_SET),
+        #[cfg(feature = "sh")]
+        (10415u32, 709u32) => Some(&self::sh::defs::EXPIRY_TIME),
+        #[cfg(feature = "sh")]
+        (10415u32, 710u32) => Some(&self::sh::defs::SEND_DATA_INDICATION),
+        #[cfg(feature = "sh")]
+        (10415u32, 711u32) => Some(&self::sh::defs::DSAI_TAG),
+        #[cfg(feature = "sh")]
+        (10415u32, 712u32) => Some(&self::sh::defs::ONE_TIME_NOTIFICATION),
+        #[cfg(feature = "sh")]
+        (10415u32, 713u32) => Some(&self::sh::defs::REQUESTED_NODES),
+        #[cfg(feature = "sh")]
+        (10415u32, 714u32) => Some(&self::sh::defs::SERVING_NODE_INDICATION),
+        #[cfg(feature = "sh")]
+        (10415u32, 715u32) => Some(&self::sh::defs::REPOSITORY_DATA_ID),
+        #[cfg(feature = "sh")]
+        (10415u32, 716u32) => Some(&self::sh::defs::SEQUENCE_NUMBER),
+        #[cfg(feature = "sh")]
+        (10415u32, 717u32) => Some(&self::sh::defs::PRE_PAGING_SUPPORTED),
+        #[cfg(feature = "sh")]
+        (10415u32, 718u32) => Some(&self::sh::defs::LOCAL_TIME_ZONE_INDICATION),
+        #[cfg(feature = "sh")]
+        (10415u32, 719u32) => Some(&self::sh::defs::UDR_FLAGS),
+        #[cfg(feature = "sh")]
+        (10415u32, 720u32) => Some(&self::sh::defs::CALL_REFERENCE_INFO),
+        #[cfg(feature = "sh")]
+        (10415u32, 721u32) => Some(&self::sh::defs::CALL_REFERENCE_NUMBER),
+        #[cfg(feature = "sh")]
+        (10415u32, 722u32) => Some(&self::sh::defs::AS_NUMBER),
+        #[cfg(feature = "sy")]
+        (10415u32, 2901u32) => Some(&self::sy::defs::POLICY_COUNTER_IDENTIFIER),
+        #[cfg(feature = "sy")]
+        (10415u32, 2902u32) => Some(&self::sy::defs::POLICY_COUNTER_STATUS),
+        #[cfg(feature = "sy")]
+        (10415u32, 2903u32) => Some(&self::sy::defs::POLICY_COUNTER_STATUS_REPORT),
+        #[cfg(feature = "sy")]
+        (10415u32, 2904u32) => Some(&self::sy::defs::SL_REQUEST_TYPE),
+        #[cfg(feature = "sy")]
+        (10415u32, 2905u32) => Some(&self::sy::defs::PENDING_POLICY_COUNTER_INFORMATION),
+        #[cfg(feature = "sy")]
+        (10415u32, 2906u32) => Some(&self::sy::defs::PENDING_POLICY_COUNTER_CHANGE_TIME),
+        #[cfg(feature = "sy")]
+        (10415u32, 2907u32) => Some(&self::sy::defs::SN_REQUEST_TYPE),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 1u32) => Some(&self::ts29061::defs::AVP_3GPP_IMSI),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 2u32) => Some(&self::ts29061::defs::AVP_3GPP_CHARGING_ID),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 3u32) => Some(&self::ts29061::defs::AVP_3GPP_PDP_TYPE),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 4u32) => Some(&self::ts29061::defs::AVP_3GPP_CG_ADDRESS),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 5u32) => {
+            Some(&self::ts29061::defs::AVP_3GPP_GPRS_NEGOTIATED_QO_S_PROFILE)
+        }
+        #[cfg(feature = "ts29061")]
+        (10415u32, 6u32) => Some(&self::ts29061::defs::AVP_3GPP_SGSN_ADDRESS),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 7u32) => Some(&self::ts29061::defs::AVP_3GPP_GGSN_ADDRESS),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 8u32) => Some(&self::ts29061::defs::AVP_3GPP_IMSI_MCC_MNC),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 9u32) => Some(&self::ts29061::defs::AVP_3GPP_GGSN_MCC_MNC),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 10u32) => Some(&self::ts29061::defs::AVP_3GPP_NSAPI),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 11u32) => Some(&self::ts29061::defs::AVP_3GPP_SESSION_STOP_INDICATOR),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 12u32) => Some(&self::ts29061::defs::AVP_3GPP_SELECTION_MODE),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 13u32) => {
+            Some(&self::ts29061::defs::AVP_3GPP_CHARGING_CHARACTERISTICS)
+        }
+        #[cfg(feature = "ts29061")]
+        (10415u32, 14u32) => Some(&self::ts29061::defs::AVP_3GPP_CG_IPV6_ADDRESS),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 15u32) => Some(&self::ts29061::defs::AVP_3GPP_SGSN_IPV6_ADDRESS),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 16u32) => Some(&self::ts29061::defs::AVP_3GPP_GGSN_IPV6_ADDRESS),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 17u32) => Some(&self::ts29061::defs::AVP_3GPP_IPV6_DNS_SERVERS),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 18u32) => Some(&self::ts29061::defs::AVP_3GPP_SGSN_MCC_MNC),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 20u32) => Some(&self::ts29061::defs::AVP_3GPP_IMEISV),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 21u32) => Some(&self::ts29061::defs::AVP_3GPP_RAT_TYPE),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 22u32) => Some(&self::ts29061::defs::AVP_3GPP_USER_LOCATION_INFO),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 23u32) => Some(&self::ts29061::defs::AVP_3GPP_MS_TIME_ZONE),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 24u32) => Some(&self::ts29061::defs::AVP_3GPP_CAMEL_CHARGING_INFO),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 25u32) => Some(&self::ts29061::defs::AVP_3GPP_PACKET_FILTER),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 26u32) => Some(&self::ts29061::defs::AVP_3GPP_NEGOTIATED_DSCP),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 27u32) => Some(&self::ts29061::defs::AVP_3GPP_ALLOCATE_IP_TYPE),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 29u32) => Some(&self::ts29061::defs::TWAN_IDENTIFIER),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 30u32) => Some(&self::ts29061::defs::AVP_3GPP_USER_LOCATION_INFO_TIME),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 31u32) => Some(&self::ts29061::defs::AVP_3GPP_SECONDARY_RAT_USAGE),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 900u32) => Some(&self::ts29061::defs::TMGI),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 901u32) => {
+            Some(&self::ts29061::defs::REQUIRED_MBMS_BEARER_CAPABILITIES)
+        }
+        #[cfg(feature = "ts29061")]
+        (10415u32, 903u32) => Some(&self::ts29061::defs::MBMS_SERVICE_AREA),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 906u32) => Some(&self::ts29061::defs::MBMS_SERVICE_TYPE),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 907u32) => Some(&self::ts29061::defs::MBMS_2G_3G_INDICATOR),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 908u32) => Some(&self::ts29061::defs::MBMS_SESSION_IDENTITY),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 909u32) => Some(&self::ts29061::defs::RAI),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 921u32) => Some(&self::ts29061::defs::CN_IP_MULTICAST_DISTRIBUTION),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 929u32) => Some(&self::ts29061::defs::MBMS_DATA_TRANSFER_START),
+        #[cfg(feature = "ts29061")]
+        (10415u32, 930u32) => Some(&self::ts29061::defs::MBMS_DATA_TRANSFER_STOP),
+        #[cfg(feature = "ts29128")]
+        (10415u32, 4310u32) => Some(&self::ts29128::defs::SERVING_PLMN_RATE_CONTROL),
+        #[cfg(feature = "ts29128")]
+        (10415u32, 4311u32) => Some(&self::ts29128::defs::UPLINK_RATE_LIMIT),
+        #[cfg(feature = "ts29128")]
+        (10415u32, 4312u32) => Some(&self::ts29128::defs::DOWNLINK_RATE_LIMIT),
+        #[cfg(feature = "ts29128")]
+        (10415u32, 4318u32) => Some(&self::ts29128::defs::RRC_CAUSE_COUNTER),
+        #[cfg(feature = "ts29128")]
+        (10415u32, 4319u32) => Some(&self::ts29128::defs::COUNTER_VALUE),
+        #[cfg(feature = "ts29128")]
+        (10415u32, 4320u32) => Some(&self::ts29128::defs::RRC_COUNTER_TIMESTAMP),
+        #[cfg(feature = "ts29128")]
+        (10415u32, 4322u32) => Some(&self::ts29128::defs::IDLE_STATUS_INDICATION),
+        #[cfg(feature = "ts29128")]
+        (10415u32, 4323u32) => Some(&self::ts29128::defs::IDLE_STATUS_TIMESTAMP),
+        #[cfg(feature = "ts29128")]
+        (10415u32, 4324u32) => Some(&self::ts29128::defs::ACTIVE_TIME),
+        #[cfg(feature = "ts29128")]
+        (10415u32, 4325u32) => Some(&self::ts29128::defs::REACHABILITY_CAUSE),
+        #[cfg(feature = "ts29140")]
+        (10415u32, 1101u32) => Some(&self::ts29140::defs::VASP_ID),
+        #[cfg(feature = "ts29140")]
+        (10415u32, 1102u32) => Some(&self::ts29140::defs::VAS_ID),
+        #[cfg(feature = "ts29173")]
+        (10415u32, 2402u32) => Some(&self::ts29173::defs::MME_NAME),
+        #[cfg(feature = "ts29173")]
+        (10415u32, 2405u32) => Some(&self::ts29173::defs::GMLC_ADDRESS),
+        #[cfg(feature = "ts29173")]
+        (10415u32, 2408u32) => Some(&self::ts29173::defs::MME_REALM),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 1004u32) => Some(&self::ts29212::defs::CHARGING_RULE_BASE_NAME),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 1016u32) => Some(&self::ts29212::defs::QO_S_INFORMATION),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 1020u32) => Some(&self::ts29212::defs::BEARER_IDENTIFIER),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 1025u32) => Some(&self::ts29212::defs::GUARANTEED_BITRATE_DL),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 1026u32) => Some(&self::ts29212::defs::GUARANTEED_BITRATE_UL),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 1027u32) => Some(&self::ts29212::defs::IP_CAN_TYPE),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 1028u32) => Some(&self::ts29212::defs::QO_S_CLASS_IDENTIFIER),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 1032u32) => Some(&self::ts29212::defs::RAT_TYPE),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 1034u32) => Some(&self::ts29212::defs::ALLOCATION_RETENTION_PRIORITY),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 1040u32) => Some(&self::ts29212::defs::APN_AGGREGATE_MAX_BITRATE_DL),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 1041u32) => Some(&self::ts29212::defs::APN_AGGREGATE_MAX_BITRATE_UL),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 1046u32) => Some(&self::ts29212::defs::PRIORITY_LEVEL),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 1047u32) => Some(&self::ts29212::defs::PRE_EMPTION_CAPABILITY),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 1048u32) => Some(&self::ts29212::defs::PRE_EMPTION_VULNERABILITY),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 1050u32) => Some(&self::ts29212::defs::AN_GW_ADDRESS),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 1091u32) => Some(&self::ts29212::defs::TDF_IP_ADDRESS),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 1095u32) => Some(&self::ts29212::defs::ADC_RULE_BASE_NAME),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 2804u32) => Some(&self::ts29212::defs::HE_NB_LOCAL_IP_ADDRESS),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 2805u32) => Some(&self::ts29212::defs::UE_LOCAL_IP_ADDRESS),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 2806u32) => Some(&self::ts29212::defs::UDP_SOURCE_PORT),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 2812u32) => Some(&self::ts29212::defs::USER_LOCATION_INFO_TIME),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 2818u32) => {
+            Some(&self::ts29212::defs::CONDITIONAL_APN_AGGREGATE_MAX_BITRATE)
+        }
+        #[cfg(feature = "ts29212")]
+        (10415u32, 2819u32) => Some(&self::ts29212::defs::RAN_NAS_RELEASE_CAUSE),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 2820u32) => {
+            Some(&self::ts29212::defs::PRESENCE_REPORTING_AREA_ELEMENTS_LIST)
+        }
+        #[cfg(feature = "ts29212")]
+        (10415u32, 2821u32) => {
+            Some(&self::ts29212::defs::PRESENCE_REPORTING_AREA_IDENTIFIER)
+        }
+        #[cfg(feature = "ts29212")]
+        (10415u32, 2822u32) => {
+            Some(&self::ts29212::defs::PRESENCE_REPORTING_AREA_INFORMATION)
+        }
+        #[cfg(feature = "ts29212")]
+        (10415u32, 2823u32) => Some(&self::ts29212::defs::PRESENCE_REPORTING_AREA_STATUS),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 2825u32) => Some(&self::ts29212::defs::FIXED_USER_LOCATION_INFO),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 2830u32) => Some(&self::ts29212::defs::NBIFOM_MODE),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 2831u32) => Some(&self::ts29212::defs::NBIFOM_SUPPORT),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 2836u32) => {
+            Some(&self::ts29212::defs::TRAFFIC_STEERING_POLICY_IDENTIFIER_DL)
+        }
+        #[cfg(feature = "ts29212")]
+        (10415u32, 2837u32) => {
+            Some(&self::ts29212::defs::TRAFFIC_STEERING_POLICY_IDENTIFIER_UL)
+        }
+        #[cfg(feature = "ts29212")]
+        (10415u32, 2843u32) => Some(&self::ts29212::defs::TCP_SOURCE_PORT),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 2848u32) => Some(&self::ts29212::defs::EXTENDED_APN_AMBR_DL),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 2849u32) => Some(&self::ts29212::defs::EXTENDED_APN_AMBR_UL),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 2850u32) => Some(&self::ts29212::defs::EXTENDED_GBR_DL),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 2851u32) => Some(&self::ts29212::defs::EXTENDED_GBR_UL),
+        #[cfg(feature = "ts29212")]
+        (10415u32, 2855u32) => Some(&self::ts29212::defs::PRESENCE_REPORTING_AREA_NODE),
+        #[cfg(feature = "ts29214")]
+        (10415u32, 503u32) => {
+            Some(&self::ts29214::defs::ACCESS_NETWORK_CHARGING_IDENTIFIER_VALUE)
+        }
+        #[cfg(feature = "ts29214")]
+        (10415u32, 505u32) => Some(&self::ts29214::defs::AF_CHARGING_IDENTIFIER),
+        #[cfg(feature = "ts29214")]
+        (10415u32, 509u32) => Some(&self::ts29214::defs::FLOW_NUMBER),
+        #[cfg(feature = "ts29214")]
+        (10415u32, 510u32) => Some(&self::ts29214::defs::FLOWS),
+        #[cfg(feature = "ts29214")]
+        (10415u32, 515u32) => Some(&self::ts29214::defs::MAX_REQUESTED_BANDWIDTH_DL),
+        #[cfg(feature = "ts29214")]
+        (10415u32, 516u32) => Some(&self::ts29214::defs::MAX_REQUESTED_BANDWIDTH_UL),
+        #[cfg(feature = "ts29214")]
+        (10415u32, 518u32) => Some(&self::ts29214::defs::MEDIA_COMPONENT_NUMBER),
+        #[cfg(feature = "ts29214")]
+        (10415u32, 531u32) => Some(&self::ts29214::defs::SPONSOR_IDENTITY),
+        #[cfg(feature = "ts29214")]
+        (10415u32, 532u32) => {
+            Some(&self::ts29214::defs::APPLICATION_SERVICE_PROVIDER_IDENTITY)
+        }
+        #[cfg(feature = "ts29214")]
+        (10415u32, 549u32) => Some(&self::ts29214::defs::MEDIA_COMPONENT_STATUS),
+        #[cfg(feature = "ts29214")]
+        (10415u32, 552u32) => Some(&self::ts29214::defs::CONTENT_VERSION),
+        #[cfg(feature = "ts29214")]
+        (10415u32, 554u32) => Some(&self::ts29214::defs::EXTENDED_MAX_REQUESTED_BW_DL),
+        #[cfg(feature = "ts29214")]
+        (10415u32, 555u32) => Some(&self::ts29214::defs::EXTENDED_MAX_REQUESTED_BW_UL),
+        #[cfg(feature = "ts29217")]
+        (10415u32, 4008u32) => Some(&self::ts29217::defs::E_NODE_B_ID),
+        #[cfg(feature = "ts29217")]
+        (10415u32, 4013u32) => Some(&self::ts29217::defs::EXTENDED_E_NODE_B_ID),
+        #[cfg(feature = "ts29229")]
+        (10415u32, 600u32) => Some(&self::ts29229::defs::VISITED_NETWORK_IDENTIFIER),
+        #[cfg(feature = "ts29229")]
+        (10415u32, 601u32) => Some(&self::ts29229::defs::PUBLIC_IDENTITY),
+        #[cfg(feature = "ts29229")]
+        (10415u32, 602u32) => Some(&self::ts29229::defs::SERVER_NAME),
+        #[cfg(feature = "ts29229")]
+        (10415u32, 603u32) => Some(&self::ts29229::defs::SERVER_CAPABILITIES),
+        #[cfg(feature = "ts29229")]
+        (10415u32, 604u32) => Some(&self::ts29229::defs::MANDATORY_CAPABILITY),
+        #[cfg(feature = "ts29229")]
+        (10415u32, 605u32) => Some(&self::ts29229::defs::OPTIONAL_CAPABILITY),
+        #[cfg(feature = "ts29229")]
+        (10415u32, 625u32) => Some(&self::ts29229::defs::CONFIDENTIALITY_KEY),
+        #[cfg(feature = "ts29229")]
+        (10415u32, 626u32) => Some(&self::ts29229::defs::INTEGRITY_KEY),
+        #[cfg(feature = "ts29229")]
+        (10415u32, 628u32) => Some(&self::ts29229::defs::SUPPORTED_FEATURES),
+        #[cfg(feature = "ts29229")]
+        (10415u32, 629u32) => Some(&self::ts29229::defs::FEATURE_LIST_ID),
+        #[cfg(feature = "ts29229")]
+        (10415u32, 630u32) => Some(&self::ts29229::defs::FEATURE_LIST),
+        #[cfg(feature = "ts29229")]
+        (10415u32, 634u32) => Some(&self::ts29229::defs::WILDCARDED_PUBLIC_IDENTITY),
+        #[cfg(feature = "ts29229")]
+        (10415u32, 636u32) => Some(&self::ts29229::defs::WILDCARDED_IMPU),
+        #[cfg(feature = "ts29229")]
+        (10415u32, 650u32) => Some(&self::ts29229::defs::SESSION_PRIORITY),
+        #[cfg(feature = "ts29273")]
+        (10415u32, 1538u32) => Some(&self::ts29273::defs::EMERGENCY_SERVICES),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3111u32) => Some(&self::ts29336::defs::EXTERNAL_IDENTIFIER),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3113u32) => Some(&self::ts29336::defs::AESE_COMMUNICATION_PATTERN),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3114u32) => Some(&self::ts29336::defs::COMMUNICATION_PATTERN_SET),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3115u32) => {
+            Some(&self::ts29336::defs::PERIODIC_COMMUNICATION_INDICATOR)
+        }
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3116u32) => Some(&self::ts29336::defs::COMMUNICATION_DURATION_TIME),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3117u32) => Some(&self::ts29336::defs::PERIODIC_TIME),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3118u32) => Some(&self::ts29336::defs::SCHEDULED_COMMUNICATION_TIME),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3119u32) => Some(&self::ts29336::defs::STATIONARY_INDICATION),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3122u32) => Some(&self::ts29336::defs::MONITORING_EVENT_CONFIGURATION),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3123u32) => Some(&self::ts29336::defs::MONITORING_EVENT_REPORT),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3124u32) => Some(&self::ts29336::defs::SCEF_REFERENCE_ID),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3125u32) => Some(&self::ts29336::defs::SCEF_ID),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3126u32) => Some(&self::ts29336::defs::SCEF_REFERENCE_ID_FOR_DELETION),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3127u32) => Some(&self::ts29336::defs::MONITORING_TYPE),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3128u32) => Some(&self::ts29336::defs::MAXIMUM_NUMBER_OF_REPORTS),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3129u32) => Some(&self::ts29336::defs::UE_REACHABILITY_CONFIGURATION),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3130u32) => Some(&self::ts29336::defs::MONITORING_DURATION),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3131u32) => Some(&self::ts29336::defs::MAXIMUM_DETECTION_TIME),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3132u32) => Some(&self::ts29336::defs::REACHABILITY_TYPE),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3133u32) => Some(&self::ts29336::defs::MAXIMUM_LATENCY),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3134u32) => Some(&self::ts29336::defs::MAXIMUM_RESPONSE_TIME),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3135u32) => {
+            Some(&self::ts29336::defs::LOCATION_INFORMATION_CONFIGURATION)
+        }
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3136u32) => Some(&self::ts29336::defs::MONTE_LOCATION_TYPE),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3137u32) => Some(&self::ts29336::defs::ACCURACY),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3138u32) => Some(&self::ts29336::defs::ASSOCIATION_TYPE),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3139u32) => Some(&self::ts29336::defs::ROAMING_INFORMATION),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3140u32) => Some(&self::ts29336::defs::REACHABILITY_INFORMATION),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3141u32) => Some(&self::ts29336::defs::IMEI_CHANGE),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3142u32) => Some(&self::ts29336::defs::MONITORING_EVENT_CONFIG_STATUS),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3143u32) => Some(&self::ts29336::defs::SUPPORTED_SERVICES),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3144u32) => Some(&self::ts29336::defs::SUPPORTED_MONITORING_EVENTS),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3146u32) => Some(&self::ts29336::defs::SERVICE_RESULT),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3147u32) => Some(&self::ts29336::defs::SERVICE_RESULT_CODE),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3148u32) => Some(&self::ts29336::defs::REFERENCE_ID_VALIDITY_TIME),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3149u32) => Some(&self::ts29336::defs::EVENT_HANDLING),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3152u32) => Some(&self::ts29336::defs::SERVICE_REPORT),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3153u32) => Some(&self::ts29336::defs::NODE_TYPE),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3162u32) => Some(&self::ts29336::defs::LOSS_OF_CONNECTIVITY_REASON),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3172u32) => Some(&self::ts29336::defs::PLMN_ID_REQUESTED),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3178u32) => Some(&self::ts29336::defs::MTC_PROVIDER_INFO),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3179u32) => Some(&self::ts29336::defs::MTC_PROVIDER_ID),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3180u32) => {
+            Some(&self::ts29336::defs::PDN_CONNECTIVITY_STATUS_CONFIGURATION)
+        }
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3181u32) => Some(&self::ts29336::defs::PDN_CONNECTIVITY_STATUS_REPORT),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3182u32) => Some(&self::ts29336::defs::PDN_CONNECTIVITY_STATUS_TYPE),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3183u32) => Some(&self::ts29336::defs::TRAFFIC_PROFILE),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3185u32) => Some(&self::ts29336::defs::BATTERY_INDICATOR),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3186u32) => Some(&self::ts29336::defs::SCEF_REFERENCE_ID_EXT),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3187u32) => {
+            Some(&self::ts29336::defs::SCEF_REFERENCE_ID_FOR_DELETION_EXT)
+        }
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3188u32) => Some(&self::ts29336::defs::EXCLUDE_IDENTIFIERS),
+        #[cfg(feature = "ts29336")]
+        (10415u32, 3189u32) => Some(&self::ts29336::defs::INCLUDE_IDENTIFIERS),
+        #[cfg(feature = "ts29338")]
+        (10415u32, 3329u32) => Some(&self::ts29338::defs::MAXIMUM_UE_AVAILABILITY_TIME),
+        #[cfg(feature = "ts29344")]
+        (10415u32, 3701u32) => Some(&self::ts29344::defs::PRO_SE_SUBSCRIPTION_DATA),
+        #[cfg(feature = "ts29344")]
+        (10415u32, 3702u32) => Some(&self::ts29344::defs::PRO_SE_PERMISSION),
+        #[cfg(feature = "ts29344")]
+        (10415u32, 3703u32) => Some(&self::ts29344::defs::PRO_SE_ALLOWED_PLMN),
+        #[cfg(feature = "ts29344")]
+        (10415u32, 3704u32) => Some(&self::ts29344::defs::PRO_SE_DIRECT_ALLOWED),
+        #[cfg(feature = "ts29344")]
+        (10415u32, 3708u32) => Some(&self::ts29344::defs::AUTHORIZED_DISCOVERY_RANGE),
+        #[cfg(feature = "ts29368")]
+        (10415u32, 3010u32) => Some(&self::ts29368::defs::APPLICATION_PORT_IDENTIFIER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 823u32) => Some(&self::ts32299::defs::EVENT_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 824u32) => Some(&self::ts32299::defs::SIP_METHOD),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 825u32) => Some(&self::ts32299::defs::EVENT),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 826u32) => Some(&self::ts32299::defs::CONTENT_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 827u32) => Some(&self::ts32299::defs::CONTENT_LENGTH),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 828u32) => Some(&self::ts32299::defs::CONTENT_DISPOSITION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 829u32) => Some(&self::ts32299::defs::ROLE_OF_NODE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 830u32) => Some(&self::ts32299::defs::USER_SESSION_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 831u32) => Some(&self::ts32299::defs::CALLING_PARTY_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 832u32) => Some(&self::ts32299::defs::CALLED_PARTY_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 833u32) => Some(&self::ts32299::defs::TIME_STAMPS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 834u32) => Some(&self::ts32299::defs::SIP_REQUEST_TIMESTAMP),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 835u32) => Some(&self::ts32299::defs::SIP_RESPONSE_TIMESTAMP),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 836u32) => Some(&self::ts32299::defs::APPLICATION_SERVER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 837u32) => {
+            Some(&self::ts32299::defs::APPLICATION_PROVIDED_CALLED_PARTY_ADDRESS)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 838u32) => Some(&self::ts32299::defs::INTER_OPERATOR_IDENTIFIER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 839u32) => Some(&self::ts32299::defs::ORIGINATING_IOI),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 840u32) => Some(&self::ts32299::defs::TERMINATING_IOI),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 841u32) => Some(&self::ts32299::defs::IMS_CHARGING_IDENTIFIER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 842u32) => Some(&self::ts32299::defs::SDP_SESSION_DESCRIPTION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 843u32) => Some(&self::ts32299::defs::SDP_MEDIA_COMPONENT),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 844u32) => Some(&self::ts32299::defs::SDP_MEDIA_NAME),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 845u32) => Some(&self::ts32299::defs::SDP_MEDIA_DESCRIPTION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 846u32) => Some(&self::ts32299::defs::CG_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 847u32) => Some(&self::ts32299::defs::GGSN_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 848u32) => Some(&self::ts32299::defs::SERVED_PARTY_IP_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 849u32) => Some(&self::ts32299::defs::AUTHORISED_QO_S),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 850u32) => Some(&self::ts32299::defs::APPLICATION_SERVER_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 851u32) => Some(&self::ts32299::defs::TRUNK_GROUP_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 852u32) => Some(&self::ts32299::defs::INCOMING_TRUNK_GROUP_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 853u32) => Some(&self::ts32299::defs::OUTGOING_TRUNK_GROUP_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 854u32) => Some(&self::ts32299::defs::BEARER_SERVICE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 855u32) => Some(&self::ts32299::defs::SERVICE_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 856u32) => Some(&self::ts32299::defs::ASSOCIATED_URI),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 857u32) => Some(&self::ts32299::defs::CHARGED_PARTY),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 858u32) => Some(&self::ts32299::defs::PO_C_CONTROLLING_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 859u32) => Some(&self::ts32299::defs::PO_C_GROUP_NAME),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 861u32) => Some(&self::ts32299::defs::CAUSE_CODE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 862u32) => Some(&self::ts32299::defs::NODE_FUNCTIONALITY),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 863u32) => Some(&self::ts32299::defs::SERVICE_SPECIFIC_DATA),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 864u32) => Some(&self::ts32299::defs::ORIGINATOR),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 865u32) => Some(&self::ts32299::defs::PS_FURNISH_CHARGING_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 866u32) => Some(&self::ts32299::defs::PS_FREE_FORMAT_DATA),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 867u32) => Some(&self::ts32299::defs::PS_APPEND_FREE_FORMAT_DATA),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 868u32) => Some(&self::ts32299::defs::TIME_QUOTA_THRESHOLD),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 869u32) => Some(&self::ts32299::defs::VOLUME_QUOTA_THRESHOLD),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 870u32) => Some(&self::ts32299::defs::TRIGGER_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 871u32) => Some(&self::ts32299::defs::QUOTA_HOLDING_TIME),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 872u32) => Some(&self::ts32299::defs::REPORTING_REASON),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 873u32) => Some(&self::ts32299::defs::SERVICE_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 874u32) => Some(&self::ts32299::defs::PS_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 876u32) => Some(&self::ts32299::defs::IMS_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 877u32) => Some(&self::ts32299::defs::MMS_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 878u32) => Some(&self::ts32299::defs::LCS_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 879u32) => Some(&self::ts32299::defs::PO_C_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 880u32) => Some(&self::ts32299::defs::MBMS_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 881u32) => Some(&self::ts32299::defs::QUOTA_CONSUMPTION_TIME),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 882u32) => Some(&self::ts32299::defs::MEDIA_INITIATOR_FLAG),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 883u32) => Some(&self::ts32299::defs::PO_C_SERVER_ROLE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 884u32) => Some(&self::ts32299::defs::PO_C_SESSION_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 885u32) => Some(&self::ts32299::defs::NUMBER_OF_PARTICIPANTS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 886u32) => Some(&self::ts32299::defs::ORIGINATOR_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 887u32) => Some(&self::ts32299::defs::PARTICIPANTS_INVOLVED),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 888u32) => Some(&self::ts32299::defs::EXPIRES),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 889u32) => Some(&self::ts32299::defs::MESSAGE_BODY),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 897u32) => Some(&self::ts32299::defs::ADDRESS_DATA),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 898u32) => Some(&self::ts32299::defs::ADDRESS_DOMAIN),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 899u32) => Some(&self::ts32299::defs::ADDRESS_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1200u32) => Some(&self::ts32299::defs::DOMAIN_NAME),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1201u32) => Some(&self::ts32299::defs::RECIPIENT_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1202u32) => Some(&self::ts32299::defs::SUBMISSION_TIME),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1203u32) => Some(&self::ts32299::defs::MM_CONTENT_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1204u32) => Some(&self::ts32299::defs::TYPE_NUMBER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1205u32) => Some(&self::ts32299::defs::ADDITIONAL_TYPE_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1206u32) => Some(&self::ts32299::defs::CONTENT_SIZE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1207u32) => Some(&self::ts32299::defs::ADDITIONAL_CONTENT_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1208u32) => Some(&self::ts32299::defs::ADDRESSEE_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1209u32) => Some(&self::ts32299::defs::PRIORITY),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1210u32) => Some(&self::ts32299::defs::MESSAGE_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1211u32) => Some(&self::ts32299::defs::MESSAGE_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1212u32) => Some(&self::ts32299::defs::MESSAGE_SIZE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1213u32) => Some(&self::ts32299::defs::MESSAGE_CLASS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1214u32) => Some(&self::ts32299::defs::CLASS_IDENTIFIER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1215u32) => Some(&self::ts32299::defs::TOKEN_TEXT),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1216u32) => Some(&self::ts32299::defs::DELIVERY_REPORT_REQUESTED),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1217u32) => Some(&self::ts32299::defs::ADAPTATIONS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1218u32) => Some(&self::ts32299::defs::APPLIC_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1219u32) => Some(&self::ts32299::defs::AUX_APPLIC_INFO),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1220u32) => Some(&self::ts32299::defs::CONTENT_CLASS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1221u32) => Some(&self::ts32299::defs::DRM_CONTENT),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1222u32) => Some(&self::ts32299::defs::READ_REPLY_REPORT_REQUESTED),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1223u32) => Some(&self::ts32299::defs::REPLY_APPLIC_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1224u32) => Some(&self::ts32299::defs::FILE_REPAIR_SUPPORTED),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1225u32) => Some(&self::ts32299::defs::MBMS_USER_SERVICE_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1226u32) => Some(&self::ts32299::defs::UNIT_QUOTA_THRESHOLD),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1227u32) => Some(&self::ts32299::defs::PDP_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1228u32) => Some(&self::ts32299::defs::SGSN_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1229u32) => Some(&self::ts32299::defs::PO_C_SESSION_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1230u32) => Some(&self::ts32299::defs::DEFERRED_LOCATION_EVENT_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1231u32) => Some(&self::ts32299::defs::LCS_APN),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1232u32) => Some(&self::ts32299::defs::LCS_CLIENT_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1233u32) => Some(&self::ts32299::defs::LCS_CLIENT_DIALED_BY_MS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1234u32) => Some(&self::ts32299::defs::LCS_CLIENT_EXTERNAL_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1235u32) => Some(&self::ts32299::defs::LCS_CLIENT_NAME),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1236u32) => Some(&self::ts32299::defs::LCS_DATA_CODING_SCHEME),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1237u32) => Some(&self::ts32299::defs::LCS_FORMAT_INDICATOR),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1238u32) => Some(&self::ts32299::defs::LCS_NAME_STRING),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1239u32) => Some(&self::ts32299::defs::LCS_REQUESTOR_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1240u32) => Some(&self::ts32299::defs::LCS_REQUESTOR_ID_STRING),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1241u32) => Some(&self::ts32299::defs::LCS_CLIENT_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1242u32) => Some(&self::ts32299::defs::LOCATION_ESTIMATE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1243u32) => Some(&self::ts32299::defs::LOCATION_ESTIMATE_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1244u32) => Some(&self::ts32299::defs::LOCATION_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1245u32) => Some(&self::ts32299::defs::POSITIONING_DATA),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1247u32) => Some(&self::ts32299::defs::PDP_CONTEXT_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1248u32) => Some(&self::ts32299::defs::MM_BOX_STORAGE_REQUESTED),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1249u32) => Some(&self::ts32299::defs::SERVICE_SPECIFIC_INFO),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1250u32) => Some(&self::ts32299::defs::CALLED_ASSERTED_IDENTITY),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1251u32) => Some(&self::ts32299::defs::REQUESTED_PARTY_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1252u32) => Some(&self::ts32299::defs::PO_C_USER_ROLE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1253u32) => Some(&self::ts32299::defs::PO_C_USER_ROLE_I_DS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1254u32) => Some(&self::ts32299::defs::PO_C_USER_ROLE_INFO_UNITS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1255u32) => Some(&self::ts32299::defs::TALK_BURST_EXCHANGE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1257u32) => Some(&self::ts32299::defs::SERVICE_SPECIFIC_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1258u32) => Some(&self::ts32299::defs::EVENT_CHARGING_TIME_STAMP),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1259u32) => Some(&self::ts32299::defs::PARTICIPANT_ACCESS_PRIORITY),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1260u32) => Some(&self::ts32299::defs::PARTICIPANT_GROUP),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1261u32) => Some(&self::ts32299::defs::PO_C_CHANGE_CONDITION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1262u32) => Some(&self::ts32299::defs::PO_C_CHANGE_TIME),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1263u32) => Some(&self::ts32299::defs::ACCESS_NETWORK_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1264u32) => Some(&self::ts32299::defs::TRIGGER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1265u32) => Some(&self::ts32299::defs::BASE_TIME_INTERVAL),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1266u32) => Some(&self::ts32299::defs::ENVELOPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1267u32) => Some(&self::ts32299::defs::ENVELOPE_END_TIME),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1268u32) => Some(&self::ts32299::defs::ENVELOPE_REPORTING),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1269u32) => Some(&self::ts32299::defs::ENVELOPE_START_TIME),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1270u32) => Some(&self::ts32299::defs::TIME_QUOTA_MECHANISM),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1271u32) => Some(&self::ts32299::defs::TIME_QUOTA_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1272u32) => Some(&self::ts32299::defs::EARLY_MEDIA_DESCRIPTION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1273u32) => Some(&self::ts32299::defs::SDP_TIME_STAMPS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1274u32) => Some(&self::ts32299::defs::SDP_OFFER_TIMESTAMP),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1275u32) => Some(&self::ts32299::defs::SDP_ANSWER_TIMESTAMP),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1276u32) => Some(&self::ts32299::defs::AF_CORRELATION_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1277u32) => Some(&self::ts32299::defs::PO_C_SESSION_INITIATION_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1278u32) => Some(&self::ts32299::defs::OFFLINE_CHARGING),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1279u32) => Some(&self::ts32299::defs::USER_PARTICIPATING_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1280u32) => {
+            Some(&self::ts32299::defs::ALTERNATE_CHARGED_PARTY_ADDRESS)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1281u32) => {
+            Some(&self::ts32299::defs::IMS_COMMUNICATION_SERVICE_IDENTIFIER)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1282u32) => Some(&self::ts32299::defs::NUMBER_OF_RECEIVED_TALK_BURSTS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1283u32) => Some(&self::ts32299::defs::NUMBER_OF_TALK_BURSTS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1284u32) => Some(&self::ts32299::defs::RECEIVED_TALK_BURST_TIME),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1285u32) => Some(&self::ts32299::defs::RECEIVED_TALK_BURST_VOLUME),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1286u32) => Some(&self::ts32299::defs::TALK_BURST_TIME),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1287u32) => Some(&self::ts32299::defs::TALK_BURST_VOLUME),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1288u32) => Some(&self::ts32299::defs::MEDIA_INITIATOR_PARTY),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1300u32) => Some(&self::ts32299::defs::PC5_RADIO_TECHNOLOGY),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1301u32) => Some(&self::ts32299::defs::RAN_END_TIMESTAMP),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1302u32) => Some(&self::ts32299::defs::RAN_SECONDARY_RAT_USAGE_REPORT),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1303u32) => Some(&self::ts32299::defs::RAN_START_TIMESTAMP),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1304u32) => Some(&self::ts32299::defs::SECONDARY_RAT_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1305u32) => Some(&self::ts32299::defs::CIVIC_ADDRESS_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1306u32) => Some(&self::ts32299::defs::WLAN_OPERATOR_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1307u32) => Some(&self::ts32299::defs::WLAN_OPERATOR_NAME),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1308u32) => Some(&self::ts32299::defs::WLAN_PLMN_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1309u32) => Some(&self::ts32299::defs::API_CONTENT),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1310u32) => Some(&self::ts32299::defs::API_DIRECTION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1311u32) => Some(&self::ts32299::defs::API_IDENTIFIER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1312u32) => Some(&self::ts32299::defs::API_INVOCATION_TIMESTAMP),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1313u32) => Some(&self::ts32299::defs::API_RESULT_CODE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1314u32) => Some(&self::ts32299::defs::API_SIZE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1315u32) => Some(&self::ts32299::defs::API_NETWORK_SERVICE_NODE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1316u32) => {
+            Some(&self::ts32299::defs::EXPOSURE_FUNCTION_API_INFORMATION)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1317u32) => Some(&self::ts32299::defs::SCEF_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1318u32) => Some(&self::ts32299::defs::TLTRI),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1320u32) => Some(&self::ts32299::defs::AVP_3GPP_OC_SPECIFIC_REDUCTION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1321u32) => Some(&self::ts32299::defs::AVP_3GPP_OC_RATING_GROUP),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 1322u32) => Some(&self::ts32299::defs::AVP_3GPP_OC_REQUEST_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2000u32) => Some(&self::ts32299::defs::SMS_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2001u32) => Some(&self::ts32299::defs::DATA_CODING_SCHEME),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2002u32) => Some(&self::ts32299::defs::DESTINATION_INTERFACE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2003u32) => Some(&self::ts32299::defs::INTERFACE_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2004u32) => Some(&self::ts32299::defs::INTERFACE_PORT),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2005u32) => Some(&self::ts32299::defs::INTERFACE_TEXT),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2006u32) => Some(&self::ts32299::defs::INTERFACE_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2007u32) => Some(&self::ts32299::defs::SM_MESSAGE_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2008u32) => Some(&self::ts32299::defs::ORIGINATOR_SCCP_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2009u32) => Some(&self::ts32299::defs::ORIGINATOR_INTERFACE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2010u32) => Some(&self::ts32299::defs::RECIPIENT_SCCP_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2011u32) => Some(&self::ts32299::defs::REPLY_PATH_REQUESTED),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2012u32) => Some(&self::ts32299::defs::SM_DISCHARGE_TIME),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2013u32) => Some(&self::ts32299::defs::SM_PROTOCOL_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2014u32) => Some(&self::ts32299::defs::SM_STATUS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2015u32) => Some(&self::ts32299::defs::SM_USER_DATA_HEADER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2016u32) => Some(&self::ts32299::defs::SMS_NODE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2017u32) => Some(&self::ts32299::defs::SMSC_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2018u32) => Some(&self::ts32299::defs::CLIENT_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2019u32) => Some(&self::ts32299::defs::NUMBER_OF_MESSAGES_SENT),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2020u32) => Some(&self::ts32299::defs::LOW_BALANCE_INDICATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2021u32) => Some(&self::ts32299::defs::REMAINING_BALANCE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2022u32) => Some(&self::ts32299::defs::REFUND_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2023u32) => {
+            Some(&self::ts32299::defs::CARRIER_SELECT_ROUTING_INFORMATION)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2024u32) => {
+            Some(&self::ts32299::defs::NUMBER_PORTABILITY_ROUTING_INFORMATION)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2025u32) => Some(&self::ts32299::defs::PO_C_EVENT_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2026u32) => Some(&self::ts32299::defs::RECIPIENT_INFO),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2027u32) => Some(&self::ts32299::defs::ORIGINATOR_RECEIVED_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2028u32) => Some(&self::ts32299::defs::RECIPIENT_RECEIVED_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2029u32) => Some(&self::ts32299::defs::SM_SERVICE_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2030u32) => Some(&self::ts32299::defs::MM_TEL_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2031u32) => Some(&self::ts32299::defs::MM_TEL_S_SERVICE_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2032u32) => Some(&self::ts32299::defs::SERVICE_MODE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2033u32) => Some(&self::ts32299::defs::SUBSCRIBER_ROLE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2034u32) => Some(&self::ts32299::defs::NUMBER_OF_DIVERSIONS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2035u32) => Some(&self::ts32299::defs::ASSOCIATED_PARTY_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2036u32) => Some(&self::ts32299::defs::SDP_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2037u32) => Some(&self::ts32299::defs::CHANGE_CONDITION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2038u32) => Some(&self::ts32299::defs::CHANGE_TIME),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2039u32) => Some(&self::ts32299::defs::DIAGNOSTICS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2040u32) => Some(&self::ts32299::defs::SERVICE_DATA_CONTAINER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2041u32) => Some(&self::ts32299::defs::START_TIME),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2042u32) => Some(&self::ts32299::defs::STOP_TIME),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2043u32) => Some(&self::ts32299::defs::TIME_FIRST_USAGE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2044u32) => Some(&self::ts32299::defs::TIME_LAST_USAGE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2045u32) => Some(&self::ts32299::defs::TIME_USAGE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2046u32) => Some(&self::ts32299::defs::TRAFFIC_DATA_VOLUMES),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2047u32) => Some(&self::ts32299::defs::SERVING_NODE_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2048u32) => Some(&self::ts32299::defs::SUPPLEMENTARY_SERVICE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2049u32) => Some(&self::ts32299::defs::PARTICIPANT_ACTION_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2050u32) => Some(&self::ts32299::defs::PDN_CONNECTION_CHARGING_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2051u32) => Some(&self::ts32299::defs::DYNAMIC_ADDRESS_FLAG),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2052u32) => Some(&self::ts32299::defs::ACCUMULATED_COST),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2053u32) => Some(&self::ts32299::defs::AO_C_COST_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2054u32) => Some(&self::ts32299::defs::AO_C_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2055u32) => Some(&self::ts32299::defs::AO_C_REQUEST_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2056u32) => Some(&self::ts32299::defs::CURRENT_TARIFF),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2057u32) => Some(&self::ts32299::defs::NEXT_TARIFF),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2058u32) => Some(&self::ts32299::defs::RATE_ELEMENT),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2059u32) => Some(&self::ts32299::defs::SCALE_FACTOR),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2060u32) => Some(&self::ts32299::defs::TARIFF_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2061u32) => Some(&self::ts32299::defs::UNIT_COST),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2062u32) => Some(&self::ts32299::defs::INCREMENTAL_COST),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2063u32) => Some(&self::ts32299::defs::LOCAL_SEQUENCE_NUMBER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2064u32) => Some(&self::ts32299::defs::NODE_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2065u32) => Some(&self::ts32299::defs::SGW_CHANGE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2066u32) => {
+            Some(&self::ts32299::defs::CHARGING_CHARACTERISTICS_SELECTION_MODE)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2067u32) => Some(&self::ts32299::defs::SGW_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2068u32) => Some(&self::ts32299::defs::DYNAMIC_ADDRESS_FLAG_EXTENSION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2118u32) => Some(&self::ts32299::defs::CHARGE_REASON_CODE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2301u32) => Some(&self::ts32299::defs::SIP_REQUEST_TIMESTAMP_FRACTION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2302u32) => {
+            Some(&self::ts32299::defs::SIP_RESPONSE_TIMESTAMP_FRACTION)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2303u32) => Some(&self::ts32299::defs::ONLINE_CHARGING_FLAG),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2304u32) => Some(&self::ts32299::defs::CUG_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2305u32) => Some(&self::ts32299::defs::REAL_TIME_TARIFF_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2306u32) => Some(&self::ts32299::defs::TARIFF_XML),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2307u32) => Some(&self::ts32299::defs::MBMS_GW_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2308u32) => Some(&self::ts32299::defs::IMSI_UNAUTHENTICATED_FLAG),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2309u32) => Some(&self::ts32299::defs::ACCOUNT_EXPIRATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2310u32) => Some(&self::ts32299::defs::AO_C_FORMAT),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2311u32) => Some(&self::ts32299::defs::AO_C_SERVICE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2312u32) => Some(&self::ts32299::defs::AO_C_SERVICE_OBLIGATORY_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2313u32) => Some(&self::ts32299::defs::AO_C_SERVICE_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2314u32) => Some(&self::ts32299::defs::AO_C_SUBSCRIPTION_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2315u32) => Some(&self::ts32299::defs::PREFERRED_AO_C_CURRENCY),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2317u32) => Some(&self::ts32299::defs::CSG_ACCESS_MODE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2318u32) => Some(&self::ts32299::defs::CSG_MEMBERSHIP_INDICATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2319u32) => Some(&self::ts32299::defs::USER_CSG_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2320u32) => Some(&self::ts32299::defs::OUTGOING_SESSION_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2321u32) => {
+            Some(&self::ts32299::defs::INITIAL_IMS_CHARGING_IDENTIFIER)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2322u32) => Some(&self::ts32299::defs::IMS_EMERGENCY_INDICATOR),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2323u32) => Some(&self::ts32299::defs::MBMS_CHARGED_PARTY),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2601u32) => {
+            Some(&self::ts32299::defs::IMS_APPLICATION_REFERENCE_IDENTIFIER)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2602u32) => Some(&self::ts32299::defs::LOW_PRIORITY_INDICATOR),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2603u32) => Some(&self::ts32299::defs::IP_REALM_DEFAULT_INDICATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2604u32) => Some(&self::ts32299::defs::LOCAL_GW_INSERTED_INDICATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2605u32) => Some(&self::ts32299::defs::TRANSCODER_INSERTED_INDICATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2606u32) => Some(&self::ts32299::defs::PDP_ADDRESS_PREFIX_LENGTH),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2701u32) => Some(&self::ts32299::defs::TRANSIT_IOI_LIST),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2702u32) => Some(&self::ts32299::defs::STATUS_AS_CODE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2703u32) => Some(&self::ts32299::defs::NNI_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2704u32) => Some(&self::ts32299::defs::NNI_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2705u32) => Some(&self::ts32299::defs::NEIGHBOUR_NODE_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2706u32) => Some(&self::ts32299::defs::RELATIONSHIP_MODE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2707u32) => Some(&self::ts32299::defs::SESSION_DIRECTION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2708u32) => Some(&self::ts32299::defs::FROM_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2709u32) => Some(&self::ts32299::defs::ACCESS_TRANSFER_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2710u32) => Some(&self::ts32299::defs::ACCESS_TRANSFER_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2711u32) => {
+            Some(&self::ts32299::defs::RELATED_IMS_CHARGING_IDENTIFIER)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2712u32) => {
+            Some(&self::ts32299::defs::RELATED_IMS_CHARGING_IDENTIFIER_NODE)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2713u32) => Some(&self::ts32299::defs::IMS_VISITED_NETWORK_IDENTIFIER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2714u32) => Some(&self::ts32299::defs::TWAN_USER_LOCATION_INFO),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2716u32) => Some(&self::ts32299::defs::BSSID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 2717u32) => Some(&self::ts32299::defs::TAD_IDENTIFIER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3401u32) => Some(&self::ts32299::defs::REASON_HEADER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3402u32) => Some(&self::ts32299::defs::INSTANCE_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3403u32) => Some(&self::ts32299::defs::ROUTE_HEADER_RECEIVED),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3404u32) => Some(&self::ts32299::defs::ROUTE_HEADER_TRANSMITTED),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3405u32) => Some(&self::ts32299::defs::SM_DEVICE_TRIGGER_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3406u32) => Some(&self::ts32299::defs::MTC_IWF_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3407u32) => Some(&self::ts32299::defs::SM_DEVICE_TRIGGER_INDICATOR),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3408u32) => Some(&self::ts32299::defs::SM_SEQUENCE_NUMBER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3409u32) => Some(&self::ts32299::defs::SMS_RESULT),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3410u32) => Some(&self::ts32299::defs::VCS_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3411u32) => Some(&self::ts32299::defs::BASIC_SERVICE_CODE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3412u32) => Some(&self::ts32299::defs::BEARER_CAPABILITY),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3413u32) => Some(&self::ts32299::defs::TELESERVICE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3414u32) => Some(&self::ts32299::defs::ISUP_LOCATION_NUMBER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3415u32) => Some(&self::ts32299::defs::FORWARDING_PENDING),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3416u32) => Some(&self::ts32299::defs::ISUP_CAUSE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3417u32) => Some(&self::ts32299::defs::MSC_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3418u32) => Some(&self::ts32299::defs::NETWORK_CALL_REFERENCE_NUMBER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3419u32) => Some(&self::ts32299::defs::START_OF_CHARGING),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3420u32) => Some(&self::ts32299::defs::VLR_NUMBER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3421u32) => Some(&self::ts32299::defs::CN_OPERATOR_SELECTION_ENTITY),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3422u32) => Some(&self::ts32299::defs::ISUP_CAUSE_DIAGNOSTICS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3423u32) => Some(&self::ts32299::defs::ISUP_CAUSE_LOCATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3424u32) => Some(&self::ts32299::defs::ISUP_CAUSE_VALUE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3425u32) => Some(&self::ts32299::defs::EPDG_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3426u32) => Some(&self::ts32299::defs::ANNOUNCING_UE_HPLMN_IDENTIFIER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3427u32) => Some(&self::ts32299::defs::ANNOUNCING_UE_VPLMN_IDENTIFIER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3428u32) => Some(&self::ts32299::defs::COVERAGE_STATUS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3429u32) => Some(&self::ts32299::defs::LAYER_2_GROUP_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3430u32) => Some(&self::ts32299::defs::MONITORED_PLMN_IDENTIFIER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3431u32) => Some(&self::ts32299::defs::MONITORING_UE_HPLMN_IDENTIFIER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3432u32) => Some(&self::ts32299::defs::MONITORING_UE_IDENTIFIER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3433u32) => Some(&self::ts32299::defs::MONITORING_UE_VPLMN_IDENTIFIER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3434u32) => Some(&self::ts32299::defs::PC3_CONTROL_PROTOCOL_CAUSE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3435u32) => Some(&self::ts32299::defs::PC3_EPC_CONTROL_PROTOCOL_CAUSE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3436u32) => Some(&self::ts32299::defs::REQUESTED_PLMN_IDENTIFIER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3437u32) => Some(&self::ts32299::defs::REQUESTOR_PLMN_IDENTIFIER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3438u32) => Some(&self::ts32299::defs::ROLE_OF_PRO_SE_FUNCTION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3439u32) => {
+            Some(&self::ts32299::defs::USAGE_INFORMATION_REPORT_SEQUENCE_NUMBER)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3440u32) => {
+            Some(&self::ts32299::defs::PRO_SE_3RD_PARTY_APPLICATION_ID)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3441u32) => {
+            Some(
+                &self::ts32299::defs::PRO_SE_DIRECT_COMMUNICATION_TRANSMISSION_DATA_CONTAINER,
+            )
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3442u32) => Some(&self::ts32299::defs::PRO_SE_DIRECT_DISCOVERY_MODEL),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3443u32) => Some(&self::ts32299::defs::PRO_SE_EVENT_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3444u32) => Some(&self::ts32299::defs::PRO_SE_FUNCTION_IP_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3445u32) => Some(&self::ts32299::defs::PRO_SE_FUNCTIONALITY),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3446u32) => {
+            Some(&self::ts32299::defs::PRO_SE_GROUP_IP_MULTICAST_ADDRESS)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3447u32) => Some(&self::ts32299::defs::PRO_SE_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3448u32) => Some(&self::ts32299::defs::PRO_SE_RANGE_CLASS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3449u32) => Some(&self::ts32299::defs::PRO_SE_REASON_FOR_CANCELLATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3450u32) => Some(&self::ts32299::defs::PRO_SE_REQUEST_TIMESTAMP),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3451u32) => Some(&self::ts32299::defs::PRO_SE_ROLE_OF_UE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3452u32) => Some(&self::ts32299::defs::PRO_SE_SOURCE_IP_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3453u32) => Some(&self::ts32299::defs::PRO_SE_UE_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3454u32) => Some(&self::ts32299::defs::PROXIMITY_ALERT_INDICATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3455u32) => Some(&self::ts32299::defs::PROXIMITY_ALERT_TIMESTAMP),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3456u32) => {
+            Some(&self::ts32299::defs::PROXIMITY_CANCELLATION_TIMESTAMP)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3457u32) => {
+            Some(&self::ts32299::defs::PRO_SE_FUNCTION_PLMN_IDENTIFIER)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3458u32) => Some(&self::ts32299::defs::APPLICATION_SPECIFIC_DATA),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3459u32) => Some(&self::ts32299::defs::COVERAGE_INFO),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3460u32) => Some(&self::ts32299::defs::LOCATION_INFO),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3461u32) => {
+            Some(
+                &self::ts32299::defs::PRO_SE_DIRECT_COMMUNICATION_RECEPTION_DATA_CONTAINER,
+            )
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3462u32) => Some(&self::ts32299::defs::RADIO_FREQUENCY),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3463u32) => Some(&self::ts32299::defs::RADIO_PARAMETER_SET_INFO),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3464u32) => Some(&self::ts32299::defs::RADIO_PARAMETER_SET_VALUES),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3465u32) => Some(&self::ts32299::defs::RADIO_RESOURCES_INDICATOR),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3466u32) => Some(&self::ts32299::defs::TIME_FIRST_RECEPTION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3467u32) => Some(&self::ts32299::defs::TIME_FIRST_TRANSMISSION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3468u32) => Some(&self::ts32299::defs::TRANSMITTER_INFO),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3901u32) => Some(&self::ts32299::defs::ENHANCED_DIAGNOSTICS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3902u32) => Some(&self::ts32299::defs::INTER_UE_TRANSFER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3903u32) => Some(&self::ts32299::defs::TWAG_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3904u32) => Some(&self::ts32299::defs::ANNOUNCEMENT_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3905u32) => Some(&self::ts32299::defs::ANNOUNCEMENT_IDENTIFIER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3906u32) => Some(&self::ts32299::defs::ANNOUNCEMENT_ORDER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3907u32) => Some(&self::ts32299::defs::VARIABLE_PART),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3908u32) => Some(&self::ts32299::defs::VARIABLE_PART_ORDER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3909u32) => Some(&self::ts32299::defs::VARIABLE_PART_TYPE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3910u32) => Some(&self::ts32299::defs::VARIABLE_PART_VALUE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3911u32) => Some(&self::ts32299::defs::TIME_INDICATOR),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3912u32) => Some(&self::ts32299::defs::QUOTA_INDICATOR),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3913u32) => Some(&self::ts32299::defs::PLAY_ALTERNATIVE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3914u32) => Some(&self::ts32299::defs::LANGUAGE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3915u32) => Some(&self::ts32299::defs::PRIVACY_INDICATOR),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3916u32) => Some(&self::ts32299::defs::CALLED_IDENTITY),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3917u32) => Some(&self::ts32299::defs::CALLED_IDENTITY_CHANGE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3918u32) => Some(&self::ts32299::defs::UWAN_USER_LOCATION_INFO),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3919u32) => {
+            Some(&self::ts32299::defs::MONITORING_EVENT_CONFIGURATION_ACTIVITY)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3920u32) => Some(&self::ts32299::defs::MONITORING_EVENT_REPORT_DATA),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3921u32) => Some(&self::ts32299::defs::MONITORING_EVENT_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3922u32) => Some(&self::ts32299::defs::MONITORING_EVENT_FUNCTIONALITY),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3923u32) => Some(&self::ts32299::defs::MONITORING_EVENT_REPORT_NUMBER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3924u32) => Some(&self::ts32299::defs::CELLULAR_NETWORK_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3925u32) => {
+            Some(&self::ts32299::defs::RELATED_CHANGE_CONDITION_INFORMATION)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3926u32) => Some(&self::ts32299::defs::RELATED_TRIGGER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3927u32) => Some(&self::ts32299::defs::CPDT_INFORMATION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3928u32) => Some(&self::ts32299::defs::NIDD_SUBMISSION),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3929u32) => Some(&self::ts32299::defs::SERVING_NODE_IDENTITY),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3930u32) => {
+            Some(&self::ts32299::defs::CP_C_IO_T_EPS_OPTIMISATION_INDICATOR)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3931u32) => Some(&self::ts32299::defs::S_GI_PT_P_TUNNELLING_METHOD),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3932u32) => Some(&self::ts32299::defs::UNI_PDU_CP_ONLY_FLAG),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3933u32) => Some(&self::ts32299::defs::APN_RATE_CONTROL),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3934u32) => Some(&self::ts32299::defs::APN_RATE_CONTROL_DOWNLINK),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3935u32) => Some(&self::ts32299::defs::APN_RATE_CONTROL_UPLINK),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3936u32) => Some(&self::ts32299::defs::ADDITIONAL_EXCEPTION_REPORTS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3937u32) => Some(&self::ts32299::defs::RATE_CONTROL_MAX_MESSAGE_SIZE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3938u32) => Some(&self::ts32299::defs::RATE_CONTROL_MAX_RATE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3939u32) => Some(&self::ts32299::defs::RATE_CONTROL_TIME_UNIT),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3940u32) => Some(&self::ts32299::defs::SCS_AS_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3941u32) => Some(&self::ts32299::defs::SCS_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 3942u32) => Some(&self::ts32299::defs::SCS_REALM),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 4400u32) => {
+            Some(&self::ts32299::defs::CHARGING_PER_IP_CAN_SESSION_INDICATOR)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 4401u32) => Some(&self::ts32299::defs::ACCESS_NETWORK_INFO_CHANGE),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 4402u32) => Some(&self::ts32299::defs::DISCOVEREE_UE_HPLMN_IDENTIFIER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 4403u32) => Some(&self::ts32299::defs::DISCOVEREE_UE_VPLMN_IDENTIFIER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 4404u32) => Some(&self::ts32299::defs::DISCOVERER_UE_HPLMN_IDENTIFIER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 4405u32) => Some(&self::ts32299::defs::DISCOVERER_UE_VPLMN_IDENTIFIER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 4406u32) => {
+            Some(&self::ts32299::defs::AVP_3GPP_PS_DATA_OFF_STATUS_32_299)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 4407u32) => Some(&self::ts32299::defs::UNUSED_QUOTA_TIMER),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 4408u32) => Some(&self::ts32299::defs::ANNOUNCING_PLMN_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 4409u32) => {
+            Some(&self::ts32299::defs::PRO_SE_UE_TO_NETWORK_RELAY_UE_ID)
+        }
+        #[cfg(feature = "ts32299")]
+        (10415u32, 4410u32) => Some(&self::ts32299::defs::PRO_SE_TARGET_LAYER_2_ID),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 4411u32) => Some(&self::ts32299::defs::RELAY_IP_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 4412u32) => Some(&self::ts32299::defs::TARGET_IP_ADDRESS),
+        #[cfg(feature = "ts32299")]
+        (10415u32, 4413u32) => Some(&self::ts32299::defs::FE_IDENTIFIER_LIST),
+        #[cfg(feature = "xs0057")]
+        (5535u32, 9010u32) => Some(&self::xs0057::defs::AVP_3GPP2_BSID),
+        _ => None,
+    };
+    if local.is_some() {
+        return local;
     }
     None
 }
@@ -98,7 +3426,37 @@ pub fn dictionaries() -> Vec<&'static rt::dictionary::Dictionary> {
     #[cfg(feature = "accounting")] v.push(&self::accounting::DICTIONARY);
     v.push(&self::base::DICTIONARY);
     #[cfg(feature = "credit_control")] v.push(&self::credit_control::DICTIONARY);
+    #[cfg(feature = "es283034")] v.push(&self::es283034::DICTIONARY);
     #[cfg(feature = "nasreq")] v.push(&self::nasreq::DICTIONARY);
+    #[cfg(feature = "rf")] v.push(&self::rf::DICTIONARY);
+    #[cfg(feature = "rfc4004")] v.push(&self::rfc4004::DICTIONARY);
+    #[cfg(feature = "rfc5447")] v.push(&self::rfc5447::DICTIONARY);
+    #[cfg(feature = "rfc5777")] v.push(&self::rfc5777::DICTIONARY);
+    #[cfg(feature = "rfc5778")] v.push(&self::rfc5778::DICTIONARY);
+    #[cfg(feature = "rfc7683")] v.push(&self::rfc7683::DICTIONARY);
+    #[cfg(feature = "rfc7944")] v.push(&self::rfc7944::DICTIONARY);
+    #[cfg(feature = "rfc8583")] v.push(&self::rfc8583::DICTIONARY);
+    #[cfg(feature = "ro")] v.push(&self::ro::DICTIONARY);
+    #[cfg(feature = "s13")] v.push(&self::s13::DICTIONARY);
+    #[cfg(feature = "s6a")] v.push(&self::s6a::DICTIONARY);
+    #[cfg(feature = "sh")] v.push(&self::sh::DICTIONARY);
+    #[cfg(feature = "sy")] v.push(&self::sy::DICTIONARY);
+    #[cfg(feature = "ts29061")] v.push(&self::ts29061::DICTIONARY);
+    #[cfg(feature = "ts29128")] v.push(&self::ts29128::DICTIONARY);
+    #[cfg(feature = "ts29140")] v.push(&self::ts29140::DICTIONARY);
+    #[cfg(feature = "ts29173")] v.push(&self::ts29173::DICTIONARY);
+    #[cfg(feature = "ts29212")] v.push(&self::ts29212::DICTIONARY);
+    #[cfg(feature = "ts29214")] v.push(&self::ts29214::DICTIONARY);
+    #[cfg(feature = "ts29217")] v.push(&self::ts29217::DICTIONARY);
+    #[cfg(feature = "ts29229")] v.push(&self::ts29229::DICTIONARY);
+    #[cfg(feature = "ts29230")] v.push(&self::ts29230::DICTIONARY);
+    #[cfg(feature = "ts29273")] v.push(&self::ts29273::DICTIONARY);
+    #[cfg(feature = "ts29336")] v.push(&self::ts29336::DICTIONARY);
+    #[cfg(feature = "ts29338")] v.push(&self::ts29338::DICTIONARY);
+    #[cfg(feature = "ts29344")] v.push(&self::ts29344::DICTIONARY);
+    #[cfg(feature = "ts29368")] v.push(&self::ts29368::DICTIONARY);
+    #[cfg(feature = "ts32299")] v.push(&self::ts32299::DICTIONARY);
+    #[cfg(feature = "xs0057")] v.push(&self::xs0057::DICTIONARY);
     v
 }
 fn application_known(application_id: u32) -> bool {
@@ -115,6 +3473,22 @@ fn application_known(application_id: u32) -> bool {
     }
     #[cfg(feature = "credit_control")]
     if application_id == 4u32 {
+        return true;
+    }
+    #[cfg(feature = "sh")]
+    if application_id == 16777217u32 {
+        return true;
+    }
+    #[cfg(feature = "s6a")]
+    if application_id == 16777251u32 {
+        return true;
+    }
+    #[cfg(feature = "s13")]
+    if application_id == 16777252u32 {
+        return true;
+    }
+    #[cfg(feature = "sy")]
+    if application_id == 16777302u32 {
         return true;
     }
     let _ = application_id;
@@ -233,6 +3607,126 @@ pub enum MessageView<'a> {
     #[cfg(feature = "credit_control")]
     ///Credit-Control-Answer
     CreditControlAnswer(credit_control::CreditControlAnswerView<'a>),
+    #[cfg(feature = "sh")]
+    ///User-Data-Request
+    UserDataRequest(sh::UserDataRequestView<'a>),
+    #[cfg(feature = "sh")]
+    ///User-Data-Answer
+    UserDataAnswer(sh::UserDataAnswerView<'a>),
+    #[cfg(feature = "sh")]
+    ///Profile-Update-Request
+    ProfileUpdateRequest(sh::ProfileUpdateRequestView<'a>),
+    #[cfg(feature = "sh")]
+    ///Profile-Update-Answer
+    ProfileUpdateAnswer(sh::ProfileUpdateAnswerView<'a>),
+    #[cfg(feature = "sh")]
+    ///Subscribe-Notifications-Request
+    SubscribeNotificationsRequest(sh::SubscribeNotificationsRequestView<'a>),
+    #[cfg(feature = "sh")]
+    ///Subscribe-Notifications-Answer
+    SubscribeNotificationsAnswer(sh::SubscribeNotificationsAnswerView<'a>),
+    #[cfg(feature = "sh")]
+    ///Push-Notification-Request
+    PushNotificationRequest(sh::PushNotificationRequestView<'a>),
+    #[cfg(feature = "sh")]
+    ///Push-Notification-Answer
+    PushNotificationAnswer(sh::PushNotificationAnswerView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Update-Location-Request
+    UpdateLocationRequest(s6a::UpdateLocationRequestView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Update-Location-Answer
+    UpdateLocationAnswer(s6a::UpdateLocationAnswerView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Cancel-Location-Request
+    CancelLocationRequest(s6a::CancelLocationRequestView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Cancel-Location-Answer
+    CancelLocationAnswer(s6a::CancelLocationAnswerView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Authentication-Information-Request
+    AuthenticationInformationRequest(s6a::AuthenticationInformationRequestView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Authentication-Information-Answer
+    AuthenticationInformationAnswer(s6a::AuthenticationInformationAnswerView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Insert-Subscriber-Data-Request
+    InsertSubscriberDataRequest(s6a::InsertSubscriberDataRequestView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Insert-Subscriber-Data-Answer
+    InsertSubscriberDataAnswer(s6a::InsertSubscriberDataAnswerView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Delete-Subscriber-Data-Request
+    DeleteSubscriberDataRequest(s6a::DeleteSubscriberDataRequestView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Delete-Subscriber-Data-Answer
+    DeleteSubscriberDataAnswer(s6a::DeleteSubscriberDataAnswerView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Purge-UE-Request
+    PurgeUeRequest(s6a::PurgeUeRequestView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Purge-UE-Answer
+    PurgeUeAnswer(s6a::PurgeUeAnswerView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Reset-Request
+    ResetRequest(s6a::ResetRequestView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Reset-Answer
+    ResetAnswer(s6a::ResetAnswerView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Notify-Request
+    NotifyRequest(s6a::NotifyRequestView<'a>),
+    #[cfg(feature = "s6a")]
+    ///Notify-Answer
+    NotifyAnswer(s6a::NotifyAnswerView<'a>),
+    #[cfg(feature = "s13")]
+    ///ME-Identity-Check-Request
+    MeIdentityCheckRequest(s13::MeIdentityCheckRequestView<'a>),
+    #[cfg(feature = "s13")]
+    ///ME-Identity-Check-Answer
+    MeIdentityCheckAnswer(s13::MeIdentityCheckAnswerView<'a>),
+    #[cfg(feature = "sy")]
+    ///Session-Termination-Request
+    SySessionTerminationRequest(sy::SessionTerminationRequestView<'a>),
+    #[cfg(feature = "sy")]
+    ///Session-Termination-Answer
+    SySessionTerminationAnswer(sy::SessionTerminationAnswerView<'a>),
+    #[cfg(feature = "sy")]
+    ///Spending-Limit-Request
+    SpendingLimitRequest(sy::SpendingLimitRequestView<'a>),
+    #[cfg(feature = "sy")]
+    ///Spending-Limit-Answer
+    SpendingLimitAnswer(sy::SpendingLimitAnswerView<'a>),
+    #[cfg(feature = "sy")]
+    ///Spending-Status-Notification-Request
+    SpendingStatusNotificationRequest(sy::SpendingStatusNotificationRequestView<'a>),
+    #[cfg(feature = "sy")]
+    ///Spending-Status-Notification-Answer
+    SpendingStatusNotificationAnswer(sy::SpendingStatusNotificationAnswerView<'a>),
+    #[cfg(feature = "rf")]
+    ///Accounting-Request
+    RfAccountingRequest(rf::AccountingRequestView<'a>),
+    #[cfg(feature = "rf")]
+    ///Accounting-Answer
+    RfAccountingAnswer(rf::AccountingAnswerView<'a>),
+    #[cfg(feature = "ro")]
+    ///Re-Auth-Request
+    RoReAuthRequest(ro::ReAuthRequestView<'a>),
+    #[cfg(feature = "ro")]
+    ///Re-Auth-Answer
+    RoReAuthAnswer(ro::ReAuthAnswerView<'a>),
+    #[cfg(feature = "ro")]
+    ///Credit-Control-Request
+    RoCreditControlRequest(ro::CreditControlRequestView<'a>),
+    #[cfg(feature = "ro")]
+    ///Credit-Control-Answer
+    RoCreditControlAnswer(ro::CreditControlAnswerView<'a>),
+    #[cfg(feature = "ro")]
+    ///Abort-Session-Request
+    RoAbortSessionRequest(ro::AbortSessionRequestView<'a>),
+    #[cfg(feature = "ro")]
+    ///Abort-Session-Answer
+    RoAbortSessionAnswer(ro::AbortSessionAnswerView<'a>),
     /// A command no enabled dictionary defines.
     Unknown(rt::RawMessage<'a>),
 }
@@ -257,7 +3751,25 @@ impl<'a> MessageView<'a> {
         opts: &rt::DecodeOptions,
         known: fn(u32, u32) -> Option<&'static rt::dictionary::AvpDef>,
     ) -> Result<rt::Decoded<MessageView<'a>>, rt::DecodeError> {
-        let _ = known;
+        Self::decode_profile_in(bytes, opts, known, DEFAULT_PROFILE)
+    }
+    /// As [`MessageView::decode_with`], preferring the grammars of `profile` (see
+    /// [`Message::decode_profile`]).
+    pub fn decode_profile(
+        bytes: &'a [u8],
+        opts: &rt::DecodeOptions,
+        profile: Option<&str>,
+    ) -> Result<rt::Decoded<MessageView<'a>>, rt::DecodeError> {
+        Self::decode_profile_in(bytes, opts, avp_def, profile)
+    }
+    /// As [`MessageView::decode_profile`], with `known` deciding which AVPs exist.
+    pub fn decode_profile_in(
+        bytes: &'a [u8],
+        opts: &rt::DecodeOptions,
+        known: fn(u32, u32) -> Option<&'static rt::dictionary::AvpDef>,
+        profile: Option<&str>,
+    ) -> Result<rt::Decoded<MessageView<'a>>, rt::DecodeError> {
+        let _ = (known, profile);
         let header = rt::Header::decode_unchecked(bytes)?;
         let key = (
             header.application_id,
@@ -266,6 +3778,62 @@ impl<'a> MessageView<'a> {
         );
         #[allow(unreachable_patterns)]
         match key {
+            #[cfg(feature = "rf")]
+            (3u32, 271u32, true) if profile == Some("3gpp") => {
+                let d = <rf::AccountingRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::RfAccountingRequest))
+            }
+            #[cfg(feature = "rf")]
+            (3u32, 271u32, false) if profile == Some("3gpp") => {
+                let d = <rf::AccountingAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::RfAccountingAnswer))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 258u32, true) if profile == Some("3gpp") => {
+                let d = <ro::ReAuthRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::RoReAuthRequest))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 258u32, false) if profile == Some("3gpp") => {
+                let d = <ro::ReAuthAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::RoReAuthAnswer))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 272u32, true) if profile == Some("3gpp") => {
+                let d = <ro::CreditControlRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::RoCreditControlRequest))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 272u32, false) if profile == Some("3gpp") => {
+                let d = <ro::CreditControlAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::RoCreditControlAnswer))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 274u32, true) if profile == Some("3gpp") => {
+                let d = <ro::AbortSessionRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::RoAbortSessionRequest))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 274u32, false) if profile == Some("3gpp") => {
+                let d = <ro::AbortSessionAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::RoAbortSessionAnswer))
+            }
             (0u32, 257u32, true) => {
                 let d = <base::CapabilitiesExchangeRequestView<
                     'a,
@@ -450,6 +4018,230 @@ impl<'a> MessageView<'a> {
                 > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(MessageView::CreditControlAnswer))
             }
+            #[cfg(feature = "sh")]
+            (16777217u32, 306u32, true) => {
+                let d = <sh::UserDataRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::UserDataRequest))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 306u32, false) => {
+                let d = <sh::UserDataAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::UserDataAnswer))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 307u32, true) => {
+                let d = <sh::ProfileUpdateRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::ProfileUpdateRequest))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 307u32, false) => {
+                let d = <sh::ProfileUpdateAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::ProfileUpdateAnswer))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 308u32, true) => {
+                let d = <sh::SubscribeNotificationsRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::SubscribeNotificationsRequest))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 308u32, false) => {
+                let d = <sh::SubscribeNotificationsAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::SubscribeNotificationsAnswer))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 309u32, true) => {
+                let d = <sh::PushNotificationRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::PushNotificationRequest))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 309u32, false) => {
+                let d = <sh::PushNotificationAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::PushNotificationAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 316u32, true) => {
+                let d = <s6a::UpdateLocationRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::UpdateLocationRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 316u32, false) => {
+                let d = <s6a::UpdateLocationAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::UpdateLocationAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 317u32, true) => {
+                let d = <s6a::CancelLocationRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::CancelLocationRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 317u32, false) => {
+                let d = <s6a::CancelLocationAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::CancelLocationAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 318u32, true) => {
+                let d = <s6a::AuthenticationInformationRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::AuthenticationInformationRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 318u32, false) => {
+                let d = <s6a::AuthenticationInformationAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::AuthenticationInformationAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 319u32, true) => {
+                let d = <s6a::InsertSubscriberDataRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::InsertSubscriberDataRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 319u32, false) => {
+                let d = <s6a::InsertSubscriberDataAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::InsertSubscriberDataAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 320u32, true) => {
+                let d = <s6a::DeleteSubscriberDataRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::DeleteSubscriberDataRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 320u32, false) => {
+                let d = <s6a::DeleteSubscriberDataAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::DeleteSubscriberDataAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 321u32, true) => {
+                let d = <s6a::PurgeUeRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::PurgeUeRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 321u32, false) => {
+                let d = <s6a::PurgeUeAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::PurgeUeAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 322u32, true) => {
+                let d = <s6a::ResetRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::ResetRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 322u32, false) => {
+                let d = <s6a::ResetAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::ResetAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 323u32, true) => {
+                let d = <s6a::NotifyRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::NotifyRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 323u32, false) => {
+                let d = <s6a::NotifyAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::NotifyAnswer))
+            }
+            #[cfg(feature = "s13")]
+            (16777252u32, 324u32, true) => {
+                let d = <s13::MeIdentityCheckRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::MeIdentityCheckRequest))
+            }
+            #[cfg(feature = "s13")]
+            (16777252u32, 324u32, false) => {
+                let d = <s13::MeIdentityCheckAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::MeIdentityCheckAnswer))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 275u32, true) => {
+                let d = <sy::SessionTerminationRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::SySessionTerminationRequest))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 275u32, false) => {
+                let d = <sy::SessionTerminationAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::SySessionTerminationAnswer))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 8388635u32, true) => {
+                let d = <sy::SpendingLimitRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::SpendingLimitRequest))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 8388635u32, false) => {
+                let d = <sy::SpendingLimitAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::SpendingLimitAnswer))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 8388636u32, true) => {
+                let d = <sy::SpendingStatusNotificationRequestView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::SpendingStatusNotificationRequest))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 8388636u32, false) => {
+                let d = <sy::SpendingStatusNotificationAnswerView<
+                    'a,
+                > as rt::CommandView<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(MessageView::SpendingStatusNotificationAnswer))
+            }
             (_, 257u32, true) => {
                 let d = <base::CapabilitiesExchangeRequestView<
                     'a,
@@ -592,6 +4384,110 @@ impl<'a> MessageView<'a> {
             MessageView::CreditControlRequest(_) => Some("Credit-Control-Request"),
             #[cfg(feature = "credit_control")]
             MessageView::CreditControlAnswer(_) => Some("Credit-Control-Answer"),
+            #[cfg(feature = "sh")]
+            MessageView::UserDataRequest(_) => Some("User-Data-Request"),
+            #[cfg(feature = "sh")]
+            MessageView::UserDataAnswer(_) => Some("User-Data-Answer"),
+            #[cfg(feature = "sh")]
+            MessageView::ProfileUpdateRequest(_) => Some("Profile-Update-Request"),
+            #[cfg(feature = "sh")]
+            MessageView::ProfileUpdateAnswer(_) => Some("Profile-Update-Answer"),
+            #[cfg(feature = "sh")]
+            MessageView::SubscribeNotificationsRequest(_) => {
+                Some("Subscribe-Notifications-Request")
+            }
+            #[cfg(feature = "sh")]
+            MessageView::SubscribeNotificationsAnswer(_) => {
+                Some("Subscribe-Notifications-Answer")
+            }
+            #[cfg(feature = "sh")]
+            MessageView::PushNotificationRequest(_) => Some("Push-Notification-Request"),
+            #[cfg(feature = "sh")]
+            MessageView::PushNotificationAnswer(_) => Some("Push-Notification-Answer"),
+            #[cfg(feature = "s6a")]
+            MessageView::UpdateLocationRequest(_) => Some("Update-Location-Request"),
+            #[cfg(feature = "s6a")]
+            MessageView::UpdateLocationAnswer(_) => Some("Update-Location-Answer"),
+            #[cfg(feature = "s6a")]
+            MessageView::CancelLocationRequest(_) => Some("Cancel-Location-Request"),
+            #[cfg(feature = "s6a")]
+            MessageView::CancelLocationAnswer(_) => Some("Cancel-Location-Answer"),
+            #[cfg(feature = "s6a")]
+            MessageView::AuthenticationInformationRequest(_) => {
+                Some("Authentication-Information-Request")
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::AuthenticationInformationAnswer(_) => {
+                Some("Authentication-Information-Answer")
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::InsertSubscriberDataRequest(_) => {
+                Some("Insert-Subscriber-Data-Request")
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::InsertSubscriberDataAnswer(_) => {
+                Some("Insert-Subscriber-Data-Answer")
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::DeleteSubscriberDataRequest(_) => {
+                Some("Delete-Subscriber-Data-Request")
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::DeleteSubscriberDataAnswer(_) => {
+                Some("Delete-Subscriber-Data-Answer")
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::PurgeUeRequest(_) => Some("Purge-UE-Request"),
+            #[cfg(feature = "s6a")]
+            MessageView::PurgeUeAnswer(_) => Some("Purge-UE-Answer"),
+            #[cfg(feature = "s6a")]
+            MessageView::ResetRequest(_) => Some("Reset-Request"),
+            #[cfg(feature = "s6a")]
+            MessageView::ResetAnswer(_) => Some("Reset-Answer"),
+            #[cfg(feature = "s6a")]
+            MessageView::NotifyRequest(_) => Some("Notify-Request"),
+            #[cfg(feature = "s6a")]
+            MessageView::NotifyAnswer(_) => Some("Notify-Answer"),
+            #[cfg(feature = "s13")]
+            MessageView::MeIdentityCheckRequest(_) => Some("ME-Identity-Check-Request"),
+            #[cfg(feature = "s13")]
+            MessageView::MeIdentityCheckAnswer(_) => Some("ME-Identity-Check-Answer"),
+            #[cfg(feature = "sy")]
+            MessageView::SySessionTerminationRequest(_) => {
+                Some("Session-Termination-Request")
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SySessionTerminationAnswer(_) => {
+                Some("Session-Termination-Answer")
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SpendingLimitRequest(_) => Some("Spending-Limit-Request"),
+            #[cfg(feature = "sy")]
+            MessageView::SpendingLimitAnswer(_) => Some("Spending-Limit-Answer"),
+            #[cfg(feature = "sy")]
+            MessageView::SpendingStatusNotificationRequest(_) => {
+                Some("Spending-Status-Notification-Request")
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SpendingStatusNotificationAnswer(_) => {
+                Some("Spending-Status-Notification-Answer")
+            }
+            #[cfg(feature = "rf")]
+            MessageView::RfAccountingRequest(_) => Some("Accounting-Request"),
+            #[cfg(feature = "rf")]
+            MessageView::RfAccountingAnswer(_) => Some("Accounting-Answer"),
+            #[cfg(feature = "ro")]
+            MessageView::RoReAuthRequest(_) => Some("Re-Auth-Request"),
+            #[cfg(feature = "ro")]
+            MessageView::RoReAuthAnswer(_) => Some("Re-Auth-Answer"),
+            #[cfg(feature = "ro")]
+            MessageView::RoCreditControlRequest(_) => Some("Credit-Control-Request"),
+            #[cfg(feature = "ro")]
+            MessageView::RoCreditControlAnswer(_) => Some("Credit-Control-Answer"),
+            #[cfg(feature = "ro")]
+            MessageView::RoAbortSessionRequest(_) => Some("Abort-Session-Request"),
+            #[cfg(feature = "ro")]
+            MessageView::RoAbortSessionAnswer(_) => Some("Abort-Session-Answer"),
             MessageView::Unknown(_) => None,
         }
     }
@@ -696,6 +4592,168 @@ impl<'a> MessageView<'a> {
             MessageView::CreditControlAnswer(v) => {
                 Message::CreditControlAnswer(rt::CommandView::to_command(v))
             }
+            #[cfg(feature = "sh")]
+            MessageView::UserDataRequest(v) => {
+                Message::UserDataRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sh")]
+            MessageView::UserDataAnswer(v) => {
+                Message::UserDataAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sh")]
+            MessageView::ProfileUpdateRequest(v) => {
+                Message::ProfileUpdateRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sh")]
+            MessageView::ProfileUpdateAnswer(v) => {
+                Message::ProfileUpdateAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sh")]
+            MessageView::SubscribeNotificationsRequest(v) => {
+                Message::SubscribeNotificationsRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sh")]
+            MessageView::SubscribeNotificationsAnswer(v) => {
+                Message::SubscribeNotificationsAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sh")]
+            MessageView::PushNotificationRequest(v) => {
+                Message::PushNotificationRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sh")]
+            MessageView::PushNotificationAnswer(v) => {
+                Message::PushNotificationAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::UpdateLocationRequest(v) => {
+                Message::UpdateLocationRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::UpdateLocationAnswer(v) => {
+                Message::UpdateLocationAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::CancelLocationRequest(v) => {
+                Message::CancelLocationRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::CancelLocationAnswer(v) => {
+                Message::CancelLocationAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::AuthenticationInformationRequest(v) => {
+                Message::AuthenticationInformationRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::AuthenticationInformationAnswer(v) => {
+                Message::AuthenticationInformationAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::InsertSubscriberDataRequest(v) => {
+                Message::InsertSubscriberDataRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::InsertSubscriberDataAnswer(v) => {
+                Message::InsertSubscriberDataAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::DeleteSubscriberDataRequest(v) => {
+                Message::DeleteSubscriberDataRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::DeleteSubscriberDataAnswer(v) => {
+                Message::DeleteSubscriberDataAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::PurgeUeRequest(v) => {
+                Message::PurgeUeRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::PurgeUeAnswer(v) => {
+                Message::PurgeUeAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::ResetRequest(v) => {
+                Message::ResetRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::ResetAnswer(v) => {
+                Message::ResetAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::NotifyRequest(v) => {
+                Message::NotifyRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::NotifyAnswer(v) => {
+                Message::NotifyAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s13")]
+            MessageView::MeIdentityCheckRequest(v) => {
+                Message::MeIdentityCheckRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "s13")]
+            MessageView::MeIdentityCheckAnswer(v) => {
+                Message::MeIdentityCheckAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SySessionTerminationRequest(v) => {
+                Message::SySessionTerminationRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SySessionTerminationAnswer(v) => {
+                Message::SySessionTerminationAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SpendingLimitRequest(v) => {
+                Message::SpendingLimitRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SpendingLimitAnswer(v) => {
+                Message::SpendingLimitAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SpendingStatusNotificationRequest(v) => {
+                Message::SpendingStatusNotificationRequest(
+                    rt::CommandView::to_command(v),
+                )
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SpendingStatusNotificationAnswer(v) => {
+                Message::SpendingStatusNotificationAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "rf")]
+            MessageView::RfAccountingRequest(v) => {
+                Message::RfAccountingRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "rf")]
+            MessageView::RfAccountingAnswer(v) => {
+                Message::RfAccountingAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "ro")]
+            MessageView::RoReAuthRequest(v) => {
+                Message::RoReAuthRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "ro")]
+            MessageView::RoReAuthAnswer(v) => {
+                Message::RoReAuthAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "ro")]
+            MessageView::RoCreditControlRequest(v) => {
+                Message::RoCreditControlRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "ro")]
+            MessageView::RoCreditControlAnswer(v) => {
+                Message::RoCreditControlAnswer(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "ro")]
+            MessageView::RoAbortSessionRequest(v) => {
+                Message::RoAbortSessionRequest(rt::CommandView::to_command(v))
+            }
+            #[cfg(feature = "ro")]
+            MessageView::RoAbortSessionAnswer(v) => {
+                Message::RoAbortSessionAnswer(rt::CommandView::to_command(v))
+            }
             MessageView::Unknown(raw) => Message::Unknown(raw.clone()),
         }
     }
@@ -781,6 +4839,126 @@ pub enum Message<'a> {
     #[cfg(feature = "credit_control")]
     ///Credit-Control-Answer
     CreditControlAnswer(credit_control::CreditControlAnswer<'a>),
+    #[cfg(feature = "sh")]
+    ///User-Data-Request
+    UserDataRequest(sh::UserDataRequest<'a>),
+    #[cfg(feature = "sh")]
+    ///User-Data-Answer
+    UserDataAnswer(sh::UserDataAnswer<'a>),
+    #[cfg(feature = "sh")]
+    ///Profile-Update-Request
+    ProfileUpdateRequest(sh::ProfileUpdateRequest<'a>),
+    #[cfg(feature = "sh")]
+    ///Profile-Update-Answer
+    ProfileUpdateAnswer(sh::ProfileUpdateAnswer<'a>),
+    #[cfg(feature = "sh")]
+    ///Subscribe-Notifications-Request
+    SubscribeNotificationsRequest(sh::SubscribeNotificationsRequest<'a>),
+    #[cfg(feature = "sh")]
+    ///Subscribe-Notifications-Answer
+    SubscribeNotificationsAnswer(sh::SubscribeNotificationsAnswer<'a>),
+    #[cfg(feature = "sh")]
+    ///Push-Notification-Request
+    PushNotificationRequest(sh::PushNotificationRequest<'a>),
+    #[cfg(feature = "sh")]
+    ///Push-Notification-Answer
+    PushNotificationAnswer(sh::PushNotificationAnswer<'a>),
+    #[cfg(feature = "s6a")]
+    ///Update-Location-Request
+    UpdateLocationRequest(s6a::UpdateLocationRequest<'a>),
+    #[cfg(feature = "s6a")]
+    ///Update-Location-Answer
+    UpdateLocationAnswer(s6a::UpdateLocationAnswer<'a>),
+    #[cfg(feature = "s6a")]
+    ///Cancel-Location-Request
+    CancelLocationRequest(s6a::CancelLocationRequest<'a>),
+    #[cfg(feature = "s6a")]
+    ///Cancel-Location-Answer
+    CancelLocationAnswer(s6a::CancelLocationAnswer<'a>),
+    #[cfg(feature = "s6a")]
+    ///Authentication-Information-Request
+    AuthenticationInformationRequest(s6a::AuthenticationInformationRequest<'a>),
+    #[cfg(feature = "s6a")]
+    ///Authentication-Information-Answer
+    AuthenticationInformationAnswer(s6a::AuthenticationInformationAnswer<'a>),
+    #[cfg(feature = "s6a")]
+    ///Insert-Subscriber-Data-Request
+    InsertSubscriberDataRequest(s6a::InsertSubscriberDataRequest<'a>),
+    #[cfg(feature = "s6a")]
+    ///Insert-Subscriber-Data-Answer
+    InsertSubscriberDataAnswer(s6a::InsertSubscriberDataAnswer<'a>),
+    #[cfg(feature = "s6a")]
+    ///Delete-Subscriber-Data-Request
+    DeleteSubscriberDataRequest(s6a::DeleteSubscriberDataRequest<'a>),
+    #[cfg(feature = "s6a")]
+    ///Delete-Subscriber-Data-Answer
+    DeleteSubscriberDataAnswer(s6a::DeleteSubscriberDataAnswer<'a>),
+    #[cfg(feature = "s6a")]
+    ///Purge-UE-Request
+    PurgeUeRequest(s6a::PurgeUeRequest<'a>),
+    #[cfg(feature = "s6a")]
+    ///Purge-UE-Answer
+    PurgeUeAnswer(s6a::PurgeUeAnswer<'a>),
+    #[cfg(feature = "s6a")]
+    ///Reset-Request
+    ResetRequest(s6a::ResetRequest<'a>),
+    #[cfg(feature = "s6a")]
+    ///Reset-Answer
+    ResetAnswer(s6a::ResetAnswer<'a>),
+    #[cfg(feature = "s6a")]
+    ///Notify-Request
+    NotifyRequest(s6a::NotifyRequest<'a>),
+    #[cfg(feature = "s6a")]
+    ///Notify-Answer
+    NotifyAnswer(s6a::NotifyAnswer<'a>),
+    #[cfg(feature = "s13")]
+    ///ME-Identity-Check-Request
+    MeIdentityCheckRequest(s13::MeIdentityCheckRequest<'a>),
+    #[cfg(feature = "s13")]
+    ///ME-Identity-Check-Answer
+    MeIdentityCheckAnswer(s13::MeIdentityCheckAnswer<'a>),
+    #[cfg(feature = "sy")]
+    ///Session-Termination-Request
+    SySessionTerminationRequest(sy::SessionTerminationRequest<'a>),
+    #[cfg(feature = "sy")]
+    ///Session-Termination-Answer
+    SySessionTerminationAnswer(sy::SessionTerminationAnswer<'a>),
+    #[cfg(feature = "sy")]
+    ///Spending-Limit-Request
+    SpendingLimitRequest(sy::SpendingLimitRequest<'a>),
+    #[cfg(feature = "sy")]
+    ///Spending-Limit-Answer
+    SpendingLimitAnswer(sy::SpendingLimitAnswer<'a>),
+    #[cfg(feature = "sy")]
+    ///Spending-Status-Notification-Request
+    SpendingStatusNotificationRequest(sy::SpendingStatusNotificationRequest<'a>),
+    #[cfg(feature = "sy")]
+    ///Spending-Status-Notification-Answer
+    SpendingStatusNotificationAnswer(sy::SpendingStatusNotificationAnswer<'a>),
+    #[cfg(feature = "rf")]
+    ///Accounting-Request
+    RfAccountingRequest(rf::AccountingRequest<'a>),
+    #[cfg(feature = "rf")]
+    ///Accounting-Answer
+    RfAccountingAnswer(rf::AccountingAnswer<'a>),
+    #[cfg(feature = "ro")]
+    ///Re-Auth-Request
+    RoReAuthRequest(ro::ReAuthRequest<'a>),
+    #[cfg(feature = "ro")]
+    ///Re-Auth-Answer
+    RoReAuthAnswer(ro::ReAuthAnswer<'a>),
+    #[cfg(feature = "ro")]
+    ///Credit-Control-Request
+    RoCreditControlRequest(ro::CreditControlRequest<'a>),
+    #[cfg(feature = "ro")]
+    ///Credit-Control-Answer
+    RoCreditControlAnswer(ro::CreditControlAnswer<'a>),
+    #[cfg(feature = "ro")]
+    ///Abort-Session-Request
+    RoAbortSessionRequest(ro::AbortSessionRequest<'a>),
+    #[cfg(feature = "ro")]
+    ///Abort-Session-Answer
+    RoAbortSessionAnswer(ro::AbortSessionAnswer<'a>),
     /// A command no enabled dictionary defines.
     Unknown(rt::RawMessage<'a>),
 }
@@ -880,6 +5058,150 @@ impl rt::IntoOwned for Message<'_> {
             Message::CreditControlAnswer(m) => {
                 Message::CreditControlAnswer(m.into_owned_in(owner))
             }
+            #[cfg(feature = "sh")]
+            Message::UserDataRequest(m) => {
+                Message::UserDataRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sh")]
+            Message::UserDataAnswer(m) => Message::UserDataAnswer(m.into_owned_in(owner)),
+            #[cfg(feature = "sh")]
+            Message::ProfileUpdateRequest(m) => {
+                Message::ProfileUpdateRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sh")]
+            Message::ProfileUpdateAnswer(m) => {
+                Message::ProfileUpdateAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sh")]
+            Message::SubscribeNotificationsRequest(m) => {
+                Message::SubscribeNotificationsRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sh")]
+            Message::SubscribeNotificationsAnswer(m) => {
+                Message::SubscribeNotificationsAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sh")]
+            Message::PushNotificationRequest(m) => {
+                Message::PushNotificationRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sh")]
+            Message::PushNotificationAnswer(m) => {
+                Message::PushNotificationAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::UpdateLocationRequest(m) => {
+                Message::UpdateLocationRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::UpdateLocationAnswer(m) => {
+                Message::UpdateLocationAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::CancelLocationRequest(m) => {
+                Message::CancelLocationRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::CancelLocationAnswer(m) => {
+                Message::CancelLocationAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::AuthenticationInformationRequest(m) => {
+                Message::AuthenticationInformationRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::AuthenticationInformationAnswer(m) => {
+                Message::AuthenticationInformationAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::InsertSubscriberDataRequest(m) => {
+                Message::InsertSubscriberDataRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::InsertSubscriberDataAnswer(m) => {
+                Message::InsertSubscriberDataAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::DeleteSubscriberDataRequest(m) => {
+                Message::DeleteSubscriberDataRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::DeleteSubscriberDataAnswer(m) => {
+                Message::DeleteSubscriberDataAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s6a")]
+            Message::PurgeUeRequest(m) => Message::PurgeUeRequest(m.into_owned_in(owner)),
+            #[cfg(feature = "s6a")]
+            Message::PurgeUeAnswer(m) => Message::PurgeUeAnswer(m.into_owned_in(owner)),
+            #[cfg(feature = "s6a")]
+            Message::ResetRequest(m) => Message::ResetRequest(m.into_owned_in(owner)),
+            #[cfg(feature = "s6a")]
+            Message::ResetAnswer(m) => Message::ResetAnswer(m.into_owned_in(owner)),
+            #[cfg(feature = "s6a")]
+            Message::NotifyRequest(m) => Message::NotifyRequest(m.into_owned_in(owner)),
+            #[cfg(feature = "s6a")]
+            Message::NotifyAnswer(m) => Message::NotifyAnswer(m.into_owned_in(owner)),
+            #[cfg(feature = "s13")]
+            Message::MeIdentityCheckRequest(m) => {
+                Message::MeIdentityCheckRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "s13")]
+            Message::MeIdentityCheckAnswer(m) => {
+                Message::MeIdentityCheckAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sy")]
+            Message::SySessionTerminationRequest(m) => {
+                Message::SySessionTerminationRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sy")]
+            Message::SySessionTerminationAnswer(m) => {
+                Message::SySessionTerminationAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingLimitRequest(m) => {
+                Message::SpendingLimitRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingLimitAnswer(m) => {
+                Message::SpendingLimitAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingStatusNotificationRequest(m) => {
+                Message::SpendingStatusNotificationRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingStatusNotificationAnswer(m) => {
+                Message::SpendingStatusNotificationAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "rf")]
+            Message::RfAccountingRequest(m) => {
+                Message::RfAccountingRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "rf")]
+            Message::RfAccountingAnswer(m) => {
+                Message::RfAccountingAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "ro")]
+            Message::RoReAuthRequest(m) => {
+                Message::RoReAuthRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "ro")]
+            Message::RoReAuthAnswer(m) => Message::RoReAuthAnswer(m.into_owned_in(owner)),
+            #[cfg(feature = "ro")]
+            Message::RoCreditControlRequest(m) => {
+                Message::RoCreditControlRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "ro")]
+            Message::RoCreditControlAnswer(m) => {
+                Message::RoCreditControlAnswer(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "ro")]
+            Message::RoAbortSessionRequest(m) => {
+                Message::RoAbortSessionRequest(m.into_owned_in(owner))
+            }
+            #[cfg(feature = "ro")]
+            Message::RoAbortSessionAnswer(m) => {
+                Message::RoAbortSessionAnswer(m.into_owned_in(owner))
+            }
             Message::Unknown(m) => Message::Unknown(m.into_owned_in(owner)),
         }
     }
@@ -904,7 +5226,28 @@ impl<'a> Message<'a> {
         opts: &rt::DecodeOptions,
         known: fn(u32, u32) -> Option<&'static rt::dictionary::AvpDef>,
     ) -> Result<rt::Decoded<Message<'a>>, rt::DecodeError> {
-        let _ = known;
+        Self::decode_profile_in(bytes, opts, known, DEFAULT_PROFILE)
+    }
+    /// As [`Message::decode_with`], preferring the grammars of `profile` where it
+    /// redefines a command: `Some("3gpp")` decodes an application 4 CCR as
+    /// `ro::CreditControlRequest` (when the `ro` module is compiled in), `None` as the
+    /// profile-less `credit_control::CreditControlRequest`. A command the profile does not
+    /// define is decoded as without it.
+    pub fn decode_profile(
+        bytes: &'a [u8],
+        opts: &rt::DecodeOptions,
+        profile: Option<&str>,
+    ) -> Result<rt::Decoded<Message<'a>>, rt::DecodeError> {
+        Self::decode_profile_in(bytes, opts, avp_def, profile)
+    }
+    /// As [`Message::decode_profile`], with `known` deciding which AVPs exist.
+    pub fn decode_profile_in(
+        bytes: &'a [u8],
+        opts: &rt::DecodeOptions,
+        known: fn(u32, u32) -> Option<&'static rt::dictionary::AvpDef>,
+        profile: Option<&str>,
+    ) -> Result<rt::Decoded<Message<'a>>, rt::DecodeError> {
+        let _ = (known, profile);
         let header = rt::Header::decode_unchecked(bytes)?;
         let key = (
             header.application_id,
@@ -913,6 +5256,62 @@ impl<'a> Message<'a> {
         );
         #[allow(unreachable_patterns)]
         match key {
+            #[cfg(feature = "rf")]
+            (3u32, 271u32, true) if profile == Some("3gpp") => {
+                let d = <rf::AccountingRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::RfAccountingRequest))
+            }
+            #[cfg(feature = "rf")]
+            (3u32, 271u32, false) if profile == Some("3gpp") => {
+                let d = <rf::AccountingAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::RfAccountingAnswer))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 258u32, true) if profile == Some("3gpp") => {
+                let d = <ro::ReAuthRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::RoReAuthRequest))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 258u32, false) if profile == Some("3gpp") => {
+                let d = <ro::ReAuthAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::RoReAuthAnswer))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 272u32, true) if profile == Some("3gpp") => {
+                let d = <ro::CreditControlRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::RoCreditControlRequest))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 272u32, false) if profile == Some("3gpp") => {
+                let d = <ro::CreditControlAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::RoCreditControlAnswer))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 274u32, true) if profile == Some("3gpp") => {
+                let d = <ro::AbortSessionRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::RoAbortSessionRequest))
+            }
+            #[cfg(feature = "ro")]
+            (4u32, 274u32, false) if profile == Some("3gpp") => {
+                let d = <ro::AbortSessionAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::RoAbortSessionAnswer))
+            }
             (0u32, 257u32, true) => {
                 let d = <base::CapabilitiesExchangeRequest<
                     'a,
@@ -1097,6 +5496,230 @@ impl<'a> Message<'a> {
                 > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
                 Ok(d.map(Message::CreditControlAnswer))
             }
+            #[cfg(feature = "sh")]
+            (16777217u32, 306u32, true) => {
+                let d = <sh::UserDataRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::UserDataRequest))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 306u32, false) => {
+                let d = <sh::UserDataAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::UserDataAnswer))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 307u32, true) => {
+                let d = <sh::ProfileUpdateRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::ProfileUpdateRequest))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 307u32, false) => {
+                let d = <sh::ProfileUpdateAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::ProfileUpdateAnswer))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 308u32, true) => {
+                let d = <sh::SubscribeNotificationsRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::SubscribeNotificationsRequest))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 308u32, false) => {
+                let d = <sh::SubscribeNotificationsAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::SubscribeNotificationsAnswer))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 309u32, true) => {
+                let d = <sh::PushNotificationRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::PushNotificationRequest))
+            }
+            #[cfg(feature = "sh")]
+            (16777217u32, 309u32, false) => {
+                let d = <sh::PushNotificationAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::PushNotificationAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 316u32, true) => {
+                let d = <s6a::UpdateLocationRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::UpdateLocationRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 316u32, false) => {
+                let d = <s6a::UpdateLocationAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::UpdateLocationAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 317u32, true) => {
+                let d = <s6a::CancelLocationRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::CancelLocationRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 317u32, false) => {
+                let d = <s6a::CancelLocationAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::CancelLocationAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 318u32, true) => {
+                let d = <s6a::AuthenticationInformationRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::AuthenticationInformationRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 318u32, false) => {
+                let d = <s6a::AuthenticationInformationAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::AuthenticationInformationAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 319u32, true) => {
+                let d = <s6a::InsertSubscriberDataRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::InsertSubscriberDataRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 319u32, false) => {
+                let d = <s6a::InsertSubscriberDataAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::InsertSubscriberDataAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 320u32, true) => {
+                let d = <s6a::DeleteSubscriberDataRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::DeleteSubscriberDataRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 320u32, false) => {
+                let d = <s6a::DeleteSubscriberDataAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::DeleteSubscriberDataAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 321u32, true) => {
+                let d = <s6a::PurgeUeRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::PurgeUeRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 321u32, false) => {
+                let d = <s6a::PurgeUeAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::PurgeUeAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 322u32, true) => {
+                let d = <s6a::ResetRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::ResetRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 322u32, false) => {
+                let d = <s6a::ResetAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::ResetAnswer))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 323u32, true) => {
+                let d = <s6a::NotifyRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::NotifyRequest))
+            }
+            #[cfg(feature = "s6a")]
+            (16777251u32, 323u32, false) => {
+                let d = <s6a::NotifyAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::NotifyAnswer))
+            }
+            #[cfg(feature = "s13")]
+            (16777252u32, 324u32, true) => {
+                let d = <s13::MeIdentityCheckRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::MeIdentityCheckRequest))
+            }
+            #[cfg(feature = "s13")]
+            (16777252u32, 324u32, false) => {
+                let d = <s13::MeIdentityCheckAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::MeIdentityCheckAnswer))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 275u32, true) => {
+                let d = <sy::SessionTerminationRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::SySessionTerminationRequest))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 275u32, false) => {
+                let d = <sy::SessionTerminationAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::SySessionTerminationAnswer))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 8388635u32, true) => {
+                let d = <sy::SpendingLimitRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::SpendingLimitRequest))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 8388635u32, false) => {
+                let d = <sy::SpendingLimitAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::SpendingLimitAnswer))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 8388636u32, true) => {
+                let d = <sy::SpendingStatusNotificationRequest<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::SpendingStatusNotificationRequest))
+            }
+            #[cfg(feature = "sy")]
+            (16777302u32, 8388636u32, false) => {
+                let d = <sy::SpendingStatusNotificationAnswer<
+                    'a,
+                > as rt::Command<'a>>::decode_in(bytes, opts, known)?;
+                Ok(d.map(Message::SpendingStatusNotificationAnswer))
+            }
             (_, 257u32, true) => {
                 let d = <base::CapabilitiesExchangeRequest<
                     'a,
@@ -1230,6 +5853,108 @@ impl<'a> Message<'a> {
             Message::CreditControlRequest(_) => Some("Credit-Control-Request"),
             #[cfg(feature = "credit_control")]
             Message::CreditControlAnswer(_) => Some("Credit-Control-Answer"),
+            #[cfg(feature = "sh")]
+            Message::UserDataRequest(_) => Some("User-Data-Request"),
+            #[cfg(feature = "sh")]
+            Message::UserDataAnswer(_) => Some("User-Data-Answer"),
+            #[cfg(feature = "sh")]
+            Message::ProfileUpdateRequest(_) => Some("Profile-Update-Request"),
+            #[cfg(feature = "sh")]
+            Message::ProfileUpdateAnswer(_) => Some("Profile-Update-Answer"),
+            #[cfg(feature = "sh")]
+            Message::SubscribeNotificationsRequest(_) => {
+                Some("Subscribe-Notifications-Request")
+            }
+            #[cfg(feature = "sh")]
+            Message::SubscribeNotificationsAnswer(_) => {
+                Some("Subscribe-Notifications-Answer")
+            }
+            #[cfg(feature = "sh")]
+            Message::PushNotificationRequest(_) => Some("Push-Notification-Request"),
+            #[cfg(feature = "sh")]
+            Message::PushNotificationAnswer(_) => Some("Push-Notification-Answer"),
+            #[cfg(feature = "s6a")]
+            Message::UpdateLocationRequest(_) => Some("Update-Location-Request"),
+            #[cfg(feature = "s6a")]
+            Message::UpdateLocationAnswer(_) => Some("Update-Location-Answer"),
+            #[cfg(feature = "s6a")]
+            Message::CancelLocationRequest(_) => Some("Cancel-Location-Request"),
+            #[cfg(feature = "s6a")]
+            Message::CancelLocationAnswer(_) => Some("Cancel-Location-Answer"),
+            #[cfg(feature = "s6a")]
+            Message::AuthenticationInformationRequest(_) => {
+                Some("Authentication-Information-Request")
+            }
+            #[cfg(feature = "s6a")]
+            Message::AuthenticationInformationAnswer(_) => {
+                Some("Authentication-Information-Answer")
+            }
+            #[cfg(feature = "s6a")]
+            Message::InsertSubscriberDataRequest(_) => {
+                Some("Insert-Subscriber-Data-Request")
+            }
+            #[cfg(feature = "s6a")]
+            Message::InsertSubscriberDataAnswer(_) => {
+                Some("Insert-Subscriber-Data-Answer")
+            }
+            #[cfg(feature = "s6a")]
+            Message::DeleteSubscriberDataRequest(_) => {
+                Some("Delete-Subscriber-Data-Request")
+            }
+            #[cfg(feature = "s6a")]
+            Message::DeleteSubscriberDataAnswer(_) => {
+                Some("Delete-Subscriber-Data-Answer")
+            }
+            #[cfg(feature = "s6a")]
+            Message::PurgeUeRequest(_) => Some("Purge-UE-Request"),
+            #[cfg(feature = "s6a")]
+            Message::PurgeUeAnswer(_) => Some("Purge-UE-Answer"),
+            #[cfg(feature = "s6a")]
+            Message::ResetRequest(_) => Some("Reset-Request"),
+            #[cfg(feature = "s6a")]
+            Message::ResetAnswer(_) => Some("Reset-Answer"),
+            #[cfg(feature = "s6a")]
+            Message::NotifyRequest(_) => Some("Notify-Request"),
+            #[cfg(feature = "s6a")]
+            Message::NotifyAnswer(_) => Some("Notify-Answer"),
+            #[cfg(feature = "s13")]
+            Message::MeIdentityCheckRequest(_) => Some("ME-Identity-Check-Request"),
+            #[cfg(feature = "s13")]
+            Message::MeIdentityCheckAnswer(_) => Some("ME-Identity-Check-Answer"),
+            #[cfg(feature = "sy")]
+            Message::SySessionTerminationRequest(_) => {
+                Some("Session-Termination-Request")
+            }
+            #[cfg(feature = "sy")]
+            Message::SySessionTerminationAnswer(_) => Some("Session-Termination-Answer"),
+            #[cfg(feature = "sy")]
+            Message::SpendingLimitRequest(_) => Some("Spending-Limit-Request"),
+            #[cfg(feature = "sy")]
+            Message::SpendingLimitAnswer(_) => Some("Spending-Limit-Answer"),
+            #[cfg(feature = "sy")]
+            Message::SpendingStatusNotificationRequest(_) => {
+                Some("Spending-Status-Notification-Request")
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingStatusNotificationAnswer(_) => {
+                Some("Spending-Status-Notification-Answer")
+            }
+            #[cfg(feature = "rf")]
+            Message::RfAccountingRequest(_) => Some("Accounting-Request"),
+            #[cfg(feature = "rf")]
+            Message::RfAccountingAnswer(_) => Some("Accounting-Answer"),
+            #[cfg(feature = "ro")]
+            Message::RoReAuthRequest(_) => Some("Re-Auth-Request"),
+            #[cfg(feature = "ro")]
+            Message::RoReAuthAnswer(_) => Some("Re-Auth-Answer"),
+            #[cfg(feature = "ro")]
+            Message::RoCreditControlRequest(_) => Some("Credit-Control-Request"),
+            #[cfg(feature = "ro")]
+            Message::RoCreditControlAnswer(_) => Some("Credit-Control-Answer"),
+            #[cfg(feature = "ro")]
+            Message::RoAbortSessionRequest(_) => Some("Abort-Session-Request"),
+            #[cfg(feature = "ro")]
+            Message::RoAbortSessionAnswer(_) => Some("Abort-Session-Answer"),
             Message::Unknown(_) => None,
         }
     }
@@ -1407,6 +6132,242 @@ impl<'a> Message<'a> {
                     'a,
                 > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
             }
+            #[cfg(feature = "sh")]
+            Message::UserDataRequest(_) => {
+                <sh::UserDataRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sh")]
+            Message::UserDataAnswer(_) => {
+                <sh::UserDataAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sh")]
+            Message::ProfileUpdateRequest(_) => {
+                <sh::ProfileUpdateRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sh")]
+            Message::ProfileUpdateAnswer(_) => {
+                <sh::ProfileUpdateAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sh")]
+            Message::SubscribeNotificationsRequest(_) => {
+                <sh::SubscribeNotificationsRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sh")]
+            Message::SubscribeNotificationsAnswer(_) => {
+                <sh::SubscribeNotificationsAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sh")]
+            Message::PushNotificationRequest(_) => {
+                <sh::PushNotificationRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sh")]
+            Message::PushNotificationAnswer(_) => {
+                <sh::PushNotificationAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::UpdateLocationRequest(_) => {
+                <s6a::UpdateLocationRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::UpdateLocationAnswer(_) => {
+                <s6a::UpdateLocationAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::CancelLocationRequest(_) => {
+                <s6a::CancelLocationRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::CancelLocationAnswer(_) => {
+                <s6a::CancelLocationAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::AuthenticationInformationRequest(_) => {
+                <s6a::AuthenticationInformationRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::AuthenticationInformationAnswer(_) => {
+                <s6a::AuthenticationInformationAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::InsertSubscriberDataRequest(_) => {
+                <s6a::InsertSubscriberDataRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::InsertSubscriberDataAnswer(_) => {
+                <s6a::InsertSubscriberDataAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::DeleteSubscriberDataRequest(_) => {
+                <s6a::DeleteSubscriberDataRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::DeleteSubscriberDataAnswer(_) => {
+                <s6a::DeleteSubscriberDataAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::PurgeUeRequest(_) => {
+                <s6a::PurgeUeRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::PurgeUeAnswer(_) => {
+                <s6a::PurgeUeAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::ResetRequest(_) => {
+                <s6a::ResetRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::ResetAnswer(_) => {
+                <s6a::ResetAnswer<'a> as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::NotifyRequest(_) => {
+                <s6a::NotifyRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s6a")]
+            Message::NotifyAnswer(_) => {
+                <s6a::NotifyAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s13")]
+            Message::MeIdentityCheckRequest(_) => {
+                <s13::MeIdentityCheckRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "s13")]
+            Message::MeIdentityCheckAnswer(_) => {
+                <s13::MeIdentityCheckAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sy")]
+            Message::SySessionTerminationRequest(_) => {
+                <sy::SessionTerminationRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sy")]
+            Message::SySessionTerminationAnswer(_) => {
+                <sy::SessionTerminationAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingLimitRequest(_) => {
+                <sy::SpendingLimitRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingLimitAnswer(_) => {
+                <sy::SpendingLimitAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingStatusNotificationRequest(_) => {
+                <sy::SpendingStatusNotificationRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingStatusNotificationAnswer(_) => {
+                <sy::SpendingStatusNotificationAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "rf")]
+            Message::RfAccountingRequest(_) => {
+                <rf::AccountingRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "rf")]
+            Message::RfAccountingAnswer(_) => {
+                <rf::AccountingAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoReAuthRequest(_) => {
+                <ro::ReAuthRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoReAuthAnswer(_) => {
+                <ro::ReAuthAnswer<'a> as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoCreditControlRequest(_) => {
+                <ro::CreditControlRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoCreditControlAnswer(_) => {
+                <ro::CreditControlAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoAbortSessionRequest(_) => {
+                <ro::AbortSessionRequest<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoAbortSessionAnswer(_) => {
+                <ro::AbortSessionAnswer<
+                    'a,
+                > as rt::Command<'a>>::header(hop_by_hop, end_to_end)
+            }
             Message::Unknown(raw) => raw.header.with_ids(hop_by_hop, end_to_end),
         }
     }
@@ -1513,6 +6474,150 @@ impl<'a> Message<'a> {
             }
             #[cfg(feature = "credit_control")]
             Message::CreditControlAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sh")]
+            Message::UserDataRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sh")]
+            Message::UserDataAnswer(m) => rt::Command::encode_with_header(m, header, buf),
+            #[cfg(feature = "sh")]
+            Message::ProfileUpdateRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sh")]
+            Message::ProfileUpdateAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sh")]
+            Message::SubscribeNotificationsRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sh")]
+            Message::SubscribeNotificationsAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sh")]
+            Message::PushNotificationRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sh")]
+            Message::PushNotificationAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::UpdateLocationRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::UpdateLocationAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::CancelLocationRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::CancelLocationAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::AuthenticationInformationRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::AuthenticationInformationAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::InsertSubscriberDataRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::InsertSubscriberDataAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::DeleteSubscriberDataRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::DeleteSubscriberDataAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s6a")]
+            Message::PurgeUeRequest(m) => rt::Command::encode_with_header(m, header, buf),
+            #[cfg(feature = "s6a")]
+            Message::PurgeUeAnswer(m) => rt::Command::encode_with_header(m, header, buf),
+            #[cfg(feature = "s6a")]
+            Message::ResetRequest(m) => rt::Command::encode_with_header(m, header, buf),
+            #[cfg(feature = "s6a")]
+            Message::ResetAnswer(m) => rt::Command::encode_with_header(m, header, buf),
+            #[cfg(feature = "s6a")]
+            Message::NotifyRequest(m) => rt::Command::encode_with_header(m, header, buf),
+            #[cfg(feature = "s6a")]
+            Message::NotifyAnswer(m) => rt::Command::encode_with_header(m, header, buf),
+            #[cfg(feature = "s13")]
+            Message::MeIdentityCheckRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "s13")]
+            Message::MeIdentityCheckAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sy")]
+            Message::SySessionTerminationRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sy")]
+            Message::SySessionTerminationAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingLimitRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingLimitAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingStatusNotificationRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingStatusNotificationAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "rf")]
+            Message::RfAccountingRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "rf")]
+            Message::RfAccountingAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoReAuthRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoReAuthAnswer(m) => rt::Command::encode_with_header(m, header, buf),
+            #[cfg(feature = "ro")]
+            Message::RoCreditControlRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoCreditControlAnswer(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoAbortSessionRequest(m) => {
+                rt::Command::encode_with_header(m, header, buf)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoAbortSessionAnswer(m) => {
                 rt::Command::encode_with_header(m, header, buf)
             }
             Message::Unknown(_) => {}

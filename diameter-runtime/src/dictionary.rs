@@ -331,3 +331,55 @@ mod tests {
         assert!(!FlagRule::May.violated_by(true) && !FlagRule::ShouldNot.violated_by(true));
     }
 }
+
+/// Where the names of a [`BitNames`] hold: each field given narrows it (TS 29.229's
+/// Feature-List means other features in S6a's list 1, S6a's list 2 and Sh's list 1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BitScope {
+    /// The Vendor-Id beside the AVP in the Grouped AVP holding it.
+    pub vendor: Option<u32>,
+    /// The Application-Id of the message carrying the AVP.
+    pub application: Option<u32>,
+    /// The Feature-List-ID beside the AVP.
+    pub list_id: Option<u32>,
+}
+
+impl BitScope {
+    /// How many fields narrow it: a wider scope's name yields to a narrower one's.
+    pub fn narrowness(&self) -> usize {
+        [self.vendor, self.application, self.list_id]
+            .iter()
+            .filter(|f| f.is_some())
+            .count()
+    }
+
+    /// Do names of this scope hold where the AVP is seen in `context`? Every field given
+    /// here must be given there, equal.
+    pub fn holds_in(&self, context: &BitScope) -> bool {
+        let ok = |mine: Option<u32>, theirs: Option<u32>| mine.is_none() || mine == theirs;
+        ok(self.vendor, context.vendor)
+            && ok(self.application, context.application)
+            && ok(self.list_id, context.list_id)
+    }
+}
+
+/// The names one dictionary gives to the bits of a bit-mask Unsigned32 AVP (`<bits>`): TS
+/// 29.272's ULR-Flags, or a Feature-List's features.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BitNames {
+    /// AVP code.
+    pub code: u32,
+    /// AVP Vendor-Id.
+    pub vendor_id: u32,
+    /// Where the names hold.
+    pub scope: BitScope,
+    /// (bit number, name as the specification writes it); bit 0 is the mask value 1.
+    pub bits: &'static [(u32, &'static str)],
+}
+
+impl BitNames {
+    /// The name of bit `bit` (0 to 31), if this set names it.
+    pub fn name(&self, bit: u32) -> Option<&'static str> {
+        self.bits.iter().find(|(b, _)| *b == bit).map(|(_, n)| *n)
+    }
+}

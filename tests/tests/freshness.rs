@@ -56,17 +56,36 @@ fn feature_table_follows_the_dictionaries() {
         .find(|f| f.path == xtask::messages_manifest())
         .expect("the manifest is an output");
     // credit_control uses base's AVPs (Session-Id, Origin-Host, ...) and RFC 7155's
-    // Filter-Id, so it enables base and nasreq.
-    assert_eq!(
-        features(&manifest.contents),
-        [
-            r#"accounting = ["base"]"#,
-            r#"base = []"#,
-            r#"credit_control = ["base", "nasreq"]"#,
-            r#"full = ["accounting", "base", "credit_control", "nasreq"]"#,
-            r#"nasreq = ["base"]"#,
-        ]
-    );
+    // Filter-Id, so it enables base and nasreq; the TS 32.299 profiles need RFC 4006's AVPs
+    // and TS 32.299's own (module ts32299); `full` is every module.
+    let table = features(&manifest.contents);
+    for line in [
+        r#"accounting = ["base"]"#,
+        r#"base = []"#,
+        r#"credit_control = ["base", "nasreq"]"#,
+        r#"nasreq = ["base"]"#,
+        r#"rf = ["base", "credit_control", "ts32299"]"#,
+        r#"ro = ["base", "credit_control", "ts32299"]"#,
+    ] {
+        assert!(table.iter().any(|l| l == line), "{line} not in {table:#?}");
+    }
+    let modules: Vec<String> = std::fs::read_dir(xtask::messages_src())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().is_some_and(|n| n != "lib.rs"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let full = table.iter().find(|l| l.starts_with("full = ")).unwrap();
+    for m in &modules {
+        assert!(full.contains(&format!("\"{m}\"")), "full lacks {m}");
+        assert!(
+            table.iter().any(|l| l.starts_with(&format!("{m} = "))),
+            "no feature {m}"
+        );
+    }
+    for app in ["s6a", "s13", "sh", "rf", "ro", "sy"] {
+        assert!(modules.iter().any(|m| m == app), "no module {app}");
+    }
 }
 
 #[test]

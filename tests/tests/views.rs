@@ -167,7 +167,7 @@ fn agrees_as(
     opts: &DecodeOptions,
     compare_messages: bool,
 ) -> Result<Agreement, String> {
-    use diameter_messages::{accounting as acct, base, credit_control as cc};
+    use diameter_messages::{accounting as acct, base, credit_control as cc, sh};
     let (b, o, c) = (bytes, opts, compare_messages);
     match key {
         (0, 257, true) => view_agrees::<base::CapabilitiesExchangeRequestView>(b, o, c),
@@ -186,6 +186,9 @@ fn agrees_as(
         (4, 274, false) => view_agrees::<base::AbortSessionAnswerView>(b, o, c),
         (4, 275, true) => view_agrees::<base::SessionTerminationRequestView>(b, o, c),
         (4, 275, false) => view_agrees::<base::SessionTerminationAnswerView>(b, o, c),
+        (16_777_217, 306, false) => view_agrees::<sh::UserDataAnswerView>(b, o, c),
+        (16_777_217, 307, true) => view_agrees::<sh::ProfileUpdateRequestView>(b, o, c),
+        (16_777_217, 309, true) => view_agrees::<sh::PushNotificationRequestView>(b, o, c),
         _ => panic!("no view listed for (application, code, request) {key:?}"),
     }
 }
@@ -209,12 +212,16 @@ fn framing_intact(bytes: &[u8], opts: &DecodeOptions) -> bool {
 #[test]
 fn kept_vectors_decode_alike_as_struct_and_view() {
     let _shared = not_counting();
-    let vectors = base_and_cc_vectors();
-    assert_eq!(
-        vectors.len(),
-        24,
-        "the 24 messages of applications 0, 3 and 4"
+    // The 24 messages of applications 0, 3 and 4, and the three Sh ones whose User-Data
+    // python-diameter writes with Cx's code 606 (M bit): 5001 in strict mode, so that the
+    // comparison covers violations with a Failed-AVP, not only empty lists.
+    let mut vectors = base_and_cc_vectors();
+    vectors.extend(
+        diameter_tests::vectors_of(&[16_777_217])
+            .into_iter()
+            .filter(|(l, _)| ["Sh-UDA", "Sh-PUR", "Sh-PNR"].contains(&l.as_str())),
     );
+    assert_eq!(vectors.len(), 27);
     let mut failures = Vec::new();
     let mut with_violations = 0;
     for (label, bytes) in &vectors {
@@ -227,21 +234,24 @@ fn kept_vectors_decode_alike_as_struct_and_view() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    // The 3GPP AVPs with the M bit some of them carry are 5001 in strict mode: the comparison
-    // covers violations with a Failed-AVP, not only empty lists.
     assert!(with_violations > 0);
 }
 
-/// `MessageView` picks the view `Message` picks the struct for, on every kept vector: those
-/// of S6a and Sh too, which decode to the raw form with a 3007 until their dictionaries exist.
+/// `MessageView` picks the view `Message` picks the struct for, on every kept vector, under
+/// both grammars of application 4 (profile-less and 3GPP), and on one with a command code no
+/// dictionary defines (the raw form, with a 3001).
 #[test]
 fn message_view_dispatches_as_message_does() {
     let _shared = not_counting();
     let mut unknown = 0;
-    for (label, bytes) in diameter_tests::read_vectors("vectors.hex") {
-        for (mode, opts) in &MODES {
-            let by_struct = Message::decode_with(&bytes, opts);
-            let by_view = MessageView::decode_with(&bytes, opts);
+    let mut all = diameter_tests::read_vectors("vectors.hex");
+    let mut unknown_command = all[0].1.clone();
+    unknown_command[5..8].copy_from_slice(&[0, 0x03, 0xe7]); // command code 999
+    all.push((Some("code 999".into()), unknown_command));
+    for (label, bytes) in all {
+        for ((mode, opts), profile) in MODES.iter().flat_map(|m| [(m, None), (m, Some("3gpp"))]) {
+            let by_struct = Message::decode_profile(&bytes, opts, profile);
+            let by_view = MessageView::decode_profile(&bytes, opts, profile);
             match (by_struct, by_view) {
                 (Ok(s), Ok(v)) => {
                     assert_eq!(v.violations, s.violations, "{label:?} ({mode})");

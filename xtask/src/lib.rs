@@ -15,7 +15,14 @@ pub mod probe;
 
 /// The root dictionaries of the `diameter-messages` crate, by their shipped names (imports
 /// are followed).
-pub const DICTIONARIES: &[&str] = &["rfc6733.xml", "rfc4006.xml"];
+pub const DICTIONARIES: &[&str] = &[
+    "rfc6733.xml",
+    "rfc4006.xml",
+    "ts29272.xml",
+    "ts29329.xml",
+    "ts32299.xml",
+    "ts29219.xml",
+];
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {

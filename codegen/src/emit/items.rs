@@ -7,7 +7,9 @@ use quote::{format_ident, quote};
 
 use super::names;
 use super::plan::Plan;
-use crate::model::{Avp, AvpKey, AvpType, Command, EnumExtension, FlagRule, Grammar, Model};
+use crate::model::{
+    Application, Avp, AvpKey, AvpType, Command, EnumExtension, FlagRule, Grammar, Model,
+};
 
 /// One `#[doc]` attribute per line, so that the output reads as `///` comments.
 pub(super) fn docs(text: &str) -> TokenStream {
@@ -156,9 +158,8 @@ pub fn module(
         .values()
         .filter(|a| plan.avp_module(model, &a.key) == m)
         .collect();
-    let apps: Vec<_> = model
-        .applications
-        .values()
+    let apps: Vec<_> = super::plan::all_applications(model)
+        .map(|(a, _)| a)
         .filter(|a| a.module == m)
         .collect();
 
@@ -217,12 +218,13 @@ pub fn module(
     }
     for app in &apps {
         for cmd in app.commands.values() {
-            items.push(command_type(model, plan, m, app.id, cmd, true, rt));
-            items.push(command_type(model, plan, m, app.id, cmd, false, rt));
+            items.push(command_type(model, plan, m, app, cmd, true, rt));
+            items.push(command_type(model, plan, m, app, cmd, false, rt));
         }
     }
     items.extend(enum_extensions(model, plan, m));
     items.push(super::rules::value_names(model, plan, m));
+    items.push(super::bits::module_items(model, plan, m));
     let specs: BTreeSet<&str> = avps
         .iter()
         .map(|a| a.spec.as_str())
@@ -906,7 +908,7 @@ fn command_type(
     model: &Model,
     plan: &Plan,
     m: &str,
-    app_id: u32,
+    app: &Application,
     cmd: &Command,
     request: bool,
     rt: &TokenStream,
@@ -959,11 +961,7 @@ fn command_type(
             ..
         }
     );
-    let spec = model
-        .applications
-        .get(&app_id)
-        .map(|a| a.spec.as_str())
-        .unwrap_or("");
+    let (app_id, spec) = (app.id, app.spec.as_str());
     let mut doc = format!("{full} ({abbrev}): command code {code}, application {app_id}; {spec}");
     if let Some(s) = &cmd.section {
         doc.push_str(&format!(" section {s}"));

@@ -5,6 +5,7 @@
 //! locals, a `match` on AVP keys) and in-place encode calling the runtime's `typed` engine.
 //! The root file declares the modules and the dispatch over every command.
 
+mod bits;
 mod builders;
 mod extend;
 mod items;
@@ -20,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::TokenStream;
 
 use crate::model::Model;
-pub use plan::Plan;
+pub use plan::{all_applications as plan_applications, Plan};
 
 /// How generated files are laid out.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use heck::ToSnakeCase;
 
-use crate::model::{AvpKey, AvpType, Grammar, Model};
+use crate::model::{Application, AvpKey, AvpType, Grammar, Model};
 
 /// The module layout of one generation.
 #[derive(Debug)]
@@ -69,7 +69,7 @@ impl Plan {
         for m in plan.file_module.values() {
             modules.entry(m.clone()).or_default();
         }
-        for app in model.applications.values() {
+        for (app, _) in all_applications(model) {
             modules.entry(app.module.clone()).or_default();
         }
         let mut uses = |from: &str, key: &AvpKey| {
@@ -78,7 +78,7 @@ impl Plan {
                 modules.entry(from.to_string()).or_default().insert(to);
             }
         };
-        for app in model.applications.values() {
+        for (app, _) in all_applications(model) {
             for cmd in app.commands.values() {
                 for rule in cmd.request.rules.iter().chain(&cmd.answer.rules) {
                     uses(&app.module, &rule.avp);
@@ -176,6 +176,18 @@ impl Plan {
         seen.remove(module);
         seen
     }
+}
+
+/// Every application whose commands are emitted: the profile-less ones by id, then the
+/// profiles (`Model::profiles`) by (id, profile), each with its profile name. A profile is an
+/// application of its own to the emitter: its module holds its command types.
+pub fn all_applications(model: &Model) -> impl Iterator<Item = (&Application, Option<&str>)> {
+    model.applications.values().map(|a| (a, None)).chain(
+        model
+            .profiles
+            .iter()
+            .map(|(k, a)| (a, Some(k.profile.as_str()))),
+    )
 }
 
 fn stem_module(path: &Path) -> String {

@@ -84,6 +84,7 @@ pub fn root(
 
     // Modules whose dictionaries this root searches: local ones (feature-gated) and externs.
     let mut lookups = Vec::new();
+    let mut arms = Vec::new();
     let mut dicts = Vec::new();
     let mut module_paths = Vec::new();
     for m in plan.modules.keys() {
@@ -92,10 +93,23 @@ pub fn root(
         } else {
             (quote!(), ident(&plan.externs[m]))
         };
-        lookups.push(quote! {
-            #c
-            if let Some(d) = #p::DICTIONARY.avp(code, vendor_id) { return Some(d); }
-        });
+        if plan.is_local(m) {
+            // One match arm per AVP of every local module: the lookup costs the same however
+            // many modules are enabled, instead of searching each in turn.
+            for avp in model
+                .avps
+                .values()
+                .filter(|a| plan.avp_module(model, &a.key) == m)
+            {
+                let n = format_ident!("{}", names::def_name(&avp.name));
+                let (code, vendor) = (avp.key.code, avp.key.vendor_id);
+                arms.push(quote!(#c (#vendor, #code) => Some(&#p::defs::#n),));
+            }
+        } else {
+            lookups.push(quote! {
+                if let Some(d) = #p::DICTIONARY.avp(code, vendor_id) { return Some(d); }
+            });
+        }
         dicts.push(quote! {
             #c
             v.push(&#p::DICTIONARY);
@@ -119,23 +133,32 @@ pub fn root(
     let mut view_to_arms = Vec::new();
     let mut app_ids = Vec::new();
     // Variant names: the type name, prefixed by the module where two applications share it.
-    let mut seen = std::collections::BTreeMap::<String, usize>::new();
-    for app in model
-        .applications
-        .values()
-        .filter(|a| plan.is_local(&a.module))
+    // Profile-less applications are counted among themselves only, so that compiling in a
+    // profile never renames their variants; a profile's command is prefixed whenever any other
+    // application or profile has a command of its name (`RoCreditControlRequest`).
+    let mut seen = BTreeMap::<String, usize>::new();
+    let mut seen_all = BTreeMap::<String, usize>::new();
+    for (app, profile) in
+        super::plan::all_applications(model).filter(|(a, _)| plan.is_local(&a.module))
     {
         for cmd in app.commands.values() {
-            *seen.entry(names::type_name(&cmd.name)).or_default() += 1;
+            if profile.is_none() {
+                *seen.entry(names::type_name(&cmd.name)).or_default() += 1;
+            }
+            *seen_all.entry(names::type_name(&cmd.name)).or_default() += 1;
         }
     }
-    for app in model.applications.values() {
+    let mut profile_arms = Vec::new();
+    let mut view_profile_arms = Vec::new();
+    for (app, profile) in super::plan::all_applications(model) {
         if !plan.is_local(&app.module) {
             continue;
         }
         let c = cfg(always_on, &app.module);
         let id = app.id;
-        app_ids.push(quote!(#c if application_id == #id { return true; }));
+        if profile.is_none() {
+            app_ids.push(quote!(#c if application_id == #id { return true; }));
+        }
         let module = ident(&app.module);
         for cmd in app.commands.values() {
             for (request, suffix, grammar) in [
@@ -149,8 +172,13 @@ pub fn root(
                 } else {
                     quote!()
                 };
+                let counts = if profile.is_some() { &seen_all } else { &seen };
                 let v = if app.id != 0
-                    && seen.get(&names::type_name(&cmd.name)).copied().unwrap_or(0) > 1
+                    && counts
+                        .get(&names::type_name(&cmd.name))
+                        .copied()
+                        .unwrap_or(0)
+                        > 1
                 {
                     format_ident!("{}{}", names::type_name(&app.module), ty)
                 } else {
@@ -168,11 +196,16 @@ pub fn root(
                         Ok(d.map(Message::#v))
                     }
                 };
-                if id == 0 {
-                    // RFC 6733 session commands serve any application without its own.
-                    base_arms.push(quote!(#c (_, #code, #request) => #body));
+                if let Some(p) = profile {
+                    profile_arms
+                        .push(quote!(#c (#id, #code, #request) if profile == Some(#p) => #body));
+                } else {
+                    if id == 0 {
+                        // RFC 6733 session commands serve any application without its own.
+                        base_arms.push(quote!(#c (_, #code, #request) => #body));
+                    }
+                    decode_arms.push(quote!(#c (#id, #code, #request) => #body));
                 }
-                decode_arms.push(quote!(#c (#id, #code, #request) => #body));
                 name_arms.push(quote!(#c Message::#v(_) => Some(#full),));
                 header_arms.push(quote!(#c Message::#v(_) => <#module::#ty #lt as #rt::Command<'a>>::header(hop_by_hop, end_to_end),));
                 encode_arms.push(
@@ -192,10 +225,15 @@ pub fn root(
                         Ok(d.map(MessageView::#v))
                     }
                 };
-                if id == 0 {
-                    view_base_arms.push(quote!(#c (_, #code, #request) => #body));
+                if let Some(p) = profile {
+                    view_profile_arms
+                        .push(quote!(#c (#id, #code, #request) if profile == Some(#p) => #body));
+                } else {
+                    if id == 0 {
+                        view_base_arms.push(quote!(#c (_, #code, #request) => #body));
+                    }
+                    view_decode_arms.push(quote!(#c (#id, #code, #request) => #body));
                 }
-                view_decode_arms.push(quote!(#c (#id, #code, #request) => #body));
                 view_name_arms.push(quote!(#c MessageView::#v(_) => Some(#full),));
                 view_to_arms.push(quote!(
                     #c MessageView::#v(v) => Message::#v(#rt::CommandView::to_command(v)),
@@ -204,10 +242,66 @@ pub fn root(
         }
     }
 
+    // `richest_profile`: the first profile by name with a module compiled in. Profiles
+    // redefine commands with richer grammars (TS 32.299's CCR adds Service-Information to
+    // RFC 4006's), and a message valid under the plain grammar is valid under the profile's.
+    let mut richest = Vec::new();
+    let profile_names: std::collections::BTreeSet<&str> =
+        model.profiles.keys().map(|k| k.profile.as_str()).collect();
+    for p in profile_names {
+        let mods: Vec<&str> = model
+            .profiles
+            .iter()
+            .filter(|(k, a)| k.profile == p && plan.is_local(&a.module))
+            .map(|(_, a)| a.module.trim_start_matches("r#"))
+            .collect();
+        if mods.is_empty() {
+            continue;
+        }
+        let c = match always_on {
+            Some(_) => quote!(#[cfg(any(#(feature = #mods),*))]),
+            None => quote!(),
+        };
+        richest.push(quote!(#c { return Some(#p); }));
+    }
+    out.extend(quote! {
+        /// The profile [`Message::decode`] and [`MessageView::decode`] use: none. A command that
+        /// a profile redefines (TS 32.299's CCR in application 4, ACR in application 3) decodes
+        /// as the profile-less application's (`credit_control::CreditControlRequest`), whatever
+        /// features are on, so that enabling a profile changes no program's matches;
+        /// [`Message::decode_profile`] with [`richest_profile`] (as the CLI does) or a name
+        /// chooses the profile's command (`ro::CreditControlRequest`).
+        pub const DEFAULT_PROFILE: Option<&str> = None;
+
+        /// The richest grammar compiled in: the first profile by name whose module is enabled
+        /// (`Some("3gpp")` with `rf` or `ro`), else `None`. A message valid under the
+        /// profile-less grammar is valid under the profile's, which types more of it.
+        #[allow(unreachable_code)]
+        pub fn richest_profile() -> Option<&'static str> {
+            #(#richest)*
+            None
+        }
+    });
     out.extend(super::rules::root_value_names(model, &module_paths));
+    let local_paths: Vec<_> = plan
+        .modules
+        .keys()
+        .zip(&module_paths)
+        .filter(|(m, _)| plan.is_local(m))
+        .map(|(_, p)| p.clone())
+        .collect();
+    out.extend(super::bits::root_items(model, &local_paths));
     out.extend(quote! {
         /// The definition of AVP (`code`, `vendor_id`) in any enabled dictionary.
         pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static #rt::dictionary::AvpDef> {
+            #[allow(unreachable_patterns)]
+            let local = match (vendor_id, code) {
+                #(#arms)*
+                _ => None,
+            };
+            if local.is_some() {
+                return local;
+            }
             #(#lookups)*
             None
         }
@@ -274,11 +368,28 @@ pub fn root(
                 opts: &#rt::DecodeOptions,
                 known: fn(u32, u32) -> Option<&'static #rt::dictionary::AvpDef>,
             ) -> Result<#rt::Decoded<MessageView<'a>>, #rt::DecodeError> {
-                let _ = known; // unused when no command is generated
+                Self::decode_profile_in(bytes, opts, known, DEFAULT_PROFILE)
+            }
+
+            /// As [`MessageView::decode_with`], preferring the grammars of `profile` (see
+            /// [`Message::decode_profile`]).
+            pub fn decode_profile(bytes: &'a [u8], opts: &#rt::DecodeOptions, profile: Option<&str>) -> Result<#rt::Decoded<MessageView<'a>>, #rt::DecodeError> {
+                Self::decode_profile_in(bytes, opts, avp_def, profile)
+            }
+
+            /// As [`MessageView::decode_profile`], with `known` deciding which AVPs exist.
+            pub fn decode_profile_in(
+                bytes: &'a [u8],
+                opts: &#rt::DecodeOptions,
+                known: fn(u32, u32) -> Option<&'static #rt::dictionary::AvpDef>,
+                profile: Option<&str>,
+            ) -> Result<#rt::Decoded<MessageView<'a>>, #rt::DecodeError> {
+                let _ = (known, profile); // unused when no command is generated
                 let header = #rt::Header::decode_unchecked(bytes)?;
                 let key = (header.application_id, header.command_code, header.flags.is_request());
                 #[allow(unreachable_patterns)]
                 match key {
+                    #(#view_profile_arms)*
                     #(#view_decode_arms)*
                     #(#view_base_arms)*
                     _ => {
@@ -348,12 +459,32 @@ pub fn root(
                 opts: &#rt::DecodeOptions,
                 known: fn(u32, u32) -> Option<&'static #rt::dictionary::AvpDef>,
             ) -> Result<#rt::Decoded<Message<'a>>, #rt::DecodeError> {
-                let _ = known; // unused when no command is generated
+                Self::decode_profile_in(bytes, opts, known, DEFAULT_PROFILE)
+            }
+
+            /// As [`Message::decode_with`], preferring the grammars of `profile` where it
+            /// redefines a command: `Some("3gpp")` decodes an application 4 CCR as
+            /// `ro::CreditControlRequest` (when the `ro` module is compiled in), `None` as the
+            /// profile-less `credit_control::CreditControlRequest`. A command the profile does not
+            /// define is decoded as without it.
+            pub fn decode_profile(bytes: &'a [u8], opts: &#rt::DecodeOptions, profile: Option<&str>) -> Result<#rt::Decoded<Message<'a>>, #rt::DecodeError> {
+                Self::decode_profile_in(bytes, opts, avp_def, profile)
+            }
+
+            /// As [`Message::decode_profile`], with `known` deciding which AVPs exist.
+            pub fn decode_profile_in(
+                bytes: &'a [u8],
+                opts: &#rt::DecodeOptions,
+                known: fn(u32, u32) -> Option<&'static #rt::dictionary::AvpDef>,
+                profile: Option<&str>,
+            ) -> Result<#rt::Decoded<Message<'a>>, #rt::DecodeError> {
+                let _ = (known, profile); // unused when no command is generated
                 // Judged by the command's decoder, which applies the leniency asked for.
                 let header = #rt::Header::decode_unchecked(bytes)?;
                 let key = (header.application_id, header.command_code, header.flags.is_request());
                 #[allow(unreachable_patterns)]
                 match key {
+                    #(#profile_arms)*
                     #(#decode_arms)*
                     #(#base_arms)*
                     _ => {

@@ -66,7 +66,7 @@ pub(super) fn boxing(model: &Model, names: &BTreeSet<String>, threshold: Option<
         size_of_group(model, &key, threshold, &mut b, &mut BTreeSet::new());
     }
     // The commands' own members (whose boxing the groups above did not decide).
-    for app in model.applications.values() {
+    for (app, _) in super::plan::all_applications(model) {
         for cmd in app.commands.values() {
             for g in [&cmd.request, &cmd.answer] {
                 size_of_members(model, g, threshold, &mut b, &mut BTreeSet::new());
