@@ -90,18 +90,47 @@ pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
 pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str> {
     #[allow(clippy::match_single_binding)]
     match (code, vendor_id, value) {
-        (563u32, 0u32, 0u32) => Some("SUNDAY"),
-        (563u32, 0u32, 2u32) => Some("MONDAY"),
-        (563u32, 0u32, 4u32) => Some("TUESDAY"),
-        (563u32, 0u32, 8u32) => Some("WEDNESDAY"),
-        (563u32, 0u32, 16u32) => Some("THURSDAY"),
-        (563u32, 0u32, 32u32) => Some("FRIDAY"),
-        (563u32, 0u32, 64u32) => Some("SATURDAY"),
         _ => None,
     }
 }
+/// The named bits of Day-Of-Week-Mask (masks).
+pub mod day_of_week_mask {
+    /// `SUNDAY`: bit 0. The time window matches on Sunday.
+    pub const SUNDAY: u32 = 1 << 0;
+    /// `MONDAY`: bit 1. The time window matches on Monday.
+    pub const MONDAY: u32 = 1 << 1;
+    /// `TUESDAY`: bit 2. The time window matches on Tuesday.
+    pub const TUESDAY: u32 = 1 << 2;
+    /// `WEDNESDAY`: bit 3. The time window matches on Wednesday.
+    pub const WEDNESDAY: u32 = 1 << 3;
+    /// `THURSDAY`: bit 4. The time window matches on Thursday.
+    pub const THURSDAY: u32 = 1 << 4;
+    /// `FRIDAY`: bit 5. The time window matches on Friday.
+    pub const FRIDAY: u32 = 1 << 5;
+    /// `SATURDAY`: bit 6. The time window matches on Saturday.
+    pub const SATURDAY: u32 = 1 << 6;
+}
 /// The named bits of this module's dictionaries (`<bits>`), one entry per AVP and scope.
-pub static BITS: &[rt::dictionary::BitNames] = &[];
+pub static BITS: &[rt::dictionary::BitNames] = &[
+    rt::dictionary::BitNames {
+        code: 563u32,
+        vendor_id: 0u32,
+        scope: rt::dictionary::BitScope {
+            vendor: None,
+            application: None,
+            list_id: None,
+        },
+        bits: &[
+            (0u32, "SUNDAY"),
+            (1u32, "MONDAY"),
+            (2u32, "TUESDAY"),
+            (3u32, "WEDNESDAY"),
+            (4u32, "THURSDAY"),
+            (5u32, "FRIDAY"),
+            (6u32, "SATURDAY"),
+        ],
+    },
+];
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
 /// `vendor_id`) where the Grouped AVP holding it carries Vendor-Id `scope_vendor`
 /// (`<values vendor=..>`: Experimental-Result-Code); `None` when they name none.

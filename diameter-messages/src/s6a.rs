@@ -3081,13 +3081,13 @@ pub mod defs {
     };
     /// Bit mask in the S7a/S7d UVR (skip subscriber data).
     ///
-    /// `UVR-Flags` (AVP code 1639, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.153.
+    /// `UVR-Flags` (AVP code 1639, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.153.
     pub static UVR_FLAGS: AvpDef = AvpDef {
         name: "UVR-Flags",
         code: 1639,
         vendor_id: 10415,
         ty: Unsigned32,
-        m: MustNot,
+        m: Must,
         v: Must,
         p: May,
         enums: &[],
@@ -3096,13 +3096,13 @@ pub mod defs {
     };
     /// Bit mask in the S7a/S7d UVA (temporarily empty VPLMN CSG data).
     ///
-    /// `UVA-Flags` (AVP code 1640, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.154.
+    /// `UVA-Flags` (AVP code 1640, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.154.
     pub static UVA_FLAGS: AvpDef = AvpDef {
         name: "UVA-Flags",
         code: 1640,
         vendor_id: 10415,
         ty: Unsigned32,
-        m: MustNot,
+        m: Must,
         v: Must,
         p: May,
         enums: &[],
@@ -3125,13 +3125,13 @@ pub mod defs {
     ];
     /// CSG subscription data that the visited network's CSS provides over S7a/S7d.
     ///
-    /// `VPLMN-CSG-Subscription-Data` (AVP code 1641, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.155.
+    /// `VPLMN-CSG-Subscription-Data` (AVP code 1641, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.155.
     pub static VPLMN_CSG_SUBSCRIPTION_DATA: AvpDef = AvpDef {
         name: "VPLMN-CSG-Subscription-Data",
         code: 1641,
         vendor_id: 10415,
         ty: Grouped,
-        m: MustNot,
+        m: Must,
         v: Must,
         p: May,
         enums: &[],
