@@ -140,7 +140,13 @@ struct FreeDiameter {
     script: PathBuf,
     port: u16,
     work: PathBuf,
+    /// Held from start to stop (fields drop after `Drop::drop`): one freeDiameter at a time.
+    _serial: std::sync::MutexGuard<'static, ()>,
 }
+
+/// freeDiameter peers run one after the other: started side by side (each in its own network
+/// namespace behind a socat relay), one of them now and then failed to come up.
+static FREEDIAMETER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl FreeDiameter {
     fn start(dir: &Path, port: u16, env: &[(&str, &str)]) -> FreeDiameter {
@@ -162,15 +168,26 @@ impl FreeDiameter {
             std::fs::write(work.join("cert.pem"), chain).expect("cert.pem");
             std::fs::write(work.join("key.pem"), key).expect("key.pem");
         }
+        // A test that panicked while holding the lock has stopped its peer all the same.
+        let serial = FREEDIAMETER.lock().unwrap_or_else(|e| e.into_inner());
         let fd = FreeDiameter {
             script: dir.join("freediameter-peer.sh"),
             port,
             work,
+            _serial: serial,
         };
-        let out = fd
-            .command("start")
-            .envs(env.iter().copied())
-            .output_blocking();
+        let start = || {
+            fd.command("start")
+                .envs(env.iter().copied())
+                .output_blocking()
+        };
+        let mut out = start();
+        if !out.status.success() {
+            // Once more after a stop: what a start that failed half-way left behind (its
+            // namespace, its relay) is gone then.
+            let _ = fd.command("stop").output_blocking();
+            out = start();
+        }
         assert!(
             out.status.success(),
             "freeDiameter did not start: {}{}",
