@@ -2,7 +2,7 @@
 //! requests waiting for answers, and the limit on concurrent request handlers.
 //!
 //! The reader frames the byte stream by the header's Message-Length
-//! ([`diameter_runtime::frame`]) and hands each whole message to the connection's [`Sink`];
+//! ([`diameter_runtime::frame`]) and hands each whole message to the connection's sink;
 //! a length above the configured maximum (or any header that cannot start a message) is a
 //! framing error, the only thing that ends a connection from the reading side. The sink
 //! takes a handler permit before it starts a request handler, so when every permit is taken

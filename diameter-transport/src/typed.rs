@@ -7,7 +7,7 @@
 //! command type is named here by its `'static` form ([`Typed`]), whose [`Typed::At`] is the
 //! same type at any other lifetime, and a request names its answer ([`Request::Answer`]).
 //!
-//! The generated crate does not (yet) emit these associations, so [`typed_commands!`]
+//! The generated crate does not (yet) emit these associations, so [`typed_commands!`](crate::typed_commands)
 //! writes them, here for the commands of `diameter-messages` that a node sends with
 //! [`Node::call`](crate::Node::call) or serves with a handler, and in a user's crate for its
 //! own generated commands (both types are then local, so the orphan rule allows it).

@@ -816,6 +816,29 @@ pub(super) fn field_ident(n: &proc_macro2::Ident) -> TokenStream {
     }
 }
 
+/// `new` and the builder of the group or command `ty`, named `name` (see `emit::builders`).
+fn constructors(
+    model: &Model,
+    g: &Grammar,
+    b: &Body,
+    refs: &GrammarRefs,
+    ty: &proc_macro2::Ident,
+    name: &str,
+    rt: &TokenStream,
+) -> TokenStream {
+    let grammar = &refs.grammar;
+    let command = matches!(g.header, crate::model::GrammarHeader::Command { .. });
+    let target = super::builders::Target {
+        ty,
+        lifetime: &b.lifetime,
+        name,
+        what: if command { "message" } else { "group" },
+        command,
+        grammar: quote!(defs::#grammar),
+    };
+    super::builders::constructors(model, g, &b.fields, &target, rt)
+}
+
 fn group_type(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) -> TokenStream {
     let ty = format_ident!("{}", names::type_name(&avp.name));
     let Some(g) = &avp.grammar else {
@@ -827,22 +850,8 @@ fn group_type(model: &Model, plan: &Plan, m: &str, avp: &Avp, rt: &TokenStream) 
     };
     let dname = format_ident!("{}", names::def_name(&avp.name));
     let b = body(model, plan, m, g, &refs, rt);
+    let ctors = constructors(model, g, &b, &refs, &ty, &avp.name, rt);
     let (decls, decode, encode) = (b.decls, b.decode, b.encode);
-    let grammar = &refs.grammar;
-    let ctors = super::builders::constructors(
-        model,
-        g,
-        &b.fields,
-        &super::builders::Target {
-            ty: &ty,
-            lifetime: &b.lifetime,
-            name: &avp.name,
-            what: "group",
-            command: false,
-            grammar: quote!(defs::#grammar),
-        },
-        rt,
-    );
     let owned = owned_impl(&ty, &b.lifetime, &b.into_owned, rt);
     let lt = b.lifetime;
     let view = super::views::view(
@@ -926,22 +935,8 @@ fn command_type(
         occurs: format_ident!("{}_{upper}_OCCURS", names::def_name(&cmd.name)),
     };
     let b = body(model, plan, m, g, &refs, rt);
+    let ctors = constructors(model, g, &b, &refs, &ty, &full, rt);
     let (decls, decode, encode) = (b.decls, b.decode, b.encode);
-    let grammar = &refs.grammar;
-    let ctors = super::builders::constructors(
-        model,
-        g,
-        &b.fields,
-        &super::builders::Target {
-            ty: &ty,
-            lifetime: &b.lifetime,
-            name: &full,
-            what: "message",
-            command: true,
-            grammar: quote!(defs::#grammar),
-        },
-        rt,
-    );
     let owned = owned_impl(&ty, &b.lifetime, &b.into_owned, rt);
     let lt = b.lifetime;
     let view = super::views::view(
