@@ -216,6 +216,13 @@ impl Drop for FreeDiameter {
     fn drop(&mut self) {
         // The script waits at most 10 s, then kills by pid.
         let _ = self.command("stop").output_blocking();
+        // The script's stop leaves the two socat relays of an FD_CONNECT peer (freeDiameter's
+        // way out to our node) running: they name this peer's own socket, so end them by it.
+        let out_sock = self.work.join("out.sock");
+        let mut pkill = std::process::Command::new("pkill");
+        pkill.arg("-f").arg(out_sock.as_os_str());
+        // Best effort: a machine without pkill keeps the relays, as before.
+        let _ = tokio::task::block_in_place(|| pkill.output());
         let _ = std::fs::remove_dir_all(&self.work);
     }
 }
