@@ -626,9 +626,31 @@ pub(super) struct GrammarRefs {
 }
 
 /// `ctx.fields(&defs::X_GRAMMAR, &defs::X_OCCURS)`: the walk state of one AVP list.
-pub(super) fn fields_start(refs: &GrammarRefs) -> TokenStream {
+fn fields_start(refs: &GrammarRefs) -> TokenStream {
     let (g, o) = (&refs.grammar, &refs.occurs);
     quote!(let mut s = ctx.fields(&defs::#g, &defs::#o);)
+}
+
+/// The walk of one AVP list, shared by the struct's decoder and the view's check: each AVP
+/// matched on (code, vendor) to its field's `arms` or else `other_arm`, then `after` (the
+/// checks of required rules and choices).
+pub(super) fn walk(
+    refs: &GrammarRefs,
+    arms: impl Iterator<Item = TokenStream>,
+    other_arm: TokenStream,
+    after: TokenStream,
+) -> TokenStream {
+    let start = fields_start(refs);
+    quote! {
+        #start
+        while let Some(a) = s.next(data) {
+            match (a.header.code, a.header.vendor()) {
+                #(#arms)*
+                #other_arm
+            }
+        }
+        #after
+    }
 }
 
 /// `(code, vendor)` of a match arm, as unsuffixed literals.
@@ -671,7 +693,7 @@ fn body(
         let k = Literal::usize_unsuffixed(f.index);
         let n = field_ident(&f.name);
         let call = match (f.shape, f.grouped) {
-            (Shape::Forbidden, _) => quote!(s.forbidden(#k, &a)),
+            (Shape::Forbidden, _) => unreachable!("rules::has_arm leaves excluded rules out"),
             (Shape::One, false) => quote!(s.one(#k, &a, &mut self.#n)),
             (Shape::One, true) => quote!(s.one_group(#k, &a, &mut self.#n)),
             (Shape::Optional, false) => quote!(s.opt(#k, &a, &mut self.#n)),
@@ -687,23 +709,12 @@ fn body(
     } else {
         quote!(_ => s.other(&a, None),)
     };
-    let start = fields_start(refs);
     let needs = fs.iter().filter(|f| g.rules[f.index].min > 0).map(|f| {
         let k = Literal::usize_unsuffixed(f.index);
         quote!(s.need(#k);)
     });
     let one_of = super::rules::one_of_check(g, None);
-    let decode = quote! {
-        #start
-        while let Some(a) = s.next(data) {
-            match (a.header.code, a.header.vendor()) {
-                #(#arms)*
-                #other_arm
-            }
-        }
-        #(#needs)*
-        #one_of
-    };
+    let decode = walk(refs, arms, other_arm, quote!(#(#needs)* #one_of));
 
     // into_owned_in: every field made 'static; empty (the value itself is returned) when
     // nothing borrows.

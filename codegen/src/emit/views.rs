@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 
 use proc_macro2::Literal;
 
-use super::items::{docs, field_ident, fields_start, key_pattern, Field, GrammarRefs, Shape};
+use super::items::{docs, field_ident, key_pattern, Field, GrammarRefs, Shape};
 use crate::model::Grammar;
 
 /// What a view reads as.
@@ -42,7 +42,7 @@ pub(super) fn view(
         let value = &f.value;
         let single = matches!(f.shape, Shape::One | Shape::Optional);
         let call = match (f.shape, &f.view) {
-            (Shape::Forbidden, _) => quote!(s.forbidden(#k, &a)),
+            (Shape::Forbidden, _) => unreachable!("rules::has_arm leaves excluded rules out"),
             (_, Some(v)) if single => quote!(s.view_single_group::<#v>(#k, &a, &mut out.at[#k])),
             (_, None) if single => quote!(s.view_single::<#value>(#k, &a, &mut out.at[#k])),
             (_, Some(v)) => quote!(s.view_group::<#v>(#k, &a, &mut out.at[#k])),
@@ -64,21 +64,10 @@ pub(super) fn view(
             quote!(s.need(#k);)
         }
     });
-    let start = fields_start(refs);
     let one_of = super::rules::one_of_check(g, Some(quote!(out.at)));
     let out_mut = if n == 0 { quote!() } else { quote!(mut) };
     let nl = Literal::usize_unsuffixed(n);
-    let walk = quote! {
-        #start
-        while let Some(a) = s.next(data) {
-            match (a.header.code, a.header.vendor()) {
-                #(#arms)*
-                #other_arm
-            }
-        }
-        #(#needs)*
-        #one_of
-    };
+    let walk = super::items::walk(refs, arms, other_arm, quote!(#(#needs)* #one_of));
     // A group's view is small and returned by value; a command's is checked in the result
     // its caller has already built (`CommandView::decode_in`), so that it is not copied there.
     let check = quote! {

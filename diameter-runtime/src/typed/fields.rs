@@ -152,12 +152,6 @@ impl<'o, const N: usize> Fields<'_, 'o, N> {
         self.counts[k] == 1
     }
 
-    /// A rule whose AVP must not occur (`0*0`): every occurrence is 5008.
-    #[inline(always)]
-    pub fn forbidden(&mut self, k: usize, a: &AvpRef<'_>) {
-        self.occurrence(k, a);
-    }
-
     /// A required scalar field (`{X}` or `<X>`: `T`); the first occurrence is kept.
     #[inline(always)]
     pub fn one<'a, T: AvpValue<'a>>(&mut self, k: usize, a: &AvpRef<'a>, slot: &mut T) {
