@@ -267,7 +267,7 @@ fn find_type(s: &str) -> Option<AvpType> {
 }
 
 /// Encodes one AVP object; `path` names it in errors, e.g. `avps[3]`.
-fn encode_avp(v: &Value, path: &str, lenient: bool) -> Result<RawAvp<'static>, String> {
+pub fn encode_avp(v: &Value, path: &str, lenient: bool) -> Result<RawAvp<'static>, String> {
     let o = v
         .as_object()
         .ok_or_else(|| format!("{path}: {v} is not an AVP object"))?;

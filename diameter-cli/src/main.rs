@@ -16,6 +16,7 @@
 //!
 //! The JSON shapes are the contract written down in `shared/CLI-JSON.md`.
 
+mod client;
 mod dict;
 mod encode;
 mod input;
@@ -94,6 +95,44 @@ enum Command {
         #[arg(long, value_name = "NAME|ABBREV")]
         command: Option<String>,
     },
+    /// Send requests given as JSON to a peer and print the answers.
+    ///
+    /// Connects (CER/CEA advertising the requests' applications), sends each message of the
+    /// file in turn, prints each answer as `decode` would, and disconnects with DPR.
+    /// Origin-Host, Origin-Realm and Session-Id are filled in when absent; string values may
+    /// hold the placeholders `{seq}`, `{round}`, `{step}`, `{session}` (see `load`).
+    /// Exit status: 0 when every request was answered (whatever its Result-Code), 1 when one
+    /// was not (timeout, connection lost), 2 on bad usage or input, 3 when the peer could not
+    /// be reached (no CER/CEA within the connect timeout).
+    Send {
+        #[command(flatten)]
+        peer: client::PeerArgs,
+        /// Output form of the answers.
+        #[arg(long, value_enum, default_value_t = DecodeFormat::Text)]
+        format: DecodeFormat,
+        /// The requests: one JSON object, JSON Lines or an array; `-` reads standard input.
+        file: String,
+    },
+    /// Load a peer with requests given as JSON, within a rate, a duration and an in-flight cap.
+    ///
+    /// Each worker (one per --in-flight) runs rounds: the file's messages in order, sharing
+    /// one Session-Id per round. Placeholders in string values: `{seq}` (request number),
+    /// `{round}`, `{step}` (index in the file, e.g. CC-Request-Number "{step}"), `{session}`
+    /// (the round's Session-Id, put in automatically where the command has a Session-Id and
+    /// the file none). Prints a live progress line (on a terminal), one line per second and
+    /// a summary (text), or one JSON summary object (json). Exit status as `send`: 0 when
+    /// every request sent was answered, 1 otherwise, 2 bad usage, 3 peer unreachable.
+    Load {
+        #[command(flatten)]
+        peer: client::PeerArgs,
+        #[command(flatten)]
+        bounds: client::load::LoadArgs,
+        /// Output form of the report.
+        #[arg(long, value_enum, default_value_t = DecodeFormat::Text)]
+        format: DecodeFormat,
+        /// The requests: one JSON object, JSON Lines or an array; `-` reads standard input.
+        file: String,
+    },
 }
 
 /// Output form of `decode` and `dict`.
@@ -143,6 +182,21 @@ fn main() -> ExitCode {
             avp,
             command,
         } => dict_cmd(format, avp.as_deref(), command.as_deref()),
+        Command::Send { peer, format, file } => {
+            return client_cmd(&file, |text| async move {
+                client::send::run(&peer, format, &text).await
+            })
+        }
+        Command::Load {
+            peer,
+            bounds,
+            format,
+            file,
+        } => {
+            return client_cmd(&file, |text| async move {
+                client::load::run(&peer, &bounds, format, &text).await
+            })
+        }
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -268,4 +322,29 @@ fn dict_cmd(format: DecodeFormat, avp: Option<&str>, command: Option<&str>) -> R
     let mut out = stdout.lock();
     write_out(&mut out, text.as_bytes())?;
     Ok(true)
+}
+
+/// Runs `send` or `load` on a tokio runtime over the text of `file`; their own exit status, or
+/// 2 when they could not run.
+fn client_cmd<F, Fut>(file: &str, f: F) -> ExitCode
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<u8, String>>,
+{
+    let result = input::read_all(Some(file))
+        .and_then(|d| String::from_utf8(d).map_err(|_| "the input is not UTF-8 text".into()))
+        .and_then(|text| {
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("tokio runtime: {e}"))?
+                .block_on(f(text))
+        });
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(msg) => {
+            eprintln!("diameter: {msg}");
+            ExitCode::from(2)
+        }
+    }
 }

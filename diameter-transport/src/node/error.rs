@@ -40,6 +40,9 @@ pub enum CallError {
     /// The request's builder lacked required AVPs the node does not fill in.
     #[error(transparent)]
     Build(#[from] MissingAvps),
+    /// [`Node::call_raw`](crate::Node::call_raw) was given a message without the R bit.
+    #[error("the message to send is not a request (R bit clear)")]
+    NotARequest,
 }
 
 /// Why [`NodeBuilder::build`](crate::NodeBuilder::build) refused its settings.
