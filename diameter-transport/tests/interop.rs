@@ -8,8 +8,10 @@
 //! (bound, read, released); every wait is bounded; every process is stopped by its pid
 //! (`kill_on_drop`, or the freeDiameter script's own `stop`, which reads its pid file).
 
-use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::net::SocketAddr;
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -26,6 +28,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
+use support::oracles::{free_port_pair, require, FreeDiameter};
+
 /// The bound on every wait for a peer or a message.
 const WAIT: Duration = Duration::from_secs(30);
 /// The shortest Tw RFC 3539 allows: DWRs every 4 to 8 s (Tw with its jitter).
@@ -33,54 +37,6 @@ const TW: Duration = Duration::from_secs(6);
 /// Watchdog exchanges each client test waits for.
 const DWR_ROUNDS: u64 = 3;
 const REALM: &str = "test.local";
-
-/// `shared/oracles/`: `$DIAMETER_ORACLES_DIR`, or `../shared/oracles` beside the workspace.
-fn oracles_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("DIAMETER_ORACLES_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/oracles"),
-    };
-    dir.join("README.md").exists().then_some(dir)
-}
-
-/// Is `program` on the PATH?
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(program).is_file()))
-}
-
-/// The oracles directory when every tool in `tools` is installed; otherwise skip (or fail
-/// under `DIAMETER_REQUIRE_ORACLES=1`).
-fn require(what: &str, tools: &[&str]) -> Option<PathBuf> {
-    let missing: Vec<&str> = tools.iter().copied().filter(|t| !on_path(t)).collect();
-    let dir = oracles_dir();
-    if dir.is_some() && missing.is_empty() {
-        return dir;
-    }
-    let why = if dir.is_none() {
-        "shared/oracles not found".to_owned()
-    } else {
-        format!("missing {}", missing.join(", "))
-    };
-    assert!(
-        std::env::var("DIAMETER_REQUIRE_ORACLES").map_or(true, |v| v != "1"),
-        "DIAMETER_REQUIRE_ORACLES=1 but the {what} peer cannot run: {why}"
-    );
-    eprintln!("skipped: {what} peer ({why})");
-    None
-}
-
-/// A port free on 127.0.0.1, with the one above it free too (freeDiameter's TLS port).
-fn free_port_pair() -> u16 {
-    for _ in 0..50 {
-        let first = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = first.local_addr().expect("addr").port();
-        if port < u16::MAX && TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no two consecutive free ports on 127.0.0.1");
-}
 
 fn addr(port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], port))
@@ -132,109 +88,6 @@ impl Otp {
             Ok(None) => panic!("OTP peer exited before printing {prefix:?}"),
             Err(_) => panic!("OTP peer printed no {prefix:?} within {WAIT:?}"),
         }
-    }
-}
-
-/// A freeDiameter peer (`freediameter-peer.sh`), stopped by the script (by pid) when dropped.
-struct FreeDiameter {
-    script: PathBuf,
-    port: u16,
-    work: PathBuf,
-    /// Held from start to stop (fields drop after `Drop::drop`): one freeDiameter at a time.
-    _serial: std::sync::MutexGuard<'static, ()>,
-}
-
-/// freeDiameter peers run one after the other: started side by side (each in its own network
-/// namespace behind a socat relay), one of them now and then failed to come up.
-static FREEDIAMETER: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-impl FreeDiameter {
-    fn start(dir: &Path, port: u16, env: &[(&str, &str)]) -> FreeDiameter {
-        FreeDiameter::start_with_cert(dir, port, env, None)
-    }
-
-    /// Starts freeDiameter; `cert` (certificate chain PEM, key PEM) replaces the self-signed
-    /// certificate the script would make (it keeps a `cert.pem` it finds, and trusts it).
-    fn start_with_cert(
-        dir: &Path,
-        port: u16,
-        env: &[(&str, &str)],
-        cert: Option<(&str, &str)>,
-    ) -> FreeDiameter {
-        let work =
-            std::env::temp_dir().join(format!("diameter-interop-fd-{}-{port}", std::process::id()));
-        if let Some((chain, key)) = cert {
-            std::fs::create_dir_all(&work).expect("work dir");
-            std::fs::write(work.join("cert.pem"), chain).expect("cert.pem");
-            std::fs::write(work.join("key.pem"), key).expect("key.pem");
-        }
-        // A test that panicked while holding the lock has stopped its peer all the same.
-        let serial = FREEDIAMETER.lock().unwrap_or_else(|e| e.into_inner());
-        let fd = FreeDiameter {
-            script: dir.join("freediameter-peer.sh"),
-            port,
-            work,
-            _serial: serial,
-        };
-        let start = || {
-            fd.command("start")
-                .envs(env.iter().copied())
-                .output_blocking()
-        };
-        let mut out = start();
-        if !out.status.success() {
-            // Once more after a stop: what a start that failed half-way left behind (its
-            // namespace, its relay) is gone then.
-            let _ = fd.command("stop").output_blocking();
-            out = start();
-        }
-        assert!(
-            out.status.success(),
-            "freeDiameter did not start: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        fd
-    }
-
-    fn command(&self, verb: &str) -> std::process::Command {
-        let mut c = std::process::Command::new("bash");
-        c.arg(&self.script)
-            .arg(verb)
-            .arg(self.port.to_string())
-            .env("FD_DIR", &self.work)
-            .stdin(Stdio::null());
-        c
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.work.join("freediameter.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for FreeDiameter {
-    fn drop(&mut self) {
-        // The script waits at most 10 s, then kills by pid.
-        let _ = self.command("stop").output_blocking();
-        // The script's stop leaves the two socat relays of an FD_CONNECT peer (freeDiameter's
-        // way out to our node) running: they name this peer's own socket, so end them by it.
-        let out_sock = self.work.join("out.sock");
-        let mut pkill = std::process::Command::new("pkill");
-        pkill.arg("-f").arg(out_sock.as_os_str());
-        // Best effort: a machine without pkill keeps the relays, as before.
-        let _ = tokio::task::block_in_place(|| pkill.output());
-        let _ = std::fs::remove_dir_all(&self.work);
-    }
-}
-
-trait OutputBlocking {
-    fn output_blocking(&mut self) -> std::process::Output;
-}
-
-impl OutputBlocking for std::process::Command {
-    /// Runs the script (which bounds its own waits) from inside the runtime.
-    fn output_blocking(&mut self) -> std::process::Output {
-        tokio::task::block_in_place(|| self.output()).expect("run freediameter-peer.sh")
     }
 }
 
