@@ -6,9 +6,14 @@
 //! diameter decode tests/vectors/ccr-reference.hex  # an indented tree for people
 //! diameter decode msgs.hex --format json | diameter encode   # back to the same hex
 //! diameter dict --command CCR
+//! diameter send --peer 127.0.0.1:3868 ccr.json --format json  # requests to a peer, answers
+//! diameter load --peer 127.0.0.1:3868 --rate 1000 --duration 10 ccr.json
 //! ```
 //!
-//! Exit status: 0 when every message could be read (framed, or encoded); violations of a
+//! Exit status of `send` and `load`: 0 when every request was answered, 1 when one was not, 2
+//! when the command could not run, 3 when the peer could not be reached.
+//!
+//! Exit status of `decode`, `encode` and `dict`: 0 when every message could be read (framed, or encoded); violations of a
 //! message's grammar are data in the output, not a failure of the tool, unless `decode
 //! --fail-on-invalid` asks for them to be. 1 when some message could not be framed or encoded
 //! (or, with `--fail-on-invalid`, is not valid: Result-Code other than 2001), 2 when the command
@@ -41,7 +46,9 @@ use diameter_runtime::DecodeOptions;
     after_help = "Exit status: 0 when every message could be framed (decode) or encoded \
                   (encode), violations or not; 1 when a message could not be, or with \
                   `decode --fail-on-invalid` when a message is not valid (Result-Code other \
-                  than 2001); 2 when the command could not run (bad usage, unreadable file)."
+                  than 2001); 2 when the command could not run (bad usage, unreadable file). \
+                  send and load: 0 when every request was answered, 1 when one was not, 2 when \
+                  the command could not run, 3 when the peer could not be reached."
 )]
 struct Cli {
     #[command(subcommand)]

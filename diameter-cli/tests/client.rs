@@ -49,6 +49,11 @@ struct Server {
 }
 
 async fn server() -> Server {
+    server_with(None).await
+}
+
+/// The test server; with TLS settings, it listens for TLS at connect.
+async fn server_with(tls: Option<diameter_transport::TlsConfig>) -> Server {
     let sessions = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&sessions);
     let node = Node::builder()
@@ -75,13 +80,20 @@ async fn server() -> Server {
                     ..Default::default()
                 }
             }
-        })
-        .build()
-        .expect("server node");
-    let addr = node
-        .listen("127.0.0.1:0".parse().expect("address"))
-        .await
-        .expect("listen");
+        });
+    let any = "127.0.0.1:0".parse().expect("address");
+    let (node, addr) = match tls {
+        None => {
+            let node = node.build().expect("server node");
+            let addr = node.listen(any).await.expect("listen");
+            (node, addr)
+        }
+        Some(tls) => {
+            let node = node.tls(tls).build().expect("server node");
+            let addr = node.listen_tls(any).await.expect("listen");
+            (node, addr)
+        }
+    };
     Server {
         node,
         addr,
@@ -206,6 +218,79 @@ async fn send_prints_each_answer() {
         "{text}"
     );
     assert!(text.contains("result: 2001 DIAMETER_SUCCESS"), "{text}");
+    s.node.shutdown().await;
+}
+
+/// A CA, and a certificate it signs for `host`: (chain PEM, key PEM).
+struct Ca {
+    cert: rcgen::Certificate,
+    key: rcgen::KeyPair,
+}
+
+impl Ca {
+    fn new() -> Ca {
+        let key = rcgen::KeyPair::generate().expect("CA key");
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let cert = params.self_signed(&key).expect("CA cert");
+        Ca { cert, key }
+    }
+
+    fn issue(&self, host: &str) -> (String, String) {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = rcgen::CertificateParams::new(vec![host.to_owned()])
+            .expect("params")
+            .signed_by(&key, &self.cert, &self.key)
+            .expect("signed");
+        (cert.pem(), key.serialize_pem())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_over_tls() {
+    let ca = Ca::new();
+    let (server_cert, server_key) = ca.issue("ocs.test.local");
+    let tls = diameter_transport::TlsConfig::from_pem(
+        server_cert.as_bytes(),
+        server_key.as_bytes(),
+        ca.cert.pem().as_bytes(),
+    )
+    .expect("server TLS");
+    let s = server_with(Some(tls)).await;
+    let (cert, key) = ca.issue("cli.test.local");
+    let cert_file = message_file("tls-cert", &cert);
+    let key_file = message_file("tls-key", &key);
+    let ca_file = message_file("tls-ca", &ca.cert.pem());
+    let file = message_file("tls", CCR);
+    let out = diameter(&[
+        "send",
+        "--peer",
+        &s.addr.to_string(),
+        "--origin-host",
+        "cli.test.local",
+        "--origin-realm",
+        "test.local",
+        "--tls-cert",
+        cert_file.to_str().expect("path"),
+        "--tls-key",
+        key_file.to_str().expect("path"),
+        "--tls-ca",
+        ca_file.to_str().expect("path"),
+        "--tls-server-name",
+        "ocs.test.local",
+        "--format",
+        "json",
+        file.to_str().expect("path"),
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
+    let answer: Value = serde_json::from_str(stdout(&out).trim()).expect("one JSON answer");
+    assert_eq!(answer["result_code"], 2001);
+    assert!(s
+        .node
+        .peers()
+        .iter()
+        .all(|p| p.tls || p.origin_host.is_none()));
     s.node.shutdown().await;
 }
 

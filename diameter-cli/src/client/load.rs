@@ -241,6 +241,14 @@ async fn worker(run: Arc<Run>, node: usize) -> Result<Tally, String> {
                 Err(e) => {
                     *tally.errors.entry(error_kind(&e)).or_default() += 1;
                     run.live.failed.fetch_add(1, Ordering::Relaxed);
+                    if matches!(e, CallError::NoPeer { .. } | CallError::PeerDown) {
+                        // The node reconnects; wait for it rather than count a failure per
+                        // slot meanwhile.
+                        let left = run.end.saturating_duration_since(Instant::now());
+                        if !node.wait_open(left).await {
+                            return Ok(tally);
+                        }
+                    }
                     // The rest of this round belongs to a session the peer may not know.
                     break;
                 }
