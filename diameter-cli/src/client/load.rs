@@ -269,15 +269,15 @@ fn host_of(host: &str, i: usize) -> String {
 }
 
 fn progress() -> ProgressBar {
-    let target = if std::io::stderr().is_terminal() {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    };
-    let bar = ProgressBar::with_draw_target(None, target);
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}") {
         bar.set_style(style);
     }
+    // The spinner and clock move between the once-a-second counts.
+    bar.enable_steady_tick(Duration::from_millis(200));
     bar
 }
 

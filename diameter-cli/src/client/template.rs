@@ -229,8 +229,11 @@ impl Template {
     pub fn is_accounting(&self) -> bool {
         self.header.application_id == 3
             || self.parts.iter().any(|p| match p {
+                // An AVP header: code, then flags (V clear: a base AVP).
                 Part::Fixed(b) => {
-                    b.len() >= 4 && b[..4] == avp_code::ACCT_APPLICATION_ID.to_be_bytes()
+                    b.len() >= 5
+                        && b[..4] == avp_code::ACCT_APPLICATION_ID.to_be_bytes()
+                        && b[4] & 0x80 == 0
                 }
                 Part::Dynamic(v) => avp_code_of(v) == Some(avp_code::ACCT_APPLICATION_ID),
             })
@@ -344,6 +347,12 @@ mod tests {
         let bad =
             r#"{"command": "CCR", "avps": [{"name": "CC-Request-Number", "value": "x{seq}"}]}"#;
         assert!(Script::parse(bad, "a.example", "example", false).is_err());
+        // Which applications the CER advertises, and how.
+        let acr = r#"{"command": "ACR", "avps": [{"name": "Acct-Application-Id", "value": 3}]}"#;
+        let acr = Script::parse(acr, "a.example", "example", false).expect("parse");
+        assert!(acr.messages[0].is_accounting());
+        assert_eq!(acr.messages[0].application_id(), 3);
+        assert!(!s.messages[0].is_accounting());
         // No Session-Id is added to a command whose grammar has none.
         let dwr =
             Script::parse(r#"{"command": "DWR"}"#, "a.example", "example", false).expect("parse");
