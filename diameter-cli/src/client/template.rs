@@ -348,7 +348,9 @@ mod tests {
             r#"{"command": "CCR", "avps": [{"name": "CC-Request-Number", "value": "x{seq}"}]}"#;
         assert!(Script::parse(bad, "a.example", "example", false).is_err());
         // Which applications the CER advertises, and how.
-        let acr = r#"{"command": "ACR", "avps": [{"name": "Acct-Application-Id", "value": 3}]}"#;
+        // (By name alone, "ACR" is NASREQ's, application 1: the first application defining it.)
+        let acr = r#"{"command": "ACR", "application_id": 3,
+            "avps": [{"name": "Acct-Application-Id", "value": 3}]}"#;
         let acr = Script::parse(acr, "a.example", "example", false).expect("parse");
         assert!(acr.messages[0].is_accounting());
         assert_eq!(acr.messages[0].application_id(), 3);
