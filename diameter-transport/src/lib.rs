@@ -46,7 +46,9 @@ pub use capabilities::{
     VendorSpecificApp,
 };
 pub use conn::{ConnConfig, Io};
-pub use node::{CallError, Context, Node, NodeBuilder, NodeError, NodeEvent, PeerInfo};
+pub use node::{
+    Action, CallError, Context, Node, NodeBuilder, NodeError, NodeEvent, PeerInfo, Route,
+};
 pub use peer::{Conn, PeerAction, PeerConfig, PeerError, PeerEvent, PeerMachine, PeerState, Step};
 pub use rng::JitterRng;
 pub use session_id::SessionIdGenerator;
@@ -59,6 +61,10 @@ pub use watchdog::{Watchdog, WatchdogAction, WatchdogConfig, WatchdogError, Watc
 /// The Disconnect-Cause values of DPR (RFC 6733 section 5.4.3), as the generated base
 /// dictionary defines them.
 pub use diameter_messages::base::DisconnectCause;
+
+/// The Redirect-Host-Usage values of a redirect route (RFC 6733 section 6.13), as the
+/// generated base dictionary defines them.
+pub use diameter_messages::base::RedirectHostUsage;
 
 /// Re-exported for [`typed_commands!`].
 #[doc(hidden)]

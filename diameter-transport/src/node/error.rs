@@ -28,6 +28,13 @@ pub enum CallError {
         /// The answer's Error-Message, if any.
         error_message: Option<String>,
     },
+    /// The answer was 3006 DIAMETER_REDIRECT_INDICATION naming hosts none of which is an open
+    /// peer of this node (or a second redirect, after one was followed).
+    #[error("redirected to {}, not an open peer", .hosts.join(", "))]
+    Redirected {
+        /// The host names of the answer's Redirect-Host AVPs.
+        hosts: Vec<String>,
+    },
     /// The answer could not be read as the expected answer type.
     #[error("the answer could not be decoded: {0}")]
     Decode(#[from] DecodeError),

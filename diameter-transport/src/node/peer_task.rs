@@ -27,7 +27,9 @@ use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use super::{answer_header, lock, Context, Handled, NodeEvent, NodeInner, PeerInfo};
+use super::dedup::Seen;
+use super::routing::Decision;
+use super::{answer_header, lock, relay, Context, Handled, NodeEvent, NodeInner, PeerInfo};
 use crate::backoff::Backoff;
 use crate::capabilities::{Capabilities, Negotiated};
 use crate::conn::{Conn, Io, ReadEnd, Sink};
@@ -412,8 +414,8 @@ async fn dispatch_app(
     tokio::spawn(serve(node, peer, conn, frame, header, permit).instrument(span));
 }
 
-/// Answers one request: by its handler, or by the node when the request is invalid or has no
-/// handler (3001 unknown command, 3007 unsupported application).
+/// Answers one request: routes it (RFC 6733 6.1), then serves it here, forwards it, or
+/// answers it with a routing error; the permit is held until the answer is queued.
 async fn serve(
     node: Arc<NodeInner>,
     peer: Arc<PeerShared>,
@@ -428,6 +430,96 @@ async fn serve(
     peer.counters.request_received();
     command.request_received();
     let scan = wire::scan(&frame);
+    let answer = match node.decide(&peer, header.application_id, &frame, &scan) {
+        Decision::Local => serve_here(&node, &peer, &command, &frame, header, &scan).await,
+        Decision::Forward(preferred) => {
+            relay::forward(&node, &peer, &command, &frame, &header, &scan, &preferred).await
+        }
+        Decision::Refuse { code, message } => {
+            peer.counters.routing_error();
+            relay::refusal(&node, &frame, code, message, Vec::new())
+        }
+        Decision::Redirect {
+            hosts,
+            usage,
+            max_cache_time,
+        } => {
+            peer.counters.redirect();
+            relay::redirect(&node, &frame, &hosts, usage, max_cache_time)
+        }
+    };
+    if let Some((bytes, code)) = answer {
+        peer.counters.answer_sent(code);
+        command.answer_sent(code);
+        conn.send_app(bytes).await;
+    }
+    drop(permit);
+    conn.handler_done();
+}
+
+/// Serves a request for this node, once: a retransmission (T flag) of a request served
+/// already gets the same answer again (see `dedup`).
+async fn serve_here(
+    node: &Arc<NodeInner>,
+    peer: &Arc<PeerShared>,
+    command: &Counters,
+    frame: &Bytes,
+    header: Header,
+    scan: &wire::Scan,
+) -> Option<(Bytes, u32)> {
+    let origin_host = wire::Scan::get(frame, scan.origin_host).unwrap_or_default();
+    let retransmit = header.flags.is_retransmit();
+    let ticket = match node
+        .duplicates
+        .check(origin_host, header.end_to_end, retransmit)
+    {
+        Seen::New(ticket) => ticket,
+        Seen::Answered(earlier) => return Some(repeat(peer, &header, &earlier)),
+        Seen::Running => {
+            let earlier = node
+                .duplicates
+                .wait(origin_host, header.end_to_end, node.request_timeout)
+                .await;
+            return match earlier {
+                Some(a) => Some(repeat(peer, &header, &a)),
+                None => {
+                    tracing::debug!("retransmission of a request not answered in time: dropped");
+                    None
+                }
+            };
+        }
+    };
+    let answer = answer_here(node, peer, command, frame, header, scan).await;
+    if let Some(t) = ticket {
+        node.duplicates
+            .finish(t, answer.as_ref().map(|(bytes, _)| bytes.clone()));
+    }
+    answer
+}
+
+/// An answer given before, with the retransmission's hop-by-hop identifier.
+fn repeat(peer: &PeerShared, header: &Header, earlier: &Bytes) -> (Bytes, u32) {
+    peer.counters.duplicate_answered();
+    tracing::debug!(
+        e2e = header.end_to_end,
+        "duplicate request: the earlier answer again"
+    );
+    let mut answer = BytesMut::from(&earlier[..]);
+    wire::set_ids(&mut answer, header.hop_by_hop, header.end_to_end);
+    let code = wire::scan(&answer).result_code.unwrap_or(0);
+    (answer.freeze(), code)
+}
+
+/// The answer of this node: its handler's, or the node's own when the request is invalid or
+/// has no handler (3001 unknown command, 3007 unsupported application).
+async fn answer_here(
+    node: &Arc<NodeInner>,
+    peer: &Arc<PeerShared>,
+    command: &Counters,
+    frame: &Bytes,
+    header: Header,
+    scan: &wire::Scan,
+) -> Option<(Bytes, u32)> {
     let handler = node
         .handlers
         .get(&(header.application_id, header.command_code))
@@ -477,7 +569,7 @@ async fn serve(
             }])
         }
     };
-    let answer = match handled {
+    match handled {
         Handled::Answer(mut buf) => {
             answer_header(&mut buf, &header);
             let answer_scan = wire::scan(&buf);
@@ -502,21 +594,14 @@ async fn serve(
         Handled::Unreadable(e) => {
             peer.counters.protocol_error_answered();
             command.protocol_error_answered();
-            reject(&node, &frame, Problem::Decode(&e))
+            reject(node, frame, Problem::Decode(&e))
         }
         Handled::Invalid(v) => {
             peer.counters.protocol_error_answered();
             command.protocol_error_answered();
-            reject(&node, &frame, Problem::Violations(&v))
+            reject(node, frame, Problem::Violations(&v))
         }
-    };
-    if let Some((bytes, code)) = answer {
-        peer.counters.answer_sent(code);
-        command.answer_sent(code);
-        conn.send_app(bytes).await;
     }
-    drop(permit);
-    conn.handler_done();
 }
 
 /// The node's own answer to a request it will not hand to a handler.
