@@ -303,7 +303,7 @@ pub(crate) fn fill_identities(msg: BytesMut, scan: &Scan, ids: &Identities<'_>) 
 
 impl Scan {
     /// The bytes of an AVP found by the scan, in `msg` (the message scanned).
-    pub fn get<'m>(msg: &'m [u8], span: Option<(usize, usize)>) -> Option<&'m [u8]> {
+    pub fn get(msg: &[u8], span: Option<(usize, usize)>) -> Option<&[u8]> {
         span.and_then(|(a, b)| msg.get(a..b))
     }
 }

@@ -43,13 +43,14 @@ pub(crate) async fn forward(
         AvpFlags::MANDATORY,
         previous_hop.as_bytes(),
     );
-    // Hosts the request went through already are not asked again (they would find a loop).
-    let avoid: Vec<&[u8]> = wire::all_of(frame, avp_code::ROUTE_RECORD).collect();
+    // Hosts the request went through already are asked last (they would find a loop).
+    let mut avoid: Vec<&[u8]> = wire::all_of(frame, avp_code::ROUTE_RECORD).collect();
+    avoid.push(previous_hop.as_bytes());
     let destination_host = wire::Scan::get(frame, scan.destination_host);
     let application_id = header.application_id;
     let attempts = Attempts {
         request: &request,
-        skip: vec![Arc::clone(from)],
+        skip: Vec::new(),
         command,
         deadline: Instant::now() + node.request_timeout,
         relayed: true,

@@ -195,14 +195,8 @@ impl NodeInner {
         host.eq_ignore_ascii_case(self.identity.origin_host.as_bytes())
     }
 
-    /// Routes a request received from `from` (RFC 6733 section 6.1).
-    pub(crate) fn decide(
-        &self,
-        from: &PeerShared,
-        application_id: u32,
-        frame: &[u8],
-        scan: &wire::Scan,
-    ) -> Decision {
+    /// Routes a request received (RFC 6733 section 6.1).
+    pub(crate) fn decide(&self, application_id: u32, frame: &[u8], scan: &wire::Scan) -> Decision {
         let dest_host = wire::Scan::get(frame, scan.destination_host);
         if dest_host.is_some_and(|h| self.is_us(h)) {
             return Decision::Local;
@@ -219,8 +213,7 @@ impl NodeInner {
         if let Some(host) = dest_host {
             // RFC 6733 6.1.5: a request for a host this node talks to goes there directly.
             let is_peer = lock(&self.peers).iter().any(|p| {
-                !std::ptr::eq(&**p, from)
-                    && p.usable().is_some()
+                p.usable().is_some()
                     && p.host()
                         .is_some_and(|h| h.as_bytes().eq_ignore_ascii_case(host))
             });
@@ -276,8 +269,9 @@ impl NodeInner {
     /// The next peer for a request of `application_id`: the open peer named by
     /// `destination_host`, then the open one of `preferred` first in the list, then (with
     /// `any`) any open peer that agreed the application, in turn. Peers in `skip` (tried
-    /// already, or the previous hop) and hosts in `avoid` (the request's Route-Record) are
-    /// passed over.
+    /// already) are passed over; hosts in `avoid` (the previous hop and the request's
+    /// Route-Record) are taken only when no other will do, so that a request sent back
+    /// along its path is still caught as a loop (3005) by the host that finds itself there.
     pub(crate) fn choose_peer(
         &self,
         application_id: u32,
@@ -287,8 +281,7 @@ impl NodeInner {
         skip: &[Arc<PeerShared>],
         avoid: &[&[u8]],
     ) -> Option<(Arc<PeerShared>, Arc<Conn>)> {
-        let peers = lock(&self.peers);
-        let usable: Vec<(Arc<PeerShared>, Arc<Conn>, Option<String>)> = peers
+        let usable: Vec<Candidate> = lock(&self.peers)
             .iter()
             .filter(|p| !skip.iter().any(|s| Arc::ptr_eq(s, p)))
             .filter_map(|p| {
@@ -297,30 +290,49 @@ impl NodeInner {
                 let avoided = host
                     .as_deref()
                     .is_some_and(|h| avoid.iter().any(|a| a.eq_ignore_ascii_case(h.as_bytes())));
-                (negotiated.allows(application_id) && !avoided).then(|| (Arc::clone(p), conn, host))
+                negotiated.allows(application_id).then(|| Candidate {
+                    peer: Arc::clone(p),
+                    conn,
+                    host,
+                    avoided,
+                })
             })
             .collect();
-        let named = |name: &[u8]| {
-            usable.iter().find(|(_, _, h)| {
-                h.as_deref()
-                    .is_some_and(|h| h.as_bytes().eq_ignore_ascii_case(name))
-            })
+        let choose = |among: &[&Candidate]| {
+            let named = |name: &[u8]| {
+                among.iter().find(|c| {
+                    c.host
+                        .as_deref()
+                        .is_some_and(|h| h.as_bytes().eq_ignore_ascii_case(name))
+                })
+            };
+            let hit = destination_host
+                .and_then(named)
+                .or_else(|| preferred.iter().find_map(|p| named(p.as_bytes())));
+            let c = match hit {
+                Some(c) => Some(*c),
+                None if any && !among.is_empty() => {
+                    let turn = self
+                        .next_peer
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    among.get(turn % among.len()).copied()
+                }
+                None => None,
+            };
+            c.map(|c| (Arc::clone(&c.peer), Arc::clone(&c.conn)))
         };
-        let hit = destination_host
-            .and_then(named)
-            .or_else(|| preferred.iter().find_map(|p| named(p.as_bytes())));
-        if let Some((p, c, _)) = hit {
-            return Some((Arc::clone(p), Arc::clone(c)));
-        }
-        if !any || usable.is_empty() {
-            return None;
-        }
-        let i = self
-            .next_peer
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            % usable.len();
-        usable.into_iter().nth(i).map(|(p, c, _)| (p, c))
+        let fresh: Vec<&Candidate> = usable.iter().filter(|c| !c.avoided).collect();
+        let all: Vec<&Candidate> = usable.iter().collect();
+        choose(&fresh).or_else(|| choose(&all))
     }
+}
+
+/// An open peer that may carry a request.
+struct Candidate {
+    peer: Arc<PeerShared>,
+    conn: Arc<Conn>,
+    host: Option<String>,
+    avoided: bool,
 }
 
 /// The host of a Redirect-Host value: `aaa://host:port;transport=tcp` gives `host`; a bare
