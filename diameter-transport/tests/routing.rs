@@ -213,8 +213,9 @@ fn result_code(answer: &[u8]) -> u32 {
 async fn a_relay_forwards_with_route_record_and_gives_back_the_hop_by_hop_id() {
     let seen = Seen::default();
     let server = recording_server("ocs.home.net", "home.net", &seen);
+    // No peer named: any open peer but the one the request came from.
     let relay = node("dra.relay.net", "relay.net", &[RELAY_APP])
-        .route(Route::new("home.net", Action::relay(["ocs.home.net"])))
+        .route(Route::new("home.net", Action::Relay(Vec::new())))
         .build()
         .expect("relay");
     link(&relay, &server);
@@ -298,6 +299,7 @@ async fn a_loop_between_two_relays_is_answered_3005() {
 async fn no_route_is_3003_and_no_peer_is_3002() {
     let relay = node("dra.relay.net", "relay.net", &[RELAY_APP])
         .route(Route::new("home.net", Action::relay(["ocs.home.net"])))
+        .route(Route::new("any.net", Action::Relay(Vec::new())))
         .build()
         .expect("relay");
     let client = node("pgw.visited.net", "visited.net", &[4])
@@ -310,6 +312,8 @@ async fn no_route_is_3003_and_no_peer_is_3002() {
     assert_eq!(error_code(client.call(ccr("nowhere.net", 1)).await), 3003);
     // A route, but its peer is not connected.
     assert_eq!(error_code(client.call(ccr("home.net", 2)).await), 3002);
+    // Any peer will do, but the only one is where the request came from.
+    assert_eq!(error_code(client.call(ccr("any.net", 4)).await), 3002);
     // The relay's own realm, for a host that is neither the relay nor a peer of it.
     let to_ghost = CreditControlRequest {
         destination_realm: DiameterIdentity::from_static("relay.net"),
@@ -322,9 +326,9 @@ async fn no_route_is_3003_and_no_peer_is_3002() {
     };
     assert_eq!(error_code(client.call(to_ghost).await), 3002);
     let from_client = &relay.peers()[0].counters;
-    assert_eq!(from_client.routing_errors, 3);
+    assert_eq!(from_client.routing_errors, 4);
     assert_eq!(from_client.answers_sent.get(&3003), Some(&1));
-    assert_eq!(from_client.answers_sent.get(&3002), Some(&2));
+    assert_eq!(from_client.answers_sent.get(&3002), Some(&3));
     client.shutdown().await;
     relay.shutdown().await;
 }

@@ -60,7 +60,7 @@ pub(crate) async fn forward(
             application_id,
             destination_host,
             preferred,
-            false,
+            preferred.is_empty(),
             skip,
             &avoid,
         )

@@ -25,7 +25,8 @@ use crate::wire;
 /// (dialled with [`Node::connect`](crate::Node::connect) or accepted). A request goes to the
 /// first of them that is open, may carry the request's application and is not on the
 /// request's Route-Record: the list is primary, secondary, ... (RFC 6733 section 5.1); the
-/// next one takes over when the first fails.
+/// next one takes over when the first fails. An empty list means any open peer that may carry
+/// the application, other than the previous hop and the hosts on the Route-Record, in turn.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Action {
@@ -270,8 +271,9 @@ impl NodeInner {
     /// `destination_host`, then the open one of `preferred` first in the list, then (with
     /// `any`) any open peer that agreed the application, in turn. Peers in `skip` (tried
     /// already) are passed over; hosts in `avoid` (the previous hop and the request's
-    /// Route-Record) are taken only when no other will do, so that a request sent back
-    /// along its path is still caught as a loop (3005) by the host that finds itself there.
+    /// Route-Record) are taken only when named and no other will do, so that a request
+    /// routed back along its path is still caught as a loop (3005) by the host that finds
+    /// itself there.
     pub(crate) fn choose_peer(
         &self,
         application_id: u32,
@@ -298,7 +300,7 @@ impl NodeInner {
                 })
             })
             .collect();
-        let choose = |among: &[&Candidate]| {
+        let choose = |among: &[&Candidate], any: bool| {
             let named = |name: &[u8]| {
                 among.iter().find(|c| {
                     c.host
@@ -323,7 +325,9 @@ impl NodeInner {
         };
         let fresh: Vec<&Candidate> = usable.iter().filter(|c| !c.avoided).collect();
         let all: Vec<&Candidate> = usable.iter().collect();
-        choose(&fresh).or_else(|| choose(&all))
+        // Avoided hosts are taken when named (a route back along the path ends in 3005 there),
+        // never as "any peer".
+        choose(&fresh, any).or_else(|| choose(&all, false))
     }
 }
 
