@@ -476,6 +476,96 @@ async fn pending_requests_fail_over_with_the_t_flag_when_the_connection_dies() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn requests_pending_on_a_suspect_peer_fail_over_and_its_late_answers_are_dropped() {
+    let seen = Seen::default();
+    let ocs2 = recording_server("ocs2.home.net", "home.net", &seen);
+    let client = node("pgw.visited.net", "visited.net", &[4])
+        .route(Route::new(
+            "home.net",
+            Action::relay(["ocs1.home.net", "ocs2.home.net"]),
+        ))
+        .request_timeout(Duration::from_secs(300))
+        .build()
+        .expect("client");
+    // ocs1 answers the capability exchange, then nothing: not its requests, not the DWR.
+    let (a, b) = tokio::io::duplex(64 * 1024);
+    client.connect_io(a);
+    let mut ocs1 = RawPeer::new(b);
+    ocs1.answer_capabilities("ocs1.home.net", "home.net").await;
+    link(&client, &ocs2);
+    wait_peer(&client, "ocs1.home.net").await;
+    wait_peer(&client, "ocs2.home.net").await;
+
+    let sent = tokio::time::Instant::now();
+    let calls: Vec<_> = (0..3)
+        .map(|n| {
+            let client = client.clone();
+            tokio::spawn(async move { client.call(ccr("home.net", n)).await })
+        })
+        .collect();
+    let mut firsts = Vec::new();
+    while firsts.len() < 3 {
+        let m = ocs1.expect().await;
+        let h = Header::decode_unchecked(&m).expect("header");
+        if h.command_code == 272 {
+            firsts.push(h);
+        }
+    }
+    for call in calls {
+        let cca = tokio::time::timeout(WAIT * 2, call)
+            .await
+            .expect("answered in time")
+            .expect("task")
+            .expect("answered by the secondary");
+        assert_eq!(cca.origin_host.as_str(), "ocs2.home.net");
+    }
+    // A DWR after Tw of silence, SUSPECT one Tw later (30 s, jitter 2 s each).
+    let waited = sent.elapsed();
+    assert!(
+        waited >= Duration::from_secs(56) && waited <= Duration::from_secs(64),
+        "{waited:?}"
+    );
+    let seen_by_ocs2 = seen.lock().expect("lock").clone();
+    assert_eq!(seen_by_ocs2.len(), 3);
+    assert!(
+        seen_by_ocs2.iter().all(|(_, t, _)| *t),
+        "re-sent with the T flag"
+    );
+
+    // ocs1 answers after all: nobody waits any more, the answer is counted and dropped.
+    let late = CreditControlAnswer {
+        session_id: "x;1;1".into(),
+        result_code: 2001,
+        origin_host: DiameterIdentity::from_static("ocs1.home.net"),
+        origin_realm: DiameterIdentity::from_static("home.net"),
+        auth_application_id: 4,
+        ..Default::default()
+    };
+    ocs1.send(&late.to_bytes(firsts[0].hop_by_hop, firsts[0].end_to_end))
+        .await;
+    let ocs1_counters = || {
+        client
+            .peers()
+            .into_iter()
+            .find(|p| p.origin_host.as_deref() == Some("ocs1.home.net"))
+            .map(|p| p.counters)
+            .expect("ocs1 still a peer")
+    };
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while ocs1_counters().unexpected_answers == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the late answer counted");
+    assert_eq!(ocs1_counters().failovers, 3);
+    assert_eq!(seen.lock().expect("lock").len(), 3, "answered once each");
+    drop(ocs1);
+    client.shutdown().await;
+    ocs2.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_failed_over_request_through_a_relay_is_not_served_twice() {
     // pgw -> dra1 -> ocs, and pgw -> dra2 -> ocs. The connection pgw-dra1 dies while ocs is
     // still serving the request; pgw re-sends it through dra2 with the T flag, and ocs answers

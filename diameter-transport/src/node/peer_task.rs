@@ -23,7 +23,7 @@ use diameter_runtime::frame::{self, Frame};
 use diameter_runtime::header::Header;
 use diameter_runtime::{Command, Violation};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit};
+use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit};
 use tokio::time::Instant;
 use tracing::Instrument;
 
@@ -98,6 +98,9 @@ pub(crate) struct PeerShared {
     status: Mutex<(PeerState, WatchdogState)>,
     address: Option<SocketAddr>,
     pub(crate) counters: Counters,
+    /// Bumped each time the watchdog finds the peer SUSPECT: requests waiting on it then
+    /// fail over to another peer when there is one (RFC 3539 section 3.4).
+    suspect: watch::Sender<u64>,
 }
 
 impl PeerShared {
@@ -110,6 +113,11 @@ impl PeerShared {
         u.as_ref()
             .filter(|(c, _)| !c.is_closing())
             .map(|(c, n)| (Arc::clone(c), Arc::clone(n)))
+    }
+
+    /// Tells, by a change, when the peer is found SUSPECT.
+    pub(crate) fn suspect_signal(&self) -> watch::Receiver<u64> {
+        self.suspect.subscribe()
     }
 
     pub(crate) fn info(&self) -> PeerInfo {
@@ -145,6 +153,7 @@ fn new_peer(
         status: Mutex::new((PeerState::Closed, WatchdogState::Initial)),
         address,
         counters: Counters::default(),
+        suspect: watch::channel(0).0,
     });
     lock(&node.peers).push(Arc::clone(&shared));
     (shared, rx)
@@ -910,6 +919,7 @@ impl PeerTask {
                 }
                 WatchdogAction::Failover => {
                     self.publish(false);
+                    self.shared.suspect.send_modify(|n| *n += 1);
                     self.node.emit(NodeEvent::Watchdog {
                         origin_host: host.clone(),
                         state: self.watchdog.state(),

@@ -1,6 +1,7 @@
 //! Sending a request and waiting for its answer, with failover (RFC 6733 section 5.5.4):
-//! when the connection carrying a request fails before its answer comes, the request goes to
-//! the next peer that can take it, with the T flag set and the same End-to-End Identifier.
+//! when the connection carrying a request fails before its answer comes, or its watchdog
+//! finds the peer SUSPECT (RFC 3539 section 3.4) while another peer can take the request, the
+//! request goes to the next peer, with the T flag set and the same End-to-End Identifier.
 //!
 //! Each request has one answer channel per attempt, taken out of its connection's pending
 //! map exactly once (by the answer, by the timeout, or by the connection closing), so the
@@ -78,6 +79,7 @@ pub(crate) async fn send(
             // A retransmission: the server may have seen it (RFC 6733 3, the T flag).
             wire::set_flag(&mut msg, CommandFlags::RETRANSMIT, true);
         }
+        let mut suspect = peer.suspect_signal();
         let Some((hop_by_hop, mut rx)) = conn.send_request(msg).await else {
             continue;
         };
@@ -87,7 +89,27 @@ pub(crate) async fn send(
         if relayed {
             peer.counters.request_relayed();
         }
-        match tokio::time::timeout_at(deadline, &mut rx).await {
+        let waited = loop {
+            tokio::select! {
+                waited = tokio::time::timeout_at(deadline, &mut rx) => break Some(waited),
+                Ok(()) = suspect.changed() => {
+                    // The peer went SUSPECT: fail over if another peer can take the request
+                    // (and its answer is not in already); else keep waiting for this one.
+                    if choose(&skip).is_some() && conn.forget(hop_by_hop) {
+                        break None;
+                    }
+                }
+            }
+        };
+        let Some(waited) = waited else {
+            peer.counters.failover();
+            tracing::debug!(
+                peer = peer.host().as_deref().unwrap_or("?"),
+                "peer suspect with the request pending: failing over"
+            );
+            continue;
+        };
+        match waited {
             Ok(Ok(frame)) => return Ok(Answered { frame, peer }),
             Ok(Err(_)) => {
                 peer.counters.failover();
