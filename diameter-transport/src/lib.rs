@@ -20,7 +20,10 @@
 //!   requests by hop-by-hop identifier, a limit on concurrent handlers that pushes back.
 //! - [`Node`] — the peer driver (CER/CEA, DWR/DWA, DPR/DPA with typed base commands; invalid
 //!   requests answered, never fatal), `call` for typed requests and answers, handlers per
-//!   command, events, counters ([`stats`]) and `tracing` spans per peer and per request.
+//!   command, events, counters ([`stats`]) and `tracing` spans per peer and per request;
+//!   realm routing ([`Route`], [`Action`]: local, relay, proxy, redirect) with Route-Record
+//!   and loop detection, failover with the T flag, redirects followed by `call`, and
+//!   duplicate detection of retransmitted requests.
 //! - [`typed`] — which answer type belongs to which request type.
 //! - [`tls`] (feature `tls`, on by default) — rustls settings, mutual authentication, and the
 //!   peer certificate checked against the Origin-Host of its CER/CEA; TLS at connect and after
