@@ -239,6 +239,13 @@ async fn a_relay_forwards_with_route_record_and_gives_back_the_hop_by_hop_id() {
         assert_eq!(cca.message.origin_host.as_str(), "ocs.home.net");
         assert_eq!(cca.message.session_id.as_str(), "raw.visited.net;1;1");
     }
+    // With the P bit clear the request must be processed where it arrives: the relay has no
+    // handler for it (3001), and nothing reaches the server.
+    let mut local_only = raw_ccr("home.net", 9, 0x2000, 0xe2ff);
+    local_only[4] &= !0x40;
+    client.send(&local_only).await;
+    let a = client.expect().await;
+    assert_eq!(result_code(&a), 3001);
     {
         let seen = seen.lock().expect("lock");
         assert_eq!(seen.len(), 3);
@@ -719,5 +726,41 @@ async fn duplicate_detection_can_be_turned_off() {
     }
     assert_eq!(seen.lock().expect("lock").len(), 2);
     drop(peer);
+    server.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_proxy_forwards_only_the_applications_it_serves() {
+    let seen = Seen::default();
+    let server = recording_server("ocs.home.net", "home.net", &seen);
+    let proxy = node("proxy.relay.net", "relay.net", &[4])
+        .route(Route::new("home.net", Action::proxy(["ocs.home.net"])))
+        .build()
+        .expect("proxy");
+    link(&proxy, &server);
+    wait_peer(&proxy, "ocs.home.net").await;
+    let (a, b) = tokio::io::duplex(64 * 1024);
+    proxy.accept_io(b);
+    let mut client = RawPeer::new(a);
+    client.exchange_capabilities("raw.visited.net").await;
+
+    client.send(&raw_ccr("home.net", 1, 1, 1)).await;
+    let a = client.expect().await;
+    assert_eq!(result_code(&a), 2001);
+    assert_eq!(seen.lock().expect("lock")[0].0, ["raw.visited.net"]);
+
+    // An application the proxy does not advertise: 3007 with the E bit, not forwarded.
+    let mut other = raw_ccr("home.net", 2, 2, 2);
+    other[8..12].copy_from_slice(&777u32.to_be_bytes());
+    client.send(&other).await;
+    let a = client.expect().await;
+    assert_eq!(result_code(&a), 3007);
+    assert!(Header::decode_unchecked(&a)
+        .expect("header")
+        .flags
+        .is_error());
+    assert_eq!(seen.lock().expect("lock").len(), 1);
+    drop(client);
+    proxy.shutdown().await;
     server.shutdown().await;
 }

@@ -439,7 +439,7 @@ async fn serve(
     peer.counters.request_received();
     command.request_received();
     let scan = wire::scan(&frame);
-    let answer = match node.decide(header.application_id, &frame, &scan) {
+    let answer = match node.decide(&header, &frame, &scan) {
         Decision::Local => serve_here(&node, &peer, &command, &frame, header, &scan).await,
         Decision::Forward(preferred) => {
             relay::forward(&node, &peer, &command, &frame, &header, &scan, &preferred).await

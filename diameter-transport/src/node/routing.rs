@@ -1,8 +1,9 @@
 //! Realm-based routing (RFC 6733 sections 2.7, 2.8 and 6.1): the routing table a node is
 //! built with, and what it decides for each request it receives.
 //!
-//! A request is for this node when its Destination-Host names this node, or it has no
-//! Destination-Host and no Destination-Realm, or its realm's route is [`Action::Local`]
+//! A request is for this node when its P bit is clear, or its Destination-Host names this
+//! node, or it has no Destination-Host and no Destination-Realm, or its realm's route is
+//! [`Action::Local`]
 //! (this node's own realm is local unless a route says otherwise). A Destination-Host naming
 //! an open peer sends the request straight there (section 6.1.5). Anything else is looked up
 //! in the table by Destination-Realm and Application-Id: the route naming the application
@@ -13,6 +14,7 @@ use std::sync::Arc;
 
 use diameter_messages::base::RedirectHostUsage;
 use diameter_runtime::consts::avp_code;
+use diameter_runtime::header::Header;
 
 use super::peer_task::PeerShared;
 use super::{lock, NodeInner};
@@ -197,7 +199,12 @@ impl NodeInner {
     }
 
     /// Routes a request received (RFC 6733 section 6.1).
-    pub(crate) fn decide(&self, application_id: u32, frame: &[u8], scan: &wire::Scan) -> Decision {
+    pub(crate) fn decide(&self, header: &Header, frame: &[u8], scan: &wire::Scan) -> Decision {
+        // RFC 6733 3: a request with the P bit clear must be processed where it arrives.
+        if !header.flags.is_proxiable() {
+            return Decision::Local;
+        }
+        let application_id = header.application_id;
         let dest_host = wire::Scan::get(frame, scan.destination_host);
         if dest_host.is_some_and(|h| self.is_us(h)) {
             return Decision::Local;
