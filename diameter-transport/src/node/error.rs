@@ -17,8 +17,9 @@ pub enum CallError {
         /// The request's Application-Id.
         application_id: u32,
     },
-    /// The connection carrying the request closed before the answer came.
-    #[error("the peer's connection closed before the answer came")]
+    /// The connection carrying the request closed before the answer came, and no other peer
+    /// could take the request (failover found none).
+    #[error("the peer's connection closed before the answer came, and no other peer could take the request")]
     PeerDown,
     /// The answer is a protocol error (E bit set): its Result-Code and Error-Message.
     #[error("error answer {result_code}{}", .error_message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
