@@ -380,6 +380,7 @@ impl Node {
         peer_task::spawn_static(
             Arc::clone(&self.inner),
             peer_task::Dial::Tls { addr, name, config },
+            Some(host.to_owned()),
         );
         Ok(())
     }
@@ -393,7 +394,19 @@ impl Node {
     /// Connects to a static peer at `addr`, and reconnects with exponential backoff whenever
     /// the connection fails (not after the peer's DPR saying DO_NOT_WANT_TO_TALK_TO_YOU).
     pub fn connect(&self, addr: SocketAddr) {
-        peer_task::spawn_static(Arc::clone(&self.inner), peer_task::Dial::Tcp(addr));
+        peer_task::spawn_static(Arc::clone(&self.inner), peer_task::Dial::Tcp(addr), None);
+    }
+
+    /// Like [`connect`](Self::connect), for a peer whose Origin-Host is known in advance: it is
+    /// listed by [`peers`](Self::peers) under that name before it opens, and a connection it
+    /// opens to this node at the same time joins the same peer and goes through the election
+    /// (RFC 6733 5.6.4) instead of making a second peer. The name its CEA gives wins.
+    pub fn connect_named(&self, addr: SocketAddr, origin_host: &str) {
+        peer_task::spawn_static(
+            Arc::clone(&self.inner),
+            peer_task::Dial::Tcp(addr),
+            Some(origin_host.to_owned()),
+        );
     }
 
     /// Runs the initiator side over a connection the caller opened itself; no reconnect.
@@ -401,6 +414,17 @@ impl Node {
         peer_task::spawn_static(
             Arc::clone(&self.inner),
             peer_task::Dial::given(&self.inner, io),
+            None,
+        );
+    }
+
+    /// [`connect_io`](Self::connect_io) to a peer whose Origin-Host is known in advance (see
+    /// [`connect_named`](Self::connect_named)).
+    pub fn connect_io_named<I: Io>(&self, io: I, origin_host: &str) {
+        peer_task::spawn_static(
+            Arc::clone(&self.inner),
+            peer_task::Dial::given(&self.inner, io),
+            Some(origin_host.to_owned()),
         );
     }
 

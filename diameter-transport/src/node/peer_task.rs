@@ -159,17 +159,18 @@ fn new_peer(
     (shared, rx)
 }
 
-/// Starts the task of a peer this node connects to.
-pub(crate) fn spawn_static(node: Arc<NodeInner>, dial: Dial) {
+/// Starts the task of a peer this node connects to; `host`, its Origin-Host when known in
+/// advance (a connection it opens to us then joins this task, for the election).
+pub(crate) fn spawn_static(node: Arc<NodeInner>, dial: Dial, host: Option<String>) {
     let address = match &dial {
         Dial::Tcp(a) => Some(*a),
         #[cfg(feature = "tls")]
         Dial::Tls { addr, .. } => Some(*addr),
         Dial::Given(_) => None,
     };
-    let (shared, rx) = new_peer(&node, None, address);
+    let span = tracing::info_span!("peer", addr = ?address, host = host.as_deref());
+    let (shared, rx) = new_peer(&node, host, address);
     let task = PeerTask::new(node, shared, rx, Some(dial));
-    let span = tracing::info_span!("peer", addr = ?address);
     tokio::spawn(task.run(true).instrument(span));
 }
 
