@@ -764,3 +764,48 @@ async fn a_proxy_forwards_only_the_applications_it_serves() {
     proxy.shutdown().await;
     server.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_cacheable_redirect_is_remembered_for_its_max_cache_time() {
+    let seen = Seen::default();
+    let ocs2 = recording_server("ocs2.home.net", "home.net", &seen);
+    let redirector = node("redirect.relay.net", "relay.net", &[RELAY_APP])
+        .route(Route::new(
+            "home.net",
+            Action::Redirect {
+                hosts: vec!["ocs2.home.net".into()],
+                usage: RedirectHostUsage::REALM_AND_APPLICATION,
+                max_cache_time: 600,
+            },
+        ))
+        .build()
+        .expect("redirect agent");
+    let client = node("pgw.visited.net", "visited.net", &[4])
+        .route(Route::new(
+            "home.net",
+            Action::relay(["redirect.relay.net"]),
+        ))
+        .build()
+        .expect("client");
+    link(&client, &redirector);
+    link(&client, &ocs2);
+    wait_peer(&client, "redirect.relay.net").await;
+    wait_peer(&client, "ocs2.home.net").await;
+    let redirects = || redirector.peers()[0].counters.redirects;
+
+    // Redirected once; the next requests of the realm and application go straight to ocs2.
+    for n in 0..3 {
+        let cca = client.call(ccr("home.net", n)).await.expect("answer");
+        assert_eq!(cca.origin_host.as_str(), "ocs2.home.net");
+    }
+    assert_eq!(redirects(), 1);
+    // Redirect-Max-Cache-Time later, the redirect agent is asked again.
+    tokio::time::sleep(Duration::from_secs(601)).await;
+    let cca = client.call(ccr("home.net", 3)).await.expect("answer");
+    assert_eq!(cca.origin_host.as_str(), "ocs2.home.net");
+    assert_eq!(redirects(), 2);
+    assert_eq!(seen.lock().expect("lock").len(), 4);
+    client.shutdown().await;
+    redirector.shutdown().await;
+    ocs2.shutdown().await;
+}

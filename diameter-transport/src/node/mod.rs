@@ -46,6 +46,7 @@ mod error;
 #[cfg(feature = "tls")]
 mod inband;
 mod peer_task;
+mod redirects;
 mod relay;
 mod routing;
 mod send;
@@ -220,6 +221,7 @@ pub(crate) struct NodeInner {
     pub(crate) commands: CommandCounters,
     pub(crate) routes: routing::RouteTable,
     pub(crate) duplicates: dedup::Duplicates,
+    redirects: redirects::Redirects,
     next_e2e: AtomicU32,
     next_conn: AtomicU64,
     next_peer: AtomicUsize,
@@ -455,8 +457,9 @@ impl Node {
     /// open peer that agreed the application, in turn. When the connection fails before the
     /// answer comes, the request is re-sent to the next such peer with the T flag set and the
     /// same End-to-End Identifier (RFC 6733 5.5.4); the caller gets one answer either way.
-    /// A 3006 answer naming a Redirect-Host that is an open peer is followed, once; else it
-    /// is [`CallError::Redirected`]. Other answers with the E bit set are
+    /// A 3006 answer naming a Redirect-Host that is an open peer is followed, once (and
+    /// remembered for later requests as its Redirect-Host-Usage and Redirect-Max-Cache-Time
+    /// allow); else it is [`CallError::Redirected`]. Other answers with the E bit set are
     /// [`CallError::ErrorAnswer`]; the rest are returned, whatever their Result-Code (a 5xxx
     /// of the application is the caller's to read).
     pub async fn call<Q: IntoRequest>(
@@ -513,8 +516,16 @@ impl Node {
         );
         async move {
             let deadline = tokio::time::Instant::now() + inner.request_timeout;
-            // Set once the request is sent to a host named by a Redirect-Host.
+            // Set once the request is sent to a host named by a Redirect-Host (now, or in a
+            // redirect remembered for requests like this one).
             let mut redirected_to: Option<String> = None;
+            if !inner.redirects.is_empty() {
+                let scan = wire::scan(&request);
+                redirected_to = inner
+                    .redirects
+                    .lookup(&facts_of(&request, &scan, application_id))
+                    .filter(|host| inner.is_open(application_id, host));
+            }
             loop {
                 let attempts = send::Attempts {
                     request: &request,
@@ -553,22 +564,13 @@ impl Node {
                 command.answer_received(result_code);
                 if let Some(hosts) = redirect_hosts(&sent.frame, result_code) {
                     // Followed once: a second redirect is the caller's to read.
-                    let next = hosts.iter().find(|h| {
-                        redirected_to.is_none()
-                            && inner
-                                .choose_peer(
-                                    application_id,
-                                    Some(h.as_bytes()),
-                                    &[],
-                                    false,
-                                    &[],
-                                    &[],
-                                )
-                                .is_some()
-                    });
+                    let next = hosts
+                        .iter()
+                        .find(|h| redirected_to.is_none() && inner.is_open(application_id, h));
                     match next {
                         Some(host) => {
                             tracing::debug!(%host, "following the redirect");
+                            remember_redirect(inner, &sent.frame, &request, application_id, host);
                             redirected_to = Some(host.clone());
                             continue;
                         }
@@ -623,6 +625,41 @@ impl Node {
             }
         })
         .await;
+    }
+}
+
+/// What a request is, for the redirects remembered.
+fn facts_of<'r>(request: &'r [u8], scan: &wire::Scan, application_id: u32) -> redirects::Facts<'r> {
+    redirects::Facts {
+        session_id: wire::Scan::get(request, scan.session_id),
+        destination_realm: wire::Scan::get(request, scan.destination_realm),
+        application_id,
+        destination_host: wire::Scan::get(request, scan.destination_host),
+        user_name: wire::all_of(request, diameter_messages::base::defs::USER_NAME.code).next(),
+    }
+}
+
+/// Remembers a redirect followed, when its answer lets requests like this one go straight to
+/// `host` (Redirect-Host-Usage other than DONT_CACHE, with Redirect-Max-Cache-Time).
+fn remember_redirect(
+    inner: &NodeInner,
+    answer: &[u8],
+    request: &[u8],
+    application_id: u32,
+    host: &str,
+) {
+    use diameter_messages::base::defs;
+    let read = |code| {
+        wire::all_of(answer, code)
+            .next()
+            .and_then(|d| <[u8; 4]>::try_from(d).ok())
+    };
+    let usage = read(defs::REDIRECT_HOST_USAGE.code).map(i32::from_be_bytes);
+    let seconds = read(defs::REDIRECT_MAX_CACHE_TIME.code).map(u32::from_be_bytes);
+    if let (Some(usage), Some(seconds)) = (usage, seconds) {
+        let scan = wire::scan(request);
+        let facts = facts_of(request, &scan, application_id);
+        inner.redirects.remember(usage, seconds, &facts, host);
     }
 }
 
@@ -1042,6 +1079,7 @@ impl NodeBuilder {
                 commands: CommandCounters::default(),
                 routes: self.routes,
                 duplicates: dedup::Duplicates::new(self.duplicates.0, self.duplicates.1),
+                redirects: redirects::Redirects::default(),
                 next_e2e: AtomicU32::new(e2e),
                 next_conn: AtomicU64::new(1),
                 next_peer: AtomicUsize::new(0),

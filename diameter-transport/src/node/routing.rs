@@ -274,6 +274,12 @@ impl NodeInner {
         }
     }
 
+    /// Is the peer named `host` open for requests of `application_id`?
+    pub(crate) fn is_open(&self, application_id: u32, host: &str) -> bool {
+        self.choose_peer(application_id, Some(host.as_bytes()), &[], false, &[], &[])
+            .is_some()
+    }
+
     /// The next peer for a request of `application_id`: the open peer named by
     /// `destination_host`, then the open one of `preferred` first in the list, then (with
     /// `any`) any open peer that agreed the application, in turn. Peers in `skip` (tried
