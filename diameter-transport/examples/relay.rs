@@ -6,7 +6,11 @@
 //!
 //! ```text
 //! relay LISTEN UPSTREAM REALM... [--origin-host HOST] [--origin-realm REALM]
+//!       [--upstream-host HOST]
 //! ```
+//!
+//! With `--upstream-host` (the upstream's Origin-Host) the routes name that peer; without it
+//! they name none, and any open peer other than the one a request came from takes it.
 //!
 //! Against the other examples of this crate, in three terminals (each example's doc comment
 //! gives its own arguments):
@@ -36,17 +40,22 @@ struct Args {
     realms: Vec<String>,
     origin_host: String,
     origin_realm: String,
+    upstream_host: Option<String>,
 }
 
 fn parse() -> Result<Args, String> {
     let mut positional = Vec::new();
     let mut origin_host = "relay.localdomain".to_owned();
     let mut origin_realm = "localdomain".to_owned();
+    let mut upstream_host = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--origin-host" => origin_host = args.next().ok_or("--origin-host needs a value")?,
             "--origin-realm" => origin_realm = args.next().ok_or("--origin-realm needs a value")?,
+            "--upstream-host" => {
+                upstream_host = Some(args.next().ok_or("--upstream-host needs a value")?)
+            }
             "-h" | "--help" => return Err(String::new()),
             _ => positional.push(a),
         }
@@ -64,6 +73,7 @@ fn parse() -> Result<Args, String> {
         realms: positional[2..].to_vec(),
         origin_host,
         origin_realm,
+        upstream_host,
     })
 }
 
@@ -76,7 +86,8 @@ async fn main() -> ExitCode {
                 eprintln!("relay: {e}");
             }
             eprintln!(
-                "usage: relay LISTEN UPSTREAM REALM... [--origin-host HOST] [--origin-realm REALM]"
+                "usage: relay LISTEN UPSTREAM REALM... [--origin-host HOST] [--origin-realm REALM] \
+                 [--upstream-host HOST]"
             );
             return ExitCode::from(2);
         }
@@ -100,10 +111,11 @@ async fn main() -> ExitCode {
             }
             _ => {}
         });
-    // The upstream's Origin-Host is learnt from its CEA, so the routes name no peer: any open
-    // peer other than the one a request came from takes it.
+    // Without the upstream's Origin-Host (learnt from its CEA only) the routes name no peer:
+    // any open peer other than the one a request came from takes it.
+    let peers: Vec<String> = args.upstream_host.iter().cloned().collect();
     for realm in &args.realms {
-        builder = builder.route(Route::new(realm.clone(), Action::Relay(Vec::new())));
+        builder = builder.route(Route::new(realm.clone(), Action::Relay(peers.clone())));
     }
     let relay = match builder.build() {
         Ok(n) => n,
@@ -119,7 +131,10 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    relay.connect(args.upstream);
+    match &args.upstream_host {
+        Some(host) => relay.connect_named(args.upstream, host),
+        None => relay.connect(args.upstream),
+    }
     eprintln!(
         "relay: {} listening on {bound}, relaying {} to {}",
         args.origin_host,
