@@ -809,3 +809,38 @@ async fn a_cacheable_redirect_is_remembered_for_its_max_cache_time() {
     redirector.shutdown().await;
     ocs2.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_destination_host_that_is_a_peer_is_reached_without_a_route() {
+    let seen = Seen::default();
+    let server = recording_server("ocs.home.net", "home.net", &seen);
+    // No route at all: only RFC 6733 6.1.5, a request for a host this node talks to.
+    let relay = node("dra.relay.net", "relay.net", &[RELAY_APP])
+        .build()
+        .expect("relay");
+    let client = node("pgw.visited.net", "visited.net", &[4])
+        .build()
+        .expect("client");
+    link(&relay, &server);
+    link(&client, &relay);
+    wait_peer(&relay, "ocs.home.net").await;
+    wait_peer(&client, "dra.relay.net").await;
+
+    let to_ocs = |n| CreditControlRequest {
+        destination_realm: DiameterIdentity::from_static("home.net"),
+        destination_host: Some(DiameterIdentity::from_static("OCS.home.net")),
+        auth_application_id: 4,
+        service_context_id: "32251@3gpp.org".into(),
+        cc_request_type: CcRequestType::EVENT_REQUEST,
+        cc_request_number: n,
+        ..Default::default()
+    };
+    let cca = client.call(to_ocs(1)).await.expect("answer");
+    assert_eq!(cca.origin_host.as_str(), "ocs.home.net");
+    assert_eq!(seen.lock().expect("lock")[0].0, ["pgw.visited.net"]);
+    // The same realm without the host: no route, 3003.
+    assert_eq!(error_code(client.call(ccr("home.net", 2)).await), 3003);
+    client.shutdown().await;
+    relay.shutdown().await;
+    server.shutdown().await;
+}

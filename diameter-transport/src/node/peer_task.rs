@@ -442,8 +442,9 @@ async fn serve(
     let scan = wire::scan(&frame);
     let answer = match node.decide(&header, &frame, &scan) {
         Decision::Local => serve_here(&node, &peer, &command, &frame, header, &scan).await,
-        Decision::Forward(preferred) => {
-            relay::forward(&node, &peer, &command, &frame, &header, &scan, &preferred).await
+        Decision::Forward { peers, any } => {
+            let to = relay::Targets { peers: &peers, any };
+            relay::forward(&node, &peer, &command, &frame, &header, &scan, to).await
         }
         Decision::Refuse { code, message } => {
             peer.counters.routing_error();

@@ -24,8 +24,16 @@ use super::NodeInner;
 use crate::stats::Counters;
 use crate::wire;
 
+/// Where a request may be forwarded.
+pub(crate) struct Targets<'a> {
+    /// The route's peers, in order.
+    pub(crate) peers: &'a [String],
+    /// Any usable peer will do (a route naming none).
+    pub(crate) any: bool,
+}
+
 /// Forwards a request received from `from` to the peer named by its Destination-Host or the
-/// first usable of `preferred`, failing over to the next; returns the answer to send back
+/// first usable of the targets, failing over to the next; returns the answer to send back
 /// (the next hop's, or 3002 when none could take it or none answered).
 pub(crate) async fn forward(
     node: &Arc<NodeInner>,
@@ -34,7 +42,7 @@ pub(crate) async fn forward(
     frame: &Bytes,
     header: &Header,
     scan: &wire::Scan,
-    preferred: &[String],
+    to: Targets<'_>,
 ) -> Option<(Bytes, u32)> {
     let previous_hop = from.host().unwrap_or_default();
     let request = wire::append_avp(
@@ -59,8 +67,8 @@ pub(crate) async fn forward(
         node.choose_peer(
             application_id,
             destination_host,
-            preferred,
-            preferred.is_empty(),
+            to.peers,
+            to.any,
             skip,
             &avoid,
         )

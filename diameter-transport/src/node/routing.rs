@@ -181,8 +181,9 @@ impl RouteTable {
 pub(crate) enum Decision {
     /// Serve it here.
     Local,
-    /// Forward it: to the peer named by Destination-Host, or to the first usable of these.
-    Forward(Vec<String>),
+    /// Forward it: to the peer named by Destination-Host, or to the first usable of `peers`,
+    /// or (with `any`) to any usable peer.
+    Forward { peers: Vec<String>, any: bool },
     /// Answer it with this routing error (3002, 3003, 3005, 3007).
     Refuse { code: u32, message: String },
     /// Answer 3006 with the redirect hosts.
@@ -209,14 +210,14 @@ impl NodeInner {
         if dest_host.is_some_and(|h| self.is_us(h)) {
             return Decision::Local;
         }
-        let forward = |peers: Vec<String>| {
+        let forward = |peers: Vec<String>, any: bool| {
             if wire::all_of(frame, avp_code::ROUTE_RECORD).any(|r| self.is_us(r)) {
                 return Decision::Refuse {
                     code: diameter_runtime::consts::result_code::LOOP_DETECTED,
                     message: format!("{} is on the Route-Record already", self.local.origin_host),
                 };
             }
-            Decision::Forward(peers)
+            Decision::Forward { peers, any }
         };
         if let Some(host) = dest_host {
             // RFC 6733 6.1.5: a request for a host this node talks to goes there directly.
@@ -226,7 +227,8 @@ impl NodeInner {
                         .is_some_and(|h| h.as_bytes().eq_ignore_ascii_case(host))
             });
             if is_peer {
-                return forward(Vec::new());
+                // That host only: no other peer stands in for it.
+                return forward(Vec::new(), false);
             }
         }
         let Some(realm) = wire::Scan::get(frame, scan.destination_realm) else {
@@ -251,10 +253,10 @@ impl NodeInner {
                 },
                 None => Decision::Local,
             },
-            Action::Relay(peers) => forward(peers.clone()),
+            Action::Relay(peers) => forward(peers.clone(), peers.is_empty()),
             Action::Proxy(peers) => {
                 if self.local_apps.contains(&application_id) {
-                    forward(peers.clone())
+                    forward(peers.clone(), peers.is_empty())
                 } else {
                     Decision::Refuse {
                         code: diameter_runtime::consts::result_code::APPLICATION_UNSUPPORTED,
