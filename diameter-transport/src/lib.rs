@@ -20,7 +20,10 @@
 //!   requests by hop-by-hop identifier, a limit on concurrent handlers that pushes back.
 //! - [`Node`] — the peer driver (CER/CEA, DWR/DWA, DPR/DPA with typed base commands; invalid
 //!   requests answered, never fatal), `call` for typed requests and answers, handlers per
-//!   command, events, counters ([`stats`]) and `tracing` spans per peer and per request.
+//!   command, events, counters ([`stats`]) and `tracing` spans per peer and per request;
+//!   realm routing ([`Route`], [`Action`]: local, relay, proxy, redirect) with Route-Record
+//!   and loop detection, failover with the T flag, redirects followed by `call`, and
+//!   duplicate detection of retransmitted requests.
 //! - [`typed`] — which answer type belongs to which request type.
 //! - [`tls`] (feature `tls`, on by default) — rustls settings, mutual authentication, and the
 //!   peer certificate checked against the Origin-Host of its CER/CEA; TLS at connect and after
@@ -46,7 +49,9 @@ pub use capabilities::{
     VendorSpecificApp,
 };
 pub use conn::{ConnConfig, Io};
-pub use node::{CallError, Context, Node, NodeBuilder, NodeError, NodeEvent, PeerInfo};
+pub use node::{
+    Action, CallError, Context, Node, NodeBuilder, NodeError, NodeEvent, PeerInfo, Route,
+};
 pub use peer::{Conn, PeerAction, PeerConfig, PeerError, PeerEvent, PeerMachine, PeerState, Step};
 pub use rng::JitterRng;
 pub use session_id::SessionIdGenerator;
@@ -59,6 +64,10 @@ pub use watchdog::{Watchdog, WatchdogAction, WatchdogConfig, WatchdogError, Watc
 /// The Disconnect-Cause values of DPR (RFC 6733 section 5.4.3), as the generated base
 /// dictionary defines them.
 pub use diameter_messages::base::DisconnectCause;
+
+/// The Redirect-Host-Usage values of a redirect route (RFC 6733 section 6.13), as the
+/// generated base dictionary defines them.
+pub use diameter_messages::base::RedirectHostUsage;
 
 /// Re-exported for [`typed_commands!`].
 #[doc(hidden)]

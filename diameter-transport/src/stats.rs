@@ -19,6 +19,11 @@ pub struct Counters {
     watchdog_requests_sent: AtomicU64,
     watchdog_answers_received: AtomicU64,
     watchdog_requests_received: AtomicU64,
+    requests_relayed: AtomicU64,
+    routing_errors: AtomicU64,
+    redirects: AtomicU64,
+    failovers: AtomicU64,
+    duplicates_answered: AtomicU64,
     answers_received: Mutex<BTreeMap<u32, u64>>,
     answers_sent: Mutex<BTreeMap<u32, u64>>,
 }
@@ -45,6 +50,21 @@ pub struct Snapshot {
     pub watchdog_answers_received: u64,
     /// DWRs received from the peer and answered (per peer).
     pub watchdog_requests_received: u64,
+    /// Requests this node forwarded to the peer as a relay or proxy (also in
+    /// `requests_sent`).
+    pub requests_relayed: u64,
+    /// Requests from the peer that routing answered itself: 3002 (no peer could take it),
+    /// 3003 (no route to its realm), 3005 (a loop), 3007 (an application a proxy does not
+    /// serve).
+    pub routing_errors: u64,
+    /// Requests from the peer answered with 3006 by a redirect route.
+    pub redirects: u64,
+    /// Requests whose connection to the peer failed before their answer came, re-sent to
+    /// another peer (or given up when none could take them).
+    pub failovers: u64,
+    /// Retransmissions (T flag) from the peer answered again from the duplicate cache,
+    /// without running their handler twice.
+    pub duplicates_answered: u64,
     /// Answers received, by Result-Code (0 when the answer carries none that can be read).
     pub answers_received: BTreeMap<u32, u64>,
     /// Answers sent, by Result-Code.
@@ -101,6 +121,21 @@ impl Counters {
         self.watchdog_requests_received
             .fetch_add(1, Ordering::Relaxed);
     }
+    pub(crate) fn request_relayed(&self) {
+        self.requests_relayed.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn routing_error(&self) {
+        self.routing_errors.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn redirect(&self) {
+        self.redirects.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn failover(&self) {
+        self.failovers.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn duplicate_answered(&self) {
+        self.duplicates_answered.fetch_add(1, Ordering::Relaxed);
+    }
     pub(crate) fn answer_received(&self, result_code: u32) {
         bump(&self.answers_received, result_code);
     }
@@ -119,6 +154,11 @@ impl Counters {
             watchdog_requests_sent: self.watchdog_requests_sent.load(Ordering::Relaxed),
             watchdog_answers_received: self.watchdog_answers_received.load(Ordering::Relaxed),
             watchdog_requests_received: self.watchdog_requests_received.load(Ordering::Relaxed),
+            requests_relayed: self.requests_relayed.load(Ordering::Relaxed),
+            routing_errors: self.routing_errors.load(Ordering::Relaxed),
+            redirects: self.redirects.load(Ordering::Relaxed),
+            failovers: self.failovers.load(Ordering::Relaxed),
+            duplicates_answered: self.duplicates_answered.load(Ordering::Relaxed),
             answers_received: copy(&self.answers_received),
             answers_sent: copy(&self.answers_sent),
         }

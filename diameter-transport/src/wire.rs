@@ -211,6 +211,10 @@ pub(crate) struct Scan {
     pub session_id_empty: bool,
     /// Destination-Host's data.
     pub destination_host: Option<(usize, usize)>,
+    /// Destination-Realm's data.
+    pub destination_realm: Option<(usize, usize)>,
+    /// Origin-Host's data.
+    pub origin_host: Option<(usize, usize)>,
     pub auth_application_id: Option<u32>,
     pub acct_application_id: Option<u32>,
     pub result_code: Option<u32>,
@@ -237,9 +241,13 @@ pub(crate) fn scan(msg: &[u8]) -> Scan {
                 s.session_id = Some(span);
                 s.session_id_empty = avp.data.is_empty();
             }
-            avp_code::ORIGIN_HOST => s.origin_host_empty = avp.data.is_empty(),
+            avp_code::ORIGIN_HOST => {
+                s.origin_host = Some(span);
+                s.origin_host_empty = avp.data.is_empty();
+            }
             avp_code::ORIGIN_REALM => s.origin_realm_empty = avp.data.is_empty(),
             avp_code::DESTINATION_HOST => s.destination_host = Some(span),
+            avp_code::DESTINATION_REALM => s.destination_realm = Some(span),
             avp_code::AUTH_APPLICATION_ID => {
                 s.auth_application_id = s.auth_application_id.or(u32_of(avp.data))
             }
@@ -291,6 +299,39 @@ pub(crate) fn fill_identities(msg: BytesMut, scan: &Scan, ids: &Identities<'_>) 
     let mut buf = BytesMut::with_capacity(out.encoded_len());
     out.encode_as(&raw.header, &mut buf);
     buf
+}
+
+impl Scan {
+    /// The bytes of an AVP found by the scan, in `msg` (the message scanned).
+    pub fn get(msg: &[u8], span: Option<(usize, usize)>) -> Option<&[u8]> {
+        span.and_then(|(a, b)| msg.get(a..b))
+    }
+}
+
+/// Appends one top-level AVP (no Vendor-Id) to a whole message and fixes its length.
+pub(crate) fn append_avp(msg: &[u8], code: u32, flags: u8, data: &[u8]) -> BytesMut {
+    let avp_len = 8 + data.len();
+    let padded = (avp_len + 3) & !3;
+    let mut out = BytesMut::with_capacity(msg.len() + padded);
+    out.extend_from_slice(msg);
+    out.extend_from_slice(&code.to_be_bytes());
+    let len = u32::try_from(avp_len).unwrap_or(u32::MAX) & 0x00ff_ffff;
+    out.extend_from_slice(&(len | (u32::from(flags) << 24)).to_be_bytes());
+    out.extend_from_slice(data);
+    out.resize(msg.len() + padded, 0);
+    let total = u32::try_from(out.len()).unwrap_or(u32::MAX) & 0x00ff_ffff;
+    if out.len() >= HEADER_LEN {
+        out[1..4].copy_from_slice(&total.to_be_bytes()[1..]);
+    }
+    out
+}
+
+/// The data of every top-level AVP `code` (no Vendor-Id) of a whole message.
+pub(crate) fn all_of(msg: &[u8], code: u32) -> impl Iterator<Item = &[u8]> {
+    AvpIter::new(msg.get(HEADER_LEN..).unwrap_or(&[]))
+        .map_while(Result::ok)
+        .filter(move |a| a.header.code == code && a.header.vendor_id.is_none())
+        .map(|a| a.data)
 }
 
 /// Writes the identifiers into an encoded message's header.

@@ -564,3 +564,90 @@ async fn our_client_offering_inband_tls_to_freediameter() {
         started.elapsed()
     );
 }
+
+/// Our node as a relay between two OTP peers: an OTP client sends its CCRs to our relay,
+/// which forwards them, with a Route-Record naming the client, to an OTP server of the
+/// realm; the answers come back with the client's own hop-by-hop identifiers (else OTP
+/// would not match them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn otp_client_through_our_relay_to_otp_server() {
+    let Some(dir) = require("Erlang/OTP", &["escript"]) else {
+        return;
+    };
+    let started = Instant::now();
+    let port = free_port_pair();
+    let mut server = Otp::spawn(
+        &dir,
+        &[
+            &port.to_string(),
+            "--max-seconds",
+            "120",
+            "--host",
+            "erl-srv.test.local",
+        ],
+    );
+    server.line("LISTENING").await;
+    let relay = Node::builder()
+        .origin_host("rs-relay.relay.local")
+        .origin_realm("relay.local")
+        .applications([Application::RELAY])
+        .accept_unknown_peers(true)
+        .watchdog(WatchdogConfig::new(TW).expect("Tw"))
+        .route(diameter_transport::Route::new(
+            REALM,
+            diameter_transport::Action::relay(["erl-srv.test.local"]),
+        ))
+        .build()
+        .expect("relay");
+    relay.connect(addr(port));
+    assert!(
+        relay.wait_open(WAIT).await,
+        "the relay reaches the OTP server"
+    );
+    let local = relay.listen(addr(0)).await.expect("listen");
+    let requests = 10;
+    let mut client = Otp::spawn(
+        &dir,
+        &[
+            "--connect",
+            &local.port().to_string(),
+            "--requests",
+            &requests.to_string(),
+            "--host",
+            "cli.test.local",
+            "--max-seconds",
+            "60",
+        ],
+    );
+    let done = client.line("DONE").await;
+    assert_eq!(
+        done,
+        format!("DONE sent={requests} answered={requests} ok={requests}")
+    );
+    let status = tokio::time::timeout(WAIT, client.child.wait())
+        .await
+        .expect("OTP client exits in time")
+        .expect("wait");
+    assert!(status.success(), "OTP client: {status}");
+    // The server saw the relay's Route-Record naming the client (OTP prints binaries as
+    // their bytes).
+    let req = server.line("REQ").await;
+    let bytes: Vec<String> = "cli.test.local".bytes().map(|b| b.to_string()).collect();
+    let route_record = format!("'Route-Record' => [<<{}>>]", bytes.join(","));
+    assert!(req.contains(&route_record), "{req}");
+    let upstream = relay
+        .peers()
+        .into_iter()
+        .find(|p| p.origin_host.as_deref() == Some("erl-srv.test.local"))
+        .expect("the OTP server is a peer");
+    assert_eq!(upstream.counters.requests_relayed, requests);
+    assert_eq!(
+        upstream.counters.answers_received.get(&2001),
+        Some(&requests)
+    );
+    relay.shutdown().await;
+    eprintln!(
+        "interop: OTP client -> our relay -> OTP server: {requests} CCR/CCA in {:.1?}",
+        started.elapsed()
+    );
+}

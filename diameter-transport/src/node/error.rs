@@ -17,8 +17,9 @@ pub enum CallError {
         /// The request's Application-Id.
         application_id: u32,
     },
-    /// The connection carrying the request closed before the answer came.
-    #[error("the peer's connection closed before the answer came")]
+    /// The connection carrying the request closed before the answer came, and no other peer
+    /// could take the request (failover found none).
+    #[error("the peer's connection closed before the answer came, and no other peer could take the request")]
     PeerDown,
     /// The answer is a protocol error (E bit set): its Result-Code and Error-Message.
     #[error("error answer {result_code}{}", .error_message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
@@ -27,6 +28,13 @@ pub enum CallError {
         result_code: u32,
         /// The answer's Error-Message, if any.
         error_message: Option<String>,
+    },
+    /// The answer was 3006 DIAMETER_REDIRECT_INDICATION naming hosts none of which is an open
+    /// peer of this node (or a second redirect, after one was followed).
+    #[error("redirected to {}, not an open peer", .hosts.join(", "))]
+    Redirected {
+        /// The host names of the answer's Redirect-Host AVPs.
+        hosts: Vec<String>,
     },
     /// The answer could not be read as the expected answer type.
     #[error("the answer could not be decoded: {0}")]

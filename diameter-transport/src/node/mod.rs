@@ -41,11 +41,16 @@
 //! # Ok(()) }
 //! ```
 
+mod dedup;
 mod error;
 #[cfg(feature = "tls")]
 mod inband;
 mod peer_task;
 mod raw;
+mod redirects;
+mod relay;
+mod routing;
+mod send;
 
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
@@ -69,10 +74,11 @@ use tokio::task::JoinHandle;
 use tracing::Instrument;
 
 pub use error::{CallError, NodeError};
+pub use routing::{Action, Route};
 
 use crate::backoff::BackoffConfig;
 use crate::capabilities::{AcceptPolicy, Application, ApplicationKind, Capabilities};
-use crate::conn::{Conn, ConnConfig, Io};
+use crate::conn::{ConnConfig, Io};
 use crate::peer::{Conn as Role, PeerConfig, PeerError, PeerState};
 use crate::rng::JitterRng;
 use crate::session_id::{process_start_secs, SessionIdGenerator};
@@ -214,6 +220,9 @@ pub(crate) struct NodeInner {
     pub(crate) sessions: SessionIdGenerator,
     pub(crate) peers: Mutex<Vec<Arc<PeerShared>>>,
     pub(crate) commands: CommandCounters,
+    pub(crate) routes: routing::RouteTable,
+    pub(crate) duplicates: dedup::Duplicates,
+    redirects: redirects::Redirects,
     next_e2e: AtomicU32,
     next_conn: AtomicU64,
     next_peer: AtomicUsize,
@@ -271,39 +280,6 @@ impl NodeInner {
     /// Does this node serve application `id` (for 3007)?
     pub(crate) fn serves(&self, id: u32) -> bool {
         self.relay || self.local_apps.contains(&id)
-    }
-
-    /// Picks the connection for a request of `application_id`: the peer named by
-    /// Destination-Host when it is open, else the open peers that agreed the application,
-    /// in turn.
-    fn pick(
-        &self,
-        application_id: u32,
-        destination_host: Option<&str>,
-    ) -> Option<(Arc<PeerShared>, Arc<Conn>)> {
-        let peers = lock(&self.peers);
-        let usable: Vec<(Arc<PeerShared>, Arc<Conn>)> = peers
-            .iter()
-            .filter_map(|p| {
-                let (conn, negotiated) = p.usable()?;
-                negotiated
-                    .allows(application_id)
-                    .then(|| (Arc::clone(p), conn))
-            })
-            .collect();
-        if let Some(dest) = destination_host {
-            if let Some(hit) = usable
-                .iter()
-                .find(|(p, _)| p.host().is_some_and(|h| h.eq_ignore_ascii_case(dest)))
-            {
-                return Some(hit.clone());
-            }
-        }
-        if usable.is_empty() {
-            return None;
-        }
-        let i = self.next_peer.fetch_add(1, Ordering::Relaxed) % usable.len();
-        usable.into_iter().nth(i)
     }
 }
 
@@ -407,6 +383,7 @@ impl Node {
         peer_task::spawn_static(
             Arc::clone(&self.inner),
             peer_task::Dial::Tls { addr, name, config },
+            Some(host.to_owned()),
         );
         Ok(())
     }
@@ -420,7 +397,19 @@ impl Node {
     /// Connects to a static peer at `addr`, and reconnects with exponential backoff whenever
     /// the connection fails (not after the peer's DPR saying DO_NOT_WANT_TO_TALK_TO_YOU).
     pub fn connect(&self, addr: SocketAddr) {
-        peer_task::spawn_static(Arc::clone(&self.inner), peer_task::Dial::Tcp(addr));
+        peer_task::spawn_static(Arc::clone(&self.inner), peer_task::Dial::Tcp(addr), None);
+    }
+
+    /// Like [`connect`](Self::connect), for a peer whose Origin-Host is known in advance: it is
+    /// listed by [`peers`](Self::peers) under that name before it opens, and a connection it
+    /// opens to this node at the same time joins the same peer and goes through the election
+    /// (RFC 6733 5.6.4) instead of making a second peer. The name its CEA gives wins.
+    pub fn connect_named(&self, addr: SocketAddr, origin_host: &str) {
+        peer_task::spawn_static(
+            Arc::clone(&self.inner),
+            peer_task::Dial::Tcp(addr),
+            Some(origin_host.to_owned()),
+        );
     }
 
     /// Runs the initiator side over a connection the caller opened itself; no reconnect.
@@ -428,6 +417,17 @@ impl Node {
         peer_task::spawn_static(
             Arc::clone(&self.inner),
             peer_task::Dial::given(&self.inner, io),
+            None,
+        );
+    }
+
+    /// [`connect_io`](Self::connect_io) to a peer whose Origin-Host is known in advance (see
+    /// [`connect_named`](Self::connect_named)).
+    pub fn connect_io_named<I: Io>(&self, io: I, origin_host: &str) {
+        peer_task::spawn_static(
+            Arc::clone(&self.inner),
+            peer_task::Dial::given(&self.inner, io),
+            Some(origin_host.to_owned()),
         );
     }
 
@@ -451,10 +451,18 @@ impl Node {
     ///
     /// `request` is a built request or its builder ([`IntoRequest`]); Session-Id, Origin-Host
     /// and Origin-Realm are filled in when not given (a builder) or empty (a built request);
-    /// hop-by-hop and end-to-end identifiers are always the node's. The peer is the one named
-    /// by Destination-Host if it is open, else any open peer that agreed the application.
-    /// Answers with the E bit set are [`CallError::ErrorAnswer`]; others are returned, whatever
-    /// their Result-Code (a 5xxx of the application is the caller's to read).
+    /// hop-by-hop and end-to-end identifiers are always the node's.
+    ///
+    /// The peer is the one named by Destination-Host if it is open, else the first open peer
+    /// of the route of the request's Destination-Realm ([`NodeBuilder::route`]), else any
+    /// open peer that agreed the application, in turn. When the connection fails before the
+    /// answer comes, the request is re-sent to the next such peer with the T flag set and the
+    /// same End-to-End Identifier (RFC 6733 5.5.4); the caller gets one answer either way.
+    /// A 3006 answer naming a Redirect-Host that is an open peer is followed, once (and
+    /// remembered for later requests as its Redirect-Host-Usage and Redirect-Max-Cache-Time
+    /// allow); else it is [`CallError::Redirected`]. Other answers with the E bit set are
+    /// [`CallError::ErrorAnswer`]; the rest are returned, whatever their Result-Code (a 5xxx
+    /// of the application is the caller's to read).
     pub async fn call<Q: IntoRequest>(
         &self,
         request: Q,
@@ -468,12 +476,23 @@ impl Node {
             session_id: &session,
         };
         request.encode_request(&fill, &mut buf)?;
+        let frame = self.exchange(buf, false).await?;
+        decode_answer::<<Q::Request as Request>::Answer>(&frame, &inner.decode)
+    }
+
+    /// Sends an encoded request (identities filled in, ids set, routed, failed over,
+    /// redirects followed) and returns the answer frame. With `keep_redirect`, a redirect that
+    /// cannot be followed is returned as its frame rather than [`CallError::Redirected`].
+    async fn exchange(&self, buf: BytesMut, keep_redirect: bool) -> Result<Bytes, CallError> {
+        let inner = &*self.inner;
         let scan = wire::scan(&buf);
         let destination_host = scan
             .destination_host
             .and_then(|(a, b)| buf.get(a..b))
             .and_then(|d| std::str::from_utf8(d).ok())
             .map(str::to_owned);
+        // Read before the identities are filled in, which moves the AVPs.
+        let destination_realm = wire::Scan::get(&buf, scan.destination_realm).map(<[u8]>::to_vec);
         let session_bytes = || Bytes::from(inner.sessions.next());
         let mut buf = wire::fill_identities(
             buf,
@@ -490,42 +509,87 @@ impl Node {
             header.application_id = app;
         }
         let application_id = header.application_id;
-        let Some((peer, conn)) = inner.pick(application_id, destination_host.as_deref()) else {
-            return Err(CallError::NoPeer { application_id });
-        };
         let end_to_end = inner.next_e2e();
         wire::set_ids(&mut buf, 0, end_to_end);
+        let request = buf.freeze();
+        let preferred = inner.routes.peers_for(
+            destination_realm.as_deref(),
+            application_id,
+            inner.identity.origin_realm.as_bytes(),
+        );
         let command = inner.commands.get(application_id, header.command_code);
         let span = tracing::debug_span!(
             "call",
-            peer = peer.host().as_deref().unwrap_or("?"),
             app = application_id,
             code = header.command_code,
             e2e = end_to_end
         );
         async move {
-            let (hop_by_hop, mut rx) = conn.send_request(buf).await.ok_or(CallError::PeerDown)?;
-            peer.counters.request_sent();
-            command.request_sent();
-            let frame = match tokio::time::timeout(inner.request_timeout, &mut rx).await {
-                Ok(Ok(frame)) => frame,
-                Ok(Err(_)) => return Err(CallError::PeerDown),
-                Err(_) => {
-                    if conn.forget(hop_by_hop) {
-                        peer.counters.timeout();
-                        command.timeout();
-                        tracing::debug!(hop_by_hop, "timed out");
-                        return Err(CallError::Timeout(inner.request_timeout));
+            let deadline = tokio::time::Instant::now() + inner.request_timeout;
+            // Set once the request is sent to a host named by a Redirect-Host (now, or in a
+            // redirect remembered for requests like this one).
+            let mut redirected_to: Option<String> = None;
+            if !inner.redirects.is_empty() {
+                let scan = wire::scan(&request);
+                redirected_to = inner
+                    .redirects
+                    .lookup(&facts_of(&request, &scan, application_id))
+                    .filter(|host| inner.is_open(application_id, host));
+            }
+            loop {
+                let attempts = send::Attempts {
+                    request: &request,
+                    skip: Vec::new(),
+                    command: &command,
+                    deadline,
+                    relayed: false,
+                };
+                let sent = send::send(attempts, |skip| match &redirected_to {
+                    Some(host) => inner.choose_peer(
+                        application_id,
+                        Some(host.as_bytes()),
+                        &[],
+                        false,
+                        skip,
+                        &[],
+                    ),
+                    None => inner.choose_peer(
+                        application_id,
+                        destination_host.as_deref().map(str::as_bytes),
+                        preferred,
+                        true,
+                        skip,
+                        &[],
+                    ),
+                })
+                .await
+                .map_err(|failed| match failed {
+                    send::Failed::NoPeer => CallError::NoPeer { application_id },
+                    send::Failed::PeerDown => CallError::PeerDown,
+                    send::Failed::Timeout => CallError::Timeout(inner.request_timeout),
+                })?;
+                let answer = wire::scan(&sent.frame);
+                let result_code = answer.result_code.unwrap_or(0);
+                sent.peer.counters.answer_received(result_code);
+                command.answer_received(result_code);
+                if let Some(hosts) = redirect_hosts(&sent.frame, result_code) {
+                    // Followed once: a second redirect is the caller's to read.
+                    let next = hosts
+                        .iter()
+                        .find(|h| redirected_to.is_none() && inner.is_open(application_id, h));
+                    match next {
+                        Some(host) => {
+                            tracing::debug!(%host, "following the redirect");
+                            remember_redirect(inner, &sent.frame, &request, application_id, host);
+                            redirected_to = Some(host.clone());
+                            continue;
+                        }
+                        None if keep_redirect => return Ok(sent.frame),
+                        None => return Err(CallError::Redirected { hosts }),
                     }
-                    // The answer won the race against the timer: it is in the channel.
-                    rx.await.map_err(|_| CallError::PeerDown)?
                 }
-            };
-            let answer = wire::scan(&frame);
-            let result_code = answer.result_code.unwrap_or(0);
-            peer.counters.answer_received(result_code);
-            command.answer_received(result_code);
-            decode_answer::<<Q::Request as Request>::Answer>(&frame, &inner.decode)
+                return Ok(sent.frame);
+            }
         }
         .instrument(span)
         .await
@@ -570,6 +634,54 @@ impl Node {
         })
         .await;
     }
+}
+
+/// What a request is, for the redirects remembered.
+fn facts_of<'r>(request: &'r [u8], scan: &wire::Scan, application_id: u32) -> redirects::Facts<'r> {
+    redirects::Facts {
+        session_id: wire::Scan::get(request, scan.session_id),
+        destination_realm: wire::Scan::get(request, scan.destination_realm),
+        application_id,
+        destination_host: wire::Scan::get(request, scan.destination_host),
+        user_name: wire::all_of(request, diameter_messages::base::defs::USER_NAME.code).next(),
+    }
+}
+
+/// Remembers a redirect followed, when its answer lets requests like this one go straight to
+/// `host` (Redirect-Host-Usage other than DONT_CACHE, with Redirect-Max-Cache-Time).
+fn remember_redirect(
+    inner: &NodeInner,
+    answer: &[u8],
+    request: &[u8],
+    application_id: u32,
+    host: &str,
+) {
+    use diameter_messages::base::defs;
+    let read = |code| {
+        wire::all_of(answer, code)
+            .next()
+            .and_then(|d| <[u8; 4]>::try_from(d).ok())
+    };
+    let usage = read(defs::REDIRECT_HOST_USAGE.code).map(i32::from_be_bytes);
+    let seconds = read(defs::REDIRECT_MAX_CACHE_TIME.code).map(u32::from_be_bytes);
+    if let (Some(usage), Some(seconds)) = (usage, seconds) {
+        let scan = wire::scan(request);
+        let facts = facts_of(request, &scan, application_id);
+        inner.redirects.remember(usage, seconds, &facts, host);
+    }
+}
+
+/// The hosts of a 3006 DIAMETER_REDIRECT_INDICATION answer (E bit), when it names any.
+fn redirect_hosts(frame: &[u8], result_code: u32) -> Option<Vec<String>> {
+    let is_error = Header::decode_unchecked(frame).is_ok_and(|h| h.flags.is_error());
+    if !is_error || result_code != diameter_runtime::consts::result_code::REDIRECT_INDICATION {
+        return None;
+    }
+    let hosts: Vec<String> = wire::all_of(frame, diameter_messages::base::defs::REDIRECT_HOST.code)
+        .filter_map(|uri| std::str::from_utf8(uri).ok())
+        .map(|uri| routing::uri_host(uri).to_owned())
+        .collect();
+    (!hosts.is_empty()).then_some(hosts)
 }
 
 /// Decodes an answer frame as `A`.
@@ -641,6 +753,8 @@ pub struct NodeBuilder {
     handlers: HashMap<(u32, u32), ErasedHandler>,
     events: Option<EventHook>,
     seed: Option<u64>,
+    routes: routing::RouteTable,
+    duplicates: (usize, Duration),
     #[cfg(feature = "tls")]
     tls: Option<crate::tls::TlsConfig>,
     #[cfg(feature = "tls")]
@@ -671,6 +785,8 @@ impl Default for NodeBuilder {
             handlers: HashMap::new(),
             events: None,
             seed: None,
+            routes: routing::RouteTable::default(),
+            duplicates: (16384, Duration::from_secs(120)),
             #[cfg(feature = "tls")]
             tls: None,
             #[cfg(feature = "tls")]
@@ -837,6 +953,46 @@ impl NodeBuilder {
         self
     }
 
+    /// Adds a route: what to do with requests for a realm (and, optionally, one application
+    /// of it). Requests received for this node's own realm are served here unless a route
+    /// says otherwise; requests for a realm no route names go to the
+    /// [`default_route`](Self::default_route), or are answered 3003
+    /// DIAMETER_REALM_NOT_SERVED. Requests this node sends with [`Node::call`] go to the
+    /// peers of their realm's [`Action::Relay`] or [`Action::Proxy`] route first.
+    ///
+    /// ```
+    /// use diameter_transport::{Action, Application, Node, Route};
+    ///
+    /// let node = Node::builder()
+    ///     .origin_host("dra.example")
+    ///     .origin_realm("example")
+    ///     .applications([Application::RELAY])
+    ///     .route(Route::new("home.net", Action::relay(["ocs1.home.net", "ocs2.home.net"])))
+    ///     .route(Route::new("home.net", Action::redirect(["hss.home.net"])).application(16777251))
+    ///     .default_route(Action::relay(["upstream-dra.example"]))
+    ///     .build()?;
+    /// # Ok::<(), diameter_transport::NodeError>(())
+    /// ```
+    pub fn route(mut self, route: Route) -> Self {
+        self.routes.routes.push(route);
+        self
+    }
+
+    /// What to do with requests for realms no route names (default: answer 3003).
+    pub fn default_route(mut self, action: Action) -> Self {
+        self.routes.default = Some(action);
+        self
+    }
+
+    /// Duplicate detection of received requests: the answers of the last `capacity`
+    /// requests served here, kept at most `lifetime`, are sent again to a retransmission
+    /// (T flag) with the same Origin-Host and End-to-End Identifier instead of running its
+    /// handler twice. 16384 answers for 120 s by default; a capacity of 0 turns it off.
+    pub fn duplicate_detection(mut self, capacity: usize, lifetime: Duration) -> Self {
+        self.duplicates = (capacity, lifetime);
+        self
+    }
+
     /// The TLS settings used by [`Node::listen_tls`], [`Node::connect_tls`] and in-band TLS.
     #[cfg(feature = "tls")]
     pub fn tls(mut self, config: crate::tls::TlsConfig) -> Self {
@@ -929,6 +1085,9 @@ impl NodeBuilder {
                 events: self.events,
                 peers: Mutex::new(Vec::new()),
                 commands: CommandCounters::default(),
+                routes: self.routes,
+                duplicates: dedup::Duplicates::new(self.duplicates.0, self.duplicates.1),
+                redirects: redirects::Redirects::default(),
                 next_e2e: AtomicU32::new(e2e),
                 next_conn: AtomicU64::new(1),
                 next_peer: AtomicUsize::new(0),

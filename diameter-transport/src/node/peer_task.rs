@@ -23,11 +23,13 @@ use diameter_runtime::frame::{self, Frame};
 use diameter_runtime::header::Header;
 use diameter_runtime::{Command, Violation};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit};
+use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use super::{answer_header, lock, Context, Handled, NodeEvent, NodeInner, PeerInfo};
+use super::dedup::Seen;
+use super::routing::Decision;
+use super::{answer_header, lock, relay, Context, Handled, NodeEvent, NodeInner, PeerInfo};
 use crate::backoff::Backoff;
 use crate::capabilities::{Capabilities, Negotiated};
 use crate::conn::{Conn, Io, ReadEnd, Sink};
@@ -96,6 +98,9 @@ pub(crate) struct PeerShared {
     status: Mutex<(PeerState, WatchdogState)>,
     address: Option<SocketAddr>,
     pub(crate) counters: Counters,
+    /// Bumped each time the watchdog finds the peer SUSPECT: requests waiting on it then
+    /// fail over to another peer when there is one (RFC 3539 section 3.4).
+    suspect: watch::Sender<u64>,
 }
 
 impl PeerShared {
@@ -108,6 +113,11 @@ impl PeerShared {
         u.as_ref()
             .filter(|(c, _)| !c.is_closing())
             .map(|(c, n)| (Arc::clone(c), Arc::clone(n)))
+    }
+
+    /// Tells, by a change, when the peer is found SUSPECT.
+    pub(crate) fn suspect_signal(&self) -> watch::Receiver<u64> {
+        self.suspect.subscribe()
     }
 
     pub(crate) fn info(&self) -> PeerInfo {
@@ -143,22 +153,24 @@ fn new_peer(
         status: Mutex::new((PeerState::Closed, WatchdogState::Initial)),
         address,
         counters: Counters::default(),
+        suspect: watch::channel(0).0,
     });
     lock(&node.peers).push(Arc::clone(&shared));
     (shared, rx)
 }
 
-/// Starts the task of a peer this node connects to.
-pub(crate) fn spawn_static(node: Arc<NodeInner>, dial: Dial) {
+/// Starts the task of a peer this node connects to; `host`, its Origin-Host when known in
+/// advance (a connection it opens to us then joins this task, for the election).
+pub(crate) fn spawn_static(node: Arc<NodeInner>, dial: Dial, host: Option<String>) {
     let address = match &dial {
         Dial::Tcp(a) => Some(*a),
         #[cfg(feature = "tls")]
         Dial::Tls { addr, .. } => Some(*addr),
         Dial::Given(_) => None,
     };
-    let (shared, rx) = new_peer(&node, None, address);
+    let span = tracing::info_span!("peer", addr = ?address, host = host.as_deref());
+    let (shared, rx) = new_peer(&node, host, address);
     let task = PeerTask::new(node, shared, rx, Some(dial));
-    let span = tracing::info_span!("peer", addr = ?address);
     tokio::spawn(task.run(true).instrument(span));
 }
 
@@ -412,8 +424,8 @@ async fn dispatch_app(
     tokio::spawn(serve(node, peer, conn, frame, header, permit).instrument(span));
 }
 
-/// Answers one request: by its handler, or by the node when the request is invalid or has no
-/// handler (3001 unknown command, 3007 unsupported application).
+/// Answers one request: routes it (RFC 6733 6.1), then serves it here, forwards it, or
+/// answers it with a routing error; the permit is held until the answer is queued.
 async fn serve(
     node: Arc<NodeInner>,
     peer: Arc<PeerShared>,
@@ -428,6 +440,97 @@ async fn serve(
     peer.counters.request_received();
     command.request_received();
     let scan = wire::scan(&frame);
+    let answer = match node.decide(&header, &frame, &scan) {
+        Decision::Local => serve_here(&node, &peer, &command, &frame, header, &scan).await,
+        Decision::Forward { peers, any } => {
+            let to = relay::Targets { peers: &peers, any };
+            relay::forward(&node, &peer, &command, &frame, &header, &scan, to).await
+        }
+        Decision::Refuse { code, message } => {
+            peer.counters.routing_error();
+            relay::refusal(&node, &frame, code, message, Vec::new())
+        }
+        Decision::Redirect {
+            hosts,
+            usage,
+            max_cache_time,
+        } => {
+            peer.counters.redirect();
+            relay::redirect(&node, &frame, &hosts, usage, max_cache_time)
+        }
+    };
+    if let Some((bytes, code)) = answer {
+        peer.counters.answer_sent(code);
+        command.answer_sent(code);
+        conn.send_app(bytes).await;
+    }
+    drop(permit);
+    conn.handler_done();
+}
+
+/// Serves a request for this node, once: a retransmission (T flag) of a request served
+/// already gets the same answer again (see `dedup`).
+async fn serve_here(
+    node: &Arc<NodeInner>,
+    peer: &Arc<PeerShared>,
+    command: &Counters,
+    frame: &Bytes,
+    header: Header,
+    scan: &wire::Scan,
+) -> Option<(Bytes, u32)> {
+    let origin_host = wire::Scan::get(frame, scan.origin_host).unwrap_or_default();
+    let retransmit = header.flags.is_retransmit();
+    let ticket = match node
+        .duplicates
+        .check(origin_host, header.end_to_end, retransmit)
+    {
+        Seen::New(ticket) => ticket,
+        Seen::Answered(earlier) => return Some(repeat(peer, &header, &earlier)),
+        Seen::Running => {
+            let earlier = node
+                .duplicates
+                .wait(origin_host, header.end_to_end, node.request_timeout)
+                .await;
+            return match earlier {
+                Some(a) => Some(repeat(peer, &header, &a)),
+                None => {
+                    tracing::debug!("retransmission of a request not answered in time: dropped");
+                    None
+                }
+            };
+        }
+    };
+    let answer = answer_here(node, peer, command, frame, header, scan).await;
+    if let Some(t) = ticket {
+        node.duplicates
+            .finish(t, answer.as_ref().map(|(bytes, _)| bytes.clone()));
+    }
+    answer
+}
+
+/// An answer given before, with the retransmission's hop-by-hop identifier.
+fn repeat(peer: &PeerShared, header: &Header, earlier: &Bytes) -> (Bytes, u32) {
+    peer.counters.duplicate_answered();
+    tracing::debug!(
+        e2e = header.end_to_end,
+        "duplicate request: the earlier answer again"
+    );
+    let mut answer = BytesMut::from(&earlier[..]);
+    wire::set_ids(&mut answer, header.hop_by_hop, header.end_to_end);
+    let code = wire::scan(&answer).result_code.unwrap_or(0);
+    (answer.freeze(), code)
+}
+
+/// The answer of this node: its handler's, or the node's own when the request is invalid or
+/// has no handler (3001 unknown command, 3007 unsupported application).
+async fn answer_here(
+    node: &Arc<NodeInner>,
+    peer: &Arc<PeerShared>,
+    command: &Counters,
+    frame: &Bytes,
+    header: Header,
+    scan: &wire::Scan,
+) -> Option<(Bytes, u32)> {
     let handler = node
         .handlers
         .get(&(header.application_id, header.command_code))
@@ -477,7 +580,7 @@ async fn serve(
             }])
         }
     };
-    let answer = match handled {
+    match handled {
         Handled::Answer(mut buf) => {
             answer_header(&mut buf, &header);
             let answer_scan = wire::scan(&buf);
@@ -502,21 +605,14 @@ async fn serve(
         Handled::Unreadable(e) => {
             peer.counters.protocol_error_answered();
             command.protocol_error_answered();
-            reject(&node, &frame, Problem::Decode(&e))
+            reject(node, frame, Problem::Decode(&e))
         }
         Handled::Invalid(v) => {
             peer.counters.protocol_error_answered();
             command.protocol_error_answered();
-            reject(&node, &frame, Problem::Violations(&v))
+            reject(node, frame, Problem::Violations(&v))
         }
-    };
-    if let Some((bytes, code)) = answer {
-        peer.counters.answer_sent(code);
-        command.answer_sent(code);
-        conn.send_app(bytes).await;
     }
-    drop(permit);
-    conn.handler_done();
 }
 
 /// The node's own answer to a request it will not hand to a handler.
@@ -825,6 +921,7 @@ impl PeerTask {
                 }
                 WatchdogAction::Failover => {
                     self.publish(false);
+                    self.shared.suspect.send_modify(|n| *n += 1);
                     self.node.emit(NodeEvent::Watchdog {
                         origin_host: host.clone(),
                         state: self.watchdog.state(),
