@@ -7,7 +7,8 @@ use std::fmt::Write;
 use std::sync::OnceLock;
 
 use diameter_runtime::dictionary::{
-    ApplicationDef, AvpDef, CommandDef, Dictionaries, Dictionary, GrammarDef, RuleDef,
+    ApplicationDef, AvpDef, BitNames, CommandDef, Dictionaries, Dictionary, GrammarDef, RuleDef,
+    ValueNames,
 };
 use serde::Serialize;
 
@@ -29,11 +30,13 @@ pub fn command(
     all().command(application_id, code)
 }
 
-/// Every application, by id (the first dictionary defining an id wins).
+/// Every application, by id and then profile: an application's own grammars first, then
+/// each profile's that redefines some of its commands (TS 32.299's CCR and ACR under
+/// `3gpp`). The first dictionary defining an (id, profile) wins.
 pub fn applications() -> Vec<&'static ApplicationDef> {
-    let mut by_id: BTreeMap<u32, &'static ApplicationDef> = BTreeMap::new();
+    let mut by_id: BTreeMap<(u32, Option<&'static str>), &'static ApplicationDef> = BTreeMap::new();
     for a in all().applications() {
-        by_id.entry(a.id).or_insert(a);
+        by_id.entry((a.id, a.profile)).or_insert(a);
     }
     by_id.into_values().collect()
 }
@@ -121,7 +124,8 @@ pub fn select(avp: Option<&str>, command: Option<&str>) -> Result<Selection, Str
         }
         let mut names: BTreeMap<(u32, u32), &'static AvpDef> = BTreeMap::new();
         for (app, c, _) in found {
-            match sel.applications.iter_mut().find(|(a, _)| a.id == app.id) {
+            let same = |a: &&ApplicationDef| a.id == app.id && a.profile == app.profile;
+            match sel.applications.iter_mut().find(|(a, _)| same(a)) {
                 Some((_, cmds)) => cmds.push(c),
                 None => sel.applications.push((app, vec![c])),
             }
@@ -170,6 +174,8 @@ struct AppJson {
     name: &'static str,
     spec: &'static str,
     vendor_id: u32,
+    /// The profile these grammars belong to (`"3gpp"`), null for the application's own.
+    profile: Option<&'static str>,
     commands: Vec<CommandJson>,
 }
 
@@ -211,7 +217,35 @@ struct AvpJson {
     spec: &'static str,
     #[serde(rename = "enum")]
     enums: Vec<EnumJson>,
+    /// Names of Unsigned32 values (`<values>`), the vendor-scoped ones with their vendor.
+    values: Vec<ValueJson>,
+    /// Names of the bits of a bit-mask Unsigned32 AVP (`<bits>`), with where they hold.
+    bits: Vec<BitJson>,
     grouped: Option<GrammarJson>,
+}
+
+#[derive(Serialize)]
+struct ValueJson {
+    name: &'static str,
+    value: u32,
+    /// The Vendor-Id that must be beside the AVP (Experimental-Result's), null if none.
+    scope_vendor: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct BitJson {
+    name: &'static str,
+    /// Bit number, 0 for the mask value 1.
+    bit: u32,
+    mask: u32,
+    scope: ScopeJson,
+}
+
+#[derive(Serialize)]
+struct ScopeJson {
+    vendor: Option<u32>,
+    application: Option<u32>,
+    list_id: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -225,6 +259,37 @@ struct FlagsJson {
 struct EnumJson {
     name: &'static str,
     value: i32,
+}
+
+fn values_json(a: &AvpDef, sets: &[&'static ValueNames]) -> Vec<ValueJson> {
+    sets.iter()
+        .filter(|s| s.code == a.code && s.vendor_id == a.vendor_id)
+        .flat_map(|s| {
+            s.values.iter().map(|&(value, name)| ValueJson {
+                name,
+                value,
+                scope_vendor: s.scope_vendor,
+            })
+        })
+        .collect()
+}
+
+fn bits_json(a: &AvpDef, sets: &[&'static BitNames]) -> Vec<BitJson> {
+    sets.iter()
+        .filter(|s| s.code == a.code && s.vendor_id == a.vendor_id)
+        .flat_map(|s| {
+            s.bits.iter().map(|&(bit, name)| BitJson {
+                name,
+                bit,
+                mask: 1u32.checked_shl(bit).unwrap_or(0),
+                scope: ScopeJson {
+                    vendor: s.scope.vendor,
+                    application: s.scope.application,
+                    list_id: s.scope.list_id,
+                },
+            })
+        })
+        .collect()
 }
 
 fn grammar_json(g: &GrammarDef) -> GrammarJson {
@@ -248,6 +313,10 @@ fn grammar_json(g: &GrammarDef) -> GrammarJson {
 impl Selection {
     /// The JSON document.
     pub fn to_json(&self) -> DictJson {
+        let (value_sets, bit_sets) = (
+            diameter_messages::value_sets(),
+            diameter_messages::bit_sets(),
+        );
         DictJson {
             applications: self
                 .applications
@@ -257,6 +326,7 @@ impl Selection {
                     name: a.name,
                     spec: a.spec,
                     vendor_id: a.vendor_id,
+                    profile: a.profile,
                     commands: cmds
                         .iter()
                         .map(|c| CommandJson {
@@ -290,6 +360,8 @@ impl Selection {
                         .iter()
                         .map(|&(name, value)| EnumJson { name, value })
                         .collect(),
+                    values: values_json(a, &value_sets),
+                    bits: bits_json(a, &bit_sets),
                     grouped: a.grouped.map(grammar_json),
                 })
                 .collect(),
@@ -298,9 +370,17 @@ impl Selection {
 
     /// The listing for people.
     pub fn to_text(&self) -> String {
+        let (value_sets, bit_sets) = (
+            diameter_messages::value_sets(),
+            diameter_messages::bit_sets(),
+        );
         let mut s = String::new();
         for (a, cmds) in &self.applications {
-            let _ = writeln!(s, "Application {} {} ({})", a.id, a.name, a.spec);
+            let profile = a
+                .profile
+                .map(|p| format!(", profile {p}"))
+                .unwrap_or_default();
+            let _ = writeln!(s, "Application {} {} ({}{profile})", a.id, a.name, a.spec);
             for c in cmds {
                 let _ = writeln!(
                     s,
@@ -346,6 +426,22 @@ impl Selection {
             for (name, value) in a.enums {
                 let _ = writeln!(s, "      {value:>4} {name}");
             }
+            for v in values_json(a, &value_sets) {
+                let scope = v
+                    .scope_vendor
+                    .map(|x| format!("  (vendor {x})"))
+                    .unwrap_or_default();
+                let _ = writeln!(s, "      {:>4} {}{scope}", v.value, v.name);
+            }
+            for b in bits_json(a, &bit_sets) {
+                let _ = writeln!(
+                    s,
+                    "      bit {:>2} {}{}",
+                    b.bit,
+                    b.name,
+                    scope_text(&b.scope)
+                );
+            }
             if let Some(g) = a.grouped {
                 grammar_text(g, "      ", &mut s);
             }
@@ -376,6 +472,23 @@ pub fn rule_text(r: &RuleDef) -> String {
     format!("{qualifier}{open} {name} {close}")
 }
 
+/// Where a bit's name holds, for people: `  (list 1, application 16777251)`.
+fn scope_text(scope: &ScopeJson) -> String {
+    let parts: Vec<String> = [
+        scope.list_id.map(|l| format!("list {l}")),
+        scope.application.map(|a| format!("application {a}")),
+        scope.vendor.map(|v| format!("vendor {v}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("  ({})", parts.join(", "))
+    }
+}
+
 fn grammar_text(g: &GrammarDef, indent: &str, s: &mut String) {
     for r in g.rules {
         let _ = writeln!(s, "{indent}{}", rule_text(r));
@@ -391,9 +504,13 @@ mod tests {
 
     #[test]
     fn finds_commands_and_avps() {
+        // RFC 4006's CCR first, then TS 32.299's (profile 3gpp) when `ro` is compiled in.
         let ccr = find_command("CCR");
-        assert_eq!(ccr.len(), 1);
         assert_eq!((ccr[0].0.id, ccr[0].1.code, ccr[0].2), (4, 272, Some(true)));
+        assert_eq!(ccr[0].0.profile, None);
+        assert!(ccr[1..]
+            .iter()
+            .all(|(a, c, _)| (a.id, c.code) == (4, 272) && a.profile.is_some()));
         assert_eq!(find_command("credit-control-answer")[0].2, Some(false));
         assert_eq!(avp_by_name("cc-request-type").map(|a| a.code), Some(416));
         assert!(command(4, 272).is_some());

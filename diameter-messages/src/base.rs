@@ -1651,6 +1651,7 @@ pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
             name: "Diameter Common Messages",
             spec: "RFC 6733",
             vendor_id: 0u32,
+            profile: None,
             commands: &[
                 rt::dictionary::CommandDef {
                     code: 257u32,
@@ -6379,6 +6380,50 @@ pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str>
 }
 /// The named bits of this module's dictionaries (`<bits>`), one entry per AVP and scope.
 pub static BITS: &[rt::dictionary::BitNames] = &[];
+/// The names this module's dictionaries give to values of Unsigned32 AVPs (`<values>`),
+/// one entry per AVP and vendor scope.
+pub static VALUES: &[rt::dictionary::ValueNames] = &[
+    rt::dictionary::ValueNames {
+        code: 268u32,
+        vendor_id: 0u32,
+        scope_vendor: None,
+        values: &[
+            (1001u32, "DIAMETER_MULTI_ROUND_AUTH"),
+            (2001u32, "DIAMETER_SUCCESS"),
+            (2002u32, "DIAMETER_LIMITED_SUCCESS"),
+            (3001u32, "DIAMETER_COMMAND_UNSUPPORTED"),
+            (3002u32, "DIAMETER_UNABLE_TO_DELIVER"),
+            (3003u32, "DIAMETER_REALM_NOT_SERVED"),
+            (3004u32, "DIAMETER_TOO_BUSY"),
+            (3005u32, "DIAMETER_LOOP_DETECTED"),
+            (3006u32, "DIAMETER_REDIRECT_INDICATION"),
+            (3007u32, "DIAMETER_APPLICATION_UNSUPPORTED"),
+            (3008u32, "DIAMETER_INVALID_HDR_BITS"),
+            (3009u32, "DIAMETER_INVALID_AVP_BITS"),
+            (3010u32, "DIAMETER_UNKNOWN_PEER"),
+            (4001u32, "DIAMETER_AUTHENTICATION_REJECTED"),
+            (4002u32, "DIAMETER_OUT_OF_SPACE"),
+            (4003u32, "ELECTION_LOST"),
+            (5001u32, "DIAMETER_AVP_UNSUPPORTED"),
+            (5002u32, "DIAMETER_UNKNOWN_SESSION_ID"),
+            (5003u32, "DIAMETER_AUTHORIZATION_REJECTED"),
+            (5004u32, "DIAMETER_INVALID_AVP_VALUE"),
+            (5005u32, "DIAMETER_MISSING_AVP"),
+            (5006u32, "DIAMETER_RESOURCES_EXCEEDED"),
+            (5007u32, "DIAMETER_CONTRADICTING_AVPS"),
+            (5008u32, "DIAMETER_AVP_NOT_ALLOWED"),
+            (5009u32, "DIAMETER_AVP_OCCURS_TOO_MANY_TIMES"),
+            (5010u32, "DIAMETER_NO_COMMON_APPLICATION"),
+            (5011u32, "DIAMETER_UNSUPPORTED_VERSION"),
+            (5012u32, "DIAMETER_UNABLE_TO_COMPLY"),
+            (5013u32, "DIAMETER_INVALID_BIT_IN_HEADER"),
+            (5014u32, "DIAMETER_INVALID_AVP_LENGTH"),
+            (5015u32, "DIAMETER_INVALID_MESSAGE_LENGTH"),
+            (5016u32, "DIAMETER_INVALID_AVP_BIT_COMBO"),
+            (5017u32, "DIAMETER_NO_COMMON_SECURITY"),
+        ],
+    },
+];
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
 /// `vendor_id`) where the Grouped AVP holding it carries Vendor-Id `scope_vendor`
 /// (`<values vendor=..>`: Experimental-Result-Code); `None` when they name none.

@@ -1493,6 +1493,7 @@ pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
             name: "Diameter Credit Control",
             spec: "RFC 4006",
             vendor_id: 0u32,
+            profile: None,
             commands: &[
                 rt::dictionary::CommandDef {
                     code: 258u32,
@@ -6004,6 +6005,22 @@ pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str>
 }
 /// The named bits of this module's dictionaries (`<bits>`), one entry per AVP and scope.
 pub static BITS: &[rt::dictionary::BitNames] = &[];
+/// The names this module's dictionaries give to values of Unsigned32 AVPs (`<values>`),
+/// one entry per AVP and vendor scope.
+pub static VALUES: &[rt::dictionary::ValueNames] = &[
+    rt::dictionary::ValueNames {
+        code: 268u32,
+        vendor_id: 0u32,
+        scope_vendor: None,
+        values: &[
+            (4010u32, "DIAMETER_END_USER_SERVICE_DENIED"),
+            (4011u32, "DIAMETER_CREDIT_CONTROL_NOT_APPLICABLE"),
+            (4012u32, "DIAMETER_CREDIT_LIMIT_REACHED"),
+            (5030u32, "DIAMETER_USER_UNKNOWN"),
+            (5031u32, "DIAMETER_RATING_FAILED"),
+        ],
+    },
+];
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
 /// `vendor_id`) where the Grouped AVP holding it carries Vendor-Id `scope_vendor`
 /// (`<values vendor=..>`: Experimental-Result-Code); `None` when they name none.

@@ -747,8 +747,11 @@ const _: () = rt::check_version(1u32);
 /// chooses the profile's command (`ro::CreditControlRequest`).
 pub const DEFAULT_PROFILE: Option<&str> = None;
 /// The richest grammar compiled in: the first profile by name whose module is enabled
-/// (`Some("3gpp")` with `rf` or `ro`), else `None`. A message valid under the
-/// profile-less grammar is valid under the profile's, which types more of it.
+/// (`Some("3gpp")` with `rf` or `ro`), else `None`. The profile types more of a
+/// message; it may also refuse more: an AVP that the profile-less grammar's `*[ AVP ]`
+/// keeps raw can be 5008 inside a closed group of the profile (a 2014 GGSN's CCR with
+/// 3GPP-GPRS-Negotiated-QoS-Profile in TS 32.299's PS-Information, in the kept
+/// captures).
 #[allow(unreachable_code)]
 pub fn richest_profile() -> Option<&'static str> {
     #[cfg(any(feature = "rf", feature = "ro"))]
@@ -1196,6 +1199,47 @@ pub fn scoped_value_name(
 pub fn experimental_result_name(vendor_id: u32, code: u32) -> Option<&'static str> {
     scoped_value_name(298u32, 0u32, vendor_id, code)
         .or_else(|| value_name(298u32, 0u32, code))
+}
+/// Every enabled module's value names (`<values>`), in module order: what
+/// [`value_name`] and [`scoped_value_name`] look up, as tables.
+#[allow(clippy::vec_init_then_push)]
+pub fn value_sets() -> Vec<&'static rt::dictionary::ValueNames> {
+    let mut v: Vec<&'static rt::dictionary::ValueNames> = Vec::new();
+    #[cfg(feature = "accounting")] v.extend(self::accounting::VALUES.iter());
+    v.extend(self::base::VALUES.iter());
+    #[cfg(feature = "credit_control")] v.extend(self::credit_control::VALUES.iter());
+    #[cfg(feature = "es283034")] v.extend(self::es283034::VALUES.iter());
+    #[cfg(feature = "nasreq")] v.extend(self::nasreq::VALUES.iter());
+    #[cfg(feature = "rf")] v.extend(self::rf::VALUES.iter());
+    #[cfg(feature = "rfc4004")] v.extend(self::rfc4004::VALUES.iter());
+    #[cfg(feature = "rfc5447")] v.extend(self::rfc5447::VALUES.iter());
+    #[cfg(feature = "rfc5777")] v.extend(self::rfc5777::VALUES.iter());
+    #[cfg(feature = "rfc5778")] v.extend(self::rfc5778::VALUES.iter());
+    #[cfg(feature = "rfc7683")] v.extend(self::rfc7683::VALUES.iter());
+    #[cfg(feature = "rfc7944")] v.extend(self::rfc7944::VALUES.iter());
+    #[cfg(feature = "rfc8583")] v.extend(self::rfc8583::VALUES.iter());
+    #[cfg(feature = "ro")] v.extend(self::ro::VALUES.iter());
+    #[cfg(feature = "s13")] v.extend(self::s13::VALUES.iter());
+    #[cfg(feature = "s6a")] v.extend(self::s6a::VALUES.iter());
+    #[cfg(feature = "sh")] v.extend(self::sh::VALUES.iter());
+    #[cfg(feature = "sy")] v.extend(self::sy::VALUES.iter());
+    #[cfg(feature = "ts29061")] v.extend(self::ts29061::VALUES.iter());
+    #[cfg(feature = "ts29128")] v.extend(self::ts29128::VALUES.iter());
+    #[cfg(feature = "ts29140")] v.extend(self::ts29140::VALUES.iter());
+    #[cfg(feature = "ts29173")] v.extend(self::ts29173::VALUES.iter());
+    #[cfg(feature = "ts29212")] v.extend(self::ts29212::VALUES.iter());
+    #[cfg(feature = "ts29214")] v.extend(self::ts29214::VALUES.iter());
+    #[cfg(feature = "ts29217")] v.extend(self::ts29217::VALUES.iter());
+    #[cfg(feature = "ts29229")] v.extend(self::ts29229::VALUES.iter());
+    #[cfg(feature = "ts29230")] v.extend(self::ts29230::VALUES.iter());
+    #[cfg(feature = "ts29273")] v.extend(self::ts29273::VALUES.iter());
+    #[cfg(feature = "ts29336")] v.extend(self::ts29336::VALUES.iter());
+    #[cfg(feature = "ts29338")] v.extend(self::ts29338::VALUES.iter());
+    #[cfg(feature = "ts29344")] v.extend(self::ts29344::VALUES.iter());
+    #[cfg(feature = "ts29368")] v.extend(self::ts29368::VALUES.iter());
+    #[cfg(feature = "ts32299")] v.extend(self::ts32299::VALUES.iter());
+    #[cfg(feature = "xs0057")] v.extend(self::xs0057::VALUES.iter());
+    v
 }
 /// Every enabled module's named bits (`<bits>`), narrowest scope first.
 #[allow(clippy::vec_init_then_push)]

@@ -174,6 +174,7 @@ pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
             name: "Diameter Base Accounting (3GPP Rf)",
             spec: "3GPP TS 32.299",
             vendor_id: 0u32,
+            profile: Some("3gpp"),
             commands: &[
                 rt::dictionary::CommandDef {
                     code: 271u32,
@@ -1004,6 +1005,9 @@ pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str>
 }
 /// The named bits of this module's dictionaries (`<bits>`), one entry per AVP and scope.
 pub static BITS: &[rt::dictionary::BitNames] = &[];
+/// The names this module's dictionaries give to values of Unsigned32 AVPs (`<values>`),
+/// one entry per AVP and vendor scope.
+pub static VALUES: &[rt::dictionary::ValueNames] = &[];
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
 /// `vendor_id`) where the Grouped AVP holding it carries Vendor-Id `scope_vendor`
 /// (`<values vendor=..>`: Experimental-Result-Code); `None` when they name none.

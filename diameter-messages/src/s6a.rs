@@ -5607,6 +5607,7 @@ pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
             name: "3GPP S6a/S6d",
             spec: "3GPP TS 29.272",
             vendor_id: 10415u32,
+            profile: None,
             commands: &[
                 rt::dictionary::CommandDef {
                     code: 316u32,
@@ -24765,6 +24766,47 @@ pub static BITS: &[rt::dictionary::BitNames] = &[
             (26u32, "External-Identifier"),
             (27u32, "NR as Secondary RAT"),
         ],
+    },
+];
+/// The names this module's dictionaries give to values of Unsigned32 AVPs (`<values>`),
+/// one entry per AVP and vendor scope.
+pub static VALUES: &[rt::dictionary::ValueNames] = &[
+    rt::dictionary::ValueNames {
+        code: 1665u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[
+            (0u32, "SIPTO at Local Network ALLOWED"),
+            (1u32, "SIPTO at Local Network NOTALLOWED"),
+        ],
+    },
+    rt::dictionary::ValueNames {
+        code: 1682u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[(0u32, "SGi-BASED-DATA-DELIVERY"), (1u32, "SCEF-BASED-DATA-DELIVERY")],
+    },
+    rt::dictionary::ValueNames {
+        code: 1690u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[
+            (0u32, "MAINTAIN-PDN-CONNECTION"),
+            (1u32, "DISCONNECT-PDN-CONNECTION-WITH-REACTIVATION-REQUEST"),
+            (2u32, "DISCONNECT-PDN-CONNECTION-WITHOUT-REACTIVATION-REQUEST"),
+        ],
+    },
+    rt::dictionary::ValueNames {
+        code: 1699u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[(0u32, "AERIAL_UE_ALLOWED"), (1u32, "AERIAL_UE_NOT_ALLOWED")],
+    },
+    rt::dictionary::ValueNames {
+        code: 1702u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[(1u32, "Iu mode"), (2u32, "WB-S1 mode"), (3u32, "NB-S1 mode")],
     },
 ];
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,

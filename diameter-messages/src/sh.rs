@@ -1007,6 +1007,7 @@ pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
             name: "Sh",
             spec: "3GPP TS 29.329",
             vendor_id: 10415u32,
+            profile: None,
             commands: &[
                 rt::dictionary::CommandDef {
                     code: 306u32,
@@ -5826,6 +5827,9 @@ pub static BITS: &[rt::dictionary::BitNames] = &[
         ],
     },
 ];
+/// The names this module's dictionaries give to values of Unsigned32 AVPs (`<values>`),
+/// one entry per AVP and vendor scope.
+pub static VALUES: &[rt::dictionary::ValueNames] = &[];
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
 /// `vendor_id`) where the Grouped AVP holding it carries Vendor-Id `scope_vendor`
 /// (`<values vendor=..>`: Experimental-Result-Code); `None` when they name none.

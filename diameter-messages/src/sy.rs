@@ -503,6 +503,7 @@ pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
             name: "Sy",
             spec: "3GPP TS 29.219",
             vendor_id: 10415u32,
+            profile: None,
             commands: &[
                 rt::dictionary::CommandDef {
                     code: 275u32,
@@ -3492,6 +3493,9 @@ pub static BITS: &[rt::dictionary::BitNames] = &[
         bits: &[(0u32, "Normal Request"), (1u32, "Abort Session Request")],
     },
 ];
+/// The names this module's dictionaries give to values of Unsigned32 AVPs (`<values>`),
+/// one entry per AVP and vendor scope.
+pub static VALUES: &[rt::dictionary::ValueNames] = &[];
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
 /// `vendor_id`) where the Grouped AVP holding it carries Vendor-Id `scope_vendor`
 /// (`<values vendor=..>`: Experimental-Result-Code); `None` when they name none.

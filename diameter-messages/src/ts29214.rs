@@ -479,6 +479,16 @@ pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str>
 }
 /// The named bits of this module's dictionaries (`<bits>`), one entry per AVP and scope.
 pub static BITS: &[rt::dictionary::BitNames] = &[];
+/// The names this module's dictionaries give to values of Unsigned32 AVPs (`<values>`),
+/// one entry per AVP and vendor scope.
+pub static VALUES: &[rt::dictionary::ValueNames] = &[
+    rt::dictionary::ValueNames {
+        code: 549u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[(0u32, "ACTIVE"), (1u32, "INACTIVE")],
+    },
+];
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
 /// `vendor_id`) where the Grouped AVP holding it carries Vendor-Id `scope_vendor`
 /// (`<values vendor=..>`: Experimental-Result-Code); `None` when they name none.

@@ -69,6 +69,9 @@ pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str>
 }
 /// The named bits of this module's dictionaries (`<bits>`), one entry per AVP and scope.
 pub static BITS: &[rt::dictionary::BitNames] = &[];
+/// The names this module's dictionaries give to values of Unsigned32 AVPs (`<values>`),
+/// one entry per AVP and vendor scope.
+pub static VALUES: &[rt::dictionary::ValueNames] = &[];
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
 /// `vendor_id`) where the Grouped AVP holding it carries Vendor-Id `scope_vendor`
 /// (`<values vendor=..>`: Experimental-Result-Code); `None` when they name none.

@@ -4302,6 +4302,119 @@ pub static BITS: &[rt::dictionary::BitNames] = &[
         ],
     },
 ];
+/// The names this module's dictionaries give to values of Unsigned32 AVPs (`<values>`),
+/// one entry per AVP and vendor scope.
+pub static VALUES: &[rt::dictionary::ValueNames] = &[
+    rt::dictionary::ValueNames {
+        code: 3115u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[(0u32, "PERIODICALLY"), (1u32, "ON_DEMAND")],
+    },
+    rt::dictionary::ValueNames {
+        code: 3119u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[(0u32, "STATIONARY_UE"), (1u32, "MOBILE_UE")],
+    },
+    rt::dictionary::ValueNames {
+        code: 3127u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[
+            (0u32, "LOSS_OF_CONNECTIVITY"),
+            (1u32, "UE_REACHABILITY"),
+            (2u32, "LOCATION_REPORTING"),
+            (3u32, "CHANGE_OF_IMSI_IMEI(SV)_ASSOCIATION"),
+            (4u32, "ROAMING_STATUS"),
+            (5u32, "COMMUNICATION_FAILURE"),
+            (6u32, "AVAILABILITY_AFTER_DDN_FAILURE"),
+            (7u32, "NUMBER_OF_UES_PRESENT_IN_A_GEOGRAPHICAL_AREA"),
+            (8u32, "UE_REACHABILITY_AND_IDLE_STATUS_INDICATION"),
+            (9u32, "AVAILABILITY_AFTER_DDN_FAILURE_AND_IDLE_STATUS_INDICATION"),
+            (10u32, "PDN_CONNECTIVITY_STATUS"),
+        ],
+    },
+    rt::dictionary::ValueNames {
+        code: 3136u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[(0u32, "CURRENT_LOCATION"), (1u32, "LAST_KNOWN_LOCATION")],
+    },
+    rt::dictionary::ValueNames {
+        code: 3137u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[
+            (0u32, "CGI-ECGI"),
+            (1u32, "eNB"),
+            (2u32, "LA-TA-RA"),
+            (3u32, "PRA"),
+            (4u32, "PLMN-ID"),
+        ],
+    },
+    rt::dictionary::ValueNames {
+        code: 3138u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[(0u32, "IMEI-CHANGE"), (1u32, "IMEISV-CHANGE")],
+    },
+    rt::dictionary::ValueNames {
+        code: 3139u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[(0u32, "SUBSCRIBER_ROAMING"), (1u32, "SUBSCRIBER_NOT_ROAMING")],
+    },
+    rt::dictionary::ValueNames {
+        code: 3140u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[(0u32, "REACHABLE_FOR_SMS"), (1u32, "REACHABLE_FOR_DATA")],
+    },
+    rt::dictionary::ValueNames {
+        code: 3149u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[(0u32, "SUSPEND"), (1u32, "RESUME"), (2u32, "CANCEL")],
+    },
+    rt::dictionary::ValueNames {
+        code: 3153u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[(0u32, "HSS"), (1u32, "MME"), (2u32, "SGSN")],
+    },
+    rt::dictionary::ValueNames {
+        code: 3162u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[
+            (0u32, "UE_DETACHED_MME"),
+            (1u32, "UE_DETACHED_SGSN"),
+            (2u32, "MAX_DETECTION_TIME_EXPIRED_MME"),
+            (3u32, "MAX_DETECTION_TIME_EXPIRED_SGSN"),
+            (4u32, "UE_PURGED_MME"),
+            (5u32, "UE_PURGED_SGSN"),
+        ],
+    },
+    rt::dictionary::ValueNames {
+        code: 3182u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[(0u32, "CREATED"), (1u32, "DELETED")],
+    },
+    rt::dictionary::ValueNames {
+        code: 3183u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[
+            (0u32, "SINGLE_TRANSMISSION_UL"),
+            (1u32, "SINGLE_TRANSMISSION_DL"),
+            (2u32, "DUAL_TRANSMISSION_UL_WITH_SUBSEQUENT_DL"),
+            (3u32, "DUAL_TRANSMISSION_DL_WITH_SUBSEQUENT_UL"),
+            (4u32, "MULTI_TRANSMISSION"),
+        ],
+    },
+];
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
 /// `vendor_id`) where the Grouped AVP holding it carries Vendor-Id `scope_vendor`
 /// (`<values vendor=..>`: Experimental-Result-Code); `None` when they name none.

@@ -566,6 +566,9 @@ pub static BITS: &[rt::dictionary::BitNames] = &[
         ],
     },
 ];
+/// The names this module's dictionaries give to values of Unsigned32 AVPs (`<values>`),
+/// one entry per AVP and vendor scope.
+pub static VALUES: &[rt::dictionary::ValueNames] = &[];
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
 /// `vendor_id`) where the Grouped AVP holding it carries Vendor-Id `scope_vendor`
 /// (`<values vendor=..>`: Experimental-Result-Code); `None` when they name none.

@@ -28767,6 +28767,83 @@ pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str>
 }
 /// The named bits of this module's dictionaries (`<bits>`), one entry per AVP and scope.
 pub static BITS: &[rt::dictionary::BitNames] = &[];
+/// The names this module's dictionaries give to values of Unsigned32 AVPs (`<values>`),
+/// one entry per AVP and vendor scope.
+pub static VALUES: &[rt::dictionary::ValueNames] = &[
+    rt::dictionary::ValueNames {
+        code: 3909u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[
+            (0u32, "Integer"),
+            (1u32, "Number"),
+            (2u32, "Time"),
+            (3u32, "Date"),
+            (4u32, "Currency"),
+        ],
+    },
+    rt::dictionary::ValueNames {
+        code: 2031u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[
+            (0u32, "Originating Identification Presentation (OIP)"),
+            (1u32, "Originating Identification Restriction (OIR)"),
+            (2u32, "Terminating Identification Presentation (TIP)"),
+            (3u32, "Terminating Identification Restriction (TIR)"),
+            (4u32, "Communication HOLD (HOLD)"),
+            (5u32, "Communications Barring (CB)"),
+            (6u32, "Communication Diversion (CDIV)"),
+            (8u32, "Communication Waiting (CW)"),
+            (9u32, "Message Waiting Indication (MWI)"),
+            (10u32, "Conference (CONF)"),
+            (11u32, "Flexible Alerting (FA)"),
+            (12u32, "Completion of Communication to Busy Subscriber (CCBS)"),
+            (13u32, "Completion of Communications on No Reply (CCNR)"),
+            (14u32, "Malicious Communication Identification (MCID)"),
+            (15u32, "Customized Alerting Tone (CAT)"),
+            (16u32, "Closed User Group (CUG)"),
+            (17u32, "Personal Network management (PNM)"),
+            (18u32, "Customized Ringing Signal (CRS)"),
+            (19u32, "Advice of Charge (AoC)"),
+            (20u32, "Explicit Communication Transfer (ECT)"),
+        ],
+    },
+    rt::dictionary::ValueNames {
+        code: 2032u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[
+            (0u32, "Communication Forwarding Unconditional (CFU)"),
+            (1u32, "Communication Forwarding Busy (CFB)"),
+            (2u32, "Communication Forwarding No Reply (CRNR)"),
+            (3u32, "Communication Forwarding on Not Logged-In (CFNL)"),
+            (4u32, "Communication Deflection (CD)"),
+            (5u32, "Communication Forwarding on Subscriber Not Reachable (CFNRc)"),
+            (6u32, "Incoming Call Barring (ICB)"),
+            (7u32, "Outgoing Call Barring (OCB)"),
+            (8u32, "Anonymous Communication Rejection (ACR)"),
+            (9u32, "Blind Transfer"),
+            (10u32, "Consultative Transfer"),
+            (11u32, "Three-Party (3PTY)"),
+            (12u32, "Advice of Charge -S (AoC-S)"),
+            (13u32, "Advice of Charge -D (AoC-D)"),
+            (14u32, "Advice of Charge -E (AoC-E)"),
+        ],
+    },
+    rt::dictionary::ValueNames {
+        code: 3939u32,
+        vendor_id: 10415u32,
+        scope_vendor: None,
+        values: &[
+            (0u32, "Unrestricted"),
+            (1u32, "Minute"),
+            (2u32, "Hour"),
+            (3u32, "Day"),
+            (4u32, "Week"),
+        ],
+    },
+];
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
 /// `vendor_id`) where the Grouped AVP holding it carries Vendor-Id `scope_vendor`
 /// (`<values vendor=..>`: Experimental-Result-Code); `None` when they name none.

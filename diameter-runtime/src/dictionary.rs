@@ -141,6 +141,9 @@ pub struct ApplicationDef {
     pub spec: &'static str,
     /// Vendor-Id for Vendor-Specific-Application-Id, 0 for none.
     pub vendor_id: u32,
+    /// The profile these grammars belong to (`Some("3gpp")` for TS 32.299's Ro and Rf, which
+    /// redefine commands of applications 4 and 3), `None` for the application's own.
+    pub profile: Option<&'static str>,
     /// Commands by code.
     pub commands: &'static [CommandDef],
 }
@@ -281,6 +284,7 @@ mod tests {
             name: "base",
             spec: "RFC 6733",
             vendor_id: 0,
+            profile: None,
             commands: &[CommandDef {
                 code: 258,
                 name: "Re-Auth",
@@ -296,6 +300,7 @@ mod tests {
             name: "cc",
             spec: "RFC 4006",
             vendor_id: 0,
+            profile: None,
             commands: &[],
         },
     ];
@@ -375,6 +380,21 @@ pub struct BitNames {
     pub scope: BitScope,
     /// (bit number, name as the specification writes it); bit 0 is the mask value 1.
     pub bits: &'static [(u32, &'static str)],
+}
+
+/// The names one dictionary gives to values of an Unsigned32 AVP (`<values>`): Result-Code's,
+/// or, scoped to the Vendor-Id beside the AVP, a vendor's Experimental-Result-Codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ValueNames {
+    /// AVP code.
+    pub code: u32,
+    /// AVP Vendor-Id.
+    pub vendor_id: u32,
+    /// The Vendor-Id that must be beside the AVP for these names to hold (`<values
+    /// vendor=..>`), `None` when they always hold.
+    pub scope_vendor: Option<u32>,
+    /// (value, name as the specification writes it), in the file's order.
+    pub values: &'static [(u32, &'static str)],
 }
 
 impl BitNames {

@@ -1,6 +1,7 @@
-//! What the emitter writes for `<bits>` (named bits of bit-mask Unsigned32 AVPs) and for the
-//! vendor-scoped `<values vendor=..>` (Experimental-Result-Code names): constants and tables
-//! per module, and the root's look-ups over every enabled module.
+//! What the emitter writes for `<bits>` (named bits of bit-mask Unsigned32 AVPs) and for
+//! `<values>` (names of Unsigned32 values, the vendor-scoped Experimental-Result-Code names
+//! among them): constants and tables per module, and the root's look-ups over every enabled
+//! module.
 
 use std::collections::BTreeSet;
 
@@ -95,6 +96,24 @@ pub(super) fn module_items(model: &Model, plan: &Plan, m: &str) -> TokenStream {
             }
         });
     }
+    // Every `<values>` of the module as a table, so that tools can list the names (the look-ups
+    // below answer one value at a time).
+    let value_tables = model.values.iter().filter(|v| here(&v.span.file)).map(|v| {
+        let (code, vendor) = (v.avp.code, v.avp.vendor_id);
+        let scope = opt(v.scope_vendor);
+        let values = v.values.iter().map(|value| {
+            let (n, x) = (&value.name, value.value);
+            quote!((#x, #n))
+        });
+        quote! {
+            rt::dictionary::ValueNames {
+                code: #code,
+                vendor_id: #vendor,
+                scope_vendor: #scope,
+                values: &[#(#values),*],
+            }
+        }
+    });
     let scoped = model
         .values
         .iter()
@@ -135,6 +154,10 @@ pub(super) fn module_items(model: &Model, plan: &Plan, m: &str) -> TokenStream {
         /// The named bits of this module's dictionaries (`<bits>`), one entry per AVP and scope.
         pub static BITS: &[rt::dictionary::BitNames] = &[#(#tables),*];
 
+        /// The names this module's dictionaries give to values of Unsigned32 AVPs (`<values>`),
+        /// one entry per AVP and vendor scope.
+        pub static VALUES: &[rt::dictionary::ValueNames] = &[#(#value_tables),*];
+
         /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
         /// `vendor_id`) where the Grouped AVP holding it carries Vendor-Id `scope_vendor`
         /// (`<values vendor=..>`: Experimental-Result-Code); `None` when they name none.
@@ -162,6 +185,9 @@ pub(super) fn root_items(model: &Model, modules: &[(TokenStream, TokenStream)]) 
     let pushes = modules
         .iter()
         .map(|(c, p)| quote!(#c v.extend(#p::BITS.iter());));
+    let value_pushes = modules
+        .iter()
+        .map(|(c, p)| quote!(#c v.extend(#p::VALUES.iter());));
     let experimental = model
         .avps
         .values()
@@ -188,6 +214,15 @@ pub(super) fn root_items(model: &Model, modules: &[(TokenStream, TokenStream)]) 
         }
 
         #experimental
+
+        /// Every enabled module's value names (`<values>`), in module order: what
+        /// [`value_name`] and [`scoped_value_name`] look up, as tables.
+        #[allow(clippy::vec_init_then_push)]
+        pub fn value_sets() -> Vec<&'static rt::dictionary::ValueNames> {
+            let mut v: Vec<&'static rt::dictionary::ValueNames> = Vec::new();
+            #(#value_pushes)*
+            v
+        }
 
         /// Every enabled module's named bits (`<bits>`), narrowest scope first.
         #[allow(clippy::vec_init_then_push)]

@@ -159,15 +159,14 @@ pub fn module(
         .filter(|a| plan.avp_module(model, &a.key) == m)
         .collect();
     let apps: Vec<_> = super::plan::all_applications(model)
-        .map(|(a, _)| a)
-        .filter(|a| a.module == m)
+        .filter(|(a, _)| a.module == m)
         .collect();
 
     let mut defs = Vec::new();
     for avp in &avps {
         defs.push(avp_def(model, plan, m, avp, rt));
     }
-    for app in &apps {
+    for (app, _) in &apps {
         for cmd in app.commands.values() {
             for (g, suffix) in [(&cmd.request, "REQUEST"), (&cmd.answer, "ANSWER")] {
                 let name = format_ident!("{}_{suffix}_GRAMMAR", names::def_name(&cmd.name));
@@ -186,8 +185,12 @@ pub fn module(
         let n = format_ident!("{}", names::def_name(&a.name));
         quote!(&defs::#n)
     });
-    let dict_apps = apps.iter().map(|app| {
+    let dict_apps = apps.iter().map(|(app, profile)| {
         let id = app.id;
+        let profile = match profile {
+            Some(p) => quote!(Some(#p)),
+            None => quote!(None),
+        };
         let name = &app.name;
         let spec = &app.spec;
         let vendor = app.vendor_id.unwrap_or(0);
@@ -204,7 +207,7 @@ pub fn module(
             }
         });
         quote! {
-            #rt::dictionary::ApplicationDef { id: #id, name: #name, spec: #spec, vendor_id: #vendor, commands: &[#(#cmds),*] }
+            #rt::dictionary::ApplicationDef { id: #id, name: #name, spec: #spec, vendor_id: #vendor, profile: #profile, commands: &[#(#cmds),*] }
         }
     });
 
@@ -216,7 +219,7 @@ pub fn module(
             _ => {}
         }
     }
-    for app in &apps {
+    for (app, _) in &apps {
         for cmd in app.commands.values() {
             items.push(command_type(model, plan, m, app, cmd, true, rt));
             items.push(command_type(model, plan, m, app, cmd, false, rt));
@@ -228,13 +231,13 @@ pub fn module(
     let specs: BTreeSet<&str> = avps
         .iter()
         .map(|a| a.spec.as_str())
-        .chain(apps.iter().map(|a| a.spec.as_str()))
+        .chain(apps.iter().map(|(a, _)| a.spec.as_str()))
         .collect();
     let mut doc = format!(
         "Types generated from {}.",
         specs.into_iter().collect::<Vec<_>>().join(", ")
     );
-    for app in &apps {
+    for (app, _) in &apps {
         doc.push_str(&format!(
             "\n\nApplication {} ({}): {}.",
             app.id, app.kind, app.name

@@ -274,8 +274,11 @@ pub fn root(
         pub const DEFAULT_PROFILE: Option<&str> = None;
 
         /// The richest grammar compiled in: the first profile by name whose module is enabled
-        /// (`Some("3gpp")` with `rf` or `ro`), else `None`. A message valid under the
-        /// profile-less grammar is valid under the profile's, which types more of it.
+        /// (`Some("3gpp")` with `rf` or `ro`), else `None`. The profile types more of a
+        /// message; it may also refuse more: an AVP that the profile-less grammar's `*[ AVP ]`
+        /// keeps raw can be 5008 inside a closed group of the profile (a 2014 GGSN's CCR with
+        /// 3GPP-GPRS-Negotiated-QoS-Profile in TS 32.299's PS-Information, in the kept
+        /// captures).
         #[allow(unreachable_code)]
         pub fn richest_profile() -> Option<&'static str> {
             #(#richest)*
