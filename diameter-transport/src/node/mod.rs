@@ -45,6 +45,7 @@ mod error;
 #[cfg(feature = "tls")]
 mod inband;
 mod peer_task;
+mod service;
 
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
