@@ -11,11 +11,11 @@ use diameter_messages::base::{
     DeviceWatchdogRequest, DisconnectCause, DisconnectPeerAnswer, DisconnectPeerRequest,
     VendorSpecificApplicationId,
 };
-use diameter_runtime::avp::AvpIter;
+use diameter_runtime::avp::{padding, AvpHeader, AvpIter, AVP_HEADER_LEN};
 use diameter_runtime::consts::{application_id, avp_code, command_code, result_code};
 use diameter_runtime::header::{CommandFlags, Header, HEADER_LEN};
-use diameter_runtime::types::{Address, DiameterIdentity, IntoOwned, Utf8String};
-use diameter_runtime::{Command, DecodeOptions, RawAvp, RawMessage};
+use diameter_runtime::types::{Address, DiameterIdentity, Utf8String};
+use diameter_runtime::Command;
 
 use crate::capabilities::{Application, ApplicationKind, Capabilities, VendorSpecificApp};
 
@@ -263,34 +263,52 @@ pub(crate) struct Identities<'s> {
 /// Fills empty Session-Id, Origin-Host and Origin-Realm AVPs of `msg` (an empty
 /// DiameterIdentity is never valid, and an empty Session-Id names no session: empty means
 /// "the node's to fill"). Untouched, and not copied, when none is empty.
+///
+/// Every request and answer whose identities a user left to the node passes here, so it
+/// splices rather than re-encodes: the bytes between the filled AVPs are copied as they are,
+/// in one buffer, with no allocation per AVP.
 pub(crate) fn fill_identities(msg: BytesMut, scan: &Scan, ids: &Identities<'_>) -> BytesMut {
     if !(scan.session_id_empty || scan.origin_host_empty || scan.origin_realm_empty) {
         return msg;
     }
-    let lenient = DecodeOptions::lenient();
-    let Ok(raw) = RawMessage::parse(&msg, &lenient) else {
+    let Some(body) = msg.get(HEADER_LEN..) else {
         return msg;
     };
-    let mut out = RawMessage::new(raw.header);
-    for avp in &raw.avps {
-        let fill = if avp.vendor_id.is_some() || !avp.data.as_bytes().is_empty() {
-            None
-        } else {
-            match avp.code {
-                avp_code::SESSION_ID => Some((ids.session_id)()),
-                avp_code::ORIGIN_HOST => Some(Bytes::copy_from_slice(ids.origin_host)),
-                avp_code::ORIGIN_REALM => Some(Bytes::copy_from_slice(ids.origin_realm)),
-                _ => None,
-            }
+    let session = scan.session_id_empty.then(|| (ids.session_id)());
+    let extra =
+        session.as_ref().map_or(0, Bytes::len) + ids.origin_host.len() + ids.origin_realm.len();
+    let mut out = BytesMut::with_capacity(msg.len() + extra + 12);
+    out.extend_from_slice(&msg[..HEADER_LEN]);
+    // `copied`: the body bytes up to here are in `out` already (or replaced).
+    let mut copied = 0;
+    for avp in AvpIter::new(body).map_while(Result::ok) {
+        if avp.header.vendor_id.is_some() || !avp.data.is_empty() {
+            continue;
+        }
+        let data: &[u8] = match avp.header.code {
+            avp_code::SESSION_ID => match &session {
+                Some(s) => s,
+                None => continue,
+            },
+            avp_code::ORIGIN_HOST => ids.origin_host,
+            avp_code::ORIGIN_REALM => ids.origin_realm,
+            _ => continue,
         };
-        out.avps.push(match fill {
-            Some(data) => RawAvp::new(avp.code, avp.flags.0, None, data),
-            None => avp.clone().into_owned(),
-        });
+        out.extend_from_slice(&body[copied..avp.offset]);
+        let header = AvpHeader {
+            length: (AVP_HEADER_LEN + data.len()) as u32,
+            ..avp.header
+        };
+        header.encode(&mut out);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&[0; 3][..padding(data.len())]);
+        // The empty AVP is its 8-byte header, no padding.
+        copied = avp.offset + AVP_HEADER_LEN;
     }
-    let mut buf = BytesMut::with_capacity(out.encoded_len());
-    out.encode_as(&raw.header, &mut buf);
-    buf
+    out.extend_from_slice(&body[copied..]);
+    let len = (out.len() as u32).to_be_bytes();
+    out[1..4].copy_from_slice(&len[1..]);
+    out
 }
 
 /// Writes the identifiers into an encoded message's header.

@@ -504,13 +504,27 @@ impl Node {
             e2e = end_to_end
         );
         async move {
-            let (hop_by_hop, mut rx) = conn.send_request(buf).await.ok_or(CallError::PeerDown)?;
+            // One timer for the whole call: waiting for a place in a full send queue (a peer
+            // that stopped reading) counts against the request timeout too.
+            let timer = tokio::time::sleep(inner.request_timeout);
+            tokio::pin!(timer);
+            let queued = tokio::select! {
+                biased;
+                sent = conn.send_request(buf) => sent,
+                _ = &mut timer => {
+                    peer.counters.timeout();
+                    command.timeout();
+                    tracing::debug!("timed out waiting for a place in the send queue");
+                    return Err(CallError::Timeout(inner.request_timeout));
+                }
+            };
+            let (hop_by_hop, mut rx) = queued.ok_or(CallError::PeerDown)?;
             peer.counters.request_sent();
             command.request_sent();
-            let frame = match tokio::time::timeout(inner.request_timeout, &mut rx).await {
-                Ok(Ok(frame)) => frame,
-                Ok(Err(_)) => return Err(CallError::PeerDown),
-                Err(_) => {
+            let frame = tokio::select! {
+                biased;
+                answer = &mut rx => answer.map_err(|_| CallError::PeerDown)?,
+                _ = &mut timer => {
                     if conn.forget(hop_by_hop) {
                         peer.counters.timeout();
                         command.timeout();
