@@ -413,6 +413,10 @@ fn bench(c: &mut Criterion) {
     let mut records = Vec::new();
     let mut g = c.benchmark_group("loopback_ccr");
     g.throughput(Throughput::Elements(1));
+    // Few, long samples: each sample starts its in-flight tasks afresh and drains them at
+    // the end, and the drain is where a stack without TCP_NODELAY (the `diameter` crate's)
+    // waits for delayed ACKs; long samples weigh the steady state, not the drain.
+    g.sample_size(20);
     for (config, conns, inflight) in CONFIGS {
         for stack in ["ours", "diameter_crate"] {
             let (server, clients) = rt.block_on(setup(stack, conns));

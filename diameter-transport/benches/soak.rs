@@ -225,6 +225,7 @@ fn main() {
         let total = secs * rate;
         let mut tasks = Vec::with_capacity(total as usize);
         let mut rss_before_fault = 0;
+        let mut rss_quarter = None;
         let mut faulted = false;
         let mut tick = tokio::time::interval(Duration::from_millis(1));
         let begin = Instant::now();
@@ -237,6 +238,9 @@ fn main() {
                 sent += 1;
             }
             tally.sent.store(sent, Ordering::Relaxed);
+            if rss_quarter.is_none() && begin.elapsed() >= Duration::from_secs(secs / 4) {
+                rss_quarter = Some(rss_kib());
+            }
             if !faulted && begin.elapsed() >= Duration::from_secs(secs / 2) {
                 rss_before_fault = rss_kib();
                 let at = start.elapsed().as_secs_f64();
@@ -279,7 +283,8 @@ fn main() {
             );
         }
         println!(
-            "VmRSS: {rss_start} KiB after setup, {rss_before_fault} KiB before the fault, {rss_end} KiB at the end"
+            "VmRSS: {rss_start} KiB after setup, {} KiB at a quarter, {rss_before_fault} KiB before the fault, {rss_end} KiB at the end",
+            rss_quarter.unwrap_or(0)
         );
         let ok = tally.answered.load(Ordering::Relaxed) == tally.sent.load(Ordering::Relaxed);
         client.shutdown().await;
