@@ -451,10 +451,11 @@ async fn serve(
             let ctx = Context {
                 peer_host: peer.host().unwrap_or_default().into(),
                 header,
+                // A slice of the frame: no copy per request.
                 session_id: scan
                     .session_id
-                    .and_then(|(a, b)| frame.get(a..b))
-                    .map(Bytes::copy_from_slice),
+                    .filter(|&(a, b)| a <= b && b <= frame.len())
+                    .map(|(a, b)| frame.slice(a..b)),
                 identity: Arc::clone(&node.identity),
             };
             h(frame.clone(), ctx).await
@@ -492,8 +493,8 @@ async fn serve(
             let answer_scan = wire::scan(&buf);
             let session = || {
                 scan.session_id
-                    .and_then(|(a, b)| frame.get(a..b))
-                    .map(Bytes::copy_from_slice)
+                    .filter(|&(a, b)| a <= b && b <= frame.len())
+                    .map(|(a, b)| frame.slice(a..b))
                     .unwrap_or_default()
             };
             let buf = wire::fill_identities(
