@@ -273,7 +273,8 @@ impl Conn {
 
     /// Sends a request (its end-to-end identifier set, its hop-by-hop assigned here) and
     /// returns its hop-by-hop identifier and where the answer will come. `None` when the
-    /// connection is closing or closed.
+    /// connection is closing or closed. Waits while the queue is full (the peer reads slower
+    /// than we send); cancelling the wait is safe.
     pub(crate) async fn send_request(&self, mut msg: BytesMut) -> Option<(u32, AnswerRx)> {
         if self.closing.load(Ordering::Acquire) {
             return None;
@@ -282,12 +283,12 @@ impl Conn {
         if msg.len() >= 16 {
             msg[12..16].copy_from_slice(&hbh.to_be_bytes());
         }
+        // A place in the queue first, then the pending entry: a caller whose timeout ends
+        // the wait for a place (a peer that stopped reading) leaves nothing behind.
+        let place = self.app.reserve().await.ok()?;
         let (tx, rx) = oneshot::channel();
         lock(&self.pending).insert(hbh, tx);
-        if self.app.send(msg.freeze()).await.is_err() {
-            self.forget(hbh);
-            return None;
-        }
+        place.send(msg.freeze());
         Some((hbh, rx))
     }
 
@@ -372,25 +373,38 @@ impl Conn {
         self.close().await;
     }
 
-    /// Closes now: the writer writes out what is queued (for at most the flush timeout),
-    /// the reader stops, and every request still waiting fails.
+    /// Closes now: the reader stops (no new request is accepted), every request of ours still
+    /// waiting fails at once, the requests already handed to handlers are let finish and
+    /// queue their answers, and the writer writes out what is queued. Handlers and writer
+    /// together get at most the flush timeout (a peer that stopped reading gets no more).
     pub(crate) async fn close(&self) {
         self.closing.store(true, Ordering::Release);
-        let _ = self.close_tx.send(true);
-        let writer = lock(&self.writer).take();
-        if let Some(mut w) = writer {
-            if tokio::time::timeout(self.flush_timeout, &mut w)
-                .await
-                .is_err()
-            {
-                w.abort();
-            }
-        }
         if let Some(r) = lock(&self.reader).take() {
             r.abort();
         }
         // Dropping the senders wakes every waiting caller with "connection gone".
         lock(&self.pending).clear();
+        self.idle.notify_waiters();
+        let deadline = tokio::time::Instant::now() + self.flush_timeout;
+        // What the node accepted is answered: a framing error or a watchdog close does not
+        // drop the answers of requests read before it.
+        let handlers_done = async {
+            loop {
+                let notified = self.idle.notified();
+                if self.handlers_running() == 0 {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        let _ = tokio::time::timeout_at(deadline, handlers_done).await;
+        let _ = self.close_tx.send(true);
+        let writer = lock(&self.writer).take();
+        if let Some(mut w) = writer {
+            if tokio::time::timeout_at(deadline, &mut w).await.is_err() {
+                w.abort();
+            }
+        }
         self.idle.notify_waiters();
     }
 }

@@ -5,7 +5,6 @@
 //! bits counted up from zero: a restarted node then starts from a different high value, and
 //! within one run the counter never repeats.
 
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -89,8 +88,13 @@ impl SessionIdGenerator {
         // no other memory is published through the counter.
         let v = self.counter.fetch_add(1, Ordering::Relaxed);
         let (high, low) = ((v >> 32) as u32, v as u32);
-        // Writing into a String cannot fail.
-        let _ = write!(out, "{};{};{}", self.identity, high, low);
+        // By hand rather than with `write!`: one Session-Id per request sent, and the
+        // formatting machinery costs several times the digits.
+        out.push_str(&self.identity);
+        out.push(';');
+        push_decimal(out, high);
+        out.push(';');
+        push_decimal(out, low);
         if let Some(opt) = optional {
             out.push(';');
             out.push_str(opt);
@@ -98,11 +102,35 @@ impl SessionIdGenerator {
     }
 }
 
+/// Appends `v` in decimal.
+fn push_decimal(out: &mut String, mut v: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashSet;
     use std::sync::Arc;
+
+    #[test]
+    fn decimal_digits_at_the_edges() {
+        for v in [0, 9, 10, 4_294_967_295, 1_000_000_007] {
+            let mut s = String::new();
+            push_decimal(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
+    }
 
     #[test]
     fn format_and_increment() {

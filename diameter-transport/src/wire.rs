@@ -11,11 +11,11 @@ use diameter_messages::base::{
     DeviceWatchdogRequest, DisconnectCause, DisconnectPeerAnswer, DisconnectPeerRequest,
     VendorSpecificApplicationId,
 };
-use diameter_runtime::avp::AvpIter;
+use diameter_runtime::avp::{padding, AvpFlags, AvpHeader, AVP_HEADER_LEN};
 use diameter_runtime::consts::{application_id, avp_code, command_code, result_code};
 use diameter_runtime::header::{CommandFlags, Header, HEADER_LEN};
-use diameter_runtime::types::{Address, DiameterIdentity, IntoOwned, Utf8String};
-use diameter_runtime::{Command, DecodeOptions, RawAvp, RawMessage};
+use diameter_runtime::types::{Address, DiameterIdentity, Utf8String};
+use diameter_runtime::Command;
 
 use crate::capabilities::{Application, ApplicationKind, Capabilities, VendorSpecificApp};
 
@@ -224,37 +224,83 @@ fn u32_of(data: &[u8]) -> Option<u32> {
     Some(u32::from_be_bytes(data.try_into().ok()?))
 }
 
+/// One top-level AVP as the node's own walks see it.
+struct TopAvp {
+    code: u32,
+    flags: u8,
+    /// Where its header starts, in the body.
+    start: usize,
+    /// Where its data is, in the body (padding excluded).
+    data: std::ops::Range<usize>,
+}
+
+impl TopAvp {
+    fn has_vendor(&self) -> bool {
+        self.flags & AvpFlags::VENDOR != 0
+    }
+}
+
+/// The top-level AVPs of a message body, by their headers alone, up to the first whose length
+/// does not fit. Every request and answer the node sends or receives is walked here (to find
+/// Session-Id, the Result-Code, empty identities), so it reads only code, flags and length,
+/// and checks nothing the typed decode checks anyway.
+fn top_avps(body: &[u8]) -> impl Iterator<Item = TopAvp> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let h: &[u8; AVP_HEADER_LEN] = body.get(at..at + AVP_HEADER_LEN)?.try_into().ok()?;
+        let code = u32::from_be_bytes([h[0], h[1], h[2], h[3]]);
+        let flags = h[4];
+        let len = u32::from_be_bytes([0, h[5], h[6], h[7]]) as usize;
+        let header_len = if flags & AvpFlags::VENDOR != 0 {
+            AVP_HEADER_LEN + 4
+        } else {
+            AVP_HEADER_LEN
+        };
+        if len < header_len || len > body.len() - at {
+            return None;
+        }
+        let avp = TopAvp {
+            code,
+            flags,
+            start: at,
+            data: at + header_len..at + len,
+        };
+        at += len + padding(len);
+        Some(avp)
+    })
+}
+
 /// Walks the top-level AVP headers of `msg` (a whole message), up to the first malformed one.
 pub(crate) fn scan(msg: &[u8]) -> Scan {
     let mut s = Scan::default();
     let Some(body) = msg.get(HEADER_LEN..) else {
         return s;
     };
-    for avp in AvpIter::new(body).map_while(Result::ok) {
-        if avp.header.vendor_id.is_some() {
+    for avp in top_avps(body) {
+        if avp.has_vendor() {
             continue;
         }
-        let at = HEADER_LEN + avp.offset + avp.header.header_len();
-        let span = (at, at + avp.data.len());
-        match avp.header.code {
+        let data = &body[avp.data.clone()];
+        let span = (HEADER_LEN + avp.data.start, HEADER_LEN + avp.data.end);
+        match avp.code {
             avp_code::SESSION_ID => {
                 s.session_id = Some(span);
-                s.session_id_empty = avp.data.is_empty();
+                s.session_id_empty = data.is_empty();
             }
             avp_code::ORIGIN_HOST => {
                 s.origin_host = Some(span);
-                s.origin_host_empty = avp.data.is_empty();
+                s.origin_host_empty = data.is_empty();
             }
-            avp_code::ORIGIN_REALM => s.origin_realm_empty = avp.data.is_empty(),
+            avp_code::ORIGIN_REALM => s.origin_realm_empty = data.is_empty(),
             avp_code::DESTINATION_HOST => s.destination_host = Some(span),
             avp_code::DESTINATION_REALM => s.destination_realm = Some(span),
             avp_code::AUTH_APPLICATION_ID => {
-                s.auth_application_id = s.auth_application_id.or(u32_of(avp.data))
+                s.auth_application_id = s.auth_application_id.or(u32_of(data))
             }
             avp_code::ACCT_APPLICATION_ID => {
-                s.acct_application_id = s.acct_application_id.or(u32_of(avp.data))
+                s.acct_application_id = s.acct_application_id.or(u32_of(data))
             }
-            avp_code::RESULT_CODE => s.result_code = u32_of(avp.data),
+            avp_code::RESULT_CODE => s.result_code = u32_of(data),
             _ => {}
         }
     }
@@ -271,34 +317,54 @@ pub(crate) struct Identities<'s> {
 /// Fills empty Session-Id, Origin-Host and Origin-Realm AVPs of `msg` (an empty
 /// DiameterIdentity is never valid, and an empty Session-Id names no session: empty means
 /// "the node's to fill"). Untouched, and not copied, when none is empty.
+///
+/// Every request and answer whose identities a user left to the node passes here, so it
+/// splices rather than re-encodes: the bytes between the filled AVPs are copied as they are,
+/// in one buffer, with no allocation per AVP.
 pub(crate) fn fill_identities(msg: BytesMut, scan: &Scan, ids: &Identities<'_>) -> BytesMut {
     if !(scan.session_id_empty || scan.origin_host_empty || scan.origin_realm_empty) {
         return msg;
     }
-    let lenient = DecodeOptions::lenient();
-    let Ok(raw) = RawMessage::parse(&msg, &lenient) else {
+    let Some(body) = msg.get(HEADER_LEN..) else {
         return msg;
     };
-    let mut out = RawMessage::new(raw.header);
-    for avp in &raw.avps {
-        let fill = if avp.vendor_id.is_some() || !avp.data.as_bytes().is_empty() {
-            None
-        } else {
-            match avp.code {
-                avp_code::SESSION_ID => Some((ids.session_id)()),
-                avp_code::ORIGIN_HOST => Some(Bytes::copy_from_slice(ids.origin_host)),
-                avp_code::ORIGIN_REALM => Some(Bytes::copy_from_slice(ids.origin_realm)),
-                _ => None,
-            }
+    let session = scan.session_id_empty.then(|| (ids.session_id)());
+    let extra =
+        session.as_ref().map_or(0, Bytes::len) + ids.origin_host.len() + ids.origin_realm.len();
+    let mut out = BytesMut::with_capacity(msg.len() + extra + 12);
+    out.extend_from_slice(&msg[..HEADER_LEN]);
+    // `copied`: the body bytes up to here are in `out` already (or replaced).
+    let mut copied = 0;
+    for avp in top_avps(body) {
+        if avp.has_vendor() || !avp.data.is_empty() {
+            continue;
+        }
+        let data: &[u8] = match avp.code {
+            avp_code::SESSION_ID => match &session {
+                Some(s) => s,
+                None => continue,
+            },
+            avp_code::ORIGIN_HOST => ids.origin_host,
+            avp_code::ORIGIN_REALM => ids.origin_realm,
+            _ => continue,
         };
-        out.avps.push(match fill {
-            Some(data) => RawAvp::new(avp.code, avp.flags.0, None, data),
-            None => avp.clone().into_owned(),
-        });
+        out.extend_from_slice(&body[copied..avp.start]);
+        let header = AvpHeader {
+            code: avp.code,
+            flags: AvpFlags(avp.flags),
+            length: (AVP_HEADER_LEN + data.len()) as u32,
+            vendor_id: None,
+        };
+        header.encode(&mut out);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&[0; 3][..padding(data.len())]);
+        // The empty AVP is its 8-byte header, no padding.
+        copied = avp.start + AVP_HEADER_LEN;
     }
-    let mut buf = BytesMut::with_capacity(out.encoded_len());
-    out.encode_as(&raw.header, &mut buf);
-    buf
+    out.extend_from_slice(&body[copied..]);
+    let len = (out.len() as u32).to_be_bytes();
+    out[1..4].copy_from_slice(&len[1..]);
+    out
 }
 
 impl Scan {
@@ -328,10 +394,10 @@ pub(crate) fn append_avp(msg: &[u8], code: u32, flags: u8, data: &[u8]) -> Bytes
 
 /// The data of every top-level AVP `code` (no Vendor-Id) of a whole message.
 pub(crate) fn all_of(msg: &[u8], code: u32) -> impl Iterator<Item = &[u8]> {
-    AvpIter::new(msg.get(HEADER_LEN..).unwrap_or(&[]))
-        .map_while(Result::ok)
-        .filter(move |a| a.header.code == code && a.header.vendor_id.is_none())
-        .map(|a| a.data)
+    let body = msg.get(HEADER_LEN..).unwrap_or(&[]);
+    top_avps(body)
+        .filter(move |a| a.code == code && !a.has_vendor())
+        .map(move |a| &body[a.data])
 }
 
 /// Writes the identifiers into an encoded message's header.
@@ -363,4 +429,50 @@ pub(crate) fn session_command_application(header: &Header, scan: &Scan) -> Optio
         return None;
     }
     scan.auth_application_id.or(scan.acct_application_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diameter_messages::credit_control::{CreditControlAnswer, MultipleServicesCreditControl};
+
+    #[test]
+    fn filled_identities_are_spliced_in_and_the_rest_kept_byte_for_byte() {
+        let cca = CreditControlAnswer {
+            result_code: 2001,
+            auth_application_id: 4,
+            cc_request_number: 7,
+            multiple_services_credit_control: vec![MultipleServicesCreditControl {
+                rating_group: Some(100),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let mut msg = BytesMut::new();
+        cca.encode(5, 6, &mut msg);
+        let session = || Bytes::from_static(b"pgw.example;1;2");
+        let ids = Identities {
+            origin_host: b"ocs.example",
+            origin_realm: b"example",
+            session_id: &session,
+        };
+        let scan_before = scan(&msg);
+        assert!(scan_before.session_id_empty && scan_before.origin_host_empty);
+        let filled = fill_identities(msg.clone(), &scan_before, &ids);
+
+        let decoded = CreditControlAnswer::decode(&filled).expect("decodes");
+        assert!(decoded.is_valid(), "{:?}", decoded.violations);
+        let expected = CreditControlAnswer {
+            session_id: "pgw.example;1;2".into(),
+            origin_host: DiameterIdentity::from_static("ocs.example"),
+            origin_realm: DiameterIdentity::from_static("example"),
+            ..cca
+        };
+        assert_eq!(decoded.message, expected);
+        // The same bytes as encoding the complete answer (identifiers included).
+        assert_eq!(filled, expected.to_bytes(5, 6));
+        // Nothing empty: the message is returned as it is.
+        let again = fill_identities(filled.clone(), &scan(&filled), &ids);
+        assert_eq!(again, filled);
+    }
 }

@@ -51,6 +51,7 @@ mod redirects;
 mod relay;
 mod routing;
 mod send;
+mod service;
 
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;

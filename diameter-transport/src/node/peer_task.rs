@@ -9,6 +9,7 @@
 //! the task asks whether the count moved (traffic pushes the timer back) before acting on the
 //! silence.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -421,7 +422,15 @@ async fn dispatch_app(
         code = header.command_code,
         hbh = header.hop_by_hop
     );
-    tokio::spawn(serve(node, peer, conn, frame, header, permit).instrument(span));
+    // Most handlers answer without waiting: run the request on the reader's task until it
+    // first waits, and spawn a task only for a handler that does (saves a spawn and a
+    // wake-up per request under load). A wake-up that comes before the spawned task first
+    // polls reaches the reader instead, which is harmless: the new task polls anyway.
+    let mut served = Box::pin(serve(node, peer, conn, frame, header, permit).instrument(span));
+    let first = std::future::poll_fn(|cx| std::task::Poll::Ready(served.as_mut().poll(cx))).await;
+    if first.is_pending() {
+        tokio::spawn(served);
+    }
 }
 
 /// Answers one request: routes it (RFC 6733 6.1), then serves it here, forwards it, or
@@ -545,10 +554,11 @@ async fn answer_here(
             let ctx = Context {
                 peer_host: peer.host().unwrap_or_default().into(),
                 header,
+                // A slice of the frame: no copy per request.
                 session_id: scan
                     .session_id
-                    .and_then(|(a, b)| frame.get(a..b))
-                    .map(Bytes::copy_from_slice),
+                    .filter(|&(a, b)| a <= b && b <= frame.len())
+                    .map(|(a, b)| frame.slice(a..b)),
                 identity: Arc::clone(&node.identity),
             };
             h(frame.clone(), ctx).await
@@ -586,8 +596,8 @@ async fn answer_here(
             let answer_scan = wire::scan(&buf);
             let session = || {
                 scan.session_id
-                    .and_then(|(a, b)| frame.get(a..b))
-                    .map(Bytes::copy_from_slice)
+                    .filter(|&(a, b)| a <= b && b <= frame.len())
+                    .map(|(a, b)| frame.slice(a..b))
                     .unwrap_or_default()
             };
             let buf = wire::fill_identities(
@@ -599,7 +609,8 @@ async fn answer_here(
                     session_id: &session,
                 },
             );
-            let code = wire::scan(&buf).result_code.unwrap_or(0);
+            // Filling identities leaves the Result-Code where it was.
+            let code = answer_scan.result_code.unwrap_or(0);
             Some((buf.freeze(), code))
         }
         Handled::Unreadable(e) => {

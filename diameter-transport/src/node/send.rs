@@ -80,7 +80,18 @@ pub(crate) async fn send(
             wire::set_flag(&mut msg, CommandFlags::RETRANSMIT, true);
         }
         let mut suspect = peer.suspect_signal();
-        let Some((hop_by_hop, mut rx)) = conn.send_request(msg).await else {
+        // The deadline covers waiting for a place in a full send queue too (a peer that
+        // stopped reading must not hold a caller outside every timeout).
+        let queued = match tokio::time::timeout_at(deadline, conn.send_request(msg)).await {
+            Ok(queued) => queued,
+            Err(_) => {
+                peer.counters.timeout();
+                command.timeout();
+                tracing::debug!("timed out waiting for a place in the send queue");
+                return Err(Failed::Timeout);
+            }
+        };
+        let Some((hop_by_hop, mut rx)) = queued else {
             continue;
         };
         sent_before = true;
