@@ -14,6 +14,7 @@ use diameter_messages::{Message, MessageView};
 use diameter_runtime::answer::Identity;
 use diameter_runtime::types::{DiameterIdentity, IntoOwned};
 use diameter_runtime::{DecodeOptions, Decoded, Header, RawAvp, RawMessage};
+use diameter_tests::oracle;
 
 const TGPP: u32 = 10415;
 
@@ -108,6 +109,57 @@ fn id() -> Identity {
     }
 }
 
+/// The Subscriber-Status AVP of the bad-length cases, with 5 octets of data.
+fn bad_subscriber_status() -> Vec<u8> {
+    avp(1424, 0xc0, Some(TGPP), &[0, 0, 0, 0, 1], 0)
+}
+
+/// The broken requests, by name: their bytes and the profile to decode them with.
+const CASES: [&str; 6] = [
+    "ulr-no-visited-plmn-id",
+    "idr-no-context-identifier",
+    "udr-no-vsai",
+    "idr-subscriber-status-len-5",
+    "ccr-charging-id-len-5",
+    "idr-subscriber-status-overrun",
+];
+
+fn broken(case: &str) -> (Vec<u8>, Option<&'static str>) {
+    let idr_status = [(1400, TGPP), (1424, TGPP)];
+    let bytes = match case {
+        "ulr-no-visited-plmn-id" => edit(&vector("S6a-ULR"), &[(1407, TGPP)], &Edit::Remove),
+        "idr-no-context-identifier" => {
+            // python-diameter's IDR has no APN-Configuration-Profile: a fully populated one.
+            let model = populate::model();
+            let grammar = &model.applications[&16_777_251].commands[&319].request;
+            let idr = populate::Builder::new(&model, 0).message(16_777_251, grammar);
+            assert!(decode(&idr, None).violations.is_empty());
+            let path = [(1400, TGPP), (1429, TGPP), (1430, TGPP), (1423, TGPP)];
+            edit(&idr, &path, &Edit::Remove)
+        }
+        "udr-no-vsai" => edit(&vector("Sh-UDR"), &[(260, 0)], &Edit::Remove),
+        "idr-subscriber-status-len-5" => edit(
+            &vector("S6a-IDR"),
+            &idr_status,
+            &Edit::Replace(bad_subscriber_status()),
+        ),
+        "ccr-charging-id-len-5" => {
+            let path = [(873, TGPP), (874, TGPP), (2, TGPP)];
+            let bad = avp(2, 0x80, Some(TGPP), &[1, 2, 3, 4, 5], 0);
+            return (
+                edit(&vector("CCR-I"), &path, &Edit::Replace(bad)),
+                Some("3gpp"),
+            );
+        }
+        "idr-subscriber-status-overrun" => {
+            let bad = avp(1424, 0xc0, Some(TGPP), &[0, 0, 0, 0], 24);
+            edit(&vector("S6a-IDR"), &idr_status, &Edit::Replace(bad))
+        }
+        _ => panic!("no case {case}"),
+    };
+    (bytes, None)
+}
+
 /// Decodes `bytes` typed (struct and view agree on the violations) and returns the struct's.
 fn decode<'a>(bytes: &'a [u8], profile: Option<&str>) -> Decoded<Message<'a>> {
     let opts = DecodeOptions::default();
@@ -132,6 +184,8 @@ fn answer(d: &Decoded<Message<'_>>, bytes: &[u8]) -> (u32, bool, Vec<RawAvp<'sta
         ans.find(263, 0).map(|a| a.data.to_vec()),
         req.find(263, 0).map(|a| a.data.to_vec())
     );
+    assert_eq!(&ans.find(264, 0).unwrap().data[..], b"hss.test.local");
+    assert_eq!(&ans.find(296, 0).unwrap().data[..], b"test.local");
     let rc = ans.find(268, 0).unwrap().data.to_vec();
     let rc = u32::from_be_bytes(rc.try_into().unwrap());
     let failed = ans.find(279, 0).expect("Failed-AVP").grouped().unwrap();
@@ -144,9 +198,8 @@ fn answer(d: &Decoded<Message<'_>>, bytes: &[u8]) -> (u32, bool, Vec<RawAvp<'sta
 /// with its Vendor-Id and zeroed data of the minimum length (RFC 6733 7.5).
 #[test]
 fn ulr_without_a_required_avp_is_5005_naming_it() {
-    let ulr = vector("S6a-ULR");
-    assert!(decode(&ulr, None).violations.is_empty());
-    let bytes = edit(&ulr, &[(1407, TGPP)], &Edit::Remove);
+    assert!(decode(&vector("S6a-ULR"), None).violations.is_empty());
+    let (bytes, _) = broken("ulr-no-visited-plmn-id");
     let d = decode(&bytes, None);
     assert!(matches!(d.message, Message::UpdateLocationRequest(_)));
     assert_eq!(d.violations.len(), 1, "{:?}", d.violations);
@@ -171,13 +224,7 @@ fn ulr_without_a_required_avp_is_5005_naming_it() {
 /// path, and Failed-AVP nests the example in its Grouped parents.
 #[test]
 fn idr_missing_a_required_avp_deep_in_subscription_data_names_the_path() {
-    // python-diameter's IDR has no APN-Configuration-Profile: a fully populated one is used.
-    let model = populate::model();
-    let grammar = &model.applications[&16_777_251].commands[&319].request;
-    let idr = populate::Builder::new(&model, 0).message(16_777_251, grammar);
-    assert!(decode(&idr, None).violations.is_empty());
-    let path = [(1400, TGPP), (1429, TGPP), (1430, TGPP), (1423, TGPP)];
-    let bytes = edit(&idr, &path, &Edit::Remove);
+    let (bytes, _) = broken("idr-no-context-identifier");
     let d = decode(&bytes, None);
     assert_eq!(d.violations.len(), 1, "{:?}", d.violations);
     let v = &d.violations[0];
@@ -217,9 +264,8 @@ fn nested_codes(failed: &[RawAvp<'_>]) -> Vec<u32> {
 /// application). Without it: 5005 naming it, Failed-AVP holding a Vendor-Specific-Application-Id.
 #[test]
 fn udr_without_vendor_specific_application_id_is_5005() {
-    let udr = vector("Sh-UDR");
-    assert!(decode(&udr, None).violations.is_empty());
-    let bytes = edit(&udr, &[(260, 0)], &Edit::Remove);
+    assert!(decode(&vector("Sh-UDR"), None).violations.is_empty());
+    let (bytes, _) = broken("udr-no-vsai");
     let d = decode(&bytes, None);
     assert!(matches!(d.message, Message::UserDataRequest(_)));
     assert_eq!(d.violations.len(), 1, "{:?}", d.violations);
@@ -239,13 +285,7 @@ fn udr_without_vendor_specific_application_id_is_5005() {
 /// its Subscription-Data.
 #[test]
 fn vendor_avp_with_a_bad_length_inside_subscription_data_is_5014() {
-    let idr = vector("S6a-IDR");
-    let bad = avp(1424, 0xc0, Some(TGPP), &[0, 0, 0, 0, 1], 0);
-    let bytes = edit(
-        &idr,
-        &[(1400, TGPP), (1424, TGPP)],
-        &Edit::Replace(bad.clone()),
-    );
+    let (bytes, _) = broken("idr-subscriber-status-len-5");
     let d = decode(&bytes, None);
     assert_eq!(d.violations.len(), 1, "{:?}", d.violations);
     let v = &d.violations[0];
@@ -264,18 +304,19 @@ fn vendor_avp_with_a_bad_length_inside_subscription_data_is_5014() {
     let inner = failed[0].grouped().unwrap();
     let mut written = BytesMut::new();
     inner[0].encode(&mut written);
-    assert_eq!(written[..], bad[..], "the offending AVP as received");
+    assert_eq!(
+        written[..],
+        bad_subscriber_status()[..],
+        "the offending AVP as received"
+    );
 }
 
 /// The same in TS 32.299's CCR: 3GPP-Charging-Id (TS 29.061 16.4.7.2, Unsigned32) with 5
 /// octets inside Service-Information/PS-Information, decoded under the `3gpp` profile.
 #[test]
 fn vendor_avp_with_a_bad_length_inside_service_information_is_5014() {
-    let ccr = vector("CCR-I");
-    let path = [(873, TGPP), (874, TGPP), (2, TGPP)];
-    let bad = avp(2, 0x80, Some(TGPP), &[1, 2, 3, 4, 5], 0);
-    let bytes = edit(&ccr, &path, &Edit::Replace(bad));
-    let d = decode(&bytes, Some("3gpp"));
+    let (bytes, profile) = broken("ccr-charging-id-len-5");
+    let d = decode(&bytes, profile);
     assert!(matches!(d.message, Message::RoCreditControlRequest(_)));
     assert_eq!(d.violations.len(), 1, "{:?}", d.violations);
     let v = &d.violations[0];
@@ -299,9 +340,7 @@ fn vendor_avp_with_a_bad_length_inside_service_information_is_5014() {
 /// the path, and RFC 6733 7.5's Failed-AVP for an unusable length.
 #[test]
 fn vendor_avp_overrunning_its_group_is_5014() {
-    let idr = vector("S6a-IDR");
-    let bad = avp(1424, 0xc0, Some(TGPP), &[0, 0, 0, 0], 24);
-    let bytes = edit(&idr, &[(1400, TGPP), (1424, TGPP)], &Edit::Replace(bad));
+    let (bytes, _) = broken("idr-subscriber-status-overrun");
     let d = decode(&bytes, None);
     let first = diameter_runtime::violation::first_violation(&d.violations).unwrap();
     assert_eq!(first.result_code, 5014, "{:?}", d.violations);
@@ -455,4 +494,118 @@ fn other_vendors_avps_with_m_are_5001_unless_lenient() {
         panic!("not an IDR");
     };
     assert_eq!(m.subscription_data.other_avps.len(), 1);
+}
+
+/// What Wireshark reports in the error answers, all of it inside Failed-AVP: (case, problem,
+/// where). RFC 6733 7.5: a missing AVP's example has data "of correct minimum length" and
+/// zeroes (none for an OctetString or a Grouped AVP: "Data is empty"); an AVP with a bad length
+/// is returned as received (Wireshark finds it malformed, as it was), or as its header alone
+/// when its length cannot be used ("Data is empty").
+const EXPECTED_IN_FAILED_AVP: &[(&str, &str, &str)] = &[
+    (
+        "ulr-no-visited-plmn-id",
+        "Data is empty",
+        "Visited-PLMN-Id(1407)",
+    ),
+    (
+        "udr-no-vsai",
+        "Data is empty",
+        "Vendor-Specific-Application-Id(260)",
+    ),
+    (
+        "idr-subscriber-status-len-5",
+        "Bad Integer32 Length (5)",
+        "Subscriber-Status(1424)",
+    ),
+    ("idr-subscriber-status-len-5", "[Malformed Packet]", ""),
+    (
+        "idr-subscriber-status-overrun",
+        "Data is empty",
+        "Subscriber-Status(1424)",
+    ),
+];
+
+/// The error answers to every broken case are well-formed for python-diameter (decoded, and
+/// re-encoded to the same bytes) and for Wireshark, but for what Failed-AVP must carry
+/// ([`EXPECTED_IN_FAILED_AVP`]).
+#[test]
+fn error_answers_are_read_by_both_oracles() {
+    let mut answers = Vec::new();
+    for case in CASES {
+        let (bytes, profile) = broken(case);
+        let d = decode(&bytes, profile);
+        let ans = d.error_answer(&bytes, &id()).unwrap();
+        answers.push((format!("answer-to-{case}"), ans.to_bytes().to_vec()));
+    }
+    let available = oracle::runs("python3", &["-c", "import diameter.message"]);
+    if let Some(dir) = oracle::require("python-diameter", available) {
+        let out = oracle::run_on_hex(&dir, "pydiameter-roundtrip.py", &["-q"], &answers);
+        assert!(
+            out.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let Some(dir) = oracle::require("tshark", oracle::runs("tshark", &["--version"])) else {
+        return;
+    };
+    let out = oracle::run_on_hex(
+        &dir,
+        "tshark-decode.py",
+        &["-q", "--no-default-allow", "--format", "json"],
+        &answers,
+    );
+    let results: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut failures = Vec::new();
+    for r in results.as_array().unwrap() {
+        let label = r["label"].as_str().unwrap();
+        for p in r["problems"].as_array().unwrap() {
+            let p = p.as_str().unwrap();
+            let expected = EXPECTED_IN_FAILED_AVP.iter().any(|(l, problem, at)| {
+                label.ends_with(l) && p.contains(problem) && p.contains(at)
+            });
+            if !expected {
+                failures.push(format!("{label}: {p}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+/// What `error_answer` does not carry. It is application-agnostic (the runtime names no
+/// application AVP): RFC 6733 7.2's answer-message shape. A 5xxx answer is not a protocol error
+/// (no E bit), so the application's answer grammar applies to it, and those grammars require
+/// more: Auth-Session-State in every S6a and Sh answer (TS 29.272 7.2.4, 7.2.10; TS 29.329
+/// 6.1.2), Vendor-Specific-Application-Id in UDA, and RFC 4006's CC-Request-Type and
+/// CC-Request-Number in CCA. The node answering must add them (the function's documentation
+/// says so); this test pins down exactly which, per case, so that a change shows.
+#[test]
+fn error_answers_lack_the_answer_avps_the_application_adds() {
+    let expected: [(&str, &[&str]); 6] = [
+        ("ulr-no-visited-plmn-id", &["Auth-Session-State"]),
+        ("idr-no-context-identifier", &["Auth-Session-State"]),
+        (
+            "udr-no-vsai",
+            &["Vendor-Specific-Application-Id", "Auth-Session-State"],
+        ),
+        ("idr-subscriber-status-len-5", &["Auth-Session-State"]),
+        (
+            "ccr-charging-id-len-5",
+            &[
+                "Auth-Application-Id",
+                "CC-Request-Type",
+                "CC-Request-Number",
+            ],
+        ),
+        ("idr-subscriber-status-overrun", &["Auth-Session-State"]),
+    ];
+    for (case, missing) in expected {
+        let (bytes, profile) = broken(case);
+        let d = decode(&bytes, profile);
+        let ans = d.error_answer(&bytes, &id()).unwrap().to_bytes();
+        let a = decode(&ans, profile);
+        assert!(a.violations.iter().all(|v| v.result_code == 5005));
+        let names: Vec<_> = a.violations.iter().filter_map(|v| v.avp).collect();
+        assert_eq!(names, missing, "{case}");
+    }
 }
