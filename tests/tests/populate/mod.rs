@@ -16,7 +16,7 @@
 //!   grouped AVP is expanded once to its deepest level and the message stays linear in the
 //!   size of the dictionary (the Service-Information tree would otherwise double at each
 //!   repeated level);
-//! - values valid for their type; enumerated AVPs take the first value of their dictionary
+//! - values valid for their type (Address AVPs alternately IPv4 and IPv6); enumerated AVPs take the first value of their dictionary
 //!   list, `Unsigned32` AVPs with named values their first named value; a few OctetStrings
 //!   whose content another specification structures (PLMN identities, TBCD numbers, 3GPP
 //!   location and time-zone octets) carry contents of that structure, see [`octets`].
@@ -87,6 +87,8 @@ pub struct Builder<'m> {
     pub exercised: BTreeSet<AvpKey>,
     /// AVPs written for a wildcard (`N*[ AVP ]`): the typed struct keeps them raw.
     pub wildcard_lists: usize,
+    /// Address AVPs written so far.
+    addresses: usize,
 }
 
 impl<'m> Builder<'m> {
@@ -99,6 +101,7 @@ impl<'m> Builder<'m> {
             expanded: HashSet::new(),
             exercised: BTreeSet::new(),
             wildcard_lists: 0,
+            addresses: 0,
         }
     }
 
@@ -201,6 +204,17 @@ impl<'m> Builder<'m> {
                 let full = self.expanded.insert(key);
                 self.body(g, full)
             }
+            // Address AVPs alternate between IPv4 and IPv6 (RFC 6733 4.3.1 families 1 and 2).
+            AvpType::Address if octets(key).is_none() => {
+                self.addresses += 1;
+                if self.addresses % 2 == 1 {
+                    vec![0, 1, 127, 0, 0, 1]
+                } else {
+                    let mut v = vec![0, 2];
+                    v.extend(std::net::Ipv6Addr::LOCALHOST.octets());
+                    v
+                }
+            }
             ty => value(model, &avp.name, key, ty, &avp.enums),
         };
         let vendor = key.vendor_id != 0;
@@ -251,8 +265,7 @@ fn value(
         AvpType::Float32 => 1.5f32.to_be_bytes().to_vec(),
         AvpType::Float64 => 1.5f64.to_be_bytes().to_vec(),
         AvpType::Enumerated => enums.first().map_or(0, |e| e.value).to_be_bytes().to_vec(),
-        // IPv4 127.0.0.1.
-        AvpType::Address => vec![0, 1, 127, 0, 0, 1],
+        AvpType::Address => unreachable!("addresses are written by Builder::avp"),
         // 2024-01-01 00:00:00 UTC in NTP seconds.
         AvpType::Time => 3_913_056_000u32.to_be_bytes().to_vec(),
         AvpType::Utf8String => format!("{name} value").into_bytes(),
