@@ -16706,7 +16706,15 @@ impl<'a> rt::CommandBuilder<'a> for UpdateLocationRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for UpdateLocationRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <UpdateLocationRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for UpdateLocationRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::UPDATE_LOCATION_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 316u32;
     const APPLICATION_ID: u32 = 16777251u32;
     const IS_REQUEST: bool = true;
@@ -17322,6 +17330,11 @@ impl<'a> rt::CommandBuilder<'a> for UpdateLocationAnswerBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for UpdateLocationAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <UpdateLocationAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for UpdateLocationAnswer<'a> {
     const CODE: u32 = 316u32;
     const APPLICATION_ID: u32 = 16777251u32;
@@ -17803,7 +17816,15 @@ impl<'a> rt::CommandBuilder<'a> for CancelLocationRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for CancelLocationRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <CancelLocationRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for CancelLocationRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::CANCEL_LOCATION_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 317u32;
     const APPLICATION_ID: u32 = 16777251u32;
     const IS_REQUEST: bool = true;
@@ -18192,6 +18213,11 @@ impl<'a> rt::CommandBuilder<'a> for CancelLocationAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for CancelLocationAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <CancelLocationAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for CancelLocationAnswer<'a> {
@@ -18596,7 +18622,15 @@ impl<'a> rt::CommandBuilder<'a> for AuthenticationInformationRequestBuilder<'a> 
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for AuthenticationInformationRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <AuthenticationInformationRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for AuthenticationInformationRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::AUTHENTICATION_INFORMATION_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 318u32;
     const APPLICATION_ID: u32 = 16777251u32;
     const IS_REQUEST: bool = true;
@@ -19062,6 +19096,11 @@ impl<'a> rt::CommandBuilder<'a> for AuthenticationInformationAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for AuthenticationInformationAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <AuthenticationInformationAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for AuthenticationInformationAnswer<'a> {
@@ -19540,7 +19579,15 @@ impl<'a> rt::CommandBuilder<'a> for InsertSubscriberDataRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for InsertSubscriberDataRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <InsertSubscriberDataRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for InsertSubscriberDataRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::INSERT_SUBSCRIBER_DATA_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 319u32;
     const APPLICATION_ID: u32 = 16777251u32;
     const IS_REQUEST: bool = true;
@@ -19966,6 +20013,11 @@ impl<'a> rt::CommandBuilder<'a> for InsertSubscriberDataAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for InsertSubscriberDataAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <InsertSubscriberDataAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for InsertSubscriberDataAnswer<'a> {
@@ -20527,7 +20579,15 @@ impl<'a> rt::CommandBuilder<'a> for DeleteSubscriberDataRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for DeleteSubscriberDataRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <DeleteSubscriberDataRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for DeleteSubscriberDataRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::DELETE_SUBSCRIBER_DATA_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 320u32;
     const APPLICATION_ID: u32 = 16777251u32;
     const IS_REQUEST: bool = true;
@@ -20989,6 +21049,11 @@ impl<'a> rt::CommandBuilder<'a> for DeleteSubscriberDataAnswerBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for DeleteSubscriberDataAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <DeleteSubscriberDataAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for DeleteSubscriberDataAnswer<'a> {
     const CODE: u32 = 320u32;
     const APPLICATION_ID: u32 = 16777251u32;
@@ -21387,7 +21452,15 @@ impl<'a> rt::CommandBuilder<'a> for PurgeUeRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for PurgeUeRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <PurgeUeRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for PurgeUeRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::PURGE_UE_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 321u32;
     const APPLICATION_ID: u32 = 16777251u32;
     const IS_REQUEST: bool = true;
@@ -21792,6 +21865,11 @@ impl<'a> rt::CommandBuilder<'a> for PurgeUeAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for PurgeUeAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <PurgeUeAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for PurgeUeAnswer<'a> {
@@ -22221,7 +22299,15 @@ impl<'a> rt::CommandBuilder<'a> for ResetRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for ResetRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <ResetRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for ResetRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::RESET_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 322u32;
     const APPLICATION_ID: u32 = 16777251u32;
     const IS_REQUEST: bool = true;
@@ -22618,6 +22704,11 @@ impl<'a> rt::CommandBuilder<'a> for ResetAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for ResetAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <ResetAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for ResetAnswer<'a> {
@@ -23017,7 +23108,15 @@ impl<'a> rt::CommandBuilder<'a> for NotifyRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for NotifyRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <NotifyRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for NotifyRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::NOTIFY_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 323u32;
     const APPLICATION_ID: u32 = 16777251u32;
     const IS_REQUEST: bool = true;
@@ -23562,6 +23661,11 @@ impl<'a> rt::CommandBuilder<'a> for NotifyAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for NotifyAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <NotifyAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for NotifyAnswer<'a> {
