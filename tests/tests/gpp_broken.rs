@@ -1,7 +1,8 @@
 //! Broken 3GPP messages, each made from a python-diameter vector (`tests/vectors/vectors.hex`,
 //! bytes of an independent encoder) by one edit: each gives the RFC 6733 Result-Code, the path
 //! of the offending AVP, and an error answer (`Decoded::error_answer`) carrying Failed-AVP
-//! nested in its Grouped parents (RFC 6733 7.5). Also: the Rf and Ro vectors decode typed under
+//! nested in its Grouped parents (RFC 6733 7.5) and the AVPs its answer grammar requires that
+//! the request holds. Also: the Rf and Ro vectors decode typed under
 //! the `3gpp` profile with no violation, and AVPs of other vendors inside `*[ AVP ]` are kept
 //! raw unless their M bit demands an error.
 
@@ -572,40 +573,66 @@ fn error_answers_are_read_by_both_oracles() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
-/// What `error_answer` does not carry. It is application-agnostic (the runtime names no
-/// application AVP): RFC 6733 7.2's answer-message shape. A 5xxx answer is not a protocol error
-/// (no E bit), so the application's answer grammar applies to it, and those grammars require
-/// more: Auth-Session-State in every S6a and Sh answer (TS 29.272 7.2.4, 7.2.10; TS 29.329
-/// 6.1.2), Vendor-Specific-Application-Id in UDA, and RFC 4006's CC-Request-Type and
-/// CC-Request-Number in CCA. The node answering must add them (the function's documentation
-/// says so); this test pins down exactly which, per case, so that a change shows.
+/// A 5xxx answer is not a protocol error (no E bit), so the application's answer grammar
+/// applies to it, and those grammars require more than RFC 6733 7.2's shape: Auth-Session-State
+/// in every S6a and Sh answer (TS 29.272 7.2.4, 7.2.10; TS 29.329 6.1.2), also
+/// Vendor-Specific-Application-Id in UDA, and Auth-Application-Id, CC-Request-Type and
+/// CC-Request-Number in CCA (RFC 4006 8.2, TS 32.299 6.4.3). `Decoded::error_answer` copies
+/// those from the typed request (their (code, vendor) come from the generated answer grammar;
+/// the runtime names none), byte for byte, so every answer decodes valid under its answer
+/// grammar, but one: the UDR without Vendor-Specific-Application-Id has none to copy, and the
+/// application must add it to that UDA.
 #[test]
-fn error_answers_lack_the_answer_avps_the_application_adds() {
-    let expected: [(&str, &[&str]); 6] = [
-        ("ulr-no-visited-plmn-id", &["Auth-Session-State"]),
-        ("idr-no-context-identifier", &["Auth-Session-State"]),
+fn error_answers_are_valid_under_the_answer_grammar() {
+    const AUTH_SESSION_STATE: (u32, u32) = (277, 0);
+    // A case, the AVPs its answer copies ((code, vendor), in order), the answer AVPs missing.
+    type Expected = (&'static str, &'static [(u32, u32)], &'static [&'static str]);
+    let expected: [Expected; 6] = [
+        ("ulr-no-visited-plmn-id", &[AUTH_SESSION_STATE], &[]),
+        ("idr-no-context-identifier", &[AUTH_SESSION_STATE], &[]),
         (
             "udr-no-vsai",
-            &["Vendor-Specific-Application-Id", "Auth-Session-State"],
+            &[AUTH_SESSION_STATE],
+            &["Vendor-Specific-Application-Id"],
         ),
-        ("idr-subscriber-status-len-5", &["Auth-Session-State"]),
+        ("idr-subscriber-status-len-5", &[AUTH_SESSION_STATE], &[]),
         (
             "ccr-charging-id-len-5",
-            &[
-                "Auth-Application-Id",
-                "CC-Request-Type",
-                "CC-Request-Number",
-            ],
+            // Auth-Application-Id, CC-Request-Type, CC-Request-Number.
+            &[(258, 0), (416, 0), (415, 0)],
+            &[],
         ),
-        ("idr-subscriber-status-overrun", &["Auth-Session-State"]),
+        ("idr-subscriber-status-overrun", &[AUTH_SESSION_STATE], &[]),
     ];
-    for (case, missing) in expected {
+    // What RFC 6733 7.2's shape carries anyway: Session-Id, Origin-Host, Origin-Realm,
+    // Result-Code, Error-Message, Failed-AVP, the request's Proxy-Info.
+    let generic = [263, 264, 296, 268, 281, 279, 284];
+    for (case, copied, missing) in expected {
         let (bytes, profile) = broken(case);
         let d = decode(&bytes, profile);
-        let ans = d.error_answer(&bytes, &id()).unwrap().to_bytes();
+        let ans = d.error_answer(&bytes, &id()).unwrap();
+        let req = RawMessage::parse(&bytes, &DecodeOptions::lenient()).unwrap();
+        let extra: Vec<(u32, u32)> = ans
+            .avps
+            .iter()
+            .filter(|a| !generic.contains(&a.code))
+            .map(|a| (a.code, a.vendor_id.unwrap_or(0)))
+            .collect();
+        assert_eq!(extra, copied, "{case}: the AVPs copied from the request");
+        for &(code, vendor) in copied {
+            assert_eq!(
+                ans.find(code, vendor).unwrap().data,
+                req.find(code, vendor).unwrap().data,
+                "{case}: {code} as in the request"
+            );
+        }
+        let ans = ans.to_bytes();
         let a = decode(&ans, profile);
+        let name = a.message.name().unwrap();
+        assert!(name.ends_with("-Answer"), "{case}: {name}");
+        let names: Vec<_> = a.violations.iter().map(|v| v.avp).collect();
+        let missing: Vec<_> = missing.iter().map(|&n| Some(n)).collect();
+        assert_eq!(names, missing, "{case}: {:?}", a.violations);
         assert!(a.violations.iter().all(|v| v.result_code == 5005));
-        let names: Vec<_> = a.violations.iter().filter_map(|v| v.avp).collect();
-        assert_eq!(names, missing, "{case}");
     }
 }
