@@ -132,7 +132,8 @@ const NOT_COPIED: [u32; 10] = [
 ///
 /// ```
 /// use diameter_runtime::answer::{error_answer_with, Identity};
-/// use diameter_runtime::dictionary::{AvpDef, AvpType, FlagRule, GrammarDef, RuleDef};
+/// use diameter_runtime::dictionary::{AvpDef, FlagRule, GrammarDef, RuleDef};
+/// use diameter_runtime::types::AvpType;
 /// use diameter_runtime::types::DiameterIdentity;
 /// use diameter_runtime::{Header, RawAvp, RawMessage, Violation};
 /// // An answer grammar requiring CC-Request-Type (RFC 4006 8.2, much abridged).

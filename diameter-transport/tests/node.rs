@@ -440,8 +440,8 @@ async fn bad_requests_are_answered_and_the_connection_keeps_serving() {
     assert_eq!(cca.message.session_id.as_str(), "raw.example;1;1");
 
     let counters = &server.peers()[0].counters;
-    assert_eq!(counters.requests_received, 5);
-    assert_eq!(counters.protocol_errors_answered, 4);
+    assert_eq!(counters.requests_received, 6);
+    assert_eq!(counters.protocol_errors_answered, 5);
     assert_eq!(counters.unexpected_answers, 1);
     // The hand-driven peer would not answer a DPR: it leaves first.
     drop(peer);
