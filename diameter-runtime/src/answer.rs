@@ -1,5 +1,6 @@
 //! Building the answer RFC 6733 requires when a request is rejected: Result-Code, Failed-AVP,
-//! the E bit for protocol errors, Origin-Host/Realm, Session-Id and Proxy-Info.
+//! the E bit for protocol errors, Origin-Host/Realm, Session-Id and Proxy-Info, and for other
+//! errors the AVPs the application's answer grammar requires, copied from the request.
 
 use bytes::Bytes;
 
