@@ -116,13 +116,14 @@ fn bad_subscriber_status() -> Vec<u8> {
 }
 
 /// The broken requests, by name: their bytes and the profile to decode them with.
-const CASES: [&str; 6] = [
+const CASES: [&str; 7] = [
     "ulr-no-visited-plmn-id",
     "idr-no-context-identifier",
     "udr-no-vsai",
     "idr-subscriber-status-len-5",
     "ccr-charging-id-len-5",
     "idr-subscriber-status-overrun",
+    "acr-no-destination-realm",
 ];
 
 fn broken(case: &str) -> (Vec<u8>, Option<&'static str>) {
@@ -151,6 +152,11 @@ fn broken(case: &str) -> (Vec<u8>, Option<&'static str>) {
                 edit(&vector("CCR-I"), &path, &Edit::Replace(bad)),
                 Some("3gpp"),
             );
+        }
+        "acr-no-destination-realm" => {
+            // TS 32.299 6.2.2 (Rf): ACR's `{ Destination-Realm }` is required.
+            let acr = edit(&vector("ACR-start"), &[(283, 0)], &Edit::Remove);
+            return (acr, Some("3gpp"));
         }
         "idr-subscriber-status-overrun" => {
             let bad = avp(1424, 0xc0, Some(TGPP), &[0, 0, 0, 0], 24);
@@ -514,6 +520,11 @@ const EXPECTED_IN_FAILED_AVP: &[(&str, &str, &str)] = &[
         "Vendor-Specific-Application-Id(260)",
     ),
     (
+        "acr-no-destination-realm",
+        "Data is empty",
+        "Destination-Realm(283)",
+    ),
+    (
         "idr-subscriber-status-len-5",
         "Bad Integer32 Length (5)",
         "Subscriber-Status(1424)",
@@ -577,7 +588,8 @@ fn error_answers_are_read_by_both_oracles() {
 /// applies to it, and those grammars require more than RFC 6733 7.2's shape: Auth-Session-State
 /// in every S6a and Sh answer (TS 29.272 7.2.4, 7.2.10; TS 29.329 6.1.2), also
 /// Vendor-Specific-Application-Id in UDA, and Auth-Application-Id, CC-Request-Type and
-/// CC-Request-Number in CCA (RFC 4006 8.2, TS 32.299 6.4.3). `Decoded::error_answer` copies
+/// CC-Request-Number in CCA (RFC 4006 8.2, TS 32.299 6.4.3), Accounting-Record-Type and
+/// -Number in ACA (TS 32.299 6.2.3). `Decoded::error_answer` copies
 /// those from the typed request (their (code, vendor) come from the generated answer grammar;
 /// the runtime names none), byte for byte, so every answer decodes valid under its answer
 /// grammar, but one: the UDR without Vendor-Specific-Application-Id has none to copy, and the
@@ -587,7 +599,7 @@ fn error_answers_are_valid_under_the_answer_grammar() {
     const AUTH_SESSION_STATE: (u32, u32) = (277, 0);
     // A case, the AVPs its answer copies ((code, vendor), in order), the answer AVPs missing.
     type Expected = (&'static str, &'static [(u32, u32)], &'static [&'static str]);
-    let expected: [Expected; 6] = [
+    let expected: [Expected; 7] = [
         ("ulr-no-visited-plmn-id", &[AUTH_SESSION_STATE], &[]),
         ("idr-no-context-identifier", &[AUTH_SESSION_STATE], &[]),
         (
@@ -603,6 +615,12 @@ fn error_answers_are_valid_under_the_answer_grammar() {
             &[],
         ),
         ("idr-subscriber-status-overrun", &[AUTH_SESSION_STATE], &[]),
+        (
+            "acr-no-destination-realm",
+            // Accounting-Record-Type, Accounting-Record-Number (TS 32.299 6.2.3).
+            &[(480, 0), (485, 0)],
+            &[],
+        ),
     ];
     // What RFC 6733 7.2's shape carries anyway: Session-Id, Origin-Host, Origin-Realm,
     // Result-Code, Error-Message, Failed-AVP, the request's Proxy-Info.
@@ -611,6 +629,9 @@ fn error_answers_are_valid_under_the_answer_grammar() {
         let (bytes, profile) = broken(case);
         let d = decode(&bytes, profile);
         let ans = d.error_answer(&bytes, &id()).unwrap();
+        let view = MessageView::decode_profile(&bytes, &DecodeOptions::default(), profile);
+        let view_ans = view.unwrap().error_answer(&bytes, &id()).unwrap();
+        assert_eq!(view_ans, ans, "{case}: the view's answer is the struct's");
         let req = RawMessage::parse(&bytes, &DecodeOptions::lenient()).unwrap();
         let extra: Vec<(u32, u32)> = ans
             .avps
