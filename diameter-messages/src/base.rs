@@ -2686,7 +2686,15 @@ impl<'a> rt::CommandBuilder<'a> for CapabilitiesExchangeRequestBuilder<'a> {
     #[allow(unused_variables)]
     fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {}
 }
+impl<'a> rt::answer::AnswerGrammar for CapabilitiesExchangeRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <CapabilitiesExchangeRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for CapabilitiesExchangeRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::CAPABILITIES_EXCHANGE_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 257u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = true;
@@ -3042,6 +3050,11 @@ impl<'a> rt::CommandBuilder<'a> for CapabilitiesExchangeAnswerBuilder<'a> {
     }
     #[allow(unused_variables)]
     fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {}
+}
+impl<'a> rt::answer::AnswerGrammar for CapabilitiesExchangeAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <CapabilitiesExchangeAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
 }
 impl<'a> rt::Command<'a> for CapabilitiesExchangeAnswer<'a> {
     const CODE: u32 = 257u32;
@@ -3443,7 +3456,15 @@ impl<'a> rt::CommandBuilder<'a> for ReAuthRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for ReAuthRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <ReAuthRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for ReAuthRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::RE_AUTH_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 258u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = true;
@@ -3765,6 +3786,11 @@ impl<'a> rt::CommandBuilder<'a> for ReAuthAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for ReAuthAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <ReAuthAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for ReAuthAnswer<'a> {
@@ -4115,7 +4141,15 @@ impl<'a> rt::CommandBuilder<'a> for AbortSessionRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for AbortSessionRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <AbortSessionRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for AbortSessionRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::ABORT_SESSION_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 274u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = true;
@@ -4435,6 +4469,11 @@ impl<'a> rt::CommandBuilder<'a> for AbortSessionAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for AbortSessionAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <AbortSessionAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for AbortSessionAnswer<'a> {
@@ -4795,7 +4834,15 @@ impl<'a> rt::CommandBuilder<'a> for SessionTerminationRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for SessionTerminationRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <SessionTerminationRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for SessionTerminationRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::SESSION_TERMINATION_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 275u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = true;
@@ -5142,6 +5189,11 @@ impl<'a> rt::CommandBuilder<'a> for SessionTerminationAnswerBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for SessionTerminationAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <SessionTerminationAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for SessionTerminationAnswer<'a> {
     const CODE: u32 = 275u32;
     const APPLICATION_ID: u32 = 0u32;
@@ -5477,7 +5529,15 @@ impl<'a> rt::CommandBuilder<'a> for DeviceWatchdogRequestBuilder<'a> {
     #[allow(unused_variables)]
     fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {}
 }
+impl<'a> rt::answer::AnswerGrammar for DeviceWatchdogRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <DeviceWatchdogRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for DeviceWatchdogRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::DEVICE_WATCHDOG_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 280u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = true;
@@ -5704,6 +5764,11 @@ impl<'a> rt::CommandBuilder<'a> for DeviceWatchdogAnswerBuilder<'a> {
     }
     #[allow(unused_variables)]
     fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {}
+}
+impl<'a> rt::answer::AnswerGrammar for DeviceWatchdogAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <DeviceWatchdogAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
 }
 impl<'a> rt::Command<'a> for DeviceWatchdogAnswer<'a> {
     const CODE: u32 = 280u32;
@@ -5961,7 +6026,15 @@ impl<'a> rt::CommandBuilder<'a> for DisconnectPeerRequestBuilder<'a> {
     #[allow(unused_variables)]
     fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {}
 }
+impl<'a> rt::answer::AnswerGrammar for DisconnectPeerRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <DisconnectPeerRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for DisconnectPeerRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::DISCONNECT_PEER_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 282u32;
     const APPLICATION_ID: u32 = 0u32;
     const IS_REQUEST: bool = true;
@@ -6188,6 +6261,11 @@ impl<'a> rt::CommandBuilder<'a> for DisconnectPeerAnswerBuilder<'a> {
     }
     #[allow(unused_variables)]
     fn fill_session_id(&mut self, session_id: &rt::types::Utf8String<'a>) {}
+}
+impl<'a> rt::answer::AnswerGrammar for DisconnectPeerAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <DisconnectPeerAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
 }
 impl<'a> rt::Command<'a> for DisconnectPeerAnswer<'a> {
     const CODE: u32 = 282u32;

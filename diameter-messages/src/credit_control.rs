@@ -4155,7 +4155,15 @@ impl<'a> rt::CommandBuilder<'a> for ReAuthRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for ReAuthRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <ReAuthRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for ReAuthRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::RE_AUTH_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 258u32;
     const APPLICATION_ID: u32 = 4u32;
     const IS_REQUEST: bool = true;
@@ -4533,6 +4541,11 @@ impl<'a> rt::CommandBuilder<'a> for ReAuthAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for ReAuthAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <ReAuthAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for ReAuthAnswer<'a> {
@@ -4979,7 +4992,15 @@ impl<'a> rt::CommandBuilder<'a> for CreditControlRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for CreditControlRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <CreditControlRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for CreditControlRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::CREDIT_CONTROL_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 272u32;
     const APPLICATION_ID: u32 = 4u32;
     const IS_REQUEST: bool = true;
@@ -5561,6 +5582,11 @@ impl<'a> rt::CommandBuilder<'a> for CreditControlAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for CreditControlAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <CreditControlAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for CreditControlAnswer<'a> {

@@ -5250,6 +5250,494 @@ impl rt::IntoOwned for Message<'_> {
         }
     }
 }
+impl rt::answer::AnswerGrammar for Message<'_> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        match self {
+            Message::CapabilitiesExchangeRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            Message::CapabilitiesExchangeAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            Message::ReAuthRequest(m) => rt::answer::AnswerGrammar::answer_grammar(m),
+            Message::ReAuthAnswer(m) => rt::answer::AnswerGrammar::answer_grammar(m),
+            Message::AbortSessionRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            Message::AbortSessionAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            Message::SessionTerminationRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            Message::SessionTerminationAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            Message::DeviceWatchdogRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            Message::DeviceWatchdogAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            Message::DisconnectPeerRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            Message::DisconnectPeerAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "nasreq")]
+            Message::NasreqReAuthRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "nasreq")]
+            Message::NasreqReAuthAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "nasreq")]
+            Message::AaRequest(m) => rt::answer::AnswerGrammar::answer_grammar(m),
+            #[cfg(feature = "nasreq")]
+            Message::AaAnswer(m) => rt::answer::AnswerGrammar::answer_grammar(m),
+            #[cfg(feature = "nasreq")]
+            Message::NasreqAccountingRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "nasreq")]
+            Message::NasreqAccountingAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "nasreq")]
+            Message::NasreqAbortSessionRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "nasreq")]
+            Message::NasreqAbortSessionAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "nasreq")]
+            Message::NasreqSessionTerminationRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "nasreq")]
+            Message::NasreqSessionTerminationAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "accounting")]
+            Message::AccountingAccountingRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "accounting")]
+            Message::AccountingAccountingAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "credit_control")]
+            Message::CreditControlReAuthRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "credit_control")]
+            Message::CreditControlReAuthAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "credit_control")]
+            Message::CreditControlRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "credit_control")]
+            Message::CreditControlAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "sh")]
+            Message::UserDataRequest(m) => rt::answer::AnswerGrammar::answer_grammar(m),
+            #[cfg(feature = "sh")]
+            Message::UserDataAnswer(m) => rt::answer::AnswerGrammar::answer_grammar(m),
+            #[cfg(feature = "sh")]
+            Message::ProfileUpdateRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "sh")]
+            Message::ProfileUpdateAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "sh")]
+            Message::SubscribeNotificationsRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "sh")]
+            Message::SubscribeNotificationsAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "sh")]
+            Message::PushNotificationRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "sh")]
+            Message::PushNotificationAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "s6a")]
+            Message::UpdateLocationRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "s6a")]
+            Message::UpdateLocationAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "s6a")]
+            Message::CancelLocationRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "s6a")]
+            Message::CancelLocationAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "s6a")]
+            Message::AuthenticationInformationRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "s6a")]
+            Message::AuthenticationInformationAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "s6a")]
+            Message::InsertSubscriberDataRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "s6a")]
+            Message::InsertSubscriberDataAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "s6a")]
+            Message::DeleteSubscriberDataRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "s6a")]
+            Message::DeleteSubscriberDataAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "s6a")]
+            Message::PurgeUeRequest(m) => rt::answer::AnswerGrammar::answer_grammar(m),
+            #[cfg(feature = "s6a")]
+            Message::PurgeUeAnswer(m) => rt::answer::AnswerGrammar::answer_grammar(m),
+            #[cfg(feature = "s6a")]
+            Message::ResetRequest(m) => rt::answer::AnswerGrammar::answer_grammar(m),
+            #[cfg(feature = "s6a")]
+            Message::ResetAnswer(m) => rt::answer::AnswerGrammar::answer_grammar(m),
+            #[cfg(feature = "s6a")]
+            Message::NotifyRequest(m) => rt::answer::AnswerGrammar::answer_grammar(m),
+            #[cfg(feature = "s6a")]
+            Message::NotifyAnswer(m) => rt::answer::AnswerGrammar::answer_grammar(m),
+            #[cfg(feature = "s13")]
+            Message::MeIdentityCheckRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "s13")]
+            Message::MeIdentityCheckAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "sy")]
+            Message::SySessionTerminationRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "sy")]
+            Message::SySessionTerminationAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingLimitRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingLimitAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingStatusNotificationRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "sy")]
+            Message::SpendingStatusNotificationAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "rf")]
+            Message::RfAccountingRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "rf")]
+            Message::RfAccountingAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoReAuthRequest(m) => rt::answer::AnswerGrammar::answer_grammar(m),
+            #[cfg(feature = "ro")]
+            Message::RoReAuthAnswer(m) => rt::answer::AnswerGrammar::answer_grammar(m),
+            #[cfg(feature = "ro")]
+            Message::RoCreditControlRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoCreditControlAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoAbortSessionRequest(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            #[cfg(feature = "ro")]
+            Message::RoAbortSessionAnswer(m) => {
+                rt::answer::AnswerGrammar::answer_grammar(m)
+            }
+            Message::Unknown(_) => None,
+        }
+    }
+}
+impl rt::answer::AnswerGrammar for MessageView<'_> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        match self {
+            MessageView::CapabilitiesExchangeRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            MessageView::CapabilitiesExchangeAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            MessageView::ReAuthRequest(v) => rt::answer::AnswerGrammar::answer_grammar(v),
+            MessageView::ReAuthAnswer(v) => rt::answer::AnswerGrammar::answer_grammar(v),
+            MessageView::AbortSessionRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            MessageView::AbortSessionAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            MessageView::SessionTerminationRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            MessageView::SessionTerminationAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            MessageView::DeviceWatchdogRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            MessageView::DeviceWatchdogAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            MessageView::DisconnectPeerRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            MessageView::DisconnectPeerAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "nasreq")]
+            MessageView::NasreqReAuthRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "nasreq")]
+            MessageView::NasreqReAuthAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "nasreq")]
+            MessageView::AaRequest(v) => rt::answer::AnswerGrammar::answer_grammar(v),
+            #[cfg(feature = "nasreq")]
+            MessageView::AaAnswer(v) => rt::answer::AnswerGrammar::answer_grammar(v),
+            #[cfg(feature = "nasreq")]
+            MessageView::NasreqAccountingRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "nasreq")]
+            MessageView::NasreqAccountingAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "nasreq")]
+            MessageView::NasreqAbortSessionRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "nasreq")]
+            MessageView::NasreqAbortSessionAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "nasreq")]
+            MessageView::NasreqSessionTerminationRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "nasreq")]
+            MessageView::NasreqSessionTerminationAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "accounting")]
+            MessageView::AccountingAccountingRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "accounting")]
+            MessageView::AccountingAccountingAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "credit_control")]
+            MessageView::CreditControlReAuthRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "credit_control")]
+            MessageView::CreditControlReAuthAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "credit_control")]
+            MessageView::CreditControlRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "credit_control")]
+            MessageView::CreditControlAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "sh")]
+            MessageView::UserDataRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "sh")]
+            MessageView::UserDataAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "sh")]
+            MessageView::ProfileUpdateRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "sh")]
+            MessageView::ProfileUpdateAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "sh")]
+            MessageView::SubscribeNotificationsRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "sh")]
+            MessageView::SubscribeNotificationsAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "sh")]
+            MessageView::PushNotificationRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "sh")]
+            MessageView::PushNotificationAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::UpdateLocationRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::UpdateLocationAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::CancelLocationRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::CancelLocationAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::AuthenticationInformationRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::AuthenticationInformationAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::InsertSubscriberDataRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::InsertSubscriberDataAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::DeleteSubscriberDataRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::DeleteSubscriberDataAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::PurgeUeRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "s6a")]
+            MessageView::PurgeUeAnswer(v) => rt::answer::AnswerGrammar::answer_grammar(v),
+            #[cfg(feature = "s6a")]
+            MessageView::ResetRequest(v) => rt::answer::AnswerGrammar::answer_grammar(v),
+            #[cfg(feature = "s6a")]
+            MessageView::ResetAnswer(v) => rt::answer::AnswerGrammar::answer_grammar(v),
+            #[cfg(feature = "s6a")]
+            MessageView::NotifyRequest(v) => rt::answer::AnswerGrammar::answer_grammar(v),
+            #[cfg(feature = "s6a")]
+            MessageView::NotifyAnswer(v) => rt::answer::AnswerGrammar::answer_grammar(v),
+            #[cfg(feature = "s13")]
+            MessageView::MeIdentityCheckRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "s13")]
+            MessageView::MeIdentityCheckAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SySessionTerminationRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SySessionTerminationAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SpendingLimitRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SpendingLimitAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SpendingStatusNotificationRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "sy")]
+            MessageView::SpendingStatusNotificationAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "rf")]
+            MessageView::RfAccountingRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "rf")]
+            MessageView::RfAccountingAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "ro")]
+            MessageView::RoReAuthRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "ro")]
+            MessageView::RoReAuthAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "ro")]
+            MessageView::RoCreditControlRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "ro")]
+            MessageView::RoCreditControlAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "ro")]
+            MessageView::RoAbortSessionRequest(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            #[cfg(feature = "ro")]
+            MessageView::RoAbortSessionAnswer(v) => {
+                rt::answer::AnswerGrammar::answer_grammar(v)
+            }
+            MessageView::Unknown(_) => None,
+        }
+    }
+}
 impl<'a> Message<'a> {
     /// Decodes and validates one whole message strictly, with the default limits.
     pub fn decode(bytes: &'a [u8]) -> Result<rt::Decoded<Message<'a>>, rt::DecodeError> {

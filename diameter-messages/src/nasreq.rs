@@ -3644,7 +3644,15 @@ impl<'a> rt::CommandBuilder<'a> for ReAuthRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for ReAuthRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <ReAuthRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for ReAuthRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::RE_AUTH_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 258u32;
     const APPLICATION_ID: u32 = 1u32;
     const IS_REQUEST: bool = true;
@@ -4186,6 +4194,11 @@ impl<'a> rt::CommandBuilder<'a> for ReAuthAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for ReAuthAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <ReAuthAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for ReAuthAnswer<'a> {
@@ -4735,7 +4748,15 @@ impl<'a> rt::CommandBuilder<'a> for AaRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for AaRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <AaRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for AaRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::AA_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 265u32;
     const APPLICATION_ID: u32 = 1u32;
     const IS_REQUEST: bool = true;
@@ -5568,6 +5589,11 @@ impl<'a> rt::CommandBuilder<'a> for AaAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for AaAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <AaAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for AaAnswer<'a> {
@@ -6623,7 +6649,15 @@ impl<'a> rt::CommandBuilder<'a> for AccountingRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for AccountingRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <AccountingRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for AccountingRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::ACCOUNTING_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 271u32;
     const APPLICATION_ID: u32 = 1u32;
     const IS_REQUEST: bool = true;
@@ -7690,6 +7724,11 @@ impl<'a> rt::CommandBuilder<'a> for AccountingAnswerBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for AccountingAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <AccountingAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for AccountingAnswer<'a> {
     const CODE: u32 = 271u32;
     const APPLICATION_ID: u32 = 1u32;
@@ -8266,7 +8305,15 @@ impl<'a> rt::CommandBuilder<'a> for AbortSessionRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for AbortSessionRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <AbortSessionRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for AbortSessionRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::ABORT_SESSION_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 274u32;
     const APPLICATION_ID: u32 = 1u32;
     const IS_REQUEST: bool = true;
@@ -8786,6 +8833,11 @@ impl<'a> rt::CommandBuilder<'a> for AbortSessionAnswerBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for AbortSessionAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <AbortSessionAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for AbortSessionAnswer<'a> {
     const CODE: u32 = 274u32;
     const APPLICATION_ID: u32 = 1u32;
@@ -9179,7 +9231,15 @@ impl<'a> rt::CommandBuilder<'a> for SessionTerminationRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for SessionTerminationRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <SessionTerminationRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for SessionTerminationRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::SESSION_TERMINATION_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 275u32;
     const APPLICATION_ID: u32 = 1u32;
     const IS_REQUEST: bool = true;
@@ -9542,6 +9602,11 @@ impl<'a> rt::CommandBuilder<'a> for SessionTerminationAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for SessionTerminationAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <SessionTerminationAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for SessionTerminationAnswer<'a> {

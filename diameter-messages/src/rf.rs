@@ -326,7 +326,15 @@ impl<'a> rt::CommandBuilder<'a> for AccountingRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for AccountingRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <AccountingRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for AccountingRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::ACCOUNTING_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 271u32;
     const APPLICATION_ID: u32 = 3u32;
     const IS_REQUEST: bool = true;
@@ -733,6 +741,11 @@ impl<'a> rt::CommandBuilder<'a> for AccountingAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for AccountingAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <AccountingAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for AccountingAnswer<'a> {

@@ -277,7 +277,15 @@ impl<'a> rt::CommandBuilder<'a> for MeIdentityCheckRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for MeIdentityCheckRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <MeIdentityCheckRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for MeIdentityCheckRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::ME_IDENTITY_CHECK_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 324u32;
     const APPLICATION_ID: u32 = 16777252u32;
     const IS_REQUEST: bool = true;
@@ -641,6 +649,11 @@ impl<'a> rt::CommandBuilder<'a> for MeIdentityCheckAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for MeIdentityCheckAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <MeIdentityCheckAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for MeIdentityCheckAnswer<'a> {

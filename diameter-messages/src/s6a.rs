@@ -16707,7 +16707,15 @@ impl<'a> rt::CommandBuilder<'a> for UpdateLocationRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for UpdateLocationRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <UpdateLocationRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for UpdateLocationRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::UPDATE_LOCATION_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 316u32;
     const APPLICATION_ID: u32 = 16777251u32;
     const IS_REQUEST: bool = true;
@@ -17323,6 +17331,11 @@ impl<'a> rt::CommandBuilder<'a> for UpdateLocationAnswerBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for UpdateLocationAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <UpdateLocationAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for UpdateLocationAnswer<'a> {
     const CODE: u32 = 316u32;
     const APPLICATION_ID: u32 = 16777251u32;
@@ -17804,7 +17817,15 @@ impl<'a> rt::CommandBuilder<'a> for CancelLocationRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for CancelLocationRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <CancelLocationRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for CancelLocationRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::CANCEL_LOCATION_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 317u32;
     const APPLICATION_ID: u32 = 16777251u32;
     const IS_REQUEST: bool = true;
@@ -18193,6 +18214,11 @@ impl<'a> rt::CommandBuilder<'a> for CancelLocationAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for CancelLocationAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <CancelLocationAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for CancelLocationAnswer<'a> {
@@ -18597,7 +18623,15 @@ impl<'a> rt::CommandBuilder<'a> for AuthenticationInformationRequestBuilder<'a> 
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for AuthenticationInformationRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <AuthenticationInformationRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for AuthenticationInformationRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::AUTHENTICATION_INFORMATION_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 318u32;
     const APPLICATION_ID: u32 = 16777251u32;
     const IS_REQUEST: bool = true;
@@ -19063,6 +19097,11 @@ impl<'a> rt::CommandBuilder<'a> for AuthenticationInformationAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for AuthenticationInformationAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <AuthenticationInformationAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for AuthenticationInformationAnswer<'a> {
@@ -19541,7 +19580,15 @@ impl<'a> rt::CommandBuilder<'a> for InsertSubscriberDataRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for InsertSubscriberDataRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <InsertSubscriberDataRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for InsertSubscriberDataRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::INSERT_SUBSCRIBER_DATA_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 319u32;
     const APPLICATION_ID: u32 = 16777251u32;
     const IS_REQUEST: bool = true;
@@ -19967,6 +20014,11 @@ impl<'a> rt::CommandBuilder<'a> for InsertSubscriberDataAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for InsertSubscriberDataAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <InsertSubscriberDataAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for InsertSubscriberDataAnswer<'a> {
@@ -20528,7 +20580,15 @@ impl<'a> rt::CommandBuilder<'a> for DeleteSubscriberDataRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for DeleteSubscriberDataRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <DeleteSubscriberDataRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for DeleteSubscriberDataRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::DELETE_SUBSCRIBER_DATA_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 320u32;
     const APPLICATION_ID: u32 = 16777251u32;
     const IS_REQUEST: bool = true;
@@ -20990,6 +21050,11 @@ impl<'a> rt::CommandBuilder<'a> for DeleteSubscriberDataAnswerBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for DeleteSubscriberDataAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <DeleteSubscriberDataAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for DeleteSubscriberDataAnswer<'a> {
     const CODE: u32 = 320u32;
     const APPLICATION_ID: u32 = 16777251u32;
@@ -21388,7 +21453,15 @@ impl<'a> rt::CommandBuilder<'a> for PurgeUeRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for PurgeUeRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <PurgeUeRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for PurgeUeRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::PURGE_UE_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 321u32;
     const APPLICATION_ID: u32 = 16777251u32;
     const IS_REQUEST: bool = true;
@@ -21793,6 +21866,11 @@ impl<'a> rt::CommandBuilder<'a> for PurgeUeAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for PurgeUeAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <PurgeUeAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for PurgeUeAnswer<'a> {
@@ -22222,7 +22300,15 @@ impl<'a> rt::CommandBuilder<'a> for ResetRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for ResetRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <ResetRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for ResetRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::RESET_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 322u32;
     const APPLICATION_ID: u32 = 16777251u32;
     const IS_REQUEST: bool = true;
@@ -22619,6 +22705,11 @@ impl<'a> rt::CommandBuilder<'a> for ResetAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for ResetAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <ResetAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for ResetAnswer<'a> {
@@ -23018,7 +23109,15 @@ impl<'a> rt::CommandBuilder<'a> for NotifyRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for NotifyRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <NotifyRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for NotifyRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::NOTIFY_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 323u32;
     const APPLICATION_ID: u32 = 16777251u32;
     const IS_REQUEST: bool = true;
@@ -23563,6 +23662,11 @@ impl<'a> rt::CommandBuilder<'a> for NotifyAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for NotifyAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <NotifyAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for NotifyAnswer<'a> {

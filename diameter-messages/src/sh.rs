@@ -1944,7 +1944,15 @@ impl<'a> rt::CommandBuilder<'a> for UserDataRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for UserDataRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <UserDataRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for UserDataRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::USER_DATA_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 306u32;
     const APPLICATION_ID: u32 = 16777217u32;
     const IS_REQUEST: bool = true;
@@ -2540,6 +2548,11 @@ impl<'a> rt::CommandBuilder<'a> for UserDataAnswerBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for UserDataAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <UserDataAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for UserDataAnswer<'a> {
     const CODE: u32 = 306u32;
     const APPLICATION_ID: u32 = 16777217u32;
@@ -3022,7 +3035,15 @@ impl<'a> rt::CommandBuilder<'a> for ProfileUpdateRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for ProfileUpdateRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <ProfileUpdateRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for ProfileUpdateRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::PROFILE_UPDATE_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 307u32;
     const APPLICATION_ID: u32 = 16777217u32;
     const IS_REQUEST: bool = true;
@@ -3490,6 +3511,11 @@ impl<'a> rt::CommandBuilder<'a> for ProfileUpdateAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for ProfileUpdateAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <ProfileUpdateAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for ProfileUpdateAnswer<'a> {
@@ -4006,7 +4032,15 @@ impl<'a> rt::CommandBuilder<'a> for SubscribeNotificationsRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for SubscribeNotificationsRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <SubscribeNotificationsRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for SubscribeNotificationsRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::SUBSCRIBE_NOTIFICATIONS_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 308u32;
     const APPLICATION_ID: u32 = 16777217u32;
     const IS_REQUEST: bool = true;
@@ -4553,6 +4587,11 @@ impl<'a> rt::CommandBuilder<'a> for SubscribeNotificationsAnswerBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for SubscribeNotificationsAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <SubscribeNotificationsAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for SubscribeNotificationsAnswer<'a> {
     const CODE: u32 = 308u32;
     const APPLICATION_ID: u32 = 16777217u32;
@@ -5056,7 +5095,15 @@ impl<'a> rt::CommandBuilder<'a> for PushNotificationRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for PushNotificationRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <PushNotificationRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for PushNotificationRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::PUSH_NOTIFICATION_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 309u32;
     const APPLICATION_ID: u32 = 16777217u32;
     const IS_REQUEST: bool = true;
@@ -5487,6 +5534,11 @@ impl<'a> rt::CommandBuilder<'a> for PushNotificationAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for PushNotificationAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <PushNotificationAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for PushNotificationAnswer<'a> {

@@ -1075,7 +1075,15 @@ impl<'a> rt::CommandBuilder<'a> for SessionTerminationRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for SessionTerminationRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <SessionTerminationRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for SessionTerminationRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::SESSION_TERMINATION_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 275u32;
     const APPLICATION_ID: u32 = 16777302u32;
     const IS_REQUEST: bool = true;
@@ -1443,6 +1451,11 @@ impl<'a> rt::CommandBuilder<'a> for SessionTerminationAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for SessionTerminationAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <SessionTerminationAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for SessionTerminationAnswer<'a> {
@@ -1866,7 +1879,15 @@ impl<'a> rt::CommandBuilder<'a> for SpendingLimitRequestBuilder<'a> {
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for SpendingLimitRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <SpendingLimitRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for SpendingLimitRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::SPENDING_LIMIT_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 8388635u32;
     const APPLICATION_ID: u32 = 16777302u32;
     const IS_REQUEST: bool = true;
@@ -2298,6 +2319,11 @@ impl<'a> rt::CommandBuilder<'a> for SpendingLimitAnswerBuilder<'a> {
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for SpendingLimitAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <SpendingLimitAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for SpendingLimitAnswer<'a> {
@@ -2782,7 +2808,15 @@ impl<'a> rt::CommandBuilder<'a> for SpendingStatusNotificationRequestBuilder<'a>
         }
     }
 }
+impl<'a> rt::answer::AnswerGrammar for SpendingStatusNotificationRequestView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <SpendingStatusNotificationRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
+    }
+}
 impl<'a> rt::Command<'a> for SpendingStatusNotificationRequest<'a> {
+    const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
+        &defs::SPENDING_STATUS_NOTIFICATION_ANSWER_GRAMMAR,
+    );
     const CODE: u32 = 8388636u32;
     const APPLICATION_ID: u32 = 16777302u32;
     const IS_REQUEST: bool = true;
@@ -3174,6 +3208,11 @@ impl<'a> rt::CommandBuilder<'a> for SpendingStatusNotificationAnswerBuilder<'a> 
             self.value.session_id = session_id.clone();
             self.given[0usize] = true;
         }
+    }
+}
+impl<'a> rt::answer::AnswerGrammar for SpendingStatusNotificationAnswerView<'a> {
+    fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
+        <SpendingStatusNotificationAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
 impl<'a> rt::Command<'a> for SpendingStatusNotificationAnswer<'a> {

@@ -15,7 +15,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::avp;
 use crate::consts::result_code as rc;
-use crate::dictionary::AvpDef;
+use crate::dictionary::{AvpDef, GrammarDef};
 use crate::enc::{self, Writer};
 use crate::error::DecodeError;
 use crate::header::{CommandFlags, Header, HEADER_LEN, MAX_U24};
@@ -110,6 +110,10 @@ pub trait Command<'a>: Sized + Default {
     const NAME: &'static str;
     /// `"CCR"`.
     const ABBREV: &'static str;
+    /// For a request, the grammar of its answer: an error answer to the request copies from it
+    /// the AVPs this grammar requires (see [`crate::answer::error_answer_with`]). `None` for
+    /// an answer, and the default for hand-written commands.
+    const ANSWER_GRAMMAR: Option<&'static GrammarDef> = None;
     /// Every AVP the enabled dictionaries know, for the 5001 check.
     fn known_avp(code: u32, vendor_id: u32) -> Option<&'static AvpDef>;
     /// Decodes the message body into `self`, a default value, recording violations in `ctx`.

@@ -27,13 +27,17 @@ pub struct Violation {
 
 impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.result_code, self.path.join("/"))?;
+        write!(f, "{}: ", self.result_code)?;
+        let path = self.path.join("/");
+        let sep = if path.is_empty() { "" } else { "/" };
+        // Where it is, when something names a place: `5005: CCR/AVP 461: ...`.
         match self.avp {
-            Some(n) => write!(f, "/{n}")?,
-            None if self.code != 0 => write!(f, "/AVP {}", self.code)?,
+            Some(n) => write!(f, "{path}{sep}{n}: ")?,
+            None if self.code != 0 => write!(f, "{path}{sep}AVP {}: ", self.code)?,
+            None if !path.is_empty() => write!(f, "{path}: ")?,
             None => {}
         }
-        write!(f, ": {}", self.message)
+        f.write_str(&self.message)
     }
 }
 /// What kind of deviation a [`Note`] records.

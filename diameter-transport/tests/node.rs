@@ -381,6 +381,22 @@ async fn bad_requests_are_answered_and_the_connection_keeps_serving() {
     let raw = RawMessage::parse(&a, &DecodeOptions::lenient()).expect("answer");
     assert!(raw.find(279, 0).is_some(), "Failed-AVP");
 
+    // A CCR without its required Service-Context-Id: 5005, and the node's answer is a valid
+    // CCA, with Auth-Application-Id, CC-Request-Type and CC-Request-Number copied from the
+    // request (RFC 4006 8.2: CCA's grammar requires them, and a 5xxx answer has no E bit).
+    let ccr = raw_ccr(6, 106);
+    let mut raw = RawMessage::parse(&ccr, &DecodeOptions::default()).expect("CCR");
+    raw.avps.retain(|a| a.code != 461);
+    peer.send(&raw.to_bytes()).await;
+    let a = peer.expect().await;
+    assert_eq!(result_code(&a), 5005);
+    let cca = CreditControlAnswer::decode(&a).expect("CCA");
+    assert!(cca.is_valid(), "{:?}", cca.violations);
+    assert_eq!(
+        (cca.message.cc_request_type, cca.message.cc_request_number),
+        (CcRequestType::INITIAL_REQUEST, 6)
+    );
+
     // A command the node does not know in an application it serves: 3001 with the E bit.
     let mut unknown = raw_ccr(3, 103);
     unknown[5..8].copy_from_slice(&[0, 0x27, 0x0f]); // command 9999
@@ -424,8 +440,8 @@ async fn bad_requests_are_answered_and_the_connection_keeps_serving() {
     assert_eq!(cca.message.session_id.as_str(), "raw.example;1;1");
 
     let counters = &server.peers()[0].counters;
-    assert_eq!(counters.requests_received, 5);
-    assert_eq!(counters.protocol_errors_answered, 4);
+    assert_eq!(counters.requests_received, 6);
+    assert_eq!(counters.protocol_errors_answered, 5);
     assert_eq!(counters.unexpected_answers, 1);
     // The hand-driven peer would not answer a DPR: it leaves first.
     drop(peer);

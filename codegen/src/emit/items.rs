@@ -977,6 +977,15 @@ fn command_type(
     }
     doc.push('.');
     let doc_docs = docs(&doc);
+    // A request names its answer's grammar, whose required AVPs an error answer copies
+    // (`answer::error_answer_with`); its view and the `Message` enums ask through it.
+    let answer_grammar = if request {
+        let an = format_ident!("{}_ANSWER_GRAMMAR", names::def_name(&cmd.name));
+        quote!(const ANSWER_GRAMMAR: Option<&'static #rt::GrammarDef> = Some(&defs::#an);)
+    } else {
+        quote!()
+    };
+    let vty = format_ident!("{ty}View");
     quote! {
         #doc_docs
         #[derive(Clone, Debug, Default, PartialEq)]
@@ -984,7 +993,14 @@ fn command_type(
 
         #ctors
 
+        impl<'a> #rt::answer::AnswerGrammar for #vty<'a> {
+            fn answer_grammar(&self) -> Option<&'static #rt::GrammarDef> {
+                <#ty #lt as #rt::Command<'a>>::ANSWER_GRAMMAR
+            }
+        }
+
         impl<'a> #rt::Command<'a> for #ty #lt {
+            #answer_grammar
             const CODE: u32 = #code;
             const APPLICATION_ID: u32 = #app_id;
             const IS_REQUEST: bool = #request;

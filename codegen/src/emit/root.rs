@@ -125,12 +125,14 @@ pub fn root(
     let mut encode_arms = Vec::new();
     let mut header_arms = Vec::new();
     let mut owned_arms = Vec::new();
+    let mut answer_arms = Vec::new();
     // The same for `MessageView`.
     let mut view_variants = Vec::new();
     let mut view_decode_arms = Vec::new();
     let mut view_base_arms = Vec::new();
     let mut view_name_arms = Vec::new();
     let mut view_to_arms = Vec::new();
+    let mut view_answer_arms = Vec::new();
     let mut app_ids = Vec::new();
     // Variant names: the type name, prefixed by the module where two applications share it.
     // Profile-less applications are counted among themselves only, so that compiling in a
@@ -212,6 +214,12 @@ pub fn root(
                     quote!(#c Message::#v(m) => #rt::Command::encode_with_header(m, header, buf),),
                 );
                 owned_arms.push(quote!(#c Message::#v(m) => Message::#v(m.into_owned_in(owner)),));
+                answer_arms.push(
+                    quote!(#c Message::#v(m) => #rt::answer::AnswerGrammar::answer_grammar(m),),
+                );
+                view_answer_arms.push(
+                    quote!(#c MessageView::#v(v) => #rt::answer::AnswerGrammar::answer_grammar(v),),
+                );
 
                 let vty = format_ident!("{ty}View");
                 view_variants.push(quote! {
@@ -439,6 +447,24 @@ pub fn root(
                 match self {
                     #(#owned_arms)*
                     Message::Unknown(m) => Message::Unknown(m.into_owned_in(owner)),
+                }
+            }
+        }
+
+        impl #rt::answer::AnswerGrammar for Message<'_> {
+            fn answer_grammar(&self) -> Option<&'static #rt::GrammarDef> {
+                match self {
+                    #(#answer_arms)*
+                    Message::Unknown(_) => None,
+                }
+            }
+        }
+
+        impl #rt::answer::AnswerGrammar for MessageView<'_> {
+            fn answer_grammar(&self) -> Option<&'static #rt::GrammarDef> {
+                match self {
+                    #(#view_answer_arms)*
+                    MessageView::Unknown(_) => None,
                 }
             }
         }

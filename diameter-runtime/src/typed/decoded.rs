@@ -56,16 +56,23 @@ impl<T> Decoded<T> {
     }
 
     /// The answer RFC 6733 requires for the request `request` (its bytes), or `None` when the
-    /// message is valid or is not a request. See [`crate::answer::error_answer`].
+    /// message is valid or is not a request. When the message knows its answer's grammar (a
+    /// typed request), a 5xxx answer also carries the AVPs that grammar requires and the
+    /// request holds; see [`crate::answer::error_answer_with`] for what the application may
+    /// still have to add.
     pub fn error_answer(
         &self,
         request: &[u8],
         id: &crate::answer::Identity,
-    ) -> Option<crate::RawMessage<'static>> {
-        crate::answer::error_answer(
+    ) -> Option<crate::RawMessage<'static>>
+    where
+        T: crate::answer::AnswerGrammar,
+    {
+        crate::answer::error_answer_with(
             request,
             crate::answer::Problem::Violations(&self.violations),
             id,
+            self.message.answer_grammar(),
         )
     }
 

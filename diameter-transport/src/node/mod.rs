@@ -64,6 +64,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use diameter_messages::base::DisconnectCause;
 use diameter_runtime::answer::Identity;
+use diameter_runtime::dictionary::GrammarDef;
 use diameter_runtime::header::{CommandFlags, Header};
 use diameter_runtime::types::{DiameterIdentity, IntoOwned, Utf8String};
 use diameter_runtime::{
@@ -156,10 +157,10 @@ type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 pub(crate) enum Handled {
     /// The answer, encoded with zero identifiers.
     Answer(BytesMut),
-    /// The request could not be read.
-    Unreadable(DecodeError),
-    /// The request breaks its grammar.
-    Invalid(Vec<Violation>),
+    /// The request could not be read; the grammar of its answer, when its type is known.
+    Unreadable(DecodeError, Option<&'static GrammarDef>),
+    /// The request breaks its grammar; the grammar of its answer, when its type is known.
+    Invalid(Vec<Violation>, Option<&'static GrammarDef>),
 }
 
 pub(crate) type ErasedHandler = Arc<dyn Fn(Bytes, Context) -> BoxFuture<Handled> + Send + Sync>;
@@ -721,10 +722,12 @@ where
 {
     let f = Arc::new(f);
     Arc::new(move |frame: Bytes, ctx: Context| -> BoxFuture<Handled> {
+        // The node's error answer copies from the request what this grammar requires.
+        let grammar = <R::At<'_> as Command<'_>>::ANSWER_GRAMMAR;
         let request: R = match <R::At<'_> as Command<'_>>::decode_with(&frame, &opts) {
-            Err(e) => return Box::pin(std::future::ready(Handled::Unreadable(e))),
+            Err(e) => return Box::pin(std::future::ready(Handled::Unreadable(e, grammar))),
             Ok(d) if !d.is_valid() => {
-                return Box::pin(std::future::ready(Handled::Invalid(d.violations)))
+                return Box::pin(std::future::ready(Handled::Invalid(d.violations, grammar)))
             }
             Ok(d) => d.message.into_shared(&frame),
         };

@@ -18,8 +18,9 @@ use bytes::{Bytes, BytesMut};
 use diameter_messages::base::{
     CapabilitiesExchangeAnswer, CapabilitiesExchangeRequest, DisconnectCause, DisconnectPeerRequest,
 };
-use diameter_runtime::answer::{error_answer, Problem};
+use diameter_runtime::answer::{error_answer, error_answer_with, Problem};
 use diameter_runtime::consts::{command_code, result_code};
+use diameter_runtime::dictionary::GrammarDef;
 use diameter_runtime::frame::{self, Frame};
 use diameter_runtime::header::Header;
 use diameter_runtime::{Command, Violation};
@@ -579,15 +580,18 @@ async fn answer_here(
                         ),
                     )
                 };
-            Handled::Invalid(vec![Violation {
-                result_code: code,
-                avp: None,
-                code: 0,
-                vendor_id: 0,
-                path: Vec::new(),
-                message,
-                failed_avp: None,
-            }])
+            Handled::Invalid(
+                vec![Violation {
+                    result_code: code,
+                    avp: None,
+                    code: 0,
+                    vendor_id: 0,
+                    path: Vec::new(),
+                    message,
+                    failed_avp: None,
+                }],
+                None,
+            )
         }
     };
     match handled {
@@ -613,22 +617,28 @@ async fn answer_here(
             let code = answer_scan.result_code.unwrap_or(0);
             Some((buf.freeze(), code))
         }
-        Handled::Unreadable(e) => {
+        Handled::Unreadable(e, grammar) => {
             peer.counters.protocol_error_answered();
             command.protocol_error_answered();
-            reject(node, frame, Problem::Decode(&e))
+            reject(node, frame, Problem::Decode(&e), grammar)
         }
-        Handled::Invalid(v) => {
+        Handled::Invalid(v, grammar) => {
             peer.counters.protocol_error_answered();
             command.protocol_error_answered();
-            reject(node, frame, Problem::Violations(&v))
+            reject(node, frame, Problem::Violations(&v), grammar)
         }
     }
 }
 
-/// The node's own answer to a request it will not hand to a handler.
-fn reject(node: &NodeInner, frame: &[u8], problem: Problem<'_>) -> Option<(Bytes, u32)> {
-    let answer = error_answer(frame, problem, &node.identity)?;
+/// The node's own answer to a request it will not hand to a handler; with the request's
+/// answer grammar, a 5xxx answer carries the AVPs it requires that the request holds.
+fn reject(
+    node: &NodeInner,
+    frame: &[u8],
+    problem: Problem<'_>,
+    answer_grammar: Option<&GrammarDef>,
+) -> Option<(Bytes, u32)> {
+    let answer = error_answer_with(frame, problem, &node.identity, answer_grammar)?;
     let code = answer
         .find(diameter_runtime::consts::avp_code::RESULT_CODE, 0)
         .and_then(|a| a.value::<u32>().ok())

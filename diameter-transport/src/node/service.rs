@@ -91,10 +91,12 @@ where
     // only to clone.
     let service = Mutex::new(service);
     Arc::new(move |frame: Bytes, _ctx: Context| -> BoxFuture<Handled> {
+        // The node's error answer copies from the request what this grammar requires.
+        let grammar = <R::At<'_> as Command<'_>>::ANSWER_GRAMMAR;
         let request: R = match <R::At<'_> as Command<'_>>::decode_with(&frame, &opts) {
-            Err(e) => return Box::pin(std::future::ready(Handled::Unreadable(e))),
+            Err(e) => return Box::pin(std::future::ready(Handled::Unreadable(e, grammar))),
             Ok(d) if !d.is_valid() => {
-                return Box::pin(std::future::ready(Handled::Invalid(d.violations)))
+                return Box::pin(std::future::ready(Handled::Invalid(d.violations, grammar)))
             }
             Ok(d) => d.message.into_shared(&frame),
         };
@@ -112,7 +114,7 @@ where
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "service failed: answering 5012");
-                    Handled::Invalid(vec![unable_to_comply(e.to_string())])
+                    Handled::Invalid(vec![unable_to_comply(e.to_string())], grammar)
                 }
             }
         })
