@@ -158,7 +158,10 @@ pub fn encode_message(v: &Value, lenient: bool, ids: &mut IdGenerator) -> Result
     let mut request_default = None;
     let def = match name {
         Some(name) => {
-            let found = dict::find_command(name);
+            let mut found = dict::find_command(name);
+            // A command several applications define (ACR: base accounting and NASREQ) means
+            // the base protocol's unless an application id says otherwise.
+            found.sort_by_key(|(a, _, _)| a.spec != "RFC 6733");
             let best = found
                 .iter()
                 .find(|(a, c, _)| {
