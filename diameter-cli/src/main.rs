@@ -16,12 +16,16 @@
 //!
 //! The JSON shapes are the contract written down in `shared/CLI-JSON.md`.
 
+mod demo;
 mod dict;
 mod encode;
 mod input;
 mod json;
+mod metrics;
 mod names;
 mod pcap;
+mod roles;
+mod serve;
 mod text;
 
 use std::io::Write;
@@ -94,6 +98,15 @@ enum Command {
         #[arg(long, value_name = "NAME|ABBREV")]
         command: Option<String>,
     },
+    /// Run a whole Diameter exchange on 127.0.0.1: an OCS, an accounting server and an HSS,
+    /// and a client doing CER/CEA, a Gy session until the credit runs out, accounting, an S6a
+    /// attach, an Sh query, a server-initiated RAR, watchdog and DPR. Exits 0 when every step
+    /// went as expected.
+    Demo,
+    /// Run a Diameter node answering with built-in roles (ocs, acct, hss, sh, echo), from a
+    /// TOML file and/or flags; prints `listening on HOST:PORT`, stops on SIGTERM or Ctrl-C
+    /// after DPR to its peers.
+    Serve(serve::ServeArgs),
 }
 
 /// Output form of `decode` and `dict`.
@@ -143,6 +156,8 @@ fn main() -> ExitCode {
             avp,
             command,
         } => dict_cmd(format, avp.as_deref(), command.as_deref()),
+        Command::Demo => demo::run().map_err(Fatal),
+        Command::Serve(args) => serve::run(args).map(|()| true).map_err(Fatal::from),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
