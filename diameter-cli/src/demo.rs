@@ -30,6 +30,7 @@ use diameter_messages::{rf, ro, s6a, sh};
 use diameter_runtime::types::{DiameterIdentity, OctetString, Utf8String};
 use diameter_transport::{
     Application, CallError, Node, NodeEvent, PeerState, SessionIdGenerator, WatchdogConfig,
+    WatchdogState,
 };
 use tokio::sync::mpsc;
 
@@ -293,8 +294,11 @@ async fn demo() -> Result<bool, String> {
     if opened < 3 {
         return finish(&log, &client, &[&ocs, &acct, &hss], &mut rx, checks).await;
     }
-    // wait_open: the watchdog allows requests once the peers are published.
-    client.wait_open(LIMIT).await;
+    // The Connected event comes before the peer may carry requests (its watchdog OKAY).
+    if !all_usable(&client, 3).await {
+        checks.check("every peer usable after CER/CEA", false);
+        return finish(&log, &client, &[&ocs, &acct, &hss], &mut rx, checks).await;
+    }
     for p in client.peers() {
         let apps: Vec<String> = p.applications.iter().map(|a| a.id.to_string()).collect();
         println!(
@@ -312,6 +316,29 @@ async fn demo() -> Result<bool, String> {
     sh_query(&log, &client, &sessions, &mut checks).await;
     watchdog(&log, &client, &mut checks).await;
     finish(&log, &client, &[&ocs, &acct, &hss], &mut rx, checks).await
+}
+
+/// Waits until `n` peers are open with their watchdog OKAY, within [`LIMIT`].
+async fn all_usable(client: &Node, n: usize) -> bool {
+    let deadline = tokio::time::Instant::now() + LIMIT;
+    loop {
+        let usable = client
+            .peers()
+            .iter()
+            .filter(|p| {
+                matches!(p.state, PeerState::ROpen | PeerState::IOpen)
+                    && p.watchdog == WatchdogState::Okay
+            })
+            .count();
+        if usable >= n {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        // `Node::wait_open` waits for one peer; this start-up poll waits for all.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 fn gy_ccr(

@@ -106,7 +106,7 @@ enum Command {
     /// Run a Diameter node answering with built-in roles (ocs, acct, hss, sh, echo), from a
     /// TOML file and/or flags; prints `listening on HOST:PORT`, stops on SIGTERM or Ctrl-C
     /// after DPR to its peers.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
 }
 
 /// Output form of `decode` and `dict`.
@@ -157,7 +157,7 @@ fn main() -> ExitCode {
             command,
         } => dict_cmd(format, avp.as_deref(), command.as_deref()),
         Command::Demo => demo::run().map_err(Fatal),
-        Command::Serve(args) => serve::run(args).map(|()| true).map_err(Fatal::from),
+        Command::Serve(args) => serve::run(*args).map(|()| true).map_err(Fatal::from),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -31,6 +31,15 @@ const MAX_HEAD: usize = 8192;
 /// How long a scraper may take to send its request.
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A counter of a snapshot: its name suffix, help text and reader.
+type Scalar = (&'static str, &'static str, fn(&Snapshot) -> u64);
+/// A by-Result-Code map of a snapshot.
+type ByCode = (
+    &'static str,
+    &'static str,
+    fn(&Snapshot) -> &BTreeMap<u32, u64>,
+);
+
 /// What one role answered to one peer for one command.
 struct Served {
     by_code: BTreeMap<u32, u64>,
@@ -183,7 +192,7 @@ fn family(out: &mut String, name: &str, kind: &str, help: &str) {
 
 /// The request and answer counters of each labelled snapshot.
 fn counters(out: &mut String, prefix: &str, rows: &[(String, Snapshot)]) {
-    let scalar: [(&str, &str, fn(&Snapshot) -> u64); 5] = [
+    let scalar: [Scalar; 5] = [
         ("requests_sent_total", "Requests sent.", |s| s.requests_sent),
         ("requests_received_total", "Requests received.", |s| s.requests_received),
         ("timeouts_total", "Requests sent that got no answer in time.", |s| s.timeouts),
@@ -197,7 +206,7 @@ fn counters(out: &mut String, prefix: &str, rows: &[(String, Snapshot)]) {
             let _ = writeln!(out, "{name}{{{labels}}} {}", get(s));
         }
     }
-    let maps: [(&str, &str, fn(&Snapshot) -> &BTreeMap<u32, u64>); 2] = [
+    let maps: [ByCode; 2] = [
         (
             "answers_received_total",
             "Answers received, by Result-Code.",
@@ -220,7 +229,7 @@ fn counters(out: &mut String, prefix: &str, rows: &[(String, Snapshot)]) {
 
 /// The watchdog counters, per peer.
 fn watchdog(out: &mut String, rows: &[(String, Snapshot)]) {
-    let scalar: [(&str, &str, fn(&Snapshot) -> u64); 3] = [
+    let scalar: [Scalar; 3] = [
         (
             "diameter_peer_watchdog_requests_sent_total",
             "DWRs sent.",

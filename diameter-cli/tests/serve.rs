@@ -1,0 +1,491 @@
+//! `diameter serve` from outside: started from a TOML file and flags on OS-picked ports, a
+//! client node of this workspace exchanges CCR, ACR, ULR and UDR with it, the metrics endpoint
+//! is scraped, and SIGTERM (by pid) stops it with exit status 0 after a DPR to the client.
+#![allow(clippy::unwrap_used)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use diameter_messages::base::{
+    AccountingRecordType, AuthSessionState, DisconnectCause, VendorSpecificApplicationId,
+};
+use diameter_messages::credit_control::{
+    CcRequestType, MultipleServicesCreditControl, RequestedServiceUnit, SubscriptionId,
+    SubscriptionIdType, UsedServiceUnit,
+};
+use diameter_messages::{credit_control, rf, ro, s6a, sh};
+use diameter_runtime::types::{DiameterIdentity, OctetString, Utf8String};
+use diameter_transport::{Application, Node, NodeEvent};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+
+/// Every wait of these tests ends by this.
+const LIMIT: Duration = Duration::from_secs(20);
+const CLIENT: &str = "client.test.example";
+const REALM: &str = "test.example";
+const VENDOR_3GPP: u32 = 10415;
+const S6A: u32 = 16_777_251;
+const SH: u32 = 16_777_217;
+
+/// A `diameter serve` child and the addresses it printed.
+struct Served {
+    child: Child,
+    diameter: SocketAddr,
+    metrics: Option<SocketAddr>,
+    stderr: tokio::task::JoinHandle<String>,
+}
+
+fn config_file(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("diameter-cli-serve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+async fn start(args: &[&str], metrics: bool) -> Served {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_diameter"))
+        .arg("serve")
+        .args(args)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let stderr = tokio::spawn(async move {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s).await;
+        s
+    });
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut diameter = None;
+    let mut metrics_addr = None;
+    while diameter.is_none() || (metrics && metrics_addr.is_none()) {
+        let line = tokio::time::timeout(LIMIT, lines.next_line())
+            .await
+            .expect("serve printed its addresses in time")
+            .unwrap()
+            .expect("serve ended before printing its addresses");
+        if let Some(a) = line.strip_prefix("listening on ") {
+            diameter = Some(a.parse().unwrap());
+        } else if let Some(a) = line.strip_prefix("metrics on ") {
+            metrics_addr = Some(a.parse().unwrap());
+        }
+    }
+    Served {
+        child,
+        diameter: diameter.unwrap(),
+        metrics: metrics_addr,
+        stderr,
+    }
+}
+
+impl Served {
+    /// SIGTERM by pid; the exit status and the logs.
+    async fn stop(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().unwrap().to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = tokio::time::timeout(LIMIT, self.child.wait())
+            .await
+            .expect("serve exited after SIGTERM")
+            .unwrap();
+        let logs = tokio::time::timeout(LIMIT, self.stderr)
+            .await
+            .unwrap()
+            .unwrap();
+        (status, logs)
+    }
+}
+
+fn client(events: mpsc::UnboundedSender<NodeEvent>) -> Node {
+    Node::builder()
+        .origin_host(CLIENT)
+        .origin_realm(REALM)
+        .applications([Application::auth(4), Application::acct(3)])
+        .vendor_specific_application(VENDOR_3GPP, Application::auth(S6A))
+        .vendor_specific_application(VENDOR_3GPP, Application::auth(SH))
+        .on_event(move |e| {
+            let _ = events.send(e.clone());
+        })
+        .build()
+        .unwrap()
+}
+
+fn realm() -> DiameterIdentity<'static> {
+    DiameterIdentity::from_static(REALM)
+}
+
+fn ccr(
+    session: &str,
+    kind: CcRequestType,
+    number: u32,
+    used: Option<u64>,
+) -> ro::CreditControlRequest<'static> {
+    ro::CreditControlRequest {
+        session_id: Utf8String::from(session.to_owned()),
+        destination_realm: realm(),
+        auth_application_id: 4,
+        service_context_id: Utf8String::from("32251@3gpp.org"),
+        cc_request_type: kind,
+        cc_request_number: number,
+        subscription_id: vec![SubscriptionId {
+            subscription_id_type: SubscriptionIdType::END_USER_IMSI,
+            subscription_id_data: Utf8String::from("001010000000009"),
+        }],
+        multiple_services_credit_control: vec![MultipleServicesCreditControl {
+            rating_group: Some(7),
+            requested_service_unit: Some(RequestedServiceUnit::default()),
+            used_service_unit: used
+                .map(|u| UsedServiceUnit {
+                    cc_total_octets: Some(u),
+                    ..Default::default()
+                })
+                .into_iter()
+                .collect(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+fn ulr(imsi: &'static str) -> s6a::UpdateLocationRequest<'static> {
+    s6a::UpdateLocationRequest {
+        vendor_specific_application_id: Some(VendorSpecificApplicationId {
+            vendor_id: VENDOR_3GPP,
+            auth_application_id: Some(S6A),
+            acct_application_id: None,
+        }),
+        auth_session_state: AuthSessionState::NO_STATE_MAINTAINED,
+        destination_realm: realm(),
+        user_name: Utf8String::from(imsi),
+        rat_type: diameter_messages::ts29212::RatType::EUTRAN,
+        ulr_flags: s6a::ulr_flags::S6A_S6D_INDICATOR,
+        visited_plmn_id: OctetString::from(&[0x00, 0xf1, 0x10][..]),
+        ..Default::default()
+    }
+}
+
+/// One HTTP GET; the body.
+async fn scrape(addr: SocketAddr) -> String {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: test\r\n\r\n")
+        .await
+        .unwrap();
+    let mut response = String::new();
+    tokio::time::timeout(LIMIT, s.read_to_string(&mut response))
+        .await
+        .unwrap()
+        .unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+    assert!(head.contains("text/plain; version=0.0.4"), "{head}");
+    body.to_owned()
+}
+
+/// The value of the series named exactly `series` (name and labels).
+fn value(metrics: &str, series: &str) -> Option<f64> {
+    metrics.lines().find_map(|l| {
+        let (name, v) = l.rsplit_once(' ')?;
+        (name == series).then(|| v.parse().ok()).flatten()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_answers_ocs_acct_hss_sh_with_metrics_and_stops_on_sigterm() {
+    let config = config_file(
+        "serve.toml",
+        r#"
+origin_host = "srv.test.example"
+origin_realm = "test.example"
+roles = ["ocs", "acct", "hss", "sh"]
+watchdog_seconds = 30
+
+[ocs]
+quota = 1000
+balances = { "001010000000009" = 1500 }
+"#,
+    );
+    let served = start(
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics",
+            "127.0.0.1:0",
+        ],
+        true,
+    )
+    .await;
+    let (tx, mut events) = mpsc::unbounded_channel();
+    let node = client(tx);
+    node.connect(served.diameter);
+    assert!(node.wait_open(LIMIT).await, "no CEA from serve");
+
+    // Credit control: 1000 granted of 1500, then 500, then 4012.
+    let session = "client.test.example;1;1";
+    let cca = node
+        .call(ccr(session, CcRequestType::INITIAL_REQUEST, 0, None))
+        .await
+        .unwrap();
+    assert_eq!(cca.result_code, 2001);
+    let granted = |cca: &ro::CreditControlAnswer<'_>| {
+        cca.multiple_services_credit_control[0]
+            .granted_service_unit
+            .as_ref()
+            .and_then(|g| g.cc_total_octets)
+    };
+    assert_eq!(granted(&cca), Some(1000));
+    let cca = node
+        .call(ccr(session, CcRequestType::UPDATE_REQUEST, 1, Some(1000)))
+        .await
+        .unwrap();
+    assert_eq!((cca.result_code, granted(&cca)), (2001, Some(500)));
+    let cca = node
+        .call(ccr(session, CcRequestType::UPDATE_REQUEST, 2, Some(500)))
+        .await
+        .unwrap();
+    assert_eq!(cca.result_code, 4012);
+    assert_eq!(
+        cca.multiple_services_credit_control[0].result_code,
+        Some(4012)
+    );
+    // An update of a session the OCS does not know: 5002, through the RFC 4006 types too.
+    let unknown = credit_control::CreditControlRequest {
+        session_id: Utf8String::from("client.test.example;1;404"),
+        destination_realm: realm(),
+        auth_application_id: 4,
+        service_context_id: Utf8String::from("32251@3gpp.org"),
+        cc_request_type: CcRequestType::UPDATE_REQUEST,
+        cc_request_number: 1,
+        ..Default::default()
+    };
+    assert_eq!(node.call(unknown).await.unwrap().result_code, 5002);
+
+    // Accounting.
+    for (n, kind) in [
+        AccountingRecordType::START_RECORD,
+        AccountingRecordType::STOP_RECORD,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let aca = node
+            .call(rf::AccountingRequest {
+                session_id: Utf8String::from("client.test.example;1;2"),
+                destination_realm: realm(),
+                accounting_record_type: kind,
+                accounting_record_number: n as u32,
+                acct_application_id: Some(3),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!((aca.result_code, aca.accounting_record_type), (2001, kind));
+    }
+
+    // S6a: a known and an unknown IMSI.
+    let ula = node.call(ulr("001010000000001")).await.unwrap();
+    assert_eq!(ula.result_code, Some(2001));
+    assert!(ula.subscription_data.is_some());
+    let ula = node.call(ulr("001010000000077")).await.unwrap();
+    assert_eq!(ula.result_code, None);
+    let er = ula.experimental_result.unwrap();
+    assert_eq!(
+        (er.vendor_id, er.experimental_result_code),
+        (VENDOR_3GPP, 5001)
+    );
+
+    // Sh.
+    let uda = node
+        .call(sh::UserDataRequest {
+            vendor_specific_application_id: VendorSpecificApplicationId {
+                vendor_id: VENDOR_3GPP,
+                auth_application_id: Some(SH),
+                acct_application_id: None,
+            },
+            auth_session_state: AuthSessionState::NO_STATE_MAINTAINED,
+            destination_realm: realm(),
+            user_identity: sh::UserIdentity {
+                public_identity: Some(Utf8String::from("tel:+491700000002")),
+                ..Default::default()
+            },
+            data_reference: [sh::DataReference::IMS_USER_STATE].into_iter().collect(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(uda.result_code, Some(2001));
+    let xml = String::from_utf8(uda.user_data.unwrap().as_bytes().to_vec()).unwrap();
+    assert!(xml.contains("<IMSUserState>0</IMSUserState>"), "{xml}");
+
+    // The counters, as Prometheus reads them.
+    let m = scrape(served.metrics.unwrap()).await;
+    let get = |s: &str| value(&m, s).unwrap_or_else(|| panic!("no series {s} in:\n{m}"));
+    assert_eq!(
+        get(r#"diameter_command_requests_received_total{application="4",command="CCR"}"#),
+        4.0
+    );
+    assert_eq!(
+        get(
+            r#"diameter_command_answers_sent_total{application="4",command="CCR",result_code="2001"}"#
+        ),
+        2.0
+    );
+    assert_eq!(
+        get(
+            r#"diameter_command_answers_sent_total{application="4",command="CCR",result_code="4012"}"#
+        ),
+        1.0
+    );
+    assert_eq!(
+        get(
+            r#"diameter_command_answers_sent_total{application="4",command="CCR",result_code="5002"}"#
+        ),
+        1.0
+    );
+    assert_eq!(
+        get(r#"diameter_command_requests_received_total{application="3",command="ACR"}"#),
+        2.0
+    );
+    // The transport counts answers by their Result-Code AVP (an Experimental-Result is 0);
+    // the role's own series has the Experimental-Result-Code.
+    assert_eq!(
+        get(
+            r#"diameter_handler_answers_total{peer="client.test.example",command="ULR",result_code="5001"}"#
+        ),
+        1.0
+    );
+    assert_eq!(
+        get(r#"diameter_command_requests_received_total{application="16777217",command="UDR"}"#),
+        1.0
+    );
+    assert_eq!(
+        get(r#"diameter_peer_requests_received_total{peer="client.test.example"}"#),
+        9.0
+    );
+    assert_eq!(
+        get(r#"diameter_peer_timeouts_total{peer="client.test.example"}"#),
+        0.0
+    );
+    assert_eq!(
+        get(r#"diameter_peer_open{peer="client.test.example"}"#),
+        1.0
+    );
+    assert_eq!(
+        get(
+            r#"diameter_handler_answers_total{peer="client.test.example",command="CCR",result_code="4012"}"#
+        ),
+        1.0
+    );
+    assert_eq!(
+        get(r#"diameter_handler_latency_seconds_count{peer="client.test.example",command="CCR"}"#),
+        4.0
+    );
+    assert_eq!(
+        get(
+            r#"diameter_handler_latency_seconds_bucket{peer="client.test.example",command="ULR",le="+Inf"}"#
+        ),
+        2.0
+    );
+    assert!(m.contains("# TYPE diameter_handler_latency_seconds histogram"));
+
+    // SIGTERM: DPR to the client, exit 0.
+    let (status, logs) = served.stop().await;
+    assert!(status.success(), "{status:?}\n{logs}");
+    let deadline = tokio::time::Instant::now() + LIMIT;
+    let cause = loop {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Some(NodeEvent::Down { remote_cause, .. })) => break remote_cause,
+            Ok(Some(_)) => {}
+            _ => panic!("no Down event after SIGTERM\n{logs}"),
+        }
+    };
+    assert_eq!(cause, Some(DisconnectCause::REBOOTING), "{logs}");
+    assert!(logs.contains("stopping: DPR to every peer"), "{logs}");
+    node.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn echo_answers_any_application_in_its_own_answer_type() {
+    let served = start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--origin-host",
+            "echo.test.example",
+            "--origin-realm",
+            REALM,
+            "--role",
+            "echo",
+        ],
+        false,
+    )
+    .await;
+    let (tx, _events) = mpsc::unbounded_channel();
+    let node = client(tx);
+    node.connect(served.diameter);
+    assert!(node.wait_open(LIMIT).await);
+    // The answers decode strictly as their typed answers: the echo follows their grammars.
+    let cca = node
+        .call(ccr("c;1;1", CcRequestType::INITIAL_REQUEST, 0, None))
+        .await
+        .unwrap();
+    assert_eq!((cca.result_code, cca.cc_request_number), (2001, 0));
+    assert_eq!(cca.cc_request_type, CcRequestType::INITIAL_REQUEST);
+    let ula = node.call(ulr("001010000000077")).await.unwrap();
+    assert_eq!(ula.result_code, Some(2001));
+    assert_eq!(
+        ula.auth_session_state,
+        AuthSessionState::NO_STATE_MAINTAINED
+    );
+    let aca = node
+        .call(rf::AccountingRequest {
+            destination_realm: realm(),
+            accounting_record_type: AccountingRecordType::EVENT_RECORD,
+            accounting_record_number: 9,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((aca.result_code, aca.accounting_record_number), (2001, 9));
+    let (status, logs) = served.stop().await;
+    assert!(status.success(), "{logs}");
+    node.shutdown().await;
+}
+
+#[test]
+fn relay_and_routes_are_refused_until_routing_is_wired() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_diameter"))
+            .arg("serve")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--listen", "127.0.0.1:0", "--role", "relay"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("relay role is not available"), "{err}");
+
+    let config = config_file(
+        "routes.toml",
+        "listen = [\"127.0.0.1:0\"]\nroles = [\"echo\"]\n[[routes]]\nrealm = \"far.example\"\npeer = \"dra.example\"\n",
+    );
+    let out = run(&["--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("routes are configured (realm far.example"),
+        "{err}"
+    );
+}
