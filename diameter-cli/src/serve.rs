@@ -484,3 +484,76 @@ fn log_event(event: &NodeEvent) {
         _ => tracing::info!(?event, "peer event"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(file: &str, args: ServeArgs) -> Result<Settings, ServeError> {
+        let dir = std::env::temp_dir().join(format!("diameter-serve-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|source| ServeError::Read {
+            path: dir.clone(),
+            source,
+        })?;
+        let path = dir.join(format!("{}.toml", file.len()));
+        std::fs::write(&path, file).map_err(|source| ServeError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        Settings::merge(ServeArgs {
+            config: Some(path),
+            ..args
+        })
+    }
+
+    const FILE: &str = r#"
+origin_host = "a.example.net"
+listen = ["127.0.0.1:3868"]
+roles = ["ocs", "sh"]
+metrics = "127.0.0.1:9100"
+[tls]
+cert = "c.pem"
+key = "k.pem"
+[[peers]]
+address = "127.0.0.1:3869"
+host = "b.example.net"
+[ocs]
+quota = 5
+balances = { "x" = 7 }
+"#;
+
+    #[test]
+    fn the_file_is_read_and_flags_override_it() {
+        let s = settings(FILE, ServeArgs::default()).map_err(|e| e.to_string());
+        let s = s.as_ref().map_err(String::as_str);
+        let s = s.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.origin_host, "a.example.net");
+        assert_eq!(s.origin_realm, "example.net", "the host's domain");
+        assert_eq!(s.roles, [Role::Ocs, Role::Sh]);
+        assert_eq!(s.ocs.quota, 5);
+        assert_eq!(s.ocs.balances.get("x"), Some(&7));
+        assert_eq!(s.peers[0].host.as_deref(), Some("b.example.net"));
+        assert!(s.tls.as_ref().is_some_and(|t| t.ca.is_none()));
+
+        let flags = ServeArgs {
+            listen: vec!["127.0.0.1:0".parse().unwrap_or_else(|_| unreachable!())],
+            role: vec![Role::Echo],
+            origin_realm: Some("other.net".into()),
+            ..ServeArgs::default()
+        };
+        let s = settings(FILE, flags).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.roles, [Role::Echo]);
+        assert_eq!(s.listen[0].port(), 0);
+        assert_eq!(s.origin_realm, "other.net");
+    }
+
+    #[test]
+    fn unknown_keys_and_roles_are_errors() {
+        let e = settings("listen = []\nrole = [\"ocs\"]\n", ServeArgs::default());
+        assert!(matches!(e, Err(ServeError::Parse { .. })));
+        let e = settings("roles = [\"pcrf\"]\n", ServeArgs::default());
+        assert!(matches!(e, Err(ServeError::Parse { .. })));
+        let e = settings("roles = [\"ocs\"]\n", ServeArgs::default());
+        assert!(matches!(e, Err(ServeError::NoEndpoint)));
+    }
+}

@@ -109,3 +109,53 @@ pub fn answer(request: &[u8], command: &CommandDef) -> (BytesMut, u32) {
 fn result_code(code: u32) -> RawAvp<'static> {
     RawAvp::from_value(avp_code::RESULT_CODE, MANDATORY, None, &code)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diameter_messages::prelude::*;
+
+    #[test]
+    fn a_ccr_gets_a_valid_cca_with_its_request_type_and_number() {
+        let ccr = credit_control::CreditControlRequest::builder()
+            .session_id("c;1;2")
+            .origin_host(DiameterIdentity::from_static("c.example"))
+            .origin_realm(DiameterIdentity::from_static("example"))
+            .destination_realm(DiameterIdentity::from_static("example"))
+            .auth_application_id(4)
+            .service_context_id("32251@3gpp.org")
+            .cc_request_type(credit_control::CcRequestType::UPDATE_REQUEST)
+            .cc_request_number(7)
+            .build()
+            .unwrap();
+        let mut req = BytesMut::new();
+        ccr.encode(1, 2, &mut req);
+        let (_, command) = crate::dict::command(4, 272).unwrap();
+        let (mut answer, code) = answer(&req, command);
+        assert_eq!(code, 2001);
+        // The node fills the empty Origin-Host and Origin-Realm; here, by hand.
+        let mut raw = RawMessage::parse(&answer, &DecodeOptions::lenient())
+            .unwrap()
+            .into_owned();
+        for a in raw.avps.iter_mut() {
+            if a.code == avp_code::ORIGIN_HOST || a.code == avp_code::ORIGIN_REALM {
+                a.data = OctetString::from("s.example");
+            }
+        }
+        answer.clear();
+        raw.encode(&mut answer);
+        let decoded = credit_control::CreditControlAnswer::decode(&answer).unwrap();
+        assert!(decoded.is_valid(), "{:?}", decoded.violations);
+        let cca = decoded.message;
+        assert_eq!(cca.session_id.as_str(), "c;1;2");
+        assert_eq!((cca.result_code, cca.cc_request_number), (2001, 7));
+        assert_eq!(
+            cca.cc_request_type,
+            credit_control::CcRequestType::UPDATE_REQUEST
+        );
+        assert!(!Header::decode_unchecked(&answer)
+            .unwrap()
+            .flags
+            .is_request());
+    }
+}

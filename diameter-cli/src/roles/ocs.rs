@@ -337,3 +337,173 @@ fn release_all(state: &mut State, session: &Session) {
         *total = total.saturating_sub(held);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diameter_messages::credit_control::{
+        RequestedServiceUnit, SubscriptionId, SubscriptionIdType, UsedServiceUnit,
+    };
+    use diameter_runtime::types::Utf8String;
+
+    fn ocs(balance: u64) -> Ocs {
+        Ocs::new(OcsConfig {
+            quota: 100,
+            balances: BTreeMap::from([("sub".to_owned(), balance)]),
+        })
+    }
+
+    /// A CCR for subscriber "sub" with one MSCC: `rsu` asks for quota (octets, or seconds when
+    /// `time`), `used` reports octets.
+    fn ccr(
+        session: &str,
+        kind: CcRequestType,
+        rsu: bool,
+        time: bool,
+        used: Option<u64>,
+    ) -> CreditControlRequest<'static> {
+        CreditControlRequest {
+            session_id: Utf8String::from(session.to_owned()),
+            cc_request_type: kind,
+            subscription_id: vec![SubscriptionId {
+                subscription_id_type: SubscriptionIdType::END_USER_IMSI,
+                subscription_id_data: Utf8String::from("sub"),
+            }],
+            multiple_services_credit_control: vec![MultipleServicesCreditControl {
+                rating_group: Some(1),
+                requested_service_unit: rsu.then(|| RequestedServiceUnit {
+                    cc_time: time.then_some(0),
+                    ..Default::default()
+                }),
+                used_service_unit: used
+                    .map(|u| UsedServiceUnit {
+                        cc_total_octets: Some(u),
+                        cc_time: time.then(|| u32::try_from(u).unwrap_or(u32::MAX)),
+                        ..Default::default()
+                    })
+                    .into_iter()
+                    .collect(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    fn gsu(cca: &CreditControlAnswer<'_>) -> (Option<u64>, Option<u32>) {
+        cca.multiple_services_credit_control[0]
+            .granted_service_unit
+            .as_ref()
+            .map_or((None, None), |g| (g.cc_total_octets, g.cc_time))
+    }
+
+    #[test]
+    fn grants_until_the_balance_runs_out_then_4012() {
+        let o = ocs(250);
+        let a = o.answer(&ccr("s", CcRequestType::INITIAL_REQUEST, true, false, None));
+        assert_eq!((a.result_code, gsu(&a)), (2001, (Some(100), None)));
+        let a = o.answer(&ccr(
+            "s",
+            CcRequestType::UPDATE_REQUEST,
+            true,
+            false,
+            Some(100),
+        ));
+        assert_eq!((a.result_code, gsu(&a)), (2001, (Some(100), None)));
+        let a = o.answer(&ccr(
+            "s",
+            CcRequestType::UPDATE_REQUEST,
+            true,
+            false,
+            Some(100),
+        ));
+        // 50 left: a partial grant, marked as the last.
+        assert_eq!((a.result_code, gsu(&a)), (2001, (Some(50), None)));
+        assert!(a.multiple_services_credit_control[0]
+            .final_unit_indication
+            .is_some());
+        let a = o.answer(&ccr(
+            "s",
+            CcRequestType::UPDATE_REQUEST,
+            true,
+            false,
+            Some(50),
+        ));
+        assert_eq!(a.result_code, 4012);
+        assert_eq!(
+            a.multiple_services_credit_control[0].result_code,
+            Some(4012)
+        );
+        let a = o.answer(&ccr(
+            "s",
+            CcRequestType::TERMINATION_REQUEST,
+            false,
+            false,
+            None,
+        ));
+        assert_eq!(a.result_code, 2001);
+        assert_eq!((o.balance("sub"), o.open_sessions()), (Some(0), 0));
+    }
+
+    #[test]
+    fn time_quota_and_unused_reservation_released() {
+        let o = ocs(1000);
+        let a = o.answer(&ccr("t", CcRequestType::INITIAL_REQUEST, true, true, None));
+        assert_eq!(gsu(&a), (None, Some(100)));
+        // Used 30 of the 100 seconds granted; the rest goes back.
+        let a = o.answer(&ccr(
+            "t",
+            CcRequestType::TERMINATION_REQUEST,
+            false,
+            true,
+            Some(30),
+        ));
+        assert_eq!(a.result_code, 2001);
+        assert_eq!(o.balance("sub"), Some(970));
+    }
+
+    #[test]
+    fn sessions_of_one_subscriber_share_the_balance() {
+        let o = ocs(150);
+        let a = o.answer(&ccr("a", CcRequestType::INITIAL_REQUEST, true, false, None));
+        assert_eq!(gsu(&a).0, Some(100));
+        // Only 50 is not reserved by session "a".
+        let b = o.answer(&ccr("b", CcRequestType::INITIAL_REQUEST, true, false, None));
+        assert_eq!(gsu(&b).0, Some(50));
+        let c = o.answer(&ccr("c", CcRequestType::INITIAL_REQUEST, true, false, None));
+        assert_eq!(c.result_code, 4012);
+    }
+
+    #[test]
+    fn unknown_user_and_unknown_session() {
+        let o = ocs(10);
+        let mut r = ccr("x", CcRequestType::INITIAL_REQUEST, true, false, None);
+        r.subscription_id[0].subscription_id_data = Utf8String::from("nobody");
+        assert_eq!(o.answer(&r).result_code, codes::USER_UNKNOWN);
+        let r = ccr(
+            "never-started",
+            CcRequestType::UPDATE_REQUEST,
+            true,
+            false,
+            Some(1),
+        );
+        assert_eq!(o.answer(&r).result_code, codes::UNKNOWN_SESSION_ID);
+    }
+
+    #[test]
+    fn event_debits_refunds_and_checks() {
+        let o = ocs(100);
+        let mut r = ccr("e", CcRequestType::EVENT_REQUEST, false, false, None);
+        r.multiple_services_credit_control[0].requested_service_unit = Some(RequestedServiceUnit {
+            cc_total_octets: Some(60),
+            ..Default::default()
+        });
+        assert_eq!(o.answer(&r).result_code, 2001);
+        assert_eq!(o.balance("sub"), Some(40));
+        assert_eq!(o.answer(&r).result_code, 4012, "60 > 40 left");
+        r.requested_action = Some(RequestedAction::REFUND_ACCOUNT);
+        assert_eq!(o.answer(&r).result_code, 2001);
+        assert_eq!(o.balance("sub"), Some(100));
+        r.requested_action = Some(RequestedAction::CHECK_BALANCE);
+        assert_eq!(o.answer(&r).result_code, 2001);
+    }
+}
