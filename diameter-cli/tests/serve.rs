@@ -463,6 +463,86 @@ async fn echo_answers_any_application_in_its_own_answer_type() {
     node.shutdown().await;
 }
 
+/// A CA, and certificates it signs for one DNS name, as PEM text (certificate, key).
+struct Ca {
+    cert: rcgen::Certificate,
+    key: rcgen::KeyPair,
+}
+
+impl Ca {
+    fn new() -> Ca {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let cert = params.self_signed(&key).unwrap();
+        Ca { cert, key }
+    }
+
+    fn issue(&self, dns_name: &str) -> (String, String) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec![dns_name.to_owned()])
+            .unwrap()
+            .signed_by(&key, &self.cert, &self.key)
+            .unwrap();
+        (cert.pem(), key.serialize_pem())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_over_tls_from_the_flags() {
+    let ca = Ca::new();
+    let (cert, key) = ca.issue("tls.test.example");
+    let cert_path = config_file("tls-cert.pem", &cert);
+    let key_path = config_file("tls-key.pem", &key);
+    let ca_path = config_file("tls-ca.pem", &ca.cert.pem());
+    let served = start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--origin-host",
+            "tls.test.example",
+            "--origin-realm",
+            REALM,
+            "--role",
+            "ocs",
+            "--tls-cert",
+            cert_path.to_str().unwrap(),
+            "--tls-key",
+            key_path.to_str().unwrap(),
+            "--tls-ca",
+            ca_path.to_str().unwrap(),
+        ],
+        false,
+    )
+    .await;
+    let (cert, key) = ca.issue(CLIENT);
+    let tls = diameter_transport::TlsConfig::from_pem(
+        cert.as_bytes(),
+        key.as_bytes(),
+        ca.cert.pem().as_bytes(),
+    )
+    .unwrap();
+    let node = Node::builder()
+        .origin_host(CLIENT)
+        .origin_realm(REALM)
+        .applications([Application::auth(4)])
+        .tls(tls)
+        .build()
+        .unwrap();
+    node.connect_tls(served.diameter, "tls.test.example")
+        .unwrap();
+    assert!(node.wait_open(LIMIT).await, "no TLS CEA from serve");
+    assert!(node.peers()[0].tls);
+    // The OCS's built-in table: the second test subscriber has 10,000,000 units.
+    let mut request = ccr("c;2;1", CcRequestType::INITIAL_REQUEST, 0, None);
+    request.subscription_id[0].subscription_id_data = Utf8String::from("001010000000002");
+    let cca = node.call(request).await.unwrap();
+    assert_eq!(cca.result_code, 2001);
+    let (status, logs) = served.stop().await;
+    assert!(status.success(), "{logs}");
+    node.shutdown().await;
+}
+
 #[test]
 fn relay_and_routes_are_refused_until_routing_is_wired() {
     let run = |args: &[&str]| {
