@@ -208,6 +208,9 @@ pub enum ServeError {
     /// TLS files could not be loaded.
     #[error("TLS: {0}")]
     Tls(String),
+    /// The tokio runtime or its signal handlers could not start.
+    #[error("starting the runtime: {0}")]
+    Runtime(std::io::Error),
     /// A socket could not be bound.
     #[error("listening on {addr}: {source}")]
     Listen {
@@ -336,10 +339,7 @@ pub fn run(args: ServeArgs) -> Result<(), ServeError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|source| ServeError::Listen {
-            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
-            source,
-        })?;
+        .map_err(ServeError::Runtime)?;
     runtime.block_on(serve(settings))
 }
 
@@ -362,6 +362,7 @@ fn say(line: &str) {
 }
 
 async fn serve(s: Settings) -> Result<(), ServeError> {
+    let stop = StopSignals::install()?;
     let metrics = Arc::new(Metrics::default());
     let observer = if s.metrics.is_some() {
         Observer::new(Arc::clone(&metrics))
@@ -421,7 +422,7 @@ async fn serve(s: Settings) -> Result<(), ServeError> {
             _ => node.connect(p.address),
         }
     }
-    wait_for_stop().await;
+    stop.wait().await;
     tracing::info!("stopping: DPR to every peer");
     node.shutdown().await;
     Ok(())
@@ -441,20 +442,39 @@ fn load_tls(t: &TlsFiles) -> Result<diameter_transport::TlsConfig, ServeError> {
         .map_err(|e| ServeError::Tls(e.to_string()))
 }
 
-/// Waits for SIGTERM or Ctrl-C (SIGINT).
-async fn wait_for_stop() {
+/// SIGTERM and SIGINT (Ctrl-C), listened for from before the node accepts anything, so that
+/// a signal sent right after `listening on` is never the default (fatal) action.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-            return;
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> Result<StopSignals, ServeError> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(StopSignals {
+                term: signal(SignalKind::terminate()).map_err(ServeError::Runtime)?,
+                int: signal(SignalKind::interrupt()).map_err(ServeError::Runtime)?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(StopSignals {})
     }
-    let _ = tokio::signal::ctrl_c().await;
+
+    /// Waits for either.
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn log_event(event: &NodeEvent) {
