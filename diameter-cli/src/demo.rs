@@ -34,7 +34,7 @@ use diameter_transport::{
 };
 use tokio::sync::mpsc;
 
-use crate::roles::{self, hss::Hss, ocs::OcsConfig, sh::ShServer, Observer, Role, Roles};
+use crate::roles::{self, hss::Hss, ocs::OcsConfig, sh::ShServer, Observer, Role, Roles, Tables};
 
 const REALM: &str = "demo.example";
 const CLIENT: &str = "client.demo.example";
@@ -205,7 +205,7 @@ async fn demo() -> Result<bool, String> {
         rows: Mutex::new(BTreeMap::new()),
     });
     let mut checks = Checks::default();
-    let state = Roles::new(OcsConfig::default(), Observer::default());
+    let state = Roles::new(Tables::default(), Observer::default());
 
     println!("diameter demo: an OCS, an accounting server and an HSS on 127.0.0.1, and a client\n");
     let (ocs, ocs_addr) = server(OCS, &[Role::Ocs], &state).await?;

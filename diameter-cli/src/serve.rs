@@ -22,9 +22,17 @@
 //! realm = "other.example"
 //! peer = "dra.example.net"
 //!
-//! [ocs]
+//! [ocs]                                # each table replaces the built-in one
 //! quota = 1000000
 //! balances = { "001010000000001" = 3500000 }
+//!
+//! [hss]                                # IMSI = MSISDN
+//! subscribers = { "001010000000001" = "491700000001" }
+//!
+//! [[sh.users]]
+//! identities = ["sip:alice@ims.example.net", "tel:+491700000001"]
+//! msisdn = "491700000001"
+//! registered = true
 //! ```
 //!
 //! The relay role and routes are accepted in the file and on the command line so that
@@ -42,7 +50,7 @@ use diameter_transport::{Node, NodeError, NodeEvent, WatchdogConfig};
 use serde::Deserialize;
 
 use crate::metrics::Metrics;
-use crate::roles::{self, ocs::OcsConfig, Observer, Role, RoleError, Roles};
+use crate::roles::{self, ocs::OcsConfig, Observer, Role, RoleError, Roles, Tables};
 
 /// The flags of `diameter serve`.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -113,6 +121,26 @@ pub struct Config {
     pub routes: Vec<RouteConfig>,
     /// The OCS's balances.
     pub ocs: Option<OcsSection>,
+    /// The S6a subscribers.
+    pub hss: Option<HssSection>,
+    /// The Sh users.
+    pub sh: Option<ShSection>,
+}
+
+/// `[hss]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HssSection {
+    /// IMSI to MSISDN; replaces the built-in table.
+    pub subscribers: BTreeMap<String, String>,
+}
+
+/// `[sh]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShSection {
+    /// The IMS users; replaces the built-in table.
+    pub users: Vec<roles::sh::ImsUser>,
 }
 
 /// `[tls]`.
@@ -233,6 +261,8 @@ struct Settings {
     tls: Option<TlsFiles>,
     peers: Vec<PeerConfig>,
     ocs: OcsConfig,
+    hss: Option<HssSection>,
+    sh: Option<ShSection>,
 }
 
 fn load(path: &Path) -> Result<Config, ServeError> {
@@ -324,6 +354,8 @@ impl Settings {
             tls,
             peers,
             ocs,
+            hss: file.hss,
+            sh: file.sh,
         };
         if settings.listen.is_empty() && settings.peers.is_empty() {
             return Err(ServeError::NoEndpoint);
@@ -369,7 +401,22 @@ async fn serve(s: Settings) -> Result<(), ServeError> {
     } else {
         Observer::default()
     };
-    let state = Roles::new(s.ocs.clone(), observer);
+    let tables = Tables {
+        ocs: s.ocs.clone(),
+        hss: s
+            .hss
+            .clone()
+            .map_or_else(roles::hss::Hss::with_test_subscribers, |h| {
+                roles::hss::Hss::new(h.subscribers)
+            }),
+        sh: s
+            .sh
+            .clone()
+            .map_or_else(roles::sh::ShServer::with_test_users, |u| {
+                roles::sh::ShServer::new(u.users)
+            }),
+    };
+    let state = Roles::new(tables, observer);
     let watchdog = WatchdogConfig::new(Duration::from_secs(s.watchdog))
         .map_err(|_| ServeError::Watchdog(s.watchdog))?;
     let mut builder = Node::builder()

@@ -89,19 +89,30 @@ impl Hss {
     /// The IMSI the demo attaches.
     pub const DEMO_IMSI: &'static str = "001010000000001";
 
-    /// Two subscribers of the test network 001-01; any other IMSI is unknown.
-    pub fn with_test_subscribers() -> Self {
-        let sub = |msisdn: &str| Subscriber {
-            msisdn: msisdn.to_owned(),
-            apn: "internet".to_owned(),
-            ambr: (50_000_000, 100_000_000),
-        };
+    /// An HSS knowing these subscribers (IMSI to MSISDN), each with the APN "internet" and
+    /// an AMBR of 50/100 Mbit/s; any other IMSI is unknown.
+    pub fn new(subscribers: impl IntoIterator<Item = (String, String)>) -> Self {
         Hss {
-            subscribers: BTreeMap::from([
-                (Self::DEMO_IMSI.to_owned(), sub("491700000001")),
-                ("001010000000002".to_owned(), sub("491700000002")),
-            ]),
+            subscribers: subscribers
+                .into_iter()
+                .map(|(imsi, msisdn)| {
+                    let sub = Subscriber {
+                        msisdn,
+                        apn: "internet".to_owned(),
+                        ambr: (50_000_000, 100_000_000),
+                    };
+                    (imsi, sub)
+                })
+                .collect(),
         }
+    }
+
+    /// Two subscribers of the test network 001-01.
+    pub fn with_test_subscribers() -> Self {
+        Self::new([
+            (Self::DEMO_IMSI.to_owned(), "491700000001".to_owned()),
+            ("001010000000002".to_owned(), "491700000002".to_owned()),
+        ])
     }
 
     /// AIR → AIA: up to five E-UTRAN vectors (Number-Of-Requested-Vectors, default one).

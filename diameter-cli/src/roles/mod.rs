@@ -129,14 +129,35 @@ pub struct Roles {
     pub observer: Observer,
 }
 
+/// The tables the roles answer from.
+pub struct Tables {
+    /// Balances and grant size.
+    pub ocs: ocs::OcsConfig,
+    /// S6a subscribers.
+    pub hss: hss::Hss,
+    /// Sh users.
+    pub sh: sh::ShServer,
+}
+
+impl Default for Tables {
+    /// The built-in test tables (see each module).
+    fn default() -> Self {
+        Tables {
+            ocs: ocs::OcsConfig::default(),
+            hss: hss::Hss::with_test_subscribers(),
+            sh: sh::ShServer::with_test_users(),
+        }
+    }
+}
+
 impl Roles {
-    /// The roles with their built-in tables (see each module).
-    pub fn new(ocs: ocs::OcsConfig, observer: Observer) -> Self {
+    /// The roles answering from `tables`.
+    pub fn new(tables: Tables, observer: Observer) -> Self {
         Roles {
-            ocs: Arc::new(ocs::Ocs::new(ocs)),
+            ocs: Arc::new(ocs::Ocs::new(tables.ocs)),
             acct: Arc::new(acct::Accounting::default()),
-            hss: Arc::new(hss::Hss::with_test_subscribers()),
-            sh: Arc::new(sh::ShServer::with_test_users()),
+            hss: Arc::new(tables.hss),
+            sh: Arc::new(tables.sh),
             observer,
         }
     }

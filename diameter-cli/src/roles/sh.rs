@@ -17,13 +17,16 @@ use super::hss::tbcd;
 use super::{codes, text, Observer, VENDOR_3GPP};
 
 /// One IMS user.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ImsUser {
     /// IMS public identities (SIP or tel URIs).
+    #[serde(rename = "identities")]
     pub public_identities: Vec<String>,
     /// MSISDN, digits.
     pub msisdn: String,
     /// IMSUserState (TS 29.328 7.6.3): 0 not registered, 1 registered.
+    #[serde(default)]
     pub registered: bool,
 }
 
@@ -59,7 +62,7 @@ impl ShServer {
 
     /// Two users: alice (registered) and bob (not registered).
     pub fn with_test_users() -> Self {
-        let users = vec![
+        Self::new(vec![
             ImsUser {
                 public_identities: vec![
                     Self::DEMO_IDENTITY.to_owned(),
@@ -76,7 +79,11 @@ impl ShServer {
                 msisdn: "491700000002".to_owned(),
                 registered: false,
             },
-        ];
+        ])
+    }
+
+    /// A server knowing these users.
+    pub fn new(users: Vec<ImsUser>) -> Self {
         let mut by_identity = BTreeMap::new();
         for (i, u) in users.iter().enumerate() {
             for id in &u.public_identities {
