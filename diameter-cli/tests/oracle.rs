@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use common::{config_file, start, LIMIT};
 use serde_json::Value;
@@ -40,7 +40,7 @@ fn oracles() -> Option<PathBuf> {
 }
 
 /// Runs the client's `steps` against `port`; its exit status and the answers it logged.
-async fn client(dir: &PathBuf, port: u16, steps: &str) -> (bool, String, Vec<Value>) {
+async fn client(dir: &Path, port: u16, steps: &str) -> (bool, String, Vec<Value>) {
     let run = tokio::process::Command::new("python3")
         .arg(dir.join("diameter-client.py"))
         .args(["--port", &port.to_string(), "--steps", steps, "--json"])
