@@ -22,12 +22,16 @@
 //! The JSON shapes are the contract written down in `shared/CLI-JSON.md`.
 
 mod client;
+mod demo;
 mod dict;
 mod encode;
 mod input;
 mod json;
+mod metrics;
 mod names;
 mod pcap;
+mod roles;
+mod serve;
 mod text;
 
 use std::io::Write;
@@ -140,6 +144,15 @@ enum Command {
         /// The requests: one JSON object, JSON Lines or an array; `-` reads standard input.
         file: String,
     },
+    /// Run a whole Diameter exchange on 127.0.0.1: an OCS, an accounting server and an HSS,
+    /// and a client doing CER/CEA, a Gy session until the credit runs out, accounting, an S6a
+    /// attach, an Sh query, a server-initiated RAR, watchdog and DPR. Exits 0 when every step
+    /// went as expected.
+    Demo,
+    /// Run a Diameter node answering with built-in roles (ocs, acct, hss, sh, echo), from a
+    /// TOML file and/or flags; prints `listening on HOST:PORT`, stops on SIGTERM or Ctrl-C
+    /// after DPR to its peers.
+    Serve(Box<serve::ServeArgs>),
 }
 
 /// Output form of `decode` and `dict`.
@@ -204,6 +217,8 @@ fn main() -> ExitCode {
                 client::load::run(&peer, &bounds, format, &text).await
             })
         }
+        Command::Demo => demo::run().map_err(Fatal),
+        Command::Serve(args) => serve::run(*args).map(|()| true).map_err(Fatal::from),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -145,4 +145,36 @@ mod messages {
         credit_control::ReAuthRequest, credit_control::ReAuthRequestBuilder
             => credit_control::ReAuthAnswer;
     }
+
+    // The 3GPP applications (feature `gpp`, which compiles every module of
+    // diameter-messages): S6a/S6d, Sh, and the Ro and Rf profiles of credit control and
+    // accounting (the same command codes as RFC 4006 and RFC 6733, with the 3GPP AVPs typed).
+    #[cfg(feature = "gpp")]
+    use diameter_messages::{rf, ro, s6a, sh};
+    #[cfg(feature = "gpp")]
+    crate::typed_commands! {
+        s6a::UpdateLocationRequest, s6a::UpdateLocationRequestBuilder
+            => s6a::UpdateLocationAnswer;
+        s6a::CancelLocationRequest, s6a::CancelLocationRequestBuilder
+            => s6a::CancelLocationAnswer;
+        s6a::AuthenticationInformationRequest, s6a::AuthenticationInformationRequestBuilder
+            => s6a::AuthenticationInformationAnswer;
+        s6a::InsertSubscriberDataRequest, s6a::InsertSubscriberDataRequestBuilder
+            => s6a::InsertSubscriberDataAnswer;
+        s6a::DeleteSubscriberDataRequest, s6a::DeleteSubscriberDataRequestBuilder
+            => s6a::DeleteSubscriberDataAnswer;
+        s6a::PurgeUeRequest, s6a::PurgeUeRequestBuilder => s6a::PurgeUeAnswer;
+        s6a::ResetRequest, s6a::ResetRequestBuilder => s6a::ResetAnswer;
+        s6a::NotifyRequest, s6a::NotifyRequestBuilder => s6a::NotifyAnswer;
+        sh::UserDataRequest, sh::UserDataRequestBuilder => sh::UserDataAnswer;
+        sh::ProfileUpdateRequest, sh::ProfileUpdateRequestBuilder => sh::ProfileUpdateAnswer;
+        sh::SubscribeNotificationsRequest, sh::SubscribeNotificationsRequestBuilder
+            => sh::SubscribeNotificationsAnswer;
+        sh::PushNotificationRequest, sh::PushNotificationRequestBuilder
+            => sh::PushNotificationAnswer;
+        ro::CreditControlRequest, ro::CreditControlRequestBuilder => ro::CreditControlAnswer;
+        ro::ReAuthRequest, ro::ReAuthRequestBuilder => ro::ReAuthAnswer;
+        ro::AbortSessionRequest, ro::AbortSessionRequestBuilder => ro::AbortSessionAnswer;
+        rf::AccountingRequest, rf::AccountingRequestBuilder => rf::AccountingAnswer;
+    }
 }

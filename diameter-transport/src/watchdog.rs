@@ -108,6 +108,23 @@ impl WatchdogConfig {
         Ok(WatchdogConfig { tw_init })
     }
 
+    /// A watchdog interval below RFC 3539's six seconds, for demonstrations and tests on
+    /// loopback that should show watchdog exchanges within a second or two. Never use it on a
+    /// real link: the RFC's minimum keeps a busy peer from being declared down. The jitter is
+    /// then a quarter of `tw_init` rather than two seconds.
+    pub fn below_rfc_minimum(tw_init: Duration) -> Self {
+        WatchdogConfig { tw_init }
+    }
+
+    /// The jitter applied to each Tw: two seconds, or a quarter of Twinit below the minimum.
+    fn jitter(&self) -> Duration {
+        if self.tw_init < Self::MIN_TW {
+            self.tw_init / 4
+        } else {
+            Self::JITTER
+        }
+    }
+
     /// Twinit.
     pub fn tw_init(&self) -> Duration {
         self.tw_init
@@ -313,7 +330,7 @@ impl Watchdog {
     /// SetWatchdog: the next deadline is Tw from `now`, Tw being Twinit moved by a random
     /// jitter of up to 2 s either way.
     fn set_watchdog(&mut self, now: Instant) {
-        let (negative, offset) = self.rng.offset(WatchdogConfig::JITTER);
+        let (negative, offset) = self.rng.offset(self.config.jitter());
         let tw = if negative {
             self.config.tw_init.saturating_sub(offset)
         } else {
@@ -529,6 +546,21 @@ mod tests {
         assert!(wd.on_timer(wd.deadline()).is_empty());
         assert_eq!(wd.on_timer(wd.deadline()).as_slice(), [W::CloseConnection]);
         assert_eq!(wd.state(), St::Down);
+    }
+
+    #[test]
+    fn short_tw_gets_a_quarter_jitter() {
+        let now = Instant::now();
+        let tw = Duration::from_millis(800);
+        for seed in 0..32 {
+            let wd = Watchdog::new(
+                WatchdogConfig::below_rfc_minimum(tw),
+                JitterRng::from_seed(seed),
+                now,
+            );
+            let after = wd.deadline() - now;
+            assert!(after >= tw - tw / 4 && after <= tw + tw / 4, "{after:?}");
+        }
     }
 
     #[test]

@@ -997,6 +997,25 @@ impl NodeBuilder {
         self
     }
 
+    /// Serves command `command_code` of application `application_id` with an untyped handler:
+    /// it gets the request's bytes and returns the answer's bytes, for answerers that work on
+    /// any command (a test responder answering from the dictionary's grammars). The node sets
+    /// the answer's identifiers and P bit, and fills an empty Session-Id, Origin-Host or
+    /// Origin-Realm; the request reaches the handler without a grammar check.
+    pub fn raw_handler<F, Fut>(mut self, application_id: u32, command_code: u32, handler: F) -> Self
+    where
+        F: Fn(Bytes, Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = BytesMut> + Send + 'static,
+    {
+        let handler = Arc::new(handler);
+        let erased: ErasedHandler = Arc::new(move |frame: Bytes, ctx: Context| {
+            let answer = handler(frame, ctx);
+            Box::pin(async move { Handled::Answer(answer.await) }) as BoxFuture<Handled>
+        });
+        self.handlers.insert((application_id, command_code), erased);
+        self
+    }
+
     /// The TLS settings used by [`Node::listen_tls`], [`Node::connect_tls`] and in-band TLS.
     #[cfg(feature = "tls")]
     pub fn tls(mut self, config: crate::tls::TlsConfig) -> Self {
