@@ -8,6 +8,7 @@
 mod bits;
 mod builders;
 mod extend;
+mod gates;
 mod items;
 pub mod names;
 mod plan;
@@ -84,6 +85,9 @@ pub fn emit(model: &Model, opts: &Options) -> Vec<GeneratedFile> {
     let boxing = size::boxing(model, &opts.boxed, opts.box_above);
     plan.boxed = boxing.optional;
     plan.boxed_required = boxing.always;
+    if let Layout::Crate { always_on } = &opts.layout {
+        plan.gates = gates::Gates::new(model, &plan, Some(always_on));
+    }
     let runtime: TokenStream = opts
         .runtime_path
         .parse()
