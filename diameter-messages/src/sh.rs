@@ -42,6 +42,7 @@ pub mod defs {
     #![allow(unused_imports)]
     use super::rt::{self, AvpDef, GrammarDef};
     use super::rt::{AvpType::*, FlagRule::*};
+    #[cfg(feature = "sh")]
     /// Member grammar of `User-Identity`.
     pub static USER_IDENTITY_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -57,12 +58,14 @@ pub mod defs {
         extensible: true,
         one_of: &[],
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const USER_IDENTITY_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "sh")]
     /// The user the request is about: a public identity, an MSISDN or an external identifier (one of them is expected).
     ///
     /// `User-Identity` (AVP code 700, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.329 section 6.3.1.
@@ -93,6 +96,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// The user data requested, updated or notified: an XML document following the Sh data schema of TS 29.328.
     ///
     /// `User-Data` (AVP code 702, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.329 section 6.3.3.
@@ -108,6 +112,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Which kind of user data a UDR, SNR or PUR is about (meanings in TS 29.328); value 20 is reserved.
     ///
     /// `Data-Reference` (AVP code 703, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.329 section 6.3.4.
@@ -150,6 +155,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Names one service's transparent (repository) data set that an AS reads, updates or subscribes to.
     ///
     /// `Service-Indication` (AVP code 704, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.329 section 6.3.5.
@@ -165,6 +171,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Whether an SNR starts or ends a subscription to notifications of data changes.
     ///
     /// `Subs-Req-Type` (AVP code 705, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.329 section 6.3.6.
@@ -180,6 +187,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Access domain (circuit- or packet-switched) the requested data (e.g. user state or location) is about.
     ///
     /// `Requested-Domain` (AVP code 706, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.329 section 6.3.7.
@@ -195,6 +203,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Whether the HSS should trigger an active location retrieval before answering a location request.
     ///
     /// `Current-Location` (AVP code 707, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.329 section 6.3.8.
@@ -213,6 +222,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Which public identities of the user are requested with IMSPublicIdentity.
     ///
     /// `Identity-Set` (AVP code 708, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.10.
@@ -233,6 +243,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// When a subscription to notifications ends: requested by the AS in SNR, granted by the HSS in SNA.
     ///
     /// `Expiry-Time` (AVP code 709, vendor 10415 3GPP), Time; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.16.
@@ -248,6 +259,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Whether the AS wants the current data in the SNA as well as the subscription.
     ///
     /// `Send-Data-Indication` (AVP code 710, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.17.
@@ -263,6 +275,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Tag of one Dynamic Service Activation Info instance of an AS.
     ///
     /// `DSAI-Tag` (AVP code 711, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.329 section 6.3.18.
@@ -278,6 +291,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// The subscription ends after the first notification; only for UE reachability for IP (Data-Reference 25).
     ///
     /// `One-Time-Notification` (AVP code 712, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.22.
@@ -293,6 +307,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Bit mask of the serving nodes the requested data should come from: bit 0 (0x1) MME, bit 1 (0x2) SGSN, bit 2 (0x4) 3GPP-AAA-SERVER-TWAN (3GPP AAA server for TWAN), bit 3 (0x8) AMF (3GPP access).
     ///
     /// `Requested-Nodes` (AVP code 713, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.7A.
@@ -308,6 +323,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// The AS needs only the serving node identities (MME name, VLR number, ...), not the rest of the location information.
     ///
     /// `Serving-Node-Indication` (AVP code 714, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.23.
@@ -323,6 +339,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Member grammar of `Repository-Data-ID`.
     pub static REPOSITORY_DATA_ID_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -332,11 +349,13 @@ pub mod defs {
         extensible: true,
         one_of: &[],
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const REPOSITORY_DATA_ID_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "sh")]
     /// Identifies one repository data instance (service indication and sequence number), e.g. the one whose update failed.
     ///
     /// `Repository-Data-ID` (AVP code 715, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.24.
@@ -352,6 +371,7 @@ pub mod defs {
         grouped: Some(&REPOSITORY_DATA_ID_GRAMMAR),
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Sequence number of a repository data instance (0 when new; incremented on each change, wrapping from 65535 to 1).
     ///
     /// `Sequence-Number` (AVP code 716, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.25.
@@ -367,6 +387,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Whether the AS supports pre-paging when it asks for the CSRN; absent means not supported.
     ///
     /// `Pre-paging-Supported` (AVP code 717, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.26.
@@ -382,6 +403,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Whether the visited network's time zone is requested alone or together with the other location information.
     ///
     /// `Local-Time-Zone-Indication` (AVP code 718, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.27.
@@ -400,6 +422,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Bit mask of UDR options (meanings in TS 29.328): bit 0 (0x1) Location-Information-EPS-Supported, bit 1 (0x2) RAT-Type-Requested; other bits are cleared by the sender and ignored by the receiver.
     ///
     /// `UDR-Flags` (AVP code 719, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.28.
@@ -415,6 +438,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Member grammar of `Call-Reference-Info`.
     pub static CALL_REFERENCE_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -424,11 +448,13 @@ pub mod defs {
         extensible: true,
         one_of: &[],
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const CALL_REFERENCE_INFO_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 0),
         rt::Occurs::new(1, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "sh")]
     /// Call reference number and AS number that identify the call for which the AS asks for a CSRN.
     ///
     /// `Call-Reference-Info` (AVP code 720, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.29.
@@ -444,6 +470,7 @@ pub mod defs {
         grouped: Some(&CALL_REFERENCE_INFO_GRAMMAR),
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Call reference number of the call, encoded as the MAP Call Reference Number of TS 29.002.
     ///
     /// `Call-Reference-Number` (AVP code 721, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.30.
@@ -459,6 +486,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// E.164 number of the AS (gsmSCF-like address), TBCD-encoded as the MAP ISDN-AddressString of TS 29.002.
     ///
     /// `AS-Number` (AVP code 722, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.31.
@@ -474,6 +502,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Grammar of User-Data-request.
     pub static USER_DATA_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -526,6 +555,7 @@ pub mod defs {
         extensible: true,
         one_of: &[],
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const USER_DATA_REQUEST_OCCURS: [rt::Occurs; 30] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -559,6 +589,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "sh")]
     /// Grammar of User-Data-answer.
     pub static USER_DATA_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -599,6 +630,7 @@ pub mod defs {
         extensible: true,
         one_of: &[],
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const USER_DATA_ANSWER_OCCURS: [rt::Occurs; 18] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -620,6 +652,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "sh")]
     /// Grammar of Profile-Update-request.
     pub static PROFILE_UPDATE_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -660,6 +693,7 @@ pub mod defs {
         extensible: true,
         one_of: &[],
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const PROFILE_UPDATE_REQUEST_OCCURS: [rt::Occurs; 18] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -681,6 +715,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "sh")]
     /// Grammar of Profile-Update-answer.
     pub static PROFILE_UPDATE_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -722,6 +757,7 @@ pub mod defs {
         extensible: true,
         one_of: &[],
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const PROFILE_UPDATE_ANSWER_OCCURS: [rt::Occurs; 19] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -744,6 +780,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "sh")]
     /// Grammar of Subscribe-Notifications-request.
     pub static SUBSCRIBE_NOTIFICATIONS_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -791,6 +828,7 @@ pub mod defs {
         extensible: true,
         one_of: &[],
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const SUBSCRIBE_NOTIFICATIONS_REQUEST_OCCURS: [rt::Occurs; 25] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -819,6 +857,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "sh")]
     /// Grammar of Subscribe-Notifications-answer.
     pub static SUBSCRIBE_NOTIFICATIONS_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -860,6 +899,7 @@ pub mod defs {
         extensible: true,
         one_of: &[],
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const SUBSCRIBE_NOTIFICATIONS_ANSWER_OCCURS: [rt::Occurs; 19] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -882,6 +922,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "sh")]
     /// Grammar of Push-Notification-request.
     pub static PUSH_NOTIFICATION_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -915,6 +956,7 @@ pub mod defs {
         extensible: true,
         one_of: &[],
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const PUSH_NOTIFICATION_REQUEST_OCCURS: [rt::Occurs; 16] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -934,6 +976,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "sh")]
     /// Grammar of Push-Notification-answer.
     pub static PUSH_NOTIFICATION_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -958,6 +1001,7 @@ pub mod defs {
         extensible: true,
         one_of: &[],
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const PUSH_NOTIFICATION_ANSWER_OCCURS: [rt::Occurs; 12] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -977,31 +1021,54 @@ pub mod defs {
 /// The AVPs and applications this module defines.
 pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
     avps: &[
+        #[cfg(feature = "sh")]
         &defs::USER_IDENTITY,
         &defs::MSISDN,
+        #[cfg(feature = "sh")]
         &defs::USER_DATA,
+        #[cfg(feature = "sh")]
         &defs::DATA_REFERENCE,
+        #[cfg(feature = "sh")]
         &defs::SERVICE_INDICATION,
+        #[cfg(feature = "sh")]
         &defs::SUBS_REQ_TYPE,
+        #[cfg(feature = "sh")]
         &defs::REQUESTED_DOMAIN,
+        #[cfg(feature = "sh")]
         &defs::CURRENT_LOCATION,
+        #[cfg(feature = "sh")]
         &defs::IDENTITY_SET,
+        #[cfg(feature = "sh")]
         &defs::EXPIRY_TIME,
+        #[cfg(feature = "sh")]
         &defs::SEND_DATA_INDICATION,
+        #[cfg(feature = "sh")]
         &defs::DSAI_TAG,
+        #[cfg(feature = "sh")]
         &defs::ONE_TIME_NOTIFICATION,
+        #[cfg(feature = "sh")]
         &defs::REQUESTED_NODES,
+        #[cfg(feature = "sh")]
         &defs::SERVING_NODE_INDICATION,
+        #[cfg(feature = "sh")]
         &defs::REPOSITORY_DATA_ID,
+        #[cfg(feature = "sh")]
         &defs::SEQUENCE_NUMBER,
+        #[cfg(feature = "sh")]
         &defs::PRE_PAGING_SUPPORTED,
+        #[cfg(feature = "sh")]
         &defs::LOCAL_TIME_ZONE_INDICATION,
+        #[cfg(feature = "sh")]
         &defs::UDR_FLAGS,
+        #[cfg(feature = "sh")]
         &defs::CALL_REFERENCE_INFO,
+        #[cfg(feature = "sh")]
         &defs::CALL_REFERENCE_NUMBER,
+        #[cfg(feature = "sh")]
         &defs::AS_NUMBER,
     ],
     applications: &[
+        #[cfg(feature = "sh")]
         rt::dictionary::ApplicationDef {
             id: 16777217u32,
             name: "Sh",
@@ -1048,6 +1115,7 @@ pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
         },
     ],
 };
+#[cfg(feature = "sh")]
 /// The Grouped AVP [`User-Identity`](defs::USER_IDENTITY).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UserIdentity<'a> {
@@ -1060,12 +1128,14 @@ pub struct UserIdentity<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> UserIdentity<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Group<'a> for UserIdentity<'a> {
     const DEF: &'static rt::AvpDef = &defs::USER_IDENTITY;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -1087,6 +1157,7 @@ impl<'a> rt::Group<'a> for UserIdentity<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for UserIdentity<'_> {
     type Owned = UserIdentity<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> UserIdentity<'static> {
@@ -1098,12 +1169,14 @@ impl rt::IntoOwned for UserIdentity<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`UserIdentity`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct UserIdentityView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(feature = "sh")]
 impl<'a> UserIdentityView<'a> {
     /// [`Public-Identity`](super::ts29229::defs::PUBLIC_IDENTITY), optional.
     pub fn public_identity(&self) -> Option<rt::Utf8String<'a>> {
@@ -1122,6 +1195,7 @@ impl<'a> UserIdentityView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::GroupView<'a> for UserIdentityView<'a> {
     const DEF: &'static rt::AvpDef = &defs::USER_IDENTITY;
     type Group = UserIdentity<'a>;
@@ -1172,15 +1246,18 @@ impl<'a> rt::GroupView<'a> for UserIdentityView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for UserIdentityView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "sh")]
 /// The Enumerated AVP [`Data-Reference`](defs::DATA_REFERENCE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct DataReference(pub i32);
+#[cfg(feature = "sh")]
 impl DataReference {
     /// `RepositoryData` (0).
     pub const REPOSITORY_DATA: Self = Self(0);
@@ -1267,10 +1344,13 @@ impl DataReference {
         }
     }
 }
+#[cfg(feature = "sh")]
 rt::enumerated!(DataReference, "Data-Reference");
+#[cfg(feature = "sh")]
 /// The Enumerated AVP [`Subs-Req-Type`](defs::SUBS_REQ_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SubsReqType(pub i32);
+#[cfg(feature = "sh")]
 impl SubsReqType {
     /// `Subscribe` (0).
     pub const SUBSCRIBE: Self = Self(0);
@@ -1285,10 +1365,13 @@ impl SubsReqType {
         }
     }
 }
+#[cfg(feature = "sh")]
 rt::enumerated!(SubsReqType, "Subs-Req-Type");
+#[cfg(feature = "sh")]
 /// The Enumerated AVP [`Requested-Domain`](defs::REQUESTED_DOMAIN); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct RequestedDomain(pub i32);
+#[cfg(feature = "sh")]
 impl RequestedDomain {
     /// `CS-Domain` (0).
     pub const CS_DOMAIN: Self = Self(0);
@@ -1303,10 +1386,13 @@ impl RequestedDomain {
         }
     }
 }
+#[cfg(feature = "sh")]
 rt::enumerated!(RequestedDomain, "Requested-Domain");
+#[cfg(feature = "sh")]
 /// The Enumerated AVP [`Current-Location`](defs::CURRENT_LOCATION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CurrentLocation(pub i32);
+#[cfg(feature = "sh")]
 impl CurrentLocation {
     /// `DoNotNeedInitiateActiveLocationRetrieval` (0).
     pub const DO_NOT_NEED_INITIATE_ACTIVE_LOCATION_RETRIEVAL: Self = Self(0);
@@ -1321,10 +1407,13 @@ impl CurrentLocation {
         }
     }
 }
+#[cfg(feature = "sh")]
 rt::enumerated!(CurrentLocation, "Current-Location");
+#[cfg(feature = "sh")]
 /// The Enumerated AVP [`Identity-Set`](defs::IDENTITY_SET); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct IdentitySet(pub i32);
+#[cfg(feature = "sh")]
 impl IdentitySet {
     /// `ALL_IDENTITIES` (0).
     pub const ALL_IDENTITIES: Self = Self(0);
@@ -1345,10 +1434,13 @@ impl IdentitySet {
         }
     }
 }
+#[cfg(feature = "sh")]
 rt::enumerated!(IdentitySet, "Identity-Set");
+#[cfg(feature = "sh")]
 /// The Enumerated AVP [`Send-Data-Indication`](defs::SEND_DATA_INDICATION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SendDataIndication(pub i32);
+#[cfg(feature = "sh")]
 impl SendDataIndication {
     /// `USER_DATA_NOT_REQUESTED` (0).
     pub const USER_DATA_NOT_REQUESTED: Self = Self(0);
@@ -1363,10 +1455,13 @@ impl SendDataIndication {
         }
     }
 }
+#[cfg(feature = "sh")]
 rt::enumerated!(SendDataIndication, "Send-Data-Indication");
+#[cfg(feature = "sh")]
 /// The Enumerated AVP [`One-Time-Notification`](defs::ONE_TIME_NOTIFICATION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct OneTimeNotification(pub i32);
+#[cfg(feature = "sh")]
 impl OneTimeNotification {
     /// `ONE_TIME_NOTIFICATION_REQUESTED` (0).
     pub const ONE_TIME_NOTIFICATION_REQUESTED: Self = Self(0);
@@ -1378,10 +1473,13 @@ impl OneTimeNotification {
         }
     }
 }
+#[cfg(feature = "sh")]
 rt::enumerated!(OneTimeNotification, "One-Time-Notification");
+#[cfg(feature = "sh")]
 /// The Enumerated AVP [`Serving-Node-Indication`](defs::SERVING_NODE_INDICATION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ServingNodeIndication(pub i32);
+#[cfg(feature = "sh")]
 impl ServingNodeIndication {
     /// `ONLY_SERVING_NODES_REQUIRED` (0).
     pub const ONLY_SERVING_NODES_REQUIRED: Self = Self(0);
@@ -1393,7 +1491,9 @@ impl ServingNodeIndication {
         }
     }
 }
+#[cfg(feature = "sh")]
 rt::enumerated!(ServingNodeIndication, "Serving-Node-Indication");
+#[cfg(feature = "sh")]
 /// The Grouped AVP [`Repository-Data-ID`](defs::REPOSITORY_DATA_ID).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RepositoryDataId<'a> {
@@ -1404,6 +1504,7 @@ pub struct RepositoryDataId<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> RepositoryDataId<'a> {
     /// A group with its required AVPs (`Service-Indication`, `Sequence-Number`); optional and repeated ones start empty.
     pub fn new(service_indication: rt::OctetString<'a>, sequence_number: u32) -> Self {
@@ -1421,6 +1522,7 @@ impl<'a> RepositoryDataId<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// A builder of this group: one setter per required AVP, then [`RepositoryDataIdBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -1429,6 +1531,7 @@ pub struct RepositoryDataIdBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(feature = "sh")]
 impl<'a> RepositoryDataIdBuilder<'a> {
     ///Sets `Service-Indication`.
     pub fn service_indication(mut self, v: impl Into<rt::OctetString<'a>>) -> Self {
@@ -1456,6 +1559,7 @@ impl<'a> RepositoryDataIdBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Group<'a> for RepositoryDataId<'a> {
     const DEF: &'static rt::AvpDef = &defs::REPOSITORY_DATA_ID;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -1477,6 +1581,7 @@ impl<'a> rt::Group<'a> for RepositoryDataId<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for RepositoryDataId<'_> {
     type Owned = RepositoryDataId<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> RepositoryDataId<'static> {
@@ -1487,12 +1592,14 @@ impl rt::IntoOwned for RepositoryDataId<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`RepositoryDataId`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct RepositoryDataIdView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(feature = "sh")]
 impl<'a> RepositoryDataIdView<'a> {
     /// [`Service-Indication`](defs::SERVICE_INDICATION), required.
     pub fn service_indication(&self) -> rt::OctetString<'a> {
@@ -1507,6 +1614,7 @@ impl<'a> RepositoryDataIdView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::GroupView<'a> for RepositoryDataIdView<'a> {
     const DEF: &'static rt::AvpDef = &defs::REPOSITORY_DATA_ID;
     type Group = RepositoryDataId<'a>;
@@ -1552,15 +1660,18 @@ impl<'a> rt::GroupView<'a> for RepositoryDataIdView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for RepositoryDataIdView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "sh")]
 /// The Enumerated AVP [`Pre-paging-Supported`](defs::PRE_PAGING_SUPPORTED); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct PrePagingSupported(pub i32);
+#[cfg(feature = "sh")]
 impl PrePagingSupported {
     /// `PREPAGING_NOT_SUPPORTED` (0).
     pub const PREPAGING_NOT_SUPPORTED: Self = Self(0);
@@ -1575,10 +1686,13 @@ impl PrePagingSupported {
         }
     }
 }
+#[cfg(feature = "sh")]
 rt::enumerated!(PrePagingSupported, "Pre-paging-Supported");
+#[cfg(feature = "sh")]
 /// The Enumerated AVP [`Local-Time-Zone-Indication`](defs::LOCAL_TIME_ZONE_INDICATION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct LocalTimeZoneIndication(pub i32);
+#[cfg(feature = "sh")]
 impl LocalTimeZoneIndication {
     /// `ONLY_LOCAL_TIME_ZONE_REQUESTED` (0).
     pub const ONLY_LOCAL_TIME_ZONE_REQUESTED: Self = Self(0);
@@ -1593,7 +1707,9 @@ impl LocalTimeZoneIndication {
         }
     }
 }
+#[cfg(feature = "sh")]
 rt::enumerated!(LocalTimeZoneIndication, "Local-Time-Zone-Indication");
+#[cfg(feature = "sh")]
 /// The Grouped AVP [`Call-Reference-Info`](defs::CALL_REFERENCE_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CallReferenceInfo<'a> {
@@ -1604,6 +1720,7 @@ pub struct CallReferenceInfo<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> CallReferenceInfo<'a> {
     /// A group with its required AVPs (`Call-Reference-Number`, `AS-Number`); optional and repeated ones start empty.
     pub fn new(
@@ -1624,6 +1741,7 @@ impl<'a> CallReferenceInfo<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// A builder of this group: one setter per required AVP, then [`CallReferenceInfoBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -1632,6 +1750,7 @@ pub struct CallReferenceInfoBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(feature = "sh")]
 impl<'a> CallReferenceInfoBuilder<'a> {
     ///Sets `Call-Reference-Number`.
     pub fn call_reference_number(mut self, v: impl Into<rt::OctetString<'a>>) -> Self {
@@ -1659,6 +1778,7 @@ impl<'a> CallReferenceInfoBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Group<'a> for CallReferenceInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::CALL_REFERENCE_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -1683,6 +1803,7 @@ impl<'a> rt::Group<'a> for CallReferenceInfo<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for CallReferenceInfo<'_> {
     type Owned = CallReferenceInfo<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> CallReferenceInfo<'static> {
@@ -1693,12 +1814,14 @@ impl rt::IntoOwned for CallReferenceInfo<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`CallReferenceInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct CallReferenceInfoView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(feature = "sh")]
 impl<'a> CallReferenceInfoView<'a> {
     /// [`Call-Reference-Number`](defs::CALL_REFERENCE_NUMBER), required.
     pub fn call_reference_number(&self) -> rt::OctetString<'a> {
@@ -1713,6 +1836,7 @@ impl<'a> CallReferenceInfoView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::GroupView<'a> for CallReferenceInfoView<'a> {
     const DEF: &'static rt::AvpDef = &defs::CALL_REFERENCE_INFO;
     type Group = CallReferenceInfo<'a>;
@@ -1763,12 +1887,14 @@ impl<'a> rt::GroupView<'a> for CallReferenceInfoView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for CallReferenceInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "sh")]
 /// User-Data-Request (UDR): command code 306, application 16777217; 3GPP TS 29.329 section 6.1.1, 6.1.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UserDataRequest<'a> {
@@ -1835,6 +1961,7 @@ pub struct UserDataRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> UserDataRequest<'a> {
     /// Starts a [`UserDataRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> UserDataRequestBuilder<'a> {
@@ -1844,6 +1971,7 @@ impl<'a> UserDataRequest<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// A builder of this message: one setter per required AVP, then [`UserDataRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -1852,6 +1980,7 @@ pub struct UserDataRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 7usize],
 }
+#[cfg(feature = "sh")]
 impl<'a> UserDataRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -1915,6 +2044,7 @@ impl<'a> UserDataRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandBuilder<'a> for UserDataRequestBuilder<'a> {
     type Command = UserDataRequest<'a>;
     fn build(self) -> Result<UserDataRequest<'a>, rt::MissingAvps> {
@@ -1943,6 +2073,7 @@ impl<'a> rt::CommandBuilder<'a> for UserDataRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Command<'a> for UserDataRequest<'a> {
     const CODE: u32 = 306u32;
     const APPLICATION_ID: u32 = 16777217u32;
@@ -2034,6 +2165,7 @@ impl<'a> rt::Command<'a> for UserDataRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for UserDataRequest<'_> {
     type Owned = UserDataRequest<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> UserDataRequest<'static> {
@@ -2078,12 +2210,14 @@ impl rt::IntoOwned for UserDataRequest<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`UserDataRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct UserDataRequestView<'a> {
     data: &'a [u8],
     at: [u32; 30],
 }
+#[cfg(feature = "sh")]
 impl<'a> UserDataRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -2216,6 +2350,7 @@ impl<'a> UserDataRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandView<'a> for UserDataRequestView<'a> {
     type Command = UserDataRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -2395,12 +2530,14 @@ impl<'a> rt::CommandView<'a> for UserDataRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for UserDataRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "sh")]
 /// User-Data-Answer (UDA): command code 306, application 16777217; 3GPP TS 29.329 section 6.1.1, 6.1.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UserDataAnswer<'a> {
@@ -2443,6 +2580,7 @@ pub struct UserDataAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> UserDataAnswer<'a> {
     /// Starts a [`UserDataAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> UserDataAnswerBuilder<'a> {
@@ -2452,6 +2590,7 @@ impl<'a> UserDataAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// A builder of this message: one setter per required AVP, then [`UserDataAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -2460,6 +2599,7 @@ pub struct UserDataAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 5usize],
 }
+#[cfg(feature = "sh")]
 impl<'a> UserDataAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -2511,6 +2651,7 @@ impl<'a> UserDataAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandBuilder<'a> for UserDataAnswerBuilder<'a> {
     type Command = UserDataAnswer<'a>;
     fn build(self) -> Result<UserDataAnswer<'a>, rt::MissingAvps> {
@@ -2539,6 +2680,7 @@ impl<'a> rt::CommandBuilder<'a> for UserDataAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Command<'a> for UserDataAnswer<'a> {
     const CODE: u32 = 306u32;
     const APPLICATION_ID: u32 = 16777217u32;
@@ -2603,6 +2745,7 @@ impl<'a> rt::Command<'a> for UserDataAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for UserDataAnswer<'_> {
     type Owned = UserDataAnswer<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> UserDataAnswer<'static> {
@@ -2633,12 +2776,14 @@ impl rt::IntoOwned for UserDataAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`UserDataAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct UserDataAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 18],
 }
+#[cfg(feature = "sh")]
 impl<'a> UserDataAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -2725,6 +2870,7 @@ impl<'a> UserDataAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandView<'a> for UserDataAnswerView<'a> {
     type Command = UserDataAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -2859,12 +3005,14 @@ impl<'a> rt::CommandView<'a> for UserDataAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for UserDataAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "sh")]
 /// Profile-Update-Request (PUR): command code 307, application 16777217; 3GPP TS 29.329 section 6.1.3, 6.1.4.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProfileUpdateRequest<'a> {
@@ -2907,6 +3055,7 @@ pub struct ProfileUpdateRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> ProfileUpdateRequest<'a> {
     /// Starts a [`ProfileUpdateRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> ProfileUpdateRequestBuilder<'a> {
@@ -2916,6 +3065,7 @@ impl<'a> ProfileUpdateRequest<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// A builder of this message: one setter per required AVP, then [`ProfileUpdateRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -2924,6 +3074,7 @@ pub struct ProfileUpdateRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 8usize],
 }
+#[cfg(feature = "sh")]
 impl<'a> ProfileUpdateRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -2993,6 +3144,7 @@ impl<'a> ProfileUpdateRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandBuilder<'a> for ProfileUpdateRequestBuilder<'a> {
     type Command = ProfileUpdateRequest<'a>;
     fn build(self) -> Result<ProfileUpdateRequest<'a>, rt::MissingAvps> {
@@ -3021,6 +3173,7 @@ impl<'a> rt::CommandBuilder<'a> for ProfileUpdateRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Command<'a> for ProfileUpdateRequest<'a> {
     const CODE: u32 = 307u32;
     const APPLICATION_ID: u32 = 16777217u32;
@@ -3092,6 +3245,7 @@ impl<'a> rt::Command<'a> for ProfileUpdateRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for ProfileUpdateRequest<'_> {
     type Owned = ProfileUpdateRequest<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ProfileUpdateRequest<'static> {
@@ -3122,12 +3276,14 @@ impl rt::IntoOwned for ProfileUpdateRequest<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`ProfileUpdateRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ProfileUpdateRequestView<'a> {
     data: &'a [u8],
     at: [u32; 18],
 }
+#[cfg(feature = "sh")]
 impl<'a> ProfileUpdateRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -3212,6 +3368,7 @@ impl<'a> ProfileUpdateRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandView<'a> for ProfileUpdateRequestView<'a> {
     type Command = ProfileUpdateRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -3345,12 +3502,14 @@ impl<'a> rt::CommandView<'a> for ProfileUpdateRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ProfileUpdateRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "sh")]
 /// Profile-Update-Answer (PUA): command code 307, application 16777217; 3GPP TS 29.329 section 6.1.3, 6.1.4.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProfileUpdateAnswer<'a> {
@@ -3395,6 +3554,7 @@ pub struct ProfileUpdateAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> ProfileUpdateAnswer<'a> {
     /// Starts a [`ProfileUpdateAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> ProfileUpdateAnswerBuilder<'a> {
@@ -3404,6 +3564,7 @@ impl<'a> ProfileUpdateAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// A builder of this message: one setter per required AVP, then [`ProfileUpdateAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -3412,6 +3573,7 @@ pub struct ProfileUpdateAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 5usize],
 }
+#[cfg(feature = "sh")]
 impl<'a> ProfileUpdateAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -3463,6 +3625,7 @@ impl<'a> ProfileUpdateAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandBuilder<'a> for ProfileUpdateAnswerBuilder<'a> {
     type Command = ProfileUpdateAnswer<'a>;
     fn build(self) -> Result<ProfileUpdateAnswer<'a>, rt::MissingAvps> {
@@ -3491,6 +3654,7 @@ impl<'a> rt::CommandBuilder<'a> for ProfileUpdateAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Command<'a> for ProfileUpdateAnswer<'a> {
     const CODE: u32 = 307u32;
     const APPLICATION_ID: u32 = 16777217u32;
@@ -3560,6 +3724,7 @@ impl<'a> rt::Command<'a> for ProfileUpdateAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for ProfileUpdateAnswer<'_> {
     type Owned = ProfileUpdateAnswer<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ProfileUpdateAnswer<'static> {
@@ -3591,12 +3756,14 @@ impl rt::IntoOwned for ProfileUpdateAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`ProfileUpdateAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ProfileUpdateAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 19],
 }
+#[cfg(feature = "sh")]
 impl<'a> ProfileUpdateAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -3687,6 +3854,7 @@ impl<'a> ProfileUpdateAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandView<'a> for ProfileUpdateAnswerView<'a> {
     type Command = ProfileUpdateAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -3829,12 +3997,14 @@ impl<'a> rt::CommandView<'a> for ProfileUpdateAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ProfileUpdateAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "sh")]
 /// Subscribe-Notifications-Request (SNR): command code 308, application 16777217; 3GPP TS 29.329 section 6.1.5, 6.1.6.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubscribeNotificationsRequest<'a> {
@@ -3891,6 +4061,7 @@ pub struct SubscribeNotificationsRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> SubscribeNotificationsRequest<'a> {
     /// Starts a [`SubscribeNotificationsRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> SubscribeNotificationsRequestBuilder<'a> {
@@ -3900,6 +4071,7 @@ impl<'a> SubscribeNotificationsRequest<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// A builder of this message: one setter per required AVP, then [`SubscribeNotificationsRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -3908,6 +4080,7 @@ pub struct SubscribeNotificationsRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 8usize],
 }
+#[cfg(feature = "sh")]
 impl<'a> SubscribeNotificationsRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -3977,6 +4150,7 @@ impl<'a> SubscribeNotificationsRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandBuilder<'a> for SubscribeNotificationsRequestBuilder<'a> {
     type Command = SubscribeNotificationsRequest<'a>;
     fn build(self) -> Result<SubscribeNotificationsRequest<'a>, rt::MissingAvps> {
@@ -4005,6 +4179,7 @@ impl<'a> rt::CommandBuilder<'a> for SubscribeNotificationsRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Command<'a> for SubscribeNotificationsRequest<'a> {
     const CODE: u32 = 308u32;
     const APPLICATION_ID: u32 = 16777217u32;
@@ -4090,6 +4265,7 @@ impl<'a> rt::Command<'a> for SubscribeNotificationsRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for SubscribeNotificationsRequest<'_> {
     type Owned = SubscribeNotificationsRequest<'static>;
     fn into_owned_in(
@@ -4130,12 +4306,14 @@ impl rt::IntoOwned for SubscribeNotificationsRequest<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`SubscribeNotificationsRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct SubscribeNotificationsRequestView<'a> {
     data: &'a [u8],
     at: [u32; 25],
 }
+#[cfg(feature = "sh")]
 impl<'a> SubscribeNotificationsRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -4248,6 +4426,7 @@ impl<'a> SubscribeNotificationsRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandView<'a> for SubscribeNotificationsRequestView<'a> {
     type Command = SubscribeNotificationsRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -4406,12 +4585,14 @@ impl<'a> rt::CommandView<'a> for SubscribeNotificationsRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for SubscribeNotificationsRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "sh")]
 /// Subscribe-Notifications-Answer (SNA): command code 308, application 16777217; 3GPP TS 29.329 section 6.1.5, 6.1.6.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubscribeNotificationsAnswer<'a> {
@@ -4456,6 +4637,7 @@ pub struct SubscribeNotificationsAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> SubscribeNotificationsAnswer<'a> {
     /// Starts a [`SubscribeNotificationsAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> SubscribeNotificationsAnswerBuilder<'a> {
@@ -4465,6 +4647,7 @@ impl<'a> SubscribeNotificationsAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// A builder of this message: one setter per required AVP, then [`SubscribeNotificationsAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -4473,6 +4656,7 @@ pub struct SubscribeNotificationsAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 5usize],
 }
+#[cfg(feature = "sh")]
 impl<'a> SubscribeNotificationsAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -4524,6 +4708,7 @@ impl<'a> SubscribeNotificationsAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandBuilder<'a> for SubscribeNotificationsAnswerBuilder<'a> {
     type Command = SubscribeNotificationsAnswer<'a>;
     fn build(self) -> Result<SubscribeNotificationsAnswer<'a>, rt::MissingAvps> {
@@ -4552,6 +4737,7 @@ impl<'a> rt::CommandBuilder<'a> for SubscribeNotificationsAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Command<'a> for SubscribeNotificationsAnswer<'a> {
     const CODE: u32 = 308u32;
     const APPLICATION_ID: u32 = 16777217u32;
@@ -4621,6 +4807,7 @@ impl<'a> rt::Command<'a> for SubscribeNotificationsAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for SubscribeNotificationsAnswer<'_> {
     type Owned = SubscribeNotificationsAnswer<'static>;
     fn into_owned_in(
@@ -4655,12 +4842,14 @@ impl rt::IntoOwned for SubscribeNotificationsAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`SubscribeNotificationsAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct SubscribeNotificationsAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 19],
 }
+#[cfg(feature = "sh")]
 impl<'a> SubscribeNotificationsAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -4751,6 +4940,7 @@ impl<'a> SubscribeNotificationsAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandView<'a> for SubscribeNotificationsAnswerView<'a> {
     type Command = SubscribeNotificationsAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -4891,12 +5081,14 @@ impl<'a> rt::CommandView<'a> for SubscribeNotificationsAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for SubscribeNotificationsAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "sh")]
 /// Push-Notification-Request (PNR): command code 309, application 16777217; 3GPP TS 29.329 section 6.1.7, 6.1.8.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PushNotificationRequest<'a> {
@@ -4935,6 +5127,7 @@ pub struct PushNotificationRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> PushNotificationRequest<'a> {
     /// Starts a [`PushNotificationRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> PushNotificationRequestBuilder<'a> {
@@ -4944,6 +5137,7 @@ impl<'a> PushNotificationRequest<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// A builder of this message: one setter per required AVP, then [`PushNotificationRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -4952,6 +5146,7 @@ pub struct PushNotificationRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 9usize],
 }
+#[cfg(feature = "sh")]
 impl<'a> PushNotificationRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -5027,6 +5222,7 @@ impl<'a> PushNotificationRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandBuilder<'a> for PushNotificationRequestBuilder<'a> {
     type Command = PushNotificationRequest<'a>;
     fn build(self) -> Result<PushNotificationRequest<'a>, rt::MissingAvps> {
@@ -5055,6 +5251,7 @@ impl<'a> rt::CommandBuilder<'a> for PushNotificationRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Command<'a> for PushNotificationRequest<'a> {
     const CODE: u32 = 309u32;
     const APPLICATION_ID: u32 = 16777217u32;
@@ -5122,6 +5319,7 @@ impl<'a> rt::Command<'a> for PushNotificationRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for PushNotificationRequest<'_> {
     type Owned = PushNotificationRequest<'static>;
     fn into_owned_in(
@@ -5153,12 +5351,14 @@ impl rt::IntoOwned for PushNotificationRequest<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`PushNotificationRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct PushNotificationRequestView<'a> {
     data: &'a [u8],
     at: [u32; 16],
 }
+#[cfg(feature = "sh")]
 impl<'a> PushNotificationRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -5233,6 +5433,7 @@ impl<'a> PushNotificationRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandView<'a> for PushNotificationRequestView<'a> {
     type Command = PushNotificationRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -5356,12 +5557,14 @@ impl<'a> rt::CommandView<'a> for PushNotificationRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for PushNotificationRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "sh")]
 /// Push-Notification-Answer (PNA): command code 309, application 16777217; 3GPP TS 29.329 section 6.1.7, 6.1.8.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PushNotificationAnswer<'a> {
@@ -5392,6 +5595,7 @@ pub struct PushNotificationAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> PushNotificationAnswer<'a> {
     /// Starts a [`PushNotificationAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> PushNotificationAnswerBuilder<'a> {
@@ -5401,6 +5605,7 @@ impl<'a> PushNotificationAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// A builder of this message: one setter per required AVP, then [`PushNotificationAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -5409,6 +5614,7 @@ pub struct PushNotificationAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 5usize],
 }
+#[cfg(feature = "sh")]
 impl<'a> PushNotificationAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -5460,6 +5666,7 @@ impl<'a> PushNotificationAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandBuilder<'a> for PushNotificationAnswerBuilder<'a> {
     type Command = PushNotificationAnswer<'a>;
     fn build(self) -> Result<PushNotificationAnswer<'a>, rt::MissingAvps> {
@@ -5488,6 +5695,7 @@ impl<'a> rt::CommandBuilder<'a> for PushNotificationAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Command<'a> for PushNotificationAnswer<'a> {
     const CODE: u32 = 309u32;
     const APPLICATION_ID: u32 = 16777217u32;
@@ -5543,6 +5751,7 @@ impl<'a> rt::Command<'a> for PushNotificationAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for PushNotificationAnswer<'_> {
     type Owned = PushNotificationAnswer<'static>;
     fn into_owned_in(
@@ -5568,12 +5777,14 @@ impl rt::IntoOwned for PushNotificationAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`PushNotificationAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct PushNotificationAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 12],
 }
+#[cfg(feature = "sh")]
 impl<'a> PushNotificationAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -5634,6 +5845,7 @@ impl<'a> PushNotificationAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandView<'a> for PushNotificationAnswerView<'a> {
     type Command = PushNotificationAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -5737,6 +5949,7 @@ impl<'a> rt::CommandView<'a> for PushNotificationAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for PushNotificationAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
