@@ -341,7 +341,7 @@ fn grammar_def(model: &Model, plan: &Plan, m: &str, g: &Grammar) -> TokenStream 
         quote!(rt::rule(&#d, #fixed, #min, #max))
     });
     let ext = g.extensible;
-    let one_of = super::rules::one_of_def(g);
+    let one_of = super::rules::one_of_def(model, g);
     quote!(GrammarDef { rules: &[#(#rules),*], extensible: #ext, #one_of })
 }
 

@@ -62,7 +62,7 @@ pub struct Options {
 
 /// The version of the runtime's generated-code interface (`diameter_runtime::__private`)
 /// this emitter writes for; generated code checks it at compile time.
-pub const RUNTIME_INTERFACE: u32 = 1;
+pub const RUNTIME_INTERFACE: u32 = 2;
 
 /// The default of [`Options::box_above`]: optional groups larger than this are boxed. Chosen
 /// on the reference CCR (see ARCHITECTURE.md): the RFC 4006 groups stay inline (the largest,
