@@ -97,6 +97,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(
         any(
@@ -321,6 +323,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "credit_control", feature = "ro"))]
     #[doc(hidden)]
@@ -473,6 +477,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(
         any(
@@ -533,6 +539,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(
         any(
@@ -637,6 +645,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(
         any(
@@ -738,6 +748,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(
         any(
@@ -834,6 +846,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "credit_control")]
     #[doc(hidden)]
@@ -906,6 +920,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(
         any(
@@ -985,6 +1001,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(
         any(
@@ -1043,6 +1061,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(
         any(
@@ -1331,6 +1351,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(
         any(
@@ -1393,6 +1415,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(
         any(
@@ -1447,6 +1471,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(
         any(
@@ -1614,6 +1640,11 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[
+            15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33,
+            34, 35, 36, 37, 38, 39, 40,
+        ],
+        excluded_codes: 9723985788538,
     };
     #[cfg(feature = "credit_control")]
     #[doc(hidden)]
@@ -1714,6 +1745,11 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[
+            17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35,
+            36, 37, 38, 39, 40, 41, 42,
+        ],
+        excluded_codes: 9518422945310,
     };
     #[cfg(feature = "credit_control")]
     #[doc(hidden)]
@@ -1793,6 +1829,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39],
+        excluded_codes: 238405053059169,
     };
     #[cfg(feature = "credit_control")]
     #[doc(hidden)]
@@ -1882,6 +1920,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39],
+        excluded_codes: 5309744647998809216,
     };
     #[cfg(feature = "credit_control")]
     #[doc(hidden)]

@@ -458,7 +458,7 @@ pub mod prelude {
 }
 #[allow(unused_imports)]
 use ::diameter_runtime::__private as rt;
-const _: () = rt::check_version(1u32);
+const _: () = rt::check_version(2u32);
 /// The profile [`Message::decode`] and [`MessageView::decode`] use: none. A command that
 /// a profile redefines (TS 32.299's CCR in application 4, ACR in application 3) decodes
 /// as the profile-less application's (`credit_control::CreditControlRequest`), whatever

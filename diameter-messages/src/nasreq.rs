@@ -1334,6 +1334,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "nasreq")]
     #[doc(hidden)]
@@ -1375,6 +1377,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "nasreq")]
     #[doc(hidden)]
@@ -1544,6 +1548,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "nasreq")]
     #[doc(hidden)]
@@ -1620,6 +1626,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "nasreq")]
     #[doc(hidden)]
@@ -1754,6 +1762,11 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[
+            49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67,
+            68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82,
+        ],
+        excluded_codes: 1066157858272,
     };
     #[cfg(feature = "nasreq")]
     #[doc(hidden)]
@@ -1914,6 +1927,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83],
+        excluded_codes: 3458764658985672820,
     };
     #[cfg(feature = "nasreq")]
     #[doc(hidden)]
@@ -2109,6 +2124,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[77, 78, 79, 80],
+        excluded_codes: 274919854080,
     };
     #[cfg(feature = "nasreq")]
     #[doc(hidden)]
@@ -2313,6 +2330,12 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[
+            29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
+            48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66,
+            67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79,
+        ],
+        excluded_codes: 9225759071462750111,
     };
     #[cfg(feature = "nasreq")]
     #[doc(hidden)]
@@ -2388,6 +2411,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "nasreq")]
     #[doc(hidden)]
@@ -2449,6 +2474,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "nasreq")]
     #[doc(hidden)]
@@ -2489,6 +2516,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "nasreq")]
     #[doc(hidden)]
@@ -2534,6 +2563,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "nasreq")]
     #[doc(hidden)]

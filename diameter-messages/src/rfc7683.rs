@@ -46,6 +46,8 @@ pub mod defs {
         rules: &[rt::rule(&OC_FEATURE_VECTOR, false, 0, Some(1))],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
     #[doc(hidden)]
@@ -95,6 +97,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
     #[doc(hidden)]

@@ -123,6 +123,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -212,6 +214,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(
         any(
@@ -378,6 +382,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -412,6 +418,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -494,6 +502,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -530,6 +540,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -574,6 +586,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -612,6 +626,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -850,6 +866,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -925,6 +943,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -992,6 +1012,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -1094,6 +1116,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -1130,6 +1154,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -1474,6 +1500,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -1615,6 +1643,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -1686,6 +1716,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -1780,6 +1812,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -1814,6 +1848,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -1867,6 +1903,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -1957,6 +1995,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -2045,6 +2085,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -2094,6 +2136,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -2123,6 +2167,8 @@ pub mod defs {
         rules: &[rt::rule(&TS_CODE, false, 1, None)],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -2170,6 +2216,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -2298,6 +2346,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -2330,6 +2380,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
@@ -2359,6 +2411,8 @@ pub mod defs {
         rules: &[rt::rule(&USER_STATE, false, 0, Some(1))],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -2387,6 +2441,8 @@ pub mod defs {
         rules: &[rt::rule(&USER_STATE, false, 0, Some(1))],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -2458,6 +2514,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
@@ -2509,6 +2567,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
@@ -2716,6 +2776,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -2919,6 +2981,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -2996,6 +3060,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -3298,6 +3364,8 @@ pub mod defs {
         rules: &[rt::rule(&VISITED_PLMN_ID, false, 1, None)],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -3377,6 +3445,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -3477,6 +3547,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -3785,6 +3857,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -3878,6 +3952,8 @@ pub mod defs {
         rules: &[rt::rule(&VISITED_PLMN_ID, false, 1, None)],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -3909,6 +3985,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -3958,6 +4036,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -4139,6 +4219,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -4190,6 +4272,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -4221,6 +4305,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -4285,6 +4371,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
     #[doc(hidden)]
@@ -4349,6 +4437,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -4477,6 +4567,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -4554,6 +4646,8 @@ pub mod defs {
         rules: &[rt::rule(&super::super::ts29212::defs::RAT_TYPE, false, 1, None)],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -4650,6 +4744,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -4683,6 +4779,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -4716,6 +4814,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -4765,6 +4865,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -4924,6 +5026,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -4994,6 +5098,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -5044,6 +5150,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -5087,6 +5195,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -5138,6 +5248,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -5195,6 +5307,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -5245,6 +5359,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -5314,6 +5430,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -5373,6 +5491,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -5423,6 +5543,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -5473,6 +5595,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -5526,6 +5650,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -5574,6 +5700,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -5618,6 +5746,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -5702,6 +5832,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]
@@ -5764,6 +5896,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "s6a")]
     #[doc(hidden)]

@@ -57,6 +57,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "sh")]
     #[doc(hidden)]
@@ -348,6 +350,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "sh")]
     #[doc(hidden)]
@@ -447,6 +451,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "sh")]
     #[doc(hidden)]
@@ -554,6 +560,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "sh")]
     #[doc(hidden)]
@@ -629,6 +637,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "sh")]
     #[doc(hidden)]
@@ -692,6 +702,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "sh")]
     #[doc(hidden)]
@@ -756,6 +768,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "sh")]
     #[doc(hidden)]
@@ -827,6 +841,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "sh")]
     #[doc(hidden)]
@@ -898,6 +914,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "sh")]
     #[doc(hidden)]
@@ -955,6 +973,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "sh")]
     #[doc(hidden)]
@@ -1000,6 +1020,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "sh")]
     #[doc(hidden)]

@@ -49,6 +49,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
     #[doc(hidden)]
@@ -113,6 +115,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
     #[doc(hidden)]
@@ -190,6 +194,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
     #[doc(hidden)]

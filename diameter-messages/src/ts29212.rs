@@ -99,6 +99,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     #[doc(hidden)]
@@ -327,6 +329,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(
         any(
@@ -602,6 +606,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     #[doc(hidden)]
@@ -688,6 +694,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     #[doc(hidden)]
@@ -735,6 +743,8 @@ pub mod defs {
         rules: &[rt::rule(&super::super::ts32299::defs::BSSID, false, 0, Some(1))],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     #[doc(hidden)]

@@ -105,6 +105,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
     #[doc(hidden)]

@@ -106,6 +106,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299"))]
     #[doc(hidden)]
@@ -203,6 +205,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const SUPPORTED_FEATURES_OCCURS: [rt::Occurs; 3] = [

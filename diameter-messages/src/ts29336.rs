@@ -69,6 +69,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
@@ -112,6 +114,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
@@ -199,6 +203,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
@@ -270,6 +276,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
@@ -356,6 +364,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
@@ -492,6 +502,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
@@ -607,6 +619,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
@@ -738,6 +752,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
@@ -772,6 +788,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
@@ -820,6 +838,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
@@ -900,6 +920,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
@@ -977,6 +999,8 @@ pub mod defs {
         rules: &[rt::rule(&MTC_PROVIDER_ID, false, 0, Some(1))],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
@@ -1023,6 +1047,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
@@ -1073,6 +1099,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
@@ -1189,6 +1217,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
@@ -1221,6 +1251,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]

@@ -50,6 +50,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -233,6 +235,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -331,6 +335,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -445,6 +451,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -590,6 +598,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -623,6 +633,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -884,6 +896,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -1097,6 +1111,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -1301,6 +1317,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -1460,6 +1478,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -1561,6 +1581,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -1615,6 +1637,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -1662,6 +1686,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -1728,6 +1754,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -1859,6 +1887,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -1926,6 +1956,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -1981,6 +2013,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -2056,6 +2090,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -2108,6 +2144,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -2191,6 +2229,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -2320,6 +2360,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -2658,6 +2700,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -2727,6 +2771,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -2814,6 +2860,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -2921,6 +2969,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -3001,6 +3051,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -3065,6 +3117,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -3141,6 +3195,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -3234,6 +3290,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -3319,6 +3377,8 @@ pub mod defs {
         rules: &[rt::rule(&TRIGGER_TYPE, false, 0, None)],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "ts32299")]
     #[doc(hidden)]
@@ -3390,6 +3450,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "ts32299")]
     #[doc(hidden)]
@@ -3480,6 +3542,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -3529,6 +3593,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -3562,6 +3628,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -3631,6 +3699,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -3686,6 +3756,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -3931,6 +4003,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -4015,6 +4089,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "ts32299")]
     #[doc(hidden)]
@@ -4209,6 +4285,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "ts32299")]
     #[doc(hidden)]
@@ -4288,6 +4366,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "ts32299")]
     #[doc(hidden)]
@@ -4389,6 +4469,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -4460,6 +4542,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -4605,6 +4689,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -4825,6 +4911,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -4930,6 +5018,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -4966,6 +5056,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -5000,6 +5092,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -5058,6 +5152,8 @@ pub mod defs {
         rules: &[rt::rule(&SUPPLEMENTARY_SERVICE, false, 0, None)],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -5302,6 +5398,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -5476,6 +5574,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -5553,6 +5653,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -5651,6 +5753,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -5689,6 +5793,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -5723,6 +5829,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -5783,6 +5891,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -5822,6 +5932,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -5863,6 +5975,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -5903,6 +6017,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -5941,6 +6057,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -5979,6 +6097,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -6016,6 +6136,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -6240,6 +6362,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -6352,6 +6476,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -6417,6 +6543,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -6522,6 +6650,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(
         any(
@@ -6764,6 +6894,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -6894,6 +7026,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -6999,6 +7133,8 @@ pub mod defs {
         rules: &[rt::rule(&BSSID, false, 0, Some(1))],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -7131,6 +7267,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -7242,6 +7380,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -7284,6 +7424,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -7381,6 +7523,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -7818,6 +7962,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -7988,6 +8134,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -8250,6 +8398,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -8288,6 +8438,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -8337,6 +8489,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -8392,6 +8546,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -8488,6 +8644,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -8519,6 +8677,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -8588,6 +8748,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "ts32299")]
     #[doc(hidden)]
@@ -8659,6 +8821,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "ts32299")]
     #[doc(hidden)]
@@ -8839,6 +9003,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -8877,6 +9043,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -8933,6 +9101,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "ts32299")]
     #[doc(hidden)]
@@ -8970,6 +9140,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "ts32299")]
     #[doc(hidden)]
@@ -9068,6 +9240,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -9102,6 +9276,8 @@ pub mod defs {
         rules: &[rt::rule(&TRIGGER_TYPE, false, 0, None)],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(feature = "ts32299")]
     #[doc(hidden)]
@@ -9134,6 +9310,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -9180,6 +9358,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -9279,6 +9459,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -9312,6 +9494,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -9346,6 +9530,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -9443,6 +9629,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
@@ -9524,6 +9712,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
