@@ -25,6 +25,8 @@ use crate::model::{AvpKey, Model};
 pub struct Gates {
     avps: BTreeMap<AvpKey, Option<BTreeSet<String>>>,
     modules: BTreeMap<String, Option<BTreeSet<String>>>,
+    /// Modules with a feature (not always on).
+    featured: BTreeSet<String>,
 }
 
 impl Gates {
@@ -66,7 +68,16 @@ impl Gates {
             };
             modules.insert(m.clone(), gate);
         }
-        Gates { avps, modules }
+        let featured = plan
+            .local_modules()
+            .filter(|m| !always_on.contains(m))
+            .cloned()
+            .collect();
+        Gates {
+            avps,
+            modules,
+            featured,
+        }
     }
 
     /// The attribute declaring module `m` (and naming its items from the root).
@@ -91,11 +102,14 @@ impl Gates {
     }
 
     /// The attribute of what only module `m`'s own feature compiles (its commands and
-    /// enum extensions): none when nothing else declares the module.
+    /// enum extensions): none when `m` is always on or nothing else declares the module.
     pub fn own_in(&self, m: &str) -> TokenStream {
-        match self.modules.get(m).and_then(Option::as_ref) {
-            Some(set) if set.len() > 1 => cfg(Some(&BTreeSet::from([name(m)]))),
-            _ => quote!(),
+        let own = BTreeSet::from([name(m)]);
+        if !self.featured.contains(m) || self.modules.get(m).and_then(Option::as_ref) == Some(&own)
+        {
+            quote!()
+        } else {
+            cfg(Some(&own))
         }
     }
 }
