@@ -107,6 +107,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[19, 20, 21, 22, 23],
+        excluded_codes: 824642113540,
     };
     #[doc(hidden)]
     pub const ACCOUNTING_REQUEST_OCCURS: [rt::Occurs; 19] = [
@@ -196,6 +198,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[20, 21, 22, 23, 24],
+        excluded_codes: 687396093956,
     };
     #[doc(hidden)]
     pub const ACCOUNTING_ANSWER_OCCURS: [rt::Occurs; 20] = [

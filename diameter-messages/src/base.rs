@@ -216,6 +216,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[&[1usize, 2usize]],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const VENDOR_SPECIFIC_APPLICATION_ID_OCCURS: [rt::Occurs; 3] = [
@@ -515,6 +517,8 @@ pub mod defs {
         rules: &[],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const FAILED_AVP_OCCURS: [rt::Occurs; 0] = [];
@@ -601,6 +605,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const PROXY_INFO_OCCURS: [rt::Occurs; 2] = [
@@ -759,6 +765,8 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const EXPERIMENTAL_RESULT_OCCURS: [rt::Occurs; 2] = [
@@ -815,6 +823,8 @@ pub mod defs {
         rules: &[],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const E2E_SEQUENCE_OCCURS: [rt::Occurs; 0] = [];
@@ -932,6 +942,11 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[
+            12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+            31, 32, 33, 34, 35, 36, 37, 38,
+        ],
+        excluded_codes: 1066204123362,
     };
     #[doc(hidden)]
     pub const CAPABILITIES_EXCHANGE_REQUEST_OCCURS: [rt::Occurs; 12] = [
@@ -993,6 +1008,11 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[
+            15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33,
+            34, 35, 36, 37, 38,
+        ],
+        excluded_codes: 1066195730658,
     };
     #[doc(hidden)]
     pub const CAPABILITIES_EXCHANGE_ANSWER_OCCURS: [rt::Occurs; 15] = [
@@ -1055,6 +1075,11 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[
+            11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
+            30, 31, 32, 33, 34, 35, 36,
+        ],
+        excluded_codes: 9723985788538,
     };
     #[doc(hidden)]
     pub const RE_AUTH_REQUEST_OCCURS: [rt::Occurs; 11] = [
@@ -1115,6 +1140,11 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[
+            13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+            32, 33, 34, 35, 36, 37, 38,
+        ],
+        excluded_codes: 9518422945310,
     };
     #[doc(hidden)]
     pub const RE_AUTH_ANSWER_OCCURS: [rt::Occurs; 13] = [
@@ -1177,6 +1207,11 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[
+            10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
+            29, 30, 31, 32, 33, 34, 35, 36, 37, 38,
+        ],
+        excluded_codes: 9724522659450,
     };
     #[doc(hidden)]
     pub const ABORT_SESSION_REQUEST_OCCURS: [rt::Occurs; 10] = [
@@ -1236,6 +1271,11 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[
+            13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+            32, 33, 34, 35, 36, 37, 38,
+        ],
+        excluded_codes: 9518422945310,
     };
     #[doc(hidden)]
     pub const ABORT_SESSION_ANSWER_OCCURS: [rt::Occurs; 13] = [
@@ -1298,6 +1338,11 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[
+            12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+            31, 32, 33, 34, 35, 36, 37, 38,
+        ],
+        excluded_codes: 9174766845562,
     };
     #[doc(hidden)]
     pub const SESSION_TERMINATION_REQUEST_OCCURS: [rt::Occurs; 12] = [
@@ -1359,6 +1404,11 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[
+            14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
+            33, 34, 35, 36, 37, 38,
+        ],
+        excluded_codes: 9518389390878,
     };
     #[doc(hidden)]
     pub const SESSION_TERMINATION_ANSWER_OCCURS: [rt::Occurs; 14] = [
@@ -1422,6 +1472,11 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[
+            3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
+            24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38,
+        ],
+        excluded_codes: 9862297157374,
     };
     #[doc(hidden)]
     pub const DEVICE_WATCHDOG_REQUEST_OCCURS: [rt::Occurs; 3] = [
@@ -1474,6 +1529,11 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[
+            6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+            26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38,
+        ],
+        excluded_codes: 9862288764670,
     };
     #[doc(hidden)]
     pub const DEVICE_WATCHDOG_ANSWER_OCCURS: [rt::Occurs; 6] = [
@@ -1529,6 +1589,11 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[
+            3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
+            24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38,
+        ],
+        excluded_codes: 9862301220606,
     };
     #[doc(hidden)]
     pub const DISCONNECT_PEER_REQUEST_OCCURS: [rt::Occurs; 3] = [
@@ -1581,6 +1646,11 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[
+            5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+            25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38,
+        ],
+        excluded_codes: 9862292958974,
     };
     #[doc(hidden)]
     pub const DISCONNECT_PEER_ANSWER_OCCURS: [rt::Occurs; 5] = [

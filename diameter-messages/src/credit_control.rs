@@ -42,6 +42,7 @@ pub mod defs {
     #![allow(unused_imports)]
     use super::rt::{self, AvpDef, GrammarDef};
     use super::rt::{AvpType::*, FlagRule::*};
+    #[cfg(any(feature = "credit_control", feature = "ro"))]
     /// Correlates the credit-control requests sent for different components (e.g. transport and service level) of one service.
     ///
     /// `CC-Correlation-Id` (AVP code 411), OctetString; flags M may, V must-not, P may; RFC 4006 section 8.1.
@@ -57,6 +58,14 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Requested, granted or used octets received from the end user.
     ///
     /// `CC-Input-Octets` (AVP code 412), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.24.
@@ -72,6 +81,14 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Member grammar of `CC-Money`.
     pub static CC_MONEY_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -80,12 +97,30 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     #[doc(hidden)]
     pub const CC_MONEY_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// A monetary amount, preferably with the currency it is expressed in.
     ///
     /// `CC-Money` (AVP code 413), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.22.
@@ -101,6 +136,14 @@ pub mod defs {
         grouped: Some(&CC_MONEY_GRAMMAR),
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Requested, granted or used octets sent to the end user.
     ///
     /// `CC-Output-Octets` (AVP code 414), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.25.
@@ -116,6 +159,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(any(feature = "credit_control", feature = "ro"))]
     /// Sequence number of the request within its session, which with Session-Id makes a request unique.
     ///
     /// `CC-Request-Number` (AVP code 415), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.2.
@@ -131,6 +175,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(any(feature = "credit_control", feature = "ro"))]
     /// Why the credit-control request is sent: to open, update or close a credit-control session, or for a one-off event.
     ///
     /// `CC-Request-Type` (AVP code 416), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.3.
@@ -151,6 +196,14 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Requested, granted or used units of a service-defined kind (events, points and so on).
     ///
     /// `CC-Service-Specific-Units` (AVP code 417), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.26.
@@ -166,6 +219,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(any(feature = "credit_control", feature = "ro"))]
     /// Whether the credit-control message stream may move to a backup server after a communication failure.
     ///
     /// `CC-Session-Failover` (AVP code 418), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.4.
@@ -181,6 +235,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(feature = "credit_control")]
     /// Identifier of a credit-control sub-session within the session named by Session-Id.
     ///
     /// `CC-Sub-Session-Id` (AVP code 419), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.5.
@@ -196,6 +251,14 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Requested, granted or used time, in seconds.
     ///
     /// `CC-Time` (AVP code 420), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.21.
@@ -211,6 +274,14 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Requested, granted or used octets counted in both directions together.
     ///
     /// `CC-Total-Octets` (AVP code 421), Unsigned64; flags M must, V must-not, P may; RFC 4006 section 8.23.
@@ -226,6 +297,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(feature = "credit_control")]
     /// Answer to a CHECK_BALANCE request: whether the account can cover the requested service.
     ///
     /// `Check-Balance-Result` (AVP code 422), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.6.
@@ -241,6 +313,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(any(feature = "credit_control", feature = "ro"))]
     /// Member grammar of `Cost-Information`.
     pub static COST_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -250,13 +323,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "credit_control", feature = "ro"))]
     #[doc(hidden)]
     pub const COST_INFORMATION_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "credit_control", feature = "ro"))]
     /// Estimated cost of a service (or accumulated cost of the session) that the client may show the end user.
     ///
     /// `Cost-Information` (AVP code 423), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.7.
@@ -272,6 +349,7 @@ pub mod defs {
         grouped: Some(&COST_INFORMATION_GRAMMAR),
         spec: "RFC 4006",
     };
+    #[cfg(any(feature = "credit_control", feature = "ro"))]
     /// Human-readable unit (such as minutes or megabytes) to which a per-unit cost applies.
     ///
     /// `Cost-Unit` (AVP code 424), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.12.
@@ -287,6 +365,14 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// ISO 4217 numeric code of the currency in which monetary amounts are given.
     ///
     /// `Currency-Code` (AVP code 425), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.11.
@@ -302,6 +388,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(feature = "credit_control")]
     /// Sent in AA requests by a credit-control capable element to say whether a first interrogation or a re-authorization is meant.
     ///
     /// `Credit-Control` (AVP code 426), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.13.
@@ -317,6 +404,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(any(feature = "credit_control", feature = "ro"))]
     /// What the client does with the service when credit-control messages cannot reach the server (default TERMINATE).
     ///
     /// `Credit-Control-Failure-Handling` (AVP code 427), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.14.
@@ -332,6 +420,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(any(feature = "credit_control", feature = "ro"))]
     /// What the client does when a direct-debiting request cannot reach the server (default TERMINATE_OR_BUFFER).
     ///
     /// `Direct-Debiting-Failure-Handling` (AVP code 428), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.15.
@@ -347,6 +436,14 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Power of ten applied to Value-Digits inside a Unit-Value.
     ///
     /// `Exponent` (AVP code 429), Integer32; flags M must, V must-not, P may; RFC 4006 section 8.9.
@@ -362,6 +459,14 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Member grammar of `Final-Unit-Indication`.
     pub static FINAL_UNIT_INDICATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -372,7 +477,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     #[doc(hidden)]
     pub const FINAL_UNIT_INDICATION_OCCURS: [rt::Occurs; 4] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -380,6 +495,14 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Marks the granted units as the last ones and says what the client does once they are used up.
     ///
     /// `Final-Unit-Indication` (AVP code 430), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.34.
@@ -395,6 +518,14 @@ pub mod defs {
         grouped: Some(&FINAL_UNIT_INDICATION_GRAMMAR),
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Member grammar of `Granted-Service-Unit`.
     pub static GRANTED_SERVICE_UNIT_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -408,7 +539,17 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     #[doc(hidden)]
     pub const GRANTED_SERVICE_UNIT_OCCURS: [rt::Occurs; 7] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -419,6 +560,14 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Units the client may let the end user consume before the service ends or a new request is due.
     ///
     /// `Granted-Service-Unit` (AVP code 431), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.17.
@@ -434,6 +583,14 @@ pub mod defs {
         grouped: Some(&GRANTED_SERVICE_UNIT_GRAMMAR),
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Identifier of a group of services rated alike, unique together with Service-Context-Id.
     ///
     /// `Rating-Group` (AVP code 432), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.29.
@@ -449,6 +606,14 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Format of the address in Redirect-Server-Address.
     ///
     /// `Redirect-Address-Type` (AVP code 433), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.38.
@@ -464,6 +629,14 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Member grammar of `Redirect-Server`.
     pub static REDIRECT_SERVER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -472,12 +645,30 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     #[doc(hidden)]
     pub const REDIRECT_SERVER_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Where the user is sent when the account cannot cover the service (required with Final-Unit-Action REDIRECT).
     ///
     /// `Redirect-Server` (AVP code 434), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.37.
@@ -493,6 +684,14 @@ pub mod defs {
         grouped: Some(&REDIRECT_SERVER_GRAMMAR),
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Address of the redirect server, in the format named by Redirect-Address-Type.
     ///
     /// `Redirect-Server-Address` (AVP code 435), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.39.
@@ -508,6 +707,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(any(feature = "credit_control", feature = "ro"))]
     /// What an EVENT_REQUEST asks for: debit, refund, balance check or price enquiry.
     ///
     /// `Requested-Action` (AVP code 436), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.41.
@@ -528,6 +728,14 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Member grammar of `Requested-Service-Unit`.
     pub static REQUESTED_SERVICE_UNIT_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -540,7 +748,17 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     #[doc(hidden)]
     pub const REQUESTED_SERVICE_UNIT_OCCURS: [rt::Occurs; 6] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -550,6 +768,14 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Units, or a monetary amount, that the client asks the server to grant.
     ///
     /// `Requested-Service-Unit` (AVP code 437), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.18.
@@ -565,6 +791,14 @@ pub mod defs {
         grouped: Some(&REQUESTED_SERVICE_UNIT_GRAMMAR),
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// IP filter for traffic that stays allowed after the final units are used; everything else is dropped.
     ///
     /// `Restriction-Filter-Rule` (AVP code 438), IPFilterRule; flags M must, V must-not, P may; RFC 4006 section 8.36.
@@ -580,6 +814,14 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Identifier of a service, unique together with Service-Context-Id.
     ///
     /// `Service-Identifier` (AVP code 439), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.28.
@@ -595,6 +837,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(feature = "credit_control")]
     /// Member grammar of `Service-Parameter-Info`.
     pub static SERVICE_PARAMETER_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -603,12 +846,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "credit_control")]
     #[doc(hidden)]
     pub const SERVICE_PARAMETER_INFO_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 0, 0),
         rt::Occurs::new(1, 1, usize::MAX, 0, 0),
     ];
+    #[cfg(feature = "credit_control")]
     /// A service-specific typed parameter used for pricing or rating.
     ///
     /// `Service-Parameter-Info` (AVP code 440), Grouped; flags M may, V must-not, P may; RFC 4006 section 8.43.
@@ -624,6 +871,7 @@ pub mod defs {
         grouped: Some(&SERVICE_PARAMETER_INFO_GRAMMAR),
         spec: "RFC 4006",
     };
+    #[cfg(feature = "credit_control")]
     /// Type of a service parameter, as assigned by whoever allocated the Service-Context-Id.
     ///
     /// `Service-Parameter-Type` (AVP code 441), Unsigned32; flags M may, V must-not, P may; RFC 4006 section 8.44.
@@ -639,6 +887,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(feature = "credit_control")]
     /// Value of a service parameter whose type is given by Service-Parameter-Type.
     ///
     /// `Service-Parameter-Value` (AVP code 442), OctetString; flags M may, V must-not, P may; RFC 4006 section 8.45.
@@ -654,6 +903,15 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "sy",
+            feature = "ts32299"
+        )
+    )]
     /// Member grammar of `Subscription-Id`.
     pub static SUBSCRIPTION_ID_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -662,12 +920,32 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "sy",
+            feature = "ts32299"
+        )
+    )]
     #[doc(hidden)]
     pub const SUBSCRIPTION_ID_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "sy",
+            feature = "ts32299"
+        )
+    )]
     /// Identifies the end user's subscription by a typed identifier.
     ///
     /// `Subscription-Id` (AVP code 443), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.46.
@@ -683,6 +961,15 @@ pub mod defs {
         grouped: Some(&SUBSCRIPTION_ID_GRAMMAR),
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "sy",
+            feature = "ts32299"
+        )
+    )]
     /// The subscription identifier itself, in the format named by Subscription-Id-Type.
     ///
     /// `Subscription-Id-Data` (AVP code 444), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.48.
@@ -698,6 +985,14 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Member grammar of `Unit-Value`.
     pub static UNIT_VALUE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -706,12 +1001,30 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     #[doc(hidden)]
     pub const UNIT_VALUE_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// A decimal number given as Value-Digits times ten to the power Exponent (absent exponent means zero).
     ///
     /// `Unit-Value` (AVP code 445), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.8.
@@ -727,6 +1040,14 @@ pub mod defs {
         grouped: Some(&UNIT_VALUE_GRAMMAR),
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Member grammar of `Used-Service-Unit`.
     pub static USED_SERVICE_UNIT_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -740,7 +1061,17 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     #[doc(hidden)]
     pub const USED_SERVICE_UNIT_OCCURS: [rt::Occurs; 7] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -751,6 +1082,14 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Units consumed since the service started or since the previous report.
     ///
     /// `Used-Service-Unit` (AVP code 446), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.19.
@@ -766,6 +1105,14 @@ pub mod defs {
         grouped: Some(&USED_SERVICE_UNIT_GRAMMAR),
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Significant digits of a Unit-Value, scaled by the accompanying Exponent.
     ///
     /// `Value-Digits` (AVP code 447), Integer64; flags M must, V must-not, P may; RFC 4006 section 8.10.
@@ -781,6 +1128,14 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Seconds for which granted units stay valid (or a redirect/restriction lasts) before the client must ask again.
     ///
     /// `Validity-Time` (AVP code 448), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.33.
@@ -796,6 +1151,15 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts29214",
+            feature = "ts32299"
+        )
+    )]
     /// Action taken when the account can no longer pay for the service: end it, redirect the user, or restrict access.
     ///
     /// `Final-Unit-Action` (AVP code 449), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.35.
@@ -811,6 +1175,15 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "sy",
+            feature = "ts32299"
+        )
+    )]
     /// Kind of identifier carried in Subscription-Id-Data.
     ///
     /// `Subscription-Id-Type` (AVP code 450), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.47.
@@ -832,6 +1205,14 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Moment at which the tariff of the service changes, in seconds since 1 January 1900 00:00 UTC.
     ///
     /// `Tariff-Time-Change` (AVP code 451), Time; flags M must, V must-not, P may; RFC 4006 section 8.20.
@@ -847,6 +1228,14 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Whether units belong before or after a tariff change, or straddle it.
     ///
     /// `Tariff-Change-Usage` (AVP code 452), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.27.
@@ -866,6 +1255,14 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Identifier of a credit pool within the session.
     ///
     /// `G-S-U-Pool-Identifier` (AVP code 453), Unsigned32; flags M must, V must-not, P may; RFC 4006 section 8.31.
@@ -881,6 +1278,14 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Kind of unit pooled into a credit pool.
     ///
     /// `CC-Unit-Type` (AVP code 454), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.32.
@@ -903,6 +1308,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(any(feature = "credit_control", feature = "ro"))]
     /// Whether the client can handle credit control for several services independently within one (sub-)session.
     ///
     /// `Multiple-Services-Indicator` (AVP code 455), Enumerated; flags M must, V must-not, P may; RFC 4006 section 8.40.
@@ -921,6 +1327,14 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Member grammar of `Multiple-Services-Credit-Control`.
     pub static MULTIPLE_SERVICES_CREDIT_CONTROL_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -937,7 +1351,17 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     #[doc(hidden)]
     pub const MULTIPLE_SERVICES_CREDIT_CONTROL_OCCURS: [rt::Occurs; 10] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -951,6 +1375,14 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Credit-control data (requested, granted and used units and related results) for one or more services or one rating group.
     ///
     /// `Multiple-Services-Credit-Control` (AVP code 456), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.16.
@@ -966,6 +1398,14 @@ pub mod defs {
         grouped: Some(&MULTIPLE_SERVICES_CREDIT_CONTROL_GRAMMAR),
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Member grammar of `G-S-U-Pool-Reference`.
     pub static G_S_U_POOL_REFERENCE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -975,13 +1415,31 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     #[doc(hidden)]
     pub const G_S_U_POOL_REFERENCE_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Ties the granted units of one type to a credit pool of the session, with the multiplier into pool units.
     ///
     /// `G-S-U-Pool-Reference` (AVP code 457), Grouped; flags M must, V must-not, P may; RFC 4006 section 8.30.
@@ -997,6 +1455,14 @@ pub mod defs {
         grouped: Some(&G_S_U_POOL_REFERENCE_GRAMMAR),
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Member grammar of `User-Equipment-Info`.
     pub static USER_EQUIPMENT_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1005,12 +1471,30 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     #[doc(hidden)]
     pub const USER_EQUIPMENT_INFO_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 0, 0),
         rt::Occurs::new(1, 1, usize::MAX, 0, 0),
     ];
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Identity and capability of the terminal the subscriber is using.
     ///
     /// `User-Equipment-Info` (AVP code 458), Grouped; flags M may, V must-not, P may; RFC 4006 section 8.49.
@@ -1026,6 +1510,14 @@ pub mod defs {
         grouped: Some(&USER_EQUIPMENT_INFO_GRAMMAR),
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// Kind of terminal identifier carried in User-Equipment-Info-Value.
     ///
     /// `User-Equipment-Info-Type` (AVP code 459), Enumerated; flags M may, V must-not, P may; RFC 4006 section 8.50.
@@ -1041,6 +1533,14 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     /// The terminal identifier itself, in the format named by User-Equipment-Info-Type.
     ///
     /// `User-Equipment-Info-Value` (AVP code 460), OctetString; flags M may, V must-not, P may; RFC 4006 section 8.51.
@@ -1056,6 +1556,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(any(feature = "credit_control", feature = "rf", feature = "ro"))]
     /// Identifier ("service-context@domain") of the service-specific document that governs the request.
     ///
     /// `Service-Context-Id` (AVP code 461), UTF8String; flags M must, V must-not, P may; RFC 4006 section 8.42.
@@ -1071,6 +1572,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 4006",
     };
+    #[cfg(feature = "credit_control")]
     /// Grammar of Re-Auth-request.
     pub static RE_AUTH_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1138,7 +1640,13 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[
+            15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33,
+            34, 35, 36, 37, 38, 39, 40,
+        ],
+        excluded_codes: 9723985788538,
     };
+    #[cfg(feature = "credit_control")]
     #[doc(hidden)]
     pub const RE_AUTH_REQUEST_OCCURS: [rt::Occurs; 15] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -1157,6 +1665,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "credit_control")]
     /// Grammar of Re-Auth-answer.
     pub static RE_AUTH_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1236,7 +1745,13 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[
+            17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35,
+            36, 37, 38, 39, 40, 41, 42,
+        ],
+        excluded_codes: 9518422945310,
     };
+    #[cfg(feature = "credit_control")]
     #[doc(hidden)]
     pub const RE_AUTH_ANSWER_OCCURS: [rt::Occurs; 17] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -1257,6 +1772,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "credit_control")]
     /// Grammar of Credit-Control-request.
     pub static CREDIT_CONTROL_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1313,7 +1829,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39],
+        excluded_codes: 238405053059169,
     };
+    #[cfg(feature = "credit_control")]
     #[doc(hidden)]
     pub const CREDIT_CONTROL_REQUEST_OCCURS: [rt::Occurs; 27] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -1344,6 +1863,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "credit_control")]
     /// Grammar of Credit-Control-answer.
     pub static CREDIT_CONTROL_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1400,7 +1920,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39],
+        excluded_codes: 5309744647998809216,
     };
+    #[cfg(feature = "credit_control")]
     #[doc(hidden)]
     pub const CREDIT_CONTROL_ANSWER_OCCURS: [rt::Occurs; 27] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -1435,59 +1958,353 @@ pub mod defs {
 /// The AVPs and applications this module defines.
 pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
     avps: &[
+        #[cfg(any(feature = "credit_control", feature = "ro"))]
         &defs::CC_CORRELATION_ID,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::CC_INPUT_OCTETS,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::CC_MONEY,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::CC_OUTPUT_OCTETS,
+        #[cfg(any(feature = "credit_control", feature = "ro"))]
         &defs::CC_REQUEST_NUMBER,
+        #[cfg(any(feature = "credit_control", feature = "ro"))]
         &defs::CC_REQUEST_TYPE,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::CC_SERVICE_SPECIFIC_UNITS,
+        #[cfg(any(feature = "credit_control", feature = "ro"))]
         &defs::CC_SESSION_FAILOVER,
+        #[cfg(feature = "credit_control")]
         &defs::CC_SUB_SESSION_ID,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::CC_TIME,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::CC_TOTAL_OCTETS,
+        #[cfg(feature = "credit_control")]
         &defs::CHECK_BALANCE_RESULT,
+        #[cfg(any(feature = "credit_control", feature = "ro"))]
         &defs::COST_INFORMATION,
+        #[cfg(any(feature = "credit_control", feature = "ro"))]
         &defs::COST_UNIT,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::CURRENCY_CODE,
+        #[cfg(feature = "credit_control")]
         &defs::CREDIT_CONTROL,
+        #[cfg(any(feature = "credit_control", feature = "ro"))]
         &defs::CREDIT_CONTROL_FAILURE_HANDLING,
+        #[cfg(any(feature = "credit_control", feature = "ro"))]
         &defs::DIRECT_DEBITING_FAILURE_HANDLING,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::EXPONENT,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::FINAL_UNIT_INDICATION,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::GRANTED_SERVICE_UNIT,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::RATING_GROUP,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::REDIRECT_ADDRESS_TYPE,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::REDIRECT_SERVER,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::REDIRECT_SERVER_ADDRESS,
+        #[cfg(any(feature = "credit_control", feature = "ro"))]
         &defs::REQUESTED_ACTION,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::REQUESTED_SERVICE_UNIT,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::RESTRICTION_FILTER_RULE,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::SERVICE_IDENTIFIER,
+        #[cfg(feature = "credit_control")]
         &defs::SERVICE_PARAMETER_INFO,
+        #[cfg(feature = "credit_control")]
         &defs::SERVICE_PARAMETER_TYPE,
+        #[cfg(feature = "credit_control")]
         &defs::SERVICE_PARAMETER_VALUE,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "sy",
+                feature = "ts32299"
+            )
+        )]
         &defs::SUBSCRIPTION_ID,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "sy",
+                feature = "ts32299"
+            )
+        )]
         &defs::SUBSCRIPTION_ID_DATA,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::UNIT_VALUE,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::USED_SERVICE_UNIT,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::VALUE_DIGITS,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::VALIDITY_TIME,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts29214",
+                feature = "ts32299"
+            )
+        )]
         &defs::FINAL_UNIT_ACTION,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "sy",
+                feature = "ts32299"
+            )
+        )]
         &defs::SUBSCRIPTION_ID_TYPE,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::TARIFF_TIME_CHANGE,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::TARIFF_CHANGE_USAGE,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::G_S_U_POOL_IDENTIFIER,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::CC_UNIT_TYPE,
+        #[cfg(any(feature = "credit_control", feature = "ro"))]
         &defs::MULTIPLE_SERVICES_INDICATOR,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::MULTIPLE_SERVICES_CREDIT_CONTROL,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::G_S_U_POOL_REFERENCE,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::USER_EQUIPMENT_INFO,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::USER_EQUIPMENT_INFO_TYPE,
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         &defs::USER_EQUIPMENT_INFO_VALUE,
+        #[cfg(any(feature = "credit_control", feature = "rf", feature = "ro"))]
         &defs::SERVICE_CONTEXT_ID,
     ],
     applications: &[
+        #[cfg(feature = "credit_control")]
         rt::dictionary::ApplicationDef {
             id: 4u32,
             name: "Diameter Credit Control",
@@ -1517,6 +2334,9 @@ pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
         },
     ],
 };
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The Grouped AVP [`CC-Money`](defs::CC_MONEY).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CcMoney {
@@ -1525,6 +2345,9 @@ pub struct CcMoney {
     /// [`Currency-Code`](defs::CURRENCY_CODE), optional.
     pub currency_code: Option<u32>,
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl CcMoney {
     /// A group with its required AVPs (`Unit-Value`); optional and repeated ones start empty.
     pub fn new(unit_value: UnitValue) -> Self {
@@ -1541,6 +2364,9 @@ impl CcMoney {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// A builder of this group: one setter per required AVP, then [`CcMoneyBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -1549,6 +2375,9 @@ pub struct CcMoneyBuilder {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl CcMoneyBuilder {
     ///Sets `Unit-Value`.
     pub fn unit_value(mut self, v: impl Into<UnitValue>) -> Self {
@@ -1566,6 +2395,9 @@ impl CcMoneyBuilder {
         Ok(self.value)
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> rt::Group<'a> for CcMoney {
     const DEF: &'static rt::AvpDef = &defs::CC_MONEY;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -1584,18 +2416,27 @@ impl<'a> rt::Group<'a> for CcMoney {
         rt::put_opt(w, 425, 64, 0, &self.currency_code);
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl rt::IntoOwned for CcMoney {
     type Owned = CcMoney;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> CcMoney {
         self
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The checked view of [`CcMoney`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct CcMoneyView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> CcMoneyView<'a> {
     /// [`Unit-Value`](defs::UNIT_VALUE), required.
     pub fn unit_value(&self) -> UnitValueView<'a> {
@@ -1606,6 +2447,9 @@ impl<'a> CcMoneyView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> rt::GroupView<'a> for CcMoneyView<'a> {
     const DEF: &'static rt::AvpDef = &defs::CC_MONEY;
     type Group = CcMoney;
@@ -1648,15 +2492,20 @@ impl<'a> rt::GroupView<'a> for CcMoneyView<'a> {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for CcMoneyView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 /// The Enumerated AVP [`CC-Request-Type`](defs::CC_REQUEST_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CcRequestType(pub i32);
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 impl CcRequestType {
     /// `INITIAL_REQUEST` (1).
     pub const INITIAL_REQUEST: Self = Self(1);
@@ -1677,10 +2526,13 @@ impl CcRequestType {
         }
     }
 }
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 rt::enumerated!(CcRequestType, "CC-Request-Type");
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 /// The Enumerated AVP [`CC-Session-Failover`](defs::CC_SESSION_FAILOVER); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CcSessionFailover(pub i32);
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 impl CcSessionFailover {
     /// `FAILOVER_NOT_SUPPORTED` (0).
     pub const FAILOVER_NOT_SUPPORTED: Self = Self(0);
@@ -1695,10 +2547,13 @@ impl CcSessionFailover {
         }
     }
 }
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 rt::enumerated!(CcSessionFailover, "CC-Session-Failover");
+#[cfg(feature = "credit_control")]
 /// The Enumerated AVP [`Check-Balance-Result`](defs::CHECK_BALANCE_RESULT); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CheckBalanceResult(pub i32);
+#[cfg(feature = "credit_control")]
 impl CheckBalanceResult {
     /// `ENOUGH_CREDIT` (0).
     pub const ENOUGH_CREDIT: Self = Self(0);
@@ -1713,7 +2568,9 @@ impl CheckBalanceResult {
         }
     }
 }
+#[cfg(feature = "credit_control")]
 rt::enumerated!(CheckBalanceResult, "Check-Balance-Result");
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 /// The Grouped AVP [`Cost-Information`](defs::COST_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CostInformation<'a> {
@@ -1724,6 +2581,7 @@ pub struct CostInformation<'a> {
     /// [`Cost-Unit`](defs::COST_UNIT), optional.
     pub cost_unit: Option<rt::Utf8String<'a>>,
 }
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 impl<'a> CostInformation<'a> {
     /// A group with its required AVPs (`Unit-Value`, `Currency-Code`); optional and repeated ones start empty.
     pub fn new(unit_value: UnitValue, currency_code: u32) -> Self {
@@ -1741,6 +2599,7 @@ impl<'a> CostInformation<'a> {
         }
     }
 }
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 /// A builder of this group: one setter per required AVP, then [`CostInformationBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -1749,6 +2608,7 @@ pub struct CostInformationBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 impl<'a> CostInformationBuilder<'a> {
     ///Sets `Unit-Value`.
     pub fn unit_value(mut self, v: impl Into<UnitValue>) -> Self {
@@ -1776,6 +2636,7 @@ impl<'a> CostInformationBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 impl<'a> rt::Group<'a> for CostInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::COST_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -1798,6 +2659,7 @@ impl<'a> rt::Group<'a> for CostInformation<'a> {
         rt::put_opt(w, 424, 64, 0, &self.cost_unit);
     }
 }
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 impl rt::IntoOwned for CostInformation<'_> {
     type Owned = CostInformation<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> CostInformation<'static> {
@@ -1808,12 +2670,14 @@ impl rt::IntoOwned for CostInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 /// The checked view of [`CostInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct CostInformationView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 impl<'a> CostInformationView<'a> {
     /// [`Unit-Value`](defs::UNIT_VALUE), required.
     pub fn unit_value(&self) -> UnitValueView<'a> {
@@ -1828,6 +2692,7 @@ impl<'a> CostInformationView<'a> {
         rt::view::opt(self.data, self.at[2])
     }
 }
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 impl<'a> rt::GroupView<'a> for CostInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::COST_INFORMATION;
     type Group = CostInformation<'a>;
@@ -1875,15 +2740,18 @@ impl<'a> rt::GroupView<'a> for CostInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for CostInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "credit_control")]
 /// The Enumerated AVP [`Credit-Control`](defs::CREDIT_CONTROL); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CreditControl(pub i32);
+#[cfg(feature = "credit_control")]
 impl CreditControl {
     /// `CREDIT_AUTHORIZATION` (0).
     pub const CREDIT_AUTHORIZATION: Self = Self(0);
@@ -1898,10 +2766,13 @@ impl CreditControl {
         }
     }
 }
+#[cfg(feature = "credit_control")]
 rt::enumerated!(CreditControl, "Credit-Control");
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 /// The Enumerated AVP [`Credit-Control-Failure-Handling`](defs::CREDIT_CONTROL_FAILURE_HANDLING); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CreditControlFailureHandling(pub i32);
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 impl CreditControlFailureHandling {
     /// `TERMINATE` (0).
     pub const TERMINATE: Self = Self(0);
@@ -1919,10 +2790,13 @@ impl CreditControlFailureHandling {
         }
     }
 }
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 rt::enumerated!(CreditControlFailureHandling, "Credit-Control-Failure-Handling");
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 /// The Enumerated AVP [`Direct-Debiting-Failure-Handling`](defs::DIRECT_DEBITING_FAILURE_HANDLING); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct DirectDebitingFailureHandling(pub i32);
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 impl DirectDebitingFailureHandling {
     /// `TERMINATE_OR_BUFFER` (0).
     pub const TERMINATE_OR_BUFFER: Self = Self(0);
@@ -1937,7 +2811,11 @@ impl DirectDebitingFailureHandling {
         }
     }
 }
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 rt::enumerated!(DirectDebitingFailureHandling, "Direct-Debiting-Failure-Handling");
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The Grouped AVP [`Final-Unit-Indication`](defs::FINAL_UNIT_INDICATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FinalUnitIndication<'a> {
@@ -1950,6 +2828,9 @@ pub struct FinalUnitIndication<'a> {
     /// [`Redirect-Server`](defs::REDIRECT_SERVER), optional.
     pub redirect_server: Option<RedirectServer<'a>>,
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> FinalUnitIndication<'a> {
     /// A group with its required AVPs (`Final-Unit-Action`); optional and repeated ones start empty.
     pub fn new(final_unit_action: FinalUnitAction) -> Self {
@@ -1966,6 +2847,9 @@ impl<'a> FinalUnitIndication<'a> {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// A builder of this group: one setter per required AVP, then [`FinalUnitIndicationBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -1974,6 +2858,9 @@ pub struct FinalUnitIndicationBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> FinalUnitIndicationBuilder<'a> {
     ///Sets `Final-Unit-Action`.
     pub fn final_unit_action(mut self, v: impl Into<FinalUnitAction>) -> Self {
@@ -1995,6 +2882,9 @@ impl<'a> FinalUnitIndicationBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> rt::Group<'a> for FinalUnitIndication<'a> {
     const DEF: &'static rt::AvpDef = &defs::FINAL_UNIT_INDICATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -2021,6 +2911,9 @@ impl<'a> rt::Group<'a> for FinalUnitIndication<'a> {
         rt::put_opt_group(w, &self.redirect_server);
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl rt::IntoOwned for FinalUnitIndication<'_> {
     type Owned = FinalUnitIndication<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> FinalUnitIndication<'static> {
@@ -2032,12 +2925,18 @@ impl rt::IntoOwned for FinalUnitIndication<'_> {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The checked view of [`FinalUnitIndication`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct FinalUnitIndicationView<'a> {
     data: &'a [u8],
     at: [u32; 4],
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> FinalUnitIndicationView<'a> {
     /// [`Final-Unit-Action`](defs::FINAL_UNIT_ACTION), required.
     pub fn final_unit_action(&self) -> FinalUnitAction {
@@ -2056,6 +2955,9 @@ impl<'a> FinalUnitIndicationView<'a> {
         rt::view::opt_group(self.data, self.at[3])
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> rt::GroupView<'a> for FinalUnitIndicationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::FINAL_UNIT_INDICATION;
     type Group = FinalUnitIndication<'a>;
@@ -2108,12 +3010,18 @@ impl<'a> rt::GroupView<'a> for FinalUnitIndicationView<'a> {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for FinalUnitIndicationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The Grouped AVP [`Granted-Service-Unit`](defs::GRANTED_SERVICE_UNIT).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GrantedServiceUnit<'a> {
@@ -2134,12 +3042,18 @@ pub struct GrantedServiceUnit<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> GrantedServiceUnit<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> rt::Group<'a> for GrantedServiceUnit<'a> {
     const DEF: &'static rt::AvpDef = &defs::GRANTED_SERVICE_UNIT;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -2172,6 +3086,9 @@ impl<'a> rt::Group<'a> for GrantedServiceUnit<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl rt::IntoOwned for GrantedServiceUnit<'_> {
     type Owned = GrantedServiceUnit<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> GrantedServiceUnit<'static> {
@@ -2189,12 +3106,18 @@ impl rt::IntoOwned for GrantedServiceUnit<'_> {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The checked view of [`GrantedServiceUnit`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct GrantedServiceUnitView<'a> {
     data: &'a [u8],
     at: [u32; 7],
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> GrantedServiceUnitView<'a> {
     /// [`Tariff-Time-Change`](defs::TARIFF_TIME_CHANGE), optional.
     pub fn tariff_time_change(&self) -> Option<rt::Time> {
@@ -2229,6 +3152,9 @@ impl<'a> GrantedServiceUnitView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> rt::GroupView<'a> for GrantedServiceUnitView<'a> {
     const DEF: &'static rt::AvpDef = &defs::GRANTED_SERVICE_UNIT;
     type Group = GrantedServiceUnit<'a>;
@@ -2288,15 +3214,24 @@ impl<'a> rt::GroupView<'a> for GrantedServiceUnitView<'a> {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for GrantedServiceUnitView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The Enumerated AVP [`Redirect-Address-Type`](defs::REDIRECT_ADDRESS_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct RedirectAddressType(pub i32);
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl RedirectAddressType {
     /// `IPV4_ADDRESS` (0).
     pub const IPV4_ADDRESS: Self = Self(0);
@@ -2317,7 +3252,13 @@ impl RedirectAddressType {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 rt::enumerated!(RedirectAddressType, "Redirect-Address-Type");
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The Grouped AVP [`Redirect-Server`](defs::REDIRECT_SERVER).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RedirectServer<'a> {
@@ -2326,6 +3267,9 @@ pub struct RedirectServer<'a> {
     /// [`Redirect-Server-Address`](defs::REDIRECT_SERVER_ADDRESS), required.
     pub redirect_server_address: rt::Utf8String<'a>,
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> RedirectServer<'a> {
     /// A group with its required AVPs (`Redirect-Address-Type`, `Redirect-Server-Address`); optional and repeated ones start empty.
     pub fn new(
@@ -2345,6 +3289,9 @@ impl<'a> RedirectServer<'a> {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// A builder of this group: one setter per required AVP, then [`RedirectServerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -2353,6 +3300,9 @@ pub struct RedirectServerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> RedirectServerBuilder<'a> {
     ///Sets `Redirect-Address-Type`.
     pub fn redirect_address_type(mut self, v: impl Into<RedirectAddressType>) -> Self {
@@ -2380,6 +3330,9 @@ impl<'a> RedirectServerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> rt::Group<'a> for RedirectServer<'a> {
     const DEF: &'static rt::AvpDef = &defs::REDIRECT_SERVER;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -2400,6 +3353,9 @@ impl<'a> rt::Group<'a> for RedirectServer<'a> {
         rt::put(w, 435, 64, 0, &self.redirect_server_address);
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl rt::IntoOwned for RedirectServer<'_> {
     type Owned = RedirectServer<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> RedirectServer<'static> {
@@ -2409,12 +3365,18 @@ impl rt::IntoOwned for RedirectServer<'_> {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The checked view of [`RedirectServer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct RedirectServerView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> RedirectServerView<'a> {
     /// [`Redirect-Address-Type`](defs::REDIRECT_ADDRESS_TYPE), required.
     pub fn redirect_address_type(&self) -> RedirectAddressType {
@@ -2425,6 +3387,9 @@ impl<'a> RedirectServerView<'a> {
         rt::view::one(self.data, self.at[1])
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> rt::GroupView<'a> for RedirectServerView<'a> {
     const DEF: &'static rt::AvpDef = &defs::REDIRECT_SERVER;
     type Group = RedirectServer<'a>;
@@ -2467,15 +3432,20 @@ impl<'a> rt::GroupView<'a> for RedirectServerView<'a> {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for RedirectServerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 /// The Enumerated AVP [`Requested-Action`](defs::REQUESTED_ACTION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct RequestedAction(pub i32);
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 impl RequestedAction {
     /// `DIRECT_DEBITING` (0).
     pub const DIRECT_DEBITING: Self = Self(0);
@@ -2496,7 +3466,11 @@ impl RequestedAction {
         }
     }
 }
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 rt::enumerated!(RequestedAction, "Requested-Action");
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The Grouped AVP [`Requested-Service-Unit`](defs::REQUESTED_SERVICE_UNIT).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RequestedServiceUnit<'a> {
@@ -2515,12 +3489,18 @@ pub struct RequestedServiceUnit<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> RequestedServiceUnit<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> rt::Group<'a> for RequestedServiceUnit<'a> {
     const DEF: &'static rt::AvpDef = &defs::REQUESTED_SERVICE_UNIT;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -2551,6 +3531,9 @@ impl<'a> rt::Group<'a> for RequestedServiceUnit<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl rt::IntoOwned for RequestedServiceUnit<'_> {
     type Owned = RequestedServiceUnit<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> RequestedServiceUnit<'static> {
@@ -2567,12 +3550,18 @@ impl rt::IntoOwned for RequestedServiceUnit<'_> {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The checked view of [`RequestedServiceUnit`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct RequestedServiceUnitView<'a> {
     data: &'a [u8],
     at: [u32; 6],
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> RequestedServiceUnitView<'a> {
     /// [`CC-Time`](defs::CC_TIME), optional.
     pub fn cc_time(&self) -> Option<u32> {
@@ -2603,6 +3592,9 @@ impl<'a> RequestedServiceUnitView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> rt::GroupView<'a> for RequestedServiceUnitView<'a> {
     const DEF: &'static rt::AvpDef = &defs::REQUESTED_SERVICE_UNIT;
     type Group = RequestedServiceUnit<'a>;
@@ -2659,12 +3651,16 @@ impl<'a> rt::GroupView<'a> for RequestedServiceUnitView<'a> {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for RequestedServiceUnitView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "credit_control")]
 /// The Grouped AVP [`Service-Parameter-Info`](defs::SERVICE_PARAMETER_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceParameterInfo<'a> {
@@ -2673,6 +3669,7 @@ pub struct ServiceParameterInfo<'a> {
     /// [`Service-Parameter-Value`](defs::SERVICE_PARAMETER_VALUE), required.
     pub service_parameter_value: rt::OctetString<'a>,
 }
+#[cfg(feature = "credit_control")]
 impl<'a> ServiceParameterInfo<'a> {
     /// A group with its required AVPs (`Service-Parameter-Type`, `Service-Parameter-Value`); optional and repeated ones start empty.
     pub fn new(
@@ -2692,6 +3689,7 @@ impl<'a> ServiceParameterInfo<'a> {
         }
     }
 }
+#[cfg(feature = "credit_control")]
 /// A builder of this group: one setter per required AVP, then [`ServiceParameterInfoBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -2700,6 +3698,7 @@ pub struct ServiceParameterInfoBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(feature = "credit_control")]
 impl<'a> ServiceParameterInfoBuilder<'a> {
     ///Sets `Service-Parameter-Type`.
     pub fn service_parameter_type(mut self, v: u32) -> Self {
@@ -2727,6 +3726,7 @@ impl<'a> ServiceParameterInfoBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "credit_control")]
 impl<'a> rt::Group<'a> for ServiceParameterInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::SERVICE_PARAMETER_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -2750,6 +3750,7 @@ impl<'a> rt::Group<'a> for ServiceParameterInfo<'a> {
         rt::put(w, 442, 0, 0, &self.service_parameter_value);
     }
 }
+#[cfg(feature = "credit_control")]
 impl rt::IntoOwned for ServiceParameterInfo<'_> {
     type Owned = ServiceParameterInfo<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ServiceParameterInfo<'static> {
@@ -2759,12 +3760,14 @@ impl rt::IntoOwned for ServiceParameterInfo<'_> {
         }
     }
 }
+#[cfg(feature = "credit_control")]
 /// The checked view of [`ServiceParameterInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ServiceParameterInfoView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(feature = "credit_control")]
 impl<'a> ServiceParameterInfoView<'a> {
     /// [`Service-Parameter-Type`](defs::SERVICE_PARAMETER_TYPE), required.
     pub fn service_parameter_type(&self) -> u32 {
@@ -2775,6 +3778,7 @@ impl<'a> ServiceParameterInfoView<'a> {
         rt::view::one(self.data, self.at[1])
     }
 }
+#[cfg(feature = "credit_control")]
 impl<'a> rt::GroupView<'a> for ServiceParameterInfoView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SERVICE_PARAMETER_INFO;
     type Group = ServiceParameterInfo<'a>;
@@ -2820,12 +3824,22 @@ impl<'a> rt::GroupView<'a> for ServiceParameterInfoView<'a> {
         }
     }
 }
+#[cfg(feature = "credit_control")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ServiceParameterInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(
+    any(
+        feature = "credit_control",
+        feature = "rf",
+        feature = "ro",
+        feature = "sy",
+        feature = "ts32299"
+    )
+)]
 /// The Grouped AVP [`Subscription-Id`](defs::SUBSCRIPTION_ID).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubscriptionId<'a> {
@@ -2834,6 +3848,15 @@ pub struct SubscriptionId<'a> {
     /// [`Subscription-Id-Data`](defs::SUBSCRIPTION_ID_DATA), required.
     pub subscription_id_data: rt::Utf8String<'a>,
 }
+#[cfg(
+    any(
+        feature = "credit_control",
+        feature = "rf",
+        feature = "ro",
+        feature = "sy",
+        feature = "ts32299"
+    )
+)]
 impl<'a> SubscriptionId<'a> {
     /// A group with its required AVPs (`Subscription-Id-Type`, `Subscription-Id-Data`); optional and repeated ones start empty.
     pub fn new(
@@ -2853,6 +3876,15 @@ impl<'a> SubscriptionId<'a> {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "credit_control",
+        feature = "rf",
+        feature = "ro",
+        feature = "sy",
+        feature = "ts32299"
+    )
+)]
 /// A builder of this group: one setter per required AVP, then [`SubscriptionIdBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -2861,6 +3893,15 @@ pub struct SubscriptionIdBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(
+    any(
+        feature = "credit_control",
+        feature = "rf",
+        feature = "ro",
+        feature = "sy",
+        feature = "ts32299"
+    )
+)]
 impl<'a> SubscriptionIdBuilder<'a> {
     ///Sets `Subscription-Id-Type`.
     pub fn subscription_id_type(mut self, v: impl Into<SubscriptionIdType>) -> Self {
@@ -2888,6 +3929,15 @@ impl<'a> SubscriptionIdBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(
+    any(
+        feature = "credit_control",
+        feature = "rf",
+        feature = "ro",
+        feature = "sy",
+        feature = "ts32299"
+    )
+)]
 impl<'a> rt::Group<'a> for SubscriptionId<'a> {
     const DEF: &'static rt::AvpDef = &defs::SUBSCRIPTION_ID;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -2908,6 +3958,15 @@ impl<'a> rt::Group<'a> for SubscriptionId<'a> {
         rt::put(w, 444, 64, 0, &self.subscription_id_data);
     }
 }
+#[cfg(
+    any(
+        feature = "credit_control",
+        feature = "rf",
+        feature = "ro",
+        feature = "sy",
+        feature = "ts32299"
+    )
+)]
 impl rt::IntoOwned for SubscriptionId<'_> {
     type Owned = SubscriptionId<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> SubscriptionId<'static> {
@@ -2917,12 +3976,30 @@ impl rt::IntoOwned for SubscriptionId<'_> {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "credit_control",
+        feature = "rf",
+        feature = "ro",
+        feature = "sy",
+        feature = "ts32299"
+    )
+)]
 /// The checked view of [`SubscriptionId`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct SubscriptionIdView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(
+    any(
+        feature = "credit_control",
+        feature = "rf",
+        feature = "ro",
+        feature = "sy",
+        feature = "ts32299"
+    )
+)]
 impl<'a> SubscriptionIdView<'a> {
     /// [`Subscription-Id-Type`](defs::SUBSCRIPTION_ID_TYPE), required.
     pub fn subscription_id_type(&self) -> SubscriptionIdType {
@@ -2933,6 +4010,15 @@ impl<'a> SubscriptionIdView<'a> {
         rt::view::one(self.data, self.at[1])
     }
 }
+#[cfg(
+    any(
+        feature = "credit_control",
+        feature = "rf",
+        feature = "ro",
+        feature = "sy",
+        feature = "ts32299"
+    )
+)]
 impl<'a> rt::GroupView<'a> for SubscriptionIdView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SUBSCRIPTION_ID;
     type Group = SubscriptionId<'a>;
@@ -2975,12 +4061,24 @@ impl<'a> rt::GroupView<'a> for SubscriptionIdView<'a> {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "credit_control",
+        feature = "rf",
+        feature = "ro",
+        feature = "sy",
+        feature = "ts32299"
+    )
+)]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for SubscriptionIdView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The Grouped AVP [`Unit-Value`](defs::UNIT_VALUE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UnitValue {
@@ -2989,6 +4087,9 @@ pub struct UnitValue {
     /// [`Exponent`](defs::EXPONENT), optional.
     pub exponent: Option<i32>,
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl UnitValue {
     /// A group with its required AVPs (`Value-Digits`); optional and repeated ones start empty.
     pub fn new(value_digits: i64) -> Self {
@@ -3005,6 +4106,9 @@ impl UnitValue {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// A builder of this group: one setter per required AVP, then [`UnitValueBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -3013,6 +4117,9 @@ pub struct UnitValueBuilder {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl UnitValueBuilder {
     ///Sets `Value-Digits`.
     pub fn value_digits(mut self, v: i64) -> Self {
@@ -3030,6 +4137,9 @@ impl UnitValueBuilder {
         Ok(self.value)
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> rt::Group<'a> for UnitValue {
     const DEF: &'static rt::AvpDef = &defs::UNIT_VALUE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -3048,18 +4158,27 @@ impl<'a> rt::Group<'a> for UnitValue {
         rt::put_opt(w, 429, 64, 0, &self.exponent);
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl rt::IntoOwned for UnitValue {
     type Owned = UnitValue;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> UnitValue {
         self
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The checked view of [`UnitValue`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct UnitValueView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> UnitValueView<'a> {
     /// [`Value-Digits`](defs::VALUE_DIGITS), required.
     pub fn value_digits(&self) -> i64 {
@@ -3070,6 +4189,9 @@ impl<'a> UnitValueView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> rt::GroupView<'a> for UnitValueView<'a> {
     const DEF: &'static rt::AvpDef = &defs::UNIT_VALUE;
     type Group = UnitValue;
@@ -3110,12 +4232,18 @@ impl<'a> rt::GroupView<'a> for UnitValueView<'a> {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for UnitValueView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The Grouped AVP [`Used-Service-Unit`](defs::USED_SERVICE_UNIT).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UsedServiceUnit<'a> {
@@ -3136,12 +4264,18 @@ pub struct UsedServiceUnit<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> UsedServiceUnit<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> rt::Group<'a> for UsedServiceUnit<'a> {
     const DEF: &'static rt::AvpDef = &defs::USED_SERVICE_UNIT;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -3171,6 +4305,9 @@ impl<'a> rt::Group<'a> for UsedServiceUnit<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl rt::IntoOwned for UsedServiceUnit<'_> {
     type Owned = UsedServiceUnit<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> UsedServiceUnit<'static> {
@@ -3188,12 +4325,18 @@ impl rt::IntoOwned for UsedServiceUnit<'_> {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The checked view of [`UsedServiceUnit`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct UsedServiceUnitView<'a> {
     data: &'a [u8],
     at: [u32; 7],
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> UsedServiceUnitView<'a> {
     /// [`Tariff-Change-Usage`](defs::TARIFF_CHANGE_USAGE), optional.
     pub fn tariff_change_usage(&self) -> Option<TariffChangeUsage> {
@@ -3228,6 +4371,9 @@ impl<'a> UsedServiceUnitView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> rt::GroupView<'a> for UsedServiceUnitView<'a> {
     const DEF: &'static rt::AvpDef = &defs::USED_SERVICE_UNIT;
     type Group = UsedServiceUnit<'a>;
@@ -3284,15 +4430,36 @@ impl<'a> rt::GroupView<'a> for UsedServiceUnitView<'a> {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for UsedServiceUnitView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(
+    any(
+        feature = "credit_control",
+        feature = "rf",
+        feature = "ro",
+        feature = "ts29214",
+        feature = "ts32299"
+    )
+)]
 /// The Enumerated AVP [`Final-Unit-Action`](defs::FINAL_UNIT_ACTION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FinalUnitAction(pub i32);
+#[cfg(
+    any(
+        feature = "credit_control",
+        feature = "rf",
+        feature = "ro",
+        feature = "ts29214",
+        feature = "ts32299"
+    )
+)]
 impl FinalUnitAction {
     /// `TERMINATE` (0).
     pub const TERMINATE: Self = Self(0);
@@ -3310,10 +4477,37 @@ impl FinalUnitAction {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "credit_control",
+        feature = "rf",
+        feature = "ro",
+        feature = "ts29214",
+        feature = "ts32299"
+    )
+)]
 rt::enumerated!(FinalUnitAction, "Final-Unit-Action");
+#[cfg(
+    any(
+        feature = "credit_control",
+        feature = "rf",
+        feature = "ro",
+        feature = "sy",
+        feature = "ts32299"
+    )
+)]
 /// The Enumerated AVP [`Subscription-Id-Type`](defs::SUBSCRIPTION_ID_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SubscriptionIdType(pub i32);
+#[cfg(
+    any(
+        feature = "credit_control",
+        feature = "rf",
+        feature = "ro",
+        feature = "sy",
+        feature = "ts32299"
+    )
+)]
 impl SubscriptionIdType {
     /// `END_USER_E164` (0).
     pub const END_USER_E164: Self = Self(0);
@@ -3337,10 +4531,25 @@ impl SubscriptionIdType {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "credit_control",
+        feature = "rf",
+        feature = "ro",
+        feature = "sy",
+        feature = "ts32299"
+    )
+)]
 rt::enumerated!(SubscriptionIdType, "Subscription-Id-Type");
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The Enumerated AVP [`Tariff-Change-Usage`](defs::TARIFF_CHANGE_USAGE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct TariffChangeUsage(pub i32);
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl TariffChangeUsage {
     /// `UNIT_BEFORE_TARIFF_CHANGE` (0).
     pub const UNIT_BEFORE_TARIFF_CHANGE: Self = Self(0);
@@ -3358,10 +4567,19 @@ impl TariffChangeUsage {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 rt::enumerated!(TariffChangeUsage, "Tariff-Change-Usage");
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The Enumerated AVP [`CC-Unit-Type`](defs::CC_UNIT_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CcUnitType(pub i32);
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl CcUnitType {
     /// `TIME` (0).
     pub const TIME: Self = Self(0);
@@ -3388,10 +4606,15 @@ impl CcUnitType {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 rt::enumerated!(CcUnitType, "CC-Unit-Type");
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 /// The Enumerated AVP [`Multiple-Services-Indicator`](defs::MULTIPLE_SERVICES_INDICATOR); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct MultipleServicesIndicator(pub i32);
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 impl MultipleServicesIndicator {
     /// `MULTIPLE_SERVICES_NOT_SUPPORTED` (0).
     pub const MULTIPLE_SERVICES_NOT_SUPPORTED: Self = Self(0);
@@ -3406,7 +4629,11 @@ impl MultipleServicesIndicator {
         }
     }
 }
+#[cfg(any(feature = "credit_control", feature = "ro"))]
 rt::enumerated!(MultipleServicesIndicator, "Multiple-Services-Indicator");
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The Grouped AVP [`Multiple-Services-Credit-Control`](defs::MULTIPLE_SERVICES_CREDIT_CONTROL).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MultipleServicesCreditControl<'a> {
@@ -3433,12 +4660,18 @@ pub struct MultipleServicesCreditControl<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> MultipleServicesCreditControl<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> rt::Group<'a> for MultipleServicesCreditControl<'a> {
     const DEF: &'static rt::AvpDef = &defs::MULTIPLE_SERVICES_CREDIT_CONTROL;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -3477,6 +4710,9 @@ impl<'a> rt::Group<'a> for MultipleServicesCreditControl<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl rt::IntoOwned for MultipleServicesCreditControl<'_> {
     type Owned = MultipleServicesCreditControl<'static>;
     fn into_owned_in(
@@ -3498,12 +4734,18 @@ impl rt::IntoOwned for MultipleServicesCreditControl<'_> {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The checked view of [`MultipleServicesCreditControl`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct MultipleServicesCreditControlView<'a> {
     data: &'a [u8],
     at: [u32; 10],
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> MultipleServicesCreditControlView<'a> {
     /// [`Granted-Service-Unit`](defs::GRANTED_SERVICE_UNIT), optional.
     pub fn granted_service_unit(&self) -> Option<GrantedServiceUnitView<'a>> {
@@ -3550,6 +4792,9 @@ impl<'a> MultipleServicesCreditControlView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> rt::GroupView<'a> for MultipleServicesCreditControlView<'a> {
     const DEF: &'static rt::AvpDef = &defs::MULTIPLE_SERVICES_CREDIT_CONTROL;
     type Group = MultipleServicesCreditControl<'a>;
@@ -3634,12 +4879,18 @@ impl<'a> rt::GroupView<'a> for MultipleServicesCreditControlView<'a> {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for MultipleServicesCreditControlView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The Grouped AVP [`G-S-U-Pool-Reference`](defs::G_S_U_POOL_REFERENCE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GSUPoolReference {
@@ -3650,6 +4901,9 @@ pub struct GSUPoolReference {
     /// [`Unit-Value`](defs::UNIT_VALUE), required.
     pub unit_value: UnitValue,
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl GSUPoolReference {
     /// A group with its required AVPs (`G-S-U-Pool-Identifier`, `CC-Unit-Type`, `Unit-Value`); optional and repeated ones start empty.
     pub fn new(
@@ -3671,6 +4925,9 @@ impl GSUPoolReference {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// A builder of this group: one setter per required AVP, then [`GSUPoolReferenceBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -3679,6 +4936,9 @@ pub struct GSUPoolReferenceBuilder {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 3usize],
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl GSUPoolReferenceBuilder {
     ///Sets `G-S-U-Pool-Identifier`.
     pub fn g_s_u_pool_identifier(mut self, v: u32) -> Self {
@@ -3712,6 +4972,9 @@ impl GSUPoolReferenceBuilder {
         Ok(self.value)
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> rt::Group<'a> for GSUPoolReference {
     const DEF: &'static rt::AvpDef = &defs::G_S_U_POOL_REFERENCE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -3738,18 +5001,27 @@ impl<'a> rt::Group<'a> for GSUPoolReference {
         rt::put_group(w, &self.unit_value);
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl rt::IntoOwned for GSUPoolReference {
     type Owned = GSUPoolReference;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> GSUPoolReference {
         self
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The checked view of [`GSUPoolReference`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct GSUPoolReferenceView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> GSUPoolReferenceView<'a> {
     /// [`G-S-U-Pool-Identifier`](defs::G_S_U_POOL_IDENTIFIER), required.
     pub fn g_s_u_pool_identifier(&self) -> u32 {
@@ -3764,6 +5036,9 @@ impl<'a> GSUPoolReferenceView<'a> {
         rt::view::group(self.data, self.at[2])
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> rt::GroupView<'a> for GSUPoolReferenceView<'a> {
     const DEF: &'static rt::AvpDef = &defs::G_S_U_POOL_REFERENCE;
     type Group = GSUPoolReference;
@@ -3815,12 +5090,18 @@ impl<'a> rt::GroupView<'a> for GSUPoolReferenceView<'a> {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for GSUPoolReferenceView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The Grouped AVP [`User-Equipment-Info`](defs::USER_EQUIPMENT_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UserEquipmentInfo<'a> {
@@ -3829,6 +5110,9 @@ pub struct UserEquipmentInfo<'a> {
     /// [`User-Equipment-Info-Value`](defs::USER_EQUIPMENT_INFO_VALUE), required.
     pub user_equipment_info_value: rt::OctetString<'a>,
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> UserEquipmentInfo<'a> {
     /// A group with its required AVPs (`User-Equipment-Info-Type`, `User-Equipment-Info-Value`); optional and repeated ones start empty.
     pub fn new(
@@ -3848,6 +5132,9 @@ impl<'a> UserEquipmentInfo<'a> {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// A builder of this group: one setter per required AVP, then [`UserEquipmentInfoBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -3856,6 +5143,9 @@ pub struct UserEquipmentInfoBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> UserEquipmentInfoBuilder<'a> {
     ///Sets `User-Equipment-Info-Type`.
     pub fn user_equipment_info_type(
@@ -3889,6 +5179,9 @@ impl<'a> UserEquipmentInfoBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> rt::Group<'a> for UserEquipmentInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::USER_EQUIPMENT_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -3912,6 +5205,9 @@ impl<'a> rt::Group<'a> for UserEquipmentInfo<'a> {
         rt::put(w, 460, 0, 0, &self.user_equipment_info_value);
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl rt::IntoOwned for UserEquipmentInfo<'_> {
     type Owned = UserEquipmentInfo<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> UserEquipmentInfo<'static> {
@@ -3923,12 +5219,18 @@ impl rt::IntoOwned for UserEquipmentInfo<'_> {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The checked view of [`UserEquipmentInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct UserEquipmentInfoView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> UserEquipmentInfoView<'a> {
     /// [`User-Equipment-Info-Type`](defs::USER_EQUIPMENT_INFO_TYPE), required.
     pub fn user_equipment_info_type(&self) -> UserEquipmentInfoType {
@@ -3939,6 +5241,9 @@ impl<'a> UserEquipmentInfoView<'a> {
         rt::view::one(self.data, self.at[1])
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl<'a> rt::GroupView<'a> for UserEquipmentInfoView<'a> {
     const DEF: &'static rt::AvpDef = &defs::USER_EQUIPMENT_INFO;
     type Group = UserEquipmentInfo<'a>;
@@ -3984,15 +5289,24 @@ impl<'a> rt::GroupView<'a> for UserEquipmentInfoView<'a> {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for UserEquipmentInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 /// The Enumerated AVP [`User-Equipment-Info-Type`](defs::USER_EQUIPMENT_INFO_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct UserEquipmentInfoType(pub i32);
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 impl UserEquipmentInfoType {
     /// `IMEISV` (0).
     pub const IMEISV: Self = Self(0);
@@ -4013,7 +5327,11 @@ impl UserEquipmentInfoType {
         }
     }
 }
+#[cfg(
+    any(feature = "credit_control", feature = "rf", feature = "ro", feature = "ts32299")
+)]
 rt::enumerated!(UserEquipmentInfoType, "User-Equipment-Info-Type");
+#[cfg(feature = "credit_control")]
 /// Re-Auth-Request (RAR): command code 258, application 4; RFC 4006 section 5.5, 10.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReAuthRequest<'a> {
@@ -4050,6 +5368,7 @@ pub struct ReAuthRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "credit_control")]
 impl<'a> ReAuthRequest<'a> {
     /// Starts a [`ReAuthRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> ReAuthRequestBuilder<'a> {
@@ -4059,6 +5378,7 @@ impl<'a> ReAuthRequest<'a> {
         }
     }
 }
+#[cfg(feature = "credit_control")]
 /// A builder of this message: one setter per required AVP, then [`ReAuthRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -4067,6 +5387,7 @@ pub struct ReAuthRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 7usize],
 }
+#[cfg(feature = "credit_control")]
 impl<'a> ReAuthRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -4127,6 +5448,7 @@ impl<'a> ReAuthRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "credit_control")]
 impl<'a> rt::CommandBuilder<'a> for ReAuthRequestBuilder<'a> {
     type Command = ReAuthRequest<'a>;
     fn build(self) -> Result<ReAuthRequest<'a>, rt::MissingAvps> {
@@ -4155,11 +5477,13 @@ impl<'a> rt::CommandBuilder<'a> for ReAuthRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "credit_control")]
 impl<'a> rt::answer::AnswerGrammar for ReAuthRequestView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <ReAuthRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "credit_control")]
 impl<'a> rt::Command<'a> for ReAuthRequest<'a> {
     const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
         &defs::RE_AUTH_ANSWER_GRAMMAR,
@@ -4223,6 +5547,7 @@ impl<'a> rt::Command<'a> for ReAuthRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "credit_control")]
 impl rt::IntoOwned for ReAuthRequest<'_> {
     type Owned = ReAuthRequest<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ReAuthRequest<'static> {
@@ -4246,12 +5571,14 @@ impl rt::IntoOwned for ReAuthRequest<'_> {
         }
     }
 }
+#[cfg(feature = "credit_control")]
 /// The checked view of [`ReAuthRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ReAuthRequestView<'a> {
     data: &'a [u8],
     at: [u32; 15],
 }
+#[cfg(feature = "credit_control")]
 impl<'a> ReAuthRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -4318,6 +5645,7 @@ impl<'a> ReAuthRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "credit_control")]
 impl<'a> rt::CommandView<'a> for ReAuthRequestView<'a> {
     type Command = ReAuthRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -4417,12 +5745,14 @@ impl<'a> rt::CommandView<'a> for ReAuthRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "credit_control")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ReAuthRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "credit_control")]
 /// Re-Auth-Answer (RAA): command code 258, application 4; RFC 4006 section 5.5, 10.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReAuthAnswer<'a> {
@@ -4463,6 +5793,7 @@ pub struct ReAuthAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "credit_control")]
 impl<'a> ReAuthAnswer<'a> {
     /// Starts a [`ReAuthAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> ReAuthAnswerBuilder<'a> {
@@ -4472,6 +5803,7 @@ impl<'a> ReAuthAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "credit_control")]
 /// A builder of this message: one setter per required AVP, then [`ReAuthAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -4480,6 +5812,7 @@ pub struct ReAuthAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 4usize],
 }
+#[cfg(feature = "credit_control")]
 impl<'a> ReAuthAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -4515,6 +5848,7 @@ impl<'a> ReAuthAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "credit_control")]
 impl<'a> rt::CommandBuilder<'a> for ReAuthAnswerBuilder<'a> {
     type Command = ReAuthAnswer<'a>;
     fn build(self) -> Result<ReAuthAnswer<'a>, rt::MissingAvps> {
@@ -4543,11 +5877,13 @@ impl<'a> rt::CommandBuilder<'a> for ReAuthAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "credit_control")]
 impl<'a> rt::answer::AnswerGrammar for ReAuthAnswerView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <ReAuthAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "credit_control")]
 impl<'a> rt::Command<'a> for ReAuthAnswer<'a> {
     const CODE: u32 = 258u32;
     const APPLICATION_ID: u32 = 4u32;
@@ -4609,6 +5945,7 @@ impl<'a> rt::Command<'a> for ReAuthAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "credit_control")]
 impl rt::IntoOwned for ReAuthAnswer<'_> {
     type Owned = ReAuthAnswer<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ReAuthAnswer<'static> {
@@ -4634,12 +5971,14 @@ impl rt::IntoOwned for ReAuthAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "credit_control")]
 /// The checked view of [`ReAuthAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ReAuthAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 17],
 }
+#[cfg(feature = "credit_control")]
 impl<'a> ReAuthAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -4714,6 +6053,7 @@ impl<'a> ReAuthAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "credit_control")]
 impl<'a> rt::CommandView<'a> for ReAuthAnswerView<'a> {
     type Command = ReAuthAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -4818,12 +6158,14 @@ impl<'a> rt::CommandView<'a> for ReAuthAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "credit_control")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ReAuthAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "credit_control")]
 /// Credit-Control-Request (CCR): command code 272, application 4; RFC 4006 section 3.1, 3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreditControlRequest<'a> {
@@ -4884,6 +6226,7 @@ pub struct CreditControlRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "credit_control")]
 impl<'a> CreditControlRequest<'a> {
     /// Starts a [`CreditControlRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> CreditControlRequestBuilder<'a> {
@@ -4893,6 +6236,7 @@ impl<'a> CreditControlRequest<'a> {
         }
     }
 }
+#[cfg(feature = "credit_control")]
 /// A builder of this message: one setter per required AVP, then [`CreditControlRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -4901,6 +6245,7 @@ pub struct CreditControlRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 8usize],
 }
+#[cfg(feature = "credit_control")]
 impl<'a> CreditControlRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -4964,6 +6309,7 @@ impl<'a> CreditControlRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "credit_control")]
 impl<'a> rt::CommandBuilder<'a> for CreditControlRequestBuilder<'a> {
     type Command = CreditControlRequest<'a>;
     fn build(self) -> Result<CreditControlRequest<'a>, rt::MissingAvps> {
@@ -4992,11 +6338,13 @@ impl<'a> rt::CommandBuilder<'a> for CreditControlRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "credit_control")]
 impl<'a> rt::answer::AnswerGrammar for CreditControlRequestView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <CreditControlRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "credit_control")]
 impl<'a> rt::Command<'a> for CreditControlRequest<'a> {
     const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
         &defs::CREDIT_CONTROL_ANSWER_GRAMMAR,
@@ -5090,6 +6438,7 @@ impl<'a> rt::Command<'a> for CreditControlRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "credit_control")]
 impl rt::IntoOwned for CreditControlRequest<'_> {
     type Owned = CreditControlRequest<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> CreditControlRequest<'static> {
@@ -5129,12 +6478,14 @@ impl rt::IntoOwned for CreditControlRequest<'_> {
         }
     }
 }
+#[cfg(feature = "credit_control")]
 /// The checked view of [`CreditControlRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct CreditControlRequestView<'a> {
     data: &'a [u8],
     at: [u32; 27],
 }
+#[cfg(feature = "credit_control")]
 impl<'a> CreditControlRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -5251,6 +6602,7 @@ impl<'a> CreditControlRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "credit_control")]
 impl<'a> rt::CommandView<'a> for CreditControlRequestView<'a> {
     type Command = CreditControlRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -5416,12 +6768,14 @@ impl<'a> rt::CommandView<'a> for CreditControlRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "credit_control")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for CreditControlRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "credit_control")]
 /// Credit-Control-Answer (CCA): command code 272, application 4; RFC 4006 section 3.1, 3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreditControlAnswer<'a> {
@@ -5482,6 +6836,7 @@ pub struct CreditControlAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "credit_control")]
 impl<'a> CreditControlAnswer<'a> {
     /// Starts a [`CreditControlAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> CreditControlAnswerBuilder<'a> {
@@ -5491,6 +6846,7 @@ impl<'a> CreditControlAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "credit_control")]
 /// A builder of this message: one setter per required AVP, then [`CreditControlAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -5499,6 +6855,7 @@ pub struct CreditControlAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 7usize],
 }
+#[cfg(feature = "credit_control")]
 impl<'a> CreditControlAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -5556,6 +6913,7 @@ impl<'a> CreditControlAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "credit_control")]
 impl<'a> rt::CommandBuilder<'a> for CreditControlAnswerBuilder<'a> {
     type Command = CreditControlAnswer<'a>;
     fn build(self) -> Result<CreditControlAnswer<'a>, rt::MissingAvps> {
@@ -5584,11 +6942,13 @@ impl<'a> rt::CommandBuilder<'a> for CreditControlAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "credit_control")]
 impl<'a> rt::answer::AnswerGrammar for CreditControlAnswerView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <CreditControlAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "credit_control")]
 impl<'a> rt::Command<'a> for CreditControlAnswer<'a> {
     const CODE: u32 = 272u32;
     const APPLICATION_ID: u32 = 4u32;
@@ -5678,6 +7038,7 @@ impl<'a> rt::Command<'a> for CreditControlAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "credit_control")]
 impl rt::IntoOwned for CreditControlAnswer<'_> {
     type Owned = CreditControlAnswer<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> CreditControlAnswer<'static> {
@@ -5719,12 +7080,14 @@ impl rt::IntoOwned for CreditControlAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "credit_control")]
 /// The checked view of [`CreditControlAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct CreditControlAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 27],
 }
+#[cfg(feature = "credit_control")]
 impl<'a> CreditControlAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -5845,6 +7208,7 @@ impl<'a> CreditControlAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "credit_control")]
 impl<'a> rt::CommandView<'a> for CreditControlAnswerView<'a> {
     type Command = CreditControlAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -6010,6 +7374,7 @@ impl<'a> rt::CommandView<'a> for CreditControlAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "credit_control")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for CreditControlAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {

@@ -41,69 +41,203 @@
 #[cfg(feature = "accounting")]
 pub mod accounting;
 pub mod base;
-#[cfg(feature = "credit_control")]
+#[cfg(
+    any(
+        feature = "credit_control",
+        feature = "rf",
+        feature = "ro",
+        feature = "sy",
+        feature = "ts29214",
+        feature = "ts32299"
+    )
+)]
 pub mod credit_control;
-#[cfg(feature = "es283034")]
+#[cfg(
+    any(
+        feature = "es283034",
+        feature = "rf",
+        feature = "ro",
+        feature = "sy",
+        feature = "ts32299"
+    )
+)]
 pub mod es283034;
-#[cfg(feature = "nasreq")]
+#[cfg(
+    any(
+        feature = "credit_control",
+        feature = "nasreq",
+        feature = "rf",
+        feature = "ro",
+        feature = "ts32299"
+    )
+)]
 pub mod nasreq;
 #[cfg(feature = "rf")]
 pub mod rf;
-#[cfg(feature = "rfc4004")]
+#[cfg(any(feature = "rfc4004", feature = "rfc5447", feature = "s6a"))]
 pub mod rfc4004;
-#[cfg(feature = "rfc5447")]
+#[cfg(any(feature = "rfc5447", feature = "s6a"))]
 pub mod rfc5447;
-#[cfg(feature = "rfc5777")]
+#[cfg(any(feature = "rfc5777", feature = "s6a", feature = "ts29336"))]
 pub mod rfc5777;
-#[cfg(feature = "rfc5778")]
+#[cfg(any(feature = "rfc5778", feature = "s6a", feature = "ts29336"))]
 pub mod rfc5778;
-#[cfg(feature = "rfc7683")]
+#[cfg(
+    any(
+        feature = "rfc7683",
+        feature = "s6a",
+        feature = "sh",
+        feature = "sy",
+        feature = "ts32299"
+    )
+)]
 pub mod rfc7683;
-#[cfg(feature = "rfc7944")]
+#[cfg(
+    any(
+        feature = "rfc7944",
+        feature = "s13",
+        feature = "s6a",
+        feature = "sh",
+        feature = "sy"
+    )
+)]
 pub mod rfc7944;
-#[cfg(feature = "rfc8583")]
+#[cfg(any(feature = "rfc8583", feature = "s6a", feature = "sh", feature = "sy"))]
 pub mod rfc8583;
 #[cfg(feature = "ro")]
 pub mod ro;
 #[cfg(feature = "s13")]
 pub mod s13;
-#[cfg(feature = "s6a")]
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s13",
+        feature = "s6a",
+        feature = "ts29128",
+        feature = "ts29336",
+        feature = "ts29344",
+        feature = "ts32299"
+    )
+)]
 pub mod s6a;
-#[cfg(feature = "sh")]
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "sh",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 pub mod sh;
 #[cfg(feature = "sy")]
 pub mod sy;
-#[cfg(feature = "ts29061")]
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29061",
+        feature = "ts29344",
+        feature = "ts32299"
+    )
+)]
 pub mod ts29061;
-#[cfg(feature = "ts29128")]
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29128",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 pub mod ts29128;
-#[cfg(feature = "ts29140")]
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29140", feature = "ts32299"))]
 pub mod ts29140;
-#[cfg(feature = "ts29173")]
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29173",
+        feature = "ts32299"
+    )
+)]
 pub mod ts29173;
-#[cfg(feature = "ts29212")]
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29128",
+        feature = "ts29212",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 pub mod ts29212;
-#[cfg(feature = "ts29214")]
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29212",
+        feature = "ts29214",
+        feature = "ts32299"
+    )
+)]
 pub mod ts29214;
-#[cfg(feature = "ts29217")]
+#[cfg(any(feature = "s6a", feature = "ts29217", feature = "ts29336"))]
 pub mod ts29217;
-#[cfg(feature = "ts29229")]
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "sh",
+        feature = "sy",
+        feature = "ts29229",
+        feature = "ts32299"
+    )
+)]
 pub mod ts29229;
 #[cfg(feature = "ts29230")]
 pub mod ts29230;
-#[cfg(feature = "ts29273")]
+#[cfg(any(feature = "s6a", feature = "ts29273"))]
 pub mod ts29273;
-#[cfg(feature = "ts29336")]
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "sh",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 pub mod ts29336;
-#[cfg(feature = "ts29338")]
+#[cfg(any(feature = "s6a", feature = "ts29336", feature = "ts29338"))]
 pub mod ts29338;
-#[cfg(feature = "ts29344")]
+#[cfg(any(feature = "s6a", feature = "ts29344"))]
 pub mod ts29344;
-#[cfg(feature = "ts29368")]
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29368", feature = "ts32299"))]
 pub mod ts29368;
-#[cfg(feature = "ts32299")]
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29212",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 pub mod ts32299;
-#[cfg(feature = "xs0057")]
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299", feature = "xs0057"))]
 pub mod xs0057;
 /// Everything the usual program names, for `use diameter_messages::prelude::*;`: the
 /// application modules, [`Message`] and [`MessageView`], the runtime's traits
@@ -113,69 +247,203 @@ pub mod prelude {
     #[cfg(feature = "accounting")]
     pub use super::accounting;
     pub use super::base;
-    #[cfg(feature = "credit_control")]
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "sy",
+            feature = "ts29214",
+            feature = "ts32299"
+        )
+    )]
     pub use super::credit_control;
-    #[cfg(feature = "es283034")]
+    #[cfg(
+        any(
+            feature = "es283034",
+            feature = "rf",
+            feature = "ro",
+            feature = "sy",
+            feature = "ts32299"
+        )
+    )]
     pub use super::es283034;
-    #[cfg(feature = "nasreq")]
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "nasreq",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     pub use super::nasreq;
     #[cfg(feature = "rf")]
     pub use super::rf;
-    #[cfg(feature = "rfc4004")]
+    #[cfg(any(feature = "rfc4004", feature = "rfc5447", feature = "s6a"))]
     pub use super::rfc4004;
-    #[cfg(feature = "rfc5447")]
+    #[cfg(any(feature = "rfc5447", feature = "s6a"))]
     pub use super::rfc5447;
-    #[cfg(feature = "rfc5777")]
+    #[cfg(any(feature = "rfc5777", feature = "s6a", feature = "ts29336"))]
     pub use super::rfc5777;
-    #[cfg(feature = "rfc5778")]
+    #[cfg(any(feature = "rfc5778", feature = "s6a", feature = "ts29336"))]
     pub use super::rfc5778;
-    #[cfg(feature = "rfc7683")]
+    #[cfg(
+        any(
+            feature = "rfc7683",
+            feature = "s6a",
+            feature = "sh",
+            feature = "sy",
+            feature = "ts32299"
+        )
+    )]
     pub use super::rfc7683;
-    #[cfg(feature = "rfc7944")]
+    #[cfg(
+        any(
+            feature = "rfc7944",
+            feature = "s13",
+            feature = "s6a",
+            feature = "sh",
+            feature = "sy"
+        )
+    )]
     pub use super::rfc7944;
-    #[cfg(feature = "rfc8583")]
+    #[cfg(any(feature = "rfc8583", feature = "s6a", feature = "sh", feature = "sy"))]
     pub use super::rfc8583;
     #[cfg(feature = "ro")]
     pub use super::ro;
     #[cfg(feature = "s13")]
     pub use super::s13;
-    #[cfg(feature = "s6a")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s13",
+            feature = "s6a",
+            feature = "ts29128",
+            feature = "ts29336",
+            feature = "ts29344",
+            feature = "ts32299"
+        )
+    )]
     pub use super::s6a;
-    #[cfg(feature = "sh")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "sh",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     pub use super::sh;
     #[cfg(feature = "sy")]
     pub use super::sy;
-    #[cfg(feature = "ts29061")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29061",
+            feature = "ts29344",
+            feature = "ts32299"
+        )
+    )]
     pub use super::ts29061;
-    #[cfg(feature = "ts29128")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29128",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     pub use super::ts29128;
-    #[cfg(feature = "ts29140")]
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29140", feature = "ts32299"))]
     pub use super::ts29140;
-    #[cfg(feature = "ts29173")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29173",
+            feature = "ts32299"
+        )
+    )]
     pub use super::ts29173;
-    #[cfg(feature = "ts29212")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29128",
+            feature = "ts29212",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     pub use super::ts29212;
-    #[cfg(feature = "ts29214")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29212",
+            feature = "ts29214",
+            feature = "ts32299"
+        )
+    )]
     pub use super::ts29214;
-    #[cfg(feature = "ts29217")]
+    #[cfg(any(feature = "s6a", feature = "ts29217", feature = "ts29336"))]
     pub use super::ts29217;
-    #[cfg(feature = "ts29229")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "sh",
+            feature = "sy",
+            feature = "ts29229",
+            feature = "ts32299"
+        )
+    )]
     pub use super::ts29229;
     #[cfg(feature = "ts29230")]
     pub use super::ts29230;
-    #[cfg(feature = "ts29273")]
+    #[cfg(any(feature = "s6a", feature = "ts29273"))]
     pub use super::ts29273;
-    #[cfg(feature = "ts29336")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "sh",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     pub use super::ts29336;
-    #[cfg(feature = "ts29338")]
+    #[cfg(any(feature = "s6a", feature = "ts29336", feature = "ts29338"))]
     pub use super::ts29338;
-    #[cfg(feature = "ts29344")]
+    #[cfg(any(feature = "s6a", feature = "ts29344"))]
     pub use super::ts29344;
-    #[cfg(feature = "ts29368")]
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29368", feature = "ts32299"))]
     pub use super::ts29368;
-    #[cfg(feature = "ts32299")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29212",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     pub use super::ts32299;
-    #[cfg(feature = "xs0057")]
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299", feature = "xs0057"))]
     pub use super::xs0057;
     pub use super::{Message, MessageView};
     pub use ::diameter_runtime::{
@@ -188,557 +456,9 @@ pub mod prelude {
         QosFilterRule, Time, Utf8String,
     };
 }
-#[cfg(all(feature = "credit_control", not(feature = "nasreq")))]
-compile_error!("feature `credit_control` needs feature `nasreq`");
-#[cfg(all(feature = "rf", not(feature = "credit_control")))]
-compile_error!("feature `rf` needs feature `credit_control`");
-#[cfg(all(feature = "rf", not(feature = "es283034")))]
-compile_error!("feature `rf` needs feature `es283034`");
-#[cfg(all(feature = "rf", not(feature = "nasreq")))]
-compile_error!("feature `rf` needs feature `nasreq`");
-#[cfg(all(feature = "rf", not(feature = "rfc4004")))]
-compile_error!("feature `rf` needs feature `rfc4004`");
-#[cfg(all(feature = "rf", not(feature = "rfc5447")))]
-compile_error!("feature `rf` needs feature `rfc5447`");
-#[cfg(all(feature = "rf", not(feature = "rfc5777")))]
-compile_error!("feature `rf` needs feature `rfc5777`");
-#[cfg(all(feature = "rf", not(feature = "rfc5778")))]
-compile_error!("feature `rf` needs feature `rfc5778`");
-#[cfg(all(feature = "rf", not(feature = "rfc7683")))]
-compile_error!("feature `rf` needs feature `rfc7683`");
-#[cfg(all(feature = "rf", not(feature = "rfc7944")))]
-compile_error!("feature `rf` needs feature `rfc7944`");
-#[cfg(all(feature = "rf", not(feature = "rfc8583")))]
-compile_error!("feature `rf` needs feature `rfc8583`");
-#[cfg(all(feature = "rf", not(feature = "s6a")))]
-compile_error!("feature `rf` needs feature `s6a`");
-#[cfg(all(feature = "rf", not(feature = "sh")))]
-compile_error!("feature `rf` needs feature `sh`");
-#[cfg(all(feature = "rf", not(feature = "ts29061")))]
-compile_error!("feature `rf` needs feature `ts29061`");
-#[cfg(all(feature = "rf", not(feature = "ts29128")))]
-compile_error!("feature `rf` needs feature `ts29128`");
-#[cfg(all(feature = "rf", not(feature = "ts29140")))]
-compile_error!("feature `rf` needs feature `ts29140`");
-#[cfg(all(feature = "rf", not(feature = "ts29173")))]
-compile_error!("feature `rf` needs feature `ts29173`");
-#[cfg(all(feature = "rf", not(feature = "ts29212")))]
-compile_error!("feature `rf` needs feature `ts29212`");
-#[cfg(all(feature = "rf", not(feature = "ts29214")))]
-compile_error!("feature `rf` needs feature `ts29214`");
-#[cfg(all(feature = "rf", not(feature = "ts29217")))]
-compile_error!("feature `rf` needs feature `ts29217`");
-#[cfg(all(feature = "rf", not(feature = "ts29229")))]
-compile_error!("feature `rf` needs feature `ts29229`");
-#[cfg(all(feature = "rf", not(feature = "ts29273")))]
-compile_error!("feature `rf` needs feature `ts29273`");
-#[cfg(all(feature = "rf", not(feature = "ts29336")))]
-compile_error!("feature `rf` needs feature `ts29336`");
-#[cfg(all(feature = "rf", not(feature = "ts29338")))]
-compile_error!("feature `rf` needs feature `ts29338`");
-#[cfg(all(feature = "rf", not(feature = "ts29344")))]
-compile_error!("feature `rf` needs feature `ts29344`");
-#[cfg(all(feature = "rf", not(feature = "ts29368")))]
-compile_error!("feature `rf` needs feature `ts29368`");
-#[cfg(all(feature = "rf", not(feature = "ts32299")))]
-compile_error!("feature `rf` needs feature `ts32299`");
-#[cfg(all(feature = "rf", not(feature = "xs0057")))]
-compile_error!("feature `rf` needs feature `xs0057`");
-#[cfg(all(feature = "rfc5447", not(feature = "rfc4004")))]
-compile_error!("feature `rfc5447` needs feature `rfc4004`");
-#[cfg(all(feature = "ro", not(feature = "credit_control")))]
-compile_error!("feature `ro` needs feature `credit_control`");
-#[cfg(all(feature = "ro", not(feature = "es283034")))]
-compile_error!("feature `ro` needs feature `es283034`");
-#[cfg(all(feature = "ro", not(feature = "nasreq")))]
-compile_error!("feature `ro` needs feature `nasreq`");
-#[cfg(all(feature = "ro", not(feature = "rfc4004")))]
-compile_error!("feature `ro` needs feature `rfc4004`");
-#[cfg(all(feature = "ro", not(feature = "rfc5447")))]
-compile_error!("feature `ro` needs feature `rfc5447`");
-#[cfg(all(feature = "ro", not(feature = "rfc5777")))]
-compile_error!("feature `ro` needs feature `rfc5777`");
-#[cfg(all(feature = "ro", not(feature = "rfc5778")))]
-compile_error!("feature `ro` needs feature `rfc5778`");
-#[cfg(all(feature = "ro", not(feature = "rfc7683")))]
-compile_error!("feature `ro` needs feature `rfc7683`");
-#[cfg(all(feature = "ro", not(feature = "rfc7944")))]
-compile_error!("feature `ro` needs feature `rfc7944`");
-#[cfg(all(feature = "ro", not(feature = "rfc8583")))]
-compile_error!("feature `ro` needs feature `rfc8583`");
-#[cfg(all(feature = "ro", not(feature = "s6a")))]
-compile_error!("feature `ro` needs feature `s6a`");
-#[cfg(all(feature = "ro", not(feature = "sh")))]
-compile_error!("feature `ro` needs feature `sh`");
-#[cfg(all(feature = "ro", not(feature = "ts29061")))]
-compile_error!("feature `ro` needs feature `ts29061`");
-#[cfg(all(feature = "ro", not(feature = "ts29128")))]
-compile_error!("feature `ro` needs feature `ts29128`");
-#[cfg(all(feature = "ro", not(feature = "ts29140")))]
-compile_error!("feature `ro` needs feature `ts29140`");
-#[cfg(all(feature = "ro", not(feature = "ts29173")))]
-compile_error!("feature `ro` needs feature `ts29173`");
-#[cfg(all(feature = "ro", not(feature = "ts29212")))]
-compile_error!("feature `ro` needs feature `ts29212`");
-#[cfg(all(feature = "ro", not(feature = "ts29214")))]
-compile_error!("feature `ro` needs feature `ts29214`");
-#[cfg(all(feature = "ro", not(feature = "ts29217")))]
-compile_error!("feature `ro` needs feature `ts29217`");
-#[cfg(all(feature = "ro", not(feature = "ts29229")))]
-compile_error!("feature `ro` needs feature `ts29229`");
-#[cfg(all(feature = "ro", not(feature = "ts29273")))]
-compile_error!("feature `ro` needs feature `ts29273`");
-#[cfg(all(feature = "ro", not(feature = "ts29336")))]
-compile_error!("feature `ro` needs feature `ts29336`");
-#[cfg(all(feature = "ro", not(feature = "ts29338")))]
-compile_error!("feature `ro` needs feature `ts29338`");
-#[cfg(all(feature = "ro", not(feature = "ts29344")))]
-compile_error!("feature `ro` needs feature `ts29344`");
-#[cfg(all(feature = "ro", not(feature = "ts29368")))]
-compile_error!("feature `ro` needs feature `ts29368`");
-#[cfg(all(feature = "ro", not(feature = "ts32299")))]
-compile_error!("feature `ro` needs feature `ts32299`");
-#[cfg(all(feature = "ro", not(feature = "xs0057")))]
-compile_error!("feature `ro` needs feature `xs0057`");
-#[cfg(all(feature = "s13", not(feature = "credit_control")))]
-compile_error!("feature `s13` needs feature `credit_control`");
-#[cfg(all(feature = "s13", not(feature = "es283034")))]
-compile_error!("feature `s13` needs feature `es283034`");
-#[cfg(all(feature = "s13", not(feature = "nasreq")))]
-compile_error!("feature `s13` needs feature `nasreq`");
-#[cfg(all(feature = "s13", not(feature = "rfc4004")))]
-compile_error!("feature `s13` needs feature `rfc4004`");
-#[cfg(all(feature = "s13", not(feature = "rfc5447")))]
-compile_error!("feature `s13` needs feature `rfc5447`");
-#[cfg(all(feature = "s13", not(feature = "rfc5777")))]
-compile_error!("feature `s13` needs feature `rfc5777`");
-#[cfg(all(feature = "s13", not(feature = "rfc5778")))]
-compile_error!("feature `s13` needs feature `rfc5778`");
-#[cfg(all(feature = "s13", not(feature = "rfc7683")))]
-compile_error!("feature `s13` needs feature `rfc7683`");
-#[cfg(all(feature = "s13", not(feature = "rfc7944")))]
-compile_error!("feature `s13` needs feature `rfc7944`");
-#[cfg(all(feature = "s13", not(feature = "rfc8583")))]
-compile_error!("feature `s13` needs feature `rfc8583`");
-#[cfg(all(feature = "s13", not(feature = "s6a")))]
-compile_error!("feature `s13` needs feature `s6a`");
-#[cfg(all(feature = "s13", not(feature = "sh")))]
-compile_error!("feature `s13` needs feature `sh`");
-#[cfg(all(feature = "s13", not(feature = "ts29061")))]
-compile_error!("feature `s13` needs feature `ts29061`");
-#[cfg(all(feature = "s13", not(feature = "ts29128")))]
-compile_error!("feature `s13` needs feature `ts29128`");
-#[cfg(all(feature = "s13", not(feature = "ts29140")))]
-compile_error!("feature `s13` needs feature `ts29140`");
-#[cfg(all(feature = "s13", not(feature = "ts29173")))]
-compile_error!("feature `s13` needs feature `ts29173`");
-#[cfg(all(feature = "s13", not(feature = "ts29212")))]
-compile_error!("feature `s13` needs feature `ts29212`");
-#[cfg(all(feature = "s13", not(feature = "ts29214")))]
-compile_error!("feature `s13` needs feature `ts29214`");
-#[cfg(all(feature = "s13", not(feature = "ts29217")))]
-compile_error!("feature `s13` needs feature `ts29217`");
-#[cfg(all(feature = "s13", not(feature = "ts29229")))]
-compile_error!("feature `s13` needs feature `ts29229`");
-#[cfg(all(feature = "s13", not(feature = "ts29273")))]
-compile_error!("feature `s13` needs feature `ts29273`");
-#[cfg(all(feature = "s13", not(feature = "ts29336")))]
-compile_error!("feature `s13` needs feature `ts29336`");
-#[cfg(all(feature = "s13", not(feature = "ts29338")))]
-compile_error!("feature `s13` needs feature `ts29338`");
-#[cfg(all(feature = "s13", not(feature = "ts29344")))]
-compile_error!("feature `s13` needs feature `ts29344`");
-#[cfg(all(feature = "s13", not(feature = "ts29368")))]
-compile_error!("feature `s13` needs feature `ts29368`");
-#[cfg(all(feature = "s13", not(feature = "ts32299")))]
-compile_error!("feature `s13` needs feature `ts32299`");
-#[cfg(all(feature = "s13", not(feature = "xs0057")))]
-compile_error!("feature `s13` needs feature `xs0057`");
-#[cfg(all(feature = "s6a", not(feature = "credit_control")))]
-compile_error!("feature `s6a` needs feature `credit_control`");
-#[cfg(all(feature = "s6a", not(feature = "es283034")))]
-compile_error!("feature `s6a` needs feature `es283034`");
-#[cfg(all(feature = "s6a", not(feature = "nasreq")))]
-compile_error!("feature `s6a` needs feature `nasreq`");
-#[cfg(all(feature = "s6a", not(feature = "rfc4004")))]
-compile_error!("feature `s6a` needs feature `rfc4004`");
-#[cfg(all(feature = "s6a", not(feature = "rfc5447")))]
-compile_error!("feature `s6a` needs feature `rfc5447`");
-#[cfg(all(feature = "s6a", not(feature = "rfc5777")))]
-compile_error!("feature `s6a` needs feature `rfc5777`");
-#[cfg(all(feature = "s6a", not(feature = "rfc5778")))]
-compile_error!("feature `s6a` needs feature `rfc5778`");
-#[cfg(all(feature = "s6a", not(feature = "rfc7683")))]
-compile_error!("feature `s6a` needs feature `rfc7683`");
-#[cfg(all(feature = "s6a", not(feature = "rfc7944")))]
-compile_error!("feature `s6a` needs feature `rfc7944`");
-#[cfg(all(feature = "s6a", not(feature = "rfc8583")))]
-compile_error!("feature `s6a` needs feature `rfc8583`");
-#[cfg(all(feature = "s6a", not(feature = "sh")))]
-compile_error!("feature `s6a` needs feature `sh`");
-#[cfg(all(feature = "s6a", not(feature = "ts29061")))]
-compile_error!("feature `s6a` needs feature `ts29061`");
-#[cfg(all(feature = "s6a", not(feature = "ts29128")))]
-compile_error!("feature `s6a` needs feature `ts29128`");
-#[cfg(all(feature = "s6a", not(feature = "ts29140")))]
-compile_error!("feature `s6a` needs feature `ts29140`");
-#[cfg(all(feature = "s6a", not(feature = "ts29173")))]
-compile_error!("feature `s6a` needs feature `ts29173`");
-#[cfg(all(feature = "s6a", not(feature = "ts29212")))]
-compile_error!("feature `s6a` needs feature `ts29212`");
-#[cfg(all(feature = "s6a", not(feature = "ts29214")))]
-compile_error!("feature `s6a` needs feature `ts29214`");
-#[cfg(all(feature = "s6a", not(feature = "ts29217")))]
-compile_error!("feature `s6a` needs feature `ts29217`");
-#[cfg(all(feature = "s6a", not(feature = "ts29229")))]
-compile_error!("feature `s6a` needs feature `ts29229`");
-#[cfg(all(feature = "s6a", not(feature = "ts29273")))]
-compile_error!("feature `s6a` needs feature `ts29273`");
-#[cfg(all(feature = "s6a", not(feature = "ts29336")))]
-compile_error!("feature `s6a` needs feature `ts29336`");
-#[cfg(all(feature = "s6a", not(feature = "ts29338")))]
-compile_error!("feature `s6a` needs feature `ts29338`");
-#[cfg(all(feature = "s6a", not(feature = "ts29344")))]
-compile_error!("feature `s6a` needs feature `ts29344`");
-#[cfg(all(feature = "s6a", not(feature = "ts29368")))]
-compile_error!("feature `s6a` needs feature `ts29368`");
-#[cfg(all(feature = "s6a", not(feature = "ts32299")))]
-compile_error!("feature `s6a` needs feature `ts32299`");
-#[cfg(all(feature = "s6a", not(feature = "xs0057")))]
-compile_error!("feature `s6a` needs feature `xs0057`");
-#[cfg(all(feature = "sh", not(feature = "credit_control")))]
-compile_error!("feature `sh` needs feature `credit_control`");
-#[cfg(all(feature = "sh", not(feature = "es283034")))]
-compile_error!("feature `sh` needs feature `es283034`");
-#[cfg(all(feature = "sh", not(feature = "nasreq")))]
-compile_error!("feature `sh` needs feature `nasreq`");
-#[cfg(all(feature = "sh", not(feature = "rfc4004")))]
-compile_error!("feature `sh` needs feature `rfc4004`");
-#[cfg(all(feature = "sh", not(feature = "rfc5447")))]
-compile_error!("feature `sh` needs feature `rfc5447`");
-#[cfg(all(feature = "sh", not(feature = "rfc5777")))]
-compile_error!("feature `sh` needs feature `rfc5777`");
-#[cfg(all(feature = "sh", not(feature = "rfc5778")))]
-compile_error!("feature `sh` needs feature `rfc5778`");
-#[cfg(all(feature = "sh", not(feature = "rfc7683")))]
-compile_error!("feature `sh` needs feature `rfc7683`");
-#[cfg(all(feature = "sh", not(feature = "rfc7944")))]
-compile_error!("feature `sh` needs feature `rfc7944`");
-#[cfg(all(feature = "sh", not(feature = "rfc8583")))]
-compile_error!("feature `sh` needs feature `rfc8583`");
-#[cfg(all(feature = "sh", not(feature = "s6a")))]
-compile_error!("feature `sh` needs feature `s6a`");
-#[cfg(all(feature = "sh", not(feature = "ts29061")))]
-compile_error!("feature `sh` needs feature `ts29061`");
-#[cfg(all(feature = "sh", not(feature = "ts29128")))]
-compile_error!("feature `sh` needs feature `ts29128`");
-#[cfg(all(feature = "sh", not(feature = "ts29140")))]
-compile_error!("feature `sh` needs feature `ts29140`");
-#[cfg(all(feature = "sh", not(feature = "ts29173")))]
-compile_error!("feature `sh` needs feature `ts29173`");
-#[cfg(all(feature = "sh", not(feature = "ts29212")))]
-compile_error!("feature `sh` needs feature `ts29212`");
-#[cfg(all(feature = "sh", not(feature = "ts29214")))]
-compile_error!("feature `sh` needs feature `ts29214`");
-#[cfg(all(feature = "sh", not(feature = "ts29217")))]
-compile_error!("feature `sh` needs feature `ts29217`");
-#[cfg(all(feature = "sh", not(feature = "ts29229")))]
-compile_error!("feature `sh` needs feature `ts29229`");
-#[cfg(all(feature = "sh", not(feature = "ts29273")))]
-compile_error!("feature `sh` needs feature `ts29273`");
-#[cfg(all(feature = "sh", not(feature = "ts29336")))]
-compile_error!("feature `sh` needs feature `ts29336`");
-#[cfg(all(feature = "sh", not(feature = "ts29338")))]
-compile_error!("feature `sh` needs feature `ts29338`");
-#[cfg(all(feature = "sh", not(feature = "ts29344")))]
-compile_error!("feature `sh` needs feature `ts29344`");
-#[cfg(all(feature = "sh", not(feature = "ts29368")))]
-compile_error!("feature `sh` needs feature `ts29368`");
-#[cfg(all(feature = "sh", not(feature = "ts32299")))]
-compile_error!("feature `sh` needs feature `ts32299`");
-#[cfg(all(feature = "sh", not(feature = "xs0057")))]
-compile_error!("feature `sh` needs feature `xs0057`");
-#[cfg(all(feature = "sy", not(feature = "credit_control")))]
-compile_error!("feature `sy` needs feature `credit_control`");
-#[cfg(all(feature = "sy", not(feature = "es283034")))]
-compile_error!("feature `sy` needs feature `es283034`");
-#[cfg(all(feature = "sy", not(feature = "nasreq")))]
-compile_error!("feature `sy` needs feature `nasreq`");
-#[cfg(all(feature = "sy", not(feature = "rfc7683")))]
-compile_error!("feature `sy` needs feature `rfc7683`");
-#[cfg(all(feature = "sy", not(feature = "rfc7944")))]
-compile_error!("feature `sy` needs feature `rfc7944`");
-#[cfg(all(feature = "sy", not(feature = "rfc8583")))]
-compile_error!("feature `sy` needs feature `rfc8583`");
-#[cfg(all(feature = "sy", not(feature = "ts29229")))]
-compile_error!("feature `sy` needs feature `ts29229`");
-#[cfg(all(feature = "ts29128", not(feature = "credit_control")))]
-compile_error!("feature `ts29128` needs feature `credit_control`");
-#[cfg(all(feature = "ts29128", not(feature = "es283034")))]
-compile_error!("feature `ts29128` needs feature `es283034`");
-#[cfg(all(feature = "ts29128", not(feature = "nasreq")))]
-compile_error!("feature `ts29128` needs feature `nasreq`");
-#[cfg(all(feature = "ts29128", not(feature = "rfc4004")))]
-compile_error!("feature `ts29128` needs feature `rfc4004`");
-#[cfg(all(feature = "ts29128", not(feature = "rfc5447")))]
-compile_error!("feature `ts29128` needs feature `rfc5447`");
-#[cfg(all(feature = "ts29128", not(feature = "rfc5777")))]
-compile_error!("feature `ts29128` needs feature `rfc5777`");
-#[cfg(all(feature = "ts29128", not(feature = "rfc5778")))]
-compile_error!("feature `ts29128` needs feature `rfc5778`");
-#[cfg(all(feature = "ts29128", not(feature = "rfc7683")))]
-compile_error!("feature `ts29128` needs feature `rfc7683`");
-#[cfg(all(feature = "ts29128", not(feature = "rfc7944")))]
-compile_error!("feature `ts29128` needs feature `rfc7944`");
-#[cfg(all(feature = "ts29128", not(feature = "rfc8583")))]
-compile_error!("feature `ts29128` needs feature `rfc8583`");
-#[cfg(all(feature = "ts29128", not(feature = "s6a")))]
-compile_error!("feature `ts29128` needs feature `s6a`");
-#[cfg(all(feature = "ts29128", not(feature = "sh")))]
-compile_error!("feature `ts29128` needs feature `sh`");
-#[cfg(all(feature = "ts29128", not(feature = "ts29061")))]
-compile_error!("feature `ts29128` needs feature `ts29061`");
-#[cfg(all(feature = "ts29128", not(feature = "ts29140")))]
-compile_error!("feature `ts29128` needs feature `ts29140`");
-#[cfg(all(feature = "ts29128", not(feature = "ts29173")))]
-compile_error!("feature `ts29128` needs feature `ts29173`");
-#[cfg(all(feature = "ts29128", not(feature = "ts29212")))]
-compile_error!("feature `ts29128` needs feature `ts29212`");
-#[cfg(all(feature = "ts29128", not(feature = "ts29214")))]
-compile_error!("feature `ts29128` needs feature `ts29214`");
-#[cfg(all(feature = "ts29128", not(feature = "ts29217")))]
-compile_error!("feature `ts29128` needs feature `ts29217`");
-#[cfg(all(feature = "ts29128", not(feature = "ts29229")))]
-compile_error!("feature `ts29128` needs feature `ts29229`");
-#[cfg(all(feature = "ts29128", not(feature = "ts29273")))]
-compile_error!("feature `ts29128` needs feature `ts29273`");
-#[cfg(all(feature = "ts29128", not(feature = "ts29336")))]
-compile_error!("feature `ts29128` needs feature `ts29336`");
-#[cfg(all(feature = "ts29128", not(feature = "ts29338")))]
-compile_error!("feature `ts29128` needs feature `ts29338`");
-#[cfg(all(feature = "ts29128", not(feature = "ts29344")))]
-compile_error!("feature `ts29128` needs feature `ts29344`");
-#[cfg(all(feature = "ts29128", not(feature = "ts29368")))]
-compile_error!("feature `ts29128` needs feature `ts29368`");
-#[cfg(all(feature = "ts29128", not(feature = "ts32299")))]
-compile_error!("feature `ts29128` needs feature `ts32299`");
-#[cfg(all(feature = "ts29128", not(feature = "xs0057")))]
-compile_error!("feature `ts29128` needs feature `xs0057`");
-#[cfg(all(feature = "ts29212", not(feature = "credit_control")))]
-compile_error!("feature `ts29212` needs feature `credit_control`");
-#[cfg(all(feature = "ts29212", not(feature = "es283034")))]
-compile_error!("feature `ts29212` needs feature `es283034`");
-#[cfg(all(feature = "ts29212", not(feature = "nasreq")))]
-compile_error!("feature `ts29212` needs feature `nasreq`");
-#[cfg(all(feature = "ts29212", not(feature = "rfc4004")))]
-compile_error!("feature `ts29212` needs feature `rfc4004`");
-#[cfg(all(feature = "ts29212", not(feature = "rfc5447")))]
-compile_error!("feature `ts29212` needs feature `rfc5447`");
-#[cfg(all(feature = "ts29212", not(feature = "rfc5777")))]
-compile_error!("feature `ts29212` needs feature `rfc5777`");
-#[cfg(all(feature = "ts29212", not(feature = "rfc5778")))]
-compile_error!("feature `ts29212` needs feature `rfc5778`");
-#[cfg(all(feature = "ts29212", not(feature = "rfc7683")))]
-compile_error!("feature `ts29212` needs feature `rfc7683`");
-#[cfg(all(feature = "ts29212", not(feature = "rfc7944")))]
-compile_error!("feature `ts29212` needs feature `rfc7944`");
-#[cfg(all(feature = "ts29212", not(feature = "rfc8583")))]
-compile_error!("feature `ts29212` needs feature `rfc8583`");
-#[cfg(all(feature = "ts29212", not(feature = "s6a")))]
-compile_error!("feature `ts29212` needs feature `s6a`");
-#[cfg(all(feature = "ts29212", not(feature = "sh")))]
-compile_error!("feature `ts29212` needs feature `sh`");
-#[cfg(all(feature = "ts29212", not(feature = "ts29061")))]
-compile_error!("feature `ts29212` needs feature `ts29061`");
-#[cfg(all(feature = "ts29212", not(feature = "ts29128")))]
-compile_error!("feature `ts29212` needs feature `ts29128`");
-#[cfg(all(feature = "ts29212", not(feature = "ts29140")))]
-compile_error!("feature `ts29212` needs feature `ts29140`");
-#[cfg(all(feature = "ts29212", not(feature = "ts29173")))]
-compile_error!("feature `ts29212` needs feature `ts29173`");
-#[cfg(all(feature = "ts29212", not(feature = "ts29214")))]
-compile_error!("feature `ts29212` needs feature `ts29214`");
-#[cfg(all(feature = "ts29212", not(feature = "ts29217")))]
-compile_error!("feature `ts29212` needs feature `ts29217`");
-#[cfg(all(feature = "ts29212", not(feature = "ts29229")))]
-compile_error!("feature `ts29212` needs feature `ts29229`");
-#[cfg(all(feature = "ts29212", not(feature = "ts29273")))]
-compile_error!("feature `ts29212` needs feature `ts29273`");
-#[cfg(all(feature = "ts29212", not(feature = "ts29336")))]
-compile_error!("feature `ts29212` needs feature `ts29336`");
-#[cfg(all(feature = "ts29212", not(feature = "ts29338")))]
-compile_error!("feature `ts29212` needs feature `ts29338`");
-#[cfg(all(feature = "ts29212", not(feature = "ts29344")))]
-compile_error!("feature `ts29212` needs feature `ts29344`");
-#[cfg(all(feature = "ts29212", not(feature = "ts29368")))]
-compile_error!("feature `ts29212` needs feature `ts29368`");
-#[cfg(all(feature = "ts29212", not(feature = "ts32299")))]
-compile_error!("feature `ts29212` needs feature `ts32299`");
-#[cfg(all(feature = "ts29212", not(feature = "xs0057")))]
-compile_error!("feature `ts29212` needs feature `xs0057`");
-#[cfg(all(feature = "ts29214", not(feature = "credit_control")))]
-compile_error!("feature `ts29214` needs feature `credit_control`");
-#[cfg(all(feature = "ts29214", not(feature = "nasreq")))]
-compile_error!("feature `ts29214` needs feature `nasreq`");
-#[cfg(all(feature = "ts29336", not(feature = "credit_control")))]
-compile_error!("feature `ts29336` needs feature `credit_control`");
-#[cfg(all(feature = "ts29336", not(feature = "es283034")))]
-compile_error!("feature `ts29336` needs feature `es283034`");
-#[cfg(all(feature = "ts29336", not(feature = "nasreq")))]
-compile_error!("feature `ts29336` needs feature `nasreq`");
-#[cfg(all(feature = "ts29336", not(feature = "rfc4004")))]
-compile_error!("feature `ts29336` needs feature `rfc4004`");
-#[cfg(all(feature = "ts29336", not(feature = "rfc5447")))]
-compile_error!("feature `ts29336` needs feature `rfc5447`");
-#[cfg(all(feature = "ts29336", not(feature = "rfc5777")))]
-compile_error!("feature `ts29336` needs feature `rfc5777`");
-#[cfg(all(feature = "ts29336", not(feature = "rfc5778")))]
-compile_error!("feature `ts29336` needs feature `rfc5778`");
-#[cfg(all(feature = "ts29336", not(feature = "rfc7683")))]
-compile_error!("feature `ts29336` needs feature `rfc7683`");
-#[cfg(all(feature = "ts29336", not(feature = "rfc7944")))]
-compile_error!("feature `ts29336` needs feature `rfc7944`");
-#[cfg(all(feature = "ts29336", not(feature = "rfc8583")))]
-compile_error!("feature `ts29336` needs feature `rfc8583`");
-#[cfg(all(feature = "ts29336", not(feature = "s6a")))]
-compile_error!("feature `ts29336` needs feature `s6a`");
-#[cfg(all(feature = "ts29336", not(feature = "sh")))]
-compile_error!("feature `ts29336` needs feature `sh`");
-#[cfg(all(feature = "ts29336", not(feature = "ts29061")))]
-compile_error!("feature `ts29336` needs feature `ts29061`");
-#[cfg(all(feature = "ts29336", not(feature = "ts29128")))]
-compile_error!("feature `ts29336` needs feature `ts29128`");
-#[cfg(all(feature = "ts29336", not(feature = "ts29140")))]
-compile_error!("feature `ts29336` needs feature `ts29140`");
-#[cfg(all(feature = "ts29336", not(feature = "ts29173")))]
-compile_error!("feature `ts29336` needs feature `ts29173`");
-#[cfg(all(feature = "ts29336", not(feature = "ts29212")))]
-compile_error!("feature `ts29336` needs feature `ts29212`");
-#[cfg(all(feature = "ts29336", not(feature = "ts29214")))]
-compile_error!("feature `ts29336` needs feature `ts29214`");
-#[cfg(all(feature = "ts29336", not(feature = "ts29217")))]
-compile_error!("feature `ts29336` needs feature `ts29217`");
-#[cfg(all(feature = "ts29336", not(feature = "ts29229")))]
-compile_error!("feature `ts29336` needs feature `ts29229`");
-#[cfg(all(feature = "ts29336", not(feature = "ts29273")))]
-compile_error!("feature `ts29336` needs feature `ts29273`");
-#[cfg(all(feature = "ts29336", not(feature = "ts29338")))]
-compile_error!("feature `ts29336` needs feature `ts29338`");
-#[cfg(all(feature = "ts29336", not(feature = "ts29344")))]
-compile_error!("feature `ts29336` needs feature `ts29344`");
-#[cfg(all(feature = "ts29336", not(feature = "ts29368")))]
-compile_error!("feature `ts29336` needs feature `ts29368`");
-#[cfg(all(feature = "ts29336", not(feature = "ts32299")))]
-compile_error!("feature `ts29336` needs feature `ts32299`");
-#[cfg(all(feature = "ts29336", not(feature = "xs0057")))]
-compile_error!("feature `ts29336` needs feature `xs0057`");
-#[cfg(all(feature = "ts29344", not(feature = "credit_control")))]
-compile_error!("feature `ts29344` needs feature `credit_control`");
-#[cfg(all(feature = "ts29344", not(feature = "es283034")))]
-compile_error!("feature `ts29344` needs feature `es283034`");
-#[cfg(all(feature = "ts29344", not(feature = "nasreq")))]
-compile_error!("feature `ts29344` needs feature `nasreq`");
-#[cfg(all(feature = "ts29344", not(feature = "rfc4004")))]
-compile_error!("feature `ts29344` needs feature `rfc4004`");
-#[cfg(all(feature = "ts29344", not(feature = "rfc5447")))]
-compile_error!("feature `ts29344` needs feature `rfc5447`");
-#[cfg(all(feature = "ts29344", not(feature = "rfc5777")))]
-compile_error!("feature `ts29344` needs feature `rfc5777`");
-#[cfg(all(feature = "ts29344", not(feature = "rfc5778")))]
-compile_error!("feature `ts29344` needs feature `rfc5778`");
-#[cfg(all(feature = "ts29344", not(feature = "rfc7683")))]
-compile_error!("feature `ts29344` needs feature `rfc7683`");
-#[cfg(all(feature = "ts29344", not(feature = "rfc7944")))]
-compile_error!("feature `ts29344` needs feature `rfc7944`");
-#[cfg(all(feature = "ts29344", not(feature = "rfc8583")))]
-compile_error!("feature `ts29344` needs feature `rfc8583`");
-#[cfg(all(feature = "ts29344", not(feature = "s6a")))]
-compile_error!("feature `ts29344` needs feature `s6a`");
-#[cfg(all(feature = "ts29344", not(feature = "sh")))]
-compile_error!("feature `ts29344` needs feature `sh`");
-#[cfg(all(feature = "ts29344", not(feature = "ts29061")))]
-compile_error!("feature `ts29344` needs feature `ts29061`");
-#[cfg(all(feature = "ts29344", not(feature = "ts29128")))]
-compile_error!("feature `ts29344` needs feature `ts29128`");
-#[cfg(all(feature = "ts29344", not(feature = "ts29140")))]
-compile_error!("feature `ts29344` needs feature `ts29140`");
-#[cfg(all(feature = "ts29344", not(feature = "ts29173")))]
-compile_error!("feature `ts29344` needs feature `ts29173`");
-#[cfg(all(feature = "ts29344", not(feature = "ts29212")))]
-compile_error!("feature `ts29344` needs feature `ts29212`");
-#[cfg(all(feature = "ts29344", not(feature = "ts29214")))]
-compile_error!("feature `ts29344` needs feature `ts29214`");
-#[cfg(all(feature = "ts29344", not(feature = "ts29217")))]
-compile_error!("feature `ts29344` needs feature `ts29217`");
-#[cfg(all(feature = "ts29344", not(feature = "ts29229")))]
-compile_error!("feature `ts29344` needs feature `ts29229`");
-#[cfg(all(feature = "ts29344", not(feature = "ts29273")))]
-compile_error!("feature `ts29344` needs feature `ts29273`");
-#[cfg(all(feature = "ts29344", not(feature = "ts29336")))]
-compile_error!("feature `ts29344` needs feature `ts29336`");
-#[cfg(all(feature = "ts29344", not(feature = "ts29338")))]
-compile_error!("feature `ts29344` needs feature `ts29338`");
-#[cfg(all(feature = "ts29344", not(feature = "ts29368")))]
-compile_error!("feature `ts29344` needs feature `ts29368`");
-#[cfg(all(feature = "ts29344", not(feature = "ts32299")))]
-compile_error!("feature `ts29344` needs feature `ts32299`");
-#[cfg(all(feature = "ts29344", not(feature = "xs0057")))]
-compile_error!("feature `ts29344` needs feature `xs0057`");
-#[cfg(all(feature = "ts32299", not(feature = "credit_control")))]
-compile_error!("feature `ts32299` needs feature `credit_control`");
-#[cfg(all(feature = "ts32299", not(feature = "es283034")))]
-compile_error!("feature `ts32299` needs feature `es283034`");
-#[cfg(all(feature = "ts32299", not(feature = "nasreq")))]
-compile_error!("feature `ts32299` needs feature `nasreq`");
-#[cfg(all(feature = "ts32299", not(feature = "rfc4004")))]
-compile_error!("feature `ts32299` needs feature `rfc4004`");
-#[cfg(all(feature = "ts32299", not(feature = "rfc5447")))]
-compile_error!("feature `ts32299` needs feature `rfc5447`");
-#[cfg(all(feature = "ts32299", not(feature = "rfc5777")))]
-compile_error!("feature `ts32299` needs feature `rfc5777`");
-#[cfg(all(feature = "ts32299", not(feature = "rfc5778")))]
-compile_error!("feature `ts32299` needs feature `rfc5778`");
-#[cfg(all(feature = "ts32299", not(feature = "rfc7683")))]
-compile_error!("feature `ts32299` needs feature `rfc7683`");
-#[cfg(all(feature = "ts32299", not(feature = "rfc7944")))]
-compile_error!("feature `ts32299` needs feature `rfc7944`");
-#[cfg(all(feature = "ts32299", not(feature = "rfc8583")))]
-compile_error!("feature `ts32299` needs feature `rfc8583`");
-#[cfg(all(feature = "ts32299", not(feature = "s6a")))]
-compile_error!("feature `ts32299` needs feature `s6a`");
-#[cfg(all(feature = "ts32299", not(feature = "sh")))]
-compile_error!("feature `ts32299` needs feature `sh`");
-#[cfg(all(feature = "ts32299", not(feature = "ts29061")))]
-compile_error!("feature `ts32299` needs feature `ts29061`");
-#[cfg(all(feature = "ts32299", not(feature = "ts29128")))]
-compile_error!("feature `ts32299` needs feature `ts29128`");
-#[cfg(all(feature = "ts32299", not(feature = "ts29140")))]
-compile_error!("feature `ts32299` needs feature `ts29140`");
-#[cfg(all(feature = "ts32299", not(feature = "ts29173")))]
-compile_error!("feature `ts32299` needs feature `ts29173`");
-#[cfg(all(feature = "ts32299", not(feature = "ts29212")))]
-compile_error!("feature `ts32299` needs feature `ts29212`");
-#[cfg(all(feature = "ts32299", not(feature = "ts29214")))]
-compile_error!("feature `ts32299` needs feature `ts29214`");
-#[cfg(all(feature = "ts32299", not(feature = "ts29217")))]
-compile_error!("feature `ts32299` needs feature `ts29217`");
-#[cfg(all(feature = "ts32299", not(feature = "ts29229")))]
-compile_error!("feature `ts32299` needs feature `ts29229`");
-#[cfg(all(feature = "ts32299", not(feature = "ts29273")))]
-compile_error!("feature `ts32299` needs feature `ts29273`");
-#[cfg(all(feature = "ts32299", not(feature = "ts29336")))]
-compile_error!("feature `ts32299` needs feature `ts29336`");
-#[cfg(all(feature = "ts32299", not(feature = "ts29338")))]
-compile_error!("feature `ts32299` needs feature `ts29338`");
-#[cfg(all(feature = "ts32299", not(feature = "ts29344")))]
-compile_error!("feature `ts32299` needs feature `ts29344`");
-#[cfg(all(feature = "ts32299", not(feature = "ts29368")))]
-compile_error!("feature `ts32299` needs feature `ts29368`");
-#[cfg(all(feature = "ts32299", not(feature = "xs0057")))]
-compile_error!("feature `ts32299` needs feature `xs0057`");
 #[allow(unused_imports)]
 use ::diameter_runtime::__private as rt;
-const _: () = rt::check_version(1u32);
+const _: () = rt::check_version(2u32);
 /// The profile [`Message::decode`] and [`MessageView::decode`] use: none. A command that
 /// a profile redefines (TS 32.299's CCR in application 4, ACR in application 3) decodes
 /// as the profile-less application's (`credit_control::CreditControlRequest`), whatever
@@ -770,15 +490,40 @@ pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str>
     if let Some(n) = self::base::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "credit_control")]
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "sy",
+            feature = "ts29214",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::credit_control::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "es283034")]
+    #[cfg(
+        any(
+            feature = "es283034",
+            feature = "rf",
+            feature = "ro",
+            feature = "sy",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::es283034::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "nasreq")]
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "nasreq",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::nasreq::value_name(code, vendor_id, value) {
         return Some(n);
     }
@@ -786,31 +531,47 @@ pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str>
     if let Some(n) = self::rf::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "rfc4004")]
+    #[cfg(any(feature = "rfc4004", feature = "rfc5447", feature = "s6a"))]
     if let Some(n) = self::rfc4004::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "rfc5447")]
+    #[cfg(any(feature = "rfc5447", feature = "s6a"))]
     if let Some(n) = self::rfc5447::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "rfc5777")]
+    #[cfg(any(feature = "rfc5777", feature = "s6a", feature = "ts29336"))]
     if let Some(n) = self::rfc5777::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "rfc5778")]
+    #[cfg(any(feature = "rfc5778", feature = "s6a", feature = "ts29336"))]
     if let Some(n) = self::rfc5778::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "rfc7683")]
+    #[cfg(
+        any(
+            feature = "rfc7683",
+            feature = "s6a",
+            feature = "sh",
+            feature = "sy",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::rfc7683::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "rfc7944")]
+    #[cfg(
+        any(
+            feature = "rfc7944",
+            feature = "s13",
+            feature = "s6a",
+            feature = "sh",
+            feature = "sy"
+        )
+    )]
     if let Some(n) = self::rfc7944::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "rfc8583")]
+    #[cfg(any(feature = "rfc8583", feature = "s6a", feature = "sh", feature = "sy"))]
     if let Some(n) = self::rfc8583::value_name(code, vendor_id, value) {
         return Some(n);
     }
@@ -822,11 +583,31 @@ pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str>
     if let Some(n) = self::s13::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "s6a")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s13",
+            feature = "s6a",
+            feature = "ts29128",
+            feature = "ts29336",
+            feature = "ts29344",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::s6a::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "sh")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "sh",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::sh::value_name(code, vendor_id, value) {
         return Some(n);
     }
@@ -834,35 +615,90 @@ pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str>
     if let Some(n) = self::sy::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "ts29061")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29061",
+            feature = "ts29344",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::ts29061::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "ts29128")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29128",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::ts29128::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "ts29140")]
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29140", feature = "ts32299"))]
     if let Some(n) = self::ts29140::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "ts29173")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29173",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::ts29173::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "ts29212")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29128",
+            feature = "ts29212",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::ts29212::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "ts29214")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29212",
+            feature = "ts29214",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::ts29214::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "ts29217")]
+    #[cfg(any(feature = "s6a", feature = "ts29217", feature = "ts29336"))]
     if let Some(n) = self::ts29217::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "ts29229")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "sh",
+            feature = "sy",
+            feature = "ts29229",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::ts29229::value_name(code, vendor_id, value) {
         return Some(n);
     }
@@ -870,31 +706,49 @@ pub fn value_name(code: u32, vendor_id: u32, value: u32) -> Option<&'static str>
     if let Some(n) = self::ts29230::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "ts29273")]
+    #[cfg(any(feature = "s6a", feature = "ts29273"))]
     if let Some(n) = self::ts29273::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "ts29336")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "sh",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::ts29336::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "ts29338")]
+    #[cfg(any(feature = "s6a", feature = "ts29336", feature = "ts29338"))]
     if let Some(n) = self::ts29338::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "ts29344")]
+    #[cfg(any(feature = "s6a", feature = "ts29344"))]
     if let Some(n) = self::ts29344::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "ts29368")]
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29368", feature = "ts32299"))]
     if let Some(n) = self::ts29368::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "ts32299")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29212",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::ts32299::value_name(code, vendor_id, value) {
         return Some(n);
     }
-    #[cfg(feature = "xs0057")]
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299", feature = "xs0057"))]
     if let Some(n) = self::xs0057::value_name(code, vendor_id, value) {
         return Some(n);
     }
@@ -932,7 +786,16 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "credit_control")]
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "sy",
+            feature = "ts29214",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::credit_control::scoped_value_name(
         code,
         vendor_id,
@@ -941,7 +804,15 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "es283034")]
+    #[cfg(
+        any(
+            feature = "es283034",
+            feature = "rf",
+            feature = "ro",
+            feature = "sy",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::es283034::scoped_value_name(
         code,
         vendor_id,
@@ -950,7 +821,15 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "nasreq")]
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "nasreq",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::nasreq::scoped_value_name(
         code,
         vendor_id,
@@ -963,7 +842,7 @@ pub fn scoped_value_name(
     if let Some(n) = self::rf::scoped_value_name(code, vendor_id, scope_vendor, value) {
         return Some(n);
     }
-    #[cfg(feature = "rfc4004")]
+    #[cfg(any(feature = "rfc4004", feature = "rfc5447", feature = "s6a"))]
     if let Some(n) = self::rfc4004::scoped_value_name(
         code,
         vendor_id,
@@ -972,7 +851,7 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "rfc5447")]
+    #[cfg(any(feature = "rfc5447", feature = "s6a"))]
     if let Some(n) = self::rfc5447::scoped_value_name(
         code,
         vendor_id,
@@ -981,7 +860,7 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "rfc5777")]
+    #[cfg(any(feature = "rfc5777", feature = "s6a", feature = "ts29336"))]
     if let Some(n) = self::rfc5777::scoped_value_name(
         code,
         vendor_id,
@@ -990,7 +869,7 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "rfc5778")]
+    #[cfg(any(feature = "rfc5778", feature = "s6a", feature = "ts29336"))]
     if let Some(n) = self::rfc5778::scoped_value_name(
         code,
         vendor_id,
@@ -999,7 +878,15 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "rfc7683")]
+    #[cfg(
+        any(
+            feature = "rfc7683",
+            feature = "s6a",
+            feature = "sh",
+            feature = "sy",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::rfc7683::scoped_value_name(
         code,
         vendor_id,
@@ -1008,7 +895,15 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "rfc7944")]
+    #[cfg(
+        any(
+            feature = "rfc7944",
+            feature = "s13",
+            feature = "s6a",
+            feature = "sh",
+            feature = "sy"
+        )
+    )]
     if let Some(n) = self::rfc7944::scoped_value_name(
         code,
         vendor_id,
@@ -1017,7 +912,7 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "rfc8583")]
+    #[cfg(any(feature = "rfc8583", feature = "s6a", feature = "sh", feature = "sy"))]
     if let Some(n) = self::rfc8583::scoped_value_name(
         code,
         vendor_id,
@@ -1034,11 +929,31 @@ pub fn scoped_value_name(
     if let Some(n) = self::s13::scoped_value_name(code, vendor_id, scope_vendor, value) {
         return Some(n);
     }
-    #[cfg(feature = "s6a")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s13",
+            feature = "s6a",
+            feature = "ts29128",
+            feature = "ts29336",
+            feature = "ts29344",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::s6a::scoped_value_name(code, vendor_id, scope_vendor, value) {
         return Some(n);
     }
-    #[cfg(feature = "sh")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "sh",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::sh::scoped_value_name(code, vendor_id, scope_vendor, value) {
         return Some(n);
     }
@@ -1046,7 +961,16 @@ pub fn scoped_value_name(
     if let Some(n) = self::sy::scoped_value_name(code, vendor_id, scope_vendor, value) {
         return Some(n);
     }
-    #[cfg(feature = "ts29061")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29061",
+            feature = "ts29344",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::ts29061::scoped_value_name(
         code,
         vendor_id,
@@ -1055,7 +979,16 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "ts29128")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29128",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::ts29128::scoped_value_name(
         code,
         vendor_id,
@@ -1064,7 +997,7 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "ts29140")]
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29140", feature = "ts32299"))]
     if let Some(n) = self::ts29140::scoped_value_name(
         code,
         vendor_id,
@@ -1073,7 +1006,15 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "ts29173")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29173",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::ts29173::scoped_value_name(
         code,
         vendor_id,
@@ -1082,7 +1023,17 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "ts29212")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29128",
+            feature = "ts29212",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::ts29212::scoped_value_name(
         code,
         vendor_id,
@@ -1091,7 +1042,16 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "ts29214")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29212",
+            feature = "ts29214",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::ts29214::scoped_value_name(
         code,
         vendor_id,
@@ -1100,7 +1060,7 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "ts29217")]
+    #[cfg(any(feature = "s6a", feature = "ts29217", feature = "ts29336"))]
     if let Some(n) = self::ts29217::scoped_value_name(
         code,
         vendor_id,
@@ -1109,7 +1069,17 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "ts29229")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "sh",
+            feature = "sy",
+            feature = "ts29229",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::ts29229::scoped_value_name(
         code,
         vendor_id,
@@ -1127,7 +1097,7 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "ts29273")]
+    #[cfg(any(feature = "s6a", feature = "ts29273"))]
     if let Some(n) = self::ts29273::scoped_value_name(
         code,
         vendor_id,
@@ -1136,7 +1106,16 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "ts29336")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "sh",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::ts29336::scoped_value_name(
         code,
         vendor_id,
@@ -1145,7 +1124,7 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "ts29338")]
+    #[cfg(any(feature = "s6a", feature = "ts29336", feature = "ts29338"))]
     if let Some(n) = self::ts29338::scoped_value_name(
         code,
         vendor_id,
@@ -1154,7 +1133,7 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "ts29344")]
+    #[cfg(any(feature = "s6a", feature = "ts29344"))]
     if let Some(n) = self::ts29344::scoped_value_name(
         code,
         vendor_id,
@@ -1163,7 +1142,7 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "ts29368")]
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29368", feature = "ts32299"))]
     if let Some(n) = self::ts29368::scoped_value_name(
         code,
         vendor_id,
@@ -1172,7 +1151,16 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "ts32299")]
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29212",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     if let Some(n) = self::ts32299::scoped_value_name(
         code,
         vendor_id,
@@ -1181,7 +1169,7 @@ pub fn scoped_value_name(
     ) {
         return Some(n);
     }
-    #[cfg(feature = "xs0057")]
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299", feature = "xs0057"))]
     if let Some(n) = self::xs0057::scoped_value_name(
         code,
         vendor_id,
@@ -1207,38 +1195,184 @@ pub fn value_sets() -> Vec<&'static rt::dictionary::ValueNames> {
     let mut v: Vec<&'static rt::dictionary::ValueNames> = Vec::new();
     #[cfg(feature = "accounting")] v.extend(self::accounting::VALUES.iter());
     v.extend(self::base::VALUES.iter());
-    #[cfg(feature = "credit_control")] v.extend(self::credit_control::VALUES.iter());
-    #[cfg(feature = "es283034")] v.extend(self::es283034::VALUES.iter());
-    #[cfg(feature = "nasreq")] v.extend(self::nasreq::VALUES.iter());
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "sy",
+            feature = "ts29214",
+            feature = "ts32299"
+        )
+    )] v.extend(self::credit_control::VALUES.iter());
+    #[cfg(
+        any(
+            feature = "es283034",
+            feature = "rf",
+            feature = "ro",
+            feature = "sy",
+            feature = "ts32299"
+        )
+    )] v.extend(self::es283034::VALUES.iter());
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "nasreq",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )] v.extend(self::nasreq::VALUES.iter());
     #[cfg(feature = "rf")] v.extend(self::rf::VALUES.iter());
-    #[cfg(feature = "rfc4004")] v.extend(self::rfc4004::VALUES.iter());
-    #[cfg(feature = "rfc5447")] v.extend(self::rfc5447::VALUES.iter());
-    #[cfg(feature = "rfc5777")] v.extend(self::rfc5777::VALUES.iter());
-    #[cfg(feature = "rfc5778")] v.extend(self::rfc5778::VALUES.iter());
-    #[cfg(feature = "rfc7683")] v.extend(self::rfc7683::VALUES.iter());
-    #[cfg(feature = "rfc7944")] v.extend(self::rfc7944::VALUES.iter());
-    #[cfg(feature = "rfc8583")] v.extend(self::rfc8583::VALUES.iter());
+    #[cfg(any(feature = "rfc4004", feature = "rfc5447", feature = "s6a"))]
+    v.extend(self::rfc4004::VALUES.iter());
+    #[cfg(any(feature = "rfc5447", feature = "s6a"))]
+    v.extend(self::rfc5447::VALUES.iter());
+    #[cfg(any(feature = "rfc5777", feature = "s6a", feature = "ts29336"))]
+    v.extend(self::rfc5777::VALUES.iter());
+    #[cfg(any(feature = "rfc5778", feature = "s6a", feature = "ts29336"))]
+    v.extend(self::rfc5778::VALUES.iter());
+    #[cfg(
+        any(
+            feature = "rfc7683",
+            feature = "s6a",
+            feature = "sh",
+            feature = "sy",
+            feature = "ts32299"
+        )
+    )] v.extend(self::rfc7683::VALUES.iter());
+    #[cfg(
+        any(
+            feature = "rfc7944",
+            feature = "s13",
+            feature = "s6a",
+            feature = "sh",
+            feature = "sy"
+        )
+    )] v.extend(self::rfc7944::VALUES.iter());
+    #[cfg(any(feature = "rfc8583", feature = "s6a", feature = "sh", feature = "sy"))]
+    v.extend(self::rfc8583::VALUES.iter());
     #[cfg(feature = "ro")] v.extend(self::ro::VALUES.iter());
     #[cfg(feature = "s13")] v.extend(self::s13::VALUES.iter());
-    #[cfg(feature = "s6a")] v.extend(self::s6a::VALUES.iter());
-    #[cfg(feature = "sh")] v.extend(self::sh::VALUES.iter());
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s13",
+            feature = "s6a",
+            feature = "ts29128",
+            feature = "ts29336",
+            feature = "ts29344",
+            feature = "ts32299"
+        )
+    )] v.extend(self::s6a::VALUES.iter());
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "sh",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )] v.extend(self::sh::VALUES.iter());
     #[cfg(feature = "sy")] v.extend(self::sy::VALUES.iter());
-    #[cfg(feature = "ts29061")] v.extend(self::ts29061::VALUES.iter());
-    #[cfg(feature = "ts29128")] v.extend(self::ts29128::VALUES.iter());
-    #[cfg(feature = "ts29140")] v.extend(self::ts29140::VALUES.iter());
-    #[cfg(feature = "ts29173")] v.extend(self::ts29173::VALUES.iter());
-    #[cfg(feature = "ts29212")] v.extend(self::ts29212::VALUES.iter());
-    #[cfg(feature = "ts29214")] v.extend(self::ts29214::VALUES.iter());
-    #[cfg(feature = "ts29217")] v.extend(self::ts29217::VALUES.iter());
-    #[cfg(feature = "ts29229")] v.extend(self::ts29229::VALUES.iter());
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29061",
+            feature = "ts29344",
+            feature = "ts32299"
+        )
+    )] v.extend(self::ts29061::VALUES.iter());
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29128",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )] v.extend(self::ts29128::VALUES.iter());
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29140", feature = "ts32299"))]
+    v.extend(self::ts29140::VALUES.iter());
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29173",
+            feature = "ts32299"
+        )
+    )] v.extend(self::ts29173::VALUES.iter());
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29128",
+            feature = "ts29212",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )] v.extend(self::ts29212::VALUES.iter());
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29212",
+            feature = "ts29214",
+            feature = "ts32299"
+        )
+    )] v.extend(self::ts29214::VALUES.iter());
+    #[cfg(any(feature = "s6a", feature = "ts29217", feature = "ts29336"))]
+    v.extend(self::ts29217::VALUES.iter());
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "sh",
+            feature = "sy",
+            feature = "ts29229",
+            feature = "ts32299"
+        )
+    )] v.extend(self::ts29229::VALUES.iter());
     #[cfg(feature = "ts29230")] v.extend(self::ts29230::VALUES.iter());
-    #[cfg(feature = "ts29273")] v.extend(self::ts29273::VALUES.iter());
-    #[cfg(feature = "ts29336")] v.extend(self::ts29336::VALUES.iter());
-    #[cfg(feature = "ts29338")] v.extend(self::ts29338::VALUES.iter());
-    #[cfg(feature = "ts29344")] v.extend(self::ts29344::VALUES.iter());
-    #[cfg(feature = "ts29368")] v.extend(self::ts29368::VALUES.iter());
-    #[cfg(feature = "ts32299")] v.extend(self::ts32299::VALUES.iter());
-    #[cfg(feature = "xs0057")] v.extend(self::xs0057::VALUES.iter());
+    #[cfg(any(feature = "s6a", feature = "ts29273"))]
+    v.extend(self::ts29273::VALUES.iter());
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "sh",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )] v.extend(self::ts29336::VALUES.iter());
+    #[cfg(any(feature = "s6a", feature = "ts29336", feature = "ts29338"))]
+    v.extend(self::ts29338::VALUES.iter());
+    #[cfg(any(feature = "s6a", feature = "ts29344"))]
+    v.extend(self::ts29344::VALUES.iter());
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29368", feature = "ts32299"))]
+    v.extend(self::ts29368::VALUES.iter());
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29212",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )] v.extend(self::ts32299::VALUES.iter());
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299", feature = "xs0057"))]
+    v.extend(self::xs0057::VALUES.iter());
     v
 }
 /// Every enabled module's named bits (`<bits>`), narrowest scope first.
@@ -1247,38 +1381,184 @@ pub fn bit_sets() -> Vec<&'static rt::dictionary::BitNames> {
     let mut v: Vec<&'static rt::dictionary::BitNames> = Vec::new();
     #[cfg(feature = "accounting")] v.extend(self::accounting::BITS.iter());
     v.extend(self::base::BITS.iter());
-    #[cfg(feature = "credit_control")] v.extend(self::credit_control::BITS.iter());
-    #[cfg(feature = "es283034")] v.extend(self::es283034::BITS.iter());
-    #[cfg(feature = "nasreq")] v.extend(self::nasreq::BITS.iter());
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "sy",
+            feature = "ts29214",
+            feature = "ts32299"
+        )
+    )] v.extend(self::credit_control::BITS.iter());
+    #[cfg(
+        any(
+            feature = "es283034",
+            feature = "rf",
+            feature = "ro",
+            feature = "sy",
+            feature = "ts32299"
+        )
+    )] v.extend(self::es283034::BITS.iter());
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "nasreq",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )] v.extend(self::nasreq::BITS.iter());
     #[cfg(feature = "rf")] v.extend(self::rf::BITS.iter());
-    #[cfg(feature = "rfc4004")] v.extend(self::rfc4004::BITS.iter());
-    #[cfg(feature = "rfc5447")] v.extend(self::rfc5447::BITS.iter());
-    #[cfg(feature = "rfc5777")] v.extend(self::rfc5777::BITS.iter());
-    #[cfg(feature = "rfc5778")] v.extend(self::rfc5778::BITS.iter());
-    #[cfg(feature = "rfc7683")] v.extend(self::rfc7683::BITS.iter());
-    #[cfg(feature = "rfc7944")] v.extend(self::rfc7944::BITS.iter());
-    #[cfg(feature = "rfc8583")] v.extend(self::rfc8583::BITS.iter());
+    #[cfg(any(feature = "rfc4004", feature = "rfc5447", feature = "s6a"))]
+    v.extend(self::rfc4004::BITS.iter());
+    #[cfg(any(feature = "rfc5447", feature = "s6a"))]
+    v.extend(self::rfc5447::BITS.iter());
+    #[cfg(any(feature = "rfc5777", feature = "s6a", feature = "ts29336"))]
+    v.extend(self::rfc5777::BITS.iter());
+    #[cfg(any(feature = "rfc5778", feature = "s6a", feature = "ts29336"))]
+    v.extend(self::rfc5778::BITS.iter());
+    #[cfg(
+        any(
+            feature = "rfc7683",
+            feature = "s6a",
+            feature = "sh",
+            feature = "sy",
+            feature = "ts32299"
+        )
+    )] v.extend(self::rfc7683::BITS.iter());
+    #[cfg(
+        any(
+            feature = "rfc7944",
+            feature = "s13",
+            feature = "s6a",
+            feature = "sh",
+            feature = "sy"
+        )
+    )] v.extend(self::rfc7944::BITS.iter());
+    #[cfg(any(feature = "rfc8583", feature = "s6a", feature = "sh", feature = "sy"))]
+    v.extend(self::rfc8583::BITS.iter());
     #[cfg(feature = "ro")] v.extend(self::ro::BITS.iter());
     #[cfg(feature = "s13")] v.extend(self::s13::BITS.iter());
-    #[cfg(feature = "s6a")] v.extend(self::s6a::BITS.iter());
-    #[cfg(feature = "sh")] v.extend(self::sh::BITS.iter());
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s13",
+            feature = "s6a",
+            feature = "ts29128",
+            feature = "ts29336",
+            feature = "ts29344",
+            feature = "ts32299"
+        )
+    )] v.extend(self::s6a::BITS.iter());
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "sh",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )] v.extend(self::sh::BITS.iter());
     #[cfg(feature = "sy")] v.extend(self::sy::BITS.iter());
-    #[cfg(feature = "ts29061")] v.extend(self::ts29061::BITS.iter());
-    #[cfg(feature = "ts29128")] v.extend(self::ts29128::BITS.iter());
-    #[cfg(feature = "ts29140")] v.extend(self::ts29140::BITS.iter());
-    #[cfg(feature = "ts29173")] v.extend(self::ts29173::BITS.iter());
-    #[cfg(feature = "ts29212")] v.extend(self::ts29212::BITS.iter());
-    #[cfg(feature = "ts29214")] v.extend(self::ts29214::BITS.iter());
-    #[cfg(feature = "ts29217")] v.extend(self::ts29217::BITS.iter());
-    #[cfg(feature = "ts29229")] v.extend(self::ts29229::BITS.iter());
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29061",
+            feature = "ts29344",
+            feature = "ts32299"
+        )
+    )] v.extend(self::ts29061::BITS.iter());
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29128",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )] v.extend(self::ts29128::BITS.iter());
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29140", feature = "ts32299"))]
+    v.extend(self::ts29140::BITS.iter());
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29173",
+            feature = "ts32299"
+        )
+    )] v.extend(self::ts29173::BITS.iter());
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29128",
+            feature = "ts29212",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )] v.extend(self::ts29212::BITS.iter());
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29212",
+            feature = "ts29214",
+            feature = "ts32299"
+        )
+    )] v.extend(self::ts29214::BITS.iter());
+    #[cfg(any(feature = "s6a", feature = "ts29217", feature = "ts29336"))]
+    v.extend(self::ts29217::BITS.iter());
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "sh",
+            feature = "sy",
+            feature = "ts29229",
+            feature = "ts32299"
+        )
+    )] v.extend(self::ts29229::BITS.iter());
     #[cfg(feature = "ts29230")] v.extend(self::ts29230::BITS.iter());
-    #[cfg(feature = "ts29273")] v.extend(self::ts29273::BITS.iter());
-    #[cfg(feature = "ts29336")] v.extend(self::ts29336::BITS.iter());
-    #[cfg(feature = "ts29338")] v.extend(self::ts29338::BITS.iter());
-    #[cfg(feature = "ts29344")] v.extend(self::ts29344::BITS.iter());
-    #[cfg(feature = "ts29368")] v.extend(self::ts29368::BITS.iter());
-    #[cfg(feature = "ts32299")] v.extend(self::ts32299::BITS.iter());
-    #[cfg(feature = "xs0057")] v.extend(self::xs0057::BITS.iter());
+    #[cfg(any(feature = "s6a", feature = "ts29273"))]
+    v.extend(self::ts29273::BITS.iter());
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "sh",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )] v.extend(self::ts29336::BITS.iter());
+    #[cfg(any(feature = "s6a", feature = "ts29336", feature = "ts29338"))]
+    v.extend(self::ts29338::BITS.iter());
+    #[cfg(any(feature = "s6a", feature = "ts29344"))]
+    v.extend(self::ts29344::BITS.iter());
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29368", feature = "ts32299"))]
+    v.extend(self::ts29368::BITS.iter());
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29212",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )] v.extend(self::ts32299::BITS.iter());
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299", feature = "xs0057"))]
+    v.extend(self::xs0057::BITS.iter());
     v.sort_by_key(|b| std::cmp::Reverse(b.scope.narrowness()));
     v
 }
@@ -1366,67 +1646,186 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (0u32, 480u32) => Some(&self::base::defs::ACCOUNTING_RECORD_TYPE),
         (0u32, 483u32) => Some(&self::base::defs::ACCOUNTING_REALTIME_REQUIRED),
         (0u32, 485u32) => Some(&self::base::defs::ACCOUNTING_RECORD_NUMBER),
-        #[cfg(feature = "credit_control")]
+        #[cfg(any(feature = "credit_control", feature = "ro"))]
         (0u32, 411u32) => Some(&self::credit_control::defs::CC_CORRELATION_ID),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 412u32) => Some(&self::credit_control::defs::CC_INPUT_OCTETS),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 413u32) => Some(&self::credit_control::defs::CC_MONEY),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 414u32) => Some(&self::credit_control::defs::CC_OUTPUT_OCTETS),
-        #[cfg(feature = "credit_control")]
+        #[cfg(any(feature = "credit_control", feature = "ro"))]
         (0u32, 415u32) => Some(&self::credit_control::defs::CC_REQUEST_NUMBER),
-        #[cfg(feature = "credit_control")]
+        #[cfg(any(feature = "credit_control", feature = "ro"))]
         (0u32, 416u32) => Some(&self::credit_control::defs::CC_REQUEST_TYPE),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 417u32) => Some(&self::credit_control::defs::CC_SERVICE_SPECIFIC_UNITS),
-        #[cfg(feature = "credit_control")]
+        #[cfg(any(feature = "credit_control", feature = "ro"))]
         (0u32, 418u32) => Some(&self::credit_control::defs::CC_SESSION_FAILOVER),
         #[cfg(feature = "credit_control")]
         (0u32, 419u32) => Some(&self::credit_control::defs::CC_SUB_SESSION_ID),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 420u32) => Some(&self::credit_control::defs::CC_TIME),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 421u32) => Some(&self::credit_control::defs::CC_TOTAL_OCTETS),
         #[cfg(feature = "credit_control")]
         (0u32, 422u32) => Some(&self::credit_control::defs::CHECK_BALANCE_RESULT),
-        #[cfg(feature = "credit_control")]
+        #[cfg(any(feature = "credit_control", feature = "ro"))]
         (0u32, 423u32) => Some(&self::credit_control::defs::COST_INFORMATION),
-        #[cfg(feature = "credit_control")]
+        #[cfg(any(feature = "credit_control", feature = "ro"))]
         (0u32, 424u32) => Some(&self::credit_control::defs::COST_UNIT),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 425u32) => Some(&self::credit_control::defs::CURRENCY_CODE),
         #[cfg(feature = "credit_control")]
         (0u32, 426u32) => Some(&self::credit_control::defs::CREDIT_CONTROL),
-        #[cfg(feature = "credit_control")]
+        #[cfg(any(feature = "credit_control", feature = "ro"))]
         (0u32, 427u32) => {
             Some(&self::credit_control::defs::CREDIT_CONTROL_FAILURE_HANDLING)
         }
-        #[cfg(feature = "credit_control")]
+        #[cfg(any(feature = "credit_control", feature = "ro"))]
         (0u32, 428u32) => {
             Some(&self::credit_control::defs::DIRECT_DEBITING_FAILURE_HANDLING)
         }
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 429u32) => Some(&self::credit_control::defs::EXPONENT),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 430u32) => Some(&self::credit_control::defs::FINAL_UNIT_INDICATION),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 431u32) => Some(&self::credit_control::defs::GRANTED_SERVICE_UNIT),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 432u32) => Some(&self::credit_control::defs::RATING_GROUP),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 433u32) => Some(&self::credit_control::defs::REDIRECT_ADDRESS_TYPE),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 434u32) => Some(&self::credit_control::defs::REDIRECT_SERVER),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 435u32) => Some(&self::credit_control::defs::REDIRECT_SERVER_ADDRESS),
-        #[cfg(feature = "credit_control")]
+        #[cfg(any(feature = "credit_control", feature = "ro"))]
         (0u32, 436u32) => Some(&self::credit_control::defs::REQUESTED_ACTION),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 437u32) => Some(&self::credit_control::defs::REQUESTED_SERVICE_UNIT),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 438u32) => Some(&self::credit_control::defs::RESTRICTION_FILTER_RULE),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 439u32) => Some(&self::credit_control::defs::SERVICE_IDENTIFIER),
         #[cfg(feature = "credit_control")]
         (0u32, 440u32) => Some(&self::credit_control::defs::SERVICE_PARAMETER_INFO),
@@ -1434,49 +1833,188 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (0u32, 441u32) => Some(&self::credit_control::defs::SERVICE_PARAMETER_TYPE),
         #[cfg(feature = "credit_control")]
         (0u32, 442u32) => Some(&self::credit_control::defs::SERVICE_PARAMETER_VALUE),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "sy",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 443u32) => Some(&self::credit_control::defs::SUBSCRIPTION_ID),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "sy",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 444u32) => Some(&self::credit_control::defs::SUBSCRIPTION_ID_DATA),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 445u32) => Some(&self::credit_control::defs::UNIT_VALUE),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 446u32) => Some(&self::credit_control::defs::USED_SERVICE_UNIT),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 447u32) => Some(&self::credit_control::defs::VALUE_DIGITS),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 448u32) => Some(&self::credit_control::defs::VALIDITY_TIME),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts29214",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 449u32) => Some(&self::credit_control::defs::FINAL_UNIT_ACTION),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "sy",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 450u32) => Some(&self::credit_control::defs::SUBSCRIPTION_ID_TYPE),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 451u32) => Some(&self::credit_control::defs::TARIFF_TIME_CHANGE),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 452u32) => Some(&self::credit_control::defs::TARIFF_CHANGE_USAGE),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 453u32) => Some(&self::credit_control::defs::G_S_U_POOL_IDENTIFIER),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 454u32) => Some(&self::credit_control::defs::CC_UNIT_TYPE),
-        #[cfg(feature = "credit_control")]
+        #[cfg(any(feature = "credit_control", feature = "ro"))]
         (0u32, 455u32) => Some(&self::credit_control::defs::MULTIPLE_SERVICES_INDICATOR),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 456u32) => {
             Some(&self::credit_control::defs::MULTIPLE_SERVICES_CREDIT_CONTROL)
         }
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 457u32) => Some(&self::credit_control::defs::G_S_U_POOL_REFERENCE),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 458u32) => Some(&self::credit_control::defs::USER_EQUIPMENT_INFO),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 459u32) => Some(&self::credit_control::defs::USER_EQUIPMENT_INFO_TYPE),
-        #[cfg(feature = "credit_control")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 460u32) => Some(&self::credit_control::defs::USER_EQUIPMENT_INFO_VALUE),
-        #[cfg(feature = "credit_control")]
+        #[cfg(any(feature = "credit_control", feature = "rf", feature = "ro"))]
         (0u32, 461u32) => Some(&self::credit_control::defs::SERVICE_CONTEXT_ID),
-        #[cfg(feature = "es283034")]
+        #[cfg(
+            any(
+                feature = "es283034",
+                feature = "rf",
+                feature = "ro",
+                feature = "sy",
+                feature = "ts32299"
+            )
+        )]
         (13019u32, 302u32) => Some(&self::es283034::defs::LOGICAL_ACCESS_ID),
-        #[cfg(feature = "es283034")]
+        #[cfg(
+            any(
+                feature = "es283034",
+                feature = "rf",
+                feature = "ro",
+                feature = "sy",
+                feature = "ts32299"
+            )
+        )]
         (13019u32, 313u32) => Some(&self::es283034::defs::PHYSICAL_ACCESS_ID),
         #[cfg(feature = "nasreq")]
         (0u32, 2u32) => Some(&self::nasreq::defs::USER_PASSWORD),
@@ -1494,7 +2032,15 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (0u32, 9u32) => Some(&self::nasreq::defs::FRAMED_IP_NETMASK),
         #[cfg(feature = "nasreq")]
         (0u32, 10u32) => Some(&self::nasreq::defs::FRAMED_ROUTING),
-        #[cfg(feature = "nasreq")]
+        #[cfg(
+            any(
+                feature = "credit_control",
+                feature = "nasreq",
+                feature = "rf",
+                feature = "ro",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 11u32) => Some(&self::nasreq::defs::FILTER_ID),
         #[cfg(feature = "nasreq")]
         (0u32, 12u32) => Some(&self::nasreq::defs::FRAMED_MTU),
@@ -1520,7 +2066,9 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (0u32, 24u32) => Some(&self::nasreq::defs::STATE),
         #[cfg(feature = "nasreq")]
         (0u32, 28u32) => Some(&self::nasreq::defs::IDLE_TIMEOUT),
-        #[cfg(feature = "nasreq")]
+        #[cfg(
+            any(feature = "nasreq", feature = "rf", feature = "ro", feature = "ts32299")
+        )]
         (0u32, 30u32) => Some(&self::nasreq::defs::CALLED_STATION_ID),
         #[cfg(feature = "nasreq")]
         (0u32, 31u32) => Some(&self::nasreq::defs::CALLING_STATION_ID),
@@ -1616,9 +2164,13 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (0u32, 99u32) => Some(&self::nasreq::defs::FRAMED_I_PV6_ROUTE),
         #[cfg(feature = "nasreq")]
         (0u32, 100u32) => Some(&self::nasreq::defs::FRAMED_I_PV6_POOL),
-        #[cfg(feature = "nasreq")]
+        #[cfg(
+            any(feature = "nasreq", feature = "rf", feature = "ro", feature = "ts32299")
+        )]
         (0u32, 363u32) => Some(&self::nasreq::defs::ACCOUNTING_INPUT_OCTETS),
-        #[cfg(feature = "nasreq")]
+        #[cfg(
+            any(feature = "nasreq", feature = "rf", feature = "ro", feature = "ts32299")
+        )]
         (0u32, 364u32) => Some(&self::nasreq::defs::ACCOUNTING_OUTPUT_OCTETS),
         #[cfg(feature = "nasreq")]
         (0u32, 365u32) => Some(&self::nasreq::defs::ACCOUNTING_INPUT_PACKETS),
@@ -1642,53 +2194,96 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (0u32, 407u32) => Some(&self::nasreq::defs::QO_S_FILTER_RULE),
         #[cfg(feature = "nasreq")]
         (0u32, 408u32) => Some(&self::nasreq::defs::ORIGIN_AAA_PROTOCOL),
-        #[cfg(feature = "rfc4004")]
+        #[cfg(any(feature = "rfc4004", feature = "rfc5447", feature = "s6a"))]
         (0u32, 334u32) => Some(&self::rfc4004::defs::MIP_HOME_AGENT_ADDRESS),
-        #[cfg(feature = "rfc4004")]
+        #[cfg(any(feature = "rfc4004", feature = "rfc5447", feature = "s6a"))]
         (0u32, 348u32) => Some(&self::rfc4004::defs::MIP_HOME_AGENT_HOST),
-        #[cfg(feature = "rfc5447")]
+        #[cfg(any(feature = "rfc5447", feature = "s6a"))]
         (0u32, 125u32) => Some(&self::rfc5447::defs::MIP6_HOME_LINK_PREFIX),
-        #[cfg(feature = "rfc5447")]
+        #[cfg(any(feature = "rfc5447", feature = "s6a"))]
         (0u32, 486u32) => Some(&self::rfc5447::defs::MIP6_AGENT_INFO),
-        #[cfg(feature = "rfc5777")]
+        #[cfg(any(feature = "rfc5777", feature = "s6a", feature = "ts29336"))]
         (0u32, 561u32) => Some(&self::rfc5777::defs::TIME_OF_DAY_START),
-        #[cfg(feature = "rfc5777")]
+        #[cfg(any(feature = "rfc5777", feature = "s6a", feature = "ts29336"))]
         (0u32, 562u32) => Some(&self::rfc5777::defs::TIME_OF_DAY_END),
-        #[cfg(feature = "rfc5777")]
+        #[cfg(any(feature = "rfc5777", feature = "s6a", feature = "ts29336"))]
         (0u32, 563u32) => Some(&self::rfc5777::defs::DAY_OF_WEEK_MASK),
-        #[cfg(feature = "rfc5778")]
+        #[cfg(any(feature = "rfc5778", feature = "s6a", feature = "ts29336"))]
         (0u32, 493u32) => Some(&self::rfc5778::defs::SERVICE_SELECTION),
-        #[cfg(feature = "rfc7683")]
+        #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
         (0u32, 621u32) => Some(&self::rfc7683::defs::OC_SUPPORTED_FEATURES),
-        #[cfg(feature = "rfc7683")]
+        #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
         (0u32, 622u32) => Some(&self::rfc7683::defs::OC_FEATURE_VECTOR),
-        #[cfg(feature = "rfc7683")]
+        #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
         (0u32, 623u32) => Some(&self::rfc7683::defs::OC_OLR),
-        #[cfg(feature = "rfc7683")]
+        #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
         (0u32, 624u32) => Some(&self::rfc7683::defs::OC_SEQUENCE_NUMBER),
-        #[cfg(feature = "rfc7683")]
+        #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
         (0u32, 625u32) => Some(&self::rfc7683::defs::OC_VALIDITY_DURATION),
-        #[cfg(feature = "rfc7683")]
+        #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
         (0u32, 626u32) => Some(&self::rfc7683::defs::OC_REPORT_TYPE),
-        #[cfg(feature = "rfc7683")]
+        #[cfg(
+            any(
+                feature = "rfc7683",
+                feature = "s6a",
+                feature = "sh",
+                feature = "sy",
+                feature = "ts32299"
+            )
+        )]
         (0u32, 627u32) => Some(&self::rfc7683::defs::OC_REDUCTION_PERCENTAGE),
-        #[cfg(feature = "rfc7944")]
+        #[cfg(
+            any(
+                feature = "rfc7944",
+                feature = "s13",
+                feature = "s6a",
+                feature = "sh",
+                feature = "sy"
+            )
+        )]
         (0u32, 301u32) => Some(&self::rfc7944::defs::DRMP),
-        #[cfg(feature = "rfc8583")]
+        #[cfg(any(feature = "rfc8583", feature = "s6a", feature = "sh", feature = "sy"))]
         (0u32, 649u32) => Some(&self::rfc8583::defs::SOURCE_ID),
-        #[cfg(feature = "rfc8583")]
+        #[cfg(any(feature = "rfc8583", feature = "s6a", feature = "sh", feature = "sy"))]
         (0u32, 650u32) => Some(&self::rfc8583::defs::LOAD),
-        #[cfg(feature = "rfc8583")]
+        #[cfg(any(feature = "rfc8583", feature = "s6a", feature = "sh", feature = "sy"))]
         (0u32, 651u32) => Some(&self::rfc8583::defs::LOAD_TYPE),
-        #[cfg(feature = "rfc8583")]
+        #[cfg(any(feature = "rfc8583", feature = "s6a", feature = "sh", feature = "sy"))]
         (0u32, 652u32) => Some(&self::rfc8583::defs::LOAD_VALUE),
         #[cfg(feature = "s6a")]
         (10415u32, 1400u32) => Some(&self::s6a::defs::SUBSCRIPTION_DATA),
-        #[cfg(feature = "s6a")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s13",
+                feature = "s6a",
+                feature = "ts29336",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 1401u32) => Some(&self::s6a::defs::TERMINAL_INFORMATION),
-        #[cfg(feature = "s6a")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s13",
+                feature = "s6a",
+                feature = "ts29336",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 1402u32) => Some(&self::s6a::defs::IMEI),
-        #[cfg(feature = "s6a")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s13",
+                feature = "s6a",
+                feature = "ts29336",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 1403u32) => Some(&self::s6a::defs::SOFTWARE_VERSION),
         #[cfg(feature = "s6a")]
         (10415u32, 1404u32) => Some(&self::s6a::defs::QO_S_SUBSCRIBED),
@@ -1696,7 +2291,7 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 1405u32) => Some(&self::s6a::defs::ULR_FLAGS),
         #[cfg(feature = "s6a")]
         (10415u32, 1406u32) => Some(&self::s6a::defs::ULA_FLAGS),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s6a", feature = "ts29336", feature = "ts29344"))]
         (10415u32, 1407u32) => Some(&self::s6a::defs::VISITED_PLMN_ID),
         #[cfg(feature = "s6a")]
         (10415u32, 1408u32) => {
@@ -1780,7 +2375,7 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 1443u32) => Some(&self::s6a::defs::NOR_FLAGS),
         #[cfg(feature = "s6a")]
         (10415u32, 1444u32) => Some(&self::s6a::defs::USER_ID),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s13", feature = "s6a"))]
         (10415u32, 1445u32) => Some(&self::s6a::defs::EQUIPMENT_STATUS),
         #[cfg(feature = "s6a")]
         (10415u32, 1446u32) => Some(&self::s6a::defs::REGIONAL_SUBSCRIPTION_ZONE_CODE),
@@ -1798,7 +2393,7 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 1453u32) => Some(&self::s6a::defs::KC),
         #[cfg(feature = "s6a")]
         (10415u32, 1454u32) => Some(&self::s6a::defs::SRES),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 1456u32) => Some(&self::s6a::defs::PDN_TYPE),
         #[cfg(feature = "s6a")]
         (10415u32, 1457u32) => {
@@ -1828,7 +2423,16 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 1469u32) => Some(&self::s6a::defs::PDP_CONTEXT),
         #[cfg(feature = "s6a")]
         (10415u32, 1470u32) => Some(&self::s6a::defs::PDP_TYPE),
-        #[cfg(feature = "s6a")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s13",
+                feature = "s6a",
+                feature = "ts29336",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 1471u32) => Some(&self::s6a::defs::AVP_3GPP2_MEID),
         #[cfg(feature = "s6a")]
         (10415u32, 1472u32) => Some(&self::s6a::defs::SPECIFIC_APN_INFO),
@@ -1882,7 +2486,7 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 1494u32) => Some(&self::s6a::defs::LAST_UE_ACTIVITY_TIME),
         #[cfg(feature = "s6a")]
         (10415u32, 1495u32) => Some(&self::s6a::defs::EPS_USER_STATE),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 1496u32) => Some(&self::s6a::defs::EPS_LOCATION_INFORMATION),
         #[cfg(feature = "s6a")]
         (10415u32, 1497u32) => Some(&self::s6a::defs::MME_USER_STATE),
@@ -1890,29 +2494,29 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 1498u32) => Some(&self::s6a::defs::SGSN_USER_STATE),
         #[cfg(feature = "s6a")]
         (10415u32, 1499u32) => Some(&self::s6a::defs::USER_STATE),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 1600u32) => Some(&self::s6a::defs::MME_LOCATION_INFORMATION),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 1601u32) => Some(&self::s6a::defs::SGSN_LOCATION_INFORMATION),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 1602u32) => Some(&self::s6a::defs::E_UTRAN_CELL_GLOBAL_IDENTITY),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 1603u32) => Some(&self::s6a::defs::TRACKING_AREA_IDENTITY),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 1604u32) => Some(&self::s6a::defs::CELL_GLOBAL_IDENTITY),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 1605u32) => Some(&self::s6a::defs::ROUTING_AREA_IDENTITY),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 1606u32) => Some(&self::s6a::defs::LOCATION_AREA_IDENTITY),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 1607u32) => Some(&self::s6a::defs::SERVICE_AREA_IDENTITY),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 1608u32) => Some(&self::s6a::defs::GEOGRAPHICAL_INFORMATION),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 1609u32) => Some(&self::s6a::defs::GEODETIC_INFORMATION),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 1610u32) => Some(&self::s6a::defs::CURRENT_LOCATION_RETRIEVED),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 1611u32) => Some(&self::s6a::defs::AGE_OF_LOCATION_INFORMATION),
         #[cfg(feature = "s6a")]
         (10415u32, 1612u32) => Some(&self::s6a::defs::ACTIVE_APN),
@@ -1928,7 +2532,7 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 1617u32) => Some(&self::s6a::defs::VPLMN_LIPA_ALLOWED),
         #[cfg(feature = "s6a")]
         (10415u32, 1618u32) => Some(&self::s6a::defs::LIPA_PERMISSION),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
         (10415u32, 1619u32) => Some(&self::s6a::defs::SUBSCRIBED_PERIODIC_RAU_TAU_TIMER),
         #[cfg(feature = "s6a")]
         (10415u32, 1620u32) => Some(&self::s6a::defs::EXT_PDP_TYPE),
@@ -1978,7 +2582,7 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 1642u32) => Some(&self::s6a::defs::TIME_ZONE),
         #[cfg(feature = "s6a")]
         (10415u32, 1643u32) => Some(&self::s6a::defs::A_MSISDN),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "s6a", feature = "ts32299"))]
         (10415u32, 1645u32) => Some(&self::s6a::defs::MME_NUMBER_FOR_MT_SMS),
         #[cfg(feature = "s6a")]
         (10415u32, 1648u32) => Some(&self::s6a::defs::SMS_REGISTER_REQUEST),
@@ -2026,7 +2630,7 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 1672u32) => Some(&self::s6a::defs::ADJACENT_PLM_NS),
         #[cfg(feature = "s6a")]
         (10415u32, 1673u32) => Some(&self::s6a::defs::ADJACENT_ACCESS_RESTRICTION_DATA),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
         (10415u32, 1674u32) => {
             Some(&self::s6a::defs::DL_BUFFERING_SUGGESTED_PACKET_COUNT)
         }
@@ -2042,9 +2646,9 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 1679u32) => Some(&self::s6a::defs::AIR_FLAGS),
         #[cfg(feature = "s6a")]
         (10415u32, 1680u32) => Some(&self::s6a::defs::UE_USAGE_TYPE),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 1681u32) => Some(&self::s6a::defs::NON_IP_PDN_TYPE_INDICATOR),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 1682u32) => Some(&self::s6a::defs::NON_IP_DATA_DELIVERY_MECHANISM),
         #[cfg(feature = "s6a")]
         (10415u32, 1683u32) => Some(&self::s6a::defs::ADDITIONAL_CONTEXT_IDENTIFIER),
@@ -2062,9 +2666,9 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 1689u32) => Some(&self::s6a::defs::V2X_PERMISSION),
         #[cfg(feature = "s6a")]
         (10415u32, 1690u32) => Some(&self::s6a::defs::PDN_CONNECTION_CONTINUITY),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
         (10415u32, 1691u32) => Some(&self::s6a::defs::E_DRX_CYCLE_LENGTH),
-        #[cfg(feature = "s6a")]
+        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
         (10415u32, 1692u32) => Some(&self::s6a::defs::E_DRX_CYCLE_LENGTH_VALUE),
         #[cfg(feature = "s6a")]
         (10415u32, 1693u32) => Some(&self::s6a::defs::UE_PC5_AMBR),
@@ -2124,7 +2728,16 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 1719u32) => Some(&self::s6a::defs::THIRD_CONTEXT_IDENTIFIER),
         #[cfg(feature = "sh")]
         (10415u32, 700u32) => Some(&self::sh::defs::USER_IDENTITY),
-        #[cfg(feature = "sh")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "sh",
+                feature = "ts29336",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 701u32) => Some(&self::sh::defs::MSISDN),
         #[cfg(feature = "sh")]
         (10415u32, 702u32) => Some(&self::sh::defs::USER_DATA),
@@ -2182,11 +2795,17 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 2906u32) => Some(&self::sy::defs::PENDING_POLICY_COUNTER_CHANGE_TIME),
         #[cfg(feature = "sy")]
         (10415u32, 2907u32) => Some(&self::sy::defs::SN_REQUEST_TYPE),
-        #[cfg(feature = "ts29061")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         (10415u32, 1u32) => Some(&self::ts29061::defs::AVP_3GPP_IMSI),
-        #[cfg(feature = "ts29061")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         (10415u32, 2u32) => Some(&self::ts29061::defs::AVP_3GPP_CHARGING_ID),
-        #[cfg(feature = "ts29061")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         (10415u32, 3u32) => Some(&self::ts29061::defs::AVP_3GPP_PDP_TYPE),
         #[cfg(feature = "ts29061")]
         (10415u32, 4u32) => Some(&self::ts29061::defs::AVP_3GPP_CG_ADDRESS),
@@ -2198,17 +2817,36 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 6u32) => Some(&self::ts29061::defs::AVP_3GPP_SGSN_ADDRESS),
         #[cfg(feature = "ts29061")]
         (10415u32, 7u32) => Some(&self::ts29061::defs::AVP_3GPP_GGSN_ADDRESS),
-        #[cfg(feature = "ts29061")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         (10415u32, 8u32) => Some(&self::ts29061::defs::AVP_3GPP_IMSI_MCC_MNC),
-        #[cfg(feature = "ts29061")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         (10415u32, 9u32) => Some(&self::ts29061::defs::AVP_3GPP_GGSN_MCC_MNC),
-        #[cfg(feature = "ts29061")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         (10415u32, 10u32) => Some(&self::ts29061::defs::AVP_3GPP_NSAPI),
-        #[cfg(feature = "ts29061")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         (10415u32, 11u32) => Some(&self::ts29061::defs::AVP_3GPP_SESSION_STOP_INDICATOR),
-        #[cfg(feature = "ts29061")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         (10415u32, 12u32) => Some(&self::ts29061::defs::AVP_3GPP_SELECTION_MODE),
-        #[cfg(feature = "ts29061")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29061",
+                feature = "ts29344",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 13u32) => {
             Some(&self::ts29061::defs::AVP_3GPP_CHARGING_CHARACTERISTICS)
         }
@@ -2220,15 +2858,23 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 16u32) => Some(&self::ts29061::defs::AVP_3GPP_GGSN_IPV6_ADDRESS),
         #[cfg(feature = "ts29061")]
         (10415u32, 17u32) => Some(&self::ts29061::defs::AVP_3GPP_IPV6_DNS_SERVERS),
-        #[cfg(feature = "ts29061")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         (10415u32, 18u32) => Some(&self::ts29061::defs::AVP_3GPP_SGSN_MCC_MNC),
         #[cfg(feature = "ts29061")]
         (10415u32, 20u32) => Some(&self::ts29061::defs::AVP_3GPP_IMEISV),
-        #[cfg(feature = "ts29061")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         (10415u32, 21u32) => Some(&self::ts29061::defs::AVP_3GPP_RAT_TYPE),
-        #[cfg(feature = "ts29061")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         (10415u32, 22u32) => Some(&self::ts29061::defs::AVP_3GPP_USER_LOCATION_INFO),
-        #[cfg(feature = "ts29061")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         (10415u32, 23u32) => Some(&self::ts29061::defs::AVP_3GPP_MS_TIME_ZONE),
         #[cfg(feature = "ts29061")]
         (10415u32, 24u32) => Some(&self::ts29061::defs::AVP_3GPP_CAMEL_CHARGING_INFO),
@@ -2244,125 +2890,249 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 30u32) => Some(&self::ts29061::defs::AVP_3GPP_USER_LOCATION_INFO_TIME),
         #[cfg(feature = "ts29061")]
         (10415u32, 31u32) => Some(&self::ts29061::defs::AVP_3GPP_SECONDARY_RAT_USAGE),
-        #[cfg(feature = "ts29061")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         (10415u32, 900u32) => Some(&self::ts29061::defs::TMGI),
         #[cfg(feature = "ts29061")]
         (10415u32, 901u32) => {
             Some(&self::ts29061::defs::REQUIRED_MBMS_BEARER_CAPABILITIES)
         }
-        #[cfg(feature = "ts29061")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         (10415u32, 903u32) => Some(&self::ts29061::defs::MBMS_SERVICE_AREA),
         #[cfg(feature = "ts29061")]
         (10415u32, 906u32) => Some(&self::ts29061::defs::MBMS_SERVICE_TYPE),
-        #[cfg(feature = "ts29061")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         (10415u32, 907u32) => Some(&self::ts29061::defs::MBMS_2G_3G_INDICATOR),
-        #[cfg(feature = "ts29061")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         (10415u32, 908u32) => Some(&self::ts29061::defs::MBMS_SESSION_IDENTITY),
         #[cfg(feature = "ts29061")]
         (10415u32, 909u32) => Some(&self::ts29061::defs::RAI),
-        #[cfg(feature = "ts29061")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         (10415u32, 921u32) => Some(&self::ts29061::defs::CN_IP_MULTICAST_DISTRIBUTION),
         #[cfg(feature = "ts29061")]
         (10415u32, 929u32) => Some(&self::ts29061::defs::MBMS_DATA_TRANSFER_START),
         #[cfg(feature = "ts29061")]
         (10415u32, 930u32) => Some(&self::ts29061::defs::MBMS_DATA_TRANSFER_STOP),
-        #[cfg(feature = "ts29128")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299")
+        )]
         (10415u32, 4310u32) => Some(&self::ts29128::defs::SERVING_PLMN_RATE_CONTROL),
-        #[cfg(feature = "ts29128")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299")
+        )]
         (10415u32, 4311u32) => Some(&self::ts29128::defs::UPLINK_RATE_LIMIT),
-        #[cfg(feature = "ts29128")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299")
+        )]
         (10415u32, 4312u32) => Some(&self::ts29128::defs::DOWNLINK_RATE_LIMIT),
-        #[cfg(feature = "ts29128")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299")
+        )]
         (10415u32, 4318u32) => Some(&self::ts29128::defs::RRC_CAUSE_COUNTER),
-        #[cfg(feature = "ts29128")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299")
+        )]
         (10415u32, 4319u32) => Some(&self::ts29128::defs::COUNTER_VALUE),
-        #[cfg(feature = "ts29128")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299")
+        )]
         (10415u32, 4320u32) => Some(&self::ts29128::defs::RRC_COUNTER_TIMESTAMP),
-        #[cfg(feature = "ts29128")]
+        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
         (10415u32, 4322u32) => Some(&self::ts29128::defs::IDLE_STATUS_INDICATION),
-        #[cfg(feature = "ts29128")]
+        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
         (10415u32, 4323u32) => Some(&self::ts29128::defs::IDLE_STATUS_TIMESTAMP),
-        #[cfg(feature = "ts29128")]
+        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
         (10415u32, 4324u32) => Some(&self::ts29128::defs::ACTIVE_TIME),
-        #[cfg(feature = "ts29128")]
+        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
         (10415u32, 4325u32) => Some(&self::ts29128::defs::REACHABILITY_CAUSE),
-        #[cfg(feature = "ts29140")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29140", feature = "ts32299")
+        )]
         (10415u32, 1101u32) => Some(&self::ts29140::defs::VASP_ID),
-        #[cfg(feature = "ts29140")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29140", feature = "ts32299")
+        )]
         (10415u32, 1102u32) => Some(&self::ts29140::defs::VAS_ID),
-        #[cfg(feature = "ts29173")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29173", feature = "ts32299")
+        )]
         (10415u32, 2402u32) => Some(&self::ts29173::defs::MME_NAME),
-        #[cfg(feature = "ts29173")]
+        #[cfg(any(feature = "s6a", feature = "ts29173"))]
         (10415u32, 2405u32) => Some(&self::ts29173::defs::GMLC_ADDRESS),
-        #[cfg(feature = "ts29173")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29173", feature = "ts32299")
+        )]
         (10415u32, 2408u32) => Some(&self::ts29173::defs::MME_REALM),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 1004u32) => Some(&self::ts29212::defs::CHARGING_RULE_BASE_NAME),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 1016u32) => Some(&self::ts29212::defs::QO_S_INFORMATION),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 1020u32) => Some(&self::ts29212::defs::BEARER_IDENTIFIER),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 1025u32) => Some(&self::ts29212::defs::GUARANTEED_BITRATE_DL),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 1026u32) => Some(&self::ts29212::defs::GUARANTEED_BITRATE_UL),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 1027u32) => Some(&self::ts29212::defs::IP_CAN_TYPE),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29212",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 1028u32) => Some(&self::ts29212::defs::QO_S_CLASS_IDENTIFIER),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29128",
+                feature = "ts29212",
+                feature = "ts29336",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 1032u32) => Some(&self::ts29212::defs::RAT_TYPE),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29212",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 1034u32) => Some(&self::ts29212::defs::ALLOCATION_RETENTION_PRIORITY),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 1040u32) => Some(&self::ts29212::defs::APN_AGGREGATE_MAX_BITRATE_DL),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 1041u32) => Some(&self::ts29212::defs::APN_AGGREGATE_MAX_BITRATE_UL),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29212",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 1046u32) => Some(&self::ts29212::defs::PRIORITY_LEVEL),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29212",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 1047u32) => Some(&self::ts29212::defs::PRE_EMPTION_CAPABILITY),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29212",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 1048u32) => Some(&self::ts29212::defs::PRE_EMPTION_VULNERABILITY),
         #[cfg(feature = "ts29212")]
         (10415u32, 1050u32) => Some(&self::ts29212::defs::AN_GW_ADDRESS),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 1091u32) => Some(&self::ts29212::defs::TDF_IP_ADDRESS),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 1095u32) => Some(&self::ts29212::defs::ADC_RULE_BASE_NAME),
         #[cfg(feature = "ts29212")]
         (10415u32, 2804u32) => Some(&self::ts29212::defs::HE_NB_LOCAL_IP_ADDRESS),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 2805u32) => Some(&self::ts29212::defs::UE_LOCAL_IP_ADDRESS),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 2806u32) => Some(&self::ts29212::defs::UDP_SOURCE_PORT),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 2812u32) => Some(&self::ts29212::defs::USER_LOCATION_INFO_TIME),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 2818u32) => {
             Some(&self::ts29212::defs::CONDITIONAL_APN_AGGREGATE_MAX_BITRATE)
         }
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 2819u32) => Some(&self::ts29212::defs::RAN_NAS_RELEASE_CAUSE),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 2820u32) => {
             Some(&self::ts29212::defs::PRESENCE_REPORTING_AREA_ELEMENTS_LIST)
         }
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 2821u32) => {
             Some(&self::ts29212::defs::PRESENCE_REPORTING_AREA_IDENTIFIER)
         }
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 2822u32) => {
             Some(&self::ts29212::defs::PRESENCE_REPORTING_AREA_INFORMATION)
         }
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 2823u32) => Some(&self::ts29212::defs::PRESENCE_REPORTING_AREA_STATUS),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 2825u32) => Some(&self::ts29212::defs::FIXED_USER_LOCATION_INFO),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 2830u32) => Some(&self::ts29212::defs::NBIFOM_MODE),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 2831u32) => Some(&self::ts29212::defs::NBIFOM_SUPPORT),
         #[cfg(feature = "ts29212")]
         (10415u32, 2836u32) => {
@@ -2374,291 +3144,434 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         }
         #[cfg(feature = "ts29212")]
         (10415u32, 2843u32) => Some(&self::ts29212::defs::TCP_SOURCE_PORT),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 2848u32) => Some(&self::ts29212::defs::EXTENDED_APN_AMBR_DL),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 2849u32) => Some(&self::ts29212::defs::EXTENDED_APN_AMBR_UL),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 2850u32) => Some(&self::ts29212::defs::EXTENDED_GBR_DL),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 2851u32) => Some(&self::ts29212::defs::EXTENDED_GBR_UL),
-        #[cfg(feature = "ts29212")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 2855u32) => Some(&self::ts29212::defs::PRESENCE_REPORTING_AREA_NODE),
-        #[cfg(feature = "ts29214")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
+        )]
         (10415u32, 503u32) => {
             Some(&self::ts29214::defs::ACCESS_NETWORK_CHARGING_IDENTIFIER_VALUE)
         }
-        #[cfg(feature = "ts29214")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
+        )]
         (10415u32, 505u32) => Some(&self::ts29214::defs::AF_CHARGING_IDENTIFIER),
-        #[cfg(feature = "ts29214")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
+        )]
         (10415u32, 509u32) => Some(&self::ts29214::defs::FLOW_NUMBER),
-        #[cfg(feature = "ts29214")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
+        )]
         (10415u32, 510u32) => Some(&self::ts29214::defs::FLOWS),
-        #[cfg(feature = "ts29214")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29212",
+                feature = "ts29214",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 515u32) => Some(&self::ts29214::defs::MAX_REQUESTED_BANDWIDTH_DL),
-        #[cfg(feature = "ts29214")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29212",
+                feature = "ts29214",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 516u32) => Some(&self::ts29214::defs::MAX_REQUESTED_BANDWIDTH_UL),
-        #[cfg(feature = "ts29214")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
+        )]
         (10415u32, 518u32) => Some(&self::ts29214::defs::MEDIA_COMPONENT_NUMBER),
-        #[cfg(feature = "ts29214")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
+        )]
         (10415u32, 531u32) => Some(&self::ts29214::defs::SPONSOR_IDENTITY),
-        #[cfg(feature = "ts29214")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
+        )]
         (10415u32, 532u32) => {
             Some(&self::ts29214::defs::APPLICATION_SERVICE_PROVIDER_IDENTITY)
         }
-        #[cfg(feature = "ts29214")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
+        )]
         (10415u32, 549u32) => Some(&self::ts29214::defs::MEDIA_COMPONENT_STATUS),
-        #[cfg(feature = "ts29214")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
+        )]
         (10415u32, 552u32) => Some(&self::ts29214::defs::CONTENT_VERSION),
-        #[cfg(feature = "ts29214")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29212",
+                feature = "ts29214",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 554u32) => Some(&self::ts29214::defs::EXTENDED_MAX_REQUESTED_BW_DL),
-        #[cfg(feature = "ts29214")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29212",
+                feature = "ts29214",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 555u32) => Some(&self::ts29214::defs::EXTENDED_MAX_REQUESTED_BW_UL),
-        #[cfg(feature = "ts29217")]
+        #[cfg(any(feature = "s6a", feature = "ts29217", feature = "ts29336"))]
         (10415u32, 4008u32) => Some(&self::ts29217::defs::E_NODE_B_ID),
-        #[cfg(feature = "ts29217")]
+        #[cfg(any(feature = "s6a", feature = "ts29217", feature = "ts29336"))]
         (10415u32, 4013u32) => Some(&self::ts29217::defs::EXTENDED_E_NODE_B_ID),
-        #[cfg(feature = "ts29229")]
+        #[cfg(any(feature = "s6a", feature = "ts29229"))]
         (10415u32, 600u32) => Some(&self::ts29229::defs::VISITED_NETWORK_IDENTIFIER),
-        #[cfg(feature = "ts29229")]
+        #[cfg(any(feature = "sh", feature = "ts29229"))]
         (10415u32, 601u32) => Some(&self::ts29229::defs::PUBLIC_IDENTITY),
-        #[cfg(feature = "ts29229")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "sh",
+                feature = "ts29229",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 602u32) => Some(&self::ts29229::defs::SERVER_NAME),
-        #[cfg(feature = "ts29229")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299")
+        )]
         (10415u32, 603u32) => Some(&self::ts29229::defs::SERVER_CAPABILITIES),
-        #[cfg(feature = "ts29229")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299")
+        )]
         (10415u32, 604u32) => Some(&self::ts29229::defs::MANDATORY_CAPABILITY),
-        #[cfg(feature = "ts29229")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299")
+        )]
         (10415u32, 605u32) => Some(&self::ts29229::defs::OPTIONAL_CAPABILITY),
-        #[cfg(feature = "ts29229")]
+        #[cfg(any(feature = "s6a", feature = "ts29229"))]
         (10415u32, 625u32) => Some(&self::ts29229::defs::CONFIDENTIALITY_KEY),
-        #[cfg(feature = "ts29229")]
+        #[cfg(any(feature = "s6a", feature = "ts29229"))]
         (10415u32, 626u32) => Some(&self::ts29229::defs::INTEGRITY_KEY),
-        #[cfg(feature = "ts29229")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "sh",
+                feature = "sy",
+                feature = "ts29229",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 628u32) => Some(&self::ts29229::defs::SUPPORTED_FEATURES),
-        #[cfg(feature = "ts29229")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "sh",
+                feature = "sy",
+                feature = "ts29229",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 629u32) => Some(&self::ts29229::defs::FEATURE_LIST_ID),
-        #[cfg(feature = "ts29229")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "sh",
+                feature = "sy",
+                feature = "ts29229",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 630u32) => Some(&self::ts29229::defs::FEATURE_LIST),
-        #[cfg(feature = "ts29229")]
+        #[cfg(any(feature = "sh", feature = "ts29229"))]
         (10415u32, 634u32) => Some(&self::ts29229::defs::WILDCARDED_PUBLIC_IDENTITY),
-        #[cfg(feature = "ts29229")]
+        #[cfg(any(feature = "sh", feature = "ts29229"))]
         (10415u32, 636u32) => Some(&self::ts29229::defs::WILDCARDED_IMPU),
-        #[cfg(feature = "ts29229")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "sh",
+                feature = "ts29229",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 650u32) => Some(&self::ts29229::defs::SESSION_PRIORITY),
-        #[cfg(feature = "ts29273")]
+        #[cfg(any(feature = "s6a", feature = "ts29273"))]
         (10415u32, 1538u32) => Some(&self::ts29273::defs::EMERGENCY_SERVICES),
-        #[cfg(feature = "ts29336")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "sh",
+                feature = "ts29336",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 3111u32) => Some(&self::ts29336::defs::EXTERNAL_IDENTIFIER),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3113u32) => Some(&self::ts29336::defs::AESE_COMMUNICATION_PATTERN),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3114u32) => Some(&self::ts29336::defs::COMMUNICATION_PATTERN_SET),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3115u32) => {
             Some(&self::ts29336::defs::PERIODIC_COMMUNICATION_INDICATOR)
         }
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3116u32) => Some(&self::ts29336::defs::COMMUNICATION_DURATION_TIME),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3117u32) => Some(&self::ts29336::defs::PERIODIC_TIME),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3118u32) => Some(&self::ts29336::defs::SCHEDULED_COMMUNICATION_TIME),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3119u32) => Some(&self::ts29336::defs::STATIONARY_INDICATION),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3122u32) => Some(&self::ts29336::defs::MONITORING_EVENT_CONFIGURATION),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3123u32) => Some(&self::ts29336::defs::MONITORING_EVENT_REPORT),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3124u32) => Some(&self::ts29336::defs::SCEF_REFERENCE_ID),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3125u32) => Some(&self::ts29336::defs::SCEF_ID),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3126u32) => Some(&self::ts29336::defs::SCEF_REFERENCE_ID_FOR_DELETION),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3127u32) => Some(&self::ts29336::defs::MONITORING_TYPE),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3128u32) => Some(&self::ts29336::defs::MAXIMUM_NUMBER_OF_REPORTS),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3129u32) => Some(&self::ts29336::defs::UE_REACHABILITY_CONFIGURATION),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3130u32) => Some(&self::ts29336::defs::MONITORING_DURATION),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3131u32) => Some(&self::ts29336::defs::MAXIMUM_DETECTION_TIME),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3132u32) => Some(&self::ts29336::defs::REACHABILITY_TYPE),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3133u32) => Some(&self::ts29336::defs::MAXIMUM_LATENCY),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3134u32) => Some(&self::ts29336::defs::MAXIMUM_RESPONSE_TIME),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3135u32) => {
             Some(&self::ts29336::defs::LOCATION_INFORMATION_CONFIGURATION)
         }
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3136u32) => Some(&self::ts29336::defs::MONTE_LOCATION_TYPE),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3137u32) => Some(&self::ts29336::defs::ACCURACY),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3138u32) => Some(&self::ts29336::defs::ASSOCIATION_TYPE),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3139u32) => Some(&self::ts29336::defs::ROAMING_INFORMATION),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3140u32) => Some(&self::ts29336::defs::REACHABILITY_INFORMATION),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3141u32) => Some(&self::ts29336::defs::IMEI_CHANGE),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3142u32) => Some(&self::ts29336::defs::MONITORING_EVENT_CONFIG_STATUS),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3143u32) => Some(&self::ts29336::defs::SUPPORTED_SERVICES),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3144u32) => Some(&self::ts29336::defs::SUPPORTED_MONITORING_EVENTS),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3146u32) => Some(&self::ts29336::defs::SERVICE_RESULT),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3147u32) => Some(&self::ts29336::defs::SERVICE_RESULT_CODE),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3148u32) => Some(&self::ts29336::defs::REFERENCE_ID_VALIDITY_TIME),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3149u32) => Some(&self::ts29336::defs::EVENT_HANDLING),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3152u32) => Some(&self::ts29336::defs::SERVICE_REPORT),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3153u32) => Some(&self::ts29336::defs::NODE_TYPE),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3162u32) => Some(&self::ts29336::defs::LOSS_OF_CONNECTIVITY_REASON),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3172u32) => Some(&self::ts29336::defs::PLMN_ID_REQUESTED),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3178u32) => Some(&self::ts29336::defs::MTC_PROVIDER_INFO),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3179u32) => Some(&self::ts29336::defs::MTC_PROVIDER_ID),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3180u32) => {
             Some(&self::ts29336::defs::PDN_CONNECTIVITY_STATUS_CONFIGURATION)
         }
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3181u32) => Some(&self::ts29336::defs::PDN_CONNECTIVITY_STATUS_REPORT),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3182u32) => Some(&self::ts29336::defs::PDN_CONNECTIVITY_STATUS_TYPE),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3183u32) => Some(&self::ts29336::defs::TRAFFIC_PROFILE),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3185u32) => Some(&self::ts29336::defs::BATTERY_INDICATOR),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3186u32) => Some(&self::ts29336::defs::SCEF_REFERENCE_ID_EXT),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3187u32) => {
             Some(&self::ts29336::defs::SCEF_REFERENCE_ID_FOR_DELETION_EXT)
         }
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3188u32) => Some(&self::ts29336::defs::EXCLUDE_IDENTIFIERS),
-        #[cfg(feature = "ts29336")]
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         (10415u32, 3189u32) => Some(&self::ts29336::defs::INCLUDE_IDENTIFIERS),
-        #[cfg(feature = "ts29338")]
+        #[cfg(any(feature = "s6a", feature = "ts29336", feature = "ts29338"))]
         (10415u32, 3329u32) => Some(&self::ts29338::defs::MAXIMUM_UE_AVAILABILITY_TIME),
-        #[cfg(feature = "ts29344")]
+        #[cfg(any(feature = "s6a", feature = "ts29344"))]
         (10415u32, 3701u32) => Some(&self::ts29344::defs::PRO_SE_SUBSCRIPTION_DATA),
-        #[cfg(feature = "ts29344")]
+        #[cfg(any(feature = "s6a", feature = "ts29344"))]
         (10415u32, 3702u32) => Some(&self::ts29344::defs::PRO_SE_PERMISSION),
-        #[cfg(feature = "ts29344")]
+        #[cfg(any(feature = "s6a", feature = "ts29344"))]
         (10415u32, 3703u32) => Some(&self::ts29344::defs::PRO_SE_ALLOWED_PLMN),
-        #[cfg(feature = "ts29344")]
+        #[cfg(any(feature = "s6a", feature = "ts29344"))]
         (10415u32, 3704u32) => Some(&self::ts29344::defs::PRO_SE_DIRECT_ALLOWED),
-        #[cfg(feature = "ts29344")]
+        #[cfg(any(feature = "s6a", feature = "ts29344"))]
         (10415u32, 3708u32) => Some(&self::ts29344::defs::AUTHORIZED_DISCOVERY_RANGE),
-        #[cfg(feature = "ts29368")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29368", feature = "ts32299")
+        )]
         (10415u32, 3010u32) => Some(&self::ts29368::defs::APPLICATION_PORT_IDENTIFIER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 823u32) => Some(&self::ts32299::defs::EVENT_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 824u32) => Some(&self::ts32299::defs::SIP_METHOD),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 825u32) => Some(&self::ts32299::defs::EVENT),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 826u32) => Some(&self::ts32299::defs::CONTENT_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 827u32) => Some(&self::ts32299::defs::CONTENT_LENGTH),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 828u32) => Some(&self::ts32299::defs::CONTENT_DISPOSITION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 829u32) => Some(&self::ts32299::defs::ROLE_OF_NODE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 830u32) => Some(&self::ts32299::defs::USER_SESSION_ID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 831u32) => Some(&self::ts32299::defs::CALLING_PARTY_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 832u32) => Some(&self::ts32299::defs::CALLED_PARTY_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 833u32) => Some(&self::ts32299::defs::TIME_STAMPS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 834u32) => Some(&self::ts32299::defs::SIP_REQUEST_TIMESTAMP),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 835u32) => Some(&self::ts32299::defs::SIP_RESPONSE_TIMESTAMP),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 836u32) => Some(&self::ts32299::defs::APPLICATION_SERVER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 837u32) => {
             Some(&self::ts32299::defs::APPLICATION_PROVIDED_CALLED_PARTY_ADDRESS)
         }
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 838u32) => Some(&self::ts32299::defs::INTER_OPERATOR_IDENTIFIER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 839u32) => Some(&self::ts32299::defs::ORIGINATING_IOI),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 840u32) => Some(&self::ts32299::defs::TERMINATING_IOI),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 841u32) => Some(&self::ts32299::defs::IMS_CHARGING_IDENTIFIER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 842u32) => Some(&self::ts32299::defs::SDP_SESSION_DESCRIPTION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 843u32) => Some(&self::ts32299::defs::SDP_MEDIA_COMPONENT),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 844u32) => Some(&self::ts32299::defs::SDP_MEDIA_NAME),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 845u32) => Some(&self::ts32299::defs::SDP_MEDIA_DESCRIPTION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 846u32) => Some(&self::ts32299::defs::CG_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 847u32) => Some(&self::ts32299::defs::GGSN_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29336",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 848u32) => Some(&self::ts32299::defs::SERVED_PARTY_IP_ADDRESS),
         #[cfg(feature = "ts32299")]
         (10415u32, 849u32) => Some(&self::ts32299::defs::AUTHORISED_QO_S),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 850u32) => Some(&self::ts32299::defs::APPLICATION_SERVER_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 851u32) => Some(&self::ts32299::defs::TRUNK_GROUP_ID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 852u32) => Some(&self::ts32299::defs::INCOMING_TRUNK_GROUP_ID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 853u32) => Some(&self::ts32299::defs::OUTGOING_TRUNK_GROUP_ID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 854u32) => Some(&self::ts32299::defs::BEARER_SERVICE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 855u32) => Some(&self::ts32299::defs::SERVICE_ID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 856u32) => Some(&self::ts32299::defs::ASSOCIATED_URI),
-        #[cfg(feature = "ts32299")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29336",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 857u32) => Some(&self::ts32299::defs::CHARGED_PARTY),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 858u32) => Some(&self::ts32299::defs::PO_C_CONTROLLING_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 859u32) => Some(&self::ts32299::defs::PO_C_GROUP_NAME),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 861u32) => Some(&self::ts32299::defs::CAUSE_CODE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 862u32) => Some(&self::ts32299::defs::NODE_FUNCTIONALITY),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 863u32) => Some(&self::ts32299::defs::SERVICE_SPECIFIC_DATA),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 864u32) => Some(&self::ts32299::defs::ORIGINATOR),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 865u32) => Some(&self::ts32299::defs::PS_FURNISH_CHARGING_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 866u32) => Some(&self::ts32299::defs::PS_FREE_FORMAT_DATA),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 867u32) => Some(&self::ts32299::defs::PS_APPEND_FREE_FORMAT_DATA),
         #[cfg(feature = "ts32299")]
         (10415u32, 868u32) => Some(&self::ts32299::defs::TIME_QUOTA_THRESHOLD),
@@ -2670,231 +3583,231 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 871u32) => Some(&self::ts32299::defs::QUOTA_HOLDING_TIME),
         #[cfg(feature = "ts32299")]
         (10415u32, 872u32) => Some(&self::ts32299::defs::REPORTING_REASON),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 873u32) => Some(&self::ts32299::defs::SERVICE_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 874u32) => Some(&self::ts32299::defs::PS_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 876u32) => Some(&self::ts32299::defs::IMS_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 877u32) => Some(&self::ts32299::defs::MMS_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 878u32) => Some(&self::ts32299::defs::LCS_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 879u32) => Some(&self::ts32299::defs::PO_C_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 880u32) => Some(&self::ts32299::defs::MBMS_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 881u32) => Some(&self::ts32299::defs::QUOTA_CONSUMPTION_TIME),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 882u32) => Some(&self::ts32299::defs::MEDIA_INITIATOR_FLAG),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 883u32) => Some(&self::ts32299::defs::PO_C_SERVER_ROLE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 884u32) => Some(&self::ts32299::defs::PO_C_SESSION_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 885u32) => Some(&self::ts32299::defs::NUMBER_OF_PARTICIPANTS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 886u32) => Some(&self::ts32299::defs::ORIGINATOR_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 887u32) => Some(&self::ts32299::defs::PARTICIPANTS_INVOLVED),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 888u32) => Some(&self::ts32299::defs::EXPIRES),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 889u32) => Some(&self::ts32299::defs::MESSAGE_BODY),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 897u32) => Some(&self::ts32299::defs::ADDRESS_DATA),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 898u32) => Some(&self::ts32299::defs::ADDRESS_DOMAIN),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 899u32) => Some(&self::ts32299::defs::ADDRESS_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1200u32) => Some(&self::ts32299::defs::DOMAIN_NAME),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1201u32) => Some(&self::ts32299::defs::RECIPIENT_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1202u32) => Some(&self::ts32299::defs::SUBMISSION_TIME),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1203u32) => Some(&self::ts32299::defs::MM_CONTENT_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1204u32) => Some(&self::ts32299::defs::TYPE_NUMBER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1205u32) => Some(&self::ts32299::defs::ADDITIONAL_TYPE_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1206u32) => Some(&self::ts32299::defs::CONTENT_SIZE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1207u32) => Some(&self::ts32299::defs::ADDITIONAL_CONTENT_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1208u32) => Some(&self::ts32299::defs::ADDRESSEE_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1209u32) => Some(&self::ts32299::defs::PRIORITY),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1210u32) => Some(&self::ts32299::defs::MESSAGE_ID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1211u32) => Some(&self::ts32299::defs::MESSAGE_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1212u32) => Some(&self::ts32299::defs::MESSAGE_SIZE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1213u32) => Some(&self::ts32299::defs::MESSAGE_CLASS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1214u32) => Some(&self::ts32299::defs::CLASS_IDENTIFIER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1215u32) => Some(&self::ts32299::defs::TOKEN_TEXT),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1216u32) => Some(&self::ts32299::defs::DELIVERY_REPORT_REQUESTED),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1217u32) => Some(&self::ts32299::defs::ADAPTATIONS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1218u32) => Some(&self::ts32299::defs::APPLIC_ID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1219u32) => Some(&self::ts32299::defs::AUX_APPLIC_INFO),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1220u32) => Some(&self::ts32299::defs::CONTENT_CLASS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1221u32) => Some(&self::ts32299::defs::DRM_CONTENT),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1222u32) => Some(&self::ts32299::defs::READ_REPLY_REPORT_REQUESTED),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1223u32) => Some(&self::ts32299::defs::REPLY_APPLIC_ID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1224u32) => Some(&self::ts32299::defs::FILE_REPAIR_SUPPORTED),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1225u32) => Some(&self::ts32299::defs::MBMS_USER_SERVICE_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1226u32) => Some(&self::ts32299::defs::UNIT_QUOTA_THRESHOLD),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "s6a", feature = "ts32299"))]
         (10415u32, 1227u32) => Some(&self::ts32299::defs::PDP_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1228u32) => Some(&self::ts32299::defs::SGSN_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1229u32) => Some(&self::ts32299::defs::PO_C_SESSION_ID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1230u32) => Some(&self::ts32299::defs::DEFERRED_LOCATION_EVENT_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1231u32) => Some(&self::ts32299::defs::LCS_APN),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1232u32) => Some(&self::ts32299::defs::LCS_CLIENT_ID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1233u32) => Some(&self::ts32299::defs::LCS_CLIENT_DIALED_BY_MS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1234u32) => Some(&self::ts32299::defs::LCS_CLIENT_EXTERNAL_ID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1235u32) => Some(&self::ts32299::defs::LCS_CLIENT_NAME),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1236u32) => Some(&self::ts32299::defs::LCS_DATA_CODING_SCHEME),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1237u32) => Some(&self::ts32299::defs::LCS_FORMAT_INDICATOR),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1238u32) => Some(&self::ts32299::defs::LCS_NAME_STRING),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1239u32) => Some(&self::ts32299::defs::LCS_REQUESTOR_ID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1240u32) => Some(&self::ts32299::defs::LCS_REQUESTOR_ID_STRING),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1241u32) => Some(&self::ts32299::defs::LCS_CLIENT_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1242u32) => Some(&self::ts32299::defs::LOCATION_ESTIMATE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1243u32) => Some(&self::ts32299::defs::LOCATION_ESTIMATE_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1244u32) => Some(&self::ts32299::defs::LOCATION_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1245u32) => Some(&self::ts32299::defs::POSITIONING_DATA),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1247u32) => Some(&self::ts32299::defs::PDP_CONTEXT_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1248u32) => Some(&self::ts32299::defs::MM_BOX_STORAGE_REQUESTED),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1249u32) => Some(&self::ts32299::defs::SERVICE_SPECIFIC_INFO),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1250u32) => Some(&self::ts32299::defs::CALLED_ASSERTED_IDENTITY),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1251u32) => Some(&self::ts32299::defs::REQUESTED_PARTY_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1252u32) => Some(&self::ts32299::defs::PO_C_USER_ROLE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1253u32) => Some(&self::ts32299::defs::PO_C_USER_ROLE_I_DS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1254u32) => Some(&self::ts32299::defs::PO_C_USER_ROLE_INFO_UNITS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1255u32) => Some(&self::ts32299::defs::TALK_BURST_EXCHANGE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1257u32) => Some(&self::ts32299::defs::SERVICE_SPECIFIC_TYPE),
         #[cfg(feature = "ts32299")]
         (10415u32, 1258u32) => Some(&self::ts32299::defs::EVENT_CHARGING_TIME_STAMP),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1259u32) => Some(&self::ts32299::defs::PARTICIPANT_ACCESS_PRIORITY),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1260u32) => Some(&self::ts32299::defs::PARTICIPANT_GROUP),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1261u32) => Some(&self::ts32299::defs::PO_C_CHANGE_CONDITION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1262u32) => Some(&self::ts32299::defs::PO_C_CHANGE_TIME),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1263u32) => Some(&self::ts32299::defs::ACCESS_NETWORK_INFORMATION),
         #[cfg(feature = "ts32299")]
         (10415u32, 1264u32) => Some(&self::ts32299::defs::TRIGGER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1265u32) => Some(&self::ts32299::defs::BASE_TIME_INTERVAL),
         #[cfg(feature = "ts32299")]
         (10415u32, 1266u32) => Some(&self::ts32299::defs::ENVELOPE),
         #[cfg(feature = "ts32299")]
         (10415u32, 1267u32) => Some(&self::ts32299::defs::ENVELOPE_END_TIME),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1268u32) => Some(&self::ts32299::defs::ENVELOPE_REPORTING),
         #[cfg(feature = "ts32299")]
         (10415u32, 1269u32) => Some(&self::ts32299::defs::ENVELOPE_START_TIME),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1270u32) => Some(&self::ts32299::defs::TIME_QUOTA_MECHANISM),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1271u32) => Some(&self::ts32299::defs::TIME_QUOTA_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1272u32) => Some(&self::ts32299::defs::EARLY_MEDIA_DESCRIPTION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1273u32) => Some(&self::ts32299::defs::SDP_TIME_STAMPS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1274u32) => Some(&self::ts32299::defs::SDP_OFFER_TIMESTAMP),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1275u32) => Some(&self::ts32299::defs::SDP_ANSWER_TIMESTAMP),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1276u32) => Some(&self::ts32299::defs::AF_CORRELATION_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1277u32) => Some(&self::ts32299::defs::PO_C_SESSION_INITIATION_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1278u32) => Some(&self::ts32299::defs::OFFLINE_CHARGING),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1279u32) => Some(&self::ts32299::defs::USER_PARTICIPATING_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1280u32) => {
             Some(&self::ts32299::defs::ALTERNATE_CHARGED_PARTY_ADDRESS)
         }
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1281u32) => {
             Some(&self::ts32299::defs::IMS_COMMUNICATION_SERVICE_IDENTIFIER)
         }
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1282u32) => Some(&self::ts32299::defs::NUMBER_OF_RECEIVED_TALK_BURSTS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1283u32) => Some(&self::ts32299::defs::NUMBER_OF_TALK_BURSTS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1284u32) => Some(&self::ts32299::defs::RECEIVED_TALK_BURST_TIME),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1285u32) => Some(&self::ts32299::defs::RECEIVED_TALK_BURST_VOLUME),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1286u32) => Some(&self::ts32299::defs::TALK_BURST_TIME),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1287u32) => Some(&self::ts32299::defs::TALK_BURST_VOLUME),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1288u32) => Some(&self::ts32299::defs::MEDIA_INITIATOR_PARTY),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1300u32) => Some(&self::ts32299::defs::PC5_RADIO_TECHNOLOGY),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1301u32) => Some(&self::ts32299::defs::RAN_END_TIMESTAMP),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1302u32) => Some(&self::ts32299::defs::RAN_SECONDARY_RAT_USAGE_REPORT),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1303u32) => Some(&self::ts32299::defs::RAN_START_TIMESTAMP),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 1304u32) => Some(&self::ts32299::defs::SECONDARY_RAT_TYPE),
         #[cfg(feature = "ts32299")]
         (10415u32, 1305u32) => Some(&self::ts32299::defs::CIVIC_ADDRESS_INFORMATION),
@@ -2932,371 +3845,397 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 1321u32) => Some(&self::ts32299::defs::AVP_3GPP_OC_RATING_GROUP),
         #[cfg(feature = "ts32299")]
         (10415u32, 1322u32) => Some(&self::ts32299::defs::AVP_3GPP_OC_REQUEST_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2000u32) => Some(&self::ts32299::defs::SMS_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2001u32) => Some(&self::ts32299::defs::DATA_CODING_SCHEME),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2002u32) => Some(&self::ts32299::defs::DESTINATION_INTERFACE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2003u32) => Some(&self::ts32299::defs::INTERFACE_ID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2004u32) => Some(&self::ts32299::defs::INTERFACE_PORT),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2005u32) => Some(&self::ts32299::defs::INTERFACE_TEXT),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2006u32) => Some(&self::ts32299::defs::INTERFACE_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2007u32) => Some(&self::ts32299::defs::SM_MESSAGE_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2008u32) => Some(&self::ts32299::defs::ORIGINATOR_SCCP_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2009u32) => Some(&self::ts32299::defs::ORIGINATOR_INTERFACE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2010u32) => Some(&self::ts32299::defs::RECIPIENT_SCCP_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2011u32) => Some(&self::ts32299::defs::REPLY_PATH_REQUESTED),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2012u32) => Some(&self::ts32299::defs::SM_DISCHARGE_TIME),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2013u32) => Some(&self::ts32299::defs::SM_PROTOCOL_ID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2014u32) => Some(&self::ts32299::defs::SM_STATUS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2015u32) => Some(&self::ts32299::defs::SM_USER_DATA_HEADER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2016u32) => Some(&self::ts32299::defs::SMS_NODE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2017u32) => Some(&self::ts32299::defs::SMSC_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2018u32) => Some(&self::ts32299::defs::CLIENT_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2019u32) => Some(&self::ts32299::defs::NUMBER_OF_MESSAGES_SENT),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "ro", feature = "ts32299"))]
         (10415u32, 2020u32) => Some(&self::ts32299::defs::LOW_BALANCE_INDICATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "ro", feature = "ts32299"))]
         (10415u32, 2021u32) => Some(&self::ts32299::defs::REMAINING_BALANCE),
         #[cfg(feature = "ts32299")]
         (10415u32, 2022u32) => Some(&self::ts32299::defs::REFUND_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2023u32) => {
             Some(&self::ts32299::defs::CARRIER_SELECT_ROUTING_INFORMATION)
         }
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2024u32) => {
             Some(&self::ts32299::defs::NUMBER_PORTABILITY_ROUTING_INFORMATION)
         }
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2025u32) => Some(&self::ts32299::defs::PO_C_EVENT_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2026u32) => Some(&self::ts32299::defs::RECIPIENT_INFO),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2027u32) => Some(&self::ts32299::defs::ORIGINATOR_RECEIVED_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2028u32) => Some(&self::ts32299::defs::RECIPIENT_RECEIVED_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2029u32) => Some(&self::ts32299::defs::SM_SERVICE_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2030u32) => Some(&self::ts32299::defs::MM_TEL_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2031u32) => Some(&self::ts32299::defs::MM_TEL_S_SERVICE_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2032u32) => Some(&self::ts32299::defs::SERVICE_MODE),
         #[cfg(feature = "ts32299")]
         (10415u32, 2033u32) => Some(&self::ts32299::defs::SUBSCRIBER_ROLE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2034u32) => Some(&self::ts32299::defs::NUMBER_OF_DIVERSIONS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2035u32) => Some(&self::ts32299::defs::ASSOCIATED_PARTY_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2036u32) => Some(&self::ts32299::defs::SDP_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2037u32) => Some(&self::ts32299::defs::CHANGE_CONDITION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2038u32) => Some(&self::ts32299::defs::CHANGE_TIME),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2039u32) => Some(&self::ts32299::defs::DIAGNOSTICS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2040u32) => Some(&self::ts32299::defs::SERVICE_DATA_CONTAINER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2041u32) => Some(&self::ts32299::defs::START_TIME),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2042u32) => Some(&self::ts32299::defs::STOP_TIME),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2043u32) => Some(&self::ts32299::defs::TIME_FIRST_USAGE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2044u32) => Some(&self::ts32299::defs::TIME_LAST_USAGE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2045u32) => Some(&self::ts32299::defs::TIME_USAGE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2046u32) => Some(&self::ts32299::defs::TRAFFIC_DATA_VOLUMES),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2047u32) => Some(&self::ts32299::defs::SERVING_NODE_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2048u32) => Some(&self::ts32299::defs::SUPPLEMENTARY_SERVICE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2049u32) => Some(&self::ts32299::defs::PARTICIPANT_ACTION_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2050u32) => Some(&self::ts32299::defs::PDN_CONNECTION_CHARGING_ID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2051u32) => Some(&self::ts32299::defs::DYNAMIC_ADDRESS_FLAG),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2052u32) => Some(&self::ts32299::defs::ACCUMULATED_COST),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2053u32) => Some(&self::ts32299::defs::AO_C_COST_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2054u32) => Some(&self::ts32299::defs::AO_C_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "ro", feature = "ts32299"))]
         (10415u32, 2055u32) => Some(&self::ts32299::defs::AO_C_REQUEST_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2056u32) => Some(&self::ts32299::defs::CURRENT_TARIFF),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2057u32) => Some(&self::ts32299::defs::NEXT_TARIFF),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2058u32) => Some(&self::ts32299::defs::RATE_ELEMENT),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2059u32) => Some(&self::ts32299::defs::SCALE_FACTOR),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2060u32) => Some(&self::ts32299::defs::TARIFF_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2061u32) => Some(&self::ts32299::defs::UNIT_COST),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2062u32) => Some(&self::ts32299::defs::INCREMENTAL_COST),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2063u32) => Some(&self::ts32299::defs::LOCAL_SEQUENCE_NUMBER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2064u32) => Some(&self::ts32299::defs::NODE_ID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2065u32) => Some(&self::ts32299::defs::SGW_CHANGE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2066u32) => {
             Some(&self::ts32299::defs::CHARGING_CHARACTERISTICS_SELECTION_MODE)
         }
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2067u32) => Some(&self::ts32299::defs::SGW_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2068u32) => Some(&self::ts32299::defs::DYNAMIC_ADDRESS_FLAG_EXTENSION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2118u32) => Some(&self::ts32299::defs::CHARGE_REASON_CODE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2301u32) => Some(&self::ts32299::defs::SIP_REQUEST_TIMESTAMP_FRACTION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2302u32) => {
             Some(&self::ts32299::defs::SIP_RESPONSE_TIMESTAMP_FRACTION)
         }
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2303u32) => Some(&self::ts32299::defs::ONLINE_CHARGING_FLAG),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2304u32) => Some(&self::ts32299::defs::CUG_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2305u32) => Some(&self::ts32299::defs::REAL_TIME_TARIFF_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2306u32) => Some(&self::ts32299::defs::TARIFF_XML),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2307u32) => Some(&self::ts32299::defs::MBMS_GW_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2308u32) => Some(&self::ts32299::defs::IMSI_UNAUTHENTICATED_FLAG),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2309u32) => Some(&self::ts32299::defs::ACCOUNT_EXPIRATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2310u32) => Some(&self::ts32299::defs::AO_C_FORMAT),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2311u32) => Some(&self::ts32299::defs::AO_C_SERVICE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2312u32) => Some(&self::ts32299::defs::AO_C_SERVICE_OBLIGATORY_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2313u32) => Some(&self::ts32299::defs::AO_C_SERVICE_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2314u32) => Some(&self::ts32299::defs::AO_C_SUBSCRIPTION_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2315u32) => Some(&self::ts32299::defs::PREFERRED_AO_C_CURRENCY),
-        #[cfg(feature = "ts32299")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29336",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 2317u32) => Some(&self::ts32299::defs::CSG_ACCESS_MODE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29336",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 2318u32) => Some(&self::ts32299::defs::CSG_MEMBERSHIP_INDICATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29336",
+                feature = "ts32299"
+            )
+        )]
         (10415u32, 2319u32) => Some(&self::ts32299::defs::USER_CSG_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2320u32) => Some(&self::ts32299::defs::OUTGOING_SESSION_ID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2321u32) => {
             Some(&self::ts32299::defs::INITIAL_IMS_CHARGING_IDENTIFIER)
         }
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2322u32) => Some(&self::ts32299::defs::IMS_EMERGENCY_INDICATOR),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2323u32) => Some(&self::ts32299::defs::MBMS_CHARGED_PARTY),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2601u32) => {
             Some(&self::ts32299::defs::IMS_APPLICATION_REFERENCE_IDENTIFIER)
         }
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2602u32) => Some(&self::ts32299::defs::LOW_PRIORITY_INDICATOR),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2603u32) => Some(&self::ts32299::defs::IP_REALM_DEFAULT_INDICATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2604u32) => Some(&self::ts32299::defs::LOCAL_GW_INSERTED_INDICATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2605u32) => Some(&self::ts32299::defs::TRANSCODER_INSERTED_INDICATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2606u32) => Some(&self::ts32299::defs::PDP_ADDRESS_PREFIX_LENGTH),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2701u32) => Some(&self::ts32299::defs::TRANSIT_IOI_LIST),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2702u32) => Some(&self::ts32299::defs::STATUS_AS_CODE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2703u32) => Some(&self::ts32299::defs::NNI_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2704u32) => Some(&self::ts32299::defs::NNI_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2705u32) => Some(&self::ts32299::defs::NEIGHBOUR_NODE_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2706u32) => Some(&self::ts32299::defs::RELATIONSHIP_MODE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2707u32) => Some(&self::ts32299::defs::SESSION_DIRECTION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2708u32) => Some(&self::ts32299::defs::FROM_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2709u32) => Some(&self::ts32299::defs::ACCESS_TRANSFER_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2710u32) => Some(&self::ts32299::defs::ACCESS_TRANSFER_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2711u32) => {
             Some(&self::ts32299::defs::RELATED_IMS_CHARGING_IDENTIFIER)
         }
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2712u32) => {
             Some(&self::ts32299::defs::RELATED_IMS_CHARGING_IDENTIFIER_NODE)
         }
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2713u32) => Some(&self::ts32299::defs::IMS_VISITED_NETWORK_IDENTIFIER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2714u32) => Some(&self::ts32299::defs::TWAN_USER_LOCATION_INFO),
-        #[cfg(feature = "ts32299")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         (10415u32, 2716u32) => Some(&self::ts32299::defs::BSSID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 2717u32) => Some(&self::ts32299::defs::TAD_IDENTIFIER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3401u32) => Some(&self::ts32299::defs::REASON_HEADER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3402u32) => Some(&self::ts32299::defs::INSTANCE_ID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3403u32) => Some(&self::ts32299::defs::ROUTE_HEADER_RECEIVED),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3404u32) => Some(&self::ts32299::defs::ROUTE_HEADER_TRANSMITTED),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3405u32) => Some(&self::ts32299::defs::SM_DEVICE_TRIGGER_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3406u32) => Some(&self::ts32299::defs::MTC_IWF_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3407u32) => Some(&self::ts32299::defs::SM_DEVICE_TRIGGER_INDICATOR),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3408u32) => Some(&self::ts32299::defs::SM_SEQUENCE_NUMBER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3409u32) => Some(&self::ts32299::defs::SMS_RESULT),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3410u32) => Some(&self::ts32299::defs::VCS_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3411u32) => Some(&self::ts32299::defs::BASIC_SERVICE_CODE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3412u32) => Some(&self::ts32299::defs::BEARER_CAPABILITY),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3413u32) => Some(&self::ts32299::defs::TELESERVICE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3414u32) => Some(&self::ts32299::defs::ISUP_LOCATION_NUMBER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3415u32) => Some(&self::ts32299::defs::FORWARDING_PENDING),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3416u32) => Some(&self::ts32299::defs::ISUP_CAUSE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3417u32) => Some(&self::ts32299::defs::MSC_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3418u32) => Some(&self::ts32299::defs::NETWORK_CALL_REFERENCE_NUMBER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3419u32) => Some(&self::ts32299::defs::START_OF_CHARGING),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3420u32) => Some(&self::ts32299::defs::VLR_NUMBER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3421u32) => Some(&self::ts32299::defs::CN_OPERATOR_SELECTION_ENTITY),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3422u32) => Some(&self::ts32299::defs::ISUP_CAUSE_DIAGNOSTICS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3423u32) => Some(&self::ts32299::defs::ISUP_CAUSE_LOCATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3424u32) => Some(&self::ts32299::defs::ISUP_CAUSE_VALUE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3425u32) => Some(&self::ts32299::defs::EPDG_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3426u32) => Some(&self::ts32299::defs::ANNOUNCING_UE_HPLMN_IDENTIFIER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3427u32) => Some(&self::ts32299::defs::ANNOUNCING_UE_VPLMN_IDENTIFIER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3428u32) => Some(&self::ts32299::defs::COVERAGE_STATUS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3429u32) => Some(&self::ts32299::defs::LAYER_2_GROUP_ID),
         #[cfg(feature = "ts32299")]
         (10415u32, 3430u32) => Some(&self::ts32299::defs::MONITORED_PLMN_IDENTIFIER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3431u32) => Some(&self::ts32299::defs::MONITORING_UE_HPLMN_IDENTIFIER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3432u32) => Some(&self::ts32299::defs::MONITORING_UE_IDENTIFIER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3433u32) => Some(&self::ts32299::defs::MONITORING_UE_VPLMN_IDENTIFIER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3434u32) => Some(&self::ts32299::defs::PC3_CONTROL_PROTOCOL_CAUSE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3435u32) => Some(&self::ts32299::defs::PC3_EPC_CONTROL_PROTOCOL_CAUSE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3436u32) => Some(&self::ts32299::defs::REQUESTED_PLMN_IDENTIFIER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3437u32) => Some(&self::ts32299::defs::REQUESTOR_PLMN_IDENTIFIER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3438u32) => Some(&self::ts32299::defs::ROLE_OF_PRO_SE_FUNCTION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3439u32) => {
             Some(&self::ts32299::defs::USAGE_INFORMATION_REPORT_SEQUENCE_NUMBER)
         }
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3440u32) => {
             Some(&self::ts32299::defs::PRO_SE_3RD_PARTY_APPLICATION_ID)
         }
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3441u32) => {
             Some(
                 &self::ts32299::defs::PRO_SE_DIRECT_COMMUNICATION_TRANSMISSION_DATA_CONTAINER,
             )
         }
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3442u32) => Some(&self::ts32299::defs::PRO_SE_DIRECT_DISCOVERY_MODEL),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3443u32) => Some(&self::ts32299::defs::PRO_SE_EVENT_TYPE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3444u32) => Some(&self::ts32299::defs::PRO_SE_FUNCTION_IP_ADDRESS),
         #[cfg(feature = "ts32299")]
         (10415u32, 3445u32) => Some(&self::ts32299::defs::PRO_SE_FUNCTIONALITY),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3446u32) => {
             Some(&self::ts32299::defs::PRO_SE_GROUP_IP_MULTICAST_ADDRESS)
         }
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3447u32) => Some(&self::ts32299::defs::PRO_SE_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3448u32) => Some(&self::ts32299::defs::PRO_SE_RANGE_CLASS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3449u32) => Some(&self::ts32299::defs::PRO_SE_REASON_FOR_CANCELLATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3450u32) => Some(&self::ts32299::defs::PRO_SE_REQUEST_TIMESTAMP),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3451u32) => Some(&self::ts32299::defs::PRO_SE_ROLE_OF_UE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3452u32) => Some(&self::ts32299::defs::PRO_SE_SOURCE_IP_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3453u32) => Some(&self::ts32299::defs::PRO_SE_UE_ID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3454u32) => Some(&self::ts32299::defs::PROXIMITY_ALERT_INDICATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3455u32) => Some(&self::ts32299::defs::PROXIMITY_ALERT_TIMESTAMP),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3456u32) => {
             Some(&self::ts32299::defs::PROXIMITY_CANCELLATION_TIMESTAMP)
         }
@@ -3304,37 +4243,37 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 3457u32) => {
             Some(&self::ts32299::defs::PRO_SE_FUNCTION_PLMN_IDENTIFIER)
         }
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3458u32) => Some(&self::ts32299::defs::APPLICATION_SPECIFIC_DATA),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3459u32) => Some(&self::ts32299::defs::COVERAGE_INFO),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3460u32) => Some(&self::ts32299::defs::LOCATION_INFO),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3461u32) => {
             Some(
                 &self::ts32299::defs::PRO_SE_DIRECT_COMMUNICATION_RECEPTION_DATA_CONTAINER,
             )
         }
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3462u32) => Some(&self::ts32299::defs::RADIO_FREQUENCY),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3463u32) => Some(&self::ts32299::defs::RADIO_PARAMETER_SET_INFO),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3464u32) => Some(&self::ts32299::defs::RADIO_PARAMETER_SET_VALUES),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3465u32) => Some(&self::ts32299::defs::RADIO_RESOURCES_INDICATOR),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3466u32) => Some(&self::ts32299::defs::TIME_FIRST_RECEPTION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3467u32) => Some(&self::ts32299::defs::TIME_FIRST_TRANSMISSION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3468u32) => Some(&self::ts32299::defs::TRANSMITTER_INFO),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3901u32) => Some(&self::ts32299::defs::ENHANCED_DIAGNOSTICS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3902u32) => Some(&self::ts32299::defs::INTER_UE_TRANSFER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3903u32) => Some(&self::ts32299::defs::TWAG_ADDRESS),
         #[cfg(feature = "ts32299")]
         (10415u32, 3904u32) => Some(&self::ts32299::defs::ANNOUNCEMENT_INFORMATION),
@@ -3360,11 +4299,11 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 3914u32) => Some(&self::ts32299::defs::LANGUAGE),
         #[cfg(feature = "ts32299")]
         (10415u32, 3915u32) => Some(&self::ts32299::defs::PRIVACY_INDICATOR),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3916u32) => Some(&self::ts32299::defs::CALLED_IDENTITY),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3917u32) => Some(&self::ts32299::defs::CALLED_IDENTITY_CHANGE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3918u32) => Some(&self::ts32299::defs::UWAN_USER_LOCATION_INFO),
         #[cfg(feature = "ts32299")]
         (10415u32, 3919u32) => {
@@ -3378,53 +4317,53 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 3922u32) => Some(&self::ts32299::defs::MONITORING_EVENT_FUNCTIONALITY),
         #[cfg(feature = "ts32299")]
         (10415u32, 3923u32) => Some(&self::ts32299::defs::MONITORING_EVENT_REPORT_NUMBER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3924u32) => Some(&self::ts32299::defs::CELLULAR_NETWORK_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3925u32) => {
             Some(&self::ts32299::defs::RELATED_CHANGE_CONDITION_INFORMATION)
         }
         #[cfg(feature = "ts32299")]
         (10415u32, 3926u32) => Some(&self::ts32299::defs::RELATED_TRIGGER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3927u32) => Some(&self::ts32299::defs::CPDT_INFORMATION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3928u32) => Some(&self::ts32299::defs::NIDD_SUBMISSION),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3929u32) => Some(&self::ts32299::defs::SERVING_NODE_IDENTITY),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3930u32) => {
             Some(&self::ts32299::defs::CP_C_IO_T_EPS_OPTIMISATION_INDICATOR)
         }
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3931u32) => Some(&self::ts32299::defs::S_GI_PT_P_TUNNELLING_METHOD),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3932u32) => Some(&self::ts32299::defs::UNI_PDU_CP_ONLY_FLAG),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3933u32) => Some(&self::ts32299::defs::APN_RATE_CONTROL),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3934u32) => Some(&self::ts32299::defs::APN_RATE_CONTROL_DOWNLINK),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3935u32) => Some(&self::ts32299::defs::APN_RATE_CONTROL_UPLINK),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3936u32) => Some(&self::ts32299::defs::ADDITIONAL_EXCEPTION_REPORTS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3937u32) => Some(&self::ts32299::defs::RATE_CONTROL_MAX_MESSAGE_SIZE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3938u32) => Some(&self::ts32299::defs::RATE_CONTROL_MAX_RATE),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3939u32) => Some(&self::ts32299::defs::RATE_CONTROL_TIME_UNIT),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3940u32) => Some(&self::ts32299::defs::SCS_AS_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3941u32) => Some(&self::ts32299::defs::SCS_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 3942u32) => Some(&self::ts32299::defs::SCS_REALM),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 4400u32) => {
             Some(&self::ts32299::defs::CHARGING_PER_IP_CAN_SESSION_INDICATOR)
         }
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 4401u32) => Some(&self::ts32299::defs::ACCESS_NETWORK_INFO_CHANGE),
         #[cfg(feature = "ts32299")]
         (10415u32, 4402u32) => Some(&self::ts32299::defs::DISCOVEREE_UE_HPLMN_IDENTIFIER),
@@ -3434,27 +4373,29 @@ pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::Avp
         (10415u32, 4404u32) => Some(&self::ts32299::defs::DISCOVERER_UE_HPLMN_IDENTIFIER),
         #[cfg(feature = "ts32299")]
         (10415u32, 4405u32) => Some(&self::ts32299::defs::DISCOVERER_UE_VPLMN_IDENTIFIER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 4406u32) => {
             Some(&self::ts32299::defs::AVP_3GPP_PS_DATA_OFF_STATUS_32_299)
         }
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 4407u32) => Some(&self::ts32299::defs::UNUSED_QUOTA_TIMER),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 4408u32) => Some(&self::ts32299::defs::ANNOUNCING_PLMN_ID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 4409u32) => {
             Some(&self::ts32299::defs::PRO_SE_UE_TO_NETWORK_RELAY_UE_ID)
         }
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 4410u32) => Some(&self::ts32299::defs::PRO_SE_TARGET_LAYER_2_ID),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 4411u32) => Some(&self::ts32299::defs::RELAY_IP_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 4412u32) => Some(&self::ts32299::defs::TARGET_IP_ADDRESS),
-        #[cfg(feature = "ts32299")]
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         (10415u32, 4413u32) => Some(&self::ts32299::defs::FE_IDENTIFIER_LIST),
-        #[cfg(feature = "xs0057")]
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts32299", feature = "xs0057")
+        )]
         (5535u32, 9010u32) => Some(&self::xs0057::defs::AVP_3GPP2_BSID),
         _ => None,
     };
@@ -3469,38 +4410,181 @@ pub fn dictionaries() -> Vec<&'static rt::dictionary::Dictionary> {
     let mut v: Vec<&'static rt::dictionary::Dictionary> = Vec::new();
     #[cfg(feature = "accounting")] v.push(&self::accounting::DICTIONARY);
     v.push(&self::base::DICTIONARY);
-    #[cfg(feature = "credit_control")] v.push(&self::credit_control::DICTIONARY);
-    #[cfg(feature = "es283034")] v.push(&self::es283034::DICTIONARY);
-    #[cfg(feature = "nasreq")] v.push(&self::nasreq::DICTIONARY);
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "sy",
+            feature = "ts29214",
+            feature = "ts32299"
+        )
+    )] v.push(&self::credit_control::DICTIONARY);
+    #[cfg(
+        any(
+            feature = "es283034",
+            feature = "rf",
+            feature = "ro",
+            feature = "sy",
+            feature = "ts32299"
+        )
+    )] v.push(&self::es283034::DICTIONARY);
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "nasreq",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )] v.push(&self::nasreq::DICTIONARY);
     #[cfg(feature = "rf")] v.push(&self::rf::DICTIONARY);
-    #[cfg(feature = "rfc4004")] v.push(&self::rfc4004::DICTIONARY);
-    #[cfg(feature = "rfc5447")] v.push(&self::rfc5447::DICTIONARY);
-    #[cfg(feature = "rfc5777")] v.push(&self::rfc5777::DICTIONARY);
-    #[cfg(feature = "rfc5778")] v.push(&self::rfc5778::DICTIONARY);
-    #[cfg(feature = "rfc7683")] v.push(&self::rfc7683::DICTIONARY);
-    #[cfg(feature = "rfc7944")] v.push(&self::rfc7944::DICTIONARY);
-    #[cfg(feature = "rfc8583")] v.push(&self::rfc8583::DICTIONARY);
+    #[cfg(any(feature = "rfc4004", feature = "rfc5447", feature = "s6a"))]
+    v.push(&self::rfc4004::DICTIONARY);
+    #[cfg(any(feature = "rfc5447", feature = "s6a"))] v.push(&self::rfc5447::DICTIONARY);
+    #[cfg(any(feature = "rfc5777", feature = "s6a", feature = "ts29336"))]
+    v.push(&self::rfc5777::DICTIONARY);
+    #[cfg(any(feature = "rfc5778", feature = "s6a", feature = "ts29336"))]
+    v.push(&self::rfc5778::DICTIONARY);
+    #[cfg(
+        any(
+            feature = "rfc7683",
+            feature = "s6a",
+            feature = "sh",
+            feature = "sy",
+            feature = "ts32299"
+        )
+    )] v.push(&self::rfc7683::DICTIONARY);
+    #[cfg(
+        any(
+            feature = "rfc7944",
+            feature = "s13",
+            feature = "s6a",
+            feature = "sh",
+            feature = "sy"
+        )
+    )] v.push(&self::rfc7944::DICTIONARY);
+    #[cfg(any(feature = "rfc8583", feature = "s6a", feature = "sh", feature = "sy"))]
+    v.push(&self::rfc8583::DICTIONARY);
     #[cfg(feature = "ro")] v.push(&self::ro::DICTIONARY);
     #[cfg(feature = "s13")] v.push(&self::s13::DICTIONARY);
-    #[cfg(feature = "s6a")] v.push(&self::s6a::DICTIONARY);
-    #[cfg(feature = "sh")] v.push(&self::sh::DICTIONARY);
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s13",
+            feature = "s6a",
+            feature = "ts29128",
+            feature = "ts29336",
+            feature = "ts29344",
+            feature = "ts32299"
+        )
+    )] v.push(&self::s6a::DICTIONARY);
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "sh",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )] v.push(&self::sh::DICTIONARY);
     #[cfg(feature = "sy")] v.push(&self::sy::DICTIONARY);
-    #[cfg(feature = "ts29061")] v.push(&self::ts29061::DICTIONARY);
-    #[cfg(feature = "ts29128")] v.push(&self::ts29128::DICTIONARY);
-    #[cfg(feature = "ts29140")] v.push(&self::ts29140::DICTIONARY);
-    #[cfg(feature = "ts29173")] v.push(&self::ts29173::DICTIONARY);
-    #[cfg(feature = "ts29212")] v.push(&self::ts29212::DICTIONARY);
-    #[cfg(feature = "ts29214")] v.push(&self::ts29214::DICTIONARY);
-    #[cfg(feature = "ts29217")] v.push(&self::ts29217::DICTIONARY);
-    #[cfg(feature = "ts29229")] v.push(&self::ts29229::DICTIONARY);
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29061",
+            feature = "ts29344",
+            feature = "ts32299"
+        )
+    )] v.push(&self::ts29061::DICTIONARY);
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29128",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )] v.push(&self::ts29128::DICTIONARY);
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29140", feature = "ts32299"))]
+    v.push(&self::ts29140::DICTIONARY);
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29173",
+            feature = "ts32299"
+        )
+    )] v.push(&self::ts29173::DICTIONARY);
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29128",
+            feature = "ts29212",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )] v.push(&self::ts29212::DICTIONARY);
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29212",
+            feature = "ts29214",
+            feature = "ts32299"
+        )
+    )] v.push(&self::ts29214::DICTIONARY);
+    #[cfg(any(feature = "s6a", feature = "ts29217", feature = "ts29336"))]
+    v.push(&self::ts29217::DICTIONARY);
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "sh",
+            feature = "sy",
+            feature = "ts29229",
+            feature = "ts32299"
+        )
+    )] v.push(&self::ts29229::DICTIONARY);
     #[cfg(feature = "ts29230")] v.push(&self::ts29230::DICTIONARY);
-    #[cfg(feature = "ts29273")] v.push(&self::ts29273::DICTIONARY);
-    #[cfg(feature = "ts29336")] v.push(&self::ts29336::DICTIONARY);
-    #[cfg(feature = "ts29338")] v.push(&self::ts29338::DICTIONARY);
-    #[cfg(feature = "ts29344")] v.push(&self::ts29344::DICTIONARY);
-    #[cfg(feature = "ts29368")] v.push(&self::ts29368::DICTIONARY);
-    #[cfg(feature = "ts32299")] v.push(&self::ts32299::DICTIONARY);
-    #[cfg(feature = "xs0057")] v.push(&self::xs0057::DICTIONARY);
+    #[cfg(any(feature = "s6a", feature = "ts29273"))] v.push(&self::ts29273::DICTIONARY);
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "sh",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )] v.push(&self::ts29336::DICTIONARY);
+    #[cfg(any(feature = "s6a", feature = "ts29336", feature = "ts29338"))]
+    v.push(&self::ts29338::DICTIONARY);
+    #[cfg(any(feature = "s6a", feature = "ts29344"))] v.push(&self::ts29344::DICTIONARY);
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29368", feature = "ts32299"))]
+    v.push(&self::ts29368::DICTIONARY);
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29212",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )] v.push(&self::ts32299::DICTIONARY);
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299", feature = "xs0057"))]
+    v.push(&self::xs0057::DICTIONARY);
     v
 }
 fn application_known(application_id: u32) -> bool {

@@ -42,6 +42,7 @@ pub mod defs {
     #![allow(unused_imports)]
     use super::rt::{self, AvpDef, GrammarDef};
     use super::rt::{AvpType::*, FlagRule::*};
+    #[cfg(feature = "nasreq")]
     /// Password of the user, or the user's reply to a challenge.
     ///
     /// `User-Password` (AVP code 2), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.3.1.
@@ -57,6 +58,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// IPv4 address of the NAS that originated the request (four octets).
     ///
     /// `NAS-IP-Address` (AVP code 4), OctetString; flags M must, V must-not, P may; RFC 7155 section RFC 4005 9.3.2.
@@ -72,6 +74,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Physical or virtual port number of the NAS that is authenticating the user.
     ///
     /// `NAS-Port` (AVP code 5), Unsigned32; flags M must, V must-not, P should-not; RFC 7155 section 4.2.2.
@@ -87,6 +90,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Type of service the user asked for or is granted.
     ///
     /// `Service-Type` (AVP code 6), Enumerated; flags M must, V must-not, P should-not; RFC 7155 section 4.4.1.
@@ -114,6 +118,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Framing protocol of a framed access session.
     ///
     /// `Framed-Protocol` (AVP code 7), Enumerated; flags M must, V must-not, P should-not; RFC 7155 section 4.4.10.1.
@@ -136,6 +141,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// IPv4 address assigned to, or requested for, the user (four octets).
     ///
     /// `Framed-IP-Address` (AVP code 8), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.4.10.5.1.
@@ -151,6 +157,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// IPv4 netmask configured for the user (four octets).
     ///
     /// `Framed-IP-Netmask` (AVP code 9), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.4.10.5.2.
@@ -166,6 +173,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Whether the NAS sends or listens to routing packets on the user's link.
     ///
     /// `Framed-Routing` (AVP code 10), Enumerated; flags M must, V must-not, P should-not; RFC 7155 section 4.4.10.2.
@@ -201,6 +209,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Maximum transmission unit for the user's link.
     ///
     /// `Framed-MTU` (AVP code 12), Unsigned32; flags M must, V must-not, P should-not; RFC 7155 section 4.4.10.3.
@@ -216,6 +225,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Compression to use on the user's link.
     ///
     /// `Framed-Compression` (AVP code 13), Enumerated; flags M must, V must-not, P should-not; RFC 7155 section 4.4.10.4.
@@ -236,6 +246,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// IPv4 address of the host the user is connected to for a login service.
     ///
     /// `Login-IP-Host` (AVP code 14), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.4.11.1.
@@ -251,6 +262,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Service used to connect the user to the login host.
     ///
     /// `Login-Service` (AVP code 15), Enumerated; flags M must, V must-not, P should-not; RFC 7155 section 4.4.11.3.
@@ -275,6 +287,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// TCP port on the login host the user is connected to.
     ///
     /// `Login-TCP-Port` (AVP code 16), Unsigned32; flags M must, V must-not, P should-not; RFC 7155 section 4.4.11.4.1.
@@ -290,6 +303,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Text the NAS may show to the user.
     ///
     /// `Reply-Message` (AVP code 18), UTF8String; flags M must, V must-not, P should-not; RFC 7155 section 4.2.9.
@@ -305,6 +319,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Number to dial when calling the user back.
     ///
     /// `Callback-Number` (AVP code 19), UTF8String; flags M must, V must-not, P should-not; RFC 7155 section 4.4.2.
@@ -320,6 +335,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Name of a place to call back, interpreted by the NAS.
     ///
     /// `Callback-Id` (AVP code 20), UTF8String; flags M must, V must-not, P should-not; RFC 7155 section 4.4.3.
@@ -335,6 +351,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// IPv4 route the NAS installs for the user.
     ///
     /// `Framed-Route` (AVP code 22), UTF8String; flags M must, V must-not, P should-not; RFC 7155 section 4.4.10.5.3.
@@ -350,6 +367,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// IPX network number configured for the user.
     ///
     /// `Framed-IPX-Network` (AVP code 23), Unsigned32; flags M must, V must-not, P should-not; RFC 7155 section 4.4.10.6.1.
@@ -365,6 +383,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Opaque state a server hands the NAS, to be returned unchanged in the next request of the exchange.
     ///
     /// `State` (AVP code 24), OctetString; flags M must, V must-not, P may; RFC 7155 section RFC 4005 9.3.4.
@@ -380,6 +399,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Seconds the session may stay idle before the NAS ends it.
     ///
     /// `Idle-Timeout` (AVP code 28), Unsigned32; flags M must, V must-not, P should-not; RFC 7155 section 4.4.4.
@@ -395,6 +415,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(any(feature = "nasreq", feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Layer 2 address or number the user contacted (for 3GPP packet access, the APN).
     ///
     /// `Called-Station-Id` (AVP code 30), UTF8String; flags M must, V must-not, P should-not; RFC 7155 section 4.2.5.
@@ -410,6 +431,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Layer 2 address or number the user is calling from.
     ///
     /// `Calling-Station-Id` (AVP code 31), UTF8String; flags M must, V must-not, P should-not; RFC 7155 section 4.2.6.
@@ -425,6 +447,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Name of the NAS that originated the request.
     ///
     /// `NAS-Identifier` (AVP code 32), UTF8String; flags M must, V must-not, P may; RFC 7155 section RFC 4005 9.3.1.
@@ -440,6 +463,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// LAT service the user is connected to.
     ///
     /// `Login-LAT-Service` (AVP code 34), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.4.11.5.1.
@@ -455,6 +479,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// LAT node the user is connected to.
     ///
     /// `Login-LAT-Node` (AVP code 35), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.4.11.5.2.
@@ -470,6 +495,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// LAT group codes the user may use, as a 256-bit mask.
     ///
     /// `Login-LAT-Group` (AVP code 36), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.4.11.5.3.
@@ -485,6 +511,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// AppleTalk network number of the serial link to the user.
     ///
     /// `Framed-Appletalk-Link` (AVP code 37), Unsigned32; flags M must, V must-not, P should-not; RFC 7155 section 4.4.10.7.1.
@@ -500,6 +527,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// AppleTalk network number the NAS may assign the user a node from.
     ///
     /// `Framed-Appletalk-Network` (AVP code 38), Unsigned32; flags M must, V must-not, P should-not; RFC 7155 section 4.4.10.7.2.
@@ -515,6 +543,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// AppleTalk default zone for the user.
     ///
     /// `Framed-Appletalk-Zone` (AVP code 39), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.4.10.7.3.
@@ -530,6 +559,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Seconds the client has been trying to send this accounting request.
     ///
     /// `Acct-Delay-Time` (AVP code 41), Unsigned32; flags M must, V must-not, P should-not; RFC 7155 section 4.6.8.
@@ -545,6 +575,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// How the user was authenticated.
     ///
     /// `Acct-Authentic` (AVP code 45), Enumerated; flags M must, V must-not, P should-not; RFC 7155 section 4.6.6.
@@ -560,6 +591,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// How long the session has lasted so far, in seconds.
     ///
     /// `Acct-Session-Time` (AVP code 46), Unsigned32; flags M must, V must-not, P should-not; RFC 7155 section 4.6.5.
@@ -575,6 +607,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Number of links that have been active in a multilink session.
     ///
     /// `Acct-Link-Count` (AVP code 51), Unsigned32; flags M must, V must-not, P should-not; RFC 7155 section 4.6.9.
@@ -590,6 +623,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// The CHAP challenge the NAS sent to the user.
     ///
     /// `CHAP-Challenge` (AVP code 60), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.3.8.
@@ -605,6 +639,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Kind of port (dial-up, xDSL, Ethernet, wireless, ...) on which the NAS is authenticating the user.
     ///
     /// `NAS-Port-Type` (AVP code 61), Enumerated; flags M must, V must-not, P should-not; RFC 7155 section 4.2.4.
@@ -641,6 +676,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Most ports the NAS may give the user (for multilink sessions).
     ///
     /// `Port-Limit` (AVP code 62), Unsigned32; flags M must, V must-not, P should-not; RFC 7155 section 4.4.5.
@@ -656,6 +692,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// LAT port the user is connected to.
     ///
     /// `Login-LAT-Port` (AVP code 63), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.4.11.5.4.
@@ -671,6 +708,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Tunnelling protocol to use or in use.
     ///
     /// `Tunnel-Type` (AVP code 64), Enumerated; flags M must, V must-not, P should-not; RFC 7155 section 4.5.2.
@@ -699,6 +737,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Transport the tunnel runs over.
     ///
     /// `Tunnel-Medium-Type` (AVP code 65), Enumerated; flags M must, V must-not, P should-not; RFC 7155 section 4.5.3.
@@ -730,6 +769,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Address of the initiator end of the tunnel.
     ///
     /// `Tunnel-Client-Endpoint` (AVP code 66), UTF8String; flags M must, V must-not, P should-not; RFC 7155 section 4.5.4.
@@ -745,6 +785,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Address of the server end of the tunnel.
     ///
     /// `Tunnel-Server-Endpoint` (AVP code 67), UTF8String; flags M must, V must-not, P should-not; RFC 7155 section 4.5.5.
@@ -760,6 +801,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Identifier of the tunnel session the accounting refers to.
     ///
     /// `Acct-Tunnel-Connection` (AVP code 68), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.6.10.
@@ -775,6 +817,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Password for authenticating to the remote tunnel server.
     ///
     /// `Tunnel-Password` (AVP code 69), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.5.6.
@@ -790,6 +833,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// AppleTalk Remote Access challenge response from the user (ARAP only).
     ///
     /// `ARAP-Password` (AVP code 70), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.3.9.
@@ -805,6 +849,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Password and account features the NAS passes to the ARAP client.
     ///
     /// `ARAP-Features` (AVP code 71), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.4.10.8.1.
@@ -820,6 +865,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// How the ARAP zone list is used for the user.
     ///
     /// `ARAP-Zone-Access` (AVP code 72), Enumerated; flags M must, V must-not, P should-not; RFC 7155 section 4.4.10.8.2.
@@ -839,6 +885,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// ARAP security module the server asks the NAS to run.
     ///
     /// `ARAP-Security` (AVP code 73), Unsigned32; flags M must, V must-not, P should-not; RFC 7155 section 4.3.11.
@@ -854,6 +901,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Data exchanged with an ARAP security module.
     ///
     /// `ARAP-Security-Data` (AVP code 74), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.3.12.
@@ -869,6 +917,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// How many more authentication attempts the NAS allows after a failure.
     ///
     /// `Password-Retry` (AVP code 75), Unsigned32; flags M must, V must-not, P should-not; RFC 7155 section 4.3.2.
@@ -884,6 +933,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Whether the NAS echoes what the user types in reply to a challenge.
     ///
     /// `Prompt` (AVP code 76), Enumerated; flags M must, V must-not, P should-not; RFC 7155 section 4.3.3.
@@ -899,6 +949,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Text describing the user's connection, such as its speed and modulation.
     ///
     /// `Connect-Info` (AVP code 77), UTF8String; flags M must, V must-not, P should-not; RFC 7155 section 4.2.7.
@@ -914,6 +965,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Opaque token a server sends to a proxy, naming a set of authorization AVPs the proxy adds.
     ///
     /// `Configuration-Token` (AVP code 78), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.4.8.
@@ -929,6 +981,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Group identifier of the tunnelled session.
     ///
     /// `Tunnel-Private-Group-Id` (AVP code 81), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.5.7.
@@ -944,6 +997,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Names the tunnel a session is assigned to, so sessions with the same value share it.
     ///
     /// `Tunnel-Assignment-Id` (AVP code 82), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.5.8.
@@ -959,6 +1013,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Relative preference of this tunnel among several offered; lower is preferred.
     ///
     /// `Tunnel-Preference` (AVP code 83), Unsigned32; flags M must, V must-not, P should-not; RFC 7155 section 4.5.9.
@@ -974,6 +1029,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Server's response to the ARAP challenge of the dial-in client.
     ///
     /// `ARAP-Challenge-Response` (AVP code 84), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.3.10.
@@ -989,6 +1045,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Packets lost on the tunnel link.
     ///
     /// `Acct-Tunnel-Packets-Lost` (AVP code 86), Unsigned32; flags M must, V must-not, P should-not; RFC 7155 section 4.6.11.
@@ -1004,6 +1061,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Text naming the NAS port that is authenticating the user.
     ///
     /// `NAS-Port-Id` (AVP code 87), UTF8String; flags M must, V must-not, P should-not; RFC 7155 section 4.2.3.
@@ -1019,6 +1077,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Name of the IPv4 address pool to assign the user's address from.
     ///
     /// `Framed-Pool` (AVP code 88), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.4.10.5.4.
@@ -1034,6 +1093,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Name the tunnel initiator uses when authenticating the tunnel.
     ///
     /// `Tunnel-Client-Auth-Id` (AVP code 90), UTF8String; flags M must, V must-not, P should-not; RFC 7155 section 4.5.10.
@@ -1049,6 +1109,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Name the tunnel terminator uses when authenticating the tunnel.
     ///
     /// `Tunnel-Server-Auth-Id` (AVP code 91), UTF8String; flags M must, V must-not, P should-not; RFC 7155 section 4.5.11.
@@ -1064,6 +1125,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Two digits (ANI II) telling the type of line the call comes from.
     ///
     /// `Originating-Line-Info` (AVP code 94), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.2.8.
@@ -1079,6 +1141,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// IPv6 address of the NAS that originated the request (sixteen octets).
     ///
     /// `NAS-IPv6-Address` (AVP code 95), OctetString; flags M must, V must-not, P may; RFC 7155 section RFC 4005 9.3.3.
@@ -1094,6 +1157,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// IPv6 interface identifier configured for the user.
     ///
     /// `Framed-Interface-Id` (AVP code 96), Unsigned64; flags M must, V must-not, P should-not; RFC 7155 section 4.4.10.5.5.
@@ -1109,6 +1173,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// IPv6 prefix assigned to the user, encoded as in RFC 3162 (reserved octet, prefix length, prefix).
     ///
     /// `Framed-IPv6-Prefix` (AVP code 97), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.4.10.5.6.
@@ -1124,6 +1189,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// IPv6 address of the host the user is connected to for a login service.
     ///
     /// `Login-IPv6-Host` (AVP code 98), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.4.11.2.
@@ -1139,6 +1205,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// IPv6 route the NAS installs for the user.
     ///
     /// `Framed-IPv6-Route` (AVP code 99), UTF8String; flags M must, V must-not, P should-not; RFC 7155 section 4.4.10.5.7.
@@ -1154,6 +1221,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Name of the pool to assign the user's IPv6 prefix from.
     ///
     /// `Framed-IPv6-Pool` (AVP code 100), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.4.10.5.8.
@@ -1169,6 +1237,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(any(feature = "nasreq", feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Octets received from the user.
     ///
     /// `Accounting-Input-Octets` (AVP code 363), Unsigned64; flags M must, V must-not, P should-not; RFC 7155 section 4.6.1.
@@ -1184,6 +1253,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(any(feature = "nasreq", feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Octets sent to the user.
     ///
     /// `Accounting-Output-Octets` (AVP code 364), Unsigned64; flags M must, V must-not, P should-not; RFC 7155 section 4.6.2.
@@ -1199,6 +1269,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Packets received from the user.
     ///
     /// `Accounting-Input-Packets` (AVP code 365), Unsigned64; flags M must, V must-not, P should-not; RFC 7155 section 4.6.3.
@@ -1214,6 +1285,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Packets sent to the user.
     ///
     /// `Accounting-Output-Packets` (AVP code 366), Unsigned64; flags M must, V must-not, P should-not; RFC 7155 section 4.6.4.
@@ -1229,6 +1301,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Packet filter rule the NAS applies to the user's traffic.
     ///
     /// `NAS-Filter-Rule` (AVP code 400), IPFilterRule; flags M must, V must-not, P should-not; RFC 7155 section 4.4.6.
@@ -1244,6 +1317,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Member grammar of `Tunneling`.
     pub static TUNNELING_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1260,7 +1334,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "nasreq")]
     #[doc(hidden)]
     pub const TUNNELING_OCCURS: [rt::Occurs; 10] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -1274,6 +1351,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "nasreq")]
     /// One compulsory tunnel to set up for the user: its type, medium, end points and credentials.
     ///
     /// `Tunneling` (AVP code 401), Grouped; flags M must, V must-not, P should-not; RFC 7155 section 4.5.1.
@@ -1289,6 +1367,7 @@ pub mod defs {
         grouped: Some(&TUNNELING_GRAMMAR),
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Member grammar of `CHAP-Auth`.
     pub static CHAP_AUTH_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1298,13 +1377,17 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "nasreq")]
     #[doc(hidden)]
     pub const CHAP_AUTH_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "nasreq")]
     /// Everything needed to check a PPP CHAP authentication: algorithm, identifier and response.
     ///
     /// `CHAP-Auth` (AVP code 402), Grouped; flags M must, V must-not, P should-not; RFC 7155 section 4.3.4.
@@ -1320,6 +1403,7 @@ pub mod defs {
         grouped: Some(&CHAP_AUTH_GRAMMAR),
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Algorithm used to compute the CHAP response.
     ///
     /// `CHAP-Algorithm` (AVP code 403), Enumerated; flags M must, V must-not, P should-not; RFC 7155 section 4.3.5.
@@ -1335,6 +1419,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// The one-octet CHAP identifier used to compute the response.
     ///
     /// `CHAP-Ident` (AVP code 404), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.3.6.
@@ -1350,6 +1435,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// The CHAP response the user returned.
     ///
     /// `CHAP-Response` (AVP code 405), OctetString; flags M must, V must-not, P should-not; RFC 7155 section 4.3.7.
@@ -1365,6 +1451,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Authentication method the user used, with the values of RFC 2548's MS-Acct-Auth-Type.
     ///
     /// `Accounting-Auth-Method` (AVP code 406), Enumerated; flags M must, V must-not, P should-not; RFC 7155 section 4.6.7.
@@ -1387,6 +1474,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Rule marking, metering or shaping the user's traffic.
     ///
     /// `QoS-Filter-Rule` (AVP code 407), QoSFilterRule; flags M may, V must-not, P should-not; RFC 7155 section 4.4.9.
@@ -1402,6 +1490,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// The AAA protocol the request came from before translation to Diameter.
     ///
     /// `Origin-AAA-Protocol` (AVP code 408), Enumerated; flags M must, V must-not, P may; RFC 7155 section RFC 4005 9.3.6.
@@ -1417,6 +1506,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7155",
     };
+    #[cfg(feature = "nasreq")]
     /// Grammar of Re-Auth-request.
     pub static RE_AUTH_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1458,7 +1548,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "nasreq")]
     #[doc(hidden)]
     pub const RE_AUTH_REQUEST_OCCURS: [rt::Occurs; 30] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -1492,6 +1585,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "nasreq")]
     /// Grammar of Re-Auth-answer.
     pub static RE_AUTH_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1532,7 +1626,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "nasreq")]
     #[doc(hidden)]
     pub const RE_AUTH_ANSWER_OCCURS: [rt::Occurs; 24] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -1560,6 +1657,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "nasreq")]
     /// Grammar of AA-request.
     pub static AA_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1664,7 +1762,13 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[
+            49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67,
+            68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82,
+        ],
+        excluded_codes: 1066157858272,
     };
+    #[cfg(feature = "nasreq")]
     #[doc(hidden)]
     pub const AA_REQUEST_OCCURS: [rt::Occurs; 49] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -1717,6 +1821,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "nasreq")]
     /// Grammar of AA-answer.
     pub static AA_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1822,7 +1927,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83],
+        excluded_codes: 3458764658985672820,
     };
+    #[cfg(feature = "nasreq")]
     #[doc(hidden)]
     pub const AA_ANSWER_OCCURS: [rt::Occurs; 67] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -1893,6 +2001,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "nasreq")]
     /// Grammar of Accounting-request.
     pub static ACCOUNTING_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2015,7 +2124,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[77, 78, 79, 80],
+        excluded_codes: 274919854080,
     };
+    #[cfg(feature = "nasreq")]
     #[doc(hidden)]
     pub const ACCOUNTING_REQUEST_OCCURS: [rt::Occurs; 77] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -2096,6 +2208,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "nasreq")]
     /// Grammar of Accounting-answer.
     pub static ACCOUNTING_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2217,7 +2330,14 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[
+            29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
+            48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66,
+            67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79,
+        ],
+        excluded_codes: 9225759071462750111,
     };
+    #[cfg(feature = "nasreq")]
     #[doc(hidden)]
     pub const ACCOUNTING_ANSWER_OCCURS: [rt::Occurs; 29] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -2250,6 +2370,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "nasreq")]
     /// Grammar of Abort-Session-request.
     pub static ABORT_SESSION_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2290,7 +2411,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "nasreq")]
     #[doc(hidden)]
     pub const ABORT_SESSION_REQUEST_OCCURS: [rt::Occurs; 29] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -2323,6 +2447,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "nasreq")]
     /// Grammar of Abort-Session-answer.
     pub static ABORT_SESSION_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2349,7 +2474,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "nasreq")]
     #[doc(hidden)]
     pub const ABORT_SESSION_ANSWER_OCCURS: [rt::Occurs; 15] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -2368,6 +2496,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "nasreq")]
     /// Grammar of Session-Termination-request.
     pub static SESSION_TERMINATION_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2387,7 +2516,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "nasreq")]
     #[doc(hidden)]
     pub const SESSION_TERMINATION_REQUEST_OCCURS: [rt::Occurs; 13] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -2404,6 +2536,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "nasreq")]
     /// Grammar of Session-Termination-answer.
     pub static SESSION_TERMINATION_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2430,7 +2563,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "nasreq")]
     #[doc(hidden)]
     pub const SESSION_TERMINATION_ANSWER_OCCURS: [rt::Occurs; 15] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -2453,90 +2589,178 @@ pub mod defs {
 /// The AVPs and applications this module defines.
 pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
     avps: &[
+        #[cfg(feature = "nasreq")]
         &defs::USER_PASSWORD,
+        #[cfg(feature = "nasreq")]
         &defs::NAS_IP_ADDRESS,
+        #[cfg(feature = "nasreq")]
         &defs::NAS_PORT,
+        #[cfg(feature = "nasreq")]
         &defs::SERVICE_TYPE,
+        #[cfg(feature = "nasreq")]
         &defs::FRAMED_PROTOCOL,
+        #[cfg(feature = "nasreq")]
         &defs::FRAMED_IP_ADDRESS,
+        #[cfg(feature = "nasreq")]
         &defs::FRAMED_IP_NETMASK,
+        #[cfg(feature = "nasreq")]
         &defs::FRAMED_ROUTING,
         &defs::FILTER_ID,
+        #[cfg(feature = "nasreq")]
         &defs::FRAMED_MTU,
+        #[cfg(feature = "nasreq")]
         &defs::FRAMED_COMPRESSION,
+        #[cfg(feature = "nasreq")]
         &defs::LOGIN_IP_HOST,
+        #[cfg(feature = "nasreq")]
         &defs::LOGIN_SERVICE,
+        #[cfg(feature = "nasreq")]
         &defs::LOGIN_TCP_PORT,
+        #[cfg(feature = "nasreq")]
         &defs::REPLY_MESSAGE,
+        #[cfg(feature = "nasreq")]
         &defs::CALLBACK_NUMBER,
+        #[cfg(feature = "nasreq")]
         &defs::CALLBACK_ID,
+        #[cfg(feature = "nasreq")]
         &defs::FRAMED_ROUTE,
+        #[cfg(feature = "nasreq")]
         &defs::FRAMED_IPX_NETWORK,
+        #[cfg(feature = "nasreq")]
         &defs::STATE,
+        #[cfg(feature = "nasreq")]
         &defs::IDLE_TIMEOUT,
+        #[cfg(
+            any(feature = "nasreq", feature = "rf", feature = "ro", feature = "ts32299")
+        )]
         &defs::CALLED_STATION_ID,
+        #[cfg(feature = "nasreq")]
         &defs::CALLING_STATION_ID,
+        #[cfg(feature = "nasreq")]
         &defs::NAS_IDENTIFIER,
+        #[cfg(feature = "nasreq")]
         &defs::LOGIN_LAT_SERVICE,
+        #[cfg(feature = "nasreq")]
         &defs::LOGIN_LAT_NODE,
+        #[cfg(feature = "nasreq")]
         &defs::LOGIN_LAT_GROUP,
+        #[cfg(feature = "nasreq")]
         &defs::FRAMED_APPLETALK_LINK,
+        #[cfg(feature = "nasreq")]
         &defs::FRAMED_APPLETALK_NETWORK,
+        #[cfg(feature = "nasreq")]
         &defs::FRAMED_APPLETALK_ZONE,
+        #[cfg(feature = "nasreq")]
         &defs::ACCT_DELAY_TIME,
+        #[cfg(feature = "nasreq")]
         &defs::ACCT_AUTHENTIC,
+        #[cfg(feature = "nasreq")]
         &defs::ACCT_SESSION_TIME,
+        #[cfg(feature = "nasreq")]
         &defs::ACCT_LINK_COUNT,
+        #[cfg(feature = "nasreq")]
         &defs::CHAP_CHALLENGE,
+        #[cfg(feature = "nasreq")]
         &defs::NAS_PORT_TYPE,
+        #[cfg(feature = "nasreq")]
         &defs::PORT_LIMIT,
+        #[cfg(feature = "nasreq")]
         &defs::LOGIN_LAT_PORT,
+        #[cfg(feature = "nasreq")]
         &defs::TUNNEL_TYPE,
+        #[cfg(feature = "nasreq")]
         &defs::TUNNEL_MEDIUM_TYPE,
+        #[cfg(feature = "nasreq")]
         &defs::TUNNEL_CLIENT_ENDPOINT,
+        #[cfg(feature = "nasreq")]
         &defs::TUNNEL_SERVER_ENDPOINT,
+        #[cfg(feature = "nasreq")]
         &defs::ACCT_TUNNEL_CONNECTION,
+        #[cfg(feature = "nasreq")]
         &defs::TUNNEL_PASSWORD,
+        #[cfg(feature = "nasreq")]
         &defs::ARAP_PASSWORD,
+        #[cfg(feature = "nasreq")]
         &defs::ARAP_FEATURES,
+        #[cfg(feature = "nasreq")]
         &defs::ARAP_ZONE_ACCESS,
+        #[cfg(feature = "nasreq")]
         &defs::ARAP_SECURITY,
+        #[cfg(feature = "nasreq")]
         &defs::ARAP_SECURITY_DATA,
+        #[cfg(feature = "nasreq")]
         &defs::PASSWORD_RETRY,
+        #[cfg(feature = "nasreq")]
         &defs::PROMPT,
+        #[cfg(feature = "nasreq")]
         &defs::CONNECT_INFO,
+        #[cfg(feature = "nasreq")]
         &defs::CONFIGURATION_TOKEN,
+        #[cfg(feature = "nasreq")]
         &defs::TUNNEL_PRIVATE_GROUP_ID,
+        #[cfg(feature = "nasreq")]
         &defs::TUNNEL_ASSIGNMENT_ID,
+        #[cfg(feature = "nasreq")]
         &defs::TUNNEL_PREFERENCE,
+        #[cfg(feature = "nasreq")]
         &defs::ARAP_CHALLENGE_RESPONSE,
+        #[cfg(feature = "nasreq")]
         &defs::ACCT_TUNNEL_PACKETS_LOST,
+        #[cfg(feature = "nasreq")]
         &defs::NAS_PORT_ID,
+        #[cfg(feature = "nasreq")]
         &defs::FRAMED_POOL,
+        #[cfg(feature = "nasreq")]
         &defs::TUNNEL_CLIENT_AUTH_ID,
+        #[cfg(feature = "nasreq")]
         &defs::TUNNEL_SERVER_AUTH_ID,
+        #[cfg(feature = "nasreq")]
         &defs::ORIGINATING_LINE_INFO,
+        #[cfg(feature = "nasreq")]
         &defs::NAS_I_PV6_ADDRESS,
+        #[cfg(feature = "nasreq")]
         &defs::FRAMED_INTERFACE_ID,
+        #[cfg(feature = "nasreq")]
         &defs::FRAMED_I_PV6_PREFIX,
+        #[cfg(feature = "nasreq")]
         &defs::LOGIN_I_PV6_HOST,
+        #[cfg(feature = "nasreq")]
         &defs::FRAMED_I_PV6_ROUTE,
+        #[cfg(feature = "nasreq")]
         &defs::FRAMED_I_PV6_POOL,
+        #[cfg(
+            any(feature = "nasreq", feature = "rf", feature = "ro", feature = "ts32299")
+        )]
         &defs::ACCOUNTING_INPUT_OCTETS,
+        #[cfg(
+            any(feature = "nasreq", feature = "rf", feature = "ro", feature = "ts32299")
+        )]
         &defs::ACCOUNTING_OUTPUT_OCTETS,
+        #[cfg(feature = "nasreq")]
         &defs::ACCOUNTING_INPUT_PACKETS,
+        #[cfg(feature = "nasreq")]
         &defs::ACCOUNTING_OUTPUT_PACKETS,
+        #[cfg(feature = "nasreq")]
         &defs::NAS_FILTER_RULE,
+        #[cfg(feature = "nasreq")]
         &defs::TUNNELING,
+        #[cfg(feature = "nasreq")]
         &defs::CHAP_AUTH,
+        #[cfg(feature = "nasreq")]
         &defs::CHAP_ALGORITHM,
+        #[cfg(feature = "nasreq")]
         &defs::CHAP_IDENT,
+        #[cfg(feature = "nasreq")]
         &defs::CHAP_RESPONSE,
+        #[cfg(feature = "nasreq")]
         &defs::ACCOUNTING_AUTH_METHOD,
+        #[cfg(feature = "nasreq")]
         &defs::QO_S_FILTER_RULE,
+        #[cfg(feature = "nasreq")]
         &defs::ORIGIN_AAA_PROTOCOL,
     ],
     applications: &[
+        #[cfg(feature = "nasreq")]
         rt::dictionary::ApplicationDef {
             id: 1u32,
             name: "Diameter Network Access Server",
@@ -2593,9 +2817,11 @@ pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
         },
     ],
 };
+#[cfg(feature = "nasreq")]
 /// The Enumerated AVP [`Service-Type`](defs::SERVICE_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ServiceType(pub i32);
+#[cfg(feature = "nasreq")]
 impl ServiceType {
     /// `Login` (1).
     pub const LOGIN: Self = Self(1);
@@ -2637,10 +2863,13 @@ impl ServiceType {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 rt::enumerated!(ServiceType, "Service-Type");
+#[cfg(feature = "nasreq")]
 /// The Enumerated AVP [`Framed-Protocol`](defs::FRAMED_PROTOCOL); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FramedProtocol(pub i32);
+#[cfg(feature = "nasreq")]
 impl FramedProtocol {
     /// `PPP` (1).
     pub const PPP: Self = Self(1);
@@ -2667,10 +2896,13 @@ impl FramedProtocol {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 rt::enumerated!(FramedProtocol, "Framed-Protocol");
+#[cfg(feature = "nasreq")]
 /// The Enumerated AVP [`Framed-Routing`](defs::FRAMED_ROUTING); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FramedRouting(pub i32);
+#[cfg(feature = "nasreq")]
 impl FramedRouting {
     /// `None` (0).
     pub const NONE: Self = Self(0);
@@ -2691,10 +2923,13 @@ impl FramedRouting {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 rt::enumerated!(FramedRouting, "Framed-Routing");
+#[cfg(feature = "nasreq")]
 /// The Enumerated AVP [`Framed-Compression`](defs::FRAMED_COMPRESSION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FramedCompression(pub i32);
+#[cfg(feature = "nasreq")]
 impl FramedCompression {
     /// `None` (0).
     pub const NONE: Self = Self(0);
@@ -2715,10 +2950,13 @@ impl FramedCompression {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 rt::enumerated!(FramedCompression, "Framed-Compression");
+#[cfg(feature = "nasreq")]
 /// The Enumerated AVP [`Login-Service`](defs::LOGIN_SERVICE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct LoginService(pub i32);
+#[cfg(feature = "nasreq")]
 impl LoginService {
     /// `Telnet` (0).
     pub const TELNET: Self = Self(0);
@@ -2753,10 +2991,13 @@ impl LoginService {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 rt::enumerated!(LoginService, "Login-Service");
+#[cfg(feature = "nasreq")]
 /// The Enumerated AVP [`Acct-Authentic`](defs::ACCT_AUTHENTIC); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct AcctAuthentic(pub i32);
+#[cfg(feature = "nasreq")]
 impl AcctAuthentic {
     /// `RADIUS` (1).
     pub const RADIUS: Self = Self(1);
@@ -2777,10 +3018,13 @@ impl AcctAuthentic {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 rt::enumerated!(AcctAuthentic, "Acct-Authentic");
+#[cfg(feature = "nasreq")]
 /// The Enumerated AVP [`NAS-Port-Type`](defs::NAS_PORT_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct NasPortType(pub i32);
+#[cfg(feature = "nasreq")]
 impl NasPortType {
     /// `Async` (0).
     pub const ASYNC: Self = Self(0);
@@ -2849,10 +3093,13 @@ impl NasPortType {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 rt::enumerated!(NasPortType, "NAS-Port-Type");
+#[cfg(feature = "nasreq")]
 /// The Enumerated AVP [`Tunnel-Type`](defs::TUNNEL_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct TunnelType(pub i32);
+#[cfg(feature = "nasreq")]
 impl TunnelType {
     /// `PPTP` (1).
     pub const PPTP: Self = Self(1);
@@ -2897,10 +3144,13 @@ impl TunnelType {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 rt::enumerated!(TunnelType, "Tunnel-Type");
+#[cfg(feature = "nasreq")]
 /// The Enumerated AVP [`Tunnel-Medium-Type`](defs::TUNNEL_MEDIUM_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct TunnelMediumType(pub i32);
+#[cfg(feature = "nasreq")]
 impl TunnelMediumType {
     /// `IPv4` (1).
     pub const I_PV4: Self = Self(1);
@@ -2954,10 +3204,13 @@ impl TunnelMediumType {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 rt::enumerated!(TunnelMediumType, "Tunnel-Medium-Type");
+#[cfg(feature = "nasreq")]
 /// The Enumerated AVP [`ARAP-Zone-Access`](defs::ARAP_ZONE_ACCESS); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ArapZoneAccess(pub i32);
+#[cfg(feature = "nasreq")]
 impl ArapZoneAccess {
     /// `Only allow access to default zone` (1).
     pub const ONLY_ALLOW_ACCESS_TO_DEFAULT_ZONE: Self = Self(1);
@@ -2975,10 +3228,13 @@ impl ArapZoneAccess {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 rt::enumerated!(ArapZoneAccess, "ARAP-Zone-Access");
+#[cfg(feature = "nasreq")]
 /// The Enumerated AVP [`Prompt`](defs::PROMPT); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Prompt(pub i32);
+#[cfg(feature = "nasreq")]
 impl Prompt {
     /// `No Echo` (0).
     pub const NO_ECHO: Self = Self(0);
@@ -2993,7 +3249,9 @@ impl Prompt {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 rt::enumerated!(Prompt, "Prompt");
+#[cfg(feature = "nasreq")]
 /// The Grouped AVP [`Tunneling`](defs::TUNNELING).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tunneling<'a> {
@@ -3018,6 +3276,7 @@ pub struct Tunneling<'a> {
     /// [`Tunnel-Private-Group-Id`](defs::TUNNEL_PRIVATE_GROUP_ID), optional.
     pub tunnel_private_group_id: Option<rt::OctetString<'a>>,
 }
+#[cfg(feature = "nasreq")]
 impl<'a> Tunneling<'a> {
     /// Starts a [`TunnelingBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> TunnelingBuilder<'a> {
@@ -3027,6 +3286,7 @@ impl<'a> Tunneling<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// A builder of this group: one setter per required AVP, then [`TunnelingBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -3035,6 +3295,7 @@ pub struct TunnelingBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 4usize],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> TunnelingBuilder<'a> {
     ///Sets `Tunnel-Type`.
     pub fn tunnel_type(mut self, v: impl Into<TunnelType>) -> Self {
@@ -3070,6 +3331,7 @@ impl<'a> TunnelingBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::Group<'a> for Tunneling<'a> {
     const DEF: &'static rt::AvpDef = &defs::TUNNELING;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -3107,6 +3369,7 @@ impl<'a> rt::Group<'a> for Tunneling<'a> {
         rt::put_opt(w, 81, 64, 0, &self.tunnel_private_group_id);
     }
 }
+#[cfg(feature = "nasreq")]
 impl rt::IntoOwned for Tunneling<'_> {
     type Owned = Tunneling<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> Tunneling<'static> {
@@ -3124,12 +3387,14 @@ impl rt::IntoOwned for Tunneling<'_> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// The checked view of [`Tunneling`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct TunnelingView<'a> {
     data: &'a [u8],
     at: [u32; 10],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> TunnelingView<'a> {
     /// [`Tunnel-Type`](defs::TUNNEL_TYPE), required.
     pub fn tunnel_type(&self) -> TunnelType {
@@ -3172,6 +3437,7 @@ impl<'a> TunnelingView<'a> {
         rt::view::opt(self.data, self.at[9])
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::GroupView<'a> for TunnelingView<'a> {
     const DEF: &'static rt::AvpDef = &defs::TUNNELING;
     type Group = Tunneling<'a>;
@@ -3239,12 +3505,14 @@ impl<'a> rt::GroupView<'a> for TunnelingView<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for TunnelingView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "nasreq")]
 /// The Grouped AVP [`CHAP-Auth`](defs::CHAP_AUTH).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChapAuth<'a> {
@@ -3257,6 +3525,7 @@ pub struct ChapAuth<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "nasreq")]
 impl<'a> ChapAuth<'a> {
     /// A group with its required AVPs (`CHAP-Algorithm`, `CHAP-Ident`); optional and repeated ones start empty.
     pub fn new(chap_algorithm: ChapAlgorithm, chap_ident: rt::OctetString<'a>) -> Self {
@@ -3274,6 +3543,7 @@ impl<'a> ChapAuth<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// A builder of this group: one setter per required AVP, then [`ChapAuthBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -3282,6 +3552,7 @@ pub struct ChapAuthBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> ChapAuthBuilder<'a> {
     ///Sets `CHAP-Algorithm`.
     pub fn chap_algorithm(mut self, v: impl Into<ChapAlgorithm>) -> Self {
@@ -3305,6 +3576,7 @@ impl<'a> ChapAuthBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::Group<'a> for ChapAuth<'a> {
     const DEF: &'static rt::AvpDef = &defs::CHAP_AUTH;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -3327,6 +3599,7 @@ impl<'a> rt::Group<'a> for ChapAuth<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "nasreq")]
 impl rt::IntoOwned for ChapAuth<'_> {
     type Owned = ChapAuth<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ChapAuth<'static> {
@@ -3338,12 +3611,14 @@ impl rt::IntoOwned for ChapAuth<'_> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// The checked view of [`ChapAuth`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ChapAuthView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> ChapAuthView<'a> {
     /// [`CHAP-Algorithm`](defs::CHAP_ALGORITHM), required.
     pub fn chap_algorithm(&self) -> ChapAlgorithm {
@@ -3362,6 +3637,7 @@ impl<'a> ChapAuthView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::GroupView<'a> for ChapAuthView<'a> {
     const DEF: &'static rt::AvpDef = &defs::CHAP_AUTH;
     type Group = ChapAuth<'a>;
@@ -3407,15 +3683,18 @@ impl<'a> rt::GroupView<'a> for ChapAuthView<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ChapAuthView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "nasreq")]
 /// The Enumerated AVP [`CHAP-Algorithm`](defs::CHAP_ALGORITHM); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ChapAlgorithm(pub i32);
+#[cfg(feature = "nasreq")]
 impl ChapAlgorithm {
     /// `CHAP with MD5` (5).
     pub const CHAP_WITH_MD5: Self = Self(5);
@@ -3427,10 +3706,13 @@ impl ChapAlgorithm {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 rt::enumerated!(ChapAlgorithm, "CHAP-Algorithm");
+#[cfg(feature = "nasreq")]
 /// The Enumerated AVP [`Accounting-Auth-Method`](defs::ACCOUNTING_AUTH_METHOD); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct AccountingAuthMethod(pub i32);
+#[cfg(feature = "nasreq")]
 impl AccountingAuthMethod {
     /// `PAP` (1).
     pub const PAP: Self = Self(1);
@@ -3457,10 +3739,13 @@ impl AccountingAuthMethod {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 rt::enumerated!(AccountingAuthMethod, "Accounting-Auth-Method");
+#[cfg(feature = "nasreq")]
 /// The Enumerated AVP [`Origin-AAA-Protocol`](defs::ORIGIN_AAA_PROTOCOL); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct OriginAaaProtocol(pub i32);
+#[cfg(feature = "nasreq")]
 impl OriginAaaProtocol {
     /// `RADIUS` (1).
     pub const RADIUS: Self = Self(1);
@@ -3472,7 +3757,9 @@ impl OriginAaaProtocol {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 rt::enumerated!(OriginAaaProtocol, "Origin-AAA-Protocol");
+#[cfg(feature = "nasreq")]
 /// Re-Auth-Request (RAR): command code 258, application 1; RFC 7155 section 3.3, 3.4.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReAuthRequest<'a> {
@@ -3539,6 +3826,7 @@ pub struct ReAuthRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "nasreq")]
 impl<'a> ReAuthRequest<'a> {
     /// Starts a [`ReAuthRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> ReAuthRequestBuilder<'a> {
@@ -3548,6 +3836,7 @@ impl<'a> ReAuthRequest<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// A builder of this message: one setter per required AVP, then [`ReAuthRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -3556,6 +3845,7 @@ pub struct ReAuthRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 7usize],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> ReAuthRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -3616,6 +3906,7 @@ impl<'a> ReAuthRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::CommandBuilder<'a> for ReAuthRequestBuilder<'a> {
     type Command = ReAuthRequest<'a>;
     fn build(self) -> Result<ReAuthRequest<'a>, rt::MissingAvps> {
@@ -3644,11 +3935,13 @@ impl<'a> rt::CommandBuilder<'a> for ReAuthRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::answer::AnswerGrammar for ReAuthRequestView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <ReAuthRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::Command<'a> for ReAuthRequest<'a> {
     const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
         &defs::RE_AUTH_ANSWER_GRAMMAR,
@@ -3742,6 +4035,7 @@ impl<'a> rt::Command<'a> for ReAuthRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "nasreq")]
 impl rt::IntoOwned for ReAuthRequest<'_> {
     type Owned = ReAuthRequest<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ReAuthRequest<'static> {
@@ -3780,12 +4074,14 @@ impl rt::IntoOwned for ReAuthRequest<'_> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// The checked view of [`ReAuthRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ReAuthRequestView<'a> {
     data: &'a [u8],
     at: [u32; 30],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> ReAuthRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -3912,6 +4208,7 @@ impl<'a> ReAuthRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::CommandView<'a> for ReAuthRequestView<'a> {
     type Command = ReAuthRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -4056,12 +4353,14 @@ impl<'a> rt::CommandView<'a> for ReAuthRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ReAuthRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "nasreq")]
 /// Re-Auth-Answer (RAA): command code 258, application 1; RFC 7155 section 3.3, 3.4.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReAuthAnswer<'a> {
@@ -4116,6 +4415,7 @@ pub struct ReAuthAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "nasreq")]
 impl<'a> ReAuthAnswer<'a> {
     /// Starts a [`ReAuthAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> ReAuthAnswerBuilder<'a> {
@@ -4125,6 +4425,7 @@ impl<'a> ReAuthAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// A builder of this message: one setter per required AVP, then [`ReAuthAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -4133,6 +4434,7 @@ pub struct ReAuthAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 4usize],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> ReAuthAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -4168,6 +4470,7 @@ impl<'a> ReAuthAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::CommandBuilder<'a> for ReAuthAnswerBuilder<'a> {
     type Command = ReAuthAnswer<'a>;
     fn build(self) -> Result<ReAuthAnswer<'a>, rt::MissingAvps> {
@@ -4196,11 +4499,13 @@ impl<'a> rt::CommandBuilder<'a> for ReAuthAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::answer::AnswerGrammar for ReAuthAnswerView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <ReAuthAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::Command<'a> for ReAuthAnswer<'a> {
     const CODE: u32 = 258u32;
     const APPLICATION_ID: u32 = 1u32;
@@ -4276,6 +4581,7 @@ impl<'a> rt::Command<'a> for ReAuthAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "nasreq")]
 impl rt::IntoOwned for ReAuthAnswer<'_> {
     type Owned = ReAuthAnswer<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ReAuthAnswer<'static> {
@@ -4308,12 +4614,14 @@ impl rt::IntoOwned for ReAuthAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// The checked view of [`ReAuthAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ReAuthAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 24],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> ReAuthAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -4416,6 +4724,7 @@ impl<'a> ReAuthAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::CommandView<'a> for ReAuthAnswerView<'a> {
     type Command = ReAuthAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -4543,12 +4852,14 @@ impl<'a> rt::CommandView<'a> for ReAuthAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ReAuthAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "nasreq")]
 /// AA-Request (AAR): command code 265, application 1; RFC 7155 section 3.1, 3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AaRequest<'a> {
@@ -4653,6 +4964,7 @@ pub struct AaRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "nasreq")]
 impl<'a> AaRequest<'a> {
     /// Starts a [`AaRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> AaRequestBuilder<'a> {
@@ -4662,6 +4974,7 @@ impl<'a> AaRequest<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// A builder of this message: one setter per required AVP, then [`AaRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -4670,6 +4983,7 @@ pub struct AaRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 6usize],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> AaRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -4720,6 +5034,7 @@ impl<'a> AaRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::CommandBuilder<'a> for AaRequestBuilder<'a> {
     type Command = AaRequest<'a>;
     fn build(self) -> Result<AaRequest<'a>, rt::MissingAvps> {
@@ -4748,11 +5063,13 @@ impl<'a> rt::CommandBuilder<'a> for AaRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::answer::AnswerGrammar for AaRequestView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <AaRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::Command<'a> for AaRequest<'a> {
     const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
         &defs::AA_ANSWER_GRAMMAR,
@@ -4882,6 +5199,7 @@ impl<'a> rt::Command<'a> for AaRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "nasreq")]
 impl rt::IntoOwned for AaRequest<'_> {
     type Owned = AaRequest<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> AaRequest<'static> {
@@ -4939,12 +5257,14 @@ impl rt::IntoOwned for AaRequest<'_> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// The checked view of [`AaRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AaRequestView<'a> {
     data: &'a [u8],
     at: [u32; 49],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> AaRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -5147,6 +5467,7 @@ impl<'a> AaRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::CommandView<'a> for AaRequestView<'a> {
     type Command = AaRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -5350,12 +5671,14 @@ impl<'a> rt::CommandView<'a> for AaRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AaRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "nasreq")]
 /// AA-Answer (AAA): command code 265, application 1; RFC 7155 section 3.1, 3.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AaAnswer<'a> {
@@ -5496,6 +5819,7 @@ pub struct AaAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "nasreq")]
 impl<'a> AaAnswer<'a> {
     /// Starts a [`AaAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> AaAnswerBuilder<'a> {
@@ -5505,6 +5829,7 @@ impl<'a> AaAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// A builder of this message: one setter per required AVP, then [`AaAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -5513,6 +5838,7 @@ pub struct AaAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 6usize],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> AaAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -5563,6 +5889,7 @@ impl<'a> AaAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::CommandBuilder<'a> for AaAnswerBuilder<'a> {
     type Command = AaAnswer<'a>;
     fn build(self) -> Result<AaAnswer<'a>, rt::MissingAvps> {
@@ -5591,11 +5918,13 @@ impl<'a> rt::CommandBuilder<'a> for AaAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::answer::AnswerGrammar for AaAnswerView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <AaAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::Command<'a> for AaAnswer<'a> {
     const CODE: u32 = 265u32;
     const APPLICATION_ID: u32 = 1u32;
@@ -5758,6 +6087,7 @@ impl<'a> rt::Command<'a> for AaAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "nasreq")]
 impl rt::IntoOwned for AaAnswer<'_> {
     type Owned = AaAnswer<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> AaAnswer<'static> {
@@ -5833,12 +6163,14 @@ impl rt::IntoOwned for AaAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// The checked view of [`AaAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AaAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 67],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> AaAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -6113,6 +6445,7 @@ impl<'a> AaAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::CommandView<'a> for AaAnswerView<'a> {
     type Command = AaAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -6378,12 +6711,14 @@ impl<'a> rt::CommandView<'a> for AaAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AaAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "nasreq")]
 /// Accounting-Request (ACR): command code 271, application 1; RFC 7155 section 3.9, 3.10.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccountingRequest<'a> {
@@ -6544,6 +6879,7 @@ pub struct AccountingRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "nasreq")]
 impl<'a> AccountingRequest<'a> {
     /// Starts a [`AccountingRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> AccountingRequestBuilder<'a> {
@@ -6553,6 +6889,7 @@ impl<'a> AccountingRequest<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// A builder of this message: one setter per required AVP, then [`AccountingRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -6561,6 +6898,7 @@ pub struct AccountingRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 7usize],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> AccountingRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -6621,6 +6959,7 @@ impl<'a> AccountingRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::CommandBuilder<'a> for AccountingRequestBuilder<'a> {
     type Command = AccountingRequest<'a>;
     fn build(self) -> Result<AccountingRequest<'a>, rt::MissingAvps> {
@@ -6649,11 +6988,13 @@ impl<'a> rt::CommandBuilder<'a> for AccountingRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::answer::AnswerGrammar for AccountingRequestView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <AccountingRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::Command<'a> for AccountingRequest<'a> {
     const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
         &defs::ACCOUNTING_ANSWER_GRAMMAR,
@@ -6841,6 +7182,7 @@ impl<'a> rt::Command<'a> for AccountingRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "nasreq")]
 impl rt::IntoOwned for AccountingRequest<'_> {
     type Owned = AccountingRequest<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> AccountingRequest<'static> {
@@ -6932,12 +7274,14 @@ impl rt::IntoOwned for AccountingRequest<'_> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// The checked view of [`AccountingRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AccountingRequestView<'a> {
     data: &'a [u8],
     at: [u32; 77],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> AccountingRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -7254,6 +7598,7 @@ impl<'a> AccountingRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::CommandView<'a> for AccountingRequestView<'a> {
     type Command = AccountingRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -7549,12 +7894,14 @@ impl<'a> rt::CommandView<'a> for AccountingRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AccountingRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "nasreq")]
 /// Accounting-Answer (ACA): command code 271, application 1; RFC 7155 section 3.9, 3.10.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccountingAnswer<'a> {
@@ -7619,6 +7966,7 @@ pub struct AccountingAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "nasreq")]
 impl<'a> AccountingAnswer<'a> {
     /// Starts a [`AccountingAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> AccountingAnswerBuilder<'a> {
@@ -7628,6 +7976,7 @@ impl<'a> AccountingAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// A builder of this message: one setter per required AVP, then [`AccountingAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -7636,6 +7985,7 @@ pub struct AccountingAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 7usize],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> AccountingAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -7696,6 +8046,7 @@ impl<'a> AccountingAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::CommandBuilder<'a> for AccountingAnswerBuilder<'a> {
     type Command = AccountingAnswer<'a>;
     fn build(self) -> Result<AccountingAnswer<'a>, rt::MissingAvps> {
@@ -7724,11 +8075,13 @@ impl<'a> rt::CommandBuilder<'a> for AccountingAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::answer::AnswerGrammar for AccountingAnswerView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <AccountingAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::Command<'a> for AccountingAnswer<'a> {
     const CODE: u32 = 271u32;
     const APPLICATION_ID: u32 = 1u32;
@@ -7817,6 +8170,7 @@ impl<'a> rt::Command<'a> for AccountingAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "nasreq")]
 impl rt::IntoOwned for AccountingAnswer<'_> {
     type Owned = AccountingAnswer<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> AccountingAnswer<'static> {
@@ -7858,12 +8212,14 @@ impl rt::IntoOwned for AccountingAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// The checked view of [`AccountingAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AccountingAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 29],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> AccountingAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -7988,6 +8344,7 @@ impl<'a> AccountingAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::CommandView<'a> for AccountingAnswerView<'a> {
     type Command = AccountingAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -8139,12 +8496,14 @@ impl<'a> rt::CommandView<'a> for AccountingAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AccountingAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "nasreq")]
 /// Abort-Session-Request (ASR): command code 274, application 1; RFC 7155 section 3.7, 3.8.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AbortSessionRequest<'a> {
@@ -8209,6 +8568,7 @@ pub struct AbortSessionRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "nasreq")]
 impl<'a> AbortSessionRequest<'a> {
     /// Starts a [`AbortSessionRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> AbortSessionRequestBuilder<'a> {
@@ -8218,6 +8578,7 @@ impl<'a> AbortSessionRequest<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// A builder of this message: one setter per required AVP, then [`AbortSessionRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -8226,6 +8587,7 @@ pub struct AbortSessionRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 6usize],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> AbortSessionRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -8277,6 +8639,7 @@ impl<'a> AbortSessionRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::CommandBuilder<'a> for AbortSessionRequestBuilder<'a> {
     type Command = AbortSessionRequest<'a>;
     fn build(self) -> Result<AbortSessionRequest<'a>, rt::MissingAvps> {
@@ -8305,11 +8668,13 @@ impl<'a> rt::CommandBuilder<'a> for AbortSessionRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::answer::AnswerGrammar for AbortSessionRequestView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <AbortSessionRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::Command<'a> for AbortSessionRequest<'a> {
     const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
         &defs::ABORT_SESSION_ANSWER_GRAMMAR,
@@ -8403,6 +8768,7 @@ impl<'a> rt::Command<'a> for AbortSessionRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "nasreq")]
 impl rt::IntoOwned for AbortSessionRequest<'_> {
     type Owned = AbortSessionRequest<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> AbortSessionRequest<'static> {
@@ -8440,12 +8806,14 @@ impl rt::IntoOwned for AbortSessionRequest<'_> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// The checked view of [`AbortSessionRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AbortSessionRequestView<'a> {
     data: &'a [u8],
     at: [u32; 29],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> AbortSessionRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -8568,6 +8936,7 @@ impl<'a> AbortSessionRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::CommandView<'a> for AbortSessionRequestView<'a> {
     type Command = AbortSessionRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -8707,12 +9076,14 @@ impl<'a> rt::CommandView<'a> for AbortSessionRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AbortSessionRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "nasreq")]
 /// Abort-Session-Answer (ASA): command code 274, application 1; RFC 7155 section 3.7, 3.8.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AbortSessionAnswer<'a> {
@@ -8749,6 +9120,7 @@ pub struct AbortSessionAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "nasreq")]
 impl<'a> AbortSessionAnswer<'a> {
     /// Starts a [`AbortSessionAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> AbortSessionAnswerBuilder<'a> {
@@ -8758,6 +9130,7 @@ impl<'a> AbortSessionAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// A builder of this message: one setter per required AVP, then [`AbortSessionAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -8766,6 +9139,7 @@ pub struct AbortSessionAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 4usize],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> AbortSessionAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -8805,6 +9179,7 @@ impl<'a> AbortSessionAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::CommandBuilder<'a> for AbortSessionAnswerBuilder<'a> {
     type Command = AbortSessionAnswer<'a>;
     fn build(self) -> Result<AbortSessionAnswer<'a>, rt::MissingAvps> {
@@ -8833,11 +9208,13 @@ impl<'a> rt::CommandBuilder<'a> for AbortSessionAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::answer::AnswerGrammar for AbortSessionAnswerView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <AbortSessionAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::Command<'a> for AbortSessionAnswer<'a> {
     const CODE: u32 = 274u32;
     const APPLICATION_ID: u32 = 1u32;
@@ -8898,6 +9275,7 @@ impl<'a> rt::Command<'a> for AbortSessionAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "nasreq")]
 impl rt::IntoOwned for AbortSessionAnswer<'_> {
     type Owned = AbortSessionAnswer<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> AbortSessionAnswer<'static> {
@@ -8921,12 +9299,14 @@ impl rt::IntoOwned for AbortSessionAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// The checked view of [`AbortSessionAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AbortSessionAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 15],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> AbortSessionAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -8993,6 +9373,7 @@ impl<'a> AbortSessionAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::CommandView<'a> for AbortSessionAnswerView<'a> {
     type Command = AbortSessionAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -9094,12 +9475,14 @@ impl<'a> rt::CommandView<'a> for AbortSessionAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AbortSessionAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "nasreq")]
 /// Session-Termination-Request (STR): command code 275, application 1; RFC 7155 section 3.5, 3.6.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SessionTerminationRequest<'a> {
@@ -9132,6 +9515,7 @@ pub struct SessionTerminationRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "nasreq")]
 impl<'a> SessionTerminationRequest<'a> {
     /// Starts a [`SessionTerminationRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> SessionTerminationRequestBuilder<'a> {
@@ -9141,6 +9525,7 @@ impl<'a> SessionTerminationRequest<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// A builder of this message: one setter per required AVP, then [`SessionTerminationRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -9149,6 +9534,7 @@ pub struct SessionTerminationRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 6usize],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> SessionTerminationRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -9203,6 +9589,7 @@ impl<'a> SessionTerminationRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::CommandBuilder<'a> for SessionTerminationRequestBuilder<'a> {
     type Command = SessionTerminationRequest<'a>;
     fn build(self) -> Result<SessionTerminationRequest<'a>, rt::MissingAvps> {
@@ -9231,11 +9618,13 @@ impl<'a> rt::CommandBuilder<'a> for SessionTerminationRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::answer::AnswerGrammar for SessionTerminationRequestView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <SessionTerminationRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::Command<'a> for SessionTerminationRequest<'a> {
     const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
         &defs::SESSION_TERMINATION_ANSWER_GRAMMAR,
@@ -9297,6 +9686,7 @@ impl<'a> rt::Command<'a> for SessionTerminationRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "nasreq")]
 impl rt::IntoOwned for SessionTerminationRequest<'_> {
     type Owned = SessionTerminationRequest<'static>;
     fn into_owned_in(
@@ -9321,12 +9711,14 @@ impl rt::IntoOwned for SessionTerminationRequest<'_> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// The checked view of [`SessionTerminationRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct SessionTerminationRequestView<'a> {
     data: &'a [u8],
     at: [u32; 13],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> SessionTerminationRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -9385,6 +9777,7 @@ impl<'a> SessionTerminationRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::CommandView<'a> for SessionTerminationRequestView<'a> {
     type Command = SessionTerminationRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -9478,12 +9871,14 @@ impl<'a> rt::CommandView<'a> for SessionTerminationRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for SessionTerminationRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "nasreq")]
 /// Session-Termination-Answer (STA): command code 275, application 1; RFC 7155 section 3.5, 3.6.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SessionTerminationAnswer<'a> {
@@ -9520,6 +9915,7 @@ pub struct SessionTerminationAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "nasreq")]
 impl<'a> SessionTerminationAnswer<'a> {
     /// Starts a [`SessionTerminationAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> SessionTerminationAnswerBuilder<'a> {
@@ -9529,6 +9925,7 @@ impl<'a> SessionTerminationAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// A builder of this message: one setter per required AVP, then [`SessionTerminationAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -9537,6 +9934,7 @@ pub struct SessionTerminationAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 4usize],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> SessionTerminationAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -9576,6 +9974,7 @@ impl<'a> SessionTerminationAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::CommandBuilder<'a> for SessionTerminationAnswerBuilder<'a> {
     type Command = SessionTerminationAnswer<'a>;
     fn build(self) -> Result<SessionTerminationAnswer<'a>, rt::MissingAvps> {
@@ -9604,11 +10003,13 @@ impl<'a> rt::CommandBuilder<'a> for SessionTerminationAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::answer::AnswerGrammar for SessionTerminationAnswerView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <SessionTerminationAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::Command<'a> for SessionTerminationAnswer<'a> {
     const CODE: u32 = 275u32;
     const APPLICATION_ID: u32 = 1u32;
@@ -9669,6 +10070,7 @@ impl<'a> rt::Command<'a> for SessionTerminationAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "nasreq")]
 impl rt::IntoOwned for SessionTerminationAnswer<'_> {
     type Owned = SessionTerminationAnswer<'static>;
     fn into_owned_in(
@@ -9695,12 +10097,14 @@ impl rt::IntoOwned for SessionTerminationAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// The checked view of [`SessionTerminationAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct SessionTerminationAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 15],
 }
+#[cfg(feature = "nasreq")]
 impl<'a> SessionTerminationAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -9767,6 +10171,7 @@ impl<'a> SessionTerminationAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "nasreq")]
 impl<'a> rt::CommandView<'a> for SessionTerminationAnswerView<'a> {
     type Command = SessionTerminationAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -9866,6 +10271,7 @@ impl<'a> rt::CommandView<'a> for SessionTerminationAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "nasreq")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for SessionTerminationAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {

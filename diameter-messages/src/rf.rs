@@ -89,6 +89,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const ACCOUNTING_REQUEST_OCCURS: [rt::Occurs; 16] = [
@@ -145,6 +147,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const ACCOUNTING_ANSWER_OCCURS: [rt::Occurs; 15] = [

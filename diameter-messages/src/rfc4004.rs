@@ -61,6 +61,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const MIP_HOME_AGENT_HOST_OCCURS: [rt::Occurs; 2] = [

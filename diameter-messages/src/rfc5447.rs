@@ -72,6 +72,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const MIP6_AGENT_INFO_OCCURS: [rt::Occurs; 3] = [

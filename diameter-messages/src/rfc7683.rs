@@ -40,16 +40,21 @@ pub mod defs {
     #![allow(unused_imports)]
     use super::rt::{self, AvpDef, GrammarDef};
     use super::rt::{AvpType::*, FlagRule::*};
+    #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
     /// Member grammar of `OC-Supported-Features`.
     pub static OC_SUPPORTED_FEATURES_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[rt::rule(&OC_FEATURE_VECTOR, false, 0, Some(1))],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
     #[doc(hidden)]
     pub const OC_SUPPORTED_FEATURES_OCCURS: [rt::Occurs; 1] = [
         rt::Occurs::new(0, 1, usize::MAX, 0, 0),
     ];
+    #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
     /// Announces that the sender supports DOIC and, through OC-Feature-Vector, which DOIC features it offers (in requests) or selected (in answers).
     ///
     /// `OC-Supported-Features` (AVP code 621), Grouped; flags M may, V must-not, P may; RFC 7683 section 7.1.
@@ -65,6 +70,7 @@ pub mod defs {
         grouped: Some(&OC_SUPPORTED_FEATURES_GRAMMAR),
         spec: "RFC 7683",
     };
+    #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
     /// Bit field of DOIC capabilities; zero is reserved. Bit 0x0000000000000001 OLR_DEFAULT_ALGO: the default (loss) abatement algorithm is supported (reacting node) or will be used (reporting node). Absent means only the loss algorithm.
     ///
     /// `OC-Feature-Vector` (AVP code 622), Unsigned64; flags M may, V must-not, P may; RFC 7683 section 7.2.
@@ -80,6 +86,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7683",
     };
+    #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
     /// Member grammar of `OC-OLR`.
     pub static OC_OLR_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -90,7 +97,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
     #[doc(hidden)]
     pub const OC_OLR_OCCURS: [rt::Occurs; 4] = [
         rt::Occurs::new(1, 1, 0, 0, 0),
@@ -98,6 +108,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 0, 0),
         rt::Occurs::new(0, 1, usize::MAX, 0, 0),
     ];
+    #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
     /// An overload report sent by a reporting node in an answer; the application, host and realm it concerns come from the enclosing message.
     ///
     /// `OC-OLR` (AVP code 623), Grouped; flags M may, V must-not, P may; RFC 7683 section 7.3.
@@ -113,6 +124,7 @@ pub mod defs {
         grouped: Some(&OC_OLR_GRAMMAR),
         spec: "RFC 7683",
     };
+    #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
     /// Counter that grows with each new overload report between two DOIC nodes, so a receiver can tell a newer report from a stale one.
     ///
     /// `OC-Sequence-Number` (AVP code 624), Unsigned64; flags M may, V must-not, P may; RFC 7683 section 7.4.
@@ -128,6 +140,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7683",
     };
+    #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
     /// How many seconds the overload report stays valid, counted from the first report with this sequence number; 30 when absent, at most 86400.
     ///
     /// `OC-Validity-Duration` (AVP code 625), Unsigned32; flags M may, V must-not, P may; RFC 7683 section 7.5.
@@ -143,6 +156,7 @@ pub mod defs {
         grouped: None,
         spec: "RFC 7683",
     };
+    #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
     /// Whether the overload report concerns requests routed to a host or to a realm.
     ///
     /// `OC-Report-Type` (AVP code 626), Enumerated; flags M may, V must-not, P may; RFC 7683 section 7.6.
@@ -177,16 +191,23 @@ pub mod defs {
 /// The AVPs and applications this module defines.
 pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
     avps: &[
+        #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
         &defs::OC_SUPPORTED_FEATURES,
+        #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
         &defs::OC_FEATURE_VECTOR,
+        #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
         &defs::OC_OLR,
+        #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
         &defs::OC_SEQUENCE_NUMBER,
+        #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
         &defs::OC_VALIDITY_DURATION,
+        #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
         &defs::OC_REPORT_TYPE,
         &defs::OC_REDUCTION_PERCENTAGE,
     ],
     applications: &[],
 };
+#[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
 /// The Grouped AVP [`OC-Supported-Features`](defs::OC_SUPPORTED_FEATURES).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OcSupportedFeatures<'a> {
@@ -195,12 +216,14 @@ pub struct OcSupportedFeatures<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
 impl<'a> OcSupportedFeatures<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
 impl<'a> rt::Group<'a> for OcSupportedFeatures<'a> {
     const DEF: &'static rt::AvpDef = &defs::OC_SUPPORTED_FEATURES;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -221,6 +244,7 @@ impl<'a> rt::Group<'a> for OcSupportedFeatures<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
 impl rt::IntoOwned for OcSupportedFeatures<'_> {
     type Owned = OcSupportedFeatures<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> OcSupportedFeatures<'static> {
@@ -230,12 +254,14 @@ impl rt::IntoOwned for OcSupportedFeatures<'_> {
         }
     }
 }
+#[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
 /// The checked view of [`OcSupportedFeatures`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct OcSupportedFeaturesView<'a> {
     data: &'a [u8],
     at: [u32; 1],
 }
+#[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
 impl<'a> OcSupportedFeaturesView<'a> {
     /// [`OC-Feature-Vector`](defs::OC_FEATURE_VECTOR), optional.
     pub fn oc_feature_vector(&self) -> Option<u64> {
@@ -246,6 +272,7 @@ impl<'a> OcSupportedFeaturesView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
 impl<'a> rt::GroupView<'a> for OcSupportedFeaturesView<'a> {
     const DEF: &'static rt::AvpDef = &defs::OC_SUPPORTED_FEATURES;
     type Group = OcSupportedFeatures<'a>;
@@ -287,12 +314,14 @@ impl<'a> rt::GroupView<'a> for OcSupportedFeaturesView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for OcSupportedFeaturesView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
 /// The Grouped AVP [`OC-OLR`](defs::OC_OLR).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OcOlr<'a> {
@@ -307,6 +336,7 @@ pub struct OcOlr<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
 impl<'a> OcOlr<'a> {
     /// A group with its required AVPs (`OC-Sequence-Number`, `OC-Report-Type`); optional and repeated ones start empty.
     pub fn new(oc_sequence_number: u64, oc_report_type: OcReportType) -> Self {
@@ -324,6 +354,7 @@ impl<'a> OcOlr<'a> {
         }
     }
 }
+#[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
 /// A builder of this group: one setter per required AVP, then [`OcOlrBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -332,6 +363,7 @@ pub struct OcOlrBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
 impl<'a> OcOlrBuilder<'a> {
     ///Sets `OC-Sequence-Number`.
     pub fn oc_sequence_number(mut self, v: u64) -> Self {
@@ -355,6 +387,7 @@ impl<'a> OcOlrBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
 impl<'a> rt::Group<'a> for OcOlr<'a> {
     const DEF: &'static rt::AvpDef = &defs::OC_OLR;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -379,6 +412,7 @@ impl<'a> rt::Group<'a> for OcOlr<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
 impl rt::IntoOwned for OcOlr<'_> {
     type Owned = OcOlr<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> OcOlr<'static> {
@@ -391,12 +425,14 @@ impl rt::IntoOwned for OcOlr<'_> {
         }
     }
 }
+#[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
 /// The checked view of [`OcOlr`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct OcOlrView<'a> {
     data: &'a [u8],
     at: [u32; 4],
 }
+#[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
 impl<'a> OcOlrView<'a> {
     /// [`OC-Sequence-Number`](defs::OC_SEQUENCE_NUMBER), required, at its fixed position.
     pub fn oc_sequence_number(&self) -> u64 {
@@ -419,6 +455,7 @@ impl<'a> OcOlrView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
 impl<'a> rt::GroupView<'a> for OcOlrView<'a> {
     const DEF: &'static rt::AvpDef = &defs::OC_OLR;
     type Group = OcOlr<'a>;
@@ -467,15 +504,18 @@ impl<'a> rt::GroupView<'a> for OcOlrView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for OcOlrView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
 /// The Enumerated AVP [`OC-Report-Type`](defs::OC_REPORT_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct OcReportType(pub i32);
+#[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
 impl OcReportType {
     /// `HOST_REPORT` (0).
     pub const HOST_REPORT: Self = Self(0);
@@ -490,6 +530,7 @@ impl OcReportType {
         }
     }
 }
+#[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
 rt::enumerated!(OcReportType, "OC-Report-Type");
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
 /// `vendor_id`), e.g. a Result-Code; `None` when they name none.

@@ -64,6 +64,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const LOAD_OCCURS: [rt::Occurs; 3] = [

@@ -77,6 +77,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const RE_AUTH_REQUEST_OCCURS: [rt::Occurs; 14] = [
@@ -119,6 +121,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const RE_AUTH_ANSWER_OCCURS: [rt::Occurs; 13] = [
@@ -215,6 +219,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const CREDIT_CONTROL_REQUEST_OCCURS: [rt::Occurs; 23] = [
@@ -319,6 +325,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const CREDIT_CONTROL_ANSWER_OCCURS: [rt::Occurs; 21] = [
@@ -360,6 +368,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const ABORT_SESSION_REQUEST_OCCURS: [rt::Occurs; 10] = [
@@ -398,6 +408,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const ABORT_SESSION_ANSWER_OCCURS: [rt::Occurs; 13] = [

@@ -65,6 +65,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const ME_IDENTITY_CHECK_REQUEST_OCCURS: [rt::Occurs; 12] = [
@@ -104,6 +106,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const ME_IDENTITY_CHECK_ANSWER_OCCURS: [rt::Occurs; 12] = [

@@ -42,6 +42,7 @@ pub mod defs {
     #![allow(unused_imports)]
     use super::rt::{self, AvpDef, GrammarDef};
     use super::rt::{AvpType::*, FlagRule::*};
+    #[cfg(feature = "s6a")]
     /// Member grammar of `Subscription-Data`.
     pub static SUBSCRIPTION_DATA_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -122,7 +123,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const SUBSCRIPTION_DATA_OCCURS: [rt::Occurs; 49] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -175,6 +179,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "s6a")]
     /// The subscriber's profile as the HSS sends it to the MME or SGSN in ULA, IDR or RSR: identities, barring, APN configurations, charging, trace and feature-specific data.
     ///
     /// `Subscription-Data` (AVP code 1400, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.2.
@@ -190,6 +195,16 @@ pub mod defs {
         grouped: Some(&SUBSCRIPTION_DATA_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s13",
+            feature = "s6a",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     /// Member grammar of `Terminal-Information`.
     pub static TERMINAL_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -199,13 +214,35 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s13",
+            feature = "s6a",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     #[doc(hidden)]
     pub const TERMINAL_INFORMATION_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s13",
+            feature = "s6a",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     /// Identifies the terminal (IMEI with software version, or a 3GPP2 MEID), sent in ULR, NOR and the S13 ECR.
     ///
     /// `Terminal-Information` (AVP code 1401, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.3.
@@ -221,6 +258,16 @@ pub mod defs {
         grouped: Some(&TERMINAL_INFORMATION_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s13",
+            feature = "s6a",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     /// The International Mobile Equipment Identity as 14 or 15 decimal digits (TS 23.003), without the software version.
     ///
     /// `IMEI` (AVP code 1402, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.4.
@@ -236,6 +283,16 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s13",
+            feature = "s6a",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     /// The two-digit software version number that completes the IMEI into an IMEISV (TS 23.003).
     ///
     /// `Software-Version` (AVP code 1403, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.5.
@@ -251,6 +308,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// A PDP context's subscribed QoS profile, coded as the Ext-QoS-Subscribed and related fields of TS 29.002 (for GPRS subscription data).
     ///
     /// `QoS-Subscribed` (AVP code 1404, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.77.
@@ -266,6 +324,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask of indications the MME or SGSN sets in ULR (S6a or S6d, initial attach, skip subscriber data, ...).
     ///
     /// `ULR-Flags` (AVP code 1405, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.7.
@@ -281,6 +340,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask the HSS returns in ULA (separation indication, MME registered for SMS).
     ///
     /// `ULA-Flags` (AVP code 1406, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.8.
@@ -296,6 +356,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336", feature = "ts29344"))]
     /// MCC and MNC of the PLMN serving the UE, three octets coded as in TS 24.008 (sent in ULR and AIR).
     ///
     /// `Visited-PLMN-Id` (AVP code 1407, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.9.
@@ -311,6 +372,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `Requested-EUTRAN-Authentication-Info`.
     pub static REQUESTED_EUTRAN_AUTHENTICATION_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -320,13 +382,17 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const REQUESTED_EUTRAN_AUTHENTICATION_INFO_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// What the MME asks for E-UTRAN authentication vectors in AIR: how many, whether to answer at once, and resynchronisation data.
     ///
     /// `Requested-EUTRAN-Authentication-Info` (AVP code 1408, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.11.
@@ -342,6 +408,7 @@ pub mod defs {
         grouped: Some(&REQUESTED_EUTRAN_AUTHENTICATION_INFO_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `Requested-UTRAN-GERAN-Authentication-Info`.
     pub static REQUESTED_UTRAN_GERAN_AUTHENTICATION_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -351,13 +418,17 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const REQUESTED_UTRAN_GERAN_AUTHENTICATION_INFO_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// What the SGSN asks for UTRAN or GERAN authentication vectors in AIR: how many, whether to answer at once, and resynchronisation data.
     ///
     /// `Requested-UTRAN-GERAN-Authentication-Info` (AVP code 1409, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.12.
@@ -373,6 +444,7 @@ pub mod defs {
         grouped: Some(&REQUESTED_UTRAN_GERAN_AUTHENTICATION_INFO_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// How many authentication vectors the MME or SGSN asks for (at most 5 make sense).
     ///
     /// `Number-Of-Requested-Vectors` (AVP code 1410, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.14.
@@ -388,6 +460,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// RAND followed by AUTS, sent by the MME or SGSN after the USIM reported a sequence-number failure, so that the HSS can resynchronise.
     ///
     /// `Re-Synchronization-Info` (AVP code 1411, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.15.
@@ -403,6 +476,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Present when the requesting node needs a vector now for an ongoing procedure (its value is not significant).
     ///
     /// `Immediate-Response-Preferred` (AVP code 1412, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.16.
@@ -418,6 +492,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `Authentication-Info`.
     pub static AUTHENTICATION_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -427,13 +502,17 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const AUTHENTICATION_INFO_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// The authentication vectors the HSS returns in AIA, one list per access type.
     ///
     /// `Authentication-Info` (AVP code 1413, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.17.
@@ -449,6 +528,7 @@ pub mod defs {
         grouped: Some(&AUTHENTICATION_INFO_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `E-UTRAN-Vector`.
     pub static E_UTRAN_VECTOR_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -460,7 +540,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const E_UTRAN_VECTOR_OCCURS: [rt::Occurs; 5] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -469,6 +552,7 @@ pub mod defs {
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// One E-UTRAN (EPS AKA) authentication vector: RAND, XRES, AUTN and KASME, with an optional item number.
     ///
     /// `E-UTRAN-Vector` (AVP code 1414, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.18.
@@ -484,6 +568,7 @@ pub mod defs {
         grouped: Some(&E_UTRAN_VECTOR_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `UTRAN-Vector`.
     pub static UTRAN_VECTOR_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -501,7 +586,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const UTRAN_VECTOR_OCCURS: [rt::Occurs; 6] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -511,6 +599,7 @@ pub mod defs {
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// One UMTS AKA authentication quintet: RAND, XRES, AUTN, CK and IK, with an optional item number.
     ///
     /// `UTRAN-Vector` (AVP code 1415, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.19.
@@ -526,6 +615,7 @@ pub mod defs {
         grouped: Some(&UTRAN_VECTOR_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `GERAN-Vector`.
     pub static GERAN_VECTOR_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -536,7 +626,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const GERAN_VECTOR_OCCURS: [rt::Occurs; 4] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -544,6 +637,7 @@ pub mod defs {
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// One GSM authentication triplet: RAND, SRES and Kc, with an optional item number.
     ///
     /// `GERAN-Vector` (AVP code 1416, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.20.
@@ -559,6 +653,7 @@ pub mod defs {
         grouped: Some(&GERAN_VECTOR_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Which domains the subscriber may use: packet and circuit switched, or packet only.
     ///
     /// `Network-Access-Mode` (AVP code 1417, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.21.
@@ -574,6 +669,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask of the four operator-specific barring types the home network has applied to the subscriber (TS 29.002).
     ///
     /// `HPLMN-ODB` (AVP code 1418, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.22.
@@ -589,6 +685,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Orders the vectors of one kind inside Authentication-Info (lower numbers are used first).
     ///
     /// `Item-Number` (AVP code 1419, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.23.
@@ -604,6 +701,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Why the HSS sends CLR: a new MME or SGSN, withdrawal of the subscription, an IWF update or an initial attach elsewhere.
     ///
     /// `Cancellation-Type` (AVP code 1420, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.24.
@@ -625,6 +723,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask telling the MME or SGSN which parts of the subscription data a DSR withdraws.
     ///
     /// `DSR-Flags` (AVP code 1421, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.25.
@@ -640,6 +739,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask in DSA (network node area restricted).
     ///
     /// `DSA-Flags` (AVP code 1422, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.26.
@@ -655,6 +755,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Identifies one APN configuration within the subscription; in APN-Configuration-Profile it names the default APN.
     ///
     /// `Context-Identifier` (AVP code 1423, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.27.
@@ -670,6 +771,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether the subscriber is granted service or is under operator determined barring.
     ///
     /// `Subscriber-Status` (AVP code 1424, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.29.
@@ -685,6 +787,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask of the general operator determined barring categories (packet services, roaming access points, outgoing calls).
     ///
     /// `Operator-Determined-Barring` (AVP code 1425, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.30.
@@ -700,6 +803,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask of the radio access types and features the subscriber may not use (UTRAN, GERAN, NB-IoT, NR, satellite access, ...).
     ///
     /// `Access-Restriction-Data` (AVP code 1426, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.31.
@@ -715,6 +819,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Domain name that replaces the operator identifier of APNs when the serving node builds the PGW FQDN (TS 23.003).
     ///
     /// `APN-OI-Replacement` (AVP code 1427, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.32.
@@ -730,6 +835,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Says whether an APN-Configuration-Profile holds every APN configuration or only modified and added ones.
     ///
     /// `All-APN-Configurations-Included-Indicator` (AVP code 1428, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.33.
@@ -748,6 +854,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `APN-Configuration-Profile`.
     pub static APN_CONFIGURATION_PROFILE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -759,7 +866,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const APN_CONFIGURATION_PROFILE_OCCURS: [rt::Occurs; 5] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -768,6 +878,7 @@ pub mod defs {
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// The subscriber's APN configurations for EPS, with the context identifier(s) of the default APN(s).
     ///
     /// `APN-Configuration-Profile` (AVP code 1429, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.34.
@@ -783,6 +894,7 @@ pub mod defs {
         grouped: Some(&APN_CONFIGURATION_PROFILE_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `APN-Configuration`.
     pub static APN_CONFIGURATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -831,7 +943,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const APN_CONFIGURATION_OCCURS: [rt::Occurs; 27] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -862,6 +977,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "s6a")]
     /// One subscribed APN: name, PDN type, QoS, AMBR, addresses, PGW allocation, charging characteristics and per-APN permissions.
     ///
     /// `APN-Configuration` (AVP code 1430, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.35.
@@ -877,6 +993,7 @@ pub mod defs {
         grouped: Some(&APN_CONFIGURATION_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `EPS-Subscribed-QoS-Profile`.
     pub static EPS_SUBSCRIBED_QO_S_PROFILE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -895,12 +1012,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const EPS_SUBSCRIBED_QO_S_PROFILE_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "s6a")]
     /// Subscribed QoS class identifier and allocation/retention priority of an APN's default bearer.
     ///
     /// `EPS-Subscribed-QoS-Profile` (AVP code 1431, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.37.
@@ -916,6 +1037,7 @@ pub mod defs {
         grouped: Some(&EPS_SUBSCRIBED_QO_S_PROFILE_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether the UE may get a PGW (and address) in the visited network for this APN.
     ///
     /// `VPLMN-Dynamic-Address-Allowed` (AVP code 1432, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.38.
@@ -931,6 +1053,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// The Session Transfer Number for SRVCC, an E.164 number in TBCD form as for MSISDN.
     ///
     /// `STN-SR` (AVP code 1433, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.39.
@@ -946,6 +1069,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// In NOR: whether the UE is present again or has memory available for short messages.
     ///
     /// `Alert-Reason` (AVP code 1434, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.83.
@@ -961,6 +1085,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `AMBR`.
     pub static AMBR_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -991,7 +1116,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const AMBR_OCCURS: [rt::Occurs; 4] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -999,6 +1127,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "s6a")]
     /// Aggregate maximum bit rates, uplink and downlink (per subscription or per APN).
     ///
     /// `AMBR` (AVP code 1435, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.41.
@@ -1014,6 +1143,7 @@ pub mod defs {
         grouped: Some(&AMBR_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `CSG-Subscription-Data`.
     pub static CSG_SUBSCRIPTION_DATA_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1024,7 +1154,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const CSG_SUBSCRIPTION_DATA_OCCURS: [rt::Occurs; 4] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -1032,6 +1165,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// One closed subscriber group the UE may access, with its expiry and the APNs allowed for LIPA in it.
     ///
     /// `CSG-Subscription-Data` (AVP code 1436, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.78.
@@ -1047,6 +1181,7 @@ pub mod defs {
         grouped: Some(&CSG_SUBSCRIPTION_DATA_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Identifier of a closed subscriber group: its 27 least significant bits carry the CSG identity (TS 23.003).
     ///
     /// `CSG-Id` (AVP code 1437, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.79.
@@ -1062,6 +1197,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether the APN's PGW address is statically subscribed or chosen dynamically by the serving node.
     ///
     /// `PDN-GW-Allocation-Type` (AVP code 1438, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.44.
@@ -1077,6 +1213,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// When access to the closed subscriber group ends.
     ///
     /// `Expiration-Date` (AVP code 1439, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.80.
@@ -1092,6 +1229,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Subscriber profile ID for RAT and frequency priority in the radio network (1 to 256).
     ///
     /// `RAT-Frequency-Selection-Priority-ID` (AVP code 1440, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.46.
@@ -1107,6 +1245,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask in IDA (network node area restricted).
     ///
     /// `IDA-Flags` (AVP code 1441, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.47.
@@ -1122,6 +1261,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask in PUA telling the serving node whether to freeze the M-TMSI or P-TMSI.
     ///
     /// `PUA-Flags` (AVP code 1442, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.48.
@@ -1137,6 +1277,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask of what a NOR notifies (SMS readiness, UE reachability, IMS voice support, ...).
     ///
     /// `NOR-Flags` (AVP code 1443, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.49.
@@ -1152,6 +1293,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Leading digits of an IMSI (MCC, MNC and part of the MSIN) naming the users an RSR is about.
     ///
     /// `User-Id` (AVP code 1444, vendor 10415 3GPP), UTF8String; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.50.
@@ -1167,6 +1309,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s13", feature = "s6a"))]
     /// The EIR's verdict on an IMEI in ECA: white-, black- or greylisted.
     ///
     /// `Equipment-Status` (AVP code 1445, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.51.
@@ -1182,6 +1325,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// One zone code (TS 23.003) of the areas the subscriber may roam in within the visited network.
     ///
     /// `Regional-Subscription-Zone-Code` (AVP code 1446, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.52.
@@ -1197,6 +1341,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// The random challenge of an authentication vector.
     ///
     /// `RAND` (AVP code 1447, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.53.
@@ -1212,6 +1357,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// The expected response of an authentication vector.
     ///
     /// `XRES` (AVP code 1448, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.54.
@@ -1227,6 +1373,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// The network authentication token of an authentication vector.
     ///
     /// `AUTN` (AVP code 1449, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.55.
@@ -1242,6 +1389,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// The 256-bit key KASME that the MME derives the EPS NAS and AS keys from.
     ///
     /// `KASME` (AVP code 1450, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.56.
@@ -1257,6 +1405,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// IP address of the trace collection entity that trace records are sent to (TS 32.422).
     ///
     /// `Trace-Collection-Entity` (AVP code 1452, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.98.
@@ -1272,6 +1421,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// The GSM ciphering key of a triplet.
     ///
     /// `Kc` (AVP code 1453, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.59.
@@ -1287,6 +1437,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// The GSM signed response of a triplet.
     ///
     /// `SRES` (AVP code 1454, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.60.
@@ -1302,6 +1453,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// The IP versions subscribed for an APN: IPv4, IPv6, both, or either one.
     ///
     /// `PDN-Type` (AVP code 1456, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.62.
@@ -1317,6 +1469,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Set when the visited node lacks a feature the subscription needs, so the user may not roam there.
     ///
     /// `Roaming-Restricted-Due-To-Unsupported-Feature` (AVP code 1457, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.81.
@@ -1332,6 +1485,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `Trace-Data`.
     pub static TRACE_DATA_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1346,7 +1500,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const TRACE_DATA_OCCURS: [rt::Occurs; 8] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -1358,6 +1515,7 @@ pub mod defs {
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "s6a")]
     /// Activates a subscriber and equipment trace in the MME or SGSN: reference, depth, network elements, interfaces, events and collection entity (TS 32.422).
     ///
     /// `Trace-Data` (AVP code 1458, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.63.
@@ -1373,6 +1531,7 @@ pub mod defs {
         grouped: Some(&TRACE_DATA_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Identifies a trace session: MCC, MNC and trace identifier (TS 32.422).
     ///
     /// `Trace-Reference` (AVP code 1459, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.64.
@@ -1388,6 +1547,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// How much detail a trace records (minimum, medium or maximum, with or without vendor-specific extensions).
     ///
     /// `Trace-Depth` (AVP code 1462, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.67.
@@ -1410,6 +1570,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Which network element types are to trace, as the bit map of TS 32.422.
     ///
     /// `Trace-NE-Type-List` (AVP code 1463, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.68.
@@ -1425,6 +1586,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Which interfaces are to be traced, as the bit map of TS 32.422.
     ///
     /// `Trace-Interface-List` (AVP code 1464, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.69.
@@ -1440,6 +1602,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Which events start a trace recording session, as the bit map of TS 32.422.
     ///
     /// `Trace-Event-List` (AVP code 1465, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.70.
@@ -1455,6 +1618,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Identifies the operations and maintenance centre in charge of the trace (TS 29.002 coding).
     ///
     /// `OMC-Id` (AVP code 1466, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.71.
@@ -1470,6 +1634,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `GPRS-Subscription-Data`.
     pub static GPRS_SUBSCRIPTION_DATA_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1478,12 +1643,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const GPRS_SUBSCRIPTION_DATA_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 50, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// The subscriber's PDP contexts for GPRS, all or only the changed ones.
     ///
     /// `GPRS-Subscription-Data` (AVP code 1467, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.72.
@@ -1499,6 +1668,7 @@ pub mod defs {
         grouped: Some(&GPRS_SUBSCRIPTION_DATA_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Says whether a list of PDP contexts is complete or holds only modifications.
     ///
     /// `Complete-Data-List-Included-Indicator` (AVP code 1468, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.73.
@@ -1517,6 +1687,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `PDP-Context`.
     pub static PDP_CONTEXT_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1545,7 +1716,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const PDP_CONTEXT_OCCURS: [rt::Occurs; 17] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -1566,6 +1740,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// One subscribed PDP context: type and address, QoS, APN, charging characteristics and related permissions.
     ///
     /// `PDP-Context` (AVP code 1469, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.74.
@@ -1581,6 +1756,7 @@ pub mod defs {
         grouped: Some(&PDP_CONTEXT_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// The PDP type (IPv4, IPv6, ...) as the two octets of TS 29.002.
     ///
     /// `PDP-Type` (AVP code 1470, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.75.
@@ -1596,6 +1772,16 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s13",
+            feature = "s6a",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     /// The Mobile Equipment Identifier of a 3GPP2 terminal (3GPP2 A.S0022), in Terminal-Information.
     ///
     /// `3GPP2-MEID` (AVP code 1471, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.6.
@@ -1611,6 +1797,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `Specific-APN-Info`.
     pub static SPECIFIC_APN_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1625,13 +1812,17 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const SPECIFIC_APN_INFO_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// For a wildcard APN, one specific APN the UE may use and the PGW serving it.
     ///
     /// `Specific-APN-Info` (AVP code 1472, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.82.
@@ -1647,6 +1838,7 @@ pub mod defs {
         grouped: Some(&SPECIFIC_APN_INFO_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `LCS-Info`.
     pub static LCS_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1656,13 +1848,17 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const LCS_INFO_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// Location services subscription data: GMLC numbers, privacy exceptions and mobile-originated location request classes.
     ///
     /// `LCS-Info` (AVP code 1473, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.84.
@@ -1678,6 +1874,7 @@ pub mod defs {
         grouped: Some(&LCS_INFO_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// The E.164 number of a GMLC allowed to ask for the UE's location, TBCD-coded.
     ///
     /// `GMLC-Number` (AVP code 1474, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.85.
@@ -1693,6 +1890,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `LCS-PrivacyException`.
     pub static LCS_PRIVACY_EXCEPTION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1705,7 +1903,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const LCS_PRIVACY_EXCEPTION_OCCURS: [rt::Occurs; 6] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -1715,6 +1916,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// One privacy exception class: which LCS clients may locate the UE, and whether the user is notified.
     ///
     /// `LCS-PrivacyException` (AVP code 1475, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.86.
@@ -1730,6 +1932,7 @@ pub mod defs {
         grouped: Some(&LCS_PRIVACY_EXCEPTION_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// A supplementary service code as TS 29.002 codes it.
     ///
     /// `SS-Code` (AVP code 1476, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.85.
@@ -1745,6 +1948,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Status of a supplementary service (provisioned, registered, activated, ...) as TS 29.002 codes it.
     ///
     /// `SS-Status` (AVP code 1477, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.88.
@@ -1760,6 +1964,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether the user is told about, or asked to accept, a location request.
     ///
     /// `Notification-To-UE-User` (AVP code 1478, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.89.
@@ -1780,6 +1985,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `External-Client`.
     pub static EXTERNAL_CLIENT_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1789,13 +1995,17 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const EXTERNAL_CLIENT_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// An external LCS client allowed to locate the UE, with its GMLC restriction and notification rule.
     ///
     /// `External-Client` (AVP code 1479, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.90.
@@ -1811,6 +2021,7 @@ pub mod defs {
         grouped: Some(&EXTERNAL_CLIENT_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// The ISDN number of an external LCS client (TS 23.003).
     ///
     /// `Client-Identity` (AVP code 1480, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.91.
@@ -1826,6 +2037,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Which GMLCs an external client may use: those of the GMLC list or any in the home country.
     ///
     /// `GMLC-Restriction` (AVP code 1481, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.92.
@@ -1841,6 +2053,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// A class of PLMN-internal LCS client (broadcast, O&M in home or visited network, anonymous, subscribed service).
     ///
     /// `PLMN-Client` (AVP code 1482, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.93.
@@ -1862,6 +2075,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `3GPP-Service-Type`.
     pub static AVP_3GPP_SERVICE_TYPE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1871,13 +2085,17 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const AVP_3GPP_SERVICE_TYPE_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// An LCS service type whose clients may locate the UE, with GMLC restriction and notification rule. TS 29.272 calls this AVP Service-Type; it is renamed here because RFC 7155 owns that name.
     ///
     /// `3GPP-Service-Type` (AVP code 1483, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.94.
@@ -1893,6 +2111,7 @@ pub mod defs {
         grouped: Some(&AVP_3GPP_SERVICE_TYPE_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// The LCS service type a privacy exception refers to (TS 29.002 values).
     ///
     /// `ServiceTypeIdentity` (AVP code 1484, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.95.
@@ -1908,6 +2127,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `MO-LR`.
     pub static MO_LR_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1916,12 +2136,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const MO_LR_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// A mobile-originated location request class the subscriber has, with its status.
     ///
     /// `MO-LR` (AVP code 1485, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.96.
@@ -1937,16 +2161,21 @@ pub mod defs {
         grouped: Some(&MO_LR_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `Teleservice-List`.
     pub static TELESERVICE_LIST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[rt::rule(&TS_CODE, false, 1, None)],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const TELESERVICE_LIST_OCCURS: [rt::Occurs; 1] = [
         rt::Occurs::new(1, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// The teleservices (TS codes) the subscriber has.
     ///
     /// `Teleservice-List` (AVP code 1486, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.99.
@@ -1962,6 +2191,7 @@ pub mod defs {
         grouped: Some(&TELESERVICE_LIST_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// A teleservice code as TS 29.002 codes it.
     ///
     /// `TS-Code` (AVP code 1487, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.100.
@@ -1977,6 +2207,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `Call-Barring-Info`.
     pub static CALL_BARRING_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1985,12 +2216,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const CALL_BARRING_INFO_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// Status of one call barring supplementary service for the subscriber.
     ///
     /// `Call-Barring-Info` (AVP code 1488, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.101.
@@ -2006,6 +2241,7 @@ pub mod defs {
         grouped: Some(&CALL_BARRING_INFO_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// The ISDN number of the SGSN (TS 23.003), sent so that SMS can be routed to it.
     ///
     /// `SGSN-Number` (AVP code 1489, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.102.
@@ -2021,6 +2257,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask of what the HSS requests from the serving node in IDR (reachability, T-ADS data, user state, location, ...).
     ///
     /// `IDR-Flags` (AVP code 1490, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.103.
@@ -2036,6 +2273,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether the subscriber uses IMS centralized services.
     ///
     /// `ICS-Indicator` (AVP code 1491, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.104.
@@ -2051,6 +2289,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether IMS voice over PS is supported in the UE's current tracking or routing area (in IDA, for T-ADS).
     ///
     /// `IMS-Voice-Over-PS-Sessions-Supported` (AVP code 1492, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.106.
@@ -2066,6 +2305,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether IMS voice over PS is supported throughout the serving node's area, in none of it, or in parts.
     ///
     /// `Homogeneous-Support-of-IMS-Voice-Over-PS-Sessions` (AVP code 1493, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.107.
@@ -2081,6 +2321,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// When the serving node last saw radio activity from the UE.
     ///
     /// `Last-UE-Activity-Time` (AVP code 1494, vendor 10415 3GPP), Time; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.108.
@@ -2096,6 +2337,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `EPS-User-State`.
     pub static EPS_USER_STATE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2104,12 +2346,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const EPS_USER_STATE_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "s6a")]
     /// The UE's state as known to the MME and to the SGSN, returned in IDA.
     ///
     /// `EPS-User-State` (AVP code 1495, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.110.
@@ -2125,6 +2371,7 @@ pub mod defs {
         grouped: Some(&EPS_USER_STATE_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Member grammar of `EPS-Location-Information`.
     pub static EPS_LOCATION_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2133,12 +2380,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
     pub const EPS_LOCATION_INFORMATION_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Where the UE is, as known to the MME and to the SGSN.
     ///
     /// `EPS-Location-Information` (AVP code 1496, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.111.
@@ -2154,16 +2405,21 @@ pub mod defs {
         grouped: Some(&EPS_LOCATION_INFORMATION_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `MME-User-State`.
     pub static MME_USER_STATE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[rt::rule(&USER_STATE, false, 0, Some(1))],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const MME_USER_STATE_OCCURS: [rt::Occurs; 1] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "s6a")]
     /// The UE's state in the MME.
     ///
     /// `MME-User-State` (AVP code 1497, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.112.
@@ -2179,16 +2435,21 @@ pub mod defs {
         grouped: Some(&MME_USER_STATE_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `SGSN-User-State`.
     pub static SGSN_USER_STATE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[rt::rule(&USER_STATE, false, 0, Some(1))],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const SGSN_USER_STATE_OCCURS: [rt::Occurs; 1] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "s6a")]
     /// The UE's state in the SGSN.
     ///
     /// `SGSN-User-State` (AVP code 1498, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.113.
@@ -2204,6 +2465,7 @@ pub mod defs {
         grouped: Some(&SGSN_USER_STATE_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether the UE is detached, attached with or without a PDP/PDN connection, reachable for paging, or network-determined not reachable.
     ///
     /// `User-State` (AVP code 1499, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.114.
@@ -2226,6 +2488,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Member grammar of `MME-Location-Information`.
     pub static MME_LOCATION_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2251,7 +2514,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
     pub const MME_LOCATION_INFORMATION_OCCURS: [rt::Occurs; 9] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
@@ -2264,6 +2530,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Location as known to the MME: E-UTRAN cell, tracking area, geographic data, age and CSG details.
     ///
     /// `MME-Location-Information` (AVP code 1600, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.115.
@@ -2279,6 +2546,7 @@ pub mod defs {
         grouped: Some(&MME_LOCATION_INFORMATION_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Member grammar of `SGSN-Location-Information`.
     pub static SGSN_LOCATION_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2299,7 +2567,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
     pub const SGSN_LOCATION_INFORMATION_OCCURS: [rt::Occurs; 9] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
@@ -2312,6 +2583,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Location as known to the SGSN: cell, service or routing area, geographic data, age and CSG details.
     ///
     /// `SGSN-Location-Information` (AVP code 1601, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.116.
@@ -2327,6 +2599,7 @@ pub mod defs {
         grouped: Some(&SGSN_LOCATION_INFORMATION_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// The E-UTRAN cell global identity (ECGI), coded as in TS 29.274.
     ///
     /// `E-UTRAN-Cell-Global-Identity` (AVP code 1602, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.117.
@@ -2342,6 +2615,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// The tracking area identity (TAI), coded as in TS 29.274.
     ///
     /// `Tracking-Area-Identity` (AVP code 1603, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.118.
@@ -2357,6 +2631,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// The GERAN/UTRAN cell global identity, coded as in TS 29.002.
     ///
     /// `Cell-Global-Identity` (AVP code 1604, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.119.
@@ -2372,6 +2647,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// The routing area identity, coded as in TS 29.002.
     ///
     /// `Routing-Area-Identity` (AVP code 1605, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.120.
@@ -2387,6 +2663,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// The location area identity, coded as in TS 29.002.
     ///
     /// `Location-Area-Identity` (AVP code 1606, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.121.
@@ -2402,6 +2679,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// The UTRAN service area identity, coded as in TS 29.002.
     ///
     /// `Service-Area-Identity` (AVP code 1607, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.122.
@@ -2417,6 +2695,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// The UE's geographic location as TS 29.002 codes it (TS 23.032 shape).
     ///
     /// `Geographical-Information` (AVP code 1608, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.123.
@@ -2432,6 +2711,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// The UE's geodetic location with uncertainty and confidence, as TS 29.002 codes it.
     ///
     /// `Geodetic-Information` (AVP code 1609, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.124.
@@ -2447,6 +2727,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Present when the location was obtained just now by paging rather than taken from stored data.
     ///
     /// `Current-Location-Retrieved` (AVP code 1610, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.125.
@@ -2462,6 +2743,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Minutes elapsed since the network last had contact with the UE (TS 29.002).
     ///
     /// `Age-Of-Location-Information` (AVP code 1611, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.126.
@@ -2477,6 +2759,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `Active-APN`.
     pub static ACTIVE_APN_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2493,7 +2776,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const ACTIVE_APN_OCCURS: [rt::Occurs; 5] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -2502,6 +2788,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// One APN the UE has a PDN connection to, with the PGW serving it (sent in ULR or NOR for restoration).
     ///
     /// `Active-APN` (AVP code 1612, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.127.
@@ -2517,6 +2804,7 @@ pub mod defs {
         grouped: Some(&ACTIVE_APN_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether selected IP traffic offload above the radio network is allowed for this APN.
     ///
     /// `SIPTO-Permission` (AVP code 1613, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.135.
@@ -2532,6 +2820,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Extra reason for an unknown-EPS-subscription answer (GPRS data subscribed or not, ODB of all or some APNs).
     ///
     /// `Error-Diagnostic` (AVP code 1614, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.128.
@@ -2553,6 +2842,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether the UE supports SRVCC, as the MME or SGSN learned it.
     ///
     /// `UE-SRVCC-Capability` (AVP code 1615, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.130.
@@ -2568,6 +2858,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask of the subscriber's multimedia priority service entitlements (CS, EPS).
     ///
     /// `MPS-Priority` (AVP code 1616, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.131.
@@ -2583,6 +2874,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether local IP access may be used when the UE roams in this visited network.
     ///
     /// `VPLMN-LIPA-Allowed` (AVP code 1617, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.132.
@@ -2598,6 +2890,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether the APN may (or must only) be reached through local IP access.
     ///
     /// `LIPA-Permission` (AVP code 1618, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.133.
@@ -2613,6 +2906,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
     /// Subscribed periodic routing or tracking area update timer value, in seconds.
     ///
     /// `Subscribed-Periodic-RAU-TAU-Timer` (AVP code 1619, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.134.
@@ -2628,6 +2922,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Further PDP type, used beside PDP-Type for dual-stack (IPv4v6) PDP contexts (TS 29.002 coding).
     ///
     /// `Ext-PDP-Type` (AVP code 1620, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.75A.
@@ -2643,6 +2938,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// The second (IPv4 or IPv6) address of a dual-stack PDP context.
     ///
     /// `Ext-PDP-Address` (AVP code 1621, vendor 10415 3GPP), Address; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.129.
@@ -2658,6 +2954,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `MDT-Configuration`.
     pub static MDT_CONFIGURATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2684,7 +2981,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const MDT_CONFIGURATION_OCCURS: [rt::Occurs; 20] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 0),
@@ -2708,6 +3008,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 0),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "s6a")]
     /// Activates minimization of drive tests for the subscriber: job type, area, measurements, triggers, thresholds and intervals (TS 32.422).
     ///
     /// `MDT-Configuration` (AVP code 1622, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.136.
@@ -2723,6 +3024,7 @@ pub mod defs {
         grouped: Some(&MDT_CONFIGURATION_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// The kind of MDT or trace job (immediate MDT, logged MDT, trace only, combinations, RLF or RCEF reports).
     ///
     /// `Job-Type` (AVP code 1623, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.137.
@@ -2746,6 +3048,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `Area-Scope`.
     pub static AREA_SCOPE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2757,7 +3060,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const AREA_SCOPE_OCCURS: [rt::Occurs; 5] = [
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 0),
@@ -2766,6 +3072,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 0),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "s6a")]
     /// Where an MDT job applies: lists of cells, location, routing or tracking areas.
     ///
     /// `Area-Scope` (AVP code 1624, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.138.
@@ -2781,6 +3088,7 @@ pub mod defs {
         grouped: Some(&AREA_SCOPE_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Which radio measurements an immediate MDT job collects, a bit mask in TS 32.422's layout.
     ///
     /// `List-Of-Measurements` (AVP code 1625, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.139.
@@ -2796,6 +3104,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// What triggers MDT reports (periodic, event A2, 1F, 1I, ...), a bit mask in TS 32.422's layout.
     ///
     /// `Reporting-Trigger` (AVP code 1626, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.140.
@@ -2811,6 +3120,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Interval between periodic MDT measurement reports.
     ///
     /// `Report-Interval` (AVP code 1627, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.141.
@@ -2870,6 +3180,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// How many periodic MDT reports are made (1 to 64 or infinite).
     ///
     /// `Report-Amount` (AVP code 1628, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.142.
@@ -2894,6 +3205,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// RSRP threshold of MDT event A2 (TS 32.422 range).
     ///
     /// `Event-Threshold-RSRP` (AVP code 1629, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.143.
@@ -2909,6 +3221,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// RSRQ threshold of MDT event A2 (TS 32.422 range).
     ///
     /// `Event-Threshold-RSRQ` (AVP code 1630, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.144.
@@ -2924,6 +3237,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Interval between measurements of a logged MDT job.
     ///
     /// `Logging-Interval` (AVP code 1631, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.145.
@@ -2951,6 +3265,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// How long a logged MDT job keeps logging.
     ///
     /// `Logging-Duration` (AVP code 1632, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.146.
@@ -2979,6 +3294,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether the subscription belongs to a relay node rather than a normal UE.
     ///
     /// `Relay-Node-Indicator` (AVP code 1633, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.147.
@@ -2994,6 +3310,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether the user has consented to MDT data collection.
     ///
     /// `MDT-User-Consent` (AVP code 1634, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.148.
@@ -3009,6 +3326,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask in PUR saying whether the UE was purged in the MME, the SGSN or both.
     ///
     /// `PUR-Flags` (AVP code 1635, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.149.
@@ -3024,6 +3342,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether the subscriber has video SRVCC.
     ///
     /// `Subscribed-VSRVCC` (AVP code 1636, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.150.
@@ -3039,16 +3358,21 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `Equivalent-PLMN-List`.
     pub static EQUIVALENT_PLMN_LIST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[rt::rule(&VISITED_PLMN_ID, false, 1, None)],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const EQUIVALENT_PLMN_LIST_OCCURS: [rt::Occurs; 1] = [
         rt::Occurs::new(1, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// PLMNs the serving node treats as equivalent to the visited one, sent in ULR so the HSS can return CSG data for them.
     ///
     /// `Equivalent-PLMN-List` (AVP code 1637, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.151.
@@ -3064,6 +3388,7 @@ pub mod defs {
         grouped: Some(&EQUIVALENT_PLMN_LIST_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask in CLR (S6a or S6d, reattach required).
     ///
     /// `CLR-Flags` (AVP code 1638, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.152.
@@ -3079,6 +3404,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask in the S7a/S7d UVR (skip subscriber data).
     ///
     /// `UVR-Flags` (AVP code 1639, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.153.
@@ -3094,6 +3420,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask in the S7a/S7d UVA (temporarily empty VPLMN CSG data).
     ///
     /// `UVA-Flags` (AVP code 1640, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.154.
@@ -3109,6 +3436,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `VPLMN-CSG-Subscription-Data`.
     pub static VPLMN_CSG_SUBSCRIPTION_DATA_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -3117,12 +3445,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const VPLMN_CSG_SUBSCRIPTION_DATA_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// CSG subscription data that the visited network's CSS provides over S7a/S7d.
     ///
     /// `VPLMN-CSG-Subscription-Data` (AVP code 1641, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.272 section 7.3.155.
@@ -3138,6 +3470,7 @@ pub mod defs {
         grouped: Some(&VPLMN_CSG_SUBSCRIPTION_DATA_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Offset of the UE's local time from UTC as text, in units of 15 minutes with a sign ("+8" is two hours ahead), daylight saving included.
     ///
     /// `Time-Zone` (AVP code 1642, vendor 10415 3GPP), UTF8String; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.163.
@@ -3153,6 +3486,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// An additional MSISDN of the subscriber, TBCD-coded like MSISDN.
     ///
     /// `A-MSISDN` (AVP code 1643, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.157.
@@ -3168,6 +3502,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "s6a", feature = "ts32299"))]
     /// The ISDN number of the MME, sent in ULR so that the HSS can route mobile-terminated SMS to it.
     ///
     /// `MME-Number-for-MT-SMS` (AVP code 1645, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.159.
@@ -3183,6 +3518,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether the MME or SGSN needs, prefers not, or has no preference to be registered for SMS.
     ///
     /// `SMS-Register-Request` (AVP code 1648, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.162.
@@ -3202,6 +3538,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `Local-Time-Zone`.
     pub static LOCAL_TIME_ZONE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -3210,12 +3547,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const LOCAL_TIME_ZONE_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 0),
         rt::Occurs::new(1, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "s6a")]
     /// The time zone and daylight saving time where the UE currently is.
     ///
     /// `Local-Time-Zone` (AVP code 1649, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.156.
@@ -3231,6 +3572,7 @@ pub mod defs {
         grouped: Some(&LOCAL_TIME_ZONE_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Daylight saving adjustment in effect: none, +1 hour or +2 hours.
     ///
     /// `Daylight-Saving-Time` (AVP code 1650, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.164.
@@ -3250,6 +3592,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask of subscription indications (PS and SMS only, SMS in SGSN, integrity protection, PDN restrictions, ...).
     ///
     /// `Subscription-Data-Flags` (AVP code 1654, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.165.
@@ -3265,6 +3608,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Measurement period of LTE MDT data-volume and throughput measurements.
     ///
     /// `Measurement-Period-LTE` (AVP code 1655, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.166.
@@ -3288,6 +3632,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Measurement period of UMTS MDT data-volume and throughput measurements.
     ///
     /// `Measurement-Period-UMTS` (AVP code 1656, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.167.
@@ -3319,6 +3664,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Collection period of LTE radio resource management measurements for MDT (TS 32.422 values).
     ///
     /// `Collection-Period-RRM-LTE` (AVP code 1657, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.168.
@@ -3342,6 +3688,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Collection period of UMTS radio resource management measurements for MDT (TS 32.422 values).
     ///
     /// `Collection-Period-RRM-UMTS` (AVP code 1658, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.169.
@@ -3373,6 +3720,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Which positioning methods an MDT job uses, one octet as TS 32.422 codes it.
     ///
     /// `Positioning-Method` (AVP code 1659, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.170.
@@ -3388,6 +3736,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Which quantity a UMTS MDT measurement reports, one octet as TS 32.422 codes it.
     ///
     /// `Measurement-Quantity` (AVP code 1660, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.171.
@@ -3403,6 +3752,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Threshold of the UMTS MDT event 1F (TS 32.422 range).
     ///
     /// `Event-Threshold-Event-1F` (AVP code 1661, vendor 10415 3GPP), Integer32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.172.
@@ -3418,6 +3768,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Threshold of the UMTS MDT event 1I (TS 32.422 range).
     ///
     /// `Event-Threshold-Event-1I` (AVP code 1662, vendor 10415 3GPP), Integer32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.173.
@@ -3433,6 +3784,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Relative priority with which the PGW restores the APN's PDN connections after a gateway failure.
     ///
     /// `Restoration-Priority` (AVP code 1663, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.174.
@@ -3448,6 +3800,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// The MME name used on SGs, sent in ULR when it differs from the Diameter identity.
     ///
     /// `SGs-MME-Identity` (AVP code 1664, vendor 10415 3GPP), UTF8String; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.175.
@@ -3463,6 +3816,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether traffic of this APN may be offloaded at the local network (SIPTO@LN).
     ///
     /// `SIPTO-Local-Network-Permission` (AVP code 1665, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.176.
@@ -3478,6 +3832,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Diameter identity of the SGSN or MME coupled with the sender in a combined node.
     ///
     /// `Coupled-Node-Diameter-ID` (AVP code 1666, vendor 10415 3GPP), DiameterIdentity; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.177.
@@ -3493,6 +3848,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `WLAN-offloadability`.
     pub static WLAN_OFFLOADABILITY_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -3501,12 +3857,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const WLAN_OFFLOADABILITY_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "s6a")]
     /// Whether the APN's traffic may be offloaded to WLAN, per radio access (E-UTRAN, UTRAN).
     ///
     /// `WLAN-offloadability` (AVP code 1667, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.181.
@@ -3522,6 +3882,7 @@ pub mod defs {
         grouped: Some(&WLAN_OFFLOADABILITY_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask: bit 0 set means the APN's traffic may be offloaded from E-UTRAN to WLAN.
     ///
     /// `WLAN-offloadability-EUTRAN` (AVP code 1668, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.182.
@@ -3537,6 +3898,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask: bit 0 set means the APN's traffic may be offloaded from UTRAN to WLAN.
     ///
     /// `WLAN-offloadability-UTRAN` (AVP code 1669, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.183.
@@ -3552,6 +3914,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Identifies, within the HSS's realm, a resource of the HSS whose failure or restart a Reset concerns.
     ///
     /// `Reset-ID` (AVP code 1670, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.184.
@@ -3567,6 +3930,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// A PLMN (MCC, MNC) where MDT data may be collected.
     ///
     /// `MDT-Allowed-PLMN-Id` (AVP code 1671, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.185.
@@ -3582,16 +3946,21 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `Adjacent-PLMNs`.
     pub static ADJACENT_PLM_NS_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[rt::rule(&VISITED_PLMN_ID, false, 1, None)],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const ADJACENT_PLM_NS_OCCURS: [rt::Occurs; 1] = [
         rt::Occurs::new(1, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// PLMNs next to the serving one for which the MME wants access restriction data.
     ///
     /// `Adjacent-PLMNs` (AVP code 1672, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.186.
@@ -3607,6 +3976,7 @@ pub mod defs {
         grouped: Some(&ADJACENT_PLM_NS_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `Adjacent-Access-Restriction-Data`.
     pub static ADJACENT_ACCESS_RESTRICTION_DATA_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -3615,12 +3985,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const ADJACENT_ACCESS_RESTRICTION_DATA_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// Access restriction data that apply in one adjacent PLMN.
     ///
     /// `Adjacent-Access-Restriction-Data` (AVP code 1673, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.187.
@@ -3636,6 +4010,7 @@ pub mod defs {
         grouped: Some(&ADJACENT_ACCESS_RESTRICTION_DATA_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
     /// Whether the serving gateway should buffer downlink data for a high-latency UE: 0 no, -1 yes without a suggested count, a positive value yes with that many packets suggested.
     ///
     /// `DL-Buffering-Suggested-Packet-Count` (AVP code 1674, vendor 10415 3GPP), Integer32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.188.
@@ -3651,6 +4026,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `IMSI-Group-Id`.
     pub static IMSI_GROUP_ID_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -3660,13 +4036,17 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const IMSI_GROUP_ID_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 0),
         rt::Occurs::new(1, 1, usize::MAX, 64, 0),
         rt::Occurs::new(1, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "s6a")]
     /// One group the IMSI belongs to: group service, PLMN and local group identifier.
     ///
     /// `IMSI-Group-Id` (AVP code 1675, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.189.
@@ -3682,6 +4062,7 @@ pub mod defs {
         grouped: Some(&IMSI_GROUP_ID_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// The service a subscriber group identifier is used for: 1 group NAS congestion control, 2 counting UEs in an area; values above 1000 are operator-specific.
     ///
     /// `Group-Service-Id` (AVP code 1676, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.190.
@@ -3697,6 +4078,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// The PLMN (MCC, MNC) that allocated a group identifier.
     ///
     /// `Group-PLMN-Id` (AVP code 1677, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.191.
@@ -3712,6 +4094,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// An operator-defined value naming a subscriber group.
     ///
     /// `Local-Group-Id` (AVP code 1678, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.192.
@@ -3727,6 +4110,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask in AIR (send UE usage type).
     ///
     /// `AIR-Flags` (AVP code 1679, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.201.
@@ -3742,6 +4126,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Usage characteristics of the UE, used to select a dedicated core network (TS 23.401).
     ///
     /// `UE-Usage-Type` (AVP code 1680, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.202.
@@ -3757,6 +4142,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Whether the APN's PDN connections are non-IP.
     ///
     /// `Non-IP-PDN-Type-Indicator` (AVP code 1681, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.204.
@@ -3772,6 +4158,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// How non-IP data of the APN is delivered: tunnelled over SGi or through the SCEF.
     ///
     /// `Non-IP-Data-Delivery-Mechanism` (AVP code 1682, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.205.
@@ -3787,6 +4174,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Context identifier of a second default APN, for subscriptions with both IP and non-IP APNs.
     ///
     /// `Additional-Context-Identifier` (AVP code 1683, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.206.
@@ -3802,6 +4190,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Diameter realm of the SCEF used for non-IP data delivery on this APN.
     ///
     /// `SCEF-Realm` (AVP code 1684, vendor 10415 3GPP), DiameterIdentity; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.207.
@@ -3817,6 +4206,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `Subscription-Data-Deletion`.
     pub static SUBSCRIPTION_DATA_DELETION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -3829,7 +4219,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const SUBSCRIPTION_DATA_DELETION_OCCURS: [rt::Occurs; 6] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -3839,6 +4232,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// In RSR: which subscription data to delete from the serving node (DSR-Flags, contexts, trace, codes).
     ///
     /// `Subscription-Data-Deletion` (AVP code 1685, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.208.
@@ -3854,6 +4248,7 @@ pub mod defs {
         grouped: Some(&SUBSCRIPTION_DATA_DELETION_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask saying whether the APN's data should preferably go over the user plane or the control plane.
     ///
     /// `Preferred-Data-Mode` (AVP code 1686, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.209.
@@ -3869,6 +4264,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `Emergency-Info`.
     pub static EMERGENCY_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -3876,11 +4272,15 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const EMERGENCY_INFO_OCCURS: [rt::Occurs; 1] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// The PGW used for the UE's emergency PDN connection, for restoration after a handover.
     ///
     /// `Emergency-Info` (AVP code 1687, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.210.
@@ -3896,6 +4296,7 @@ pub mod defs {
         grouped: Some(&EMERGENCY_INFO_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `V2X-Subscription-Data`.
     pub static V2X_SUBSCRIPTION_DATA_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -3904,12 +4305,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const V2X_SUBSCRIPTION_DATA_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "s6a")]
     /// LTE V2X (vehicle-to-everything) subscription data: permissions and PC5 aggregate bit rate.
     ///
     /// `V2X-Subscription-Data` (AVP code 1688, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.212.
@@ -3925,6 +4330,7 @@ pub mod defs {
         grouped: Some(&V2X_SUBSCRIPTION_DATA_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask of the V2X sidelink roles the UE may take (vehicle, pedestrian).
     ///
     /// `V2X-Permission` (AVP code 1689, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.213.
@@ -3940,6 +4346,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// What to do with the APN's PDN connection when the UE moves between broadband and narrowband access.
     ///
     /// `PDN-Connection-Continuity` (AVP code 1690, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.214.
@@ -3955,6 +4362,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
     /// Member grammar of `eDRX-Cycle-Length`.
     pub static E_DRX_CYCLE_LENGTH_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -3963,12 +4371,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
     #[doc(hidden)]
     pub const E_DRX_CYCLE_LENGTH_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 0),
         rt::Occurs::new(1, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
     /// A subscribed extended DRX cycle length together with the radio access type it applies to.
     ///
     /// `eDRX-Cycle-Length` (AVP code 1691, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.215.
@@ -3984,6 +4396,7 @@ pub mod defs {
         grouped: Some(&E_DRX_CYCLE_LENGTH_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
     /// One octet: the eDRX cycle length value of TS 24.008 in the four low bits.
     ///
     /// `eDRX-Cycle-Length-Value` (AVP code 1692, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.216.
@@ -3999,6 +4412,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Aggregate bit rate the UE may send over LTE PC5 (sidelink), in bits per second.
     ///
     /// `UE-PC5-AMBR` (AVP code 1693, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.217.
@@ -4014,6 +4428,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `MBSFN-Area`.
     pub static MBSFN_AREA_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4022,12 +4437,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const MBSFN_AREA_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "s6a")]
     /// An MBSFN area (identifier and carrier frequency) where a V2X UE may receive broadcast.
     ///
     /// `MBSFN-Area` (AVP code 1694, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.219.
@@ -4043,6 +4462,7 @@ pub mod defs {
         grouped: Some(&MBSFN_AREA_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Identifier of an MBSFN area (0 to 255, TS 36.331).
     ///
     /// `MBSFN-Area-ID` (AVP code 1695, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.220.
@@ -4058,6 +4478,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// E-UTRA carrier frequency (EARFCN, 0 to 262143, TS 36.331).
     ///
     /// `Carrier-Frequency` (AVP code 1696, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.221.
@@ -4073,6 +4494,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether the reliable data service is enabled for the APN.
     ///
     /// `RDS-Indicator` (AVP code 1697, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.222.
@@ -4088,6 +4510,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Minimum time in seconds the UE must stay idle before connecting again (service gap control).
     ///
     /// `Service-Gap-Time` (AVP code 1698, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.223.
@@ -4103,6 +4526,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether the subscriber may use aerial (UAV) UE functions.
     ///
     /// `Aerial-UE-Subscription-Information` (AVP code 1699, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.224.
@@ -4118,6 +4542,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask (64 bits) of positioning SIB types for which the UE may receive broadcast ciphering keys (TS 36.355).
     ///
     /// `Broadcast-Location-Assistance-Data-Types` (AVP code 1700, vendor 10415 3GPP), Unsigned64; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.225.
@@ -4133,6 +4558,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `Paging-Time-Window`.
     pub static PAGING_TIME_WINDOW_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4141,12 +4567,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const PAGING_TIME_WINDOW_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 0),
         rt::Occurs::new(1, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "s6a")]
     /// A subscribed paging time window length for one operation mode (eDRX).
     ///
     /// `Paging-Time-Window` (AVP code 1701, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.226.
@@ -4162,6 +4592,7 @@ pub mod defs {
         grouped: Some(&PAGING_TIME_WINDOW_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// The radio mode (WB-S1, NB-S1, ...) a paging time window length applies to (TS 24.008 values).
     ///
     /// `Operation-Mode` (AVP code 1702, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.227.
@@ -4177,6 +4608,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// One octet: the paging time window length value of TS 24.008.
     ///
     /// `Paging-Time-Window-Length` (AVP code 1703, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.228.
@@ -4192,6 +4624,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Bit mask of core network types the user may not use (5GC).
     ///
     /// `Core-Network-Restrictions` (AVP code 1704, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.230.
@@ -4207,16 +4640,21 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `eDRX-Related-RAT`.
     pub static E_DRX_RELATED_RAT_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[rt::rule(&super::super::ts29212::defs::RAT_TYPE, false, 1, None)],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const E_DRX_RELATED_RAT_OCCURS: [rt::Occurs; 1] = [
         rt::Occurs::new(1, u32::MAX, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "s6a")]
     /// The radio access types an eDRX request or deletion applies to.
     ///
     /// `eDRX-Related-RAT` (AVP code 1705, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.229.
@@ -4232,6 +4670,7 @@ pub mod defs {
         grouped: Some(&E_DRX_RELATED_RAT_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether interworking with 5GS is subscribed for the APN.
     ///
     /// `Interworking-5GS-Indicator` (AVP code 1706, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.231.
@@ -4247,6 +4686,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether the APN's PDN connections are of Ethernet type.
     ///
     /// `Ethernet-PDN-Type-Indicator` (AVP code 1707, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.232.
@@ -4262,6 +4702,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// The subscribed additional RRM policy index for the radio network (TS 23.401).
     ///
     /// `Subscribed-ARPI` (AVP code 1708, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.233.
@@ -4277,6 +4718,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Whether the UE may act as an integrated access and backhaul node.
     ///
     /// `IAB-Operation-Permission` (AVP code 1709, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.234.
@@ -4292,6 +4734,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `V2X-Subscription-Data-Nr`.
     pub static V2X_SUBSCRIPTION_DATA_NR_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4301,13 +4744,17 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const V2X_SUBSCRIPTION_DATA_NR_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "s6a")]
     /// NR V2X subscription data: permissions, PC5 bit rates and QoS.
     ///
     /// `V2X-Subscription-Data-Nr` (AVP code 1710, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.235.
@@ -4323,6 +4770,7 @@ pub mod defs {
         grouped: Some(&V2X_SUBSCRIPTION_DATA_NR_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `UE-PC5-QoS`.
     pub static UE_PC5_QO_S_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4331,12 +4779,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const UE_PC5_QO_S_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, u32::MAX, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "s6a")]
     /// The UE's PC5 QoS parameters for NR V2X: flows and link aggregate bit rate.
     ///
     /// `UE-PC5-QoS` (AVP code 1711, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.236.
@@ -4352,6 +4804,7 @@ pub mod defs {
         grouped: Some(&UE_PC5_QO_S_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `PC5-QoS-Flow`.
     pub static PC5_QO_S_FLOW_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4361,13 +4814,17 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const PC5_QO_S_FLOW_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "s6a")]
     /// One NR PC5 QoS flow: 5QI, bit rates and range.
     ///
     /// `PC5-QoS-Flow` (AVP code 1712, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.237.
@@ -4383,6 +4840,7 @@ pub mod defs {
         grouped: Some(&PC5_QO_S_FLOW_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// The 5G QoS identifier of a PC5 QoS flow (TS 23.501).
     ///
     /// `5QI` (AVP code 1713, vendor 10415 3GPP), Integer32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.238.
@@ -4398,6 +4856,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Member grammar of `PC5-Flow-Bitrates`.
     pub static PC5_FLOW_BITRATES_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4406,12 +4865,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const PC5_FLOW_BITRATES_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "s6a")]
     /// Guaranteed and maximum bit rates of a GBR PC5 QoS flow.
     ///
     /// `PC5-Flow-Bitrates` (AVP code 1714, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.239.
@@ -4427,6 +4890,7 @@ pub mod defs {
         grouped: Some(&PC5_FLOW_BITRATES_GRAMMAR),
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Guaranteed bit rate of a PC5 QoS flow, in bits per second.
     ///
     /// `Guaranteed-Flow-Bitrates` (AVP code 1715, vendor 10415 3GPP), Integer32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.240.
@@ -4442,6 +4906,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Maximum bit rate of a PC5 QoS flow, in bits per second.
     ///
     /// `Maximum-Flow-Bitrates` (AVP code 1716, vendor 10415 3GPP), Integer32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.241.
@@ -4457,6 +4922,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Minimum communication range of a PC5 QoS flow, in metres.
     ///
     /// `PC5-Range` (AVP code 1717, vendor 10415 3GPP), Integer32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.242.
@@ -4472,6 +4938,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Aggregate bit rate of all non-GBR PC5 QoS flows of a link, in bits per second.
     ///
     /// `PC5-Link-AMBR` (AVP code 1718, vendor 10415 3GPP), Integer32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.243.
@@ -4487,6 +4954,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Context identifier of a third default APN, for subscriptions with IP, non-IP and Ethernet APNs.
     ///
     /// `Third-Context-Identifier` (AVP code 1719, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.272 section 7.3.244.
@@ -4502,6 +4970,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.272",
     };
+    #[cfg(feature = "s6a")]
     /// Grammar of Update-Location-request.
     pub static UPDATE_LOCATION_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4557,7 +5026,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const UPDATE_LOCATION_REQUEST_OCCURS: [rt::Occurs; 29] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -4590,6 +5062,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// Grammar of Update-Location-answer.
     pub static UPDATE_LOCATION_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4625,7 +5098,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const UPDATE_LOCATION_ANSWER_OCCURS: [rt::Occurs; 19] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -4648,6 +5124,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// Grammar of Cancel-Location-request.
     pub static CANCEL_LOCATION_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4673,7 +5150,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const CANCEL_LOCATION_REQUEST_OCCURS: [rt::Occurs; 14] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -4691,6 +5171,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// Grammar of Cancel-Location-answer.
     pub static CANCEL_LOCATION_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4714,7 +5195,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const CANCEL_LOCATION_ANSWER_OCCURS: [rt::Occurs; 12] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -4730,6 +5214,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// Grammar of Authentication-Information-request.
     pub static AUTHENTICATION_INFORMATION_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4763,7 +5248,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const AUTHENTICATION_INFORMATION_REQUEST_OCCURS: [rt::Occurs; 17] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -4784,6 +5272,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// Grammar of Authentication-Information-answer.
     pub static AUTHENTICATION_INFORMATION_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4818,7 +5307,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const AUTHENTICATION_INFORMATION_ANSWER_OCCURS: [rt::Occurs; 18] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -4840,6 +5332,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// Grammar of Insert-Subscriber-Data-request.
     pub static INSERT_SUBSCRIBER_DATA_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4866,7 +5359,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const INSERT_SUBSCRIBER_DATA_REQUEST_OCCURS: [rt::Occurs; 15] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -4885,6 +5381,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// Grammar of Insert-Subscriber-Data-answer.
     pub static INSERT_SUBSCRIBER_DATA_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4933,7 +5430,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const INSERT_SUBSCRIBER_DATA_ANSWER_OCCURS: [rt::Occurs; 22] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -4959,6 +5459,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// Grammar of Delete-Subscriber-Data-request.
     pub static DELETE_SUBSCRIBER_DATA_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4990,7 +5491,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const DELETE_SUBSCRIBER_DATA_REQUEST_OCCURS: [rt::Occurs; 20] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -5014,6 +5518,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// Grammar of Delete-Subscriber-Data-answer.
     pub static DELETE_SUBSCRIBER_DATA_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -5038,7 +5543,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const DELETE_SUBSCRIBER_DATA_ANSWER_OCCURS: [rt::Occurs; 13] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -5055,6 +5563,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// Grammar of Purge-UE-request.
     pub static PURGE_UE_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -5086,7 +5595,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const PURGE_UE_REQUEST_OCCURS: [rt::Occurs; 15] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -5105,6 +5617,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// Grammar of Purge-UE-answer.
     pub static PURGE_UE_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -5137,7 +5650,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const PURGE_UE_ANSWER_OCCURS: [rt::Occurs; 16] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -5157,6 +5673,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// Grammar of Reset-request.
     pub static RESET_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -5183,7 +5700,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const RESET_REQUEST_OCCURS: [rt::Occurs; 15] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -5202,6 +5722,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// Grammar of Reset-answer.
     pub static RESET_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -5225,7 +5746,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const RESET_ANSWER_OCCURS: [rt::Occurs; 12] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -5241,6 +5765,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// Grammar of Notify-request.
     pub static NOTIFY_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -5307,7 +5832,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const NOTIFY_REQUEST_OCCURS: [rt::Occurs; 25] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -5336,6 +5864,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "s6a")]
     /// Grammar of Notify-answer.
     pub static NOTIFY_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -5367,7 +5896,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "s6a")]
     #[doc(hidden)]
     pub const NOTIFY_ANSWER_OCCURS: [rt::Occurs; 15] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -5390,218 +5922,465 @@ pub mod defs {
 /// The AVPs and applications this module defines.
 pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
     avps: &[
+        #[cfg(feature = "s6a")]
         &defs::SUBSCRIPTION_DATA,
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s13",
+                feature = "s6a",
+                feature = "ts29336",
+                feature = "ts32299"
+            )
+        )]
         &defs::TERMINAL_INFORMATION,
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s13",
+                feature = "s6a",
+                feature = "ts29336",
+                feature = "ts32299"
+            )
+        )]
         &defs::IMEI,
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s13",
+                feature = "s6a",
+                feature = "ts29336",
+                feature = "ts32299"
+            )
+        )]
         &defs::SOFTWARE_VERSION,
+        #[cfg(feature = "s6a")]
         &defs::QO_S_SUBSCRIBED,
+        #[cfg(feature = "s6a")]
         &defs::ULR_FLAGS,
+        #[cfg(feature = "s6a")]
         &defs::ULA_FLAGS,
+        #[cfg(any(feature = "s6a", feature = "ts29336", feature = "ts29344"))]
         &defs::VISITED_PLMN_ID,
+        #[cfg(feature = "s6a")]
         &defs::REQUESTED_EUTRAN_AUTHENTICATION_INFO,
+        #[cfg(feature = "s6a")]
         &defs::REQUESTED_UTRAN_GERAN_AUTHENTICATION_INFO,
+        #[cfg(feature = "s6a")]
         &defs::NUMBER_OF_REQUESTED_VECTORS,
+        #[cfg(feature = "s6a")]
         &defs::RE_SYNCHRONIZATION_INFO,
+        #[cfg(feature = "s6a")]
         &defs::IMMEDIATE_RESPONSE_PREFERRED,
+        #[cfg(feature = "s6a")]
         &defs::AUTHENTICATION_INFO,
+        #[cfg(feature = "s6a")]
         &defs::E_UTRAN_VECTOR,
+        #[cfg(feature = "s6a")]
         &defs::UTRAN_VECTOR,
+        #[cfg(feature = "s6a")]
         &defs::GERAN_VECTOR,
+        #[cfg(feature = "s6a")]
         &defs::NETWORK_ACCESS_MODE,
+        #[cfg(feature = "s6a")]
         &defs::HPLMN_ODB,
+        #[cfg(feature = "s6a")]
         &defs::ITEM_NUMBER,
+        #[cfg(feature = "s6a")]
         &defs::CANCELLATION_TYPE,
+        #[cfg(feature = "s6a")]
         &defs::DSR_FLAGS,
+        #[cfg(feature = "s6a")]
         &defs::DSA_FLAGS,
+        #[cfg(feature = "s6a")]
         &defs::CONTEXT_IDENTIFIER,
+        #[cfg(feature = "s6a")]
         &defs::SUBSCRIBER_STATUS,
+        #[cfg(feature = "s6a")]
         &defs::OPERATOR_DETERMINED_BARRING,
+        #[cfg(feature = "s6a")]
         &defs::ACCESS_RESTRICTION_DATA,
+        #[cfg(feature = "s6a")]
         &defs::APN_OI_REPLACEMENT,
+        #[cfg(feature = "s6a")]
         &defs::ALL_APN_CONFIGURATIONS_INCLUDED_INDICATOR,
+        #[cfg(feature = "s6a")]
         &defs::APN_CONFIGURATION_PROFILE,
+        #[cfg(feature = "s6a")]
         &defs::APN_CONFIGURATION,
+        #[cfg(feature = "s6a")]
         &defs::EPS_SUBSCRIBED_QO_S_PROFILE,
+        #[cfg(feature = "s6a")]
         &defs::VPLMN_DYNAMIC_ADDRESS_ALLOWED,
+        #[cfg(feature = "s6a")]
         &defs::STN_SR,
+        #[cfg(feature = "s6a")]
         &defs::ALERT_REASON,
+        #[cfg(feature = "s6a")]
         &defs::AMBR,
+        #[cfg(feature = "s6a")]
         &defs::CSG_SUBSCRIPTION_DATA,
+        #[cfg(feature = "s6a")]
         &defs::CSG_ID,
+        #[cfg(feature = "s6a")]
         &defs::PDN_GW_ALLOCATION_TYPE,
+        #[cfg(feature = "s6a")]
         &defs::EXPIRATION_DATE,
+        #[cfg(feature = "s6a")]
         &defs::RAT_FREQUENCY_SELECTION_PRIORITY_ID,
+        #[cfg(feature = "s6a")]
         &defs::IDA_FLAGS,
+        #[cfg(feature = "s6a")]
         &defs::PUA_FLAGS,
+        #[cfg(feature = "s6a")]
         &defs::NOR_FLAGS,
+        #[cfg(feature = "s6a")]
         &defs::USER_ID,
+        #[cfg(any(feature = "s13", feature = "s6a"))]
         &defs::EQUIPMENT_STATUS,
+        #[cfg(feature = "s6a")]
         &defs::REGIONAL_SUBSCRIPTION_ZONE_CODE,
+        #[cfg(feature = "s6a")]
         &defs::RAND,
+        #[cfg(feature = "s6a")]
         &defs::XRES,
+        #[cfg(feature = "s6a")]
         &defs::AUTN,
+        #[cfg(feature = "s6a")]
         &defs::KASME,
+        #[cfg(feature = "s6a")]
         &defs::TRACE_COLLECTION_ENTITY,
+        #[cfg(feature = "s6a")]
         &defs::KC,
+        #[cfg(feature = "s6a")]
         &defs::SRES,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::PDN_TYPE,
+        #[cfg(feature = "s6a")]
         &defs::ROAMING_RESTRICTED_DUE_TO_UNSUPPORTED_FEATURE,
+        #[cfg(feature = "s6a")]
         &defs::TRACE_DATA,
+        #[cfg(feature = "s6a")]
         &defs::TRACE_REFERENCE,
+        #[cfg(feature = "s6a")]
         &defs::TRACE_DEPTH,
+        #[cfg(feature = "s6a")]
         &defs::TRACE_NE_TYPE_LIST,
+        #[cfg(feature = "s6a")]
         &defs::TRACE_INTERFACE_LIST,
+        #[cfg(feature = "s6a")]
         &defs::TRACE_EVENT_LIST,
+        #[cfg(feature = "s6a")]
         &defs::OMC_ID,
+        #[cfg(feature = "s6a")]
         &defs::GPRS_SUBSCRIPTION_DATA,
+        #[cfg(feature = "s6a")]
         &defs::COMPLETE_DATA_LIST_INCLUDED_INDICATOR,
+        #[cfg(feature = "s6a")]
         &defs::PDP_CONTEXT,
+        #[cfg(feature = "s6a")]
         &defs::PDP_TYPE,
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s13",
+                feature = "s6a",
+                feature = "ts29336",
+                feature = "ts32299"
+            )
+        )]
         &defs::AVP_3GPP2_MEID,
+        #[cfg(feature = "s6a")]
         &defs::SPECIFIC_APN_INFO,
+        #[cfg(feature = "s6a")]
         &defs::LCS_INFO,
+        #[cfg(feature = "s6a")]
         &defs::GMLC_NUMBER,
+        #[cfg(feature = "s6a")]
         &defs::LCS_PRIVACY_EXCEPTION,
+        #[cfg(feature = "s6a")]
         &defs::SS_CODE,
+        #[cfg(feature = "s6a")]
         &defs::SS_STATUS,
+        #[cfg(feature = "s6a")]
         &defs::NOTIFICATION_TO_UE_USER,
+        #[cfg(feature = "s6a")]
         &defs::EXTERNAL_CLIENT,
+        #[cfg(feature = "s6a")]
         &defs::CLIENT_IDENTITY,
+        #[cfg(feature = "s6a")]
         &defs::GMLC_RESTRICTION,
+        #[cfg(feature = "s6a")]
         &defs::PLMN_CLIENT,
+        #[cfg(feature = "s6a")]
         &defs::AVP_3GPP_SERVICE_TYPE,
+        #[cfg(feature = "s6a")]
         &defs::SERVICE_TYPE_IDENTITY,
+        #[cfg(feature = "s6a")]
         &defs::MO_LR,
+        #[cfg(feature = "s6a")]
         &defs::TELESERVICE_LIST,
+        #[cfg(feature = "s6a")]
         &defs::TS_CODE,
+        #[cfg(feature = "s6a")]
         &defs::CALL_BARRING_INFO,
+        #[cfg(feature = "s6a")]
         &defs::SGSN_NUMBER,
+        #[cfg(feature = "s6a")]
         &defs::IDR_FLAGS,
+        #[cfg(feature = "s6a")]
         &defs::ICS_INDICATOR,
+        #[cfg(feature = "s6a")]
         &defs::IMS_VOICE_OVER_PS_SESSIONS_SUPPORTED,
+        #[cfg(feature = "s6a")]
         &defs::HOMOGENEOUS_SUPPORT_OF_IMS_VOICE_OVER_PS_SESSIONS,
+        #[cfg(feature = "s6a")]
         &defs::LAST_UE_ACTIVITY_TIME,
+        #[cfg(feature = "s6a")]
         &defs::EPS_USER_STATE,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::EPS_LOCATION_INFORMATION,
+        #[cfg(feature = "s6a")]
         &defs::MME_USER_STATE,
+        #[cfg(feature = "s6a")]
         &defs::SGSN_USER_STATE,
+        #[cfg(feature = "s6a")]
         &defs::USER_STATE,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::MME_LOCATION_INFORMATION,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::SGSN_LOCATION_INFORMATION,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::E_UTRAN_CELL_GLOBAL_IDENTITY,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::TRACKING_AREA_IDENTITY,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::CELL_GLOBAL_IDENTITY,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::ROUTING_AREA_IDENTITY,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::LOCATION_AREA_IDENTITY,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::SERVICE_AREA_IDENTITY,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::GEOGRAPHICAL_INFORMATION,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::GEODETIC_INFORMATION,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::CURRENT_LOCATION_RETRIEVED,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::AGE_OF_LOCATION_INFORMATION,
+        #[cfg(feature = "s6a")]
         &defs::ACTIVE_APN,
+        #[cfg(feature = "s6a")]
         &defs::SIPTO_PERMISSION,
+        #[cfg(feature = "s6a")]
         &defs::ERROR_DIAGNOSTIC,
+        #[cfg(feature = "s6a")]
         &defs::UE_SRVCC_CAPABILITY,
+        #[cfg(feature = "s6a")]
         &defs::MPS_PRIORITY,
+        #[cfg(feature = "s6a")]
         &defs::VPLMN_LIPA_ALLOWED,
+        #[cfg(feature = "s6a")]
         &defs::LIPA_PERMISSION,
+        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
         &defs::SUBSCRIBED_PERIODIC_RAU_TAU_TIMER,
+        #[cfg(feature = "s6a")]
         &defs::EXT_PDP_TYPE,
+        #[cfg(feature = "s6a")]
         &defs::EXT_PDP_ADDRESS,
+        #[cfg(feature = "s6a")]
         &defs::MDT_CONFIGURATION,
+        #[cfg(feature = "s6a")]
         &defs::JOB_TYPE,
+        #[cfg(feature = "s6a")]
         &defs::AREA_SCOPE,
+        #[cfg(feature = "s6a")]
         &defs::LIST_OF_MEASUREMENTS,
+        #[cfg(feature = "s6a")]
         &defs::REPORTING_TRIGGER,
+        #[cfg(feature = "s6a")]
         &defs::REPORT_INTERVAL,
+        #[cfg(feature = "s6a")]
         &defs::REPORT_AMOUNT,
+        #[cfg(feature = "s6a")]
         &defs::EVENT_THRESHOLD_RSRP,
+        #[cfg(feature = "s6a")]
         &defs::EVENT_THRESHOLD_RSRQ,
+        #[cfg(feature = "s6a")]
         &defs::LOGGING_INTERVAL,
+        #[cfg(feature = "s6a")]
         &defs::LOGGING_DURATION,
+        #[cfg(feature = "s6a")]
         &defs::RELAY_NODE_INDICATOR,
+        #[cfg(feature = "s6a")]
         &defs::MDT_USER_CONSENT,
+        #[cfg(feature = "s6a")]
         &defs::PUR_FLAGS,
+        #[cfg(feature = "s6a")]
         &defs::SUBSCRIBED_VSRVCC,
+        #[cfg(feature = "s6a")]
         &defs::EQUIVALENT_PLMN_LIST,
+        #[cfg(feature = "s6a")]
         &defs::CLR_FLAGS,
+        #[cfg(feature = "s6a")]
         &defs::UVR_FLAGS,
+        #[cfg(feature = "s6a")]
         &defs::UVA_FLAGS,
+        #[cfg(feature = "s6a")]
         &defs::VPLMN_CSG_SUBSCRIPTION_DATA,
+        #[cfg(feature = "s6a")]
         &defs::TIME_ZONE,
+        #[cfg(feature = "s6a")]
         &defs::A_MSISDN,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "s6a", feature = "ts32299"))]
         &defs::MME_NUMBER_FOR_MT_SMS,
+        #[cfg(feature = "s6a")]
         &defs::SMS_REGISTER_REQUEST,
+        #[cfg(feature = "s6a")]
         &defs::LOCAL_TIME_ZONE,
+        #[cfg(feature = "s6a")]
         &defs::DAYLIGHT_SAVING_TIME,
+        #[cfg(feature = "s6a")]
         &defs::SUBSCRIPTION_DATA_FLAGS,
+        #[cfg(feature = "s6a")]
         &defs::MEASUREMENT_PERIOD_LTE,
+        #[cfg(feature = "s6a")]
         &defs::MEASUREMENT_PERIOD_UMTS,
+        #[cfg(feature = "s6a")]
         &defs::COLLECTION_PERIOD_RRM_LTE,
+        #[cfg(feature = "s6a")]
         &defs::COLLECTION_PERIOD_RRM_UMTS,
+        #[cfg(feature = "s6a")]
         &defs::POSITIONING_METHOD,
+        #[cfg(feature = "s6a")]
         &defs::MEASUREMENT_QUANTITY,
+        #[cfg(feature = "s6a")]
         &defs::EVENT_THRESHOLD_EVENT_1F,
+        #[cfg(feature = "s6a")]
         &defs::EVENT_THRESHOLD_EVENT_1I,
+        #[cfg(feature = "s6a")]
         &defs::RESTORATION_PRIORITY,
+        #[cfg(feature = "s6a")]
         &defs::S_GS_MME_IDENTITY,
+        #[cfg(feature = "s6a")]
         &defs::SIPTO_LOCAL_NETWORK_PERMISSION,
+        #[cfg(feature = "s6a")]
         &defs::COUPLED_NODE_DIAMETER_ID,
+        #[cfg(feature = "s6a")]
         &defs::WLAN_OFFLOADABILITY,
+        #[cfg(feature = "s6a")]
         &defs::WLAN_OFFLOADABILITY_EUTRAN,
+        #[cfg(feature = "s6a")]
         &defs::WLAN_OFFLOADABILITY_UTRAN,
+        #[cfg(feature = "s6a")]
         &defs::RESET_ID,
+        #[cfg(feature = "s6a")]
         &defs::MDT_ALLOWED_PLMN_ID,
+        #[cfg(feature = "s6a")]
         &defs::ADJACENT_PLM_NS,
+        #[cfg(feature = "s6a")]
         &defs::ADJACENT_ACCESS_RESTRICTION_DATA,
+        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
         &defs::DL_BUFFERING_SUGGESTED_PACKET_COUNT,
+        #[cfg(feature = "s6a")]
         &defs::IMSI_GROUP_ID,
+        #[cfg(feature = "s6a")]
         &defs::GROUP_SERVICE_ID,
+        #[cfg(feature = "s6a")]
         &defs::GROUP_PLMN_ID,
+        #[cfg(feature = "s6a")]
         &defs::LOCAL_GROUP_ID,
+        #[cfg(feature = "s6a")]
         &defs::AIR_FLAGS,
+        #[cfg(feature = "s6a")]
         &defs::UE_USAGE_TYPE,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::NON_IP_PDN_TYPE_INDICATOR,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::NON_IP_DATA_DELIVERY_MECHANISM,
+        #[cfg(feature = "s6a")]
         &defs::ADDITIONAL_CONTEXT_IDENTIFIER,
+        #[cfg(feature = "s6a")]
         &defs::SCEF_REALM,
+        #[cfg(feature = "s6a")]
         &defs::SUBSCRIPTION_DATA_DELETION,
+        #[cfg(feature = "s6a")]
         &defs::PREFERRED_DATA_MODE,
+        #[cfg(feature = "s6a")]
         &defs::EMERGENCY_INFO,
+        #[cfg(feature = "s6a")]
         &defs::V2X_SUBSCRIPTION_DATA,
+        #[cfg(feature = "s6a")]
         &defs::V2X_PERMISSION,
+        #[cfg(feature = "s6a")]
         &defs::PDN_CONNECTION_CONTINUITY,
+        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
         &defs::E_DRX_CYCLE_LENGTH,
+        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
         &defs::E_DRX_CYCLE_LENGTH_VALUE,
+        #[cfg(feature = "s6a")]
         &defs::UE_PC5_AMBR,
+        #[cfg(feature = "s6a")]
         &defs::MBSFN_AREA,
+        #[cfg(feature = "s6a")]
         &defs::MBSFN_AREA_ID,
+        #[cfg(feature = "s6a")]
         &defs::CARRIER_FREQUENCY,
+        #[cfg(feature = "s6a")]
         &defs::RDS_INDICATOR,
+        #[cfg(feature = "s6a")]
         &defs::SERVICE_GAP_TIME,
+        #[cfg(feature = "s6a")]
         &defs::AERIAL_UE_SUBSCRIPTION_INFORMATION,
+        #[cfg(feature = "s6a")]
         &defs::BROADCAST_LOCATION_ASSISTANCE_DATA_TYPES,
+        #[cfg(feature = "s6a")]
         &defs::PAGING_TIME_WINDOW,
+        #[cfg(feature = "s6a")]
         &defs::OPERATION_MODE,
+        #[cfg(feature = "s6a")]
         &defs::PAGING_TIME_WINDOW_LENGTH,
+        #[cfg(feature = "s6a")]
         &defs::CORE_NETWORK_RESTRICTIONS,
+        #[cfg(feature = "s6a")]
         &defs::E_DRX_RELATED_RAT,
+        #[cfg(feature = "s6a")]
         &defs::INTERWORKING_5GS_INDICATOR,
+        #[cfg(feature = "s6a")]
         &defs::ETHERNET_PDN_TYPE_INDICATOR,
+        #[cfg(feature = "s6a")]
         &defs::SUBSCRIBED_ARPI,
+        #[cfg(feature = "s6a")]
         &defs::IAB_OPERATION_PERMISSION,
+        #[cfg(feature = "s6a")]
         &defs::V2X_SUBSCRIPTION_DATA_NR,
+        #[cfg(feature = "s6a")]
         &defs::UE_PC5_QO_S,
+        #[cfg(feature = "s6a")]
         &defs::PC5_QO_S_FLOW,
+        #[cfg(feature = "s6a")]
         &defs::AVP_5QI,
+        #[cfg(feature = "s6a")]
         &defs::PC5_FLOW_BITRATES,
+        #[cfg(feature = "s6a")]
         &defs::GUARANTEED_FLOW_BITRATES,
+        #[cfg(feature = "s6a")]
         &defs::MAXIMUM_FLOW_BITRATES,
+        #[cfg(feature = "s6a")]
         &defs::PC5_RANGE,
+        #[cfg(feature = "s6a")]
         &defs::PC5_LINK_AMBR,
+        #[cfg(feature = "s6a")]
         &defs::THIRD_CONTEXT_IDENTIFIER,
     ],
     applications: &[
+        #[cfg(feature = "s6a")]
         rt::dictionary::ApplicationDef {
             id: 16777251u32,
             name: "3GPP S6a/S6d",
@@ -5685,6 +6464,7 @@ pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
         },
     ],
 };
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`Subscription-Data`](defs::SUBSCRIPTION_DATA).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubscriptionData<'a> {
@@ -5793,12 +6573,14 @@ pub struct SubscriptionData<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> SubscriptionData<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for SubscriptionData<'a> {
     const DEF: &'static rt::AvpDef = &defs::SUBSCRIPTION_DATA;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -5940,6 +6722,7 @@ impl<'a> rt::Group<'a> for SubscriptionData<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for SubscriptionData<'_> {
     type Owned = SubscriptionData<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> SubscriptionData<'static> {
@@ -6025,12 +6808,14 @@ impl rt::IntoOwned for SubscriptionData<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`SubscriptionData`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct SubscriptionDataView<'a> {
     data: &'a [u8],
     at: [u32; 49],
 }
+#[cfg(feature = "s6a")]
 impl<'a> SubscriptionDataView<'a> {
     /// [`Subscriber-Status`](defs::SUBSCRIBER_STATUS), optional.
     pub fn subscriber_status(&self) -> Option<SubscriberStatus> {
@@ -6243,6 +7028,7 @@ impl<'a> SubscriptionDataView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for SubscriptionDataView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SUBSCRIPTION_DATA;
     type Group = SubscriptionData<'a>;
@@ -6521,12 +7307,23 @@ impl<'a> rt::GroupView<'a> for SubscriptionDataView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for SubscriptionDataView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s13",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 /// The Grouped AVP [`Terminal-Information`](defs::TERMINAL_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TerminalInformation<'a> {
@@ -6539,12 +7336,32 @@ pub struct TerminalInformation<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s13",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 impl<'a> TerminalInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s13",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 impl<'a> rt::Group<'a> for TerminalInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::TERMINAL_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -6569,6 +7386,16 @@ impl<'a> rt::Group<'a> for TerminalInformation<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s13",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 impl rt::IntoOwned for TerminalInformation<'_> {
     type Owned = TerminalInformation<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> TerminalInformation<'static> {
@@ -6580,12 +7407,32 @@ impl rt::IntoOwned for TerminalInformation<'_> {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s13",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 /// The checked view of [`TerminalInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct TerminalInformationView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s13",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 impl<'a> TerminalInformationView<'a> {
     /// [`IMEI`](defs::IMEI), optional.
     pub fn imei(&self) -> Option<rt::Utf8String<'a>> {
@@ -6604,6 +7451,16 @@ impl<'a> TerminalInformationView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s13",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 impl<'a> rt::GroupView<'a> for TerminalInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::TERMINAL_INFORMATION;
     type Group = TerminalInformation<'a>;
@@ -6657,12 +7514,23 @@ impl<'a> rt::GroupView<'a> for TerminalInformationView<'a> {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s13",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for TerminalInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`Requested-EUTRAN-Authentication-Info`](defs::REQUESTED_EUTRAN_AUTHENTICATION_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RequestedEutranAuthenticationInfo<'a> {
@@ -6675,12 +7543,14 @@ pub struct RequestedEutranAuthenticationInfo<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> RequestedEutranAuthenticationInfo<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for RequestedEutranAuthenticationInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::REQUESTED_EUTRAN_AUTHENTICATION_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -6705,6 +7575,7 @@ impl<'a> rt::Group<'a> for RequestedEutranAuthenticationInfo<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for RequestedEutranAuthenticationInfo<'_> {
     type Owned = RequestedEutranAuthenticationInfo<'static>;
     fn into_owned_in(
@@ -6723,12 +7594,14 @@ impl rt::IntoOwned for RequestedEutranAuthenticationInfo<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`RequestedEutranAuthenticationInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct RequestedEutranAuthenticationInfoView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(feature = "s6a")]
 impl<'a> RequestedEutranAuthenticationInfoView<'a> {
     /// [`Number-Of-Requested-Vectors`](defs::NUMBER_OF_REQUESTED_VECTORS), optional.
     pub fn number_of_requested_vectors(&self) -> Option<u32> {
@@ -6747,6 +7620,7 @@ impl<'a> RequestedEutranAuthenticationInfoView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for RequestedEutranAuthenticationInfoView<'a> {
     const DEF: &'static rt::AvpDef = &defs::REQUESTED_EUTRAN_AUTHENTICATION_INFO;
     type Group = RequestedEutranAuthenticationInfo<'a>;
@@ -6796,12 +7670,14 @@ impl<'a> rt::GroupView<'a> for RequestedEutranAuthenticationInfoView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for RequestedEutranAuthenticationInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`Requested-UTRAN-GERAN-Authentication-Info`](defs::REQUESTED_UTRAN_GERAN_AUTHENTICATION_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RequestedUtranGeranAuthenticationInfo<'a> {
@@ -6814,12 +7690,14 @@ pub struct RequestedUtranGeranAuthenticationInfo<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> RequestedUtranGeranAuthenticationInfo<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for RequestedUtranGeranAuthenticationInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::REQUESTED_UTRAN_GERAN_AUTHENTICATION_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -6844,6 +7722,7 @@ impl<'a> rt::Group<'a> for RequestedUtranGeranAuthenticationInfo<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for RequestedUtranGeranAuthenticationInfo<'_> {
     type Owned = RequestedUtranGeranAuthenticationInfo<'static>;
     fn into_owned_in(
@@ -6862,12 +7741,14 @@ impl rt::IntoOwned for RequestedUtranGeranAuthenticationInfo<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`RequestedUtranGeranAuthenticationInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct RequestedUtranGeranAuthenticationInfoView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(feature = "s6a")]
 impl<'a> RequestedUtranGeranAuthenticationInfoView<'a> {
     /// [`Number-Of-Requested-Vectors`](defs::NUMBER_OF_REQUESTED_VECTORS), optional.
     pub fn number_of_requested_vectors(&self) -> Option<u32> {
@@ -6886,6 +7767,7 @@ impl<'a> RequestedUtranGeranAuthenticationInfoView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for RequestedUtranGeranAuthenticationInfoView<'a> {
     const DEF: &'static rt::AvpDef = &defs::REQUESTED_UTRAN_GERAN_AUTHENTICATION_INFO;
     type Group = RequestedUtranGeranAuthenticationInfo<'a>;
@@ -6935,12 +7817,14 @@ impl<'a> rt::GroupView<'a> for RequestedUtranGeranAuthenticationInfoView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for RequestedUtranGeranAuthenticationInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`Authentication-Info`](defs::AUTHENTICATION_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AuthenticationInfo<'a> {
@@ -6953,12 +7837,14 @@ pub struct AuthenticationInfo<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> AuthenticationInfo<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for AuthenticationInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::AUTHENTICATION_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -6983,6 +7869,7 @@ impl<'a> rt::Group<'a> for AuthenticationInfo<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for AuthenticationInfo<'_> {
     type Owned = AuthenticationInfo<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> AuthenticationInfo<'static> {
@@ -6994,12 +7881,14 @@ impl rt::IntoOwned for AuthenticationInfo<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`AuthenticationInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AuthenticationInfoView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(feature = "s6a")]
 impl<'a> AuthenticationInfoView<'a> {
     /// [`E-UTRAN-Vector`](defs::E_UTRAN_VECTOR), at least 0 times.
     pub fn e_utran_vector(&self) -> rt::Iter<'a, EUtranVectorView<'a>> {
@@ -7018,6 +7907,7 @@ impl<'a> AuthenticationInfoView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for AuthenticationInfoView<'a> {
     const DEF: &'static rt::AvpDef = &defs::AUTHENTICATION_INFO;
     type Group = AuthenticationInfo<'a>;
@@ -7071,12 +7961,14 @@ impl<'a> rt::GroupView<'a> for AuthenticationInfoView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AuthenticationInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`E-UTRAN-Vector`](defs::E_UTRAN_VECTOR).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EUtranVector<'a> {
@@ -7093,6 +7985,7 @@ pub struct EUtranVector<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> EUtranVector<'a> {
     /// Starts a [`EUtranVectorBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> EUtranVectorBuilder<'a> {
@@ -7102,6 +7995,7 @@ impl<'a> EUtranVector<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`EUtranVectorBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -7110,6 +8004,7 @@ pub struct EUtranVectorBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 4usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> EUtranVectorBuilder<'a> {
     ///Sets `RAND`.
     pub fn rand(mut self, v: impl Into<rt::OctetString<'a>>) -> Self {
@@ -7145,6 +8040,7 @@ impl<'a> EUtranVectorBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for EUtranVector<'a> {
     const DEF: &'static rt::AvpDef = &defs::E_UTRAN_VECTOR;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -7174,6 +8070,7 @@ impl<'a> rt::Group<'a> for EUtranVector<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for EUtranVector<'_> {
     type Owned = EUtranVector<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> EUtranVector<'static> {
@@ -7187,12 +8084,14 @@ impl rt::IntoOwned for EUtranVector<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`EUtranVector`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct EUtranVectorView<'a> {
     data: &'a [u8],
     at: [u32; 5],
 }
+#[cfg(feature = "s6a")]
 impl<'a> EUtranVectorView<'a> {
     /// [`Item-Number`](defs::ITEM_NUMBER), optional.
     pub fn item_number(&self) -> Option<u32> {
@@ -7219,6 +8118,7 @@ impl<'a> EUtranVectorView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for EUtranVectorView<'a> {
     const DEF: &'static rt::AvpDef = &defs::E_UTRAN_VECTOR;
     type Group = EUtranVector<'a>;
@@ -7281,12 +8181,14 @@ impl<'a> rt::GroupView<'a> for EUtranVectorView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for EUtranVectorView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`UTRAN-Vector`](defs::UTRAN_VECTOR).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UtranVector<'a> {
@@ -7305,6 +8207,7 @@ pub struct UtranVector<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> UtranVector<'a> {
     /// Starts a [`UtranVectorBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> UtranVectorBuilder<'a> {
@@ -7314,6 +8217,7 @@ impl<'a> UtranVector<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`UtranVectorBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -7322,6 +8226,7 @@ pub struct UtranVectorBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 5usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> UtranVectorBuilder<'a> {
     ///Sets `RAND`.
     pub fn rand(mut self, v: impl Into<rt::OctetString<'a>>) -> Self {
@@ -7363,6 +8268,7 @@ impl<'a> UtranVectorBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for UtranVector<'a> {
     const DEF: &'static rt::AvpDef = &defs::UTRAN_VECTOR;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -7394,6 +8300,7 @@ impl<'a> rt::Group<'a> for UtranVector<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for UtranVector<'_> {
     type Owned = UtranVector<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> UtranVector<'static> {
@@ -7408,12 +8315,14 @@ impl rt::IntoOwned for UtranVector<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`UtranVector`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct UtranVectorView<'a> {
     data: &'a [u8],
     at: [u32; 6],
 }
+#[cfg(feature = "s6a")]
 impl<'a> UtranVectorView<'a> {
     /// [`Item-Number`](defs::ITEM_NUMBER), optional.
     pub fn item_number(&self) -> Option<u32> {
@@ -7444,6 +8353,7 @@ impl<'a> UtranVectorView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for UtranVectorView<'a> {
     const DEF: &'static rt::AvpDef = &defs::UTRAN_VECTOR;
     type Group = UtranVector<'a>;
@@ -7511,12 +8421,14 @@ impl<'a> rt::GroupView<'a> for UtranVectorView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for UtranVectorView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`GERAN-Vector`](defs::GERAN_VECTOR).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GeranVector<'a> {
@@ -7531,6 +8443,7 @@ pub struct GeranVector<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> GeranVector<'a> {
     /// A group with its required AVPs (`RAND`, `SRES`, `Kc`); optional and repeated ones start empty.
     pub fn new(
@@ -7553,6 +8466,7 @@ impl<'a> GeranVector<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`GeranVectorBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -7561,6 +8475,7 @@ pub struct GeranVectorBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 3usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> GeranVectorBuilder<'a> {
     ///Sets `RAND`.
     pub fn rand(mut self, v: impl Into<rt::OctetString<'a>>) -> Self {
@@ -7590,6 +8505,7 @@ impl<'a> GeranVectorBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for GeranVector<'a> {
     const DEF: &'static rt::AvpDef = &defs::GERAN_VECTOR;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -7615,6 +8531,7 @@ impl<'a> rt::Group<'a> for GeranVector<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for GeranVector<'_> {
     type Owned = GeranVector<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> GeranVector<'static> {
@@ -7627,12 +8544,14 @@ impl rt::IntoOwned for GeranVector<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`GeranVector`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct GeranVectorView<'a> {
     data: &'a [u8],
     at: [u32; 4],
 }
+#[cfg(feature = "s6a")]
 impl<'a> GeranVectorView<'a> {
     /// [`Item-Number`](defs::ITEM_NUMBER), optional.
     pub fn item_number(&self) -> Option<u32> {
@@ -7655,6 +8574,7 @@ impl<'a> GeranVectorView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for GeranVectorView<'a> {
     const DEF: &'static rt::AvpDef = &defs::GERAN_VECTOR;
     type Group = GeranVector<'a>;
@@ -7710,15 +8630,18 @@ impl<'a> rt::GroupView<'a> for GeranVectorView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for GeranVectorView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Network-Access-Mode`](defs::NETWORK_ACCESS_MODE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct NetworkAccessMode(pub i32);
+#[cfg(feature = "s6a")]
 impl NetworkAccessMode {
     /// `PACKET_AND_CIRCUIT` (0).
     pub const PACKET_AND_CIRCUIT: Self = Self(0);
@@ -7733,10 +8656,13 @@ impl NetworkAccessMode {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(NetworkAccessMode, "Network-Access-Mode");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Cancellation-Type`](defs::CANCELLATION_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CancellationType(pub i32);
+#[cfg(feature = "s6a")]
 impl CancellationType {
     /// `MME_UPDATE_PROCEDURE` (0).
     pub const MME_UPDATE_PROCEDURE: Self = Self(0);
@@ -7760,10 +8686,13 @@ impl CancellationType {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(CancellationType, "Cancellation-Type");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Subscriber-Status`](defs::SUBSCRIBER_STATUS); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SubscriberStatus(pub i32);
+#[cfg(feature = "s6a")]
 impl SubscriberStatus {
     /// `SERVICE_GRANTED` (0).
     pub const SERVICE_GRANTED: Self = Self(0);
@@ -7778,10 +8707,13 @@ impl SubscriberStatus {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(SubscriberStatus, "Subscriber-Status");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`All-APN-Configurations-Included-Indicator`](defs::ALL_APN_CONFIGURATIONS_INCLUDED_INDICATOR); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct AllApnConfigurationsIncludedIndicator(pub i32);
+#[cfg(feature = "s6a")]
 impl AllApnConfigurationsIncludedIndicator {
     /// `All_APN_CONFIGURATIONS_INCLUDED` (0).
     pub const ALL_APN_CONFIGURATIONS_INCLUDED: Self = Self(0);
@@ -7796,9 +8728,11 @@ impl AllApnConfigurationsIncludedIndicator {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(
     AllApnConfigurationsIncludedIndicator, "All-APN-Configurations-Included-Indicator"
 );
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`APN-Configuration-Profile`](defs::APN_CONFIGURATION_PROFILE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApnConfigurationProfile<'a> {
@@ -7815,6 +8749,7 @@ pub struct ApnConfigurationProfile<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> ApnConfigurationProfile<'a> {
     /// A group with its required AVPs (`Context-Identifier`, `All-APN-Configurations-Included-Indicator`); optional and repeated ones start empty.
     pub fn new(
@@ -7835,6 +8770,7 @@ impl<'a> ApnConfigurationProfile<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`ApnConfigurationProfileBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -7843,6 +8779,7 @@ pub struct ApnConfigurationProfileBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> ApnConfigurationProfileBuilder<'a> {
     ///Sets `Context-Identifier`.
     pub fn context_identifier(mut self, v: u32) -> Self {
@@ -7873,6 +8810,7 @@ impl<'a> ApnConfigurationProfileBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for ApnConfigurationProfile<'a> {
     const DEF: &'static rt::AvpDef = &defs::APN_CONFIGURATION_PROFILE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -7906,6 +8844,7 @@ impl<'a> rt::Group<'a> for ApnConfigurationProfile<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for ApnConfigurationProfile<'_> {
     type Owned = ApnConfigurationProfile<'static>;
     fn into_owned_in(
@@ -7926,12 +8865,14 @@ impl rt::IntoOwned for ApnConfigurationProfile<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`ApnConfigurationProfile`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ApnConfigurationProfileView<'a> {
     data: &'a [u8],
     at: [u32; 5],
 }
+#[cfg(feature = "s6a")]
 impl<'a> ApnConfigurationProfileView<'a> {
     /// [`Context-Identifier`](defs::CONTEXT_IDENTIFIER), required.
     pub fn context_identifier(&self) -> u32 {
@@ -7960,6 +8901,7 @@ impl<'a> ApnConfigurationProfileView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for ApnConfigurationProfileView<'a> {
     const DEF: &'static rt::AvpDef = &defs::APN_CONFIGURATION_PROFILE;
     type Group = ApnConfigurationProfile<'a>;
@@ -8023,12 +8965,14 @@ impl<'a> rt::GroupView<'a> for ApnConfigurationProfileView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ApnConfigurationProfileView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`APN-Configuration`](defs::APN_CONFIGURATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApnConfiguration<'a> {
@@ -8089,6 +9033,7 @@ pub struct ApnConfiguration<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> ApnConfiguration<'a> {
     /// A group with its required AVPs (`Context-Identifier`, `PDN-Type`, `Service-Selection`); optional and repeated ones start empty.
     pub fn new(
@@ -8111,6 +9056,7 @@ impl<'a> ApnConfiguration<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`ApnConfigurationBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -8119,6 +9065,7 @@ pub struct ApnConfigurationBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 3usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> ApnConfigurationBuilder<'a> {
     ///Sets `Context-Identifier`.
     pub fn context_identifier(mut self, v: u32) -> Self {
@@ -8152,6 +9099,7 @@ impl<'a> ApnConfigurationBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for ApnConfiguration<'a> {
     const DEF: &'static rt::AvpDef = &defs::APN_CONFIGURATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -8226,6 +9174,7 @@ impl<'a> rt::Group<'a> for ApnConfiguration<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for ApnConfiguration<'_> {
     type Owned = ApnConfiguration<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ApnConfiguration<'static> {
@@ -8281,12 +9230,14 @@ impl rt::IntoOwned for ApnConfiguration<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`ApnConfiguration`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ApnConfigurationView<'a> {
     data: &'a [u8],
     at: [u32; 27],
 }
+#[cfg(feature = "s6a")]
 impl<'a> ApnConfigurationView<'a> {
     /// [`Context-Identifier`](defs::CONTEXT_IDENTIFIER), required.
     pub fn context_identifier(&self) -> u32 {
@@ -8403,6 +9354,7 @@ impl<'a> ApnConfigurationView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for ApnConfigurationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::APN_CONFIGURATION;
     type Group = ApnConfiguration<'a>;
@@ -8560,12 +9512,14 @@ impl<'a> rt::GroupView<'a> for ApnConfigurationView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ApnConfigurationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`EPS-Subscribed-QoS-Profile`](defs::EPS_SUBSCRIBED_QO_S_PROFILE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EpsSubscribedQoSProfile<'a> {
@@ -8576,6 +9530,7 @@ pub struct EpsSubscribedQoSProfile<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> EpsSubscribedQoSProfile<'a> {
     /// A group with its required AVPs (`QoS-Class-Identifier`, `Allocation-Retention-Priority`); optional and repeated ones start empty.
     pub fn new(
@@ -8596,6 +9551,7 @@ impl<'a> EpsSubscribedQoSProfile<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`EpsSubscribedQoSProfileBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -8604,6 +9560,7 @@ pub struct EpsSubscribedQoSProfileBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> EpsSubscribedQoSProfileBuilder<'a> {
     ///Sets `QoS-Class-Identifier`.
     pub fn qo_s_class_identifier(
@@ -8637,6 +9594,7 @@ impl<'a> EpsSubscribedQoSProfileBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for EpsSubscribedQoSProfile<'a> {
     const DEF: &'static rt::AvpDef = &defs::EPS_SUBSCRIBED_QO_S_PROFILE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -8663,6 +9621,7 @@ impl<'a> rt::Group<'a> for EpsSubscribedQoSProfile<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for EpsSubscribedQoSProfile<'_> {
     type Owned = EpsSubscribedQoSProfile<'static>;
     fn into_owned_in(
@@ -8678,12 +9637,14 @@ impl rt::IntoOwned for EpsSubscribedQoSProfile<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`EpsSubscribedQoSProfile`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct EpsSubscribedQoSProfileView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(feature = "s6a")]
 impl<'a> EpsSubscribedQoSProfileView<'a> {
     /// [`QoS-Class-Identifier`](super::ts29212::defs::QO_S_CLASS_IDENTIFIER), required.
     pub fn qo_s_class_identifier(&self) -> super::ts29212::QoSClassIdentifier {
@@ -8700,6 +9661,7 @@ impl<'a> EpsSubscribedQoSProfileView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for EpsSubscribedQoSProfileView<'a> {
     const DEF: &'static rt::AvpDef = &defs::EPS_SUBSCRIBED_QO_S_PROFILE;
     type Group = EpsSubscribedQoSProfile<'a>;
@@ -8756,15 +9718,18 @@ impl<'a> rt::GroupView<'a> for EpsSubscribedQoSProfileView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for EpsSubscribedQoSProfileView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`VPLMN-Dynamic-Address-Allowed`](defs::VPLMN_DYNAMIC_ADDRESS_ALLOWED); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct VplmnDynamicAddressAllowed(pub i32);
+#[cfg(feature = "s6a")]
 impl VplmnDynamicAddressAllowed {
     /// `NOTALLOWED` (0).
     pub const NOTALLOWED: Self = Self(0);
@@ -8779,10 +9744,13 @@ impl VplmnDynamicAddressAllowed {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(VplmnDynamicAddressAllowed, "VPLMN-Dynamic-Address-Allowed");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Alert-Reason`](defs::ALERT_REASON); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct AlertReason(pub i32);
+#[cfg(feature = "s6a")]
 impl AlertReason {
     /// `UE_PRESENT` (0).
     pub const UE_PRESENT: Self = Self(0);
@@ -8797,7 +9765,9 @@ impl AlertReason {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(AlertReason, "Alert-Reason");
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`AMBR`](defs::AMBR).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ambr<'a> {
@@ -8812,6 +9782,7 @@ pub struct Ambr<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> Ambr<'a> {
     /// A group with its required AVPs (`Max-Requested-Bandwidth-UL`, `Max-Requested-Bandwidth-DL`); optional and repeated ones start empty.
     pub fn new(
@@ -8832,6 +9803,7 @@ impl<'a> Ambr<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`AmbrBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -8840,6 +9812,7 @@ pub struct AmbrBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> AmbrBuilder<'a> {
     ///Sets `Max-Requested-Bandwidth-UL`.
     pub fn max_requested_bandwidth_ul(mut self, v: u32) -> Self {
@@ -8863,6 +9836,7 @@ impl<'a> AmbrBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for Ambr<'a> {
     const DEF: &'static rt::AvpDef = &defs::AMBR;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -8887,6 +9861,7 @@ impl<'a> rt::Group<'a> for Ambr<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for Ambr<'_> {
     type Owned = Ambr<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> Ambr<'static> {
@@ -8907,12 +9882,14 @@ impl rt::IntoOwned for Ambr<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`Ambr`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AmbrView<'a> {
     data: &'a [u8],
     at: [u32; 4],
 }
+#[cfg(feature = "s6a")]
 impl<'a> AmbrView<'a> {
     /// [`Max-Requested-Bandwidth-UL`](super::ts29214::defs::MAX_REQUESTED_BANDWIDTH_UL), required.
     pub fn max_requested_bandwidth_ul(&self) -> u32 {
@@ -8935,6 +9912,7 @@ impl<'a> AmbrView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for AmbrView<'a> {
     const DEF: &'static rt::AvpDef = &defs::AMBR;
     type Group = Ambr<'a>;
@@ -8983,12 +9961,14 @@ impl<'a> rt::GroupView<'a> for AmbrView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AmbrView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`CSG-Subscription-Data`](defs::CSG_SUBSCRIPTION_DATA).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CsgSubscriptionData<'a> {
@@ -9003,6 +9983,7 @@ pub struct CsgSubscriptionData<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> CsgSubscriptionData<'a> {
     /// A group with its required AVPs (`CSG-Id`); optional and repeated ones start empty.
     pub fn new(csg_id: u32) -> Self {
@@ -9019,6 +10000,7 @@ impl<'a> CsgSubscriptionData<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`CsgSubscriptionDataBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -9027,6 +10009,7 @@ pub struct CsgSubscriptionDataBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> CsgSubscriptionDataBuilder<'a> {
     ///Sets `CSG-Id`.
     pub fn csg_id(mut self, v: u32) -> Self {
@@ -9048,6 +10031,7 @@ impl<'a> CsgSubscriptionDataBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for CsgSubscriptionData<'a> {
     const DEF: &'static rt::AvpDef = &defs::CSG_SUBSCRIPTION_DATA;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -9075,6 +10059,7 @@ impl<'a> rt::Group<'a> for CsgSubscriptionData<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for CsgSubscriptionData<'_> {
     type Owned = CsgSubscriptionData<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> CsgSubscriptionData<'static> {
@@ -9087,12 +10072,14 @@ impl rt::IntoOwned for CsgSubscriptionData<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`CsgSubscriptionData`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct CsgSubscriptionDataView<'a> {
     data: &'a [u8],
     at: [u32; 4],
 }
+#[cfg(feature = "s6a")]
 impl<'a> CsgSubscriptionDataView<'a> {
     /// [`CSG-Id`](defs::CSG_ID), required.
     pub fn csg_id(&self) -> u32 {
@@ -9115,6 +10102,7 @@ impl<'a> CsgSubscriptionDataView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for CsgSubscriptionDataView<'a> {
     const DEF: &'static rt::AvpDef = &defs::CSG_SUBSCRIPTION_DATA;
     type Group = CsgSubscriptionData<'a>;
@@ -9168,15 +10156,18 @@ impl<'a> rt::GroupView<'a> for CsgSubscriptionDataView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for CsgSubscriptionDataView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`PDN-GW-Allocation-Type`](defs::PDN_GW_ALLOCATION_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct PdnGwAllocationType(pub i32);
+#[cfg(feature = "s6a")]
 impl PdnGwAllocationType {
     /// `STATIC` (0).
     pub const STATIC: Self = Self(0);
@@ -9191,10 +10182,13 @@ impl PdnGwAllocationType {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(PdnGwAllocationType, "PDN-GW-Allocation-Type");
+#[cfg(any(feature = "s13", feature = "s6a"))]
 /// The Enumerated AVP [`Equipment-Status`](defs::EQUIPMENT_STATUS); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct EquipmentStatus(pub i32);
+#[cfg(any(feature = "s13", feature = "s6a"))]
 impl EquipmentStatus {
     /// `PERMITTEDLISTED` (0).
     pub const PERMITTEDLISTED: Self = Self(0);
@@ -9209,10 +10203,13 @@ impl EquipmentStatus {
         }
     }
 }
+#[cfg(any(feature = "s13", feature = "s6a"))]
 rt::enumerated!(EquipmentStatus, "Equipment-Status");
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Enumerated AVP [`PDN-Type`](defs::PDN_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct PdnType(pub i32);
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl PdnType {
     /// `IPv4` (0).
     pub const I_PV4: Self = Self(0);
@@ -9233,10 +10230,13 @@ impl PdnType {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 rt::enumerated!(PdnType, "PDN-Type");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Roaming-Restricted-Due-To-Unsupported-Feature`](defs::ROAMING_RESTRICTED_DUE_TO_UNSUPPORTED_FEATURE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct RoamingRestrictedDueToUnsupportedFeature(pub i32);
+#[cfg(feature = "s6a")]
 impl RoamingRestrictedDueToUnsupportedFeature {
     /// `Roaming-Restricted-Due-To-Unsupported-Feature` (0).
     pub const ROAMING_RESTRICTED_DUE_TO_UNSUPPORTED_FEATURE: Self = Self(0);
@@ -9248,10 +10248,12 @@ impl RoamingRestrictedDueToUnsupportedFeature {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(
     RoamingRestrictedDueToUnsupportedFeature,
     "Roaming-Restricted-Due-To-Unsupported-Feature"
 );
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`Trace-Data`](defs::TRACE_DATA).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TraceData<'a> {
@@ -9274,6 +10276,7 @@ pub struct TraceData<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> TraceData<'a> {
     /// Starts a [`TraceDataBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> TraceDataBuilder<'a> {
@@ -9283,6 +10286,7 @@ impl<'a> TraceData<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`TraceDataBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -9291,6 +10295,7 @@ pub struct TraceDataBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 5usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> TraceDataBuilder<'a> {
     ///Sets `Trace-Reference`.
     pub fn trace_reference(mut self, v: impl Into<rt::OctetString<'a>>) -> Self {
@@ -9332,6 +10337,7 @@ impl<'a> TraceDataBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for TraceData<'a> {
     const DEF: &'static rt::AvpDef = &defs::TRACE_DATA;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -9367,6 +10373,7 @@ impl<'a> rt::Group<'a> for TraceData<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for TraceData<'_> {
     type Owned = TraceData<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> TraceData<'static> {
@@ -9383,12 +10390,14 @@ impl rt::IntoOwned for TraceData<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`TraceData`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct TraceDataView<'a> {
     data: &'a [u8],
     at: [u32; 8],
 }
+#[cfg(feature = "s6a")]
 impl<'a> TraceDataView<'a> {
     /// [`Trace-Reference`](defs::TRACE_REFERENCE), required.
     pub fn trace_reference(&self) -> rt::OctetString<'a> {
@@ -9427,6 +10436,7 @@ impl<'a> TraceDataView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for TraceDataView<'a> {
     const DEF: &'static rt::AvpDef = &defs::TRACE_DATA;
     type Group = TraceData<'a>;
@@ -9504,15 +10514,18 @@ impl<'a> rt::GroupView<'a> for TraceDataView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for TraceDataView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Trace-Depth`](defs::TRACE_DEPTH); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct TraceDepth(pub i32);
+#[cfg(feature = "s6a")]
 impl TraceDepth {
     /// `Minimum` (0).
     pub const MINIMUM: Self = Self(0);
@@ -9539,7 +10552,9 @@ impl TraceDepth {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(TraceDepth, "Trace-Depth");
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`GPRS-Subscription-Data`](defs::GPRS_SUBSCRIPTION_DATA).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GprsSubscriptionData<'a> {
@@ -9550,6 +10565,7 @@ pub struct GprsSubscriptionData<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> GprsSubscriptionData<'a> {
     /// A group with its required AVPs (`Complete-Data-List-Included-Indicator`); optional and repeated ones start empty.
     pub fn new(
@@ -9568,6 +10584,7 @@ impl<'a> GprsSubscriptionData<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`GprsSubscriptionDataBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -9576,6 +10593,7 @@ pub struct GprsSubscriptionDataBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> GprsSubscriptionDataBuilder<'a> {
     ///Sets `Complete-Data-List-Included-Indicator`.
     pub fn complete_data_list_included_indicator(
@@ -9600,6 +10618,7 @@ impl<'a> GprsSubscriptionDataBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for GprsSubscriptionData<'a> {
     const DEF: &'static rt::AvpDef = &defs::GPRS_SUBSCRIPTION_DATA;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -9626,6 +10645,7 @@ impl<'a> rt::Group<'a> for GprsSubscriptionData<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for GprsSubscriptionData<'_> {
     type Owned = GprsSubscriptionData<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> GprsSubscriptionData<'static> {
@@ -9638,12 +10658,14 @@ impl rt::IntoOwned for GprsSubscriptionData<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`GprsSubscriptionData`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct GprsSubscriptionDataView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(feature = "s6a")]
 impl<'a> GprsSubscriptionDataView<'a> {
     /// [`Complete-Data-List-Included-Indicator`](defs::COMPLETE_DATA_LIST_INCLUDED_INDICATOR), required.
     pub fn complete_data_list_included_indicator(
@@ -9660,6 +10682,7 @@ impl<'a> GprsSubscriptionDataView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for GprsSubscriptionDataView<'a> {
     const DEF: &'static rt::AvpDef = &defs::GPRS_SUBSCRIPTION_DATA;
     type Group = GprsSubscriptionData<'a>;
@@ -9713,15 +10736,18 @@ impl<'a> rt::GroupView<'a> for GprsSubscriptionDataView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for GprsSubscriptionDataView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Complete-Data-List-Included-Indicator`](defs::COMPLETE_DATA_LIST_INCLUDED_INDICATOR); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CompleteDataListIncludedIndicator(pub i32);
+#[cfg(feature = "s6a")]
 impl CompleteDataListIncludedIndicator {
     /// `ALL_PDP_CONTEXTS_INCLUDED` (0).
     pub const ALL_PDP_CONTEXTS_INCLUDED: Self = Self(0);
@@ -9736,9 +10762,11 @@ impl CompleteDataListIncludedIndicator {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(
     CompleteDataListIncludedIndicator, "Complete-Data-List-Included-Indicator"
 );
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`PDP-Context`](defs::PDP_CONTEXT).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PdpContext<'a> {
@@ -9779,6 +10807,7 @@ pub struct PdpContext<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> PdpContext<'a> {
     /// Starts a [`PdpContextBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> PdpContextBuilder<'a> {
@@ -9788,6 +10817,7 @@ impl<'a> PdpContext<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`PdpContextBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -9796,6 +10826,7 @@ pub struct PdpContextBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 4usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> PdpContextBuilder<'a> {
     ///Sets `Context-Identifier`.
     pub fn context_identifier(mut self, v: u32) -> Self {
@@ -9831,6 +10862,7 @@ impl<'a> PdpContextBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for PdpContext<'a> {
     const DEF: &'static rt::AvpDef = &defs::PDP_CONTEXT;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -9883,6 +10915,7 @@ impl<'a> rt::Group<'a> for PdpContext<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for PdpContext<'_> {
     type Owned = PdpContext<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> PdpContext<'static> {
@@ -9916,12 +10949,14 @@ impl rt::IntoOwned for PdpContext<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`PdpContext`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct PdpContextView<'a> {
     data: &'a [u8],
     at: [u32; 17],
 }
+#[cfg(feature = "s6a")]
 impl<'a> PdpContextView<'a> {
     /// [`Context-Identifier`](defs::CONTEXT_IDENTIFIER), required.
     pub fn context_identifier(&self) -> u32 {
@@ -9996,6 +11031,7 @@ impl<'a> PdpContextView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for PdpContextView<'a> {
     const DEF: &'static rt::AvpDef = &defs::PDP_CONTEXT;
     type Group = PdpContext<'a>;
@@ -10101,12 +11137,14 @@ impl<'a> rt::GroupView<'a> for PdpContextView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for PdpContextView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`Specific-APN-Info`](defs::SPECIFIC_APN_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpecificApnInfo<'a> {
@@ -10119,6 +11157,7 @@ pub struct SpecificApnInfo<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> SpecificApnInfo<'a> {
     /// A group with its required AVPs (`Service-Selection`, `MIP6-Agent-Info`); optional and repeated ones start empty.
     pub fn new(
@@ -10139,6 +11178,7 @@ impl<'a> SpecificApnInfo<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`SpecificApnInfoBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -10147,6 +11187,7 @@ pub struct SpecificApnInfoBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> SpecificApnInfoBuilder<'a> {
     ///Sets `Service-Selection`.
     pub fn service_selection(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -10177,6 +11218,7 @@ impl<'a> SpecificApnInfoBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for SpecificApnInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::SPECIFIC_APN_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -10200,6 +11242,7 @@ impl<'a> rt::Group<'a> for SpecificApnInfo<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for SpecificApnInfo<'_> {
     type Owned = SpecificApnInfo<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> SpecificApnInfo<'static> {
@@ -10213,12 +11256,14 @@ impl rt::IntoOwned for SpecificApnInfo<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`SpecificApnInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct SpecificApnInfoView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(feature = "s6a")]
 impl<'a> SpecificApnInfoView<'a> {
     /// [`Service-Selection`](super::rfc5778::defs::SERVICE_SELECTION), required.
     pub fn service_selection(&self) -> rt::Utf8String<'a> {
@@ -10237,6 +11282,7 @@ impl<'a> SpecificApnInfoView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for SpecificApnInfoView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SPECIFIC_APN_INFO;
     type Group = SpecificApnInfo<'a>;
@@ -10289,12 +11335,14 @@ impl<'a> rt::GroupView<'a> for SpecificApnInfoView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for SpecificApnInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`LCS-Info`](defs::LCS_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LcsInfo<'a> {
@@ -10307,12 +11355,14 @@ pub struct LcsInfo<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> LcsInfo<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for LcsInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::LCS_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -10333,6 +11383,7 @@ impl<'a> rt::Group<'a> for LcsInfo<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for LcsInfo<'_> {
     type Owned = LcsInfo<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> LcsInfo<'static> {
@@ -10344,12 +11395,14 @@ impl rt::IntoOwned for LcsInfo<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`LcsInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct LcsInfoView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(feature = "s6a")]
 impl<'a> LcsInfoView<'a> {
     /// [`GMLC-Number`](defs::GMLC_NUMBER), at least 0 times.
     pub fn gmlc_number(&self) -> rt::Iter<'a, rt::OctetString<'a>> {
@@ -10368,6 +11421,7 @@ impl<'a> LcsInfoView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for LcsInfoView<'a> {
     const DEF: &'static rt::AvpDef = &defs::LCS_INFO;
     type Group = LcsInfo<'a>;
@@ -10413,12 +11467,14 @@ impl<'a> rt::GroupView<'a> for LcsInfoView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for LcsInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`LCS-PrivacyException`](defs::LCS_PRIVACY_EXCEPTION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LcsPrivacyException<'a> {
@@ -10437,6 +11493,7 @@ pub struct LcsPrivacyException<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> LcsPrivacyException<'a> {
     /// A group with its required AVPs (`SS-Code`, `SS-Status`); optional and repeated ones start empty.
     pub fn new(ss_code: rt::OctetString<'a>, ss_status: rt::OctetString<'a>) -> Self {
@@ -10454,6 +11511,7 @@ impl<'a> LcsPrivacyException<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`LcsPrivacyExceptionBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -10462,6 +11520,7 @@ pub struct LcsPrivacyExceptionBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> LcsPrivacyExceptionBuilder<'a> {
     ///Sets `SS-Code`.
     pub fn ss_code(mut self, v: impl Into<rt::OctetString<'a>>) -> Self {
@@ -10489,6 +11548,7 @@ impl<'a> LcsPrivacyExceptionBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for LcsPrivacyException<'a> {
     const DEF: &'static rt::AvpDef = &defs::LCS_PRIVACY_EXCEPTION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -10521,6 +11581,7 @@ impl<'a> rt::Group<'a> for LcsPrivacyException<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for LcsPrivacyException<'_> {
     type Owned = LcsPrivacyException<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> LcsPrivacyException<'static> {
@@ -10535,12 +11596,14 @@ impl rt::IntoOwned for LcsPrivacyException<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`LcsPrivacyException`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct LcsPrivacyExceptionView<'a> {
     data: &'a [u8],
     at: [u32; 6],
 }
+#[cfg(feature = "s6a")]
 impl<'a> LcsPrivacyExceptionView<'a> {
     /// [`SS-Code`](defs::SS_CODE), required.
     pub fn ss_code(&self) -> rt::OctetString<'a> {
@@ -10571,6 +11634,7 @@ impl<'a> LcsPrivacyExceptionView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for LcsPrivacyExceptionView<'a> {
     const DEF: &'static rt::AvpDef = &defs::LCS_PRIVACY_EXCEPTION;
     type Group = LcsPrivacyException<'a>;
@@ -10639,15 +11703,18 @@ impl<'a> rt::GroupView<'a> for LcsPrivacyExceptionView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for LcsPrivacyExceptionView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Notification-To-UE-User`](defs::NOTIFICATION_TO_UE_USER); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct NotificationToUeUser(pub i32);
+#[cfg(feature = "s6a")]
 impl NotificationToUeUser {
     /// `NOTIFY_LOCATION_ALLOWED` (0).
     pub const NOTIFY_LOCATION_ALLOWED: Self = Self(0);
@@ -10668,7 +11735,9 @@ impl NotificationToUeUser {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(NotificationToUeUser, "Notification-To-UE-User");
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`External-Client`](defs::EXTERNAL_CLIENT).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExternalClient<'a> {
@@ -10681,6 +11750,7 @@ pub struct ExternalClient<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> ExternalClient<'a> {
     /// A group with its required AVPs (`Client-Identity`); optional and repeated ones start empty.
     pub fn new(client_identity: rt::OctetString<'a>) -> Self {
@@ -10697,6 +11767,7 @@ impl<'a> ExternalClient<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`ExternalClientBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -10705,6 +11776,7 @@ pub struct ExternalClientBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> ExternalClientBuilder<'a> {
     ///Sets `Client-Identity`.
     pub fn client_identity(mut self, v: impl Into<rt::OctetString<'a>>) -> Self {
@@ -10726,6 +11798,7 @@ impl<'a> ExternalClientBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for ExternalClient<'a> {
     const DEF: &'static rt::AvpDef = &defs::EXTERNAL_CLIENT;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -10748,6 +11821,7 @@ impl<'a> rt::Group<'a> for ExternalClient<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for ExternalClient<'_> {
     type Owned = ExternalClient<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ExternalClient<'static> {
@@ -10759,12 +11833,14 @@ impl rt::IntoOwned for ExternalClient<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`ExternalClient`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ExternalClientView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(feature = "s6a")]
 impl<'a> ExternalClientView<'a> {
     /// [`Client-Identity`](defs::CLIENT_IDENTITY), required.
     pub fn client_identity(&self) -> rt::OctetString<'a> {
@@ -10783,6 +11859,7 @@ impl<'a> ExternalClientView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for ExternalClientView<'a> {
     const DEF: &'static rt::AvpDef = &defs::EXTERNAL_CLIENT;
     type Group = ExternalClient<'a>;
@@ -10832,15 +11909,18 @@ impl<'a> rt::GroupView<'a> for ExternalClientView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ExternalClientView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`GMLC-Restriction`](defs::GMLC_RESTRICTION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct GmlcRestriction(pub i32);
+#[cfg(feature = "s6a")]
 impl GmlcRestriction {
     /// `GMLC_LIST` (0).
     pub const GMLC_LIST: Self = Self(0);
@@ -10855,10 +11935,13 @@ impl GmlcRestriction {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(GmlcRestriction, "GMLC-Restriction");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`PLMN-Client`](defs::PLMN_CLIENT); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct PlmnClient(pub i32);
+#[cfg(feature = "s6a")]
 impl PlmnClient {
     /// `BROADCAST_SERVICE` (0).
     pub const BROADCAST_SERVICE: Self = Self(0);
@@ -10882,7 +11965,9 @@ impl PlmnClient {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(PlmnClient, "PLMN-Client");
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`3GPP-Service-Type`](defs::AVP_3GPP_SERVICE_TYPE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Avp3gppServiceType<'a> {
@@ -10895,6 +11980,7 @@ pub struct Avp3gppServiceType<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> Avp3gppServiceType<'a> {
     /// A group with its required AVPs (`ServiceTypeIdentity`); optional and repeated ones start empty.
     pub fn new(service_type_identity: u32) -> Self {
@@ -10911,6 +11997,7 @@ impl<'a> Avp3gppServiceType<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`Avp3gppServiceTypeBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -10919,6 +12006,7 @@ pub struct Avp3gppServiceTypeBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> Avp3gppServiceTypeBuilder<'a> {
     ///Sets `ServiceTypeIdentity`.
     pub fn service_type_identity(mut self, v: u32) -> Self {
@@ -10940,6 +12028,7 @@ impl<'a> Avp3gppServiceTypeBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for Avp3gppServiceType<'a> {
     const DEF: &'static rt::AvpDef = &defs::AVP_3GPP_SERVICE_TYPE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -10965,6 +12054,7 @@ impl<'a> rt::Group<'a> for Avp3gppServiceType<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for Avp3gppServiceType<'_> {
     type Owned = Avp3gppServiceType<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> Avp3gppServiceType<'static> {
@@ -10976,12 +12066,14 @@ impl rt::IntoOwned for Avp3gppServiceType<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`Avp3gppServiceType`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct Avp3gppServiceTypeView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(feature = "s6a")]
 impl<'a> Avp3gppServiceTypeView<'a> {
     /// [`ServiceTypeIdentity`](defs::SERVICE_TYPE_IDENTITY), required.
     pub fn service_type_identity(&self) -> u32 {
@@ -11000,6 +12092,7 @@ impl<'a> Avp3gppServiceTypeView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for Avp3gppServiceTypeView<'a> {
     const DEF: &'static rt::AvpDef = &defs::AVP_3GPP_SERVICE_TYPE;
     type Group = Avp3gppServiceType<'a>;
@@ -11050,12 +12143,14 @@ impl<'a> rt::GroupView<'a> for Avp3gppServiceTypeView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for Avp3gppServiceTypeView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`MO-LR`](defs::MO_LR).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MoLr<'a> {
@@ -11066,6 +12161,7 @@ pub struct MoLr<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> MoLr<'a> {
     /// A group with its required AVPs (`SS-Code`, `SS-Status`); optional and repeated ones start empty.
     pub fn new(ss_code: rt::OctetString<'a>, ss_status: rt::OctetString<'a>) -> Self {
@@ -11083,6 +12179,7 @@ impl<'a> MoLr<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`MoLrBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -11091,6 +12188,7 @@ pub struct MoLrBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> MoLrBuilder<'a> {
     ///Sets `SS-Code`.
     pub fn ss_code(mut self, v: impl Into<rt::OctetString<'a>>) -> Self {
@@ -11114,6 +12212,7 @@ impl<'a> MoLrBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for MoLr<'a> {
     const DEF: &'static rt::AvpDef = &defs::MO_LR;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -11134,6 +12233,7 @@ impl<'a> rt::Group<'a> for MoLr<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for MoLr<'_> {
     type Owned = MoLr<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> MoLr<'static> {
@@ -11144,12 +12244,14 @@ impl rt::IntoOwned for MoLr<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`MoLr`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct MoLrView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(feature = "s6a")]
 impl<'a> MoLrView<'a> {
     /// [`SS-Code`](defs::SS_CODE), required.
     pub fn ss_code(&self) -> rt::OctetString<'a> {
@@ -11164,6 +12266,7 @@ impl<'a> MoLrView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for MoLrView<'a> {
     const DEF: &'static rt::AvpDef = &defs::MO_LR;
     type Group = MoLr<'a>;
@@ -11210,12 +12313,14 @@ impl<'a> rt::GroupView<'a> for MoLrView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for MoLrView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`Teleservice-List`](defs::TELESERVICE_LIST).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TeleserviceList<'a> {
@@ -11224,12 +12329,14 @@ pub struct TeleserviceList<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> TeleserviceList<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for TeleserviceList<'a> {
     const DEF: &'static rt::AvpDef = &defs::TELESERVICE_LIST;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -11248,6 +12355,7 @@ impl<'a> rt::Group<'a> for TeleserviceList<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for TeleserviceList<'_> {
     type Owned = TeleserviceList<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> TeleserviceList<'static> {
@@ -11257,12 +12365,14 @@ impl rt::IntoOwned for TeleserviceList<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`TeleserviceList`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct TeleserviceListView<'a> {
     data: &'a [u8],
     at: [u32; 1],
 }
+#[cfg(feature = "s6a")]
 impl<'a> TeleserviceListView<'a> {
     /// [`TS-Code`](defs::TS_CODE), at least 1 times.
     pub fn ts_code(&self) -> rt::Iter<'a, rt::OctetString<'a>> {
@@ -11273,6 +12383,7 @@ impl<'a> TeleserviceListView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for TeleserviceListView<'a> {
     const DEF: &'static rt::AvpDef = &defs::TELESERVICE_LIST;
     type Group = TeleserviceList<'a>;
@@ -11312,12 +12423,14 @@ impl<'a> rt::GroupView<'a> for TeleserviceListView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for TeleserviceListView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`Call-Barring-Info`](defs::CALL_BARRING_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CallBarringInfo<'a> {
@@ -11328,6 +12441,7 @@ pub struct CallBarringInfo<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> CallBarringInfo<'a> {
     /// A group with its required AVPs (`SS-Code`, `SS-Status`); optional and repeated ones start empty.
     pub fn new(ss_code: rt::OctetString<'a>, ss_status: rt::OctetString<'a>) -> Self {
@@ -11345,6 +12459,7 @@ impl<'a> CallBarringInfo<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`CallBarringInfoBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -11353,6 +12468,7 @@ pub struct CallBarringInfoBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> CallBarringInfoBuilder<'a> {
     ///Sets `SS-Code`.
     pub fn ss_code(mut self, v: impl Into<rt::OctetString<'a>>) -> Self {
@@ -11380,6 +12496,7 @@ impl<'a> CallBarringInfoBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for CallBarringInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::CALL_BARRING_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -11401,6 +12518,7 @@ impl<'a> rt::Group<'a> for CallBarringInfo<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for CallBarringInfo<'_> {
     type Owned = CallBarringInfo<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> CallBarringInfo<'static> {
@@ -11411,12 +12529,14 @@ impl rt::IntoOwned for CallBarringInfo<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`CallBarringInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct CallBarringInfoView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(feature = "s6a")]
 impl<'a> CallBarringInfoView<'a> {
     /// [`SS-Code`](defs::SS_CODE), required.
     pub fn ss_code(&self) -> rt::OctetString<'a> {
@@ -11431,6 +12551,7 @@ impl<'a> CallBarringInfoView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for CallBarringInfoView<'a> {
     const DEF: &'static rt::AvpDef = &defs::CALL_BARRING_INFO;
     type Group = CallBarringInfo<'a>;
@@ -11478,15 +12599,18 @@ impl<'a> rt::GroupView<'a> for CallBarringInfoView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for CallBarringInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`ICS-Indicator`](defs::ICS_INDICATOR); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct IcsIndicator(pub i32);
+#[cfg(feature = "s6a")]
 impl IcsIndicator {
     /// `FALSE` (0).
     pub const FALSE: Self = Self(0);
@@ -11501,10 +12625,13 @@ impl IcsIndicator {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(IcsIndicator, "ICS-Indicator");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`IMS-Voice-Over-PS-Sessions-Supported`](defs::IMS_VOICE_OVER_PS_SESSIONS_SUPPORTED); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ImsVoiceOverPsSessionsSupported(pub i32);
+#[cfg(feature = "s6a")]
 impl ImsVoiceOverPsSessionsSupported {
     /// `NOT_SUPPORTED` (0).
     pub const NOT_SUPPORTED: Self = Self(0);
@@ -11519,10 +12646,13 @@ impl ImsVoiceOverPsSessionsSupported {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(ImsVoiceOverPsSessionsSupported, "IMS-Voice-Over-PS-Sessions-Supported");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Homogeneous-Support-of-IMS-Voice-Over-PS-Sessions`](defs::HOMOGENEOUS_SUPPORT_OF_IMS_VOICE_OVER_PS_SESSIONS); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct HomogeneousSupportOfImsVoiceOverPsSessions(pub i32);
+#[cfg(feature = "s6a")]
 impl HomogeneousSupportOfImsVoiceOverPsSessions {
     /// `NOT_SUPPORTED` (0).
     pub const NOT_SUPPORTED: Self = Self(0);
@@ -11537,10 +12667,12 @@ impl HomogeneousSupportOfImsVoiceOverPsSessions {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(
     HomogeneousSupportOfImsVoiceOverPsSessions,
     "Homogeneous-Support-of-IMS-Voice-Over-PS-Sessions"
 );
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`EPS-User-State`](defs::EPS_USER_STATE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EpsUserState<'a> {
@@ -11551,12 +12683,14 @@ pub struct EpsUserState<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> EpsUserState<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for EpsUserState<'a> {
     const DEF: &'static rt::AvpDef = &defs::EPS_USER_STATE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -11576,6 +12710,7 @@ impl<'a> rt::Group<'a> for EpsUserState<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for EpsUserState<'_> {
     type Owned = EpsUserState<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> EpsUserState<'static> {
@@ -11586,12 +12721,14 @@ impl rt::IntoOwned for EpsUserState<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`EpsUserState`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct EpsUserStateView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(feature = "s6a")]
 impl<'a> EpsUserStateView<'a> {
     /// [`MME-User-State`](defs::MME_USER_STATE), optional.
     pub fn mme_user_state(&self) -> Option<MmeUserStateView<'a>> {
@@ -11606,6 +12743,7 @@ impl<'a> EpsUserStateView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for EpsUserStateView<'a> {
     const DEF: &'static rt::AvpDef = &defs::EPS_USER_STATE;
     type Group = EpsUserState<'a>;
@@ -11651,12 +12789,14 @@ impl<'a> rt::GroupView<'a> for EpsUserStateView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for EpsUserStateView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Grouped AVP [`EPS-Location-Information`](defs::EPS_LOCATION_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EpsLocationInformation<'a> {
@@ -11667,12 +12807,14 @@ pub struct EpsLocationInformation<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> EpsLocationInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::Group<'a> for EpsLocationInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::EPS_LOCATION_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -11695,6 +12837,7 @@ impl<'a> rt::Group<'a> for EpsLocationInformation<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl rt::IntoOwned for EpsLocationInformation<'_> {
     type Owned = EpsLocationInformation<'static>;
     fn into_owned_in(
@@ -11710,12 +12853,14 @@ impl rt::IntoOwned for EpsLocationInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The checked view of [`EpsLocationInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct EpsLocationInformationView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> EpsLocationInformationView<'a> {
     /// [`MME-Location-Information`](defs::MME_LOCATION_INFORMATION), optional.
     pub fn mme_location_information(&self) -> Option<MmeLocationInformationView<'a>> {
@@ -11730,6 +12875,7 @@ impl<'a> EpsLocationInformationView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::GroupView<'a> for EpsLocationInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::EPS_LOCATION_INFORMATION;
     type Group = EpsLocationInformation<'a>;
@@ -11788,12 +12934,14 @@ impl<'a> rt::GroupView<'a> for EpsLocationInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for EpsLocationInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`MME-User-State`](defs::MME_USER_STATE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MmeUserState<'a> {
@@ -11802,12 +12950,14 @@ pub struct MmeUserState<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> MmeUserState<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for MmeUserState<'a> {
     const DEF: &'static rt::AvpDef = &defs::MME_USER_STATE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -11825,6 +12975,7 @@ impl<'a> rt::Group<'a> for MmeUserState<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for MmeUserState<'_> {
     type Owned = MmeUserState<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> MmeUserState<'static> {
@@ -11834,12 +12985,14 @@ impl rt::IntoOwned for MmeUserState<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`MmeUserState`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct MmeUserStateView<'a> {
     data: &'a [u8],
     at: [u32; 1],
 }
+#[cfg(feature = "s6a")]
 impl<'a> MmeUserStateView<'a> {
     /// [`User-State`](defs::USER_STATE), optional.
     pub fn user_state(&self) -> Option<UserState> {
@@ -11850,6 +13003,7 @@ impl<'a> MmeUserStateView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for MmeUserStateView<'a> {
     const DEF: &'static rt::AvpDef = &defs::MME_USER_STATE;
     type Group = MmeUserState<'a>;
@@ -11888,12 +13042,14 @@ impl<'a> rt::GroupView<'a> for MmeUserStateView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for MmeUserStateView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`SGSN-User-State`](defs::SGSN_USER_STATE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SgsnUserState<'a> {
@@ -11902,12 +13058,14 @@ pub struct SgsnUserState<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> SgsnUserState<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for SgsnUserState<'a> {
     const DEF: &'static rt::AvpDef = &defs::SGSN_USER_STATE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -11925,6 +13083,7 @@ impl<'a> rt::Group<'a> for SgsnUserState<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for SgsnUserState<'_> {
     type Owned = SgsnUserState<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> SgsnUserState<'static> {
@@ -11934,12 +13093,14 @@ impl rt::IntoOwned for SgsnUserState<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`SgsnUserState`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct SgsnUserStateView<'a> {
     data: &'a [u8],
     at: [u32; 1],
 }
+#[cfg(feature = "s6a")]
 impl<'a> SgsnUserStateView<'a> {
     /// [`User-State`](defs::USER_STATE), optional.
     pub fn user_state(&self) -> Option<UserState> {
@@ -11950,6 +13111,7 @@ impl<'a> SgsnUserStateView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for SgsnUserStateView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SGSN_USER_STATE;
     type Group = SgsnUserState<'a>;
@@ -11988,15 +13150,18 @@ impl<'a> rt::GroupView<'a> for SgsnUserStateView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for SgsnUserStateView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`User-State`](defs::USER_STATE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct UserState(pub i32);
+#[cfg(feature = "s6a")]
 impl UserState {
     /// `DETACHED` (0).
     pub const DETACHED: Self = Self(0);
@@ -12023,7 +13188,9 @@ impl UserState {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(UserState, "User-State");
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Grouped AVP [`MME-Location-Information`](defs::MME_LOCATION_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MmeLocationInformation<'a> {
@@ -12048,12 +13215,14 @@ pub struct MmeLocationInformation<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> MmeLocationInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::Group<'a> for MmeLocationInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::MME_LOCATION_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -12090,6 +13259,7 @@ impl<'a> rt::Group<'a> for MmeLocationInformation<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl rt::IntoOwned for MmeLocationInformation<'_> {
     type Owned = MmeLocationInformation<'static>;
     fn into_owned_in(
@@ -12116,12 +13286,14 @@ impl rt::IntoOwned for MmeLocationInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The checked view of [`MmeLocationInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct MmeLocationInformationView<'a> {
     data: &'a [u8],
     at: [u32; 9],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> MmeLocationInformationView<'a> {
     /// [`E-UTRAN-Cell-Global-Identity`](defs::E_UTRAN_CELL_GLOBAL_IDENTITY), optional.
     pub fn e_utran_cell_global_identity(&self) -> Option<rt::OctetString<'a>> {
@@ -12166,6 +13338,7 @@ impl<'a> MmeLocationInformationView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::GroupView<'a> for MmeLocationInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::MME_LOCATION_INFORMATION;
     type Group = MmeLocationInformation<'a>;
@@ -12249,12 +13422,14 @@ impl<'a> rt::GroupView<'a> for MmeLocationInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for MmeLocationInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Grouped AVP [`SGSN-Location-Information`](defs::SGSN_LOCATION_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SgsnLocationInformation<'a> {
@@ -12279,12 +13454,14 @@ pub struct SgsnLocationInformation<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> SgsnLocationInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::Group<'a> for SgsnLocationInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::SGSN_LOCATION_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -12321,6 +13498,7 @@ impl<'a> rt::Group<'a> for SgsnLocationInformation<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl rt::IntoOwned for SgsnLocationInformation<'_> {
     type Owned = SgsnLocationInformation<'static>;
     fn into_owned_in(
@@ -12345,12 +13523,14 @@ impl rt::IntoOwned for SgsnLocationInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The checked view of [`SgsnLocationInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct SgsnLocationInformationView<'a> {
     data: &'a [u8],
     at: [u32; 9],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> SgsnLocationInformationView<'a> {
     /// [`Cell-Global-Identity`](defs::CELL_GLOBAL_IDENTITY), optional.
     pub fn cell_global_identity(&self) -> Option<rt::OctetString<'a>> {
@@ -12395,6 +13575,7 @@ impl<'a> SgsnLocationInformationView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::GroupView<'a> for SgsnLocationInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SGSN_LOCATION_INFORMATION;
     type Group = SgsnLocationInformation<'a>;
@@ -12478,15 +13659,18 @@ impl<'a> rt::GroupView<'a> for SgsnLocationInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for SgsnLocationInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Enumerated AVP [`Current-Location-Retrieved`](defs::CURRENT_LOCATION_RETRIEVED); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CurrentLocationRetrieved(pub i32);
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl CurrentLocationRetrieved {
     /// `ACTIVE-LOCATION-RETRIEVAL` (0).
     pub const ACTIVE_LOCATION_RETRIEVAL: Self = Self(0);
@@ -12498,7 +13682,9 @@ impl CurrentLocationRetrieved {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 rt::enumerated!(CurrentLocationRetrieved, "Current-Location-Retrieved");
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`Active-APN`](defs::ACTIVE_APN).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ActiveApn<'a> {
@@ -12515,6 +13701,7 @@ pub struct ActiveApn<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> ActiveApn<'a> {
     /// A group with its required AVPs (`Context-Identifier`); optional and repeated ones start empty.
     pub fn new(context_identifier: u32) -> Self {
@@ -12531,6 +13718,7 @@ impl<'a> ActiveApn<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`ActiveApnBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -12539,6 +13727,7 @@ pub struct ActiveApnBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> ActiveApnBuilder<'a> {
     ///Sets `Context-Identifier`.
     pub fn context_identifier(mut self, v: u32) -> Self {
@@ -12556,6 +13745,7 @@ impl<'a> ActiveApnBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for ActiveApn<'a> {
     const DEF: &'static rt::AvpDef = &defs::ACTIVE_APN;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -12581,6 +13771,7 @@ impl<'a> rt::Group<'a> for ActiveApn<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for ActiveApn<'_> {
     type Owned = ActiveApn<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ActiveApn<'static> {
@@ -12596,12 +13787,14 @@ impl rt::IntoOwned for ActiveApn<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`ActiveApn`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ActiveApnView<'a> {
     data: &'a [u8],
     at: [u32; 5],
 }
+#[cfg(feature = "s6a")]
 impl<'a> ActiveApnView<'a> {
     /// [`Context-Identifier`](defs::CONTEXT_IDENTIFIER), required.
     pub fn context_identifier(&self) -> u32 {
@@ -12628,6 +13821,7 @@ impl<'a> ActiveApnView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for ActiveApnView<'a> {
     const DEF: &'static rt::AvpDef = &defs::ACTIVE_APN;
     type Group = ActiveApn<'a>;
@@ -12686,15 +13880,18 @@ impl<'a> rt::GroupView<'a> for ActiveApnView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ActiveApnView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`SIPTO-Permission`](defs::SIPTO_PERMISSION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SiptoPermission(pub i32);
+#[cfg(feature = "s6a")]
 impl SiptoPermission {
     /// `SIPTO_ALLOWED` (0).
     pub const SIPTO_ALLOWED: Self = Self(0);
@@ -12709,10 +13906,13 @@ impl SiptoPermission {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(SiptoPermission, "SIPTO-Permission");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Error-Diagnostic`](defs::ERROR_DIAGNOSTIC); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ErrorDiagnostic(pub i32);
+#[cfg(feature = "s6a")]
 impl ErrorDiagnostic {
     /// `GPRS_DATA_SUBSCRIBED` (0).
     pub const GPRS_DATA_SUBSCRIBED: Self = Self(0);
@@ -12736,10 +13936,13 @@ impl ErrorDiagnostic {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(ErrorDiagnostic, "Error-Diagnostic");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`UE-SRVCC-Capability`](defs::UE_SRVCC_CAPABILITY); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct UeSrvccCapability(pub i32);
+#[cfg(feature = "s6a")]
 impl UeSrvccCapability {
     /// `UE-SRVCC-NOT-SUPPORTED` (0).
     pub const UE_SRVCC_NOT_SUPPORTED: Self = Self(0);
@@ -12754,10 +13957,13 @@ impl UeSrvccCapability {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(UeSrvccCapability, "UE-SRVCC-Capability");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`VPLMN-LIPA-Allowed`](defs::VPLMN_LIPA_ALLOWED); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct VplmnLipaAllowed(pub i32);
+#[cfg(feature = "s6a")]
 impl VplmnLipaAllowed {
     /// `LIPA_NOTALLOWED` (0).
     pub const LIPA_NOTALLOWED: Self = Self(0);
@@ -12772,10 +13978,13 @@ impl VplmnLipaAllowed {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(VplmnLipaAllowed, "VPLMN-LIPA-Allowed");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`LIPA-Permission`](defs::LIPA_PERMISSION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct LipaPermission(pub i32);
+#[cfg(feature = "s6a")]
 impl LipaPermission {
     /// `LIPA_PROHIBITED` (0).
     pub const LIPA_PROHIBITED: Self = Self(0);
@@ -12793,7 +14002,9 @@ impl LipaPermission {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(LipaPermission, "LIPA-Permission");
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`MDT-Configuration`](defs::MDT_CONFIGURATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MdtConfiguration<'a> {
@@ -12840,6 +14051,7 @@ pub struct MdtConfiguration<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> MdtConfiguration<'a> {
     /// A group with its required AVPs (`Job-Type`); optional and repeated ones start empty.
     pub fn new(job_type: JobType) -> Self {
@@ -12856,6 +14068,7 @@ impl<'a> MdtConfiguration<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`MdtConfigurationBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -12864,6 +14077,7 @@ pub struct MdtConfigurationBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> MdtConfigurationBuilder<'a> {
     ///Sets `Job-Type`.
     pub fn job_type(mut self, v: impl Into<JobType>) -> Self {
@@ -12885,6 +14099,7 @@ impl<'a> MdtConfigurationBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for MdtConfiguration<'a> {
     const DEF: &'static rt::AvpDef = &defs::MDT_CONFIGURATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -12941,6 +14156,7 @@ impl<'a> rt::Group<'a> for MdtConfiguration<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for MdtConfiguration<'_> {
     type Owned = MdtConfiguration<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> MdtConfiguration<'static> {
@@ -12973,12 +14189,14 @@ impl rt::IntoOwned for MdtConfiguration<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`MdtConfiguration`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct MdtConfigurationView<'a> {
     data: &'a [u8],
     at: [u32; 20],
 }
+#[cfg(feature = "s6a")]
 impl<'a> MdtConfigurationView<'a> {
     /// [`Job-Type`](defs::JOB_TYPE), required.
     pub fn job_type(&self) -> JobType {
@@ -13065,6 +14283,7 @@ impl<'a> MdtConfigurationView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for MdtConfigurationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::MDT_CONFIGURATION;
     type Group = MdtConfiguration<'a>;
@@ -13177,15 +14396,18 @@ impl<'a> rt::GroupView<'a> for MdtConfigurationView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for MdtConfigurationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Job-Type`](defs::JOB_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct JobType(pub i32);
+#[cfg(feature = "s6a")]
 impl JobType {
     /// `Immediate-MDT-only` (0).
     pub const IMMEDIATE_MDT_ONLY: Self = Self(0);
@@ -13215,7 +14437,9 @@ impl JobType {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(JobType, "Job-Type");
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`Area-Scope`](defs::AREA_SCOPE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AreaScope<'a> {
@@ -13232,12 +14456,14 @@ pub struct AreaScope<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> AreaScope<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for AreaScope<'a> {
     const DEF: &'static rt::AvpDef = &defs::AREA_SCOPE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -13262,6 +14488,7 @@ impl<'a> rt::Group<'a> for AreaScope<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for AreaScope<'_> {
     type Owned = AreaScope<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> AreaScope<'static> {
@@ -13277,12 +14504,14 @@ impl rt::IntoOwned for AreaScope<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`AreaScope`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AreaScopeView<'a> {
     data: &'a [u8],
     at: [u32; 5],
 }
+#[cfg(feature = "s6a")]
 impl<'a> AreaScopeView<'a> {
     /// [`Cell-Global-Identity`](defs::CELL_GLOBAL_IDENTITY), at least 0 times.
     pub fn cell_global_identity(&self) -> rt::Iter<'a, rt::OctetString<'a>> {
@@ -13309,6 +14538,7 @@ impl<'a> AreaScopeView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for AreaScopeView<'a> {
     const DEF: &'static rt::AvpDef = &defs::AREA_SCOPE;
     type Group = AreaScope<'a>;
@@ -13358,15 +14588,18 @@ impl<'a> rt::GroupView<'a> for AreaScopeView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AreaScopeView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Report-Interval`](defs::REPORT_INTERVAL); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ReportInterval(pub i32);
+#[cfg(feature = "s6a")]
 impl ReportInterval {
     /// `UMTS_250_ms` (0).
     pub const UMTS_250_MS: Self = Self(0);
@@ -13504,10 +14737,13 @@ impl ReportInterval {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(ReportInterval, "Report-Interval");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Report-Amount`](defs::REPORT_AMOUNT); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ReportAmount(pub i32);
+#[cfg(feature = "s6a")]
 impl ReportAmount {
     /// `1` (0).
     pub const V_1: Self = Self(0);
@@ -13540,10 +14776,13 @@ impl ReportAmount {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(ReportAmount, "Report-Amount");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Logging-Interval`](defs::LOGGING_INTERVAL); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct LoggingInterval(pub i32);
+#[cfg(feature = "s6a")]
 impl LoggingInterval {
     /// `1.28` (0).
     pub const V_1_28: Self = Self(0);
@@ -13585,10 +14824,13 @@ impl LoggingInterval {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(LoggingInterval, "Logging-Interval");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Logging-Duration`](defs::LOGGING_DURATION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct LoggingDuration(pub i32);
+#[cfg(feature = "s6a")]
 impl LoggingDuration {
     /// `600_sec` (0).
     pub const V_600_SEC: Self = Self(0);
@@ -13633,10 +14875,13 @@ impl LoggingDuration {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(LoggingDuration, "Logging-Duration");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Relay-Node-Indicator`](defs::RELAY_NODE_INDICATOR); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct RelayNodeIndicator(pub i32);
+#[cfg(feature = "s6a")]
 impl RelayNodeIndicator {
     /// `NOT_RELAY_NODE` (0).
     pub const NOT_RELAY_NODE: Self = Self(0);
@@ -13651,10 +14896,13 @@ impl RelayNodeIndicator {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(RelayNodeIndicator, "Relay-Node-Indicator");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`MDT-User-Consent`](defs::MDT_USER_CONSENT); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct MdtUserConsent(pub i32);
+#[cfg(feature = "s6a")]
 impl MdtUserConsent {
     /// `CONSENT_NOT_GIVEN` (0).
     pub const CONSENT_NOT_GIVEN: Self = Self(0);
@@ -13669,10 +14917,13 @@ impl MdtUserConsent {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(MdtUserConsent, "MDT-User-Consent");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Subscribed-VSRVCC`](defs::SUBSCRIBED_VSRVCC); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SubscribedVsrvcc(pub i32);
+#[cfg(feature = "s6a")]
 impl SubscribedVsrvcc {
     /// `VSRVCC_SUBSCRIBED` (0).
     pub const VSRVCC_SUBSCRIBED: Self = Self(0);
@@ -13684,7 +14935,9 @@ impl SubscribedVsrvcc {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(SubscribedVsrvcc, "Subscribed-VSRVCC");
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`Equivalent-PLMN-List`](defs::EQUIVALENT_PLMN_LIST).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EquivalentPlmnList<'a> {
@@ -13693,12 +14946,14 @@ pub struct EquivalentPlmnList<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> EquivalentPlmnList<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for EquivalentPlmnList<'a> {
     const DEF: &'static rt::AvpDef = &defs::EQUIVALENT_PLMN_LIST;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -13720,6 +14975,7 @@ impl<'a> rt::Group<'a> for EquivalentPlmnList<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for EquivalentPlmnList<'_> {
     type Owned = EquivalentPlmnList<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> EquivalentPlmnList<'static> {
@@ -13729,12 +14985,14 @@ impl rt::IntoOwned for EquivalentPlmnList<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`EquivalentPlmnList`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct EquivalentPlmnListView<'a> {
     data: &'a [u8],
     at: [u32; 1],
 }
+#[cfg(feature = "s6a")]
 impl<'a> EquivalentPlmnListView<'a> {
     /// [`Visited-PLMN-Id`](defs::VISITED_PLMN_ID), at least 1 times.
     pub fn visited_plmn_id(&self) -> rt::Iter<'a, rt::OctetString<'a>> {
@@ -13745,6 +15003,7 @@ impl<'a> EquivalentPlmnListView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for EquivalentPlmnListView<'a> {
     const DEF: &'static rt::AvpDef = &defs::EQUIVALENT_PLMN_LIST;
     type Group = EquivalentPlmnList<'a>;
@@ -13787,12 +15046,14 @@ impl<'a> rt::GroupView<'a> for EquivalentPlmnListView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for EquivalentPlmnListView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`VPLMN-CSG-Subscription-Data`](defs::VPLMN_CSG_SUBSCRIPTION_DATA).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VplmnCsgSubscriptionData<'a> {
@@ -13803,6 +15064,7 @@ pub struct VplmnCsgSubscriptionData<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> VplmnCsgSubscriptionData<'a> {
     /// A group with its required AVPs (`CSG-Id`); optional and repeated ones start empty.
     pub fn new(csg_id: u32) -> Self {
@@ -13819,6 +15081,7 @@ impl<'a> VplmnCsgSubscriptionData<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`VplmnCsgSubscriptionDataBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -13827,6 +15090,7 @@ pub struct VplmnCsgSubscriptionDataBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> VplmnCsgSubscriptionDataBuilder<'a> {
     ///Sets `CSG-Id`.
     pub fn csg_id(mut self, v: u32) -> Self {
@@ -13848,6 +15112,7 @@ impl<'a> VplmnCsgSubscriptionDataBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for VplmnCsgSubscriptionData<'a> {
     const DEF: &'static rt::AvpDef = &defs::VPLMN_CSG_SUBSCRIPTION_DATA;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -13871,6 +15136,7 @@ impl<'a> rt::Group<'a> for VplmnCsgSubscriptionData<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for VplmnCsgSubscriptionData<'_> {
     type Owned = VplmnCsgSubscriptionData<'static>;
     fn into_owned_in(
@@ -13884,12 +15150,14 @@ impl rt::IntoOwned for VplmnCsgSubscriptionData<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`VplmnCsgSubscriptionData`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct VplmnCsgSubscriptionDataView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(feature = "s6a")]
 impl<'a> VplmnCsgSubscriptionDataView<'a> {
     /// [`CSG-Id`](defs::CSG_ID), required.
     pub fn csg_id(&self) -> u32 {
@@ -13904,6 +15172,7 @@ impl<'a> VplmnCsgSubscriptionDataView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for VplmnCsgSubscriptionDataView<'a> {
     const DEF: &'static rt::AvpDef = &defs::VPLMN_CSG_SUBSCRIPTION_DATA;
     type Group = VplmnCsgSubscriptionData<'a>;
@@ -13949,15 +15218,18 @@ impl<'a> rt::GroupView<'a> for VplmnCsgSubscriptionDataView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for VplmnCsgSubscriptionDataView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`SMS-Register-Request`](defs::SMS_REGISTER_REQUEST); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SmsRegisterRequest(pub i32);
+#[cfg(feature = "s6a")]
 impl SmsRegisterRequest {
     /// `SMS_REGISTRATION_REQUIRED` (0).
     pub const SMS_REGISTRATION_REQUIRED: Self = Self(0);
@@ -13975,7 +15247,9 @@ impl SmsRegisterRequest {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(SmsRegisterRequest, "SMS-Register-Request");
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`Local-Time-Zone`](defs::LOCAL_TIME_ZONE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LocalTimeZone<'a> {
@@ -13986,6 +15260,7 @@ pub struct LocalTimeZone<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> LocalTimeZone<'a> {
     /// A group with its required AVPs (`Time-Zone`, `Daylight-Saving-Time`); optional and repeated ones start empty.
     pub fn new(
@@ -14006,6 +15281,7 @@ impl<'a> LocalTimeZone<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`LocalTimeZoneBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -14014,6 +15290,7 @@ pub struct LocalTimeZoneBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> LocalTimeZoneBuilder<'a> {
     ///Sets `Time-Zone`.
     pub fn time_zone(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -14041,6 +15318,7 @@ impl<'a> LocalTimeZoneBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for LocalTimeZone<'a> {
     const DEF: &'static rt::AvpDef = &defs::LOCAL_TIME_ZONE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -14062,6 +15340,7 @@ impl<'a> rt::Group<'a> for LocalTimeZone<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for LocalTimeZone<'_> {
     type Owned = LocalTimeZone<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> LocalTimeZone<'static> {
@@ -14072,12 +15351,14 @@ impl rt::IntoOwned for LocalTimeZone<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`LocalTimeZone`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct LocalTimeZoneView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(feature = "s6a")]
 impl<'a> LocalTimeZoneView<'a> {
     /// [`Time-Zone`](defs::TIME_ZONE), required.
     pub fn time_zone(&self) -> rt::Utf8String<'a> {
@@ -14092,6 +15373,7 @@ impl<'a> LocalTimeZoneView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for LocalTimeZoneView<'a> {
     const DEF: &'static rt::AvpDef = &defs::LOCAL_TIME_ZONE;
     type Group = LocalTimeZone<'a>;
@@ -14139,15 +15421,18 @@ impl<'a> rt::GroupView<'a> for LocalTimeZoneView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for LocalTimeZoneView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Daylight-Saving-Time`](defs::DAYLIGHT_SAVING_TIME); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct DaylightSavingTime(pub i32);
+#[cfg(feature = "s6a")]
 impl DaylightSavingTime {
     /// `NO_ADJUSTMENT` (0).
     pub const NO_ADJUSTMENT: Self = Self(0);
@@ -14165,10 +15450,13 @@ impl DaylightSavingTime {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(DaylightSavingTime, "Daylight-Saving-Time");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Measurement-Period-LTE`](defs::MEASUREMENT_PERIOD_LTE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct MeasurementPeriodLte(pub i32);
+#[cfg(feature = "s6a")]
 impl MeasurementPeriodLte {
     /// `1024 ms` (0).
     pub const V_1024_MS: Self = Self(0);
@@ -14198,10 +15486,13 @@ impl MeasurementPeriodLte {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(MeasurementPeriodLte, "Measurement-Period-LTE");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Measurement-Period-UMTS`](defs::MEASUREMENT_PERIOD_UMTS); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct MeasurementPeriodUmts(pub i32);
+#[cfg(feature = "s6a")]
 impl MeasurementPeriodUmts {
     /// `250 ms` (0).
     pub const V_250_MS: Self = Self(0);
@@ -14255,10 +15546,13 @@ impl MeasurementPeriodUmts {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(MeasurementPeriodUmts, "Measurement-Period-UMTS");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Collection-Period-RRM-LTE`](defs::COLLECTION_PERIOD_RRM_LTE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CollectionPeriodRrmLte(pub i32);
+#[cfg(feature = "s6a")]
 impl CollectionPeriodRrmLte {
     /// `PERIOD_1024_MS` (0).
     pub const PERIOD_1024_MS: Self = Self(0);
@@ -14288,10 +15582,13 @@ impl CollectionPeriodRrmLte {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(CollectionPeriodRrmLte, "Collection-Period-RRM-LTE");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Collection-Period-RRM-UMTS`](defs::COLLECTION_PERIOD_RRM_UMTS); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CollectionPeriodRrmUmts(pub i32);
+#[cfg(feature = "s6a")]
 impl CollectionPeriodRrmUmts {
     /// `PERIOD_250_MS` (0).
     pub const PERIOD_250_MS: Self = Self(0);
@@ -14345,7 +15642,9 @@ impl CollectionPeriodRrmUmts {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(CollectionPeriodRrmUmts, "Collection-Period-RRM-UMTS");
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`WLAN-offloadability`](defs::WLAN_OFFLOADABILITY).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WlanOffloadability<'a> {
@@ -14356,12 +15655,14 @@ pub struct WlanOffloadability<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> WlanOffloadability<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for WlanOffloadability<'a> {
     const DEF: &'static rt::AvpDef = &defs::WLAN_OFFLOADABILITY;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -14384,6 +15685,7 @@ impl<'a> rt::Group<'a> for WlanOffloadability<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for WlanOffloadability<'_> {
     type Owned = WlanOffloadability<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> WlanOffloadability<'static> {
@@ -14398,12 +15700,14 @@ impl rt::IntoOwned for WlanOffloadability<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`WlanOffloadability`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct WlanOffloadabilityView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(feature = "s6a")]
 impl<'a> WlanOffloadabilityView<'a> {
     /// [`WLAN-offloadability-EUTRAN`](defs::WLAN_OFFLOADABILITY_EUTRAN), optional.
     pub fn wlan_offloadability_eutran(&self) -> Option<u32> {
@@ -14418,6 +15722,7 @@ impl<'a> WlanOffloadabilityView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for WlanOffloadabilityView<'a> {
     const DEF: &'static rt::AvpDef = &defs::WLAN_OFFLOADABILITY;
     type Group = WlanOffloadability<'a>;
@@ -14462,12 +15767,14 @@ impl<'a> rt::GroupView<'a> for WlanOffloadabilityView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for WlanOffloadabilityView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`Adjacent-PLMNs`](defs::ADJACENT_PLM_NS).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AdjacentPlmNs<'a> {
@@ -14476,12 +15783,14 @@ pub struct AdjacentPlmNs<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> AdjacentPlmNs<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for AdjacentPlmNs<'a> {
     const DEF: &'static rt::AvpDef = &defs::ADJACENT_PLM_NS;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -14500,6 +15809,7 @@ impl<'a> rt::Group<'a> for AdjacentPlmNs<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for AdjacentPlmNs<'_> {
     type Owned = AdjacentPlmNs<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> AdjacentPlmNs<'static> {
@@ -14509,12 +15819,14 @@ impl rt::IntoOwned for AdjacentPlmNs<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`AdjacentPlmNs`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AdjacentPlmNsView<'a> {
     data: &'a [u8],
     at: [u32; 1],
 }
+#[cfg(feature = "s6a")]
 impl<'a> AdjacentPlmNsView<'a> {
     /// [`Visited-PLMN-Id`](defs::VISITED_PLMN_ID), at least 1 times.
     pub fn visited_plmn_id(&self) -> rt::Iter<'a, rt::OctetString<'a>> {
@@ -14525,6 +15837,7 @@ impl<'a> AdjacentPlmNsView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for AdjacentPlmNsView<'a> {
     const DEF: &'static rt::AvpDef = &defs::ADJACENT_PLM_NS;
     type Group = AdjacentPlmNs<'a>;
@@ -14564,12 +15877,14 @@ impl<'a> rt::GroupView<'a> for AdjacentPlmNsView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AdjacentPlmNsView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`Adjacent-Access-Restriction-Data`](defs::ADJACENT_ACCESS_RESTRICTION_DATA).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AdjacentAccessRestrictionData<'a> {
@@ -14580,6 +15895,7 @@ pub struct AdjacentAccessRestrictionData<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> AdjacentAccessRestrictionData<'a> {
     /// A group with its required AVPs (`Visited-PLMN-Id`, `Access-Restriction-Data`); optional and repeated ones start empty.
     pub fn new(
@@ -14600,6 +15916,7 @@ impl<'a> AdjacentAccessRestrictionData<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`AdjacentAccessRestrictionDataBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -14608,6 +15925,7 @@ pub struct AdjacentAccessRestrictionDataBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> AdjacentAccessRestrictionDataBuilder<'a> {
     ///Sets `Visited-PLMN-Id`.
     pub fn visited_plmn_id(mut self, v: impl Into<rt::OctetString<'a>>) -> Self {
@@ -14635,6 +15953,7 @@ impl<'a> AdjacentAccessRestrictionDataBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for AdjacentAccessRestrictionData<'a> {
     const DEF: &'static rt::AvpDef = &defs::ADJACENT_ACCESS_RESTRICTION_DATA;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -14659,6 +15978,7 @@ impl<'a> rt::Group<'a> for AdjacentAccessRestrictionData<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for AdjacentAccessRestrictionData<'_> {
     type Owned = AdjacentAccessRestrictionData<'static>;
     fn into_owned_in(
@@ -14672,12 +15992,14 @@ impl rt::IntoOwned for AdjacentAccessRestrictionData<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`AdjacentAccessRestrictionData`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AdjacentAccessRestrictionDataView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(feature = "s6a")]
 impl<'a> AdjacentAccessRestrictionDataView<'a> {
     /// [`Visited-PLMN-Id`](defs::VISITED_PLMN_ID), required.
     pub fn visited_plmn_id(&self) -> rt::OctetString<'a> {
@@ -14692,6 +16014,7 @@ impl<'a> AdjacentAccessRestrictionDataView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for AdjacentAccessRestrictionDataView<'a> {
     const DEF: &'static rt::AvpDef = &defs::ADJACENT_ACCESS_RESTRICTION_DATA;
     type Group = AdjacentAccessRestrictionData<'a>;
@@ -14740,12 +16063,14 @@ impl<'a> rt::GroupView<'a> for AdjacentAccessRestrictionDataView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AdjacentAccessRestrictionDataView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`IMSI-Group-Id`](defs::IMSI_GROUP_ID).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ImsiGroupId<'a> {
@@ -14758,6 +16083,7 @@ pub struct ImsiGroupId<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> ImsiGroupId<'a> {
     /// A group with its required AVPs (`Group-Service-Id`, `Group-PLMN-Id`, `Local-Group-Id`); optional and repeated ones start empty.
     pub fn new(
@@ -14780,6 +16106,7 @@ impl<'a> ImsiGroupId<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`ImsiGroupIdBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -14788,6 +16115,7 @@ pub struct ImsiGroupIdBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 3usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> ImsiGroupIdBuilder<'a> {
     ///Sets `Group-Service-Id`.
     pub fn group_service_id(mut self, v: u32) -> Self {
@@ -14817,6 +16145,7 @@ impl<'a> ImsiGroupIdBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for ImsiGroupId<'a> {
     const DEF: &'static rt::AvpDef = &defs::IMSI_GROUP_ID;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -14841,6 +16170,7 @@ impl<'a> rt::Group<'a> for ImsiGroupId<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for ImsiGroupId<'_> {
     type Owned = ImsiGroupId<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ImsiGroupId<'static> {
@@ -14852,12 +16182,14 @@ impl rt::IntoOwned for ImsiGroupId<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`ImsiGroupId`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ImsiGroupIdView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(feature = "s6a")]
 impl<'a> ImsiGroupIdView<'a> {
     /// [`Group-Service-Id`](defs::GROUP_SERVICE_ID), required.
     pub fn group_service_id(&self) -> u32 {
@@ -14876,6 +16208,7 @@ impl<'a> ImsiGroupIdView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for ImsiGroupIdView<'a> {
     const DEF: &'static rt::AvpDef = &defs::IMSI_GROUP_ID;
     type Group = ImsiGroupId<'a>;
@@ -14927,15 +16260,18 @@ impl<'a> rt::GroupView<'a> for ImsiGroupIdView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ImsiGroupIdView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Enumerated AVP [`Non-IP-PDN-Type-Indicator`](defs::NON_IP_PDN_TYPE_INDICATOR); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct NonIpPdnTypeIndicator(pub i32);
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl NonIpPdnTypeIndicator {
     /// `FALSE` (0).
     pub const FALSE: Self = Self(0);
@@ -14950,7 +16286,9 @@ impl NonIpPdnTypeIndicator {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 rt::enumerated!(NonIpPdnTypeIndicator, "Non-IP-PDN-Type-Indicator");
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`Subscription-Data-Deletion`](defs::SUBSCRIPTION_DATA_DELETION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubscriptionDataDeletion<'a> {
@@ -14969,6 +16307,7 @@ pub struct SubscriptionDataDeletion<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> SubscriptionDataDeletion<'a> {
     /// A group with its required AVPs (`DSR-Flags`); optional and repeated ones start empty.
     pub fn new(dsr_flags: u32) -> Self {
@@ -14985,6 +16324,7 @@ impl<'a> SubscriptionDataDeletion<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`SubscriptionDataDeletionBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -14993,6 +16333,7 @@ pub struct SubscriptionDataDeletionBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> SubscriptionDataDeletionBuilder<'a> {
     ///Sets `DSR-Flags`.
     pub fn dsr_flags(mut self, v: u32) -> Self {
@@ -15014,6 +16355,7 @@ impl<'a> SubscriptionDataDeletionBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for SubscriptionDataDeletion<'a> {
     const DEF: &'static rt::AvpDef = &defs::SUBSCRIPTION_DATA_DELETION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -15045,6 +16387,7 @@ impl<'a> rt::Group<'a> for SubscriptionDataDeletion<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for SubscriptionDataDeletion<'_> {
     type Owned = SubscriptionDataDeletion<'static>;
     fn into_owned_in(
@@ -15062,12 +16405,14 @@ impl rt::IntoOwned for SubscriptionDataDeletion<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`SubscriptionDataDeletion`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct SubscriptionDataDeletionView<'a> {
     data: &'a [u8],
     at: [u32; 6],
 }
+#[cfg(feature = "s6a")]
 impl<'a> SubscriptionDataDeletionView<'a> {
     /// [`DSR-Flags`](defs::DSR_FLAGS), required.
     pub fn dsr_flags(&self) -> u32 {
@@ -15098,6 +16443,7 @@ impl<'a> SubscriptionDataDeletionView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for SubscriptionDataDeletionView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SUBSCRIPTION_DATA_DELETION;
     type Group = SubscriptionDataDeletion<'a>;
@@ -15159,12 +16505,14 @@ impl<'a> rt::GroupView<'a> for SubscriptionDataDeletionView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for SubscriptionDataDeletionView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`Emergency-Info`](defs::EMERGENCY_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EmergencyInfo<'a> {
@@ -15173,12 +16521,14 @@ pub struct EmergencyInfo<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> EmergencyInfo<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for EmergencyInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::EMERGENCY_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -15196,6 +16546,7 @@ impl<'a> rt::Group<'a> for EmergencyInfo<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for EmergencyInfo<'_> {
     type Owned = EmergencyInfo<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> EmergencyInfo<'static> {
@@ -15205,12 +16556,14 @@ impl rt::IntoOwned for EmergencyInfo<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`EmergencyInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct EmergencyInfoView<'a> {
     data: &'a [u8],
     at: [u32; 1],
 }
+#[cfg(feature = "s6a")]
 impl<'a> EmergencyInfoView<'a> {
     /// [`MIP6-Agent-Info`](super::rfc5447::defs::MIP6_AGENT_INFO), optional.
     pub fn mip6_agent_info(&self) -> Option<super::rfc5447::Mip6AgentInfoView<'a>> {
@@ -15221,6 +16574,7 @@ impl<'a> EmergencyInfoView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for EmergencyInfoView<'a> {
     const DEF: &'static rt::AvpDef = &defs::EMERGENCY_INFO;
     type Group = EmergencyInfo<'a>;
@@ -15263,12 +16617,14 @@ impl<'a> rt::GroupView<'a> for EmergencyInfoView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for EmergencyInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`V2X-Subscription-Data`](defs::V2X_SUBSCRIPTION_DATA).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct V2xSubscriptionData<'a> {
@@ -15279,12 +16635,14 @@ pub struct V2xSubscriptionData<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> V2xSubscriptionData<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for V2xSubscriptionData<'a> {
     const DEF: &'static rt::AvpDef = &defs::V2X_SUBSCRIPTION_DATA;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -15307,6 +16665,7 @@ impl<'a> rt::Group<'a> for V2xSubscriptionData<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for V2xSubscriptionData<'_> {
     type Owned = V2xSubscriptionData<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> V2xSubscriptionData<'static> {
@@ -15317,12 +16676,14 @@ impl rt::IntoOwned for V2xSubscriptionData<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`V2xSubscriptionData`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct V2xSubscriptionDataView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(feature = "s6a")]
 impl<'a> V2xSubscriptionDataView<'a> {
     /// [`V2X-Permission`](defs::V2X_PERMISSION), optional.
     pub fn v2x_permission(&self) -> Option<u32> {
@@ -15337,6 +16698,7 @@ impl<'a> V2xSubscriptionDataView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for V2xSubscriptionDataView<'a> {
     const DEF: &'static rt::AvpDef = &defs::V2X_SUBSCRIPTION_DATA;
     type Group = V2xSubscriptionData<'a>;
@@ -15381,12 +16743,14 @@ impl<'a> rt::GroupView<'a> for V2xSubscriptionDataView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for V2xSubscriptionDataView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
 /// The Grouped AVP [`eDRX-Cycle-Length`](defs::E_DRX_CYCLE_LENGTH).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EDrxCycleLength<'a> {
@@ -15397,6 +16761,7 @@ pub struct EDrxCycleLength<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
 impl<'a> EDrxCycleLength<'a> {
     /// A group with its required AVPs (`RAT-Type`, `eDRX-Cycle-Length-Value`); optional and repeated ones start empty.
     pub fn new(
@@ -15417,6 +16782,7 @@ impl<'a> EDrxCycleLength<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
 /// A builder of this group: one setter per required AVP, then [`EDrxCycleLengthBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -15425,6 +16791,7 @@ pub struct EDrxCycleLengthBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
 impl<'a> EDrxCycleLengthBuilder<'a> {
     ///Sets `RAT-Type`.
     pub fn rat_type(mut self, v: impl Into<super::ts29212::RatType>) -> Self {
@@ -15455,6 +16822,7 @@ impl<'a> EDrxCycleLengthBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
 impl<'a> rt::Group<'a> for EDrxCycleLength<'a> {
     const DEF: &'static rt::AvpDef = &defs::E_DRX_CYCLE_LENGTH;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -15476,6 +16844,7 @@ impl<'a> rt::Group<'a> for EDrxCycleLength<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
 impl rt::IntoOwned for EDrxCycleLength<'_> {
     type Owned = EDrxCycleLength<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> EDrxCycleLength<'static> {
@@ -15486,12 +16855,14 @@ impl rt::IntoOwned for EDrxCycleLength<'_> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
 /// The checked view of [`EDrxCycleLength`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct EDrxCycleLengthView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
 impl<'a> EDrxCycleLengthView<'a> {
     /// [`RAT-Type`](super::ts29212::defs::RAT_TYPE), required.
     pub fn rat_type(&self) -> super::ts29212::RatType {
@@ -15506,6 +16877,7 @@ impl<'a> EDrxCycleLengthView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
 impl<'a> rt::GroupView<'a> for EDrxCycleLengthView<'a> {
     const DEF: &'static rt::AvpDef = &defs::E_DRX_CYCLE_LENGTH;
     type Group = EDrxCycleLength<'a>;
@@ -15553,12 +16925,14 @@ impl<'a> rt::GroupView<'a> for EDrxCycleLengthView<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for EDrxCycleLengthView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`MBSFN-Area`](defs::MBSFN_AREA).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MbsfnArea<'a> {
@@ -15569,12 +16943,14 @@ pub struct MbsfnArea<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> MbsfnArea<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for MbsfnArea<'a> {
     const DEF: &'static rt::AvpDef = &defs::MBSFN_AREA;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -15593,6 +16969,7 @@ impl<'a> rt::Group<'a> for MbsfnArea<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for MbsfnArea<'_> {
     type Owned = MbsfnArea<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> MbsfnArea<'static> {
@@ -15603,12 +16980,14 @@ impl rt::IntoOwned for MbsfnArea<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`MbsfnArea`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct MbsfnAreaView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(feature = "s6a")]
 impl<'a> MbsfnAreaView<'a> {
     /// [`MBSFN-Area-ID`](defs::MBSFN_AREA_ID), optional.
     pub fn mbsfn_area_id(&self) -> Option<u32> {
@@ -15623,6 +17002,7 @@ impl<'a> MbsfnAreaView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for MbsfnAreaView<'a> {
     const DEF: &'static rt::AvpDef = &defs::MBSFN_AREA;
     type Group = MbsfnArea<'a>;
@@ -15663,15 +17043,18 @@ impl<'a> rt::GroupView<'a> for MbsfnAreaView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for MbsfnAreaView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`RDS-Indicator`](defs::RDS_INDICATOR); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct RdsIndicator(pub i32);
+#[cfg(feature = "s6a")]
 impl RdsIndicator {
     /// `DISABLED` (0).
     pub const DISABLED: Self = Self(0);
@@ -15686,7 +17069,9 @@ impl RdsIndicator {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(RdsIndicator, "RDS-Indicator");
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`Paging-Time-Window`](defs::PAGING_TIME_WINDOW).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PagingTimeWindow<'a> {
@@ -15697,6 +17082,7 @@ pub struct PagingTimeWindow<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> PagingTimeWindow<'a> {
     /// A group with its required AVPs (`Operation-Mode`, `Paging-Time-Window-Length`); optional and repeated ones start empty.
     pub fn new(
@@ -15717,6 +17103,7 @@ impl<'a> PagingTimeWindow<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`PagingTimeWindowBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -15725,6 +17112,7 @@ pub struct PagingTimeWindowBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> PagingTimeWindowBuilder<'a> {
     ///Sets `Operation-Mode`.
     pub fn operation_mode(mut self, v: u32) -> Self {
@@ -15755,6 +17143,7 @@ impl<'a> PagingTimeWindowBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for PagingTimeWindow<'a> {
     const DEF: &'static rt::AvpDef = &defs::PAGING_TIME_WINDOW;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -15776,6 +17165,7 @@ impl<'a> rt::Group<'a> for PagingTimeWindow<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for PagingTimeWindow<'_> {
     type Owned = PagingTimeWindow<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> PagingTimeWindow<'static> {
@@ -15788,12 +17178,14 @@ impl rt::IntoOwned for PagingTimeWindow<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`PagingTimeWindow`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct PagingTimeWindowView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(feature = "s6a")]
 impl<'a> PagingTimeWindowView<'a> {
     /// [`Operation-Mode`](defs::OPERATION_MODE), required.
     pub fn operation_mode(&self) -> u32 {
@@ -15808,6 +17200,7 @@ impl<'a> PagingTimeWindowView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for PagingTimeWindowView<'a> {
     const DEF: &'static rt::AvpDef = &defs::PAGING_TIME_WINDOW;
     type Group = PagingTimeWindow<'a>;
@@ -15853,12 +17246,14 @@ impl<'a> rt::GroupView<'a> for PagingTimeWindowView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for PagingTimeWindowView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`eDRX-Related-RAT`](defs::E_DRX_RELATED_RAT).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EDrxRelatedRat<'a> {
@@ -15867,12 +17262,14 @@ pub struct EDrxRelatedRat<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> EDrxRelatedRat<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for EDrxRelatedRat<'a> {
     const DEF: &'static rt::AvpDef = &defs::E_DRX_RELATED_RAT;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -15891,6 +17288,7 @@ impl<'a> rt::Group<'a> for EDrxRelatedRat<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for EDrxRelatedRat<'_> {
     type Owned = EDrxRelatedRat<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> EDrxRelatedRat<'static> {
@@ -15900,12 +17298,14 @@ impl rt::IntoOwned for EDrxRelatedRat<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`EDrxRelatedRat`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct EDrxRelatedRatView<'a> {
     data: &'a [u8],
     at: [u32; 1],
 }
+#[cfg(feature = "s6a")]
 impl<'a> EDrxRelatedRatView<'a> {
     /// [`RAT-Type`](super::ts29212::defs::RAT_TYPE), at least 1 times.
     pub fn rat_type(&self) -> rt::Iter<'a, super::ts29212::RatType> {
@@ -15916,6 +17316,7 @@ impl<'a> EDrxRelatedRatView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for EDrxRelatedRatView<'a> {
     const DEF: &'static rt::AvpDef = &defs::E_DRX_RELATED_RAT;
     type Group = EDrxRelatedRat<'a>;
@@ -15955,15 +17356,18 @@ impl<'a> rt::GroupView<'a> for EDrxRelatedRatView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for EDrxRelatedRatView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Interworking-5GS-Indicator`](defs::INTERWORKING_5GS_INDICATOR); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Interworking5gsIndicator(pub i32);
+#[cfg(feature = "s6a")]
 impl Interworking5gsIndicator {
     /// `NOT-SUBSCRIBED` (0).
     pub const NOT_SUBSCRIBED: Self = Self(0);
@@ -15978,10 +17382,13 @@ impl Interworking5gsIndicator {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(Interworking5gsIndicator, "Interworking-5GS-Indicator");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`Ethernet-PDN-Type-Indicator`](defs::ETHERNET_PDN_TYPE_INDICATOR); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct EthernetPdnTypeIndicator(pub i32);
+#[cfg(feature = "s6a")]
 impl EthernetPdnTypeIndicator {
     /// `FALSE` (0).
     pub const FALSE: Self = Self(0);
@@ -15996,10 +17403,13 @@ impl EthernetPdnTypeIndicator {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(EthernetPdnTypeIndicator, "Ethernet-PDN-Type-Indicator");
+#[cfg(feature = "s6a")]
 /// The Enumerated AVP [`IAB-Operation-Permission`](defs::IAB_OPERATION_PERMISSION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct IabOperationPermission(pub i32);
+#[cfg(feature = "s6a")]
 impl IabOperationPermission {
     /// `IAB_OPERATION_ALLOWED` (0).
     pub const IAB_OPERATION_ALLOWED: Self = Self(0);
@@ -16014,7 +17424,9 @@ impl IabOperationPermission {
         }
     }
 }
+#[cfg(feature = "s6a")]
 rt::enumerated!(IabOperationPermission, "IAB-Operation-Permission");
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`V2X-Subscription-Data-Nr`](defs::V2X_SUBSCRIPTION_DATA_NR).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct V2xSubscriptionDataNr<'a> {
@@ -16027,12 +17439,14 @@ pub struct V2xSubscriptionDataNr<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> V2xSubscriptionDataNr<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for V2xSubscriptionDataNr<'a> {
     const DEF: &'static rt::AvpDef = &defs::V2X_SUBSCRIPTION_DATA_NR;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -16057,6 +17471,7 @@ impl<'a> rt::Group<'a> for V2xSubscriptionDataNr<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for V2xSubscriptionDataNr<'_> {
     type Owned = V2xSubscriptionDataNr<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> V2xSubscriptionDataNr<'static> {
@@ -16068,12 +17483,14 @@ impl rt::IntoOwned for V2xSubscriptionDataNr<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`V2xSubscriptionDataNr`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct V2xSubscriptionDataNrView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(feature = "s6a")]
 impl<'a> V2xSubscriptionDataNrView<'a> {
     /// [`V2X-Permission`](defs::V2X_PERMISSION), optional.
     pub fn v2x_permission(&self) -> Option<u32> {
@@ -16092,6 +17509,7 @@ impl<'a> V2xSubscriptionDataNrView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for V2xSubscriptionDataNrView<'a> {
     const DEF: &'static rt::AvpDef = &defs::V2X_SUBSCRIPTION_DATA_NR;
     type Group = V2xSubscriptionDataNr<'a>;
@@ -16141,12 +17559,14 @@ impl<'a> rt::GroupView<'a> for V2xSubscriptionDataNrView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for V2xSubscriptionDataNrView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`UE-PC5-QoS`](defs::UE_PC5_QO_S).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UePc5QoS<'a> {
@@ -16157,12 +17577,14 @@ pub struct UePc5QoS<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> UePc5QoS<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for UePc5QoS<'a> {
     const DEF: &'static rt::AvpDef = &defs::UE_PC5_QO_S;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -16182,6 +17604,7 @@ impl<'a> rt::Group<'a> for UePc5QoS<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for UePc5QoS<'_> {
     type Owned = UePc5QoS<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> UePc5QoS<'static> {
@@ -16192,12 +17615,14 @@ impl rt::IntoOwned for UePc5QoS<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`UePc5QoS`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct UePc5QoSView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(feature = "s6a")]
 impl<'a> UePc5QoSView<'a> {
     /// [`PC5-QoS-Flow`](defs::PC5_QO_S_FLOW), at least 1 times.
     pub fn pc5_qo_s_flow(&self) -> rt::Iter<'a, Pc5QoSFlowView<'a>> {
@@ -16212,6 +17637,7 @@ impl<'a> UePc5QoSView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for UePc5QoSView<'a> {
     const DEF: &'static rt::AvpDef = &defs::UE_PC5_QO_S;
     type Group = UePc5QoS<'a>;
@@ -16255,12 +17681,14 @@ impl<'a> rt::GroupView<'a> for UePc5QoSView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for UePc5QoSView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`PC5-QoS-Flow`](defs::PC5_QO_S_FLOW).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Pc5QoSFlow<'a> {
@@ -16273,6 +17701,7 @@ pub struct Pc5QoSFlow<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> Pc5QoSFlow<'a> {
     /// A group with its required AVPs (`5QI`); optional and repeated ones start empty.
     pub fn new(avp_5qi: i32) -> Self {
@@ -16289,6 +17718,7 @@ impl<'a> Pc5QoSFlow<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this group: one setter per required AVP, then [`Pc5QoSFlowBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -16297,6 +17727,7 @@ pub struct Pc5QoSFlowBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> Pc5QoSFlowBuilder<'a> {
     ///Sets `5QI`.
     pub fn avp_5qi(mut self, v: i32) -> Self {
@@ -16314,6 +17745,7 @@ impl<'a> Pc5QoSFlowBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for Pc5QoSFlow<'a> {
     const DEF: &'static rt::AvpDef = &defs::PC5_QO_S_FLOW;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -16336,6 +17768,7 @@ impl<'a> rt::Group<'a> for Pc5QoSFlow<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for Pc5QoSFlow<'_> {
     type Owned = Pc5QoSFlow<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> Pc5QoSFlow<'static> {
@@ -16347,12 +17780,14 @@ impl rt::IntoOwned for Pc5QoSFlow<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`Pc5QoSFlow`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct Pc5QoSFlowView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(feature = "s6a")]
 impl<'a> Pc5QoSFlowView<'a> {
     /// [`5QI`](defs::AVP_5QI), required.
     pub fn avp_5qi(&self) -> i32 {
@@ -16371,6 +17806,7 @@ impl<'a> Pc5QoSFlowView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for Pc5QoSFlowView<'a> {
     const DEF: &'static rt::AvpDef = &defs::PC5_QO_S_FLOW;
     type Group = Pc5QoSFlow<'a>;
@@ -16418,12 +17854,14 @@ impl<'a> rt::GroupView<'a> for Pc5QoSFlowView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for Pc5QoSFlowView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// The Grouped AVP [`PC5-Flow-Bitrates`](defs::PC5_FLOW_BITRATES).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Pc5FlowBitrates {
@@ -16432,12 +17870,14 @@ pub struct Pc5FlowBitrates {
     /// [`Maximum-Flow-Bitrates`](defs::MAXIMUM_FLOW_BITRATES), optional.
     pub maximum_flow_bitrates: Option<i32>,
 }
+#[cfg(feature = "s6a")]
 impl Pc5FlowBitrates {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Group<'a> for Pc5FlowBitrates {
     const DEF: &'static rt::AvpDef = &defs::PC5_FLOW_BITRATES;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -16456,18 +17896,21 @@ impl<'a> rt::Group<'a> for Pc5FlowBitrates {
         rt::put_opt(w, 1716, 0, 10415, &self.maximum_flow_bitrates);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for Pc5FlowBitrates {
     type Owned = Pc5FlowBitrates;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> Pc5FlowBitrates {
         self
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`Pc5FlowBitrates`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct Pc5FlowBitratesView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(feature = "s6a")]
 impl<'a> Pc5FlowBitratesView<'a> {
     /// [`Guaranteed-Flow-Bitrates`](defs::GUARANTEED_FLOW_BITRATES), optional.
     pub fn guaranteed_flow_bitrates(&self) -> Option<i32> {
@@ -16478,6 +17921,7 @@ impl<'a> Pc5FlowBitratesView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::GroupView<'a> for Pc5FlowBitratesView<'a> {
     const DEF: &'static rt::AvpDef = &defs::PC5_FLOW_BITRATES;
     type Group = Pc5FlowBitrates;
@@ -16518,12 +17962,14 @@ impl<'a> rt::GroupView<'a> for Pc5FlowBitratesView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for Pc5FlowBitratesView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// Update-Location-Request (ULR): command code 316, application 16777251; 3GPP TS 29.272 section 7.2.3, 7.2.4.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateLocationRequest<'a> {
@@ -16590,6 +18036,7 @@ pub struct UpdateLocationRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> UpdateLocationRequest<'a> {
     /// Starts a [`UpdateLocationRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> UpdateLocationRequestBuilder<'a> {
@@ -16599,6 +18046,7 @@ impl<'a> UpdateLocationRequest<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this message: one setter per required AVP, then [`UpdateLocationRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -16607,6 +18055,7 @@ pub struct UpdateLocationRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 9usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> UpdateLocationRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -16679,6 +18128,7 @@ impl<'a> UpdateLocationRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandBuilder<'a> for UpdateLocationRequestBuilder<'a> {
     type Command = UpdateLocationRequest<'a>;
     fn build(self) -> Result<UpdateLocationRequest<'a>, rt::MissingAvps> {
@@ -16707,11 +18157,13 @@ impl<'a> rt::CommandBuilder<'a> for UpdateLocationRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::answer::AnswerGrammar for UpdateLocationRequestView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <UpdateLocationRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Command<'a> for UpdateLocationRequest<'a> {
     const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
         &defs::UPDATE_LOCATION_ANSWER_GRAMMAR,
@@ -16820,6 +18272,7 @@ impl<'a> rt::Command<'a> for UpdateLocationRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for UpdateLocationRequest<'_> {
     type Owned = UpdateLocationRequest<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> UpdateLocationRequest<'static> {
@@ -16861,12 +18314,14 @@ impl rt::IntoOwned for UpdateLocationRequest<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`UpdateLocationRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct UpdateLocationRequestView<'a> {
     data: &'a [u8],
     at: [u32; 29],
 }
+#[cfg(feature = "s6a")]
 impl<'a> UpdateLocationRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -16999,6 +18454,7 @@ impl<'a> UpdateLocationRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandView<'a> for UpdateLocationRequestView<'a> {
     type Command = UpdateLocationRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -17194,12 +18650,14 @@ impl<'a> rt::CommandView<'a> for UpdateLocationRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for UpdateLocationRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// Update-Location-Answer (ULA): command code 316, application 16777251; 3GPP TS 29.272 section 7.2.3, 7.2.4.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateLocationAnswer<'a> {
@@ -17244,6 +18702,7 @@ pub struct UpdateLocationAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> UpdateLocationAnswer<'a> {
     /// Starts a [`UpdateLocationAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> UpdateLocationAnswerBuilder<'a> {
@@ -17253,6 +18712,7 @@ impl<'a> UpdateLocationAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this message: one setter per required AVP, then [`UpdateLocationAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -17261,6 +18721,7 @@ pub struct UpdateLocationAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 4usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> UpdateLocationAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -17303,6 +18764,7 @@ impl<'a> UpdateLocationAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandBuilder<'a> for UpdateLocationAnswerBuilder<'a> {
     type Command = UpdateLocationAnswer<'a>;
     fn build(self) -> Result<UpdateLocationAnswer<'a>, rt::MissingAvps> {
@@ -17331,11 +18793,13 @@ impl<'a> rt::CommandBuilder<'a> for UpdateLocationAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::answer::AnswerGrammar for UpdateLocationAnswerView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <UpdateLocationAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Command<'a> for UpdateLocationAnswer<'a> {
     const CODE: u32 = 316u32;
     const APPLICATION_ID: u32 = 16777251u32;
@@ -17404,6 +18868,7 @@ impl<'a> rt::Command<'a> for UpdateLocationAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for UpdateLocationAnswer<'_> {
     type Owned = UpdateLocationAnswer<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> UpdateLocationAnswer<'static> {
@@ -17433,12 +18898,14 @@ impl rt::IntoOwned for UpdateLocationAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`UpdateLocationAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct UpdateLocationAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 19],
 }
+#[cfg(feature = "s6a")]
 impl<'a> UpdateLocationAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -17529,6 +18996,7 @@ impl<'a> UpdateLocationAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandView<'a> for UpdateLocationAnswerView<'a> {
     type Command = UpdateLocationAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -17666,12 +19134,14 @@ impl<'a> rt::CommandView<'a> for UpdateLocationAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for UpdateLocationAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// Cancel-Location-Request (CLR): command code 317, application 16777251; 3GPP TS 29.272 section 7.2.7, 7.2.8.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CancelLocationRequest<'a> {
@@ -17706,6 +19176,7 @@ pub struct CancelLocationRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> CancelLocationRequest<'a> {
     /// Starts a [`CancelLocationRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> CancelLocationRequestBuilder<'a> {
@@ -17715,6 +19186,7 @@ impl<'a> CancelLocationRequest<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this message: one setter per required AVP, then [`CancelLocationRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -17723,6 +19195,7 @@ pub struct CancelLocationRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 8usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> CancelLocationRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -17789,6 +19262,7 @@ impl<'a> CancelLocationRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandBuilder<'a> for CancelLocationRequestBuilder<'a> {
     type Command = CancelLocationRequest<'a>;
     fn build(self) -> Result<CancelLocationRequest<'a>, rt::MissingAvps> {
@@ -17817,11 +19291,13 @@ impl<'a> rt::CommandBuilder<'a> for CancelLocationRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::answer::AnswerGrammar for CancelLocationRequestView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <CancelLocationRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Command<'a> for CancelLocationRequest<'a> {
     const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
         &defs::CANCEL_LOCATION_ANSWER_GRAMMAR,
@@ -17887,6 +19363,7 @@ impl<'a> rt::Command<'a> for CancelLocationRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for CancelLocationRequest<'_> {
     type Owned = CancelLocationRequest<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> CancelLocationRequest<'static> {
@@ -17911,12 +19388,14 @@ impl rt::IntoOwned for CancelLocationRequest<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`CancelLocationRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct CancelLocationRequestView<'a> {
     data: &'a [u8],
     at: [u32; 14],
 }
+#[cfg(feature = "s6a")]
 impl<'a> CancelLocationRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -17983,6 +19462,7 @@ impl<'a> CancelLocationRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandView<'a> for CancelLocationRequestView<'a> {
     type Command = CancelLocationRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -18093,12 +19573,14 @@ impl<'a> rt::CommandView<'a> for CancelLocationRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for CancelLocationRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// Cancel-Location-Answer (CLA): command code 317, application 16777251; 3GPP TS 29.272 section 7.2.7, 7.2.8.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CancelLocationAnswer<'a> {
@@ -18129,6 +19611,7 @@ pub struct CancelLocationAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> CancelLocationAnswer<'a> {
     /// Starts a [`CancelLocationAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> CancelLocationAnswerBuilder<'a> {
@@ -18138,6 +19621,7 @@ impl<'a> CancelLocationAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this message: one setter per required AVP, then [`CancelLocationAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -18146,6 +19630,7 @@ pub struct CancelLocationAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 4usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> CancelLocationAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -18188,6 +19673,7 @@ impl<'a> CancelLocationAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandBuilder<'a> for CancelLocationAnswerBuilder<'a> {
     type Command = CancelLocationAnswer<'a>;
     fn build(self) -> Result<CancelLocationAnswer<'a>, rt::MissingAvps> {
@@ -18216,11 +19702,13 @@ impl<'a> rt::CommandBuilder<'a> for CancelLocationAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::answer::AnswerGrammar for CancelLocationAnswerView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <CancelLocationAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Command<'a> for CancelLocationAnswer<'a> {
     const CODE: u32 = 317u32;
     const APPLICATION_ID: u32 = 16777251u32;
@@ -18275,6 +19763,7 @@ impl<'a> rt::Command<'a> for CancelLocationAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for CancelLocationAnswer<'_> {
     type Owned = CancelLocationAnswer<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> CancelLocationAnswer<'static> {
@@ -18297,12 +19786,14 @@ impl rt::IntoOwned for CancelLocationAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`CancelLocationAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct CancelLocationAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 12],
 }
+#[cfg(feature = "s6a")]
 impl<'a> CancelLocationAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -18363,6 +19854,7 @@ impl<'a> CancelLocationAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandView<'a> for CancelLocationAnswerView<'a> {
     type Command = CancelLocationAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -18465,12 +19957,14 @@ impl<'a> rt::CommandView<'a> for CancelLocationAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for CancelLocationAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// Authentication-Information-Request (AIR): command code 318, application 16777251; 3GPP TS 29.272 section 7.2.5, 7.2.6.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AuthenticationInformationRequest<'a> {
@@ -18515,6 +20009,7 @@ pub struct AuthenticationInformationRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> AuthenticationInformationRequest<'a> {
     /// Starts a [`AuthenticationInformationRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> AuthenticationInformationRequestBuilder<'a> {
@@ -18524,6 +20019,7 @@ impl<'a> AuthenticationInformationRequest<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this message: one setter per required AVP, then [`AuthenticationInformationRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -18532,6 +20028,7 @@ pub struct AuthenticationInformationRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 7usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> AuthenticationInformationRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -18595,6 +20092,7 @@ impl<'a> AuthenticationInformationRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandBuilder<'a> for AuthenticationInformationRequestBuilder<'a> {
     type Command = AuthenticationInformationRequest<'a>;
     fn build(self) -> Result<AuthenticationInformationRequest<'a>, rt::MissingAvps> {
@@ -18623,11 +20121,13 @@ impl<'a> rt::CommandBuilder<'a> for AuthenticationInformationRequestBuilder<'a> 
         }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::answer::AnswerGrammar for AuthenticationInformationRequestView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <AuthenticationInformationRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Command<'a> for AuthenticationInformationRequest<'a> {
     const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
         &defs::AUTHENTICATION_INFORMATION_ANSWER_GRAMMAR,
@@ -18706,6 +20206,7 @@ impl<'a> rt::Command<'a> for AuthenticationInformationRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for AuthenticationInformationRequest<'_> {
     type Owned = AuthenticationInformationRequest<'static>;
     fn into_owned_in(
@@ -18740,12 +20241,14 @@ impl rt::IntoOwned for AuthenticationInformationRequest<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`AuthenticationInformationRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AuthenticationInformationRequestView<'a> {
     data: &'a [u8],
     at: [u32; 17],
 }
+#[cfg(feature = "s6a")]
 impl<'a> AuthenticationInformationRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -18830,6 +20333,7 @@ impl<'a> AuthenticationInformationRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandView<'a> for AuthenticationInformationRequestView<'a> {
     type Command = AuthenticationInformationRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -18964,12 +20468,14 @@ impl<'a> rt::CommandView<'a> for AuthenticationInformationRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AuthenticationInformationRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// Authentication-Information-Answer (AIA): command code 318, application 16777251; 3GPP TS 29.272 section 7.2.5, 7.2.6.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AuthenticationInformationAnswer<'a> {
@@ -19012,6 +20518,7 @@ pub struct AuthenticationInformationAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> AuthenticationInformationAnswer<'a> {
     /// Starts a [`AuthenticationInformationAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> AuthenticationInformationAnswerBuilder<'a> {
@@ -19021,6 +20528,7 @@ impl<'a> AuthenticationInformationAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this message: one setter per required AVP, then [`AuthenticationInformationAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -19029,6 +20537,7 @@ pub struct AuthenticationInformationAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 4usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> AuthenticationInformationAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -19071,6 +20580,7 @@ impl<'a> AuthenticationInformationAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandBuilder<'a> for AuthenticationInformationAnswerBuilder<'a> {
     type Command = AuthenticationInformationAnswer<'a>;
     fn build(self) -> Result<AuthenticationInformationAnswer<'a>, rt::MissingAvps> {
@@ -19099,11 +20609,13 @@ impl<'a> rt::CommandBuilder<'a> for AuthenticationInformationAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::answer::AnswerGrammar for AuthenticationInformationAnswerView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <AuthenticationInformationAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Command<'a> for AuthenticationInformationAnswer<'a> {
     const CODE: u32 = 318u32;
     const APPLICATION_ID: u32 = 16777251u32;
@@ -19170,6 +20682,7 @@ impl<'a> rt::Command<'a> for AuthenticationInformationAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for AuthenticationInformationAnswer<'_> {
     type Owned = AuthenticationInformationAnswer<'static>;
     fn into_owned_in(
@@ -19201,12 +20714,14 @@ impl rt::IntoOwned for AuthenticationInformationAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`AuthenticationInformationAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AuthenticationInformationAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 18],
 }
+#[cfg(feature = "s6a")]
 impl<'a> AuthenticationInformationAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -19293,6 +20808,7 @@ impl<'a> AuthenticationInformationAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandView<'a> for AuthenticationInformationAnswerView<'a> {
     type Command = AuthenticationInformationAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -19427,12 +20943,14 @@ impl<'a> rt::CommandView<'a> for AuthenticationInformationAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AuthenticationInformationAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// Insert-Subscriber-Data-Request (IDR): command code 319, application 16777251; 3GPP TS 29.272 section 7.2.9, 7.2.10.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InsertSubscriberDataRequest<'a> {
@@ -19469,6 +20987,7 @@ pub struct InsertSubscriberDataRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> InsertSubscriberDataRequest<'a> {
     /// Starts a [`InsertSubscriberDataRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> InsertSubscriberDataRequestBuilder<'a> {
@@ -19478,6 +20997,7 @@ impl<'a> InsertSubscriberDataRequest<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this message: one setter per required AVP, then [`InsertSubscriberDataRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -19486,6 +21006,7 @@ pub struct InsertSubscriberDataRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 8usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> InsertSubscriberDataRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -19552,6 +21073,7 @@ impl<'a> InsertSubscriberDataRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandBuilder<'a> for InsertSubscriberDataRequestBuilder<'a> {
     type Command = InsertSubscriberDataRequest<'a>;
     fn build(self) -> Result<InsertSubscriberDataRequest<'a>, rt::MissingAvps> {
@@ -19580,11 +21102,13 @@ impl<'a> rt::CommandBuilder<'a> for InsertSubscriberDataRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::answer::AnswerGrammar for InsertSubscriberDataRequestView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <InsertSubscriberDataRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Command<'a> for InsertSubscriberDataRequest<'a> {
     const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
         &defs::INSERT_SUBSCRIBER_DATA_ANSWER_GRAMMAR,
@@ -19652,6 +21176,7 @@ impl<'a> rt::Command<'a> for InsertSubscriberDataRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for InsertSubscriberDataRequest<'_> {
     type Owned = InsertSubscriberDataRequest<'static>;
     fn into_owned_in(
@@ -19680,12 +21205,14 @@ impl rt::IntoOwned for InsertSubscriberDataRequest<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`InsertSubscriberDataRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct InsertSubscriberDataRequestView<'a> {
     data: &'a [u8],
     at: [u32; 15],
 }
+#[cfg(feature = "s6a")]
 impl<'a> InsertSubscriberDataRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -19756,6 +21283,7 @@ impl<'a> InsertSubscriberDataRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandView<'a> for InsertSubscriberDataRequestView<'a> {
     type Command = InsertSubscriberDataRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -19871,12 +21399,14 @@ impl<'a> rt::CommandView<'a> for InsertSubscriberDataRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for InsertSubscriberDataRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// Insert-Subscriber-Data-Answer (IDA): command code 319, application 16777251; 3GPP TS 29.272 section 7.2.9, 7.2.10.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InsertSubscriberDataAnswer<'a> {
@@ -19929,6 +21459,7 @@ pub struct InsertSubscriberDataAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> InsertSubscriberDataAnswer<'a> {
     /// Starts a [`InsertSubscriberDataAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> InsertSubscriberDataAnswerBuilder<'a> {
@@ -19938,6 +21469,7 @@ impl<'a> InsertSubscriberDataAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this message: one setter per required AVP, then [`InsertSubscriberDataAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -19946,6 +21478,7 @@ pub struct InsertSubscriberDataAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 4usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> InsertSubscriberDataAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -19988,6 +21521,7 @@ impl<'a> InsertSubscriberDataAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandBuilder<'a> for InsertSubscriberDataAnswerBuilder<'a> {
     type Command = InsertSubscriberDataAnswer<'a>;
     fn build(self) -> Result<InsertSubscriberDataAnswer<'a>, rt::MissingAvps> {
@@ -20016,11 +21550,13 @@ impl<'a> rt::CommandBuilder<'a> for InsertSubscriberDataAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::answer::AnswerGrammar for InsertSubscriberDataAnswerView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <InsertSubscriberDataAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Command<'a> for InsertSubscriberDataAnswer<'a> {
     const CODE: u32 = 319u32;
     const APPLICATION_ID: u32 = 16777251u32;
@@ -20099,6 +21635,7 @@ impl<'a> rt::Command<'a> for InsertSubscriberDataAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for InsertSubscriberDataAnswer<'_> {
     type Owned = InsertSubscriberDataAnswer<'static>;
     fn into_owned_in(
@@ -20138,12 +21675,14 @@ impl rt::IntoOwned for InsertSubscriberDataAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`InsertSubscriberDataAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct InsertSubscriberDataAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 22],
 }
+#[cfg(feature = "s6a")]
 impl<'a> InsertSubscriberDataAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -20252,6 +21791,7 @@ impl<'a> InsertSubscriberDataAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandView<'a> for InsertSubscriberDataAnswerView<'a> {
     type Command = InsertSubscriberDataAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -20417,12 +21957,14 @@ impl<'a> rt::CommandView<'a> for InsertSubscriberDataAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for InsertSubscriberDataAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// Delete-Subscriber-Data-Request (DSR): command code 320, application 16777251; 3GPP TS 29.272 section 7.2.11, 7.2.12.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteSubscriberDataRequest<'a> {
@@ -20469,6 +22011,7 @@ pub struct DeleteSubscriberDataRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> DeleteSubscriberDataRequest<'a> {
     /// Starts a [`DeleteSubscriberDataRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> DeleteSubscriberDataRequestBuilder<'a> {
@@ -20478,6 +22021,7 @@ impl<'a> DeleteSubscriberDataRequest<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this message: one setter per required AVP, then [`DeleteSubscriberDataRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -20486,6 +22030,7 @@ pub struct DeleteSubscriberDataRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 8usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> DeleteSubscriberDataRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -20552,6 +22097,7 @@ impl<'a> DeleteSubscriberDataRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandBuilder<'a> for DeleteSubscriberDataRequestBuilder<'a> {
     type Command = DeleteSubscriberDataRequest<'a>;
     fn build(self) -> Result<DeleteSubscriberDataRequest<'a>, rt::MissingAvps> {
@@ -20580,11 +22126,13 @@ impl<'a> rt::CommandBuilder<'a> for DeleteSubscriberDataRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::answer::AnswerGrammar for DeleteSubscriberDataRequestView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <DeleteSubscriberDataRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Command<'a> for DeleteSubscriberDataRequest<'a> {
     const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
         &defs::DELETE_SUBSCRIBER_DATA_ANSWER_GRAMMAR,
@@ -20662,6 +22210,7 @@ impl<'a> rt::Command<'a> for DeleteSubscriberDataRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for DeleteSubscriberDataRequest<'_> {
     type Owned = DeleteSubscriberDataRequest<'static>;
     fn into_owned_in(
@@ -20695,12 +22244,14 @@ impl rt::IntoOwned for DeleteSubscriberDataRequest<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`DeleteSubscriberDataRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct DeleteSubscriberDataRequestView<'a> {
     data: &'a [u8],
     at: [u32; 20],
 }
+#[cfg(feature = "s6a")]
 impl<'a> DeleteSubscriberDataRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -20791,6 +22342,7 @@ impl<'a> DeleteSubscriberDataRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandView<'a> for DeleteSubscriberDataRequestView<'a> {
     type Command = DeleteSubscriberDataRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -20925,12 +22477,14 @@ impl<'a> rt::CommandView<'a> for DeleteSubscriberDataRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for DeleteSubscriberDataRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// Delete-Subscriber-Data-Answer (DSA): command code 320, application 16777251; 3GPP TS 29.272 section 7.2.11, 7.2.12.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteSubscriberDataAnswer<'a> {
@@ -20963,6 +22517,7 @@ pub struct DeleteSubscriberDataAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> DeleteSubscriberDataAnswer<'a> {
     /// Starts a [`DeleteSubscriberDataAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> DeleteSubscriberDataAnswerBuilder<'a> {
@@ -20972,6 +22527,7 @@ impl<'a> DeleteSubscriberDataAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this message: one setter per required AVP, then [`DeleteSubscriberDataAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -20980,6 +22536,7 @@ pub struct DeleteSubscriberDataAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 4usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> DeleteSubscriberDataAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -21022,6 +22579,7 @@ impl<'a> DeleteSubscriberDataAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandBuilder<'a> for DeleteSubscriberDataAnswerBuilder<'a> {
     type Command = DeleteSubscriberDataAnswer<'a>;
     fn build(self) -> Result<DeleteSubscriberDataAnswer<'a>, rt::MissingAvps> {
@@ -21050,11 +22608,13 @@ impl<'a> rt::CommandBuilder<'a> for DeleteSubscriberDataAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::answer::AnswerGrammar for DeleteSubscriberDataAnswerView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <DeleteSubscriberDataAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Command<'a> for DeleteSubscriberDataAnswer<'a> {
     const CODE: u32 = 320u32;
     const APPLICATION_ID: u32 = 16777251u32;
@@ -21111,6 +22671,7 @@ impl<'a> rt::Command<'a> for DeleteSubscriberDataAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for DeleteSubscriberDataAnswer<'_> {
     type Owned = DeleteSubscriberDataAnswer<'static>;
     fn into_owned_in(
@@ -21137,12 +22698,14 @@ impl rt::IntoOwned for DeleteSubscriberDataAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`DeleteSubscriberDataAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct DeleteSubscriberDataAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 13],
 }
+#[cfg(feature = "s6a")]
 impl<'a> DeleteSubscriberDataAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -21207,6 +22770,7 @@ impl<'a> DeleteSubscriberDataAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandView<'a> for DeleteSubscriberDataAnswerView<'a> {
     type Command = DeleteSubscriberDataAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -21312,12 +22876,14 @@ impl<'a> rt::CommandView<'a> for DeleteSubscriberDataAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for DeleteSubscriberDataAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// Purge-UE-Request (PUR): command code 321, application 16777251; 3GPP TS 29.272 section 7.2.13, 7.2.14.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PurgeUeRequest<'a> {
@@ -21354,6 +22920,7 @@ pub struct PurgeUeRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> PurgeUeRequest<'a> {
     /// Starts a [`PurgeUeRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> PurgeUeRequestBuilder<'a> {
@@ -21363,6 +22930,7 @@ impl<'a> PurgeUeRequest<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this message: one setter per required AVP, then [`PurgeUeRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -21371,6 +22939,7 @@ pub struct PurgeUeRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 6usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> PurgeUeRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -21425,6 +22994,7 @@ impl<'a> PurgeUeRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandBuilder<'a> for PurgeUeRequestBuilder<'a> {
     type Command = PurgeUeRequest<'a>;
     fn build(self) -> Result<PurgeUeRequest<'a>, rt::MissingAvps> {
@@ -21453,11 +23023,13 @@ impl<'a> rt::CommandBuilder<'a> for PurgeUeRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::answer::AnswerGrammar for PurgeUeRequestView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <PurgeUeRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Command<'a> for PurgeUeRequest<'a> {
     const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
         &defs::PURGE_UE_ANSWER_GRAMMAR,
@@ -21520,6 +23092,7 @@ impl<'a> rt::Command<'a> for PurgeUeRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for PurgeUeRequest<'_> {
     type Owned = PurgeUeRequest<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> PurgeUeRequest<'static> {
@@ -21545,12 +23118,14 @@ impl rt::IntoOwned for PurgeUeRequest<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`PurgeUeRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct PurgeUeRequestView<'a> {
     data: &'a [u8],
     at: [u32; 15],
 }
+#[cfg(feature = "s6a")]
 impl<'a> PurgeUeRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -21623,6 +23198,7 @@ impl<'a> PurgeUeRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandView<'a> for PurgeUeRequestView<'a> {
     type Command = PurgeUeRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -21737,12 +23313,14 @@ impl<'a> rt::CommandView<'a> for PurgeUeRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for PurgeUeRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// Purge-UE-Answer (PUA): command code 321, application 16777251; 3GPP TS 29.272 section 7.2.13, 7.2.14.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PurgeUeAnswer<'a> {
@@ -21781,6 +23359,7 @@ pub struct PurgeUeAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> PurgeUeAnswer<'a> {
     /// Starts a [`PurgeUeAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> PurgeUeAnswerBuilder<'a> {
@@ -21790,6 +23369,7 @@ impl<'a> PurgeUeAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this message: one setter per required AVP, then [`PurgeUeAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -21798,6 +23378,7 @@ pub struct PurgeUeAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 4usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> PurgeUeAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -21840,6 +23421,7 @@ impl<'a> PurgeUeAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandBuilder<'a> for PurgeUeAnswerBuilder<'a> {
     type Command = PurgeUeAnswer<'a>;
     fn build(self) -> Result<PurgeUeAnswer<'a>, rt::MissingAvps> {
@@ -21868,11 +23450,13 @@ impl<'a> rt::CommandBuilder<'a> for PurgeUeAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::answer::AnswerGrammar for PurgeUeAnswerView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <PurgeUeAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Command<'a> for PurgeUeAnswer<'a> {
     const CODE: u32 = 321u32;
     const APPLICATION_ID: u32 = 16777251u32;
@@ -21932,6 +23516,7 @@ impl<'a> rt::Command<'a> for PurgeUeAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for PurgeUeAnswer<'_> {
     type Owned = PurgeUeAnswer<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> PurgeUeAnswer<'static> {
@@ -21958,12 +23543,14 @@ impl rt::IntoOwned for PurgeUeAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`PurgeUeAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct PurgeUeAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 16],
 }
+#[cfg(feature = "s6a")]
 impl<'a> PurgeUeAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -22042,6 +23629,7 @@ impl<'a> PurgeUeAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandView<'a> for PurgeUeAnswerView<'a> {
     type Command = PurgeUeAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -22163,12 +23751,14 @@ impl<'a> rt::CommandView<'a> for PurgeUeAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for PurgeUeAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// Reset-Request (RSR): command code 322, application 16777251; 3GPP TS 29.272 section 7.2.15, 7.2.16.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResetRequest<'a> {
@@ -22205,6 +23795,7 @@ pub struct ResetRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> ResetRequest<'a> {
     /// Starts a [`ResetRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> ResetRequestBuilder<'a> {
@@ -22214,6 +23805,7 @@ impl<'a> ResetRequest<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this message: one setter per required AVP, then [`ResetRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -22222,6 +23814,7 @@ pub struct ResetRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 6usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> ResetRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -22272,6 +23865,7 @@ impl<'a> ResetRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandBuilder<'a> for ResetRequestBuilder<'a> {
     type Command = ResetRequest<'a>;
     fn build(self) -> Result<ResetRequest<'a>, rt::MissingAvps> {
@@ -22300,11 +23894,13 @@ impl<'a> rt::CommandBuilder<'a> for ResetRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::answer::AnswerGrammar for ResetRequestView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <ResetRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Command<'a> for ResetRequest<'a> {
     const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
         &defs::RESET_ANSWER_GRAMMAR,
@@ -22369,6 +23965,7 @@ impl<'a> rt::Command<'a> for ResetRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for ResetRequest<'_> {
     type Owned = ResetRequest<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ResetRequest<'static> {
@@ -22396,12 +23993,14 @@ impl rt::IntoOwned for ResetRequest<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`ResetRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ResetRequestView<'a> {
     data: &'a [u8],
     at: [u32; 15],
 }
+#[cfg(feature = "s6a")]
 impl<'a> ResetRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -22474,6 +24073,7 @@ impl<'a> ResetRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandView<'a> for ResetRequestView<'a> {
     type Command = ResetRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -22588,12 +24188,14 @@ impl<'a> rt::CommandView<'a> for ResetRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ResetRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// Reset-Answer (RSA): command code 322, application 16777251; 3GPP TS 29.272 section 7.2.15, 7.2.16.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResetAnswer<'a> {
@@ -22624,6 +24226,7 @@ pub struct ResetAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> ResetAnswer<'a> {
     /// Starts a [`ResetAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> ResetAnswerBuilder<'a> {
@@ -22633,6 +24236,7 @@ impl<'a> ResetAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this message: one setter per required AVP, then [`ResetAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -22641,6 +24245,7 @@ pub struct ResetAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 4usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> ResetAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -22679,6 +24284,7 @@ impl<'a> ResetAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandBuilder<'a> for ResetAnswerBuilder<'a> {
     type Command = ResetAnswer<'a>;
     fn build(self) -> Result<ResetAnswer<'a>, rt::MissingAvps> {
@@ -22707,11 +24313,13 @@ impl<'a> rt::CommandBuilder<'a> for ResetAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::answer::AnswerGrammar for ResetAnswerView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <ResetAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Command<'a> for ResetAnswer<'a> {
     const CODE: u32 = 322u32;
     const APPLICATION_ID: u32 = 16777251u32;
@@ -22762,6 +24370,7 @@ impl<'a> rt::Command<'a> for ResetAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for ResetAnswer<'_> {
     type Owned = ResetAnswer<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ResetAnswer<'static> {
@@ -22784,12 +24393,14 @@ impl rt::IntoOwned for ResetAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`ResetAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ResetAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 12],
 }
+#[cfg(feature = "s6a")]
 impl<'a> ResetAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -22850,6 +24461,7 @@ impl<'a> ResetAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandView<'a> for ResetAnswerView<'a> {
     type Command = ResetAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -22948,12 +24560,14 @@ impl<'a> rt::CommandView<'a> for ResetAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ResetAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// Notify-Request (NOR): command code 323, application 16777251; 3GPP TS 29.272 section 7.2.17, 7.2.18.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NotifyRequest<'a> {
@@ -23014,6 +24628,7 @@ pub struct NotifyRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> NotifyRequest<'a> {
     /// Starts a [`NotifyRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> NotifyRequestBuilder<'a> {
@@ -23023,6 +24638,7 @@ impl<'a> NotifyRequest<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this message: one setter per required AVP, then [`NotifyRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -23031,6 +24647,7 @@ pub struct NotifyRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 6usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> NotifyRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -23081,6 +24698,7 @@ impl<'a> NotifyRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandBuilder<'a> for NotifyRequestBuilder<'a> {
     type Command = NotifyRequest<'a>;
     fn build(self) -> Result<NotifyRequest<'a>, rt::MissingAvps> {
@@ -23109,11 +24727,13 @@ impl<'a> rt::CommandBuilder<'a> for NotifyRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::answer::AnswerGrammar for NotifyRequestView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <NotifyRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Command<'a> for NotifyRequest<'a> {
     const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
         &defs::NOTIFY_ANSWER_GRAMMAR,
@@ -23210,6 +24830,7 @@ impl<'a> rt::Command<'a> for NotifyRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for NotifyRequest<'_> {
     type Owned = NotifyRequest<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> NotifyRequest<'static> {
@@ -23253,12 +24874,14 @@ impl rt::IntoOwned for NotifyRequest<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`NotifyRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct NotifyRequestView<'a> {
     data: &'a [u8],
     at: [u32; 25],
 }
+#[cfg(feature = "s6a")]
 impl<'a> NotifyRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -23375,6 +24998,7 @@ impl<'a> NotifyRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandView<'a> for NotifyRequestView<'a> {
     type Command = NotifyRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -23539,12 +25163,14 @@ impl<'a> rt::CommandView<'a> for NotifyRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for NotifyRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "s6a")]
 /// Notify-Answer (NOA): command code 323, application 16777251; 3GPP TS 29.272 section 7.2.17, 7.2.18.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NotifyAnswer<'a> {
@@ -23581,6 +25207,7 @@ pub struct NotifyAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "s6a")]
 impl<'a> NotifyAnswer<'a> {
     /// Starts a [`NotifyAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> NotifyAnswerBuilder<'a> {
@@ -23590,6 +25217,7 @@ impl<'a> NotifyAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// A builder of this message: one setter per required AVP, then [`NotifyAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -23598,6 +25226,7 @@ pub struct NotifyAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 4usize],
 }
+#[cfg(feature = "s6a")]
 impl<'a> NotifyAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -23636,6 +25265,7 @@ impl<'a> NotifyAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandBuilder<'a> for NotifyAnswerBuilder<'a> {
     type Command = NotifyAnswer<'a>;
     fn build(self) -> Result<NotifyAnswer<'a>, rt::MissingAvps> {
@@ -23664,11 +25294,13 @@ impl<'a> rt::CommandBuilder<'a> for NotifyAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::answer::AnswerGrammar for NotifyAnswerView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <NotifyAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::Command<'a> for NotifyAnswer<'a> {
     const CODE: u32 = 323u32;
     const APPLICATION_ID: u32 = 16777251u32;
@@ -23726,6 +25358,7 @@ impl<'a> rt::Command<'a> for NotifyAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "s6a")]
 impl rt::IntoOwned for NotifyAnswer<'_> {
     type Owned = NotifyAnswer<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> NotifyAnswer<'static> {
@@ -23751,12 +25384,14 @@ impl rt::IntoOwned for NotifyAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// The checked view of [`NotifyAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct NotifyAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 15],
 }
+#[cfg(feature = "s6a")]
 impl<'a> NotifyAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -23831,6 +25466,7 @@ impl<'a> NotifyAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "s6a")]
 impl<'a> rt::CommandView<'a> for NotifyAnswerView<'a> {
     type Command = NotifyAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -23949,6 +25585,7 @@ impl<'a> rt::CommandView<'a> for NotifyAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "s6a")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for NotifyAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {

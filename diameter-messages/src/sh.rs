@@ -42,6 +42,7 @@ pub mod defs {
     #![allow(unused_imports)]
     use super::rt::{self, AvpDef, GrammarDef};
     use super::rt::{AvpType::*, FlagRule::*};
+    #[cfg(feature = "sh")]
     /// Member grammar of `User-Identity`.
     pub static USER_IDENTITY_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -56,13 +57,17 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const USER_IDENTITY_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "sh")]
     /// The user the request is about: a public identity, an MSISDN or an external identifier (one of them is expected).
     ///
     /// `User-Identity` (AVP code 700, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.329 section 6.3.1.
@@ -93,6 +98,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// The user data requested, updated or notified: an XML document following the Sh data schema of TS 29.328.
     ///
     /// `User-Data` (AVP code 702, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.329 section 6.3.3.
@@ -108,6 +114,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Which kind of user data a UDR, SNR or PUR is about (meanings in TS 29.328); value 20 is reserved.
     ///
     /// `Data-Reference` (AVP code 703, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.329 section 6.3.4.
@@ -150,6 +157,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Names one service's transparent (repository) data set that an AS reads, updates or subscribes to.
     ///
     /// `Service-Indication` (AVP code 704, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.329 section 6.3.5.
@@ -165,6 +173,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Whether an SNR starts or ends a subscription to notifications of data changes.
     ///
     /// `Subs-Req-Type` (AVP code 705, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.329 section 6.3.6.
@@ -180,6 +189,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Access domain (circuit- or packet-switched) the requested data (e.g. user state or location) is about.
     ///
     /// `Requested-Domain` (AVP code 706, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.329 section 6.3.7.
@@ -195,6 +205,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Whether the HSS should trigger an active location retrieval before answering a location request.
     ///
     /// `Current-Location` (AVP code 707, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.329 section 6.3.8.
@@ -213,6 +224,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Which public identities of the user are requested with IMSPublicIdentity.
     ///
     /// `Identity-Set` (AVP code 708, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.10.
@@ -233,6 +245,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// When a subscription to notifications ends: requested by the AS in SNR, granted by the HSS in SNA.
     ///
     /// `Expiry-Time` (AVP code 709, vendor 10415 3GPP), Time; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.16.
@@ -248,6 +261,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Whether the AS wants the current data in the SNA as well as the subscription.
     ///
     /// `Send-Data-Indication` (AVP code 710, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.17.
@@ -263,6 +277,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Tag of one Dynamic Service Activation Info instance of an AS.
     ///
     /// `DSAI-Tag` (AVP code 711, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.329 section 6.3.18.
@@ -278,6 +293,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// The subscription ends after the first notification; only for UE reachability for IP (Data-Reference 25).
     ///
     /// `One-Time-Notification` (AVP code 712, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.22.
@@ -293,6 +309,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Bit mask of the serving nodes the requested data should come from: bit 0 (0x1) MME, bit 1 (0x2) SGSN, bit 2 (0x4) 3GPP-AAA-SERVER-TWAN (3GPP AAA server for TWAN), bit 3 (0x8) AMF (3GPP access).
     ///
     /// `Requested-Nodes` (AVP code 713, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.7A.
@@ -308,6 +325,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// The AS needs only the serving node identities (MME name, VLR number, ...), not the rest of the location information.
     ///
     /// `Serving-Node-Indication` (AVP code 714, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.23.
@@ -323,6 +341,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Member grammar of `Repository-Data-ID`.
     pub static REPOSITORY_DATA_ID_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -331,12 +350,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const REPOSITORY_DATA_ID_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "sh")]
     /// Identifies one repository data instance (service indication and sequence number), e.g. the one whose update failed.
     ///
     /// `Repository-Data-ID` (AVP code 715, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.24.
@@ -352,6 +375,7 @@ pub mod defs {
         grouped: Some(&REPOSITORY_DATA_ID_GRAMMAR),
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Sequence number of a repository data instance (0 when new; incremented on each change, wrapping from 65535 to 1).
     ///
     /// `Sequence-Number` (AVP code 716, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.25.
@@ -367,6 +391,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Whether the AS supports pre-paging when it asks for the CSRN; absent means not supported.
     ///
     /// `Pre-paging-Supported` (AVP code 717, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.26.
@@ -382,6 +407,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Whether the visited network's time zone is requested alone or together with the other location information.
     ///
     /// `Local-Time-Zone-Indication` (AVP code 718, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.27.
@@ -400,6 +426,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Bit mask of UDR options (meanings in TS 29.328): bit 0 (0x1) Location-Information-EPS-Supported, bit 1 (0x2) RAT-Type-Requested; other bits are cleared by the sender and ignored by the receiver.
     ///
     /// `UDR-Flags` (AVP code 719, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.28.
@@ -415,6 +442,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Member grammar of `Call-Reference-Info`.
     pub static CALL_REFERENCE_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -423,12 +451,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const CALL_REFERENCE_INFO_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 0),
         rt::Occurs::new(1, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "sh")]
     /// Call reference number and AS number that identify the call for which the AS asks for a CSRN.
     ///
     /// `Call-Reference-Info` (AVP code 720, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.29.
@@ -444,6 +476,7 @@ pub mod defs {
         grouped: Some(&CALL_REFERENCE_INFO_GRAMMAR),
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Call reference number of the call, encoded as the MAP Call Reference Number of TS 29.002.
     ///
     /// `Call-Reference-Number` (AVP code 721, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.30.
@@ -459,6 +492,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// E.164 number of the AS (gsmSCF-like address), TBCD-encoded as the MAP ISDN-AddressString of TS 29.002.
     ///
     /// `AS-Number` (AVP code 722, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.329 section 6.3.31.
@@ -474,6 +508,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.329",
     };
+    #[cfg(feature = "sh")]
     /// Grammar of User-Data-request.
     pub static USER_DATA_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -525,7 +560,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const USER_DATA_REQUEST_OCCURS: [rt::Occurs; 30] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -559,6 +597,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "sh")]
     /// Grammar of User-Data-answer.
     pub static USER_DATA_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -598,7 +637,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const USER_DATA_ANSWER_OCCURS: [rt::Occurs; 18] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -620,6 +662,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "sh")]
     /// Grammar of Profile-Update-request.
     pub static PROFILE_UPDATE_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -659,7 +702,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const PROFILE_UPDATE_REQUEST_OCCURS: [rt::Occurs; 18] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -681,6 +727,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "sh")]
     /// Grammar of Profile-Update-answer.
     pub static PROFILE_UPDATE_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -721,7 +768,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const PROFILE_UPDATE_ANSWER_OCCURS: [rt::Occurs; 19] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -744,6 +794,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "sh")]
     /// Grammar of Subscribe-Notifications-request.
     pub static SUBSCRIBE_NOTIFICATIONS_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -790,7 +841,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const SUBSCRIBE_NOTIFICATIONS_REQUEST_OCCURS: [rt::Occurs; 25] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -819,6 +873,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "sh")]
     /// Grammar of Subscribe-Notifications-answer.
     pub static SUBSCRIBE_NOTIFICATIONS_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -859,7 +914,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const SUBSCRIBE_NOTIFICATIONS_ANSWER_OCCURS: [rt::Occurs; 19] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -882,6 +940,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "sh")]
     /// Grammar of Push-Notification-request.
     pub static PUSH_NOTIFICATION_REQUEST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -914,7 +973,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const PUSH_NOTIFICATION_REQUEST_OCCURS: [rt::Occurs; 16] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -934,6 +996,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "sh")]
     /// Grammar of Push-Notification-answer.
     pub static PUSH_NOTIFICATION_ANSWER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -957,7 +1020,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "sh")]
     #[doc(hidden)]
     pub const PUSH_NOTIFICATION_ANSWER_OCCURS: [rt::Occurs; 12] = [
         rt::Occurs::new(1, 1, 0, 64, 64),
@@ -977,31 +1043,54 @@ pub mod defs {
 /// The AVPs and applications this module defines.
 pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
     avps: &[
+        #[cfg(feature = "sh")]
         &defs::USER_IDENTITY,
         &defs::MSISDN,
+        #[cfg(feature = "sh")]
         &defs::USER_DATA,
+        #[cfg(feature = "sh")]
         &defs::DATA_REFERENCE,
+        #[cfg(feature = "sh")]
         &defs::SERVICE_INDICATION,
+        #[cfg(feature = "sh")]
         &defs::SUBS_REQ_TYPE,
+        #[cfg(feature = "sh")]
         &defs::REQUESTED_DOMAIN,
+        #[cfg(feature = "sh")]
         &defs::CURRENT_LOCATION,
+        #[cfg(feature = "sh")]
         &defs::IDENTITY_SET,
+        #[cfg(feature = "sh")]
         &defs::EXPIRY_TIME,
+        #[cfg(feature = "sh")]
         &defs::SEND_DATA_INDICATION,
+        #[cfg(feature = "sh")]
         &defs::DSAI_TAG,
+        #[cfg(feature = "sh")]
         &defs::ONE_TIME_NOTIFICATION,
+        #[cfg(feature = "sh")]
         &defs::REQUESTED_NODES,
+        #[cfg(feature = "sh")]
         &defs::SERVING_NODE_INDICATION,
+        #[cfg(feature = "sh")]
         &defs::REPOSITORY_DATA_ID,
+        #[cfg(feature = "sh")]
         &defs::SEQUENCE_NUMBER,
+        #[cfg(feature = "sh")]
         &defs::PRE_PAGING_SUPPORTED,
+        #[cfg(feature = "sh")]
         &defs::LOCAL_TIME_ZONE_INDICATION,
+        #[cfg(feature = "sh")]
         &defs::UDR_FLAGS,
+        #[cfg(feature = "sh")]
         &defs::CALL_REFERENCE_INFO,
+        #[cfg(feature = "sh")]
         &defs::CALL_REFERENCE_NUMBER,
+        #[cfg(feature = "sh")]
         &defs::AS_NUMBER,
     ],
     applications: &[
+        #[cfg(feature = "sh")]
         rt::dictionary::ApplicationDef {
             id: 16777217u32,
             name: "Sh",
@@ -1049,6 +1138,7 @@ pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
         },
     ],
 };
+#[cfg(feature = "sh")]
 /// The Grouped AVP [`User-Identity`](defs::USER_IDENTITY).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UserIdentity<'a> {
@@ -1061,12 +1151,14 @@ pub struct UserIdentity<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> UserIdentity<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Group<'a> for UserIdentity<'a> {
     const DEF: &'static rt::AvpDef = &defs::USER_IDENTITY;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -1088,6 +1180,7 @@ impl<'a> rt::Group<'a> for UserIdentity<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for UserIdentity<'_> {
     type Owned = UserIdentity<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> UserIdentity<'static> {
@@ -1099,12 +1192,14 @@ impl rt::IntoOwned for UserIdentity<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`UserIdentity`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct UserIdentityView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(feature = "sh")]
 impl<'a> UserIdentityView<'a> {
     /// [`Public-Identity`](super::ts29229::defs::PUBLIC_IDENTITY), optional.
     pub fn public_identity(&self) -> Option<rt::Utf8String<'a>> {
@@ -1123,6 +1218,7 @@ impl<'a> UserIdentityView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::GroupView<'a> for UserIdentityView<'a> {
     const DEF: &'static rt::AvpDef = &defs::USER_IDENTITY;
     type Group = UserIdentity<'a>;
@@ -1173,15 +1269,18 @@ impl<'a> rt::GroupView<'a> for UserIdentityView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for UserIdentityView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "sh")]
 /// The Enumerated AVP [`Data-Reference`](defs::DATA_REFERENCE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct DataReference(pub i32);
+#[cfg(feature = "sh")]
 impl DataReference {
     /// `RepositoryData` (0).
     pub const REPOSITORY_DATA: Self = Self(0);
@@ -1268,10 +1367,13 @@ impl DataReference {
         }
     }
 }
+#[cfg(feature = "sh")]
 rt::enumerated!(DataReference, "Data-Reference");
+#[cfg(feature = "sh")]
 /// The Enumerated AVP [`Subs-Req-Type`](defs::SUBS_REQ_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SubsReqType(pub i32);
+#[cfg(feature = "sh")]
 impl SubsReqType {
     /// `Subscribe` (0).
     pub const SUBSCRIBE: Self = Self(0);
@@ -1286,10 +1388,13 @@ impl SubsReqType {
         }
     }
 }
+#[cfg(feature = "sh")]
 rt::enumerated!(SubsReqType, "Subs-Req-Type");
+#[cfg(feature = "sh")]
 /// The Enumerated AVP [`Requested-Domain`](defs::REQUESTED_DOMAIN); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct RequestedDomain(pub i32);
+#[cfg(feature = "sh")]
 impl RequestedDomain {
     /// `CS-Domain` (0).
     pub const CS_DOMAIN: Self = Self(0);
@@ -1304,10 +1409,13 @@ impl RequestedDomain {
         }
     }
 }
+#[cfg(feature = "sh")]
 rt::enumerated!(RequestedDomain, "Requested-Domain");
+#[cfg(feature = "sh")]
 /// The Enumerated AVP [`Current-Location`](defs::CURRENT_LOCATION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CurrentLocation(pub i32);
+#[cfg(feature = "sh")]
 impl CurrentLocation {
     /// `DoNotNeedInitiateActiveLocationRetrieval` (0).
     pub const DO_NOT_NEED_INITIATE_ACTIVE_LOCATION_RETRIEVAL: Self = Self(0);
@@ -1322,10 +1430,13 @@ impl CurrentLocation {
         }
     }
 }
+#[cfg(feature = "sh")]
 rt::enumerated!(CurrentLocation, "Current-Location");
+#[cfg(feature = "sh")]
 /// The Enumerated AVP [`Identity-Set`](defs::IDENTITY_SET); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct IdentitySet(pub i32);
+#[cfg(feature = "sh")]
 impl IdentitySet {
     /// `ALL_IDENTITIES` (0).
     pub const ALL_IDENTITIES: Self = Self(0);
@@ -1346,10 +1457,13 @@ impl IdentitySet {
         }
     }
 }
+#[cfg(feature = "sh")]
 rt::enumerated!(IdentitySet, "Identity-Set");
+#[cfg(feature = "sh")]
 /// The Enumerated AVP [`Send-Data-Indication`](defs::SEND_DATA_INDICATION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SendDataIndication(pub i32);
+#[cfg(feature = "sh")]
 impl SendDataIndication {
     /// `USER_DATA_NOT_REQUESTED` (0).
     pub const USER_DATA_NOT_REQUESTED: Self = Self(0);
@@ -1364,10 +1478,13 @@ impl SendDataIndication {
         }
     }
 }
+#[cfg(feature = "sh")]
 rt::enumerated!(SendDataIndication, "Send-Data-Indication");
+#[cfg(feature = "sh")]
 /// The Enumerated AVP [`One-Time-Notification`](defs::ONE_TIME_NOTIFICATION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct OneTimeNotification(pub i32);
+#[cfg(feature = "sh")]
 impl OneTimeNotification {
     /// `ONE_TIME_NOTIFICATION_REQUESTED` (0).
     pub const ONE_TIME_NOTIFICATION_REQUESTED: Self = Self(0);
@@ -1379,10 +1496,13 @@ impl OneTimeNotification {
         }
     }
 }
+#[cfg(feature = "sh")]
 rt::enumerated!(OneTimeNotification, "One-Time-Notification");
+#[cfg(feature = "sh")]
 /// The Enumerated AVP [`Serving-Node-Indication`](defs::SERVING_NODE_INDICATION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ServingNodeIndication(pub i32);
+#[cfg(feature = "sh")]
 impl ServingNodeIndication {
     /// `ONLY_SERVING_NODES_REQUIRED` (0).
     pub const ONLY_SERVING_NODES_REQUIRED: Self = Self(0);
@@ -1394,7 +1514,9 @@ impl ServingNodeIndication {
         }
     }
 }
+#[cfg(feature = "sh")]
 rt::enumerated!(ServingNodeIndication, "Serving-Node-Indication");
+#[cfg(feature = "sh")]
 /// The Grouped AVP [`Repository-Data-ID`](defs::REPOSITORY_DATA_ID).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RepositoryDataId<'a> {
@@ -1405,6 +1527,7 @@ pub struct RepositoryDataId<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> RepositoryDataId<'a> {
     /// A group with its required AVPs (`Service-Indication`, `Sequence-Number`); optional and repeated ones start empty.
     pub fn new(service_indication: rt::OctetString<'a>, sequence_number: u32) -> Self {
@@ -1422,6 +1545,7 @@ impl<'a> RepositoryDataId<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// A builder of this group: one setter per required AVP, then [`RepositoryDataIdBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -1430,6 +1554,7 @@ pub struct RepositoryDataIdBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(feature = "sh")]
 impl<'a> RepositoryDataIdBuilder<'a> {
     ///Sets `Service-Indication`.
     pub fn service_indication(mut self, v: impl Into<rt::OctetString<'a>>) -> Self {
@@ -1457,6 +1582,7 @@ impl<'a> RepositoryDataIdBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Group<'a> for RepositoryDataId<'a> {
     const DEF: &'static rt::AvpDef = &defs::REPOSITORY_DATA_ID;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -1478,6 +1604,7 @@ impl<'a> rt::Group<'a> for RepositoryDataId<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for RepositoryDataId<'_> {
     type Owned = RepositoryDataId<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> RepositoryDataId<'static> {
@@ -1488,12 +1615,14 @@ impl rt::IntoOwned for RepositoryDataId<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`RepositoryDataId`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct RepositoryDataIdView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(feature = "sh")]
 impl<'a> RepositoryDataIdView<'a> {
     /// [`Service-Indication`](defs::SERVICE_INDICATION), required.
     pub fn service_indication(&self) -> rt::OctetString<'a> {
@@ -1508,6 +1637,7 @@ impl<'a> RepositoryDataIdView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::GroupView<'a> for RepositoryDataIdView<'a> {
     const DEF: &'static rt::AvpDef = &defs::REPOSITORY_DATA_ID;
     type Group = RepositoryDataId<'a>;
@@ -1553,15 +1683,18 @@ impl<'a> rt::GroupView<'a> for RepositoryDataIdView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for RepositoryDataIdView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "sh")]
 /// The Enumerated AVP [`Pre-paging-Supported`](defs::PRE_PAGING_SUPPORTED); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct PrePagingSupported(pub i32);
+#[cfg(feature = "sh")]
 impl PrePagingSupported {
     /// `PREPAGING_NOT_SUPPORTED` (0).
     pub const PREPAGING_NOT_SUPPORTED: Self = Self(0);
@@ -1576,10 +1709,13 @@ impl PrePagingSupported {
         }
     }
 }
+#[cfg(feature = "sh")]
 rt::enumerated!(PrePagingSupported, "Pre-paging-Supported");
+#[cfg(feature = "sh")]
 /// The Enumerated AVP [`Local-Time-Zone-Indication`](defs::LOCAL_TIME_ZONE_INDICATION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct LocalTimeZoneIndication(pub i32);
+#[cfg(feature = "sh")]
 impl LocalTimeZoneIndication {
     /// `ONLY_LOCAL_TIME_ZONE_REQUESTED` (0).
     pub const ONLY_LOCAL_TIME_ZONE_REQUESTED: Self = Self(0);
@@ -1594,7 +1730,9 @@ impl LocalTimeZoneIndication {
         }
     }
 }
+#[cfg(feature = "sh")]
 rt::enumerated!(LocalTimeZoneIndication, "Local-Time-Zone-Indication");
+#[cfg(feature = "sh")]
 /// The Grouped AVP [`Call-Reference-Info`](defs::CALL_REFERENCE_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CallReferenceInfo<'a> {
@@ -1605,6 +1743,7 @@ pub struct CallReferenceInfo<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> CallReferenceInfo<'a> {
     /// A group with its required AVPs (`Call-Reference-Number`, `AS-Number`); optional and repeated ones start empty.
     pub fn new(
@@ -1625,6 +1764,7 @@ impl<'a> CallReferenceInfo<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// A builder of this group: one setter per required AVP, then [`CallReferenceInfoBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -1633,6 +1773,7 @@ pub struct CallReferenceInfoBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(feature = "sh")]
 impl<'a> CallReferenceInfoBuilder<'a> {
     ///Sets `Call-Reference-Number`.
     pub fn call_reference_number(mut self, v: impl Into<rt::OctetString<'a>>) -> Self {
@@ -1660,6 +1801,7 @@ impl<'a> CallReferenceInfoBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Group<'a> for CallReferenceInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::CALL_REFERENCE_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -1684,6 +1826,7 @@ impl<'a> rt::Group<'a> for CallReferenceInfo<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for CallReferenceInfo<'_> {
     type Owned = CallReferenceInfo<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> CallReferenceInfo<'static> {
@@ -1694,12 +1837,14 @@ impl rt::IntoOwned for CallReferenceInfo<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`CallReferenceInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct CallReferenceInfoView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(feature = "sh")]
 impl<'a> CallReferenceInfoView<'a> {
     /// [`Call-Reference-Number`](defs::CALL_REFERENCE_NUMBER), required.
     pub fn call_reference_number(&self) -> rt::OctetString<'a> {
@@ -1714,6 +1859,7 @@ impl<'a> CallReferenceInfoView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::GroupView<'a> for CallReferenceInfoView<'a> {
     const DEF: &'static rt::AvpDef = &defs::CALL_REFERENCE_INFO;
     type Group = CallReferenceInfo<'a>;
@@ -1764,12 +1910,14 @@ impl<'a> rt::GroupView<'a> for CallReferenceInfoView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for CallReferenceInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "sh")]
 /// User-Data-Request (UDR): command code 306, application 16777217; 3GPP TS 29.329 section 6.1.1, 6.1.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UserDataRequest<'a> {
@@ -1836,6 +1984,7 @@ pub struct UserDataRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> UserDataRequest<'a> {
     /// Starts a [`UserDataRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> UserDataRequestBuilder<'a> {
@@ -1845,6 +1994,7 @@ impl<'a> UserDataRequest<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// A builder of this message: one setter per required AVP, then [`UserDataRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -1853,6 +2003,7 @@ pub struct UserDataRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 7usize],
 }
+#[cfg(feature = "sh")]
 impl<'a> UserDataRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -1916,6 +2067,7 @@ impl<'a> UserDataRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandBuilder<'a> for UserDataRequestBuilder<'a> {
     type Command = UserDataRequest<'a>;
     fn build(self) -> Result<UserDataRequest<'a>, rt::MissingAvps> {
@@ -1944,11 +2096,13 @@ impl<'a> rt::CommandBuilder<'a> for UserDataRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::answer::AnswerGrammar for UserDataRequestView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <UserDataRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Command<'a> for UserDataRequest<'a> {
     const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
         &defs::USER_DATA_ANSWER_GRAMMAR,
@@ -2043,6 +2197,7 @@ impl<'a> rt::Command<'a> for UserDataRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for UserDataRequest<'_> {
     type Owned = UserDataRequest<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> UserDataRequest<'static> {
@@ -2087,12 +2242,14 @@ impl rt::IntoOwned for UserDataRequest<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`UserDataRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct UserDataRequestView<'a> {
     data: &'a [u8],
     at: [u32; 30],
 }
+#[cfg(feature = "sh")]
 impl<'a> UserDataRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -2225,6 +2382,7 @@ impl<'a> UserDataRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandView<'a> for UserDataRequestView<'a> {
     type Command = UserDataRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -2404,12 +2562,14 @@ impl<'a> rt::CommandView<'a> for UserDataRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for UserDataRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "sh")]
 /// User-Data-Answer (UDA): command code 306, application 16777217; 3GPP TS 29.329 section 6.1.1, 6.1.2.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UserDataAnswer<'a> {
@@ -2452,6 +2612,7 @@ pub struct UserDataAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> UserDataAnswer<'a> {
     /// Starts a [`UserDataAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> UserDataAnswerBuilder<'a> {
@@ -2461,6 +2622,7 @@ impl<'a> UserDataAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// A builder of this message: one setter per required AVP, then [`UserDataAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -2469,6 +2631,7 @@ pub struct UserDataAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 5usize],
 }
+#[cfg(feature = "sh")]
 impl<'a> UserDataAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -2520,6 +2683,7 @@ impl<'a> UserDataAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandBuilder<'a> for UserDataAnswerBuilder<'a> {
     type Command = UserDataAnswer<'a>;
     fn build(self) -> Result<UserDataAnswer<'a>, rt::MissingAvps> {
@@ -2548,11 +2712,13 @@ impl<'a> rt::CommandBuilder<'a> for UserDataAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::answer::AnswerGrammar for UserDataAnswerView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <UserDataAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Command<'a> for UserDataAnswer<'a> {
     const CODE: u32 = 306u32;
     const APPLICATION_ID: u32 = 16777217u32;
@@ -2617,6 +2783,7 @@ impl<'a> rt::Command<'a> for UserDataAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for UserDataAnswer<'_> {
     type Owned = UserDataAnswer<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> UserDataAnswer<'static> {
@@ -2647,12 +2814,14 @@ impl rt::IntoOwned for UserDataAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`UserDataAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct UserDataAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 18],
 }
+#[cfg(feature = "sh")]
 impl<'a> UserDataAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -2739,6 +2908,7 @@ impl<'a> UserDataAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandView<'a> for UserDataAnswerView<'a> {
     type Command = UserDataAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -2873,12 +3043,14 @@ impl<'a> rt::CommandView<'a> for UserDataAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for UserDataAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "sh")]
 /// Profile-Update-Request (PUR): command code 307, application 16777217; 3GPP TS 29.329 section 6.1.3, 6.1.4.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProfileUpdateRequest<'a> {
@@ -2921,6 +3093,7 @@ pub struct ProfileUpdateRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> ProfileUpdateRequest<'a> {
     /// Starts a [`ProfileUpdateRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> ProfileUpdateRequestBuilder<'a> {
@@ -2930,6 +3103,7 @@ impl<'a> ProfileUpdateRequest<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// A builder of this message: one setter per required AVP, then [`ProfileUpdateRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -2938,6 +3112,7 @@ pub struct ProfileUpdateRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 8usize],
 }
+#[cfg(feature = "sh")]
 impl<'a> ProfileUpdateRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -3007,6 +3182,7 @@ impl<'a> ProfileUpdateRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandBuilder<'a> for ProfileUpdateRequestBuilder<'a> {
     type Command = ProfileUpdateRequest<'a>;
     fn build(self) -> Result<ProfileUpdateRequest<'a>, rt::MissingAvps> {
@@ -3035,11 +3211,13 @@ impl<'a> rt::CommandBuilder<'a> for ProfileUpdateRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::answer::AnswerGrammar for ProfileUpdateRequestView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <ProfileUpdateRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Command<'a> for ProfileUpdateRequest<'a> {
     const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
         &defs::PROFILE_UPDATE_ANSWER_GRAMMAR,
@@ -3114,6 +3292,7 @@ impl<'a> rt::Command<'a> for ProfileUpdateRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for ProfileUpdateRequest<'_> {
     type Owned = ProfileUpdateRequest<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ProfileUpdateRequest<'static> {
@@ -3144,12 +3323,14 @@ impl rt::IntoOwned for ProfileUpdateRequest<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`ProfileUpdateRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ProfileUpdateRequestView<'a> {
     data: &'a [u8],
     at: [u32; 18],
 }
+#[cfg(feature = "sh")]
 impl<'a> ProfileUpdateRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -3234,6 +3415,7 @@ impl<'a> ProfileUpdateRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandView<'a> for ProfileUpdateRequestView<'a> {
     type Command = ProfileUpdateRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -3367,12 +3549,14 @@ impl<'a> rt::CommandView<'a> for ProfileUpdateRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ProfileUpdateRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "sh")]
 /// Profile-Update-Answer (PUA): command code 307, application 16777217; 3GPP TS 29.329 section 6.1.3, 6.1.4.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProfileUpdateAnswer<'a> {
@@ -3417,6 +3601,7 @@ pub struct ProfileUpdateAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> ProfileUpdateAnswer<'a> {
     /// Starts a [`ProfileUpdateAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> ProfileUpdateAnswerBuilder<'a> {
@@ -3426,6 +3611,7 @@ impl<'a> ProfileUpdateAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// A builder of this message: one setter per required AVP, then [`ProfileUpdateAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -3434,6 +3620,7 @@ pub struct ProfileUpdateAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 5usize],
 }
+#[cfg(feature = "sh")]
 impl<'a> ProfileUpdateAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -3485,6 +3672,7 @@ impl<'a> ProfileUpdateAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandBuilder<'a> for ProfileUpdateAnswerBuilder<'a> {
     type Command = ProfileUpdateAnswer<'a>;
     fn build(self) -> Result<ProfileUpdateAnswer<'a>, rt::MissingAvps> {
@@ -3513,11 +3701,13 @@ impl<'a> rt::CommandBuilder<'a> for ProfileUpdateAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::answer::AnswerGrammar for ProfileUpdateAnswerView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <ProfileUpdateAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Command<'a> for ProfileUpdateAnswer<'a> {
     const CODE: u32 = 307u32;
     const APPLICATION_ID: u32 = 16777217u32;
@@ -3587,6 +3777,7 @@ impl<'a> rt::Command<'a> for ProfileUpdateAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for ProfileUpdateAnswer<'_> {
     type Owned = ProfileUpdateAnswer<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ProfileUpdateAnswer<'static> {
@@ -3618,12 +3809,14 @@ impl rt::IntoOwned for ProfileUpdateAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`ProfileUpdateAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ProfileUpdateAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 19],
 }
+#[cfg(feature = "sh")]
 impl<'a> ProfileUpdateAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -3714,6 +3907,7 @@ impl<'a> ProfileUpdateAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandView<'a> for ProfileUpdateAnswerView<'a> {
     type Command = ProfileUpdateAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -3856,12 +4050,14 @@ impl<'a> rt::CommandView<'a> for ProfileUpdateAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ProfileUpdateAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "sh")]
 /// Subscribe-Notifications-Request (SNR): command code 308, application 16777217; 3GPP TS 29.329 section 6.1.5, 6.1.6.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubscribeNotificationsRequest<'a> {
@@ -3918,6 +4114,7 @@ pub struct SubscribeNotificationsRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> SubscribeNotificationsRequest<'a> {
     /// Starts a [`SubscribeNotificationsRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> SubscribeNotificationsRequestBuilder<'a> {
@@ -3927,6 +4124,7 @@ impl<'a> SubscribeNotificationsRequest<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// A builder of this message: one setter per required AVP, then [`SubscribeNotificationsRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -3935,6 +4133,7 @@ pub struct SubscribeNotificationsRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 8usize],
 }
+#[cfg(feature = "sh")]
 impl<'a> SubscribeNotificationsRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -4004,6 +4203,7 @@ impl<'a> SubscribeNotificationsRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandBuilder<'a> for SubscribeNotificationsRequestBuilder<'a> {
     type Command = SubscribeNotificationsRequest<'a>;
     fn build(self) -> Result<SubscribeNotificationsRequest<'a>, rt::MissingAvps> {
@@ -4032,11 +4232,13 @@ impl<'a> rt::CommandBuilder<'a> for SubscribeNotificationsRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::answer::AnswerGrammar for SubscribeNotificationsRequestView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <SubscribeNotificationsRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Command<'a> for SubscribeNotificationsRequest<'a> {
     const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
         &defs::SUBSCRIBE_NOTIFICATIONS_ANSWER_GRAMMAR,
@@ -4125,6 +4327,7 @@ impl<'a> rt::Command<'a> for SubscribeNotificationsRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for SubscribeNotificationsRequest<'_> {
     type Owned = SubscribeNotificationsRequest<'static>;
     fn into_owned_in(
@@ -4165,12 +4368,14 @@ impl rt::IntoOwned for SubscribeNotificationsRequest<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`SubscribeNotificationsRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct SubscribeNotificationsRequestView<'a> {
     data: &'a [u8],
     at: [u32; 25],
 }
+#[cfg(feature = "sh")]
 impl<'a> SubscribeNotificationsRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -4283,6 +4488,7 @@ impl<'a> SubscribeNotificationsRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandView<'a> for SubscribeNotificationsRequestView<'a> {
     type Command = SubscribeNotificationsRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -4441,12 +4647,14 @@ impl<'a> rt::CommandView<'a> for SubscribeNotificationsRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for SubscribeNotificationsRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "sh")]
 /// Subscribe-Notifications-Answer (SNA): command code 308, application 16777217; 3GPP TS 29.329 section 6.1.5, 6.1.6.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubscribeNotificationsAnswer<'a> {
@@ -4491,6 +4699,7 @@ pub struct SubscribeNotificationsAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> SubscribeNotificationsAnswer<'a> {
     /// Starts a [`SubscribeNotificationsAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> SubscribeNotificationsAnswerBuilder<'a> {
@@ -4500,6 +4709,7 @@ impl<'a> SubscribeNotificationsAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// A builder of this message: one setter per required AVP, then [`SubscribeNotificationsAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -4508,6 +4718,7 @@ pub struct SubscribeNotificationsAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 5usize],
 }
+#[cfg(feature = "sh")]
 impl<'a> SubscribeNotificationsAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -4559,6 +4770,7 @@ impl<'a> SubscribeNotificationsAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandBuilder<'a> for SubscribeNotificationsAnswerBuilder<'a> {
     type Command = SubscribeNotificationsAnswer<'a>;
     fn build(self) -> Result<SubscribeNotificationsAnswer<'a>, rt::MissingAvps> {
@@ -4587,11 +4799,13 @@ impl<'a> rt::CommandBuilder<'a> for SubscribeNotificationsAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::answer::AnswerGrammar for SubscribeNotificationsAnswerView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <SubscribeNotificationsAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Command<'a> for SubscribeNotificationsAnswer<'a> {
     const CODE: u32 = 308u32;
     const APPLICATION_ID: u32 = 16777217u32;
@@ -4661,6 +4875,7 @@ impl<'a> rt::Command<'a> for SubscribeNotificationsAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for SubscribeNotificationsAnswer<'_> {
     type Owned = SubscribeNotificationsAnswer<'static>;
     fn into_owned_in(
@@ -4695,12 +4910,14 @@ impl rt::IntoOwned for SubscribeNotificationsAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`SubscribeNotificationsAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct SubscribeNotificationsAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 19],
 }
+#[cfg(feature = "sh")]
 impl<'a> SubscribeNotificationsAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -4791,6 +5008,7 @@ impl<'a> SubscribeNotificationsAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandView<'a> for SubscribeNotificationsAnswerView<'a> {
     type Command = SubscribeNotificationsAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -4931,12 +5149,14 @@ impl<'a> rt::CommandView<'a> for SubscribeNotificationsAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for SubscribeNotificationsAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "sh")]
 /// Push-Notification-Request (PNR): command code 309, application 16777217; 3GPP TS 29.329 section 6.1.7, 6.1.8.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PushNotificationRequest<'a> {
@@ -4975,6 +5195,7 @@ pub struct PushNotificationRequest<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> PushNotificationRequest<'a> {
     /// Starts a [`PushNotificationRequestBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> PushNotificationRequestBuilder<'a> {
@@ -4984,6 +5205,7 @@ impl<'a> PushNotificationRequest<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// A builder of this message: one setter per required AVP, then [`PushNotificationRequestBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -4992,6 +5214,7 @@ pub struct PushNotificationRequestBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 9usize],
 }
+#[cfg(feature = "sh")]
 impl<'a> PushNotificationRequestBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -5067,6 +5290,7 @@ impl<'a> PushNotificationRequestBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandBuilder<'a> for PushNotificationRequestBuilder<'a> {
     type Command = PushNotificationRequest<'a>;
     fn build(self) -> Result<PushNotificationRequest<'a>, rt::MissingAvps> {
@@ -5095,11 +5319,13 @@ impl<'a> rt::CommandBuilder<'a> for PushNotificationRequestBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::answer::AnswerGrammar for PushNotificationRequestView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <PushNotificationRequest<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Command<'a> for PushNotificationRequest<'a> {
     const ANSWER_GRAMMAR: Option<&'static rt::GrammarDef> = Some(
         &defs::PUSH_NOTIFICATION_ANSWER_GRAMMAR,
@@ -5170,6 +5396,7 @@ impl<'a> rt::Command<'a> for PushNotificationRequest<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for PushNotificationRequest<'_> {
     type Owned = PushNotificationRequest<'static>;
     fn into_owned_in(
@@ -5201,12 +5428,14 @@ impl rt::IntoOwned for PushNotificationRequest<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`PushNotificationRequest`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct PushNotificationRequestView<'a> {
     data: &'a [u8],
     at: [u32; 16],
 }
+#[cfg(feature = "sh")]
 impl<'a> PushNotificationRequestView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -5281,6 +5510,7 @@ impl<'a> PushNotificationRequestView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandView<'a> for PushNotificationRequestView<'a> {
     type Command = PushNotificationRequest<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -5404,12 +5634,14 @@ impl<'a> rt::CommandView<'a> for PushNotificationRequestView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for PushNotificationRequestView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::CommandView::to_command(self), f)
     }
 }
+#[cfg(feature = "sh")]
 /// Push-Notification-Answer (PNA): command code 309, application 16777217; 3GPP TS 29.329 section 6.1.7, 6.1.8.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PushNotificationAnswer<'a> {
@@ -5440,6 +5672,7 @@ pub struct PushNotificationAnswer<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "sh")]
 impl<'a> PushNotificationAnswer<'a> {
     /// Starts a [`PushNotificationAnswerBuilder`], for setting AVPs by name and a checked `build()`.
     pub fn builder() -> PushNotificationAnswerBuilder<'a> {
@@ -5449,6 +5682,7 @@ impl<'a> PushNotificationAnswer<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// A builder of this message: one setter per required AVP, then [`PushNotificationAnswerBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -5457,6 +5691,7 @@ pub struct PushNotificationAnswerBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 5usize],
 }
+#[cfg(feature = "sh")]
 impl<'a> PushNotificationAnswerBuilder<'a> {
     ///Sets `Session-Id`.
     pub fn session_id(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -5508,6 +5743,7 @@ impl<'a> PushNotificationAnswerBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandBuilder<'a> for PushNotificationAnswerBuilder<'a> {
     type Command = PushNotificationAnswer<'a>;
     fn build(self) -> Result<PushNotificationAnswer<'a>, rt::MissingAvps> {
@@ -5536,11 +5772,13 @@ impl<'a> rt::CommandBuilder<'a> for PushNotificationAnswerBuilder<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::answer::AnswerGrammar for PushNotificationAnswerView<'a> {
     fn answer_grammar(&self) -> Option<&'static rt::GrammarDef> {
         <PushNotificationAnswer<'a> as rt::Command<'a>>::ANSWER_GRAMMAR
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::Command<'a> for PushNotificationAnswer<'a> {
     const CODE: u32 = 309u32;
     const APPLICATION_ID: u32 = 16777217u32;
@@ -5596,6 +5834,7 @@ impl<'a> rt::Command<'a> for PushNotificationAnswer<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "sh")]
 impl rt::IntoOwned for PushNotificationAnswer<'_> {
     type Owned = PushNotificationAnswer<'static>;
     fn into_owned_in(
@@ -5621,12 +5860,14 @@ impl rt::IntoOwned for PushNotificationAnswer<'_> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// The checked view of [`PushNotificationAnswer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct PushNotificationAnswerView<'a> {
     data: &'a [u8],
     at: [u32; 12],
 }
+#[cfg(feature = "sh")]
 impl<'a> PushNotificationAnswerView<'a> {
     /// [`Session-Id`](super::base::defs::SESSION_ID), required, at its fixed position.
     pub fn session_id(&self) -> rt::Utf8String<'a> {
@@ -5687,6 +5928,7 @@ impl<'a> PushNotificationAnswerView<'a> {
         rt::view::others(self.data, <Self as rt::CommandView<'a>>::slot)
     }
 }
+#[cfg(feature = "sh")]
 impl<'a> rt::CommandView<'a> for PushNotificationAnswerView<'a> {
     type Command = PushNotificationAnswer<'a>;
     fn unchecked(data: &'a [u8]) -> Self {
@@ -5790,6 +6032,7 @@ impl<'a> rt::CommandView<'a> for PushNotificationAnswerView<'a> {
         }
     }
 }
+#[cfg(feature = "sh")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for PushNotificationAnswerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {

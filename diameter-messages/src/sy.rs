@@ -81,6 +81,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const POLICY_COUNTER_STATUS_REPORT_OCCURS: [rt::Occurs; 3] = [
@@ -126,6 +128,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const PENDING_POLICY_COUNTER_INFORMATION_OCCURS: [rt::Occurs; 2] = [
@@ -200,6 +204,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const SESSION_TERMINATION_REQUEST_OCCURS: [rt::Occurs; 12] = [
@@ -248,6 +254,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const SESSION_TERMINATION_ANSWER_OCCURS: [rt::Occurs; 16] = [
@@ -311,6 +319,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const SPENDING_LIMIT_REQUEST_OCCURS: [rt::Occurs; 17] = [
@@ -368,6 +378,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const SPENDING_LIMIT_ANSWER_OCCURS: [rt::Occurs; 20] = [
@@ -416,6 +428,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const SPENDING_STATUS_NOTIFICATION_REQUEST_OCCURS: [rt::Occurs; 13] = [
@@ -465,6 +479,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const SPENDING_STATUS_NOTIFICATION_ANSWER_OCCURS: [rt::Occurs; 16] = [

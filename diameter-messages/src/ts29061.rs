@@ -40,6 +40,7 @@ pub mod defs {
     #![allow(unused_imports)]
     use super::rt::{self, AvpDef, GrammarDef};
     use super::rt::{AvpType::*, FlagRule::*};
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
     /// IMSI of the subscriber, as a string of decimal digits.
     ///
     /// `3GPP-IMSI` (AVP code 1, vendor 10415 3GPP), UTF8String; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -55,6 +56,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
     /// Charging ID the GGSN or P-GW assigned to the PDP context or bearer; with the gateway address it identifies the context in charging records.
     ///
     /// `3GPP-Charging-Id` (AVP code 2, vendor 10415 3GPP), Unsigned32; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -70,6 +72,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
     /// Type of the PDP context or PDN connection.
     ///
     /// `3GPP-PDP-Type` (AVP code 3, vendor 10415 3GPP), Enumerated; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -85,6 +88,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(feature = "ts29061")]
     /// IPv4 address of the charging gateway, as four octets.
     ///
     /// `3GPP-CG-Address` (AVP code 4, vendor 10415 3GPP), OctetString; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -100,6 +104,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(feature = "ts29061")]
     /// QoS profile negotiated for the PDP context or bearer, as a release prefix followed by the QoS octets in hexadecimal text (clause 16.4.7.2).
     ///
     /// `3GPP-GPRS-Negotiated-QoS-Profile` (AVP code 5, vendor 10415 3GPP), UTF8String; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -115,6 +120,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(feature = "ts29061")]
     /// IPv4 address of the SGSN or S-GW control plane serving the user, as four octets.
     ///
     /// `3GPP-SGSN-Address` (AVP code 6, vendor 10415 3GPP), OctetString; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -130,6 +136,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(feature = "ts29061")]
     /// IPv4 address of the GGSN or P-GW control plane, as four octets.
     ///
     /// `3GPP-GGSN-Address` (AVP code 7, vendor 10415 3GPP), OctetString; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -145,6 +152,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
     /// Mobile country code and mobile network code taken from the IMSI, as five or six decimal digits.
     ///
     /// `3GPP-IMSI-MCC-MNC` (AVP code 8, vendor 10415 3GPP), UTF8String; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -160,6 +168,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
     /// Mobile country code and mobile network code of the network the GGSN or P-GW belongs to.
     ///
     /// `3GPP-GGSN-MCC-MNC` (AVP code 9, vendor 10415 3GPP), UTF8String; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -175,6 +184,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
     /// NSAPI (or EPS bearer identity) of the PDP context or bearer.
     ///
     /// `3GPP-NSAPI` (AVP code 10, vendor 10415 3GPP), OctetString; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -190,6 +200,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
     /// Present (one octet, all ones) when the last PDP context or bearer of a session is released, so the whole session has ended.
     ///
     /// `3GPP-Session-Stop-Indicator` (AVP code 11, vendor 10415 3GPP), OctetString; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -205,6 +216,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
     /// How the APN was selected (by the subscription, by the user, or by the network), as one decimal digit.
     ///
     /// `3GPP-Selection-Mode` (AVP code 12, vendor 10415 3GPP), UTF8String; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -235,6 +247,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(feature = "ts29061")]
     /// IPv6 address of the charging gateway, as sixteen octets.
     ///
     /// `3GPP-CG-Ipv6-Address` (AVP code 14, vendor 10415 3GPP), OctetString; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -250,6 +263,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(feature = "ts29061")]
     /// IPv6 address of the SGSN or S-GW control plane, as sixteen octets.
     ///
     /// `3GPP-SGSN-Ipv6-Address` (AVP code 15, vendor 10415 3GPP), OctetString; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -265,6 +279,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(feature = "ts29061")]
     /// IPv6 address of the GGSN or P-GW control plane, as sixteen octets.
     ///
     /// `3GPP-GGSN-Ipv6-Address` (AVP code 16, vendor 10415 3GPP), OctetString; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -280,6 +295,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(feature = "ts29061")]
     /// IPv6 addresses of DNS servers for the PDN connection, sixteen octets each.
     ///
     /// `3GPP-Ipv6-DNS-Servers` (AVP code 17, vendor 10415 3GPP), OctetString; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -295,6 +311,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
     /// Mobile country code and mobile network code of the network the SGSN or MME serving the user belongs to.
     ///
     /// `3GPP-SGSN-MCC-MNC` (AVP code 18, vendor 10415 3GPP), UTF8String; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -310,6 +327,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(feature = "ts29061")]
     /// IMEI and software version of the user equipment, as decimal digits.
     ///
     /// `3GPP-IMEISV` (AVP code 20, vendor 10415 3GPP), OctetString; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -325,6 +343,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
     /// Radio access technology serving the user, as one octet with the values of clause 16.4.7.2 (1 UTRAN, 2 GERAN, 3 WLAN, 6 EUTRAN, ...).
     ///
     /// `3GPP-RAT-Type` (AVP code 21, vendor 10415 3GPP), OctetString; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -340,6 +359,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
     /// Location of the user (CGI, SAI, RAI, TAI, ECGI, ...): a location type octet followed by the identity, as clause 16.4.7.2 encodes it.
     ///
     /// `3GPP-User-Location-Info` (AVP code 22, vendor 10415 3GPP), OctetString; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -355,6 +375,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
     /// Offset of the user's local time from UTC, in quarters of an hour, with the daylight saving adjustment (two octets).
     ///
     /// `3GPP-MS-TimeZone` (AVP code 23, vendor 10415 3GPP), OctetString; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -370,6 +391,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(feature = "ts29061")]
     /// CAMEL information the SGSN received for the PDP context, copied as the charging information element of the GTP message.
     ///
     /// `3GPP-CAMEL-Charging-Info` (AVP code 24, vendor 10415 3GPP), OctetString; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -385,6 +407,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(feature = "ts29061")]
     /// One packet filter of a traffic flow template, as the TFT encoding of clause 16.4.7.2.
     ///
     /// `3GPP-Packet-Filter` (AVP code 25, vendor 10415 3GPP), OctetString; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -400,6 +423,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(feature = "ts29061")]
     /// DSCP value the gateway uses for downlink packets of the PDP context or bearer, as one octet.
     ///
     /// `3GPP-Negotiated-DSCP` (AVP code 26, vendor 10415 3GPP), OctetString; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -415,6 +439,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(feature = "ts29061")]
     /// Which address types (IPv4, IPv6 or both) the AAA server is asked to allocate, as one octet.
     ///
     /// `3GPP-Allocate-IP-Type` (AVP code 27, vendor 10415 3GPP), OctetString; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -430,6 +455,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(feature = "ts29061")]
     /// Identifier of the trusted WLAN access network serving the user (SSID, BSSID, civic address, operator), encoded as in TS 29.274.
     ///
     /// `TWAN-Identifier` (AVP code 29, vendor 10415 3GPP), OctetString; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -445,6 +471,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(feature = "ts29061")]
     /// When the user location information was last known to be valid, as an NTP time stamp.
     ///
     /// `3GPP-User-Location-Info-Time` (AVP code 30, vendor 10415 3GPP), OctetString; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -460,6 +487,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(feature = "ts29061")]
     /// Data volumes the user sent and received over a secondary RAT (for example NR in dual connectivity) in a time interval, as clause 16.4.7.2 encodes them.
     ///
     /// `3GPP-Secondary-RAT-Usage` (AVP code 31, vendor 10415 3GPP), OctetString; flags M may, V must, P may; 3GPP TS 29.061 section 16.4.7.
@@ -475,6 +503,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
     /// Temporary Mobile Group Identity allocated to an MBMS bearer service.
     ///
     /// `TMGI` (AVP code 900, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.061 section 17.7.2.
@@ -490,6 +519,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(feature = "ts29061")]
     /// Minimum bearer capabilities the user equipment needs for the MBMS bearer service.
     ///
     /// `Required-MBMS-Bearer-Capabilities` (AVP code 901, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 29.061 section 17.7.3.
@@ -505,6 +535,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
     /// Area where the MBMS bearer service is delivered, as a list of MBMS service area identities (TS 23.246 encoding).
     ///
     /// `MBMS-Service-Area` (AVP code 903, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.061 section 17.7.6.
@@ -520,6 +551,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(feature = "ts29061")]
     /// Whether the MBMS bearer service is multicast or broadcast.
     ///
     /// `MBMS-Service-Type` (AVP code 906, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.061 section 17.7.9.
@@ -535,6 +567,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
     /// Whether the MBMS session is delivered over 2G, 3G or both.
     ///
     /// `MBMS-2G-3G-Indicator` (AVP code 907, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.061 section 17.7.10.
@@ -550,6 +583,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
     /// Identifies one transmission session of an MBMS bearer service, together with the TMGI.
     ///
     /// `MBMS-Session-Identity` (AVP code 908, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.061 section 17.7.11.
@@ -565,6 +599,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(feature = "ts29061")]
     /// Routing area identity of the SGSN where the user is registered, as text: MCC and MNC in decimal digits, then LAC and RAC in hexadecimal digits.
     ///
     /// `RAI` (AVP code 909, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 29.061 section 17.7.12.
@@ -580,6 +615,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
     /// Whether the MBMS user plane is distributed in the core network with IP multicast.
     ///
     /// `CN-IP-Multicast-Distribution` (AVP code 921, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.061 section 17.7.24.
@@ -595,6 +631,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(feature = "ts29061")]
     /// When the MBMS data transfer starts, as an NTP time stamp in seconds and fraction.
     ///
     /// `MBMS-Data-Transfer-Start` (AVP code 929, vendor 10415 3GPP), Unsigned64; flags M must-not, V must, P may; 3GPP TS 29.061 section 20.5a.7.
@@ -610,6 +647,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.061",
     };
+    #[cfg(feature = "ts29061")]
     /// When the MBMS data transfer stops, as an NTP time stamp in seconds and fraction.
     ///
     /// `MBMS-Data-Transfer-Stop` (AVP code 930, vendor 10415 3GPP), Unsigned64; flags M must-not, V must, P may; 3GPP TS 29.061 section 20.5a.8.
@@ -629,51 +667,125 @@ pub mod defs {
 /// The AVPs and applications this module defines.
 pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
     avps: &[
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         &defs::AVP_3GPP_IMSI,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         &defs::AVP_3GPP_CHARGING_ID,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         &defs::AVP_3GPP_PDP_TYPE,
+        #[cfg(feature = "ts29061")]
         &defs::AVP_3GPP_CG_ADDRESS,
+        #[cfg(feature = "ts29061")]
         &defs::AVP_3GPP_GPRS_NEGOTIATED_QO_S_PROFILE,
+        #[cfg(feature = "ts29061")]
         &defs::AVP_3GPP_SGSN_ADDRESS,
+        #[cfg(feature = "ts29061")]
         &defs::AVP_3GPP_GGSN_ADDRESS,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         &defs::AVP_3GPP_IMSI_MCC_MNC,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         &defs::AVP_3GPP_GGSN_MCC_MNC,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         &defs::AVP_3GPP_NSAPI,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         &defs::AVP_3GPP_SESSION_STOP_INDICATOR,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         &defs::AVP_3GPP_SELECTION_MODE,
         &defs::AVP_3GPP_CHARGING_CHARACTERISTICS,
+        #[cfg(feature = "ts29061")]
         &defs::AVP_3GPP_CG_IPV6_ADDRESS,
+        #[cfg(feature = "ts29061")]
         &defs::AVP_3GPP_SGSN_IPV6_ADDRESS,
+        #[cfg(feature = "ts29061")]
         &defs::AVP_3GPP_GGSN_IPV6_ADDRESS,
+        #[cfg(feature = "ts29061")]
         &defs::AVP_3GPP_IPV6_DNS_SERVERS,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         &defs::AVP_3GPP_SGSN_MCC_MNC,
+        #[cfg(feature = "ts29061")]
         &defs::AVP_3GPP_IMEISV,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         &defs::AVP_3GPP_RAT_TYPE,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         &defs::AVP_3GPP_USER_LOCATION_INFO,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         &defs::AVP_3GPP_MS_TIME_ZONE,
+        #[cfg(feature = "ts29061")]
         &defs::AVP_3GPP_CAMEL_CHARGING_INFO,
+        #[cfg(feature = "ts29061")]
         &defs::AVP_3GPP_PACKET_FILTER,
+        #[cfg(feature = "ts29061")]
         &defs::AVP_3GPP_NEGOTIATED_DSCP,
+        #[cfg(feature = "ts29061")]
         &defs::AVP_3GPP_ALLOCATE_IP_TYPE,
+        #[cfg(feature = "ts29061")]
         &defs::TWAN_IDENTIFIER,
+        #[cfg(feature = "ts29061")]
         &defs::AVP_3GPP_USER_LOCATION_INFO_TIME,
+        #[cfg(feature = "ts29061")]
         &defs::AVP_3GPP_SECONDARY_RAT_USAGE,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         &defs::TMGI,
+        #[cfg(feature = "ts29061")]
         &defs::REQUIRED_MBMS_BEARER_CAPABILITIES,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         &defs::MBMS_SERVICE_AREA,
+        #[cfg(feature = "ts29061")]
         &defs::MBMS_SERVICE_TYPE,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         &defs::MBMS_2G_3G_INDICATOR,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         &defs::MBMS_SESSION_IDENTITY,
+        #[cfg(feature = "ts29061")]
         &defs::RAI,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
+        )]
         &defs::CN_IP_MULTICAST_DISTRIBUTION,
+        #[cfg(feature = "ts29061")]
         &defs::MBMS_DATA_TRANSFER_START,
+        #[cfg(feature = "ts29061")]
         &defs::MBMS_DATA_TRANSFER_STOP,
     ],
     applications: &[],
 };
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
 /// The Enumerated AVP [`3GPP-PDP-Type`](defs::AVP_3GPP_PDP_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Avp3gppPdpType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
 impl Avp3gppPdpType {
     /// `IPv4` (0).
     pub const I_PV4: Self = Self(0);
@@ -694,10 +806,13 @@ impl Avp3gppPdpType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
 rt::enumerated!(Avp3gppPdpType, "3GPP-PDP-Type");
+#[cfg(feature = "ts29061")]
 /// The Enumerated AVP [`MBMS-Service-Type`](defs::MBMS_SERVICE_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct MbmsServiceType(pub i32);
+#[cfg(feature = "ts29061")]
 impl MbmsServiceType {
     /// `MULTICAST` (0).
     pub const MULTICAST: Self = Self(0);
@@ -712,10 +827,13 @@ impl MbmsServiceType {
         }
     }
 }
+#[cfg(feature = "ts29061")]
 rt::enumerated!(MbmsServiceType, "MBMS-Service-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
 /// The Enumerated AVP [`MBMS-2G-3G-Indicator`](defs::MBMS_2G_3G_INDICATOR); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Mbms2g3gIndicator(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
 impl Mbms2g3gIndicator {
     /// `2G` (0).
     pub const V_2G: Self = Self(0);
@@ -733,10 +851,13 @@ impl Mbms2g3gIndicator {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
 rt::enumerated!(Mbms2g3gIndicator, "MBMS-2G-3G-Indicator");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
 /// The Enumerated AVP [`CN-IP-Multicast-Distribution`](defs::CN_IP_MULTICAST_DISTRIBUTION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CnIpMulticastDistribution(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
 impl CnIpMulticastDistribution {
     /// `NO-IP-MULTICAST` (0).
     pub const NO_IP_MULTICAST: Self = Self(0);
@@ -751,6 +872,7 @@ impl CnIpMulticastDistribution {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
 rt::enumerated!(CnIpMulticastDistribution, "CN-IP-Multicast-Distribution");
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
 /// `vendor_id`), e.g. a Result-Code; `None` when they name none.

@@ -40,6 +40,7 @@ pub mod defs {
     #![allow(unused_imports)]
     use super::rt::{self, AvpDef, GrammarDef};
     use super::rt::{AvpType::*, FlagRule::*};
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
     /// Member grammar of `Serving-PLMN-Rate-Control`.
     pub static SERVING_PLMN_RATE_CONTROL_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -48,12 +49,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
     #[doc(hidden)]
     pub const SERVING_PLMN_RATE_CONTROL_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
     /// The serving PLMN rate control the MME applies to a PDN connection using CP CIoT optimisation: NAS data PDU limits per deci-hour, uplink and downlink (0 means deactivated).
     ///
     /// `Serving-PLMN-Rate-Control` (AVP code 4310, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.128 section 6.4.21.
@@ -69,6 +74,7 @@ pub mod defs {
         grouped: Some(&SERVING_PLMN_RATE_CONTROL_GRAMMAR),
         spec: "3GPP TS 29.128",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
     /// Maximum number of uplink NAS data PDUs per deci-hour for the UE.
     ///
     /// `Uplink-Rate-Limit` (AVP code 4311, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.128 section 6.4.23.
@@ -84,6 +90,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.128",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
     /// Maximum number of downlink NAS data PDUs per deci-hour for the UE.
     ///
     /// `Downlink-Rate-Limit` (AVP code 4312, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.128 section 6.4.22.
@@ -99,6 +106,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.128",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
     /// Member grammar of `RRC-Cause-Counter`.
     pub static RRC_CAUSE_COUNTER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -107,12 +115,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
     #[doc(hidden)]
     pub const RRC_CAUSE_COUNTER_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
     /// How often the RRC establishment cause "MO Exception data" was received, and when it first was.
     ///
     /// `RRC-Cause-Counter` (AVP code 4318, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.128 section 6.4.27.
@@ -128,6 +140,7 @@ pub mod defs {
         grouped: Some(&RRC_CAUSE_COUNTER_GRAMMAR),
         spec: "3GPP TS 29.128",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
     /// Number of receptions of the RRC cause "MO Exception data".
     ///
     /// `Counter-Value` (AVP code 4319, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.128 section 6.4.28.
@@ -143,6 +156,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.128",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
     /// When the RRC cause "MO Exception data" was first received.
     ///
     /// `RRC-Counter-Timestamp` (AVP code 4320, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 29.128 section 6.4.29.
@@ -158,6 +172,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.128",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
     /// Member grammar of `Idle-Status-Indication`.
     pub static IDLE_STATUS_INDICATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -179,7 +194,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
     #[doc(hidden)]
     pub const IDLE_STATUS_INDICATION_OCCURS: [rt::Occurs; 5] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
@@ -188,6 +206,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
     /// What the MME or SGSN reports when the UE goes idle: when, active time, periodic update timer, eDRX cycle and buffering.
     ///
     /// `Idle-Status-Indication` (AVP code 4322, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.128 section 6.4.32.
@@ -203,6 +222,7 @@ pub mod defs {
         grouped: Some(&IDLE_STATUS_INDICATION_GRAMMAR),
         spec: "3GPP TS 29.128",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
     /// When the UE went into idle mode.
     ///
     /// `Idle-Status-Timestamp` (AVP code 4323, vendor 10415 3GPP), Time; flags M must-not, V must, P may; 3GPP TS 29.128 section 6.4.33.
@@ -218,6 +238,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.128",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
     /// Active time granted to the UE, in seconds.
     ///
     /// `Active-Time` (AVP code 4324, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.128 section 6.4.34.
@@ -233,6 +254,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.128",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
     /// Why the UE is reported reachable: it entered connected mode, or it can be paged.
     ///
     /// `Reachability-Cause` (AVP code 4325, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.128 section 6.4.35.
@@ -252,19 +274,42 @@ pub mod defs {
 /// The AVPs and applications this module defines.
 pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
     avps: &[
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299")
+        )]
         &defs::SERVING_PLMN_RATE_CONTROL,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299")
+        )]
         &defs::UPLINK_RATE_LIMIT,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299")
+        )]
         &defs::DOWNLINK_RATE_LIMIT,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299")
+        )]
         &defs::RRC_CAUSE_COUNTER,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299")
+        )]
         &defs::COUNTER_VALUE,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299")
+        )]
         &defs::RRC_COUNTER_TIMESTAMP,
+        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
         &defs::IDLE_STATUS_INDICATION,
+        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
         &defs::IDLE_STATUS_TIMESTAMP,
+        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
         &defs::ACTIVE_TIME,
+        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
         &defs::REACHABILITY_CAUSE,
     ],
     applications: &[],
 };
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
 /// The Grouped AVP [`Serving-PLMN-Rate-Control`](defs::SERVING_PLMN_RATE_CONTROL).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServingPlmnRateControl<'a> {
@@ -275,12 +320,14 @@ pub struct ServingPlmnRateControl<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
 impl<'a> ServingPlmnRateControl<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for ServingPlmnRateControl<'a> {
     const DEF: &'static rt::AvpDef = &defs::SERVING_PLMN_RATE_CONTROL;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -303,6 +350,7 @@ impl<'a> rt::Group<'a> for ServingPlmnRateControl<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
 impl rt::IntoOwned for ServingPlmnRateControl<'_> {
     type Owned = ServingPlmnRateControl<'static>;
     fn into_owned_in(
@@ -316,12 +364,14 @@ impl rt::IntoOwned for ServingPlmnRateControl<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
 /// The checked view of [`ServingPlmnRateControl`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ServingPlmnRateControlView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
 impl<'a> ServingPlmnRateControlView<'a> {
     /// [`Uplink-Rate-Limit`](defs::UPLINK_RATE_LIMIT), optional.
     pub fn uplink_rate_limit(&self) -> Option<u32> {
@@ -336,6 +386,7 @@ impl<'a> ServingPlmnRateControlView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for ServingPlmnRateControlView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SERVING_PLMN_RATE_CONTROL;
     type Group = ServingPlmnRateControl<'a>;
@@ -380,12 +431,14 @@ impl<'a> rt::GroupView<'a> for ServingPlmnRateControlView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ServingPlmnRateControlView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
 /// The Grouped AVP [`RRC-Cause-Counter`](defs::RRC_CAUSE_COUNTER).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RrcCauseCounter<'a> {
@@ -396,12 +449,14 @@ pub struct RrcCauseCounter<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
 impl<'a> RrcCauseCounter<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for RrcCauseCounter<'a> {
     const DEF: &'static rt::AvpDef = &defs::RRC_CAUSE_COUNTER;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -421,6 +476,7 @@ impl<'a> rt::Group<'a> for RrcCauseCounter<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
 impl rt::IntoOwned for RrcCauseCounter<'_> {
     type Owned = RrcCauseCounter<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> RrcCauseCounter<'static> {
@@ -431,12 +487,14 @@ impl rt::IntoOwned for RrcCauseCounter<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
 /// The checked view of [`RrcCauseCounter`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct RrcCauseCounterView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
 impl<'a> RrcCauseCounterView<'a> {
     /// [`Counter-Value`](defs::COUNTER_VALUE), optional.
     pub fn counter_value(&self) -> Option<u32> {
@@ -451,6 +509,7 @@ impl<'a> RrcCauseCounterView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for RrcCauseCounterView<'a> {
     const DEF: &'static rt::AvpDef = &defs::RRC_CAUSE_COUNTER;
     type Group = RrcCauseCounter<'a>;
@@ -492,12 +551,14 @@ impl<'a> rt::GroupView<'a> for RrcCauseCounterView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for RrcCauseCounterView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
 /// The Grouped AVP [`Idle-Status-Indication`](defs::IDLE_STATUS_INDICATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IdleStatusIndication<'a> {
@@ -514,12 +575,14 @@ pub struct IdleStatusIndication<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
 impl<'a> IdleStatusIndication<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
 impl<'a> rt::Group<'a> for IdleStatusIndication<'a> {
     const DEF: &'static rt::AvpDef = &defs::IDLE_STATUS_INDICATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -552,6 +615,7 @@ impl<'a> rt::Group<'a> for IdleStatusIndication<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
 impl rt::IntoOwned for IdleStatusIndication<'_> {
     type Owned = IdleStatusIndication<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> IdleStatusIndication<'static> {
@@ -569,12 +633,14 @@ impl rt::IntoOwned for IdleStatusIndication<'_> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
 /// The checked view of [`IdleStatusIndication`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct IdleStatusIndicationView<'a> {
     data: &'a [u8],
     at: [u32; 5],
 }
+#[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
 impl<'a> IdleStatusIndicationView<'a> {
     /// [`Idle-Status-Timestamp`](defs::IDLE_STATUS_TIMESTAMP), optional.
     pub fn idle_status_timestamp(&self) -> Option<rt::Time> {
@@ -601,6 +667,7 @@ impl<'a> IdleStatusIndicationView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
 impl<'a> rt::GroupView<'a> for IdleStatusIndicationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::IDLE_STATUS_INDICATION;
     type Group = IdleStatusIndication<'a>;
@@ -659,6 +726,7 @@ impl<'a> rt::GroupView<'a> for IdleStatusIndicationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for IdleStatusIndicationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {

@@ -40,6 +40,7 @@ pub mod defs {
     #![allow(unused_imports)]
     use super::rt::{self, AvpDef, GrammarDef};
     use super::rt::{AvpType::*, FlagRule::*};
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29173", feature = "ts32299"))]
     /// Diameter identity of the MME serving the UE.
     ///
     /// `MME-Name` (AVP code 2402, vendor 10415 3GPP), DiameterIdentity; flags M must, V must, P may; 3GPP TS 29.173 section 6.4.4.
@@ -55,6 +56,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.173",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29173"))]
     /// `GMLC-Address` (AVP code 2405, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 29.173 section 6.4.7.
     pub static GMLC_ADDRESS: AvpDef = AvpDef {
         name: "GMLC-Address",
@@ -68,6 +70,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.173",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29173", feature = "ts32299"))]
     /// Diameter realm of the MME serving the UE.
     ///
     /// `MME-Realm` (AVP code 2408, vendor 10415 3GPP), DiameterIdentity; flags M must-not, V must, P may; 3GPP TS 29.173 section 6.4.12.
@@ -86,7 +89,18 @@ pub mod defs {
 }
 /// The AVPs and applications this module defines.
 pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
-    avps: &[&defs::MME_NAME, &defs::GMLC_ADDRESS, &defs::MME_REALM],
+    avps: &[
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29173", feature = "ts32299")
+        )]
+        &defs::MME_NAME,
+        #[cfg(any(feature = "s6a", feature = "ts29173"))]
+        &defs::GMLC_ADDRESS,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29173", feature = "ts32299")
+        )]
+        &defs::MME_REALM,
+    ],
     applications: &[],
 };
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,

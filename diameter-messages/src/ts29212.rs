@@ -40,6 +40,7 @@ pub mod defs {
     #![allow(unused_imports)]
     use super::rt::{self, AvpDef, GrammarDef};
     use super::rt::{AvpType::*, FlagRule::*};
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Name of a group of predefined PCC rules configured in the PCEF, activated or reported as one.
     ///
     /// `Charging-Rule-Base-Name` (AVP code 1004, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 29.212 section 5.3.5.
@@ -55,6 +56,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Member grammar of `QoS-Information`.
     pub static QO_S_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -97,7 +99,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     #[doc(hidden)]
     pub const QO_S_INFORMATION_OCCURS: [rt::Occurs; 16] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -117,6 +122,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 0),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// QoS parameters of a bearer, a service data flow, a PCC rule or a whole IP-CAN session: QCI, bit rates, allocation and retention priority and APN-AMBR.
     ///
     /// `QoS-Information` (AVP code 1016, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.212 section 5.3.16.
@@ -132,6 +138,7 @@ pub mod defs {
         grouped: Some(&QO_S_INFORMATION_GRAMMAR),
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Opaque identifier the PCRF or PCEF assigns to an IP-CAN bearer, unique within the IP-CAN session.
     ///
     /// `Bearer-Identifier` (AVP code 1020, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.212 section 5.3.20.
@@ -147,6 +154,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Downlink bit rate guaranteed to a bearer or service data flow, in bits per second.
     ///
     /// `Guaranteed-Bitrate-DL` (AVP code 1025, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.212 section 5.3.25.
@@ -162,6 +170,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Uplink bit rate guaranteed to a bearer or service data flow, in bits per second.
     ///
     /// `Guaranteed-Bitrate-UL` (AVP code 1026, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.212 section 5.3.26.
@@ -177,6 +186,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Kind of IP connectivity access network the user is attached through.
     ///
     /// `IP-CAN-Type` (AVP code 1027, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.212 section 5.3.27.
@@ -203,6 +213,15 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29212",
+            feature = "ts32299"
+        )
+    )]
     /// QoS class identifier (QCI) naming a standardized set of packet forwarding characteristics (TS 23.203); values other than those listed are operator specific.
     ///
     /// `QoS-Class-Identifier` (AVP code 1028, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 29.212 section 5.3.17.
@@ -292,6 +311,15 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29212",
+            feature = "ts32299"
+        )
+    )]
     /// Member grammar of `Allocation-Retention-Priority`.
     pub static ALLOCATION_RETENTION_PRIORITY_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -301,13 +329,33 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29212",
+            feature = "ts32299"
+        )
+    )]
     #[doc(hidden)]
     pub const ALLOCATION_RETENTION_PRIORITY_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29212",
+            feature = "ts32299"
+        )
+    )]
     /// Allocation and retention priority of a bearer or flow: its priority level and whether it may pre-empt, or be pre-empted by, other bearers.
     ///
     /// `Allocation-Retention-Priority` (AVP code 1034, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.32.
@@ -323,6 +371,7 @@ pub mod defs {
         grouped: Some(&ALLOCATION_RETENTION_PRIORITY_GRAMMAR),
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Downlink bit rate all non-GBR bearers of one APN together may use (APN-AMBR), in bits per second.
     ///
     /// `APN-Aggregate-Max-Bitrate-DL` (AVP code 1040, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.39.
@@ -338,6 +387,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Uplink bit rate all non-GBR bearers of one APN together may use (APN-AMBR), in bits per second.
     ///
     /// `APN-Aggregate-Max-Bitrate-UL` (AVP code 1041, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.40.
@@ -353,6 +403,15 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29212",
+            feature = "ts32299"
+        )
+    )]
     /// Priority of allocation and retention, 1 being the highest; the range 1 to 15 is defined.
     ///
     /// `Priority-Level` (AVP code 1046, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.45.
@@ -368,6 +427,15 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29212",
+            feature = "ts32299"
+        )
+    )]
     /// Whether a bearer or flow may take resources already assigned to one of lower priority.
     ///
     /// `Pre-emption-Capability` (AVP code 1047, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.46.
@@ -386,6 +454,15 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29212",
+            feature = "ts32299"
+        )
+    )]
     /// Whether the resources of a bearer or flow may be taken by one of higher priority.
     ///
     /// `Pre-emption-Vulnerability` (AVP code 1048, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.47.
@@ -404,6 +481,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(feature = "ts29212")]
     /// Control-plane IPv4 or IPv6 address of the access network gateway (the S-GW, or the HSGW for eHRPD).
     ///
     /// `AN-GW-Address` (AVP code 1050, vendor 10415 3GPP), Address; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.49.
@@ -419,6 +497,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// IP address of the Traffic Detection Function serving the session.
     ///
     /// `TDF-IP-Address` (AVP code 1091, vendor 10415 3GPP), Address; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.81.
@@ -434,6 +513,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Name of a group of predefined application detection and control rules configured in the TDF.
     ///
     /// `ADC-Rule-Base-Name` (AVP code 1095, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 29.212 section 5b.3.4.
@@ -449,6 +529,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(feature = "ts29212")]
     /// IP address of the Home eNodeB as seen by the security gateway, used to locate a user behind a fixed broadband access.
     ///
     /// `HeNB-Local-IP-Address` (AVP code 2804, vendor 10415 3GPP), Address; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.95.
@@ -464,6 +545,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Local IP address of the user equipment on an untrusted non-3GPP access, as the ePDG or TWAG sees it.
     ///
     /// `UE-Local-IP-Address` (AVP code 2805, vendor 10415 3GPP), Address; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.96.
@@ -479,6 +561,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// UDP source port the user equipment uses towards the ePDG when NAT is detected on the non-3GPP access.
     ///
     /// `UDP-Source-Port` (AVP code 2806, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.97.
@@ -494,6 +577,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// When the user location information reported alongside was last known to be valid.
     ///
     /// `User-Location-Info-Time` (AVP code 2812, vendor 10415 3GPP), Time; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.101.
@@ -509,6 +593,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Member grammar of `Conditional-APN-Aggregate-Max-Bitrate`.
     pub static CONDITIONAL_APN_AGGREGATE_MAX_BITRATE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -521,7 +606,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     #[doc(hidden)]
     pub const CONDITIONAL_APN_AGGREGATE_MAX_BITRATE_OCCURS: [rt::Occurs; 6] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
@@ -531,6 +619,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 0),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// An APN-AMBR that applies only while the user is on one of the listed IP-CAN types or RAT types.
     ///
     /// `Conditional-APN-Aggregate-Max-Bitrate` (AVP code 2818, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.105.
@@ -546,6 +635,7 @@ pub mod defs {
         grouped: Some(&CONDITIONAL_APN_AGGREGATE_MAX_BITRATE_GRAMMAR),
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Cause the radio or core network gave for releasing a bearer: an S1AP, NGAP, EMM, ESM, 5GMM or 5GSM cause, as a type octet followed by the cause value.
     ///
     /// `RAN-NAS-Release-Cause` (AVP code 2819, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.106.
@@ -561,6 +651,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// The tracking areas, routing areas, cells or eNodeBs that make up a UE-dedicated presence reporting area, encoded as in TS 29.274.
     ///
     /// `Presence-Reporting-Area-Elements-List` (AVP code 2820, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.107.
@@ -576,6 +667,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Identifier of a presence reporting area, encoded as in TS 29.274.
     ///
     /// `Presence-Reporting-Area-Identifier` (AVP code 2821, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.108.
@@ -591,6 +683,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Member grammar of `Presence-Reporting-Area-Information`.
     pub static PRESENCE_REPORTING_AREA_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -601,7 +694,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     #[doc(hidden)]
     pub const PRESENCE_REPORTING_AREA_INFORMATION_OCCURS: [rt::Occurs; 4] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
@@ -609,6 +705,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// One presence reporting area: its identifier, whether the user is in it, its elements and which node asked for the report.
     ///
     /// `Presence-Reporting-Area-Information` (AVP code 2822, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.109.
@@ -624,6 +721,7 @@ pub mod defs {
         grouped: Some(&PRESENCE_REPORTING_AREA_INFORMATION_GRAMMAR),
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Whether the user is inside or outside a presence reporting area, or the area is inactive (values named below).
     ///
     /// `Presence-Reporting-Area-Status` (AVP code 2823, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.110.
@@ -639,16 +737,21 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Member grammar of `Fixed-User-Location-Info`.
     pub static FIXED_USER_LOCATION_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[rt::rule(&super::super::ts32299::defs::BSSID, false, 0, Some(1))],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     #[doc(hidden)]
     pub const FIXED_USER_LOCATION_INFO_OCCURS: [rt::Occurs; 1] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Location of a user on a fixed broadband or WLAN access: SSID, BSSID and the logical and physical access identifiers of the line.
     ///
     /// `Fixed-User-Location-Info` (AVP code 2825, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.112.
@@ -664,6 +767,7 @@ pub mod defs {
         grouped: Some(&FIXED_USER_LOCATION_INFO_GRAMMAR),
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Which side initiates network-based IP flow mobility for the PDN connection.
     ///
     /// `NBIFOM-Mode` (AVP code 2830, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.117.
@@ -679,6 +783,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Whether network-based IP flow mobility is supported for the PDN connection.
     ///
     /// `NBIFOM-Support` (AVP code 2831, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.116.
@@ -694,6 +799,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(feature = "ts29212")]
     /// Reference to a traffic steering policy pre-configured in the TDF or PCEF for downlink traffic.
     ///
     /// `Traffic-Steering-Policy-Identifier-DL` (AVP code 2836, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.123.
@@ -709,6 +815,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(feature = "ts29212")]
     /// Reference to a traffic steering policy pre-configured in the TDF or PCEF for uplink traffic.
     ///
     /// `Traffic-Steering-Policy-Identifier-UL` (AVP code 2837, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.124.
@@ -724,6 +831,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(feature = "ts29212")]
     /// TCP source port the user equipment uses towards the ePDG or TWAG when NAT is detected on the non-3GPP access.
     ///
     /// `TCP-Source-Port` (AVP code 2843, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.129.
@@ -739,6 +847,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Downlink APN-AMBR in kilobits per second, used when the rate does not fit APN-Aggregate-Max- Bitrate-DL.
     ///
     /// `Extended-APN-AMBR-DL` (AVP code 2848, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.134.
@@ -754,6 +863,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Uplink APN-AMBR in kilobits per second, used when the rate does not fit APN-Aggregate-Max- Bitrate-UL.
     ///
     /// `Extended-APN-AMBR-UL` (AVP code 2849, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.135.
@@ -769,6 +879,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Downlink guaranteed bit rate in kilobits per second, used when the rate does not fit Guaranteed- Bitrate-DL.
     ///
     /// `Extended-GBR-DL` (AVP code 2850, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.136.
@@ -784,6 +895,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Uplink guaranteed bit rate in kilobits per second, used when the rate does not fit Guaranteed- Bitrate-UL.
     ///
     /// `Extended-GBR-UL` (AVP code 2851, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.137.
@@ -799,6 +911,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.212",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// Bit mask of the nodes that subscribed to reports on the presence reporting area (bit 0 the OCS, bit 1 the PCRF).
     ///
     /// `Presence-Reporting-Area-Node` (AVP code 2855, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.212 section 5.3.141.
@@ -818,47 +931,179 @@ pub mod defs {
 /// The AVPs and applications this module defines.
 pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
     avps: &[
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::CHARGING_RULE_BASE_NAME,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::QO_S_INFORMATION,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::BEARER_IDENTIFIER,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::GUARANTEED_BITRATE_DL,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::GUARANTEED_BITRATE_UL,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::IP_CAN_TYPE,
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29212",
+                feature = "ts32299"
+            )
+        )]
         &defs::QO_S_CLASS_IDENTIFIER,
         &defs::RAT_TYPE,
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29212",
+                feature = "ts32299"
+            )
+        )]
         &defs::ALLOCATION_RETENTION_PRIORITY,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::APN_AGGREGATE_MAX_BITRATE_DL,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::APN_AGGREGATE_MAX_BITRATE_UL,
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29212",
+                feature = "ts32299"
+            )
+        )]
         &defs::PRIORITY_LEVEL,
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29212",
+                feature = "ts32299"
+            )
+        )]
         &defs::PRE_EMPTION_CAPABILITY,
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29212",
+                feature = "ts32299"
+            )
+        )]
         &defs::PRE_EMPTION_VULNERABILITY,
+        #[cfg(feature = "ts29212")]
         &defs::AN_GW_ADDRESS,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::TDF_IP_ADDRESS,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::ADC_RULE_BASE_NAME,
+        #[cfg(feature = "ts29212")]
         &defs::HE_NB_LOCAL_IP_ADDRESS,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::UE_LOCAL_IP_ADDRESS,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::UDP_SOURCE_PORT,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::USER_LOCATION_INFO_TIME,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::CONDITIONAL_APN_AGGREGATE_MAX_BITRATE,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::RAN_NAS_RELEASE_CAUSE,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::PRESENCE_REPORTING_AREA_ELEMENTS_LIST,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::PRESENCE_REPORTING_AREA_IDENTIFIER,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::PRESENCE_REPORTING_AREA_INFORMATION,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::PRESENCE_REPORTING_AREA_STATUS,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::FIXED_USER_LOCATION_INFO,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::NBIFOM_MODE,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::NBIFOM_SUPPORT,
+        #[cfg(feature = "ts29212")]
         &defs::TRAFFIC_STEERING_POLICY_IDENTIFIER_DL,
+        #[cfg(feature = "ts29212")]
         &defs::TRAFFIC_STEERING_POLICY_IDENTIFIER_UL,
+        #[cfg(feature = "ts29212")]
         &defs::TCP_SOURCE_PORT,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::EXTENDED_APN_AMBR_DL,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::EXTENDED_APN_AMBR_UL,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::EXTENDED_GBR_DL,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::EXTENDED_GBR_UL,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::PRESENCE_REPORTING_AREA_NODE,
     ],
     applications: &[],
 };
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 /// The Grouped AVP [`QoS-Information`](defs::QO_S_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QoSInformation<'a> {
@@ -899,12 +1144,14 @@ pub struct QoSInformation<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl<'a> QoSInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for QoSInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::QO_S_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -956,6 +1203,7 @@ impl<'a> rt::Group<'a> for QoSInformation<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl rt::IntoOwned for QoSInformation<'_> {
     type Owned = QoSInformation<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> QoSInformation<'static> {
@@ -996,12 +1244,14 @@ impl rt::IntoOwned for QoSInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 /// The checked view of [`QoSInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct QoSInformationView<'a> {
     data: &'a [u8],
     at: [u32; 16],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl<'a> QoSInformationView<'a> {
     /// [`QoS-Class-Identifier`](defs::QO_S_CLASS_IDENTIFIER), optional.
     pub fn qo_s_class_identifier(&self) -> Option<QoSClassIdentifier> {
@@ -1076,6 +1326,7 @@ impl<'a> QoSInformationView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for QoSInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::QO_S_INFORMATION;
     type Group = QoSInformation<'a>;
@@ -1176,15 +1427,18 @@ impl<'a> rt::GroupView<'a> for QoSInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for QoSInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 /// The Enumerated AVP [`IP-CAN-Type`](defs::IP_CAN_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct IpCanType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl IpCanType {
     /// `3GPP-GPRS` (0).
     pub const V_3GPP_GPRS: Self = Self(0);
@@ -1223,10 +1477,29 @@ impl IpCanType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 rt::enumerated!(IpCanType, "IP-CAN-Type");
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29212",
+        feature = "ts32299"
+    )
+)]
 /// The Enumerated AVP [`QoS-Class-Identifier`](defs::QO_S_CLASS_IDENTIFIER); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct QoSClassIdentifier(pub i32);
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29212",
+        feature = "ts32299"
+    )
+)]
 impl QoSClassIdentifier {
     /// `QCI_1` (1).
     pub const QCI_1: Self = Self(1);
@@ -1313,6 +1586,15 @@ impl QoSClassIdentifier {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29212",
+        feature = "ts32299"
+    )
+)]
 rt::enumerated!(QoSClassIdentifier, "QoS-Class-Identifier");
 /// The Enumerated AVP [`RAT-Type`](defs::RAT_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -1419,6 +1701,15 @@ impl RatType {
     }
 }
 rt::enumerated!(RatType, "RAT-Type");
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29212",
+        feature = "ts32299"
+    )
+)]
 /// The Grouped AVP [`Allocation-Retention-Priority`](defs::ALLOCATION_RETENTION_PRIORITY).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AllocationRetentionPriority {
@@ -1429,6 +1720,15 @@ pub struct AllocationRetentionPriority {
     /// [`Pre-emption-Vulnerability`](defs::PRE_EMPTION_VULNERABILITY), optional.
     pub pre_emption_vulnerability: Option<PreEmptionVulnerability>,
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29212",
+        feature = "ts32299"
+    )
+)]
 impl AllocationRetentionPriority {
     /// A group with its required AVPs (`Priority-Level`); optional and repeated ones start empty.
     pub fn new(priority_level: u32) -> Self {
@@ -1445,6 +1745,15 @@ impl AllocationRetentionPriority {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29212",
+        feature = "ts32299"
+    )
+)]
 /// A builder of this group: one setter per required AVP, then [`AllocationRetentionPriorityBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -1453,6 +1762,15 @@ pub struct AllocationRetentionPriorityBuilder {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29212",
+        feature = "ts32299"
+    )
+)]
 impl AllocationRetentionPriorityBuilder {
     ///Sets `Priority-Level`.
     pub fn priority_level(mut self, v: u32) -> Self {
@@ -1474,6 +1792,15 @@ impl AllocationRetentionPriorityBuilder {
         Ok(self.value)
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29212",
+        feature = "ts32299"
+    )
+)]
 impl<'a> rt::Group<'a> for AllocationRetentionPriority {
     const DEF: &'static rt::AvpDef = &defs::ALLOCATION_RETENTION_PRIORITY;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -1498,18 +1825,45 @@ impl<'a> rt::Group<'a> for AllocationRetentionPriority {
         rt::put_opt(w, 1048, 0, 10415, &self.pre_emption_vulnerability);
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29212",
+        feature = "ts32299"
+    )
+)]
 impl rt::IntoOwned for AllocationRetentionPriority {
     type Owned = AllocationRetentionPriority;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> AllocationRetentionPriority {
         self
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29212",
+        feature = "ts32299"
+    )
+)]
 /// The checked view of [`AllocationRetentionPriority`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AllocationRetentionPriorityView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29212",
+        feature = "ts32299"
+    )
+)]
 impl<'a> AllocationRetentionPriorityView<'a> {
     /// [`Priority-Level`](defs::PRIORITY_LEVEL), required.
     pub fn priority_level(&self) -> u32 {
@@ -1524,6 +1878,15 @@ impl<'a> AllocationRetentionPriorityView<'a> {
         rt::view::opt(self.data, self.at[2])
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29212",
+        feature = "ts32299"
+    )
+)]
 impl<'a> rt::GroupView<'a> for AllocationRetentionPriorityView<'a> {
     const DEF: &'static rt::AvpDef = &defs::ALLOCATION_RETENTION_PRIORITY;
     type Group = AllocationRetentionPriority;
@@ -1575,15 +1938,42 @@ impl<'a> rt::GroupView<'a> for AllocationRetentionPriorityView<'a> {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29212",
+        feature = "ts32299"
+    )
+)]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AllocationRetentionPriorityView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29212",
+        feature = "ts32299"
+    )
+)]
 /// The Enumerated AVP [`Pre-emption-Capability`](defs::PRE_EMPTION_CAPABILITY); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct PreEmptionCapability(pub i32);
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29212",
+        feature = "ts32299"
+    )
+)]
 impl PreEmptionCapability {
     /// `PRE-EMPTION_CAPABILITY_ENABLED` (0).
     pub const PRE_EMPTION_CAPABILITY_ENABLED: Self = Self(0);
@@ -1598,10 +1988,37 @@ impl PreEmptionCapability {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29212",
+        feature = "ts32299"
+    )
+)]
 rt::enumerated!(PreEmptionCapability, "Pre-emption-Capability");
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29212",
+        feature = "ts32299"
+    )
+)]
 /// The Enumerated AVP [`Pre-emption-Vulnerability`](defs::PRE_EMPTION_VULNERABILITY); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct PreEmptionVulnerability(pub i32);
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29212",
+        feature = "ts32299"
+    )
+)]
 impl PreEmptionVulnerability {
     /// `PRE-EMPTION_VULNERABILITY_ENABLED` (0).
     pub const PRE_EMPTION_VULNERABILITY_ENABLED: Self = Self(0);
@@ -1616,7 +2033,17 @@ impl PreEmptionVulnerability {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29212",
+        feature = "ts32299"
+    )
+)]
 rt::enumerated!(PreEmptionVulnerability, "Pre-emption-Vulnerability");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 /// The Grouped AVP [`Conditional-APN-Aggregate-Max-Bitrate`](defs::CONDITIONAL_APN_AGGREGATE_MAX_BITRATE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConditionalApnAggregateMaxBitrate<'a> {
@@ -1635,12 +2062,14 @@ pub struct ConditionalApnAggregateMaxBitrate<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl<'a> ConditionalApnAggregateMaxBitrate<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for ConditionalApnAggregateMaxBitrate<'a> {
     const DEF: &'static rt::AvpDef = &defs::CONDITIONAL_APN_AGGREGATE_MAX_BITRATE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -1671,6 +2100,7 @@ impl<'a> rt::Group<'a> for ConditionalApnAggregateMaxBitrate<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl rt::IntoOwned for ConditionalApnAggregateMaxBitrate<'_> {
     type Owned = ConditionalApnAggregateMaxBitrate<'static>;
     fn into_owned_in(
@@ -1692,12 +2122,14 @@ impl rt::IntoOwned for ConditionalApnAggregateMaxBitrate<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 /// The checked view of [`ConditionalApnAggregateMaxBitrate`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ConditionalApnAggregateMaxBitrateView<'a> {
     data: &'a [u8],
     at: [u32; 6],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl<'a> ConditionalApnAggregateMaxBitrateView<'a> {
     /// [`APN-Aggregate-Max-Bitrate-UL`](defs::APN_AGGREGATE_MAX_BITRATE_UL), optional.
     pub fn apn_aggregate_max_bitrate_ul(&self) -> Option<u32> {
@@ -1728,6 +2160,7 @@ impl<'a> ConditionalApnAggregateMaxBitrateView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for ConditionalApnAggregateMaxBitrateView<'a> {
     const DEF: &'static rt::AvpDef = &defs::CONDITIONAL_APN_AGGREGATE_MAX_BITRATE;
     type Group = ConditionalApnAggregateMaxBitrate<'a>;
@@ -1784,12 +2217,14 @@ impl<'a> rt::GroupView<'a> for ConditionalApnAggregateMaxBitrateView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ConditionalApnAggregateMaxBitrateView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 /// The Grouped AVP [`Presence-Reporting-Area-Information`](defs::PRESENCE_REPORTING_AREA_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PresenceReportingAreaInformation<'a> {
@@ -1804,12 +2239,14 @@ pub struct PresenceReportingAreaInformation<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl<'a> PresenceReportingAreaInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for PresenceReportingAreaInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::PRESENCE_REPORTING_AREA_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -1840,6 +2277,7 @@ impl<'a> rt::Group<'a> for PresenceReportingAreaInformation<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl rt::IntoOwned for PresenceReportingAreaInformation<'_> {
     type Owned = PresenceReportingAreaInformation<'static>;
     fn into_owned_in(
@@ -1863,12 +2301,14 @@ impl rt::IntoOwned for PresenceReportingAreaInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 /// The checked view of [`PresenceReportingAreaInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct PresenceReportingAreaInformationView<'a> {
     data: &'a [u8],
     at: [u32; 4],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl<'a> PresenceReportingAreaInformationView<'a> {
     /// [`Presence-Reporting-Area-Identifier`](defs::PRESENCE_REPORTING_AREA_IDENTIFIER), optional.
     pub fn presence_reporting_area_identifier(&self) -> Option<rt::OctetString<'a>> {
@@ -1891,6 +2331,7 @@ impl<'a> PresenceReportingAreaInformationView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for PresenceReportingAreaInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::PRESENCE_REPORTING_AREA_INFORMATION;
     type Group = PresenceReportingAreaInformation<'a>;
@@ -1947,12 +2388,14 @@ impl<'a> rt::GroupView<'a> for PresenceReportingAreaInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for PresenceReportingAreaInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 /// The Grouped AVP [`Fixed-User-Location-Info`](defs::FIXED_USER_LOCATION_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FixedUserLocationInfo<'a> {
@@ -1961,12 +2404,14 @@ pub struct FixedUserLocationInfo<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl<'a> FixedUserLocationInfo<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for FixedUserLocationInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::FIXED_USER_LOCATION_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -1987,6 +2432,7 @@ impl<'a> rt::Group<'a> for FixedUserLocationInfo<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl rt::IntoOwned for FixedUserLocationInfo<'_> {
     type Owned = FixedUserLocationInfo<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> FixedUserLocationInfo<'static> {
@@ -1996,12 +2442,14 @@ impl rt::IntoOwned for FixedUserLocationInfo<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 /// The checked view of [`FixedUserLocationInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct FixedUserLocationInfoView<'a> {
     data: &'a [u8],
     at: [u32; 1],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl<'a> FixedUserLocationInfoView<'a> {
     /// [`BSSID`](super::ts32299::defs::BSSID), optional.
     pub fn bssid(&self) -> Option<rt::Utf8String<'a>> {
@@ -2012,6 +2460,7 @@ impl<'a> FixedUserLocationInfoView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for FixedUserLocationInfoView<'a> {
     const DEF: &'static rt::AvpDef = &defs::FIXED_USER_LOCATION_INFO;
     type Group = FixedUserLocationInfo<'a>;
@@ -2055,15 +2504,18 @@ impl<'a> rt::GroupView<'a> for FixedUserLocationInfoView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for FixedUserLocationInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 /// The Enumerated AVP [`NBIFOM-Mode`](defs::NBIFOM_MODE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct NbifomMode(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl NbifomMode {
     /// `UE_INITIATED` (0).
     pub const UE_INITIATED: Self = Self(0);
@@ -2078,10 +2530,13 @@ impl NbifomMode {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 rt::enumerated!(NbifomMode, "NBIFOM-Mode");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 /// The Enumerated AVP [`NBIFOM-Support`](defs::NBIFOM_SUPPORT); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct NbifomSupport(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 impl NbifomSupport {
     /// `NBIFOM_NOT_SUPPORTED` (0).
     pub const NBIFOM_NOT_SUPPORTED: Self = Self(0);
@@ -2096,6 +2551,7 @@ impl NbifomSupport {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
 rt::enumerated!(NbifomSupport, "NBIFOM-Support");
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
 /// `vendor_id`), e.g. a Result-Code; `None` when they name none.

@@ -40,6 +40,7 @@ pub mod defs {
     #![allow(unused_imports)]
     use super::rt::{self, AvpDef, GrammarDef};
     use super::rt::{AvpType::*, FlagRule::*};
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
     /// Charging identifier the access network (the PCEF or the bearer binding function) assigned, handed to the AF so charging records of both layers can be correlated.
     ///
     /// `Access-Network-Charging-Identifier-Value` (AVP code 503, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.214 section 5.3.4.
@@ -55,6 +56,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.214",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
     /// Charging identifier the Application Function assigned to its session (for IMS the ICID), used to correlate its charging data with the access network's.
     ///
     /// `AF-Charging-Identifier` (AVP code 505, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.214 section 5.3.6.
@@ -70,6 +72,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.214",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
     /// Number of an IP flow within a media component, in the order the AF derived the flows from the session description.
     ///
     /// `Flow-Number` (AVP code 509, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.214 section 5.3.9.
@@ -85,6 +88,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.214",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
     /// Member grammar of `Flows`.
     pub static FLOWS_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -101,7 +105,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
     #[doc(hidden)]
     pub const FLOWS_OCCURS: [rt::Occurs; 5] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -110,6 +117,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
     /// Names the IP flows of one media component (all of them when no Flow-Number is given) that a request, report or charging correlation refers to.
     ///
     /// `Flows` (AVP code 510, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.214 section 5.3.10.
@@ -155,6 +163,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.214",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
     /// Ordinal number of a media component (an m= line) in the AF session description; 0 stands for the AF signalling flows.
     ///
     /// `Media-Component-Number` (AVP code 518, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.214 section 5.3.17.
@@ -170,6 +179,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.214",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
     /// Identifies the sponsor that pays for a sponsored data connectivity service.
     ///
     /// `Sponsor-Identity` (AVP code 531, vendor 10415 3GPP), UTF8String; flags M must-not, V must, P may; 3GPP TS 29.214 section 5.3.28.
@@ -185,6 +195,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.214",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
     /// Identifies the application service provider that delivers a sponsored service.
     ///
     /// `Application-Service-Provider-Identity` (AVP code 532, vendor 10415 3GPP), UTF8String; flags M must-not, V must, P may; 3GPP TS 29.214 section 5.3.29.
@@ -200,6 +211,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.214",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
     /// Whether the PCC/QoS rules of a media component are active (0) or inactive (1); inactive is assumed when absent.
     ///
     /// `Media-Component-Status` (AVP code 549, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.214 section 5.3.48.
@@ -215,6 +227,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.214",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
     /// Version of the content of a media component, so that a report can be matched with the provisioning it answers.
     ///
     /// `Content-Version` (AVP code 552, vendor 10415 3GPP), Unsigned64; flags M must-not, V must, P may; 3GPP TS 29.214 section 5.3.49.
@@ -264,22 +277,50 @@ pub mod defs {
 /// The AVPs and applications this module defines.
 pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
     avps: &[
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
+        )]
         &defs::ACCESS_NETWORK_CHARGING_IDENTIFIER_VALUE,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
+        )]
         &defs::AF_CHARGING_IDENTIFIER,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
+        )]
         &defs::FLOW_NUMBER,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
+        )]
         &defs::FLOWS,
         &defs::MAX_REQUESTED_BANDWIDTH_DL,
         &defs::MAX_REQUESTED_BANDWIDTH_UL,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
+        )]
         &defs::MEDIA_COMPONENT_NUMBER,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
+        )]
         &defs::SPONSOR_IDENTITY,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
+        )]
         &defs::APPLICATION_SERVICE_PROVIDER_IDENTITY,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
+        )]
         &defs::MEDIA_COMPONENT_STATUS,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
+        )]
         &defs::CONTENT_VERSION,
         &defs::EXTENDED_MAX_REQUESTED_BW_DL,
         &defs::EXTENDED_MAX_REQUESTED_BW_UL,
     ],
     applications: &[],
 };
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
 /// The Grouped AVP [`Flows`](defs::FLOWS).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Flows<'a> {
@@ -296,6 +337,7 @@ pub struct Flows<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
 impl<'a> Flows<'a> {
     /// A group with its required AVPs (`Media-Component-Number`); optional and repeated ones start empty.
     pub fn new(media_component_number: u32) -> Self {
@@ -312,6 +354,7 @@ impl<'a> Flows<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
 /// A builder of this group: one setter per required AVP, then [`FlowsBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -320,6 +363,7 @@ pub struct FlowsBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
 impl<'a> FlowsBuilder<'a> {
     ///Sets `Media-Component-Number`.
     pub fn media_component_number(mut self, v: u32) -> Self {
@@ -337,6 +381,7 @@ impl<'a> FlowsBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for Flows<'a> {
     const DEF: &'static rt::AvpDef = &defs::FLOWS;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -362,6 +407,7 @@ impl<'a> rt::Group<'a> for Flows<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
 impl rt::IntoOwned for Flows<'_> {
     type Owned = Flows<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> Flows<'static> {
@@ -375,12 +421,14 @@ impl rt::IntoOwned for Flows<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
 /// The checked view of [`Flows`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct FlowsView<'a> {
     data: &'a [u8],
     at: [u32; 5],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
 impl<'a> FlowsView<'a> {
     /// [`Media-Component-Number`](defs::MEDIA_COMPONENT_NUMBER), required.
     pub fn media_component_number(&self) -> u32 {
@@ -407,6 +455,7 @@ impl<'a> FlowsView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for FlowsView<'a> {
     const DEF: &'static rt::AvpDef = &defs::FLOWS;
     type Group = Flows<'a>;
@@ -461,6 +510,7 @@ impl<'a> rt::GroupView<'a> for FlowsView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for FlowsView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {

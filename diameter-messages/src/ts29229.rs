@@ -40,6 +40,7 @@ pub mod defs {
     #![allow(unused_imports)]
     use super::rt::{self, AvpDef, GrammarDef};
     use super::rt::{AvpType::*, FlagRule::*};
+    #[cfg(any(feature = "s6a", feature = "ts29229"))]
     /// Identifies the network the user is visiting (for IMS, the domain name of the visited network).
     ///
     /// `Visited-Network-Identifier` (AVP code 600, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.229 section 6.3.1.
@@ -55,6 +56,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.229",
     };
+    #[cfg(any(feature = "sh", feature = "ts29229"))]
     /// A public user identity (SIP URI or TEL URI) of an IMS subscriber or a public service identity.
     ///
     /// `Public-Identity` (AVP code 601, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 29.229 section 6.3.2.
@@ -70,6 +72,15 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.229",
     };
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "sh",
+            feature = "ts29229",
+            feature = "ts32299"
+        )
+    )]
     /// SIP URI naming an S-CSCF (or, in Sh, the S-CSCF or AS the request is about).
     ///
     /// `Server-Name` (AVP code 602, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 29.229 section 6.3.3.
@@ -85,6 +96,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.229",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299"))]
     /// Member grammar of `Server-Capabilities`.
     pub static SERVER_CAPABILITIES_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -94,13 +106,17 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299"))]
     #[doc(hidden)]
     pub const SERVER_CAPABILITIES_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299"))]
     /// Capabilities an S-CSCF must or should have for a user, given as operator-defined capability numbers and/or S-CSCF names.
     ///
     /// `Server-Capabilities` (AVP code 603, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.229 section 6.3.4.
@@ -116,6 +132,7 @@ pub mod defs {
         grouped: Some(&SERVER_CAPABILITIES_GRAMMAR),
         spec: "3GPP TS 29.229",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299"))]
     /// Operator-defined number of a capability the S-CSCF must support.
     ///
     /// `Mandatory-Capability` (AVP code 604, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.229 section 6.3.5.
@@ -131,6 +148,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.229",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299"))]
     /// Operator-defined number of a capability the S-CSCF preferably supports.
     ///
     /// `Optional-Capability` (AVP code 605, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.229 section 6.3.6.
@@ -146,6 +164,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.229",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29229"))]
     /// Ciphering key (CK) of an authentication vector.
     ///
     /// `Confidentiality-Key` (AVP code 625, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.229 section 6.3.27.
@@ -161,6 +180,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.229",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29229"))]
     /// Integrity key (IK) of an authentication vector.
     ///
     /// `Integrity-Key` (AVP code 626, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 29.229 section 6.3.28.
@@ -185,6 +205,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const SUPPORTED_FEATURES_OCCURS: [rt::Occurs; 3] = [
@@ -237,6 +259,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.229",
     };
+    #[cfg(any(feature = "sh", feature = "ts29229"))]
     /// A wildcarded public service identity or wildcarded public user identity, as stored in the HSS, that the public identity of the request matches.
     ///
     /// `Wildcarded-Public-Identity` (AVP code 634, vendor 10415 3GPP), UTF8String; flags M must-not, V must, P may; 3GPP TS 29.229 section 6.3.35.
@@ -252,6 +275,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.229",
     };
+    #[cfg(any(feature = "sh", feature = "ts29229"))]
     /// A wildcarded public user identity (the distinct-identity kind, not a PSI) that the public identity of the request matches.
     ///
     /// `Wildcarded-IMPU` (AVP code 636, vendor 10415 3GPP), UTF8String; flags M must-not, V must, P may; 3GPP TS 29.229 section 6.3.43.
@@ -267,6 +291,15 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.229",
     };
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "sh",
+            feature = "ts29229",
+            feature = "ts32299"
+        )
+    )]
     /// Priority of the session (for example a priority service), PRIORITY-0 being the highest.
     ///
     /// `Session-Priority` (AVP code 650, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.229 section 6.3.56.
@@ -292,23 +325,57 @@ pub mod defs {
 /// The AVPs and applications this module defines.
 pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
     avps: &[
+        #[cfg(any(feature = "s6a", feature = "ts29229"))]
         &defs::VISITED_NETWORK_IDENTIFIER,
+        #[cfg(any(feature = "sh", feature = "ts29229"))]
         &defs::PUBLIC_IDENTITY,
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "sh",
+                feature = "ts29229",
+                feature = "ts32299"
+            )
+        )]
         &defs::SERVER_NAME,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299")
+        )]
         &defs::SERVER_CAPABILITIES,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299")
+        )]
         &defs::MANDATORY_CAPABILITY,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299")
+        )]
         &defs::OPTIONAL_CAPABILITY,
+        #[cfg(any(feature = "s6a", feature = "ts29229"))]
         &defs::CONFIDENTIALITY_KEY,
+        #[cfg(any(feature = "s6a", feature = "ts29229"))]
         &defs::INTEGRITY_KEY,
         &defs::SUPPORTED_FEATURES,
         &defs::FEATURE_LIST_ID,
         &defs::FEATURE_LIST,
+        #[cfg(any(feature = "sh", feature = "ts29229"))]
         &defs::WILDCARDED_PUBLIC_IDENTITY,
+        #[cfg(any(feature = "sh", feature = "ts29229"))]
         &defs::WILDCARDED_IMPU,
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "sh",
+                feature = "ts29229",
+                feature = "ts32299"
+            )
+        )]
         &defs::SESSION_PRIORITY,
     ],
     applications: &[],
 };
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299"))]
 /// The Grouped AVP [`Server-Capabilities`](defs::SERVER_CAPABILITIES).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServerCapabilities<'a> {
@@ -321,12 +388,14 @@ pub struct ServerCapabilities<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299"))]
 impl<'a> ServerCapabilities<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for ServerCapabilities<'a> {
     const DEF: &'static rt::AvpDef = &defs::SERVER_CAPABILITIES;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -351,6 +420,7 @@ impl<'a> rt::Group<'a> for ServerCapabilities<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299"))]
 impl rt::IntoOwned for ServerCapabilities<'_> {
     type Owned = ServerCapabilities<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ServerCapabilities<'static> {
@@ -362,12 +432,14 @@ impl rt::IntoOwned for ServerCapabilities<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299"))]
 /// The checked view of [`ServerCapabilities`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ServerCapabilitiesView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299"))]
 impl<'a> ServerCapabilitiesView<'a> {
     /// [`Mandatory-Capability`](defs::MANDATORY_CAPABILITY), at least 0 times.
     pub fn mandatory_capability(&self) -> rt::Iter<'a, u32> {
@@ -386,6 +458,7 @@ impl<'a> ServerCapabilitiesView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for ServerCapabilitiesView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SERVER_CAPABILITIES;
     type Group = ServerCapabilities<'a>;
@@ -433,6 +506,7 @@ impl<'a> rt::GroupView<'a> for ServerCapabilitiesView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ServerCapabilitiesView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -622,9 +696,27 @@ impl ::core::fmt::Debug for SupportedFeaturesView<'_> {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "sh",
+        feature = "ts29229",
+        feature = "ts32299"
+    )
+)]
 /// The Enumerated AVP [`Session-Priority`](defs::SESSION_PRIORITY); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SessionPriority(pub i32);
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "sh",
+        feature = "ts29229",
+        feature = "ts32299"
+    )
+)]
 impl SessionPriority {
     /// `PRIORITY-0` (0).
     pub const PRIORITY_0: Self = Self(0);
@@ -648,6 +740,15 @@ impl SessionPriority {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "sh",
+        feature = "ts29229",
+        feature = "ts32299"
+    )
+)]
 rt::enumerated!(SessionPriority, "Session-Priority");
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
 /// `vendor_id`), e.g. a Result-Code; `None` when they name none.

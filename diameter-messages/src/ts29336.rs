@@ -55,6 +55,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Member grammar of `AESE-Communication-Pattern`.
     pub static AESE_COMMUNICATION_PATTERN_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -68,7 +69,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
     pub const AESE_COMMUNICATION_PATTERN_OCCURS: [rt::Occurs; 7] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -79,6 +83,7 @@ pub mod defs {
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Communication patterns an SCEF provides for a UE (or deletes), identified by SCEF and reference ID; the HSS forwards them to the MME.
     ///
     /// `AESE-Communication-Pattern` (AVP code 3113, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.25.
@@ -94,6 +99,7 @@ pub mod defs {
         grouped: Some(&AESE_COMMUNICATION_PATTERN_GRAMMAR),
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Member grammar of `Communication-Pattern-Set`.
     pub static COMMUNICATION_PATTERN_SET_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -108,7 +114,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
     pub const COMMUNICATION_PATTERN_SET_OCCURS: [rt::Occurs; 8] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -120,6 +129,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// One expected communication pattern of a UE: periodicity, duration, schedule, mobility, traffic and battery profile.
     ///
     /// `Communication-Pattern-Set` (AVP code 3114, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.26.
@@ -135,6 +145,7 @@ pub mod defs {
         grouped: Some(&COMMUNICATION_PATTERN_SET_GRAMMAR),
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Whether the UE communicates periodically or only on demand.
     ///
     /// `Periodic-Communication-Indicator` (AVP code 3115, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.27.
@@ -150,6 +161,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// How long, in seconds, one periodic communication lasts.
     ///
     /// `Communication-Duration-Time` (AVP code 3116, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.28.
@@ -165,6 +177,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Interval in seconds between periodic communications (or, in location configuration, the minimum reporting interval).
     ///
     /// `Periodic-Time` (AVP code 3117, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.29.
@@ -180,6 +193,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Member grammar of `Scheduled-Communication-Time`.
     pub static SCHEDULED_COMMUNICATION_TIME_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -189,13 +203,17 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
     pub const SCHEDULED_COMMUNICATION_TIME_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Days of the week and time of day when the UE is expected to communicate (absent parts mean every day or the whole day).
     ///
     /// `Scheduled-Communication-Time` (AVP code 3118, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.30.
@@ -211,6 +229,7 @@ pub mod defs {
         grouped: Some(&SCHEDULED_COMMUNICATION_TIME_GRAMMAR),
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Whether the UE is stationary or mobile.
     ///
     /// `Stationary-Indication` (AVP code 3119, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.31.
@@ -226,6 +245,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Member grammar of `Monitoring-Event-Configuration`.
     pub static MONITORING_EVENT_CONFIGURATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -256,7 +276,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
     pub const MONITORING_EVENT_CONFIGURATION_OCCURS: [rt::Occurs; 19] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -279,6 +302,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// A monitoring event an SCEF asks for (or deletes): type, reference IDs, limits, and the event-specific parameters.
     ///
     /// `Monitoring-Event-Configuration` (AVP code 3122, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.2.
@@ -294,6 +318,7 @@ pub mod defs {
         grouped: Some(&MONITORING_EVENT_CONFIGURATION_GRAMMAR),
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Member grammar of `Monitoring-Event-Report`.
     pub static MONITORING_EVENT_REPORT_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -339,7 +364,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
     pub const MONITORING_EVENT_REPORT_OCCURS: [rt::Occurs; 19] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -362,6 +390,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 0),
     ];
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// A report of a monitoring event for a UE, identified by the SCEF reference ID, with the event's data (location, reachability, roaming, ...).
     ///
     /// `Monitoring-Event-Report` (AVP code 3123, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.3.
@@ -377,6 +406,7 @@ pub mod defs {
         grouped: Some(&MONITORING_EVENT_REPORT_GRAMMAR),
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// The 32-bit identifier an SCEF gave a monitoring event or communication pattern; unique together with SCEF-ID.
     ///
     /// `SCEF-Reference-ID` (AVP code 3124, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.4.
@@ -392,6 +422,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Diameter identity of the SCEF that asked for a monitoring event or pattern.
     ///
     /// `SCEF-ID` (AVP code 3125, vendor 10415 3GPP), DiameterIdentity; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.5.
@@ -407,6 +438,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// The 32-bit SCEF reference ID of a configuration to delete.
     ///
     /// `SCEF-Reference-ID-for-Deletion` (AVP code 3126, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.6.
@@ -422,6 +454,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Which kind of event is monitored (loss of connectivity, reachability, location, roaming status, ...).
     ///
     /// `Monitoring-Type` (AVP code 3127, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.7.
@@ -437,6 +470,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// How many reports may be sent before the monitoring configuration expires.
     ///
     /// `Maximum-Number-of-Reports` (AVP code 3128, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.8.
@@ -452,6 +486,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Member grammar of `UE-Reachability-Configuration`.
     pub static UE_REACHABILITY_CONFIGURATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -467,7 +502,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
     pub const UE_REACHABILITY_CONFIGURATION_OCCURS: [rt::Occurs; 4] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -475,6 +513,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Parameters of UE reachability monitoring: SMS or data, maximum latency and response time, downlink buffering.
     ///
     /// `UE-Reachability-Configuration` (AVP code 3129, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.9.
@@ -490,6 +529,7 @@ pub mod defs {
         grouped: Some(&UE_REACHABILITY_CONFIGURATION_GRAMMAR),
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// When the monitoring configuration expires (absolute time).
     ///
     /// `Monitoring-Duration` (AVP code 3130, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.10.
@@ -505,6 +545,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Seconds without contact with the UE after which loss of connectivity is reported.
     ///
     /// `Maximum-Detection-Time` (AVP code 3131, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.11.
@@ -520,6 +561,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Bit mask: which reachability is to be monitored, for SMS or for data (only one at a time; SMS when absent).
     ///
     /// `Reachability-Type` (AVP code 3132, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.12.
@@ -535,6 +577,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Longest acceptable delay for downlink data, in seconds; the HSS derives the periodic update timer from it.
     ///
     /// `Maximum-Latency` (AVP code 3133, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.13.
@@ -550,6 +593,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Seconds the UE should stay reachable after becoming reachable; the HSS derives the active time from it.
     ///
     /// `Maximum-Response-Time` (AVP code 3134, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.14.
@@ -565,6 +609,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Member grammar of `Location-Information-Configuration`.
     pub static LOCATION_INFORMATION_CONFIGURATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -574,13 +619,17 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
     pub const LOCATION_INFORMATION_CONFIGURATION_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Parameters of location reporting: current or last known location, accuracy and minimum period.
     ///
     /// `Location-Information-Configuration` (AVP code 3135, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.15.
@@ -596,6 +645,7 @@ pub mod defs {
         grouped: Some(&LOCATION_INFORMATION_CONFIGURATION_GRAMMAR),
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Whether the current or the last known location is asked for (last known when absent).
     ///
     /// `MONTE-Location-Type` (AVP code 3136, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.16.
@@ -611,6 +661,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// The granularity of the location asked for: cell, eNodeB, tracking or routing area, presence area, or PLMN.
     ///
     /// `Accuracy` (AVP code 3137, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.17.
@@ -626,6 +677,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// For IMEI(SV) change monitoring: report a change of IMEI only, or of IMEI or software version.
     ///
     /// `Association-Type` (AVP code 3138, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.18.
@@ -641,6 +693,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Whether the subscriber is roaming.
     ///
     /// `Roaming-Information` (AVP code 3139, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.19.
@@ -656,6 +709,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Whether the UE has become reachable for SMS or for data.
     ///
     /// `Reachability-Information` (AVP code 3140, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.20.
@@ -671,6 +725,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Bit mask reporting that the IMEI, or only the software version, associated with the IMSI has changed.
     ///
     /// `IMEI-Change` (AVP code 3141, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.22.
@@ -686,6 +741,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Member grammar of `Monitoring-Event-Config-Status`.
     pub static MONITORING_EVENT_CONFIG_STATUS_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -696,7 +752,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
     pub const MONITORING_EVENT_CONFIG_STATUS_OCCURS: [rt::Occurs; 4] = [
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
@@ -704,6 +763,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Outcome of handling one monitoring event configuration, per node, for the given SCEF reference ID.
     ///
     /// `Monitoring-Event-Config-Status` (AVP code 3142, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.24.
@@ -719,6 +779,7 @@ pub mod defs {
         grouped: Some(&MONITORING_EVENT_CONFIG_STATUS_GRAMMAR),
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Member grammar of `Supported-Services`.
     pub static SUPPORTED_SERVICES_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -727,12 +788,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
     pub const SUPPORTED_SERVICES_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Services a node supports, such as the monitoring events it can handle.
     ///
     /// `Supported-Services` (AVP code 3143, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.40.
@@ -748,6 +813,7 @@ pub mod defs {
         grouped: Some(&SUPPORTED_SERVICES_GRAMMAR),
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Bit mask (64 bits) of the monitoring event types a node supports (IMEI change, reachability, location, ...).
     ///
     /// `Supported-Monitoring-Events` (AVP code 3144, vendor 10415 3GPP), Unsigned64; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.41.
@@ -763,6 +829,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Member grammar of `Service-Result`.
     pub static SERVICE_RESULT_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -771,12 +838,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
     pub const SERVICE_RESULT_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Result of handling a monitoring request: a base Result-Code or a 3GPP Experimental-Result-Code, with its vendor.
     ///
     /// `Service-Result` (AVP code 3146, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.37.
@@ -792,6 +863,7 @@ pub mod defs {
         grouped: Some(&SERVICE_RESULT_GRAMMAR),
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// The result value of Service-Result: an RFC 6733 Result-Code (no vendor) or a 3GPP Experimental-Result-Code (Vendor-Id 10415).
     ///
     /// `Service-Result-Code` (AVP code 3147, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.38.
@@ -807,6 +879,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// When the communication pattern sets of an SCEF reference ID become invalid and are deleted.
     ///
     /// `Reference-ID-Validity-Time` (AVP code 3148, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.42.
@@ -822,6 +895,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Whether a monitoring event is suspended, resumed or cancelled, as reported by the HSS.
     ///
     /// `Event-Handling` (AVP code 3149, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.43.
@@ -837,6 +911,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Member grammar of `Service-Report`.
     pub static SERVICE_REPORT_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -845,12 +920,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
     pub const SERVICE_REPORT_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Result of a monitoring request at one node, with that node's type.
     ///
     /// `Service-Report` (AVP code 3152, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.47.
@@ -866,6 +945,7 @@ pub mod defs {
         grouped: Some(&SERVICE_REPORT_GRAMMAR),
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Which kind of node a report or result comes from: HSS, MME or SGSN.
     ///
     /// `Node-Type` (AVP code 3153, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 29.336 section 8.4.48.
@@ -881,6 +961,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Why loss of connectivity is reported: detach, maximum detection time expired or purge, in the MME or the SGSN.
     ///
     /// `Loss-Of-Connectivity-Reason` (AVP code 3162, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.336 section 8.4.58.
@@ -896,6 +977,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Whether roaming status reports should carry the serving PLMN identity (they do when absent).
     ///
     /// `PLMN-ID-Requested` (AVP code 3172, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 29.336 section 8.4.68.
@@ -911,16 +993,21 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Member grammar of `MTC-Provider-Info`.
     pub static MTC_PROVIDER_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[rt::rule(&MTC_PROVIDER_ID, false, 0, Some(1))],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
     pub const MTC_PROVIDER_INFO_OCCURS: [rt::Occurs; 1] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Information about the MTC service provider or application behind a request.
     ///
     /// `MTC-Provider-Info` (AVP code 3178, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.336 section 8.4.74.
@@ -936,6 +1023,7 @@ pub mod defs {
         grouped: Some(&MTC_PROVIDER_INFO_GRAMMAR),
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Text identifying the MTC service provider or MTC application.
     ///
     /// `MTC-Provider-ID` (AVP code 3179, vendor 10415 3GPP), UTF8String; flags M must-not, V must, P may; 3GPP TS 29.336 section 8.4.75.
@@ -951,6 +1039,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Member grammar of `PDN-Connectivity-Status-Configuration`.
     pub static PDN_CONNECTIVITY_STATUS_CONFIGURATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -958,11 +1047,15 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
     pub const PDN_CONNECTIVITY_STATUS_CONFIGURATION_OCCURS: [rt::Occurs; 1] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// The APN whose PDN connectivity status is monitored (every APN when Service-Selection is absent).
     ///
     /// `PDN-Connectivity-Status-Configuration` (AVP code 3180, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.336 section 8.4.76.
@@ -978,6 +1071,7 @@ pub mod defs {
         grouped: Some(&PDN_CONNECTIVITY_STATUS_CONFIGURATION_GRAMMAR),
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Member grammar of `PDN-Connectivity-Status-Report`.
     pub static PDN_CONNECTIVITY_STATUS_REPORT_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1005,7 +1099,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
     pub const PDN_CONNECTIVITY_STATUS_REPORT_OCCURS: [rt::Occurs; 6] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -1015,6 +1112,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 2, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// A PDN connection created or deleted on a monitored APN, with its PDN type or non-IP delivery method and IP addresses.
     ///
     /// `PDN-Connectivity-Status-Report` (AVP code 3181, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.336 section 8.4.77.
@@ -1030,6 +1128,7 @@ pub mod defs {
         grouped: Some(&PDN_CONNECTIVITY_STATUS_REPORT_GRAMMAR),
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Whether a reported PDN connection was created or deleted.
     ///
     /// `PDN-Connectivity-Status-Type` (AVP code 3182, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.336 section 8.4.78.
@@ -1045,6 +1144,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// The expected traffic shape of the UE: single uplink or downlink transmission, a dual transmission, or several.
     ///
     /// `Traffic-Profile` (AVP code 3183, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.336 section 8.4.79.
@@ -1060,6 +1160,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Bit mask describing the UE's power supply: no battery, replaceable battery, rechargeable battery.
     ///
     /// `Battery-Indicator` (AVP code 3185, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 29.336 section 8.4.81.
@@ -1075,6 +1176,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// The 64-bit form of SCEF-Reference-ID, used instead of it when both sides support extended reference IDs.
     ///
     /// `SCEF-Reference-ID-Ext` (AVP code 3186, vendor 10415 3GPP), Unsigned64; flags M must-not, V must, P may; 3GPP TS 29.336 section 8.4.82.
@@ -1090,6 +1192,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// The 64-bit form of SCEF-Reference-ID-for-Deletion, for extended reference IDs.
     ///
     /// `SCEF-Reference-ID-for-Deletion-Ext` (AVP code 3187, vendor 10415 3GPP), Unsigned64; flags M must-not, V must, P may; 3GPP TS 29.336 section 8.4.83.
@@ -1105,6 +1208,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Member grammar of `Exclude-Identifiers`.
     pub static EXCLUDE_IDENTIFIERS_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1113,12 +1217,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
     pub const EXCLUDE_IDENTIFIERS_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// UEs (external identifiers or MSISDNs) to remove from a group's monitoring configuration.
     ///
     /// `Exclude-Identifiers` (AVP code 3188, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.336 section 8.4.84.
@@ -1134,6 +1242,7 @@ pub mod defs {
         grouped: Some(&EXCLUDE_IDENTIFIERS_GRAMMAR),
         spec: "3GPP TS 29.336",
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// Member grammar of `Include-Identifiers`.
     pub static INCLUDE_IDENTIFIERS_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1142,12 +1251,16 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     #[doc(hidden)]
     pub const INCLUDE_IDENTIFIERS_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
     /// UEs (external identifiers or MSISDNs) to add to a group's monitoring configuration.
     ///
     /// `Include-Identifiers` (AVP code 3189, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 29.336 section 8.4.85.
@@ -1168,58 +1281,108 @@ pub mod defs {
 pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
     avps: &[
         &defs::EXTERNAL_IDENTIFIER,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::AESE_COMMUNICATION_PATTERN,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::COMMUNICATION_PATTERN_SET,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::PERIODIC_COMMUNICATION_INDICATOR,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::COMMUNICATION_DURATION_TIME,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::PERIODIC_TIME,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::SCHEDULED_COMMUNICATION_TIME,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::STATIONARY_INDICATION,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::MONITORING_EVENT_CONFIGURATION,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::MONITORING_EVENT_REPORT,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::SCEF_REFERENCE_ID,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::SCEF_ID,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::SCEF_REFERENCE_ID_FOR_DELETION,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::MONITORING_TYPE,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::MAXIMUM_NUMBER_OF_REPORTS,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::UE_REACHABILITY_CONFIGURATION,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::MONITORING_DURATION,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::MAXIMUM_DETECTION_TIME,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::REACHABILITY_TYPE,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::MAXIMUM_LATENCY,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::MAXIMUM_RESPONSE_TIME,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::LOCATION_INFORMATION_CONFIGURATION,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::MONTE_LOCATION_TYPE,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::ACCURACY,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::ASSOCIATION_TYPE,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::ROAMING_INFORMATION,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::REACHABILITY_INFORMATION,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::IMEI_CHANGE,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::MONITORING_EVENT_CONFIG_STATUS,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::SUPPORTED_SERVICES,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::SUPPORTED_MONITORING_EVENTS,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::SERVICE_RESULT,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::SERVICE_RESULT_CODE,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::REFERENCE_ID_VALIDITY_TIME,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::EVENT_HANDLING,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::SERVICE_REPORT,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::NODE_TYPE,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::LOSS_OF_CONNECTIVITY_REASON,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::PLMN_ID_REQUESTED,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::MTC_PROVIDER_INFO,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::MTC_PROVIDER_ID,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::PDN_CONNECTIVITY_STATUS_CONFIGURATION,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::PDN_CONNECTIVITY_STATUS_REPORT,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::PDN_CONNECTIVITY_STATUS_TYPE,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::TRAFFIC_PROFILE,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::BATTERY_INDICATOR,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::SCEF_REFERENCE_ID_EXT,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::SCEF_REFERENCE_ID_FOR_DELETION_EXT,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::EXCLUDE_IDENTIFIERS,
+        #[cfg(any(feature = "s6a", feature = "ts29336"))]
         &defs::INCLUDE_IDENTIFIERS,
     ],
     applications: &[],
 };
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Grouped AVP [`AESE-Communication-Pattern`](defs::AESE_COMMUNICATION_PATTERN).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AeseCommunicationPattern<'a> {
@@ -1240,6 +1403,7 @@ pub struct AeseCommunicationPattern<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> AeseCommunicationPattern<'a> {
     /// A group with its required AVPs (`SCEF-ID`); optional and repeated ones start empty.
     pub fn new(scef_id: rt::DiameterIdentity<'a>) -> Self {
@@ -1256,6 +1420,7 @@ impl<'a> AeseCommunicationPattern<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// A builder of this group: one setter per required AVP, then [`AeseCommunicationPatternBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -1264,6 +1429,7 @@ pub struct AeseCommunicationPatternBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> AeseCommunicationPatternBuilder<'a> {
     ///Sets `SCEF-ID`.
     pub fn scef_id(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
@@ -1285,6 +1451,7 @@ impl<'a> AeseCommunicationPatternBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::Group<'a> for AeseCommunicationPattern<'a> {
     const DEF: &'static rt::AvpDef = &defs::AESE_COMMUNICATION_PATTERN;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -1320,6 +1487,7 @@ impl<'a> rt::Group<'a> for AeseCommunicationPattern<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl rt::IntoOwned for AeseCommunicationPattern<'_> {
     type Owned = AeseCommunicationPattern<'static>;
     fn into_owned_in(
@@ -1344,12 +1512,14 @@ impl rt::IntoOwned for AeseCommunicationPattern<'_> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The checked view of [`AeseCommunicationPattern`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AeseCommunicationPatternView<'a> {
     data: &'a [u8],
     at: [u32; 7],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> AeseCommunicationPatternView<'a> {
     /// [`SCEF-Reference-ID`](defs::SCEF_REFERENCE_ID), optional.
     pub fn scef_reference_id(&self) -> Option<u32> {
@@ -1386,6 +1556,7 @@ impl<'a> AeseCommunicationPatternView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::GroupView<'a> for AeseCommunicationPatternView<'a> {
     const DEF: &'static rt::AvpDef = &defs::AESE_COMMUNICATION_PATTERN;
     type Group = AeseCommunicationPattern<'a>;
@@ -1461,12 +1632,14 @@ impl<'a> rt::GroupView<'a> for AeseCommunicationPatternView<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AeseCommunicationPatternView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Grouped AVP [`Communication-Pattern-Set`](defs::COMMUNICATION_PATTERN_SET).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CommunicationPatternSet<'a> {
@@ -1489,12 +1662,14 @@ pub struct CommunicationPatternSet<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> CommunicationPatternSet<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::Group<'a> for CommunicationPatternSet<'a> {
     const DEF: &'static rt::AvpDef = &defs::COMMUNICATION_PATTERN_SET;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -1531,6 +1706,7 @@ impl<'a> rt::Group<'a> for CommunicationPatternSet<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl rt::IntoOwned for CommunicationPatternSet<'_> {
     type Owned = CommunicationPatternSet<'static>;
     fn into_owned_in(
@@ -1558,12 +1734,14 @@ impl rt::IntoOwned for CommunicationPatternSet<'_> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The checked view of [`CommunicationPatternSet`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct CommunicationPatternSetView<'a> {
     data: &'a [u8],
     at: [u32; 8],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> CommunicationPatternSetView<'a> {
     /// [`Periodic-Communication-Indicator`](defs::PERIODIC_COMMUNICATION_INDICATOR), optional.
     pub fn periodic_communication_indicator(&self) -> Option<u32> {
@@ -1604,6 +1782,7 @@ impl<'a> CommunicationPatternSetView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::GroupView<'a> for CommunicationPatternSetView<'a> {
     const DEF: &'static rt::AvpDef = &defs::COMMUNICATION_PATTERN_SET;
     type Group = CommunicationPatternSet<'a>;
@@ -1673,12 +1852,14 @@ impl<'a> rt::GroupView<'a> for CommunicationPatternSetView<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for CommunicationPatternSetView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Grouped AVP [`Scheduled-Communication-Time`](defs::SCHEDULED_COMMUNICATION_TIME).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScheduledCommunicationTime<'a> {
@@ -1691,12 +1872,14 @@ pub struct ScheduledCommunicationTime<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> ScheduledCommunicationTime<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::Group<'a> for ScheduledCommunicationTime<'a> {
     const DEF: &'static rt::AvpDef = &defs::SCHEDULED_COMMUNICATION_TIME;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -1721,6 +1904,7 @@ impl<'a> rt::Group<'a> for ScheduledCommunicationTime<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl rt::IntoOwned for ScheduledCommunicationTime<'_> {
     type Owned = ScheduledCommunicationTime<'static>;
     fn into_owned_in(
@@ -1735,12 +1919,14 @@ impl rt::IntoOwned for ScheduledCommunicationTime<'_> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The checked view of [`ScheduledCommunicationTime`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ScheduledCommunicationTimeView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> ScheduledCommunicationTimeView<'a> {
     /// [`Day-Of-Week-Mask`](super::rfc5777::defs::DAY_OF_WEEK_MASK), optional.
     pub fn day_of_week_mask(&self) -> Option<u32> {
@@ -1759,6 +1945,7 @@ impl<'a> ScheduledCommunicationTimeView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::GroupView<'a> for ScheduledCommunicationTimeView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SCHEDULED_COMMUNICATION_TIME;
     type Group = ScheduledCommunicationTime<'a>;
@@ -1806,12 +1993,14 @@ impl<'a> rt::GroupView<'a> for ScheduledCommunicationTimeView<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ScheduledCommunicationTimeView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Grouped AVP [`Monitoring-Event-Configuration`](defs::MONITORING_EVENT_CONFIGURATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MonitoringEventConfiguration<'a> {
@@ -1858,6 +2047,7 @@ pub struct MonitoringEventConfiguration<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> MonitoringEventConfiguration<'a> {
     /// A group with its required AVPs (`SCEF-ID`, `Monitoring-Type`); optional and repeated ones start empty.
     pub fn new(scef_id: rt::DiameterIdentity<'a>, monitoring_type: u32) -> Self {
@@ -1875,6 +2065,7 @@ impl<'a> MonitoringEventConfiguration<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// A builder of this group: one setter per required AVP, then [`MonitoringEventConfigurationBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -1883,6 +2074,7 @@ pub struct MonitoringEventConfigurationBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> MonitoringEventConfigurationBuilder<'a> {
     ///Sets `SCEF-ID`.
     pub fn scef_id(mut self, v: impl Into<rt::DiameterIdentity<'a>>) -> Self {
@@ -1910,6 +2102,7 @@ impl<'a> MonitoringEventConfigurationBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::Group<'a> for MonitoringEventConfiguration<'a> {
     const DEF: &'static rt::AvpDef = &defs::MONITORING_EVENT_CONFIGURATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -1978,6 +2171,7 @@ impl<'a> rt::Group<'a> for MonitoringEventConfiguration<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl rt::IntoOwned for MonitoringEventConfiguration<'_> {
     type Owned = MonitoringEventConfiguration<'static>;
     fn into_owned_in(
@@ -2022,12 +2216,14 @@ impl rt::IntoOwned for MonitoringEventConfiguration<'_> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The checked view of [`MonitoringEventConfiguration`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct MonitoringEventConfigurationView<'a> {
     data: &'a [u8],
     at: [u32; 19],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> MonitoringEventConfigurationView<'a> {
     /// [`SCEF-Reference-ID`](defs::SCEF_REFERENCE_ID), optional.
     pub fn scef_reference_id(&self) -> Option<u32> {
@@ -2116,6 +2312,7 @@ impl<'a> MonitoringEventConfigurationView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::GroupView<'a> for MonitoringEventConfigurationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::MONITORING_EVENT_CONFIGURATION;
     type Group = MonitoringEventConfiguration<'a>;
@@ -2254,12 +2451,14 @@ impl<'a> rt::GroupView<'a> for MonitoringEventConfigurationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for MonitoringEventConfigurationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Grouped AVP [`Monitoring-Event-Report`](defs::MONITORING_EVENT_REPORT).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MonitoringEventReport<'a> {
@@ -2304,6 +2503,7 @@ pub struct MonitoringEventReport<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> MonitoringEventReport<'a> {
     /// A group with its required AVPs (`SCEF-Reference-ID`); optional and repeated ones start empty.
     pub fn new(scef_reference_id: u32) -> Self {
@@ -2320,6 +2520,7 @@ impl<'a> MonitoringEventReport<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// A builder of this group: one setter per required AVP, then [`MonitoringEventReportBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -2328,6 +2529,7 @@ pub struct MonitoringEventReportBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> MonitoringEventReportBuilder<'a> {
     ///Sets `SCEF-Reference-ID`.
     pub fn scef_reference_id(mut self, v: u32) -> Self {
@@ -2349,6 +2551,7 @@ impl<'a> MonitoringEventReportBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::Group<'a> for MonitoringEventReport<'a> {
     const DEF: &'static rt::AvpDef = &defs::MONITORING_EVENT_REPORT;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -2410,6 +2613,7 @@ impl<'a> rt::Group<'a> for MonitoringEventReport<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl rt::IntoOwned for MonitoringEventReport<'_> {
     type Owned = MonitoringEventReport<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> MonitoringEventReport<'static> {
@@ -2447,12 +2651,14 @@ impl rt::IntoOwned for MonitoringEventReport<'_> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The checked view of [`MonitoringEventReport`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct MonitoringEventReportView<'a> {
     data: &'a [u8],
     at: [u32; 19],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> MonitoringEventReportView<'a> {
     /// [`SCEF-Reference-ID`](defs::SCEF_REFERENCE_ID), required.
     pub fn scef_reference_id(&self) -> u32 {
@@ -2543,6 +2749,7 @@ impl<'a> MonitoringEventReportView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::GroupView<'a> for MonitoringEventReportView<'a> {
     const DEF: &'static rt::AvpDef = &defs::MONITORING_EVENT_REPORT;
     type Group = MonitoringEventReport<'a>;
@@ -2665,12 +2872,14 @@ impl<'a> rt::GroupView<'a> for MonitoringEventReportView<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for MonitoringEventReportView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Grouped AVP [`UE-Reachability-Configuration`](defs::UE_REACHABILITY_CONFIGURATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UeReachabilityConfiguration<'a> {
@@ -2685,12 +2894,14 @@ pub struct UeReachabilityConfiguration<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> UeReachabilityConfiguration<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::Group<'a> for UeReachabilityConfiguration<'a> {
     const DEF: &'static rt::AvpDef = &defs::UE_REACHABILITY_CONFIGURATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -2719,6 +2930,7 @@ impl<'a> rt::Group<'a> for UeReachabilityConfiguration<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl rt::IntoOwned for UeReachabilityConfiguration<'_> {
     type Owned = UeReachabilityConfiguration<'static>;
     fn into_owned_in(
@@ -2736,12 +2948,14 @@ impl rt::IntoOwned for UeReachabilityConfiguration<'_> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The checked view of [`UeReachabilityConfiguration`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct UeReachabilityConfigurationView<'a> {
     data: &'a [u8],
     at: [u32; 4],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> UeReachabilityConfigurationView<'a> {
     /// [`Reachability-Type`](defs::REACHABILITY_TYPE), optional.
     pub fn reachability_type(&self) -> Option<u32> {
@@ -2764,6 +2978,7 @@ impl<'a> UeReachabilityConfigurationView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::GroupView<'a> for UeReachabilityConfigurationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::UE_REACHABILITY_CONFIGURATION;
     type Group = UeReachabilityConfiguration<'a>;
@@ -2815,12 +3030,14 @@ impl<'a> rt::GroupView<'a> for UeReachabilityConfigurationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for UeReachabilityConfigurationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Grouped AVP [`Location-Information-Configuration`](defs::LOCATION_INFORMATION_CONFIGURATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LocationInformationConfiguration<'a> {
@@ -2833,12 +3050,14 @@ pub struct LocationInformationConfiguration<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> LocationInformationConfiguration<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::Group<'a> for LocationInformationConfiguration<'a> {
     const DEF: &'static rt::AvpDef = &defs::LOCATION_INFORMATION_CONFIGURATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -2863,6 +3082,7 @@ impl<'a> rt::Group<'a> for LocationInformationConfiguration<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl rt::IntoOwned for LocationInformationConfiguration<'_> {
     type Owned = LocationInformationConfiguration<'static>;
     fn into_owned_in(
@@ -2877,12 +3097,14 @@ impl rt::IntoOwned for LocationInformationConfiguration<'_> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The checked view of [`LocationInformationConfiguration`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct LocationInformationConfigurationView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> LocationInformationConfigurationView<'a> {
     /// [`MONTE-Location-Type`](defs::MONTE_LOCATION_TYPE), optional.
     pub fn monte_location_type(&self) -> Option<u32> {
@@ -2901,6 +3123,7 @@ impl<'a> LocationInformationConfigurationView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::GroupView<'a> for LocationInformationConfigurationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::LOCATION_INFORMATION_CONFIGURATION;
     type Group = LocationInformationConfiguration<'a>;
@@ -2948,12 +3171,14 @@ impl<'a> rt::GroupView<'a> for LocationInformationConfigurationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for LocationInformationConfigurationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Grouped AVP [`Monitoring-Event-Config-Status`](defs::MONITORING_EVENT_CONFIG_STATUS).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MonitoringEventConfigStatus<'a> {
@@ -2968,6 +3193,7 @@ pub struct MonitoringEventConfigStatus<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> MonitoringEventConfigStatus<'a> {
     /// A group with its required AVPs (`SCEF-Reference-ID`); optional and repeated ones start empty.
     pub fn new(scef_reference_id: u32) -> Self {
@@ -2984,6 +3210,7 @@ impl<'a> MonitoringEventConfigStatus<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// A builder of this group: one setter per required AVP, then [`MonitoringEventConfigStatusBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -2992,6 +3219,7 @@ pub struct MonitoringEventConfigStatusBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> MonitoringEventConfigStatusBuilder<'a> {
     ///Sets `SCEF-Reference-ID`.
     pub fn scef_reference_id(mut self, v: u32) -> Self {
@@ -3013,6 +3241,7 @@ impl<'a> MonitoringEventConfigStatusBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::Group<'a> for MonitoringEventConfigStatus<'a> {
     const DEF: &'static rt::AvpDef = &defs::MONITORING_EVENT_CONFIG_STATUS;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -3040,6 +3269,7 @@ impl<'a> rt::Group<'a> for MonitoringEventConfigStatus<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl rt::IntoOwned for MonitoringEventConfigStatus<'_> {
     type Owned = MonitoringEventConfigStatus<'static>;
     fn into_owned_in(
@@ -3055,12 +3285,14 @@ impl rt::IntoOwned for MonitoringEventConfigStatus<'_> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The checked view of [`MonitoringEventConfigStatus`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct MonitoringEventConfigStatusView<'a> {
     data: &'a [u8],
     at: [u32; 4],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> MonitoringEventConfigStatusView<'a> {
     /// [`Service-Report`](defs::SERVICE_REPORT), at least 0 times.
     pub fn service_report(&self) -> rt::Iter<'a, ServiceReportView<'a>> {
@@ -3083,6 +3315,7 @@ impl<'a> MonitoringEventConfigStatusView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::GroupView<'a> for MonitoringEventConfigStatusView<'a> {
     const DEF: &'static rt::AvpDef = &defs::MONITORING_EVENT_CONFIG_STATUS;
     type Group = MonitoringEventConfigStatus<'a>;
@@ -3138,12 +3371,14 @@ impl<'a> rt::GroupView<'a> for MonitoringEventConfigStatusView<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for MonitoringEventConfigStatusView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Grouped AVP [`Supported-Services`](defs::SUPPORTED_SERVICES).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SupportedServices<'a> {
@@ -3154,12 +3389,14 @@ pub struct SupportedServices<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> SupportedServices<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::Group<'a> for SupportedServices<'a> {
     const DEF: &'static rt::AvpDef = &defs::SUPPORTED_SERVICES;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -3179,6 +3416,7 @@ impl<'a> rt::Group<'a> for SupportedServices<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl rt::IntoOwned for SupportedServices<'_> {
     type Owned = SupportedServices<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> SupportedServices<'static> {
@@ -3191,12 +3429,14 @@ impl rt::IntoOwned for SupportedServices<'_> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The checked view of [`SupportedServices`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct SupportedServicesView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> SupportedServicesView<'a> {
     /// [`Supported-Monitoring-Events`](defs::SUPPORTED_MONITORING_EVENTS), optional.
     pub fn supported_monitoring_events(&self) -> Option<u64> {
@@ -3211,6 +3451,7 @@ impl<'a> SupportedServicesView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::GroupView<'a> for SupportedServicesView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SUPPORTED_SERVICES;
     type Group = SupportedServices<'a>;
@@ -3252,12 +3493,14 @@ impl<'a> rt::GroupView<'a> for SupportedServicesView<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for SupportedServicesView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Grouped AVP [`Service-Result`](defs::SERVICE_RESULT).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceResult<'a> {
@@ -3268,12 +3511,14 @@ pub struct ServiceResult<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> ServiceResult<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::Group<'a> for ServiceResult<'a> {
     const DEF: &'static rt::AvpDef = &defs::SERVICE_RESULT;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -3293,6 +3538,7 @@ impl<'a> rt::Group<'a> for ServiceResult<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl rt::IntoOwned for ServiceResult<'_> {
     type Owned = ServiceResult<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ServiceResult<'static> {
@@ -3303,12 +3549,14 @@ impl rt::IntoOwned for ServiceResult<'_> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The checked view of [`ServiceResult`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ServiceResultView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> ServiceResultView<'a> {
     /// [`Vendor-Id`](super::base::defs::VENDOR_ID), optional.
     pub fn vendor_id(&self) -> Option<u32> {
@@ -3323,6 +3571,7 @@ impl<'a> ServiceResultView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::GroupView<'a> for ServiceResultView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SERVICE_RESULT;
     type Group = ServiceResult<'a>;
@@ -3364,12 +3613,14 @@ impl<'a> rt::GroupView<'a> for ServiceResultView<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ServiceResultView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Grouped AVP [`Service-Report`](defs::SERVICE_REPORT).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceReport<'a> {
@@ -3380,12 +3631,14 @@ pub struct ServiceReport<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> ServiceReport<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::Group<'a> for ServiceReport<'a> {
     const DEF: &'static rt::AvpDef = &defs::SERVICE_REPORT;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -3405,6 +3658,7 @@ impl<'a> rt::Group<'a> for ServiceReport<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl rt::IntoOwned for ServiceReport<'_> {
     type Owned = ServiceReport<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ServiceReport<'static> {
@@ -3415,12 +3669,14 @@ impl rt::IntoOwned for ServiceReport<'_> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The checked view of [`ServiceReport`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ServiceReportView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> ServiceReportView<'a> {
     /// [`Service-Result`](defs::SERVICE_RESULT), optional.
     pub fn service_result(&self) -> Option<ServiceResultView<'a>> {
@@ -3435,6 +3691,7 @@ impl<'a> ServiceReportView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::GroupView<'a> for ServiceReportView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SERVICE_REPORT;
     type Group = ServiceReport<'a>;
@@ -3478,15 +3735,18 @@ impl<'a> rt::GroupView<'a> for ServiceReportView<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ServiceReportView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Enumerated AVP [`PLMN-ID-Requested`](defs::PLMN_ID_REQUESTED); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct PlmnIdRequested(pub i32);
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl PlmnIdRequested {
     /// `TRUE` (0).
     pub const TRUE: Self = Self(0);
@@ -3501,7 +3761,9 @@ impl PlmnIdRequested {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 rt::enumerated!(PlmnIdRequested, "PLMN-ID-Requested");
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Grouped AVP [`MTC-Provider-Info`](defs::MTC_PROVIDER_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MtcProviderInfo<'a> {
@@ -3510,12 +3772,14 @@ pub struct MtcProviderInfo<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> MtcProviderInfo<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::Group<'a> for MtcProviderInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::MTC_PROVIDER_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -3533,6 +3797,7 @@ impl<'a> rt::Group<'a> for MtcProviderInfo<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl rt::IntoOwned for MtcProviderInfo<'_> {
     type Owned = MtcProviderInfo<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> MtcProviderInfo<'static> {
@@ -3542,12 +3807,14 @@ impl rt::IntoOwned for MtcProviderInfo<'_> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The checked view of [`MtcProviderInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct MtcProviderInfoView<'a> {
     data: &'a [u8],
     at: [u32; 1],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> MtcProviderInfoView<'a> {
     /// [`MTC-Provider-ID`](defs::MTC_PROVIDER_ID), optional.
     pub fn mtc_provider_id(&self) -> Option<rt::Utf8String<'a>> {
@@ -3558,6 +3825,7 @@ impl<'a> MtcProviderInfoView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::GroupView<'a> for MtcProviderInfoView<'a> {
     const DEF: &'static rt::AvpDef = &defs::MTC_PROVIDER_INFO;
     type Group = MtcProviderInfo<'a>;
@@ -3598,12 +3866,14 @@ impl<'a> rt::GroupView<'a> for MtcProviderInfoView<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for MtcProviderInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Grouped AVP [`PDN-Connectivity-Status-Configuration`](defs::PDN_CONNECTIVITY_STATUS_CONFIGURATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PdnConnectivityStatusConfiguration<'a> {
@@ -3612,12 +3882,14 @@ pub struct PdnConnectivityStatusConfiguration<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> PdnConnectivityStatusConfiguration<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::Group<'a> for PdnConnectivityStatusConfiguration<'a> {
     const DEF: &'static rt::AvpDef = &defs::PDN_CONNECTIVITY_STATUS_CONFIGURATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -3638,6 +3910,7 @@ impl<'a> rt::Group<'a> for PdnConnectivityStatusConfiguration<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl rt::IntoOwned for PdnConnectivityStatusConfiguration<'_> {
     type Owned = PdnConnectivityStatusConfiguration<'static>;
     fn into_owned_in(
@@ -3650,12 +3923,14 @@ impl rt::IntoOwned for PdnConnectivityStatusConfiguration<'_> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The checked view of [`PdnConnectivityStatusConfiguration`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct PdnConnectivityStatusConfigurationView<'a> {
     data: &'a [u8],
     at: [u32; 1],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> PdnConnectivityStatusConfigurationView<'a> {
     /// [`Service-Selection`](super::rfc5778::defs::SERVICE_SELECTION), optional.
     pub fn service_selection(&self) -> Option<rt::Utf8String<'a>> {
@@ -3666,6 +3941,7 @@ impl<'a> PdnConnectivityStatusConfigurationView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::GroupView<'a> for PdnConnectivityStatusConfigurationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::PDN_CONNECTIVITY_STATUS_CONFIGURATION;
     type Group = PdnConnectivityStatusConfiguration<'a>;
@@ -3707,12 +3983,14 @@ impl<'a> rt::GroupView<'a> for PdnConnectivityStatusConfigurationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for PdnConnectivityStatusConfigurationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Grouped AVP [`PDN-Connectivity-Status-Report`](defs::PDN_CONNECTIVITY_STATUS_REPORT).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PdnConnectivityStatusReport<'a> {
@@ -3731,6 +4009,7 @@ pub struct PdnConnectivityStatusReport<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> PdnConnectivityStatusReport<'a> {
     /// A group with its required AVPs (`Service-Selection`, `PDN-Connectivity-Status-Type`); optional and repeated ones start empty.
     pub fn new(
@@ -3751,6 +4030,7 @@ impl<'a> PdnConnectivityStatusReport<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// A builder of this group: one setter per required AVP, then [`PdnConnectivityStatusReportBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -3759,6 +4039,7 @@ pub struct PdnConnectivityStatusReportBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> PdnConnectivityStatusReportBuilder<'a> {
     ///Sets `Service-Selection`.
     pub fn service_selection(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -3786,6 +4067,7 @@ impl<'a> PdnConnectivityStatusReportBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::Group<'a> for PdnConnectivityStatusReport<'a> {
     const DEF: &'static rt::AvpDef = &defs::PDN_CONNECTIVITY_STATUS_REPORT;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -3818,6 +4100,7 @@ impl<'a> rt::Group<'a> for PdnConnectivityStatusReport<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl rt::IntoOwned for PdnConnectivityStatusReport<'_> {
     type Owned = PdnConnectivityStatusReport<'static>;
     fn into_owned_in(
@@ -3841,12 +4124,14 @@ impl rt::IntoOwned for PdnConnectivityStatusReport<'_> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The checked view of [`PdnConnectivityStatusReport`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct PdnConnectivityStatusReportView<'a> {
     data: &'a [u8],
     at: [u32; 6],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> PdnConnectivityStatusReportView<'a> {
     /// [`Service-Selection`](super::rfc5778::defs::SERVICE_SELECTION), required.
     pub fn service_selection(&self) -> rt::Utf8String<'a> {
@@ -3879,6 +4164,7 @@ impl<'a> PdnConnectivityStatusReportView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::GroupView<'a> for PdnConnectivityStatusReportView<'a> {
     const DEF: &'static rt::AvpDef = &defs::PDN_CONNECTIVITY_STATUS_REPORT;
     type Group = PdnConnectivityStatusReport<'a>;
@@ -3943,12 +4229,14 @@ impl<'a> rt::GroupView<'a> for PdnConnectivityStatusReportView<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for PdnConnectivityStatusReportView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Grouped AVP [`Exclude-Identifiers`](defs::EXCLUDE_IDENTIFIERS).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExcludeIdentifiers<'a> {
@@ -3959,12 +4247,14 @@ pub struct ExcludeIdentifiers<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> ExcludeIdentifiers<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::Group<'a> for ExcludeIdentifiers<'a> {
     const DEF: &'static rt::AvpDef = &defs::EXCLUDE_IDENTIFIERS;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -3987,6 +4277,7 @@ impl<'a> rt::Group<'a> for ExcludeIdentifiers<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl rt::IntoOwned for ExcludeIdentifiers<'_> {
     type Owned = ExcludeIdentifiers<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ExcludeIdentifiers<'static> {
@@ -3997,12 +4288,14 @@ impl rt::IntoOwned for ExcludeIdentifiers<'_> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The checked view of [`ExcludeIdentifiers`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ExcludeIdentifiersView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> ExcludeIdentifiersView<'a> {
     /// [`External-Identifier`](defs::EXTERNAL_IDENTIFIER), at least 0 times.
     pub fn external_identifier(&self) -> rt::Iter<'a, rt::Utf8String<'a>> {
@@ -4017,6 +4310,7 @@ impl<'a> ExcludeIdentifiersView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::GroupView<'a> for ExcludeIdentifiersView<'a> {
     const DEF: &'static rt::AvpDef = &defs::EXCLUDE_IDENTIFIERS;
     type Group = ExcludeIdentifiers<'a>;
@@ -4061,12 +4355,14 @@ impl<'a> rt::GroupView<'a> for ExcludeIdentifiersView<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ExcludeIdentifiersView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The Grouped AVP [`Include-Identifiers`](defs::INCLUDE_IDENTIFIERS).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IncludeIdentifiers<'a> {
@@ -4077,12 +4373,14 @@ pub struct IncludeIdentifiers<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> IncludeIdentifiers<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::Group<'a> for IncludeIdentifiers<'a> {
     const DEF: &'static rt::AvpDef = &defs::INCLUDE_IDENTIFIERS;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -4105,6 +4403,7 @@ impl<'a> rt::Group<'a> for IncludeIdentifiers<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl rt::IntoOwned for IncludeIdentifiers<'_> {
     type Owned = IncludeIdentifiers<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> IncludeIdentifiers<'static> {
@@ -4115,12 +4414,14 @@ impl rt::IntoOwned for IncludeIdentifiers<'_> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// The checked view of [`IncludeIdentifiers`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct IncludeIdentifiersView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> IncludeIdentifiersView<'a> {
     /// [`External-Identifier`](defs::EXTERNAL_IDENTIFIER), at least 0 times.
     pub fn external_identifier(&self) -> rt::Iter<'a, rt::Utf8String<'a>> {
@@ -4135,6 +4436,7 @@ impl<'a> IncludeIdentifiersView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 impl<'a> rt::GroupView<'a> for IncludeIdentifiersView<'a> {
     const DEF: &'static rt::AvpDef = &defs::INCLUDE_IDENTIFIERS;
     type Group = IncludeIdentifiers<'a>;
@@ -4179,6 +4481,7 @@ impl<'a> rt::GroupView<'a> for IncludeIdentifiersView<'a> {
         }
     }
 }
+#[cfg(any(feature = "s6a", feature = "ts29336"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for IncludeIdentifiersView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {

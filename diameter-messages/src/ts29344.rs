@@ -54,6 +54,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const PRO_SE_SUBSCRIPTION_DATA_OCCURS: [rt::Occurs; 3] = [
@@ -100,6 +102,8 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     #[doc(hidden)]
     pub const PRO_SE_ALLOWED_PLMN_OCCURS: [rt::Occurs; 3] = [

@@ -40,6 +40,7 @@ pub mod defs {
     #![allow(unused_imports)]
     use super::rt::{self, AvpDef, GrammarDef};
     use super::rt::{AvpType::*, FlagRule::*};
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Event-Type`.
     pub static EVENT_TYPE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -49,13 +50,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const EVENT_TYPE_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Which SIP method, event package and expiry value made an IMS node send this charging request.
     ///
     /// `Event-Type` (AVP code 823, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.65.
@@ -71,6 +76,7 @@ pub mod defs {
         grouped: Some(&EVENT_TYPE_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The SIP method (INVITE, UPDATE, MESSAGE, ...) that caused this charging request.
     ///
     /// `SIP-Method` (AVP code 824, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.201.
@@ -86,6 +92,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The content of the SIP Event header of the request being charged.
     ///
     /// `Event` (AVP code 825, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.63.
@@ -101,6 +108,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Media type of a SIP message body, inside Message-Body.
     ///
     /// `Content-Type` (AVP code 826, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.46.
@@ -116,6 +124,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Size of a SIP message body in octets, inside Message-Body.
     ///
     /// `Content-Length` (AVP code 827, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.44.
@@ -131,6 +140,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// How a SIP message body is to be interpreted (session, render, ...), inside Message-Body.
     ///
     /// `Content-Disposition` (AVP code 828, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.43.
@@ -146,6 +156,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the reporting IMS or VCS node serves the originating, terminating or forwarding party.
     ///
     /// `Role-Of-Node` (AVP code 829, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.177.
@@ -165,6 +176,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The session identifier of the IMS session: the SIP Call-ID for a SIP session.
     ///
     /// `User-Session-Id` (AVP code 830, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.242.
@@ -180,6 +192,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Address (SIP or Tel URI) of the party that initiated the SIP transaction or voice call, from P-Asserted-Identity; may occur twice.
     ///
     /// `Calling-Party-Address` (AVP code 831, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.33.
@@ -195,6 +208,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Address (SIP or Tel URI) of the party addressed by the SIP transaction or voice call, from the Request-URI.
     ///
     /// `Called-Party-Address` (AVP code 832, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.32.
@@ -210,6 +224,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Time-Stamps`.
     pub static TIME_STAMPS_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -220,7 +235,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const TIME_STAMPS_OCCURS: [rt::Occurs; 4] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -228,6 +246,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Times of the SIP request and of its response, with millisecond fractions.
     ///
     /// `Time-Stamps` (AVP code 833, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.231.
@@ -243,6 +262,7 @@ pub mod defs {
         grouped: Some(&TIME_STAMPS_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// When the SIP request was sent or received, in whole seconds.
     ///
     /// `SIP-Request-Timestamp` (AVP code 834, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.202.
@@ -258,6 +278,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// When the response to the SIP request was sent or received, in whole seconds.
     ///
     /// `SIP-Response-Timestamp` (AVP code 835, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.204.
@@ -273,6 +294,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// SIP URI of an application server addressed during the session.
     ///
     /// `Application-Server` (AVP code 836, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.23.
@@ -288,6 +310,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The called party address an application server determined (for example after number translation).
     ///
     /// `Application-Provided-Called-Party-Address` (AVP code 837, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.22.
@@ -303,6 +326,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Inter-Operator-Identifier`.
     pub static INTER_OPERATOR_IDENTIFIER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -311,12 +335,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const INTER_OPERATOR_IDENTIFIER_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The originating and terminating IOIs exchanged in SIP signalling for this session.
     ///
     /// `Inter-Operator-Identifier` (AVP code 838, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.80.
@@ -332,6 +360,7 @@ pub mod defs {
         grouped: Some(&INTER_OPERATOR_IDENTIFIER_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Inter Operator Identifier of the originating network.
     ///
     /// `Originating-IOI` (AVP code 839, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.123.
@@ -347,6 +376,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Inter Operator Identifier of the terminating network.
     ///
     /// `Terminating-IOI` (AVP code 840, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.225.
@@ -362,6 +392,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The IMS Charging Identifier (ICID) of the SIP session or transaction.
     ///
     /// `IMS-Charging-Identifier` (AVP code 841, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.75.
@@ -377,6 +408,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// One session level SDP line (i=, c=, b=, k=, a=, ...) of the session description.
     ///
     /// `SDP-Session-Description` (AVP code 842, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.184.
@@ -392,6 +424,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `SDP-Media-Component`.
     pub static SDP_MEDIA_COMPONENT_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -418,7 +451,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const SDP_MEDIA_COMPONENT_OCCURS: [rt::Occurs; 10] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -432,6 +468,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// One media component of the session: its SDP m= line and media lines, initiator, type and the indications of the IMS nodes involved.
     ///
     /// `SDP-Media-Component` (AVP code 843, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.180.
@@ -447,6 +484,7 @@ pub mod defs {
         grouped: Some(&SDP_MEDIA_COMPONENT_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The SDP m= line of a media component.
     ///
     /// `SDP-Media-Name` (AVP code 844, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.182.
@@ -462,6 +500,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// One media level SDP line (i=, c=, b=, k=, a=, ...) of a media component.
     ///
     /// `SDP-Media-Description` (AVP code 845, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.181.
@@ -477,6 +516,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// IP address of the charging gateway.
     ///
     /// `CG-Address` (AVP code 846, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.36.
@@ -492,6 +532,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// IP address of the GGSN, P-GW or SMF that generated the charging ID.
     ///
     /// `GGSN-Address` (AVP code 847, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.68.
@@ -507,6 +548,15 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     /// IP address of the calling or called party, as seen by the P-CSCF serving it.
     ///
     /// `Served-Party-IP-Address` (AVP code 848, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.187.
@@ -522,6 +572,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// The QoS authorised by the policy function for the media, in TS 29.207 notation.
     ///
     /// `Authorised-QoS` (AVP code 849, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.27.
@@ -537,6 +588,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Application-Server-Information`.
     pub static APPLICATION_SERVER_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -546,13 +598,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const APPLICATION_SERVER_INFORMATION_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// An application server visited over ISC during the session: its SIP URI, the called party it provided and its status.
     ///
     /// `Application-Server-Information` (AVP code 850, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.24.
@@ -568,6 +624,7 @@ pub mod defs {
         grouped: Some(&APPLICATION_SERVER_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Trunk-Group-Id`.
     pub static TRUNK_GROUP_ID_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -576,12 +633,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const TRUNK_GROUP_ID_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The incoming and outgoing trunk groups of the PSTN legs of the session.
     ///
     /// `Trunk-Group-Id` (AVP code 851, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.237.
@@ -597,6 +658,7 @@ pub mod defs {
         grouped: Some(&TRUNK_GROUP_ID_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Identity of the trunk group of the incoming PSTN leg.
     ///
     /// `Incoming-Trunk-Group-Id` (AVP code 852, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.79.
@@ -612,6 +674,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Identity of the trunk group of the outgoing PSTN leg.
     ///
     /// `Outgoing-Trunk-Group-Id` (AVP code 853, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.129.
@@ -627,6 +690,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The bearer service used on the PSTN leg of an IMS session or in a voice call service.
     ///
     /// `Bearer-Service` (AVP code 854, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.30.
@@ -642,6 +706,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The service an MRFC hosts (for example a conference identifier) or the AoC service.
     ///
     /// `Service-Id` (AVP code 855, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.190.
@@ -657,6 +722,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// A non-barred public user identity associated with the identity under registration.
     ///
     /// `Associated-URI` (AVP code 856, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.26.
@@ -672,6 +738,15 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     /// Address of the party to be charged.
     ///
     /// `Charged-Party` (AVP code 857, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.39.
@@ -687,6 +762,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Address of the PoC server performing the controlling function of the session.
     ///
     /// `PoC-Controlling-Address` (AVP code 858, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.141.
@@ -702,6 +778,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Name of the PoC group the session is for.
     ///
     /// `PoC-Group-Name` (AVP code 859, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.143.
@@ -717,6 +794,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Why the IMS session or transaction ended: 0 for a normal end, SIP status codes for unsuccessful ones, other values for internal causes.
     ///
     /// `Cause-Code` (AVP code 861, vendor 10415 3GPP), Integer32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.35.
@@ -732,6 +810,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Which IMS or VCS function (S-CSCF, P-CSCF, AS, MRFC, ...) produced the charging information.
     ///
     /// `Node-Functionality` (AVP code 862, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.113.
@@ -770,6 +849,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The value of one piece of service specific data, inside Service-Specific-Info.
     ///
     /// `Service-Specific-Data` (AVP code 863, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.194.
@@ -785,6 +865,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether a SIP message body came from the calling or the called party.
     ///
     /// `Originator` (AVP code 864, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.124.
@@ -800,6 +881,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `PS-Furnish-Charging-Information`.
     pub static PS_FURNISH_CHARGING_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -814,13 +896,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const PS_FURNISH_CHARGING_INFORMATION_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(1, 1, usize::MAX, 0, 0),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Charging data the OCS asks the PCEF to write into the offline record (free format data and how to append it).
     ///
     /// `PS-Furnish-Charging-Information` (AVP code 865, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.157.
@@ -836,6 +922,7 @@ pub mod defs {
         grouped: Some(&PS_FURNISH_CHARGING_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Opaque online charging session data that the OCS wants stored in the offline charging record.
     ///
     /// `PS-Free-Format-Data` (AVP code 866, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.156.
@@ -851,6 +938,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether PS-Free-Format-Data is appended to or overwrites what is already stored for the session.
     ///
     /// `PS-Append-Free-Format-Data` (AVP code 867, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.155.
@@ -866,6 +954,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Seconds of granted time quota left at which the client asks the OCS for more, sent in Multiple-Services-Credit-Control beside a granted CC-Time.
     ///
     /// `Time-Quota-Threshold` (AVP code 868, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.229.
@@ -881,6 +970,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Octets of granted volume quota left at which the client asks the OCS for more, sent in Multiple-Services-Credit-Control beside a granted volume.
     ///
     /// `Volume-Quota-Threshold` (AVP code 869, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.243.
@@ -896,6 +986,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// One re-authorization event (QoS, location, RAT, tariff, ... change) that makes the credit control client report usage and request new quota.
     ///
     /// `Trigger-Type` (AVP code 870, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.236.
@@ -952,6 +1043,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Seconds of inactivity after which the client reports usage and returns the quota of the category, given by the OCS in Multiple-Services-Credit-Control.
     ///
     /// `Quota-Holding-Time` (AVP code 871, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.160.
@@ -967,6 +1059,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Why the client reports usage (threshold reached, quota exhausted, validity time over, final, ...), in Multiple-Services-Credit-Control or Used-Service-Unit.
     ///
     /// `Reporting-Reason` (AVP code 872, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.175.
@@ -993,6 +1086,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Service-Information`.
     pub static SERVICE_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1017,7 +1111,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const SERVICE_INFORMATION_OCCURS: [rt::Occurs; 13] = [
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
@@ -1034,6 +1131,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The container of 3GPP service specific information in ACR and CCR/CCA (and Rf/Ro answers): one *-Information child per service (PS, IMS, MMS, SMS, ProSe, ...) plus the subscription and AoC data common to them.
     ///
     /// `Service-Information` (AVP code 873, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.192.
@@ -1049,6 +1147,7 @@ pub mod defs {
         grouped: Some(&SERVICE_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `PS-Information`.
     pub static PS_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1218,7 +1317,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const PS_INFORMATION_OCCURS: [rt::Occurs; 73] = [
         rt::Occurs::new(0, u32::MAX, usize::MAX, 0, 0),
@@ -1295,6 +1397,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 0),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Packet switched (GPRS/EPC) charging data of the bearer or PDN connection: identities, addresses, QoS, location, RAT, containers and rate control, sent by the gateway or serving node in Service-Information.
     ///
     /// `PS-Information` (AVP code 874, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.158.
@@ -1310,6 +1413,7 @@ pub mod defs {
         grouped: Some(&PS_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `IMS-Information`.
     pub static IMS_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1374,7 +1478,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const IMS_INFORMATION_OCCURS: [rt::Occurs; 53] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -1431,6 +1538,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// IMS charging data of the session or event (roles, parties, timestamps, SDP, IOIs, application servers, access network and service continuity data), sent by IMS nodes in Service-Information.
     ///
     /// `IMS-Information` (AVP code 876, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.77.
@@ -1446,6 +1554,7 @@ pub mod defs {
         grouped: Some(&IMS_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `MMS-Information`.
     pub static MMS_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1472,7 +1581,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const MMS_INFORMATION_OCCURS: [rt::Occurs; 20] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -1496,6 +1608,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// MMS charging data of a multimedia message: originator, recipients, content, size, class, priority, reports and MMBox handling, sent by the MMS relay/server.
     ///
     /// `MMS-Information` (AVP code 877, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.110.
@@ -1511,6 +1624,7 @@ pub mod defs {
         grouped: Some(&MMS_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `LCS-Information`.
     pub static LCS_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1523,7 +1637,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const LCS_INFORMATION_OCCURS: [rt::Occurs; 6] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -1533,6 +1650,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 0, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Location service charging data: LCS client, target, location estimate, positioning data and the MSISDN.
     ///
     /// `LCS-Information` (AVP code 878, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.89.
@@ -1548,6 +1666,7 @@ pub mod defs {
         grouped: Some(&LCS_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `PoC-Information`.
     pub static PO_C_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1567,7 +1686,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const PO_C_INFORMATION_OCCURS: [rt::Occurs; 13] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -1584,6 +1706,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Push to talk over Cellular charging data: server and user roles, session type, participants, talk bursts and the controlling server.
     ///
     /// `PoC-Information` (AVP code 879, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.144.
@@ -1599,6 +1722,7 @@ pub mod defs {
         grouped: Some(&PO_C_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `MBMS-Information`.
     pub static MBMS_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1630,7 +1754,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const MBMS_INFORMATION_OCCURS: [rt::Occurs; 10] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -1644,6 +1771,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// MBMS charging data: the TMGI, service type, user service type, file repair, required QoS, service area and charged party.
     ///
     /// `MBMS-Information` (AVP code 880, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.99.
@@ -1659,6 +1787,7 @@ pub mod defs {
         grouped: Some(&MBMS_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Idle period in seconds after which time consumption stops until traffic resumes, given by the OCS for time based quota.
     ///
     /// `Quota-Consumption-Time` (AVP code 881, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.159.
@@ -1674,6 +1803,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Which party (called, calling, unknown) requested a session modification of a media component.
     ///
     /// `Media-Initiator-Flag` (AVP code 882, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.101.
@@ -1689,6 +1819,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the PoC server performs the participating or the controlling function.
     ///
     /// `PoC-Server-Role` (AVP code 883, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.145.
@@ -1709,6 +1840,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Kind of PoC session (one-to-one, chat group, pre-arranged group, ad-hoc group).
     ///
     /// `PoC-Session-Type` (AVP code 884, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.148.
@@ -1729,6 +1861,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Number of parties invited to (or involved in) the multi-party session.
     ///
     /// `Number-Of-Participants` (AVP code 885, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.117.
@@ -1744,6 +1877,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Originator-Address`.
     pub static ORIGINATOR_ADDRESS_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1753,13 +1887,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const ORIGINATOR_ADDRESS_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Address of the MM originator: its type, data and domain.
     ///
     /// `Originator-Address` (AVP code 886, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.125.
@@ -1775,6 +1913,7 @@ pub mod defs {
         grouped: Some(&ORIGINATOR_ADDRESS_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Address of a party involved in the PoC session (kept for releases before 7).
     ///
     /// `Participants-Involved` (AVP code 887, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.130.
@@ -1790,6 +1929,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The SIP Expires header value of the request being charged, when present.
     ///
     /// `Expires` (AVP code 888, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.66.
@@ -1805,6 +1945,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Message-Body`.
     pub static MESSAGE_BODY_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1815,7 +1956,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const MESSAGE_BODY_OCCURS: [rt::Occurs; 4] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -1823,6 +1967,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// One SIP message body (its content type, length and disposition, and who sent it) carried in the transaction being charged.
     ///
     /// `Message-Body` (AVP code 889, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.103.
@@ -1838,6 +1983,7 @@ pub mod defs {
         grouped: Some(&MESSAGE_BODY_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The address itself, formatted according to Address-Type.
     ///
     /// `Address-Data` (AVP code 897, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.7.
@@ -1853,6 +1999,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Address-Domain`.
     pub static ADDRESS_DOMAIN_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1866,12 +2013,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const ADDRESS_DOMAIN_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 0, 0),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Domain or network (name and 3GPP IMSI MCC-MNC) of the address.
     ///
     /// `Address-Domain` (AVP code 898, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.8.
@@ -1887,6 +2038,7 @@ pub mod defs {
         grouped: Some(&ADDRESS_DOMAIN_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// What kind of address Address-Data holds (e-mail, MSISDN, IPv4, IPv6, numeric shortcode, alphanumeric shortcode, other).
     ///
     /// `Address-Type` (AVP code 899, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.9.
@@ -1911,6 +2063,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// A fully qualified domain name.
     ///
     /// `Domain-Name` (AVP code 1200, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.55.
@@ -1926,6 +2079,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Recipient-Address`.
     pub static RECIPIENT_ADDRESS_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1936,7 +2090,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const RECIPIENT_ADDRESS_OCCURS: [rt::Occurs; 4] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -1944,6 +2101,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Address of one MM recipient: its type, data, domain and how it is addressed (To, Cc, Bcc).
     ///
     /// `Recipient-Address` (AVP code 1201, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.167.
@@ -1959,6 +2117,7 @@ pub mod defs {
         grouped: Some(&RECIPIENT_ADDRESS_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// When the message was submitted.
     ///
     /// `Submission-Time` (AVP code 1202, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.217.
@@ -1974,6 +2133,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `MM-Content-Type`.
     pub static MM_CONTENT_TYPE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -1984,7 +2144,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const MM_CONTENT_TYPE_OCCURS: [rt::Occurs; 4] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -1992,6 +2155,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Overall content type of the MM, its size and the content types of its parts.
     ///
     /// `MM-Content-Type` (AVP code 1203, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.108.
@@ -2007,6 +2171,7 @@ pub mod defs {
         grouped: Some(&MM_CONTENT_TYPE_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Well-known media type of the content, as an OMNA registry number.
     ///
     /// `Type-Number` (AVP code 1204, vendor 10415 3GPP), Integer32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.238.
@@ -2022,6 +2187,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Media type information beyond the well-known types (or a type that is not well known).
     ///
     /// `Additional-Type-Information` (AVP code 1205, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.6.
@@ -2037,6 +2203,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Size in octets of the content of this type.
     ///
     /// `Content-Size` (AVP code 1206, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.45.
@@ -2052,6 +2219,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Additional-Content-Information`.
     pub static ADDITIONAL_CONTENT_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2061,13 +2229,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const ADDITIONAL_CONTENT_INFORMATION_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Type and size of one further content part of the MM.
     ///
     /// `Additional-Content-Information` (AVP code 1207, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.5.
@@ -2083,6 +2255,7 @@ pub mod defs {
         grouped: Some(&ADDITIONAL_CONTENT_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// How the recipient is named in the MM header: To, Cc or Bcc.
     ///
     /// `Addressee-Type` (AVP code 1208, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.10.
@@ -2098,6 +2271,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Priority (low, normal, high) of the message.
     ///
     /// `Priority` (AVP code 1209, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154.
@@ -2113,6 +2287,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Identifier of the message being charged.
     ///
     /// `Message-ID` (AVP code 1210, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.105.
@@ -2128,6 +2303,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Which MMS PDU (m-send-req, m-retrieve-conf, m-notification-ind, ...) is being charged.
     ///
     /// `Message-Type` (AVP code 1211, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.107.
@@ -2159,6 +2335,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Size of the message in octets (for an MM, as TS 23.140 counts it).
     ///
     /// `Message-Size` (AVP code 1212, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.106.
@@ -2174,6 +2351,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Message-Class`.
     pub static MESSAGE_CLASS_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2182,12 +2360,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const MESSAGE_CLASS_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Class of the message: a well-known class identifier or a token text.
     ///
     /// `Message-Class` (AVP code 1213, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.104.
@@ -2203,6 +2385,7 @@ pub mod defs {
         grouped: Some(&MESSAGE_CLASS_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Well-known message class: personal, advertisement, informational or auto.
     ///
     /// `Class-Identifier` (AVP code 1214, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.40.
@@ -2223,6 +2406,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Message class given as text when it is not a well-known class.
     ///
     /// `Token-Text` (AVP code 1215, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.234.
@@ -2238,6 +2422,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the originator asked for a delivery report.
     ///
     /// `Delivery-Report-Requested` (AVP code 1216, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.52.
@@ -2253,6 +2438,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the originator allows the content to be adapted.
     ///
     /// `Adaptations` (AVP code 1217, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.4.
@@ -2268,6 +2454,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Identifier of the destination application of the MM.
     ///
     /// `Applic-ID` (AVP code 1218, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.21.
@@ -2283,6 +2470,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Auxiliary application specific control information of the MM.
     ///
     /// `Aux-Applic-Info` (AVP code 1219, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.28.
@@ -2298,6 +2486,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Highest MMS content class (text, image basic, image rich, video basic, ...) the MM belongs to.
     ///
     /// `Content-Class` (AVP code 1220, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.42.
@@ -2322,6 +2511,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the MM holds DRM protected content.
     ///
     /// `DRM-Content` (AVP code 1221, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.56.
@@ -2337,6 +2527,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the originator asked for a read reply report.
     ///
     /// `Read-Reply-Report-Requested` (AVP code 1222, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.162.
@@ -2352,6 +2543,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Identifier of the application that replies to the MM are to be delivered to.
     ///
     /// `Reply-Applic-ID` (AVP code 1223, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.173.
@@ -2367,6 +2559,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the MBMS user service supports point-to-point file repair.
     ///
     /// `File-Repair-Supported` (AVP code 1224, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.67.
@@ -2382,6 +2575,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the MBMS user service is a download or a streaming service.
     ///
     /// `MBMS-User-Service-Type` (AVP code 1225, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.100.
@@ -2397,6 +2591,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Service specific units of granted quota left at which the client asks the OCS for more, sent beside granted CC-Service-Specific-Units.
     ///
     /// `Unit-Quota-Threshold` (AVP code 1226, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.240.
@@ -2412,6 +2607,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "s6a", feature = "ts32299"))]
     /// The IP address of the PDP context or PDN connection being charged.
     ///
     /// `PDP-Address` (AVP code 1227, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.137.
@@ -2427,6 +2623,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// IP address of the SGSN or serving node (MME, S-GW, ePDG, ...) serving the UE.
     ///
     /// `SGSN-Address` (AVP code 1228, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.199.
@@ -2442,6 +2639,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Identifier of the PoC session (the SIP Call-ID of the session at the controlling server).
     ///
     /// `PoC-Session-Id` (AVP code 1229, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.146.
@@ -2457,6 +2655,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The deferred location event requested.
     ///
     /// `Deferred-Location-Event-Type` (AVP code 1230, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.51.
@@ -2472,6 +2671,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// APN of the LCS client.
     ///
     /// `LCS-APN` (AVP code 1231, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.81.
@@ -2487,6 +2687,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `LCS-Client-ID`.
     pub static LCS_CLIENT_ID_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2499,7 +2700,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const LCS_CLIENT_ID_OCCURS: [rt::Occurs; 6] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -2509,6 +2713,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Identity of the LCS client: type, external ID, dialled number, name, APN and requestor.
     ///
     /// `LCS-Client-ID` (AVP code 1232, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.84.
@@ -2524,6 +2729,7 @@ pub mod defs {
         grouped: Some(&LCS_CLIENT_ID_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The number of the LCS client as dialled by the UE.
     ///
     /// `LCS-Client-Dialed-By-MS` (AVP code 1233, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.82.
@@ -2539,6 +2745,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Identifier of the external LCS client.
     ///
     /// `LCS-Client-External-ID` (AVP code 1234, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.83.
@@ -2554,6 +2761,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `LCS-Client-Name`.
     pub static LCS_CLIENT_NAME_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2563,13 +2771,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const LCS_CLIENT_NAME_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Name of the LCS client, its coding scheme and format.
     ///
     /// `LCS-Client-Name` (AVP code 1235, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.85.
@@ -2585,6 +2797,7 @@ pub mod defs {
         grouped: Some(&LCS_CLIENT_NAME_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Alphabet and language of an LCS string.
     ///
     /// `LCS-Data-Coding-Scheme` (AVP code 1236, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.87.
@@ -2600,6 +2813,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Format of the LCS client name (logical name, e-mail, MSISDN, URL, SIP URL).
     ///
     /// `LCS-Format-Indicator` (AVP code 1237, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.88.
@@ -2621,6 +2835,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The LCS client name.
     ///
     /// `LCS-Name-String` (AVP code 1238, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.90.
@@ -2636,6 +2851,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `LCS-Requestor-ID`.
     pub static LCS_REQUESTOR_ID_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2644,12 +2860,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const LCS_REQUESTOR_ID_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Identity of the requestor of the location: its string and data coding scheme.
     ///
     /// `LCS-Requestor-ID` (AVP code 1239, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.91.
@@ -2665,6 +2885,7 @@ pub mod defs {
         grouped: Some(&LCS_REQUESTOR_ID_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Identifier of the location requestor (for example an MSISDN or a URL).
     ///
     /// `LCS-Requestor-ID-String` (AVP code 1240, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.92.
@@ -2680,6 +2901,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Kind of LCS client (emergency, value added, PLMN operator, lawful interception).
     ///
     /// `LCS-Client-Type` (AVP code 1241, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.86.
@@ -2700,6 +2922,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The estimated location of the target in universal coordinates, with its accuracy, as TS 23.032 encodes it.
     ///
     /// `Location-Estimate` (AVP code 1242, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.94.
@@ -2715,6 +2938,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Which location was requested (current, current or last known, initial, activate or cancel deferred).
     ///
     /// `Location-Estimate-Type` (AVP code 1243, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.95.
@@ -2736,6 +2960,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Location-Type`.
     pub static LOCATION_TYPE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2744,12 +2969,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const LOCATION_TYPE_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Which location estimate the client asked for, and the deferred event if any.
     ///
     /// `Location-Type` (AVP code 1244, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.96.
@@ -2765,6 +2994,7 @@ pub mod defs {
         grouped: Some(&LOCATION_TYPE_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Which positioning methods were tried for the location estimate and whether each succeeded.
     ///
     /// `Positioning-Data` (AVP code 1245, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.152.
@@ -2780,6 +3010,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the PDP context is a primary or a secondary one.
     ///
     /// `PDP-Context-Type` (AVP code 1247, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.138.
@@ -2795,6 +3026,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the originator asked for the MM to be stored in the MMBox.
     ///
     /// `MMBox-Storage-Requested` (AVP code 1248, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.109.
@@ -2810,6 +3042,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Service-Specific-Info`.
     pub static SERVICE_SPECIFIC_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2818,12 +3051,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const SERVICE_SPECIFIC_INFO_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Service specific data (a value and its type) supplied by an application server, PCEF or other node, in Service-Information trees or Multiple-Services-Credit-Control.
     ///
     /// `Service-Specific-Info` (AVP code 1249, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.195.
@@ -2839,6 +3076,7 @@ pub mod defs {
         grouped: Some(&SERVICE_SPECIFIC_INFO_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Address of the finally asserted called party, from P-Asserted-Identity of the answer.
     ///
     /// `Called-Asserted-Identity` (AVP code 1250, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.31.
@@ -2854,6 +3092,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The address originally requested by the calling party, when it differs from Called-Party-Address.
     ///
     /// `Requested-Party-Address` (AVP code 1251, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.176.
@@ -2869,6 +3108,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `PoC-User-Role`.
     pub static PO_C_USER_ROLE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2877,12 +3117,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const PO_C_USER_ROLE_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Role of the PoC user: the role identities and the kind of information unit.
     ///
     /// `PoC-User-Role` (AVP code 1252, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.149.
@@ -2898,6 +3142,7 @@ pub mod defs {
         grouped: Some(&PO_C_USER_ROLE_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Identity of the PoC user role.
     ///
     /// `PoC-User-Role-IDs` (AVP code 1253, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.150.
@@ -2913,6 +3158,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Kind of role information of the PoC user (moderator, dispatcher, session owner, session participant).
     ///
     /// `PoC-User-Role-Info-Units` (AVP code 1254, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.151.
@@ -2933,6 +3179,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Talk-Burst-Exchange`.
     pub static TALK_BURST_EXCHANGE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -2948,7 +3195,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const TALK_BURST_EXCHANGE_OCCURS: [rt::Occurs; 9] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -2961,6 +3211,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Talk burst counts, durations and volumes sent and received in a PoC container, with its change time and condition.
     ///
     /// `Talk-Burst-Exchange` (AVP code 1255, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.220.
@@ -2976,6 +3227,7 @@ pub mod defs {
         grouped: Some(&TALK_BURST_EXCHANGE_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The type of the value in Service-Specific-Data, inside Service-Specific-Info.
     ///
     /// `Service-Specific-Type` (AVP code 1257, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.196.
@@ -2991,6 +3243,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// When a charged event happened, reported in Used-Service-Unit beside CC-Service-Specific-Units for event based charging.
     ///
     /// `Event-Charging-TimeStamp` (AVP code 1258, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.64.
@@ -3006,6 +3259,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Access priority of a PoC participant (pre-emptive, high, normal, low).
     ///
     /// `Participant-Access-Priority` (AVP code 1259, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.132.
@@ -3026,6 +3280,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Participant-Group`.
     pub static PARTICIPANT_GROUP_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -3035,13 +3290,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const PARTICIPANT_GROUP_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// One participant of a PoC session: address, access priority and participating type.
     ///
     /// `Participant-Group` (AVP code 1260, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.131.
@@ -3057,6 +3316,7 @@ pub mod defs {
         grouped: Some(&PARTICIPANT_GROUP_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Why a PoC container or record was closed (service change, volume or time limit, number of participants, ...).
     ///
     /// `PoC-Change-Condition` (AVP code 1261, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.139.
@@ -3079,6 +3339,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// When a PoC container or record was closed.
     ///
     /// `PoC-Change-Time` (AVP code 1262, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.140.
@@ -3094,6 +3355,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// One P-Access-Network-Info header value (the access network and the user's location in it) taken from SIP signalling.
     ///
     /// `Access-Network-Information` (AVP code 1263, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.1.
@@ -3109,16 +3371,21 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Member grammar of `Trigger`.
     pub static TRIGGER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[rt::rule(&TRIGGER_TYPE, false, 0, None)],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "ts32299")]
     #[doc(hidden)]
     pub const TRIGGER_OCCURS: [rt::Occurs; 1] = [
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "ts32299")]
     /// In a CCA, lists the re-authorization trigger events the client is to act on for a Multiple-Services-Credit-Control instance; an empty Trigger switches all of them off.
     ///
     /// `Trigger` (AVP code 1264, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.235.
@@ -3134,6 +3401,7 @@ pub mod defs {
         grouped: Some(&TRIGGER_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Length in seconds of the base time interval that time quota consumption is counted in, inside Time-Quota-Mechanism.
     ///
     /// `Base-Time-Interval` (AVP code 1265, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.29.
@@ -3149,6 +3417,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Member grammar of `Envelope`.
     pub static ENVELOPE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -3181,7 +3450,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "ts32299")]
     #[doc(hidden)]
     pub const ENVELOPE_OCCURS: [rt::Occurs; 6] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -3191,6 +3463,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "ts32299")]
     /// Start and end time (and the usage) of one time envelope the client closed, reported in Multiple-Services-Credit-Control when envelope reporting is requested.
     ///
     /// `Envelope` (AVP code 1266, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.59.
@@ -3206,6 +3479,7 @@ pub mod defs {
         grouped: Some(&ENVELOPE_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// When a reported time envelope ended; absent while the envelope is still open.
     ///
     /// `Envelope-End-Time` (AVP code 1267, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.60.
@@ -3221,6 +3495,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Sent by the OCS in CCA[INITIAL] to say whether and how the client reports time envelopes (with or without volume and events).
     ///
     /// `Envelope-Reporting` (AVP code 1268, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.61.
@@ -3242,6 +3517,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// When a reported time envelope began.
     ///
     /// `Envelope-Start-Time` (AVP code 1269, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.62.
@@ -3257,6 +3533,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Time-Quota-Mechanism`.
     pub static TIME_QUOTA_MECHANISM_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -3265,12 +3542,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const TIME_QUOTA_MECHANISM_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Tells the client how to consume granted time quota: the envelope type (Time-Quota-Type) and the base time interval.
     ///
     /// `Time-Quota-Mechanism` (AVP code 1270, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.228.
@@ -3286,6 +3567,7 @@ pub mod defs {
         grouped: Some(&TIME_QUOTA_MECHANISM_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether granted time is consumed in discrete or continuous time periods, inside Time-Quota-Mechanism.
     ///
     /// `Time-Quota-Type` (AVP code 1271, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.230.
@@ -3301,6 +3583,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Early-Media-Description`.
     pub static EARLY_MEDIA_DESCRIPTION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -3310,13 +3593,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const EARLY_MEDIA_DESCRIPTION_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Media components set active during session establishment (early media), with their SDP and timestamps.
     ///
     /// `Early-Media-Description` (AVP code 1272, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.58.
@@ -3332,6 +3619,7 @@ pub mod defs {
         grouped: Some(&EARLY_MEDIA_DESCRIPTION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `SDP-TimeStamps`.
     pub static SDP_TIME_STAMPS_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -3340,12 +3628,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const SDP_TIME_STAMPS_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// When the SDP offer and the SDP answer were exchanged.
     ///
     /// `SDP-TimeStamps` (AVP code 1273, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.185.
@@ -3361,6 +3653,7 @@ pub mod defs {
         grouped: Some(&SDP_TIME_STAMPS_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// When the SDP offer was sent or received.
     ///
     /// `SDP-Offer-Timestamp` (AVP code 1274, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.183.
@@ -3376,6 +3669,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// When the SDP answer was sent or received.
     ///
     /// `SDP-Answer-Timestamp` (AVP code 1275, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.179.
@@ -3391,6 +3685,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `AF-Correlation-Information`.
     pub static AF_CORRELATION_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -3404,12 +3699,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const AF_CORRELATION_INFORMATION_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The AF charging identifier (the ICID for IMS) and the flow identifiers it covers, reported so that IMS and bearer charging can be correlated.
     ///
     /// `AF-Correlation-Information` (AVP code 1276, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.11.
@@ -3425,6 +3724,7 @@ pub mod defs {
         grouped: Some(&AF_CORRELATION_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the PoC session was set up as pre-established or on demand.
     ///
     /// `PoC-Session-Initiation-Type` (AVP code 1277, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.147.
@@ -3440,6 +3740,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Offline-Charging`.
     pub static OFFLINE_CHARGING_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -3455,7 +3756,10 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const OFFLINE_CHARGING_OCCURS: [rt::Occurs; 4] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -3463,6 +3767,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Offline charging parameters the OCS sets for the client: quota consumption time, time quota mechanism, envelope reporting and per-category settings.
     ///
     /// `Offline-Charging` (AVP code 1278, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.121.
@@ -3478,6 +3783,7 @@ pub mod defs {
         grouped: Some(&OFFLINE_CHARGING_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// How the user takes part in the PoC session: normal, NW PoC box or UE PoC box.
     ///
     /// `User-Participating-Type` (AVP code 1279, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.241.
@@ -3493,6 +3799,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Address of the alternate charged party an application server chose at IMS session setup.
     ///
     /// `Alternate-Charged-Party-Address` (AVP code 1280, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.12.
@@ -3508,6 +3815,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The IMS Communication Service Identifier (ICSI) from the P-Asserted-Service header of the request.
     ///
     /// `IMS-Communication-Service-Identifier` (AVP code 1281, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.76.
@@ -3523,6 +3831,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Number of talk bursts received.
     ///
     /// `Number-Of-Received-Talk-Bursts` (AVP code 1282, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.118.
@@ -3538,6 +3847,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Number of talk bursts sent.
     ///
     /// `Number-Of-Talk-Bursts` (AVP code 1283, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.119.
@@ -3553,6 +3863,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Total duration in seconds of the talk bursts received.
     ///
     /// `Received-Talk-Burst-Time` (AVP code 1284, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.165.
@@ -3568,6 +3879,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Total volume in octets of the talk bursts received.
     ///
     /// `Received-Talk-Burst-Volume` (AVP code 1285, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.166.
@@ -3583,6 +3895,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Total duration in seconds of the talk bursts sent.
     ///
     /// `Talk-Burst-Time` (AVP code 1286, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.221.
@@ -3598,6 +3911,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Total volume in octets of the talk bursts sent.
     ///
     /// `Talk-Burst-Volume` (AVP code 1287, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.222.
@@ -3613,6 +3927,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Address of the party that initiated the release of a media component.
     ///
     /// `Media-Initiator-Party` (AVP code 1288, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.102.
@@ -3628,6 +3943,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Which PC5 radio technology (E-UTRA, WLAN, both) the UE used for direct discovery.
     ///
     /// `PC5-Radio-Technology` (AVP code 1300, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 32.299 section 7.2.135C.
@@ -3643,6 +3959,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// End of the period a secondary RAT usage report covers.
     ///
     /// `RAN-End-Timestamp` (AVP code 1301, vendor 10415 3GPP), Time; flags M must-not, V must, P may; 3GPP TS 32.299 section 7.2.160Da.
@@ -3658,6 +3975,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `RAN-Secondary-RAT-Usage-Report`.
     pub static RAN_SECONDARY_RAT_USAGE_REPORT_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -3685,7 +4003,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const RAN_SECONDARY_RAT_USAGE_REPORT_OCCURS: [rt::Occurs; 6] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
@@ -3695,6 +4016,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 0, 0),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Usage on a secondary RAT (for example NR) as reported by the RAN: RAT type, period and volumes.
     ///
     /// `RAN-Secondary-RAT-Usage-Report` (AVP code 1302, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 32.299 section 7.2.160Db.
@@ -3710,6 +4032,7 @@ pub mod defs {
         grouped: Some(&RAN_SECONDARY_RAT_USAGE_REPORT_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Start of the period a secondary RAT usage report covers.
     ///
     /// `RAN-Start-Timestamp` (AVP code 1303, vendor 10415 3GPP), Time; flags M must-not, V must, P may; 3GPP TS 32.299 section 7.2.160Dc.
@@ -3725,6 +4048,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Which secondary RAT the RAN reported usage for, as the RAN encodes it.
     ///
     /// `Secondary-RAT-Type` (AVP code 1304, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 32.299 section 7.2.188A.
@@ -3740,6 +4064,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Civic address of the WLAN access point serving the UE.
     ///
     /// `Civic-Address-Information` (AVP code 1305, vendor 10415 3GPP), UTF8String; flags M must-not, V must, P may; 3GPP TS 32.299 section 7.2.35B.
@@ -3755,6 +4080,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Member grammar of `WLAN-Operator-Id`.
     pub static WLAN_OPERATOR_ID_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -3763,12 +4089,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "ts32299")]
     #[doc(hidden)]
     pub const WLAN_OPERATOR_ID_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "ts32299")]
     /// Identity (name and PLMN) of the trusted or untrusted WLAN operator.
     ///
     /// `WLAN-Operator-Id` (AVP code 1306, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 32.299 section 7.2.251.
@@ -3784,6 +4114,7 @@ pub mod defs {
         grouped: Some(&WLAN_OPERATOR_ID_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Name of the WLAN operator.
     ///
     /// `WLAN-Operator-Name` (AVP code 1307, vendor 10415 3GPP), UTF8String; flags M must-not, V must, P may; 3GPP TS 32.299 section 7.2.252.
@@ -3799,6 +4130,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// PLMN identity of the WLAN operator.
     ///
     /// `WLAN-PLMN-Id` (AVP code 1308, vendor 10415 3GPP), UTF8String; flags M must-not, V must, P may; 3GPP TS 32.299 section 7.2.253.
@@ -3814,6 +4146,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Content of the API invocation or notification (for example its body), as the SCEF saw it.
     ///
     /// `API-Content` (AVP code 1309, vendor 10415 3GPP), UTF8String; flags M must-not, V must, P may; 3GPP TS 32.299 section 7.2.20aA.
@@ -3829,6 +4162,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Whether the charged API operation was an invocation or a notification.
     ///
     /// `API-Direction` (AVP code 1310, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 32.299 section 7.2.20bA.
@@ -3844,6 +4178,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Identifies the northbound API invoked.
     ///
     /// `API-Identifier` (AVP code 1311, vendor 10415 3GPP), OctetString; flags M must-not, V must, P may; 3GPP TS 32.299 section 7.2.20cA.
@@ -3859,6 +4194,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// When the SCS/AS submitted the API invocation to the SCEF.
     ///
     /// `API-Invocation-Timestamp` (AVP code 1312, vendor 10415 3GPP), Time; flags M must-not, V must, P may; 3GPP TS 32.299 section 7.2.20dA.
@@ -3874,6 +4210,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Result of the API invocation.
     ///
     /// `API-Result-Code` (AVP code 1313, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 32.299 section 7.2.20fA.
@@ -3889,6 +4226,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Size in octets of the API payload.
     ///
     /// `API-Size` (AVP code 1314, vendor 10415 3GPP), Unsigned64; flags M must-not, V must, P may; 3GPP TS 32.299 section 7.2.20gA.
@@ -3904,6 +4242,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Which network element (TS 23.682) triggered the API notification.
     ///
     /// `API-Network-Service-Node` (AVP code 1315, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 32.299 section 7.2.20eA.
@@ -3928,6 +4267,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Member grammar of `Exposure-Function-API-Information`.
     pub static EXPOSURE_FUNCTION_API_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -3945,7 +4285,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "ts32299")]
     #[doc(hidden)]
     pub const EXPOSURE_FUNCTION_API_INFORMATION_OCCURS: [rt::Occurs; 11] = [
         rt::Occurs::new(0, u32::MAX, usize::MAX, 0, 0),
@@ -3960,6 +4303,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(feature = "ts32299")]
     /// Charging data of one northbound API invocation or notification through the SCEF: API, direction, timestamps, result, size and the parties.
     ///
     /// `Exposure-Function-API-Information` (AVP code 1316, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 32.299 section 7.2.66aA.
@@ -3975,6 +4319,7 @@ pub mod defs {
         grouped: Some(&EXPOSURE_FUNCTION_API_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// IP address of the SCEF.
     ///
     /// `SCEF-Address` (AVP code 1317, vendor 10415 3GPP), Address; flags M must-not, V must, P may; 3GPP TS 32.299 section 7.2.178aA.
@@ -3990,6 +4335,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// The T8 long term transaction reference ID of the API transaction.
     ///
     /// `TLTRI` (AVP code 1318, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 32.299 section 7.2.232A.
@@ -4005,6 +4351,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Member grammar of `3GPP-OC-Specific-Reduction`.
     pub static AVP_3GPP_OC_SPECIFIC_REDUCTION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4019,13 +4366,17 @@ pub mod defs {
         ],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "ts32299")]
     #[doc(hidden)]
     pub const AVP_3GPP_OC_SPECIFIC_REDUCTION_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 0),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 0, 0),
     ];
+    #[cfg(feature = "ts32299")]
     /// Restricts the reduction of a 3GPP extended OC-OLR (annex B) to rating groups and/or request types, with its own percentage.
     ///
     /// `3GPP-OC-Specific-Reduction` (AVP code 1320, vendor 10415 3GPP), Grouped; flags M must-not, V must, P may; 3GPP TS 32.299 section B.2.3.
@@ -4041,6 +4392,7 @@ pub mod defs {
         grouped: Some(&AVP_3GPP_OC_SPECIFIC_REDUCTION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// A rating group (charging key) that an overload report's reduction applies to.
     ///
     /// `3GPP-OC-Rating-Group` (AVP code 1321, vendor 10415 3GPP), Unsigned32; flags M must-not, V must, P may; 3GPP TS 32.299 section B.2.1.
@@ -4056,6 +4408,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// A CC-Request-Type that an overload report's reduction applies to.
     ///
     /// `3GPP-OC-Request-Type` (AVP code 1322, vendor 10415 3GPP), Enumerated; flags M must-not, V must, P may; 3GPP TS 32.299 section B.2.2.
@@ -4076,6 +4429,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `SMS-Information`.
     pub static SMS_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4115,7 +4469,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const SMS_INFORMATION_OCCURS: [rt::Occurs; 23] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -4142,6 +4499,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// SMS charging data of a short message: node role, addresses, SMSC, coding, message type, recipients, device trigger and result.
     ///
     /// `SMS-Information` (AVP code 2000, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.211.
@@ -4157,6 +4515,7 @@ pub mod defs {
         grouped: Some(&SMS_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Data coding scheme of the short message.
     ///
     /// `Data-Coding-Scheme` (AVP code 2001, vendor 10415 3GPP), Integer32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.49.
@@ -4172,6 +4531,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Destination-Interface`.
     pub static DESTINATION_INTERFACE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4182,7 +4542,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const DESTINATION_INTERFACE_OCCURS: [rt::Occurs; 4] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -4190,6 +4553,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The interface (identity, text, port, type) the message is delivered on.
     ///
     /// `Destination-Interface` (AVP code 2002, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.53.
@@ -4205,6 +4569,7 @@ pub mod defs {
         grouped: Some(&DESTINATION_INTERFACE_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Identity of the interface, as given by the messaging node.
     ///
     /// `Interface-Id` (AVP code 2003, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.71.
@@ -4220,6 +4585,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Port (for example the transport port) of the application behind the interface.
     ///
     /// `Interface-Port` (AVP code 2004, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.72.
@@ -4235,6 +4601,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Descriptive text about the application behind the interface.
     ///
     /// `Interface-Text` (AVP code 2005, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.73.
@@ -4250,6 +4617,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Nature of the interface or transaction (mobile originating, mobile terminating, application originating, application terminating, ...).
     ///
     /// `Interface-Type` (AVP code 2006, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.74.
@@ -4271,6 +4639,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Type of the short message that caused the charging interaction (submission, delivery report, SM service request, ...).
     ///
     /// `SM-Message-Type` (AVP code 2007, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.207.
@@ -4293,6 +4662,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// SCCP calling address (global title, E.164) used by the node that received the short message.
     ///
     /// `Originator-SCCP-Address` (AVP code 2008, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.128.
@@ -4308,6 +4678,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Originator-Interface`.
     pub static ORIGINATOR_INTERFACE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4318,7 +4689,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const ORIGINATOR_INTERFACE_OCCURS: [rt::Occurs; 4] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -4326,6 +4700,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The interface (identity, text, port, type) the message arrived on.
     ///
     /// `Originator-Interface` (AVP code 2009, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.126.
@@ -4341,6 +4716,7 @@ pub mod defs {
         grouped: Some(&ORIGINATOR_INTERFACE_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// SCCP called address (global title, E.164) used by the node that delivers the short message.
     ///
     /// `Recipient-SCCP-Address` (AVP code 2010, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.170.
@@ -4356,6 +4732,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether a reply path was requested for the short message.
     ///
     /// `Reply-Path-Requested` (AVP code 2011, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.174.
@@ -4371,6 +4748,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// When the short message was delivered, or delivery was attempted, as the status report says.
     ///
     /// `SM-Discharge-Time` (AVP code 2012, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.206.
@@ -4386,6 +4764,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The TP-Protocol-Identifier of the short message.
     ///
     /// `SM-Protocol-ID` (AVP code 2013, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.208.
@@ -4401,6 +4780,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Status of the short message from the status report (TP-Status).
     ///
     /// `SM-Status` (AVP code 2014, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.209.
@@ -4416,6 +4796,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The user data header of the short message.
     ///
     /// `SM-User-Data-Header` (AVP code 2015, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.210.
@@ -4431,6 +4812,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Role of the SMS node in the charging event (SMS router, IP-SM-GW, both, SMS-SC).
     ///
     /// `SMS-Node` (AVP code 2016, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.212.
@@ -4451,6 +4833,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Address of the SMSC, as carried in the short message.
     ///
     /// `SMSC-Address` (AVP code 2017, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.214.
@@ -4466,6 +4849,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Address of the messaging node the OCS is connected to.
     ///
     /// `Client-Address` (AVP code 2018, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.41.
@@ -4481,6 +4865,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Number of short messages the IMS application sent.
     ///
     /// `Number-Of-Messages-Sent` (AVP code 2019, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.116.
@@ -4496,6 +4881,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "ro", feature = "ts32299"))]
     /// In a CCA: whether the subscriber's balance has dropped below the account's low balance threshold.
     ///
     /// `Low-Balance-Indication` (AVP code 2020, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.97.
@@ -4511,6 +4897,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Remaining-Balance`.
     pub static REMAINING_BALANCE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4524,12 +4911,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const REMAINING_BALANCE_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "ro", feature = "ts32299"))]
     /// In a CCA: the subscriber's remaining account balance (unit value and currency code).
     ///
     /// `Remaining-Balance` (AVP code 2021, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.172.
@@ -4545,6 +4936,7 @@ pub mod defs {
         grouped: Some(&REMAINING_BALANCE_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Opaque OCS data for a later refund, returned by the client when it asks for a refund.
     ///
     /// `Refund-Information` (AVP code 2022, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.171.
@@ -4560,6 +4952,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The carrier select routing information obtained by a carrier selection lookup, as carried in the Request-URI.
     ///
     /// `Carrier-Select-Routing-Information` (AVP code 2023, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.34.
@@ -4575,6 +4968,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The routing number obtained by a number portability lookup, as carried in the Request-URI.
     ///
     /// `Number-Portability-Routing-Information` (AVP code 2024, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.120.
@@ -4590,6 +4984,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// PoC charging event that is not tied to a session (talk burst exchange, instant personal alert, group advertisement, ...).
     ///
     /// `PoC-Event-Type` (AVP code 2025, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.142.
@@ -4611,6 +5006,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Recipient-Info`.
     pub static RECIPIENT_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4622,7 +5018,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const RECIPIENT_INFO_OCCURS: [rt::Occurs; 5] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -4631,6 +5030,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// One recipient of an SMS: its address, received addresses, SCCP address, interfaces and protocol data.
     ///
     /// `Recipient-Info` (AVP code 2026, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.168.
@@ -4646,6 +5046,7 @@ pub mod defs {
         grouped: Some(&RECIPIENT_INFO_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Originator-Received-Address`.
     pub static ORIGINATOR_RECEIVED_ADDRESS_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4655,13 +5056,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const ORIGINATOR_RECEIVED_ADDRESS_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The originator address as it was received, before any modification by the messaging node.
     ///
     /// `Originator-Received-Address` (AVP code 2027, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.127.
@@ -4677,6 +5082,7 @@ pub mod defs {
         grouped: Some(&ORIGINATOR_RECEIVED_ADDRESS_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Recipient-Received-Address`.
     pub static RECIPIENT_RECEIVED_ADDRESS_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4686,13 +5092,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const RECIPIENT_RECEIVED_ADDRESS_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// A recipient address as it was received, before any modification by the messaging node.
     ///
     /// `Recipient-Received-Address` (AVP code 2028, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.169.
@@ -4708,6 +5118,7 @@ pub mod defs {
         grouped: Some(&RECIPIENT_RECEIVED_ADDRESS_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Which SM service (CPM, forwarding, copy, auto-reply, ...) caused the charging interaction.
     ///
     /// `SM-Service-Type` (AVP code 2029, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.213.
@@ -4735,16 +5146,21 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `MMTel-Information`.
     pub static MM_TEL_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[rt::rule(&SUPPLEMENTARY_SERVICE, false, 0, None)],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const MM_TEL_INFORMATION_OCCURS: [rt::Occurs; 1] = [
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// MMTel supplementary service data: the supplementary services used and the subscriber's role in them.
     ///
     /// `MMTel-Information` (AVP code 2030, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.111.
@@ -4760,6 +5176,7 @@ pub mod defs {
         grouped: Some(&MM_TEL_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Which MMTel supplementary service (CDIV, CB, ECT, CONF, ...) is reported, as a TS 32.275 code.
     ///
     /// `MMTel-SService-Type` (AVP code 2031, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.111A.
@@ -4775,6 +5192,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The mode of a CDIV, CB or ECT supplementary service, as a TS 32.275 code.
     ///
     /// `Service-Mode` (AVP code 2032, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.193.
@@ -4790,6 +5208,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Whether the subscriber is the originating or the terminating party of the supplementary service.
     ///
     /// `Subscriber-Role` (AVP code 2033, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.218.
@@ -4805,6 +5224,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// How many diversions a CDIV service performed.
     ///
     /// `Number-Of-Diversions` (AVP code 2034, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.115.
@@ -4820,6 +5240,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Address of the other party of a supplementary service (the diverting or transferring user, ...).
     ///
     /// `Associated-Party-Address` (AVP code 2035, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.25.
@@ -4835,6 +5256,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the SDP of a media component came from an offer or from an answer.
     ///
     /// `SDP-Type` (AVP code 2036, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.186.
@@ -4850,6 +5272,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// What charging condition change (QoS change, tariff time, record closure, ...) closed the container or triggered the report, as a TS 32.298 code.
     ///
     /// `Change-Condition` (AVP code 2037, vendor 10415 3GPP), Integer32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.37.
@@ -4865,6 +5288,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// When the charging condition change of a container or report happened.
     ///
     /// `Change-Time` (AVP code 2038, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.38.
@@ -4880,6 +5304,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// A more detailed cause from the packet core node for the closure of the record.
     ///
     /// `Diagnostics` (AVP code 2039, vendor 10415 3GPP), Integer32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.54.
@@ -4895,6 +5320,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Service-Data-Container`.
     pub static SERVICE_DATA_CONTAINER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -4972,7 +5398,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const SERVICE_DATA_CONTAINER_OCCURS: [rt::Occurs; 26] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -5002,6 +5431,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Usage of one rating group or service in offline PS charging: volumes, time, times of first and last use, QoS, location and the change condition that closed the container.
     ///
     /// `Service-Data-Container` (AVP code 2040, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.189.
@@ -5017,6 +5447,7 @@ pub mod defs {
         grouped: Some(&SERVICE_DATA_CONTAINER_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// When the user session started at the S-GW/P-GW, or when the voice call service started.
     ///
     /// `Start-Time` (AVP code 2041, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.215.
@@ -5032,6 +5463,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// When the user session ended at the S-GW/P-GW, or when the voice call service ended.
     ///
     /// `Stop-Time` (AVP code 2042, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.216.
@@ -5047,6 +5479,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// When the first IP packet mapped to the service data container was sent.
     ///
     /// `Time-First-Usage` (AVP code 2043, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.226.
@@ -5062,6 +5495,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// When the last IP packet mapped to the service data container was sent.
     ///
     /// `Time-Last-Usage` (AVP code 2044, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.227.
@@ -5077,6 +5511,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Time in seconds the service was used within the service data container's reporting interval.
     ///
     /// `Time-Usage` (AVP code 2045, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.232.
@@ -5092,6 +5527,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Traffic-Data-Volumes`.
     pub static TRAFFIC_DATA_VOLUMES_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -5138,7 +5574,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const TRAFFIC_DATA_VOLUMES_OCCURS: [rt::Occurs; 15] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -5157,6 +5596,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Volumes of one bearer or QoS period in offline PS charging, with the QoS, change condition and location of the period.
     ///
     /// `Traffic-Data-Volumes` (AVP code 2046, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.233.
@@ -5172,6 +5612,7 @@ pub mod defs {
         grouped: Some(&TRAFFIC_DATA_VOLUMES_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Which kind of node (SGSN, PMIP S-GW, GTP S-GW, ePDG, MME, TWAG, ...) serves the UE.
     ///
     /// `Serving-Node-Type` (AVP code 2047, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.198.
@@ -5195,6 +5636,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Supplementary-Service`.
     pub static SUPPLEMENTARY_SERVICE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -5211,7 +5653,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const SUPPLEMENTARY_SERVICE_OCCURS: [rt::Occurs; 10] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -5225,6 +5670,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// One MMTel supplementary service used: its type and mode, timing, diversions, associated party and conference data.
     ///
     /// `Supplementary-Service` (AVP code 2048, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.219.
@@ -5240,6 +5686,7 @@ pub mod defs {
         grouped: Some(&SUPPLEMENTARY_SERVICE_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// What a participant did during a conference (create, join, invite, quit).
     ///
     /// `Participant-Action-Type` (AVP code 2049, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.133.
@@ -5260,6 +5707,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Charging identifier shared by all records of one PDN connection.
     ///
     /// `PDN-Connection-Charging-ID` (AVP code 2050, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.136.
@@ -5275,6 +5723,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the PDP or PDN address was allocated dynamically.
     ///
     /// `Dynamic-Address-Flag` (AVP code 2051, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.57.
@@ -5290,6 +5739,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Accumulated-Cost`.
     pub static ACCUMULATED_COST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -5303,12 +5753,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const ACCUMULATED_COST_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Cost accumulated so far in the session (unit value and exponent).
     ///
     /// `Accumulated-Cost` (AVP code 2052, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.3.
@@ -5324,6 +5778,7 @@ pub mod defs {
         grouped: Some(&ACCUMULATED_COST_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `AoC-Cost-Information`.
     pub static AO_C_COST_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -5338,13 +5793,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const AO_C_COST_INFORMATION_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Accumulated and incremental cost, with currency, sent by the OCS for advice of charge.
     ///
     /// `AoC-Cost-Information` (AVP code 2053, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.13.
@@ -5360,6 +5819,7 @@ pub mod defs {
         grouped: Some(&AO_C_COST_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `AoC-Information`.
     pub static AO_C_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -5369,13 +5829,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const AO_C_INFORMATION_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Advice of charge data exchanged with the OCS: cost information, tariff information and the AoC subscription of the user.
     ///
     /// `AoC-Information` (AVP code 2054, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.15.
@@ -5391,6 +5855,7 @@ pub mod defs {
         grouped: Some(&AO_C_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "ro", feature = "ts32299"))]
     /// Sent by the client to ask the OCS for AoC information (none, tariff only, tariff and cost) alongside the credit request.
     ///
     /// `AoC-Request-Type` (AVP code 2055, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.16.
@@ -5411,6 +5876,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Current-Tariff`.
     pub static CURRENT_TARIFF_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -5425,13 +5891,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const CURRENT_TARIFF_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The tariff in force: currency, scale factor and rate elements.
     ///
     /// `Current-Tariff` (AVP code 2056, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.47.
@@ -5447,6 +5917,7 @@ pub mod defs {
         grouped: Some(&CURRENT_TARIFF_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Next-Tariff`.
     pub static NEXT_TARIFF_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -5461,13 +5932,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const NEXT_TARIFF_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The tariff that will apply after the next tariff switch: currency, scale factor and rate elements.
     ///
     /// `Next-Tariff` (AVP code 2057, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.112.
@@ -5483,6 +5958,7 @@ pub mod defs {
         grouped: Some(&NEXT_TARIFF_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Rate-Element`.
     pub static RATE_ELEMENT_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -5499,7 +5975,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const RATE_ELEMENT_OCCURS: [rt::Occurs; 5] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -5508,6 +5987,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// One rate element of a tariff: charge type, unit type and value, quanta and reason code.
     ///
     /// `Rate-Element` (AVP code 2058, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.161.
@@ -5523,6 +6003,7 @@ pub mod defs {
         grouped: Some(&RATE_ELEMENT_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Scale-Factor`.
     pub static SCALE_FACTOR_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -5536,12 +6017,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const SCALE_FACTOR_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Multiplication factor (value and exponent) applied to tariff rate elements.
     ///
     /// `Scale-Factor` (AVP code 2059, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.178.
@@ -5557,6 +6042,7 @@ pub mod defs {
         grouped: Some(&SCALE_FACTOR_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Tariff-Information`.
     pub static TARIFF_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -5571,13 +6057,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const TARIFF_INFORMATION_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// A tariff definition (current tariff, time of the next switch and next tariff) from the local or a third party provider.
     ///
     /// `Tariff-Information` (AVP code 2060, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.223.
@@ -5593,6 +6083,7 @@ pub mod defs {
         grouped: Some(&TARIFF_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Unit-Cost`.
     pub static UNIT_COST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -5606,12 +6097,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const UNIT_COST_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// A monetary value (value and exponent) in the tariff's currency.
     ///
     /// `Unit-Cost` (AVP code 2061, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.239.
@@ -5627,6 +6122,7 @@ pub mod defs {
         grouped: Some(&UNIT_COST_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Incremental-Cost`.
     pub static INCREMENTAL_COST_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -5640,12 +6136,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const INCREMENTAL_COST_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Cost added since the last AoC interaction in the session.
     ///
     /// `Incremental-Cost` (AVP code 2062, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.70.
@@ -5661,6 +6161,7 @@ pub mod defs {
         grouped: Some(&INCREMENTAL_COST_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Sequence number of the service data container, increased by one for each container closed.
     ///
     /// `Local-Sequence-Number` (AVP code 2063, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.93.
@@ -5676,6 +6177,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Operator configurable identifier of the node that produced the charging information.
     ///
     /// `Node-Id` (AVP code 2064, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.114.
@@ -5691,6 +6193,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Set in the first ACR[Start] sent after an inter serving node change (S-GW, ePDG, TWAG, HSGW).
     ///
     /// `SGW-Change` (AVP code 2065, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.200.
@@ -5709,6 +6212,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// How the applied charging characteristics were chosen (serving node supplied, subscription, APN or home/roaming/visiting default).
     ///
     /// `Charging-Characteristics-Selection-Mode` (AVP code 2066, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.39A.
@@ -5731,6 +6235,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// IP address of the S-GW.
     ///
     /// `SGW-Address` (AVP code 2067, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.199A.
@@ -5746,6 +6251,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the IPv4 address of an IPv4v6 PDN connection was allocated dynamically (Dynamic-Address-Flag covering the IPv6 one).
     ///
     /// `Dynamic-Address-Flag-Extension` (AVP code 2068, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.57A.
@@ -5761,6 +6267,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Which kind of charge (usage, communication attempt, setup, add-on) a Rate-Element prices.
     ///
     /// `Charge-Reason-Code` (AVP code 2118, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.38A.
@@ -5782,6 +6289,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Milliseconds to add to SIP-Request-Timestamp.
     ///
     /// `SIP-Request-Timestamp-Fraction` (AVP code 2301, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.203.
@@ -5797,6 +6305,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Milliseconds to add to SIP-Response-Timestamp.
     ///
     /// `SIP-Response-Timestamp-Fraction` (AVP code 2302, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.205.
@@ -5812,6 +6321,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the node sent online charging requests because an ECF address was received in P-Charging-Function-Addresses.
     ///
     /// `Online-Charging-Flag` (AVP code 2303, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.122.
@@ -5827,6 +6337,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The CUG interlock code identifying a closed user group membership.
     ///
     /// `CUG-Information` (AVP code 2304, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.48.
@@ -5842,6 +6353,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Real-Time-Tariff-Information`.
     pub static REAL_TIME_TARIFF_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -5850,12 +6362,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const REAL_TIME_TARIFF_INFORMATION_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Tariff information received in real time in SIP signalling (TS 29.658), as structured data or as XML.
     ///
     /// `Real-Time-Tariff-Information` (AVP code 2305, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.164.
@@ -5871,6 +6387,7 @@ pub mod defs {
         grouped: Some(&REAL_TIME_TARIFF_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The XML tariff or add-on charge body exchanged during a SIP transaction (TS 29.658).
     ///
     /// `Tariff-XML` (AVP code 2306, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.224.
@@ -5886,6 +6403,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// IP address of the MBMS gateway.
     ///
     /// `MBMS-GW-Address` (AVP code 2307, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.98.
@@ -5901,6 +6419,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Set when the served IMSI is not authenticated (emergency bearer without authentication).
     ///
     /// `IMSI-Unauthenticated-Flag` (AVP code 2308, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.78.
@@ -5916,6 +6435,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// When the subscriber's account expires, reported by the OCS.
     ///
     /// `Account-Expiration` (AVP code 2309, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.2.
@@ -5931,6 +6451,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// How AoC information is presented to the UE: monetary, non-monetary or charge advice information (CAI).
     ///
     /// `AoC-Format` (AVP code 2310, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.14.
@@ -5946,6 +6467,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `AoC-Service`.
     pub static AO_C_SERVICE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -5954,12 +6476,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const AO_C_SERVICE_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// One pair of AoC service type and its obligatory type, in AoC-Subscription-Information.
     ///
     /// `AoC-Service` (AVP code 2311, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.17.
@@ -5975,6 +6501,7 @@ pub mod defs {
         grouped: Some(&AO_C_SERVICE_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the AoC information of the service is binding or not.
     ///
     /// `AoC-Service-Obligatory-Type` (AVP code 2312, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.18.
@@ -5990,6 +6517,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Which kind of AoC information (none, AoC-S, AoC-D, AoC-E) is to be provided to the subscriber.
     ///
     /// `AoC-Service-Type` (AVP code 2313, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.19.
@@ -6005,6 +6533,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `AoC-Subscription-Information`.
     pub static AO_C_SUBSCRIPTION_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -6014,13 +6543,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const AO_C_SUBSCRIPTION_INFORMATION_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The user's AoC subscription and formatting parameters as received from the HSS.
     ///
     /// `AoC-Subscription-Information` (AVP code 2314, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.20.
@@ -6036,6 +6569,7 @@ pub mod defs {
         grouped: Some(&AO_C_SUBSCRIPTION_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// ISO 4217 currency code the AoC function would like costs expressed in.
     ///
     /// `Preferred-AoC-Currency` (AVP code 2315, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.153.
@@ -6051,6 +6585,15 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     /// Access mode (closed or hybrid) of the CSG cell the user is in.
     ///
     /// `CSG-Access-Mode` (AVP code 2317, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.46A.
@@ -6066,6 +6609,15 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     /// Whether the UE is a member of the hybrid CSG cell it is in.
     ///
     /// `CSG-Membership-Indication` (AVP code 2318, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.46B.
@@ -6081,6 +6633,15 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     /// Member grammar of `User-CSG-Information`.
     pub static USER_CSG_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -6089,12 +6650,32 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     #[doc(hidden)]
     pub const USER_CSG_INFORMATION_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
     /// Closed Subscriber Group data of the cell access: CSG ID, access mode and membership indication.
     ///
     /// `User-CSG-Information` (AVP code 2319, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.240A.
@@ -6110,6 +6691,7 @@ pub mod defs {
         grouped: Some(&USER_CSG_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The SIP Call-ID of the outgoing leg when an application server acts as a B2BUA.
     ///
     /// `Outgoing-Session-Id` (AVP code 2320, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.128A.
@@ -6125,6 +6707,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The ICID of the initial SIP session, reported after IMS service continuity created a new one.
     ///
     /// `Initial-IMS-Charging-Identifier` (AVP code 2321, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.79A.
@@ -6140,6 +6723,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the IMS session or registration is an emergency one.
     ///
     /// `IMS-Emergency-Indicator` (AVP code 2322, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.76A.
@@ -6155,6 +6739,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Which party (content provider or subscriber) the MBMS record charges.
     ///
     /// `MBMS-Charged-Party` (AVP code 2323, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.97B.
@@ -6170,6 +6755,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The IMS Application Reference Identifier (IARI) of the request.
     ///
     /// `IMS-Application-Reference-Identifier` (AVP code 2601, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.74A.
@@ -6185,6 +6771,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the PDN connection has low priority (NAS signalling low priority).
     ///
     /// `Low-Priority-Indicator` (AVP code 2602, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.97A.
@@ -6200,6 +6787,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the IP realm used for the media component is the default one.
     ///
     /// `IP-Realm-Default-Indication` (AVP code 2603, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.80A.
@@ -6215,6 +6803,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether a local gateway (TrGW, IMS-AGW) was inserted for the media component.
     ///
     /// `Local-GW-Inserted-Indication` (AVP code 2604, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.92A.
@@ -6230,6 +6819,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether a transcoder was inserted for the media component.
     ///
     /// `Transcoder-Inserted-Indication` (AVP code 2605, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.233A.
@@ -6245,6 +6835,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Prefix length of an IPv6 PDP-Address; absent means 64.
     ///
     /// `PDP-Address-Prefix-Length` (AVP code 2606, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.137A.
@@ -6260,6 +6851,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Inter Operator Identifiers of transit networks on the session's path.
     ///
     /// `Transit-IOI-List` (AVP code 2701, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.233B.
@@ -6275,6 +6867,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Abnormal outcome of an application server request (4xx, 5xx, timeout).
     ///
     /// `Status-AS-Code` (AVP code 2702, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.215A.
@@ -6290,6 +6883,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `NNI-Information`.
     pub static NNI_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -6300,7 +6894,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const NNI_INFORMATION_OCCURS: [rt::Occurs; 4] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -6308,6 +6905,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// One NNI used for interconnection or roaming: direction, type, relationship mode and neighbour address.
     ///
     /// `NNI-Information` (AVP code 2703, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.112A.
@@ -6323,6 +6921,7 @@ pub mod defs {
         grouped: Some(&NNI_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Kind of NNI used: non-roaming, roaming without loopback or roaming with loopback routing.
     ///
     /// `NNI-Type` (AVP code 2704, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.112B.
@@ -6342,6 +6941,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Control plane IP address of the neighbouring network's contact point at an NNI.
     ///
     /// `Neighbour-Node-Address` (AVP code 2705, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.111D.
@@ -6357,6 +6957,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the entity on the other side of the NNI is trusted or not.
     ///
     /// `Relationship-Mode` (AVP code 2706, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.171A.
@@ -6372,6 +6973,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the NNI carries an inbound or outbound service request.
     ///
     /// `Session-Direction` (AVP code 2707, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.186A.
@@ -6387,6 +6989,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The content of the SIP From header of the request.
     ///
     /// `From-Address` (AVP code 2708, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.67A.
@@ -6402,6 +7005,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Access-Transfer-Information`.
     pub static ACCESS_TRANSFER_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -6422,7 +7026,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const ACCESS_TRANSFER_INFORMATION_OCCURS: [rt::Occurs; 9] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -6435,6 +7042,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// One access transfer of IMS service continuity: its type, the access network info, the inter-UE transfer, the related ICID and when it happened.
     ///
     /// `Access-Transfer-Information` (AVP code 2709, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.1A.
@@ -6450,6 +7058,7 @@ pub mod defs {
         grouped: Some(&ACCESS_TRANSFER_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Which kind of access transfer occurred (PS to CS, CS to PS, PS to PS, CS to CS).
     ///
     /// `Access-Transfer-Type` (AVP code 2710, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.1B.
@@ -6470,6 +7079,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The ICID generated by the MSC server or P-CSCF for the target access leg of an SRVCC access transfer.
     ///
     /// `Related-IMS-Charging-Identifier` (AVP code 2711, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.171B.
@@ -6485,6 +7095,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Address of the MSC server or P-CSCF that generated Related-IMS-Charging-Identifier.
     ///
     /// `Related-IMS-Charging-Identifier-Node` (AVP code 2712, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.171C.
@@ -6500,6 +7111,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The P-Visited-Network-ID header value (the visited network of a roaming user).
     ///
     /// `IMS-Visited-Network-Identifier` (AVP code 2713, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.77A.
@@ -6515,16 +7127,21 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `TWAN-User-Location-Info`.
     pub static TWAN_USER_LOCATION_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[rt::rule(&BSSID, false, 0, Some(1))],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const TWAN_USER_LOCATION_INFO_OCCURS: [rt::Occurs; 1] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Location of the UE in a trusted WLAN access network (SSID, BSSID, civic address, operator).
     ///
     /// `TWAN-User-Location-Info` (AVP code 2714, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.237C.
@@ -6540,6 +7157,7 @@ pub mod defs {
         grouped: Some(&TWAN_USER_LOCATION_INFO_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
     /// BSSID of the WLAN access point serving the UE.
     ///
     /// `BSSID` (AVP code 2716, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.30A.
@@ -6555,6 +7173,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether terminating access domain selection delivers the session over CS or PS.
     ///
     /// `TAD-Identifier` (AVP code 2717, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.219A.
@@ -6570,6 +7189,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The content of a SIP Reason header of a BYE or CANCEL; one AVP per header.
     ///
     /// `Reason-Header` (AVP code 3401, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.164A.
@@ -6585,6 +7205,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The URN that uniquely identifies the user's device, from the +sip.instance parameter.
     ///
     /// `Instance-Id` (AVP code 3402, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.70A.
@@ -6600,6 +7221,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The topmost Route header of a received initial INVITE or stand-alone MESSAGE.
     ///
     /// `Route-Header-Received` (AVP code 3403, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.177A.
@@ -6615,6 +7237,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The Route header naming the destination of a transmitted initial INVITE or stand-alone MESSAGE.
     ///
     /// `Route-Header-Transmitted` (AVP code 3404, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.177B.
@@ -6630,6 +7253,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `SM-Device-Trigger-Information`.
     pub static SM_DEVICE_TRIGGER_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -6643,12 +7267,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const SM_DEVICE_TRIGGER_INFORMATION_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Device trigger details of the short message: the MTC-IWF, the reference number, the serving node, the validity period, priority and the action requested.
     ///
     /// `SM-Device-Trigger-Information` (AVP code 3405, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.205B.
@@ -6664,6 +7292,7 @@ pub mod defs {
         grouped: Some(&SM_DEVICE_TRIGGER_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Address of the MTC-IWF that relayed the device trigger.
     ///
     /// `MTC-IWF-Address` (AVP code 3406, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.111C.
@@ -6679,6 +7308,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the short message is a device trigger and which action (trigger, replace, recall) it requests.
     ///
     /// `SM-Device-Trigger-Indicator` (AVP code 3407, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.205A.
@@ -6699,6 +7329,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Sequence number of the short message within a concatenated message.
     ///
     /// `SM-Sequence-Number` (AVP code 3408, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.208A.
@@ -6714,6 +7345,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Outcome of the submission or delivery attempt of the short message (0 for success, else a failure cause).
     ///
     /// `SMS-Result` (AVP code 3409, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.212A.
@@ -6729,6 +7361,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `VCS-Information`.
     pub static VCS_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -6747,7 +7380,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const VCS_INFORMATION_OCCURS: [rt::Occurs; 12] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -6763,6 +7399,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Voice call service charging data (a CS call through the MSC server interworking with IMS): bearer capability, network call reference, MSC, basic service, ISUP data and forwarding state.
     ///
     /// `VCS-Information` (AVP code 3410, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.242A.
@@ -6778,6 +7415,7 @@ pub mod defs {
         grouped: Some(&VCS_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Basic-Service-Code`.
     pub static BASIC_SERVICE_CODE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -6786,12 +7424,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const BASIC_SERVICE_CODE_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The basic service of the voice call: a bearer service or a teleservice.
     ///
     /// `Basic-Service-Code` (AVP code 3411, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.29A.
@@ -6807,6 +7449,7 @@ pub mod defs {
         grouped: Some(&BASIC_SERVICE_CODE_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Bearer capability of the connection to the user, as signalled in the call setup.
     ///
     /// `Bearer-Capability` (AVP code 3412, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.29B.
@@ -6822,6 +7465,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The teleservice used by the voice call.
     ///
     /// `Teleservice` (AVP code 3413, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.224A.
@@ -6837,6 +7481,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The ISUP location number of the served user, as an E.164 number.
     ///
     /// `ISUP-Location-Number` (AVP code 3414, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.80F.
@@ -6852,6 +7497,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Set when a forwarded-to number has been received and the call will be forwarded.
     ///
     /// `Forwarding-Pending` (AVP code 3415, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.67aA.
@@ -6867,6 +7513,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `ISUP-Cause`.
     pub static ISUP_CAUSE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -6876,13 +7523,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const ISUP_CAUSE_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Why the voice call was released: the ISUP cause location, value and diagnostics.
     ///
     /// `ISUP-Cause` (AVP code 3416, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.80B.
@@ -6898,6 +7549,7 @@ pub mod defs {
         grouped: Some(&ISUP_CAUSE_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// E.164 address of the MSC that generated the network call reference number, TBCD encoded.
     ///
     /// `MSC-Address` (AVP code 3417, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.111B.
@@ -6913,6 +7565,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Reference number the GMSC/MSC generated for the voice call.
     ///
     /// `Network-Call-Reference-Number` (AVP code 3418, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.111E.
@@ -6928,6 +7581,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Time origin of charging for the voice call (for example its answer time).
     ///
     /// `Start-of-Charging` (AVP code 3419, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.214A.
@@ -6943,6 +7597,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// E.164 address of the VLR serving the user, TBCD encoded.
     ///
     /// `VLR-Number` (AVP code 3420, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.242B.
@@ -6958,6 +7613,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Which entity (UE or network) selected the serving core network operator in network sharing.
     ///
     /// `CN-Operator-Selection-Entity` (AVP code 3421, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.41A.
@@ -6976,6 +7632,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Diagnostics that accompanied the ISUP release cause, when available.
     ///
     /// `ISUP-Cause-Diagnostics` (AVP code 3422, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.80C.
@@ -6991,6 +7648,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Which network the release cause arose in, as ISUP codes it.
     ///
     /// `ISUP-Cause-Location` (AVP code 3423, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.80D.
@@ -7006,6 +7664,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The ISUP cause value of the release.
     ///
     /// `ISUP-Cause-Value` (AVP code 3424, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.80E.
@@ -7021,6 +7680,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// IP address of the ePDG.
     ///
     /// `EPDG-Address` (AVP code 3425, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.62A.
@@ -7036,6 +7696,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// HPLMN of the announcing UE.
     ///
     /// `Announcing-UE-HPLMN-Identifier` (AVP code 3426, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.12A.
@@ -7051,6 +7712,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// VPLMN of the announcing UE.
     ///
     /// `Announcing-UE-VPLMN-Identifier` (AVP code 3427, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.12B.
@@ -7066,6 +7728,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the UE was served by E-UTRAN (in coverage) or not.
     ///
     /// `Coverage-Status` (AVP code 3428, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.46aA.
@@ -7081,6 +7744,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Identifier of the one-to-many ProSe communication group.
     ///
     /// `Layer-2-Group-ID` (AVP code 3429, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.80G.
@@ -7096,6 +7760,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// PLMN ID carried in a MATCH_REPORT for the monitored announcement.
     ///
     /// `Monitored-PLMN-Identifier` (AVP code 3430, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.111Aa.
@@ -7111,6 +7776,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// HPLMN of the monitoring UE.
     ///
     /// `Monitoring-UE-HPLMN-Identifier` (AVP code 3431, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.111Ab.
@@ -7126,6 +7792,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Identity of the UE that made the monitoring or match report.
     ///
     /// `Monitoring-UE-Identifier` (AVP code 3432, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.111Ac.
@@ -7141,6 +7808,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// VPLMN of the monitoring UE.
     ///
     /// `Monitoring-UE-VPLMN-Identifier` (AVP code 3433, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.111Ad.
@@ -7156,6 +7824,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Why the ProSe Function rejected a DISCOVERY_REQUEST or MATCH_REPORT from the UE.
     ///
     /// `PC3-Control-Protocol-Cause` (AVP code 3434, vendor 10415 3GPP), Integer32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.135A.
@@ -7171,6 +7840,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Why the ProSe Function rejected an EPC-level proximity request from the UE.
     ///
     /// `PC3-EPC-Control-Protocol-Cause` (AVP code 3435, vendor 10415 3GPP), Integer32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.135B.
@@ -7186,6 +7856,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// PLMN of the user targeted by a proximity request.
     ///
     /// `Requested-PLMN-Identifier` (AVP code 3436, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.176A.
@@ -7201,6 +7872,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// PLMN of the user who made a proximity request.
     ///
     /// `Requestor-PLMN-Identifier` (AVP code 3437, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.176B.
@@ -7216,6 +7888,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the reporting ProSe Function is in the HPLMN, the VPLMN or a local PLMN.
     ///
     /// `Role-Of-ProSe-Function` (AVP code 3438, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.177aA.
@@ -7231,6 +7904,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Sequence number of the UE's usage information report that a container was built from.
     ///
     /// `Usage-Information-Report-Sequence-Number` (AVP code 3439, vendor 10415 3GPP), Integer32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.240B.
@@ -7246,6 +7920,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Globally unique identifier of the third party application that uses ProSe.
     ///
     /// `ProSe-3rd-Party-Application-ID` (AVP code 3440, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154A.
@@ -7261,6 +7936,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `ProSe-Direct-Communication-Transmission-Data-Container`.
     pub static PRO_SE_DIRECT_COMMUNICATION_TRANSMISSION_DATA_CONTAINER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -7286,7 +7962,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const PRO_SE_DIRECT_COMMUNICATION_TRANSMISSION_DATA_CONTAINER_OCCURS: [rt::Occurs; 9] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -7299,6 +7978,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Data the UE transmitted over ProSe direct communication in one reporting period: volume, times, location, coverage and radio parameters.
     ///
     /// `ProSe-Direct-Communication-Transmission-Data-Container` (AVP code 3441, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154B.
@@ -7314,6 +7994,7 @@ pub mod defs {
         grouped: Some(&PRO_SE_DIRECT_COMMUNICATION_TRANSMISSION_DATA_CONTAINER_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Which direct discovery model (model A or model B) the UE used.
     ///
     /// `ProSe-Direct-Discovery-Model` (AVP code 3442, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154C.
@@ -7329,6 +8010,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Which ProSe charging event (announcing, monitoring, match report, proximity request, ...) is reported.
     ///
     /// `ProSe-Event-Type` (AVP code 3443, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154D.
@@ -7344,6 +8026,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// IP address of the ProSe Function.
     ///
     /// `ProSe-Function-IP-Address` (AVP code 3444, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154E.
@@ -7359,6 +8042,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Which ProSe functionality the UE requests (direct discovery, EPC-level discovery, direct communication).
     ///
     /// `ProSe-Functionality` (AVP code 3445, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154G.
@@ -7378,6 +8062,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// IP multicast address used for one-to-many ProSe direct communication.
     ///
     /// `ProSe-Group-IP-Multicast-Address` (AVP code 3446, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154H.
@@ -7393,6 +8078,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `ProSe-Information`.
     pub static PRO_SE_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -7448,7 +8134,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const PRO_SE_INFORMATION_OCCURS: [rt::Occurs; 39] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -7491,6 +8180,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Proximity services charging data from the ProSe Function or the UE: discovery, EPC-level discovery and direct communication events, identities, PLMNs and usage containers.
     ///
     /// `ProSe-Information` (AVP code 3447, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154I.
@@ -7506,6 +8196,7 @@ pub mod defs {
         grouped: Some(&PRO_SE_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Range class asked for in an EPC-level proximity request.
     ///
     /// `ProSe-Range-Class` (AVP code 3448, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154J.
@@ -7528,6 +8219,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Why an EPC-level discovery (proximity) request was cancelled.
     ///
     /// `ProSe-Reason-For-Cancellation` (AVP code 3449, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154K.
@@ -7547,6 +8239,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// When the ProSe Function received the ProSe request from the UE.
     ///
     /// `ProSe-Request-Timestamp` (AVP code 3450, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154L.
@@ -7562,6 +8255,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The UE's role in ProSe (announcing, monitoring, requestor, requested, discoverer, discoveree).
     ///
     /// `ProSe-Role-Of-UE` (AVP code 3451, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154M.
@@ -7582,6 +8276,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Source IP address the UE used for ProSe direct communication.
     ///
     /// `ProSe-Source-IP-Address` (AVP code 3452, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154N.
@@ -7597,6 +8292,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Link layer identifier the EPS assigned to the UE for ProSe direct communication.
     ///
     /// `ProSe-UE-ID` (AVP code 3453, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154O.
@@ -7612,6 +8308,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether a proximity alert had been sent before the proximity request was cancelled.
     ///
     /// `Proximity-Alert-Indication` (AVP code 3454, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154P.
@@ -7627,6 +8324,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// When the proximity alert was sent.
     ///
     /// `Proximity-Alert-Timestamp` (AVP code 3455, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154Q.
@@ -7642,6 +8340,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// When cancellation of the proximity request was asked for.
     ///
     /// `Proximity-Cancellation-Timestamp` (AVP code 3456, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154R.
@@ -7657,6 +8356,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// PLMN of the ProSe Function.
     ///
     /// `ProSe-Function-PLMN-Identifier` (AVP code 3457, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154F.
@@ -7672,6 +8372,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// A data block from an application in the UE, opaque to the network.
     ///
     /// `Application-Specific-Data` (AVP code 3458, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.24A.
@@ -7687,6 +8388,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Coverage-Info`.
     pub static COVERAGE_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -7696,13 +8398,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const COVERAGE_INFO_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// A coverage status of the UE and when it took effect, with locations.
     ///
     /// `Coverage-Info` (AVP code 3459, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.46aaA.
@@ -7718,6 +8424,7 @@ pub mod defs {
         grouped: Some(&COVERAGE_INFO_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Location-Info`.
     pub static LOCATION_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -7731,12 +8438,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const LOCATION_INFO_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 0, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// A location (ECGI) of the UE and when it changed to it.
     ///
     /// `Location-Info` (AVP code 3460, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.95A.
@@ -7752,6 +8463,7 @@ pub mod defs {
         grouped: Some(&LOCATION_INFO_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `ProSe-Direct-Communication-Reception-Data-Container`.
     pub static PRO_SE_DIRECT_COMMUNICATION_RECEPTION_DATA_CONTAINER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -7777,7 +8489,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const PRO_SE_DIRECT_COMMUNICATION_RECEPTION_DATA_CONTAINER_OCCURS: [rt::Occurs; 9] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -7790,6 +8505,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Data the UE received over ProSe direct communication in one reporting period: volume, times, location, coverage, radio parameters and transmitters.
     ///
     /// `ProSe-Direct-Communication-Reception-Data-Container` (AVP code 3461, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154Aa.
@@ -7805,6 +8521,7 @@ pub mod defs {
         grouped: Some(&PRO_SE_DIRECT_COMMUNICATION_RECEPTION_DATA_CONTAINER_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Radio frequency used for ProSe direct communication.
     ///
     /// `Radio-Frequency` (AVP code 3462, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.160A.
@@ -7820,6 +8537,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Radio-Parameter-Set-Info`.
     pub static RADIO_PARAMETER_SET_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -7828,12 +8546,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const RADIO_PARAMETER_SET_INFO_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// A radio parameter set configured in the UE for direct communication and when it became active.
     ///
     /// `Radio-Parameter-Set-Info` (AVP code 3463, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.160B.
@@ -7849,6 +8571,7 @@ pub mod defs {
         grouped: Some(&RADIO_PARAMETER_SET_INFO_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The radio parameter set configured in the UE for direct communication.
     ///
     /// `Radio-Parameter-Set-Values` (AVP code 3464, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.160C.
@@ -7864,6 +8587,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether operator provided or configured radio resources were used for direct communication.
     ///
     /// `Radio-Resources-Indicator` (AVP code 3465, vendor 10415 3GPP), Integer32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.160D.
@@ -7879,6 +8603,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// When the UE received the first IP packet of the container.
     ///
     /// `Time-First-Reception` (AVP code 3466, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.225A.
@@ -7894,6 +8619,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// When the UE transmitted the first IP packet of the container.
     ///
     /// `Time-First-Transmission` (AVP code 3467, vendor 10415 3GPP), Time; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.225B.
@@ -7909,6 +8635,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Transmitter-Info`.
     pub static TRANSMITTER_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -7917,12 +8644,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const TRANSMITTER_INFO_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// A transmitter the UE detected in direct communication: its source IP address and ProSe UE ID.
     ///
     /// `Transmitter-Info` (AVP code 3468, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.233C.
@@ -7938,6 +8669,7 @@ pub mod defs {
         grouped: Some(&TRANSMITTER_INFO_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Enhanced-Diagnostics`.
     pub static ENHANCED_DIAGNOSTICS_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -7945,11 +8677,15 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const ENHANCED_DIAGNOSTICS_OCCURS: [rt::Occurs; 1] = [
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 0),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// A set of release causes (RAN/NAS) that complements Change-Condition for offline charging from packet core nodes.
     ///
     /// `Enhanced-Diagnostics` (AVP code 3901, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.58A.
@@ -7965,6 +8701,7 @@ pub mod defs {
         grouped: Some(&ENHANCED_DIAGNOSTICS_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether a session transfer was intra-UE or inter-UE.
     ///
     /// `Inter-UE-Transfer` (AVP code 3902, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.74aA.
@@ -7980,6 +8717,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Control plane IP address of the TWAG.
     ///
     /// `TWAG-Address` (AVP code 3903, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.237A.
@@ -7995,6 +8733,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Member grammar of `Announcement-Information`.
     pub static ANNOUNCEMENT_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -8009,7 +8748,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "ts32299")]
     #[doc(hidden)]
     pub const ANNOUNCEMENT_INFORMATION_OCCURS: [rt::Occurs; 8] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
@@ -8021,6 +8763,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "ts32299")]
     /// One announcement the OCS asks the client to play to the user (identifier, variable parts, timing, order, direction, language).
     ///
     /// `Announcement-Information` (AVP code 3904, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.12aB.
@@ -8036,6 +8779,7 @@ pub mod defs {
         grouped: Some(&ANNOUNCEMENT_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Which announcement is to be played, inside Announcement-Information.
     ///
     /// `Announcement-Identifier` (AVP code 3905, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.12aA.
@@ -8051,6 +8795,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Playback position of this announcement when several Announcement-Information AVPs share a time.
     ///
     /// `Announcement-Order` (AVP code 3906, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.12aC.
@@ -8066,6 +8811,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Member grammar of `Variable-Part`.
     pub static VARIABLE_PART_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -8075,13 +8821,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "ts32299")]
     #[doc(hidden)]
     pub const VARIABLE_PART_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(1, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "ts32299")]
     /// One variable (order, type, value) to be spoken inside an announcement.
     ///
     /// `Variable-Part` (AVP code 3907, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.242aA.
@@ -8097,6 +8847,7 @@ pub mod defs {
         grouped: Some(&VARIABLE_PART_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Position of the variable part within its announcement.
     ///
     /// `Variable-Part-Order` (AVP code 3908, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.242aB.
@@ -8112,6 +8863,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// How the variable part value is to be rendered (integer, number, time, date, currency, ...), one of the named values.
     ///
     /// `Variable-Part-Type` (AVP code 3909, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.242aC.
@@ -8127,6 +8879,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// The value of the variable part, to be rendered as Variable-Part-Type says.
     ///
     /// `Variable-Part-Value` (AVP code 3910, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.242aD.
@@ -8142,6 +8895,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Seconds before the granted quota runs out at which the announcement is to be played.
     ///
     /// `Time-Indicator` (AVP code 3911, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.226A.
@@ -8157,6 +8911,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Whether the announcement is played with or without consuming the granted quota.
     ///
     /// `Quota-Indicator` (AVP code 3912, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.160aA.
@@ -8175,6 +8930,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Which party (served or remote) the announcement is directed to.
     ///
     /// `Play-Alternative` (AVP code 3913, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.138A.
@@ -8190,6 +8946,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Language of the announcement, as an RFC 3066 language tag.
     ///
     /// `Language` (AVP code 3914, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.80Fa.
@@ -8205,6 +8962,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Whether the information in the message is to be kept private (not given to the served user's correspondents) or not.
     ///
     /// `Privacy-Indicator` (AVP code 3915, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154aA.
@@ -8220,6 +8978,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Address of the called party after a change of the terminating identity.
     ///
     /// `Called-Identity` (AVP code 3916, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.31A.
@@ -8235,6 +8994,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Called-Identity-Change`.
     pub static CALLED_IDENTITY_CHANGE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -8243,12 +9003,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const CALLED_IDENTITY_CHANGE_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// A change of the terminating identity: the new called identity and when it changed.
     ///
     /// `Called-Identity-Change` (AVP code 3917, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.31B.
@@ -8264,6 +9028,7 @@ pub mod defs {
         grouped: Some(&CALLED_IDENTITY_CHANGE_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `UWAN-User-Location-Info`.
     pub static UWAN_USER_LOCATION_INFO_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -8278,13 +9043,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const UWAN_USER_LOCATION_INFO_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(1, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 0),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Location of the UE in an untrusted WLAN access network: its local IP address and port, SSID, BSSID, civic address and operator.
     ///
     /// `UWAN-User-Location-Info` (AVP code 3918, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.242aaA.
@@ -8300,6 +9069,7 @@ pub mod defs {
         grouped: Some(&UWAN_USER_LOCATION_INFO_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Which configuration action on a monitoring event triggered the charging: 0 create, 1 transfer, 2 update, 3 delete (the clause lists these values; table 7.2.0.1 types the AVP Integer32, kept here).
     ///
     /// `Monitoring-Event-Configuration-Activity` (AVP code 3919, vendor 10415 3GPP), Integer32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.111AaA.
@@ -8315,6 +9085,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Member grammar of `Monitoring-Event-Report-Data`.
     pub static MONITORING_EVENT_REPORT_DATA_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -8330,7 +9101,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "ts32299")]
     #[doc(hidden)]
     pub const MONITORING_EVENT_REPORT_DATA_OCCURS: [rt::Occurs; 4] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -8338,6 +9112,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "ts32299")]
     /// One monitoring event report: its time, the event and its number.
     ///
     /// `Monitoring-Event-Report-Data` (AVP code 3920, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.111AaD.
@@ -8353,6 +9128,7 @@ pub mod defs {
         grouped: Some(&MONITORING_EVENT_REPORT_DATA_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Member grammar of `Monitoring-Event-Information`.
     pub static MONITORING_EVENT_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -8364,7 +9140,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "ts32299")]
     #[doc(hidden)]
     pub const MONITORING_EVENT_INFORMATION_OCCURS: [rt::Occurs; 5] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -8373,6 +9152,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "ts32299")]
     /// Charging data of one monitoring event (MTC monitoring via the SCEF): its type, configuration activity, reference, reports and the UE.
     ///
     /// `Monitoring-Event-Information` (AVP code 3921, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.111AaC.
@@ -8388,6 +9168,7 @@ pub mod defs {
         grouped: Some(&MONITORING_EVENT_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Which monitoring event functionality is being charged: 0 configuration, 1 reporting (the clause lists these values; table 7.2.0.1 types the AVP Integer32, kept here).
     ///
     /// `Monitoring-Event-Functionality` (AVP code 3922, vendor 10415 3GPP), Integer32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.111AaB.
@@ -8403,6 +9184,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Number of the report sent for the monitoring event request from this node.
     ///
     /// `Monitoring-Event-Report-Number` (AVP code 3923, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.111AaE.
@@ -8418,6 +9200,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The SIP Cellular-Network-Info header value (the last cellular location of a UE on a non-cellular access).
     ///
     /// `Cellular-Network-Information` (AVP code 3924, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.35A.
@@ -8433,6 +9216,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Related-Change-Condition-Information`.
     pub static RELATED_CHANGE_CONDITION_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -8456,7 +9240,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const RELATED_CHANGE_CONDITION_INFORMATION_OCCURS: [rt::Occurs; 7] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -8467,6 +9254,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 0, 0),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The change condition, its time and the access data of the other access of a multi-access PDN connection, in a container.
     ///
     /// `Related-Change-Condition-Information` (AVP code 3925, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.171Aa.
@@ -8482,16 +9270,21 @@ pub mod defs {
         grouped: Some(&RELATED_CHANGE_CONDITION_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// Member grammar of `Related-Trigger`.
     pub static RELATED_TRIGGER_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[rt::rule(&TRIGGER_TYPE, false, 0, None)],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(feature = "ts32299")]
     #[doc(hidden)]
     pub const RELATED_TRIGGER_OCCURS: [rt::Occurs; 1] = [
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
     ];
+    #[cfg(feature = "ts32299")]
     /// Triggers that apply to the other access of a multi-access PDN connection, inside Multiple-Services-Credit-Control.
     ///
     /// `Related-Trigger` (AVP code 3926, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.171Ab.
@@ -8507,6 +9300,7 @@ pub mod defs {
         grouped: Some(&RELATED_TRIGGER_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `CPDT-Information`.
     pub static CPDT_INFORMATION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -8516,13 +9310,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const CPDT_INFORMATION_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Control plane data transfer (NIDD) data: the SCEF and NIDD submissions over the T6a/T6b interface.
     ///
     /// `CPDT-Information` (AVP code 3927, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.46acA.
@@ -8538,6 +9336,7 @@ pub mod defs {
         grouped: Some(&CPDT_INFORMATION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `NIDD-Submission`.
     pub static NIDD_SUBMISSION_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -8559,7 +9358,10 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const NIDD_SUBMISSION_OCCURS: [rt::Occurs; 5] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
@@ -8568,6 +9370,7 @@ pub mod defs {
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// One non-IP data delivery submission: submission and event time, volumes and the serving node.
     ///
     /// `NIDD-Submission` (AVP code 3928, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.112aA.
@@ -8583,6 +9386,7 @@ pub mod defs {
         grouped: Some(&NIDD_SUBMISSION_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Diameter identity of the serving node (MME, SGSN) reported for CP data transfer.
     ///
     /// `Serving-Node-Identity` (AVP code 3929, vendor 10415 3GPP), DiameterIdentity; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.197.
@@ -8598,6 +9402,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether Control Plane CIoT EPS optimisation carries the PDN connection's data.
     ///
     /// `CP-CIoT-EPS-Optimisation-Indicator` (AVP code 3930, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.46abA.
@@ -8613,6 +9418,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// For a non-IP PDN connection: whether SGi point-to-point tunnelling is based on UDP/IP or another method.
     ///
     /// `SGi-PtP-Tunnelling-Method` (AVP code 3931, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.198A.
@@ -8628,6 +9434,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether the PDN connection is restricted to control plane only data transfer.
     ///
     /// `UNI-PDU-CP-Only-Flag` (AVP code 3932, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.238A.
@@ -8643,6 +9450,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `APN-Rate-Control`.
     pub static APN_RATE_CONTROL_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -8651,12 +9459,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const APN_RATE_CONTROL_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The APN rate control in force for the PDN connection, uplink and downlink.
     ///
     /// `APN-Rate-Control` (AVP code 3933, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.20A.
@@ -8672,6 +9484,7 @@ pub mod defs {
         grouped: Some(&APN_RATE_CONTROL_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `APN-Rate-Control-Downlink`.
     pub static APN_RATE_CONTROL_DOWNLINK_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -8681,13 +9494,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const APN_RATE_CONTROL_DOWNLINK_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Downlink APN rate control: maximum rate, time unit and maximum message size.
     ///
     /// `APN-Rate-Control-Downlink` (AVP code 3934, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.20B.
@@ -8703,6 +9520,7 @@ pub mod defs {
         grouped: Some(&APN_RATE_CONTROL_DOWNLINK_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `APN-Rate-Control-Uplink`.
     pub static APN_RATE_CONTROL_UPLINK_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -8712,13 +9530,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const APN_RATE_CONTROL_UPLINK_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Uplink APN rate control: maximum rate, time unit and whether extra exception reports are allowed.
     ///
     /// `APN-Rate-Control-Uplink` (AVP code 3935, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.20C.
@@ -8734,6 +9556,7 @@ pub mod defs {
         grouped: Some(&APN_RATE_CONTROL_UPLINK_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether further exception reports are allowed once the maximum uplink rate is reached.
     ///
     /// `Additional-Exception-Reports` (AVP code 3936, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.5A.
@@ -8749,6 +9572,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Largest data PDU in octets allowed by the downlink rate control.
     ///
     /// `Rate-Control-Max-Message-Size` (AVP code 3937, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.160E.
@@ -8764,6 +9588,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Number of data PDUs allowed per Rate-Control-Time-Unit.
     ///
     /// `Rate-Control-Max-Rate` (AVP code 3938, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.160F.
@@ -8779,6 +9604,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The time unit (unrestricted, minute, hour, day, week) of a rate control limit.
     ///
     /// `Rate-Control-Time-Unit` (AVP code 3939, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.160G.
@@ -8794,6 +9620,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `SCS-AS-Address`.
     pub static SCS_AS_ADDRESS_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -8802,12 +9629,16 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const SCS_AS_ADDRESS_OCCURS: [rt::Occurs; 2] = [
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Address (realm and IP address) of the SCS or AS.
     ///
     /// `SCS-AS-Address` (AVP code 3940, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.178B.
@@ -8823,6 +9654,7 @@ pub mod defs {
         grouped: Some(&SCS_AS_ADDRESS_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// IP address of the SCS or AS.
     ///
     /// `SCS-Address` (AVP code 3941, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.178A.
@@ -8838,6 +9670,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Diameter realm of the SCS or AS.
     ///
     /// `SCS-Realm` (AVP code 3942, vendor 10415 3GPP), DiameterIdentity; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.178C.
@@ -8853,6 +9686,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Whether charging per IP-CAN session is active for the PDN connection.
     ///
     /// `Charging-Per-IP-CAN-Session-Indicator` (AVP code 4400, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.39B.
@@ -8868,6 +9702,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Member grammar of `Access-Network-Info-Change`.
     pub static ACCESS_NETWORK_INFO_CHANGE_GRAMMAR: GrammarDef = GrammarDef {
         rules: &[
@@ -8877,13 +9712,17 @@ pub mod defs {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     #[doc(hidden)]
     pub const ACCESS_NETWORK_INFO_CHANGE_OCCURS: [rt::Occurs; 3] = [
         rt::Occurs::new(0, u32::MAX, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
         rt::Occurs::new(0, 1, usize::MAX, 64, 64),
     ];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// A later change of P-Access-Network-Info (and Cellular-Network-Info), with the time it was learnt.
     ///
     /// `Access-Network-Info-Change` (AVP code 4401, vendor 10415 3GPP), Grouped; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.0A.
@@ -8899,6 +9738,7 @@ pub mod defs {
         grouped: Some(&ACCESS_NETWORK_INFO_CHANGE_GRAMMAR),
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// HPLMN of the discoveree UE (discovery model B).
     ///
     /// `Discoveree-UE-HPLMN-Identifier` (AVP code 4402, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.54A.
@@ -8914,6 +9754,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// VPLMN of the discoveree UE (discovery model B).
     ///
     /// `Discoveree-UE-VPLMN-Identifier` (AVP code 4403, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.54B.
@@ -8929,6 +9770,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// HPLMN of the discoverer UE (discovery model B).
     ///
     /// `Discoverer-UE-HPLMN-Identifier` (AVP code 4404, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.54C.
@@ -8944,6 +9786,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(feature = "ts32299")]
     /// VPLMN of the discoverer UE (discovery model B).
     ///
     /// `Discoverer-UE-VPLMN-Identifier` (AVP code 4405, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.54D.
@@ -8959,6 +9802,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The UE's 3GPP PS Data Off status (active or inactive), reported in PS-Information and at its changes; TS 32.299's AVP 4406, renamed here because TS 29.212 uses the name for code 2847.
     ///
     /// `3GPP-PS-Data-Off-Status-32.299` (AVP code 4406, vendor 10415 3GPP), Enumerated; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.0aA.
@@ -8974,6 +9818,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Seconds without granted or consumed quota for any rating group after which the client ends the Gy session, sent by the OCS.
     ///
     /// `Unused-Quota-Timer` (AVP code 4407, vendor 10415 3GPP), Unsigned32; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.240a.
@@ -8989,6 +9834,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// PLMN that signalled the carrier frequency used for announcing, when it is neither the HPLMN nor the VPLMN.
     ///
     /// `Announcing-PLMN-ID` (AVP code 4408, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.12aD.
@@ -9004,6 +9850,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Link layer identifier of the ProSe UE-to-network relay UE.
     ///
     /// `ProSe-UE-to-Network-Relay-UE-ID` (AVP code 4409, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154Oa.
@@ -9019,6 +9866,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Layer-2 identifier of the peer UE of a one-to-one ProSe direct communication.
     ///
     /// `ProSe-Target-Layer-2-ID` (AVP code 4410, vendor 10415 3GPP), OctetString; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.154Ob.
@@ -9034,6 +9882,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// IP address of the ProSe UE-to-network relay UE used for direct communication.
     ///
     /// `Relay-IP-address` (AVP code 4411, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.171D.
@@ -9049,6 +9898,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// Target IP address of a one-to-one ProSe direct communication.
     ///
     /// `Target-IP-Address` (AVP code 4412, vendor 10415 3GPP), Address; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.222A.
@@ -9064,6 +9914,7 @@ pub mod defs {
         grouped: None,
         spec: "3GPP TS 32.299",
     };
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
     /// The FE-Identifier-List of the IMS network elements that produced charging information for the session.
     ///
     /// `FE-Identifier-List` (AVP code 4413, vendor 10415 3GPP), UTF8String; flags M must, V must, P may; 3GPP TS 32.299 section 7.2.66A.
@@ -9083,424 +9934,882 @@ pub mod defs {
 /// The AVPs and applications this module defines.
 pub static DICTIONARY: rt::dictionary::Dictionary = rt::dictionary::Dictionary {
     avps: &[
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::EVENT_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SIP_METHOD,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::EVENT,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CONTENT_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CONTENT_LENGTH,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CONTENT_DISPOSITION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ROLE_OF_NODE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::USER_SESSION_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CALLING_PARTY_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CALLED_PARTY_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TIME_STAMPS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SIP_REQUEST_TIMESTAMP,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SIP_RESPONSE_TIMESTAMP,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::APPLICATION_SERVER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::APPLICATION_PROVIDED_CALLED_PARTY_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::INTER_OPERATOR_IDENTIFIER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ORIGINATING_IOI,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TERMINATING_IOI,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::IMS_CHARGING_IDENTIFIER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SDP_SESSION_DESCRIPTION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SDP_MEDIA_COMPONENT,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SDP_MEDIA_NAME,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SDP_MEDIA_DESCRIPTION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CG_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::GGSN_ADDRESS,
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29336",
+                feature = "ts32299"
+            )
+        )]
         &defs::SERVED_PARTY_IP_ADDRESS,
+        #[cfg(feature = "ts32299")]
         &defs::AUTHORISED_QO_S,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::APPLICATION_SERVER_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TRUNK_GROUP_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::INCOMING_TRUNK_GROUP_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::OUTGOING_TRUNK_GROUP_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::BEARER_SERVICE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SERVICE_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ASSOCIATED_URI,
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29336",
+                feature = "ts32299"
+            )
+        )]
         &defs::CHARGED_PARTY,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PO_C_CONTROLLING_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PO_C_GROUP_NAME,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CAUSE_CODE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::NODE_FUNCTIONALITY,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SERVICE_SPECIFIC_DATA,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ORIGINATOR,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PS_FURNISH_CHARGING_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PS_FREE_FORMAT_DATA,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PS_APPEND_FREE_FORMAT_DATA,
+        #[cfg(feature = "ts32299")]
         &defs::TIME_QUOTA_THRESHOLD,
+        #[cfg(feature = "ts32299")]
         &defs::VOLUME_QUOTA_THRESHOLD,
+        #[cfg(feature = "ts32299")]
         &defs::TRIGGER_TYPE,
+        #[cfg(feature = "ts32299")]
         &defs::QUOTA_HOLDING_TIME,
+        #[cfg(feature = "ts32299")]
         &defs::REPORTING_REASON,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SERVICE_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PS_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::IMS_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::MMS_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::LCS_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PO_C_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::MBMS_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::QUOTA_CONSUMPTION_TIME,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::MEDIA_INITIATOR_FLAG,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PO_C_SERVER_ROLE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PO_C_SESSION_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::NUMBER_OF_PARTICIPANTS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ORIGINATOR_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PARTICIPANTS_INVOLVED,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::EXPIRES,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::MESSAGE_BODY,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ADDRESS_DATA,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ADDRESS_DOMAIN,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ADDRESS_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::DOMAIN_NAME,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RECIPIENT_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SUBMISSION_TIME,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::MM_CONTENT_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TYPE_NUMBER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ADDITIONAL_TYPE_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CONTENT_SIZE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ADDITIONAL_CONTENT_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ADDRESSEE_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PRIORITY,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::MESSAGE_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::MESSAGE_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::MESSAGE_SIZE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::MESSAGE_CLASS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CLASS_IDENTIFIER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TOKEN_TEXT,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::DELIVERY_REPORT_REQUESTED,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ADAPTATIONS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::APPLIC_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::AUX_APPLIC_INFO,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CONTENT_CLASS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::DRM_CONTENT,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::READ_REPLY_REPORT_REQUESTED,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::REPLY_APPLIC_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::FILE_REPAIR_SUPPORTED,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::MBMS_USER_SERVICE_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::UNIT_QUOTA_THRESHOLD,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "s6a", feature = "ts32299"))]
         &defs::PDP_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SGSN_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PO_C_SESSION_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::DEFERRED_LOCATION_EVENT_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::LCS_APN,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::LCS_CLIENT_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::LCS_CLIENT_DIALED_BY_MS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::LCS_CLIENT_EXTERNAL_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::LCS_CLIENT_NAME,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::LCS_DATA_CODING_SCHEME,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::LCS_FORMAT_INDICATOR,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::LCS_NAME_STRING,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::LCS_REQUESTOR_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::LCS_REQUESTOR_ID_STRING,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::LCS_CLIENT_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::LOCATION_ESTIMATE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::LOCATION_ESTIMATE_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::LOCATION_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::POSITIONING_DATA,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PDP_CONTEXT_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::MM_BOX_STORAGE_REQUESTED,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SERVICE_SPECIFIC_INFO,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CALLED_ASSERTED_IDENTITY,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::REQUESTED_PARTY_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PO_C_USER_ROLE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PO_C_USER_ROLE_I_DS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PO_C_USER_ROLE_INFO_UNITS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TALK_BURST_EXCHANGE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SERVICE_SPECIFIC_TYPE,
+        #[cfg(feature = "ts32299")]
         &defs::EVENT_CHARGING_TIME_STAMP,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PARTICIPANT_ACCESS_PRIORITY,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PARTICIPANT_GROUP,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PO_C_CHANGE_CONDITION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PO_C_CHANGE_TIME,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ACCESS_NETWORK_INFORMATION,
+        #[cfg(feature = "ts32299")]
         &defs::TRIGGER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::BASE_TIME_INTERVAL,
+        #[cfg(feature = "ts32299")]
         &defs::ENVELOPE,
+        #[cfg(feature = "ts32299")]
         &defs::ENVELOPE_END_TIME,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ENVELOPE_REPORTING,
+        #[cfg(feature = "ts32299")]
         &defs::ENVELOPE_START_TIME,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TIME_QUOTA_MECHANISM,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TIME_QUOTA_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::EARLY_MEDIA_DESCRIPTION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SDP_TIME_STAMPS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SDP_OFFER_TIMESTAMP,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SDP_ANSWER_TIMESTAMP,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::AF_CORRELATION_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PO_C_SESSION_INITIATION_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::OFFLINE_CHARGING,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::USER_PARTICIPATING_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ALTERNATE_CHARGED_PARTY_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::IMS_COMMUNICATION_SERVICE_IDENTIFIER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::NUMBER_OF_RECEIVED_TALK_BURSTS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::NUMBER_OF_TALK_BURSTS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RECEIVED_TALK_BURST_TIME,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RECEIVED_TALK_BURST_VOLUME,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TALK_BURST_TIME,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TALK_BURST_VOLUME,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::MEDIA_INITIATOR_PARTY,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PC5_RADIO_TECHNOLOGY,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RAN_END_TIMESTAMP,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RAN_SECONDARY_RAT_USAGE_REPORT,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RAN_START_TIMESTAMP,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SECONDARY_RAT_TYPE,
+        #[cfg(feature = "ts32299")]
         &defs::CIVIC_ADDRESS_INFORMATION,
+        #[cfg(feature = "ts32299")]
         &defs::WLAN_OPERATOR_ID,
+        #[cfg(feature = "ts32299")]
         &defs::WLAN_OPERATOR_NAME,
+        #[cfg(feature = "ts32299")]
         &defs::WLAN_PLMN_ID,
+        #[cfg(feature = "ts32299")]
         &defs::API_CONTENT,
+        #[cfg(feature = "ts32299")]
         &defs::API_DIRECTION,
+        #[cfg(feature = "ts32299")]
         &defs::API_IDENTIFIER,
+        #[cfg(feature = "ts32299")]
         &defs::API_INVOCATION_TIMESTAMP,
+        #[cfg(feature = "ts32299")]
         &defs::API_RESULT_CODE,
+        #[cfg(feature = "ts32299")]
         &defs::API_SIZE,
+        #[cfg(feature = "ts32299")]
         &defs::API_NETWORK_SERVICE_NODE,
+        #[cfg(feature = "ts32299")]
         &defs::EXPOSURE_FUNCTION_API_INFORMATION,
+        #[cfg(feature = "ts32299")]
         &defs::SCEF_ADDRESS,
+        #[cfg(feature = "ts32299")]
         &defs::TLTRI,
+        #[cfg(feature = "ts32299")]
         &defs::AVP_3GPP_OC_SPECIFIC_REDUCTION,
+        #[cfg(feature = "ts32299")]
         &defs::AVP_3GPP_OC_RATING_GROUP,
+        #[cfg(feature = "ts32299")]
         &defs::AVP_3GPP_OC_REQUEST_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SMS_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::DATA_CODING_SCHEME,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::DESTINATION_INTERFACE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::INTERFACE_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::INTERFACE_PORT,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::INTERFACE_TEXT,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::INTERFACE_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SM_MESSAGE_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ORIGINATOR_SCCP_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ORIGINATOR_INTERFACE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RECIPIENT_SCCP_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::REPLY_PATH_REQUESTED,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SM_DISCHARGE_TIME,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SM_PROTOCOL_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SM_STATUS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SM_USER_DATA_HEADER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SMS_NODE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SMSC_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CLIENT_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::NUMBER_OF_MESSAGES_SENT,
+        #[cfg(any(feature = "ro", feature = "ts32299"))]
         &defs::LOW_BALANCE_INDICATION,
+        #[cfg(any(feature = "ro", feature = "ts32299"))]
         &defs::REMAINING_BALANCE,
+        #[cfg(feature = "ts32299")]
         &defs::REFUND_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CARRIER_SELECT_ROUTING_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::NUMBER_PORTABILITY_ROUTING_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PO_C_EVENT_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RECIPIENT_INFO,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ORIGINATOR_RECEIVED_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RECIPIENT_RECEIVED_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SM_SERVICE_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::MM_TEL_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::MM_TEL_S_SERVICE_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SERVICE_MODE,
+        #[cfg(feature = "ts32299")]
         &defs::SUBSCRIBER_ROLE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::NUMBER_OF_DIVERSIONS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ASSOCIATED_PARTY_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SDP_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CHANGE_CONDITION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CHANGE_TIME,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::DIAGNOSTICS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SERVICE_DATA_CONTAINER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::START_TIME,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::STOP_TIME,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TIME_FIRST_USAGE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TIME_LAST_USAGE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TIME_USAGE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TRAFFIC_DATA_VOLUMES,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SERVING_NODE_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SUPPLEMENTARY_SERVICE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PARTICIPANT_ACTION_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PDN_CONNECTION_CHARGING_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::DYNAMIC_ADDRESS_FLAG,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ACCUMULATED_COST,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::AO_C_COST_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::AO_C_INFORMATION,
+        #[cfg(any(feature = "ro", feature = "ts32299"))]
         &defs::AO_C_REQUEST_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CURRENT_TARIFF,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::NEXT_TARIFF,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RATE_ELEMENT,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SCALE_FACTOR,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TARIFF_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::UNIT_COST,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::INCREMENTAL_COST,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::LOCAL_SEQUENCE_NUMBER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::NODE_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SGW_CHANGE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CHARGING_CHARACTERISTICS_SELECTION_MODE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SGW_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::DYNAMIC_ADDRESS_FLAG_EXTENSION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CHARGE_REASON_CODE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SIP_REQUEST_TIMESTAMP_FRACTION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SIP_RESPONSE_TIMESTAMP_FRACTION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ONLINE_CHARGING_FLAG,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CUG_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::REAL_TIME_TARIFF_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TARIFF_XML,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::MBMS_GW_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::IMSI_UNAUTHENTICATED_FLAG,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ACCOUNT_EXPIRATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::AO_C_FORMAT,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::AO_C_SERVICE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::AO_C_SERVICE_OBLIGATORY_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::AO_C_SERVICE_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::AO_C_SUBSCRIPTION_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PREFERRED_AO_C_CURRENCY,
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29336",
+                feature = "ts32299"
+            )
+        )]
         &defs::CSG_ACCESS_MODE,
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29336",
+                feature = "ts32299"
+            )
+        )]
         &defs::CSG_MEMBERSHIP_INDICATION,
+        #[cfg(
+            any(
+                feature = "rf",
+                feature = "ro",
+                feature = "s6a",
+                feature = "ts29336",
+                feature = "ts32299"
+            )
+        )]
         &defs::USER_CSG_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::OUTGOING_SESSION_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::INITIAL_IMS_CHARGING_IDENTIFIER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::IMS_EMERGENCY_INDICATOR,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::MBMS_CHARGED_PARTY,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::IMS_APPLICATION_REFERENCE_IDENTIFIER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::LOW_PRIORITY_INDICATOR,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::IP_REALM_DEFAULT_INDICATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::LOCAL_GW_INSERTED_INDICATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TRANSCODER_INSERTED_INDICATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PDP_ADDRESS_PREFIX_LENGTH,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TRANSIT_IOI_LIST,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::STATUS_AS_CODE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::NNI_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::NNI_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::NEIGHBOUR_NODE_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RELATIONSHIP_MODE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SESSION_DIRECTION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::FROM_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ACCESS_TRANSFER_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ACCESS_TRANSFER_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RELATED_IMS_CHARGING_IDENTIFIER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RELATED_IMS_CHARGING_IDENTIFIER_NODE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::IMS_VISITED_NETWORK_IDENTIFIER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TWAN_USER_LOCATION_INFO,
+        #[cfg(
+            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
+        )]
         &defs::BSSID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TAD_IDENTIFIER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::REASON_HEADER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::INSTANCE_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ROUTE_HEADER_RECEIVED,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ROUTE_HEADER_TRANSMITTED,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SM_DEVICE_TRIGGER_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::MTC_IWF_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SM_DEVICE_TRIGGER_INDICATOR,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SM_SEQUENCE_NUMBER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SMS_RESULT,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::VCS_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::BASIC_SERVICE_CODE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::BEARER_CAPABILITY,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TELESERVICE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ISUP_LOCATION_NUMBER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::FORWARDING_PENDING,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ISUP_CAUSE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::MSC_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::NETWORK_CALL_REFERENCE_NUMBER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::START_OF_CHARGING,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::VLR_NUMBER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CN_OPERATOR_SELECTION_ENTITY,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ISUP_CAUSE_DIAGNOSTICS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ISUP_CAUSE_LOCATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ISUP_CAUSE_VALUE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::EPDG_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ANNOUNCING_UE_HPLMN_IDENTIFIER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ANNOUNCING_UE_VPLMN_IDENTIFIER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::COVERAGE_STATUS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::LAYER_2_GROUP_ID,
+        #[cfg(feature = "ts32299")]
         &defs::MONITORED_PLMN_IDENTIFIER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::MONITORING_UE_HPLMN_IDENTIFIER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::MONITORING_UE_IDENTIFIER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::MONITORING_UE_VPLMN_IDENTIFIER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PC3_CONTROL_PROTOCOL_CAUSE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PC3_EPC_CONTROL_PROTOCOL_CAUSE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::REQUESTED_PLMN_IDENTIFIER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::REQUESTOR_PLMN_IDENTIFIER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ROLE_OF_PRO_SE_FUNCTION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::USAGE_INFORMATION_REPORT_SEQUENCE_NUMBER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PRO_SE_3RD_PARTY_APPLICATION_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PRO_SE_DIRECT_COMMUNICATION_TRANSMISSION_DATA_CONTAINER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PRO_SE_DIRECT_DISCOVERY_MODEL,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PRO_SE_EVENT_TYPE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PRO_SE_FUNCTION_IP_ADDRESS,
+        #[cfg(feature = "ts32299")]
         &defs::PRO_SE_FUNCTIONALITY,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PRO_SE_GROUP_IP_MULTICAST_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PRO_SE_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PRO_SE_RANGE_CLASS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PRO_SE_REASON_FOR_CANCELLATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PRO_SE_REQUEST_TIMESTAMP,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PRO_SE_ROLE_OF_UE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PRO_SE_SOURCE_IP_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PRO_SE_UE_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PROXIMITY_ALERT_INDICATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PROXIMITY_ALERT_TIMESTAMP,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PROXIMITY_CANCELLATION_TIMESTAMP,
+        #[cfg(feature = "ts32299")]
         &defs::PRO_SE_FUNCTION_PLMN_IDENTIFIER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::APPLICATION_SPECIFIC_DATA,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::COVERAGE_INFO,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::LOCATION_INFO,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PRO_SE_DIRECT_COMMUNICATION_RECEPTION_DATA_CONTAINER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RADIO_FREQUENCY,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RADIO_PARAMETER_SET_INFO,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RADIO_PARAMETER_SET_VALUES,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RADIO_RESOURCES_INDICATOR,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TIME_FIRST_RECEPTION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TIME_FIRST_TRANSMISSION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TRANSMITTER_INFO,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ENHANCED_DIAGNOSTICS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::INTER_UE_TRANSFER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TWAG_ADDRESS,
+        #[cfg(feature = "ts32299")]
         &defs::ANNOUNCEMENT_INFORMATION,
+        #[cfg(feature = "ts32299")]
         &defs::ANNOUNCEMENT_IDENTIFIER,
+        #[cfg(feature = "ts32299")]
         &defs::ANNOUNCEMENT_ORDER,
+        #[cfg(feature = "ts32299")]
         &defs::VARIABLE_PART,
+        #[cfg(feature = "ts32299")]
         &defs::VARIABLE_PART_ORDER,
+        #[cfg(feature = "ts32299")]
         &defs::VARIABLE_PART_TYPE,
+        #[cfg(feature = "ts32299")]
         &defs::VARIABLE_PART_VALUE,
+        #[cfg(feature = "ts32299")]
         &defs::TIME_INDICATOR,
+        #[cfg(feature = "ts32299")]
         &defs::QUOTA_INDICATOR,
+        #[cfg(feature = "ts32299")]
         &defs::PLAY_ALTERNATIVE,
+        #[cfg(feature = "ts32299")]
         &defs::LANGUAGE,
+        #[cfg(feature = "ts32299")]
         &defs::PRIVACY_INDICATOR,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CALLED_IDENTITY,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CALLED_IDENTITY_CHANGE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::UWAN_USER_LOCATION_INFO,
+        #[cfg(feature = "ts32299")]
         &defs::MONITORING_EVENT_CONFIGURATION_ACTIVITY,
+        #[cfg(feature = "ts32299")]
         &defs::MONITORING_EVENT_REPORT_DATA,
+        #[cfg(feature = "ts32299")]
         &defs::MONITORING_EVENT_INFORMATION,
+        #[cfg(feature = "ts32299")]
         &defs::MONITORING_EVENT_FUNCTIONALITY,
+        #[cfg(feature = "ts32299")]
         &defs::MONITORING_EVENT_REPORT_NUMBER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CELLULAR_NETWORK_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RELATED_CHANGE_CONDITION_INFORMATION,
+        #[cfg(feature = "ts32299")]
         &defs::RELATED_TRIGGER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CPDT_INFORMATION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::NIDD_SUBMISSION,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SERVING_NODE_IDENTITY,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CP_C_IO_T_EPS_OPTIMISATION_INDICATOR,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::S_GI_PT_P_TUNNELLING_METHOD,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::UNI_PDU_CP_ONLY_FLAG,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::APN_RATE_CONTROL,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::APN_RATE_CONTROL_DOWNLINK,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::APN_RATE_CONTROL_UPLINK,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ADDITIONAL_EXCEPTION_REPORTS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RATE_CONTROL_MAX_MESSAGE_SIZE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RATE_CONTROL_MAX_RATE,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RATE_CONTROL_TIME_UNIT,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SCS_AS_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SCS_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::SCS_REALM,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::CHARGING_PER_IP_CAN_SESSION_INDICATOR,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ACCESS_NETWORK_INFO_CHANGE,
+        #[cfg(feature = "ts32299")]
         &defs::DISCOVEREE_UE_HPLMN_IDENTIFIER,
+        #[cfg(feature = "ts32299")]
         &defs::DISCOVEREE_UE_VPLMN_IDENTIFIER,
+        #[cfg(feature = "ts32299")]
         &defs::DISCOVERER_UE_HPLMN_IDENTIFIER,
+        #[cfg(feature = "ts32299")]
         &defs::DISCOVERER_UE_VPLMN_IDENTIFIER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::AVP_3GPP_PS_DATA_OFF_STATUS_32_299,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::UNUSED_QUOTA_TIMER,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::ANNOUNCING_PLMN_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PRO_SE_UE_TO_NETWORK_RELAY_UE_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::PRO_SE_TARGET_LAYER_2_ID,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::RELAY_IP_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::TARGET_IP_ADDRESS,
+        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
         &defs::FE_IDENTIFIER_LIST,
     ],
     applications: &[],
 };
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Event-Type`](defs::EVENT_TYPE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventType<'a> {
@@ -9511,12 +10820,14 @@ pub struct EventType<'a> {
     /// [`Expires`](defs::EXPIRES), optional.
     pub expires: Option<u32>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> EventType<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for EventType<'a> {
     const DEF: &'static rt::AvpDef = &defs::EVENT_TYPE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -9536,6 +10847,7 @@ impl<'a> rt::Group<'a> for EventType<'a> {
         rt::put_opt(w, 888, 64, 10415, &self.expires);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for EventType<'_> {
     type Owned = EventType<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> EventType<'static> {
@@ -9546,12 +10858,14 @@ impl rt::IntoOwned for EventType<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`EventType`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct EventTypeView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> EventTypeView<'a> {
     /// [`SIP-Method`](defs::SIP_METHOD), optional.
     pub fn sip_method(&self) -> Option<rt::Utf8String<'a>> {
@@ -9566,6 +10880,7 @@ impl<'a> EventTypeView<'a> {
         rt::view::opt(self.data, self.at[2])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for EventTypeView<'a> {
     const DEF: &'static rt::AvpDef = &defs::EVENT_TYPE;
     type Group = EventType<'a>;
@@ -9612,15 +10927,18 @@ impl<'a> rt::GroupView<'a> for EventTypeView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for EventTypeView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Role-Of-Node`](defs::ROLE_OF_NODE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct RoleOfNode(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl RoleOfNode {
     /// `ORIGINATING_ROLE` (0).
     pub const ORIGINATING_ROLE: Self = Self(0);
@@ -9638,7 +10956,9 @@ impl RoleOfNode {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(RoleOfNode, "Role-Of-Node");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Time-Stamps`](defs::TIME_STAMPS).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TimeStamps {
@@ -9651,12 +10971,14 @@ pub struct TimeStamps {
     /// [`SIP-Response-Timestamp-Fraction`](defs::SIP_RESPONSE_TIMESTAMP_FRACTION), optional.
     pub sip_response_timestamp_fraction: Option<u32>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl TimeStamps {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for TimeStamps {
     const DEF: &'static rt::AvpDef = &defs::TIME_STAMPS;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -9678,18 +11000,21 @@ impl<'a> rt::Group<'a> for TimeStamps {
         rt::put_opt(w, 2302, 64, 10415, &self.sip_response_timestamp_fraction);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for TimeStamps {
     type Owned = TimeStamps;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> TimeStamps {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`TimeStamps`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct TimeStampsView<'a> {
     data: &'a [u8],
     at: [u32; 4],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> TimeStampsView<'a> {
     /// [`SIP-Request-Timestamp`](defs::SIP_REQUEST_TIMESTAMP), optional.
     pub fn sip_request_timestamp(&self) -> Option<rt::Time> {
@@ -9708,6 +11033,7 @@ impl<'a> TimeStampsView<'a> {
         rt::view::opt(self.data, self.at[3])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for TimeStampsView<'a> {
     const DEF: &'static rt::AvpDef = &defs::TIME_STAMPS;
     type Group = TimeStamps;
@@ -9753,12 +11079,14 @@ impl<'a> rt::GroupView<'a> for TimeStampsView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for TimeStampsView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Inter-Operator-Identifier`](defs::INTER_OPERATOR_IDENTIFIER).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InterOperatorIdentifier<'a> {
@@ -9767,12 +11095,14 @@ pub struct InterOperatorIdentifier<'a> {
     /// [`Terminating-IOI`](defs::TERMINATING_IOI), optional.
     pub terminating_ioi: Option<rt::Utf8String<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> InterOperatorIdentifier<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for InterOperatorIdentifier<'a> {
     const DEF: &'static rt::AvpDef = &defs::INTER_OPERATOR_IDENTIFIER;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -9794,6 +11124,7 @@ impl<'a> rt::Group<'a> for InterOperatorIdentifier<'a> {
         rt::put_opt(w, 840, 64, 10415, &self.terminating_ioi);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for InterOperatorIdentifier<'_> {
     type Owned = InterOperatorIdentifier<'static>;
     fn into_owned_in(
@@ -9806,12 +11137,14 @@ impl rt::IntoOwned for InterOperatorIdentifier<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`InterOperatorIdentifier`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct InterOperatorIdentifierView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> InterOperatorIdentifierView<'a> {
     /// [`Originating-IOI`](defs::ORIGINATING_IOI), optional.
     pub fn originating_ioi(&self) -> Option<rt::Utf8String<'a>> {
@@ -9822,6 +11155,7 @@ impl<'a> InterOperatorIdentifierView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for InterOperatorIdentifierView<'a> {
     const DEF: &'static rt::AvpDef = &defs::INTER_OPERATOR_IDENTIFIER;
     type Group = InterOperatorIdentifier<'a>;
@@ -9869,12 +11203,14 @@ impl<'a> rt::GroupView<'a> for InterOperatorIdentifierView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for InterOperatorIdentifierView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`SDP-Media-Component`](defs::SDP_MEDIA_COMPONENT).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SdpMediaComponent<'a> {
@@ -9899,12 +11235,14 @@ pub struct SdpMediaComponent<'a> {
     /// [`SDP-Type`](defs::SDP_TYPE), optional.
     pub sdp_type: Option<SdpType>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> SdpMediaComponent<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for SdpMediaComponent<'a> {
     const DEF: &'static rt::AvpDef = &defs::SDP_MEDIA_COMPONENT;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -9944,6 +11282,7 @@ impl<'a> rt::Group<'a> for SdpMediaComponent<'a> {
         rt::put_opt(w, 2036, 64, 10415, &self.sdp_type);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for SdpMediaComponent<'_> {
     type Owned = SdpMediaComponent<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> SdpMediaComponent<'static> {
@@ -9969,12 +11308,14 @@ impl rt::IntoOwned for SdpMediaComponent<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`SdpMediaComponent`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct SdpMediaComponentView<'a> {
     data: &'a [u8],
     at: [u32; 10],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> SdpMediaComponentView<'a> {
     /// [`SDP-Media-Name`](defs::SDP_MEDIA_NAME), optional.
     pub fn sdp_media_name(&self) -> Option<rt::Utf8String<'a>> {
@@ -10021,6 +11362,7 @@ impl<'a> SdpMediaComponentView<'a> {
         rt::view::opt(self.data, self.at[9])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for SdpMediaComponentView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SDP_MEDIA_COMPONENT;
     type Group = SdpMediaComponent<'a>;
@@ -10103,12 +11445,14 @@ impl<'a> rt::GroupView<'a> for SdpMediaComponentView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for SdpMediaComponentView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Application-Server-Information`](defs::APPLICATION_SERVER_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApplicationServerInformation<'a> {
@@ -10119,12 +11463,14 @@ pub struct ApplicationServerInformation<'a> {
     /// [`Status-AS-Code`](defs::STATUS_AS_CODE), optional.
     pub status_as_code: Option<StatusAsCode>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ApplicationServerInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for ApplicationServerInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::APPLICATION_SERVER_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -10150,6 +11496,7 @@ impl<'a> rt::Group<'a> for ApplicationServerInformation<'a> {
         rt::put_opt(w, 2702, 64, 10415, &self.status_as_code);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for ApplicationServerInformation<'_> {
     type Owned = ApplicationServerInformation<'static>;
     fn into_owned_in(
@@ -10165,12 +11512,14 @@ impl rt::IntoOwned for ApplicationServerInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`ApplicationServerInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ApplicationServerInformationView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ApplicationServerInformationView<'a> {
     /// [`Application-Server`](defs::APPLICATION_SERVER), optional.
     pub fn application_server(&self) -> Option<rt::Utf8String<'a>> {
@@ -10187,6 +11536,7 @@ impl<'a> ApplicationServerInformationView<'a> {
         rt::view::opt(self.data, self.at[2])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for ApplicationServerInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::APPLICATION_SERVER_INFORMATION;
     type Group = ApplicationServerInformation<'a>;
@@ -10237,12 +11587,14 @@ impl<'a> rt::GroupView<'a> for ApplicationServerInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ApplicationServerInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Trunk-Group-Id`](defs::TRUNK_GROUP_ID).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TrunkGroupId<'a> {
@@ -10251,12 +11603,14 @@ pub struct TrunkGroupId<'a> {
     /// [`Outgoing-Trunk-Group-Id`](defs::OUTGOING_TRUNK_GROUP_ID), optional.
     pub outgoing_trunk_group_id: Option<rt::Utf8String<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> TrunkGroupId<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for TrunkGroupId<'a> {
     const DEF: &'static rt::AvpDef = &defs::TRUNK_GROUP_ID;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -10275,6 +11629,7 @@ impl<'a> rt::Group<'a> for TrunkGroupId<'a> {
         rt::put_opt(w, 853, 64, 10415, &self.outgoing_trunk_group_id);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for TrunkGroupId<'_> {
     type Owned = TrunkGroupId<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> TrunkGroupId<'static> {
@@ -10284,12 +11639,14 @@ impl rt::IntoOwned for TrunkGroupId<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`TrunkGroupId`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct TrunkGroupIdView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> TrunkGroupIdView<'a> {
     /// [`Incoming-Trunk-Group-Id`](defs::INCOMING_TRUNK_GROUP_ID), optional.
     pub fn incoming_trunk_group_id(&self) -> Option<rt::Utf8String<'a>> {
@@ -10300,6 +11657,7 @@ impl<'a> TrunkGroupIdView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for TrunkGroupIdView<'a> {
     const DEF: &'static rt::AvpDef = &defs::TRUNK_GROUP_ID;
     type Group = TrunkGroupId<'a>;
@@ -10344,15 +11702,18 @@ impl<'a> rt::GroupView<'a> for TrunkGroupIdView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for TrunkGroupIdView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Node-Functionality`](defs::NODE_FUNCTIONALITY); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct NodeFunctionality(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl NodeFunctionality {
     /// `S-CSCF` (0).
     pub const S_CSCF: Self = Self(0);
@@ -10427,10 +11788,13 @@ impl NodeFunctionality {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(NodeFunctionality, "Node-Functionality");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Originator`](defs::ORIGINATOR); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Originator(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl Originator {
     /// `Calling-Party` (0).
     pub const CALLING_PARTY: Self = Self(0);
@@ -10445,7 +11809,9 @@ impl Originator {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(Originator, "Originator");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`PS-Furnish-Charging-Information`](defs::PS_FURNISH_CHARGING_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PsFurnishChargingInformation<'a> {
@@ -10456,6 +11822,7 @@ pub struct PsFurnishChargingInformation<'a> {
     /// [`PS-Append-Free-Format-Data`](defs::PS_APPEND_FREE_FORMAT_DATA), optional.
     pub ps_append_free_format_data: Option<PsAppendFreeFormatData>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> PsFurnishChargingInformation<'a> {
     /// A group with its required AVPs (`3GPP-Charging-Id`, `PS-Free-Format-Data`); optional and repeated ones start empty.
     pub fn new(
@@ -10476,6 +11843,7 @@ impl<'a> PsFurnishChargingInformation<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// A builder of this group: one setter per required AVP, then [`PsFurnishChargingInformationBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -10484,6 +11852,7 @@ pub struct PsFurnishChargingInformationBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> PsFurnishChargingInformationBuilder<'a> {
     ///Sets `3GPP-Charging-Id`.
     pub fn avp_3gpp_charging_id(mut self, v: u32) -> Self {
@@ -10511,6 +11880,7 @@ impl<'a> PsFurnishChargingInformationBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for PsFurnishChargingInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::PS_FURNISH_CHARGING_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -10536,6 +11906,7 @@ impl<'a> rt::Group<'a> for PsFurnishChargingInformation<'a> {
         rt::put_opt(w, 867, 64, 10415, &self.ps_append_free_format_data);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for PsFurnishChargingInformation<'_> {
     type Owned = PsFurnishChargingInformation<'static>;
     fn into_owned_in(
@@ -10551,12 +11922,14 @@ impl rt::IntoOwned for PsFurnishChargingInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`PsFurnishChargingInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct PsFurnishChargingInformationView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> PsFurnishChargingInformationView<'a> {
     /// [`3GPP-Charging-Id`](super::ts29061::defs::AVP_3GPP_CHARGING_ID), required.
     pub fn avp_3gpp_charging_id(&self) -> u32 {
@@ -10571,6 +11944,7 @@ impl<'a> PsFurnishChargingInformationView<'a> {
         rt::view::opt(self.data, self.at[2])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for PsFurnishChargingInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::PS_FURNISH_CHARGING_INFORMATION;
     type Group = PsFurnishChargingInformation<'a>;
@@ -10623,15 +11997,18 @@ impl<'a> rt::GroupView<'a> for PsFurnishChargingInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for PsFurnishChargingInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`PS-Append-Free-Format-Data`](defs::PS_APPEND_FREE_FORMAT_DATA); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct PsAppendFreeFormatData(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl PsAppendFreeFormatData {
     /// `Append` (0).
     pub const APPEND: Self = Self(0);
@@ -10646,10 +12023,13 @@ impl PsAppendFreeFormatData {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(PsAppendFreeFormatData, "PS-Append-Free-Format-Data");
+#[cfg(feature = "ts32299")]
 /// The Enumerated AVP [`Trigger-Type`](defs::TRIGGER_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct TriggerType(pub i32);
+#[cfg(feature = "ts32299")]
 impl TriggerType {
     /// `CHANGE_IN_SGSN_IP_ADDRESS` (1).
     pub const CHANGE_IN_SGSN_IP_ADDRESS: Self = Self(1);
@@ -10778,10 +12158,13 @@ impl TriggerType {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 rt::enumerated!(TriggerType, "Trigger-Type");
+#[cfg(feature = "ts32299")]
 /// The Enumerated AVP [`Reporting-Reason`](defs::REPORTING_REASON); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ReportingReason(pub i32);
+#[cfg(feature = "ts32299")]
 impl ReportingReason {
     /// `THRESHOLD` (0).
     pub const THRESHOLD: Self = Self(0);
@@ -10820,7 +12203,9 @@ impl ReportingReason {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 rt::enumerated!(ReportingReason, "Reporting-Reason");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Service-Information`](defs::SERVICE_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceInformation<'a> {
@@ -10851,12 +12236,14 @@ pub struct ServiceInformation<'a> {
     /// [`CPDT-Information`](defs::CPDT_INFORMATION), optional.
     pub cpdt_information: Option<CpdtInformation<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ServiceInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for ServiceInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::SERVICE_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -10900,6 +12287,7 @@ impl<'a> rt::Group<'a> for ServiceInformation<'a> {
         rt::put_opt_group(w, &self.cpdt_information);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for ServiceInformation<'_> {
     type Owned = ServiceInformation<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ServiceInformation<'static> {
@@ -10920,12 +12308,14 @@ impl rt::IntoOwned for ServiceInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`ServiceInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ServiceInformationView<'a> {
     data: &'a [u8],
     at: [u32; 13],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ServiceInformationView<'a> {
     /// [`Subscription-Id`](super::credit_control::defs::SUBSCRIPTION_ID), at least 0 times.
     pub fn subscription_id(
@@ -10982,6 +12372,7 @@ impl<'a> ServiceInformationView<'a> {
         rt::view::opt_group(self.data, self.at[12])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for ServiceInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SERVICE_INFORMATION;
     type Group = ServiceInformation<'a>;
@@ -11092,12 +12483,14 @@ impl<'a> rt::GroupView<'a> for ServiceInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ServiceInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`PS-Information`](defs::PS_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PsInformation<'a> {
@@ -11252,12 +12645,14 @@ pub struct PsInformation<'a> {
     /// [`RAN-Secondary-RAT-Usage-Report`](defs::RAN_SECONDARY_RAT_USAGE_REPORT), at least 0 times.
     pub ran_secondary_rat_usage_report: Vec<RanSecondaryRatUsageReport<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> PsInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for PsInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::PS_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -11432,6 +12827,7 @@ impl<'a> rt::Group<'a> for PsInformation<'a> {
         rt::put_groups(w, &self.ran_secondary_rat_usage_report);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for PsInformation<'_> {
     type Owned = PsInformation<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> PsInformation<'static> {
@@ -11546,12 +12942,14 @@ impl rt::IntoOwned for PsInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`PsInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct PsInformationView<'a> {
     data: &'a [u8],
     at: [u32; 73],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> PsInformationView<'a> {
     /// [`Supported-Features`](super::ts29229::defs::SUPPORTED_FEATURES), at least 0 times.
     pub fn supported_features(
@@ -11870,6 +13268,7 @@ impl<'a> PsInformationView<'a> {
         rt::view::many_group(self.data, self.at[72], (1302, 10415), u32::MAX)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for PsInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::PS_INFORMATION;
     type Group = PsInformation<'a>;
@@ -12286,12 +13685,14 @@ impl<'a> rt::GroupView<'a> for PsInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for PsInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`IMS-Information`](defs::IMS_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ImsInformation<'a> {
@@ -12402,6 +13803,7 @@ pub struct ImsInformation<'a> {
     /// [`FE-Identifier-List`](defs::FE_IDENTIFIER_LIST), optional.
     pub fe_identifier_list: Option<rt::Utf8String<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ImsInformation<'a> {
     /// A group with its required AVPs (`Node-Functionality`); optional and repeated ones start empty.
     pub fn new(node_functionality: NodeFunctionality) -> Self {
@@ -12418,6 +13820,7 @@ impl<'a> ImsInformation<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// A builder of this group: one setter per required AVP, then [`ImsInformationBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -12426,6 +13829,7 @@ pub struct ImsInformationBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ImsInformationBuilder<'a> {
     ///Sets `Node-Functionality`.
     pub fn node_functionality(mut self, v: impl Into<NodeFunctionality>) -> Self {
@@ -12447,6 +13851,7 @@ impl<'a> ImsInformationBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for ImsInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::IMS_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -12586,6 +13991,7 @@ impl<'a> rt::Group<'a> for ImsInformation<'a> {
         rt::put_opt(w, 4413, 64, 10415, &self.fe_identifier_list);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for ImsInformation<'_> {
     type Owned = ImsInformation<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ImsInformation<'static> {
@@ -12678,12 +14084,14 @@ impl rt::IntoOwned for ImsInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`ImsInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ImsInformationView<'a> {
     data: &'a [u8],
     at: [u32; 53],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ImsInformationView<'a> {
     /// [`Event-Type`](defs::EVENT_TYPE), optional.
     pub fn event_type(&self) -> Option<EventTypeView<'a>> {
@@ -12912,6 +14320,7 @@ impl<'a> ImsInformationView<'a> {
         rt::view::opt(self.data, self.at[52])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for ImsInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::IMS_INFORMATION;
     type Group = ImsInformation<'a>;
@@ -13222,12 +14631,14 @@ impl<'a> rt::GroupView<'a> for ImsInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ImsInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`MMS-Information`](defs::MMS_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MmsInformation<'a> {
@@ -13272,12 +14683,14 @@ pub struct MmsInformation<'a> {
     /// [`VAS-ID`](super::ts29140::defs::VAS_ID), optional.
     pub vas_id: Option<rt::Utf8String<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> MmsInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for MmsInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::MMS_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -13332,6 +14745,7 @@ impl<'a> rt::Group<'a> for MmsInformation<'a> {
         rt::put_opt(w, 1102, 64, 10415, &self.vas_id);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for MmsInformation<'_> {
     type Owned = MmsInformation<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> MmsInformation<'static> {
@@ -13363,12 +14777,14 @@ impl rt::IntoOwned for MmsInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`MmsInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct MmsInformationView<'a> {
     data: &'a [u8],
     at: [u32; 20],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> MmsInformationView<'a> {
     /// [`Originator-Address`](defs::ORIGINATOR_ADDRESS), optional.
     pub fn originator_address(&self) -> Option<OriginatorAddressView<'a>> {
@@ -13451,6 +14867,7 @@ impl<'a> MmsInformationView<'a> {
         rt::view::opt(self.data, self.at[19])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for MmsInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::MMS_INFORMATION;
     type Group = MmsInformation<'a>;
@@ -13573,12 +14990,14 @@ impl<'a> rt::GroupView<'a> for MmsInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for MmsInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`LCS-Information`](defs::LCS_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LcsInformation<'a> {
@@ -13595,12 +15014,14 @@ pub struct LcsInformation<'a> {
     /// [`MSISDN`](super::sh::defs::MSISDN), optional.
     pub msisdn: Option<rt::OctetString<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> LcsInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for LcsInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::LCS_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -13627,6 +15048,7 @@ impl<'a> rt::Group<'a> for LcsInformation<'a> {
         rt::put_opt(w, 701, 64, 10415, &self.msisdn);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for LcsInformation<'_> {
     type Owned = LcsInformation<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> LcsInformation<'static> {
@@ -13640,12 +15062,14 @@ impl rt::IntoOwned for LcsInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`LcsInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct LcsInformationView<'a> {
     data: &'a [u8],
     at: [u32; 6],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> LcsInformationView<'a> {
     /// [`LCS-Client-ID`](defs::LCS_CLIENT_ID), optional.
     pub fn lcs_client_id(&self) -> Option<LcsClientIdView<'a>> {
@@ -13672,6 +15096,7 @@ impl<'a> LcsInformationView<'a> {
         rt::view::opt(self.data, self.at[5])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for LcsInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::LCS_INFORMATION;
     type Group = LcsInformation<'a>;
@@ -13734,12 +15159,14 @@ impl<'a> rt::GroupView<'a> for LcsInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for LcsInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`PoC-Information`](defs::PO_C_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PoCInformation<'a> {
@@ -13770,12 +15197,14 @@ pub struct PoCInformation<'a> {
     /// [`Charged-Party`](defs::CHARGED_PARTY), optional.
     pub charged_party: Option<rt::Utf8String<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> PoCInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for PoCInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::PO_C_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -13816,6 +15245,7 @@ impl<'a> rt::Group<'a> for PoCInformation<'a> {
         rt::put_opt(w, 857, 64, 10415, &self.charged_party);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for PoCInformation<'_> {
     type Owned = PoCInformation<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> PoCInformation<'static> {
@@ -13838,12 +15268,14 @@ impl rt::IntoOwned for PoCInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`PoCInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct PoCInformationView<'a> {
     data: &'a [u8],
     at: [u32; 13],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> PoCInformationView<'a> {
     /// [`PoC-Server-Role`](defs::PO_C_SERVER_ROLE), optional.
     pub fn po_c_server_role(&self) -> Option<PoCServerRole> {
@@ -13898,6 +15330,7 @@ impl<'a> PoCInformationView<'a> {
         rt::view::opt(self.data, self.at[12])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for PoCInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::PO_C_INFORMATION;
     type Group = PoCInformation<'a>;
@@ -13987,12 +15420,14 @@ impl<'a> rt::GroupView<'a> for PoCInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for PoCInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`MBMS-Information`](defs::MBMS_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MbmsInformation<'a> {
@@ -14017,12 +15452,14 @@ pub struct MbmsInformation<'a> {
     /// [`MSISDN`](super::sh::defs::MSISDN), at least 0 times.
     pub msisdn: Vec<rt::OctetString<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> MbmsInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for MbmsInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::MBMS_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -14057,6 +15494,7 @@ impl<'a> rt::Group<'a> for MbmsInformation<'a> {
         rt::put_all(w, 701, 64, 10415, &self.msisdn);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for MbmsInformation<'_> {
     type Owned = MbmsInformation<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> MbmsInformation<'static> {
@@ -14076,12 +15514,14 @@ impl rt::IntoOwned for MbmsInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`MbmsInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct MbmsInformationView<'a> {
     data: &'a [u8],
     at: [u32; 10],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> MbmsInformationView<'a> {
     /// [`TMGI`](super::ts29061::defs::TMGI), optional.
     pub fn tmgi(&self) -> Option<rt::OctetString<'a>> {
@@ -14126,6 +15566,7 @@ impl<'a> MbmsInformationView<'a> {
         rt::view::many(self.data, self.at[9], (701, 10415), u32::MAX)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for MbmsInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::MBMS_INFORMATION;
     type Group = MbmsInformation<'a>;
@@ -14206,15 +15647,18 @@ impl<'a> rt::GroupView<'a> for MbmsInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for MbmsInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Media-Initiator-Flag`](defs::MEDIA_INITIATOR_FLAG); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct MediaInitiatorFlag(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl MediaInitiatorFlag {
     /// `called-party` (0).
     pub const CALLED_PARTY: Self = Self(0);
@@ -14232,10 +15676,13 @@ impl MediaInitiatorFlag {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(MediaInitiatorFlag, "Media-Initiator-Flag");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`PoC-Server-Role`](defs::PO_C_SERVER_ROLE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct PoCServerRole(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl PoCServerRole {
     /// `Participating-PoC-Server` (0).
     pub const PARTICIPATING_PO_C_SERVER: Self = Self(0);
@@ -14256,10 +15703,13 @@ impl PoCServerRole {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(PoCServerRole, "PoC-Server-Role");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`PoC-Session-Type`](defs::PO_C_SESSION_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct PoCSessionType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl PoCSessionType {
     /// `1-to-1-PoC-session` (0).
     pub const V_1_TO_1_PO_C_SESSION: Self = Self(0);
@@ -14280,7 +15730,9 @@ impl PoCSessionType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(PoCSessionType, "PoC-Session-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Originator-Address`](defs::ORIGINATOR_ADDRESS).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OriginatorAddress<'a> {
@@ -14291,12 +15743,14 @@ pub struct OriginatorAddress<'a> {
     /// [`Address-Domain`](defs::ADDRESS_DOMAIN), optional.
     pub address_domain: Option<AddressDomain<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> OriginatorAddress<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for OriginatorAddress<'a> {
     const DEF: &'static rt::AvpDef = &defs::ORIGINATOR_ADDRESS;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -14317,6 +15771,7 @@ impl<'a> rt::Group<'a> for OriginatorAddress<'a> {
         rt::put_opt_group(w, &self.address_domain);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for OriginatorAddress<'_> {
     type Owned = OriginatorAddress<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> OriginatorAddress<'static> {
@@ -14327,12 +15782,14 @@ impl rt::IntoOwned for OriginatorAddress<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`OriginatorAddress`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct OriginatorAddressView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> OriginatorAddressView<'a> {
     /// [`Address-Type`](defs::ADDRESS_TYPE), optional.
     pub fn address_type(&self) -> Option<AddressType> {
@@ -14347,6 +15804,7 @@ impl<'a> OriginatorAddressView<'a> {
         rt::view::opt_group(self.data, self.at[2])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for OriginatorAddressView<'a> {
     const DEF: &'static rt::AvpDef = &defs::ORIGINATOR_ADDRESS;
     type Group = OriginatorAddress<'a>;
@@ -14394,12 +15852,14 @@ impl<'a> rt::GroupView<'a> for OriginatorAddressView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for OriginatorAddressView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Message-Body`](defs::MESSAGE_BODY).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MessageBody<'a> {
@@ -14412,6 +15872,7 @@ pub struct MessageBody<'a> {
     /// [`Originator`](defs::ORIGINATOR), optional.
     pub originator: Option<Originator>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> MessageBody<'a> {
     /// A group with its required AVPs (`Content-Type`, `Content-Length`); optional and repeated ones start empty.
     pub fn new(content_type: rt::Utf8String<'a>, content_length: u32) -> Self {
@@ -14429,6 +15890,7 @@ impl<'a> MessageBody<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// A builder of this group: one setter per required AVP, then [`MessageBodyBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -14437,6 +15899,7 @@ pub struct MessageBodyBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> MessageBodyBuilder<'a> {
     ///Sets `Content-Type`.
     pub fn content_type(mut self, v: impl Into<rt::Utf8String<'a>>) -> Self {
@@ -14460,6 +15923,7 @@ impl<'a> MessageBodyBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for MessageBody<'a> {
     const DEF: &'static rt::AvpDef = &defs::MESSAGE_BODY;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -14483,6 +15947,7 @@ impl<'a> rt::Group<'a> for MessageBody<'a> {
         rt::put_opt(w, 864, 64, 10415, &self.originator);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for MessageBody<'_> {
     type Owned = MessageBody<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> MessageBody<'static> {
@@ -14494,12 +15959,14 @@ impl rt::IntoOwned for MessageBody<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`MessageBody`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct MessageBodyView<'a> {
     data: &'a [u8],
     at: [u32; 4],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> MessageBodyView<'a> {
     /// [`Content-Type`](defs::CONTENT_TYPE), required.
     pub fn content_type(&self) -> rt::Utf8String<'a> {
@@ -14518,6 +15985,7 @@ impl<'a> MessageBodyView<'a> {
         rt::view::opt(self.data, self.at[3])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for MessageBodyView<'a> {
     const DEF: &'static rt::AvpDef = &defs::MESSAGE_BODY;
     type Group = MessageBody<'a>;
@@ -14569,12 +16037,14 @@ impl<'a> rt::GroupView<'a> for MessageBodyView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for MessageBodyView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Address-Domain`](defs::ADDRESS_DOMAIN).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AddressDomain<'a> {
@@ -14583,12 +16053,14 @@ pub struct AddressDomain<'a> {
     /// [`3GPP-IMSI-MCC-MNC`](super::ts29061::defs::AVP_3GPP_IMSI_MCC_MNC), optional.
     pub avp_3gpp_imsi_mcc_mnc: Option<rt::Utf8String<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> AddressDomain<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for AddressDomain<'a> {
     const DEF: &'static rt::AvpDef = &defs::ADDRESS_DOMAIN;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -14607,6 +16079,7 @@ impl<'a> rt::Group<'a> for AddressDomain<'a> {
         rt::put_opt(w, 8, 0, 10415, &self.avp_3gpp_imsi_mcc_mnc);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for AddressDomain<'_> {
     type Owned = AddressDomain<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> AddressDomain<'static> {
@@ -14616,12 +16089,14 @@ impl rt::IntoOwned for AddressDomain<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`AddressDomain`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AddressDomainView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> AddressDomainView<'a> {
     /// [`Domain-Name`](defs::DOMAIN_NAME), optional.
     pub fn domain_name(&self) -> Option<rt::Utf8String<'a>> {
@@ -14632,6 +16107,7 @@ impl<'a> AddressDomainView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for AddressDomainView<'a> {
     const DEF: &'static rt::AvpDef = &defs::ADDRESS_DOMAIN;
     type Group = AddressDomain<'a>;
@@ -14674,15 +16150,18 @@ impl<'a> rt::GroupView<'a> for AddressDomainView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AddressDomainView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Address-Type`](defs::ADDRESS_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct AddressType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl AddressType {
     /// `e-mail-address` (0).
     pub const E_MAIL_ADDRESS: Self = Self(0);
@@ -14715,7 +16194,9 @@ impl AddressType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(AddressType, "Address-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Recipient-Address`](defs::RECIPIENT_ADDRESS).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RecipientAddress<'a> {
@@ -14728,12 +16209,14 @@ pub struct RecipientAddress<'a> {
     /// [`Addressee-Type`](defs::ADDRESSEE_TYPE), optional.
     pub addressee_type: Option<AddresseeType>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> RecipientAddress<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for RecipientAddress<'a> {
     const DEF: &'static rt::AvpDef = &defs::RECIPIENT_ADDRESS;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -14756,6 +16239,7 @@ impl<'a> rt::Group<'a> for RecipientAddress<'a> {
         rt::put_opt(w, 1208, 64, 10415, &self.addressee_type);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for RecipientAddress<'_> {
     type Owned = RecipientAddress<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> RecipientAddress<'static> {
@@ -14767,12 +16251,14 @@ impl rt::IntoOwned for RecipientAddress<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`RecipientAddress`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct RecipientAddressView<'a> {
     data: &'a [u8],
     at: [u32; 4],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> RecipientAddressView<'a> {
     /// [`Address-Type`](defs::ADDRESS_TYPE), optional.
     pub fn address_type(&self) -> Option<AddressType> {
@@ -14791,6 +16277,7 @@ impl<'a> RecipientAddressView<'a> {
         rt::view::opt(self.data, self.at[3])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for RecipientAddressView<'a> {
     const DEF: &'static rt::AvpDef = &defs::RECIPIENT_ADDRESS;
     type Group = RecipientAddress<'a>;
@@ -14841,12 +16328,14 @@ impl<'a> rt::GroupView<'a> for RecipientAddressView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for RecipientAddressView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`MM-Content-Type`](defs::MM_CONTENT_TYPE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MmContentType<'a> {
@@ -14859,12 +16348,14 @@ pub struct MmContentType<'a> {
     /// [`Additional-Content-Information`](defs::ADDITIONAL_CONTENT_INFORMATION), at least 0 times.
     pub additional_content_information: Vec<AdditionalContentInformation<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> MmContentType<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for MmContentType<'a> {
     const DEF: &'static rt::AvpDef = &defs::MM_CONTENT_TYPE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -14889,6 +16380,7 @@ impl<'a> rt::Group<'a> for MmContentType<'a> {
         rt::put_groups(w, &self.additional_content_information);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for MmContentType<'_> {
     type Owned = MmContentType<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> MmContentType<'static> {
@@ -14904,12 +16396,14 @@ impl rt::IntoOwned for MmContentType<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`MmContentType`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct MmContentTypeView<'a> {
     data: &'a [u8],
     at: [u32; 4],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> MmContentTypeView<'a> {
     /// [`Type-Number`](defs::TYPE_NUMBER), optional.
     pub fn type_number(&self) -> Option<i32> {
@@ -14930,6 +16424,7 @@ impl<'a> MmContentTypeView<'a> {
         rt::view::many_group(self.data, self.at[3], (1207, 10415), u32::MAX)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for MmContentTypeView<'a> {
     const DEF: &'static rt::AvpDef = &defs::MM_CONTENT_TYPE;
     type Group = MmContentType<'a>;
@@ -14985,12 +16480,14 @@ impl<'a> rt::GroupView<'a> for MmContentTypeView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for MmContentTypeView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Additional-Content-Information`](defs::ADDITIONAL_CONTENT_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AdditionalContentInformation<'a> {
@@ -15001,12 +16498,14 @@ pub struct AdditionalContentInformation<'a> {
     /// [`Content-Size`](defs::CONTENT_SIZE), optional.
     pub content_size: Option<u32>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> AdditionalContentInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for AdditionalContentInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::ADDITIONAL_CONTENT_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -15030,6 +16529,7 @@ impl<'a> rt::Group<'a> for AdditionalContentInformation<'a> {
         rt::put_opt(w, 1206, 64, 10415, &self.content_size);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for AdditionalContentInformation<'_> {
     type Owned = AdditionalContentInformation<'static>;
     fn into_owned_in(
@@ -15045,12 +16545,14 @@ impl rt::IntoOwned for AdditionalContentInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`AdditionalContentInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AdditionalContentInformationView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> AdditionalContentInformationView<'a> {
     /// [`Type-Number`](defs::TYPE_NUMBER), optional.
     pub fn type_number(&self) -> Option<i32> {
@@ -15065,6 +16567,7 @@ impl<'a> AdditionalContentInformationView<'a> {
         rt::view::opt(self.data, self.at[2])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for AdditionalContentInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::ADDITIONAL_CONTENT_INFORMATION;
     type Group = AdditionalContentInformation<'a>;
@@ -15113,15 +16616,18 @@ impl<'a> rt::GroupView<'a> for AdditionalContentInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AdditionalContentInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Addressee-Type`](defs::ADDRESSEE_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct AddresseeType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl AddresseeType {
     /// `TO` (0).
     pub const TO: Self = Self(0);
@@ -15139,10 +16645,13 @@ impl AddresseeType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(AddresseeType, "Addressee-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Priority`](defs::PRIORITY); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Priority(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl Priority {
     /// `Low` (0).
     pub const LOW: Self = Self(0);
@@ -15160,10 +16669,13 @@ impl Priority {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(Priority, "Priority");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Message-Type`](defs::MESSAGE_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct MessageType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl MessageType {
     /// `m-send-req` (1).
     pub const M_SEND_REQ: Self = Self(1);
@@ -15217,7 +16729,9 @@ impl MessageType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(MessageType, "Message-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Message-Class`](defs::MESSAGE_CLASS).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MessageClass<'a> {
@@ -15226,12 +16740,14 @@ pub struct MessageClass<'a> {
     /// [`Token-Text`](defs::TOKEN_TEXT), optional.
     pub token_text: Option<rt::Utf8String<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> MessageClass<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for MessageClass<'a> {
     const DEF: &'static rt::AvpDef = &defs::MESSAGE_CLASS;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -15250,6 +16766,7 @@ impl<'a> rt::Group<'a> for MessageClass<'a> {
         rt::put_opt(w, 1215, 64, 10415, &self.token_text);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for MessageClass<'_> {
     type Owned = MessageClass<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> MessageClass<'static> {
@@ -15259,12 +16776,14 @@ impl rt::IntoOwned for MessageClass<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`MessageClass`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct MessageClassView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> MessageClassView<'a> {
     /// [`Class-Identifier`](defs::CLASS_IDENTIFIER), optional.
     pub fn class_identifier(&self) -> Option<ClassIdentifier> {
@@ -15275,6 +16794,7 @@ impl<'a> MessageClassView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for MessageClassView<'a> {
     const DEF: &'static rt::AvpDef = &defs::MESSAGE_CLASS;
     type Group = MessageClass<'a>;
@@ -15317,15 +16837,18 @@ impl<'a> rt::GroupView<'a> for MessageClassView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for MessageClassView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Class-Identifier`](defs::CLASS_IDENTIFIER); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ClassIdentifier(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ClassIdentifier {
     /// `Personal` (0).
     pub const PERSONAL: Self = Self(0);
@@ -15346,10 +16869,13 @@ impl ClassIdentifier {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(ClassIdentifier, "Class-Identifier");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Delivery-Report-Requested`](defs::DELIVERY_REPORT_REQUESTED); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct DeliveryReportRequested(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl DeliveryReportRequested {
     /// `No` (0).
     pub const NO: Self = Self(0);
@@ -15364,10 +16890,13 @@ impl DeliveryReportRequested {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(DeliveryReportRequested, "Delivery-Report-Requested");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Adaptations`](defs::ADAPTATIONS); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Adaptations(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl Adaptations {
     /// `Yes` (0).
     pub const YES: Self = Self(0);
@@ -15382,10 +16911,13 @@ impl Adaptations {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(Adaptations, "Adaptations");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Content-Class`](defs::CONTENT_CLASS); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ContentClass(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ContentClass {
     /// `text` (0).
     pub const TEXT: Self = Self(0);
@@ -15418,10 +16950,13 @@ impl ContentClass {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(ContentClass, "Content-Class");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`DRM-Content`](defs::DRM_CONTENT); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct DrmContent(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl DrmContent {
     /// `No` (0).
     pub const NO: Self = Self(0);
@@ -15436,10 +16971,13 @@ impl DrmContent {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(DrmContent, "DRM-Content");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Read-Reply-Report-Requested`](defs::READ_REPLY_REPORT_REQUESTED); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ReadReplyReportRequested(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ReadReplyReportRequested {
     /// `No` (0).
     pub const NO: Self = Self(0);
@@ -15454,10 +16992,13 @@ impl ReadReplyReportRequested {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(ReadReplyReportRequested, "Read-Reply-Report-Requested");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`File-Repair-Supported`](defs::FILE_REPAIR_SUPPORTED); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FileRepairSupported(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl FileRepairSupported {
     /// `SUPPORTED` (1).
     pub const SUPPORTED: Self = Self(1);
@@ -15472,10 +17013,13 @@ impl FileRepairSupported {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(FileRepairSupported, "File-Repair-Supported");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`MBMS-User-Service-Type`](defs::MBMS_USER_SERVICE_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct MbmsUserServiceType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl MbmsUserServiceType {
     /// `DOWNLOAD` (1).
     pub const DOWNLOAD: Self = Self(1);
@@ -15490,7 +17034,9 @@ impl MbmsUserServiceType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(MbmsUserServiceType, "MBMS-User-Service-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`LCS-Client-ID`](defs::LCS_CLIENT_ID).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LcsClientId<'a> {
@@ -15507,12 +17053,14 @@ pub struct LcsClientId<'a> {
     /// [`LCS-Requestor-ID`](defs::LCS_REQUESTOR_ID), optional.
     pub lcs_requestor_id: Option<LcsRequestorId<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> LcsClientId<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for LcsClientId<'a> {
     const DEF: &'static rt::AvpDef = &defs::LCS_CLIENT_ID;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -15539,6 +17087,7 @@ impl<'a> rt::Group<'a> for LcsClientId<'a> {
         rt::put_opt_group(w, &self.lcs_requestor_id);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for LcsClientId<'_> {
     type Owned = LcsClientId<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> LcsClientId<'static> {
@@ -15552,12 +17101,14 @@ impl rt::IntoOwned for LcsClientId<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`LcsClientId`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct LcsClientIdView<'a> {
     data: &'a [u8],
     at: [u32; 6],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> LcsClientIdView<'a> {
     /// [`LCS-Client-Type`](defs::LCS_CLIENT_TYPE), optional.
     pub fn lcs_client_type(&self) -> Option<LcsClientType> {
@@ -15584,6 +17135,7 @@ impl<'a> LcsClientIdView<'a> {
         rt::view::opt_group(self.data, self.at[5])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for LcsClientIdView<'a> {
     const DEF: &'static rt::AvpDef = &defs::LCS_CLIENT_ID;
     type Group = LcsClientId<'a>;
@@ -15646,12 +17198,14 @@ impl<'a> rt::GroupView<'a> for LcsClientIdView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for LcsClientIdView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`LCS-Client-Name`](defs::LCS_CLIENT_NAME).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LcsClientName<'a> {
@@ -15662,12 +17216,14 @@ pub struct LcsClientName<'a> {
     /// [`LCS-Format-Indicator`](defs::LCS_FORMAT_INDICATOR), optional.
     pub lcs_format_indicator: Option<LcsFormatIndicator>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> LcsClientName<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for LcsClientName<'a> {
     const DEF: &'static rt::AvpDef = &defs::LCS_CLIENT_NAME;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -15688,6 +17244,7 @@ impl<'a> rt::Group<'a> for LcsClientName<'a> {
         rt::put_opt(w, 1237, 64, 10415, &self.lcs_format_indicator);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for LcsClientName<'_> {
     type Owned = LcsClientName<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> LcsClientName<'static> {
@@ -15698,12 +17255,14 @@ impl rt::IntoOwned for LcsClientName<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`LcsClientName`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct LcsClientNameView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> LcsClientNameView<'a> {
     /// [`LCS-Data-Coding-Scheme`](defs::LCS_DATA_CODING_SCHEME), optional.
     pub fn lcs_data_coding_scheme(&self) -> Option<rt::Utf8String<'a>> {
@@ -15718,6 +17277,7 @@ impl<'a> LcsClientNameView<'a> {
         rt::view::opt(self.data, self.at[2])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for LcsClientNameView<'a> {
     const DEF: &'static rt::AvpDef = &defs::LCS_CLIENT_NAME;
     type Group = LcsClientName<'a>;
@@ -15767,15 +17327,18 @@ impl<'a> rt::GroupView<'a> for LcsClientNameView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for LcsClientNameView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`LCS-Format-Indicator`](defs::LCS_FORMAT_INDICATOR); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct LcsFormatIndicator(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl LcsFormatIndicator {
     /// `LOGICAL_NAME` (0).
     pub const LOGICAL_NAME: Self = Self(0);
@@ -15799,7 +17362,9 @@ impl LcsFormatIndicator {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(LcsFormatIndicator, "LCS-Format-Indicator");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`LCS-Requestor-ID`](defs::LCS_REQUESTOR_ID).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LcsRequestorId<'a> {
@@ -15808,12 +17373,14 @@ pub struct LcsRequestorId<'a> {
     /// [`LCS-Requestor-ID-String`](defs::LCS_REQUESTOR_ID_STRING), optional.
     pub lcs_requestor_id_string: Option<rt::Utf8String<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> LcsRequestorId<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for LcsRequestorId<'a> {
     const DEF: &'static rt::AvpDef = &defs::LCS_REQUESTOR_ID;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -15832,6 +17399,7 @@ impl<'a> rt::Group<'a> for LcsRequestorId<'a> {
         rt::put_opt(w, 1240, 64, 10415, &self.lcs_requestor_id_string);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for LcsRequestorId<'_> {
     type Owned = LcsRequestorId<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> LcsRequestorId<'static> {
@@ -15841,12 +17409,14 @@ impl rt::IntoOwned for LcsRequestorId<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`LcsRequestorId`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct LcsRequestorIdView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> LcsRequestorIdView<'a> {
     /// [`LCS-Data-Coding-Scheme`](defs::LCS_DATA_CODING_SCHEME), optional.
     pub fn lcs_data_coding_scheme(&self) -> Option<rt::Utf8String<'a>> {
@@ -15857,6 +17427,7 @@ impl<'a> LcsRequestorIdView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for LcsRequestorIdView<'a> {
     const DEF: &'static rt::AvpDef = &defs::LCS_REQUESTOR_ID;
     type Group = LcsRequestorId<'a>;
@@ -15901,15 +17472,18 @@ impl<'a> rt::GroupView<'a> for LcsRequestorIdView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for LcsRequestorIdView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`LCS-Client-Type`](defs::LCS_CLIENT_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct LcsClientType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl LcsClientType {
     /// `EMERGENCY_SERVICES` (0).
     pub const EMERGENCY_SERVICES: Self = Self(0);
@@ -15930,10 +17504,13 @@ impl LcsClientType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(LcsClientType, "LCS-Client-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Location-Estimate-Type`](defs::LOCATION_ESTIMATE_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct LocationEstimateType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl LocationEstimateType {
     /// `CURRENT_LOCATION` (0).
     pub const CURRENT_LOCATION: Self = Self(0);
@@ -15957,7 +17534,9 @@ impl LocationEstimateType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(LocationEstimateType, "Location-Estimate-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Location-Type`](defs::LOCATION_TYPE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LocationType<'a> {
@@ -15966,12 +17545,14 @@ pub struct LocationType<'a> {
     /// [`Deferred-Location-Event-Type`](defs::DEFERRED_LOCATION_EVENT_TYPE), optional.
     pub deferred_location_event_type: Option<rt::Utf8String<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> LocationType<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for LocationType<'a> {
     const DEF: &'static rt::AvpDef = &defs::LOCATION_TYPE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -15990,6 +17571,7 @@ impl<'a> rt::Group<'a> for LocationType<'a> {
         rt::put_opt(w, 1230, 64, 10415, &self.deferred_location_event_type);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for LocationType<'_> {
     type Owned = LocationType<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> LocationType<'static> {
@@ -16001,12 +17583,14 @@ impl rt::IntoOwned for LocationType<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`LocationType`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct LocationTypeView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> LocationTypeView<'a> {
     /// [`Location-Estimate-Type`](defs::LOCATION_ESTIMATE_TYPE), optional.
     pub fn location_estimate_type(&self) -> Option<LocationEstimateType> {
@@ -16017,6 +17601,7 @@ impl<'a> LocationTypeView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for LocationTypeView<'a> {
     const DEF: &'static rt::AvpDef = &defs::LOCATION_TYPE;
     type Group = LocationType<'a>;
@@ -16061,15 +17646,18 @@ impl<'a> rt::GroupView<'a> for LocationTypeView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for LocationTypeView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`PDP-Context-Type`](defs::PDP_CONTEXT_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct PdpContextType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl PdpContextType {
     /// `Primary` (0).
     pub const PRIMARY: Self = Self(0);
@@ -16084,10 +17672,13 @@ impl PdpContextType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(PdpContextType, "PDP-Context-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`MMBox-Storage-Requested`](defs::MM_BOX_STORAGE_REQUESTED); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct MmBoxStorageRequested(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl MmBoxStorageRequested {
     /// `No` (0).
     pub const NO: Self = Self(0);
@@ -16102,7 +17693,9 @@ impl MmBoxStorageRequested {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(MmBoxStorageRequested, "MMBox-Storage-Requested");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Service-Specific-Info`](defs::SERVICE_SPECIFIC_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceSpecificInfo<'a> {
@@ -16111,12 +17704,14 @@ pub struct ServiceSpecificInfo<'a> {
     /// [`Service-Specific-Type`](defs::SERVICE_SPECIFIC_TYPE), optional.
     pub service_specific_type: Option<u32>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ServiceSpecificInfo<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for ServiceSpecificInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::SERVICE_SPECIFIC_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -16138,6 +17733,7 @@ impl<'a> rt::Group<'a> for ServiceSpecificInfo<'a> {
         rt::put_opt(w, 1257, 64, 10415, &self.service_specific_type);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for ServiceSpecificInfo<'_> {
     type Owned = ServiceSpecificInfo<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ServiceSpecificInfo<'static> {
@@ -16147,12 +17743,14 @@ impl rt::IntoOwned for ServiceSpecificInfo<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`ServiceSpecificInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ServiceSpecificInfoView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ServiceSpecificInfoView<'a> {
     /// [`Service-Specific-Data`](defs::SERVICE_SPECIFIC_DATA), optional.
     pub fn service_specific_data(&self) -> Option<rt::Utf8String<'a>> {
@@ -16163,6 +17761,7 @@ impl<'a> ServiceSpecificInfoView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for ServiceSpecificInfoView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SERVICE_SPECIFIC_INFO;
     type Group = ServiceSpecificInfo<'a>;
@@ -16208,12 +17807,14 @@ impl<'a> rt::GroupView<'a> for ServiceSpecificInfoView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ServiceSpecificInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`PoC-User-Role`](defs::PO_C_USER_ROLE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PoCUserRole<'a> {
@@ -16222,12 +17823,14 @@ pub struct PoCUserRole<'a> {
     /// [`PoC-User-Role-Info-Units`](defs::PO_C_USER_ROLE_INFO_UNITS), optional.
     pub po_c_user_role_info_units: Option<PoCUserRoleInfoUnits>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> PoCUserRole<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for PoCUserRole<'a> {
     const DEF: &'static rt::AvpDef = &defs::PO_C_USER_ROLE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -16246,6 +17849,7 @@ impl<'a> rt::Group<'a> for PoCUserRole<'a> {
         rt::put_opt(w, 1254, 64, 10415, &self.po_c_user_role_info_units);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for PoCUserRole<'_> {
     type Owned = PoCUserRole<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> PoCUserRole<'static> {
@@ -16257,12 +17861,14 @@ impl rt::IntoOwned for PoCUserRole<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`PoCUserRole`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct PoCUserRoleView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> PoCUserRoleView<'a> {
     /// [`PoC-User-Role-IDs`](defs::PO_C_USER_ROLE_I_DS), optional.
     pub fn po_c_user_role_i_ds(&self) -> Option<rt::Utf8String<'a>> {
@@ -16273,6 +17879,7 @@ impl<'a> PoCUserRoleView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for PoCUserRoleView<'a> {
     const DEF: &'static rt::AvpDef = &defs::PO_C_USER_ROLE;
     type Group = PoCUserRole<'a>;
@@ -16317,15 +17924,18 @@ impl<'a> rt::GroupView<'a> for PoCUserRoleView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for PoCUserRoleView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`PoC-User-Role-Info-Units`](defs::PO_C_USER_ROLE_INFO_UNITS); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct PoCUserRoleInfoUnits(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl PoCUserRoleInfoUnits {
     /// `Moderator` (1).
     pub const MODERATOR: Self = Self(1);
@@ -16346,7 +17956,9 @@ impl PoCUserRoleInfoUnits {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(PoCUserRoleInfoUnits, "PoC-User-Role-Info-Units");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Talk-Burst-Exchange`](defs::TALK_BURST_EXCHANGE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TalkBurstExchange {
@@ -16369,6 +17981,7 @@ pub struct TalkBurstExchange {
     /// [`PoC-Change-Condition`](defs::PO_C_CHANGE_CONDITION), optional.
     pub po_c_change_condition: Option<PoCChangeCondition>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl TalkBurstExchange {
     /// A group with its required AVPs (`PoC-Change-Time`); optional and repeated ones start empty.
     pub fn new(po_c_change_time: rt::Time) -> Self {
@@ -16385,6 +17998,7 @@ impl TalkBurstExchange {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// A builder of this group: one setter per required AVP, then [`TalkBurstExchangeBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -16393,6 +18007,7 @@ pub struct TalkBurstExchangeBuilder {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl TalkBurstExchangeBuilder {
     ///Sets `PoC-Change-Time`.
     pub fn po_c_change_time(mut self, v: impl Into<rt::Time>) -> Self {
@@ -16414,6 +18029,7 @@ impl TalkBurstExchangeBuilder {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for TalkBurstExchange {
     const DEF: &'static rt::AvpDef = &defs::TALK_BURST_EXCHANGE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -16450,18 +18066,21 @@ impl<'a> rt::Group<'a> for TalkBurstExchange {
         rt::put_opt(w, 1261, 64, 10415, &self.po_c_change_condition);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for TalkBurstExchange {
     type Owned = TalkBurstExchange;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> TalkBurstExchange {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`TalkBurstExchange`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct TalkBurstExchangeView<'a> {
     data: &'a [u8],
     at: [u32; 9],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> TalkBurstExchangeView<'a> {
     /// [`PoC-Change-Time`](defs::PO_C_CHANGE_TIME), required.
     pub fn po_c_change_time(&self) -> rt::Time {
@@ -16500,6 +18119,7 @@ impl<'a> TalkBurstExchangeView<'a> {
         rt::view::opt(self.data, self.at[8])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for TalkBurstExchangeView<'a> {
     const DEF: &'static rt::AvpDef = &defs::TALK_BURST_EXCHANGE;
     type Group = TalkBurstExchange;
@@ -16567,15 +18187,18 @@ impl<'a> rt::GroupView<'a> for TalkBurstExchangeView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for TalkBurstExchangeView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Participant-Access-Priority`](defs::PARTICIPANT_ACCESS_PRIORITY); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ParticipantAccessPriority(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ParticipantAccessPriority {
     /// `Pre-emptive-priority` (1).
     pub const PRE_EMPTIVE_PRIORITY: Self = Self(1);
@@ -16596,7 +18219,9 @@ impl ParticipantAccessPriority {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(ParticipantAccessPriority, "Participant-Access-Priority");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Participant-Group`](defs::PARTICIPANT_GROUP).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParticipantGroup<'a> {
@@ -16607,12 +18232,14 @@ pub struct ParticipantGroup<'a> {
     /// [`User-Participating-Type`](defs::USER_PARTICIPATING_TYPE), optional.
     pub user_participating_type: Option<UserParticipatingType>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ParticipantGroup<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for ParticipantGroup<'a> {
     const DEF: &'static rt::AvpDef = &defs::PARTICIPANT_GROUP;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -16633,6 +18260,7 @@ impl<'a> rt::Group<'a> for ParticipantGroup<'a> {
         rt::put_opt(w, 1279, 64, 10415, &self.user_participating_type);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for ParticipantGroup<'_> {
     type Owned = ParticipantGroup<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ParticipantGroup<'static> {
@@ -16645,12 +18273,14 @@ impl rt::IntoOwned for ParticipantGroup<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`ParticipantGroup`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ParticipantGroupView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ParticipantGroupView<'a> {
     /// [`Called-Party-Address`](defs::CALLED_PARTY_ADDRESS), optional.
     pub fn called_party_address(&self) -> Option<rt::Utf8String<'a>> {
@@ -16665,6 +18295,7 @@ impl<'a> ParticipantGroupView<'a> {
         rt::view::opt(self.data, self.at[2])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for ParticipantGroupView<'a> {
     const DEF: &'static rt::AvpDef = &defs::PARTICIPANT_GROUP;
     type Group = ParticipantGroup<'a>;
@@ -16714,15 +18345,18 @@ impl<'a> rt::GroupView<'a> for ParticipantGroupView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ParticipantGroupView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`PoC-Change-Condition`](defs::PO_C_CHANGE_CONDITION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct PoCChangeCondition(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl PoCChangeCondition {
     /// `ServiceChange` (0).
     pub const SERVICE_CHANGE: Self = Self(0);
@@ -16749,19 +18383,23 @@ impl PoCChangeCondition {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(PoCChangeCondition, "PoC-Change-Condition");
+#[cfg(feature = "ts32299")]
 /// The Grouped AVP [`Trigger`](defs::TRIGGER).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Trigger {
     /// [`Trigger-Type`](defs::TRIGGER_TYPE), at least 0 times.
     pub trigger_type: rt::SmallVec<[TriggerType; 4usize]>,
 }
+#[cfg(feature = "ts32299")]
 impl Trigger {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "ts32299")]
 impl<'a> rt::Group<'a> for Trigger {
     const DEF: &'static rt::AvpDef = &defs::TRIGGER;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -16777,24 +18415,28 @@ impl<'a> rt::Group<'a> for Trigger {
         rt::put_all(w, 870, 64, 10415, &self.trigger_type);
     }
 }
+#[cfg(feature = "ts32299")]
 impl rt::IntoOwned for Trigger {
     type Owned = Trigger;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> Trigger {
         self
     }
 }
+#[cfg(feature = "ts32299")]
 /// The checked view of [`Trigger`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct TriggerView<'a> {
     data: &'a [u8],
     at: [u32; 1],
 }
+#[cfg(feature = "ts32299")]
 impl<'a> TriggerView<'a> {
     /// [`Trigger-Type`](defs::TRIGGER_TYPE), at least 0 times.
     pub fn trigger_type(&self) -> rt::Iter<'a, TriggerType> {
         rt::view::many(self.data, self.at[0], (870, 10415), u32::MAX)
     }
 }
+#[cfg(feature = "ts32299")]
 impl<'a> rt::GroupView<'a> for TriggerView<'a> {
     const DEF: &'static rt::AvpDef = &defs::TRIGGER;
     type Group = Trigger;
@@ -16831,12 +18473,14 @@ impl<'a> rt::GroupView<'a> for TriggerView<'a> {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for TriggerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "ts32299")]
 /// The Grouped AVP [`Envelope`](defs::ENVELOPE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Envelope {
@@ -16853,6 +18497,7 @@ pub struct Envelope {
     /// [`CC-Service-Specific-Units`](super::credit_control::defs::CC_SERVICE_SPECIFIC_UNITS), optional.
     pub cc_service_specific_units: Option<u64>,
 }
+#[cfg(feature = "ts32299")]
 impl Envelope {
     /// A group with its required AVPs (`Envelope-Start-Time`); optional and repeated ones start empty.
     pub fn new(envelope_start_time: rt::Time) -> Self {
@@ -16869,6 +18514,7 @@ impl Envelope {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 /// A builder of this group: one setter per required AVP, then [`EnvelopeBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -16877,6 +18523,7 @@ pub struct EnvelopeBuilder {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(feature = "ts32299")]
 impl EnvelopeBuilder {
     ///Sets `Envelope-Start-Time`.
     pub fn envelope_start_time(mut self, v: impl Into<rt::Time>) -> Self {
@@ -16894,6 +18541,7 @@ impl EnvelopeBuilder {
         Ok(self.value)
     }
 }
+#[cfg(feature = "ts32299")]
 impl<'a> rt::Group<'a> for Envelope {
     const DEF: &'static rt::AvpDef = &defs::ENVELOPE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -16920,18 +18568,21 @@ impl<'a> rt::Group<'a> for Envelope {
         rt::put_opt(w, 417, 64, 0, &self.cc_service_specific_units);
     }
 }
+#[cfg(feature = "ts32299")]
 impl rt::IntoOwned for Envelope {
     type Owned = Envelope;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> Envelope {
         self
     }
 }
+#[cfg(feature = "ts32299")]
 /// The checked view of [`Envelope`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct EnvelopeView<'a> {
     data: &'a [u8],
     at: [u32; 6],
 }
+#[cfg(feature = "ts32299")]
 impl<'a> EnvelopeView<'a> {
     /// [`Envelope-Start-Time`](defs::ENVELOPE_START_TIME), required.
     pub fn envelope_start_time(&self) -> rt::Time {
@@ -16958,6 +18609,7 @@ impl<'a> EnvelopeView<'a> {
         rt::view::opt(self.data, self.at[5])
     }
 }
+#[cfg(feature = "ts32299")]
 impl<'a> rt::GroupView<'a> for EnvelopeView<'a> {
     const DEF: &'static rt::AvpDef = &defs::ENVELOPE;
     type Group = Envelope;
@@ -17010,15 +18662,18 @@ impl<'a> rt::GroupView<'a> for EnvelopeView<'a> {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for EnvelopeView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Envelope-Reporting`](defs::ENVELOPE_REPORTING); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct EnvelopeReporting(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl EnvelopeReporting {
     /// `DO_NOT_REPORT_ENVELOPES` (0).
     pub const DO_NOT_REPORT_ENVELOPES: Self = Self(0);
@@ -17042,7 +18697,9 @@ impl EnvelopeReporting {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(EnvelopeReporting, "Envelope-Reporting");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Time-Quota-Mechanism`](defs::TIME_QUOTA_MECHANISM).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TimeQuotaMechanism {
@@ -17051,6 +18708,7 @@ pub struct TimeQuotaMechanism {
     /// [`Base-Time-Interval`](defs::BASE_TIME_INTERVAL), required.
     pub base_time_interval: u32,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl TimeQuotaMechanism {
     /// A group with its required AVPs (`Time-Quota-Type`, `Base-Time-Interval`); optional and repeated ones start empty.
     pub fn new(time_quota_type: TimeQuotaType, base_time_interval: u32) -> Self {
@@ -17067,6 +18725,7 @@ impl TimeQuotaMechanism {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// A builder of this group: one setter per required AVP, then [`TimeQuotaMechanismBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -17075,6 +18734,7 @@ pub struct TimeQuotaMechanismBuilder {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl TimeQuotaMechanismBuilder {
     ///Sets `Time-Quota-Type`.
     pub fn time_quota_type(mut self, v: impl Into<TimeQuotaType>) -> Self {
@@ -17102,6 +18762,7 @@ impl TimeQuotaMechanismBuilder {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for TimeQuotaMechanism {
     const DEF: &'static rt::AvpDef = &defs::TIME_QUOTA_MECHANISM;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -17125,18 +18786,21 @@ impl<'a> rt::Group<'a> for TimeQuotaMechanism {
         rt::put(w, 1265, 64, 10415, &self.base_time_interval);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for TimeQuotaMechanism {
     type Owned = TimeQuotaMechanism;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> TimeQuotaMechanism {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`TimeQuotaMechanism`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct TimeQuotaMechanismView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> TimeQuotaMechanismView<'a> {
     /// [`Time-Quota-Type`](defs::TIME_QUOTA_TYPE), required.
     pub fn time_quota_type(&self) -> TimeQuotaType {
@@ -17147,6 +18811,7 @@ impl<'a> TimeQuotaMechanismView<'a> {
         rt::view::one(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for TimeQuotaMechanismView<'a> {
     const DEF: &'static rt::AvpDef = &defs::TIME_QUOTA_MECHANISM;
     type Group = TimeQuotaMechanism;
@@ -17192,15 +18857,18 @@ impl<'a> rt::GroupView<'a> for TimeQuotaMechanismView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for TimeQuotaMechanismView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Time-Quota-Type`](defs::TIME_QUOTA_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct TimeQuotaType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl TimeQuotaType {
     /// `DISCRETE_TIME_PERIOD` (0).
     pub const DISCRETE_TIME_PERIOD: Self = Self(0);
@@ -17215,7 +18883,9 @@ impl TimeQuotaType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(TimeQuotaType, "Time-Quota-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Early-Media-Description`](defs::EARLY_MEDIA_DESCRIPTION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EarlyMediaDescription<'a> {
@@ -17226,12 +18896,14 @@ pub struct EarlyMediaDescription<'a> {
     /// [`SDP-Session-Description`](defs::SDP_SESSION_DESCRIPTION), at least 0 times.
     pub sdp_session_description: Vec<rt::Utf8String<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> EarlyMediaDescription<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for EarlyMediaDescription<'a> {
     const DEF: &'static rt::AvpDef = &defs::EARLY_MEDIA_DESCRIPTION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -17255,6 +18927,7 @@ impl<'a> rt::Group<'a> for EarlyMediaDescription<'a> {
         rt::put_all(w, 842, 64, 10415, &self.sdp_session_description);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for EarlyMediaDescription<'_> {
     type Owned = EarlyMediaDescription<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> EarlyMediaDescription<'static> {
@@ -17265,12 +18938,14 @@ impl rt::IntoOwned for EarlyMediaDescription<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`EarlyMediaDescription`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct EarlyMediaDescriptionView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> EarlyMediaDescriptionView<'a> {
     /// [`SDP-TimeStamps`](defs::SDP_TIME_STAMPS), optional.
     pub fn sdp_time_stamps(&self) -> Option<SdpTimeStampsView<'a>> {
@@ -17285,6 +18960,7 @@ impl<'a> EarlyMediaDescriptionView<'a> {
         rt::view::many(self.data, self.at[2], (842, 10415), u32::MAX)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for EarlyMediaDescriptionView<'a> {
     const DEF: &'static rt::AvpDef = &defs::EARLY_MEDIA_DESCRIPTION;
     type Group = EarlyMediaDescription<'a>;
@@ -17335,12 +19011,14 @@ impl<'a> rt::GroupView<'a> for EarlyMediaDescriptionView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for EarlyMediaDescriptionView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`SDP-TimeStamps`](defs::SDP_TIME_STAMPS).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SdpTimeStamps {
@@ -17349,12 +19027,14 @@ pub struct SdpTimeStamps {
     /// [`SDP-Answer-Timestamp`](defs::SDP_ANSWER_TIMESTAMP), optional.
     pub sdp_answer_timestamp: Option<rt::Time>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl SdpTimeStamps {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for SdpTimeStamps {
     const DEF: &'static rt::AvpDef = &defs::SDP_TIME_STAMPS;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -17373,18 +19053,21 @@ impl<'a> rt::Group<'a> for SdpTimeStamps {
         rt::put_opt(w, 1275, 64, 10415, &self.sdp_answer_timestamp);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for SdpTimeStamps {
     type Owned = SdpTimeStamps;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> SdpTimeStamps {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`SdpTimeStamps`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct SdpTimeStampsView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> SdpTimeStampsView<'a> {
     /// [`SDP-Offer-Timestamp`](defs::SDP_OFFER_TIMESTAMP), optional.
     pub fn sdp_offer_timestamp(&self) -> Option<rt::Time> {
@@ -17395,6 +19078,7 @@ impl<'a> SdpTimeStampsView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for SdpTimeStampsView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SDP_TIME_STAMPS;
     type Group = SdpTimeStamps;
@@ -17435,12 +19119,14 @@ impl<'a> rt::GroupView<'a> for SdpTimeStampsView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for SdpTimeStampsView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`AF-Correlation-Information`](defs::AF_CORRELATION_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AfCorrelationInformation<'a> {
@@ -17449,6 +19135,7 @@ pub struct AfCorrelationInformation<'a> {
     /// [`Flows`](super::ts29214::defs::FLOWS), at least 0 times.
     pub flows: Vec<super::ts29214::Flows<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> AfCorrelationInformation<'a> {
     /// A group with its required AVPs (`AF-Charging-Identifier`); optional and repeated ones start empty.
     pub fn new(af_charging_identifier: rt::OctetString<'a>) -> Self {
@@ -17465,6 +19152,7 @@ impl<'a> AfCorrelationInformation<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// A builder of this group: one setter per required AVP, then [`AfCorrelationInformationBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -17473,6 +19161,7 @@ pub struct AfCorrelationInformationBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> AfCorrelationInformationBuilder<'a> {
     ///Sets `AF-Charging-Identifier`.
     pub fn af_charging_identifier(mut self, v: impl Into<rt::OctetString<'a>>) -> Self {
@@ -17494,6 +19183,7 @@ impl<'a> AfCorrelationInformationBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for AfCorrelationInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::AF_CORRELATION_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -17516,6 +19206,7 @@ impl<'a> rt::Group<'a> for AfCorrelationInformation<'a> {
         rt::put_groups(w, &self.flows);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for AfCorrelationInformation<'_> {
     type Owned = AfCorrelationInformation<'static>;
     fn into_owned_in(
@@ -17528,12 +19219,14 @@ impl rt::IntoOwned for AfCorrelationInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`AfCorrelationInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AfCorrelationInformationView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> AfCorrelationInformationView<'a> {
     /// [`AF-Charging-Identifier`](super::ts29214::defs::AF_CHARGING_IDENTIFIER), required.
     pub fn af_charging_identifier(&self) -> rt::OctetString<'a> {
@@ -17544,6 +19237,7 @@ impl<'a> AfCorrelationInformationView<'a> {
         rt::view::many_group(self.data, self.at[1], (510, 10415), u32::MAX)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for AfCorrelationInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::AF_CORRELATION_INFORMATION;
     type Group = AfCorrelationInformation<'a>;
@@ -17592,15 +19286,18 @@ impl<'a> rt::GroupView<'a> for AfCorrelationInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AfCorrelationInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`PoC-Session-Initiation-Type`](defs::PO_C_SESSION_INITIATION_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct PoCSessionInitiationType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl PoCSessionInitiationType {
     /// `Pre-established` (0).
     pub const PRE_ESTABLISHED: Self = Self(0);
@@ -17615,7 +19312,9 @@ impl PoCSessionInitiationType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(PoCSessionInitiationType, "PoC-Session-Initiation-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Offline-Charging`](defs::OFFLINE_CHARGING).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OfflineCharging<'a> {
@@ -17632,12 +19331,14 @@ pub struct OfflineCharging<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> OfflineCharging<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for OfflineCharging<'a> {
     const DEF: &'static rt::AvpDef = &defs::OFFLINE_CHARGING;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -17663,6 +19364,7 @@ impl<'a> rt::Group<'a> for OfflineCharging<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for OfflineCharging<'_> {
     type Owned = OfflineCharging<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> OfflineCharging<'static> {
@@ -17677,12 +19379,14 @@ impl rt::IntoOwned for OfflineCharging<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`OfflineCharging`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct OfflineChargingView<'a> {
     data: &'a [u8],
     at: [u32; 4],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> OfflineChargingView<'a> {
     /// [`Quota-Consumption-Time`](defs::QUOTA_CONSUMPTION_TIME), optional.
     pub fn quota_consumption_time(&self) -> Option<u32> {
@@ -17707,6 +19411,7 @@ impl<'a> OfflineChargingView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for OfflineChargingView<'a> {
     const DEF: &'static rt::AvpDef = &defs::OFFLINE_CHARGING;
     type Group = OfflineCharging<'a>;
@@ -17767,15 +19472,18 @@ impl<'a> rt::GroupView<'a> for OfflineChargingView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for OfflineChargingView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`User-Participating-Type`](defs::USER_PARTICIPATING_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct UserParticipatingType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl UserParticipatingType {
     /// `Normal` (0).
     pub const NORMAL: Self = Self(0);
@@ -17793,10 +19501,13 @@ impl UserParticipatingType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(UserParticipatingType, "User-Participating-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`PC5-Radio-Technology`](defs::PC5_RADIO_TECHNOLOGY); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Pc5RadioTechnology(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl Pc5RadioTechnology {
     /// `EUTRA` (0).
     pub const EUTRA: Self = Self(0);
@@ -17814,7 +19525,9 @@ impl Pc5RadioTechnology {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(Pc5RadioTechnology, "PC5-Radio-Technology");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`RAN-Secondary-RAT-Usage-Report`](defs::RAN_SECONDARY_RAT_USAGE_REPORT).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RanSecondaryRatUsageReport<'a> {
@@ -17831,12 +19544,14 @@ pub struct RanSecondaryRatUsageReport<'a> {
     /// [`3GPP-Charging-Id`](super::ts29061::defs::AVP_3GPP_CHARGING_ID), optional.
     pub avp_3gpp_charging_id: Option<u32>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> RanSecondaryRatUsageReport<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for RanSecondaryRatUsageReport<'a> {
     const DEF: &'static rt::AvpDef = &defs::RAN_SECONDARY_RAT_USAGE_REPORT;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -17866,6 +19581,7 @@ impl<'a> rt::Group<'a> for RanSecondaryRatUsageReport<'a> {
         rt::put_opt(w, 2, 0, 10415, &self.avp_3gpp_charging_id);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for RanSecondaryRatUsageReport<'_> {
     type Owned = RanSecondaryRatUsageReport<'static>;
     fn into_owned_in(
@@ -17882,12 +19598,14 @@ impl rt::IntoOwned for RanSecondaryRatUsageReport<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`RanSecondaryRatUsageReport`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct RanSecondaryRatUsageReportView<'a> {
     data: &'a [u8],
     at: [u32; 6],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> RanSecondaryRatUsageReportView<'a> {
     /// [`Secondary-RAT-Type`](defs::SECONDARY_RAT_TYPE), optional.
     pub fn secondary_rat_type(&self) -> Option<rt::OctetString<'a>> {
@@ -17914,6 +19632,7 @@ impl<'a> RanSecondaryRatUsageReportView<'a> {
         rt::view::opt(self.data, self.at[5])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for RanSecondaryRatUsageReportView<'a> {
     const DEF: &'static rt::AvpDef = &defs::RAN_SECONDARY_RAT_USAGE_REPORT;
     type Group = RanSecondaryRatUsageReport<'a>;
@@ -17971,12 +19690,14 @@ impl<'a> rt::GroupView<'a> for RanSecondaryRatUsageReportView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for RanSecondaryRatUsageReportView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "ts32299")]
 /// The Grouped AVP [`WLAN-Operator-Id`](defs::WLAN_OPERATOR_ID).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WlanOperatorId<'a> {
@@ -17985,12 +19706,14 @@ pub struct WlanOperatorId<'a> {
     /// [`WLAN-Operator-Name`](defs::WLAN_OPERATOR_NAME), optional.
     pub wlan_operator_name: Option<rt::Utf8String<'a>>,
 }
+#[cfg(feature = "ts32299")]
 impl<'a> WlanOperatorId<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "ts32299")]
 impl<'a> rt::Group<'a> for WlanOperatorId<'a> {
     const DEF: &'static rt::AvpDef = &defs::WLAN_OPERATOR_ID;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -18009,6 +19732,7 @@ impl<'a> rt::Group<'a> for WlanOperatorId<'a> {
         rt::put_opt(w, 1307, 0, 10415, &self.wlan_operator_name);
     }
 }
+#[cfg(feature = "ts32299")]
 impl rt::IntoOwned for WlanOperatorId<'_> {
     type Owned = WlanOperatorId<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> WlanOperatorId<'static> {
@@ -18018,12 +19742,14 @@ impl rt::IntoOwned for WlanOperatorId<'_> {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 /// The checked view of [`WlanOperatorId`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct WlanOperatorIdView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(feature = "ts32299")]
 impl<'a> WlanOperatorIdView<'a> {
     /// [`WLAN-PLMN-Id`](defs::WLAN_PLMN_ID), optional.
     pub fn wlan_plmn_id(&self) -> Option<rt::Utf8String<'a>> {
@@ -18034,6 +19760,7 @@ impl<'a> WlanOperatorIdView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(feature = "ts32299")]
 impl<'a> rt::GroupView<'a> for WlanOperatorIdView<'a> {
     const DEF: &'static rt::AvpDef = &defs::WLAN_OPERATOR_ID;
     type Group = WlanOperatorId<'a>;
@@ -18078,15 +19805,18 @@ impl<'a> rt::GroupView<'a> for WlanOperatorIdView<'a> {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for WlanOperatorIdView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "ts32299")]
 /// The Enumerated AVP [`API-Direction`](defs::API_DIRECTION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ApiDirection(pub i32);
+#[cfg(feature = "ts32299")]
 impl ApiDirection {
     /// `invocation` (0).
     pub const INVOCATION: Self = Self(0);
@@ -18101,10 +19831,13 @@ impl ApiDirection {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 rt::enumerated!(ApiDirection, "API-Direction");
+#[cfg(feature = "ts32299")]
 /// The Enumerated AVP [`API-Network-Service-Node`](defs::API_NETWORK_SERVICE_NODE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ApiNetworkServiceNode(pub i32);
+#[cfg(feature = "ts32299")]
 impl ApiNetworkServiceNode {
     /// `MME` (0).
     pub const MME: Self = Self(0);
@@ -18137,7 +19870,9 @@ impl ApiNetworkServiceNode {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 rt::enumerated!(ApiNetworkServiceNode, "API-Network-Service-Node");
+#[cfg(feature = "ts32299")]
 /// The Grouped AVP [`Exposure-Function-API-Information`](defs::EXPOSURE_FUNCTION_API_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExposureFunctionApiInformation<'a> {
@@ -18164,12 +19899,14 @@ pub struct ExposureFunctionApiInformation<'a> {
     /// [`TLTRI`](defs::TLTRI), optional.
     pub tltri: Option<u32>,
 }
+#[cfg(feature = "ts32299")]
 impl<'a> ExposureFunctionApiInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "ts32299")]
 impl<'a> rt::Group<'a> for ExposureFunctionApiInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::EXPOSURE_FUNCTION_API_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -18209,6 +19946,7 @@ impl<'a> rt::Group<'a> for ExposureFunctionApiInformation<'a> {
         rt::put_opt(w, 1318, 0, 10415, &self.tltri);
     }
 }
+#[cfg(feature = "ts32299")]
 impl rt::IntoOwned for ExposureFunctionApiInformation<'_> {
     type Owned = ExposureFunctionApiInformation<'static>;
     fn into_owned_in(
@@ -18230,12 +19968,14 @@ impl rt::IntoOwned for ExposureFunctionApiInformation<'_> {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 /// The checked view of [`ExposureFunctionApiInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ExposureFunctionApiInformationView<'a> {
     data: &'a [u8],
     at: [u32; 11],
 }
+#[cfg(feature = "ts32299")]
 impl<'a> ExposureFunctionApiInformationView<'a> {
     /// [`Supported-Features`](super::ts29229::defs::SUPPORTED_FEATURES), at least 0 times.
     pub fn supported_features(
@@ -18284,6 +20024,7 @@ impl<'a> ExposureFunctionApiInformationView<'a> {
         rt::view::opt(self.data, self.at[10])
     }
 }
+#[cfg(feature = "ts32299")]
 impl<'a> rt::GroupView<'a> for ExposureFunctionApiInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::EXPOSURE_FUNCTION_API_INFORMATION;
     type Group = ExposureFunctionApiInformation<'a>;
@@ -18366,12 +20107,14 @@ impl<'a> rt::GroupView<'a> for ExposureFunctionApiInformationView<'a> {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ExposureFunctionApiInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "ts32299")]
 /// The Grouped AVP [`3GPP-OC-Specific-Reduction`](defs::AVP_3GPP_OC_SPECIFIC_REDUCTION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Avp3gppOcSpecificReduction<'a> {
@@ -18384,12 +20127,14 @@ pub struct Avp3gppOcSpecificReduction<'a> {
     /// AVPs the grammar does not name (`*[ AVP ]`), kept as received.
     pub other_avps: Vec<rt::RawAvp<'a>>,
 }
+#[cfg(feature = "ts32299")]
 impl<'a> Avp3gppOcSpecificReduction<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "ts32299")]
 impl<'a> rt::Group<'a> for Avp3gppOcSpecificReduction<'a> {
     const DEF: &'static rt::AvpDef = &defs::AVP_3GPP_OC_SPECIFIC_REDUCTION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -18414,6 +20159,7 @@ impl<'a> rt::Group<'a> for Avp3gppOcSpecificReduction<'a> {
         rt::put_raw(w, &self.other_avps);
     }
 }
+#[cfg(feature = "ts32299")]
 impl rt::IntoOwned for Avp3gppOcSpecificReduction<'_> {
     type Owned = Avp3gppOcSpecificReduction<'static>;
     fn into_owned_in(
@@ -18428,12 +20174,14 @@ impl rt::IntoOwned for Avp3gppOcSpecificReduction<'_> {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 /// The checked view of [`Avp3gppOcSpecificReduction`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct Avp3gppOcSpecificReductionView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(feature = "ts32299")]
 impl<'a> Avp3gppOcSpecificReductionView<'a> {
     /// [`3GPP-OC-Rating-Group`](defs::AVP_3GPP_OC_RATING_GROUP), at least 0 times.
     pub fn avp_3gpp_oc_rating_group(&self) -> rt::Iter<'a, u32> {
@@ -18452,6 +20200,7 @@ impl<'a> Avp3gppOcSpecificReductionView<'a> {
         rt::view::others(self.data, <Self as rt::GroupView<'a>>::slot)
     }
 }
+#[cfg(feature = "ts32299")]
 impl<'a> rt::GroupView<'a> for Avp3gppOcSpecificReductionView<'a> {
     const DEF: &'static rt::AvpDef = &defs::AVP_3GPP_OC_SPECIFIC_REDUCTION;
     type Group = Avp3gppOcSpecificReduction<'a>;
@@ -18499,15 +20248,18 @@ impl<'a> rt::GroupView<'a> for Avp3gppOcSpecificReductionView<'a> {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for Avp3gppOcSpecificReductionView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "ts32299")]
 /// The Enumerated AVP [`3GPP-OC-Request-Type`](defs::AVP_3GPP_OC_REQUEST_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Avp3gppOcRequestType(pub i32);
+#[cfg(feature = "ts32299")]
 impl Avp3gppOcRequestType {
     /// `INITIAL_REQUEST` (1).
     pub const INITIAL_REQUEST: Self = Self(1);
@@ -18528,7 +20280,9 @@ impl Avp3gppOcRequestType {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 rt::enumerated!(Avp3gppOcRequestType, "3GPP-OC-Request-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`SMS-Information`](defs::SMS_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SmsInformation<'a> {
@@ -18579,12 +20333,14 @@ pub struct SmsInformation<'a> {
     /// [`External-Identifier`](super::ts29336::defs::EXTERNAL_IDENTIFIER), optional.
     pub external_identifier: Option<rt::Utf8String<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> SmsInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for SmsInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::SMS_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -18649,6 +20405,7 @@ impl<'a> rt::Group<'a> for SmsInformation<'a> {
         rt::put_opt(w, 3111, 64, 10415, &self.external_identifier);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for SmsInformation<'_> {
     type Owned = SmsInformation<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> SmsInformation<'static> {
@@ -18687,12 +20444,14 @@ impl rt::IntoOwned for SmsInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`SmsInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct SmsInformationView<'a> {
     data: &'a [u8],
     at: [u32; 23],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> SmsInformationView<'a> {
     /// [`SMS-Node`](defs::SMS_NODE), optional.
     pub fn sms_node(&self) -> Option<SmsNode> {
@@ -18791,6 +20550,7 @@ impl<'a> SmsInformationView<'a> {
         rt::view::opt(self.data, self.at[22])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for SmsInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SMS_INFORMATION;
     type Group = SmsInformation<'a>;
@@ -18924,12 +20684,14 @@ impl<'a> rt::GroupView<'a> for SmsInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for SmsInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Destination-Interface`](defs::DESTINATION_INTERFACE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DestinationInterface<'a> {
@@ -18942,12 +20704,14 @@ pub struct DestinationInterface<'a> {
     /// [`Interface-Type`](defs::INTERFACE_TYPE), optional.
     pub interface_type: Option<InterfaceType>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> DestinationInterface<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for DestinationInterface<'a> {
     const DEF: &'static rt::AvpDef = &defs::DESTINATION_INTERFACE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -18973,6 +20737,7 @@ impl<'a> rt::Group<'a> for DestinationInterface<'a> {
         rt::put_opt(w, 2006, 64, 10415, &self.interface_type);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for DestinationInterface<'_> {
     type Owned = DestinationInterface<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> DestinationInterface<'static> {
@@ -18984,12 +20749,14 @@ impl rt::IntoOwned for DestinationInterface<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`DestinationInterface`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct DestinationInterfaceView<'a> {
     data: &'a [u8],
     at: [u32; 4],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> DestinationInterfaceView<'a> {
     /// [`Interface-Id`](defs::INTERFACE_ID), optional.
     pub fn interface_id(&self) -> Option<rt::Utf8String<'a>> {
@@ -19008,6 +20775,7 @@ impl<'a> DestinationInterfaceView<'a> {
         rt::view::opt(self.data, self.at[3])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for DestinationInterfaceView<'a> {
     const DEF: &'static rt::AvpDef = &defs::DESTINATION_INTERFACE;
     type Group = DestinationInterface<'a>;
@@ -19063,15 +20831,18 @@ impl<'a> rt::GroupView<'a> for DestinationInterfaceView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for DestinationInterfaceView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Interface-Type`](defs::INTERFACE_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct InterfaceType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl InterfaceType {
     /// `Unknown` (0).
     pub const UNKNOWN: Self = Self(0);
@@ -19095,10 +20866,13 @@ impl InterfaceType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(InterfaceType, "Interface-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`SM-Message-Type`](defs::SM_MESSAGE_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SmMessageType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl SmMessageType {
     /// `SUBMISSION` (0).
     pub const SUBMISSION: Self = Self(0);
@@ -19125,7 +20899,9 @@ impl SmMessageType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(SmMessageType, "SM-Message-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Originator-Interface`](defs::ORIGINATOR_INTERFACE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OriginatorInterface<'a> {
@@ -19138,12 +20914,14 @@ pub struct OriginatorInterface<'a> {
     /// [`Interface-Type`](defs::INTERFACE_TYPE), optional.
     pub interface_type: Option<InterfaceType>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> OriginatorInterface<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for OriginatorInterface<'a> {
     const DEF: &'static rt::AvpDef = &defs::ORIGINATOR_INTERFACE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -19169,6 +20947,7 @@ impl<'a> rt::Group<'a> for OriginatorInterface<'a> {
         rt::put_opt(w, 2006, 64, 10415, &self.interface_type);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for OriginatorInterface<'_> {
     type Owned = OriginatorInterface<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> OriginatorInterface<'static> {
@@ -19180,12 +20959,14 @@ impl rt::IntoOwned for OriginatorInterface<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`OriginatorInterface`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct OriginatorInterfaceView<'a> {
     data: &'a [u8],
     at: [u32; 4],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> OriginatorInterfaceView<'a> {
     /// [`Interface-Id`](defs::INTERFACE_ID), optional.
     pub fn interface_id(&self) -> Option<rt::Utf8String<'a>> {
@@ -19204,6 +20985,7 @@ impl<'a> OriginatorInterfaceView<'a> {
         rt::view::opt(self.data, self.at[3])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for OriginatorInterfaceView<'a> {
     const DEF: &'static rt::AvpDef = &defs::ORIGINATOR_INTERFACE;
     type Group = OriginatorInterface<'a>;
@@ -19259,15 +21041,18 @@ impl<'a> rt::GroupView<'a> for OriginatorInterfaceView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for OriginatorInterfaceView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Reply-Path-Requested`](defs::REPLY_PATH_REQUESTED); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ReplyPathRequested(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ReplyPathRequested {
     /// `No-Reply-Path-Set` (0).
     pub const NO_REPLY_PATH_SET: Self = Self(0);
@@ -19282,10 +21067,13 @@ impl ReplyPathRequested {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(ReplyPathRequested, "Reply-Path-Requested");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`SMS-Node`](defs::SMS_NODE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SmsNode(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl SmsNode {
     /// `SMS-Router` (0).
     pub const SMS_ROUTER: Self = Self(0);
@@ -19306,10 +21094,13 @@ impl SmsNode {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(SmsNode, "SMS-Node");
+#[cfg(any(feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Low-Balance-Indication`](defs::LOW_BALANCE_INDICATION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct LowBalanceIndication(pub i32);
+#[cfg(any(feature = "ro", feature = "ts32299"))]
 impl LowBalanceIndication {
     /// `NOT-APPLICABLE` (0).
     pub const NOT_APPLICABLE: Self = Self(0);
@@ -19324,7 +21115,9 @@ impl LowBalanceIndication {
         }
     }
 }
+#[cfg(any(feature = "ro", feature = "ts32299"))]
 rt::enumerated!(LowBalanceIndication, "Low-Balance-Indication");
+#[cfg(any(feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Remaining-Balance`](defs::REMAINING_BALANCE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RemainingBalance {
@@ -19333,6 +21126,7 @@ pub struct RemainingBalance {
     /// [`Currency-Code`](super::credit_control::defs::CURRENCY_CODE), required.
     pub currency_code: u32,
 }
+#[cfg(any(feature = "ro", feature = "ts32299"))]
 impl RemainingBalance {
     /// A group with its required AVPs (`Unit-Value`, `Currency-Code`); optional and repeated ones start empty.
     pub fn new(
@@ -19349,6 +21143,7 @@ impl RemainingBalance {
         }
     }
 }
+#[cfg(any(feature = "ro", feature = "ts32299"))]
 /// A builder of this group: one setter per required AVP, then [`RemainingBalanceBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -19357,6 +21152,7 @@ pub struct RemainingBalanceBuilder {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(any(feature = "ro", feature = "ts32299"))]
 impl RemainingBalanceBuilder {
     ///Sets `Unit-Value`.
     pub fn unit_value(mut self, v: impl Into<super::credit_control::UnitValue>) -> Self {
@@ -19384,6 +21180,7 @@ impl RemainingBalanceBuilder {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for RemainingBalance {
     const DEF: &'static rt::AvpDef = &defs::REMAINING_BALANCE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -19404,18 +21201,21 @@ impl<'a> rt::Group<'a> for RemainingBalance {
         rt::put(w, 425, 64, 0, &self.currency_code);
     }
 }
+#[cfg(any(feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for RemainingBalance {
     type Owned = RemainingBalance;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> RemainingBalance {
         self
     }
 }
+#[cfg(any(feature = "ro", feature = "ts32299"))]
 /// The checked view of [`RemainingBalance`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct RemainingBalanceView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "ro", feature = "ts32299"))]
 impl<'a> RemainingBalanceView<'a> {
     /// [`Unit-Value`](super::credit_control::defs::UNIT_VALUE), required.
     pub fn unit_value(&self) -> super::credit_control::UnitValueView<'a> {
@@ -19426,6 +21226,7 @@ impl<'a> RemainingBalanceView<'a> {
         rt::view::one(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for RemainingBalanceView<'a> {
     const DEF: &'static rt::AvpDef = &defs::REMAINING_BALANCE;
     type Group = RemainingBalance;
@@ -19472,15 +21273,18 @@ impl<'a> rt::GroupView<'a> for RemainingBalanceView<'a> {
         }
     }
 }
+#[cfg(any(feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for RemainingBalanceView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`PoC-Event-Type`](defs::PO_C_EVENT_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct PoCEventType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl PoCEventType {
     /// `Normal` (0).
     pub const NORMAL: Self = Self(0);
@@ -19504,7 +21308,9 @@ impl PoCEventType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(PoCEventType, "PoC-Event-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Recipient-Info`](defs::RECIPIENT_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RecipientInfo<'a> {
@@ -19519,12 +21325,14 @@ pub struct RecipientInfo<'a> {
     /// [`SM-Protocol-ID`](defs::SM_PROTOCOL_ID), optional.
     pub sm_protocol_id: Option<rt::OctetString<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> RecipientInfo<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for RecipientInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::RECIPIENT_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -19551,6 +21359,7 @@ impl<'a> rt::Group<'a> for RecipientInfo<'a> {
         rt::put_opt(w, 2013, 64, 10415, &self.sm_protocol_id);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for RecipientInfo<'_> {
     type Owned = RecipientInfo<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> RecipientInfo<'static> {
@@ -19565,12 +21374,14 @@ impl rt::IntoOwned for RecipientInfo<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`RecipientInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct RecipientInfoView<'a> {
     data: &'a [u8],
     at: [u32; 5],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> RecipientInfoView<'a> {
     /// [`Destination-Interface`](defs::DESTINATION_INTERFACE), optional.
     pub fn destination_interface(&self) -> Option<DestinationInterfaceView<'a>> {
@@ -19595,6 +21406,7 @@ impl<'a> RecipientInfoView<'a> {
         rt::view::opt(self.data, self.at[4])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for RecipientInfoView<'a> {
     const DEF: &'static rt::AvpDef = &defs::RECIPIENT_INFO;
     type Group = RecipientInfo<'a>;
@@ -19659,12 +21471,14 @@ impl<'a> rt::GroupView<'a> for RecipientInfoView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for RecipientInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Originator-Received-Address`](defs::ORIGINATOR_RECEIVED_ADDRESS).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OriginatorReceivedAddress<'a> {
@@ -19675,12 +21489,14 @@ pub struct OriginatorReceivedAddress<'a> {
     /// [`Address-Domain`](defs::ADDRESS_DOMAIN), optional.
     pub address_domain: Option<AddressDomain<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> OriginatorReceivedAddress<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for OriginatorReceivedAddress<'a> {
     const DEF: &'static rt::AvpDef = &defs::ORIGINATOR_RECEIVED_ADDRESS;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -19704,6 +21520,7 @@ impl<'a> rt::Group<'a> for OriginatorReceivedAddress<'a> {
         rt::put_opt_group(w, &self.address_domain);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for OriginatorReceivedAddress<'_> {
     type Owned = OriginatorReceivedAddress<'static>;
     fn into_owned_in(
@@ -19717,12 +21534,14 @@ impl rt::IntoOwned for OriginatorReceivedAddress<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`OriginatorReceivedAddress`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct OriginatorReceivedAddressView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> OriginatorReceivedAddressView<'a> {
     /// [`Address-Type`](defs::ADDRESS_TYPE), optional.
     pub fn address_type(&self) -> Option<AddressType> {
@@ -19737,6 +21556,7 @@ impl<'a> OriginatorReceivedAddressView<'a> {
         rt::view::opt_group(self.data, self.at[2])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for OriginatorReceivedAddressView<'a> {
     const DEF: &'static rt::AvpDef = &defs::ORIGINATOR_RECEIVED_ADDRESS;
     type Group = OriginatorReceivedAddress<'a>;
@@ -19787,12 +21607,14 @@ impl<'a> rt::GroupView<'a> for OriginatorReceivedAddressView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for OriginatorReceivedAddressView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Recipient-Received-Address`](defs::RECIPIENT_RECEIVED_ADDRESS).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RecipientReceivedAddress<'a> {
@@ -19803,12 +21625,14 @@ pub struct RecipientReceivedAddress<'a> {
     /// [`Address-Domain`](defs::ADDRESS_DOMAIN), optional.
     pub address_domain: Option<AddressDomain<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> RecipientReceivedAddress<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for RecipientReceivedAddress<'a> {
     const DEF: &'static rt::AvpDef = &defs::RECIPIENT_RECEIVED_ADDRESS;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -19832,6 +21656,7 @@ impl<'a> rt::Group<'a> for RecipientReceivedAddress<'a> {
         rt::put_opt_group(w, &self.address_domain);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for RecipientReceivedAddress<'_> {
     type Owned = RecipientReceivedAddress<'static>;
     fn into_owned_in(
@@ -19845,12 +21670,14 @@ impl rt::IntoOwned for RecipientReceivedAddress<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`RecipientReceivedAddress`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct RecipientReceivedAddressView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> RecipientReceivedAddressView<'a> {
     /// [`Address-Type`](defs::ADDRESS_TYPE), optional.
     pub fn address_type(&self) -> Option<AddressType> {
@@ -19865,6 +21692,7 @@ impl<'a> RecipientReceivedAddressView<'a> {
         rt::view::opt_group(self.data, self.at[2])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for RecipientReceivedAddressView<'a> {
     const DEF: &'static rt::AvpDef = &defs::RECIPIENT_RECEIVED_ADDRESS;
     type Group = RecipientReceivedAddress<'a>;
@@ -19915,15 +21743,18 @@ impl<'a> rt::GroupView<'a> for RecipientReceivedAddressView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for RecipientReceivedAddressView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`SM-Service-Type`](defs::SM_SERVICE_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SmServiceType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl SmServiceType {
     /// `VAS4SMS-Short-Message-content-processing` (0).
     pub const VAS4SMS_SHORT_MESSAGE_CONTENT_PROCESSING: Self = Self(0);
@@ -19965,19 +21796,23 @@ impl SmServiceType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(SmServiceType, "SM-Service-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`MMTel-Information`](defs::MM_TEL_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MmTelInformation<'a> {
     /// [`Supplementary-Service`](defs::SUPPLEMENTARY_SERVICE), at least 0 times.
     pub supplementary_service: Vec<SupplementaryService<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> MmTelInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for MmTelInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::MM_TEL_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -19994,6 +21829,7 @@ impl<'a> rt::Group<'a> for MmTelInformation<'a> {
         rt::put_groups(w, &self.supplementary_service);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for MmTelInformation<'_> {
     type Owned = MmTelInformation<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> MmTelInformation<'static> {
@@ -20002,18 +21838,21 @@ impl rt::IntoOwned for MmTelInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`MmTelInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct MmTelInformationView<'a> {
     data: &'a [u8],
     at: [u32; 1],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> MmTelInformationView<'a> {
     /// [`Supplementary-Service`](defs::SUPPLEMENTARY_SERVICE), at least 0 times.
     pub fn supplementary_service(&self) -> rt::Iter<'a, SupplementaryServiceView<'a>> {
         rt::view::many_group(self.data, self.at[0], (2048, 10415), u32::MAX)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for MmTelInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::MM_TEL_INFORMATION;
     type Group = MmTelInformation<'a>;
@@ -20053,15 +21892,18 @@ impl<'a> rt::GroupView<'a> for MmTelInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for MmTelInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "ts32299")]
 /// The Enumerated AVP [`Subscriber-Role`](defs::SUBSCRIBER_ROLE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SubscriberRole(pub i32);
+#[cfg(feature = "ts32299")]
 impl SubscriberRole {
     /// `Originating` (0).
     pub const ORIGINATING: Self = Self(0);
@@ -20076,10 +21918,13 @@ impl SubscriberRole {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 rt::enumerated!(SubscriberRole, "Subscriber-Role");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`SDP-Type`](defs::SDP_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SdpType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl SdpType {
     /// `SDP-Offer` (0).
     pub const SDP_OFFER: Self = Self(0);
@@ -20094,7 +21939,9 @@ impl SdpType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(SdpType, "SDP-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Service-Data-Container`](defs::SERVICE_DATA_CONTAINER).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceDataContainer<'a> {
@@ -20155,12 +22002,14 @@ pub struct ServiceDataContainer<'a> {
     /// [`3GPP-PS-Data-Off-Status-32.299`](defs::AVP_3GPP_PS_DATA_OFF_STATUS_32_299), optional.
     pub avp_3gpp_ps_data_off_status_32_299: Option<Avp3gppPsDataOffStatus32299>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ServiceDataContainer<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for ServiceDataContainer<'a> {
     const DEF: &'static rt::AvpDef = &defs::SERVICE_DATA_CONTAINER;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -20238,6 +22087,7 @@ impl<'a> rt::Group<'a> for ServiceDataContainer<'a> {
         rt::put_opt(w, 4406, 64, 10415, &self.avp_3gpp_ps_data_off_status_32_299);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for ServiceDataContainer<'_> {
     type Owned = ServiceDataContainer<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ServiceDataContainer<'static> {
@@ -20285,12 +22135,14 @@ impl rt::IntoOwned for ServiceDataContainer<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`ServiceDataContainer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ServiceDataContainerView<'a> {
     data: &'a [u8],
     at: [u32; 26],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ServiceDataContainerView<'a> {
     /// [`AF-Correlation-Information`](defs::AF_CORRELATION_INFORMATION), optional.
     pub fn af_correlation_information(
@@ -20405,6 +22257,7 @@ impl<'a> ServiceDataContainerView<'a> {
         rt::view::opt(self.data, self.at[25])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for ServiceDataContainerView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SERVICE_DATA_CONTAINER;
     type Group = ServiceDataContainer<'a>;
@@ -20571,12 +22424,14 @@ impl<'a> rt::GroupView<'a> for ServiceDataContainerView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ServiceDataContainerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Traffic-Data-Volumes`](defs::TRAFFIC_DATA_VOLUMES).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TrafficDataVolumes<'a> {
@@ -20613,12 +22468,14 @@ pub struct TrafficDataVolumes<'a> {
     /// [`CP-CIoT-EPS-Optimisation-Indicator`](defs::CP_C_IO_T_EPS_OPTIMISATION_INDICATOR), optional.
     pub cp_c_io_t_eps_optimisation_indicator: Option<CpCIoTEpsOptimisationIndicator>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> TrafficDataVolumes<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for TrafficDataVolumes<'a> {
     const DEF: &'static rt::AvpDef = &defs::TRAFFIC_DATA_VOLUMES;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -20670,6 +22527,7 @@ impl<'a> rt::Group<'a> for TrafficDataVolumes<'a> {
         rt::put_opt(w, 3930, 64, 10415, &self.cp_c_io_t_eps_optimisation_indicator);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for TrafficDataVolumes<'_> {
     type Owned = TrafficDataVolumes<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> TrafficDataVolumes<'static> {
@@ -20700,12 +22558,14 @@ impl rt::IntoOwned for TrafficDataVolumes<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`TrafficDataVolumes`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct TrafficDataVolumesView<'a> {
     data: &'a [u8],
     at: [u32; 15],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> TrafficDataVolumesView<'a> {
     /// [`QoS-Information`](super::ts29212::defs::QO_S_INFORMATION), optional.
     pub fn qo_s_information(&self) -> Option<super::ts29212::QoSInformationView<'a>> {
@@ -20772,6 +22632,7 @@ impl<'a> TrafficDataVolumesView<'a> {
         rt::view::opt(self.data, self.at[14])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for TrafficDataVolumesView<'a> {
     const DEF: &'static rt::AvpDef = &defs::TRAFFIC_DATA_VOLUMES;
     type Group = TrafficDataVolumes<'a>;
@@ -20886,15 +22747,18 @@ impl<'a> rt::GroupView<'a> for TrafficDataVolumesView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for TrafficDataVolumesView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Serving-Node-Type`](defs::SERVING_NODE_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ServingNodeType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ServingNodeType {
     /// `SGSN` (0).
     pub const SGSN: Self = Self(0);
@@ -20924,7 +22788,9 @@ impl ServingNodeType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(ServingNodeType, "Serving-Node-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Supplementary-Service`](defs::SUPPLEMENTARY_SERVICE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SupplementaryService<'a> {
@@ -20949,12 +22815,14 @@ pub struct SupplementaryService<'a> {
     /// [`AoC-Information`](defs::AO_C_INFORMATION), optional.
     pub ao_c_information: Option<Box<AoCInformation>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> SupplementaryService<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for SupplementaryService<'a> {
     const DEF: &'static rt::AvpDef = &defs::SUPPLEMENTARY_SERVICE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -20992,6 +22860,7 @@ impl<'a> rt::Group<'a> for SupplementaryService<'a> {
         rt::put_opt_group(w, &self.ao_c_information);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for SupplementaryService<'_> {
     type Owned = SupplementaryService<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> SupplementaryService<'static> {
@@ -21009,12 +22878,14 @@ impl rt::IntoOwned for SupplementaryService<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`SupplementaryService`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct SupplementaryServiceView<'a> {
     data: &'a [u8],
     at: [u32; 10],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> SupplementaryServiceView<'a> {
     /// [`MMTel-SService-Type`](defs::MM_TEL_S_SERVICE_TYPE), optional.
     pub fn mm_tel_s_service_type(&self) -> Option<u32> {
@@ -21057,6 +22928,7 @@ impl<'a> SupplementaryServiceView<'a> {
         rt::view::opt_group(self.data, self.at[9])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for SupplementaryServiceView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SUPPLEMENTARY_SERVICE;
     type Group = SupplementaryService<'a>;
@@ -21134,15 +23006,18 @@ impl<'a> rt::GroupView<'a> for SupplementaryServiceView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for SupplementaryServiceView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Participant-Action-Type`](defs::PARTICIPANT_ACTION_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ParticipantActionType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ParticipantActionType {
     /// `CREATE_CONF` (0).
     pub const CREATE_CONF: Self = Self(0);
@@ -21163,10 +23038,13 @@ impl ParticipantActionType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(ParticipantActionType, "Participant-Action-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Dynamic-Address-Flag`](defs::DYNAMIC_ADDRESS_FLAG); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct DynamicAddressFlag(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl DynamicAddressFlag {
     /// `Static` (0).
     pub const STATIC: Self = Self(0);
@@ -21181,7 +23059,9 @@ impl DynamicAddressFlag {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(DynamicAddressFlag, "Dynamic-Address-Flag");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Accumulated-Cost`](defs::ACCUMULATED_COST).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccumulatedCost {
@@ -21190,6 +23070,7 @@ pub struct AccumulatedCost {
     /// [`Exponent`](super::credit_control::defs::EXPONENT), optional.
     pub exponent: Option<i32>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl AccumulatedCost {
     /// A group with its required AVPs (`Value-Digits`); optional and repeated ones start empty.
     pub fn new(value_digits: i64) -> Self {
@@ -21206,6 +23087,7 @@ impl AccumulatedCost {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// A builder of this group: one setter per required AVP, then [`AccumulatedCostBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -21214,6 +23096,7 @@ pub struct AccumulatedCostBuilder {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl AccumulatedCostBuilder {
     ///Sets `Value-Digits`.
     pub fn value_digits(mut self, v: i64) -> Self {
@@ -21235,6 +23118,7 @@ impl AccumulatedCostBuilder {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for AccumulatedCost {
     const DEF: &'static rt::AvpDef = &defs::ACCUMULATED_COST;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -21254,18 +23138,21 @@ impl<'a> rt::Group<'a> for AccumulatedCost {
         rt::put_opt(w, 429, 64, 0, &self.exponent);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for AccumulatedCost {
     type Owned = AccumulatedCost;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> AccumulatedCost {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`AccumulatedCost`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AccumulatedCostView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> AccumulatedCostView<'a> {
     /// [`Value-Digits`](super::credit_control::defs::VALUE_DIGITS), required.
     pub fn value_digits(&self) -> i64 {
@@ -21276,6 +23163,7 @@ impl<'a> AccumulatedCostView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for AccumulatedCostView<'a> {
     const DEF: &'static rt::AvpDef = &defs::ACCUMULATED_COST;
     type Group = AccumulatedCost;
@@ -21317,12 +23205,14 @@ impl<'a> rt::GroupView<'a> for AccumulatedCostView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AccumulatedCostView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`AoC-Cost-Information`](defs::AO_C_COST_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AoCCostInformation {
@@ -21333,12 +23223,14 @@ pub struct AoCCostInformation {
     /// [`Currency-Code`](super::credit_control::defs::CURRENCY_CODE), optional.
     pub currency_code: Option<u32>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl AoCCostInformation {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for AoCCostInformation {
     const DEF: &'static rt::AvpDef = &defs::AO_C_COST_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -21362,18 +23254,21 @@ impl<'a> rt::Group<'a> for AoCCostInformation {
         rt::put_opt(w, 425, 64, 0, &self.currency_code);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for AoCCostInformation {
     type Owned = AoCCostInformation;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> AoCCostInformation {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`AoCCostInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AoCCostInformationView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> AoCCostInformationView<'a> {
     /// [`Accumulated-Cost`](defs::ACCUMULATED_COST), optional.
     pub fn accumulated_cost(&self) -> Option<AccumulatedCostView<'a>> {
@@ -21388,6 +23283,7 @@ impl<'a> AoCCostInformationView<'a> {
         rt::view::opt(self.data, self.at[2])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for AoCCostInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::AO_C_COST_INFORMATION;
     type Group = AoCCostInformation;
@@ -21438,12 +23334,14 @@ impl<'a> rt::GroupView<'a> for AoCCostInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AoCCostInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`AoC-Information`](defs::AO_C_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AoCInformation {
@@ -21454,12 +23352,14 @@ pub struct AoCInformation {
     /// [`AoC-Subscription-Information`](defs::AO_C_SUBSCRIPTION_INFORMATION), optional.
     pub ao_c_subscription_information: Option<AoCSubscriptionInformation>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl AoCInformation {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for AoCInformation {
     const DEF: &'static rt::AvpDef = &defs::AO_C_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -21482,18 +23382,21 @@ impl<'a> rt::Group<'a> for AoCInformation {
         rt::put_opt_group(w, &self.ao_c_subscription_information);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for AoCInformation {
     type Owned = AoCInformation;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> AoCInformation {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`AoCInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AoCInformationView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> AoCInformationView<'a> {
     /// [`AoC-Cost-Information`](defs::AO_C_COST_INFORMATION), optional.
     pub fn ao_c_cost_information(&self) -> Option<AoCCostInformationView<'a>> {
@@ -21510,6 +23413,7 @@ impl<'a> AoCInformationView<'a> {
         rt::view::opt_group(self.data, self.at[2])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for AoCInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::AO_C_INFORMATION;
     type Group = AoCInformation;
@@ -21567,15 +23471,18 @@ impl<'a> rt::GroupView<'a> for AoCInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AoCInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`AoC-Request-Type`](defs::AO_C_REQUEST_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct AoCRequestType(pub i32);
+#[cfg(any(feature = "ro", feature = "ts32299"))]
 impl AoCRequestType {
     /// `AoC_NOT_REQUESTED` (0).
     pub const AO_C_NOT_REQUESTED: Self = Self(0);
@@ -21596,7 +23503,9 @@ impl AoCRequestType {
         }
     }
 }
+#[cfg(any(feature = "ro", feature = "ts32299"))]
 rt::enumerated!(AoCRequestType, "AoC-Request-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Current-Tariff`](defs::CURRENT_TARIFF).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CurrentTariff {
@@ -21607,12 +23516,14 @@ pub struct CurrentTariff {
     /// [`Rate-Element`](defs::RATE_ELEMENT), at least 0 times.
     pub rate_element: Vec<RateElement>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl CurrentTariff {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for CurrentTariff {
     const DEF: &'static rt::AvpDef = &defs::CURRENT_TARIFF;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -21633,18 +23544,21 @@ impl<'a> rt::Group<'a> for CurrentTariff {
         rt::put_groups(w, &self.rate_element);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for CurrentTariff {
     type Owned = CurrentTariff;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> CurrentTariff {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`CurrentTariff`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct CurrentTariffView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> CurrentTariffView<'a> {
     /// [`Currency-Code`](super::credit_control::defs::CURRENCY_CODE), optional.
     pub fn currency_code(&self) -> Option<u32> {
@@ -21659,6 +23573,7 @@ impl<'a> CurrentTariffView<'a> {
         rt::view::many_group(self.data, self.at[2], (2058, 10415), u32::MAX)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for CurrentTariffView<'a> {
     const DEF: &'static rt::AvpDef = &defs::CURRENT_TARIFF;
     type Group = CurrentTariff;
@@ -21706,12 +23621,14 @@ impl<'a> rt::GroupView<'a> for CurrentTariffView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for CurrentTariffView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Next-Tariff`](defs::NEXT_TARIFF).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NextTariff {
@@ -21722,12 +23639,14 @@ pub struct NextTariff {
     /// [`Rate-Element`](defs::RATE_ELEMENT), at least 0 times.
     pub rate_element: Vec<RateElement>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl NextTariff {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for NextTariff {
     const DEF: &'static rt::AvpDef = &defs::NEXT_TARIFF;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -21747,18 +23666,21 @@ impl<'a> rt::Group<'a> for NextTariff {
         rt::put_groups(w, &self.rate_element);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for NextTariff {
     type Owned = NextTariff;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> NextTariff {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`NextTariff`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct NextTariffView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> NextTariffView<'a> {
     /// [`Currency-Code`](super::credit_control::defs::CURRENCY_CODE), optional.
     pub fn currency_code(&self) -> Option<u32> {
@@ -21773,6 +23695,7 @@ impl<'a> NextTariffView<'a> {
         rt::view::many_group(self.data, self.at[2], (2058, 10415), u32::MAX)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for NextTariffView<'a> {
     const DEF: &'static rt::AvpDef = &defs::NEXT_TARIFF;
     type Group = NextTariff;
@@ -21819,12 +23742,14 @@ impl<'a> rt::GroupView<'a> for NextTariffView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for NextTariffView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Rate-Element`](defs::RATE_ELEMENT).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RateElement {
@@ -21839,6 +23764,7 @@ pub struct RateElement {
     /// [`Unit-Quota-Threshold`](defs::UNIT_QUOTA_THRESHOLD), optional.
     pub unit_quota_threshold: Option<u32>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl RateElement {
     /// A group with its required AVPs (`CC-Unit-Type`); optional and repeated ones start empty.
     pub fn new(cc_unit_type: super::credit_control::CcUnitType) -> Self {
@@ -21855,6 +23781,7 @@ impl RateElement {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// A builder of this group: one setter per required AVP, then [`RateElementBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -21863,6 +23790,7 @@ pub struct RateElementBuilder {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl RateElementBuilder {
     ///Sets `CC-Unit-Type`.
     pub fn cc_unit_type(
@@ -21883,6 +23811,7 @@ impl RateElementBuilder {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for RateElement {
     const DEF: &'static rt::AvpDef = &defs::RATE_ELEMENT;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -21907,18 +23836,21 @@ impl<'a> rt::Group<'a> for RateElement {
         rt::put_opt(w, 1226, 64, 10415, &self.unit_quota_threshold);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for RateElement {
     type Owned = RateElement;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> RateElement {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`RateElement`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct RateElementView<'a> {
     data: &'a [u8],
     at: [u32; 5],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> RateElementView<'a> {
     /// [`CC-Unit-Type`](super::credit_control::defs::CC_UNIT_TYPE), required.
     pub fn cc_unit_type(&self) -> super::credit_control::CcUnitType {
@@ -21941,6 +23873,7 @@ impl<'a> RateElementView<'a> {
         rt::view::opt(self.data, self.at[4])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for RateElementView<'a> {
     const DEF: &'static rt::AvpDef = &defs::RATE_ELEMENT;
     type Group = RateElement;
@@ -22000,12 +23933,14 @@ impl<'a> rt::GroupView<'a> for RateElementView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for RateElementView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Scale-Factor`](defs::SCALE_FACTOR).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScaleFactor {
@@ -22014,6 +23949,7 @@ pub struct ScaleFactor {
     /// [`Exponent`](super::credit_control::defs::EXPONENT), optional.
     pub exponent: Option<i32>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ScaleFactor {
     /// A group with its required AVPs (`Value-Digits`); optional and repeated ones start empty.
     pub fn new(value_digits: i64) -> Self {
@@ -22030,6 +23966,7 @@ impl ScaleFactor {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// A builder of this group: one setter per required AVP, then [`ScaleFactorBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -22038,6 +23975,7 @@ pub struct ScaleFactorBuilder {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ScaleFactorBuilder {
     ///Sets `Value-Digits`.
     pub fn value_digits(mut self, v: i64) -> Self {
@@ -22055,6 +23993,7 @@ impl ScaleFactorBuilder {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for ScaleFactor {
     const DEF: &'static rt::AvpDef = &defs::SCALE_FACTOR;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -22073,18 +24012,21 @@ impl<'a> rt::Group<'a> for ScaleFactor {
         rt::put_opt(w, 429, 64, 0, &self.exponent);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for ScaleFactor {
     type Owned = ScaleFactor;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> ScaleFactor {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`ScaleFactor`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ScaleFactorView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ScaleFactorView<'a> {
     /// [`Value-Digits`](super::credit_control::defs::VALUE_DIGITS), required.
     pub fn value_digits(&self) -> i64 {
@@ -22095,6 +24037,7 @@ impl<'a> ScaleFactorView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for ScaleFactorView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SCALE_FACTOR;
     type Group = ScaleFactor;
@@ -22135,12 +24078,14 @@ impl<'a> rt::GroupView<'a> for ScaleFactorView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ScaleFactorView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Tariff-Information`](defs::TARIFF_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TariffInformation {
@@ -22151,6 +24096,7 @@ pub struct TariffInformation {
     /// [`Next-Tariff`](defs::NEXT_TARIFF), optional.
     pub next_tariff: Option<NextTariff>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl TariffInformation {
     /// A group with its required AVPs (`Current-Tariff`); optional and repeated ones start empty.
     pub fn new(current_tariff: CurrentTariff) -> Self {
@@ -22167,6 +24113,7 @@ impl TariffInformation {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// A builder of this group: one setter per required AVP, then [`TariffInformationBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -22175,6 +24122,7 @@ pub struct TariffInformationBuilder {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl TariffInformationBuilder {
     ///Sets `Current-Tariff`.
     pub fn current_tariff(mut self, v: impl Into<CurrentTariff>) -> Self {
@@ -22196,6 +24144,7 @@ impl TariffInformationBuilder {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for TariffInformation {
     const DEF: &'static rt::AvpDef = &defs::TARIFF_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -22217,18 +24166,21 @@ impl<'a> rt::Group<'a> for TariffInformation {
         rt::put_opt_group(w, &self.next_tariff);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for TariffInformation {
     type Owned = TariffInformation;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> TariffInformation {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`TariffInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct TariffInformationView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> TariffInformationView<'a> {
     /// [`Current-Tariff`](defs::CURRENT_TARIFF), required.
     pub fn current_tariff(&self) -> CurrentTariffView<'a> {
@@ -22243,6 +24195,7 @@ impl<'a> TariffInformationView<'a> {
         rt::view::opt_group(self.data, self.at[2])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for TariffInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::TARIFF_INFORMATION;
     type Group = TariffInformation;
@@ -22291,12 +24244,14 @@ impl<'a> rt::GroupView<'a> for TariffInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for TariffInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Unit-Cost`](defs::UNIT_COST).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UnitCost {
@@ -22305,6 +24260,7 @@ pub struct UnitCost {
     /// [`Exponent`](super::credit_control::defs::EXPONENT), optional.
     pub exponent: Option<i32>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl UnitCost {
     /// A group with its required AVPs (`Value-Digits`); optional and repeated ones start empty.
     pub fn new(value_digits: i64) -> Self {
@@ -22321,6 +24277,7 @@ impl UnitCost {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// A builder of this group: one setter per required AVP, then [`UnitCostBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -22329,6 +24286,7 @@ pub struct UnitCostBuilder {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl UnitCostBuilder {
     ///Sets `Value-Digits`.
     pub fn value_digits(mut self, v: i64) -> Self {
@@ -22346,6 +24304,7 @@ impl UnitCostBuilder {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for UnitCost {
     const DEF: &'static rt::AvpDef = &defs::UNIT_COST;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -22364,18 +24323,21 @@ impl<'a> rt::Group<'a> for UnitCost {
         rt::put_opt(w, 429, 64, 0, &self.exponent);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for UnitCost {
     type Owned = UnitCost;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> UnitCost {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`UnitCost`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct UnitCostView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> UnitCostView<'a> {
     /// [`Value-Digits`](super::credit_control::defs::VALUE_DIGITS), required.
     pub fn value_digits(&self) -> i64 {
@@ -22386,6 +24348,7 @@ impl<'a> UnitCostView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for UnitCostView<'a> {
     const DEF: &'static rt::AvpDef = &defs::UNIT_COST;
     type Group = UnitCost;
@@ -22426,12 +24389,14 @@ impl<'a> rt::GroupView<'a> for UnitCostView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for UnitCostView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Incremental-Cost`](defs::INCREMENTAL_COST).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IncrementalCost {
@@ -22440,6 +24405,7 @@ pub struct IncrementalCost {
     /// [`Exponent`](super::credit_control::defs::EXPONENT), optional.
     pub exponent: Option<i32>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl IncrementalCost {
     /// A group with its required AVPs (`Value-Digits`); optional and repeated ones start empty.
     pub fn new(value_digits: i64) -> Self {
@@ -22456,6 +24422,7 @@ impl IncrementalCost {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// A builder of this group: one setter per required AVP, then [`IncrementalCostBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -22464,6 +24431,7 @@ pub struct IncrementalCostBuilder {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl IncrementalCostBuilder {
     ///Sets `Value-Digits`.
     pub fn value_digits(mut self, v: i64) -> Self {
@@ -22485,6 +24453,7 @@ impl IncrementalCostBuilder {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for IncrementalCost {
     const DEF: &'static rt::AvpDef = &defs::INCREMENTAL_COST;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -22504,18 +24473,21 @@ impl<'a> rt::Group<'a> for IncrementalCost {
         rt::put_opt(w, 429, 64, 0, &self.exponent);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for IncrementalCost {
     type Owned = IncrementalCost;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> IncrementalCost {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`IncrementalCost`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct IncrementalCostView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> IncrementalCostView<'a> {
     /// [`Value-Digits`](super::credit_control::defs::VALUE_DIGITS), required.
     pub fn value_digits(&self) -> i64 {
@@ -22526,6 +24498,7 @@ impl<'a> IncrementalCostView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for IncrementalCostView<'a> {
     const DEF: &'static rt::AvpDef = &defs::INCREMENTAL_COST;
     type Group = IncrementalCost;
@@ -22567,15 +24540,18 @@ impl<'a> rt::GroupView<'a> for IncrementalCostView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for IncrementalCostView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`SGW-Change`](defs::SGW_CHANGE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SgwChange(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl SgwChange {
     /// `ACR_Start_NOT_due_to_SGW_Change` (0).
     pub const ACR_START_NOT_DUE_TO_SGW_CHANGE: Self = Self(0);
@@ -22590,10 +24566,13 @@ impl SgwChange {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(SgwChange, "SGW-Change");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Charging-Characteristics-Selection-Mode`](defs::CHARGING_CHARACTERISTICS_SELECTION_MODE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ChargingCharacteristicsSelectionMode(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ChargingCharacteristicsSelectionMode {
     /// `Serving-Node-Supplied` (0).
     pub const SERVING_NODE_SUPPLIED: Self = Self(0);
@@ -22620,12 +24599,15 @@ impl ChargingCharacteristicsSelectionMode {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(
     ChargingCharacteristicsSelectionMode, "Charging-Characteristics-Selection-Mode"
 );
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Dynamic-Address-Flag-Extension`](defs::DYNAMIC_ADDRESS_FLAG_EXTENSION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct DynamicAddressFlagExtension(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl DynamicAddressFlagExtension {
     /// `Static` (0).
     pub const STATIC: Self = Self(0);
@@ -22640,10 +24622,13 @@ impl DynamicAddressFlagExtension {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(DynamicAddressFlagExtension, "Dynamic-Address-Flag-Extension");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Charge-Reason-Code`](defs::CHARGE_REASON_CODE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ChargeReasonCode(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ChargeReasonCode {
     /// `UNKNOWN` (0).
     pub const UNKNOWN: Self = Self(0);
@@ -22667,10 +24652,13 @@ impl ChargeReasonCode {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(ChargeReasonCode, "Charge-Reason-Code");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Online-Charging-Flag`](defs::ONLINE_CHARGING_FLAG); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct OnlineChargingFlag(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl OnlineChargingFlag {
     /// `ECF-address-not-provided` (0).
     pub const ECF_ADDRESS_NOT_PROVIDED: Self = Self(0);
@@ -22685,7 +24673,9 @@ impl OnlineChargingFlag {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(OnlineChargingFlag, "Online-Charging-Flag");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Real-Time-Tariff-Information`](defs::REAL_TIME_TARIFF_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RealTimeTariffInformation<'a> {
@@ -22694,12 +24684,14 @@ pub struct RealTimeTariffInformation<'a> {
     /// [`Tariff-XML`](defs::TARIFF_XML), optional.
     pub tariff_xml: Option<rt::Utf8String<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> RealTimeTariffInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for RealTimeTariffInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::REAL_TIME_TARIFF_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -22721,6 +24713,7 @@ impl<'a> rt::Group<'a> for RealTimeTariffInformation<'a> {
         rt::put_opt(w, 2306, 64, 10415, &self.tariff_xml);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for RealTimeTariffInformation<'_> {
     type Owned = RealTimeTariffInformation<'static>;
     fn into_owned_in(
@@ -22733,12 +24726,14 @@ impl rt::IntoOwned for RealTimeTariffInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`RealTimeTariffInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct RealTimeTariffInformationView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> RealTimeTariffInformationView<'a> {
     /// [`Tariff-Information`](defs::TARIFF_INFORMATION), optional.
     pub fn tariff_information(&self) -> Option<TariffInformationView<'a>> {
@@ -22749,6 +24744,7 @@ impl<'a> RealTimeTariffInformationView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for RealTimeTariffInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::REAL_TIME_TARIFF_INFORMATION;
     type Group = RealTimeTariffInformation<'a>;
@@ -22798,15 +24794,18 @@ impl<'a> rt::GroupView<'a> for RealTimeTariffInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for RealTimeTariffInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`IMSI-Unauthenticated-Flag`](defs::IMSI_UNAUTHENTICATED_FLAG); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ImsiUnauthenticatedFlag(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ImsiUnauthenticatedFlag {
     /// `Authenticated` (0).
     pub const AUTHENTICATED: Self = Self(0);
@@ -22821,10 +24820,13 @@ impl ImsiUnauthenticatedFlag {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(ImsiUnauthenticatedFlag, "IMSI-Unauthenticated-Flag");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`AoC-Format`](defs::AO_C_FORMAT); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct AoCFormat(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl AoCFormat {
     /// `MONETARY` (0).
     pub const MONETARY: Self = Self(0);
@@ -22842,7 +24844,9 @@ impl AoCFormat {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(AoCFormat, "AoC-Format");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`AoC-Service`](defs::AO_C_SERVICE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AoCService {
@@ -22851,12 +24855,14 @@ pub struct AoCService {
     /// [`AoC-Service-Type`](defs::AO_C_SERVICE_TYPE), optional.
     pub ao_c_service_type: Option<AoCServiceType>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl AoCService {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for AoCService {
     const DEF: &'static rt::AvpDef = &defs::AO_C_SERVICE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -22874,18 +24880,21 @@ impl<'a> rt::Group<'a> for AoCService {
         rt::put_opt(w, 2313, 64, 10415, &self.ao_c_service_type);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for AoCService {
     type Owned = AoCService;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> AoCService {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`AoCService`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AoCServiceView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> AoCServiceView<'a> {
     /// [`AoC-Service-Obligatory-Type`](defs::AO_C_SERVICE_OBLIGATORY_TYPE), optional.
     pub fn ao_c_service_obligatory_type(&self) -> Option<AoCServiceObligatoryType> {
@@ -22896,6 +24905,7 @@ impl<'a> AoCServiceView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for AoCServiceView<'a> {
     const DEF: &'static rt::AvpDef = &defs::AO_C_SERVICE;
     type Group = AoCService;
@@ -22937,15 +24947,18 @@ impl<'a> rt::GroupView<'a> for AoCServiceView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AoCServiceView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`AoC-Service-Obligatory-Type`](defs::AO_C_SERVICE_OBLIGATORY_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct AoCServiceObligatoryType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl AoCServiceObligatoryType {
     /// `NON_BINDING` (0).
     pub const NON_BINDING: Self = Self(0);
@@ -22960,10 +24973,13 @@ impl AoCServiceObligatoryType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(AoCServiceObligatoryType, "AoC-Service-Obligatory-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`AoC-Service-Type`](defs::AO_C_SERVICE_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct AoCServiceType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl AoCServiceType {
     /// `NONE` (0).
     pub const NONE: Self = Self(0);
@@ -22984,7 +25000,9 @@ impl AoCServiceType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(AoCServiceType, "AoC-Service-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`AoC-Subscription-Information`](defs::AO_C_SUBSCRIPTION_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AoCSubscriptionInformation {
@@ -22995,12 +25013,14 @@ pub struct AoCSubscriptionInformation {
     /// [`Preferred-AoC-Currency`](defs::PREFERRED_AO_C_CURRENCY), optional.
     pub preferred_ao_c_currency: Option<u32>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl AoCSubscriptionInformation {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for AoCSubscriptionInformation {
     const DEF: &'static rt::AvpDef = &defs::AO_C_SUBSCRIPTION_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -23024,18 +25044,21 @@ impl<'a> rt::Group<'a> for AoCSubscriptionInformation {
         rt::put_opt(w, 2315, 64, 10415, &self.preferred_ao_c_currency);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for AoCSubscriptionInformation {
     type Owned = AoCSubscriptionInformation;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> AoCSubscriptionInformation {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`AoCSubscriptionInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AoCSubscriptionInformationView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> AoCSubscriptionInformationView<'a> {
     /// [`AoC-Service`](defs::AO_C_SERVICE), at least 0 times.
     pub fn ao_c_service(&self) -> rt::Iter<'a, AoCServiceView<'a>> {
@@ -23050,6 +25073,7 @@ impl<'a> AoCSubscriptionInformationView<'a> {
         rt::view::opt(self.data, self.at[2])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for AoCSubscriptionInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::AO_C_SUBSCRIPTION_INFORMATION;
     type Group = AoCSubscriptionInformation;
@@ -23098,15 +25122,34 @@ impl<'a> rt::GroupView<'a> for AoCSubscriptionInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AoCSubscriptionInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 /// The Enumerated AVP [`CSG-Access-Mode`](defs::CSG_ACCESS_MODE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CsgAccessMode(pub i32);
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 impl CsgAccessMode {
     /// `Closed-mode` (0).
     pub const CLOSED_MODE: Self = Self(0);
@@ -23121,10 +25164,37 @@ impl CsgAccessMode {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 rt::enumerated!(CsgAccessMode, "CSG-Access-Mode");
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 /// The Enumerated AVP [`CSG-Membership-Indication`](defs::CSG_MEMBERSHIP_INDICATION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CsgMembershipIndication(pub i32);
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 impl CsgMembershipIndication {
     /// `Not-CSG-member` (0).
     pub const NOT_CSG_MEMBER: Self = Self(0);
@@ -23139,7 +25209,25 @@ impl CsgMembershipIndication {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 rt::enumerated!(CsgMembershipIndication, "CSG-Membership-Indication");
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 /// The Grouped AVP [`User-CSG-Information`](defs::USER_CSG_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UserCsgInformation {
@@ -23148,6 +25236,15 @@ pub struct UserCsgInformation {
     /// [`CSG-Membership-Indication`](defs::CSG_MEMBERSHIP_INDICATION), optional.
     pub csg_membership_indication: Option<CsgMembershipIndication>,
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 impl UserCsgInformation {
     /// A group with its required AVPs (`CSG-Access-Mode`); optional and repeated ones start empty.
     pub fn new(csg_access_mode: CsgAccessMode) -> Self {
@@ -23164,6 +25261,15 @@ impl UserCsgInformation {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 /// A builder of this group: one setter per required AVP, then [`UserCsgInformationBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -23172,6 +25278,15 @@ pub struct UserCsgInformationBuilder {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 impl UserCsgInformationBuilder {
     ///Sets `CSG-Access-Mode`.
     pub fn csg_access_mode(mut self, v: impl Into<CsgAccessMode>) -> Self {
@@ -23193,6 +25308,15 @@ impl UserCsgInformationBuilder {
         Ok(self.value)
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 impl<'a> rt::Group<'a> for UserCsgInformation {
     const DEF: &'static rt::AvpDef = &defs::USER_CSG_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -23215,18 +25339,45 @@ impl<'a> rt::Group<'a> for UserCsgInformation {
         rt::put_opt(w, 2318, 64, 10415, &self.csg_membership_indication);
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 impl rt::IntoOwned for UserCsgInformation {
     type Owned = UserCsgInformation;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> UserCsgInformation {
         self
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 /// The checked view of [`UserCsgInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct UserCsgInformationView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 impl<'a> UserCsgInformationView<'a> {
     /// [`CSG-Access-Mode`](defs::CSG_ACCESS_MODE), required.
     pub fn csg_access_mode(&self) -> CsgAccessMode {
@@ -23237,6 +25388,15 @@ impl<'a> UserCsgInformationView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 impl<'a> rt::GroupView<'a> for UserCsgInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::USER_CSG_INFORMATION;
     type Group = UserCsgInformation;
@@ -23283,15 +25443,26 @@ impl<'a> rt::GroupView<'a> for UserCsgInformationView<'a> {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s6a",
+        feature = "ts29336",
+        feature = "ts32299"
+    )
+)]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for UserCsgInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`IMS-Emergency-Indicator`](defs::IMS_EMERGENCY_INDICATOR); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ImsEmergencyIndicator(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ImsEmergencyIndicator {
     /// `Non-Emergency` (0).
     pub const NON_EMERGENCY: Self = Self(0);
@@ -23306,10 +25477,13 @@ impl ImsEmergencyIndicator {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(ImsEmergencyIndicator, "IMS-Emergency-Indicator");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`MBMS-Charged-Party`](defs::MBMS_CHARGED_PARTY); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct MbmsChargedParty(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl MbmsChargedParty {
     /// `Content-Provider` (0).
     pub const CONTENT_PROVIDER: Self = Self(0);
@@ -23324,10 +25498,13 @@ impl MbmsChargedParty {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(MbmsChargedParty, "MBMS-Charged-Party");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Low-Priority-Indicator`](defs::LOW_PRIORITY_INDICATOR); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct LowPriorityIndicator(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl LowPriorityIndicator {
     /// `NO` (0).
     pub const NO: Self = Self(0);
@@ -23342,10 +25519,13 @@ impl LowPriorityIndicator {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(LowPriorityIndicator, "Low-Priority-Indicator");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`IP-Realm-Default-Indication`](defs::IP_REALM_DEFAULT_INDICATION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct IpRealmDefaultIndication(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl IpRealmDefaultIndication {
     /// `Default-IP-Realm-Not-used` (0).
     pub const DEFAULT_IP_REALM_NOT_USED: Self = Self(0);
@@ -23360,10 +25540,13 @@ impl IpRealmDefaultIndication {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(IpRealmDefaultIndication, "IP-Realm-Default-Indication");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Local-GW-Inserted-Indication`](defs::LOCAL_GW_INSERTED_INDICATION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct LocalGwInsertedIndication(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl LocalGwInsertedIndication {
     /// `Local-GW-Not-Inserted` (0).
     pub const LOCAL_GW_NOT_INSERTED: Self = Self(0);
@@ -23378,10 +25561,13 @@ impl LocalGwInsertedIndication {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(LocalGwInsertedIndication, "Local-GW-Inserted-Indication");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Transcoder-Inserted-Indication`](defs::TRANSCODER_INSERTED_INDICATION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct TranscoderInsertedIndication(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl TranscoderInsertedIndication {
     /// `Transcoder-Not-Inserted` (0).
     pub const TRANSCODER_NOT_INSERTED: Self = Self(0);
@@ -23396,10 +25582,13 @@ impl TranscoderInsertedIndication {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(TranscoderInsertedIndication, "Transcoder-Inserted-Indication");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Status-AS-Code`](defs::STATUS_AS_CODE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct StatusAsCode(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl StatusAsCode {
     /// `4xx` (0).
     pub const V_4XX: Self = Self(0);
@@ -23417,7 +25606,9 @@ impl StatusAsCode {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(StatusAsCode, "Status-AS-Code");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`NNI-Information`](defs::NNI_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NniInformation {
@@ -23430,12 +25621,14 @@ pub struct NniInformation {
     /// [`Neighbour-Node-Address`](defs::NEIGHBOUR_NODE_ADDRESS), optional.
     pub neighbour_node_address: Option<rt::Address>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl NniInformation {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for NniInformation {
     const DEF: &'static rt::AvpDef = &defs::NNI_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -23458,18 +25651,21 @@ impl<'a> rt::Group<'a> for NniInformation {
         rt::put_opt(w, 2705, 64, 10415, &self.neighbour_node_address);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for NniInformation {
     type Owned = NniInformation;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> NniInformation {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`NniInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct NniInformationView<'a> {
     data: &'a [u8],
     at: [u32; 4],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> NniInformationView<'a> {
     /// [`Session-Direction`](defs::SESSION_DIRECTION), optional.
     pub fn session_direction(&self) -> Option<SessionDirection> {
@@ -23488,6 +25684,7 @@ impl<'a> NniInformationView<'a> {
         rt::view::opt(self.data, self.at[3])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for NniInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::NNI_INFORMATION;
     type Group = NniInformation;
@@ -23534,15 +25731,18 @@ impl<'a> rt::GroupView<'a> for NniInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for NniInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`NNI-Type`](defs::NNI_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct NniType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl NniType {
     /// `non-roaming` (0).
     pub const NON_ROAMING: Self = Self(0);
@@ -23560,10 +25760,13 @@ impl NniType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(NniType, "NNI-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Relationship-Mode`](defs::RELATIONSHIP_MODE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct RelationshipMode(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl RelationshipMode {
     /// `trusted` (0).
     pub const TRUSTED: Self = Self(0);
@@ -23578,10 +25781,13 @@ impl RelationshipMode {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(RelationshipMode, "Relationship-Mode");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Session-Direction`](defs::SESSION_DIRECTION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SessionDirection(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl SessionDirection {
     /// `inbound` (0).
     pub const INBOUND: Self = Self(0);
@@ -23596,7 +25802,9 @@ impl SessionDirection {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(SessionDirection, "Session-Direction");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Access-Transfer-Information`](defs::ACCESS_TRANSFER_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccessTransferInformation<'a> {
@@ -23619,12 +25827,14 @@ pub struct AccessTransferInformation<'a> {
     /// [`Change-Time`](defs::CHANGE_TIME), optional.
     pub change_time: Option<rt::Time>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> AccessTransferInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for AccessTransferInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::ACCESS_TRANSFER_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -23662,6 +25872,7 @@ impl<'a> rt::Group<'a> for AccessTransferInformation<'a> {
         rt::put_opt(w, 2038, 64, 10415, &self.change_time);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for AccessTransferInformation<'_> {
     type Owned = AccessTransferInformation<'static>;
     fn into_owned_in(
@@ -23689,12 +25900,14 @@ impl rt::IntoOwned for AccessTransferInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`AccessTransferInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AccessTransferInformationView<'a> {
     data: &'a [u8],
     at: [u32; 9],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> AccessTransferInformationView<'a> {
     /// [`Access-Transfer-Type`](defs::ACCESS_TRANSFER_TYPE), optional.
     pub fn access_transfer_type(&self) -> Option<AccessTransferType> {
@@ -23735,6 +25948,7 @@ impl<'a> AccessTransferInformationView<'a> {
         rt::view::opt(self.data, self.at[8])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for AccessTransferInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::ACCESS_TRANSFER_INFORMATION;
     type Group = AccessTransferInformation<'a>;
@@ -23812,15 +26026,18 @@ impl<'a> rt::GroupView<'a> for AccessTransferInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AccessTransferInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Access-Transfer-Type`](defs::ACCESS_TRANSFER_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct AccessTransferType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl AccessTransferType {
     /// `PS-to-CS-Transfer` (0).
     pub const PS_TO_CS_TRANSFER: Self = Self(0);
@@ -23841,19 +26058,23 @@ impl AccessTransferType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(AccessTransferType, "Access-Transfer-Type");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`TWAN-User-Location-Info`](defs::TWAN_USER_LOCATION_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TwanUserLocationInfo<'a> {
     /// [`BSSID`](defs::BSSID), optional.
     pub bssid: Option<rt::Utf8String<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> TwanUserLocationInfo<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for TwanUserLocationInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::TWAN_USER_LOCATION_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -23873,6 +26094,7 @@ impl<'a> rt::Group<'a> for TwanUserLocationInfo<'a> {
         rt::put_opt(w, 2716, 64, 10415, &self.bssid);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for TwanUserLocationInfo<'_> {
     type Owned = TwanUserLocationInfo<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> TwanUserLocationInfo<'static> {
@@ -23881,18 +26103,21 @@ impl rt::IntoOwned for TwanUserLocationInfo<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`TwanUserLocationInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct TwanUserLocationInfoView<'a> {
     data: &'a [u8],
     at: [u32; 1],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> TwanUserLocationInfoView<'a> {
     /// [`BSSID`](defs::BSSID), optional.
     pub fn bssid(&self) -> Option<rt::Utf8String<'a>> {
         rt::view::opt(self.data, self.at[0])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for TwanUserLocationInfoView<'a> {
     const DEF: &'static rt::AvpDef = &defs::TWAN_USER_LOCATION_INFO;
     type Group = TwanUserLocationInfo<'a>;
@@ -23935,15 +26160,18 @@ impl<'a> rt::GroupView<'a> for TwanUserLocationInfoView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for TwanUserLocationInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`TAD-Identifier`](defs::TAD_IDENTIFIER); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct TadIdentifier(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl TadIdentifier {
     /// `CS` (0).
     pub const CS: Self = Self(0);
@@ -23958,7 +26186,9 @@ impl TadIdentifier {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(TadIdentifier, "TAD-Identifier");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`SM-Device-Trigger-Information`](defs::SM_DEVICE_TRIGGER_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SmDeviceTriggerInformation {
@@ -23967,12 +26197,14 @@ pub struct SmDeviceTriggerInformation {
     /// [`Validity-Time`](super::credit_control::defs::VALIDITY_TIME), optional.
     pub validity_time: Option<u32>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl SmDeviceTriggerInformation {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for SmDeviceTriggerInformation {
     const DEF: &'static rt::AvpDef = &defs::SM_DEVICE_TRIGGER_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -23994,18 +26226,21 @@ impl<'a> rt::Group<'a> for SmDeviceTriggerInformation {
         rt::put_opt(w, 448, 64, 0, &self.validity_time);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for SmDeviceTriggerInformation {
     type Owned = SmDeviceTriggerInformation;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> SmDeviceTriggerInformation {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`SmDeviceTriggerInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct SmDeviceTriggerInformationView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> SmDeviceTriggerInformationView<'a> {
     /// [`MTC-IWF-Address`](defs::MTC_IWF_ADDRESS), optional.
     pub fn mtc_iwf_address(&self) -> Option<rt::Address> {
@@ -24016,6 +26251,7 @@ impl<'a> SmDeviceTriggerInformationView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for SmDeviceTriggerInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SM_DEVICE_TRIGGER_INFORMATION;
     type Group = SmDeviceTriggerInformation;
@@ -24059,15 +26295,18 @@ impl<'a> rt::GroupView<'a> for SmDeviceTriggerInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for SmDeviceTriggerInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`SM-Device-Trigger-Indicator`](defs::SM_DEVICE_TRIGGER_INDICATOR); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SmDeviceTriggerIndicator(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl SmDeviceTriggerIndicator {
     /// `Not-DeviceTrigger` (0).
     pub const NOT_DEVICE_TRIGGER: Self = Self(0);
@@ -24088,7 +26327,9 @@ impl SmDeviceTriggerIndicator {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(SmDeviceTriggerIndicator, "SM-Device-Trigger-Indicator");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`VCS-Information`](defs::VCS_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VcsInformation<'a> {
@@ -24117,12 +26358,14 @@ pub struct VcsInformation<'a> {
     /// [`PS-Free-Format-Data`](defs::PS_FREE_FORMAT_DATA), optional.
     pub ps_free_format_data: Option<rt::OctetString<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> VcsInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for VcsInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::VCS_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -24161,6 +26404,7 @@ impl<'a> rt::Group<'a> for VcsInformation<'a> {
         rt::put_opt(w, 866, 64, 10415, &self.ps_free_format_data);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for VcsInformation<'_> {
     type Owned = VcsInformation<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> VcsInformation<'static> {
@@ -24182,12 +26426,14 @@ impl rt::IntoOwned for VcsInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`VcsInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct VcsInformationView<'a> {
     data: &'a [u8],
     at: [u32; 12],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> VcsInformationView<'a> {
     /// [`Bearer-Capability`](defs::BEARER_CAPABILITY), optional.
     pub fn bearer_capability(&self) -> Option<rt::OctetString<'a>> {
@@ -24238,6 +26484,7 @@ impl<'a> VcsInformationView<'a> {
         rt::view::opt(self.data, self.at[11])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for VcsInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::VCS_INFORMATION;
     type Group = VcsInformation<'a>;
@@ -24328,12 +26575,14 @@ impl<'a> rt::GroupView<'a> for VcsInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for VcsInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Basic-Service-Code`](defs::BASIC_SERVICE_CODE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BasicServiceCode<'a> {
@@ -24342,12 +26591,14 @@ pub struct BasicServiceCode<'a> {
     /// [`Teleservice`](defs::TELESERVICE), optional.
     pub teleservice: Option<rt::OctetString<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> BasicServiceCode<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for BasicServiceCode<'a> {
     const DEF: &'static rt::AvpDef = &defs::BASIC_SERVICE_CODE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -24366,6 +26617,7 @@ impl<'a> rt::Group<'a> for BasicServiceCode<'a> {
         rt::put_opt(w, 3413, 64, 10415, &self.teleservice);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for BasicServiceCode<'_> {
     type Owned = BasicServiceCode<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> BasicServiceCode<'static> {
@@ -24375,12 +26627,14 @@ impl rt::IntoOwned for BasicServiceCode<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`BasicServiceCode`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct BasicServiceCodeView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> BasicServiceCodeView<'a> {
     /// [`Bearer-Service`](defs::BEARER_SERVICE), optional.
     pub fn bearer_service(&self) -> Option<rt::OctetString<'a>> {
@@ -24391,6 +26645,7 @@ impl<'a> BasicServiceCodeView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for BasicServiceCodeView<'a> {
     const DEF: &'static rt::AvpDef = &defs::BASIC_SERVICE_CODE;
     type Group = BasicServiceCode<'a>;
@@ -24435,15 +26690,18 @@ impl<'a> rt::GroupView<'a> for BasicServiceCodeView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for BasicServiceCodeView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Forwarding-Pending`](defs::FORWARDING_PENDING); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ForwardingPending(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ForwardingPending {
     /// `Forwarding-not-pending` (0).
     pub const FORWARDING_NOT_PENDING: Self = Self(0);
@@ -24458,7 +26716,9 @@ impl ForwardingPending {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(ForwardingPending, "Forwarding-Pending");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`ISUP-Cause`](defs::ISUP_CAUSE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IsupCause<'a> {
@@ -24469,12 +26729,14 @@ pub struct IsupCause<'a> {
     /// [`ISUP-Cause-Diagnostics`](defs::ISUP_CAUSE_DIAGNOSTICS), optional.
     pub isup_cause_diagnostics: Option<rt::OctetString<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> IsupCause<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for IsupCause<'a> {
     const DEF: &'static rt::AvpDef = &defs::ISUP_CAUSE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -24494,6 +26756,7 @@ impl<'a> rt::Group<'a> for IsupCause<'a> {
         rt::put_opt(w, 3422, 64, 10415, &self.isup_cause_diagnostics);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for IsupCause<'_> {
     type Owned = IsupCause<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> IsupCause<'static> {
@@ -24504,12 +26767,14 @@ impl rt::IntoOwned for IsupCause<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`IsupCause`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct IsupCauseView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> IsupCauseView<'a> {
     /// [`ISUP-Cause-Location`](defs::ISUP_CAUSE_LOCATION), optional.
     pub fn isup_cause_location(&self) -> Option<u32> {
@@ -24524,6 +26789,7 @@ impl<'a> IsupCauseView<'a> {
         rt::view::opt(self.data, self.at[2])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for IsupCauseView<'a> {
     const DEF: &'static rt::AvpDef = &defs::ISUP_CAUSE;
     type Group = IsupCause<'a>;
@@ -24568,15 +26834,18 @@ impl<'a> rt::GroupView<'a> for IsupCauseView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for IsupCauseView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`CN-Operator-Selection-Entity`](defs::CN_OPERATOR_SELECTION_ENTITY); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CnOperatorSelectionEntity(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl CnOperatorSelectionEntity {
     /// `The-Serving-Network-has-been-selected-by-the-UE` (0).
     pub const THE_SERVING_NETWORK_HAS_BEEN_SELECTED_BY_THE_UE: Self = Self(0);
@@ -24591,10 +26860,13 @@ impl CnOperatorSelectionEntity {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(CnOperatorSelectionEntity, "CN-Operator-Selection-Entity");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Coverage-Status`](defs::COVERAGE_STATUS); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CoverageStatus(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl CoverageStatus {
     /// `Out-of-coverage` (0).
     pub const OUT_OF_COVERAGE: Self = Self(0);
@@ -24609,10 +26881,13 @@ impl CoverageStatus {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(CoverageStatus, "Coverage-Status");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Role-Of-ProSe-Function`](defs::ROLE_OF_PRO_SE_FUNCTION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct RoleOfProSeFunction(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl RoleOfProSeFunction {
     /// `HPLMN` (0).
     pub const HPLMN: Self = Self(0);
@@ -24630,7 +26905,9 @@ impl RoleOfProSeFunction {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(RoleOfProSeFunction, "Role-Of-ProSe-Function");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`ProSe-Direct-Communication-Transmission-Data-Container`](defs::PRO_SE_DIRECT_COMMUNICATION_TRANSMISSION_DATA_CONTAINER).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProSeDirectCommunicationTransmissionDataContainer<'a> {
@@ -24653,12 +26930,14 @@ pub struct ProSeDirectCommunicationTransmissionDataContainer<'a> {
     /// [`Radio-Frequency`](defs::RADIO_FREQUENCY), optional.
     pub radio_frequency: Option<rt::OctetString<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ProSeDirectCommunicationTransmissionDataContainer<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for ProSeDirectCommunicationTransmissionDataContainer<'a> {
     const DEF: &'static rt::AvpDef = &defs::PRO_SE_DIRECT_COMMUNICATION_TRANSMISSION_DATA_CONTAINER;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -24696,6 +26975,7 @@ impl<'a> rt::Group<'a> for ProSeDirectCommunicationTransmissionDataContainer<'a>
         rt::put_opt(w, 3462, 64, 10415, &self.radio_frequency);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for ProSeDirectCommunicationTransmissionDataContainer<'_> {
     type Owned = ProSeDirectCommunicationTransmissionDataContainer<'static>;
     fn into_owned_in(
@@ -24721,12 +27001,14 @@ impl rt::IntoOwned for ProSeDirectCommunicationTransmissionDataContainer<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`ProSeDirectCommunicationTransmissionDataContainer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ProSeDirectCommunicationTransmissionDataContainerView<'a> {
     data: &'a [u8],
     at: [u32; 9],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ProSeDirectCommunicationTransmissionDataContainerView<'a> {
     /// [`Local-Sequence-Number`](defs::LOCAL_SEQUENCE_NUMBER), optional.
     pub fn local_sequence_number(&self) -> Option<u32> {
@@ -24765,6 +27047,7 @@ impl<'a> ProSeDirectCommunicationTransmissionDataContainerView<'a> {
         rt::view::opt(self.data, self.at[8])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a>
 for ProSeDirectCommunicationTransmissionDataContainerView<'a> {
     const DEF: &'static rt::AvpDef = &defs::PRO_SE_DIRECT_COMMUNICATION_TRANSMISSION_DATA_CONTAINER;
@@ -24835,15 +27118,18 @@ for ProSeDirectCommunicationTransmissionDataContainerView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ProSeDirectCommunicationTransmissionDataContainerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`ProSe-Direct-Discovery-Model`](defs::PRO_SE_DIRECT_DISCOVERY_MODEL); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ProSeDirectDiscoveryModel(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ProSeDirectDiscoveryModel {
     /// `Model-A` (0).
     pub const MODEL_A: Self = Self(0);
@@ -24858,10 +27144,13 @@ impl ProSeDirectDiscoveryModel {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(ProSeDirectDiscoveryModel, "ProSe-Direct-Discovery-Model");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`ProSe-Event-Type`](defs::PRO_SE_EVENT_TYPE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ProSeEventType(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ProSeEventType {
     /// `Annoucing` (0).
     pub const ANNOUCING: Self = Self(0);
@@ -24879,10 +27168,13 @@ impl ProSeEventType {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(ProSeEventType, "ProSe-Event-Type");
+#[cfg(feature = "ts32299")]
 /// The Enumerated AVP [`ProSe-Functionality`](defs::PRO_SE_FUNCTIONALITY); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ProSeFunctionality(pub i32);
+#[cfg(feature = "ts32299")]
 impl ProSeFunctionality {
     /// `Direct-discovery` (0).
     pub const DIRECT_DISCOVERY: Self = Self(0);
@@ -24900,7 +27192,9 @@ impl ProSeFunctionality {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 rt::enumerated!(ProSeFunctionality, "ProSe-Functionality");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`ProSe-Information`](defs::PRO_SE_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProSeInformation<'a> {
@@ -24987,12 +27281,14 @@ pub struct ProSeInformation<'a> {
     /// [`PC5-Radio-Technology`](defs::PC5_RADIO_TECHNOLOGY), optional.
     pub pc5_radio_technology: Option<Pc5RadioTechnology>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ProSeInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for ProSeInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::PRO_SE_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -25103,6 +27399,7 @@ impl<'a> rt::Group<'a> for ProSeInformation<'a> {
         rt::put_opt(w, 1300, 0, 10415, &self.pc5_radio_technology);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for ProSeInformation<'_> {
     type Owned = ProSeInformation<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ProSeInformation<'static> {
@@ -25189,12 +27486,14 @@ impl rt::IntoOwned for ProSeInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`ProSeInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ProSeInformationView<'a> {
     data: &'a [u8],
     at: [u32; 39],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ProSeInformationView<'a> {
     /// [`Announcing-UE-HPLMN-Identifier`](defs::ANNOUNCING_UE_HPLMN_IDENTIFIER), optional.
     pub fn announcing_ue_hplmn_identifier(&self) -> Option<rt::Utf8String<'a>> {
@@ -25359,6 +27658,7 @@ impl<'a> ProSeInformationView<'a> {
         rt::view::opt(self.data, self.at[38])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for ProSeInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::PRO_SE_INFORMATION;
     type Group = ProSeInformation<'a>;
@@ -25575,15 +27875,18 @@ impl<'a> rt::GroupView<'a> for ProSeInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ProSeInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`ProSe-Range-Class`](defs::PRO_SE_RANGE_CLASS); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ProSeRangeClass(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ProSeRangeClass {
     /// `Reserved` (0).
     pub const RESERVED: Self = Self(0);
@@ -25610,10 +27913,13 @@ impl ProSeRangeClass {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(ProSeRangeClass, "ProSe-Range-Class");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`ProSe-Reason-For-Cancellation`](defs::PRO_SE_REASON_FOR_CANCELLATION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ProSeReasonForCancellation(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ProSeReasonForCancellation {
     /// `Proximity-Alert-sent` (0).
     pub const PROXIMITY_ALERT_SENT: Self = Self(0);
@@ -25631,10 +27937,13 @@ impl ProSeReasonForCancellation {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(ProSeReasonForCancellation, "ProSe-Reason-For-Cancellation");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`ProSe-Role-Of-UE`](defs::PRO_SE_ROLE_OF_UE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ProSeRoleOfUe(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ProSeRoleOfUe {
     /// `Announcing-UE` (0).
     pub const ANNOUNCING_UE: Self = Self(0);
@@ -25655,10 +27964,13 @@ impl ProSeRoleOfUe {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(ProSeRoleOfUe, "ProSe-Role-Of-UE");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Proximity-Alert-Indication`](defs::PROXIMITY_ALERT_INDICATION); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ProximityAlertIndication(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ProximityAlertIndication {
     /// `Alert` (0).
     pub const ALERT: Self = Self(0);
@@ -25673,7 +27985,9 @@ impl ProximityAlertIndication {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(ProximityAlertIndication, "Proximity-Alert-Indication");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Coverage-Info`](defs::COVERAGE_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CoverageInfo<'a> {
@@ -25684,12 +27998,14 @@ pub struct CoverageInfo<'a> {
     /// [`Location-Info`](defs::LOCATION_INFO), at least 0 times.
     pub location_info: Vec<LocationInfo<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> CoverageInfo<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for CoverageInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::COVERAGE_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -25710,6 +28026,7 @@ impl<'a> rt::Group<'a> for CoverageInfo<'a> {
         rt::put_groups(w, &self.location_info);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for CoverageInfo<'_> {
     type Owned = CoverageInfo<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> CoverageInfo<'static> {
@@ -25720,12 +28037,14 @@ impl rt::IntoOwned for CoverageInfo<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`CoverageInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct CoverageInfoView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> CoverageInfoView<'a> {
     /// [`Coverage-Status`](defs::COVERAGE_STATUS), optional.
     pub fn coverage_status(&self) -> Option<CoverageStatus> {
@@ -25740,6 +28059,7 @@ impl<'a> CoverageInfoView<'a> {
         rt::view::many_group(self.data, self.at[2], (3460, 10415), u32::MAX)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for CoverageInfoView<'a> {
     const DEF: &'static rt::AvpDef = &defs::COVERAGE_INFO;
     type Group = CoverageInfo<'a>;
@@ -25785,12 +28105,14 @@ impl<'a> rt::GroupView<'a> for CoverageInfoView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for CoverageInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Location-Info`](defs::LOCATION_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LocationInfo<'a> {
@@ -25799,12 +28121,14 @@ pub struct LocationInfo<'a> {
     /// [`Change-Time`](defs::CHANGE_TIME), optional.
     pub change_time: Option<rt::Time>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> LocationInfo<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for LocationInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::LOCATION_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -25823,6 +28147,7 @@ impl<'a> rt::Group<'a> for LocationInfo<'a> {
         rt::put_opt(w, 2038, 64, 10415, &self.change_time);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for LocationInfo<'_> {
     type Owned = LocationInfo<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> LocationInfo<'static> {
@@ -25834,12 +28159,14 @@ impl rt::IntoOwned for LocationInfo<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`LocationInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct LocationInfoView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> LocationInfoView<'a> {
     /// [`3GPP-User-Location-Info`](super::ts29061::defs::AVP_3GPP_USER_LOCATION_INFO), optional.
     pub fn avp_3gpp_user_location_info(&self) -> Option<rt::OctetString<'a>> {
@@ -25850,6 +28177,7 @@ impl<'a> LocationInfoView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for LocationInfoView<'a> {
     const DEF: &'static rt::AvpDef = &defs::LOCATION_INFO;
     type Group = LocationInfo<'a>;
@@ -25892,12 +28220,14 @@ impl<'a> rt::GroupView<'a> for LocationInfoView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for LocationInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`ProSe-Direct-Communication-Reception-Data-Container`](defs::PRO_SE_DIRECT_COMMUNICATION_RECEPTION_DATA_CONTAINER).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProSeDirectCommunicationReceptionDataContainer<'a> {
@@ -25920,12 +28250,14 @@ pub struct ProSeDirectCommunicationReceptionDataContainer<'a> {
     /// [`Radio-Frequency`](defs::RADIO_FREQUENCY), optional.
     pub radio_frequency: Option<rt::OctetString<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ProSeDirectCommunicationReceptionDataContainer<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for ProSeDirectCommunicationReceptionDataContainer<'a> {
     const DEF: &'static rt::AvpDef = &defs::PRO_SE_DIRECT_COMMUNICATION_RECEPTION_DATA_CONTAINER;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -25963,6 +28295,7 @@ impl<'a> rt::Group<'a> for ProSeDirectCommunicationReceptionDataContainer<'a> {
         rt::put_opt(w, 3462, 64, 10415, &self.radio_frequency);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for ProSeDirectCommunicationReceptionDataContainer<'_> {
     type Owned = ProSeDirectCommunicationReceptionDataContainer<'static>;
     fn into_owned_in(
@@ -25988,12 +28321,14 @@ impl rt::IntoOwned for ProSeDirectCommunicationReceptionDataContainer<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`ProSeDirectCommunicationReceptionDataContainer`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ProSeDirectCommunicationReceptionDataContainerView<'a> {
     data: &'a [u8],
     at: [u32; 9],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ProSeDirectCommunicationReceptionDataContainerView<'a> {
     /// [`Local-Sequence-Number`](defs::LOCAL_SEQUENCE_NUMBER), optional.
     pub fn local_sequence_number(&self) -> Option<u32> {
@@ -26032,6 +28367,7 @@ impl<'a> ProSeDirectCommunicationReceptionDataContainerView<'a> {
         rt::view::opt(self.data, self.at[8])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for ProSeDirectCommunicationReceptionDataContainerView<'a> {
     const DEF: &'static rt::AvpDef = &defs::PRO_SE_DIRECT_COMMUNICATION_RECEPTION_DATA_CONTAINER;
     type Group = ProSeDirectCommunicationReceptionDataContainer<'a>;
@@ -26101,12 +28437,14 @@ impl<'a> rt::GroupView<'a> for ProSeDirectCommunicationReceptionDataContainerVie
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ProSeDirectCommunicationReceptionDataContainerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Radio-Parameter-Set-Info`](defs::RADIO_PARAMETER_SET_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RadioParameterSetInfo<'a> {
@@ -26115,12 +28453,14 @@ pub struct RadioParameterSetInfo<'a> {
     /// [`Change-Time`](defs::CHANGE_TIME), optional.
     pub change_time: Option<rt::Time>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> RadioParameterSetInfo<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for RadioParameterSetInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::RADIO_PARAMETER_SET_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -26142,6 +28482,7 @@ impl<'a> rt::Group<'a> for RadioParameterSetInfo<'a> {
         rt::put_opt(w, 2038, 64, 10415, &self.change_time);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for RadioParameterSetInfo<'_> {
     type Owned = RadioParameterSetInfo<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> RadioParameterSetInfo<'static> {
@@ -26153,12 +28494,14 @@ impl rt::IntoOwned for RadioParameterSetInfo<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`RadioParameterSetInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct RadioParameterSetInfoView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> RadioParameterSetInfoView<'a> {
     /// [`Radio-Parameter-Set-Values`](defs::RADIO_PARAMETER_SET_VALUES), optional.
     pub fn radio_parameter_set_values(&self) -> Option<rt::OctetString<'a>> {
@@ -26169,6 +28512,7 @@ impl<'a> RadioParameterSetInfoView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for RadioParameterSetInfoView<'a> {
     const DEF: &'static rt::AvpDef = &defs::RADIO_PARAMETER_SET_INFO;
     type Group = RadioParameterSetInfo<'a>;
@@ -26214,12 +28558,14 @@ impl<'a> rt::GroupView<'a> for RadioParameterSetInfoView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for RadioParameterSetInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Transmitter-Info`](defs::TRANSMITTER_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TransmitterInfo<'a> {
@@ -26228,12 +28574,14 @@ pub struct TransmitterInfo<'a> {
     /// [`ProSe-UE-ID`](defs::PRO_SE_UE_ID), optional.
     pub pro_se_ue_id: Option<rt::OctetString<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> TransmitterInfo<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for TransmitterInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::TRANSMITTER_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -26252,6 +28600,7 @@ impl<'a> rt::Group<'a> for TransmitterInfo<'a> {
         rt::put_opt(w, 3453, 64, 10415, &self.pro_se_ue_id);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for TransmitterInfo<'_> {
     type Owned = TransmitterInfo<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> TransmitterInfo<'static> {
@@ -26261,12 +28610,14 @@ impl rt::IntoOwned for TransmitterInfo<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`TransmitterInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct TransmitterInfoView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> TransmitterInfoView<'a> {
     /// [`ProSe-Source-IP-Address`](defs::PRO_SE_SOURCE_IP_ADDRESS), optional.
     pub fn pro_se_source_ip_address(&self) -> Option<rt::Address> {
@@ -26277,6 +28628,7 @@ impl<'a> TransmitterInfoView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for TransmitterInfoView<'a> {
     const DEF: &'static rt::AvpDef = &defs::TRANSMITTER_INFO;
     type Group = TransmitterInfo<'a>;
@@ -26319,24 +28671,28 @@ impl<'a> rt::GroupView<'a> for TransmitterInfoView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for TransmitterInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Enhanced-Diagnostics`](defs::ENHANCED_DIAGNOSTICS).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EnhancedDiagnostics<'a> {
     /// [`RAN-NAS-Release-Cause`](super::ts29212::defs::RAN_NAS_RELEASE_CAUSE), at least 0 times.
     pub ran_nas_release_cause: Vec<rt::OctetString<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> EnhancedDiagnostics<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for EnhancedDiagnostics<'a> {
     const DEF: &'static rt::AvpDef = &defs::ENHANCED_DIAGNOSTICS;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -26356,6 +28712,7 @@ impl<'a> rt::Group<'a> for EnhancedDiagnostics<'a> {
         rt::put_all(w, 2819, 0, 10415, &self.ran_nas_release_cause);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for EnhancedDiagnostics<'_> {
     type Owned = EnhancedDiagnostics<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> EnhancedDiagnostics<'static> {
@@ -26364,18 +28721,21 @@ impl rt::IntoOwned for EnhancedDiagnostics<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`EnhancedDiagnostics`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct EnhancedDiagnosticsView<'a> {
     data: &'a [u8],
     at: [u32; 1],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> EnhancedDiagnosticsView<'a> {
     /// [`RAN-NAS-Release-Cause`](super::ts29212::defs::RAN_NAS_RELEASE_CAUSE), at least 0 times.
     pub fn ran_nas_release_cause(&self) -> rt::Iter<'a, rt::OctetString<'a>> {
         rt::view::many(self.data, self.at[0], (2819, 10415), u32::MAX)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for EnhancedDiagnosticsView<'a> {
     const DEF: &'static rt::AvpDef = &defs::ENHANCED_DIAGNOSTICS;
     type Group = EnhancedDiagnostics<'a>;
@@ -26416,15 +28776,18 @@ impl<'a> rt::GroupView<'a> for EnhancedDiagnosticsView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for EnhancedDiagnosticsView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Inter-UE-Transfer`](defs::INTER_UE_TRANSFER); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct InterUeTransfer(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl InterUeTransfer {
     /// `Intra-UE-transfer` (0).
     pub const INTRA_UE_TRANSFER: Self = Self(0);
@@ -26439,7 +28802,9 @@ impl InterUeTransfer {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(InterUeTransfer, "Inter-UE-Transfer");
+#[cfg(feature = "ts32299")]
 /// The Grouped AVP [`Announcement-Information`](defs::ANNOUNCEMENT_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AnnouncementInformation<'a> {
@@ -26460,6 +28825,7 @@ pub struct AnnouncementInformation<'a> {
     /// [`Language`](defs::LANGUAGE), optional.
     pub language: Option<rt::Utf8String<'a>>,
 }
+#[cfg(feature = "ts32299")]
 impl<'a> AnnouncementInformation<'a> {
     /// A group with its required AVPs (`Announcement-Identifier`); optional and repeated ones start empty.
     pub fn new(announcement_identifier: u32) -> Self {
@@ -26476,6 +28842,7 @@ impl<'a> AnnouncementInformation<'a> {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 /// A builder of this group: one setter per required AVP, then [`AnnouncementInformationBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -26484,6 +28851,7 @@ pub struct AnnouncementInformationBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(feature = "ts32299")]
 impl<'a> AnnouncementInformationBuilder<'a> {
     ///Sets `Announcement-Identifier`.
     pub fn announcement_identifier(mut self, v: u32) -> Self {
@@ -26505,6 +28873,7 @@ impl<'a> AnnouncementInformationBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "ts32299")]
 impl<'a> rt::Group<'a> for AnnouncementInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::ANNOUNCEMENT_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -26539,6 +28908,7 @@ impl<'a> rt::Group<'a> for AnnouncementInformation<'a> {
         rt::put_opt(w, 3914, 64, 10415, &self.language);
     }
 }
+#[cfg(feature = "ts32299")]
 impl rt::IntoOwned for AnnouncementInformation<'_> {
     type Owned = AnnouncementInformation<'static>;
     fn into_owned_in(
@@ -26557,12 +28927,14 @@ impl rt::IntoOwned for AnnouncementInformation<'_> {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 /// The checked view of [`AnnouncementInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AnnouncementInformationView<'a> {
     data: &'a [u8],
     at: [u32; 8],
 }
+#[cfg(feature = "ts32299")]
 impl<'a> AnnouncementInformationView<'a> {
     /// [`Announcement-Identifier`](defs::ANNOUNCEMENT_IDENTIFIER), required.
     pub fn announcement_identifier(&self) -> u32 {
@@ -26597,6 +28969,7 @@ impl<'a> AnnouncementInformationView<'a> {
         rt::view::opt(self.data, self.at[7])
     }
 }
+#[cfg(feature = "ts32299")]
 impl<'a> rt::GroupView<'a> for AnnouncementInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::ANNOUNCEMENT_INFORMATION;
     type Group = AnnouncementInformation<'a>;
@@ -26663,12 +29036,14 @@ impl<'a> rt::GroupView<'a> for AnnouncementInformationView<'a> {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AnnouncementInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "ts32299")]
 /// The Grouped AVP [`Variable-Part`](defs::VARIABLE_PART).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VariablePart<'a> {
@@ -26679,6 +29054,7 @@ pub struct VariablePart<'a> {
     /// [`Variable-Part-Order`](defs::VARIABLE_PART_ORDER), optional.
     pub variable_part_order: Option<u32>,
 }
+#[cfg(feature = "ts32299")]
 impl<'a> VariablePart<'a> {
     /// A group with its required AVPs (`Variable-Part-Type`, `Variable-Part-Value`); optional and repeated ones start empty.
     pub fn new(
@@ -26699,6 +29075,7 @@ impl<'a> VariablePart<'a> {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 /// A builder of this group: one setter per required AVP, then [`VariablePartBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -26707,6 +29084,7 @@ pub struct VariablePartBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 2usize],
 }
+#[cfg(feature = "ts32299")]
 impl<'a> VariablePartBuilder<'a> {
     ///Sets `Variable-Part-Type`.
     pub fn variable_part_type(mut self, v: u32) -> Self {
@@ -26730,6 +29108,7 @@ impl<'a> VariablePartBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(feature = "ts32299")]
 impl<'a> rt::Group<'a> for VariablePart<'a> {
     const DEF: &'static rt::AvpDef = &defs::VARIABLE_PART;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -26752,6 +29131,7 @@ impl<'a> rt::Group<'a> for VariablePart<'a> {
         rt::put_opt(w, 3908, 64, 10415, &self.variable_part_order);
     }
 }
+#[cfg(feature = "ts32299")]
 impl rt::IntoOwned for VariablePart<'_> {
     type Owned = VariablePart<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> VariablePart<'static> {
@@ -26762,12 +29142,14 @@ impl rt::IntoOwned for VariablePart<'_> {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 /// The checked view of [`VariablePart`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct VariablePartView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(feature = "ts32299")]
 impl<'a> VariablePartView<'a> {
     /// [`Variable-Part-Type`](defs::VARIABLE_PART_TYPE), required.
     pub fn variable_part_type(&self) -> u32 {
@@ -26782,6 +29164,7 @@ impl<'a> VariablePartView<'a> {
         rt::view::opt(self.data, self.at[2])
     }
 }
+#[cfg(feature = "ts32299")]
 impl<'a> rt::GroupView<'a> for VariablePartView<'a> {
     const DEF: &'static rt::AvpDef = &defs::VARIABLE_PART;
     type Group = VariablePart<'a>;
@@ -26829,15 +29212,18 @@ impl<'a> rt::GroupView<'a> for VariablePartView<'a> {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for VariablePartView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "ts32299")]
 /// The Enumerated AVP [`Quota-Indicator`](defs::QUOTA_INDICATOR); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct QuotaIndicator(pub i32);
+#[cfg(feature = "ts32299")]
 impl QuotaIndicator {
     /// `QUOTA_IS_NOT_USED_DURING_PLAYBACK` (0).
     pub const QUOTA_IS_NOT_USED_DURING_PLAYBACK: Self = Self(0);
@@ -26852,10 +29238,13 @@ impl QuotaIndicator {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 rt::enumerated!(QuotaIndicator, "Quota-Indicator");
+#[cfg(feature = "ts32299")]
 /// The Enumerated AVP [`Play-Alternative`](defs::PLAY_ALTERNATIVE); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct PlayAlternative(pub i32);
+#[cfg(feature = "ts32299")]
 impl PlayAlternative {
     /// `served-party` (0).
     pub const SERVED_PARTY: Self = Self(0);
@@ -26870,10 +29259,13 @@ impl PlayAlternative {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 rt::enumerated!(PlayAlternative, "Play-Alternative");
+#[cfg(feature = "ts32299")]
 /// The Enumerated AVP [`Privacy-Indicator`](defs::PRIVACY_INDICATOR); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct PrivacyIndicator(pub i32);
+#[cfg(feature = "ts32299")]
 impl PrivacyIndicator {
     /// `NOT_PRIVATE` (0).
     pub const NOT_PRIVATE: Self = Self(0);
@@ -26888,7 +29280,9 @@ impl PrivacyIndicator {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 rt::enumerated!(PrivacyIndicator, "Privacy-Indicator");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Called-Identity-Change`](defs::CALLED_IDENTITY_CHANGE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CalledIdentityChange<'a> {
@@ -26897,12 +29291,14 @@ pub struct CalledIdentityChange<'a> {
     /// [`Change-Time`](defs::CHANGE_TIME), optional.
     pub change_time: Option<rt::Time>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> CalledIdentityChange<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for CalledIdentityChange<'a> {
     const DEF: &'static rt::AvpDef = &defs::CALLED_IDENTITY_CHANGE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -26924,6 +29320,7 @@ impl<'a> rt::Group<'a> for CalledIdentityChange<'a> {
         rt::put_opt(w, 2038, 64, 10415, &self.change_time);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for CalledIdentityChange<'_> {
     type Owned = CalledIdentityChange<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> CalledIdentityChange<'static> {
@@ -26933,12 +29330,14 @@ impl rt::IntoOwned for CalledIdentityChange<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`CalledIdentityChange`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct CalledIdentityChangeView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> CalledIdentityChangeView<'a> {
     /// [`Called-Identity`](defs::CALLED_IDENTITY), optional.
     pub fn called_identity(&self) -> Option<rt::Utf8String<'a>> {
@@ -26949,6 +29348,7 @@ impl<'a> CalledIdentityChangeView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for CalledIdentityChangeView<'a> {
     const DEF: &'static rt::AvpDef = &defs::CALLED_IDENTITY_CHANGE;
     type Group = CalledIdentityChange<'a>;
@@ -26994,12 +29394,14 @@ impl<'a> rt::GroupView<'a> for CalledIdentityChangeView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for CalledIdentityChangeView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`UWAN-User-Location-Info`](defs::UWAN_USER_LOCATION_INFO).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UwanUserLocationInfo<'a> {
@@ -27010,6 +29412,7 @@ pub struct UwanUserLocationInfo<'a> {
     /// [`BSSID`](defs::BSSID), optional.
     pub bssid: Option<rt::Utf8String<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> UwanUserLocationInfo<'a> {
     /// A group with its required AVPs (`UE-Local-IP-Address`); optional and repeated ones start empty.
     pub fn new(ue_local_ip_address: rt::Address) -> Self {
@@ -27026,6 +29429,7 @@ impl<'a> UwanUserLocationInfo<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// A builder of this group: one setter per required AVP, then [`UwanUserLocationInfoBuilder::build`], which fails naming every one not given. Optional and repeated AVPs are set on the built value's fields.
 #[derive(Clone, Debug)]
 #[must_use]
@@ -27034,6 +29438,7 @@ pub struct UwanUserLocationInfoBuilder<'a> {
     /// Which required AVPs were given, in grammar order.
     given: [bool; 1usize],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> UwanUserLocationInfoBuilder<'a> {
     ///Sets `UE-Local-IP-Address`.
     pub fn ue_local_ip_address(mut self, v: impl Into<rt::Address>) -> Self {
@@ -27055,6 +29460,7 @@ impl<'a> UwanUserLocationInfoBuilder<'a> {
         Ok(self.value)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for UwanUserLocationInfo<'a> {
     const DEF: &'static rt::AvpDef = &defs::UWAN_USER_LOCATION_INFO;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -27079,6 +29485,7 @@ impl<'a> rt::Group<'a> for UwanUserLocationInfo<'a> {
         rt::put_opt(w, 2716, 64, 10415, &self.bssid);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for UwanUserLocationInfo<'_> {
     type Owned = UwanUserLocationInfo<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> UwanUserLocationInfo<'static> {
@@ -27089,12 +29496,14 @@ impl rt::IntoOwned for UwanUserLocationInfo<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`UwanUserLocationInfo`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct UwanUserLocationInfoView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> UwanUserLocationInfoView<'a> {
     /// [`UE-Local-IP-Address`](super::ts29212::defs::UE_LOCAL_IP_ADDRESS), required.
     pub fn ue_local_ip_address(&self) -> rt::Address {
@@ -27109,6 +29518,7 @@ impl<'a> UwanUserLocationInfoView<'a> {
         rt::view::opt(self.data, self.at[2])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for UwanUserLocationInfoView<'a> {
     const DEF: &'static rt::AvpDef = &defs::UWAN_USER_LOCATION_INFO;
     type Group = UwanUserLocationInfo<'a>;
@@ -27158,12 +29568,14 @@ impl<'a> rt::GroupView<'a> for UwanUserLocationInfoView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for UwanUserLocationInfoView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "ts32299")]
 /// The Grouped AVP [`Monitoring-Event-Report-Data`](defs::MONITORING_EVENT_REPORT_DATA).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MonitoringEventReportData<'a> {
@@ -27176,12 +29588,14 @@ pub struct MonitoringEventReportData<'a> {
     /// [`Subscription-Id`](super::credit_control::defs::SUBSCRIPTION_ID), optional.
     pub subscription_id: Option<super::credit_control::SubscriptionId<'a>>,
 }
+#[cfg(feature = "ts32299")]
 impl<'a> MonitoringEventReportData<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "ts32299")]
 impl<'a> rt::Group<'a> for MonitoringEventReportData<'a> {
     const DEF: &'static rt::AvpDef = &defs::MONITORING_EVENT_REPORT_DATA;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -27207,6 +29621,7 @@ impl<'a> rt::Group<'a> for MonitoringEventReportData<'a> {
         rt::put_opt_group(w, &self.subscription_id);
     }
 }
+#[cfg(feature = "ts32299")]
 impl rt::IntoOwned for MonitoringEventReportData<'_> {
     type Owned = MonitoringEventReportData<'static>;
     fn into_owned_in(
@@ -27223,12 +29638,14 @@ impl rt::IntoOwned for MonitoringEventReportData<'_> {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 /// The checked view of [`MonitoringEventReportData`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct MonitoringEventReportDataView<'a> {
     data: &'a [u8],
     at: [u32; 4],
 }
+#[cfg(feature = "ts32299")]
 impl<'a> MonitoringEventReportDataView<'a> {
     /// [`Event-Timestamp`](super::base::defs::EVENT_TIMESTAMP), optional.
     pub fn event_timestamp(&self) -> Option<rt::Time> {
@@ -27249,6 +29666,7 @@ impl<'a> MonitoringEventReportDataView<'a> {
         rt::view::opt_group(self.data, self.at[3])
     }
 }
+#[cfg(feature = "ts32299")]
 impl<'a> rt::GroupView<'a> for MonitoringEventReportDataView<'a> {
     const DEF: &'static rt::AvpDef = &defs::MONITORING_EVENT_REPORT_DATA;
     type Group = MonitoringEventReportData<'a>;
@@ -27304,12 +29722,14 @@ impl<'a> rt::GroupView<'a> for MonitoringEventReportDataView<'a> {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for MonitoringEventReportDataView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "ts32299")]
 /// The Grouped AVP [`Monitoring-Event-Information`](defs::MONITORING_EVENT_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MonitoringEventInformation<'a> {
@@ -27324,12 +29744,14 @@ pub struct MonitoringEventInformation<'a> {
     /// [`Monitoring-Event-Report-Data`](defs::MONITORING_EVENT_REPORT_DATA), at least 0 times.
     pub monitoring_event_report_data: Vec<MonitoringEventReportData<'a>>,
 }
+#[cfg(feature = "ts32299")]
 impl<'a> MonitoringEventInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "ts32299")]
 impl<'a> rt::Group<'a> for MonitoringEventInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::MONITORING_EVENT_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -27361,6 +29783,7 @@ impl<'a> rt::Group<'a> for MonitoringEventInformation<'a> {
         rt::put_groups(w, &self.monitoring_event_report_data);
     }
 }
+#[cfg(feature = "ts32299")]
 impl rt::IntoOwned for MonitoringEventInformation<'_> {
     type Owned = MonitoringEventInformation<'static>;
     fn into_owned_in(
@@ -27382,12 +29805,14 @@ impl rt::IntoOwned for MonitoringEventInformation<'_> {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 /// The checked view of [`MonitoringEventInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct MonitoringEventInformationView<'a> {
     data: &'a [u8],
     at: [u32; 5],
 }
+#[cfg(feature = "ts32299")]
 impl<'a> MonitoringEventInformationView<'a> {
     /// [`Monitoring-Event-Functionality`](defs::MONITORING_EVENT_FUNCTIONALITY), optional.
     pub fn monitoring_event_functionality(&self) -> Option<i32> {
@@ -27412,6 +29837,7 @@ impl<'a> MonitoringEventInformationView<'a> {
         rt::view::many_group(self.data, self.at[4], (3920, 10415), u32::MAX)
     }
 }
+#[cfg(feature = "ts32299")]
 impl<'a> rt::GroupView<'a> for MonitoringEventInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::MONITORING_EVENT_INFORMATION;
     type Group = MonitoringEventInformation<'a>;
@@ -27474,12 +29900,14 @@ impl<'a> rt::GroupView<'a> for MonitoringEventInformationView<'a> {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for MonitoringEventInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Related-Change-Condition-Information`](defs::RELATED_CHANGE_CONDITION_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RelatedChangeConditionInformation<'a> {
@@ -27498,12 +29926,14 @@ pub struct RelatedChangeConditionInformation<'a> {
     /// [`3GPP-RAT-Type`](super::ts29061::defs::AVP_3GPP_RAT_TYPE), optional.
     pub avp_3gpp_rat_type: Option<rt::OctetString<'a>>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> RelatedChangeConditionInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for RelatedChangeConditionInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::RELATED_CHANGE_CONDITION_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -27535,6 +29965,7 @@ impl<'a> rt::Group<'a> for RelatedChangeConditionInformation<'a> {
         rt::put_opt(w, 21, 0, 10415, &self.avp_3gpp_rat_type);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for RelatedChangeConditionInformation<'_> {
     type Owned = RelatedChangeConditionInformation<'static>;
     fn into_owned_in(
@@ -27556,12 +29987,14 @@ impl rt::IntoOwned for RelatedChangeConditionInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`RelatedChangeConditionInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct RelatedChangeConditionInformationView<'a> {
     data: &'a [u8],
     at: [u32; 7],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> RelatedChangeConditionInformationView<'a> {
     /// [`SGSN-Address`](defs::SGSN_ADDRESS), optional.
     pub fn sgsn_address(&self) -> Option<rt::Address> {
@@ -27592,6 +30025,7 @@ impl<'a> RelatedChangeConditionInformationView<'a> {
         rt::view::opt(self.data, self.at[6])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for RelatedChangeConditionInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::RELATED_CHANGE_CONDITION_INFORMATION;
     type Group = RelatedChangeConditionInformation<'a>;
@@ -27662,24 +30096,28 @@ impl<'a> rt::GroupView<'a> for RelatedChangeConditionInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for RelatedChangeConditionInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(feature = "ts32299")]
 /// The Grouped AVP [`Related-Trigger`](defs::RELATED_TRIGGER).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RelatedTrigger {
     /// [`Trigger-Type`](defs::TRIGGER_TYPE), at least 0 times.
     pub trigger_type: rt::SmallVec<[TriggerType; 4usize]>,
 }
+#[cfg(feature = "ts32299")]
 impl RelatedTrigger {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(feature = "ts32299")]
 impl<'a> rt::Group<'a> for RelatedTrigger {
     const DEF: &'static rt::AvpDef = &defs::RELATED_TRIGGER;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -27696,24 +30134,28 @@ impl<'a> rt::Group<'a> for RelatedTrigger {
         rt::put_all(w, 870, 64, 10415, &self.trigger_type);
     }
 }
+#[cfg(feature = "ts32299")]
 impl rt::IntoOwned for RelatedTrigger {
     type Owned = RelatedTrigger;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> RelatedTrigger {
         self
     }
 }
+#[cfg(feature = "ts32299")]
 /// The checked view of [`RelatedTrigger`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct RelatedTriggerView<'a> {
     data: &'a [u8],
     at: [u32; 1],
 }
+#[cfg(feature = "ts32299")]
 impl<'a> RelatedTriggerView<'a> {
     /// [`Trigger-Type`](defs::TRIGGER_TYPE), at least 0 times.
     pub fn trigger_type(&self) -> rt::Iter<'a, TriggerType> {
         rt::view::many(self.data, self.at[0], (870, 10415), u32::MAX)
     }
 }
+#[cfg(feature = "ts32299")]
 impl<'a> rt::GroupView<'a> for RelatedTriggerView<'a> {
     const DEF: &'static rt::AvpDef = &defs::RELATED_TRIGGER;
     type Group = RelatedTrigger;
@@ -27751,12 +30193,14 @@ impl<'a> rt::GroupView<'a> for RelatedTriggerView<'a> {
         }
     }
 }
+#[cfg(feature = "ts32299")]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for RelatedTriggerView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`CPDT-Information`](defs::CPDT_INFORMATION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CpdtInformation<'a> {
@@ -27767,12 +30211,14 @@ pub struct CpdtInformation<'a> {
     /// [`NIDD-Submission`](defs::NIDD_SUBMISSION), optional.
     pub nidd_submission: Option<NiddSubmission>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> CpdtInformation<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for CpdtInformation<'a> {
     const DEF: &'static rt::AvpDef = &defs::CPDT_INFORMATION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -27793,6 +30239,7 @@ impl<'a> rt::Group<'a> for CpdtInformation<'a> {
         rt::put_opt_group(w, &self.nidd_submission);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for CpdtInformation<'_> {
     type Owned = CpdtInformation<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> CpdtInformation<'static> {
@@ -27803,12 +30250,14 @@ impl rt::IntoOwned for CpdtInformation<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`CpdtInformation`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct CpdtInformationView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> CpdtInformationView<'a> {
     /// [`Serving-Node-Identity`](defs::SERVING_NODE_IDENTITY), optional.
     pub fn serving_node_identity(&self) -> Option<rt::DiameterIdentity<'a>> {
@@ -27823,6 +30272,7 @@ impl<'a> CpdtInformationView<'a> {
         rt::view::opt_group(self.data, self.at[2])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for CpdtInformationView<'a> {
     const DEF: &'static rt::AvpDef = &defs::CPDT_INFORMATION;
     type Group = CpdtInformation<'a>;
@@ -27870,12 +30320,14 @@ impl<'a> rt::GroupView<'a> for CpdtInformationView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for CpdtInformationView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`NIDD-Submission`](defs::NIDD_SUBMISSION).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NiddSubmission {
@@ -27890,12 +30342,14 @@ pub struct NiddSubmission {
     /// [`Change-Condition`](defs::CHANGE_CONDITION), optional.
     pub change_condition: Option<i32>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl NiddSubmission {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for NiddSubmission {
     const DEF: &'static rt::AvpDef = &defs::NIDD_SUBMISSION;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -27920,18 +30374,21 @@ impl<'a> rt::Group<'a> for NiddSubmission {
         rt::put_opt(w, 2037, 64, 10415, &self.change_condition);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for NiddSubmission {
     type Owned = NiddSubmission;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> NiddSubmission {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`NiddSubmission`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct NiddSubmissionView<'a> {
     data: &'a [u8],
     at: [u32; 5],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> NiddSubmissionView<'a> {
     /// [`Submission-Time`](defs::SUBMISSION_TIME), optional.
     pub fn submission_time(&self) -> Option<rt::Time> {
@@ -27954,6 +30411,7 @@ impl<'a> NiddSubmissionView<'a> {
         rt::view::opt(self.data, self.at[4])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for NiddSubmissionView<'a> {
     const DEF: &'static rt::AvpDef = &defs::NIDD_SUBMISSION;
     type Group = NiddSubmission;
@@ -28003,15 +30461,18 @@ impl<'a> rt::GroupView<'a> for NiddSubmissionView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for NiddSubmissionView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`CP-CIoT-EPS-Optimisation-Indicator`](defs::CP_C_IO_T_EPS_OPTIMISATION_INDICATOR); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CpCIoTEpsOptimisationIndicator(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl CpCIoTEpsOptimisationIndicator {
     /// `Not-Apply` (0).
     pub const NOT_APPLY: Self = Self(0);
@@ -28026,10 +30487,13 @@ impl CpCIoTEpsOptimisationIndicator {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(CpCIoTEpsOptimisationIndicator, "CP-CIoT-EPS-Optimisation-Indicator");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`SGi-PtP-Tunnelling-Method`](defs::S_GI_PT_P_TUNNELLING_METHOD); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SGiPtPTunnellingMethod(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl SGiPtPTunnellingMethod {
     /// `UDP_IP_based` (0).
     pub const UDP_IP_BASED: Self = Self(0);
@@ -28044,10 +30508,13 @@ impl SGiPtPTunnellingMethod {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(SGiPtPTunnellingMethod, "SGi-PtP-Tunnelling-Method");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`UNI-PDU-CP-Only-Flag`](defs::UNI_PDU_CP_ONLY_FLAG); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct UniPduCpOnlyFlag(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl UniPduCpOnlyFlag {
     /// `UNI-PDU-both-UP-CP` (0).
     pub const UNI_PDU_BOTH_UP_CP: Self = Self(0);
@@ -28062,7 +30529,9 @@ impl UniPduCpOnlyFlag {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(UniPduCpOnlyFlag, "UNI-PDU-CP-Only-Flag");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`APN-Rate-Control`](defs::APN_RATE_CONTROL).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApnRateControl {
@@ -28071,12 +30540,14 @@ pub struct ApnRateControl {
     /// [`APN-Rate-Control-Downlink`](defs::APN_RATE_CONTROL_DOWNLINK), optional.
     pub apn_rate_control_downlink: Option<ApnRateControlDownlink>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ApnRateControl {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for ApnRateControl {
     const DEF: &'static rt::AvpDef = &defs::APN_RATE_CONTROL;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -28095,18 +30566,21 @@ impl<'a> rt::Group<'a> for ApnRateControl {
         rt::put_opt_group(w, &self.apn_rate_control_downlink);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for ApnRateControl {
     type Owned = ApnRateControl;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> ApnRateControl {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`ApnRateControl`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ApnRateControlView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ApnRateControlView<'a> {
     /// [`APN-Rate-Control-Uplink`](defs::APN_RATE_CONTROL_UPLINK), optional.
     pub fn apn_rate_control_uplink(&self) -> Option<ApnRateControlUplinkView<'a>> {
@@ -28117,6 +30591,7 @@ impl<'a> ApnRateControlView<'a> {
         rt::view::opt_group(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for ApnRateControlView<'a> {
     const DEF: &'static rt::AvpDef = &defs::APN_RATE_CONTROL;
     type Group = ApnRateControl;
@@ -28165,12 +30640,14 @@ impl<'a> rt::GroupView<'a> for ApnRateControlView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ApnRateControlView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`APN-Rate-Control-Downlink`](defs::APN_RATE_CONTROL_DOWNLINK).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApnRateControlDownlink {
@@ -28181,12 +30658,14 @@ pub struct ApnRateControlDownlink {
     /// [`Rate-Control-Max-Message-Size`](defs::RATE_CONTROL_MAX_MESSAGE_SIZE), optional.
     pub rate_control_max_message_size: Option<u32>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ApnRateControlDownlink {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for ApnRateControlDownlink {
     const DEF: &'static rt::AvpDef = &defs::APN_RATE_CONTROL_DOWNLINK;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -28210,18 +30689,21 @@ impl<'a> rt::Group<'a> for ApnRateControlDownlink {
         rt::put_opt(w, 3937, 64, 10415, &self.rate_control_max_message_size);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for ApnRateControlDownlink {
     type Owned = ApnRateControlDownlink;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> ApnRateControlDownlink {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`ApnRateControlDownlink`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ApnRateControlDownlinkView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ApnRateControlDownlinkView<'a> {
     /// [`Rate-Control-Time-Unit`](defs::RATE_CONTROL_TIME_UNIT), optional.
     pub fn rate_control_time_unit(&self) -> Option<u32> {
@@ -28236,6 +30718,7 @@ impl<'a> ApnRateControlDownlinkView<'a> {
         rt::view::opt(self.data, self.at[2])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for ApnRateControlDownlinkView<'a> {
     const DEF: &'static rt::AvpDef = &defs::APN_RATE_CONTROL_DOWNLINK;
     type Group = ApnRateControlDownlink;
@@ -28282,12 +30765,14 @@ impl<'a> rt::GroupView<'a> for ApnRateControlDownlinkView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ApnRateControlDownlinkView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`APN-Rate-Control-Uplink`](defs::APN_RATE_CONTROL_UPLINK).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApnRateControlUplink {
@@ -28298,12 +30783,14 @@ pub struct ApnRateControlUplink {
     /// [`Rate-Control-Max-Rate`](defs::RATE_CONTROL_MAX_RATE), optional.
     pub rate_control_max_rate: Option<u32>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ApnRateControlUplink {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for ApnRateControlUplink {
     const DEF: &'static rt::AvpDef = &defs::APN_RATE_CONTROL_UPLINK;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -28327,18 +30814,21 @@ impl<'a> rt::Group<'a> for ApnRateControlUplink {
         rt::put_opt(w, 3938, 64, 10415, &self.rate_control_max_rate);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for ApnRateControlUplink {
     type Owned = ApnRateControlUplink;
     fn into_owned_in(self, _: Option<&rt::Bytes>) -> ApnRateControlUplink {
         self
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`ApnRateControlUplink`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ApnRateControlUplinkView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ApnRateControlUplinkView<'a> {
     /// [`Additional-Exception-Reports`](defs::ADDITIONAL_EXCEPTION_REPORTS), optional.
     pub fn additional_exception_reports(&self) -> Option<AdditionalExceptionReports> {
@@ -28353,6 +30843,7 @@ impl<'a> ApnRateControlUplinkView<'a> {
         rt::view::opt(self.data, self.at[2])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for ApnRateControlUplinkView<'a> {
     const DEF: &'static rt::AvpDef = &defs::APN_RATE_CONTROL_UPLINK;
     type Group = ApnRateControlUplink;
@@ -28401,15 +30892,18 @@ impl<'a> rt::GroupView<'a> for ApnRateControlUplinkView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ApnRateControlUplinkView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Additional-Exception-Reports`](defs::ADDITIONAL_EXCEPTION_REPORTS); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct AdditionalExceptionReports(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl AdditionalExceptionReports {
     /// `Not-allowed` (0).
     pub const NOT_ALLOWED: Self = Self(0);
@@ -28424,7 +30918,9 @@ impl AdditionalExceptionReports {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(AdditionalExceptionReports, "Additional-Exception-Reports");
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`SCS-AS-Address`](defs::SCS_AS_ADDRESS).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScsAsAddress<'a> {
@@ -28433,12 +30929,14 @@ pub struct ScsAsAddress<'a> {
     /// [`SCS-Address`](defs::SCS_ADDRESS), optional.
     pub scs_address: Option<rt::Address>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ScsAsAddress<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for ScsAsAddress<'a> {
     const DEF: &'static rt::AvpDef = &defs::SCS_AS_ADDRESS;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -28457,6 +30955,7 @@ impl<'a> rt::Group<'a> for ScsAsAddress<'a> {
         rt::put_opt(w, 3941, 64, 10415, &self.scs_address);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for ScsAsAddress<'_> {
     type Owned = ScsAsAddress<'static>;
     fn into_owned_in(self, owner: Option<&rt::Bytes>) -> ScsAsAddress<'static> {
@@ -28466,12 +30965,14 @@ impl rt::IntoOwned for ScsAsAddress<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`ScsAsAddress`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct ScsAsAddressView<'a> {
     data: &'a [u8],
     at: [u32; 2],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> ScsAsAddressView<'a> {
     /// [`SCS-Realm`](defs::SCS_REALM), optional.
     pub fn scs_realm(&self) -> Option<rt::DiameterIdentity<'a>> {
@@ -28482,6 +30983,7 @@ impl<'a> ScsAsAddressView<'a> {
         rt::view::opt(self.data, self.at[1])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for ScsAsAddressView<'a> {
     const DEF: &'static rt::AvpDef = &defs::SCS_AS_ADDRESS;
     type Group = ScsAsAddress<'a>;
@@ -28524,15 +31026,18 @@ impl<'a> rt::GroupView<'a> for ScsAsAddressView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for ScsAsAddressView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`Charging-Per-IP-CAN-Session-Indicator`](defs::CHARGING_PER_IP_CAN_SESSION_INDICATOR); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ChargingPerIpCanSessionIndicator(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl ChargingPerIpCanSessionIndicator {
     /// `Inactive` (0).
     pub const INACTIVE: Self = Self(0);
@@ -28547,9 +31052,11 @@ impl ChargingPerIpCanSessionIndicator {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(
     ChargingPerIpCanSessionIndicator, "Charging-Per-IP-CAN-Session-Indicator"
 );
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Grouped AVP [`Access-Network-Info-Change`](defs::ACCESS_NETWORK_INFO_CHANGE).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccessNetworkInfoChange<'a> {
@@ -28560,12 +31067,14 @@ pub struct AccessNetworkInfoChange<'a> {
     /// [`Change-Time`](defs::CHANGE_TIME), optional.
     pub change_time: Option<rt::Time>,
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> AccessNetworkInfoChange<'a> {
     /// A group with its required AVPs (it has none); optional and repeated ones start empty.
     pub fn new() -> Self {
         Self { ..Default::default() }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::Group<'a> for AccessNetworkInfoChange<'a> {
     const DEF: &'static rt::AvpDef = &defs::ACCESS_NETWORK_INFO_CHANGE;
     fn decode_group(&mut self, data: &'a [u8], ctx: &mut rt::DecodeCtx<'_>) {
@@ -28589,6 +31098,7 @@ impl<'a> rt::Group<'a> for AccessNetworkInfoChange<'a> {
         rt::put_opt(w, 2038, 64, 10415, &self.change_time);
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl rt::IntoOwned for AccessNetworkInfoChange<'_> {
     type Owned = AccessNetworkInfoChange<'static>;
     fn into_owned_in(
@@ -28606,12 +31116,14 @@ impl rt::IntoOwned for AccessNetworkInfoChange<'_> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The checked view of [`AccessNetworkInfoChange`]: each accessor reads its field when called ([`rt::view`]).
 #[derive(Clone, Copy)]
 pub struct AccessNetworkInfoChangeView<'a> {
     data: &'a [u8],
     at: [u32; 3],
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> AccessNetworkInfoChangeView<'a> {
     /// [`Access-Network-Information`](defs::ACCESS_NETWORK_INFORMATION), at least 0 times.
     pub fn access_network_information(&self) -> rt::Iter<'a, rt::OctetString<'a>> {
@@ -28626,6 +31138,7 @@ impl<'a> AccessNetworkInfoChangeView<'a> {
         rt::view::opt(self.data, self.at[2])
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl<'a> rt::GroupView<'a> for AccessNetworkInfoChangeView<'a> {
     const DEF: &'static rt::AvpDef = &defs::ACCESS_NETWORK_INFO_CHANGE;
     type Group = AccessNetworkInfoChange<'a>;
@@ -28674,15 +31187,18 @@ impl<'a> rt::GroupView<'a> for AccessNetworkInfoChangeView<'a> {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// Shows the fields, as the struct does.
 impl ::core::fmt::Debug for AccessNetworkInfoChangeView<'_> {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&rt::GroupView::to_group(self), f)
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 /// The Enumerated AVP [`3GPP-PS-Data-Off-Status-32.299`](defs::AVP_3GPP_PS_DATA_OFF_STATUS_32_299); open: values the dictionary does not list decode and re-encode unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Avp3gppPsDataOffStatus32299(pub i32);
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 impl Avp3gppPsDataOffStatus32299 {
     /// `Active` (0).
     pub const ACTIVE: Self = Self(0);
@@ -28697,6 +31213,7 @@ impl Avp3gppPsDataOffStatus32299 {
         }
     }
 }
+#[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
 rt::enumerated!(Avp3gppPsDataOffStatus32299, "3GPP-PS-Data-Off-Status-32.299");
 /// The name this module's dictionaries give to `value` of Unsigned32 AVP (`code`,
 /// `vendor_id`), e.g. a Result-Code; `None` when they name none.

@@ -442,6 +442,8 @@ mod tests {
         ],
         extensible: false,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
 
     /// A request carrying A twice, B, OPTIONAL, Origin-Host and Vendor-Id.

@@ -109,6 +109,14 @@ pub struct GrammarDef {
     /// Choices: each lists indices into `rules` of which exactly one must occur (none is
     /// 5005, several 5009; RFC 6733 6.11). Empty for most grammars.
     pub one_of: &'static [&'static [usize]],
+    /// Indices into `rules` of the excluded rules (`0*0`), so that an AVP the grammar does
+    /// not name is looked for among these only, not among every rule. Empty for most
+    /// grammars.
+    pub excluded: &'static [usize],
+    /// Bit `code % 64` set for the code of each excluded rule: an AVP whose bit is clear is
+    /// not excluded, without a search (most AVPs a grammar does not name, known to the
+    /// dictionary or not).
+    pub excluded_codes: u64,
 }
 
 /// One command of an application.
@@ -251,6 +259,8 @@ mod tests {
         }],
         extensible: true,
         one_of: &[],
+        excluded: &[],
+        excluded_codes: 0,
     };
     static AVPS: [AvpDef; 2] = [
         AvpDef {

@@ -22,7 +22,7 @@ pub use smallvec::SmallVec;
 
 /// The generated-code interface version: the code generator writes the number it emits for
 /// in every generated crate, as `const _: () = rt::check_version(N);`.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Fails the build of generated code made for another version of this interface, with a
 /// message saying what to do.

@@ -1,5 +1,6 @@
 //! A user's crate that matches on `Message` builds whichever applications are enabled: the
-//! fixture in `tests/fixtures/feature-user` (outside the workspace) is built with only `base`
+//! fixture in `tests/fixtures/feature-user` (outside the workspace) is built with only `base`,
+//! with only `s6a` (an HSS: the items of other modules S6a reaches, not those modules whole)
 //! and with `full`; and a match without the `_` arm is refused, as `#[non_exhaustive]` means.
 //!
 //! Builds go to `target/feature-user/target`, kept between runs so that a rerun only checks.
@@ -93,11 +94,12 @@ fn exhaustive_over_base() -> String {
 }
 
 #[test]
-fn a_match_with_a_wildcard_builds_under_base_and_full() {
+fn a_match_with_a_wildcard_builds_under_base_s6a_and_full() {
     let _one = CARGO.lock().unwrap_or_else(|e| e.into_inner());
     let dir = lay_out("");
     for args in [
         &["--no-default-features", "--features", "base"][..],
+        &["--no-default-features", "--features", "s6a"][..],
         &["--features", "full"][..],
     ] {
         let out = cargo_build(&dir, args);

@@ -55,20 +55,31 @@ fn feature_table_follows_the_dictionaries() {
         .iter()
         .find(|f| f.path == xtask::messages_manifest())
         .expect("the manifest is an output");
-    // credit_control uses base's AVPs (Session-Id, Origin-Host, ...) and RFC 7155's
-    // Filter-Id, so it enables base and nasreq; the TS 32.299 profiles need RFC 4006's AVPs
-    // and TS 32.299's own (module ts32299); `full` is every module.
+    // Features enable no other: an item carries the features that reach it (see
+    // codegen/src/emit/gates.rs), so `s6a` compiles the few TS 32.299 AVPs S6a names and not
+    // the charging module around them; `full` is every module.
     let table = features(&manifest.contents);
     for line in [
-        r#"accounting = ["base"]"#,
+        r#"accounting = []"#,
         r#"base = []"#,
-        r#"credit_control = ["base", "nasreq"]"#,
-        r#"nasreq = ["base"]"#,
-        r#"rf = ["base", "credit_control", "ts32299"]"#,
-        r#"ro = ["base", "credit_control", "ts32299"]"#,
+        r#"credit_control = []"#,
+        r#"rf = []"#,
+        r#"s6a = []"#,
     ] {
         assert!(table.iter().any(|l| l == line), "{line} not in {table:#?}");
     }
+    let src = |m: &str| std::fs::read_to_string(xtask::messages_src().join(m)).unwrap();
+    // The attribute of the item starting at `item` in `file` (the one just above its docs).
+    let gate = |file: &str, item: &str| {
+        let at = file.find(item).unwrap_or_else(|| panic!("no {item}"));
+        let cfg = file[..at].rfind("#[cfg(").unwrap();
+        file[cfg..at].split(")]").next().unwrap().to_string()
+    };
+    let ts32299 = src("ts32299.rs");
+    let lib = src("lib.rs");
+    assert!(gate(&lib, "pub mod ts32299;").contains(r#"feature = "s6a""#));
+    assert!(gate(&ts32299, "pub struct UserCsgInformation").contains(r#"feature = "s6a""#));
+    assert!(!gate(&ts32299, "pub struct ServiceInformation").contains(r#"feature = "s6a""#));
     let modules: Vec<String> = std::fs::read_dir(xtask::messages_src())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -97,8 +108,8 @@ fn a_hand_edited_feature_table_is_stale() {
         xtask::with_features(&checked_in, &table).as_deref(),
         Some(checked_in.as_str())
     );
-    // Someone drops the edge to `base`: regenerating would restore it, so the check fails.
-    let edited = checked_in.replace(r#"nasreq = ["base"]"#, "nasreq = []");
+    // Someone adds an edge to `ts32299`: regenerating would drop it, so the check fails.
+    let edited = checked_in.replace("s6a = []", r#"s6a = ["ts32299"]"#);
     assert_ne!(edited, checked_in);
     let regenerated = xtask::with_features(&edited, &table).unwrap();
     assert_ne!(regenerated, edited, "the hand edit goes unnoticed");

@@ -162,9 +162,12 @@ pub fn module(
         .filter(|(a, _)| a.module == m)
         .collect();
 
+    use super::gates::gate;
+    let own = plan.gates.own_in(m);
     let mut defs = Vec::new();
     for avp in &avps {
-        defs.push(avp_def(model, plan, m, avp, rt));
+        let attr = plan.gates.avp_in(&avp.key, m);
+        defs.push(gate(&attr, avp_def(model, plan, m, avp, rt)));
     }
     for (app, _) in &apps {
         for cmd in app.commands.values() {
@@ -173,9 +176,9 @@ pub fn module(
                 let body = grammar_def(model, plan, m, g);
                 let doc = format!("Grammar of {}-{}.", cmd.name, suffix.to_lowercase());
                 let doc_docs = docs(&doc);
-                defs.push(quote! { #doc_docs pub static #name: GrammarDef = #body; });
+                defs.push(quote! { #own #doc_docs pub static #name: GrammarDef = #body; });
                 let oname = format_ident!("{}_{suffix}_OCCURS", names::def_name(&cmd.name));
-                defs.push(occurs_table(model, g, &oname, rt));
+                defs.push(gate(&own, occurs_table(model, g, &oname, rt)));
             }
         }
     }
@@ -183,7 +186,8 @@ pub fn module(
     sorted.sort_by_key(|a| a.key);
     let dict_avps = sorted.iter().map(|a| {
         let n = format_ident!("{}", names::def_name(&a.name));
-        quote!(&defs::#n)
+        let attr = plan.gates.avp_in(&a.key, m);
+        quote!(#attr &defs::#n)
     });
     let dict_apps = apps.iter().map(|(app, profile)| {
         let id = app.id;
@@ -207,25 +211,32 @@ pub fn module(
             }
         });
         quote! {
-            #rt::dictionary::ApplicationDef { id: #id, name: #name, spec: #spec, vendor_id: #vendor, profile: #profile, commands: &[#(#cmds),*] }
+            #own #rt::dictionary::ApplicationDef { id: #id, name: #name, spec: #spec, vendor_id: #vendor, profile: #profile, commands: &[#(#cmds),*] }
         }
     });
 
     let mut items = Vec::new();
     for avp in &avps {
+        let attr = plan.gates.avp_in(&avp.key, m);
         match avp.ty {
-            AvpType::Enumerated => items.push(enum_type(avp, rt)),
-            AvpType::Grouped => items.push(group_type(model, plan, m, avp, rt)),
+            AvpType::Enumerated => items.push(gate(&attr, enum_type(avp, rt))),
+            AvpType::Grouped => items.push(gate(&attr, group_type(model, plan, m, avp, rt))),
             _ => {}
         }
     }
     for (app, _) in &apps {
         for cmd in app.commands.values() {
-            items.push(command_type(model, plan, m, app, cmd, true, rt));
-            items.push(command_type(model, plan, m, app, cmd, false, rt));
+            for request in [true, false] {
+                let t = command_type(model, plan, m, app, cmd, request, rt);
+                items.push(gate(&own, t));
+            }
         }
     }
-    items.extend(enum_extensions(model, plan, m));
+    items.extend(
+        enum_extensions(model, plan, m)
+            .into_iter()
+            .map(|t| gate(&own, t)),
+    );
     items.push(super::rules::value_names(model, plan, m));
     items.push(super::bits::module_items(model, plan, m));
     let specs: BTreeSet<&str> = avps
@@ -333,7 +344,7 @@ fn grammar_def(model: &Model, plan: &Plan, m: &str, g: &Grammar) -> TokenStream 
         quote!(rt::rule(&#d, #fixed, #min, #max))
     });
     let ext = g.extensible;
-    let one_of = super::rules::one_of_def(g);
+    let one_of = super::rules::one_of_def(model, g);
     quote!(GrammarDef { rules: &[#(#rules),*], extensible: #ext, #one_of })
 }
 

@@ -8,6 +8,7 @@
 mod bits;
 mod builders;
 mod extend;
+mod gates;
 mod items;
 pub mod names;
 mod plan;
@@ -61,7 +62,7 @@ pub struct Options {
 
 /// The version of the runtime's generated-code interface (`diameter_runtime::__private`)
 /// this emitter writes for; generated code checks it at compile time.
-pub const RUNTIME_INTERFACE: u32 = 1;
+pub const RUNTIME_INTERFACE: u32 = 2;
 
 /// The default of [`Options::box_above`]: optional groups larger than this are boxed. Chosen
 /// on the reference CCR (see ARCHITECTURE.md): the RFC 4006 groups stay inline (the largest,
@@ -84,6 +85,9 @@ pub fn emit(model: &Model, opts: &Options) -> Vec<GeneratedFile> {
     let boxing = size::boxing(model, &opts.boxed, opts.box_above);
     plan.boxed = boxing.optional;
     plan.boxed_required = boxing.always;
+    if let Layout::Crate { always_on } = &opts.layout {
+        plan.gates = gates::Gates::new(model, &plan, Some(always_on));
+    }
     let runtime: TokenStream = opts
         .runtime_path
         .parse()

@@ -26,6 +26,8 @@ pub struct Plan {
     pub boxed: BTreeSet<AvpKey>,
     /// Grouped AVPs boxed wherever they are a single field (named to be boxed).
     pub boxed_required: BTreeSet<AvpKey>,
+    /// The cargo features compiling each item (none until `emit` sets them for a crate).
+    pub gates: super::gates::Gates,
 }
 
 impl Plan {
@@ -49,6 +51,7 @@ impl Plan {
             borrowing: BTreeSet::new(),
             boxed: BTreeSet::new(),
             boxed_required: BTreeSet::new(),
+            gates: Default::default(),
         };
         // A type borrows when a field does: text, octets, kept AVPs, or a borrowing group.
         // Iterate to a fixed point, as groups may contain each other.
@@ -160,21 +163,6 @@ impl Plan {
         } else {
             format!("super::{to}::")
         }
-    }
-
-    /// Every module that `module` needs, directly or through others.
-    pub fn closure(&self, module: &str) -> BTreeSet<String> {
-        let mut seen = BTreeSet::new();
-        let mut todo = vec![module.to_string()];
-        while let Some(m) = todo.pop() {
-            for d in self.modules.get(&m).into_iter().flatten() {
-                if seen.insert(d.clone()) {
-                    todo.push(d.clone());
-                }
-            }
-        }
-        seen.remove(module);
-        seen
     }
 }
 

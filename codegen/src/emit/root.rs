@@ -55,29 +55,14 @@ pub fn root(
             //! total and validates the grammar; see [`Message::decode`]. One `use` brings what a
             //! program needs: `use diameter_messages::prelude::*;` (see [`prelude`]).
         });
+        // A module is declared when a feature reaching any of its items is on (see
+        // `gates`): feature `s6a` declares `ts32299` for the AVPs S6a takes from it.
         for m in plan.local_modules() {
-            let c = cfg(always_on, m);
+            let c = plan.gates.module(m);
             let i = ident(m);
             out.extend(quote!(#c pub mod #i;));
         }
-        out.extend(prelude(plan, runtime, always_on));
-        // A module needs the modules whose AVPs it uses.
-        for m in plan.local_modules() {
-            let Some(on) = always_on else { continue };
-            if on.contains(m) {
-                continue;
-            }
-            for dep in plan.closure(m) {
-                if on.contains(&dep) || !plan.is_local(&dep) {
-                    continue;
-                }
-                let (fm, fd) = (m.trim_start_matches("r#"), dep.trim_start_matches("r#"));
-                let msg = format!("feature `{fm}` needs feature `{fd}`");
-                out.extend(
-                    quote!(#[cfg(all(feature = #fm, not(feature = #fd)))] compile_error!(#msg);),
-                );
-            }
-        }
+        out.extend(prelude(plan, runtime));
     }
 
     out.extend(runtime_check);
@@ -89,7 +74,7 @@ pub fn root(
     let mut module_paths = Vec::new();
     for m in plan.modules.keys() {
         let (c, p) = if plan.is_local(m) {
-            (cfg(always_on, m), ident(&format!("self::{m}")))
+            (plan.gates.module(m), ident(&format!("self::{m}")))
         } else {
             (quote!(), ident(&plan.externs[m]))
         };
@@ -103,6 +88,7 @@ pub fn root(
             {
                 let n = format_ident!("{}", names::def_name(&avp.name));
                 let (code, vendor) = (avp.key.code, avp.key.vendor_id);
+                let c = plan.gates.avp(&avp.key);
                 arms.push(quote!(#c (#vendor, #code) => Some(&#p::defs::#n),));
             }
         } else {
@@ -572,9 +558,9 @@ pub fn root(
 }
 
 /// `pub mod prelude`: what a program using the crate names, behind one `use`.
-fn prelude(plan: &Plan, rt: &TokenStream, always_on: Option<&Vec<String>>) -> TokenStream {
+fn prelude(plan: &Plan, rt: &TokenStream) -> TokenStream {
     let modules = plan.local_modules().map(|m| {
-        let (c, i) = (cfg(always_on, m), ident(m));
+        let (c, i) = (plan.gates.module(m), ident(m));
         quote!(#c pub use super::#i;)
     });
     quote! {
@@ -598,20 +584,17 @@ fn prelude(plan: &Plan, rt: &TokenStream, always_on: Option<&Vec<String>>) -> To
     }
 }
 
-/// The cargo features of a crate laid out by `Layout::Crate`: one per module, enabling the
-/// features of the modules it uses (always-on modules have an empty feature, so that a
-/// dependency on them can still be written), and `full` enabling every module.
+/// The cargo features of a crate laid out by `Layout::Crate`: one per module, each enabling
+/// nothing else (an item carries the features that reach it, see `gates`, so a feature
+/// compiles the items of other modules it needs and no more), and `full` enabling every
+/// module. Always-on modules keep an (empty) feature, so that a dependency on them can still
+/// be written.
 pub fn features(plan: &Plan) -> BTreeMap<String, Vec<String>> {
     let name = |m: &str| m.trim_start_matches("r#").to_string();
-    let mut out = BTreeMap::new();
-    for m in plan.local_modules() {
-        let deps = plan.modules[m]
-            .iter()
-            .filter(|d| plan.is_local(d))
-            .map(|d| name(d))
-            .collect();
-        out.insert(name(m), deps);
-    }
+    let mut out: BTreeMap<String, Vec<String>> = plan
+        .local_modules()
+        .map(|m| (name(m), Vec::new()))
+        .collect();
     out.insert(
         "full".into(),
         plan.local_modules().map(|m| name(m)).collect(),

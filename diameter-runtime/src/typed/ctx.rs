@@ -426,7 +426,11 @@ impl<'o> DecodeCtx<'o> {
         let def = (self.known)(code, vendor);
         let failed = || Some(Bytes::copy_from_slice(wire));
         // An excluded AVP is known, is 5008 and is kept like any other (see `occurrence`).
-        if def.is_some() && self.excluded(grammar, wire) {
+        // Most AVPs are ruled out by the one-word filter, before any search.
+        if def.is_some()
+            && grammar.excluded_codes & (1 << (code % 64)) != 0
+            && self.excluded(grammar, wire)
+        {
             return grammar.extensible;
         }
         let unsupported = def.is_none() && h.flags.is_mandatory() && !self.copies(grammar);

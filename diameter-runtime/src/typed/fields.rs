@@ -59,10 +59,10 @@ pub struct Fields<'c, 'o, const N: usize> {
     grammar: &'static GrammarDef,
     occurs: &'static [Occurs; N],
     counts: [u32; N],
-    /// Position of the current AVP in its list.
-    index: usize,
-    /// AVPs returned so far.
-    seen: usize,
+    /// How many more AVPs the list may have (one down-counter rather than a count and its
+    /// limit: one live value fewer in the walk's loop, which the register allocator of a large
+    /// generated function spilled to the stack).
+    left: usize,
     /// Where the next AVP starts.
     pos: usize,
     /// The options the walk reads, kept here (out of the context, which calls may change).
@@ -85,8 +85,7 @@ impl<'o> DecodeCtx<'o> {
             grammar,
             occurs,
             counts: [0; N],
-            index: 0,
-            seen: 0,
+            left: max_avps,
             pos: 0,
             leniency,
             max_avps,
@@ -112,12 +111,11 @@ impl<'o, const N: usize> Fields<'_, 'o, N> {
             }
             return None;
         };
-        if self.seen >= self.max_avps {
+        let Some(left) = self.left.checked_sub(1) else {
             self.ctx.too_many_avps();
             return None;
-        }
-        self.index = self.seen;
-        self.seen += 1;
+        };
+        self.left = left;
         self.pos = next;
         Some(a)
     }
@@ -140,10 +138,17 @@ impl<'o, const N: usize> Fields<'_, 'o, N> {
             }
             return false;
         }
-        if o.fixed_at != usize::MAX && self.index != o.fixed_at {
-            self.ctx.misplaced(rule, a.wire, self.index, o.fixed_at);
+        if o.fixed_at != usize::MAX && self.index() != o.fixed_at {
+            self.ctx.misplaced(rule, a.wire, self.index(), o.fixed_at);
         }
         true
+    }
+
+    /// The position of the current AVP in its list (only fixed AVPs ask: worked out from the
+    /// down-counter rather than kept).
+    #[inline(always)]
+    fn index(&self) -> usize {
+        self.max_avps - self.left - 1
     }
 
     /// Is this the first occurrence of rule `k` (counted by [`Fields::occurrence`])?
@@ -270,8 +275,8 @@ impl<'o, const N: usize> Fields<'_, 'o, N> {
             return false;
         }
         *slot = a.offset as u32 + 1;
-        if o.fixed_at != usize::MAX && self.index != o.fixed_at {
-            self.ctx.misplaced(rule, a.wire, self.index, o.fixed_at);
+        if o.fixed_at != usize::MAX && self.index() != o.fixed_at {
+            self.ctx.misplaced(rule, a.wire, self.index(), o.fixed_at);
         }
         true
     }

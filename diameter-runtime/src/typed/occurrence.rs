@@ -1,7 +1,8 @@
 //! Occurrence rules the ABNF cannot write, checked off the hot path:
 //! - excluded AVPs: `0*0 [ X ]` rules, which the dictionaries' occurrence tables add for the
 //!   AVPs a spec marks `0` for a command (RFC 6733 section 10). Generated decoders give them
-//!   no `match` arm: they reach [`DecodeCtx::other`], which finds the rule here (5008);
+//!   no `match` arm: they reach [`DecodeCtx::other`], which finds the rule here (5008) among
+//!   the grammar's excluded ones, when its one-word filter of their codes lets it through;
 //! - choices (`GrammarDef::one_of`): exactly one of some optional members of a Grouped AVP
 //!   must occur (RFC 6733 6.11: a Vendor-Specific-Application-Id holds Auth-Application-Id
 //!   or Acct-Application-Id, not both, not neither).
@@ -11,15 +12,12 @@ use bytes::{BufMut, Bytes, BytesMut};
 use super::DecodeCtx;
 use crate::avp::{self, AvpIter};
 use crate::consts::result_code as rc;
-use crate::dictionary::GrammarDef;
+use crate::dictionary::{GrammarDef, RuleDef};
 use crate::failed::{header_of, zero_filled};
 
 impl DecodeCtx<'_> {
     /// Reports AVP `wire`, which `grammar` names by no rule of its own, as 5008 when the
-    /// grammar excludes it (a `0*0` rule). Returns whether it did. An answer with the E bit
-    /// follows RFC 6733 7.2's generic `answer-message` grammar (which ends in `*[ AVP ]` and
-    /// allows e.g. Error-Reporting-Host in any answer), not its command's: no exclusion
-    /// applies at its top level.
+    /// grammar excludes it (a `0*0` rule). Returns whether it did.
     pub(super) fn excluded(&mut self, grammar: &'static GrammarDef, wire: &[u8]) -> bool {
         if self.relaxed && self.depth == 0 {
             return false;
@@ -27,12 +25,22 @@ impl DecodeCtx<'_> {
         let h = header_of(wire);
         let (code, vendor) = (h.code, h.vendor());
         let Some(rule) = grammar
-            .rules
+            .excluded
             .iter()
-            .find(|r| r.max == Some(0) && r.avp.code == code && r.avp.vendor_id == vendor)
+            .filter_map(|&i| grammar.rules.get(i))
+            .find(|r| r.avp.code == code && r.avp.vendor_id == vendor)
         else {
             return false;
         };
+        self.report_excluded(rule, wire)
+    }
+
+    /// Reports AVP `wire` of `rule`, which its grammar excludes (`0*0`), as 5008; returns
+    /// whether it did. An answer with the E bit follows RFC 6733 7.2's generic
+    /// `answer-message` grammar (which ends in `*[ AVP ]` and allows e.g.
+    /// Error-Reporting-Host in any answer), not its command's: no exclusion applies at its
+    /// top level.
+    fn report_excluded(&mut self, rule: &'static RuleDef, wire: &[u8]) -> bool {
         let d = rule.avp;
         if !self.keeps(rc::AVP_NOT_ALLOWED) {
             return true;
