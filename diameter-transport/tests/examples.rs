@@ -171,3 +171,56 @@ async fn clients_against_freediameter() {
     assert!(s6a_log.contains("-> ULA 2001"), "{s6a_log}");
     eprintln!("examples against freeDiameter:\n{gy_log}{s6a_log}");
 }
+
+/// The Gy client through the relay example to the OCS example: the relay forwards the OCS's
+/// realm upstream, and the session runs as it does directly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gy_client_through_the_relay_to_ocs() {
+    let (mut ocs, ocs_addr) = start_ocs(3_000_000).await;
+    let mut relay = Command::new(example("relay"))
+        .args([
+            "127.0.0.1:0",
+            &ocs_addr,
+            "example.net",
+            "--origin-host",
+            "relay.relay.example",
+            "--origin-realm",
+            "relay.example",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the relay example");
+    let mut lines = BufReader::new(relay.stderr.take().expect("stderr piped")).lines();
+    // Its address, and its upstream open (before that it would answer 3002), in either order.
+    let (mut listening, mut upstream_open) = (None, false);
+    while listening.is_none() || !upstream_open {
+        let line = tokio::time::timeout(WAIT, lines.next_line())
+            .await
+            .expect("relay: no address or upstream in time")
+            .expect("read relay output")
+            .expect("relay exited early");
+        if let Some((_, rest)) = line.split_once(" listening on ") {
+            listening = rest.split(',').next().map(str::to_owned);
+        }
+        upstream_open |= line.contains("ocs.example.net connected");
+    }
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let addr = listening.expect("address read");
+    let out = run_example("gy_client", &[&addr, "5"], &[]).await;
+    let log = text(&out);
+    assert!(
+        out.status.success(),
+        "gy_client through the relay failed:\n{log}"
+    );
+    assert!(
+        log.contains("CCR UPDATE_REQUEST #3 -> CCA 4012 granted none"),
+        "{log}"
+    );
+    relay.start_kill().expect("kill relay");
+    ocs.start_kill().expect("kill ocs");
+    let _ = tokio::time::timeout(WAIT, relay.wait()).await;
+    let _ = tokio::time::timeout(WAIT, ocs.wait()).await;
+}
