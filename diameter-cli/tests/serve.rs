@@ -557,3 +557,134 @@ fn a_redirect_route_without_hosts_is_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("a redirect needs at least one host"), "{err}");
 }
+
+/// `serve` from a configuration file, then `send` and `load` against it, as a test bench
+/// uses them: the answers of `send` are read as JSON, `load`'s summary shows every request
+/// answered 2001.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_and_load_against_serve_from_a_config() {
+    let config = config_file(
+        "bench.toml",
+        "origin_host = \"ocs.bench.example\"\norigin_realm = \"bench.example\"\n\
+         listen = [\"127.0.0.1:0\"]\nroles = [\"ocs\", \"acct\"]\n\
+         [ocs]\nquota = 1000\nbalances = { \"001010000000009\" = 1000000000000 }\n",
+    );
+    let served = start(&["--config", config.to_str().unwrap()], false).await;
+    let peer = served.diameter.to_string();
+    let ccr = |kind: &str, number: &str| {
+        format!(
+            r#"{{"command": "CCR", "avps": [
+ {{"name": "Destination-Realm", "value": "bench.example"}},
+ {{"name": "Auth-Application-Id", "value": 4}},
+ {{"name": "Service-Context-Id", "value": "32251@3gpp.org"}},
+ {{"name": "CC-Request-Type", "enum": "{kind}"}},
+ {{"name": "CC-Request-Number", "value": {number}}},
+ {{"name": "Subscription-Id", "value": [
+   {{"name": "Subscription-Id-Type", "enum": "END_USER_IMSI"}},
+   {{"name": "Subscription-Id-Data", "value": "001010000000009"}}]}},
+ {{"name": "Multiple-Services-Credit-Control", "value": [
+   {{"name": "Requested-Service-Unit", "value": [{{"name": "CC-Total-Octets", "value": 1000}}]}},
+   {{"name": "Rating-Group", "value": 100}}]}}]}}"#
+        )
+    };
+    let dir = config.parent().unwrap();
+    let session = dir.join("session.json");
+    std::fs::write(
+        &session,
+        format!(
+            "{}\n{}\n",
+            ccr("INITIAL_REQUEST", "0").replace('\n', ""),
+            ccr("TERMINATION_REQUEST", "1").replace('\n', "")
+        ),
+    )
+    .unwrap();
+    let run = |args: Vec<String>| async move {
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_diameter"))
+            .args(&args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        tokio::time::timeout(LIMIT * 4, child.wait_with_output())
+            .await
+            .expect("bounded")
+            .unwrap()
+    };
+    let identity = |cmd: &str| -> Vec<String> {
+        [
+            cmd,
+            "--peer",
+            &peer,
+            "--origin-host",
+            "bench-client.bench.example",
+            "--origin-realm",
+            "bench.example",
+            "--format",
+            "json",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+
+    let mut args = identity("send");
+    args.push(session.to_str().unwrap().to_owned());
+    let out = run(args).await;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answers: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 2, "{stdout}");
+    for a in &answers {
+        assert_eq!(a["command"], "Credit-Control-Answer", "{a}");
+        assert_eq!(a["result_code"], 2001, "{a}");
+        assert_eq!(a["violations"], serde_json::json!([]), "{a}");
+    }
+
+    let single = dir.join("ccr-i.json");
+    std::fs::write(&single, ccr("INITIAL_REQUEST", "0")).unwrap();
+    let mut args = identity("load");
+    for a in [
+        "--rate",
+        "400",
+        "--duration",
+        "2",
+        "--in-flight",
+        "8",
+        "--connections",
+        "2",
+    ] {
+        args.push(a.to_owned());
+    }
+    args.push(single.to_str().unwrap().to_owned());
+    let out = run(args).await;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let sent = summary["sent"].as_u64().unwrap();
+    assert!((400..=800).contains(&sent), "{summary}");
+    assert_eq!(summary["answered"], sent, "{summary}");
+    assert_eq!(summary["errors"], serde_json::json!({}), "{summary}");
+    assert_eq!(
+        summary["result_codes"],
+        serde_json::json!({"2001": sent}),
+        "{summary}"
+    );
+
+    let (status, logs) = served.stop().await;
+    assert!(status.success(), "{logs}");
+}
