@@ -415,6 +415,9 @@ pub(crate) fn set_flag(msg: &mut [u8], bit: u8, on: bool) {
     }
 }
 
+/// What the node reserves for a message it encodes: most messages fit.
+pub(crate) const TYPICAL_MESSAGE: usize = 512;
+
 /// Sets the header's Application-Id of an encoded message.
 pub(crate) fn set_application_id(msg: &mut [u8], id: u32) {
     if msg.len() >= HEADER_LEN {
