@@ -53,7 +53,9 @@ mod routing;
 mod send;
 mod service;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use crate::idhash::IdMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
@@ -217,7 +219,7 @@ pub(crate) struct NodeInner {
     pub(crate) conn: ConnConfig,
     pub(crate) decode: DecodeOptions,
     pub(crate) request_timeout: Duration,
-    pub(crate) handlers: HashMap<(u32, u32), ErasedHandler>,
+    pub(crate) handlers: IdMap<(u32, u32), ErasedHandler>,
     pub(crate) events: Option<EventHook>,
     pub(crate) sessions: SessionIdGenerator,
     pub(crate) peers: Mutex<Vec<Arc<PeerShared>>>,
@@ -755,7 +757,7 @@ pub struct NodeBuilder {
     conn: ConnConfig,
     decode: DecodeOptions,
     request_timeout: Duration,
-    handlers: HashMap<(u32, u32), ErasedHandler>,
+    handlers: IdMap<(u32, u32), ErasedHandler>,
     events: Option<EventHook>,
     seed: Option<u64>,
     routes: routing::RouteTable,
@@ -787,7 +789,7 @@ impl Default for NodeBuilder {
             conn: ConnConfig::default(),
             decode: DecodeOptions::new(),
             request_timeout: Duration::from_secs(10),
-            handlers: HashMap::new(),
+            handlers: IdMap::default(),
             events: None,
             seed: None,
             routes: routing::RouteTable::default(),
