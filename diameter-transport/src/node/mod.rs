@@ -572,8 +572,7 @@ impl Node {
                     send::Failed::PeerDown => CallError::PeerDown,
                     send::Failed::Timeout => CallError::Timeout(inner.request_timeout),
                 })?;
-                let answer = wire::scan(&sent.frame);
-                let result_code = answer.result_code.unwrap_or(0);
+                let result_code = wire::result_code(&sent.frame).unwrap_or(0);
                 sent.peer.counters.answer_received(result_code);
                 command.answer_received(result_code);
                 if let Some(hosts) = redirect_hosts(&sent.frame, result_code) {
