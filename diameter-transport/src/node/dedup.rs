@@ -133,7 +133,10 @@ impl Duplicates {
         s.next_gen += 1;
         s.map.insert(key.clone(), (generation, Slot::Running));
         s.order.push_back((now, generation, key.clone()));
-        self.expire(&mut s, now);
+        // The lifetime was enforced above; only the count can be over now.
+        if s.order.len() > self.capacity {
+            self.expire(&mut s, now);
+        }
         Seen::New(Some(Ticket { key, generation }))
     }
 
