@@ -24,11 +24,15 @@
 //!
 //! With `LOOPBACK_PROFILE=<stack>/<config>` (e.g. `ours/1conn_64inflight`) the binary runs
 //! that configuration for `LOOPBACK_PROFILE_CALLS` round trips (default 200,000) outside
-//! criterion, for a profiler (`perf record -g`).
-#![allow(clippy::unwrap_used, missing_docs)]
+//! criterion, for a profiler (`perf record -g`, `valgrind --tool=callgrind`), and prints the
+//! heap allocations per round trip (both ends; a counting global allocator, counting only in
+//! this mode).
+// `unsafe_code`: the counting global allocator (a bench-only tool) must implement `GlobalAlloc`.
+#![allow(clippy::unwrap_used, missing_docs, unsafe_code)]
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -48,6 +52,38 @@ use diameter_messages::prelude::*;
 use diameter_transport::{Application, Context, Node};
 use hdrhistogram::Histogram;
 use tokio::runtime::Runtime;
+
+/// The system allocator, counting allocations while `COUNTING` is set (profile mode only, so
+/// criterion's figures pay one relaxed load per allocation and nothing more).
+struct Counting;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: every call is passed to the system allocator unchanged.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: the caller's contract is the system allocator's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
 
 const CONFIGS: [(&str, usize, usize); 3] = [
     ("1conn_1inflight", 1, 1),
@@ -376,7 +412,21 @@ fn profile(which: &str) {
             calls: 0,
             elapsed: Duration::ZERO,
         });
+        // A short warm-up first, so that buffers and maps have their steady sizes.
+        run(&clients, inflight, (calls / 10).max(1), &record).await;
+        let record = Mutex::new(Record {
+            latency: Histogram::new(3).unwrap(),
+            calls: 0,
+            elapsed: Duration::ZERO,
+        });
+        ALLOCATIONS.store(0, Ordering::Relaxed);
+        COUNTING.store(true, Ordering::Relaxed);
         run(&clients, inflight, calls, &record).await;
+        COUNTING.store(false, Ordering::Relaxed);
+        println!(
+            "heap allocations (reallocations included) per round trip: {:.1}",
+            ALLOCATIONS.load(Ordering::Relaxed) as f64 / calls as f64
+        );
         report(&[(which.to_owned(), record.into_inner().unwrap())]);
         if let Ok(c) = Arc::try_unwrap(clients) {
             c.stop().await;

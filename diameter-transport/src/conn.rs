@@ -19,7 +19,6 @@
 //! The connection runs over any [`Io`]: TCP, TLS over TCP; an SCTP stream would plug in the
 //! same way.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -33,6 +32,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, watch, Notify, Semaphore};
 use tokio::task::JoinHandle;
+
+use crate::idhash::IdMap;
 
 /// A byte stream a connection runs over. TCP, TLS over any `Io` (feature `tls`) and tokio's
 /// in-memory duplex stream (for tests) implement it; an SCTP stream would too.
@@ -153,7 +154,7 @@ pub(crate) struct Conn {
     pub(crate) id: u64,
     prio: mpsc::Sender<Bytes>,
     app: mpsc::Sender<Bytes>,
-    pending: Mutex<HashMap<u32, oneshot::Sender<Bytes>>>,
+    pending: Mutex<IdMap<u32, oneshot::Sender<Bytes>>>,
     next_hbh: AtomicU32,
     /// The capability exchange is done: application messages go to handlers and callers.
     pub(crate) open: AtomicBool,
@@ -205,7 +206,7 @@ impl Conn {
             id,
             prio: prio_tx,
             app: app_tx,
-            pending: Mutex::new(HashMap::new()),
+            pending: Mutex::new(IdMap::default()),
             next_hbh: AtomicU32::new(first_hbh),
             open: AtomicBool::new(false),
             closing: AtomicBool::new(false),

@@ -32,6 +32,7 @@
 pub mod backoff;
 pub mod capabilities;
 pub mod conn;
+mod idhash;
 mod node;
 pub mod peer;
 pub mod rng;

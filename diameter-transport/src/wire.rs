@@ -270,6 +270,15 @@ fn top_avps(body: &[u8]) -> impl Iterator<Item = TopAvp> + '_ {
     })
 }
 
+/// The first top-level Result-Code of `msg` (a whole message). Answers carry it near the
+/// front, so this stops long before a full [`scan`]: the caller reads it for every answer.
+pub(crate) fn result_code(msg: &[u8]) -> Option<u32> {
+    let body = msg.get(HEADER_LEN..)?;
+    top_avps(body)
+        .find(|avp| avp.code == avp_code::RESULT_CODE && !avp.has_vendor())
+        .and_then(|avp| u32_of(&body[avp.data]))
+}
+
 /// Walks the top-level AVP headers of `msg` (a whole message), up to the first malformed one.
 pub(crate) fn scan(msg: &[u8]) -> Scan {
     let mut s = Scan::default();
@@ -415,6 +424,9 @@ pub(crate) fn set_flag(msg: &mut [u8], bit: u8, on: bool) {
     }
 }
 
+/// What the node reserves for a message it encodes: most messages fit.
+pub(crate) const TYPICAL_MESSAGE: usize = 512;
+
 /// Sets the header's Application-Id of an encoded message.
 pub(crate) fn set_application_id(msg: &mut [u8], id: u32) {
     if msg.len() >= HEADER_LEN {
@@ -474,5 +486,20 @@ mod tests {
         // Nothing empty: the message is returned as it is.
         let again = fill_identities(filled.clone(), &scan(&filled), &ids);
         assert_eq!(again, filled);
+    }
+
+    #[test]
+    fn result_code_is_read_without_a_full_scan() {
+        let cca = CreditControlAnswer {
+            session_id: "pgw.example;1;2".into(),
+            result_code: 4012,
+            ..Default::default()
+        };
+        let msg = cca.to_bytes(1, 2);
+        assert_eq!(result_code(&msg), Some(4012));
+        assert_eq!(result_code(&msg), scan(&msg).result_code);
+        // A header alone, or less, has none.
+        assert_eq!(result_code(&msg[..HEADER_LEN]), None);
+        assert_eq!(result_code(&msg[..3]), None);
     }
 }

@@ -41,6 +41,28 @@ struct State {
     /// key came again) is only dropped.
     order: VecDeque<(Instant, u64, Key)>,
     next_gen: u64,
+    /// The Origin-Hosts of recent requests, shared by their keys: most requests come from a
+    /// few hosts, and a key then costs no allocation.
+    hosts: Vec<Arc<[u8]>>,
+}
+
+/// How many Origin-Hosts `State::hosts` keeps.
+const RECENT_HOSTS: usize = 16;
+
+impl State {
+    /// `host` as a shared key part: a recent one when it is there, else a new one kept in
+    /// place of the oldest.
+    fn host(&mut self, host: &[u8]) -> Arc<[u8]> {
+        if let Some(h) = self.hosts.iter().find(|h| ***h == *host) {
+            return Arc::clone(h);
+        }
+        let h: Arc<[u8]> = Arc::from(host);
+        if self.hosts.len() >= RECENT_HOSTS {
+            self.hosts.remove(0);
+        }
+        self.hosts.push(Arc::clone(&h));
+        h
+    }
 }
 
 /// The requests served recently.
@@ -97,8 +119,8 @@ impl Duplicates {
             return Seen::New(None);
         }
         let now = Instant::now();
-        let key: Key = (Arc::from(origin_host), end_to_end);
         let mut s = lock(&self.state);
+        let key: Key = (s.host(origin_host), end_to_end);
         self.expire(&mut s, now);
         if retransmit {
             match s.map.get(&key) {
@@ -111,7 +133,10 @@ impl Duplicates {
         s.next_gen += 1;
         s.map.insert(key.clone(), (generation, Slot::Running));
         s.order.push_back((now, generation, key.clone()));
-        self.expire(&mut s, now);
+        // The lifetime was enforced above; only the count can be over now.
+        if s.order.len() > self.capacity {
+            self.expire(&mut s, now);
+        }
         Seen::New(Some(Ticket { key, generation }))
     }
 
@@ -120,19 +145,15 @@ impl Duplicates {
     pub(crate) fn finish(&self, ticket: Ticket, answer: Option<Bytes>) {
         {
             let mut s = lock(&self.state);
-            let ours = s
-                .map
-                .get(&ticket.key)
-                .is_some_and(|(g, _)| *g == ticket.generation);
-            if ours {
-                match answer {
-                    Some(a) => {
-                        if let Some((_, slot)) = s.map.get_mut(&ticket.key) {
-                            *slot = Slot::Answered(a);
+            let s = &mut *s;
+            // One lookup: this runs once per request served.
+            if let Some((generation, slot)) = s.map.get_mut(&ticket.key) {
+                if *generation == ticket.generation {
+                    match answer {
+                        Some(a) => *slot = Slot::Answered(a),
+                        None => {
+                            s.map.remove(&ticket.key);
                         }
-                    }
-                    None => {
-                        s.map.remove(&ticket.key);
                     }
                 }
             }

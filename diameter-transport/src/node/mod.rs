@@ -53,7 +53,9 @@ mod routing;
 mod send;
 mod service;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use crate::idhash::IdMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
@@ -217,7 +219,7 @@ pub(crate) struct NodeInner {
     pub(crate) conn: ConnConfig,
     pub(crate) decode: DecodeOptions,
     pub(crate) request_timeout: Duration,
-    pub(crate) handlers: HashMap<(u32, u32), ErasedHandler>,
+    pub(crate) handlers: IdMap<(u32, u32), ErasedHandler>,
     pub(crate) events: Option<EventHook>,
     pub(crate) sessions: SessionIdGenerator,
     pub(crate) peers: Mutex<Vec<Arc<PeerShared>>>,
@@ -470,7 +472,8 @@ impl Node {
         request: Q,
     ) -> Result<<Q::Request as Request>::Answer, CallError> {
         let inner = &*self.inner;
-        let mut buf = BytesMut::new();
+        // Room for a typical message at once: growing from empty costs several copies.
+        let mut buf = BytesMut::with_capacity(wire::TYPICAL_MESSAGE);
         let session = || inner.sessions.next();
         let fill = Fill {
             origin_host: &inner.identity.origin_host,
@@ -493,8 +496,16 @@ impl Node {
             .and_then(|(a, b)| buf.get(a..b))
             .and_then(|d| std::str::from_utf8(d).ok())
             .map(str::to_owned);
-        // Read before the identities are filled in, which moves the AVPs.
-        let destination_realm = wire::Scan::get(&buf, scan.destination_realm).map(<[u8]>::to_vec);
+        let mut header = Header::decode_unchecked(&buf)?;
+        if let Some(app) = wire::session_command_application(&header, &scan) {
+            header.application_id = app;
+        }
+        // Looked up before the identities are filled in, which moves the AVPs.
+        let preferred = inner.routes.peers_for(
+            wire::Scan::get(&buf, scan.destination_realm),
+            header.application_id,
+            inner.identity.origin_realm.as_bytes(),
+        );
         let session_bytes = || Bytes::from(inner.sessions.next());
         let mut buf = wire::fill_identities(
             buf,
@@ -505,20 +516,11 @@ impl Node {
                 session_id: &session_bytes,
             },
         );
-        let mut header = Header::decode_unchecked(&buf)?;
-        if let Some(app) = wire::session_command_application(&header, &scan) {
-            wire::set_application_id(&mut buf, app);
-            header.application_id = app;
-        }
         let application_id = header.application_id;
+        wire::set_application_id(&mut buf, application_id);
         let end_to_end = inner.next_e2e();
         wire::set_ids(&mut buf, 0, end_to_end);
         let request = buf.freeze();
-        let preferred = inner.routes.peers_for(
-            destination_realm.as_deref(),
-            application_id,
-            inner.identity.origin_realm.as_bytes(),
-        );
         let command = inner.commands.get(application_id, header.command_code);
         let span = tracing::debug_span!(
             "call",
@@ -570,8 +572,7 @@ impl Node {
                     send::Failed::PeerDown => CallError::PeerDown,
                     send::Failed::Timeout => CallError::Timeout(inner.request_timeout),
                 })?;
-                let answer = wire::scan(&sent.frame);
-                let result_code = answer.result_code.unwrap_or(0);
+                let result_code = wire::result_code(&sent.frame).unwrap_or(0);
                 sent.peer.counters.answer_received(result_code);
                 command.answer_received(result_code);
                 if let Some(hosts) = redirect_hosts(&sent.frame, result_code) {
@@ -734,7 +735,8 @@ where
         let answer = f(request, ctx);
         Box::pin(async move {
             let answer = answer.await;
-            let mut buf = BytesMut::new();
+            // Room for a typical message at once: growing from empty costs several copies.
+            let mut buf = BytesMut::with_capacity(wire::TYPICAL_MESSAGE);
             answer.encode(0, 0, &mut buf);
             Handled::Answer(buf)
         })
@@ -754,7 +756,7 @@ pub struct NodeBuilder {
     conn: ConnConfig,
     decode: DecodeOptions,
     request_timeout: Duration,
-    handlers: HashMap<(u32, u32), ErasedHandler>,
+    handlers: IdMap<(u32, u32), ErasedHandler>,
     events: Option<EventHook>,
     seed: Option<u64>,
     routes: routing::RouteTable,
@@ -786,7 +788,7 @@ impl Default for NodeBuilder {
             conn: ConnConfig::default(),
             decode: DecodeOptions::new(),
             request_timeout: Duration::from_secs(10),
-            handlers: HashMap::new(),
+            handlers: IdMap::default(),
             events: None,
             seed: None,
             routes: routing::RouteTable::default(),

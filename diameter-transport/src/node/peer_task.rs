@@ -94,7 +94,8 @@ impl Dial {
 /// What the node and the peer's task share.
 pub(crate) struct PeerShared {
     pub(crate) tx: mpsc::Sender<PeerMsg>,
-    host: Mutex<Option<String>>,
+    /// Shared, so that the request path takes it without copying the string.
+    host: Mutex<Option<Arc<str>>>,
     /// The open connection and what it agreed, while the watchdog lets it carry requests.
     usable: Mutex<Option<(Arc<Conn>, Arc<Negotiated>)>>,
     status: Mutex<(PeerState, WatchdogState)>,
@@ -107,6 +108,11 @@ pub(crate) struct PeerShared {
 
 impl PeerShared {
     pub(crate) fn host(&self) -> Option<String> {
+        lock(&self.host).as_deref().map(str::to_owned)
+    }
+
+    /// The peer's Origin-Host without a copy (one reference count), for the request path.
+    pub(crate) fn host_shared(&self) -> Option<Arc<str>> {
         lock(&self.host).clone()
     }
 
@@ -150,7 +156,7 @@ fn new_peer(
     let (tx, rx) = mpsc::channel(64);
     let shared = Arc::new(PeerShared {
         tx,
-        host: Mutex::new(host),
+        host: Mutex::new(host.map(Arc::from)),
         usable: Mutex::new(None),
         status: Mutex::new((PeerState::Closed, WatchdogState::Initial)),
         address,
@@ -553,7 +559,7 @@ async fn answer_here(
     let handled = match handler {
         Some(h) => {
             let ctx = Context {
-                peer_host: peer.host().unwrap_or_default().into(),
+                peer_host: peer.host_shared().unwrap_or_else(|| Arc::from("")),
                 header,
                 // A slice of the frame: no copy per request.
                 session_id: scan
@@ -1210,7 +1216,7 @@ impl PeerTask {
             let conn = role.and_then(|r| self.conn(r)).cloned();
             if let Some(remote) = self.machine.remote() {
                 let host = remote.origin_host.clone();
-                *lock(&self.shared.host) = Some(host.clone());
+                *lock(&self.shared.host) = Some(Arc::from(host.as_str()));
                 tracing::Span::current().record("host", host.as_str());
                 if let Some(c) = &conn {
                     c.open.store(true, std::sync::atomic::Ordering::Release);

@@ -303,7 +303,7 @@ impl NodeInner {
             .filter(|p| !skip.iter().any(|s| Arc::ptr_eq(s, p)))
             .filter_map(|p| {
                 let (conn, negotiated) = p.usable()?;
-                let host = p.host();
+                let host = p.host_shared();
                 let avoided = host
                     .as_deref()
                     .is_some_and(|h| avoid.iter().any(|a| a.eq_ignore_ascii_case(h.as_bytes())));
@@ -315,9 +315,12 @@ impl NodeInner {
                 })
             })
             .collect();
-        let choose = |among: &[&Candidate], any: bool| {
+        // `fresh`: only the candidates not avoided. Filtering in place rather than into new
+        // vectors: this runs once per request sent.
+        let choose = |fresh: bool, any: bool| {
+            let among = || usable.iter().filter(move |c| !(fresh && c.avoided));
             let named = |name: &[u8]| {
-                among.iter().find(|c| {
+                among().find(|c| {
                     c.host
                         .as_deref()
                         .is_some_and(|h| h.as_bytes().eq_ignore_ascii_case(name))
@@ -327,22 +330,25 @@ impl NodeInner {
                 .and_then(named)
                 .or_else(|| preferred.iter().find_map(|p| named(p.as_bytes())));
             let c = match hit {
-                Some(c) => Some(*c),
-                None if any && !among.is_empty() => {
-                    let turn = self
-                        .next_peer
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    among.get(turn % among.len()).copied()
+                Some(c) => Some(c),
+                None if any => {
+                    let count = among().count();
+                    if count == 0 {
+                        None
+                    } else {
+                        let turn = self
+                            .next_peer
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        among().nth(turn % count)
+                    }
                 }
                 None => None,
             };
             c.map(|c| (Arc::clone(&c.peer), Arc::clone(&c.conn)))
         };
-        let fresh: Vec<&Candidate> = usable.iter().filter(|c| !c.avoided).collect();
-        let all: Vec<&Candidate> = usable.iter().collect();
         // Avoided hosts are taken when named (a route back along the path ends in 3005 there),
         // never as "any peer".
-        choose(&fresh, any).or_else(|| choose(&all, false))
+        choose(true, any).or_else(|| choose(false, false))
     }
 }
 
@@ -350,7 +356,7 @@ impl NodeInner {
 struct Candidate {
     peer: Arc<PeerShared>,
     conn: Arc<Conn>,
-    host: Option<String>,
+    host: Option<Arc<str>>,
     avoided: bool,
 }
 

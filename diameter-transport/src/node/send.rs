@@ -64,8 +64,12 @@ pub(crate) async fn send(
         relayed,
     } = a;
     let mut sent_before = false;
+    // The peer of the last attempt, added to `skip` only when another peer is looked for:
+    // most requests never fail over, and an empty `skip` costs no allocation.
+    let mut last: Option<Arc<PeerShared>> = None;
     // Each pass adds a peer to `skip`, so the loop ends after the last peer at most.
     loop {
+        skip.extend(last.take());
         let Some((peer, conn)) = choose(&skip) else {
             return Err(if sent_before {
                 Failed::PeerDown
@@ -73,7 +77,7 @@ pub(crate) async fn send(
                 Failed::NoPeer
             });
         };
-        skip.push(Arc::clone(&peer));
+        last = Some(Arc::clone(&peer));
         let mut msg = BytesMut::from(request);
         if sent_before {
             // A retransmission: the server may have seen it (RFC 6733 3, the T flag).
@@ -106,6 +110,7 @@ pub(crate) async fn send(
                 Ok(()) = suspect.changed() => {
                     // The peer went SUSPECT: fail over if another peer can take the request
                     // (and its answer is not in already); else keep waiting for this one.
+                    skip.extend(last.take());
                     if choose(&skip).is_some() && conn.forget(hop_by_hop) {
                         break None;
                     }

@@ -20,6 +20,7 @@ use tower::Service;
 
 use super::{lock, BoxFuture, Context, ErasedHandler, Handled, NodeBuilder};
 use crate::typed::Request;
+use crate::wire;
 
 impl NodeBuilder {
     /// Serves request type `R` with a tower [`Service`]: any `Service<R>` whose response is
@@ -108,7 +109,8 @@ where
             };
             match answered {
                 Ok(answer) => {
-                    let mut buf = BytesMut::new();
+                    // Room for a typical message at once: growing from empty costs several copies.
+                    let mut buf = BytesMut::with_capacity(wire::TYPICAL_MESSAGE);
                     answer.encode(0, 0, &mut buf);
                     Handled::Answer(buf)
                 }
