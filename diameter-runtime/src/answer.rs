@@ -147,6 +147,8 @@ const NOT_COPIED: [u32; 10] = [
 ///     rules: &[RuleDef { avp: &CC_REQUEST_TYPE, fixed: false, min: 1, max: Some(1) }],
 ///     extensible: true,
 ///     one_of: &[],
+///     excluded: &[],
+///     excluded_codes: 0,
 /// };
 /// let mut ccr = RawMessage::new(Header::request(272, 4).with_ids(7, 8));
 /// ccr.avps.push(RawAvp::from_value(416, 0x40, None, &1u32));
