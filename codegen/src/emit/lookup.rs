@@ -3,22 +3,22 @@
 //!
 //! Each table is a `static` built in a const block whose statements carry the AVPs' feature
 //! gates: its length is fixed by the dictionaries (not by the features), a disabled AVP's slot
-//! stays `None`. Vendors with few or scattered codes, and codes far above a vendor's others,
+//! stays `None`; the table itself is compiled when a feature reaching any of its AVPs is on. Vendors with few or scattered codes, and codes far above a vendor's others,
 //! go to a small `match` instead, where a table would be mostly empty.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-/// One AVP the root can look up: its key, its feature gate and the path of its `AvpDef`.
+/// One AVP the root can look up: its key, its features and the path of its `AvpDef`.
 pub struct Entry {
     /// The AVP's Vendor-Id (0 for IETF AVPs).
     pub vendor: u32,
     /// The AVP's code.
     pub code: u32,
-    /// `#[cfg(...)]` of the AVP, or nothing when always compiled.
-    pub gate: TokenStream,
+    /// The features compiling the AVP, `None` when it is always compiled.
+    pub features: Option<BTreeSet<String>>,
     /// `self::m::defs::NAME`.
     pub def: TokenStream,
 }
@@ -39,25 +39,36 @@ pub fn avp_def(entries: Vec<Entry>, externs: &[TokenStream], rt: &TokenStream) -
     }
 
     let mut statics = Vec::new();
-    let mut table_arms = Vec::new();
-    let mut match_arms = Vec::new();
+    let mut vendor_arms = Vec::new();
+    let mut other_arms = Vec::new();
     for (vendor, mut list) in by_vendor {
         list.sort_by_key(|e| e.code);
         let (small, large): (Vec<Entry>, Vec<Entry>) =
             list.into_iter().partition(|e| e.code < MAX_TABLE_LEN);
         let len = small.last().map_or(0, |e| e.code as usize + 1);
         let dense = small.len() >= MIN_TABLE_AVPS && len <= small.len() * MAX_SLOTS_PER_AVP;
-        let rest = if dense {
+        if dense {
             let name = format_ident!("AVPS_OF_VENDOR_{}", vendor);
+            // The table and the vendor's arm exist when one of its AVPs does: base only has
+            // no 3GPP table, and no 35 KB of `None`s to index for a 3GPP key.
+            let union = small
+                .iter()
+                .chain(&large)
+                .try_fold(BTreeSet::new(), |mut all, e| {
+                    all.extend(e.features.iter().flatten().cloned());
+                    e.features.as_ref().map(|_| all)
+                });
+            let table_gate = super::gates::cfg(union.as_ref());
             // One block per gate (in order of first code), to write each `cfg` once.
-            let mut groups: Vec<(String, &TokenStream, Vec<TokenStream>)> = Vec::new();
+            let mut groups: Vec<(String, TokenStream, Vec<TokenStream>)> = Vec::new();
             for e in &small {
-                let key = e.gate.to_string();
+                let gate = super::gates::cfg(e.features.as_ref());
+                let key = gate.to_string();
                 let (def, code) = (&e.def, e.code as usize);
                 let set = quote!(t[#code] = Some(&#def););
                 match groups.iter_mut().find(|g| g.0 == key) {
                     Some(g) => g.2.push(set),
-                    None => groups.push((key, &e.gate, vec![set])),
+                    None => groups.push((key, gate, vec![set])),
                 }
             }
             let sets = groups.iter().map(|(key, gate, sets)| {
@@ -69,23 +80,43 @@ pub fn avp_def(entries: Vec<Entry>, externs: &[TokenStream], rt: &TokenStream) -
             });
             statics.push(quote! {
                 /// The AVPs of this vendor by code (see [`avp_def`]).
+                #table_gate
                 static #name: [Option<&#rt::dictionary::AvpDef>; #len] = {
                     let mut t: [Option<&#rt::dictionary::AvpDef>; #len] = [None; #len];
                     #(#sets)*
                     t
                 };
             });
-            table_arms.push(quote!(#vendor => &#name,));
-            large
+            // Codes beyond the table: a `match` on the code alone, within the vendor's arm.
+            let beyond = large.iter().map(|e| {
+                let gate = super::gates::cfg(e.features.as_ref());
+                let (def, code) = (&e.def, e.code);
+                quote!(#gate #code => Some(&#def),)
+            });
+            vendor_arms.push(if large.is_empty() {
+                quote!(#table_gate #vendor => #name.get(code as usize).copied().flatten(),)
+            } else {
+                quote! {
+                    #table_gate #vendor => match #name.get(code as usize) {
+                        Some(d) => *d,
+                        None => match code { #(#beyond)* _ => None },
+                    },
+                }
+            });
         } else {
-            small.into_iter().chain(large).collect()
-        };
-        for e in rest {
-            let (gate, def, code) = (&e.gate, &e.def, e.code);
-            match_arms.push(quote!(#gate (#vendor, #code) => Some(&#def),));
+            for e in small.iter().chain(&large) {
+                let gate = super::gates::cfg(e.features.as_ref());
+                let (def, code) = (&e.def, e.code);
+                other_arms.push(quote!(#gate (#vendor, #code) => Some(&#def),));
+            }
         }
     }
 
+    let others = if other_arms.is_empty() {
+        quote!(None)
+    } else {
+        quote!(match (vendor_id, code) { #(#other_arms)* _ => None })
+    };
     quote! {
         #(#statics)*
 
@@ -93,17 +124,12 @@ pub fn avp_def(entries: Vec<Entry>, externs: &[TokenStream], rt: &TokenStream) -
         /// time: the vendor's table indexed by code, else a short `match` of the AVPs the
         /// tables leave out.
         pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static #rt::dictionary::AvpDef> {
-            let table: &[Option<&'static #rt::dictionary::AvpDef>] = match vendor_id {
-                #(#table_arms)*
-                _ => &[],
-            };
-            if let Some(Some(d)) = table.get(code as usize) {
-                return Some(d);
-            }
+            // The tabled vendors first and alone in the outer `match`, so that reaching a
+            // table costs one or two comparisons.
             #[allow(unreachable_patterns)]
-            let local = match (vendor_id, code) {
-                #(#match_arms)*
-                _ => None,
+            let local = match vendor_id {
+                #(#vendor_arms)*
+                _ => #others,
             };
             if local.is_some() {
                 return local;

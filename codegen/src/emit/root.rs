@@ -90,7 +90,7 @@ pub fn root(
                 entries.push(super::lookup::Entry {
                     vendor: avp.key.vendor_id,
                     code: avp.key.code,
-                    gate: plan.gates.avp(&avp.key),
+                    features: plan.gates.avp_features(&avp.key).cloned(),
                     def: quote!(#p::defs::#n),
                 });
             }
