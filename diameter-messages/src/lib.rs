@@ -1903,6 +1903,30 @@ static AVPS_OF_VENDOR_0: [Option<&rt::dictionary::AvpDef>; 653usize] = {
     t
 };
 /// The AVPs of this vendor by code (see [`avp_def`]).
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s13",
+        feature = "s6a",
+        feature = "sh",
+        feature = "sy",
+        feature = "ts29061",
+        feature = "ts29128",
+        feature = "ts29140",
+        feature = "ts29173",
+        feature = "ts29212",
+        feature = "ts29214",
+        feature = "ts29217",
+        feature = "ts29229",
+        feature = "ts29273",
+        feature = "ts29336",
+        feature = "ts29338",
+        feature = "ts29344",
+        feature = "ts29368",
+        feature = "ts32299"
+    )
+)]
 static AVPS_OF_VENDOR_10415: [Option<&rt::dictionary::AvpDef>; 4414usize] = {
     let mut t: [Option<&rt::dictionary::AvpDef>; 4414usize] = [None; 4414usize];
     #[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
@@ -2956,41 +2980,68 @@ static AVPS_OF_VENDOR_10415: [Option<&rt::dictionary::AvpDef>; 4414usize] = {
 /// time: the vendor's table indexed by code, else a short `match` of the AVPs the
 /// tables leave out.
 pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::AvpDef> {
-    let table: &[Option<&'static rt::dictionary::AvpDef>] = match vendor_id {
-        0u32 => &AVPS_OF_VENDOR_0,
-        10415u32 => &AVPS_OF_VENDOR_10415,
-        _ => &[],
-    };
-    if let Some(Some(d)) = table.get(code as usize) {
-        return Some(d);
-    }
     #[allow(unreachable_patterns)]
-    let local = match (vendor_id, code) {
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts32299", feature = "xs0057")
-        )]
-        (5535u32, 9010u32) => Some(&self::xs0057::defs::AVP_3GPP2_BSID),
+    let local = match vendor_id {
+        0u32 => AVPS_OF_VENDOR_0.get(code as usize).copied().flatten(),
         #[cfg(
             any(
-                feature = "es283034",
                 feature = "rf",
                 feature = "ro",
+                feature = "s13",
+                feature = "s6a",
+                feature = "sh",
                 feature = "sy",
+                feature = "ts29061",
+                feature = "ts29128",
+                feature = "ts29140",
+                feature = "ts29173",
+                feature = "ts29212",
+                feature = "ts29214",
+                feature = "ts29217",
+                feature = "ts29229",
+                feature = "ts29273",
+                feature = "ts29336",
+                feature = "ts29338",
+                feature = "ts29344",
+                feature = "ts29368",
                 feature = "ts32299"
             )
         )]
-        (13019u32, 302u32) => Some(&self::es283034::defs::LOGICAL_ACCESS_ID),
-        #[cfg(
-            any(
-                feature = "es283034",
-                feature = "rf",
-                feature = "ro",
-                feature = "sy",
-                feature = "ts32299"
-            )
-        )]
-        (13019u32, 313u32) => Some(&self::es283034::defs::PHYSICAL_ACCESS_ID),
-        _ => None,
+        10415u32 => AVPS_OF_VENDOR_10415.get(code as usize).copied().flatten(),
+        _ => {
+            match (vendor_id, code) {
+                #[cfg(
+                    any(
+                        feature = "rf",
+                        feature = "ro",
+                        feature = "ts32299",
+                        feature = "xs0057"
+                    )
+                )]
+                (5535u32, 9010u32) => Some(&self::xs0057::defs::AVP_3GPP2_BSID),
+                #[cfg(
+                    any(
+                        feature = "es283034",
+                        feature = "rf",
+                        feature = "ro",
+                        feature = "sy",
+                        feature = "ts32299"
+                    )
+                )]
+                (13019u32, 302u32) => Some(&self::es283034::defs::LOGICAL_ACCESS_ID),
+                #[cfg(
+                    any(
+                        feature = "es283034",
+                        feature = "rf",
+                        feature = "ro",
+                        feature = "sy",
+                        feature = "ts32299"
+                    )
+                )]
+                (13019u32, 313u32) => Some(&self::es283034::defs::PHYSICAL_ACCESS_ID),
+                _ => None,
+            }
+        }
     };
     if local.is_some() {
         return local;
