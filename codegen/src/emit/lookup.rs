@@ -117,6 +117,11 @@ pub fn avp_def(entries: Vec<Entry>, externs: &[TokenStream], rt: &TokenStream) -
     } else {
         quote!(match (vendor_id, code) { #(#other_arms)* _ => None })
     };
+    let local = if vendor_arms.is_empty() {
+        others
+    } else {
+        quote!(match vendor_id { #(#vendor_arms)* _ => #others, })
+    };
     quote! {
         #(#statics)*
 
@@ -127,10 +132,7 @@ pub fn avp_def(entries: Vec<Entry>, externs: &[TokenStream], rt: &TokenStream) -
             // The tabled vendors first and alone in the outer `match`, so that reaching a
             // table costs one or two comparisons.
             #[allow(unreachable_patterns)]
-            let local = match vendor_id {
-                #(#vendor_arms)*
-                _ => #others,
-            };
+            let local = #local;
             if local.is_some() {
                 return local;
             }
