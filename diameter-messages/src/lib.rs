@@ -1592,2812 +1592,1456 @@ pub fn bit_names_in(
         .filter_map(|bit| sets.iter().find_map(|s| s.name(bit)))
         .collect()
 }
-/// The definition of AVP (`code`, `vendor_id`) in any enabled dictionary.
+/// The AVPs of this vendor by code (see [`avp_def`]).
+static AVPS_OF_VENDOR_0: [Option<&rt::dictionary::AvpDef>; 653usize] = {
+    let mut t: [Option<&rt::dictionary::AvpDef>; 653usize] = [None; 653usize];
+    t[1usize] = Some(&self::base::defs::USER_NAME);
+    t[25usize] = Some(&self::base::defs::CLASS);
+    t[27usize] = Some(&self::base::defs::SESSION_TIMEOUT);
+    t[33usize] = Some(&self::base::defs::PROXY_STATE);
+    t[44usize] = Some(&self::base::defs::ACCT_SESSION_ID);
+    t[50usize] = Some(&self::base::defs::ACCT_MULTI_SESSION_ID);
+    t[55usize] = Some(&self::base::defs::EVENT_TIMESTAMP);
+    t[85usize] = Some(&self::base::defs::ACCT_INTERIM_INTERVAL);
+    t[257usize] = Some(&self::base::defs::HOST_IP_ADDRESS);
+    t[258usize] = Some(&self::base::defs::AUTH_APPLICATION_ID);
+    t[259usize] = Some(&self::base::defs::ACCT_APPLICATION_ID);
+    t[260usize] = Some(&self::base::defs::VENDOR_SPECIFIC_APPLICATION_ID);
+    t[261usize] = Some(&self::base::defs::REDIRECT_HOST_USAGE);
+    t[262usize] = Some(&self::base::defs::REDIRECT_MAX_CACHE_TIME);
+    t[263usize] = Some(&self::base::defs::SESSION_ID);
+    t[264usize] = Some(&self::base::defs::ORIGIN_HOST);
+    t[265usize] = Some(&self::base::defs::SUPPORTED_VENDOR_ID);
+    t[266usize] = Some(&self::base::defs::VENDOR_ID);
+    t[267usize] = Some(&self::base::defs::FIRMWARE_REVISION);
+    t[268usize] = Some(&self::base::defs::RESULT_CODE);
+    t[269usize] = Some(&self::base::defs::PRODUCT_NAME);
+    t[270usize] = Some(&self::base::defs::SESSION_BINDING);
+    t[271usize] = Some(&self::base::defs::SESSION_SERVER_FAILOVER);
+    t[272usize] = Some(&self::base::defs::MULTI_ROUND_TIME_OUT);
+    t[273usize] = Some(&self::base::defs::DISCONNECT_CAUSE);
+    t[274usize] = Some(&self::base::defs::AUTH_REQUEST_TYPE);
+    t[276usize] = Some(&self::base::defs::AUTH_GRACE_PERIOD);
+    t[277usize] = Some(&self::base::defs::AUTH_SESSION_STATE);
+    t[278usize] = Some(&self::base::defs::ORIGIN_STATE_ID);
+    t[279usize] = Some(&self::base::defs::FAILED_AVP);
+    t[280usize] = Some(&self::base::defs::PROXY_HOST);
+    t[281usize] = Some(&self::base::defs::ERROR_MESSAGE);
+    t[282usize] = Some(&self::base::defs::ROUTE_RECORD);
+    t[283usize] = Some(&self::base::defs::DESTINATION_REALM);
+    t[284usize] = Some(&self::base::defs::PROXY_INFO);
+    t[285usize] = Some(&self::base::defs::RE_AUTH_REQUEST_TYPE);
+    t[287usize] = Some(&self::base::defs::ACCOUNTING_SUB_SESSION_ID);
+    t[291usize] = Some(&self::base::defs::AUTHORIZATION_LIFETIME);
+    t[292usize] = Some(&self::base::defs::REDIRECT_HOST);
+    t[293usize] = Some(&self::base::defs::DESTINATION_HOST);
+    t[294usize] = Some(&self::base::defs::ERROR_REPORTING_HOST);
+    t[295usize] = Some(&self::base::defs::TERMINATION_CAUSE);
+    t[296usize] = Some(&self::base::defs::ORIGIN_REALM);
+    t[297usize] = Some(&self::base::defs::EXPERIMENTAL_RESULT);
+    t[298usize] = Some(&self::base::defs::EXPERIMENTAL_RESULT_CODE);
+    t[299usize] = Some(&self::base::defs::INBAND_SECURITY_ID);
+    t[300usize] = Some(&self::base::defs::E2E_SEQUENCE);
+    t[480usize] = Some(&self::base::defs::ACCOUNTING_RECORD_TYPE);
+    t[483usize] = Some(&self::base::defs::ACCOUNTING_REALTIME_REQUIRED);
+    t[485usize] = Some(&self::base::defs::ACCOUNTING_RECORD_NUMBER);
+    #[cfg(feature = "nasreq")]
+    {
+        t[2usize] = Some(&self::nasreq::defs::USER_PASSWORD);
+        t[4usize] = Some(&self::nasreq::defs::NAS_IP_ADDRESS);
+        t[5usize] = Some(&self::nasreq::defs::NAS_PORT);
+        t[6usize] = Some(&self::nasreq::defs::SERVICE_TYPE);
+        t[7usize] = Some(&self::nasreq::defs::FRAMED_PROTOCOL);
+        t[8usize] = Some(&self::nasreq::defs::FRAMED_IP_ADDRESS);
+        t[9usize] = Some(&self::nasreq::defs::FRAMED_IP_NETMASK);
+        t[10usize] = Some(&self::nasreq::defs::FRAMED_ROUTING);
+        t[12usize] = Some(&self::nasreq::defs::FRAMED_MTU);
+        t[13usize] = Some(&self::nasreq::defs::FRAMED_COMPRESSION);
+        t[14usize] = Some(&self::nasreq::defs::LOGIN_IP_HOST);
+        t[15usize] = Some(&self::nasreq::defs::LOGIN_SERVICE);
+        t[16usize] = Some(&self::nasreq::defs::LOGIN_TCP_PORT);
+        t[18usize] = Some(&self::nasreq::defs::REPLY_MESSAGE);
+        t[19usize] = Some(&self::nasreq::defs::CALLBACK_NUMBER);
+        t[20usize] = Some(&self::nasreq::defs::CALLBACK_ID);
+        t[22usize] = Some(&self::nasreq::defs::FRAMED_ROUTE);
+        t[23usize] = Some(&self::nasreq::defs::FRAMED_IPX_NETWORK);
+        t[24usize] = Some(&self::nasreq::defs::STATE);
+        t[28usize] = Some(&self::nasreq::defs::IDLE_TIMEOUT);
+        t[31usize] = Some(&self::nasreq::defs::CALLING_STATION_ID);
+        t[32usize] = Some(&self::nasreq::defs::NAS_IDENTIFIER);
+        t[34usize] = Some(&self::nasreq::defs::LOGIN_LAT_SERVICE);
+        t[35usize] = Some(&self::nasreq::defs::LOGIN_LAT_NODE);
+        t[36usize] = Some(&self::nasreq::defs::LOGIN_LAT_GROUP);
+        t[37usize] = Some(&self::nasreq::defs::FRAMED_APPLETALK_LINK);
+        t[38usize] = Some(&self::nasreq::defs::FRAMED_APPLETALK_NETWORK);
+        t[39usize] = Some(&self::nasreq::defs::FRAMED_APPLETALK_ZONE);
+        t[41usize] = Some(&self::nasreq::defs::ACCT_DELAY_TIME);
+        t[45usize] = Some(&self::nasreq::defs::ACCT_AUTHENTIC);
+        t[46usize] = Some(&self::nasreq::defs::ACCT_SESSION_TIME);
+        t[51usize] = Some(&self::nasreq::defs::ACCT_LINK_COUNT);
+        t[60usize] = Some(&self::nasreq::defs::CHAP_CHALLENGE);
+        t[61usize] = Some(&self::nasreq::defs::NAS_PORT_TYPE);
+        t[62usize] = Some(&self::nasreq::defs::PORT_LIMIT);
+        t[63usize] = Some(&self::nasreq::defs::LOGIN_LAT_PORT);
+        t[64usize] = Some(&self::nasreq::defs::TUNNEL_TYPE);
+        t[65usize] = Some(&self::nasreq::defs::TUNNEL_MEDIUM_TYPE);
+        t[66usize] = Some(&self::nasreq::defs::TUNNEL_CLIENT_ENDPOINT);
+        t[67usize] = Some(&self::nasreq::defs::TUNNEL_SERVER_ENDPOINT);
+        t[68usize] = Some(&self::nasreq::defs::ACCT_TUNNEL_CONNECTION);
+        t[69usize] = Some(&self::nasreq::defs::TUNNEL_PASSWORD);
+        t[70usize] = Some(&self::nasreq::defs::ARAP_PASSWORD);
+        t[71usize] = Some(&self::nasreq::defs::ARAP_FEATURES);
+        t[72usize] = Some(&self::nasreq::defs::ARAP_ZONE_ACCESS);
+        t[73usize] = Some(&self::nasreq::defs::ARAP_SECURITY);
+        t[74usize] = Some(&self::nasreq::defs::ARAP_SECURITY_DATA);
+        t[75usize] = Some(&self::nasreq::defs::PASSWORD_RETRY);
+        t[76usize] = Some(&self::nasreq::defs::PROMPT);
+        t[77usize] = Some(&self::nasreq::defs::CONNECT_INFO);
+        t[78usize] = Some(&self::nasreq::defs::CONFIGURATION_TOKEN);
+        t[81usize] = Some(&self::nasreq::defs::TUNNEL_PRIVATE_GROUP_ID);
+        t[82usize] = Some(&self::nasreq::defs::TUNNEL_ASSIGNMENT_ID);
+        t[83usize] = Some(&self::nasreq::defs::TUNNEL_PREFERENCE);
+        t[84usize] = Some(&self::nasreq::defs::ARAP_CHALLENGE_RESPONSE);
+        t[86usize] = Some(&self::nasreq::defs::ACCT_TUNNEL_PACKETS_LOST);
+        t[87usize] = Some(&self::nasreq::defs::NAS_PORT_ID);
+        t[88usize] = Some(&self::nasreq::defs::FRAMED_POOL);
+        t[90usize] = Some(&self::nasreq::defs::TUNNEL_CLIENT_AUTH_ID);
+        t[91usize] = Some(&self::nasreq::defs::TUNNEL_SERVER_AUTH_ID);
+        t[94usize] = Some(&self::nasreq::defs::ORIGINATING_LINE_INFO);
+        t[95usize] = Some(&self::nasreq::defs::NAS_I_PV6_ADDRESS);
+        t[96usize] = Some(&self::nasreq::defs::FRAMED_INTERFACE_ID);
+        t[97usize] = Some(&self::nasreq::defs::FRAMED_I_PV6_PREFIX);
+        t[98usize] = Some(&self::nasreq::defs::LOGIN_I_PV6_HOST);
+        t[99usize] = Some(&self::nasreq::defs::FRAMED_I_PV6_ROUTE);
+        t[100usize] = Some(&self::nasreq::defs::FRAMED_I_PV6_POOL);
+        t[365usize] = Some(&self::nasreq::defs::ACCOUNTING_INPUT_PACKETS);
+        t[366usize] = Some(&self::nasreq::defs::ACCOUNTING_OUTPUT_PACKETS);
+        t[400usize] = Some(&self::nasreq::defs::NAS_FILTER_RULE);
+        t[401usize] = Some(&self::nasreq::defs::TUNNELING);
+        t[402usize] = Some(&self::nasreq::defs::CHAP_AUTH);
+        t[403usize] = Some(&self::nasreq::defs::CHAP_ALGORITHM);
+        t[404usize] = Some(&self::nasreq::defs::CHAP_IDENT);
+        t[405usize] = Some(&self::nasreq::defs::CHAP_RESPONSE);
+        t[406usize] = Some(&self::nasreq::defs::ACCOUNTING_AUTH_METHOD);
+        t[407usize] = Some(&self::nasreq::defs::QO_S_FILTER_RULE);
+        t[408usize] = Some(&self::nasreq::defs::ORIGIN_AAA_PROTOCOL);
+    }
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "nasreq",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
+    {
+        t[11usize] = Some(&self::nasreq::defs::FILTER_ID);
+    }
+    #[cfg(any(feature = "nasreq", feature = "rf", feature = "ro", feature = "ts32299"))]
+    {
+        t[30usize] = Some(&self::nasreq::defs::CALLED_STATION_ID);
+        t[363usize] = Some(&self::nasreq::defs::ACCOUNTING_INPUT_OCTETS);
+        t[364usize] = Some(&self::nasreq::defs::ACCOUNTING_OUTPUT_OCTETS);
+    }
+    #[cfg(any(feature = "rfc5447", feature = "s6a"))]
+    {
+        t[125usize] = Some(&self::rfc5447::defs::MIP6_HOME_LINK_PREFIX);
+        t[486usize] = Some(&self::rfc5447::defs::MIP6_AGENT_INFO);
+    }
+    #[cfg(
+        any(
+            feature = "rfc7944",
+            feature = "s13",
+            feature = "s6a",
+            feature = "sh",
+            feature = "sy"
+        )
+    )]
+    {
+        t[301usize] = Some(&self::rfc7944::defs::DRMP);
+    }
+    #[cfg(any(feature = "rfc4004", feature = "rfc5447", feature = "s6a"))]
+    {
+        t[334usize] = Some(&self::rfc4004::defs::MIP_HOME_AGENT_ADDRESS);
+        t[348usize] = Some(&self::rfc4004::defs::MIP_HOME_AGENT_HOST);
+    }
+    #[cfg(any(feature = "credit_control", feature = "ro"))]
+    {
+        t[411usize] = Some(&self::credit_control::defs::CC_CORRELATION_ID);
+        t[415usize] = Some(&self::credit_control::defs::CC_REQUEST_NUMBER);
+        t[416usize] = Some(&self::credit_control::defs::CC_REQUEST_TYPE);
+        t[418usize] = Some(&self::credit_control::defs::CC_SESSION_FAILOVER);
+        t[423usize] = Some(&self::credit_control::defs::COST_INFORMATION);
+        t[424usize] = Some(&self::credit_control::defs::COST_UNIT);
+        t[427usize] = Some(&self::credit_control::defs::CREDIT_CONTROL_FAILURE_HANDLING);
+        t[428usize] = Some(
+            &self::credit_control::defs::DIRECT_DEBITING_FAILURE_HANDLING,
+        );
+        t[436usize] = Some(&self::credit_control::defs::REQUESTED_ACTION);
+        t[455usize] = Some(&self::credit_control::defs::MULTIPLE_SERVICES_INDICATOR);
+    }
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts32299"
+        )
+    )]
+    {
+        t[412usize] = Some(&self::credit_control::defs::CC_INPUT_OCTETS);
+        t[413usize] = Some(&self::credit_control::defs::CC_MONEY);
+        t[414usize] = Some(&self::credit_control::defs::CC_OUTPUT_OCTETS);
+        t[417usize] = Some(&self::credit_control::defs::CC_SERVICE_SPECIFIC_UNITS);
+        t[420usize] = Some(&self::credit_control::defs::CC_TIME);
+        t[421usize] = Some(&self::credit_control::defs::CC_TOTAL_OCTETS);
+        t[425usize] = Some(&self::credit_control::defs::CURRENCY_CODE);
+        t[429usize] = Some(&self::credit_control::defs::EXPONENT);
+        t[430usize] = Some(&self::credit_control::defs::FINAL_UNIT_INDICATION);
+        t[431usize] = Some(&self::credit_control::defs::GRANTED_SERVICE_UNIT);
+        t[432usize] = Some(&self::credit_control::defs::RATING_GROUP);
+        t[433usize] = Some(&self::credit_control::defs::REDIRECT_ADDRESS_TYPE);
+        t[434usize] = Some(&self::credit_control::defs::REDIRECT_SERVER);
+        t[435usize] = Some(&self::credit_control::defs::REDIRECT_SERVER_ADDRESS);
+        t[437usize] = Some(&self::credit_control::defs::REQUESTED_SERVICE_UNIT);
+        t[438usize] = Some(&self::credit_control::defs::RESTRICTION_FILTER_RULE);
+        t[439usize] = Some(&self::credit_control::defs::SERVICE_IDENTIFIER);
+        t[445usize] = Some(&self::credit_control::defs::UNIT_VALUE);
+        t[446usize] = Some(&self::credit_control::defs::USED_SERVICE_UNIT);
+        t[447usize] = Some(&self::credit_control::defs::VALUE_DIGITS);
+        t[448usize] = Some(&self::credit_control::defs::VALIDITY_TIME);
+        t[451usize] = Some(&self::credit_control::defs::TARIFF_TIME_CHANGE);
+        t[452usize] = Some(&self::credit_control::defs::TARIFF_CHANGE_USAGE);
+        t[453usize] = Some(&self::credit_control::defs::G_S_U_POOL_IDENTIFIER);
+        t[454usize] = Some(&self::credit_control::defs::CC_UNIT_TYPE);
+        t[456usize] = Some(
+            &self::credit_control::defs::MULTIPLE_SERVICES_CREDIT_CONTROL,
+        );
+        t[457usize] = Some(&self::credit_control::defs::G_S_U_POOL_REFERENCE);
+        t[458usize] = Some(&self::credit_control::defs::USER_EQUIPMENT_INFO);
+        t[459usize] = Some(&self::credit_control::defs::USER_EQUIPMENT_INFO_TYPE);
+        t[460usize] = Some(&self::credit_control::defs::USER_EQUIPMENT_INFO_VALUE);
+    }
+    #[cfg(feature = "credit_control")]
+    {
+        t[419usize] = Some(&self::credit_control::defs::CC_SUB_SESSION_ID);
+        t[422usize] = Some(&self::credit_control::defs::CHECK_BALANCE_RESULT);
+        t[426usize] = Some(&self::credit_control::defs::CREDIT_CONTROL);
+        t[440usize] = Some(&self::credit_control::defs::SERVICE_PARAMETER_INFO);
+        t[441usize] = Some(&self::credit_control::defs::SERVICE_PARAMETER_TYPE);
+        t[442usize] = Some(&self::credit_control::defs::SERVICE_PARAMETER_VALUE);
+    }
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "sy",
+            feature = "ts32299"
+        )
+    )]
+    {
+        t[443usize] = Some(&self::credit_control::defs::SUBSCRIPTION_ID);
+        t[444usize] = Some(&self::credit_control::defs::SUBSCRIPTION_ID_DATA);
+        t[450usize] = Some(&self::credit_control::defs::SUBSCRIPTION_ID_TYPE);
+    }
+    #[cfg(
+        any(
+            feature = "credit_control",
+            feature = "rf",
+            feature = "ro",
+            feature = "ts29214",
+            feature = "ts32299"
+        )
+    )]
+    {
+        t[449usize] = Some(&self::credit_control::defs::FINAL_UNIT_ACTION);
+    }
+    #[cfg(any(feature = "credit_control", feature = "rf", feature = "ro"))]
+    {
+        t[461usize] = Some(&self::credit_control::defs::SERVICE_CONTEXT_ID);
+    }
+    #[cfg(any(feature = "rfc5778", feature = "s6a", feature = "ts29336"))]
+    {
+        t[493usize] = Some(&self::rfc5778::defs::SERVICE_SELECTION);
+    }
+    #[cfg(any(feature = "rfc5777", feature = "s6a", feature = "ts29336"))]
+    {
+        t[561usize] = Some(&self::rfc5777::defs::TIME_OF_DAY_START);
+        t[562usize] = Some(&self::rfc5777::defs::TIME_OF_DAY_END);
+        t[563usize] = Some(&self::rfc5777::defs::DAY_OF_WEEK_MASK);
+    }
+    #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
+    {
+        t[621usize] = Some(&self::rfc7683::defs::OC_SUPPORTED_FEATURES);
+        t[622usize] = Some(&self::rfc7683::defs::OC_FEATURE_VECTOR);
+        t[623usize] = Some(&self::rfc7683::defs::OC_OLR);
+        t[624usize] = Some(&self::rfc7683::defs::OC_SEQUENCE_NUMBER);
+        t[625usize] = Some(&self::rfc7683::defs::OC_VALIDITY_DURATION);
+        t[626usize] = Some(&self::rfc7683::defs::OC_REPORT_TYPE);
+    }
+    #[cfg(
+        any(
+            feature = "rfc7683",
+            feature = "s6a",
+            feature = "sh",
+            feature = "sy",
+            feature = "ts32299"
+        )
+    )]
+    {
+        t[627usize] = Some(&self::rfc7683::defs::OC_REDUCTION_PERCENTAGE);
+    }
+    #[cfg(any(feature = "rfc8583", feature = "s6a", feature = "sh", feature = "sy"))]
+    {
+        t[649usize] = Some(&self::rfc8583::defs::SOURCE_ID);
+        t[650usize] = Some(&self::rfc8583::defs::LOAD);
+        t[651usize] = Some(&self::rfc8583::defs::LOAD_TYPE);
+        t[652usize] = Some(&self::rfc8583::defs::LOAD_VALUE);
+    }
+    t
+};
+/// The AVPs of this vendor by code (see [`avp_def`]).
+#[cfg(
+    any(
+        feature = "rf",
+        feature = "ro",
+        feature = "s13",
+        feature = "s6a",
+        feature = "sh",
+        feature = "sy",
+        feature = "ts29061",
+        feature = "ts29128",
+        feature = "ts29140",
+        feature = "ts29173",
+        feature = "ts29212",
+        feature = "ts29214",
+        feature = "ts29217",
+        feature = "ts29229",
+        feature = "ts29273",
+        feature = "ts29336",
+        feature = "ts29338",
+        feature = "ts29344",
+        feature = "ts29368",
+        feature = "ts32299"
+    )
+)]
+static AVPS_OF_VENDOR_10415: [Option<&rt::dictionary::AvpDef>; 4414usize] = {
+    let mut t: [Option<&rt::dictionary::AvpDef>; 4414usize] = [None; 4414usize];
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299"))]
+    {
+        t[1usize] = Some(&self::ts29061::defs::AVP_3GPP_IMSI);
+        t[2usize] = Some(&self::ts29061::defs::AVP_3GPP_CHARGING_ID);
+        t[3usize] = Some(&self::ts29061::defs::AVP_3GPP_PDP_TYPE);
+        t[8usize] = Some(&self::ts29061::defs::AVP_3GPP_IMSI_MCC_MNC);
+        t[9usize] = Some(&self::ts29061::defs::AVP_3GPP_GGSN_MCC_MNC);
+        t[10usize] = Some(&self::ts29061::defs::AVP_3GPP_NSAPI);
+        t[11usize] = Some(&self::ts29061::defs::AVP_3GPP_SESSION_STOP_INDICATOR);
+        t[12usize] = Some(&self::ts29061::defs::AVP_3GPP_SELECTION_MODE);
+        t[18usize] = Some(&self::ts29061::defs::AVP_3GPP_SGSN_MCC_MNC);
+        t[21usize] = Some(&self::ts29061::defs::AVP_3GPP_RAT_TYPE);
+        t[22usize] = Some(&self::ts29061::defs::AVP_3GPP_USER_LOCATION_INFO);
+        t[23usize] = Some(&self::ts29061::defs::AVP_3GPP_MS_TIME_ZONE);
+        t[900usize] = Some(&self::ts29061::defs::TMGI);
+        t[903usize] = Some(&self::ts29061::defs::MBMS_SERVICE_AREA);
+        t[907usize] = Some(&self::ts29061::defs::MBMS_2G_3G_INDICATOR);
+        t[908usize] = Some(&self::ts29061::defs::MBMS_SESSION_IDENTITY);
+        t[921usize] = Some(&self::ts29061::defs::CN_IP_MULTICAST_DISTRIBUTION);
+    }
+    #[cfg(feature = "ts29061")]
+    {
+        t[4usize] = Some(&self::ts29061::defs::AVP_3GPP_CG_ADDRESS);
+        t[5usize] = Some(&self::ts29061::defs::AVP_3GPP_GPRS_NEGOTIATED_QO_S_PROFILE);
+        t[6usize] = Some(&self::ts29061::defs::AVP_3GPP_SGSN_ADDRESS);
+        t[7usize] = Some(&self::ts29061::defs::AVP_3GPP_GGSN_ADDRESS);
+        t[14usize] = Some(&self::ts29061::defs::AVP_3GPP_CG_IPV6_ADDRESS);
+        t[15usize] = Some(&self::ts29061::defs::AVP_3GPP_SGSN_IPV6_ADDRESS);
+        t[16usize] = Some(&self::ts29061::defs::AVP_3GPP_GGSN_IPV6_ADDRESS);
+        t[17usize] = Some(&self::ts29061::defs::AVP_3GPP_IPV6_DNS_SERVERS);
+        t[20usize] = Some(&self::ts29061::defs::AVP_3GPP_IMEISV);
+        t[24usize] = Some(&self::ts29061::defs::AVP_3GPP_CAMEL_CHARGING_INFO);
+        t[25usize] = Some(&self::ts29061::defs::AVP_3GPP_PACKET_FILTER);
+        t[26usize] = Some(&self::ts29061::defs::AVP_3GPP_NEGOTIATED_DSCP);
+        t[27usize] = Some(&self::ts29061::defs::AVP_3GPP_ALLOCATE_IP_TYPE);
+        t[29usize] = Some(&self::ts29061::defs::TWAN_IDENTIFIER);
+        t[30usize] = Some(&self::ts29061::defs::AVP_3GPP_USER_LOCATION_INFO_TIME);
+        t[31usize] = Some(&self::ts29061::defs::AVP_3GPP_SECONDARY_RAT_USAGE);
+        t[901usize] = Some(&self::ts29061::defs::REQUIRED_MBMS_BEARER_CAPABILITIES);
+        t[906usize] = Some(&self::ts29061::defs::MBMS_SERVICE_TYPE);
+        t[909usize] = Some(&self::ts29061::defs::RAI);
+        t[929usize] = Some(&self::ts29061::defs::MBMS_DATA_TRANSFER_START);
+        t[930usize] = Some(&self::ts29061::defs::MBMS_DATA_TRANSFER_STOP);
+    }
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29061",
+            feature = "ts29344",
+            feature = "ts32299"
+        )
+    )]
+    {
+        t[13usize] = Some(&self::ts29061::defs::AVP_3GPP_CHARGING_CHARACTERISTICS);
+    }
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299"))]
+    {
+        t[503usize] = Some(
+            &self::ts29214::defs::ACCESS_NETWORK_CHARGING_IDENTIFIER_VALUE,
+        );
+        t[505usize] = Some(&self::ts29214::defs::AF_CHARGING_IDENTIFIER);
+        t[509usize] = Some(&self::ts29214::defs::FLOW_NUMBER);
+        t[510usize] = Some(&self::ts29214::defs::FLOWS);
+        t[518usize] = Some(&self::ts29214::defs::MEDIA_COMPONENT_NUMBER);
+        t[531usize] = Some(&self::ts29214::defs::SPONSOR_IDENTITY);
+        t[532usize] = Some(&self::ts29214::defs::APPLICATION_SERVICE_PROVIDER_IDENTITY);
+        t[549usize] = Some(&self::ts29214::defs::MEDIA_COMPONENT_STATUS);
+        t[552usize] = Some(&self::ts29214::defs::CONTENT_VERSION);
+    }
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29212",
+            feature = "ts29214",
+            feature = "ts32299"
+        )
+    )]
+    {
+        t[515usize] = Some(&self::ts29214::defs::MAX_REQUESTED_BANDWIDTH_DL);
+        t[516usize] = Some(&self::ts29214::defs::MAX_REQUESTED_BANDWIDTH_UL);
+        t[554usize] = Some(&self::ts29214::defs::EXTENDED_MAX_REQUESTED_BW_DL);
+        t[555usize] = Some(&self::ts29214::defs::EXTENDED_MAX_REQUESTED_BW_UL);
+    }
+    #[cfg(any(feature = "s6a", feature = "ts29229"))]
+    {
+        t[600usize] = Some(&self::ts29229::defs::VISITED_NETWORK_IDENTIFIER);
+        t[625usize] = Some(&self::ts29229::defs::CONFIDENTIALITY_KEY);
+        t[626usize] = Some(&self::ts29229::defs::INTEGRITY_KEY);
+    }
+    #[cfg(any(feature = "sh", feature = "ts29229"))]
+    {
+        t[601usize] = Some(&self::ts29229::defs::PUBLIC_IDENTITY);
+        t[634usize] = Some(&self::ts29229::defs::WILDCARDED_PUBLIC_IDENTITY);
+        t[636usize] = Some(&self::ts29229::defs::WILDCARDED_IMPU);
+    }
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "sh",
+            feature = "ts29229",
+            feature = "ts32299"
+        )
+    )]
+    {
+        t[602usize] = Some(&self::ts29229::defs::SERVER_NAME);
+        t[650usize] = Some(&self::ts29229::defs::SESSION_PRIORITY);
+    }
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299"))]
+    {
+        t[603usize] = Some(&self::ts29229::defs::SERVER_CAPABILITIES);
+        t[604usize] = Some(&self::ts29229::defs::MANDATORY_CAPABILITY);
+        t[605usize] = Some(&self::ts29229::defs::OPTIONAL_CAPABILITY);
+    }
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "sh",
+            feature = "sy",
+            feature = "ts29229",
+            feature = "ts32299"
+        )
+    )]
+    {
+        t[628usize] = Some(&self::ts29229::defs::SUPPORTED_FEATURES);
+        t[629usize] = Some(&self::ts29229::defs::FEATURE_LIST_ID);
+        t[630usize] = Some(&self::ts29229::defs::FEATURE_LIST);
+    }
+    #[cfg(feature = "sh")]
+    {
+        t[700usize] = Some(&self::sh::defs::USER_IDENTITY);
+        t[702usize] = Some(&self::sh::defs::USER_DATA);
+        t[703usize] = Some(&self::sh::defs::DATA_REFERENCE);
+        t[704usize] = Some(&self::sh::defs::SERVICE_INDICATION);
+        t[705usize] = Some(&self::sh::defs::SUBS_REQ_TYPE);
+        t[706usize] = Some(&self::sh::defs::REQUESTED_DOMAIN);
+        t[707usize] = Some(&self::sh::defs::CURRENT_LOCATION);
+        t[708usize] = Some(&self::sh::defs::IDENTITY_SET);
+        t[709usize] = Some(&self::sh::defs::EXPIRY_TIME);
+        t[710usize] = Some(&self::sh::defs::SEND_DATA_INDICATION);
+        t[711usize] = Some(&self::sh::defs::DSAI_TAG);
+        t[712usize] = Some(&self::sh::defs::ONE_TIME_NOTIFICATION);
+        t[713usize] = Some(&self::sh::defs::REQUESTED_NODES);
+        t[714usize] = Some(&self::sh::defs::SERVING_NODE_INDICATION);
+        t[715usize] = Some(&self::sh::defs::REPOSITORY_DATA_ID);
+        t[716usize] = Some(&self::sh::defs::SEQUENCE_NUMBER);
+        t[717usize] = Some(&self::sh::defs::PRE_PAGING_SUPPORTED);
+        t[718usize] = Some(&self::sh::defs::LOCAL_TIME_ZONE_INDICATION);
+        t[719usize] = Some(&self::sh::defs::UDR_FLAGS);
+        t[720usize] = Some(&self::sh::defs::CALL_REFERENCE_INFO);
+        t[721usize] = Some(&self::sh::defs::CALL_REFERENCE_NUMBER);
+        t[722usize] = Some(&self::sh::defs::AS_NUMBER);
+    }
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "sh",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
+    {
+        t[701usize] = Some(&self::sh::defs::MSISDN);
+        t[3111usize] = Some(&self::ts29336::defs::EXTERNAL_IDENTIFIER);
+    }
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
+    {
+        t[823usize] = Some(&self::ts32299::defs::EVENT_TYPE);
+        t[824usize] = Some(&self::ts32299::defs::SIP_METHOD);
+        t[825usize] = Some(&self::ts32299::defs::EVENT);
+        t[826usize] = Some(&self::ts32299::defs::CONTENT_TYPE);
+        t[827usize] = Some(&self::ts32299::defs::CONTENT_LENGTH);
+        t[828usize] = Some(&self::ts32299::defs::CONTENT_DISPOSITION);
+        t[829usize] = Some(&self::ts32299::defs::ROLE_OF_NODE);
+        t[830usize] = Some(&self::ts32299::defs::USER_SESSION_ID);
+        t[831usize] = Some(&self::ts32299::defs::CALLING_PARTY_ADDRESS);
+        t[832usize] = Some(&self::ts32299::defs::CALLED_PARTY_ADDRESS);
+        t[833usize] = Some(&self::ts32299::defs::TIME_STAMPS);
+        t[834usize] = Some(&self::ts32299::defs::SIP_REQUEST_TIMESTAMP);
+        t[835usize] = Some(&self::ts32299::defs::SIP_RESPONSE_TIMESTAMP);
+        t[836usize] = Some(&self::ts32299::defs::APPLICATION_SERVER);
+        t[837usize] = Some(
+            &self::ts32299::defs::APPLICATION_PROVIDED_CALLED_PARTY_ADDRESS,
+        );
+        t[838usize] = Some(&self::ts32299::defs::INTER_OPERATOR_IDENTIFIER);
+        t[839usize] = Some(&self::ts32299::defs::ORIGINATING_IOI);
+        t[840usize] = Some(&self::ts32299::defs::TERMINATING_IOI);
+        t[841usize] = Some(&self::ts32299::defs::IMS_CHARGING_IDENTIFIER);
+        t[842usize] = Some(&self::ts32299::defs::SDP_SESSION_DESCRIPTION);
+        t[843usize] = Some(&self::ts32299::defs::SDP_MEDIA_COMPONENT);
+        t[844usize] = Some(&self::ts32299::defs::SDP_MEDIA_NAME);
+        t[845usize] = Some(&self::ts32299::defs::SDP_MEDIA_DESCRIPTION);
+        t[846usize] = Some(&self::ts32299::defs::CG_ADDRESS);
+        t[847usize] = Some(&self::ts32299::defs::GGSN_ADDRESS);
+        t[850usize] = Some(&self::ts32299::defs::APPLICATION_SERVER_INFORMATION);
+        t[851usize] = Some(&self::ts32299::defs::TRUNK_GROUP_ID);
+        t[852usize] = Some(&self::ts32299::defs::INCOMING_TRUNK_GROUP_ID);
+        t[853usize] = Some(&self::ts32299::defs::OUTGOING_TRUNK_GROUP_ID);
+        t[854usize] = Some(&self::ts32299::defs::BEARER_SERVICE);
+        t[855usize] = Some(&self::ts32299::defs::SERVICE_ID);
+        t[856usize] = Some(&self::ts32299::defs::ASSOCIATED_URI);
+        t[858usize] = Some(&self::ts32299::defs::PO_C_CONTROLLING_ADDRESS);
+        t[859usize] = Some(&self::ts32299::defs::PO_C_GROUP_NAME);
+        t[861usize] = Some(&self::ts32299::defs::CAUSE_CODE);
+        t[862usize] = Some(&self::ts32299::defs::NODE_FUNCTIONALITY);
+        t[863usize] = Some(&self::ts32299::defs::SERVICE_SPECIFIC_DATA);
+        t[864usize] = Some(&self::ts32299::defs::ORIGINATOR);
+        t[865usize] = Some(&self::ts32299::defs::PS_FURNISH_CHARGING_INFORMATION);
+        t[866usize] = Some(&self::ts32299::defs::PS_FREE_FORMAT_DATA);
+        t[867usize] = Some(&self::ts32299::defs::PS_APPEND_FREE_FORMAT_DATA);
+        t[873usize] = Some(&self::ts32299::defs::SERVICE_INFORMATION);
+        t[874usize] = Some(&self::ts32299::defs::PS_INFORMATION);
+        t[876usize] = Some(&self::ts32299::defs::IMS_INFORMATION);
+        t[877usize] = Some(&self::ts32299::defs::MMS_INFORMATION);
+        t[878usize] = Some(&self::ts32299::defs::LCS_INFORMATION);
+        t[879usize] = Some(&self::ts32299::defs::PO_C_INFORMATION);
+        t[880usize] = Some(&self::ts32299::defs::MBMS_INFORMATION);
+        t[881usize] = Some(&self::ts32299::defs::QUOTA_CONSUMPTION_TIME);
+        t[882usize] = Some(&self::ts32299::defs::MEDIA_INITIATOR_FLAG);
+        t[883usize] = Some(&self::ts32299::defs::PO_C_SERVER_ROLE);
+        t[884usize] = Some(&self::ts32299::defs::PO_C_SESSION_TYPE);
+        t[885usize] = Some(&self::ts32299::defs::NUMBER_OF_PARTICIPANTS);
+        t[886usize] = Some(&self::ts32299::defs::ORIGINATOR_ADDRESS);
+        t[887usize] = Some(&self::ts32299::defs::PARTICIPANTS_INVOLVED);
+        t[888usize] = Some(&self::ts32299::defs::EXPIRES);
+        t[889usize] = Some(&self::ts32299::defs::MESSAGE_BODY);
+        t[897usize] = Some(&self::ts32299::defs::ADDRESS_DATA);
+        t[898usize] = Some(&self::ts32299::defs::ADDRESS_DOMAIN);
+        t[899usize] = Some(&self::ts32299::defs::ADDRESS_TYPE);
+        t[1200usize] = Some(&self::ts32299::defs::DOMAIN_NAME);
+        t[1201usize] = Some(&self::ts32299::defs::RECIPIENT_ADDRESS);
+        t[1202usize] = Some(&self::ts32299::defs::SUBMISSION_TIME);
+        t[1203usize] = Some(&self::ts32299::defs::MM_CONTENT_TYPE);
+        t[1204usize] = Some(&self::ts32299::defs::TYPE_NUMBER);
+        t[1205usize] = Some(&self::ts32299::defs::ADDITIONAL_TYPE_INFORMATION);
+        t[1206usize] = Some(&self::ts32299::defs::CONTENT_SIZE);
+        t[1207usize] = Some(&self::ts32299::defs::ADDITIONAL_CONTENT_INFORMATION);
+        t[1208usize] = Some(&self::ts32299::defs::ADDRESSEE_TYPE);
+        t[1209usize] = Some(&self::ts32299::defs::PRIORITY);
+        t[1210usize] = Some(&self::ts32299::defs::MESSAGE_ID);
+        t[1211usize] = Some(&self::ts32299::defs::MESSAGE_TYPE);
+        t[1212usize] = Some(&self::ts32299::defs::MESSAGE_SIZE);
+        t[1213usize] = Some(&self::ts32299::defs::MESSAGE_CLASS);
+        t[1214usize] = Some(&self::ts32299::defs::CLASS_IDENTIFIER);
+        t[1215usize] = Some(&self::ts32299::defs::TOKEN_TEXT);
+        t[1216usize] = Some(&self::ts32299::defs::DELIVERY_REPORT_REQUESTED);
+        t[1217usize] = Some(&self::ts32299::defs::ADAPTATIONS);
+        t[1218usize] = Some(&self::ts32299::defs::APPLIC_ID);
+        t[1219usize] = Some(&self::ts32299::defs::AUX_APPLIC_INFO);
+        t[1220usize] = Some(&self::ts32299::defs::CONTENT_CLASS);
+        t[1221usize] = Some(&self::ts32299::defs::DRM_CONTENT);
+        t[1222usize] = Some(&self::ts32299::defs::READ_REPLY_REPORT_REQUESTED);
+        t[1223usize] = Some(&self::ts32299::defs::REPLY_APPLIC_ID);
+        t[1224usize] = Some(&self::ts32299::defs::FILE_REPAIR_SUPPORTED);
+        t[1225usize] = Some(&self::ts32299::defs::MBMS_USER_SERVICE_TYPE);
+        t[1226usize] = Some(&self::ts32299::defs::UNIT_QUOTA_THRESHOLD);
+        t[1228usize] = Some(&self::ts32299::defs::SGSN_ADDRESS);
+        t[1229usize] = Some(&self::ts32299::defs::PO_C_SESSION_ID);
+        t[1230usize] = Some(&self::ts32299::defs::DEFERRED_LOCATION_EVENT_TYPE);
+        t[1231usize] = Some(&self::ts32299::defs::LCS_APN);
+        t[1232usize] = Some(&self::ts32299::defs::LCS_CLIENT_ID);
+        t[1233usize] = Some(&self::ts32299::defs::LCS_CLIENT_DIALED_BY_MS);
+        t[1234usize] = Some(&self::ts32299::defs::LCS_CLIENT_EXTERNAL_ID);
+        t[1235usize] = Some(&self::ts32299::defs::LCS_CLIENT_NAME);
+        t[1236usize] = Some(&self::ts32299::defs::LCS_DATA_CODING_SCHEME);
+        t[1237usize] = Some(&self::ts32299::defs::LCS_FORMAT_INDICATOR);
+        t[1238usize] = Some(&self::ts32299::defs::LCS_NAME_STRING);
+        t[1239usize] = Some(&self::ts32299::defs::LCS_REQUESTOR_ID);
+        t[1240usize] = Some(&self::ts32299::defs::LCS_REQUESTOR_ID_STRING);
+        t[1241usize] = Some(&self::ts32299::defs::LCS_CLIENT_TYPE);
+        t[1242usize] = Some(&self::ts32299::defs::LOCATION_ESTIMATE);
+        t[1243usize] = Some(&self::ts32299::defs::LOCATION_ESTIMATE_TYPE);
+        t[1244usize] = Some(&self::ts32299::defs::LOCATION_TYPE);
+        t[1245usize] = Some(&self::ts32299::defs::POSITIONING_DATA);
+        t[1247usize] = Some(&self::ts32299::defs::PDP_CONTEXT_TYPE);
+        t[1248usize] = Some(&self::ts32299::defs::MM_BOX_STORAGE_REQUESTED);
+        t[1249usize] = Some(&self::ts32299::defs::SERVICE_SPECIFIC_INFO);
+        t[1250usize] = Some(&self::ts32299::defs::CALLED_ASSERTED_IDENTITY);
+        t[1251usize] = Some(&self::ts32299::defs::REQUESTED_PARTY_ADDRESS);
+        t[1252usize] = Some(&self::ts32299::defs::PO_C_USER_ROLE);
+        t[1253usize] = Some(&self::ts32299::defs::PO_C_USER_ROLE_I_DS);
+        t[1254usize] = Some(&self::ts32299::defs::PO_C_USER_ROLE_INFO_UNITS);
+        t[1255usize] = Some(&self::ts32299::defs::TALK_BURST_EXCHANGE);
+        t[1257usize] = Some(&self::ts32299::defs::SERVICE_SPECIFIC_TYPE);
+        t[1259usize] = Some(&self::ts32299::defs::PARTICIPANT_ACCESS_PRIORITY);
+        t[1260usize] = Some(&self::ts32299::defs::PARTICIPANT_GROUP);
+        t[1261usize] = Some(&self::ts32299::defs::PO_C_CHANGE_CONDITION);
+        t[1262usize] = Some(&self::ts32299::defs::PO_C_CHANGE_TIME);
+        t[1263usize] = Some(&self::ts32299::defs::ACCESS_NETWORK_INFORMATION);
+        t[1265usize] = Some(&self::ts32299::defs::BASE_TIME_INTERVAL);
+        t[1268usize] = Some(&self::ts32299::defs::ENVELOPE_REPORTING);
+        t[1270usize] = Some(&self::ts32299::defs::TIME_QUOTA_MECHANISM);
+        t[1271usize] = Some(&self::ts32299::defs::TIME_QUOTA_TYPE);
+        t[1272usize] = Some(&self::ts32299::defs::EARLY_MEDIA_DESCRIPTION);
+        t[1273usize] = Some(&self::ts32299::defs::SDP_TIME_STAMPS);
+        t[1274usize] = Some(&self::ts32299::defs::SDP_OFFER_TIMESTAMP);
+        t[1275usize] = Some(&self::ts32299::defs::SDP_ANSWER_TIMESTAMP);
+        t[1276usize] = Some(&self::ts32299::defs::AF_CORRELATION_INFORMATION);
+        t[1277usize] = Some(&self::ts32299::defs::PO_C_SESSION_INITIATION_TYPE);
+        t[1278usize] = Some(&self::ts32299::defs::OFFLINE_CHARGING);
+        t[1279usize] = Some(&self::ts32299::defs::USER_PARTICIPATING_TYPE);
+        t[1280usize] = Some(&self::ts32299::defs::ALTERNATE_CHARGED_PARTY_ADDRESS);
+        t[1281usize] = Some(&self::ts32299::defs::IMS_COMMUNICATION_SERVICE_IDENTIFIER);
+        t[1282usize] = Some(&self::ts32299::defs::NUMBER_OF_RECEIVED_TALK_BURSTS);
+        t[1283usize] = Some(&self::ts32299::defs::NUMBER_OF_TALK_BURSTS);
+        t[1284usize] = Some(&self::ts32299::defs::RECEIVED_TALK_BURST_TIME);
+        t[1285usize] = Some(&self::ts32299::defs::RECEIVED_TALK_BURST_VOLUME);
+        t[1286usize] = Some(&self::ts32299::defs::TALK_BURST_TIME);
+        t[1287usize] = Some(&self::ts32299::defs::TALK_BURST_VOLUME);
+        t[1288usize] = Some(&self::ts32299::defs::MEDIA_INITIATOR_PARTY);
+        t[1300usize] = Some(&self::ts32299::defs::PC5_RADIO_TECHNOLOGY);
+        t[1301usize] = Some(&self::ts32299::defs::RAN_END_TIMESTAMP);
+        t[1302usize] = Some(&self::ts32299::defs::RAN_SECONDARY_RAT_USAGE_REPORT);
+        t[1303usize] = Some(&self::ts32299::defs::RAN_START_TIMESTAMP);
+        t[1304usize] = Some(&self::ts32299::defs::SECONDARY_RAT_TYPE);
+        t[2000usize] = Some(&self::ts32299::defs::SMS_INFORMATION);
+        t[2001usize] = Some(&self::ts32299::defs::DATA_CODING_SCHEME);
+        t[2002usize] = Some(&self::ts32299::defs::DESTINATION_INTERFACE);
+        t[2003usize] = Some(&self::ts32299::defs::INTERFACE_ID);
+        t[2004usize] = Some(&self::ts32299::defs::INTERFACE_PORT);
+        t[2005usize] = Some(&self::ts32299::defs::INTERFACE_TEXT);
+        t[2006usize] = Some(&self::ts32299::defs::INTERFACE_TYPE);
+        t[2007usize] = Some(&self::ts32299::defs::SM_MESSAGE_TYPE);
+        t[2008usize] = Some(&self::ts32299::defs::ORIGINATOR_SCCP_ADDRESS);
+        t[2009usize] = Some(&self::ts32299::defs::ORIGINATOR_INTERFACE);
+        t[2010usize] = Some(&self::ts32299::defs::RECIPIENT_SCCP_ADDRESS);
+        t[2011usize] = Some(&self::ts32299::defs::REPLY_PATH_REQUESTED);
+        t[2012usize] = Some(&self::ts32299::defs::SM_DISCHARGE_TIME);
+        t[2013usize] = Some(&self::ts32299::defs::SM_PROTOCOL_ID);
+        t[2014usize] = Some(&self::ts32299::defs::SM_STATUS);
+        t[2015usize] = Some(&self::ts32299::defs::SM_USER_DATA_HEADER);
+        t[2016usize] = Some(&self::ts32299::defs::SMS_NODE);
+        t[2017usize] = Some(&self::ts32299::defs::SMSC_ADDRESS);
+        t[2018usize] = Some(&self::ts32299::defs::CLIENT_ADDRESS);
+        t[2019usize] = Some(&self::ts32299::defs::NUMBER_OF_MESSAGES_SENT);
+        t[2023usize] = Some(&self::ts32299::defs::CARRIER_SELECT_ROUTING_INFORMATION);
+        t[2024usize] = Some(
+            &self::ts32299::defs::NUMBER_PORTABILITY_ROUTING_INFORMATION,
+        );
+        t[2025usize] = Some(&self::ts32299::defs::PO_C_EVENT_TYPE);
+        t[2026usize] = Some(&self::ts32299::defs::RECIPIENT_INFO);
+        t[2027usize] = Some(&self::ts32299::defs::ORIGINATOR_RECEIVED_ADDRESS);
+        t[2028usize] = Some(&self::ts32299::defs::RECIPIENT_RECEIVED_ADDRESS);
+        t[2029usize] = Some(&self::ts32299::defs::SM_SERVICE_TYPE);
+        t[2030usize] = Some(&self::ts32299::defs::MM_TEL_INFORMATION);
+        t[2031usize] = Some(&self::ts32299::defs::MM_TEL_S_SERVICE_TYPE);
+        t[2032usize] = Some(&self::ts32299::defs::SERVICE_MODE);
+        t[2034usize] = Some(&self::ts32299::defs::NUMBER_OF_DIVERSIONS);
+        t[2035usize] = Some(&self::ts32299::defs::ASSOCIATED_PARTY_ADDRESS);
+        t[2036usize] = Some(&self::ts32299::defs::SDP_TYPE);
+        t[2037usize] = Some(&self::ts32299::defs::CHANGE_CONDITION);
+        t[2038usize] = Some(&self::ts32299::defs::CHANGE_TIME);
+        t[2039usize] = Some(&self::ts32299::defs::DIAGNOSTICS);
+        t[2040usize] = Some(&self::ts32299::defs::SERVICE_DATA_CONTAINER);
+        t[2041usize] = Some(&self::ts32299::defs::START_TIME);
+        t[2042usize] = Some(&self::ts32299::defs::STOP_TIME);
+        t[2043usize] = Some(&self::ts32299::defs::TIME_FIRST_USAGE);
+        t[2044usize] = Some(&self::ts32299::defs::TIME_LAST_USAGE);
+        t[2045usize] = Some(&self::ts32299::defs::TIME_USAGE);
+        t[2046usize] = Some(&self::ts32299::defs::TRAFFIC_DATA_VOLUMES);
+        t[2047usize] = Some(&self::ts32299::defs::SERVING_NODE_TYPE);
+        t[2048usize] = Some(&self::ts32299::defs::SUPPLEMENTARY_SERVICE);
+        t[2049usize] = Some(&self::ts32299::defs::PARTICIPANT_ACTION_TYPE);
+        t[2050usize] = Some(&self::ts32299::defs::PDN_CONNECTION_CHARGING_ID);
+        t[2051usize] = Some(&self::ts32299::defs::DYNAMIC_ADDRESS_FLAG);
+        t[2052usize] = Some(&self::ts32299::defs::ACCUMULATED_COST);
+        t[2053usize] = Some(&self::ts32299::defs::AO_C_COST_INFORMATION);
+        t[2054usize] = Some(&self::ts32299::defs::AO_C_INFORMATION);
+        t[2056usize] = Some(&self::ts32299::defs::CURRENT_TARIFF);
+        t[2057usize] = Some(&self::ts32299::defs::NEXT_TARIFF);
+        t[2058usize] = Some(&self::ts32299::defs::RATE_ELEMENT);
+        t[2059usize] = Some(&self::ts32299::defs::SCALE_FACTOR);
+        t[2060usize] = Some(&self::ts32299::defs::TARIFF_INFORMATION);
+        t[2061usize] = Some(&self::ts32299::defs::UNIT_COST);
+        t[2062usize] = Some(&self::ts32299::defs::INCREMENTAL_COST);
+        t[2063usize] = Some(&self::ts32299::defs::LOCAL_SEQUENCE_NUMBER);
+        t[2064usize] = Some(&self::ts32299::defs::NODE_ID);
+        t[2065usize] = Some(&self::ts32299::defs::SGW_CHANGE);
+        t[2066usize] = Some(
+            &self::ts32299::defs::CHARGING_CHARACTERISTICS_SELECTION_MODE,
+        );
+        t[2067usize] = Some(&self::ts32299::defs::SGW_ADDRESS);
+        t[2068usize] = Some(&self::ts32299::defs::DYNAMIC_ADDRESS_FLAG_EXTENSION);
+        t[2118usize] = Some(&self::ts32299::defs::CHARGE_REASON_CODE);
+        t[2301usize] = Some(&self::ts32299::defs::SIP_REQUEST_TIMESTAMP_FRACTION);
+        t[2302usize] = Some(&self::ts32299::defs::SIP_RESPONSE_TIMESTAMP_FRACTION);
+        t[2303usize] = Some(&self::ts32299::defs::ONLINE_CHARGING_FLAG);
+        t[2304usize] = Some(&self::ts32299::defs::CUG_INFORMATION);
+        t[2305usize] = Some(&self::ts32299::defs::REAL_TIME_TARIFF_INFORMATION);
+        t[2306usize] = Some(&self::ts32299::defs::TARIFF_XML);
+        t[2307usize] = Some(&self::ts32299::defs::MBMS_GW_ADDRESS);
+        t[2308usize] = Some(&self::ts32299::defs::IMSI_UNAUTHENTICATED_FLAG);
+        t[2309usize] = Some(&self::ts32299::defs::ACCOUNT_EXPIRATION);
+        t[2310usize] = Some(&self::ts32299::defs::AO_C_FORMAT);
+        t[2311usize] = Some(&self::ts32299::defs::AO_C_SERVICE);
+        t[2312usize] = Some(&self::ts32299::defs::AO_C_SERVICE_OBLIGATORY_TYPE);
+        t[2313usize] = Some(&self::ts32299::defs::AO_C_SERVICE_TYPE);
+        t[2314usize] = Some(&self::ts32299::defs::AO_C_SUBSCRIPTION_INFORMATION);
+        t[2315usize] = Some(&self::ts32299::defs::PREFERRED_AO_C_CURRENCY);
+        t[2320usize] = Some(&self::ts32299::defs::OUTGOING_SESSION_ID);
+        t[2321usize] = Some(&self::ts32299::defs::INITIAL_IMS_CHARGING_IDENTIFIER);
+        t[2322usize] = Some(&self::ts32299::defs::IMS_EMERGENCY_INDICATOR);
+        t[2323usize] = Some(&self::ts32299::defs::MBMS_CHARGED_PARTY);
+        t[2601usize] = Some(&self::ts32299::defs::IMS_APPLICATION_REFERENCE_IDENTIFIER);
+        t[2602usize] = Some(&self::ts32299::defs::LOW_PRIORITY_INDICATOR);
+        t[2603usize] = Some(&self::ts32299::defs::IP_REALM_DEFAULT_INDICATION);
+        t[2604usize] = Some(&self::ts32299::defs::LOCAL_GW_INSERTED_INDICATION);
+        t[2605usize] = Some(&self::ts32299::defs::TRANSCODER_INSERTED_INDICATION);
+        t[2606usize] = Some(&self::ts32299::defs::PDP_ADDRESS_PREFIX_LENGTH);
+        t[2701usize] = Some(&self::ts32299::defs::TRANSIT_IOI_LIST);
+        t[2702usize] = Some(&self::ts32299::defs::STATUS_AS_CODE);
+        t[2703usize] = Some(&self::ts32299::defs::NNI_INFORMATION);
+        t[2704usize] = Some(&self::ts32299::defs::NNI_TYPE);
+        t[2705usize] = Some(&self::ts32299::defs::NEIGHBOUR_NODE_ADDRESS);
+        t[2706usize] = Some(&self::ts32299::defs::RELATIONSHIP_MODE);
+        t[2707usize] = Some(&self::ts32299::defs::SESSION_DIRECTION);
+        t[2708usize] = Some(&self::ts32299::defs::FROM_ADDRESS);
+        t[2709usize] = Some(&self::ts32299::defs::ACCESS_TRANSFER_INFORMATION);
+        t[2710usize] = Some(&self::ts32299::defs::ACCESS_TRANSFER_TYPE);
+        t[2711usize] = Some(&self::ts32299::defs::RELATED_IMS_CHARGING_IDENTIFIER);
+        t[2712usize] = Some(&self::ts32299::defs::RELATED_IMS_CHARGING_IDENTIFIER_NODE);
+        t[2713usize] = Some(&self::ts32299::defs::IMS_VISITED_NETWORK_IDENTIFIER);
+        t[2714usize] = Some(&self::ts32299::defs::TWAN_USER_LOCATION_INFO);
+        t[2717usize] = Some(&self::ts32299::defs::TAD_IDENTIFIER);
+        t[3401usize] = Some(&self::ts32299::defs::REASON_HEADER);
+        t[3402usize] = Some(&self::ts32299::defs::INSTANCE_ID);
+        t[3403usize] = Some(&self::ts32299::defs::ROUTE_HEADER_RECEIVED);
+        t[3404usize] = Some(&self::ts32299::defs::ROUTE_HEADER_TRANSMITTED);
+        t[3405usize] = Some(&self::ts32299::defs::SM_DEVICE_TRIGGER_INFORMATION);
+        t[3406usize] = Some(&self::ts32299::defs::MTC_IWF_ADDRESS);
+        t[3407usize] = Some(&self::ts32299::defs::SM_DEVICE_TRIGGER_INDICATOR);
+        t[3408usize] = Some(&self::ts32299::defs::SM_SEQUENCE_NUMBER);
+        t[3409usize] = Some(&self::ts32299::defs::SMS_RESULT);
+        t[3410usize] = Some(&self::ts32299::defs::VCS_INFORMATION);
+        t[3411usize] = Some(&self::ts32299::defs::BASIC_SERVICE_CODE);
+        t[3412usize] = Some(&self::ts32299::defs::BEARER_CAPABILITY);
+        t[3413usize] = Some(&self::ts32299::defs::TELESERVICE);
+        t[3414usize] = Some(&self::ts32299::defs::ISUP_LOCATION_NUMBER);
+        t[3415usize] = Some(&self::ts32299::defs::FORWARDING_PENDING);
+        t[3416usize] = Some(&self::ts32299::defs::ISUP_CAUSE);
+        t[3417usize] = Some(&self::ts32299::defs::MSC_ADDRESS);
+        t[3418usize] = Some(&self::ts32299::defs::NETWORK_CALL_REFERENCE_NUMBER);
+        t[3419usize] = Some(&self::ts32299::defs::START_OF_CHARGING);
+        t[3420usize] = Some(&self::ts32299::defs::VLR_NUMBER);
+        t[3421usize] = Some(&self::ts32299::defs::CN_OPERATOR_SELECTION_ENTITY);
+        t[3422usize] = Some(&self::ts32299::defs::ISUP_CAUSE_DIAGNOSTICS);
+        t[3423usize] = Some(&self::ts32299::defs::ISUP_CAUSE_LOCATION);
+        t[3424usize] = Some(&self::ts32299::defs::ISUP_CAUSE_VALUE);
+        t[3425usize] = Some(&self::ts32299::defs::EPDG_ADDRESS);
+        t[3426usize] = Some(&self::ts32299::defs::ANNOUNCING_UE_HPLMN_IDENTIFIER);
+        t[3427usize] = Some(&self::ts32299::defs::ANNOUNCING_UE_VPLMN_IDENTIFIER);
+        t[3428usize] = Some(&self::ts32299::defs::COVERAGE_STATUS);
+        t[3429usize] = Some(&self::ts32299::defs::LAYER_2_GROUP_ID);
+        t[3431usize] = Some(&self::ts32299::defs::MONITORING_UE_HPLMN_IDENTIFIER);
+        t[3432usize] = Some(&self::ts32299::defs::MONITORING_UE_IDENTIFIER);
+        t[3433usize] = Some(&self::ts32299::defs::MONITORING_UE_VPLMN_IDENTIFIER);
+        t[3434usize] = Some(&self::ts32299::defs::PC3_CONTROL_PROTOCOL_CAUSE);
+        t[3435usize] = Some(&self::ts32299::defs::PC3_EPC_CONTROL_PROTOCOL_CAUSE);
+        t[3436usize] = Some(&self::ts32299::defs::REQUESTED_PLMN_IDENTIFIER);
+        t[3437usize] = Some(&self::ts32299::defs::REQUESTOR_PLMN_IDENTIFIER);
+        t[3438usize] = Some(&self::ts32299::defs::ROLE_OF_PRO_SE_FUNCTION);
+        t[3439usize] = Some(
+            &self::ts32299::defs::USAGE_INFORMATION_REPORT_SEQUENCE_NUMBER,
+        );
+        t[3440usize] = Some(&self::ts32299::defs::PRO_SE_3RD_PARTY_APPLICATION_ID);
+        t[3441usize] = Some(
+            &self::ts32299::defs::PRO_SE_DIRECT_COMMUNICATION_TRANSMISSION_DATA_CONTAINER,
+        );
+        t[3442usize] = Some(&self::ts32299::defs::PRO_SE_DIRECT_DISCOVERY_MODEL);
+        t[3443usize] = Some(&self::ts32299::defs::PRO_SE_EVENT_TYPE);
+        t[3444usize] = Some(&self::ts32299::defs::PRO_SE_FUNCTION_IP_ADDRESS);
+        t[3446usize] = Some(&self::ts32299::defs::PRO_SE_GROUP_IP_MULTICAST_ADDRESS);
+        t[3447usize] = Some(&self::ts32299::defs::PRO_SE_INFORMATION);
+        t[3448usize] = Some(&self::ts32299::defs::PRO_SE_RANGE_CLASS);
+        t[3449usize] = Some(&self::ts32299::defs::PRO_SE_REASON_FOR_CANCELLATION);
+        t[3450usize] = Some(&self::ts32299::defs::PRO_SE_REQUEST_TIMESTAMP);
+        t[3451usize] = Some(&self::ts32299::defs::PRO_SE_ROLE_OF_UE);
+        t[3452usize] = Some(&self::ts32299::defs::PRO_SE_SOURCE_IP_ADDRESS);
+        t[3453usize] = Some(&self::ts32299::defs::PRO_SE_UE_ID);
+        t[3454usize] = Some(&self::ts32299::defs::PROXIMITY_ALERT_INDICATION);
+        t[3455usize] = Some(&self::ts32299::defs::PROXIMITY_ALERT_TIMESTAMP);
+        t[3456usize] = Some(&self::ts32299::defs::PROXIMITY_CANCELLATION_TIMESTAMP);
+        t[3458usize] = Some(&self::ts32299::defs::APPLICATION_SPECIFIC_DATA);
+        t[3459usize] = Some(&self::ts32299::defs::COVERAGE_INFO);
+        t[3460usize] = Some(&self::ts32299::defs::LOCATION_INFO);
+        t[3461usize] = Some(
+            &self::ts32299::defs::PRO_SE_DIRECT_COMMUNICATION_RECEPTION_DATA_CONTAINER,
+        );
+        t[3462usize] = Some(&self::ts32299::defs::RADIO_FREQUENCY);
+        t[3463usize] = Some(&self::ts32299::defs::RADIO_PARAMETER_SET_INFO);
+        t[3464usize] = Some(&self::ts32299::defs::RADIO_PARAMETER_SET_VALUES);
+        t[3465usize] = Some(&self::ts32299::defs::RADIO_RESOURCES_INDICATOR);
+        t[3466usize] = Some(&self::ts32299::defs::TIME_FIRST_RECEPTION);
+        t[3467usize] = Some(&self::ts32299::defs::TIME_FIRST_TRANSMISSION);
+        t[3468usize] = Some(&self::ts32299::defs::TRANSMITTER_INFO);
+        t[3901usize] = Some(&self::ts32299::defs::ENHANCED_DIAGNOSTICS);
+        t[3902usize] = Some(&self::ts32299::defs::INTER_UE_TRANSFER);
+        t[3903usize] = Some(&self::ts32299::defs::TWAG_ADDRESS);
+        t[3916usize] = Some(&self::ts32299::defs::CALLED_IDENTITY);
+        t[3917usize] = Some(&self::ts32299::defs::CALLED_IDENTITY_CHANGE);
+        t[3918usize] = Some(&self::ts32299::defs::UWAN_USER_LOCATION_INFO);
+        t[3924usize] = Some(&self::ts32299::defs::CELLULAR_NETWORK_INFORMATION);
+        t[3925usize] = Some(&self::ts32299::defs::RELATED_CHANGE_CONDITION_INFORMATION);
+        t[3927usize] = Some(&self::ts32299::defs::CPDT_INFORMATION);
+        t[3928usize] = Some(&self::ts32299::defs::NIDD_SUBMISSION);
+        t[3929usize] = Some(&self::ts32299::defs::SERVING_NODE_IDENTITY);
+        t[3930usize] = Some(&self::ts32299::defs::CP_C_IO_T_EPS_OPTIMISATION_INDICATOR);
+        t[3931usize] = Some(&self::ts32299::defs::S_GI_PT_P_TUNNELLING_METHOD);
+        t[3932usize] = Some(&self::ts32299::defs::UNI_PDU_CP_ONLY_FLAG);
+        t[3933usize] = Some(&self::ts32299::defs::APN_RATE_CONTROL);
+        t[3934usize] = Some(&self::ts32299::defs::APN_RATE_CONTROL_DOWNLINK);
+        t[3935usize] = Some(&self::ts32299::defs::APN_RATE_CONTROL_UPLINK);
+        t[3936usize] = Some(&self::ts32299::defs::ADDITIONAL_EXCEPTION_REPORTS);
+        t[3937usize] = Some(&self::ts32299::defs::RATE_CONTROL_MAX_MESSAGE_SIZE);
+        t[3938usize] = Some(&self::ts32299::defs::RATE_CONTROL_MAX_RATE);
+        t[3939usize] = Some(&self::ts32299::defs::RATE_CONTROL_TIME_UNIT);
+        t[3940usize] = Some(&self::ts32299::defs::SCS_AS_ADDRESS);
+        t[3941usize] = Some(&self::ts32299::defs::SCS_ADDRESS);
+        t[3942usize] = Some(&self::ts32299::defs::SCS_REALM);
+        t[4400usize] = Some(&self::ts32299::defs::CHARGING_PER_IP_CAN_SESSION_INDICATOR);
+        t[4401usize] = Some(&self::ts32299::defs::ACCESS_NETWORK_INFO_CHANGE);
+        t[4406usize] = Some(&self::ts32299::defs::AVP_3GPP_PS_DATA_OFF_STATUS_32_299);
+        t[4407usize] = Some(&self::ts32299::defs::UNUSED_QUOTA_TIMER);
+        t[4408usize] = Some(&self::ts32299::defs::ANNOUNCING_PLMN_ID);
+        t[4409usize] = Some(&self::ts32299::defs::PRO_SE_UE_TO_NETWORK_RELAY_UE_ID);
+        t[4410usize] = Some(&self::ts32299::defs::PRO_SE_TARGET_LAYER_2_ID);
+        t[4411usize] = Some(&self::ts32299::defs::RELAY_IP_ADDRESS);
+        t[4412usize] = Some(&self::ts32299::defs::TARGET_IP_ADDRESS);
+        t[4413usize] = Some(&self::ts32299::defs::FE_IDENTIFIER_LIST);
+    }
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
+    {
+        t[848usize] = Some(&self::ts32299::defs::SERVED_PARTY_IP_ADDRESS);
+        t[857usize] = Some(&self::ts32299::defs::CHARGED_PARTY);
+        t[2317usize] = Some(&self::ts32299::defs::CSG_ACCESS_MODE);
+        t[2318usize] = Some(&self::ts32299::defs::CSG_MEMBERSHIP_INDICATION);
+        t[2319usize] = Some(&self::ts32299::defs::USER_CSG_INFORMATION);
+    }
+    #[cfg(feature = "ts32299")]
+    {
+        t[849usize] = Some(&self::ts32299::defs::AUTHORISED_QO_S);
+        t[868usize] = Some(&self::ts32299::defs::TIME_QUOTA_THRESHOLD);
+        t[869usize] = Some(&self::ts32299::defs::VOLUME_QUOTA_THRESHOLD);
+        t[870usize] = Some(&self::ts32299::defs::TRIGGER_TYPE);
+        t[871usize] = Some(&self::ts32299::defs::QUOTA_HOLDING_TIME);
+        t[872usize] = Some(&self::ts32299::defs::REPORTING_REASON);
+        t[1258usize] = Some(&self::ts32299::defs::EVENT_CHARGING_TIME_STAMP);
+        t[1264usize] = Some(&self::ts32299::defs::TRIGGER);
+        t[1266usize] = Some(&self::ts32299::defs::ENVELOPE);
+        t[1267usize] = Some(&self::ts32299::defs::ENVELOPE_END_TIME);
+        t[1269usize] = Some(&self::ts32299::defs::ENVELOPE_START_TIME);
+        t[1305usize] = Some(&self::ts32299::defs::CIVIC_ADDRESS_INFORMATION);
+        t[1306usize] = Some(&self::ts32299::defs::WLAN_OPERATOR_ID);
+        t[1307usize] = Some(&self::ts32299::defs::WLAN_OPERATOR_NAME);
+        t[1308usize] = Some(&self::ts32299::defs::WLAN_PLMN_ID);
+        t[1309usize] = Some(&self::ts32299::defs::API_CONTENT);
+        t[1310usize] = Some(&self::ts32299::defs::API_DIRECTION);
+        t[1311usize] = Some(&self::ts32299::defs::API_IDENTIFIER);
+        t[1312usize] = Some(&self::ts32299::defs::API_INVOCATION_TIMESTAMP);
+        t[1313usize] = Some(&self::ts32299::defs::API_RESULT_CODE);
+        t[1314usize] = Some(&self::ts32299::defs::API_SIZE);
+        t[1315usize] = Some(&self::ts32299::defs::API_NETWORK_SERVICE_NODE);
+        t[1316usize] = Some(&self::ts32299::defs::EXPOSURE_FUNCTION_API_INFORMATION);
+        t[1317usize] = Some(&self::ts32299::defs::SCEF_ADDRESS);
+        t[1318usize] = Some(&self::ts32299::defs::TLTRI);
+        t[1320usize] = Some(&self::ts32299::defs::AVP_3GPP_OC_SPECIFIC_REDUCTION);
+        t[1321usize] = Some(&self::ts32299::defs::AVP_3GPP_OC_RATING_GROUP);
+        t[1322usize] = Some(&self::ts32299::defs::AVP_3GPP_OC_REQUEST_TYPE);
+        t[2022usize] = Some(&self::ts32299::defs::REFUND_INFORMATION);
+        t[2033usize] = Some(&self::ts32299::defs::SUBSCRIBER_ROLE);
+        t[3430usize] = Some(&self::ts32299::defs::MONITORED_PLMN_IDENTIFIER);
+        t[3445usize] = Some(&self::ts32299::defs::PRO_SE_FUNCTIONALITY);
+        t[3457usize] = Some(&self::ts32299::defs::PRO_SE_FUNCTION_PLMN_IDENTIFIER);
+        t[3904usize] = Some(&self::ts32299::defs::ANNOUNCEMENT_INFORMATION);
+        t[3905usize] = Some(&self::ts32299::defs::ANNOUNCEMENT_IDENTIFIER);
+        t[3906usize] = Some(&self::ts32299::defs::ANNOUNCEMENT_ORDER);
+        t[3907usize] = Some(&self::ts32299::defs::VARIABLE_PART);
+        t[3908usize] = Some(&self::ts32299::defs::VARIABLE_PART_ORDER);
+        t[3909usize] = Some(&self::ts32299::defs::VARIABLE_PART_TYPE);
+        t[3910usize] = Some(&self::ts32299::defs::VARIABLE_PART_VALUE);
+        t[3911usize] = Some(&self::ts32299::defs::TIME_INDICATOR);
+        t[3912usize] = Some(&self::ts32299::defs::QUOTA_INDICATOR);
+        t[3913usize] = Some(&self::ts32299::defs::PLAY_ALTERNATIVE);
+        t[3914usize] = Some(&self::ts32299::defs::LANGUAGE);
+        t[3915usize] = Some(&self::ts32299::defs::PRIVACY_INDICATOR);
+        t[3919usize] = Some(
+            &self::ts32299::defs::MONITORING_EVENT_CONFIGURATION_ACTIVITY,
+        );
+        t[3920usize] = Some(&self::ts32299::defs::MONITORING_EVENT_REPORT_DATA);
+        t[3921usize] = Some(&self::ts32299::defs::MONITORING_EVENT_INFORMATION);
+        t[3922usize] = Some(&self::ts32299::defs::MONITORING_EVENT_FUNCTIONALITY);
+        t[3923usize] = Some(&self::ts32299::defs::MONITORING_EVENT_REPORT_NUMBER);
+        t[3926usize] = Some(&self::ts32299::defs::RELATED_TRIGGER);
+        t[4402usize] = Some(&self::ts32299::defs::DISCOVEREE_UE_HPLMN_IDENTIFIER);
+        t[4403usize] = Some(&self::ts32299::defs::DISCOVEREE_UE_VPLMN_IDENTIFIER);
+        t[4404usize] = Some(&self::ts32299::defs::DISCOVERER_UE_HPLMN_IDENTIFIER);
+        t[4405usize] = Some(&self::ts32299::defs::DISCOVERER_UE_VPLMN_IDENTIFIER);
+    }
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299"))]
+    {
+        t[1004usize] = Some(&self::ts29212::defs::CHARGING_RULE_BASE_NAME);
+        t[1016usize] = Some(&self::ts29212::defs::QO_S_INFORMATION);
+        t[1020usize] = Some(&self::ts29212::defs::BEARER_IDENTIFIER);
+        t[1025usize] = Some(&self::ts29212::defs::GUARANTEED_BITRATE_DL);
+        t[1026usize] = Some(&self::ts29212::defs::GUARANTEED_BITRATE_UL);
+        t[1027usize] = Some(&self::ts29212::defs::IP_CAN_TYPE);
+        t[1040usize] = Some(&self::ts29212::defs::APN_AGGREGATE_MAX_BITRATE_DL);
+        t[1041usize] = Some(&self::ts29212::defs::APN_AGGREGATE_MAX_BITRATE_UL);
+        t[1091usize] = Some(&self::ts29212::defs::TDF_IP_ADDRESS);
+        t[1095usize] = Some(&self::ts29212::defs::ADC_RULE_BASE_NAME);
+        t[2716usize] = Some(&self::ts32299::defs::BSSID);
+        t[2805usize] = Some(&self::ts29212::defs::UE_LOCAL_IP_ADDRESS);
+        t[2806usize] = Some(&self::ts29212::defs::UDP_SOURCE_PORT);
+        t[2812usize] = Some(&self::ts29212::defs::USER_LOCATION_INFO_TIME);
+        t[2818usize] = Some(&self::ts29212::defs::CONDITIONAL_APN_AGGREGATE_MAX_BITRATE);
+        t[2819usize] = Some(&self::ts29212::defs::RAN_NAS_RELEASE_CAUSE);
+        t[2820usize] = Some(&self::ts29212::defs::PRESENCE_REPORTING_AREA_ELEMENTS_LIST);
+        t[2821usize] = Some(&self::ts29212::defs::PRESENCE_REPORTING_AREA_IDENTIFIER);
+        t[2822usize] = Some(&self::ts29212::defs::PRESENCE_REPORTING_AREA_INFORMATION);
+        t[2823usize] = Some(&self::ts29212::defs::PRESENCE_REPORTING_AREA_STATUS);
+        t[2825usize] = Some(&self::ts29212::defs::FIXED_USER_LOCATION_INFO);
+        t[2830usize] = Some(&self::ts29212::defs::NBIFOM_MODE);
+        t[2831usize] = Some(&self::ts29212::defs::NBIFOM_SUPPORT);
+        t[2848usize] = Some(&self::ts29212::defs::EXTENDED_APN_AMBR_DL);
+        t[2849usize] = Some(&self::ts29212::defs::EXTENDED_APN_AMBR_UL);
+        t[2850usize] = Some(&self::ts29212::defs::EXTENDED_GBR_DL);
+        t[2851usize] = Some(&self::ts29212::defs::EXTENDED_GBR_UL);
+        t[2855usize] = Some(&self::ts29212::defs::PRESENCE_REPORTING_AREA_NODE);
+    }
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29212",
+            feature = "ts32299"
+        )
+    )]
+    {
+        t[1028usize] = Some(&self::ts29212::defs::QO_S_CLASS_IDENTIFIER);
+        t[1034usize] = Some(&self::ts29212::defs::ALLOCATION_RETENTION_PRIORITY);
+        t[1046usize] = Some(&self::ts29212::defs::PRIORITY_LEVEL);
+        t[1047usize] = Some(&self::ts29212::defs::PRE_EMPTION_CAPABILITY);
+        t[1048usize] = Some(&self::ts29212::defs::PRE_EMPTION_VULNERABILITY);
+    }
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s6a",
+            feature = "ts29128",
+            feature = "ts29212",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
+    {
+        t[1032usize] = Some(&self::ts29212::defs::RAT_TYPE);
+    }
+    #[cfg(feature = "ts29212")]
+    {
+        t[1050usize] = Some(&self::ts29212::defs::AN_GW_ADDRESS);
+        t[2804usize] = Some(&self::ts29212::defs::HE_NB_LOCAL_IP_ADDRESS);
+        t[2836usize] = Some(&self::ts29212::defs::TRAFFIC_STEERING_POLICY_IDENTIFIER_DL);
+        t[2837usize] = Some(&self::ts29212::defs::TRAFFIC_STEERING_POLICY_IDENTIFIER_UL);
+        t[2843usize] = Some(&self::ts29212::defs::TCP_SOURCE_PORT);
+    }
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29140", feature = "ts32299"))]
+    {
+        t[1101usize] = Some(&self::ts29140::defs::VASP_ID);
+        t[1102usize] = Some(&self::ts29140::defs::VAS_ID);
+    }
+    #[cfg(any(feature = "rf", feature = "ro", feature = "s6a", feature = "ts32299"))]
+    {
+        t[1227usize] = Some(&self::ts32299::defs::PDP_ADDRESS);
+        t[1645usize] = Some(&self::s6a::defs::MME_NUMBER_FOR_MT_SMS);
+    }
+    #[cfg(feature = "s6a")]
+    {
+        t[1400usize] = Some(&self::s6a::defs::SUBSCRIPTION_DATA);
+        t[1404usize] = Some(&self::s6a::defs::QO_S_SUBSCRIBED);
+        t[1405usize] = Some(&self::s6a::defs::ULR_FLAGS);
+        t[1406usize] = Some(&self::s6a::defs::ULA_FLAGS);
+        t[1408usize] = Some(&self::s6a::defs::REQUESTED_EUTRAN_AUTHENTICATION_INFO);
+        t[1409usize] = Some(&self::s6a::defs::REQUESTED_UTRAN_GERAN_AUTHENTICATION_INFO);
+        t[1410usize] = Some(&self::s6a::defs::NUMBER_OF_REQUESTED_VECTORS);
+        t[1411usize] = Some(&self::s6a::defs::RE_SYNCHRONIZATION_INFO);
+        t[1412usize] = Some(&self::s6a::defs::IMMEDIATE_RESPONSE_PREFERRED);
+        t[1413usize] = Some(&self::s6a::defs::AUTHENTICATION_INFO);
+        t[1414usize] = Some(&self::s6a::defs::E_UTRAN_VECTOR);
+        t[1415usize] = Some(&self::s6a::defs::UTRAN_VECTOR);
+        t[1416usize] = Some(&self::s6a::defs::GERAN_VECTOR);
+        t[1417usize] = Some(&self::s6a::defs::NETWORK_ACCESS_MODE);
+        t[1418usize] = Some(&self::s6a::defs::HPLMN_ODB);
+        t[1419usize] = Some(&self::s6a::defs::ITEM_NUMBER);
+        t[1420usize] = Some(&self::s6a::defs::CANCELLATION_TYPE);
+        t[1421usize] = Some(&self::s6a::defs::DSR_FLAGS);
+        t[1422usize] = Some(&self::s6a::defs::DSA_FLAGS);
+        t[1423usize] = Some(&self::s6a::defs::CONTEXT_IDENTIFIER);
+        t[1424usize] = Some(&self::s6a::defs::SUBSCRIBER_STATUS);
+        t[1425usize] = Some(&self::s6a::defs::OPERATOR_DETERMINED_BARRING);
+        t[1426usize] = Some(&self::s6a::defs::ACCESS_RESTRICTION_DATA);
+        t[1427usize] = Some(&self::s6a::defs::APN_OI_REPLACEMENT);
+        t[1428usize] = Some(&self::s6a::defs::ALL_APN_CONFIGURATIONS_INCLUDED_INDICATOR);
+        t[1429usize] = Some(&self::s6a::defs::APN_CONFIGURATION_PROFILE);
+        t[1430usize] = Some(&self::s6a::defs::APN_CONFIGURATION);
+        t[1431usize] = Some(&self::s6a::defs::EPS_SUBSCRIBED_QO_S_PROFILE);
+        t[1432usize] = Some(&self::s6a::defs::VPLMN_DYNAMIC_ADDRESS_ALLOWED);
+        t[1433usize] = Some(&self::s6a::defs::STN_SR);
+        t[1434usize] = Some(&self::s6a::defs::ALERT_REASON);
+        t[1435usize] = Some(&self::s6a::defs::AMBR);
+        t[1436usize] = Some(&self::s6a::defs::CSG_SUBSCRIPTION_DATA);
+        t[1437usize] = Some(&self::s6a::defs::CSG_ID);
+        t[1438usize] = Some(&self::s6a::defs::PDN_GW_ALLOCATION_TYPE);
+        t[1439usize] = Some(&self::s6a::defs::EXPIRATION_DATE);
+        t[1440usize] = Some(&self::s6a::defs::RAT_FREQUENCY_SELECTION_PRIORITY_ID);
+        t[1441usize] = Some(&self::s6a::defs::IDA_FLAGS);
+        t[1442usize] = Some(&self::s6a::defs::PUA_FLAGS);
+        t[1443usize] = Some(&self::s6a::defs::NOR_FLAGS);
+        t[1444usize] = Some(&self::s6a::defs::USER_ID);
+        t[1446usize] = Some(&self::s6a::defs::REGIONAL_SUBSCRIPTION_ZONE_CODE);
+        t[1447usize] = Some(&self::s6a::defs::RAND);
+        t[1448usize] = Some(&self::s6a::defs::XRES);
+        t[1449usize] = Some(&self::s6a::defs::AUTN);
+        t[1450usize] = Some(&self::s6a::defs::KASME);
+        t[1452usize] = Some(&self::s6a::defs::TRACE_COLLECTION_ENTITY);
+        t[1453usize] = Some(&self::s6a::defs::KC);
+        t[1454usize] = Some(&self::s6a::defs::SRES);
+        t[1457usize] = Some(
+            &self::s6a::defs::ROAMING_RESTRICTED_DUE_TO_UNSUPPORTED_FEATURE,
+        );
+        t[1458usize] = Some(&self::s6a::defs::TRACE_DATA);
+        t[1459usize] = Some(&self::s6a::defs::TRACE_REFERENCE);
+        t[1462usize] = Some(&self::s6a::defs::TRACE_DEPTH);
+        t[1463usize] = Some(&self::s6a::defs::TRACE_NE_TYPE_LIST);
+        t[1464usize] = Some(&self::s6a::defs::TRACE_INTERFACE_LIST);
+        t[1465usize] = Some(&self::s6a::defs::TRACE_EVENT_LIST);
+        t[1466usize] = Some(&self::s6a::defs::OMC_ID);
+        t[1467usize] = Some(&self::s6a::defs::GPRS_SUBSCRIPTION_DATA);
+        t[1468usize] = Some(&self::s6a::defs::COMPLETE_DATA_LIST_INCLUDED_INDICATOR);
+        t[1469usize] = Some(&self::s6a::defs::PDP_CONTEXT);
+        t[1470usize] = Some(&self::s6a::defs::PDP_TYPE);
+        t[1472usize] = Some(&self::s6a::defs::SPECIFIC_APN_INFO);
+        t[1473usize] = Some(&self::s6a::defs::LCS_INFO);
+        t[1474usize] = Some(&self::s6a::defs::GMLC_NUMBER);
+        t[1475usize] = Some(&self::s6a::defs::LCS_PRIVACY_EXCEPTION);
+        t[1476usize] = Some(&self::s6a::defs::SS_CODE);
+        t[1477usize] = Some(&self::s6a::defs::SS_STATUS);
+        t[1478usize] = Some(&self::s6a::defs::NOTIFICATION_TO_UE_USER);
+        t[1479usize] = Some(&self::s6a::defs::EXTERNAL_CLIENT);
+        t[1480usize] = Some(&self::s6a::defs::CLIENT_IDENTITY);
+        t[1481usize] = Some(&self::s6a::defs::GMLC_RESTRICTION);
+        t[1482usize] = Some(&self::s6a::defs::PLMN_CLIENT);
+        t[1483usize] = Some(&self::s6a::defs::AVP_3GPP_SERVICE_TYPE);
+        t[1484usize] = Some(&self::s6a::defs::SERVICE_TYPE_IDENTITY);
+        t[1485usize] = Some(&self::s6a::defs::MO_LR);
+        t[1486usize] = Some(&self::s6a::defs::TELESERVICE_LIST);
+        t[1487usize] = Some(&self::s6a::defs::TS_CODE);
+        t[1488usize] = Some(&self::s6a::defs::CALL_BARRING_INFO);
+        t[1489usize] = Some(&self::s6a::defs::SGSN_NUMBER);
+        t[1490usize] = Some(&self::s6a::defs::IDR_FLAGS);
+        t[1491usize] = Some(&self::s6a::defs::ICS_INDICATOR);
+        t[1492usize] = Some(&self::s6a::defs::IMS_VOICE_OVER_PS_SESSIONS_SUPPORTED);
+        t[1493usize] = Some(
+            &self::s6a::defs::HOMOGENEOUS_SUPPORT_OF_IMS_VOICE_OVER_PS_SESSIONS,
+        );
+        t[1494usize] = Some(&self::s6a::defs::LAST_UE_ACTIVITY_TIME);
+        t[1495usize] = Some(&self::s6a::defs::EPS_USER_STATE);
+        t[1497usize] = Some(&self::s6a::defs::MME_USER_STATE);
+        t[1498usize] = Some(&self::s6a::defs::SGSN_USER_STATE);
+        t[1499usize] = Some(&self::s6a::defs::USER_STATE);
+        t[1612usize] = Some(&self::s6a::defs::ACTIVE_APN);
+        t[1613usize] = Some(&self::s6a::defs::SIPTO_PERMISSION);
+        t[1614usize] = Some(&self::s6a::defs::ERROR_DIAGNOSTIC);
+        t[1615usize] = Some(&self::s6a::defs::UE_SRVCC_CAPABILITY);
+        t[1616usize] = Some(&self::s6a::defs::MPS_PRIORITY);
+        t[1617usize] = Some(&self::s6a::defs::VPLMN_LIPA_ALLOWED);
+        t[1618usize] = Some(&self::s6a::defs::LIPA_PERMISSION);
+        t[1620usize] = Some(&self::s6a::defs::EXT_PDP_TYPE);
+        t[1621usize] = Some(&self::s6a::defs::EXT_PDP_ADDRESS);
+        t[1622usize] = Some(&self::s6a::defs::MDT_CONFIGURATION);
+        t[1623usize] = Some(&self::s6a::defs::JOB_TYPE);
+        t[1624usize] = Some(&self::s6a::defs::AREA_SCOPE);
+        t[1625usize] = Some(&self::s6a::defs::LIST_OF_MEASUREMENTS);
+        t[1626usize] = Some(&self::s6a::defs::REPORTING_TRIGGER);
+        t[1627usize] = Some(&self::s6a::defs::REPORT_INTERVAL);
+        t[1628usize] = Some(&self::s6a::defs::REPORT_AMOUNT);
+        t[1629usize] = Some(&self::s6a::defs::EVENT_THRESHOLD_RSRP);
+        t[1630usize] = Some(&self::s6a::defs::EVENT_THRESHOLD_RSRQ);
+        t[1631usize] = Some(&self::s6a::defs::LOGGING_INTERVAL);
+        t[1632usize] = Some(&self::s6a::defs::LOGGING_DURATION);
+        t[1633usize] = Some(&self::s6a::defs::RELAY_NODE_INDICATOR);
+        t[1634usize] = Some(&self::s6a::defs::MDT_USER_CONSENT);
+        t[1635usize] = Some(&self::s6a::defs::PUR_FLAGS);
+        t[1636usize] = Some(&self::s6a::defs::SUBSCRIBED_VSRVCC);
+        t[1637usize] = Some(&self::s6a::defs::EQUIVALENT_PLMN_LIST);
+        t[1638usize] = Some(&self::s6a::defs::CLR_FLAGS);
+        t[1639usize] = Some(&self::s6a::defs::UVR_FLAGS);
+        t[1640usize] = Some(&self::s6a::defs::UVA_FLAGS);
+        t[1641usize] = Some(&self::s6a::defs::VPLMN_CSG_SUBSCRIPTION_DATA);
+        t[1642usize] = Some(&self::s6a::defs::TIME_ZONE);
+        t[1643usize] = Some(&self::s6a::defs::A_MSISDN);
+        t[1648usize] = Some(&self::s6a::defs::SMS_REGISTER_REQUEST);
+        t[1649usize] = Some(&self::s6a::defs::LOCAL_TIME_ZONE);
+        t[1650usize] = Some(&self::s6a::defs::DAYLIGHT_SAVING_TIME);
+        t[1654usize] = Some(&self::s6a::defs::SUBSCRIPTION_DATA_FLAGS);
+        t[1655usize] = Some(&self::s6a::defs::MEASUREMENT_PERIOD_LTE);
+        t[1656usize] = Some(&self::s6a::defs::MEASUREMENT_PERIOD_UMTS);
+        t[1657usize] = Some(&self::s6a::defs::COLLECTION_PERIOD_RRM_LTE);
+        t[1658usize] = Some(&self::s6a::defs::COLLECTION_PERIOD_RRM_UMTS);
+        t[1659usize] = Some(&self::s6a::defs::POSITIONING_METHOD);
+        t[1660usize] = Some(&self::s6a::defs::MEASUREMENT_QUANTITY);
+        t[1661usize] = Some(&self::s6a::defs::EVENT_THRESHOLD_EVENT_1F);
+        t[1662usize] = Some(&self::s6a::defs::EVENT_THRESHOLD_EVENT_1I);
+        t[1663usize] = Some(&self::s6a::defs::RESTORATION_PRIORITY);
+        t[1664usize] = Some(&self::s6a::defs::S_GS_MME_IDENTITY);
+        t[1665usize] = Some(&self::s6a::defs::SIPTO_LOCAL_NETWORK_PERMISSION);
+        t[1666usize] = Some(&self::s6a::defs::COUPLED_NODE_DIAMETER_ID);
+        t[1667usize] = Some(&self::s6a::defs::WLAN_OFFLOADABILITY);
+        t[1668usize] = Some(&self::s6a::defs::WLAN_OFFLOADABILITY_EUTRAN);
+        t[1669usize] = Some(&self::s6a::defs::WLAN_OFFLOADABILITY_UTRAN);
+        t[1670usize] = Some(&self::s6a::defs::RESET_ID);
+        t[1671usize] = Some(&self::s6a::defs::MDT_ALLOWED_PLMN_ID);
+        t[1672usize] = Some(&self::s6a::defs::ADJACENT_PLM_NS);
+        t[1673usize] = Some(&self::s6a::defs::ADJACENT_ACCESS_RESTRICTION_DATA);
+        t[1675usize] = Some(&self::s6a::defs::IMSI_GROUP_ID);
+        t[1676usize] = Some(&self::s6a::defs::GROUP_SERVICE_ID);
+        t[1677usize] = Some(&self::s6a::defs::GROUP_PLMN_ID);
+        t[1678usize] = Some(&self::s6a::defs::LOCAL_GROUP_ID);
+        t[1679usize] = Some(&self::s6a::defs::AIR_FLAGS);
+        t[1680usize] = Some(&self::s6a::defs::UE_USAGE_TYPE);
+        t[1683usize] = Some(&self::s6a::defs::ADDITIONAL_CONTEXT_IDENTIFIER);
+        t[1684usize] = Some(&self::s6a::defs::SCEF_REALM);
+        t[1685usize] = Some(&self::s6a::defs::SUBSCRIPTION_DATA_DELETION);
+        t[1686usize] = Some(&self::s6a::defs::PREFERRED_DATA_MODE);
+        t[1687usize] = Some(&self::s6a::defs::EMERGENCY_INFO);
+        t[1688usize] = Some(&self::s6a::defs::V2X_SUBSCRIPTION_DATA);
+        t[1689usize] = Some(&self::s6a::defs::V2X_PERMISSION);
+        t[1690usize] = Some(&self::s6a::defs::PDN_CONNECTION_CONTINUITY);
+        t[1693usize] = Some(&self::s6a::defs::UE_PC5_AMBR);
+        t[1694usize] = Some(&self::s6a::defs::MBSFN_AREA);
+        t[1695usize] = Some(&self::s6a::defs::MBSFN_AREA_ID);
+        t[1696usize] = Some(&self::s6a::defs::CARRIER_FREQUENCY);
+        t[1697usize] = Some(&self::s6a::defs::RDS_INDICATOR);
+        t[1698usize] = Some(&self::s6a::defs::SERVICE_GAP_TIME);
+        t[1699usize] = Some(&self::s6a::defs::AERIAL_UE_SUBSCRIPTION_INFORMATION);
+        t[1700usize] = Some(&self::s6a::defs::BROADCAST_LOCATION_ASSISTANCE_DATA_TYPES);
+        t[1701usize] = Some(&self::s6a::defs::PAGING_TIME_WINDOW);
+        t[1702usize] = Some(&self::s6a::defs::OPERATION_MODE);
+        t[1703usize] = Some(&self::s6a::defs::PAGING_TIME_WINDOW_LENGTH);
+        t[1704usize] = Some(&self::s6a::defs::CORE_NETWORK_RESTRICTIONS);
+        t[1705usize] = Some(&self::s6a::defs::E_DRX_RELATED_RAT);
+        t[1706usize] = Some(&self::s6a::defs::INTERWORKING_5GS_INDICATOR);
+        t[1707usize] = Some(&self::s6a::defs::ETHERNET_PDN_TYPE_INDICATOR);
+        t[1708usize] = Some(&self::s6a::defs::SUBSCRIBED_ARPI);
+        t[1709usize] = Some(&self::s6a::defs::IAB_OPERATION_PERMISSION);
+        t[1710usize] = Some(&self::s6a::defs::V2X_SUBSCRIPTION_DATA_NR);
+        t[1711usize] = Some(&self::s6a::defs::UE_PC5_QO_S);
+        t[1712usize] = Some(&self::s6a::defs::PC5_QO_S_FLOW);
+        t[1713usize] = Some(&self::s6a::defs::AVP_5QI);
+        t[1714usize] = Some(&self::s6a::defs::PC5_FLOW_BITRATES);
+        t[1715usize] = Some(&self::s6a::defs::GUARANTEED_FLOW_BITRATES);
+        t[1716usize] = Some(&self::s6a::defs::MAXIMUM_FLOW_BITRATES);
+        t[1717usize] = Some(&self::s6a::defs::PC5_RANGE);
+        t[1718usize] = Some(&self::s6a::defs::PC5_LINK_AMBR);
+        t[1719usize] = Some(&self::s6a::defs::THIRD_CONTEXT_IDENTIFIER);
+    }
+    #[cfg(
+        any(
+            feature = "rf",
+            feature = "ro",
+            feature = "s13",
+            feature = "s6a",
+            feature = "ts29336",
+            feature = "ts32299"
+        )
+    )]
+    {
+        t[1401usize] = Some(&self::s6a::defs::TERMINAL_INFORMATION);
+        t[1402usize] = Some(&self::s6a::defs::IMEI);
+        t[1403usize] = Some(&self::s6a::defs::SOFTWARE_VERSION);
+        t[1471usize] = Some(&self::s6a::defs::AVP_3GPP2_MEID);
+    }
+    #[cfg(any(feature = "s6a", feature = "ts29336", feature = "ts29344"))]
+    {
+        t[1407usize] = Some(&self::s6a::defs::VISITED_PLMN_ID);
+    }
+    #[cfg(any(feature = "s13", feature = "s6a"))]
+    {
+        t[1445usize] = Some(&self::s6a::defs::EQUIPMENT_STATUS);
+    }
+    #[cfg(any(feature = "s6a", feature = "ts29336"))]
+    {
+        t[1456usize] = Some(&self::s6a::defs::PDN_TYPE);
+        t[1496usize] = Some(&self::s6a::defs::EPS_LOCATION_INFORMATION);
+        t[1600usize] = Some(&self::s6a::defs::MME_LOCATION_INFORMATION);
+        t[1601usize] = Some(&self::s6a::defs::SGSN_LOCATION_INFORMATION);
+        t[1602usize] = Some(&self::s6a::defs::E_UTRAN_CELL_GLOBAL_IDENTITY);
+        t[1603usize] = Some(&self::s6a::defs::TRACKING_AREA_IDENTITY);
+        t[1604usize] = Some(&self::s6a::defs::CELL_GLOBAL_IDENTITY);
+        t[1605usize] = Some(&self::s6a::defs::ROUTING_AREA_IDENTITY);
+        t[1606usize] = Some(&self::s6a::defs::LOCATION_AREA_IDENTITY);
+        t[1607usize] = Some(&self::s6a::defs::SERVICE_AREA_IDENTITY);
+        t[1608usize] = Some(&self::s6a::defs::GEOGRAPHICAL_INFORMATION);
+        t[1609usize] = Some(&self::s6a::defs::GEODETIC_INFORMATION);
+        t[1610usize] = Some(&self::s6a::defs::CURRENT_LOCATION_RETRIEVED);
+        t[1611usize] = Some(&self::s6a::defs::AGE_OF_LOCATION_INFORMATION);
+        t[1681usize] = Some(&self::s6a::defs::NON_IP_PDN_TYPE_INDICATOR);
+        t[1682usize] = Some(&self::s6a::defs::NON_IP_DATA_DELIVERY_MECHANISM);
+        t[3113usize] = Some(&self::ts29336::defs::AESE_COMMUNICATION_PATTERN);
+        t[3114usize] = Some(&self::ts29336::defs::COMMUNICATION_PATTERN_SET);
+        t[3115usize] = Some(&self::ts29336::defs::PERIODIC_COMMUNICATION_INDICATOR);
+        t[3116usize] = Some(&self::ts29336::defs::COMMUNICATION_DURATION_TIME);
+        t[3117usize] = Some(&self::ts29336::defs::PERIODIC_TIME);
+        t[3118usize] = Some(&self::ts29336::defs::SCHEDULED_COMMUNICATION_TIME);
+        t[3119usize] = Some(&self::ts29336::defs::STATIONARY_INDICATION);
+        t[3122usize] = Some(&self::ts29336::defs::MONITORING_EVENT_CONFIGURATION);
+        t[3123usize] = Some(&self::ts29336::defs::MONITORING_EVENT_REPORT);
+        t[3124usize] = Some(&self::ts29336::defs::SCEF_REFERENCE_ID);
+        t[3125usize] = Some(&self::ts29336::defs::SCEF_ID);
+        t[3126usize] = Some(&self::ts29336::defs::SCEF_REFERENCE_ID_FOR_DELETION);
+        t[3127usize] = Some(&self::ts29336::defs::MONITORING_TYPE);
+        t[3128usize] = Some(&self::ts29336::defs::MAXIMUM_NUMBER_OF_REPORTS);
+        t[3129usize] = Some(&self::ts29336::defs::UE_REACHABILITY_CONFIGURATION);
+        t[3130usize] = Some(&self::ts29336::defs::MONITORING_DURATION);
+        t[3131usize] = Some(&self::ts29336::defs::MAXIMUM_DETECTION_TIME);
+        t[3132usize] = Some(&self::ts29336::defs::REACHABILITY_TYPE);
+        t[3133usize] = Some(&self::ts29336::defs::MAXIMUM_LATENCY);
+        t[3134usize] = Some(&self::ts29336::defs::MAXIMUM_RESPONSE_TIME);
+        t[3135usize] = Some(&self::ts29336::defs::LOCATION_INFORMATION_CONFIGURATION);
+        t[3136usize] = Some(&self::ts29336::defs::MONTE_LOCATION_TYPE);
+        t[3137usize] = Some(&self::ts29336::defs::ACCURACY);
+        t[3138usize] = Some(&self::ts29336::defs::ASSOCIATION_TYPE);
+        t[3139usize] = Some(&self::ts29336::defs::ROAMING_INFORMATION);
+        t[3140usize] = Some(&self::ts29336::defs::REACHABILITY_INFORMATION);
+        t[3141usize] = Some(&self::ts29336::defs::IMEI_CHANGE);
+        t[3142usize] = Some(&self::ts29336::defs::MONITORING_EVENT_CONFIG_STATUS);
+        t[3143usize] = Some(&self::ts29336::defs::SUPPORTED_SERVICES);
+        t[3144usize] = Some(&self::ts29336::defs::SUPPORTED_MONITORING_EVENTS);
+        t[3146usize] = Some(&self::ts29336::defs::SERVICE_RESULT);
+        t[3147usize] = Some(&self::ts29336::defs::SERVICE_RESULT_CODE);
+        t[3148usize] = Some(&self::ts29336::defs::REFERENCE_ID_VALIDITY_TIME);
+        t[3149usize] = Some(&self::ts29336::defs::EVENT_HANDLING);
+        t[3152usize] = Some(&self::ts29336::defs::SERVICE_REPORT);
+        t[3153usize] = Some(&self::ts29336::defs::NODE_TYPE);
+        t[3162usize] = Some(&self::ts29336::defs::LOSS_OF_CONNECTIVITY_REASON);
+        t[3172usize] = Some(&self::ts29336::defs::PLMN_ID_REQUESTED);
+        t[3178usize] = Some(&self::ts29336::defs::MTC_PROVIDER_INFO);
+        t[3179usize] = Some(&self::ts29336::defs::MTC_PROVIDER_ID);
+        t[3180usize] = Some(&self::ts29336::defs::PDN_CONNECTIVITY_STATUS_CONFIGURATION);
+        t[3181usize] = Some(&self::ts29336::defs::PDN_CONNECTIVITY_STATUS_REPORT);
+        t[3182usize] = Some(&self::ts29336::defs::PDN_CONNECTIVITY_STATUS_TYPE);
+        t[3183usize] = Some(&self::ts29336::defs::TRAFFIC_PROFILE);
+        t[3185usize] = Some(&self::ts29336::defs::BATTERY_INDICATOR);
+        t[3186usize] = Some(&self::ts29336::defs::SCEF_REFERENCE_ID_EXT);
+        t[3187usize] = Some(&self::ts29336::defs::SCEF_REFERENCE_ID_FOR_DELETION_EXT);
+        t[3188usize] = Some(&self::ts29336::defs::EXCLUDE_IDENTIFIERS);
+        t[3189usize] = Some(&self::ts29336::defs::INCLUDE_IDENTIFIERS);
+    }
+    #[cfg(any(feature = "s6a", feature = "ts29273"))]
+    {
+        t[1538usize] = Some(&self::ts29273::defs::EMERGENCY_SERVICES);
+    }
+    #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
+    {
+        t[1619usize] = Some(&self::s6a::defs::SUBSCRIBED_PERIODIC_RAU_TAU_TIMER);
+        t[1674usize] = Some(&self::s6a::defs::DL_BUFFERING_SUGGESTED_PACKET_COUNT);
+        t[1691usize] = Some(&self::s6a::defs::E_DRX_CYCLE_LENGTH);
+        t[1692usize] = Some(&self::s6a::defs::E_DRX_CYCLE_LENGTH_VALUE);
+        t[4322usize] = Some(&self::ts29128::defs::IDLE_STATUS_INDICATION);
+        t[4323usize] = Some(&self::ts29128::defs::IDLE_STATUS_TIMESTAMP);
+        t[4324usize] = Some(&self::ts29128::defs::ACTIVE_TIME);
+        t[4325usize] = Some(&self::ts29128::defs::REACHABILITY_CAUSE);
+    }
+    #[cfg(any(feature = "ro", feature = "ts32299"))]
+    {
+        t[2020usize] = Some(&self::ts32299::defs::LOW_BALANCE_INDICATION);
+        t[2021usize] = Some(&self::ts32299::defs::REMAINING_BALANCE);
+        t[2055usize] = Some(&self::ts32299::defs::AO_C_REQUEST_TYPE);
+    }
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29173", feature = "ts32299"))]
+    {
+        t[2402usize] = Some(&self::ts29173::defs::MME_NAME);
+        t[2408usize] = Some(&self::ts29173::defs::MME_REALM);
+    }
+    #[cfg(any(feature = "s6a", feature = "ts29173"))]
+    {
+        t[2405usize] = Some(&self::ts29173::defs::GMLC_ADDRESS);
+    }
+    #[cfg(feature = "sy")]
+    {
+        t[2901usize] = Some(&self::sy::defs::POLICY_COUNTER_IDENTIFIER);
+        t[2902usize] = Some(&self::sy::defs::POLICY_COUNTER_STATUS);
+        t[2903usize] = Some(&self::sy::defs::POLICY_COUNTER_STATUS_REPORT);
+        t[2904usize] = Some(&self::sy::defs::SL_REQUEST_TYPE);
+        t[2905usize] = Some(&self::sy::defs::PENDING_POLICY_COUNTER_INFORMATION);
+        t[2906usize] = Some(&self::sy::defs::PENDING_POLICY_COUNTER_CHANGE_TIME);
+        t[2907usize] = Some(&self::sy::defs::SN_REQUEST_TYPE);
+    }
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29368", feature = "ts32299"))]
+    {
+        t[3010usize] = Some(&self::ts29368::defs::APPLICATION_PORT_IDENTIFIER);
+    }
+    #[cfg(any(feature = "s6a", feature = "ts29336", feature = "ts29338"))]
+    {
+        t[3329usize] = Some(&self::ts29338::defs::MAXIMUM_UE_AVAILABILITY_TIME);
+    }
+    #[cfg(any(feature = "s6a", feature = "ts29344"))]
+    {
+        t[3701usize] = Some(&self::ts29344::defs::PRO_SE_SUBSCRIPTION_DATA);
+        t[3702usize] = Some(&self::ts29344::defs::PRO_SE_PERMISSION);
+        t[3703usize] = Some(&self::ts29344::defs::PRO_SE_ALLOWED_PLMN);
+        t[3704usize] = Some(&self::ts29344::defs::PRO_SE_DIRECT_ALLOWED);
+        t[3708usize] = Some(&self::ts29344::defs::AUTHORIZED_DISCOVERY_RANGE);
+    }
+    #[cfg(any(feature = "s6a", feature = "ts29217", feature = "ts29336"))]
+    {
+        t[4008usize] = Some(&self::ts29217::defs::E_NODE_B_ID);
+        t[4013usize] = Some(&self::ts29217::defs::EXTENDED_E_NODE_B_ID);
+    }
+    #[cfg(any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299"))]
+    {
+        t[4310usize] = Some(&self::ts29128::defs::SERVING_PLMN_RATE_CONTROL);
+        t[4311usize] = Some(&self::ts29128::defs::UPLINK_RATE_LIMIT);
+        t[4312usize] = Some(&self::ts29128::defs::DOWNLINK_RATE_LIMIT);
+        t[4318usize] = Some(&self::ts29128::defs::RRC_CAUSE_COUNTER);
+        t[4319usize] = Some(&self::ts29128::defs::COUNTER_VALUE);
+        t[4320usize] = Some(&self::ts29128::defs::RRC_COUNTER_TIMESTAMP);
+    }
+    t
+};
+/// The definition of AVP (`code`, `vendor_id`) in any enabled dictionary. Constant
+/// time: the vendor's table indexed by code, else a short `match` of the AVPs the
+/// tables leave out.
 pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static rt::dictionary::AvpDef> {
     #[allow(unreachable_patterns)]
-    let local = match (vendor_id, code) {
-        (0u32, 1u32) => Some(&self::base::defs::USER_NAME),
-        (0u32, 25u32) => Some(&self::base::defs::CLASS),
-        (0u32, 27u32) => Some(&self::base::defs::SESSION_TIMEOUT),
-        (0u32, 33u32) => Some(&self::base::defs::PROXY_STATE),
-        (0u32, 44u32) => Some(&self::base::defs::ACCT_SESSION_ID),
-        (0u32, 50u32) => Some(&self::base::defs::ACCT_MULTI_SESSION_ID),
-        (0u32, 55u32) => Some(&self::base::defs::EVENT_TIMESTAMP),
-        (0u32, 85u32) => Some(&self::base::defs::ACCT_INTERIM_INTERVAL),
-        (0u32, 257u32) => Some(&self::base::defs::HOST_IP_ADDRESS),
-        (0u32, 258u32) => Some(&self::base::defs::AUTH_APPLICATION_ID),
-        (0u32, 259u32) => Some(&self::base::defs::ACCT_APPLICATION_ID),
-        (0u32, 260u32) => Some(&self::base::defs::VENDOR_SPECIFIC_APPLICATION_ID),
-        (0u32, 261u32) => Some(&self::base::defs::REDIRECT_HOST_USAGE),
-        (0u32, 262u32) => Some(&self::base::defs::REDIRECT_MAX_CACHE_TIME),
-        (0u32, 263u32) => Some(&self::base::defs::SESSION_ID),
-        (0u32, 264u32) => Some(&self::base::defs::ORIGIN_HOST),
-        (0u32, 265u32) => Some(&self::base::defs::SUPPORTED_VENDOR_ID),
-        (0u32, 266u32) => Some(&self::base::defs::VENDOR_ID),
-        (0u32, 267u32) => Some(&self::base::defs::FIRMWARE_REVISION),
-        (0u32, 268u32) => Some(&self::base::defs::RESULT_CODE),
-        (0u32, 269u32) => Some(&self::base::defs::PRODUCT_NAME),
-        (0u32, 270u32) => Some(&self::base::defs::SESSION_BINDING),
-        (0u32, 271u32) => Some(&self::base::defs::SESSION_SERVER_FAILOVER),
-        (0u32, 272u32) => Some(&self::base::defs::MULTI_ROUND_TIME_OUT),
-        (0u32, 273u32) => Some(&self::base::defs::DISCONNECT_CAUSE),
-        (0u32, 274u32) => Some(&self::base::defs::AUTH_REQUEST_TYPE),
-        (0u32, 276u32) => Some(&self::base::defs::AUTH_GRACE_PERIOD),
-        (0u32, 277u32) => Some(&self::base::defs::AUTH_SESSION_STATE),
-        (0u32, 278u32) => Some(&self::base::defs::ORIGIN_STATE_ID),
-        (0u32, 279u32) => Some(&self::base::defs::FAILED_AVP),
-        (0u32, 280u32) => Some(&self::base::defs::PROXY_HOST),
-        (0u32, 281u32) => Some(&self::base::defs::ERROR_MESSAGE),
-        (0u32, 282u32) => Some(&self::base::defs::ROUTE_RECORD),
-        (0u32, 283u32) => Some(&self::base::defs::DESTINATION_REALM),
-        (0u32, 284u32) => Some(&self::base::defs::PROXY_INFO),
-        (0u32, 285u32) => Some(&self::base::defs::RE_AUTH_REQUEST_TYPE),
-        (0u32, 287u32) => Some(&self::base::defs::ACCOUNTING_SUB_SESSION_ID),
-        (0u32, 291u32) => Some(&self::base::defs::AUTHORIZATION_LIFETIME),
-        (0u32, 292u32) => Some(&self::base::defs::REDIRECT_HOST),
-        (0u32, 293u32) => Some(&self::base::defs::DESTINATION_HOST),
-        (0u32, 294u32) => Some(&self::base::defs::ERROR_REPORTING_HOST),
-        (0u32, 295u32) => Some(&self::base::defs::TERMINATION_CAUSE),
-        (0u32, 296u32) => Some(&self::base::defs::ORIGIN_REALM),
-        (0u32, 297u32) => Some(&self::base::defs::EXPERIMENTAL_RESULT),
-        (0u32, 298u32) => Some(&self::base::defs::EXPERIMENTAL_RESULT_CODE),
-        (0u32, 299u32) => Some(&self::base::defs::INBAND_SECURITY_ID),
-        (0u32, 300u32) => Some(&self::base::defs::E2E_SEQUENCE),
-        (0u32, 480u32) => Some(&self::base::defs::ACCOUNTING_RECORD_TYPE),
-        (0u32, 483u32) => Some(&self::base::defs::ACCOUNTING_REALTIME_REQUIRED),
-        (0u32, 485u32) => Some(&self::base::defs::ACCOUNTING_RECORD_NUMBER),
-        #[cfg(any(feature = "credit_control", feature = "ro"))]
-        (0u32, 411u32) => Some(&self::credit_control::defs::CC_CORRELATION_ID),
+    let local = match vendor_id {
+        0u32 => AVPS_OF_VENDOR_0.get(code as usize).copied().flatten(),
         #[cfg(
             any(
-                feature = "credit_control",
                 feature = "rf",
                 feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 412u32) => Some(&self::credit_control::defs::CC_INPUT_OCTETS),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 413u32) => Some(&self::credit_control::defs::CC_MONEY),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 414u32) => Some(&self::credit_control::defs::CC_OUTPUT_OCTETS),
-        #[cfg(any(feature = "credit_control", feature = "ro"))]
-        (0u32, 415u32) => Some(&self::credit_control::defs::CC_REQUEST_NUMBER),
-        #[cfg(any(feature = "credit_control", feature = "ro"))]
-        (0u32, 416u32) => Some(&self::credit_control::defs::CC_REQUEST_TYPE),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 417u32) => Some(&self::credit_control::defs::CC_SERVICE_SPECIFIC_UNITS),
-        #[cfg(any(feature = "credit_control", feature = "ro"))]
-        (0u32, 418u32) => Some(&self::credit_control::defs::CC_SESSION_FAILOVER),
-        #[cfg(feature = "credit_control")]
-        (0u32, 419u32) => Some(&self::credit_control::defs::CC_SUB_SESSION_ID),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 420u32) => Some(&self::credit_control::defs::CC_TIME),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 421u32) => Some(&self::credit_control::defs::CC_TOTAL_OCTETS),
-        #[cfg(feature = "credit_control")]
-        (0u32, 422u32) => Some(&self::credit_control::defs::CHECK_BALANCE_RESULT),
-        #[cfg(any(feature = "credit_control", feature = "ro"))]
-        (0u32, 423u32) => Some(&self::credit_control::defs::COST_INFORMATION),
-        #[cfg(any(feature = "credit_control", feature = "ro"))]
-        (0u32, 424u32) => Some(&self::credit_control::defs::COST_UNIT),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 425u32) => Some(&self::credit_control::defs::CURRENCY_CODE),
-        #[cfg(feature = "credit_control")]
-        (0u32, 426u32) => Some(&self::credit_control::defs::CREDIT_CONTROL),
-        #[cfg(any(feature = "credit_control", feature = "ro"))]
-        (0u32, 427u32) => {
-            Some(&self::credit_control::defs::CREDIT_CONTROL_FAILURE_HANDLING)
-        }
-        #[cfg(any(feature = "credit_control", feature = "ro"))]
-        (0u32, 428u32) => {
-            Some(&self::credit_control::defs::DIRECT_DEBITING_FAILURE_HANDLING)
-        }
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 429u32) => Some(&self::credit_control::defs::EXPONENT),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 430u32) => Some(&self::credit_control::defs::FINAL_UNIT_INDICATION),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 431u32) => Some(&self::credit_control::defs::GRANTED_SERVICE_UNIT),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 432u32) => Some(&self::credit_control::defs::RATING_GROUP),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 433u32) => Some(&self::credit_control::defs::REDIRECT_ADDRESS_TYPE),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 434u32) => Some(&self::credit_control::defs::REDIRECT_SERVER),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 435u32) => Some(&self::credit_control::defs::REDIRECT_SERVER_ADDRESS),
-        #[cfg(any(feature = "credit_control", feature = "ro"))]
-        (0u32, 436u32) => Some(&self::credit_control::defs::REQUESTED_ACTION),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 437u32) => Some(&self::credit_control::defs::REQUESTED_SERVICE_UNIT),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 438u32) => Some(&self::credit_control::defs::RESTRICTION_FILTER_RULE),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 439u32) => Some(&self::credit_control::defs::SERVICE_IDENTIFIER),
-        #[cfg(feature = "credit_control")]
-        (0u32, 440u32) => Some(&self::credit_control::defs::SERVICE_PARAMETER_INFO),
-        #[cfg(feature = "credit_control")]
-        (0u32, 441u32) => Some(&self::credit_control::defs::SERVICE_PARAMETER_TYPE),
-        #[cfg(feature = "credit_control")]
-        (0u32, 442u32) => Some(&self::credit_control::defs::SERVICE_PARAMETER_VALUE),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "sy",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 443u32) => Some(&self::credit_control::defs::SUBSCRIPTION_ID),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "sy",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 444u32) => Some(&self::credit_control::defs::SUBSCRIPTION_ID_DATA),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 445u32) => Some(&self::credit_control::defs::UNIT_VALUE),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 446u32) => Some(&self::credit_control::defs::USED_SERVICE_UNIT),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 447u32) => Some(&self::credit_control::defs::VALUE_DIGITS),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 448u32) => Some(&self::credit_control::defs::VALIDITY_TIME),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts29214",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 449u32) => Some(&self::credit_control::defs::FINAL_UNIT_ACTION),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "sy",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 450u32) => Some(&self::credit_control::defs::SUBSCRIPTION_ID_TYPE),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 451u32) => Some(&self::credit_control::defs::TARIFF_TIME_CHANGE),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 452u32) => Some(&self::credit_control::defs::TARIFF_CHANGE_USAGE),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 453u32) => Some(&self::credit_control::defs::G_S_U_POOL_IDENTIFIER),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 454u32) => Some(&self::credit_control::defs::CC_UNIT_TYPE),
-        #[cfg(any(feature = "credit_control", feature = "ro"))]
-        (0u32, 455u32) => Some(&self::credit_control::defs::MULTIPLE_SERVICES_INDICATOR),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 456u32) => {
-            Some(&self::credit_control::defs::MULTIPLE_SERVICES_CREDIT_CONTROL)
-        }
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 457u32) => Some(&self::credit_control::defs::G_S_U_POOL_REFERENCE),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 458u32) => Some(&self::credit_control::defs::USER_EQUIPMENT_INFO),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 459u32) => Some(&self::credit_control::defs::USER_EQUIPMENT_INFO_TYPE),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 460u32) => Some(&self::credit_control::defs::USER_EQUIPMENT_INFO_VALUE),
-        #[cfg(any(feature = "credit_control", feature = "rf", feature = "ro"))]
-        (0u32, 461u32) => Some(&self::credit_control::defs::SERVICE_CONTEXT_ID),
-        #[cfg(
-            any(
-                feature = "es283034",
-                feature = "rf",
-                feature = "ro",
-                feature = "sy",
-                feature = "ts32299"
-            )
-        )]
-        (13019u32, 302u32) => Some(&self::es283034::defs::LOGICAL_ACCESS_ID),
-        #[cfg(
-            any(
-                feature = "es283034",
-                feature = "rf",
-                feature = "ro",
-                feature = "sy",
-                feature = "ts32299"
-            )
-        )]
-        (13019u32, 313u32) => Some(&self::es283034::defs::PHYSICAL_ACCESS_ID),
-        #[cfg(feature = "nasreq")]
-        (0u32, 2u32) => Some(&self::nasreq::defs::USER_PASSWORD),
-        #[cfg(feature = "nasreq")]
-        (0u32, 4u32) => Some(&self::nasreq::defs::NAS_IP_ADDRESS),
-        #[cfg(feature = "nasreq")]
-        (0u32, 5u32) => Some(&self::nasreq::defs::NAS_PORT),
-        #[cfg(feature = "nasreq")]
-        (0u32, 6u32) => Some(&self::nasreq::defs::SERVICE_TYPE),
-        #[cfg(feature = "nasreq")]
-        (0u32, 7u32) => Some(&self::nasreq::defs::FRAMED_PROTOCOL),
-        #[cfg(feature = "nasreq")]
-        (0u32, 8u32) => Some(&self::nasreq::defs::FRAMED_IP_ADDRESS),
-        #[cfg(feature = "nasreq")]
-        (0u32, 9u32) => Some(&self::nasreq::defs::FRAMED_IP_NETMASK),
-        #[cfg(feature = "nasreq")]
-        (0u32, 10u32) => Some(&self::nasreq::defs::FRAMED_ROUTING),
-        #[cfg(
-            any(
-                feature = "credit_control",
-                feature = "nasreq",
-                feature = "rf",
-                feature = "ro",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 11u32) => Some(&self::nasreq::defs::FILTER_ID),
-        #[cfg(feature = "nasreq")]
-        (0u32, 12u32) => Some(&self::nasreq::defs::FRAMED_MTU),
-        #[cfg(feature = "nasreq")]
-        (0u32, 13u32) => Some(&self::nasreq::defs::FRAMED_COMPRESSION),
-        #[cfg(feature = "nasreq")]
-        (0u32, 14u32) => Some(&self::nasreq::defs::LOGIN_IP_HOST),
-        #[cfg(feature = "nasreq")]
-        (0u32, 15u32) => Some(&self::nasreq::defs::LOGIN_SERVICE),
-        #[cfg(feature = "nasreq")]
-        (0u32, 16u32) => Some(&self::nasreq::defs::LOGIN_TCP_PORT),
-        #[cfg(feature = "nasreq")]
-        (0u32, 18u32) => Some(&self::nasreq::defs::REPLY_MESSAGE),
-        #[cfg(feature = "nasreq")]
-        (0u32, 19u32) => Some(&self::nasreq::defs::CALLBACK_NUMBER),
-        #[cfg(feature = "nasreq")]
-        (0u32, 20u32) => Some(&self::nasreq::defs::CALLBACK_ID),
-        #[cfg(feature = "nasreq")]
-        (0u32, 22u32) => Some(&self::nasreq::defs::FRAMED_ROUTE),
-        #[cfg(feature = "nasreq")]
-        (0u32, 23u32) => Some(&self::nasreq::defs::FRAMED_IPX_NETWORK),
-        #[cfg(feature = "nasreq")]
-        (0u32, 24u32) => Some(&self::nasreq::defs::STATE),
-        #[cfg(feature = "nasreq")]
-        (0u32, 28u32) => Some(&self::nasreq::defs::IDLE_TIMEOUT),
-        #[cfg(
-            any(feature = "nasreq", feature = "rf", feature = "ro", feature = "ts32299")
-        )]
-        (0u32, 30u32) => Some(&self::nasreq::defs::CALLED_STATION_ID),
-        #[cfg(feature = "nasreq")]
-        (0u32, 31u32) => Some(&self::nasreq::defs::CALLING_STATION_ID),
-        #[cfg(feature = "nasreq")]
-        (0u32, 32u32) => Some(&self::nasreq::defs::NAS_IDENTIFIER),
-        #[cfg(feature = "nasreq")]
-        (0u32, 34u32) => Some(&self::nasreq::defs::LOGIN_LAT_SERVICE),
-        #[cfg(feature = "nasreq")]
-        (0u32, 35u32) => Some(&self::nasreq::defs::LOGIN_LAT_NODE),
-        #[cfg(feature = "nasreq")]
-        (0u32, 36u32) => Some(&self::nasreq::defs::LOGIN_LAT_GROUP),
-        #[cfg(feature = "nasreq")]
-        (0u32, 37u32) => Some(&self::nasreq::defs::FRAMED_APPLETALK_LINK),
-        #[cfg(feature = "nasreq")]
-        (0u32, 38u32) => Some(&self::nasreq::defs::FRAMED_APPLETALK_NETWORK),
-        #[cfg(feature = "nasreq")]
-        (0u32, 39u32) => Some(&self::nasreq::defs::FRAMED_APPLETALK_ZONE),
-        #[cfg(feature = "nasreq")]
-        (0u32, 41u32) => Some(&self::nasreq::defs::ACCT_DELAY_TIME),
-        #[cfg(feature = "nasreq")]
-        (0u32, 45u32) => Some(&self::nasreq::defs::ACCT_AUTHENTIC),
-        #[cfg(feature = "nasreq")]
-        (0u32, 46u32) => Some(&self::nasreq::defs::ACCT_SESSION_TIME),
-        #[cfg(feature = "nasreq")]
-        (0u32, 51u32) => Some(&self::nasreq::defs::ACCT_LINK_COUNT),
-        #[cfg(feature = "nasreq")]
-        (0u32, 60u32) => Some(&self::nasreq::defs::CHAP_CHALLENGE),
-        #[cfg(feature = "nasreq")]
-        (0u32, 61u32) => Some(&self::nasreq::defs::NAS_PORT_TYPE),
-        #[cfg(feature = "nasreq")]
-        (0u32, 62u32) => Some(&self::nasreq::defs::PORT_LIMIT),
-        #[cfg(feature = "nasreq")]
-        (0u32, 63u32) => Some(&self::nasreq::defs::LOGIN_LAT_PORT),
-        #[cfg(feature = "nasreq")]
-        (0u32, 64u32) => Some(&self::nasreq::defs::TUNNEL_TYPE),
-        #[cfg(feature = "nasreq")]
-        (0u32, 65u32) => Some(&self::nasreq::defs::TUNNEL_MEDIUM_TYPE),
-        #[cfg(feature = "nasreq")]
-        (0u32, 66u32) => Some(&self::nasreq::defs::TUNNEL_CLIENT_ENDPOINT),
-        #[cfg(feature = "nasreq")]
-        (0u32, 67u32) => Some(&self::nasreq::defs::TUNNEL_SERVER_ENDPOINT),
-        #[cfg(feature = "nasreq")]
-        (0u32, 68u32) => Some(&self::nasreq::defs::ACCT_TUNNEL_CONNECTION),
-        #[cfg(feature = "nasreq")]
-        (0u32, 69u32) => Some(&self::nasreq::defs::TUNNEL_PASSWORD),
-        #[cfg(feature = "nasreq")]
-        (0u32, 70u32) => Some(&self::nasreq::defs::ARAP_PASSWORD),
-        #[cfg(feature = "nasreq")]
-        (0u32, 71u32) => Some(&self::nasreq::defs::ARAP_FEATURES),
-        #[cfg(feature = "nasreq")]
-        (0u32, 72u32) => Some(&self::nasreq::defs::ARAP_ZONE_ACCESS),
-        #[cfg(feature = "nasreq")]
-        (0u32, 73u32) => Some(&self::nasreq::defs::ARAP_SECURITY),
-        #[cfg(feature = "nasreq")]
-        (0u32, 74u32) => Some(&self::nasreq::defs::ARAP_SECURITY_DATA),
-        #[cfg(feature = "nasreq")]
-        (0u32, 75u32) => Some(&self::nasreq::defs::PASSWORD_RETRY),
-        #[cfg(feature = "nasreq")]
-        (0u32, 76u32) => Some(&self::nasreq::defs::PROMPT),
-        #[cfg(feature = "nasreq")]
-        (0u32, 77u32) => Some(&self::nasreq::defs::CONNECT_INFO),
-        #[cfg(feature = "nasreq")]
-        (0u32, 78u32) => Some(&self::nasreq::defs::CONFIGURATION_TOKEN),
-        #[cfg(feature = "nasreq")]
-        (0u32, 81u32) => Some(&self::nasreq::defs::TUNNEL_PRIVATE_GROUP_ID),
-        #[cfg(feature = "nasreq")]
-        (0u32, 82u32) => Some(&self::nasreq::defs::TUNNEL_ASSIGNMENT_ID),
-        #[cfg(feature = "nasreq")]
-        (0u32, 83u32) => Some(&self::nasreq::defs::TUNNEL_PREFERENCE),
-        #[cfg(feature = "nasreq")]
-        (0u32, 84u32) => Some(&self::nasreq::defs::ARAP_CHALLENGE_RESPONSE),
-        #[cfg(feature = "nasreq")]
-        (0u32, 86u32) => Some(&self::nasreq::defs::ACCT_TUNNEL_PACKETS_LOST),
-        #[cfg(feature = "nasreq")]
-        (0u32, 87u32) => Some(&self::nasreq::defs::NAS_PORT_ID),
-        #[cfg(feature = "nasreq")]
-        (0u32, 88u32) => Some(&self::nasreq::defs::FRAMED_POOL),
-        #[cfg(feature = "nasreq")]
-        (0u32, 90u32) => Some(&self::nasreq::defs::TUNNEL_CLIENT_AUTH_ID),
-        #[cfg(feature = "nasreq")]
-        (0u32, 91u32) => Some(&self::nasreq::defs::TUNNEL_SERVER_AUTH_ID),
-        #[cfg(feature = "nasreq")]
-        (0u32, 94u32) => Some(&self::nasreq::defs::ORIGINATING_LINE_INFO),
-        #[cfg(feature = "nasreq")]
-        (0u32, 95u32) => Some(&self::nasreq::defs::NAS_I_PV6_ADDRESS),
-        #[cfg(feature = "nasreq")]
-        (0u32, 96u32) => Some(&self::nasreq::defs::FRAMED_INTERFACE_ID),
-        #[cfg(feature = "nasreq")]
-        (0u32, 97u32) => Some(&self::nasreq::defs::FRAMED_I_PV6_PREFIX),
-        #[cfg(feature = "nasreq")]
-        (0u32, 98u32) => Some(&self::nasreq::defs::LOGIN_I_PV6_HOST),
-        #[cfg(feature = "nasreq")]
-        (0u32, 99u32) => Some(&self::nasreq::defs::FRAMED_I_PV6_ROUTE),
-        #[cfg(feature = "nasreq")]
-        (0u32, 100u32) => Some(&self::nasreq::defs::FRAMED_I_PV6_POOL),
-        #[cfg(
-            any(feature = "nasreq", feature = "rf", feature = "ro", feature = "ts32299")
-        )]
-        (0u32, 363u32) => Some(&self::nasreq::defs::ACCOUNTING_INPUT_OCTETS),
-        #[cfg(
-            any(feature = "nasreq", feature = "rf", feature = "ro", feature = "ts32299")
-        )]
-        (0u32, 364u32) => Some(&self::nasreq::defs::ACCOUNTING_OUTPUT_OCTETS),
-        #[cfg(feature = "nasreq")]
-        (0u32, 365u32) => Some(&self::nasreq::defs::ACCOUNTING_INPUT_PACKETS),
-        #[cfg(feature = "nasreq")]
-        (0u32, 366u32) => Some(&self::nasreq::defs::ACCOUNTING_OUTPUT_PACKETS),
-        #[cfg(feature = "nasreq")]
-        (0u32, 400u32) => Some(&self::nasreq::defs::NAS_FILTER_RULE),
-        #[cfg(feature = "nasreq")]
-        (0u32, 401u32) => Some(&self::nasreq::defs::TUNNELING),
-        #[cfg(feature = "nasreq")]
-        (0u32, 402u32) => Some(&self::nasreq::defs::CHAP_AUTH),
-        #[cfg(feature = "nasreq")]
-        (0u32, 403u32) => Some(&self::nasreq::defs::CHAP_ALGORITHM),
-        #[cfg(feature = "nasreq")]
-        (0u32, 404u32) => Some(&self::nasreq::defs::CHAP_IDENT),
-        #[cfg(feature = "nasreq")]
-        (0u32, 405u32) => Some(&self::nasreq::defs::CHAP_RESPONSE),
-        #[cfg(feature = "nasreq")]
-        (0u32, 406u32) => Some(&self::nasreq::defs::ACCOUNTING_AUTH_METHOD),
-        #[cfg(feature = "nasreq")]
-        (0u32, 407u32) => Some(&self::nasreq::defs::QO_S_FILTER_RULE),
-        #[cfg(feature = "nasreq")]
-        (0u32, 408u32) => Some(&self::nasreq::defs::ORIGIN_AAA_PROTOCOL),
-        #[cfg(any(feature = "rfc4004", feature = "rfc5447", feature = "s6a"))]
-        (0u32, 334u32) => Some(&self::rfc4004::defs::MIP_HOME_AGENT_ADDRESS),
-        #[cfg(any(feature = "rfc4004", feature = "rfc5447", feature = "s6a"))]
-        (0u32, 348u32) => Some(&self::rfc4004::defs::MIP_HOME_AGENT_HOST),
-        #[cfg(any(feature = "rfc5447", feature = "s6a"))]
-        (0u32, 125u32) => Some(&self::rfc5447::defs::MIP6_HOME_LINK_PREFIX),
-        #[cfg(any(feature = "rfc5447", feature = "s6a"))]
-        (0u32, 486u32) => Some(&self::rfc5447::defs::MIP6_AGENT_INFO),
-        #[cfg(any(feature = "rfc5777", feature = "s6a", feature = "ts29336"))]
-        (0u32, 561u32) => Some(&self::rfc5777::defs::TIME_OF_DAY_START),
-        #[cfg(any(feature = "rfc5777", feature = "s6a", feature = "ts29336"))]
-        (0u32, 562u32) => Some(&self::rfc5777::defs::TIME_OF_DAY_END),
-        #[cfg(any(feature = "rfc5777", feature = "s6a", feature = "ts29336"))]
-        (0u32, 563u32) => Some(&self::rfc5777::defs::DAY_OF_WEEK_MASK),
-        #[cfg(any(feature = "rfc5778", feature = "s6a", feature = "ts29336"))]
-        (0u32, 493u32) => Some(&self::rfc5778::defs::SERVICE_SELECTION),
-        #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
-        (0u32, 621u32) => Some(&self::rfc7683::defs::OC_SUPPORTED_FEATURES),
-        #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
-        (0u32, 622u32) => Some(&self::rfc7683::defs::OC_FEATURE_VECTOR),
-        #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
-        (0u32, 623u32) => Some(&self::rfc7683::defs::OC_OLR),
-        #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
-        (0u32, 624u32) => Some(&self::rfc7683::defs::OC_SEQUENCE_NUMBER),
-        #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
-        (0u32, 625u32) => Some(&self::rfc7683::defs::OC_VALIDITY_DURATION),
-        #[cfg(any(feature = "rfc7683", feature = "s6a", feature = "sh", feature = "sy"))]
-        (0u32, 626u32) => Some(&self::rfc7683::defs::OC_REPORT_TYPE),
-        #[cfg(
-            any(
-                feature = "rfc7683",
+                feature = "s13",
                 feature = "s6a",
                 feature = "sh",
                 feature = "sy",
-                feature = "ts32299"
-            )
-        )]
-        (0u32, 627u32) => Some(&self::rfc7683::defs::OC_REDUCTION_PERCENTAGE),
-        #[cfg(
-            any(
-                feature = "rfc7944",
-                feature = "s13",
-                feature = "s6a",
-                feature = "sh",
-                feature = "sy"
-            )
-        )]
-        (0u32, 301u32) => Some(&self::rfc7944::defs::DRMP),
-        #[cfg(any(feature = "rfc8583", feature = "s6a", feature = "sh", feature = "sy"))]
-        (0u32, 649u32) => Some(&self::rfc8583::defs::SOURCE_ID),
-        #[cfg(any(feature = "rfc8583", feature = "s6a", feature = "sh", feature = "sy"))]
-        (0u32, 650u32) => Some(&self::rfc8583::defs::LOAD),
-        #[cfg(any(feature = "rfc8583", feature = "s6a", feature = "sh", feature = "sy"))]
-        (0u32, 651u32) => Some(&self::rfc8583::defs::LOAD_TYPE),
-        #[cfg(any(feature = "rfc8583", feature = "s6a", feature = "sh", feature = "sy"))]
-        (0u32, 652u32) => Some(&self::rfc8583::defs::LOAD_VALUE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1400u32) => Some(&self::s6a::defs::SUBSCRIPTION_DATA),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s13",
-                feature = "s6a",
-                feature = "ts29336",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 1401u32) => Some(&self::s6a::defs::TERMINAL_INFORMATION),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s13",
-                feature = "s6a",
-                feature = "ts29336",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 1402u32) => Some(&self::s6a::defs::IMEI),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s13",
-                feature = "s6a",
-                feature = "ts29336",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 1403u32) => Some(&self::s6a::defs::SOFTWARE_VERSION),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1404u32) => Some(&self::s6a::defs::QO_S_SUBSCRIBED),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1405u32) => Some(&self::s6a::defs::ULR_FLAGS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1406u32) => Some(&self::s6a::defs::ULA_FLAGS),
-        #[cfg(any(feature = "s6a", feature = "ts29336", feature = "ts29344"))]
-        (10415u32, 1407u32) => Some(&self::s6a::defs::VISITED_PLMN_ID),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1408u32) => {
-            Some(&self::s6a::defs::REQUESTED_EUTRAN_AUTHENTICATION_INFO)
-        }
-        #[cfg(feature = "s6a")]
-        (10415u32, 1409u32) => {
-            Some(&self::s6a::defs::REQUESTED_UTRAN_GERAN_AUTHENTICATION_INFO)
-        }
-        #[cfg(feature = "s6a")]
-        (10415u32, 1410u32) => Some(&self::s6a::defs::NUMBER_OF_REQUESTED_VECTORS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1411u32) => Some(&self::s6a::defs::RE_SYNCHRONIZATION_INFO),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1412u32) => Some(&self::s6a::defs::IMMEDIATE_RESPONSE_PREFERRED),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1413u32) => Some(&self::s6a::defs::AUTHENTICATION_INFO),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1414u32) => Some(&self::s6a::defs::E_UTRAN_VECTOR),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1415u32) => Some(&self::s6a::defs::UTRAN_VECTOR),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1416u32) => Some(&self::s6a::defs::GERAN_VECTOR),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1417u32) => Some(&self::s6a::defs::NETWORK_ACCESS_MODE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1418u32) => Some(&self::s6a::defs::HPLMN_ODB),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1419u32) => Some(&self::s6a::defs::ITEM_NUMBER),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1420u32) => Some(&self::s6a::defs::CANCELLATION_TYPE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1421u32) => Some(&self::s6a::defs::DSR_FLAGS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1422u32) => Some(&self::s6a::defs::DSA_FLAGS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1423u32) => Some(&self::s6a::defs::CONTEXT_IDENTIFIER),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1424u32) => Some(&self::s6a::defs::SUBSCRIBER_STATUS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1425u32) => Some(&self::s6a::defs::OPERATOR_DETERMINED_BARRING),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1426u32) => Some(&self::s6a::defs::ACCESS_RESTRICTION_DATA),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1427u32) => Some(&self::s6a::defs::APN_OI_REPLACEMENT),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1428u32) => {
-            Some(&self::s6a::defs::ALL_APN_CONFIGURATIONS_INCLUDED_INDICATOR)
-        }
-        #[cfg(feature = "s6a")]
-        (10415u32, 1429u32) => Some(&self::s6a::defs::APN_CONFIGURATION_PROFILE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1430u32) => Some(&self::s6a::defs::APN_CONFIGURATION),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1431u32) => Some(&self::s6a::defs::EPS_SUBSCRIBED_QO_S_PROFILE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1432u32) => Some(&self::s6a::defs::VPLMN_DYNAMIC_ADDRESS_ALLOWED),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1433u32) => Some(&self::s6a::defs::STN_SR),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1434u32) => Some(&self::s6a::defs::ALERT_REASON),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1435u32) => Some(&self::s6a::defs::AMBR),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1436u32) => Some(&self::s6a::defs::CSG_SUBSCRIPTION_DATA),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1437u32) => Some(&self::s6a::defs::CSG_ID),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1438u32) => Some(&self::s6a::defs::PDN_GW_ALLOCATION_TYPE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1439u32) => Some(&self::s6a::defs::EXPIRATION_DATE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1440u32) => {
-            Some(&self::s6a::defs::RAT_FREQUENCY_SELECTION_PRIORITY_ID)
-        }
-        #[cfg(feature = "s6a")]
-        (10415u32, 1441u32) => Some(&self::s6a::defs::IDA_FLAGS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1442u32) => Some(&self::s6a::defs::PUA_FLAGS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1443u32) => Some(&self::s6a::defs::NOR_FLAGS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1444u32) => Some(&self::s6a::defs::USER_ID),
-        #[cfg(any(feature = "s13", feature = "s6a"))]
-        (10415u32, 1445u32) => Some(&self::s6a::defs::EQUIPMENT_STATUS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1446u32) => Some(&self::s6a::defs::REGIONAL_SUBSCRIPTION_ZONE_CODE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1447u32) => Some(&self::s6a::defs::RAND),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1448u32) => Some(&self::s6a::defs::XRES),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1449u32) => Some(&self::s6a::defs::AUTN),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1450u32) => Some(&self::s6a::defs::KASME),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1452u32) => Some(&self::s6a::defs::TRACE_COLLECTION_ENTITY),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1453u32) => Some(&self::s6a::defs::KC),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1454u32) => Some(&self::s6a::defs::SRES),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 1456u32) => Some(&self::s6a::defs::PDN_TYPE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1457u32) => {
-            Some(&self::s6a::defs::ROAMING_RESTRICTED_DUE_TO_UNSUPPORTED_FEATURE)
-        }
-        #[cfg(feature = "s6a")]
-        (10415u32, 1458u32) => Some(&self::s6a::defs::TRACE_DATA),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1459u32) => Some(&self::s6a::defs::TRACE_REFERENCE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1462u32) => Some(&self::s6a::defs::TRACE_DEPTH),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1463u32) => Some(&self::s6a::defs::TRACE_NE_TYPE_LIST),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1464u32) => Some(&self::s6a::defs::TRACE_INTERFACE_LIST),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1465u32) => Some(&self::s6a::defs::TRACE_EVENT_LIST),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1466u32) => Some(&self::s6a::defs::OMC_ID),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1467u32) => Some(&self::s6a::defs::GPRS_SUBSCRIPTION_DATA),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1468u32) => {
-            Some(&self::s6a::defs::COMPLETE_DATA_LIST_INCLUDED_INDICATOR)
-        }
-        #[cfg(feature = "s6a")]
-        (10415u32, 1469u32) => Some(&self::s6a::defs::PDP_CONTEXT),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1470u32) => Some(&self::s6a::defs::PDP_TYPE),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s13",
-                feature = "s6a",
-                feature = "ts29336",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 1471u32) => Some(&self::s6a::defs::AVP_3GPP2_MEID),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1472u32) => Some(&self::s6a::defs::SPECIFIC_APN_INFO),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1473u32) => Some(&self::s6a::defs::LCS_INFO),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1474u32) => Some(&self::s6a::defs::GMLC_NUMBER),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1475u32) => Some(&self::s6a::defs::LCS_PRIVACY_EXCEPTION),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1476u32) => Some(&self::s6a::defs::SS_CODE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1477u32) => Some(&self::s6a::defs::SS_STATUS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1478u32) => Some(&self::s6a::defs::NOTIFICATION_TO_UE_USER),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1479u32) => Some(&self::s6a::defs::EXTERNAL_CLIENT),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1480u32) => Some(&self::s6a::defs::CLIENT_IDENTITY),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1481u32) => Some(&self::s6a::defs::GMLC_RESTRICTION),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1482u32) => Some(&self::s6a::defs::PLMN_CLIENT),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1483u32) => Some(&self::s6a::defs::AVP_3GPP_SERVICE_TYPE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1484u32) => Some(&self::s6a::defs::SERVICE_TYPE_IDENTITY),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1485u32) => Some(&self::s6a::defs::MO_LR),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1486u32) => Some(&self::s6a::defs::TELESERVICE_LIST),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1487u32) => Some(&self::s6a::defs::TS_CODE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1488u32) => Some(&self::s6a::defs::CALL_BARRING_INFO),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1489u32) => Some(&self::s6a::defs::SGSN_NUMBER),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1490u32) => Some(&self::s6a::defs::IDR_FLAGS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1491u32) => Some(&self::s6a::defs::ICS_INDICATOR),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1492u32) => {
-            Some(&self::s6a::defs::IMS_VOICE_OVER_PS_SESSIONS_SUPPORTED)
-        }
-        #[cfg(feature = "s6a")]
-        (10415u32, 1493u32) => {
-            Some(&self::s6a::defs::HOMOGENEOUS_SUPPORT_OF_IMS_VOICE_OVER_PS_SESSIONS)
-        }
-        #[cfg(feature = "s6a")]
-        (10415u32, 1494u32) => Some(&self::s6a::defs::LAST_UE_ACTIVITY_TIME),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1495u32) => Some(&self::s6a::defs::EPS_USER_STATE),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 1496u32) => Some(&self::s6a::defs::EPS_LOCATION_INFORMATION),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1497u32) => Some(&self::s6a::defs::MME_USER_STATE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1498u32) => Some(&self::s6a::defs::SGSN_USER_STATE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1499u32) => Some(&self::s6a::defs::USER_STATE),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 1600u32) => Some(&self::s6a::defs::MME_LOCATION_INFORMATION),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 1601u32) => Some(&self::s6a::defs::SGSN_LOCATION_INFORMATION),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 1602u32) => Some(&self::s6a::defs::E_UTRAN_CELL_GLOBAL_IDENTITY),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 1603u32) => Some(&self::s6a::defs::TRACKING_AREA_IDENTITY),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 1604u32) => Some(&self::s6a::defs::CELL_GLOBAL_IDENTITY),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 1605u32) => Some(&self::s6a::defs::ROUTING_AREA_IDENTITY),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 1606u32) => Some(&self::s6a::defs::LOCATION_AREA_IDENTITY),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 1607u32) => Some(&self::s6a::defs::SERVICE_AREA_IDENTITY),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 1608u32) => Some(&self::s6a::defs::GEOGRAPHICAL_INFORMATION),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 1609u32) => Some(&self::s6a::defs::GEODETIC_INFORMATION),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 1610u32) => Some(&self::s6a::defs::CURRENT_LOCATION_RETRIEVED),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 1611u32) => Some(&self::s6a::defs::AGE_OF_LOCATION_INFORMATION),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1612u32) => Some(&self::s6a::defs::ACTIVE_APN),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1613u32) => Some(&self::s6a::defs::SIPTO_PERMISSION),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1614u32) => Some(&self::s6a::defs::ERROR_DIAGNOSTIC),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1615u32) => Some(&self::s6a::defs::UE_SRVCC_CAPABILITY),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1616u32) => Some(&self::s6a::defs::MPS_PRIORITY),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1617u32) => Some(&self::s6a::defs::VPLMN_LIPA_ALLOWED),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1618u32) => Some(&self::s6a::defs::LIPA_PERMISSION),
-        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
-        (10415u32, 1619u32) => Some(&self::s6a::defs::SUBSCRIBED_PERIODIC_RAU_TAU_TIMER),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1620u32) => Some(&self::s6a::defs::EXT_PDP_TYPE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1621u32) => Some(&self::s6a::defs::EXT_PDP_ADDRESS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1622u32) => Some(&self::s6a::defs::MDT_CONFIGURATION),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1623u32) => Some(&self::s6a::defs::JOB_TYPE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1624u32) => Some(&self::s6a::defs::AREA_SCOPE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1625u32) => Some(&self::s6a::defs::LIST_OF_MEASUREMENTS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1626u32) => Some(&self::s6a::defs::REPORTING_TRIGGER),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1627u32) => Some(&self::s6a::defs::REPORT_INTERVAL),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1628u32) => Some(&self::s6a::defs::REPORT_AMOUNT),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1629u32) => Some(&self::s6a::defs::EVENT_THRESHOLD_RSRP),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1630u32) => Some(&self::s6a::defs::EVENT_THRESHOLD_RSRQ),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1631u32) => Some(&self::s6a::defs::LOGGING_INTERVAL),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1632u32) => Some(&self::s6a::defs::LOGGING_DURATION),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1633u32) => Some(&self::s6a::defs::RELAY_NODE_INDICATOR),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1634u32) => Some(&self::s6a::defs::MDT_USER_CONSENT),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1635u32) => Some(&self::s6a::defs::PUR_FLAGS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1636u32) => Some(&self::s6a::defs::SUBSCRIBED_VSRVCC),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1637u32) => Some(&self::s6a::defs::EQUIVALENT_PLMN_LIST),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1638u32) => Some(&self::s6a::defs::CLR_FLAGS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1639u32) => Some(&self::s6a::defs::UVR_FLAGS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1640u32) => Some(&self::s6a::defs::UVA_FLAGS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1641u32) => Some(&self::s6a::defs::VPLMN_CSG_SUBSCRIPTION_DATA),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1642u32) => Some(&self::s6a::defs::TIME_ZONE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1643u32) => Some(&self::s6a::defs::A_MSISDN),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "s6a", feature = "ts32299"))]
-        (10415u32, 1645u32) => Some(&self::s6a::defs::MME_NUMBER_FOR_MT_SMS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1648u32) => Some(&self::s6a::defs::SMS_REGISTER_REQUEST),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1649u32) => Some(&self::s6a::defs::LOCAL_TIME_ZONE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1650u32) => Some(&self::s6a::defs::DAYLIGHT_SAVING_TIME),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1654u32) => Some(&self::s6a::defs::SUBSCRIPTION_DATA_FLAGS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1655u32) => Some(&self::s6a::defs::MEASUREMENT_PERIOD_LTE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1656u32) => Some(&self::s6a::defs::MEASUREMENT_PERIOD_UMTS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1657u32) => Some(&self::s6a::defs::COLLECTION_PERIOD_RRM_LTE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1658u32) => Some(&self::s6a::defs::COLLECTION_PERIOD_RRM_UMTS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1659u32) => Some(&self::s6a::defs::POSITIONING_METHOD),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1660u32) => Some(&self::s6a::defs::MEASUREMENT_QUANTITY),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1661u32) => Some(&self::s6a::defs::EVENT_THRESHOLD_EVENT_1F),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1662u32) => Some(&self::s6a::defs::EVENT_THRESHOLD_EVENT_1I),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1663u32) => Some(&self::s6a::defs::RESTORATION_PRIORITY),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1664u32) => Some(&self::s6a::defs::S_GS_MME_IDENTITY),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1665u32) => Some(&self::s6a::defs::SIPTO_LOCAL_NETWORK_PERMISSION),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1666u32) => Some(&self::s6a::defs::COUPLED_NODE_DIAMETER_ID),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1667u32) => Some(&self::s6a::defs::WLAN_OFFLOADABILITY),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1668u32) => Some(&self::s6a::defs::WLAN_OFFLOADABILITY_EUTRAN),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1669u32) => Some(&self::s6a::defs::WLAN_OFFLOADABILITY_UTRAN),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1670u32) => Some(&self::s6a::defs::RESET_ID),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1671u32) => Some(&self::s6a::defs::MDT_ALLOWED_PLMN_ID),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1672u32) => Some(&self::s6a::defs::ADJACENT_PLM_NS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1673u32) => Some(&self::s6a::defs::ADJACENT_ACCESS_RESTRICTION_DATA),
-        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
-        (10415u32, 1674u32) => {
-            Some(&self::s6a::defs::DL_BUFFERING_SUGGESTED_PACKET_COUNT)
-        }
-        #[cfg(feature = "s6a")]
-        (10415u32, 1675u32) => Some(&self::s6a::defs::IMSI_GROUP_ID),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1676u32) => Some(&self::s6a::defs::GROUP_SERVICE_ID),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1677u32) => Some(&self::s6a::defs::GROUP_PLMN_ID),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1678u32) => Some(&self::s6a::defs::LOCAL_GROUP_ID),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1679u32) => Some(&self::s6a::defs::AIR_FLAGS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1680u32) => Some(&self::s6a::defs::UE_USAGE_TYPE),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 1681u32) => Some(&self::s6a::defs::NON_IP_PDN_TYPE_INDICATOR),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 1682u32) => Some(&self::s6a::defs::NON_IP_DATA_DELIVERY_MECHANISM),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1683u32) => Some(&self::s6a::defs::ADDITIONAL_CONTEXT_IDENTIFIER),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1684u32) => Some(&self::s6a::defs::SCEF_REALM),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1685u32) => Some(&self::s6a::defs::SUBSCRIPTION_DATA_DELETION),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1686u32) => Some(&self::s6a::defs::PREFERRED_DATA_MODE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1687u32) => Some(&self::s6a::defs::EMERGENCY_INFO),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1688u32) => Some(&self::s6a::defs::V2X_SUBSCRIPTION_DATA),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1689u32) => Some(&self::s6a::defs::V2X_PERMISSION),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1690u32) => Some(&self::s6a::defs::PDN_CONNECTION_CONTINUITY),
-        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
-        (10415u32, 1691u32) => Some(&self::s6a::defs::E_DRX_CYCLE_LENGTH),
-        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
-        (10415u32, 1692u32) => Some(&self::s6a::defs::E_DRX_CYCLE_LENGTH_VALUE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1693u32) => Some(&self::s6a::defs::UE_PC5_AMBR),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1694u32) => Some(&self::s6a::defs::MBSFN_AREA),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1695u32) => Some(&self::s6a::defs::MBSFN_AREA_ID),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1696u32) => Some(&self::s6a::defs::CARRIER_FREQUENCY),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1697u32) => Some(&self::s6a::defs::RDS_INDICATOR),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1698u32) => Some(&self::s6a::defs::SERVICE_GAP_TIME),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1699u32) => Some(&self::s6a::defs::AERIAL_UE_SUBSCRIPTION_INFORMATION),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1700u32) => {
-            Some(&self::s6a::defs::BROADCAST_LOCATION_ASSISTANCE_DATA_TYPES)
-        }
-        #[cfg(feature = "s6a")]
-        (10415u32, 1701u32) => Some(&self::s6a::defs::PAGING_TIME_WINDOW),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1702u32) => Some(&self::s6a::defs::OPERATION_MODE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1703u32) => Some(&self::s6a::defs::PAGING_TIME_WINDOW_LENGTH),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1704u32) => Some(&self::s6a::defs::CORE_NETWORK_RESTRICTIONS),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1705u32) => Some(&self::s6a::defs::E_DRX_RELATED_RAT),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1706u32) => Some(&self::s6a::defs::INTERWORKING_5GS_INDICATOR),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1707u32) => Some(&self::s6a::defs::ETHERNET_PDN_TYPE_INDICATOR),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1708u32) => Some(&self::s6a::defs::SUBSCRIBED_ARPI),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1709u32) => Some(&self::s6a::defs::IAB_OPERATION_PERMISSION),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1710u32) => Some(&self::s6a::defs::V2X_SUBSCRIPTION_DATA_NR),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1711u32) => Some(&self::s6a::defs::UE_PC5_QO_S),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1712u32) => Some(&self::s6a::defs::PC5_QO_S_FLOW),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1713u32) => Some(&self::s6a::defs::AVP_5QI),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1714u32) => Some(&self::s6a::defs::PC5_FLOW_BITRATES),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1715u32) => Some(&self::s6a::defs::GUARANTEED_FLOW_BITRATES),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1716u32) => Some(&self::s6a::defs::MAXIMUM_FLOW_BITRATES),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1717u32) => Some(&self::s6a::defs::PC5_RANGE),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1718u32) => Some(&self::s6a::defs::PC5_LINK_AMBR),
-        #[cfg(feature = "s6a")]
-        (10415u32, 1719u32) => Some(&self::s6a::defs::THIRD_CONTEXT_IDENTIFIER),
-        #[cfg(feature = "sh")]
-        (10415u32, 700u32) => Some(&self::sh::defs::USER_IDENTITY),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s6a",
-                feature = "sh",
-                feature = "ts29336",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 701u32) => Some(&self::sh::defs::MSISDN),
-        #[cfg(feature = "sh")]
-        (10415u32, 702u32) => Some(&self::sh::defs::USER_DATA),
-        #[cfg(feature = "sh")]
-        (10415u32, 703u32) => Some(&self::sh::defs::DATA_REFERENCE),
-        #[cfg(feature = "sh")]
-        (10415u32, 704u32) => Some(&self::sh::defs::SERVICE_INDICATION),
-        #[cfg(feature = "sh")]
-        (10415u32, 705u32) => Some(&self::sh::defs::SUBS_REQ_TYPE),
-        #[cfg(feature = "sh")]
-        (10415u32, 706u32) => Some(&self::sh::defs::REQUESTED_DOMAIN),
-        #[cfg(feature = "sh")]
-        (10415u32, 707u32) => Some(&self::sh::defs::CURRENT_LOCATION),
-        #[cfg(feature = "sh")]
-        (10415u32, 708u32) => Some(&self::sh::defs::IDENTITY_SET),
-        #[cfg(feature = "sh")]
-        (10415u32, 709u32) => Some(&self::sh::defs::EXPIRY_TIME),
-        #[cfg(feature = "sh")]
-        (10415u32, 710u32) => Some(&self::sh::defs::SEND_DATA_INDICATION),
-        #[cfg(feature = "sh")]
-        (10415u32, 711u32) => Some(&self::sh::defs::DSAI_TAG),
-        #[cfg(feature = "sh")]
-        (10415u32, 712u32) => Some(&self::sh::defs::ONE_TIME_NOTIFICATION),
-        #[cfg(feature = "sh")]
-        (10415u32, 713u32) => Some(&self::sh::defs::REQUESTED_NODES),
-        #[cfg(feature = "sh")]
-        (10415u32, 714u32) => Some(&self::sh::defs::SERVING_NODE_INDICATION),
-        #[cfg(feature = "sh")]
-        (10415u32, 715u32) => Some(&self::sh::defs::REPOSITORY_DATA_ID),
-        #[cfg(feature = "sh")]
-        (10415u32, 716u32) => Some(&self::sh::defs::SEQUENCE_NUMBER),
-        #[cfg(feature = "sh")]
-        (10415u32, 717u32) => Some(&self::sh::defs::PRE_PAGING_SUPPORTED),
-        #[cfg(feature = "sh")]
-        (10415u32, 718u32) => Some(&self::sh::defs::LOCAL_TIME_ZONE_INDICATION),
-        #[cfg(feature = "sh")]
-        (10415u32, 719u32) => Some(&self::sh::defs::UDR_FLAGS),
-        #[cfg(feature = "sh")]
-        (10415u32, 720u32) => Some(&self::sh::defs::CALL_REFERENCE_INFO),
-        #[cfg(feature = "sh")]
-        (10415u32, 721u32) => Some(&self::sh::defs::CALL_REFERENCE_NUMBER),
-        #[cfg(feature = "sh")]
-        (10415u32, 722u32) => Some(&self::sh::defs::AS_NUMBER),
-        #[cfg(feature = "sy")]
-        (10415u32, 2901u32) => Some(&self::sy::defs::POLICY_COUNTER_IDENTIFIER),
-        #[cfg(feature = "sy")]
-        (10415u32, 2902u32) => Some(&self::sy::defs::POLICY_COUNTER_STATUS),
-        #[cfg(feature = "sy")]
-        (10415u32, 2903u32) => Some(&self::sy::defs::POLICY_COUNTER_STATUS_REPORT),
-        #[cfg(feature = "sy")]
-        (10415u32, 2904u32) => Some(&self::sy::defs::SL_REQUEST_TYPE),
-        #[cfg(feature = "sy")]
-        (10415u32, 2905u32) => Some(&self::sy::defs::PENDING_POLICY_COUNTER_INFORMATION),
-        #[cfg(feature = "sy")]
-        (10415u32, 2906u32) => Some(&self::sy::defs::PENDING_POLICY_COUNTER_CHANGE_TIME),
-        #[cfg(feature = "sy")]
-        (10415u32, 2907u32) => Some(&self::sy::defs::SN_REQUEST_TYPE),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
-        )]
-        (10415u32, 1u32) => Some(&self::ts29061::defs::AVP_3GPP_IMSI),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
-        )]
-        (10415u32, 2u32) => Some(&self::ts29061::defs::AVP_3GPP_CHARGING_ID),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
-        )]
-        (10415u32, 3u32) => Some(&self::ts29061::defs::AVP_3GPP_PDP_TYPE),
-        #[cfg(feature = "ts29061")]
-        (10415u32, 4u32) => Some(&self::ts29061::defs::AVP_3GPP_CG_ADDRESS),
-        #[cfg(feature = "ts29061")]
-        (10415u32, 5u32) => {
-            Some(&self::ts29061::defs::AVP_3GPP_GPRS_NEGOTIATED_QO_S_PROFILE)
-        }
-        #[cfg(feature = "ts29061")]
-        (10415u32, 6u32) => Some(&self::ts29061::defs::AVP_3GPP_SGSN_ADDRESS),
-        #[cfg(feature = "ts29061")]
-        (10415u32, 7u32) => Some(&self::ts29061::defs::AVP_3GPP_GGSN_ADDRESS),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
-        )]
-        (10415u32, 8u32) => Some(&self::ts29061::defs::AVP_3GPP_IMSI_MCC_MNC),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
-        )]
-        (10415u32, 9u32) => Some(&self::ts29061::defs::AVP_3GPP_GGSN_MCC_MNC),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
-        )]
-        (10415u32, 10u32) => Some(&self::ts29061::defs::AVP_3GPP_NSAPI),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
-        )]
-        (10415u32, 11u32) => Some(&self::ts29061::defs::AVP_3GPP_SESSION_STOP_INDICATOR),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
-        )]
-        (10415u32, 12u32) => Some(&self::ts29061::defs::AVP_3GPP_SELECTION_MODE),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s6a",
                 feature = "ts29061",
-                feature = "ts29344",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 13u32) => {
-            Some(&self::ts29061::defs::AVP_3GPP_CHARGING_CHARACTERISTICS)
-        }
-        #[cfg(feature = "ts29061")]
-        (10415u32, 14u32) => Some(&self::ts29061::defs::AVP_3GPP_CG_IPV6_ADDRESS),
-        #[cfg(feature = "ts29061")]
-        (10415u32, 15u32) => Some(&self::ts29061::defs::AVP_3GPP_SGSN_IPV6_ADDRESS),
-        #[cfg(feature = "ts29061")]
-        (10415u32, 16u32) => Some(&self::ts29061::defs::AVP_3GPP_GGSN_IPV6_ADDRESS),
-        #[cfg(feature = "ts29061")]
-        (10415u32, 17u32) => Some(&self::ts29061::defs::AVP_3GPP_IPV6_DNS_SERVERS),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
-        )]
-        (10415u32, 18u32) => Some(&self::ts29061::defs::AVP_3GPP_SGSN_MCC_MNC),
-        #[cfg(feature = "ts29061")]
-        (10415u32, 20u32) => Some(&self::ts29061::defs::AVP_3GPP_IMEISV),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
-        )]
-        (10415u32, 21u32) => Some(&self::ts29061::defs::AVP_3GPP_RAT_TYPE),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
-        )]
-        (10415u32, 22u32) => Some(&self::ts29061::defs::AVP_3GPP_USER_LOCATION_INFO),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
-        )]
-        (10415u32, 23u32) => Some(&self::ts29061::defs::AVP_3GPP_MS_TIME_ZONE),
-        #[cfg(feature = "ts29061")]
-        (10415u32, 24u32) => Some(&self::ts29061::defs::AVP_3GPP_CAMEL_CHARGING_INFO),
-        #[cfg(feature = "ts29061")]
-        (10415u32, 25u32) => Some(&self::ts29061::defs::AVP_3GPP_PACKET_FILTER),
-        #[cfg(feature = "ts29061")]
-        (10415u32, 26u32) => Some(&self::ts29061::defs::AVP_3GPP_NEGOTIATED_DSCP),
-        #[cfg(feature = "ts29061")]
-        (10415u32, 27u32) => Some(&self::ts29061::defs::AVP_3GPP_ALLOCATE_IP_TYPE),
-        #[cfg(feature = "ts29061")]
-        (10415u32, 29u32) => Some(&self::ts29061::defs::TWAN_IDENTIFIER),
-        #[cfg(feature = "ts29061")]
-        (10415u32, 30u32) => Some(&self::ts29061::defs::AVP_3GPP_USER_LOCATION_INFO_TIME),
-        #[cfg(feature = "ts29061")]
-        (10415u32, 31u32) => Some(&self::ts29061::defs::AVP_3GPP_SECONDARY_RAT_USAGE),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
-        )]
-        (10415u32, 900u32) => Some(&self::ts29061::defs::TMGI),
-        #[cfg(feature = "ts29061")]
-        (10415u32, 901u32) => {
-            Some(&self::ts29061::defs::REQUIRED_MBMS_BEARER_CAPABILITIES)
-        }
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
-        )]
-        (10415u32, 903u32) => Some(&self::ts29061::defs::MBMS_SERVICE_AREA),
-        #[cfg(feature = "ts29061")]
-        (10415u32, 906u32) => Some(&self::ts29061::defs::MBMS_SERVICE_TYPE),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
-        )]
-        (10415u32, 907u32) => Some(&self::ts29061::defs::MBMS_2G_3G_INDICATOR),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
-        )]
-        (10415u32, 908u32) => Some(&self::ts29061::defs::MBMS_SESSION_IDENTITY),
-        #[cfg(feature = "ts29061")]
-        (10415u32, 909u32) => Some(&self::ts29061::defs::RAI),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29061", feature = "ts32299")
-        )]
-        (10415u32, 921u32) => Some(&self::ts29061::defs::CN_IP_MULTICAST_DISTRIBUTION),
-        #[cfg(feature = "ts29061")]
-        (10415u32, 929u32) => Some(&self::ts29061::defs::MBMS_DATA_TRANSFER_START),
-        #[cfg(feature = "ts29061")]
-        (10415u32, 930u32) => Some(&self::ts29061::defs::MBMS_DATA_TRANSFER_STOP),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299")
-        )]
-        (10415u32, 4310u32) => Some(&self::ts29128::defs::SERVING_PLMN_RATE_CONTROL),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299")
-        )]
-        (10415u32, 4311u32) => Some(&self::ts29128::defs::UPLINK_RATE_LIMIT),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299")
-        )]
-        (10415u32, 4312u32) => Some(&self::ts29128::defs::DOWNLINK_RATE_LIMIT),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299")
-        )]
-        (10415u32, 4318u32) => Some(&self::ts29128::defs::RRC_CAUSE_COUNTER),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299")
-        )]
-        (10415u32, 4319u32) => Some(&self::ts29128::defs::COUNTER_VALUE),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29128", feature = "ts32299")
-        )]
-        (10415u32, 4320u32) => Some(&self::ts29128::defs::RRC_COUNTER_TIMESTAMP),
-        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
-        (10415u32, 4322u32) => Some(&self::ts29128::defs::IDLE_STATUS_INDICATION),
-        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
-        (10415u32, 4323u32) => Some(&self::ts29128::defs::IDLE_STATUS_TIMESTAMP),
-        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
-        (10415u32, 4324u32) => Some(&self::ts29128::defs::ACTIVE_TIME),
-        #[cfg(any(feature = "s6a", feature = "ts29128", feature = "ts29336"))]
-        (10415u32, 4325u32) => Some(&self::ts29128::defs::REACHABILITY_CAUSE),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29140", feature = "ts32299")
-        )]
-        (10415u32, 1101u32) => Some(&self::ts29140::defs::VASP_ID),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29140", feature = "ts32299")
-        )]
-        (10415u32, 1102u32) => Some(&self::ts29140::defs::VAS_ID),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29173", feature = "ts32299")
-        )]
-        (10415u32, 2402u32) => Some(&self::ts29173::defs::MME_NAME),
-        #[cfg(any(feature = "s6a", feature = "ts29173"))]
-        (10415u32, 2405u32) => Some(&self::ts29173::defs::GMLC_ADDRESS),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29173", feature = "ts32299")
-        )]
-        (10415u32, 2408u32) => Some(&self::ts29173::defs::MME_REALM),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 1004u32) => Some(&self::ts29212::defs::CHARGING_RULE_BASE_NAME),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 1016u32) => Some(&self::ts29212::defs::QO_S_INFORMATION),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 1020u32) => Some(&self::ts29212::defs::BEARER_IDENTIFIER),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 1025u32) => Some(&self::ts29212::defs::GUARANTEED_BITRATE_DL),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 1026u32) => Some(&self::ts29212::defs::GUARANTEED_BITRATE_UL),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 1027u32) => Some(&self::ts29212::defs::IP_CAN_TYPE),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s6a",
-                feature = "ts29212",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 1028u32) => Some(&self::ts29212::defs::QO_S_CLASS_IDENTIFIER),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s6a",
                 feature = "ts29128",
-                feature = "ts29212",
-                feature = "ts29336",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 1032u32) => Some(&self::ts29212::defs::RAT_TYPE),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s6a",
-                feature = "ts29212",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 1034u32) => Some(&self::ts29212::defs::ALLOCATION_RETENTION_PRIORITY),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 1040u32) => Some(&self::ts29212::defs::APN_AGGREGATE_MAX_BITRATE_DL),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 1041u32) => Some(&self::ts29212::defs::APN_AGGREGATE_MAX_BITRATE_UL),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s6a",
-                feature = "ts29212",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 1046u32) => Some(&self::ts29212::defs::PRIORITY_LEVEL),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s6a",
-                feature = "ts29212",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 1047u32) => Some(&self::ts29212::defs::PRE_EMPTION_CAPABILITY),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s6a",
-                feature = "ts29212",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 1048u32) => Some(&self::ts29212::defs::PRE_EMPTION_VULNERABILITY),
-        #[cfg(feature = "ts29212")]
-        (10415u32, 1050u32) => Some(&self::ts29212::defs::AN_GW_ADDRESS),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 1091u32) => Some(&self::ts29212::defs::TDF_IP_ADDRESS),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 1095u32) => Some(&self::ts29212::defs::ADC_RULE_BASE_NAME),
-        #[cfg(feature = "ts29212")]
-        (10415u32, 2804u32) => Some(&self::ts29212::defs::HE_NB_LOCAL_IP_ADDRESS),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 2805u32) => Some(&self::ts29212::defs::UE_LOCAL_IP_ADDRESS),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 2806u32) => Some(&self::ts29212::defs::UDP_SOURCE_PORT),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 2812u32) => Some(&self::ts29212::defs::USER_LOCATION_INFO_TIME),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 2818u32) => {
-            Some(&self::ts29212::defs::CONDITIONAL_APN_AGGREGATE_MAX_BITRATE)
-        }
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 2819u32) => Some(&self::ts29212::defs::RAN_NAS_RELEASE_CAUSE),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 2820u32) => {
-            Some(&self::ts29212::defs::PRESENCE_REPORTING_AREA_ELEMENTS_LIST)
-        }
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 2821u32) => {
-            Some(&self::ts29212::defs::PRESENCE_REPORTING_AREA_IDENTIFIER)
-        }
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 2822u32) => {
-            Some(&self::ts29212::defs::PRESENCE_REPORTING_AREA_INFORMATION)
-        }
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 2823u32) => Some(&self::ts29212::defs::PRESENCE_REPORTING_AREA_STATUS),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 2825u32) => Some(&self::ts29212::defs::FIXED_USER_LOCATION_INFO),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 2830u32) => Some(&self::ts29212::defs::NBIFOM_MODE),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 2831u32) => Some(&self::ts29212::defs::NBIFOM_SUPPORT),
-        #[cfg(feature = "ts29212")]
-        (10415u32, 2836u32) => {
-            Some(&self::ts29212::defs::TRAFFIC_STEERING_POLICY_IDENTIFIER_DL)
-        }
-        #[cfg(feature = "ts29212")]
-        (10415u32, 2837u32) => {
-            Some(&self::ts29212::defs::TRAFFIC_STEERING_POLICY_IDENTIFIER_UL)
-        }
-        #[cfg(feature = "ts29212")]
-        (10415u32, 2843u32) => Some(&self::ts29212::defs::TCP_SOURCE_PORT),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 2848u32) => Some(&self::ts29212::defs::EXTENDED_APN_AMBR_DL),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 2849u32) => Some(&self::ts29212::defs::EXTENDED_APN_AMBR_UL),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 2850u32) => Some(&self::ts29212::defs::EXTENDED_GBR_DL),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 2851u32) => Some(&self::ts29212::defs::EXTENDED_GBR_UL),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 2855u32) => Some(&self::ts29212::defs::PRESENCE_REPORTING_AREA_NODE),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
-        )]
-        (10415u32, 503u32) => {
-            Some(&self::ts29214::defs::ACCESS_NETWORK_CHARGING_IDENTIFIER_VALUE)
-        }
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
-        )]
-        (10415u32, 505u32) => Some(&self::ts29214::defs::AF_CHARGING_IDENTIFIER),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
-        )]
-        (10415u32, 509u32) => Some(&self::ts29214::defs::FLOW_NUMBER),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
-        )]
-        (10415u32, 510u32) => Some(&self::ts29214::defs::FLOWS),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s6a",
+                feature = "ts29140",
+                feature = "ts29173",
                 feature = "ts29212",
                 feature = "ts29214",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 515u32) => Some(&self::ts29214::defs::MAX_REQUESTED_BANDWIDTH_DL),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s6a",
-                feature = "ts29212",
-                feature = "ts29214",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 516u32) => Some(&self::ts29214::defs::MAX_REQUESTED_BANDWIDTH_UL),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
-        )]
-        (10415u32, 518u32) => Some(&self::ts29214::defs::MEDIA_COMPONENT_NUMBER),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
-        )]
-        (10415u32, 531u32) => Some(&self::ts29214::defs::SPONSOR_IDENTITY),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
-        )]
-        (10415u32, 532u32) => {
-            Some(&self::ts29214::defs::APPLICATION_SERVICE_PROVIDER_IDENTITY)
-        }
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
-        )]
-        (10415u32, 549u32) => Some(&self::ts29214::defs::MEDIA_COMPONENT_STATUS),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29214", feature = "ts32299")
-        )]
-        (10415u32, 552u32) => Some(&self::ts29214::defs::CONTENT_VERSION),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s6a",
-                feature = "ts29212",
-                feature = "ts29214",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 554u32) => Some(&self::ts29214::defs::EXTENDED_MAX_REQUESTED_BW_DL),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s6a",
-                feature = "ts29212",
-                feature = "ts29214",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 555u32) => Some(&self::ts29214::defs::EXTENDED_MAX_REQUESTED_BW_UL),
-        #[cfg(any(feature = "s6a", feature = "ts29217", feature = "ts29336"))]
-        (10415u32, 4008u32) => Some(&self::ts29217::defs::E_NODE_B_ID),
-        #[cfg(any(feature = "s6a", feature = "ts29217", feature = "ts29336"))]
-        (10415u32, 4013u32) => Some(&self::ts29217::defs::EXTENDED_E_NODE_B_ID),
-        #[cfg(any(feature = "s6a", feature = "ts29229"))]
-        (10415u32, 600u32) => Some(&self::ts29229::defs::VISITED_NETWORK_IDENTIFIER),
-        #[cfg(any(feature = "sh", feature = "ts29229"))]
-        (10415u32, 601u32) => Some(&self::ts29229::defs::PUBLIC_IDENTITY),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "sh",
+                feature = "ts29217",
                 feature = "ts29229",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 602u32) => Some(&self::ts29229::defs::SERVER_NAME),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299")
-        )]
-        (10415u32, 603u32) => Some(&self::ts29229::defs::SERVER_CAPABILITIES),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299")
-        )]
-        (10415u32, 604u32) => Some(&self::ts29229::defs::MANDATORY_CAPABILITY),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29229", feature = "ts32299")
-        )]
-        (10415u32, 605u32) => Some(&self::ts29229::defs::OPTIONAL_CAPABILITY),
-        #[cfg(any(feature = "s6a", feature = "ts29229"))]
-        (10415u32, 625u32) => Some(&self::ts29229::defs::CONFIDENTIALITY_KEY),
-        #[cfg(any(feature = "s6a", feature = "ts29229"))]
-        (10415u32, 626u32) => Some(&self::ts29229::defs::INTEGRITY_KEY),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s6a",
-                feature = "sh",
-                feature = "sy",
-                feature = "ts29229",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 628u32) => Some(&self::ts29229::defs::SUPPORTED_FEATURES),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s6a",
-                feature = "sh",
-                feature = "sy",
-                feature = "ts29229",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 629u32) => Some(&self::ts29229::defs::FEATURE_LIST_ID),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s6a",
-                feature = "sh",
-                feature = "sy",
-                feature = "ts29229",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 630u32) => Some(&self::ts29229::defs::FEATURE_LIST),
-        #[cfg(any(feature = "sh", feature = "ts29229"))]
-        (10415u32, 634u32) => Some(&self::ts29229::defs::WILDCARDED_PUBLIC_IDENTITY),
-        #[cfg(any(feature = "sh", feature = "ts29229"))]
-        (10415u32, 636u32) => Some(&self::ts29229::defs::WILDCARDED_IMPU),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "sh",
-                feature = "ts29229",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 650u32) => Some(&self::ts29229::defs::SESSION_PRIORITY),
-        #[cfg(any(feature = "s6a", feature = "ts29273"))]
-        (10415u32, 1538u32) => Some(&self::ts29273::defs::EMERGENCY_SERVICES),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s6a",
-                feature = "sh",
+                feature = "ts29273",
                 feature = "ts29336",
+                feature = "ts29338",
+                feature = "ts29344",
+                feature = "ts29368",
                 feature = "ts32299"
             )
         )]
-        (10415u32, 3111u32) => Some(&self::ts29336::defs::EXTERNAL_IDENTIFIER),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3113u32) => Some(&self::ts29336::defs::AESE_COMMUNICATION_PATTERN),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3114u32) => Some(&self::ts29336::defs::COMMUNICATION_PATTERN_SET),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3115u32) => {
-            Some(&self::ts29336::defs::PERIODIC_COMMUNICATION_INDICATOR)
+        10415u32 => AVPS_OF_VENDOR_10415.get(code as usize).copied().flatten(),
+        _ => {
+            match (vendor_id, code) {
+                #[cfg(
+                    any(
+                        feature = "rf",
+                        feature = "ro",
+                        feature = "ts32299",
+                        feature = "xs0057"
+                    )
+                )]
+                (5535u32, 9010u32) => Some(&self::xs0057::defs::AVP_3GPP2_BSID),
+                #[cfg(
+                    any(
+                        feature = "es283034",
+                        feature = "rf",
+                        feature = "ro",
+                        feature = "sy",
+                        feature = "ts32299"
+                    )
+                )]
+                (13019u32, 302u32) => Some(&self::es283034::defs::LOGICAL_ACCESS_ID),
+                #[cfg(
+                    any(
+                        feature = "es283034",
+                        feature = "rf",
+                        feature = "ro",
+                        feature = "sy",
+                        feature = "ts32299"
+                    )
+                )]
+                (13019u32, 313u32) => Some(&self::es283034::defs::PHYSICAL_ACCESS_ID),
+                _ => None,
+            }
         }
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3116u32) => Some(&self::ts29336::defs::COMMUNICATION_DURATION_TIME),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3117u32) => Some(&self::ts29336::defs::PERIODIC_TIME),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3118u32) => Some(&self::ts29336::defs::SCHEDULED_COMMUNICATION_TIME),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3119u32) => Some(&self::ts29336::defs::STATIONARY_INDICATION),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3122u32) => Some(&self::ts29336::defs::MONITORING_EVENT_CONFIGURATION),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3123u32) => Some(&self::ts29336::defs::MONITORING_EVENT_REPORT),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3124u32) => Some(&self::ts29336::defs::SCEF_REFERENCE_ID),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3125u32) => Some(&self::ts29336::defs::SCEF_ID),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3126u32) => Some(&self::ts29336::defs::SCEF_REFERENCE_ID_FOR_DELETION),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3127u32) => Some(&self::ts29336::defs::MONITORING_TYPE),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3128u32) => Some(&self::ts29336::defs::MAXIMUM_NUMBER_OF_REPORTS),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3129u32) => Some(&self::ts29336::defs::UE_REACHABILITY_CONFIGURATION),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3130u32) => Some(&self::ts29336::defs::MONITORING_DURATION),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3131u32) => Some(&self::ts29336::defs::MAXIMUM_DETECTION_TIME),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3132u32) => Some(&self::ts29336::defs::REACHABILITY_TYPE),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3133u32) => Some(&self::ts29336::defs::MAXIMUM_LATENCY),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3134u32) => Some(&self::ts29336::defs::MAXIMUM_RESPONSE_TIME),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3135u32) => {
-            Some(&self::ts29336::defs::LOCATION_INFORMATION_CONFIGURATION)
-        }
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3136u32) => Some(&self::ts29336::defs::MONTE_LOCATION_TYPE),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3137u32) => Some(&self::ts29336::defs::ACCURACY),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3138u32) => Some(&self::ts29336::defs::ASSOCIATION_TYPE),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3139u32) => Some(&self::ts29336::defs::ROAMING_INFORMATION),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3140u32) => Some(&self::ts29336::defs::REACHABILITY_INFORMATION),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3141u32) => Some(&self::ts29336::defs::IMEI_CHANGE),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3142u32) => Some(&self::ts29336::defs::MONITORING_EVENT_CONFIG_STATUS),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3143u32) => Some(&self::ts29336::defs::SUPPORTED_SERVICES),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3144u32) => Some(&self::ts29336::defs::SUPPORTED_MONITORING_EVENTS),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3146u32) => Some(&self::ts29336::defs::SERVICE_RESULT),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3147u32) => Some(&self::ts29336::defs::SERVICE_RESULT_CODE),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3148u32) => Some(&self::ts29336::defs::REFERENCE_ID_VALIDITY_TIME),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3149u32) => Some(&self::ts29336::defs::EVENT_HANDLING),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3152u32) => Some(&self::ts29336::defs::SERVICE_REPORT),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3153u32) => Some(&self::ts29336::defs::NODE_TYPE),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3162u32) => Some(&self::ts29336::defs::LOSS_OF_CONNECTIVITY_REASON),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3172u32) => Some(&self::ts29336::defs::PLMN_ID_REQUESTED),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3178u32) => Some(&self::ts29336::defs::MTC_PROVIDER_INFO),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3179u32) => Some(&self::ts29336::defs::MTC_PROVIDER_ID),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3180u32) => {
-            Some(&self::ts29336::defs::PDN_CONNECTIVITY_STATUS_CONFIGURATION)
-        }
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3181u32) => Some(&self::ts29336::defs::PDN_CONNECTIVITY_STATUS_REPORT),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3182u32) => Some(&self::ts29336::defs::PDN_CONNECTIVITY_STATUS_TYPE),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3183u32) => Some(&self::ts29336::defs::TRAFFIC_PROFILE),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3185u32) => Some(&self::ts29336::defs::BATTERY_INDICATOR),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3186u32) => Some(&self::ts29336::defs::SCEF_REFERENCE_ID_EXT),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3187u32) => {
-            Some(&self::ts29336::defs::SCEF_REFERENCE_ID_FOR_DELETION_EXT)
-        }
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3188u32) => Some(&self::ts29336::defs::EXCLUDE_IDENTIFIERS),
-        #[cfg(any(feature = "s6a", feature = "ts29336"))]
-        (10415u32, 3189u32) => Some(&self::ts29336::defs::INCLUDE_IDENTIFIERS),
-        #[cfg(any(feature = "s6a", feature = "ts29336", feature = "ts29338"))]
-        (10415u32, 3329u32) => Some(&self::ts29338::defs::MAXIMUM_UE_AVAILABILITY_TIME),
-        #[cfg(any(feature = "s6a", feature = "ts29344"))]
-        (10415u32, 3701u32) => Some(&self::ts29344::defs::PRO_SE_SUBSCRIPTION_DATA),
-        #[cfg(any(feature = "s6a", feature = "ts29344"))]
-        (10415u32, 3702u32) => Some(&self::ts29344::defs::PRO_SE_PERMISSION),
-        #[cfg(any(feature = "s6a", feature = "ts29344"))]
-        (10415u32, 3703u32) => Some(&self::ts29344::defs::PRO_SE_ALLOWED_PLMN),
-        #[cfg(any(feature = "s6a", feature = "ts29344"))]
-        (10415u32, 3704u32) => Some(&self::ts29344::defs::PRO_SE_DIRECT_ALLOWED),
-        #[cfg(any(feature = "s6a", feature = "ts29344"))]
-        (10415u32, 3708u32) => Some(&self::ts29344::defs::AUTHORIZED_DISCOVERY_RANGE),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29368", feature = "ts32299")
-        )]
-        (10415u32, 3010u32) => Some(&self::ts29368::defs::APPLICATION_PORT_IDENTIFIER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 823u32) => Some(&self::ts32299::defs::EVENT_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 824u32) => Some(&self::ts32299::defs::SIP_METHOD),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 825u32) => Some(&self::ts32299::defs::EVENT),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 826u32) => Some(&self::ts32299::defs::CONTENT_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 827u32) => Some(&self::ts32299::defs::CONTENT_LENGTH),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 828u32) => Some(&self::ts32299::defs::CONTENT_DISPOSITION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 829u32) => Some(&self::ts32299::defs::ROLE_OF_NODE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 830u32) => Some(&self::ts32299::defs::USER_SESSION_ID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 831u32) => Some(&self::ts32299::defs::CALLING_PARTY_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 832u32) => Some(&self::ts32299::defs::CALLED_PARTY_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 833u32) => Some(&self::ts32299::defs::TIME_STAMPS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 834u32) => Some(&self::ts32299::defs::SIP_REQUEST_TIMESTAMP),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 835u32) => Some(&self::ts32299::defs::SIP_RESPONSE_TIMESTAMP),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 836u32) => Some(&self::ts32299::defs::APPLICATION_SERVER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 837u32) => {
-            Some(&self::ts32299::defs::APPLICATION_PROVIDED_CALLED_PARTY_ADDRESS)
-        }
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 838u32) => Some(&self::ts32299::defs::INTER_OPERATOR_IDENTIFIER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 839u32) => Some(&self::ts32299::defs::ORIGINATING_IOI),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 840u32) => Some(&self::ts32299::defs::TERMINATING_IOI),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 841u32) => Some(&self::ts32299::defs::IMS_CHARGING_IDENTIFIER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 842u32) => Some(&self::ts32299::defs::SDP_SESSION_DESCRIPTION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 843u32) => Some(&self::ts32299::defs::SDP_MEDIA_COMPONENT),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 844u32) => Some(&self::ts32299::defs::SDP_MEDIA_NAME),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 845u32) => Some(&self::ts32299::defs::SDP_MEDIA_DESCRIPTION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 846u32) => Some(&self::ts32299::defs::CG_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 847u32) => Some(&self::ts32299::defs::GGSN_ADDRESS),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s6a",
-                feature = "ts29336",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 848u32) => Some(&self::ts32299::defs::SERVED_PARTY_IP_ADDRESS),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 849u32) => Some(&self::ts32299::defs::AUTHORISED_QO_S),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 850u32) => Some(&self::ts32299::defs::APPLICATION_SERVER_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 851u32) => Some(&self::ts32299::defs::TRUNK_GROUP_ID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 852u32) => Some(&self::ts32299::defs::INCOMING_TRUNK_GROUP_ID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 853u32) => Some(&self::ts32299::defs::OUTGOING_TRUNK_GROUP_ID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 854u32) => Some(&self::ts32299::defs::BEARER_SERVICE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 855u32) => Some(&self::ts32299::defs::SERVICE_ID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 856u32) => Some(&self::ts32299::defs::ASSOCIATED_URI),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s6a",
-                feature = "ts29336",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 857u32) => Some(&self::ts32299::defs::CHARGED_PARTY),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 858u32) => Some(&self::ts32299::defs::PO_C_CONTROLLING_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 859u32) => Some(&self::ts32299::defs::PO_C_GROUP_NAME),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 861u32) => Some(&self::ts32299::defs::CAUSE_CODE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 862u32) => Some(&self::ts32299::defs::NODE_FUNCTIONALITY),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 863u32) => Some(&self::ts32299::defs::SERVICE_SPECIFIC_DATA),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 864u32) => Some(&self::ts32299::defs::ORIGINATOR),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 865u32) => Some(&self::ts32299::defs::PS_FURNISH_CHARGING_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 866u32) => Some(&self::ts32299::defs::PS_FREE_FORMAT_DATA),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 867u32) => Some(&self::ts32299::defs::PS_APPEND_FREE_FORMAT_DATA),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 868u32) => Some(&self::ts32299::defs::TIME_QUOTA_THRESHOLD),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 869u32) => Some(&self::ts32299::defs::VOLUME_QUOTA_THRESHOLD),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 870u32) => Some(&self::ts32299::defs::TRIGGER_TYPE),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 871u32) => Some(&self::ts32299::defs::QUOTA_HOLDING_TIME),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 872u32) => Some(&self::ts32299::defs::REPORTING_REASON),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 873u32) => Some(&self::ts32299::defs::SERVICE_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 874u32) => Some(&self::ts32299::defs::PS_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 876u32) => Some(&self::ts32299::defs::IMS_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 877u32) => Some(&self::ts32299::defs::MMS_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 878u32) => Some(&self::ts32299::defs::LCS_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 879u32) => Some(&self::ts32299::defs::PO_C_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 880u32) => Some(&self::ts32299::defs::MBMS_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 881u32) => Some(&self::ts32299::defs::QUOTA_CONSUMPTION_TIME),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 882u32) => Some(&self::ts32299::defs::MEDIA_INITIATOR_FLAG),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 883u32) => Some(&self::ts32299::defs::PO_C_SERVER_ROLE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 884u32) => Some(&self::ts32299::defs::PO_C_SESSION_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 885u32) => Some(&self::ts32299::defs::NUMBER_OF_PARTICIPANTS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 886u32) => Some(&self::ts32299::defs::ORIGINATOR_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 887u32) => Some(&self::ts32299::defs::PARTICIPANTS_INVOLVED),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 888u32) => Some(&self::ts32299::defs::EXPIRES),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 889u32) => Some(&self::ts32299::defs::MESSAGE_BODY),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 897u32) => Some(&self::ts32299::defs::ADDRESS_DATA),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 898u32) => Some(&self::ts32299::defs::ADDRESS_DOMAIN),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 899u32) => Some(&self::ts32299::defs::ADDRESS_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1200u32) => Some(&self::ts32299::defs::DOMAIN_NAME),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1201u32) => Some(&self::ts32299::defs::RECIPIENT_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1202u32) => Some(&self::ts32299::defs::SUBMISSION_TIME),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1203u32) => Some(&self::ts32299::defs::MM_CONTENT_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1204u32) => Some(&self::ts32299::defs::TYPE_NUMBER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1205u32) => Some(&self::ts32299::defs::ADDITIONAL_TYPE_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1206u32) => Some(&self::ts32299::defs::CONTENT_SIZE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1207u32) => Some(&self::ts32299::defs::ADDITIONAL_CONTENT_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1208u32) => Some(&self::ts32299::defs::ADDRESSEE_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1209u32) => Some(&self::ts32299::defs::PRIORITY),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1210u32) => Some(&self::ts32299::defs::MESSAGE_ID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1211u32) => Some(&self::ts32299::defs::MESSAGE_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1212u32) => Some(&self::ts32299::defs::MESSAGE_SIZE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1213u32) => Some(&self::ts32299::defs::MESSAGE_CLASS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1214u32) => Some(&self::ts32299::defs::CLASS_IDENTIFIER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1215u32) => Some(&self::ts32299::defs::TOKEN_TEXT),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1216u32) => Some(&self::ts32299::defs::DELIVERY_REPORT_REQUESTED),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1217u32) => Some(&self::ts32299::defs::ADAPTATIONS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1218u32) => Some(&self::ts32299::defs::APPLIC_ID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1219u32) => Some(&self::ts32299::defs::AUX_APPLIC_INFO),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1220u32) => Some(&self::ts32299::defs::CONTENT_CLASS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1221u32) => Some(&self::ts32299::defs::DRM_CONTENT),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1222u32) => Some(&self::ts32299::defs::READ_REPLY_REPORT_REQUESTED),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1223u32) => Some(&self::ts32299::defs::REPLY_APPLIC_ID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1224u32) => Some(&self::ts32299::defs::FILE_REPAIR_SUPPORTED),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1225u32) => Some(&self::ts32299::defs::MBMS_USER_SERVICE_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1226u32) => Some(&self::ts32299::defs::UNIT_QUOTA_THRESHOLD),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "s6a", feature = "ts32299"))]
-        (10415u32, 1227u32) => Some(&self::ts32299::defs::PDP_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1228u32) => Some(&self::ts32299::defs::SGSN_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1229u32) => Some(&self::ts32299::defs::PO_C_SESSION_ID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1230u32) => Some(&self::ts32299::defs::DEFERRED_LOCATION_EVENT_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1231u32) => Some(&self::ts32299::defs::LCS_APN),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1232u32) => Some(&self::ts32299::defs::LCS_CLIENT_ID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1233u32) => Some(&self::ts32299::defs::LCS_CLIENT_DIALED_BY_MS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1234u32) => Some(&self::ts32299::defs::LCS_CLIENT_EXTERNAL_ID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1235u32) => Some(&self::ts32299::defs::LCS_CLIENT_NAME),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1236u32) => Some(&self::ts32299::defs::LCS_DATA_CODING_SCHEME),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1237u32) => Some(&self::ts32299::defs::LCS_FORMAT_INDICATOR),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1238u32) => Some(&self::ts32299::defs::LCS_NAME_STRING),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1239u32) => Some(&self::ts32299::defs::LCS_REQUESTOR_ID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1240u32) => Some(&self::ts32299::defs::LCS_REQUESTOR_ID_STRING),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1241u32) => Some(&self::ts32299::defs::LCS_CLIENT_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1242u32) => Some(&self::ts32299::defs::LOCATION_ESTIMATE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1243u32) => Some(&self::ts32299::defs::LOCATION_ESTIMATE_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1244u32) => Some(&self::ts32299::defs::LOCATION_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1245u32) => Some(&self::ts32299::defs::POSITIONING_DATA),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1247u32) => Some(&self::ts32299::defs::PDP_CONTEXT_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1248u32) => Some(&self::ts32299::defs::MM_BOX_STORAGE_REQUESTED),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1249u32) => Some(&self::ts32299::defs::SERVICE_SPECIFIC_INFO),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1250u32) => Some(&self::ts32299::defs::CALLED_ASSERTED_IDENTITY),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1251u32) => Some(&self::ts32299::defs::REQUESTED_PARTY_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1252u32) => Some(&self::ts32299::defs::PO_C_USER_ROLE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1253u32) => Some(&self::ts32299::defs::PO_C_USER_ROLE_I_DS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1254u32) => Some(&self::ts32299::defs::PO_C_USER_ROLE_INFO_UNITS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1255u32) => Some(&self::ts32299::defs::TALK_BURST_EXCHANGE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1257u32) => Some(&self::ts32299::defs::SERVICE_SPECIFIC_TYPE),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1258u32) => Some(&self::ts32299::defs::EVENT_CHARGING_TIME_STAMP),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1259u32) => Some(&self::ts32299::defs::PARTICIPANT_ACCESS_PRIORITY),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1260u32) => Some(&self::ts32299::defs::PARTICIPANT_GROUP),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1261u32) => Some(&self::ts32299::defs::PO_C_CHANGE_CONDITION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1262u32) => Some(&self::ts32299::defs::PO_C_CHANGE_TIME),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1263u32) => Some(&self::ts32299::defs::ACCESS_NETWORK_INFORMATION),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1264u32) => Some(&self::ts32299::defs::TRIGGER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1265u32) => Some(&self::ts32299::defs::BASE_TIME_INTERVAL),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1266u32) => Some(&self::ts32299::defs::ENVELOPE),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1267u32) => Some(&self::ts32299::defs::ENVELOPE_END_TIME),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1268u32) => Some(&self::ts32299::defs::ENVELOPE_REPORTING),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1269u32) => Some(&self::ts32299::defs::ENVELOPE_START_TIME),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1270u32) => Some(&self::ts32299::defs::TIME_QUOTA_MECHANISM),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1271u32) => Some(&self::ts32299::defs::TIME_QUOTA_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1272u32) => Some(&self::ts32299::defs::EARLY_MEDIA_DESCRIPTION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1273u32) => Some(&self::ts32299::defs::SDP_TIME_STAMPS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1274u32) => Some(&self::ts32299::defs::SDP_OFFER_TIMESTAMP),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1275u32) => Some(&self::ts32299::defs::SDP_ANSWER_TIMESTAMP),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1276u32) => Some(&self::ts32299::defs::AF_CORRELATION_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1277u32) => Some(&self::ts32299::defs::PO_C_SESSION_INITIATION_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1278u32) => Some(&self::ts32299::defs::OFFLINE_CHARGING),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1279u32) => Some(&self::ts32299::defs::USER_PARTICIPATING_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1280u32) => {
-            Some(&self::ts32299::defs::ALTERNATE_CHARGED_PARTY_ADDRESS)
-        }
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1281u32) => {
-            Some(&self::ts32299::defs::IMS_COMMUNICATION_SERVICE_IDENTIFIER)
-        }
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1282u32) => Some(&self::ts32299::defs::NUMBER_OF_RECEIVED_TALK_BURSTS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1283u32) => Some(&self::ts32299::defs::NUMBER_OF_TALK_BURSTS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1284u32) => Some(&self::ts32299::defs::RECEIVED_TALK_BURST_TIME),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1285u32) => Some(&self::ts32299::defs::RECEIVED_TALK_BURST_VOLUME),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1286u32) => Some(&self::ts32299::defs::TALK_BURST_TIME),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1287u32) => Some(&self::ts32299::defs::TALK_BURST_VOLUME),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1288u32) => Some(&self::ts32299::defs::MEDIA_INITIATOR_PARTY),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1300u32) => Some(&self::ts32299::defs::PC5_RADIO_TECHNOLOGY),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1301u32) => Some(&self::ts32299::defs::RAN_END_TIMESTAMP),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1302u32) => Some(&self::ts32299::defs::RAN_SECONDARY_RAT_USAGE_REPORT),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1303u32) => Some(&self::ts32299::defs::RAN_START_TIMESTAMP),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 1304u32) => Some(&self::ts32299::defs::SECONDARY_RAT_TYPE),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1305u32) => Some(&self::ts32299::defs::CIVIC_ADDRESS_INFORMATION),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1306u32) => Some(&self::ts32299::defs::WLAN_OPERATOR_ID),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1307u32) => Some(&self::ts32299::defs::WLAN_OPERATOR_NAME),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1308u32) => Some(&self::ts32299::defs::WLAN_PLMN_ID),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1309u32) => Some(&self::ts32299::defs::API_CONTENT),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1310u32) => Some(&self::ts32299::defs::API_DIRECTION),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1311u32) => Some(&self::ts32299::defs::API_IDENTIFIER),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1312u32) => Some(&self::ts32299::defs::API_INVOCATION_TIMESTAMP),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1313u32) => Some(&self::ts32299::defs::API_RESULT_CODE),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1314u32) => Some(&self::ts32299::defs::API_SIZE),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1315u32) => Some(&self::ts32299::defs::API_NETWORK_SERVICE_NODE),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1316u32) => {
-            Some(&self::ts32299::defs::EXPOSURE_FUNCTION_API_INFORMATION)
-        }
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1317u32) => Some(&self::ts32299::defs::SCEF_ADDRESS),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1318u32) => Some(&self::ts32299::defs::TLTRI),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1320u32) => Some(&self::ts32299::defs::AVP_3GPP_OC_SPECIFIC_REDUCTION),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1321u32) => Some(&self::ts32299::defs::AVP_3GPP_OC_RATING_GROUP),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 1322u32) => Some(&self::ts32299::defs::AVP_3GPP_OC_REQUEST_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2000u32) => Some(&self::ts32299::defs::SMS_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2001u32) => Some(&self::ts32299::defs::DATA_CODING_SCHEME),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2002u32) => Some(&self::ts32299::defs::DESTINATION_INTERFACE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2003u32) => Some(&self::ts32299::defs::INTERFACE_ID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2004u32) => Some(&self::ts32299::defs::INTERFACE_PORT),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2005u32) => Some(&self::ts32299::defs::INTERFACE_TEXT),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2006u32) => Some(&self::ts32299::defs::INTERFACE_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2007u32) => Some(&self::ts32299::defs::SM_MESSAGE_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2008u32) => Some(&self::ts32299::defs::ORIGINATOR_SCCP_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2009u32) => Some(&self::ts32299::defs::ORIGINATOR_INTERFACE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2010u32) => Some(&self::ts32299::defs::RECIPIENT_SCCP_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2011u32) => Some(&self::ts32299::defs::REPLY_PATH_REQUESTED),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2012u32) => Some(&self::ts32299::defs::SM_DISCHARGE_TIME),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2013u32) => Some(&self::ts32299::defs::SM_PROTOCOL_ID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2014u32) => Some(&self::ts32299::defs::SM_STATUS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2015u32) => Some(&self::ts32299::defs::SM_USER_DATA_HEADER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2016u32) => Some(&self::ts32299::defs::SMS_NODE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2017u32) => Some(&self::ts32299::defs::SMSC_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2018u32) => Some(&self::ts32299::defs::CLIENT_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2019u32) => Some(&self::ts32299::defs::NUMBER_OF_MESSAGES_SENT),
-        #[cfg(any(feature = "ro", feature = "ts32299"))]
-        (10415u32, 2020u32) => Some(&self::ts32299::defs::LOW_BALANCE_INDICATION),
-        #[cfg(any(feature = "ro", feature = "ts32299"))]
-        (10415u32, 2021u32) => Some(&self::ts32299::defs::REMAINING_BALANCE),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 2022u32) => Some(&self::ts32299::defs::REFUND_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2023u32) => {
-            Some(&self::ts32299::defs::CARRIER_SELECT_ROUTING_INFORMATION)
-        }
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2024u32) => {
-            Some(&self::ts32299::defs::NUMBER_PORTABILITY_ROUTING_INFORMATION)
-        }
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2025u32) => Some(&self::ts32299::defs::PO_C_EVENT_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2026u32) => Some(&self::ts32299::defs::RECIPIENT_INFO),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2027u32) => Some(&self::ts32299::defs::ORIGINATOR_RECEIVED_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2028u32) => Some(&self::ts32299::defs::RECIPIENT_RECEIVED_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2029u32) => Some(&self::ts32299::defs::SM_SERVICE_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2030u32) => Some(&self::ts32299::defs::MM_TEL_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2031u32) => Some(&self::ts32299::defs::MM_TEL_S_SERVICE_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2032u32) => Some(&self::ts32299::defs::SERVICE_MODE),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 2033u32) => Some(&self::ts32299::defs::SUBSCRIBER_ROLE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2034u32) => Some(&self::ts32299::defs::NUMBER_OF_DIVERSIONS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2035u32) => Some(&self::ts32299::defs::ASSOCIATED_PARTY_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2036u32) => Some(&self::ts32299::defs::SDP_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2037u32) => Some(&self::ts32299::defs::CHANGE_CONDITION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2038u32) => Some(&self::ts32299::defs::CHANGE_TIME),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2039u32) => Some(&self::ts32299::defs::DIAGNOSTICS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2040u32) => Some(&self::ts32299::defs::SERVICE_DATA_CONTAINER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2041u32) => Some(&self::ts32299::defs::START_TIME),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2042u32) => Some(&self::ts32299::defs::STOP_TIME),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2043u32) => Some(&self::ts32299::defs::TIME_FIRST_USAGE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2044u32) => Some(&self::ts32299::defs::TIME_LAST_USAGE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2045u32) => Some(&self::ts32299::defs::TIME_USAGE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2046u32) => Some(&self::ts32299::defs::TRAFFIC_DATA_VOLUMES),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2047u32) => Some(&self::ts32299::defs::SERVING_NODE_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2048u32) => Some(&self::ts32299::defs::SUPPLEMENTARY_SERVICE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2049u32) => Some(&self::ts32299::defs::PARTICIPANT_ACTION_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2050u32) => Some(&self::ts32299::defs::PDN_CONNECTION_CHARGING_ID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2051u32) => Some(&self::ts32299::defs::DYNAMIC_ADDRESS_FLAG),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2052u32) => Some(&self::ts32299::defs::ACCUMULATED_COST),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2053u32) => Some(&self::ts32299::defs::AO_C_COST_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2054u32) => Some(&self::ts32299::defs::AO_C_INFORMATION),
-        #[cfg(any(feature = "ro", feature = "ts32299"))]
-        (10415u32, 2055u32) => Some(&self::ts32299::defs::AO_C_REQUEST_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2056u32) => Some(&self::ts32299::defs::CURRENT_TARIFF),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2057u32) => Some(&self::ts32299::defs::NEXT_TARIFF),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2058u32) => Some(&self::ts32299::defs::RATE_ELEMENT),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2059u32) => Some(&self::ts32299::defs::SCALE_FACTOR),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2060u32) => Some(&self::ts32299::defs::TARIFF_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2061u32) => Some(&self::ts32299::defs::UNIT_COST),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2062u32) => Some(&self::ts32299::defs::INCREMENTAL_COST),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2063u32) => Some(&self::ts32299::defs::LOCAL_SEQUENCE_NUMBER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2064u32) => Some(&self::ts32299::defs::NODE_ID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2065u32) => Some(&self::ts32299::defs::SGW_CHANGE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2066u32) => {
-            Some(&self::ts32299::defs::CHARGING_CHARACTERISTICS_SELECTION_MODE)
-        }
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2067u32) => Some(&self::ts32299::defs::SGW_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2068u32) => Some(&self::ts32299::defs::DYNAMIC_ADDRESS_FLAG_EXTENSION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2118u32) => Some(&self::ts32299::defs::CHARGE_REASON_CODE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2301u32) => Some(&self::ts32299::defs::SIP_REQUEST_TIMESTAMP_FRACTION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2302u32) => {
-            Some(&self::ts32299::defs::SIP_RESPONSE_TIMESTAMP_FRACTION)
-        }
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2303u32) => Some(&self::ts32299::defs::ONLINE_CHARGING_FLAG),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2304u32) => Some(&self::ts32299::defs::CUG_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2305u32) => Some(&self::ts32299::defs::REAL_TIME_TARIFF_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2306u32) => Some(&self::ts32299::defs::TARIFF_XML),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2307u32) => Some(&self::ts32299::defs::MBMS_GW_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2308u32) => Some(&self::ts32299::defs::IMSI_UNAUTHENTICATED_FLAG),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2309u32) => Some(&self::ts32299::defs::ACCOUNT_EXPIRATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2310u32) => Some(&self::ts32299::defs::AO_C_FORMAT),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2311u32) => Some(&self::ts32299::defs::AO_C_SERVICE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2312u32) => Some(&self::ts32299::defs::AO_C_SERVICE_OBLIGATORY_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2313u32) => Some(&self::ts32299::defs::AO_C_SERVICE_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2314u32) => Some(&self::ts32299::defs::AO_C_SUBSCRIPTION_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2315u32) => Some(&self::ts32299::defs::PREFERRED_AO_C_CURRENCY),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s6a",
-                feature = "ts29336",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 2317u32) => Some(&self::ts32299::defs::CSG_ACCESS_MODE),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s6a",
-                feature = "ts29336",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 2318u32) => Some(&self::ts32299::defs::CSG_MEMBERSHIP_INDICATION),
-        #[cfg(
-            any(
-                feature = "rf",
-                feature = "ro",
-                feature = "s6a",
-                feature = "ts29336",
-                feature = "ts32299"
-            )
-        )]
-        (10415u32, 2319u32) => Some(&self::ts32299::defs::USER_CSG_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2320u32) => Some(&self::ts32299::defs::OUTGOING_SESSION_ID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2321u32) => {
-            Some(&self::ts32299::defs::INITIAL_IMS_CHARGING_IDENTIFIER)
-        }
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2322u32) => Some(&self::ts32299::defs::IMS_EMERGENCY_INDICATOR),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2323u32) => Some(&self::ts32299::defs::MBMS_CHARGED_PARTY),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2601u32) => {
-            Some(&self::ts32299::defs::IMS_APPLICATION_REFERENCE_IDENTIFIER)
-        }
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2602u32) => Some(&self::ts32299::defs::LOW_PRIORITY_INDICATOR),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2603u32) => Some(&self::ts32299::defs::IP_REALM_DEFAULT_INDICATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2604u32) => Some(&self::ts32299::defs::LOCAL_GW_INSERTED_INDICATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2605u32) => Some(&self::ts32299::defs::TRANSCODER_INSERTED_INDICATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2606u32) => Some(&self::ts32299::defs::PDP_ADDRESS_PREFIX_LENGTH),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2701u32) => Some(&self::ts32299::defs::TRANSIT_IOI_LIST),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2702u32) => Some(&self::ts32299::defs::STATUS_AS_CODE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2703u32) => Some(&self::ts32299::defs::NNI_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2704u32) => Some(&self::ts32299::defs::NNI_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2705u32) => Some(&self::ts32299::defs::NEIGHBOUR_NODE_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2706u32) => Some(&self::ts32299::defs::RELATIONSHIP_MODE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2707u32) => Some(&self::ts32299::defs::SESSION_DIRECTION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2708u32) => Some(&self::ts32299::defs::FROM_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2709u32) => Some(&self::ts32299::defs::ACCESS_TRANSFER_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2710u32) => Some(&self::ts32299::defs::ACCESS_TRANSFER_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2711u32) => {
-            Some(&self::ts32299::defs::RELATED_IMS_CHARGING_IDENTIFIER)
-        }
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2712u32) => {
-            Some(&self::ts32299::defs::RELATED_IMS_CHARGING_IDENTIFIER_NODE)
-        }
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2713u32) => Some(&self::ts32299::defs::IMS_VISITED_NETWORK_IDENTIFIER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2714u32) => Some(&self::ts32299::defs::TWAN_USER_LOCATION_INFO),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts29212", feature = "ts32299")
-        )]
-        (10415u32, 2716u32) => Some(&self::ts32299::defs::BSSID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 2717u32) => Some(&self::ts32299::defs::TAD_IDENTIFIER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3401u32) => Some(&self::ts32299::defs::REASON_HEADER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3402u32) => Some(&self::ts32299::defs::INSTANCE_ID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3403u32) => Some(&self::ts32299::defs::ROUTE_HEADER_RECEIVED),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3404u32) => Some(&self::ts32299::defs::ROUTE_HEADER_TRANSMITTED),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3405u32) => Some(&self::ts32299::defs::SM_DEVICE_TRIGGER_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3406u32) => Some(&self::ts32299::defs::MTC_IWF_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3407u32) => Some(&self::ts32299::defs::SM_DEVICE_TRIGGER_INDICATOR),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3408u32) => Some(&self::ts32299::defs::SM_SEQUENCE_NUMBER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3409u32) => Some(&self::ts32299::defs::SMS_RESULT),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3410u32) => Some(&self::ts32299::defs::VCS_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3411u32) => Some(&self::ts32299::defs::BASIC_SERVICE_CODE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3412u32) => Some(&self::ts32299::defs::BEARER_CAPABILITY),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3413u32) => Some(&self::ts32299::defs::TELESERVICE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3414u32) => Some(&self::ts32299::defs::ISUP_LOCATION_NUMBER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3415u32) => Some(&self::ts32299::defs::FORWARDING_PENDING),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3416u32) => Some(&self::ts32299::defs::ISUP_CAUSE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3417u32) => Some(&self::ts32299::defs::MSC_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3418u32) => Some(&self::ts32299::defs::NETWORK_CALL_REFERENCE_NUMBER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3419u32) => Some(&self::ts32299::defs::START_OF_CHARGING),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3420u32) => Some(&self::ts32299::defs::VLR_NUMBER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3421u32) => Some(&self::ts32299::defs::CN_OPERATOR_SELECTION_ENTITY),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3422u32) => Some(&self::ts32299::defs::ISUP_CAUSE_DIAGNOSTICS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3423u32) => Some(&self::ts32299::defs::ISUP_CAUSE_LOCATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3424u32) => Some(&self::ts32299::defs::ISUP_CAUSE_VALUE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3425u32) => Some(&self::ts32299::defs::EPDG_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3426u32) => Some(&self::ts32299::defs::ANNOUNCING_UE_HPLMN_IDENTIFIER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3427u32) => Some(&self::ts32299::defs::ANNOUNCING_UE_VPLMN_IDENTIFIER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3428u32) => Some(&self::ts32299::defs::COVERAGE_STATUS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3429u32) => Some(&self::ts32299::defs::LAYER_2_GROUP_ID),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 3430u32) => Some(&self::ts32299::defs::MONITORED_PLMN_IDENTIFIER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3431u32) => Some(&self::ts32299::defs::MONITORING_UE_HPLMN_IDENTIFIER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3432u32) => Some(&self::ts32299::defs::MONITORING_UE_IDENTIFIER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3433u32) => Some(&self::ts32299::defs::MONITORING_UE_VPLMN_IDENTIFIER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3434u32) => Some(&self::ts32299::defs::PC3_CONTROL_PROTOCOL_CAUSE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3435u32) => Some(&self::ts32299::defs::PC3_EPC_CONTROL_PROTOCOL_CAUSE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3436u32) => Some(&self::ts32299::defs::REQUESTED_PLMN_IDENTIFIER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3437u32) => Some(&self::ts32299::defs::REQUESTOR_PLMN_IDENTIFIER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3438u32) => Some(&self::ts32299::defs::ROLE_OF_PRO_SE_FUNCTION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3439u32) => {
-            Some(&self::ts32299::defs::USAGE_INFORMATION_REPORT_SEQUENCE_NUMBER)
-        }
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3440u32) => {
-            Some(&self::ts32299::defs::PRO_SE_3RD_PARTY_APPLICATION_ID)
-        }
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3441u32) => {
-            Some(
-                &self::ts32299::defs::PRO_SE_DIRECT_COMMUNICATION_TRANSMISSION_DATA_CONTAINER,
-            )
-        }
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3442u32) => Some(&self::ts32299::defs::PRO_SE_DIRECT_DISCOVERY_MODEL),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3443u32) => Some(&self::ts32299::defs::PRO_SE_EVENT_TYPE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3444u32) => Some(&self::ts32299::defs::PRO_SE_FUNCTION_IP_ADDRESS),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 3445u32) => Some(&self::ts32299::defs::PRO_SE_FUNCTIONALITY),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3446u32) => {
-            Some(&self::ts32299::defs::PRO_SE_GROUP_IP_MULTICAST_ADDRESS)
-        }
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3447u32) => Some(&self::ts32299::defs::PRO_SE_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3448u32) => Some(&self::ts32299::defs::PRO_SE_RANGE_CLASS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3449u32) => Some(&self::ts32299::defs::PRO_SE_REASON_FOR_CANCELLATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3450u32) => Some(&self::ts32299::defs::PRO_SE_REQUEST_TIMESTAMP),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3451u32) => Some(&self::ts32299::defs::PRO_SE_ROLE_OF_UE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3452u32) => Some(&self::ts32299::defs::PRO_SE_SOURCE_IP_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3453u32) => Some(&self::ts32299::defs::PRO_SE_UE_ID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3454u32) => Some(&self::ts32299::defs::PROXIMITY_ALERT_INDICATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3455u32) => Some(&self::ts32299::defs::PROXIMITY_ALERT_TIMESTAMP),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3456u32) => {
-            Some(&self::ts32299::defs::PROXIMITY_CANCELLATION_TIMESTAMP)
-        }
-        #[cfg(feature = "ts32299")]
-        (10415u32, 3457u32) => {
-            Some(&self::ts32299::defs::PRO_SE_FUNCTION_PLMN_IDENTIFIER)
-        }
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3458u32) => Some(&self::ts32299::defs::APPLICATION_SPECIFIC_DATA),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3459u32) => Some(&self::ts32299::defs::COVERAGE_INFO),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3460u32) => Some(&self::ts32299::defs::LOCATION_INFO),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3461u32) => {
-            Some(
-                &self::ts32299::defs::PRO_SE_DIRECT_COMMUNICATION_RECEPTION_DATA_CONTAINER,
-            )
-        }
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3462u32) => Some(&self::ts32299::defs::RADIO_FREQUENCY),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3463u32) => Some(&self::ts32299::defs::RADIO_PARAMETER_SET_INFO),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3464u32) => Some(&self::ts32299::defs::RADIO_PARAMETER_SET_VALUES),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3465u32) => Some(&self::ts32299::defs::RADIO_RESOURCES_INDICATOR),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3466u32) => Some(&self::ts32299::defs::TIME_FIRST_RECEPTION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3467u32) => Some(&self::ts32299::defs::TIME_FIRST_TRANSMISSION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3468u32) => Some(&self::ts32299::defs::TRANSMITTER_INFO),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3901u32) => Some(&self::ts32299::defs::ENHANCED_DIAGNOSTICS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3902u32) => Some(&self::ts32299::defs::INTER_UE_TRANSFER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3903u32) => Some(&self::ts32299::defs::TWAG_ADDRESS),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 3904u32) => Some(&self::ts32299::defs::ANNOUNCEMENT_INFORMATION),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 3905u32) => Some(&self::ts32299::defs::ANNOUNCEMENT_IDENTIFIER),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 3906u32) => Some(&self::ts32299::defs::ANNOUNCEMENT_ORDER),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 3907u32) => Some(&self::ts32299::defs::VARIABLE_PART),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 3908u32) => Some(&self::ts32299::defs::VARIABLE_PART_ORDER),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 3909u32) => Some(&self::ts32299::defs::VARIABLE_PART_TYPE),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 3910u32) => Some(&self::ts32299::defs::VARIABLE_PART_VALUE),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 3911u32) => Some(&self::ts32299::defs::TIME_INDICATOR),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 3912u32) => Some(&self::ts32299::defs::QUOTA_INDICATOR),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 3913u32) => Some(&self::ts32299::defs::PLAY_ALTERNATIVE),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 3914u32) => Some(&self::ts32299::defs::LANGUAGE),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 3915u32) => Some(&self::ts32299::defs::PRIVACY_INDICATOR),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3916u32) => Some(&self::ts32299::defs::CALLED_IDENTITY),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3917u32) => Some(&self::ts32299::defs::CALLED_IDENTITY_CHANGE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3918u32) => Some(&self::ts32299::defs::UWAN_USER_LOCATION_INFO),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 3919u32) => {
-            Some(&self::ts32299::defs::MONITORING_EVENT_CONFIGURATION_ACTIVITY)
-        }
-        #[cfg(feature = "ts32299")]
-        (10415u32, 3920u32) => Some(&self::ts32299::defs::MONITORING_EVENT_REPORT_DATA),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 3921u32) => Some(&self::ts32299::defs::MONITORING_EVENT_INFORMATION),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 3922u32) => Some(&self::ts32299::defs::MONITORING_EVENT_FUNCTIONALITY),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 3923u32) => Some(&self::ts32299::defs::MONITORING_EVENT_REPORT_NUMBER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3924u32) => Some(&self::ts32299::defs::CELLULAR_NETWORK_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3925u32) => {
-            Some(&self::ts32299::defs::RELATED_CHANGE_CONDITION_INFORMATION)
-        }
-        #[cfg(feature = "ts32299")]
-        (10415u32, 3926u32) => Some(&self::ts32299::defs::RELATED_TRIGGER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3927u32) => Some(&self::ts32299::defs::CPDT_INFORMATION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3928u32) => Some(&self::ts32299::defs::NIDD_SUBMISSION),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3929u32) => Some(&self::ts32299::defs::SERVING_NODE_IDENTITY),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3930u32) => {
-            Some(&self::ts32299::defs::CP_C_IO_T_EPS_OPTIMISATION_INDICATOR)
-        }
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3931u32) => Some(&self::ts32299::defs::S_GI_PT_P_TUNNELLING_METHOD),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3932u32) => Some(&self::ts32299::defs::UNI_PDU_CP_ONLY_FLAG),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3933u32) => Some(&self::ts32299::defs::APN_RATE_CONTROL),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3934u32) => Some(&self::ts32299::defs::APN_RATE_CONTROL_DOWNLINK),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3935u32) => Some(&self::ts32299::defs::APN_RATE_CONTROL_UPLINK),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3936u32) => Some(&self::ts32299::defs::ADDITIONAL_EXCEPTION_REPORTS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3937u32) => Some(&self::ts32299::defs::RATE_CONTROL_MAX_MESSAGE_SIZE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3938u32) => Some(&self::ts32299::defs::RATE_CONTROL_MAX_RATE),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3939u32) => Some(&self::ts32299::defs::RATE_CONTROL_TIME_UNIT),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3940u32) => Some(&self::ts32299::defs::SCS_AS_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3941u32) => Some(&self::ts32299::defs::SCS_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 3942u32) => Some(&self::ts32299::defs::SCS_REALM),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 4400u32) => {
-            Some(&self::ts32299::defs::CHARGING_PER_IP_CAN_SESSION_INDICATOR)
-        }
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 4401u32) => Some(&self::ts32299::defs::ACCESS_NETWORK_INFO_CHANGE),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 4402u32) => Some(&self::ts32299::defs::DISCOVEREE_UE_HPLMN_IDENTIFIER),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 4403u32) => Some(&self::ts32299::defs::DISCOVEREE_UE_VPLMN_IDENTIFIER),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 4404u32) => Some(&self::ts32299::defs::DISCOVERER_UE_HPLMN_IDENTIFIER),
-        #[cfg(feature = "ts32299")]
-        (10415u32, 4405u32) => Some(&self::ts32299::defs::DISCOVERER_UE_VPLMN_IDENTIFIER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 4406u32) => {
-            Some(&self::ts32299::defs::AVP_3GPP_PS_DATA_OFF_STATUS_32_299)
-        }
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 4407u32) => Some(&self::ts32299::defs::UNUSED_QUOTA_TIMER),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 4408u32) => Some(&self::ts32299::defs::ANNOUNCING_PLMN_ID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 4409u32) => {
-            Some(&self::ts32299::defs::PRO_SE_UE_TO_NETWORK_RELAY_UE_ID)
-        }
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 4410u32) => Some(&self::ts32299::defs::PRO_SE_TARGET_LAYER_2_ID),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 4411u32) => Some(&self::ts32299::defs::RELAY_IP_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 4412u32) => Some(&self::ts32299::defs::TARGET_IP_ADDRESS),
-        #[cfg(any(feature = "rf", feature = "ro", feature = "ts32299"))]
-        (10415u32, 4413u32) => Some(&self::ts32299::defs::FE_IDENTIFIER_LIST),
-        #[cfg(
-            any(feature = "rf", feature = "ro", feature = "ts32299", feature = "xs0057")
-        )]
-        (5535u32, 9010u32) => Some(&self::xs0057::defs::AVP_3GPP2_BSID),
-        _ => None,
     };
     if local.is_some() {
         return local;

@@ -87,7 +87,12 @@ impl Gates {
 
     /// The attribute of AVP `key`'s entry in the root's look-ups.
     pub fn avp(&self, key: &AvpKey) -> TokenStream {
-        cfg(self.avps.get(key).and_then(Option::as_ref))
+        cfg(self.avp_features(key))
+    }
+
+    /// The features compiling AVP `key`, `None` when it is always compiled.
+    pub fn avp_features(&self, key: &AvpKey) -> Option<&BTreeSet<String>> {
+        self.avps.get(key).and_then(Option::as_ref)
     }
 
     /// The attribute of AVP `key`'s items inside module `m`: none when the module's own says
@@ -153,7 +158,7 @@ fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
     })
 }
 
-fn cfg(gate: Option<&BTreeSet<String>>) -> TokenStream {
+pub(super) fn cfg(gate: Option<&BTreeSet<String>>) -> TokenStream {
     match gate {
         None => quote!(),
         Some(set) if set.len() == 1 => {

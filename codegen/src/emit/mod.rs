@@ -10,6 +10,7 @@ mod builders;
 mod extend;
 mod gates;
 mod items;
+mod lookup;
 pub mod names;
 mod plan;
 mod root;

@@ -69,7 +69,7 @@ pub fn root(
 
     // Modules whose dictionaries this root searches: local ones (feature-gated) and externs.
     let mut lookups = Vec::new();
-    let mut arms = Vec::new();
+    let mut entries = Vec::new();
     let mut dicts = Vec::new();
     let mut module_paths = Vec::new();
     for m in plan.modules.keys() {
@@ -79,17 +79,20 @@ pub fn root(
             (quote!(), ident(&plan.externs[m]))
         };
         if plan.is_local(m) {
-            // One match arm per AVP of every local module: the lookup costs the same however
-            // many modules are enabled, instead of searching each in turn.
+            // Every AVP of every local module in one lookup (see `lookup`): it costs the same
+            // however many modules are enabled, instead of searching each in turn.
             for avp in model
                 .avps
                 .values()
                 .filter(|a| plan.avp_module(model, &a.key) == m)
             {
                 let n = format_ident!("{}", names::def_name(&avp.name));
-                let (code, vendor) = (avp.key.code, avp.key.vendor_id);
-                let c = plan.gates.avp(&avp.key);
-                arms.push(quote!(#c (#vendor, #code) => Some(&#p::defs::#n),));
+                entries.push(super::lookup::Entry {
+                    vendor: avp.key.vendor_id,
+                    code: avp.key.code,
+                    features: plan.gates.avp_features(&avp.key).cloned(),
+                    def: quote!(#p::defs::#n),
+                });
             }
         } else {
             lookups.push(quote! {
@@ -288,21 +291,8 @@ pub fn root(
         .map(|(_, p)| p.clone())
         .collect();
     out.extend(super::bits::root_items(model, &local_paths));
+    out.extend(super::lookup::avp_def(entries, &lookups, rt));
     out.extend(quote! {
-        /// The definition of AVP (`code`, `vendor_id`) in any enabled dictionary.
-        pub fn avp_def(code: u32, vendor_id: u32) -> Option<&'static #rt::dictionary::AvpDef> {
-            #[allow(unreachable_patterns)]
-            let local = match (vendor_id, code) {
-                #(#arms)*
-                _ => None,
-            };
-            if local.is_some() {
-                return local;
-            }
-            #(#lookups)*
-            None
-        }
-
         /// Every enabled module's dictionary tables.
         #[allow(clippy::vec_init_then_push)]
         pub fn dictionaries() -> Vec<&'static #rt::dictionary::Dictionary> {
