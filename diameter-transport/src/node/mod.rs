@@ -715,6 +715,17 @@ fn decode_answer<A: Typed>(frame: &Bytes, opts: &DecodeOptions) -> Result<A, Cal
     Ok(decoded.message.into_shared(frame))
 }
 
+/// A received request decoded and checked as `R`, or what the node answers instead (its
+/// error answer copies from the request what `R`'s answer grammar requires).
+fn decode_request<R: Request>(frame: &Bytes, opts: &DecodeOptions) -> Result<R, Handled> {
+    let grammar = <R::At<'_> as Command<'_>>::ANSWER_GRAMMAR;
+    match <R::At<'_> as Command<'_>>::decode_with(frame, opts) {
+        Err(e) => Err(Handled::Unreadable(e, grammar)),
+        Ok(d) if !d.is_valid() => Err(Handled::Invalid(d.violations, grammar)),
+        Ok(d) => Ok(d.message.into_shared(frame)),
+    }
+}
+
 fn erase<R, F, Fut>(f: F, opts: DecodeOptions) -> ErasedHandler
 where
     R: Request,
@@ -723,14 +734,9 @@ where
 {
     let f = Arc::new(f);
     Arc::new(move |frame: Bytes, ctx: Context| -> BoxFuture<Handled> {
-        // The node's error answer copies from the request what this grammar requires.
-        let grammar = <R::At<'_> as Command<'_>>::ANSWER_GRAMMAR;
-        let request: R = match <R::At<'_> as Command<'_>>::decode_with(&frame, &opts) {
-            Err(e) => return Box::pin(std::future::ready(Handled::Unreadable(e, grammar))),
-            Ok(d) if !d.is_valid() => {
-                return Box::pin(std::future::ready(Handled::Invalid(d.violations, grammar)))
-            }
-            Ok(d) => d.message.into_shared(&frame),
+        let request: R = match decode_request(&frame, &opts) {
+            Ok(r) => r,
+            Err(refused) => return Box::pin(std::future::ready(refused)),
         };
         let answer = f(request, ctx);
         Box::pin(async move {

@@ -14,7 +14,6 @@ use std::sync::{Arc, Mutex};
 
 use bytes::{Bytes, BytesMut};
 use diameter_runtime::consts::result_code;
-use diameter_runtime::types::IntoOwned;
 use diameter_runtime::{Command, DecodeOptions, Violation};
 use tower::Service;
 
@@ -92,14 +91,10 @@ where
     // only to clone.
     let service = Mutex::new(service);
     Arc::new(move |frame: Bytes, _ctx: Context| -> BoxFuture<Handled> {
-        // The node's error answer copies from the request what this grammar requires.
         let grammar = <R::At<'_> as Command<'_>>::ANSWER_GRAMMAR;
-        let request: R = match <R::At<'_> as Command<'_>>::decode_with(&frame, &opts) {
-            Err(e) => return Box::pin(std::future::ready(Handled::Unreadable(e, grammar))),
-            Ok(d) if !d.is_valid() => {
-                return Box::pin(std::future::ready(Handled::Invalid(d.violations, grammar)))
-            }
-            Ok(d) => d.message.into_shared(&frame),
+        let request: R = match super::decode_request(&frame, &opts) {
+            Ok(r) => r,
+            Err(refused) => return Box::pin(std::future::ready(refused)),
         };
         let mut svc = lock(&service).clone();
         Box::pin(async move {
