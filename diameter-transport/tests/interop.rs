@@ -565,6 +565,90 @@ async fn our_client_offering_inband_tls_to_freediameter() {
     );
 }
 
+#[cfg(feature = "tls")]
+/// The acl_wl line that admits our hosts with in-band TLS only: the script writes
+/// `ALLOW_OLD_TLS ALLOW_IPSEC`, and with IPsec allowed freeDiameter settles on no TLS.
+const ACL_OLD_TLS_ONLY: (&str, &str) = ("ALLOW_OLD_TLS ALLOW_IPSEC $pat", "ALLOW_OLD_TLS $pat");
+
+#[cfg(feature = "tls")]
+/// In-band TLS (RFC 3588) with freeDiameter on its plain port: the script's acl_wl line is
+/// edited to admit us with `ALLOW_OLD_TLS` alone, our node requires TLS, both CER and CEA
+/// carry Inband-Security-Id TLS, the TLS handshake follows the CEA (both sides
+/// authenticated), and CCR/CCA and DPR/DPA run over it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_inband_tls_with_freediameter() {
+    let Some(dir) = require(
+        "freeDiameter",
+        &["freeDiameterd", "gcc", "socat", "openssl"],
+    ) else {
+        return;
+    };
+    let started = Instant::now();
+    let host = "rs-inband.test.local";
+    let (fd_chain, fd_key, ours) = tls_material(host);
+    let port = free_port_pair();
+    let fd = FreeDiameter::start_edited(
+        &dir,
+        port,
+        &[],
+        Some((&fd_chain, &fd_key)),
+        &[ACL_OLD_TLS_ONLY],
+    );
+    let (hook, mut ev) = events();
+    let client = node(host)
+        .tls(ours)
+        .inband_tls(true)
+        .on_event(hook)
+        .build()
+        .expect("node");
+    client.connect(addr(port));
+    if !client.wait_open(WAIT).await {
+        let log = fd.log();
+        let tail = &log[log.len().saturating_sub(4000)..];
+        panic!("not open with in-band TLS with freeDiameter; its log ends:\n{tail}");
+    }
+    assert!(
+        client.peers()[0].tls,
+        "the connection runs TLS after CER/CEA"
+    );
+    for n in 0..3 {
+        let cca = client.call(ccr(n)).await.expect("CCA over in-band TLS");
+        assert_eq!(cca.result_code, 2001);
+        assert_eq!(cca.cc_request_number, n);
+    }
+    tokio::time::timeout(WAIT, client.shutdown())
+        .await
+        .expect("shutdown in time");
+    let error = wait_for(&mut ev, "Down", |e| match e {
+        NodeEvent::Down { error, .. } => Some(error.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(error, None, "DPR/DPA over TLS should close without error");
+    // freeDiameter's side: its CEA (dumped before it is sent) said TLS, and the peer went
+    // through the handshake state it uses only for TLS after the CEA.
+    let log = fd.log();
+    let cea = log
+        .split("'Capabilities-Exchange-Answer'")
+        .nth(1)
+        .and_then(|rest| rest.split("STATE_").next())
+        .unwrap_or_default();
+    assert!(
+        cea.contains("'Inband-Security-Id'(299) l=12 f=-M val='TLS'"),
+        "freeDiameter's CEA does not offer TLS:\n{cea}"
+    );
+    assert!(
+        log.contains(&format!(
+            "'STATE_OPEN_HANDSHAKE'\t-> 'STATE_OPEN'\t'{host}'"
+        )),
+        "freeDiameter did not go through its TLS handshake state"
+    );
+    eprintln!(
+        "interop: {host} -> freeDiameter with in-band TLS: CER/CEA, TLS, 3 CCR/CCA, DPR/DPA in {:.1?}",
+        started.elapsed()
+    );
+}
+
 /// Our node as a relay between two OTP peers: an OTP client sends its CCRs to our relay,
 /// which forwards them, with a Route-Record naming the client, to an OTP server of the
 /// realm; the answers come back with the client's own hop-by-hop identifiers (else OTP

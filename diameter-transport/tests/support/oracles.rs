@@ -84,17 +84,51 @@ impl FreeDiameter {
         env: &[(&str, &str)],
         cert: Option<(&str, &str)>,
     ) -> FreeDiameter {
+        FreeDiameter::start_edited(dir, port, env, cert, &[])
+    }
+
+    /// Starts freeDiameter from a copy of the script with each `(from, to)` of `edits`
+    /// applied to its text, for settings the script has no knob for (its acl_wl flags, its
+    /// ConnectPeer options). The copy lives in the peer's work dir and is also what stops
+    /// it. Panics when an edit no longer matches the script: the test would not test what
+    /// it says.
+    pub fn start_edited(
+        dir: &Path,
+        port: u16,
+        env: &[(&str, &str)],
+        cert: Option<(&str, &str)>,
+        edits: &[(&str, &str)],
+    ) -> FreeDiameter {
         let work =
             std::env::temp_dir().join(format!("diameter-interop-fd-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&work).expect("work dir");
         if let Some((chain, key)) = cert {
-            std::fs::create_dir_all(&work).expect("work dir");
             std::fs::write(work.join("cert.pem"), chain).expect("cert.pem");
             std::fs::write(work.join("key.pem"), key).expect("key.pem");
+        }
+        let mut script = dir.join("freediameter-peer.sh");
+        if !edits.is_empty() {
+            let mut text = std::fs::read_to_string(&script).expect("read freediameter-peer.sh");
+            // The copy finds fd_oracle_app.c where the original is.
+            let here = r#"HERE=$(cd "$(dirname "$0")" && pwd)"#;
+            let here_edit = format!("HERE='{}'", dir.display());
+            let edits = [(here, here_edit.as_str())]
+                .into_iter()
+                .chain(edits.iter().copied());
+            for (from, to) in edits {
+                assert!(
+                    text.contains(from),
+                    "freediameter-peer.sh no longer contains {from:?}"
+                );
+                text = text.replace(from, to);
+            }
+            script = work.join("freediameter-peer.sh");
+            std::fs::write(&script, text).expect("write the edited script");
         }
         // A test that panicked while holding the lock has stopped its peer all the same.
         let serial = FREEDIAMETER.lock().unwrap_or_else(|e| e.into_inner());
         let fd = FreeDiameter {
-            script: dir.join("freediameter-peer.sh"),
+            script,
             port,
             work,
             _serial: serial,
