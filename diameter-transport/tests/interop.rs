@@ -508,7 +508,8 @@ async fn our_client_against_freediameter_tls_at_connect() {
 /// with `ALLOW_OLD_TLS ALLOW_IPSEC`, which freeDiameter's acl_wl reduces to "no TLS" (IPsec
 /// is assumed to protect the link), so its CEA carries no Inband-Security-Id: a node that
 /// only offers TLS goes on in the clear, and one that requires it refuses the peer (5017's
-/// reason, on the initiator side).
+/// reason, on the initiator side). With the acl_wl line edited to `ALLOW_OLD_TLS` alone,
+/// freeDiameter does agree TLS: see `our_client_inband_tls_with_freediameter`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn our_client_offering_inband_tls_to_freediameter() {
     let Some(dir) = require(
@@ -645,6 +646,78 @@ async fn our_client_inband_tls_with_freediameter() {
     );
     eprintln!(
         "interop: {host} -> freeDiameter with in-band TLS: CER/CEA, TLS, 3 CCR/CCA, DPR/DPA in {:.1?}",
+        started.elapsed()
+    );
+}
+
+#[cfg(feature = "tls")]
+/// In-band TLS the other way: freeDiameter connects to our node (its ConnectPeer, edited in
+/// a copy of the script from `No_TLS` to `TLS_old_method`, RFC 3588's TLS after CER/CEA);
+/// our node requires TLS, answers the CER with Inband-Security-Id TLS, takes the TLS
+/// server's part of the handshake, then sends CCRs over it and closes with DPR/DPA.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn freediameter_client_inband_tls_to_our_node() {
+    let Some(dir) = require(
+        "freeDiameter",
+        &["freeDiameterd", "gcc", "socat", "openssl"],
+    ) else {
+        return;
+    };
+    let started = Instant::now();
+    let host = "rs-inband-node.test.local";
+    let (fd_chain, fd_key, ours) = tls_material(host);
+    let (hook, mut ev) = events();
+    let server = node(host)
+        .tls(ours)
+        .inband_tls(true)
+        .allow_peer("peer.test.local")
+        .on_event(hook)
+        .handler(answer_ccr)
+        .build()
+        .expect("node");
+    let local = server.listen(addr(0)).await.expect("listen");
+    let port = free_port_pair();
+    let connect = format!("{host}@{}", local.port());
+    let fd = FreeDiameter::start_edited(
+        &dir,
+        port,
+        &[("FD_CONNECT", &connect), ("FD_TC", "5")],
+        Some((&fd_chain, &fd_key)),
+        &[("No_TLS; };", "TLS_old_method; };")],
+    );
+    if !server.wait_open(WAIT).await {
+        let log = fd.log();
+        let tail = &log[log.len().saturating_sub(4000)..];
+        panic!("freeDiameter did not open with in-band TLS to us; its log ends:\n{tail}");
+    }
+    let info = &server.peers()[0];
+    assert_eq!(info.origin_host.as_deref(), Some("peer.test.local"));
+    assert!(info.tls, "the connection runs TLS after CER/CEA");
+    for n in 0..3 {
+        let cca = server.call(ccr(n)).await.expect("CCA over in-band TLS");
+        assert_eq!(cca.result_code, 2001);
+    }
+    tokio::time::timeout(WAIT, server.shutdown())
+        .await
+        .expect("shutdown in time");
+    let error = wait_for(&mut ev, "Down", |e| match e {
+        NodeEvent::Down { error, .. } => Some(error.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(error, None, "DPR/DPA over TLS should close without error");
+    // freeDiameter logs one "TLS ERROR ... gnutls_record_recv ... try again" right after the
+    // handshake (GnuTLS's EAGAIN, seen when our TLS 1.3 server sends its session tickets);
+    // it retries and the exchange goes on, as the CCAs above show.
+    let log = fd.log();
+    assert!(
+        log.contains(&format!(
+            "'STATE_OPEN_HANDSHAKE'\t-> 'STATE_OPEN'\t'{host}'"
+        )),
+        "freeDiameter did not go through its TLS handshake state"
+    );
+    eprintln!(
+        "interop: freeDiameter -> our node with in-band TLS: CER/CEA, TLS, 3 CCR/CCA, DPR/DPA in {:.1?}",
         started.elapsed()
     );
 }
