@@ -707,8 +707,9 @@ async fn freediameter_client_inband_tls_to_our_node() {
     .await;
     assert_eq!(error, None, "DPR/DPA over TLS should close without error");
     // freeDiameter logs one "TLS ERROR ... gnutls_record_recv ... try again" right after the
-    // handshake (GnuTLS's EAGAIN, seen when our TLS 1.3 server sends its session tickets);
-    // it retries and the exchange goes on, as the CCAs above show.
+    // handshake: GnuTLS's EAGAIN (not traced further; post-handshake TLS 1.3 records such as
+    // session tickets are a likely cause). It reads again and the exchange goes on, as the
+    // CCAs above show.
     let log = fd.log();
     assert!(
         log.contains(&format!(
