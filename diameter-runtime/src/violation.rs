@@ -25,6 +25,27 @@ pub struct Violation {
     pub failed_avp: Option<Bytes>,
 }
 
+impl Violation {
+    /// A violation of the message as a whole, tied to no AVP (an unknown command, a request
+    /// no route can take, a handler that failed): `Result-Code` and why, nothing more.
+    ///
+    /// ```
+    /// let v = diameter_runtime::Violation::of_message(3002, "no peer for realm x");
+    /// assert_eq!(v.to_string(), "3002: no peer for realm x");
+    /// ```
+    pub fn of_message(result_code: u32, message: impl Into<String>) -> Violation {
+        Violation {
+            result_code,
+            avp: None,
+            code: 0,
+            vendor_id: 0,
+            path: Vec::new(),
+            message: message.into(),
+            failed_avp: None,
+        }
+    }
+}
+
 impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: ", self.result_code)?;

@@ -586,18 +586,7 @@ async fn answer_here(
                         ),
                     )
                 };
-            Handled::Invalid(
-                vec![Violation {
-                    result_code: code,
-                    avp: None,
-                    code: 0,
-                    vendor_id: 0,
-                    path: Vec::new(),
-                    message,
-                    failed_avp: None,
-                }],
-                None,
-            )
+            Handled::Invalid(vec![Violation::of_message(code, message)], None)
         }
     };
     match handled {

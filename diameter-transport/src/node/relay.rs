@@ -104,15 +104,7 @@ pub(crate) fn refusal(
     extra: Vec<RawAvp<'static>>,
 ) -> Option<(Bytes, u32)> {
     tracing::debug!(result_code = code, %message, "request answered by routing");
-    let violation = [Violation {
-        result_code: code,
-        avp: None,
-        code: 0,
-        vendor_id: 0,
-        path: Vec::new(),
-        message,
-        failed_avp: None,
-    }];
+    let violation = [Violation::of_message(code, message)];
     let mut answer = error_answer(frame, Problem::Violations(&violation), &node.identity)?;
     let at = answer
         .avps

@@ -120,13 +120,5 @@ where
 
 /// The violation the node answers a failed service with.
 fn unable_to_comply(message: String) -> Violation {
-    Violation {
-        result_code: result_code::UNABLE_TO_COMPLY,
-        avp: None,
-        code: 0,
-        vendor_id: 0,
-        path: Vec::new(),
-        message,
-        failed_avp: None,
-    }
+    Violation::of_message(result_code::UNABLE_TO_COMPLY, message)
 }
