@@ -28,6 +28,61 @@
 //! - [`tls`] (feature `tls`, on by default) — rustls settings, mutual authentication, and the
 //!   peer certificate checked against the Origin-Host of its CER/CEA; TLS at connect and after
 //!   CER/CEA.
+//!
+//! A credit-control server and a client on 127.0.0.1, typed end to end:
+//!
+//! ```
+//! use diameter_messages::credit_control::{
+//!     CcRequestType, CreditControlAnswer, CreditControlRequest,
+//! };
+//! use diameter_messages::prelude::*;
+//! use diameter_transport::{Application, Context, Node};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let ocs = Node::builder()
+//!     .origin_host("ocs.example.net")
+//!     .origin_realm("example.net")
+//!     .applications([Application::auth(4)])
+//!     .accept_unknown_peers(true)
+//!     // Requests that break their grammar never get here: the node answers them.
+//!     .handler(|ccr: CreditControlRequest<'static>, _ctx: Context| async move {
+//!         CreditControlAnswer {
+//!             result_code: 2001,
+//!             auth_application_id: 4,
+//!             cc_request_type: ccr.cc_request_type,
+//!             cc_request_number: ccr.cc_request_number,
+//!             ..Default::default()
+//!         }
+//!     })
+//!     .build()?;
+//! let addr = ocs.listen("127.0.0.1:0".parse()?).await?;
+//!
+//! let pgw = Node::builder()
+//!     .origin_host("pgw.example.net")
+//!     .origin_realm("example.net")
+//!     .applications([Application::auth(4)])
+//!     .build()?;
+//! pgw.connect(addr); // CER/CEA, then the watchdog
+//! assert!(pgw.wait_open(std::time::Duration::from_secs(5)).await);
+//!
+//! // Session-Id, Origin-Host and Origin-Realm are filled in by the node.
+//! let cca = pgw
+//!     .call(
+//!         CreditControlRequest::builder()
+//!             .destination_realm(DiameterIdentity::from_static("example.net"))
+//!             .auth_application_id(4)
+//!             .service_context_id("32251@3gpp.org")
+//!             .cc_request_type(CcRequestType::INITIAL_REQUEST)
+//!             .cc_request_number(0),
+//!     )
+//!     .await?;
+//! assert_eq!(cca.result_code, 2001);
+//! pgw.shutdown().await; // DPR/DPA
+//! ocs.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod backoff;
 pub mod capabilities;
