@@ -25,6 +25,7 @@ mod client;
 mod demo;
 mod dict;
 mod encode;
+mod identity;
 mod input;
 mod json;
 mod metrics;

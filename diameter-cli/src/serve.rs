@@ -349,16 +349,6 @@ fn pick<T>(flag: Vec<T>, file: Vec<T>) -> Vec<T> {
     }
 }
 
-/// The machine's host name, for a default Origin-Host.
-fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "localhost".to_owned())
-}
-
 impl Settings {
     fn merge(args: ServeArgs) -> Result<Settings, ServeError> {
         let file = match &args.config {
@@ -376,13 +366,11 @@ impl Settings {
         let origin_host = args
             .origin_host
             .or(file.origin_host)
-            .unwrap_or_else(host_name);
-        let origin_realm = args.origin_realm.or(file.origin_realm).unwrap_or_else(|| {
-            origin_host
-                .split_once('.')
-                .map(|(_, d)| d.to_owned())
-                .unwrap_or_else(|| "localdomain".to_owned())
-        });
+            .unwrap_or_else(crate::identity::host_name);
+        let origin_realm = args
+            .origin_realm
+            .or(file.origin_realm)
+            .unwrap_or_else(|| crate::identity::realm_of(&origin_host));
         let mut peers = file.peers;
         peers.extend(args.peer.into_iter().map(|address| PeerConfig {
             address,

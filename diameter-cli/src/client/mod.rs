@@ -14,7 +14,7 @@ use std::time::Duration;
 use clap::Args;
 use diameter_transport::{Application, Node, NodeBuilder};
 
-use crate::dict;
+use crate::{dict, identity};
 use template::Script;
 
 /// Exit status: every request was answered (whatever the Result-Code).
@@ -59,16 +59,6 @@ pub struct PeerArgs {
     pub lenient: bool,
 }
 
-/// The machine's host name, as far as it can be read without a C call.
-fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .ok()
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "localhost".to_owned())
-}
-
 fn seconds(what: &str, s: f64) -> Result<Duration, String> {
     Duration::try_from_secs_f64(s).map_err(|_| format!("{what}: {s} is not a duration in seconds"))
 }
@@ -76,13 +66,11 @@ fn seconds(what: &str, s: f64) -> Result<Duration, String> {
 impl PeerArgs {
     /// Origin-Host and Origin-Realm, given or defaulted.
     pub fn identity(&self) -> (String, String) {
-        let host = self.origin_host.clone().unwrap_or_else(host_name);
-        let realm = self.origin_realm.clone().unwrap_or_else(|| {
-            host.split_once('.')
-                .map(|(_, d)| d.to_owned())
-                .filter(|d| !d.is_empty())
-                .unwrap_or_else(|| "localdomain".to_owned())
-        });
+        let host = self.origin_host.clone().unwrap_or_else(identity::host_name);
+        let realm = self
+            .origin_realm
+            .clone()
+            .unwrap_or_else(|| identity::realm_of(&host));
         (host, realm)
     }
 
