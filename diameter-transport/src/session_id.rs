@@ -84,13 +84,14 @@ impl SessionIdGenerator {
 
     /// Appends the next Session-Id to `out`, for callers that reuse a buffer.
     pub fn write_next(&self, out: &mut String, optional: Option<&str>) {
-        // Relaxed is enough: uniqueness comes from the atomic read-modify-write itself, and
-        // no other memory is published through the counter.
-        let v = self.counter.fetch_add(1, Ordering::Relaxed);
-        let (high, low) = ((v >> 32) as u32, v as u32);
+        let NextId {
+            identity,
+            high,
+            low,
+        } = self.take();
         // By hand rather than with `write!`: one Session-Id per request sent, and the
         // formatting machinery costs several times the digits.
-        out.push_str(&self.identity);
+        out.push_str(identity);
         out.push(';');
         push_decimal(out, high);
         out.push(';');
@@ -99,6 +100,59 @@ impl SessionIdGenerator {
             out.push(';');
             out.push_str(opt);
         }
+    }
+
+    /// Takes the next value without writing it out: the node splices it straight into the
+    /// message it sends, with no string in between.
+    pub(crate) fn take(&self) -> NextId<'_> {
+        // Relaxed is enough: uniqueness comes from the atomic read-modify-write itself, and
+        // no other memory is published through the counter.
+        let v = self.counter.fetch_add(1, Ordering::Relaxed);
+        NextId {
+            identity: &self.identity,
+            high: (v >> 32) as u32,
+            low: v as u32,
+        }
+    }
+}
+
+/// One Session-Id taken from a [`SessionIdGenerator`], not yet written: its length is known
+/// first, so that a message can make room for it in place.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NextId<'g> {
+    identity: &'g str,
+    high: u32,
+    low: u32,
+}
+
+impl NextId<'_> {
+    /// Its length in bytes: `identity;high;low`.
+    pub(crate) fn len(&self) -> usize {
+        self.identity.len() + 2 + decimal_len(self.high) + decimal_len(self.low)
+    }
+
+    /// Writes it into `out`, exactly [`len`](Self::len) bytes long.
+    pub(crate) fn write(&self, out: &mut [u8]) {
+        let (identity, rest) = out.split_at_mut(self.identity.len());
+        identity.copy_from_slice(self.identity.as_bytes());
+        let (high, rest) = rest.split_at_mut(1 + decimal_len(self.high));
+        high[0] = b';';
+        write_decimal(&mut high[1..], self.high);
+        rest[0] = b';';
+        write_decimal(&mut rest[1..], self.low);
+    }
+}
+
+/// How many decimal digits `v` has.
+fn decimal_len(v: u32) -> usize {
+    v.checked_ilog10().map_or(1, |l| l as usize + 1)
+}
+
+/// Writes `v` in decimal into `out`, which is exactly [`decimal_len`] long.
+fn write_decimal(out: &mut [u8], mut v: u32) {
+    for d in out.iter_mut().rev() {
+        *d = b'0' + (v % 10) as u8;
+        v /= 10;
     }
 }
 
@@ -141,6 +195,27 @@ mod tests {
         let mut buf = String::from("x=");
         g.write_next(&mut buf, Some("opt"));
         assert_eq!(buf, "x=a.example;7;2;opt");
+    }
+
+    #[test]
+    fn a_taken_value_writes_what_next_would_give() {
+        let a = SessionIdGenerator::with_high("gw.example", 0);
+        let b = SessionIdGenerator::with_high("gw.example", 0);
+        for step in [
+            0u64,
+            8,
+            90,
+            999_999_999,
+            u64::from(u32::MAX),
+            (7 << 32) | 12_345,
+        ] {
+            a.counter.store(step, Ordering::Relaxed);
+            b.counter.store(step, Ordering::Relaxed);
+            let id = a.take();
+            let mut out = vec![0u8; id.len()];
+            id.write(&mut out);
+            assert_eq!(String::from_utf8(out).expect("ASCII"), b.next());
+        }
     }
 
     #[test]

@@ -11,13 +11,14 @@ use diameter_messages::base::{
     DeviceWatchdogRequest, DisconnectCause, DisconnectPeerAnswer, DisconnectPeerRequest,
     VendorSpecificApplicationId,
 };
-use diameter_runtime::avp::{padding, AvpFlags, AvpHeader, AVP_HEADER_LEN};
+use diameter_runtime::avp::{padding, AvpFlags, AVP_HEADER_LEN};
 use diameter_runtime::consts::{application_id, avp_code, command_code, result_code};
 use diameter_runtime::header::{CommandFlags, Header, HEADER_LEN};
 use diameter_runtime::types::{Address, DiameterIdentity, Utf8String};
 use diameter_runtime::Command;
 
 use crate::capabilities::{Application, ApplicationKind, Capabilities, VendorSpecificApp};
+use crate::session_id::{NextId, SessionIdGenerator};
 
 /// Is this a message of the peer layer (CER/CEA, DWR/DWA, DPR/DPA)? RFC 6733 sends them with
 /// Application-Id 0; the code alone decides, as a peer that got the application wrong still
@@ -206,9 +207,9 @@ pub(crate) fn dpa(local: &Capabilities) -> DisconnectPeerAnswer<'static> {
 pub(crate) struct Scan {
     /// Session-Id's data, when present.
     pub session_id: Option<(usize, usize)>,
-    pub origin_host_empty: bool,
-    pub origin_realm_empty: bool,
-    pub session_id_empty: bool,
+    /// Where the first empty Session-Id, Origin-Host and Origin-Realm start (their headers):
+    /// the AVPs the node fills in.
+    pub empty: Empty,
     /// Destination-Host's data.
     pub destination_host: Option<(usize, usize)>,
     /// Destination-Realm's data.
@@ -218,6 +219,20 @@ pub(crate) struct Scan {
     pub auth_application_id: Option<u32>,
     pub acct_application_id: Option<u32>,
     pub result_code: Option<u32>,
+}
+
+/// The offsets of empty identity AVPs in a message (their headers), found by [`scan`].
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Empty {
+    pub session_id: Option<usize>,
+    pub origin_host: Option<usize>,
+    pub origin_realm: Option<usize>,
+}
+
+impl Empty {
+    fn any(&self) -> bool {
+        self.session_id.is_some() || self.origin_host.is_some() || self.origin_realm.is_some()
+    }
 }
 
 fn u32_of(data: &[u8]) -> Option<u32> {
@@ -291,16 +306,18 @@ pub(crate) fn scan(msg: &[u8]) -> Scan {
         }
         let data = &body[avp.data.clone()];
         let span = (HEADER_LEN + avp.data.start, HEADER_LEN + avp.data.end);
+        // An empty AVP is its header alone (no Vendor-Id here): where it starts.
+        let empty_at = || (data.is_empty()).then_some(HEADER_LEN + avp.start);
         match avp.code {
             avp_code::SESSION_ID => {
                 s.session_id = Some(span);
-                s.session_id_empty = data.is_empty();
+                s.empty.session_id = s.empty.session_id.or_else(empty_at);
             }
             avp_code::ORIGIN_HOST => {
                 s.origin_host = Some(span);
-                s.origin_host_empty = data.is_empty();
+                s.empty.origin_host = s.empty.origin_host.or_else(empty_at);
             }
-            avp_code::ORIGIN_REALM => s.origin_realm_empty = data.is_empty(),
+            avp_code::ORIGIN_REALM => s.empty.origin_realm = s.empty.origin_realm.or_else(empty_at),
             avp_code::DESTINATION_HOST => s.destination_host = Some(span),
             avp_code::DESTINATION_REALM => s.destination_realm = Some(span),
             avp_code::AUTH_APPLICATION_ID => {
@@ -320,60 +337,101 @@ pub(crate) fn scan(msg: &[u8]) -> Scan {
 pub(crate) struct Identities<'s> {
     pub origin_host: &'s [u8],
     pub origin_realm: &'s [u8],
-    pub session_id: &'s (dyn Fn() -> Bytes + Sync),
+    pub session_id: SessionFill<'s>,
 }
 
-/// Fills empty Session-Id, Origin-Host and Origin-Realm AVPs of `msg` (an empty
-/// DiameterIdentity is never valid, and an empty Session-Id names no session: empty means
-/// "the node's to fill"). Untouched, and not copied, when none is empty.
+/// Where an empty Session-Id's value comes from.
+#[derive(Clone, Copy)]
+pub(crate) enum SessionFill<'s> {
+    /// A new one, for a request that starts a session.
+    New(&'s SessionIdGenerator),
+    /// The request's, for its answer (empty when the request had none).
+    Copy(&'s [u8]),
+}
+
+/// The value going into one empty AVP.
+enum FillData<'d> {
+    Bytes(&'d [u8]),
+    Session(NextId<'d>),
+}
+
+impl FillData<'_> {
+    fn len(&self) -> usize {
+        match self {
+            FillData::Bytes(b) => b.len(),
+            FillData::Session(id) => id.len(),
+        }
+    }
+
+    fn write(&self, out: &mut [u8]) {
+        match self {
+            FillData::Bytes(b) => out.copy_from_slice(b),
+            FillData::Session(id) => id.write(out),
+        }
+    }
+}
+
+/// Fills the empty Session-Id, Origin-Host and Origin-Realm AVPs of `msg` that `scan` found
+/// (an empty DiameterIdentity is never valid, and an empty Session-Id names no session: empty
+/// means "the node's to fill"). Untouched when none is empty.
 ///
 /// Every request and answer whose identities a user left to the node passes here, so it
-/// splices rather than re-encodes: the bytes between the filled AVPs are copied as they are,
-/// in one buffer, with no allocation per AVP.
-pub(crate) fn fill_identities(msg: BytesMut, scan: &Scan, ids: &Identities<'_>) -> BytesMut {
-    if !(scan.session_id_empty || scan.origin_host_empty || scan.origin_realm_empty) {
-        return msg;
+/// works in place: the message grows once, each stretch between filled AVPs moves once (from
+/// the back, so nothing is overwritten before it is moved), and a new Session-Id is written
+/// straight into its place; no allocation while the buffer has room, which encoding reserves.
+pub(crate) fn fill_identities(msg: &mut BytesMut, scan: &Scan, ids: &Identities<'_>) {
+    if !scan.empty.any() {
+        return;
     }
-    let Some(body) = msg.get(HEADER_LEN..) else {
-        return msg;
-    };
-    let session = scan.session_id_empty.then(|| (ids.session_id)());
-    let extra =
-        session.as_ref().map_or(0, Bytes::len) + ids.origin_host.len() + ids.origin_realm.len();
-    let mut out = BytesMut::with_capacity(msg.len() + extra + 12);
-    out.extend_from_slice(&msg[..HEADER_LEN]);
-    // `copied`: the body bytes up to here are in `out` already (or replaced).
-    let mut copied = 0;
-    for avp in top_avps(body) {
-        if avp.has_vendor() || !avp.data.is_empty() {
-            continue;
+    let session = scan.empty.session_id.map(|at| {
+        let data = match ids.session_id {
+            SessionFill::New(generator) => FillData::Session(generator.take()),
+            SessionFill::Copy(bytes) => FillData::Bytes(bytes),
+        };
+        (at, data)
+    });
+    let mut fills: [Option<(usize, FillData<'_>)>; 3] = [
+        session,
+        scan.empty
+            .origin_host
+            .map(|at| (at, FillData::Bytes(ids.origin_host))),
+        scan.empty
+            .origin_realm
+            .map(|at| (at, FillData::Bytes(ids.origin_realm))),
+    ];
+    // In message order, so that the moves below can run from the back.
+    fills.sort_unstable_by_key(|f| f.as_ref().map_or(usize::MAX, |(at, _)| *at));
+    let old_len = msg.len();
+    let grown: usize = fills
+        .iter()
+        .flatten()
+        .map(|(_, d)| d.len() + padding(d.len()))
+        .sum();
+    // The AVP lengths first, while each header is still where the scan saw it.
+    for (at, data) in fills.iter().flatten() {
+        let len = ((AVP_HEADER_LEN + data.len()) as u32).to_be_bytes();
+        if let Some(field) = msg.get_mut(at + 5..at + 8) {
+            field.copy_from_slice(&len[1..]);
         }
-        let data: &[u8] = match avp.code {
-            avp_code::SESSION_ID => match &session {
-                Some(s) => s,
-                None => continue,
-            },
-            avp_code::ORIGIN_HOST => ids.origin_host,
-            avp_code::ORIGIN_REALM => ids.origin_realm,
-            _ => continue,
-        };
-        out.extend_from_slice(&body[copied..avp.start]);
-        let header = AvpHeader {
-            code: avp.code,
-            flags: AvpFlags(avp.flags),
-            length: (AVP_HEADER_LEN + data.len()) as u32,
-            vendor_id: None,
-        };
-        header.encode(&mut out);
-        out.extend_from_slice(data);
-        out.extend_from_slice(&[0; 3][..padding(data.len())]);
-        // The empty AVP is its 8-byte header, no padding.
-        copied = avp.start + AVP_HEADER_LEN;
     }
-    out.extend_from_slice(&body[copied..]);
-    let len = (out.len() as u32).to_be_bytes();
-    out[1..4].copy_from_slice(&len[1..]);
-    out
+    msg.resize(old_len + grown, 0);
+    // `end`: the source bytes from here on are in place; `to`: where they went.
+    let (mut end, mut to) = (old_len, old_len + grown);
+    for (at, data) in fills.iter().rev().flatten() {
+        // The stretch after this AVP's header moves to its final place.
+        let from = at + AVP_HEADER_LEN;
+        let moved = end - from;
+        msg.copy_within(from..end, to - moved);
+        to -= moved;
+        // Then the value, and its padding, in front of it.
+        let len = data.len();
+        let start = to - len - padding(len);
+        data.write(&mut msg[start..start + len]);
+        msg[start + len..to].fill(0);
+        (end, to) = (from, start);
+    }
+    let len = (msg.len() as u32).to_be_bytes();
+    msg[1..4].copy_from_slice(&len[1..]);
 }
 
 impl Scan {
@@ -462,15 +520,15 @@ mod tests {
         };
         let mut msg = BytesMut::new();
         cca.encode(5, 6, &mut msg);
-        let session = || Bytes::from_static(b"pgw.example;1;2");
         let ids = Identities {
             origin_host: b"ocs.example",
             origin_realm: b"example",
-            session_id: &session,
+            session_id: SessionFill::Copy(b"pgw.example;1;2"),
         };
         let scan_before = scan(&msg);
-        assert!(scan_before.session_id_empty && scan_before.origin_host_empty);
-        let filled = fill_identities(msg.clone(), &scan_before, &ids);
+        assert!(scan_before.empty.session_id.is_some() && scan_before.empty.origin_host.is_some());
+        let mut filled = msg.clone();
+        fill_identities(&mut filled, &scan_before, &ids);
 
         let decoded = CreditControlAnswer::decode(&filled).expect("decodes");
         assert!(decoded.is_valid(), "{:?}", decoded.violations);
@@ -483,9 +541,48 @@ mod tests {
         assert_eq!(decoded.message, expected);
         // The same bytes as encoding the complete answer (identifiers included).
         assert_eq!(filled, expected.to_bytes(5, 6));
-        // Nothing empty: the message is returned as it is.
-        let again = fill_identities(filled.clone(), &scan(&filled), &ids);
+        // Nothing empty: the message is left as it is.
+        let mut again = filled.clone();
+        fill_identities(&mut again, &scan(&filled), &ids);
         assert_eq!(again, filled);
+    }
+
+    #[test]
+    fn a_new_session_id_and_identities_of_every_padding_are_spliced_in_place() {
+        let generator = SessionIdGenerator::with_high("gw.example", 4_000_000_000);
+        let reference = SessionIdGenerator::with_high("gw.example", 4_000_000_000);
+        // Host and realm lengths 1 to 8 cover every padding; the Session-Id goes where the
+        // encoder put it, whatever AVPs come between.
+        for (n, host) in [
+            "a", "ab", "abc", "abcd", "abcde", "abcdef", "abcdefg", "abcdefgh",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let realm = &host[..host.len().div_ceil(2)];
+            let cca = CreditControlAnswer {
+                result_code: 2001,
+                auth_application_id: 4,
+                cc_request_number: n as u32,
+                ..Default::default()
+            };
+            let mut msg = BytesMut::with_capacity(32);
+            cca.encode(1, 2, &mut msg);
+            let ids = Identities {
+                origin_host: host.as_bytes(),
+                origin_realm: realm.as_bytes(),
+                session_id: SessionFill::New(&generator),
+            };
+            let found = scan(&msg);
+            fill_identities(&mut msg, &found, &ids);
+            let expected = CreditControlAnswer {
+                session_id: reference.next().into(),
+                origin_host: DiameterIdentity::try_from(host.to_owned()).expect("an identity"),
+                origin_realm: DiameterIdentity::try_from(realm.to_owned()).expect("an identity"),
+                ..cca
+            };
+            assert_eq!(msg, expected.to_bytes(1, 2), "host {host}");
+        }
     }
 
     #[test]

@@ -488,7 +488,7 @@ impl Node {
     /// Sends an encoded request (identities filled in, ids set, routed, failed over,
     /// redirects followed) and returns the answer frame. With `keep_redirect`, a redirect that
     /// cannot be followed is returned as its frame rather than [`CallError::Redirected`].
-    async fn exchange(&self, buf: BytesMut, keep_redirect: bool) -> Result<Bytes, CallError> {
+    async fn exchange(&self, mut buf: BytesMut, keep_redirect: bool) -> Result<Bytes, CallError> {
         let inner = &*self.inner;
         let scan = wire::scan(&buf);
         let destination_host = scan
@@ -506,14 +506,13 @@ impl Node {
             header.application_id,
             inner.identity.origin_realm.as_bytes(),
         );
-        let session_bytes = || Bytes::from(inner.sessions.next());
-        let mut buf = wire::fill_identities(
-            buf,
+        wire::fill_identities(
+            &mut buf,
             &scan,
             &wire::Identities {
                 origin_host: inner.identity.origin_host.as_bytes(),
                 origin_realm: inner.identity.origin_realm.as_bytes(),
-                session_id: &session_bytes,
+                session_id: wire::SessionFill::New(&inner.sessions),
             },
         );
         let application_id = header.application_id;

@@ -123,6 +123,15 @@ impl PeerShared {
             .map(|(c, n)| (Arc::clone(c), Arc::clone(n)))
     }
 
+    /// The open connection when it may carry requests of `application_id`: what routing
+    /// asks of each peer, per request, with one lock and one reference count.
+    pub(crate) fn usable_for(&self, application_id: u32) -> Option<Arc<Conn>> {
+        let u = lock(&self.usable);
+        u.as_ref()
+            .filter(|(c, n)| !c.is_closing() && n.allows(application_id))
+            .map(|(c, _)| Arc::clone(c))
+    }
+
     /// Tells, by a change, when the peer is found SUSPECT.
     pub(crate) fn suspect_signal(&self) -> watch::Receiver<u64> {
         self.suspect.subscribe()
@@ -593,19 +602,14 @@ async fn answer_here(
         Handled::Answer(mut buf) => {
             answer_header(&mut buf, &header);
             let answer_scan = wire::scan(&buf);
-            let session = || {
-                scan.session_id
-                    .filter(|&(a, b)| a <= b && b <= frame.len())
-                    .map(|(a, b)| frame.slice(a..b))
-                    .unwrap_or_default()
-            };
-            let buf = wire::fill_identities(
-                buf,
+            let session = wire::Scan::get(frame, scan.session_id).unwrap_or_default();
+            wire::fill_identities(
+                &mut buf,
                 &answer_scan,
                 &wire::Identities {
                     origin_host: node.identity.origin_host.as_bytes(),
                     origin_realm: node.identity.origin_realm.as_bytes(),
-                    session_id: &session,
+                    session_id: wire::SessionFill::Copy(session),
                 },
             );
             // Filling identities leaves the Result-Code where it was.

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use diameter_messages::base::RedirectHostUsage;
 use diameter_runtime::consts::avp_code;
 use diameter_runtime::header::Header;
+use smallvec::SmallVec;
 
 use super::peer_task::PeerShared;
 use super::{lock, NodeInner};
@@ -298,17 +299,20 @@ impl NodeInner {
         skip: &[Arc<PeerShared>],
         avoid: &[&[u8]],
     ) -> Option<(Arc<PeerShared>, Arc<Conn>)> {
-        let usable: Vec<Candidate> = lock(&self.peers)
+        // On the stack for up to eight peers, borrowing the peer list (locked meanwhile): this
+        // runs once per request sent, and a node has few peers that take an application.
+        let peers = lock(&self.peers);
+        let usable: SmallVec<[Candidate<'_>; 8]> = peers
             .iter()
             .filter(|p| !skip.iter().any(|s| Arc::ptr_eq(s, p)))
             .filter_map(|p| {
-                let (conn, negotiated) = p.usable()?;
+                let conn = p.usable_for(application_id)?;
                 let host = p.host_shared();
                 let avoided = host
                     .as_deref()
                     .is_some_and(|h| avoid.iter().any(|a| a.eq_ignore_ascii_case(h.as_bytes())));
-                negotiated.allows(application_id).then(|| Candidate {
-                    peer: Arc::clone(p),
+                Some(Candidate {
+                    peer: p,
                     conn,
                     host,
                     avoided,
@@ -344,7 +348,7 @@ impl NodeInner {
                 }
                 None => None,
             };
-            c.map(|c| (Arc::clone(&c.peer), Arc::clone(&c.conn)))
+            c.map(|c| (Arc::clone(c.peer), Arc::clone(&c.conn)))
         };
         // Avoided hosts are taken when named (a route back along the path ends in 3005 there),
         // never as "any peer".
@@ -353,8 +357,8 @@ impl NodeInner {
 }
 
 /// An open peer that may carry a request.
-struct Candidate {
-    peer: Arc<PeerShared>,
+struct Candidate<'p> {
+    peer: &'p Arc<PeerShared>,
     conn: Arc<Conn>,
     host: Option<Arc<str>>,
     avoided: bool,
