@@ -155,6 +155,9 @@ pub(crate) struct Conn {
     prio: mpsc::Sender<Bytes>,
     app: mpsc::Sender<Bytes>,
     pending: Mutex<IdMap<u32, oneshot::Sender<Bytes>>>,
+    /// More than one request of ours waits for its answer: the writer then expects bursts
+    /// (see `write_loop`).
+    busy: Arc<AtomicBool>,
     next_hbh: AtomicU32,
     /// The capability exchange is done: application messages go to handlers and callers.
     pub(crate) open: AtomicBool,
@@ -202,7 +205,9 @@ impl Conn {
         let (app_tx, app_rx) = mpsc::channel(config.queue_len.max(1));
         let (close_tx, close_rx) = watch::channel(false);
         let max_handlers = config.max_handlers.max(1);
+        let busy = Arc::new(AtomicBool::new(false));
         let conn = Arc::new(Conn {
+            busy: Arc::clone(&busy),
             id,
             prio: prio_tx,
             app: app_tx,
@@ -229,6 +234,7 @@ impl Conn {
         let span = tracing::Span::current();
         let writer = tokio::spawn(write_loop(
             wr,
+            busy,
             prio_rx,
             app_rx,
             close_rx,
@@ -288,7 +294,11 @@ impl Conn {
         // the wait for a place (a peer that stopped reading) leaves nothing behind.
         let place = self.app.reserve().await.ok()?;
         let (tx, rx) = oneshot::channel();
-        lock(&self.pending).insert(hbh, tx);
+        {
+            let mut pending = lock(&self.pending);
+            pending.insert(hbh, tx);
+            self.busy.store(pending.len() > 1, Ordering::Relaxed);
+        }
         place.send(msg.freeze());
         Some((hbh, rx))
     }
@@ -296,7 +306,12 @@ impl Conn {
     /// Hands an answer to the request waiting for it. `false` when none waits (answered
     /// already, timed out, or never sent): the caller counts and drops it.
     pub(crate) fn answer(&self, hop_by_hop: u32, frame: Bytes) -> bool {
-        let waiting = lock(&self.pending).remove(&hop_by_hop);
+        let waiting = {
+            let mut pending = lock(&self.pending);
+            let waiting = pending.remove(&hop_by_hop);
+            self.busy.store(pending.len() > 1, Ordering::Relaxed);
+            waiting
+        };
         let delivered = match waiting {
             Some(tx) => {
                 // The caller may have given up in the same instant; the answer is then lost
@@ -459,6 +474,7 @@ async fn read_loop<R: AsyncRead + Unpin, S: Sink>(
 
 async fn write_loop<W: AsyncWrite + Unpin>(
     mut wr: W,
+    busy: Arc<AtomicBool>,
     mut prio: mpsc::Receiver<Bytes>,
     mut app: mpsc::Receiver<Bytes>,
     mut close: watch::Receiver<bool>,
@@ -479,6 +495,17 @@ async fn write_loop<W: AsyncWrite + Unpin>(
                 None if closing => {}
                 // Both senders live as long as the connection: it is gone.
                 None => return,
+            }
+            // With more than one request of ours in flight, let the tasks that are ready to
+            // run queue their messages first. The task that queued this one woke the writer,
+            // and tokio runs a task woken that way next on the same worker, so without this
+            // the writer and the callers take turns and each request of a burst goes out in a
+            // system call of its own. (Answers need no such help: the reader serves a whole
+            // read's requests before the writer gets its turn.) At one request in flight
+            // there is no burst to wait for, and the yield, which lets the I/O driver run
+            // first, would only add its cost.
+            if busy.load(Ordering::Relaxed) {
+                tokio::task::yield_now().await;
             }
         }
         // Whatever else is queued goes into the same write, the priority lane first.
