@@ -243,8 +243,6 @@ fn u32_of(data: &[u8]) -> Option<u32> {
 struct TopAvp {
     code: u32,
     flags: u8,
-    /// Where its header starts, in the body.
-    start: usize,
     /// Where its data is, in the body (padding excluded).
     data: std::ops::Range<usize>,
 }
@@ -277,7 +275,6 @@ fn top_avps(body: &[u8]) -> impl Iterator<Item = TopAvp> + '_ {
         let avp = TopAvp {
             code,
             flags,
-            start: at,
             data: at + header_len..at + len,
         };
         at += len + padding(len);
@@ -606,7 +603,10 @@ mod tests {
         for avp in top_avps(body).filter(|a| !a.has_vendor()) {
             let data = &body[avp.data.clone()];
             let span = Some((HEADER_LEN + avp.data.start, HEADER_LEN + avp.data.end));
-            let empty = data.is_empty().then_some(HEADER_LEN + avp.start);
+            // No Vendor-Id: the header is the eight bytes before the data.
+            let empty = data
+                .is_empty()
+                .then_some(HEADER_LEN + avp.data.start - AVP_HEADER_LEN);
             match avp.code {
                 avp_code::SESSION_ID => {
                     s.session_id = span;
