@@ -1,8 +1,9 @@
 //! Counters per peer and per command, readable from code.
 //!
-//! Each [`Counters`] is a few atomics and one small map of answers by Result-Code; a node keeps
-//! one per peer and one per command and hands out [`Snapshot`]s of them. Counting takes a
-//! short lock only for the Result-Code map, which holds the handful of codes a node sees.
+//! Each [`Counters`] is a few atomics and two tables of answers by Result-Code; a node keeps
+//! one per peer and one per command and hands out [`Snapshot`]s of them. Counting an answer
+//! takes no lock for the first 16 Result-Codes a counter sees (a node sees a
+//! handful), and a short one for any further code.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,8 +25,59 @@ pub struct Counters {
     redirects: AtomicU64,
     failovers: AtomicU64,
     duplicates_answered: AtomicU64,
-    answers_received: Mutex<BTreeMap<u32, u64>>,
-    answers_sent: Mutex<BTreeMap<u32, u64>>,
+    answers_received: ByCode,
+    answers_sent: ByCode,
+}
+
+/// How many Result-Codes a counter counts without a lock.
+pub(crate) const CODE_SLOTS: usize = 16;
+
+/// Counts by Result-Code: lock-free slots, each claimed by the first code counted in it,
+/// then a locked map for codes beyond them. Every request sent or served counts its answer
+/// here twice (per peer and per command), from both workers at once.
+#[derive(Debug, Default)]
+struct ByCode {
+    /// A slot's code plus one (0: free), and its count.
+    slots: [(AtomicU64, AtomicU64); CODE_SLOTS],
+    more: Mutex<BTreeMap<u32, u64>>,
+}
+
+impl ByCode {
+    fn bump(&self, code: u32) {
+        let tag = u64::from(code) + 1;
+        for (slot, count) in &self.slots {
+            let mut held = slot.load(Ordering::Acquire);
+            if held == 0 {
+                // Claim it, unless another thread just did (for this code or another).
+                held = match slot.compare_exchange(0, tag, Ordering::AcqRel, Ordering::Acquire) {
+                    Ok(_) => tag,
+                    Err(other) => other,
+                };
+            }
+            if held == tag {
+                count.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+        }
+        // A poisoned lock only means another thread panicked while counting: keep counting.
+        let mut m = self.more.lock().unwrap_or_else(|e| e.into_inner());
+        *m.entry(code).or_default() += 1;
+    }
+
+    fn copy(&self) -> BTreeMap<u32, u64> {
+        let mut m = self.more.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        for (slot, count) in &self.slots {
+            let tag = slot.load(Ordering::Acquire);
+            if let Some(code) = tag.checked_sub(1) {
+                // A slot claimed an instant before its first count shows no answer yet.
+                let n = count.load(Ordering::Relaxed);
+                if n > 0 {
+                    *m.entry(code as u32).or_default() += n;
+                }
+            }
+        }
+        m
+    }
 }
 
 /// A copy of [`Counters`] at one moment.
@@ -83,16 +135,6 @@ impl Snapshot {
     }
 }
 
-fn bump(map: &Mutex<BTreeMap<u32, u64>>, code: u32) {
-    // A poisoned lock only means another thread panicked while counting: keep counting.
-    let mut m = map.lock().unwrap_or_else(|e| e.into_inner());
-    *m.entry(code).or_default() += 1;
-}
-
-fn copy(map: &Mutex<BTreeMap<u32, u64>>) -> BTreeMap<u32, u64> {
-    map.lock().unwrap_or_else(|e| e.into_inner()).clone()
-}
-
 impl Counters {
     pub(crate) fn request_sent(&self) {
         self.requests_sent.fetch_add(1, Ordering::Relaxed);
@@ -137,10 +179,10 @@ impl Counters {
         self.duplicates_answered.fetch_add(1, Ordering::Relaxed);
     }
     pub(crate) fn answer_received(&self, result_code: u32) {
-        bump(&self.answers_received, result_code);
+        self.answers_received.bump(result_code);
     }
     pub(crate) fn answer_sent(&self, result_code: u32) {
-        bump(&self.answers_sent, result_code);
+        self.answers_sent.bump(result_code);
     }
 
     /// The counts now.
@@ -159,8 +201,8 @@ impl Counters {
             redirects: self.redirects.load(Ordering::Relaxed),
             failovers: self.failovers.load(Ordering::Relaxed),
             duplicates_answered: self.duplicates_answered.load(Ordering::Relaxed),
-            answers_received: copy(&self.answers_received),
-            answers_sent: copy(&self.answers_sent),
+            answers_received: self.answers_received.copy(),
+            answers_sent: self.answers_sent.copy(),
         }
     }
 }
@@ -194,5 +236,54 @@ impl CommandCounters {
     pub(crate) fn snapshot(&self) -> BTreeMap<CommandKey, Snapshot> {
         let m = self.map.lock().unwrap_or_else(|e| e.into_inner());
         m.iter().map(|(k, c)| (*k, c.snapshot())).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_beyond_the_slots_are_counted_too() {
+        let c = Counters::default();
+        let codes: Vec<u32> = (0..CODE_SLOTS as u32 + 4).map(|i| 2000 + i).collect();
+        for (i, &code) in codes.iter().enumerate() {
+            for _ in 0..=i {
+                c.answer_sent(code);
+            }
+        }
+        // The largest code a header could carry, and 0 (no readable Result-Code).
+        c.answer_sent(u32::MAX);
+        c.answer_sent(0);
+        let sent = c.snapshot().answers_sent;
+        for (i, code) in codes.iter().enumerate() {
+            assert_eq!(sent.get(code), Some(&(i as u64 + 1)), "code {code}");
+        }
+        assert_eq!(sent.get(&u32::MAX), Some(&1));
+        assert_eq!(sent.get(&0), Some(&1));
+        assert_eq!(sent.len(), codes.len() + 2);
+        assert!(c.snapshot().answers_received.is_empty());
+    }
+
+    #[test]
+    fn counts_from_many_threads_add_up() {
+        let c = std::sync::Arc::new(Counters::default());
+        let threads: Vec<_> = (0..4u32)
+            .map(|t| {
+                let c = std::sync::Arc::clone(&c);
+                std::thread::spawn(move || {
+                    for i in 0..1000u32 {
+                        c.answer_received(2001 + (i + t) % 20);
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().expect("thread");
+        }
+        let received = c.snapshot().answers_received;
+        assert_eq!(received.values().sum::<u64>(), 4000);
+        assert_eq!(received.len(), 20);
+        assert!(received.values().all(|&n| n == 200));
     }
 }
