@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 
 /// The counters of one peer or one command.
 #[derive(Debug, Default)]
@@ -220,21 +220,30 @@ pub struct CommandKey {
 /// Counters per command, created on first use.
 #[derive(Debug, Default)]
 pub(crate) struct CommandCounters {
-    map: Mutex<BTreeMap<CommandKey, std::sync::Arc<Counters>>>,
+    /// Read on every request sent and received, by both workers: written once per command.
+    map: RwLock<BTreeMap<CommandKey, Arc<Counters>>>,
 }
 
 impl CommandCounters {
-    pub(crate) fn get(&self, application_id: u32, command_code: u32) -> std::sync::Arc<Counters> {
+    pub(crate) fn get(&self, application_id: u32, command_code: u32) -> Arc<Counters> {
         let key = CommandKey {
             application_id,
             command_code,
         };
-        let mut m = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        m.entry(key).or_default().clone()
+        let known = self
+            .map
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
+        known.unwrap_or_else(|| {
+            let mut m = self.map.write().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(m.entry(key).or_default())
+        })
     }
 
     pub(crate) fn snapshot(&self) -> BTreeMap<CommandKey, Snapshot> {
-        let m = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        let m = self.map.read().unwrap_or_else(|e| e.into_inner());
         m.iter().map(|(k, c)| (*k, c.snapshot())).collect()
     }
 }
