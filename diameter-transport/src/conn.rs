@@ -21,7 +21,7 @@
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -30,10 +30,11 @@ use diameter_runtime::frame::{self, Frame};
 use diameter_runtime::{DecodeError, DecodeOptions};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot, watch, Notify, Semaphore};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio::task::JoinHandle;
 
 use crate::idhash::IdMap;
+use crate::slots::Slots;
 
 /// A byte stream a connection runs over. TCP, TLS over any `Io` (feature `tls`) and tokio's
 /// in-memory duplex stream (for tests) implement it; an SCTP stream would too.
@@ -167,9 +168,11 @@ pub(crate) struct Conn {
     /// When the last message arrived, in nanoseconds after `epoch`.
     last_rx: AtomicU64,
     epoch: tokio::time::Instant,
-    pub(crate) handlers: Arc<Semaphore>,
-    max_handlers: usize,
+    pub(crate) handlers: Arc<Slots>,
+    /// Wakes a closing connection waiting for its handlers and requests to finish.
     idle: Notify,
+    /// A close waits on `idle`: only then do handlers and answers wake it.
+    draining: AtomicBool,
     close_tx: watch::Sender<bool>,
     writer: Mutex<Option<JoinHandle<()>>>,
     reader: Mutex<Option<JoinHandle<()>>>,
@@ -204,7 +207,6 @@ impl Conn {
         let (prio_tx, prio_rx) = mpsc::channel(config.queue_len.max(1));
         let (app_tx, app_rx) = mpsc::channel(config.queue_len.max(1));
         let (close_tx, close_rx) = watch::channel(false);
-        let max_handlers = config.max_handlers.max(1);
         let busy = Arc::new(AtomicBool::new(false));
         let conn = Arc::new(Conn {
             busy: Arc::clone(&busy),
@@ -218,9 +220,9 @@ impl Conn {
             rx_count: AtomicU64::new(0),
             last_rx: AtomicU64::new(0),
             epoch: tokio::time::Instant::now(),
-            handlers: Arc::new(Semaphore::new(max_handlers)),
-            max_handlers,
+            handlers: Arc::new(Slots::new(config.max_handlers)),
             idle: Notify::new(),
+            draining: AtomicBool::new(false),
             close_tx,
             writer: Mutex::new(None),
             reader: Mutex::new(None),
@@ -321,7 +323,7 @@ impl Conn {
             }
             None => false,
         };
-        self.idle.notify_waiters();
+        self.wake_idle();
         delivered
     }
 
@@ -329,7 +331,7 @@ impl Conn {
     /// timeout stands); `false` when the answer got there first.
     pub(crate) fn forget(&self, hop_by_hop: u32) -> bool {
         let removed = lock(&self.pending).remove(&hop_by_hop).is_some();
-        self.idle.notify_waiters();
+        self.wake_idle();
         removed
     }
 
@@ -340,13 +342,31 @@ impl Conn {
 
     /// Handlers running now.
     pub(crate) fn handlers_running(&self) -> usize {
-        self.max_handlers
-            .saturating_sub(self.handlers.available_permits())
+        self.handlers.running()
     }
 
-    /// A handler finished (its permit is dropped by the caller first).
+    /// A handler finished (its slot is given back by the caller first).
     pub(crate) fn handler_done(&self) {
-        self.idle.notify_waiters();
+        self.wake_idle();
+    }
+
+    /// Wakes a close waiting for the connection to be idle, if one is. Every request pays
+    /// for this check, so it is a fence and a load, not the lock `notify_waiters` takes.
+    fn wake_idle(&self) {
+        // Pairs with the fence in `start_draining`: either the close sees what this task
+        // changed before (a request answered, a slot given back), or this task sees the
+        // close waiting and wakes it.
+        fence(Ordering::SeqCst);
+        if self.draining.load(Ordering::Relaxed) {
+            self.idle.notify_waiters();
+        }
+    }
+
+    /// Marks the connection as waited on, after the caller created its `idle.notified()`
+    /// and before it looks at what is still running.
+    fn start_draining(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
     }
 
     /// Messages received so far.
@@ -373,6 +393,7 @@ impl Conn {
         let drained = async {
             loop {
                 let notified = self.idle.notified();
+                self.start_draining();
                 if self.handlers_running() == 0 && self.pending_len() == 0 {
                     return;
                 }
@@ -407,6 +428,7 @@ impl Conn {
         let handlers_done = async {
             loop {
                 let notified = self.idle.notified();
+                self.start_draining();
                 if self.handlers_running() == 0 {
                     return;
                 }

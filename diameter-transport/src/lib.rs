@@ -92,6 +92,7 @@ mod node;
 pub mod peer;
 pub mod rng;
 pub mod session_id;
+mod slots;
 pub mod stats;
 #[cfg(feature = "tls")]
 pub mod tls;

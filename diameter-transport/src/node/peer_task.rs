@@ -25,7 +25,7 @@ use diameter_runtime::frame::{self, Frame};
 use diameter_runtime::header::Header;
 use diameter_runtime::{Command, Violation};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 use tracing::Instrument;
 
@@ -36,6 +36,7 @@ use crate::backoff::Backoff;
 use crate::capabilities::{Capabilities, Negotiated};
 use crate::conn::{Conn, Io, ReadEnd, Sink};
 use crate::peer::{Conn as Role, PeerAction, PeerError, PeerEvent, PeerMachine, PeerState};
+use crate::slots::Slot;
 use crate::stats::Counters;
 use crate::watchdog::{Watchdog, WatchdogAction, WatchdogState};
 use crate::wire;
@@ -426,9 +427,7 @@ async fn dispatch_app(
         }
         return;
     }
-    let Ok(permit) = Arc::clone(&conn.handlers).acquire_owned().await else {
-        return;
-    };
+    let permit = conn.handlers.take().await;
     let node = Arc::clone(node);
     let peer = Arc::clone(peer);
     let conn = Arc::clone(conn);
@@ -457,7 +456,7 @@ async fn serve(
     conn: Arc<Conn>,
     frame: Bytes,
     header: Header,
-    permit: OwnedSemaphorePermit,
+    permit: Slot,
 ) {
     let command = node
         .commands
