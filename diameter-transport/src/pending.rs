@@ -1,0 +1,387 @@
+//! The requests of one connection waiting for their answers, keyed by hop-by-hop identifier,
+//! each with its caller's deadline.
+//!
+//! A caller waits on a oneshot channel that carries one [`Event`]: its answer, its timeout,
+//! or word that the peer went SUSPECT; the channel closing means the connection went away.
+//! No timer per request: one sweeper task per connection sleeps until the earliest deadline
+//! it knows of (a watermark lowered by insertions, raised only when it sweeps) and times out
+//! the entries then due. Requests mostly come with later deadlines than the ones before, so
+//! the common insertion only compares two instants, and the map is scanned once per sweep.
+//!
+//! SUSPECT (RFC 3539 section 3.4) wakes every caller without taking its entry out: the entry
+//! goes to *deciding*, where an answer arriving meanwhile is kept in it, and the caller then
+//! either leaves (to fail over) or waits again on the same entry ([`Pending::resume`]). Every
+//! answer is thus taken out exactly once, by its caller or as unexpected.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use tokio::sync::{oneshot, Notify};
+use tokio::time::Instant;
+
+use crate::idhash::IdMap;
+
+/// What a waiting caller is told.
+#[derive(Debug)]
+pub(crate) enum Event {
+    /// The answer.
+    Answer(Bytes),
+    /// The deadline passed first; the entry is gone, a later answer is unexpected.
+    Timeout,
+    /// The peer went SUSPECT: the entry waits for [`Pending::resume`].
+    Suspect,
+}
+
+/// Where a caller waits for its [`Event`]; closed when the connection went away.
+pub(crate) type AnswerRx = oneshot::Receiver<Event>;
+
+/// What [`Pending::resume`] found for a caller told SUSPECT.
+#[derive(Debug)]
+pub(crate) enum Resume {
+    /// The answer came in while the caller decided.
+    Answer(Bytes),
+    /// Still waiting, now on this channel.
+    Wait(AnswerRx),
+    /// The caller left (it fails over); a later answer is unexpected.
+    Left,
+    /// The deadline has passed.
+    Timeout,
+    /// The entry is gone: the connection closed, or the deadline passed while it decided.
+    Gone,
+}
+
+#[derive(Debug)]
+enum State {
+    Waiting(oneshot::Sender<Event>),
+    /// Told SUSPECT; holds an answer that arrives before the caller decides.
+    Deciding(Option<Bytes>),
+}
+
+#[derive(Debug)]
+struct Entry {
+    deadline: Instant,
+    state: State,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    map: IdMap<u32, Entry>,
+    /// No entry the sweeper must time out is due before this; `None` when none waits.
+    next_due: Option<Instant>,
+}
+
+/// The pending requests of one connection; the sweeper task shares it.
+#[derive(Debug, Default)]
+pub(crate) struct Pending {
+    inner: Mutex<Inner>,
+    /// Tells the sweeper that the watermark went down (a permit is kept if it is busy).
+    lowered: Notify,
+}
+
+impl Pending {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A poisoned lock means a panic elsewhere while holding it; the map stays consistent.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for the answer to `hop_by_hop` until `deadline`.
+    pub(crate) fn insert(&self, hop_by_hop: u32, deadline: Instant) -> AnswerRx {
+        let (tx, rx) = oneshot::channel();
+        let entry = Entry {
+            deadline,
+            state: State::Waiting(tx),
+        };
+        let lowered = {
+            let mut g = self.lock();
+            g.map.insert(hop_by_hop, entry);
+            g.lower(deadline)
+        };
+        if lowered {
+            self.lowered.notify_one();
+        }
+        rx
+    }
+
+    /// Hands an answer to the caller waiting for it. `false` when none waits (answered
+    /// already, timed out, left, or never sent).
+    pub(crate) fn answer(&self, hop_by_hop: u32, frame: Bytes) -> bool {
+        let mut g = self.lock();
+        match g.map.remove(&hop_by_hop) {
+            Some(Entry {
+                state: State::Waiting(tx),
+                ..
+            }) => {
+                drop(g);
+                // A caller that was dropped a moment ago loses the answer either way.
+                let _ = tx.send(Event::Answer(frame));
+                true
+            }
+            Some(mut entry) => {
+                let kept = match &mut entry.state {
+                    State::Deciding(slot @ None) => {
+                        *slot = Some(frame);
+                        true
+                    }
+                    // A second answer to the same request.
+                    _ => false,
+                };
+                g.map.insert(hop_by_hop, entry);
+                kept
+            }
+            None => false,
+        }
+    }
+
+    /// Stops waiting for `hop_by_hop` (a caller that went away). `true` when it waited.
+    pub(crate) fn forget(&self, hop_by_hop: u32) -> bool {
+        self.lock().map.remove(&hop_by_hop).is_some()
+    }
+
+    /// Tells every waiting caller that the peer went SUSPECT.
+    pub(crate) fn suspect(&self) {
+        self.lock().map.retain(|_, e| {
+            match std::mem::replace(&mut e.state, State::Deciding(None)) {
+                // Kept while the caller listens.
+                State::Waiting(tx) => tx.send(Event::Suspect).is_ok(),
+                deciding => {
+                    e.state = deciding;
+                    true
+                }
+            }
+        });
+    }
+
+    /// The caller of `hop_by_hop`, told SUSPECT, decides: `leave` to fail over, else to wait
+    /// on; an answer that came in meanwhile wins either way.
+    pub(crate) fn resume(&self, hop_by_hop: u32, leave: bool, now: Instant) -> Resume {
+        let mut g = self.lock();
+        let Some(entry) = g.map.get_mut(&hop_by_hop) else {
+            return Resume::Gone;
+        };
+        let deadline = entry.deadline;
+        if let State::Deciding(slot @ Some(_)) = &mut entry.state {
+            let answer = slot.take();
+            g.map.remove(&hop_by_hop);
+            return answer.map_or(Resume::Gone, Resume::Answer);
+        }
+        if leave || deadline <= now {
+            g.map.remove(&hop_by_hop);
+            return if leave { Resume::Left } else { Resume::Timeout };
+        }
+        let (tx, rx) = oneshot::channel();
+        entry.state = State::Waiting(tx);
+        // The sweeper left this entry out of its watermark while it decided.
+        let lowered = g.lower(deadline);
+        drop(g);
+        if lowered {
+            self.lowered.notify_one();
+        }
+        Resume::Wait(rx)
+    }
+
+    /// Requests waiting.
+    pub(crate) fn len(&self) -> usize {
+        self.lock().map.len()
+    }
+
+    /// The connection closed: every caller waiting is told so (its channel closes), except
+    /// those deciding with their answer already in, which they still take.
+    pub(crate) fn close(&self) {
+        self.lock()
+            .map
+            .retain(|_, e| matches!(e.state, State::Deciding(Some(_))));
+    }
+
+    /// Times out the entries due at `now`; returns how many it removed.
+    fn sweep(&self, now: Instant) -> usize {
+        let mut g = self.lock();
+        let before = g.map.len();
+        let mut next: Option<Instant> = None;
+        g.map.retain(|_, e| match &e.state {
+            // Its caller takes the answer in.
+            State::Deciding(Some(_)) => true,
+            _ if e.deadline <= now => {
+                if let State::Waiting(tx) = std::mem::replace(&mut e.state, State::Deciding(None)) {
+                    let _ = tx.send(Event::Timeout);
+                }
+                // A caller still deciding finds its entry gone, past its deadline.
+                false
+            }
+            _ => {
+                next = Some(next.map_or(e.deadline, |n| n.min(e.deadline)));
+                true
+            }
+        });
+        g.next_due = next;
+        before - g.map.len()
+    }
+
+    /// The sweeper: sleeps until the watermark, times out what is due, and again; `swept`
+    /// runs after each sweep that removed entries. Runs until aborted.
+    pub(crate) async fn sweep_loop(self: Arc<Self>, swept: impl Fn()) {
+        loop {
+            let next = self.lock().next_due;
+            match next {
+                Some(at) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(at) => {
+                            if self.sweep(Instant::now()) > 0 {
+                                swept();
+                            }
+                        }
+                        // A nearer deadline: sleep until that one instead.
+                        _ = self.lowered.notified() => {}
+                    }
+                }
+                None => self.lowered.notified().await,
+            }
+        }
+    }
+}
+
+impl Inner {
+    /// Lowers the watermark to `deadline` if it is earlier; `true` when it did.
+    fn lower(&mut self, deadline: Instant) -> bool {
+        match self.next_due {
+            Some(due) if due <= deadline => false,
+            _ => {
+                self.next_due = Some(deadline);
+                true
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn answer(rx: &mut AnswerRx) -> Option<Result<Event, oneshot::error::TryRecvError>> {
+        match rx.try_recv() {
+            Err(oneshot::error::TryRecvError::Empty) => None,
+            other => Some(other),
+        }
+    }
+
+    fn started() -> (Arc<Pending>, tokio::task::JoinHandle<()>) {
+        let p = Arc::new(Pending::default());
+        let sweeper = tokio::spawn(Arc::clone(&p).sweep_loop(|| {}));
+        (p, sweeper)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn times_out_at_the_deadline_while_others_are_answered() {
+        let (p, sweeper) = started();
+        let t0 = Instant::now();
+        let s = Duration::from_secs(1);
+        let mut late = p.insert(1, t0 + 5 * s);
+        let mut answered = p.insert(2, t0 + 3 * s);
+        let mut early = p.insert(3, t0 + 2 * s);
+        assert!(p.answer(2, Bytes::from_static(b"a")));
+        assert!(matches!(answer(&mut answered), Some(Ok(Event::Answer(_)))));
+
+        let ev = (&mut early).await;
+        assert!(matches!(ev, Ok(Event::Timeout)), "{ev:?}");
+        assert_eq!(Instant::now() - t0, 2 * s);
+        assert!(answer(&mut late).is_none(), "not due before its deadline");
+        // A timed-out request's answer is unexpected.
+        assert!(!p.answer(3, Bytes::from_static(b"late")));
+
+        let ev = (&mut late).await;
+        assert!(matches!(ev, Ok(Event::Timeout)), "{ev:?}");
+        assert_eq!(Instant::now() - t0, 5 * s);
+        assert_eq!(p.len(), 0);
+        sweeper.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_earlier_deadline_wakes_the_sweeper() {
+        let (p, sweeper) = started();
+        let t0 = Instant::now();
+        let _far = p.insert(1, t0 + Duration::from_secs(60));
+        tokio::task::yield_now().await;
+        let near = p.insert(2, t0 + Duration::from_millis(10));
+        assert!(matches!(near.await, Ok(Event::Timeout)));
+        assert_eq!(Instant::now() - t0, Duration::from_millis(10));
+        sweeper.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn suspect_keeps_an_answer_arriving_while_the_caller_decides() {
+        let (p, sweeper) = started();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let rx = p.insert(7, deadline);
+        p.suspect();
+        assert!(matches!(rx.await, Ok(Event::Suspect)));
+        assert!(p.answer(7, Bytes::from_static(b"in")));
+        assert!(
+            !p.answer(7, Bytes::from_static(b"twice")),
+            "one answer kept"
+        );
+        match p.resume(7, true, Instant::now()) {
+            Resume::Answer(b) => assert_eq!(&b[..], b"in"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(p.len(), 0);
+        sweeper.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn suspect_then_wait_again_or_leave() {
+        let (p, sweeper) = started();
+        let t0 = Instant::now();
+        let deadline = t0 + Duration::from_secs(5);
+        let a = p.insert(1, deadline);
+        let b = p.insert(2, deadline);
+        p.suspect();
+        assert!(matches!(a.await, Ok(Event::Suspect)));
+        assert!(matches!(b.await, Ok(Event::Suspect)));
+        // No other peer: wait again, and the answer comes on the new channel.
+        let Resume::Wait(mut again) = p.resume(1, false, Instant::now()) else {
+            panic!("still waiting");
+        };
+        assert!(p.answer(1, Bytes::from_static(b"x")));
+        assert!(matches!(answer(&mut again), Some(Ok(Event::Answer(_)))));
+        // Another peer: leave, and the answer that follows is unexpected.
+        assert!(matches!(p.resume(2, true, Instant::now()), Resume::Left));
+        assert!(!p.answer(2, Bytes::from_static(b"y")));
+        sweeper.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_caller_deciding_past_its_deadline_times_out() {
+        let (p, sweeper) = started();
+        let t0 = Instant::now();
+        let deadline = t0 + Duration::from_secs(1);
+        let rx = p.insert(1, deadline);
+        p.suspect();
+        assert!(matches!(rx.await, Ok(Event::Suspect)));
+        tokio::time::sleep_until(deadline).await;
+        tokio::task::yield_now().await;
+        // Swept or not, the deadline has passed: no wait again.
+        let r = p.resume(1, false, Instant::now());
+        assert!(matches!(r, Resume::Timeout | Resume::Gone), "{r:?}");
+        assert_eq!(p.len(), 0);
+        sweeper.abort();
+    }
+
+    #[tokio::test]
+    async fn close_ends_every_wait_but_keeps_an_answer_in() {
+        let p = Pending::default();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let deciding = p.insert(2, deadline);
+        p.suspect();
+        assert!(matches!(deciding.await, Ok(Event::Suspect)));
+        assert!(p.answer(2, Bytes::from_static(b"in")));
+        let mut waiting = p.insert(1, deadline);
+        p.close();
+        assert!(matches!(answer(&mut waiting), Some(Err(_))));
+        assert!(matches!(
+            p.resume(2, true, Instant::now()),
+            Resume::Answer(_)
+        ));
+        assert!(matches!(p.resume(1, true, Instant::now()), Resume::Gone));
+    }
+}
