@@ -329,6 +329,7 @@ impl Conn {
             return Queued::Closed;
         }
         let hop_by_hop = self.next_hop_by_hop();
+        let suspects = self.pending.suspects();
         // A place in the queue first, then the pending entry: a caller whose deadline ends
         // the wait for a place leaves nothing behind. A timer only when the queue is full.
         let place = match self.app.try_reserve() {
@@ -342,7 +343,7 @@ impl Conn {
                 }
             }
         };
-        let rx = self.pending.insert(hop_by_hop, deadline);
+        let rx = self.pending.insert(hop_by_hop, deadline, suspects);
         place.send(Outgoing::Request {
             msg,
             hop_by_hop,

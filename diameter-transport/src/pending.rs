@@ -13,6 +13,7 @@
 //! either leaves (to fail over) or waits again on the same entry ([`Pending::resume`]). Every
 //! answer is thus taken out exactly once, by its caller or as unexpected.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
@@ -68,6 +69,8 @@ struct Inner {
     map: IdMap<u32, Entry>,
     /// No entry the sweeper must time out is due before this; `None` when none waits.
     next_due: Option<Instant>,
+    /// The connection closed: nothing waits on it any more.
+    closed: bool,
 }
 
 /// The pending requests of one connection; the sweeper task shares it.
@@ -76,6 +79,9 @@ pub(crate) struct Pending {
     inner: Mutex<Inner>,
     /// Tells the sweeper that the watermark went down (a permit is kept if it is busy).
     lowered: Notify,
+    /// Times the peer went SUSPECT, changed under the lock: a request queued across a change
+    /// is told at once.
+    suspects: AtomicU64,
 }
 
 impl Pending {
@@ -84,16 +90,30 @@ impl Pending {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Waits for the answer to `hop_by_hop` until `deadline`.
-    pub(crate) fn insert(&self, hop_by_hop: u32, deadline: Instant) -> AnswerRx {
+    /// How many times the peer went SUSPECT so far, for [`Pending::insert`].
+    pub(crate) fn suspects(&self) -> u64 {
+        self.suspects.load(Ordering::Acquire)
+    }
+
+    /// Waits for the answer to `hop_by_hop` until `deadline`. `suspects` is what
+    /// [`Pending::suspects`] said before the request waited for its place in the queue: if
+    /// the peer went SUSPECT since, the caller is told at once. On a closed connection the
+    /// channel comes back closed.
+    pub(crate) fn insert(&self, hop_by_hop: u32, deadline: Instant, suspects: u64) -> AnswerRx {
         let (tx, rx) = oneshot::channel();
-        let entry = Entry {
-            deadline,
-            state: State::Waiting(tx),
-        };
         let lowered = {
             let mut g = self.lock();
-            g.map.insert(hop_by_hop, entry);
+            if g.closed {
+                return rx;
+            }
+            let state = if self.suspects.load(Ordering::Acquire) == suspects {
+                State::Waiting(tx)
+            } else {
+                // The receiver is in hand: the event cannot fail to arrive.
+                let _ = tx.send(Event::Suspect);
+                State::Deciding(None)
+            };
+            g.map.insert(hop_by_hop, Entry { deadline, state });
             g.lower(deadline)
         };
         if lowered {
@@ -139,7 +159,9 @@ impl Pending {
 
     /// Tells every waiting caller that the peer went SUSPECT.
     pub(crate) fn suspect(&self) {
-        self.lock().map.retain(|_, e| {
+        let mut g = self.lock();
+        self.suspects.fetch_add(1, Ordering::AcqRel);
+        g.map.retain(|_, e| {
             match std::mem::replace(&mut e.state, State::Deciding(None)) {
                 // Kept while the caller listens.
                 State::Waiting(tx) => tx.send(Event::Suspect).is_ok(),
@@ -187,8 +209,9 @@ impl Pending {
     /// The connection closed: every caller waiting is told so (its channel closes), except
     /// those deciding with their answer already in, which they still take.
     pub(crate) fn close(&self) {
-        self.lock()
-            .map
+        let mut g = self.lock();
+        g.closed = true;
+        g.map
             .retain(|_, e| matches!(e.state, State::Deciding(Some(_))));
     }
 
@@ -265,6 +288,12 @@ mod tests {
         }
     }
 
+    impl Pending {
+        fn insert_now(&self, hop_by_hop: u32, deadline: Instant) -> AnswerRx {
+            self.insert(hop_by_hop, deadline, self.suspects())
+        }
+    }
+
     fn started() -> (Arc<Pending>, tokio::task::JoinHandle<()>) {
         let p = Arc::new(Pending::default());
         let sweeper = tokio::spawn(Arc::clone(&p).sweep_loop(|| {}));
@@ -276,9 +305,9 @@ mod tests {
         let (p, sweeper) = started();
         let t0 = Instant::now();
         let s = Duration::from_secs(1);
-        let mut late = p.insert(1, t0 + 5 * s);
-        let mut answered = p.insert(2, t0 + 3 * s);
-        let mut early = p.insert(3, t0 + 2 * s);
+        let mut late = p.insert_now(1, t0 + 5 * s);
+        let mut answered = p.insert_now(2, t0 + 3 * s);
+        let mut early = p.insert_now(3, t0 + 2 * s);
         assert!(p.answer(2, Bytes::from_static(b"a")));
         assert!(matches!(answer(&mut answered), Some(Ok(Event::Answer(_)))));
 
@@ -300,9 +329,9 @@ mod tests {
     async fn an_earlier_deadline_wakes_the_sweeper() {
         let (p, sweeper) = started();
         let t0 = Instant::now();
-        let _far = p.insert(1, t0 + Duration::from_secs(60));
+        let _far = p.insert_now(1, t0 + Duration::from_secs(60));
         tokio::task::yield_now().await;
-        let near = p.insert(2, t0 + Duration::from_millis(10));
+        let near = p.insert_now(2, t0 + Duration::from_millis(10));
         assert!(matches!(near.await, Ok(Event::Timeout)));
         assert_eq!(Instant::now() - t0, Duration::from_millis(10));
         sweeper.abort();
@@ -312,7 +341,7 @@ mod tests {
     async fn suspect_keeps_an_answer_arriving_while_the_caller_decides() {
         let (p, sweeper) = started();
         let deadline = Instant::now() + Duration::from_secs(5);
-        let rx = p.insert(7, deadline);
+        let rx = p.insert_now(7, deadline);
         p.suspect();
         assert!(matches!(rx.await, Ok(Event::Suspect)));
         assert!(p.answer(7, Bytes::from_static(b"in")));
@@ -333,8 +362,8 @@ mod tests {
         let (p, sweeper) = started();
         let t0 = Instant::now();
         let deadline = t0 + Duration::from_secs(5);
-        let a = p.insert(1, deadline);
-        let b = p.insert(2, deadline);
+        let a = p.insert_now(1, deadline);
+        let b = p.insert_now(2, deadline);
         p.suspect();
         assert!(matches!(a.await, Ok(Event::Suspect)));
         assert!(matches!(b.await, Ok(Event::Suspect)));
@@ -355,7 +384,7 @@ mod tests {
         let (p, sweeper) = started();
         let t0 = Instant::now();
         let deadline = t0 + Duration::from_secs(1);
-        let rx = p.insert(1, deadline);
+        let rx = p.insert_now(1, deadline);
         p.suspect();
         assert!(matches!(rx.await, Ok(Event::Suspect)));
         tokio::time::sleep_until(deadline).await;
@@ -371,11 +400,11 @@ mod tests {
     async fn close_ends_every_wait_but_keeps_an_answer_in() {
         let p = Pending::default();
         let deadline = Instant::now() + Duration::from_secs(5);
-        let deciding = p.insert(2, deadline);
+        let deciding = p.insert_now(2, deadline);
         p.suspect();
         assert!(matches!(deciding.await, Ok(Event::Suspect)));
         assert!(p.answer(2, Bytes::from_static(b"in")));
-        let mut waiting = p.insert(1, deadline);
+        let mut waiting = p.insert_now(1, deadline);
         p.close();
         assert!(matches!(answer(&mut waiting), Some(Err(_))));
         assert!(matches!(
@@ -383,5 +412,25 @@ mod tests {
             Resume::Answer(_)
         ));
         assert!(matches!(p.resume(1, true, Instant::now()), Resume::Gone));
+    }
+
+    #[tokio::test]
+    async fn a_request_queued_across_a_suspect_is_told_at_once() {
+        let p = Pending::default();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let before = p.suspects();
+        p.suspect();
+        let rx = p.insert(1, deadline, before);
+        assert!(matches!(rx.await, Ok(Event::Suspect)));
+        assert!(matches!(p.resume(1, true, Instant::now()), Resume::Left));
+    }
+
+    #[tokio::test]
+    async fn nothing_waits_on_a_closed_connection() {
+        let p = Pending::default();
+        p.close();
+        let rx = p.insert_now(1, Instant::now() + Duration::from_secs(5));
+        assert!(rx.await.is_err());
+        assert_eq!(p.len(), 0);
     }
 }
