@@ -7,6 +7,9 @@
 //! it knows of (a watermark lowered by insertions, raised only when it sweeps) and times out
 //! the entries then due. Requests mostly come with later deadlines than the ones before, so
 //! the common insertion only compares two instants, and the map is scanned once per sweep.
+//! Past 1024 waiting entries the sweeps are spaced out a little ([`sweep_slack`]), so that a
+//! peer that reads but never answers does not make the sweeper scan a huge map at every
+//! deadline.
 //!
 //! SUSPECT (RFC 3539 section 3.4) wakes every caller without taking its entry out: the entry
 //! goes to *deciding*, where an answer arriving meanwhile is kept in it, and the caller then
@@ -235,7 +238,10 @@ impl Pending {
                 true
             }
         });
-        g.next_due = next;
+        // Many entries waiting (a peer that reads but does not answer, under load): sweep
+        // less often than every deadline, so that the scans stay a small share of the time.
+        let slack = sweep_slack(g.map.len());
+        g.next_due = next.map(|n| n.max(now + slack));
         before - g.map.len()
     }
 
@@ -260,6 +266,15 @@ impl Pending {
             }
         }
     }
+}
+
+/// How late a sweep may come after the earliest deadline when `waiting` entries wait:
+/// none for up to 1024 entries (timeouts fire at their deadline), then 250 µs per 1024, so
+/// the scan (some microseconds per 1024 entries) takes a few percent of one core at most;
+/// even a million waiting entries time out within a quarter of a second of their deadline.
+fn sweep_slack(waiting: usize) -> std::time::Duration {
+    let blocks = u32::try_from(waiting / 1024).unwrap_or(u32::MAX);
+    std::time::Duration::from_micros(250) * blocks
 }
 
 impl Inner {
@@ -294,6 +309,13 @@ mod tests {
         }
     }
 
+    /// The next event, or a failure (not a hang) when none comes within a minute.
+    async fn within(rx: &mut AnswerRx) -> Result<Event, oneshot::error::RecvError> {
+        tokio::time::timeout(Duration::from_secs(60), rx)
+            .await
+            .expect("an event within a minute")
+    }
+
     fn started() -> (Arc<Pending>, tokio::task::JoinHandle<()>) {
         let p = Arc::new(Pending::default());
         let sweeper = tokio::spawn(Arc::clone(&p).sweep_loop(|| {}));
@@ -311,14 +333,14 @@ mod tests {
         assert!(p.answer(2, Bytes::from_static(b"a")));
         assert!(matches!(answer(&mut answered), Some(Ok(Event::Answer(_)))));
 
-        let ev = (&mut early).await;
+        let ev = within(&mut early).await;
         assert!(matches!(ev, Ok(Event::Timeout)), "{ev:?}");
         assert_eq!(Instant::now() - t0, 2 * s);
         assert!(answer(&mut late).is_none(), "not due before its deadline");
         // A timed-out request's answer is unexpected.
         assert!(!p.answer(3, Bytes::from_static(b"late")));
 
-        let ev = (&mut late).await;
+        let ev = within(&mut late).await;
         assert!(matches!(ev, Ok(Event::Timeout)), "{ev:?}");
         assert_eq!(Instant::now() - t0, 5 * s);
         assert_eq!(p.len(), 0);
@@ -331,8 +353,8 @@ mod tests {
         let t0 = Instant::now();
         let _far = p.insert_now(1, t0 + Duration::from_secs(60));
         tokio::task::yield_now().await;
-        let near = p.insert_now(2, t0 + Duration::from_millis(10));
-        assert!(matches!(near.await, Ok(Event::Timeout)));
+        let mut near = p.insert_now(2, t0 + Duration::from_millis(10));
+        assert!(matches!(within(&mut near).await, Ok(Event::Timeout)));
         assert_eq!(Instant::now() - t0, Duration::from_millis(10));
         sweeper.abort();
     }
@@ -432,5 +454,40 @@ mod tests {
         let rx = p.insert_now(1, Instant::now() + Duration::from_secs(5));
         assert!(rx.await.is_err());
         assert_eq!(p.len(), 0);
+    }
+
+    #[test]
+    fn sweeps_are_exact_for_a_few_entries_and_spaced_out_for_many() {
+        assert_eq!(sweep_slack(0), Duration::ZERO);
+        assert_eq!(sweep_slack(1023), Duration::ZERO);
+        assert_eq!(sweep_slack(1024), Duration::from_micros(250));
+        assert_eq!(sweep_slack(1 << 20), Duration::from_millis(256));
+        assert_eq!(
+            sweep_slack(usize::MAX),
+            Duration::from_micros(250) * u32::MAX
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn many_waiting_entries_all_time_out_within_the_slack() {
+        let (p, sweeper) = started();
+        let t0 = Instant::now();
+        let n = 3000u32;
+        // Deadlines 1 µs apart from 1 s on.
+        let rxs: Vec<AnswerRx> = (0..n)
+            .map(|i| {
+                p.insert_now(
+                    i,
+                    t0 + Duration::from_secs(1) + Duration::from_micros(i.into()),
+                )
+            })
+            .collect();
+        let last = t0 + Duration::from_secs(1) + Duration::from_micros(n.into());
+        for mut rx in rxs {
+            assert!(matches!(within(&mut rx).await, Ok(Event::Timeout)));
+            assert!(Instant::now() <= last + sweep_slack(n as usize));
+        }
+        assert_eq!(p.len(), 0);
+        sweeper.abort();
     }
 }
