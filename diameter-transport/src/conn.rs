@@ -18,9 +18,9 @@
 //! hop-by-hop identifier and T flag beside it; the writer puts those into the header as it
 //! copies the message into that buffer, so a request is copied once on its way out.
 //!
-//! The requests waiting for answers are in the crate's `pending` module: each has its caller's
-//! deadline, and one sweeper task per connection times them out, in place of a timer per
-//! request.
+//! The requests waiting for answers are in the crate's `pending` module: each has its
+//! caller's deadline, and one sweeper task per connection times them out, in place of a
+//! timer per request.
 //!
 //! The connection runs over any [`Io`]: TCP, TLS over TCP; an SCTP stream would plug in the
 //! same way.
