@@ -14,7 +14,13 @@
 //! first, so the watchdog is never stuck behind application traffic; the application lane
 //! carries requests and answers. Whatever is queued when the writer wakes is copied into one
 //! buffer and written with one `write_all`: under load many small messages cost one system
-//! call.
+//! call. A request is queued as the caller's own bytes (shared, not copied) with its
+//! hop-by-hop identifier and T flag beside it; the writer puts those into the header as it
+//! copies the message into that buffer, so a request is copied once on its way out.
+//!
+//! The requests waiting for answers are in the crate's `pending` module: each has its
+//! caller's deadline, and one sweeper task per connection times them out, in place of a
+//! timer per request.
 //!
 //! The connection runs over any [`Io`]: TCP, TLS over TCP; an SCTP stream would plug in the
 //! same way.
@@ -27,13 +33,15 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use diameter_runtime::frame::{self, Frame};
+use diameter_runtime::header::{CommandFlags, HEADER_LEN};
 use diameter_runtime::{DecodeError, DecodeOptions};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot, watch, Notify};
+use tokio::sync::{mpsc, watch, Notify};
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
-use crate::idhash::IdMap;
+use crate::pending::{AnswerRx, Pending, Resume};
 use crate::slots::Slots;
 
 /// A byte stream a connection runs over. TCP, TLS over any `Io` (feature `tls`) and tokio's
@@ -146,19 +154,38 @@ pub(crate) trait Sink: Send + Sync + 'static {
     fn closed(&self, conn: &Arc<Conn>, end: ReadEnd);
 }
 
-/// The sending side of one request: the answer, or nothing when the connection went away.
-pub(crate) type AnswerRx = oneshot::Receiver<Bytes>;
+/// A message on the application lane.
+#[derive(Debug)]
+enum Outgoing {
+    /// Written as it is (an answer).
+    Plain(Bytes),
+    /// A request, written with this hop-by-hop identifier and, on a retransmission, the T
+    /// flag.
+    Request {
+        msg: Bytes,
+        hop_by_hop: u32,
+        retransmit: bool,
+    },
+}
+
+/// What became of [`Conn::send_request`].
+#[derive(Debug)]
+pub(crate) enum Queued {
+    /// Queued under this hop-by-hop identifier; the answer comes on the channel.
+    Sent(u32, AnswerRx),
+    /// The connection is closing or closed: nothing was sent.
+    Closed,
+    /// The deadline passed while the queue was full (a peer that stopped reading).
+    Full,
+}
 
 /// One connection. Shared by the node (sending), its reader and its peer's task.
 #[derive(Debug)]
 pub(crate) struct Conn {
     pub(crate) id: u64,
     prio: mpsc::Sender<Bytes>,
-    app: mpsc::Sender<Bytes>,
-    pending: Mutex<IdMap<u32, oneshot::Sender<Bytes>>>,
-    /// More than one request of ours waits for its answer: the writer then expects bursts
-    /// (see `write_loop`).
-    busy: Arc<AtomicBool>,
+    app: mpsc::Sender<Outgoing>,
+    pending: Arc<Pending>,
     next_hbh: AtomicU32,
     /// The capability exchange is done: application messages go to handlers and callers.
     pub(crate) open: AtomicBool,
@@ -176,6 +203,7 @@ pub(crate) struct Conn {
     close_tx: watch::Sender<bool>,
     writer: Mutex<Option<JoinHandle<()>>>,
     reader: Mutex<Option<JoinHandle<()>>>,
+    sweeper: Mutex<Option<JoinHandle<()>>>,
     flush_timeout: Duration,
     pub(crate) local_ip: Option<IpAddr>,
     pub(crate) remote: Option<SocketAddr>,
@@ -207,25 +235,24 @@ impl Conn {
         let (prio_tx, prio_rx) = mpsc::channel(config.queue_len.max(1));
         let (app_tx, app_rx) = mpsc::channel(config.queue_len.max(1));
         let (close_tx, close_rx) = watch::channel(false);
-        let busy = Arc::new(AtomicBool::new(false));
         let conn = Arc::new(Conn {
-            busy: Arc::clone(&busy),
             id,
             prio: prio_tx,
             app: app_tx,
-            pending: Mutex::new(IdMap::default()),
+            pending: Arc::default(),
             next_hbh: AtomicU32::new(first_hbh),
             open: AtomicBool::new(false),
             closing: AtomicBool::new(false),
             rx_count: AtomicU64::new(0),
             last_rx: AtomicU64::new(0),
-            epoch: tokio::time::Instant::now(),
+            epoch: Instant::now(),
             handlers: Arc::new(Slots::new(config.max_handlers)),
             idle: Notify::new(),
             draining: AtomicBool::new(false),
             close_tx,
             writer: Mutex::new(None),
             reader: Mutex::new(None),
+            sweeper: Mutex::new(None),
             flush_timeout: config.flush_timeout,
             local_ip,
             remote,
@@ -236,7 +263,7 @@ impl Conn {
         let span = tracing::Span::current();
         let writer = tokio::spawn(write_loop(
             wr,
-            busy,
+            Arc::clone(&conn.pending),
             prio_rx,
             app_rx,
             close_rx,
@@ -249,8 +276,18 @@ impl Conn {
                 span,
             ))
         };
+        // Holds the connection weakly: a connection dropped without closing stops it.
+        let sweeper = {
+            let weak = Arc::downgrade(&conn);
+            tokio::spawn(Arc::clone(&conn.pending).sweep_loop(move || {
+                if let Some(conn) = weak.upgrade() {
+                    conn.idle.notify_waiters();
+                }
+            }))
+        };
         *lock(&conn.writer) = Some(writer);
         *lock(&conn.reader) = Some(reader);
+        *lock(&conn.sweeper) = Some(sweeper);
         conn
     }
 
@@ -272,7 +309,7 @@ impl Conn {
 
     /// Queues an application answer.
     pub(crate) async fn send_app(&self, msg: Bytes) -> bool {
-        self.app.send(msg).await.is_ok()
+        self.app.send(Outgoing::Plain(msg)).await.is_ok()
     }
 
     /// The next hop-by-hop identifier of this connection.
@@ -280,64 +317,76 @@ impl Conn {
         self.next_hbh.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Sends a request (its end-to-end identifier set, its hop-by-hop assigned here) and
-    /// returns its hop-by-hop identifier and where the answer will come. `None` when the
-    /// connection is closing or closed. Waits while the queue is full (the peer reads slower
-    /// than we send); cancelling the wait is safe.
-    pub(crate) async fn send_request(&self, mut msg: BytesMut) -> Option<(u32, AnswerRx)> {
+    /// Sends a request (its end-to-end identifier set; its hop-by-hop identifier is
+    /// assigned here, and written by the writer with the T flag when `retransmit`) and
+    /// returns its hop-by-hop identifier and where the answer, or the timeout at `deadline`,
+    /// will come. Waits while the queue is full (the peer reads slower than we send), until
+    /// `deadline` at most; cancelling the wait is safe.
+    pub(crate) async fn send_request(
+        &self,
+        msg: Bytes,
+        retransmit: bool,
+        deadline: Instant,
+    ) -> Queued {
         if self.closing.load(Ordering::Acquire) {
-            return None;
+            return Queued::Closed;
         }
-        let hbh = self.next_hop_by_hop();
-        if msg.len() >= 16 {
-            msg[12..16].copy_from_slice(&hbh.to_be_bytes());
-        }
-        // A place in the queue first, then the pending entry: a caller whose timeout ends
-        // the wait for a place (a peer that stopped reading) leaves nothing behind.
-        let place = self.app.reserve().await.ok()?;
-        let (tx, rx) = oneshot::channel();
-        {
-            let mut pending = lock(&self.pending);
-            pending.insert(hbh, tx);
-            self.busy.store(pending.len() > 1, Ordering::Relaxed);
-        }
-        place.send(msg.freeze());
-        Some((hbh, rx))
+        let hop_by_hop = self.next_hop_by_hop();
+        let suspects = self.pending.suspects();
+        // A place in the queue first, then the pending entry: a caller whose deadline ends
+        // the wait for a place leaves nothing behind. A timer only when the queue is full.
+        let place = match self.app.try_reserve() {
+            Ok(place) => place,
+            Err(mpsc::error::TrySendError::Closed(())) => return Queued::Closed,
+            Err(mpsc::error::TrySendError::Full(())) => {
+                match tokio::time::timeout_at(deadline, self.app.reserve()).await {
+                    Ok(Ok(place)) => place,
+                    Ok(Err(_)) => return Queued::Closed,
+                    Err(_) => return Queued::Full,
+                }
+            }
+        };
+        let rx = self.pending.insert(hop_by_hop, deadline, suspects);
+        place.send(Outgoing::Request {
+            msg,
+            hop_by_hop,
+            retransmit,
+        });
+        Queued::Sent(hop_by_hop, rx)
     }
 
     /// Hands an answer to the request waiting for it. `false` when none waits (answered
     /// already, timed out, or never sent): the caller counts and drops it.
     pub(crate) fn answer(&self, hop_by_hop: u32, frame: Bytes) -> bool {
-        let waiting = {
-            let mut pending = lock(&self.pending);
-            let waiting = pending.remove(&hop_by_hop);
-            self.busy.store(pending.len() > 1, Ordering::Relaxed);
-            waiting
-        };
-        let delivered = match waiting {
-            Some(tx) => {
-                // The caller may have given up in the same instant; the answer is then lost
-                // to it either way, and it reports the timeout.
-                let _ = tx.send(frame);
-                true
-            }
-            None => false,
-        };
+        let delivered = self.pending.answer(hop_by_hop, frame);
         self.wake_idle();
         delivered
     }
 
-    /// Stops waiting for `hop_by_hop`. `true` when it was still waiting (so the caller's
-    /// timeout stands); `false` when the answer got there first.
+    /// Stops waiting for `hop_by_hop` (its caller went away). `true` when it still waited.
     pub(crate) fn forget(&self, hop_by_hop: u32) -> bool {
-        let removed = lock(&self.pending).remove(&hop_by_hop).is_some();
+        let removed = self.pending.forget(hop_by_hop);
         self.wake_idle();
         removed
     }
 
+    /// Tells every request waiting on this connection that its peer went SUSPECT.
+    pub(crate) fn suspect(&self) {
+        self.pending.suspect();
+    }
+
+    /// A caller told SUSPECT decides: see [`Pending::resume`].
+    pub(crate) fn resume(&self, hop_by_hop: u32, leave: bool) -> Resume {
+        let resumed = self.pending.resume(hop_by_hop, leave, Instant::now());
+        if !matches!(resumed, Resume::Wait(_)) {
+            self.idle.notify_waiters();
+        }
+        resumed
+    }
+
     /// Requests sent and not yet answered.
     pub(crate) fn pending_len(&self) -> usize {
-        lock(&self.pending).len()
+        self.pending.len()
     }
 
     /// Handlers running now.
@@ -420,9 +469,12 @@ impl Conn {
             r.abort();
         }
         // Dropping the senders wakes every waiting caller with "connection gone".
-        lock(&self.pending).clear();
+        if let Some(s) = lock(&self.sweeper).take() {
+            s.abort();
+        }
+        self.pending.close();
         self.idle.notify_waiters();
-        let deadline = tokio::time::Instant::now() + self.flush_timeout;
+        let deadline = Instant::now() + self.flush_timeout;
         // What the node accepted is answered: a framing error or a watchdog close does not
         // drop the answers of requests read before it.
         let handlers_done = async {
@@ -451,6 +503,9 @@ impl Drop for Conn {
     fn drop(&mut self) {
         if let Some(w) = lock(&self.writer).take() {
             w.abort();
+        }
+        if let Some(s) = lock(&self.sweeper).take() {
+            s.abort();
         }
     }
 }
@@ -496,9 +551,9 @@ async fn read_loop<R: AsyncRead + Unpin, S: Sink>(
 
 async fn write_loop<W: AsyncWrite + Unpin>(
     mut wr: W,
-    busy: Arc<AtomicBool>,
+    pending: Arc<Pending>,
     mut prio: mpsc::Receiver<Bytes>,
-    mut app: mpsc::Receiver<Bytes>,
+    mut app: mpsc::Receiver<Outgoing>,
     mut close: watch::Receiver<bool>,
     coalesce: usize,
 ) {
@@ -508,12 +563,12 @@ async fn write_loop<W: AsyncWrite + Unpin>(
         if !closing {
             let first = tokio::select! {
                 biased;
-                m = prio.recv() => m,
+                m = prio.recv() => m.map(Outgoing::Plain),
                 m = app.recv() => m,
                 _ = close.changed() => { closing = true; None }
             };
             match first {
-                Some(m) => out.extend_from_slice(&m),
+                Some(m) => put(&mut out, m),
                 None if closing => {}
                 // Both senders live as long as the connection: it is gone.
                 None => return,
@@ -526,20 +581,20 @@ async fn write_loop<W: AsyncWrite + Unpin>(
             // read's requests before the writer gets its turn.) At one request in flight
             // there is no burst to wait for, and the yield, which lets the I/O driver run
             // first, would only add its cost.
-            if busy.load(Ordering::Relaxed) {
+            if pending.busy() {
                 tokio::task::yield_now().await;
             }
         }
         // Whatever else is queued goes into the same write, the priority lane first.
         while out.len() < coalesce {
             let next = match prio.try_recv() {
-                Ok(m) => m,
+                Ok(m) => Outgoing::Plain(m),
                 Err(_) => match app.try_recv() {
                     Ok(m) => m,
                     Err(_) => break,
                 },
             };
-            out.extend_from_slice(&next);
+            put(&mut out, next);
         }
         if !out.is_empty() {
             if let Err(e) = wr.write_all(&out).await {
@@ -554,5 +609,97 @@ async fn write_loop<W: AsyncWrite + Unpin>(
             let _ = wr.shutdown().await;
             return;
         }
+    }
+}
+
+/// Appends a message to the writer's buffer; a request gets its hop-by-hop identifier and T
+/// flag there, in the copy, since its bytes are shared with its caller.
+fn put(out: &mut BytesMut, m: Outgoing) {
+    match m {
+        Outgoing::Plain(msg) => out.extend_from_slice(&msg),
+        Outgoing::Request {
+            msg,
+            hop_by_hop,
+            retransmit,
+        } => {
+            let start = out.len();
+            out.extend_from_slice(&msg);
+            let header = &mut out[start..];
+            // Shorter than a header cannot be a request the node built; written as it is.
+            if header.len() >= HEADER_LEN {
+                header[12..16].copy_from_slice(&hop_by_hop.to_be_bytes());
+                if retransmit {
+                    header[4] |= CommandFlags::RETRANSMIT;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::AsyncReadExt;
+
+    use super::*;
+
+    fn message(hbh: u32, flags: u8) -> Bytes {
+        let mut m = vec![0u8; 24];
+        m[0] = 1;
+        m[3] = 24;
+        m[4] = flags;
+        m[12..16].copy_from_slice(&hbh.to_be_bytes());
+        m[20..24].copy_from_slice(b"body");
+        Bytes::from(m)
+    }
+
+    #[tokio::test]
+    async fn the_writer_puts_the_hop_by_hop_and_t_flag_into_its_copy() {
+        let (near, mut far) = tokio::io::duplex(1024);
+        let (prio_tx, prio_rx) = mpsc::channel(4);
+        let (app_tx, app_rx) = mpsc::channel(4);
+        let (close_tx, close_rx) = watch::channel(false);
+        let request = message(0, 0x80);
+        let answer = message(9, 0x00);
+        for m in [
+            Outgoing::Request {
+                msg: request.clone(),
+                hop_by_hop: 0x0102_0304,
+                retransmit: false,
+            },
+            Outgoing::Request {
+                msg: request.clone(),
+                hop_by_hop: 5,
+                retransmit: true,
+            },
+            Outgoing::Plain(answer.clone()),
+        ] {
+            app_tx.send(m).await.expect("queued");
+        }
+        prio_tx.send(answer.clone()).await.expect("queued");
+        let writer = tokio::spawn(write_loop(
+            near,
+            Arc::default(),
+            prio_rx,
+            app_rx,
+            close_rx,
+            1024,
+        ));
+        close_tx.send(true).expect("writer listens");
+        let mut wrote = Vec::new();
+        far.read_to_end(&mut wrote).await.expect("read");
+        writer.await.expect("writer ends");
+
+        let frames: Vec<&[u8]> = wrote.chunks(24).collect();
+        assert_eq!(frames.len(), 4);
+        // The priority lane first, as it is.
+        assert_eq!(frames[0], &answer[..]);
+        assert_eq!(frames[1][12..16], [1, 2, 3, 4]);
+        assert_eq!(frames[1][4], 0x80, "first attempt: no T flag");
+        assert_eq!(frames[2][12..16], 5u32.to_be_bytes());
+        assert_eq!(frames[2][4], 0x80 | CommandFlags::RETRANSMIT);
+        assert_eq!(frames[2][16..], request[16..], "the rest as it was");
+        assert_eq!(frames[3], &answer[..]);
+        // The caller's bytes are untouched: the next attempt starts from them.
+        assert_eq!(&request[..], &message(0, 0x80)[..]);
     }
 }

@@ -90,6 +90,7 @@ pub mod conn;
 mod idhash;
 mod node;
 pub mod peer;
+mod pending;
 pub mod rng;
 pub mod session_id;
 mod slots;

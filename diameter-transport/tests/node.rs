@@ -596,6 +596,71 @@ async fn request_timeout_then_the_late_answer_is_counted_and_dropped() {
     client.shutdown().await;
 }
 
+/// The connection's deadline sweep times out the one request left unanswered at its own
+/// deadline, while later requests on the same connection get their answers (each by the
+/// hop-by-hop identifier the writer put into it).
+#[tokio::test(start_paused = true)]
+async fn one_request_times_out_at_its_deadline_while_the_others_are_answered() {
+    let (ours, theirs) = tokio::io::duplex(64 * 1024);
+    let client = node("pgw.example", &[4])
+        .request_timeout(Duration::from_secs(3))
+        .build()
+        .expect("client");
+    client.connect_io(ours);
+    let mut peer = RawPeer::new(theirs);
+    peer.answer_capabilities("ocs.example").await;
+    assert!(client.wait_open(WAIT).await);
+
+    let start = tokio::time::Instant::now();
+    let mut calls = Vec::new();
+    let mut hops = Vec::new();
+    // Sent at 0, 1 and 2 s.
+    for n in 0..3 {
+        if n > 0 {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        let c = client.clone();
+        calls.push(tokio::spawn(async move {
+            let answer = c.call(ccr(n)).await;
+            (answer, start.elapsed())
+        }));
+        let request = peer.expect().await;
+        let h = Header::decode_unchecked(&request).expect("header");
+        assert!(!h.flags.is_retransmit(), "a first attempt");
+        hops.push((h.hop_by_hop, h.end_to_end));
+    }
+    assert!(hops[0].0 != hops[1].0 && hops[1].0 != hops[2].0);
+    // The last two are answered (the newest first), the first never.
+    for (n, &(hop_by_hop, end_to_end)) in hops.iter().enumerate().skip(1).rev() {
+        let cca = CreditControlAnswer {
+            session_id: "x;1;1".into(),
+            result_code: 2001,
+            origin_host: DiameterIdentity::from_static("ocs.example"),
+            origin_realm: DiameterIdentity::from_static("example"),
+            auth_application_id: 4,
+            cc_request_number: u32::try_from(n).expect("small"),
+            ..Default::default()
+        };
+        peer.send(&cca.to_bytes(hop_by_hop, end_to_end)).await;
+    }
+    let mut results = Vec::new();
+    for call in calls {
+        results.push(call.await.expect("task"));
+    }
+    for (n, (answer, at)) in results.iter().enumerate().skip(1) {
+        let cca = answer.as_ref().expect("answered");
+        assert_eq!(cca.cc_request_number, u32::try_from(n).expect("small"));
+        assert_eq!(*at, Duration::from_secs(2), "answered when sent back");
+    }
+    let (first, at) = &results[0];
+    assert!(matches!(first, Err(CallError::Timeout(_))), "{first:?}");
+    assert_eq!(*at, Duration::from_secs(3), "timed out at its deadline");
+    let counters = &client.peers()[0].counters;
+    assert_eq!(counters.timeouts, 1);
+    assert_eq!(counters.answers_received_total(), 2);
+    client.shutdown().await;
+}
+
 #[tokio::test(start_paused = true)]
 async fn watchdog_answered_once_then_silent_peer_goes_suspect_and_down() {
     let (ours, theirs) = tokio::io::duplex(64 * 1024);

@@ -25,7 +25,7 @@ use diameter_runtime::frame::{self, Frame};
 use diameter_runtime::header::Header;
 use diameter_runtime::{Command, Violation};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tracing::Instrument;
 
@@ -102,9 +102,6 @@ pub(crate) struct PeerShared {
     status: Mutex<(PeerState, WatchdogState)>,
     address: Option<SocketAddr>,
     pub(crate) counters: Counters,
-    /// Bumped each time the watchdog finds the peer SUSPECT: requests waiting on it then
-    /// fail over to another peer when there is one (RFC 3539 section 3.4).
-    suspect: watch::Sender<u64>,
 }
 
 impl PeerShared {
@@ -131,11 +128,6 @@ impl PeerShared {
         u.as_ref()
             .filter(|(c, n)| !c.is_closing() && n.allows(application_id))
             .map(|(c, _)| Arc::clone(c))
-    }
-
-    /// Tells, by a change, when the peer is found SUSPECT.
-    pub(crate) fn suspect_signal(&self) -> watch::Receiver<u64> {
-        self.suspect.subscribe()
     }
 
     pub(crate) fn info(&self) -> PeerInfo {
@@ -171,7 +163,6 @@ fn new_peer(
         status: Mutex::new((PeerState::Closed, WatchdogState::Initial)),
         address,
         counters: Counters::default(),
-        suspect: watch::channel(0).0,
     });
     lock(&node.peers).push(Arc::clone(&shared));
     (shared, rx)
@@ -940,7 +931,11 @@ impl PeerTask {
                 }
                 WatchdogAction::Failover => {
                     self.publish(false);
-                    self.shared.suspect.send_modify(|n| *n += 1);
+                    // Requests waiting on the peer fail over to another peer when there is
+                    // one (RFC 3539 section 3.4); their callers decide.
+                    for c in [&self.initiator, &self.responder].into_iter().flatten() {
+                        c.suspect();
+                    }
                     self.node.emit(NodeEvent::Watchdog {
                         origin_host: host.clone(),
                         state: self.watchdog.state(),

@@ -50,7 +50,8 @@ pub(crate) async fn forward(
         avp_code::ROUTE_RECORD,
         AvpFlags::MANDATORY,
         previous_hop.as_bytes(),
-    );
+    )
+    .freeze();
     // Hosts the request went through already are asked last (they would find a loop).
     let mut avoid: Vec<&[u8]> = wire::all_of(frame, avp_code::ROUTE_RECORD).collect();
     avoid.push(previous_hop.as_bytes());

@@ -3,21 +3,24 @@
 //! finds the peer SUSPECT (RFC 3539 section 3.4) while another peer can take the request, the
 //! request goes to the next peer, with the T flag set and the same End-to-End Identifier.
 //!
-//! Each request has one answer channel per attempt, taken out of its connection's pending
-//! map exactly once (by the answer, by the timeout, or by the connection closing), so the
-//! caller gets exactly one answer: an answer arriving on a connection given up on is
-//! counted as unexpected and dropped.
+//! Each attempt has one entry in its connection's pending map ([`crate::pending`]), which
+//! tells the caller one event at a time: the answer, the timeout at the caller's deadline
+//! (the connection's sweeper, no timer per request), or SUSPECT; the channel closing means
+//! the connection failed. An entry is taken out exactly once (by its answer, its timeout,
+//! the connection closing, or the caller leaving it to fail over), so the caller gets one
+//! answer at most: an answer arriving on a connection given up on is counted as unexpected
+//! and dropped. The request's bytes are shared by every attempt; each connection's writer
+//! puts its hop-by-hop identifier (and the T flag) into its own copy.
 
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
-use diameter_runtime::header::CommandFlags;
+use bytes::Bytes;
 use tokio::time::Instant;
 
 use super::peer_task::PeerShared;
-use crate::conn::Conn;
+use crate::conn::{Conn, Queued};
+use crate::pending::{Event, Resume};
 use crate::stats::Counters;
-use crate::wire;
 
 /// Why no answer came back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +42,7 @@ pub(crate) struct Answered {
 /// How one request is sent.
 pub(crate) struct Attempts<'a> {
     /// The request, End-to-End Identifier set; the hop-by-hop identifier is the connection's.
-    pub(crate) request: &'a [u8],
+    pub(crate) request: &'a Bytes,
     /// Peers not to use (the previous hop of a relayed request); the peers tried are added.
     pub(crate) skip: Vec<Arc<PeerShared>>,
     /// The command's counters.
@@ -78,25 +81,20 @@ pub(crate) async fn send(
             });
         };
         last = Some(Arc::clone(&peer));
-        let mut msg = BytesMut::from(request);
-        if sent_before {
-            // A retransmission: the server may have seen it (RFC 6733 3, the T flag).
-            wire::set_flag(&mut msg, CommandFlags::RETRANSMIT, true);
-        }
-        let mut suspect = peer.suspect_signal();
-        // The deadline covers waiting for a place in a full send queue too (a peer that
-        // stopped reading must not hold a caller outside every timeout).
-        let queued = match tokio::time::timeout_at(deadline, conn.send_request(msg)).await {
-            Ok(queued) => queued,
-            Err(_) => {
+        // A retransmission (`sent_before`): the server may have seen it (RFC 6733 3, the T
+        // flag).
+        let queued = conn
+            .send_request(request.clone(), sent_before, deadline)
+            .await;
+        let (hop_by_hop, mut rx) = match queued {
+            Queued::Sent(hop_by_hop, rx) => (hop_by_hop, rx),
+            Queued::Closed => continue,
+            Queued::Full => {
                 peer.counters.timeout();
                 command.timeout();
                 tracing::debug!("timed out waiting for a place in the send queue");
                 return Err(Failed::Timeout);
             }
-        };
-        let Some((hop_by_hop, mut rx)) = queued else {
-            continue;
         };
         sent_before = true;
         peer.counters.request_sent();
@@ -104,49 +102,73 @@ pub(crate) async fn send(
         if relayed {
             peer.counters.request_relayed();
         }
-        let waited = loop {
-            tokio::select! {
-                waited = tokio::time::timeout_at(deadline, &mut rx) => break Some(waited),
-                Ok(()) = suspect.changed() => {
-                    // The peer went SUSPECT: fail over if another peer can take the request
-                    // (and its answer is not in already); else keep waiting for this one.
+        // A caller dropped while it waits takes its entry out (its answer is then unexpected).
+        let mut entry = Entry {
+            conn: &conn,
+            hop_by_hop,
+            done: false,
+        };
+        let outcome = loop {
+            match (&mut rx).await {
+                Ok(Event::Answer(frame)) => break Outcome::Answer(frame),
+                Ok(Event::Timeout) => break Outcome::Timeout,
+                Err(_) => break Outcome::Failed("connection failed"),
+                Ok(Event::Suspect) => {
+                    // Fail over if another peer can take the request (and its answer is not
+                    // in already); else keep waiting for this one.
                     skip.extend(last.take());
-                    if choose(&skip).is_some() && conn.forget(hop_by_hop) {
-                        break None;
+                    let leave = choose(&skip).is_some();
+                    match conn.resume(hop_by_hop, leave) {
+                        Resume::Answer(frame) => break Outcome::Answer(frame),
+                        Resume::Wait(again) => rx = again,
+                        Resume::Left => break Outcome::Failed("peer suspect"),
+                        Resume::Timeout => break Outcome::Timeout,
+                        Resume::Gone if Instant::now() >= deadline => break Outcome::Timeout,
+                        Resume::Gone => break Outcome::Failed("connection failed"),
                     }
                 }
             }
         };
-        let Some(waited) = waited else {
-            peer.counters.failover();
-            tracing::debug!(
-                peer = peer.host().as_deref().unwrap_or("?"),
-                "peer suspect with the request pending: failing over"
-            );
-            continue;
-        };
-        match waited {
-            Ok(Ok(frame)) => return Ok(Answered { frame, peer }),
-            Ok(Err(_)) => {
+        entry.done = true;
+        match outcome {
+            Outcome::Answer(frame) => return Ok(Answered { frame, peer }),
+            Outcome::Timeout => {
+                peer.counters.timeout();
+                command.timeout();
+                tracing::debug!(hop_by_hop, "timed out");
+                return Err(Failed::Timeout);
+            }
+            Outcome::Failed(why) => {
                 peer.counters.failover();
                 tracing::debug!(
                     peer = peer.host().as_deref().unwrap_or("?"),
-                    "connection failed with the request pending: failing over"
+                    "{why} with the request pending: failing over"
                 );
             }
-            Err(_) => {
-                if conn.forget(hop_by_hop) {
-                    peer.counters.timeout();
-                    command.timeout();
-                    tracing::debug!(hop_by_hop, "timed out");
-                    return Err(Failed::Timeout);
-                }
-                // The answer won the race against the timer: it is in the channel.
-                return match rx.await {
-                    Ok(frame) => Ok(Answered { frame, peer }),
-                    Err(_) => Err(Failed::Timeout),
-                };
-            }
+        }
+    }
+}
+
+/// How one attempt ended.
+enum Outcome {
+    Answer(Bytes),
+    Timeout,
+    /// The attempt is over without an answer: fail over, for this reason.
+    Failed(&'static str),
+}
+
+/// An attempt's pending entry while its caller waits; a caller dropped before its attempt
+/// ended (a cancelled call) takes the entry out of the connection.
+struct Entry<'a> {
+    conn: &'a Conn,
+    hop_by_hop: u32,
+    done: bool,
+}
+
+impl Drop for Entry<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.conn.forget(self.hop_by_hop);
         }
     }
 }
