@@ -37,7 +37,7 @@ use diameter_runtime::header::{CommandFlags, HEADER_LEN};
 use diameter_runtime::{DecodeError, DecodeOptions};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -200,7 +200,10 @@ pub(crate) struct Conn {
     idle: Notify,
     /// A close waits on `idle`: only then do handlers and answers wake it.
     draining: AtomicBool,
-    close_tx: watch::Sender<bool>,
+    /// Tells the writer to write out what is queued and stop. A oneshot rather than a watch:
+    /// the writer waits on it each time its queues run dry, and a oneshot's wait takes no
+    /// lock.
+    close_tx: Mutex<Option<oneshot::Sender<()>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     reader: Mutex<Option<JoinHandle<()>>>,
     sweeper: Mutex<Option<JoinHandle<()>>>,
@@ -234,7 +237,7 @@ impl Conn {
         let (rd, wr) = tokio::io::split(io);
         let (prio_tx, prio_rx) = mpsc::channel(config.queue_len.max(1));
         let (app_tx, app_rx) = mpsc::channel(config.queue_len.max(1));
-        let (close_tx, close_rx) = watch::channel(false);
+        let (close_tx, close_rx) = oneshot::channel();
         let conn = Arc::new(Conn {
             id,
             prio: prio_tx,
@@ -249,7 +252,7 @@ impl Conn {
             handlers: Arc::new(Slots::new(config.max_handlers)),
             idle: Notify::new(),
             draining: AtomicBool::new(false),
-            close_tx,
+            close_tx: Mutex::new(Some(close_tx)),
             writer: Mutex::new(None),
             reader: Mutex::new(None),
             sweeper: Mutex::new(None),
@@ -488,7 +491,9 @@ impl Conn {
             }
         };
         let _ = tokio::time::timeout_at(deadline, handlers_done).await;
-        let _ = self.close_tx.send(true);
+        if let Some(tx) = lock(&self.close_tx).take() {
+            let _ = tx.send(());
+        }
         let writer = lock(&self.writer).take();
         if let Some(mut w) = writer {
             if tokio::time::timeout_at(deadline, &mut w).await.is_err() {
@@ -554,7 +559,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
     pending: Arc<Pending>,
     mut prio: mpsc::Receiver<Bytes>,
     mut app: mpsc::Receiver<Outgoing>,
-    mut close: watch::Receiver<bool>,
+    mut close: oneshot::Receiver<()>,
     coalesce: usize,
 ) {
     let mut out = BytesMut::with_capacity(coalesce);
@@ -565,7 +570,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
                 biased;
                 m = prio.recv() => m.map(Outgoing::Plain),
                 m = app.recv() => m,
-                _ = close.changed() => { closing = true; None }
+                _ = &mut close => { closing = true; None }
             };
             match first {
                 Some(m) => put(&mut out, m),
@@ -657,7 +662,7 @@ mod tests {
         let (near, mut far) = tokio::io::duplex(1024);
         let (prio_tx, prio_rx) = mpsc::channel(4);
         let (app_tx, app_rx) = mpsc::channel(4);
-        let (close_tx, close_rx) = watch::channel(false);
+        let (close_tx, close_rx) = oneshot::channel();
         let request = message(0, 0x80);
         let answer = message(9, 0x00);
         for m in [
@@ -684,7 +689,7 @@ mod tests {
             close_rx,
             1024,
         ));
-        close_tx.send(true).expect("writer listens");
+        close_tx.send(()).expect("writer listens");
         let mut wrote = Vec::new();
         far.read_to_end(&mut wrote).await.expect("read");
         writer.await.expect("writer ends");
