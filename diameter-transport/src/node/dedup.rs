@@ -41,6 +41,8 @@ fn host_of(key: Key) -> u32 {
     (key >> 32) as u32
 }
 
+/// The state of a remembered request. The map names exactly the records whose slot is not
+/// `Gone`.
 enum Slot {
     /// The handler is running.
     Running,
@@ -98,6 +100,8 @@ pub(crate) struct Ticket {
 }
 
 impl Duplicates {
+    /// A cache of at most `capacity` requests, each for at most `lifetime`; either 0 turns
+    /// detection off.
     pub(crate) fn new(capacity: usize, lifetime: Duration) -> Duplicates {
         Duplicates {
             state: Mutex::new(State {
@@ -123,18 +127,15 @@ impl Duplicates {
     /// Forgets the oldest record.
     fn forget_oldest(&self, s: &mut State) {
         let seq = s.oldest;
-        let place = self.place(seq);
-        let Some(record) = s.ring.get_mut(place) else {
-            return;
-        };
+        s.oldest += 1;
+        let record = &mut s.ring[self.place(seq)];
         let key = record.key;
-        // Drop the answer now rather than when the place is reused.
-        record.slot = Slot::Gone;
-        if s.map.get(&key) == Some(&seq) {
+        // Only a record the map names has a slot other than `Gone`, so one look in the map
+        // does. The answer is dropped now rather than when the place is reused.
+        if !matches!(std::mem::replace(&mut record.slot, Slot::Gone), Slot::Gone) {
             s.map.remove(&key);
         }
         s.hosts.release(host_of(key));
-        s.oldest += 1;
     }
 
     /// Forgets the records older than the lifetime.
