@@ -13,6 +13,12 @@
 //! [`NodeBuilder::duplicate_detection`](crate::NodeBuilder::duplicate_detection)) a node
 //! at 100 requests per second remembers two minutes, which covers a client's failover
 //! (two watchdog intervals of 30 s at most); at higher rates the count bounds the window.
+//!
+//! This runs for every request served, on the connection's reader, so it is kept small: a
+//! key is two integers (the Origin-Host numbered by [`hosts`], the End-to-End Identifier)
+//! hashed by the keyed multiply of [`hash`]; records sit in arrival order in a ring of the
+//! configured count, so forgetting by count is overwriting the oldest, and by age a look at
+//! the oldest.
 
 mod hash;
 mod hosts;
