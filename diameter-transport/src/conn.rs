@@ -521,6 +521,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// How many messages of one read the reader hands on before it lets other tasks run.
+const READ_RUN: u32 = 16;
+
 async fn read_loop<R: AsyncRead + Unpin, S: Sink>(
     conn: Arc<Conn>,
     mut rd: R,
@@ -528,22 +531,38 @@ async fn read_loop<R: AsyncRead + Unpin, S: Sink>(
     opts: DecodeOptions,
     sink: Arc<S>,
 ) {
+    // Messages handed on since the reader last let other tasks run.
+    let mut run = 0;
     let end = loop {
         match frame::check(&buf, &opts) {
             Ok(Frame::Complete(n)) => {
                 let frame = buf.split_to(n).freeze();
-                let since = u64::try_from(conn.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX);
-                conn.last_rx.store(since, Ordering::Relaxed);
                 conn.rx_count.fetch_add(1, Ordering::Release);
                 sink.frame(&conn, frame).await;
+                run += 1;
+                if run == READ_RUN {
+                    // Requests served inline queue their answers, but the writer runs on this
+                    // worker only when the reader lets it: without a pause it would write the
+                    // answers of a whole read at once, and the peer would wait for all of them
+                    // while this side works, then the other way round. A pause every few
+                    // messages keeps both sides busy.
+                    run = 0;
+                    tokio::task::yield_now().await;
+                }
             }
             Ok(Frame::Incomplete(need)) => {
+                run = 0;
                 // Read at least a few KiB at a time, and the whole announced message at once
                 // when it is large.
                 buf.reserve(need.saturating_sub(buf.len()).max(8 * 1024));
                 match rd.read_buf(&mut buf).await {
                     Ok(0) => break ReadEnd::Eof,
-                    Ok(_) => {}
+                    // Once per read, not per message: the watchdog needs no finer time.
+                    Ok(_) => {
+                        let since =
+                            u64::try_from(conn.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                        conn.last_rx.store(since, Ordering::Relaxed);
+                    }
                     Err(e) => break ReadEnd::Io(e),
                 }
             }

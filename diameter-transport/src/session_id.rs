@@ -88,6 +88,7 @@ impl SessionIdGenerator {
             identity,
             high,
             low,
+            ..
         } = self.take();
         // By hand rather than with `write!`: one Session-Id per request sent, and the
         // formatting machinery costs several times the digits.
@@ -108,10 +109,12 @@ impl SessionIdGenerator {
         // Relaxed is enough: uniqueness comes from the atomic read-modify-write itself, and
         // no other memory is published through the counter.
         let v = self.counter.fetch_add(1, Ordering::Relaxed);
+        let (high, low) = ((v >> 32) as u32, v as u32);
         NextId {
             identity: &self.identity,
-            high: (v >> 32) as u32,
-            low: v as u32,
+            high,
+            low,
+            len: self.identity.len() + 2 + decimal_len(high) + decimal_len(low),
         }
     }
 }
@@ -123,12 +126,13 @@ pub(crate) struct NextId<'g> {
     identity: &'g str,
     high: u32,
     low: u32,
+    len: usize,
 }
 
 impl NextId<'_> {
     /// Its length in bytes: `identity;high;low`.
     pub(crate) fn len(&self) -> usize {
-        self.identity.len() + 2 + decimal_len(self.high) + decimal_len(self.low)
+        self.len
     }
 
     /// Writes it into `out`, exactly [`len`](Self::len) bytes long.

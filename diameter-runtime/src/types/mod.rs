@@ -231,6 +231,11 @@ impl<T: IntoOwned> IntoOwned for Option<T> {
 impl<T: IntoOwned> IntoOwned for Vec<T> {
     type Owned = Vec<T::Owned>;
     fn into_owned_in(self, owner: Option<&Bytes>) -> Self::Owned {
+        // Most repeated fields of a message are empty (every `*[ AVP ]` of every grouped
+        // AVP): skip building and dropping an iterator for them.
+        if self.is_empty() {
+            return Vec::new();
+        }
         self.into_iter().map(|v| v.into_owned_in(owner)).collect()
     }
 }

@@ -467,10 +467,21 @@ impl Node {
     /// allow); else it is [`CallError::Redirected`]. Other answers with the E bit set are
     /// [`CallError::ErrorAnswer`]; the rest are returned, whatever their Result-Code (a 5xxx
     /// of the application is the caller's to read).
-    pub async fn call<Q: IntoRequest>(
+    pub fn call<Q: IntoRequest>(
         &self,
         request: Q,
-    ) -> Result<<Q::Request as Request>::Answer, CallError> {
+    ) -> impl Future<Output = Result<<Q::Request as Request>::Answer, CallError>> + Send + '_ {
+        // Encoded before the future is made, so that the future does not carry the request
+        // (a generated command is several hundred bytes, moved at each step otherwise).
+        let encoded = self.encode(request);
+        async move {
+            let frame = self.exchange(encoded?, false).await?;
+            decode_answer::<<Q::Request as Request>::Answer>(&frame, &self.inner.decode)
+        }
+    }
+
+    /// Encodes a request for [`call`](Self::call).
+    fn encode<Q: IntoRequest>(&self, request: Q) -> Result<BytesMut, CallError> {
         let inner = &*self.inner;
         // Room for a typical message at once: growing from empty costs several copies.
         let mut buf = BytesMut::with_capacity(wire::TYPICAL_MESSAGE);
@@ -481,8 +492,7 @@ impl Node {
             session_id: &session,
         };
         request.encode_request(&fill, &mut buf)?;
-        let frame = self.exchange(buf, false).await?;
-        decode_answer::<<Q::Request as Request>::Answer>(&frame, &inner.decode)
+        Ok(buf)
     }
 
     /// Sends an encoded request (identities filled in, ids set, routed, failed over,
