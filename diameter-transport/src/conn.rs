@@ -5,7 +5,7 @@
 //! ([`diameter_runtime::frame`]) and hands each whole message to the connection's sink;
 //! a length above the configured maximum (or any header that cannot start a message) is a
 //! framing error, the only thing that ends a connection from the reading side. The sink
-//! takes a handler permit before it starts a request handler, so when every permit is taken
+//! takes a handler slot before it starts a request handler, so when every slot is taken
 //! the reader stops reading: an overloaded node slows its peer down through TCP's own flow
 //! control instead of queueing without bound.
 //!
@@ -17,6 +17,11 @@
 //! call. A request is queued as the caller's own bytes (shared, not copied) with its
 //! hop-by-hop identifier and T flag beside it; the writer puts those into the header as it
 //! copies the message into that buffer, so a request is copied once on its way out.
+//!
+//! How many messages one write carries follows from when the tasks run: with requests of
+//! ours in flight the writer lets the callers ready to run queue theirs before it drains,
+//! and the reader lets the writer send the answers of every 16 requests it served inline
+//! (see `write_loop` and `read_loop`), so both ends of a busy connection work at once.
 //!
 //! The requests waiting for answers are in the crate's `pending` module: each has its
 //! caller's deadline, and one sweeper task per connection times them out, in place of a

@@ -550,17 +550,23 @@ async fn dpr_with_requests_in_flight_answers_them_all() {
     server.shutdown().await;
 }
 
-#[tokio::test(start_paused = true)]
-async fn request_timeout_then_the_late_answer_is_counted_and_dropped() {
+/// A client node with `timeout` for its requests, open to a peer the test plays by hand.
+async fn client_of_raw_peer(timeout: Duration) -> (Node, RawPeer<tokio::io::DuplexStream>) {
     let (ours, theirs) = tokio::io::duplex(64 * 1024);
     let client = node("pgw.example", &[4])
-        .request_timeout(Duration::from_secs(3))
+        .request_timeout(timeout)
         .build()
         .expect("client");
     client.connect_io(ours);
     let mut peer = RawPeer::new(theirs);
     peer.answer_capabilities("ocs.example").await;
     assert!(client.wait_open(WAIT).await);
+    (client, peer)
+}
+
+#[tokio::test(start_paused = true)]
+async fn request_timeout_then_the_late_answer_is_counted_and_dropped() {
+    let (client, mut peer) = client_of_raw_peer(Duration::from_secs(3)).await;
 
     let start = tokio::time::Instant::now();
     let call = {
@@ -601,15 +607,7 @@ async fn request_timeout_then_the_late_answer_is_counted_and_dropped() {
 /// hop-by-hop identifier the writer put into it).
 #[tokio::test(start_paused = true)]
 async fn one_request_times_out_at_its_deadline_while_the_others_are_answered() {
-    let (ours, theirs) = tokio::io::duplex(64 * 1024);
-    let client = node("pgw.example", &[4])
-        .request_timeout(Duration::from_secs(3))
-        .build()
-        .expect("client");
-    client.connect_io(ours);
-    let mut peer = RawPeer::new(theirs);
-    peer.answer_capabilities("ocs.example").await;
-    assert!(client.wait_open(WAIT).await);
+    let (client, mut peer) = client_of_raw_peer(Duration::from_secs(3)).await;
 
     let start = tokio::time::Instant::now();
     let mut calls = Vec::new();

@@ -400,7 +400,7 @@ impl Sink for Dispatch {
 }
 
 /// An application message on an open connection: an answer goes to its caller, a request to
-/// its handler (once a handler permit is free: waiting here stops the reader).
+/// its handler (once a handler slot is free: waiting here stops the reader).
 async fn dispatch_app(
     node: &Arc<NodeInner>,
     peer: &Arc<PeerShared>,
@@ -418,7 +418,7 @@ async fn dispatch_app(
         }
         return;
     }
-    let permit = conn.handlers.take().await;
+    let slot = conn.handlers.take().await;
     let node = Arc::clone(node);
     let peer = Arc::clone(peer);
     let conn = Arc::clone(conn);
@@ -432,7 +432,7 @@ async fn dispatch_app(
     // first waits, and spawn a task only for a handler that does (saves a spawn and a
     // wake-up per request under load). A wake-up that comes before the spawned task first
     // polls reaches the reader instead, which is harmless: the new task polls anyway.
-    let mut served = Box::pin(serve(node, peer, conn, frame, header, permit).instrument(span));
+    let mut served = Box::pin(serve(node, peer, conn, frame, header, slot).instrument(span));
     let first = std::future::poll_fn(|cx| std::task::Poll::Ready(served.as_mut().poll(cx))).await;
     if first.is_pending() {
         tokio::spawn(served);
@@ -440,14 +440,14 @@ async fn dispatch_app(
 }
 
 /// Answers one request: routes it (RFC 6733 6.1), then serves it here, forwards it, or
-/// answers it with a routing error; the permit is held until the answer is queued.
+/// answers it with a routing error; the slot is held until the answer is queued.
 async fn serve(
     node: Arc<NodeInner>,
     peer: Arc<PeerShared>,
     conn: Arc<Conn>,
     frame: Bytes,
     header: Header,
-    permit: Slot,
+    slot: Slot,
 ) {
     let command = node
         .commands
@@ -479,7 +479,7 @@ async fn serve(
         command.answer_sent(code);
         conn.send_app(bytes).await;
     }
-    drop(permit);
+    drop(slot);
     conn.handler_done();
 }
 

@@ -26,8 +26,8 @@ impl NodeBuilder {
     /// `R`'s answer. The service is cloned for each request (the usual tower pattern for
     /// shared services: wrap state in an `Arc`, or put a `Buffer` in front of a service that
     /// must not be cloned), and driven to readiness before it is called, so back-pressure
-    /// from a layer such as `ConcurrencyLimit` holds the request's handler permit and, when
-    /// every permit is taken, stops the node reading from the peer.
+    /// from a layer such as `ConcurrencyLimit` holds the request's handler slot and, when
+    /// every slot is taken, stops the node reading from the peer.
     ///
     /// Like [`handler`](Self::handler), the answer's identifiers, P bit, Origin-Host,
     /// Origin-Realm and Session-Id are the node's to fill, and requests that break their
