@@ -161,19 +161,12 @@ fn write_decimal(out: &mut [u8], mut v: u32) {
 }
 
 /// Appends `v` in decimal.
-fn push_decimal(out: &mut String, mut v: u32) {
+fn push_decimal(out: &mut String, v: u32) {
     let mut digits = [0u8; 10];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
+    let digits = &mut digits[..decimal_len(v)];
+    write_decimal(digits, v);
     // ASCII digits: always UTF-8; one copy rather than a push per character.
-    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+    out.push_str(std::str::from_utf8(digits).unwrap_or_default());
 }
 
 #[cfg(test)]
