@@ -48,6 +48,7 @@ use tokio::time::Instant;
 
 use crate::pending::{AnswerRx, Pending, Resume};
 use crate::slots::Slots;
+use crate::wire;
 
 /// A byte stream a connection runs over. TCP, TLS over any `Io` (feature `tls`) and tokio's
 /// in-memory duplex stream (for tests) implement it; an SCTP stream would too.
@@ -653,12 +654,12 @@ fn put(out: &mut BytesMut, m: Outgoing) {
         } => {
             let start = out.len();
             out.extend_from_slice(&msg);
-            let header = &mut out[start..];
             // Shorter than a header cannot be a request the node built; written as it is.
-            if header.len() >= HEADER_LEN {
-                header[12..16].copy_from_slice(&hop_by_hop.to_be_bytes());
+            let copy = &mut out[start..];
+            if copy.len() >= HEADER_LEN {
+                wire::set_hop_by_hop(copy, hop_by_hop);
                 if retransmit {
-                    header[4] |= CommandFlags::RETRANSMIT;
+                    wire::set_flag(copy, CommandFlags::RETRANSMIT, true);
                 }
             }
         }

@@ -481,8 +481,15 @@ pub(crate) fn all_of(msg: &[u8], code: u32) -> impl Iterator<Item = &[u8]> {
 /// Writes the identifiers into an encoded message's header.
 pub(crate) fn set_ids(msg: &mut [u8], hop_by_hop: u32, end_to_end: u32) {
     if msg.len() >= HEADER_LEN {
-        msg[12..16].copy_from_slice(&hop_by_hop.to_be_bytes());
+        set_hop_by_hop(msg, hop_by_hop);
         msg[16..20].copy_from_slice(&end_to_end.to_be_bytes());
+    }
+}
+
+/// Writes the hop-by-hop identifier into an encoded message's header.
+pub(crate) fn set_hop_by_hop(msg: &mut [u8], hop_by_hop: u32) {
+    if msg.len() >= HEADER_LEN {
+        msg[12..16].copy_from_slice(&hop_by_hop.to_be_bytes());
     }
 }
 
