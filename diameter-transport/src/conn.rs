@@ -290,7 +290,7 @@ impl Conn {
             let weak = Arc::downgrade(&conn);
             tokio::spawn(Arc::clone(&conn.pending).sweep_loop(move || {
                 if let Some(conn) = weak.upgrade() {
-                    conn.idle.notify_waiters();
+                    conn.wake_idle();
                 }
             }))
         };
@@ -388,7 +388,7 @@ impl Conn {
     pub(crate) fn resume(&self, hop_by_hop: u32, leave: bool) -> Resume {
         let resumed = self.pending.resume(hop_by_hop, leave, Instant::now());
         if !matches!(resumed, Resume::Wait(_)) {
-            self.idle.notify_waiters();
+            self.wake_idle();
         }
         resumed
     }
@@ -408,8 +408,9 @@ impl Conn {
         self.wake_idle();
     }
 
-    /// Wakes a close waiting for the connection to be idle, if one is. Every request pays
-    /// for this check, so it is a fence and a load, not the lock `notify_waiters` takes.
+    /// Wakes a close waiting for the connection to be idle, if one is; called wherever a
+    /// request of ours stops waiting or a handler finishes. Every request pays for this
+    /// check, so it is a fence and a load, not the lock `notify_waiters` takes.
     fn wake_idle(&self) {
         // Pairs with the fence in `start_draining`: either the close sees what this task
         // changed before (a request answered, a slot given back), or this task sees the

@@ -137,13 +137,13 @@ impl Pending {
     /// already, timed out, left, or never sent).
     pub(crate) fn answer(&self, hop_by_hop: u32, frame: Bytes) -> bool {
         let mut g = self.lock();
-        let removed = g.map.remove(&hop_by_hop);
-        self.busy.store(g.map.len() > 1, Ordering::Relaxed);
-        match removed {
+        match g.map.remove(&hop_by_hop) {
             Some(Entry {
                 state: State::Waiting(tx),
                 ..
             }) => {
+                // The only branch that leaves one entry fewer.
+                self.busy.store(g.map.len() > 1, Ordering::Relaxed);
                 drop(g);
                 // A caller that was dropped a moment ago loses the answer either way.
                 let _ = tx.send(Event::Answer(frame));
