@@ -440,7 +440,7 @@ impl Node {
     pub async fn wait_open(&self, limit: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
-            if lock(&self.inner.peers).iter().any(|p| p.usable().is_some()) {
+            if lock(&self.inner.peers).iter().any(|p| p.is_usable()) {
                 return true;
             }
             if tokio::time::Instant::now() >= deadline {

@@ -114,11 +114,11 @@ impl PeerShared {
         lock(&self.host).clone()
     }
 
-    pub(crate) fn usable(&self) -> Option<(Arc<Conn>, Arc<Negotiated>)> {
-        let u = lock(&self.usable);
-        u.as_ref()
-            .filter(|(c, _)| !c.is_closing())
-            .map(|(c, n)| (Arc::clone(c), Arc::clone(n)))
+    /// Whether the peer has an open connection that may carry requests (of any application).
+    pub(crate) fn is_usable(&self) -> bool {
+        lock(&self.usable)
+            .as_ref()
+            .is_some_and(|(c, _)| !c.is_closing())
     }
 
     /// The open connection when it may carry requests of `application_id`: what routing

@@ -223,7 +223,7 @@ impl NodeInner {
         if let Some(host) = dest_host {
             // RFC 6733 6.1.5: a request for a host this node talks to goes there directly.
             let is_peer = lock(&self.peers).iter().any(|p| {
-                p.usable().is_some()
+                p.is_usable()
                     && p.host()
                         .is_some_and(|h| h.as_bytes().eq_ignore_ascii_case(host))
             });
