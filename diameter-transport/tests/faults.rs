@@ -21,7 +21,6 @@ use diameter_messages::credit_control::{
     CcRequestType, CreditControlAnswer, CreditControlRequest, CreditControlRequestBuilder,
 };
 use diameter_messages::prelude::*;
-use diameter_runtime::frame::{self, Frame};
 use diameter_runtime::header::Header;
 use diameter_runtime::smallvec::smallvec;
 use diameter_runtime::types::Address;
@@ -29,12 +28,14 @@ use diameter_transport::{
     Application, BackoffConfig, CallError, ConnConfig, Context, Node, NodeBuilder, NodeEvent,
     WatchdogState,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
 /// The bound on every wait. Real-clock tests end far sooner unless something is wrong; on
 /// the paused clock it is virtual time, longer than three watchdog intervals.
+mod support;
+use support::raw_peer::RawPeer;
+
 const WAIT: Duration = Duration::from_secs(120);
 
 fn localhost() -> SocketAddr {
@@ -106,47 +107,8 @@ fn raw_ccr(n: u32, hop_by_hop: u32) -> Bytes {
         .to_bytes(hop_by_hop, hop_by_hop)
 }
 
-/// A peer driven by hand over TCP.
-struct RawPeer {
-    stream: TcpStream,
-    buf: BytesMut,
-}
-
-impl RawPeer {
-    fn new(stream: TcpStream) -> Self {
-        RawPeer {
-            stream,
-            buf: BytesMut::new(),
-        }
-    }
-
-    async fn send(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).await.expect("write");
-    }
-
-    /// The next whole message, or `None` at the end of the stream (or a reset).
-    async fn recv(&mut self) -> Option<Bytes> {
-        let opts = DecodeOptions::default();
-        loop {
-            match frame::check(&self.buf, &opts).expect("frames") {
-                Frame::Complete(n) => return Some(self.buf.split_to(n).freeze()),
-                Frame::Incomplete(_) => {
-                    let read = self.stream.read_buf(&mut self.buf).await.ok()?;
-                    if read == 0 {
-                        return None;
-                    }
-                }
-            }
-        }
-    }
-
-    async fn expect(&mut self) -> Bytes {
-        tokio::time::timeout(WAIT, self.recv())
-            .await
-            .expect("a message in time")
-            .expect("a message before the end")
-    }
-
+/// The capability exchange of this file's hand-driven peers.
+impl RawPeer<TcpStream> {
     fn cer(host: &'static str) -> CapabilitiesExchangeRequest<'static> {
         CapabilitiesExchangeRequest {
             origin_host: DiameterIdentity::from_static(host),
@@ -225,7 +187,7 @@ async fn a_peer_killed_mid_load_fails_the_rest_once_and_the_node_reconnects() {
         .expect("client");
     client.connect(addr);
     let (stream, _) = listener.accept().await.expect("accept");
-    let mut peer = RawPeer::new(stream);
+    let mut peer = RawPeer::new(stream, WAIT);
     peer.answer_capabilities("ocs.example").await;
     assert!(client.wait_open(WAIT).await);
 
@@ -254,7 +216,7 @@ async fn a_peer_killed_mid_load_fails_the_rest_once_and_the_node_reconnects() {
     })
     .await
     .expect("20 answers read");
-    peer.stream.set_zero_linger().expect("linger");
+    peer.stream().set_zero_linger().expect("linger");
     drop(peer);
 
     let mut ok = BTreeSet::new();
@@ -290,7 +252,7 @@ async fn a_peer_killed_mid_load_fails_the_rest_once_and_the_node_reconnects() {
         .await
         .expect("reconnected in time")
         .expect("accept");
-    let mut peer = RawPeer::new(stream);
+    let mut peer = RawPeer::new(stream, WAIT);
     peer.answer_capabilities("ocs.example").await;
     // The restarted server answers watchdogs and CCRs until the node leaves.
     let served = tokio::spawn(async move {
@@ -348,7 +310,7 @@ async fn a_peer_that_stops_reading_times_calls_out_and_the_watchdog_closes_it() 
         .build()
         .expect("client");
     client.connect_io(ours);
-    let mut peer = RawPeer::new(theirs);
+    let mut peer = RawPeer::new(theirs, WAIT);
     peer.answer_capabilities("ocs.example").await;
     assert!(client.wait_open(WAIT).await);
 
@@ -440,7 +402,7 @@ async fn a_peer_stalled_mid_message_does_not_hold_up_others_and_is_closed() {
         .expect("server");
     let addr = server.listen(localhost()).await.expect("listen");
 
-    let mut stalled = RawPeer::new(TcpStream::connect(addr).await.expect("connect"));
+    let mut stalled = RawPeer::new(TcpStream::connect(addr).await.expect("connect"), WAIT);
     stalled.exchange_capabilities("raw.example").await;
     let request = raw_ccr(1, 77);
     stalled.send(&request[..request.len() / 2]).await;
@@ -518,7 +480,7 @@ async fn a_frame_longer_than_the_maximum_closes_only_its_connection_and_loses_no
         })
         .collect();
 
-    let mut peer = RawPeer::new(TcpStream::connect(addr).await.expect("connect"));
+    let mut peer = RawPeer::new(TcpStream::connect(addr).await.expect("connect"), WAIT);
     peer.exchange_capabilities("raw.example").await;
     let mut burst = BytesMut::new();
     for hbh in 1..=3 {

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use diameter_messages::base::{
     CapabilitiesExchangeAnswer, CapabilitiesExchangeRequest, DeviceWatchdogAnswer, DisconnectCause,
 };
@@ -15,7 +15,6 @@ use diameter_messages::credit_control::{
     CcRequestType, CreditControlAnswer, CreditControlRequest, CreditControlRequestBuilder,
 };
 use diameter_messages::prelude::*;
-use diameter_runtime::frame::{self, Frame};
 use diameter_runtime::header::Header;
 use diameter_runtime::smallvec::smallvec;
 use diameter_runtime::types::Address;
@@ -23,12 +22,15 @@ use diameter_transport::{
     Application, CallError, CapabilityError, Context, Node, NodeBuilder, NodeEvent, PeerError,
     WatchdogState,
 };
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
 /// The bound on every wait: longer than two watchdog intervals, which pass in no real time
 /// on the paused clock; real-clock waits end far sooner unless something is wrong.
+mod support;
+use support::raw_peer::RawPeer;
+
 const WAIT: Duration = Duration::from_secs(70);
 
 fn any_addr() -> SocketAddr {
@@ -251,48 +253,8 @@ async fn unknown_peers_are_refused_with_3010_unless_allowed() {
     server.shutdown().await;
 }
 
-/// A peer driven by hand, over any stream.
-struct RawPeer<S> {
-    stream: S,
-    buf: BytesMut,
-}
-
+/// The capability exchange of this file's hand-driven peers.
 impl<S: AsyncRead + AsyncWrite + Unpin> RawPeer<S> {
-    fn new(stream: S) -> Self {
-        RawPeer {
-            stream,
-            buf: BytesMut::new(),
-        }
-    }
-
-    async fn send(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).await.expect("write");
-    }
-
-    /// The next whole message, or `None` at the end of the stream.
-    async fn recv(&mut self) -> Option<Bytes> {
-        let opts = DecodeOptions::default();
-        loop {
-            match frame::check(&self.buf, &opts).expect("frames") {
-                Frame::Complete(n) => return Some(self.buf.split_to(n).freeze()),
-                Frame::Incomplete(_) => {
-                    let read = self.stream.read_buf(&mut self.buf).await.ok()?;
-                    if read == 0 {
-                        return None;
-                    }
-                }
-            }
-        }
-    }
-
-    /// The next message, which must come within the test's bound.
-    async fn expect(&mut self) -> Bytes {
-        tokio::time::timeout(WAIT, self.recv())
-            .await
-            .expect("a message in time")
-            .expect("a message before the end")
-    }
-
     /// CER out, CEA (2001) back.
     async fn exchange_capabilities(&mut self, host: &'static str) {
         let cer = CapabilitiesExchangeRequest {
@@ -359,7 +321,7 @@ async fn bad_requests_are_answered_and_the_connection_keeps_serving() {
         .build()
         .expect("server");
     let addr = server.listen(any_addr()).await.expect("listen");
-    let mut peer = RawPeer::new(TcpStream::connect(addr).await.expect("connect"));
+    let mut peer = RawPeer::new(TcpStream::connect(addr).await.expect("connect"), WAIT);
     peer.exchange_capabilities("raw.example").await;
 
     // Reserved header bits: the request is answered 5013 (a permanent failure, no E bit).
@@ -456,7 +418,7 @@ async fn a_frame_longer_than_the_maximum_closes_the_connection_with_dpr() {
         .build()
         .expect("server");
     let addr = server.listen(any_addr()).await.expect("listen");
-    let mut peer = RawPeer::new(TcpStream::connect(addr).await.expect("connect"));
+    let mut peer = RawPeer::new(TcpStream::connect(addr).await.expect("connect"), WAIT);
     peer.exchange_capabilities("raw.example").await;
 
     let mut header = Header::request(272, 4).with_ids(7, 7);
@@ -558,7 +520,7 @@ async fn client_of_raw_peer(timeout: Duration) -> (Node, RawPeer<tokio::io::Dupl
         .build()
         .expect("client");
     client.connect_io(ours);
-    let mut peer = RawPeer::new(theirs);
+    let mut peer = RawPeer::new(theirs, WAIT);
     peer.answer_capabilities("ocs.example").await;
     assert!(client.wait_open(WAIT).await);
     (client, peer)
@@ -668,7 +630,7 @@ async fn watchdog_answered_once_then_silent_peer_goes_suspect_and_down() {
         .build()
         .expect("client");
     client.connect_io(ours);
-    let mut peer = RawPeer::new(theirs);
+    let mut peer = RawPeer::new(theirs, WAIT);
     peer.answer_capabilities("ocs.example").await;
     assert!(client.wait_open(WAIT).await);
     let opened = tokio::time::Instant::now();

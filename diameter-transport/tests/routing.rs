@@ -6,13 +6,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
 use diameter_messages::base::{CapabilitiesExchangeAnswer, CapabilitiesExchangeRequest};
 use diameter_messages::credit_control::{
     CcRequestType, CreditControlAnswer, CreditControlRequest, CreditControlRequestBuilder,
 };
 use diameter_messages::prelude::*;
-use diameter_runtime::frame::{self, Frame};
 use diameter_runtime::header::Header;
 use diameter_runtime::smallvec::smallvec;
 use diameter_runtime::types::Address;
@@ -20,9 +18,12 @@ use diameter_transport::{
     Action, Application, CallError, Context, Node, NodeBuilder, PeerState, RedirectHostUsage,
     Route, WatchdogState,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+use tokio::io::DuplexStream;
 
 /// The bound on every wait (paused clock: it passes in no real time).
+mod support;
+use support::raw_peer::RawPeer;
+
 const WAIT: Duration = Duration::from_secs(60);
 
 const RELAY_APP: u32 = 0xffff_ffff;
@@ -113,45 +114,8 @@ fn error_code(result: Result<CreditControlAnswer<'static>, CallError>) -> u32 {
     }
 }
 
-/// A peer driven by hand over an in-memory stream.
-struct RawPeer {
-    stream: DuplexStream,
-    buf: BytesMut,
-}
-
-impl RawPeer {
-    fn new(stream: DuplexStream) -> Self {
-        RawPeer {
-            stream,
-            buf: BytesMut::new(),
-        }
-    }
-
-    async fn send(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).await.expect("write");
-    }
-
-    async fn recv(&mut self) -> Option<Bytes> {
-        let opts = DecodeOptions::default();
-        loop {
-            match frame::check(&self.buf, &opts).expect("frames") {
-                Frame::Complete(n) => return Some(self.buf.split_to(n).freeze()),
-                Frame::Incomplete(_) => {
-                    if self.stream.read_buf(&mut self.buf).await.ok()? == 0 {
-                        return None;
-                    }
-                }
-            }
-        }
-    }
-
-    async fn expect(&mut self) -> Bytes {
-        tokio::time::timeout(WAIT, self.recv())
-            .await
-            .expect("a message in time")
-            .expect("a message before the end")
-    }
-
+/// The capability exchange of this file's hand-driven peers.
+impl RawPeer<DuplexStream> {
     /// CER out (application 4), CEA 2001 back.
     async fn exchange_capabilities(&mut self, host: &'static str) {
         let cer = CapabilitiesExchangeRequest {
@@ -224,7 +188,7 @@ async fn a_relay_forwards_with_route_record_and_gives_back_the_hop_by_hop_id() {
     // A hand-driven client, so the identifiers it sent can be checked on the answer.
     let (a, b) = tokio::io::duplex(64 * 1024);
     relay.accept_io(b);
-    let mut client = RawPeer::new(a);
+    let mut client = RawPeer::new(a, WAIT);
     client.exchange_capabilities("raw.visited.net").await;
     for n in 0..3u32 {
         let (hbh, e2e) = (0x1000 + n, 0xe2e0 + n);
@@ -389,7 +353,7 @@ async fn the_client_follows_a_redirect_to_a_connected_host() {
     // The answer itself, read by hand: E bit, Redirect-Host, -Usage and -Max-Cache-Time.
     let (a, b) = tokio::io::duplex(64 * 1024);
     redirector.accept_io(b);
-    let mut peer = RawPeer::new(a);
+    let mut peer = RawPeer::new(a, WAIT);
     peer.exchange_capabilities("raw.visited.net").await;
     peer.send(&raw_ccr("far.net", 1, 77, 78)).await;
     let answer = peer.expect().await;
@@ -434,7 +398,7 @@ async fn pending_requests_fail_over_with_the_t_flag_when_the_connection_dies() {
     // ocs1, the primary, is driven by hand: it takes requests and dies without answering.
     let (a, b) = tokio::io::duplex(64 * 1024);
     client.connect_io(a);
-    let mut ocs1 = RawPeer::new(b);
+    let mut ocs1 = RawPeer::new(b, WAIT);
     ocs1.answer_capabilities("ocs1.home.net", "home.net").await;
     link(&client, &ocs2);
     wait_peer(&client, "ocs1.home.net").await;
@@ -497,7 +461,7 @@ async fn requests_pending_on_a_suspect_peer_fail_over_and_its_late_answers_are_d
     // ocs1 answers the capability exchange, then nothing: not its requests, not the DWR.
     let (a, b) = tokio::io::duplex(64 * 1024);
     client.connect_io(a);
-    let mut ocs1 = RawPeer::new(b);
+    let mut ocs1 = RawPeer::new(b, WAIT);
     ocs1.answer_capabilities("ocs1.home.net", "home.net").await;
     link(&client, &ocs2);
     wait_peer(&client, "ocs1.home.net").await;
@@ -671,7 +635,7 @@ async fn a_retransmission_gets_the_earlier_answer_without_running_the_handler() 
     let server = recording_server("ocs.home.net", "home.net", &seen);
     let (a, b) = tokio::io::duplex(64 * 1024);
     server.accept_io(b);
-    let mut peer = RawPeer::new(a);
+    let mut peer = RawPeer::new(a, WAIT);
     peer.exchange_capabilities("raw.visited.net").await;
 
     peer.send(&raw_ccr("home.net", 1, 10, 500)).await;
@@ -716,7 +680,7 @@ async fn duplicate_detection_can_be_turned_off() {
     };
     let (a, b) = tokio::io::duplex(64 * 1024);
     server.accept_io(b);
-    let mut peer = RawPeer::new(a);
+    let mut peer = RawPeer::new(a, WAIT);
     peer.exchange_capabilities("raw.visited.net").await;
     for hbh in [1, 2] {
         let mut m = raw_ccr("home.net", 1, hbh, 900);
@@ -741,7 +705,7 @@ async fn a_proxy_forwards_only_the_applications_it_serves() {
     wait_peer(&proxy, "ocs.home.net").await;
     let (a, b) = tokio::io::duplex(64 * 1024);
     proxy.accept_io(b);
-    let mut client = RawPeer::new(a);
+    let mut client = RawPeer::new(a, WAIT);
     client.exchange_capabilities("raw.visited.net").await;
 
     client.send(&raw_ccr("home.net", 1, 1, 1)).await;
