@@ -29,11 +29,11 @@ use diameter_transport::{
     WatchdogState,
 };
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
 
 /// The bound on every wait. Real-clock tests end far sooner unless something is wrong; on
 /// the paused clock it is virtual time, longer than three watchdog intervals.
 mod support;
+use support::node_events::{answer_ccr, events, wait_for};
 use support::raw_peer::RawPeer;
 
 const WAIT: Duration = Duration::from_secs(120);
@@ -48,43 +48,6 @@ fn node(host: &str) -> NodeBuilder {
         .origin_realm("example")
         .applications([Application::auth(4)])
         .jitter_seed(11)
-}
-
-fn events() -> (
-    impl Fn(&NodeEvent) + Send + Sync + 'static,
-    mpsc::UnboundedReceiver<NodeEvent>,
-) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    (move |e: &NodeEvent| drop(tx.send(e.clone())), rx)
-}
-
-async fn wait_for<T>(
-    rx: &mut mpsc::UnboundedReceiver<NodeEvent>,
-    mut pick: impl FnMut(&NodeEvent) -> Option<T>,
-) -> T {
-    let found = tokio::time::timeout(WAIT, async {
-        while let Some(e) = rx.recv().await {
-            if let Some(t) = pick(&e) {
-                return t;
-            }
-        }
-        panic!("event channel closed")
-    })
-    .await;
-    found.expect("event in time")
-}
-
-async fn answer_ccr(
-    ccr: CreditControlRequest<'static>,
-    _ctx: Context,
-) -> CreditControlAnswer<'static> {
-    CreditControlAnswer {
-        result_code: 2001,
-        auth_application_id: 4,
-        cc_request_type: ccr.cc_request_type,
-        cc_request_number: ccr.cc_request_number,
-        ..Default::default()
-    }
 }
 
 fn ccr(n: u32) -> CreditControlRequestBuilder<'static> {
@@ -240,7 +203,7 @@ async fn a_peer_killed_mid_load_fails_the_rest_once_and_the_node_reconnects() {
     assert_eq!(counters.answers_received_total(), 20);
     assert_eq!(counters.timeouts, 0);
     assert_eq!(counters.unexpected_answers, 0);
-    let error = wait_for(&mut client_events, |e| match e {
+    let error = wait_for(&mut client_events, WAIT, |e| match e {
         NodeEvent::Down { error, .. } => Some(error.clone()),
         _ => None,
     })
@@ -368,7 +331,7 @@ async fn a_peer_that_stops_reading_times_calls_out_and_the_watchdog_closes_it() 
     let mut states = Vec::new();
     while states.last() != Some(&WatchdogState::Down) {
         states.push(
-            wait_for(&mut client_events, |e| match e {
+            wait_for(&mut client_events, WAIT, |e| match e {
                 NodeEvent::Watchdog { state, .. } => Some(*state),
                 _ => None,
             })
@@ -376,7 +339,7 @@ async fn a_peer_that_stops_reading_times_calls_out_and_the_watchdog_closes_it() 
         );
     }
     assert_eq!(states, [WatchdogState::Suspect, WatchdogState::Down]);
-    wait_for(&mut client_events, |e| {
+    wait_for(&mut client_events, WAIT, |e| {
         matches!(e, NodeEvent::Down { error: Some(_), .. }).then_some(())
     })
     .await;
@@ -422,7 +385,7 @@ async fn a_peer_stalled_mid_message_does_not_hold_up_others_and_is_closed() {
     let dwr = stalled.expect().await;
     let h = Header::decode(&dwr).expect("header");
     assert_eq!((h.command_code, h.flags.is_request()), (280, true));
-    let down = wait_for(&mut server_events, |e| match e {
+    let down = wait_for(&mut server_events, WAIT, |e| match e {
         NodeEvent::Down {
             origin_host, error, ..
         } if origin_host.as_deref() == Some("raw.example") => Some(error.clone()),

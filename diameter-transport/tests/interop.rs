@@ -9,6 +9,7 @@
 //! (`kill_on_drop`, or the freeDiameter script's own `stop`, which reads its pid file).
 
 mod support;
+use support::node_events::{answer_ccr, events};
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -20,10 +21,10 @@ use std::time::{Duration, Instant};
 use diameter_messages::accounting::{AccountingAnswer, AccountingRequest};
 use diameter_messages::base::AccountingRecordType;
 use diameter_messages::credit_control::{
-    CcRequestType, CreditControlAnswer, CreditControlRequest, CreditControlRequestBuilder,
+    CcRequestType, CreditControlRequest, CreditControlRequestBuilder,
 };
 use diameter_messages::prelude::*;
-use diameter_transport::{Application, Context, Node, NodeBuilder, NodeEvent, WatchdogConfig};
+use diameter_transport::{Application, Node, NodeBuilder, NodeEvent, WatchdogConfig};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
@@ -91,15 +92,6 @@ impl Otp {
     }
 }
 
-/// An event hook and the channel it feeds.
-fn events() -> (
-    impl Fn(&NodeEvent) + Send + Sync + 'static,
-    mpsc::UnboundedReceiver<NodeEvent>,
-) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    (move |e: &NodeEvent| drop(tx.send(e.clone())), rx)
-}
-
 async fn wait_for<T>(
     rx: &mut mpsc::UnboundedReceiver<NodeEvent>,
     what: &str,
@@ -144,19 +136,6 @@ fn ccr(n: u32) -> CreditControlRequestBuilder<'static> {
             CcRequestType::UPDATE_REQUEST
         })
         .cc_request_number(n)
-}
-
-async fn answer_ccr(
-    ccr: CreditControlRequest<'static>,
-    _ctx: Context,
-) -> CreditControlAnswer<'static> {
-    CreditControlAnswer {
-        result_code: 2001,
-        auth_application_id: 4,
-        cc_request_type: ccr.cc_request_type,
-        cc_request_number: ccr.cc_request_number,
-        ..Default::default()
-    }
 }
 
 /// Waits until the peer's counters show `rounds` DWR/DWA exchanges started by our node.

@@ -24,11 +24,11 @@ use diameter_transport::{
 };
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
 
 /// The bound on every wait: longer than two watchdog intervals, which pass in no real time
 /// on the paused clock; real-clock waits end far sooner unless something is wrong.
 mod support;
+use support::node_events::{answer_ccr, events, wait_for};
 use support::raw_peer::RawPeer;
 
 const WAIT: Duration = Duration::from_secs(70);
@@ -37,52 +37,12 @@ fn any_addr() -> SocketAddr {
     "127.0.0.1:0".parse().expect("address")
 }
 
-/// An event hook and the channel it feeds.
-fn events() -> (
-    impl Fn(&NodeEvent) + Send + Sync + 'static,
-    mpsc::UnboundedReceiver<NodeEvent>,
-) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    (move |e: &NodeEvent| drop(tx.send(e.clone())), rx)
-}
-
-/// Waits (bounded) for the first event `pick` accepts.
-async fn wait_for<T>(
-    rx: &mut mpsc::UnboundedReceiver<NodeEvent>,
-    mut pick: impl FnMut(&NodeEvent) -> Option<T>,
-) -> T {
-    let found = tokio::time::timeout(WAIT, async {
-        while let Some(e) = rx.recv().await {
-            if let Some(t) = pick(&e) {
-                return t;
-            }
-        }
-        panic!("event channel closed")
-    })
-    .await;
-    found.expect("event in time")
-}
-
 fn node(host: &str, apps: &[u32]) -> NodeBuilder {
     Node::builder()
         .origin_host(host)
         .origin_realm("example")
         .applications(apps.iter().map(|&a| Application::auth(a)))
         .jitter_seed(7)
-}
-
-async fn answer_ccr(
-    ccr: CreditControlRequest<'static>,
-    _ctx: Context,
-) -> CreditControlAnswer<'static> {
-    // Session-Id, Origin-Host and Origin-Realm are left to the node.
-    CreditControlAnswer {
-        result_code: 2001,
-        auth_application_id: 4,
-        cc_request_type: ccr.cc_request_type,
-        cc_request_number: ccr.cc_request_number,
-        ..Default::default()
-    }
 }
 
 fn ccr(n: u32) -> CreditControlRequestBuilder<'static> {
@@ -111,13 +71,13 @@ async fn cer_cea_then_ccr_round_trips_over_tcp() {
         .expect("client");
     client.connect(addr);
 
-    let host = wait_for(&mut client_events, |e| match e {
+    let host = wait_for(&mut client_events, WAIT, |e| match e {
         NodeEvent::Connected { origin_host, .. } => Some(origin_host.clone()),
         _ => None,
     })
     .await;
     assert_eq!(host, "ocs.example");
-    let code = wait_for(&mut server_events, |e| match e {
+    let code = wait_for(&mut server_events, WAIT, |e| match e {
         NodeEvent::CerReceived {
             origin_host,
             result_code,
@@ -185,13 +145,13 @@ async fn disjoint_applications_are_refused_with_5010() {
         .expect("client");
     client.connect(addr);
 
-    let code = wait_for(&mut server_events, |e| match e {
+    let code = wait_for(&mut server_events, WAIT, |e| match e {
         NodeEvent::CerReceived { result_code, .. } => Some(*result_code),
         _ => None,
     })
     .await;
     assert_eq!(code, 5010);
-    let error = wait_for(&mut client_events, |e| match e {
+    let error = wait_for(&mut client_events, WAIT, |e| match e {
         NodeEvent::Down { error, .. } => Some(error.clone()),
         _ => None,
     })
@@ -229,7 +189,7 @@ async fn unknown_peers_are_refused_with_3010_unless_allowed() {
         .build()
         .expect("node");
     stranger.connect(addr);
-    let error = wait_for(&mut events_of_stranger, |e| match e {
+    let error = wait_for(&mut events_of_stranger, WAIT, |e| match e {
         NodeEvent::Down { error, .. } => Some(error.clone()),
         _ => None,
     })
@@ -489,7 +449,7 @@ async fn dpr_with_requests_in_flight_answers_them_all() {
         tokio::spawn(async move { client.shutdown().await })
     };
     // The server got the DPR (and answered it) while the five are still in its handlers.
-    let cause = wait_for(&mut server_events, |e| match e {
+    let cause = wait_for(&mut server_events, WAIT, |e| match e {
         NodeEvent::Down { remote_cause, .. } => Some(*remote_cause),
         _ => None,
     })
@@ -665,7 +625,7 @@ async fn watchdog_answered_once_then_silent_peer_goes_suspect_and_down() {
         280
     );
     let sent = tokio::time::Instant::now();
-    let state = wait_for(&mut client_events, |e| match e {
+    let state = wait_for(&mut client_events, WAIT, |e| match e {
         NodeEvent::Watchdog { state, .. } => Some(*state),
         _ => None,
     })
@@ -680,13 +640,13 @@ async fn watchdog_answered_once_then_silent_peer_goes_suspect_and_down() {
         client.call(ccr(0)).await,
         Err(CallError::NoPeer { .. })
     ));
-    let state = wait_for(&mut client_events, |e| match e {
+    let state = wait_for(&mut client_events, WAIT, |e| match e {
         NodeEvent::Watchdog { state, .. } => Some(*state),
         _ => None,
     })
     .await;
     assert_eq!(state, WatchdogState::Down);
-    let error = wait_for(&mut client_events, |e| match e {
+    let error = wait_for(&mut client_events, WAIT, |e| match e {
         NodeEvent::Down { error, .. } => Some(error.clone()),
         _ => None,
     })

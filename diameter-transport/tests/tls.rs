@@ -7,14 +7,14 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use diameter_messages::credit_control::{
-    CcRequestType, CreditControlAnswer, CreditControlRequest, CreditControlRequestBuilder,
+    CcRequestType, CreditControlRequest, CreditControlRequestBuilder,
 };
 use diameter_messages::prelude::*;
-use diameter_transport::{
-    Application, Context, Node, NodeBuilder, NodeEvent, PeerError, TlsConfig,
-};
+use diameter_transport::{Application, Node, NodeBuilder, NodeEvent, PeerError, TlsConfig};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedKey, IsCa, KeyPair};
-use tokio::sync::mpsc;
+
+mod support;
+use support::node_events::{answer_ccr, events, wait_for};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -62,49 +62,12 @@ fn any_addr() -> SocketAddr {
     "127.0.0.1:0".parse().expect("address")
 }
 
-fn events() -> (
-    impl Fn(&NodeEvent) + Send + Sync + 'static,
-    mpsc::UnboundedReceiver<NodeEvent>,
-) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    (move |e: &NodeEvent| drop(tx.send(e.clone())), rx)
-}
-
-async fn wait_for<T>(
-    rx: &mut mpsc::UnboundedReceiver<NodeEvent>,
-    mut pick: impl FnMut(&NodeEvent) -> Option<T>,
-) -> T {
-    tokio::time::timeout(WAIT, async {
-        while let Some(e) = rx.recv().await {
-            if let Some(t) = pick(&e) {
-                return t;
-            }
-        }
-        panic!("event channel closed")
-    })
-    .await
-    .expect("event in time")
-}
-
 fn node(host: &str) -> NodeBuilder {
     Node::builder()
         .origin_host(host)
         .origin_realm("test.local")
         .applications([Application::auth(4)])
         .peer_timeouts(WAIT, WAIT, Duration::from_secs(1))
-}
-
-async fn answer_ccr(
-    ccr: CreditControlRequest<'static>,
-    _ctx: Context,
-) -> CreditControlAnswer<'static> {
-    CreditControlAnswer {
-        result_code: 2001,
-        auth_application_id: 4,
-        cc_request_type: ccr.cc_request_type,
-        cc_request_number: ccr.cc_request_number,
-        ..Default::default()
-    }
 }
 
 fn ccr(n: u32) -> CreditControlRequestBuilder<'static> {
@@ -149,7 +112,7 @@ async fn tls_at_connect_with_mutual_authentication() {
     client.connect_tls(addr, "srv.test.local").expect("connect");
     assert!(client.wait_open(WAIT).await, "open over TLS");
     assert_eq!(
-        wait_for(&mut server_events, connected).await,
+        wait_for(&mut server_events, WAIT, connected).await,
         "cli.test.local"
     );
     for n in 0..5 {
@@ -157,7 +120,7 @@ async fn tls_at_connect_with_mutual_authentication() {
         assert_eq!((cca.result_code, cca.cc_request_number), (2001, n));
     }
     client.shutdown().await;
-    assert_eq!(wait_for(&mut server_events, down).await, None);
+    assert_eq!(wait_for(&mut server_events, WAIT, down).await, None);
     server.shutdown().await;
 }
 
@@ -180,7 +143,7 @@ async fn a_client_certificate_for_another_host_gets_3010() {
         .build()
         .expect("client");
     client.connect_tls(addr, "srv.test.local").expect("connect");
-    let refused = wait_for(&mut server_events, |e| match e {
+    let refused = wait_for(&mut server_events, WAIT, |e| match e {
         NodeEvent::CerReceived {
             origin_host,
             result_code,
@@ -189,7 +152,7 @@ async fn a_client_certificate_for_another_host_gets_3010() {
     })
     .await;
     assert_eq!(refused, ("mallory.test.local".to_owned(), 3010));
-    let error = wait_for(&mut client_events, down).await;
+    let error = wait_for(&mut client_events, WAIT, down).await;
     assert!(
         matches!(error, Some(PeerError::Capabilities(_))),
         "client saw {error:?}"
@@ -216,7 +179,7 @@ async fn a_server_whose_certificate_does_not_name_its_origin_host_is_refused() {
         .build()
         .expect("client");
     client.connect_tls(addr, "srv.test.local").expect("connect");
-    let error = wait_for(&mut client_events, down).await;
+    let error = wait_for(&mut client_events, WAIT, down).await;
     match error {
         Some(PeerError::Tls { origin_host, .. }) => assert_eq!(origin_host, "other.test.local"),
         other => panic!("expected a TLS identity error, got {other:?}"),
@@ -247,7 +210,7 @@ async fn a_peer_of_an_untrusted_authority_is_not_admitted() {
         .build()
         .expect("client");
     client.connect_tls(addr, "srv.test.local").expect("connect");
-    let error = wait_for(&mut client_events, down).await;
+    let error = wait_for(&mut client_events, WAIT, down).await;
     assert!(error.is_some(), "the connection fails");
     assert!(
         tokio::time::timeout(Duration::from_millis(200), server_events.recv())
@@ -327,7 +290,7 @@ async fn a_plain_peer_gets_5017_when_tls_is_required() {
     let addr = server.listen(any_addr()).await.expect("listen");
     let client = node("cli.test.local").build().expect("plain client");
     client.connect(addr);
-    let code = wait_for(&mut server_events, |e| match e {
+    let code = wait_for(&mut server_events, WAIT, |e| match e {
         NodeEvent::CerReceived { result_code, .. } => Some(*result_code),
         _ => None,
     })
@@ -352,7 +315,7 @@ async fn in_band_tls_checks_the_certificate_against_the_cer() {
         .build()
         .expect("client");
     client.connect(addr);
-    let error = wait_for(&mut client_events, down).await;
+    let error = wait_for(&mut client_events, WAIT, down).await;
     assert!(error.is_some(), "the connection is closed");
     assert!(!client.wait_open(Duration::from_millis(50)).await);
     assert!(server
